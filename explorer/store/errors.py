@@ -1,0 +1,93 @@
+"""Errors raised by the event store. Each message says what happened, to what, and what to do."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base class for every error the event store raises."""
+
+
+class StoreOpenError(StoreError):
+    """The store file could not be opened (missing, unreadable, a folder, ...)."""
+
+
+class NotAStoreError(StoreOpenError):
+    """The file is not an Event Explorer store: not SQLite, another schema, or a newer one.
+
+    The file was inspected read-only and has not been changed.
+    """
+
+
+class StoreLockedError(StoreOpenError):
+    """Another program holds a lock on the store for longer than the busy timeout."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """A write was attempted on a store opened read-only."""
+
+    def __init__(self, path: str, action: str = "write to it") -> None:
+        super().__init__(
+            f"The store {path} is open read-only, so Event Explorer cannot {action}. "
+            "Open it again without read-only mode to make changes."
+        )
+        self.path = path
+
+
+class ConcurrencyError(StoreError):
+    """The stream's version is not the one the writer expected; nothing was written."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        expected_text = "a new stream" if expected == 0 else f"version {expected}"
+        actual_text = "does not exist yet" if actual == 0 else f"is at version {actual}"
+        super().__init__(
+            f"Stream {stream_id} changed meanwhile: expected {expected_text}, but it {actual_text}. "
+            "Nothing was written; reload the stream and try again."
+        )
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+class StreamTypeMismatchError(StoreError):
+    """Events of one stream type were appended to a stream of another type."""
+
+    def __init__(self, stream_id: str, expected_type: str, actual_type: str) -> None:
+        super().__init__(
+            f"Stream {stream_id} has the type {actual_type}, not {expected_type}. "
+            f"Choose the {actual_type} type for it, or use another stream id."
+        )
+        self.stream_id = stream_id
+        self.expected_type = expected_type
+        self.actual_type = actual_type
+
+
+class DuplicateEventError(StoreError):
+    """Some of the events' ids are already stored elsewhere, so the batch is not a plain retry."""
+
+    def __init__(self, stream_id: str, event_ids: list[str]) -> None:
+        shown = ", ".join(event_ids[:3]) + (" ..." if len(event_ids) > 3 else "")
+        super().__init__(
+            f"Events with ids {shown} are already stored, but not as this exact append to "
+            f"{stream_id}. Nothing was written; give new events new ids."
+        )
+        self.stream_id = stream_id
+        self.event_ids = event_ids
+
+
+class StreamNotFoundError(StoreError):
+    """No stream has the requested id."""
+
+    def __init__(self, stream_id: str, *, not_yet: bool = False) -> None:
+        if not_yet:
+            message = f"Stream {stream_id} did not exist yet at that point; choose a later one."
+        else:
+            message = f"No stream named {stream_id!r} is in this store; list them with `streams`."
+        super().__init__(message)
+        self.stream_id = stream_id
+
+
+class EventNotFoundError(StoreError):
+    """No event has the requested position or id."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"No event with {what} is in this store.")

@@ -1,0 +1,533 @@
+"""The event store: an append-only log of events in SQLite, with a stream index and snapshots.
+
+One `EventStore` owns one database connection and is used by one thread at a time; a worker
+thread opens its own. Other processes may read and append to the same file at the same time (WAL).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from explorer.store import schema
+from explorer.store import sqlite as sqlite_backend
+from explorer.store.decoding import RowDecoder
+from explorer.store.errors import (
+    ConcurrencyError, DuplicateEventError, EventNotFoundError, ReadOnlyStoreError, StoreError,
+    StoreLockedError, StoreOpenError, StreamNotFoundError, StreamTypeMismatchError,
+)
+from explorer.store.ids import uuid7
+from explorer.store.query import EventQuery
+from explorer.store.records import (
+    ANY_VERSION, AppendRequest, AppendResult, NewEvent, RecordedEvent, SnapshotRecord,
+    StreamInfo, StreamTypeInfo,
+)
+from explorer.store.statements import EVENT_COLUMNS, Statements
+from explorer.store.timestamps import now_micros
+from explorer.store.upcasting import EventRegistry
+
+_NO_LIMIT = 2**62
+READ_PAGE_SIZE = 2000
+
+
+class EventStore:
+    """Append and read events; list streams; keep snapshots.
+
+    Open one with `EventStore.open(path)`. Writes raise ReadOnlyStoreError on a read-only store.
+    """
+
+    def __init__(self, engine: sa.Engine, *, location: str, read_only: bool,
+                 registry: EventRegistry | None) -> None:
+        self._engine = engine
+        self.location = location
+        self.read_only = read_only
+        self.registry = registry
+        self.decoder = RowDecoder(registry)
+        try:
+            self._sa = engine.connect()
+        except sa.exc.OperationalError as error:
+            engine.dispose()
+            raise StoreOpenError(f"Cannot open {location}: {error.orig}.") from None
+        self._db: sqlite3.Connection = self._sa.connection.driver_connection
+        self._sql = Statements(engine.dialect)
+
+    # -- opening and closing ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, target: str | Path, *, read_only: bool = False,
+             registry: EventRegistry | None = None, create: bool = True) -> EventStore:
+        """Open the store at a file path, creating it (with its schema) when it does not exist.
+
+        Files that are not stores are refused with NotAStoreError and left untouched.
+        """
+        if isinstance(target, str) and "://" in target:
+            raise StoreOpenError(
+                f"{target} is a database URL; this version opens SQLite store files only. "
+                "Give the path of a store file.")
+        path = Path(target).expanduser()
+        found = sqlite_backend.inspect(path)
+        if found.kind in ("missing", "empty", "empty-sqlite"):
+            if read_only:
+                what = "no store" if found.kind == "missing" else "an empty file, not a store"
+                raise StoreOpenError(
+                    f"{path} holds {what}; a read-only open cannot create one. "
+                    "Open it without read-only mode to create a new store there.")
+            if found.kind == "missing" and not create:
+                raise StoreOpenError(f"No store at {path}. Check the path, or create one with `seed`.")
+            if not path.parent.is_dir():
+                raise StoreOpenError(f"Cannot create {path}: the folder {path.parent} does not exist.")
+        store = cls(sqlite_backend.create_engine(path, read_only), location=str(path),
+                    read_only=read_only, registry=registry)
+        if found.kind != "store":
+            try:
+                sqlite_backend.initialise(store._db, store._sa)
+            except sqlite3.OperationalError as error:
+                store.close()
+                raise _translate_operational(error, str(path), "create the store") from None
+        elif not read_only:
+            store._db.execute("PRAGMA journal_mode = WAL")
+        return store
+
+    def close(self) -> None:
+        """Close the connection. The store cannot be used afterwards."""
+        try:
+            self._sa.close()
+        finally:
+            self._engine.dispose()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def name(self) -> str:
+        return Path(self.location).name
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits to the file."""
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    # -- appending -------------------------------------------------------------------------
+
+    def append(self, stream_id: str, stream_type: str, events: Sequence[NewEvent],
+               expected_version: int | None = ANY_VERSION) -> AppendResult:
+        """Append `events` to one stream atomically.
+
+        `expected_version` is the stream's version the caller decided on (0 for a new stream,
+        None for any). A stale one raises ConcurrencyError and writes nothing. Appending events
+        whose ids are all stored already (a retried request) writes nothing and returns them.
+        """
+        return self.append_batch([AppendRequest(stream_id, stream_type, list(events),
+                                                expected_version)])[0]
+
+    def append_batch(self, requests: Sequence[AppendRequest]) -> list[AppendResult]:
+        """Append to several streams in one transaction: all of it is written, or none of it."""
+        self._require_writable("append events")
+        prepared = [_prepare(request, self.registry) for request in requests]
+        db = self._db
+        self._begin_write("append events")
+        try:
+            results = self._append_locked(prepared)
+            db.execute("COMMIT")
+        except sqlite3.IntegrityError as error:
+            db.execute("ROLLBACK")
+            return self._resolve_integrity_error(prepared, error)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return results
+
+    def _append_locked(self, prepared: list[_Prepared]) -> list[AppendResult]:
+        db = self._db
+        sql = self._sql
+        # stream id -> [type, version, first position, last position, last timestamp]
+        heads: dict[str, list[Any]] = {}
+        if len(prepared) == 1:  # one round trip for the newest event and the stream's head
+            first = prepared[0]
+            position, last_time, head_type, head_version = db.execute(
+                sql.append_head.sql, sql.append_head.args(first.stream_id)).fetchone()
+            heads[first.stream_id] = [head_type or first.stream_type, head_version or 0, 0, 0, 0]
+        else:
+            position, last_time = db.execute(sql.last_event.sql,
+                                             sql.last_event.args()).fetchone() or (0, 0)
+        position = position or 0
+        last_time = last_time or 0
+        touched: dict[str, list[Any]] = {}
+        rows: list[tuple[Any, ...]] = []
+        results: list[AppendResult] = []
+        new_tuple = tuple.__new__
+        for prep in prepared:
+            head = heads.get(prep.stream_id)
+            if head is None:
+                found = db.execute(sql.stream_head.sql, (prep.stream_id,)).fetchone()
+                head = [found[0], found[1], 0, 0, 0] if found else [prep.stream_type, 0, 0, 0, 0]
+                heads[prep.stream_id] = head
+            actual_type, actual = head[0], head[1]
+            if actual_type != prep.stream_type:
+                raise StreamTypeMismatchError(prep.stream_id, prep.stream_type, actual_type)
+            if prep.rows and (prep.expected_version is None and actual
+                              or prep.expected_version not in (None, actual)):
+                retried = self._stored_retry(prep)
+                if retried is not None:
+                    results.append(retried)
+                    continue
+                if prep.expected_version is not None:
+                    raise ConcurrencyError(prep.stream_id, prep.expected_version, actual)
+            recorded = []
+            version = actual
+            stream_id, stream_type = prep.stream_id, prep.stream_type
+            for event_id, event_type, schema_version, timestamp, correlation_id, data_json, \
+                    metadata_json, data in prep.rows:
+                position += 1
+                version += 1
+                if timestamp < last_time:  # keep timestamps non-decreasing along positions
+                    timestamp = last_time
+                last_time = timestamp
+                rows.append((position, stream_id, stream_type, version, event_id, event_type,
+                             schema_version, timestamp, correlation_id, data_json,
+                             metadata_json))
+                recorded.append(new_tuple(RecordedEvent, (
+                    position, stream_id, stream_type, version, event_id, event_type,
+                    schema_version, timestamp, correlation_id, data, metadata_json,
+                    None, None, None)))
+            if recorded:
+                head[1] = version
+                head[2] = head[2] or recorded[0].position
+                head[3] = position
+                head[4] = last_time
+                touched[stream_id] = head
+            results.append(AppendResult(stream_id, stream_type, version, tuple(recorded)))
+        if len(rows) == 1:
+            db.execute(sql.insert_event.sql, rows[0])
+        elif rows:
+            db.executemany(sql.insert_event.sql, rows)
+        stream_rows = [(stream_id, head[0], head[1], head[2], head[3], head[4])
+                       for stream_id, head in touched.items()]
+        if len(stream_rows) == 1:
+            db.execute(sql.upsert_stream.sql, stream_rows[0])
+        elif stream_rows:
+            db.executemany(sql.upsert_stream.sql, stream_rows)
+        return results
+
+    def _stored_retry(self, prep: _Prepared) -> AppendResult | None:
+        """If every event of `prep` is stored already in its stream, the result of that append."""
+        ids = [row[0] for row in prep.rows]
+        if not ids:
+            return None
+        found = self._events_by_ids(ids)
+        if not found:
+            return None
+        if len(found) == len(ids) and all(e.stream_id == prep.stream_id for e in found):
+            found.sort(key=lambda e: e.position)
+            return AppendResult(prep.stream_id, prep.stream_type, found[-1].version, tuple(found),
+                                duplicate=True)
+        raise DuplicateEventError(prep.stream_id, [e.event_id for e in found])
+
+    def _resolve_integrity_error(self, prepared: list[_Prepared],
+                                 error: sqlite3.IntegrityError) -> list[AppendResult]:
+        """A unique constraint failed: a retried request (return the stored events) or a clash."""
+        if "event_id" not in str(error):
+            raise StoreError(
+                f"The append to {self.location} was refused by the database ({error}): the stream "
+                "index and the events disagree. Nothing was written; run `check` on the store.") from None
+        results = []
+        for prep in prepared:
+            retried = self._stored_retry(prep)
+            if retried is None:
+                # Only some requests of the batch were stored before; never write half of it.
+                stored = [p for p in prepared if self._events_by_ids([r[0] for r in p.rows])]
+                raise DuplicateEventError(stored[0].stream_id if stored else prep.stream_id,
+                                          [r[0] for p in stored for r in p.rows]) from None
+            results.append(retried)
+        return results
+
+    def _events_by_ids(self, event_ids: list[str]) -> list[RecordedEvent]:
+        query = sa.select(*EVENT_COLUMNS).where(schema.events.c.event_id.in_(event_ids))
+        return self.decoder.decode_rows(self._sa.execute(query).all())
+
+    def save_snapshot(self, snapshot: SnapshotRecord) -> None:
+        """Keep an aggregate's state at a version, to shorten later loads. Existing ones stay."""
+        self._require_writable("save snapshots")
+        self._begin_write("save a snapshot")
+        try:
+            self._db.execute(self._sql.insert_snapshot.sql, self._sql.insert_snapshot.args(
+                snapshot.stream_id, snapshot.version, snapshot.stream_type, snapshot.position,
+                snapshot.timestamp_us, snapshot.state_version, snapshot.state_json, now_micros()))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _require_writable(self, action: str) -> None:
+        if self.read_only:
+            raise ReadOnlyStoreError(self.location, action)
+
+    def _begin_write(self, action: str) -> None:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise _translate_operational(error, self.location, action) from None
+
+    # -- reading events --------------------------------------------------------------------
+
+    def read_stream(self, stream_id: str, *, from_version: int = 1, to_version: int | None = None,
+                    to_position: int | None = None, to_time_us: int | None = None,
+                    ) -> list[RecordedEvent]:
+        """A stream's events in version order, optionally bounded by version, position or time."""
+        statement = self._sql.read_stream
+        rows = self._db.execute(statement.sql, statement.args(
+            stream_id, from_version, _bound(to_version), _bound(to_position), _bound(to_time_us),
+        )).fetchall()
+        return self.decoder.decode_rows(rows)
+
+    def replay_rows(self, stream_id: str, *, after_version: int = 0, to_version: int | None = None,
+                    to_position: int | None = None, to_time_us: int | None = None,
+                    after_snapshot: bool = False) -> list[tuple[int, str, int, Any, str]]:
+        """Just what rebuilding an aggregate needs, undecoded: (version, type, schema, data, stream type).
+
+        Aggregate loading decodes these itself; skipping whole event objects makes replay fast.
+        With `after_snapshot`, only the events after the newest snapshot within the bounds come
+        back, in the same round trip; a first version above 1 then says which snapshot to use.
+        """
+        sql = self._sql
+        if after_snapshot:
+            return self._db.execute(sql.replay_after_snapshot.sql, sql.replay_after_snapshot.args(
+                stream_id, _bound(to_version), _bound(to_position), _bound(to_time_us),
+            )).fetchall()
+        if to_version is None and to_position is None and to_time_us is None:
+            return self._db.execute(sql.replay_whole_stream.sql, (stream_id, after_version)).fetchall()
+        return self._db.execute(sql.replay_stream.sql, sql.replay_stream.args(
+            stream_id, after_version, _bound(to_version), _bound(to_position), _bound(to_time_us),
+        )).fetchall()
+
+    def read_all(self, from_position: int = 1, to_position: int | None = None, *,
+                 page_size: int = READ_PAGE_SIZE) -> Iterator[RecordedEvent]:
+        """Every event in global order from `from_position`, read page by page in flat memory.
+
+        Each page is its own short query, so a slow consumer never holds a read transaction open.
+        """
+        statement = self._sql.read_all
+        db = self._db
+        decode = self.decoder.decode_rows
+        end = _bound(to_position)
+        next_position = from_position
+        while next_position <= end:
+            rows = db.execute(statement.sql, statement.args(next_position, end, page_size)).fetchall()
+            if not rows:
+                return
+            yield from decode(rows)
+            next_position = rows[-1][0] + 1
+            if len(rows) < page_size:
+                return
+
+    def query(self, query: EventQuery, *, after_position: int = 0, limit: int = 100,
+              descending: bool = False) -> list[RecordedEvent]:
+        """A page of the events matching `query`, in global order (or reversed)."""
+        rows = self._sa.execute(query.select(after_position=after_position, limit=limit,
+                                             descending=descending)).all()
+        return self.decoder.decode_rows(rows)
+
+    def iter_query(self, query: EventQuery, *, page_size: int = READ_PAGE_SIZE,
+                   ) -> Iterator[RecordedEvent]:
+        """Every event matching `query` in global order, page by page in flat memory."""
+        after = 0
+        while True:
+            page = self.query(query, after_position=after, limit=page_size)
+            yield from page
+            if len(page) < page_size:
+                return
+            after = page[-1].position
+
+    def count(self, query: EventQuery) -> int:
+        return self._sa.execute(query.count()).scalar_one()
+
+    def read_page(self, after_position: int = 0, limit: int = 100) -> list[RecordedEvent]:
+        """Up to `limit` events after `after_position`, in global order."""
+        statement = self._sql.read_all
+        rows = self._db.execute(statement.sql, statement.args(after_position + 1, _NO_LIMIT, limit))
+        return self.decoder.decode_rows(rows.fetchall())
+
+    def event_at(self, position: int) -> RecordedEvent:
+        """The event at a global position; EventNotFoundError if there is none."""
+        rows = self._db.execute(self._sql.event_at.sql, (position,)).fetchall()
+        if not rows:
+            raise EventNotFoundError(f"position {position}")
+        return self.decoder.decode_rows(rows)[0]
+
+    def event_by_id(self, event_id: str) -> RecordedEvent:
+        """The event with an event id; EventNotFoundError if there is none."""
+        found = self._events_by_ids([event_id])
+        if not found:
+            raise EventNotFoundError(f"id {event_id}")
+        return found[0]
+
+    def events_by_correlation(self, correlation_id: str, limit: int = 10_000) -> list[RecordedEvent]:
+        """Every event with a correlation id, in global order (the chain of one request)."""
+        e = schema.events.c
+        query = (sa.select(*EVENT_COLUMNS).where(e.correlation_id == correlation_id)
+                 .order_by(e.position).limit(limit))
+        return self.decoder.decode_rows(self._sa.execute(query).all())
+
+    def last_position(self) -> int:
+        """The global position of the newest event, 0 for an empty store."""
+        row = self._db.execute(self._sql.last_event.sql, self._sql.last_event.args()).fetchone()
+        return row[0] if row else 0
+
+    def event_count(self) -> int:
+        return self._sa.execute(sa.select(sa.func.count()).select_from(schema.events)).scalar_one()
+
+    # -- streams ---------------------------------------------------------------------------
+
+    def stream_head(self, stream_id: str) -> tuple[str, int] | None:
+        """(stream type, version) of a stream from the index, or None if it does not exist."""
+        return self._db.execute(self._sql.stream_head.sql, (stream_id,)).fetchone()
+
+    def stream_info(self, stream_id: str) -> StreamInfo:
+        """One stream from the stream index; StreamNotFoundError if it does not exist."""
+        s = schema.streams.c
+        row = self._sa.execute(sa.select(*_STREAM_COLUMNS).where(s.stream_id == stream_id)).first()
+        if row is None:
+            raise StreamNotFoundError(stream_id)
+        return StreamInfo(*row)
+
+    def list_streams(self, stream_type: str | None = None, pattern: str | None = None, *,
+                     after: str | None = None, limit: int | None = None) -> list[StreamInfo]:
+        """Streams in id order from the stream index, filtered by type and an id pattern.
+
+        `pattern` matches a substring, or with * and ? as wildcards the whole id (case-insensitive).
+        `after` continues a listing after that stream id.
+        """
+        s = schema.streams.c
+        query = self._filter_streams(sa.select(*_STREAM_COLUMNS), stream_type, pattern)
+        if after is not None:
+            query = query.where(s.stream_id > after)
+        query = query.order_by(s.stream_id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [StreamInfo(*row) for row in self._sa.execute(query)]
+
+    def count_streams(self, stream_type: str | None = None, pattern: str | None = None) -> int:
+        query = self._filter_streams(sa.select(sa.func.count()).select_from(schema.streams),
+                                     stream_type, pattern)
+        return self._sa.execute(query).scalar_one()
+
+    @staticmethod
+    def _filter_streams(query: sa.Select, stream_type: str | None, pattern: str | None) -> sa.Select:
+        s = schema.streams.c
+        if stream_type is not None:
+            query = query.where(s.stream_type == stream_type)
+        if pattern:
+            query = query.where(s.stream_id.like(stream_pattern_to_like(pattern), escape="\\"))
+        return query
+
+    def stream_types(self) -> list[StreamTypeInfo]:
+        """Each stream type with its number of streams and of events, from the stream index."""
+        s = schema.streams.c
+        query = (sa.select(s.stream_type, sa.func.count(), sa.func.sum(s.version))
+                 .group_by(s.stream_type).order_by(s.stream_type))
+        return [StreamTypeInfo(t, streams, int(events or 0)) for t, streams, events in
+                self._sa.execute(query)]
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def latest_snapshot(self, stream_id: str, *, max_version: int | None = None,
+                        max_position: int | None = None, max_time_us: int | None = None,
+                        ) -> SnapshotRecord | None:
+        """The newest snapshot of a stream within the bounds, or None."""
+        statement = self._sql.latest_snapshot
+        row = self._db.execute(statement.sql, statement.args(
+            stream_id, _bound(max_version), _bound(max_position), _bound(max_time_us))).fetchone()
+        return SnapshotRecord(*row) if row else None
+
+    # -- raw access for maintenance tools (check) -------------------------------------------
+
+    def execute(self, statement: sa.Executable) -> sa.Result:
+        """Run a read-only SQLAlchemy statement on this store's connection."""
+        return self._sa.execute(statement)
+
+
+_STREAM_COLUMNS = (schema.streams.c.stream_id, schema.streams.c.stream_type,
+                   schema.streams.c.version, schema.streams.c.last_position,
+                   schema.streams.c.last_timestamp)
+
+
+class _Prepared:
+    """A request with its events encoded, done before the write lock is taken."""
+
+    __slots__ = ("stream_id", "stream_type", "expected_version", "rows")
+
+    def __init__(self, stream_id: str, stream_type: str, expected_version: int | None,
+                 rows: list[tuple[Any, ...]]) -> None:
+        self.stream_id = stream_id
+        self.stream_type = stream_type
+        self.expected_version = expected_version
+        self.rows = rows
+
+
+def _prepare(request: AppendRequest, registry: EventRegistry | None) -> _Prepared:
+    stream_id = request.stream_id
+    if not isinstance(stream_id, str) or not stream_id.strip():
+        raise ValueError("A stream id must be a non-empty text.")
+    if not request.stream_type:
+        raise ValueError(f"Stream {stream_id} needs a stream type.")
+    if request.expected_version is not None and request.expected_version < 0:
+        raise ValueError(f"Expected version {request.expected_version} of {stream_id} is negative.")
+    versions = registry.current_versions if registry is not None else {}
+    dumps = orjson.dumps
+    now = now_micros()
+    rows = []
+    encoded_for: dict[str, Any] | None = None  # the events of one command share their metadata
+    for event in request.events:
+        if type(event.data) is not dict:
+            raise ValueError(f"The data of {event.event_type} must be a JSON object, "
+                             f"not {type(event.data).__name__}.")
+        if event.metadata is not encoded_for:
+            encoded_for = event.metadata
+            metadata = dict(encoded_for)
+            correlation_id = metadata.pop("correlation_id", None)
+            try:
+                metadata_json = dumps(metadata).decode()
+            except TypeError as error:
+                raise ValueError(f"The metadata of {event.event_type} cannot be stored as JSON: "
+                                 f"{error}.") from None
+        try:
+            data_json = dumps(event.data).decode()
+        except TypeError as error:
+            raise ValueError(f"The data of {event.event_type} cannot be stored as JSON: {error}.") \
+                from None
+        rows.append((event.event_id or uuid7(), event.event_type,
+                     event.schema_version or versions.get(event.event_type, 1),
+                     event.timestamp_us if event.timestamp_us is not None else now,
+                     correlation_id, data_json, metadata_json, event.data))
+    return _Prepared(stream_id, request.stream_type, request.expected_version, rows)
+
+
+def _bound(value: int | None) -> int:
+    return _NO_LIMIT if value is None else value
+
+
+def stream_pattern_to_like(pattern: str) -> str:
+    """A LIKE pattern for a user's stream filter: a substring, or a whole-id wildcard (* and ?)."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if "*" in pattern or "?" in pattern:
+        return escaped.replace("*", "%").replace("?", "_")
+    return f"%{escaped}%"
+
+
+def _translate_operational(error: sqlite3.OperationalError, location: str, action: str) -> Exception:
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return StoreLockedError(
+            f"Cannot {action}: {location} is locked by another program for more than "
+            f"{sqlite_backend.BUSY_TIMEOUT_S:.0f} s. Close that program or wait, then try again.")
+    if "readonly" in text or "read-only" in text:
+        return ReadOnlyStoreError(location, action)
+    return StoreOpenError(f"Cannot {action} in {location}: {text}.")
+

@@ -1,0 +1,63 @@
+"""Filtered reads of events in global order, built with SQLAlchemy Core and bound parameters.
+
+Used by the CLI's `events` and by the explorer window's event list; every value a user types
+becomes a bound parameter, never SQL text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from explorer.store.schema import events
+from explorer.store.statements import EVENT_COLUMNS
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """Which events to read: all conditions must hold. Empty tuples mean no condition."""
+
+    stream_id: str | None = None
+    event_types: tuple[str, ...] = ()
+    stream_types: tuple[str, ...] = ()
+    from_position: int = 1
+    to_position: int | None = None
+    from_time_us: int | None = None
+    to_time_us: int | None = None
+    correlation_id: str | None = None
+
+    def where(self) -> list[sa.ColumnElement[bool]]:
+        c = events.c
+        conditions: list[sa.ColumnElement[bool]] = []
+        if self.stream_id is not None:
+            conditions.append(c.stream_id == self.stream_id)
+        if self.event_types:
+            conditions.append(c.event_type.in_(self.event_types))
+        if self.stream_types:
+            conditions.append(c.stream_type.in_(self.stream_types))
+        if self.from_position > 1:
+            conditions.append(c.position >= self.from_position)
+        if self.to_position is not None:
+            conditions.append(c.position <= self.to_position)
+        if self.from_time_us is not None:
+            conditions.append(c.timestamp >= self.from_time_us)
+        if self.to_time_us is not None:
+            conditions.append(c.timestamp <= self.to_time_us)
+        if self.correlation_id is not None:
+            conditions.append(c.correlation_id == self.correlation_id)
+        return conditions
+
+    def select(self, *, after_position: int = 0, limit: int | None = None,
+               descending: bool = False) -> sa.Select:
+        """The page of matching events after (or, descending, before) a position."""
+        c = events.c
+        query = sa.select(*EVENT_COLUMNS).where(*self.where())
+        if after_position:
+            query = query.where(c.position < after_position if descending
+                                else c.position > after_position)
+        query = query.order_by(c.position.desc() if descending else c.position)
+        return query.limit(limit) if limit is not None else query
+
+    def count(self) -> sa.Select:
+        return sa.select(sa.func.count()).select_from(events).where(*self.where())

@@ -1,0 +1,85 @@
+"""The store's tables, declared once with SQLAlchemy Core.
+
+events     the append-only log; `position` is the global order (the SQLite rowid, gap-free)
+streams    the stream index: type, version and last position per stream, kept in the same
+           transaction as the append, so listing streams never scans the events table
+snapshots  cached aggregate states, by stream and version
+store_meta the schema marker: what this file is and which schema version it has
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+SCHEMA_NAME = "event-explorer-store"
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x45565831  # "EVX1": SQLite's header field that names the file's application
+
+# SQLite makes an INTEGER PRIMARY KEY the rowid; BIGINT would not be. Other backends get BIGINT.
+Position = sa.Integer().with_variant(sa.BigInteger(), "postgresql")
+Micros = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+metadata = sa.MetaData()
+
+events = sa.Table(
+    "events", metadata,
+    sa.Column("position", Position, primary_key=True, autoincrement=False),
+    sa.Column("stream_id", sa.Text, nullable=False),
+    sa.Column("stream_type", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("timestamp", Micros, nullable=False),
+    # A column (not only a key of the metadata JSON) so that a request's whole chain of events is
+    # an indexed lookup without a JSON expression evaluated on every insert. The causation id stays
+    # in the metadata: it names an event, found by its id.
+    sa.Column("correlation_id", sa.Text),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("metadata", sa.Text, nullable=False, server_default="{}"),
+    sa.UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),
+    sa.UniqueConstraint("event_id", name="uq_events_event_id"),
+    sa.Index("ix_events_event_type", "event_type"),
+    sa.Index("ix_events_correlation_id", "correlation_id"),
+)
+
+streams = sa.Table(
+    "streams", metadata,
+    sa.Column("stream_id", sa.Text, primary_key=True),
+    sa.Column("stream_type", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("first_position", Micros, nullable=False),
+    sa.Column("last_position", Micros, nullable=False),
+    sa.Column("last_timestamp", Micros, nullable=False),
+    sa.Index("ix_streams_type", "stream_type", "stream_id"),
+    sqlite_with_rowid=False,
+)
+
+snapshots = sa.Table(
+    "snapshots", metadata,
+    sa.Column("stream_id", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("stream_type", sa.Text, nullable=False),
+    sa.Column("position", Micros, nullable=False),
+    sa.Column("timestamp", Micros, nullable=False),
+    sa.Column("state_version", sa.Integer, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("taken_at", Micros, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+store_meta = sa.Table(
+    "store_meta", metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+REQUIRED_TABLES = frozenset({"events", "streams", "snapshots", "store_meta"})
+
+# The log is append-only: the database itself refuses to change or delete a stored event.
+for _action in ("UPDATE", "DELETE"):
+    sa.event.listen(events, "after_create", sa.DDL(
+        f"CREATE TRIGGER events_no_{_action.lower()} BEFORE {_action} ON events "
+        "BEGIN SELECT RAISE(ABORT, 'events are immutable: the log is append-only'); END"
+    ).execute_if(dialect="sqlite"))

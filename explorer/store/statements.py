@@ -1,0 +1,130 @@
+"""The store's hot statements: SQLAlchemy Core constructs compiled once per dialect.
+
+Appends and reads run millions of times, so they execute the compiled SQL on the DBAPI cursor with
+positional parameters; a SQLAlchemy `Connection.execute` per call would cost more than the SQLite
+work itself. Cold and dynamic queries (filters, listings) go through SQLAlchemy as usual.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from explorer.store.schema import events, snapshots, streams
+
+EVENT_COLUMNS = (
+    events.c.position, events.c.stream_id, events.c.stream_type, events.c.version,
+    events.c.event_id, events.c.event_type, events.c.schema_version, events.c.timestamp,
+    events.c.correlation_id, events.c.data, events.c.metadata,
+)
+"""The column order every event row is read in; decoding.decode_rows relies on it."""
+
+
+class CompiledStatement:
+    """SQL text for one dialect plus the order of its parameters."""
+
+    def __init__(self, statement: sa.ClauseElement, dialect: sa.Dialect,
+                 params: tuple[str, ...] = ()) -> None:
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        self.sql = str(compiled)
+        order = tuple(compiled.positiontup or ())
+        defaults = compiled.params
+        unknown = [name for name in order if name not in params and defaults.get(name) is None]
+        if unknown:
+            raise ValueError(f"statement parameters {unknown} have no value: {self.sql}")
+        # Each slot is either an index into the caller's values or a fixed default (e.g. OFFSET 0).
+        self._slots = [(params.index(n), None) if n in params else (-1, defaults[n]) for n in order]
+        self._direct = order == params
+
+    def args(self, *values: Any) -> tuple[Any, ...]:
+        """The positional parameters for `values`, given in the declared `params` order."""
+        if self._direct:
+            return values
+        return tuple(values[i] if i >= 0 else default for i, default in self._slots)
+
+
+class Statements:
+    """Every hot statement of the store, compiled for `dialect`."""
+
+    def __init__(self, dialect: sa.Dialect) -> None:
+        p = sa.bindparam
+        c = CompiledStatement
+        e = events.c
+        self.last_event = c(sa.select(e.position, e.timestamp).order_by(e.position.desc()).limit(1),
+                            dialect)
+        self.stream_head = c(sa.select(streams.c.stream_type, streams.c.version)
+                             .where(streams.c.stream_id == p("stream_id")), dialect, ("stream_id",))
+        # The newest event and one stream's head in one round trip: what a single append needs.
+        newest = sa.select(e.position, e.timestamp).order_by(e.position.desc()).limit(1)
+        head = sa.select(streams.c.stream_type, streams.c.version).where(
+            streams.c.stream_id == p("stream_id"))
+        self.append_head = c(sa.select(
+            newest.with_only_columns(e.position).scalar_subquery(),
+            newest.with_only_columns(e.timestamp).scalar_subquery(),
+            head.with_only_columns(streams.c.stream_type).scalar_subquery(),
+            head.with_only_columns(streams.c.version).scalar_subquery()), dialect, ("stream_id",))
+        self.insert_event = c(sa.insert(events).values(
+            position=p("position"), stream_id=p("stream_id"), stream_type=p("stream_type"),
+            version=p("version"), event_id=p("event_id"), event_type=p("event_type"),
+            schema_version=p("schema_version"), timestamp=p("timestamp"),
+            correlation_id=p("correlation_id"), data=p("data"), metadata=p("metadata")), dialect,
+            ("position", "stream_id", "stream_type", "version", "event_id", "event_type",
+             "schema_version", "timestamp", "correlation_id", "data", "metadata"))
+        upsert_values = dict(stream_id=p("stream_id"), stream_type=p("stream_type"),
+                             version=p("version"), first_position=p("first_position"),
+                             last_position=p("last_position"), last_timestamp=p("last_timestamp"))
+        insert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(streams)
+        upsert = insert.values(**upsert_values)
+        upsert = upsert.on_conflict_do_update(index_elements=[streams.c.stream_id], set_={
+            "version": upsert.excluded.version, "last_position": upsert.excluded.last_position,
+            "last_timestamp": upsert.excluded.last_timestamp})
+        self.upsert_stream = c(upsert, dialect, tuple(upsert_values))
+        columns = EVENT_COLUMNS
+        self.read_stream = c(
+            sa.select(*columns).where(e.stream_id == p("stream_id"), e.version >= p("from_version"),
+                                      e.version <= p("to_version"), e.position <= p("to_position"),
+                                      e.timestamp <= p("to_time")).order_by(e.version),
+            dialect, ("stream_id", "from_version", "to_version", "to_position", "to_time"))
+        self.replay_stream = c(
+            sa.select(e.version, e.event_type, e.schema_version, e.data, e.stream_type)
+            .where(e.stream_id == p("stream_id"), e.version > p("after_version"),
+                   e.version <= p("to_version"), e.position <= p("to_position"),
+                   e.timestamp <= p("to_time")).order_by(e.version),
+            dialect, ("stream_id", "after_version", "to_version", "to_position", "to_time"))
+        s = snapshots.c
+        newest_snapshot = sa.select(sa.func.max(s.version)).where(
+            s.stream_id == p("stream_id"), s.version <= p("to_version"),
+            s.position <= p("to_position"), s.timestamp <= p("to_time")).scalar_subquery()
+        self.replay_after_snapshot = c(
+            sa.select(e.version, e.event_type, e.schema_version, e.data, e.stream_type)
+            .where(e.stream_id == p("stream_id"),
+                   e.version > sa.func.coalesce(newest_snapshot, 0),
+                   e.version <= p("to_version"), e.position <= p("to_position"),
+                   e.timestamp <= p("to_time")).order_by(e.version),
+            dialect, ("stream_id", "to_version", "to_position", "to_time"))
+        self.replay_whole_stream = c(
+            sa.select(e.version, e.event_type, e.schema_version, e.data, e.stream_type)
+            .where(e.stream_id == p("stream_id"), e.version > p("after_version"))
+            .order_by(e.version), dialect, ("stream_id", "after_version"))
+        self.read_all = c(
+            sa.select(*columns).where(e.position >= p("from_position"), e.position <= p("to_position"))
+            .order_by(e.position).limit(p("limit")),
+            dialect, ("from_position", "to_position", "limit"))
+        self.event_at = c(sa.select(*columns).where(e.position == p("position")), dialect, ("position",))
+        self.latest_snapshot = c(
+            sa.select(s.stream_id, s.stream_type, s.version, s.position, s.timestamp,
+                      s.state_version, s.state)
+            .where(s.stream_id == p("stream_id"), s.version <= p("max_version"),
+                   s.position <= p("max_position"), s.timestamp <= p("max_time"))
+            .order_by(s.version.desc()).limit(1),
+            dialect, ("stream_id", "max_version", "max_position", "max_time"))
+        snapshot_values = dict(stream_id=p("stream_id"), version=p("version"),
+                               stream_type=p("stream_type"), position=p("position"),
+                               timestamp=p("timestamp"), state_version=p("state_version"),
+                               state=p("state"), taken_at=p("taken_at"))
+        snapshot_insert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(
+            snapshots).values(**snapshot_values)
+        snapshot_insert = snapshot_insert.on_conflict_do_nothing()
+        self.insert_snapshot = c(snapshot_insert, dialect, tuple(snapshot_values))

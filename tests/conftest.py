@@ -1,0 +1,42 @@
+"""Shared fixtures: temporary stores with the demo domain, and a command service on them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+pytest.register_assert_rewrite("tests.store.contract")
+
+from explorer.demo import DEMO_DOMAIN  # noqa: E402
+from explorer.domain import CommandService  # noqa: E402
+from explorer.store import EventStore  # noqa: E402
+from explorer.workspace import open_store  # noqa: E402
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.evstore"
+
+
+@pytest.fixture
+def store(store_path: Path) -> EventStore:
+    opened = open_store(store_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def service(store: EventStore) -> CommandService:
+    return CommandService(store, DEMO_DOMAIN, issued_by="test")
+
+
+ADDRESS = {"street": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}
+LINE = {"product_id": "prod_123", "quantity": 2, "price": 29.99}
+
+
+def place_order(service: CommandService, order_id: str = "order_789", **changes) -> None:
+    data = {"customer_id": "cust_456", "items": [LINE], "total": 59.98, **changes}
+    service.execute("Order", order_id, "place", data)

@@ -1,0 +1,290 @@
+"""The event store contract: behaviour every backend must have, written once.
+
+A backend's test module subclasses `EventStoreContract` and provides two fixtures:
+`make_store(registry=None, read_only=False)` opening the same store each call, and
+`insert_raw(**columns)` writing one row around the store (to test malformed rows).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.store import (
+    ANY_VERSION, NO_STREAM, AppendRequest, ConcurrencyError, DuplicateEventError, EventNotFoundError,
+    EventRegistry, NewEvent, ReadOnlyStoreError, SnapshotRecord, StreamNotFoundError,
+    StreamTypeMismatchError,
+)
+from explorer.store.query import EventQuery
+
+
+def events(*types: str, **data) -> list[NewEvent]:
+    return [NewEvent(t, {"n": i, **data}) for i, t in enumerate(types)]
+
+
+def sample_registry() -> EventRegistry:
+    registry = EventRegistry()
+    registry.register("Placed", stream_type="Order", version=3)
+    registry.add_upcaster("Placed", 1, lambda d: {**d, "currency": "USD"})
+    registry.add_upcaster("Placed", 2, lambda d: {**d, "total": d["amount"]})
+    registry.register("Shipped", stream_type="Order")
+    registry.register("Broken", version=2)
+    registry.add_upcaster("Broken", 1, lambda d: d["missing"])
+    registry.register("Gapped", version=3)
+    registry.add_upcaster("Gapped", 2, lambda d: d)
+    return registry
+
+
+class EventStoreContract:
+    @pytest.fixture
+    def store(self, make_store):
+        opened = make_store()
+        yield opened
+        opened.close()
+
+    # -- appending -------------------------------------------------------------------------
+
+    def test_append_gives_gap_free_positions_and_stream_versions(self, store):
+        first = store.append("order_1", "Order", events("A", "B"), NO_STREAM)
+        second = store.append("order_2", "Order", events("A"), NO_STREAM)
+        third = store.append("order_1", "Order", events("C"), 2)
+        assert [e.position for e in first.events] == [1, 2]
+        assert [e.version for e in first.events] == [1, 2]
+        assert second.events[0].position == 3 and second.events[0].version == 1
+        assert third.events[0].position == 4 and third.version == 3
+        assert [e.position for e in store.read_all()] == [1, 2, 3, 4]
+
+    def test_stale_expected_version_names_the_stream_and_versions_and_writes_nothing(self, store):
+        store.append("order_1", "Order", events("A", "B"), NO_STREAM)
+        with pytest.raises(ConcurrencyError) as caught:
+            store.append("order_1", "Order", events("C"), 1)
+        error = caught.value
+        assert (error.stream_id, error.expected, error.actual) == ("order_1", 1, 2)
+        assert "order_1" in str(error) and "version 1" in str(error) and "version 2" in str(error)
+        assert store.last_position() == 2
+        assert store.stream_info("order_1").version == 2
+
+    def test_expecting_a_new_stream_fails_when_it_exists(self, store):
+        store.append("order_1", "Order", events("A"), NO_STREAM)
+        with pytest.raises(ConcurrencyError, match="a new stream"):
+            store.append("order_1", "Order", events("B"), NO_STREAM)
+
+    def test_any_version_appends_wherever_the_stream_is(self, store):
+        store.append("order_1", "Order", events("A"), ANY_VERSION)
+        result = store.append("order_1", "Order", events("B"), ANY_VERSION)
+        assert result.version == 2
+
+    def test_a_batch_is_atomic(self, store):
+        store.append("order_2", "Order", events("A"), NO_STREAM)
+        with pytest.raises(ConcurrencyError):
+            store.append_batch([
+                AppendRequest("order_1", "Order", events("A", "B"), NO_STREAM),
+                AppendRequest("order_2", "Order", events("B"), 5),
+            ])
+        assert store.last_position() == 1
+        with pytest.raises(StreamNotFoundError):
+            store.stream_info("order_1")
+
+    def test_unserialisable_data_is_refused_before_anything_is_written(self, store):
+        with pytest.raises(ValueError, match="cannot be stored as JSON"):
+            store.append("order_1", "Order", [NewEvent("A", {"ok": 1}), NewEvent("B", {"x": {1, 2}})])
+        assert store.last_position() == 0
+
+    def test_one_batch_may_append_to_the_same_stream_twice(self, store):
+        results = store.append_batch([
+            AppendRequest("order_1", "Order", events("A"), NO_STREAM),
+            AppendRequest("order_2", "Order", events("A"), NO_STREAM),
+            AppendRequest("order_1", "Order", events("B", "C"), 1),
+        ])
+        assert [r.version for r in results] == [1, 1, 3]
+        assert [e.version for e in store.read_stream("order_1")] == [1, 2, 3]
+        assert store.stream_info("order_1").last_position == 4
+
+    def test_a_retried_append_is_not_stored_twice(self, store):
+        request = [NewEvent("A", {}, event_id="e-1"), NewEvent("B", {}, event_id="e-2")]
+        store.append("order_1", "Order", request, NO_STREAM)
+        again = store.append("order_1", "Order", request, NO_STREAM)
+        assert again.duplicate and [e.event_id for e in again.events] == ["e-1", "e-2"]
+        with_any = store.append("order_1", "Order", request, ANY_VERSION)
+        assert with_any.duplicate
+        assert store.last_position() == 2
+
+    def test_reusing_an_event_id_elsewhere_is_refused(self, store):
+        store.append("order_1", "Order", [NewEvent("A", {}, event_id="e-1")], NO_STREAM)
+        with pytest.raises(DuplicateEventError, match="e-1"):
+            store.append("order_2", "Order", [NewEvent("A", {}, event_id="e-1")], NO_STREAM)
+        with pytest.raises(DuplicateEventError):
+            store.append("order_1", "Order", [NewEvent("B", {}, event_id="e-1"),
+                                              NewEvent("C", {}, event_id="e-new")], 0)
+        assert store.last_position() == 1
+
+    def test_a_stream_keeps_its_type(self, store):
+        store.append("order_1", "Order", events("A"))
+        with pytest.raises(StreamTypeMismatchError, match="Order"):
+            store.append("order_1", "Customer", events("B"))
+
+    def test_bad_requests_are_refused_with_a_message(self, store):
+        with pytest.raises(ValueError, match="stream id"):
+            store.append("  ", "Order", events("A"))
+        with pytest.raises(ValueError, match="negative"):
+            store.append("order_1", "Order", events("A"), -1)
+        with pytest.raises(ValueError, match="JSON object"):
+            store.append("order_1", "Order", [NewEvent("A", [1, 2])])
+
+    def test_timestamps_never_go_back_along_positions(self, store):
+        store.append("s", "T", [NewEvent("A", {}, timestamp_us=2_000_000)])
+        store.append("s", "T", [NewEvent("B", {}, timestamp_us=1_000_000)])
+        assert [e.timestamp_us for e in store.read_all()] == [2_000_000, 2_000_000]
+
+    def test_metadata_round_trips_with_correlation_and_causation(self, store):
+        metadata = {"correlation_id": "corr-1", "causation_id": "cmd-1", "command": "place",
+                    "issued_by": "cli:ada", "extra": [1, 2]}
+        store.append("order_1", "Order", [NewEvent("A", {"x": 1}, metadata)])
+        event = store.event_at(1)
+        assert event.metadata == metadata
+        assert event.correlation_id == "corr-1" and event.causation_id == "cmd-1"
+        assert event.to_dict()["metadata"] == metadata
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def test_read_stream_within_version_position_and_time_bounds(self, store):
+        for i in range(5):
+            store.append("order_1", "Order", [NewEvent("A", {"i": i}, timestamp_us=(i + 1) * 10)])
+            store.append("other", "Order", [NewEvent("A", {"i": i}, timestamp_us=(i + 1) * 10)])
+        assert [e.data["i"] for e in store.read_stream("order_1")] == [0, 1, 2, 3, 4]
+        assert [e.version for e in store.read_stream("order_1", from_version=2, to_version=3)] == [2, 3]
+        assert [e.position for e in store.read_stream("order_1", to_position=5)] == [1, 3, 5]
+        assert [e.version for e in store.read_stream("order_1", to_time_us=20)] == [1, 2]
+        assert store.read_stream("missing") == []
+
+    def test_read_all_pages_through_everything_in_order(self, store):
+        for i in range(25):
+            store.append(f"s{i % 3}", "T", [NewEvent("A", {"i": i})])
+        assert [e.data["i"] for e in store.read_all(page_size=4)] == list(range(25))
+        assert [e.position for e in store.read_all(10, 12, page_size=2)] == [10, 11, 12]
+        assert list(store.read_all(26)) == []
+
+    def test_queries_filter_by_stream_type_event_type_and_correlation(self, store):
+        store.append("o", "Order", [NewEvent("Placed", {}, {"correlation_id": "c1"})])
+        store.append("c", "Customer", [NewEvent("Registered", {}, {"correlation_id": "c1"})])
+        store.append("o", "Order", [NewEvent("Shipped", {}, {"correlation_id": "c2"})])
+        by_type = store.query(EventQuery(event_types=("Placed", "Shipped")))
+        assert [e.event_type for e in by_type] == ["Placed", "Shipped"]
+        assert [e.stream_id for e in store.query(EventQuery(stream_types=("Customer",)))] == ["c"]
+        assert [e.position for e in store.events_by_correlation("c1")] == [1, 2]
+        assert store.count(EventQuery(stream_id="o")) == 2
+        assert [e.position for e in store.query(EventQuery(), descending=True, limit=2)] == [3, 2]
+
+    def test_events_by_position_and_id(self, store):
+        store.append("o", "Order", [NewEvent("A", {}, event_id="id-1")])
+        assert store.event_at(1).event_id == "id-1"
+        assert store.event_by_id("id-1").position == 1
+        with pytest.raises(EventNotFoundError, match="position 9"):
+            store.event_at(9)
+        with pytest.raises(EventNotFoundError):
+            store.event_by_id("nope")
+
+    def test_the_stream_index_lists_streams_types_and_counts(self, store):
+        for i in range(12):
+            store.append(f"order_{i:02d}", "Order", events("A", "B"))
+        store.append("cust_1", "Customer", events("A"))
+        assert store.last_position() == 25 and store.event_count() == 25
+        orders = store.list_streams("Order")
+        assert len(orders) == 12 and orders[0].stream_id == "order_00"
+        assert orders[0].version == 2 and orders[0].last_position == 2
+        assert [s.stream_id for s in store.list_streams(pattern="_1")] == [
+            "cust_1", "order_10", "order_11"]
+        assert [s.stream_id for s in store.list_streams(pattern="order_?1")] == [
+            "order_01", "order_11"]
+        assert [s.stream_id for s in store.list_streams(pattern="ORDER_1*")] == [
+            "order_10", "order_11"]
+        assert [s.stream_id for s in store.list_streams("Order", after="order_09", limit=2)] == [
+            "order_10", "order_11"]
+        assert store.list_streams(pattern="100%") == []
+        assert store.count_streams("Order") == 12 and store.count_streams(pattern="cust") == 1
+        assert [(t.stream_type, t.streams, t.events) for t in store.stream_types()] == [
+            ("Customer", 1, 1), ("Order", 12, 24)]
+        assert store.stream_info("cust_1").to_dict()["stream_type"] == "Customer"
+        with pytest.raises(StreamNotFoundError, match="nope"):
+            store.stream_info("nope")
+
+    def test_an_empty_store(self, store):
+        assert store.last_position() == 0 and list(store.read_all()) == []
+        assert store.list_streams() == [] and store.stream_types() == []
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def test_the_newest_snapshot_within_bounds_is_found(self, store):
+        store.append("o", "Order", events(*"ABCDEF"))
+        for version in (2, 4):
+            store.save_snapshot(SnapshotRecord("o", "Order", version, version, version * 10, 1,
+                                               f'{{"v": {version}}}'))
+        assert store.latest_snapshot("o").version == 4
+        assert store.latest_snapshot("o", max_version=3).version == 2
+        assert store.latest_snapshot("o", max_position=1) is None
+        assert store.latest_snapshot("o", max_time_us=39).version == 2
+        assert store.latest_snapshot("other") is None
+
+    # -- schema evolution and bad rows -----------------------------------------------------
+
+    def test_old_events_are_upcast_on_read_and_keep_their_stored_form(self, make_store,
+                                                                        insert_raw):
+        insert_raw(position=1, stream_id="o", version=1, event_type="Placed", schema_version=1,
+                   data='{"amount": 5}')
+        insert_raw(position=2, stream_id="o", version=2, event_type="Placed", schema_version=3,
+                   data='{"amount": 6, "currency": "EUR", "total": 6}')
+        store = make_store(registry=sample_registry())
+        old, new = store.read_stream("o")
+        assert old.data == {"amount": 5, "currency": "USD", "total": 5}
+        assert old.schema_version == 3
+        assert old.stored.schema_version == 1 and old.stored.data == {"amount": 5}
+        assert old.stored_data == {"amount": 5} and old.stored_schema_version == 1
+        assert new.stored is None and new.stored_data is new.data
+        assert old.to_dict()["stored"] == {"schema_version": 1, "data": {"amount": 5}}
+        store.close()
+
+    def test_rows_that_cannot_be_decoded_come_back_raw_without_stopping_readers(
+            self, make_store, insert_raw):
+        rows = [
+            ("Shipped", 1, '{"ok": 1}', None),
+            ("Shipped", 1, "{not json", "not valid JSON"),
+            ("Shipped", 1, "[1, 2]", "JSON list, not an object"),
+            ("Unheard", 1, "{}", "unknown event type 'Unheard'"),
+            ("Placed", 4, "{}", "newer than this program knows"),
+            ("Gapped", 1, "{}", "no upcaster from version 1 of Gapped"),
+            ("Broken", 1, '{"a": 1}', "upcasting Broken from version 1 to 2 failed: KeyError"),
+            ("Shipped", 1, '{"last": true}', None),
+        ]
+        for i, (event_type, version, data, _) in enumerate(rows, start=1):
+            insert_raw(position=i, stream_id="o", version=i, event_type=event_type,
+                       schema_version=version, data=data)
+        store = make_store(registry=sample_registry())
+        for read in (lambda: store.read_stream("o"), lambda: list(store.read_all(page_size=3))):
+            found = read()
+            assert len(found) == len(rows)
+            for event, (_, _, data, reason) in zip(found, rows, strict=True):
+                if reason is None:
+                    assert not event.is_raw
+                else:
+                    assert event.is_raw and reason in event.problem, event.problem
+                    assert event.data == {} and event.raw_data == data
+                    assert event.to_dict()["problem"] == event.problem
+        store.close()
+
+    # -- read-only -------------------------------------------------------------------------
+
+    def test_read_only_refuses_every_write_and_changes_nothing(self, make_store):
+        writer = make_store()
+        writer.append("o", "Order", events("A"))
+        writer.close()
+        reader = make_store(read_only=True)
+        assert reader.read_only and [e.event_type for e in reader.read_all()] == ["A"]
+        attempts = [
+            lambda: reader.append("o", "Order", events("B")),
+            lambda: reader.append_batch([AppendRequest("p", "Order", events("B"))]),
+            lambda: reader.save_snapshot(SnapshotRecord("o", "Order", 1, 1, 1, 1, "{}")),
+        ]
+        for attempt in attempts:
+            with pytest.raises(ReadOnlyStoreError, match="read-only"):
+                attempt()
+        assert reader.last_position() == 1
+        reader.close()
