@@ -1,0 +1,69 @@
+"""A domain model: its aggregate types, their commands and the event registry built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from explorer.domain.aggregate import Aggregate
+from explorer.domain.commands import Command, UnknownCommandError
+from explorer.store.upcasting import EventRegistry
+
+
+class DomainModel:
+    """Everything the services need to know about one domain.
+
+    `make_context` builds what command handlers may use beyond the aggregate (a payment gateway,
+    a product catalogue); it is called once per service.
+    """
+
+    def __init__(self, name: str, aggregates: Iterable[type[Aggregate]],
+                 commands: Iterable[type[Command]],
+                 make_context: Callable[..., Any] = lambda **_: None) -> None:
+        self.name = name
+        self.aggregates = {cls.stream_type: cls for cls in aggregates}
+        self.commands: dict[str, dict[str, type[Command]]] = {t: {} for t in self.aggregates}
+        for command in commands:
+            if command.stream_type not in self.aggregates:
+                raise ValueError(f"command {command.command_name} is for unknown type {command.stream_type}")
+            self.commands[command.stream_type][command.command_name] = command
+        self.make_context = make_context
+        self.registry = EventRegistry()
+        for cls in self.aggregates.values():
+            for declaration in cls.declarations.values():
+                self.registry.register(declaration.event_type, stream_type=cls.stream_type,
+                                       version=declaration.version,
+                                       description=declaration.description)
+                for from_version, upcaster in declaration.upcasters.items():
+                    self.registry.add_upcaster(declaration.event_type, from_version, upcaster)
+
+    def aggregate_class(self, stream_type: str) -> type[Aggregate]:
+        try:
+            return self.aggregates[stream_type]
+        except KeyError:
+            known = ", ".join(self.aggregates)
+            raise UnknownCommandError(
+                f"There is no aggregate type {stream_type!r}; the types are {known}.") from None
+
+    def command_class(self, stream_type: str, name: str) -> type[Command]:
+        commands = self.commands.get(stream_type)
+        if commands is None:
+            self.aggregate_class(stream_type)  # raises with the list of types
+        assert commands is not None
+        try:
+            return commands[name]
+        except KeyError:
+            known = ", ".join(commands)
+            raise UnknownCommandError(
+                f"{stream_type} has no command {name!r}; its commands are {known}.") from None
+
+    def creating_commands(self, stream_type: str) -> list[str]:
+        """The commands that start a stream of this type (e.g. ['place'])."""
+        return [name for name, cls in self.commands.get(stream_type, {}).items()
+                if cls.creates_stream is not False]
+
+    def describe_commands(self) -> list[dict[str, Any]]:
+        """Every command with its type, name, summary and JSON schema, for forms and help."""
+        return [{"stream_type": t, "name": name, "summary": cls.summary(), "schema": cls.schema(),
+                 "creates_stream": cls.creates_stream}
+                for t, commands in self.commands.items() for name, cls in commands.items()]

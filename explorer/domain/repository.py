@@ -1,0 +1,160 @@
+"""Loading aggregates: the newest usable snapshot, then the events after it.
+
+Snapshots are a cache. One that cannot be decoded or restored is ignored (and said so in the
+result's notes); the aggregate is then rebuilt from its events.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import orjson
+
+from explorer.domain.aggregate import Aggregate
+from explorer.domain.model import DomainModel
+from explorer.store.errors import StoreError, StreamNotFoundError, StreamTypeMismatchError
+from explorer.store.event_store import EventStore
+from explorer.store.records import RecordedEvent, SnapshotRecord
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class LoadedAggregate:
+    """An aggregate as loaded, with what was used to load it and any problems met."""
+
+    aggregate: Aggregate
+    snapshot_version: int | None = None
+    events_replayed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def version(self) -> int:
+        return self.aggregate.version
+
+
+class Repository:
+    """Loads aggregates of a domain from an event store, and snapshots them."""
+
+    def __init__(self, store: EventStore, domain: DomainModel, *, use_snapshots: bool = True) -> None:
+        self.store = store
+        self.domain = domain
+        self.use_snapshots = use_snapshots
+
+    def load(self, stream_type: str, stream_id: str, *, at_version: int | None = None,
+             at_position: int | None = None, at_time_us: int | None = None) -> LoadedAggregate:
+        """The aggregate as of the bounds given (default: now). A missing stream loads empty.
+
+        One query in the common case: the events after the newest snapshot within the bounds.
+        """
+        cls = self.domain.aggregate_class(stream_type)
+        aggregate = cls(stream_id)
+        loaded = LoadedAggregate(aggregate)
+        bounds = {"to_version": at_version, "to_position": at_position, "to_time_us": at_time_us}
+        store = self.store
+        if not (self.use_snapshots and cls.snapshot_every):
+            self._replay(loaded, store.replay_rows(stream_id, **bounds), stream_type)
+            return loaded
+        rows = store.replay_rows(stream_id, after_snapshot=True, **bounds)
+        if rows and rows[0][0] == 1:
+            self._replay(loaded, rows, stream_type)
+            return loaded
+        # A snapshot precedes the rows (or there are no rows: a new stream, or a snapshot at
+        # the stream's head): fetch it; if it is unusable, replay everything.
+        snapshot = store.latest_snapshot(
+            stream_id, max_version=rows[0][0] - 1 if rows else at_version,
+            max_position=at_position, max_time_us=at_time_us)
+        if snapshot is None and not rows:
+            return loaded  # nothing at all within the bounds
+        if snapshot is not None and snapshot.stream_type != stream_type:
+            raise StreamTypeMismatchError(stream_id, stream_type, snapshot.stream_type)
+        if snapshot is None or not self._restore(aggregate, snapshot, loaded) or (
+                rows and rows[0][0] != snapshot.version + 1):
+            aggregate.__init__(stream_id)  # back to the initial state
+            loaded.snapshot_version = None
+            rows = store.replay_rows(stream_id, **bounds)
+        self._replay(loaded, rows, stream_type)
+        return loaded
+
+    def _replay(self, loaded: LoadedAggregate, rows: list[tuple], stream_type: str) -> None:
+        """Apply undecoded rows to the aggregate; rows that cannot be decoded become notes."""
+        aggregate = loaded.aggregate
+        if rows and rows[0][4] != stream_type:
+            raise StreamTypeMismatchError(aggregate.id, stream_type, rows[0][4])
+        decoder = self.store.decoder
+        current = decoder.current_versions
+        loads = orjson.loads
+        apply = aggregate.apply
+        for version, event_type, schema_version, data, _ in rows:
+            if current is None or current.get(event_type) == schema_version:
+                try:
+                    decoded = loads(data)
+                except (orjson.JSONDecodeError, TypeError):
+                    decoded = None
+                if type(decoded) is dict:
+                    apply(event_type, decoded)
+                    continue
+            decoded, problem = decoder.decode_data(event_type, schema_version, data)
+            if decoded is None:
+                loaded.notes.append(f"Version {version} ({event_type}) was skipped: {problem}.")
+            else:
+                apply(event_type, decoded)
+        if rows:
+            aggregate.version = rows[-1][0]
+        loaded.events_replayed += len(rows)
+
+    def load_existing(self, stream_id: str, *, at_version: int | None = None,
+                      at_position: int | None = None, at_time_us: int | None = None,
+                      ) -> LoadedAggregate:
+        """Load a stream whose type is looked up in the stream index; raises if it does not exist."""
+        info = self.store.stream_info(stream_id)
+        if at_version is not None and at_version > info.version:
+            raise ValueError(f"Stream {stream_id} has only {info.version} events; choose a version "
+                             f"from 1 to {info.version}.")
+        loaded = self.load(info.stream_type, stream_id, at_version=at_version,
+                           at_position=at_position, at_time_us=at_time_us)
+        if loaded.version == 0:
+            bounded = not (at_version is None and at_position is None and at_time_us is None)
+            raise StreamNotFoundError(stream_id, not_yet=bounded)
+        return loaded
+
+    def _restore(self, aggregate: Aggregate, snapshot: SnapshotRecord,
+                 loaded: LoadedAggregate) -> bool:
+        """Take the snapshot's state; False (and a note) if it cannot be used."""
+        cls = type(aggregate)
+        try:
+            if snapshot.state_version != cls.state_version:
+                raise ValueError(f"its state version {snapshot.state_version} is not "
+                                 f"{cls.state_version}")
+            state = orjson.loads(snapshot.state_json)
+            if not isinstance(state, dict):
+                raise ValueError("its state is not a JSON object")
+            aggregate.restore(state)
+        except Exception as error:  # a snapshot is only a cache: never let it break a load
+            loaded.notes.append(f"The snapshot at version {snapshot.version} was ignored ({error}).")
+            log.warning("snapshot of %s at version %s ignored: %s", aggregate.id, snapshot.version,
+                        error)
+            return False
+        aggregate.version = snapshot.version
+        loaded.snapshot_version = snapshot.version
+        return True
+
+    def maybe_snapshot(self, aggregate: Aggregate, previous_version: int,
+                       last_event: RecordedEvent) -> bool:
+        """Snapshot the aggregate if its new events crossed a multiple of its snapshot interval."""
+        every = type(aggregate).snapshot_every
+        if not (self.use_snapshots and every and not self.store.read_only):
+            return False
+        if aggregate.version // every == previous_version // every:
+            return False
+        record = SnapshotRecord(aggregate.id, aggregate.stream_type, aggregate.version,
+                                last_event.position, last_event.timestamp_us,
+                                type(aggregate).state_version,
+                                orjson.dumps(aggregate.state()).decode())
+        try:
+            self.store.save_snapshot(record)
+        except StoreError as error:  # the events are stored; a missing snapshot only costs time
+            log.warning("snapshot of %s not saved: %s", aggregate.id, error)
+            return False
+        return True

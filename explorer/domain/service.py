@@ -1,0 +1,239 @@
+"""The application service that runs commands: load, decide, append, retry on conflict.
+
+`CommandService.execute` is what the CLI and the GUI call. `UnitOfWork` runs many commands against
+aggregates kept in memory and appends them in large transactions, for bulk work such as seeding.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from explorer.domain.aggregate import Aggregate, DomainError
+from explorer.domain.commands import Command
+from explorer.domain.model import DomainModel
+from explorer.domain.repository import Repository
+from explorer.store.errors import ConcurrencyError
+from explorer.store.event_store import EventStore
+from explorer.store.ids import uuid7
+from explorer.store.records import AppendRequest, NewEvent, RecordedEvent
+from explorer.store.timestamps import now_micros
+
+DEFAULT_ATTEMPTS = 4
+
+
+def default_issuer(source: str) -> str:
+    """Who issues commands from this process, e.g. 'cli:alice'."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        user = "unknown"
+    return f"{source}:{user}"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """What a command did: the events it appended (maybe none) and the stream's versions."""
+
+    stream_id: str
+    stream_type: str
+    command: str
+    command_id: str
+    correlation_id: str
+    version_before: int
+    version: int
+    events: tuple[RecordedEvent, ...]
+    attempts: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stream_id": self.stream_id, "stream_type": self.stream_type,
+                "command": self.command, "command_id": self.command_id,
+                "correlation_id": self.correlation_id, "version_before": self.version_before,
+                "version": self.version, "attempts": self.attempts,
+                "events": [event.to_dict() for event in self.events]}
+
+
+def decide(domain: DomainModel, aggregate: Aggregate, command: Command, context: Any) -> list[NewEvent]:
+    """Run a command against an aggregate: the new events, or DomainError for a broken rule."""
+    if command.creates_stream is True and aggregate.exists:
+        raise DomainError(
+            f"{aggregate.stream_type} {aggregate.id} already exists (version {aggregate.version}); "
+            f"use a new id to {command.command_name} another.")
+    if command.creates_stream is False and not aggregate.exists:
+        creators = " or ".join(domain.creating_commands(aggregate.stream_type))
+        raise DomainError(f"{aggregate.stream_type} {aggregate.id} does not exist yet; "
+                          f"create it with {creators or 'its first command'} first.")
+    command.run(aggregate, context)
+    return aggregate.collect_pending()
+
+
+class CommandService:
+    """Runs commands of one domain against one store.
+
+    `clock` and `new_id` are injectable so that simulations (seeding) are repeatable.
+    """
+
+    def __init__(self, store: EventStore, domain: DomainModel, *, context: Any = None,
+                 issued_by: str | None = None, clock: Callable[[], int] = now_micros,
+                 new_id: Callable[[], str] = uuid7, max_attempts: int = DEFAULT_ATTEMPTS,
+                 use_snapshots: bool = True) -> None:
+        self.store = store
+        self.domain = domain
+        self.context = context if context is not None else domain.make_context()
+        self.issued_by = issued_by or default_issuer("app")
+        self.clock = clock
+        self.new_id = new_id
+        self.max_attempts = max_attempts
+        self.repository = Repository(store, domain, use_snapshots=use_snapshots)
+
+    def parse(self, stream_type: str, command: str, data: Any) -> Command:
+        """Validate input for a command; CommandValidationError lists each invalid field."""
+        return self.domain.command_class(stream_type, command).parse(data)
+
+    def execute(self, stream_type: str, stream_id: str, command: str | Command,
+                data: Any = None, *, expected_version: int | None = None,
+                correlation_id: str | None = None, causation_id: str | None = None,
+                issued_by: str | None = None) -> CommandResult:
+        """Run one command and append its events.
+
+        With `expected_version`, the stream must be at that version (else ConcurrencyError);
+        without, a conflict with another writer is retried on fresh state a few times.
+        """
+        parsed = command if isinstance(command, Command) else self.parse(stream_type, command, data)
+        if parsed.stream_type != stream_type:
+            raise DomainError(f"{parsed.command_name} is a {parsed.stream_type} command, not {stream_type}.")
+        _check_stream_id(stream_id)
+        command_id = self.new_id()
+        correlation_id = correlation_id or command_id
+        metadata = {"correlation_id": correlation_id, "causation_id": causation_id or command_id,
+                    "command": parsed.command_name, "command_id": command_id,
+                    "issued_by": issued_by or self.issued_by}
+        for attempt in range(1, self.max_attempts + 1):
+            loaded = self.repository.load(stream_type, stream_id)
+            aggregate = loaded.aggregate
+            before = aggregate.version
+            if expected_version is not None and expected_version != before:
+                raise ConcurrencyError(stream_id, expected_version, before)
+            pending = decide(self.domain, aggregate, parsed, self.context)
+            if not pending:
+                return CommandResult(stream_id, stream_type, parsed.command_name, command_id,
+                                     correlation_id, before, before, (), attempt)
+            now = self.clock()
+            for event in pending:
+                event.metadata = metadata
+                event.event_id = self.new_id()
+                event.timestamp_us = now
+            try:
+                result = self.store.append(stream_id, stream_type, pending, before)
+            except ConcurrencyError:
+                if expected_version is not None or attempt == self.max_attempts:
+                    raise
+                continue
+            if result.events:
+                self.repository.maybe_snapshot(aggregate, before, result.events[-1])
+            return CommandResult(stream_id, stream_type, parsed.command_name, command_id, correlation_id,
+                                 before, result.version, result.events, attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class UnitOfWork:
+    """Many commands against aggregates cached in memory, appended in large transactions.
+
+    A flush appends each command's events in the order they were decided, so positions follow
+    time, and with the stream version each command saw, so a conflicting writer makes the whole
+    flush fail (ConcurrencyError) rather than lose anything.
+    """
+
+    def __init__(self, service: CommandService, *, flush_every: int = 5000,
+                 cache_size: int = 50_000) -> None:
+        self.service = service
+        self.flush_every = flush_every
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._requests: list[AppendRequest] = []
+        self._dirty: dict[str, _Cached] = {}
+        self._pending_count = 0
+        self.events_appended = 0
+
+    def aggregate(self, stream_type: str, stream_id: str) -> Aggregate:
+        """The aggregate as of the last command in this unit of work."""
+        return self._cached(stream_type, stream_id).aggregate
+
+    def _cached(self, stream_type: str, stream_id: str) -> _Cached:
+        cached = self._cache.get(stream_id)
+        if cached is None:
+            loaded = self.service.repository.load(stream_type, stream_id)
+            cached = _Cached(loaded.aggregate, loaded.version)
+            self._cache[stream_id] = cached
+        else:
+            self._cache.move_to_end(stream_id)
+        return cached
+
+    def execute(self, stream_type: str, stream_id: str, command: str, data: Any, *,
+                timestamp_us: int, correlation_id: str | None = None,
+                causation_id: str | None = None, issued_by: str | None = None,
+                ) -> list[NewEvent]:
+        """Decide one command now; its events are appended at the next flush."""
+        service = self.service
+        parsed = service.parse(stream_type, command, data)
+        _check_stream_id(stream_id)
+        cached = self._cached(stream_type, stream_id)
+        before = cached.aggregate.version
+        command_id = service.new_id()
+        pending = decide(service.domain, cached.aggregate, parsed, service.context)
+        metadata = {"correlation_id": correlation_id or command_id,
+                    "causation_id": causation_id or command_id, "command": parsed.command_name,
+                    "command_id": command_id, "issued_by": issued_by or service.issued_by}
+        for event in pending:
+            event.metadata = metadata
+            event.event_id = service.new_id()
+            event.timestamp_us = timestamp_us
+        if pending:
+            self._requests.append(AppendRequest(stream_id, stream_type, pending, before))
+            self._dirty[stream_id] = cached
+            self._pending_count += len(pending)
+            if self._pending_count >= self.flush_every:
+                self.flush()
+        return pending
+
+    def flush(self) -> int:
+        """Append everything decided since the last flush in one transaction."""
+        if not self._requests:
+            return 0
+        results = self.service.store.append_batch(self._requests)
+        last_events = {result.stream_id: result.events[-1] for result in results if result.events}
+        repository = self.service.repository
+        for stream_id, cached in self._dirty.items():
+            repository.maybe_snapshot(cached.aggregate, cached.persisted_version,
+                                      last_events[stream_id])
+            cached.persisted_version = cached.aggregate.version
+        count = self._pending_count
+        self.events_appended += count
+        self._requests = []
+        self._dirty.clear()
+        self._pending_count = 0
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return count
+
+
+class _Cached:
+    __slots__ = ("aggregate", "persisted_version")
+
+    def __init__(self, aggregate: Aggregate, persisted_version: int) -> None:
+        self.aggregate = aggregate
+        self.persisted_version = persisted_version
+
+
+def _check_stream_id(stream_id: str) -> None:
+    if not isinstance(stream_id, str) or not stream_id.strip():
+        raise DomainError("A stream id is needed, e.g. order_789.")
+    if len(stream_id) > 200:
+        raise DomainError(f"The stream id {stream_id[:20]}... is {len(stream_id)} characters long; "
+                          "keep it under 200.")
+    if not stream_id.isprintable() or " " in stream_id:
+        raise DomainError(f"The stream id {stream_id!r} has spaces or control characters; "
+                          "use letters, digits, '_', '-' or '.'.")
