@@ -1,0 +1,179 @@
+"""Payments: a charge through a (simulated) payment gateway that may fail, and refunds."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol
+
+from pydantic import Field
+
+from explorer.demo.catalogue import money
+from explorer.domain import Aggregate, Command, DomainError, applies
+
+TEST_CARDS = {
+    "0002": "card declined",
+    "9995": "insufficient funds",
+    "0069": "card expired",
+}
+"""Card numbers ending like this always fail, as with real gateways' test cards."""
+
+RANDOM_FAILURES = ["card declined", "insufficient funds", "issuer unavailable",
+                   "suspected fraud", "card expired"]
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayDecision:
+    approved: bool
+    transaction_id: str = ""
+    reason: str = ""
+
+
+class PaymentGateway(Protocol):
+    def charge(self, payment_id: str, amount: float, currency: str, method: str,
+               card_number: str) -> GatewayDecision: ...
+
+
+class SimulatedPaymentGateway:
+    """A payment gateway stand-in with a configurable latency and failure rate.
+
+    Test card numbers (see TEST_CARDS) fail deterministically; others fail at `failure_rate`.
+    """
+
+    def __init__(self, failure_rate: float = 0.0, latency_s: float = 0.0,
+                 rng: random.Random | None = None) -> None:
+        if not 0.0 <= failure_rate <= 1.0:
+            raise ValueError(f"failure rate {failure_rate} must be between 0 and 1")
+        if latency_s < 0:
+            raise ValueError(f"latency {latency_s} must not be negative")
+        self.failure_rate = failure_rate
+        self.latency_s = latency_s
+        self._rng = rng or random.Random()
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def charge(self, payment_id: str, amount: float, currency: str, method: str,
+               card_number: str) -> GatewayDecision:
+        if self.latency_s:
+            time.sleep(self.latency_s)  # the simulated network round trip
+        with self._lock:
+            self._count += 1
+            number = self._count
+            roll = self._rng.random()
+            reason = self._rng.choice(RANDOM_FAILURES)
+        digits = card_number.replace(" ", "")
+        if method == "card" and digits[-4:] in TEST_CARDS:
+            return GatewayDecision(False, reason=TEST_CARDS[digits[-4:]])
+        if roll < self.failure_rate:
+            return GatewayDecision(False, reason=reason)
+        return GatewayDecision(True, transaction_id=f"txn_{payment_id}_{number}")
+
+
+class Payment(Aggregate):
+    """A payment for one order: charged (maybe after failed attempts), then maybe refunded."""
+
+    stream_type = "Payment"
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(stream_id)
+        self.status = "new"
+        self.order_id: str | None = None
+        self.customer_id: str | None = None
+        self.amount = 0.0
+        self.currency = "USD"
+        self.refunded = 0.0
+        self.transaction_id: str | None = None
+        self.failures = 0
+
+    def charge(self, gateway: PaymentGateway, order_id: str, customer_id: str, amount: float,
+               currency: str, method: str, card_number: str) -> None:
+        if self.status in ("charged", "refunded"):
+            raise DomainError(f"Cannot charge payment {self.id}: it is already {self.status} "
+                              f"({self.amount:.2f} {self.currency}).")
+        if self.order_id is not None and order_id != self.order_id:
+            raise DomainError(f"Cannot charge payment {self.id} for order {order_id}: it is the "
+                              f"payment of order {self.order_id}.")
+        decision = gateway.charge(self.id, amount, currency, method, card_number)
+        common = dict(payment_id=self.id, order_id=order_id, customer_id=customer_id,
+                      amount=money(amount), currency=currency, method=method)
+        if decision.approved:
+            self._record("PaymentCharged", **common, transaction_id=decision.transaction_id)
+        else:
+            self._record("PaymentFailed", **common, reason=decision.reason,
+                         attempt=self.failures + 1)
+
+    def refund(self, amount: float | None, reason: str) -> None:
+        if self.status not in ("charged", "refunded"):
+            raise DomainError(f"Cannot refund payment {self.id}: nothing was charged.")
+        left = money(self.amount - self.refunded)
+        amount = left if amount is None else money(amount)
+        if left <= 0:
+            raise DomainError(f"Cannot refund payment {self.id}: it is already fully refunded.")
+        if amount > left:
+            raise DomainError(f"Cannot refund {amount:.2f} of payment {self.id}: only {left:.2f} "
+                              f"{self.currency} is left to refund.")
+        self._record("PaymentRefunded", payment_id=self.id, order_id=self.order_id,
+                     customer_id=self.customer_id, amount=amount, currency=self.currency,
+                     reason=reason)
+
+    @applies("PaymentCharged")
+    def _charged(self, data: dict[str, Any]) -> None:
+        """The gateway took the amount from the customer."""
+        self.status = "charged"
+        self.order_id = data["order_id"]
+        self.customer_id = data["customer_id"]
+        self.amount = data["amount"]
+        self.currency = data["currency"]
+        self.transaction_id = data["transaction_id"]
+
+    @applies("PaymentFailed")
+    def _failed(self, data: dict[str, Any]) -> None:
+        """The gateway refused the charge, with its reason."""
+        self.status = "failed"
+        self.order_id = data["order_id"]
+        self.customer_id = data["customer_id"]
+        self.amount = data["amount"]
+        self.currency = data["currency"]
+        self.failures += 1
+
+    @applies("PaymentRefunded")
+    def _refunded(self, data: dict[str, Any]) -> None:
+        """Some or all of a charged amount went back to the customer."""
+        self.refunded = money(self.refunded + data["amount"])
+        self.status = "refunded" if self.refunded >= self.amount else "charged"
+
+
+class PaymentCommand(Command):
+    stream_type: ClassVar[str] = "Payment"
+
+
+class Charge(PaymentCommand):
+    """Charge the customer for an order through the payment gateway."""
+
+    command_name: ClassVar[str] = "charge"
+    creates_stream: ClassVar[bool | None] = None
+    order_id: str = Field(min_length=1, max_length=100, description="The order paid for")
+    customer_id: str = Field(min_length=1, max_length=100, description="Who pays")
+    amount: float = Field(gt=0, le=10_000_000, description="The amount to charge")
+    currency: Literal["USD", "EUR", "GBP"] = Field("USD", description="The currency charged")
+    method: Literal["card", "paypal", "bank_transfer"] = Field("card", description="How to pay")
+    card_number: str = Field("4242 4242 4242 4242", max_length=23, pattern=r"^[0-9 ]*$",
+                             description="Card number; ones ending 0002, 9995 or 0069 fail")
+
+    def run(self, aggregate: Payment, context: Any) -> None:
+        aggregate.charge(context.gateway, self.order_id, self.customer_id, self.amount,
+                         self.currency, self.method, self.card_number)
+
+
+class Refund(PaymentCommand):
+    """Refund some or all of a charged payment."""
+
+    command_name: ClassVar[str] = "refund"
+    amount: float | None = Field(None, gt=0, le=10_000_000,
+                                 description="How much to refund; all that is left when empty")
+    reason: str = Field(min_length=1, max_length=200, description="Why it is refunded")
+
+
+PAYMENT_COMMANDS = [Charge, Refund]

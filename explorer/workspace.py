@@ -1,0 +1,40 @@
+"""Where stores live and how the app opens them: with the demo domain's event registry.
+
+The window and the command line both open stores through here, so both read events the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import platformdirs
+
+from explorer.demo import DEMO_DOMAIN
+from explorer.demo.seed import seed_store
+from explorer.store.event_store import EventStore
+
+APP_NAME = "event-explorer"
+DEMO_STORE_NAME = "demo.evstore"
+DEMO_ORDERS = 2000
+
+
+def open_store(path: str | Path, *, read_only: bool = False, create: bool = True) -> EventStore:
+    """Open (or create) a store that reads events with the demo domain's schemas and upcasters."""
+    return EventStore.open(path, read_only=read_only, registry=DEMO_DOMAIN.registry, create=create)
+
+
+def default_demo_store() -> Path:
+    """The demo store the app opens when it is given none, in the user's data folder."""
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / DEMO_STORE_NAME
+
+
+def ensure_demo_store(path: Path | None = None, *, orders: int = DEMO_ORDERS,
+                      progress: Callable[[int], None] | None = None) -> Path:
+    """The demo store's path, creating and seeding it first if it is missing or empty."""
+    path = path or default_demo_store()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open_store(path) as store:
+        if store.last_position() == 0:
+            seed_store(store, orders=orders, progress=progress)
+    return path

@@ -1,0 +1,120 @@
+"""Seeding: a realistic, repeatable history made by real commands, with old schema versions."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from explorer.demo.seed import EmptyStoreRequired, seed_store
+from explorer.domain import Repository
+from explorer.demo import DEMO_DOMAIN
+from explorer.store.check import check_store
+from explorer.workspace import open_store
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    path = tmp_path_factory.mktemp("seed") / "seeded.evstore"
+    with open_store(path) as store:
+        report = seed_store(store, orders=400, seed=7)
+    return path, report
+
+
+def rows(path):
+    with open_store(path, read_only=True) as store:
+        return [(e.position, e.event_id, e.stream_id, e.event_type, e.timestamp_us, e.data,
+                 e.metadata) for e in store.read_all()]
+
+
+def test_the_same_seed_gives_the_same_store(seeded, tmp_path):
+    path, _ = seeded
+    again = tmp_path / "again.evstore"
+    with open_store(again) as store:
+        seed_store(store, orders=400, seed=7)
+    assert rows(again) == rows(path)
+    other = tmp_path / "other.evstore"
+    with open_store(other) as store:
+        seed_store(store, orders=400, seed=8)
+    assert rows(other) != rows(path)
+
+
+def test_the_history_has_every_outcome(seeded):
+    path, report = seeded
+    with open_store(path, read_only=True) as store:
+        counts = Counter(e.event_type for e in store.read_all())
+        types = {t.stream_type for t in store.stream_types()}
+    assert types == {"Order", "Inventory", "Payment", "Customer"}
+    assert counts["OrderPlaced"] == report.orders == 400
+    for event_type in ("OrderShipped", "OrderCancelled", "PaymentFailed", "PaymentCharged",
+                       "PaymentRefunded", "InventoryReservationFailed", "InventoryReserved",
+                       "InventoryReservationReleased", "InventoryDispatched",
+                       "CustomerRegistered", "CustomerAddressChanged", "OrderItemAdded"):
+        assert counts[event_type] > 0, event_type
+    assert 0.04 < counts["PaymentFailed"] / counts["OrderPlaced"] < 0.2
+    assert report.events == sum(counts.values())
+    assert set(report.outcomes) >= {"shipped", "cancelled: payment failed",
+                                    "cancelled: out of stock"}
+
+
+def test_early_orders_are_stored_in_schema_version_1_and_read_upcast(seeded):
+    path, report = seeded
+    with open_store(path, read_only=True) as store:
+        placed = [e for e in store.read_all() if e.event_type == "OrderPlaced"]
+    legacy = [e for e in placed if e.stored is not None]
+    assert len(legacy) == report.legacy_orders > 0
+    assert all(e.stored.schema_version == 1 and "currency" not in e.stored.data for e in legacy)
+    assert all(e.schema_version == 2 and e.data["currency"] == "USD" for e in legacy)
+    assert legacy[0].position < placed[-1].position
+
+
+def test_the_store_is_consistent_and_time_runs_forward(seeded):
+    path, _ = seeded
+    with open_store(path, read_only=True) as store:
+        assert check_store(store).ok
+        events = list(store.read_all())
+    times = [e.timestamp_us for e in events]
+    assert times == sorted(times) and times[-1] - times[0] > 60 * 86_400 * 10**6
+
+
+def test_an_order_step_is_caused_by_the_event_before_it(seeded):
+    path, _ = seeded
+    with open_store(path, read_only=True) as store:
+        shipped = next(e for e in store.read_all() if e.event_type == "OrderShipped")
+        chain = store.events_by_correlation(shipped.correlation_id)
+        by_id = {e.event_id: e for e in chain}
+        paid = by_id[shipped.causation_id]
+        assert paid.event_type == "OrderPaid"
+        assert by_id[paid.causation_id].event_type == "PaymentCharged"
+        assert chain[0].event_type == "OrderPlaced" and chain[0].stream_id == shipped.stream_id
+
+
+def test_aggregates_load_from_seeded_snapshots(seeded):
+    path, _ = seeded
+    with open_store(path, read_only=True) as store:
+        stream = max(store.list_streams("Inventory"), key=lambda s: s.version)
+        with_snapshots = Repository(store, DEMO_DOMAIN).load("Inventory", stream.stream_id)
+        replayed = Repository(store, DEMO_DOMAIN, use_snapshots=False).load(
+            "Inventory", stream.stream_id)
+    assert stream.version > 100 and with_snapshots.snapshot_version
+    assert with_snapshots.aggregate.state() == replayed.aggregate.state()
+    assert with_snapshots.aggregate.on_hand >= 0
+
+
+def test_seeding_refuses_a_store_with_events_and_bad_sizes(seeded, store):
+    path, _ = seeded
+    with open_store(path) as full, pytest.raises(EmptyStoreRequired, match="already holds"):
+        seed_store(full, orders=1)
+    with pytest.raises(ValueError, match="at least 1"):
+        seed_store(store, orders=0)
+    with pytest.raises(ValueError, match="at least one day"):
+        seed_store(store, orders=5, days=0)
+    assert store.last_position() == 0
+
+
+def test_seeding_can_be_stopped_early_keeping_a_consistent_store(store):
+    progress = []
+    report = seed_store(store, orders=5000, progress=progress.append,
+                        should_stop=lambda: len(progress) >= 1)
+    assert report.cancelled_by_user and report.orders == 500
+    assert check_store(store).ok
