@@ -1,0 +1,263 @@
+"""What each subcommand does: open the store, call the core services, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from explorer.cli.fields import field_parser
+from explorer.cli.output import (
+    EVENT_HEADERS, event_row, print_json, print_json_array, print_table,
+)
+from explorer.demo import DEMO_DOMAIN
+from explorer.demo.seed import seed_store
+from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
+from explorer.formatting import short_time
+from explorer.store import EventStore, StoreError
+from explorer.store.check import check_store
+from explorer.store.query import EventQuery
+from explorer.store.timestamps import parse_time
+from explorer.workspace import open_store
+
+USER_ERRORS = (StoreError, CommandError, DomainError, ValueError)
+
+
+class UsageError(Exception):
+    """Bad arguments found after parsing; exits with status 2 like argparse's own errors."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen subcommand; turn expected errors into one line on stderr."""
+    try:
+        return args.handler(args) or 0
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except USER_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `events STORE | head`
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _read(args: argparse.Namespace) -> EventStore:
+    return open_store(args.store, read_only=True)
+
+
+def seed(args: argparse.Namespace) -> int:
+    with open_store(args.store) as store:
+        bar = _Bar(args.orders, "orders")
+        try:
+            report = seed_store(store, orders=args.orders, seed=args.seed, days=args.days,
+                                progress=bar.update_to)
+        finally:
+            bar.close()
+        summary = {"store": store.location, "orders": report.orders, "events": report.events,
+                   "customers": report.customers, "legacy_orders": report.legacy_orders,
+                   "outcomes": report.outcomes, "last_position": store.last_position()}
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"Seeded {summary['store']}: {report.orders} orders, {report.customers} customers, "
+              f"{report.events} events ({report.legacy_orders} orders with version-1 events).")
+        for outcome, count in sorted(report.outcomes.items()):
+            print(f"  {outcome}: {count}")
+    return 0
+
+
+def streams(args: argparse.Namespace) -> int:
+    with _read(args) as store:
+        found = store.list_streams(args.stream_type, args.match, limit=args.limit)
+    if args.json:
+        print_json_array(s.to_dict() for s in found)
+    else:
+        print_table(["STREAM", "TYPE", "VERSION", "LAST EVENT (UTC)"],
+                    ([s.stream_id, s.stream_type, s.version, short_time(s.last_timestamp_us)]
+                     for s in found), right=[2])
+    return 0
+
+
+def types(args: argparse.Namespace) -> int:
+    with _read(args) as store:
+        found = store.stream_types()
+    if args.json:
+        print_json([{"stream_type": t.stream_type, "streams": t.streams, "events": t.events}
+                    for t in found])
+    else:
+        print_table(["TYPE", "STREAMS", "EVENTS"],
+                    ([t.stream_type, t.streams, t.events] for t in found), right=[1, 2])
+    return 0
+
+
+def events(args: argparse.Namespace) -> int:
+    query = EventQuery(stream_id=args.stream, event_types=_split(args.event_types),
+                       stream_types=_split(args.stream_types), from_position=args.from_position)
+    with _read(args) as store:
+        if args.stream is not None:
+            store.stream_info(args.stream)  # a clear error for a mistyped stream id
+        found: Iterator[Any] = store.iter_query(query)
+        if args.limit:
+            found = (e for e, _ in zip(found, range(args.limit), strict=False))
+        if args.json:
+            print_json_array(e.to_dict() for e in found)
+        else:
+            _print_events(found, len(str(store.last_position())))
+    return 0
+
+
+def _print_events(found: Iterator[Any], position_width: int) -> None:
+    """An aligned table of events, printed as they are read (fixed column widths)."""
+    widths = [max(8, position_width), 23, 18, 7, 28]
+    out = sys.stdout
+
+    def line(cells: list[str]) -> str:
+        head = [cells[0].rjust(widths[0]), cells[1].ljust(widths[1]), cells[2].ljust(widths[2]),
+                cells[3].rjust(widths[3]), cells[4].ljust(widths[4])]
+        return "  ".join(head + [cells[5]]).rstrip() + "\n"
+
+    out.write(line(EVENT_HEADERS))
+    for event in found:
+        out.write(line([str(cell) for cell in event_row(event)]))
+
+
+def state(args: argparse.Namespace) -> int:
+    at_time = parse_time(args.at_time) if args.at_time else None
+    with _read(args) as store:
+        repository = Repository(store, DEMO_DOMAIN, use_snapshots=not args.no_snapshots)
+        loaded = repository.load_existing(args.stream_id, at_version=args.at_version,
+                                          at_position=args.at_position, at_time_us=at_time)
+    aggregate = loaded.aggregate
+    for note in loaded.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    result = {"stream_id": aggregate.id, "stream_type": aggregate.stream_type,
+              "version": aggregate.version, "state": aggregate.state()}
+    if args.json:
+        print_json(result)
+    else:
+        source = (f"snapshot v{loaded.snapshot_version} + {loaded.events_replayed} events"
+                  if loaded.snapshot_version else f"{loaded.events_replayed} events replayed")
+        print(f"{aggregate.stream_type} {aggregate.id} at version {aggregate.version} ({source})")
+        print(orjson.dumps(aggregate.state(), option=orjson.OPT_INDENT_2).decode())
+    return 0
+
+
+def command(args: argparse.Namespace) -> int:
+    command_class = DEMO_DOMAIN.command_class(args.stream_type, args.command)
+    parser = field_parser(command_class, f"event-explorer-cli command STORE {args.stream_type} "
+                                         f"{args.stream_id} {args.command}")
+    parser.add_argument("--data", default=argparse.SUPPRESS, help="fields as a JSON object")
+    parser.add_argument("--expected-version", type=int, default=argparse.SUPPRESS)
+    parser.add_argument("--correlation-id", default=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    try:
+        extra = vars(parser.parse_args(args.fields))
+    except SystemExit as stop:  # --help, or argparse already printed the error
+        return int(stop.code or 0)
+    options = {key: extra.pop(key, getattr(args, key))
+               for key in ("data", "expected_version", "correlation_id", "json")}
+    data: dict[str, Any] = {}
+    if options["data"]:
+        try:
+            data = orjson.loads(options["data"])
+        except orjson.JSONDecodeError as error:
+            raise UsageError(f"--data is not valid JSON: {error}") from None
+        if not isinstance(data, dict):
+            raise UsageError("--data must be a JSON object such as {\"reason\": \"late\"}")
+    data.update(extra)
+    with open_store(args.store, create=False) as store:
+        service = CommandService(store, DEMO_DOMAIN, issued_by=default_issuer("cli"))
+        result = service.execute(args.stream_type, args.stream_id, command_class.parse(data),
+                                 expected_version=options["expected_version"],
+                                 correlation_id=options["correlation_id"])
+    if options["json"]:
+        print_json(result.to_dict())
+    elif not result.events:
+        print(f"{args.command} on {args.stream_id} recorded no events (version {result.version}).")
+    else:
+        print(f"{args.command} on {args.stream_id}: version {result.version_before} -> "
+              f"{result.version}")
+        print_table(EVENT_HEADERS, (event_row(e) for e in result.events), right=[0, 3])
+    return 0
+
+
+def commands(args: argparse.Namespace) -> int:
+    described = DEMO_DOMAIN.describe_commands()
+    if args.json:
+        print_json(described)
+        return 0
+    for item in described:
+        schema = item["schema"]
+        required = set(schema.get("required", []))
+        fields = ", ".join(name + ("" if name in required else "?")
+                           for name in schema.get("properties", {}))
+        print(f"{item['stream_type']:10} {item['name']:15} {item['summary']}")
+        print(f"{'':26} fields: {fields or '(none)'}")
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    with _read(args) as store:
+        bar = _Bar(store.last_position(), "events")
+        try:
+            report = check_store(store, progress=bar.update_to)
+        finally:
+            bar.close()
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print(f"Checked {report.events} events in {report.streams} streams.")
+        for problem in report.problems:
+            print(f"  {problem.kind}: {problem.message}")
+        if report.omitted:
+            print(f"  ... and {report.omitted} more problems")
+        print("No problems found." if report.ok else f"{report.total_problems} problems found.")
+    return 0 if report.ok else 1
+
+
+def summary(args: argparse.Namespace) -> int:
+    with _read(args) as store:
+        types_found = store.stream_types()
+        result = {"store": store.location, "last_position": store.last_position(),
+                  "streams": sum(t.streams for t in types_found),
+                  "types": {t.stream_type: {"streams": t.streams, "events": t.events}
+                            for t in types_found}}
+    if args.json:
+        print_json(result)
+    else:
+        print(f"{result['store']}: {result['last_position']} events in {result['streams']} streams")
+        print_table(["TYPE", "STREAMS", "EVENTS"], ([t.stream_type, t.streams, t.events]
+                                                   for t in types_found), right=[1, 2])
+    return 0
+
+
+def _split(values: list[str]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+class _Bar:
+    """A tqdm bar on a terminal, nothing otherwise; `update_to(n)` sets the count done."""
+
+    def __init__(self, total: int, unit: str) -> None:
+        self._bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit=f" {unit}", unit_scale=True, file=sys.stderr,
+                             dynamic_ncols=True)
+
+    def update_to(self, done: int) -> None:
+        if self._bar is not None:
+            self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+

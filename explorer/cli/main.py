@@ -1,0 +1,121 @@
+"""The command line: `python -m explorer SUBCOMMAND` (installed as `event-explorer-cli`).
+
+Thin over the same services as the window. `--json` gives machine-readable output. An error
+prints one line saying what was wrong and what to do, and exits with status 1 (2 for usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from explorer import __version__
+from explorer.cli import handlers
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="event-explorer-cli",
+        description="Look inside an event-sourced store: streams, events, state, commands.")
+    parser.add_argument("--version", action="version", version=f"Event Explorer {__version__}")
+    sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+
+    def add(name: str, help_text: str, handler, store: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if store:
+            p.add_argument("store", metavar="STORE", help="the store file")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("seed", "Fill a new store with a realistic demo history made by real commands.",
+            handlers.seed)
+    p.add_argument("--orders", type=_positive, required=True, help="how many orders to simulate")
+    p.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same "
+                   "store (default 42)")
+    p.add_argument("--days", type=_positive, default=90, help="simulated period (default 90 days)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = add("streams", "List streams with their type, version and last timestamp.", handlers.streams)
+    p.add_argument("--type", dest="stream_type", help="only streams of this type, e.g. Order")
+    p.add_argument("--match", help="only ids containing this text, or matching a * ? wildcard")
+    p.add_argument("--limit", type=_positive, help="at most this many")
+    p.add_argument("--json", action="store_true")
+
+    p = add("types", "List stream types with their numbers of streams and events.", handlers.types)
+    p.add_argument("--json", action="store_true")
+
+    p = add("events", "List events in global order (or one stream's).", handlers.events)
+    p.add_argument("--stream", help="only this stream's events")
+    p.add_argument("--type", dest="event_types", action="append", default=[],
+                   help="only events of this type (repeat or comma-separate for several)")
+    p.add_argument("--stream-type", dest="stream_types", action="append", default=[],
+                   help="only events of streams of this type")
+    p.add_argument("--from-position", type=_positive, default=1, help="start at this position")
+    p.add_argument("--limit", type=_positive, help="at most this many")
+    p.add_argument("--json", action="store_true")
+
+    p = add("state", "Show an aggregate's state, now or as it was.", handlers.state)
+    p.add_argument("stream_id", metavar="STREAM_ID")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--at-version", type=_positive, help="after this many of its events")
+    when.add_argument("--at-position", type=_positive, help="as of this global position")
+    when.add_argument("--at-time", help="as of this ISO 8601 time (UTC unless a zone is given)")
+    p.add_argument("--no-snapshots", action="store_true", help="replay every event")
+    p.add_argument("--json", action="store_true")
+
+    p = add("command", "Run a command against an aggregate and show the events it produced.",
+            handlers.command)
+    p.add_argument("stream_type", metavar="STREAM_TYPE", help="Order, Inventory, Payment, Customer")
+    p.add_argument("stream_id", metavar="STREAM_ID", help="e.g. order_789")
+    p.add_argument("command", metavar="COMMAND", help="e.g. place, ship (see `commands`)")
+    p.add_argument("--data", help="the command's fields as a JSON object")
+    p.add_argument("--expected-version", type=_natural,
+                   help="fail unless the stream is at this version (0: must be new)")
+    p.add_argument("--correlation-id", help="correlate with an earlier request")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("fields", nargs=argparse.REMAINDER,
+                   help="field options generated from the command's schema, e.g. --carrier FedEx "
+                        "(run `command STORE TYPE ID NAME --help` to list them)")
+
+    p = add("commands", "List the commands of every aggregate type with their fields.",
+            handlers.commands, store=False)
+    p.add_argument("--json", action="store_true", help="print the JSON schemas")
+
+    p = add("check", "Check a store's integrity: positions, versions, stream index, decoding.",
+            handlers.check)
+    p.add_argument("--json", action="store_true")
+
+    p = add("summary", "Summarise a store: types, streams, events, last position.", handlers.summary)
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _natural(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return handlers.run(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
