@@ -1,0 +1,29 @@
+"""Benchmarks: `python bench/run.py NAME [ARGS]`. Each prints its figures and, last, one JSON line.
+
+  store   our store against the eventsourcing library and raw sqlite3, on the same work
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+BENCHES = {
+    "store": "bench.store_bench",
+}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in BENCHES:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    import importlib
+
+    module = importlib.import_module(BENCHES[argv[0]])
+    return module.main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,236 @@
+"""`python bench/run.py store`: the store against the eventsourcing library and raw sqlite3.
+
+The same work through each, in one run, as `../shared/tools/anchor-bench` does it:
+  command       load an order, decide (add an item), append one event, commit
+  batch_append  orders decided in memory, appended 100 orders (1,000 events) per transaction
+  read_all      every event in global order, decoded
+  rebuild       load orders by replaying their events, snapshots off
+Then, unless --no-large: seeding a store of about a million events with `seed`, and the peak
+resident memory of reading all of them. Figures are events per second; compare within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTS = ["prod_101", "prod_102", "prod_103", "prod_104", "prod_105", "prod_106", "prod_107",
+            "prod_108", "prod_109", "prod_110"]
+
+
+def ours(n_agg: int, ev_per: int, folder: str) -> dict[str, float]:
+    from explorer.demo import DEMO_DOMAIN, Order
+    from explorer.domain import CommandService, Repository
+    from explorer.store import AppendRequest
+    from explorer.workspace import open_store
+
+    store = open_store(os.path.join(folder, "ours.evstore"))
+    service = CommandService(store, DEMO_DOMAIN, issued_by="bench")
+    out: dict[str, float] = {}
+    line = {"product_id": "prod_101", "quantity": 2, "price": 29.99}
+    t, n = time.perf_counter(), 0
+    for i in range(n_agg // 4):
+        order_id = f"c-{i}"
+        service.execute("Order", order_id, "place",
+                        {"customer_id": f"c{i}", "items": [line], "total": 59.98})
+        n += 1
+        for j in range(ev_per - 1):
+            service.execute("Order", order_id, "add_item",
+                            {"product_id": PRODUCTS[j % 10], "quantity": 2, "price": 29.99})
+            n += 1
+    out["command"] = n / (time.perf_counter() - t)
+
+    t, n, batch, ids = time.perf_counter(), 0, [], []
+    for i in range(n_agg):
+        order = Order(f"b-{i}")
+        order.place(f"c{i}", [line], 59.98)
+        for j in range(ev_per - 1):
+            order.add_item(PRODUCTS[j % 10], 2, 29.99)
+        batch.append(AppendRequest(order.id, "Order", order.collect_pending(), 0))
+        n += ev_per
+        ids.append(order.id)
+        if len(batch) == 100:
+            store.append_batch(batch)
+            batch = []
+    if batch:
+        store.append_batch(batch)
+    out["batch_append"] = n / (time.perf_counter() - t)
+
+    t, n = time.perf_counter(), 0
+    for _event in store.read_all():
+        n += 1
+    out["read_all"] = n / (time.perf_counter() - t)
+
+    repository = Repository(store, DEMO_DOMAIN, use_snapshots=False)
+    t = time.perf_counter()
+    for order_id in ids:
+        repository.load("Order", order_id)
+    out["rebuild"] = len(ids) * ev_per / (time.perf_counter() - t)
+    store.close()
+    return out
+
+
+def eventsourcing_library(n_agg: int, ev_per: int, folder: str) -> dict[str, float]:
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, event
+
+    class Order(Aggregate):
+        @event("Placed")
+        def __init__(self, customer_id: str, total: float):
+            self.customer_id, self.total, self.lines = customer_id, total, []
+
+        @event("LineAdded")
+        def add_line(self, product_id: str, quantity: int, price: float):
+            self.lines.append((product_id, quantity, price))
+
+    os.environ.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_LOCK_TIMEOUT="10",
+                      SQLITE_DBNAME=os.path.join(folder, "es.db"))
+    app, ids, out = Application(), [], {}
+    t, n = time.perf_counter(), 0
+    for i in range(n_agg // 4):
+        order = Order(customer_id=f"c{i}", total=59.98)
+        app.save(order)
+        n += 1
+        for j in range(ev_per - 1):
+            order = app.repository.get(order.id)
+            order.add_line(product_id=f"p{j}", quantity=2, price=29.99)
+            app.save(order)
+            n += 1
+        ids.append(order.id)
+    out["command"] = n / (time.perf_counter() - t)
+    t, n, batch = time.perf_counter(), 0, []
+    for i in range(n_agg):
+        order = Order(customer_id=f"c{i}", total=59.98)
+        for j in range(ev_per - 1):
+            order.add_line(product_id=f"p{j}", quantity=2, price=29.99)
+        batch.append(order)
+        n += ev_per
+        ids.append(order.id)
+        if len(batch) == 100:
+            app.save(*batch)
+            batch = []
+    if batch:
+        app.save(*batch)
+    out["batch_append"] = n / (time.perf_counter() - t)
+    t, n, start = time.perf_counter(), 0, 1
+    while notifications := app.recorder.select_notifications(start=start, limit=1000):
+        for notification in notifications:
+            app.mapper.to_domain_event(notification)
+            n += 1
+        start = notifications[-1].id + 1
+    out["read_all"] = n / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for order_id in ids:
+        app.repository.get(order_id)
+    out["rebuild"] = len(ids) * ev_per / (time.perf_counter() - t)
+    return out
+
+
+def raw_sqlite(n_agg: int, ev_per: int, folder: str) -> dict[str, float]:
+    db = sqlite3.connect(os.path.join(folder, "raw.db"), isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE events(position INTEGER PRIMARY KEY, stream_id TEXT, version INTEGER,"
+               " type TEXT, event_id TEXT UNIQUE, ts TEXT, data TEXT, UNIQUE(stream_id, version))")
+    sql = "INSERT INTO events(stream_id,version,type,event_id,ts,data) VALUES (?,?,?,?,?,?)"
+    data = json.dumps({"product_id": "p1", "quantity": 2, "price": 29.99})
+    out, n = {}, n_agg // 4 * ev_per
+    t = time.perf_counter()
+    for i in range(n):
+        sid = f"o-{i // ev_per}"
+        db.execute("BEGIN IMMEDIATE")
+        for (row,) in db.execute("SELECT data FROM events WHERE stream_id=? ORDER BY version", (sid,)):
+            orjson.loads(row)
+        db.execute(sql, (sid, i % ev_per, "LineAdded", uuid.uuid4().hex, "2018-03-19T10:15:30Z", data))
+        db.execute("COMMIT")
+    out["command"] = n / (time.perf_counter() - t)
+    n = n_agg * ev_per
+    rows = [(f"b-{i // ev_per}", i % ev_per, "LineAdded", uuid.uuid4().hex, "2018-03-19T10:15:30Z",
+             data) for i in range(n)]
+    t = time.perf_counter()
+    for k in range(0, n, 1000):
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(sql, rows[k:k + 1000])
+        db.execute("COMMIT")
+    out["batch_append"] = n / (time.perf_counter() - t)
+    t, m = time.perf_counter(), 0
+    for row in db.execute("SELECT position, stream_id, version, type, data FROM events "
+                          "ORDER BY position"):
+        orjson.loads(row[4])
+        m += 1
+    out["read_all"] = m / (time.perf_counter() - t)
+    t, m = time.perf_counter(), 0
+    for a in range(n_agg):
+        for (row,) in db.execute("SELECT data FROM events WHERE stream_id=? ORDER BY version",
+                                 (f"b-{a}",)):
+            orjson.loads(row)
+            m += 1
+    out["rebuild"] = m / (time.perf_counter() - t)
+    return out
+
+
+def large_store(orders: int, folder: str) -> dict[str, float]:
+    """Seed a store with the CLI, then read all of it in a fresh process, measuring memory."""
+    path = os.path.join(folder, "large.evstore")
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "explorer", "seed", path, "--orders", str(orders)],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    seed_s = time.perf_counter() - t
+    reader = (
+        "import resource, sys, time\n"
+        "from explorer.workspace import open_store\n"
+        "store = open_store(sys.argv[1], read_only=True)\n"
+        "t = time.perf_counter(); n = 0\n"
+        "for e in store.read_all(): n += 1\n"
+        "dt = time.perf_counter() - t\n"
+        "print(n, n / dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n")
+    output = subprocess.run([sys.executable, "-c", reader, path], check=True, cwd=ROOT,
+                            capture_output=True, text=True).stdout.split()
+    return {"orders": orders, "events": int(output[0]), "seed_s": round(seed_s, 1),
+            "read_all_events_per_s": round(float(output[1])),
+            "read_all_peak_rss_mb": round(float(output[2]), 1)}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench/run.py store", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--aggregates", type=int, default=2000)
+    parser.add_argument("--events-per", type=int, default=10)
+    parser.add_argument("--large-orders", type=int, default=120_000,
+                        help="orders for the large store (120,000 make about a million events)")
+    parser.add_argument("--no-large", action="store_true", help="skip the large store")
+    args = parser.parse_args(argv)
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        results["raw_sqlite"] = raw_sqlite(args.aggregates, args.events_per, folder)
+        results["eventsourcing"] = eventsourcing_library(args.aggregates, args.events_per, folder)
+        results["ours"] = ours(args.aggregates, args.events_per, folder)
+        large = None if args.no_large else large_store(args.large_orders, folder)
+    print(f"{'':14s}" + "".join(f"{k:>14s}" for k in ("command", "batch_append", "read_all",
+                                                    "rebuild")))
+    for name in ("ours", "eventsourcing", "raw_sqlite"):
+        print(f"{name:14s}" + "".join(f"{results[name][k]:14,.0f}" for k in
+                                      ("command", "batch_append", "read_all", "rebuild")))
+    for other, factor in (("eventsourcing", 4), ("raw_sqlite", 0.5)):
+        ratios = {k: results["ours"][k] / results[other][k] for k in results["ours"]}
+        print(f"ours / {other:13s}" + "".join(f"{ratios[k]:13.2f}x" for k in ratios)
+              + f"   (target {factor}x)")
+    if large:
+        print(f"large store: {large['orders']:,} orders seeded into {large['events']:,} events in "
+              f"{large['seed_s']} s; read all at {large['read_all_events_per_s']:,} events/s with "
+              f"peak RSS {large['read_all_peak_rss_mb']} MB")
+        print("large " + json.dumps(large))
+    print(json.dumps({name: {k: round(v) for k, v in results[name].items()}
+                      for name in ("ours", "eventsourcing", "raw_sqlite")}))
+    return 0
