@@ -1,0 +1,36 @@
+"""The core (store, domain, demo, CLI) stays free of Qt: checked statically and at run time."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import explorer
+
+ROOT = Path(__file__).resolve().parents[1]
+QT_PACKAGES = ("PySide6", "pyqtgraph", "shiboken6")
+
+
+def core_modules() -> list[str]:
+    return [m.name for m in pkgutil.walk_packages(explorer.__path__, "explorer.")
+            if not m.name.startswith("explorer.ui") and not m.name.endswith("__main__")]
+
+
+def test_the_import_contracts_hold():
+    lint_imports = Path(sys.executable).with_name("lint-imports")  # import-linter's command
+    result = subprocess.run([str(lint_imports), "--no-cache"], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "KEPT" in result.stdout and "BROKEN" not in result.stdout
+
+
+def test_importing_every_core_module_loads_no_qt():
+    modules = core_modules()
+    assert "explorer.store.event_store" in modules and "explorer.cli.main" in modules
+    code = (f"import importlib, sys\nfor name in {modules!r}:\n    importlib.import_module(name)\n"
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {QT_PACKAGES!r}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    assert result.stdout.strip() == "[]"
