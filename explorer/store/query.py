@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from explorer.store.content_filter import ContentFilter
 from explorer.store.schema import events
 from explorer.store.statements import EVENT_COLUMNS
 
@@ -26,6 +27,12 @@ class EventQuery:
     from_time_us: int | None = None
     to_time_us: int | None = None
     correlation_id: str | None = None
+    content: ContentFilter | None = None
+
+    @property
+    def is_everything(self) -> bool:
+        """True when the query has no condition at all (all events, from the first)."""
+        return self == EventQuery()
 
     def where(self) -> list[sa.ColumnElement[bool]]:
         c = events.c
@@ -46,6 +53,8 @@ class EventQuery:
             conditions.append(c.timestamp <= self.to_time_us)
         if self.correlation_id is not None:
             conditions.append(c.correlation_id == self.correlation_id)
+        if self.content is not None:
+            conditions.append(self.content.condition())
         return conditions
 
     def select(self, *, after_position: int = 0, limit: int | None = None,
@@ -61,3 +70,11 @@ class EventQuery:
 
     def count(self) -> sa.Select:
         return sa.select(sa.func.count()).select_from(events).where(*self.where())
+
+    def positions(self, after_position: int = 0) -> sa.Select:
+        """The positions of matching events after a position, in order (for row maps)."""
+        c = events.c
+        query = sa.select(c.position).where(*self.where())
+        if after_position:
+            query = query.where(c.position > after_position)
+        return query.order_by(c.position)

@@ -1,0 +1,180 @@
+"""Browsing events at any scale: which position each row of a list shows, and pages of rows.
+
+A list of events (all of them, one stream's, or a filter's) is a `RowMap` from row numbers to
+global positions. All events of a store without gaps need no storage at all (row i is position
+first + i); any other list keeps its positions in a compact array, 8 bytes an event, built by one
+indexed query or, for content filters, by scanning the log in chunks that report progress.
+Pages of events for visible rows are then read by position range. Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import abc
+import bisect
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from explorer.store.event_store import EventStore
+from explorer.store.query import EventQuery
+from explorer.store.records import RecordedEvent
+from explorer.store.schema import events
+
+SCAN_CHUNK = 100_000
+"""Positions scanned per step when a filter cannot use an index (content filters)."""
+
+
+class Cancelled(Exception):
+    """Raised inside a long job when the user (or a newer request) no longer needs its result."""
+
+
+class RowMap(abc.ABC):
+    """Maps row numbers of an event list to global positions, and back."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
+
+    @abc.abstractmethod
+    def position(self, row: int) -> int: ...
+
+    @abc.abstractmethod
+    def row_of(self, position: int) -> int | None:
+        """The row showing `position`, or None if the list does not include it."""
+
+    @abc.abstractmethod
+    def extend(self, positions: array) -> None:
+        """Add positions after the current last one (new events, or a scan's next chunk)."""
+
+    @property
+    def last_position(self) -> int:
+        return self.position(len(self) - 1) if len(self) else 0
+
+
+class ContiguousRows(RowMap):
+    """Every position from `first` on: row i shows position first + i."""
+
+    def __init__(self, first: int, count: int) -> None:
+        self.first = first
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def position(self, row: int) -> int:
+        return self.first + row
+
+    def row_of(self, position: int) -> int | None:
+        row = position - self.first
+        return row if 0 <= row < self.count else None
+
+    def extend(self, positions: array) -> None:
+        if len(positions) and positions[0] != self.first + self.count:
+            raise ValueError("positions must continue the contiguous range")
+        self.count += len(positions)
+
+
+class PositionRows(RowMap):
+    """An explicit, increasing list of positions."""
+
+    def __init__(self, positions: array | None = None) -> None:
+        self.positions = positions if positions is not None else array("q")
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def position(self, row: int) -> int:
+        return self.positions[row]
+
+    def row_of(self, position: int) -> int | None:
+        row = bisect.bisect_left(self.positions, position)
+        return row if row < len(self.positions) and self.positions[row] == position else None
+
+    def extend(self, positions: array) -> None:
+        self.positions.extend(positions)
+
+
+@dataclass(frozen=True, slots=True)
+class ListView:
+    """What an event list shows: a query, and whether it is scanned in chunks (slow filters)."""
+
+    query: EventQuery
+
+    @property
+    def needs_scan(self) -> bool:
+        """Content filters evaluate JSON row by row; everything else has an index."""
+        return self.query.content is not None and self.query.stream_id is None
+
+
+def build_row_map(store: EventStore, query: EventQuery,
+                  progress: Callable[[RowMap, int, int], None] | None = None) -> RowMap:
+    """The row map of `query`'s events as of now.
+
+    For a content filter the log is scanned in chunks of positions; after each chunk
+    `progress(partial_map, scanned_up_to, last_position)` is called (and may raise Cancelled),
+    so a window can show the first matches while the rest are found.
+    """
+    last = store.last_position()
+    if query.is_everything:
+        first, count = _bounds(store)
+        if count == last - first + 1 or count == 0:
+            return ContiguousRows(first if count else 1, count)
+    if not ListView(query).needs_scan:
+        return PositionRows(_positions(store, query))
+    rows = PositionRows()
+    start = 0
+    while start < last:
+        end = min(start + SCAN_CHUNK, last)
+        chunk = EventQuery(**{**_fields(query), "from_position": max(query.from_position, start + 1),
+                              "to_position": end if query.to_position is None
+                              else min(end, query.to_position)})
+        rows.extend(_positions(store, chunk))
+        start = end
+        if progress is not None:
+            progress(rows, end, last)
+    return rows
+
+
+def new_positions(store: EventStore, query: EventQuery, after_position: int) -> array:
+    """Positions of matching events appended after `after_position` (for live updates)."""
+    return _positions(store, query, after_position)
+
+
+def read_rows(store: EventStore, rows: RowMap, first_row: int, count: int,
+              query: EventQuery) -> list[RecordedEvent]:
+    """The events shown by rows first_row .. first_row + count - 1."""
+    last_row = min(first_row + count, len(rows)) - 1
+    if last_row < first_row:
+        return []
+    low, high = rows.position(first_row), rows.position(last_row)
+    if isinstance(rows, ContiguousRows):
+        return list(store.read_all(low, high, page_size=count))
+    wanted = EventQuery(**{**_fields(query), "from_position": low, "to_position": high})
+    found = store.query(wanted, limit=last_row - first_row + 1)
+    # A page normally matches exactly; if the store changed underneath, keep only mapped rows.
+    if len(found) != last_row - first_row + 1:
+        keep = {rows.position(r) for r in range(first_row, last_row + 1)}
+        found = [e for e in found if e.position in keep]
+    return found
+
+
+def iter_rows(store: EventStore, rows: RowMap, query: EventQuery,
+              page: int = 500) -> Iterator[RecordedEvent]:
+    for first in range(0, len(rows), page):
+        yield from read_rows(store, rows, first, page, query)
+
+
+def _bounds(store: EventStore) -> tuple[int, int]:
+    first, count = store.execute(sa.select(sa.func.min(events.c.position),
+                                           sa.func.count())).one()
+    return (first or 1), count
+
+
+def _positions(store: EventStore, query: EventQuery, after_position: int = 0) -> array:
+    result = store.execute(query.positions(after_position))
+    return array("q", (row[0] for row in result))
+
+
+def _fields(query: EventQuery) -> dict:
+    return {name: getattr(query, name) for name in EventQuery.__dataclass_fields__}

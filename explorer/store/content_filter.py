@@ -1,0 +1,256 @@
+"""Content filters over events, such as `data.customer_id = "cust_456" and data.total > 100`.
+
+A small language parsed here and compiled to SQLAlchemy expressions with SQLite's JSON functions;
+every path and value becomes a bound parameter, never SQL text.
+
+    filter      := or ("or" and)*   with "and", "not" and parentheses
+    comparison  := field op value | field "exists" | field "contains" text
+    field       := data.a.b[0].c | data.items[*].product_id | metadata.command
+                   | position | stream_id | stream_type | event_type | version | schema_version
+    op          := = == != < <= > >=
+    value       := "text" | 'text' | number | true | false | null
+
+`[*]` matches any element of a list: `data.items[*].product_id = "prod_101"`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from explorer.store.schema import events
+
+COLUMNS = {"position", "stream_id", "stream_type", "event_type", "version", "schema_version",
+           "event_id", "correlation_id"}
+OPERATORS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">",
+             ">=": ">="}
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+  | (?P<number>-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)
+  | (?P<op>==|!=|<>|<=|>=|=|<|>)
+  | (?P<paren>[()])
+  | (?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:\d+|\*)\])*)
+""", re.VERBOSE)
+_KEYWORDS = {"and", "or", "not", "exists", "contains", "true", "false", "null"}
+
+
+class FilterError(ValueError):
+    """The filter text is not valid; `column` (1-based) points at the problem."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(f"{message} (at column {column})")
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str
+    text: str
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    field: str  # as written
+    op: str  # one of OPERATORS' values, "exists" or "contains"
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Logical:
+    op: str  # "and", "or", "not"
+    parts: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContentFilter:
+    """A parsed filter: hashable, comparable, and compilable to a SQL condition."""
+
+    text: str
+    tree: Comparison | Logical
+
+    def condition(self) -> sa.ColumnElement[bool]:
+        return _compile(self.tree)
+
+
+def parse_filter(text: str) -> ContentFilter:
+    """Parse filter text; FilterError says what is wrong and where."""
+    tokens = _tokenize(text)
+    if not tokens:
+        raise FilterError("The filter is empty; write e.g. data.total > 100", 1)
+    parser = _Parser(tokens, text)
+    tree = parser.parse_or()
+    if parser.position < len(tokens):
+        token = tokens[parser.position]
+        raise FilterError(f"Unexpected {token.text!r}; join conditions with 'and' or 'or'",
+                          token.column)
+    return ContentFilter(text.strip(), tree)
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens = []
+    index = 0
+    while index < len(text):
+        match = _TOKEN.match(text, index)
+        if match is None:
+            if text[index] in "\"'":
+                raise FilterError(f"The text starting here is not closed with {text[index]}",
+                                  index + 1)
+            raise FilterError(f"Unexpected character {text[index]!r}", index + 1)
+        kind = match.lastgroup
+        if kind != "space":
+            word = match.group()
+            if kind == "field" and word.lower() in _KEYWORDS:
+                kind = word.lower()
+            tokens.append(_Token(kind, word, index + 1))
+        index = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[_Token], text: str) -> None:
+        self.tokens = tokens
+        self.position = 0
+        self.end_column = len(text) + 1
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.peek()
+        if token is None:
+            raise FilterError("The filter ends too early", self.end_column)
+        self.position += 1
+        return token
+
+    def parse_or(self) -> Comparison | Logical:
+        parts = [self.parse_and()]
+        while (token := self.peek()) is not None and token.kind == "or":
+            self.take()
+            parts.append(self.parse_and())
+        return parts[0] if len(parts) == 1 else Logical("or", tuple(parts))
+
+    def parse_and(self) -> Comparison | Logical:
+        parts = [self.parse_not()]
+        while (token := self.peek()) is not None and token.kind == "and":
+            self.take()
+            parts.append(self.parse_not())
+        return parts[0] if len(parts) == 1 else Logical("and", tuple(parts))
+
+    def parse_not(self) -> Comparison | Logical:
+        token = self.peek()
+        if token is not None and token.kind == "not":
+            self.take()
+            return Logical("not", (self.parse_not(),))
+        if token is not None and token.kind == "paren" and token.text == "(":
+            self.take()
+            inner = self.parse_or()
+            closing = self.take()
+            if closing.text != ")":
+                raise FilterError(f"Expected ')' but found {closing.text!r}", closing.column)
+            return inner
+        return self.parse_comparison()
+
+    def parse_comparison(self) -> Comparison:
+        token = self.take()
+        if token.kind != "field":
+            raise FilterError(f"Expected a field such as data.total, not {token.text!r}",
+                              token.column)
+        _check_field(token)
+        operator = self.take()
+        if operator.kind == "exists":
+            return Comparison(token.text, "exists")
+        if operator.kind == "contains":
+            value = self.take()
+            if value.kind != "string":
+                raise FilterError("'contains' needs quoted text, e.g. contains \"Widget\"",
+                                  value.column)
+            return Comparison(token.text, "contains", _unquote(value.text))
+        if operator.kind != "op":
+            raise FilterError(f"Expected an operator (=, !=, <, <=, >, >=, contains, exists) "
+                              f"after {token.text}, not {operator.text!r}", operator.column)
+        value = self.take()
+        if value.kind == "string":
+            literal: Any = _unquote(value.text)
+        elif value.kind == "number":
+            literal = float(value.text) if any(c in value.text for c in ".eE") else int(value.text)
+        elif value.kind in ("true", "false"):
+            literal = value.kind == "true"
+        elif value.kind == "null":
+            literal = None
+        else:
+            hint = f' (quote text: "{value.text}")' if value.kind == "field" else ""
+            raise FilterError(f"Expected a value after {operator.text}, not {value.text!r}{hint}",
+                              value.column)
+        op = OPERATORS[operator.text]
+        if literal is None and op not in ("=", "!="):
+            raise FilterError("null can only be compared with = or !=", value.column)
+        return Comparison(token.text, op, literal)
+
+
+def _check_field(token: _Token) -> None:
+    root = re.split(r"[.\[]", token.text, maxsplit=1)[0]
+    if root in ("data", "metadata"):
+        if not token.text.startswith(root + "."):
+            raise FilterError(f"Name a field inside {root}, e.g. {root}.total", token.column)
+        if token.text.count("[*]") > 1:
+            raise FilterError("Only one [*] is allowed in a field", token.column)
+        return
+    if token.text not in COLUMNS:
+        raise FilterError(
+            f"Unknown field {token.text!r}: use data.… or metadata.…, or one of "
+            f"{', '.join(sorted(COLUMNS))}", token.column)
+
+
+def _unquote(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text[1:-1])
+
+
+def _json_path(path: str) -> str:
+    return "$" + "".join(part if part.startswith("[") else f".{part}"
+                         for part in re.findall(r"\[[^\]]*\]|[^.\[]+", path))
+
+
+def _field_expression(field: str) -> tuple[sa.ColumnElement[Any], Any]:
+    """The SQL value of a field, and for [*] fields the json_each table to test instead."""
+    if field in COLUMNS:
+        return events.c[field], None
+    root, _, rest = field.partition(".")
+    column = events.c.data if root == "data" else events.c.metadata
+    if root == "metadata" and rest == "correlation_id":
+        return events.c.correlation_id, None
+    if "[*]" in rest:
+        before, after = rest.split("[*]", 1)
+        each = sa.func.json_each(column, sa.bindparam(None, _json_path(before))).table_valued(
+            "value", "type")
+        inner = each.c.value if not after else sa.func.json_extract(
+            each.c.value, sa.bindparam(None, _json_path(after.lstrip("."))))
+        return inner, each
+    return sa.func.json_extract(column, sa.bindparam(None, _json_path(rest))), None
+
+
+def _compile(node: Comparison | Logical) -> sa.ColumnElement[bool]:
+    if isinstance(node, Logical):
+        parts = [_compile(part) for part in node.parts]
+        if node.op == "not":
+            return sa.not_(parts[0])
+        return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
+    expression, each = _field_expression(node.field)
+    if node.op == "exists":
+        condition = expression.is_not(None)
+    elif node.op == "contains":
+        escaped = node.value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        condition = sa.cast(expression, sa.Text).like(
+            sa.bindparam(None, f"%{escaped}%"), escape="\\")
+    elif node.value is None:
+        condition = expression.is_(None) if node.op == "=" else expression.is_not(None)
+    else:
+        value = int(node.value) if isinstance(node.value, bool) else node.value
+        condition = expression.op(node.op)(sa.bindparam(None, value))
+    if each is not None:
+        return sa.exists(sa.select(sa.literal(1)).select_from(each).where(condition))
+    return condition

@@ -1,0 +1,395 @@
+"""The explorer's behaviour: which events are listed, paging, selection, cause and effect,
+navigation history and live updates. Widgets show; this asks the worker and routes results.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field, replace
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Signal
+from PySide6.QtWidgets import QTableView
+
+from explorer.browse import (
+    ContiguousRows, PositionRows, RowMap, build_row_map, new_positions, read_rows,
+)
+from explorer.causality import build_tree
+from explorer.store.records import RecordedEvent
+from explorer.ui.models.event_table import PAGE_SIZE, EventTableModel
+from explorer.ui.models.stream_tree import StreamTreeModel
+from explorer.ui.widgets.causality_panel import CausalityPanel
+from explorer.ui.widgets.event_detail import EventDetail
+from explorer.ui.widgets.filter_bar import FilterBar, Filters
+from explorer.ui.worker import JobContext, StoreWorker
+
+CORRELATION_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the event list shows: one stream (or all), through some filters."""
+
+    stream_id: str | None = None
+    filters: Filters = field(default_factory=Filters)
+
+    def query(self):
+        return self.filters.query(self.stream_id)
+
+
+@dataclass(frozen=True)
+class Location:
+    view: ViewState
+    position: int | None
+
+
+class History:
+    """Back and forward over the places the user went to."""
+
+    def __init__(self) -> None:
+        self._back: list[Location] = []
+        self._forward: list[Location] = []
+        self.current: Location | None = None
+
+    def visit(self, location: Location) -> None:
+        if location == self.current:
+            return
+        if self.current is not None:
+            self._back.append(self.current)
+        self.current = location
+        self._forward.clear()
+
+    def update_position(self, position: int | None) -> None:
+        """The selection moved within the same list: remember it without a new step."""
+        if self.current is not None:
+            self.current = replace(self.current, position=position)
+
+    def back(self) -> Location | None:
+        if not self._back:
+            return None
+        self._forward.append(self.current)
+        self.current = self._back.pop()
+        return self.current
+
+    def forward(self) -> Location | None:
+        if not self._forward:
+            return None
+        self._back.append(self.current)
+        self.current = self._forward.pop()
+        return self.current
+
+    @property
+    def can_go_back(self) -> bool:
+        return bool(self._back)
+
+    @property
+    def can_go_forward(self) -> bool:
+        return bool(self._forward)
+
+    def clear(self) -> None:
+        self._back.clear()
+        self._forward.clear()
+        self.current = None
+
+
+class EventBrowser(QObject):
+    """Signals:
+        rows_ready(int): a new list is shown, with this many rows (more may follow for scans).
+        scan_progress(int, int): a content filter scanned up to a position, of the last one.
+        detail_shown(object): the event now shown in detail (or None).
+        causality_shown(object): the event whose cause and effect are now shown.
+        history_changed(): back/forward availability changed.
+        live_applied(int): new events up to this position are now listed.
+        failed(str): a job failed with this message.
+    """
+
+    rows_ready = Signal(int)
+    scan_progress = Signal(int, int)
+    detail_shown = Signal(object)
+    causality_shown = Signal(object)
+    history_changed = Signal()
+    live_applied = Signal(int)
+    failed = Signal(str)
+
+    def __init__(self, worker: StoreWorker, table: QTableView, events: EventTableModel,
+                 streams: StreamTreeModel, filter_bar: FilterBar, detail: EventDetail,
+                 causality: CausalityPanel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.table = table
+        self.events = events
+        self.streams = streams
+        self.filter_bar = filter_bar
+        self.detail = detail
+        self.causality = causality
+        self.view = ViewState()
+        self.history = History()
+        self.last_position = 0
+        self._pending_select: int | None = None
+        self._building = False
+        self._live_backlog: int | None = None
+        events.set_request_page(self._request_page)
+        streams.set_request_streams(self._request_streams)
+        events.dataChanged.connect(self._rows_loaded)
+        table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        filter_bar.changed.connect(self._filters_changed)
+        causality.navigate.connect(self.go_to_event_id)
+
+    # -- which list is shown ---------------------------------------------------------------
+
+    def reset(self, last_position: int) -> None:
+        """A store was opened: start over on all its events."""
+        self.last_position = last_position
+        self.history.clear()
+        self.detail.show_event(None)
+        self.causality.clear()
+        self.show(ViewState(), select=None, record=True)
+
+    def show(self, view: ViewState, *, select: int | None = None, record: bool = True) -> None:
+        """List the events of `view`, then select the event at position `select` if given."""
+        self.view = view
+        self._pending_select = select
+        if record:
+            self.history.visit(Location(view, select))
+            self.history_changed.emit()
+        query = view.query()
+        self._building = True
+
+        def build(context: JobContext) -> RowMap:
+            def partial(rows: RowMap, scanned: int, last: int) -> None:
+                context.progress((scanned, last, array("q", rows.positions)))
+            return build_row_map(context.store, query, partial)
+
+        partial: dict[str, int] = {}  # generation of the list showing a scan's first matches
+
+        def progress(value: tuple[int, int, array]) -> None:
+            scanned, last, positions = value
+            self.scan_progress.emit(scanned, last)
+            if not partial:  # show the first matches of a long scan at once
+                partial["generation"] = self.events.set_rows(PositionRows(positions))
+            elif len(positions) > len(self.events.rows):
+                self.events.append_positions(positions[len(self.events.rows):])
+
+        def built(rows: RowMap) -> None:
+            if partial.get("generation") == self.events.generation and isinstance(
+                    rows, PositionRows):  # the scan's list is on screen: only add the rest
+                shown = len(self.events.rows)
+                self.events.append_positions(rows.positions[shown:])
+                self._rows_built(None)
+            else:
+                self._rows_built(rows)
+
+        self.worker.submit(build, built, key="rows", on_progress=progress,
+                           on_error=self._job_failed)
+
+    def _rows_built(self, rows: RowMap | None) -> None:
+        """The list is complete; `rows` replaces the shown one unless it was grown in place."""
+        self._building = False
+        if rows is not None:
+            self.events.set_rows(rows)
+        rows = self.events.rows
+        self.rows_ready.emit(len(rows))
+        if self._pending_select is not None:
+            self.select_position(self._pending_select)
+        elif len(rows):
+            self.table.scrollToTop()
+        if self._live_backlog is not None:
+            backlog, self._live_backlog = self._live_backlog, None
+            self.apply_new_events(backlog)
+
+    def _filters_changed(self, filters: Filters) -> None:
+        self.show(ViewState(self.view.stream_id, filters))
+
+    def show_stream(self, choice) -> None:
+        """The stream browser chose a stream id, a ("type", name) pair, or None for all events."""
+        if isinstance(choice, tuple):
+            filters = replace(self.filter_bar.filters, stream_type=choice[1])
+            self.filter_bar.set_filters(filters)
+            self.show(ViewState(None, filters))
+            return
+        if choice == self.view.stream_id:
+            return
+        self.show(ViewState(choice, self.view.filters))
+
+    def refresh(self) -> None:
+        """Read the list again (F5), keeping the selected event."""
+        self.show(self.view, select=self.selected_position(), record=False)
+
+    # -- paging ----------------------------------------------------------------------------
+
+    def _request_page(self, generation: int, page: int) -> None:
+        rows = self.events.rows
+        query = self.view.query()
+
+        def read(context: JobContext) -> list[RecordedEvent]:
+            return read_rows(context.store, rows, page * PAGE_SIZE, PAGE_SIZE, query)
+
+        self.worker.submit(read, lambda events: self.events.page_loaded(generation, page, events),
+                           on_error=lambda error: (self.events.page_failed(generation, page),
+                                                   self._job_failed(error)))
+
+    def _request_streams(self, generation: int, stream_type: str, after: str | None,
+                         limit: int) -> None:
+        pattern = self.streams.pattern
+
+        def read(context: JobContext):
+            return context.store.list_streams(stream_type, pattern or None, after=after,
+                                              limit=limit)
+
+        self.worker.submit(read, lambda found: self.streams.streams_loaded(generation, stream_type,
+                                                                           found),
+                           on_error=self._job_failed)
+
+    # -- selection -------------------------------------------------------------------------
+
+    def selected_position(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.events.position(index.row()) if index.isValid() else None
+
+    def select_position(self, position: int) -> bool:
+        """Select the event at `position` if the list has it; True if it does."""
+        row = self.events.row_of(position)
+        if row is None:
+            return False
+        index = self.events.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index, QTableView.ScrollHint.PositionAtCenter)
+        self._pending_select = None
+        return True
+
+    def select_last(self) -> None:
+        if len(self.events.rows):
+            self.select_position(self.events.rows.last_position)
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        self.history.update_position(self.events.position(current.row()))
+        self._show_detail(current.row())
+
+    def _rows_loaded(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        current = self.table.currentIndex()
+        if current.isValid() and top_left.row() <= current.row() <= bottom_right.row() and (
+                self.detail.shown_event is None
+                or self.detail.shown_event.position != self.events.position(current.row())):
+            self._show_detail(current.row())
+
+    def _show_detail(self, row: int) -> None:
+        event = self.events.event_at(row)
+        if event is None:  # its page is on its way; _rows_loaded comes back here
+            return
+        if self.detail.shown_event is not None and self.detail.shown_event == event:
+            return
+        self.detail.show_event(event)
+        self.detail_shown.emit(event)
+        self._load_causality(event)
+
+    def _load_causality(self, event: RecordedEvent) -> None:
+        def find(context: JobContext):
+            store = context.store
+            cause = None
+            causation = event.causation_id
+            if causation and causation != event.metadata.get("command_id"):
+                try:
+                    cause = store.event_by_id(causation)
+                except Exception:  # the cause may be a command, or missing: both are fine
+                    cause = None
+            related = (store.events_by_correlation(event.correlation_id, CORRELATION_LIMIT)
+                       if event.correlation_id else [event])
+            return cause, build_tree(related), len(related)
+
+        def shown(result) -> None:
+            if self.detail.shown_event is None or self.detail.shown_event.event_id != event.event_id:
+                return  # the selection moved on meanwhile
+            cause, roots, count = result
+            self.causality.show_causality(event, cause, roots, count)
+            self.causality_shown.emit(event)
+
+        self.worker.submit(find, shown, key="causality", on_error=self._job_failed)
+
+    # -- navigation ------------------------------------------------------------------------
+
+    def go_to_position(self, position: int) -> None:
+        """Select the event at a position, in this list if it has it, else in all events."""
+        if self.events.row_of(position) is not None:
+            self.history.visit(Location(self.view, position))  # before the selection moves
+            self.history_changed.emit()
+            self.select_position(position)
+            return
+        self.filter_bar.set_filters(Filters())
+        self.show(ViewState(), select=position)
+
+    def go_to_event_id(self, event_id: str) -> None:
+        def find(context: JobContext) -> int:
+            return context.store.event_by_id(event_id).position
+
+        self.worker.submit(find, self.go_to_position, on_error=self._job_failed)
+
+    def go_to_cause(self) -> None:
+        event = self.detail.shown_event
+        if event is None or not event.causation_id:
+            return
+        if event.causation_id == event.metadata.get("command_id"):
+            self.failed.emit(f"{event.event_type} was caused directly by the command "
+                             f"{event.metadata.get('command', '')}, not by another event.")
+            return
+        self.go_to_event_id(event.causation_id)
+
+    def back(self) -> None:
+        self._restore(self.history.back())
+
+    def forward(self) -> None:
+        self._restore(self.history.forward())
+
+    def _restore(self, location: Location | None) -> None:
+        if location is None:
+            return
+        self.history_changed.emit()
+        self.filter_bar.set_filters(location.view.filters)
+        if location.view == self.view and location.position is not None:
+            if self.select_position(location.position):
+                return
+        self.show(location.view, select=location.position, record=False)
+
+    # -- live updates ----------------------------------------------------------------------
+
+    def apply_new_events(self, last_position: int) -> None:
+        """Events up to `last_position` exist now: add the matching ones at the end of the list."""
+        if last_position <= self.last_position:
+            return
+        if self._building:  # the list being built will include them; catch up afterwards
+            self._live_backlog = last_position
+            return
+        known = self.last_position
+        self.last_position = last_position
+        rows = self.events.rows
+        generation = self.events.generation
+        if isinstance(rows, ContiguousRows) and self.view == ViewState():
+            start = rows.first + len(rows)
+            self._append_live(array("q", range(start, last_position + 1)))
+            self.live_applied.emit(last_position)
+            return
+        query = self.view.query()
+
+        def find(context: JobContext) -> array:
+            return new_positions(context.store, query, max(known, rows.last_position))
+
+        def found(positions: array) -> None:
+            if generation == self.events.generation:
+                self._append_live(positions)
+            self.live_applied.emit(last_position)
+
+        self.worker.submit(find, found, on_error=self._job_failed)
+
+    def _append_live(self, positions: array) -> None:
+        """Add new events; a list scrolled to its end keeps following, like `tail -f`."""
+        bar = self.table.verticalScrollBar()
+        at_end = len(self.events.rows) > 0 and bar.value() >= bar.maximum()
+        self.events.append_positions(positions)
+        if at_end and len(positions):
+            self.table.scrollToBottom()
+
+    def _job_failed(self, error: Exception) -> None:
+        self._building = False
+        self.failed.emit(str(error))

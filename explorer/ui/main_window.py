@@ -1,0 +1,553 @@
+"""The explorer window: stream browser, event list with filters, event detail, cause and effect.
+
+It opens stores (File > Open, drag and drop, the command line, recent stores, a new demo store),
+shows clear dialogs for files that are not stores, follows appends live, and remembers its layout.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFileDialog, QHeaderView, QInputDialog, QLabel, QMainWindow, QMessageBox,
+    QProgressBar, QProgressDialog, QSplitter, QTableView, QVBoxLayout, QWidget,
+)
+
+from explorer.demo import DEMO_DOMAIN
+from explorer.demo.seed import seed_store
+from explorer.store import EventStore, StoreError
+from explorer.store.records import StreamTypeInfo
+from explorer.ui import settings
+from explorer.ui.event_browser import EventBrowser
+from explorer.ui.icons import app_icon, icon
+from explorer.ui.models.event_table import EventTableModel
+from explorer.ui.models.stream_tree import StreamTreeModel
+from explorer.ui.widgets.causality_panel import CausalityPanel
+from explorer.ui.widgets.event_detail import EventDetail
+from explorer.ui.widgets.filter_bar import FilterBar
+from explorer.ui.widgets.stream_browser import StreamBrowser
+from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
+from explorer.workspace import open_store
+
+FILE_FILTER = "Event stores (*.evstore *.db *.sqlite *.sqlite3);;All files (*)"
+BUSY_DELAY_MS = 150
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    """What the window shows about an open store."""
+
+    location: str
+    read_only: bool
+    last_position: int
+    stream_types: list[StreamTypeInfo]
+    event_types: list[str]
+    first_time_us: int
+    last_time_us: int
+
+
+def summarise(store: EventStore) -> StoreSummary:
+    last = store.last_position()
+    first_time = store.event_at(1).timestamp_us if last else 0
+    last_time = store.event_at(last).timestamp_us if last else 0
+    names = sorted(set(store.event_types()) | {spec.name for spec in DEMO_DOMAIN.registry})
+    return StoreSummary(store.location, store.read_only, last, store.stream_types(), names,
+                        first_time, last_time)
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+        store_opened(str): a store is open and its events are being listed.
+        error_shown(str, str): a dialog told the user about a problem (title, message).
+    """
+
+    store_opened = Signal(str)
+    error_shown = Signal(str, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.summary: StoreSummary | None = None
+        self.watcher: ChangeWatcher | None = None
+        self.error_box: QMessageBox | None = None
+        self.live = True
+        self._missed = 0
+        self._latest_position = 0
+        self.worker = StoreWorker(self)
+
+        self.stream_model = StreamTreeModel()
+        self.stream_browser = StreamBrowser(self.stream_model)
+        self.event_model = EventTableModel()
+        self.table = QTableView()
+        self._build_table()
+        self.filter_bar = FilterBar()
+        self.detail = EventDetail()
+        self.causality = CausalityPanel()
+        self.browser = EventBrowser(self.worker, self.table, self.event_model, self.stream_model,
+                                    self.filter_bar, self.detail, self.causality, self)
+        self._build_layout()
+        self._build_actions()
+        self._build_status_bar()
+        self._connect()
+        self._restore_layout()
+        self._update_title()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build_table(self) -> None:
+        table = self.table
+        table.setModel(self.event_model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setShowGrid(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for column, width in enumerate((84, 176, 150, 64, 190)):
+            table.setColumnWidth(column, width)
+        header.setSectionsMovable(True)
+
+    def _build_layout(self) -> None:
+        list_pane = QWidget()
+        list_layout = QVBoxLayout(list_pane)
+        list_layout.setContentsMargins(6, 6, 6, 0)
+        list_layout.addWidget(self.filter_bar)
+        list_layout.addWidget(self.table, 1)
+        self.detail_split = QSplitter(Qt.Orientation.Horizontal)
+        self.detail_split.addWidget(self.detail)
+        self.detail_split.addWidget(self.causality)
+        self.detail_split.setSizes([620, 420])
+        self.right_split = QSplitter(Qt.Orientation.Vertical)
+        self.right_split.addWidget(list_pane)
+        self.right_split.addWidget(self.detail_split)
+        self.right_split.setSizes([560, 380])
+        browser_pane = QWidget()
+        browser_layout = QVBoxLayout(browser_pane)
+        browser_layout.setContentsMargins(6, 6, 0, 0)
+        browser_layout.addWidget(self.stream_browser)
+        self.main_split = QSplitter(Qt.Orientation.Horizontal)
+        self.main_split.addWidget(browser_pane)
+        self.main_split.addWidget(self.right_split)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([290, 1110])
+        self.setCentralWidget(self.main_split)
+        self.resize(1400, 900)
+
+    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setToolTip(f"{tip} ({action.shortcut().toString()})" if shortcut else tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        self.open_action = self._action("&Open Store…", self.choose_store, key.Open, "open",
+                                        "Open an event store")
+        self.open_ro_action = self._action("Open Store &Read-Only…",
+                                           lambda: self.choose_store(read_only=True),
+                                           "Ctrl+Shift+O", "read-only",
+                                           "Open a store without any possibility of changing it")
+        self.new_demo_action = self._action("&New Demo Store…", self.choose_new_demo_store,
+                                            key.New, "new-demo", "Create and seed a demo store")
+        self.quit_action = self._action("&Quit", self.close, key.Quit)
+        self.refresh_action = self._action("&Refresh", self.refresh, "F5", "refresh",
+                                           "Read the store again")
+        self.filter_action = self._action("&Filter…", self.filter_bar.focus_content, key.Find,
+                                          "filter", "Filter the events by content")
+        self.goto_action = self._action("&Go to Position…", self.ask_position, "Ctrl+L", "goto",
+                                        "Go to a global position")
+        self.last_action = self._action("Go to &Last Event", self.browser.select_last, "Ctrl+End",
+                                        "last", "Select the newest event")
+        self.back_action = self._action("&Back", self.browser.back, "Alt+Left", "back",
+                                        "Back to where you were")
+        self.forward_action = self._action("&Forward", self.browser.forward, "Alt+Right",
+                                           "forward", "Forward again")
+        self.cause_action = self._action("Go to &Cause", self.browser.go_to_cause, "Alt+Up",
+                                         "cause", "Go to the event that caused this one")
+        self.copy_action = self._action("&Copy Event as JSON", self.detail.copy_json,
+                                        "Ctrl+Shift+C", "copy", "Copy the selected event as JSON")
+        self.live_action = self._action("&Live Updates", self.toggle_live, "Ctrl+Shift+L", "live",
+                                        "Show events appended by any process as they arrive")
+        self.live_action.setCheckable(True)
+        self.live_action.setChecked(True)
+
+        menu = self.menuBar().addMenu("&File")
+        menu.addActions([self.open_action, self.open_ro_action])
+        self.recent_menu = menu.addMenu("Open &Recent")
+        menu.addAction(self.new_demo_action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+        menu = self.menuBar().addMenu("&View")
+        menu.addActions([self.refresh_action, self.filter_action, self.live_action])
+        menu = self.menuBar().addMenu("&Go")
+        menu.addActions([self.back_action, self.forward_action, self.cause_action,
+                         self.goto_action, self.last_action])
+        menu = self.menuBar().addMenu("&Event")
+        menu.addAction(self.copy_action)
+        self._fill_recent_menu()
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.open_action)
+        toolbar.addSeparator()
+        for action in (self.back_action, self.forward_action, self.cause_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for action in (self.goto_action, self.last_action, self.refresh_action, self.live_action):
+            toolbar.addAction(action)
+        self.back_action.setEnabled(False)
+        self.forward_action.setEnabled(False)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumHeight(14)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.busy_label = QLabel()
+        self.read_only_badge = QLabel("READ-ONLY")
+        self.read_only_badge.setStyleSheet(
+            "background: #ffe082; color: #5d4037; font-weight: bold; padding: 1px 6px;"
+            " border-radius: 3px;")
+        self.read_only_badge.setToolTip("This store is open read-only: nothing can change it.")
+        self.read_only_badge.hide()
+        self.live_label = QLabel()
+        self.count_label = QLabel()
+        self.store_label = QLabel("No store open")
+        for widget in (self.busy_label, self.busy, self.read_only_badge, self.live_label,
+                       self.count_label, self.store_label):
+            bar.addPermanentWidget(widget)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self.busy.show)
+        self._update_live_label()
+
+    def _connect(self) -> None:
+        self.worker.busy_changed.connect(self._busy_changed)
+        self.stream_browser.selected.connect(self.browser.show_stream)
+        self.stream_browser.pattern_changed.connect(self._stream_pattern_changed)
+        self.browser.history_changed.connect(self._history_changed)
+        self.browser.rows_ready.connect(self._rows_ready)
+        self.browser.scan_progress.connect(self._scan_progress)
+        self.browser.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        self.browser.live_applied.connect(lambda _: self._update_counts())
+        self.detail.copied.connect(lambda _: self.statusBar().showMessage(
+            "Copied the event as JSON.", 3000))
+
+    # -- opening stores --------------------------------------------------------------------
+
+    def choose_store(self, read_only: bool = False) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open Store Read-Only" if read_only else "Open Store", self._last_folder(),
+            FILE_FILTER)
+        if path:
+            self.open_store(path, read_only=read_only)
+
+    def open_store(self, path: str | Path, *, read_only: bool = False) -> None:
+        """Open a store (on the worker thread); on failure, explain and keep the current one."""
+        path = str(Path(path).expanduser())
+        self.busy_label.setText(f"Opening {Path(path).name}…")
+
+        def open_it(context: JobContext) -> StoreSummary:
+            store = open_store(path, read_only=read_only)
+            try:
+                summary = summarise(store)
+            except Exception:
+                store.close()
+                raise
+            context.set_store(store)
+            return summary
+
+        self.worker.submit(open_it, self._opened, key="open",
+                           on_error=lambda error: self._open_failed(path, error))
+
+    def _opened(self, summary: StoreSummary) -> None:
+        self.summary = summary
+        self.busy_label.clear()
+        self._missed = 0
+        self._watch(summary.location)
+        self.read_only_badge.setVisible(summary.read_only)
+        self.store_label.setText(summary.location)
+        self.store_label.setToolTip(summary.location)
+        self._fill_recent_menu(settings.remember_store(summary.location))
+        self.filter_bar.set_event_types(summary.event_types)
+        self.filter_bar.set_stream_types([t.stream_type for t in summary.stream_types])
+        if summary.last_position:
+            self.filter_bar.set_time_range(summary.first_time_us, summary.last_time_us)
+        self.stream_model.set_types(summary.stream_types, summary.last_position)
+        self.stream_browser.filter.blockSignals(True)
+        self.stream_browser.filter.clear()
+        self.stream_browser.filter.blockSignals(False)
+        self.filter_bar.blockSignals(True)
+        self.filter_bar.clear()
+        self.filter_bar.blockSignals(False)
+        self.browser.reset(summary.last_position)
+        self.stream_browser.select_all_events()
+        self._update_title()
+        self._update_counts()
+        self.store_opened.emit(summary.location)
+
+    def _open_failed(self, path: str, error: Exception) -> None:
+        self.busy_label.clear()
+        self.show_error(f"Cannot open {Path(path).name}", str(error))
+        if not Path(path).exists():
+            self._fill_recent_menu(settings.forget_store(path))
+
+    def show_error(self, title: str, message: str) -> None:
+        """Tell the user about a problem in a dialog that does not block the window."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.error_box = box
+        self.error_shown.emit(title, message)
+
+    def _watch(self, path: str) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.watcher = ChangeWatcher(path, parent=self)
+        self.watcher.changed.connect(self._store_changed)
+        self.watcher.start()
+
+    # -- a new demo store ------------------------------------------------------------------
+
+    def choose_new_demo_store(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New Demo Store",
+                                              str(Path(self._last_folder()) / "demo.evstore"),
+                                              FILE_FILTER)
+        if not path:
+            return
+        orders, ok = QInputDialog.getInt(self, "New Demo Store",
+                                         "How many orders should the demo simulate?\n"
+                                         "(about 8 events each; 120,000 make a million)",
+                                         2000, 1, 2_000_000, 1000)
+        if ok:
+            self.create_demo_store(path, orders)
+
+    def create_demo_store(self, path: str | Path, orders: int) -> QProgressDialog:
+        """Seed a new store with a cancellable progress dialog, then open it."""
+        path = str(path)
+        dialog = QProgressDialog(f"Simulating {orders:,} orders…", "Cancel", 0, orders, self)
+        dialog.setWindowTitle("New Demo Store")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setValue(0)
+
+        def seed(context: JobContext):
+            if Path(path).exists() and Path(path).stat().st_size:
+                with open_store(path, read_only=True) as existing:
+                    if existing.last_position():
+                        raise StoreError(f"{path} already holds events; choose a new file name "
+                                         "for the demo store.")
+            with open_store(path) as store:
+                return seed_store(store, orders=orders, progress=context.progress,
+                                  should_stop=stop.is_set)
+
+        stop = threading.Event()  # Cancel stops the simulation early; what it made is kept
+
+        def done(report) -> None:
+            dialog.reset()
+            if report.cancelled_by_user:
+                self.statusBar().showMessage(f"Stopped after {report.orders:,} orders.", 5000)
+            self.open_store(path)
+
+        def failed(error: Exception) -> None:
+            dialog.reset()
+            self.show_error("Cannot create the demo store", str(error))
+
+        self.worker.submit(seed, done, on_error=failed, on_progress=dialog.setValue)
+        dialog.canceled.connect(stop.set)
+        return dialog
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if self.summary is None:
+            return
+        location = self.summary.location
+
+        def read(context: JobContext) -> StoreSummary:
+            return summarise(context.store)
+
+        def refreshed(summary: StoreSummary) -> None:
+            if summary.location != location:
+                return
+            self.summary = summary
+            self.browser.last_position = summary.last_position
+            self.stream_model.set_types(summary.stream_types, summary.last_position,
+                                        self.stream_model.pattern)
+            self._update_counts()
+            self.browser.refresh()
+
+        self.worker.submit(read, refreshed, on_error=lambda e: self.show_error(
+            "Cannot refresh", str(e)))
+
+    def ask_position(self) -> None:
+        if self.summary is None or not self.summary.last_position:
+            return
+        last = self.browser.last_position
+        current = self.browser.selected_position() or 1
+        position, ok = QInputDialog.getInt(self, "Go to Position", f"Position (1 to {last:,}):",
+                                           current, 1, last)
+        if ok:
+            self.browser.go_to_position(position)
+
+    def toggle_live(self, on: bool | None = None) -> None:
+        self.live = self.live_action.isChecked() if on is None else on
+        self.live_action.setChecked(self.live)
+        self.live_action.setIcon(icon("live" if self.live else "paused"))
+        if self.live and self._missed:
+            self._missed = 0
+            self.browser.apply_new_events(self._latest_position)
+        self._update_live_label()
+
+    def _store_changed(self, last_position: int) -> None:
+        self._latest_position = last_position
+        if not self.live:
+            self._missed = last_position - self.browser.last_position
+            self._update_live_label()
+            return
+        self.browser.apply_new_events(last_position)
+
+        def counts(context: JobContext) -> list[StreamTypeInfo]:
+            return context.store.stream_types()
+
+        self.worker.submit(counts, lambda types: self.stream_model.update_counts(
+            types, last_position), key="type-counts", on_error=lambda e: None)
+
+    def _stream_pattern_changed(self, pattern: str) -> None:
+        def count(context: JobContext) -> list[StreamTypeInfo]:
+            store = context.store
+            if not pattern:
+                return store.stream_types()
+            return [StreamTypeInfo(t.stream_type, store.count_streams(t.stream_type, pattern),
+                                   t.events) for t in store.stream_types()]
+
+        def counted(types: list[StreamTypeInfo]) -> None:
+            self.stream_model.set_types(types, self.browser.last_position, pattern)
+            for row, info in enumerate(types):
+                if pattern and info.streams:
+                    self.stream_browser.tree.expand(
+                        self.stream_model.index(row, 0, self.stream_model.all_index()))
+
+        self.worker.submit(count, counted, key="pattern", on_error=self.browser._job_failed)
+
+    # -- status ----------------------------------------------------------------------------
+
+    def _busy_changed(self, busy: bool) -> None:
+        if busy:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy.hide()
+            self.busy_label.clear()
+
+    def _scan_progress(self, scanned: int, last: int) -> None:
+        self.busy_label.setText(f"Filtering… {scanned * 100 // max(last, 1)}%")
+
+    def _rows_ready(self, count: int) -> None:
+        self.busy_label.clear()
+        self._update_counts(count)
+
+    def _history_changed(self) -> None:
+        self.back_action.setEnabled(self.browser.history.can_go_back)
+        self.forward_action.setEnabled(self.browser.history.can_go_forward)
+
+    def _update_counts(self, listed: int | None = None) -> None:
+        last = self.browser.last_position
+        listed = len(self.event_model.rows) if listed is None else listed
+        shown = "" if self.browser.view.query().is_everything else f"{listed:,} listed · "
+        self.count_label.setText(f"{shown}{last:,} events · last position {last:,}")
+
+    def _update_live_label(self) -> None:
+        if self.live:
+            self.live_label.setText("● Live")
+            self.live_label.setStyleSheet("color: #2e7d32;")
+        else:
+            missed = f" · {self._missed:,} new" if self._missed else ""
+            self.live_label.setText(f"❚❚ Paused{missed}")
+            self.live_label.setStyleSheet("color: #ef6c00;")
+
+    def _update_title(self) -> None:
+        if self.summary is None:
+            self.setWindowTitle("Event Explorer")
+            return
+        badge = " [read-only]" if self.summary.read_only else ""
+        self.setWindowTitle(f"{Path(self.summary.location).name}{badge} — Event Explorer")
+
+    # -- recent stores, drag and drop, layout ----------------------------------------------
+
+    def _fill_recent_menu(self, recent: list[str] | None = None) -> None:
+        self.recent_menu.clear()
+        recent = settings.recent_stores() if recent is None else recent
+        for path in recent:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_store(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _last_folder(self) -> str:
+        recent = settings.recent_stores()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_store(files[0])
+
+    def _restore_layout(self) -> None:
+        geometry = settings.window_state("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.window_state("state")
+        if state is not None:
+            self.restoreState(state)
+        for name, widget in self._remembered().items():
+            value = settings.window_state(name)
+            if value is not None:
+                widget.restoreState(value)
+
+    def _remembered(self) -> dict:
+        return {"main-split": self.main_split, "right-split": self.right_split,
+                "detail-split": self.detail_split, "event-columns": self.table.horizontalHeader()}
+
+    def save_layout(self) -> None:
+        settings.save_window_state("geometry", self.saveGeometry())
+        settings.save_window_state("state", self.saveState())
+        for name, widget in self._remembered().items():
+            settings.save_window_state(name, QByteArray(widget.saveState()))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.save_layout()
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.worker.shutdown()
+        super().closeEvent(event)
+

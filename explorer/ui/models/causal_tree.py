@@ -1,0 +1,101 @@
+"""The model of one request's cause-and-effect tree: commands and the events they recorded."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from explorer.causality import CausalNode
+from explorer.formatting import short_time
+from explorer.ui.icons import icon
+
+NODE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class CausalTreeModel(QAbstractItemModel):
+    """Columns: what (command or event) and when. The focused event is shown in bold."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._roots: list[CausalNode] = []
+        self._parents: dict[int, tuple[CausalNode | None, int]] = {}
+        self.focus_id: str | None = None
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_tree(self, roots: list[CausalNode], focus_id: str | None = None) -> None:
+        self.beginResetModel()
+        self._roots = roots
+        self.focus_id = focus_id
+        self._parents = {}
+        for row, root in enumerate(roots):
+            self._index_children(root, None, row)
+        self.endResetModel()
+
+    def _index_children(self, node: CausalNode, parent: CausalNode | None, row: int) -> None:
+        self._parents[id(node)] = (parent, row)
+        for child_row, child in enumerate(node.children):
+            self._index_children(child, node, child_row)
+
+    def find(self, node_id: str) -> QModelIndex:
+        """The index of the node with this id, or an invalid index."""
+        for row, root in enumerate(self._roots):
+            for node in root.walk():
+                if node.id == node_id:
+                    _, node_row = self._parents[id(node)]
+                    return self.createIndex(node_row, 0, node)
+        return QModelIndex()
+
+    def index(self, row: int, column: int,
+              parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        children = parent.internalPointer().children if parent.isValid() else self._roots
+        return self.createIndex(row, column, children[row])
+
+    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
+        if not index.isValid():
+            return QModelIndex()
+        parent, _ = self._parents[id(index.internalPointer())]
+        if parent is None:
+            return QModelIndex()
+        _, row = self._parents[id(parent)]
+        return self.createIndex(row, 0, parent)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(parent.internalPointer().children if parent.isValid() else self._roots)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 2
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return ("Command or event", "Time (UTC)")[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        node: CausalNode = index.internalPointer()
+        if role == NODE_ROLE:
+            return node
+        if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 0:
+                if node.kind == "command":
+                    return f"{node.label}" + (f"  ·  {node.issued_by}" if node.issued_by else "")
+                return node.label
+            return short_time(node.event.timestamp_us)[11:] if node.event is not None else ""
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
+            return icon("command" if node.kind == "command" else "event")
+        if role == Qt.ItemDataRole.FontRole and node.id == self.focus_id:
+            return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if node.event is not None:
+                return (f"{node.label}\nPosition {node.event.position} · "
+                        f"{short_time(node.event.timestamp_us)} UTC\n{node.event.event_id}")
+            return f"Command {node.id}"
+        return None

@@ -1,0 +1,109 @@
+"""A read-only tree model over a JSON value: objects and lists expand, scalars show their value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+COLOURS = {"string": QBrush(QColor("#2e7d32")), "number": QBrush(QColor("#1565c0")),
+           "boolean": QBrush(QColor("#6a1b9a")), "null": QBrush(QColor("#757575"))}
+
+
+class _Item:
+    __slots__ = ("key", "value", "parent", "children", "row")
+
+    def __init__(self, key: str, value: Any, parent: _Item | None, row: int) -> None:
+        self.key = key
+        self.value = value
+        self.parent = parent
+        self.row = row
+        if isinstance(value, dict):
+            self.children = [_Item(str(k), v, self, i) for i, (k, v) in enumerate(value.items())]
+        elif isinstance(value, list):
+            self.children = [_Item(f"[{i}]", v, self, i) for i, v in enumerate(value)]
+        else:
+            self.children = []
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "object" if isinstance(value, dict) else "list"
+
+
+def show_value(value: Any) -> str:
+    kind = kind_of(value)
+    if kind == "object":
+        return f"{{{len(value)} field{'s' if len(value) != 1 else ''}}}"
+    if kind == "list":
+        return f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
+    if kind == "string":
+        return f'"{value}"'
+    if kind == "null":
+        return "null"
+    return str(value).lower() if kind == "boolean" else repr(value)
+
+
+class JsonTreeModel(QAbstractItemModel):
+    """Columns: key and value. `set_value` replaces the whole document."""
+
+    def __init__(self, value: Any = None, parent=None) -> None:
+        super().__init__(parent)
+        self._root = _Item("", {}, None, 0)
+        if value is not None:
+            self.set_value(value)
+
+    def set_value(self, value: Any) -> None:
+        self.beginResetModel()
+        self._root = _Item("", value if isinstance(value, dict | list) else {"value": value},
+                           None, 0)
+        self.endResetModel()
+
+    def index(self, row: int, column: int,
+              parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        item = parent.internalPointer() if parent.isValid() else self._root
+        return self.createIndex(row, column, item.children[row])
+
+    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
+        if not index.isValid():
+            return QModelIndex()
+        parent = index.internalPointer().parent
+        if parent is None or parent is self._root:
+            return QModelIndex()
+        return self.createIndex(parent.row, 0, parent)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        item = parent.internalPointer() if parent.isValid() else self._root
+        return len(item.children)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 2
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return ("Field", "Value")[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        item: _Item = index.internalPointer()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return item.key if index.column() == 0 else show_value(item.value)
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1:
+            return COLOURS.get(kind_of(item.value))
+        return None

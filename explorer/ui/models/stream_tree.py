@@ -1,0 +1,182 @@
+"""The stream browser's model: All events, then stream types with counts, then their streams.
+
+Streams of a type load lazily in batches (canFetchMore/fetchMore) from the stream index, so a type
+with 100,000 streams expands at once. `request_streams(generation, type, after, limit)` asks the
+owner for a batch; `streams_loaded` delivers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+
+from explorer.store.records import StreamInfo, StreamTypeInfo
+from explorer.ui.icons import icon
+
+BATCH = 500
+StreamRequest = Callable[[int, str, str | None, int], None]
+
+
+@dataclass(eq=False)
+class Node:
+    kind: str  # "all", "type" or "stream"
+    name: str
+    parent: Node | None = None
+    count: int = 0  # events for "all"; streams for "type"
+    events: int = 0
+    stream: StreamInfo | None = None
+    children: list[Node] = field(default_factory=list)
+    requested: bool = False
+
+    def row(self) -> int:
+        return self.parent.children.index(self) if self.parent is not None else 0
+
+
+class StreamTreeModel(QAbstractItemModel):
+    """All events > stream types > streams."""
+
+    def __init__(self, request_streams: StreamRequest | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self._request = request_streams
+        self._root = Node("root", "")
+        self._all = Node("all", "All events", self._root)
+        self._root.children.append(self._all)
+        self.generation = 0
+        self.pattern = ""
+
+    def set_request_streams(self, request: StreamRequest) -> None:
+        self._request = request
+
+    def set_types(self, types: list[StreamTypeInfo], total_events: int, pattern: str = "") -> None:
+        """Show these stream types (counts already filtered by `pattern`)."""
+        self.beginResetModel()
+        self.generation += 1
+        self.pattern = pattern
+        self._all.count = total_events
+        self._all.children = [Node("type", t.stream_type, self._all, t.streams, t.events)
+                              for t in types]
+        self.endResetModel()
+
+    def update_counts(self, types: list[StreamTypeInfo], total_events: int) -> None:
+        """New counts after appends; new types are added, and loaded types may fetch more."""
+        self._all.count = total_events
+        all_index = self.index(0, 0)
+        self.dataChanged.emit(all_index, self.index(0, 1))
+        known = {node.name: node for node in self._all.children}
+        for info in types:
+            node = known.get(info.stream_type)
+            if node is None:
+                row = len(self._all.children)
+                self.beginInsertRows(all_index, row, row)
+                self._all.children.append(Node("type", info.stream_type, self._all,
+                                               info.streams, info.events))
+                self.endInsertRows()
+            elif (node.count, node.events) != (info.streams, info.events):
+                node.count, node.events = info.streams, info.events
+                index = self.createIndex(node.row(), 0, node)
+                self.dataChanged.emit(index, index.siblingAtColumn(1))
+
+    def streams_loaded(self, generation: int, stream_type: str, streams: list[StreamInfo]) -> None:
+        if generation != self.generation:
+            return
+        node = next((n for n in self._all.children if n.name == stream_type), None)
+        if node is None:
+            return
+        node.requested = False
+        known = {child.name for child in node.children}
+        fresh = [s for s in streams if s.stream_id not in known]
+        if not fresh:
+            node.count = len(node.children)  # nothing more to load
+            return
+        parent = self.createIndex(node.row(), 0, node)
+        first = len(node.children)
+        self.beginInsertRows(parent, first, first + len(fresh) - 1)
+        node.children.extend(Node("stream", s.stream_id, node, stream=s) for s in fresh)
+        self.endInsertRows()
+
+    def node(self, index: QModelIndex | QPersistentModelIndex) -> Node | None:
+        return index.internalPointer() if index.isValid() else None
+
+    def all_index(self) -> QModelIndex:
+        return self.index(0, 0)
+
+    # -- Qt model --------------------------------------------------------------------------
+
+    def index(self, row: int, column: int,
+              parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        node = parent.internalPointer() if parent.isValid() else self._root
+        return self.createIndex(row, column, node.children[row])
+
+    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
+        if not index.isValid():
+            return QModelIndex()
+        parent = index.internalPointer().parent
+        if parent is None or parent is self._root:
+            return QModelIndex()
+        return self.createIndex(parent.row(), 0, parent)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        node = parent.internalPointer() if parent.isValid() else self._root
+        return len(node.children)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 2
+
+    def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
+        node = parent.internalPointer() if parent.isValid() else self._root
+        if parent.isValid() and parent.column() != 0:
+            return False
+        if node.kind == "type":
+            return node.count > 0
+        return bool(node.children)
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        node = self.node(parent)
+        return (node is not None and node.kind == "type" and not node.requested
+                and len(node.children) < node.count and self._request is not None)
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
+        node = self.node(parent)
+        if node is None or not self.canFetchMore(parent):
+            return
+        node.requested = True
+        after = node.children[-1].name if node.children else None
+        self._request(self.generation, node.name, after, BATCH)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return ("Stream", "Count")[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):
+        node = self.node(index)
+        if node is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return node.name
+            if node.kind == "all":
+                return f"{node.count:,} events"
+            if node.kind == "type":
+                return f"{node.count:,}"
+            return f"v{node.stream.version}"
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return icon({"all": "all-events", "type": "stream-type", "stream": "stream"}[node.kind])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if node.kind == "type":
+                return f"{node.count:,} {node.name} streams with {node.events:,} events"
+            if node.kind == "stream":
+                return f"{node.name}: {node.stream.stream_type}, version {node.stream.version}"
+            return "Every event in the store, in global order"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None

@@ -1,0 +1,131 @@
+"""The selected event in full: data and metadata as a tree and as JSON, its stored form if it was
+upcast, and the reason a raw row could not be read. Copy as JSON."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QTreeView, QVBoxLayout, QWidget,
+)
+
+from explorer.formatting import short_time
+from explorer.store.records import RecordedEvent
+from explorer.ui.icons import icon
+from explorer.ui.models.json_tree import JsonTreeModel
+from explorer.ui.widgets.json_view import JsonView, pretty_json
+
+
+class EventDetail(QWidget):
+    """Shows one event.
+
+    Signals:
+        copied(str): the JSON put on the clipboard.
+    """
+
+    copied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.shown_event: RecordedEvent | None = None
+        self.header = QLabel("Select an event to see it here.")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self.copy_button = QPushButton(icon("copy"), "Copy as JSON")
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self.copy_json)
+
+        self.tree_model = JsonTreeModel()
+        self.tree = QTreeView()
+        self.tree.setModel(self.tree_model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.json = JsonView()
+        self.stored = JsonView()
+        self.upcast = JsonView()
+        forms = QSplitter(Qt.Orientation.Horizontal)
+        for title, view in (("Stored", self.stored), ("Upcast (as read)", self.upcast)):
+            box = QWidget()
+            layout = QVBoxLayout(box)
+            layout.setContentsMargins(0, 0, 0, 0)
+            label = QLabel(title)
+            label.setObjectName(f"{title.split()[0].lower()}-title")
+            layout.addWidget(label)
+            layout.addWidget(view)
+            forms.addWidget(box)
+        self.forms = forms
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.tree, "Tree")
+        self.tabs.addTab(self.json, "JSON")
+        self.forms_tab = self.tabs.addTab(forms, "Stored form")
+        self.tabs.setTabEnabled(self.forms_tab, False)
+
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.tabs, 1)
+
+    def show_event(self, event: RecordedEvent | None) -> None:
+        self.shown_event = event
+        self.copy_button.setEnabled(event is not None)
+        if event is None:
+            self.header.setText("Select an event to see it here.")
+            self.notice.hide()
+            self.tree_model.set_value({})
+            self.json.show_text("")
+            self.tabs.setTabEnabled(self.forms_tab, False)
+            return
+        self.header.setText(
+            f"<b>{html.escape(event.event_type)}</b> &nbsp;·&nbsp; {html.escape(event.stream_id)} "
+            f"v{event.version} &nbsp;·&nbsp; position {event.position}<br>"
+            f"<span style='color:#616161'>{short_time(event.timestamp_us)} UTC · "
+            f"{html.escape(event.stream_type)} · schema v{event.schema_version} · "
+            f"id {html.escape(event.event_id)}</span>")
+        if event.is_raw:
+            self._notice(f"This row could not be read: {event.problem}. It is shown as stored.",
+                         "#ffebee", "#b71c1c")
+            self.tree_model.set_value({"raw_data": event.raw_data, "metadata": event.metadata})
+        elif event.stored is not None:
+            self._notice(f"Stored in schema version {event.stored.schema_version} and upcast to "
+                         f"version {event.schema_version} on read; the stored row is unchanged. "
+                         "See the Stored form tab.", "#e3f2fd", "#0d47a1")
+            self.tree_model.set_value({"data": event.data, "metadata": event.metadata})
+        else:
+            self.notice.hide()
+            self.tree_model.set_value({"data": event.data, "metadata": event.metadata})
+        self.tree.expandAll()
+        self.tree.resizeColumnToContents(0)
+        self.json.show_text(pretty_json(event.to_dict()))
+        has_forms = event.stored is not None
+        self.tabs.setTabEnabled(self.forms_tab, has_forms)
+        if has_forms:
+            self.stored.show_value(event.stored.data)
+            self.upcast.show_value(event.data)
+            self.forms.findChild(QLabel, "stored-title").setText(
+                f"Stored · schema v{event.stored.schema_version}")
+            self.forms.findChild(QLabel, "upcast-title").setText(
+                f"Upcast · schema v{event.schema_version} (as read)")
+        elif self.tabs.currentIndex() == self.forms_tab:
+            self.tabs.setCurrentIndex(0)
+
+    def _notice(self, text: str, background: str, foreground: str) -> None:
+        self.notice.setText(text)
+        self.notice.setStyleSheet(f"background: {background}; color: {foreground}; "
+                                  "padding: 6px; border-radius: 4px;")
+        self.notice.show()
+
+    def copy_json(self) -> None:
+        if self.shown_event is None:
+            return
+        text = pretty_json(self.shown_event.to_dict())
+        QGuiApplication.clipboard().setText(text)
+        self.copied.emit(text)

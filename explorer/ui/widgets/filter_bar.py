@@ -1,0 +1,251 @@
+"""The filters above the event list: event types, stream type, time range and content.
+
+A content filter is parsed as it is typed; an invalid one shows its message under the field and
+changes nothing. Valid changes emit `changed` with the new `Filters`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QDateTime, QTimeZone, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QLineEdit, QMenu, QToolButton,
+    QVBoxLayout, QWidget,
+)
+
+from explorer.store.content_filter import ContentFilter, FilterError, parse_filter
+from explorer.store.query import EventQuery
+from explorer.ui.icons import icon
+
+PLACEHOLDER = 'Filter by content, e.g. data.customer_id = "cust_456" and data.total > 100'
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters of the event list, apart from which stream is shown."""
+
+    event_types: tuple[str, ...] = ()
+    stream_type: str | None = None
+    from_time_us: int | None = None
+    to_time_us: int | None = None
+    content: ContentFilter | None = None
+
+    def query(self, stream_id: str | None) -> EventQuery:
+        return EventQuery(stream_id=stream_id, event_types=self.event_types,
+                          stream_types=(self.stream_type,) if self.stream_type else (),
+                          from_time_us=self.from_time_us, to_time_us=self.to_time_us,
+                          content=self.content)
+
+    @property
+    def active(self) -> bool:
+        return self != Filters()
+
+
+class FilterBar(QWidget):
+    """Signals:
+        changed(object): the new Filters, when they change and are valid.
+    """
+
+    changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.filters = Filters()
+        self.content = QLineEdit()
+        self.content.setPlaceholderText(PLACEHOLDER)
+        self.content.setClearButtonEnabled(True)
+        self.content.addAction(icon("filter"), QLineEdit.ActionPosition.LeadingPosition)
+        self.content.returnPressed.connect(self._apply_content)
+        self.content.textChanged.connect(self._content_edited)
+        self.error = QLabel()
+        self.error.setObjectName("filter-error")
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        self.types_button = QToolButton()
+        self.types_button.setText("Event types: all")
+        self.types_button.setMinimumWidth(170)
+        self.types_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.types_menu = QMenu(self.types_button)
+        self.types_button.setMenu(self.types_menu)
+        self.stream_type = QComboBox()
+        self.stream_type.addItem("All stream types", None)
+        self.stream_type.currentIndexChanged.connect(self._stream_type_changed)
+        self.use_from = QCheckBox("From")
+        self.use_to = QCheckBox("To")
+        self.from_time = self._time_edit()
+        self.to_time = self._time_edit()
+        for box, edit in ((self.use_from, self.from_time), (self.use_to, self.to_time)):
+            box.toggled.connect(edit.setEnabled)
+            box.toggled.connect(self._times_changed)
+            edit.setEnabled(False)
+            edit.dateTimeChanged.connect(self._times_changed)
+        self.clear_button = QToolButton()
+        self.clear_button.setIcon(icon("clear"))
+        self.clear_button.setToolTip("Clear all filters")
+        self.clear_button.clicked.connect(self.clear)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.types_button)
+        row.addWidget(self.stream_type)
+        row.addSpacing(8)
+        for widget in (self.use_from, self.from_time, self.use_to, self.to_time):
+            row.addWidget(widget)
+        row.addStretch(1)
+        row.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.content)
+        layout.addWidget(self.error)
+        layout.addLayout(row)
+
+    @staticmethod
+    def _time_edit() -> QDateTimeEdit:
+        edit = QDateTimeEdit()
+        edit.setCalendarPopup(True)
+        edit.setTimeZone(QTimeZone.utc())
+        edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
+        edit.setDateTime(QDateTime.currentDateTimeUtc())
+        return edit
+
+    # -- choices offered -------------------------------------------------------------------
+
+    def set_event_types(self, names: list[str]) -> None:
+        chosen = set(self.filters.event_types)
+        self.types_menu.clear()
+        every = QAction("All event types", self.types_menu)
+        every.triggered.connect(lambda: self._set_types(()))
+        self.types_menu.addAction(every)
+        self.types_menu.addSeparator()
+        for name in sorted(set(names)):
+            action = QAction(name, self.types_menu)
+            action.setCheckable(True)
+            action.setChecked(name in chosen)
+            action.toggled.connect(self._types_toggled)
+            self.types_menu.addAction(action)
+
+    def set_stream_types(self, names: list[str]) -> None:
+        current = self.stream_type.currentData()
+        self.stream_type.blockSignals(True)
+        self.stream_type.clear()
+        self.stream_type.addItem("All stream types", None)
+        for name in sorted(names):
+            self.stream_type.addItem(name, name)
+        index = self.stream_type.findData(current)
+        self.stream_type.setCurrentIndex(max(index, 0))
+        self.stream_type.blockSignals(False)
+
+    def set_time_range(self, first_us: int, last_us: int) -> None:
+        """Offer the store's own time span in the time fields."""
+        for edit, micros in ((self.from_time, first_us), (self.to_time, last_us)):
+            edit.blockSignals(True)
+            edit.setDateTime(QDateTime.fromMSecsSinceEpoch(micros // 1000, QTimeZone.utc()))
+            edit.blockSignals(False)
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def focus_content(self) -> None:
+        self.content.setFocus()
+        self.content.selectAll()
+
+    def set_content_text(self, text: str) -> None:
+        self.content.setText(text)
+        self._apply_content()
+
+    def _content_edited(self, text: str) -> None:
+        if not text.strip():
+            self.error.hide()
+            if self.filters.content is not None:
+                self._emit(replace(self.filters, content=None))
+
+    def _apply_content(self) -> None:
+        text = self.content.text().strip()
+        if not text:
+            self._content_edited("")
+            return
+        try:
+            parsed = parse_filter(text)
+        except FilterError as error:
+            self.error.setText(str(error))
+            self.error.show()
+            return
+        self.error.hide()
+        self._emit(replace(self.filters, content=parsed))
+
+    def _types_toggled(self) -> None:
+        chosen = tuple(a.text() for a in self.types_menu.actions() if a.isCheckable()
+                       and a.isChecked())
+        self._emit(replace(self.filters, event_types=chosen))
+
+    def _set_types(self, chosen: tuple[str, ...]) -> None:
+        for action in self.types_menu.actions():
+            if action.isCheckable():
+                action.blockSignals(True)
+                action.setChecked(action.text() in chosen)
+                action.blockSignals(False)
+        self._emit(replace(self.filters, event_types=chosen))
+
+    def set_event_type_filter(self, chosen: tuple[str, ...]) -> None:
+        self._set_types(chosen)
+
+    def _stream_type_changed(self) -> None:
+        self._emit(replace(self.filters, stream_type=self.stream_type.currentData()))
+
+    def _times_changed(self) -> None:
+        def micros(box: QCheckBox, edit: QDateTimeEdit) -> int | None:
+            return edit.dateTime().toMSecsSinceEpoch() * 1000 if box.isChecked() else None
+        self._emit(replace(self.filters, from_time_us=micros(self.use_from, self.from_time),
+                           to_time_us=micros(self.use_to, self.to_time)))
+
+    def clear(self) -> None:
+        for widget in (self.content, self.stream_type, self.use_from, self.use_to):
+            widget.blockSignals(True)
+        self.content.clear()
+        self.stream_type.setCurrentIndex(0)
+        self.use_from.setChecked(False)
+        self.use_to.setChecked(False)
+        self.from_time.setEnabled(False)
+        self.to_time.setEnabled(False)
+        for widget in (self.content, self.stream_type, self.use_from, self.use_to):
+            widget.blockSignals(False)
+        self.error.hide()
+        self._set_types(())
+        self._emit(Filters())
+
+    def set_filters(self, filters: Filters) -> None:
+        """Show `filters` (for back and forward) without emitting."""
+        self.blockSignals(True)
+        try:
+            self.content.setText(filters.content.text if filters.content else "")
+            self._set_types(filters.event_types)
+            index = self.stream_type.findData(filters.stream_type)
+            self.stream_type.setCurrentIndex(max(index, 0))
+            self.use_from.setChecked(filters.from_time_us is not None)
+            self.use_to.setChecked(filters.to_time_us is not None)
+        finally:
+            self.blockSignals(False)
+        self.error.hide()
+        self.filters = filters
+        self._update_types_label()
+
+    def _emit(self, filters: Filters) -> None:
+        if filters == self.filters:
+            return
+        self.filters = filters
+        self._update_types_label()
+        self.changed.emit(filters)
+
+    def _update_types_label(self) -> None:
+        chosen = self.filters.event_types
+        if not chosen:
+            text = "Event types: all"
+        elif len(chosen) == 1:
+            text = f"Event type: {chosen[0]}"
+        else:
+            text = f"Event types: {len(chosen)} chosen"
+        self.types_button.setText(text)

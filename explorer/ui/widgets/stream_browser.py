@@ -1,0 +1,71 @@
+"""The stream browser: a filter box over the tree of stream types and their streams.
+
+Signals:
+    selected(object): the stream id chosen, or None for all events.
+    pattern_changed(str): the stream id filter (substring, or * and ? wildcards).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QTimer, Signal
+from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QWidget
+
+from explorer.ui.models.stream_tree import StreamTreeModel
+
+
+class StreamBrowser(QWidget):
+    selected = Signal(object)
+    pattern_changed = Signal(str)
+
+    def __init__(self, model: StreamTreeModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter streams: order_00 or cust_*5")
+        self.filter.setClearButtonEnabled(True)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(200)
+        self._debounce.timeout.connect(lambda: self.pattern_changed.emit(self.filter.text().strip()))
+        self.filter.textChanged.connect(self._debounce.start)
+        self.tree = QTreeView()
+        self.tree.setModel(model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
+        model.modelReset.connect(self._expand_all_node)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree, 1)
+
+    def _expand_all_node(self) -> None:
+        self.tree.expand(self.model.all_index())
+
+    def select_all_events(self) -> None:
+        self.tree.setCurrentIndex(self.model.all_index())
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if not indexes:
+            return
+        node = self.model.node(indexes[0])
+        if node is None:
+            return
+        if node.kind == "stream":
+            self.selected.emit(node.name)
+        elif node.kind == "all":
+            self.selected.emit(None)
+        else:  # a stream type: show its events through the stream type filter
+            self.selected.emit(("type", node.name))
+
+    def flush_pattern(self) -> None:
+        """Apply a pending filter change now (tests, Enter)."""
+        if self._debounce.isActive():
+            self._debounce.stop()
+            self.pattern_changed.emit(self.filter.text().strip())
+
+

@@ -1,0 +1,1 @@
+"""Icons, desktop files and demo scripts, shipped as package data."""

@@ -1,0 +1,69 @@
+"""Fixtures for the window: settings in a temporary folder, seeded stores, an open window."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from explorer.demo.seed import seed_store
+from explorer.ui import settings
+from explorer.workspace import open_store
+
+WAIT_MS = 10_000
+
+
+@pytest.fixture(autouse=True, scope="session")
+def settings_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("settings")
+    settings.use_settings_folder(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "shop.evstore"
+    with open_store(path) as store:
+        seed_store(store, orders=300, seed=11)
+    return path
+
+
+@pytest.fixture
+def seeded(seeded_template, tmp_path) -> Path:
+    """A private copy of a seeded store, so a test may append to it."""
+    path = tmp_path / "shop.evstore"
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{seeded_template}{suffix}")
+        if source.exists():
+            shutil.copyfile(source, f"{path}{suffix}")
+    return path
+
+
+@pytest.fixture
+def window(qtbot, seeded):
+    from explorer.ui.main_window import MainWindow
+
+    main = MainWindow()
+    qtbot.add_widget(main)
+    main.resize(1300, 850)
+    main.show()
+    with qtbot.wait_signals([main.store_opened, main.browser.rows_ready], timeout=WAIT_MS):
+        main.open_store(seeded)
+    yield main
+    main.close()
+
+
+def wait_for_page(qtbot, window, row: int = 0):
+    """Wait until the event at `row` is loaded, asking for it as a view would."""
+    def loaded():
+        assert window.event_model.event_at(row) is not None
+    qtbot.waitUntil(loaded, timeout=WAIT_MS)
+    return window.event_model.event_at(row)
+
+
+def select_row(qtbot, window, row: int):
+    wait_for_page(qtbot, window, row)
+    with qtbot.wait_signal(window.browser.causality_shown, timeout=WAIT_MS):
+        window.table.setCurrentIndex(window.event_model.index(row, 0))
+    return window.detail.shown_event

@@ -1,0 +1,86 @@
+"""Every Qt model passes Qt's own model tester, with real data from a store."""
+
+from __future__ import annotations
+
+from explorer.browse import PositionRows, build_row_map, read_rows
+from explorer.causality import build_tree
+from explorer.store.query import EventQuery
+from explorer.ui.models.causal_tree import CausalTreeModel
+from explorer.ui.models.event_table import PAGE_SIZE, EventTableModel
+from explorer.ui.models.json_tree import JsonTreeModel
+from explorer.ui.models.stream_tree import StreamTreeModel
+from explorer.workspace import open_store
+
+
+def test_the_event_table_model(qtmodeltester, seeded):
+    store = open_store(seeded, read_only=True)
+    query = EventQuery()
+    model = EventTableModel()
+    rows = build_row_map(store, query)
+
+    def request(generation, page):  # load synchronously, as the worker would later
+        model.page_loaded(generation, page, read_rows(store, rows, page * PAGE_SIZE, PAGE_SIZE,
+                                                      query))
+    model.set_request_page(request)
+    model.set_rows(rows)
+    qtmodeltester.check(model)
+    assert model.rowCount() == store.last_position()
+    assert model.event_at(0).position == 1
+    last = model.rowCount() - 1
+    assert model.index(last, 0).data() == str(store.last_position())
+    filtered = EventQuery(event_types=("OrderShipped",))
+    rows = build_row_map(store, filtered)
+    query = filtered
+    model.set_rows(rows)
+    qtmodeltester.check(model)
+    assert {model.event_at(r).event_type for r in range(model.rowCount())} == {"OrderShipped"}
+    store.close()
+
+
+def test_pages_of_a_stale_list_are_dropped_and_unloaded_rows_show_their_position(qtmodeltester):
+    requested = []
+    model = EventTableModel(lambda generation, page: requested.append((generation, page)))
+    generation = model.set_rows(PositionRows(__import__("array").array("q", [5, 9, 12])))
+    assert model.index(1, 0).data() == "9" and model.index(1, 4).data() == "…"
+    assert requested == [(generation, 0)]
+    model.set_rows(PositionRows(__import__("array").array("q", [1])))
+    model.page_loaded(generation, 0, ["stale"])
+    assert model.event_at(0) is None
+    qtmodeltester.check(model)
+
+
+def test_the_stream_tree_model(qtmodeltester, seeded, qtbot):
+    store = open_store(seeded, read_only=True)
+    model = StreamTreeModel()
+
+    def request(generation, stream_type, after, limit):
+        model.streams_loaded(generation, stream_type,
+                             store.list_streams(stream_type, after=after, limit=limit))
+    model.set_request_streams(request)
+    model.set_types(store.stream_types(), store.last_position())
+    all_index = model.all_index()
+    order = next(model.index(r, 0, all_index) for r in range(model.rowCount(all_index))
+                 if model.index(r, 0, all_index).data() == "Order")
+    assert model.hasChildren(order) and model.rowCount(order) == 0
+    assert model.canFetchMore(order)
+    model.fetchMore(order)
+    assert model.rowCount(order) == 300 and not model.canFetchMore(order)
+    qtmodeltester.check(model)
+    model.update_counts(store.stream_types(), store.last_position() + 1)
+    store.close()
+
+
+def test_the_json_and_causal_tree_models(qtmodeltester, seeded):
+    json_model = JsonTreeModel({"a": 1, "items": [{"x": None}, True], "s": "text"})
+    qtmodeltester.check(json_model)
+    items = json_model.index(1, 0)
+    assert json_model.index(1, 1).data() == "[2 items]" and json_model.rowCount(items) == 2
+    store = open_store(seeded, read_only=True)
+    shipped = next(e for e in store.read_all() if e.event_type == "OrderShipped")
+    roots = build_tree(store.events_by_correlation(shipped.correlation_id))
+    causal = CausalTreeModel()
+    causal.set_tree(roots, shipped.event_id)
+    qtmodeltester.check(causal)
+    assert causal.find(shipped.event_id).isValid()
+    assert causal.index(0, 0).data().startswith("place on ")
+    store.close()
