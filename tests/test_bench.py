@@ -20,3 +20,16 @@ def test_the_store_bench_runs_and_ends_with_json():
     assert set(last) == {"ours", "eventsourcing", "raw_sqlite"}
     assert all(set(figures) == keys and min(figures.values()) > 0 for figures in last.values())
     assert "ours / eventsourcing" in result.stdout
+
+
+def test_the_window_bench_runs_and_ends_with_json(tmp_path):
+    store = tmp_path / "small.evstore"
+    result = subprocess.run(
+        [sys.executable, "bench/run.py", "window", str(store), "--orders", "300", "--rounds", "1"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    last = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(last) == {"first_page_s", "jump_to_end_ms", "filter_type_ms", "max_stall_ms",
+                         "peak_rss_mb"}
+    assert all(value > 0 for value in last.values())

@@ -19,6 +19,7 @@ from explorer.domain import CommandError, CommandService, DomainError, Repositor
 from explorer.formatting import short_time
 from explorer.store import EventStore, StoreError
 from explorer.store.check import check_store
+from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery
 from explorer.store.timestamps import parse_time
 from explorer.workspace import open_store
@@ -99,7 +100,8 @@ def types(args: argparse.Namespace) -> int:
 
 def events(args: argparse.Namespace) -> int:
     query = EventQuery(stream_id=args.stream, event_types=_split(args.event_types),
-                       stream_types=_split(args.stream_types), from_position=args.from_position)
+                       stream_types=_split(args.stream_types), from_position=args.from_position,
+                       content=parse_filter(args.where) if args.where else None)
     with _read(args) as store:
         if args.stream is not None:
             store.stream_info(args.stream)  # a clear error for a mistyped stream id

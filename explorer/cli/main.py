@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only events of this type (repeat or comma-separate for several)")
     p.add_argument("--stream-type", dest="stream_types", action="append", default=[],
                    help="only events of streams of this type")
+    p.add_argument("--where", help='a content filter, e.g. \'data.total > 100 and '
+                   'data.currency = "EUR"\' or \'data.items[*].product_id = "prod_101"\'')
     p.add_argument("--from-position", type=_positive, default=1, help="start at this position")
     p.add_argument("--limit", type=_positive, help="at most this many")
     p.add_argument("--json", action="store_true")

@@ -10,7 +10,8 @@ every path and value becomes a bound parameter, never SQL text.
     op          := = == != < <= > >=
     value       := "text" | 'text' | number | true | false | null
 
-`[*]` matches any element of a list: `data.items[*].product_id = "prod_101"`.
+`[*]` matches any element of a list: `data.items[*].product_id = "prod_101"`. `= null` matches
+a JSON null (not a missing key); `exists` matches a key that is there, whatever its value.
 """
 
 from __future__ import annotations
@@ -215,22 +216,27 @@ def _json_path(path: str) -> str:
                          for part in re.findall(r"\[[^\]]*\]|[^.\[]+", path))
 
 
-def _field_expression(field: str) -> tuple[sa.ColumnElement[Any], Any]:
-    """The SQL value of a field, and for [*] fields the json_each table to test instead."""
+def _field_expression(field: str) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any] | None,
+                                           Any]:
+    """The field's SQL value, its JSON type (None for plain columns), and for [*] fields the
+    json_each table whose rows are tested instead."""
     if field in COLUMNS:
-        return events.c[field], None
+        return events.c[field], None, None
     root, _, rest = field.partition(".")
     column = events.c.data if root == "data" else events.c.metadata
     if root == "metadata" and rest == "correlation_id":
-        return events.c.correlation_id, None
+        return events.c.correlation_id, None, None
     if "[*]" in rest:
         before, after = rest.split("[*]", 1)
         each = sa.func.json_each(column, sa.bindparam(None, _json_path(before))).table_valued(
             "value", "type")
-        inner = each.c.value if not after else sa.func.json_extract(
-            each.c.value, sa.bindparam(None, _json_path(after.lstrip("."))))
-        return inner, each
-    return sa.func.json_extract(column, sa.bindparam(None, _json_path(rest))), None
+        if not after:
+            return each.c.value, each.c.type, each
+        path = sa.bindparam(None, _json_path(after.lstrip(".")))
+        return (sa.func.json_extract(each.c.value, path), sa.func.json_type(each.c.value, path),
+                each)
+    path = sa.bindparam(None, _json_path(rest))
+    return sa.func.json_extract(column, path), sa.func.json_type(column, path), None
 
 
 def _compile(node: Comparison | Logical) -> sa.ColumnElement[bool]:
@@ -239,13 +245,16 @@ def _compile(node: Comparison | Logical) -> sa.ColumnElement[bool]:
         if node.op == "not":
             return sa.not_(parts[0])
         return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
-    expression, each = _field_expression(node.field)
-    if node.op == "exists":
-        condition = expression.is_not(None)
+    expression, json_type, each = _field_expression(node.field)
+    if node.op == "exists":  # the key is there, even holding null
+        condition = (json_type if json_type is not None else expression).is_not(None)
     elif node.op == "contains":
         escaped = node.value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         condition = sa.cast(expression, sa.Text).like(
             sa.bindparam(None, f"%{escaped}%"), escape="\\")
+    elif node.value is None and json_type is not None:  # JSON null, not a missing key
+        is_null = json_type == sa.bindparam(None, "null")
+        condition = is_null if node.op == "=" else sa.and_(json_type.is_not(None), ~is_null)
     elif node.value is None:
         condition = expression.is_(None) if node.op == "=" else expression.is_not(None)
     else:

@@ -216,3 +216,12 @@ def test_the_module_and_main_py_run_as_programs(seeded):
     version = subprocess.run([sys.executable, "main.py", "--version"], capture_output=True,
                              text=True, cwd=ROOT, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("Event Explorer ")
+
+
+def test_events_where_a_content_filter_holds(seeded, capsys):
+    found = run_json(capsys, "events", seeded, "--where",
+                     'data.items[*].product_id = "prod_101" and data.total > 50')
+    assert found and all(any(i["product_id"] == "prod_101" for i in e["data"]["items"])
+                         and e["data"]["total"] > 50 for e in found)
+    code, _, err = run(capsys, "events", seeded, "--where", "data.total >")
+    assert code == 1 and "ends too early (at column 13)" in err

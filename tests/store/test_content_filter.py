@@ -1,0 +1,97 @@
+"""The content filter language: what it matches, and the message for each mistake."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from explorer.store.content_filter import FilterError, parse_filter
+from explorer.store.query import EventQuery
+from explorer.store.records import NewEvent
+from explorer.store.schema import events
+
+
+@pytest.fixture
+def filled(store):
+    rows = [
+        ("order_1", "Order", "OrderPlaced", {"customer_id": "cust_456", "total": 59.98,
+                                             "items": [{"product_id": "prod_101", "quantity": 2}],
+                                             "currency": "USD", "gift": True}),
+        ("order_2", "Order", "OrderPlaced", {"customer_id": "cust_7", "total": 150.0,
+                                             "items": [{"product_id": "prod_102", "quantity": 1},
+                                                       {"product_id": "prod_101", "quantity": 5}],
+                                             "currency": "EUR", "gift": False, "note": None}),
+        ("order_2", "Order", "OrderCancelled", {"reason": "Out of stock: 100% gone_now"}),
+        ("cust_7", "Customer", "CustomerRegistered", {"name": "O'Neil \"Ed\""}),
+    ]
+    for stream_id, stream_type, event_type, data in rows:
+        store.append(stream_id, stream_type, [NewEvent(event_type, data, {"command": "x"})])
+    return store
+
+
+def matching(store, text):
+    query = EventQuery(content=parse_filter(text))
+    return [e.position for e in store.query(query, limit=100)]
+
+
+@pytest.mark.parametrize(("text", "positions"), [
+    ('data.customer_id = "cust_456"', [1]),
+    ("data.total > 100", [2]),
+    ("data.total >= 59.98 and data.total < 100", [1]),
+    ('data.currency != "USD"', [2]),
+    ('data.items[*].product_id = "prod_101"', [1, 2]),
+    ('data.items[*].quantity > 4', [2]),
+    ('data.items[1].product_id = "prod_101"', [2]),
+    ("data.gift = true", [1]),
+    ("data.gift = false", [2]),
+    ("data.note = null", [2]),
+    ("data.note exists", [2]),
+    ("data.note != null", []),
+    ("data.currency != null", [1, 2]),
+    ("data.total exists", [1, 2]),
+    ('data.reason contains "100% gone_"', [3]),
+    ('data.reason contains "out of STOCK"', [3]),
+    ('data.name = "O\'Neil \\"Ed\\""', [4]),
+    ("data.name = 'O\\'Neil \"Ed\"'", [4]),
+    ('event_type = "OrderPlaced" and not data.currency = "USD"', [2]),
+    ('(stream_id = "order_1" or stream_type = "Customer") and position > 0', [1, 4]),
+    ('metadata.command = "x"', [1, 2, 3, 4]),
+    ("version = 2", [3]),
+])
+def test_filters_match_what_they_say(filled, text, positions):
+    assert matching(filled, text) == positions
+
+
+def test_values_are_bound_parameters_never_sql_text():
+    condition = parse_filter('data.customer_id = "x\'; DROP TABLE events; --"').condition()
+    sql = str(sa.select(events.c.position).where(condition).compile())
+    assert "DROP" not in sql and "customer_id" not in sql
+
+
+@pytest.mark.parametrize(("text", "message", "column"), [
+    ("", "The filter is empty", 1),
+    ("dta.total > 1", "Unknown field 'dta.total'", 1),
+    ("data > 1", "Name a field inside data", 1),
+    ("data.total >", "ends too early", 13),
+    ("data.total > abc", 'not \'abc\' (quote text: "abc")', 14),
+    ("data.total 5", "Expected an operator", 12),
+    ("data.total > 1 data.x = 2", "join conditions with 'and' or 'or'", 16),
+    ("(data.x = 1", "ends too early", 12),
+    ("(data.x = 1 data", "Expected ')'", 13),
+    ("data.x < null", "null can only be compared with = or !=", 10),
+    ('data.x = "open', "not closed with \"", 10),
+    ("data.x contains 5", "'contains' needs quoted text", 17),
+    ("data.a[*].b[*] = 1", "Only one [*]", 1),
+    ("data.x ! 3", "Unexpected character '!'", 8),
+    ("and data.x = 1", "Expected a field", 1),
+])
+def test_mistakes_say_what_and_where(text, message, column):
+    with pytest.raises(FilterError) as caught:
+        parse_filter(text)
+    assert message in str(caught.value) and caught.value.column == column
+    assert f"(at column {column})" in str(caught.value)
+
+
+def test_parsed_filters_are_values():
+    assert parse_filter("data.total > 1") == parse_filter("  data.total > 1 ")
+    assert hash(EventQuery(content=parse_filter("data.x = 1")))
