@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.detail_split = QSplitter(Qt.Orientation.Horizontal)
         self.detail_split.addWidget(self.detail)
         self.detail_split.addWidget(self.causality)
-        self.detail_split.setSizes([620, 420])
+        self.detail_split.setSizes([560, 500])
         self.right_split = QSplitter(Qt.Orientation.Vertical)
         self.right_split.addWidget(list_pane)
         self.right_split.addWidget(self.detail_split)

@@ -88,8 +88,8 @@ class EventDetail(QWidget):
             f"<b>{html.escape(event.event_type)}</b> &nbsp;·&nbsp; {html.escape(event.stream_id)} "
             f"v{event.version} &nbsp;·&nbsp; position {event.position}<br>"
             f"<span style='color:#616161'>{short_time(event.timestamp_us)} UTC · "
-            f"{html.escape(event.stream_type)} · schema v{event.schema_version} · "
-            f"id {html.escape(event.event_id)}</span>")
+            f"{html.escape(event.stream_type)} · schema v{event.schema_version}</span>")
+        self.header.setToolTip(f"Event id {event.event_id}")
         if event.is_raw:
             self._notice(f"This row could not be read: {event.problem}. It is shown as stored.",
                          "#ffebee", "#b71c1c")
