@@ -55,7 +55,7 @@ def _read(args: argparse.Namespace) -> EventStore:
 
 def seed(args: argparse.Namespace) -> int:
     with open_store(args.store) as store:
-        bar = _Bar(args.orders, "orders")
+        bar = ProgressBar(args.orders, "orders")
         try:
             report = seed_store(store, orders=args.orders, seed=args.seed, days=args.days,
                                 progress=bar.update_to)
@@ -207,7 +207,7 @@ def commands(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     with _read(args) as store:
-        bar = _Bar(store.last_position(), "events")
+        bar = ProgressBar(store.last_position(), "events")
         try:
             report = check_store(store, progress=bar.update_to)
         finally:
@@ -244,7 +244,7 @@ def _split(values: list[str]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-class _Bar:
+class ProgressBar:
     """A tqdm bar on a terminal, nothing otherwise; `update_to(n)` sets the count done."""
 
     def __init__(self, total: int, unit: str) -> None:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from explorer import __version__
-from explorer.cli import handlers
+from explorer.cli import handlers, live
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("summary", "Summarise a store: types, streams, events, last position.", handlers.summary)
     p.add_argument("--json", action="store_true")
+    live.add_parsers(sub, add)
     return parser
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import random
-import threading
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
@@ -33,42 +32,40 @@ class GatewayDecision:
 
 class PaymentGateway(Protocol):
     def charge(self, payment_id: str, amount: float, currency: str, method: str,
-               card_number: str) -> GatewayDecision: ...
+               card_number: str, attempt: int = 1) -> GatewayDecision: ...
 
 
 class SimulatedPaymentGateway:
     """A payment gateway stand-in with a configurable latency and failure rate.
 
-    Test card numbers (see TEST_CARDS) fail deterministically; others fail at `failure_rate`.
+    Like a real gateway given an idempotency key, it decides each charge (a payment and its
+    attempt) the same way every time it is asked: the decision comes from a hash of the key, so a
+    charge retried after a crash is never a second, different charge. Test card numbers (see
+    TEST_CARDS) always fail; `salt` varies which other charges fail.
     """
 
-    def __init__(self, failure_rate: float = 0.0, latency_s: float = 0.0,
-                 rng: random.Random | None = None) -> None:
+    def __init__(self, failure_rate: float = 0.0, latency_s: float = 0.0, salt: str = "") -> None:
         if not 0.0 <= failure_rate <= 1.0:
-            raise ValueError(f"failure rate {failure_rate} must be between 0 and 1")
+            raise ValueError(f"The failure rate {failure_rate} must be between 0 and 1.")
         if latency_s < 0:
-            raise ValueError(f"latency {latency_s} must not be negative")
+            raise ValueError(f"The latency {latency_s} must not be negative.")
         self.failure_rate = failure_rate
         self.latency_s = latency_s
-        self._rng = rng or random.Random()
-        self._lock = threading.Lock()
-        self._count = 0
+        self.salt = salt
 
     def charge(self, payment_id: str, amount: float, currency: str, method: str,
-               card_number: str) -> GatewayDecision:
+               card_number: str, attempt: int = 1) -> GatewayDecision:
         if self.latency_s:
             time.sleep(self.latency_s)  # the simulated network round trip
-        with self._lock:
-            self._count += 1
-            number = self._count
-            roll = self._rng.random()
-            reason = self._rng.choice(RANDOM_FAILURES)
         digits = card_number.replace(" ", "")
         if method == "card" and digits[-4:] in TEST_CARDS:
             return GatewayDecision(False, reason=TEST_CARDS[digits[-4:]])
+        key = f"{self.salt}/{payment_id}/{attempt}".encode()
+        roll = int.from_bytes(hashlib.sha256(key).digest()[:8]) / 2**64
         if roll < self.failure_rate:
+            reason = RANDOM_FAILURES[int(roll * 1e9) % len(RANDOM_FAILURES)]
             return GatewayDecision(False, reason=reason)
-        return GatewayDecision(True, transaction_id=f"txn_{payment_id}_{number}")
+        return GatewayDecision(True, transaction_id=f"txn_{payment_id}_{attempt}")
 
 
 class Payment(Aggregate):
@@ -95,7 +92,8 @@ class Payment(Aggregate):
         if self.order_id is not None and order_id != self.order_id:
             raise DomainError(f"Cannot charge payment {self.id} for order {order_id}: it is the "
                               f"payment of order {self.order_id}.")
-        decision = gateway.charge(self.id, amount, currency, method, card_number)
+        decision = gateway.charge(self.id, amount, currency, method, card_number,
+                                  attempt=self.failures + 1)
         common = dict(payment_id=self.id, order_id=order_id, customer_id=customer_id,
                       amount=money(amount), currency=currency, method=method)
         if decision.approved:

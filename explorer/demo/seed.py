@@ -1,15 +1,18 @@
 """Seeding a demo store with a realistic history, made by running real commands.
 
 A discrete-event simulation over a period of days: customers register and move house, stock
-arrives (sometimes late), orders are placed, stock is reserved (or runs short), payments are
-charged (about 10% fail), orders ship or are cancelled. Every step is a command through the domain's
-rules; the events carry correlation and causation ids linking each order's steps. The same seed
-gives the same store, event ids included.
+arrives (sometimes late), and orders are placed. From there the order fulfilment saga drives each
+order as it would live: it reserves stock (which sometimes runs short), charges the payment
+(about 10% fail), marks the order paid and ships it, or compensates. Customers sometimes cancel
+after paying, and now and then someone in operations releases a reservation by hand, which
+leaves that order's saga failed. Every step is a command through the domain's rules, with
+correlation and causation ids; the steps the saga schedules run after realistic delays, and
+those still due when the period ends are left pending, so the store holds sagas in every state.
+The same seed gives the same store, event ids included.
 """
 
 from __future__ import annotations
 
-import gc
 import heapq
 import itertools
 import random
@@ -18,12 +21,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from explorer.bulk import bulk_work
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.catalogue import PRODUCTS, money
+from explorer.demo.fulfilment import OrderFulfilment
 from explorer.demo.order import order_placed_v2_to_v1
-from explorer.domain import CommandService, UnitOfWork
+from explorer.domain import CommandService, DomainError, UnitOfWork
 from explorer.store.event_store import EventStore
-from explorer.store.ids import uuid7
+from explorer.store.ids import derived_id, uuid7
 from explorer.store.records import NewEvent
 from explorer.store.timestamps import to_micros
 
@@ -33,7 +38,11 @@ MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 
-CARRIERS = ["FedEx", "UPS", "DHL", "USPS", "Royal Mail"]
+STEP_DELAYS = {"reserve": (SECOND, 5 * SECOND), "charge": (2 * SECOND, 10 * SECOND),
+               "mark": (100_000, SECOND), "ship": (4 * HOUR, 48 * HOUR),
+               "dispatch": (MINUTE, 30 * MINUTE), "release": (SECOND, 3 * SECOND),
+               "refund": (MINUTE, 60 * MINUTE), "cancel": (3 * SECOND, 5 * SECOND)}
+"""How long after the saga decides on a step the seeded world carries it out."""
 FIRST_NAMES = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret",
                "Dennis", "Radia", "Tim", "Sophie", "Linus", "Guido", "Anita", "Niklaus", "Shafi",
                "John", "Leslie", "Hedy", "Katherine", "Yukihiro", "Bjarne", "Karen"]
@@ -80,15 +89,8 @@ def seed_store(store: EventStore, *, orders: int, seed: int = 42, days: int = 90
         raise EmptyStoreRequired(
             f"{store.location} already holds {store.last_position()} events; seed a new or empty "
             "store instead, so that the demo's ids do not collide with what is there.")
-    # Hundreds of thousands of live objects (cached aggregates, the schedule) make the cyclic
-    # garbage collector rescan them over and over; none of them form cycles, so pause it.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with bulk_work():
         return _Simulation(store, orders, seed, days, progress, should_stop).run()
-    finally:
-        if collecting:
-            gc.enable()
 
 
 class _Simulation:
@@ -100,12 +102,12 @@ class _Simulation:
         self.now = to_micros(SEED_START)
         self.service = CommandService(
             store, DEMO_DOMAIN, issued_by="seed",
-            context=make_context(failure_rate=0.10, rng=random.Random(seed + 1)),
+            context=make_context(failure_rate=0.10, salt=f"seed-{seed}"),
             clock=lambda: self.now, new_id=lambda: uuid7(self.now // 1000, id_rng))
-        self.uow = UnitOfWork(self.service, flush_every=20_000)
+        self.uow = UnitOfWork(self.service, flush_every=20_000, cache_size=15_000)
         self.orders = orders
         self.period = days * DAY
-        self.end = self.now + self.period
+        self.end = self.now + 10 * self.period  # set to just after the last order, once placed
         self.legacy_until = self.now + self.period // 4  # before this, OrderPlaced was version 1
         self.width = max(3, len(str(orders)))
         self.customer_count = max(5, orders // 4)
@@ -113,6 +115,8 @@ class _Simulation:
         self.progress = progress
         self.should_stop = should_stop or (lambda: False)
         self.report = SeedReport()
+        self.saga_status: dict[str, str] = {}
+        self.left_pending: dict[str, str] = {}  # saga id -> the last event it observed
         self._queue: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]] = []
         self._sequence = itertools.count()
         # Stock: a week's expected demand per product, topped up weekly (sometimes late).
@@ -142,12 +146,24 @@ class _Simulation:
                 self.report.cancelled_by_user = True
                 self._queue.clear()
                 break
+        # The period ends a few hours after the last order: what is due later stays pending.
+        self.end = self.now + 6 * HOUR
         self._run_until(None)
         self.uow.flush()
         self.report.events = self.uow.events_appended
+        self.report.outcomes.update(self.outcomes())
+        self._save_saga_checkpoint()
         if self.progress:
             self.progress(self.report.orders)
         return self.report
+
+    def _save_saga_checkpoint(self) -> None:
+        """Tell a live saga runner where to start: just before the events whose steps are
+        still pending, so that it picks them up (everything before is done)."""
+        store = self.service.store
+        positions = [store.event_by_id(source).position for source in self.left_pending.values()]
+        start = min(positions) - 1 if positions else store.last_position()
+        store.save_checkpoint(OrderFulfilment.name, start)
 
     def _run_until(self, limit: int | None) -> None:
         queue = self._queue
@@ -230,101 +246,99 @@ class _Simulation:
             event.data = order_placed_v2_to_v1(event.data)
             self.report.legacy_orders += 1
         self.report.orders += 1
-        correlation_id = placed[0].metadata["correlation_id"]
-        cause = placed[0].event_id
         roll = rng.random()
-        if roll < 0.05:
-            self.at(self.now + rng.randrange(MINUTE, 10 * MINUTE), self.change_order, order_id,
-                    correlation_id, cause)
-        else:
-            self.at(self.now + rng.randrange(SECOND, 5 * SECOND), self.reserve, order_id,
-                    customer_id, correlation_id, cause)
+        if roll < 0.005:  # operations staff release a reservation by hand before payment
+            self.at(self.now + rng.randrange(2 * SECOND, 6 * SECOND), self.manual_release,
+                    order_id, products[0].product_id)
+        elif roll < 0.035:  # the customer changes their mind after paying
+            self.at(self.now + rng.randrange(HOUR, 12 * HOUR), self.customer_cancels, order_id)
+        self.observe(placed)
 
-    def change_order(self, order_id: str, correlation_id: str, cause: str) -> None:
-        rng = self.rng
-        order = self.uow.aggregate("Order", order_id)
-        if len(order.items) > 1 and rng.random() < 0.5:
-            product_id = rng.choice(sorted(order.items))
-            events = self.command("Order", order_id, "remove_item", {
-                "product_id": product_id, "reason": "customer_request"}, correlation_id, cause)
-        else:
-            product = rng.choice([p for p in PRODUCTS.values() if p.product_id not in order.items]
-                                 or list(PRODUCTS.values()))
-            events = self.command("Order", order_id, "add_item", {
-                "product_id": product.product_id, "quantity": 1, "price": product.price},
-                correlation_id, cause)
-        self.at(self.now + rng.randrange(SECOND, 5 * SECOND), self.reserve, order_id,
-                order.customer_id, correlation_id, events[-1].event_id)
+    # -- the saga, as the live runner would drive it -----------------------------------------
 
-    def reserve(self, order_id: str, customer_id: str, correlation_id: str, cause: str) -> None:
-        order = self.uow.aggregate("Order", order_id)
-        reserved: list[str] = []
-        short = None
-        for product_id, item in order.items.items():
-            events = self.command("Inventory", product_id, "reserve", {
-                "order_id": order_id, "quantity": item["quantity"]}, correlation_id, cause)
-            if events[0].event_type == "InventoryReservationFailed":
-                short = (product_id, events[0].event_id)
-                break
-            reserved.append(product_id)
-        if short is not None:
-            self.compensate(order_id, reserved, f"out of stock: {PRODUCTS[short[0]].name}",
-                            correlation_id, short[1])
-            self.count("cancelled: out of stock")
+    def observe(self, events: list[NewEvent]) -> None:
+        """Let the fulfilment saga observe new events, and schedule the steps it decides on."""
+        for event in events:
+            if event.event_type not in OrderFulfilment.observes:
+                continue
+            saga_id = OrderFulfilment.saga_id_for(event)
+            if saga_id is None:
+                continue
+            saga = self.uow.aggregate(OrderFulfilment.stream_type, saga_id)
+            if not saga.exists and event.event_type != "OrderPlaced":
+                continue
+            known = set(saga.steps)
+            saga.observe(event)
+            self._record_saga(saga, event.event_id, event.metadata, event.event_type,
+                              event.timestamp_us)
+            self._schedule(saga, [name for name in saga.steps if name not in known])
+
+    def _record_saga(self, saga: OrderFulfilment, cause_id: str, cause_metadata: dict[str, Any],
+                     cause_type: str, cause_at: int) -> None:
+        self.saga_status[saga.id] = saga.status
+        pending = len(saga._pending)
+        if not pending:
             return
-        self.at(self.now + self.rng.randrange(2 * SECOND, 10 * SECOND), self.charge, order_id,
-                customer_id, correlation_id, cause)
+        metadata = {"correlation_id": saga.correlation_id or cause_metadata.get("correlation_id"),
+                    "causation_id": cause_id, "command": f"observe {cause_type}",
+                    "issued_by": "saga:order_fulfilment"}
+        millis = cause_at // 1000
+        self.uow.record(saga, metadata, self.now,
+                        [derived_id(saga.id, f"{cause_id}/{n}", millis) for n in range(pending)])
 
-    def payment_id(self, order_id: str) -> str:
-        return "pay_" + order_id.removeprefix("order_")
+    def _schedule(self, saga: OrderFulfilment, names: list[str]) -> None:
+        """Dispatch new steps after the delays a real system would show."""
+        delays: dict[str, int] = {}  # one delay per kind of step, so a batch goes out together
+        for order, name in enumerate(names):
+            kind = name.split()[0]
+            if kind not in delays:
+                delays[kind] = self.rng.randrange(*STEP_DELAYS[kind])
+            self.at(self.now + delays[kind] + order * 1000, self.dispatch, saga.id, name)
 
-    def charge(self, order_id: str, customer_id: str, correlation_id: str, cause: str) -> None:
-        order = self.uow.aggregate("Order", order_id)
-        payment_id = self.payment_id(order_id)
-        method = self.rng.choices(("card", "paypal", "bank_transfer"), (80, 15, 5))[0]
-        events = self.command("Payment", payment_id, "charge", {
-            "order_id": order_id, "customer_id": customer_id, "amount": order.total,
-            "currency": order.currency, "method": method}, correlation_id, cause)
-        event = events[0]
-        if event.event_type == "PaymentFailed":
-            self.compensate(order_id, list(order.items), f"payment failed: {event.data['reason']}",
-                            correlation_id, event.event_id)
-            self.count("cancelled: payment failed")
+    def dispatch(self, saga_id: str, name: str) -> None:
+        saga = self.uow.aggregate(OrderFulfilment.stream_type, saga_id)
+        step = saga.steps[name]
+        if step["status"] != "scheduled":
             return
-        paid = self.command("Order", order_id, "mark_paid", {
-            "payment_id": payment_id, "amount": order.total}, correlation_id, event.event_id)
-        rng = self.rng
-        if rng.random() < 0.03:
-            self.at(self.now + rng.randrange(HOUR, 12 * HOUR), self.customer_cancels, order_id,
-                    correlation_id, paid[0].event_id)
-        else:
-            self.at(self.now + rng.randrange(4 * HOUR, 48 * HOUR), self.ship, order_id,
-                    correlation_id, paid[0].event_id)
+        if self.now >= self.end:  # still due when the period ends: left for a live runner
+            self.left_pending.setdefault(saga_id, saga.handled[-1])
+            return
+        try:
+            events = self.uow.execute(step["stream_type"], step["stream_id"], step["command"],
+                                      step["data"], timestamp_us=self.now,
+                                      correlation_id=saga.correlation_id,
+                                      causation_id=step["source_event_id"],
+                                      issued_by="saga:order_fulfilment",
+                                      command_id=step["command_id"])
+        except DomainError as error:
+            known = set(saga.steps)
+            saga.rejected(name, str(error), self.now)
+            self._record_saga(saga, f"{saga.id}/refused/{name}", {}, "StepRefused",
+                              step["scheduled_at"])
+            self._schedule(saga, [n for n in saga.steps if n not in known])
+            return
+        self.observe(events)
 
-    def ship(self, order_id: str, correlation_id: str, cause: str) -> None:
-        rng = self.rng
-        carrier = rng.choice(CARRIERS)
-        shipped = self.command("Order", order_id, "ship", {
-            "carrier": carrier, "tracking": f"{carrier[:2].upper()}{rng.randrange(10**9, 10**10)}"},
-            correlation_id, cause)
-        for product_id in self.uow.aggregate("Order", order_id).items:
-            self.command("Inventory", product_id, "dispatch", {"order_id": order_id},
-                         correlation_id, shipped[0].event_id)
-        self.count("shipped")
+    def manual_release(self, order_id: str, product_id: str) -> None:
+        inventory = self.uow.aggregate("Inventory", product_id)
+        if order_id not in inventory.reservations:
+            return
+        events = self.uow.execute("Inventory", product_id, "release", {
+            "order_id": order_id, "reason": "released by hand in the warehouse"},
+            timestamp_us=self.now, issued_by="ops:warehouse")
+        self.observe(events)
 
-    def customer_cancels(self, order_id: str, correlation_id: str, cause: str) -> None:
+    def customer_cancels(self, order_id: str) -> None:
         order = self.uow.aggregate("Order", order_id)
-        cancelled = self.compensate(order_id, list(order.items), "customer changed their mind",
-                                    correlation_id, cause)
-        self.command("Payment", self.payment_id(order_id), "refund", {
-            "reason": "order cancelled before shipping"}, correlation_id, cancelled)
-        self.count("cancelled by customer, refunded")
+        if order.status not in ("placed", "paid"):
+            return
+        events = self.uow.execute("Order", order_id, "cancel", {
+            "reason": "customer changed their mind"}, timestamp_us=self.now,
+            issued_by=f"web:{order.customer_id}")
+        self.observe(events)
 
-    def compensate(self, order_id: str, reserved: list[str], reason: str, correlation_id: str,
-                   cause: str) -> str:
-        """Release what was reserved and cancel the order; the cancellation's event id."""
-        for product_id in reserved:
-            self.command("Inventory", product_id, "release", {
-                "order_id": order_id, "reason": reason}, correlation_id, cause)
-        return self.command("Order", order_id, "cancel", {"reason": reason}, correlation_id,
-                            cause)[0].event_id
+    def outcomes(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for status in self.saga_status.values():
+            counts[f"sagas {status}"] = counts.get(f"sagas {status}", 0) + 1
+        return counts

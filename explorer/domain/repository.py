@@ -16,6 +16,7 @@ from explorer.domain.model import DomainModel
 from explorer.store.errors import StoreError, StreamNotFoundError, StreamTypeMismatchError
 from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent, SnapshotRecord
+from explorer.store.statements import SNAPSHOT_MARK
 
 log = logging.getLogger(__name__)
 
@@ -57,23 +58,15 @@ class Repository:
             self._replay(loaded, store.replay_rows(stream_id, **bounds), stream_type)
             return loaded
         rows = store.replay_rows(stream_id, after_snapshot=True, **bounds)
-        if rows and rows[0][0] == 1:
-            self._replay(loaded, rows, stream_type)
-            return loaded
-        # A snapshot precedes the rows (or there are no rows: a new stream, or a snapshot at
-        # the stream's head): fetch it; if it is unusable, replay everything.
-        snapshot = store.latest_snapshot(
-            stream_id, max_version=rows[0][0] - 1 if rows else at_version,
-            max_position=at_position, max_time_us=at_time_us)
-        if snapshot is None and not rows:
-            return loaded  # nothing at all within the bounds
-        if snapshot is not None and snapshot.stream_type != stream_type:
-            raise StreamTypeMismatchError(stream_id, stream_type, snapshot.stream_type)
-        if snapshot is None or not self._restore(aggregate, snapshot, loaded) or (
-                rows and rows[0][0] != snapshot.version + 1):
-            aggregate.__init__(stream_id)  # back to the initial state
-            loaded.snapshot_version = None
-            rows = store.replay_rows(stream_id, **bounds)
+        if rows and rows[0][1] == SNAPSHOT_MARK:
+            version, _, state_version, state, row_type = rows[0]
+            if row_type != stream_type:
+                raise StreamTypeMismatchError(stream_id, stream_type, row_type)
+            snapshot = SnapshotRecord(stream_id, row_type, version, 0, 0, state_version, state)
+            rows = rows[1:]
+            if not self._restore(aggregate, snapshot, loaded):
+                aggregate.__init__(stream_id)  # back to the initial state, and replay it all
+                rows = store.replay_rows(stream_id, **bounds)
         self._replay(loaded, rows, stream_type)
         return loaded
 

@@ -16,9 +16,9 @@ from explorer.domain.aggregate import Aggregate, DomainError
 from explorer.domain.commands import Command
 from explorer.domain.model import DomainModel
 from explorer.domain.repository import Repository
-from explorer.store.errors import ConcurrencyError
+from explorer.store.errors import ConcurrencyError, EventNotFoundError
 from explorer.store.event_store import EventStore
-from explorer.store.ids import uuid7
+from explorer.store.ids import derived_id, id_millis, uuid7
 from explorer.store.records import AppendRequest, NewEvent, RecordedEvent
 from explorer.store.timestamps import now_micros
 
@@ -47,12 +47,14 @@ class CommandResult:
     version: int
     events: tuple[RecordedEvent, ...]
     attempts: int = 1
+    duplicate: bool = False
+    """True when the command (known by its id) had run before: `events` are its stored events."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"stream_id": self.stream_id, "stream_type": self.stream_type,
                 "command": self.command, "command_id": self.command_id,
                 "correlation_id": self.correlation_id, "version_before": self.version_before,
-                "version": self.version, "attempts": self.attempts,
+                "version": self.version, "attempts": self.attempts, "duplicate": self.duplicate,
                 "events": [event.to_dict() for event in self.events]}
 
 
@@ -96,17 +98,28 @@ class CommandService:
     def execute(self, stream_type: str, stream_id: str, command: str | Command,
                 data: Any = None, *, expected_version: int | None = None,
                 correlation_id: str | None = None, causation_id: str | None = None,
-                issued_by: str | None = None) -> CommandResult:
+                issued_by: str | None = None, command_id: str | None = None) -> CommandResult:
         """Run one command and append its events.
 
         With `expected_version`, the stream must be at that version (else ConcurrencyError);
         without, a conflict with another writer is retried on fresh state a few times.
+        With a `command_id`, the command runs at most once: its events get ids derived from it,
+        and if they are stored already the stored result is returned without deciding again.
         """
         parsed = command if isinstance(command, Command) else self.parse(stream_type, command, data)
         if parsed.stream_type != stream_type:
-            raise DomainError(f"{parsed.command_name} is a {parsed.stream_type} command, not {stream_type}.")
+            raise DomainError(f"{parsed.command_name} is a {parsed.stream_type} command, "
+                              f"not {stream_type}.")
         _check_stream_id(stream_id)
-        command_id = self.new_id()
+        idempotent = command_id is not None
+        if idempotent:
+            earlier = self._earlier_run(command_id)
+            if earlier:
+                return CommandResult(stream_id, stream_type, parsed.command_name, command_id,
+                                     earlier[0].correlation_id or command_id,
+                                     earlier[0].version - 1, earlier[-1].version, earlier,
+                                     duplicate=True)
+        command_id = command_id or self.new_id()
         correlation_id = correlation_id or command_id
         metadata = {"correlation_id": correlation_id, "causation_id": causation_id or command_id,
                     "command": parsed.command_name, "command_id": command_id,
@@ -122,9 +135,10 @@ class CommandService:
                 return CommandResult(stream_id, stream_type, parsed.command_name, command_id,
                                      correlation_id, before, before, (), attempt)
             now = self.clock()
-            for event in pending:
+            for number, event in enumerate(pending):
                 event.metadata = metadata
-                event.event_id = self.new_id()
+                event.event_id = (derived_id(command_id, number, id_millis(command_id))
+                                  if idempotent else self.new_id())
                 event.timestamp_us = now
             try:
                 result = self.store.append(stream_id, stream_type, pending, before)
@@ -132,11 +146,22 @@ class CommandService:
                 if expected_version is not None or attempt == self.max_attempts:
                     raise
                 continue
-            if result.events:
+            if result.events and not result.duplicate:
                 self.repository.maybe_snapshot(aggregate, before, result.events[-1])
-            return CommandResult(stream_id, stream_type, parsed.command_name, command_id, correlation_id,
-                                 before, result.version, result.events, attempt)
+            return CommandResult(stream_id, stream_type, parsed.command_name, command_id,
+                                 correlation_id, before, result.version, result.events, attempt,
+                                 duplicate=result.duplicate)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _earlier_run(self, command_id: str) -> tuple[RecordedEvent, ...]:
+        """The events a command with this id stored before, if it ran (ids derived from it)."""
+        found: list[RecordedEvent] = []
+        while True:
+            try:
+                found.append(self.store.event_by_id(
+                    derived_id(command_id, len(found), id_millis(command_id))))
+            except EventNotFoundError:
+                return tuple(found)
 
 
 class UnitOfWork:
@@ -175,32 +200,59 @@ class UnitOfWork:
     def execute(self, stream_type: str, stream_id: str, command: str, data: Any, *,
                 timestamp_us: int, correlation_id: str | None = None,
                 causation_id: str | None = None, issued_by: str | None = None,
-                ) -> list[NewEvent]:
-        """Decide one command now; its events are appended at the next flush."""
+                command_id: str | None = None) -> list[NewEvent]:
+        """Decide one command now; its events are appended at the next flush.
+
+        A given `command_id` gives the events ids derived from it, as CommandService does.
+        """
         service = self.service
         parsed = service.parse(stream_type, command, data)
         _check_stream_id(stream_id)
         cached = self._cached(stream_type, stream_id)
-        before = cached.aggregate.version
-        command_id = service.new_id()
+        derived = command_id is not None
+        command_id = command_id or service.new_id()
         pending = decide(service.domain, cached.aggregate, parsed, service.context)
         metadata = {"correlation_id": correlation_id or command_id,
                     "causation_id": causation_id or command_id, "command": parsed.command_name,
                     "command_id": command_id, "issued_by": issued_by or service.issued_by}
+        for number, event in enumerate(pending):
+            event.event_id = (derived_id(command_id, number, id_millis(command_id)) if derived
+                              else service.new_id())
+        self._queue(cached, stream_type, stream_id, pending, metadata, timestamp_us)
+        return pending
+
+    def record(self, aggregate: Aggregate, metadata: dict[str, Any], timestamp_us: int,
+               event_ids: list[str]) -> list[NewEvent]:
+        """Queue what an aggregate of this unit recorded by itself (a saga observing events)."""
+        cached = self._cache[aggregate.id]
+        pending = aggregate.collect_pending()
+        for event, event_id in zip(pending, event_ids, strict=False):
+            event.event_id = event_id
+        self._queue(cached, aggregate.stream_type, aggregate.id, pending, metadata, timestamp_us)
+        return pending
+
+    def _queue(self, cached: _Cached, stream_type: str, stream_id: str, pending: list[NewEvent],
+               metadata: dict[str, Any], timestamp_us: int) -> None:
+        if not pending:
+            return
         for event in pending:
             event.metadata = metadata
-            event.event_id = service.new_id()
             event.timestamp_us = timestamp_us
-        if pending:
-            self._requests.append(AppendRequest(stream_id, stream_type, pending, before))
-            self._dirty[stream_id] = cached
-            self._pending_count += len(pending)
-            if self._pending_count >= self.flush_every:
-                self.flush()
-        return pending
+            event.event_id = event.event_id or self.service.new_id()
+        before = cached.aggregate.version - len(pending)
+        self._requests.append(AppendRequest(stream_id, stream_type, pending, before))
+        self._dirty[stream_id] = cached
+        self._pending_count += len(pending)
+        if self._pending_count >= self.flush_every:
+            self.flush()
 
     def flush(self) -> int:
         """Append everything decided since the last flush in one transaction."""
+        while len(self._cache) > self.cache_size:  # forget the least recently used
+            stream_id, _ = self._cache.popitem(last=False)
+            if stream_id in self._dirty:  # still to be written: keep it after all
+                self._cache[stream_id] = self._dirty[stream_id]
+                break
         if not self._requests:
             return 0
         results = self.service.store.append_batch(self._requests)
@@ -215,8 +267,6 @@ class UnitOfWork:
         self._requests = []
         self._dirty.clear()
         self._pending_count = 0
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
         return count
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+import sqlalchemy.dialects.sqlite
 
 from explorer.store import schema
 from explorer.store import sqlite as sqlite_backend
@@ -91,6 +92,8 @@ class EventStore:
                 raise _translate_operational(error, str(path), "create the store") from None
         elif not read_only:
             store._db.execute("PRAGMA journal_mode = WAL")
+            for table in schema.ADDED_TABLES:
+                table.create(store._sa, checkfirst=True)
         return store
 
     def close(self) -> None:
@@ -157,6 +160,7 @@ class EventStore:
         else:
             position, last_time = db.execute(sql.last_event.sql,
                                              sql.last_event.args()).fetchone() or (0, 0)
+            heads = self._heads({prep.stream_id for prep in prepared})
         position = position or 0
         last_time = last_time or 0
         touched: dict[str, list[Any]] = {}
@@ -165,10 +169,8 @@ class EventStore:
         new_tuple = tuple.__new__
         for prep in prepared:
             head = heads.get(prep.stream_id)
-            if head is None:
-                found = db.execute(sql.stream_head.sql, (prep.stream_id,)).fetchone()
-                head = [found[0], found[1], 0, 0, 0] if found else [prep.stream_type, 0, 0, 0, 0]
-                heads[prep.stream_id] = head
+            if head is None:  # a new stream
+                head = heads[prep.stream_id] = [prep.stream_type, 0, 0, 0, 0]
             actual_type, actual = head[0], head[1]
             if actual_type != prep.stream_type:
                 raise StreamTypeMismatchError(prep.stream_id, prep.stream_type, actual_type)
@@ -216,6 +218,18 @@ class EventStore:
             db.executemany(sql.upsert_stream.sql, stream_rows)
         return results
 
+    def _heads(self, stream_ids: set[str]) -> dict[str, list[Any]]:
+        """Type and version of many streams, a few hundred per query (for batch appends)."""
+        s = schema.streams.c
+        heads: dict[str, list[Any]] = {}
+        wanted = list(stream_ids)
+        for start in range(0, len(wanted), 500):
+            query = sa.select(s.stream_id, s.stream_type, s.version).where(
+                s.stream_id.in_(wanted[start:start + 500]))
+            for stream_id, stream_type, version in self._sa.execute(query):
+                heads[stream_id] = [stream_type, version, 0, 0, 0]
+        return heads
+
     def _stored_retry(self, prep: _Prepared) -> AppendResult | None:
         """If every event of `prep` is stored already in its stream, the result of that append."""
         ids = [row[0] for row in prep.rows]
@@ -249,8 +263,8 @@ class EventStore:
         return results
 
     def _events_by_ids(self, event_ids: list[str]) -> list[RecordedEvent]:
-        query = sa.select(*EVENT_COLUMNS).where(schema.events.c.event_id.in_(event_ids))
-        return self.decoder.decode_rows(self._sa.execute(query).all())
+        return self._fetch_events(sa.select(*EVENT_COLUMNS).where(
+            schema.events.c.event_id.in_(event_ids)))
 
     def save_snapshot(self, snapshot: SnapshotRecord) -> None:
         """Keep an aggregate's state at a version, to shorten later loads. Existing ones stay."""
@@ -293,8 +307,9 @@ class EventStore:
         """Just what rebuilding an aggregate needs, undecoded: (version, type, schema, data, stream type).
 
         Aggregate loading decodes these itself; skipping whole event objects makes replay fast.
-        With `after_snapshot`, only the events after the newest snapshot within the bounds come
-        back, in the same round trip; a first version above 1 then says which snapshot to use.
+        With `after_snapshot`, the newest snapshot within the bounds comes first, as a row whose
+        type is SNAPSHOT_MARK (schema column: its state version; data column: its state), then
+        only the events after it, all in one round trip.
         """
         sql = self._sql
         if after_snapshot:
@@ -327,12 +342,21 @@ class EventStore:
             if len(rows) < page_size:
                 return
 
-    def query(self, query: EventQuery, *, after_position: int = 0, limit: int = 100,
+    def query(self, query: EventQuery, *, after_position: int = 0, limit: int | None = 100,
               descending: bool = False) -> list[RecordedEvent]:
-        """A page of the events matching `query`, in global order (or reversed)."""
-        rows = self._sa.execute(query.select(after_position=after_position, limit=limit,
-                                             descending=descending)).all()
-        return self.decoder.decode_rows(rows)
+        """A page of the events matching `query`, in global order (or reversed); limit=None
+        reads every match at once (callers bound the query by positions)."""
+        return self._fetch_events(query.select(after_position=after_position, limit=limit,
+                                               descending=descending))
+
+    def _fetch_events(self, select: sa.Select) -> list[RecordedEvent]:
+        """Run a select of EVENT_COLUMNS on the DBAPI cursor (no per-row SQLAlchemy objects:
+        projections read hundreds of thousands of rows this way) and decode the rows."""
+        compiled = select.compile(dialect=self._engine.dialect,
+                                  compile_kwargs={"render_postcompile": True})
+        params = compiled.construct_params()
+        arguments = [params[name] for name in compiled.positiontup or ()]
+        return self.decoder.decode_rows(self._db.execute(str(compiled), arguments).fetchall())
 
     def iter_query(self, query: EventQuery, *, page_size: int = READ_PAGE_SIZE,
                    ) -> Iterator[RecordedEvent]:
@@ -371,9 +395,8 @@ class EventStore:
     def events_by_correlation(self, correlation_id: str, limit: int = 10_000) -> list[RecordedEvent]:
         """Every event with a correlation id, in global order (the chain of one request)."""
         e = schema.events.c
-        query = (sa.select(*EVENT_COLUMNS).where(e.correlation_id == correlation_id)
-                 .order_by(e.position).limit(limit))
-        return self.decoder.decode_rows(self._sa.execute(query).all())
+        return self._fetch_events(sa.select(*EVENT_COLUMNS).where(
+            e.correlation_id == correlation_id).order_by(e.position).limit(limit))
 
     def event_types(self) -> list[str]:
         """The distinct event types stored, found by skipping through their index."""
@@ -455,6 +478,34 @@ class EventStore:
         row = self._db.execute(statement.sql, statement.args(
             stream_id, _bound(max_version), _bound(max_position), _bound(max_time_us))).fetchone()
         return SnapshotRecord(*row) if row else None
+
+    # -- process manager checkpoints ------------------------------------------------------
+
+    def checkpoint(self, name: str) -> int:
+        """How far the process manager `name` has read the log (0 if it never ran)."""
+        table = schema.process_checkpoints
+        try:
+            found = self._sa.execute(sa.select(table.c.position).where(table.c.name == name))
+        except sa.exc.OperationalError:  # a read-only store from before the table existed
+            return 0
+        return found.scalar_one_or_none() or 0
+
+    def save_checkpoint(self, name: str, position: int) -> None:
+        """Record that `name` has read the log up to `position` (it never moves back)."""
+        self._require_writable("save a checkpoint")
+        table = schema.process_checkpoints
+        insert = sa.dialects.sqlite.insert(table).values(name=name, position=position,
+                                                         updated_at=now_micros())
+        insert = insert.on_conflict_do_update(index_elements=[table.c.name], set_={
+            "position": sa.func.max(table.c.position, insert.excluded.position),
+            "updated_at": insert.excluded.updated_at})
+        self._begin_write("save a checkpoint")
+        try:
+            self._sa.execute(insert)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     # -- raw access for maintenance tools (check) -------------------------------------------
 

@@ -1,6 +1,7 @@
 """The store's tables, declared once with SQLAlchemy Core.
 
 events     the append-only log; `position` is the global order (the SQLite rowid, gap-free)
+process_checkpoints  how far each saga runner has read the log
 streams    the stream index: type, version and last position per stream, kept in the same
            transaction as the append, so listing streams never scans the events table
 snapshots  cached aggregate states, by stream and version
@@ -68,6 +69,15 @@ snapshots = sa.Table(
     sqlite_with_rowid=False,
 )
 
+process_checkpoints = sa.Table(
+    "process_checkpoints", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("position", Micros, nullable=False),
+    sa.Column("updated_at", Micros, nullable=False),
+    sqlite_with_rowid=False,
+)
+"""How far each process manager (saga runner) has read the log: part of the write side."""
+
 store_meta = sa.Table(
     "store_meta", metadata,
     sa.Column("key", sa.Text, primary_key=True),
@@ -76,6 +86,9 @@ store_meta = sa.Table(
 )
 
 REQUIRED_TABLES = frozenset({"events", "streams", "snapshots", "store_meta"})
+ADDED_TABLES = (process_checkpoints,)
+"""Tables added after a store's schema version was fixed; created when a store is opened for
+writing and missing them, read as empty otherwise."""
 
 # The log is append-only: the database itself refuses to change or delete a stored event.
 for _action in ("UPDATE", "DELETE"):

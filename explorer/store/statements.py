@@ -21,6 +21,9 @@ EVENT_COLUMNS = (
 )
 """The column order every event row is read in; decoding.decode_rows relies on it."""
 
+SNAPSHOT_MARK = "\x00snapshot"
+"""The event type column of the snapshot row that leads a replay (no event type starts so)."""
+
 
 class CompiledStatement:
     """SQL text for one dialect plus the order of its parameters."""
@@ -37,6 +40,11 @@ class CompiledStatement:
         # Each slot is either an index into the caller's values or a fixed default (e.g. OFFSET 0).
         self._slots = [(params.index(n), None) if n in params else (-1, defaults[n]) for n in order]
         self._direct = order == params
+
+    @property
+    def direct(self) -> bool:
+        """True when values in the declared order are the statement's parameters as they are."""
+        return self._direct
 
     def args(self, *values: Any) -> tuple[Any, ...]:
         """The positional parameters for `values`, given in the declared `params` order."""
@@ -97,13 +105,18 @@ class Statements:
         newest_snapshot = sa.select(sa.func.max(s.version)).where(
             s.stream_id == p("stream_id"), s.version <= p("to_version"),
             s.position <= p("to_position"), s.timestamp <= p("to_time")).scalar_subquery()
-        self.replay_after_snapshot = c(
-            sa.select(e.version, e.event_type, e.schema_version, e.data, e.stream_type)
-            .where(e.stream_id == p("stream_id"),
-                   e.version > sa.func.coalesce(newest_snapshot, 0),
-                   e.version <= p("to_version"), e.position <= p("to_position"),
-                   e.timestamp <= p("to_time")).order_by(e.version),
-            dialect, ("stream_id", "to_version", "to_position", "to_time"))
+        # One round trip for the newest snapshot within the bounds (a first row marked SNAPSHOT,
+        # its state in the data column) and the events after it.
+        snapshot_row = sa.select(s.version, sa.literal(SNAPSHOT_MARK), s.state_version, s.state,
+                                 s.stream_type).where(s.stream_id == p("stream_id"),
+                                                      s.version == newest_snapshot)
+        after = sa.select(e.version, e.event_type, e.schema_version, e.data, e.stream_type).where(
+            e.stream_id == p("stream_id"), e.version > sa.func.coalesce(newest_snapshot, 0),
+            e.version <= p("to_version"), e.position <= p("to_position"),
+            e.timestamp <= p("to_time"))
+        self.replay_after_snapshot = c(sa.union_all(snapshot_row, after).order_by(sa.text("1")),
+                                       dialect, ("stream_id", "to_version", "to_position",
+                                                 "to_time"))
         self.replay_whole_stream = c(
             sa.select(e.version, e.event_type, e.schema_version, e.data, e.stream_type)
             .where(e.stream_id == p("stream_id"), e.version > p("after_version"))

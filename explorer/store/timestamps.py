@@ -32,7 +32,10 @@ def from_micros(micros: int) -> datetime:
 
 def iso(micros: int) -> str:
     """ISO 8601 text in UTC with microseconds and a trailing Z, e.g. 2026-03-19T10:15:30.000000Z."""
-    return from_micros(micros).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    seconds, fraction = divmod(micros, 1_000_000)
+    t = time.gmtime(seconds)
+    return (f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:"
+            f"{t.tm_sec:02d}.{fraction:06d}Z")
 
 
 def parse_time(text: str) -> int:

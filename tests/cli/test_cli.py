@@ -57,7 +57,8 @@ def test_streams_and_types(seeded, capsys):
     assert code == 0 and out.splitlines()[0].split() == ["STREAM", "TYPE", "VERSION", "LAST",
                                                           "EVENT", "(UTC)"]
     types = run_json(capsys, "types", seeded)
-    assert [t["stream_type"] for t in types] == ["Customer", "Inventory", "Order", "Payment"]
+    assert [t["stream_type"] for t in types] == ["Customer", "Inventory", "Order",
+                                                 "OrderFulfilment", "Payment"]
 
 
 def test_events_in_json_have_the_documented_keys(seeded, capsys):
@@ -182,8 +183,8 @@ def test_check_passes_then_reports_damage(seeded, tmp_path, capsys):
 
 def test_summary_and_bad_stores(seeded, tmp_path, capsys):
     summary = run_json(capsys, "summary", seeded)
-    assert summary["streams"] > 60 and set(summary["types"]) == {"Order", "Inventory", "Payment",
-                                                                 "Customer"}
+    assert summary["streams"] > 60 and set(summary["types"]) == {
+        "Order", "Inventory", "Payment", "Customer", "OrderFulfilment"}
     text = tmp_path / "notes.txt"
     text.write_text("hello\n")
     for args, message in [

@@ -12,6 +12,7 @@ EXPECTED_COMMANDS = {
     "Inventory": ["receive_stock", "reserve", "release", "dispatch"],
     "Payment": ["charge", "refund"],
     "Customer": ["register", "change_address"],
+    "OrderFulfilment": [],  # a saga's stream: written by the saga only
 }
 
 

@@ -1,0 +1,189 @@
+"""Subcommands for the live side: run, project, projection, sagas and follow."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+
+import orjson
+
+from explorer.cli.handlers import ProgressBar
+from explorer.cli.output import EVENT_HEADERS, event_row, print_json, print_json_array, print_table
+from explorer.projections import ProjectionStatus
+from explorer.runtime import Runner, RunnerStatus
+from explorer.store.watch import ChangeWatcher
+from explorer.workspace import open_store
+
+SAGA_COLUMNS = ["saga_id", "order_id", "status", "current_step", "steps_done", "steps_total",
+                "reason", "started_at", "updated_at"]
+
+
+def add_parsers(sub, add) -> None:
+    """Declare the live subcommands on the CLI's parser (see explorer.cli.main)."""
+    p = add("run", "Keep the projections and sagas up to date until Ctrl+C.", run)
+    p.add_argument("--no-sagas", action="store_true", help="run the projections only")
+    p.add_argument("--payment-latency", type=float, default=0.0, metavar="SECONDS",
+                   help="how long each simulated payment takes (to watch a saga step by step)")
+    p.add_argument("--failure-rate", type=float, default=0.1, metavar="RATE",
+                   help="the share of simulated payments that fail (default 0.1)")
+    p.add_argument("--status-every", type=float, default=2.0, metavar="SECONDS",
+                   help="how often to print a status line (default 2)")
+
+    p = add("project", "Bring every projection and saga up to date (or rebuild one), then exit.",
+            project)
+    p.add_argument("--rebuild", metavar="NAME", help="start this projection over from zero")
+    p.add_argument("--no-sagas", action="store_true", help="leave the sagas alone")
+    p.add_argument("--json", action="store_true")
+
+    p = add("projection", "Show a projection's read model rows.", projection)
+    p.add_argument("name", metavar="NAME", help="order_summary, stock, revenue_per_day, "
+                   "orders_per_customer or sagas")
+    p.add_argument("--at-position", type=int, help="the rows as they were at this position")
+    p.add_argument("--limit", type=int, default=None, help="at most this many rows")
+    p.add_argument("--json", action="store_true")
+
+    p = add("sagas", "List order fulfilment sagas and their status.", sagas)
+    p.add_argument("--status", choices=["running", "compensating", "completed", "compensated",
+                                        "failed"], help="only sagas in this status")
+    p.add_argument("--at-position", type=int, help="the sagas as they were at this position")
+    p.add_argument("--limit", type=int, default=None, help="at most this many")
+    p.add_argument("--json", action="store_true")
+
+    p = add("follow", "Print each new event as it is appended, like tail -f, until Ctrl+C.",
+            follow)
+    p.add_argument("--from-position", type=int, help="start here instead of at the end")
+    p.add_argument("--json", action="store_true", help="one JSON object a line")
+
+
+def run(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    with Runner(args.store, run_sagas=not args.no_sagas, payment_failure_rate=args.failure_rate,
+                payment_latency_s=args.payment_latency) as runner:
+        print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of {args.store}; "
+              "Ctrl+C stops.", file=sys.stderr)
+        try:
+            runner.run_forever(stop, on_status=_status_line, status_every_s=args.status_every)
+        except KeyboardInterrupt:
+            stop.set()
+        _status_line(runner.status())
+    print("Stopped.", file=sys.stderr)
+    return 0
+
+
+def _status_line(status: RunnerStatus) -> None:
+    parts = [f"position {status.last_position:,}"]
+    for projection in status.projections:
+        parts.append(f"{projection.name} {_state(projection)}")
+    for saga in status.sagas:
+        parts.append(f"{saga.name} " + ("caught up" if not saga.lag_events
+                                         else f"{saga.lag_events:,} behind"))
+    parts.append(f"{status.appended_per_s:,.0f} events/s")
+    print(" · ".join(parts), flush=True)
+
+
+def _state(projection: ProjectionStatus) -> str:
+    if projection.fault is not None:
+        return f"FAULTED at {projection.fault.position}"
+    if projection.state == "caught up":
+        return "caught up"
+    return f"{projection.state} ({projection.lag_events:,} behind)"
+
+
+def project(args: argparse.Namespace) -> int:
+    with Runner(args.store, run_sagas=not args.no_sagas) as runner:
+        if args.rebuild:
+            bar = ProgressBar(runner.store.last_position(), "events")
+            try:
+                runner.rebuild(args.rebuild, progress=lambda done, last: bar.update_to(done))
+            finally:
+                bar.close()
+        runner.run_pending()
+        status = runner.status()
+    faults = [p for p in status.projections if p.fault is not None]
+    if args.json:
+        print_json({"last_position": status.last_position,
+                    "projections": [p.to_dict() for p in status.projections],
+                    "sagas": [{"name": s.name, "checkpoint": s.checkpoint} for s in status.sagas]})
+    else:
+        print_table(["PROJECTION", "STATE", "CHECKPOINT", "EVENTS HANDLED"],
+                    ([p.name, _state(p), f"{p.checkpoint:,}", f"{p.processed:,}"]
+                     for p in status.projections), right=[2, 3])
+        for fault in faults:
+            print(f"{fault.name} stopped at position {fault.fault.position}: "
+                  f"{fault.fault.error}", file=sys.stderr)
+    return 1 if faults else 0
+
+
+def _rows(store: str, name: str, at_position: int | None,
+          limit: int | None) -> tuple[list[dict], ProjectionStatus]:
+    """A projection's rows, caught up first."""
+    with Runner(store, run_sagas=False) as runner:
+        runner.engine.projection(name)
+        runner.engine.catch_up(name)
+        rows = runner.engine.rows(name, at_position=at_position, limit=limit)
+        status = next(p for p in runner.engine.statuses() if p.name == name)
+    if status.fault is not None:
+        print(f"warning: {name} is faulted at position {status.fault.position} "
+              f"({status.fault.error}); its rows stop before that event", file=sys.stderr)
+    return rows, status
+
+
+def projection(args: argparse.Namespace) -> int:
+    rows, _ = _rows(args.store, args.name, args.at_position, args.limit)
+    if args.json:
+        print_json_array(rows)
+    elif rows:
+        columns = list(rows[0])
+        print_table([c.upper() for c in columns], ([_cell(row[c]) for c in columns]
+                                                   for row in rows))
+    else:
+        print(f"{args.name} has no rows.")
+    return 0
+
+
+def sagas(args: argparse.Namespace) -> int:
+    rows, _ = _rows(args.store, "sagas", args.at_position, None)
+    if args.status:
+        rows = [row for row in rows if row["status"] == args.status]
+    if args.limit is not None:
+        rows = rows[:args.limit]
+    if args.json:
+        print_json_array(rows)
+    else:
+        print_table(["SAGA", "ORDER", "STATUS", "STEPS", "CURRENT STEP OR REASON"],
+                    ([r["saga_id"], r["order_id"], r["status"],
+                      f"{r['steps_done']}/{r['steps_total']}",
+                      (r["reason"] if r["status"] in ("failed", "compensated") and r["reason"]
+                       else r["current_step"]) or ""] for r in rows))
+    return 0
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def follow(args: argparse.Namespace) -> int:
+    with open_store(args.store, read_only=True) as store:
+        watcher = ChangeWatcher(store)
+        after = (args.from_position - 1) if args.from_position else store.last_position()
+        if not args.json:
+            print("  ".join(EVENT_HEADERS), flush=True)
+        try:
+            while True:
+                for event in store.read_all(after + 1):
+                    if args.json:
+                        sys.stdout.write(orjson.dumps(event.to_dict()).decode() + "\n")
+                    else:
+                        sys.stdout.write("  ".join(str(c) for c in event_row(event)) + "\n")
+                    after = event.position
+                sys.stdout.flush()
+                while watcher.poll() is None:
+                    time.sleep(0.05)
+        except KeyboardInterrupt:
+            return 0

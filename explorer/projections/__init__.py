@@ -1,0 +1,12 @@
+"""Projections: read models built asynchronously from the event log, versioned by position."""
+
+from explorer.projections.database import ReadModelDatabase, read_model_path
+from explorer.projections.engine import (
+    Fault, Projection, ProjectionEngine, ProjectionError, ProjectionStatus, Writes, count_rows,
+    read_rows,
+)
+from explorer.projections.versioned import current_rows, rows_as_of, versioned_table
+
+__all__ = ["Fault", "Projection", "ProjectionEngine", "ProjectionError", "ProjectionStatus",
+           "ReadModelDatabase", "Writes", "count_rows", "current_rows", "read_model_path",
+           "read_rows", "rows_as_of", "versioned_table"]

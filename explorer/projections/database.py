@@ -1,0 +1,148 @@
+"""The read-model database: projections' tables and checkpoints, in a SQLite file of their own.
+
+Read models live beside the store, in `STORE.readmodels` (for a store opened read-only, in the
+user's cache folder instead, so nothing is written next to it). A separate file because read
+models are derived and disposable: deleting the file only means rebuilding them; projection
+writes never take the store's write lock, so appends are never held up by a rebuild; and
+checkpoints commit in the same transaction as the rows they cover, which is all exactly-once
+needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import platformdirs
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from explorer.store.errors import NotAStoreError, StoreLockedError, StoreOpenError
+from explorer.store.sqlite import BUSY_TIMEOUT_S, SQLITE_MAGIC, describe_bytes
+
+APPLICATION_ID = 0x45565852  # "EVXR"
+SCHEMA_VERSION = 1
+SUFFIX = ".readmodels"
+
+metadata = sa.MetaData()
+
+projection_state = sa.Table(
+    "projection_state", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),  # "projection" or "saga"
+    sa.Column("version", sa.Integer, nullable=False),  # of the projection's code
+    sa.Column("checkpoint", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("processed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rebuild_target", sa.Integer),  # while rebuilding: the last position to reach
+    sa.Column("fault_position", sa.Integer),
+    sa.Column("fault_event_id", sa.Text),
+    sa.Column("fault_error", sa.Text),
+    sa.Column("skipped", sa.Text, nullable=False, server_default="[]"),  # JSON positions
+    sa.Column("updated_at", sa.Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+
+
+def read_model_path(store_location: str, read_only: bool) -> Path:
+    """Where the read models of a store live (see the module docstring)."""
+    store = Path(store_location).resolve()
+    if not read_only:
+        return store.with_name(store.name + SUFFIX)
+    digest = hashlib.sha256(str(store).encode()).hexdigest()[:16]
+    folder = platformdirs.user_cache_path("event-explorer", appauthor=False) / "readmodels"
+    return folder / f"{store.stem}-{digest}{SUFFIX}"
+
+
+class ReadModelDatabase:
+    """One connection to a read-model file, on one thread at a time (like EventStore)."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        _refuse_foreign(self.path)
+        if read_only and not self.path.exists():
+            raise StoreOpenError(f"No read models at {self.path} yet; run the projections first.")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        uri = "file:" + quote(str(self.path.resolve()), safe="/") + ("?mode=ro" if read_only else "")
+
+        def connect() -> sqlite3.Connection:
+            connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S,
+                                         isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("PRAGMA cache_size = -32000")
+            return connection
+
+        self.engine = sa.create_engine("sqlite+pysqlite://", creator=connect, poolclass=StaticPool,
+                                       isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+        try:
+            self.connection = self.engine.connect()
+        except sa.exc.OperationalError as error:
+            raise StoreOpenError(f"Cannot open the read models {self.path}: {error.orig}.") from None
+        self.db: sqlite3.Connection = self.connection.connection.driver_connection
+        if not read_only:
+            self.db.execute("PRAGMA journal_mode = WAL")
+            with self.transaction():
+                if self.db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                    self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                metadata.create_all(self.connection)
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        finally:
+            self.engine.dispose()
+
+    def __enter__(self) -> ReadModelDatabase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: committed if the block ends normally, rolled back otherwise."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise StoreLockedError(f"The read models {self.path} are busy: {error}.") from None
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def create_tables(self, tables: list[sa.Table]) -> None:
+        """Create a projection's tables if they do not exist yet."""
+        if self.read_only:
+            return
+        with self.transaction():
+            for table in tables:
+                table.create(self.connection, checkfirst=True)
+
+    def execute(self, statement: sa.Executable) -> sa.Result:
+        return self.connection.execute(statement)
+
+    def data_version(self) -> int:
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Never take over a file at the read-model path that is not ours."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if not header.startswith(SQLITE_MAGIC):
+        raise NotAStoreError(f"{path} is {describe_bytes(header)}, not Event Explorer's read "
+                             "models. Move it away so the read models can be kept there.")
+    application_id = int.from_bytes(header[68:72], "big")
+    if application_id not in (0, APPLICATION_ID):
+        raise NotAStoreError(f"{path} is an SQLite database of another program, not Event "
+                             "Explorer's read models. Move it away so they can be kept there.")

@@ -1,0 +1,399 @@
+"""The projection runtime: each projection follows the event log from its own checkpoint.
+
+For a chunk of positions, a projection's new row versions and its new checkpoint commit in one
+transaction of the read-model database, so every event takes effect exactly once, whatever
+crashes; an event at or before the checkpoint (redelivered) is never handled again. Another
+runner advancing the same projection is detected (the checkpoint moved) and its work is kept.
+An event that makes a projection fail stops that projection just before it, with the error kept
+(faulted); the others go on. A faulted projection can be retried or can skip the event.
+"""
+
+from __future__ import annotations
+
+import abc
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import orjson
+import sqlalchemy as sa
+
+from explorer.browse import Cancelled
+from explorer.bulk import bulk_work
+from explorer.projections.database import ReadModelDatabase, projection_state
+from explorer.projections.versioned import VersionedWriter, current_rows, rows_as_of
+from explorer.store.event_store import EventStore
+from explorer.store.query import EventQuery
+from explorer.store.records import RecordedEvent
+from explorer.store.timestamps import now_micros
+
+CHUNK_POSITIONS = 50_000
+
+
+class ProjectionError(Exception):
+    """A projection could not handle an event; raised by handlers for bad data they detect."""
+
+
+class Writes:
+    """What a projection's handler changes for one event: versioned rows, keyed by tuples."""
+
+    def __init__(self, writers: dict[str, VersionedWriter]) -> None:
+        self._writers = writers
+        self.position = 0
+
+    def get(self, table: str, *key: Any) -> dict[str, Any] | None:
+        return self._writers[table].get(key)
+
+    def put(self, table: str, key: tuple, **values: Any) -> None:
+        self._writers[table].put(key, values, self.position)
+
+    def update(self, table: str, key: tuple, **changes: Any) -> dict[str, Any] | None:
+        """Change some values of an existing row; returns the new values, or None if missing."""
+        current = self.get(table, *key)
+        if current is None:
+            return None
+        current.update(changes)
+        self._writers[table].put(key, current, self.position)
+        return current
+
+    def delete(self, table: str, key: tuple) -> None:
+        self._writers[table].delete(key, self.position)
+
+
+class Projection(abc.ABC):
+    """A read model built from events.
+
+    Subclasses set `name`, `title`, `version` (bump it when `handle` changes: the read model is
+    then rebuilt), the `event_types` they read, their versioned `tables` (the first is the one
+    shown), and implement `handle(event, writes)`.
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+    event_types: ClassVar[frozenset[str]] = frozenset()
+    tables: ClassVar[tuple[sa.Table, ...]] = ()
+
+    @abc.abstractmethod
+    def handle(self, event: RecordedEvent, writes: Writes) -> None:
+        """Apply one event to the read model through `writes`."""
+
+    @property
+    def main_table(self) -> sa.Table:
+        return self.tables[0]
+
+
+@dataclass(frozen=True)
+class Fault:
+    position: int
+    event_id: str
+    error: str
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    """Where a projection stands; `state` is caught up, behind, rebuilding or faulted."""
+
+    name: str
+    title: str
+    checkpoint: int
+    last_position: int
+    processed: int
+    state: str
+    rebuild_target: int | None = None
+    fault: Fault | None = None
+    skipped: tuple[int, ...] = ()
+    lag_seconds: float = 0.0
+
+    @property
+    def lag_events(self) -> int:
+        return max(0, self.last_position - self.checkpoint)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "state": self.state,
+                "checkpoint": self.checkpoint, "last_position": self.last_position,
+                "lag_events": self.lag_events, "lag_seconds": round(self.lag_seconds, 3),
+                "processed": self.processed, "skipped": list(self.skipped),
+                "fault": None if self.fault is None else {
+                    "position": self.fault.position, "event_id": self.fault.event_id,
+                    "error": self.fault.error}}
+
+
+@dataclass
+class _Runtime:
+    projection: Projection
+    writers: dict[str, VersionedWriter] = field(default_factory=dict)
+
+
+class ProjectionEngine:
+    """Keeps a set of projections up to date with one store."""
+
+    def __init__(self, store: EventStore, db: ReadModelDatabase,
+                 projections: Sequence[Projection], *, chunk: int = CHUNK_POSITIONS) -> None:
+        self.store = store
+        self.db = db
+        self.chunk = chunk
+        self._runtimes: dict[str, _Runtime] = {}
+        for projection in projections:
+            db.create_tables(list(projection.tables))
+            self._runtimes[projection.name] = _Runtime(projection, {
+                table.name: VersionedWriter(table, db.db, db.engine.dialect)
+                for table in projection.tables})
+            if not db.read_only:
+                self._register(projection)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._runtimes)
+
+    def projection(self, name: str) -> Projection:
+        try:
+            return self._runtimes[name].projection
+        except KeyError:
+            raise ValueError(f"There is no projection {name!r}; the projections are "
+                             f"{', '.join(self._runtimes)}.") from None
+
+    def _register(self, projection: Projection) -> None:
+        """Make sure the projection has a state row; a new code version starts it over."""
+        with self.db.transaction() as db:
+            row = db.execute("SELECT version FROM projection_state WHERE name = ?",
+                             (projection.name,)).fetchone()
+            if row is None:
+                db.execute("INSERT INTO projection_state (name, kind, version, updated_at) "
+                           "VALUES (?, 'projection', ?, ?)",
+                           (projection.name, projection.version, now_micros()))
+            elif row[0] != projection.version:
+                self._clear(projection, db)
+                db.execute("UPDATE projection_state SET version = ? WHERE name = ?",
+                           (projection.version, projection.name))
+
+    # -- catching up -----------------------------------------------------------------------
+
+    def catch_up_all(self, should_stop: Callable[[], bool] | None = None) -> int:
+        """Bring every projection up to the store's last position; the events handled."""
+        return sum(self.catch_up(name, should_stop=should_stop) for name in self._runtimes)
+
+    def catch_up(self, name: str, *, progress: Callable[[int, int], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> int:
+        """Follow the log from the projection's checkpoint to the last position.
+
+        `progress(checkpoint, last)` is called after each committed chunk; `should_stop()` ends
+        the run between chunks (the work so far is kept). Returns the events handled.
+        """
+        runtime = self._runtimes[name]
+        handled = 0
+        while True:
+            state = self._state(name)
+            if state["fault_position"] is not None:
+                return handled
+            checkpoint = state["checkpoint"]
+            last = self.store.last_position()
+            if checkpoint >= last:
+                if state["rebuild_target"] is not None:
+                    self._finish_rebuild(name)
+                return handled
+            if should_stop is not None and should_stop():
+                return handled
+            end = min(checkpoint + self.chunk, last)
+            with bulk_work():
+                events = self.store.query(EventQuery(
+                    event_types=tuple(sorted(runtime.projection.event_types)),
+                    from_position=checkpoint + 1, to_position=end), limit=None)
+                handled += self._apply_chunk(runtime, checkpoint, end, events)
+            if progress is not None:
+                progress(end, last)
+
+    def _apply_chunk(self, runtime: _Runtime, checkpoint: int, end: int,
+                     events: list[RecordedEvent]) -> int:
+        projection = runtime.projection
+        writes = Writes(runtime.writers)
+        failed: tuple[RecordedEvent, str] | None = None
+        try:
+            with self.db.transaction() as db:
+                if self._checkpoint_in(db, projection.name) != checkpoint:
+                    raise _Moved()
+                for event in events:
+                    problem = _handle(projection, event, writes)
+                    if problem is not None:
+                        failed = (event, problem)
+                        raise _Failed()
+                for writer in runtime.writers.values():
+                    writer.flush()
+                self._advance(db, projection.name, end, len(events))
+            return len(events)
+        except _Moved:  # another runner did this chunk: forget our cache and carry on
+            self._discard(runtime)
+            return 0
+        except _Failed:
+            self._discard(runtime)
+        except BaseException:
+            self._discard(runtime)
+            raise
+        # Commit everything before the failing event, then record the fault at it.
+        event, problem = failed
+        before = [e for e in events if e.position < event.position]
+        with self.db.transaction() as db:
+            for earlier in before:
+                _handle(projection, earlier, writes)
+            for writer in runtime.writers.values():
+                writer.flush()
+            self._advance(db, projection.name, event.position - 1, len(before))
+            db.execute("UPDATE projection_state SET fault_position = ?, fault_event_id = ?, "
+                       "fault_error = ? WHERE name = ?",
+                       (event.position, event.event_id, problem, projection.name))
+        return len(before)
+
+    def _discard(self, runtime: _Runtime) -> None:
+        for writer in runtime.writers.values():
+            writer.discard()
+
+    @staticmethod
+    def _checkpoint_in(db, name: str) -> int:
+        return db.execute("SELECT checkpoint FROM projection_state WHERE name = ?",
+                          (name,)).fetchone()[0]
+
+    @staticmethod
+    def _advance(db, name: str, checkpoint: int, handled: int) -> None:
+        db.execute("UPDATE projection_state SET checkpoint = ?, processed = processed + ?, "
+                   "updated_at = ? WHERE name = ?", (checkpoint, handled, now_micros(), name))
+
+    # -- rebuilding, retrying, skipping ----------------------------------------------------
+
+    def rebuild(self, name: str, *, progress: Callable[[int, int], None] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> int:
+        """Start the read model over from the first event and catch up, with progress.
+
+        Stopping (should_stop, or a crash) keeps what was rebuilt: the projection then simply
+        continues from where the rebuild got to.
+        """
+        self.reset(name)
+        return self.catch_up(name, progress=progress, should_stop=should_stop)
+
+    def reset(self, name: str) -> None:
+        """Empty the read model and put its checkpoint back to 0."""
+        runtime = self._runtimes[name]
+        with self.db.transaction() as db:
+            self._clear(runtime.projection, db)
+            db.execute("UPDATE projection_state SET rebuild_target = ? WHERE name = ?",
+                       (self.store.last_position(), name))
+        for writer in runtime.writers.values():
+            writer.start_empty()
+
+    def _clear(self, projection: Projection, db) -> None:
+        for table in projection.tables:
+            db.execute(f'DELETE FROM "{table.name}"')  # our own table names, never user input
+        db.execute("UPDATE projection_state SET checkpoint = 0, processed = 0, "
+                   "fault_position = NULL, fault_event_id = NULL, fault_error = NULL, "
+                   "skipped = '[]', updated_at = ? WHERE name = ?", (now_micros(),
+                                                                     projection.name))
+
+    def _finish_rebuild(self, name: str) -> None:
+        with self.db.transaction() as db:
+            db.execute("UPDATE projection_state SET rebuild_target = NULL WHERE name = ?", (name,))
+
+    def retry(self, name: str) -> None:
+        """Clear a fault so that the failing event is handled again."""
+        with self.db.transaction() as db:
+            db.execute("UPDATE projection_state SET fault_position = NULL, fault_event_id = NULL,"
+                       " fault_error = NULL WHERE name = ?", (name,))
+
+    def skip(self, name: str) -> int:
+        """Step over the failing event (remembered as skipped); the position skipped."""
+        state = self._state(name)
+        position = state["fault_position"]
+        if position is None:
+            raise ValueError(f"Projection {name} is not faulted; there is nothing to skip.")
+        skipped = [*state["skipped"], position]
+        with self.db.transaction() as db:
+            db.execute("UPDATE projection_state SET checkpoint = ?, skipped = ?, "
+                       "fault_position = NULL, fault_event_id = NULL, fault_error = NULL "
+                       "WHERE name = ?", (position, orjson.dumps(skipped).decode(), name))
+        return position
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _state(self, name: str) -> dict[str, Any]:
+        row = self.db.execute(sa.select(projection_state).where(
+            projection_state.c.name == name)).mappings().first()
+        if row is None:
+            raise ValueError(f"Projection {name} has no state yet; run the projections once.")
+        state = dict(row)
+        state["skipped"] = orjson.loads(state["skipped"])
+        return state
+
+    def statuses(self) -> list[ProjectionStatus]:
+        last = self.store.last_position()
+        last_time = self.store.event_at(last).timestamp_us if last else 0
+        result = []
+        for name, runtime in self._runtimes.items():
+            state = self._state(name)
+            fault = None
+            if state["fault_position"] is not None:
+                fault = Fault(state["fault_position"], state["fault_event_id"] or "",
+                              state["fault_error"] or "")
+            checkpoint = state["checkpoint"]
+            if fault is not None:
+                label = "faulted"
+            elif state["rebuild_target"] is not None:
+                label = "rebuilding"
+            elif checkpoint >= last:
+                label = "caught up"
+            else:
+                label = "behind"
+            lag_seconds = 0.0
+            if checkpoint < last:
+                waiting = self.store.event_at(checkpoint + 1).timestamp_us
+                lag_seconds = max(0.0, (last_time - waiting) / 1e6)
+            result.append(ProjectionStatus(
+                name, runtime.projection.title, checkpoint, last, state["processed"], label,
+                state["rebuild_target"], fault, tuple(state["skipped"]), lag_seconds))
+        return result
+
+    def rows(self, name: str, *, at_position: int | None = None, offset: int = 0,
+             limit: int | None = 200, table: str | None = None) -> list[dict[str, Any]]:
+        """Rows of a projection's table, now or as of a position, in key order."""
+        projection = self.projection(name)
+        chosen = next((t for t in projection.tables if t.name == table), projection.main_table)
+        return read_rows(self.db, chosen, at_position=at_position, offset=offset, limit=limit)
+
+
+def read_rows(db: ReadModelDatabase, table: sa.Table, *, at_position: int | None = None,
+              offset: int = 0, limit: int | None = 200) -> list[dict[str, Any]]:
+    """Rows of a versioned table, now or as of a position, in key order."""
+    query = current_rows(table) if at_position is None else rows_as_of(table, at_position)
+    query = query.order_by(*[table.c[k] for k in table.info["keys"]]).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [{str(key): value for key, value in row.items()}
+            for row in db.execute(query).mappings()]
+
+
+def count_rows(db: ReadModelDatabase, table: sa.Table, at_position: int | None = None) -> int:
+    query = current_rows(table) if at_position is None else rows_as_of(table, at_position)
+    return db.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+
+
+def _handle(projection: Projection, event: RecordedEvent, writes: Writes) -> str | None:
+    """Handle one event; the problem as text if the projection cannot."""
+    if event.is_raw:
+        return f"the event cannot be read ({event.problem})"
+    writes.position = event.position
+    try:
+        projection.handle(event, writes)
+    except Cancelled:
+        raise
+    except Exception as error:  # a projection's bug must stop only that projection
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        return (f"{type(error).__name__}: {error} (in {projection.name}, "
+                f"{where.name} line {where.lineno})")
+    return None
+
+
+class _Moved(Exception):
+    pass
+
+
+class _Failed(Exception):
+    pass

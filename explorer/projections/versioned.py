@@ -1,0 +1,185 @@
+"""Versioned read-model tables: every row keeps each version with the positions it was valid for.
+
+A row version is valid from the position of the event that wrote it (`valid_from`) until the
+position of the event that replaced it (`valid_to`, NULL while current). The current view and the
+view as of any past position are then both indexed queries:
+
+    current:   valid_to IS NULL
+    as of P:   valid_from <= P AND (valid_to IS NULL OR valid_to > P)
+
+Writes are buffered per transaction: a key updated many times within one chunk of events writes
+each version once, with its `valid_to` already known. Like the event store's hot paths, the
+statements are SQLAlchemy Core compiled once and run on the DBAPI connection.
+"""
+
+from __future__ import annotations
+
+import operator
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from explorer.store.statements import CompiledStatement
+
+_MISSING = object()
+CACHE_KEYS = 50_000
+
+
+def versioned_table(name: str, metadata: sa.MetaData, keys: Sequence[sa.Column],
+                    values: Sequence[sa.Column]) -> sa.Table:
+    """Declare a versioned table: key columns, value columns, and valid_from / valid_to."""
+    key_names = [c.name for c in keys]
+    table = sa.Table(
+        name, metadata, *keys, *values,
+        sa.Column("valid_from", sa.Integer, nullable=False),
+        sa.Column("valid_to", sa.Integer),
+        sa.PrimaryKeyConstraint(*key_names, "valid_from", name=f"pk_{name}"),
+        sqlite_with_rowid=False,
+    )
+    sa.Index(f"ix_{name}_current", *[table.c[k] for k in key_names],
+             sqlite_where=table.c.valid_to.is_(None))
+    sa.Index(f"ix_{name}_valid_to", table.c.valid_to)
+    table.info["keys"] = tuple(key_names)
+    table.info["values"] = tuple(c.name for c in values)
+    return table
+
+
+def current_rows(table: sa.Table) -> sa.Select:
+    """Rows as they are now."""
+    return sa.select(*_visible(table)).where(table.c.valid_to.is_(None))
+
+
+def rows_as_of(table: sa.Table, position: int) -> sa.Select:
+    """Rows as they were just after the event at `position`."""
+    return sa.select(*_visible(table)).where(
+        table.c.valid_from <= position,
+        sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position))
+
+
+def _visible(table: sa.Table) -> list[sa.Column]:
+    return [table.c[name] for name in (*table.info["keys"], *table.info["values"])]
+
+
+class VersionedWriter:
+    """Reads and writes one versioned table within a projection's transactions.
+
+    `get` sees this transaction's own writes; `flush` writes them; `discard` forgets them (after
+    a rollback). Current rows are cached across transactions (the projection is their only
+    writer); after `start_empty` (a rebuild), keys never written are known to be missing without
+    asking the database.
+    """
+
+    def __init__(self, table: sa.Table, db: sqlite3.Connection, dialect: sa.Dialect) -> None:
+        self.table = table
+        self.db = db
+        self.keys = table.info["keys"]
+        self.values = table.info["values"]
+        self._cache: OrderedDict[tuple, Any] = OrderedDict()  # key -> row dict or _MISSING
+        self._inserts: dict[tuple, dict[str, Any]] = {}  # (key, valid_from) -> new version
+        self._closes: list[tuple] = []  # (*key, valid_from, valid_to) of stored versions ended
+        self._written: set[tuple] | None = None  # keys with a current row, when fully known
+        t = table
+        p = sa.bindparam
+        key_params = tuple(f"k_{k}" for k in self.keys)
+        where_key = [t.c[k] == p(f"k_{k}") for k in self.keys]
+        self._select = CompiledStatement(
+            sa.select(*[t.c[c] for c in (*self.values, "valid_from")]).where(
+                *where_key, t.c.valid_to.is_(None)), dialect, key_params)
+        self._close = CompiledStatement(
+            sa.update(t).where(*where_key, t.c.valid_from == p("k_from"))
+            .values(valid_to=p("k_to")), dialect, ("k_to", *key_params, "k_from"))
+        self._columns = (*self.keys, *self.values, "valid_from", "valid_to")
+        self._row_tuple = operator.itemgetter(*self._columns)
+        self._insert = CompiledStatement(
+            sa.insert(t).values(**{c: p(c) for c in self._columns}), dialect, self._columns)
+        if not (self._close.direct and self._insert.direct):  # executemany passes tuples as is
+            raise ValueError(f"unexpected parameter order in statements for {table.name}")
+
+    def start_empty(self) -> None:
+        """The table was just emptied: every key is missing until written."""
+        self._cache.clear()
+        self._written = set()
+
+    def get(self, key: tuple) -> dict[str, Any] | None:
+        """The current values of the row with this key (a copy to change), or None."""
+        row = self._current(key)
+        if row is _MISSING:
+            return None
+        return {name: row[name] for name in self.values}
+
+    def _current(self, key: tuple) -> Any:
+        """The cached current version (with valid_from), or _MISSING."""
+        row = self._cache.get(key)
+        if row is not None:
+            self._cache.move_to_end(key)
+            return row
+        if self._written is not None and key not in self._written:
+            return _MISSING
+        found = self.db.execute(self._select.sql, self._select.args(*key)).fetchone()
+        row = _MISSING if found is None else dict(zip((*self.values, "valid_from"), found,
+                                                          strict=True))
+        self._remember(key, row)
+        return row
+
+    def put(self, key: tuple, values: dict[str, Any], position: int) -> None:
+        """Make `values` the row's values from `position` on."""
+        self._end_current(key, position)
+        row = dict(zip(self.keys, key))
+        row.update(values)
+        row["valid_from"] = position
+        row["valid_to"] = None
+        self._inserts[(key, position)] = row
+        self._remember(key, row)
+        if self._written is not None:
+            self._written.add(key)
+
+    def delete(self, key: tuple, position: int) -> None:
+        """The row no longer exists from `position` on."""
+        self._end_current(key, position)
+        self._remember(key, _MISSING)
+        if self._written is not None:
+            self._written.discard(key)
+
+    def _end_current(self, key: tuple, position: int) -> None:
+        row = self._current(key)
+        if row is _MISSING:
+            return
+        if row["valid_from"] == position:  # written by this same event (so not stored yet)
+            self._inserts.pop((key, position), None)
+            return
+        pending = self._inserts.get((key, row["valid_from"]))
+        if pending is not None:
+            pending["valid_to"] = position
+        else:
+            self._closes.append((position, *key, row["valid_from"]))
+
+    def _remember(self, key: tuple, row: Any) -> None:
+        cache = self._cache
+        cache[key] = row
+        cache.move_to_end(key)
+        while len(cache) > CACHE_KEYS:
+            old_key, old_row = next(iter(self._cache.items()))
+            if old_row is not _MISSING and (old_key, old_row["valid_from"]) in self._inserts:
+                break  # never forget a row this transaction still has to write
+            self._cache.popitem(last=False)
+
+    def flush(self) -> int:
+        """Write this transaction's versions; the number of rows written."""
+        if self._closes:
+            self.db.executemany(self._close.sql, self._closes)
+        if self._inserts:
+            self.db.executemany(self._insert.sql, map(self._row_tuple, self._inserts.values()))
+        written = len(self._closes) + len(self._inserts)
+        self._closes = []
+        self._inserts = {}
+        return written
+
+    def discard(self) -> None:
+        """Forget unwritten versions and the cache (the transaction was rolled back)."""
+        self._closes = []
+        self._inserts = {}
+        self._cache.clear()
+        self._written = None

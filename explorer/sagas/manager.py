@@ -1,0 +1,173 @@
+"""Running sagas: follow the log, let each saga instance observe its events, dispatch its steps.
+
+The manager never runs inside command handling: it reads the log after the fact, like a
+projection, from a checkpoint kept in the store (it belongs to the write side). Exactly-once comes from the saga
+itself, not from the checkpoint: every saga event records the event it observed (a redelivered
+event is ignored) and gets an id derived from it (two runners cannot both record it), and every
+step's command has a derived id (dispatching it again finds its events and does nothing). A crash
+anywhere therefore only means some work is looked at twice, never done twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from explorer.bulk import bulk_work
+from explorer.domain.aggregate import DomainError
+from explorer.domain.commands import CommandError
+from explorer.domain.service import CommandService
+from explorer.sagas.process import Observed, ProcessManager
+from explorer.store.errors import ConcurrencyError, StoreError
+from explorer.store.ids import derived_id, id_millis
+from explorer.store.query import EventQuery
+from explorer.store.records import RecordedEvent
+
+log = logging.getLogger(__name__)
+CHUNK_POSITIONS = 2000
+REMEMBERED_DISPATCHES = 100_000
+
+
+@dataclass(frozen=True)
+class SagaManagerStatus:
+    name: str
+    checkpoint: int
+    last_position: int
+    processed: int
+
+    @property
+    def lag_events(self) -> int:
+        return max(0, self.last_position - self.checkpoint)
+
+
+class SagaManager:
+    """Runs one kind of saga (a ProcessManager subclass) against a store."""
+
+    def __init__(self, saga: type[ProcessManager], service: CommandService) -> None:
+        self.saga = saga
+        self.service = service
+        self.store = service.store
+        self.repository = service.repository
+        self.issued_by = f"saga:{saga.name}"
+        self.processed = 0
+        self._dispatched: OrderedDict[str, None] = OrderedDict()
+
+    @property
+    def checkpoint(self) -> int:
+        return self.store.checkpoint(self.saga.name)
+
+    def status(self) -> SagaManagerStatus:
+        return SagaManagerStatus(self.saga.name, self.checkpoint, self.store.last_position(),
+                                 self.processed)
+
+    def catch_up(self, *, should_stop: Callable[[], bool] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> int:
+        """Observe every event after the checkpoint (and what those steps cause); the number
+        of events observed."""
+        observed = 0
+        while True:
+            checkpoint = self.checkpoint
+            last = self.store.last_position()
+            if checkpoint >= last or (should_stop is not None and should_stop()):
+                return observed
+            end = min(checkpoint + CHUNK_POSITIONS, last)
+            with bulk_work():
+                events = self.store.query(EventQuery(
+                    event_types=tuple(sorted(self.saga.observes)), from_position=checkpoint + 1,
+                    to_position=end), limit=None)
+                for event in events:
+                    if not event.is_raw:
+                        self.handle(event)
+            self.store.save_checkpoint(self.saga.name, end)
+            self.processed += len(events)
+            observed += len(events)
+            if progress is not None:
+                progress(end, last)
+
+    def handle(self, event: RecordedEvent) -> None:
+        """Let the event's saga instance observe it, then dispatch that saga's pending steps."""
+        saga_id = self.saga.saga_id_for(event)
+        if saga_id is None:
+            return
+        saga = self._record(saga_id, lambda s: s.observe(event), event)
+        if saga is not None and saga.exists:
+            self.dispatch(saga)
+
+    def _record(self, saga_id: str, decide: Callable[[ProcessManager], None],
+                cause: Observed) -> ProcessManager | None:
+        """Load the saga, let it decide, append what it recorded; retried on conflicts."""
+        for _ in range(5):
+            loaded = self.repository.load(self.saga.stream_type, saga_id)
+            saga = loaded.aggregate
+            version = saga.version
+            decide(saga)
+            pending = saga.collect_pending()
+            if not pending:
+                return saga
+            correlation = saga.correlation_id or getattr(cause, "correlation_id", None)
+            metadata = {"correlation_id": correlation, "causation_id": cause.event_id,
+                        "command": f"observe {cause.event_type}", "issued_by": self.issued_by}
+            now = self.service.clock()
+            millis = cause_millis(cause)
+            for number, new in enumerate(pending):
+                new.event_id = derived_id(saga_id, f"{cause.event_id}/{number}", millis)
+                new.metadata = metadata
+                new.timestamp_us = now
+            try:
+                self.store.append(saga_id, self.saga.stream_type, pending, version)
+            except ConcurrencyError:
+                continue  # another runner recorded something meanwhile: look again
+            return saga
+        raise StoreError(f"Saga {saga_id} kept changing underneath; try again later.")
+
+    def dispatch(self, saga: ProcessManager) -> None:
+        """Send every pending step's command, once; a refused one is reported to the saga."""
+        for _ in range(20):  # refusals can schedule compensation, which is dispatched in turn
+            refused = None
+            for step in saga.pending_steps():
+                command_id = step["command_id"]
+                if command_id in self._dispatched:
+                    continue
+                try:
+                    self.service.execute(
+                        step["stream_type"], step["stream_id"], step["command"], step["data"],
+                        command_id=command_id, correlation_id=saga.correlation_id,
+                        causation_id=step["source_event_id"], issued_by=self.issued_by)
+                except (DomainError, CommandError, StoreError) as error:
+                    if isinstance(error, ConcurrencyError):
+                        raise
+                    refused = (step["step"], str(error))
+                    break
+                self._remember(command_id)
+            if refused is None:
+                return
+            step_name, reason = refused
+            updated = self._record(saga.id, lambda s: s.rejected(step_name, reason, self.service.clock()),
+                                   _Refusal(saga.id, step_name,
+                                            saga.steps[step_name]["scheduled_at"]))
+            if updated is None:
+                return
+            saga = updated
+
+    def _remember(self, command_id: str) -> None:
+        self._dispatched[command_id] = None
+        while len(self._dispatched) > REMEMBERED_DISPATCHES:
+            self._dispatched.popitem(last=False)
+
+
+def cause_millis(cause: Observed) -> int | None:
+    """The time a saga's reaction to `cause` is stamped with in its ids (stable across runs)."""
+    timestamp = getattr(cause, "timestamp_us", None)
+    return timestamp // 1000 if timestamp else id_millis(cause.event_id or "")
+
+
+class _Refusal:
+    """The cause recorded with a saga's reaction to a refused step."""
+
+    def __init__(self, saga_id: str, step: str, scheduled_at: int | None) -> None:
+        self.event_id = f"{saga_id}/refused/{step}"
+        self.event_type = "StepRefused"
+        self.correlation_id = None
+        self.timestamp_us = scheduled_at

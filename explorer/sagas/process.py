@@ -1,0 +1,97 @@
+"""Process managers (sagas): event-sourced aggregates whose inputs are events, not commands.
+
+A saga observes events, records what it learnt in its own stream, and schedules steps: commands
+to other aggregates. Every step has a command id derived from the saga and the step's name, so
+dispatching it again (after a crash, or by a second runner) finds its events already stored and
+never repeats it: no double reservation, no double charge.
+
+Every saga event carries `source_event_id` (what it observed, so a redelivered event is
+ignored), `at` (when that happened), and may carry `schedule` (new steps), `outcomes` (steps now
+done or failed), `status` and `reason`.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar, Protocol
+
+from explorer.domain.aggregate import Aggregate
+from explorer.store.ids import derived_id
+
+FORWARD = "forward"
+COMPENSATION = "compensation"
+
+
+class Observed(Protocol):
+    """What a saga needs of an event: recorded events and events about to be stored both have it."""
+
+    event_id: str | None
+    event_type: str
+    data: dict[str, Any]
+    timestamp_us: int | None
+
+
+class ProcessManager(Aggregate, abc.ABC):
+    """Base class of sagas. Subclasses set `stream_type`, `observes` and `name`, and implement
+    `saga_id_for(event)` and `observe(event)` (and `rejected` for refused steps)."""
+
+    name: ClassVar[str] = ""
+    observes: ClassVar[frozenset[str]] = frozenset()
+    snapshot_every = 0
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(stream_id)
+        self.status = "new"
+        self.reason: str | None = None
+        self.correlation_id: str | None = None
+        self.steps: dict[str, dict[str, Any]] = {}
+        self.handled: list[str] = []
+
+    @classmethod
+    @abc.abstractmethod
+    def saga_id_for(cls, event: Observed) -> str | None:
+        """The id of the saga instance an event belongs to, or None if it concerns none."""
+
+    @abc.abstractmethod
+    def observe(self, event: Observed) -> None:
+        """Learn from an event: record saga events, scheduling steps as needed."""
+
+    @abc.abstractmethod
+    def rejected(self, step: str, reason: str, at: int) -> None:
+        """A step's command was refused (a business rule said no)."""
+
+    # -- helpers for subclasses ------------------------------------------------------------
+
+    def step(self, name: str, kind: str, stream_type: str, stream_id: str, command: str,
+             data: dict[str, Any], source: Observed) -> dict[str, Any]:
+        """A step description for `schedule` (the command id is derived, so stable)."""
+        millis = source.timestamp_us // 1000 if source.timestamp_us else None
+        return {"step": name, "kind": kind, "stream_type": stream_type, "stream_id": stream_id,
+                "command": command, "data": data,
+                "command_id": derived_id(self.id, name, millis),
+                "source_event_id": source.event_id, "scheduled_at": source.timestamp_us}
+
+    def has_handled(self, event: Observed) -> bool:
+        return event.event_id in self.handled
+
+    def pending_steps(self) -> list[dict[str, Any]]:
+        """Scheduled steps whose outcome is not known yet, in the order they were scheduled."""
+        return [step for step in self.steps.values() if step["status"] == "scheduled"]
+
+    def apply_saga_event(self, data: dict[str, Any]) -> None:
+        """What every saga event does to the state (subclass handlers call it)."""
+        source = data.get("source_event_id")
+        if source:
+            self.handled.append(source)
+        for step in data.get("schedule", ()):
+            self.steps[step["step"]] = {**step, "status": "scheduled", "outcome_event_id": None,
+                                        "outcome_at": None, "reason": None}
+        for outcome in data.get("outcomes", ()):
+            step = self.steps.get(outcome["step"])
+            if step is not None:
+                step.update(status=outcome["status"], outcome_event_id=outcome.get("event_id"),
+                            outcome_at=outcome.get("at"), reason=outcome.get("reason"))
+        if "status" in data:
+            self.status = data["status"]
+        if data.get("reason"):
+            self.reason = data["reason"]
