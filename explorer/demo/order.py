@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from explorer.demo.catalogue import check_product, money, product_name
-from explorer.domain import Aggregate, Command, DomainError, applies
+from explorer.domain import Aggregate, AlreadyDone, Command, DomainError, applies
 
 Currency = Literal["USD", "EUR", "GBP"]
 ProductId = Annotated[str, Field(min_length=1, max_length=40,
@@ -121,7 +121,7 @@ class Order(Aggregate):
         if self.status == "shipped":
             raise DomainError(f"Cannot cancel order {self.id}: it has already shipped.")
         if self.status == "cancelled":
-            raise DomainError(f"Cannot cancel order {self.id}: it is already cancelled "
+            raise AlreadyDone(f"Cannot cancel order {self.id}: it is already cancelled "
                               f"({self.cancel_reason}).")
         self._record("OrderCancelled", order_id=self.id, customer_id=self.customer_id,
                      reason=reason, previous_status=self.status,

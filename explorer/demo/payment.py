@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal, Protocol
 from pydantic import Field
 
 from explorer.demo.catalogue import money
-from explorer.domain import Aggregate, Command, DomainError, applies
+from explorer.domain import Aggregate, AlreadyDone, Command, DomainError, applies
 
 TEST_CARDS = {
     "0002": "card declined",
@@ -108,7 +108,7 @@ class Payment(Aggregate):
         left = money(self.amount - self.refunded)
         amount = left if amount is None else money(amount)
         if left <= 0:
-            raise DomainError(f"Cannot refund payment {self.id}: it is already fully refunded.")
+            raise AlreadyDone(f"Cannot refund payment {self.id}: it is already fully refunded.")
         if amount > left:
             raise DomainError(f"Cannot refund {amount:.2f} of payment {self.id}: only {left:.2f} "
                               f"{self.currency} is left to refund.")

@@ -162,7 +162,8 @@ class SagaInstancesProjection(Projection):
     description = "Every fulfilment saga: its status, current step and progress."
     event_types = frozenset({"FulfilmentStarted", "ReservationConfirmed", "ReservationRefused",
                              "PaymentConfirmed", "PaymentRefused", "ShipmentConfirmed",
-                             "CancellationObserved", "CancellationConfirmed", "StepRejected"})
+                             "CancellationObserved", "CancellationConfirmed", "StepRejected",
+                             "StepSettled"})
     tables = (saga_instances,)
 
     def handle(self, event: RecordedEvent, writes: Writes) -> None:

@@ -26,7 +26,7 @@ from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.catalogue import PRODUCTS, money
 from explorer.demo.fulfilment import OrderFulfilment
 from explorer.demo.order import order_placed_v2_to_v1
-from explorer.domain import CommandService, DomainError, UnitOfWork
+from explorer.domain import AlreadyDone, CommandService, DomainError, UnitOfWork
 from explorer.store.event_store import EventStore
 from explorer.store.ids import derived_id, uuid7
 from explorer.store.records import NewEvent
@@ -310,6 +310,11 @@ class _Simulation:
                                       causation_id=step["source_event_id"],
                                       issued_by="saga:order_fulfilment",
                                       command_id=step["command_id"])
+        except AlreadyDone as done:
+            saga.already_done(name, str(done), self.now)
+            self._record_saga(saga, f"{saga.id}/settled/{name}", {}, "StepSettled",
+                              step["scheduled_at"])
+            return
         except DomainError as error:
             known = set(saga.steps)
             saga.rejected(name, str(error), self.now)

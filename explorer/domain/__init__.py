@@ -1,6 +1,6 @@
 """The domain kernel: aggregates, commands with schemas, loading, and the command service."""
 
-from explorer.domain.aggregate import Aggregate, DomainError, applies
+from explorer.domain.aggregate import Aggregate, AlreadyDone, DomainError, applies
 from explorer.domain.commands import (
     Command, CommandError, CommandValidationError, FieldProblem, UnknownCommandError,
 )
@@ -9,7 +9,7 @@ from explorer.domain.repository import LoadedAggregate, Repository
 from explorer.domain.service import CommandResult, CommandService, UnitOfWork, default_issuer
 
 __all__ = [
-    "Aggregate", "Command", "CommandError", "CommandResult", "CommandService",
+    "Aggregate", "AlreadyDone", "Command", "CommandError", "CommandResult", "CommandService",
     "CommandValidationError", "DomainError", "DomainModel", "FieldProblem", "LoadedAggregate",
     "Repository", "UnitOfWork", "UnknownCommandError", "applies", "default_issuer",
 ]

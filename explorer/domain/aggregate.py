@@ -18,6 +18,11 @@ class DomainError(Exception):
     """A command broke a business rule. The message is for the user, in their words."""
 
 
+class AlreadyDone(DomainError):
+    """The command asks for what is already so (cancel a cancelled order). To a person it is
+    still refused; to a saga compensating, the step's purpose holds."""
+
+
 Handler = Callable[[Any, dict[str, Any]], None]
 
 

@@ -130,7 +130,17 @@ class CommandService:
             before = aggregate.version
             if expected_version is not None and expected_version != before:
                 raise ConcurrencyError(stream_id, expected_version, before)
-            pending = decide(self.domain, aggregate, parsed, self.context)
+            try:
+                pending = decide(self.domain, aggregate, parsed, self.context)
+            except DomainError:
+                # Refused now, but perhaps because another runner just ran this very command.
+                earlier = self._earlier_run(command_id) if idempotent else ()
+                if not earlier:
+                    raise
+                return CommandResult(stream_id, stream_type, parsed.command_name, command_id,
+                                     earlier[0].correlation_id or command_id,
+                                     earlier[0].version - 1, earlier[-1].version, earlier,
+                                     duplicate=True)
             if not pending:
                 return CommandResult(stream_id, stream_type, parsed.command_name, command_id,
                                      correlation_id, before, before, (), attempt)

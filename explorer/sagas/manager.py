@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from explorer.bulk import bulk_work
-from explorer.domain.aggregate import DomainError
+from explorer.domain.aggregate import AlreadyDone, DomainError
 from explorer.domain.commands import CommandError
 from explorer.domain.service import CommandService
 from explorer.sagas.process import Observed, ProcessManager
@@ -126,6 +126,7 @@ class SagaManager:
         """Send every pending step's command, once; a refused one is reported to the saga."""
         for _ in range(20):  # refusals can schedule compensation, which is dispatched in turn
             refused = None
+            settled = None
             for step in saga.pending_steps():
                 command_id = step["command_id"]
                 if command_id in self._dispatched:
@@ -135,18 +136,26 @@ class SagaManager:
                         step["stream_type"], step["stream_id"], step["command"], step["data"],
                         command_id=command_id, correlation_id=saga.correlation_id,
                         causation_id=step["source_event_id"], issued_by=self.issued_by)
+                except AlreadyDone as done:
+                    settled = (step["step"], str(done))
+                    break
                 except (DomainError, CommandError, StoreError) as error:
                     if isinstance(error, ConcurrencyError):
                         raise
                     refused = (step["step"], str(error))
                     break
                 self._remember(command_id)
-            if refused is None:
+            if refused is None and settled is None:
                 return
-            step_name, reason = refused
-            updated = self._record(saga.id, lambda s: s.rejected(step_name, reason, self.service.clock()),
-                                   _Refusal(saga.id, step_name,
-                                            saga.steps[step_name]["scheduled_at"]))
+            step_name, reason = refused or settled
+            was_refused = refused is not None
+
+            def react(instance: ProcessManager) -> None:
+                reaction = instance.rejected if was_refused else instance.already_done
+                reaction(step_name, reason, self.service.clock())
+
+            updated = self._record(saga.id, react, _Refusal(
+                saga.id, step_name, saga.steps[step_name]["scheduled_at"]))
             if updated is None:
                 return
             saga = updated

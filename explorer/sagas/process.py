@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 from typing import Any, ClassVar, Protocol
 
-from explorer.domain.aggregate import Aggregate
+from explorer.domain.aggregate import Aggregate, applies
 from explorer.store.ids import derived_id
 
 FORWARD = "forward"
@@ -59,6 +59,20 @@ class ProcessManager(Aggregate, abc.ABC):
     @abc.abstractmethod
     def rejected(self, step: str, reason: str, at: int) -> None:
         """A step's command was refused (a business rule said no)."""
+
+    def already_done(self, step: str, reason: str, at: int) -> None:
+        """A step's command found its purpose already achieved: the step counts as done."""
+        info = self.steps.get(step)
+        if info is None or info["status"] != "scheduled":
+            return
+        self._record("StepSettled", source_event_id=f"{self.id}/settled/{step}", at=at,
+                     step=step, outcomes=[{"step": step, "status": "done", "at": at,
+                                           "reason": reason}])
+
+    @applies("StepSettled")
+    def _step_settled(self, data: dict[str, Any]) -> None:
+        """A step was found already done (e.g. cancelling an order someone had cancelled)."""
+        self.apply_saga_event(data)
 
     # -- helpers for subclasses ------------------------------------------------------------
 

@@ -1,0 +1,238 @@
+"""The projection runtime: versions by position, exactly once, faults, rebuilds, crashes."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from explorer.demo.projections import OrderSummaryProjection, StockProjection, shop_projections
+from explorer.projections import (
+    Projection, ProjectionEngine, ReadModelDatabase, count_rows, read_model_path, read_rows,
+)
+from explorer.projections.database import SUFFIX
+from explorer.store import NotAStoreError
+from explorer.workspace import open_store
+from tests.conftest import ADDRESS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def shop(service, orders=3):
+    service.execute("Customer", "cust_1", "register", {"name": "Ada", "email": "a@b.co",
+                                                       "address": ADDRESS})
+    service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 50})
+    for i in range(1, orders + 1):
+        service.execute("Order", f"order_{i}", "place", {
+            "customer_id": "cust_1", "total": 29.99 * i,
+            "items": [{"product_id": "prod_101", "quantity": i, "price": 29.99}]})
+
+
+@pytest.fixture
+def engine(store):
+    db = ReadModelDatabase(read_model_path(store.location, False))
+    engine = ProjectionEngine(store, db, shop_projections())
+    yield engine
+    db.close()
+
+
+def test_read_models_follow_the_log(service, engine):
+    shop(service)
+    handled = engine.catch_up_all()
+    assert handled > 0 and engine.catch_up_all() == 0
+    rows = engine.rows("order_summary")
+    assert [r["order_id"] for r in rows] == ["order_1", "order_2", "order_3"]
+    assert rows[1]["customer_name"] == "Ada" and rows[1]["item_count"] == 2
+    assert rows[1]["status"] == "placed" and rows[1]["total"] == 59.98
+    assert engine.rows("orders_per_customer")[0]["orders"] == 3
+    service.execute("Order", "order_2", "mark_paid", {"payment_id": "p", "amount": 59.98})
+    engine.catch_up_all()
+    assert engine.rows("order_summary")[1]["status"] == "paid"
+    day = engine.rows("revenue_per_day")[0]
+    assert day["orders_paid"] == 1 and day["revenue"] == 59.98
+    statuses = {s.name: s for s in engine.statuses()}
+    assert statuses["order_summary"].state == "caught up"
+    assert statuses["order_summary"].lag_events == 0
+
+
+def test_every_row_keeps_its_versions_by_position(service, engine):
+    shop(service, orders=1)
+    engine.catch_up_all()
+    placed_at = service.store.last_position()
+    service.execute("Order", "order_1", "cancel", {"reason": "x"})
+    engine.catch_up_all()
+    assert engine.rows("order_summary")[0]["status"] == "cancelled"
+    assert engine.rows("order_summary", at_position=placed_at)[0]["status"] == "placed"
+    assert engine.rows("order_summary", at_position=1) == []
+    stock = engine.projection("stock").main_table
+    assert count_rows(engine.db, stock) == 1 and count_rows(engine.db, stock, 1) == 0
+
+
+def test_events_at_or_before_the_checkpoint_are_never_handled_again(service, engine):
+    shop(service)
+    engine.catch_up_all()
+    before = {s.name: s.processed for s in engine.statuses()}
+    engine.catch_up_all()
+    engine.catch_up("stock")
+    assert {s.name: s.processed for s in engine.statuses()} == before
+    assert engine.rows("stock")[0]["reserved"] == 0
+
+
+def test_another_runner_advancing_a_projection_is_noticed(service, store):
+    shop(service)
+    path = read_model_path(store.location, False)
+    first = ProjectionEngine(store, ReadModelDatabase(path), [StockProjection()])
+    second = ProjectionEngine(store, ReadModelDatabase(path), [StockProjection()])
+    first.catch_up("stock")
+    service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5})
+    second.catch_up("stock")  # advances the shared checkpoint past what first has cached
+    first.catch_up("stock")
+    assert first.rows("stock")[0]["on_hand"] == 55
+    assert first.statuses()[0].processed == second.statuses()[0].processed == 2
+
+
+class Fussy(Projection):
+    name = "fussy"
+    title = "Fussy"
+    event_types = frozenset({"OrderPlaced"})
+    tables = OrderSummaryProjection.tables
+
+    def handle(self, event, writes):
+        if event.stream_id == "order_2":
+            raise KeyError("total")
+        writes.put("order_summary", (event.stream_id,), customer_id=None, customer_name=None,
+                   status="seen", total=0, currency="USD", item_count=0, created_at=None,
+                   updated_at=None)
+
+
+def test_a_failing_event_faults_only_its_projection_which_can_retry_or_skip(service, store):
+    shop(service)
+    db = ReadModelDatabase(read_model_path(store.location, False))
+    engine = ProjectionEngine(store, db, [Fussy(), StockProjection()])
+    engine.catch_up_all()
+    statuses = {s.name: s for s in engine.statuses()}
+    fault = statuses["fussy"].fault
+    failing = store.read_stream("order_2")[0]
+    assert statuses["fussy"].state == "faulted" and fault.position == failing.position
+    assert fault.event_id == failing.event_id and "KeyError: 'total'" in fault.error
+    assert statuses["fussy"].checkpoint == failing.position - 1
+    assert [r["order_id"] for r in engine.rows("fussy")] == ["order_1"]
+    assert statuses["stock"].state == "caught up"
+    engine.retry("fussy")
+    engine.catch_up("fussy")
+    assert engine.statuses()[0].fault.position == failing.position
+    assert engine.skip("fussy") == failing.position
+    engine.catch_up("fussy")
+    status = engine.statuses()[0]
+    assert status.state == "caught up" and status.skipped == (failing.position,)
+    assert [r["order_id"] for r in engine.rows("fussy")] == ["order_1", "order_3"]
+    with pytest.raises(ValueError, match="not faulted"):
+        engine.skip("fussy")
+    db.close()
+
+
+def test_an_unreadable_event_faults_the_projection_that_needs_it(service, store, engine,
+                                                                 store_path):
+    shop(service, orders=1)
+    with sqlite3.connect(store_path) as db:
+        db.execute("INSERT INTO events (position, stream_id, stream_type, version, event_id, "
+                   "event_type, schema_version, timestamp, data) VALUES (4, 'order_9', 'Order',"
+                   " 1, 'bad', 'OrderPlaced', 2, 9e15, '{broken')")
+    engine.catch_up_all()
+    statuses = {s.name: s for s in engine.statuses()}
+    assert statuses["order_summary"].fault.position == 4
+    assert "cannot be read" in statuses["order_summary"].fault.error
+    assert statuses["stock"].fault is None
+
+
+def test_rebuild_starts_over_with_progress_and_can_stop(service, engine, monkeypatch):
+    shop(service, orders=5)
+    engine.catch_up_all()
+    expected = engine.rows("order_summary")
+    engine.chunk = 3
+    seen = []
+    engine.rebuild("order_summary", progress=lambda done, last: seen.append(done),
+                   should_stop=lambda: len(seen) >= 2)
+    status = next(s for s in engine.statuses() if s.name == "order_summary")
+    assert status.state == "rebuilding" and status.checkpoint == 6
+    assert seen == [3, 6]
+    engine.catch_up("order_summary")
+    assert engine.rows("order_summary") == expected
+    assert next(s for s in engine.statuses() if s.name == "order_summary").state == "caught up"
+
+
+def test_a_new_projection_version_rebuilds_it(service, store):
+    shop(service)
+    path = read_model_path(store.location, False)
+    with ReadModelDatabase(path) as db:
+        ProjectionEngine(store, db, [StockProjection()]).catch_up_all()
+
+    class StockV2(StockProjection):
+        version = 2
+    with ReadModelDatabase(path) as db:
+        engine = ProjectionEngine(store, db, [StockV2()])
+        assert engine.statuses()[0].checkpoint == 0
+        engine.catch_up_all()
+        assert engine.rows("stock")[0]["on_hand"] == 50
+
+
+def test_read_models_live_beside_the_store_or_in_the_cache_when_read_only(store, tmp_path):
+    assert read_model_path(store.location, False) == Path(store.location + SUFFIX)
+    cached = read_model_path(store.location, True)
+    assert "event-explorer" in str(cached) and cached.name.endswith(SUFFIX)
+    foreign = tmp_path / "x.readmodels"
+    foreign.write_text("hello")
+    with pytest.raises(NotAStoreError, match="not Event Explorer's read models"):
+        ReadModelDatabase(foreign)
+    assert foreign.read_text() == "hello"
+
+
+REBUILD_SCRIPT = """
+import sys
+from explorer.projections import engine
+engine.CHUNK_POSITIONS = 40
+from explorer.runtime import Runner
+with Runner(sys.argv[1], run_sagas=False) as runner:
+    runner.engine.chunk = 40
+    runner.rebuild("order_summary", progress=lambda done, last: print(done, flush=True))
+"""
+
+
+def test_a_rebuild_killed_midway_resumes_to_the_same_read_model(tmp_path):
+    path = tmp_path / "shop.evstore"
+    subprocess.run([sys.executable, "-m", "explorer", "seed", str(path), "--orders", "150"],
+                   check=True, cwd=ROOT, capture_output=True)
+    clean = tmp_path / "clean.evstore"
+    shutil.copyfile(path, clean)
+    subprocess.run([sys.executable, "-m", "explorer", "project", str(clean), "--no-sagas"],
+                   check=True, cwd=ROOT, capture_output=True)
+    child = subprocess.Popen([sys.executable, "-c", REBUILD_SCRIPT, str(path)], cwd=ROOT,
+                             stdout=subprocess.PIPE, text=True)
+    for _ in range(5):  # let it commit a few chunks, then kill it without warning
+        assert child.stdout.readline()
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    with open_store(path, read_only=True) as store, \
+            ReadModelDatabase(read_model_path(str(path), False)) as db:
+        partial = ProjectionEngine(store, db, [OrderSummaryProjection()]).statuses()[0]
+        assert 0 < partial.checkpoint < store.last_position()
+    subprocess.run([sys.executable, "-m", "explorer", "project", str(path), "--no-sagas"],
+                   check=True, cwd=ROOT, capture_output=True)
+    table = OrderSummaryProjection.tables[0]
+    with ReadModelDatabase(read_model_path(str(path), False)) as resumed, \
+            ReadModelDatabase(read_model_path(str(clean), False)) as expected:
+        assert read_rows(resumed, table, limit=None) == read_rows(expected, table, limit=None)
+        everything = "SELECT * FROM order_summary ORDER BY order_id, valid_from"
+        assert resumed.db.execute(everything).fetchall() == \
+            expected.db.execute(everything).fetchall()
+
+
+def test_projections_never_run_inside_command_handling(service, engine):
+    shop(service)
+    assert engine.statuses()[0].checkpoint == 0  # commands appended; nothing projected yet
+    assert engine.rows("order_summary") == []
