@@ -64,14 +64,24 @@ class Runner:
             self.store.close()
             raise
         self.read_only = read_only
+        self._payment = (payment_failure_rate, payment_latency_s)
         self.sagas: list[SagaManager] = []
-        if run_sagas and not read_only:
-            context = make_context(failure_rate=payment_failure_rate, latency_s=payment_latency_s)
-            service = CommandService(self.store, DEMO_DOMAIN, context=context,
-                                     issued_by="saga:runner")
-            self.sagas = [SagaManager(saga, service) for saga in SAGAS]
+        self.set_sagas(run_sagas)
         self._samples: deque[_Sample] = deque()
         self.busy = False
+
+    def set_sagas(self, enabled: bool) -> None:
+        """Run the sagas too, or stop running them (a read-only store never runs them)."""
+        if not enabled or self.read_only:
+            self.sagas = []
+            return
+        if self.sagas:
+            return
+        failure_rate, latency_s = self._payment
+        context = make_context(failure_rate=failure_rate, latency_s=latency_s)
+        service = CommandService(self.store, DEMO_DOMAIN, context=context,
+                                 issued_by="saga:runner")
+        self.sagas = [SagaManager(saga, service) for saga in SAGAS]
 
     def close(self) -> None:
         try:

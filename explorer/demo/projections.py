@@ -189,3 +189,7 @@ def shop_projections() -> list[Projection]:
     return [OrderSummaryProjection(), StockProjection(), RevenuePerDayProjection(),
             OrdersPerCustomerProjection(), SagaInstancesProjection()]
 
+
+
+SHOP_PROJECTIONS = {projection.name: projection for projection in shop_projections()}
+"""The shop's projections by name (instances hold no state; the engine makes its own)."""

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from explorer.store.errors import NotAStoreError, StoreLockedError, StoreOpenError
-from explorer.store.sqlite import BUSY_TIMEOUT_S, SQLITE_MAGIC, describe_bytes
+from explorer.store.sqlite import BUSY_TIMEOUT_S, not_sqlite_error
 
 APPLICATION_ID = 0x45565852  # "EVXR"
 SCHEMA_VERSION = 1
@@ -134,15 +134,18 @@ class ReadModelDatabase:
 
 
 def _refuse_foreign(path: Path) -> None:
-    """Never take over a file at the read-model path that is not ours."""
+    """Never take over a file at the read-model path that is not ours (asked through SQLite:
+    reading the file directly would drop this process's SQLite locks on it)."""
     if not path.exists() or path.stat().st_size == 0:
         return
-    with path.open("rb") as handle:
-        header = handle.read(100)
-    if not header.startswith(SQLITE_MAGIC):
-        raise NotAStoreError(f"{path} is {describe_bytes(header)}, not Event Explorer's read "
-                             "models. Move it away so the read models can be kept there.")
-    application_id = int.from_bytes(header[68:72], "big")
+    uri = "file:" + quote(str(path.resolve()), safe="/") + "?mode=ro"
+    probe = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+    try:
+        application_id = probe.execute("PRAGMA application_id").fetchone()[0]
+    except sqlite3.DatabaseError:
+        raise not_sqlite_error(path, "Event Explorer's read models") from None
+    finally:
+        probe.close()
     if application_id not in (0, APPLICATION_ID):
         raise NotAStoreError(f"{path} is an SQLite database of another program, not Event "
                              "Explorer's read models. Move it away so they can be kept there.")

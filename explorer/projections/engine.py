@@ -360,9 +360,11 @@ class ProjectionEngine:
 
 
 def read_rows(db: ReadModelDatabase, table: sa.Table, *, at_position: int | None = None,
-              offset: int = 0, limit: int | None = 200) -> list[dict[str, Any]]:
-    """Rows of a versioned table, now or as of a position, in key order."""
-    query = current_rows(table) if at_position is None else rows_as_of(table, at_position)
+              offset: int = 0, limit: int | None = 200,
+              where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Rows of a versioned table, now or as of a position, in key order; `where` holds
+    column values the rows must have."""
+    query = _view(table, at_position, where)
     query = query.order_by(*[table.c[k] for k in table.info["keys"]]).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -370,9 +372,17 @@ def read_rows(db: ReadModelDatabase, table: sa.Table, *, at_position: int | None
             for row in db.execute(query).mappings()]
 
 
-def count_rows(db: ReadModelDatabase, table: sa.Table, at_position: int | None = None) -> int:
-    query = current_rows(table) if at_position is None else rows_as_of(table, at_position)
+def count_rows(db: ReadModelDatabase, table: sa.Table, at_position: int | None = None,
+               where: dict[str, Any] | None = None) -> int:
+    query = _view(table, at_position, where)
     return db.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+
+
+def _view(table: sa.Table, at_position: int | None, where: dict[str, Any] | None) -> sa.Select:
+    query = current_rows(table) if at_position is None else rows_as_of(table, at_position)
+    for column, value in (where or {}).items():
+        query = query.where(table.c[column] == value)
+    return query
 
 
 def _handle(projection: Projection, event: RecordedEvent, writes: Writes) -> str | None:

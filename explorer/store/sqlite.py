@@ -7,6 +7,7 @@ is never modified.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,26 +74,40 @@ def _inspect_connection(path: Path) -> sqlite3.Connection:
         raise StoreOpenError(f"Cannot open {path}: {error}. Check that the file is readable.") from None
 
 
+def read_header(path: Path) -> bytes:
+    """The first bytes of a file that SQLite cannot open as a database.
+
+    Only for such files: opening and closing a file that SQLite has open in this process would
+    release SQLite's POSIX locks on it, silently breaking its other connections.
+    """
+    try:
+        with path.open("rb") as handle:
+            return handle.read(100)
+    except OSError as error:
+        raise StoreOpenError(f"Cannot read {path}: {error.strerror or error}.") from None
+
+
+def not_sqlite_error(path: Path, what: str = "an Event Explorer store") -> NotAStoreError:
+    header = read_header(path)
+    if header.startswith(SQLITE_MAGIC):
+        return NotAStoreError(f"{path} is an SQLite file that cannot be read; it may be damaged "
+                              "or encrypted. It was not changed.")
+    return NotAStoreError(
+        f"{path} is not {what}: it is {describe_bytes(header)}, not an SQLite database. It was "
+        "not changed. Choose an Event Explorer store file instead.")
+
+
 def inspect(path: Path) -> Inspection:
     """Find what the file at `path` is without modifying it. Raises for anything not ours."""
     if not path.exists():
         return Inspection("missing")
     if path.is_dir():
         raise StoreOpenError(f"{path} is a folder, not a store file. Choose a file inside it.")
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(100)
-    except PermissionError:
+    if not os.access(path, os.R_OK):
         raise StoreOpenError(
-            f"Cannot read {path}: permission denied. Ask for read access or copy the file.") from None
-    except OSError as error:
-        raise StoreOpenError(f"Cannot read {path}: {error.strerror or error}.") from None
-    if not header:
+            f"Cannot read {path}: permission denied. Ask for read access or copy the file.")
+    if path.stat().st_size == 0:
         return Inspection("empty")
-    if not header.startswith(SQLITE_MAGIC):
-        raise NotAStoreError(
-            f"{path} is not an Event Explorer store: it is {describe_bytes(header)}, not an SQLite "
-            "database. It was not changed. Choose an Event Explorer store file instead.")
     connection = _inspect_connection(path)
     try:
         try:
@@ -106,10 +121,8 @@ def inspect(path: Path) -> Inspection:
                     f"{path} is locked by another program. Close that program (or wait for it to "
                     "finish) and open the store again.") from None
             raise StoreOpenError(f"Cannot read {path}: {error}.") from None
-        except sqlite3.DatabaseError as error:
-            raise NotAStoreError(
-                f"{path} is not a readable SQLite database ({error}); it may be damaged or "
-                "encrypted. It was not changed.") from None
+        except sqlite3.DatabaseError:
+            raise not_sqlite_error(path) from None
     finally:
         connection.close()
     if application_id == schema.APPLICATION_ID:

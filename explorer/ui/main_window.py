@@ -14,7 +14,7 @@ from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QFileDialog, QHeaderView, QInputDialog, QLabel, QMainWindow, QMessageBox,
-    QProgressBar, QProgressDialog, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QProgressBar, QProgressDialog, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from explorer.demo import DEMO_DOMAIN
@@ -30,8 +30,12 @@ from explorer.ui.widgets.causality_panel import CausalityPanel
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar
 from explorer.ui.widgets.stream_browser import StreamBrowser
+from explorer.ui.runner_thread import RunnerThread
+from explorer.ui.widgets.monitor_history import MonitorHistory
+from explorer.ui.widgets.projections_panel import ProjectionsPanel
+from explorer.ui.widgets.sagas_panel import SagasPanel
 from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
-from explorer.workspace import open_store
+from explorer.workspace import default_demo_store, open_store
 
 FILE_FILTER = "Event stores (*.evstore *.db *.sqlite *.sqlite3);;All files (*)"
 BUSY_DELAY_MS = 150
@@ -90,6 +94,12 @@ class MainWindow(QMainWindow):
         self.causality = CausalityPanel()
         self.browser = EventBrowser(self.worker, self.table, self.event_model, self.stream_model,
                                     self.filter_bar, self.detail, self.causality, self)
+        self.runner: RunnerThread | None = None
+        self.monitor_history = MonitorHistory()
+        self.monitor: MonitorPanel | None = None
+        self.projections_panel = ProjectionsPanel(self.worker)
+        self.sagas_panel = SagasPanel(self.worker)
+        self._demo_stores: set[str] = set()
         self._build_layout()
         self._build_actions()
         self._build_status_bar()
@@ -127,9 +137,18 @@ class MainWindow(QMainWindow):
         self.detail_split.addWidget(self.detail)
         self.detail_split.addWidget(self.causality)
         self.detail_split.setSizes([560, 500])
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.setDocumentMode(True)
+        self.bottom_tabs.addTab(self.detail_split, icon("event"), "Event")
+        self.bottom_tabs.addTab(self.projections_panel, icon("stream-type"), "Projections")
+        self.bottom_tabs.addTab(self.sagas_panel, icon("correlation"), "Sagas")
+        self.monitor_holder = QWidget()
+        QVBoxLayout(self.monitor_holder).setContentsMargins(0, 0, 0, 0)
+        self.monitor_tab = self.bottom_tabs.addTab(self.monitor_holder, icon("live"), "Monitor")
+        self.bottom_tabs.currentChanged.connect(self._tab_changed)
         self.right_split = QSplitter(Qt.Orientation.Vertical)
         self.right_split.addWidget(list_pane)
-        self.right_split.addWidget(self.detail_split)
+        self.right_split.addWidget(self.bottom_tabs)
         self.right_split.setSizes([560, 380])
         browser_pane = QWidget()
         browser_layout = QVBoxLayout(browser_pane)
@@ -256,6 +275,9 @@ class MainWindow(QMainWindow):
         self.browser.live_applied.connect(lambda _: self._update_counts())
         self.detail.copied.connect(lambda _: self.statusBar().showMessage(
             "Copied the event as JSON.", 3000))
+        for panel in (self.projections_panel, self.sagas_panel):
+            panel.open_position.connect(self.show_position)
+        self.sagas_panel.run_sagas_changed.connect(self._run_sagas_changed)
 
     # -- opening stores --------------------------------------------------------------------
 
@@ -308,6 +330,7 @@ class MainWindow(QMainWindow):
         self.stream_browser.select_all_events()
         self._update_title()
         self._update_counts()
+        self._start_runner(summary)
         self.store_opened.emit(summary.location)
 
     def _open_failed(self, path: str, error: Exception) -> None:
@@ -324,6 +347,59 @@ class MainWindow(QMainWindow):
         box.open()
         self.error_box = box
         self.error_shown.emit(title, message)
+
+    # -- projections and sagas --------------------------------------------------------------
+
+    def _start_runner(self, summary: StoreSummary) -> None:
+        """Run the projections (and, if chosen, the sagas) of the open store on a thread."""
+        self._stop_runner()
+        location = summary.location
+        demo = location in self._demo_stores or Path(location) == default_demo_store()
+        run_sagas = not summary.read_only and settings.sagas_enabled(location, demo)
+        self.runner = RunnerThread(location, read_only=summary.read_only, run_sagas=run_sagas,
+                                   parent=self)
+        self.runner.status.connect(self._runner_status)
+        self.runner.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+        self.monitor_history.clear()
+        self.projections_panel.set_runner(self.runner)
+        reason = ("This store is open read-only: sagas would have to write to it."
+                  if summary.read_only else "")
+        self.sagas_panel.reset(can_run=not summary.read_only, running=run_sagas, reason=reason)
+        self.runner.start()
+
+    def _stop_runner(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+            self.runner = None
+
+    def _runner_status(self, status) -> None:
+        self.projections_panel.update_status(status)
+        self.sagas_panel.update_status(status)
+        self.monitor_history.add(status)
+        if self.monitor is not None and self.bottom_tabs.currentIndex() == self.monitor_tab:
+            self.monitor.redraw()
+
+    def _run_sagas_changed(self, enabled: bool) -> None:
+        if self.summary is None or self.runner is None:
+            return
+        settings.remember_sagas(self.summary.location, enabled)
+        self.runner.set_sagas(enabled)
+        self.statusBar().showMessage("Sagas run in this window now." if enabled else
+                                     "Sagas no longer run in this window.", 5000)
+
+    def _tab_changed(self, index: int) -> None:
+        if index == self.monitor_tab and self.monitor is None:
+            from explorer.ui.widgets.monitor_panel import MonitorPanel  # pyqtgraph: loaded late
+
+            self.monitor = MonitorPanel(self.monitor_history)
+            self.monitor_holder.layout().addWidget(self.monitor)
+        if index == self.monitor_tab and self.monitor is not None:
+            self.monitor.redraw()
+
+    def show_position(self, position: int) -> None:
+        """Show the event at a position in the explorer (from the panels)."""
+        self.bottom_tabs.setCurrentIndex(0)
+        self.browser.go_to_position(position)
 
     def _watch(self, path: str) -> None:
         if self.watcher is not None:
@@ -370,6 +446,7 @@ class MainWindow(QMainWindow):
 
         def done(report) -> None:
             dialog.reset()
+            self._demo_stores.add(str(Path(path).resolve()))
             if report.cancelled_by_user:
                 self.statusBar().showMessage(f"Stopped after {report.orders:,} orders.", 5000)
             self.open_store(path)
@@ -536,7 +613,9 @@ class MainWindow(QMainWindow):
 
     def _remembered(self) -> dict:
         return {"main-split": self.main_split, "right-split": self.right_split,
-                "detail-split": self.detail_split, "event-columns": self.table.horizontalHeader()}
+                "detail-split": self.detail_split, "event-columns": self.table.horizontalHeader(),
+                "projections-split": self.projections_panel.split,
+                "sagas-split": self.sagas_panel.split}
 
     def save_layout(self) -> None:
         settings.save_window_state("geometry", self.saveGeometry())
@@ -546,6 +625,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.save_layout()
+        self._stop_runner()
         if self.watcher is not None:
             self.watcher.stop()
         self.worker.shutdown()

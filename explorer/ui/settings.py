@@ -55,3 +55,20 @@ def forget_store(path: str) -> list[str]:
     recent = [p for p in recent_stores() if p != path]
     _settings().setValue("stores/recent", recent)
     return recent
+
+
+def sagas_enabled(path: str, default: bool) -> bool:
+    """Whether this window runs the sagas of the store at `path` (a per-store choice)."""
+    value = _settings().value(f"sagas/{_key(path)}", None)
+    if value is None:
+        return default
+    return value in (True, "true", "1", 1)
+
+
+def remember_sagas(path: str, enabled: bool) -> None:
+    _settings().setValue(f"sagas/{_key(path)}", enabled)
+
+
+def _key(path: str) -> str:
+    """A settings key for a path (QSettings treats slashes as groups)."""
+    return path.replace("/", "|").replace("\\", "|")

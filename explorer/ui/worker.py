@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from explorer.browse import Cancelled
+from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.store import EventStore, StoreError
 from explorer.store.watch import ChangeWatcher as CoreWatcher
 from explorer.workspace import open_store
@@ -44,10 +45,24 @@ class JobContext:
         return self._core.store
 
     def set_store(self, store: EventStore | None) -> None:
-        """Make `store` the worker's store (closing the previous one)."""
+        """Make `store` the worker's store (closing the previous one and its read models)."""
+        if self._core.readmodels is not None:
+            self._core.readmodels.close()
+            self._core.readmodels = None
         if self._core.store is not None:
             self._core.store.close()
         self._core.store = store
+
+    @property
+    def readmodels(self) -> ReadModelDatabase:
+        """A read-only connection to the store's read models (they are written by the runner)."""
+        if self._core.readmodels is None:
+            store = self.store
+            path = read_model_path(store.location, store.read_only)
+            if not path.exists():
+                raise StoreError("The read models are not built yet; they will be shortly.")
+            self._core.readmodels = ReadModelDatabase(path, read_only=True)
+        return self._core.readmodels
 
     def progress(self, value: Any = None) -> None:
         """Report progress to the GUI; raises Cancelled if the result is no longer wanted."""
@@ -81,6 +96,7 @@ class _WorkerCore(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.store: EventStore | None = None
+        self.readmodels: ReadModelDatabase | None = None
         self._lock = threading.Lock()
         self._cancelled: set[int] = set()
         self._latest: dict[Hashable, int] = {}

@@ -67,3 +67,23 @@ def test_processes_appending_at_once_lose_nothing_and_leave_no_gaps(tmp_path):
         for name in "abc":
             assert sorted(e.data["i"] for e in found if e.data["by"] == name) == list(range(150))
         assert check_store(store).ok
+
+
+def test_opening_a_store_again_in_this_process_keeps_the_first_connection_seeing_appends(
+        tmp_path):
+    """Reading a file's bytes directly would drop SQLite's locks held by this process on it;
+    opening a store must never do that to connections already open."""
+    path = tmp_path / "shared.evstore"
+    EventStore.open(path).close()
+    watching = EventStore.open(path, read_only=True)
+    watcher_version = watching.data_version()
+    second = EventStore.open(path)  # inspects the file again
+    for round_number in range(3):
+        worker = CONTEXT.Process(target=_append_many, args=(path, f"p{round_number}", 1))
+        worker.start()
+        worker.join(timeout=60)
+        assert watching.last_position() == round_number + 1
+        assert watching.data_version() != watcher_version
+        watcher_version = watching.data_version()
+    second.close()
+    watching.close()

@@ -267,9 +267,7 @@ def test_a_locked_or_unreadable_store_gets_a_dialog(window, qtbot, tmp_path, mon
         holder.close()
     window.error_box.accept()
 
-    def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(sqlite_backend.os, "access", lambda path, mode: False)
     with qtbot.wait_signal(window.error_shown, timeout=WAIT_MS) as caught:
         window.open_store(locked)
     assert "permission denied" in caught.args[1]

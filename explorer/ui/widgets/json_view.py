@@ -9,12 +9,12 @@ import orjson
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-_RULES = [
-    (re.compile(r'"(?:[^"\\]|\\.)*"(?=\s*:)'), "#6a1b9a"),  # keys
-    (re.compile(r':\s*("(?:[^"\\]|\\.)*")'), "#2e7d32"),  # string values
-    (re.compile(r'(?<=[\[,\s])("(?:[^"\\]|\\.)*")(?=\s*[,\]])'), "#2e7d32"),  # strings in lists
+_RULES = [  # later rules win: text inside strings is never coloured as a number
     (re.compile(r"-?\b\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\b"), "#1565c0"),
     (re.compile(r"\b(?:true|false|null)\b"), "#ad1457"),
+    (re.compile(r':\s*("(?:[^"\\]|\\.)*")'), "#2e7d32"),  # string values
+    (re.compile(r'(?<=[\[,\s])("(?:[^"\\]|\\.)*")(?=\s*[,\]])'), "#2e7d32"),  # strings in lists
+    (re.compile(r'"(?:[^"\\]|\\.)*"(?=\s*:)'), "#6a1b9a"),  # keys
 ]
 
 

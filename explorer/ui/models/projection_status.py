@@ -1,0 +1,95 @@
+"""The projections' states as a table: state, checkpoint, lag and rate, from runner status."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from explorer.projections import ProjectionStatus
+from explorer.runtime import RunnerStatus
+
+COLUMNS = ("Projection", "State", "Checkpoint", "Lag", "Lag (s)", "Events/s")
+STATE_COLOURS = {"faulted": "#c62828", "rebuilding": "#1565c0", "running": "#1565c0",
+                 "behind": "#ef6c00", "caught up": "#2e7d32"}
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 4
+
+
+class ProjectionStatusModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[ProjectionStatus] = []
+        self._rates: dict[str, float] = {}
+        self._busy = False
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_status(self, status: RunnerStatus) -> None:
+        names = [p.name for p in status.projections]
+        self._rates = status.handled_per_s
+        self._busy = status.busy
+        if names != [p.name for p in self._rows]:
+            self.beginResetModel()
+            self._rows = list(status.projections)
+            self.endResetModel()
+            return
+        self._rows = list(status.projections)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1,
+                                                               len(COLUMNS) - 1))
+
+    def status(self, row: int) -> ProjectionStatus | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, name: str) -> int | None:
+        return next((i for i, p in enumerate(self._rows) if p.name == name), None)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def state(self, projection: ProjectionStatus) -> str:
+        if projection.state == "behind" and self._busy:
+            return "running"
+        return projection.state
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        projection = self._rows[index.row()]
+        column = index.column()
+        if role == STATUS_ROLE:
+            return projection
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return projection.title
+            if column == 1:
+                state = self.state(projection)
+                if state == "rebuilding" and projection.rebuild_target:
+                    done = min(100, projection.checkpoint * 100 // projection.rebuild_target)
+                    return f"rebuilding {done}%"
+                return state
+            if column == 2:
+                return f"{projection.checkpoint:,}"
+            if column == 3:
+                return f"{projection.lag_events:,}"
+            if column == 4:
+                return f"{projection.lag_seconds:,.1f}"
+            return f"{self._rates.get(projection.name, 0.0):,.0f}"
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
+            return QBrush(QColor(STATE_COLOURS.get(self.state(projection), "#000000")))
+        if role == Qt.ItemDataRole.FontRole and column == 1 and projection.fault is not None:
+            return self._bold
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and projection.fault is not None:
+            return f"Stopped at position {projection.fault.position}: {projection.fault.error}"
+        return None

@@ -1,0 +1,145 @@
+"""A read model's rows as a Qt table, paged in from the read-model database as they show."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+PAGE_ROWS = 100
+MAX_PAGES = 40
+ROW_ROLE = Qt.ItemDataRole.UserRole + 3
+STATUS_COLOURS = {"failed": "#c62828", "faulted": "#c62828", "compensated": "#ef6c00",
+                  "compensating": "#ef6c00", "running": "#1565c0", "completed": "#2e7d32",
+                  "shipped": "#2e7d32", "cancelled": "#757575"}
+PageRequest = Callable[[int, int], None]
+
+
+class RowsModel(QAbstractTableModel):
+    """Rows of one table; `request_page(generation, page)` asks for rows not loaded yet."""
+
+    def __init__(self, request_page: PageRequest | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self._request_page = request_page
+        self.columns: list[str] = []
+        self._count = 0
+        self._pages: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
+        self._requested: set[int] = set()
+        self.generation = 0
+
+    def set_request_page(self, request_page: PageRequest) -> None:
+        self._request_page = request_page
+
+    def reset(self, columns: Sequence[str], count: int) -> int:
+        """Show another table or filter; the generation pages must carry."""
+        self.beginResetModel()
+        self.generation += 1
+        self.columns = list(columns)
+        self._count = count
+        self._pages.clear()
+        self._requested.clear()
+        self.endResetModel()
+        return self.generation
+
+    def refresh(self, count: int) -> int:
+        """The same table changed: keep the view, re-read what is shown."""
+        self.generation += 1
+        if count != self._count:
+            if count > self._count:
+                self.beginInsertRows(QModelIndex(), self._count, count - 1)
+                self._count = count
+                self.endInsertRows()
+            else:
+                self.beginRemoveRows(QModelIndex(), count, self._count - 1)
+                self._count = count
+                self.endRemoveRows()
+        self._requested.clear()
+        for page in list(self._pages):  # shown pages are asked for again, kept meanwhile
+            self._request(page)
+        return self.generation
+
+    def page_loaded(self, generation: int, page: int, rows: list[dict[str, Any]]) -> None:
+        if generation != self.generation:
+            return
+        self._requested.discard(page)
+        self._pages[page] = rows
+        self._pages.move_to_end(page)
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        first = page * PAGE_ROWS
+        last = min(first + PAGE_ROWS, self._count) - 1
+        if last >= first and self.columns:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
+
+    def row(self, number: int) -> dict[str, Any] | None:
+        if not 0 <= number < self._count:
+            return None
+        page = number // PAGE_ROWS
+        rows = self._pages.get(page)
+        if rows is None:
+            self._request(page)
+            rows = self._pages.get(page)
+            if rows is None:
+                return None
+        offset = number - page * PAGE_ROWS
+        return rows[offset] if offset < len(rows) else None
+
+    def _request(self, page: int) -> None:
+        if page in self._requested or self._request_page is None:
+            return
+        self._requested.add(page)
+        self._request_page(self.generation, page)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and section < len(self.columns)):
+            return self.columns[section].replace("_", " ")
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                        Qt.ItemDataRole.TextAlignmentRole, ROW_ROLE, Qt.ItemDataRole.ToolTipRole):
+            return None
+        row = self.row(index.row())
+        if role == ROW_ROLE:
+            return row
+        column = self.columns[index.column()]
+        value = None if row is None else row.get(column)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if row is None:
+                return QBrush(QColor("#9e9e9e"))
+            colour = STATUS_COLOURS.get(value) if column == "status" else None
+            return QBrush(QColor(colour)) if colour else None
+        if row is None:
+            return "…" if role == Qt.ItemDataRole.DisplayRole else None
+        return format_value(value)
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    text = str(value)
+    if len(text) == 27 and text.endswith("Z") and text[10] == "T":  # ISO time: trim to ms
+        return text[:10] + " " + text[11:23]
+    return text

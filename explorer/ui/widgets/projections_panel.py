@@ -1,0 +1,261 @@
+"""The projections panel: each projection's state, lag and rate; its read model, live; rebuild
+with progress and cancel; a faulted projection's failing event, with retry and skip.
+
+Signals:
+    open_position(int): show the event at this position in the explorer.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
+    QSplitter, QTableView, QVBoxLayout, QWidget,
+)
+
+from explorer.demo.projections import SHOP_PROJECTIONS
+from explorer.projections import ProjectionStatus, count_rows, read_rows
+from explorer.runtime import RunnerStatus
+from explorer.ui.icons import icon
+from explorer.ui.models.projection_status import STATUS_ROLE, ProjectionStatusModel
+from explorer.ui.models.read_model import PAGE_ROWS, RowsModel
+from explorer.ui.worker import JobContext, StoreWorker
+
+REFRESH_MS = 300
+
+
+class ProjectionsPanel(QWidget):
+    open_position = Signal(int)
+
+    def __init__(self, worker: StoreWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.runner = None
+        self.selected: str | None = None
+        self._shown_checkpoint = -1
+        self.status_model = ProjectionStatusModel(self)
+        self.list = QTableView()
+        self.list.setModel(self.status_model)
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.verticalHeader().hide()
+        self.list.setShowGrid(False)
+        self.list.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, 6):
+            self.list.horizontalHeader().setSectionResizeMode(
+                column, QHeaderView.ResizeMode.ResizeToContents)
+        self.list.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.title = QLabel("Projections build read models from the events, as they arrive.")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setWordWrap(True)
+        self.fault_box = QFrame()
+        self.fault_box.setStyleSheet("QFrame { background: #ffebee; border-radius: 4px; }"
+                                     "QLabel { color: #b71c1c; }")
+        self.fault_label = QLabel()
+        self.fault_label.setWordWrap(True)
+        self.fault_label.setTextFormat(Qt.TextFormat.RichText)
+        self.fault_label.linkActivated.connect(lambda link: self.open_position.emit(int(link)))
+        self.retry_button = QPushButton("Retry")
+        self.skip_button = QPushButton("Skip this event")
+        self.retry_button.clicked.connect(self._retry)
+        self.skip_button.clicked.connect(self._skip)
+        fault_layout = QHBoxLayout(self.fault_box)
+        fault_layout.addWidget(self.fault_label, 1)
+        fault_layout.addWidget(self.retry_button)
+        fault_layout.addWidget(self.skip_button)
+        self.fault_box.hide()
+        self.rebuild_button = QPushButton(icon("refresh"), "Rebuild")
+        self.rebuild_button.setToolTip("Empty this read model and build it again from the first "
+                                       "event")
+        self.rebuild_button.clicked.connect(self._rebuild)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self._cancel)
+        self.rows_label = QLabel()
+        self.rows_label.setStyleSheet("color: #616161;")
+        actions = QHBoxLayout()
+        actions.addWidget(self.rebuild_button)
+        actions.addWidget(self.progress, 1)
+        actions.addWidget(self.cancel_button)
+        actions.addStretch(0)
+        actions.addWidget(self.rows_label)
+
+        self.rows_model = RowsModel(self._request_page, self)
+        self.rows = QTableView()
+        self.rows.setModel(self.rows_model)
+        self.rows.setAlternatingRowColors(True)
+        self.rows.verticalHeader().hide()
+        self.rows.setShowGrid(False)
+        self.rows.setWordWrap(False)
+        self.rows.horizontalHeader().setStretchLastSection(True)
+        self.rows.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+
+        detail = QWidget()
+        right = QVBoxLayout(detail)
+        right.setContentsMargins(6, 0, 0, 0)
+        right.addWidget(self.title)
+        right.addWidget(self.fault_box)
+        right.addLayout(actions)
+        right.addWidget(self.rows, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.list)
+        split.addWidget(detail)
+        split.setSizes([430, 700])
+        self.split = split
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(split)
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(REFRESH_MS)
+        self._refresh.timeout.connect(self._reload_rows)
+        self._set_enabled(False)
+
+    # -- wiring ----------------------------------------------------------------------------
+
+    def set_runner(self, runner) -> None:
+        """The runner thread of the open store (None when there is none)."""
+        self.runner = runner
+        self.selected = None
+        self._shown_checkpoint = -1
+        self.status_model.set_status(RunnerStatus(0, 0, (), (), 0.0))
+        self.rows_model.reset([], 0)
+        self.progress.hide()
+        self.cancel_button.hide()
+        self._set_enabled(False)
+        if runner is not None:
+            runner.status.connect(self.update_status)
+            runner.rebuild_progress.connect(self._rebuild_progress)
+            runner.rebuild_finished.connect(self._rebuild_finished)
+
+    def update_status(self, status: RunnerStatus) -> None:
+        had_rows = self.status_model.rowCount()
+        self.status_model.set_status(status)
+        if not had_rows and self.status_model.rowCount() and self.selected is None:
+            self.list.selectRow(0)
+        projection = self._current()
+        if projection is None:
+            return
+        self._show_state(projection)
+        if projection.checkpoint != self._shown_checkpoint and not self._refresh.isActive():
+            self._refresh.start()
+
+    def _current(self) -> ProjectionStatus | None:
+        row = self.status_model.row_of(self.selected) if self.selected else None
+        return self.status_model.status(row) if row is not None else None
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        projection = indexes[0].data(STATUS_ROLE) if indexes else None
+        if projection is None:
+            return
+        self.selected = projection.name
+        self._shown_checkpoint = -1
+        self._show_state(projection)
+        self._load_rows(reset=True)
+
+    def _set_enabled(self, enabled: bool) -> None:
+        self.rebuild_button.setEnabled(enabled)
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _show_state(self, projection: ProjectionStatus) -> None:
+        known = SHOP_PROJECTIONS.get(projection.name)
+        description = known.description if known else ""
+        self.title.setText(f"<b>{html.escape(projection.title)}</b> &nbsp;<span style='color:"
+                           f"#616161'>{html.escape(description)}</span>")
+        self._set_enabled(self.runner is not None and projection.state != "rebuilding")
+        fault = projection.fault
+        if fault is None:
+            self.fault_box.hide()
+            return
+        self.fault_label.setText(
+            f"<b>Stopped at <a href='{fault.position}'>position {fault.position}</a></b>: "
+            f"{html.escape(fault.error)}")
+        self.fault_box.show()
+
+    def _rebuild(self) -> None:
+        if self.runner is None or self.selected is None:
+            return
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.rebuild_button.setEnabled(False)
+        self.runner.rebuild(self.selected)
+
+    def _cancel(self) -> None:
+        if self.runner is not None:
+            self.runner.cancel_rebuild()
+
+    def _rebuild_progress(self, name: str, done: int, last: int) -> None:
+        if name != self.selected:
+            return
+        self.progress.setRange(0, max(last, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"Rebuilding: {done:,} of {last:,} events")
+
+    def _rebuild_finished(self, name: str) -> None:
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.rebuild_button.setEnabled(True)
+        if name == self.selected:
+            self._load_rows(reset=False)
+
+    def _retry(self) -> None:
+        if self.runner is not None and self.selected:
+            self.runner.retry(self.selected)
+
+    def _skip(self) -> None:
+        if self.runner is not None and self.selected:
+            self.runner.skip(self.selected)
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def _reload_rows(self) -> None:
+        self._load_rows(reset=False)
+
+    def _load_rows(self, reset: bool) -> None:
+        name = self.selected
+        if name is None:
+            return
+        projection = self._current()
+        checkpoint = projection.checkpoint if projection else 0
+
+        def count(context: JobContext):
+            table = SHOP_PROJECTIONS[name].main_table
+            return table, count_rows(context.readmodels, table)
+
+        def counted(result) -> None:
+            table, total = result
+            if name != self.selected:
+                return
+            self._shown_checkpoint = checkpoint
+            self.rows_label.setText(f"{total:,} rows")
+            columns = [*table.info["keys"], *table.info["values"]]
+            if reset or self.rows_model.columns != columns:
+                self.rows_model.reset(columns, total)
+                self.rows.resizeColumnsToContents()
+            else:
+                self.rows_model.refresh(total)
+
+        self.worker.submit(count, counted, key=("projection-rows", name),
+                           on_error=lambda error: self.rows_label.setText(str(error)))
+
+    def _request_page(self, generation: int, page: int) -> None:
+        name = self.selected
+        if name is None:
+            return
+
+        def read(context: JobContext):
+            return read_rows(context.readmodels, SHOP_PROJECTIONS[name].main_table,
+                             offset=page * PAGE_ROWS, limit=PAGE_ROWS)
+
+        self.worker.submit(read, lambda rows: self.rows_model.page_loaded(generation, page, rows),
+                           on_error=lambda error: self.rows_label.setText(str(error)))
+

@@ -1,0 +1,245 @@
+"""The sagas panel: fulfilment saga instances by status; for one, its steps and its history.
+
+Signals:
+    open_position(int): show the event at this position in the explorer.
+    run_sagas_changed(bool): the user turned running sagas in this window on or off.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter,
+    QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from explorer.demo import DEMO_DOMAIN
+from explorer.demo.fulfilment import OrderFulfilment
+from explorer.demo.projections import saga_instances
+from explorer.domain import Repository
+from explorer.formatting import short_time, summarize
+from explorer.projections import count_rows, read_rows
+from explorer.runtime import RunnerStatus
+from explorer.sagas.steps import step_views
+from explorer.ui.models.read_model import PAGE_ROWS, ROW_ROLE, STATUS_COLOURS, RowsModel
+from explorer.ui.worker import JobContext, StoreWorker
+
+STATUSES = ["running", "compensating", "completed", "compensated", "failed"]
+LIST_COLUMNS = ["saga_id", "status", "current_step", "steps_done", "steps_total", "updated_at"]
+STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
+                "compensated": "#ef6c00"}
+POSITION_ROLE = Qt.ItemDataRole.UserRole + 5
+REFRESH_MS = 400
+
+
+class SagasPanel(QWidget):
+    open_position = Signal(int)
+    run_sagas_changed = Signal(bool)
+
+    def __init__(self, worker: StoreWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.selected: str | None = None
+        self._checkpoint = -1
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("All sagas", None)
+        for status in STATUSES:
+            self.status_filter.addItem(status.capitalize(), status)
+        self.status_filter.currentIndexChanged.connect(lambda _: self._load_list(reset=True))
+        self.count_label = QLabel()
+        self.count_label.setStyleSheet("color: #616161;")
+        self.run_sagas = QCheckBox("Run sagas in this window")
+        self.run_sagas.setToolTip("Let this window carry out the sagas' steps (reserve, charge, "
+                                  "ship...) as orders arrive. Off, it only shows them.")
+        self.run_sagas.toggled.connect(self.run_sagas_changed.emit)
+        top = QHBoxLayout()
+        top.addWidget(self.status_filter)
+        top.addWidget(self.count_label, 1)
+        top.addWidget(self.run_sagas)
+
+        self.list_model = RowsModel(self._request_page, self)
+        self.list = QTableView()
+        self.list.setModel(self.list_model)
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.verticalHeader().hide()
+        self.list.setShowGrid(False)
+        self.list.setWordWrap(False)
+        self.list.horizontalHeader().setStretchLastSection(True)
+        self.list.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.title = QLabel("Select a saga to see its steps.")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setWordWrap(True)
+        self.steps = self._table(["Step", "Status", "Scheduled (UTC)", "Finished (UTC)",
+                                  "Outcome"])
+        self.history = self._table(["Position", "Time (UTC)", "Saga event", "What it learnt"])
+        tabs = QTabWidget()
+        tabs.addTab(self.steps, "Steps")
+        tabs.addTab(self.history, "History")
+        self.tabs = tabs
+        detail = QWidget()
+        right = QVBoxLayout(detail)
+        right.setContentsMargins(6, 0, 0, 0)
+        right.addWidget(self.title)
+        right.addWidget(tabs, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.list)
+        split.addWidget(detail)
+        split.setSizes([520, 620])
+        self.split = split
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(REFRESH_MS)
+        self._refresh.timeout.connect(lambda: self._load_list(reset=False))
+
+    def _table(self, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.verticalHeader().hide()
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.cellDoubleClicked.connect(lambda row, _: self._open(table, row))
+        table.cellClicked.connect(lambda row, _: self._open(table, row))
+        return table
+
+    def _open(self, table: QTableWidget, row: int) -> None:
+        item = table.item(row, 0)
+        position = item.data(POSITION_ROLE) if item is not None else None
+        if position:
+            self.open_position.emit(position)
+
+    # -- wiring ----------------------------------------------------------------------------
+
+    def reset(self, *, can_run: bool, running: bool, reason: str = "") -> None:
+        """A store was opened: start over; say whether sagas can and do run here."""
+        self.selected = None
+        self._checkpoint = -1
+        self.run_sagas.blockSignals(True)
+        self.run_sagas.setChecked(running and can_run)
+        self.run_sagas.setEnabled(can_run)
+        self.run_sagas.setToolTip(reason or self.run_sagas.toolTip())
+        self.run_sagas.blockSignals(False)
+        self.steps.setRowCount(0)
+        self.history.setRowCount(0)
+        self.title.setText("Select a saga to see its steps.")
+        self.list_model.reset(LIST_COLUMNS, 0)
+        self._load_list(reset=True)
+
+    def update_status(self, status: RunnerStatus) -> None:
+        sagas = next((p for p in status.projections if p.name == "sagas"), None)
+        if sagas is not None and sagas.checkpoint != self._checkpoint:
+            self._checkpoint = sagas.checkpoint
+            if not self._refresh.isActive():
+                self._refresh.start()
+
+    # -- the list --------------------------------------------------------------------------
+
+    def _where(self) -> dict[str, str] | None:
+        status = self.status_filter.currentData()
+        return {"status": status} if status else None
+
+    def _load_list(self, reset: bool) -> None:
+        where = self._where()
+
+        def count(context: JobContext) -> int:
+            return count_rows(context.readmodels, saga_instances, where=where)
+
+        def counted(total: int) -> None:
+            if where != self._where():
+                return
+            label = self.status_filter.currentText().lower()
+            self.count_label.setText(f"{total:,} {'sagas' if label == 'all sagas' else label}")
+            if reset:
+                self.list_model.reset(LIST_COLUMNS, total)
+                self.list.resizeColumnsToContents()
+            else:
+                self.list_model.refresh(total)
+                if self.selected:
+                    self._load_saga(self.selected)
+
+        self.worker.submit(count, counted, key="saga-count",
+                           on_error=lambda error: self.count_label.setText(str(error)))
+
+    def _request_page(self, generation: int, page: int) -> None:
+        where = self._where()
+
+        def read(context: JobContext):
+            return read_rows(context.readmodels, saga_instances, offset=page * PAGE_ROWS,
+                             limit=PAGE_ROWS, where=where)
+
+        self.worker.submit(read, lambda rows: self.list_model.page_loaded(generation, page, rows),
+                           on_error=lambda error: self.count_label.setText(str(error)))
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        row = indexes[0].data(ROW_ROLE) if indexes else None
+        if row is None:
+            return
+        self.selected = row["saga_id"]
+        self._load_saga(self.selected)
+
+    # -- one saga --------------------------------------------------------------------------
+
+    def _load_saga(self, saga_id: str) -> None:
+        def load(context: JobContext):
+            store = context.store
+            saga = Repository(store, DEMO_DOMAIN).load(OrderFulfilment.stream_type,
+                                                       saga_id).aggregate
+            return saga, step_views(store, saga), store.read_stream(saga_id)
+
+        self.worker.submit(load, lambda result: self._show_saga(saga_id, *result),
+                           key="saga-detail",
+                           on_error=lambda error: self.title.setText(html.escape(str(error))))
+
+    def _show_saga(self, saga_id: str, saga, steps, history) -> None:
+        if saga_id != self.selected:
+            return
+        colour = STATUS_COLOURS.get(saga.status, "#000000")
+        reason = f" — {html.escape(saga.reason)}" if saga.reason else ""
+        self.title.setText(f"<b>{html.escape(saga_id)}</b> &nbsp;<span style='color:{colour}'>"
+                           f"{html.escape(saga.status)}</span>{reason}")
+        self.steps.setRowCount(len(steps))
+        for row, step in enumerate(steps):
+            kind = " (undo)" if step.kind == "compensation" else ""
+            outcome = step.reason or (f"{step.event_type} at {step.event_position}"
+                                      if step.event_position else "")
+            cells = [f"{step.step}{kind}", step.status, _time(step.scheduled_at_us),
+                     _time(step.finished_at_us), outcome]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"{step.target}\n{outcome}" if column == 0 else text)
+                if column == 0:
+                    item.setData(POSITION_ROLE, step.event_position)
+                if column == 1:
+                    item.setForeground(QBrush(QColor(STEP_COLOURS.get(step.status, "#000"))))
+                self.steps.setItem(row, column, item)
+        self.history.setRowCount(len(history))
+        for row, event in enumerate(history):
+            learnt = {k: v for k, v in event.data.items()
+                      if k not in ("source_event_id", "at", "schedule", "outcomes")}
+            scheduled = [s["step"] for s in event.data.get("schedule", [])]
+            if scheduled:
+                learnt["then"] = ", ".join(scheduled)
+            cells = [str(event.position), short_time(event.timestamp_us), event.event_type,
+                     summarize(learnt, 140)]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == 0:
+                    item.setData(POSITION_ROLE, event.position)
+                self.history.setItem(row, column, item)
+
+
+def _time(micros: int | None) -> str:
+    return short_time(micros) if micros else ""
