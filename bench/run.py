@@ -1,7 +1,8 @@
 """Benchmarks: `python bench/run.py NAME [ARGS]`. Each prints its figures and, last, one JSON line.
 
   store   our store against the eventsourcing library and raw sqlite3, on the same work
-  window  the explorer window on a million events: first page, jump, filter, stalls, memory
+  window       the explorer window on a million events: first page, jump, filter, stalls, memory
+  projections  rebuild speed, live latency from another process, GUI stalls during a rebuild
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 BENCHES = {
     "store": "bench.store_bench",
     "window": "bench.window_bench",
+    "projections": "bench.projections_bench",
 }
 
 

@@ -34,4 +34,8 @@ def bulk_work() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0 and _was_enabled:
+                # What survived the work is mostly long-lived (caches) and acyclic: move it out
+                # of the collector's sight, so that re-enabling it does not start a collection
+                # of everything at once (a pause of the whole process, the GUI thread included).
+                gc.freeze()
                 gc.enable()

@@ -8,19 +8,22 @@ interval plus the time to handle them.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from explorer.demo import DEMO_DOMAIN, SAGAS, make_context
 from explorer.demo.projections import shop_projections
 from explorer.domain import CommandService
 from explorer.projections import (
-    Projection, ProjectionEngine, ProjectionStatus, ReadModelDatabase, read_model_path,
+    Fault, Projection, ProjectionEngine, ProjectionStatus, ReadModelDatabase, read_model_path,
 )
 from explorer.sagas import SagaManager, SagaManagerStatus
+from explorer.store import StoreError
 from explorer.workspace import open_store
 
 POLL_INTERVAL_S = 0.05
@@ -39,6 +42,30 @@ class RunnerStatus:
     handled_per_s: dict[str, float] = field(default_factory=dict)
     busy: bool = False
     sagas_enabled: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values (what `run --serve` sends to the window)."""
+        return {"at": self.at, "last_position": self.last_position,
+                "projections": [p.to_dict() for p in self.projections],
+                "sagas": [{"name": s.name, "checkpoint": s.checkpoint,
+                           "last_position": s.last_position, "processed": s.processed}
+                          for s in self.sagas],
+                "appended_per_s": self.appended_per_s, "handled_per_s": self.handled_per_s,
+                "busy": self.busy, "sagas_enabled": self.sagas_enabled}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunnerStatus:
+        projections = tuple(
+            ProjectionStatus(p["name"], p["title"], p["checkpoint"], p["last_position"],
+                             p["processed"], p["state"], p.get("rebuild_target"),
+                             Fault(**p["fault"]) if p.get("fault") else None,
+                             tuple(p.get("skipped", ())), p.get("lag_seconds", 0.0))
+            for p in data["projections"])
+        sagas = tuple(SagaManagerStatus(s["name"], s["checkpoint"], s["last_position"],
+                                        s["processed"]) for s in data["sagas"])
+        return cls(data["at"], data["last_position"], projections, sagas,
+                   data["appended_per_s"], data.get("handled_per_s", {}), data.get("busy", False),
+                   data.get("sagas_enabled", False))
 
 
 @dataclass
@@ -149,6 +176,70 @@ class Runner:
         return self.engine.skip(name)
 
     # -- reporting -------------------------------------------------------------------------
+
+    def serve(self, commands: queue.SimpleQueue, stop: threading.Event,
+              cancel: threading.Event, emit: Callable[[dict[str, Any]], None],
+              status_every_s: float = 0.5) -> None:
+        """Keep up, and carry out commands, until `stop` is set; report through `emit`.
+
+        Commands are dicts: {"rebuild": name}, {"retry": name}, {"skip": name},
+        {"sagas": bool}, {"status": true}. Messages are {"status": {...}},
+        {"progress": [name, done, last]}, {"finished": name} and {"failed": text}.
+        Setting `cancel` stops a rebuild that is running (what it rebuilt is kept).
+        """
+        next_status = [0.0]
+
+        def report(force: bool = False) -> None:
+            if force or time.monotonic() >= next_status[0]:
+                next_status[0] = time.monotonic() + status_every_s
+                emit({"status": self.status().to_dict()})
+
+        def progress(name: str, done: int, last: int) -> None:
+            emit({"progress": [name, done, last]})
+            report()
+
+        def guarded(work: Callable[[], object]) -> None:
+            try:
+                work()
+            except (StoreError, ValueError) as error:
+                emit({"failed": str(error)})
+
+        version = self.store.data_version()
+        while not stop.is_set():
+            while True:
+                try:
+                    command = commands.get_nowait()
+                except queue.Empty:
+                    break
+                if "rebuild" in command:
+                    name = command["rebuild"]
+                    cancel.clear()
+                    guarded(lambda: self.rebuild(name, progress=lambda done, last: progress(
+                        name, done, last), should_stop=lambda: cancel.is_set() or stop.is_set()))
+                    emit({"finished": name})
+                elif "retry" in command:
+                    guarded(lambda: self.retry(command["retry"]))
+                elif "skip" in command:
+                    guarded(lambda: self.skip(command["skip"]))
+                elif "sagas" in command:
+                    self.set_sagas(bool(command["sagas"]))
+                report(force=True)
+            guarded(lambda: self.run_pending(stop.is_set))
+            report()
+            while not stop.is_set():  # wait for a commit anywhere, or a command
+                try:
+                    commands_waiting = not commands.empty()
+                except Exception:  # a closed queue: stop
+                    return
+                if commands_waiting:
+                    break
+                if stop.wait(POLL_INTERVAL_S):
+                    return
+                current = self.store.data_version()
+                if current != version:
+                    version = current
+                    break
+                report()
 
     def status(self) -> RunnerStatus:
         projections = tuple(self.engine.statuses())

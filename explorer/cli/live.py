@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import queue
 import sys
 import threading
 import time
@@ -30,6 +31,11 @@ def add_parsers(sub, add) -> None:
                    help="the share of simulated payments that fail (default 0.1)")
     p.add_argument("--status-every", type=float, default=2.0, metavar="SECONDS",
                    help="how often to print a status line (default 2)")
+    p.add_argument("--read-only", action="store_true",
+                   help="never write to the store (projections only, kept in the cache folder)")
+    p.add_argument("--serve", action="store_true",
+                   help="for the window: JSON commands on stdin, JSON status lines on stdout; "
+                        "stops at the end of stdin")
 
     p = add("project", "Bring every projection and saga up to date (or rebuild one), then exit.",
             project)
@@ -58,8 +64,11 @@ def add_parsers(sub, add) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.serve:
+        return _serve(args)
     stop = threading.Event()
-    with Runner(args.store, run_sagas=not args.no_sagas, payment_failure_rate=args.failure_rate,
+    with Runner(args.store, read_only=args.read_only, run_sagas=not args.no_sagas,
+                payment_failure_rate=args.failure_rate,
                 payment_latency_s=args.payment_latency) as runner:
         print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of {args.store}; "
               "Ctrl+C stops.", file=sys.stderr)
@@ -69,6 +78,49 @@ def run(args: argparse.Namespace) -> int:
             stop.set()
         _status_line(runner.status())
     print("Stopped.", file=sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """The window's runner process: it reads commands (one JSON object a line) from stdin and
+    writes status (one JSON object a line) to stdout; the end of stdin stops it, so it never
+    outlives the window."""
+    stop, cancel = threading.Event(), threading.Event()
+    commands: queue.SimpleQueue = queue.SimpleQueue()
+    lock = threading.Lock()
+
+    def emit(message: dict) -> None:
+        with lock:
+            sys.stdout.write(orjson.dumps(message).decode() + "\n")
+            sys.stdout.flush()
+
+    def read_commands() -> None:
+        for line in sys.stdin:
+            try:
+                command = orjson.loads(line)
+                if not isinstance(command, dict):
+                    raise ValueError("not an object")
+            except (orjson.JSONDecodeError, ValueError):
+                emit({"failed": f"Not a runner command: {line.strip()[:80]!r}"})
+                continue
+            if command.get("cancel"):
+                cancel.set()
+            elif command.get("quit"):
+                break
+            else:
+                commands.put(command)
+        stop.set()
+        cancel.set()
+
+    threading.Thread(target=read_commands, daemon=True, name="commands").start()
+    try:
+        with Runner(args.store, read_only=args.read_only, run_sagas=not args.no_sagas,
+                    payment_failure_rate=args.failure_rate,
+                    payment_latency_s=args.payment_latency) as runner:
+            emit({"ready": True})
+            runner.serve(commands, stop, cancel, emit)
+    except KeyboardInterrupt:
+        return 0
     return 0
 
 

@@ -30,7 +30,7 @@ from explorer.ui.widgets.causality_panel import CausalityPanel
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar
 from explorer.ui.widgets.stream_browser import StreamBrowser
-from explorer.ui.runner_thread import RunnerThread
+from explorer.ui.runner_process import RunnerProcess
 from explorer.ui.widgets.monitor_history import MonitorHistory
 from explorer.ui.widgets.projections_panel import ProjectionsPanel
 from explorer.ui.widgets.sagas_panel import SagasPanel
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.causality = CausalityPanel()
         self.browser = EventBrowser(self.worker, self.table, self.event_model, self.stream_model,
                                     self.filter_bar, self.detail, self.causality, self)
-        self.runner: RunnerThread | None = None
+        self.runner: RunnerProcess | None = None
         self.monitor_history = MonitorHistory()
         self.monitor: MonitorPanel | None = None
         self.projections_panel = ProjectionsPanel(self.worker)
@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         self.right_split = QSplitter(Qt.Orientation.Vertical)
         self.right_split.addWidget(list_pane)
         self.right_split.addWidget(self.bottom_tabs)
-        self.right_split.setSizes([560, 380])
+        self.right_split.setSizes([480, 460])
         browser_pane = QWidget()
         browser_layout = QVBoxLayout(browser_pane)
         browser_layout.setContentsMargins(6, 6, 0, 0)
@@ -356,8 +356,8 @@ class MainWindow(QMainWindow):
         location = summary.location
         demo = location in self._demo_stores or Path(location) == default_demo_store()
         run_sagas = not summary.read_only and settings.sagas_enabled(location, demo)
-        self.runner = RunnerThread(location, read_only=summary.read_only, run_sagas=run_sagas,
-                                   parent=self)
+        self.runner = RunnerProcess(location, read_only=summary.read_only, run_sagas=run_sagas,
+                                    parent=self)
         self.runner.status.connect(self._runner_status)
         self.runner.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
         self.monitor_history.clear()

@@ -6,10 +6,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 PAGE_ROWS = 100
+BIG_CHANGE = 5000
 MAX_PAGES = 40
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3
 STATUS_COLOURS = {"failed": "#c62828", "faulted": "#c62828", "compensated": "#ef6c00",
@@ -19,7 +20,13 @@ PageRequest = Callable[[int, int], None]
 
 
 class RowsModel(QAbstractTableModel):
-    """Rows of one table; `request_page(generation, page)` asks for rows not loaded yet."""
+    """Rows of one table; `request_page(generation, page)` asks for rows not loaded yet.
+
+    Signals:
+        first_page_loaded(): the first page after a reset arrived (views size their columns).
+    """
+
+    first_page_loaded = Signal()
 
     def __init__(self, request_page: PageRequest | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -28,6 +35,7 @@ class RowsModel(QAbstractTableModel):
         self._count = 0
         self._pages: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
         self._requested: set[int] = set()
+        self._fresh = False
         self.generation = 0
 
     def set_request_page(self, request_page: PageRequest) -> None:
@@ -37,6 +45,7 @@ class RowsModel(QAbstractTableModel):
         """Show another table or filter; the generation pages must carry."""
         self.beginResetModel()
         self.generation += 1
+        self._fresh = list(columns) != self.columns  # new columns: views size them again
         self.columns = list(columns)
         self._count = count
         self._pages.clear()
@@ -45,7 +54,13 @@ class RowsModel(QAbstractTableModel):
         return self.generation
 
     def refresh(self, count: int) -> int:
-        """The same table changed: keep the view, re-read what is shown."""
+        """The same table changed: keep the view, re-read what is shown.
+
+        A table that shrank or grew a lot (a rebuild) is reset instead: telling a view about
+        hundreds of thousands of removed rows one range at a time costs it far more.
+        """
+        if count < self._count or count - self._count > BIG_CHANGE:
+            return self.reset(self.columns, count)
         self.generation += 1
         if count != self._count:
             if count > self._count:
@@ -73,6 +88,18 @@ class RowsModel(QAbstractTableModel):
         last = min(first + PAGE_ROWS, self._count) - 1
         if last >= first and self.columns:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
+        if self._fresh and page == 0:
+            self._fresh = False
+            self.first_page_loaded.emit()
+
+    def loaded_rows(self, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` rows already loaded, without asking for more."""
+        rows: list[dict[str, Any]] = []
+        for page in sorted(self._pages):
+            rows.extend(self._pages[page][: limit - len(rows)])
+            if len(rows) >= limit:
+                break
+        return rows
 
     def row(self, number: int) -> dict[str, Any] | None:
         if not 0 <= number < self._count:
@@ -143,3 +170,17 @@ def format_value(value: Any) -> str:
     if len(text) == 27 and text.endswith("Z") and text[10] == "T":  # ISO time: trim to ms
         return text[:10] + " " + text[11:23]
     return text
+
+
+def fit_columns(view, limit: int = 260) -> None:
+    """Size a table's columns to the header and the first page of rows, none wider than `limit`
+    pixels. (QTableView.resizeColumnsToContents would ask the model for a thousand rows, most
+    of them not loaded, and for every one of them.)"""
+    model: RowsModel = view.model()
+    metrics = view.fontMetrics()
+    header = view.horizontalHeader()
+    sample = model.loaded_rows(PAGE_ROWS)
+    for column, name in enumerate(model.columns):
+        texts = [name.replace("_", " ")] + [format_value(row.get(name)) for row in sample]
+        width = max(metrics.horizontalAdvance(text) for text in texts) + 24
+        header.resizeSection(column, min(width, limit))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.ui.widgets.monitor_history import WINDOW_S, MonitorHistory
 
@@ -25,6 +25,7 @@ class MonitorPanel(QWidget):
             plot.setLabel("bottom", "seconds ago")
             plot.setXRange(-WINDOW_S, 0, padding=0)
             plot.setMouseEnabled(x=False, y=False)
+            plot.setLimits(yMin=0)
             plot.getPlotItem().getViewBox().enableAutoRange(axis="y")
         self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#1565c0", width=2),
                                               fillLevel=0, brush=(21, 101, 192, 40))
@@ -32,10 +33,12 @@ class MonitorPanel(QWidget):
         self.lag_curves: dict[str, pg.PlotDataItem] = {}
         self.note = QLabel("Samples every half second while a store is open.")
         self.note.setStyleSheet("color: #616161;")
+        plots = QHBoxLayout()  # side by side: the bottom of the window is wide, not tall
+        plots.addWidget(self.rate_plot, 1)
+        plots.addWidget(self.lag_plot, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.rate_plot, 1)
-        layout.addWidget(self.lag_plot, 1)
+        layout.addLayout(plots, 1)
         layout.addWidget(self.note)
         self.redraw()
 

@@ -20,7 +20,7 @@ from explorer.projections import ProjectionStatus, count_rows, read_rows
 from explorer.runtime import RunnerStatus
 from explorer.ui.icons import icon
 from explorer.ui.models.projection_status import STATUS_ROLE, ProjectionStatusModel
-from explorer.ui.models.read_model import PAGE_ROWS, RowsModel
+from explorer.ui.models.read_model import PAGE_ROWS, RowsModel, fit_columns
 from explorer.ui.worker import JobContext, StoreWorker
 
 REFRESH_MS = 300
@@ -42,6 +42,7 @@ class ProjectionsPanel(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.verticalHeader().hide()
         self.list.setShowGrid(False)
+        self.list.setWordWrap(False)
         self.list.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, 6):
             self.list.horizontalHeader().setSectionResizeMode(
@@ -89,6 +90,7 @@ class ProjectionsPanel(QWidget):
         self.rows_model = RowsModel(self._request_page, self)
         self.rows = QTableView()
         self.rows.setModel(self.rows_model)
+        self.rows_model.first_page_loaded.connect(lambda: fit_columns(self.rows))
         self.rows.setAlternatingRowColors(True)
         self.rows.verticalHeader().hide()
         self.rows.setShowGrid(False)
@@ -240,7 +242,6 @@ class ProjectionsPanel(QWidget):
             columns = [*table.info["keys"], *table.info["values"]]
             if reset or self.rows_model.columns != columns:
                 self.rows_model.reset(columns, total)
-                self.rows.resizeColumnsToContents()
             else:
                 self.rows_model.refresh(total)
 

@@ -24,7 +24,9 @@ from explorer.formatting import short_time, summarize
 from explorer.projections import count_rows, read_rows
 from explorer.runtime import RunnerStatus
 from explorer.sagas.steps import step_views
-from explorer.ui.models.read_model import PAGE_ROWS, ROW_ROLE, STATUS_COLOURS, RowsModel
+from explorer.ui.models.read_model import (
+    PAGE_ROWS, ROW_ROLE, STATUS_COLOURS, RowsModel, fit_columns,
+)
 from explorer.ui.worker import JobContext, StoreWorker
 
 STATUSES = ["running", "compensating", "completed", "compensated", "failed"]
@@ -63,6 +65,7 @@ class SagasPanel(QWidget):
         self.list_model = RowsModel(self._request_page, self)
         self.list = QTableView()
         self.list.setModel(self.list_model)
+        self.list_model.first_page_loaded.connect(lambda: fit_columns(self.list))
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.verticalHeader().hide()
@@ -163,7 +166,6 @@ class SagasPanel(QWidget):
             self.count_label.setText(f"{total:,} {'sagas' if label == 'all sagas' else label}")
             if reset:
                 self.list_model.reset(LIST_COLUMNS, total)
-                self.list.resizeColumnsToContents()
             else:
                 self.list_model.refresh(total)
                 if self.selected:

@@ -1,0 +1,135 @@
+"""`python bench/run.py projections STORE`: projections on a million events.
+
+  rebuild_events_per_s  order_summary rebuilt from zero: positions of the log per second
+  live_latency_p95_ms   another process appends an order; time until its order_summary row is
+                        readable, with `run` keeping the projections up (95th percentile of 200)
+  max_stall_ms          the longest GUI-thread stall while the window rebuilds order_summary
+
+STORE is seeded with about a million events first if it does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"rebuild_events_per_s": (150_000, "at least"), "live_latency_p95_ms": (250, "under"),
+           "max_stall_ms": (50, "under")}
+
+
+def rebuild(store: Path) -> dict[str, float]:
+    from explorer.runtime import Runner
+
+    with Runner(str(store), run_sagas=False) as runner:
+        runner.run_pending()
+        last = runner.store.last_position()
+        started = time.perf_counter()
+        runner.rebuild("order_summary")
+        seconds = time.perf_counter() - started
+    return {"rebuild_events_per_s": last / seconds, "rebuild_s": seconds, "events": last}
+
+
+def live_latency(store: Path, appends: int) -> dict[str, float]:
+    """Run `run` in another process; append orders here, one at a time; time each one."""
+    from explorer.demo import DEMO_DOMAIN
+    from explorer.demo.projections import order_summary
+    from explorer.domain import CommandService
+    from explorer.projections import ReadModelDatabase, read_model_path
+    from explorer.workspace import open_store
+
+    runner = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(store), "--no-sagas",
+                               "--status-every", "60"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    latencies = []
+    try:
+        with open_store(store) as writer:
+            service = CommandService(writer, DEMO_DOMAIN, issued_by="bench")
+            with ReadModelDatabase(read_model_path(str(store), False), read_only=True) as db:
+                select = ("SELECT 1 FROM order_summary WHERE order_id = ? AND valid_to IS NULL")
+                assert order_summary.name == "order_summary"
+                _wait_caught_up(db, writer)
+                stamp = time.time_ns()
+                for number in range(appends):
+                    order_id = f"bench_{stamp}_{number}"
+                    service.execute("Order", order_id, "place", {
+                        "customer_id": "cust_bench", "total": 10.0,
+                        "items": [{"product_id": "prod_101", "quantity": 1, "price": 10.0}]})
+                    committed = time.perf_counter()
+                    deadline = committed + 10
+                    while db.db.execute(select, (order_id,)).fetchone() is None:
+                        if time.perf_counter() > deadline:
+                            raise SystemExit(f"{order_id} never reached the read model")
+                        time.sleep(0.001)
+                    latencies.append((time.perf_counter() - committed) * 1000)
+    finally:
+        runner.terminate()
+        runner.wait(30)
+    latencies.sort()
+    return {"live_latency_p50_ms": statistics.median(latencies),
+            "live_latency_p95_ms": latencies[int(len(latencies) * 0.95) - 1],
+            "live_latency_max_ms": latencies[-1]}
+
+
+def _wait_caught_up(db, store) -> None:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        row = db.db.execute("SELECT min(checkpoint) FROM projection_state "
+                            "WHERE kind = 'projection'").fetchone()
+        if row and row[0] is not None and row[0] >= store.last_position():
+            return
+        time.sleep(0.05)
+    raise SystemExit("the projections did not catch up within ten minutes")
+
+
+def stall_during_rebuild(store: Path) -> dict[str, float]:
+    env = {**os.environ}
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "projections_driver.py"),
+                             str(store)], capture_output=True, text=True, env=env, cwd=ROOT,
+                            timeout=900)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines or "error" in lines[-1]:
+        raise SystemExit(f"the window driver failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(lines[-1])
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench/run.py projections", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("store", type=Path)
+    parser.add_argument("--orders", type=int, default=75_000,
+                        help="orders to seed when STORE does not exist (75,000: ~1M events)")
+    parser.add_argument("--appends", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2, help="rebuild rounds; the best is kept")
+    args = parser.parse_args(argv)
+    if not args.store.exists():
+        print(f"seeding {args.store} with {args.orders:,} orders...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "explorer", "seed", str(args.store), "--orders",
+                        str(args.orders)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    figures: dict[str, float] = {}
+    for _ in range(args.rounds):
+        result = rebuild(args.store)
+        if result["rebuild_events_per_s"] > figures.get("rebuild_events_per_s", 0):
+            figures.update(result)
+    figures.update(live_latency(args.store, args.appends))
+    figures.update(stall_during_rebuild(args.store))
+    print(f"store: {args.store} ({figures['events']:,} events)")
+    print(f"rebuild of order_summary: {figures['rebuild_s']:.2f} s, "
+          f"{figures['rebuild_events_per_s']:,.0f} events/s; in the window "
+          f"{figures['rebuild_in_window_s']:.2f} s")
+    print(f"live latency over {args.appends} appends: p50 {figures['live_latency_p50_ms']:.1f} "
+          f"ms, p95 {figures['live_latency_p95_ms']:.1f} ms, max "
+          f"{figures['live_latency_max_ms']:.1f} ms")
+    for key, (target, sense) in TARGETS.items():
+        met = figures[key] >= target if sense == "at least" else figures[key] < target
+        print(f"{key:22s} {figures[key]:12,.1f}  target {sense} {target:,}  "
+              f"{'ok' if met else 'MISSED'}")
+    print(json.dumps({key: round(figures[key], 1) for key in TARGETS}))
+    return 0

@@ -1,0 +1,123 @@
+"""The runner in a process of its own, for the window: `python -m explorer run STORE --serve`.
+
+Keeping projections and sagas up to date is CPU-bound Python. On a thread of the window's
+process it would hold the interpreter lock the window needs for every model call Qt makes while
+painting (a rebuild measured 200 ms stalls); in its own process it costs the window nothing, and
+a crash there cannot take the window with it. Commands go to the process's stdin and status
+comes back on its stdout, one JSON object a line; closing stdin stops it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import orjson
+from PySide6.QtCore import QObject, QProcess, Signal
+
+from explorer.runtime import RunnerStatus
+
+STOP_WAIT_MS = 5000
+
+
+class RunnerProcess(QObject):
+    """Signals:
+        status(object): a RunnerStatus, about twice a second and after changes.
+        rebuild_progress(str, int, int): a projection, the position rebuilt to, the target.
+        rebuild_finished(str): a rebuild ended (done or cancelled).
+        failed(str): something went wrong; the message says what.
+    """
+
+    status = Signal(object)
+    rebuild_progress = Signal(str, int, int)
+    rebuild_finished = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, location: str, *, read_only: bool, run_sagas: bool,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.location = location
+        self.read_only = read_only
+        self.run_sagas = run_sagas
+        self._buffer = b""
+        self._stopping = False
+        self.process = QProcess(self)
+        self.process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
+        self.process.readyReadStandardOutput.connect(self._read)
+        self.process.finished.connect(self._finished)
+        self.process.errorOccurred.connect(self._error)
+
+    def start(self) -> None:
+        arguments = ["-m", "explorer", "run", self.location, "--serve"]
+        if self.read_only:
+            arguments.append("--read-only")
+        if not self.run_sagas:
+            arguments.append("--no-sagas")
+        self.process.start(sys.executable, arguments)
+
+    # -- commands --------------------------------------------------------------------------
+
+    def _send(self, command: dict) -> None:
+        if self.process.state() != QProcess.ProcessState.NotRunning:
+            self.process.write(orjson.dumps(command) + b"\n")
+
+    def rebuild(self, name: str) -> None:
+        self._send({"rebuild": name})
+
+    def cancel_rebuild(self) -> None:
+        self._send({"cancel": True})
+
+    def retry(self, name: str) -> None:
+        self._send({"retry": name})
+
+    def skip(self, name: str) -> None:
+        self._send({"skip": name})
+
+    def set_sagas(self, enabled: bool) -> None:
+        self.run_sagas = enabled
+        self._send({"sagas": enabled})
+
+    def stop(self) -> None:
+        """Ask the process to finish (closing its stdin), and wait a little for it."""
+        self._stopping = True
+        if self.process.state() == QProcess.ProcessState.NotRunning:
+            return
+        self.process.closeWriteChannel()
+        if not self.process.waitForFinished(STOP_WAIT_MS):
+            self.process.kill()
+            self.process.waitForFinished(STOP_WAIT_MS)
+
+    # -- messages --------------------------------------------------------------------------
+
+    def _read(self) -> None:
+        self._buffer += bytes(self.process.readAllStandardOutput())
+        *lines, self._buffer = self._buffer.split(b"\n")
+        for line in lines:
+            if line.strip():
+                self._message(line)
+
+    def _message(self, line: bytes) -> None:
+        try:
+            message = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return  # not ours (a library printing): ignore it
+        if "status" in message:
+            self.status.emit(RunnerStatus.from_dict(message["status"]))
+        elif "progress" in message:
+            name, done, last = message["progress"]
+            self.rebuild_progress.emit(name, done, last)
+        elif "finished" in message:
+            self.rebuild_finished.emit(message["finished"])
+        elif "failed" in message:
+            self.failed.emit(message["failed"])
+
+    def _finished(self, code: int, _status) -> None:
+        if self._stopping:
+            return
+        detail = bytes(self.process.readAllStandardError()).decode(errors="replace").strip()
+        last_line = detail.splitlines()[-1] if detail else f"exit status {code}"
+        self.failed.emit(f"The projections stopped running: {last_line}")
+
+    def _error(self, error) -> None:
+        if not self._stopping and error == QProcess.ProcessError.FailedToStart:
+            self.failed.emit("The projections could not be started: "
+                             f"{self.process.errorString()}")
