@@ -1,0 +1,150 @@
+"""The live subcommands: project, projection, sagas, run and follow."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from explorer.cli import main
+from explorer.demo import DEMO_DOMAIN
+from explorer.domain import CommandService
+from explorer.workspace import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def shop(tmp_path, capsys):
+    path = tmp_path / "shop.evstore"
+    assert main(["seed", str(path), "--orders", "80", "--seed", "4"]) == 0
+    capsys.readouterr()
+    return path
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_project_brings_everything_up_to_date(shop, capsys):
+    code, out, _ = run(capsys, "project", shop, "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert {p["name"] for p in report["projections"]} == {
+        "order_summary", "stock", "revenue_per_day", "orders_per_customer", "sagas"}
+    assert all(p["state"] == "caught up" for p in report["projections"])
+    assert report["sagas"][0]["checkpoint"] == report["last_position"]
+    code, out, _ = run(capsys, "project", shop, "--rebuild", "stock")
+    assert code == 0 and "stock" in out and "caught up" in out
+    code, _, err = run(capsys, "project", shop, "--rebuild", "nothing")
+    assert code == 1 and "There is no projection 'nothing'" in err
+
+
+def test_projection_rows_now_and_as_of_a_position(shop, capsys):
+    orders = json.loads(run(capsys, "projection", shop, "order_summary", "--json")[1])
+    assert len(orders) == 80 and {"order_id", "customer_name", "status", "total", "item_count",
+                                  "created_at", "updated_at"} <= set(orders[0])
+    early = json.loads(run(capsys, "projection", shop, "order_summary", "--json",
+                           "--at-position", "200")[1])
+    assert 0 < len(early) < 80
+    code, out, _ = run(capsys, "projection", shop, "stock", "--limit", "2")
+    assert code == 0 and out.splitlines()[0].split()[:2] == ["PRODUCT_ID", "NAME"]
+    assert len(out.splitlines()) == 3
+
+
+def test_sagas_by_status(shop, capsys):
+    everything = json.loads(run(capsys, "sagas", shop, "--json")[1])
+    assert len(everything) == 80
+    statuses = {row["status"] for row in everything}
+    assert "completed" in statuses and "compensated" in statuses
+    compensated = json.loads(run(capsys, "sagas", shop, "--status", "compensated", "--json")[1])
+    assert compensated and {row["status"] for row in compensated} == {"compensated"}
+    code, out, _ = run(capsys, "sagas", shop, "--status", "completed", "--limit", "3")
+    assert code == 0 and len(out.splitlines()) == 4 and "completed" in out
+
+
+def lines_of(process) -> queue.Queue:
+    found: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:
+            found.put(line)
+    threading.Thread(target=read, daemon=True).start()
+    return found
+
+
+def test_follow_prints_each_new_event_as_json_lines(shop):
+    process = subprocess.Popen([sys.executable, "-m", "explorer", "follow", str(shop), "--json"],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    lines = lines_of(process)
+    try:
+        deadline = time.monotonic() + 30
+        with open_store(shop) as store:
+            service = CommandService(store, DEMO_DOMAIN, issued_by="test")
+            while True:  # append until the follower (which may still be starting) shows one
+                service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 1})
+                try:
+                    event = json.loads(lines.get(timeout=1))
+                    break
+                except queue.Empty:
+                    assert time.monotonic() < deadline
+        assert event["event_type"] == "InventoryStockReceived"
+        assert event["stream_id"] == "prod_101" and "metadata" in event
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def test_run_keeps_projections_and_sagas_going_until_stopped(shop):
+    process = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(shop),
+                                "--status-every", "0.2"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    lines = lines_of(process)
+    try:
+        first = lines.get(timeout=60)
+        assert first.startswith("position ") and "order_summary" in first
+        with open_store(shop) as store:
+            CommandService(store, DEMO_DOMAIN).execute("Order", "order_run", "place", {
+                "customer_id": "cust_001", "total": 29.99,
+                "items": [{"product_id": "prod_101", "quantity": 1, "price": 29.99}]})
+        deadline = time.monotonic() + 30
+        while True:
+            with open_store(shop, read_only=True) as store:
+                if [e.event_type for e in store.read_stream("order_run")][-1] == "OrderShipped":
+                    break
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def test_serve_takes_commands_and_reports_in_json(shop):
+    process = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(shop), "--serve",
+                                "--no-sagas"], cwd=ROOT, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    lines = lines_of(process)
+    try:
+        assert json.loads(lines.get(timeout=60)) == {"ready": True}
+        process.stdin.write('{"rebuild": "stock"}\nnot json\n')
+        process.stdin.flush()
+        seen = {}
+        deadline = time.monotonic() + 60
+        while not {"finished", "failed"} <= set(seen):
+            message = json.loads(lines.get(timeout=max(0.1, deadline - time.monotonic())))
+            seen.update(message)
+        assert seen["finished"] == "stock" and "Not a runner command" in seen["failed"]
+        assert seen["status"]["projections"][0]["name"] == "order_summary"
+        process.stdin.close()  # the end of stdin stops it
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
