@@ -45,7 +45,8 @@ class RowsModel(QAbstractTableModel):
         """Show another table or filter; the generation pages must carry."""
         self.beginResetModel()
         self.generation += 1
-        self._fresh = list(columns) != self.columns  # new columns: views size them again
+        # new columns: views size them again at the first page that arrives
+        self._fresh = self._fresh or list(columns) != self.columns
         self.columns = list(columns)
         self._count = count
         self._pages.clear()

@@ -30,7 +30,7 @@ from explorer.ui.models.read_model import (
 from explorer.ui.worker import JobContext, StoreWorker
 
 STATUSES = ["running", "compensating", "completed", "compensated", "failed"]
-LIST_COLUMNS = ["saga_id", "status", "current_step", "steps_done", "steps_total", "updated_at"]
+LIST_COLUMNS = ["order_id", "status", "steps_done", "steps_total", "current_step", "updated_at"]
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
                 "compensated": "#ef6c00"}
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 5
