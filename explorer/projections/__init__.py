@@ -3,10 +3,12 @@
 from explorer.projections.database import ReadModelDatabase, read_model_path
 from explorer.projections.engine import (
     Fault, Projection, ProjectionEngine, ProjectionError, ProjectionStatus, Writes, count_rows,
-    read_rows,
+    projection_state_of, read_rows,
 )
-from explorer.projections.versioned import current_rows, rows_as_of, versioned_table
+from explorer.projections.versioned import (
+    current_rows, rows_as_of, rows_changed_first, versioned_table,
+)
 
 __all__ = ["Fault", "Projection", "ProjectionEngine", "ProjectionError", "ProjectionStatus",
-           "ReadModelDatabase", "Writes", "count_rows", "current_rows", "read_model_path",
-           "read_rows", "rows_as_of", "versioned_table"]
+           "ReadModelDatabase", "Writes", "count_rows", "projection_state_of", "current_rows", "read_model_path",
+           "read_rows", "rows_as_of", "rows_changed_first", "versioned_table"]

@@ -25,7 +25,8 @@ from explorer.store.errors import NotAStoreError, StoreLockedError, StoreOpenErr
 from explorer.store.sqlite import BUSY_TIMEOUT_S, not_sqlite_error
 
 APPLICATION_ID = 0x45565852  # "EVXR"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Read models are derived: a file of another schema version is simply emptied and rebuilt."""
 SUFFIX = ".readmodels"
 
 metadata = sa.MetaData()
@@ -87,10 +88,17 @@ class ReadModelDatabase:
         if not read_only:
             self.db.execute("PRAGMA journal_mode = WAL")
             with self.transaction():
-                if self.db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    self._drop_everything()
                     self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 metadata.create_all(self.connection)
+
+    def _drop_everything(self) -> None:
+        tables = [name for (name,) in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        for name in tables:  # our own file (checked): its tables are ours to drop
+            self.db.execute(f'DROP TABLE "{name}"')
 
     def close(self) -> None:
         try:
@@ -126,8 +134,8 @@ class ReadModelDatabase:
             for table in tables:
                 table.create(self.connection, checkfirst=True)
 
-    def execute(self, statement: sa.Executable) -> sa.Result:
-        return self.connection.execute(statement)
+    def execute(self, statement: sa.Executable, parameters: dict | None = None) -> sa.Result:
+        return self.connection.execute(statement, parameters)
 
     def data_version(self) -> int:
         return self.db.execute("PRAGMA data_version").fetchone()[0]

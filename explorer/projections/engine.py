@@ -407,3 +407,10 @@ class _Moved(Exception):
 
 class _Failed(Exception):
     pass
+
+
+def projection_state_of(db: ReadModelDatabase, name: str) -> int:
+    """How far a projection has read the log (0 if it never ran)."""
+    row = db.execute(sa.select(projection_state.c.checkpoint).where(
+        projection_state.c.name == name)).first()
+    return row[0] if row else 0

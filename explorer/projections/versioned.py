@@ -41,7 +41,7 @@ def versioned_table(name: str, metadata: sa.MetaData, keys: Sequence[sa.Column],
     )
     sa.Index(f"ix_{name}_current", *[table.c[k] for k in key_names],
              sqlite_where=table.c.valid_to.is_(None))
-    sa.Index(f"ix_{name}_valid_to", table.c.valid_to)
+    sa.Index(f"ix_{name}_valid_from", table.c.valid_from)  # rows changed at or near a position
     table.info["keys"] = tuple(key_names)
     table.info["values"] = tuple(c.name for c in values)
     return table
@@ -50,6 +50,12 @@ def versioned_table(name: str, metadata: sa.MetaData, keys: Sequence[sa.Column],
 def current_rows(table: sa.Table) -> sa.Select:
     """Rows as they are now."""
     return sa.select(*_visible(table)).where(table.c.valid_to.is_(None))
+
+
+def rows_changed_first(table: sa.Table, position: int) -> sa.Select:
+    """Rows as of `position`, the most recently changed first (what time travel shows)."""
+    return rows_as_of(table, position).add_columns(table.c.valid_from, table.c.valid_to).order_by(
+        table.c.valid_from.desc())
 
 
 def rows_as_of(table: sa.Table, position: int) -> sa.Select:

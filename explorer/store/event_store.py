@@ -413,6 +413,22 @@ class EventStore:
         row = self._db.execute(self._sql.last_event.sql, self._sql.last_event.args()).fetchone()
         return row[0] if row else 0
 
+    def position_at_time(self, timestamp_us: int) -> int:
+        """The last position whose event happened at or before a time (0 if none did).
+
+        A binary search over positions: the store keeps timestamps non-decreasing along them.
+        """
+        low, high = 0, self.last_position()
+        sql = self._sql.timestamp_at.sql
+        while low < high:
+            middle = (low + high + 1) // 2
+            row = self._db.execute(sql, (middle,)).fetchone()
+            if row is not None and row[0] <= timestamp_us:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
     def event_count(self) -> int:
         return self._sa.execute(sa.select(sa.func.count()).select_from(schema.events)).scalar_one()
 

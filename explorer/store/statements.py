@@ -126,6 +126,8 @@ class Statements:
             .order_by(e.position).limit(p("limit")),
             dialect, ("from_position", "to_position", "limit"))
         self.event_at = c(sa.select(*columns).where(e.position == p("position")), dialect, ("position",))
+        self.timestamp_at = c(sa.select(e.timestamp).where(e.position == p("position")), dialect,
+                              ("position",))
         self.latest_snapshot = c(
             sa.select(s.stream_id, s.stream_type, s.version, s.position, s.timestamp,
                       s.state_version, s.state)

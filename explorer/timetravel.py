@@ -1,0 +1,265 @@
+"""Time travel: the whole system as it was at any position, for the window and the CLI.
+
+At position P: an aggregate's state (and what its latest event at or before P changed), every
+read model's rows (versioned by position, so an indexed query), the sagas and one saga's steps.
+A full replay of events 1..P gives the same answers; the tests check that property.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from explorer.demo import DEMO_DOMAIN
+from explorer.demo.fulfilment import OrderFulfilment
+from explorer.demo.projections import SHOP_PROJECTIONS, saga_instances
+from explorer.domain import DomainModel, Repository
+from explorer.projections import ReadModelDatabase, projection_state_of, rows_changed_first
+from explorer.sagas.process import ProcessManager
+from explorer.sagas.steps import StepView, step_views
+from explorer.store.errors import StreamNotFoundError
+from explorer.store.event_store import EventStore
+from explorer.store.records import RecordedEvent
+from explorer.store.schema import events
+
+_MISSING = object()
+SMALL_TABLE = 300
+KEYS_TTL_S = 5.0
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that the latest event changed: its path, what happened, before and after."""
+
+    path: str
+    kind: str  # "changed", "added" or "removed"
+    before: Any = None
+    after: Any = None
+
+
+def diff(before: Any, after: Any, path: str = "") -> list[FieldChange]:
+    """The fields that differ between two JSON values, recursively, by path (a.b[2].c)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        changes = []
+        for key in list(before) + [k for k in after if k not in before]:
+            child = f"{path}.{key}" if path else str(key)
+            old, new = before.get(key, _MISSING), after.get(key, _MISSING)
+            if old is _MISSING:
+                changes.append(FieldChange(child, "added", None, new))
+            elif new is _MISSING:
+                changes.append(FieldChange(child, "removed", old, None))
+            else:
+                changes.extend(diff(old, new, child))
+        return changes
+    if isinstance(before, list) and isinstance(after, list):
+        changes = []
+        for index in range(max(len(before), len(after))):
+            child = f"{path}[{index}]"
+            if index >= len(before):
+                changes.append(FieldChange(child, "added", None, after[index]))
+            elif index >= len(after):
+                changes.append(FieldChange(child, "removed", before[index], None))
+            else:
+                changes.extend(diff(before[index], after[index], child))
+        return changes
+    return [] if before == after else [FieldChange(path, "changed", before, after)]
+
+
+@dataclass(frozen=True)
+class AggregateAt:
+    """An aggregate as of a position, and what its latest event at or before it changed."""
+
+    stream_id: str
+    stream_type: str
+    version: int
+    state: dict[str, Any]
+    previous: dict[str, Any]
+    changes: list[FieldChange]
+    event: RecordedEvent | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+@dataclass(frozen=True)
+class ReadModelAt:
+    """Rows of a read model as of a position, the most recently changed first."""
+
+    name: str
+    title: str
+    rows: list[dict[str, Any]]
+    changed_at: int  # rows whose valid_from equals this were written by the event at it
+    built_to: int  # the read model's checkpoint: positions after it are not in it yet
+
+
+@dataclass(frozen=True)
+class SagaAt:
+    saga_id: str
+    status: str
+    reason: str | None
+    steps: list[StepView]
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Everything the window shows for one position of the timeline."""
+
+    position: int
+    event: RecordedEvent | None
+    aggregate: AggregateAt | None
+    read_models: dict[str, ReadModelAt] = field(default_factory=dict)
+    sagas: ReadModelAt | None = None
+    saga: SagaAt | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Events over time: counts per stream type in equal buckets from `start_us`."""
+
+    start_us: int
+    bucket_us: int
+    counts: dict[str, list[int]]
+    first_position: int
+    last_position: int
+    end_us: int
+
+
+class TimeMachine:
+    """Answers "as of position P" questions from a store and its read models (read-only)."""
+
+    def __init__(self, store: EventStore, readmodels: ReadModelDatabase | None,
+                 domain: DomainModel = DEMO_DOMAIN) -> None:
+        self.store = store
+        self.readmodels = readmodels
+        self.domain = domain
+        self.repository = Repository(store, domain)
+        self._keys: dict[str, tuple[float, list[tuple] | None]] = {}
+
+    def aggregate_at(self, stream_id: str, position: int) -> AggregateAt:
+        """The aggregate's state just after `position`, and before its latest event up to it."""
+        info = self.store.stream_info(stream_id)
+        loaded = self.repository.load(info.stream_type, stream_id, at_position=position)
+        version = loaded.version
+        event = None
+        previous: dict[str, Any] = {}
+        if version:
+            event = self.store.read_stream(stream_id, from_version=version, to_version=version)[0]
+            if version > 1:
+                previous = self.repository.load(info.stream_type, stream_id,
+                                                at_version=version - 1).aggregate.state()
+        state = loaded.aggregate.state() if version else {}
+        return AggregateAt(stream_id, info.stream_type, version, state, previous,
+                           diff(previous, state) if version else [], event,
+                           tuple(loaded.notes))
+
+    def read_model_at(self, name: str, position: int, limit: int = 40) -> ReadModelAt:
+        projection = SHOP_PROJECTIONS[name]
+        rows, built = self._rows(projection.main_table, name, position, limit)
+        return ReadModelAt(name, projection.title, rows, position, built)
+
+    def sagas_at(self, position: int, limit: int = 40) -> ReadModelAt:
+        rows, built = self._rows(saga_instances, "sagas", position, limit)
+        return ReadModelAt("sagas", SHOP_PROJECTIONS["sagas"].title, rows, position, built)
+
+    def _rows(self, table: sa.Table, name: str, position: int,
+              limit: int) -> tuple[list[dict[str, Any]], int]:
+        """Rows as of `position`, most recently changed first.
+
+        Tables with many keys are read newest version first (the rows valid at P are mostly
+        the recent versions). Tables with few keys but many versions (stock: twenty products,
+        hundreds of thousands of versions) would then scan every old version: for them each
+        key's version at P is found by a seek on the primary key instead.
+        """
+        if self.readmodels is None:
+            return [], 0
+        keys = self._small_table_keys(table)
+        if keys is None:
+            query = rows_changed_first(table, position).limit(limit)
+            found = self.readmodels.execute(query).mappings().all()
+        else:
+            found = []
+            columns = table.info["keys"]
+            seek = sa.select(*rows_changed_first(table, position).selected_columns).where(
+                *[table.c[c] == sa.bindparam(f"key_{c}") for c in columns],
+                table.c.valid_from <= position).order_by(table.c.valid_from.desc()).limit(1)
+            for key in keys:
+                row = self.readmodels.execute(seek, {f"key_{c}": v for c, v in zip(
+                    columns, key, strict=True)}).mappings().first()
+                if row is not None and (row["valid_to"] is None or row["valid_to"] > position):
+                    found.append(row)
+            found.sort(key=lambda row: -row["valid_from"])
+            found = found[:limit]
+        rows = [{str(k): v for k, v in row.items() if k != "valid_to"} for row in found]
+        return rows, projection_state_of(self.readmodels, name)
+
+    def _small_table_keys(self, table: sa.Table) -> list[tuple] | None:
+        """The keys of a table with few of them (at most SMALL_TABLE), else None. Cached."""
+        cached = self._keys.get(table.name)
+        if cached is not None and time.monotonic() - cached[0] < KEYS_TTL_S:
+            return cached[1]
+        columns = [table.c[c] for c in table.info["keys"]]
+        current = sa.select(*columns).where(table.c.valid_to.is_(None)).limit(SMALL_TABLE + 1)
+        keys = [tuple(row) for row in self.readmodels.execute(current)]
+        result = keys if len(keys) <= SMALL_TABLE else None
+        self._keys[table.name] = (time.monotonic(), result)
+        return result
+
+    def saga_at(self, saga_id: str, position: int) -> SagaAt:
+        """A saga as of a position, its steps' outcomes limited to events up to it."""
+        saga: ProcessManager = self.repository.load(OrderFulfilment.stream_type, saga_id,
+                                                    at_position=position).aggregate
+        if not saga.exists:
+            raise StreamNotFoundError(saga_id, not_yet=True)
+        steps = [step if (step.event_position or 0) <= position else
+                 StepView(step.step, step.kind, "pending", step.target, step.scheduled_at_us,
+                          None, None, None, None)
+                 for step in step_views(self.store, saga)]
+        return SagaAt(saga_id, saga.status, saga.reason, steps)
+
+    def moment(self, position: int, *, stream_id: str | None = None,
+               saga_id: str | None = None, rows: int = 40,
+               read_models: tuple[str, ...] | None = None) -> Moment:
+        """All of it at once. Without a stream, the aggregate is that of the event at P."""
+        position = max(0, min(position, self.store.last_position()))
+        event = self.store.event_at(position) if position else None
+        target = stream_id or (event.stream_id if event is not None else None)
+        aggregate = None
+        if target is not None:
+            try:
+                aggregate = self.aggregate_at(target, position)
+            except (StreamNotFoundError, ValueError):
+                aggregate = None
+        names = read_models if read_models is not None else tuple(
+            n for n in SHOP_PROJECTIONS if n != "sagas")
+        models = {name: self.read_model_at(name, position, rows) for name in names}
+        saga = None
+        if saga_id is None and event is not None:
+            saga_id = OrderFulfilment.saga_id_for(event)
+        if saga_id is not None:
+            try:
+                saga = self.saga_at(saga_id, position)
+            except StreamNotFoundError:
+                saga = None
+        return Moment(position, event, aggregate, models, self.sagas_at(position, rows), saga)
+
+    def timeline(self, buckets: int = 400) -> Timeline:
+        """Counts of events per stream type over time, in `buckets` equal slices."""
+        e = events.c
+        first, last, start, end = self.store.execute(sa.select(
+            sa.func.min(e.position), sa.func.max(e.position), sa.func.min(e.timestamp),
+            sa.func.max(e.timestamp))).one()
+        if first is None:
+            return Timeline(0, 1, {}, 0, 0, 0)
+        width = max(1, (end - start) // buckets + 1)
+        bucket = ((e.timestamp - start) / width).label("bucket")
+        counts: dict[str, list[int]] = {}
+        for stream_type, number, count in self.store.execute(
+                sa.select(e.stream_type, sa.cast(bucket, sa.Integer), sa.func.count())
+                .group_by(e.stream_type, sa.cast(bucket, sa.Integer))):
+            counts.setdefault(stream_type, [0] * buckets)[min(number, buckets - 1)] += count
+        return Timeline(start, width, counts, first, last, end)
