@@ -1,0 +1,174 @@
+"""What-if: a branch of the store at a past position, to try commands on without touching it.
+
+The branch is a temporary copy of the store holding the events up to the position (with the
+stream index and snapshots as they were then) and a copy of the read models as of it. Commands
+run there, the sagas and projections react there, and what changed can be looked at, exported
+as JSON lines, or thrown away. The real store is only ever read, through a read-only attach.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from explorer.demo import DEMO_DOMAIN, make_context
+from explorer.demo.projections import SHOP_PROJECTIONS
+from explorer.domain import CommandResult, CommandService, default_issuer
+from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.runtime import Runner
+from explorer.store import schema
+from explorer.store.records import RecordedEvent
+from explorer.workspace import open_store
+
+SAGA_NAME = "order_fulfilment"
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """A read-model row written in the branch: its table, its key and its values."""
+
+    projection: str
+    key: str
+    values: dict[str, Any]
+
+
+class Sandbox:
+    """A branch of a store at `position`; use `execute`, `changes`, `export` and `discard`."""
+
+    def __init__(self, folder: Path, source: str, position: int,
+                 payment_failure_rate: float = 0.0) -> None:
+        self.folder = folder
+        self.source = source
+        self.position = position
+        self.payment_failure_rate = payment_failure_rate
+        self.path = folder / "branch.evstore"
+        self.results: list[CommandResult] = []
+
+    @classmethod
+    def create(cls, source: str, position: int, *, folder: Path | None = None,
+               payment_failure_rate: float = 0.0) -> Sandbox:
+        """Branch the store at `source` as it was at `position`."""
+        folder = Path(folder or tempfile.mkdtemp(prefix="event-explorer-what-if-"))
+        sandbox = cls(folder, source, position, payment_failure_rate)
+        try:
+            sandbox._copy_events()
+            sandbox._copy_read_models()
+        except BaseException:
+            sandbox.discard()
+            raise
+        return sandbox
+
+    def _copy_events(self) -> None:
+        open_store(self.path).close()  # a new, empty store with our schema
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            uri = "file:" + quote(str(Path(self.source).resolve()), safe="/") + "?mode=ro"
+            db.execute("ATTACH DATABASE ? AS source", (uri,))
+            db.execute("BEGIN IMMEDIATE")
+            columns = ", ".join(column.name for column in schema.events.columns)
+            db.execute(f"INSERT INTO events ({columns}) SELECT {columns} FROM source.events "
+                       "WHERE position <= ?", (self.position,))
+            db.execute("INSERT INTO streams SELECT stream_id, min(stream_type), max(version), "
+                       "min(position), max(position), max(timestamp) FROM events "
+                       "GROUP BY stream_id")
+            snapshot_columns = ", ".join(column.name for column in schema.snapshots.columns)
+            db.execute(f"INSERT INTO snapshots ({snapshot_columns}) SELECT {snapshot_columns} "
+                       "FROM source.snapshots WHERE position <= ?", (self.position,))
+            db.execute("INSERT INTO process_checkpoints VALUES (?, ?, 0)",
+                       (SAGA_NAME, self.position))
+            db.execute("COMMIT")
+            db.execute("DETACH DATABASE source")
+        finally:
+            db.close()
+
+    def _copy_read_models(self) -> None:
+        """The read models as of the position, if the store has them built that far."""
+        built = read_model_path(self.source, False)
+        if not built.exists():
+            built = read_model_path(self.source, True)
+        target = read_model_path(str(self.path), False)
+        with ReadModelDatabase(target) as empty:  # our schema and the tables, empty
+            for projection in SHOP_PROJECTIONS.values():
+                empty.create_tables(list(projection.tables))
+        if not built.exists():
+            return  # the branch's runner builds them from its events
+        db = sqlite3.connect(target, isolation_level=None)
+        try:
+            uri = "file:" + quote(str(built.resolve()), safe="/") + "?mode=ro"
+            db.execute("ATTACH DATABASE ? AS source", (uri,))
+            db.execute("BEGIN IMMEDIATE")
+            for projection in SHOP_PROJECTIONS.values():
+                checkpoint = db.execute("SELECT checkpoint FROM source.projection_state WHERE "
+                                        "name = ?", (projection.name,)).fetchone()
+                if checkpoint is None or checkpoint[0] < self.position:
+                    continue  # not built that far: the branch builds it itself
+                for table in projection.tables:
+                    names = ", ".join(c.name for c in table.columns)
+                    chosen = ", ".join("CASE WHEN valid_to > ? THEN NULL ELSE valid_to END"
+                                       if c.name == "valid_to" else c.name
+                                       for c in table.columns)
+                    db.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {chosen} FROM '
+                               f'source."{table.name}" WHERE valid_from <= ?',
+                               (self.position, self.position))
+                db.execute("INSERT INTO projection_state (name, kind, version, checkpoint, "
+                           "updated_at) VALUES (?, 'projection', ?, ?, 0)",
+                           (projection.name, projection.version, self.position))
+            db.execute("COMMIT")
+            db.execute("DETACH DATABASE source")
+        finally:
+            db.close()
+
+    # -- trying things ---------------------------------------------------------------------
+
+    def execute(self, stream_type: str, stream_id: str, command: str,
+                data: dict[str, Any]) -> CommandResult:
+        """Run a command in the branch, then let its sagas and projections react."""
+        with open_store(self.path) as store:
+            service = CommandService(store, DEMO_DOMAIN, issued_by=default_issuer("what-if"),
+                                     context=make_context(failure_rate=self.payment_failure_rate))
+            result = service.execute(stream_type, stream_id, command, data)
+        self.results.append(result)
+        with Runner(str(self.path), payment_failure_rate=self.payment_failure_rate) as runner:
+            runner.run_pending()
+        return result
+
+    def new_events(self) -> list[RecordedEvent]:
+        """Everything appended in the branch, the sagas' reactions included."""
+        with open_store(self.path, read_only=True) as store:
+            return list(store.read_all(self.position + 1))
+
+    def changes(self) -> list[RowChange]:
+        """The read-model rows written in the branch (current values), by projection."""
+        found = []
+        with ReadModelDatabase(read_model_path(str(self.path), False), read_only=True) as db:
+            for projection in SHOP_PROJECTIONS.values():
+                table = projection.main_table
+                keys = table.info["keys"]
+                for row in db.db.execute(
+                        f'SELECT {", ".join([*keys, *table.info["values"]])} FROM '
+                        f'"{table.name}" WHERE valid_from > ? AND valid_to IS NULL',
+                        (self.position,)):
+                    values = dict(zip([*keys, *table.info["values"]], row, strict=True))
+                    found.append(RowChange(projection.name,
+                                           " / ".join(str(values[k]) for k in keys), values))
+        return found
+
+    def export(self, path: str | Path) -> int:
+        """Write the branch's new events as JSON lines; the number written."""
+        events = self.new_events()
+        with open(path, "wb") as out:
+            for event in events:
+                out.write(orjson.dumps(event.to_dict()) + b"\n")
+        return len(events)
+
+    def discard(self) -> None:
+        """Delete the branch (its store and read models)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
