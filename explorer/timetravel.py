@@ -8,6 +8,7 @@ A full replay of events 1..P gives the same answers; the tests check that proper
 from __future__ import annotations
 
 import time
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,15 +119,44 @@ class Moment:
 
 
 @dataclass(frozen=True)
-class Timeline:
-    """Events over time: counts per stream type in equal buckets from `start_us`."""
+class TimelineSamples:
+    """Events along the log, for the timeline: every `weight`-th position, with its time and type.
 
-    start_us: int
-    bucket_us: int
-    counts: dict[str, list[int]]
-    first_position: int
-    last_position: int
-    end_us: int
+    A store of up to MAX_SAMPLES events is sampled whole (weight 1, exact counts); a bigger one
+    evenly, each sample standing for `weight` events. Positions and times are increasing, so
+    position-to-time and time-to-position are interpolations over them. The last event is always
+    included, so that the timeline ends where the log does.
+    """
+
+    positions: array
+    timestamps: array
+    type_codes: array
+    types: tuple[str, ...]
+    weight: int
+
+    @property
+    def last_position(self) -> int:
+        return self.positions[-1] if self.positions else 0
+
+    def extended(self, more: TimelineSamples) -> TimelineSamples:
+        """These samples followed by `more` (later positions, the same weight)."""
+        types = list(self.types)
+        recode = []
+        for name in more.types:
+            if name not in types:
+                types.append(name)
+            recode.append(types.index(name))
+        keep = len(self.positions)
+        if keep and (self.positions[-1] - 1) % self.weight:
+            keep -= 1  # the old last event was off the grid, sampled only for being the last
+        return TimelineSamples(self.positions[:keep] + more.positions,
+                               self.timestamps[:keep] + more.timestamps,
+                               self.type_codes[:keep] + array("b", (recode[c] for c in
+                                                                   more.type_codes)),
+                               tuple(types), self.weight)
+
+
+MAX_SAMPLES = 50_000
 
 
 class TimeMachine:
@@ -247,19 +277,88 @@ class TimeMachine:
                 saga = None
         return Moment(position, event, aggregate, models, self.sagas_at(position, rows), saga)
 
-    def timeline(self, buckets: int = 400) -> Timeline:
-        """Counts of events per stream type over time, in `buckets` equal slices."""
+    def samples(self, after: TimelineSamples | None = None, *,
+                weight: int | None = None) -> TimelineSamples:
+        """Samples of the whole log, or `after` extended with what was appended since.
+
+        The weight is chosen for at most MAX_SAMPLES samples unless given.
+        """
+        last = self.store.last_position()
+        if after is None:
+            weight, start, previous = weight or max(1, -(-last // MAX_SAMPLES)), 1, 0
+        else:
+            if last <= after.last_position:
+                return after
+            weight, previous = after.weight, after.last_position
+            start = 1 + ((previous - 1) // weight + 1) * weight  # the next point on the grid
+        positions, timestamps, codes = array("q"), array("q"), array("b")
+        types: list[str] = []
         e = events.c
-        first, last, start, end = self.store.execute(sa.select(
-            sa.func.min(e.position), sa.func.max(e.position), sa.func.min(e.timestamp),
-            sa.func.max(e.timestamp))).one()
-        if first is None:
-            return Timeline(0, 1, {}, 0, 0, 0)
-        width = max(1, (end - start) // buckets + 1)
-        bucket = ((e.timestamp - start) / width).label("bucket")
-        counts: dict[str, list[int]] = {}
-        for stream_type, number, count in self.store.execute(
-                sa.select(e.stream_type, sa.cast(bucket, sa.Integer), sa.func.count())
-                .group_by(e.stream_type, sa.cast(bucket, sa.Integer))):
-            counts.setdefault(stream_type, [0] * buckets)[min(number, buckets - 1)] += count
-        return Timeline(start, width, counts, first, last, end)
+        grid = sa.select(sa.literal(start).label("p")).where(
+            sa.literal(start) <= last).cte("grid", recursive=True)
+        grid = grid.union_all(sa.select(grid.c.p + weight).where(grid.c.p + weight <= last))
+        on_grid = sa.select(e.position, e.timestamp, e.stream_type).join(
+            grid, e.position == grid.c.p)
+        final = sa.select(e.position, e.timestamp, e.stream_type).where(
+            e.position == last, sa.literal(last) > previous)
+        rows = self.store.execute(sa.union(on_grid, final).order_by(sa.literal_column("1")))
+        for position, timestamp, stream_type in rows:
+            if stream_type not in types:
+                types.append(stream_type)
+            positions.append(position)
+            timestamps.append(timestamp)
+            codes.append(types.index(stream_type))
+        found = TimelineSamples(positions, timestamps, codes, tuple(types), weight)
+        return found if after is None else after.extended(found)
+
+    def step(self, position: int, count: int, stream_id: str | None = None) -> int:
+        """The position `count` events after (or, if negative, before) `position`.
+
+        Within a stream, its events only. Clamped to the log (or the stream): never past its
+        first or last event.
+        """
+        last = self.store.last_position()
+        if stream_id is None:
+            return max(min(1, last), min(last, position + count))
+        e = events.c
+        if count >= 0:
+            query = (sa.select(e.position).where(e.stream_id == stream_id, e.position > position)
+                     .order_by(e.version).offset(max(count - 1, 0)).limit(1))
+            fallback = sa.select(sa.func.max(e.position)).where(e.stream_id == stream_id,
+                                                                e.position > position)
+        else:
+            query = (sa.select(e.position).where(e.stream_id == stream_id, e.position < position)
+                     .order_by(e.version.desc()).offset(-count - 1).limit(1))
+            fallback = sa.select(sa.func.min(e.position)).where(e.stream_id == stream_id,
+                                                                e.position < position)
+        found = self.store.execute(query).scalar()
+        if found is None:
+            found = self.store.execute(fallback).scalar()
+        return position if found is None else found
+
+    def play_time(self, position: int, play_us: int, stream_id: str | None = None,
+                  max_gap_us: int | None = None) -> tuple[int, int]:
+        """Real-time playback: the last event (of the stream) at or before the playback clock.
+
+        Returns that position and the clock, moved forward to the next event when nothing happens
+        for longer than `max_gap_us` (so a quiet night is skipped, not waited through).
+        """
+        e = events.c
+        stream = [e.stream_id == stream_id] if stream_id is not None else []
+        found = self.store.execute(
+            sa.select(sa.func.max(e.position)).where(*stream, e.timestamp <= play_us)).scalar() \
+            if stream_id is not None else self.store.position_at_time(play_us)
+        target = max(position, found or 0)
+        if max_gap_us is not None:
+            after = self.store.execute(
+                sa.select(e.position, e.timestamp).where(*stream, e.position > target)
+                .order_by(e.position).limit(1)).first()
+            if after is not None and after.timestamp - play_us > max_gap_us:
+                play_us = after.timestamp - max_gap_us // 4  # arrive shortly before it
+        return target, play_us
+
+    def time_of(self, position: int) -> int | None:
+        """The timestamp of the event at a position (None outside the log)."""
+        row = self.store.execute(sa.select(events.c.timestamp).where(
+            events.c.position == position)).first()
+        return None if row is None else row[0]
