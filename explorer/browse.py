@@ -47,6 +47,10 @@ class RowMap(abc.ABC):
     def extend(self, positions: array) -> None:
         """Add positions after the current last one (new events, or a scan's next chunk)."""
 
+    @abc.abstractmethod
+    def row_at_or_before(self, position: int) -> int | None:
+        """The last row showing `position` or an earlier one (None if all are later)."""
+
     @property
     def last_position(self) -> int:
         return self.position(len(self) - 1) if len(self) else 0
@@ -69,6 +73,10 @@ class ContiguousRows(RowMap):
         row = position - self.first
         return row if 0 <= row < self.count else None
 
+    def row_at_or_before(self, position: int) -> int | None:
+        row = min(position - self.first, self.count - 1)
+        return row if row >= 0 else None
+
     def extend(self, positions: array) -> None:
         if len(positions) and positions[0] != self.first + self.count:
             raise ValueError("positions must continue the contiguous range")
@@ -90,6 +98,10 @@ class PositionRows(RowMap):
     def row_of(self, position: int) -> int | None:
         row = bisect.bisect_left(self.positions, position)
         return row if row < len(self.positions) and self.positions[row] == position else None
+
+    def row_at_or_before(self, position: int) -> int | None:
+        row = bisect.bisect_right(self.positions, position) - 1
+        return row if row >= 0 else None
 
     def extend(self, positions: array) -> None:
         self.positions.extend(positions)

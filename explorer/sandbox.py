@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from explorer.store.records import RecordedEvent
 from explorer.workspace import open_store
 
 SAGA_NAME = "order_fulfilment"
+COPY_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -53,28 +55,47 @@ class Sandbox:
 
     @classmethod
     def create(cls, source: str, position: int, *, folder: Path | None = None,
-               payment_failure_rate: float = 0.0) -> Sandbox:
-        """Branch the store at `source` as it was at `position`."""
+               payment_failure_rate: float = 0.0,
+               progress: Callable[[int, int], None] | None = None) -> Sandbox:
+        """Branch the store at `source` as it was at `position`.
+
+        `progress(copied, total)` is called as events are copied and may raise (Cancelled, say)
+        to stop: the half-made branch is then deleted.
+        """
         folder = Path(folder or tempfile.mkdtemp(prefix="event-explorer-what-if-"))
         sandbox = cls(folder, source, position, payment_failure_rate)
         try:
-            sandbox._copy_events()
+            sandbox._copy_events(progress or (lambda copied, total: None))
             sandbox._copy_read_models()
         except BaseException:
             sandbox.discard()
             raise
         return sandbox
 
-    def _copy_events(self) -> None:
+    def _copy_events(self, progress: Callable[[int, int], None]) -> None:
+        """Copy events 1..P in chunks, without a journal (a failed branch is simply deleted),
+        with the secondary indexes built once at the end: several times faster than appends."""
         open_store(self.path).close()  # a new, empty store with our schema
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
             uri = "file:" + quote(str(Path(self.source).resolve()), safe="/") + "?mode=ro"
             db.execute("ATTACH DATABASE ? AS source", (uri,))
+            indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                 "AND tbl_name = 'events' AND sql IS NOT NULL").fetchall()
             db.execute("BEGIN IMMEDIATE")
+            for name, _sql in indexes:
+                db.execute(f'DROP INDEX "{name}"')
             columns = ", ".join(column.name for column in schema.events.columns)
-            db.execute(f"INSERT INTO events ({columns}) SELECT {columns} FROM source.events "
-                       "WHERE position <= ?", (self.position,))
+            progress(0, self.position)
+            for start in range(1, self.position + 1, COPY_CHUNK):
+                end = min(start + COPY_CHUNK - 1, self.position)
+                db.execute(f"INSERT INTO events ({columns}) SELECT {columns} FROM source.events "
+                           "WHERE position BETWEEN ? AND ?", (start, end))
+                progress(end, self.position)
+            for _name, sql in indexes:
+                db.execute(sql)
             db.execute("INSERT INTO streams SELECT stream_id, min(stream_type), max(version), "
                        "min(position), max(position), max(timestamp) FROM events "
                        "GROUP BY stream_id")
@@ -85,6 +106,7 @@ class Sandbox:
                        (SAGA_NAME, self.position))
             db.execute("COMMIT")
             db.execute("DETACH DATABASE source")
+            db.execute("PRAGMA journal_mode = WAL")
         finally:
             db.close()
 
@@ -101,6 +123,8 @@ class Sandbox:
             return  # the branch's runner builds them from its events
         db = sqlite3.connect(target, isolation_level=None)
         try:
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
             uri = "file:" + quote(str(built.resolve()), safe="/") + "?mode=ro"
             db.execute("ATTACH DATABASE ? AS source", (uri,))
             db.execute("BEGIN IMMEDIATE")
@@ -122,6 +146,7 @@ class Sandbox:
                            (projection.name, projection.version, self.position))
             db.execute("COMMIT")
             db.execute("DETACH DATABASE source")
+            db.execute("PRAGMA journal_mode = WAL")
         finally:
             db.close()
 

@@ -25,6 +25,7 @@ from explorer.store.errors import StreamNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent
 from explorer.store.schema import events
+from explorer.store.timestamps import parse_time
 
 _MISSING = object()
 SMALL_TABLE = 300
@@ -169,6 +170,7 @@ class TimeMachine:
         self.domain = domain
         self.repository = Repository(store, domain)
         self._keys: dict[str, tuple[float, list[tuple] | None]] = {}
+        self._tables: set[str] = set()
 
     def aggregate_at(self, stream_id: str, position: int) -> AggregateAt:
         """The aggregate's state just after `position`, and before its latest event up to it."""
@@ -205,7 +207,7 @@ class TimeMachine:
         hundreds of thousands of versions) would then scan every old version: for them each
         key's version at P is found by a seek on the primary key instead.
         """
-        if self.readmodels is None:
+        if self.readmodels is None or not self._exists(table):
             return [], 0
         keys = self._small_table_keys(table)
         if keys is None:
@@ -226,6 +228,12 @@ class TimeMachine:
             found = found[:limit]
         rows = [{str(k): v for k, v in row.items() if k != "valid_to"} for row in found]
         return rows, projection_state_of(self.readmodels, name)
+
+    def _exists(self, table: sa.Table) -> bool:
+        """Whether the read-model file has the table yet (a new runner creates it shortly)."""
+        if table.name not in self._tables:
+            self._tables.update(sa.inspect(self.readmodels.connection).get_table_names())
+        return table.name in self._tables
 
     def _small_table_keys(self, table: sa.Table) -> list[tuple] | None:
         """The keys of a table with few of them (at most SMALL_TABLE), else None. Cached."""
@@ -362,3 +370,25 @@ class TimeMachine:
         row = self.store.execute(sa.select(events.c.timestamp).where(
             events.c.position == position)).first()
         return None if row is None else row[0]
+
+
+def parse_place(text: str) -> tuple[str, int]:
+    """A place on the timeline typed by a user: ("position", n) or ("time", microseconds).
+
+    A whole number (commas and a leading # allowed) is a position; anything else must be an
+    ISO 8601 date or date-time (UTC unless a zone is given). Raises ValueError saying which
+    forms are understood.
+    """
+    cleaned = text.strip().lstrip("#").replace(",", "").replace("_", "")
+    if not cleaned:
+        raise ValueError("Type a position (e.g. 12345) or a date and time "
+                         "(e.g. 2026-03-19 10:15:30).")
+    if cleaned.isdigit():
+        return "position", int(cleaned)
+    if cleaned.startswith("-") and cleaned[1:].isdigit():
+        raise ValueError(f"{text.strip()!r}: positions start at 1.")
+    try:
+        return "time", parse_time(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is neither a position (e.g. 12345) nor a date and "
+                         "time (e.g. 2026-03-19 10:15:30, UTC).") from None

@@ -57,6 +57,15 @@ def test_filtered_lists_map_rows_to_matching_positions(filled):
     assert list(build_row_map(filled, stream).positions) == [2, 6, 10, 14, 18, 22, 26, 30]
 
 
+def test_the_row_at_or_before_a_position_finds_where_a_time_travel_cursor_falls():
+    contiguous = ContiguousRows(5, 10)  # positions 5..14
+    assert [contiguous.row_at_or_before(p) for p in (4, 5, 9, 14, 99)] == [None, 0, 4, 9, 9]
+    assert ContiguousRows(1, 0).row_at_or_before(3) is None
+    sparse = PositionRows(array("q", [3, 8, 20]))
+    assert [sparse.row_at_or_before(p) for p in (2, 3, 7, 8, 19, 20, 50)] == [
+        None, 0, 0, 1, 1, 2, 2]
+
+
 def test_content_filters_scan_in_chunks_reporting_progress(filled, monkeypatch):
     monkeypatch.setattr("explorer.browse.SCAN_CHUNK", 7)
     query = EventQuery(content=parse_filter("data.i >= 20"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -34,8 +35,14 @@ from explorer.ui.runner_process import RunnerProcess
 from explorer.ui.widgets.monitor_history import MonitorHistory
 from explorer.ui.widgets.projections_panel import ProjectionsPanel
 from explorer.ui.widgets.sagas_panel import SagasPanel
+from explorer.ui.time_travel import TimeTravel
+from explorer.ui.widgets.moment_panel import MomentPanel
+from explorer.ui.widgets.timeline import TimelineBar
 from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
 from explorer.workspace import default_demo_store, open_store
+
+if TYPE_CHECKING:  # pyqtgraph is loaded only when the monitor is first shown
+    from explorer.ui.widgets.monitor_panel import MonitorPanel
 
 FILE_FILTER = "Event stores (*.evstore *.db *.sqlite *.sqlite3);;All files (*)"
 BUSY_DELAY_MS = 150
@@ -99,6 +106,11 @@ class MainWindow(QMainWindow):
         self.monitor: MonitorPanel | None = None
         self.projections_panel = ProjectionsPanel(self.worker)
         self.sagas_panel = SagasPanel(self.worker)
+        self.travel = TimeTravel(self)
+        self.timeline = TimelineBar(self.travel)
+        self.moment_panel = MomentPanel()
+        self._travel_tab_shown = False
+        self.what_if = None
         self._demo_stores: set[str] = set()
         self._build_layout()
         self._build_actions()
@@ -131,6 +143,7 @@ class MainWindow(QMainWindow):
         list_pane = QWidget()
         list_layout = QVBoxLayout(list_pane)
         list_layout.setContentsMargins(6, 6, 6, 0)
+        list_layout.addWidget(self.timeline)
         list_layout.addWidget(self.filter_bar)
         list_layout.addWidget(self.table, 1)
         self.detail_split = QSplitter(Qt.Orientation.Horizontal)
@@ -140,6 +153,8 @@ class MainWindow(QMainWindow):
         self.bottom_tabs = QTabWidget()
         self.bottom_tabs.setDocumentMode(True)
         self.bottom_tabs.addTab(self.detail_split, icon("event"), "Event")
+        self.travel_tab = self.bottom_tabs.addTab(self.moment_panel, icon("time-travel"),
+                                                  "As of Cursor")
         self.bottom_tabs.addTab(self.projections_panel, icon("stream-type"), "Projections")
         self.bottom_tabs.addTab(self.sagas_panel, icon("correlation"), "Sagas")
         self.monitor_holder = QWidget()
@@ -149,7 +164,7 @@ class MainWindow(QMainWindow):
         self.right_split = QSplitter(Qt.Orientation.Vertical)
         self.right_split.addWidget(list_pane)
         self.right_split.addWidget(self.bottom_tabs)
-        self.right_split.setSizes([480, 460])
+        self.right_split.setSizes([560, 380])
         browser_pane = QWidget()
         browser_layout = QVBoxLayout(browser_pane)
         browser_layout.setContentsMargins(6, 6, 0, 0)
@@ -207,6 +222,26 @@ class MainWindow(QMainWindow):
                                         "Show events appended by any process as they arrive")
         self.live_action.setCheckable(True)
         self.live_action.setChecked(True)
+        travel = self.travel
+        self.step_back_action = self._action("Step &Back", lambda: travel.step(-1), "Ctrl+,",
+                                             "step-back", "Move the cursor one event back")
+        self.step_forward_action = self._action("Step &Forward", lambda: travel.step(1),
+                                                "Ctrl+.", "step-forward",
+                                                "Move the cursor one event forward")
+        self.play_action = self._action("&Play / Pause", travel.toggle_play, "Ctrl+Space", "play",
+                                        "Play the events from the cursor on")
+        self.first_action = self._action("&First Event", travel.first, "Ctrl+Shift+Home", "first",
+                                         "Move the cursor to the first event")
+        self.to_live_action = self._action("Back to &Live", travel.back_to_live,
+                                           "Ctrl+Shift+End", "to-live",
+                                           "Move the cursor to the newest event and follow")
+        self.travel_here_action = self._action("&Travel to Selected Event", self.travel_to_selected,
+                                               "Ctrl+J", "time-travel",
+                                               "See the whole system as it was at this event")
+        self.what_if_action = self._action("&What If…", lambda: self.open_what_if(travel.position),
+                                           "Ctrl+Shift+W", "branch",
+                                           "Try commands against the system as it was at the "
+                                           "cursor, in a sandbox")
 
         menu = self.menuBar().addMenu("&File")
         menu.addActions([self.open_action, self.open_ro_action])
@@ -219,6 +254,11 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Go")
         menu.addActions([self.back_action, self.forward_action, self.cause_action,
                          self.goto_action, self.last_action])
+        menu = self.menuBar().addMenu("&Time")
+        menu.addActions([self.travel_here_action, self.first_action, self.step_back_action,
+                         self.play_action, self.step_forward_action, self.to_live_action])
+        menu.addSeparator()
+        menu.addAction(self.what_if_action)
         menu = self.menuBar().addMenu("&Event")
         menu.addAction(self.copy_action)
         self._fill_recent_menu()
@@ -278,6 +318,19 @@ class MainWindow(QMainWindow):
         for panel in (self.projections_panel, self.sagas_panel):
             panel.open_position.connect(self.show_position)
         self.sagas_panel.run_sagas_changed.connect(self._run_sagas_changed)
+        self.travel.moment_ready.connect(self._moment_ready)
+        self.travel.cursor_moved.connect(self._cursor_moved)
+        self.travel.live_changed.connect(self._travel_live_changed)
+        self.travel.playing_changed.connect(lambda playing: self.play_action.setIcon(
+            icon("pause" if playing else "play")))
+        self.travel.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        self.stream_browser.selected.connect(
+            lambda _: self.travel.set_focus(self.browser.view.stream_id, self.travel.saga_id))
+        self.moment_panel.saga_chosen.connect(self.travel.set_saga)
+        self.moment_panel.open_position.connect(self.show_position)
+        self.timeline.branch_requested.connect(self.open_what_if)
+        self.table.doubleClicked.connect(lambda index: self.travel_to(
+            self.event_model.position(index.row())))
 
     # -- opening stores --------------------------------------------------------------------
 
@@ -331,6 +384,12 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_counts()
         self._start_runner(summary)
+        self._travel_tab_shown = False
+        self.moment_panel.clear()
+        self.event_model.set_cursor(None)
+        self.timeline.set_store(summary.last_position, summary.read_only)
+        self.travel.set_focus(None, None)
+        self.travel.open(summary.location, summary.last_position, summary.read_only)
         self.store_opened.emit(summary.location)
 
     def _open_failed(self, path: str, error: Exception) -> None:
@@ -373,6 +432,10 @@ class MainWindow(QMainWindow):
             self.runner = None
 
     def _runner_status(self, status) -> None:
+        moment = self.travel.moment
+        if moment is not None and any(m.built_to < moment.position
+                                      for m in moment.read_models.values()):
+            self.travel.refresh()  # the read models caught up a little further
         self.projections_panel.update_status(status)
         self.sagas_panel.update_status(status)
         self.monitor_history.add(status)
@@ -407,6 +470,71 @@ class MainWindow(QMainWindow):
         self.watcher = ChangeWatcher(path, parent=self)
         self.watcher.changed.connect(self._store_changed)
         self.watcher.start()
+
+    # -- time travel -----------------------------------------------------------------------
+
+    def travel_to(self, position: int) -> None:
+        """Move the timeline's cursor to a position and show the system as it was there."""
+        if self.summary is not None and position:
+            self.travel.pause()
+            self.travel.go_to(position)
+            self.bottom_tabs.setCurrentIndex(self.travel_tab)
+
+    def travel_to_selected(self) -> None:
+        position = self.browser.selected_position()
+        if position is not None:
+            self.travel_to(position)
+
+    def _moment_ready(self, moment) -> None:
+        self.moment_panel.show_moment(moment, self.travel.stream_id)
+        self._follow_cursor(moment.position, select=not self.timeline.slider.isSliderDown()
+                            and (not self.travel.playing or self.travel.speed.rate <= 25))
+
+    def _cursor_moved(self, position: int) -> None:
+        if not self.travel.live:
+            self.event_model.set_cursor(position)
+            self._follow_cursor(position, select=False)
+
+    def _follow_cursor(self, position: int, select: bool) -> None:
+        """Keep the event at the cursor in view in the list (and selected, when stepping)."""
+        if self.travel.live:
+            self.event_model.set_cursor(None)
+            return
+        self.event_model.set_cursor(position)
+        if select and self.event_model.row_of(position) is not None:
+            if self.browser.selected_position() != position:
+                self.browser.select_position(position)
+            return
+        row = self.event_model.rows.row_at_or_before(position)
+        if row is not None:
+            self.table.scrollTo(self.event_model.index(row, 0),
+                                QTableView.ScrollHint.PositionAtCenter)
+
+    def _travel_live_changed(self, live: bool) -> None:
+        if live:
+            self.event_model.set_cursor(None)
+            return
+        self.event_model.set_cursor(self.travel.position)
+        if not self._travel_tab_shown:  # the first trip to the past: show where it leads
+            self._travel_tab_shown = True
+            self.bottom_tabs.setCurrentIndex(self.travel_tab)
+
+    def open_what_if(self, position: int) -> None:
+        """A sandbox branched at `position`, to try commands without touching the store."""
+        if self.summary is None or not position:
+            return
+        from explorer.ui.widgets.what_if import WhatIfDialog
+
+        moment = self.travel.moment
+        aggregate = moment.aggregate if moment is not None and moment.position == position \
+            else None
+        when = moment.event.timestamp_us if aggregate is not None and moment.event else None
+        dialog = WhatIfDialog(self.summary.location, position, self,
+                              stream_type=aggregate.stream_type if aggregate else None,
+                              stream_id=aggregate.stream_id if aggregate else None, when=when)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.what_if = dialog
+        dialog.show()
 
     # -- a new demo store ------------------------------------------------------------------
 
@@ -503,6 +631,7 @@ class MainWindow(QMainWindow):
 
     def _store_changed(self, last_position: int) -> None:
         self._latest_position = last_position
+        self.travel.log_grew(last_position)
         if not self.live:
             self._missed = last_position - self.browser.last_position
             self._update_live_label()
@@ -615,6 +744,7 @@ class MainWindow(QMainWindow):
         return {"main-split": self.main_split, "right-split": self.right_split,
                 "detail-split": self.detail_split, "event-columns": self.table.horizontalHeader(),
                 "projections-split": self.projections_panel.split,
+                "moment-split": self.moment_panel.split,
                 "sagas-split": self.sagas_panel.split}
 
     def save_layout(self) -> None:
@@ -628,6 +758,7 @@ class MainWindow(QMainWindow):
         self._stop_runner()
         if self.watcher is not None:
             self.watcher.stop()
+        self.travel.close()
         self.worker.shutdown()
         super().closeEvent(event)
 

@@ -44,21 +44,34 @@ class JobContext:
             raise StoreError("No store is open.")
         return self._core.store
 
-    def set_store(self, store: EventStore | None) -> None:
-        """Make `store` the worker's store (closing the previous one and its read models)."""
+    def set_store(self, store: EventStore | None, *,
+                  opened_read_only: bool | None = None) -> None:
+        """Make `store` the worker's store (closing the previous one and its read models).
+
+        `opened_read_only` says how the window opened the store, when this connection differs
+        (a read-only connection to a writable store): it decides where the read models are.
+        """
         if self._core.readmodels is not None:
             self._core.readmodels.close()
             self._core.readmodels = None
         if self._core.store is not None:
             self._core.store.close()
         self._core.store = store
+        self._core.opened_read_only = (opened_read_only if opened_read_only is not None
+                                       else store is not None and store.read_only)
+        self._core.cache.clear()
+
+    @property
+    def cache(self) -> dict[str, Any]:
+        """Things jobs keep between runs for the current store (cleared when it changes)."""
+        return self._core.cache
 
     @property
     def readmodels(self) -> ReadModelDatabase:
         """A read-only connection to the store's read models (they are written by the runner)."""
         if self._core.readmodels is None:
             store = self.store
-            path = read_model_path(store.location, store.read_only)
+            path = read_model_path(store.location, self._core.opened_read_only)
             if not path.exists():
                 raise StoreError("The read models are not built yet; they will be shortly.")
             self._core.readmodels = ReadModelDatabase(path, read_only=True)
@@ -97,6 +110,8 @@ class _WorkerCore(QObject):
         super().__init__()
         self.store: EventStore | None = None
         self.readmodels: ReadModelDatabase | None = None
+        self.cache: dict[str, Any] = {}
+        self.opened_read_only = False
         self._lock = threading.Lock()
         self._cancelled: set[int] = set()
         self._latest: dict[Hashable, int] = {}

@@ -12,7 +12,7 @@ from explorer import timetravel
 from explorer.demo import DEMO_DOMAIN
 from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
-from explorer.timetravel import TimeMachine
+from explorer.timetravel import TimeMachine, parse_place
 from explorer.workspace import open_store
 from tests.conftest import place_order
 
@@ -114,3 +114,23 @@ def test_real_time_playback_follows_the_clock_and_skips_quiet_stretches(seeded):
     stream = after.stream_id
     position, _ = machine.play_time(0, after.timestamp_us, stream)
     assert position == after.position
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("12345", ("position", 12345)), ("12,345", ("position", 12345)), (" #7 ", ("position", 7)),
+    ("2026-03-19", ("time", 1773878400000000)),
+    ("2026-03-19 10:15:30", ("time", 1773915330000000)),
+    ("2026-03-19T10:15:30Z", ("time", 1773915330000000)),
+    ("2026-03-19T11:15:30+01:00", ("time", 1773915330000000)),
+])
+def test_places_typed_by_a_user_are_positions_or_times(text, place):
+    assert parse_place(text) == place
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("", "Type a position"), ("-5", "positions start at 1"), ("yesterday", "neither a position"),
+    ("2026-13-01", "neither a position"),
+])
+def test_places_that_are_neither_say_what_is_understood(text, says):
+    with pytest.raises(ValueError, match=says):
+        parse_place(text)

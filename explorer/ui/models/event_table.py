@@ -25,6 +25,7 @@ POSITION, TIME, STREAM, VERSION, TYPE, DATA = range(len(COLUMNS))
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
 RAW_COLOUR = QBrush(QColor("#c62828"))
 LOADING_COLOUR = QBrush(QColor("#9e9e9e"))
+LATER_COLOUR = QBrush(QColor("#bdbdbd"))  # after the time-travel cursor: not happened yet
 PageRequest = Callable[[int, int], None]
 
 
@@ -38,8 +39,13 @@ class EventTableModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list[RecordedEvent]] = OrderedDict()
         self._requested: set[int] = set()
         self.generation = 0
+        self.cursor: int | None = None
         self._mono = QFont("monospace")
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
+        self._mono_bold = QFont(self._mono)
+        self._mono_bold.setBold(True)
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     # -- contents --------------------------------------------------------------------------
 
@@ -105,6 +111,16 @@ class EventTableModel(QAbstractTableModel):
         offset = row - page * PAGE_SIZE
         return events[offset] if offset < len(events) else None
 
+    def set_cursor(self, position: int | None) -> None:
+        """Grey out the events after `position` (the time-travel cursor); None: none are."""
+        if position == self.cursor:
+            return
+        self.cursor = position
+        if len(self._rows):
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1,
+                                                               len(COLUMNS) - 1),
+                                  [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole])
+
     def position(self, row: int) -> int:
         return self._rows.position(row)
 
@@ -144,7 +160,13 @@ class EventTableModel(QAbstractTableModel):
                         Qt.ItemDataRole.ForegroundRole, EVENT_ROLE, Qt.ItemDataRole.FontRole):
             return None
         if role == Qt.ItemDataRole.FontRole:
-            return self._mono if column in (POSITION, TIME, VERSION) else None
+            at_cursor = self.cursor is not None and self._rows.position(row) == self.cursor
+            if column in (POSITION, TIME, VERSION):
+                return self._mono_bold if at_cursor else self._mono
+            return self._bold if at_cursor else None
+        if role == Qt.ItemDataRole.ForegroundRole and self.cursor is not None \
+                and self._rows.position(row) > self.cursor:
+            return LATER_COLOUR
         event = self.event_at(row)
         if role == EVENT_ROLE:
             return event

@@ -1,0 +1,399 @@
+"""The window's time machine: where the timeline's cursor is, what is shown there, playback, live.
+
+It runs the core's TimeMachine on a worker of its own (its own thread and read-only connections),
+so that scrubbing never waits behind the event list's work and the other way round. Requests are
+coalesced: while one moment is being read, further moves only update what is wanted next, so a
+fast drag shows the newest position as soon as the previous one is shown and never queues up.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from explorer.store import StoreError
+from explorer.timetravel import MAX_SAMPLES, Moment, TimelineSamples, TimeMachine
+from explorer.ui.worker import JobContext, StoreWorker
+from explorer.workspace import open_store
+
+TICK_MS = 33  # playback updates at most this often (about 30 a second)
+SAMPLES_EVERY_MS = 1000  # the timeline's histogram grows with the log at most this often
+QUIET_GAP_S = 2.0  # real-time playback skips stretches with nothing happening for longer
+
+
+@dataclass(frozen=True)
+class ToPosition:
+    position: int
+
+
+@dataclass(frozen=True)
+class ToTime:
+    timestamp_us: int
+
+
+@dataclass(frozen=True)
+class Step:
+    count: int
+    stream_id: str | None
+
+
+@dataclass(frozen=True)
+class PlayTo:
+    clock_us: int
+    stream_id: str | None
+
+
+Target = ToPosition | ToTime | Step | PlayTo
+
+
+@dataclass(frozen=True)
+class Speed:
+    """A playback speed: `rate` events a second, or (real time) `rate` times the events' pace."""
+
+    label: str
+    rate: float
+    real_time: bool = False
+
+
+SPEEDS = (Speed("1 event/s", 1), Speed("2 events/s", 2), Speed("5 events/s", 5),
+          Speed("25 events/s", 25), Speed("100 events/s", 100), Speed("1,000 events/s", 1000),
+          Speed("10,000 events/s", 10_000), Speed("Real time", 1, True),
+          Speed("Real time ×10", 10, True), Speed("Real time ×60", 60, True),
+          Speed("Real time ×3600", 3600, True))
+
+
+class TimeTravel(QObject):
+    """Signals:
+        moment_ready(object): a Moment, the system as of the cursor, to show.
+        cursor_moved(int): the cursor is (or is about to be) at this position.
+        live_changed(bool): True when the cursor follows the end of the log.
+        samples_ready(object): TimelineSamples of the whole log (new or grown).
+        stream_marks(object): (stream id, [(position, timestamp_us)]) of the focused stream.
+        log_extended(int): the log now ends at this position.
+        playing_changed(bool)
+        failed(str)
+    """
+
+    moment_ready = Signal(object)
+    cursor_moved = Signal(int)
+    live_changed = Signal(bool)
+    samples_ready = Signal(object)
+    stream_marks = Signal(object)
+    log_extended = Signal(int)
+    playing_changed = Signal(bool)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = StoreWorker(self)
+        self.location: str | None = None
+        self.position = 0
+        self._aim = 0  # where the cursor is headed: the newest position asked for
+        self.last_position = 0
+        self.live = True
+        self.stream_id: str | None = None
+        self.saga_id: str | None = None
+        self.samples: TimelineSamples | None = None
+        self.moment: Moment | None = None
+        self.speed = SPEEDS[3]
+        self.in_stream = False
+        self._generation = 0
+        self._in_flight = False
+        self._wanted: Target | None = None
+        self._play_timer = QTimer(self)
+        self._play_timer.timeout.connect(self._tick)
+        self._played_at = 0.0
+        self._budget = 0.0
+        self._clock_us = 0
+        self._samples_timer = QTimer(self)
+        self._samples_timer.setSingleShot(True)
+        self._samples_timer.setInterval(SAMPLES_EVERY_MS)
+        self._samples_timer.timeout.connect(self._grow_samples)
+
+    # -- the store -------------------------------------------------------------------------
+
+    def open(self, location: str, last_position: int, read_only: bool = False) -> None:
+        """A store was opened in the window: start at its end, following it live."""
+        self.pause()
+        self._generation += 1
+        self.location = location
+        self.last_position = last_position
+        self.position = self._aim = last_position
+        self.samples = None
+        self.moment = None
+        self.saga_id = None
+        self._wanted = None
+        self._in_flight = False
+        generation = self._generation
+
+        def open_it(context: JobContext) -> TimelineSamples:
+            context.set_store(open_store(location, read_only=True), opened_read_only=read_only)
+            return _machine(context).samples()
+
+        self.worker.submit(open_it, lambda samples: self._samples_loaded(generation, samples),
+                           on_error=self._job_failed, key="open")
+        self._set_live(True)
+        self._want(ToPosition(last_position))
+
+    def close(self) -> None:
+        self.pause()
+        self.worker.shutdown()
+
+    def log_grew(self, last_position: int) -> None:
+        """Events up to `last_position` exist now; the cursor follows them when live."""
+        if last_position <= self.last_position:
+            return
+        self.last_position = last_position
+        self.log_extended.emit(last_position)
+        if not self._samples_timer.isActive():
+            self._samples_timer.start()
+        if self.stream_id is not None:
+            self._load_marks()
+        if self.live:
+            self._want(ToPosition(last_position))
+
+    def _grow_samples(self) -> None:
+        samples, generation = self.samples, self._generation
+        if samples is None:
+            return
+
+        def grow(context: JobContext) -> TimelineSamples:
+            machine = _machine(context)
+            if len(samples.positions) > 2 * MAX_SAMPLES:
+                return machine.samples()  # grown far past the limit: sample it afresh
+            return machine.samples(after=samples)
+
+        self.worker.submit(grow, lambda grown: self._samples_loaded(generation, grown),
+                           on_error=self._job_failed, key="samples")
+
+    def _samples_loaded(self, generation: int, samples: TimelineSamples) -> None:
+        if generation == self._generation:
+            self.samples = samples
+            self.samples_ready.emit(samples)
+
+    # -- where the cursor goes -------------------------------------------------------------
+
+    def go_to(self, position: int) -> None:
+        """Move the cursor to a position (clamped to the log)."""
+        position = max(min(1, self.last_position), min(position, self.last_position))
+        self._aim = position
+        self.cursor_moved.emit(position)
+        self._set_live(position >= self.last_position)
+        self._want(ToPosition(position))
+
+    def go_to_time(self, timestamp_us: int) -> None:
+        """Move the cursor to the last event at or before a time."""
+        self._set_live(False)
+        self._want(ToTime(timestamp_us))
+
+    def step(self, count: int, in_stream: bool | None = None) -> None:
+        """Move `count` events forward (or back), in all events or within the focused stream."""
+        self.pause()
+        self._step(count, in_stream)
+
+    def _step(self, count: int, in_stream: bool | None = None) -> None:
+        in_stream = self.in_stream if in_stream is None else in_stream
+        stream = self._focused_stream() if in_stream else None
+        if stream is None:
+            self.go_to(self._aim + count)  # from where the cursor is headed, not where it is
+        else:
+            self._set_live(False)
+            self._want(Step(count, stream))
+
+    def first(self) -> None:
+        self.pause()
+        self.go_to(1)
+
+    def back_to_live(self) -> None:
+        self.pause()
+        self.go_to(self.last_position)
+
+    def set_focus(self, stream_id: str | None = None, saga_id: str | None = None) -> None:
+        """Show this aggregate (and saga) at the cursor; None: that of the event at the cursor."""
+        if (stream_id, saga_id) == (self.stream_id, self.saga_id):
+            return
+        changed_stream = stream_id != self.stream_id
+        self.stream_id, self.saga_id = stream_id, saga_id
+        if changed_stream:
+            self._load_marks()
+        if self.location is not None:
+            self._want(ToPosition(self.position))
+
+    def set_saga(self, saga_id: str | None) -> None:
+        self.set_focus(self.stream_id, saga_id)
+
+    def refresh(self) -> None:
+        """Read the moment at the cursor again (the read models moved on, say)."""
+        if self.location is not None and not self._in_flight:
+            self._want(ToPosition(self.position))
+
+    def _focused_stream(self) -> str | None:
+        if self.stream_id is not None:
+            return self.stream_id
+        if self.moment is not None and self.moment.event is not None:
+            return self.moment.event.stream_id
+        return None
+
+    def _set_live(self, live: bool) -> None:
+        if live != self.live:
+            self.live = live
+            self.live_changed.emit(live)
+
+    def _want(self, target: Target) -> None:
+        if self.location is None:
+            return
+        if not self._in_flight:
+            self._send(target)
+        elif isinstance(target, Step) and isinstance(self._wanted, Step) \
+                and target.stream_id == self._wanted.stream_id:
+            self._wanted = Step(self._wanted.count + target.count, target.stream_id)
+        else:
+            self._wanted = target
+
+    def _send(self, target: Target) -> None:
+        self._in_flight = True
+        position, stream_id, saga_id = self.position, self.stream_id, self.saga_id
+        generation = self._generation
+
+        gap_us = int(QUIET_GAP_S * self.speed.rate * 1_000_000)
+
+        def read(context: JobContext) -> tuple[Moment, int | None, bool]:
+            machine = _machine(context)
+            clock, stream = None, None
+            if isinstance(target, ToPosition):
+                at = target.position
+            elif isinstance(target, ToTime):
+                at = context.store.position_at_time(target.timestamp_us)
+            elif isinstance(target, Step):
+                stream = target.stream_id
+                at = machine.step(position, target.count, stream)
+            else:
+                stream = target.stream_id
+                at, clock = machine.play_time(position, target.clock_us, stream, gap_us)
+            ended = machine.step(at, 1, stream) == at  # nothing later: playback stops here
+            return machine.moment(at, stream_id=stream_id, saga_id=saga_id), clock, ended
+
+        self.worker.submit(read, lambda result: self._moment_read(generation, result),
+                           on_error=self._moment_failed)
+
+    def _moment_read(self, generation: int, result: tuple[Moment, int | None, bool]) -> None:
+        self._in_flight = False
+        if generation != self._generation:
+            return
+        moment, clock, ended = result
+        self.moment = moment
+        self.position = moment.position
+        if moment.position > self.last_position:
+            self.last_position = moment.position
+        if clock is not None and clock > self._clock_us:
+            self._clock_us = clock  # a quiet stretch was skipped
+        if self._wanted is None:
+            self._aim = moment.position
+            if ended and self.playing:
+                self.pause()  # played to the end (of the log, or of the stream)
+                self._set_live(self.position >= self.last_position)
+        self.cursor_moved.emit(moment.position)
+        self.moment_ready.emit(moment)
+        if self._wanted is not None:
+            wanted, self._wanted = self._wanted, None
+            self._send(wanted)
+        elif self.live and self.position < self.last_position:
+            self._send(ToPosition(self.last_position))
+
+    def _moment_failed(self, error: Exception) -> None:
+        self._in_flight = False
+        self._job_failed(error)
+        if self._wanted is not None:
+            wanted, self._wanted = self._wanted, None
+            self._send(wanted)
+
+    def _job_failed(self, error: Exception) -> None:
+        self.failed.emit(str(error))
+
+    def _load_marks(self) -> None:
+        stream, generation = self.stream_id, self._generation
+        if stream is None or self.location is None:
+            self.stream_marks.emit((None, []))
+            return
+
+        def read(context: JobContext) -> list[tuple[int, int]]:
+            return [(e.position, e.timestamp_us) for e in context.store.read_stream(stream)]
+
+        def loaded(marks: list[tuple[int, int]]) -> None:
+            if generation == self._generation and stream == self.stream_id:
+                self.stream_marks.emit((stream, marks))
+
+        self.worker.submit(read, loaded, on_error=lambda _: None, key="marks")
+
+    # -- playback --------------------------------------------------------------------------
+
+    @property
+    def playing(self) -> bool:
+        return self._play_timer.isActive()
+
+    def set_speed(self, speed: Speed) -> None:
+        self.speed = speed
+        if self.playing:
+            self.pause()
+            self.play()
+
+    def play(self) -> None:
+        """Play forward from the cursor (from the start, if the cursor is at the end)."""
+        if self.location is None or self.last_position == 0:
+            return
+        start_us = None
+        if self.position >= self.last_position:
+            self.go_to(1)
+            samples = self.samples
+            start_us = samples.timestamps[0] if samples is not None and samples.timestamps else 0
+        self._set_live(False)
+        self._start_clock(start_us)
+        self._play_timer.start(TICK_MS if self.speed.real_time
+                               else max(TICK_MS, int(1000 / self.speed.rate)))
+        self.playing_changed.emit(True)
+
+    def _start_clock(self, start_us: int | None = None) -> None:
+        self._played_at = time.monotonic()
+        self._budget = 0.0
+        if start_us is None:
+            event = self.moment.event if self.moment is not None else None
+            start_us = event.timestamp_us if event is not None else 0
+        self._clock_us = start_us
+
+    def pause(self) -> None:
+        if self._play_timer.isActive():
+            self._play_timer.stop()
+            self.playing_changed.emit(False)
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        elapsed, self._played_at = now - self._played_at, now
+        if self.speed.real_time:
+            self._clock_us += int(elapsed * self.speed.rate * 1_000_000)
+            if not self._in_flight:
+                stream = self._focused_stream() if self.in_stream else None
+                self._want(PlayTo(self._clock_us, stream))
+            return
+        self._budget += elapsed * self.speed.rate
+        count = int(self._budget)
+        if count:
+            self._budget -= count
+            self._step(count)
+
+
+def _machine(context: JobContext) -> TimeMachine:
+    """The worker's TimeMachine, made once per store."""
+    machine = context.cache.get("time_machine")
+    if machine is None:
+        machine = context.cache["time_machine"] = TimeMachine(context.store, None)
+    if machine.readmodels is None:
+        try:
+            machine.readmodels = context.readmodels
+        except StoreError:
+            machine.readmodels = None  # not built yet: rows come once they are
+    return machine

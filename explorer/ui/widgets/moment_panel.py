@@ -1,0 +1,373 @@
+"""The "As of" panel: the system at the time-travel cursor, all at once.
+
+Left, the aggregate (the selected stream's, or that of the event at the cursor) with what its
+latest event changed: changed fields in amber, added in green, removed in red and struck out.
+Middle, every read model's rows as of the cursor, those the event at the cursor wrote
+highlighted. Right, the saga instances as of the cursor and one saga's steps.
+
+Signals:
+    saga_chosen(str): the user picked a saga whose steps to follow.
+    open_position(int): show the event at this position in the explorer.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableView, QTableWidget,
+    QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from explorer.formatting import short_time
+from explorer.timetravel import AggregateAt, FieldChange, Moment, ReadModelAt, SagaAt
+from explorer.ui.models.moment_rows import ROW_ROLE, MomentRowsModel
+from explorer.ui.models.read_model import STATUS_COLOURS, format_value
+
+CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}
+STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
+                "compensated": "#ef6c00"}
+SAGA_COLUMNS = ["order_id", "status", "current_step", "valid_from"]
+POSITION_ROLE = Qt.ItemDataRole.UserRole + 9
+EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
+
+
+def _view(model) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+def _fit(view: QTableView, model: MomentRowsModel, limit: int = 220) -> None:
+    metrics = view.fontMetrics()
+    for column in range(model.columnCount()):
+        texts = [str(model.headerData(column, Qt.Orientation.Horizontal))]
+        texts += [str(model.index(row, column).data() or "") for row in range(model.rowCount())]
+        width = max(metrics.horizontalAdvance(text) for text in texts) + 22
+        view.horizontalHeader().resizeSection(column, min(width, limit))
+
+
+def _label(text: str = "", grey: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    if grey:
+        label.setStyleSheet("color: #616161;")
+    return label
+
+
+class MomentPanel(QWidget):
+    saga_chosen = Signal(str)
+    open_position = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.moment: Moment | None = None
+        self.focused_stream: str | None = None
+        self._fitted: set[str] = set()
+
+        # the aggregate
+        self.aggregate_title = _label("Move the timeline's cursor to see the system as it was.")
+        self.aggregate_caption = _label(grey=True)
+        self.state = QTreeWidget()
+        self.state.setHeaderLabels(["Field", "Value", "Before"])
+        self.state.setUniformRowHeights(True)
+        self.state.setAlternatingRowColors(True)
+        self.state.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.state.header().resizeSection(0, 130)
+        self.state.header().resizeSection(1, 140)
+        aggregate = QWidget()
+        layout = QVBoxLayout(aggregate)
+        layout.setContentsMargins(6, 6, 3, 6)
+        layout.addWidget(self.aggregate_title)
+        layout.addWidget(self.aggregate_caption)
+        layout.addWidget(self.state, 1)
+
+        # the read models
+        self.read_models = QTabWidget()
+        self.read_models.setDocumentMode(True)
+        self.read_models.currentChanged.connect(lambda _: self._show_read_model_note())
+        self.models: dict[str, MomentRowsModel] = {}
+        self.views: dict[str, QTableView] = {}
+        self.read_model_note = _label(grey=True)
+        read_models = QWidget()
+        layout = QVBoxLayout(read_models)
+        layout.setContentsMargins(3, 6, 3, 6)
+        layout.addWidget(self.read_models, 1)
+        layout.addWidget(self.read_model_note)
+
+        # the sagas
+        self.sagas_model = MomentRowsModel(self)
+        self.sagas = _view(self.sagas_model)
+        self.sagas.clicked.connect(self._saga_clicked)
+        self.saga_title = _label("Sagas as of the cursor", grey=True)
+        self.steps = QTableWidget(0, 4)
+        self.steps.setHorizontalHeaderLabels(["Step", "Status", "Finished (UTC)", "Target"])
+        self.steps.verticalHeader().hide()
+        self.steps.setShowGrid(False)
+        self.steps.setWordWrap(False)
+        self.steps.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.steps.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.steps.horizontalHeader().setStretchLastSection(True)
+        self.steps.setToolTip("Double-click a step to open its event")
+        self.steps.itemDoubleClicked.connect(self._step_opened)
+        sagas = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        layout = QVBoxLayout(top)
+        layout.setContentsMargins(3, 6, 6, 0)
+        layout.addWidget(_label("<b>Sagas</b>"))
+        layout.addWidget(self.sagas, 1)
+        bottom = QWidget()
+        layout = QVBoxLayout(bottom)
+        layout.setContentsMargins(3, 0, 6, 6)
+        layout.addWidget(self.saga_title)
+        layout.addWidget(self.steps, 1)
+        sagas.addWidget(top)
+        sagas.addWidget(bottom)
+
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(aggregate)
+        self.split.addWidget(read_models)
+        self.split.addWidget(sagas)
+        self.split.setSizes([330, 440, 330])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.split)
+
+    # -- showing a moment ------------------------------------------------------------------
+
+    def show_moment(self, moment: Moment, focused_stream: str | None = None) -> None:
+        self.moment = moment
+        self.focused_stream = focused_stream
+        self._show_aggregate(moment)
+        self._show_read_models(moment)
+        self._show_sagas(moment.sagas, moment.position)
+        self._show_saga(moment.saga, moment.position)
+
+    def _show_aggregate(self, moment: Moment) -> None:
+        aggregate = moment.aggregate
+        self.state.clear()
+        if aggregate is None:
+            self.aggregate_title.setText("No aggregate at this position." if moment.position
+                                         else "Nothing has happened yet at position 0.")
+            self.aggregate_caption.setText("")
+            return
+        whose = ("the selected stream" if self.focused_stream == aggregate.stream_id
+                 else "the stream of the event at the cursor")
+        self.aggregate_title.setText(
+            f"<b>{html.escape(aggregate.stream_type)} {html.escape(aggregate.stream_id)}</b>"
+            f" &nbsp;version {aggregate.version} as of position {moment.position:,}"
+            f" <span style='color:#757575'>({whose})</span>")
+        if not aggregate.exists:
+            self.aggregate_caption.setText("It does not exist yet at this position: its first "
+                                           "event comes later.")
+            return
+        event = aggregate.event
+        counts = {kind: sum(1 for c in aggregate.changes if c.kind == kind)
+                  for kind in CHANGE_COLOURS}
+        summary = ", ".join(f"<span style='background:{CHANGE_COLOURS[kind]}'>&nbsp;{n} "
+                            f"{kind}&nbsp;</span>" for kind, n in counts.items() if n)
+        where = (f"{html.escape(event.event_type)} (version {event.version}) at position "
+                 f"{event.position:,}, {short_time(event.timestamp_us)} UTC")
+        caption = f"Its latest event: {where}" + (f" — {summary}" if summary else
+                                                   " — no field changed")
+        if event.position != moment.position:
+            caption += "<br>(the cursor's event belongs to another stream)"
+        notes = "".join(f"<br>{html.escape(note)}" for note in aggregate.notes)
+        self.aggregate_caption.setText(caption + notes)
+        self._fill_state(aggregate)
+
+    def _fill_state(self, aggregate: AggregateAt) -> None:
+        changes = {change.path: change for change in aggregate.changes}
+        removed_under: dict[str, list[FieldChange]] = {}
+        for change in aggregate.changes:
+            if change.kind == "removed":
+                removed_under.setdefault(_parent(change.path), []).append(change)
+        marked_parents = {_parent_chain(path) for path in changes}
+        marked = {p for chain in marked_parents for p in chain}
+        count = [0]
+
+        def add(parent, key: str, value: Any, path: str) -> None:
+            count[0] += 1
+            item = QTreeWidgetItem(parent, [key, _short(value), ""])
+            change = changes.get(path)
+            if change is not None:
+                _colour(item, change)
+            elif path in marked:
+                font = item.font(0)
+                font.setBold(True)
+                item.setFont(0, font)
+            children = (value.items() if isinstance(value, dict) else
+                        ((f"[{i}]", v) for i, v in enumerate(value))
+                        if isinstance(value, list) else ())
+            for child_key, child in children:
+                child_path = (f"{path}{child_key}" if child_key.startswith("[") else
+                              f"{path}.{child_key}" if path else child_key)
+                add(item, child_key, child, child_path)
+            for gone in removed_under.get(path, []):
+                _removed(item, gone)
+            if path in marked:
+                item.setExpanded(True)
+
+        root = self.state.invisibleRootItem()
+        for key, value in aggregate.state.items():
+            add(root, key, value, key)
+        for gone in removed_under.get("", []):
+            _removed(root, gone)
+        if count[0] < EXPAND_ALL_UNDER:
+            self.state.expandAll()
+
+    def _show_read_models(self, moment: Moment) -> None:
+        for name, model_at in moment.read_models.items():
+            model = self.models.get(name)
+            if model is None:
+                model = self.models[name] = MomentRowsModel(self)
+                view = self.views[name] = _view(model)
+                self.read_models.addTab(view, model_at.title)
+            model.set_rows(model_at.rows, moment.position)
+            if name not in self._fitted and model_at.rows:
+                self._fitted.add(name)
+                _fit(self.views[name], model)
+        self._show_read_model_note()
+
+    def _show_read_model_note(self) -> None:
+        moment = self.moment
+        if moment is None or not self.models:
+            return
+        name = list(self.models)[self.read_models.currentIndex()]
+        model_at: ReadModelAt | None = moment.read_models.get(name)
+        if model_at is None:
+            return
+        changed = len(self.models[name].changed_rows())
+        text = (f"{len(model_at.rows)} rows as of position {moment.position:,}, the most "
+                f"recently changed first")
+        if changed:
+            text += (f"; <span style='background:#fff59d'>&nbsp;{changed} written by the event "
+                     f"at the cursor&nbsp;</span>")
+        if model_at.built_to < moment.position:
+            text += (f"<br><span style='color:#e65100'>Built up to position "
+                     f"{model_at.built_to:,} so far: later changes will show once the projection"
+                     " catches up.</span>")
+        self.read_model_note.setText(text)
+
+    def _show_sagas(self, sagas: ReadModelAt | None, position: int) -> None:
+        rows = [] if sagas is None else [{c: row.get(c) for c in SAGA_COLUMNS if c in row}
+                                         | {"saga_id": row.get("saga_id")}
+                                         for row in sagas.rows]
+        self.sagas_model.set_rows(rows, position)
+        if "sagas" not in self._fitted and rows:
+            self._fitted.add("sagas")
+            _fit(self.sagas, self.sagas_model, 150)
+        chosen = self.moment.saga.saga_id if self.moment and self.moment.saga else None
+        for number, row in enumerate(rows):
+            if row.get("saga_id") == chosen:
+                self.sagas.selectRow(number)
+                break
+        else:
+            self.sagas.clearSelection()
+
+    def _show_saga(self, saga: SagaAt | None, position: int) -> None:
+        self.steps.setRowCount(0)
+        if saga is None:
+            self.saga_title.setText("Select a saga (or move to one of its events) to see its "
+                                    "steps as of the cursor.")
+            return
+        colour = STATUS_COLOURS.get(saga.status, "#424242")
+        reason = f" — {html.escape(saga.reason)}" if saga.reason else ""
+        self.saga_title.setText(f"<b>{html.escape(saga.saga_id)}</b> <span style='color:"
+                                f"{colour}'>{html.escape(saga.status)}</span>{reason}")
+        self.steps.setRowCount(len(saga.steps))
+        for row, step in enumerate(saga.steps):
+            finished = short_time(step.finished_at_us) if step.finished_at_us else ""
+            label = step.step + (" (compensation)" if step.kind == "compensation" else "")
+            for column, text in enumerate((label, step.status, finished, step.target)):
+                item = QTableWidgetItem(text)
+                item.setData(POSITION_ROLE, step.event_position)
+                if column == 1:
+                    item.setForeground(QBrush(QColor(STEP_COLOURS.get(step.status, "#424242"))))
+                if step.event_position == position:
+                    item.setBackground(QBrush(QColor("#fff59d")))
+                if step.reason:
+                    item.setToolTip(step.reason)
+                self.steps.setItem(row, column, item)
+        self.steps.resizeColumnsToContents()
+
+    # -- the user --------------------------------------------------------------------------
+
+    def _saga_clicked(self, index) -> None:
+        row = index.data(ROW_ROLE)
+        if row and row.get("saga_id"):
+            self.saga_chosen.emit(row["saga_id"])
+
+    def _step_opened(self, item: QTableWidgetItem) -> None:
+        position = item.data(POSITION_ROLE)
+        if position:
+            self.open_position.emit(int(position))
+
+    def clear(self) -> None:
+        self.moment = None
+        self.state.clear()
+        self.steps.setRowCount(0)
+        self.sagas_model.set_rows([], None)
+        for model in self.models.values():
+            model.set_rows([], None)
+        self.aggregate_title.setText("Move the timeline's cursor to see the system as it was.")
+        self.aggregate_caption.setText("")
+        self.read_model_note.setText("")
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{{{len(value)} fields}}"
+    if isinstance(value, list):
+        return f"[{len(value)} items]"
+    if isinstance(value, str):
+        return value
+    return format_value(value) if not isinstance(value, bool) else str(value).lower()
+
+
+def _parent(path: str) -> str:
+    if path.endswith("]"):
+        return path[:path.rindex("[")]
+    return path.rsplit(".", 1)[0] if "." in path else ""
+
+
+def _parent_chain(path: str) -> tuple[str, ...]:
+    chain = []
+    while path:
+        path = _parent(path)
+        if path:
+            chain.append(path)
+    return tuple(chain)
+
+
+def _colour(item: QTreeWidgetItem, change: FieldChange) -> None:
+    brush = QBrush(QColor(CHANGE_COLOURS[change.kind]))
+    for column in range(3):
+        item.setBackground(column, brush)
+    if change.kind == "changed":
+        item.setText(2, _short(change.before))
+        item.setToolTip(1, f"was {change.before!r}, now {change.after!r}")
+    elif change.kind == "added":
+        item.setText(2, "(new)")
+
+
+def _removed(parent, change: FieldChange) -> None:
+    key = change.path[len(_parent(change.path)):].lstrip(".")
+    item = QTreeWidgetItem(parent, [key, "(removed)", _short(change.before)])
+    font = QFont(item.font(0))
+    font.setStrikeOut(True)
+    item.setFont(0, font)
+    _colour(item, change)
+    item.setText(2, _short(change.before))

@@ -1,0 +1,228 @@
+"""The timeline's plot: events over time (or over positions) as bars stacked by stream type, a
+draggable cursor kept in step with the slider, marks for the focused stream's events, and zoom
+and pan along the x axis. Bars are recounted from the samples for whatever range is in view, so
+zooming in shows finer buckets.
+
+Imports pyqtgraph: the window loads this module only once its first page is on screen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from explorer.timetravel import TimelineSamples
+
+BINS = 240
+STREAM_COLOURS = {"Order": "#1e88e5", "Inventory": "#43a047", "Payment": "#fb8c00",
+                  "Customer": "#8e24aa", "OrderFulfilment": "#00897b"}
+OTHER_COLOURS = ["#6d4c41", "#546e7a", "#c0ca33", "#d81b60", "#3949ab"]
+
+
+def stream_colour(stream_type: str, index: int = 0) -> str:
+    return STREAM_COLOURS.get(stream_type, OTHER_COLOURS[index % len(OTHER_COLOURS)])
+
+
+class TimelinePlot(pg.PlotWidget):
+    """Signals:
+        position_chosen(int): the user dragged the cursor or clicked, in position mode.
+        time_chosen(int): the same, in time mode (microseconds).
+    """
+
+    position_chosen = Signal(int)
+    time_chosen = Signal(object)  # microseconds do not fit a C int
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self.date_axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
+        super().__init__(parent, background="w", axisItems={"bottom": self.date_axis})
+        self.by_time = True
+        self.positions = np.zeros(0, dtype=np.int64)
+        self.seconds = np.zeros(0, dtype=np.float64)
+        self.codes = np.zeros(0, dtype=np.int8)
+        self.types: tuple[str, ...] = ()
+        self.weight = 1
+        self.bucket = 0.0
+        self._marks = np.zeros((0, 2), dtype=np.float64)  # (position, seconds)
+        self._cursor_position = 0
+        self._cursor_seconds: float | None = None
+        self.bars: list[pg.BarGraphItem] = []
+        item = self.getPlotItem()
+        item.hideAxis("left")
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.layout.setContentsMargins(4, 2, 8, 0)
+        self.setMouseEnabled(x=True, y=False)
+        self.getViewBox().setDefaultPadding(0.0)
+        self.cursor = pg.InfiniteLine(angle=90, movable=True,
+                                      pen=pg.mkPen("#d32f2f", width=2),
+                                      hoverPen=pg.mkPen("#b71c1c", width=4))
+        self.cursor.setZValue(20)
+        self.cursor.sigDragged.connect(self._cursor_dragged)
+        self.addItem(self.cursor, ignoreBounds=True)
+        self.marks = pg.ScatterPlotItem(symbol="t", size=8, pen=None,
+                                        brush=pg.mkBrush("#212121"))
+        self.marks.setZValue(10)
+        self.addItem(self.marks, ignoreBounds=True)
+        self._rebin_timer = QTimer(self)
+        self._rebin_timer.setSingleShot(True)
+        self._rebin_timer.setInterval(40)
+        self._rebin_timer.timeout.connect(self._rebin)
+        self.sigXRangeChanged.connect(lambda *_: self._rebin_timer.start())
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    # -- data ------------------------------------------------------------------------------
+
+    def set_samples(self, samples: TimelineSamples) -> None:
+        """New samples of the log; keeps the zoom if the user zoomed in, else shows them all."""
+        was_all = self._showing_all()
+        self.positions = np.frombuffer(samples.positions, dtype=np.int64).copy()
+        self.seconds = np.frombuffer(samples.timestamps, dtype=np.int64) / 1e6
+        self.codes = np.frombuffer(samples.type_codes, dtype=np.int8).copy()
+        self.types = samples.types
+        self.weight = samples.weight
+        while len(self.bars) < len(self.types):
+            bar = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[], pen=None,
+                                  brush=stream_colour(self.types[len(self.bars)], len(self.bars)))
+            self.addItem(bar)
+            self.bars.append(bar)
+        self._limit()
+        if was_all or not len(self.positions):
+            self.fit()
+        else:
+            self._rebin()
+
+    def set_by_time(self, by_time: bool) -> None:
+        """Time (the events' timestamps) or positions along the x axis."""
+        if by_time == self.by_time:
+            return
+        self.by_time = by_time
+        self.getPlotItem().setAxisItems(
+            {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0) if by_time
+             else pg.AxisItem(orientation="bottom")})
+        self._limit()
+        self.fit()
+        self._place_cursor()
+        self._place_marks()
+
+    def set_marks(self, marks: list[tuple[int, int]]) -> None:
+        """Mark these events (position, timestamp in microseconds): the focused stream's."""
+        self._marks = np.array([(p, t / 1e6) for p, t in marks], dtype=np.float64).reshape(-1, 2)
+        self._place_marks()
+
+    def set_cursor(self, position: int, timestamp_us: int | None = None) -> None:
+        """Put the cursor at a position (at its time, exact if given, else interpolated)."""
+        self._cursor_position = position
+        self._cursor_seconds = None if timestamp_us is None else timestamp_us / 1e6
+        self._place_cursor()
+
+    def fit(self) -> None:
+        """Show the whole log."""
+        x = self._xs()
+        if len(x):
+            low, high = float(x[0]), float(x[-1])
+            pad = max((high - low) * 0.01, 1.0)
+            self.setXRange(low - pad, high + pad, padding=0)
+        self._rebin()
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def _xs(self) -> np.ndarray:
+        return self.seconds if self.by_time else self.positions.astype(np.float64)
+
+    def x_of(self, position: int) -> float:
+        if not self.by_time:
+            return float(position)
+        if not len(self.positions):
+            return 0.0
+        return float(np.interp(position, self.positions, self.seconds))
+
+    def _showing_all(self) -> bool:
+        x = self._xs()
+        if not len(x):
+            return True
+        low, high = self.viewRange()[0]
+        return low <= x[0] and high >= x[-1]
+
+    def _limit(self) -> None:
+        x = self._xs()
+        if len(x):
+            span = max(float(x[-1] - x[0]), 1.0)
+            self.getViewBox().setLimits(xMin=float(x[0]) - span * 0.05,
+                                        xMax=float(x[-1]) + span * 0.05,
+                                        minXRange=min(span, 2.0 if self.by_time else 10.0))
+
+    def _rebin(self) -> None:
+        """Count the samples in the range in view into BINS stacked bars per stream type."""
+        x = self._xs()
+        low, high = self.viewRange()[0]
+        if not len(x) or high <= low:
+            for bar in self.bars:
+                bar.setOpts(x0=[], x1=[], y0=[], y1=[])
+            return
+        edges = np.linspace(low, high, BINS + 1)
+        self.bucket = (high - low) / BINS
+        inside = (x >= low) & (x < high)
+        index = ((x[inside] - low) / self.bucket).astype(np.int64).clip(0, BINS - 1)
+        kinds = max(len(self.types), 1)
+        counts = np.bincount(index * kinds + self.codes[inside],
+                             minlength=BINS * kinds).reshape(BINS, kinds) * self.weight
+        base = np.zeros(BINS)
+        for code, bar in enumerate(self.bars):
+            top = base + counts[:, code]
+            shown = counts[:, code] > 0
+            bar.setOpts(x0=edges[:-1][shown], x1=edges[1:][shown], y0=base[shown],
+                        y1=top[shown])
+            base = top
+        peak = float(base.max()) if len(base) else 0.0
+        self.setYRange(0, max(peak, 1.0) * 1.18, padding=0)
+        self._place_marks()
+
+    def _place_cursor(self) -> None:
+        if self.by_time and self._cursor_seconds is not None:
+            x = self._cursor_seconds
+        else:
+            x = self.x_of(self._cursor_position)
+        self.cursor.blockSignals(True)
+        self.cursor.setValue(x)
+        self.cursor.blockSignals(False)
+
+    def _place_marks(self) -> None:
+        if not len(self._marks):
+            self.marks.setData([], [])
+            return
+        top = self.viewRange()[1][1]
+        xs = self._marks[:, 1] if self.by_time else self._marks[:, 0]
+        self.marks.setData(xs, np.full(len(xs), top * 0.93))
+
+    # -- the user --------------------------------------------------------------------------
+
+    def _cursor_dragged(self) -> None:
+        self._choose(self.cursor.value())
+
+    def _clicked(self, event) -> None:
+        if event.button() != pg.QtCore.Qt.MouseButton.LeftButton or event.double():
+            return
+        view = self.getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        x = view.mapSceneToView(event.scenePos()).x()
+        self.cursor.setValue(x)
+        self._choose(x)
+
+    def _choose(self, x: float) -> None:
+        if self.by_time:
+            self.time_chosen.emit(int(x * 1_000_000))
+        else:
+            self.position_chosen.emit(max(1, int(round(x))))
+
+    def bucket_text(self) -> str:
+        """How much one bar stands for, e.g. "2 h" or "1,250 positions"."""
+        if not self.by_time:
+            return f"{self.bucket:,.0f} positions"
+        seconds = self.bucket
+        for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+            if seconds >= size:
+                return f"{seconds / size:,.1f} {unit}".replace(".0 ", " ")
+        return f"{seconds * 1000:,.0f} ms"

@@ -1,0 +1,355 @@
+"""What if: a sandbox branched at a past position, where commands can be tried.
+
+The dialog copies the store as it was at the position into a temporary branch (with progress
+and cancel), then lets the user send commands there from a form generated from their schemas.
+Each result lists the new events (the sagas' reactions included) and the read-model rows they
+changed. Export writes the branch's new events as JSON lines; closing discards the branch. The
+real store is only ever read.
+
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
+    QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter,
+    QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from explorer.demo import DEMO_DOMAIN
+from explorer.domain import DomainError
+from explorer.domain.commands import CommandError
+from explorer.formatting import short_time, summarize
+from explorer.sandbox import Sandbox
+from explorer.store import StoreError
+from explorer.store.ids import uuid7
+from explorer.ui.icons import icon
+from explorer.ui.widgets.command_form import CommandForm
+from explorer.ui.worker import JobContext, StoreWorker
+
+WRITABLE_TYPES = [t for t in DEMO_DOMAIN.aggregates if t != "OrderFulfilment"]
+LABEL_WIDTH = 110
+ID_PREFIXES = {"Order": "order", "Inventory": "prod", "Payment": "pay", "Customer": "cust"}
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return table
+
+
+class WhatIfDialog(QDialog):
+
+    def __init__(self, location: str, position: int, parent: QWidget | None = None, *,
+                 stream_type: str | None = None, stream_id: str | None = None,
+                 when: int | None = None) -> None:
+        super().__init__(parent)
+        self.location = location
+        self.position = position
+        self.sandbox: Sandbox | None = None
+        self.worker = StoreWorker(self)
+        self._job: int | None = None
+        self._made: list[Sandbox] = []  # every branch made, so that none outlives the dialog
+        self._sent = 0
+        self.setWindowTitle(f"What If… at position {position:,} — {Path(location).name}")
+        self.setWindowIcon(icon("branch"))
+        self.resize(1000, 720)
+
+        when_text = f" ({short_time(when)} UTC)" if when else ""
+        intro = QLabel(
+            f"<b>A branch of the store as it was at position {position:,}</b>{when_text}. "
+            "Commands sent here run against that past state, with the sagas and projections "
+            "reacting, in a temporary copy. <b>The store itself is never changed.</b>")
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        self.progress = QProgressBar()
+        self.progress.setFormat("Copying the events up to the position… %p%")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.reject)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+
+        # the command
+        self.stream_type = QComboBox()
+        self.stream_type.addItems(WRITABLE_TYPES)
+        self.stream_id = QLineEdit()
+        self.stream_id.setPlaceholderText("the aggregate's id, e.g. order_0042")
+        new_id = QPushButton("New id")
+        new_id.setToolTip("Make up a new id, for a command that creates an aggregate")
+        new_id.clicked.connect(self._new_id)
+        target = QHBoxLayout()
+        target.addWidget(self.stream_id, 1)
+        target.addWidget(new_id)
+        self.command = QComboBox()
+        self.command.setMinimumWidth(220)
+        self.failure_rate = QSpinBox()
+        self.failure_rate.setRange(0, 100)
+        self.failure_rate.setSingleStep(10)
+        self.failure_rate.setSuffix(" % of payments declined")
+        self.failure_rate.setToolTip("How often the simulated payment gateway declines a charge "
+                                     "in this branch: 100 % makes every payment fail (to see "
+                                     "the saga's compensation)")
+        self.form = CommandForm(label_width=LABEL_WIDTH)
+        self.form.submitted.connect(self.send)
+        form_scroll = QScrollArea()
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setWidget(self.form)
+        form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.send_button = QPushButton(icon("command"), "Send in the Branch")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self.send)
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextFormat(Qt.TextFormat.RichText)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        header = QFormLayout()
+        for text, field in (("Aggregate type", self.stream_type), ("Aggregate id", target),
+                            ("Command", self.command), ("Payment gateway", self.failure_rate)):
+            label = QLabel(text)
+            label.setMinimumWidth(LABEL_WIDTH)
+            header.addRow(label, field)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 6, 0)
+        left_layout.addLayout(header)
+        left_layout.addWidget(form_scroll, 1)
+        left_layout.addWidget(self.result)
+        left_layout.addWidget(self.send_button)
+
+        # what happened
+        self.events = _table(["Position", "Stream", "Type", "Data"])
+        self.changes = _table(["Read model", "Row", "Values"])
+        self.outcome = QTabWidget()
+        self.outcome.addTab(self.events, "New events in the branch")
+        self.outcome.addTab(self.changes, "Read-model changes")
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.outcome)
+        split.setSizes([420, 580])
+        self.body = split
+        self.body.setEnabled(False)
+
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the branch's new events as JSON lines")
+        self.export_button.clicked.connect(self.export)
+        self.export_button.setEnabled(False)
+        close = QPushButton("Discard and Close")
+        close.setToolTip("Delete the branch; the store is not affected either way")
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(progress_row)
+        layout.addWidget(split, 1)
+        layout.addLayout(buttons)
+
+        self.stream_type.currentTextChanged.connect(self._type_changed)
+        self.command.currentIndexChanged.connect(self._command_changed)
+        if stream_type in WRITABLE_TYPES:
+            self.stream_type.setCurrentText(stream_type)
+            self.stream_id.setText(stream_id or "")
+        self._type_changed(self.stream_type.currentText())
+        self._branch()
+
+    # -- branching -------------------------------------------------------------------------
+
+    def _branch(self) -> None:
+        location, position = self.location, self.position
+
+        def branch(context: JobContext) -> Sandbox:
+            sandbox = Sandbox.create(location, position, progress=lambda done, total:
+                                     context.progress((done, total)))
+            self._made.append(sandbox)
+            return sandbox
+
+        def progressed(value) -> None:
+            done, total = value
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(done)
+            if done >= total:
+                self.progress.setFormat("Copying the read models as of the position…")
+
+        self._job = self.worker.submit(branch, self._branched, on_error=self._branch_failed,
+                                       on_progress=progressed)
+
+    def _branched(self, sandbox: Sandbox) -> None:
+        self._job = None
+        self.sandbox = sandbox
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.body.setEnabled(True)
+        self.stream_id.setFocus()
+        self.result.setText(f"Ready: the branch holds events 1 to {self.position:,}.")
+
+    def _branch_failed(self, error: Exception) -> None:
+        self._job = None
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.result.setText(f"<span style='color:#c62828'>Cannot branch the store: "
+                            f"{html.escape(str(error))}</span>")
+        self.body.setEnabled(False)
+        self.result.setParent(None)
+        self.layout().insertWidget(2, self.result)
+
+    # -- the command -----------------------------------------------------------------------
+
+    def _type_changed(self, stream_type: str) -> None:
+        self.command.blockSignals(True)
+        self.command.clear()
+        for name, command in DEMO_DOMAIN.commands.get(stream_type, {}).items():
+            self.command.addItem(name.replace("_", " "), name)
+            self.command.setItemData(self.command.count() - 1, command.summary(),
+                                     Qt.ItemDataRole.ToolTipRole)
+        self.command.blockSignals(False)
+        self._command_changed()
+
+    def _command_changed(self) -> None:
+        name = self.command.currentData()
+        stream_type = self.stream_type.currentText()
+        self.form.set_command(DEMO_DOMAIN.command_class(stream_type, name) if name else None)
+
+    def _new_id(self) -> None:
+        prefix = ID_PREFIXES.get(self.stream_type.currentText(), "id")
+        self.stream_id.setText(f"{prefix}_whatif_{uuid7()[-6:]}")
+
+    def send(self) -> None:
+        if self.sandbox is None or self._job is not None:
+            return
+        stream_id = self.stream_id.text().strip()
+        if not stream_id:
+            self.result.setText("<span style='color:#c62828'>Give the aggregate's id (or "
+                                "“New id” for a command that creates one).</span>")
+            return
+        if self.form.reveal_problems() is None:
+            self.result.setText("<span style='color:#c62828'>Some fields need attention "
+                                "(see the messages under them); nothing was sent.</span>")
+            return
+        stream_type = self.stream_type.currentText()
+        name = self.command.currentData()
+        data = self.form.values()
+        sandbox = self.sandbox
+        sandbox.payment_failure_rate = self.failure_rate.value() / 100
+        before = self._sent
+
+        def run(context: JobContext):
+            result = sandbox.execute(stream_type, stream_id, name, data)
+            return result, sandbox.new_events(), sandbox.changes()
+
+        self.send_button.setEnabled(False)
+        self.result.setText("Sending…")
+        self._job = self.worker.submit(run, lambda value: self._sent_done(before, value),
+                                       on_error=self._send_failed)
+
+    def _sent_done(self, before: int, value) -> None:
+        self._job = None
+        self.send_button.setEnabled(True)
+        result, events, changes = value
+        self._sent += 1
+        own = len(result.events)
+        reactions = len(events) - before - own
+        self._sent = len(events)
+        self.result.setText(
+            f"<span style='color:#2e7d32'><b>{result.command}</b> on {html.escape(result.stream_id)}"
+            f": {own} event{'s' if own != 1 else ''} (version {result.version})"
+            + (f", and {reactions} more from the sagas reacting" if reactions > 0 else "")
+            + ".</span>")
+        self._show_events(events, first_new=before)
+        self._show_changes(changes)
+        self.export_button.setEnabled(bool(events))
+
+    def _send_failed(self, error: Exception) -> None:
+        self._job = None
+        self.send_button.setEnabled(True)
+        if isinstance(error, DomainError):
+            text = f"Refused: {error}"
+        elif isinstance(error, CommandError | StoreError | ValueError):
+            text = str(error)
+        else:
+            text = f"The command failed: {error}"
+        self.result.setText(f"<span style='color:#c62828'>{html.escape(text)}</span><br>"
+                            "<span style='color:#616161'>Nothing was written to the branch.</span>")
+
+    def _show_events(self, events, first_new: int) -> None:
+        self.events.setRowCount(len(events))
+        for row, event in enumerate(events):
+            values = (f"{event.position:,}", event.stream_id, event.event_type,
+                      summarize(event.data, 200))
+            for column, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if row >= first_new:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.events.setItem(row, column, item)
+        self.events.resizeColumnsToContents()
+        self.events.horizontalHeader().resizeSection(3, 300)
+        if events:
+            self.events.scrollToBottom()
+
+    def _show_changes(self, changes) -> None:
+        self.changes.setRowCount(len(changes))
+        for row, change in enumerate(changes):
+            values = (change.projection, change.key, summarize(change.values, 300))
+            for column, text in enumerate(values):
+                self.changes.setItem(row, column, QTableWidgetItem(text))
+        self.changes.resizeColumnsToContents()
+        self.outcome.setTabText(1, f"Read-model changes ({len(changes)})")
+        self.outcome.setTabText(0, f"New events in the branch ({self.events.rowCount()})")
+
+    # -- export and discard ----------------------------------------------------------------
+
+    def export(self) -> None:
+        if self.sandbox is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the Branch's Events",
+                                              str(Path.home() / "what-if.jsonl"),
+                                              "JSON lines (*.jsonl);;All files (*)")
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> int:
+        assert self.sandbox is not None
+        try:
+            count = self.sandbox.export(path)
+        except OSError as error:
+            self.result.setText(f"<span style='color:#c62828'>Cannot write {html.escape(path)}: "
+                                f"{html.escape(error.strerror or str(error))}</span>")
+            return 0
+        self.result.setText(f"Exported {count} event{'s' if count != 1 else ''} to "
+                            f"{html.escape(path)}.")
+        return count
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.discard()
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        self.discard()
+        super().reject()
+
+    def discard(self) -> None:
+        """Stop any work and delete the branch."""
+        if self._job is not None:
+            self.worker.cancel(self._job)
+        self.worker.shutdown()  # waits for the job at hand
+        for sandbox in self._made:
+            sandbox.discard()
+        self._made.clear()
+        self.sandbox = None
