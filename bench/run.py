@@ -3,6 +3,7 @@
   store   our store against the eventsourcing library and raw sqlite3, on the same work
   window       the explorer window on a million events: first page, jump, filter, stalls, memory
   projections  rebuild speed, live latency from another process, GUI stalls during a rebuild
+  timetravel   scrubbing the timeline: latency to show the system at a position, preparation
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ BENCHES = {
     "store": "bench.store_bench",
     "window": "bench.window_bench",
     "projections": "bench.projections_bench",
+    "timetravel": "bench.timetravel_bench",
 }
 
 

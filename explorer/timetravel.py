@@ -25,6 +25,7 @@ from explorer.store.errors import StreamNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent
 from explorer.store.schema import events
+from explorer.store.statements import CompiledStatement
 from explorer.store.timestamps import parse_time
 
 _MISSING = object()
@@ -158,6 +159,7 @@ class TimelineSamples:
 
 
 MAX_SAMPLES = 50_000
+MAX_MARKS = 5_000
 
 
 class TimeMachine:
@@ -171,6 +173,7 @@ class TimeMachine:
         self.repository = Repository(store, domain)
         self._keys: dict[str, tuple[float, list[tuple] | None]] = {}
         self._tables: set[str] = set()
+        self._statements: dict[str, tuple[list[tuple], CompiledStatement, list[str]]] = {}
 
     def aggregate_at(self, stream_id: str, position: int) -> AggregateAt:
         """The aggregate's state just after `position`, and before its latest event up to it."""
@@ -205,29 +208,22 @@ class TimeMachine:
         Tables with many keys are read newest version first (the rows valid at P are mostly
         the recent versions). Tables with few keys but many versions (stock: twenty products,
         hundreds of thousands of versions) would then scan every old version: for them each
-        key's version at P is found by a seek on the primary key instead.
+        key's version at P is found by a seek on the primary key instead, all in one statement
+        compiled once for the table's keys.
         """
         if self.readmodels is None or not self._exists(table):
             return [], 0
+        built = projection_state_of(self.readmodels, name)
         keys = self._small_table_keys(table)
         if keys is None:
-            query = rows_changed_first(table, position).limit(limit)
-            found = self.readmodels.execute(query).mappings().all()
-        else:
-            found = []
-            columns = table.info["keys"]
-            seek = sa.select(*rows_changed_first(table, position).selected_columns).where(
-                *[table.c[c] == sa.bindparam(f"key_{c}") for c in columns],
-                table.c.valid_from <= position).order_by(table.c.valid_from.desc()).limit(1)
-            for key in keys:
-                row = self.readmodels.execute(seek, {f"key_{c}": v for c, v in zip(
-                    columns, key, strict=True)}).mappings().first()
-                if row is not None and (row["valid_to"] is None or row["valid_to"] > position):
-                    found.append(row)
-            found.sort(key=lambda row: -row["valid_from"])
-            found = found[:limit]
-        rows = [{str(k): v for k, v in row.items() if k != "valid_to"} for row in found]
-        return rows, projection_state_of(self.readmodels, name)
+            found = self.readmodels.execute(rows_changed_first(table, position).limit(limit))
+            return [{str(k): v for k, v in row.items() if k != "valid_to"}
+                    for row in found.mappings()], built
+        if not keys:
+            return [], built
+        statement, names = self._small_table_statement(table, keys)
+        cursor = self.readmodels.db.execute(statement.sql, statement.args(position, limit))
+        return [dict(zip(names, row, strict=True)) for row in cursor], built
 
     def _exists(self, table: sa.Table) -> bool:
         """Whether the read-model file has the table yet (a new runner creates it shortly)."""
@@ -235,14 +231,51 @@ class TimeMachine:
             self._tables.update(sa.inspect(self.readmodels.connection).get_table_names())
         return table.name in self._tables
 
+    def _small_table_statement(self, table: sa.Table, keys: list[tuple]
+                               ) -> tuple[CompiledStatement, list[str]]:
+        """The statement reading a small table as of a position, compiled once for its keys."""
+        cached = self._statements.get(table.name)
+        if cached is not None and cached[0] == keys:
+            return cached[1], cached[2]
+        names = table.info["keys"]
+        known = sa.values(*[sa.column(n, table.c[n].type) for n in names],
+                          name="known_keys").data(keys).cte("known_keys")
+        older = table.alias("older")
+        position = sa.bindparam("position", type_=sa.Integer)
+        latest = sa.select(sa.func.max(older.c.valid_from)).where(
+            *[older.c[n] == known.c[n] for n in names],
+            older.c.valid_from <= position).scalar_subquery()
+        shown = [c for c in rows_changed_first(table, 0).selected_columns if c.name != "valid_to"]
+        query = (sa.select(*shown)
+                 .join(known, sa.and_(*[table.c[n] == known.c[n] for n in names]))
+                 .where(table.c.valid_from == latest,
+                        sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position))
+                 .order_by(table.c.valid_from.desc()).limit(sa.bindparam("limit")))
+        statement = CompiledStatement(query, self.readmodels.engine.dialect, ("position", "limit"))
+        columns = [c.name for c in shown]
+        self._statements[table.name] = (keys, statement, columns)
+        return statement, columns
+
     def _small_table_keys(self, table: sa.Table) -> list[tuple] | None:
-        """The keys of a table with few of them (at most SMALL_TABLE), else None. Cached."""
+        """Every key a table ever had, if it had at most SMALL_TABLE of them, else None. Cached.
+
+        Found by skipping along the primary key from one key to the next (one seek each), so a
+        table of twenty keys and a million versions costs twenty seeks, not a scan.
+        """
         cached = self._keys.get(table.name)
         if cached is not None and time.monotonic() - cached[0] < KEYS_TTL_S:
             return cached[1]
         columns = [table.c[c] for c in table.info["keys"]]
-        current = sa.select(*columns).where(table.c.valid_to.is_(None)).limit(SMALL_TABLE + 1)
-        keys = [tuple(row) for row in self.readmodels.execute(current)]
+        first = sa.select(*columns).order_by(*columns).limit(1)
+        after = sa.select(*columns).where(
+            sa.tuple_(*columns) > sa.tuple_(*[sa.bindparam(f"after_{c.name}") for c in columns])
+        ).order_by(*columns).limit(1)
+        keys: list[tuple] = []
+        row = self.readmodels.execute(first).first()
+        while row is not None and len(keys) <= SMALL_TABLE:
+            keys.append(tuple(row))
+            row = self.readmodels.execute(after, {f"after_{c.name}": v for c, v in zip(
+                columns, row, strict=True)}).first()
         result = keys if len(keys) <= SMALL_TABLE else None
         self._keys[table.name] = (time.monotonic(), result)
         return result
@@ -364,6 +397,22 @@ class TimeMachine:
             if after is not None and after.timestamp - play_us > max_gap_us:
                 play_us = after.timestamp - max_gap_us // 4  # arrive shortly before it
         return target, play_us
+
+    def stream_marks(self, stream_id: str, limit: int = MAX_MARKS) -> tuple[array, array]:
+        """Positions and times of a stream's events, for marks on the timeline: all of them,
+        or, for a stream with more than `limit`, every n-th (its first and last included)."""
+        e = events.c
+        count = self.store.stream_head(stream_id)
+        versions = count[1] if count else 0
+        every = max(1, -(-versions // limit))
+        query = sa.select(e.position, e.timestamp).where(e.stream_id == stream_id)
+        if every > 1:
+            query = query.where(sa.or_((e.version - 1) % every == 0, e.version == versions))
+        positions, timestamps = array("q"), array("q")
+        for position, timestamp in self.store.execute(query.order_by(e.version)):
+            positions.append(position)
+            timestamps.append(timestamp)
+        return positions, timestamps
 
     def time_of(self, position: int) -> int | None:
         """The timestamp of the event at a position (None outside the log)."""

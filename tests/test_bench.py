@@ -33,3 +33,19 @@ def test_the_window_bench_runs_and_ends_with_json(tmp_path):
     assert set(last) == {"first_page_s", "jump_to_end_ms", "filter_type_ms", "max_stall_ms",
                          "peak_rss_mb"}
     assert all(value > 0 for value in last.values())
+
+
+def test_the_timetravel_bench_runs_and_ends_with_json(tmp_path):
+    store = tmp_path / "small.evstore"
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen",
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    result = subprocess.run(
+        [sys.executable, "bench/run.py", "timetravel", str(store), "--orders", "200",
+         "--positions", "20"], capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    last = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(last) == {"scrub_p50_ms", "scrub_p95_ms", "prepare_s", "peak_rss_mb"}
+    assert all(value > 0 for value in last.values())
+    assert "drag across the log" in result.stdout
+    assert (tmp_path / "cache").exists()  # the read models went to the cache, not beside STORE
+    assert not (tmp_path / "small.evstore.readmodels").exists()

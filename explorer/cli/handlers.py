@@ -22,6 +22,7 @@ from explorer.store.check import check_store
 from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery
 from explorer.store.timestamps import parse_time
+from explorer.timetravel import TimeMachine
 from explorer.workspace import open_store
 
 USER_ERRORS = (StoreError, CommandError, DomainError, ValueError)
@@ -136,11 +137,18 @@ def state(args: argparse.Namespace) -> int:
         repository = Repository(store, DEMO_DOMAIN, use_snapshots=not args.no_snapshots)
         loaded = repository.load_existing(args.stream_id, at_version=args.at_version,
                                           at_position=args.at_position, at_time_us=at_time)
+        moment = (TimeMachine(store, None).aggregate_at(args.stream_id, args.at_position)
+                  if args.at_position is not None else None)
     aggregate = loaded.aggregate
     for note in loaded.notes:
         print(f"warning: {note}", file=sys.stderr)
     result = {"stream_id": aggregate.id, "stream_type": aggregate.stream_type,
               "version": aggregate.version, "state": aggregate.state()}
+    if moment is not None and moment.event is not None:  # as the window's time travel shows it
+        result["latest_event"] = {"position": moment.event.position,
+                                  "event_type": moment.event.event_type}
+        result["changes"] = [{"path": c.path, "kind": c.kind, "before": c.before,
+                              "after": c.after} for c in moment.changes]
     if args.json:
         print_json(result)
     else:
@@ -148,7 +156,18 @@ def state(args: argparse.Namespace) -> int:
                   if loaded.snapshot_version else f"{loaded.events_replayed} events replayed")
         print(f"{aggregate.stream_type} {aggregate.id} at version {aggregate.version} ({source})")
         print(orjson.dumps(aggregate.state(), option=orjson.OPT_INDENT_2).decode())
+        if "changes" in result:
+            latest = result["latest_event"]
+            print(f"changed by {latest['event_type']} at position {latest['position']:,}:")
+            for change in moment.changes:
+                print(f"  {change.kind:8s} {change.path}: " + (
+                    f"{_json(change.before)} -> {_json(change.after)}" if change.kind == "changed"
+                    else _json(change.after if change.kind == "added" else change.before)))
     return 0
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def command(args: argparse.Namespace) -> int:

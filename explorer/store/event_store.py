@@ -96,6 +96,11 @@ class EventStore:
                 table.create(store._sa, checkfirst=True)
         return store
 
+    def limit_cache(self, megabytes: int) -> None:
+        """Keep at most this much of the file in this connection's own page cache (32 MB by
+        default): for connections that only poll or seek, where the OS's cache does as well."""
+        self._db.execute(f"PRAGMA cache_size = {-1000 * int(megabytes)}")
+
     def close(self) -> None:
         """Close the connection. The store cannot be used afterwards."""
         try:

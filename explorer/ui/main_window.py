@@ -6,6 +6,7 @@ shows clear dialogs for files that are not stores, follows appends live, and rem
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,14 @@ class StoreSummary:
     last_time_us: int
 
 
+def settle_memory() -> None:
+    """Start-up is over: move what it made (Qt wrappers, pyqtgraph, numpy) out of the garbage
+    collector's way, so that its full collections stop pausing the window for ~80 ms, and let
+    it run again (the timeline's importer paused it)."""
+    gc.freeze()
+    gc.enable()
+
+
 def summarise(store: EventStore) -> StoreSummary:
     last = store.last_position()
     first_time = store.event_at(1).timestamp_us if last else 0
@@ -110,6 +119,11 @@ class MainWindow(QMainWindow):
         self.timeline = TimelineBar(self.travel)
         self.moment_panel = MomentPanel()
         self._travel_tab_shown = False
+        self._list_follows: tuple[int, bool] | None = None
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setSingleShot(True)
+        self._follow_timer.setInterval(0)
+        self._follow_timer.timeout.connect(self._follow_cursor_later)
         self.what_if = None
         self._demo_stores: set[str] = set()
         self._build_layout()
@@ -118,6 +132,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_layout()
         self._update_title()
+        settle_memory()  # the libraries are loaded and the widgets made
 
     # -- construction ----------------------------------------------------------------------
 
@@ -329,6 +344,7 @@ class MainWindow(QMainWindow):
         self.moment_panel.saga_chosen.connect(self.travel.set_saga)
         self.moment_panel.open_position.connect(self.show_position)
         self.timeline.branch_requested.connect(self.open_what_if)
+        self.timeline.plot_ready.connect(settle_memory)
         self.table.doubleClicked.connect(lambda index: self.travel_to(
             self.event_model.position(index.row())))
 
@@ -487,13 +503,20 @@ class MainWindow(QMainWindow):
 
     def _moment_ready(self, moment) -> None:
         self.moment_panel.show_moment(moment, self.travel.stream_id)
-        self._follow_cursor(moment.position, select=not self.timeline.slider.isSliderDown()
-                            and (not self.travel.playing or self.travel.speed.rate <= 25))
+        select = self.travel.stepping and (not self.travel.playing
+                                           or self.travel.speed.rate <= 25)
+        self._list_follows = (moment.position, select)
+        self._follow_timer.start()  # after the panels are painted; only the newest counts
 
     def _cursor_moved(self, position: int) -> None:
-        if not self.travel.live:
-            self.event_model.set_cursor(position)
-            self._follow_cursor(position, select=False)
+        if not self.travel.live and self._list_follows is None:
+            self._list_follows = (position, False)
+            self._follow_timer.start()
+
+    def _follow_cursor_later(self) -> None:
+        if self._list_follows is not None:
+            (position, select), self._list_follows = self._list_follows, None
+            self._follow_cursor(position, select)
 
     def _follow_cursor(self, position: int, select: bool) -> None:
         """Keep the event at the cursor in view in the list (and selected, when stepping)."""

@@ -9,6 +9,7 @@ fast drag shows the newest position as soon as the previous one is shown and nev
 from __future__ import annotations
 
 import time
+from array import array
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -20,7 +21,8 @@ from explorer.workspace import open_store
 
 TICK_MS = 33  # playback updates at most this often (about 30 a second)
 SAMPLES_EVERY_MS = 1000  # the timeline's histogram grows with the log at most this often
-QUIET_GAP_S = 2.0  # real-time playback skips stretches with nothing happening for longer
+QUIET_GAP_S = 2.0
+TRAVEL_CACHE_MB = 12  # scrubbing seeks all over the file: the OS's cache serves it as well  # real-time playback skips stretches with nothing happening for longer
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ class TimeTravel(QObject):
         cursor_moved(int): the cursor is (or is about to be) at this position.
         live_changed(bool): True when the cursor follows the end of the log.
         samples_ready(object): TimelineSamples of the whole log (new or grown).
-        stream_marks(object): (stream id, [(position, timestamp_us)]) of the focused stream.
+        stream_marks(object): (stream id, (positions, timestamps)) of the focused stream's
+            events (arrays; sampled evenly for a very long stream).
         log_extended(int): the log now ends at this position.
         playing_changed(bool)
         failed(str)
@@ -91,6 +94,7 @@ class TimeTravel(QObject):
         self.location: str | None = None
         self.position = 0
         self._aim = 0  # where the cursor is headed: the newest position asked for
+        self.stepping = False  # the cursor moves event by event (steps, slow playback)
         self.last_position = 0
         self.live = True
         self.stream_id: str | None = None
@@ -129,7 +133,9 @@ class TimeTravel(QObject):
         generation = self._generation
 
         def open_it(context: JobContext) -> TimelineSamples:
-            context.set_store(open_store(location, read_only=True), opened_read_only=read_only)
+            store = open_store(location, read_only=True)
+            store.limit_cache(TRAVEL_CACHE_MB)
+            context.set_store(store, opened_read_only=read_only)
             return _machine(context).samples()
 
         self.worker.submit(open_it, lambda samples: self._samples_loaded(generation, samples),
@@ -178,6 +184,7 @@ class TimeTravel(QObject):
     def go_to(self, position: int) -> None:
         """Move the cursor to a position (clamped to the log)."""
         position = max(min(1, self.last_position), min(position, self.last_position))
+        self.stepping = False
         self._aim = position
         self.cursor_moved.emit(position)
         self._set_live(position >= self.last_position)
@@ -201,6 +208,7 @@ class TimeTravel(QObject):
         else:
             self._set_live(False)
             self._want(Step(count, stream))
+        self.stepping = True  # event by event: the window selects each event as it comes
 
     def first(self) -> None:
         self.pause()
@@ -315,13 +323,13 @@ class TimeTravel(QObject):
     def _load_marks(self) -> None:
         stream, generation = self.stream_id, self._generation
         if stream is None or self.location is None:
-            self.stream_marks.emit((None, []))
+            self.stream_marks.emit((None, (array("q"), array("q"))))
             return
 
-        def read(context: JobContext) -> list[tuple[int, int]]:
-            return [(e.position, e.timestamp_us) for e in context.store.read_stream(stream)]
+        def read(context: JobContext) -> tuple[array, array]:
+            return _machine(context).stream_marks(stream)
 
-        def loaded(marks: list[tuple[int, int]]) -> None:
+        def loaded(marks: tuple[array, array]) -> None:
             if generation == self._generation and stream == self.stream_id:
                 self.stream_marks.emit((stream, marks))
 
@@ -394,6 +402,7 @@ def _machine(context: JobContext) -> TimeMachine:
     if machine.readmodels is None:
         try:
             machine.readmodels = context.readmodels
+            machine.readmodels.limit_cache(TRAVEL_CACHE_MB)
         except StoreError:
             machine.readmodels = None  # not built yet: rows come once they are
     return machine

@@ -267,6 +267,7 @@ class ChangeWatcher(QThread):
             log.warning("not watching %s: %s", self._path, error)
             return
         try:
+            store.limit_cache(1)  # it only asks whether the file changed
             watcher = CoreWatcher(store)
             while not self._stop.wait(self._interval_s):
                 try:

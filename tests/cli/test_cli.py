@@ -92,6 +92,15 @@ def test_state_now_and_in_the_past(seeded, capsys):
     assert at_time["version"] == 1
     code, out, _ = run(capsys, "state", seeded, "order_001")
     assert out.startswith(f"Order order_001 at version {now['version']}")
+    # as of a position, it also says what the latest event there changed (like the window)
+    second = events[1]
+    changed = run_json(capsys, "state", seeded, "order_001", "--at-position", second["position"])
+    assert changed["latest_event"] == {"position": second["position"],
+                                       "event_type": second["event_type"]}
+    assert changed["changes"] and all(c["kind"] in {"changed", "added", "removed"}
+                                      for c in changed["changes"])
+    code, out, _ = run(capsys, "state", seeded, "order_001", "--at-position", second["position"])
+    assert f"changed by {second['event_type']} at position" in out
 
 
 def test_state_errors(seeded, capsys):

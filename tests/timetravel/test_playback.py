@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from array import array
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -134,3 +135,16 @@ def test_places_typed_by_a_user_are_positions_or_times(text, place):
 def test_places_that_are_neither_say_what_is_understood(text, says):
     with pytest.raises(ValueError, match=says):
         parse_place(text)
+
+
+def test_stream_marks_are_its_events_or_an_even_sample_of_a_long_one(seeded):
+    machine = TimeMachine(seeded, None)
+    stream = max(seeded.list_streams("Inventory", limit=50), key=lambda s: s.version)
+    stored = [(e.position, e.timestamp_us) for e in seeded.read_stream(stream.stream_id)]
+    positions, timestamps = machine.stream_marks(stream.stream_id)
+    assert list(zip(positions, timestamps)) == stored
+    positions, timestamps = machine.stream_marks(stream.stream_id, limit=5)
+    assert len(positions) <= 6
+    assert positions[0] == stored[0][0] and positions[-1] == stored[-1][0]
+    assert set(zip(positions, timestamps)) <= set(stored)
+    assert machine.stream_marks("no-such-stream") == (array("q"), array("q"))

@@ -7,9 +7,11 @@ thread of its own once the window is up, so that start-up and the first page are
 
 from __future__ import annotations
 
+import gc
 import importlib
+from array import array
 
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy,
     QSlider, QToolButton, QVBoxLayout, QWidget,
@@ -22,21 +24,34 @@ from explorer.ui.time_travel import SPEEDS, TimeTravel
 
 PLOT_HEIGHT = 84
 PLOT_MODULE = "explorer.ui.widgets.timeline_plot"
+PLOT_DELAY_MS = 2000
 
 
 class _Importer(QThread):
-    """Imports the plot's module (numpy, pyqtgraph) without holding up the GUI thread."""
+    """Imports the plot's module (numpy, pyqtgraph) without holding up the GUI thread.
+
+    The garbage collector is paused meanwhile (the window's `settle_memory` resumes it once the
+    plot is in): an import makes so many objects that it would otherwise trigger full
+    collections, each pausing every thread, the GUI's included, for ~100 ms.
+    """
 
     def run(self) -> None:
-        importlib.import_module(PLOT_MODULE)
+        gc.disable()
+        try:
+            importlib.import_module(PLOT_MODULE)
+        except BaseException:
+            gc.enable()
+            raise
 
 
 class TimelineBar(QWidget):
     """Signals:
         branch_requested(int): the user wants a what-if branch at this position.
+        plot_ready(): the plot is in (its libraries are loaded: start-up is over).
     """
 
     branch_requested = Signal(int)
+    plot_ready = Signal()
 
     def __init__(self, travel: TimeTravel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,7 +59,7 @@ class TimelineBar(QWidget):
         self.plot = None
         self._importer: _Importer | None = None
         self._samples: TimelineSamples | None = None
-        self._marks: list[tuple[int, int]] = []
+        self._marks: tuple[array, array] = (array("q"), array("q"))
         self._moving_slider = False
         self._read_only = False
         self._build()
@@ -203,20 +218,24 @@ class TimelineBar(QWidget):
         self.plot.set_by_time(self.axis.currentIndex() == 0)
         if self._samples is not None:
             self.plot.set_samples(self._samples)
-        self.plot.set_marks(self._marks)
+        self.plot.set_marks(*self._marks)
         self._place_plot_cursor()
         self._update_legend()
+        self.plot_ready.emit()
 
     # -- following the controller ----------------------------------------------------------
 
     def set_store(self, last_position: int, read_only: bool) -> None:
         self._read_only = read_only
         self._samples = None
-        self._marks = []
+        self._marks = (array("q"), array("q"))
         self._set_slider(last_position, last_position)
         self.setEnabled(last_position > 0)
         self.where.setText("No events yet" if not last_position else "")
-        self.load_plot()
+        if self.plot is None and self._importer is None:
+            # Importing pyqtgraph holds the interpreter for a few tens of milliseconds at a time:
+            # not while the first pages are read and the user starts browsing.
+            QTimer.singleShot(PLOT_DELAY_MS, self.load_plot)
 
     def _samples_ready(self, samples: TimelineSamples) -> None:
         self._samples = samples
@@ -232,7 +251,7 @@ class TimelineBar(QWidget):
         _stream, marks = value
         self._marks = marks
         if self.plot is not None:
-            self.plot.set_marks(marks)
+            self.plot.set_marks(*marks)
 
     def _cursor_moved(self, position: int) -> None:
         self._set_slider(position, max(self.travel.last_position, position))
@@ -312,11 +331,13 @@ class TimelineBar(QWidget):
     # -- the user --------------------------------------------------------------------------
 
     def _set_slider(self, position: int, last: int) -> None:
+        """Show a position on the slider, unless the user holds it: the hand wins a drag."""
         self._moving_slider = True
         try:
             self.slider.setRange(min(1, last), last)
             self.slider.setPageStep(max(1, last // 100))
-            self.slider.setValue(position)
+            if not self.slider.isSliderDown():
+                self.slider.setValue(position)
         finally:
             self._moving_slider = False
 

@@ -106,9 +106,12 @@ class TimelinePlot(pg.PlotWidget):
         self._place_cursor()
         self._place_marks()
 
-    def set_marks(self, marks: list[tuple[int, int]]) -> None:
-        """Mark these events (position, timestamp in microseconds): the focused stream's."""
-        self._marks = np.array([(p, t / 1e6) for p, t in marks], dtype=np.float64).reshape(-1, 2)
+    def set_marks(self, positions, timestamps) -> None:
+        """Mark these events (positions, and their times in microseconds: arrays of int64)."""
+        marks = np.empty((len(positions), 2), dtype=np.float64)
+        marks[:, 0] = np.frombuffer(positions, dtype=np.int64) if len(positions) else []
+        marks[:, 1] = np.frombuffer(timestamps, dtype=np.int64) / 1e6 if len(positions) else []
+        self._marks = marks
         self._place_marks()
 
     def set_cursor(self, position: int, timestamp_us: int | None = None) -> None:
