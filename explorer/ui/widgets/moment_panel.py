@@ -85,8 +85,8 @@ class MomentPanel(QWidget):
         self.state.setUniformRowHeights(True)
         self.state.setAlternatingRowColors(True)
         self.state.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.state.header().resizeSection(0, 130)
-        self.state.header().resizeSection(1, 140)
+        self.state.header().resizeSection(0, 115)
+        self.state.header().resizeSection(1, 120)
         aggregate = QWidget()
         layout = QVBoxLayout(aggregate)
         layout.setContentsMargins(6, 6, 3, 6)
@@ -112,8 +112,8 @@ class MomentPanel(QWidget):
         self.sagas = _view(self.sagas_model)
         self.sagas.clicked.connect(self._saga_clicked)
         self.saga_title = _label("Sagas as of the cursor", grey=True)
-        self.steps = QTableWidget(0, 4)
-        self.steps.setHorizontalHeaderLabels(["Step", "Status", "Finished (UTC)", "Target"])
+        self.steps = QTableWidget(0, 3)
+        self.steps.setHorizontalHeaderLabels(["Step", "Status", "Finished (UTC)"])
         self.steps.verticalHeader().hide()
         self.steps.setShowGrid(False)
         self.steps.setWordWrap(False)
@@ -291,15 +291,14 @@ class MomentPanel(QWidget):
         for row, step in enumerate(saga.steps):
             finished = short_time(step.finished_at_us) if step.finished_at_us else ""
             label = step.step + (" (compensation)" if step.kind == "compensation" else "")
-            for column, text in enumerate((label, step.status, finished, step.target)):
+            for column, text in enumerate((label, step.status, finished)):
                 item = QTableWidgetItem(text)
                 item.setData(POSITION_ROLE, step.event_position)
+                item.setToolTip(step.target + (f"\n{step.reason}" if step.reason else ""))
                 if column == 1:
                     item.setForeground(QBrush(QColor(STEP_COLOURS.get(step.status, "#424242"))))
                 if step.event_position == position:
                     item.setBackground(QBrush(QColor("#fff59d")))
-                if step.reason:
-                    item.setToolTip(step.reason)
                 self.steps.setItem(row, column, item)
         self.steps.resizeColumnsToContents()
 
