@@ -18,6 +18,7 @@ import hashlib
 from typing import Any
 
 from explorer.demo.catalogue import product_name
+from explorer.demo.payment import card_on_file
 from explorer.domain.aggregate import applies
 from explorer.sagas.process import COMPENSATION, FORWARD, Observed, ProcessManager
 
@@ -44,6 +45,7 @@ class OrderFulfilment(ProcessManager):
         self.items: dict[str, int] = {}
         self.total = 0.0
         self.currency = "USD"
+        self.card_last4 = "4242"
         self.reserved: list[str] = []
         self.charged = False
 
@@ -86,6 +88,7 @@ class OrderFulfilment(ProcessManager):
         self._record("FulfilmentStarted", source_event_id=event.event_id, at=event.timestamp_us,
                      order_id=data["order_id"], customer_id=data["customer_id"], items=items,
                      total=data["total"], currency=data.get("currency", "USD"),
+                     card_last4=data.get("card_last4", "4242"),
                      correlation_id=getattr(event, "correlation_id", None)
                      or (event.metadata or {}).get("correlation_id"),
                      status="running",
@@ -111,7 +114,9 @@ class OrderFulfilment(ProcessManager):
                                           "order_id": self.order_id,
                                           "customer_id": self.customer_id,
                                           "amount": self.total, "currency": self.currency,
-                                          "method": "card"}, event))
+                                          "method": "card",
+                                          "card_number": card_on_file(self.card_last4)},
+                                      event))
         self._record("ReservationConfirmed", source_event_id=event.event_id, at=event.timestamp_us,
                      product_id=product, outcomes=done, schedule=schedule)
 
@@ -240,6 +245,7 @@ class OrderFulfilment(ProcessManager):
         self.items = data["items"]
         self.total = data["total"]
         self.currency = data["currency"]
+        self.card_last4 = data.get("card_last4", "4242")  # older sagas predate cards on file
         self.correlation_id = data.get("correlation_id")
         self.apply_saga_event(data)
 

@@ -6,6 +6,7 @@ so that the order's saga can react to it.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -32,9 +33,10 @@ class Inventory(Aggregate):
     def available(self) -> int:
         return self.on_hand - self.reserved
 
-    def receive_stock(self, quantity: int, note: str = "") -> None:
+    def receive_stock(self, quantity: int, note: str = "", best_before: str | None = None) -> None:
+        extra = {"best_before": best_before} if best_before else {}
         self._record("InventoryStockReceived", product_id=self.id, name=self.name,
-                     quantity=quantity, on_hand=self.on_hand + quantity, note=note)
+                     quantity=quantity, on_hand=self.on_hand + quantity, note=note, **extra)
 
     def reserve(self, order_id: str, quantity: int) -> None:
         if order_id in self.reservations:
@@ -104,6 +106,7 @@ class ReceiveStock(InventoryCommand):
     creates_stream: ClassVar[bool | None] = None
     quantity: int = Field(gt=0, le=1_000_000, description="Units received")
     note: str = Field("", max_length=200, description="Delivery note or supplier reference")
+    best_before: date | None = Field(None, description="The batch's best-before date, if any")
 
 
 class Reserve(InventoryCommand):

@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from explorer.demo.catalogue import check_product, money, product_name
+from explorer.demo.payment import DEFAULT_CARD
 from explorer.domain import Aggregate, AlreadyDone, Command, DomainError, applies
 
 Currency = Literal["USD", "EUR", "GBP"]
@@ -51,7 +52,7 @@ class Order(Aggregate):
     # -- commands --------------------------------------------------------------------------
 
     def place(self, customer_id: str, items: list[dict[str, Any]], total: float,
-              currency: str = "USD") -> None:
+              currency: str = "USD", card_last4: str = "4242") -> None:
         seen: set[str] = set()
         for item in items:
             if item["product_id"] in seen:
@@ -65,7 +66,7 @@ class Order(Aggregate):
             raise DomainError(f"Cannot place order {self.id}: the total {total:.2f} does not match "
                               f"its items, which come to {expected:.2f}.")
         self._record("OrderPlaced", order_id=self.id, customer_id=customer_id, items=lines,
-                     total=expected, currency=currency)
+                     total=expected, currency=currency, card_last4=card_last4)
 
     def add_item(self, product_id: str, quantity: int, price: float) -> None:
         self._check_changeable("add items to")
@@ -209,10 +210,14 @@ class PlaceOrder(OrderCommand):
     items: list[OrderLine] = Field(min_length=1, max_length=50, description="What is ordered")
     total: float = Field(ge=0, le=10_000_000, description="The order total: the items' sum")
     currency: Currency = Field("USD", description="The currency of prices and total")
+    card_number: str = Field(
+        DEFAULT_CARD, min_length=4, max_length=23, pattern=r"^[0-9 ]*[0-9]{4}$",
+        description="The card to charge when the order is fulfilled; only its last four digits "
+                    "are kept. Ones ending 0002, 9995 or 0069 are declined")
 
     def run(self, aggregate: Order, context: Any) -> None:
         aggregate.place(self.customer_id, [line.model_dump() for line in self.items], self.total,
-                        self.currency)
+                        self.currency, self.card_number.replace(" ", "")[-4:])
 
 
 class AddItem(OrderCommand):

@@ -19,6 +19,15 @@ TEST_CARDS = {
 }
 """Card numbers ending like this always fail, as with real gateways' test cards."""
 
+DEFAULT_CARD = "4242 4242 4242 4242"
+
+
+def card_on_file(last4: str) -> str:
+    """The card a customer keeps on file, known by its last four digits (all an order keeps of
+    it): the simulated gateway's test card ending so, e.g. 4000 0000 0000 0002 (declined)."""
+    return DEFAULT_CARD if last4 == "4242" else f"4000 0000 0000 {last4}"
+
+
 RANDOM_FAILURES = ["card declined", "insufficient funds", "issuer unavailable",
                    "suspected fraud", "card expired"]
 
@@ -157,7 +166,7 @@ class Charge(PaymentCommand):
     amount: float = Field(gt=0, le=10_000_000, description="The amount to charge")
     currency: Literal["USD", "EUR", "GBP"] = Field("USD", description="The currency charged")
     method: Literal["card", "paypal", "bank_transfer"] = Field("card", description="How to pay")
-    card_number: str = Field("4242 4242 4242 4242", max_length=23, pattern=r"^[0-9 ]*$",
+    card_number: str = Field(DEFAULT_CARD, max_length=23, pattern=r"^[0-9 ]*$",
                              description="Card number; ones ending 0002, 9995 or 0069 fail")
 
     def run(self, aggregate: Payment, context: Any) -> None:

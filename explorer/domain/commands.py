@@ -57,7 +57,7 @@ class Command(BaseModel):
 
     def run(self, aggregate: Any, context: Any) -> None:
         """Ask the aggregate to decide. By default calls its method named like the command."""
-        getattr(aggregate, self.command_name)(**self.model_dump())
+        getattr(aggregate, self.command_name)(**self.model_dump(mode="json"))
 
     @classmethod
     def parse(cls, data: Any) -> Command:

@@ -222,3 +222,15 @@ def test_an_address_change_carries_both_addresses(service):
     assert result.events[0].data["new_address"] == moved
     with pytest.raises(DomainError, match="already has this address"):
         run(service, "Customer", "cust_456", "change_address", address=moved)
+
+
+def test_a_stock_receipt_may_carry_a_best_before_date(service, store):
+    service.execute("Inventory", "prod_101", "receive_stock",
+                    {"quantity": 5, "best_before": "2026-12-31"})
+    service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5})
+    first, second = store.read_stream("prod_101")
+    assert first.data["best_before"] == "2026-12-31" and "best_before" not in second.data
+    from explorer.domain.commands import CommandValidationError
+    with pytest.raises(CommandValidationError, match="best_before"):
+        service.execute("Inventory", "prod_101", "receive_stock",
+                        {"quantity": 5, "best_before": "31/12/2026"})

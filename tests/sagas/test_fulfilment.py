@@ -103,6 +103,21 @@ def test_a_failed_payment_releases_reservations_and_cancels(service, store):
     assert state.steps["charge payment"]["status"] == "failed"
 
 
+def test_an_order_paid_with_a_declined_card_on_file_is_compensated(service, store):
+    setup_shop(service)
+    service.execute("Order", "order_1", "place", {
+        "customer_id": "cust_1", "total": 10.0, "card_number": "4000 0000 0000 0002",
+        "items": [{"product_id": "prod_101", "quantity": 1, "price": 10.0}]})
+    placed = store.read_stream("order_1")[0]
+    assert placed.data["card_last4"] == "0002"
+    assert "4000" not in str(placed.data)  # only the last four digits are kept
+    manager_for(store).catch_up()  # no random failures: the card itself is declined
+    state = saga(store)
+    assert state.status == "compensated" and state.reason == "payment failed: card declined"
+    assert types(store, "prod_101")[-1] == "InventoryReservationReleased"
+    assert types(store, "order_1") == ["OrderPlaced", "OrderCancelled"]
+
+
 def test_a_customer_cancelling_after_payment_gets_refunded(service, store):
     setup_shop(service)
     place(service)
