@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,8 @@ from explorer.cli.fields import field_parser
 from explorer.cli.output import (
     EVENT_HEADERS, event_row, print_json, print_json_array, print_table,
 )
-from explorer.demo import DEMO_DOMAIN
+from explorer.console import CommandRequest, Outcome, send
+from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.seed import seed_store
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
 from explorer.formatting import short_time
@@ -22,10 +24,12 @@ from explorer.store.check import check_store
 from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery
 from explorer.store.timestamps import parse_time
+from explorer.runtime import Runner
+from explorer.scripts import ScriptError, StepResult, load_script, play
 from explorer.timetravel import TimeMachine
 from explorer.workspace import open_store
 
-USER_ERRORS = (StoreError, CommandError, DomainError, ValueError)
+USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError)
 
 
 class UsageError(Exception):
@@ -207,6 +211,47 @@ def command(args: argparse.Namespace) -> int:
               f"{result.version}")
         print_table(EVENT_HEADERS, (event_row(e) for e in result.events), right=[0, 3])
     return 0
+
+
+def script(args: argparse.Namespace) -> int:
+    """Play a demo script; exit 1 if a step did not end as the script expects."""
+    played = load_script(args.file)
+    runner = Runner(args.store) if args.run_sagas else None
+    try:
+        with open_store(args.store) as store:
+            service = CommandService(store, DEMO_DOMAIN, issued_by=default_issuer("script"),
+                                     context=make_context())
+
+            def send_step(request: CommandRequest) -> Outcome:
+                outcome = send(service, request)
+                if runner is not None:
+                    runner.run_pending()
+                return outcome
+
+            if not args.json:
+                title = played.name or Path(args.file).name
+                print(f"{title}: {len(played.steps)} steps")
+            results = play(played, send_step, delay=args.delay,
+                           on_step=lambda step: _print_step(step, args.json))
+    finally:
+        if runner is not None:
+            runner.close()
+    unexpected = [r for r in results if not r.as_expected]
+    if not args.json:
+        print(f"{len(results) - len(unexpected)} of {len(results)} steps ended as expected.")
+    return 1 if unexpected else 0
+
+
+def _print_step(step: StepResult, as_json: bool) -> None:
+    if as_json:  # JSON lines: one object a step, as it happens
+        print(orjson.dumps({"step": step.number, "request": step.request.to_dict(),
+                            "outcome": step.outcome.to_dict(),
+                            "as_expected": step.as_expected}).decode(), flush=True)
+        return
+    mark = "ok" if step.as_expected else "UNEXPECTED"
+    note = f" — {step.step.note}" if step.step.note else ""
+    print(f"{step.number}. {step.request.label()}{note}")
+    print(f"   {step.outcome.kind}: {step.outcome.message} [{mark}]", flush=True)
 
 
 def commands(args: argparse.Namespace) -> int:

@@ -80,6 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="field options generated from the command's schema, e.g. --carrier FedEx "
                         "(run `command STORE TYPE ID NAME --help` to list them)")
 
+    p = add("script", "Play a demo script (JSON or YAML): send its commands one after another "
+                      "and print each step's result.", handlers.script)
+    p.add_argument("file", metavar="FILE", help="the script, e.g. resources/scripts/"
+                   "happy-path-order.yaml")
+    p.add_argument("--delay", type=_seconds, metavar="SECONDS",
+                   help="seconds between steps (default: the script's own delay)")
+    p.add_argument("--run-sagas", action="store_true",
+                   help="let the sagas and projections react after each step, in this process "
+                        "(without it, a running window or `run` does that)")
+    p.add_argument("--json", action="store_true", help="one JSON object per step")
+
     p = add("commands", "List the commands of every aggregate type with their fields.",
             handlers.commands, store=False)
     p.add_argument("--json", action="store_true", help="print the JSON schemas")
@@ -101,6 +112,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 3600 seconds")
     return value
 
 

@@ -35,6 +35,8 @@ class OrderFulfilment(ProcessManager):
 
     stream_type = "OrderFulfilment"
     name = "order_fulfilment"
+    title = "order fulfilment"
+    stream_prefix = SAGA_PREFIX
     observes = frozenset({"OrderPlaced", "InventoryReserved", "InventoryReservationFailed",
                           "PaymentCharged", "PaymentFailed", "OrderShipped", "OrderCancelled"})
 

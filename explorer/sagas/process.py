@@ -36,6 +36,8 @@ class ProcessManager(Aggregate, abc.ABC):
     `saga_id_for(event)` and `observe(event)` (and `rejected` for refused steps)."""
 
     name: ClassVar[str] = ""
+    title: ClassVar[str] = ""  # how people call it, e.g. "order fulfilment"
+    stream_prefix: ClassVar[str] = ""  # its instances' stream ids start so
     observes: ClassVar[frozenset[str]] = frozenset()
     snapshot_every = 0
 

@@ -1,0 +1,214 @@
+"""Sending commands by hand: requests, their outcomes, a history with favourites, and the
+command "like the one that caused" an event. The window's command console and the command
+line's `script` both go through `send`, which never lets an error escape: every request ends as
+events, or as a validation, business, conflict or storage message, and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from explorer.demo import DEMO_DOMAIN, SAGAS
+from explorer.domain import CommandService, DomainError, DomainModel
+from explorer.domain.commands import CommandError, CommandValidationError, FieldProblem
+from explorer.domain.forms import form_of
+from explorer.store.errors import ConcurrencyError, StoreError
+from explorer.store.records import RecordedEvent
+
+HISTORY_LIMIT = 500
+
+EVENTS, INVALID, REJECTED, CONFLICT, FAILED = "events", "invalid", "rejected", "conflict", "failed"
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """One command to send: to which aggregate, which command, its fields and, optionally, the
+    version the sender saw (a stale one is refused rather than overwritten)."""
+
+    stream_type: str
+    stream_id: str
+    command: str
+    data: dict[str, Any] = field(default_factory=dict)
+    expected_version: int | None = None
+
+    def label(self) -> str:
+        return f"{self.stream_type} {self.stream_id}: {self.command.replace('_', ' ')}"
+
+    def to_dict(self) -> dict[str, Any]:
+        found = {"stream_type": self.stream_type, "stream_id": self.stream_id,
+                 "command": self.command, "data": self.data}
+        if self.expected_version is not None:
+            found["expected_version"] = self.expected_version
+        return found
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> CommandRequest:
+        return cls(str(value["stream_type"]), str(value["stream_id"]), str(value["command"]),
+                   dict(value.get("data") or {}), value.get("expected_version"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a request. `kind` is one of EVENTS, INVALID, REJECTED, CONFLICT, FAILED."""
+
+    kind: str
+    message: str
+    positions: tuple[int, ...] = ()
+    event_types: tuple[str, ...] = ()
+    version: int | None = None
+    problems: tuple[FieldProblem, ...] = ()
+    expected: int | None = None  # for a conflict: the version the sender saw, and the real one
+    actual: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == EVENTS
+
+    def to_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"kind": self.kind, "message": self.message}
+        if self.positions:
+            found.update(positions=list(self.positions), event_types=list(self.event_types),
+                         version=self.version)
+        if self.problems:
+            found["problems"] = [{"field": p.field, "message": p.message} for p in self.problems]
+        if self.kind == CONFLICT:
+            found.update(expected=self.expected, actual=self.actual)
+        return found
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> Outcome:
+        return cls(value["kind"], value["message"], tuple(value.get("positions", ())),
+                   tuple(value.get("event_types", ())), value.get("version"),
+                   tuple(FieldProblem(p["field"], p["message"]) for p in value.get("problems", ())),
+                   value.get("expected"), value.get("actual"))
+
+
+def writable_types(domain: DomainModel = DEMO_DOMAIN) -> list[str]:
+    """The aggregate types a person may send commands to: not the sagas' own."""
+    owned = {saga.stream_type for saga in SAGAS}
+    return [t for t, commands in domain.commands.items() if commands and t not in owned]
+
+
+def owner_of(stream_type: str | None, stream_id: str | None = None) -> str | None:
+    """Why a stream must not be written by hand (it belongs to a saga), or None if it may be."""
+    for saga in SAGAS:
+        if stream_type == saga.stream_type:
+            return (f"{stream_id or stream_type} belongs to the {saga.title or saga.name} saga, "
+                    "which alone writes its stream; send commands to the order, stock or "
+                    "payment instead.")
+    return None
+
+
+def send(service: CommandService, request: CommandRequest, *,
+         issued_by: str | None = None) -> Outcome:
+    """Run a request through the command service; every failure becomes an Outcome."""
+    refusal = owner_of(request.stream_type, request.stream_id)
+    if refusal:
+        return Outcome(REJECTED, refusal)
+    try:
+        result = service.execute(request.stream_type, request.stream_id, request.command,
+                                 request.data, expected_version=request.expected_version,
+                                 issued_by=issued_by)
+    except CommandValidationError as error:
+        return Outcome(INVALID, str(error), problems=tuple(error.problems))
+    except CommandError as error:  # an unknown type or command
+        return Outcome(INVALID, str(error))
+    except DomainError as error:
+        return Outcome(REJECTED, str(error))
+    except ConcurrencyError as error:
+        return Outcome(CONFLICT, str(error), expected=error.expected, actual=error.actual)
+    except (StoreError, ValueError) as error:
+        return Outcome(FAILED, str(error))
+    events = result.events
+    if not events:
+        return Outcome(EVENTS, f"{request.command.replace('_', ' ')} changed nothing: "
+                               "it had been done already.", version=result.version)
+    names = ", ".join(e.event_type for e in events)
+    return Outcome(EVENTS, f"{names} ({request.stream_id} now at version {result.version})",
+                   tuple(e.position for e in events), tuple(e.event_type for e in events),
+                   result.version)
+
+
+def like_event(event: RecordedEvent, domain: DomainModel = DEMO_DOMAIN) -> CommandRequest | None:
+    """A request like the command that caused `event` (from its metadata), its fields filled
+    from the event's data where their names match; None if no command caused it."""
+    name = (event.metadata or {}).get("command")
+    commands = domain.commands.get(event.stream_type, {})
+    if not name or name not in commands or owner_of(event.stream_type, event.stream_id):
+        return None
+    data = event.data if isinstance(event.data, dict) else {}
+    values = {}
+    for spec in form_of(commands[name]):
+        if spec.name not in data:
+            continue
+        value = data[spec.name]
+        if spec.kind == "list" and spec.item is not None and spec.item.kind == "object":
+            names = {f.name for f in spec.item.fields}
+            value = [{k: v for k, v in row.items() if k in names}
+                     for row in value if isinstance(row, dict)]
+        elif spec.kind == "object" and isinstance(value, dict):
+            names = {f.name for f in spec.fields}
+            value = {k: v for k, v in value.items() if k in names}
+        values[spec.name] = value
+    return CommandRequest(event.stream_type, event.stream_id, name, values)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    request: CommandRequest
+    outcome: Outcome
+    at_us: int
+    favourite: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"request": self.request.to_dict(), "outcome": self.outcome.to_dict(),
+                "at_us": self.at_us, "favourite": self.favourite}
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> HistoryEntry:
+        return cls(CommandRequest.from_dict(value["request"]),
+                   Outcome.from_dict(value["outcome"]), int(value["at_us"]),
+                   bool(value.get("favourite")))
+
+
+class History:
+    """Every command sent, newest first, with favourites kept however old they get."""
+
+    def __init__(self, entries: list[HistoryEntry] | None = None) -> None:
+        self.entries: list[HistoryEntry] = list(entries or [])
+
+    def add(self, request: CommandRequest, outcome: Outcome) -> HistoryEntry:
+        entry = HistoryEntry(request, outcome, time.time_ns() // 1000)
+        self.entries.insert(0, entry)
+        self._trim()
+        return entry
+
+    def toggle_favourite(self, index: int) -> HistoryEntry:
+        entry = replace(self.entries[index], favourite=not self.entries[index].favourite)
+        self.entries[index] = entry
+        return entry
+
+    def favourites(self) -> list[HistoryEntry]:
+        return [entry for entry in self.entries if entry.favourite]
+
+    def _trim(self) -> None:
+        if len(self.entries) > HISTORY_LIMIT:
+            keep = self.entries[:HISTORY_LIMIT]
+            keep += [e for e in self.entries[HISTORY_LIMIT:] if e.favourite]
+            self.entries = keep
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [entry.to_dict() for entry in self.entries]
+
+    @classmethod
+    def from_list(cls, value: Any) -> History:
+        """History from saved data; entries that cannot be read are dropped, never fatal."""
+        entries = []
+        for item in value if isinstance(value, list) else []:
+            try:
+                entries.append(HistoryEntry.from_dict(item))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+        return cls(entries)

@@ -1,0 +1,185 @@
+"""Demo scripts: commands to send one after another, recorded from the console or written by
+hand, in JSON or YAML, played back with a delay between steps.
+
+    name: Happy path
+    description: A customer orders; the saga reserves, charges and ships.
+    delay: 1.5                      # seconds between steps (the player may override it)
+    steps:
+      - note: Ada registers
+        stream_type: Customer
+        stream_id: cust_demo_{run}  # {run} becomes a token unique to each playback
+        command: register
+        data: {name: Ada Lovelace, email: ada@example.com, address: {...}}
+      - stream_type: Order
+        ...
+        expect: rejected            # optional: what this step should end in
+        wait: 3                     # optional: seconds before this step instead of `delay`
+
+Nothing here imports Qt; the window's console and `explorer script` both use it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+import pydantic
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from explorer.console import CommandRequest, Outcome
+
+RUN_TOKEN = "{run}"
+
+
+class ScriptError(Exception):
+    """A script file that cannot be read or does not describe a script; says where and why."""
+
+
+class ScriptStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stream_type: str = Field(min_length=1)
+    stream_id: str = Field(min_length=1)
+    command: str = Field(min_length=1)
+    data: dict[str, Any] = Field(default_factory=dict)
+    note: str = ""
+    expect: Literal["events", "invalid", "rejected", "conflict", "failed"] | None = None
+    wait: float | None = Field(None, ge=0, le=3600)
+
+
+class Script(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    description: str = ""
+    delay: float = Field(1.0, ge=0, le=3600)
+    steps: list[ScriptStep] = Field(min_length=1)
+
+    def requests(self, run: str | None = None) -> list[CommandRequest]:
+        """The steps as requests, with {run} replaced by `run` (a fresh token if not given)."""
+        token = run or new_run_token()
+        return [CommandRequest(step.stream_type, _fill(step.stream_id, token), step.command,
+                               _fill(step.data, token)) for step in self.steps]
+
+
+def new_run_token() -> str:
+    """A short token that makes one playback's ids its own (e.g. "k3x9q")."""
+    return secrets.token_hex(3)
+
+
+def _fill(value: Any, token: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(RUN_TOKEN, token)
+    if isinstance(value, dict):
+        return {key: _fill(item, token) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, token) for item in value]
+    return value
+
+
+def load_script(path: str | Path) -> Script:
+    """Read a script from a .json, .yaml or .yml file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScriptError(f"No script at {path}.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScriptError(f"Cannot read {path}: {getattr(error, 'strerror', None) or error}.") \
+            from None
+    try:
+        if path.suffix.lower() == ".json":
+            raw = json.loads(text)
+        else:
+            raw = yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+        raise ScriptError(f"{path.name} is not valid {kind}: {_first_line(error)}") from None
+    return parse_script(raw, path.name)
+
+
+def parse_script(raw: Any, source: str = "the script") -> Script:
+    if not isinstance(raw, dict):
+        raise ScriptError(f"{source} must be a mapping with a list of `steps`, not "
+                          f"{type(raw).__name__}.")
+    try:
+        return Script.model_validate(raw)
+    except pydantic.ValidationError as error:
+        problems = []
+        for item in error.errors(include_url=False)[:5]:
+            where = _where(item["loc"])
+            problems.append(f"{where}: {item['msg'].lower()}" if where else item["msg"])
+        raise ScriptError(f"{source} is not a valid script: " + "; ".join(problems)) from None
+
+
+def _where(loc: tuple) -> str:
+    if len(loc) >= 2 and loc[0] == "steps" and isinstance(loc[1], int):
+        rest = ".".join(str(part) for part in loc[2:])
+        return f"step {loc[1] + 1}" + (f" ({rest})" if rest else "")
+    return ".".join(str(part) for part in loc)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
+
+
+def save_script(path: str | Path, script: Script) -> None:
+    """Write a script as JSON or YAML, by the file's suffix."""
+    path = Path(path)
+    data = script.model_dump(exclude_defaults=True)
+    data.setdefault("delay", script.delay)
+    data["steps"] = [step.model_dump(exclude_defaults=True) for step in script.steps]
+    if path.suffix.lower() == ".json":
+        path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                        encoding="utf-8")
+
+
+def script_of(requests: list[CommandRequest], name: str = "", delay: float = 1.0) -> Script:
+    """A script that sends these requests again (what the console records)."""
+    return Script(name=name, delay=delay, steps=[
+        ScriptStep(stream_type=r.stream_type, stream_id=r.stream_id, command=r.command,
+                   data=r.data) for r in requests])
+
+
+@dataclass(frozen=True)
+class StepResult:
+    number: int  # from 1
+    step: ScriptStep
+    request: CommandRequest
+    outcome: Outcome
+
+    @property
+    def as_expected(self) -> bool:
+        return self.outcome.kind == (self.step.expect or "events")
+
+
+def play(script: Script, send: Callable[[CommandRequest], Outcome], *,
+         delay: float | None = None, run: str | None = None,
+         on_step: Callable[[StepResult], None] | None = None,
+         sleep: Callable[[float], None] = time.sleep,
+         should_stop: Callable[[], bool] = lambda: False) -> list[StepResult]:
+    """Send each step in turn, waiting `delay` (or the script's) seconds between them."""
+    results = []
+    pause = script.delay if delay is None else delay
+    for number, (step, request) in enumerate(zip(script.steps, script.requests(run),
+                                                 strict=True), start=1):
+        if should_stop():
+            break
+        if number > 1:
+            sleep(step.wait if step.wait is not None else pause)
+            if should_stop():
+                break
+        result = StepResult(number, step, request, send(request))
+        results.append(result)
+        if on_step is not None:
+            on_step(result)
+    return results

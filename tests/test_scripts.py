@@ -1,0 +1,157 @@
+"""Demo scripts: reading, writing, recording and playing them, and the ones shipped."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from explorer.console import CommandRequest, send
+from explorer.demo import DEMO_DOMAIN, make_context
+from explorer.demo.seed import seed_store
+from explorer.domain import CommandService
+from explorer.runtime import Runner
+from explorer.scripts import (
+    Script, ScriptError, load_script, parse_script, play, save_script, script_of,
+)
+from explorer.workspace import open_store
+from tests.conftest import LINE
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted(p.name for p in files("explorer.resources").joinpath("scripts").iterdir()
+                 if p.name.endswith((".yaml", ".json")))
+
+
+def test_the_shipped_scripts_are_packaged_and_valid():
+    assert SHIPPED == ["address-change.yaml", "happy-path-order.yaml", "out-of-stock.yaml",
+                       "payment-failure.yaml"]
+    for name in SHIPPED:
+        script = load_script(Path(str(files("explorer.resources").joinpath("scripts", name))))
+        assert script.name and script.description and script.steps
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scripts") / "shop.evstore"
+    with open_store(path) as store:
+        seed_store(store, orders=30, seed=5)
+    return path
+
+
+def play_with_sagas(path: Path, name: str):
+    script = load_script(ROOT / "resources" / "scripts" / name)
+    with open_store(path) as store, Runner(str(path)) as runner:
+        service = CommandService(store, DEMO_DOMAIN, issued_by="test", context=make_context())
+
+        def step(request: CommandRequest):
+            outcome = send(service, request)
+            runner.run_pending()  # the sagas react before the next step, as in a live demo
+            return outcome
+
+        results = play(script, step, delay=0)
+        orders = {r.request.stream_id for r in results if r.request.stream_type == "Order"}
+        order_events = {o: [e.event_type for e in store.read_stream(o)] for o in orders}
+    return results, order_events
+
+
+@pytest.mark.parametrize(("name", "order_ends"), [
+    ("happy-path-order.yaml", ["OrderPlaced", "OrderPaid", "OrderShipped"]),
+    ("payment-failure.yaml", ["OrderPlaced", "OrderCancelled"]),
+    ("out-of-stock.yaml", ["OrderPlaced", "OrderCancelled"]),
+    ("address-change.yaml", ["OrderPlaced", "OrderPaid", "OrderShipped"]),
+])
+def test_each_shipped_script_tells_its_story(shop, name, order_ends):
+    results, orders = play_with_sagas(shop, name)
+    assert all(r.as_expected for r in results), [(r.number, r.outcome) for r in results]
+    assert list(orders.values()) == [order_ends]
+
+
+def test_playing_twice_makes_new_ids_each_time(shop):
+    first, _ = play_with_sagas(shop, "address-change.yaml")
+    second, _ = play_with_sagas(shop, "address-change.yaml")
+    assert first[0].request.stream_id != second[0].request.stream_id
+    assert all(r.outcome.ok for r in second)
+
+
+def test_play_waits_between_steps_and_can_stop(service):
+    script = parse_script({"delay": 1.5, "steps": [
+        {"stream_type": "Inventory", "stream_id": "prod_101", "command": "receive_stock",
+         "data": {"quantity": 1}},
+        {"stream_type": "Inventory", "stream_id": "prod_101", "command": "receive_stock",
+         "data": {"quantity": 2}, "wait": 0.25},
+        {"stream_type": "Inventory", "stream_id": "prod_101", "command": "receive_stock",
+         "data": {"quantity": 3}}]})
+    waits: list[float] = []
+    seen = []
+    results = play(script, lambda r: send(service, r), sleep=waits.append, on_step=seen.append)
+    assert waits == [0.25, 1.5] and [r.number for r in seen] == [1, 2, 3]
+    assert all(r.outcome.ok for r in results)
+    waits.clear()
+    assert len(play(script, lambda r: send(service, r), delay=0, sleep=waits.append,
+                    should_stop=lambda: len(waits) >= 1)) == 1
+
+
+def test_recorded_commands_round_trip_as_json_and_yaml(tmp_path):
+    requests = [CommandRequest("Order", "order_{run}", "place",
+                               {"customer_id": "cust_1", "items": [LINE], "total": 59.98}),
+                CommandRequest("Order", "order_{run}", "cancel", {"reason": "changed my mind"})]
+    recorded = script_of(requests, name="Recorded", delay=0.5)
+    for suffix in (".json", ".yaml"):
+        path = tmp_path / f"recorded{suffix}"
+        save_script(path, recorded)
+        again = load_script(path)
+        assert again == recorded
+        assert again.requests("r1")[0].stream_id == "order_r1"
+    assert json.loads((tmp_path / "recorded.json").read_text())["steps"][1]["command"] == "cancel"
+
+
+@pytest.mark.parametrize(("content", "suffix", "says"), [
+    ("{not json", ".json", "not valid JSON"),
+    ("steps: [unclosed", ".yaml", "not valid YAML"),
+    ("- just a list", ".yaml", "must be a mapping"),
+    ("steps: []", ".yaml", "steps: list should have at least 1 item"),
+    ("steps: [{stream_type: Order, stream_id: o}]", ".yaml", "step 1 (command): field required"),
+    ("delay: -1\nsteps: [{stream_type: O, stream_id: o, command: c}]", ".yaml", "delay"),
+    ("steps: [{stream_type: O, stream_id: o, command: c, colour: red}]", ".yaml", "colour"),
+])
+def test_bad_scripts_say_what_is_wrong(tmp_path, content, suffix, says):
+    path = tmp_path / f"bad{suffix}"
+    path.write_text(content)
+    with pytest.raises(ScriptError, match=says):
+        load_script(path)
+
+
+def test_missing_and_unreadable_scripts(tmp_path):
+    with pytest.raises(ScriptError, match="No script at"):
+        load_script(tmp_path / "nope.yaml")
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ScriptError, match="Cannot read"):
+        load_script(binary)
+
+
+def test_the_script_command_line(shop, tmp_path):
+    run = [sys.executable, "-m", "explorer", "script", str(shop)]
+    done = subprocess.run([*run, "resources/scripts/payment-failure.yaml", "--delay", "0",
+                           "--run-sagas"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "3 of 3 steps ended as expected" in done.stdout
+    assert "rejected: Cannot ship order" in done.stdout
+    lines = subprocess.run([*run, "resources/scripts/address-change.yaml", "--delay", "0",
+                            "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    steps = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert [s["step"] for s in steps] == [1, 2, 3, 4] and all(s["as_expected"] for s in steps)
+    failing = tmp_path / "fails.json"
+    save_script(failing, Script(steps=[{"stream_type": "Order", "stream_id": "nope_order",
+                                        "command": "ship", "data": {"carrier": "UPS",
+                                                                    "tracking": "ABC"}}]))
+    done = subprocess.run([*run, str(failing), "--delay", "0"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 1 and "UNEXPECTED" in done.stdout
+    bad = subprocess.run([*run, str(tmp_path / "missing.yaml")], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: No script at")
