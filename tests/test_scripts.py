@@ -114,7 +114,7 @@ def test_recorded_commands_round_trip_as_json_and_yaml(tmp_path):
     ("steps: [unclosed", ".yaml", "not valid YAML"),
     ("- just a list", ".yaml", "must be a mapping"),
     ("steps: []", ".yaml", "steps: list should have at least 1 item"),
-    ("steps: [{stream_type: Order, stream_id: o}]", ".yaml", "step 1 (command): field required"),
+    ("steps: [{stream_type: Order, stream_id: o}]", ".yaml", r"step 1 \(command\): field req"),
     ("delay: -1\nsteps: [{stream_type: O, stream_id: o, command: c}]", ".yaml", "delay"),
     ("steps: [{stream_type: O, stream_id: o, command: c, colour: red}]", ".yaml", "colour"),
 ])
