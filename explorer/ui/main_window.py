@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QProgressBar, QProgressDialog, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from explorer.console import like_event, owner_of
 from explorer.demo import DEMO_DOMAIN
 from explorer.demo.seed import seed_store
 from explorer.store import EventStore, StoreError
@@ -38,6 +39,7 @@ from explorer.ui.widgets.projections_panel import ProjectionsPanel
 from explorer.ui.widgets.sagas_panel import SagasPanel
 from explorer.ui.time_travel import TimeTravel
 from explorer.ui.widgets.moment_panel import MomentPanel
+from explorer.ui.widgets.command_console import CommandConsole
 from explorer.ui.widgets.timeline import TimelineBar
 from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
 from explorer.workspace import default_demo_store, open_store
@@ -118,6 +120,8 @@ class MainWindow(QMainWindow):
         self.travel = TimeTravel(self)
         self.timeline = TimelineBar(self.travel)
         self.moment_panel = MomentPanel()
+        self.console = CommandConsole(self.worker)
+        self._select_when_listed: int | None = None
         self._travel_tab_shown = False
         self._list_follows: tuple[int, bool] | None = None
         self._follow_timer = QTimer(self)
@@ -170,6 +174,7 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.addTab(self.detail_split, icon("event"), "Event")
         self.travel_tab = self.bottom_tabs.addTab(self.moment_panel, icon("time-travel"),
                                                   "As of Cursor")
+        self.console_tab = self.bottom_tabs.addTab(self.console, icon("command"), "Commands")
         self.bottom_tabs.addTab(self.projections_panel, icon("stream-type"), "Projections")
         self.bottom_tabs.addTab(self.sagas_panel, icon("correlation"), "Sagas")
         self.monitor_holder = QWidget()
@@ -233,6 +238,12 @@ class MainWindow(QMainWindow):
                                          "cause", "Go to the event that caused this one")
         self.copy_action = self._action("&Copy Event as JSON", self.detail.copy_json,
                                         "Ctrl+Shift+C", "copy", "Copy the selected event as JSON")
+        self.like_action = self._action("Send a Command &Like This…", self.command_like_selected,
+                                        "Ctrl+Shift+K", "command",
+                                        "Fill the command console with the command that caused "
+                                        "the selected event")
+        self.console_action = self._action("Command &Console", self.show_console, "F4",
+                                           "command", "Send commands to aggregates")
         self.live_action = self._action("&Live Updates", self.toggle_live, "Ctrl+Shift+L", "live",
                                         "Show events appended by any process as they arrive")
         self.live_action.setCheckable(True)
@@ -275,7 +286,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.what_if_action)
         menu = self.menuBar().addMenu("&Event")
-        menu.addAction(self.copy_action)
+        menu.addActions([self.copy_action, self.like_action, self.console_action])
         self._fill_recent_menu()
 
         toolbar = self.addToolBar("Main")
@@ -347,6 +358,18 @@ class MainWindow(QMainWindow):
         self.timeline.plot_ready.connect(settle_memory)
         self.table.doubleClicked.connect(lambda index: self.travel_to(
             self.event_model.position(index.row())))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for action in (self.copy_action, self.cause_action, self.travel_here_action,
+                       self.like_action):
+            self.table.addAction(action)
+        self.stream_browser.selected.connect(
+            lambda choice: self.console.select_stream(choice if isinstance(choice, str)
+                                                      else None))
+        self.console.events_written.connect(self._command_wrote)
+        self.console.open_position.connect(self.show_position)
+        self.browser.live_applied.connect(self._select_written)
+        self.browser.detail_shown.connect(
+            lambda event: self.console.select_stream(event.stream_id) if event else None)
 
     # -- opening stores --------------------------------------------------------------------
 
@@ -404,6 +427,8 @@ class MainWindow(QMainWindow):
         self.moment_panel.clear()
         self.event_model.set_cursor(None)
         self.timeline.set_store(summary.last_position, summary.read_only)
+        self.console.set_store(summary.location, summary.read_only)
+        self.event_model.set_highlight(())
         self.travel.set_focus(None, None)
         self.travel.open(summary.location, summary.last_position, summary.read_only)
         self.store_opened.emit(summary.location)
@@ -559,6 +584,45 @@ class MainWindow(QMainWindow):
         self.what_if = dialog
         dialog.show()
 
+    # -- commands --------------------------------------------------------------------------
+
+    def show_console(self) -> None:
+        self.bottom_tabs.setCurrentIndex(self.console_tab)
+        self.console.search.setFocus()
+
+    def command_like_selected(self) -> None:
+        """Fill the console with the command that caused the selected event."""
+        event = self.detail.shown_event
+        if event is None:
+            self.statusBar().showMessage("Select an event first.", 4000)
+            return
+        request = like_event(event)
+        if request is None:
+            command = (event.metadata or {}).get("command")
+            reason = (f"{event.stream_id} is written by a saga only." if owner_of(
+                event.stream_type) else f"No command caused {event.event_type}"
+                f"{f' ({command} is not a command of {event.stream_type})' if command else ''}.")
+            self.statusBar().showMessage(reason, 6000)
+            return
+        self.console.prefill(request)
+        self.show_console()
+
+    def _command_wrote(self, positions: tuple[int, ...]) -> None:
+        """A command from the console wrote these events: show them in the list, highlighted."""
+        self.event_model.set_highlight(positions)
+        self._select_when_listed = positions[0]
+        if self.browser.last_position >= max(positions):
+            self._select_written(self.browser.last_position)
+        else:
+            self.browser.apply_new_events(max(positions))  # sooner than the watcher says
+
+    def _select_written(self, listed_up_to: int) -> None:
+        position = self._select_when_listed
+        if position is not None and listed_up_to >= position:
+            self._select_when_listed = None
+            if self.browser.select_position(position):
+                self.bottom_tabs.setCurrentIndex(self.console_tab)
+
     # -- a new demo store ------------------------------------------------------------------
 
     def choose_new_demo_store(self) -> None:
@@ -655,6 +719,7 @@ class MainWindow(QMainWindow):
     def _store_changed(self, last_position: int) -> None:
         self._latest_position = last_position
         self.travel.log_grew(last_position)
+        self.console.store_changed()
         if not self.live:
             self._missed = last_position - self.browser.last_position
             self._update_live_label()
@@ -768,6 +833,7 @@ class MainWindow(QMainWindow):
                 "detail-split": self.detail_split, "event-columns": self.table.horizontalHeader(),
                 "projections-split": self.projections_panel.split,
                 "moment-split": self.moment_panel.split,
+                "console-split": self.console.split,
                 "sagas-split": self.sagas_panel.split}
 
     def save_layout(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from PySide6.QtCore import QByteArray, QSettings
 
 ORGANIZATION = "event-explorer"
@@ -72,3 +73,17 @@ def remember_sagas(path: str, enabled: bool) -> None:
 def _key(path: str) -> str:
     """A settings key for a path (QSettings treats slashes as groups)."""
     return path.replace("/", "|").replace("\\", "|")
+
+
+def console_history() -> list:
+    """The command console's history (JSON-ready dicts, newest first); [] if none or unreadable."""
+    value = _settings().value("console/history", "")
+    try:
+        found = orjson.loads(value) if isinstance(value, str | bytes) and value else []
+    except orjson.JSONDecodeError:
+        return []
+    return found if isinstance(found, list) else []
+
+
+def save_console_history(entries: list) -> None:
+    _settings().setValue("console/history", orjson.dumps(entries).decode())

@@ -26,6 +26,7 @@ EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
 RAW_COLOUR = QBrush(QColor("#c62828"))
 LOADING_COLOUR = QBrush(QColor("#9e9e9e"))
 LATER_COLOUR = QBrush(QColor("#bdbdbd"))  # after the time-travel cursor: not happened yet
+WRITTEN_BACKGROUND = QBrush(QColor("#c8e6c9"))  # written by the command just sent
 PageRequest = Callable[[int, int], None]
 
 
@@ -40,6 +41,7 @@ class EventTableModel(QAbstractTableModel):
         self._requested: set[int] = set()
         self.generation = 0
         self.cursor: int | None = None
+        self.highlighted: frozenset[int] = frozenset()
         self._mono = QFont("monospace")
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
         self._mono_bold = QFont(self._mono)
@@ -121,6 +123,14 @@ class EventTableModel(QAbstractTableModel):
                                                                len(COLUMNS) - 1),
                                   [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole])
 
+    def set_highlight(self, positions) -> None:
+        """Give these events (a command's, just written) a background that stands out."""
+        self.highlighted = frozenset(positions)
+        if len(self._rows):
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1,
+                                                               len(COLUMNS) - 1),
+                                  [Qt.ItemDataRole.BackgroundRole])
+
     def position(self, row: int) -> int:
         return self._rows.position(row)
 
@@ -156,6 +166,9 @@ class EventTableModel(QAbstractTableModel):
             if column in (POSITION, VERSION):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return WRITTEN_BACKGROUND if self.highlighted and \
+                self._rows.position(row) in self.highlighted else None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.ForegroundRole, EVENT_ROLE, Qt.ItemDataRole.FontRole):
             return None

@@ -1,0 +1,111 @@
+"""The command console's history as a Qt table: when, what, and how it ended; favourites starred."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from explorer.console import EVENTS, History, HistoryEntry
+from explorer.formatting import short_time
+
+COLUMNS = ("★", "Time (UTC)", "Command", "Result")
+STAR, TIME, COMMAND, RESULT = range(len(COLUMNS))
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 11
+RESULT_COLOURS = {EVENTS: "#2e7d32", "invalid": "#ef6c00", "rejected": "#c62828",
+                  "conflict": "#6a1b9a", "failed": "#c62828"}
+
+
+class HistoryModel(QAbstractTableModel):
+    """Rows of a History, newest first; `favourites_only` hides the rest."""
+
+    def __init__(self, history: History | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.history = history or History()
+        self.favourites_only = False
+        self._rows: list[int] = []  # indexes into history.entries
+        self._refilter()
+
+    def _refilter(self) -> None:
+        self._rows = [i for i, entry in enumerate(self.history.entries)
+                      if entry.favourite or not self.favourites_only]
+
+    def reset(self, history: History | None = None) -> None:
+        self.beginResetModel()
+        if history is not None:
+            self.history = history
+        self._refilter()
+        self.endResetModel()
+
+    def set_favourites_only(self, on: bool) -> None:
+        self.favourites_only = on
+        self.reset()
+
+    def add(self, entry_request, outcome) -> HistoryEntry:
+        self.beginResetModel()
+        entry = self.history.add(entry_request, outcome)
+        self._refilter()
+        self.endResetModel()
+        return entry
+
+    def toggle_favourite(self, row: int) -> None:
+        index = self._rows[row]
+        self.history.toggle_favourite(index)
+        if self.favourites_only:
+            self.reset()
+        else:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def entry(self, row: int) -> HistoryEntry | None:
+        return self.history.entries[self._rows[row]] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        entry = self.entry(index.row())
+        if entry is None:
+            return None
+        column = index.column()
+        if role == ENTRY_ROLE:
+            return entry
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == STAR:
+                return "★" if entry.favourite else "☆"
+            if column == TIME:
+                return short_time(entry.at_us)[:19]
+            if column == COMMAND:
+                return entry.request.label()
+            return _result(entry)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == STAR:
+                return "Favourite: click to keep (or drop) this command among the favourites"
+            return f"{entry.request.label()}\n{entry.outcome.message}"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == RESULT:
+                return QBrush(QColor(RESULT_COLOURS.get(entry.outcome.kind, "#424242")))
+            if column == STAR and entry.favourite:
+                return QBrush(QColor("#f9a825"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == STAR:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+
+def _result(entry: HistoryEntry) -> str:
+    outcome = entry.outcome
+    if outcome.kind == EVENTS:
+        count = len(outcome.positions)
+        return f"✓ {count} event{'s' if count != 1 else ''}" if count else "✓ nothing to do"
+    return f"✗ {outcome.kind}"

@@ -1,0 +1,293 @@
+"""The command console and its generated forms, driven as a user would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QLineEdit, QSpinBox
+
+from explorer.console import CommandRequest, History, Outcome
+from explorer.demo import DEMO_DOMAIN
+from explorer.domain import CommandService
+from explorer.domain.forms import example_value, form_of
+from explorer.scripts import load_script
+from explorer.ui import settings
+from explorer.ui.models.history import HistoryModel
+from explorer.ui.widgets.command_console import fuzzy
+from explorer.ui.widgets.command_form import CommandForm
+from explorer.workspace import open_store
+from tests.conftest import LINE
+from tests.ui.conftest import WAIT_MS, select_row
+
+ALL_COMMANDS = [(t, n) for t, commands in DEMO_DOMAIN.commands.items() for n in commands]
+
+
+@pytest.mark.parametrize(("stream_type", "name"), ALL_COMMANDS)
+def test_a_form_is_generated_for_every_command(qtbot, stream_type, name):
+    command = DEMO_DOMAIN.command_class(stream_type, name)
+    form = CommandForm()
+    qtbot.add_widget(form)
+    form.set_command(command)
+    assert set(form.editors) == {spec.name for spec in form_of(command)}
+    values = {spec.name: example_value(spec) for spec in form_of(command)}
+    form.set_values(values)
+    parsed = form.check()
+    assert parsed is not None, form.problems
+    assert command.parse(form.values()) == parsed
+    for spec in form_of(command):  # descriptions become tooltips
+        assert spec.description in form.editors[spec.name].widget.toolTip()
+
+
+def test_each_kind_of_field_gets_its_editor(qtbot):
+    form = CommandForm()
+    qtbot.add_widget(form)
+    form.set_command(DEMO_DOMAIN.command_class("Order", "place"))
+    assert isinstance(form.editors["customer_id"].widget, QLineEdit)
+    assert form.editors["customer_id"].widget.placeholderText() == "e.g. cust_456"
+    currency = form.editors["currency"].widget
+    assert isinstance(currency, QComboBox) and currency.currentText() == "USD"  # the default
+    assert [currency.itemText(i) for i in range(currency.count())] == ["USD", "EUR", "GBP"]
+    total = form.editors["total"].widget
+    assert isinstance(total, QDoubleSpinBox) and total.maximum() == 10_000_000
+    items = form.editors["items"]
+    assert len(items.rows) == 1  # at least one row is required: one is there to fill in
+    items.add_button.click()
+    assert len(items.rows) == 2
+    row = items.rows[0][0]
+    assert isinstance(row.children["quantity"].widget, QSpinBox)
+    assert (row.children["quantity"].widget.minimum(),
+            row.children["quantity"].widget.maximum()) == (1, 1000)
+    form.set_command(DEMO_DOMAIN.command_class("Customer", "register"))
+    address = form.editors["address"]
+    assert set(address.children) == {"street", "city", "postal_code", "country"}
+    form.set_command(DEMO_DOMAIN.command_class("Inventory", "receive_stock"))
+    best_before = form.editors["best_before"]
+    assert isinstance(best_before.widget, QDateEdit)
+    assert form.values().get("best_before") is None  # optional and empty
+    best_before.set_value("2030-06-30")
+    assert form.values()["best_before"] == "2030-06-30"
+    form.set_command(DEMO_DOMAIN.command_class("Order", "remove_item"))
+    quantity = form.editors["quantity"]
+    assert quantity.value() is None  # optional number: "all of them" when empty
+    quantity.box.setValue(3)
+    assert form.values()["quantity"] == 3
+
+
+def test_validation_messages_show_under_their_fields(qtbot):
+    form = CommandForm()
+    qtbot.add_widget(form)
+    form.set_command(DEMO_DOMAIN.command_class("Order", "ship"))
+    assert not any(e.problem.isVisible() for e in form.editors.values())  # nothing touched yet
+    tracking = form.editors["tracking"]
+    qtbot.keyClicks(tracking.edit, "a!")
+    qtbot.waitUntil(lambda: tracking.problem.text() != "", timeout=WAIT_MS)
+    assert "pattern" in tracking.problem.text() or "at least 3" in tracking.problem.text()
+    assert form.editors["carrier"].problem.text() == ""  # untouched: not shown yet
+    assert form.reveal_problems() is None
+    assert form.editors["carrier"].problem.text() == "required"
+    form.set_values({"carrier": "UPS", "tracking": "1Z999AA1"})
+    assert form.check() is not None
+    assert all(e.problem.text() == "" for e in form.editors.values())
+    form.set_command(DEMO_DOMAIN.command_class("Order", "place"))
+    form.set_values({"customer_id": "cust_1", "total": 10, "items": [
+        {"product_id": "nope", "quantity": 1, "price": 10}]})
+    assert form.reveal_problems() is None
+    row_problem = form.editors["items"].rows[0][2]
+    assert "unknown product" in row_problem.text() and row_problem.text().startswith("product_id")
+
+
+def test_fuzzy_search_matches_letters_in_order():
+    assert fuzzy("osh", "Order › ship") and fuzzy("ORD pl", "Order › place")
+    assert not fuzzy("shipo", "Order › ship")
+    assert fuzzy("", "anything")
+
+
+def test_the_history_model_is_a_sound_qt_model(qtmodeltester):
+    history = History()
+    history.add(CommandRequest("Order", "o", "cancel", {"reason": "x"}),
+                Outcome("rejected", "no"))
+    history.add(CommandRequest("Order", "o", "place", {}), Outcome("events", "ok", (4,), ("A",), 1))
+    model = HistoryModel(history)
+    qtmodeltester.check(model)
+    model.toggle_favourite(1)
+    model.set_favourites_only(True)
+    assert model.rowCount() == 1 and model.entry(0).request.command == "cancel"
+    qtmodeltester.check(model)
+
+
+@pytest.fixture
+def console(window, qtbot):
+    window.show_console()
+    return window.console
+
+
+def send_and_wait(qtbot, console, count_before=None):
+    before = console.history_model.rowCount() if count_before is None else count_before
+    console.send()
+    qtbot.waitUntil(lambda: console.history_model.rowCount() == before + 1, timeout=WAIT_MS)
+    return console.history_model.entry(0)
+
+
+def last_position(path) -> int:
+    with open_store(path, read_only=True) as store:
+        return store.last_position()
+
+
+def test_sending_writes_events_and_highlights_them_in_the_list(window, console, qtbot, seeded):
+    console.choose_command("Order", "place")
+    console.new_id()
+    order_id = console.stream_id.text()
+    qtbot.waitUntil(lambda: console.target is not None and console.target.stream_id == order_id,
+                    timeout=WAIT_MS)
+    assert "expected version <b>0</b>" in console.target_label.text()
+    console.form.set_values({"customer_id": "cust_0001", "items": [LINE], "total": 59.98})
+    entry = send_and_wait(qtbot, console)
+    assert entry.outcome.ok and entry.outcome.event_types == ("OrderPlaced",)
+    position = entry.outcome.positions[0]
+    assert position == last_position(seeded)
+    assert "OrderPlaced #" in console.result.text()
+    qtbot.waitUntil(lambda: window.browser.selected_position() == position, timeout=WAIT_MS)
+    assert window.event_model.highlighted == {position}
+    assert window.bottom_tabs.currentIndex() == window.console_tab  # the console stays in view
+    assert "expected version <b>1</b>" in console.target_label.text()
+    stored = settings.console_history()
+    assert stored[0]["request"]["stream_id"] == order_id  # kept between runs
+
+
+def test_a_business_error_is_shown_plainly(window, console, qtbot, seeded):
+    console.choose_command("Order", "place")
+    console.new_id()
+    console.form.set_values({"customer_id": "cust_0001", "items": [LINE], "total": 59.98})
+    send_and_wait(qtbot, console)
+    console.choose_command("Order", "add_item")
+    console.form.set_values({"product_id": "prod_101", "quantity": 1, "price": 29.99})
+    console.choose_command("Order", "ship")
+    console.form.set_values({"carrier": "UPS", "tracking": "1Z999AA1"})
+    before = last_position(seeded)
+    entry = send_and_wait(qtbot, console)
+    assert entry.outcome.kind == "rejected"
+    assert "it is not paid" in console.result.text()
+    assert window.error_box is None  # no dialog to dismiss
+    assert last_position(seeded) == before
+
+
+def test_invalid_fields_send_nothing(console, qtbot, seeded):
+    console.choose_command("Order", "ship")
+    console.set_target("order_001")
+    before = console.history_model.rowCount()
+    console.send()
+    assert "need attention" in console.result.text()
+    assert console.form.editors["carrier"].problem.text() == "required"
+    assert console.history_model.rowCount() == before
+
+
+def test_a_concurrency_conflict_explains_and_retries(console, qtbot, seeded):
+    console.choose_command("Order", "place")
+    console.new_id()
+    order_id = console.stream_id.text()
+    console.form.set_values({"customer_id": "cust_0001", "items": [LINE], "total": 59.98})
+    send_and_wait(qtbot, console)
+    console.choose_command("Order", "cancel")
+    console.set_target(order_id)
+    qtbot.waitUntil(lambda: console.target is not None and console.target.version == 1,
+                    timeout=WAIT_MS)
+    with open_store(seeded) as store:  # someone else writes meanwhile
+        CommandService(store, DEMO_DOMAIN, issued_by="other").execute(
+            "Order", order_id, "add_item", {"product_id": "prod_101", "quantity": 1,
+                                            "price": 29.99})
+    console.form.set_values({"reason": "changed my mind"})
+    entry = send_and_wait(qtbot, console)
+    assert entry.outcome.kind == "conflict"
+    assert "You saw version 1" in console.result.text() and "version 2" in console.result.text()
+    assert console.retry_button.isVisible()
+    console.retry()
+    qtbot.waitUntil(lambda: console.history_model.entry(0).outcome.ok, timeout=WAIT_MS)
+    with open_store(seeded, read_only=True) as store:
+        assert store.read_stream(order_id)[-1].event_type == "OrderCancelled"
+
+
+def test_saga_streams_and_read_only_stores_are_refused(window, console, qtbot, seeded):
+    console.set_target("fulfilment-order_001")
+    qtbot.waitUntil(lambda: "saga" in console.target_label.text(), timeout=WAIT_MS)
+    assert not console.send_button.isEnabled()
+    with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
+        window.open_store(seeded, read_only=True)
+    assert console.refusal.isVisible() and "read-only" in console.refusal.text()
+    assert not console.send_button.isEnabled() and not console.form.isEnabled()
+    before = last_position(seeded)
+    console.send()
+    assert last_position(seeded) == before
+
+
+def test_history_resend_edit_and_favourites(console, qtbot, seeded):
+    console.choose_command("Inventory", "receive_stock")
+    console.set_target("prod_101")
+    console.form.set_values({"quantity": 7, "note": "first"})
+    first = send_and_wait(qtbot, console)
+    assert first.outcome.ok
+    console.resend(0)
+    qtbot.waitUntil(lambda: console.history_model.rowCount() >= 2
+                    and console.history_model.entry(0).at_us != first.at_us, timeout=WAIT_MS)
+    again = console.history_model.entry(0)
+    assert again.request.data == first.request.data and again.outcome.ok
+    assert again.outcome.positions != first.outcome.positions
+    console.choose_command("Order", "cancel")
+    console.edit(1)
+    assert console.current_command().command_name == "receive_stock"
+    assert console.form.values()["quantity"] == 7 and console.stream_id.text() == "prod_101"
+    index = console.history_model.index(1, 0)
+    console._history_clicked(index)  # the star
+    console.favourites_only.setChecked(True)
+    assert console.history_model.rowCount() == 1
+    assert settings.console_history()[1]["favourite"] is True
+
+
+def test_a_command_like_the_one_that_caused_an_event(window, console, qtbot):
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        window.filter_bar.set_event_type_filter(("OrderPlaced",))
+    event = select_row(qtbot, window, 0)
+    assert event.event_type == "OrderPlaced"
+    window.like_action.trigger()
+    assert window.bottom_tabs.currentIndex() == window.console_tab
+    assert console.current_command().command_name == "place"
+    assert console.stream_id.text() == event.stream_id
+    values = console.form.values()
+    assert values["customer_id"] == event.data["customer_id"]
+    assert [i["product_id"] for i in values["items"]] == [
+        i["product_id"] for i in event.data["items"]]
+
+
+def test_recording_and_playing_a_script(window, console, qtbot, tmp_path, seeded):
+    console.record_button.setChecked(True)
+    console.choose_command("Customer", "register")
+    console.new_id()
+    customer = console.stream_id.text()
+    console.form.set_values({"name": "Ada", "email": "ada@example.com", "address": {
+        "street": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}})
+    send_and_wait(qtbot, console)
+    console.choose_command("Order", "ship")
+    console.set_target("order_nope_never_placed")
+    console.form.set_values({"carrier": "UPS", "tracking": "1Z999AA1"})
+    send_and_wait(qtbot, console)  # refused: recorded as expected to be refused
+    console.record_button.setChecked(False)
+    path = tmp_path / "recorded.yaml"
+    assert console.save_recording(str(path))
+    script = load_script(path)
+    assert [s.command for s in script.steps] == ["register", "ship"]
+    assert script.steps[0].stream_id == customer and script.steps[1].expect == "rejected"
+    # play a shipped script, quickly
+    shipped = Path(__file__).resolve().parents[2] / "resources" / "scripts" / \
+        "address-change.yaml"
+    console.delay.setValue(0.1)
+    before = console.history_model.rowCount()
+    assert console.play_script(str(shipped))
+    console.delay.setValue(0)
+    qtbot.waitUntil(lambda: not console.playing and console.history_model.rowCount()
+                    == before + 4, timeout=WAIT_MS * 2)
+    assert "4 steps played." in console.script_status.text()
+    assert all(console.history_model.entry(i).outcome.ok for i in range(4))
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("steps: nope")
+    assert not console.play_script(str(broken))
+    assert "not a valid script" in console.script_status.text()
