@@ -11,12 +11,14 @@ from pathlib import Path
 import platformdirs
 
 from explorer.demo import DEMO_DOMAIN
-from explorer.demo.seed import seed_store
+from explorer.demo.seed import recent_start, seed_store
 from explorer.store.event_store import EventStore
 
 APP_NAME = "event-explorer"
 DEMO_STORE_NAME = "demo.evstore"
 DEMO_ORDERS = 2000
+DEMO_DAYS = 90
+"""The demo store: this many orders over this many days, ending a day before it is made."""
 
 
 def open_store(path: str | Path, *, read_only: bool = False, create: bool = True) -> EventStore:
@@ -36,5 +38,6 @@ def ensure_demo_store(path: Path | None = None, *, orders: int = DEMO_ORDERS,
     path.parent.mkdir(parents=True, exist_ok=True)
     with open_store(path) as store:
         if store.last_position() == 0:
-            seed_store(store, orders=orders, progress=progress)
+            seed_store(store, orders=orders, start=recent_start(DEMO_DAYS), days=DEMO_DAYS,
+                       progress=progress)
     return path

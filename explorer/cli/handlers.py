@@ -16,7 +16,7 @@ from explorer.cli.output import (
 )
 from explorer.console import CommandRequest, Outcome, send
 from explorer.demo import DEMO_DOMAIN, make_context
-from explorer.demo.seed import seed_store
+from explorer.demo.seed import recent_start, seed_store
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
 from explorer.formatting import short_time
 from explorer.store import EventStore, StoreError
@@ -62,8 +62,9 @@ def seed(args: argparse.Namespace) -> int:
     with open_store(args.store) as store:
         bar = ProgressBar(args.orders, "orders")
         try:
+            start = recent_start(args.days) if args.recent else None
             report = seed_store(store, orders=args.orders, seed=args.seed, days=args.days,
-                                progress=bar.update_to)
+                                start=start, progress=bar.update_to)
         finally:
             bar.close()
         summary = {"store": store.location, "orders": report.orders, "events": report.events,

@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same "
                    "store (default 42)")
     p.add_argument("--days", type=_positive, default=90, help="simulated period (default 90 days)")
+    p.add_argument("--recent", action="store_true", help="end the history a day before now "
+                   "(default: begin on 2026-01-05, so that the same seed gives the same store)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = add("streams", "List streams with their type, version and last timestamp.", handlers.streams)

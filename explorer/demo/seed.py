@@ -18,7 +18,7 @@ import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from explorer.bulk import bulk_work
@@ -73,13 +73,26 @@ class EmptyStoreRequired(ValueError):
     pass
 
 
+def recent_start(days: int, now: datetime | None = None) -> datetime:
+    """A start for a `days`-long history that ends a day before `now` (the hour, UTC).
+
+    A demo store made this way sits just before today on the timeline, so that commands a
+    presenter sends now follow it closely instead of months later.
+    """
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return now - timedelta(days=days + 1)
+
+
 def seed_store(store: EventStore, *, orders: int, seed: int = 42, days: int = 90,
+               start: datetime | None = None,
                progress: Callable[[int], None] | None = None,
                should_stop: Callable[[], bool] | None = None) -> SeedReport:
     """Fill an empty store with `orders` orders' worth of history over `days` simulated days.
 
-    `progress(n)` is called as orders are placed; when `should_stop()` turns true the run ends
-    early, keeping what was made so far (every stored event is a valid fact).
+    The history begins at `start` (default SEED_START, so that the same seed gives the same
+    store) and no event is later than `days` days and six hours after it. `progress(n)` is
+    called as orders are placed; when `should_stop()` turns true the run ends early, keeping
+    what was made so far (every stored event is a valid fact).
     """
     if orders < 1:
         raise ValueError(f"The number of orders must be at least 1, not {orders}.")
@@ -90,16 +103,17 @@ def seed_store(store: EventStore, *, orders: int, seed: int = 42, days: int = 90
             f"{store.location} already holds {store.last_position()} events; seed a new or empty "
             "store instead, so that the demo's ids do not collide with what is there.")
     with bulk_work():
-        return _Simulation(store, orders, seed, days, progress, should_stop).run()
+        return _Simulation(store, orders, seed, days, start or SEED_START, progress,
+                           should_stop).run()
 
 
 class _Simulation:
-    def __init__(self, store: EventStore, orders: int, seed: int, days: int,
+    def __init__(self, store: EventStore, orders: int, seed: int, days: int, start: datetime,
                  progress: Callable[[int], None] | None,
                  should_stop: Callable[[], bool] | None) -> None:
         self.rng = random.Random(seed)
         id_rng = random.Random(seed ^ 0x5EED)
-        self.now = to_micros(SEED_START)
+        self.now = to_micros(start)
         self.service = CommandService(
             store, DEMO_DOMAIN, issued_by="seed",
             context=make_context(failure_rate=0.10, salt=f"seed-{seed}"),
@@ -135,8 +149,9 @@ class _Simulation:
             self.at(self.now + 7 * DAY + self.rng.randrange(DAY), self.restock, product_id)
         gap = max(1, self.period // self.orders)
         arrival = self.now
+        last_arrival = self.now + self.period  # random gaps may add up to more than the period
         for number in range(1, self.orders + 1):
-            arrival += int(self.rng.expovariate(1.0) * gap) + 1
+            arrival = min(arrival + int(self.rng.expovariate(1.0) * gap) + 1, last_arrival)
             self._run_until(arrival)
             self.now = max(self.now, arrival)
             self.place_order(number)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from explorer.console import like_event, owner_of
 from explorer.demo import DEMO_DOMAIN
-from explorer.demo.seed import seed_store
+from explorer.demo.seed import recent_start, seed_store
 from explorer.store import EventStore, StoreError
 from explorer.store.records import StreamTypeInfo
 from explorer.ui import settings
@@ -42,7 +42,7 @@ from explorer.ui.widgets.moment_panel import MomentPanel
 from explorer.ui.widgets.command_console import CommandConsole
 from explorer.ui.widgets.timeline import TimelineBar
 from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
-from explorer.workspace import default_demo_store, open_store
+from explorer.workspace import DEMO_DAYS, default_demo_store, open_store
 
 if TYPE_CHECKING:  # pyqtgraph is loaded only when the monitor is first shown
     from explorer.ui.widgets.monitor_panel import MonitorPanel
@@ -654,7 +654,8 @@ class MainWindow(QMainWindow):
                         raise StoreError(f"{path} already holds events; choose a new file name "
                                          "for the demo store.")
             with open_store(path) as store:
-                return seed_store(store, orders=orders, progress=context.progress,
+                return seed_store(store, orders=orders, days=DEMO_DAYS,
+                                  start=recent_start(DEMO_DAYS), progress=context.progress,
                                   should_stop=stop.is_set)
 
         stop = threading.Event()  # Cancel stops the simulation early; what it made is kept

@@ -46,6 +46,19 @@ def test_seed_reports_what_it_made(tmp_path, capsys):
     assert err.count("\n") == 1
 
 
+def test_seed_recent_ends_the_history_just_before_now(tmp_path, capsys):
+    from datetime import UTC, datetime, timedelta
+
+    from explorer.store.timestamps import to_micros
+
+    path = tmp_path / "recent.evstore"
+    assert run(capsys, "seed", path, "--orders", "20", "--days", "3", "--recent")[0] == 0
+    with open_store(path, read_only=True) as store:
+        last = max(e.timestamp_us for e in store.read_all())
+    now = datetime.now(UTC)
+    assert to_micros(now - timedelta(days=3)) < last < to_micros(now)
+
+
 def test_streams_and_types(seeded, capsys):
     streams = run_json(capsys, "streams", seeded, "--type", "Order", "--limit", "5")
     assert len(streams) == 5

@@ -125,3 +125,18 @@ def test_seeding_can_be_stopped_early_keeping_a_consistent_store(store):
                         should_stop=lambda: len(progress) >= 1)
     assert report.cancelled_by_user and report.orders == 500
     assert check_store(store).ok
+
+
+def test_a_recent_history_ends_before_now(tmp_path):
+    from datetime import UTC, datetime
+
+    from explorer.demo.seed import recent_start
+    from explorer.store.timestamps import to_micros
+
+    now = datetime.now(UTC)
+    start = recent_start(4, now)
+    with open_store(tmp_path / "recent.evstore") as store:
+        seed_store(store, orders=150, days=4, start=start)
+        stamps = [e.timestamp_us for e in store.read_all()]
+    assert to_micros(start) <= min(stamps)
+    assert max(stamps) < to_micros(now)  # a command sent now comes after the whole history

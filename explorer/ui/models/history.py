@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
@@ -85,14 +87,15 @@ class HistoryModel(QAbstractTableModel):
             if column == STAR:
                 return "★" if entry.favourite else "☆"
             if column == TIME:
-                return short_time(entry.at_us)[:19]
+                return _when(entry.at_us)
             if column == COMMAND:
                 return entry.request.label()
             return _result(entry)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == STAR:
                 return "Favourite: click to keep (or drop) this command among the favourites"
-            return f"{entry.request.label()}\n{entry.outcome.message}"
+            return (f"{entry.request.label()} at {short_time(entry.at_us)[:19]} UTC\n"
+                    f"{entry.outcome.message}")
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == RESULT:
                 return QBrush(QColor(RESULT_COLOURS.get(entry.outcome.kind, "#424242")))
@@ -101,6 +104,13 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == STAR:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
+
+
+def _when(at_us: int) -> str:
+    """Today's commands by their time alone; older ones with the day too (all UTC)."""
+    when = short_time(at_us)  # "YYYY-MM-DD HH:MM:SS.ffffff"
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    return when[11:19] if when.startswith(today) else f"{when[5:10]} {when[11:16]}"
 
 
 def _result(entry: HistoryEntry) -> str:

@@ -37,7 +37,7 @@ from explorer.scripts import (
 from explorer.store.ids import uuid7
 from explorer.ui import settings
 from explorer.ui.icons import icon
-from explorer.ui.models.history import STAR, HistoryModel
+from explorer.ui.models.history import COMMAND, RESULT, STAR, TIME, HistoryModel
 from explorer.ui.widgets.command_form import CommandForm
 from explorer.ui.worker import JobContext, StoreWorker
 
@@ -219,12 +219,12 @@ class CommandConsole(QWidget):
         self.history.verticalHeader().hide()
         self.history.setShowGrid(False)
         self.history.setWordWrap(False)
-        self.history.horizontalHeader().setStretchLastSection(True)
         header = self.history.horizontalHeader()
         header.setSectionResizeMode(STAR, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(STAR, 26)
-        header.resizeSection(1, 135)
-        header.resizeSection(2, 175)
+        header.setSectionResizeMode(TIME, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COMMAND, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(RESULT, QHeaderView.ResizeMode.ResizeToContents)
         self.history.clicked.connect(self._history_clicked)
         self.history.doubleClicked.connect(lambda index: self.edit(index.row()))
         self.record_button = QPushButton(icon("live"), "Record")
