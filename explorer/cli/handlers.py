@@ -14,7 +14,7 @@ from explorer.cli.fields import field_parser
 from explorer.cli.output import (
     EVENT_HEADERS, event_row, print_json, print_json_array, print_table,
 )
-from explorer.console import CommandRequest, Outcome, send
+from explorer.console import CommandRequest, Outcome, owner_of, send
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.seed import recent_start, seed_store
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
@@ -176,6 +176,9 @@ def _json(value: Any) -> str:
 
 
 def command(args: argparse.Namespace) -> int:
+    refusal = owner_of(args.stream_type, args.stream_id)
+    if refusal:
+        raise UsageError(refusal)
     command_class = DEMO_DOMAIN.command_class(args.stream_type, args.command)
     parser = field_parser(command_class, f"event-explorer-cli command STORE {args.stream_type} "
                                          f"{args.stream_id} {args.command}")

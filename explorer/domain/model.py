@@ -54,6 +54,10 @@ class DomainModel:
             return commands[name]
         except KeyError:
             known = ", ".join(commands)
+            if not known:
+                raise UnknownCommandError(
+                    f"{stream_type} takes no commands: its streams are written by its own "
+                    "process alone.") from None
             raise UnknownCommandError(
                 f"{stream_type} has no command {name!r}; its commands are {known}.") from None
 

@@ -160,6 +160,8 @@ def test_command_errors_are_one_line(tmp_path, capsys):
         (["Spaceship", "o1", "place"], 1, "There is no aggregate type 'Spaceship'"),
         (["Order", "o1", "cancel", "--reason", "x", "--expected-version", "3"], 1,
          "expected version 3, but it does not exist yet"),
+        (["OrderFulfilment", "fulfilment-o1", "start"], 2,
+         "belongs to the order fulfilment saga, which alone writes its stream"),
     ]
     for args, status, message in cases:
         code, out, err = run(capsys, "command", path, *args)

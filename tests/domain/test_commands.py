@@ -88,6 +88,8 @@ def test_unknown_types_and_commands_list_what_exists():
     with pytest.raises(UnknownCommandError, match="Order has no command 'explode'; its commands "
                                                   "are place, add_item"):
         DEMO_DOMAIN.command_class("Order", "explode")
+    with pytest.raises(UnknownCommandError, match="OrderFulfilment takes no commands"):
+        DEMO_DOMAIN.command_class("OrderFulfilment", "start")
 
 
 def test_defaults_are_filled_in():
