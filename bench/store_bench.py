@@ -197,13 +197,14 @@ def large_store(orders: int, folder: str) -> dict[str, float]:
                    check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     seed_s = time.perf_counter() - t
     reader = (
-        "import resource, sys, time\n"
+        "import sys, time\n"
+        "from bench.memory import peak_rss_mb\n"
         "from explorer.workspace import open_store\n"
         "store = open_store(sys.argv[1], read_only=True)\n"
         "t = time.perf_counter(); n = 0\n"
         "for e in store.read_all(): n += 1\n"
         "dt = time.perf_counter() - t\n"
-        "print(n, n / dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n")
+        "print(n, n / dt, peak_rss_mb())\n")
     output = subprocess.run([sys.executable, "-c", reader, path], check=True, cwd=ROOT,
                             capture_output=True, text=True).stdout.split()
     return {"orders": orders, "events": int(output[0]), "seed_s": round(seed_s, 1),

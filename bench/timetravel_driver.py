@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import random
-import resource
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QTimer  # noqa: E402
 
+from bench.memory import peak_rss_mb  # noqa: E402
 from bench.window_driver import Heartbeat  # noqa: E402
 from explorer.ui.app import create_application  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
@@ -127,9 +127,10 @@ def main(store: str, count: int, seed: int, read_only: bool = True) -> None:
         state["done"] = True
         results["drag_moments_shown"] = state["dragging"]
         results["drag_max_stall_ms"] = heartbeat.max_gap * 1000
-        results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        results["children_peak_rss_mb"] = (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-                                           / 1024)
+        results["peak_rss_mb"] = peak_rss_mb()
+        runner = window.runner
+        results["children_peak_rss_mb"] = peak_rss_mb(runner.process.processId()) \
+            if runner is not None and runner.process.processId() else 0.0
         results["events"] = travel.last_position
         print(json.dumps(results), flush=True)
         window.close()

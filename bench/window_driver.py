@@ -6,7 +6,6 @@ Run as a child process so that start-up counts: the parent notes the time before
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 
+from bench.memory import peak_rss_mb  # noqa: E402
 from explorer.ui.app import create_application  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
 
@@ -102,7 +102,7 @@ def main(store: str) -> None:
         results["filter_type_ms"] = (time.perf_counter() - marks["filter"]) * 1000
         results["max_stall_ms"] = max(results["first_page_max_stall_ms"],
                                       heartbeat.max_gap * 1000)
-        results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        results["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(results), flush=True)
         window.close()
         app.quit()

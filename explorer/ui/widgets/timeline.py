@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gc
 import importlib
+import sys
+import time
 from array import array
 
 from PySide6.QtCore import Qt, QThread, QTimer, Signal
@@ -25,23 +27,53 @@ from explorer.ui.time_travel import SPEEDS, TimeTravel
 PLOT_HEIGHT = 84
 PLOT_MODULE = "explorer.ui.widgets.timeline_plot"
 PLOT_DELAY_MS = 2000
+GUI_BEAT_MS = 4
+GUI_LATE_S = 0.008
+STEP_ASIDE_S = 0.002
+"""While the plot's libraries load: the GUI thread's heartbeat, how late it may be before the
+importing thread steps aside, and for how long each time."""
 
 
 class _Importer(QThread):
     """Imports the plot's module (numpy, pyqtgraph) without holding up the GUI thread.
+
+    An import is ~300 ms of Python, and the GUI thread needs the same interpreter lock to run
+    its slots and paint its models; shared evenly, a 20 ms paint would take 40 ms or more. So
+    the importing thread steps aside (sleeps, which frees the lock) whenever the GUI thread's
+    heartbeat is late, which means it is busy or waiting for the lock: the import takes longer,
+    in the background, and the window keeps its pace.
 
     The garbage collector is paused meanwhile (the window's `settle_memory` resumes it once the
     plot is in): an import makes so many objects that it would otherwise trigger full
     collections, each pausing every thread, the GUI's included, for ~100 ms.
     """
 
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._gui_beat = time.perf_counter()
+        self._beat = QTimer(self)
+        self._beat.setInterval(GUI_BEAT_MS)
+        self._beat.timeout.connect(self._gui_alive)
+        self.started.connect(self._beat.start)
+        self.finished.connect(self._beat.stop)
+
+    def _gui_alive(self) -> None:
+        self._gui_beat = time.perf_counter()
+
     def run(self) -> None:
+        def step_aside(frame, event, arg) -> None:
+            if event == "call" and time.perf_counter() - self._gui_beat > GUI_LATE_S:
+                time.sleep(STEP_ASIDE_S)
+
         gc.disable()
+        sys.setprofile(step_aside)  # this thread's only
         try:
             importlib.import_module(PLOT_MODULE)
         except BaseException:
             gc.enable()
             raise
+        finally:
+            sys.setprofile(None)
 
 
 class TimelineBar(QWidget):
