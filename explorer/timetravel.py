@@ -98,6 +98,7 @@ class ReadModelAt:
     rows: list[dict[str, Any]]
     changed_at: int  # rows whose valid_from equals this were written by the event at it
     built_to: int  # the read model's checkpoint: positions after it are not in it yet
+    more: bool = False  # more rows were valid then, changed less recently than these
 
 
 @dataclass(frozen=True)
@@ -192,14 +193,19 @@ class TimeMachine:
                            diff(previous, state) if version else [], event,
                            tuple(loaded.notes))
 
-    def read_model_at(self, name: str, position: int, limit: int = 40) -> ReadModelAt:
+    def read_model_at(self, name: str, position: int, limit: int = 40,
+                      offset: int = 0) -> ReadModelAt:
+        """A read model's rows as of `position`: the `limit` changed most recently, after the
+        first `offset` of them (to show more, a page at a time)."""
         projection = SHOP_PROJECTIONS[name]
-        rows, built = self._rows(projection.main_table, name, position, limit)
-        return ReadModelAt(name, projection.title, rows, position, built)
+        rows, built = self._rows(projection.main_table, name, position, offset + limit + 1)
+        return ReadModelAt(name, projection.title, rows[offset:offset + limit], position, built,
+                           len(rows) > offset + limit)
 
     def sagas_at(self, position: int, limit: int = 40) -> ReadModelAt:
-        rows, built = self._rows(saga_instances, "sagas", position, limit)
-        return ReadModelAt("sagas", SHOP_PROJECTIONS["sagas"].title, rows, position, built)
+        rows, built = self._rows(saga_instances, "sagas", position, limit + 1)
+        return ReadModelAt("sagas", SHOP_PROJECTIONS["sagas"].title, rows[:limit], position,
+                           built, len(rows) > limit)
 
     def _rows(self, table: sa.Table, name: str, position: int,
               limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -250,7 +256,8 @@ class TimeMachine:
                  .join(known, sa.and_(*[table.c[n] == known.c[n] for n in names]))
                  .where(table.c.valid_from == latest,
                         sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position))
-                 .order_by(table.c.valid_from.desc()).limit(sa.bindparam("limit")))
+                 .order_by(table.c.valid_from.desc(), *[table.c[n] for n in names])
+                 .limit(sa.bindparam("limit")))
         statement = CompiledStatement(query, self.readmodels.engine.dialect, ("position", "limit"))
         columns = [c.name for c in shown]
         self._statements[table.name] = (keys, statement, columns)

@@ -53,9 +53,10 @@ def current_rows(table: sa.Table) -> sa.Select:
 
 
 def rows_changed_first(table: sa.Table, position: int) -> sa.Select:
-    """Rows as of `position`, the most recently changed first (what time travel shows)."""
+    """Rows as of `position`, the most recently changed first (what time travel shows); rows
+    changed by the same event in key order, so that pages of them (LIMIT, OFFSET) add up."""
     return rows_as_of(table, position).add_columns(table.c.valid_from, table.c.valid_to).order_by(
-        table.c.valid_from.desc())
+        table.c.valid_from.desc(), *[table.c[name] for name in table.info["keys"]])
 
 
 def rows_as_of(table: sa.Table, position: int) -> sa.Select:

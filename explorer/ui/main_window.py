@@ -354,6 +354,8 @@ class MainWindow(QMainWindow):
             lambda _: self.travel.set_focus(self.browser.view.stream_id, self.travel.saga_id))
         self.moment_panel.saga_chosen.connect(self.travel.set_saga)
         self.moment_panel.open_position.connect(self.show_position)
+        self.moment_panel.more_rows_wanted.connect(self.travel.show_more_rows)
+        self.travel.more_rows.connect(lambda page: self.moment_panel.add_rows(*page))
         self.timeline.branch_requested.connect(self.open_what_if)
         self.timeline.plot_ready.connect(settle_memory)
         self.table.doubleClicked.connect(lambda index: self.travel_to(

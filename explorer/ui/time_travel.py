@@ -66,6 +66,10 @@ SPEEDS = (Speed("1 event/s", 1), Speed("2 events/s", 2), Speed("5 events/s", 5),
           Speed("Real time ×3600", 3600, True))
 
 
+MORE_ROWS = 200
+"""How many more of a read model's rows as of the cursor "show more" reads at a time."""
+
+
 class TimeTravel(QObject):
     """Signals:
         moment_ready(object): a Moment, the system as of the cursor, to show.
@@ -75,6 +79,8 @@ class TimeTravel(QObject):
         stream_marks(object): (stream id, (positions, timestamps)) of the focused stream's
             events (arrays; sampled evenly for a very long stream).
         log_extended(int): the log now ends at this position.
+        more_rows(object): (offset, ReadModelAt), a further page of a read model's rows as of
+            the cursor, asked for by `show_more_rows`.
         playing_changed(bool)
         failed(str)
     """
@@ -85,6 +91,7 @@ class TimeTravel(QObject):
     samples_ready = Signal(object)
     stream_marks = Signal(object)
     log_extended = Signal(int)
+    more_rows = Signal(object)
     playing_changed = Signal(bool)
     failed = Signal(str)
 
@@ -334,6 +341,23 @@ class TimeTravel(QObject):
                 self.stream_marks.emit((stream, marks))
 
         self.worker.submit(read, loaded, on_error=lambda _: None, key="marks")
+
+    def show_more_rows(self, name: str, offset: int) -> None:
+        """Read the next page of read model `name`'s rows as of the moment shown, after the
+        first `offset`; they come by `more_rows` (unless the cursor has moved on by then)."""
+        if self.moment is None or self.location is None:
+            return
+        position, generation = self.moment.position, self._generation
+
+        def read(context: JobContext):
+            return _machine(context).read_model_at(name, position, MORE_ROWS, offset)
+
+        def loaded(model_at) -> None:
+            if generation == self._generation and self.moment is not None \
+                    and self.moment.position == position:
+                self.more_rows.emit((offset, model_at))
+
+        self.worker.submit(read, loaded, on_error=self._job_failed, key=f"more-{name}")
 
     # -- playback --------------------------------------------------------------------------
 

@@ -137,3 +137,28 @@ def test_sagas_at_p_equal_a_replay_of_their_streams(histories, history, fraction
         listed = {row["saga_id"]: row["status"] for row in moment.sagas.rows}
         if saga.stream_id in listed:
             assert listed[saga.stream_id] == expected["status"]
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(history=HISTORY, fraction=st.floats(0, 1), page=st.integers(1, 30))
+def test_read_model_pages_at_p_add_up_to_every_row_valid_then(histories, history, fraction,
+                                                             page):
+    path = build(histories, *history)
+    with open_store(path, read_only=True) as store, \
+            ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
+        machine = TimeMachine(store, built)
+        position = max(1, int(store.last_position() * fraction))
+        for name, projection in SHOP_PROJECTIONS.items():
+            if name == "sagas":
+                continue
+            rows, offset, more = [], 0, True
+            while more:
+                at = machine.read_model_at(name, position, page, offset)
+                assert len(at.rows) <= page and (not at.more or len(at.rows) == page)
+                rows += at.rows
+                offset, more = offset + len(at.rows), at.more
+            keys = projection.main_table.info["keys"]
+            expected = read_rows(built, projection.main_table, at_position=position, limit=None)
+            assert sorted(tuple(r[k] for k in keys) for r in rows) == \
+                sorted(tuple(r[k] for k in keys) for r in expected), (name, position)

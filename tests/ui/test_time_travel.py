@@ -119,6 +119,17 @@ def test_read_models_and_sagas_as_of_the_cursor(travelling, qtbot, seeded):
         as_of = read_rows(db, order_summary, at_position=target.position, limit=None)
     assert {row["order_id"] for row in summary.rows} <= {row["order_id"] for row in as_of}
     assert len(as_of) == len(placed[:len(placed) // 2 + 1])  # orders placed up to P
+    # the rest of them, a page at a time, on asking
+    panel = window.moment_panel
+    panel.read_models.setCurrentIndex(list(panel.models).index("order_summary"))
+    assert len(model.rows) < len(as_of) and "show 200 more" in panel.read_model_note.text()
+    panel.read_model_note.linkActivated.emit("more")
+    qtbot.waitUntil(lambda: len(model.rows) == len(as_of), timeout=WAIT_MS)
+    assert sorted(row["order_id"] for row in model.rows) == sorted(r["order_id"] for r in as_of)
+    since = [row["valid_from"] for row in model.rows]
+    assert since == sorted(since, reverse=True)  # still the most recently changed first
+    assert f"All {len(as_of)} rows as of position {target.position:,}" in \
+        panel.read_model_note.text()
 
 
 def _built(path: Path) -> int:
@@ -263,6 +274,9 @@ def test_the_moment_rows_model_is_a_sound_qt_model(qtmodeltester):
                     {"order_id": "b", "status": "shipped", "total": 2.0, "valid_from": 7}], 7)
     qtmodeltester.check(model)
     assert model.changed_rows() == [1]
+    model.append_rows([{"order_id": "c", "status": "paid", "total": 4.0, "valid_from": 2}])
+    qtmodeltester.check(model)
+    assert model.rowCount() == 3 and model.changed_rows() == [1]
     model.set_rows([], None)
     qtmodeltester.check(model)
 

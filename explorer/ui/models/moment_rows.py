@@ -40,6 +40,17 @@ class MomentRowsModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(rows) - 1, len(self.columns) - 1))
 
+    def append_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Add rows after these (a further page, as of the same position)."""
+        if not rows:
+            return
+        if not self.columns:
+            self.set_rows(rows, self.changed_at)
+            return
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1)
+        self.rows = self.rows + rows
+        self.endInsertRows()
+
     def changed_rows(self) -> list[int]:
         return [number for number, row in enumerate(self.rows)
                 if row.get(SINCE) == self.changed_at]

@@ -26,6 +26,7 @@ from explorer.formatting import short_time
 from explorer.timetravel import AggregateAt, FieldChange, Moment, ReadModelAt, SagaAt
 from explorer.ui.models.moment_rows import ROW_ROLE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS, format_value
+from explorer.ui.time_travel import MORE_ROWS
 
 CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
@@ -68,14 +69,23 @@ def _label(text: str = "", grey: bool = False) -> QLabel:
 
 
 class MomentPanel(QWidget):
+    """Signals:
+        saga_chosen(str): show this saga's steps.
+        open_position(int): show the event at this position in the explorer.
+        more_rows_wanted(str, int): show more of this read model's rows, after this many.
+    """
+
     saga_chosen = Signal(str)
     open_position = Signal(int)
+    more_rows_wanted = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.moment: Moment | None = None
         self.focused_stream: str | None = None
         self._fitted: set[str] = set()
+        self._more: dict[str, bool] = {}  # per read model: more rows than shown were valid
+        self._reading: set[str] = set()  # read models whose next page is being read
 
         # the aggregate
         self.aggregate_title = _label("Move the timeline's cursor to see the system as it was.")
@@ -101,6 +111,7 @@ class MomentPanel(QWidget):
         self.models: dict[str, MomentRowsModel] = {}
         self.views: dict[str, QTableView] = {}
         self.read_model_note = _label(grey=True)
+        self.read_model_note.linkActivated.connect(self._more_wanted)
         read_models = QWidget()
         layout = QVBoxLayout(read_models)
         layout.setContentsMargins(3, 6, 3, 6)
@@ -236,6 +247,8 @@ class MomentPanel(QWidget):
                 view = self.views[name] = _view(model)
                 self.read_models.addTab(view, model_at.title)
             model.set_rows(model_at.rows, moment.position)
+            self._more[name] = model_at.more
+            self._reading.discard(name)
             if name not in self._fitted and model_at.rows:
                 self._fitted.add(name)
                 _fit(self.views[name], model)
@@ -245,13 +258,20 @@ class MomentPanel(QWidget):
         moment = self.moment
         if moment is None or not self.models:
             return
-        name = list(self.models)[self.read_models.currentIndex()]
-        model_at: ReadModelAt | None = moment.read_models.get(name)
+        name = self._current_read_model()
+        model_at: ReadModelAt | None = moment.read_models.get(name) if name else None
         if model_at is None:
             return
-        changed = len(self.models[name].changed_rows())
-        text = (f"{len(model_at.rows)} rows as of position {moment.position:,}, the most "
-                f"recently changed first")
+        model = self.models[name]
+        changed = len(model.changed_rows())
+        if self._more.get(name):
+            more = "reading more…" if name in self._reading else \
+                f"<a href='more'>show {MORE_ROWS} more</a>"
+            text = (f"The {len(model.rows):,} rows changed most recently as of position "
+                    f"{moment.position:,} ({more})")
+        else:
+            text = (f"All {len(model.rows):,} rows as of position {moment.position:,}, the most "
+                    f"recently changed first")
         if changed:
             text += (f"; <span style='background:#fff59d'>&nbsp;{changed} written by the event "
                      f"at the cursor&nbsp;</span>")
@@ -260,6 +280,28 @@ class MomentPanel(QWidget):
                      f"{model_at.built_to:,} so far: later changes will show once the projection"
                      " catches up.</span>")
         self.read_model_note.setText(text)
+
+    def _current_read_model(self) -> str | None:
+        index = self.read_models.currentIndex()
+        return list(self.models)[index] if 0 <= index < len(self.models) else None
+
+    def _more_wanted(self, _link: str) -> None:
+        name = self._current_read_model()
+        if name is not None and self._more.get(name) and name not in self._reading:
+            self._reading.add(name)
+            self._show_read_model_note()
+            self.more_rows_wanted.emit(name, len(self.models[name].rows))
+
+    def add_rows(self, offset: int, model_at: ReadModelAt) -> None:
+        """A further page of a read model's rows as of the moment shown."""
+        model = self.models.get(model_at.name)
+        if model is None or self.moment is None or model_at.changed_at != self.moment.position \
+                or len(model.rows) != offset:
+            return
+        model.append_rows(model_at.rows)
+        self._more[model_at.name] = model_at.more
+        self._reading.discard(model_at.name)
+        self._show_read_model_note()
 
     def _show_sagas(self, sagas: ReadModelAt | None, position: int) -> None:
         rows = [] if sagas is None else [{c: row.get(c) for c in SAGA_COLUMNS if c in row}
@@ -321,6 +363,8 @@ class MomentPanel(QWidget):
         self.sagas_model.set_rows([], None)
         for model in self.models.values():
             model.set_rows([], None)
+        self._more.clear()
+        self._reading.clear()
         self.aggregate_title.setText("Move the timeline's cursor to see the system as it was.")
         self.aggregate_caption.setText("")
         self.read_model_note.setText("")
