@@ -264,17 +264,15 @@ class MomentPanel(QWidget):
             return
         model = self.models[name]
         changed = len(model.changed_rows())
-        if self._more.get(name):
-            more = "reading more…" if name in self._reading else \
-                f"<a href='more'>show {MORE_ROWS} more</a>"
-            text = (f"The {len(model.rows):,} rows changed most recently as of position "
-                    f"{moment.position:,} ({more})")
-        else:
-            text = (f"All {len(model.rows):,} rows as of position {moment.position:,}, the most "
-                    f"recently changed first")
+        more = self._more.get(name)
+        text = (f"{'' if more else 'All '}{len(model.rows):,} rows as of position "
+                f"{moment.position:,}, latest changes first")
         if changed:
             text += (f"; <span style='background:#fff59d'>&nbsp;{changed} written by the event "
                      f"at the cursor&nbsp;</span>")
+        if more:
+            text += " · " + ("reading more…" if name in self._reading else
+                             f"<a href='more'>show {MORE_ROWS} more</a>")
         if model_at.built_to < moment.position:
             text += (f"<br><span style='color:#e65100'>Built up to position "
                      f"{model_at.built_to:,} so far: later changes will show once the projection"
