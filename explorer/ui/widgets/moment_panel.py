@@ -126,6 +126,7 @@ class MomentPanel(QWidget):
         self.steps = QTableWidget(0, 3)
         self.steps.setHorizontalHeaderLabels(["Step", "Status", "Finished (UTC)"])
         self.steps.verticalHeader().hide()
+        self.steps.verticalHeader().setDefaultSectionSize(self.steps.fontMetrics().height() + 6)
         self.steps.setShowGrid(False)
         self.steps.setWordWrap(False)
         self.steps.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
