@@ -196,6 +196,13 @@ def test_a_concurrency_conflict_explains_and_retries(console, qtbot, seeded):
         CommandService(store, DEMO_DOMAIN, issued_by="other").execute(
             "Order", order_id, "add_item", {"product_id": "prod_101", "quantity": 1,
                                             "price": 29.99})
+    qtbot.waitUntil(lambda: "now at version 2" in console.target_label.text(), timeout=WAIT_MS)
+    console.store_changed()  # more appends elsewhere: the note is not repeated
+    console.store_changed()
+    done = []
+    console.worker.submit(lambda context: None, done.append)  # after the checks above
+    qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
+    assert console.target_label.text().count("It has changed since") == 1
     console.form.set_values({"reason": "changed my mind"})
     entry = send_and_wait(qtbot, console)
     assert entry.outcome.kind == "conflict"

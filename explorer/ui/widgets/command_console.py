@@ -78,6 +78,7 @@ class CommandConsole(QWidget):
         self.location: str | None = None
         self.read_only = True
         self.target: Target | None = None
+        self._moved_to: int | None = None  # the target's version now, if it moved since read
         self.selected_stream: str | None = None
         self._following_selection = True
         self._sending = False
@@ -376,6 +377,7 @@ class CommandConsole(QWidget):
         def loaded(target: Target) -> None:
             if target.stream_id == self.stream_id.text().strip():
                 self.target = target
+                self._moved_to = None
                 self._target_loaded(target)
 
         self.worker.submit(read, loaded, key="console-target",
@@ -410,6 +412,10 @@ class CommandConsole(QWidget):
             if command is not None and command.stream_type != target.stream_type:
                 text += (f"<br><span style='color:#c62828'>It is a {target.stream_type}; "
                          f"{command.command_name} is a {command.stream_type} command.</span>")
+        if target is not None and self._moved_to is not None \
+                and self._moved_to != target.version:
+            text += (f"<br><span style='color:#6a1b9a'>It has changed since: now at version "
+                     f"{self._moved_to}. Reload to send against that.</span>")
         self.target_label.setText(text)
         self.send_button.setEnabled(self.can_send and not refusal and not self._sending)
 
@@ -424,11 +430,9 @@ class CommandConsole(QWidget):
             return context.store.stream_head(shown.stream_id)
 
         def compare(head) -> None:
-            if self.target is not shown or head is None or head[1] == shown.version:
-                return
-            self.target_label.setText(
-                self.target_label.text() + f"<br><span style='color:#6a1b9a'>It has changed "
-                f"since: now at version {head[1]}. Reload to send against that.</span>")
+            if self.target is shown and head is not None and head[1] != self._moved_to:
+                self._moved_to = head[1]
+                self._show_target()
 
         self.worker.submit(read, compare, key="console-changed", on_error=lambda _: None)
 
