@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from explorer.demo import DEMO_DOMAIN
 from explorer.demo.fulfilment import OrderFulfilment
-from explorer.demo.projections import SHOP_PROJECTIONS, saga_instances
+from explorer.demo.projections import SHOP_PROJECTIONS
 from explorer.domain import DomainModel, Repository
 from explorer.projections import ReadModelDatabase, projection_state_of, rows_changed_first
 from explorer.sagas.process import ProcessManager
@@ -203,9 +203,8 @@ class TimeMachine:
                            len(rows) > offset + limit)
 
     def sagas_at(self, position: int, limit: int = 40) -> ReadModelAt:
-        rows, built = self._rows(saga_instances, "sagas", position, limit + 1)
-        return ReadModelAt("sagas", SHOP_PROJECTIONS["sagas"].title, rows[:limit], position,
-                           built, len(rows) > limit)
+        """The saga instances as of `position` (a read model like the others)."""
+        return self.read_model_at("sagas", position, limit)
 
     def _rows(self, table: sa.Table, name: str, position: int,
               limit: int) -> tuple[list[dict[str, Any]], int]:

@@ -130,6 +130,15 @@ def test_read_models_and_sagas_as_of_the_cursor(travelling, qtbot, seeded):
     assert since == sorted(since, reverse=True)  # still the most recently changed first
     assert f"All {len(as_of)} rows as of position {target.position:,}" in \
         panel.read_model_note.text()
+    # the sagas too: one per order placed before P (the saga of the order placed at P starts
+    # with a later event)
+    sagas = panel.sagas_model
+    assert len(sagas.rows) == 40 and "The 40 changed last" in panel.sagas_note.text()
+    panel.sagas_note.linkActivated.emit("more")
+    qtbot.waitUntil(lambda: len(sagas.rows) == len(as_of) - 1, timeout=WAIT_MS)
+    assert {row["order_id"] for row in sagas.rows} == \
+        {r["order_id"] for r in as_of} - {target.stream_id}
+    assert panel.sagas_note.text() == f"All {len(as_of) - 1}"
 
 
 def _built(path: Path) -> int:

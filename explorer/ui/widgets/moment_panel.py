@@ -32,6 +32,7 @@ CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
                 "compensated": "#ef6c00"}
 SAGA_COLUMNS = ["order_id", "status", "current_step", "valid_from"]
+SAGAS = "sagas"  # the sagas' rows, by the name of the projection that keeps them
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 9
 EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
 
@@ -111,7 +112,8 @@ class MomentPanel(QWidget):
         self.models: dict[str, MomentRowsModel] = {}
         self.views: dict[str, QTableView] = {}
         self.read_model_note = _label(grey=True)
-        self.read_model_note.linkActivated.connect(self._more_wanted)
+        self.read_model_note.linkActivated.connect(
+            lambda _: self._more_wanted(self._current_read_model()))
         read_models = QWidget()
         layout = QVBoxLayout(read_models)
         layout.setContentsMargins(3, 6, 3, 6)
@@ -140,6 +142,9 @@ class MomentPanel(QWidget):
         layout.setContentsMargins(3, 6, 6, 0)
         layout.addWidget(_label("<b>Sagas</b>"))
         layout.addWidget(self.sagas, 1)
+        self.sagas_note = _label(grey=True)
+        self.sagas_note.linkActivated.connect(lambda _: self._more_wanted(SAGAS))
+        layout.addWidget(self.sagas_note)
         bottom = QWidget()
         layout = QVBoxLayout(bottom)
         layout.setContentsMargins(3, 0, 6, 6)
@@ -265,15 +270,10 @@ class MomentPanel(QWidget):
             return
         model = self.models[name]
         changed = len(model.changed_rows())
-        more = self._more.get(name)
-        text = (f"{'' if more else 'All '}{len(model.rows):,} rows as of position "
-                f"{moment.position:,}, latest changes first")
+        text = self._rows_note(name, model)
         if changed:
             text += (f"; <span style='background:#fff59d'>&nbsp;{changed} written by the event "
                      f"at the cursor&nbsp;</span>")
-        if more:
-            text += " · " + ("reading more…" if name in self._reading else
-                             f"<a href='more'>show {MORE_ROWS} more</a>")
         if model_at.built_to < moment.position:
             text += (f"<br><span style='color:#e65100'>Built up to position "
                      f"{model_at.built_to:,} so far: later changes will show once the projection"
@@ -284,29 +284,56 @@ class MomentPanel(QWidget):
         index = self.read_models.currentIndex()
         return list(self.models)[index] if 0 <= index < len(self.models) else None
 
-    def _more_wanted(self, _link: str) -> None:
-        name = self._current_read_model()
-        if name is not None and self._more.get(name) and name not in self._reading:
+    def _model_of(self, name: str) -> MomentRowsModel | None:
+        return self.sagas_model if name == SAGAS else self.models.get(name)
+
+    def _more_wanted(self, name: str | None) -> None:
+        model = self._model_of(name) if name else None
+        if model is not None and self._more.get(name) and name not in self._reading:
             self._reading.add(name)
-            self._show_read_model_note()
-            self.more_rows_wanted.emit(name, len(self.models[name].rows))
+            self._show_notes()
+            self.more_rows_wanted.emit(name, len(model.rows))
 
     def add_rows(self, offset: int, model_at: ReadModelAt) -> None:
-        """A further page of a read model's rows as of the moment shown."""
-        model = self.models.get(model_at.name)
+        """A further page of a read model's (or the sagas') rows as of the moment shown."""
+        model = self._model_of(model_at.name)
         if model is None or self.moment is None or model_at.changed_at != self.moment.position \
                 or len(model.rows) != offset:
             return
-        model.append_rows(model_at.rows)
+        model.append_rows(_saga_rows(model_at) if model_at.name == SAGAS else model_at.rows)
         self._more[model_at.name] = model_at.more
         self._reading.discard(model_at.name)
+        self._show_notes()
+
+    def _show_notes(self) -> None:
         self._show_read_model_note()
+        self._show_sagas_note()
+
+    def _show_sagas_note(self) -> None:
+        if self.moment is None:
+            self.sagas_note.setText("")
+            return
+        count = len(self.sagas_model.rows)
+        self.sagas_note.setText(self._more_link(SAGAS, f"The {count:,} changed last")
+                                if self._more.get(SAGAS) else f"All {count:,}")
+
+    def _rows_note(self, name: str, model: MomentRowsModel) -> str:
+        """"40 rows as of position P, latest changes first · show 200 more" and the like."""
+        more = self._more.get(name)
+        text = (f"{'' if more else 'All '}{len(model.rows):,} rows as of position "
+                f"{self.moment.position:,}, latest changes first")
+        return self._more_link(name, text) if more else text
+
+    def _more_link(self, name: str, text: str) -> str:
+        return text + " · " + ("reading more…" if name in self._reading else
+                               f"<a href='more'>show {MORE_ROWS} more</a>")
 
     def _show_sagas(self, sagas: ReadModelAt | None, position: int) -> None:
-        rows = [] if sagas is None else [{c: row.get(c) for c in SAGA_COLUMNS if c in row}
-                                         | {"saga_id": row.get("saga_id")}
-                                         for row in sagas.rows]
+        rows = [] if sagas is None else _saga_rows(sagas)
         self.sagas_model.set_rows(rows, position)
+        self._more[SAGAS] = sagas is not None and sagas.more
+        self._reading.discard(SAGAS)
+        self._show_sagas_note()
         if "sagas" not in self._fitted and rows:
             self._fitted.add("sagas")
             _fit(self.sagas, self.sagas_model, 150)
@@ -367,6 +394,12 @@ class MomentPanel(QWidget):
         self.aggregate_title.setText("Move the timeline's cursor to see the system as it was.")
         self.aggregate_caption.setText("")
         self.read_model_note.setText("")
+        self.sagas_note.setText("")
+
+
+def _saga_rows(sagas: ReadModelAt) -> list[dict[str, Any]]:
+    return [{c: row.get(c) for c in SAGA_COLUMNS if c in row} | {"saga_id": row.get("saga_id")}
+            for row in sagas.rows]
 
 
 def _short(value: Any) -> str:
