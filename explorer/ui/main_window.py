@@ -179,6 +179,9 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.addTab(self.sagas_panel, icon("correlation"), "Sagas")
         self.monitor_holder = QWidget()
         QVBoxLayout(self.monitor_holder).setContentsMargins(0, 0, 0, 0)
+        self.monitor_loading = QLabel("Loading the charts…")
+        self.monitor_loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.monitor_holder.layout().addWidget(self.monitor_loading)
         self.monitor_tab = self.bottom_tabs.addTab(self.monitor_holder, icon("live"), "Monitor")
         self.bottom_tabs.currentChanged.connect(self._tab_changed)
         self.right_split = QSplitter(Qt.Orientation.Vertical)
@@ -357,7 +360,7 @@ class MainWindow(QMainWindow):
         self.moment_panel.more_rows_wanted.connect(self.travel.show_more_rows)
         self.travel.more_rows.connect(lambda page: self.moment_panel.add_rows(*page))
         self.timeline.branch_requested.connect(self.open_what_if)
-        self.timeline.plot_ready.connect(settle_memory)
+        self.timeline.plot_ready.connect(self._plot_ready)
         self.table.doubleClicked.connect(lambda index: self.travel_to(
             self.event_model.position(index.row())))
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -404,6 +407,8 @@ class MainWindow(QMainWindow):
         self.summary = summary
         self.busy_label.clear()
         self._missed = 0
+        self._select_when_listed = None  # positions written to the store that was open before
+        self.event_model.set_highlight(())
         self._watch(summary.location)
         self.read_only_badge.setVisible(summary.read_only)
         self.store_label.setText(summary.location)
@@ -494,13 +499,27 @@ class MainWindow(QMainWindow):
                                      "Sagas no longer run in this window.", 5000)
 
     def _tab_changed(self, index: int) -> None:
-        if index == self.monitor_tab and self.monitor is None:
+        if index != self.monitor_tab:
+            return
+        if self.monitor is None and self.timeline.plot is None:
+            # pyqtgraph loads on the timeline's thread; the monitor follows once it is in
+            self.timeline.load_plot()
+            return
+        self._show_monitor()
+
+    def _show_monitor(self) -> None:
+        if self.monitor is None:
             from explorer.ui.widgets.monitor_panel import MonitorPanel  # pyqtgraph: loaded late
 
             self.monitor = MonitorPanel(self.monitor_history)
+            self.monitor_loading.hide()
             self.monitor_holder.layout().addWidget(self.monitor)
-        if index == self.monitor_tab and self.monitor is not None:
-            self.monitor.redraw()
+        self.monitor.redraw()
+
+    def _plot_ready(self) -> None:
+        settle_memory()
+        if self.bottom_tabs.currentIndex() == self.monitor_tab:
+            self._show_monitor()
 
     def show_position(self, position: int) -> None:
         """Show the event at a position in the explorer (from the panels)."""

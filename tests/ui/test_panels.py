@@ -122,8 +122,9 @@ def test_sagas_run_here_only_when_chosen_and_never_on_read_only_stores(window, q
 
 def test_the_monitor_plots_rates_and_lag(window, qtbot):
     qtbot.waitUntil(lambda: len(window.monitor_history.samples) >= 2, timeout=WAIT_MS)
-    window.bottom_tabs.setCurrentIndex(window.monitor_tab)
-    assert window.monitor is not None
+    window.bottom_tabs.setCurrentIndex(window.monitor_tab)  # its charts may still be loading
+    qtbot.waitUntil(lambda: window.monitor is not None, timeout=WAIT_MS)
+    assert window.monitor_loading.isHidden()
     xs, _ = window.monitor.rate_curve.getData()
     assert xs is not None and len(xs) >= 2 and max(xs) <= 0
     assert set(window.monitor.lag_curves) == {"order_summary", "stock", "revenue_per_day",

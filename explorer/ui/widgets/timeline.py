@@ -29,9 +29,12 @@ PLOT_MODULE = "explorer.ui.widgets.timeline_plot"
 PLOT_DELAY_MS = 2000
 GUI_BEAT_MS = 4
 GUI_LATE_S = 0.008
+GUI_BLOCKED_S = 0.05
 STEP_ASIDE_S = 0.002
-"""While the plot's libraries load: the GUI thread's heartbeat, how late it may be before the
-importing thread steps aside, and for how long each time."""
+STEP_ASIDE_BUDGET_S = 1.5
+"""While the plot's libraries load: the GUI thread's heartbeat; how late it may be before the
+importing thread steps aside, and how late means it is blocked (stepping aside would not help);
+for how long each time, and at most in all."""
 
 
 class _Importer(QThread):
@@ -40,8 +43,10 @@ class _Importer(QThread):
     An import is ~300 ms of Python, and the GUI thread needs the same interpreter lock to run
     its slots and paint its models; shared evenly, a 20 ms paint would take 40 ms or more. So
     the importing thread steps aside (sleeps, which frees the lock) whenever the GUI thread's
-    heartbeat is late, which means it is busy or waiting for the lock: the import takes longer,
-    in the background, and the window keeps its pace.
+    heartbeat is a little late, which means it is busy or waiting for the lock: the import takes
+    longer, in the background, and the window keeps its pace. A heartbeat very late means the
+    GUI thread waits for something else, perhaps this very import (a module it needs too):
+    then, and once the time it may spend stepping aside is spent, the import goes at full speed.
 
     The garbage collector is paused meanwhile (the window's `settle_memory` resumes it once the
     plot is in): an import makes so many objects that it would otherwise trigger full
@@ -61,9 +66,13 @@ class _Importer(QThread):
         self._gui_beat = time.perf_counter()
 
     def run(self) -> None:
+        budget = [STEP_ASIDE_BUDGET_S]
+
         def step_aside(frame, event, arg) -> None:
-            if event == "call" and time.perf_counter() - self._gui_beat > GUI_LATE_S:
+            if event == "call" and budget[0] > 0 \
+                    and GUI_LATE_S < time.perf_counter() - self._gui_beat < GUI_BLOCKED_S:
                 time.sleep(STEP_ASIDE_S)
+                budget[0] -= STEP_ASIDE_S
 
         gc.disable()
         sys.setprofile(step_aside)  # this thread's only
