@@ -144,6 +144,8 @@ def like_event(event: RecordedEvent, domain: DomainModel = DEMO_DOMAIN) -> Comma
         if spec.name not in data:
             continue
         value = data[spec.name]
+        if spec.kind == "list" and not isinstance(value, list):
+            continue  # not what the command takes: leave the field to the user
         if spec.kind == "list" and spec.item is not None and spec.item.kind == "object":
             names = {f.name for f in spec.item.fields}
             value = [{k: v for k, v in row.items() if k in names}

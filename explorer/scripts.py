@@ -33,7 +33,7 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from explorer.console import CommandRequest, Outcome
+from explorer.console import EVENTS, REJECTED, CommandRequest, Outcome
 
 RUN_TOKEN = "{run}"
 
@@ -144,10 +144,48 @@ def save_script(path: str | Path, script: Script) -> None:
 
 
 def script_of(requests: list[CommandRequest], name: str = "", delay: float = 1.0) -> Script:
-    """A script that sends these requests again (what the console records)."""
+    """A script that sends these requests again, as they are."""
     return Script(name=name, delay=delay, steps=[
         ScriptStep(stream_type=r.stream_type, stream_id=r.stream_id, command=r.command,
                    data=r.data) for r in requests])
+
+
+RECORDED_KINDS = (EVENTS, REJECTED)
+"""What a recording keeps: commands that wrote events, and those a business rule refused (in a
+demo, a refusal is part of the story). Invalid input, conflicts and storage failures were the
+presenter's stumbles on the way, not steps to play again."""
+
+
+def record_script(sent: list[tuple[CommandRequest, Outcome]], name: str = "",
+                  delay: float = 1.0) -> Script:
+    """A script that plays what was sent again, and again: the streams the recording created
+    get ids with a {run} token (order_7 becomes order_7_{run}), wherever they appear (as a
+    target, or in other commands' data), so that each playback makes its own; a refused
+    command is expected to be refused again."""
+    kept = [(request, outcome) for request, outcome in sent if outcome.kind in RECORDED_KINDS]
+    if not kept:
+        raise ScriptError("Nothing to save: no command sent while recording wrote events or "
+                          "was refused by a business rule.")
+    created = {request.stream_id: f"{request.stream_id}_{RUN_TOKEN}"
+               for request, outcome in kept
+               if outcome.ok and outcome.version == len(outcome.positions) > 0
+               and RUN_TOKEN not in request.stream_id}
+    return Script(name=name, delay=delay, steps=[
+        ScriptStep(stream_type=request.stream_type,
+                   stream_id=created.get(request.stream_id, request.stream_id),
+                   command=request.command, data=_renamed(request.data, created),
+                   expect=None if outcome.ok else outcome.kind)
+        for request, outcome in kept])
+
+
+def _renamed(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return names.get(value, value)
+    if isinstance(value, dict):
+        return {key: _renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_renamed(item, names) for item in value]
+    return value
 
 
 @dataclass(frozen=True)

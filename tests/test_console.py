@@ -61,6 +61,12 @@ def test_a_command_like_the_one_that_caused_an_event(service, store):
     service.execute("Customer", "cust_1", "register", {"name": "A", "email": "a@b.co",
                                                        "address": ADDRESS})
     assert like_event(store.read_stream("cust_1")[0]).data["address"] == ADDRESS
+    # odd data (say, written by an older or a foreign writer) fills what fits, never crashes
+    for items in (None, "two", {"product_id": "p"}, [1, "x", None]):
+        odd = placed._replace(data={**placed.data, "items": items})
+        request = like_event(odd)
+        assert request.command == "place" and request.data["customer_id"] == "cust_456"
+        assert request.data.get("items", []) == []
 
 
 def test_history_keeps_outcomes_and_favourites_and_survives_bad_data():

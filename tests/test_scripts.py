@@ -16,7 +16,7 @@ from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
 from explorer.runtime import Runner
 from explorer.scripts import (
-    Script, ScriptError, load_script, parse_script, play, save_script, script_of,
+    Script, ScriptError, load_script, parse_script, play, record_script, save_script, script_of,
 )
 from explorer.workspace import open_store
 from tests.conftest import LINE
@@ -107,6 +107,39 @@ def test_recorded_commands_round_trip_as_json_and_yaml(tmp_path):
         assert again == recorded
         assert again.requests("r1")[0].stream_id == "order_r1"
     assert json.loads((tmp_path / "recorded.json").read_text())["steps"][1]["command"] == "cancel"
+
+
+def test_a_recording_plays_again_and_again_with_fresh_ids(shop, tmp_path):
+    address = {"street": "1 Main St", "city": "Leeds", "postal_code": "LS1 1AA", "country": "GB"}
+    sent_requests = [
+        CommandRequest("Customer", "cust_rec", "register", {"name": "Ada", "email": "a@b.co",
+                                                            "address": address}),
+        CommandRequest("Order", "order_rec", "place", {"customer_id": "cust_rec",
+                                                       "items": [LINE], "total": 59.98}),
+        CommandRequest("Order", "order_rec", "ship", {"carrier": "UPS", "tracking": "1Z999AA1"}),
+        CommandRequest("Order", "order_rec", "cancel", {"reason": ""}),  # invalid: left out
+        CommandRequest("Order", "order_rec", "cancel", {"reason": "changed my mind"}),
+        CommandRequest("Order", "order_0001", "cancel", {"reason": "too late"}),
+    ]
+    with open_store(shop) as store:
+        service = CommandService(store, DEMO_DOMAIN, issued_by="test", context=make_context())
+        sent = [(request, send(service, request)) for request in sent_requests]
+        assert [o.kind for _, o in sent] == ["events", "events", "rejected", "invalid",
+                                             "events", "rejected"]
+        script = record_script(sent, name="Recorded", delay=0)
+        assert [s.stream_id for s in script.steps] == [
+            "cust_rec_{run}", "order_rec_{run}", "order_rec_{run}", "order_rec_{run}",
+            "order_0001"]  # an existing stream keeps its id
+        assert script.steps[1].data["customer_id"] == "cust_rec_{run}"
+        assert [s.expect for s in script.steps] == [None, None, "rejected", None, "rejected"]
+        save_script(tmp_path / "recorded.yaml", script)
+        again = load_script(tmp_path / "recorded.yaml")
+        for _ in range(2):
+            results = play(again, lambda request: send(service, request), delay=0)
+            assert all(r.as_expected for r in results), [r.outcome.message for r in results]
+    with pytest.raises(ScriptError, match="Nothing to save"):
+        record_script([(request, outcome) for request, outcome in sent
+                       if outcome.kind == "invalid"])
 
 
 @pytest.mark.parametrize(("content", "suffix", "says"), [

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QLineEdit, Q
 
 from explorer.console import CommandRequest, History, Outcome
 from explorer.demo import DEMO_DOMAIN
+from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
 from explorer.domain.forms import example_value, form_of
 from explorer.scripts import load_script
@@ -214,6 +215,86 @@ def test_a_concurrency_conflict_explains_and_retries(console, qtbot, seeded):
         assert store.read_stream(order_id)[-1].event_type == "OrderCancelled"
 
 
+def make_conflict(console, qtbot, seeded) -> str:
+    """Place an order, aim a cancel at it, let someone else write first, send: a conflict."""
+    console.choose_command("Order", "place")
+    console.new_id()
+    order_id = console.stream_id.text()
+    console.form.set_values({"customer_id": "cust_0001", "items": [LINE], "total": 59.98})
+    send_and_wait(qtbot, console)
+    console.choose_command("Order", "cancel")
+    console.set_target(order_id)
+    qtbot.waitUntil(lambda: console.target is not None and console.target.version == 1,
+                    timeout=WAIT_MS)
+    with open_store(seeded) as store:
+        CommandService(store, DEMO_DOMAIN, issued_by="other").execute(
+            "Order", order_id, "add_item", {"product_id": "prod_101", "quantity": 1,
+                                            "price": 29.99})
+    console.form.set_values({"reason": "changed my mind"})
+    assert send_and_wait(qtbot, console).outcome.kind == "conflict"
+    return order_id
+
+
+def wait_for_worker(console, qtbot) -> None:
+    """Until every job queued on the console's worker so far is done."""
+    done = []
+    console.worker.submit(lambda context: None, done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
+
+
+def test_retrying_twice_sends_once(console, qtbot, seeded):
+    order_id = make_conflict(console, qtbot, seeded)
+    before = console.history_model.rowCount()
+    console.retry()
+    console.retry()  # a double click
+    assert not console.retry_button.isVisible()
+    qtbot.waitUntil(lambda: console.history_model.rowCount() == before + 1, timeout=WAIT_MS)
+    wait_for_worker(console, qtbot)
+    assert console.history_model.rowCount() == before + 1
+    assert console.history_model.entry(0).outcome.ok
+    with open_store(seeded, read_only=True) as store:
+        assert [e.event_type for e in store.read_stream(order_id)].count("OrderCancelled") == 1
+    request = console.request()
+    before = console.history_model.rowCount()
+    assert console.send_request(request)
+    assert not console.send_request(request)  # one at a time: the second is not sent
+    qtbot.waitUntil(lambda: console.history_model.rowCount() == before + 1, timeout=WAIT_MS)
+    wait_for_worker(console, qtbot)
+    assert console.history_model.rowCount() == before + 1
+
+
+def test_a_retry_stays_with_the_store_it_conflicted_in(window, console, qtbot, seeded,
+                                                        tmp_path):
+    make_conflict(console, qtbot, seeded)
+    assert console.retry_button.isVisible()
+    other = tmp_path / "other.evstore"
+    with open_store(other) as store:
+        seed_store(store, orders=5, seed=1)
+        last = store.last_position()
+    with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
+        window.open_store(other)
+    assert not console.retry_button.isVisible() and console.result.text() == ""
+    assert window.event_model.highlighted == frozenset()  # those positions were the other's
+    console.retry()
+    wait_for_worker(console, qtbot)
+    with open_store(other, read_only=True) as store:
+        assert store.last_position() == last  # nothing sent to the other store
+
+
+def test_after_a_script_the_target_and_its_version_are_known(console, qtbot, seeded):
+    shipped = Path(__file__).resolve().parents[2] / "resources" / "scripts" / \
+        "address-change.yaml"
+    assert console.play_script(str(shipped))
+    console.delay.setValue(0)
+    qtbot.waitUntil(lambda: not console.playing, timeout=WAIT_MS * 2)
+    wait_for_worker(console, qtbot)
+    target = console.target
+    assert target is not None and target.stream_id == console.stream_id.text()
+    with open_store(seeded, read_only=True) as store:
+        assert target.version == store.stream_head(target.stream_id)[1]
+    assert console.request().expected_version == target.version  # refuse-if-changed holds
+
+
 def test_saga_streams_and_read_only_stores_are_refused(window, console, qtbot, seeded):
     console.set_target("fulfilment-order_001")
     qtbot.waitUntil(lambda: "saga" in console.target_label.text(), timeout=WAIT_MS)
@@ -282,7 +363,15 @@ def test_recording_and_playing_a_script(window, console, qtbot, tmp_path, seeded
     assert console.save_recording(str(path))
     script = load_script(path)
     assert [s.command for s in script.steps] == ["register", "ship"]
-    assert script.steps[0].stream_id == customer and script.steps[1].expect == "rejected"
+    assert script.steps[0].stream_id == f"{customer}_{{run}}"  # a new customer each playback
+    assert script.steps[1].expect == "rejected"
+    for _ in range(2):  # the recording plays again, as often as wanted
+        before = console.history_model.rowCount()
+        assert console.play_script(str(path))
+        console.delay.setValue(0)
+        qtbot.waitUntil(lambda: not console.playing and console.history_model.rowCount()
+                        == before + 2, timeout=WAIT_MS)
+        assert "2 steps played." in console.script_status.text()
     # play a shipped script, quickly
     shipped = Path(__file__).resolve().parents[2] / "resources" / "scripts" / \
         "address-change.yaml"

@@ -32,7 +32,7 @@ from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.domain import CommandService, default_issuer
 from explorer.domain.commands import Command
 from explorer.scripts import (
-    Script, ScriptError, ScriptStep, load_script, save_script, script_of,
+    Script, ScriptError, ScriptStep, load_script, record_script, save_script,
 )
 from explorer.store.ids import uuid7
 from explorer.ui import settings
@@ -44,6 +44,7 @@ from explorer.ui.worker import JobContext, StoreWorker
 ID_PREFIXES = {"Order": "order", "Inventory": "prod", "Payment": "pay", "Customer": "cust"}
 COMMAND_ROLE = Qt.ItemDataRole.UserRole + 21
 TARGET_DELAY_MS = 250
+SCRIPT_RETRY_MS = 100
 SCRIPT_FILTER = "Demo scripts (*.yaml *.yml *.json);;All files (*)"
 
 
@@ -85,6 +86,7 @@ class CommandConsole(QWidget):
         self.recording: list[tuple[CommandRequest, Outcome]] | None = None
         self._script: list[tuple[ScriptStep, CommandRequest]] = []
         self._script_total = 0
+        self._script_run = 0  # counts playbacks (and stops), so a late outcome knows its own
         self._last_request: CommandRequest | None = None
         self.history_model = HistoryModel(History.from_list(settings.console_history()), self)
         self._build()
@@ -240,7 +242,7 @@ class CommandConsole(QWidget):
         self.play_button.setToolTip("Play a demo script (resources/scripts has some)")
         self.play_button.clicked.connect(self._choose_script_to_play)
         self.delay = QDoubleSpinBox()
-        self.delay.setRange(0, 60)
+        self.delay.setRange(0, 3600)
         self.delay.setSingleStep(0.5)
         self.delay.setValue(2.0)
         self.delay.setSuffix(" s")
@@ -309,6 +311,9 @@ class CommandConsole(QWidget):
         self.read_only = read_only
         self.stop_script()
         self.target = None
+        self._last_request = None  # a retry belongs to the store it conflicted in
+        self.retry_button.hide()
+        self._show_result("")
         if location is None:
             self._refuse("Open a store to send commands to it.")
         elif read_only:
@@ -324,7 +329,7 @@ class CommandConsole(QWidget):
         writable = reason is None
         for widget in (self.form, self.send_button, self.play_button, self.record_button,
                        self.resend_button, self.new_id_button, self.stream_id,
-                       self.selected_button, self.reload_button):
+                       self.selected_button, self.reload_button, self.retry_button):
             widget.setEnabled(writable)
 
     @property
@@ -524,10 +529,12 @@ class CommandConsole(QWidget):
         if request is not None:
             self.send_request(request)
 
-    def send_request(self, request: CommandRequest, on_done=None) -> None:
-        """Send a request on the worker; its outcome is shown and kept in the history."""
-        if not self.can_send:
-            return
+    def send_request(self, request: CommandRequest, on_done=None) -> bool:
+        """Send a request on the worker; its outcome is shown and kept in the history. False
+        if it cannot be sent now (no writable store, or another command is on its way)."""
+        if not self.can_send or self._sending:
+            return False
+        location = self.location
         self._sending = True
         self.send_button.setEnabled(False)
         self.retry_button.hide()
@@ -543,7 +550,7 @@ class CommandConsole(QWidget):
             return send(service, request)
 
         def done(outcome: Outcome) -> None:
-            self._sent(request, outcome)
+            self._sent(request, outcome, same_store=self.location == location)
             if on_done is not None:
                 on_done(outcome)
 
@@ -551,8 +558,9 @@ class CommandConsole(QWidget):
             done(Outcome("failed", str(error)))
 
         self.worker.submit(run, done, on_error=failed)
+        return True
 
-    def _sent(self, request: CommandRequest, outcome: Outcome) -> None:
+    def _sent(self, request: CommandRequest, outcome: Outcome, same_store: bool = True) -> None:
         self._sending = False
         self.history_model.add(request, outcome)
         settings.save_console_history(self.history_model.history.to_list())
@@ -560,6 +568,9 @@ class CommandConsole(QWidget):
             self.recording.append((request, outcome))
             self.save_script_button.setEnabled(True)
             self.record_button.setText(f"Recording ({len(self.recording)})")
+        if not same_store:  # another store was opened meanwhile: it is history, nothing more
+            self._show_target()
+            return
         self._show_outcome(request, outcome)
         if outcome.kind == EVENTS and self.target is not None \
                 and self.target.stream_id == request.stream_id and outcome.version is not None:
@@ -567,6 +578,7 @@ class CommandConsole(QWidget):
                                   version=outcome.version,
                                   last_event=(outcome.event_types or (None,))[-1]
                                   or self.target.last_event)
+            self._moved_to = None  # this very command moved it
         self._show_target()
         if outcome.positions:
             self.events_written.emit(outcome.positions)
@@ -588,9 +600,6 @@ class CommandConsole(QWidget):
                     "against it.</span>")
         elif outcome.kind == "invalid":
             text = f"<span style='color:#ef6c00'>{html.escape(outcome.message)}</span>"
-            for problem in outcome.problems:  # shown under their fields too
-                self.form.reveal_problems()
-                break
         else:
             text = f"<span style='color:#c62828'>✗ {html.escape(outcome.message)}</span>"
         self._show_result(text)
@@ -601,13 +610,17 @@ class CommandConsole(QWidget):
     def retry(self) -> None:
         """Reload the target's version, then send the last request against it."""
         request = self._last_request
-        if request is None:
+        if request is None or self._sending or not self.can_send:
             return
+        self.retry_button.hide()  # one retry per conflict
+        location = self.location
 
         def read(context: JobContext):
             return context.store.stream_head(request.stream_id)
 
         def reloaded(head) -> None:
+            if self.location != location:
+                return  # another store was opened meanwhile
             version = head[1] if head else 0
             self._load_target()
             self.send_request(replace(request, expected_version=version
@@ -650,15 +663,9 @@ class CommandConsole(QWidget):
             self.save_script_button.setEnabled(bool(self.recording))
 
     def recorded_script(self) -> Script:
-        """What was recorded, as a script; a step that was refused is expected to be again
-        (in a demo, a refusal is part of the story)."""
-        sent = self.recording or []
-        script = script_of([request for request, _ in sent], name="Recorded in the console",
-                           delay=self.delay.value())
-        steps = [step if outcome.kind == EVENTS else step.model_copy(update={
-            "expect": outcome.kind}) for step, (_, outcome) in zip(script.steps, sent,
-                                                                    strict=True)]
-        return script.model_copy(update={"steps": steps})
+        """What was recorded, as a script that can be played again (see `record_script`)."""
+        return record_script(self.recording or [], name="Recorded in the console",
+                             delay=self.delay.value())
 
     def _choose_script_to_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save Demo Script",
@@ -668,11 +675,20 @@ class CommandConsole(QWidget):
 
     def save_recording(self, path: str) -> bool:
         try:
-            save_script(path, self.recorded_script())
-        except OSError as error:
-            self.script_status.setText(f"Cannot write {path}: {error.strerror or error}")
+            script = self.recorded_script()
+            save_script(path, script)
+        except ScriptError as error:
+            self.script_status.setText(html.escape(str(error)))
             return False
-        self.script_status.setText(f"Saved {len(self.recording or [])} steps to {path}.")
+        except OSError as error:
+            self.script_status.setText(f"Cannot write {html.escape(path)}: "
+                                       f"{html.escape(str(error.strerror or error))}")
+            return False
+        skipped = len(self.recording or []) - len(script.steps)
+        self.script_status.setText(
+            f"Saved {len(script.steps)} steps to {html.escape(path)}"
+            + (f" (left out {skipped} that were invalid, conflicted or failed)." if skipped
+               else "."))
         return True
 
     def _choose_script_to_play(self) -> None:
@@ -693,8 +709,8 @@ class CommandConsole(QWidget):
             self.script_status.setText(f"<span style='color:#c62828'>{html.escape(str(error))}"
                                        "</span>")
             return False
-        if script.delay != self.delay.value() and script.delay:
-            self.delay.setValue(script.delay)
+        self.delay.setValue(script.delay)
+        self._script_run += 1  # outcomes of an earlier playback's last step no longer count
         self._script = list(zip(script.steps, script.requests(), strict=True))
         self._script_total = len(self._script)
         self._script_name = script.name or Path(path).name
@@ -708,14 +724,20 @@ class CommandConsole(QWidget):
         if not self._script:
             self._script_done()
             return
+        if self._sending:  # a command sent by hand is on its way: this step goes after it
+            self._script_timer.start(SCRIPT_RETRY_MS)
+            return
         step, request = self._script.pop(0)
         number = self._script_total - len(self._script)
         note = f": {step.note}" if step.note else ""
         self.script_status.setText(f"{self._script_name}, step {number} of "
                                    f"{self._script_total}{note}")
         self.prefill_quietly(request)
+        run = self._script_run
 
         def done(outcome: Outcome) -> None:
+            if run != self._script_run:
+                return  # stopped (and perhaps played again) meanwhile
             if outcome.kind != (step.expect or EVENTS):
                 self._script_failures += 1
             if self._script:
@@ -734,7 +756,7 @@ class CommandConsole(QWidget):
         if command is not None:
             self.form.set_command(command, request.data)
         self.stream_id.setText(request.stream_id)
-        self.target = None
+        self._load_target()
 
     def _script_done(self) -> None:
         if self._script_total:
@@ -748,6 +770,7 @@ class CommandConsole(QWidget):
         self.play_button.show()
 
     def stop_script(self) -> None:
+        self._script_run += 1
         if self._script or self._script_timer.isActive():
             self._script_timer.stop()
             self._script = []
