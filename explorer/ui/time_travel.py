@@ -79,8 +79,8 @@ class TimeTravel(QObject):
         stream_marks(object): (stream id, (positions, timestamps)) of the focused stream's
             events (arrays; sampled evenly for a very long stream).
         log_extended(int): the log now ends at this position.
-        more_rows(object): (offset, ReadModelAt), a further page of a read model's rows as of
-            the cursor, asked for by `show_more_rows`.
+        more_rows(object): (name, offset, ReadModelAt or None), a further page of a read
+            model's rows as of the cursor, asked for by `show_more_rows`.
         playing_changed(bool)
         failed(str)
     """
@@ -344,20 +344,27 @@ class TimeTravel(QObject):
 
     def show_more_rows(self, name: str, offset: int) -> None:
         """Read the next page of read model `name`'s rows as of the moment shown, after the
-        first `offset`; they come by `more_rows` (unless the cursor has moved on by then)."""
-        if self.moment is None or self.location is None:
+        first `offset`. They come by `more_rows` as (name, offset, ReadModelAt), or with None
+        if they could not be read; not at all if another moment is shown by then (even at the
+        same position: a projection catching up may have changed what it holds)."""
+        moment = self.moment
+        if moment is None or self.location is None:
             return
-        position, generation = self.moment.position, self._generation
+        position = moment.position
 
         def read(context: JobContext):
             return _machine(context).read_model_at(name, position, MORE_ROWS, offset)
 
         def loaded(model_at) -> None:
-            if generation == self._generation and self.moment is not None \
-                    and self.moment.position == position:
-                self.more_rows.emit((offset, model_at))
+            if self.moment is moment:
+                self.more_rows.emit((name, offset, model_at))
 
-        self.worker.submit(read, loaded, on_error=self._job_failed, key=f"more-{name}")
+        def failed(error: Exception) -> None:
+            self._job_failed(error)
+            if self.moment is moment:
+                self.more_rows.emit((name, offset, None))
+
+        self.worker.submit(read, loaded, on_error=failed, key=f"more-{name}")
 
     # -- playback --------------------------------------------------------------------------
 

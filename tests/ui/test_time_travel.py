@@ -124,6 +124,9 @@ def test_read_models_and_sagas_as_of_the_cursor(travelling, qtbot, seeded):
     panel.read_models.setCurrentIndex(list(panel.models).index("order_summary"))
     assert len(model.rows) < len(as_of) and "show 200 more" in panel.read_model_note.text()
     panel.read_model_note.linkActivated.emit("more")
+    assert "reading more…" in panel.read_model_note.text()
+    panel.add_rows("order_summary", len(model.rows), None)  # as a failed read reports
+    assert "show 200 more" in panel.read_model_note.text()  # offered again
     qtbot.waitUntil(lambda: len(model.rows) == len(as_of), timeout=WAIT_MS)
     assert sorted(row["order_id"] for row in model.rows) == sorted(r["order_id"] for r in as_of)
     since = [row["valid_from"] for row in model.rows]

@@ -294,15 +294,20 @@ class MomentPanel(QWidget):
             self._show_notes()
             self.more_rows_wanted.emit(name, len(model.rows))
 
-    def add_rows(self, offset: int, model_at: ReadModelAt) -> None:
-        """A further page of a read model's (or the sagas') rows as of the moment shown."""
-        model = self._model_of(model_at.name)
-        if model is None or self.moment is None or model_at.changed_at != self.moment.position \
-                or len(model.rows) != offset:
+    def add_rows(self, name: str, offset: int, model_at: ReadModelAt | None) -> None:
+        """A further page of a read model's (or the sagas') rows as of the moment shown; None
+        if it could not be read (the link is offered again)."""
+        model = self._model_of(name)
+        if model is None or self.moment is None:
             return
-        model.append_rows(_saga_rows(model_at) if model_at.name == SAGAS else model_at.rows)
-        self._more[model_at.name] = model_at.more
-        self._reading.discard(model_at.name)
+        if model_at is None or model_at.changed_at != self.moment.position \
+                or len(model.rows) != offset:
+            self._reading.discard(name)
+            self._show_notes()
+            return
+        model.append_rows(_saga_rows(model_at) if name == SAGAS else model_at.rows)
+        self._more[name] = model_at.more
+        self._reading.discard(name)
         self._show_notes()
 
     def _show_notes(self) -> None:
