@@ -147,11 +147,7 @@ class _Simulation:
             self.command("Inventory", product_id, "receive_stock",
                          {"quantity": self.stock_target * 2, "note": "opening stock"})
             self.at(self.now + 7 * DAY + self.rng.randrange(DAY), self.restock, product_id)
-        gap = max(1, self.period // self.orders)
-        arrival = self.now
-        last_arrival = self.now + self.period  # random gaps may add up to more than the period
-        for number in range(1, self.orders + 1):
-            arrival = min(arrival + int(self.rng.expovariate(1.0) * gap) + 1, last_arrival)
+        for number, arrival in enumerate(self.arrivals(), start=1):
             self._run_until(arrival)
             self.now = max(self.now, arrival)
             self.place_order(number)
@@ -171,6 +167,19 @@ class _Simulation:
         if self.progress:
             self.progress(self.report.orders)
         return self.report
+
+    def arrivals(self) -> list[int]:
+        """When each order comes in: random (exponential) gaps, averaging period / orders,
+        scaled down if they add up to more than the period, so that the last order arrives
+        within it (without piling the late ones onto its last instant)."""
+        mean = self.period / self.orders
+        gaps = [self.rng.expovariate(1.0) * mean + 1 for _ in range(self.orders)]
+        scale = min(1.0, self.period / sum(gaps))
+        arrivals, at = [], float(self.now)
+        for gap in gaps:
+            at += gap * scale
+            arrivals.append(int(at))
+        return arrivals
 
     def _save_saga_checkpoint(self) -> None:
         """Tell a live saga runner where to start: just before the events whose steps are

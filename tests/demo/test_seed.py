@@ -140,3 +140,12 @@ def test_a_recent_history_ends_before_now(tmp_path):
         stamps = [e.timestamp_us for e in store.read_all()]
     assert to_micros(start) <= min(stamps)
     assert max(stamps) < to_micros(now)  # a command sent now comes after the whole history
+
+
+def test_orders_arrive_spread_over_the_period(seeded):
+    path, _ = seeded
+    with open_store(path, read_only=True) as store:
+        placed = [e.timestamp_us for e in store.read_all() if e.event_type == "OrderPlaced"]
+    assert len(set(placed)) == len(placed) == 400  # none piled onto one instant
+    days = (max(placed) - min(placed)) / 86_400_000_000
+    assert 45 < days <= 90  # the default 90-day period, mostly used, never exceeded
