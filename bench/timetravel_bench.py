@@ -79,7 +79,8 @@ def main(argv: list[str]) -> int:
         print(f"seeding {args.store} with {args.orders:,} orders...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "explorer", "seed", str(args.store), "--orders",
                         str(args.orders)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    print("preparing the read models from zero...", file=sys.stderr)
+    print("catching up the read models built before..." if args.keep_prepared else
+          "preparing the read models from zero...", file=sys.stderr)
     prepare_s = prepare(args.store, rebuild=not args.keep_prepared)
     figures = scrub(args.store, args.positions, args.seed)
     jumps, stream = figures["latencies_ms"], figures["stream_latencies_ms"]
