@@ -163,16 +163,18 @@ class HistoryEntry:
     outcome: Outcome
     at_us: int
     favourite: bool = False
+    store: str | None = None  # where it was sent (its location), if known
 
     def to_dict(self) -> dict[str, Any]:
         return {"request": self.request.to_dict(), "outcome": self.outcome.to_dict(),
-                "at_us": self.at_us, "favourite": self.favourite}
+                "at_us": self.at_us, "favourite": self.favourite, "store": self.store}
 
     @classmethod
     def from_dict(cls, value: dict[str, Any]) -> HistoryEntry:
+        store = value.get("store")
         return cls(CommandRequest.from_dict(value["request"]),
                    Outcome.from_dict(value["outcome"]), int(value["at_us"]),
-                   bool(value.get("favourite")))
+                   bool(value.get("favourite")), store if isinstance(store, str) else None)
 
 
 class History:
@@ -181,8 +183,9 @@ class History:
     def __init__(self, entries: list[HistoryEntry] | None = None) -> None:
         self.entries: list[HistoryEntry] = list(entries or [])
 
-    def add(self, request: CommandRequest, outcome: Outcome) -> HistoryEntry:
-        entry = HistoryEntry(request, outcome, time.time_ns() // 1000)
+    def add(self, request: CommandRequest, outcome: Outcome,
+            store: str | None = None) -> HistoryEntry:
+        entry = HistoryEntry(request, outcome, time.time_ns() // 1000, store=store)
         self.entries.insert(0, entry)
         self._trim()
         return entry

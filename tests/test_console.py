@@ -73,8 +73,10 @@ def test_history_keeps_outcomes_and_favourites_and_survives_bad_data():
     history = History()
     first = history.add(CommandRequest("Order", "o", "cancel", {"reason": "x"}),
                         Outcome(REJECTED, "no"))
-    history.add(CommandRequest("Order", "o", "place", {}), Outcome(EVENTS, "ok", (5,), ("A",), 1))
-    assert history.entries[1] == first
+    history.add(CommandRequest("Order", "o", "place", {}), Outcome(EVENTS, "ok", (5,), ("A",), 1),
+                store="/shop.evstore")
+    assert history.entries[1] == first and first.store is None
+    assert history.entries[0].store == "/shop.evstore"
     history.toggle_favourite(1)
     assert history.favourites()[0].request.command == "cancel"
     again = History.from_list(history.to_list())
@@ -84,6 +86,9 @@ def test_history_keeps_outcomes_and_favourites_and_survives_bad_data():
     assert len(history.entries) == 501 and history.favourites()  # the favourite is kept
     assert History.from_list([{"nonsense": 1}, "x", None]).entries == []
     assert History.from_list("not a list").entries == []
+    saved = history.to_list()[0]
+    assert History.from_list([{**saved, "store": 42}]).entries[0].store is None
+    assert History.from_list([{k: v for k, v in saved.items() if k != "store"}]).entries
 
 
 def _value(spec: FieldSpec) -> st.SearchStrategy:

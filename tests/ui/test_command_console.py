@@ -111,7 +111,17 @@ def test_the_history_model_is_a_sound_qt_model(qtmodeltester):
     history.add(CommandRequest("Order", "o", "place", {}), Outcome("events", "ok", (4,), ("A",), 1))
     model = HistoryModel(history)
     qtmodeltester.check(model)
-    model.toggle_favourite(1)
+    history.add(CommandRequest("Order", "p", "cancel", {"reason": "y"}), Outcome("rejected", "no"),
+                store="/elsewhere.evstore")
+    model.set_store("/elsewhere.evstore")
+    assert model.rowCount() == 1 and model.entry(0).store == "/elsewhere.evstore"
+    qtmodeltester.check(model)
+    model.set_store(None)
+    assert model.rowCount() == 3
+    model.toggle_favourite(2)
+    model.set_store("/elsewhere.evstore")  # a favourite shows for every store
+    assert [model.entry(r).request.stream_id for r in range(model.rowCount())] == ["p", "o"]
+    model.set_store(None)
     model.set_favourites_only(True)
     assert model.rowCount() == 1 and model.entry(0).request.command == "cancel"
     qtmodeltester.check(model)
@@ -275,6 +285,11 @@ def test_a_retry_stays_with_the_store_it_conflicted_in(window, console, qtbot, s
         window.open_store(other)
     assert not console.retry_button.isVisible() and console.result.text() == ""
     assert window.event_model.highlighted == frozenset()  # those positions were the other's
+    model = console.history_model  # what was sent to the first store is not listed here...
+    shown = [model.entry(row) for row in range(model.rowCount())]
+    assert all(entry.favourite or entry.store == str(other) for entry in shown)
+    console.this_store_only.setChecked(False)  # ...unless asked for
+    assert model.entry(0).store == str(seeded) and model.entry(0).outcome.kind == "conflict"
     console.retry()
     wait_for_worker(console, qtbot)
     with open_store(other, read_only=True) as store:

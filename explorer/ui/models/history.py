@@ -18,18 +18,21 @@ RESULT_COLOURS = {EVENTS: "#2e7d32", "invalid": "#ef6c00", "rejected": "#c62828"
 
 
 class HistoryModel(QAbstractTableModel):
-    """Rows of a History, newest first; `favourites_only` hides the rest."""
+    """Rows of a History, newest first; `favourites_only` hides the rest, and `store`, if set,
+    hides what was sent to other stores (favourites excepted: they are kept for any store)."""
 
     def __init__(self, history: History | None = None, parent=None) -> None:
         super().__init__(parent)
         self.history = history or History()
         self.favourites_only = False
+        self.store: str | None = None
         self._rows: list[int] = []  # indexes into history.entries
         self._refilter()
 
     def _refilter(self) -> None:
         self._rows = [i for i, entry in enumerate(self.history.entries)
-                      if entry.favourite or not self.favourites_only]
+                      if entry.favourite or (not self.favourites_only and (
+                          self.store is None or entry.store == self.store))]
 
     def reset(self, history: History | None = None) -> None:
         self.beginResetModel()
@@ -42,9 +45,14 @@ class HistoryModel(QAbstractTableModel):
         self.favourites_only = on
         self.reset()
 
-    def add(self, entry_request, outcome) -> HistoryEntry:
+    def set_store(self, store: str | None) -> None:
+        """Show only what was sent to this store (and the favourites); None: every store."""
+        self.store = store
+        self.reset()
+
+    def add(self, entry_request, outcome, store: str | None = None) -> HistoryEntry:
         self.beginResetModel()
-        entry = self.history.add(entry_request, outcome)
+        entry = self.history.add(entry_request, outcome, store)
         self._refilter()
         self.endResetModel()
         return entry
@@ -94,8 +102,8 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == STAR:
                 return "Favourite: click to keep (or drop) this command among the favourites"
-            return (f"{entry.request.label()} at {short_time(entry.at_us)[:19]} UTC\n"
-                    f"{entry.outcome.message}")
+            return (f"{entry.request.label()} at {short_time(entry.at_us)[:19]} UTC"
+                    f"{f' to {entry.store}' if entry.store else ''}\n{entry.outcome.message}")
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == RESULT:
                 return QBrush(QColor(RESULT_COLOURS.get(entry.outcome.kind, "#424242")))

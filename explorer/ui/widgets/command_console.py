@@ -201,6 +201,11 @@ class CommandConsole(QWidget):
         # the history and scripts
         self.favourites_only = QCheckBox("Favourites only")
         self.favourites_only.toggled.connect(self.history_model.set_favourites_only)
+        self.this_store_only = QCheckBox("This store")
+        self.this_store_only.setChecked(True)
+        self.this_store_only.setToolTip("Only the commands sent to the store that is open "
+                                        "(favourites show for every store)")
+        self.this_store_only.toggled.connect(lambda _: self._filter_history())
         self.resend_button = QToolButton()
         self.resend_button.setText("Re-send")
         self.resend_button.setToolTip("Send the chosen command again, as it was")
@@ -212,6 +217,7 @@ class CommandConsole(QWidget):
         history_row = QHBoxLayout()
         history_row.addWidget(QLabel("<b>History</b>"))
         history_row.addStretch(1)
+        history_row.addWidget(self.this_store_only)
         history_row.addWidget(self.favourites_only)
         history_row.addWidget(self.resend_button)
         history_row.addWidget(self.edit_button)
@@ -314,6 +320,7 @@ class CommandConsole(QWidget):
         self._last_request = None  # a retry belongs to the store it conflicted in
         self.retry_button.hide()
         self._show_result("")
+        self._filter_history()
         if location is None:
             self._refuse("Open a store to send commands to it.")
         elif read_only:
@@ -322,6 +329,9 @@ class CommandConsole(QWidget):
         else:
             self._refuse(None)
         self._load_target()
+
+    def _filter_history(self) -> None:
+        self.history_model.set_store(self.location if self.this_store_only.isChecked() else None)
 
     def _refuse(self, reason: str | None) -> None:
         self.refusal.setText(reason or "")
@@ -550,7 +560,7 @@ class CommandConsole(QWidget):
             return send(service, request)
 
         def done(outcome: Outcome) -> None:
-            self._sent(request, outcome, same_store=self.location == location)
+            self._sent(request, outcome, location, same_store=self.location == location)
             if on_done is not None:
                 on_done(outcome)
 
@@ -560,9 +570,10 @@ class CommandConsole(QWidget):
         self.worker.submit(run, done, on_error=failed)
         return True
 
-    def _sent(self, request: CommandRequest, outcome: Outcome, same_store: bool = True) -> None:
+    def _sent(self, request: CommandRequest, outcome: Outcome, location: str | None,
+              same_store: bool = True) -> None:
         self._sending = False
-        self.history_model.add(request, outcome)
+        self.history_model.add(request, outcome, location)
         settings.save_console_history(self.history_model.history.to_list())
         if self.recording is not None:
             self.recording.append((request, outcome))
