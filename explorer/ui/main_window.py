@@ -407,8 +407,7 @@ class MainWindow(QMainWindow):
         self.summary = summary
         self.busy_label.clear()
         self._missed = 0
-        self._select_when_listed = None  # positions written to the store that was open before
-        self.event_model.set_highlight(())
+        self._select_when_listed = None  # a position written to the store that was open before
         self._watch(summary.location)
         self.read_only_badge.setVisible(summary.read_only)
         self.store_label.setText(summary.location)
