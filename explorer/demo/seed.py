@@ -118,7 +118,7 @@ class _Simulation:
             store, DEMO_DOMAIN, issued_by="seed",
             context=make_context(failure_rate=0.10, salt=f"seed-{seed}"),
             clock=lambda: self.now, new_id=lambda: uuid7(self.now // 1000, id_rng))
-        self.uow = UnitOfWork(self.service, flush_every=20_000, cache_size=15_000)
+        self.uow = UnitOfWork(self.service, flush_every=20_000, cache_size=15_000, fresh=True)
         self.orders = orders
         self.period = days * DAY
         self.end = self.now + 10 * self.period  # set to just after the last order, once placed

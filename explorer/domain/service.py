@@ -183,10 +183,15 @@ class UnitOfWork:
     """
 
     def __init__(self, service: CommandService, *, flush_every: int = 5000,
-                 cache_size: int = 50_000) -> None:
+                 cache_size: int = 50_000, fresh: bool = False) -> None:
+        """`fresh`: the store held no events when this unit began, and nothing else writes to
+        it meanwhile (seeding a new store). A stream this unit has not written then does not
+        exist, so it is not looked up. Were it written elsewhere after all, the flush would
+        fail with a ConcurrencyError: nothing is lost."""
         self.service = service
         self.flush_every = flush_every
         self.cache_size = cache_size
+        self._written: set[str] | None = set() if fresh else None
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._requests: list[AppendRequest] = []
         self._dirty: dict[str, _Cached] = {}
@@ -200,8 +205,13 @@ class UnitOfWork:
     def _cached(self, stream_type: str, stream_id: str) -> _Cached:
         cached = self._cache.get(stream_id)
         if cached is None:
-            loaded = self.service.repository.load(stream_type, stream_id)
-            cached = _Cached(loaded.aggregate, loaded.version)
+            written = self._written
+            if written is not None and stream_id not in written:  # new: nothing to load
+                aggregate = self.service.domain.aggregate_class(stream_type)(stream_id)
+                cached = _Cached(aggregate, 0)
+            else:
+                loaded = self.service.repository.load(stream_type, stream_id)
+                cached = _Cached(loaded.aggregate, loaded.version)
             self._cache[stream_id] = cached
         else:
             self._cache.move_to_end(stream_id)
@@ -251,6 +261,8 @@ class UnitOfWork:
             event.event_id = event.event_id or self.service.new_id()
         before = cached.aggregate.version - len(pending)
         self._requests.append(AppendRequest(stream_id, stream_type, pending, before))
+        if self._written is not None:
+            self._written.add(stream_id)
         self._dirty[stream_id] = cached
         self._pending_count += len(pending)
         if self._pending_count >= self.flush_every:

@@ -224,16 +224,12 @@ class EventStore:
         return results
 
     def _heads(self, stream_ids: set[str]) -> dict[str, list[Any]]:
-        """Type and version of many streams, a few hundred per query (for batch appends)."""
-        s = schema.streams.c
-        heads: dict[str, list[Any]] = {}
-        wanted = list(stream_ids)
-        for start in range(0, len(wanted), 500):
-            query = sa.select(s.stream_id, s.stream_type, s.version).where(
-                s.stream_id.in_(wanted[start:start + 500]))
-            for stream_id, stream_type, version in self._sa.execute(query):
-                heads[stream_id] = [stream_type, version, 0, 0, 0]
-        return heads
+        """Type and version of many streams, in one query (for batch appends)."""
+        statement = self._sql.stream_heads
+        rows = self._db.execute(statement.sql, statement.args(
+            orjson.dumps(list(stream_ids)).decode()))
+        return {stream_id: [stream_type, version, 0, 0, 0]
+                for stream_id, stream_type, version in rows}
 
     def _stored_retry(self, prep: _Prepared) -> AppendResult | None:
         """If every event of `prep` is stored already in its stream, the result of that append."""

@@ -64,6 +64,13 @@ class Statements:
                             dialect)
         self.stream_head = c(sa.select(streams.c.stream_type, streams.c.version)
                              .where(streams.c.stream_id == p("stream_id")), dialect, ("stream_id",))
+        # Many streams' heads at once, their ids given as one JSON array (for batch appends).
+        wanted = sa.select(sa.column("value", sa.Text)).select_from(
+            sa.func.json_each(p("stream_ids", type_=sa.Text)))
+        self.stream_heads = c(sa.select(streams.c.stream_id, streams.c.stream_type,
+                                        streams.c.version)
+                              .where(streams.c.stream_id.in_(wanted.scalar_subquery())),
+                              dialect, ("stream_ids",))
         # The newest event and one stream's head in one round trip: what a single append needs.
         newest = sa.select(e.position, e.timestamp).order_by(e.position.desc()).limit(1)
         head = sa.select(streams.c.stream_type, streams.c.version).where(

@@ -186,3 +186,34 @@ def test_a_unit_of_work_fails_whole_when_another_writer_interferes(service, stor
     with pytest.raises(ConcurrencyError, match="prod_102"):
         unit.flush()
     assert [e.stream_id for e in store.read_all()] == ["prod_102"]
+
+
+def test_a_fresh_unit_of_work_looks_up_only_what_it_wrote(service, store, store_path,
+                                                           monkeypatch):
+    unit = UnitOfWork(service, flush_every=1000, cache_size=1, fresh=True)
+    loads = []
+    original = service.repository.load
+    monkeypatch.setattr(service.repository, "load",
+                        lambda *args, **kwargs: loads.append(args) or original(*args, **kwargs))
+    unit.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5}, timestamp_us=10)
+    unit.execute("Inventory", "prod_102", "receive_stock", {"quantity": 5}, timestamp_us=20)
+    assert loads == []  # new streams: nothing to read
+    unit.flush()
+    unit.flush()  # the cache keeps one aggregate: a flush forgets one written before...
+    assert len(unit._cache) == 1
+    forgotten = "prod_101" if "prod_102" in unit._cache else "prod_102"
+    unit.execute("Inventory", forgotten, "reserve", {"order_id": "o", "quantity": 2},
+                 timestamp_us=30)
+    assert loads == [("Inventory", forgotten)]  # ...and reads it back, as it exists
+    unit.flush()
+    assert [(e.stream_id, e.version) for e in store.read_all()] == [
+        ("prod_101", 1), ("prod_102", 1), (forgotten, 2)]
+    # were a stream written by someone else meanwhile, the flush fails whole: nothing is lost
+    with open_store(store_path) as other:
+        CommandService(other, DEMO_DOMAIN).execute("Inventory", "prod_103", "receive_stock",
+                                                   {"quantity": 1})
+    unit.execute("Inventory", "prod_103", "receive_stock", {"quantity": 5}, timestamp_us=40)
+    with pytest.raises(ConcurrencyError, match="prod_103"):
+        unit.flush()
+    assert [e.stream_id for e in store.read_all()][-1] == "prod_103"
+    assert len(list(store.read_all())) == 4
