@@ -15,7 +15,7 @@ from explorer.domain.forms import example_value, form_of
 from explorer.scripts import load_script
 from explorer.ui import settings
 from explorer.ui.models.history import HistoryModel
-from explorer.ui.widgets.command_console import fuzzy
+from explorer.ui.widgets.command_console import COMMAND_ROLE, fuzzy
 from explorer.ui.widgets.command_form import CommandForm
 from explorer.workspace import open_store
 from tests.conftest import LINE
@@ -102,6 +102,19 @@ def test_fuzzy_search_matches_letters_in_order():
     assert fuzzy("osh", "Order › ship") and fuzzy("ORD pl", "Order › place")
     assert not fuzzy("shipo", "Order › ship")
     assert fuzzy("", "anything")
+
+
+def test_searching_picks_the_best_match_unless_the_form_holds_input(console):
+    console.search.setText("oship")
+    assert console.current_command().command_name == "ship"  # ready to fill in
+    console.form.set_values({"carrier": "UPS"})
+    console.search.setText("can")  # ship is filtered out, but the user typed into its form
+    assert console.commands.currentItem() is None
+    assert console.current_command().command_name == "ship"
+    assert console.form.values()["carrier"] == "UPS"
+    console.commands.setCurrentRow(0)  # picking one is the user's choice
+    assert console.current_command().command_name == console.commands.item(0).data(
+        COMMAND_ROLE)[1] != "ship"
 
 
 def test_the_history_model_is_a_sound_qt_model(qtmodeltester):

@@ -306,8 +306,10 @@ class CommandConsole(QWidget):
                                                                   chosen.command_name):
                     self.commands.setCurrentItem(item)
         self.commands.blockSignals(False)
-        if self.commands.currentItem() is None and query and self.commands.count():
-            self.commands.setCurrentRow(0)  # the best match, ready to fill in
+        if self.commands.currentItem() is None and query and self.commands.count() \
+                and not (chosen is not None and self.form.edited):
+            self.commands.setCurrentRow(0)  # the best match, ready to fill in (unless that
+            # would throw away what the user has typed into the form: then they pick one)
 
     # -- the store and the target ----------------------------------------------------------
 

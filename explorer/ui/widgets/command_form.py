@@ -454,6 +454,11 @@ class CommandForm(QWidget):
         self.check()
         self.changed.emit()
 
+    @property
+    def edited(self) -> bool:
+        """Whether any field was filled in (by hand, or from history or an event)."""
+        return bool(self._touched)
+
     def _edited(self, editor: _Editor) -> None:
         for name, top in self.editors.items():
             if top is editor or editor in _descendants(top):
