@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QLineEdit, QSpinBox
 
-from explorer.console import CommandRequest, History, Outcome
+from explorer.console import CommandRequest, History, HistoryEntry, Outcome
 from explorer.demo import DEMO_DOMAIN
 from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
@@ -120,8 +120,9 @@ def test_searching_picks_the_best_match_unless_the_form_holds_input(console):
 def test_the_history_model_is_a_sound_qt_model(qtmodeltester):
     history = History()
     history.add(CommandRequest("Order", "o", "cancel", {"reason": "x"}),
-                Outcome("rejected", "no"))
-    history.add(CommandRequest("Order", "o", "place", {}), Outcome("events", "ok", (4,), ("A",), 1))
+                Outcome("rejected", "no"), store="/shop.evstore")
+    history.add(CommandRequest("Order", "o", "place", {}), Outcome("events", "ok", (4,), ("A",), 1),
+                store="/shop.evstore")
     model = HistoryModel(history)
     qtmodeltester.check(model)
     history.add(CommandRequest("Order", "p", "cancel", {"reason": "y"}), Outcome("rejected", "no"),
@@ -134,7 +135,15 @@ def test_the_history_model_is_a_sound_qt_model(qtmodeltester):
     model.toggle_favourite(2)
     model.set_store("/elsewhere.evstore")  # a favourite shows for every store
     assert [model.entry(r).request.stream_id for r in range(model.rowCount())] == ["p", "o"]
+    model.toggle_favourite(1)  # no longer a favourite: no longer shown here
+    assert [model.entry(r).request.stream_id for r in range(model.rowCount())] == ["p"]
+    history.entries.append(HistoryEntry(CommandRequest("Order", "q", "cancel", {}),
+                                        Outcome("rejected", "no"), 1))  # saved before stores
+    model.reset()
+    assert [model.entry(r).request.stream_id for r in range(model.rowCount())] == ["p", "q"]
+    history.entries.pop()
     model.set_store(None)
+    model.toggle_favourite(2)  # the cancel of "o" is the favourite again
     model.set_favourites_only(True)
     assert model.rowCount() == 1 and model.entry(0).request.command == "cancel"
     qtmodeltester.check(model)
@@ -303,10 +312,69 @@ def test_a_retry_stays_with_the_store_it_conflicted_in(window, console, qtbot, s
     assert all(entry.favourite or entry.store == str(other) for entry in shown)
     console.this_store_only.setChecked(False)  # ...unless asked for
     assert model.entry(0).store == str(seeded) and model.entry(0).outcome.kind == "conflict"
-    console.retry()
+    entries = len(console.history_model.history.entries)
+    console.retry()  # the conflict was the first store's: nothing to retry here
     wait_for_worker(console, qtbot)
+    assert len(console.history_model.history.entries) == entries
     with open_store(other, read_only=True) as store:
         assert store.last_position() == last  # nothing sent to the other store
+
+
+def test_a_command_asked_for_as_another_store_opens_is_not_sent_there(window, console, qtbot,
+                                                                    tmp_path):
+    other = tmp_path / "other.evstore"
+    with open_store(other) as store:
+        seed_store(store, orders=5, seed=1)
+        last = store.last_position()
+    console.choose_command("Inventory", "receive_stock")
+    console.set_target("prod_101")
+    console.form.set_values({"quantity": 7, "note": "for the first store"})
+    window.open_store(other)  # queued on the worker...
+    console.send()  # ...and the user sends before it is open
+    qtbot.waitUntil(lambda: console.location == str(other), timeout=WAIT_MS)
+    wait_for_worker(console, qtbot)
+    console.this_store_only.setChecked(False)
+    entry = console.history_model.entry(0)
+    assert entry.outcome.kind == "failed" and "Another store was opened" in entry.outcome.message
+    with open_store(other, read_only=True) as store:
+        assert store.last_position() == last
+
+
+def test_a_retry_asked_for_as_another_store_opens_is_not_sent_there(window, console, qtbot,
+                                                                     seeded, tmp_path):
+    make_conflict(console, qtbot, seeded)
+    other = tmp_path / "other.evstore"
+    with open_store(other) as store:
+        seed_store(store, orders=5, seed=1)
+        last = store.last_position()
+    before = len(console.history_model.history.entries)
+    console.retry()
+    window.open_store(other)
+    qtbot.waitUntil(lambda: console.location == str(other), timeout=WAIT_MS)
+    wait_for_worker(console, qtbot)
+    wait_for_worker(console, qtbot)
+    added = console.history_model.history.entries[:len(console.history_model.history.entries)
+                                                  - before]
+    assert all(entry.outcome.kind == "failed" for entry in added)
+    with open_store(other, read_only=True) as store:
+        assert store.last_position() == last
+
+
+def test_nothing_sent_while_another_is_on_its_way_is_lost_silently(console, qtbot, seeded):
+    order_id = make_conflict(console, qtbot, seeded)
+    before = console.history_model.rowCount()
+    console.retry()  # reloads the version first: a command is on its way from now
+    assert not console.resend_button.isEnabled()
+    console.resend(0)
+    assert "A command is on its way" in console.result.text()
+    console.send()
+    assert "A command is on its way" in console.result.text()
+    qtbot.waitUntil(lambda: console.history_model.rowCount() == before + 1, timeout=WAIT_MS)
+    wait_for_worker(console, qtbot)
+    entry = console.history_model.entry(0)
+    assert console.history_model.rowCount() == before + 1
+    assert entry.outcome.ok and entry.request.stream_id == order_id  # the retry went out
+    assert console.resend_button.isEnabled()
 
 
 def test_after_a_script_the_target_and_its_version_are_known(console, qtbot, seeded):

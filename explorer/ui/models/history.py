@@ -19,7 +19,8 @@ RESULT_COLOURS = {EVENTS: "#2e7d32", "invalid": "#ef6c00", "rejected": "#c62828"
 
 class HistoryModel(QAbstractTableModel):
     """Rows of a History, newest first; `favourites_only` hides the rest, and `store`, if set,
-    hides what was sent to other stores (favourites excepted: they are kept for any store)."""
+    hides what was sent to other stores (favourites excepted: they are kept for any store; and
+    entries from before stores were noted, whose store is unknown)."""
 
     def __init__(self, history: History | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -32,7 +33,7 @@ class HistoryModel(QAbstractTableModel):
     def _refilter(self) -> None:
         self._rows = [i for i, entry in enumerate(self.history.entries)
                       if entry.favourite or (not self.favourites_only and (
-                          self.store is None or entry.store == self.store))]
+                          self.store is None or entry.store in (None, self.store)))]
 
     def reset(self, history: History | None = None) -> None:
         self.beginResetModel()
@@ -60,7 +61,7 @@ class HistoryModel(QAbstractTableModel):
     def toggle_favourite(self, row: int) -> None:
         index = self._rows[row]
         self.history.toggle_favourite(index)
-        if self.favourites_only:
+        if self.favourites_only or self.store is not None:  # it may no longer be shown
             self.reset()
         else:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))

@@ -14,6 +14,7 @@ Signals:
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.console import (
-    CONFLICT, EVENTS, CommandRequest, History, Outcome, owner_of, send, writable_types,
+    CONFLICT, EVENTS, FAILED, CommandRequest, History, Outcome, owner_of, send, writable_types,
 )
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.domain import CommandService, default_issuer
@@ -45,6 +46,9 @@ ID_PREFIXES = {"Order": "order", "Inventory": "prod", "Payment": "pay", "Custome
 COMMAND_ROLE = Qt.ItemDataRole.UserRole + 21
 TARGET_DELAY_MS = 250
 SCRIPT_RETRY_MS = 100
+BUSY = ("<span style='color:#ef6c00'>A command is on its way; send this one once it is "
+        "answered.</span>")
+OTHER_STORE = "Another store was opened before this command went out; nothing was sent."
 SCRIPT_FILTER = "Demo scripts (*.yaml *.yml *.json);;All files (*)"
 
 
@@ -67,6 +71,11 @@ def fuzzy(query: str, text: str) -> bool:
         if position == 0:
             return False
     return True
+
+
+def _store_key(location: str | None) -> str | None:
+    """A store as the history notes it: its real path, however it was named when opened."""
+    return os.path.realpath(location) if location else None
 
 
 class CommandConsole(QWidget):
@@ -333,7 +342,8 @@ class CommandConsole(QWidget):
         self._load_target()
 
     def _filter_history(self) -> None:
-        self.history_model.set_store(self.location if self.this_store_only.isChecked() else None)
+        self.history_model.set_store(_store_key(self.location)
+                                     if self.this_store_only.isChecked() else None)
 
     def _refuse(self, reason: str | None) -> None:
         self.refusal.setText(reason or "")
@@ -521,7 +531,10 @@ class CommandConsole(QWidget):
     # -- sending ---------------------------------------------------------------------------
 
     def send(self) -> None:
-        if not self.can_send or self._sending:
+        if not self.can_send:
+            return
+        if self._sending:
+            self._show_result(BUSY)
             return
         if self.current_command() is None:
             self._show_result("<span style='color:#c62828'>Choose a command first.</span>")
@@ -547,13 +560,14 @@ class CommandConsole(QWidget):
         if not self.can_send or self._sending:
             return False
         location = self.location
-        self._sending = True
-        self.send_button.setEnabled(False)
+        self._set_sending(True)
         self.retry_button.hide()
         self._last_request = request
         self._show_result("Sending…")
 
         def run(context: JobContext) -> Outcome:
+            if context.store is None or context.store.location != location:
+                return Outcome(FAILED, OTHER_STORE)  # opened after this was asked for
             service = context.cache.get("console-service")
             if service is None:
                 service = context.cache["console-service"] = CommandService(
@@ -572,10 +586,16 @@ class CommandConsole(QWidget):
         self.worker.submit(run, done, on_error=failed)
         return True
 
+    def _set_sending(self, sending: bool) -> None:
+        """A command is on its way (or no longer): one at a time, from any button."""
+        self._sending = sending
+        self.resend_button.setEnabled(self.can_send and not sending)
+        self._show_target()  # which enables Send if the target takes commands
+
     def _sent(self, request: CommandRequest, outcome: Outcome, location: str | None,
               same_store: bool = True) -> None:
-        self._sending = False
-        self.history_model.add(request, outcome, location)
+        self._set_sending(False)
+        self.history_model.add(request, outcome, _store_key(location))
         settings.save_console_history(self.history_model.history.to_list())
         if self.recording is not None:
             self.recording.append((request, outcome))
@@ -626,21 +646,30 @@ class CommandConsole(QWidget):
         if request is None or self._sending or not self.can_send:
             return
         self.retry_button.hide()  # one retry per conflict
+        self._set_sending(True)  # from the click until the command goes out
         location = self.location
 
         def read(context: JobContext):
+            if context.store is None or context.store.location != location:
+                return OTHER_STORE
             return context.store.stream_head(request.stream_id)
 
         def reloaded(head) -> None:
-            if self.location != location:
-                return  # another store was opened meanwhile
+            self._set_sending(False)
+            if head is OTHER_STORE or self.location != location:
+                self._show_result(f"<span style='color:#c62828'>{html.escape(OTHER_STORE)}"
+                                  "</span>")
+                return
             version = head[1] if head else 0
             self._load_target()
             self.send_request(replace(request, expected_version=version
                                       if request.expected_version is not None else None))
 
-        self.worker.submit(read, reloaded, on_error=lambda e: self._show_result(
-            f"<span style='color:#c62828'>{html.escape(str(e))}</span>"))
+        def failed(error: Exception) -> None:
+            self._set_sending(False)
+            self._show_result(f"<span style='color:#c62828'>{html.escape(str(error))}</span>")
+
+        self.worker.submit(read, reloaded, on_error=failed)
 
     # -- history ---------------------------------------------------------------------------
 
@@ -656,8 +685,9 @@ class CommandConsole(QWidget):
     def resend(self, row: int) -> None:
         """Send a command from the history again, as it was (against the stream as it is)."""
         entry = self.history_model.entry(row)
-        if entry is not None:
-            self.send_request(replace(entry.request, expected_version=None))
+        if entry is not None and not self.send_request(replace(entry.request,
+                                                               expected_version=None)):
+            self._show_result(BUSY if self._sending else "")
 
     def edit(self, row: int) -> None:
         entry = self.history_model.entry(row)
