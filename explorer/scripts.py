@@ -34,6 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from explorer.console import EVENTS, REJECTED, CommandRequest, Outcome
+from explorer.demo.fulfilment import streams_derived_from
 
 RUN_TOKEN = "{run}"
 
@@ -157,23 +158,27 @@ presenter's stumbles on the way, not steps to play again."""
 
 
 def record_script(sent: list[tuple[CommandRequest, Outcome]], name: str = "",
-                  delay: float = 1.0) -> Script:
+                  delay: float = 1.0,
+                  derived: Callable[[str, str], list[str]] = streams_derived_from) -> Script:
     """A script that plays what was sent again, and again: the streams the recording created
     get ids with a {run} token (order_7 becomes order_7_{run}), wherever they appear (as a
-    target, or in other commands' data), so that each playback makes its own; a refused
-    command is expected to be refused again."""
+    target, or in other commands' data), and so do the streams named after them by others
+    (`derived`: the saga's payment pay_7 becomes pay_7_{run}, as the saga will name it), so
+    that each playback makes its own; a refused command is expected to be refused again."""
     kept = [(request, outcome) for request, outcome in sent if outcome.kind in RECORDED_KINDS]
     if not kept:
         raise ScriptError("Nothing to save: no command sent while recording wrote events or "
                           "was refused by a business rule.")
-    created = {request.stream_id: f"{request.stream_id}_{RUN_TOKEN}"
-               for request, outcome in kept
-               if outcome.ok and outcome.version == len(outcome.positions) > 0
-               and RUN_TOKEN not in request.stream_id}
+    created = [(request.stream_type, request.stream_id) for request, outcome in kept
+               if outcome.ok and outcome.version == len(outcome.positions) > 0]
+    names = {}
+    for stream_type, stream_id in created:
+        for original in (stream_id, *derived(stream_type, stream_id)):
+            names[original] = f"{original}_{RUN_TOKEN}"
     return Script(name=name, delay=delay, steps=[
         ScriptStep(stream_type=request.stream_type,
-                   stream_id=created.get(request.stream_id, request.stream_id),
-                   command=request.command, data=_renamed(request.data, created),
+                   stream_id=names.get(request.stream_id, request.stream_id),
+                   command=request.command, data=_renamed(request.data, names),
                    expect=None if outcome.ok else outcome.kind)
         for request, outcome in kept])
 

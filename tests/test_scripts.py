@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.console import CommandRequest, send
+from explorer.console import CommandRequest, Outcome, send
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
@@ -44,7 +44,7 @@ def shop(tmp_path_factory):
 
 def play_with_sagas(path: Path, name: str):
     script = load_script(ROOT / "resources" / "scripts" / name)
-    with open_store(path) as store, Runner(str(path)) as runner:
+    with open_store(path) as store, Runner(str(path), payment_failure_rate=0.0) as runner:
         service = CommandService(store, DEMO_DOMAIN, issued_by="test", context=make_context())
 
         def step(request: CommandRequest):
@@ -140,6 +140,27 @@ def test_a_recording_plays_again_and_again_with_fresh_ids(shop, tmp_path):
     with pytest.raises(ScriptError, match="Nothing to save"):
         record_script([(request, outcome) for request, outcome in sent
                        if outcome.kind == "invalid"])
+
+
+def test_a_recording_renames_the_streams_a_saga_named_after_its_own():
+    sent = [
+        (CommandRequest("Order", "order_rec", "place", {"customer_id": "c", "items": [LINE],
+                                                         "total": 59.98}),
+         Outcome("events", "placed", (10,), ("OrderPlaced",), 1)),
+        (CommandRequest("Order", "order_rec", "mark_paid", {"payment_id": "pay_rec",
+                                                             "amount": 59.98}),
+         Outcome("events", "paid", (14,), ("OrderPaid",), 4)),
+        (CommandRequest("Payment", "pay_rec", "refund", {"amount": 59.98}),  # the saga's
+         Outcome("events", "refunded", (15,), ("PaymentRefunded",), 2)),
+        (CommandRequest("Payment", "pay_0007", "refund", {"amount": 1.0}),  # someone else's
+         Outcome("rejected", "no")),
+    ]
+    steps = record_script(sent).steps
+    assert [s.stream_id for s in steps] == ["order_rec_{run}", "order_rec_{run}", "pay_rec_{run}",
+                                            "pay_0007"]
+    assert steps[1].data["payment_id"] == "pay_rec_{run}"
+    played = Script(steps=steps).requests("r9")
+    assert played[2].stream_id == "pay_rec_r9"  # what the saga names order_rec_r9's payment
 
 
 @pytest.mark.parametrize(("content", "suffix", "says"), [

@@ -30,6 +30,11 @@ def payment_id_for(order_id: str) -> str:
     return "pay_" + order_id.removeprefix("order_")
 
 
+def streams_derived_from(stream_type: str, stream_id: str) -> list[str]:
+    """The streams the saga names after a stream: an order's payment."""
+    return [payment_id_for(stream_id)] if stream_type == "Order" else []
+
+
 class OrderFulfilment(ProcessManager):
     """Takes an order from placement to shipment, or back out again."""
 
