@@ -361,6 +361,8 @@ class MainWindow(QMainWindow):
         self.travel.more_rows.connect(lambda page: self.moment_panel.add_rows(*page))
         self.timeline.branch_requested.connect(self.open_what_if)
         self.timeline.plot_ready.connect(self._plot_ready)
+        self.timeline.plot_failed.connect(lambda reason: self.monitor_loading.setText(
+            reason.replace("timeline plot", "charts")))
         self.table.doubleClicked.connect(lambda index: self.travel_to(
             self.event_model.position(index.row())))
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)

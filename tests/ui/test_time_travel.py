@@ -363,3 +363,18 @@ def test_the_event_list_does_not_grey_anything_when_live(travelling, qtbot):
     window = travelling
     wait_for_page(qtbot, window, 0)
     assert window.event_model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) != LATER_COLOUR
+
+
+def test_a_timeline_plot_that_cannot_load_is_explained(qtbot):
+    from explorer.ui.time_travel import TimeTravel
+    from explorer.ui.widgets.timeline import TimelineBar
+
+    travel = TimeTravel()
+    bar = TimelineBar(travel)
+    qtbot.add_widget(bar)
+    bar.plot_module = "explorer.ui.widgets.no_such_plot"  # as a broken install would be
+    with qtbot.wait_signal(bar.plot_failed, timeout=WAIT_MS) as failed:
+        bar.load_plot()
+    assert "could not be loaded" in failed.args[0] and "no_such_plot" in failed.args[0]
+    assert bar.plot is None and "could not be loaded" in bar.plot_placeholder.text()
+    travel.close()

@@ -300,8 +300,11 @@ class MomentPanel(QWidget):
         model = self._model_of(name)
         if model is None or self.moment is None:
             return
+        first = self.moment.sagas if name == SAGAS else self.moment.read_models.get(name)
         if model_at is None or model_at.changed_at != self.moment.position \
-                or len(model.rows) != offset:
+                or len(model.rows) != offset or first is None \
+                or model_at.built_to != first.built_to:  # the projection moved on meanwhile:
+            # its pages would overlap or leave gaps; the moment is read again as it catches up
             self._reading.discard(name)
             self._show_notes()
             return
@@ -319,8 +322,13 @@ class MomentPanel(QWidget):
             self.sagas_note.setText("")
             return
         count = len(self.sagas_model.rows)
-        self.sagas_note.setText(self._more_link(SAGAS, f"The {count:,} changed last")
-                                if self._more.get(SAGAS) else f"All {count:,}")
+        text = (self._more_link(SAGAS, f"The {count:,} changed last")
+                if self._more.get(SAGAS) else f"All {count:,}")
+        sagas = self.moment.sagas
+        if sagas is not None and sagas.built_to < self.moment.position:
+            text += (f"<br><span style='color:#e65100'>Built up to position "
+                     f"{sagas.built_to:,} so far</span>")
+        self.sagas_note.setText(text)
 
     def _rows_note(self, name: str, model: MomentRowsModel) -> str:
         """"40 rows as of position P, latest changes first · show 200 more" and the like."""

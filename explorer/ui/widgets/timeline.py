@@ -53,8 +53,9 @@ class _Importer(QThread):
     collections, each pausing every thread, the GUI's included, for ~100 ms.
     """
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, module: str) -> None:
         super().__init__(parent)
+        self.module = module
         self._gui_beat = time.perf_counter()
         self._beat = QTimer(self)
         self._beat.setInterval(GUI_BEAT_MS)
@@ -66,21 +67,21 @@ class _Importer(QThread):
         self._gui_beat = time.perf_counter()
 
     def run(self) -> None:
-        budget = [STEP_ASIDE_BUDGET_S]
+        budget = [STEP_ASIDE_BUDGET_S]  # seconds, measured: a sleep and regaining the lock
 
         def step_aside(frame, event, arg) -> None:
-            if event == "call" and budget[0] > 0 \
-                    and GUI_LATE_S < time.perf_counter() - self._gui_beat < GUI_BLOCKED_S:
-                time.sleep(STEP_ASIDE_S)
-                budget[0] -= STEP_ASIDE_S
+            if event == "call" and budget[0] > 0:
+                now = time.perf_counter()
+                if GUI_LATE_S < now - self._gui_beat < GUI_BLOCKED_S:
+                    time.sleep(STEP_ASIDE_S)
+                    budget[0] -= time.perf_counter() - now
 
         gc.disable()
         sys.setprofile(step_aside)  # this thread's only
         try:
-            importlib.import_module(PLOT_MODULE)
-        except BaseException:
+            importlib.import_module(self.module)
+        except Exception:  # the GUI thread tries again, and says why it failed
             gc.enable()
-            raise
         finally:
             sys.setprofile(None)
 
@@ -89,16 +90,19 @@ class TimelineBar(QWidget):
     """Signals:
         branch_requested(int): the user wants a what-if branch at this position.
         plot_ready(): the plot is in (its libraries are loaded: start-up is over).
+        plot_failed(str): the plot's libraries could not be loaded (why).
     """
 
     branch_requested = Signal(int)
     plot_ready = Signal()
+    plot_failed = Signal(str)
 
     def __init__(self, travel: TimeTravel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.travel = travel
         self.plot = None
         self._importer: _Importer | None = None
+        self.plot_module = PLOT_MODULE
         self._samples: TimelineSamples | None = None
         self._marks: tuple[array, array] = (array("q"), array("q"))
         self._moving_slider = False
@@ -241,12 +245,19 @@ class TimelineBar(QWidget):
         """Import pyqtgraph on a thread, then put the plot in (once)."""
         if self.plot is not None or self._importer is not None:
             return
-        self._importer = _Importer(self)
+        self._importer = _Importer(self, self.plot_module)
         self._importer.finished.connect(self._create_plot)
         self._importer.start()
 
     def _create_plot(self) -> None:
-        module = importlib.import_module(PLOT_MODULE)  # already imported: immediate
+        try:
+            module = importlib.import_module(self.plot_module)  # imported already: immediate
+        except Exception as error:  # a broken install: the rest of the window still works
+            gc.enable()
+            reason = f"The timeline plot could not be loaded ({type(error).__name__}: {error})."
+            self.plot_placeholder.setText(reason)
+            self.plot_failed.emit(reason)
+            return
         self.plot = module.TimelinePlot()
         self.plot.setToolTip("Events over time by stream type. Drag the red cursor or click to "
                              "travel; wheel to zoom, drag to pan; triangles mark the selected "
