@@ -15,6 +15,7 @@ from explorer.domain import CommandService, DomainError, DomainModel
 from explorer.domain.commands import CommandError, CommandValidationError, FieldProblem
 from explorer.domain.forms import form_of
 from explorer.store.errors import ConcurrencyError, StoreError
+from explorer.store.ids import uuid7
 from explorer.store.records import RecordedEvent
 
 HISTORY_LIMIT = 500
@@ -83,6 +84,15 @@ class Outcome:
                    tuple(value.get("event_types", ())), value.get("version"),
                    tuple(FieldProblem(p["field"], p["message"]) for p in value.get("problems", ())),
                    value.get("expected"), value.get("actual"))
+
+
+ID_PREFIXES = {"Order": "order", "Inventory": "prod", "Payment": "pay", "Customer": "cust"}
+
+
+def new_stream_id(stream_type: str, tag: str = "") -> str:
+    """A fresh id for a new aggregate of this type, e.g. order_4f3a9c1e (or order_whatif_...)."""
+    prefix = ID_PREFIXES.get(stream_type, "id")
+    return f"{prefix}_{tag}_{uuid7()[-6:]}" if tag else f"{prefix}_{uuid7()[-8:]}"
 
 
 def writable_types(domain: DomainModel = DEMO_DOMAIN) -> list[str]:

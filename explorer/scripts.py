@@ -144,13 +144,6 @@ def save_script(path: str | Path, script: Script) -> None:
                         encoding="utf-8")
 
 
-def script_of(requests: list[CommandRequest], name: str = "", delay: float = 1.0) -> Script:
-    """A script that sends these requests again, as they are."""
-    return Script(name=name, delay=delay, steps=[
-        ScriptStep(stream_type=r.stream_type, stream_id=r.stream_id, command=r.command,
-                   data=r.data) for r in requests])
-
-
 RECORDED_KINDS = (EVENTS, REJECTED)
 """What a recording keeps: commands that wrote events, and those a business rule refused (in a
 demo, a refusal is part of the story). Invalid input, conflicts and storage failures were the

@@ -198,17 +198,17 @@ class TimeMachine:
         """A read model's rows as of `position`: the `limit` changed most recently, after the
         first `offset` of them (to show more, a page at a time)."""
         projection = SHOP_PROJECTIONS[name]
-        rows, built = self._rows(projection.main_table, name, position, offset + limit + 1)
-        return ReadModelAt(name, projection.title, rows[offset:offset + limit], position, built,
-                           len(rows) > offset + limit)
+        rows, built = self._rows(projection.main_table, name, position, limit + 1, offset)
+        return ReadModelAt(name, projection.title, rows[:limit], position, built,
+                           len(rows) > limit)
 
     def sagas_at(self, position: int, limit: int = 40) -> ReadModelAt:
         """The saga instances as of `position` (a read model like the others)."""
         return self.read_model_at("sagas", position, limit)
 
-    def _rows(self, table: sa.Table, name: str, position: int,
-              limit: int) -> tuple[list[dict[str, Any]], int]:
-        """Rows as of `position`, most recently changed first.
+    def _rows(self, table: sa.Table, name: str, position: int, limit: int,
+              offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Rows as of `position`, most recently changed first: `limit` of them after `offset`.
 
         Tables with many keys are read newest version first (the rows valid at P are mostly
         the recent versions). Tables with few keys but many versions (stock: twenty products,
@@ -221,14 +221,17 @@ class TimeMachine:
         built = projection_state_of(self.readmodels, name)
         keys = self._small_table_keys(table)
         if keys is None:
-            found = self.readmodels.execute(rows_changed_first(table, position).limit(limit))
+            found = self.readmodels.execute(
+                rows_changed_first(table, position).limit(limit).offset(offset))
             return [{str(k): v for k, v in row.items() if k != "valid_to"}
                     for row in found.mappings()], built
         if not keys:
             return [], built
         statement, names = self._small_table_statement(table, keys)
-        cursor = self.readmodels.db.execute(statement.sql, statement.args(position, limit))
-        return [dict(zip(names, row, strict=True)) for row in cursor], built
+        cursor = self.readmodels.db.execute(statement.sql, statement.args(position,
+                                                                          offset + limit))
+        rows = [dict(zip(names, row, strict=True)) for row in cursor]  # a few keys at most
+        return rows[offset:], built
 
     def _exists(self, table: sa.Table) -> bool:
         """Whether the read-model file has the table yet (a new runner creates it shortly)."""

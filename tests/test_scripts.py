@@ -16,7 +16,7 @@ from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
 from explorer.runtime import Runner
 from explorer.scripts import (
-    Script, ScriptError, load_script, parse_script, play, record_script, save_script, script_of,
+    Script, ScriptError, load_script, parse_script, play, record_script, save_script,
 )
 from explorer.workspace import open_store
 from tests.conftest import LINE
@@ -99,7 +99,9 @@ def test_recorded_commands_round_trip_as_json_and_yaml(tmp_path):
     requests = [CommandRequest("Order", "order_{run}", "place",
                                {"customer_id": "cust_1", "items": [LINE], "total": 59.98}),
                 CommandRequest("Order", "order_{run}", "cancel", {"reason": "changed my mind"})]
-    recorded = script_of(requests, name="Recorded", delay=0.5)
+    recorded = parse_script({"name": "Recorded", "delay": 0.5, "steps": [
+        {"stream_type": r.stream_type, "stream_id": r.stream_id, "command": r.command,
+         "data": r.data} for r in requests]})
     for suffix in (".json", ".yaml"):
         path = tmp_path / f"recorded{suffix}"
         save_script(path, recorded)

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.console import (
-    CONFLICT, EVENTS, FAILED, CommandRequest, History, Outcome, owner_of, send, writable_types,
+    CONFLICT, EVENTS, FAILED, CommandRequest, History, Outcome, new_stream_id, owner_of, send,
+    writable_types,
 )
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.domain import CommandService, default_issuer
@@ -35,14 +36,12 @@ from explorer.domain.commands import Command
 from explorer.scripts import (
     Script, ScriptError, ScriptStep, load_script, record_script, save_script,
 )
-from explorer.store.ids import uuid7
 from explorer.ui import settings
 from explorer.ui.icons import icon
 from explorer.ui.models.history import COMMAND, RESULT, STAR, TIME, HistoryModel
 from explorer.ui.widgets.command_form import CommandForm
 from explorer.ui.worker import JobContext, StoreWorker
 
-ID_PREFIXES = {"Order": "order", "Inventory": "prod", "Payment": "pay", "Customer": "cust"}
 COMMAND_ROLE = Qt.ItemDataRole.UserRole + 21
 TARGET_DELAY_MS = 250
 SCRIPT_RETRY_MS = 100
@@ -378,7 +377,7 @@ class CommandConsole(QWidget):
         stream_type = command.stream_type if command else (self.type_filter.currentData()
                                                           or "Order")
         self._following_selection = False
-        self.set_target(f"{ID_PREFIXES.get(stream_type, 'id')}_{uuid7()[-8:]}")
+        self.set_target(new_stream_id(stream_type))
 
     def _id_edited(self, _text: str) -> None:
         self._following_selection = False

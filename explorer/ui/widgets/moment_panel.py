@@ -18,8 +18,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableView, QTableWidget,
-    QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableView, QTableWidgetItem, QTabWidget,
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from explorer.formatting import short_time
@@ -27,6 +27,7 @@ from explorer.timetravel import AggregateAt, FieldChange, Moment, ReadModelAt, S
 from explorer.ui.models.moment_rows import ROW_ROLE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS, format_value
 from explorer.ui.time_travel import MORE_ROWS
+from explorer.ui.widgets.tables import read_only_table
 
 CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
@@ -125,15 +126,8 @@ class MomentPanel(QWidget):
         self.sagas = _view(self.sagas_model)
         self.sagas.clicked.connect(self._saga_clicked)
         self.saga_title = _label("Sagas as of the cursor", grey=True)
-        self.steps = QTableWidget(0, 3)
-        self.steps.setHorizontalHeaderLabels(["Step", "Status", "Finished (UTC)"])
-        self.steps.verticalHeader().hide()
+        self.steps = read_only_table(["Step", "Status", "Finished (UTC)"])
         self.steps.verticalHeader().setDefaultSectionSize(self.steps.fontMetrics().height() + 6)
-        self.steps.setShowGrid(False)
-        self.steps.setWordWrap(False)
-        self.steps.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.steps.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.steps.horizontalHeader().setStretchLastSection(True)
         self.steps.setToolTip("Double-click a step to open its event")
         self.steps.itemDoubleClicked.connect(self._step_opened)
         sagas = QSplitter(Qt.Orientation.Vertical)

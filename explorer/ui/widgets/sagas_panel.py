@@ -27,6 +27,7 @@ from explorer.sagas.steps import step_views
 from explorer.ui.models.read_model import (
     PAGE_ROWS, ROW_ROLE, STATUS_COLOURS, RowsModel, fit_columns,
 )
+from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
 
 STATUSES = ["running", "compensating", "completed", "compensated", "failed"]
@@ -104,15 +105,7 @@ class SagasPanel(QWidget):
         self._refresh.timeout.connect(lambda: self._load_list(reset=False))
 
     def _table(self, headers: list[str]) -> QTableWidget:
-        table = QTableWidget(0, len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        table.verticalHeader().hide()
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.horizontalHeader().setStretchLastSection(True)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table = read_only_table(headers, QHeaderView.ResizeMode.ResizeToContents)
         table.cellDoubleClicked.connect(lambda row, _: self._open(table, row))
         table.cellClicked.connect(lambda row, _: self._open(table, row))
         return table

@@ -16,38 +16,26 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
-    QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter,
-    QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+    QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidgetItem, QTabWidget, QVBoxLayout,
+    QWidget,
 )
 
+from explorer.console import new_stream_id
 from explorer.demo import DEMO_DOMAIN
 from explorer.domain import DomainError
 from explorer.domain.commands import CommandError
 from explorer.formatting import short_time, summarize
 from explorer.sandbox import Sandbox
 from explorer.store import StoreError
-from explorer.store.ids import uuid7
 from explorer.ui.icons import icon
 from explorer.ui.widgets.command_form import CommandForm
+from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
 
 WRITABLE_TYPES = [t for t in DEMO_DOMAIN.aggregates if t != "OrderFulfilment"]
 LABEL_WIDTH = 110
-ID_PREFIXES = {"Order": "order", "Inventory": "prod", "Payment": "pay", "Customer": "cust"}
 
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().hide()
-    table.setShowGrid(False)
-    table.setWordWrap(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return table
 
 
 class WhatIfDialog(QDialog):
@@ -130,8 +118,8 @@ class WhatIfDialog(QDialog):
         left_layout.addWidget(self.send_button)
 
         # what happened
-        self.events = _table(["Position", "Stream", "Type", "Data"])
-        self.changes = _table(["Read model", "Row", "Values"])
+        self.events = read_only_table(["Position", "Stream", "Type", "Data"])
+        self.changes = read_only_table(["Read model", "Row", "Values"])
         self.outcome = QTabWidget()
         self.outcome.addTab(self.events, "New events in the branch")
         self.outcome.addTab(self.changes, "Read-model changes")
@@ -226,8 +214,7 @@ class WhatIfDialog(QDialog):
         self.form.set_command(DEMO_DOMAIN.command_class(stream_type, name) if name else None)
 
     def _new_id(self) -> None:
-        prefix = ID_PREFIXES.get(self.stream_type.currentText(), "id")
-        self.stream_id.setText(f"{prefix}_whatif_{uuid7()[-6:]}")
+        self.stream_id.setText(new_stream_id(self.stream_type.currentText(), "whatif"))
 
     def send(self) -> None:
         if self.sandbox is None or self._job is not None:
