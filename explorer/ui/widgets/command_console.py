@@ -234,6 +234,8 @@ class CommandConsole(QWidget):
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.history.verticalHeader().hide()
+        self.history.verticalHeader().setDefaultSectionSize(self.history.fontMetrics().height()
+                                                             + 6)
         self.history.setShowGrid(False)
         self.history.setWordWrap(False)
         header = self.history.horizontalHeader()
