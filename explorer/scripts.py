@@ -21,6 +21,8 @@ Nothing here imports Qt; the window's console and `explorer script` both use it.
 from __future__ import annotations
 
 import json
+import os
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -85,31 +87,107 @@ def _fill(value: Any, token: str) -> Any:
     return value
 
 
+MAX_SCRIPT_BYTES = 1_000_000
+"""The largest script file read: a long demo is a few kilobytes; this refuses a huge or endless
+file (a device, a mistake) before it is read into memory."""
+MAX_DEPTH = 32
+"""How deeply lists and mappings may nest, the script itself included (steps sit at level 2)."""
+MAX_STEPS = 1_000
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+
+
 def load_script(path: str | Path) -> Script:
-    """Read a script from a .json, .yaml or .yml file."""
+    """Read a script from a .json, .yaml or .yml file.
+
+    Hostile files are refused before they can cost much time or memory: files over
+    MAX_SCRIPT_BYTES, YAML aliases (a few hundred bytes of them can expand without limit),
+    nesting deeper than MAX_DEPTH and more than MAX_STEPS steps each raise ScriptError."""
     path = Path(path)
+    text = _read_text(path)
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
     try:
-        text = path.read_text(encoding="utf-8")
+        if kind == "JSON":
+            _check_json_depth(text, path.name)
+            raw = json.loads(text)
+        else:
+            _check_yaml_events(text, path.name)
+            raw = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+    except (ValueError, yaml.YAMLError) as error:  # json's errors, and too-long numbers
+        reason = _first_line(error).split("; use sys.set_int_max_str_digits")[0]
+        raise ScriptError(f"{path.name} is not valid {kind}: {reason}") from None
+    return parse_script(raw, path.name)
+
+
+def _read_text(path: Path) -> str:
+    too_big = (f"{path.name} is larger than {MAX_SCRIPT_BYTES // 1_000_000} MB, the most a "
+               "script may hold; split it into several scripts.")
+    try:
+        with path.open("rb") as file:
+            if os.fstat(file.fileno()).st_size > MAX_SCRIPT_BYTES:
+                raise ScriptError(too_big)
+            data = file.read(MAX_SCRIPT_BYTES + 1)  # a device or pipe has no size to check
+        if len(data) > MAX_SCRIPT_BYTES:
+            raise ScriptError(too_big)
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise ScriptError(f"No script at {path}.") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ScriptError(f"Cannot read {path}: {getattr(error, 'strerror', None) or error}.") \
             from None
+
+
+def _too_deep(name: str, line: int) -> ScriptError:
+    return ScriptError(f"{name} nests lists and mappings more than {MAX_DEPTH} levels deep "
+                       f"(line {line}); a script needs only a few levels.")
+
+
+def _check_json_depth(text: str, name: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before json builds (and recurses into) it."""
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        bracket = match.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(name, text.count("\n", 0, match.start()) + 1)
+        elif bracket in "]}":
+            depth -= 1
+
+
+def _check_yaml_events(text: str, name: str) -> None:
+    """Refuse aliases, anchors and deep nesting from the parser's events, before any node is
+    built: an alias repeats what its anchor names, and nested aliases grow exponentially."""
+    depth = 0
     try:
-        if path.suffix.lower() == ".json":
-            raw = json.loads(text)
-        else:
-            raw = yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
-        raise ScriptError(f"{path.name} is not valid {kind}: {_first_line(error)}") from None
-    return parse_script(raw, path.name)
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            line = event.start_mark.line + 1
+            if getattr(event, "anchor", None) is not None:
+                raise ScriptError(f"{name} uses a YAML anchor or alias (&name or *name, line "
+                                  f"{line}); aliases are not allowed in scripts: write each "
+                                  "value out.")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _too_deep(name, line)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as error:  # libyaml looks ahead, up to its own limit
+        if error.problem == "exceeded maximum nesting depth" and error.problem_mark:
+            raise _too_deep(name, error.problem_mark.line + 1) from None
+        raise
 
 
 def parse_script(raw: Any, source: str = "the script") -> Script:
+    """Validate a script read from JSON or YAML; ScriptError says which step is wrong and why."""
     if not isinstance(raw, dict):
         raise ScriptError(f"{source} must be a mapping with a list of `steps`, not "
                           f"{type(raw).__name__}.")
+    steps = raw.get("steps")
+    if isinstance(steps, list) and len(steps) > MAX_STEPS:
+        raise ScriptError(f"{source} has {len(steps):,} steps, more than the {MAX_STEPS:,} a "
+                          "script may hold; split it into several scripts.")
     try:
         return Script.model_validate(raw)
     except pydantic.ValidationError as error:

@@ -1,0 +1,157 @@
+"""Hostile input gets a one-line error, in bounded time and memory: scripts built to exhaust memory
+or the stack, filters built to exhaust SQLite, numbers beyond 64 bits, and commands that hope to
+be coerced."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pytest
+import yaml
+
+from explorer import scripts
+from explorer.cli import main
+from explorer.scripts import MAX_DEPTH, MAX_SCRIPT_BYTES, MAX_STEPS, ScriptError, load_script
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# 700 bytes that name 9^9 (387 million) strings; nested aliases grow without limit when walked.
+BILLION_LAUGHS = "lol: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{before}'] * 9)}]\n"
+    for before, name in zip("abcdefgh", "bcdefghi", strict=True)) + "steps: [*i]\n"
+STEP = '{"stream_type": "Order", "stream_id": "o", "command": "cancel", "data": {"reason": "x"}}'
+
+
+def peak_memory(call) -> int:
+    """The most memory (bytes) Python allocated while `call` ran."""
+    tracemalloc.start()
+    try:
+        call()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def refused(call, error: type[Exception] = ScriptError) -> tuple[str, int]:
+    """The message `call` was refused with, and the memory it took to refuse."""
+    caught: list[Exception] = []
+
+    def attempt() -> None:
+        with pytest.raises(error) as raised:
+            call()
+        caught.append(raised.value)
+    peak = peak_memory(attempt)
+    return str(caught[0]), peak
+
+
+def one_line_error(capsys, *args) -> str:
+    """Run the CLI in this process; it must end with one 'error: ...' line and status 1 or 2."""
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as stop:  # argparse's usage errors
+        code = stop.code
+    out, err = capsys.readouterr()
+    assert code in (1, 2) and "Traceback" not in err, err
+    last = err.splitlines()[-1]
+    assert "error: " in last and (code == 2 or err.count("\n") == 1), err
+    return last
+
+
+# Scripts --------------------------------------------------------------------------------------
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path):
+    bomb = tmp_path / "laughs.yaml"
+    bomb.write_text(BILLION_LAUGHS)
+    assert len(BILLION_LAUGHS) < 800
+    message, peak = refused(lambda: load_script(bomb))
+    assert "aliases are not allowed in scripts" in message and "laughs.yaml" in message
+    assert peak < 5_000_000
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "pure Python"])
+def test_any_alias_is_refused_whichever_yaml_parser_runs(tmp_path, monkeypatch, loader):
+    if loader == "pure Python":
+        monkeypatch.setattr(scripts, "_YAML_LOADER", yaml.SafeLoader)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML was built without libyaml")
+    path = tmp_path / "alias.yaml"
+    path.write_text(f"base: &order {STEP}\nsteps: [*order]\n")
+    with pytest.raises(ScriptError, match=r"anchor or alias .*line 1.*not allowed"):
+        load_script(path)
+
+
+def test_a_huge_script_is_refused_before_it_is_read(tmp_path):
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as file:  # 100 MB, sparse: no disk needed
+        file.truncate(100_000_000)
+    message, peak = refused(lambda: load_script(huge))
+    assert f"larger than {MAX_SCRIPT_BYTES // 1_000_000} MB" in message
+    assert peak < 1_000_000
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_file_is_read_no_further_than_the_limit(tmp_path):
+    endless = tmp_path / "endless.yaml"
+    endless.symlink_to("/dev/zero")  # has no size to check
+    message, peak = refused(lambda: load_script(endless))
+    assert "larger than" in message and peak < 3 * MAX_SCRIPT_BYTES
+
+
+@pytest.mark.parametrize(("suffix", "text"), [
+    (".json", "[" * 100_000 + "]" * 100_000),
+    (".json", '{"steps": [' + '{"a": [' * 20 + "1" + "]}" * 20 + "]}"),
+    (".yaml", "steps: " + "[" * 100_000 + "]" * 100_000),
+    (".yaml", "steps:\n" + "".join(" " * level + "- \n" for level in range(50))),
+])
+def test_deep_nesting_is_refused_before_it_is_built(tmp_path, suffix, text):
+    path = tmp_path / f"deep{suffix}"
+    path.write_text(text)
+    message, peak = refused(lambda: load_script(path))
+    assert f"more than {MAX_DEPTH} levels deep" in message
+    assert peak < 5_000_000
+
+
+def test_nesting_within_the_limit_and_brackets_in_text_are_fine(tmp_path):
+    path = tmp_path / "fine.json"
+    data = '{"note": "[[[[{{{{", "nested": ' + "[" * 25 + "]" * 25 + "}"
+    path.write_text('{"steps": [' + STEP.replace('"reason": "x"', data[1:-1]) + "]}")
+    assert load_script(path).steps[0].data["note"] == "[[[[{{{{"
+
+
+def test_too_many_steps_are_refused(tmp_path):
+    path = tmp_path / "long.json"
+    path.write_text('{"steps": [' + ", ".join([STEP] * (MAX_STEPS + 1)) + "]}")
+    with pytest.raises(ScriptError, match=f"more than the {MAX_STEPS:,} a script may hold"):
+        load_script(path)
+    path.write_text('{"steps": [' + ", ".join([STEP] * MAX_STEPS) + "]}")
+    assert len(load_script(path).steps) == MAX_STEPS
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_a_number_too_long_to_read_is_a_script_error(tmp_path, suffix):
+    path = tmp_path / f"digits{suffix}"
+    path.write_text('{"steps": [' + "9" * 5000 + "]}")
+    with pytest.raises(ScriptError, match="not valid .*4300 digits"):
+        load_script(path)
+
+
+def test_the_script_command_refuses_a_bomb_in_one_line(tmp_path):
+    bomb = tmp_path / "laughs.yaml"
+    bomb.write_text(BILLION_LAUGHS)
+    done = subprocess.run([sys.executable, "-m", "explorer", "script", str(tmp_path / "s.db"),
+                           str(bomb)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("error: laughs.yaml uses a YAML anchor or alias")
+    assert done.stderr.count("\n") == 1
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_the_script_command_refuses_deep_nesting_in_one_line(tmp_path, capsys):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert one_line_error(capsys, "script", tmp_path / "s.db", deep).startswith(
+        "error: deep.json nests lists and mappings more than")
