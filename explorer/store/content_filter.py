@@ -12,10 +12,15 @@ every path and value becomes a bound parameter, never SQL text.
 
 `[*]` matches any element of a list: `data.items[*].product_id = "prod_101"`. `= null` matches
 a JSON null (not a missing key); `exists` matches a key that is there, whatever its value.
+
+A filter is bounded so that no text typed or pasted can exhaust Python's stack or SQLite's
+expression limits: MAX_LENGTH characters, MAX_NESTING levels of parentheses and `not`,
+MAX_CONDITIONS comparisons, and numbers SQLite can hold.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +42,13 @@ _TOKEN = re.compile(r"""
   | (?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:\d+|\*)\])*)
 """, re.VERBOSE)
 _KEYWORDS = {"and", "or", "not", "exists", "contains", "true", "false", "null"}
+
+MAX_LENGTH = 4_000
+MAX_NESTING = 20
+MAX_CONDITIONS = 100
+MIN_INTEGER, MAX_INTEGER = -(2**63), 2**63 - 1  # SQLite's INTEGER
+MAX_DECIMAL = 1e18
+_DECIMAL_TEXT = format(MAX_DECIMAL, ".0e").replace("e+", "e")  # 1e18
 
 
 class FilterError(ValueError):
@@ -80,6 +92,9 @@ class ContentFilter:
 
 def parse_filter(text: str) -> ContentFilter:
     """Parse filter text; FilterError says what is wrong and where."""
+    if len(text) > MAX_LENGTH:
+        raise FilterError(f"The filter is {len(text):,} characters long, more than the "
+                          f"{MAX_LENGTH:,} allowed; shorten it", MAX_LENGTH + 1)
     tokens = _tokenize(text)
     if not tokens:
         raise FilterError("The filter is empty; write e.g. data.total > 100", 1)
@@ -117,6 +132,8 @@ class _Parser:
         self.tokens = tokens
         self.position = 0
         self.end_column = len(text) + 1
+        self.nesting = 0
+        self.conditions = 0
 
     def peek(self) -> _Token | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -146,21 +163,35 @@ class _Parser:
         token = self.peek()
         if token is not None and token.kind == "not":
             self.take()
-            return Logical("not", (self.parse_not(),))
-        if token is not None and token.kind == "paren" and token.text == "(":
+            self.enter(token)
+            inner: Comparison | Logical = Logical("not", (self.parse_not(),))
+        elif token is not None and token.kind == "paren" and token.text == "(":
             self.take()
+            self.enter(token)
             inner = self.parse_or()
             closing = self.take()
             if closing.text != ")":
                 raise FilterError(f"Expected ')' but found {closing.text!r}", closing.column)
-            return inner
-        return self.parse_comparison()
+        else:
+            return self.parse_comparison()
+        self.nesting -= 1
+        return inner
+
+    def enter(self, token: _Token) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise FilterError(f"Parentheses and 'not' nest more than {MAX_NESTING} deep here; "
+                              "simplify the filter", token.column)
 
     def parse_comparison(self) -> Comparison:
         token = self.take()
         if token.kind != "field":
             raise FilterError(f"Expected a field such as data.total, not {token.text!r}",
                               token.column)
+        self.conditions += 1
+        if self.conditions > MAX_CONDITIONS:
+            raise FilterError(f"The filter has more than {MAX_CONDITIONS} conditions; use "
+                              "fewer", token.column)
         _check_field(token)
         operator = self.take()
         if operator.kind == "exists":
@@ -178,7 +209,7 @@ class _Parser:
         if value.kind == "string":
             literal: Any = _unquote(value.text)
         elif value.kind == "number":
-            literal = float(value.text) if any(c in value.text for c in ".eE") else int(value.text)
+            literal = _number(value)
         elif value.kind in ("true", "false"):
             literal = value.kind == "true"
         elif value.kind == "null":
@@ -191,6 +222,23 @@ class _Parser:
         if literal is None and op not in ("=", "!="):
             raise FilterError("null can only be compared with = or !=", value.column)
         return Comparison(token.text, op, literal)
+
+
+def _number(token: _Token) -> int | float:
+    """The number written, if SQLite can compare with it (an out-of-range one cannot be bound)."""
+    if not any(c in token.text for c in ".eE"):
+        number = int(token.text)  # at most MAX_LENGTH digits, within Python's own limit
+        if not MIN_INTEGER <= number <= MAX_INTEGER:
+            raise FilterError(f"{token.text[:30]}{'…' if len(token.text) > 30 else ''} is out "
+                              f"of range: whole numbers must be between {MIN_INTEGER:,} and "
+                              f"{MAX_INTEGER:,}", token.column)
+        return number
+    decimal = float(token.text)
+    if not (math.isfinite(decimal) and abs(decimal) <= MAX_DECIMAL):
+        raise FilterError(f"{token.text[:30]}{'…' if len(token.text) > 30 else ''} is out of "
+                          f"range: numbers with a point or exponent must be between "
+                          f"-{_DECIMAL_TEXT} and {_DECIMAL_TEXT}", token.column)
+    return decimal
 
 
 def _check_field(token: _Token) -> None:

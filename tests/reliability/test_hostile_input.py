@@ -15,6 +15,10 @@ import yaml
 from explorer import scripts
 from explorer.cli import main
 from explorer.scripts import MAX_DEPTH, MAX_SCRIPT_BYTES, MAX_STEPS, ScriptError, load_script
+from explorer.store.content_filter import MAX_LENGTH, FilterError, parse_filter
+from explorer.store.query import EventQuery
+from explorer.store.records import NewEvent
+from explorer.workspace import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -155,3 +159,47 @@ def test_the_script_command_refuses_deep_nesting_in_one_line(tmp_path, capsys):
     deep.write_text("[" * 100_000 + "]" * 100_000)
     assert one_line_error(capsys, "script", tmp_path / "s.db", deep).startswith(
         "error: deep.json nests lists and mappings more than")
+
+
+# Content filters ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "says", "column"), [
+    ("not " * 200 + "data.x = 1", "nest more than 20 deep", 81),
+    ("(" * 500 + "data.x = 1" + ")" * 500, "nest more than 20 deep", 21),
+    (" or ".join(["data.x = 1"] * 2_000), "more than the 4,000 allowed; shorten it", 4_001),
+    (" or ".join([f"data.x = {n}" for n in range(101)]), "more than 100 conditions",
+     len(" or ".join([f"data.x = {n}" for n in range(100)])) + 5),
+    ("data.total > 1e26", "between -1e18 and 1e18", 14),
+    ("data.total > 1e400", "between -1e18 and 1e18", 14),
+    ("data.total > -2e19", "between -1e18 and 1e18", 14),
+    ("data.total > 100000000000000000000000", "whole numbers must be between "
+     "-9,223,372,036,854,775,808 and 9,223,372,036,854,775,807", 14),
+    ("position >= 9223372036854775808", "out of range", 13),
+    ("data.x = " + "9" * 3_990, "999999999999999999999999999999… is out of range", 10),
+])
+def test_filters_beyond_the_limits_say_which_limit(text, says, column):
+    message, peak = refused(lambda: parse_filter(text), FilterError)
+    assert says in message and message.endswith(f"(at column {column})")
+    assert peak < 5_000_000
+
+
+def test_the_largest_filter_allowed_runs_in_sqlite(store):
+    store.append("order_1", "Order", [NewEvent("OrderPlaced", {"items": [{"quantity": 3}],
+                                                               "x": 5})])
+    conditions = " and ".join(["data.items[*].quantity > 2"] * 100)
+    text = "not " * 10 + "(" * 10 + conditions + ")" * 10  # an even number of nots
+    assert len(text) <= MAX_LENGTH
+    found = store.query(EventQuery(content=parse_filter(text)), limit=10)
+    assert [e.position for e in found] == [1]
+    edges = parse_filter("data.x > -9223372036854775808 and data.x < 9223372036854775807 "
+                         "and data.x < 1e18 and data.x > -1e18")
+    assert [e.position for e in store.query(EventQuery(content=edges), limit=10)] == [1]
+
+
+def test_the_events_command_refuses_hostile_filters_in_one_line(tmp_path, capsys):
+    open_store(tmp_path / "s.db", create=True).close()
+    for text in ["not " * 200 + "data.x = 1", "(" * 500 + "data.x = 1" + ")" * 500,
+                 " or ".join(["data.x = 1"] * 2_000), "data.total > 1e400",
+                 "data.total > 100000000000000000000000"]:
+        assert one_line_error(capsys, "events", tmp_path / "s.db", "--where", text).startswith(
+            "error: ")
