@@ -4,6 +4,11 @@ Used by `run` and `project` on the command line and, on a thread of its own, by 
 owns its own connections. New events from this process or any other are noticed by polling
 `PRAGMA data_version` (a few microseconds a poll), so they take effect within about a poll
 interval plus the time to handle them.
+
+Sharing a store means conflicts and, now and then, a lock held by another program for longer
+than the busy timeout. Those pass: `run_forever` and `serve` (and `project`) report them and try
+again after a short wait, for as long as it takes; only their stop request ends them. Any other
+error is a real fault and is raised (or, in `serve`, sent as a message).
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ from explorer.projections import (
     Fault, Projection, ProjectionEngine, ProjectionStatus, ReadModelDatabase, read_model_path,
 )
 from explorer.sagas import SagaManager, SagaManagerStatus
+from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
 from explorer.store import StoreError
 from explorer.workspace import open_store
 
 POLL_INTERVAL_S = 0.05
 RATE_WINDOW_S = 5.0
+RETRY_MOST_WAIT_S = 0.2  # between attempts after a transient failure of a whole pass
+RETRY_REPORT_EVERY_S = 10.0  # while it lasts, `serve` repeats its message this often
 
 
 @dataclass(frozen=True)
@@ -42,16 +50,19 @@ class RunnerStatus:
     handled_per_s: dict[str, float] = field(default_factory=dict)
     busy: bool = False
     sagas_enabled: bool = False
+    retrying: str | None = None
+    """What passing trouble the runner is waiting out (a lock, ...), if any; it will retry."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values (what `run --serve` sends to the window)."""
         return {"at": self.at, "last_position": self.last_position,
                 "projections": [p.to_dict() for p in self.projections],
                 "sagas": [{"name": s.name, "checkpoint": s.checkpoint,
-                           "last_position": s.last_position, "processed": s.processed}
-                          for s in self.sagas],
+                           "last_position": s.last_position, "processed": s.processed,
+                           "retries": s.retries} for s in self.sagas],
                 "appended_per_s": self.appended_per_s, "handled_per_s": self.handled_per_s,
-                "busy": self.busy, "sagas_enabled": self.sagas_enabled}
+                "busy": self.busy, "sagas_enabled": self.sagas_enabled,
+                "retrying": self.retrying}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunnerStatus:
@@ -62,10 +73,11 @@ class RunnerStatus:
                              tuple(p.get("skipped", ())), p.get("lag_seconds", 0.0))
             for p in data["projections"])
         sagas = tuple(SagaManagerStatus(s["name"], s["checkpoint"], s["last_position"],
-                                        s["processed"]) for s in data["sagas"])
+                                        s["processed"], s.get("retries", 0))
+                      for s in data["sagas"])
         return cls(data["at"], data["last_position"], projections, sagas,
                    data["appended_per_s"], data.get("handled_per_s", {}), data.get("busy", False),
-                   data.get("sagas_enabled", False))
+                   data.get("sagas_enabled", False), data.get("retrying"))
 
 
 @dataclass
@@ -96,6 +108,8 @@ class Runner:
         self.set_sagas(run_sagas)
         self._samples: deque[_Sample] = deque()
         self.busy = False
+        self.retrying: str | None = None  # the transient failure being waited out
+        self.failed_attempts = 0  # of the pass being retried (0: the last pass went through)
 
     def set_sagas(self, enabled: bool) -> None:
         """Run the sagas too, or stop running them (a read-only store never runs them)."""
@@ -124,18 +138,46 @@ class Runner:
 
     # -- doing the work --------------------------------------------------------------------
 
-    def run_pending(self, should_stop: Callable[[], bool] | None = None) -> int:
+    def run_pending(self, should_stop: Callable[[], bool] | None = None,
+                    on_retry: Callable[[Exception], None] | None = None,
+                    on_progress: Callable[[], None] | None = None) -> int:
         """Handle everything there is to handle, including what sagas' steps append; the
-        number of events handled (by sagas and projections together)."""
+        number of events handled (by sagas and projections together). `on_progress()` is
+        called as it goes (after each chunk of a saga's events, each pass), for status reports.
+
+        A transient failure (TRANSIENT_ERRORS: a lock held too long, a conflict) is raised; with
+        `on_retry`, it is reported there instead (see `retrying` and `failed_attempts`) and the
+        work tried again after a short wait, until it goes through or `should_stop()` is true.
+        """
         total = 0
+        backoff = Backoff(should_stop, most_s=RETRY_MOST_WAIT_S)
+        progress = (lambda _done, _last: on_progress()) if on_progress is not None else None
         self.busy = True
         try:
             while should_stop is None or not should_stop():
-                done = sum(manager.catch_up(should_stop=should_stop) for manager in self.sagas)
-                done += self.engine.catch_up_all(should_stop=should_stop)
+                try:
+                    done = sum(manager.catch_up(should_stop=should_stop, progress=progress)
+                               for manager in self.sagas)
+                    done += self.engine.catch_up_all(should_stop=should_stop)
+                except TRANSIENT_ERRORS as error:
+                    if on_retry is None:
+                        raise
+                    self.failed_attempts += 1
+                    self.retrying = str(error)
+                    on_retry(error)
+                    try:
+                        backoff.wait()
+                    except Stopped:
+                        break
+                    continue
+                backoff.reset()
+                self.retrying = None
+                self.failed_attempts = 0
                 total += done
                 if done == 0:
                     break
+                if on_progress is not None:
+                    on_progress()
         finally:
             self.busy = False
         return total
@@ -143,22 +185,27 @@ class Runner:
     def run_forever(self, stop: threading.Event,
                     on_status: Callable[[RunnerStatus], None] | None = None,
                     status_every_s: float = 0.5, interval_s: float = POLL_INTERVAL_S) -> None:
-        """Keep up until `stop` is set, reporting status now and then."""
+        """Keep up until `stop` is set, reporting status now and then (at once when transient
+        trouble begins: it is retried, never the end)."""
         version = self.store.data_version()
         next_status = 0.0
-        while not stop.is_set():
-            self.run_pending(stop.is_set)
-            if on_status is not None and time.monotonic() >= next_status:
+
+        def report(force: bool = False) -> None:
+            nonlocal next_status
+            if on_status is not None and (force or time.monotonic() >= next_status):
                 on_status(self.status())
                 next_status = time.monotonic() + status_every_s
+
+        while not stop.is_set():
+            self.run_pending(stop.is_set, on_retry=lambda error: report(
+                force=self.failed_attempts == 1), on_progress=report)
+            report()
             while not stop.wait(interval_s):
                 current = self.store.data_version()
                 if current != version:
                     version = current
                     break
-                if on_status is not None and time.monotonic() >= next_status:
-                    on_status(self.status())
-                    next_status = time.monotonic() + status_every_s
+                report()
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None,
                 should_stop: Callable[[], bool] | None = None) -> int:
@@ -204,6 +251,17 @@ class Runner:
             except (StoreError, ValueError) as error:
                 emit({"failed": str(error)})
 
+        last_retry_message = [0.0]
+
+        def retrying(error: Exception) -> None:
+            now = time.monotonic()
+            if self.failed_attempts == 1 or now - last_retry_message[0] >= RETRY_REPORT_EVERY_S:
+                last_retry_message[0] = now
+                emit({"failed": f"{error} The runner keeps retrying."})
+                report(force=True)
+            else:
+                report()
+
         version = self.store.data_version()
         while not stop.is_set():
             while True:
@@ -224,7 +282,7 @@ class Runner:
                 elif "sagas" in command:
                     self.set_sagas(bool(command["sagas"]))
                 report(force=True)
-            guarded(lambda: self.run_pending(stop.is_set))
+            guarded(lambda: self.run_pending(stop.is_set, on_retry=retrying, on_progress=report))
             report()
             while not stop.is_set():  # wait for a commit anywhere, or a command
                 try:
@@ -257,4 +315,4 @@ class Runner:
         rates = {name: max(0.0, (count - first.handled.get(name, count)) / span)
                  if span > 0 else 0.0 for name, count in handled.items()}
         return RunnerStatus(now, last, projections, sagas, max(0.0, appended), rates, self.busy,
-                            bool(self.sagas))
+                            bool(self.sagas), self.retrying)

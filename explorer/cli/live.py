@@ -132,6 +132,8 @@ def _status_line(status: RunnerStatus) -> None:
         parts.append(f"{saga.name} " + ("caught up" if not saga.lag_events
                                          else f"{saga.lag_events:,} behind"))
     parts.append(f"{status.appended_per_s:,.0f} events/s")
+    if status.retrying:
+        parts.append(f"retrying: {status.retrying}")
     print(" · ".join(parts), flush=True)
 
 
@@ -151,7 +153,14 @@ def project(args: argparse.Namespace) -> int:
                 runner.rebuild(args.rebuild, progress=lambda done, last: bar.update_to(done))
             finally:
                 bar.close()
-        runner.run_pending()
+        reported = [0.0]
+
+        def retrying(error: Exception) -> None:  # passing trouble: say so, and keep at it
+            if runner.failed_attempts == 1 or time.monotonic() - reported[0] >= 10:
+                reported[0] = time.monotonic()
+                print(f"{error} Retrying (Ctrl+C stops).", file=sys.stderr, flush=True)
+
+        runner.run_pending(on_retry=retrying)
         status = runner.status()
     faults = [p for p in status.projections if p.fault is not None]
     if args.json:

@@ -6,6 +6,12 @@ itself, not from the checkpoint: every saga event records the event it observed 
 event is ignored) and gets an id derived from it (two runners cannot both record it), and every
 step's command has a derived id (dispatching it again finds its events and does nothing). A crash
 anywhere therefore only means some work is looked at twice, never done twice.
+
+For the same reason a conflict with another writer (on the saga's stream or a step's target) is
+simply retried on fresh state, after a short random wait, for as long as it takes: only the
+caller's stop request ends the retrying (Stopped), and the checkpoint then stays before the event
+whose work was left, so that it is observed again. A store locked for too long is not the saga's
+business either: it reaches the caller (the runner retries), and is never taken as a refusal.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ from explorer.bulk import bulk_work
 from explorer.domain.aggregate import AlreadyDone, DomainError
 from explorer.domain.commands import CommandError
 from explorer.domain.service import CommandService
+from explorer.sagas.backoff import Backoff, Stopped
 from explorer.sagas.process import Observed, ProcessManager
-from explorer.store.errors import ConcurrencyError, StoreError
+from explorer.store.errors import (
+    ConcurrencyError, DuplicateEventError, StreamTypeMismatchError,
+)
 from explorer.store.ids import derived_id, id_millis
 from explorer.store.query import EventQuery
 from explorer.store.records import RecordedEvent
@@ -28,6 +37,12 @@ from explorer.store.records import RecordedEvent
 log = logging.getLogger(__name__)
 CHUNK_POSITIONS = 2000
 REMEMBERED_DISPATCHES = 100_000
+WARN_EVERY_RETRIES = 50
+REFUSALS = (DomainError, CommandError, StreamTypeMismatchError, DuplicateEventError)
+"""What a step's command raises when what it was sent to refuses it (a rule, invalid data, a
+stream of another kind): the saga reacts (compensates, or fails). Anything else (a conflict, a
+lock, a store that cannot be written or is damaged) is about the moment or the store, never the
+order's fate: conflicts are retried here, the rest is raised to the caller."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,7 @@ class SagaManagerStatus:
     checkpoint: int
     last_position: int
     processed: int
+    retries: int = 0  # conflicts with other writers, retried
 
     @property
     def lag_events(self) -> int:
@@ -52,6 +68,7 @@ class SagaManager:
         self.repository = service.repository
         self.issued_by = f"saga:{saga.name}"
         self.processed = 0
+        self.retries = 0
         self._dispatched: OrderedDict[str, None] = OrderedDict()
 
     @property
@@ -60,12 +77,13 @@ class SagaManager:
 
     def status(self) -> SagaManagerStatus:
         return SagaManagerStatus(self.saga.name, self.checkpoint, self.store.last_position(),
-                                 self.processed)
+                                 self.processed, self.retries)
 
     def catch_up(self, *, should_stop: Callable[[], bool] | None = None,
                  progress: Callable[[int, int], None] | None = None) -> int:
         """Observe every event after the checkpoint (and what those steps cause); the number
-        of events observed."""
+        of events observed. When `should_stop()` turns true it returns early, the checkpoint
+        before the first event it did not finish."""
         observed = 0
         while True:
             checkpoint = self.checkpoint
@@ -73,32 +91,50 @@ class SagaManager:
             if checkpoint >= last or (should_stop is not None and should_stop()):
                 return observed
             end = min(checkpoint + CHUNK_POSITIONS, last)
+            done_to = end
+            handled = 0
             with bulk_work():
                 events = self.store.query(EventQuery(
                     event_types=tuple(sorted(self.saga.observes)), from_position=checkpoint + 1,
                     to_position=end), limit=None)
                 for event in events:
-                    if not event.is_raw:
-                        self.handle(event)
-            self.store.save_checkpoint(self.saga.name, end)
-            self.processed += len(events)
-            observed += len(events)
+                    try:
+                        if should_stop is not None and should_stop():
+                            raise Stopped()
+                        if not event.is_raw:
+                            self.handle(event, should_stop=should_stop)
+                    except Stopped:
+                        done_to = event.position - 1
+                        break
+                    handled += 1
+            if done_to > checkpoint:
+                self.store.save_checkpoint(self.saga.name, done_to)
+            self.processed += handled
+            observed += handled
+            if done_to < end:
+                return observed
             if progress is not None:
                 progress(end, last)
 
-    def handle(self, event: RecordedEvent) -> None:
-        """Let the event's saga instance observe it, then dispatch that saga's pending steps."""
+    def handle(self, event: RecordedEvent, *,
+               should_stop: Callable[[], bool] | None = None) -> None:
+        """Let the event's saga instance observe it, then dispatch that saga's pending steps.
+
+        Conflicts are retried until they pass; Stopped if `should_stop()` turns true meanwhile
+        (what was stored is kept, and handling the event again finishes the rest)."""
         saga_id = self.saga.saga_id_for(event)
         if saga_id is None:
             return
-        saga = self._record(saga_id, lambda s: s.observe(event), event)
+        saga = self._record(saga_id, lambda s: s.observe(event), event, should_stop)
         if saga is not None and saga.exists:
-            self.dispatch(saga)
+            self.dispatch(saga, should_stop=should_stop)
 
     def _record(self, saga_id: str, decide: Callable[[ProcessManager], None],
-                cause: Observed) -> ProcessManager | None:
+                cause: Observed, should_stop: Callable[[], bool] | None = None,
+                ) -> ProcessManager | None:
         """Load the saga, let it decide, append what it recorded; retried on conflicts."""
-        for _ in range(5):
+        backoff = Backoff(should_stop)
+        while True:
             loaded = self.repository.load(self.saga.stream_type, saga_id)
             saga = loaded.aggregate
             version = saga.version
@@ -117,13 +153,18 @@ class SagaManager:
                 new.timestamp_us = now
             try:
                 self.store.append(saga_id, self.saga.stream_type, pending, version)
-            except ConcurrencyError:
-                continue  # another runner recorded something meanwhile: look again
+            except ConcurrencyError as conflict:
+                # Another runner recorded something meanwhile: look again.
+                self._conflicted(backoff, conflict, f"recording {saga_id}")
+                continue
             return saga
-        raise StoreError(f"Saga {saga_id} kept changing underneath; try again later.")
 
-    def dispatch(self, saga: ProcessManager) -> None:
-        """Send every pending step's command, once; a refused one is reported to the saga."""
+    def dispatch(self, saga: ProcessManager, *,
+                 should_stop: Callable[[], bool] | None = None) -> None:
+        """Send every pending step's command, once; a refused one is reported to the saga.
+
+        A conflict on the step's target is retried until it passes (the command's derived id
+        makes a retry that finds it done a no-op); Stopped if `should_stop()` turns true."""
         for _ in range(20):  # refusals can schedule compensation, which is dispatched in turn
             refused = None
             settled = None
@@ -132,16 +173,11 @@ class SagaManager:
                 if command_id in self._dispatched:
                     continue
                 try:
-                    self.service.execute(
-                        step["stream_type"], step["stream_id"], step["command"], step["data"],
-                        command_id=command_id, correlation_id=saga.correlation_id,
-                        causation_id=step["source_event_id"], issued_by=self.issued_by)
+                    self._execute(saga, step, should_stop)
                 except AlreadyDone as done:
                     settled = (step["step"], str(done))
                     break
-                except (DomainError, CommandError, StoreError) as error:
-                    if isinstance(error, ConcurrencyError):
-                        raise
+                except REFUSALS as error:
                     refused = (step["step"], str(error))
                     break
                 self._remember(command_id)
@@ -155,10 +191,32 @@ class SagaManager:
                 reaction(step_name, reason, self.service.clock())
 
             updated = self._record(saga.id, react, _Refusal(
-                saga.id, step_name, saga.steps[step_name]["scheduled_at"]))
+                saga.id, step_name, saga.steps[step_name]["scheduled_at"]), should_stop)
             if updated is None:
                 return
             saga = updated
+
+    def _execute(self, saga: ProcessManager, step: dict,
+                 should_stop: Callable[[], bool] | None) -> None:
+        """Run a step's command, retrying conflicts with other writers until it goes through."""
+        backoff = Backoff(should_stop)
+        while True:
+            try:
+                self.service.execute(
+                    step["stream_type"], step["stream_id"], step["command"], step["data"],
+                    command_id=step["command_id"], correlation_id=saga.correlation_id,
+                    causation_id=step["source_event_id"], issued_by=self.issued_by)
+                return
+            except ConcurrencyError as conflict:
+                self._conflicted(backoff, conflict, f"{step['step']} of {saga.id}")
+
+    def _conflicted(self, backoff: Backoff, conflict: ConcurrencyError, what: str) -> None:
+        """Count a conflict and wait before the retry (Stopped if asked to stop meanwhile)."""
+        self.retries += 1
+        if backoff.attempts and backoff.attempts % WARN_EVERY_RETRIES == 0:
+            log.warning("Still retrying %s after %d conflicts: %s", what, backoff.attempts,
+                        conflict)
+        backoff.wait()
 
     def _remember(self, command_id: str) -> None:
         self._dispatched[command_id] = None
