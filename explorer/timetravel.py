@@ -24,7 +24,7 @@ from explorer.sagas.steps import StepView, step_views
 from explorer.store.errors import StreamNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent
-from explorer.store.schema import events
+from explorer.store.schema import MAX_INTEGER, events
 from explorer.store.statements import CompiledStatement
 from explorer.store.timestamps import parse_time
 
@@ -441,10 +441,14 @@ def parse_place(text: str) -> tuple[str, int]:
     if not cleaned:
         raise ValueError("Type a position (e.g. 12345) or a date and time "
                          "(e.g. 2026-03-19 10:15:30).")
-    if cleaned.isdigit():
+    if cleaned.isdecimal():
+        if len(cleaned) > len(str(MAX_INTEGER)) or int(cleaned) > MAX_INTEGER:
+            shown = cleaned if len(cleaned) <= 30 else cleaned[:30] + "…"
+            raise ValueError(f"{shown} is beyond the last possible position "
+                             f"({MAX_INTEGER:,}); type a position in the store.")
         return "position", int(cleaned)
-    if cleaned.startswith("-") and cleaned[1:].isdigit():
-        raise ValueError(f"{text.strip()!r}: positions start at 1.")
+    if cleaned.startswith("-") and cleaned[1:].isdecimal():
+        raise ValueError(f"{text.strip()[:30]!r}: positions start at 1.")
     try:
         return "time", parse_time(text.strip())
     except ValueError:

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from explorer.domain.commands import Command
+from explorer.store.schema import MAX_INTEGER
 
 
 def field_parser(command: type[Command], prog: str) -> argparse.ArgumentParser:
@@ -62,15 +63,34 @@ def _kind(prop: dict[str, Any]) -> str:
 
 
 def _converter(kind: str, name: str):  # noqa: ANN202 - argparse takes any callable
+    """Text to the field's kind, as JSON spells it: an integer field takes a whole number and a
+    number field any finite number, so that the command sees the kind it declares."""
+    option = f"--{name.replace('_', '-')}"
+    what = {"integer": "a whole number", "number": "a number",
+            "boolean": "true or false"}.get(kind, "JSON")
+
     def convert(text: str) -> Any:
         if kind in ("text", "choice"):
             return text
         try:
-            return orjson.loads(text)
+            value = orjson.loads(text)
         except orjson.JSONDecodeError:
-            what = {"integer": "a whole number", "number": "a number",
-                    "boolean": "true or false"}.get(kind, "JSON")
-            raise argparse.ArgumentTypeError(f"--{name.replace('_', '-')} needs {what}, "
-                                             f"not {text!r}") from None
+            raise argparse.ArgumentTypeError(f"{option} needs {what}, not {_shown(text)}") \
+                from None
+        if kind == "integer" and isinstance(value, float) and text.strip().lstrip("-").isdigit():
+            raise argparse.ArgumentTypeError(  # orjson reads a whole number this large as a float
+                f"{option} is out of range: whole numbers go up to {MAX_INTEGER:,}")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            raise argparse.ArgumentTypeError(
+                f"{option} is out of range: whole numbers go up to {MAX_INTEGER:,}")
+        expected = {"integer": int, "number": int | float, "boolean": bool}.get(kind)
+        if expected is not None and (not isinstance(value, expected)
+                                     or (kind != "boolean" and isinstance(value, bool))):
+            raise argparse.ArgumentTypeError(f"{option} needs {what}, not {_shown(text)}")
+        return value
     convert.__name__ = kind  # argparse names the type in its messages
     return convert
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 30 else text[:30] + "…")

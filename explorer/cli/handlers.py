@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from explorer.cli.arguments import natural
 from explorer.cli.fields import field_parser
 from explorer.cli.output import (
     EVENT_HEADERS, event_row, print_json, print_json_array, print_table,
@@ -183,7 +184,7 @@ def command(args: argparse.Namespace) -> int:
     parser = field_parser(command_class, f"event-explorer-cli command STORE {args.stream_type} "
                                          f"{args.stream_id} {args.command}")
     parser.add_argument("--data", default=argparse.SUPPRESS, help="fields as a JSON object")
-    parser.add_argument("--expected-version", type=int, default=argparse.SUPPRESS)
+    parser.add_argument("--expected-version", type=natural, default=argparse.SUPPRESS)
     parser.add_argument("--correlation-id", default=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     try:

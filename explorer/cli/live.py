@@ -10,6 +10,7 @@ import time
 
 import orjson
 
+from explorer.cli.arguments import natural, positive, seconds, share
 from explorer.cli.handlers import ProgressBar
 from explorer.cli.output import EVENT_HEADERS, event_row, print_json, print_json_array, print_table
 from explorer.projections import ProjectionStatus
@@ -25,11 +26,11 @@ def add_parsers(sub, add) -> None:
     """Declare the live subcommands on the CLI's parser (see explorer.cli.main)."""
     p = add("run", "Keep the projections and sagas up to date until Ctrl+C.", run)
     p.add_argument("--no-sagas", action="store_true", help="run the projections only")
-    p.add_argument("--payment-latency", type=float, default=0.0, metavar="SECONDS",
+    p.add_argument("--payment-latency", type=seconds, default=0.0, metavar="SECONDS",
                    help="how long each simulated payment takes (to watch a saga step by step)")
-    p.add_argument("--failure-rate", type=float, default=0.1, metavar="RATE",
+    p.add_argument("--failure-rate", type=share, default=0.1, metavar="RATE",
                    help="the share of simulated payments that fail (default 0.1)")
-    p.add_argument("--status-every", type=float, default=2.0, metavar="SECONDS",
+    p.add_argument("--status-every", type=seconds, default=2.0, metavar="SECONDS",
                    help="how often to print a status line (default 2)")
     p.add_argument("--read-only", action="store_true",
                    help="never write to the store (projections only, kept in the cache folder)")
@@ -46,20 +47,20 @@ def add_parsers(sub, add) -> None:
     p = add("projection", "Show a projection's read model rows.", projection)
     p.add_argument("name", metavar="NAME", help="order_summary, stock, revenue_per_day, "
                    "orders_per_customer or sagas")
-    p.add_argument("--at-position", type=int, help="the rows as they were at this position")
-    p.add_argument("--limit", type=int, default=None, help="at most this many rows")
+    p.add_argument("--at-position", type=natural, help="the rows as they were at this position")
+    p.add_argument("--limit", type=positive, default=None, help="at most this many rows")
     p.add_argument("--json", action="store_true")
 
     p = add("sagas", "List order fulfilment sagas and their status.", sagas)
     p.add_argument("--status", choices=["running", "compensating", "completed", "compensated",
                                         "failed"], help="only sagas in this status")
-    p.add_argument("--at-position", type=int, help="the sagas as they were at this position")
-    p.add_argument("--limit", type=int, default=None, help="at most this many")
+    p.add_argument("--at-position", type=natural, help="the sagas as they were at this position")
+    p.add_argument("--limit", type=positive, default=None, help="at most this many")
     p.add_argument("--json", action="store_true")
 
     p = add("follow", "Print each new event as it is appended, like tail -f, until Ctrl+C.",
             follow)
-    p.add_argument("--from-position", type=int, help="start here instead of at the end")
+    p.add_argument("--from-position", type=positive, help="start here instead of at the end")
     p.add_argument("--json", action="store_true", help="one JSON object a line")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from explorer import __version__
 from explorer.cli import handlers, live
+from explorer.cli.arguments import natural, positive, seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,10 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("seed", "Fill a new store with a realistic demo history made by real commands.",
             handlers.seed)
-    p.add_argument("--orders", type=_positive, required=True, help="how many orders to simulate")
+    p.add_argument("--orders", type=positive, required=True, help="how many orders to simulate")
     p.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same "
                    "store (default 42)")
-    p.add_argument("--days", type=_positive, default=90, help="simulated period (default 90 days)")
+    p.add_argument("--days", type=positive, default=90, help="simulated period (default 90 days)")
     p.add_argument("--recent", action="store_true", help="end the history a day before now "
                    "(default: begin on 2026-01-05, so that the same seed gives the same store)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("streams", "List streams with their type, version and last timestamp.", handlers.streams)
     p.add_argument("--type", dest="stream_type", help="only streams of this type, e.g. Order")
     p.add_argument("--match", help="only ids containing this text, or matching a * ? wildcard")
-    p.add_argument("--limit", type=_positive, help="at most this many")
+    p.add_argument("--limit", type=positive, help="at most this many")
     p.add_argument("--json", action="store_true")
 
     p = add("types", "List stream types with their numbers of streams and events.", handlers.types)
@@ -55,15 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only events of streams of this type")
     p.add_argument("--where", help='a content filter, e.g. \'data.total > 100 and '
                    'data.currency = "EUR"\' or \'data.items[*].product_id = "prod_101"\'')
-    p.add_argument("--from-position", type=_positive, default=1, help="start at this position")
-    p.add_argument("--limit", type=_positive, help="at most this many")
+    p.add_argument("--from-position", type=positive, default=1, help="start at this position")
+    p.add_argument("--limit", type=positive, help="at most this many")
     p.add_argument("--json", action="store_true")
 
     p = add("state", "Show an aggregate's state, now or as it was.", handlers.state)
     p.add_argument("stream_id", metavar="STREAM_ID")
     when = p.add_mutually_exclusive_group()
-    when.add_argument("--at-version", type=_positive, help="after this many of its events")
-    when.add_argument("--at-position", type=_positive, help="as of this global position")
+    when.add_argument("--at-version", type=positive, help="after this many of its events")
+    when.add_argument("--at-position", type=positive, help="as of this global position")
     when.add_argument("--at-time", help="as of this ISO 8601 time (UTC unless a zone is given)")
     p.add_argument("--no-snapshots", action="store_true", help="replay every event")
     p.add_argument("--json", action="store_true")
@@ -74,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("stream_id", metavar="STREAM_ID", help="e.g. order_789")
     p.add_argument("command", metavar="COMMAND", help="e.g. place, ship (see `commands`)")
     p.add_argument("--data", help="the command's fields as a JSON object")
-    p.add_argument("--expected-version", type=_natural,
+    p.add_argument("--expected-version", type=natural,
                    help="fail unless the stream is at this version (0: must be new)")
     p.add_argument("--correlation-id", help="correlate with an earlier request")
     p.add_argument("--json", action="store_true")
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "and print each step's result.", handlers.script)
     p.add_argument("file", metavar="FILE", help="the script, e.g. resources/scripts/"
                    "happy-path-order.yaml")
-    p.add_argument("--delay", type=_seconds, metavar="SECONDS",
+    p.add_argument("--delay", type=seconds, metavar="SECONDS",
                    help="seconds between steps (default: the script's own delay)")
     p.add_argument("--run-sagas", action="store_true",
                    help="let the sagas and projections react after each step, in this process "
@@ -105,36 +106,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     live.add_parsers(sub, add)
     return parser
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 3600 seconds")
-    return value
-
-
-def _natural(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from explorer.store.schema import events
+from explorer.store.schema import MAX_INTEGER, events
 
 COLUMNS = {"position", "stream_id", "stream_type", "event_type", "version", "schema_version",
            "event_id", "correlation_id"}
@@ -46,7 +46,7 @@ _KEYWORDS = {"and", "or", "not", "exists", "contains", "true", "false", "null"}
 MAX_LENGTH = 4_000
 MAX_NESTING = 20
 MAX_CONDITIONS = 100
-MIN_INTEGER, MAX_INTEGER = -(2**63), 2**63 - 1  # SQLite's INTEGER
+MIN_INTEGER = -MAX_INTEGER - 1
 MAX_DECIMAL = 1e18
 _DECIMAL_TEXT = format(MAX_DECIMAL, ".0e").replace("e+", "e")  # 1e18
 

@@ -19,6 +19,9 @@ APPLICATION_ID = 0x45565831  # "EVX1": SQLite's header field that names the file
 # SQLite makes an INTEGER PRIMARY KEY the rowid; BIGINT would not be. Other backends get BIGINT.
 Position = sa.Integer().with_variant(sa.BigInteger(), "postgresql")
 Micros = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+MAX_INTEGER = 2**63 - 1
+"""The largest integer a column holds (SQLite's INTEGER, a BIGINT): no position or version is
+larger, and a larger number cannot even be compared with one in SQL."""
 
 metadata = sa.MetaData()
 

@@ -4,6 +4,7 @@ be coerced."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tracemalloc
@@ -18,6 +19,8 @@ from explorer.scripts import MAX_DEPTH, MAX_SCRIPT_BYTES, MAX_STEPS, ScriptError
 from explorer.store.content_filter import MAX_LENGTH, FilterError, parse_filter
 from explorer.store.query import EventQuery
 from explorer.store.records import NewEvent
+from explorer.store.schema import MAX_INTEGER
+from explorer.timetravel import parse_place
 from explorer.workspace import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,3 +206,77 @@ def test_the_events_command_refuses_hostile_filters_in_one_line(tmp_path, capsys
                  "data.total > 100000000000000000000000"]:
         assert one_line_error(capsys, "events", tmp_path / "s.db", "--where", text).startswith(
             "error: ")
+
+
+# Positions and versions beyond 64 bits ----------------------------------------------------------
+
+HUGE = "99999999999999999999999"
+LARGEST = str(MAX_INTEGER)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    path = tmp_path_factory.mktemp("hostile") / "shop.evstore"
+    assert main(["seed", str(path), "--orders", "5", "--seed", "1"]) == 0
+    return path
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["events", "{store}", "--from-position", HUGE], f"'{HUGE}' is too large: at most "
+                                                     "9,223,372,036,854,775,807"),
+    (["events", "{store}", "--limit", HUGE], "is too large"),
+    (["events", "{store}", "--from-position", "9" * 5_000], "'999999999999999999999999999999…' "
+                                                           "is too large"),
+    (["streams", "{store}", "--limit", HUGE], "is too large"),
+    (["state", "{store}", "order_001", "--at-position", HUGE], "is too large"),
+    (["state", "{store}", "order_001", "--at-version", HUGE], "is too large"),
+    (["projection", "{store}", "stock", "--at-position", HUGE], "is too large"),
+    (["projection", "{store}", "stock", "--at-position", "-1"], "must not be negative"),
+    (["projection", "{store}", "stock", "--limit", HUGE], "is too large"),
+    (["projection", "{store}", "stock", "--limit", "-3"], "must be 1 or more"),
+    (["sagas", "{store}", "--at-position", HUGE], "is too large"),
+    (["sagas", "{store}", "--limit", "-3"], "must be 1 or more"),
+    (["follow", "{store}", "--from-position", HUGE], "is too large"),
+    (["follow", "{store}", "--from-position", "-5"], "must be 1 or more"),
+    (["run", "{store}", "--failure-rate", "nan"], "must be between 0 and 1"),
+    (["run", "{store}", "--payment-latency", "inf"], "must be between 0 and 3600 seconds"),
+    (["run", "{store}", "--status-every", "-1"], "must be between 0 and 3600 seconds"),
+    (["command", "{store}", "--expected-version", HUGE, "Order", "order_001", "cancel"],
+     "is too large"),
+    (["command", "{store}", "Order", "order_001", "cancel", "--reason", "x",
+      "--expected-version", HUGE], "is too large"),
+    (["command", "{store}", "Order", "order_001", "cancel", "--reason", "x",
+      "--expected-version", "-3"], "must not be negative"),
+    (["command", "{store}", "Inventory", "prod_101", "receive_stock", "--quantity", HUGE],
+     "--quantity is out of range: whole numbers go up to 9,223,372,036,854,775,807"),
+    (["command", "{store}", "Inventory", "prod_101", "receive_stock", "--quantity",
+      "18446744073709551615"], "--quantity is out of range"),
+    (["command", "{store}", "Order", "order_001", "mark_paid", "--payment-id", "p",
+      "--amount", "1e400"], "--amount needs a number, not '1e400'"),
+])
+def test_numbers_beyond_64_bits_are_usage_errors(shop, capsys, args, says):
+    before = shop.read_bytes()
+    last = one_line_error(capsys, *[a.format(store=shop) for a in args])
+    assert last.split("error: ", 1)[1].startswith("argument --") and says in last, last
+    assert shop.read_bytes() == before
+
+
+def test_the_largest_positions_are_answered(shop, capsys):
+    assert main(["events", str(shop), "--from-position", LARGEST, "--json"]) == 0
+    assert capsys.readouterr().out.strip() == "[]"
+    assert main(["state", str(shop), "order_001", "--at-position", LARGEST, "--json"]) == 0
+    assert main(["sagas", str(shop), "--at-position", LARGEST, "--limit", LARGEST]) == 0
+    assert main(["events", str(shop), "--limit", LARGEST, "--json"]) == 0
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    (HUGE, f"{HUGE} is beyond the last possible position (9,223,372,036,854,775,807)"),
+    (f"#{MAX_INTEGER + 1:,}", "is beyond the last possible position"),
+    ("9" * 5_000, "999999999999999999999999999999… is beyond the last possible position"),
+    ("-" + "9" * 5_000, "positions start at 1"),
+])
+def test_the_windows_position_box_refuses_positions_beyond_64_bits(typed, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        parse_place(typed)
+    assert parse_place(f"#{MAX_INTEGER:,}") == ("position", MAX_INTEGER)
+

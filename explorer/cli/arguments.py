@@ -1,0 +1,66 @@
+"""Argument types shared by the subcommands' parsers: whole numbers SQLite can hold, seconds and
+shares in a sensible range. Each refuses bad text with a one-line usage error, never a traceback
+from deep inside a query."""
+
+from __future__ import annotations
+
+import argparse
+
+from explorer.store.schema import MAX_INTEGER
+
+
+def positive(text: str) -> int:
+    """A whole number from 1 to MAX_INTEGER: a position, a version, a count."""
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} must be 1 or more")
+    return value
+
+
+def natural(text: str) -> int:
+    """A whole number from 0 to MAX_INTEGER: an expected version (0: the stream must be new)."""
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} must not be negative")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A number of seconds from 0 to an hour."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a number of seconds") from None
+    if not 0 <= value <= 3600:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{_shown(text)} must be between 0 and 3600 seconds")
+    return value
+
+
+def share(text: str) -> float:
+    """A share from 0 to 1, such as a failure rate."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} must be between 0 and 1 (e.g. 0.1)")
+    return value
+
+
+def _whole(text: str) -> int:
+    digits = text.strip().lstrip("+-")
+    if digits.isascii() and digits.isdigit() and len(digits) > len(str(MAX_INTEGER)):
+        value = MAX_INTEGER + 1 if not text.strip().startswith("-") else -1  # not parsed: huge
+    else:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is not a whole number") from None
+    if value > MAX_INTEGER:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is too large: at most "
+                                         f"{MAX_INTEGER:,}")
+    return value
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 30 else text[:30] + "…")
