@@ -2,16 +2,21 @@
 
 The model is the machine-readable schema (names, types, required or optional, ranges, choices,
 descriptions, nested lists) from which the GUI builds its form and the CLI its options, and it
-validates input with one message per field.
+validates input strictly, as JSON, with one message per field: `true` is not a quantity, "5" is
+not a number and 5 is not text (a whole number is a number, and a date may be ISO 8601 text).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import orjson
 import pydantic
 from pydantic import BaseModel, ConfigDict
+
+from explorer.store.schema import MAX_INTEGER
 
 
 class CommandError(Exception):
@@ -61,12 +66,23 @@ class Command(BaseModel):
 
     @classmethod
     def parse(cls, data: Any) -> Command:
-        """Validate raw input (a dict from JSON, a form or CLI options) into a command."""
+        """Validate raw input (a dict from JSON, a form or CLI options) into a command.
+
+        Validation is strict and as JSON, whoever sends the data: nothing is coerced to another
+        kind (no bool to int, no text to number or number to text), only what JSON cannot spell
+        is read from text (a date from "2026-03-19")."""
         if not isinstance(data, dict):
             raise CommandValidationError(cls.command_name, [FieldProblem(
                 "", f"the data must be a JSON object of fields, not {type(data).__name__}")])
         try:
-            return cls.model_validate(data)
+            text = orjson.dumps(data)
+        except orjson.JSONEncodeError as error:
+            raise CommandValidationError(cls.command_name, _not_json(data) or [
+                FieldProblem("", f"the data cannot be sent as JSON: {error}")]) from None
+        if b"null" in text and (problems := _not_json(data)):  # nan and inf became null
+            raise CommandValidationError(cls.command_name, problems)
+        try:
+            return cls.model_validate_json(text, strict=True)
         except pydantic.ValidationError as error:
             raise CommandValidationError(cls.command_name, _problems(cls, error)) from None
 
@@ -80,6 +96,55 @@ class Command(BaseModel):
         return (cls.__doc__ or cls.command_name).strip().splitlines()[0]
 
 
+_MAX_NESTING = 200  # orjson refuses deeper data; this walk stops there too
+_EXPECTED = {"int_type": "a whole number", "int_from_float": "a whole number",
+             "float_type": "a number", "string_type": "text", "bool_type": "true or false",
+             "list_type": "a list", "dict_type": "an object of fields",
+             "model_type": "an object of fields", "model_attributes_type": "an object of fields"}
+
+
+def _not_json(data: Any) -> list[FieldProblem]:
+    """The values of `data` that JSON cannot carry, each with where it is: numbers that are not
+    finite or too large, keys that are not text, objects of other kinds."""
+    problems = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        where = _field_path(loc)
+        if len(loc) > _MAX_NESTING:
+            problems.append(FieldProblem(where, f"nested more than {_MAX_NESTING} levels deep"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    stack.append((item, (*loc, key)))
+                else:
+                    problems.append(FieldProblem(where, f"field names must be text, not {key!r}"))
+        elif isinstance(value, list | tuple):
+            stack.extend((item, (*loc, number)) for number, item in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(FieldProblem(where, f"expected a finite number, not {value}"))
+        elif isinstance(value, int) and not isinstance(value, bool) \
+                and abs(value) > MAX_INTEGER:
+            problems.append(FieldProblem(where, f"{_shown(value)} is out of range: whole "
+                                                f"numbers go up to {MAX_INTEGER:,}"))
+        elif not isinstance(value, str | int | float | None):
+            try:
+                orjson.dumps(value)  # a date, an enum, ... can be sent
+            except orjson.JSONEncodeError:
+                problems.append(FieldProblem(where, f"a {type(value).__name__} cannot be sent "
+                                                    "as a field's value"))
+    return sorted(problems, key=lambda problem: problem.field)
+
+
+def _shown(value: Any) -> str:
+    """A value as JSON spells it, shortened: true, "5", 12.5."""
+    try:
+        text = orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _problems(cls: type[Command], error: pydantic.ValidationError) -> list[FieldProblem]:
     problems = []
     for item in error.errors(include_url=False):
@@ -90,6 +155,8 @@ def _problems(cls: type[Command], error: pydantic.ValidationError) -> list[Field
         elif kind == "extra_forbidden":
             known = ", ".join(cls.model_fields)
             message = f"unknown field (this command takes: {known})"
+        elif kind in _EXPECTED:
+            message = f"expected {_EXPECTED[kind]}, not {_shown(item['input'])}"
         else:
             message = item["msg"]
             if message.startswith("Value error, "):

@@ -15,6 +15,7 @@ import yaml
 
 from explorer import scripts
 from explorer.cli import main
+from explorer.domain import CommandValidationError
 from explorer.scripts import MAX_DEPTH, MAX_SCRIPT_BYTES, MAX_STEPS, ScriptError, load_script
 from explorer.store.content_filter import MAX_LENGTH, FilterError, parse_filter
 from explorer.store.query import EventQuery
@@ -280,3 +281,58 @@ def test_the_windows_position_box_refuses_positions_beyond_64_bits(typed, says):
         parse_place(typed)
     assert parse_place(f"#{MAX_INTEGER:,}") == ("position", MAX_INTEGER)
 
+
+# Commands validate strictly -------------------------------------------------------------------
+
+LINE = {"product_id": "prod_101", "quantity": 2, "price": 29.99}
+
+
+@pytest.mark.parametrize(("data", "field", "says"), [
+    ({"items": [{**LINE, "quantity": True}]}, "items[0].quantity",
+     "expected a whole number, not true"),
+    ({"items": [{**LINE, "quantity": "5"}]}, "items[0].quantity",
+     'expected a whole number, not "5"'),
+    ({"items": [{**LINE, "quantity": 2.0}]}, "items[0].quantity",
+     "expected a whole number, not 2.0"),
+    ({"total": "60"}, "total", 'expected a number, not "60"'),
+    ({"total": False}, "total", "expected a number, not false"),
+    ({"customer_id": 456}, "customer_id", "expected text, not 456"),
+    ({"total": float("nan")}, "total", "expected a finite number, not nan"),
+    ({"total": float("-inf")}, "total", "expected a finite number, not -inf"),
+    ({"items": [{**LINE, "quantity": 10**30}]}, "items[0].quantity",
+     "1000000000000000000000000000000 is out of range: whole numbers go up to "
+     "9,223,372,036,854,775,807"),
+])
+def test_commands_are_not_coerced(service, data, field, says):
+    place = {"customer_id": "cust_456", "items": [LINE], "total": 59.98, **data}
+    with pytest.raises(CommandValidationError) as caught:
+        service.execute("Order", "order_1", "place", place)
+    assert {p.field: p.message for p in caught.value.problems} == {field: says}
+    assert service.store.last_position() == 0
+
+
+def test_a_whole_number_is_a_number_and_a_date_may_be_text(service):
+    service.execute("Order", "order_1", "place", {
+        "customer_id": "cust_456", "items": [{**LINE, "quantity": 3, "price": 20}], "total": 60})
+    service.execute("Inventory", "prod_101", "receive_stock",
+                    {"quantity": 5, "best_before": "2026-05-01"})
+    assert [e.data.get("total") for e in service.store.read_all()][:1] == [60]
+
+
+def test_the_command_line_names_the_field_it_would_not_coerce(shop, capsys):
+    before = shop.read_bytes()
+    last = one_line_error(capsys, "command", shop, "Inventory", "prod_101", "reserve", "--data",
+                          '{"order_id": "order_001", "quantity": true}')
+    assert last == "error: reserve: quantity: expected a whole number, not true"
+    last = one_line_error(capsys, "command", shop, "Inventory", "prod_101", "reserve",
+                          "--order-id", "order_001", "--quantity", "true")
+    assert last.endswith("--quantity needs a whole number, not 'true'")
+    assert shop.read_bytes() == before
+
+
+def test_a_script_step_that_hopes_for_coercion_is_refused(shop, tmp_path, capsys):
+    path = tmp_path / "coerce.yaml"
+    path.write_text("steps:\n- {stream_type: Inventory, stream_id: prod_101, command: reserve,\n"
+                    "   data: {order_id: order_001, quantity: '5'}}\n")
+    assert main(["script", str(shop), str(path), "--delay", "0", "--json"]) == 1
+    assert 'quantity: expected a whole number, not \\"5\\"' in capsys.readouterr().out
