@@ -22,6 +22,7 @@ import orjson
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.projections import SHOP_PROJECTIONS
 from explorer.domain import CommandResult, CommandService, default_issuer
+from explorer.private_files import open_private
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.runtime import Runner
 from explorer.store import schema
@@ -186,9 +187,10 @@ class Sandbox:
         return found
 
     def export(self, path: str | Path) -> int:
-        """Write the branch's new events as JSON lines; the number written."""
+        """Write the branch's new events as JSON lines, readable by the user alone (0600); the
+        number written."""
         events = self.new_events()
-        with open(path, "wb") as out:
+        with open_private(path, "wb") as out:
             for event in events:
                 out.write(orjson.dumps(event.to_dict()) + b"\n")
         return len(events)

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from explorer.console import EVENTS, REJECTED, CommandRequest, Outcome
 from explorer.demo.fulfilment import streams_derived_from
+from explorer.private_files import write_private
 
 RUN_TOKEN = "{run}"
 
@@ -210,16 +211,17 @@ def _first_line(error: Exception) -> str:
 
 
 def save_script(path: str | Path, script: Script) -> None:
-    """Write a script as JSON or YAML, by the file's suffix."""
+    """Write a script as JSON or YAML, by the file's suffix, readable by its owner alone (0600):
+    it holds what the user sent."""
     path = Path(path)
     data = script.model_dump(exclude_defaults=True)
     data.setdefault("delay", script.delay)
     data["steps"] = [step.model_dump(exclude_defaults=True) for step in script.steps]
     if path.suffix.lower() == ".json":
-        path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        write_private(path, orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
     else:
-        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
-                        encoding="utf-8")
+        write_private(path, yaml.safe_dump(data, sort_keys=False,
+                                           allow_unicode=True).encode("utf-8"))
 
 
 RECORDED_KINDS = (EVENTS, REJECTED)

@@ -2,6 +2,8 @@
 
 Remembered window state (geometry, splitters, column widths) is kept apart from the user's own
 lists (recent stores). Tests point QSettings at a temporary folder with `use_settings_folder`.
+The settings hold what the user typed (the console's history), so their file is 0600 in a 0700
+folder: created so, and made so again if an older version left it readable by others.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from pathlib import Path
 
 import orjson
 from PySide6.QtCore import QByteArray, QSettings
+
+from explorer.private_files import create_private, make_private, private_folder
 
 ORGANIZATION = "event-explorer"
 APPLICATION = "Event Explorer"
@@ -22,10 +26,40 @@ def use_settings_folder(folder: Path) -> None:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
 
 
-def _settings() -> QSettings:
-    return QSettings(QSettings.Format.IniFormat if QSettings.defaultFormat()
-                     == QSettings.Format.IniFormat else QSettings.Format.NativeFormat,
-                     QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+def _settings(writing: bool = False) -> QSettings:
+    settings = QSettings(QSettings.Format.IniFormat if QSettings.defaultFormat()
+                         == QSettings.Format.IniFormat else QSettings.Format.NativeFormat,
+                         QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+    _keep_private(Path(settings.fileName()), create=writing)
+    return settings
+
+
+def _keep_private(path: Path, create: bool) -> None:
+    """Make the settings file 0600 and its folder 0700: created so before the first write (as
+    QSettings rewrites a file it keeps its mode), or made so if an older version left them open.
+    Only a file of our own (not the Windows registry, not a macOS plist) in our own folder."""
+    if not path.is_absolute() or path.suffix not in (".ini", ".conf"):
+        make_private(path)
+        return
+    if path.parent.name == ORGANIZATION and (create or path.parent.is_dir()):
+        private_folder(path.parent)
+    if create:
+        create_private(path)
+    else:
+        make_private(path)
+
+
+def _put(key: str, value: object) -> None:
+    """Remember a value, in a file only the user can read."""
+    settings = _settings(writing=True)
+    settings.setValue(key, value)
+    settings.sync()
+    make_private(settings.fileName())
+
+
+def settings_file() -> str:
+    """Where the settings are kept (a file, or on Windows a registry key)."""
+    return _settings().fileName()
 
 
 def window_state(name: str) -> QByteArray | None:
@@ -35,7 +69,7 @@ def window_state(name: str) -> QByteArray | None:
 
 
 def save_window_state(name: str, value: QByteArray) -> None:
-    _settings().setValue(f"window/{name}", value)
+    _put(f"window/{name}", value)
 
 
 def recent_stores() -> list[str]:
@@ -48,13 +82,13 @@ def recent_stores() -> list[str]:
 def remember_store(path: str) -> list[str]:
     """Put `path` first in the recent stores; the new list."""
     recent = [path] + [p for p in recent_stores() if p != path]
-    _settings().setValue("stores/recent", recent[:MAX_RECENT])
+    _put("stores/recent", recent[:MAX_RECENT])
     return recent[:MAX_RECENT]
 
 
 def forget_store(path: str) -> list[str]:
     recent = [p for p in recent_stores() if p != path]
-    _settings().setValue("stores/recent", recent)
+    _put("stores/recent", recent)
     return recent
 
 
@@ -67,7 +101,7 @@ def sagas_enabled(path: str, default: bool) -> bool:
 
 
 def remember_sagas(path: str, enabled: bool) -> None:
-    _settings().setValue(f"sagas/{_key(path)}", enabled)
+    _put(f"sagas/{_key(path)}", enabled)
 
 
 def _key(path: str) -> str:
@@ -86,4 +120,4 @@ def console_history() -> list:
 
 
 def save_console_history(entries: list) -> None:
-    _settings().setValue("console/history", orjson.dumps(entries).decode())
+    _put("console/history", orjson.dumps(entries).decode())
