@@ -19,6 +19,7 @@ from explorer.console import CommandRequest, Outcome, owner_of, send
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.seed import recent_start, seed_store
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
+from explorer.domain.forms import form_of
 from explorer.formatting import short_time
 from explorer.store import EventStore, StoreError
 from explorer.store.check import check_store
@@ -262,15 +263,16 @@ def _print_step(step: StepResult, as_json: bool) -> None:
 
 
 def commands(args: argparse.Namespace) -> int:
+    """List every command and its fields: optional ones with "?", secrets (which the schema marks
+    `secret`, and which the console never keeps whole) with "[secret]"."""
     described = DEMO_DOMAIN.describe_commands()
     if args.json:
         print_json(described)
         return 0
     for item in described:
-        schema = item["schema"]
-        required = set(schema.get("required", []))
-        fields = ", ".join(name + ("" if name in required else "?")
-                           for name in schema.get("properties", {}))
+        form = form_of(DEMO_DOMAIN.command_class(item["stream_type"], item["name"]))
+        fields = ", ".join(spec.name + ("" if spec.required else "?")
+                           + (" [secret]" if spec.secret else "") for spec in form)
         print(f"{item['stream_type']:10} {item['name']:15} {item['summary']}")
         print(f"{'':26} fields: {fields or '(none)'}")
     return 0

@@ -10,6 +10,11 @@
 
 A step refused by a business rule compensates like a failure; a refused compensation step leaves
 the saga failed, for a person to look at. One saga per order, in the stream fulfilment-ORDER_ID.
+
+The saga knows the customer's card by its last four digits alone, as the order does: its charge
+step asks for the card on file by its masked form ("•••• 0002"), so its events never hold a
+card number. (Sagas stored before that hold a whole number in their charge step; the charge
+command takes it as it always did.)
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import hashlib
 from typing import Any
 
 from explorer.demo.catalogue import product_name
-from explorer.demo.payment import card_on_file
+from explorer.demo.payment import masked_card
 from explorer.domain.aggregate import applies
 from explorer.sagas.process import COMPENSATION, FORWARD, Observed, ProcessManager
 
@@ -122,7 +127,7 @@ class OrderFulfilment(ProcessManager):
                                           "customer_id": self.customer_id,
                                           "amount": self.total, "currency": self.currency,
                                           "method": "card",
-                                          "card_number": card_on_file(self.card_last4)},
+                                          "card_number": masked_card(self.card_last4)},
                                       event))
         self._record("ReservationConfirmed", source_event_id=event.event_id, at=event.timestamp_us,
                      product_id=product, outcomes=done, schedule=schedule)

@@ -11,8 +11,9 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from explorer.demo.catalogue import check_product, money, product_name
-from explorer.demo.payment import DEFAULT_CARD
+from explorer.demo.payment import CARD_NUMBER_PATTERN, DEFAULT_CARD, card_last4
 from explorer.domain import Aggregate, AlreadyDone, Command, DomainError, applies
+from explorer.domain.commands import secret_field
 
 Currency = Literal["USD", "EUR", "GBP"]
 ProductId = Annotated[str, Field(min_length=1, max_length=40,
@@ -210,14 +211,15 @@ class PlaceOrder(OrderCommand):
     items: list[OrderLine] = Field(min_length=1, max_length=50, description="What is ordered")
     total: float = Field(ge=0, le=10_000_000, description="The order total: the items' sum")
     currency: Currency = Field("USD", description="The currency of prices and total")
-    card_number: str = Field(
-        DEFAULT_CARD, min_length=4, max_length=23, pattern=r"^[0-9 ]*[0-9]{4}$",
-        description="The card to charge when the order is fulfilled; only its last four digits "
-                    "are kept. Ones ending 0002, 9995 or 0069 are declined")
+    card_number: str = secret_field(
+        DEFAULT_CARD, keep_last=4, min_length=4, max_length=23, pattern=CARD_NUMBER_PATTERN,
+        description="The card to charge when the order is fulfilled (or •••• and its last four "
+                    "digits for the card on file ending so); only its last four digits are "
+                    "kept. Ones ending 0002, 9995 or 0069 are declined")
 
     def run(self, aggregate: Order, context: Any) -> None:
         aggregate.place(self.customer_id, [line.model_dump() for line in self.items], self.total,
-                        self.currency, self.card_number.replace(" ", "")[-4:])
+                        self.currency, card_last4(self.card_number))
 
 
 class AddItem(OrderCommand):

@@ -1,4 +1,10 @@
-"""Payments: a charge through a (simulated) payment gateway that may fail, and refunds."""
+"""Payments: a charge through a (simulated) payment gateway that may fail, and refunds.
+
+A card number is a secret: commands declare it so, events never hold it (an order keeps the last
+four digits), and its masked form "•••• 0002" names the customer's card on file ending so, which
+the gateway holds. That is what the fulfilment saga asks to charge, and what a command resent
+from the console's history or played from a recording sends.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from pydantic import Field
 
 from explorer.demo.catalogue import money
 from explorer.domain import Aggregate, AlreadyDone, Command, DomainError, applies
+from explorer.domain.commands import MASK, mask_secret, secret_field
 
 TEST_CARDS = {
     "0002": "card declined",
@@ -22,10 +29,29 @@ TEST_CARDS = {
 DEFAULT_CARD = "4242 4242 4242 4242"
 
 
+CARD_NUMBER_PATTERN = r"^(?:[0-9 ]*|•••• ?)[0-9]{4}$"
+"""A card number (digits, spaces allowed), or its masked form "•••• 0002"."""
+
+
 def card_on_file(last4: str) -> str:
     """The card a customer keeps on file, known by its last four digits (all an order keeps of
     it): the simulated gateway's test card ending so, e.g. 4000 0000 0000 0002 (declined)."""
     return DEFAULT_CARD if last4 == "4242" else f"4000 0000 0000 {last4}"
+
+
+def card_last4(card_number: str) -> str:
+    """The last four digits of a card number, whole or masked."""
+    return "".join(c for c in card_number if c.isdigit())[-4:]
+
+
+def masked_card(last4: str) -> str:
+    """The masked form that names the card on file ending `last4`: "•••• 0002"."""
+    return mask_secret(last4, keep_last=4)
+
+
+def resolve_card(card_number: str) -> str:
+    """The card to charge: the card on file for a masked number, else the number itself."""
+    return card_on_file(card_last4(card_number)) if card_number.startswith(MASK) else card_number
 
 
 RANDOM_FAILURES = ["card declined", "insufficient funds", "issuer unavailable",
@@ -40,6 +66,9 @@ class GatewayDecision:
 
 
 class PaymentGateway(Protocol):
+    """Charges cards. `card_number` may be the masked form of a card on file ("•••• 0002"),
+    which the gateway resolves: the store never holds a whole card number."""
+
     def charge(self, payment_id: str, amount: float, currency: str, method: str,
                card_number: str, attempt: int = 1) -> GatewayDecision: ...
 
@@ -66,7 +95,7 @@ class SimulatedPaymentGateway:
                card_number: str, attempt: int = 1) -> GatewayDecision:
         if self.latency_s:
             time.sleep(self.latency_s)  # the simulated network round trip
-        digits = card_number.replace(" ", "")
+        digits = resolve_card(card_number).replace(" ", "")
         if method == "card" and digits[-4:] in TEST_CARDS:
             return GatewayDecision(False, reason=TEST_CARDS[digits[-4:]])
         key = f"{self.salt}/{payment_id}/{attempt}".encode()
@@ -166,8 +195,10 @@ class Charge(PaymentCommand):
     amount: float = Field(gt=0, le=10_000_000, description="The amount to charge")
     currency: Literal["USD", "EUR", "GBP"] = Field("USD", description="The currency charged")
     method: Literal["card", "paypal", "bank_transfer"] = Field("card", description="How to pay")
-    card_number: str = Field(DEFAULT_CARD, max_length=23, pattern=r"^[0-9 ]*$",
-                             description="Card number; ones ending 0002, 9995 or 0069 fail")
+    card_number: str = secret_field(
+        DEFAULT_CARD, keep_last=4, max_length=23, pattern=r"^(?:[0-9 ]*|•••• ?[0-9]{4})$",
+        description="Card number, or •••• and its last four digits for the card on file ending "
+                    "so; ones ending 0002, 9995 or 0069 fail")
 
     def run(self, aggregate: Payment, context: Any) -> None:
         aggregate.charge(context.gateway, self.order_id, self.customer_id, self.amount,

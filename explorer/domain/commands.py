@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import orjson
 import pydantic
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from explorer.store.schema import MAX_INTEGER
 
@@ -45,6 +45,34 @@ class CommandValidationError(CommandError):
 
 class UnknownCommandError(CommandError):
     pass
+
+
+MASK = "••••"
+"""What a secret shows instead of its value (e.g. "••••", or "•••• 0002" for a card)."""
+
+
+def secret_field(default: Any = ..., *, keep_last: int = 0, **field: Any) -> Any:
+    """A command field holding a secret (a card number, a password): a pydantic `Field` whose
+    schema says so (`secret`, `writeOnly`, `format: password`), so that the form masks it and
+    the console's history and recordings keep only `mask_secret(value, keep_last)`.
+
+    `keep_last` digits may be kept (a card's last four, all a receipt shows). A field that keeps
+    some should accept its masked form as input, naming the one on file ending so: a command
+    sent again from the history, or played from a recording, sends it back.
+    """
+    extra: dict[str, Any] = {"secret": True, "writeOnly": True, "format": "password"}
+    if keep_last:
+        extra["keepLastDigits"] = keep_last
+    return Field(default, json_schema_extra=extra, **field)
+
+
+def mask_secret(value: Any, keep_last: int = 0) -> Any:
+    """A secret's masked form: "••••", or "•••• 0002" with its last digits kept. Nothing (None,
+    "") stays nothing, and a masked value stays as it is."""
+    if value is None or value == "":
+        return value
+    digits = "".join(c for c in str(value) if c.isdigit()) if keep_last else ""
+    return f"{MASK} {digits[-keep_last:]}" if keep_last and len(digits) >= keep_last else MASK
 
 
 class Command(BaseModel):

@@ -4,18 +4,22 @@
 editor each field needs (text, integer, number, choice, yes/no, date, date-time, a nested object
 or a list of rows), its limits, default and description. The window builds its widgets from
 these; nothing here imports Qt. Validation stays with the command itself (`Command.parse`), so
-the form, the command line and scripts give the same messages.
+the form, the command line and scripts give the same messages. A field declared secret (see
+`secret_field`) is marked so, and `mask_secrets` / `without_secrets` give a command's data as the
+history and recordings keep it, and as a form may be filled from them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from explorer.domain.commands import Command
+from explorer.domain.commands import MASK, Command, mask_secret
 
 NO_DEFAULT = object()
+_DROP = object()  # a secret's value left out
 _EXAMPLE = re.compile(r"e\.g\. ([^\s,;)]+)")
 
 KINDS = ("text", "integer", "number", "choice", "boolean", "date", "datetime", "object", "list")
@@ -44,6 +48,8 @@ class FieldSpec:
     item: FieldSpec | None = None  # a list's item
     min_items: int | None = None
     max_items: int | None = None
+    secret: bool = False  # shown masked; never kept whole in history or recordings
+    keep_last: int = 0  # digits of a secret its masked form keeps (a card's last four)
 
     @property
     def has_default(self) -> bool:
@@ -140,7 +146,8 @@ def _spec(name: str, prop: dict[str, Any], defs: dict[str, Any], required: bool)
     common = dict(name=name, title=prop.get("title") or name.replace("_", " ").capitalize(),
                   kind=kind, required=required, nullable=nullable,
                   default=prop.get("default", NO_DEFAULT),
-                  description=prop.get("description", ""))
+                  description=prop.get("description", ""),
+                  secret=bool(prop.get("secret")), keep_last=int(prop.get("keepLastDigits", 0)))
     if kind in ("integer", "number"):
         minimum, exclusive_min = prop.get("minimum"), False
         if "exclusiveMinimum" in prop:
@@ -162,6 +169,58 @@ def _spec(name: str, prop: dict[str, Any], defs: dict[str, Any], required: bool)
         return FieldSpec(**common, item=item, min_items=prop.get("minItems"),
                          max_items=prop.get("maxItems"))
     return FieldSpec(**common)
+
+
+def mask_secrets(fields: tuple[FieldSpec, ...], data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with the value of every secret field masked ("•••• 0002"), nested ones too: what
+    the console's history and recordings keep of a command."""
+    return _with_secrets(fields, data, lambda spec, value: mask_secret(value, spec.keep_last))
+
+
+def without_secrets(fields: tuple[FieldSpec, ...], data: dict[str, Any]) -> dict[str, Any]:
+    """`data` without the secret fields' values: what a form is filled with from the history or
+    an event, so that a secret is typed again (or left at its default), never carried over."""
+    return _with_secrets(fields, data, lambda spec, value: _DROP)
+
+
+def withheld_secrets(fields: tuple[FieldSpec, ...], data: dict[str, Any]) -> list[str]:
+    """The secret fields of `data` masked so wholly ("••••") that sending it again would send
+    the mask itself: they must be typed again."""
+    found: list[str] = []
+
+    def note(spec: FieldSpec, value: Any) -> Any:
+        if value == MASK:
+            found.append(spec.name)
+        return value
+
+    _with_secrets(fields, data, note)
+    return found
+
+
+SecretChange = Callable[[FieldSpec, Any], Any]
+
+
+def _with_secrets(fields: tuple[FieldSpec, ...], data: dict[str, Any],
+                  change: SecretChange) -> dict[str, Any]:
+    specs = {spec.name: spec for spec in fields}
+    result = {}
+    for name, value in data.items():
+        spec = specs.get(name)
+        new = value if spec is None else _secret_value(spec, value, change)
+        if new is not _DROP:
+            result[name] = new
+    return result
+
+
+def _secret_value(spec: FieldSpec, value: Any, change: SecretChange) -> Any:
+    if spec.secret:
+        return change(spec, value)
+    if spec.kind == "object" and isinstance(value, dict):
+        return _with_secrets(spec.fields, value, change)
+    if spec.kind == "list" and spec.item is not None and isinstance(value, list):
+        kept = [_secret_value(spec.item, item, change) for item in value]
+        return [item for item in kept if item is not _DROP]
+    return value
 
 
 def _kind(prop: dict[str, Any]) -> str:
