@@ -2,18 +2,23 @@
 command "like the one that caused" an event. The window's command console and the command
 line's `script` both go through `send`, which never lets an error escape: every request ends as
 events, or as a validation, business, conflict or storage message, and nothing half-written.
+
+Secrets (fields declared with `secret_field`) are never kept whole: the history keeps their
+masked form ("•••• 0002"), and a form is never filled with them from the history or an event.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 from explorer.demo import DEMO_DOMAIN, SAGAS
 from explorer.domain import CommandService, DomainError, DomainModel
-from explorer.domain.commands import CommandError, CommandValidationError, FieldProblem
-from explorer.domain.forms import form_of
+from explorer.domain.commands import Command, CommandError, CommandValidationError, FieldProblem
+from explorer.domain.forms import FieldSpec, form_of, mask_secrets, withheld_secrets, \
+    without_secrets
 from explorer.store.errors import ConcurrencyError, StoreError
 from explorer.store.ids import uuid7
 from explorer.store.records import RecordedEvent
@@ -48,6 +53,37 @@ class CommandRequest:
     def from_dict(cls, value: dict[str, Any]) -> CommandRequest:
         return cls(str(value["stream_type"]), str(value["stream_id"]), str(value["command"]),
                    dict(value.get("data") or {}), value.get("expected_version"))
+
+
+def _form(request: CommandRequest, domain: DomainModel) -> tuple[FieldSpec, ...]:
+    command = domain.commands.get(request.stream_type, {}).get(request.command)
+    return _fields_of(command) if command is not None else ()
+
+
+@cache
+def _fields_of(command: type[Command]) -> tuple[FieldSpec, ...]:
+    """A command's fields, read once (a history of hundreds is masked as it loads)."""
+    return form_of(command)
+
+
+def masked(request: CommandRequest, domain: DomainModel = DEMO_DOMAIN) -> CommandRequest:
+    """The request with its secrets masked ("•••• 0002"): what the history and recordings keep.
+    (A request for an unknown command is kept as it is: it was refused, and names no fields.)"""
+    data = mask_secrets(_form(request, domain), request.data)
+    return request if data == request.data else replace(request, data=data)
+
+
+def without_secret_values(request: CommandRequest,
+                          domain: DomainModel = DEMO_DOMAIN) -> CommandRequest:
+    """The request without its secrets' values, to fill a form with: a secret is typed again
+    (or left at its default), never carried over from the history."""
+    return replace(request, data=without_secrets(_form(request, domain), request.data))
+
+
+def secrets_to_retype(request: CommandRequest, domain: DomainModel = DEMO_DOMAIN) -> list[str]:
+    """The secret fields of a request from the history that were masked whole ("••••"), so
+    that sending it again would send the mask: they must be typed again."""
+    return withheld_secrets(_form(request, domain), request.data)
 
 
 @dataclass(frozen=True)
@@ -151,7 +187,7 @@ def like_event(event: RecordedEvent, domain: DomainModel = DEMO_DOMAIN) -> Comma
     data = event.data if isinstance(event.data, dict) else {}
     values = {}
     for spec in form_of(commands[name]):
-        if spec.name not in data:
+        if spec.name not in data or spec.secret:
             continue
         value = data[spec.name]
         if spec.kind == "list" and not isinstance(value, list):
@@ -188,14 +224,20 @@ class HistoryEntry:
 
 
 class History:
-    """Every command sent, newest first, with favourites kept however old they get."""
+    """Every command sent, newest first, with favourites kept however old they get; secrets
+    masked (entries saved by older versions too)."""
 
-    def __init__(self, entries: list[HistoryEntry] | None = None) -> None:
-        self.entries: list[HistoryEntry] = list(entries or [])
+    def __init__(self, entries: list[HistoryEntry] | None = None,
+                 domain: DomainModel = DEMO_DOMAIN) -> None:
+        self.domain = domain
+        self.entries: list[HistoryEntry] = [replace(entry, request=masked(entry.request, domain))
+                                            for entry in entries or []]
 
     def add(self, request: CommandRequest, outcome: Outcome,
             store: str | None = None) -> HistoryEntry:
-        entry = HistoryEntry(request, outcome, time.time_ns() // 1000, store=store)
+        """Note a request sent (its secrets masked) and its outcome; the entry kept."""
+        entry = HistoryEntry(masked(request, self.domain), outcome, time.time_ns() // 1000,
+                             store=store)
         self.entries.insert(0, entry)
         self._trim()
         return entry
@@ -218,7 +260,7 @@ class History:
         return [entry.to_dict() for entry in self.entries]
 
     @classmethod
-    def from_list(cls, value: Any) -> History:
+    def from_list(cls, value: Any, domain: DomainModel = DEMO_DOMAIN) -> History:
         """History from saved data; entries that cannot be read are dropped, never fatal."""
         entries = []
         for item in value if isinstance(value, list) else []:
@@ -226,4 +268,4 @@ class History:
                 entries.append(HistoryEntry.from_dict(item))
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
-        return cls(entries)
+        return cls(entries, domain)

@@ -1,4 +1,5 @@
-"""The command console's history as a Qt table: when, what, and how it ended; favourites starred."""
+"""The command console's history as a Qt table: when, what, and how it ended; favourites starred.
+A row's tooltip shows what was sent, secrets masked as the history keeps them ("•••• 0002")."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from explorer.console import EVENTS, History, HistoryEntry
-from explorer.formatting import short_time
+from explorer.formatting import short_time, summarize
 
 COLUMNS = ("★", "Time (UTC)", "Command", "Result")
 STAR, TIME, COMMAND, RESULT = range(len(COLUMNS))
@@ -103,8 +104,10 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == STAR:
                 return "Favourite: click to keep (or drop) this command among the favourites"
-            return (f"{entry.request.label()} at {short_time(entry.at_us)[:19]} UTC"
-                    f"{f' to {entry.store}' if entry.store else ''}\n{entry.outcome.message}")
+            lines = [f"{entry.request.label()} at {short_time(entry.at_us)[:19]} UTC"
+                     f"{f' to {entry.store}' if entry.store else ''}",
+                     summarize(entry.request.data, 300), entry.outcome.message]
+            return "\n".join(line for line in lines if line)
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == RESULT:
                 return QBrush(QColor(RESULT_COLOURS.get(entry.outcome.kind, "#424242")))

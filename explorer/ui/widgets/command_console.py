@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.console import (
-    CONFLICT, EVENTS, FAILED, CommandRequest, History, Outcome, new_stream_id, owner_of, send,
-    writable_types,
+    CONFLICT, EVENTS, FAILED, CommandRequest, History, Outcome, new_stream_id, owner_of,
+    secrets_to_retype, send, without_secret_values, writable_types,
 )
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.domain import CommandService, default_issuer
@@ -96,7 +96,10 @@ class CommandConsole(QWidget):
         self._script_total = 0
         self._script_run = 0  # counts playbacks (and stops), so a late outcome knows its own
         self._last_request: CommandRequest | None = None
-        self.history_model = HistoryModel(History.from_list(settings.console_history()), self)
+        saved = settings.console_history()
+        self.history_model = HistoryModel(History.from_list(saved), self)
+        if self.history_model.history.to_list() != saved:  # e.g. secrets an older version kept
+            settings.save_console_history(self.history_model.history.to_list())
         self._build()
         self._fill_commands()
         self._target_timer = QTimer(self)
@@ -505,12 +508,13 @@ class CommandConsole(QWidget):
         self._show_target()
 
     def prefill(self, request: CommandRequest) -> None:
-        """Put a request in the form (from the history, or an event's command) to edit."""
+        """Put a request in the form (from the history, or an event's command) to edit. Its
+        secrets are not filled in: they are typed again, or left at their default."""
         self._following_selection = False
         self.choose_command(request.stream_type, request.command)
         command = self.current_command()
         if command is not None:
-            self.form.set_command(command, request.data)
+            self.form.set_command(command, without_secret_values(request).data)
         self.stream_id.setText(request.stream_id)
         self._load_target()
         self._show_result("<span style='color:#616161'>Filled in: check the fields, then "
@@ -596,10 +600,10 @@ class CommandConsole(QWidget):
     def _sent(self, request: CommandRequest, outcome: Outcome, location: str | None,
               same_store: bool = True) -> None:
         self._set_sending(False)
-        self.history_model.add(request, outcome, _store_key(location))
+        entry = self.history_model.add(request, outcome, _store_key(location))
         settings.save_console_history(self.history_model.history.to_list())
-        if self.recording is not None:
-            self.recording.append((request, outcome))
+        if self.recording is not None:  # as the history keeps it: its secrets masked
+            self.recording.append((entry.request, outcome))
             self.save_script_button.setEnabled(True)
             self.record_button.setText(f"Recording ({len(self.recording)})")
         if not same_store:  # another store was opened meanwhile: it is history, nothing more
@@ -684,10 +688,19 @@ class CommandConsole(QWidget):
             settings.save_console_history(self.history_model.history.to_list())
 
     def resend(self, row: int) -> None:
-        """Send a command from the history again, as it was (against the stream as it is)."""
+        """Send a command from the history again, as it was (against the stream as it is); one
+        with a secret the history does not keep goes to the form, for the secret to be typed."""
         entry = self.history_model.entry(row)
-        if entry is not None and not self.send_request(replace(entry.request,
-                                                               expected_version=None)):
+        if entry is None:
+            return
+        retype = secrets_to_retype(entry.request)
+        if retype:
+            self.prefill(entry.request)
+            self._show_result("<span style='color:#ef6c00'>The history does not keep "
+                              f"{html.escape(', '.join(retype).replace('_', ' '))}: type it "
+                              "again, then Send.</span>")
+            return
+        if not self.send_request(replace(entry.request, expected_version=None)):
             self._show_result(BUSY if self._sending else "")
 
     def edit(self, row: int) -> None:

@@ -4,7 +4,8 @@ Editors by kind: text (a line edit with the description's example as placeholder
 numbers (spin boxes limited to the field's range; an optional number has an "empty" step below
 its minimum), choices (a combo box), yes/no, dates and date-times, nested objects (a group of
 their own fields) and lists of rows (a row of editors per item, added and removed with buttons).
-Descriptions are tooltips. Validation is the command's own (`Command.parse`), so the messages
+Descriptions are tooltips. A secret (a card number) is typed in a password-style edit: dots,
+until its Show toggle is on. Validation is the command's own (`Command.parse`), so the messages
 are those the command line and scripts give; each shows under its field, once the field was
 touched or a send was attempted.
 
@@ -47,7 +48,7 @@ def _tooltip(spec: FieldSpec) -> str:
         parts.append(f"({limits})")
     if spec.required:
         parts.append("Required.")
-    elif spec.has_default and spec.default not in (None, ""):
+    elif spec.has_default and spec.default not in (None, "") and not spec.secret:
         parts.append(f"Default: {spec.default}.")
     return " ".join(parts)
 
@@ -95,6 +96,35 @@ class _TextEditor(_Editor):
 
     def set_value(self, value: Any) -> None:
         self.edit.setText("" if value is None else str(value))
+
+
+class _SecretEditor(_TextEditor):
+    """A secret's line edit: dots (`Password` echo), with a toggle to show what was typed."""
+
+    def __init__(self, spec: FieldSpec, on_change, on_enter) -> None:
+        super().__init__(spec, on_change, on_enter)
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setInputMethodHints(Qt.InputMethodHint.ImhSensitiveData
+                                      | Qt.InputMethodHint.ImhNoPredictiveText)
+        self.show_button = QToolButton()
+        self.show_button.setText("Show")
+        self.show_button.setCheckable(True)
+        self.show_button.setAutoRaise(True)
+        self.show_button.setToolTip(f"Show the {spec.title.lower()} as typed (it is a secret: "
+                                    "the history and recordings keep it masked)")
+        self.show_button.toggled.connect(self._show)
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.show_button)
+        self.widget = holder
+
+    def _show(self, shown: bool) -> None:
+        self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown
+                              else QLineEdit.EchoMode.Password)
+        self.show_button.setText("Hide" if shown else "Show")
 
 
 class _NumberEditor(_Editor):
@@ -371,6 +401,8 @@ def _editor(spec: FieldSpec, on_change, on_enter) -> _Editor:
         return _ObjectEditor(spec, on_change, on_enter)
     if spec.kind == "list":
         return _ListEditor(spec, on_change, on_enter)
+    if spec.secret:
+        return _SecretEditor(spec, on_change, on_enter)
     return _TextEditor(spec, on_change, on_enter)
 
 
