@@ -4,6 +4,7 @@
   window       the explorer window on a million events: first page, jump, filter, stalls, memory
   projections  rebuild speed, live latency from another process, GUI stalls during a rebuild
   timetravel   scrubbing the timeline: latency to show the system at a position, preparation
+  soak         writers beside the runners for ten minutes: nothing lost, nothing done twice
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ BENCHES = {
     "window": "bench.window_bench",
     "projections": "bench.projections_bench",
     "timetravel": "bench.timetravel_bench",
+    "soak": "bench.soak",
 }
 
 

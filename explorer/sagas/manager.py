@@ -51,7 +51,7 @@ class SagaManagerStatus:
     checkpoint: int
     last_position: int
     processed: int
-    retries: int = 0  # conflicts with other writers, retried
+    retries: int = 0  # conflicts with other writers, retried (here or by the command service)
 
     @property
     def lag_events(self) -> int:
@@ -202,12 +202,14 @@ class SagaManager:
         backoff = Backoff(should_stop)
         while True:
             try:
-                self.service.execute(
+                result = self.service.execute(
                     step["stream_type"], step["stream_id"], step["command"], step["data"],
                     command_id=step["command_id"], correlation_id=saga.correlation_id,
                     causation_id=step["source_event_id"], issued_by=self.issued_by)
+                self.retries += result.attempts - 1  # conflicts the service retried itself
                 return
-            except ConcurrencyError as conflict:
+            except ConcurrencyError as conflict:  # the service gave up after its own retries
+                self.retries += self.service.max_attempts - 1
                 self._conflicted(backoff, conflict, f"{step['step']} of {saga.id}")
 
     def _conflicted(self, backoff: Backoff, conflict: ConcurrencyError, what: str) -> None:

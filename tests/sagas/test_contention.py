@@ -260,3 +260,19 @@ def test_the_windows_runner_reports_a_locked_store_and_keeps_serving(service, st
     failed = [m["failed"] for m in seen if "failed" in m]
     assert failed == [f"{LOCKED} The runner keeps retrying."]  # once, not once a retry
     assert any(m.get("status", {}).get("retrying") == LOCKED for m in seen)
+
+
+def test_a_single_pass_raises_trouble_unless_asked_to_retry_it(service, store, store_path):
+    """`project` and other one-off passes: told whom to report to, they wait the lock out."""
+    setup_shop(service)
+    place(service)
+    reported = []
+    with Runner(str(store_path), payment_failure_rate=0.0) as runner:
+        failing_first(runner, [StoreLockedError(LOCKED)])
+        with pytest.raises(StoreLockedError):
+            runner.run_pending()
+        failing_first(runner, [StoreLockedError(LOCKED), StoreLockedError(LOCKED)])
+        runner.run_pending(on_retry=reported.append)
+        assert runner.retrying is None and runner.failed_attempts == 0
+    assert [str(error) for error in reported] == [LOCKED, LOCKED]
+    assert saga(store).status == "completed"
