@@ -221,7 +221,7 @@ def signature(path):
 
 def test_a_saga_run_killed_midway_finishes_exactly_as_an_uninterrupted_one(tmp_path, monkeypatch):
     path = tmp_path / "orders.evstore"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         service = CommandService(store, DEMO_DOMAIN)
         setup_shop(service, stock=40)
         for i in range(1, 81):
