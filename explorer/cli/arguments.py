@@ -1,6 +1,6 @@
-"""Argument types shared by the subcommands' parsers: whole numbers SQLite can hold, seconds and
-shares in a sensible range. Each refuses bad text with a one-line usage error, never a traceback
-from deep inside a query."""
+"""Argument types shared by the subcommands' parsers: whole numbers SQLite can hold, seconds,
+shares and demo sizes in a sensible range. Each refuses bad text with a one-line usage error,
+never a traceback from deep inside a query or a run that cannot end."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import argparse
 
 from explorer.store.schema import MAX_INTEGER
 
+MAX_DAYS = 36_500  # a century
+MAX_ORDERS = 1_000_000  # ten times the largest benchmark: minutes, and memory in proportion
+
 
 def positive(text: str) -> int:
     """A whole number from 1 to MAX_INTEGER: a position, a version, a count."""
-    value = _whole(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{_shown(text)} must be 1 or more")
-    return value
+    return _at_least_one(text, _whole(text))
 
 
 def natural(text: str) -> int:
@@ -23,6 +23,17 @@ def natural(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{_shown(text)} must not be negative")
     return value
+
+
+def days(text: str) -> int:
+    """A simulated period: whole days from 1 to MAX_DAYS (seeding takes time in proportion to
+    it, whatever the number of orders)."""
+    return _at_least_one(text, _whole(text, most=MAX_DAYS, unit=" days"))
+
+
+def orders(text: str) -> int:
+    """How many orders to simulate: from 1 to MAX_ORDERS."""
+    return _at_least_one(text, _whole(text, most=MAX_ORDERS, unit=" orders"))
 
 
 def seconds(text: str) -> float:
@@ -47,18 +58,23 @@ def share(text: str) -> float:
     return value
 
 
-def _whole(text: str) -> int:
+def _whole(text: str, most: int = MAX_INTEGER, unit: str = "") -> int:
     digits = text.strip().lstrip("+-")
     if digits.isascii() and digits.isdigit() and len(digits) > len(str(MAX_INTEGER)):
-        value = MAX_INTEGER + 1 if not text.strip().startswith("-") else -1  # not parsed: huge
+        value = most + 1 if not text.strip().startswith("-") else -1  # too long to parse
     else:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{_shown(text)} is not a whole number") from None
-    if value > MAX_INTEGER:
-        raise argparse.ArgumentTypeError(f"{_shown(text)} is too large: at most "
-                                         f"{MAX_INTEGER:,}")
+    if value > most:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is too large: at most {most:,}{unit}")
+    return value
+
+
+def _at_least_one(text: str, value: int) -> int:
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} must be 1 or more")
     return value
 
 

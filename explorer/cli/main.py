@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from explorer import __version__
 from explorer.cli import handlers, live
-from explorer.cli.arguments import natural, positive, seconds
+from explorer.cli.arguments import days, natural, orders, positive, seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,10 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("seed", "Fill a new store with a realistic demo history made by real commands.",
             handlers.seed)
-    p.add_argument("--orders", type=positive, required=True, help="how many orders to simulate")
+    p.add_argument("--orders", type=orders, required=True, help="how many orders to simulate")
     p.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same "
                    "store (default 42)")
-    p.add_argument("--days", type=positive, default=90, help="simulated period (default 90 days)")
+    p.add_argument("--days", type=days, default=90, help="simulated period (default 90 days)")
     p.add_argument("--recent", action="store_true", help="end the history a day before now "
                    "(default: begin on 2026-01-05, so that the same seed gives the same store)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

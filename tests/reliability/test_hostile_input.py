@@ -239,6 +239,9 @@ def shop(tmp_path_factory):
     (["sagas", "{store}", "--limit", "-3"], "must be 1 or more"),
     (["follow", "{store}", "--from-position", HUGE], "is too large"),
     (["follow", "{store}", "--from-position", "-5"], "must be 1 or more"),
+    (["seed", "{store}.new", "--orders", HUGE], "is too large: at most 1,000,000 orders"),
+    (["seed", "{store}.new", "--orders", "1", "--days", HUGE], "at most 36,500 days"),
+    (["seed", "{store}.new", "--orders", "1", "--days", "0"], "must be 1 or more"),
     (["run", "{store}", "--failure-rate", "nan"], "must be between 0 and 1"),
     (["run", "{store}", "--payment-latency", "inf"], "must be between 0 and 3600 seconds"),
     (["run", "{store}", "--status-every", "-1"], "must be between 0 and 3600 seconds"),
@@ -259,7 +262,7 @@ def test_numbers_beyond_64_bits_are_usage_errors(shop, capsys, args, says):
     before = shop.read_bytes()
     last = one_line_error(capsys, *[a.format(store=shop) for a in args])
     assert last.split("error: ", 1)[1].startswith("argument --") and says in last, last
-    assert shop.read_bytes() == before
+    assert shop.read_bytes() == before and not Path(f"{shop}.new").exists()
 
 
 def test_the_largest_positions_are_answered(shop, capsys):
