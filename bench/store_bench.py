@@ -36,7 +36,7 @@ def ours(n_agg: int, ev_per: int, folder: str) -> dict[str, float]:
     from explorer.store import AppendRequest
     from explorer.workspace import open_store
 
-    store = open_store(os.path.join(folder, "ours.evstore"))
+    store = open_store(os.path.join(folder, "ours.evstore"), create=True)
     service = CommandService(store, DEMO_DOMAIN, issued_by="bench")
     out: dict[str, float] = {}
     line = {"product_id": "prod_101", "quantity": 2, "price": 29.99}

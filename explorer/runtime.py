@@ -95,14 +95,14 @@ class Runner:
                  projections: Sequence[Projection] | None = None) -> None:
         self.store = open_store(location, read_only=read_only)
         try:
-            self.db = ReadModelDatabase(read_model_path(self.store.location, read_only))
+            self.db = ReadModelDatabase(read_model_path(self.store.location, self.store.read_only))
             self.engine = ProjectionEngine(self.store, self.db,
                                            projections if projections is not None
                                            else shop_projections())
         except BaseException:
             self.store.close()
             raise
-        self.read_only = read_only
+        self.read_only = self.store.read_only  # also when it could not be opened for writing
         self._payment = (payment_failure_rate, payment_latency_s)
         self.sagas: list[SagaManager] = []
         self.set_sagas(run_sagas)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 
@@ -27,6 +26,7 @@ from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.runtime import Runner
 from explorer.store import schema
 from explorer.store.records import RecordedEvent
+from explorer.store.sqlite import read_only_uri
 from explorer.workspace import open_store
 
 SAGA_NAME = "order_fulfilment"
@@ -76,13 +76,12 @@ class Sandbox:
     def _copy_events(self, progress: Callable[[int, int], None]) -> None:
         """Copy events 1..P in chunks, without a journal (a failed branch is simply deleted),
         with the secondary indexes built once at the end: several times faster than appends."""
-        open_store(self.path).close()  # a new, empty store with our schema
+        open_store(self.path, create=True).close()  # a new, empty store with our schema
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode = OFF")
             db.execute("PRAGMA synchronous = OFF")
-            uri = "file:" + quote(str(Path(self.source).resolve()), safe="/") + "?mode=ro"
-            db.execute("ATTACH DATABASE ? AS source", (uri,))
+            db.execute("ATTACH DATABASE ? AS source", (read_only_uri(Path(self.source)),))
             indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
                                  "AND tbl_name = 'events' AND sql IS NOT NULL").fetchall()
             db.execute("BEGIN IMMEDIATE")
@@ -105,11 +104,26 @@ class Sandbox:
                        "FROM source.snapshots WHERE position <= ?", (self.position,))
             db.execute("INSERT INTO process_checkpoints VALUES (?, ?, 0)",
                        (SAGA_NAME, self.position))
+            self._copy_links(db)
             db.execute("COMMIT")
             db.execute("DETACH DATABASE source")
             db.execute("PRAGMA journal_mode = WAL")
         finally:
             db.close()
+
+    def _copy_links(self, db: sqlite3.Connection) -> None:
+        """The events' links in the hash chain, as far as the store has them; where it has not
+        (a store from before the chain, opened read-only), the branch links the rest itself
+        when it is first written."""
+        linked = db.execute("SELECT 1 FROM source.sqlite_master WHERE name = ?",
+                            (schema.event_hashes.name,)).fetchone()
+        if linked:
+            db.execute("INSERT INTO event_hashes SELECT position, hash FROM source.event_hashes "
+                       "WHERE position <= ?", (self.position,))
+        if not linked or db.execute("SELECT count(*) FROM event_hashes").fetchone()[0] \
+                < self.position:
+            db.execute("UPDATE store_meta SET value = ? WHERE key = ?",
+                       (schema.CHAIN_LINKING, schema.CHAIN_KEY))
 
     def _copy_read_models(self) -> None:
         """The read models as of the position, if the store has them built that far."""
@@ -126,8 +140,7 @@ class Sandbox:
         try:
             db.execute("PRAGMA journal_mode = OFF")
             db.execute("PRAGMA synchronous = OFF")
-            uri = "file:" + quote(str(built.resolve()), safe="/") + "?mode=ro"
-            db.execute("ATTACH DATABASE ? AS source", (uri,))
+            db.execute("ATTACH DATABASE ? AS source", (read_only_uri(built),))
             db.execute("BEGIN IMMEDIATE")
             for projection in SHOP_PROJECTIONS.values():
                 checkpoint = db.execute("SELECT checkpoint FROM source.projection_state WHERE "

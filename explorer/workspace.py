@@ -21,9 +21,13 @@ DEMO_DAYS = 90
 """The demo store: this many orders over this many days, ending a day before it is made."""
 
 
-def open_store(path: str | Path, *, read_only: bool = False, create: bool = True) -> EventStore:
-    """Open (or create) a store that reads events with the demo domain's schemas and upcasters."""
-    return EventStore.open(path, read_only=read_only, registry=DEMO_DOMAIN.registry, create=create)
+def open_store(path: str | Path, *, read_only: bool = False, create: bool = False,
+               progress: Callable[[int, int], None] | None = None,
+               verify: bool = True) -> EventStore:
+    """Open a store (or, with `create`, make one) that reads events with the demo domain's
+    schemas and upcasters. See EventStore.open."""
+    return EventStore.open(path, read_only=read_only, registry=DEMO_DOMAIN.registry, create=create,
+                           progress=progress, verify=verify)
 
 
 def default_demo_store() -> Path:
@@ -36,7 +40,7 @@ def ensure_demo_store(path: Path | None = None, *, orders: int = DEMO_ORDERS,
     """The demo store's path, creating and seeding it first if it is missing or empty."""
     path = path or default_demo_store()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         if store.last_position() == 0:
             seed_store(store, orders=orders, start=recent_start(DEMO_DAYS), days=DEMO_DAYS,
                        progress=progress)

@@ -23,7 +23,7 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(store_path: Path) -> EventStore:
-    opened = open_store(store_path)
+    opened = open_store(store_path, create=True)
     yield opened
     opened.close()
 

@@ -20,7 +20,8 @@ from tests.conftest import place_order
 
 @pytest.fixture
 def filled(store_path):
-    store = EventStore.open(store_path)  # no registry: these test event types are all readable
+    # no registry: these test event types are all readable
+    store = EventStore.open(store_path, create=True)
     for i in range(30):
         store.append(f"s{i % 4}", "Order" if i % 2 else "Customer",
                      [NewEvent("Even" if i % 2 == 0 else "Odd", {"i": i})])

@@ -137,7 +137,7 @@ def requests(draw) -> CommandRequest:
 @given(batch=st.lists(requests(), min_size=1, max_size=6))
 def test_random_input_ends_as_events_or_a_clear_message_never_half_written(tmp_path, batch):
     path = tmp_path / "random.evstore"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         service = CommandService(store, DEMO_DOMAIN, issued_by="hypothesis")
         for request in batch:
             before = store.last_position()

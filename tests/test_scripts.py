@@ -37,7 +37,7 @@ def test_the_shipped_scripts_are_packaged_and_valid():
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
     path = tmp_path_factory.mktemp("scripts") / "shop.evstore"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         seed_store(store, orders=30, seed=5)
     return path
 

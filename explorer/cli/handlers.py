@@ -21,8 +21,9 @@ from explorer.demo.seed import recent_start, seed_store
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
 from explorer.domain.forms import form_of
 from explorer.formatting import short_time
-from explorer.store import EventStore, StoreError
+from explorer.store import EventStore, StoreDamagedError, StoreError
 from explorer.store.check import check_store
+from explorer.store.salvage import salvage_store
 from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery
 from explorer.store.timestamps import parse_time
@@ -61,7 +62,7 @@ def _read(args: argparse.Namespace) -> EventStore:
 
 
 def seed(args: argparse.Namespace) -> int:
-    with open_store(args.store) as store:
+    with open_store(args.store, create=True) as store:
         bar = ProgressBar(args.orders, "orders")
         try:
             start = recent_start(args.days) if args.recent else None
@@ -203,7 +204,7 @@ def command(args: argparse.Namespace) -> int:
         if not isinstance(data, dict):
             raise UsageError("--data must be a JSON object such as {\"reason\": \"late\"}")
     data.update(extra)
-    with open_store(args.store, create=False) as store:
+    with open_store(args.store) as store:
         service = CommandService(store, DEMO_DOMAIN, issued_by=default_issuer("cli"))
         result = service.execute(args.stream_type, args.stream_id, command_class.parse(data),
                                  expected_version=options["expected_version"],
@@ -279,12 +280,19 @@ def commands(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    with _read(args) as store:
-        bar = ProgressBar(store.last_position(), "events")
-        try:
-            report = check_store(store, progress=bar.update_to)
-        finally:
-            bar.close()
+    """Check a store; damage SQLite finds is one line (exit 1), like every other refusal."""
+    try:
+        with open_store(args.store, read_only=True, verify=False) as store:
+            bar = ProgressBar(store.last_position(), "events")
+            try:
+                report = check_store(store, progress=bar.update_to)
+            finally:
+                bar.close()
+    except StoreDamagedError as damage:
+        print(f"error: {damage.path} is damaged: {damage.detail}. Nothing was changed. Copy "
+              f"every event that can still be read into a new store with `salvage {damage.path} "
+              "NEW.evstore`.", file=sys.stderr)
+        return 1
     if args.json:
         print_json(report.to_dict())
     else:
@@ -293,8 +301,34 @@ def check(args: argparse.Namespace) -> int:
             print(f"  {problem.kind}: {problem.message}")
         if report.omitted:
             print(f"  ... and {report.omitted} more problems")
+        for note in report.notes:
+            print(f"  note: {note}")
         print("No problems found." if report.ok else f"{report.total_problems} problems found.")
     return 0 if report.ok else 1
+
+
+def salvage(args: argparse.Namespace) -> int:
+    """Copy what can be read of a damaged store into a new one; exit 1 if nothing could be."""
+    bar = ProgressBar(0, "positions")
+    try:
+        report = salvage_store(args.store, args.target, registry=DEMO_DOMAIN.registry,
+                               progress=lambda done, last: bar.update_to(done, last))
+    finally:
+        bar.close()
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print(f"Saved {report.saved:,} events of {args.store} into {args.target}.")
+        if report.lost:
+            print(f"Lost {report.lost_count:,} positions (of the damaged store): "
+                  f"{report.lost_text()}.")
+        else:
+            print("No event was lost.")
+        if report.renumbered:
+            shown = ", ".join(report.renumbered[:10])
+            more = f" and {len(report.renumbered) - 10} more" if len(report.renumbered) > 10 else ""
+            print(f"Streams that lost events, their later versions numbered on: {shown}{more}.")
+    return 0 if report.saved else 1
 
 
 def summary(args: argparse.Namespace) -> int:
@@ -328,8 +362,10 @@ class ProgressBar:
             self._bar = tqdm(total=total, unit=f" {unit}", unit_scale=True, file=sys.stderr,
                              dynamic_ncols=True)
 
-    def update_to(self, done: int) -> None:
+    def update_to(self, done: int, total: int | None = None) -> None:
         if self._bar is not None:
+            if total is not None and total != self._bar.total:
+                self._bar.total = total
             self._bar.update(done - self._bar.n)
 
     def close(self) -> None:

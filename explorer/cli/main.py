@@ -98,8 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
             handlers.commands, store=False)
     p.add_argument("--json", action="store_true", help="print the JSON schemas")
 
-    p = add("check", "Check a store's integrity: positions, versions, stream index, decoding.",
-            handlers.check)
+    p = add("check", "Check a store's integrity: SQLite's own check, the schema, positions, "
+                     "versions, the stream index, decoding and the hash chain.", handlers.check)
+    p.add_argument("--json", action="store_true")
+
+    p = add("salvage", "Copy every event that can still be read from a damaged store into a new "
+                       "store, and say which positions were lost.", handlers.salvage)
+    p.add_argument("target", metavar="NEW", help="the new store to make (must not exist)")
     p.add_argument("--json", action="store_true")
 
     p = add("summary", "Summarise a store: types, streams, events, last position.", handlers.summary)

@@ -5,7 +5,8 @@ Nothing here imports Qt; the GUI and the command line use the same `EventStore`.
 
 from explorer.store.errors import (
     ConcurrencyError, DuplicateEventError, EventNotFoundError, NotAStoreError, ReadOnlyStoreError,
-    StoreError, StoreLockedError, StoreOpenError, StreamNotFoundError, StreamTypeMismatchError,
+    StoreDamagedError, StoreError, StoreLockedError, StoreMissingError, StoreOpenError,
+    StreamNotFoundError, StreamTypeMismatchError,
 )
 from explorer.store.event_store import EventStore
 from explorer.store.records import (
@@ -18,6 +19,6 @@ __all__ = [
     "ANY_VERSION", "NO_STREAM", "AppendRequest", "AppendResult", "ConcurrencyError",
     "DuplicateEventError", "EventNotFoundError", "EventRegistry", "EventStore", "NewEvent",
     "NotAStoreError", "ReadOnlyStoreError", "RecordedEvent", "SnapshotRecord",
-    "StoreError", "StoreLockedError", "StoreOpenError", "StoredForm", "StreamInfo",
+    "StoreDamagedError", "StoreError", "StoreLockedError", "StoreMissingError", "StoreOpenError", "StoredForm", "StreamInfo",
     "StreamNotFoundError", "StreamTypeInfo", "StreamTypeMismatchError", "UpcastError",
 ]

@@ -1,22 +1,30 @@
 """Integrity check of a store: what `check STORE` reports.
 
-Positions without gaps, versions 1..n per stream, one type per stream, the stream index agreeing
-with the events, timestamps never going back, snapshots within their streams, and every row
-decodable. It only reads.
+First SQLite's own integrity check (a damaged file raises StoreDamagedError: nothing else can be
+trusted). Then the schema (markers, store_meta, tables, indexes, the triggers that keep the log
+immutable), positions without gaps, versions 1..n per stream, one type per stream, the stream
+index agreeing with the events, timestamps never going back, snapshots within their streams,
+every row decodable, and the hash chain recomputed over every stored row: an event edited,
+removed or inserted after it was written breaks it there. It only reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from explorer.store import chain, schema
+from explorer.store.errors import StoreDamagedError
 from explorer.store.event_store import EventStore
+from explorer.store.sqlite import describe_damage
 from explorer.store.schema import events, snapshots, streams
+from explorer.store.statements import EVENT_COLUMNS
 
 LISTED_PER_KIND = 20
+PAGE_ROWS = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +38,7 @@ class CheckReport:
     events: int = 0
     streams: int = 0
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     omitted: int = 0
     _per_kind: dict[str, int] = field(default_factory=dict)
 
@@ -52,17 +61,84 @@ class CheckReport:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "streams": self.streams,
                 "problem_count": self.total_problems,
-                "problems": [{"kind": p.kind, "message": p.message} for p in self.problems]}
+                "problems": [{"kind": p.kind, "message": p.message} for p in self.problems],
+                "notes": list(self.notes)}
 
 
 def check_store(store: EventStore, progress: Callable[[int], None] | None = None) -> CheckReport:
-    """Check everything listed in the module docstring; `progress(position)` while decoding."""
+    """Check everything listed in the module docstring; `progress(position)` while reading rows.
+
+    Raises StoreDamagedError when SQLite itself finds the file damaged.
+    """
+    damage = store.sqlite_problems()
+    if damage:
+        raise StoreDamagedError(store.location,
+                                f"its integrity check says: {describe_damage(damage)}")
     report = CheckReport()
-    _check_positions(store, report)
-    _check_streams(store, report)
-    _check_snapshots(store, report)
-    _check_rows(store, report, progress)
+    with store.tolerating_bad_text():
+        linked = _check_schema(store, report)
+        _check_positions(store, report)
+        _check_streams(store, report)
+        _check_snapshots(store, report)
+        _check_rows(store, report, progress, linked)
     return report
+
+
+def _check_schema(store: EventStore, report: CheckReport) -> bool:
+    """The markers, store_meta, tables, indexes and triggers; whether the store keeps a chain."""
+    found = store.schema_objects()
+    if found.application_id != schema.APPLICATION_ID:
+        report.add("schema", f"the file's application id is {found.application_id:#x}, not "
+                             f"{schema.APPLICATION_ID:#x} (Event Explorer's)")
+    version = found.user_version
+    expected_meta = {"schema": schema.SCHEMA_NAME, "schema_version": str(version)}
+    if version >= 2:
+        expected_meta[schema.CHAIN_KEY] = schema.CHAIN_COMPLETE
+    for key, value in expected_meta.items():
+        if key not in found.meta:
+            report.add("store meta", f"store_meta has no {key!r} entry (expected {value!r})")
+        elif found.meta[key] != value:
+            report.add("store meta", f"store_meta says {key} is {found.meta[key]!r}, but the "
+                                     f"file's marker says {value!r}")
+    if "created_at" not in found.meta:
+        report.add("store meta", "store_meta has no 'created_at' entry")
+    linked = version >= 2
+    tables = {name for kind, name in found.objects if kind == "table"}
+    expected = [t for t in schema.metadata.sorted_tables
+                if linked or t is not schema.event_hashes]
+    for table in expected:
+        if table.name not in tables:
+            report.add("schema", f"the table {table.name} is missing")
+            continue
+        for index in table.indexes:
+            columns = [c.name for c in index.columns]
+            if ("index", index.name) not in found.objects:
+                report.add("schema", f"the index {index.name} on {table.name}"
+                                     f"({', '.join(columns)}) is missing")
+            elif store.index_columns(index.name) != columns:
+                report.add("schema", f"the index {index.name} no longer covers "
+                                     f"{table.name}({', '.join(columns)})")
+    if not linked:
+        report.notes.append(
+            "The store has no hash chain: it was written before Event Explorer kept one. It "
+            "gets one the first time it is opened for writing.")
+    for name, sql in schema.TRIGGERS.items():
+        table = name.rsplit("_no_", 1)[0]
+        if table == schema.event_hashes.name and not linked:
+            continue
+        kept = found.objects.get(("trigger", name))
+        if kept is None:
+            report.add("schema", f"the trigger {name}, which keeps {table} immutable, is missing")
+        elif _normalised(kept[1]) != _normalised(sql):
+            report.add("schema", f"the trigger {name} was changed: {kept[1]}")
+    for (kind, name), (table, sql) in found.objects.items():
+        if kind == "trigger" and name not in schema.TRIGGERS:
+            report.add("schema", f"an unexpected trigger {name} on {table}: {sql}")
+    return linked and schema.event_hashes.name in tables
+
+
+def _normalised(sql: str | None) -> str:
+    return " ".join((sql or "").split()).lower()
 
 
 def _check_positions(store: EventStore, report: CheckReport) -> None:
@@ -126,17 +202,60 @@ def _check_snapshots(store: EventStore, report: CheckReport) -> None:
 
 
 def _check_rows(store: EventStore, report: CheckReport,
-                progress: Callable[[int], None] | None) -> None:
+                progress: Callable[[int], None] | None, linked: bool) -> None:
+    """Decode every row, check time order and recompute the hash chain, a page at a time."""
     previous_time = None
-    for event in store.read_all():
-        if event.is_raw:
-            report.add("undecodable", f"position {event.position} ({event.event_type} in "
-                                      f"{event.stream_id}): {event.problem}")
-        if previous_time is not None and event.timestamp_us < previous_time:
-            report.add("time order", f"position {event.position} is timestamped before the "
-                                     "event preceding it")
-        previous_time = event.timestamp_us
-        if progress is not None and event.position % 10_000 == 0:
-            progress(event.position)
+    unlinked: list[list[int]] = []  # ranges of positions without a link
+    last = 0
+
+    def pages() -> Iterator[list[tuple]]:
+        nonlocal previous_time, last
+        for page in (store.linked_pages(PAGE_ROWS) if linked else _unlinked_pages(store)):
+            rows = [row[:-1] for row in page]
+            for event in store.decode_rows(rows):
+                if event.is_raw:
+                    report.add("undecodable", f"position {event.position} ({event.event_type} "
+                                              f"in {event.stream_id}): {event.problem}")
+                if previous_time is not None and event.timestamp_us < previous_time:
+                    report.add("time order", f"position {event.position} is timestamped before "
+                                             "the event preceding it")
+                previous_time = event.timestamp_us
+                if progress is not None and event.position % 10_000 == 0:
+                    progress(event.position)
+            last = rows[-1][0]
+            yield page
+
+    for position, changed in chain.breaks(pages()):
+        if not linked:
+            continue
+        if changed:
+            report.add("hash chain", f"the hash chain breaks at position {position}: the event "
+                                     "there (or one before it) is not as it was written")
+        elif unlinked and unlinked[-1][1] == position - 1:
+            unlinked[-1][1] = position
+        else:
+            unlinked.append([position, position])
+    for first, end in unlinked:
+        report.add("hash chain", f"positions {_span(first, end)} have no link in the hash chain "
+                                 "(written by a program that does not keep it)")
+    if linked:
+        chained = store.execute(sa.select(sa.func.max(schema.event_hashes.c.position))).scalar()
+        if chained and chained > last:
+            report.add("hash chain", f"the chain goes on to position {chained:,}, but the log "
+                                     f"ends at {last:,}: the events after it were removed")
     if progress is not None:
         progress(report.events)
+
+
+def _unlinked_pages(store: EventStore) -> Iterator[list[tuple]]:
+    """Stored rows of a store without a chain, a page at a time, each with None for its link."""
+    position = 0
+    while rows := list(store.execute(sa.select(*EVENT_COLUMNS, sa.null()).where(
+            events.c.position > position).order_by(events.c.position).limit(PAGE_ROWS))):
+        yield rows
+        position = rows[-1][0]
+
+
+def _span(first: int, last: int) -> str:
+    return f"{first:,}" if first == last else f"{first:,}-{last:,}"
+

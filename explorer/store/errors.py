@@ -11,11 +11,28 @@ class StoreOpenError(StoreError):
     """The store file could not be opened (missing, unreadable, a folder, ...)."""
 
 
+class StoreMissingError(StoreOpenError):
+    """No store is at the path (nothing there, or an empty file): only creating makes one.
+
+    `empty` is True when a file is there but holds nothing (0 bytes, or SQLite without tables).
+    """
+
+    def __init__(self, message: str, path: str, *, empty: bool = False) -> None:
+        super().__init__(message)
+        self.path = path
+        self.empty = empty
+
+
 class NotAStoreError(StoreOpenError):
     """The file is not an Event Explorer store: not SQLite, another schema, or a newer one.
 
-    The file was inspected read-only and has not been changed.
+    The file was inspected read-only and has not been changed. `damaged` is True when it may be a
+    store SQLite can no longer read as one (worth a `salvage`).
     """
+
+    def __init__(self, message: str, *, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.damaged = damaged
 
 
 class StoreLockedError(StoreOpenError):
@@ -23,14 +40,32 @@ class StoreLockedError(StoreOpenError):
 
 
 class ReadOnlyStoreError(StoreError):
-    """A write was attempted on a store opened read-only."""
+    """A write was attempted on a store opened read-only (or that cannot be written: `reason`)."""
 
-    def __init__(self, path: str, action: str = "write to it") -> None:
-        super().__init__(
-            f"The store {path} is open read-only, so Event Explorer cannot {action}. "
-            "Open it again without read-only mode to make changes."
-        )
+    def __init__(self, path: str, action: str = "write to it", reason: str | None = None) -> None:
+        if reason:
+            message = f"Event Explorer cannot {action}: {reason}"
+        else:
+            message = (f"The store {path} is open read-only, so Event Explorer cannot {action}. "
+                       "Open it again without read-only mode to make changes.")
+        super().__init__(message)
         self.path = path
+        self.reason = reason
+
+
+class StoreDamagedError(StoreError):
+    """SQLite found the store's file damaged ("malformed", "not a database").
+
+    Once seen, the store is never written again by this process (see `sqlite.mark_damaged`).
+    """
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(
+            f"The store {path} is damaged (SQLite: {detail}). Nothing more will be written to it. "
+            f"Run `event-explorer-cli check {path}` for details, and `event-explorer-cli salvage "
+            f"{path} NEW.evstore` to copy every event that can still be read into a new store.")
+        self.path = path
+        self.detail = detail
 
 
 class ConcurrencyError(StoreError):

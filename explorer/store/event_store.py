@@ -6,8 +6,11 @@ thread opens its own. Other processes may read and append to the same file at th
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +18,13 @@ import orjson
 import sqlalchemy as sa
 import sqlalchemy.dialects.sqlite
 
-from explorer.store import schema
+from explorer.store import chain, schema
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.decoding import RowDecoder
 from explorer.store.errors import (
-    ConcurrencyError, DuplicateEventError, EventNotFoundError, ReadOnlyStoreError, StoreError,
-    StoreLockedError, StoreOpenError, StreamNotFoundError, StreamTypeMismatchError,
+    ConcurrencyError, DuplicateEventError, EventNotFoundError, ReadOnlyStoreError,
+    StoreDamagedError, StoreError, StoreLockedError, StoreMissingError, StoreOpenError,
+    StreamNotFoundError, StreamTypeMismatchError,
 )
 from explorer.store.ids import uuid7
 from explorer.store.query import EventQuery
@@ -34,6 +38,7 @@ from explorer.store.upcasting import EventRegistry
 
 _NO_LIMIT = 2**62
 READ_PAGE_SIZE = 2000
+CHAIN_CHUNK = 20_000
 
 
 class EventStore:
@@ -43,10 +48,12 @@ class EventStore:
     """
 
     def __init__(self, engine: sa.Engine, *, location: str, read_only: bool,
-                 registry: EventRegistry | None) -> None:
+                 registry: EventRegistry | None, read_only_reason: str | None = None) -> None:
         self._engine = engine
         self.location = location
         self.read_only = read_only
+        self.read_only_reason = read_only_reason
+        """Why a store asked for writing opened read-only (a folder that cannot be written...)."""
         self.registry = registry
         self.decoder = RowDecoder(registry)
         try:
@@ -54,6 +61,9 @@ class EventStore:
         except sa.exc.OperationalError as error:
             engine.dispose()
             raise StoreOpenError(f"Cannot open {location}: {error.orig}.") from None
+        except BaseException:
+            engine.dispose()
+            raise
         self._db: sqlite3.Connection = self._sa.connection.driver_connection
         self._sql = Statements(engine.dialect)
 
@@ -61,10 +71,19 @@ class EventStore:
 
     @classmethod
     def open(cls, target: str | Path, *, read_only: bool = False,
-             registry: EventRegistry | None = None, create: bool = True) -> EventStore:
-        """Open the store at a file path, creating it (with its schema) when it does not exist.
+             registry: EventRegistry | None = None, create: bool = False,
+             progress: Callable[[int, int], None] | None = None,
+             verify: bool = True) -> EventStore:
+        """Open the store at a file path; with `create`, make a new one where there is none.
 
-        Files that are not stores are refused with NotAStoreError and left untouched.
+        Only creating writes a new file: without `create`, a missing or empty file is refused
+        with StoreMissingError. Files that are not stores are refused with NotAStoreError, and a
+        damaged one with StoreDamagedError; none of them is touched. Opened for writing where it
+        cannot be written (a folder without write permission), a store opens read-only and
+        `read_only_reason` says why. A store from before the hash chain gets its chain when first
+        opened for writing (`progress(done, last)` meanwhile). A store small enough for it to
+        be cheap gets SQLite's quick check first, unless `verify` is False (`check` runs the full
+        one itself).
         """
         if isinstance(target, str) and "://" in target:
             raise StoreOpenError(
@@ -72,29 +91,96 @@ class EventStore:
                 "Give the path of a store file.")
         path = Path(target).expanduser()
         found = sqlite_backend.inspect(path)
-        if found.kind in ("missing", "empty", "empty-sqlite"):
-            if read_only:
-                what = "no store" if found.kind == "missing" else "an empty file, not a store"
-                raise StoreOpenError(
-                    f"{path} holds {what}; a read-only open cannot create one. "
-                    "Open it without read-only mode to create a new store there.")
-            if found.kind == "missing" and not create:
-                raise StoreOpenError(f"No store at {path}. Check the path, or create one with `seed`.")
-            if not path.parent.is_dir():
-                raise StoreOpenError(f"Cannot create {path}: the folder {path.parent} does not exist.")
-        store = cls(sqlite_backend.create_engine(path, read_only), location=str(path),
-                    read_only=read_only, registry=registry)
         if found.kind != "store":
-            try:
-                sqlite_backend.initialise(store._db, store._sa)
-            except sqlite3.OperationalError as error:
-                store.close()
-                raise _translate_operational(error, str(path), "create the store") from None
-        elif not read_only:
-            store._db.execute("PRAGMA journal_mode = WAL")
-            for table in schema.ADDED_TABLES:
-                table.create(store._sa, checkfirst=True)
+            if not create or read_only:
+                raise _missing(path, found.kind)
+            return cls._create(path, registry)
+        damage = sqlite_backend.damage_of(path)
+        if damage is not None and not read_only:  # seen damaged: never written again
+            raise StoreDamagedError(str(path), damage)
+        plan = sqlite_backend.plan_open(path, read_only=read_only, create=False)
+        store = cls(sqlite_backend.create_engine(path, plan), location=str(path),
+                    read_only=plan.read_only, registry=registry, read_only_reason=plan.reason)
+        try:
+            small = verify and sqlite_backend.verify_on_open(store._db, path)
+            if not store.read_only:
+                store._upgrade(progress)
+                if small:  # a write must not add to a log that was changed after the fact
+                    store._verify_chain()
+        except sqlite3.OperationalError as error:
+            store.close()
+            raise _translate_operational(error, str(path), "open the store") from None
+        except BaseException:
+            store.close()
+            raise
         return store
+
+    @classmethod
+    def _create(cls, path: Path, registry: EventRegistry | None) -> EventStore:
+        if not path.parent.is_dir():
+            raise StoreOpenError(f"Cannot create {path}: the folder {path.parent} does not exist.")
+        reason = sqlite_backend.write_refusal(path) if path.exists() else (
+            None if os.access(path.parent, os.W_OK | os.X_OK)
+            else f"the folder {path.parent} cannot be written")
+        if reason is not None:
+            raise StoreOpenError(f"Cannot create a store at {path}: {reason}")
+        plan = sqlite_backend.plan_open(path, read_only=False, create=True)
+        store = cls(sqlite_backend.create_engine(path, plan), location=str(path), read_only=False,
+                    registry=registry)
+        try:
+            sqlite_backend.initialise(store._db, store._sa)
+        except sqlite3.OperationalError as error:
+            store.close()
+            raise _translate_operational(error, str(path), "create the store") from None
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _upgrade(self, progress: Callable[[int, int], None] | None) -> None:
+        """Bring a store written by an earlier version up to this schema (opened for writing)."""
+        db = self._db
+        db.execute("PRAGMA journal_mode = WAL")
+        if db.execute("PRAGMA user_version").fetchone()[0] < schema.SCHEMA_VERSION:
+            self._begin_write("upgrade the store's schema")
+            try:
+                for table in schema.ADDED_TABLES:
+                    table.create(self._sa, checkfirst=True)
+                db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
+                db.executemany("INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)", [
+                    ("schema_version", str(schema.SCHEMA_VERSION)),
+                    (schema.CHAIN_KEY, schema.CHAIN_LINKING)])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        marker = db.execute("SELECT value FROM store_meta WHERE key = ?",
+                            (schema.CHAIN_KEY,)).fetchone()
+        if marker is not None and marker[0] == schema.CHAIN_LINKING:
+            self._complete_chain(progress)
+            self.set_meta(schema.CHAIN_KEY, schema.CHAIN_COMPLETE)
+
+    def _complete_chain(self, progress: Callable[[int, int], None] | None) -> None:
+        """Link every event not yet in the hash chain (those of a store from before it), a
+        chunk a transaction, so that appends by others go on meanwhile."""
+        db, sql = self._db, self._sql
+        last = self.last_position()
+        while True:
+            self._begin_write("add the hash chain to the store")
+            try:
+                done, previous = db.execute(sql.chain_tail.sql, sql.chain_tail.args()).fetchone() or (0, chain.GENESIS)
+                rows = db.execute(sql.read_all.sql, sql.read_all.args(
+                    done + 1, _NO_LIMIT, CHAIN_CHUNK)).fetchall()
+                if rows:
+                    db.executemany(sql.insert_link.sql, chain.links(previous, rows))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            if not rows:
+                return
+            if progress is not None:
+                progress(rows[-1][0], max(last, rows[-1][0]))
 
     def limit_cache(self, megabytes: int) -> None:
         """Keep at most this much of the file in this connection's own page cache (32 MB by
@@ -159,14 +245,18 @@ class EventStore:
         heads: dict[str, list[Any]] = {}
         if len(prepared) == 1:  # one round trip for the newest event and the stream's head
             first = prepared[0]
-            position, last_time, head_type, head_version = db.execute(
+            position, last_time, head_type, head_version, previous = db.execute(
                 sql.append_head.sql, sql.append_head.args(first.stream_id)).fetchone()
             heads[first.stream_id] = [head_type or first.stream_type, head_version or 0, 0, 0, 0]
         else:
-            position, last_time = db.execute(sql.last_event.sql,
-                                             sql.last_event.args()).fetchone() or (0, 0)
+            position, last_time, previous = db.execute(
+                sql.append_tail.sql, sql.append_tail.args()).fetchone() or (0, 0, None)
             heads = self._heads({prep.stream_id for prep in prepared})
         position = position or 0
+        if not position:
+            previous = chain.GENESIS
+        # None: the chain does not reach the newest event yet (a store from before the chain,
+        # being linked by whoever opened it for writing); its linking will cover these too.
         last_time = last_time or 0
         touched: dict[str, list[Any]] = {}
         rows: list[tuple[Any, ...]] = []
@@ -213,8 +303,12 @@ class EventStore:
             results.append(AppendResult(stream_id, stream_type, version, tuple(recorded)))
         if len(rows) == 1:
             db.execute(sql.insert_event.sql, rows[0])
+            if previous is not None:
+                db.execute(sql.insert_link.sql, (rows[0][0], chain.link(previous, rows[0])))
         elif rows:
             db.executemany(sql.insert_event.sql, rows)
+            if previous is not None:
+                db.executemany(sql.insert_link.sql, chain.links(previous, rows))
         stream_rows = [(stream_id, head[0], head[1], head[2], head[3], head[4])
                        for stream_id, head in touched.items()]
         if len(stream_rows) == 1:
@@ -282,7 +376,10 @@ class EventStore:
 
     def _require_writable(self, action: str) -> None:
         if self.read_only:
-            raise ReadOnlyStoreError(self.location, action)
+            raise ReadOnlyStoreError(self.location, action, self.read_only_reason)
+        damage = sqlite_backend.damage_of(Path(self.location))
+        if damage is not None:  # seen damaged, here or by another connection of this process
+            raise StoreDamagedError(self.location, damage)
 
     def _begin_write(self, action: str) -> None:
         try:
@@ -524,11 +621,115 @@ class EventStore:
             self._db.execute("ROLLBACK")
             raise
 
-    # -- raw access for maintenance tools (check) -------------------------------------------
+    # -- maintenance (check, salvage) --------------------------------------------------------
+
+    def import_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Append stored rows as they are (EVENT_COLUMNS order, positions and versions already
+        given, following on from the store's), in one transaction, linked into the chain: for
+        salvaging events from a damaged store, whose data may not even be valid JSON."""
+        self._require_writable("import events")
+        if not rows:
+            return
+        db, sql = self._db, self._sql
+        self._begin_write("import events")
+        try:
+            position, _, previous = db.execute(
+                sql.append_tail.sql, sql.append_tail.args()).fetchone() or (0, 0, chain.GENESIS)
+            if rows[0][0] != position + 1:
+                raise ValueError(f"Imported rows must follow on from position {position}, "
+                                 f"not start at {rows[0][0]}.")
+            db.executemany(sql.insert_event.sql, rows)
+            if previous is not None:
+                db.executemany(sql.insert_link.sql, chain.links(previous, rows))
+            heads: dict[str, tuple[Any, ...]] = {}
+            for row in rows:
+                first = heads[row[1]][3] if row[1] in heads else row[0]
+                heads[row[1]] = (row[1], row[2], row[3], first, row[0], row[7])
+            db.executemany(sql.upsert_stream.sql, list(heads.values()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Record a fact about the store in store_meta (e.g. where a salvaged store came from)."""
+        if key in ("schema", "schema_version"):
+            raise ValueError(f"store_meta's {key!r} is the store's own marker.")
+        self._require_writable("record store information")
+        self._begin_write("record store information")
+        try:
+            self._db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)",
+                             (key, value))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def execute(self, statement: sa.Executable) -> sa.Result:
         """Run a read-only SQLAlchemy statement on this store's connection."""
         return self._sa.execute(statement)
+
+    @contextmanager
+    def tolerating_bad_text(self) -> Iterator[None]:
+        """Read text that is not valid UTF-8 (damage) as text with stand-ins for the bad bytes,
+        instead of failing: for `check`, which reports such rows rather than stopping at them."""
+        self._db.text_factory = lambda data: data.decode("utf-8", "surrogateescape")
+        try:
+            yield
+        finally:
+            self._db.text_factory = str
+
+    def sqlite_problems(self, limit: int = 20) -> list[str]:
+        """What SQLite's own integrity check finds wrong with the file ([] when nothing)."""
+        return sqlite_backend.quick_check(self._db, full=True, limit=limit)
+
+    def schema_objects(self) -> SchemaObjects:
+        """The file's markers, its store_meta entries and its tables, indexes and triggers."""
+        db = self._db
+        meta = {}
+        try:
+            meta = dict(db.execute("SELECT key, value FROM store_meta").fetchall())
+        except sqlite3.OperationalError:
+            pass
+        objects = {(kind, name): (table, sql) for kind, name, table, sql in db.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()}
+        return SchemaObjects(db.execute("PRAGMA application_id").fetchone()[0],
+                             db.execute("PRAGMA user_version").fetchone()[0], meta, objects)
+
+    def index_columns(self, index: str) -> list[str]:
+        return [row[2] for row in self._db.execute(f'PRAGMA index_info("{index}")').fetchall()]
+
+    def linked_pages(self, page_size: int = READ_PAGE_SIZE) -> Iterator[list[tuple[Any, ...]]]:
+        """Every stored row (EVENT_COLUMNS, undecoded) with its link in the hash chain last (None
+        where it has none), a page at a time, in flat memory."""
+        statement = self._sql.read_linked
+        position = 0
+        while rows := self._db.execute(statement.sql, statement.args(
+                position + 1, page_size)).fetchall():
+            yield rows
+            position = rows[-1][0]
+
+    def _verify_chain(self) -> None:
+        """Raise StoreDamagedError where a stored event is not as it was written."""
+        for position, changed in chain.breaks(self.linked_pages(CHAIN_CHUNK)):
+            what = ("is not as it was written (its link in the hash chain does not match)"
+                    if changed else "has no link in the hash chain")
+            raise sqlite_backend.damaged(self.location, f"the event at position {position} {what}")
+
+    def decode_rows(self, rows: Sequence[tuple[Any, ...]]) -> list[RecordedEvent]:
+        """Events from stored rows in EVENT_COLUMNS order (see `linked_rows`)."""
+        return self.decoder.decode_rows(rows)
+
+
+@dataclass(frozen=True)
+class SchemaObjects:
+    """What the file says of itself: markers, store_meta, and sqlite_master's entries by
+    (type, name) -> (table, SQL)."""
+
+    application_id: int
+    user_version: int
+    meta: dict[str, str]
+    objects: dict[tuple[str, str], tuple[str, str | None]]
 
 
 _STREAM_COLUMNS = (schema.streams.c.stream_id, schema.streams.c.stream_type,
@@ -585,6 +786,19 @@ def _prepare(request: AppendRequest, registry: EventRegistry | None) -> _Prepare
                      event.timestamp_us if event.timestamp_us is not None else now,
                      correlation_id, data_json, metadata_json, event.data))
     return _Prepared(stream_id, request.stream_type, request.expected_version, rows)
+
+
+def _missing(path: Path, kind: str) -> StoreMissingError:
+    """The error for a path where opening found no store (and was not asked to create one)."""
+    create = ("To make a new store there, use `seed` (or File > New Demo Store in the window).")
+    if kind == "missing":
+        where = ("" if path.parent.is_dir()
+                 else f": the folder {path.parent} does not exist")
+        return StoreMissingError(f"No store at {path}{where}. Check the path. {create}",
+                                 str(path))
+    what = "an empty file" if kind == "empty" else "an empty SQLite database"
+    return StoreMissingError(f"{path} is {what}, not a store: it holds no events. It was not "
+                             f"changed. Choose a store file. {create}", str(path), empty=True)
 
 
 def _bound(value: int | None) -> int:

@@ -5,7 +5,12 @@ process_checkpoints  how far each saga runner has read the log
 streams    the stream index: type, version and last position per stream, kept in the same
            transaction as the append, so listing streams never scans the events table
 snapshots  cached aggregate states, by stream and version
+event_hashes  each event's link in the hash chain over the log (see `explorer.store.chain`),
+           written in the append's transaction: `check` finds any event changed after the fact
 store_meta the schema marker: what this file is and which schema version it has
+
+Schema versions: 1, the first; 2 adds `event_hashes` (a version-1 store gets its chain the first
+time it is opened for writing).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 SCHEMA_NAME = "event-explorer-store"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x45565831  # "EVX1": SQLite's header field that names the file's application
 
 # SQLite makes an INTEGER PRIMARY KEY the rowid; BIGINT would not be. Other backends get BIGINT.
@@ -81,6 +86,18 @@ process_checkpoints = sa.Table(
 )
 """How far each process manager (saga runner) has read the log: part of the write side."""
 
+event_hashes = sa.Table(
+    "event_hashes", metadata,
+    sa.Column("position", Position, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary, nullable=False),
+)
+"""The hash of each event's stored row chained to the previous event's (explorer.store.chain)."""
+
+CHAIN_KEY, CHAIN_COMPLETE, CHAIN_LINKING = "hash_chain", "complete", "linking"
+"""store_meta's entry for the chain: "complete" from the first event (a new store, or one whose
+earlier events were linked on upgrade), "linking" while an upgrade links what came before. A row
+without a link in a complete chain was written around the store."""
+
 store_meta = sa.Table(
     "store_meta", metadata,
     sa.Column("key", sa.Text, primary_key=True),
@@ -89,13 +106,19 @@ store_meta = sa.Table(
 )
 
 REQUIRED_TABLES = frozenset({"events", "streams", "snapshots", "store_meta"})
-ADDED_TABLES = (process_checkpoints,)
+ADDED_TABLES = (process_checkpoints, event_hashes)
 """Tables added after a store's schema version was fixed; created when a store is opened for
 writing and missing them, read as empty otherwise."""
 
-# The log is append-only: the database itself refuses to change or delete a stored event.
-for _action in ("UPDATE", "DELETE"):
-    sa.event.listen(events, "after_create", sa.DDL(
-        f"CREATE TRIGGER events_no_{_action.lower()} BEFORE {_action} ON events "
-        "BEGIN SELECT RAISE(ABORT, 'events are immutable: the log is append-only'); END"
-    ).execute_if(dialect="sqlite"))
+# The log is append-only: the database itself refuses to change or delete a stored event, or
+# its link in the hash chain.
+IMMUTABLE_TABLES = (events, event_hashes)
+TRIGGERS: dict[str, str] = {}
+"""Every trigger the schema has, by name, with its SQL (what `check` expects to find)."""
+for _table in IMMUTABLE_TABLES:
+    for _action in ("UPDATE", "DELETE"):
+        _name = f"{_table.name}_no_{_action.lower()}"
+        TRIGGERS[_name] = (
+            f"CREATE TRIGGER {_name} BEFORE {_action} ON {_table.name} "
+            f"BEGIN SELECT RAISE(ABORT, '{_table.name} are immutable: the log is append-only'); END")
+        sa.event.listen(_table, "after_create", sa.DDL(TRIGGERS[_name]).execute_if(dialect="sqlite"))

@@ -18,7 +18,9 @@ from sqlalchemy.pool import StaticPool
 
 from explorer import __version__
 from explorer.store import schema
-from explorer.store.errors import NotAStoreError, StoreLockedError, StoreOpenError
+from explorer.store.errors import (
+    NotAStoreError, StoreDamagedError, StoreLockedError, StoreOpenError,
+)
 from explorer.store.timestamps import iso, now_micros
 
 BUSY_TIMEOUT_S = 10.0
@@ -43,6 +45,16 @@ class Inspection:
     schema_version: int = 0
 
 
+WAL_MAGICS = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
+JOURNAL_MAGIC = b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7"
+SIDE_FILES = {"-wal": "write-ahead log", "-shm": "shared-memory index", "-journal": "journal"}
+"""The files SQLite keeps beside a database while it is in use (or after a crash)."""
+
+
+def side_file(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
 def describe_bytes(header: bytes) -> str:
     """A short human description of a file that is not SQLite, from its first bytes."""
     for magic, name in _KNOWN_FORMATS:
@@ -58,17 +70,26 @@ def describe_bytes(header: bytes) -> str:
     return f"{kind} starting with {first_line!r}" if first_line else "a text file of blank lines"
 
 
-def sqlite_uri(path: Path, read_only: bool, immutable: bool = False) -> str:
-    """A `file:` URI for the path, safe for names with spaces, '?' or '#'."""
+def sqlite_uri(path: Path, read_only: bool, immutable: bool = False,
+               create: bool = False) -> str:
+    """A `file:` URI for the path, safe for names with spaces, '?' or '#'. Without `create`, a
+    missing file is an error, never a new empty database."""
     uri = "file:" + quote(str(path.resolve()), safe="/")
     if read_only:
-        uri += "?mode=ro" + ("&immutable=1" if immutable else "")
-    return uri
+        return uri + "?mode=ro" + ("&immutable=1" if immutable else "")
+    return uri + ("?mode=rwc" if create else "?mode=rw")
 
 
-def _inspect_connection(path: Path) -> sqlite3.Connection:
+def untouched_connection(path: Path) -> sqlite3.Connection:
+    """A connection that only reads and creates nothing beside the file.
+
+    A database in WAL mode opened read-only would get `-wal` and `-shm` files that stay behind.
+    When no `-wal` is there, everything is in the main file: read it as immutable (no locks, no
+    side files). When one is, someone uses the file (or crashed); its side files exist already.
+    """
+    in_use = side_file(path, "-wal").exists() or side_file(path, "-journal").exists()
     try:
-        return sqlite3.connect(sqlite_uri(path, read_only=True), uri=True,
+        return sqlite3.connect(sqlite_uri(path, read_only=True, immutable=not in_use), uri=True,
                                timeout=INSPECT_TIMEOUT_S, isolation_level=None)
     except sqlite3.OperationalError as error:
         raise StoreOpenError(f"Cannot open {path}: {error}. Check that the file is readable.") from None
@@ -91,14 +112,59 @@ def not_sqlite_error(path: Path, what: str = "an Event Explorer store") -> NotAS
     header = read_header(path)
     if header.startswith(SQLITE_MAGIC):
         return NotAStoreError(f"{path} is an SQLite file that cannot be read; it may be damaged "
-                              "or encrypted. It was not changed.")
+                              f"or encrypted. It was not changed. If it is a store, `salvage "
+                              f"{path} NEW.evstore` copies what can still be read of it.",
+                              damaged=True)
+    if header[:4] in WAL_MAGICS:
+        return NotAStoreError(f"{path} is the write-ahead log of an SQLite database, not a store. "
+                              "It was not changed. Open the store file beside it instead.")
     return NotAStoreError(
         f"{path} is not {what}: it is {describe_bytes(header)}, not an SQLite database. It was "
         "not changed. Choose an Event Explorer store file instead.")
 
 
+def _refuse_side_file(path: Path) -> None:
+    """Refuse a path that names a store's side file (`-wal`, `-shm`, `-journal`), and a missing
+    store whose side files are still there: creating a store at that path would make SQLite
+    throw away what the log holds."""
+    for suffix, what in SIDE_FILES.items():
+        if not path.name.endswith(suffix) or len(path.name) == len(suffix):
+            continue
+        database = path.with_name(path.name[:-len(suffix)])
+        if not _is_side_file(path, suffix, database):
+            continue
+        state = "" if database.exists() else ", which is missing"
+        raise StoreOpenError(
+            f"{path.name} is the {what} SQLite keeps beside the database {database.name}"
+            f"{state}, not a store. It was not changed. Open {database.name} instead"
+            + ("." if database.exists() else
+               ", after putting it back beside its log (moving the log away loses what it "
+               "holds)."))
+    if path.exists():
+        return
+    for suffix, what in SIDE_FILES.items():
+        leftover = side_file(path, suffix)
+        if suffix != "-shm" and leftover.exists() and leftover.stat().st_size:
+            raise StoreOpenError(
+                f"No store at {path}, but its {what} {leftover.name} is there, holding changes "
+                "that may not be in any store file: the store was moved, renamed or deleted "
+                f"while in use. Nothing was changed. Put the store file back as {path.name} "
+                f"(or move {leftover.name} beside it under its new name) and open it again.")
+
+
+def _is_side_file(path: Path, suffix: str, database: Path) -> bool:
+    """Whether `path` really is a side file (a store may be called "travel-journal")."""
+    if not path.is_file():
+        return False
+    if database.is_file() or suffix == "-shm":  # a -shm is never read: SQLite locks it
+        return database.is_file()
+    header = read_header(path)  # safe for a log: SQLite keeps no locks in it
+    return header[:4] in WAL_MAGICS or header[:8] == JOURNAL_MAGIC
+
+
 def inspect(path: Path) -> Inspection:
     """Find what the file at `path` is without modifying it. Raises for anything not ours."""
+    _refuse_side_file(path)
     if not path.exists():
         return Inspection("missing")
     if path.is_dir():
@@ -108,13 +174,14 @@ def inspect(path: Path) -> Inspection:
             f"Cannot read {path}: permission denied. Ask for read access or copy the file.")
     if path.stat().st_size == 0:
         return Inspection("empty")
-    connection = _inspect_connection(path)
+    connection = untouched_connection(path)
     try:
         try:
             application_id = connection.execute("PRAGMA application_id").fetchone()[0]
             user_version = connection.execute("PRAGMA user_version").fetchone()[0]
             tables = sorted(name for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+            meta_version = _meta_schema_version(connection, tables)
         except sqlite3.OperationalError as error:
             if "locked" in str(error) or "busy" in str(error):
                 raise StoreLockedError(
@@ -126,15 +193,18 @@ def inspect(path: Path) -> Inspection:
     finally:
         connection.close()
     if application_id == schema.APPLICATION_ID:
-        if user_version > schema.SCHEMA_VERSION:
+        newest = max(user_version, meta_version)
+        if newest > schema.SCHEMA_VERSION:
             raise NotAStoreError(
-                f"{path} was written by a newer Event Explorer (store schema {user_version}; this "
-                f"version reads up to {schema.SCHEMA_VERSION}). Update Event Explorer to open it.")
+                f"{path} was written by a newer Event Explorer (store schema {newest}; this "
+                f"version reads up to {schema.SCHEMA_VERSION}). It was not changed. Update Event "
+                "Explorer to open it.")
         missing = schema.REQUIRED_TABLES - set(tables)
         if missing:
             raise NotAStoreError(
                 f"{path} is marked as an Event Explorer store but lacks the tables "
-                f"{', '.join(sorted(missing))}; it looks damaged. It was not changed.")
+                f"{', '.join(sorted(missing))}; it looks damaged. It was not changed. `salvage "
+                f"{path} NEW.evstore` copies what can still be read of it.", damaged=True)
         return Inspection("store", user_version)
     if not tables and application_id == 0:
         return Inspection("empty-sqlite")
@@ -145,42 +215,258 @@ def inspect(path: Path) -> Inspection:
         "store. It was not changed. Choose an Event Explorer store file instead.")
 
 
+def _meta_schema_version(connection: sqlite3.Connection, tables: list[str]) -> int:
+    """The schema version `store_meta` records (0 when it says none): a second marker, so that
+    a store from a newer version is refused whichever marker it changed."""
+    if "store_meta" not in tables:
+        return 0
+    row = connection.execute(
+        "SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+    try:
+        return int(row[0]) if row else 0
+    except (TypeError, ValueError):
+        return 0
+
+
 def _configure(connection: sqlite3.Connection, read_only: bool) -> None:
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA cache_size = -32000")  # 32 MB of page cache per connection
     connection.execute("PRAGMA temp_store = MEMORY")
-    if not read_only:
+    # Check each page's cells as it is read: damage is found where it is, not written over.
+    connection.execute("PRAGMA cell_size_check = ON")
+    if read_only:
+        connection.execute("PRAGMA query_only = ON")
+    else:
         connection.execute("PRAGMA journal_size_limit = 67108864")
         # Checkpoint every ~40 MB of WAL instead of every 4 MB: appends keep rewriting the same
         # few index pages, so fewer, larger checkpoints copy far fewer pages in total.
         connection.execute("PRAGMA wal_autocheckpoint = 10000")
 
 
-def create_engine(path: Path, read_only: bool) -> sa.Engine:
-    """An engine with one connection to the file, in autocommit mode (transactions are explicit)."""
-    immutable = False
-    if read_only:
-        # A WAL database read from a folder we cannot write needs the immutable flag.
-        probe_ok = True
+# -- how a file is opened ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class OpenPlan:
+    """How to open a store file: its URI, whether writes are refused, and why when they were
+    asked for but cannot be done."""
+
+    uri: str
+    read_only: bool
+    reason: str | None = None
+
+
+def plan_open(path: Path, *, read_only: bool, create: bool) -> OpenPlan:
+    """Choose how to open `path` so that reading never leaves a file behind.
+
+    Writing needs the file and its folder writable (SQLite keeps its log beside the store);
+    without them the store opens read-only, saying why. A read-only open shares the side files
+    of whoever uses the store; when there are none, it opens the file for writing with SQL
+    writes switched off (`query_only`), because only such a connection removes the `-wal` and
+    `-shm` files it had to make when it closes; where it may not make them at all, it reads the
+    file as immutable.
+    """
+    if create:
+        return OpenPlan(sqlite_uri(path, read_only=False, create=True), read_only=False)
+    if not read_only:
+        reason = write_refusal(path)
+        if reason is None:
+            return OpenPlan(sqlite_uri(path, read_only=False), read_only=False)
+        return OpenPlan(read_only_uri(path), read_only=True, reason=reason)
+    return OpenPlan(read_only_uri(path), read_only=True)
+
+
+def write_refusal(path: Path) -> str | None:
+    """Why the store at `path` cannot be written here (None when it can)."""
+    if not os.access(path, os.W_OK):
+        return f"the file {path} is read-only for you (no write permission), so it opened read-only."
+    folder = path.parent
+    sides = [side_file(path, suffix) for suffix in ("-wal", "-shm")]
+    sides_ready = all(side.exists() and os.access(side, os.W_OK) for side in sides)
+    if not os.access(folder, os.W_OK | os.X_OK) and not sides_ready:
+        return (f"the folder {folder} cannot be written, and SQLite keeps the store's log beside "
+                "it there, so it opened read-only. Copy the store to a folder you can write to "
+                "make changes.")
+    return None
+
+
+def read_only_uri(path: Path) -> str:
+    """The URI to read the database at `path` by, leaving no side file behind (see plan_open;
+    a connection using it must not write, e.g. through `PRAGMA query_only`)."""
+    if side_file(path, "-wal").exists():  # in use (or left by a crash): share its side files
+        uri = sqlite_uri(path, read_only=True)
+        return uri if _readable(uri) else sqlite_uri(path, read_only=True, immutable=True)
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
+        return sqlite_uri(path, read_only=False)  # query_only; cleans up after itself
+    return sqlite_uri(path, read_only=True, immutable=True)
+
+
+def _readable(uri: str) -> bool:
+    try:
+        probe = sqlite3.connect(uri, uri=True, timeout=INSPECT_TIMEOUT_S)
         try:
-            probe = sqlite3.connect(sqlite_uri(path, True), uri=True, timeout=INSPECT_TIMEOUT_S)
             probe.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        finally:
             probe.close()
-        except sqlite3.OperationalError:
-            probe_ok = False
-        immutable = not probe_ok
-    uri = sqlite_uri(path, read_only, immutable)
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
+def create_engine(path: Path, plan: OpenPlan, *, location: str | None = None) -> sa.Engine:
+    """An engine with one connection to the file, in autocommit mode (transactions are explicit)."""
+    where = location or str(path)
 
     def connect() -> sqlite3.Connection:
-        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                     check_same_thread=False, cached_statements=256)
-        _configure(connection, read_only)
+        connection = sqlite3.connect(plan.uri, uri=True, timeout=BUSY_TIMEOUT_S,
+                                     isolation_level=None, check_same_thread=False,
+                                     cached_statements=256, factory=GuardedConnection)
+        connection.on_damage = lambda detail: damaged(where, detail)
+        _configure(connection, plan.read_only)
         return connection
 
     # Transactions are begun and ended explicitly by the store (BEGIN IMMEDIATE for writes), so
     # SQLAlchemy must neither begin one implicitly nor roll one back when a connection is returned.
     return sa.create_engine("sqlite+pysqlite://", creator=connect, poolclass=StaticPool,
                             isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+
+
+# -- damage --------------------------------------------------------------------------------------
+
+_DAMAGE_CODES = (11, 26)  # SQLITE_CORRUPT ("malformed"), SQLITE_NOTADB ("not a database")
+_damaged: dict[str, str] = {}
+"""Stores this process has seen damaged (real path -> what SQLite said): never written again."""
+
+
+def is_damage(error: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite (or the text it hands over) says the file is damaged."""
+    text = str(error)
+    if text.startswith("Could not decode to UTF-8"):  # a stored text that is no longer text
+        return True
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _DAMAGE_CODES
+    return "malformed" in text or "not a database" in text
+
+
+def describe_damage(error_or_problems: Exception | list[str]) -> str:
+    """One line for what SQLite said: its first problem, and how many more there are."""
+    if isinstance(error_or_problems, Exception):
+        text = str(error_or_problems)
+        if text.startswith("Could not decode to UTF-8"):
+            column = text.split("column ", 1)[-1].split(" ", 1)[0]
+            return f"the text stored in the column {column} of a row is not valid UTF-8"
+        lines = [text]
+    else:
+        lines = error_or_problems
+    lines = [line.strip() for chunk in lines for line in chunk.splitlines()
+             if line.strip() and not line.strip().startswith("***")] or ["unknown damage"]
+    more = f" (and {len(lines) - 1} more problems)" if len(lines) > 1 else ""
+    return lines[0] + more
+
+
+def damaged(location: str, detail: str) -> StoreDamagedError:
+    """Note that the store at `location` is damaged; the error to raise."""
+    mark_damaged(Path(location), detail)
+    return StoreDamagedError(location, detail)
+
+
+def mark_damaged(path: Path, detail: str) -> None:
+    _damaged.setdefault(os.path.realpath(path), detail)
+
+
+def damage_of(path: Path) -> str | None:
+    """What SQLite said when this process found the store at `path` damaged, or None."""
+    return _damaged.get(os.path.realpath(path))
+
+
+class GuardedConnection(sqlite3.Connection):
+    """A connection on which SQLite's "damaged" errors, wherever raised (running a statement or
+    fetching its rows, here or through SQLAlchemy), become the error `on_damage` makes."""
+
+    on_damage = staticmethod(lambda detail: StoreDamagedError("the database", detail))
+
+    def cursor(self, factory=None):  # noqa: ANN001, ANN201 - sqlite3's own signature
+        return super().cursor(factory or GuardedCursor)
+
+    # sqlite3's own execute makes a plain cursor, whose rows could not be guarded
+    def execute(self, *args):  # noqa: ANN002, ANN201
+        return self.cursor().execute(*args)
+
+    def executemany(self, *args):  # noqa: ANN002, ANN201
+        return self.cursor().executemany(*args)
+
+
+class GuardedCursor(sqlite3.Cursor):
+    """The cursors of a GuardedConnection (rows are read lazily: fetching can find damage too)."""
+
+    def _guard(self, method, *args):  # noqa: ANN001, ANN002, ANN202
+        try:
+            return method(self, *args)
+        except sqlite3.DatabaseError as error:
+            if is_damage(error):
+                raise self.connection.on_damage(describe_damage(error)) from None
+            raise
+
+    def execute(self, *args):  # noqa: ANN002, ANN201
+        return self._guard(sqlite3.Cursor.execute, *args)
+
+    def executemany(self, *args):  # noqa: ANN002, ANN201
+        return self._guard(sqlite3.Cursor.executemany, *args)
+
+    def fetchone(self):  # noqa: ANN201
+        return self._guard(sqlite3.Cursor.fetchone)
+
+    def fetchmany(self, *args):  # noqa: ANN002, ANN201
+        return self._guard(sqlite3.Cursor.fetchmany, *args)
+
+    def fetchall(self):  # noqa: ANN201
+        return self._guard(sqlite3.Cursor.fetchall)
+
+    def __next__(self):  # noqa: ANN204
+        return self._guard(sqlite3.Cursor.__next__)
+
+
+QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
+"""Stores up to this size (about 70,000 events) are checked when opened: by SQLite's quick check
+(up to ~0.2 s), and for writing also their hash chain (up to ~0.3 s). Larger ones are checked by
+`check`, and wherever reading meets damage."""
+_verified: set[tuple[str, int, int, int]] = set()
+
+
+def verify_on_open(connection: sqlite3.Connection, path: Path) -> bool:
+    """Run SQLite's quick check on a store small enough for it to be cheap (once per process
+    for an unchanged file); raises StoreDamagedError for a damaged one. Whether it was small."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if info.st_size > QUICK_CHECK_MAX_BYTES:
+        return False
+    key = (os.path.realpath(path), info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _verified:
+        problems = quick_check(connection)
+        if problems:
+            raise connection.on_damage(describe_damage(problems))
+        _verified.add(key)
+    return True
+
+
+def quick_check(connection: sqlite3.Connection, *, full: bool = False,
+                limit: int = 20) -> list[str]:
+    """What SQLite's own check finds wrong with the file ([] when nothing)."""
+    pragma = "integrity_check" if full else "quick_check"
+    cursor = connection.cursor(sqlite3.Cursor)  # SQLite's own errors, not translated ones
+    try:
+        rows = [row[0] for row in cursor.execute(f"PRAGMA {pragma}({int(limit)})").fetchall()]
+    except sqlite3.OperationalError as error:
+        if not is_damage(error):
+            raise
+        return [str(error)]
+    except sqlite3.DatabaseError as error:
+        return [str(error)]
+    finally:
+        cursor.close()
+    return [] if rows == ["ok"] else rows
 
 
 def initialise(connection: sqlite3.Connection, sa_connection: sa.Connection) -> None:
@@ -197,6 +483,7 @@ def initialise(connection: sqlite3.Connection, sa_connection: sa.Connection) -> 
             {"key": "schema_version", "value": str(schema.SCHEMA_VERSION)},
             {"key": "created_at", "value": iso(now_micros())},
             {"key": "created_by", "value": f"Event Explorer {__version__}"},
+            {"key": schema.CHAIN_KEY, "value": schema.CHAIN_COMPLETE},
         ])
         connection.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
         connection.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")

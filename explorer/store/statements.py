@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from explorer.store.schema import events, snapshots, streams
+from explorer.store.schema import event_hashes, events, snapshots, streams
 
 EVENT_COLUMNS = (
     events.c.position, events.c.stream_id, events.c.stream_type, events.c.version,
@@ -75,11 +75,30 @@ class Statements:
         newest = sa.select(e.position, e.timestamp).order_by(e.position.desc()).limit(1)
         head = sa.select(streams.c.stream_type, streams.c.version).where(
             streams.c.stream_id == p("stream_id"))
+        h = event_hashes.c
+        newest_link = sa.select(h.hash).where(
+            h.position == newest.with_only_columns(e.position).scalar_subquery())
         self.append_head = c(sa.select(
             newest.with_only_columns(e.position).scalar_subquery(),
             newest.with_only_columns(e.timestamp).scalar_subquery(),
             head.with_only_columns(streams.c.stream_type).scalar_subquery(),
-            head.with_only_columns(streams.c.version).scalar_subquery()), dialect, ("stream_id",))
+            head.with_only_columns(streams.c.version).scalar_subquery(),
+            newest_link.scalar_subquery()), dialect, ("stream_id",))
+        # The newest event with its link in the hash chain (None while the chain is incomplete).
+        self.append_tail = c(sa.select(e.position, e.timestamp, h.hash).select_from(
+            events.outerjoin(event_hashes, h.position == e.position))
+            .order_by(e.position.desc()).limit(1), dialect)
+        self.chain_tail = c(sa.select(h.position, h.hash).order_by(h.position.desc()).limit(1),
+                            dialect)
+        # Stored rows with their links, for `check` to recompute the chain.
+        self.read_linked = c(
+            sa.select(*EVENT_COLUMNS, h.hash).select_from(
+                events.outerjoin(event_hashes, h.position == e.position))
+            .where(e.position >= p("from_position")).order_by(e.position).limit(p("limit")),
+            dialect, ("from_position", "limit"))
+        self.insert_link = c(sa.insert(event_hashes).values(position=p("position"),
+                                                            hash=p("hash")),
+                             dialect, ("position", "hash"))
         self.insert_event = c(sa.insert(events).values(
             position=p("position"), stream_id=p("stream_id"), stream_type=p("stream_type"),
             version=p("version"), event_id=p("event_id"), event_type=p("event_type"),

@@ -16,7 +16,7 @@ from explorer.workspace import open_store
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     path = tmp_path_factory.mktemp("seed") / "seeded.evstore"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         report = seed_store(store, orders=400, seed=7)
     return path, report
 
@@ -30,11 +30,11 @@ def rows(path):
 def test_the_same_seed_gives_the_same_store(seeded, tmp_path):
     path, _ = seeded
     again = tmp_path / "again.evstore"
-    with open_store(again) as store:
+    with open_store(again, create=True) as store:
         seed_store(store, orders=400, seed=7)
     assert rows(again) == rows(path)
     other = tmp_path / "other.evstore"
-    with open_store(other) as store:
+    with open_store(other, create=True) as store:
         seed_store(store, orders=400, seed=8)
     assert rows(other) != rows(path)
 
@@ -135,7 +135,7 @@ def test_a_recent_history_ends_before_now(tmp_path):
 
     now = datetime.now(UTC)
     start = recent_start(4, now)
-    with open_store(tmp_path / "recent.evstore") as store:
+    with open_store(tmp_path / "recent.evstore", create=True) as store:
         seed_store(store, orders=150, days=4, start=start)
         stamps = [e.timestamp_us for e in store.read_all()]
     assert to_micros(start) <= min(stamps)

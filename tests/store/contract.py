@@ -232,7 +232,7 @@ class EventStoreContract:
                    data='{"amount": 5}')
         insert_raw(position=2, stream_id="o", version=2, event_type="Placed", schema_version=3,
                    data='{"amount": 6, "currency": "EUR", "total": 6}')
-        store = make_store(registry=sample_registry())
+        store = make_store(registry=sample_registry(), read_only=True)
         old, new = store.read_stream("o")
         assert old.data == {"amount": 5, "currency": "USD", "total": 5}
         assert old.schema_version == 3
@@ -257,7 +257,7 @@ class EventStoreContract:
         for i, (event_type, version, data, _) in enumerate(rows, start=1):
             insert_raw(position=i, stream_id="o", version=i, event_type=event_type,
                        schema_version=version, data=data)
-        store = make_store(registry=sample_registry())
+        store = make_store(registry=sample_registry(), read_only=True)
         for read in (lambda: store.read_stream("o"), lambda: list(store.read_all(page_size=3))):
             found = read()
             assert len(found) == len(rows)

@@ -32,7 +32,7 @@ def _append_many(path, name, count):
 
 def test_two_processes_appending_to_one_stream_one_wins_one_gets_the_conflict(tmp_path):
     path = tmp_path / "race.evstore"
-    with EventStore.open(path) as store:
+    with EventStore.open(path, create=True) as store:
         store.append("order_1", "Order", [NewEvent("Placed", {})], 0)
     barrier = CONTEXT.Barrier(2)
     results = CONTEXT.Queue()
@@ -54,7 +54,7 @@ def test_two_processes_appending_to_one_stream_one_wins_one_gets_the_conflict(tm
 
 def test_processes_appending_at_once_lose_nothing_and_leave_no_gaps(tmp_path):
     path = tmp_path / "busy.evstore"
-    EventStore.open(path).close()
+    EventStore.open(path, create=True).close()
     workers = [CONTEXT.Process(target=_append_many, args=(path, name, 150)) for name in "abc"]
     for worker in workers:
         worker.start()
@@ -74,7 +74,7 @@ def test_opening_a_store_again_in_this_process_keeps_the_first_connection_seeing
     """Reading a file's bytes directly would drop SQLite's locks held by this process on it;
     opening a store must never do that to connections already open."""
     path = tmp_path / "shared.evstore"
-    EventStore.open(path).close()
+    EventStore.open(path, create=True).close()
     watching = EventStore.open(path, read_only=True)
     watcher_version = watching.data_version()
     second = EventStore.open(path)  # inspects the file again

@@ -14,7 +14,7 @@ def raw_inserter(path):
     """Write one event row straight into the file, as another program might."""
     def insert_raw(**columns):
         if not path.exists():
-            EventStore.open(path).close()
+            EventStore.open(path, create=True).close()
         row = {"stream_type": "Order", "event_id": f"raw-{columns['position']}",
                "schema_version": 1, "timestamp": 1_000_000 * columns["position"],
                "metadata": "{}", **columns}
@@ -39,7 +39,8 @@ class TestSQLiteFile(EventStoreContract):
         opened = []
 
         def make(registry=None, read_only=False):
-            store = EventStore.open(path, registry=registry, read_only=read_only)
+            store = EventStore.open(path, registry=registry, read_only=read_only,
+                                    create=not read_only)
             opened.append(store)
             return store
         yield make

@@ -63,7 +63,7 @@ def build(folder: Path, seed: int, orders: int, days: int, snapshot_every: int) 
         old = (Inventory.snapshot_every, Order.snapshot_every)
         Inventory.snapshot_every = Order.snapshot_every = snapshot_every
         try:
-            with open_store(path) as store:
+            with open_store(path, create=True) as store:
                 seed_store(store, orders=orders, seed=seed, days=days)
         finally:
             Inventory.snapshot_every, Order.snapshot_every = old

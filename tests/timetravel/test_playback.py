@@ -21,7 +21,7 @@ from tests.conftest import place_order
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     path = tmp_path_factory.mktemp("playback") / "shop.evstore"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         seed_store(store, orders=30, seed=3, days=3)
     with open_store(path, read_only=True) as store:
         yield store
@@ -42,7 +42,7 @@ def test_a_small_log_is_sampled_whole(seeded):
 def test_samples_extended_as_the_log_grows_equal_samples_of_the_whole(tmp_path, weight, first,
                                                                      more):
     path = tmp_path / f"grow-{uuid.uuid4().hex}.evstore"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         service = CommandService(store, DEMO_DOMAIN, issued_by="test")
         for number in range(first):
             place_order(service, f"order_{number}")

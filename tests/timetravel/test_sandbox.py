@@ -23,7 +23,7 @@ def digest(path: Path) -> str:
 @pytest.fixture
 def shop(tmp_path):
     path = tmp_path / "shop.evstore"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         seed_store(store, orders=60, seed=3)
     with Runner(str(path), run_sagas=False) as runner:
         runner.run_pending()

@@ -24,7 +24,7 @@ def settings_folder(tmp_path_factory):
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "shop.evstore"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         seed_store(store, orders=300, seed=11)
     return path
 

@@ -300,7 +300,7 @@ def test_a_retry_stays_with_the_store_it_conflicted_in(window, console, qtbot, s
     make_conflict(console, qtbot, seeded)
     assert console.retry_button.isVisible()
     other = tmp_path / "other.evstore"
-    with open_store(other) as store:
+    with open_store(other, create=True) as store:
         seed_store(store, orders=5, seed=1)
         last = store.last_position()
     with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
@@ -323,7 +323,7 @@ def test_a_retry_stays_with_the_store_it_conflicted_in(window, console, qtbot, s
 def test_a_command_asked_for_as_another_store_opens_is_not_sent_there(window, console, qtbot,
                                                                     tmp_path):
     other = tmp_path / "other.evstore"
-    with open_store(other) as store:
+    with open_store(other, create=True) as store:
         seed_store(store, orders=5, seed=1)
         last = store.last_position()
     console.choose_command("Inventory", "receive_stock")
@@ -344,7 +344,7 @@ def test_a_retry_asked_for_as_another_store_opens_is_not_sent_there(window, cons
                                                                      seeded, tmp_path):
     make_conflict(console, qtbot, seeded)
     other = tmp_path / "other.evstore"
-    with open_store(other) as store:
+    with open_store(other, create=True) as store:
         seed_store(store, orders=5, seed=1)
         last = store.last_position()
     before = len(console.history_model.history.entries)
