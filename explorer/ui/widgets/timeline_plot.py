@@ -80,13 +80,17 @@ class TimelinePlot(pg.PlotWidget):
         self.positions = np.frombuffer(samples.positions, dtype=np.int64).copy()
         self.seconds = np.frombuffer(samples.timestamps, dtype=np.int64) / 1e6
         self.codes = np.frombuffer(samples.type_codes, dtype=np.int8).copy()
+        if list(samples.types) != list(self.types) or len(self.bars) != len(samples.types):
+            for bar in self.bars:  # one bar series a stream type, coloured for it
+                self.removeItem(bar)
+            self.bars = []
+            for number, stream_type in enumerate(samples.types):
+                bar = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[], pen=None,
+                                      brush=stream_colour(stream_type, number))
+                self.addItem(bar)
+                self.bars.append(bar)
         self.types = samples.types
         self.weight = samples.weight
-        while len(self.bars) < len(self.types):
-            bar = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[], pen=None,
-                                  brush=stream_colour(self.types[len(self.bars)], len(self.bars)))
-            self.addItem(bar)
-            self.bars.append(bar)
         self._limit()
         if was_all or not len(self.positions):
             self.fit()
