@@ -21,8 +21,8 @@ import platformdirs
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from explorer.store.errors import NotAStoreError, StoreLockedError, StoreOpenError
-from explorer.store.sqlite import BUSY_TIMEOUT_S, not_sqlite_error
+from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, StoreOpenError
+from explorer.store.sqlite import BUSY_TIMEOUT_S, GuardedConnection, not_sqlite_error
 
 APPLICATION_ID = 0x45565852  # "EVXR"
 SCHEMA_VERSION = 2
@@ -73,7 +73,9 @@ class ReadModelDatabase:
 
         def connect() -> sqlite3.Connection:
             connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S,
-                                         isolation_level=None, check_same_thread=False)
+                                         isolation_level=None, check_same_thread=False,
+                                         factory=GuardedConnection)
+            connection.on_damage = self._damaged
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA cache_size = -32000")
             return connection
@@ -93,6 +95,11 @@ class ReadModelDatabase:
                     self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 metadata.create_all(self.connection)
+
+    def _damaged(self, detail: str) -> StoreError:
+        return StoreError(
+            f"The read models {self.path} are damaged (SQLite: {detail}). They are derived from "
+            "the store, which is not affected: delete that file and they are built again.")
 
     def _drop_everything(self) -> None:
         tables = [name for (name,) in self.db.execute(

@@ -146,3 +146,18 @@ def test_in_a_real_process_too(corpus, case):
                               capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert one_line_refusal(done.returncode, done.stderr), (name, done.stderr)
     assert fingerprint(path.parent) == before
+
+
+def test_damaged_read_models_are_named_and_the_store_left_alone(corpus, tmp_path):
+    store = tmp_path / "shop.evstore"
+    store.write_bytes(corpus["png-image"].parent.parent.joinpath("good", "shop.evstore")
+                      .read_bytes())
+    assert run_cli("project", store)[0] == 0
+    read_models = Path(f"{store}.readmodels")
+    data = bytearray(read_models.read_bytes())
+    data[4096:8192] = bytes(4096)  # page 2 zeroed
+    read_models.write_bytes(bytes(data))
+    stored = store.read_bytes()
+    code, _, err = run_cli("projection", store, "stock")
+    assert one_line_refusal(code, err) and "read models" in err and "delete that file" in err
+    assert store.read_bytes() == stored
