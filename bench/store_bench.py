@@ -5,7 +5,8 @@ The same work through each, in one run, as `../shared/tools/anchor-bench` does i
   batch_append  orders decided in memory, appended 100 orders (1,000 events) per transaction
   read_all      every event in global order, decoded
   rebuild       load orders by replaying their events, snapshots off
-Then, unless --no-large: seeding a store of about a million events with `seed`, and the peak
+`ours_unchained` is ours with the hash chain's links neither computed nor written: the chain's
+cost, by difference. Then, unless --no-large: seeding a store of about a million events with `seed`, and the peak
 resident memory of reading all of them. Figures are events per second; compare within one run.
 """
 
@@ -80,6 +81,14 @@ def ours(n_agg: int, ev_per: int, folder: str) -> dict[str, float]:
     out["rebuild"] = len(ids) * ev_per / (time.perf_counter() - t)
     store.close()
     return out
+
+
+def ours_without_chain(n_agg: int, ev_per: int, folder: str) -> dict[str, float]:
+    """`ours` with no links computed or written: what the hash chain costs, by difference."""
+    from unittest import mock
+
+    with mock.patch("explorer.store.chain.links", lambda previous, rows: ()):
+        return ours(n_agg, ev_per, folder)
 
 
 @functools.cache
@@ -224,7 +233,8 @@ def main(argv: list[str]) -> int:
                              "since other load on a shared machine only ever slows a round down")
     parser.add_argument("--no-large", action="store_true", help="skip the large store")
     args = parser.parse_args(argv)
-    runners = {"raw_sqlite": raw_sqlite, "eventsourcing": eventsourcing_library, "ours": ours}
+    runners = {"raw_sqlite": raw_sqlite, "eventsourcing": eventsourcing_library, "ours": ours,
+               "ours_unchained": ours_without_chain}
     results: dict[str, dict[str, float]] = {name: {} for name in runners}
     for round_number in range(1, args.rounds + 1):
         for name, runner in runners.items():
@@ -246,11 +256,15 @@ def main(argv: list[str]) -> int:
         ratios = {k: results["ours"][k] / results[other][k] for k in results["ours"]}
         print(f"ours / {other:13s}" + "".join(f"{ratios[k]:13.2f}x" for k in ratios)
               + f"   (target {factor}x)")
+    chain_cost = {k: 1 - results["ours"][k] / results["ours_unchained"][k]
+                  for k in ("command", "batch_append")}
+    print("the hash chain costs " + ", ".join(f"{k} {v:.0%}" for k, v in chain_cost.items())
+          + " (ours against ours without its links, same run)")
     if large:
         print(f"large store: {large['orders']:,} orders seeded into {large['events']:,} events in "
               f"{large['seed_s']} s; read all at {large['read_all_events_per_s']:,} events/s with "
               f"peak RSS {large['read_all_peak_rss_mb']} MB")
         print("large " + json.dumps(large))
     print(json.dumps({name: {k: round(v) for k, v in results[name].items()}
-                      for name in ("ours", "eventsourcing", "raw_sqlite")}))
+                      for name in ("ours", "ours_unchained", "eventsourcing", "raw_sqlite")}))
     return 0

@@ -301,14 +301,15 @@ class EventStore:
                 head[4] = last_time
                 touched[stream_id] = head
             results.append(AppendResult(stream_id, stream_type, version, tuple(recorded)))
+        links = chain.links(previous, rows) if previous is not None and rows else ()
         if len(rows) == 1:
             db.execute(sql.insert_event.sql, rows[0])
-            if previous is not None:
-                db.execute(sql.insert_link.sql, (rows[0][0], chain.link(previous, rows[0])))
         elif rows:
             db.executemany(sql.insert_event.sql, rows)
-            if previous is not None:
-                db.executemany(sql.insert_link.sql, chain.links(previous, rows))
+        if len(links) == 1:
+            db.execute(sql.insert_link.sql, links[0])
+        elif links:
+            db.executemany(sql.insert_link.sql, links)
         stream_rows = [(stream_id, head[0], head[1], head[2], head[3], head[4])
                        for stream_id, head in touched.items()]
         if len(stream_rows) == 1:
