@@ -8,6 +8,14 @@ import argparse
 
 from explorer.store.schema import MAX_INTEGER
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other error of the command
+    line: `error: what was wrong (see PROG --help)`, exit status 2."""
+
+    def error(self, message: str) -> None:  # argparse's hook; it must not return
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 MAX_DAYS = 36_500  # a century
 MAX_ORDERS = 1_000_000  # ten times the largest benchmark: minutes, and memory in proportion
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from explorer.cli.arguments import OneLineParser
 from explorer.domain.commands import Command
 from explorer.store.schema import MAX_INTEGER
 
@@ -18,7 +19,7 @@ from explorer.store.schema import MAX_INTEGER
 def field_parser(command: type[Command], prog: str) -> argparse.ArgumentParser:
     """An argument parser with one option per field of the command."""
     schema = command.schema()
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=prog, description=command.summary(), add_help=True,
         epilog="Lists and objects take JSON, e.g. --items '[{\"product_id\": \"prod_101\", "
                "\"quantity\": 2, \"price\": 29.99}]'.")

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from explorer import __version__
 from explorer.cli import handlers, live
-from explorer.cli.arguments import days, natural, orders, positive, seconds
+from explorer.cli.arguments import OneLineParser, days, natural, orders, positive, seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="event-explorer-cli",
         description="Look inside an event-sourced store: streams, events, state, commands.")
     parser.add_argument("--version", action="version", version=f"Event Explorer {__version__}")
