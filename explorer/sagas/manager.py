@@ -41,8 +41,8 @@ WARN_EVERY_RETRIES = 50
 REFUSALS = (DomainError, CommandError, StreamTypeMismatchError, DuplicateEventError)
 """What a step's command raises when what it was sent to refuses it (a rule, invalid data, a
 stream of another kind): the saga reacts (compensates, or fails). Anything else (a conflict, a
-lock, a store that cannot be written or is damaged) is about the moment or the store, never the
-order's fate: conflicts are retried here, the rest is raised to the caller."""
+lock, a store that cannot be written or is damaged) is about the moment or the store, never
+the saga's outcome: conflicts are retried here, the rest is raised to the caller."""
 
 
 @dataclass(frozen=True)
