@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from explorer import __version__
+from explorer import __version__, bulk
 from explorer.cli import handlers, live
 from explorer.cli.arguments import OneLineParser, days, natural, orders, positive, seconds
 
@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return handlers.run(args)
+    with bulk.collector_pauses_allowed():  # a headless process: no GUI thread to stall
+        return handlers.run(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

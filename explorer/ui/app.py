@@ -1,7 +1,8 @@
 """Starting the window: `event-explorer [STORE] [--read-only]` (also `python main.py`).
 
 Without a store it opens the demo store in the user's data folder, creating and seeding it first
-(with a progress dialog) when it does not exist yet.
+(with a progress dialog) when it does not exist yet. Crash reporting is installed first, so that
+an error while the window is made is shown and logged too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QApplication
 
 from explorer import __version__
+from explorer.ui.crash_reporting import install_crash_reporting
 from explorer.ui.icons import app_icon
 from explorer.ui.main_window import MainWindow
 from explorer.ui.settings import APPLICATION, ORGANIZATION
@@ -55,10 +57,16 @@ def start(window: MainWindow, store: str | None, read_only: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(sys.argv[1:] if argv is None else argv)
+    reporter = install_crash_reporting()
     app = create_application()
-    window = MainWindow()
-    window.show()
-    start(window, args.store, args.read_only)
+    try:
+        window = MainWindow()
+        window.show()
+        start(window, args.store, args.read_only)
+    except Exception:  # the window could not start: say why until the user closes the dialog
+        reporter.python_error(*sys.exc_info())
+        app.exec()
+        return 1
     return app.exec()
 
 

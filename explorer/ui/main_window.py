@@ -6,7 +6,6 @@ shows clear dialogs for files that are not stores, follows appends live, and rem
 
 from __future__ import annotations
 
-import gc
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,14 +61,6 @@ class StoreSummary:
     event_types: list[str]
     first_time_us: int
     last_time_us: int
-
-
-def settle_memory() -> None:
-    """Start-up is over: move what it made (Qt wrappers, pyqtgraph, numpy) out of the garbage
-    collector's way, so that its full collections stop pausing the window for ~80 ms, and let
-    it run again (the timeline's importer paused it)."""
-    gc.freeze()
-    gc.enable()
 
 
 def summarise(store: EventStore) -> StoreSummary:
@@ -136,7 +127,6 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_layout()
         self._update_title()
-        settle_memory()  # the libraries are loaded and the widgets made
 
     # -- construction ----------------------------------------------------------------------
 
@@ -502,11 +492,10 @@ class MainWindow(QMainWindow):
     def _tab_changed(self, index: int) -> None:
         if index != self.monitor_tab:
             return
-        if self.monitor is None and self.timeline.plot is None:
-            # pyqtgraph loads on the timeline's thread; the monitor follows once it is in
-            self.timeline.load_plot()
-            return
-        self._show_monitor()
+        if self.timeline.plot is None:
+            self.timeline.load_plot()  # pyqtgraph; the monitor follows once the plot is in
+        else:
+            self._show_monitor()
 
     def _show_monitor(self) -> None:
         if self.monitor is None:
@@ -518,7 +507,6 @@ class MainWindow(QMainWindow):
         self.monitor.redraw()
 
     def _plot_ready(self) -> None:
-        settle_memory()
         if self.bottom_tabs.currentIndex() == self.monitor_tab:
             self._show_monitor()
 

@@ -1,19 +1,19 @@
 """The timeline bar above the event list: the plot of events over time, the position slider,
 playback controls, a place to type a position or time, and the "viewing the past" banner.
 
-The bar shows and asks; the TimeTravel controller decides. The pyqtgraph plot is imported on a
-thread of its own once the window is up, so that start-up and the first page are not slowed.
+The bar shows and asks; the TimeTravel controller decides. The pyqtgraph plot is imported when
+the bar is first shown, before the window's first paint, on the GUI thread: pyqtgraph touches Qt
+as it loads, which is only safe there. Start-up takes a few hundred milliseconds longer for it,
+and nothing stalls once the window is up.
 """
 
 from __future__ import annotations
 
-import gc
 import importlib
-import sys
-import time
 from array import array
 
-from PySide6.QtCore import Qt, QThread, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy,
     QSlider, QToolButton, QVBoxLayout, QWidget,
@@ -26,70 +26,12 @@ from explorer.ui.time_travel import SPEEDS, TimeTravel
 
 PLOT_HEIGHT = 84
 PLOT_MODULE = "explorer.ui.widgets.timeline_plot"
-PLOT_DELAY_MS = 2000
-GUI_BEAT_MS = 4
-GUI_LATE_S = 0.008
-GUI_BLOCKED_S = 0.05
-STEP_ASIDE_S = 0.002
-STEP_ASIDE_BUDGET_S = 1.5
-"""While the plot's libraries load: the GUI thread's heartbeat; how late it may be before the
-importing thread steps aside, and how late means it is blocked (stepping aside would not help);
-for how long each time, and at most in all."""
-
-
-class _Importer(QThread):
-    """Imports the plot's module (numpy, pyqtgraph) without holding up the GUI thread.
-
-    An import is ~300 ms of Python, and the GUI thread needs the same interpreter lock to run
-    its slots and paint its models; shared evenly, a 20 ms paint would take 40 ms or more. So
-    the importing thread steps aside (sleeps, which frees the lock) whenever the GUI thread's
-    heartbeat is a little late, which means it is busy or waiting for the lock: the import takes
-    longer, in the background, and the window keeps its pace. A heartbeat very late means the
-    GUI thread waits for something else, perhaps this very import (a module it needs too):
-    then, and once the time it may spend stepping aside is spent, the import goes at full speed.
-
-    The garbage collector is paused meanwhile (the window's `settle_memory` resumes it once the
-    plot is in): an import makes so many objects that it would otherwise trigger full
-    collections, each pausing every thread, the GUI's included, for ~100 ms.
-    """
-
-    def __init__(self, parent: QWidget, module: str) -> None:
-        super().__init__(parent)
-        self.module = module
-        self._gui_beat = time.perf_counter()
-        self._beat = QTimer(self)
-        self._beat.setInterval(GUI_BEAT_MS)
-        self._beat.timeout.connect(self._gui_alive)
-        self.started.connect(self._beat.start)
-        self.finished.connect(self._beat.stop)
-
-    def _gui_alive(self) -> None:
-        self._gui_beat = time.perf_counter()
-
-    def run(self) -> None:
-        budget = [STEP_ASIDE_BUDGET_S]  # seconds, measured: a sleep and regaining the lock
-
-        def step_aside(frame, event, arg) -> None:
-            if event == "call" and budget[0] > 0:
-                now = time.perf_counter()
-                if GUI_LATE_S < now - self._gui_beat < GUI_BLOCKED_S:
-                    time.sleep(STEP_ASIDE_S)
-                    budget[0] -= time.perf_counter() - now
-
-        gc.disable()
-        sys.setprofile(step_aside)  # this thread's only
-        try:
-            importlib.import_module(self.module)
-        except Exception:  # the GUI thread tries again, and says why it failed
-            gc.enable()
-        finally:
-            sys.setprofile(None)
 
 
 class TimelineBar(QWidget):
     """Signals:
         branch_requested(int): the user wants a what-if branch at this position.
-        plot_ready(): the plot is in (its libraries are loaded: start-up is over).
+        plot_ready(): the plot is in (its libraries are loaded).
         plot_failed(str): the plot's libraries could not be loaded (why).
     """
 
@@ -101,7 +43,7 @@ class TimelineBar(QWidget):
         super().__init__(parent)
         self.travel = travel
         self.plot = None
-        self._importer: _Importer | None = None
+        self.plot_error = ""
         self.plot_module = PLOT_MODULE
         self._samples: TimelineSamples | None = None
         self._marks: tuple[array, array] = (array("q"), array("q"))
@@ -138,7 +80,7 @@ class TimelineBar(QWidget):
         self.plot_holder = QWidget()
         self.plot_holder.setFixedHeight(PLOT_HEIGHT)
         QVBoxLayout(self.plot_holder).setContentsMargins(0, 0, 0, 0)
-        self.plot_placeholder = QLabel("Loading the timeline…")
+        self.plot_placeholder = QLabel()  # why there is no plot, if it cannot load
         self.plot_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.plot_placeholder.setStyleSheet("color: #9e9e9e;")
         self.plot_holder.layout().addWidget(self.plot_placeholder)
@@ -239,24 +181,23 @@ class TimelineBar(QWidget):
         layout.addWidget(self.slider)
         layout.addLayout(controls)
 
-    # -- the plot, loaded late -------------------------------------------------------------
+    # -- the plot, loaded when first shown -------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        self.load_plot()
+        super().showEvent(event)
 
     def load_plot(self) -> None:
-        """Import pyqtgraph on a thread, then put the plot in (once)."""
-        if self.plot is not None or self._importer is not None:
+        """Import pyqtgraph and put the plot in (once); a plot that cannot load says why."""
+        if self.plot is not None or self.plot_error:
             return
-        self._importer = _Importer(self, self.plot_module)
-        self._importer.finished.connect(self._create_plot)
-        self._importer.start()
-
-    def _create_plot(self) -> None:
         try:
-            module = importlib.import_module(self.plot_module)  # imported already: immediate
+            module = importlib.import_module(self.plot_module)
         except Exception as error:  # a broken install: the rest of the window still works
-            gc.enable()
-            reason = f"The timeline plot could not be loaded ({type(error).__name__}: {error})."
-            self.plot_placeholder.setText(reason)
-            self.plot_failed.emit(reason)
+            self.plot_error = (f"The timeline plot could not be loaded "
+                               f"({type(error).__name__}: {error}).")
+            self.plot_placeholder.setText(self.plot_error)
+            self.plot_failed.emit(self.plot_error)
             return
         self.plot = module.TimelinePlot()
         self.plot.setToolTip("Events over time by stream type. Drag the red cursor or click to "
@@ -284,10 +225,6 @@ class TimelineBar(QWidget):
         self._set_slider(last_position, last_position)
         self.setEnabled(last_position > 0)
         self.where.setText("No events yet" if not last_position else "")
-        if self.plot is None and self._importer is None:
-            # Importing pyqtgraph holds the interpreter for a few tens of milliseconds at a time:
-            # not while the first pages are read and the user starts browsing.
-            QTimer.singleShot(PLOT_DELAY_MS, self.load_plot)
 
     def _samples_ready(self, samples: TimelineSamples) -> None:
         self._samples = samples
