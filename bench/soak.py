@@ -236,14 +236,17 @@ class RunnerWatch:
                 self.process = self._start()
 
     def wait_ready(self, timeout_s: float = 120.0) -> None:
-        """Wait until the runner has opened the store and begun (it says so)."""
-        log = self.logs[-1] if self.serve else self.logs[-1].with_suffix(".err")
+        """Wait until the runner has opened the store and begun (it says so). One that exits
+        meanwhile is restarted, and counted, like any other exit."""
         sign = '"ready"' if self.serve else "Running the projections"
         deadline = time.monotonic() + timeout_s
-        while sign not in log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
+        while True:
+            out = self.logs[-1]
+            if sign in (out if self.serve else out.with_suffix(".err")).read_text():
+                return
+            if time.monotonic() > deadline:
                 raise RuntimeError(f"`{self.name}` did not start: "
-                                   f"{log.with_suffix('.err').read_text()[-2000:]}")
+                                   f"{out.with_suffix('.err').read_text()[-2000:]}")
             time.sleep(0.05)
 
     def saga_retries(self) -> int | None:

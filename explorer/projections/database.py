@@ -11,7 +11,9 @@ needs.
 from __future__ import annotations
 
 import hashlib
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,13 +90,30 @@ class ReadModelDatabase:
             raise StoreOpenError(f"Cannot open the read models {self.path}: {error.orig}.") from None
         self.db: sqlite3.Connection = self.connection.connection.driver_connection
         if not read_only:
-            self.db.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
             with self.transaction():
                 if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                     self._drop_everything()
                     self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 metadata.create_all(self.connection)
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL mode. Two processes opening a new file at once (`run` and the
+        window's runner) can make SQLite refuse one of them at once instead of waiting (each
+        holds a lock the other's switch needs), so the switch is retried for the busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreLockedError(
+                        f"The read models {self.path} are busy: {error}.") from None
+            time.sleep(random.uniform(0.005, 0.05))
 
     def _damaged(self, detail: str) -> StoreError:
         return StoreError(

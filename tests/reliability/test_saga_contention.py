@@ -8,6 +8,7 @@ commands instead of ten minutes.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 from bench.soak import (
     RunnerWatch, audit, check_failures, read_written, start_writer, unfinished_sagas,
 )
+from explorer.projections import ReadModelDatabase
+from explorer.store.sqlite import GuardedConnection
 from explorer.workspace import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,3 +59,21 @@ def test_runners_outlast_two_writers_and_every_payment_is_charged_once(tmp_path)
     assert found["duplicates"] == 0  # no version twice, no double charge or reservation
     assert found["stray_charges"] == 0  # each charge is its order's saga's charge step
     assert check_failures(store) == 0
+
+
+def test_runners_starting_together_wait_for_each_other_to_make_the_read_models(
+        tmp_path, monkeypatch):
+    """Two runners opening new read models at once: SQLite refuses one at once (not after the
+    busy timeout) when both switch the file to WAL; that one tries again instead of exiting."""
+    real_execute = GuardedConnection.execute
+    refusals = [3]
+
+    def execute(self, *args):
+        if args[0].startswith("PRAGMA journal_mode") and refusals[0]:
+            refusals[0] -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return real_execute(self, *args)
+
+    monkeypatch.setattr(GuardedConnection, "execute", execute)
+    ReadModelDatabase(tmp_path / "new.readmodels").close()
+    assert refusals == [0]
