@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from explorer.console import like_event, owner_of
 from explorer.demo import DEMO_DOMAIN
 from explorer.demo.seed import recent_start, seed_store
-from explorer.store import EventStore, StoreError
+from explorer.store import EventStore, StoreError, StoreMissingError
 from explorer.store.records import StreamTypeInfo
 from explorer.ui import settings
 from explorer.ui.event_browser import EventBrowser
@@ -61,6 +61,7 @@ class StoreSummary:
     event_types: list[str]
     first_time_us: int
     last_time_us: int
+    read_only_reason: str | None = None  # why it opened read-only though asked for writing
 
 
 def summarise(store: EventStore) -> StoreSummary:
@@ -69,7 +70,7 @@ def summarise(store: EventStore) -> StoreSummary:
     last_time = store.event_at(last).timestamp_us if last else 0
     names = sorted(set(store.event_types()) | {spec.name for spec in DEMO_DOMAIN.registry})
     return StoreSummary(store.location, store.read_only, last, store.stream_types(), names,
-                        first_time, last_time)
+                        first_time, last_time, store.read_only_reason)
 
 
 class MainWindow(QMainWindow):
@@ -377,13 +378,15 @@ class MainWindow(QMainWindow):
         if path:
             self.open_store(path, read_only=read_only)
 
-    def open_store(self, path: str | Path, *, read_only: bool = False) -> None:
-        """Open a store (on the worker thread); on failure, explain and keep the current one."""
+    def open_store(self, path: str | Path, *, read_only: bool = False,
+                   create: bool = False) -> None:
+        """Open a store (on the worker thread); on failure, explain and keep the current one.
+        Only with `create` (the user said so) does a missing or empty file become a store."""
         path = str(Path(path).expanduser())
         self.busy_label.setText(f"Opening {Path(path).name}…")
 
         def open_it(context: JobContext) -> StoreSummary:
-            store = open_store(path, read_only=read_only)
+            store = open_store(path, read_only=read_only, create=create)
             try:
                 summary = summarise(store)
             except Exception:
@@ -393,7 +396,7 @@ class MainWindow(QMainWindow):
             return summary
 
         self.worker.submit(open_it, self._opened, key="open",
-                           on_error=lambda error: self._open_failed(path, error))
+                           on_error=lambda error: self._open_failed(path, error, read_only))
 
     def _opened(self, summary: StoreSummary) -> None:
         self.summary = summary
@@ -402,6 +405,11 @@ class MainWindow(QMainWindow):
         self._select_when_listed = None  # a position written to the store that was open before
         self._watch(summary.location)
         self.read_only_badge.setVisible(summary.read_only)
+        self.read_only_badge.setToolTip(
+            f"Writing is off: {summary.read_only_reason}" if summary.read_only_reason
+            else "This store is open read-only: nothing can change it.")
+        if summary.read_only_reason:
+            self.statusBar().showMessage(f"Opened read-only: {summary.read_only_reason}", 15_000)
         self.store_label.setText(summary.location)
         self.store_label.setToolTip(summary.location)
         self._fill_recent_menu(settings.remember_store(summary.location))
@@ -431,11 +439,34 @@ class MainWindow(QMainWindow):
         self.travel.open(summary.location, summary.last_position, summary.read_only)
         self.store_opened.emit(summary.location)
 
-    def _open_failed(self, path: str, error: Exception) -> None:
+    def _open_failed(self, path: str, error: Exception, read_only: bool = False) -> None:
         self.busy_label.clear()
+        if isinstance(error, StoreMissingError) and not read_only:
+            self._offer_new_store(path, error)
+            return
         self.show_error(f"Cannot open {Path(path).name}", str(error))
         if not Path(path).exists():
             self._fill_recent_menu(settings.forget_store(path))
+
+    def _offer_new_store(self, path: str, error: StoreMissingError) -> None:
+        """A mistyped path must not silently become an empty store: ask first."""
+        what = "is an empty file" if error.empty else "does not exist"
+        box = QMessageBox(QMessageBox.Icon.Question, "Create a new store?",
+                          f"{path} {what}.\n\nCreate a new, empty store at {path}?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+                self.open_store(path, create=True)
+            elif not Path(path).exists():
+                self._fill_recent_menu(settings.forget_store(path))
+
+        box.finished.connect(answered)
+        box.open()
+        self.error_box = box
+        self.error_shown.emit("Create a new store?", str(error))
 
     def show_error(self, title: str, message: str) -> None:
         """Tell the user about a problem in a dialog that does not block the window."""
@@ -663,7 +694,7 @@ class MainWindow(QMainWindow):
                     if existing.last_position():
                         raise StoreError(f"{path} already holds events; choose a new file name "
                                          "for the demo store.")
-            with open_store(path) as store:
+            with open_store(path, create=True) as store:
                 return seed_store(store, orders=orders, days=DEMO_DAYS,
                                   start=recent_start(DEMO_DAYS), progress=context.progress,
                                   should_stop=stop.is_set)

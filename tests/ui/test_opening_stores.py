@@ -1,0 +1,65 @@
+"""Opening a path in the window never makes a store unasked, and a store that cannot be written
+opens read-only, saying why."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import QMessageBox
+
+from explorer.store import NewEvent
+from explorer.store import sqlite as sqlite_backend
+from explorer.workspace import open_store
+from tests.ui.conftest import WAIT_MS
+
+
+def test_a_mistyped_path_asks_before_creating_a_store(window, qtbot, tmp_path):
+    missing = tmp_path / "typo.evstore"
+    with qtbot.wait_signal(window.error_shown, timeout=WAIT_MS) as caught:
+        window.open_store(missing)
+    assert caught.args[0] == "Create a new store?" and "No store at" in caught.args[1]
+    box = window.error_box
+    assert "does not exist" in box.text() and str(missing) in box.text()
+    box.button(QMessageBox.StandardButton.No).click()
+    assert not missing.exists()  # nothing was made
+    assert window.summary.location.endswith("shop.evstore")  # the open store stays
+
+    with qtbot.wait_signal(window.error_shown, timeout=WAIT_MS):
+        window.open_store(missing)
+    with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS) as opened:
+        window.error_box.button(QMessageBox.StandardButton.Yes).click()
+    assert opened.args == [str(missing)] and window.summary.last_position == 0
+    assert not window.summary.read_only
+
+
+def test_an_empty_file_is_not_turned_into_a_store_unasked(window, qtbot, tmp_path):
+    empty = tmp_path / "empty.evstore"
+    empty.touch()
+    with qtbot.wait_signal(window.error_shown, timeout=WAIT_MS):
+        window.open_store(empty)
+    assert "is an empty file" in window.error_box.text()
+    window.error_box.button(QMessageBox.StandardButton.No).click()
+    assert empty.stat().st_size == 0
+
+
+def test_a_store_in_a_folder_that_cannot_be_written_opens_read_only_saying_why(
+        window, qtbot, tmp_path, monkeypatch):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    store_path = folder / "team.evstore"
+    with open_store(store_path, create=True) as store:
+        store.append("order_1", "Order", [NewEvent("OrderCancelled", {"reason": "r"})])
+    real_access = os.access
+
+    def access(path, mode):  # as for a user without write permission on the folder
+        if str(path) == str(folder) and mode & os.W_OK:
+            return False
+        return real_access(path, mode)
+
+    monkeypatch.setattr(sqlite_backend.os, "access", access)
+    with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
+        window.open_store(store_path)
+    assert window.summary.read_only and window.summary.last_position == 1
+    assert window.read_only_badge.isVisible()
+    assert f"the folder {folder} cannot be written" in window.read_only_badge.toolTip()
+    assert "Opened read-only" in window.statusBar().currentMessage()
