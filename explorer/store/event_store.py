@@ -601,8 +601,10 @@ class EventStore:
         table = schema.process_checkpoints
         try:
             found = self._sa.execute(sa.select(table.c.position).where(table.c.name == name))
-        except sa.exc.OperationalError:  # a read-only store from before the table existed
-            return 0
+        except sa.exc.OperationalError as error:
+            if "no such table" in str(error.orig):  # a read-only store from before the table
+                return 0
+            raise _translate_operational(error.orig, self.location, "read a checkpoint") from None
         return found.scalar_one_or_none() or 0
 
     def save_checkpoint(self, name: str, position: int) -> None:
