@@ -92,8 +92,10 @@ class Runner:
 
     def __init__(self, location: str, *, read_only: bool = False, run_sagas: bool = True,
                  payment_failure_rate: float = 0.1, payment_latency_s: float = 0.0,
-                 projections: Sequence[Projection] | None = None) -> None:
-        self.store = open_store(location, read_only=read_only)
+                 projections: Sequence[Projection] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        # progress: while a store from before the hash chain is linked (see EventStore.open)
+        self.store = open_store(location, read_only=read_only, progress=progress)
         try:
             self.db = ReadModelDatabase(read_model_path(self.store.location, self.store.read_only))
             self.engine = ProjectionEngine(self.store, self.db,

@@ -62,7 +62,7 @@ def _read(args: argparse.Namespace) -> EventStore:
 
 
 def seed(args: argparse.Namespace) -> int:
-    with open_store(args.store, create=True) as store:
+    with open_for_writing(args.store, create=True) as store:
         bar = ProgressBar(args.orders, "orders")
         try:
             start = recent_start(args.days) if args.recent else None
@@ -204,7 +204,7 @@ def command(args: argparse.Namespace) -> int:
         if not isinstance(data, dict):
             raise UsageError("--data must be a JSON object such as {\"reason\": \"late\"}")
     data.update(extra)
-    with open_store(args.store) as store:
+    with open_for_writing(args.store) as store:
         service = CommandService(store, DEMO_DOMAIN, issued_by=default_issuer("cli"))
         result = service.execute(args.stream_type, args.stream_id, command_class.parse(data),
                                  expected_version=options["expected_version"],
@@ -227,7 +227,7 @@ def script(args: argparse.Namespace) -> int:
     # cards fail, always)
     runner = Runner(args.store, payment_failure_rate=0.0) if args.run_sagas else None
     try:
-        with open_store(args.store) as store:
+        with open_for_writing(args.store) as store:
             service = CommandService(store, DEMO_DOMAIN, issued_by=default_issuer("script"),
                                      context=make_context())
 
@@ -352,23 +352,50 @@ def _split(values: list[str]) -> tuple[str, ...]:
 
 
 class ProgressBar:
-    """A tqdm bar on a terminal, nothing otherwise; `update_to(n)` sets the count done."""
+    """A tqdm bar on a terminal, nothing otherwise; `update_to(n)` sets the count done. A `lazy`
+    bar appears only once there is progress to show (work that may not happen at all)."""
 
-    def __init__(self, total: int, unit: str) -> None:
+    def __init__(self, total: int, unit: str, *, description: str | None = None,
+                 lazy: bool = False) -> None:
         self._bar = None
+        self._total, self._unit, self._description = total, unit, description
+        self._shown = False
+        if not lazy:
+            self._show()
+
+    def _show(self) -> None:
+        self._shown = True
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, unit=f" {unit}", unit_scale=True, file=sys.stderr,
-                             dynamic_ncols=True)
+            self._bar = tqdm(total=self._total, unit=f" {self._unit}", unit_scale=True,
+                             file=sys.stderr, dynamic_ncols=True, desc=self._description)
 
     def update_to(self, done: int, total: int | None = None) -> None:
+        if total is not None:
+            self._total = total
+        if not self._shown:
+            self._show()
         if self._bar is not None:
-            if total is not None and total != self._bar.total:
-                self._bar.total = total
+            if self._bar.total != self._total:
+                self._bar.total = self._total
             self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
 
+
+def open_for_writing(path: str, *, create: bool = False) -> EventStore:
+    """Open a store for writing; a store from before the hash chain shows a bar while its
+    events are linked (once, the first time)."""
+    bar = linking_bar()
+    try:
+        return open_store(path, create=create, progress=bar.update_to)
+    finally:
+        bar.close()
+
+
+def linking_bar() -> ProgressBar:
+    """The bar a store from before the hash chain shows while its events are linked, once."""
+    return ProgressBar(0, "events", description="Adding the hash chain", lazy=True)

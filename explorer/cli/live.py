@@ -7,11 +7,13 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import orjson
 
 from explorer.cli.arguments import natural, positive, seconds, share
-from explorer.cli.handlers import ProgressBar
+from explorer.cli.handlers import ProgressBar, linking_bar
 from explorer.cli.output import EVENT_HEADERS, event_row, print_json, print_json_array, print_table
 from explorer.projections import ProjectionStatus
 from explorer.runtime import Runner, RunnerStatus
@@ -68,9 +70,10 @@ def run(args: argparse.Namespace) -> int:
     if args.serve:
         return _serve(args)
     stop = threading.Event()
-    with Runner(args.store, read_only=args.read_only, run_sagas=not args.no_sagas,
-                payment_failure_rate=args.failure_rate,
-                payment_latency_s=args.payment_latency) as runner:
+    with _linking_bar() as linking, Runner(
+            args.store, read_only=args.read_only, run_sagas=not args.no_sagas,
+            payment_failure_rate=args.failure_rate, payment_latency_s=args.payment_latency,
+            progress=linking) as runner:
         print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of {args.store}; "
               "Ctrl+C stops.", file=sys.stderr)
         try:
@@ -146,8 +149,19 @@ def _state(projection: ProjectionStatus) -> str:
     return f"{projection.state} ({projection.lag_events:,} behind)"
 
 
+@contextmanager
+def _linking_bar() -> Iterator[Callable[[int, int], None]]:
+    """What a store from before the hash chain shows while its events are linked, once."""
+    bar = linking_bar()
+    try:
+        yield bar.update_to
+    finally:
+        bar.close()
+
+
 def project(args: argparse.Namespace) -> int:
-    with Runner(args.store, run_sagas=not args.no_sagas) as runner:
+    with _linking_bar() as linking, Runner(args.store, run_sagas=not args.no_sagas,
+                                           progress=linking) as runner:
         if args.rebuild:
             bar = ProgressBar(runner.store.last_position(), "events")
             try:
