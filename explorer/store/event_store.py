@@ -51,6 +51,7 @@ class EventStore:
                  registry: EventRegistry | None, read_only_reason: str | None = None) -> None:
         self._engine = engine
         self.location = location
+        self._real_path = os.path.realpath(location)
         self.read_only = read_only
         self.read_only_reason = read_only_reason
         """Why a store asked for writing opened read-only (a folder that cannot be written...)."""
@@ -378,7 +379,7 @@ class EventStore:
     def _require_writable(self, action: str) -> None:
         if self.read_only:
             raise ReadOnlyStoreError(self.location, action, self.read_only_reason)
-        damage = sqlite_backend.damage_of(Path(self.location))
+        damage = sqlite_backend.damage_at(self._real_path)
         if damage is not None:  # seen damaged, here or by another connection of this process
             raise StoreDamagedError(self.location, damage)
 

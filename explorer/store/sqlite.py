@@ -379,51 +379,89 @@ def damage_of(path: Path) -> str | None:
     return _damaged.get(os.path.realpath(path))
 
 
+def damage_at(real_path: str) -> str | None:
+    """damage_of for a path already resolved (appends ask on every write)."""
+    return _damaged.get(real_path)
+
+
 class GuardedConnection(sqlite3.Connection):
     """A connection on which SQLite's "damaged" errors, wherever raised (running a statement or
-    fetching its rows, here or through SQLAlchemy), become the error `on_damage` makes."""
+    fetching its rows, here or through SQLAlchemy), become the error `on_damage` makes.
+
+    Appends run several statements each, so the guard is one frame: sqlite3's own methods are
+    called directly, on a GuardedCursor (whose rows are read lazily and so are guarded too).
+    """
 
     on_damage = staticmethod(lambda detail: StoreDamagedError("the database", detail))
 
     def cursor(self, factory=None):  # noqa: ANN001, ANN201 - sqlite3's own signature
-        return super().cursor(factory or GuardedCursor)
+        return _cursor(self, factory or GuardedCursor)
 
-    # sqlite3's own execute makes a plain cursor, whose rows could not be guarded
     def execute(self, *args):  # noqa: ANN002, ANN201
-        return self.cursor().execute(*args)
+        try:
+            return _execute(_cursor(self, GuardedCursor), *args)
+        except sqlite3.DatabaseError as error:
+            raise _translated(self, error) from None
 
     def executemany(self, *args):  # noqa: ANN002, ANN201
-        return self.cursor().executemany(*args)
+        try:
+            return _executemany(_cursor(self, GuardedCursor), *args)
+        except sqlite3.DatabaseError as error:
+            raise _translated(self, error) from None
 
 
 class GuardedCursor(sqlite3.Cursor):
-    """The cursors of a GuardedConnection (rows are read lazily: fetching can find damage too)."""
-
-    def _guard(self, method, *args):  # noqa: ANN001, ANN002, ANN202
-        try:
-            return method(self, *args)
-        except sqlite3.DatabaseError as error:
-            if is_damage(error):
-                raise self.connection.on_damage(describe_damage(error)) from None
-            raise
+    """The cursors of a GuardedConnection."""
 
     def execute(self, *args):  # noqa: ANN002, ANN201
-        return self._guard(sqlite3.Cursor.execute, *args)
+        try:
+            return _execute(self, *args)
+        except sqlite3.DatabaseError as error:
+            raise _translated(self.connection, error) from None
 
     def executemany(self, *args):  # noqa: ANN002, ANN201
-        return self._guard(sqlite3.Cursor.executemany, *args)
+        try:
+            return _executemany(self, *args)
+        except sqlite3.DatabaseError as error:
+            raise _translated(self.connection, error) from None
 
     def fetchone(self):  # noqa: ANN201
-        return self._guard(sqlite3.Cursor.fetchone)
+        try:
+            return _fetchone(self)
+        except sqlite3.DatabaseError as error:
+            raise _translated(self.connection, error) from None
 
     def fetchmany(self, *args):  # noqa: ANN002, ANN201
-        return self._guard(sqlite3.Cursor.fetchmany, *args)
+        try:
+            return _fetchmany(self, *args)
+        except sqlite3.DatabaseError as error:
+            raise _translated(self.connection, error) from None
 
     def fetchall(self):  # noqa: ANN201
-        return self._guard(sqlite3.Cursor.fetchall)
+        try:
+            return _fetchall(self)
+        except sqlite3.DatabaseError as error:
+            raise _translated(self.connection, error) from None
 
     def __next__(self):  # noqa: ANN204
-        return self._guard(sqlite3.Cursor.__next__)
+        try:
+            return _next(self)
+        except sqlite3.DatabaseError as error:
+            raise _translated(self.connection, error) from None
+
+
+_cursor = sqlite3.Connection.cursor
+_execute, _executemany = sqlite3.Cursor.execute, sqlite3.Cursor.executemany
+_fetchone, _fetchmany, _fetchall = (sqlite3.Cursor.fetchone, sqlite3.Cursor.fetchmany,
+                                    sqlite3.Cursor.fetchall)
+_next = sqlite3.Cursor.__next__
+
+
+def _translated(connection: sqlite3.Connection, error: sqlite3.DatabaseError) -> Exception:
+    """The error to raise for `error`: the connection's damage error, or `error` itself."""
+    if is_damage(error):
+        return connection.on_damage(describe_damage(error))
+    return error
 
 
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
