@@ -17,9 +17,9 @@ def test_the_store_bench_runs_and_ends_with_json():
     assert result.returncode == 0, result.stderr
     last = json.loads(result.stdout.strip().splitlines()[-1])
     keys = {"command", "batch_append", "read_all", "rebuild"}
-    assert set(last) == {"ours", "eventsourcing", "raw_sqlite"}
+    assert set(last) == {"ours", "ours_unchained", "eventsourcing", "raw_sqlite"}
     assert all(set(figures) == keys and min(figures.values()) > 0 for figures in last.values())
-    assert "ours / eventsourcing" in result.stdout
+    assert "ours / eventsourcing" in result.stdout and "the hash chain costs" in result.stdout
 
 
 def test_the_window_bench_runs_and_ends_with_json(tmp_path):
