@@ -1,4 +1,7 @@
-"""A read-only tree model over a JSON value: objects and lists expand, scalars show their value."""
+"""A read-only tree model over a JSON value: objects and lists expand, scalars show their value.
+
+A time kept as microseconds since 1970 (a field such as `at` or `scheduled_at`) shows as a UTC
+time, its stored number in the tooltip."""
 
 from __future__ import annotations
 
@@ -7,8 +10,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from explorer.formatting import clock_time, is_time_field, raw_time
+
 COLOURS = {"string": QBrush(QColor("#2e7d32")), "number": QBrush(QColor("#1565c0")),
-           "boolean": QBrush(QColor("#6a1b9a")), "null": QBrush(QColor("#757575"))}
+           "boolean": QBrush(QColor("#6a1b9a")), "null": QBrush(QColor("#757575")),
+           "time": QBrush(QColor("#00695c"))}
 
 
 class _Item:
@@ -102,8 +108,15 @@ class JsonTreeModel(QAbstractItemModel):
         if not index.isValid():
             return None
         item: _Item = index.internalPointer()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return item.key if index.column() == 0 else show_value(item.value)
+        is_time = index.column() == 1 and is_time_field(item.key, item.value)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 0:
+                return item.key
+            return f"{clock_time(item.value)} UTC" if is_time else show_value(item.value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == 0:
+                return item.key
+            return raw_time(item.value) if is_time else show_value(item.value)
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1:
-            return COLOURS.get(kind_of(item.value))
+            return COLOURS["time"] if is_time else COLOURS.get(kind_of(item.value))
         return None

@@ -1,14 +1,17 @@
-"""The projections' states as a table: state, checkpoint, lag and rate, from runner status."""
+"""The projections' states as a table: state, checkpoint, lag and rate, from runner status.
+
+Lag reads for people ("1,234 events", "2 h 05 m behind"); the seconds are in the tooltip."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from explorer.formatting import count_of, time_behind
 from explorer.projections import ProjectionStatus
 from explorer.runtime import RunnerStatus
 
-COLUMNS = ("Projection", "State", "Checkpoint", "Lag", "Lag (s)", "Events/s")
+COLUMNS = ("Projection", "State", "Checkpoint", "Behind by", "Lag", "Events/s")
 STATE_COLOURS = {"faulted": "#c62828", "rebuilding": "#1565c0", "running": "#1565c0",
                  "behind": "#ef6c00", "caught up": "#2e7d32"}
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 4
@@ -79,10 +82,10 @@ class ProjectionStatusModel(QAbstractTableModel):
                 return state
             if column == 2:
                 return f"{projection.checkpoint:,}"
-            if column == 3:
-                return f"{projection.lag_events:,}"
+            if column == 3:  # nothing to say when caught up: the state says it
+                return count_of(projection.lag_events, "event") if projection.lag_events else "—"
             if column == 4:
-                return f"{projection.lag_seconds:,.1f}"
+                return time_behind(projection.lag_seconds) if projection.lag_seconds > 0 else "—"
             return f"{self._rates.get(projection.name, 0.0):,.0f}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return QBrush(QColor(STATE_COLOURS.get(self.state(projection), "#000000")))
@@ -92,4 +95,8 @@ class ProjectionStatusModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and projection.fault is not None:
             return f"Stopped at position {projection.fault.position}: {projection.fault.error}"
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4 \
+                and projection.lag_seconds > 0:
+            return (f"{projection.lag_seconds:,.1f} s: the first event it has yet to handle was "
+                    "appended that long before the latest")
         return None

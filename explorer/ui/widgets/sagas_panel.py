@@ -20,7 +20,7 @@ from explorer.demo import DEMO_DOMAIN
 from explorer.demo.fulfilment import OrderFulfilment
 from explorer.demo.projections import saga_instances
 from explorer.domain import Repository
-from explorer.formatting import short_time, summarize
+from explorer.formatting import clock_time, raw_time, short_time, summarize
 from explorer.projections import count_rows, read_rows
 from explorer.runtime import RunnerStatus
 from explorer.sagas.steps import step_views
@@ -212,9 +212,11 @@ class SagasPanel(QWidget):
                                       if step.event_position else "")
             cells = [f"{step.step}{kind}", step.status, _time(step.scheduled_at_us),
                      _time(step.finished_at_us), outcome]
+            times = {2: step.scheduled_at_us, 3: step.finished_at_us}
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"{step.target}\n{outcome}" if column == 0 else text)
+                item.setToolTip(f"{step.target}\n{outcome}" if column == 0 else
+                                raw_time(times[column]) if times.get(column) else text)
                 if column == 0:
                     item.setData(POSITION_ROLE, step.event_position)
                 if column == 1:
@@ -237,4 +239,4 @@ class SagasPanel(QWidget):
 
 
 def _time(micros: int | None) -> str:
-    return short_time(micros) if micros else ""
+    return clock_time(micros) if micros else ""
