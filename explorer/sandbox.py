@@ -22,7 +22,7 @@ from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.projections import SHOP_PROJECTIONS
 from explorer.domain import CommandResult, CommandService, default_issuer
 from explorer.private_files import open_private
-from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.projections import ReadModelDatabase, read_model_path, rows_as_of
 from explorer.runtime import Runner
 from explorer.store import schema
 from explorer.store.records import RecordedEvent
@@ -35,11 +35,13 @@ COPY_CHUNK = 50_000
 
 @dataclass(frozen=True)
 class RowChange:
-    """A read-model row written in the branch: its table, its key and its values."""
+    """A read-model row written in the branch: its table, its key, its values now and as they
+    were at the branch's position (None: the branch made the row)."""
 
     projection: str
     key: str
     values: dict[str, Any]
+    before: dict[str, Any] | None = None
 
 
 class Sandbox:
@@ -184,7 +186,8 @@ class Sandbox:
             return list(store.read_all(self.position + 1))
 
     def changes(self) -> list[RowChange]:
-        """The read-model rows written in the branch (current values), by projection."""
+        """The read-model rows written in the branch (current values, and those as of the
+        branch's position), by projection."""
         found = []
         with ReadModelDatabase(read_model_path(str(self.path), False), read_only=True) as db:
             for projection in SHOP_PROJECTIONS.values():
@@ -195,8 +198,11 @@ class Sandbox:
                         f'"{table.name}" WHERE valid_from > ? AND valid_to IS NULL',
                         (self.position,)):
                     values = dict(zip([*keys, *table.info["values"]], row, strict=True))
+                    before = db.execute(rows_as_of(table, self.position).where(
+                        *[table.c[k] == values[k] for k in keys])).mappings().first()
                     found.append(RowChange(projection.name,
-                                           " / ".join(str(values[k]) for k in keys), values))
+                                           " / ".join(str(values[k]) for k in keys), values,
+                                           None if before is None else dict(before)))
         return found
 
     def export(self, path: str | Path) -> int:

@@ -1,5 +1,7 @@
 """The selected event in full: data and metadata as a tree and as JSON, its stored form if it was
-upcast, and the reason a raw row could not be read. Copy as JSON."""
+upcast (what the upcast changed marked as the As of Cursor tab marks an aggregate's changes), and
+the reason a raw row could not be read. Times kept as microseconds read as UTC times. Copy as
+JSON copies what is stored."""
 
 from __future__ import annotations
 
@@ -8,13 +10,16 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QTreeView, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QTabWidget, QToolButton,
+    QTreeView, QVBoxLayout, QWidget,
 )
 
 from explorer.formatting import short_time
 from explorer.store.records import RecordedEvent
+from explorer.timetravel import diff
 from explorer.ui.icons import icon
 from explorer.ui.models.json_tree import JsonTreeModel
+from explorer.ui.widgets.change_tree import ChangeTree, change_summary
 from explorer.ui.widgets.json_view import JsonView, pretty_json
 
 
@@ -48,7 +53,11 @@ class EventDetail(QWidget):
         self.json = JsonView()
         self.stored = JsonView()
         self.upcast = JsonView()
-        forms = QSplitter(Qt.Orientation.Horizontal)
+        self.upcast_caption = QLabel()
+        self.upcast_caption.setTextFormat(Qt.TextFormat.RichText)
+        self.upcast_caption.setWordWrap(True)
+        self.upcast_changes = ChangeTree(("Field", "As read", "Stored"))
+        texts = QSplitter(Qt.Orientation.Horizontal)
         for title, view in (("Stored", self.stored), ("Upcast (as read)", self.upcast)):
             box = QWidget()
             layout = QVBoxLayout(box)
@@ -57,7 +66,25 @@ class EventDetail(QWidget):
             label.setObjectName(f"{title.split()[0].lower()}-title")
             layout.addWidget(label)
             layout.addWidget(view)
-            forms.addWidget(box)
+            texts.addWidget(box)
+        self.forms_view = QStackedWidget()  # what changed, or both forms as JSON text
+        self.forms_view.addWidget(self.upcast_changes)
+        self.forms_view.addWidget(texts)
+        self.side_by_side = QToolButton()
+        self.side_by_side.setText("JSON side by side")
+        self.side_by_side.setCheckable(True)
+        self.side_by_side.setToolTip("Show the stored and the upcast data as JSON text, side by "
+                                     "side, instead of what changed")
+        self.side_by_side.toggled.connect(
+            lambda on: self.forms_view.setCurrentIndex(1 if on else 0))
+        caption = QHBoxLayout()
+        caption.addWidget(self.upcast_caption, 1)
+        caption.addWidget(self.side_by_side)
+        forms = QWidget()
+        layout = QVBoxLayout(forms)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(caption)
+        layout.addWidget(self.forms_view, 1)
         self.forms = forms
         self.tabs = QTabWidget()
         self.tabs.addTab(self.tree, "Tree")
@@ -97,17 +124,19 @@ class EventDetail(QWidget):
         elif event.stored is not None:
             self._notice(f"Stored in schema version {event.stored.schema_version} and upcast to "
                          f"version {event.schema_version} on read; the stored row is unchanged. "
-                         "See the Stored form tab.", "#e3f2fd", "#0d47a1")
+                         "The Stored form tab shows what the upcast changed.", "#e3f2fd",
+                         "#0d47a1")
             self.tree_model.set_value({"data": event.data, "metadata": event.metadata})
         else:
             self.notice.hide()
             self.tree_model.set_value({"data": event.data, "metadata": event.metadata})
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
-        self.json.show_text(pretty_json(event.to_dict()))
+        self.json.show_value(event.to_dict())
         has_forms = event.stored is not None
         self.tabs.setTabEnabled(self.forms_tab, has_forms)
         if has_forms:
+            self._show_upcast(event)
             self.stored.show_value(event.stored.data)
             self.upcast.show_value(event.data)
             self.forms.findChild(QLabel, "stored-title").setText(
@@ -116,6 +145,18 @@ class EventDetail(QWidget):
                 f"Upcast · schema v{event.schema_version} (as read)")
         elif self.tabs.currentIndex() == self.forms_tab:
             self.tabs.setCurrentIndex(0)
+
+    def _show_upcast(self, event: RecordedEvent) -> None:
+        """What the upcast changed: the data as read, each change marked, the stored value
+        beside it."""
+        stored, read = event.stored.schema_version, event.schema_version
+        changes = diff(event.stored.data, event.data)
+        summary = change_summary(changes) or "no field changed"
+        self.upcast_caption.setText(f"Upcast from schema v{stored} (stored) to v{read} (as "
+                                    f"read): {summary}")
+        self.upcast_changes.setHeaderLabels(["Field", f"As read · v{read}",
+                                             f"Stored · v{stored}"])
+        self.upcast_changes.show_changes(event.data, changes, expand_all=False)
 
     def _notice(self, text: str, background: str, foreground: str) -> None:
         self.notice.setText(text)

@@ -3,9 +3,9 @@
 The dialog copies the store as it was at the position into a temporary branch (with progress
 and cancel), then lets the user send commands there from a form generated from their schemas.
 Each result lists the new events (the sagas' reactions included) and the read-model rows they
-changed. Export writes the branch's new events as JSON lines; closing discards the branch. The
-real store is only ever read.
-
+changed, each with its values before and after (marked as the As of Cursor tab marks changes).
+Export writes the branch's new events as JSON lines; closing discards the branch. The real store
+is only ever read.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
-    QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidgetItem, QTabWidget, QVBoxLayout,
-    QWidget,
+    QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidgetItem, QTabWidget, QTreeWidgetItem,
+    QVBoxLayout, QWidget,
 )
 
 from explorer.console import new_stream_id
@@ -26,9 +26,11 @@ from explorer.demo import DEMO_DOMAIN
 from explorer.domain import DomainError
 from explorer.domain.commands import CommandError
 from explorer.formatting import short_time, summarize
-from explorer.sandbox import Sandbox
+from explorer.sandbox import RowChange, Sandbox
 from explorer.store import StoreError
+from explorer.timetravel import diff
 from explorer.ui.icons import icon
+from explorer.ui.widgets.change_tree import ChangeTree
 from explorer.ui.widgets.command_form import CommandForm
 from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
@@ -51,6 +53,8 @@ class WhatIfDialog(QDialog):
         self._job: int | None = None
         self._made: list[Sandbox] = []  # every branch made, so that none outlives the dialog
         self._sent = 0
+        self._error_about: tuple | None = None  # the command and target an error shown is about
+        self._discarded = False
         self.setWindowTitle(f"What If… at position {position:,} — {Path(location).name}")
         self.setWindowIcon(icon("branch"))
         self.resize(1000, 720)
@@ -119,7 +123,7 @@ class WhatIfDialog(QDialog):
 
         # what happened
         self.events = read_only_table(["Position", "Stream", "Type", "Data"])
-        self.changes = read_only_table(["Read model", "Row", "Values"])
+        self.changes = ChangeTree(("Read model row, field", "After", "Before"))
         self.outcome = QTabWidget()
         self.outcome.addTab(self.events, "New events in the branch")
         self.outcome.addTab(self.changes, "Read-model changes")
@@ -150,6 +154,7 @@ class WhatIfDialog(QDialog):
 
         self.stream_type.currentTextChanged.connect(self._type_changed)
         self.command.currentIndexChanged.connect(self._command_changed)
+        self.stream_id.textChanged.connect(lambda _: self._clear_stale_error())
         if stream_type in WRITABLE_TYPES:
             self.stream_type.setCurrentText(stream_type)
             self.stream_id.setText(stream_id or "")
@@ -212,6 +217,22 @@ class WhatIfDialog(QDialog):
         name = self.command.currentData()
         stream_type = self.stream_type.currentText()
         self.form.set_command(DEMO_DOMAIN.command_class(stream_type, name) if name else None)
+        self._clear_stale_error()
+
+    def _request_shown(self) -> tuple:
+        return (self.stream_type.currentText(), self.command.currentData(),
+                self.stream_id.text().strip())
+
+    def _show_error(self, text: str, about: tuple | None = None) -> None:
+        """An error about a command and target (by default those in the form now): cleared
+        when the form names another."""
+        self.result.setText(text)
+        self._error_about = about or self._request_shown()
+
+    def _clear_stale_error(self) -> None:
+        if self._error_about is not None and self._error_about != self._request_shown():
+            self._error_about = None
+            self.result.setText("")
 
     def _new_id(self) -> None:
         self.stream_id.setText(new_stream_id(self.stream_type.currentText(), "whatif"))
@@ -221,11 +242,11 @@ class WhatIfDialog(QDialog):
             return
         stream_id = self.stream_id.text().strip()
         if not stream_id:
-            self.result.setText("<span style='color:#c62828'>Give the aggregate's id (or "
+            self._show_error("<span style='color:#c62828'>Give the aggregate's id (or "
                                 "“New id” for a command that creates one).</span>")
             return
         if self.form.reveal_problems() is None:
-            self.result.setText("<span style='color:#c62828'>Some fields need attention "
+            self._show_error("<span style='color:#c62828'>Some fields need attention "
                                 "(see the messages under them); nothing was sent.</span>")
             return
         stream_type = self.stream_type.currentText()
@@ -240,9 +261,11 @@ class WhatIfDialog(QDialog):
             return result, sandbox.new_events(), sandbox.changes()
 
         self.send_button.setEnabled(False)
+        self._error_about = None
         self.result.setText("Sending…")
+        about = self._request_shown()
         self._job = self.worker.submit(run, lambda value: self._sent_done(before, value),
-                                       on_error=self._send_failed)
+                                       on_error=lambda error: self._send_failed(error, about))
 
     def _sent_done(self, before: int, value) -> None:
         self._job = None
@@ -261,7 +284,7 @@ class WhatIfDialog(QDialog):
         self._show_changes(changes)
         self.export_button.setEnabled(bool(events))
 
-    def _send_failed(self, error: Exception) -> None:
+    def _send_failed(self, error: Exception, about: tuple | None = None) -> None:
         self._job = None
         self.send_button.setEnabled(True)
         if isinstance(error, DomainError):
@@ -270,8 +293,9 @@ class WhatIfDialog(QDialog):
             text = str(error)
         else:
             text = f"The command failed: {error}"
-        self.result.setText(f"<span style='color:#c62828'>{html.escape(text)}</span><br>"
-                            "<span style='color:#616161'>Nothing was written to the branch.</span>")
+        self._show_error(f"<span style='color:#c62828'>{html.escape(text)}</span><br>"
+                         "<span style='color:#616161'>Nothing was written to the branch.</span>",
+                         about)
 
     def _show_events(self, events, first_new: int) -> None:
         self.events.setRowCount(len(events))
@@ -290,13 +314,28 @@ class WhatIfDialog(QDialog):
         if events:
             self.events.scrollToBottom()
 
-    def _show_changes(self, changes) -> None:
-        self.changes.setRowCount(len(changes))
-        for row, change in enumerate(changes):
-            values = (change.projection, change.key, summarize(change.values, 300))
-            for column, text in enumerate(values):
-                self.changes.setItem(row, column, QTableWidgetItem(text))
-        self.changes.resizeColumnsToContents()
+    def _show_changes(self, changes: list[RowChange]) -> None:
+        """Each row written in the branch, its fields before and after, what changed marked."""
+        self.changes.clear()
+        for change in changes:
+            fields = diff(change.before or {}, change.values)
+            if change.before is None:
+                what = "new row"
+            else:
+                changed = sum(1 for field in fields if field.kind != "added")
+                added = len(fields) - changed
+                what = ", ".join(part for part in (
+                    f"{changed} changed" if changed else "",
+                    f"{added} added" if added else "") if part) or "written again, no change"
+            row = QTreeWidgetItem(self.changes, [f"{change.projection} · {change.key}", what,
+                                                 ""])
+            font = row.font(0)
+            font.setBold(True)
+            row.setFont(0, font)
+            self.changes.add_changes(row, change.values, fields)
+            row.setExpanded(True)
+        self.changes.resizeColumnToContents(0)
+        self.changes.header().resizeSection(0, min(self.changes.header().sectionSize(0), 320))
         self.outcome.setTabText(1, f"Read-model changes ({len(changes)})")
         self.outcome.setTabText(0, f"New events in the branch ({self.events.rowCount()})")
 
@@ -332,10 +371,13 @@ class WhatIfDialog(QDialog):
         super().reject()
 
     def discard(self) -> None:
-        """Stop any work and delete the branch."""
+        """Stop any work and delete the branch (once: closing again costs nothing)."""
         if self._job is not None:
             self.worker.cancel(self._job)
-        self.worker.shutdown()  # waits for the job at hand
+            self._job = None
+        if not self._discarded:
+            self._discarded = True
+            self.worker.shutdown()  # waits for the job at hand
         for sandbox in self._made:
             sandbox.discard()
         self._made.clear()

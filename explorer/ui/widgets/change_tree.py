@@ -1,0 +1,163 @@
+"""What changed between two JSON values, as a tree in the As of Cursor tab's colours: every field
+of the new value, a changed one in amber with its old value beside it, an added one in green, a
+removed one in red and struck out. The changes are the core's (`explorer.timetravel.diff`);
+this only shows them. Used for what an upcast changed and for what-if's read-model rows.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from explorer.formatting import clock_time, is_time_field, raw_time
+from explorer.timetravel import FieldChange
+from explorer.ui.models.read_model import format_value
+
+CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}
+EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
+FIELD, VALUE, BEFORE = range(3)
+
+
+def change_summary(changes: Iterable[FieldChange]) -> str:
+    """Rich text counting the changes by kind, each in its colour ("1 changed, 2 added"), or ""."""
+    changes = list(changes)
+    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in CHANGE_COLOURS}
+    return ", ".join(f"<span style='background:{CHANGE_COLOURS[kind]}'>&nbsp;{n} "
+                     f"{html.escape(kind)}&nbsp;</span>" for kind, n in counts.items() if n)
+
+
+class ChangeTree(QTreeWidget):
+    """Columns: the field, its value now, and its value before (for what changed)."""
+
+    def __init__(self, headers: tuple[str, str, str] = ("Field", "Value", "Before"),
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHeaderLabels(list(headers))
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.header().resizeSection(FIELD, 130)
+        self.header().resizeSection(VALUE, 160)
+        self.first_change: QTreeWidgetItem | None = None  # the first item marked, if any
+
+    def show_changes(self, value: dict[str, Any], changes: list[FieldChange], *,
+                     expand_all: bool = True) -> None:
+        """Show `value` with `changes` marked (all of it, replacing what was shown), scrolled to
+        the first change. A small tree opens fully, unless not `expand_all`: then only the
+        fields on the way to a change open."""
+        self.clear()
+        self.first_change = None
+        if self.add_changes(self.invisibleRootItem(), value, changes) < EXPAND_ALL_UNDER \
+                and expand_all:
+            self.expandAll()
+        if self.first_change is not None:
+            self.scrollToItem(self.first_change)
+
+    def add_changes(self, parent: QTreeWidgetItem, value: dict[str, Any],
+                    changes: list[FieldChange]) -> int:
+        """Add `value`'s fields under `parent`, `changes` marked; the number of items added.
+        The fields on the way to a change are bold and open."""
+        by_path = {change.path: change for change in changes}
+        removed_under: dict[str, list[FieldChange]] = {}
+        for change in changes:
+            if change.kind == "removed":
+                removed_under.setdefault(_parent(change.path), []).append(change)
+        marked = {ancestor for path in by_path for ancestor in _ancestors(path)}
+        count = 0
+
+        def add(under, key: str, field_value: Any, path: str) -> None:
+            nonlocal count
+            count += 1
+            item = QTreeWidgetItem(under, [key, _short(key, field_value), ""])
+            if is_time_field(key, field_value):
+                item.setToolTip(VALUE, raw_time(field_value))
+            change = by_path.get(path)
+            if change is not None:
+                _mark(item, change)
+                self._first(item)
+            elif path in marked:
+                font = item.font(FIELD)
+                font.setBold(True)
+                item.setFont(FIELD, font)
+            children = (field_value.items() if isinstance(field_value, dict) else
+                        ((f"[{i}]", v) for i, v in enumerate(field_value))
+                        if isinstance(field_value, list) else ())
+            for child_key, child in children:
+                child_path = (f"{path}{child_key}" if child_key.startswith("[") else
+                              f"{path}.{child_key}" if path else child_key)
+                add(item, child_key, child, child_path)
+            for gone in removed_under.get(path, []):
+                count += 1
+                self._first(_removed(item, gone))
+            if path in marked:
+                item.setExpanded(True)
+
+        for key, field_value in value.items():
+            add(parent, str(key), field_value, str(key))
+        for gone in removed_under.get("", []):
+            count += 1
+            self._first(_removed(parent, gone))
+        return count
+
+    def _first(self, item: QTreeWidgetItem) -> None:
+        if self.first_change is None:
+            self.first_change = item
+
+
+def _short(key: str, value: Any) -> str:
+    if is_time_field(key, value):
+        return f"{clock_time(value)} UTC"
+    if isinstance(value, dict):
+        return f"{{{len(value)} field{'s' if len(value) != 1 else ''}}}"
+    if isinstance(value, list):
+        return f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
+    if isinstance(value, str):
+        return value
+    return str(value).lower() if isinstance(value, bool) else format_value(value)
+
+
+def _parent(path: str) -> str:
+    if path.endswith("]"):
+        return path[:path.rindex("[")]
+    return path.rsplit(".", 1)[0] if "." in path else ""
+
+
+def _ancestors(path: str) -> tuple[str, ...]:
+    chain = []
+    while path:
+        path = _parent(path)
+        if path:
+            chain.append(path)
+    return tuple(chain)
+
+
+def _key(path: str) -> str:
+    return path[len(_parent(path)):].lstrip(".")
+
+
+def _mark(item: QTreeWidgetItem, change: FieldChange) -> None:
+    brush = QBrush(QColor(CHANGE_COLOURS[change.kind]))
+    for column in (FIELD, VALUE, BEFORE):
+        item.setBackground(column, brush)
+    key = _key(change.path)
+    if change.kind == "changed":
+        item.setText(BEFORE, _short(key, change.before))
+        item.setToolTip(VALUE, f"was {change.before!r}, now {change.after!r}")
+    elif change.kind == "added":
+        item.setText(BEFORE, "(new)")
+
+
+def _removed(parent, change: FieldChange) -> QTreeWidgetItem:
+    key = _key(change.path)
+    item = QTreeWidgetItem(parent, [key, "(removed)", _short(key, change.before)])
+    font = QFont(item.font(FIELD))
+    font.setStrikeOut(True)
+    item.setFont(FIELD, font)
+    item.setFont(BEFORE, font)
+    _mark(item, change)
+    item.setText(BEFORE, _short(key, change.before))
+    return item

@@ -1,0 +1,81 @@
+"""What-if shows each read-model row it changed before and after, marked as the As of Cursor
+tab marks changes; an error about one command goes when another is chosen."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.ui.widgets.change_tree import CHANGE_COLOURS
+from explorer.ui.widgets.what_if import WhatIfDialog
+from explorer.workspace import open_store
+from tests.ui.conftest import WAIT_MS
+
+
+@pytest.fixture
+def dialog(qtbot, seeded):
+    with open_store(seeded, read_only=True) as store:
+        position = store.last_position()
+    opened = WhatIfDialog(str(seeded), position)
+    qtbot.add_widget(opened)
+    qtbot.waitUntil(lambda: opened.sandbox is not None, timeout=WAIT_MS)
+    yield opened
+    opened.close()  # and again as qtbot closes what it was given: the second is free
+
+
+def rows(tree) -> dict:
+    return {tree.topLevelItem(r).text(0): tree.topLevelItem(r)
+            for r in range(tree.topLevelItemCount())}
+
+
+def fields(row) -> dict:
+    return {row.child(r).text(0): row.child(r) for r in range(row.childCount())}
+
+
+def test_read_model_changes_show_before_and_after(dialog, qtbot, seeded):
+    with open_store(seeded, read_only=True) as store:  # a customer with orders already
+        customer_id = next(e for e in store.read_all(1) if e.event_type == "OrderPlaced"
+                           ).data["customer_id"]
+    dialog.stream_type.setCurrentText("Order")
+    dialog.stream_id.setText("order_whatif_1")
+    dialog.command.setCurrentIndex(dialog.command.findData("place"))
+    dialog.form.set_values({"customer_id": customer_id, "total": 29.99, "items": [
+        {"product_id": "prod_101", "quantity": 1, "price": 29.99}]})
+    dialog.send()
+    qtbot.waitUntil(lambda: dialog.changes.topLevelItemCount() > 0, timeout=WAIT_MS)
+    shown = rows(dialog.changes)
+    new = shown["order_summary · order_whatif_1"]
+    assert new.text(1) == "new row"
+    status = fields(new)["status"]
+    assert status.text(1) and status.text(2) == "(new)"
+    assert status.background(0).color().name() == CHANGE_COLOURS["added"]
+    customer = fields(shown[f"orders_per_customer · {customer_id}"])
+    orders = customer["orders"]
+    assert orders.background(0).color().name() == CHANGE_COLOURS["changed"]
+    assert int(orders.text(1)) == int(orders.text(2)) + 1  # after, and before
+    unchanged = customer["customer_id"]
+    assert unchanged.text(2) == "" and unchanged.background(0).color().name() not in \
+        CHANGE_COLOURS.values()
+    assert "changed" in shown[f"orders_per_customer · {customer_id}"].text(1)
+
+
+def test_an_error_goes_when_another_command_or_target_is_chosen(dialog):
+    dialog.stream_type.setCurrentText("Order")
+    dialog.command.setCurrentIndex(dialog.command.findData("cancel"))
+    dialog.stream_id.setText("")
+    dialog.send()
+    assert "Give the aggregate's id" in dialog.result.text()
+    dialog.stream_id.setText("order_001")
+    assert dialog.result.text() == ""
+    dialog.send()  # no reason given
+    assert "need attention" in dialog.result.text()
+    dialog.command.setCurrentIndex(dialog.command.findData("ship"))
+    assert dialog.result.text() == ""
+
+
+def test_closing_twice_stops_the_worker_once(dialog, monkeypatch):
+    stops = []
+    shutdown = dialog.worker.shutdown
+    monkeypatch.setattr(dialog.worker, "shutdown", lambda: (stops.append(1), shutdown()))
+    dialog.close()
+    dialog.close()  # a stopped worker would be waited for in vain, ten seconds
+    assert len(stops) == 1 and dialog.sandbox is None
