@@ -24,6 +24,7 @@ from explorer.store.ids import uuid7
 from explorer.store.records import RecordedEvent
 
 HISTORY_LIMIT = 500
+BETWEEN_LIMIT = 20  # a conflict names at most this many of the events that came in between
 
 EVENTS, INVALID, REJECTED, CONFLICT, FAILED = "events", "invalid", "rejected", "conflict", "failed"
 
@@ -98,6 +99,8 @@ class Outcome:
     problems: tuple[FieldProblem, ...] = ()
     expected: int | None = None  # for a conflict: the version the sender saw, and the real one
     actual: int | None = None
+    between: tuple[tuple[int, str], ...] = ()  # for a conflict: (position, type) of the events
+    # that came in between, oldest first, the first BETWEEN_LIMIT of them
 
     @property
     def ok(self) -> bool:
@@ -112,6 +115,9 @@ class Outcome:
             found["problems"] = [{"field": p.field, "message": p.message} for p in self.problems]
         if self.kind == CONFLICT:
             found.update(expected=self.expected, actual=self.actual)
+            if self.between:
+                found["between"] = [{"position": position, "event_type": event_type}
+                                    for position, event_type in self.between]
         return found
 
     @classmethod
@@ -119,7 +125,9 @@ class Outcome:
         return cls(value["kind"], value["message"], tuple(value.get("positions", ())),
                    tuple(value.get("event_types", ())), value.get("version"),
                    tuple(FieldProblem(p["field"], p["message"]) for p in value.get("problems", ())),
-                   value.get("expected"), value.get("actual"))
+                   value.get("expected"), value.get("actual"),
+                   tuple((int(e["position"]), str(e["event_type"]))
+                         for e in value.get("between", ())))
 
 
 ID_PREFIXES = {"Order": "order", "Inventory": "prod", "Payment": "pay", "Customer": "cust"}
@@ -164,7 +172,8 @@ def send(service: CommandService, request: CommandRequest, *,
     except DomainError as error:
         return Outcome(REJECTED, str(error))
     except ConcurrencyError as error:
-        return Outcome(CONFLICT, str(error), expected=error.expected, actual=error.actual)
+        return Outcome(CONFLICT, str(error), expected=error.expected, actual=error.actual,
+                       between=_events_between(service, error))
     except (StoreError, ValueError) as error:
         return Outcome(FAILED, str(error))
     events = result.events
@@ -175,6 +184,21 @@ def send(service: CommandService, request: CommandRequest, *,
     return Outcome(EVENTS, f"{names} ({request.stream_id} now at version {result.version})",
                    tuple(e.position for e in events), tuple(e.event_type for e in events),
                    result.version)
+
+
+def _events_between(service: CommandService, conflict: ConcurrencyError
+                    ) -> tuple[tuple[int, str], ...]:
+    """The events another writer appended between the version the sender saw and the one it
+    found (the first BETWEEN_LIMIT); none if they cannot be read now."""
+    if conflict.actual <= conflict.expected:
+        return ()
+    try:
+        events = service.store.read_stream(
+            conflict.stream_id, from_version=conflict.expected + 1,
+            to_version=min(conflict.actual, conflict.expected + BETWEEN_LIMIT))
+    except StoreError:
+        return ()
+    return tuple((event.position, event.event_type) for event in events)
 
 
 def like_event(event: RecordedEvent, domain: DomainModel = DEMO_DOMAIN) -> CommandRequest | None:

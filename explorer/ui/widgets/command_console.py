@@ -3,8 +3,10 @@
 Left, every command of every aggregate type, with a fuzzy search. Middle, the target (the stream
 selected in the browser by default, or a new id), the expected version, the form and the
 result: the events written (highlighted in the event list), a business error in plain words, or
-a concurrency conflict with Reload and Retry. Right, the history: re-send, edit, favourites,
-and demo scripts (record what is sent; play a script with a delay between steps).
+a concurrency conflict naming the events that came in between (links to them), with Reload and
+Retry. An error stays only while the command and target it is about are the ones chosen.
+Right, the history: re-send, edit, favourites, and demo scripts (record what is sent; play a
+script with a delay between steps).
 
 Signals:
     events_written(object): a tuple of the positions a command just appended.
@@ -96,6 +98,7 @@ class CommandConsole(QWidget):
         self._script_total = 0
         self._script_run = 0  # counts playbacks (and stops), so a late outcome knows its own
         self._last_request: CommandRequest | None = None
+        self._error_about: tuple | None = None  # the (type, command, target) an error is about
         saved = settings.console_history()
         self.history_model = HistoryModel(History.from_list(saved), self)
         if self.history_model.history.to_list() != saved:  # e.g. secrets an older version kept
@@ -139,6 +142,7 @@ class CommandConsole(QWidget):
         self.stream_id = QLineEdit()
         self.stream_id.setPlaceholderText("the aggregate's id, e.g. order_0042")
         self.stream_id.textEdited.connect(self._id_edited)
+        self.stream_id.textChanged.connect(lambda _: self._clear_stale_error())
         self.stream_id.returnPressed.connect(self._load_target)
         self.new_id_button = QPushButton("New id")
         self.new_id_button.setToolTip("Make up a new id, for a command that creates an "
@@ -155,6 +159,10 @@ class CommandConsole(QWidget):
         self.target_label = QLabel()
         self.target_label.setTextFormat(Qt.TextFormat.RichText)
         self.target_label.setWordWrap(True)
+        self.target_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # room for a warning under the target ("It has changed since"), so that the form
+        # below does not move when one comes
+        self.target_label.setMinimumHeight(2 * self.target_label.fontMetrics().lineSpacing())
         self.check_version = QCheckBox("Refuse if it changed meanwhile")
         self.check_version.setChecked(True)
         self.check_version.setToolTip("Send with the expected version shown: if another writer "
@@ -506,6 +514,7 @@ class CommandConsole(QWidget):
         if self.form.command is not command:
             self.form.set_command(command)
         self._show_target()
+        self._clear_stale_error()
 
     def prefill(self, request: CommandRequest) -> None:
         """Put a request in the form (from the history, or an event's command) to edit. Its
@@ -542,18 +551,18 @@ class CommandConsole(QWidget):
             self._show_result(BUSY)
             return
         if self.current_command() is None:
-            self._show_result("<span style='color:#c62828'>Choose a command first.</span>")
+            self._show_error("<span style='color:#c62828'>Choose a command first.</span>")
             return
         if not self.stream_id.text().strip():
-            self._show_result("<span style='color:#c62828'>Give the target's id (or “New id” "
-                              "for a command that creates an aggregate). Nothing was sent."
-                              "</span>")
+            self._show_error("<span style='color:#c62828'>Give the target's id (or “New id” "
+                             "for a command that creates an aggregate). Nothing was sent."
+                             "</span>")
             return
         if self.form.reveal_problems() is None:
             count = len(self.form.problems)
-            self._show_result(f"<span style='color:#ef6c00'>{count} field"
-                              f"{'s need' if count != 1 else ' needs'} attention (see the "
-                              "messages under them); nothing was sent.</span>")
+            self._show_error(f"<span style='color:#ef6c00'>{count} field"
+                             f"{'s need' if count != 1 else ' needs'} attention (see the "
+                             "messages under them); nothing was sent.</span>")
             return
         request = self.request()
         if request is not None:
@@ -623,27 +632,48 @@ class CommandConsole(QWidget):
 
     def _show_outcome(self, request: CommandRequest, outcome: Outcome) -> None:
         self.retry_button.setVisible(outcome.kind == CONFLICT)
+        label = html.escape(request.label())
         if outcome.kind == EVENTS:
-            links = ", ".join(f"<a href='{p}'>{html.escape(t)} #{p:,}</a>"
-                              for p, t in zip(outcome.positions, outcome.event_types,
-                                              strict=True))
-            text = (f"<span style='color:#2e7d32'>✓ {html.escape(request.label())}: "
+            links = _event_links(zip(outcome.positions, outcome.event_types, strict=True))
+            text = (f"<span style='color:#2e7d32'>✓ {label}: "
                     f"{links or html.escape(outcome.message)}</span>")
             if outcome.version is not None and outcome.positions:
                 text += f" <span style='color:#616161'>(now version {outcome.version})</span>"
-        elif outcome.kind == CONFLICT:
-            text = (f"<span style='color:#6a1b9a'><b>Changed meanwhile.</b> You saw version "
-                    f"{outcome.expected}; another writer has taken it to version "
-                    f"{outcome.actual}. Nothing was written. Reload to see it, or retry "
-                    "against it.</span>")
+            self._show_result(text)
+            return
+        if outcome.kind == CONFLICT:
+            text = (f"<span style='color:#6a1b9a'><b>{label}: changed meanwhile.</b> You saw "
+                    f"version {outcome.expected}; another writer has taken it to version "
+                    f"{outcome.actual}{_between(outcome)}. Nothing was written. Reload to see "
+                    "it, or retry against it.</span>")
         elif outcome.kind == "invalid":
-            text = f"<span style='color:#ef6c00'>{html.escape(outcome.message)}</span>"
+            text = (f"<span style='color:#ef6c00'>{label}: {html.escape(outcome.message)}"
+                    "</span>")
         else:
-            text = f"<span style='color:#c62828'>✗ {html.escape(outcome.message)}</span>"
-        self._show_result(text)
+            text = f"<span style='color:#c62828'>✗ {label}: {html.escape(outcome.message)}</span>"
+        self._show_error(text, (request.stream_type, request.command, request.stream_id))
 
     def _show_result(self, text: str) -> None:
         self.result.setText(text)
+        self._error_about = None
+
+    def _request_shown(self) -> tuple:
+        """The command and target the form shows now: (type, command, target id)."""
+        command = self.current_command()
+        return (command.stream_type if command else None,
+                command.command_name if command else None, self.stream_id.text().strip())
+
+    def _show_error(self, text: str, about: tuple | None = None) -> None:
+        """An error about a command and target (by default those chosen now), shown until
+        another command or target is chosen."""
+        self.result.setText(text)
+        self._error_about = about or self._request_shown()
+
+    def _clear_stale_error(self) -> None:
+        """The command or target changed: an error about another one goes (and its Retry)."""
+        if self._error_about is not None and self._error_about != self._request_shown():
+            self._show_result("")
+            self.retry_button.hide()
 
     def retry(self) -> None:
         """Reload the target's version, then send the last request against it."""
@@ -839,3 +869,19 @@ class CommandConsole(QWidget):
     @property
     def playing(self) -> bool:
         return bool(self._script) or self._script_timer.isActive()
+
+
+def _event_links(events) -> str:
+    """Links to events, by (position, type): "OrderPaid #1,234, …", each opening its event."""
+    return ", ".join(f"<a href='{position}'>{html.escape(event_type)} #{position:,}</a>"
+                     for position, event_type in events)
+
+
+def _between(outcome: Outcome) -> str:
+    """", with OrderItemAdded #1,234 (and 3 more)": the events that came in between."""
+    if not outcome.between:
+        return ""
+    behind = (outcome.actual or 0) - (outcome.expected or 0)
+    more = behind - len(outcome.between)
+    return (" with " + _event_links(outcome.between)
+            + (f" and {more:,} more" if more > 0 else ""))

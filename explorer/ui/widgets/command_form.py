@@ -7,7 +7,8 @@ their own fields) and lists of rows (a row of editors per item, added and remove
 Descriptions are tooltips. A secret (a card number) is typed in a password-style edit: dots,
 until its Show toggle is on. Validation is the command's own (`Command.parse`), so the messages
 are those the command line and scripts give; each shows under its field, once the field was
-touched or a send was attempted.
+touched or a send was attempted, on a line kept for it: nothing moves when a message comes or
+goes (a long one is cut short, and shown whole as the line's tooltip).
 
 Signals:
     changed(): a value changed.
@@ -18,11 +19,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTimer, QTimeZone, Signal
+from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimer, QTimeZone, Signal
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateEdit, QDateTimeEdit, QDoubleSpinBox, QFormLayout, QFrame,
-    QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
-    QWidget,
+    QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSpinBox, QToolButton,
+    QVBoxLayout, QWidget,
 )
 
 from explorer.domain.commands import Command, CommandValidationError, FieldProblem
@@ -33,12 +35,45 @@ EMPTY = "—"
 _OMIT = object()
 
 
-def _problem_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet("color: #c62828; font-size: 90%;")
-    label.setWordWrap(True)
-    label.hide()
-    return label
+PROBLEM_COLOUR = "#c62828"
+
+
+class ProblemLabel(QLabel):
+    """A field's problem: one line that keeps its place whether shown or not, so the fields
+    below never move; a message too long for it is cut short ("…") and whole in the tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.setFont(font)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(PROBLEM_COLOUR))
+        self.setPalette(palette)
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+        self.hide()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self.setToolTip(text)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(0, self.fontMetrics().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self.sizeHint()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        painter.setFont(self.font())
+        rect = self.contentsRect()
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                                       rect.width()))
+        painter.end()
 
 
 def _tooltip(spec: FieldSpec) -> str:
@@ -59,7 +94,7 @@ class _Editor:
     def __init__(self, spec: FieldSpec, on_change) -> None:
         self.spec = spec
         self.on_change = on_change
-        self.problem = _problem_label()
+        self.problem = ProblemLabel()
 
     widget: QWidget
 
@@ -342,7 +377,7 @@ class _ListEditor(_Editor):
         remove.setAutoRaise(True)
         remove.setToolTip("Remove this row")
         line.addWidget(remove)
-        problem = _problem_label()
+        problem = ProblemLabel()
         holder = QWidget()
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)
@@ -438,7 +473,7 @@ class CommandForm(QWidget):
         self.layout_ = QFormLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.general = _problem_label()
+        self.general = ProblemLabel()
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(CHECK_DELAY_MS)
@@ -449,7 +484,7 @@ class CommandForm(QWidget):
         """Build the form of `command` (None: empty), filled with `values` if given."""
         while self.layout_.rowCount():
             self.layout_.removeRow(0)
-        self.general = _problem_label()
+        self.general = ProblemLabel()
         self.command = command
         self.editors = {}
         self.problems = []
