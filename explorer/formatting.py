@@ -80,11 +80,12 @@ def count_of(number: int, unit: str) -> str:
 
 
 def summarize(data: dict[str, Any], width: int = 100) -> str:
-    """A one-line summary of event data: key=value pairs, lists as counts, cut to `width`."""
+    """A one-line summary of event data: key=value pairs, lists as counts, times as times, cut to
+    `width`."""
     parts = []
     length = 0
     for key, value in data.items():
-        part = f"{key}={_short_value(value)}"
+        part = f"{key}={_short_value(value, str(key))}"
         parts.append(part)
         length += len(part) + 1
         if length > width:
@@ -93,7 +94,9 @@ def summarize(data: dict[str, Any], width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _short_value(value: Any) -> str:
+def _short_value(value: Any, key: str = "") -> str:
+    if is_time_field(key, value):
+        return clock_time(value)
     if isinstance(value, str):
         return value if len(value) <= 40 else value[:39] + "…"
     if isinstance(value, bool) or value is None:
@@ -103,6 +106,7 @@ def _short_value(value: Any) -> str:
     if isinstance(value, list):
         return f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={_short_value(v)}" for k, v in list(value.items())[:3]) + \
+        return "{" + ", ".join(f"{k}={_short_value(v, str(k))}"
+                               for k, v in list(value.items())[:3]) + \
             (", …}" if len(value) > 3 else "}")
     return str(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from explorer.formatting import (
-    clock_time, count_of, duration, is_time_field, raw_time, time_behind,
+    clock_time, count_of, duration, is_time_field, raw_time, summarize, time_behind,
 )
 from explorer.store.timestamps import parse_time
 
@@ -51,3 +51,9 @@ def test_lag_says_how_far_behind_with_its_unit():
 ])
 def test_time_fields_are_named_so_and_hold_microseconds_of_this_century(name, value, is_time):
     assert is_time_field(name, value) is is_time
+
+
+def test_a_one_line_summary_reads_times_as_times():
+    assert summarize({"source_event_id": "e1", "at": AT, "quantity": 3}) == \
+        "source_event_id=e1 at=2026-09-17 14:46:08 quantity=3"
+    assert summarize({"step": {"scheduled_at": AT}}) == "step={scheduled_at=2026-09-17 14:46:08}"
