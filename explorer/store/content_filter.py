@@ -287,6 +287,31 @@ def _field_expression(field: str) -> tuple[sa.ColumnElement[Any], sa.ColumnEleme
     return sa.func.json_extract(column, path), sa.func.json_type(column, path), None
 
 
+def comparisons(node: Comparison | Logical) -> list[Comparison]:
+    """Every comparison in a filter's tree, in the order written."""
+    if isinstance(node, Comparison):
+        return [node]
+    return [found for part in node.parts for found in comparisons(part)]
+
+
+def json_types_sample(field: str, event_type: str, limit: int) -> sa.Select | None:
+    """SQL for the distinct JSON types (json_type's names: integer, real, text, true, ...) that
+    a data or metadata field holds in the newest `limit` events of one event type, read through
+    the event-type index. None for a column (position, stream_id, ...): its type is fixed."""
+    _, json_type, each = _field_expression(field)
+    if json_type is None:
+        return None
+    column = events.c.data if field.startswith("data.") else events.c.metadata
+    newest = (sa.select(events.c.position).where(events.c.event_type == event_type)
+              .order_by(events.c.position.desc()).limit(limit).scalar_subquery())
+    rows = (sa.select(events.c.data, events.c.metadata)
+            .where(events.c.position.in_(newest), sa.func.json_valid(column) == 1).subquery())
+    adapter = sa.sql.util.ClauseAdapter(rows)
+    json_type = adapter.traverse(json_type)
+    query = sa.select(json_type).distinct().where(json_type.is_not(None)).select_from(rows)
+    return query if each is None else query.join(adapter.traverse(each), sa.true())
+
+
 def _compile(node: Comparison | Logical) -> sa.ColumnElement[bool]:
     if isinstance(node, Logical):
         parts = [_compile(part) for part in node.parts]

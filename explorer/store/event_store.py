@@ -20,6 +20,7 @@ import sqlalchemy.dialects.sqlite
 
 from explorer.store import chain, schema
 from explorer.store import sqlite as sqlite_backend
+from explorer.store.content_filter import json_types_sample
 from explorer.store.decoding import RowDecoder
 from explorer.store.errors import (
     ConcurrencyError, DuplicateEventError, EventNotFoundError, ReadOnlyStoreError,
@@ -39,6 +40,8 @@ from explorer.store.upcasting import EventRegistry
 _NO_LIMIT = 2**62
 READ_PAGE_SIZE = 2000
 CHAIN_CHUNK = 20_000
+FIELD_TYPE_SAMPLE = 50  # events of each type read to learn what JSON types a field holds
+FIELD_TYPE_KINDS = 200  # event types sampled at most
 
 
 class EventStore:
@@ -507,6 +510,23 @@ class EventStore:
         names = names.union_all(sa.select(following).where(names.c.name.is_not(None)))
         return [name for (name,) in self._sa.execute(
             sa.select(names.c.name).where(names.c.name.is_not(None)))]
+
+    def field_types(self, field: str, event_types: Sequence[str] = (),
+                    per_type: int = FIELD_TYPE_SAMPLE) -> dict[str, tuple[str, ...]]:
+        """The JSON types a content-filter field (data.total, data.items[*].price) holds in the
+        newest `per_type` events of each event type (of `event_types`, or every one; at most
+        FIELD_TYPE_KINDS of them), as {json type: event types having it}: a bounded sample read
+        through the event-type index, for telling a user that a filter compares unlike types.
+        {} for a field no sampled event has; a column field (position, ...) raises ValueError."""
+        names = list(event_types or self.event_types())[:FIELD_TYPE_KINDS]
+        found: dict[str, list[str]] = {}
+        for name in names:
+            query = json_types_sample(field, name, per_type)
+            if query is None:
+                raise ValueError(f"{field} is a column of the events table, not a JSON field")
+            for (json_type,) in self._sa.execute(query):
+                found.setdefault(json_type, []).append(name)
+        return {json_type: tuple(having) for json_type, having in found.items()}
 
     def last_position(self) -> int:
         """The global position of the newest event, 0 for an empty store."""
