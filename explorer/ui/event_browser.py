@@ -1,5 +1,8 @@
 """The explorer's behaviour: which events are listed, paging, selection, cause and effect,
 navigation history and live updates. Widgets show; this asks the worker and routes results.
+
+An empty list says why ("No events match" and the filters, with a Clear link), and a content
+filter comparing unlike types (data.total > "abc") is checked against a sample of the store.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from explorer.browse import (
     ContiguousRows, PositionRows, RowMap, build_row_map, new_positions, read_rows,
 )
 from explorer.causality import build_tree
+from explorer.store.event_store import FIELD_TYPE_SAMPLE
+from explorer.store.filter_types import type_warnings
 from explorer.store.records import RecordedEvent
 from explorer.ui.models.event_table import PAGE_SIZE, EventTableModel
 from explorer.ui.models.stream_tree import StreamTreeModel
 from explorer.ui.widgets.causality_panel import CausalityPanel
+from explorer.ui.widgets.empty_list import EmptyListNotice
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar, Filters
 from explorer.ui.worker import JobContext, StoreWorker
@@ -130,6 +136,10 @@ class EventBrowser(QObject):
         events.set_request_page(self._request_page)
         streams.set_request_streams(self._request_streams)
         events.dataChanged.connect(self._rows_loaded)
+        self.empty_notice = EmptyListNotice(table)
+        self.empty_notice.clear_requested.connect(filter_bar.clear)
+        events.modelReset.connect(self._update_empty_notice)
+        events.rowsInserted.connect(self._update_empty_notice)
         table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         filter_bar.changed.connect(self._filters_changed)
         causality.navigate.connect(self.go_to_event_id)
@@ -153,6 +163,8 @@ class EventBrowser(QObject):
             self.history_changed.emit()
         query = view.query()
         self._building = True
+        self._update_empty_notice()
+        self._check_filter_types(view.filters)
 
         def build(context: JobContext) -> RowMap:
             def partial(rows: RowMap, scanned: int, last: int) -> None:
@@ -187,6 +199,7 @@ class EventBrowser(QObject):
         if rows is not None:
             self.events.set_rows(rows)
         rows = self.events.rows
+        self._update_empty_notice()
         self.rows_ready.emit(len(rows))
         if self._pending_select is not None:
             self.select_position(self._pending_select)
@@ -198,6 +211,32 @@ class EventBrowser(QObject):
 
     def _filters_changed(self, filters: Filters) -> None:
         self.show(ViewState(self.view.stream_id, filters))
+
+    def _update_empty_notice(self) -> None:
+        """Say why the list is empty once it is known to be (not while it is being built)."""
+        if len(self.events.rows) or self._building:
+            self.empty_notice.hide()
+        else:
+            self.empty_notice.show_no_match(self.view.filters, self.view.stream_id)
+
+    def _check_filter_types(self, filters: Filters) -> None:
+        """Warn under the filter field if its content compares a field with a value of a type
+        the field does not hold (in a sample of the events of the chosen types, or of all)."""
+        content, types = filters.content, filters.event_types
+        if content is None:
+            return
+        sampled = (f"the newest {FIELD_TYPE_SAMPLE} events of "
+                   + (types[0] if len(types) == 1 else
+                      "each chosen event type" if types else "each event type"))
+
+        def check(context: JobContext) -> list[str]:
+            return type_warnings(content, lambda field: context.store.field_types(field, types),
+                                 sampled)
+
+        self.worker.submit(check, lambda warnings: self.filter_bar.show_warnings(content,
+                                                                                  warnings),
+                           key="filter-types", on_error=lambda error: self.failed.emit(
+                               f"Could not check the filter's types: {error}"))
 
     def show_stream(self, choice) -> None:
         """The stream browser chose a stream id, a ("type", name) pair, or None for all events."""

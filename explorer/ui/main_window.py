@@ -350,6 +350,9 @@ class MainWindow(QMainWindow):
         self.moment_panel.open_position.connect(self.show_position)
         self.moment_panel.more_rows_wanted.connect(self.travel.show_more_rows)
         self.travel.more_rows.connect(lambda page: self.moment_panel.add_rows(*page))
+        self.travel.samples_ready.connect(  # the filters' "To" follows the log's newest event
+            lambda samples: self.filter_bar.follow_log_end(samples.timestamps[-1])
+            if len(samples.timestamps) else None)
         self.timeline.branch_requested.connect(self.open_what_if)
         self.timeline.plot_ready.connect(self._plot_ready)
         self.timeline.plot_failed.connect(lambda reason: self.monitor_loading.setText(

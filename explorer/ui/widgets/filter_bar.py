@@ -1,15 +1,18 @@
 """The filters above the event list: event types, stream type, time range and content.
 
 A content filter is parsed as it is typed; an invalid one shows its message under the field and
-changes nothing. Valid changes emit `changed` with the new `Filters`.
+changes nothing. Valid changes emit `changed` with the new `Filters`; a valid filter that
+compares unlike types gets a warning under the field (`show_warnings`). The event types are
+ticked in a menu that stays open while ticking. The "To" time follows the end of the log, and
+so includes new events, until the user changes it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QDateTime, QTimeZone, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QLineEdit, QMenu, QToolButton,
     QVBoxLayout, QWidget,
@@ -43,6 +46,26 @@ class Filters:
         return self != Filters()
 
 
+class CheckListMenu(QMenu):
+    """A menu whose checkable entries toggle without closing it: tick several, then click
+    outside or press Escape. Other entries act and close it as usual."""
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        action = self.actionAt(event.position().toPoint())
+        if action is not None and action.isCheckable() and action.isEnabled():
+            action.trigger()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        action = self.activeAction()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) \
+                and action is not None and action.isCheckable() and action.isEnabled():
+            action.trigger()
+            return
+        super().keyPressEvent(event)
+
+
 class FilterBar(QWidget):
     """Signals:
         changed(object): the new Filters, when they change and are valid.
@@ -64,20 +87,30 @@ class FilterBar(QWidget):
         self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)
         self.error.hide()
+        self.warning = QLabel()
+        self.warning.setObjectName("filter-warning")
+        self.warning.setStyleSheet("color: #e65100;")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        self._log_end_us: int | None = None
+        self._to_follows_log = True  # until the user picks a "To" time of their own
 
         self.types_button = QToolButton()
         self.types_button.setText("Event types: all")
         self.types_button.setMinimumWidth(170)
         self.types_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.types_menu = QMenu(self.types_button)
+        self.types_menu = CheckListMenu(self.types_button)
         self.types_button.setMenu(self.types_menu)
         self.stream_type = QComboBox()
         self.stream_type.addItem("All stream types", None)
         self.stream_type.currentIndexChanged.connect(self._stream_type_changed)
         self.use_from = QCheckBox("From")
         self.use_to = QCheckBox("To")
+        self.use_to.setToolTip("Up to this time; it follows the newest event (new events are "
+                               "included) until you change it")
         self.from_time = self._time_edit()
         self.to_time = self._time_edit()
+        self.to_time.dateTimeChanged.connect(self._to_edited)  # before _times_changed reads it
         for box, edit in ((self.use_from, self.from_time), (self.use_to, self.to_time)):
             box.toggled.connect(edit.setEnabled)
             box.toggled.connect(self._times_changed)
@@ -102,6 +135,7 @@ class FilterBar(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.content)
         layout.addWidget(self.error)
+        layout.addWidget(self.warning)
         layout.addLayout(row)
 
     @staticmethod
@@ -141,11 +175,26 @@ class FilterBar(QWidget):
         self.stream_type.blockSignals(False)
 
     def set_time_range(self, first_us: int, last_us: int) -> None:
-        """Offer the store's own time span in the time fields."""
+        """Offer the store's own time span in the time fields; "To" follows the log from now."""
+        self._to_follows_log = True
+        self._log_end_us = last_us
         for edit, micros in ((self.from_time, first_us), (self.to_time, last_us)):
-            edit.blockSignals(True)
-            edit.setDateTime(QDateTime.fromMSecsSinceEpoch(micros // 1000, QTimeZone.utc()))
-            edit.blockSignals(False)
+            self._show_time(edit, micros)
+
+    def follow_log_end(self, last_us: int) -> None:
+        """The log's newest event is this recent now: "To" shows it, unless the user chose."""
+        self._log_end_us = last_us
+        if self._to_follows_log:
+            self._show_time(self.to_time, last_us)
+
+    @staticmethod
+    def _show_time(edit: QDateTimeEdit, micros: int) -> None:
+        edit.blockSignals(True)
+        edit.setDateTime(QDateTime.fromMSecsSinceEpoch(micros // 1000, QTimeZone.utc()))
+        edit.blockSignals(False)
+
+    def _to_edited(self) -> None:
+        self._to_follows_log = False  # only the user's edits reach here: ours are blocked
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -158,6 +207,7 @@ class FilterBar(QWidget):
         self._apply_content()
 
     def _content_edited(self, text: str) -> None:
+        self.warning.hide()  # it spoke of the filter as it was
         if not text.strip():
             self.error.hide()
             if self.filters.content is not None:
@@ -199,8 +249,9 @@ class FilterBar(QWidget):
     def _times_changed(self) -> None:
         def micros(box: QCheckBox, edit: QDateTimeEdit) -> int | None:
             return edit.dateTime().toMSecsSinceEpoch() * 1000 if box.isChecked() else None
+        to_time = None if self._to_follows_log else micros(self.use_to, self.to_time)
         self._emit(replace(self.filters, from_time_us=micros(self.use_from, self.from_time),
-                           to_time_us=micros(self.use_to, self.to_time)))
+                           to_time_us=to_time))  # following the log: no end, new events too
 
     def clear(self) -> None:
         for widget in (self.content, self.stream_type, self.use_from, self.use_to):
@@ -213,7 +264,11 @@ class FilterBar(QWidget):
         self.to_time.setEnabled(False)
         for widget in (self.content, self.stream_type, self.use_from, self.use_to):
             widget.blockSignals(False)
+        self._to_follows_log = True
+        if self._log_end_us is not None:
+            self._show_time(self.to_time, self._log_end_us)
         self.error.hide()
+        self.warning.hide()
         self._set_types(())
         self._emit(Filters())
 
@@ -230,8 +285,17 @@ class FilterBar(QWidget):
         finally:
             self.blockSignals(False)
         self.error.hide()
+        self.warning.hide()
         self.filters = filters
         self._update_types_label()
+
+    def show_warnings(self, content: ContentFilter, warnings: list[str]) -> None:
+        """Warn under the field that `content` compares unlike types (if it is still the filter
+        shown: a check may come back after the text changed)."""
+        if content != self.filters.content or self.content.text().strip() != content.text:
+            return
+        self.warning.setText("\n".join(f"⚠ {warning}" for warning in warnings))
+        self.warning.setVisible(bool(warnings))
 
     def _emit(self, filters: Filters) -> None:
         if filters == self.filters:

@@ -1,0 +1,165 @@
+"""The filters above the event list: ticking several event types, warnings for filters that
+compare unlike types, what an empty list says, and a "To" time that follows the log."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QDateTime, QPoint, Qt, QTimeZone
+from PySide6.QtGui import QTextDocument
+
+from explorer.store.records import NewEvent
+from explorer.ui.widgets.filter_bar import Filters
+from explorer.workspace import open_store
+from tests.ui.conftest import WAIT_MS
+from tests.ui.test_time_travel import last_position
+
+
+def plain(html: str) -> str:
+    document = QTextDocument()
+    document.setHtml(html)
+    return document.toPlainText()
+
+
+def click_entry(qtbot, menu, name: str):
+    action = next(a for a in menu.actions() if a.text() == name)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+    return action
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")  # a popup, offscreen
+def test_the_event_type_menu_stays_open_while_ticking(window, qtbot):
+    bar = window.filter_bar
+    menu = bar.types_menu
+    menu.popup(bar.types_button.mapToGlobal(QPoint(0, bar.types_button.height())))
+    qtbot.waitUntil(menu.isVisible, timeout=WAIT_MS)
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        click_entry(qtbot, menu, "OrderPlaced")
+    assert menu.isVisible()
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        click_entry(qtbot, menu, "OrderShipped")
+    assert menu.isVisible()
+    assert bar.filters.event_types == ("OrderPlaced", "OrderShipped")
+    assert bar.types_button.text() == "Event types: 2 chosen"
+    placed = next(a for a in menu.actions() if a.text() == "OrderPlaced")
+    menu.setActiveAction(placed)
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        qtbot.keyClick(menu, Qt.Key.Key_Space)  # the keyboard ticks too, and keeps it open
+    assert menu.isVisible() and not placed.isChecked()
+    assert bar.filters.event_types == ("OrderShipped",)
+    qtbot.keyClick(menu, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not menu.isVisible(), timeout=WAIT_MS)
+    assert {window.event_model.event_at(0) is None
+            or window.event_model.event_at(0).event_type} <= {True, "OrderShipped"}
+
+
+def test_a_number_field_compared_with_text_says_so(window, qtbot):
+    bar = window.filter_bar
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.set_content_text('data.total > "abc"')
+    assert window.event_model.rowCount() == 0
+    qtbot.waitUntil(lambda: bar.warning.isVisibleTo(window), timeout=WAIT_MS)
+    assert bar.warning.text() == (
+        '⚠ data.total holds numbers, but "abc" is text: data.total > "abc" matches nothing '
+        "(every number sorts before any text). Compare it with a number, e.g. "
+        "data.total > 100.")
+    assert not bar.error.isVisibleTo(window)  # a valid filter: a warning, not an error
+    bar.content.setText("data.total > 100")  # typing takes it away
+    assert not bar.warning.isVisibleTo(window)
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.set_content_text("data.total > 100")
+    assert window.event_model.rowCount() > 0 and not bar.warning.isVisibleTo(window)
+
+
+def test_text_compared_with_a_number_and_a_field_the_chosen_types_lack(window, qtbot):
+    bar = window.filter_bar
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.set_content_text("data.customer_id = 456")
+    qtbot.waitUntil(lambda: bar.warning.isVisibleTo(window), timeout=WAIT_MS)
+    assert "data.customer_id holds text, but 456 is a number" in bar.warning.text()
+    assert 'Quote the value: data.customer_id = "456".' in bar.warning.text()
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.set_event_type_filter(("OrderShipped",))
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.set_content_text("data.total > 10")
+    qtbot.waitUntil(lambda: bar.warning.isVisibleTo(window), timeout=WAIT_MS)
+    assert bar.warning.text() == ("⚠ None of the newest 50 events of OrderShipped has "
+                                  "data.total: check the field's name; the filter may match "
+                                  "nothing.")
+
+
+def test_an_empty_list_says_no_events_match_with_the_filters_and_a_clear_link(window, qtbot,
+                                                                              seeded):
+    bar = window.filter_bar
+    notice = window.browser.empty_notice
+    assert not notice.isVisible()
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.set_event_type_filter(("OrderPlaced",))
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.stream_type.setCurrentIndex(bar.stream_type.findData("Order"))
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.set_content_text("data.total > 1000000")
+    assert window.event_model.rowCount() == 0
+    assert notice.isVisible()
+    assert plain(notice.text()).splitlines() == [
+        "No events match", "event type OrderPlaced", "stream type Order",
+        "content data.total > 1000000", "", "Clear filters"]
+    viewport = window.table.viewport().rect()
+    assert viewport.contains(notice.geometry())
+    assert abs(notice.geometry().center().x() - viewport.center().x()) <= 1
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        notice.linkActivated.emit("clear-filters")
+    assert bar.filters == Filters() and not notice.isVisible()
+    assert window.event_model.rowCount() == last_position(seeded)
+
+
+def test_an_empty_time_range_is_named_too(window, qtbot):
+    bar = window.filter_bar
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.from_time.setDateTime(QDateTime.fromString("2000-01-01T00:00:00Z",
+                                                       Qt.DateFormat.ISODate))
+        bar.to_time.setDateTime(QDateTime.fromString("2000-01-02T00:00:00Z",
+                                                     Qt.DateFormat.ISODate))
+        bar.use_from.setChecked(True)
+        bar.use_to.setChecked(True)
+    qtbot.waitUntil(lambda: window.event_model.rowCount() == 0, timeout=WAIT_MS)
+    assert "from 2000-01-01 00:00:00.000 to 2000-01-02 00:00:00.000 UTC" in plain(
+        window.browser.empty_notice.text())
+
+
+def append_later(path, hours: float) -> int:
+    """Append an event `hours` after the log's last one; its time."""
+    with open_store(path) as store:
+        when = store.event_at(store.last_position()).timestamp_us + int(hours * 3_600_000_000)
+        store.append(f"cust_later_{when}", "Customer", [NewEvent(
+            "CustomerRegistered", {"customer_id": "cust_later", "name": "Later"},
+            timestamp_us=when)])
+    return when
+
+
+def shown_micros(edit) -> int:
+    return edit.dateTime().toMSecsSinceEpoch() * 1000
+
+
+def test_the_to_time_follows_new_events_until_the_user_sets_it(window, qtbot, seeded):
+    bar = window.filter_bar
+    last = last_position(seeded)
+    bar.use_to.setChecked(True)  # ticked as offered: up to the newest event, whichever it is
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=WAIT_MS)
+    later = append_later(seeded, 1)
+    qtbot.waitUntil(lambda: window.event_model.rowCount() == last + 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: shown_micros(bar.to_time) == later // 1000 * 1000, timeout=WAIT_MS)
+    # the user sets a time of their own: it stays, and what comes after it is left out
+    chosen = QDateTime.fromMSecsSinceEpoch(later // 1000 + 60_000, QTimeZone.utc())
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.to_time.setDateTime(chosen)
+    assert bar.filters.to_time_us == chosen.toMSecsSinceEpoch() * 1000
+    with qtbot.wait_signal(window.browser.live_applied, timeout=WAIT_MS,
+                           check_params_cb=lambda position: position == last + 2):
+        append_later(seeded, 2)
+    qtbot.waitUntil(lambda: window.travel.last_position == last + 2, timeout=WAIT_MS)
+    assert window.event_model.rowCount() == last + 1
+    assert bar.to_time.dateTime() == chosen
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.clear()  # clearing starts following again
+    qtbot.waitUntil(lambda: shown_micros(bar.to_time) > chosen.toMSecsSinceEpoch() * 1000,
+                    timeout=WAIT_MS)
