@@ -447,10 +447,20 @@ def parse_place(text: str) -> tuple[str, int]:
             raise ValueError(f"{shown} is beyond the last possible position "
                              f"({MAX_INTEGER:,}); type a position in the store.")
         return "position", int(cleaned)
+    typed = text.strip()
+    shown = repr(typed if len(typed) <= 40 else typed[:40] + "…")
     if cleaned.startswith("-") and cleaned[1:].isdecimal():
-        raise ValueError(f"{text.strip()[:30]!r}: positions start at 1.")
+        raise ValueError(f"{shown} is not a position: positions start at 1.")
     try:
-        return "time", parse_time(text.strip())
+        return "time", parse_time(typed)
     except ValueError:
-        raise ValueError(f"{text.strip()!r} is neither a position (e.g. 12345) nor a date and "
-                         "time (e.g. 2026-03-19 10:15:30, UTC).") from None
+        pass
+    why = ""
+    if typed[:4].isdecimal() and typed[4:5] == "-":  # a date, but not a real one: say what is off
+        from datetime import datetime  # only here: the module otherwise works in microseconds
+        try:
+            datetime.fromisoformat(typed.replace("Z", "+00:00"))
+        except ValueError as error:
+            why = f" ({error})"
+    raise ValueError(f"{shown} is neither a position nor a valid date{why}; type e.g. 12345 "
+                     "or 2026-03-19 10:15:30 (UTC).")

@@ -341,6 +341,7 @@ class MainWindow(QMainWindow):
         self.travel.moment_ready.connect(self._moment_ready)
         self.travel.cursor_moved.connect(self._cursor_moved)
         self.travel.live_changed.connect(self._travel_live_changed)
+        self.travel.status_changed.connect(lambda _: self._update_live_label())
         self.travel.playing_changed.connect(lambda playing: self.play_action.setIcon(
             icon("pause" if playing else "play")))
         self.travel.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
@@ -822,13 +823,27 @@ class MainWindow(QMainWindow):
         self.count_label.setText(f"{shown}{last:,} events · last position {last:,}")
 
     def _update_live_label(self) -> None:
-        if self.live:
+        """What the window follows: the timeline's cursor, as the TimeTravel controller says
+        (the banner shows the same), and whether the event list takes in new events."""
+        status = self.travel.status()
+        missed = f" · {self._missed:,} new" if self._missed else ""
+        if not status.live:
+            paused = f" · list paused{missed}" if not self.live else ""
+            self.live_label.setText(f"◷ Viewing the past · position {status.position:,} of "
+                                    f"{status.last_position:,}{paused}")
+            self.live_label.setStyleSheet("color: #e65100;")
+            self.live_label.setToolTip("The panels show the system as of the timeline's cursor; "
+                                       "later events are not applied. Back to Live: "
+                                       f"{self.to_live_action.shortcut().toString()}")
+        elif self.live:
             self.live_label.setText("● Live")
             self.live_label.setStyleSheet("color: #2e7d32;")
+            self.live_label.setToolTip("Following the newest events")
         else:
-            missed = f" · {self._missed:,} new" if self._missed else ""
             self.live_label.setText(f"❚❚ Paused{missed}")
             self.live_label.setStyleSheet("color: #ef6c00;")
+            self.live_label.setToolTip("The event list does not take in new events: "
+                                       f"{self.live_action.shortcut().toString()} resumes")
 
     def _update_title(self) -> None:
         if self.summary is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from explorer.formatting import short_time
 from explorer.store import StoreError
 from explorer.timetravel import MAX_SAMPLES, Moment, TimelineSamples, TimeMachine
 from explorer.ui.worker import JobContext, StoreWorker
@@ -66,6 +67,22 @@ SPEEDS = (Speed("1 event/s", 1), Speed("2 events/s", 2), Speed("5 events/s", 5),
           Speed("Real time ×3600", 3600, True))
 
 
+@dataclass(frozen=True)
+class CursorStatus:
+    """Where the cursor is and whether it follows the log: the one answer that the banner, the
+    timeline and the status bar all show."""
+
+    live: bool
+    position: int
+    last_position: int
+    timestamp_us: int | None  # the time of the event at the cursor, once it has been read
+
+    @property
+    def later(self) -> int:
+        """Events after the cursor, not applied to what is shown."""
+        return max(0, self.last_position - self.position)
+
+
 MORE_ROWS = 200
 """How many more of a read model's rows as of the cursor "show more" reads at a time."""
 
@@ -75,6 +92,12 @@ class TimeTravel(QObject):
         moment_ready(object): a Moment, the system as of the cursor, to show.
         cursor_moved(int): the cursor is (or is about to be) at this position.
         live_changed(bool): True when the cursor follows the end of the log.
+        status_changed(object): the CursorStatus, whenever the cursor, the log's end or
+            following live changes.
+        travelled(): the cursor was sent somewhere on request (a step, a typed place, the
+            slider, playback, back to live), not only following the log.
+        notice(str): what the user should know about where a request led (a time before the
+            first event or after the last).
         samples_ready(object): TimelineSamples of the whole log (new or grown).
         stream_marks(object): (stream id, (positions, timestamps)) of the focused stream's
             events (arrays; sampled evenly for a very long stream).
@@ -88,6 +111,9 @@ class TimeTravel(QObject):
     moment_ready = Signal(object)
     cursor_moved = Signal(int)
     live_changed = Signal(bool)
+    status_changed = Signal(object)
+    travelled = Signal()
+    notice = Signal(str)
     samples_ready = Signal(object)
     stream_marks = Signal(object)
     log_extended = Signal(int)
@@ -148,6 +174,7 @@ class TimeTravel(QObject):
         self.worker.submit(open_it, lambda samples: self._samples_loaded(generation, samples),
                            on_error=self._job_failed, key="open")
         self._set_live(True)
+        self._announce()
         self._want(ToPosition(last_position))
 
     def close(self) -> None:
@@ -160,6 +187,7 @@ class TimeTravel(QObject):
             return
         self.last_position = last_position
         self.log_extended.emit(last_position)
+        self._announce()
         if not self._samples_timer.isActive():
             self._samples_timer.start()
         if self.stream_id is not None:
@@ -193,12 +221,15 @@ class TimeTravel(QObject):
         position = max(min(1, self.last_position), min(position, self.last_position))
         self.stepping = False
         self._aim = position
+        self.travelled.emit()
         self.cursor_moved.emit(position)
         self._set_live(position >= self.last_position)
         self._want(ToPosition(position))
 
     def go_to_time(self, timestamp_us: int) -> None:
-        """Move the cursor to the last event at or before a time."""
+        """Move the cursor to the last event at or before a time; a time before the first event
+        shows the first, one after the last the last, each with a `notice` saying so."""
+        self.travelled.emit()
         self._set_live(False)
         self._want(ToTime(timestamp_us))
 
@@ -213,6 +244,7 @@ class TimeTravel(QObject):
         if stream is None:
             self.go_to(self._aim + count)  # from where the cursor is headed, not where it is
         else:
+            self.travelled.emit()
             self._set_live(False)
             self._want(Step(count, stream))
         self.stepping = True  # event by event: the window selects each event as it comes
@@ -255,6 +287,18 @@ class TimeTravel(QObject):
         if live != self.live:
             self.live = live
             self.live_changed.emit(live)
+            self._announce()
+
+    def status(self) -> CursorStatus:
+        """Where the cursor is (the position shown), and whether it follows the log."""
+        moment = self.moment
+        timestamp = (moment.event.timestamp_us if moment is not None and moment.event is not None
+                     and moment.position == self.position else None)
+        return CursorStatus(self.live, self.position, max(self.last_position, self.position),
+                            timestamp)
+
+    def _announce(self) -> None:
+        self.status_changed.emit(self.status())
 
     def _want(self, target: Target) -> None:
         if self.location is None:
@@ -274,13 +318,13 @@ class TimeTravel(QObject):
 
         gap_us = int(QUIET_GAP_S * self.speed.rate * 1_000_000)
 
-        def read(context: JobContext) -> tuple[Moment, int | None, bool]:
+        def read(context: JobContext) -> tuple[Moment, int | None, bool, str]:
             machine = _machine(context)
-            clock, stream = None, None
+            clock, stream, note = None, None, ""
             if isinstance(target, ToPosition):
                 at = target.position
             elif isinstance(target, ToTime):
-                at = context.store.position_at_time(target.timestamp_us)
+                at, note = _position_at_time(context, target.timestamp_us)
             elif isinstance(target, Step):
                 stream = target.stream_id
                 at = machine.step(position, target.count, stream)
@@ -288,16 +332,17 @@ class TimeTravel(QObject):
                 stream = target.stream_id
                 at, clock = machine.play_time(position, target.clock_us, stream, gap_us)
             ended = machine.step(at, 1, stream) == at  # nothing later: playback stops here
-            return machine.moment(at, stream_id=stream_id, saga_id=saga_id), clock, ended
+            return machine.moment(at, stream_id=stream_id, saga_id=saga_id), clock, ended, note
 
         self.worker.submit(read, lambda result: self._moment_read(generation, result),
                            on_error=self._moment_failed)
 
-    def _moment_read(self, generation: int, result: tuple[Moment, int | None, bool]) -> None:
+    def _moment_read(self, generation: int,
+                     result: tuple[Moment, int | None, bool, str]) -> None:
         self._in_flight = False
         if generation != self._generation:
             return
-        moment, clock, ended = result
+        moment, clock, ended, note = result
         self.moment = moment
         self.position = moment.position
         if moment.position > self.last_position:
@@ -311,6 +356,9 @@ class TimeTravel(QObject):
                 self._set_live(self.position >= self.last_position)
         self.cursor_moved.emit(moment.position)
         self.moment_ready.emit(moment)
+        self._announce()
+        if note:
+            self.notice.emit(note)
         if self._wanted is not None:
             wanted, self._wanted = self._wanted, None
             self._send(wanted)
@@ -423,6 +471,26 @@ class TimeTravel(QObject):
         if count:
             self._budget -= count
             self._step(count)
+
+
+def _position_at_time(context: JobContext, timestamp_us: int) -> tuple[int, str]:
+    """The last position at or before a time, and a note if the time is outside the log: the
+    first event is shown for a time before it, the last for a time after it."""
+    store = context.store
+    at = store.position_at_time(timestamp_us)
+    last = store.last_position()
+    if not last:
+        return 0, ""
+    if at == 0:
+        first_us = store.event_at(1).timestamp_us
+        return 1, (f"{short_time(timestamp_us)} UTC is before the first event "
+                   f"({short_time(first_us)} UTC): showing the first event.")
+    if at == last:
+        last_us = store.event_at(last).timestamp_us
+        if last_us < timestamp_us:
+            return at, (f"{short_time(timestamp_us)} UTC is after the last event "
+                        f"({short_time(last_us)} UTC): showing the last event.")
+    return at, ""
 
 
 def _machine(context: JobContext) -> TimeMachine:

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 from explorer.formatting import short_time
 from explorer.timetravel import Moment, TimelineSamples, parse_place
 from explorer.ui.icons import icon
-from explorer.ui.time_travel import SPEEDS, TimeTravel
+from explorer.ui.time_travel import SPEEDS, CursorStatus, TimeTravel
+from explorer.ui.widgets.message_bubble import MessageBubble
 
 PLOT_HEIGHT = 84
 PLOT_MODULE = "explorer.ui.widgets.timeline_plot"
@@ -57,6 +58,9 @@ class TimelineBar(QWidget):
         travel.stream_marks.connect(self._marks_ready)
         travel.playing_changed.connect(self._playing_changed)
         travel.log_extended.connect(self._log_extended)
+        travel.status_changed.connect(self._update_banner)
+        travel.travelled.connect(self._travelled)
+        travel.notice.connect(lambda text: self.problem.show_message(text, "note"))
         self._live_changed(travel.live)
 
     # -- construction ----------------------------------------------------------------------
@@ -127,10 +131,8 @@ class TimelineBar(QWidget):
         self.go_to.setClearButtonEnabled(True)
         self.go_to.setMaximumWidth(180)
         self.go_to.returnPressed.connect(self._go_to_typed)
-        self.go_to.textChanged.connect(lambda _: self._show_problem(""))
-        self.problem = QLabel()
-        self.problem.setStyleSheet("color: #c62828;")
-        self.problem.hide()
+        self.go_to.textEdited.connect(lambda _: self._show_problem(""))
+        self.problem = MessageBubble(self.go_to)  # over the list below: it moves nothing
         self.axis = QComboBox()
         self.axis.addItems(["By time", "By position"])
         self.axis.setToolTip("What the plot's horizontal axis shows")
@@ -161,7 +163,6 @@ class TimelineBar(QWidget):
         controls.addWidget(self.in_stream)
         controls.addSpacing(10)
         controls.addWidget(self.where, 1)
-        controls.addWidget(self.problem)
         controls.addWidget(self.go_to)
         controls.addSpacing(6)
         controls.addWidget(self.branch_button)
@@ -225,6 +226,8 @@ class TimelineBar(QWidget):
         self._set_slider(last_position, last_position)
         self.setEnabled(last_position > 0)
         self.where.setText("No events yet" if not last_position else "")
+        self._show_problem("")
+        self.go_to.setText(f"{last_position:,}" if last_position else "")
 
     def _samples_ready(self, samples: TimelineSamples) -> None:
         self._samples = samples
@@ -251,18 +254,35 @@ class TimelineBar(QWidget):
         event = moment.event
         self._show_where(moment.position, event.timestamp_us if event is not None else None)
         self._place_plot_cursor()
-        self._update_banner()
 
     def _show_where(self, position: int, timestamp_us: int | None) -> None:
         last = self.travel.last_position
         when = f" · {short_time(timestamp_us)} UTC" if timestamp_us is not None else ""
         self.where.setText(f"Position <b>{position:,}</b> of {last:,}{when}")
+        if not (self.go_to.hasFocus() and self.go_to.isModified()):  # not while one types
+            self._show_in_box(position)
+
+    def _show_in_box(self, position: int) -> None:
+        """The position box shows where the cursor is, selected while the box has focus so
+        that typing replaces it; an error about text no longer there goes with it."""
+        text = f"{position:,}"
+        if self.go_to.text() != text:
+            self.go_to.setText(text)
+            if self.problem.kind == "error":
+                self._show_problem("")
+        if self.go_to.hasFocus():
+            self.go_to.selectAll()
+
+    def _travelled(self) -> None:
+        """The user sent the cursor somewhere: the box shows where it goes, not what was
+        typed before, and an old message goes."""
+        self.go_to.setModified(False)
+        self._show_problem("")
 
     def _log_extended(self, last: int) -> None:
         if not self.travel.live:  # in the past the cursor stays; the log's end moves on
             self._set_slider(self.travel.position, last)
             self._show_where(self.travel.position, self._cursor_time())
-            self._update_banner()
 
     def _cursor_time(self) -> int | None:
         moment = self.travel.moment
@@ -272,22 +292,21 @@ class TimelineBar(QWidget):
         return None
 
     def _live_changed(self, live: bool) -> None:
-        self.banner.setVisible(not live)
-        self._update_banner()
+        if live:
+            self._show_problem("")  # back to live: an old message is moot
+        self._update_banner(self.travel.status())
 
-    def _update_banner(self) -> None:
-        if self.travel.live:
+    def _update_banner(self, status: CursorStatus) -> None:
+        self.banner.setVisible(not status.live)
+        if status.live:
             return
-        moment = self.travel.moment
-        position = self.travel.position
-        last = self.travel.last_position
-        when = (f" · {short_time(moment.event.timestamp_us)} UTC"
-                if moment is not None and moment.event is not None else "")
-        later = last - position
+        when = (f" · {short_time(status.timestamp_us)} UTC"
+                if status.timestamp_us is not None else "")
+        later = status.later
         self.banner_label.setText(
-            f"<b>Viewing the past</b>: position {position:,} of {last:,}{when} — "
-            f"{later:,} later event{'s' if later != 1 else ''} not applied; new events are "
-            "not followed.")
+            f"<b>Viewing the past</b>: position {status.position:,} of "
+            f"{status.last_position:,}{when} — {later:,} later event{'s' if later != 1 else ''}"
+            " not applied; new events are not followed.")
 
     def _playing_changed(self, playing: bool) -> None:
         self.play_button.setIcon(icon("pause" if playing else "play"))
@@ -362,7 +381,10 @@ class TimelineBar(QWidget):
         self.go_to.selectAll()
 
     def _show_problem(self, message: str) -> None:
-        self.problem.setText(message)
-        self.problem.setToolTip(message)
-        self.problem.setVisible(bool(message))
+        """An error under the position box (or none): shown over what is below, moving
+        nothing, until the next move, edit or Back to Live."""
+        if message:
+            self.problem.show_message(message, "error")
+        else:
+            self.problem.clear()
         self.go_to.setStyleSheet("border: 1px solid #c62828;" if message else "")
