@@ -25,6 +25,7 @@ from explorer.store import EventStore, StoreError, StoreMissingError
 from explorer.store.records import StreamTypeInfo
 from explorer.ui import settings
 from explorer.ui.event_browser import EventBrowser
+from explorer.ui.field_shortcuts import FieldShortcutGuard
 from explorer.ui.icons import app_icon, icon
 from explorer.ui.models.event_table import EventTableModel
 from explorer.ui.models.stream_tree import StreamTreeModel
@@ -282,6 +283,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Event")
         menu.addActions([self.copy_action, self.like_action, self.console_action])
         self._fill_recent_menu()
+        self.field_shortcuts = FieldShortcutGuard(self)  # Ctrl+End etc. even in a text field
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
