@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from explorer.ui.widgets.change_tree import CHANGE_COLOURS
-from explorer.ui.widgets.what_if import WhatIfDialog
+from explorer.ui.widgets.what_if import EXPAND_ROWS_UNDER, ROW_GAP, WhatIfDialog
 from explorer.workspace import open_store
 from tests.ui.conftest import WAIT_MS
 
@@ -23,7 +23,8 @@ def dialog(qtbot, seeded):
 
 
 def rows(tree) -> dict:
-    return {tree.topLevelItem(r).text(0): tree.topLevelItem(r)
+    """The rows changed, by "read model · key"."""
+    return {tree.topLevelItem(r).text(0).split(ROW_GAP)[0]: tree.topLevelItem(r)
             for r in range(tree.topLevelItemCount())}
 
 
@@ -44,7 +45,7 @@ def test_read_model_changes_show_before_and_after(dialog, qtbot, seeded):
     qtbot.waitUntil(lambda: dialog.changes.topLevelItemCount() > 0, timeout=WAIT_MS)
     shown = rows(dialog.changes)
     new = shown["order_summary · order_whatif_1"]
-    assert new.text(1) == "new row"
+    assert new.text(0).endswith(f"{ROW_GAP}new row") and new.isFirstColumnSpanned()
     status = fields(new)["status"]
     assert status.text(1) and status.text(2) == "(new)"
     assert status.background(0).color().name() == CHANGE_COLOURS["added"]
@@ -55,7 +56,10 @@ def test_read_model_changes_show_before_and_after(dialog, qtbot, seeded):
     unchanged = customer["customer_id"]
     assert unchanged.text(2) == "" and unchanged.background(0).color().name() not in \
         CHANGE_COLOURS.values()
-    assert "changed" in shown[f"orders_per_customer · {customer_id}"].text(1)
+    summary = shown[f"orders_per_customer · {customer_id}"]
+    count, names = summary.text(0).split(ROW_GAP)[1].split(" changed: ")
+    assert "orders" in names.split(", ") and int(count) == len(names.split(", "))
+    assert summary.isExpanded() == (len(shown) <= EXPAND_ROWS_UNDER)
 
 
 def test_an_error_goes_when_another_command_or_target_is_chosen(dialog):

@@ -37,6 +37,8 @@ from explorer.ui.worker import JobContext, StoreWorker
 
 WRITABLE_TYPES = [t for t in DEMO_DOMAIN.aggregates if t != "OrderFulfilment"]
 LABEL_WIDTH = 110
+EXPAND_ROWS_UNDER = 10  # read-model rows changed: fewer open with their fields, more stay shut
+ROW_GAP = "   —   "  # between a changed row's key and what changed in it
 
 
 
@@ -124,6 +126,7 @@ class WhatIfDialog(QDialog):
         # what happened
         self.events = read_only_table(["Position", "Stream", "Type", "Data"])
         self.changes = ChangeTree(("Read model row, field", "After", "Before"))
+        self.changes.header().resizeSection(0, 200)
         self.outcome = QTabWidget()
         self.outcome.addTab(self.events, "New events in the branch")
         self.outcome.addTab(self.changes, "Read-model changes")
@@ -321,21 +324,19 @@ class WhatIfDialog(QDialog):
             fields = diff(change.before or {}, change.values)
             if change.before is None:
                 what = "new row"
+            elif fields:
+                what = f"{len(fields)} changed: " + ", ".join(field.path for field in fields)
             else:
-                changed = sum(1 for field in fields if field.kind != "added")
-                added = len(fields) - changed
-                what = ", ".join(part for part in (
-                    f"{changed} changed" if changed else "",
-                    f"{added} added" if added else "") if part) or "written again, no change"
-            row = QTreeWidgetItem(self.changes, [f"{change.projection} · {change.key}", what,
-                                                 ""])
+                what = "written again, no change"
+            row = QTreeWidgetItem(self.changes, [f"{change.projection} · {change.key}{ROW_GAP}"
+                                                 f"{what}"])
+            row.setToolTip(0, what)
+            row.setFirstColumnSpanned(True)  # the row and what became of it, across the tree
             font = row.font(0)
             font.setBold(True)
             row.setFont(0, font)
             self.changes.add_changes(row, change.values, fields)
-            row.setExpanded(True)
-        self.changes.resizeColumnToContents(0)
-        self.changes.header().resizeSection(0, min(self.changes.header().sectionSize(0), 320))
+            row.setExpanded(len(changes) <= EXPAND_ROWS_UNDER)
         self.outcome.setTabText(1, f"Read-model changes ({len(changes)})")
         self.outcome.setTabText(0, f"New events in the branch ({self.events.rowCount()})")
 
