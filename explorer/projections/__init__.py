@@ -5,10 +5,12 @@ from explorer.projections.engine import (
     Fault, Projection, ProjectionEngine, ProjectionError, ProjectionStatus, Writes, count_rows,
     projection_state_of, read_rows,
 )
+from explorer.projections.search import SearchNotReadyError
 from explorer.projections.versioned import (
     current_rows, rows_as_of, rows_changed_first, versioned_table,
 )
 
 __all__ = ["Fault", "Projection", "ProjectionEngine", "ProjectionError", "ProjectionStatus",
-           "ReadModelDatabase", "Writes", "count_rows", "projection_state_of", "current_rows", "read_model_path",
-           "read_rows", "rows_as_of", "rows_changed_first", "versioned_table"]
+           "ReadModelDatabase", "SearchNotReadyError", "Writes", "count_rows",
+           "projection_state_of", "current_rows", "read_model_path", "read_rows", "rows_as_of",
+           "rows_changed_first", "versioned_table"]

@@ -6,6 +6,8 @@ crashes; an event at or before the checkpoint (redelivered) is never handled aga
 runner advancing the same projection is detected (the checkpoint moved) and its work is kept.
 An event that makes a projection fail stops that projection just before it, with the error kept
 (faulted); the others go on. A faulted projection can be retried or can skip the event.
+Each projection's shown table is searchable (explorer.projections.search): its index is built
+once the projection has caught up, and kept in the same transactions from then on.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import sqlalchemy as sa
 from explorer.browse import Cancelled
 from explorer.bulk import bulk_work
 from explorer.projections.database import ReadModelDatabase, projection_state
+from explorer.projections.search import (
+    SearchIndex, check_ready, count_matching, matching, search_terms,
+)
 from explorer.projections.versioned import VersionedWriter, current_rows, rows_as_of
 from explorer.store.event_store import EventStore
 from explorer.store.query import EventQuery
@@ -125,6 +130,7 @@ class ProjectionStatus:
 class _Runtime:
     projection: Projection
     writers: dict[str, VersionedWriter] = field(default_factory=dict)
+    search: SearchIndex | None = None
 
 
 class ProjectionEngine:
@@ -138,9 +144,11 @@ class ProjectionEngine:
         self._runtimes: dict[str, _Runtime] = {}
         for projection in projections:
             db.create_tables(list(projection.tables))
+            search = SearchIndex(projection.main_table, db.db)
             self._runtimes[projection.name] = _Runtime(projection, {
-                table.name: VersionedWriter(table, db.db, db.engine.dialect)
-                for table in projection.tables})
+                table.name: VersionedWriter(table, db.db, db.engine.dialect,
+                                            search if table is projection.main_table else None)
+                for table in projection.tables}, search)
             if not db.read_only:
                 self._register(projection)
 
@@ -187,12 +195,14 @@ class ProjectionEngine:
         while True:
             state = self._state(name)
             if state["fault_position"] is not None:
+                self._index_for_search(runtime)
                 return handled
             checkpoint = state["checkpoint"]
             last = self.store.last_position()
             if checkpoint >= last:
                 if state["rebuild_target"] is not None:
                     self._finish_rebuild(name)
+                self._index_for_search(runtime)
                 return handled
             if should_stop is not None and should_stop():
                 return handled
@@ -245,6 +255,16 @@ class ProjectionEngine:
                        (event.position, event.event_id, problem, projection.name))
         return len(before)
 
+    def _index_for_search(self, runtime: _Runtime) -> None:
+        """Build the projection's search index in one pass if it has none (a first catch-up,
+        a rebuild, a file from before search): from then on each chunk keeps it up to date."""
+        search = runtime.search
+        if self.db.read_only or search is None or search.exists():
+            return
+        with self.db.transaction():
+            if not search.exists():  # another runner may have built it meanwhile
+                search.build()
+
     def _discard(self, runtime: _Runtime) -> None:
         for writer in runtime.writers.values():
             writer.discard()
@@ -282,6 +302,7 @@ class ProjectionEngine:
             writer.start_empty()
 
     def _clear(self, projection: Projection, db) -> None:
+        self._runtimes[projection.name].search.drop()  # built again once caught up
         for table in projection.tables:
             db.execute(f'DELETE FROM "{table.name}"')  # our own table names, never user input
         db.execute("UPDATE projection_state SET checkpoint = 0, processed = 0, "
@@ -360,12 +381,16 @@ class ProjectionEngine:
 
 
 def read_rows(db: ReadModelDatabase, table: sa.Table, *, at_position: int | None = None,
-              offset: int = 0, limit: int | None = 200,
-              where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+              offset: int = 0, limit: int | None = 200, where: dict[str, Any] | None = None,
+              search: str | None = None) -> list[dict[str, Any]]:
     """Rows of a versioned table, now or as of a position, in key order; `where` holds
-    column values the rows must have."""
-    query = _view(table, at_position, where)
-    query = query.order_by(*[table.c[k] for k in table.info["keys"]]).offset(offset)
+    column values the rows must have. With `search` (what the user typed; see
+    explorer.projections.search), only current rows matching it, in the order they were
+    first indexed; SearchNotReadyError while the table has no search index."""
+    query = _view(db, table, at_position, where, search)
+    if search_terms(search) is None:  # a search has its own order
+        query = query.order_by(*[table.c[k] for k in table.info["keys"]])
+    query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [{str(key): value for key, value in row.items()}
@@ -373,16 +398,27 @@ def read_rows(db: ReadModelDatabase, table: sa.Table, *, at_position: int | None
 
 
 def count_rows(db: ReadModelDatabase, table: sa.Table, at_position: int | None = None,
-               where: dict[str, Any] | None = None) -> int:
-    query = _view(table, at_position, where)
+               where: dict[str, Any] | None = None, search: str | None = None) -> int:
+    """How many rows read_rows would give with the same arguments, all pages together."""
+    query = _view(db, table, at_position, where, search).order_by(None)
+    terms = search_terms(search)
+    if terms is not None and not where:  # the index alone knows (no look-up per match)
+        return count_matching(db.db, table, terms)
     return db.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
 
 
-def _view(table: sa.Table, at_position: int | None, where: dict[str, Any] | None) -> sa.Select:
+def _view(db: ReadModelDatabase, table: sa.Table, at_position: int | None,
+          where: dict[str, Any] | None, search: str | None) -> sa.Select:
     query = current_rows(table) if at_position is None else rows_as_of(table, at_position)
     for column, value in (where or {}).items():
         query = query.where(table.c[column] == value)
-    return query
+    terms = search_terms(search)
+    if terms is None:
+        return query
+    if at_position is not None:
+        raise ValueError("A search covers the current rows only, not the rows as of a position.")
+    check_ready(db.db, table)
+    return matching(query, table, terms, where)
 
 
 def _handle(projection: Projection, event: RecordedEvent, writes: Writes) -> str | None:

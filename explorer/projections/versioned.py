@@ -8,8 +8,10 @@ view as of any past position are then both indexed queries:
     as of P:   valid_from <= P AND (valid_to IS NULL OR valid_to > P)
 
 Writes are buffered per transaction: a key updated many times within one chunk of events writes
-each version once, with its `valid_to` already known. Like the event store's hot paths, the
-statements are SQLAlchemy Core compiled once and run on the DBAPI connection.
+each version once, with its `valid_to` already known. A table with a search index (see
+explorer.projections.search) has its changed rows indexed in the same transaction. Like the
+event store's hot paths, the statements are SQLAlchemy Core compiled once and run on the DBAPI
+connection.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from explorer.projections.search import SearchIndex
 from explorer.store.statements import CompiledStatement
 
 _MISSING = object()
@@ -79,9 +82,12 @@ class VersionedWriter:
     asking the database.
     """
 
-    def __init__(self, table: sa.Table, db: sqlite3.Connection, dialect: sa.Dialect) -> None:
+    def __init__(self, table: sa.Table, db: sqlite3.Connection, dialect: sa.Dialect,
+                 search: SearchIndex | None = None) -> None:
         self.table = table
         self.db = db
+        self.search = search
+        self._changed: dict[tuple, dict[str, Any] | None] = {}  # key -> current row, for search
         self.keys = table.info["keys"]
         self.values = table.info["values"]
         self._cache: OrderedDict[tuple, Any] = OrderedDict()  # key -> row dict or _MISSING
@@ -139,6 +145,7 @@ class VersionedWriter:
         row["valid_from"] = position
         row["valid_to"] = None
         self._inserts[(key, position)] = row
+        self._changed[key] = row
         self._remember(key, row)
         if self._written is not None:
             self._written.add(key)
@@ -146,6 +153,7 @@ class VersionedWriter:
     def delete(self, key: tuple, position: int) -> None:
         """The row no longer exists from `position` on."""
         self._end_current(key, position)
+        self._changed[key] = None
         self._remember(key, _MISSING)
         if self._written is not None:
             self._written.discard(key)
@@ -180,13 +188,17 @@ class VersionedWriter:
         if self._inserts:
             self.db.executemany(self._insert.sql, map(self._row_tuple, self._inserts.values()))
         written = len(self._closes) + len(self._inserts)
+        if self.search is not None:
+            self.search.apply(self._changed)
         self._closes = []
         self._inserts = {}
+        self._changed = {}
         return written
 
     def discard(self) -> None:
         """Forget unwritten versions and the cache (the transaction was rolled back)."""
         self._closes = []
         self._inserts = {}
+        self._changed = {}
         self._cache.clear()
         self._written = None
