@@ -35,7 +35,7 @@ from explorer.ui.widgets.filter_bar import FilterBar
 from explorer.ui.widgets.stream_browser import StreamBrowser
 from explorer.ui.runner_process import RunnerProcess
 from explorer.ui.widgets.monitor_history import MonitorHistory
-from explorer.ui.widgets.projections_panel import ProjectionsPanel
+from explorer.ui.widgets.projections_panel import FaultBadges, ProjectionsPanel
 from explorer.ui.widgets.sagas_panel import SagasPanel
 from explorer.ui.time_travel import TimeTravel
 from explorer.ui.widgets.moment_panel import MomentPanel
@@ -126,6 +126,8 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_actions()
         self._build_status_bar()
+        self.fault_badges = FaultBadges(self.projections_panel, self.bottom_tabs, self.statusBar())
+        self.fault_badges.open_position.connect(self.show_position)
         self._connect()
         self._restore_layout()
         self._update_title()

@@ -1,33 +1,40 @@
-"""The projections panel: each projection's state, lag and rate; its read model, live; rebuild
-with progress and cancel; a faulted projection's failing event, with retry and skip.
+"""The projections panel: each projection's state, lag and rate; its read model, live and
+searchable; rebuild with progress and cancel; a faulted projection's failing event, with retry
+and skip. A fault also shows outside the panel (FaultBadges): on its tab and in the status bar,
+whose badge opens the failing event.
 
 Signals:
     open_position(int): show the event at this position in the explorer.
+    faults_changed(object): the faulted projections now, a tuple of ProjectionStatus.
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
-    QSplitter, QTableView, QVBoxLayout, QWidget,
+    QSplitter, QStatusBar, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from explorer.demo.projections import SHOP_PROJECTIONS
-from explorer.projections import ProjectionStatus, count_rows, read_rows
+from explorer.projections import ProjectionStatus, SearchNotReadyError, count_rows, read_rows
 from explorer.runtime import RunnerStatus
 from explorer.ui.icons import icon
 from explorer.ui.models.projection_status import STATUS_ROLE, ProjectionStatusModel
 from explorer.ui.models.read_model import PAGE_ROWS, RowsModel, fit_columns
+from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.worker import JobContext, StoreWorker
 
 REFRESH_MS = 300
+FAULT_RED = "#c62828"
 
 
 class ProjectionsPanel(QWidget):
     open_position = Signal(int)
+    faults_changed = Signal(object)
 
     def __init__(self, worker: StoreWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +42,7 @@ class ProjectionsPanel(QWidget):
         self.runner = None
         self.selected: str | None = None
         self._shown_checkpoint = -1
+        self.faults: tuple[ProjectionStatus, ...] = ()
         self.status_model = ProjectionStatusModel(self)
         self.list = QTableView()
         self.list.setModel(self.status_model)
@@ -80,11 +88,13 @@ class ProjectionsPanel(QWidget):
         self.cancel_button.clicked.connect(self._cancel)
         self.rows_label = QLabel()
         self.rows_label.setStyleSheet("color: #616161;")
+        self.search = SearchBox("Search rows")
+        self.search.search_changed.connect(lambda _: self._load_rows(reset=True))
         actions = QHBoxLayout()
         actions.addWidget(self.rebuild_button)
         actions.addWidget(self.progress, 1)
         actions.addWidget(self.cancel_button)
-        actions.addStretch(0)
+        actions.addWidget(self.search, 1)
         actions.addWidget(self.rows_label)
 
         self.rows_model = RowsModel(self._request_page, self)
@@ -97,6 +107,7 @@ class ProjectionsPanel(QWidget):
         self.rows.setWordWrap(False)
         self.rows.horizontalHeader().setStretchLastSection(True)
         self.rows.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.no_rows = NoRowsNotice(self.rows, self.search)
 
         detail = QWidget()
         right = QVBoxLayout(detail)
@@ -127,7 +138,10 @@ class ProjectionsPanel(QWidget):
         self.selected = None
         self._shown_checkpoint = -1
         self.status_model.set_status(RunnerStatus(0, 0, (), (), 0.0))
+        self._note_faults(())
         self.rows_model.reset([], 0)
+        self.search.reset()
+        self.no_rows.hide()
         self.progress.hide()
         self.cancel_button.hide()
         self._set_enabled(False)
@@ -139,6 +153,7 @@ class ProjectionsPanel(QWidget):
     def update_status(self, status: RunnerStatus) -> None:
         had_rows = self.status_model.rowCount()
         self.status_model.set_status(status)
+        self._note_faults(tuple(p for p in status.projections if p.fault is not None))
         if not had_rows and self.status_model.rowCount() and self.selected is None:
             self.list.selectRow(0)
         projection = self._current()
@@ -147,6 +162,19 @@ class ProjectionsPanel(QWidget):
         self._show_state(projection)
         if projection.checkpoint != self._shown_checkpoint and not self._refresh.isActive():
             self._refresh.start()
+
+    def _note_faults(self, faults: tuple[ProjectionStatus, ...]) -> None:
+        def where(statuses):
+            return [(p.name, p.fault.position, p.fault.error) for p in statuses]
+        if where(faults) != where(self.faults):
+            self.faults = faults
+            self.faults_changed.emit(faults)
+
+    def select(self, name: str) -> None:
+        """Show this projection (its state, its fault, its rows)."""
+        row = self.status_model.row_of(name)
+        if row is not None:
+            self.list.selectRow(row)
 
     def _current(self) -> ProjectionStatus | None:
         row = self.status_model.row_of(self.selected) if self.selected else None
@@ -223,40 +251,113 @@ class ProjectionsPanel(QWidget):
         self._load_rows(reset=False)
 
     def _load_rows(self, reset: bool) -> None:
-        name = self.selected
+        name, search = self.selected, self.search.search
         if name is None:
             return
         projection = self._current()
         checkpoint = projection.checkpoint if projection else 0
+        table = SHOP_PROJECTIONS[name].main_table
+        columns = [*table.info["keys"], *table.info["values"]]
 
         def count(context: JobContext):
-            table = SHOP_PROJECTIONS[name].main_table
-            return table, count_rows(context.readmodels, table)
+            return count_rows(context.readmodels, table, search=search)
 
-        def counted(result) -> None:
-            table, total = result
-            if name != self.selected:
+        def counted(total: int) -> None:
+            if (name, search) != (self.selected, self.search.search):
                 return
             self._shown_checkpoint = checkpoint
-            self.rows_label.setText(f"{total:,} rows")
-            columns = [*table.info["keys"], *table.info["values"]]
+            matching = f" match “{search}”" if search else ""
+            self.rows_label.setText(f"{total:,} rows{matching}")
             if reset or self.rows_model.columns != columns:
                 self.rows_model.reset(columns, total)
             else:
                 self.rows_model.refresh(total)
+            if total:
+                self.no_rows.hide()
+            else:
+                self.no_rows.show_empty("rows" if search else "rows yet", search)
 
-        self.worker.submit(count, counted, key=("projection-rows", name),
-                           on_error=lambda error: self.rows_label.setText(str(error)))
+        def failed(error: Exception) -> None:
+            self.rows_label.setText(str(error))
+            if isinstance(error, SearchNotReadyError):
+                self.rows_model.reset(columns, 0)
+
+        self.worker.submit(count, counted, key=("projection-rows", name), on_error=failed)
 
     def _request_page(self, generation: int, page: int) -> None:
-        name = self.selected
+        name, search = self.selected, self.search.search
         if name is None:
             return
 
         def read(context: JobContext):
             return read_rows(context.readmodels, SHOP_PROJECTIONS[name].main_table,
-                             offset=page * PAGE_ROWS, limit=PAGE_ROWS)
+                             offset=page * PAGE_ROWS, limit=PAGE_ROWS, search=search)
 
         self.worker.submit(read, lambda rows: self.rows_model.page_loaded(generation, page, rows),
                            on_error=lambda error: self.rows_label.setText(str(error)))
 
+
+
+class FaultBadges(QObject):
+    """A faulted projection, shown outside its panel: a red dot and count on the panel's tab, and
+    "1 projection faulted" in the status bar, which opens the failing event when clicked.
+
+    Signals:
+        open_position(int): show the event a projection stopped at.
+    """
+
+    open_position = Signal(int)
+
+    def __init__(self, panel: ProjectionsPanel, tabs: QTabWidget, status_bar: QStatusBar) -> None:
+        super().__init__(panel)
+        self.panel = panel
+        self.tabs = tabs
+        tab = tabs.indexOf(panel)
+        self._plain = (tabs.tabText(tab), tabs.tabIcon(tab))
+        self.label = QLabel()
+        self.label.setObjectName("fault-badge")
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.linkActivated.connect(lambda _: self._open_first())
+        self.label.hide()
+        status_bar.insertPermanentWidget(0, self.label)
+        panel.faults_changed.connect(self.show_faults)
+
+    def show_faults(self, faults: tuple[ProjectionStatus, ...]) -> None:
+        tab = self.tabs.indexOf(self.panel)
+        text, plain_icon = self._plain
+        if not faults:
+            self.label.hide()
+            self.tabs.setTabText(tab, text)
+            self.tabs.setTabIcon(tab, plain_icon)
+            self.tabs.setTabToolTip(tab, "")
+            return
+        lines = [f"{p.title} stopped at position {p.fault.position:,}: {p.fault.error}"
+                 for p in faults]
+        count = f"{len(faults)} projection{'s' if len(faults) > 1 else ''} faulted"
+        self.label.setText(f"<a href='open' style='color:{FAULT_RED}; font-weight:bold;"
+                           f" text-decoration:none'>⚠ {count}</a>")
+        tip = "\n".join(lines)
+        self.label.setToolTip(f"{tip}\nClick to open the event {faults[0].title} stopped at.")
+        self.label.show()
+        self.tabs.setTabText(tab, f"{text} ({len(faults)})")
+        self.tabs.setTabIcon(tab, fault_dot())
+        self.tabs.setTabToolTip(tab, tip)
+
+    def _open_first(self) -> None:
+        faults = self.panel.faults
+        if faults:
+            self.panel.select(faults[0].name)
+            self.open_position.emit(faults[0].fault.position)
+
+
+def fault_dot(size: int = 16) -> QIcon:
+    """A red dot: something here needs attention."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(FAULT_RED))
+    painter.drawEllipse(3, 3, size - 6, size - 6)
+    painter.end()
+    return QIcon(pixmap)

@@ -1,4 +1,5 @@
-"""The sagas panel: fulfilment saga instances by status; for one, its steps and its history.
+"""The sagas panel: fulfilment saga instances by status, searchable; for one, its steps and its
+history.
 
 Signals:
     open_position(int): show the event at this position in the explorer.
@@ -21,12 +22,13 @@ from explorer.demo.fulfilment import OrderFulfilment
 from explorer.demo.projections import saga_instances
 from explorer.domain import Repository
 from explorer.formatting import clock_time, raw_time, short_time, summarize
-from explorer.projections import count_rows, read_rows
+from explorer.projections import SearchNotReadyError, count_rows, read_rows
 from explorer.runtime import RunnerStatus
 from explorer.sagas.steps import step_views
 from explorer.ui.models.read_model import (
     PAGE_ROWS, ROW_ROLE, STATUS_COLOURS, RowsModel, fit_columns,
 )
+from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
 
@@ -52,6 +54,9 @@ class SagasPanel(QWidget):
         for status in STATUSES:
             self.status_filter.addItem(status.capitalize(), status)
         self.status_filter.currentIndexChanged.connect(lambda _: self._load_list(reset=True))
+        self.search = SearchBox("Search sagas")
+        self.search.setMinimumWidth(220)
+        self.search.search_changed.connect(lambda _: self._load_list(reset=True))
         self.count_label = QLabel()
         self.count_label.setStyleSheet("color: #616161;")
         self.run_sagas = QCheckBox("Run sagas in this window")
@@ -60,6 +65,7 @@ class SagasPanel(QWidget):
         self.run_sagas.toggled.connect(self.run_sagas_changed.emit)
         top = QHBoxLayout()
         top.addWidget(self.status_filter)
+        top.addWidget(self.search, 1)
         top.addWidget(self.count_label, 1)
         top.addWidget(self.run_sagas)
 
@@ -74,6 +80,7 @@ class SagasPanel(QWidget):
         self.list.setWordWrap(False)
         self.list.horizontalHeader().setStretchLastSection(True)
         self.list.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.no_rows = NoRowsNotice(self.list, self.search)
 
         self.title = QLabel("Select a saga to see its steps.")
         self.title.setTextFormat(Qt.TextFormat.RichText)
@@ -130,6 +137,7 @@ class SagasPanel(QWidget):
         self.steps.setRowCount(0)
         self.history.setRowCount(0)
         self.title.setText("Select a saga to see its steps.")
+        self.search.reset()
         self.list_model.reset(LIST_COLUMNS, 0)
         self._load_list(reset=True)
 
@@ -147,32 +155,48 @@ class SagasPanel(QWidget):
         return {"status": status} if status else None
 
     def _load_list(self, reset: bool) -> None:
-        where = self._where()
+        where, search = self._where(), self.search.search
 
         def count(context: JobContext) -> int:
-            return count_rows(context.readmodels, saga_instances, where=where)
+            return count_rows(context.readmodels, saga_instances, where=where, search=search)
 
         def counted(total: int) -> None:
-            if where != self._where():
+            if (where, search) != (self._where(), self.search.search):
                 return
-            label = self.status_filter.currentText().lower()
-            self.count_label.setText(f"{total:,} {'sagas' if label == 'all sagas' else label}")
+            status = self.status_filter.currentText().lower() if where else ""
+            matching = f" matching “{search}”" if search else ""
+            self.count_label.setText(f"{total:,} {status or 'sagas'}{matching}")
             if reset:
                 self.list_model.reset(LIST_COLUMNS, total)
             else:
                 self.list_model.refresh(total)
                 if self.selected:
                     self._load_saga(self.selected)
+            if total:
+                self.no_rows.hide()
+            else:
+                self._say_empty(search, status)
 
-        self.worker.submit(count, counted, key="saga-count",
-                           on_error=lambda error: self.count_label.setText(str(error)))
+        def failed(error: Exception) -> None:
+            self.count_label.setText(str(error))
+            if isinstance(error, SearchNotReadyError):
+                self.list_model.reset(LIST_COLUMNS, 0)
+                self._checkpoint = -1  # try again at the runner's next report
+
+        self.worker.submit(count, counted, key="saga-count", on_error=failed)
+
+    def _say_empty(self, search: str, status: str) -> None:
+        if search:
+            self.no_rows.show_empty("sagas", search, f"among the {status} sagas" if status else "")
+        else:
+            self.no_rows.show_empty(f"{status} sagas" if status else "sagas yet")
 
     def _request_page(self, generation: int, page: int) -> None:
-        where = self._where()
+        where, search = self._where(), self.search.search
 
         def read(context: JobContext):
             return read_rows(context.readmodels, saga_instances, offset=page * PAGE_ROWS,
-                             limit=PAGE_ROWS, where=where)
+                             limit=PAGE_ROWS, where=where, search=search)
 
         self.worker.submit(read, lambda rows: self.list_model.page_loaded(generation, page, rows),
                            on_error=lambda error: self.count_label.setText(str(error)))
