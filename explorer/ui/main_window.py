@@ -35,6 +35,7 @@ from explorer.ui.widgets.filter_bar import FilterBar
 from explorer.ui.widgets.stream_browser import StreamBrowser
 from explorer.ui.runner_process import RunnerProcess
 from explorer.ui.widgets.monitor_history import MonitorHistory
+from explorer.ui.widgets.help import Help
 from explorer.ui.widgets.projections_panel import FaultBadges, ProjectionsPanel
 from explorer.ui.widgets.sagas_panel import SagasPanel
 from explorer.ui.time_travel import TimeTravel
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.fault_badges = FaultBadges(self.projections_panel, self.bottom_tabs, self.statusBar())
         self.fault_badges.open_position.connect(self.show_position)
+        self.help = Help(self)  # the Help menu, and the first-run welcome in the detail area
         self._connect()
         self._restore_layout()
         self._update_title()

@@ -121,3 +121,12 @@ def console_history() -> list:
 
 def save_console_history(entries: list) -> None:
     _put("console/history", orjson.dumps(entries).decode())
+
+
+def welcome_seen() -> bool:
+    """Whether the user has seen the first-run welcome through (it then stays away)."""
+    return _settings().value("help/welcome-seen", False) in (True, "true", "1", 1)
+
+
+def remember_welcome_seen(seen: bool = True) -> None:
+    _put("help/welcome-seen", seen)
