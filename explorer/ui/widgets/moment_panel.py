@@ -5,6 +5,11 @@ latest event changed: changed fields in amber, added in green, removed in red an
 Middle, every read model's rows as of the cursor, those the event at the cursor wrote
 highlighted. Right, the saga instances as of the cursor and one saga's steps.
 
+Laid out for a laptop screen: the read models get the widest share of the width and of any
+extra; columns are as wide as their content up to a limit, longer text ends in "…" with the
+whole of it on hover; secondary columns (since which position a row holds) are hidden and can
+be shown again from the table header's menu.
+
 Signals:
     saga_chosen(str): the user picked a saga whose steps to follow.
     open_position(int): show the event at this position in the explorer.
@@ -18,13 +23,13 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableView, QTableWidgetItem, QTabWidget,
-    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QMenu, QSplitter, QTableView, QTableWidgetItem,
+    QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from explorer.formatting import short_time
 from explorer.timetravel import AggregateAt, FieldChange, Moment, ReadModelAt, SagaAt
-from explorer.ui.models.moment_rows import ROW_ROLE, MomentRowsModel
+from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS, format_value
 from explorer.ui.time_travel import MORE_ROWS
 from explorer.ui.widgets.tables import read_only_table
@@ -36,6 +41,9 @@ SAGA_COLUMNS = ["order_id", "status", "current_step", "valid_from"]
 SAGAS = "sagas"  # the sagas' rows, by the name of the projection that keeps them
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 9
 EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
+SHARES = (26, 42, 32)  # of the width: aggregate, read models, sagas (and 1:2:1 of any extra)
+COLUMN_LIMIT = 160  # pixels: wider text is elided, whole in its tooltip
+SECONDARY = (SINCE,)  # columns hidden until the user shows them (the header's menu)
 
 
 def _view(model) -> QTableView:
@@ -48,17 +56,48 @@ def _view(model) -> QTableView:
     view.setShowGrid(False)
     view.setWordWrap(False)
     view.setAlternatingRowColors(True)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
     view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setMinimumSectionSize(36)
+    _offer_columns(view)
     return view
 
 
-def _fit(view: QTableView, model: MomentRowsModel, limit: int = 220) -> None:
+def _fit(view: QTableView, model: MomentRowsModel, limit: int = COLUMN_LIMIT,
+         secondary: tuple[str, ...] = SECONDARY) -> None:
+    """Columns as wide as their rows' text, up to `limit`; a long header is cut rather than
+    make a column of short values wide; `secondary` columns hidden."""
     metrics = view.fontMetrics()
     for column in range(model.columnCount()):
-        texts = [str(model.headerData(column, Qt.Orientation.Horizontal))]
-        texts += [str(model.index(row, column).data() or "") for row in range(model.rowCount())]
-        width = max(metrics.horizontalAdvance(text) for text in texts) + 22
+        header = str(model.headerData(column, Qt.Orientation.Horizontal))
+        texts = [str(model.index(row, column).data() or "") for row in range(model.rowCount())]
+        content = max((metrics.horizontalAdvance(text) for text in texts), default=0)
+        width = max(content, min(metrics.horizontalAdvance(header), 90)) + 16
         view.horizontalHeader().resizeSection(column, min(width, limit))
+        view.setColumnHidden(column, model.columns[column] in secondary)
+
+
+def _offer_columns(view: QTableView) -> None:
+    """A menu on the table's header to hide and show its columns."""
+    header = view.horizontalHeader()
+    header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    header.customContextMenuRequested.connect(
+        lambda point: column_menu(view).popup(header.mapToGlobal(point)))
+
+
+def column_menu(view: QTableView) -> QMenu:
+    """A menu of the table's columns, each ticked while shown; unticking hides it."""
+    menu = QMenu(view)
+    menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    model = view.model()
+    shown = sum(not view.isColumnHidden(c) for c in range(model.columnCount()))
+    for column in range(model.columnCount()):
+        action = menu.addAction(str(model.headerData(column, Qt.Orientation.Horizontal)))
+        action.setCheckable(True)
+        action.setChecked(not view.isColumnHidden(column))
+        action.setEnabled(view.isColumnHidden(column) or shown > 1)  # keep one
+        action.toggled.connect(lambda on, c=column: view.setColumnHidden(c, not on))
+    return menu
 
 
 def _label(text: str = "", grey: bool = False) -> QLabel:
@@ -96,9 +135,13 @@ class MomentPanel(QWidget):
         self.state.setHeaderLabels(["Field", "Value", "Before"])
         self.state.setUniformRowHeights(True)
         self.state.setAlternatingRowColors(True)
-        self.state.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.state.header().resizeSection(0, 115)
-        self.state.header().resizeSection(1, 120)
+        self.state.setTextElideMode(Qt.TextElideMode.ElideRight)
+        state_header = self.state.header()
+        state_header.setStretchLastSection(False)
+        state_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        state_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        state_header.resizeSection(0, 120)
+        state_header.resizeSection(2, 90)
         aggregate = QWidget()
         layout = QVBoxLayout(aggregate)
         layout.setContentsMargins(6, 6, 3, 6)
@@ -109,6 +152,7 @@ class MomentPanel(QWidget):
         # the read models
         self.read_models = QTabWidget()
         self.read_models.setDocumentMode(True)
+        self.read_models.setElideMode(Qt.TextElideMode.ElideRight)
         self.read_models.currentChanged.connect(lambda _: self._show_read_model_note())
         self.models: dict[str, MomentRowsModel] = {}
         self.views: dict[str, QTableView] = {}
@@ -126,8 +170,16 @@ class MomentPanel(QWidget):
         self.sagas = _view(self.sagas_model)
         self.sagas.clicked.connect(self._saga_clicked)
         self.saga_title = _label("Sagas as of the cursor", grey=True)
-        self.steps = read_only_table(["Step", "Status", "Finished (UTC)"])
+        self.steps = read_only_table(["Step", "Status", "Finished"])
+        self.steps.horizontalHeaderItem(2).setToolTip("When the step finished, UTC (the time "
+                                                      "of day on the cursor's day)")
         self.steps.verticalHeader().setDefaultSectionSize(self.steps.fontMetrics().height() + 6)
+        self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
+        steps_header = self.steps.horizontalHeader()
+        steps_header.setStretchLastSection(False)
+        steps_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the step's name
+        for column in (1, 2):
+            steps_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.steps.setToolTip("Double-click a step to open its event")
         self.steps.itemDoubleClicked.connect(self._step_opened)
         sagas = QSplitter(Qt.Orientation.Vertical)
@@ -146,12 +198,16 @@ class MomentPanel(QWidget):
         layout.addWidget(self.steps, 1)
         sagas.addWidget(top)
         sagas.addWidget(bottom)
+        sagas.setSizes([55, 45])
+        self.sagas_split = sagas
 
         self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(aggregate)
-        self.split.addWidget(read_models)
-        self.split.addWidget(sagas)
-        self.split.setSizes([330, 440, 330])
+        self.split.setChildrenCollapsible(False)
+        for pane, stretch in ((aggregate, 1), (read_models, 2), (sagas, 1)):
+            pane.setMinimumWidth(200)
+            self.split.addWidget(pane)
+            self.split.setStretchFactor(self.split.count() - 1, stretch)
+        self.split.setSizes([share * 12 for share in SHARES])  # in proportion, as first shown
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.split)
@@ -212,6 +268,8 @@ class MomentPanel(QWidget):
         def add(parent, key: str, value: Any, path: str) -> None:
             count[0] += 1
             item = QTreeWidgetItem(parent, [key, _short(value), ""])
+            item.setToolTip(0, path)
+            item.setToolTip(1, _short(value))  # whole, where the column is too narrow
             change = changes.get(path)
             if change is not None:
                 _colour(item, change)
@@ -238,6 +296,13 @@ class MomentPanel(QWidget):
             _removed(root, gone)
         if count[0] < EXPAND_ALL_UNDER:
             self.state.expandAll()
+        # "Before" says something only for changed and removed fields: else its width is Value's
+        self.state.setColumnHidden(2, all(c.kind == "added" for c in aggregate.changes))
+        width = self.state.viewport().width()
+        for column, share in ((0, 0.35), (2, 0.25)):  # Value, stretching, gets the rest
+            self.state.resizeColumnToContents(column)
+            self.state.header().resizeSection(column, min(self.state.columnWidth(column),
+                                                          int(width * share)))
 
     def _show_read_models(self, moment: Moment) -> None:
         for name, model_at in moment.read_models.items():
@@ -245,7 +310,8 @@ class MomentPanel(QWidget):
             if model is None:
                 model = self.models[name] = MomentRowsModel(self)
                 view = self.views[name] = _view(model)
-                self.read_models.addTab(view, model_at.title)
+                tab = self.read_models.addTab(view, model_at.title)
+                self.read_models.setTabToolTip(tab, model_at.title)
             model.set_rows(model_at.rows, moment.position)
             self._more[name] = model_at.more
             self._reading.discard(name)
@@ -343,7 +409,8 @@ class MomentPanel(QWidget):
         self._show_sagas_note()
         if "sagas" not in self._fitted and rows:
             self._fitted.add("sagas")
-            _fit(self.sagas, self.sagas_model, 150)
+            # the saga's id repeats its order's; the last shown, the current step, stretches
+            _fit(self.sagas, self.sagas_model, 110, (*SECONDARY, "saga_id"))
         chosen = self.moment.saga.saga_id if self.moment and self.moment.saga else None
         for number, row in enumerate(rows):
             if row.get("saga_id") == chosen:
@@ -363,19 +430,24 @@ class MomentPanel(QWidget):
         self.saga_title.setText(f"<b>{html.escape(saga.saga_id)}</b> <span style='color:"
                                 f"{colour}'>{html.escape(saga.status)}</span>{reason}")
         self.steps.setRowCount(len(saga.steps))
+        event = self.moment.event if self.moment is not None else None
+        day = short_time(event.timestamp_us)[:10] if event is not None else ""
         for row, step in enumerate(saga.steps):
             finished = short_time(step.finished_at_us) if step.finished_at_us else ""
-            label = step.step + (" (compensation)" if step.kind == "compensation" else "")
-            for column, text in enumerate((label, step.status, finished)):
+            label = step.step + (" (undo)" if step.kind == "compensation" else "")
+            about = "\n".join(line for line in (
+                step.step + (" (compensation)" if step.kind == "compensation" else ""),
+                step.target, step.reason, finished and f"finished {finished} UTC",
+                "Double-click to open its event" if step.event_position else "") if line)
+            for column, text in enumerate((label, step.status, _within_day(finished, day))):
                 item = QTableWidgetItem(text)
                 item.setData(POSITION_ROLE, step.event_position)
-                item.setToolTip(step.target + (f"\n{step.reason}" if step.reason else ""))
+                item.setToolTip(about)
                 if column == 1:
                     item.setForeground(QBrush(QColor(STEP_COLOURS.get(step.status, "#424242"))))
                 if step.event_position == position:
                     item.setBackground(QBrush(QColor("#fff59d")))
                 self.steps.setItem(row, column, item)
-        self.steps.resizeColumnsToContents()
 
     # -- the user --------------------------------------------------------------------------
 
@@ -402,6 +474,15 @@ class MomentPanel(QWidget):
         self.aggregate_caption.setText("")
         self.read_model_note.setText("")
         self.sagas_note.setText("")
+
+
+def _within_day(time: str, day: str) -> str:
+    """A time as short as it can be said beside `day` (that of the cursor's event): the time
+    of day on that day, else the day and minute, without the year in the same year. The whole
+    time is in the tooltip."""
+    if day and time.startswith(day):
+        return time[11:19]
+    return time[5:16] if day and time[:4] == day[:4] else time[:16]
 
 
 def _saga_rows(sagas: ReadModelAt) -> list[dict[str, Any]]:
