@@ -4,7 +4,7 @@
   window       the explorer window on a million events: first page, jump, filter, stalls, memory
   projections  rebuild speed, live latency from another process, GUI stalls during a rebuild
   timetravel   scrubbing the timeline: latency to show the system at a position, preparation
-  soak         writers beside the runners for ten minutes: nothing lost, nothing done twice
+  soak         writers beside the runners for ten minutes, then kill -9s: nothing lost or done twice
 """
 
 from __future__ import annotations

@@ -1,26 +1,34 @@
-"""`python bench/run.py soak [STORE]`: the store, the runner and its sagas under a long, busy run.
+"""`python bench/run.py soak [STORE]`: the store, the runner and its sagas under a long, busy run,
+and processes killed with SIGKILL at random moments.
 
-One round for now (a function per round, so that more can be added):
+Rounds (--rounds; all by default), a function each:
 
   contention   N writer processes (--writers, default 2) place orders, receive stock and
                cancel orders on a few shared products for --seconds (default 600), beside
                `run` and the window's runner (`run --serve`) at once (--runners); then the
                sagas are left to finish, what was written is audited and the store checked.
+  seed, append, rebuild, sagas
+               the kill rounds (bench/kill_rounds.py): --kills (default 20) SIGKILLs each,
+               during `seed`, writers appending, `project --rebuild` and `run` beside writers;
+               after each, `check`, the read models against a clean rebuild, the audit below.
+               Their random moments come from --kill-seed (printed), to replay them.
 
 It prints what it counted and, last, one JSON line with at least:
   commands        commands the writers reported as written
   lost            of those, commands whose events are not in the store
   duplicates      stream versions stored twice, payments charged twice, stock reserved twice
                   for one order, sagas started twice
-  kills           processes killed with SIGKILL on purpose (none in the contention round)
+  kills           processes killed with SIGKILL on purpose (by the kill rounds)
   check_failures  `check` runs on the store that found problems
   runner_exits    times a runner exited by itself (it is restarted, and counted)
 and more: unfinished_sagas, stray_charges (charges no saga step asked for), writer_exits,
-writer_retries (conflicts and locks the writers met and retried).
+writer_retries (conflicts and locks the writers met and retried), gaps (positions missing),
+read_model_differences (kills after which the read models differed from a clean rebuild),
+missed_kills, kill_seed, and each round's own counts under "rounds".
 
-STORE (default: a new file in a temporary folder) is seeded with a few orders if it does not
-exist. Each writer is this module run with --writer (see `writer_main`). The logs (and a
-temporary store) are kept when something went wrong.
+STORE (default: a new file in a temporary folder) is the contention round's; it is seeded with a
+few orders if it does not exist. Each writer is this module run with --writer (see
+`writer_main`). The logs and temporary stores are kept when something went wrong.
 """
 
 from __future__ import annotations
@@ -76,11 +84,18 @@ def writer_main(argv: list[str]) -> int:
                         help="commands a second at most (0: as fast as it can)")
     parser.add_argument("--products", default=",".join(HOT_PRODUCTS),
                         help="the products its orders and deliveries are for")
-    parser.add_argument("--mix", default="45,40,15",
-                        help="percentages of orders placed, deliveries and cancellations")
+    parser.add_argument("--mix", default="45,40,15,0",
+                        help="percentages of orders placed, deliveries, cancellations and items "
+                             "added to the shared orders")
+    parser.add_argument("--shared-orders", type=int, default=0,
+                        help="orders every writer adds items to (order_shared_1, ...), placed by "
+                             "whichever writer comes first")
     args = parser.parse_args(argv)
     products = args.products.split(",")
-    place_share, delivery_share, _ = (float(share) / 100 for share in args.mix.split(","))
+    shares = [float(share) / 100 for share in args.mix.split(",")]
+    place_share, delivery_share, cancel_share = shares[:3]
+    shared = [f"order_shared_{n}" for n in range(1, args.shared_orders + 1)]
+    shared_placed: set[str] = set()  # by this writer or, as a refusal told it, another
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     rng = random.Random(f"{args.name}/{args.seed}")
@@ -101,14 +116,18 @@ def writer_main(argv: list[str]) -> int:
                 break
             number += 1
             roll = rng.random()
-            if roll < place_share or not placed:
+            if shared and roll >= place_share + delivery_share + cancel_share:
+                stream_type, stream_id = "Order", rng.choice(shared)
+                if stream_id in shared_placed:
+                    product = rng.choice(products)
+                    command, data = "add_item", {"product_id": product, "quantity": 1,
+                                                 "price": PRODUCTS[product].price}
+                else:
+                    command, data = "place", order_data(rng, products, args.name, most=1)
+            elif roll < place_share or not placed:
                 stream_type, command = "Order", "place"
                 stream_id = f"order_{args.name}_{args.seed}_{number}"
-                lines = [{"product_id": p, "quantity": rng.randint(1, 2),
-                          "price": PRODUCTS[p].price}
-                         for p in rng.sample(products, rng.randint(1, min(2, len(products))))]
-                data = {"customer_id": f"cust_{args.name}", "items": lines,
-                        "total": round(sum(x["price"] * x["quantity"] for x in lines), 2)}
+                data = order_data(rng, products, args.name)
             elif roll < place_share + delivery_share:
                 stream_type, command = "Inventory", "receive_stock"
                 stream_id = rng.choice(products)
@@ -125,6 +144,8 @@ def writer_main(argv: list[str]) -> int:
                                              command_id=command_id)
                 except DomainError:
                     refused += 1
+                    if stream_id in shared:  # placed by another writer first
+                        shared_placed.add(stream_id)
                     break
                 except TRANSIENT_ERRORS:
                     conflicts += 1
@@ -135,7 +156,9 @@ def writer_main(argv: list[str]) -> int:
                     continue
                 written += 1
                 conflicts += result.attempts - 1  # retried by the command service itself
-                if command == "place":
+                if stream_id in shared:
+                    shared_placed.add(stream_id)
+                elif command == "place":
                     placed.append(stream_id)
                 log.write(json.dumps({"command_id": command_id, "stream_id": stream_id,
                                       "command": command,
@@ -145,6 +168,17 @@ def writer_main(argv: list[str]) -> int:
         log.write(json.dumps({"summary": {"written": written, "refused": refused,
                                           "conflicts": conflicts}}) + "\n")
     return 0
+
+
+def order_data(rng: random.Random, products: list[str], customer: str, most: int = 2) -> dict:
+    """A `place` command's data: one or two lines (at most `most`) of the given products."""
+    from explorer.demo.catalogue import PRODUCTS
+
+    chosen = rng.sample(products, rng.randint(1, min(most, len(products))))
+    lines = [{"product_id": p, "quantity": rng.randint(1, 2), "price": PRODUCTS[p].price}
+             for p in chosen]
+    return {"customer_id": f"cust_{customer}", "items": lines,
+            "total": round(sum(x["price"] * x["quantity"] for x in lines), 2)}
 
 
 @dataclass
@@ -164,16 +198,18 @@ class Written:
 def start_writer(store: Path, name: str, log: Path, *, commands: int | None = None,
                  seconds: float | None = None, seed: int = 0, rate: float = 0.0,
                  products: tuple[str, ...] = HOT_PRODUCTS,
-                 mix: tuple[int, int, int] = (45, 40, 15)) -> subprocess.Popen:
-    """A writer process (see `writer_main`); `mix`: percentages of orders placed, deliveries
-    and cancellations."""
+                 mix: tuple[int, ...] = (45, 40, 15), shared_orders: int = 0,
+                 ) -> subprocess.Popen:
+    """A writer process (see `writer_main`); `mix`: percentages of orders placed, deliveries,
+    cancellations and (with `shared_orders`) items added to the orders all writers share.
+    Without `commands` or `seconds` it writes until SIGTERM."""
     args = [sys.executable, "-m", "bench.soak", "--writer", str(store), name, str(log),
             "--seed", str(seed), "--rate", str(rate), "--products", ",".join(products),
-            "--mix", ",".join(map(str, mix))]
+            "--mix", ",".join(map(str, mix)), "--shared-orders", str(shared_orders)]
     args += ["--commands", str(commands)] if commands is not None else []
     args += ["--seconds", str(seconds)] if seconds is not None else []
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=log.with_suffix(".err").open("w"))
+    with log.with_suffix(".err").open("w") as err:
+        return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
 
 
 def read_written(logs: list[Path]) -> Written:
@@ -203,7 +239,8 @@ def read_written(logs: list[Path]) -> Written:
 class RunnerWatch:
     """A runner in a process of its own, restarted (and counted) whenever it exits by itself:
     `run STORE`, or with `serve` the window's runner (`run STORE --serve`, fed by a pipe as the
-    window does). `stop()` ends it as its user would: Ctrl+C, or the end of its input."""
+    window does). `kill()` crashes it on purpose and starts it again; `stop()` ends it as its
+    user would: Ctrl+C, or the end of its input."""
 
     def __init__(self, store: Path, folder: Path, *, serve: bool = False) -> None:
         self.store = store
@@ -211,29 +248,48 @@ class RunnerWatch:
         self.serve = serve
         self.name = "serve" if serve else "run"
         self.exits: list[int] = []
+        self.kills = 0
         self.logs: list[Path] = []
         self._stopping = threading.Event()
+        self._lock = threading.Lock()  # the watch thread and kill() both replace the process
         self.process = self._start()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
 
     def _start(self) -> subprocess.Popen:
-        log = self.folder / f"{self.name}{len(self.exits)}"
+        log = self.folder / f"{self.name}{len(self.logs)}"
         self.logs.append(log.with_suffix(".out"))
-        return subprocess.Popen(
-            [sys.executable, "-m", "explorer", "run", str(self.store), "--failure-rate", "0",
-             "--status-every", "5", *(["--serve"] if self.serve else [])], cwd=ROOT,
-            stdin=subprocess.PIPE if self.serve else subprocess.DEVNULL,
-            stdout=log.with_suffix(".out").open("w"), stderr=log.with_suffix(".err").open("w"))
+        with log.with_suffix(".out").open("w") as out, log.with_suffix(".err").open("w") as err:
+            return subprocess.Popen(
+                [sys.executable, "-m", "explorer", "run", str(self.store), "--failure-rate", "0",
+                 "--status-every", "5", *(["--serve"] if self.serve else [])], cwd=ROOT,
+                stdin=subprocess.PIPE if self.serve else subprocess.DEVNULL, stdout=out,
+                stderr=err)
 
     def _watch(self) -> None:
         while not self._stopping.wait(0.2):
+            with self._lock:
+                code = self.process.poll()
+                if code is not None and not self._stopping.is_set():
+                    self.exits.append(code)
+                    print(f"`{self.name}` exited by itself (status {code}); see "
+                          f"{self.logs[-1].with_suffix('.err')}", file=sys.stderr)
+                    self.process = self._start()
+
+    def kill(self) -> bool:
+        """SIGKILL the runner, as a crash would, and start it again; whether the kill found it
+        running (one that had just exited by itself is counted as an exit instead)."""
+        with self._lock:
             code = self.process.poll()
-            if code is not None and not self._stopping.is_set():
+            if code is None:
+                self.process.kill()
+                code = self.process.wait()
+            if code == -signal.SIGKILL:
+                self.kills += 1
+            else:
                 self.exits.append(code)
-                print(f"`{self.name}` exited by itself (status {code}); see "
-                      f"{self.logs[-1].with_suffix('.err')}", file=sys.stderr)
-                self.process = self._start()
+            self.process = self._start()
+            return code == -signal.SIGKILL
 
     def wait_ready(self, timeout_s: float = 120.0) -> None:
         """Wait until the runner has opened the store and begun (it says so). One that exits
@@ -320,8 +376,8 @@ def unfinished_sagas(store_path: Path, order_ids: list[str], timeout_s: float) -
 
 
 def audit(store_path: Path, written: Written, after_position: int = 0) -> dict[str, int]:
-    """What went wrong, counted: commands lost, things done twice, charges no saga asked for
-    (among events after `after_position`)."""
+    """What went wrong, counted: commands lost, things done twice, positions missing, charges
+    no saga asked for (among events after `after_position`)."""
     from explorer.demo import DEMO_DOMAIN
     from explorer.demo.fulfilment import SAGA_PREFIX
     from explorer.domain import Repository
@@ -341,7 +397,11 @@ def audit(store_path: Path, written: Written, after_position: int = 0) -> dict[s
         reserved: Counter = Counter()
         started: Counter = Counter()
         charges = []
+        gaps = 0
+        previous = 0
         for event in store.read_all():
+            gaps += event.position - previous - 1
+            previous = event.position
             versions[(event.stream_id, event.version)] += 1
             if event.event_type == "PaymentCharged":
                 charged[event.stream_id] += 1
@@ -361,7 +421,7 @@ def audit(store_path: Path, written: Written, after_position: int = 0) -> dict[s
                 stray += 1
     extra = sum(n - 1 for counts in (versions, charged, reserved, started)
                 for n in counts.values() if n > 1)
-    return {"lost": lost, "duplicates": extra,
+    return {"lost": lost, "duplicates": extra, "gaps": gaps,
             "double_charges": sum(n - 1 for n in charged.values() if n > 1),
             "stray_charges": stray, "charges": len(charges)}
 
@@ -431,7 +491,8 @@ def contention_round(store: Path, folder: Path, *, writers: int, seconds: float,
 
 
 PROBLEMS = ("lost", "duplicates", "check_failures", "runner_exits", "unfinished_sagas",
-            "stray_charges", "writer_exits")
+            "stray_charges", "writer_exits", "gaps", "read_model_differences")
+ROUNDS = ("contention", "seed", "append", "rebuild", "sagas")
 
 
 def main(argv: list[str]) -> int:
@@ -439,7 +500,9 @@ def main(argv: list[str]) -> int:
         return writer_main(argv[1:])
     parser = argparse.ArgumentParser(prog="bench/run.py soak", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("store", type=Path, nargs="?")
+    parser.add_argument("store", type=Path, nargs="?", help="the contention round's store")
+    parser.add_argument("--rounds", default=",".join(ROUNDS),
+                        help="which rounds to run (default %(default)s)")
     parser.add_argument("--seconds", type=float, default=600.0, help="how long writers write")
     parser.add_argument("--writers", type=int, default=2, help="writer processes (default 2)")
     parser.add_argument("--rate", type=float, default=40.0,
@@ -453,26 +516,78 @@ def main(argv: list[str]) -> int:
                         help="which runners run beside them: run, serve or run,serve (default)")
     parser.add_argument("--orders", type=int, default=200,
                         help="orders to seed when STORE does not exist")
+    parser.add_argument("--kills", type=int, default=20,
+                        help="SIGKILLs in each kill round (default %(default)s)")
+    parser.add_argument("--kill-seed", type=int, default=None,
+                        help="the kill rounds' random seed, to replay their moments (default: a "
+                             "new one, printed)")
+    parser.add_argument("--kill-orders", type=int, default=6000,
+                        help="orders in the stores `seed` and `project --rebuild` are killed "
+                             "on (default %(default)s)")
     args = parser.parse_args(argv)
+    rounds = [name.strip() for name in args.rounds.split(",") if name.strip()]
+    if not rounds or set(rounds) - set(ROUNDS):
+        parser.error(f"--rounds takes some of {', '.join(ROUNDS)}")
     runners = tuple(name.strip() for name in args.runners.split(",") if name.strip())
     if not runners or set(runners) - {"run", "serve"}:
         parser.error("--runners takes run, serve or run,serve")
+    kill_seed = args.kill_seed if args.kill_seed is not None else random.randrange(10**6)
     folder = Path(tempfile.mkdtemp(prefix="soak-"))
-    store = args.store or folder / "soak.evstore"
-    if not store.exists():
-        subprocess.run([sys.executable, "-m", "explorer", "seed", str(store), "--orders",
-                        str(args.orders)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    print(f"soak: {args.writers} writers ({args.rate or 'unlimited'} commands/s each) beside "
-          f"{' and '.join(runners)} on {store} for {args.seconds:.0f} s", file=sys.stderr)
-    totals = contention_round(store, folder, writers=args.writers, seconds=args.seconds,
-                              rate=args.rate, runners=runners,
-                              products=tuple(args.products.split(",")))
-    if any(totals[key] for key in PROBLEMS):
-        print(f"logs and store kept in {folder}", file=sys.stderr)
+    results: dict[str, dict] = {}
+    if "contention" in rounds:
+        store = args.store or folder / "soak.evstore"
+        if not store.exists():
+            subprocess.run([sys.executable, "-m", "explorer", "seed", str(store), "--orders",
+                            str(args.orders)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        print(f"soak: {args.writers} writers ({args.rate or 'unlimited'} commands/s each) beside "
+              f"{' and '.join(runners)} on {store} for {args.seconds:.0f} s", file=sys.stderr)
+        results["contention"] = contention_round(
+            store, folder, writers=args.writers, seconds=args.seconds, rate=args.rate,
+            runners=runners, products=tuple(args.products.split(",")))
+    for name in (name for name in rounds if name != "contention"):
+        results[name] = _kill_round(name, folder / name, kills=args.kills, seed=kill_seed,
+                                    orders=args.kill_orders)
+    totals = _totals(results)
+    if any(totals.get(key) for key in PROBLEMS) or totals["problems"]:
+        print(f"logs and stores kept in {folder}", file=sys.stderr)
     else:
         shutil.rmtree(folder, ignore_errors=True)
-    print(json.dumps(totals))
+    totals.pop("problems")
+    print(json.dumps({**totals, "kill_seed": kill_seed,
+                      "rounds": {name: {k: v for k, v in result.items() if k != "problems"}
+                                 for name, result in results.items()}}))
     return 0
+
+
+def _kill_round(name: str, folder: Path, *, kills: int, seed: int, orders: int) -> dict:
+    from bench import kill_rounds
+
+    folder.mkdir()
+    print(f"kill round `{name}`: {kills} kills, seed {seed}...", file=sys.stderr)
+    began = time.monotonic()
+    sized = {"orders": orders} if name in ("seed", "rebuild") else {}
+    result = kill_rounds.KILL_ROUND_FUNCTIONS[name](folder, kills=kills, seed=seed, **sized)
+    print(f"kill round `{name}` ({time.monotonic() - began:.0f} s): {result['kills']} kills "
+          f"({result['missed_kills']} came too late), {result['check_failures']} check failures"
+          + "".join(f", {result[key]} {key.replace('_', ' ')}" for key in PROBLEMS
+                    if key != "check_failures" and result.get(key))
+          + (f", {result['commands']:,} commands" if result["commands"] else ""))
+    for problem in result["problems"]:
+        print(f"  {problem}", file=sys.stderr)
+    return result
+
+
+def _totals(results: dict[str, dict]) -> dict:
+    """The rounds' counts added up (their problems listed together)."""
+    totals: dict = {"commands": 0, "lost": 0, "duplicates": 0, "kills": 0, "check_failures": 0,
+                    "runner_exits": 0, "problems": []}
+    for result in results.values():
+        for key, value in result.items():
+            if key == "problems":
+                totals["problems"] += value
+            elif isinstance(value, int | float):
+                totals[key] = totals.get(key, 0) + value
+    return totals
 
 
 if __name__ == "__main__":
