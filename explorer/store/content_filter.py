@@ -264,14 +264,15 @@ def _json_path(path: str) -> str:
                          for part in re.findall(r"\[[^\]]*\]|[^.\[]+", path))
 
 
-def _field_expression(field: str) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any] | None,
-                                           Any]:
+def _field_expression(field: str, source: sa.FromClause = events,
+                      ) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any] | None, Any]:
     """The field's SQL value, its JSON type (None for plain columns), and for [*] fields the
-    json_each table whose rows are tested instead."""
+    json_each table whose rows are tested instead; over the events table or a `source` with
+    its data and metadata columns."""
     if field in COLUMNS:
         return events.c[field], None, None
     root, _, rest = field.partition(".")
-    column = events.c.data if root == "data" else events.c.metadata
+    column = source.c.data if root == "data" else source.c.metadata
     if root == "metadata" and rest == "correlation_id":
         return events.c.correlation_id, None, None
     if "[*]" in rest:
@@ -298,18 +299,16 @@ def json_types_sample(field: str, event_type: str, limit: int) -> sa.Select | No
     """SQL for the distinct JSON types (json_type's names: integer, real, text, true, ...) that
     a data or metadata field holds in the newest `limit` events of one event type, read through
     the event-type index. None for a column (position, stream_id, ...): its type is fixed."""
-    _, json_type, each = _field_expression(field)
-    if json_type is None:
+    if _field_expression(field)[1] is None:
         return None
     column = events.c.data if field.startswith("data.") else events.c.metadata
     newest = (sa.select(events.c.position).where(events.c.event_type == event_type)
               .order_by(events.c.position.desc()).limit(limit).scalar_subquery())
     rows = (sa.select(events.c.data, events.c.metadata)
             .where(events.c.position.in_(newest), sa.func.json_valid(column) == 1).subquery())
-    adapter = sa.sql.util.ClauseAdapter(rows)
-    json_type = adapter.traverse(json_type)
+    _, json_type, each = _field_expression(field, rows)
     query = sa.select(json_type).distinct().where(json_type.is_not(None)).select_from(rows)
-    return query if each is None else query.join(adapter.traverse(each), sa.true())
+    return query if each is None else query.join(each, sa.true())
 
 
 def _compile(node: Comparison | Logical) -> sa.ColumnElement[bool]:

@@ -835,21 +835,21 @@ class MainWindow(QMainWindow):
         missed = f" · {self._missed:,} new" if self._missed else ""
         if not status.live:
             paused = f" · list paused{missed}" if not self.live else ""
-            self.live_label.setText(f"◷ Viewing the past · position {status.position:,} of "
-                                    f"{status.last_position:,}{paused}")
-            self.live_label.setStyleSheet("color: #e65100;")
-            self.live_label.setToolTip("The panels show the system as of the timeline's cursor; "
-                                       "later events are not applied. Back to Live: "
-                                       f"{self.to_live_action.shortcut().toString()}")
+            text, colour = (f"◷ Viewing the past · position {status.position:,} of "
+                            f"{status.last_position:,}{paused}", "#e65100")
+            tip = ("The panels show the system as of the timeline's cursor; later events are "
+                   f"not applied. Back to Live: {self.to_live_action.shortcut().toString()}")
         elif self.live:
-            self.live_label.setText("● Live")
-            self.live_label.setStyleSheet("color: #2e7d32;")
-            self.live_label.setToolTip("Following the newest events")
+            text, colour, tip = "● Live", "#2e7d32", "Following the newest events"
         else:
-            self.live_label.setText(f"❚❚ Paused{missed}")
-            self.live_label.setStyleSheet("color: #ef6c00;")
-            self.live_label.setToolTip("The event list does not take in new events: "
-                                       f"{self.live_action.shortcut().toString()} resumes")
+            text, colour = f"❚❚ Paused{missed}", "#ef6c00"
+            tip = ("The event list does not take in new events: "
+                   f"{self.live_action.shortcut().toString()} resumes")
+        self.live_label.setText(text)
+        self.live_label.setToolTip(tip)
+        if self.live_label.property("colour") != colour:  # restyled only when it changes:
+            self.live_label.setProperty("colour", colour)  # the cursor moves it often
+            self.live_label.setStyleSheet(f"color: {colour};")
 
     def _update_title(self) -> None:
         if self.summary is None:

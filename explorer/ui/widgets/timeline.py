@@ -383,6 +383,8 @@ class TimelineBar(QWidget):
     def _show_problem(self, message: str) -> None:
         """An error under the position box (or none): shown over what is below, moving
         nothing, until the next move, edit or Back to Live."""
+        if not message and not self.problem.kind:
+            return  # nothing shown: every step of playback comes here
         if message:
             self.problem.show_message(message, "error")
         else:
