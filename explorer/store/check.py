@@ -70,6 +70,11 @@ def check_store(store: EventStore, progress: Callable[[int], None] | None = None
 
     Raises StoreDamagedError when SQLite itself finds the file damaged.
     """
+    with store.read_snapshot():  # one view of the log, whatever is appended meanwhile
+        return _check(store, progress)
+
+
+def _check(store: EventStore, progress: Callable[[int], None] | None) -> CheckReport:
     damage = store.sqlite_problems()
     if damage:
         raise StoreDamagedError(store.location,

@@ -694,6 +694,16 @@ class EventStore:
         return self._sa.execute(statement)
 
     @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Run the block's reads in one read transaction: they all see the log as it was when
+        the first of them ran, whatever other processes append meanwhile (for `check`)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    @contextmanager
     def tolerating_bad_text(self) -> Iterator[None]:
         """Read text that is not valid UTF-8 (damage) as text with stand-ins for the bad bytes,
         instead of failing: for `check`, which reports such rows rather than stopping at them."""
