@@ -290,16 +290,14 @@ class TimeMachine:
         return result
 
     def saga_at(self, saga_id: str, position: int) -> SagaAt:
-        """A saga as of a position, its steps' outcomes limited to events up to it."""
+        """A saga as of a position: its status and steps from events up to it alone (as its
+        row in the sagas read model as of it has them)."""
         saga: ProcessManager = self.repository.load(OrderFulfilment.stream_type, saga_id,
                                                     at_position=position).aggregate
         if not saga.exists:
             raise StreamNotFoundError(saga_id, not_yet=True)
-        steps = [step if (step.event_position or 0) <= position else
-                 StepView(step.step, step.kind, "pending", step.target, step.scheduled_at_us,
-                          None, None, None, None)
-                 for step in step_views(self.store, saga)]
-        return SagaAt(saga_id, saga.status, saga.reason, steps)
+        return SagaAt(saga_id, saga.status, saga.reason,
+                      step_views(self.store, saga, up_to=position))
 
     def moment(self, position: int, *, stream_id: str | None = None,
                saga_id: str | None = None, rows: int = 40,

@@ -20,8 +20,9 @@ from explorer.runtime import Runner, RunnerStatus
 from explorer.store.watch import ChangeWatcher
 from explorer.workspace import open_store
 
-SAGA_COLUMNS = ["saga_id", "order_id", "status", "current_step", "steps_done", "steps_total",
-                "reason", "started_at", "updated_at"]
+SAGA_COLUMNS = ["saga_id", "order_id", "status", "current_step", "steps_done",
+                "steps_compensated", "steps_failed", "steps_unconfirmed", "steps_total", "reason",
+                "started_at", "updated_at"]
 
 
 def add_parsers(sub, add) -> None:
@@ -229,11 +230,17 @@ def sagas(args: argparse.Namespace) -> int:
         print_json_array(rows)
     else:
         print_table(["SAGA", "ORDER", "STATUS", "STEPS", "CURRENT STEP OR REASON"],
-                    ([r["saga_id"], r["order_id"], r["status"],
-                      f"{r['steps_done']}/{r['steps_total']}",
+                    ([r["saga_id"], r["order_id"], r["status"], _steps(r),
                       (r["reason"] if r["status"] in ("failed", "compensated") and r["reason"]
                        else r["current_step"]) or ""] for r in rows))
     return 0
+
+
+def _steps(row: dict) -> str:
+    """A saga's progress in a few words: "5/7 done" and what became of the others."""
+    others = [f"{row[f'steps_{what}']} {what}" for what in ("compensated", "failed", "unconfirmed")
+              if row[f"steps_{what}"]]
+    return ", ".join([f"{row['steps_done']}/{row['steps_total']} done", *others])
 
 
 def _cell(value) -> str:

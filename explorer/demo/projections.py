@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from explorer.demo import DEMO_DOMAIN
 from explorer.demo.catalogue import money, product_name
+from explorer.demo.fulfilment import OrderFulfilment
 from explorer.projections import Projection, Writes, versioned_table
+from explorer.sagas.instances import SagaInstancesProjection, followed_event_types, saga_tables
 from explorer.store.records import RecordedEvent
 from explorer.store.timestamps import iso
 
@@ -33,10 +36,8 @@ orders_per_customer = versioned_table("orders_per_customer", metadata, [
     sa.Column("customer_id", Text)], [
     sa.Column("customer_name", Text), sa.Column("orders", Integer), sa.Column("cancelled", Integer),
     sa.Column("total_spent", Float), sa.Column("last_order_at", Text)])
-saga_instances = versioned_table("saga_instances", metadata, [sa.Column("saga_id", Text)], [
-    sa.Column("order_id", Text), sa.Column("status", Text), sa.Column("current_step", Text),
-    sa.Column("steps_done", Integer), sa.Column("steps_total", Integer), sa.Column("reason", Text),
-    sa.Column("started_at", Text), sa.Column("updated_at", Text)])
+saga_instances, saga_step_commands = saga_tables(OrderFulfilment, metadata,
+                                                [sa.Column("order_id", Text)])
 
 
 class OrderSummaryProjection(Projection):
@@ -156,40 +157,22 @@ class OrdersPerCustomerProjection(Projection):
         writes.put("orders_per_customer", key, **row)
 
 
-class SagaInstancesProjection(Projection):
+class FulfilmentSagasProjection(SagaInstancesProjection):
     name = "sagas"
     title = "Order fulfilment sagas"
     description = "Every fulfilment saga: its status, current step and progress."
-    event_types = frozenset({"FulfilmentStarted", "ReservationConfirmed", "ReservationRefused",
-                             "PaymentConfirmed", "PaymentRefused", "ShipmentConfirmed",
-                             "CancellationObserved", "CancellationConfirmed", "StepRejected",
-                             "StepSettled"})
-    tables = (saga_instances,)
-
-    def handle(self, event: RecordedEvent, writes: Writes) -> None:
-        data, when = event.data, iso(event.timestamp_us)
-        key = (event.stream_id,)
-        row = writes.get("saga_instances", *key) or {
-            "order_id": data.get("order_id"), "status": "running", "current_step": None,
-            "steps_done": 0, "steps_total": 0, "reason": None, "started_at": when,
-            "updated_at": when}
-        scheduled = data.get("schedule", [])
-        finished = [o for o in data.get("outcomes", []) if o["status"] != "compensated"]
-        row["steps_total"] += len(scheduled)
-        row["steps_done"] += len(finished)
-        if scheduled:
-            row["current_step"] = ", ".join(step["step"] for step in scheduled)[:200]
-        row["status"] = data.get("status", row["status"])
-        row["reason"] = data.get("reason") or row["reason"]
-        row["updated_at"] = when
-        writes.put("saga_instances", key, **row)
+    version = 2  # 2: progress from the saga's step table, steps' commands included
+    saga = OrderFulfilment
+    event_types = followed_event_types(OrderFulfilment, DEMO_DOMAIN.aggregates.values())
+    tables = (saga_instances, saga_step_commands)
 
 
 def shop_projections() -> list[Projection]:
     return [OrderSummaryProjection(), StockProjection(), RevenuePerDayProjection(),
-            OrdersPerCustomerProjection(), SagaInstancesProjection()]
+            OrdersPerCustomerProjection(), FulfilmentSagasProjection()]
 
 
 
 SHOP_PROJECTIONS = {projection.name: projection for projection in shop_projections()}
-"""The shop's projections by name (instances hold no state; the engine makes its own)."""
+"""The shop's projections by name, for what they declare (name, title, tables): an engine gets
+instances of its own from `shop_projections()` (the sagas' one keeps a cache while it runs)."""

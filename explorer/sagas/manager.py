@@ -66,7 +66,7 @@ class SagaManager:
         self.service = service
         self.store = service.store
         self.repository = service.repository
-        self.issued_by = f"saga:{saga.name}"
+        self.issued_by = saga.issuer()
         self.processed = 0
         self.retries = 0
         self._dispatched: OrderedDict[str, None] = OrderedDict()

@@ -20,6 +20,7 @@ from explorer.store.ids import derived_id
 
 FORWARD = "forward"
 COMPENSATION = "compensation"
+SCHEDULED = "scheduled"  # a step's status until its outcome is known
 
 
 class Observed(Protocol):
@@ -48,6 +49,11 @@ class ProcessManager(Aggregate, abc.ABC):
         self.correlation_id: str | None = None
         self.steps: dict[str, dict[str, Any]] = {}
         self.handled: list[str] = []
+
+    @classmethod
+    def issuer(cls) -> str:
+        """Who the saga's events and its steps' commands are issued by (their metadata)."""
+        return f"saga:{cls.name}"
 
     @classmethod
     @abc.abstractmethod
@@ -92,22 +98,37 @@ class ProcessManager(Aggregate, abc.ABC):
 
     def pending_steps(self) -> list[dict[str, Any]]:
         """Scheduled steps whose outcome is not known yet, in the order they were scheduled."""
-        return [step for step in self.steps.values() if step["status"] == "scheduled"]
+        return [step for step in self.steps.values() if step["status"] == SCHEDULED]
 
     def apply_saga_event(self, data: dict[str, Any]) -> None:
         """What every saga event does to the state (subclass handlers call it)."""
         source = data.get("source_event_id")
         if source:
             self.handled.append(source)
-        for step in data.get("schedule", ()):
-            self.steps[step["step"]] = {**step, "status": "scheduled", "outcome_event_id": None,
-                                        "outcome_at": None, "reason": None}
-        for outcome in data.get("outcomes", ()):
-            step = self.steps.get(outcome["step"])
-            if step is not None:
-                step.update(status=outcome["status"], outcome_event_id=outcome.get("event_id"),
-                            outcome_at=outcome.get("at"), reason=outcome.get("reason"))
-        if "status" in data:
-            self.status = data["status"]
-        if data.get("reason"):
-            self.reason = data["reason"]
+        record_in(self, data)
+
+
+class StepRecord(Protocol):
+    """What a saga's events are folded into: its steps by name (in the order scheduled), its
+    status and the reason for it. A saga is one; so is a saga's row in a read model."""
+
+    steps: dict[str, dict[str, Any]]
+    status: str
+    reason: str | None
+
+
+def record_in(record: StepRecord, data: dict[str, Any]) -> None:
+    """What a saga event's `schedule`, `outcomes`, `status` and `reason` do to its step table:
+    the one fold that both the saga and every view of its progress apply."""
+    for step in data.get("schedule", ()):
+        record.steps[step["step"]] = {**step, "status": SCHEDULED, "outcome_event_id": None,
+                                      "outcome_at": None, "reason": None}
+    for outcome in data.get("outcomes", ()):
+        step = record.steps.get(outcome["step"])
+        if step is not None:
+            step.update(status=outcome["status"], outcome_event_id=outcome.get("event_id"),
+                        outcome_at=outcome.get("at"), reason=outcome.get("reason"))
+    if "status" in data:
+        record.status = data["status"]
+    if data.get("reason"):
+        record.reason = data["reason"]

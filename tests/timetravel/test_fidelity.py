@@ -14,13 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from explorer.demo import DEMO_DOMAIN, Inventory, Order
-from explorer.demo.projections import SHOP_PROJECTIONS, shop_projections
+from explorer.demo.projections import SHOP_PROJECTIONS, saga_instances, shop_projections
 from explorer.demo.seed import seed_store
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
 from explorer.runtime import Runner
+from explorer.store.errors import StreamNotFoundError
 from explorer.store.records import RecordedEvent
 from explorer.timetravel import TimeMachine, diff
 from explorer.workspace import open_store
+from tests.sagas.agreement import assert_row_says_what_its_steps_say
 
 
 class UpTo:
@@ -137,6 +139,38 @@ def test_sagas_at_p_equal_a_replay_of_their_streams(histories, history, fraction
         listed = {row["saga_id"]: row["status"] for row in moment.sagas.rows}
         if saga.stream_id in listed:
             assert listed[saga.stream_id] == expected["status"]
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(history=HISTORY, fractions=st.lists(st.floats(0, 1), min_size=3, max_size=6),
+       pick=st.integers(0, 10**6))
+def test_saga_rows_at_p_agree_with_their_steps_at_p(histories, history, fractions, pick):
+    """At every position around one saga's life (each event of its order's chain, and the
+    position before it) and at random positions for a few sagas, the saga's row as of P and its
+    steps as of P say the same: status, each step's status, counts and current step."""
+    path = build(histories, *history)
+    with open_store(path, read_only=True) as store, \
+            ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
+        machine = TimeMachine(store, built)
+        last = store.last_position()
+        sagas = store.list_streams("OrderFulfilment")
+        saga = sagas[pick % len(sagas)].stream_id
+        chain = store.events_by_correlation(store.read_stream(saga)[0].correlation_id)
+        checks = [(saga, p) for event in chain for p in (event.position - 1, event.position)]
+        for number, fraction in enumerate(fractions):
+            position = max(1, int(last * fraction))
+            rows = read_rows(built, saga_instances, at_position=position, limit=None)
+            checks += [(row["saga_id"], position) for row in rows[number::max(1, len(rows) // 5)]]
+        for saga_id, position in checks:
+            row = read_rows(built, saga_instances, at_position=position,
+                            where={"saga_id": saga_id})
+            try:
+                shown = machine.saga_at(saga_id, position)
+            except StreamNotFoundError:
+                assert not row, (saga_id, position)
+                continue
+            assert_row_says_what_its_steps_say(row[0], shown.status, shown.steps)
 
 
 @settings(max_examples=10, deadline=None,

@@ -33,9 +33,10 @@ from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
 
 STATUSES = ["running", "compensating", "completed", "compensated", "failed"]
-LIST_COLUMNS = ["order_id", "status", "steps_done", "steps_total", "current_step", "updated_at"]
+LIST_COLUMNS = ["order_id", "status", "steps_done", "steps_total", "current_step",
+                "steps_compensated", "steps_failed", "updated_at"]
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
-                "compensated": "#ef6c00"}
+                "compensated": "#ef6c00", "unconfirmed": "#6a1b9a"}
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 5
 REFRESH_MS = 400
 

@@ -1,0 +1,85 @@
+"""A saga's step table, and what it adds up to: the one source of a saga's row in the sagas
+read model and of its step view, so that the two always agree, now and as of any position.
+
+The saga's own events say which steps it scheduled and what became of the steps whose outcome
+it observes (`record_in`). Of a step whose command's events it does not observe (one that
+only passes something on, say) the saga never hears again: that step is done once its
+command's first event is stored. A step whose command's first event the saga does observe is
+`unconfirmed` from then until the saga records the outcome itself: the event may tell of a
+failure, and only the saga says which (a saga that has stopped observing never does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from explorer.sagas.process import SCHEDULED, ProcessManager
+from explorer.store.ids import derived_id, id_millis
+
+UNCONFIRMED = "unconfirmed"
+DONE = "done"
+COMPENSATED = "compensated"
+FAILED = ("failed", "rejected")
+DISPLAY = {SCHEDULED: "pending", UNCONFIRMED: UNCONFIRMED, DONE: DONE, "failed": "failed",
+           "rejected": "failed", COMPENSATED: COMPENSATED}
+"""How each status of a step is shown."""
+
+
+def first_event_id(command_id: str) -> str:
+    """The id of the first event a step's command stores (its ids derive from the command's)."""
+    return derived_id(command_id, 0, id_millis(command_id))
+
+
+def command_stored(steps: dict[str, dict[str, Any]], name: str, saga: type[ProcessManager],
+                   event_type: str, event_id: str, at: int | None) -> bool:
+    """The command of step `name` stored its first event: the step is done, or unconfirmed if
+    the saga observes that type of event. False if it was not waiting for its command."""
+    step = steps.get(name)
+    if step is None or step["status"] != SCHEDULED:
+        return False
+    step.update(status=UNCONFIRMED if event_type in saga.observes else DONE,
+                outcome_event_id=event_id, outcome_at=at)
+    return True
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a saga's steps add up to: each is pending (its command not run yet), unconfirmed,
+    done, compensated (done, then undone) or failed. Its current steps are the pending ones."""
+
+    done: int
+    compensated: int
+    failed: int
+    unconfirmed: int
+    total: int
+    pending: tuple[str, ...]
+
+    @classmethod
+    def of(cls, statuses: Mapping[str, str]) -> Progress:
+        """From each step's status, by step name in the order the steps were scheduled."""
+        done = compensated = failed = unconfirmed = 0
+        pending = []
+        for name, status in statuses.items():
+            if status == DONE:
+                done += 1
+            elif status == SCHEDULED:
+                pending.append(name)
+            elif status == COMPENSATED:
+                compensated += 1
+            elif status == UNCONFIRMED:
+                unconfirmed += 1
+            elif status in FAILED:
+                failed += 1
+        return cls(done, compensated, failed, unconfirmed, len(statuses), tuple(pending))
+
+    @property
+    def current_step(self) -> str | None:
+        """The pending steps as one text (None when no step is pending)."""
+        return ", ".join(self.pending) or None
+
+
+def statuses(steps: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Each step's status by name, from a step table."""
+    return {name: step["status"] for name, step in steps.items()}

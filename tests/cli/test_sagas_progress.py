@@ -1,0 +1,26 @@
+"""`sagas` lists each saga's progress as its steps have it: a completed saga did them all."""
+
+from __future__ import annotations
+
+import json
+
+from explorer.cli import main
+
+
+def test_sagas_show_every_step_of_a_finished_saga(tmp_path, capsys):
+    store = str(tmp_path / "shop.evstore")
+    assert main(["seed", store, "--orders", "80", "--seed", "4"]) == 0
+    assert main(["project", store]) == 0  # the sagas do what the seed left for them
+    capsys.readouterr()
+    assert main(["sagas", store, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    completed = [row for row in rows if row["status"] == "completed"]
+    assert completed and all(row["steps_done"] == row["steps_total"] > 2 for row in completed)
+    assert all(row["current_step"] is None for row in rows)
+    compensated = [row for row in rows if row["status"] == "compensated"]
+    assert compensated and all(row["steps_compensated"] + row["steps_done"] +
+                               row["steps_failed"] == row["steps_total"] for row in compensated)
+    assert main(["sagas", store, "--status", "completed", "--limit", "1"]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+    total = completed[0]["steps_total"]
+    assert f"{total}/{total} done" in line
