@@ -4,6 +4,11 @@ The branch is a temporary copy of the store holding the events up to the positio
 stream index and snapshots as they were then) and a copy of the read models as of it. Commands
 run there, the sagas and projections react there, and what changed can be looked at, exported
 as JSON lines, or thrown away. The real store is only ever read, through a read-only attach.
+
+The branch goes on as the live system would have from the position: each projection from its
+rows as of it (the event at the position included), each saga from where its runner stood then
+(explorer.sagas.resume), so that the reactions due then (to events at or before the position
+that the runner had not handled, and steps whose commands had not run) happen in the branch.
 """
 
 from __future__ import annotations
@@ -18,18 +23,19 @@ from typing import Any
 
 import orjson
 
-from explorer.demo import DEMO_DOMAIN, make_context
-from explorer.demo.projections import SHOP_PROJECTIONS
-from explorer.domain import CommandResult, CommandService, default_issuer
+from explorer.demo import DEMO_DOMAIN, SAGAS, make_context
+from explorer.demo.projections import SHOP_PROJECTIONS, shop_projections
+from explorer.domain import CommandResult, CommandService, Repository, default_issuer
 from explorer.private_files import open_private
-from explorer.projections import ReadModelDatabase, read_model_path, rows_as_of
+from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, rows_as_of
 from explorer.runtime import Runner
+from explorer.sagas.instances import SagaInstancesProjection, sagas_with_pending_steps
+from explorer.sagas.resume import resume_checkpoint
 from explorer.store import schema
 from explorer.store.records import RecordedEvent
 from explorer.store.sqlite import read_only_uri
 from explorer.workspace import open_store
 
-SAGA_NAME = "order_fulfilment"
 COPY_CHUNK = 50_000
 
 
@@ -70,6 +76,7 @@ class Sandbox:
         try:
             sandbox._copy_events(progress or (lambda copied, total: None))
             sandbox._copy_read_models()
+            sandbox._resume_sagas()
         except BaseException:
             sandbox.discard()
             raise
@@ -104,8 +111,6 @@ class Sandbox:
             snapshot_columns = ", ".join(column.name for column in schema.snapshots.columns)
             db.execute(f"INSERT INTO snapshots ({snapshot_columns}) SELECT {snapshot_columns} "
                        "FROM source.snapshots WHERE position <= ?", (self.position,))
-            db.execute("INSERT INTO process_checkpoints VALUES (?, ?, 0)",
-                       (SAGA_NAME, self.position))
             self._copy_links(db)
             db.execute("COMMIT")
             db.execute("DETACH DATABASE source")
@@ -165,6 +170,26 @@ class Sandbox:
             db.execute("PRAGMA journal_mode = WAL")
         finally:
             db.close()
+
+    def _resume_sagas(self) -> None:
+        """Set each saga's checkpoint in the branch where its runner stood as of the position
+        (see explorer.sagas.resume), so that the branch's sagas take up the work that was due
+        then. Never after the real runner's checkpoint now: it was no further along then."""
+        projections = [p for p in shop_projections() if isinstance(p, SagaInstancesProjection)]
+        with open_store(self.source, read_only=True) as real:
+            live = {saga.name: real.checkpoint(saga.name) for saga in SAGAS}
+        with open_store(self.path) as branch, \
+                ReadModelDatabase(read_model_path(str(self.path), False)) as db:
+            engine = ProjectionEngine(branch, db, projections)
+            repository = Repository(branch, DEMO_DOMAIN)
+            for saga in SAGAS:
+                followers = [p for p in projections if p.saga is saga]
+                for projection in followers:  # built here if the store's were not that far
+                    engine.catch_up(projection.name)
+                pending = {saga_id for projection in followers
+                           for saga_id in sagas_with_pending_steps(db, projection)}
+                branch.save_checkpoint(saga.name, min(live[saga.name], resume_checkpoint(
+                    branch, repository, saga, sorted(pending))))
 
     # -- trying things ---------------------------------------------------------------------
 

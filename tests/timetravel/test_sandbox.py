@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from explorer.demo.projections import shop_projections
 from explorer.demo.seed import seed_store
 from explorer.domain import DomainError
+from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
 from explorer.runtime import Runner
 from explorer.sandbox import Sandbox
+from explorer.store.query import EventQuery
 from explorer.workspace import open_store
+from tests.conftest import ADDRESS
 
 
 def digest(path: Path) -> str:
@@ -78,5 +82,78 @@ def test_the_branch_read_models_are_those_as_of_the_position(shop):
                                   read_only=True) as branch:
             assert read_rows(branch, order_summary, limit=None) == read_rows(
                 real, order_summary, at_position=position, limit=None)
+    finally:
+        sandbox.discard()
+
+
+def first_after(store, event_type, followed_by=None, start=1):
+    """The first event of a type (from `start`), optionally the one right before a given type."""
+    for event in store.query(EventQuery(event_types=(event_type,), from_position=start),
+                             limit=None):
+        if followed_by is None or store.event_at(event.position + 1).event_type == followed_by:
+            return event
+    raise AssertionError(f"no {event_type} in the store")
+
+
+def test_a_branch_at_an_event_the_saga_had_not_handled_yet_still_reacts_to_it(shop):
+    """A payment charged at P, recorded by the saga at P+1: cancelling the order in a branch at
+    P refunds the payment, as a branch at P+1 does (and as the live system would have)."""
+    with open_store(shop, read_only=True) as store:
+        charged = first_after(store, "PaymentCharged", followed_by="PaymentConfirmed")
+    order_id, payment_id = charged.data["order_id"], charged.data["payment_id"]
+    for position in (charged.position, charged.position + 1):
+        sandbox = Sandbox.create(str(shop), position)
+        try:
+            sandbox.execute("Order", order_id, "cancel", {"reason": "what if"})
+            refunds = [e for e in sandbox.new_events()
+                       if e.event_type == "PaymentRefunded" and e.stream_id == payment_id]
+            assert len(refunds) == 1, position
+        finally:
+            sandbox.discard()
+
+
+def test_a_branch_takes_up_the_steps_that_were_due_and_does_nothing_twice(shop):
+    """At P an order's 'ship order' step is scheduled, its command not run yet (it runs later
+    in the real log): the branch's saga runs it, as the live runner would have; no saga
+    reaction and no command that the log up to P already holds is done again."""
+    with open_store(shop, read_only=True) as store:
+        confirmed = first_after(store, "PaymentConfirmed")
+        position = confirmed.position
+        order_id = confirmed.data["payment_id"].replace("pay_", "order_")
+        assert "OrderShipped" not in [e.event_type for e in store.read_stream(order_id)
+                                      if e.position <= position]
+        done = {e.metadata.get("command_id") for e in store.read_all(1, position)} - {None}
+        observed = {e.data.get("source_event_id") for e in store.read_all(1, position)
+                    if e.stream_type == "OrderFulfilment"}
+    sandbox = Sandbox.create(str(shop), position)
+    try:
+        sandbox.execute("Customer", "cust_whatif", "register", {
+            "name": "Ada", "email": "ada@example.com", "address": ADDRESS})
+        new = sandbox.new_events()
+    finally:
+        sandbox.discard()
+    assert any(e.event_type == "OrderShipped" and e.stream_id == order_id for e in new)
+    assert not {e.metadata.get("command_id") for e in new} & done
+    assert not {e.data.get("source_event_id") for e in new
+                if e.stream_type == "OrderFulfilment"} & observed
+
+
+def test_the_branch_read_models_go_on_from_the_position_including_its_event(shop, tmp_path):
+    """Branched at an event that changes every projection's rows, then a command: each read
+    model of the branch equals one built from nothing but the branch's events."""
+    with open_store(shop, read_only=True) as store:
+        placed = first_after(store, "OrderPlaced", start=store.last_position() // 2)
+    sandbox = Sandbox.create(str(shop), placed.position)
+    try:
+        sandbox.execute("Order", placed.stream_id, "cancel", {"reason": "what if"})
+        with open_store(sandbox.path, read_only=True) as branch, \
+                ReadModelDatabase(read_model_path(str(sandbox.path), False),
+                                  read_only=True) as kept, \
+                ReadModelDatabase(tmp_path / "fresh.readmodels") as fresh:
+            ProjectionEngine(branch, fresh, shop_projections()).catch_up_all()
+            for projection in shop_projections():
+                for table in projection.tables:
+                    assert read_rows(kept, table, limit=None) == \
+                        read_rows(fresh, table, limit=None), table.name
     finally:
         sandbox.discard()
