@@ -5,6 +5,7 @@
   projections  rebuild speed, live latency from another process, GUI stalls during a rebuild
   timetravel   scrubbing the timeline: latency to show the system at a position, preparation
   soak         writers beside the runners for ten minutes, then kill -9s: nothing lost or done twice
+  search       searching 100,000 read-model rows as the user types; what the index costs
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ BENCHES = {
     "projections": "bench.projections_bench",
     "timetravel": "bench.timetravel_bench",
     "soak": "bench.soak",
+    "search": "bench.search_bench",
 }
 
 

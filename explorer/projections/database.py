@@ -27,8 +27,9 @@ from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, 
 from explorer.store.sqlite import BUSY_TIMEOUT_S, GuardedConnection, not_sqlite_error
 
 APPLICATION_ID = 0x45565852  # "EVXR"
-SCHEMA_VERSION = 2
-"""Read models are derived: a file of another schema version is simply emptied and rebuilt."""
+SCHEMA_VERSION = 3
+"""Read models are derived: a file of another schema version is simply emptied and rebuilt.
+3: the sagas' tables changed shape and name (the old ones are dropped with everything else)."""
 SUFFIX = ".readmodels"
 
 metadata = sa.MetaData()
