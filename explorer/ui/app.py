@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from explorer import __version__
 from explorer.ui.crash_reporting import install_crash_reporting
+from explorer.ui.gui_collector import GuiThreadCollector
 from explorer.ui.icons import app_icon
 from explorer.ui.main_window import MainWindow
 from explorer.ui.settings import APPLICATION, ORGANIZATION
@@ -39,6 +40,8 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("event-explorer")
     app.setWindowIcon(app_icon())
+    if app.findChild(GuiThreadCollector) is None:
+        GuiThreadCollector(app)  # no worker thread may destroy a Qt object: see gui_collector
     return app
 
 

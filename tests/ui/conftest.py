@@ -21,6 +21,18 @@ def settings_folder(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread(qapp):
+    """As in the app: garbage holding Qt objects is collected on the GUI thread alone (a worker
+    thread collecting it deadlocks with the GUI thread; see explorer/ui/gui_collector.py)."""
+    from explorer.ui.gui_collector import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    yield
+    collector.stop()
+    collector.deleteLater()
+
+
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "shop.evstore"

@@ -1,0 +1,62 @@
+"""Garbage is collected on the GUI thread alone while the window runs, by the usual thresholds."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from explorer.ui.gui_collector import GuiThreadCollector
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_worker_thread_never_collects_and_the_gui_thread_does(qtbot):
+    collector = GuiThreadCollector()  # the fixture's is running too: both leave it off
+    try:
+        assert not gc.isenabled()
+        collected_on = []
+        gc.callbacks.append(lambda phase, info: collected_on.append(threading.get_ident())
+                            if phase == "start" else None)
+        try:
+            def allocate() -> None:  # far past every threshold: would collect, were it on
+                for _ in range(50_000):
+                    Cycle()
+
+            worker = threading.Thread(target=allocate)
+            worker.start()
+            worker.join()
+            assert collected_on == []
+            qtbot.waitUntil(lambda: threading.main_thread().ident in collected_on, timeout=5000)
+            assert set(collected_on) == {threading.main_thread().ident}
+        finally:
+            gc.callbacks.pop()
+    finally:
+        collector.stop()
+    assert not gc.isenabled()  # the fixture's collector still runs
+
+
+def test_stopping_collects_and_gives_collection_back(qtbot):
+    gc.enable()
+    collector = GuiThreadCollector()
+    Cycle()
+    collector.stop()
+    assert gc.isenabled() and gc.get_count()[0] < 10
+    gc.disable()  # as the fixture's collector left it
+
+
+def test_the_app_collects_on_its_gui_thread(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.ui.app import create_application
+
+    app = create_application()
+    installed = app.findChildren(GuiThreadCollector)
+    assert len(installed) == 1 and create_application().findChildren(GuiThreadCollector) == installed
+    for collector in installed:  # leave the test session as it was
+        collector.stop()
+        collector.setParent(None)
+        collector.deleteLater()
+    assert QApplication.instance() is app
