@@ -124,11 +124,14 @@ class Sandbox:
         when it is first written."""
         linked = db.execute("SELECT 1 FROM source.sqlite_master WHERE name = ?",
                             (schema.event_hashes.name,)).fetchone()
-        if linked:
-            db.execute("INSERT INTO event_hashes SELECT position, hash FROM source.event_hashes "
-                       "WHERE position <= ?", (self.position,))
-        if not linked or db.execute("SELECT count(*) FROM event_hashes").fetchone()[0] \
-                < self.position:
+        if linked:  # runs up to the position, the one straddling it cut there
+            db.execute("INSERT INTO event_hashes SELECT position, substr(links, 1, 16 * "
+                       "(min(?, position + length(links) / 16 - 1) - position + 1)) "
+                       "FROM source.event_hashes WHERE position <= ?",
+                       (self.position, self.position))
+        covered = db.execute("SELECT max(position + length(links) / 16 - 1) FROM event_hashes"
+                             ).fetchone()[0] if linked else 0
+        if (covered or 0) < self.position:
             db.execute("UPDATE store_meta SET value = ? WHERE key = ?",
                        (schema.CHAIN_LINKING, schema.CHAIN_KEY))
 

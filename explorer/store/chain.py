@@ -7,7 +7,9 @@ to any stored event changes its link and breaks the chain there. (Whoever can re
 also recompute the chain; it proves that nothing changed by accident or by a casual edit, not
 against someone set on forging the log.)
 
-BLAKE2b with a 16-byte digest: fast in CPython, and 128 bits is ample to tell rows apart.
+BLAKE2b with a 16-byte digest: fast in CPython, and 128 bits is ample to tell rows apart. An
+append keeps its events' links as one run (`event_hashes` row: the first position, then 16 bytes
+an event), so that a batch of a thousand events costs one row, not a thousand.
 """
 
 from __future__ import annotations
@@ -28,15 +30,43 @@ def link(previous: bytes, row: Sequence[Any]) -> bytes:
     return hashlib.blake2b(previous + orjson.dumps(row), digest_size=DIGEST_SIZE).digest()
 
 
-def links(previous: bytes, rows: Iterable[Sequence[Any]]) -> list[tuple[int, bytes]]:
-    """(position, link) for consecutive rows following the row whose link is `previous`."""
-    found = []
+def links(previous: bytes, rows: Iterable[Sequence[Any]]) -> bytes:
+    """The links of consecutive rows following the row whose link is `previous`, as one run
+    (16 bytes a row, in order)."""
+    found = bytearray()
     blake2b = hashlib.blake2b
     dumps = orjson.dumps
     for row in rows:
         previous = blake2b(previous + dumps(row), digest_size=DIGEST_SIZE).digest()
-        found.append((row[0], previous))
-    return found
+        found += previous
+    return bytes(found)
+
+
+def run_end(first: int, run: bytes) -> int:
+    """The last position a run of links starting at `first` covers."""
+    return first + len(run) // DIGEST_SIZE - 1
+
+
+class LinkRuns:
+    """The links of stored runs, read in position order as rows ask for them."""
+
+    def __init__(self, runs: Iterator[tuple[int, bytes]]) -> None:
+        self._runs = iter(runs)
+        self._first, self._run = next(self._runs, (None, b""))
+
+    def link_at(self, position: int) -> bytes | None:
+        """The link of the event at `position` (asked in ascending order), or None."""
+        while self._first is not None and run_end(self._first, self._run) < position:
+            self._first, self._run = next(self._runs, (None, b""))
+        if self._first is None or self._first > position:
+            return None
+        offset = (position - self._first) * DIGEST_SIZE
+        return self._run[offset:offset + DIGEST_SIZE]
+
+
+def with_links(rows: Sequence[Sequence[Any]], runs: LinkRuns) -> list[tuple[Any, ...]]:
+    """Each row with its link (None where no run covers it) appended."""
+    return [(*row, runs.link_at(row[0])) for row in rows]
 
 
 def breaks(pages: Iterable[Sequence[Sequence[Any]]]) -> Iterator[tuple[int, bool]]:

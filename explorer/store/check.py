@@ -244,8 +244,8 @@ def _check_rows(store: EventStore, report: CheckReport,
         report.add("hash chain", f"positions {_span(first, end)} have no link in the hash chain "
                                  "(written by a program that does not keep it)")
     if linked:
-        chained = store.execute(sa.select(sa.func.max(schema.event_hashes.c.position))).scalar()
-        if chained and chained > last:
+        chained = store.chain_end()
+        if chained > last:
             report.add("hash chain", f"the chain goes on to position {chained:,}, but the log "
                                      f"ends at {last:,}: the events after it were removed")
     if progress is not None:

@@ -172,11 +172,12 @@ class EventStore:
         while True:
             self._begin_write("add the hash chain to the store")
             try:
-                done, previous = db.execute(sql.chain_tail.sql, sql.chain_tail.args()).fetchone() or (0, chain.GENESIS)
+                done, previous = db.execute(sql.chain_tail.sql, sql.chain_tail.args()).fetchone()
+                done, previous = (done, previous) if done else (0, chain.GENESIS)
                 rows = db.execute(sql.read_all.sql, sql.read_all.args(
                     done + 1, _NO_LIMIT, CHAIN_CHUNK)).fetchall()
                 if rows:
-                    db.executemany(sql.insert_link.sql, chain.links(previous, rows))
+                    db.execute(sql.insert_links.sql, (rows[0][0], chain.links(previous, rows)))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -249,18 +250,15 @@ class EventStore:
         heads: dict[str, list[Any]] = {}
         if len(prepared) == 1:  # one round trip for the newest event and the stream's head
             first = prepared[0]
-            position, last_time, head_type, head_version, previous = db.execute(
+            position, last_time, head_type, head_version, chain_end, previous = db.execute(
                 sql.append_head.sql, sql.append_head.args(first.stream_id)).fetchone()
             heads[first.stream_id] = [head_type or first.stream_type, head_version or 0, 0, 0, 0]
         else:
-            position, last_time, previous = db.execute(
-                sql.append_tail.sql, sql.append_tail.args()).fetchone() or (0, 0, None)
+            position, last_time, chain_end, previous = db.execute(
+                sql.append_tail.sql, sql.append_tail.args()).fetchone()
             heads = self._heads({prep.stream_id for prep in prepared})
         position = position or 0
-        if not position:
-            previous = chain.GENESIS
-        # None: the chain does not reach the newest event yet (a store from before the chain,
-        # being linked by whoever opened it for writing); its linking will cover these too.
+        previous = _chain_link(position, chain_end, previous)
         last_time = last_time or 0
         touched: dict[str, list[Any]] = {}
         rows: list[tuple[Any, ...]] = []
@@ -305,15 +303,14 @@ class EventStore:
                 head[4] = last_time
                 touched[stream_id] = head
             results.append(AppendResult(stream_id, stream_type, version, tuple(recorded)))
-        links = chain.links(previous, rows) if previous is not None and rows else ()
         if len(rows) == 1:
             db.execute(sql.insert_event.sql, rows[0])
         elif rows:
             db.executemany(sql.insert_event.sql, rows)
-        if len(links) == 1:
-            db.execute(sql.insert_link.sql, links[0])
-        elif links:
-            db.executemany(sql.insert_link.sql, links)
+        if rows and previous is not None:
+            links = chain.links(previous, rows)
+            if links:
+                db.execute(sql.insert_links.sql, (rows[0][0], links))
         stream_rows = [(stream_id, head[0], head[1], head[2], head[3], head[4])
                        for stream_id, head in touched.items()]
         if len(stream_rows) == 1:
@@ -657,14 +654,16 @@ class EventStore:
         db, sql = self._db, self._sql
         self._begin_write("import events")
         try:
-            position, _, previous = db.execute(
-                sql.append_tail.sql, sql.append_tail.args()).fetchone() or (0, 0, chain.GENESIS)
+            position, _, chain_end, previous = db.execute(
+                sql.append_tail.sql, sql.append_tail.args()).fetchone()
+            position = position or 0
             if rows[0][0] != position + 1:
                 raise ValueError(f"Imported rows must follow on from position {position}, "
                                  f"not start at {rows[0][0]}.")
             db.executemany(sql.insert_event.sql, rows)
+            previous = _chain_link(position, chain_end, previous)
             if previous is not None:
-                db.executemany(sql.insert_link.sql, chain.links(previous, rows))
+                db.execute(sql.insert_links.sql, (rows[0][0], chain.links(previous, rows)))
             heads: dict[str, tuple[Any, ...]] = {}
             for row in rows:
                 first = heads[row[1]][3] if row[1] in heads else row[0]
@@ -735,20 +734,29 @@ class EventStore:
 
     def linked_pages(self, page_size: int = READ_PAGE_SIZE) -> Iterator[list[tuple[Any, ...]]]:
         """Every stored row (EVENT_COLUMNS, undecoded) with its link in the hash chain last (None
-        where it has none), a page at a time, in flat memory."""
-        statement = self._sql.read_linked
+        where it has none), a page at a time, in flat memory. Read it inside `read_snapshot`:
+        rows and links must be of one moment."""
+        sql = self._sql
+        runs = chain.LinkRuns(self._db.execute(sql.read_runs.sql, sql.read_runs.args(1)))
         position = 0
-        while rows := self._db.execute(statement.sql, statement.args(
-                position + 1, page_size)).fetchall():
-            yield rows
+        while rows := self._db.execute(sql.read_all.sql, sql.read_all.args(
+                position + 1, _NO_LIMIT, page_size)).fetchall():
+            yield chain.with_links(rows, runs)
             position = rows[-1][0]
+
+    def chain_end(self) -> int:
+        """The last position the hash chain covers (0 when it covers none)."""
+        return self._db.execute(self._sql.chain_tail.sql,
+                                self._sql.chain_tail.args()).fetchone()[0] or 0
 
     def _verify_chain(self) -> None:
         """Raise StoreDamagedError where a stored event is not as it was written."""
-        for position, changed in chain.breaks(self.linked_pages(CHAIN_CHUNK)):
-            what = ("is not as it was written (its link in the hash chain does not match)"
-                    if changed else "has no link in the hash chain")
-            raise sqlite_backend.damaged(self.location, f"the event at position {position} {what}")
+        with self.read_snapshot():  # rows and links as of one moment, whoever appends meanwhile
+            for position, changed in chain.breaks(self.linked_pages(CHAIN_CHUNK)):
+                what = ("is not as it was written (its link in the hash chain does not match)"
+                        if changed else "has no link in the hash chain")
+                raise sqlite_backend.damaged(self.location,
+                                             f"the event at position {position} {what}")
 
     def decode_rows(self, rows: Sequence[tuple[Any, ...]]) -> list[RecordedEvent]:
         """Events from stored rows in EVENT_COLUMNS order (see `linked_rows`)."""
@@ -820,6 +828,16 @@ def _prepare(request: AppendRequest, registry: EventRegistry | None) -> _Prepare
                      event.timestamp_us if event.timestamp_us is not None else now,
                      correlation_id, data_json, metadata_json, event.data))
     return _Prepared(stream_id, request.stream_type, request.expected_version, rows)
+
+
+def _chain_link(position: int, chain_end: int | None, last_link: bytes | None) -> bytes | None:
+    """The link an append goes on from: the chain's last, when it reaches the newest event
+    (`position`); the first link for an empty log; None while the chain does not reach it (a
+    store from before the chain, being linked by whoever opened it for writing: that linking
+    takes in these events too)."""
+    if not position:
+        return chain.GENESIS
+    return last_link if chain_end == position else None
 
 
 def _missing(path: Path, kind: str) -> StoreMissingError:

@@ -5,8 +5,8 @@ process_checkpoints  how far each saga runner has read the log
 streams    the stream index: type, version and last position per stream, kept in the same
            transaction as the append, so listing streams never scans the events table
 snapshots  cached aggregate states, by stream and version
-event_hashes  each event's link in the hash chain over the log (see `explorer.store.chain`),
-           written in the append's transaction: `check` finds any event changed after the fact
+event_hashes  each event's link in the hash chain over the log (see `explorer.store.chain`), a
+           run an append, written in its transaction: `check` finds any event changed after it
 store_meta the schema marker: what this file is and which schema version it has
 
 Schema versions: 1, the first; 2 adds `event_hashes` (a version-1 store gets its chain the first
@@ -89,9 +89,10 @@ process_checkpoints = sa.Table(
 event_hashes = sa.Table(
     "event_hashes", metadata,
     sa.Column("position", Position, primary_key=True, autoincrement=False),
-    sa.Column("hash", sa.LargeBinary, nullable=False),
+    sa.Column("links", sa.LargeBinary, nullable=False),
 )
-"""The hash of each event's stored row chained to the previous event's (explorer.store.chain)."""
+"""Each event's link in the hash chain (explorer.store.chain), a run of them an append: the run's
+first position, and 16 bytes an event from there on."""
 
 CHAIN_KEY, CHAIN_COMPLETE, CHAIN_LINKING = "hash_chain", "complete", "linking"
 """store_meta's entry for the chain: "complete" from the first event (a new store, or one whose

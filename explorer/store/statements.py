@@ -76,29 +76,32 @@ class Statements:
         head = sa.select(streams.c.stream_type, streams.c.version).where(
             streams.c.stream_id == p("stream_id"))
         h = event_hashes.c
-        newest_link = sa.select(h.hash).where(
-            h.position == newest.with_only_columns(e.position).scalar_subquery())
+        newest_run = sa.select(h.position, h.links).order_by(h.position.desc()).limit(1)
+        run_end = h.position + sa.func.length(h.links).op("/")(16) - 1  # whole division
+        run_tail = sa.func.substr(h.links, -16, 16)
+        # The chain's end and its last link: the newest run's (the chain is incomplete while its
+        # end is not the newest event: a store from before it, being linked).
+        chain_end = newest_run.with_only_columns(run_end).scalar_subquery()
+        chain_last = newest_run.with_only_columns(run_tail).scalar_subquery()
         self.append_head = c(sa.select(
             newest.with_only_columns(e.position).scalar_subquery(),
             newest.with_only_columns(e.timestamp).scalar_subquery(),
             head.with_only_columns(streams.c.stream_type).scalar_subquery(),
             head.with_only_columns(streams.c.version).scalar_subquery(),
-            newest_link.scalar_subquery()), dialect, ("stream_id",))
-        # The newest event with its link in the hash chain (None while the chain is incomplete).
-        self.append_tail = c(sa.select(e.position, e.timestamp, h.hash).select_from(
-            events.outerjoin(event_hashes, h.position == e.position))
-            .order_by(e.position.desc()).limit(1), dialect)
-        self.chain_tail = c(sa.select(h.position, h.hash).order_by(h.position.desc()).limit(1),
-                            dialect)
-        # Stored rows with their links, for `check` to recompute the chain.
-        self.read_linked = c(
-            sa.select(*EVENT_COLUMNS, h.hash).select_from(
-                events.outerjoin(event_hashes, h.position == e.position))
-            .where(e.position >= p("from_position")).order_by(e.position).limit(p("limit")),
-            dialect, ("from_position", "limit"))
-        self.insert_link = c(sa.insert(event_hashes).values(position=p("position"),
-                                                            hash=p("hash")),
-                             dialect, ("position", "hash"))
+            chain_end, chain_last), dialect, ("stream_id",))
+        self.append_tail = c(sa.select(
+            newest.with_only_columns(e.position).scalar_subquery(),
+            newest.with_only_columns(e.timestamp).scalar_subquery(),
+            chain_end, chain_last), dialect)
+        self.chain_tail = c(sa.select(chain_end, chain_last), dialect)
+        # Runs of links from the one covering a position on, for `check` to recompute the chain.
+        covering = sa.select(sa.func.coalesce(sa.func.max(h.position), 0)).where(
+            h.position <= p("from_position")).scalar_subquery()
+        self.read_runs = c(sa.select(h.position, h.links).where(h.position >= covering)
+                           .order_by(h.position), dialect, ("from_position",))
+        self.insert_links = c(sa.insert(event_hashes).values(position=p("position"),
+                                                             links=p("links")),
+                              dialect, ("position", "links"))
         self.insert_event = c(sa.insert(events).values(
             position=p("position"), stream_id=p("stream_id"), stream_type=p("stream_type"),
             version=p("version"), event_id=p("event_id"), event_type=p("event_type"),
