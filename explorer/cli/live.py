@@ -17,6 +17,7 @@ from explorer.cli.handlers import ProgressBar, linking_bar
 from explorer.cli.output import EVENT_HEADERS, event_row, print_json, print_json_array, print_table
 from explorer.projections import ProjectionStatus
 from explorer.runtime import Runner, RunnerStatus
+from explorer.sagas.progress import steps_text
 from explorer.store.watch import ChangeWatcher
 from explorer.workspace import open_store
 
@@ -230,17 +231,10 @@ def sagas(args: argparse.Namespace) -> int:
         print_json_array(rows)
     else:
         print_table(["SAGA", "ORDER", "STATUS", "STEPS", "CURRENT STEP OR REASON"],
-                    ([r["saga_id"], r["order_id"], r["status"], _steps(r),
+                    ([r["saga_id"], r["order_id"], r["status"], steps_text(r),
                       (r["reason"] if r["status"] in ("failed", "compensated") and r["reason"]
                        else r["current_step"]) or ""] for r in rows))
     return 0
-
-
-def _steps(row: dict) -> str:
-    """A saga's progress in a few words: "5/7 done" and what became of the others."""
-    others = [f"{row[f'steps_{what}']} {what}" for what in ("compensated", "failed", "unconfirmed")
-              if row[f"steps_{what}"]]
-    return ", ".join([f"{row['steps_done']}/{row['steps_total']} done", *others])
 
 
 def _cell(value) -> str:

@@ -83,3 +83,11 @@ class Progress:
 def statuses(steps: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     """Each step's status by name, from a step table."""
     return {name: step["status"] for name, step in steps.items()}
+
+
+def steps_text(row: Mapping[str, int]) -> str:
+    """A saga row's progress in a few words: "5/7 done" and what became of the others (for the
+    command line's listing and the window's)."""
+    others = [f"{row[f'steps_{what}']} {what}" for what in (COMPENSATED, "failed", UNCONFIRMED)
+              if row.get(f"steps_{what}")]
+    return ", ".join([f"{row.get('steps_done', 0)}/{row.get('steps_total', 0)} done", *others])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from explorer.demo import DEMO_DOMAIN
@@ -86,6 +87,9 @@ def test_sagas_are_listed_by_status_with_steps_and_history(window, qtbot, qtmode
     qtbot.waitUntil(lambda: 0 < panel.list_model.rowCount() < 300, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: panel.list_model.row(0) is not None, timeout=WAIT_MS)
     assert panel.list_model.row(0)["status"] == "compensated"
+    steps = panel.list_model.index(0, panel.list_model.columns.index("steps")).data()
+    assert re.fullmatch(r"\d+/\d+ done, \d+ compensated(, \d+ failed)?(, \d+ unconfirmed)?",
+                        steps), steps  # the counts in words, in one column a laptop shows
     panel.list.selectRow(0)
     qtbot.waitUntil(lambda: panel.steps.rowCount() > 0, timeout=WAIT_MS)
     statuses = {panel.steps.item(r, 1).text() for r in range(panel.steps.rowCount())}

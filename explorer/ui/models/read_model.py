@@ -28,9 +28,12 @@ class RowsModel(QAbstractTableModel):
 
     first_page_loaded = Signal()
 
-    def __init__(self, request_page: PageRequest | None = None, parent=None) -> None:
+    def __init__(self, request_page: PageRequest | None = None, parent=None, *,
+                 derived: dict[str, Callable[[dict[str, Any]], Any]] | None = None) -> None:
         super().__init__(parent)
         self._request_page = request_page
+        self.derived = derived or {}
+        """Columns made from a row's values (e.g. a saga's progress in words), by name."""
         self.columns: list[str] = []
         self._count = 0
         self._pages: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
@@ -145,7 +148,7 @@ class RowsModel(QAbstractTableModel):
         if role == ROW_ROLE:
             return row
         column = self.columns[index.column()]
-        value = None if row is None else row.get(column)
+        value = None if row is None else self.value(row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -158,6 +161,12 @@ class RowsModel(QAbstractTableModel):
         if row is None:
             return "…" if role == Qt.ItemDataRole.DisplayRole else None
         return format_value(value)
+
+
+    def value(self, row: dict[str, Any], column: str) -> Any:
+        """A row's value in a column: stored, or derived from the stored ones."""
+        make = self.derived.get(column)
+        return make(row) if make is not None else row.get(column)
 
 
 def format_value(value: Any) -> str:
@@ -182,6 +191,6 @@ def fit_columns(view, limit: int = 260) -> None:
     header = view.horizontalHeader()
     sample = model.loaded_rows(PAGE_ROWS)
     for column, name in enumerate(model.columns):
-        texts = [name.replace("_", " ")] + [format_value(row.get(name)) for row in sample]
+        texts = [name.replace("_", " ")] + [format_value(model.value(row, name)) for row in sample]
         width = max(metrics.horizontalAdvance(text) for text in texts) + 24
         header.resizeSection(column, min(width, limit))

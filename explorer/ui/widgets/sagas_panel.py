@@ -24,6 +24,7 @@ from explorer.domain import Repository
 from explorer.formatting import clock_time, raw_time, short_time, summarize
 from explorer.projections import SearchNotReadyError, count_rows, read_rows
 from explorer.runtime import RunnerStatus
+from explorer.sagas.progress import steps_text
 from explorer.sagas.steps import step_views
 from explorer.ui.models.read_model import (
     PAGE_ROWS, ROW_ROLE, STATUS_COLOURS, RowsModel, fit_columns,
@@ -33,8 +34,9 @@ from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
 
 STATUSES = ["running", "compensating", "completed", "compensated", "failed"]
-LIST_COLUMNS = ["order_id", "status", "steps_done", "steps_total", "current_step",
-                "steps_compensated", "steps_failed", "updated_at"]
+LIST_COLUMNS = ["order_id", "status", "steps", "current_step", "updated_at"]
+""""steps" is the progress in words (3/6 done, 2 compensated, 1 failed): the counts in one column
+that a laptop screen shows whole."""
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
                 "compensated": "#ef6c00", "unconfirmed": "#6a1b9a"}
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 5
@@ -70,7 +72,7 @@ class SagasPanel(QWidget):
         top.addWidget(self.count_label, 1)
         top.addWidget(self.run_sagas)
 
-        self.list_model = RowsModel(self._request_page, self)
+        self.list_model = RowsModel(self._request_page, self, derived={"steps": steps_text})
         self.list = QTableView()
         self.list.setModel(self.list_model)
         self.list_model.first_page_loaded.connect(lambda: fit_columns(self.list))
