@@ -7,6 +7,7 @@ from typing import Any
 
 from explorer.domain.aggregate import Aggregate
 from explorer.domain.commands import Command, UnknownCommandError
+from explorer.domain.generic import generic_fold_for
 from explorer.store.upcasting import EventRegistry
 
 
@@ -44,6 +45,12 @@ class DomainModel:
             known = ", ".join(self.aggregates)
             raise UnknownCommandError(
                 f"There is no aggregate type {stream_type!r}; the types are {known}.") from None
+
+    def reading_class(self, stream_type: str) -> type[Aggregate]:
+        """The class a stream of this type is read with: the domain's own, or for a type it
+        does not know, the generic fold (labelled as such wherever it is shown)."""
+        cls = self.aggregates.get(stream_type)
+        return cls if cls is not None else generic_fold_for(stream_type)
 
     def command_class(self, stream_type: str, name: str) -> type[Command]:
         commands = self.commands.get(stream_type)

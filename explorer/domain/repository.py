@@ -49,7 +49,7 @@ class Repository:
 
         One query in the common case: the events after the newest snapshot within the bounds.
         """
-        cls = self.domain.aggregate_class(stream_type)
+        cls = self.domain.reading_class(stream_type)
         aggregate = cls(stream_id)
         loaded = LoadedAggregate(aggregate)
         bounds = {"to_version": at_version, "to_position": at_position, "to_time_us": at_time_us}

@@ -674,6 +674,11 @@ class EventStore:
             db.execute("ROLLBACK")
             raise
 
+    def meta(self) -> dict[str, str]:
+        """What store_meta records about the store (its schema, who made it, which system
+        writes it, ...)."""
+        return dict(self._db.execute("SELECT key, value FROM store_meta").fetchall())
+
     def set_meta(self, key: str, value: str) -> None:
         """Record a fact about the store in store_meta (e.g. where a salvaged store came from)."""
         if key in ("schema", "schema_version"):

@@ -1,0 +1,151 @@
+"""Finding systems: installed ones (entry points), module paths, and the one a store names.
+
+Loading a system runs its code, so it happens only by the user's choice: an option naming it
+(`--system NAME` or `--system package.module:ATTRIBUTE`), a system installed as an entry point in
+the group `event_explorer.systems` (the demo shop registers itself there as `shop`), or a
+confirmation when a store names a system by module path. A store remembers which system wrote
+it (`system` in store_meta; `system_module` too when it was loaded by module path).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+
+from explorer.system import NO_SYSTEM, System
+
+ENTRY_POINT_GROUP = "event_explorer.systems"
+NONE = "none"
+META_NAME, META_MODULE = "system", "system_module"
+
+
+class SystemLoadError(Exception):
+    """A system could not be found or loaded; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class InstalledSystem:
+    """A system installed as an entry point: its name, where it comes from, and which
+    distribution (package) provides it."""
+
+    name: str
+    value: str  # "package.module:ATTRIBUTE"
+    distribution: str  # "name version", or "" when unknown
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "module": self.value, "distribution": self.distribution}
+
+
+def installed_systems() -> list[InstalledSystem]:
+    """Every system installed as an entry point, by name."""
+    found = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(entry.name, InstalledSystem(entry.name, entry.value, _distribution(entry)))
+    return [found[name] for name in sorted(found)]
+
+
+def _distribution(entry: EntryPoint) -> str:
+    dist = getattr(entry, "dist", None)
+    return f"{dist.name} {dist.version}" if dist is not None else ""
+
+
+def is_module_path(spec: str) -> bool:
+    return ":" in spec
+
+
+def load_system(spec: str) -> System:
+    """The system a user named: `none`, an installed system's name, or `package.module:ATTR`."""
+    spec = spec.strip()
+    if spec == NONE:
+        return NO_SYSTEM
+    if is_module_path(spec):
+        return _from_module_path(spec)
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name == spec:
+            return _checked(_load(entry.load, spec), spec)
+    names = ", ".join(s.name for s in installed_systems()) or "none installed"
+    raise SystemLoadError(
+        f"No system named {spec!r} is installed (installed: {names}). Give an installed name, "
+        "a module path such as mypackage.system:SYSTEM, or 'none' to explore without one.")
+
+
+def _from_module_path(spec: str) -> System:
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise SystemLoadError(f"{spec!r} is not a module path: write package.module:ATTRIBUTE, "
+                              "e.g. mypackage.system:SYSTEM.")
+
+    def load() -> object:
+        found: object = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            found = getattr(found, part)
+        return found
+
+    return _checked(_load(load, spec), spec)
+
+
+def _load(load: Callable[[], object], spec: str) -> object:
+    try:
+        return load()
+    except ModuleNotFoundError as error:
+        raise SystemLoadError(f"Cannot load the system {spec!r}: no module named "
+                              f"{error.name!r}. Install it, or check the name.") from None
+    except AttributeError as error:
+        raise SystemLoadError(f"Cannot load the system {spec!r}: {error}.") from None
+    except Exception as error:  # the system's own code failed: say so, do not crash
+        raise SystemLoadError(f"Loading the system {spec!r} failed: {type(error).__name__}: "
+                              f"{error}") from None
+
+
+def _checked(found: object, spec: str) -> System:
+    if callable(found) and not isinstance(found, System):
+        found = _load(found, spec)  # a factory: e.g. `make_system`
+    if not isinstance(found, System):
+        raise SystemLoadError(f"{spec!r} is a {type(found).__name__}, not an "
+                              "explorer.system.System.")
+    return found
+
+
+def system_of_store(meta: dict[str, str], event_types: Iterable[str], *,
+                    confirm: Callable[[str], bool] | None = None) -> System:
+    """The system to explore a store with when the user named none.
+
+    The one the store names, if it is installed (or, named by module path, if `confirm` says
+    yes); for a store that names none (written before stores remembered it), the one installed
+    system that knows every event type it holds; otherwise NO_SYSTEM.
+    """
+    named, module = meta.get(META_NAME), meta.get(META_MODULE)
+    if named == NONE:
+        return NO_SYSTEM
+    if named:
+        if any(system.name == named for system in installed_systems()):
+            return load_system(named)
+        if module and confirm is not None and confirm(module):
+            return load_system(module)
+        where = f" ({module})" if module else ""
+        raise SystemLoadError(
+            f"The store was written by the system {named!r}{where}, which is not installed "
+            f"here. Install it, or name it with --system package.module:ATTRIBUTE (File > Load "
+            "System... in the window), or use --system none to explore the store without it.")
+    stored = set(event_types)
+    if not stored:
+        return NO_SYSTEM
+    fits = []
+    for entry in installed_systems():
+        try:
+            system = load_system(entry.name)
+        except SystemLoadError:
+            continue
+        if stored <= {spec.name for spec in system.registry}:
+            fits.append(system)
+    return fits[0] if len(fits) == 1 else NO_SYSTEM
+
+
+def remembered(system: System, spec: str | None) -> dict[str, str]:
+    """The store_meta entries that remember which system writes a store."""
+    entries = {META_NAME: system.name}
+    if spec and is_module_path(spec):
+        entries[META_MODULE] = spec
+    return entries
