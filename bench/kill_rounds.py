@@ -118,6 +118,7 @@ def seed_kill_round(folder: Path, *, kills: int, orders: int, seed: int) -> dict
     again."""
     from explorer.store.errors import StoreError, StoreMissingError
     from explorer.workspace import open_store
+    from explorer.demo.system import SHOP
 
     tally = KillTally("seed", seed)
     uncut = folder / "uncut.evstore"
@@ -139,7 +140,7 @@ def seed_kill_round(folder: Path, *, kills: int, orders: int, seed: int) -> dict
             continue
         problems = len(tally.problems)
         try:
-            with open_store(store, read_only=True) as opened:
+            with open_store(store, system=SHOP, read_only=True) as opened:
                 kept: int | None = opened.last_position()
         except StoreMissingError:
             kept = None  # killed before the store was made
@@ -332,8 +333,9 @@ def read_model_differences(store: Path, folder: Path, clean: dict[int, Path],
     table of every projection, now and as of a few past positions; [] when they are equal.
     `clean` keeps the copies by last position (the log only grows) to build each one once."""
     from explorer.runtime import Runner
+    from explorer.demo.system import SHOP
 
-    with Runner(str(store), run_sagas=False) as runner:
+    with Runner(str(store), SHOP, run_sagas=False) as runner:
         last = runner.store.last_position()
         differences = [f"{status.name} is {status.state} (checkpoint {status.checkpoint:,} of "
                        f"{last:,})" for status in runner.engine.statuses()
@@ -348,7 +350,7 @@ def read_model_differences(store: Path, folder: Path, clean: dict[int, Path],
                 shutil.copyfile(store.with_name(store.name + suffix),
                                 copy.with_name(copy.name + suffix))
         clean[last] = copy
-    with Runner(str(clean[last]), run_sagas=False) as runner:
+    with Runner(str(clean[last]), SHOP, run_sagas=False) as runner:
         runner.engine.catch_up_all()
         built = _read_models(runner, positions)
     for key, rows in built.items():
@@ -383,13 +385,14 @@ def saga_kill_round(folder: Path, *, kills: int, seed: int, writers: int = 2,
     Every saga finishes, nothing written is lost, no payment is charged twice or without its
     saga's charge step, the runner never exits by itself, and `check` passes."""
     from explorer.workspace import open_store
+    from explorer.demo.system import SHOP
 
     tally = KillTally("sagas", seed)
     store = folder / "sagas.evstore"
     seeded = explorer("seed", store, "--orders", 20)
     if seeded.returncode != 0:
         raise RuntimeError(f"seeding {store} failed: {_said(seeded)}")
-    with open_store(store, read_only=True) as opened:
+    with open_store(store, system=SHOP, read_only=True) as opened:
         start_position = opened.last_position()
     watch = RunnerWatch(store, folder)
     logs = [folder / f"writer{n}.jsonl" for n in range(writers)]

@@ -26,8 +26,9 @@ TARGETS = {"rebuild_events_per_s": (150_000, "at least"), "live_latency_p95_ms":
 
 def rebuild(store: Path) -> dict[str, float]:
     from explorer.runtime import Runner
+    from explorer.demo.system import SHOP
 
-    with Runner(str(store), run_sagas=False) as runner:
+    with Runner(str(store), SHOP, run_sagas=False) as runner:
         runner.run_pending()
         last = runner.store.last_position()
         started = time.perf_counter()
@@ -43,13 +44,14 @@ def live_latency(store: Path, appends: int) -> dict[str, float]:
     from explorer.domain import CommandService
     from explorer.projections import ReadModelDatabase, read_model_path
     from explorer.workspace import open_store
+    from explorer.demo.system import SHOP
 
     runner = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(store), "--no-sagas",
                                "--status-every", "60"], cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     latencies = []
     try:
-        with open_store(store) as writer:
+        with open_store(store, system=SHOP) as writer:
             service = CommandService(writer, DEMO_DOMAIN, issued_by="bench")
             with ReadModelDatabase(read_model_path(str(store), False), read_only=True) as db:
                 select = ("SELECT 1 FROM order_summary WHERE order_id = ? AND valid_to IS NULL")

@@ -72,6 +72,7 @@ def writer_main(argv: list[str]) -> int:
     from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
     from explorer.store.ids import uuid7
     from explorer.workspace import open_store
+    from explorer.demo.system import SHOP
 
     parser = argparse.ArgumentParser(prog="bench/soak.py --writer")
     parser.add_argument("store")
@@ -103,7 +104,7 @@ def writer_main(argv: list[str]) -> int:
     deadline = began + args.seconds if args.seconds else None
     written = refused = conflicts = 0
     placed: list[str] = []
-    with open_store(args.store) as store, args.log.open("w") as log:
+    with open_store(args.store, system=SHOP) as store, args.log.open("w") as log:
         service = CommandService(store, DEMO_DOMAIN, issued_by=f"soak:{args.name}")
         number = 0
         while not stopping.is_set():
@@ -359,10 +360,11 @@ def unfinished_sagas(store_path: Path, order_ids: list[str], timeout_s: float) -
     from explorer.domain import Repository
     from explorer.sagas.steps import step_views
     from explorer.workspace import open_store
+    from explorer.demo.system import SHOP
 
     waiting = {SAGA_PREFIX + order_id for order_id in order_ids}
     deadline = time.monotonic() + timeout_s
-    with open_store(store_path, read_only=True) as store:
+    with open_store(store_path, system=SHOP, read_only=True) as store:
         repository = Repository(store, DEMO_DOMAIN)
         while True:
             for saga_id in sorted(waiting):
@@ -383,8 +385,9 @@ def audit(store_path: Path, written: Written, after_position: int = 0) -> dict[s
     from explorer.domain import Repository
     from explorer.store.errors import EventNotFoundError
     from explorer.workspace import open_store
+    from explorer.demo.system import SHOP
 
-    with open_store(store_path, read_only=True) as store:
+    with open_store(store_path, system=SHOP, read_only=True) as store:
         lost = 0
         for command in written.commands:
             try:
@@ -444,8 +447,9 @@ def contention_round(store: Path, folder: Path, *, writers: int, seconds: float,
     """Writers beside the runners (`run`, the window's `serve`, or both, which then also race
     each other) for `seconds`; then the sagas finish and the store is checked."""
     from explorer.workspace import open_store
+    from explorer.demo.system import SHOP
 
-    with open_store(store, read_only=True) as opened:
+    with open_store(store, system=SHOP, read_only=True) as opened:
         start_position = opened.last_position()
     watches = [RunnerWatch(store, folder, serve=name == "serve") for name in runners]
     for watch in watches:

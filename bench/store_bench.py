@@ -36,8 +36,9 @@ def ours(n_agg: int, ev_per: int, folder: str) -> dict[str, float]:
     from explorer.domain import CommandService, Repository
     from explorer.store import AppendRequest
     from explorer.workspace import open_store
+    from explorer.demo.system import SHOP
 
-    store = open_store(os.path.join(folder, "ours.evstore"), create=True)
+    store = open_store(os.path.join(folder, "ours.evstore"), system=SHOP, create=True)
     service = CommandService(store, DEMO_DOMAIN, issued_by="bench")
     out: dict[str, float] = {}
     line = {"product_id": "prod_101", "quantity": 2, "price": 29.99}
@@ -208,8 +209,9 @@ def large_store(orders: int, folder: str) -> dict[str, float]:
     reader = (
         "import sys, time\n"
         "from bench.memory import peak_rss_mb\n"
+        "from explorer.demo.system import SHOP\n"
         "from explorer.workspace import open_store\n"
-        "store = open_store(sys.argv[1], read_only=True)\n"
+        "store = open_store(sys.argv[1], system=SHOP, read_only=True)\n"
         "t = time.perf_counter(); n = 0\n"
         "for e in store.read_all(): n += 1\n"
         "dt = time.perf_counter() - t\n"

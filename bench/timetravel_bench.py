@@ -35,13 +35,14 @@ def prepare(store: Path, rebuild: bool) -> float:
     """Build the read models of the store (opened read-only) from zero; the seconds it took."""
     from explorer.projections import read_model_path
     from explorer.runtime import Runner
+    from explorer.demo.system import SHOP
 
     path = read_model_path(str(store), True)
     if rebuild:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    with Runner(str(store), read_only=True, run_sagas=False) as runner:
+    with Runner(str(store), SHOP, read_only=True, run_sagas=False) as runner:
         runner.run_pending()
     return time.perf_counter() - started
 

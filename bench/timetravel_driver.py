@@ -91,8 +91,9 @@ def main(store: str, count: int, seed: int, read_only: bool = True) -> None:
 
     def biggest_inventory_stream() -> str:
         from explorer.workspace import open_store
+        from explorer.demo.system import SHOP
 
-        with open_store(store, read_only=True) as opened:
+        with open_store(store, system=SHOP, read_only=True) as opened:
             streams = opened.list_streams("Inventory", limit=100)
         return max(streams, key=lambda s: s.version).stream_id
 

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from explorer.demo import DEMO_DOMAIN, SAGAS
 from explorer.domain import CommandService, DomainError, DomainModel
 from explorer.domain.commands import Command, CommandError, CommandValidationError, FieldProblem
 from explorer.domain.forms import FieldSpec, form_of, mask_secrets, withheld_secrets, \
     without_secrets
 from explorer.store.errors import ConcurrencyError, StoreError
-from explorer.store.ids import uuid7
 from explorer.store.records import RecordedEvent
+from explorer.system import System
 
 HISTORY_LIMIT = 500
 BETWEEN_LIMIT = 20  # a conflict names at most this many of the events that came in between
@@ -67,21 +66,20 @@ def _fields_of(command: type[Command]) -> tuple[FieldSpec, ...]:
     return form_of(command)
 
 
-def masked(request: CommandRequest, domain: DomainModel = DEMO_DOMAIN) -> CommandRequest:
+def masked(request: CommandRequest, domain: DomainModel) -> CommandRequest:
     """The request with its secrets masked ("•••• 0002"): what the history and recordings keep.
     (A request for an unknown command is kept as it is: it was refused, and names no fields.)"""
     data = mask_secrets(_form(request, domain), request.data)
     return request if data == request.data else replace(request, data=data)
 
 
-def without_secret_values(request: CommandRequest,
-                          domain: DomainModel = DEMO_DOMAIN) -> CommandRequest:
+def without_secret_values(request: CommandRequest, domain: DomainModel) -> CommandRequest:
     """The request without its secrets' values, to fill a form with: a secret is typed again
     (or left at its default), never carried over from the history."""
     return replace(request, data=without_secrets(_form(request, domain), request.data))
 
 
-def secrets_to_retype(request: CommandRequest, domain: DomainModel = DEMO_DOMAIN) -> list[str]:
+def secrets_to_retype(request: CommandRequest, domain: DomainModel) -> list[str]:
     """The secret fields of a request from the history that were masked whole ("••••"), so
     that sending it again would send the mask: they must be typed again."""
     return withheld_secrets(_form(request, domain), request.data)
@@ -130,35 +128,39 @@ class Outcome:
                          for e in value.get("between", ())))
 
 
-ID_PREFIXES = {"Order": "order", "Inventory": "prod", "Payment": "pay", "Customer": "cust"}
+def writable_types(system: System) -> list[str]:
+    """The aggregate types of a system a person may send commands to: not the sagas' own.
+    (New ids for them: `system.new_id(stream_type)`.)"""
+    owned = system.saga_stream_types
+    return [t for t, commands in system.domain.commands.items() if commands and t not in owned]
 
 
-def new_stream_id(stream_type: str, tag: str = "") -> str:
-    """A fresh id for a new aggregate of this type, e.g. order_4f3a9c1e (or order_whatif_...)."""
-    prefix = ID_PREFIXES.get(stream_type, "id")
-    return f"{prefix}_{tag}_{uuid7()[-6:]}" if tag else f"{prefix}_{uuid7()[-8:]}"
-
-
-def writable_types(domain: DomainModel = DEMO_DOMAIN) -> list[str]:
-    """The aggregate types a person may send commands to: not the sagas' own."""
-    owned = {saga.stream_type for saga in SAGAS}
-    return [t for t, commands in domain.commands.items() if commands and t not in owned]
-
-
-def owner_of(stream_type: str | None, stream_id: str | None = None) -> str | None:
+def owner_of(system: System, stream_type: str | None,
+             stream_id: str | None = None) -> str | None:
     """Why a stream must not be written by hand (it belongs to a saga), or None if it may be."""
-    for saga in SAGAS:
-        if stream_type == saga.stream_type:
-            return (f"{stream_id or stream_type} belongs to the {saga.title or saga.name} saga, "
-                    "which alone writes its stream; send commands to the order, stock or "
-                    "payment instead.")
-    return None
+    saga = system.saga_owning(stream_type)
+    if saga is None:
+        return None
+    others = _listed(writable_types(system))
+    instead = f"; send commands to {others} instead" if others else ""
+    return (f"{stream_id or stream_type} belongs to the {saga.title or saga.name} saga, which "
+            f"alone writes its stream{instead}.")
 
 
-def send(service: CommandService, request: CommandRequest, *,
+def _listed(names: list[str]) -> str:
+    """"an Order, Inventory or Payment": the types a person may write, in a sentence."""
+    if not names:
+        return ""
+    article = "an" if names[0][:1].lower() in "aeiou" else "a"
+    return f"{article} {names[0]}" if len(names) == 1 else \
+        f"{article} {', '.join(names[:-1])} or {names[-1]}"
+
+
+def send(service: CommandService, request: CommandRequest, system: System, *,
          issued_by: str | None = None) -> Outcome:
-    """Run a request through the command service; every failure becomes an Outcome."""
-    refusal = owner_of(request.stream_type, request.stream_id)
+    """Run a request through the command service (of the system's domain); every failure
+    becomes an Outcome."""
+    refusal = owner_of(system, request.stream_type, request.stream_id)
     if refusal:
         return Outcome(REJECTED, refusal)
     try:
@@ -201,12 +203,12 @@ def _events_between(service: CommandService, conflict: ConcurrencyError
     return tuple((event.position, event.event_type) for event in events)
 
 
-def like_event(event: RecordedEvent, domain: DomainModel = DEMO_DOMAIN) -> CommandRequest | None:
+def like_event(event: RecordedEvent, system: System) -> CommandRequest | None:
     """A request like the command that caused `event` (from its metadata), its fields filled
-    from the event's data where their names match; None if no command caused it."""
+    from the event's data where their names match; None if no command of the system caused it."""
     name = (event.metadata or {}).get("command")
-    commands = domain.commands.get(event.stream_type, {})
-    if not name or name not in commands or owner_of(event.stream_type, event.stream_id):
+    commands = system.domain.commands.get(event.stream_type, {})
+    if not name or name not in commands or owner_of(system, event.stream_type, event.stream_id):
         return None
     data = event.data if isinstance(event.data, dict) else {}
     values = {}
@@ -251,8 +253,8 @@ class History:
     """Every command sent, newest first, with favourites kept however old they get; secrets
     masked (entries saved by older versions too)."""
 
-    def __init__(self, entries: list[HistoryEntry] | None = None,
-                 domain: DomainModel = DEMO_DOMAIN) -> None:
+    def __init__(self, entries: list[HistoryEntry] | None = None, *,
+                 domain: DomainModel) -> None:
         self.domain = domain
         self.entries: list[HistoryEntry] = [replace(entry, request=masked(entry.request, domain))
                                             for entry in entries or []]
@@ -284,7 +286,7 @@ class History:
         return [entry.to_dict() for entry in self.entries]
 
     @classmethod
-    def from_list(cls, value: Any, domain: DomainModel = DEMO_DOMAIN) -> History:
+    def from_list(cls, value: Any, domain: DomainModel) -> History:
         """History from saved data; entries that cannot be read are dropped, never fatal."""
         entries = []
         for item in value if isinstance(value, list) else []:
@@ -292,4 +294,4 @@ class History:
                 entries.append(HistoryEntry.from_dict(item))
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
-        return cls(entries, domain)
+        return cls(entries, domain=domain)

@@ -17,12 +17,10 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.demo import DEMO_DOMAIN, SAGAS, make_context
-from explorer.demo.projections import shop_projections
 from explorer.domain import CommandService
 from explorer.projections import (
     Fault, Projection, ProjectionEngine, ProjectionStatus, ReadModelDatabase, read_model_path,
@@ -30,7 +28,8 @@ from explorer.projections import (
 from explorer.sagas import SagaManager, SagaManagerStatus
 from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
 from explorer.store import StoreError
-from explorer.workspace import open_store
+from explorer.system import System
+from explorer.workspace import open_store, remember_system
 
 POLL_INTERVAL_S = 0.05
 RATE_WINDOW_S = 5.0
@@ -88,24 +87,33 @@ class _Sample:
 
 
 class Runner:
-    """Projections and sagas of one store. One thread uses a runner at a time."""
+    """Projections and sagas of one store, the system's own. One thread uses a runner at a time.
 
-    def __init__(self, location: str, *, read_only: bool = False, run_sagas: bool = True,
-                 payment_failure_rate: float = 0.1, payment_latency_s: float = 0.0,
+    The sagas' commands get the context `system.make_context(**context_options)` (the options
+    the system's context does not take are left out: a simulated gateway's failure rate, say).
+    A runner whose sagas may write records the system in the store (see
+    `workspace.remember_system`; `spec` is how it was named, for one loaded by module path).
+    """
+
+    def __init__(self, location: str, system: System, *, read_only: bool = False,
+                 run_sagas: bool = True, context_options: Mapping[str, Any] | None = None,
                  projections: Sequence[Projection] | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None,
+                 spec: str | None = None) -> None:
         # progress: while a store from before the hash chain is linked (see EventStore.open)
-        self.store = open_store(location, read_only=read_only, progress=progress)
+        self.system = system
+        self.store = open_store(location, system=system, read_only=read_only, progress=progress)
         try:
             self.db = ReadModelDatabase(read_model_path(self.store.location, self.store.read_only))
             self.engine = ProjectionEngine(self.store, self.db,
                                            projections if projections is not None
-                                           else shop_projections())
+                                           else system.projections())
         except BaseException:
             self.store.close()
             raise
         self.read_only = self.store.read_only  # also when it could not be opened for writing
-        self._payment = (payment_failure_rate, payment_latency_s)
+        self._context_options = dict(context_options or {})
+        self._spec = spec
         self.sagas: list[SagaManager] = []
         self.set_sagas(run_sagas)
         self._samples: deque[_Sample] = deque()
@@ -120,11 +128,13 @@ class Runner:
             return
         if self.sagas:
             return
-        failure_rate, latency_s = self._payment
-        context = make_context(failure_rate=failure_rate, latency_s=latency_s)
-        service = CommandService(self.store, DEMO_DOMAIN, context=context,
+        if not self.system.sagas:
+            return
+        remember_system(self.store, self.system, self._spec)
+        context = self.system.make_context(**self._context_options)
+        service = CommandService(self.store, self.system.domain, context=context,
                                  issued_by="saga:runner")
-        self.sagas = [SagaManager(saga, service) for saga in SAGAS]
+        self.sagas = [SagaManager(saga, service) for saga in self.system.sagas]
 
     def close(self) -> None:
         try:

@@ -16,15 +16,13 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from explorer.demo import DEMO_DOMAIN, SAGAS, make_context
-from explorer.demo.projections import SHOP_PROJECTIONS, shop_projections
 from explorer.domain import CommandResult, CommandService, Repository, default_issuer
 from explorer.private_files import open_private
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, rows_as_of
@@ -33,6 +31,7 @@ from explorer.sagas.instances import SagaInstancesProjection, sagas_with_pending
 from explorer.sagas.resume import resume_checkpoint
 from explorer.store import schema
 from explorer.store.records import RecordedEvent
+from explorer.system import System
 from explorer.store.sqlite import read_only_uri
 from explorer.workspace import open_store
 
@@ -51,28 +50,33 @@ class RowChange:
 
 
 class Sandbox:
-    """A branch of a store at `position`; use `execute`, `changes`, `export` and `discard`."""
+    """A branch of a store at `position`, with the system's projections and sagas; use
+    `execute`, `changes`, `export` and `discard`."""
 
-    def __init__(self, folder: Path, source: str, position: int,
-                 payment_failure_rate: float = 0.0) -> None:
+    def __init__(self, folder: Path, source: str, position: int, system: System,
+                 context_options: Mapping[str, Any] | None = None) -> None:
         self.folder = folder
         self.source = source
         self.position = position
-        self.payment_failure_rate = payment_failure_rate
+        self.system = system
+        self.context_options = dict(context_options or {})
         self.path = folder / "branch.evstore"
         self.results: list[CommandResult] = []
+        self._projections = {p.name: p for p in system.projections()}  # what they declare
 
     @classmethod
-    def create(cls, source: str, position: int, *, folder: Path | None = None,
-               payment_failure_rate: float = 0.0,
+    def create(cls, source: str, position: int, system: System, *, folder: Path | None = None,
+               context_options: Mapping[str, Any] | None = None,
                progress: Callable[[int, int], None] | None = None) -> Sandbox:
         """Branch the store at `source` as it was at `position`.
 
+        Commands in the branch, and its sagas' steps, get the context
+        `system.make_context(**context_options)` (without options, the system's defaults).
         `progress(copied, total)` is called as events are copied and may raise (Cancelled, say)
         to stop: the half-made branch is then deleted.
         """
         folder = Path(folder or tempfile.mkdtemp(prefix="event-explorer-what-if-"))
-        sandbox = cls(folder, source, position, payment_failure_rate)
+        sandbox = cls(folder, source, position, system, context_options)
         try:
             sandbox._copy_events(progress or (lambda copied, total: None))
             sandbox._copy_read_models()
@@ -85,7 +89,7 @@ class Sandbox:
     def _copy_events(self, progress: Callable[[int, int], None]) -> None:
         """Copy events 1..P in chunks, without a journal (a failed branch is simply deleted),
         with the secondary indexes built once at the end: several times faster than appends."""
-        open_store(self.path, create=True).close()  # a new, empty store with our schema
+        open_store(self.path, system=self.system, create=True).close()  # our schema, empty
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode = OFF")
@@ -142,7 +146,7 @@ class Sandbox:
             built = read_model_path(self.source, True)
         target = read_model_path(str(self.path), False)
         with ReadModelDatabase(target) as empty:  # our schema and the tables, empty
-            for projection in SHOP_PROJECTIONS.values():
+            for projection in self._projections.values():
                 empty.create_tables(list(projection.tables))
         if not built.exists():
             return  # the branch's runner builds them from its events
@@ -152,7 +156,7 @@ class Sandbox:
             db.execute("PRAGMA synchronous = OFF")
             db.execute("ATTACH DATABASE ? AS source", (read_only_uri(built),))
             db.execute("BEGIN IMMEDIATE")
-            for projection in SHOP_PROJECTIONS.values():
+            for projection in self._projections.values():
                 checkpoint = db.execute("SELECT checkpoint FROM source.projection_state WHERE "
                                         "name = ?", (projection.name,)).fetchone()
                 if checkpoint is None or checkpoint[0] < self.position:
@@ -178,14 +182,18 @@ class Sandbox:
         """Set each saga's checkpoint in the branch where its runner stood as of the position
         (see explorer.sagas.resume), so that the branch's sagas take up the work that was due
         then. Never after the real runner's checkpoint now: it was no further along then."""
-        projections = [p for p in shop_projections() if isinstance(p, SagaInstancesProjection)]
-        with open_store(self.source, read_only=True) as real:
-            live = {saga.name: real.checkpoint(saga.name) for saga in SAGAS}
-        with open_store(self.path) as branch, \
+        sagas = self.system.sagas
+        if not sagas:
+            return
+        projections = [p for p in self.system.projections()
+                       if isinstance(p, SagaInstancesProjection)]
+        with open_store(self.source, system=self.system, read_only=True) as real:
+            live = {saga.name: real.checkpoint(saga.name) for saga in sagas}
+        with open_store(self.path, system=self.system) as branch, \
                 ReadModelDatabase(read_model_path(str(self.path), False)) as db:
             engine = ProjectionEngine(branch, db, projections)
-            repository = Repository(branch, DEMO_DOMAIN)
-            for saga in SAGAS:
+            repository = Repository(branch, self.system.domain)
+            for saga in sagas:
                 followers = [p for p in projections if p.saga is saga]
                 for projection in followers:  # built here if the store's were not that far
                     engine.catch_up(projection.name)
@@ -199,18 +207,19 @@ class Sandbox:
     def execute(self, stream_type: str, stream_id: str, command: str,
                 data: dict[str, Any]) -> CommandResult:
         """Run a command in the branch, then let its sagas and projections react."""
-        with open_store(self.path) as store:
-            service = CommandService(store, DEMO_DOMAIN, issued_by=default_issuer("what-if"),
-                                     context=make_context(failure_rate=self.payment_failure_rate))
+        with open_store(self.path, system=self.system) as store:
+            service = CommandService(store, self.system.domain,
+                                     issued_by=default_issuer("what-if"),
+                                     context=self.system.make_context(**self.context_options))
             result = service.execute(stream_type, stream_id, command, data)
         self.results.append(result)
-        with Runner(str(self.path), payment_failure_rate=self.payment_failure_rate) as runner:
+        with Runner(str(self.path), self.system, context_options=self.context_options) as runner:
             runner.run_pending()
         return result
 
     def new_events(self) -> list[RecordedEvent]:
         """Everything appended in the branch, the sagas' reactions included."""
-        with open_store(self.path, read_only=True) as store:
+        with open_store(self.path, system=self.system, read_only=True) as store:
             return list(store.read_all(self.position + 1))
 
     def changes(self) -> list[RowChange]:
@@ -218,7 +227,7 @@ class Sandbox:
         branch's position), by projection."""
         found = []
         with ReadModelDatabase(read_model_path(str(self.path), False), read_only=True) as db:
-            for projection in SHOP_PROJECTIONS.values():
+            for projection in self._projections.values():
                 table = projection.main_table
                 keys = table.info["keys"]
                 for row in db.db.execute(

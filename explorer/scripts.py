@@ -36,7 +36,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from explorer.console import EVENTS, REJECTED, CommandRequest, Outcome
-from explorer.demo.fulfilment import streams_derived_from
 from explorer.private_files import write_private
 
 RUN_TOKEN = "{run}"
@@ -231,13 +230,14 @@ presenter's stumbles on the way, not steps to play again."""
 
 
 def record_script(sent: list[tuple[CommandRequest, Outcome]], name: str = "",
-                  delay: float = 1.0,
-                  derived: Callable[[str, str], list[str]] = streams_derived_from) -> Script:
+                  delay: float = 1.0, *,
+                  derived: Callable[[str, str], list[str]]) -> Script:
     """A script that plays what was sent again, and again: the streams the recording created
     get ids with a {run} token (order_7 becomes order_7_{run}), wherever they appear (as a
-    target, or in other commands' data), and so do the streams named after them by others
-    (`derived`: the saga's payment pay_7 becomes pay_7_{run}, as the saga will name it), so
-    that each playback makes its own; a refused command is expected to be refused again."""
+    target, or in other commands' data), and so do the streams the system names after them
+    (`derived`, the system's `derived_streams`: the shop's saga names an order's payment
+    pay_7, which becomes pay_7_{run}, as the saga will name it), so that each playback makes
+    its own; a refused command is expected to be refused again."""
     kept = [(request, outcome) for request, outcome in sent if outcome.kind in RECORDED_KINDS]
     if not kept:
         raise ScriptError("Nothing to save: no command sent while recording wrote events or "

@@ -14,11 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from explorer.demo import DEMO_DOMAIN
-from explorer.demo.fulfilment import OrderFulfilment
-from explorer.demo.projections import SHOP_PROJECTIONS
-from explorer.domain import DomainModel, Repository
+from explorer.domain import Repository
 from explorer.projections import ReadModelDatabase, projection_state_of, rows_changed_first
+from explorer.sagas.instances import SagaInstancesProjection
 from explorer.sagas.process import ProcessManager
 from explorer.sagas.steps import StepView, step_views
 from explorer.store.errors import StreamNotFoundError
@@ -27,6 +25,7 @@ from explorer.store.records import RecordedEvent
 from explorer.store.schema import MAX_INTEGER, events
 from explorer.store.statements import CompiledStatement
 from explorer.store.timestamps import parse_time
+from explorer.system import System
 
 _MISSING = object()
 SMALL_TABLE = 300
@@ -83,6 +82,9 @@ class AggregateAt:
     changes: list[FieldChange]
     event: RecordedEvent | None
     notes: tuple[str, ...] = ()
+    generic: bool = False
+    """The state is the generic fold (no loaded system knows the stream's type): what the
+    events said, merged in order, not what the system itself would compute."""
 
     @property
     def exists(self) -> bool:
@@ -119,6 +121,11 @@ class Moment:
     read_models: dict[str, ReadModelAt] = field(default_factory=dict)
     sagas: ReadModelAt | None = None
     saga: SagaAt | None = None
+
+    @property
+    def generic(self) -> bool:
+        """Whether the aggregate's state is the generic fold (see AggregateAt.generic)."""
+        return self.aggregate is not None and self.aggregate.generic
 
 
 @dataclass(frozen=True)
@@ -164,14 +171,21 @@ MAX_MARKS = 5_000
 
 
 class TimeMachine:
-    """Answers "as of position P" questions from a store and its read models (read-only)."""
+    """Answers "as of position P" questions from a store and its read models (read-only), with
+    the system's aggregates, projections and sagas (streams of types it does not know, and
+    every stream without a system, by the generic fold)."""
 
     def __init__(self, store: EventStore, readmodels: ReadModelDatabase | None,
-                 domain: DomainModel = DEMO_DOMAIN) -> None:
+                 system: System) -> None:
         self.store = store
         self.readmodels = readmodels
-        self.domain = domain
-        self.repository = Repository(store, domain)
+        self.system = system
+        self.domain = system.domain
+        self.repository = Repository(store, system.domain)
+        self.projections = {p.name: p for p in system.projections()}  # what they declare
+        self.saga_read_models = tuple(name for name, p in self.projections.items()
+                                      if isinstance(p, SagaInstancesProjection))
+        """The read models listing saga instances, the first of them shown as "the sagas"."""
         self._keys: dict[str, tuple[float, list[tuple] | None]] = {}
         self._tables: set[str] = set()
         self._statements: dict[str, tuple[list[tuple], CompiledStatement, list[str]]] = {}
@@ -191,20 +205,27 @@ class TimeMachine:
         state = loaded.aggregate.state() if version else {}
         return AggregateAt(stream_id, info.stream_type, version, state, previous,
                            diff(previous, state) if version else [], event,
-                           tuple(loaded.notes))
+                           tuple(loaded.notes), bool(getattr(loaded.aggregate, "generic", False)))
 
     def read_model_at(self, name: str, position: int, limit: int = 40,
                       offset: int = 0) -> ReadModelAt:
         """A read model's rows as of `position`: the `limit` changed most recently, after the
         first `offset` of them (to show more, a page at a time)."""
-        projection = SHOP_PROJECTIONS[name]
+        projection = self.projections.get(name)
+        if projection is None:
+            known = ", ".join(self.projections) or "none without a system"
+            raise ValueError(f"{self.system.label} has no read model {name!r}; its read models "
+                             f"are: {known}.")
         rows, built = self._rows(projection.main_table, name, position, limit + 1, offset)
         return ReadModelAt(name, projection.title, rows[:limit], position, built,
                            len(rows) > limit)
 
-    def sagas_at(self, position: int, limit: int = 40) -> ReadModelAt:
-        """The saga instances as of `position` (a read model like the others)."""
-        return self.read_model_at("sagas", position, limit)
+    def sagas_at(self, position: int, limit: int = 40) -> ReadModelAt | None:
+        """The saga instances as of `position` (a read model like the others: the system's
+        first saga's); None for a system without sagas."""
+        if not self.saga_read_models:
+            return None
+        return self.read_model_at(self.saga_read_models[0], position, limit)
 
     def _rows(self, table: sa.Table, name: str, position: int, limit: int,
               offset: int = 0) -> tuple[list[dict[str, Any]], int]:
@@ -289,15 +310,36 @@ class TimeMachine:
         self._keys[table.name] = (time.monotonic(), result)
         return result
 
-    def saga_at(self, saga_id: str, position: int) -> SagaAt:
+    def saga_at(self, saga_id: str, position: int,
+                saga_type: type[ProcessManager] | None = None) -> SagaAt:
         """A saga as of a position: its status and steps from events up to it alone (as its
-        row in the sagas read model as of it has them)."""
-        saga: ProcessManager = self.repository.load(OrderFulfilment.stream_type, saga_id,
+        row in the sagas read model as of it has them). `saga_type`: which of the system's
+        sagas it is, if known (else found from the stream's type)."""
+        saga_type = saga_type or self._saga_type(saga_id)
+        saga: ProcessManager = self.repository.load(saga_type.stream_type, saga_id,
                                                     at_position=position).aggregate
         if not saga.exists:
             raise StreamNotFoundError(saga_id, not_yet=True)
         return SagaAt(saga_id, saga.status, saga.reason,
                       step_views(self.store, saga, up_to=position))
+
+    def _saga_type(self, saga_id: str) -> type[ProcessManager]:
+        """Which of the system's sagas a saga id is one of."""
+        sagas = self.system.sagas
+        if len(sagas) == 1:
+            return sagas[0]  # no need to look the stream up
+        saga_type = self.system.saga_owning(self.store.stream_info(saga_id).stream_type)
+        if saga_type is None:
+            raise StreamNotFoundError(saga_id)  # not a saga of this system
+        return saga_type
+
+    def _saga_of(self, event: RecordedEvent) -> tuple[str, type[ProcessManager]] | None:
+        """The saga (its id and type) an event belongs to or concerns, if any."""
+        for saga_type in self.system.sagas:
+            saga_id = saga_type.saga_id_for(event)
+            if saga_id is not None:
+                return saga_id, saga_type
+        return None
 
     def moment(self, position: int, *, stream_id: str | None = None,
                saga_id: str | None = None, rows: int = 40,
@@ -313,14 +355,15 @@ class TimeMachine:
             except (StreamNotFoundError, ValueError):
                 aggregate = None
         names = read_models if read_models is not None else tuple(
-            n for n in SHOP_PROJECTIONS if n != "sagas")
+            n for n in self.projections if n not in self.saga_read_models)
         models = {name: self.read_model_at(name, position, rows) for name in names}
         saga = None
+        saga_type = None
         if saga_id is None and event is not None:
-            saga_id = OrderFulfilment.saga_id_for(event)
-        if saga_id is not None:
+            saga_id, saga_type = self._saga_of(event) or (None, None)
+        if saga_id is not None and self.system.sagas:
             try:
-                saga = self.saga_at(saga_id, position)
+                saga = self.saga_at(saga_id, position, saga_type)
             except StreamNotFoundError:
                 saga = None
         return Moment(position, event, aggregate, models, self.sagas_at(position, rows), saga)

@@ -1,6 +1,7 @@
-"""Where stores live and how the app opens them: with the demo domain's event registry.
+"""Where stores live and how the app opens them: with the events read as the system reads them.
 
-The window and the command line both open stores through here, so both read events the same way.
+The window and the command line both open stores through here, so both read events the same way,
+find the system a store names the same way, and remember the system that writes a store.
 """
 
 from __future__ import annotations
@@ -10,38 +11,93 @@ from pathlib import Path
 
 import platformdirs
 
-from explorer.demo import DEMO_DOMAIN
-from explorer.demo.seed import recent_start, seed_store
 from explorer.store.event_store import EventStore
+from explorer.system import System
+from explorer.system.discovery import META_NAME, load_system, remembered, system_of_store
 
 APP_NAME = "event-explorer"
-DEMO_STORE_NAME = "demo.evstore"
-DEMO_ORDERS = 2000
 DEMO_DAYS = 90
-"""The demo store: this many orders over this many days, ending a day before it is made."""
+"""A demo store's history: this many days, ending a day before it is made."""
 
 
-def open_store(path: str | Path, *, read_only: bool = False, create: bool = False,
-               progress: Callable[[int, int], None] | None = None,
+def open_store(path: str | Path, *, system: System, read_only: bool = False,
+               create: bool = False, progress: Callable[[int, int], None] | None = None,
                verify: bool = True) -> EventStore:
-    """Open a store (or, with `create`, make one) that reads events with the demo domain's
-    schemas and upcasters. See EventStore.open."""
-    return EventStore.open(path, read_only=read_only, registry=DEMO_DOMAIN.registry, create=create,
+    """Open a store (or, with `create`, make one) that reads events with the system's schemas
+    and upcasters (without a system, every type as stored). See EventStore.open."""
+    return EventStore.open(path, read_only=read_only, registry=system.registry, create=create,
                            progress=progress, verify=verify)
 
 
-def default_demo_store() -> Path:
-    """The demo store the app opens when it is given none, in the user's data folder."""
-    return platformdirs.user_data_path(APP_NAME, appauthor=False) / DEMO_STORE_NAME
+def system_for(path: str | Path, spec: str | None = None, *,
+               confirm: Callable[[str], bool] | None = None) -> System:
+    """The system to explore a store with: the one `spec` names (an installed name, a module
+    path, or "none"), else the one the store names (see `system_of_store`; `confirm` is asked
+    before loading a system the store names by module path). The store is only read."""
+    if spec is not None:
+        return load_system(spec)
+    with EventStore.open(path, read_only=True, verify=False) as store:
+        meta, event_types = store.meta(), store.event_types()
+    return system_of_store(meta, event_types, confirm=confirm)
 
 
-def ensure_demo_store(path: Path | None = None, *, orders: int = DEMO_ORDERS,
+def remember_system(store: EventStore, system: System, spec: str | None = None) -> bool:
+    """Record in the store which system writes it (see `remembered`), unless it is recorded
+    already; True if something was written.
+
+    A store that names another system keeps that name: the system that first wrote it owns it,
+    and a write by another one (chosen by mistake, say) must not change which system opening
+    the store loads. Without a system nothing is recorded: it writes nothing.
+    """
+    if system.generic or store.read_only:
+        return False
+    meta = store.meta()
+    if meta.get(META_NAME, system.name) != system.name:
+        return False
+    changed = {key: value for key, value in remembered(system, spec).items()
+               if meta.get(key) != value}
+    for key, value in changed.items():
+        store.set_meta(key, value)
+    return bool(changed)
+
+
+def default_demo_store(system: System) -> Path:
+    """The demo store of a system that the app opens when it is given none, in the user's data
+    folder."""
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / f"demo-{system.name}.evstore"
+
+
+class CannotSeedError(ValueError):
+    """The system has no seeder: its stores are made by its own commands (or programs)."""
+
+    def __init__(self, system: System) -> None:
+        super().__init__(f"The system {system.name!r} has no seeder, so it cannot make a demo "
+                         "store; explore one of its stores instead, or send its commands to a "
+                         "new one.")
+
+
+def seed_with(store: EventStore, system: System, *, size: int | None = None, seed: int = 42,
+              days: int = DEMO_DAYS, recent: bool = True, spec: str | None = None,
+              progress: Callable[[int], None] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> dict:
+    """Fill a store with the system's seeder (its default size unless given) and remember the
+    system in it; the seeder's report. CannotSeedError for a system without a seeder."""
+    seeder = system.seeder
+    if seeder is None:
+        raise CannotSeedError(system)
+    remember_system(store, system, spec)
+    return seeder.seed(store, size=seeder.default_size if size is None else size, seed=seed,
+                       days=days, recent=recent, progress=progress, should_stop=should_stop)
+
+
+def ensure_demo_store(system: System, path: Path | None = None, size: int | None = None, *,
                       progress: Callable[[int], None] | None = None) -> Path:
-    """The demo store's path, creating and seeding it first if it is missing or empty."""
-    path = path or default_demo_store()
+    """The system's demo store, creating and seeding it first if it is missing or empty."""
+    if system.seeder is None:
+        raise CannotSeedError(system)
+    path = path or default_demo_store(system)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open_store(path, create=True) as store:
+    with open_store(path, system=system, create=True) as store:
         if store.last_position() == 0:
-            seed_store(store, orders=orders, start=recent_start(DEMO_DAYS), days=DEMO_DAYS,
-                       progress=progress)
+            seed_with(store, system, size=size, progress=progress)
     return path

@@ -14,6 +14,7 @@ from explorer.demo import DEMO_DOMAIN  # noqa: E402
 from explorer.domain import CommandService  # noqa: E402
 from explorer.store import EventStore  # noqa: E402
 from explorer.workspace import open_store  # noqa: E402
+from explorer.demo.system import SHOP
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(store_path: Path) -> EventStore:
-    opened = open_store(store_path, create=True)
+    opened = open_store(store_path, system=SHOP, create=True)
     yield opened
     opened.close()
 

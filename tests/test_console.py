@@ -13,6 +13,7 @@ from explorer.demo import DEMO_DOMAIN
 from explorer.domain import CommandService
 from explorer.domain.forms import FieldSpec, example_value, form_of
 from explorer.workspace import open_store
+from explorer.demo.system import SHOP
 from tests.conftest import ADDRESS, LINE, place_order
 
 KINDS = {EVENTS, INVALID, REJECTED, CONFLICT, FAILED}
@@ -20,57 +21,59 @@ KINDS = {EVENTS, INVALID, REJECTED, CONFLICT, FAILED}
 
 def test_each_kind_of_outcome(service, store):
     ship = CommandRequest("Order", "order_1", "ship", {"carrier": "UPS", "tracking": "1Z999"})
-    refused = send(service, ship)
+    refused = send(service, ship, SHOP)
     assert refused.kind == REJECTED and "order_1" in refused.message
-    invalid = send(service, CommandRequest("Order", "order_1", "ship", {"carrier": "Pigeon"}))
+    invalid = send(service, CommandRequest("Order", "order_1", "ship", {"carrier": "Pigeon"}),
+                   SHOP)
     assert invalid.kind == INVALID
     assert {p.field for p in invalid.problems} == {"carrier", "tracking"}
     placed = send(service, CommandRequest("Order", "order_1", "place", {
-        "customer_id": "cust_1", "items": [LINE], "total": 59.98}, expected_version=0))
+        "customer_id": "cust_1", "items": [LINE], "total": 59.98}, expected_version=0), SHOP)
     assert placed.ok and placed.event_types == ("OrderPlaced",) and placed.version == 1
     assert placed.positions == (store.last_position(),)
     stale = send(service, CommandRequest("Order", "order_1", "cancel", {"reason": "late"},
-                                         expected_version=0))
+                                         expected_version=0), SHOP)
     assert stale.kind == CONFLICT and (stale.expected, stale.actual) == (0, 1)
     assert "reload" in stale.message
-    unknown = send(service, CommandRequest("Order", "order_1", "teleport", {}))
+    unknown = send(service, CommandRequest("Order", "order_1", "teleport", {}), SHOP)
     assert unknown.kind == INVALID and "teleport" in unknown.message
     mismatch = send(service, CommandRequest("Customer", "order_1", "change_address",
-                                            {"address": ADDRESS}))
+                                            {"address": ADDRESS}), SHOP)
     assert mismatch.kind in (FAILED, REJECTED) and "order_1" in mismatch.message
     assert store.last_position() == 1  # only the order was written
 
 
 def test_saga_streams_cannot_be_written_by_hand(service, store):
-    assert "OrderFulfilment" not in writable_types()
-    assert writable_types() == ["Order", "Inventory", "Payment", "Customer"]
-    refusal = send(service, CommandRequest("OrderFulfilment", "fulfilment-order_1", "observe"))
+    assert "OrderFulfilment" not in writable_types(SHOP)
+    assert writable_types(SHOP) == ["Order", "Inventory", "Payment", "Customer"]
+    refusal = send(service, CommandRequest("OrderFulfilment", "fulfilment-order_1", "observe"),
+                   SHOP)
     assert refusal.kind == REJECTED and "saga" in refusal.message
-    assert owner_of("Order", "order_1") is None
+    assert owner_of(SHOP, "Order", "order_1") is None
     assert store.last_position() == 0
 
 
 def test_a_command_like_the_one_that_caused_an_event(service, store):
     place_order(service, "order_9", currency="EUR")
     placed = store.read_stream("order_9")[0]
-    request = like_event(placed)
+    request = like_event(placed, SHOP)
     assert (request.stream_type, request.stream_id, request.command) == ("Order", "order_9",
                                                                          "place")
     assert request.data["customer_id"] == "cust_456" and request.data["currency"] == "EUR"
     assert request.data["items"] == [{"product_id": "prod_123", "quantity": 2, "price": 29.99}]
     service.execute("Customer", "cust_1", "register", {"name": "A", "email": "a@b.co",
                                                        "address": ADDRESS})
-    assert like_event(store.read_stream("cust_1")[0]).data["address"] == ADDRESS
+    assert like_event(store.read_stream("cust_1")[0], SHOP).data["address"] == ADDRESS
     # odd data (say, written by an older or a foreign writer) fills what fits, never crashes
     for items in (None, "two", {"product_id": "p"}, [1, "x", None]):
         odd = placed._replace(data={**placed.data, "items": items})
-        request = like_event(odd)
+        request = like_event(odd, SHOP)
         assert request.command == "place" and request.data["customer_id"] == "cust_456"
         assert request.data.get("items", []) == []
 
 
 def test_history_keeps_outcomes_and_favourites_and_survives_bad_data():
-    history = History()
+    history = History(domain=DEMO_DOMAIN)
     first = history.add(CommandRequest("Order", "o", "cancel", {"reason": "x"}),
                         Outcome(REJECTED, "no"))
     history.add(CommandRequest("Order", "o", "place", {}), Outcome(EVENTS, "ok", (5,), ("A",), 1),
@@ -79,16 +82,17 @@ def test_history_keeps_outcomes_and_favourites_and_survives_bad_data():
     assert history.entries[0].store == "/shop.evstore"
     history.toggle_favourite(1)
     assert history.favourites()[0].request.command == "cancel"
-    again = History.from_list(history.to_list())
+    again = History.from_list(history.to_list(), DEMO_DOMAIN)
     assert again.entries == history.entries
     for _ in range(600):
         history.add(CommandRequest("Order", "o", "ship", {}), Outcome(INVALID, "bad"))
     assert len(history.entries) == 501 and history.favourites()  # the favourite is kept
-    assert History.from_list([{"nonsense": 1}, "x", None]).entries == []
-    assert History.from_list("not a list").entries == []
+    assert History.from_list([{"nonsense": 1}, "x", None], DEMO_DOMAIN).entries == []
+    assert History.from_list("not a list", DEMO_DOMAIN).entries == []
     saved = history.to_list()[0]
-    assert History.from_list([{**saved, "store": 42}]).entries[0].store is None
-    assert History.from_list([{k: v for k, v in saved.items() if k != "store"}]).entries
+    assert History.from_list([{**saved, "store": 42}], DEMO_DOMAIN).entries[0].store is None
+    assert History.from_list([{k: v for k, v in saved.items() if k != "store"}],
+                             DEMO_DOMAIN).entries
 
 
 def _value(spec: FieldSpec) -> st.SearchStrategy:
@@ -137,11 +141,11 @@ def requests(draw) -> CommandRequest:
 @given(batch=st.lists(requests(), min_size=1, max_size=6))
 def test_random_input_ends_as_events_or_a_clear_message_never_half_written(tmp_path, batch):
     path = tmp_path / "random.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         service = CommandService(store, DEMO_DOMAIN, issued_by="hypothesis")
         for request in batch:
             before = store.last_position()
-            outcome = send(service, request)  # never raises
+            outcome = send(service, request, SHOP)  # never raises
             assert outcome.kind in KINDS and outcome.message
             after = store.last_position()
             if outcome.kind == EVENTS:

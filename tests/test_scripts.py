@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from explorer.console import CommandRequest, Outcome, send
+from explorer.demo.system import SHOP
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
@@ -37,18 +38,19 @@ def test_the_shipped_scripts_are_packaged_and_valid():
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
     path = tmp_path_factory.mktemp("scripts") / "shop.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         seed_store(store, orders=30, seed=5)
     return path
 
 
 def play_with_sagas(path: Path, name: str):
     script = load_script(ROOT / "resources" / "scripts" / name)
-    with open_store(path) as store, Runner(str(path), payment_failure_rate=0.0) as runner:
+    with open_store(path, system=SHOP) as store, \
+            Runner(str(path), SHOP, context_options={"failure_rate": 0.0}) as runner:
         service = CommandService(store, DEMO_DOMAIN, issued_by="test", context=make_context())
 
         def step(request: CommandRequest):
-            outcome = send(service, request)
+            outcome = send(service, request, SHOP)
             runner.run_pending()  # the sagas react before the next step, as in a live demo
             return outcome
 
@@ -87,11 +89,12 @@ def test_play_waits_between_steps_and_can_stop(service):
          "data": {"quantity": 3}}]})
     waits: list[float] = []
     seen = []
-    results = play(script, lambda r: send(service, r), sleep=waits.append, on_step=seen.append)
+    results = play(script, lambda r: send(service, r, SHOP), sleep=waits.append,
+                   on_step=seen.append)
     assert waits == [0.25, 1.5] and [r.number for r in seen] == [1, 2, 3]
     assert all(r.outcome.ok for r in results)
     waits.clear()
-    assert len(play(script, lambda r: send(service, r), delay=0, sleep=waits.append,
+    assert len(play(script, lambda r: send(service, r, SHOP), delay=0, sleep=waits.append,
                     should_stop=lambda: len(waits) >= 1)) == 1
 
 
@@ -123,12 +126,12 @@ def test_a_recording_plays_again_and_again_with_fresh_ids(shop, tmp_path):
         CommandRequest("Order", "order_rec", "cancel", {"reason": "changed my mind"}),
         CommandRequest("Order", "order_0001", "cancel", {"reason": "too late"}),
     ]
-    with open_store(shop) as store:
+    with open_store(shop, system=SHOP) as store:
         service = CommandService(store, DEMO_DOMAIN, issued_by="test", context=make_context())
-        sent = [(request, send(service, request)) for request in sent_requests]
+        sent = [(request, send(service, request, SHOP)) for request in sent_requests]
         assert [o.kind for _, o in sent] == ["events", "events", "rejected", "invalid",
                                              "events", "rejected"]
-        script = record_script(sent, name="Recorded", delay=0)
+        script = record_script(sent, name="Recorded", delay=0, derived=SHOP.derived_streams)
         assert [s.stream_id for s in script.steps] == [
             "cust_rec_{run}", "order_rec_{run}", "order_rec_{run}", "order_rec_{run}",
             "order_0001"]  # an existing stream keeps its id
@@ -137,11 +140,11 @@ def test_a_recording_plays_again_and_again_with_fresh_ids(shop, tmp_path):
         save_script(tmp_path / "recorded.yaml", script)
         again = load_script(tmp_path / "recorded.yaml")
         for _ in range(2):
-            results = play(again, lambda request: send(service, request), delay=0)
+            results = play(again, lambda request: send(service, request, SHOP), delay=0)
             assert all(r.as_expected for r in results), [r.outcome.message for r in results]
     with pytest.raises(ScriptError, match="Nothing to save"):
         record_script([(request, outcome) for request, outcome in sent
-                       if outcome.kind == "invalid"])
+                       if outcome.kind == "invalid"], derived=SHOP.derived_streams)
 
 
 def test_a_recording_renames_the_streams_a_saga_named_after_its_own():
@@ -157,7 +160,7 @@ def test_a_recording_renames_the_streams_a_saga_named_after_its_own():
         (CommandRequest("Payment", "pay_0007", "refund", {"amount": 1.0}),  # someone else's
          Outcome("rejected", "no")),
     ]
-    steps = record_script(sent).steps
+    steps = record_script(sent, derived=SHOP.derived_streams).steps
     assert [s.stream_id for s in steps] == ["order_rec_{run}", "order_rec_{run}", "pay_rec_{run}",
                                             "pay_0007"]
     assert steps[1].data["payment_id"] == "pay_rec_{run}"

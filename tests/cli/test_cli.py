@@ -12,6 +12,7 @@ import pytest
 
 from explorer.cli import main
 from explorer.workspace import open_store
+from explorer.demo.system import SHOP
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENT_KEYS = {"position", "stream_id", "stream_type", "version", "event_type", "event_id",
@@ -53,7 +54,7 @@ def test_seed_recent_ends_the_history_just_before_now(tmp_path, capsys):
 
     path = tmp_path / "recent.evstore"
     assert run(capsys, "seed", path, "--orders", "20", "--days", "3", "--recent")[0] == 0
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         last = max(e.timestamp_us for e in store.read_all())
     now = datetime.now(UTC)
     assert to_micros(now - timedelta(days=3)) < last < to_micros(now)
@@ -131,7 +132,7 @@ def test_state_errors(seeded, capsys):
 
 def test_commands_run_with_json_data_or_generated_options(tmp_path, capsys):
     path = tmp_path / "cmd.evstore"
-    open_store(path, create=True).close()
+    open_store(path, system=SHOP, create=True).close()
     placed = run_json(capsys, "command", path, "Order", "order_789", "place", "--data",
                       '{"customer_id": "cust_456", "items": [{"product_id": "prod_123", '
                       '"quantity": 2, "price": 29.99}], "total": 59.98}')
@@ -150,7 +151,7 @@ def test_commands_run_with_json_data_or_generated_options(tmp_path, capsys):
 
 def test_command_errors_are_one_line(tmp_path, capsys):
     path = tmp_path / "cmd.evstore"
-    open_store(path, create=True).close()
+    open_store(path, system=SHOP, create=True).close()
     cases = [
         (["Order", "o1", "place", "--data", "{not json"], 2, "--data is not valid JSON"),
         (["Order", "o1", "place", "--data", "[1]"], 2, "--data must be a JSON object"),
@@ -194,7 +195,7 @@ def test_check_passes_then_reports_damage(seeded, tmp_path, capsys):
     for suffix in ("-wal", "-shm"):
         if Path(f"{seeded}{suffix}").exists():
             Path(f"{damaged}{suffix}").write_bytes(Path(f"{seeded}{suffix}").read_bytes())
-    with open_store(damaged) as store:
+    with open_store(damaged, system=SHOP) as store:
         last = store.last_position()
     with sqlite3.connect(damaged) as db:
         db.execute("INSERT INTO events (position, stream_id, stream_type, version, event_id, "

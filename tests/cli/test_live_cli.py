@@ -16,6 +16,7 @@ from explorer.cli import main
 from explorer.demo import DEMO_DOMAIN
 from explorer.domain import CommandService
 from explorer.workspace import open_store
+from explorer.demo.system import SHOP
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,7 +88,7 @@ def test_follow_prints_each_new_event_as_json_lines(shop):
     lines = lines_of(process)
     try:
         deadline = time.monotonic() + 30
-        with open_store(shop) as store:
+        with open_store(shop, system=SHOP) as store:
             service = CommandService(store, DEMO_DOMAIN, issued_by="test")
             while True:  # append until the follower (which may still be starting) shows one
                 service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 1})
@@ -111,13 +112,13 @@ def test_run_keeps_projections_and_sagas_going_until_stopped(shop):
     try:
         first = lines.get(timeout=60)
         assert first.startswith("position ") and "order_summary" in first
-        with open_store(shop) as store:
+        with open_store(shop, system=SHOP) as store:
             CommandService(store, DEMO_DOMAIN).execute("Order", "order_run", "place", {
                 "customer_id": "cust_001", "total": 29.99,
                 "items": [{"product_id": "prod_101", "quantity": 1, "price": 29.99}]})
         deadline = time.monotonic() + 30
         while True:
-            with open_store(shop, read_only=True) as store:
+            with open_store(shop, system=SHOP, read_only=True) as store:
                 if [e.event_type for e in store.read_stream("order_run")][-1] == "OrderShipped":
                     break
             assert time.monotonic() < deadline and process.poll() is None

@@ -11,18 +11,19 @@ from explorer.domain import Repository
 from explorer.demo import DEMO_DOMAIN
 from explorer.store.check import check_store
 from explorer.workspace import open_store
+from explorer.demo.system import SHOP
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     path = tmp_path_factory.mktemp("seed") / "seeded.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         report = seed_store(store, orders=400, seed=7)
     return path, report
 
 
 def rows(path):
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         return [(e.position, e.event_id, e.stream_id, e.event_type, e.timestamp_us, e.data,
                  e.metadata) for e in store.read_all()]
 
@@ -30,18 +31,18 @@ def rows(path):
 def test_the_same_seed_gives_the_same_store(seeded, tmp_path):
     path, _ = seeded
     again = tmp_path / "again.evstore"
-    with open_store(again, create=True) as store:
+    with open_store(again, system=SHOP, create=True) as store:
         seed_store(store, orders=400, seed=7)
     assert rows(again) == rows(path)
     other = tmp_path / "other.evstore"
-    with open_store(other, create=True) as store:
+    with open_store(other, system=SHOP, create=True) as store:
         seed_store(store, orders=400, seed=8)
     assert rows(other) != rows(path)
 
 
 def test_the_history_has_every_outcome(seeded):
     path, report = seeded
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         counts = Counter(e.event_type for e in store.read_all())
         types = {t.stream_type for t in store.stream_types()}
     assert types == {"Order", "Inventory", "Payment", "Customer", "OrderFulfilment"}
@@ -59,7 +60,7 @@ def test_the_history_has_every_outcome(seeded):
 
 def test_early_orders_are_stored_in_schema_version_1_and_read_upcast(seeded):
     path, report = seeded
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         placed = [e for e in store.read_all() if e.event_type == "OrderPlaced"]
     legacy = [e for e in placed if e.stored is not None]
     assert len(legacy) == report.legacy_orders > 0
@@ -70,7 +71,7 @@ def test_early_orders_are_stored_in_schema_version_1_and_read_upcast(seeded):
 
 def test_the_store_is_consistent_and_time_runs_forward(seeded):
     path, _ = seeded
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         assert check_store(store).ok
         events = list(store.read_all())
     times = [e.timestamp_us for e in events]
@@ -79,7 +80,7 @@ def test_the_store_is_consistent_and_time_runs_forward(seeded):
 
 def test_the_saga_drives_each_order_and_links_cause_and_effect(seeded):
     path, _ = seeded
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         shipped = next(e for e in store.read_all() if e.event_type == "OrderShipped")
         chain = store.events_by_correlation(shipped.correlation_id)
         by_id = {e.event_id: e for e in chain}
@@ -98,7 +99,7 @@ def test_the_saga_drives_each_order_and_links_cause_and_effect(seeded):
 
 def test_aggregates_load_from_seeded_snapshots(seeded):
     path, _ = seeded
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         stream = max(store.list_streams("Inventory"), key=lambda s: s.version)
         with_snapshots = Repository(store, DEMO_DOMAIN).load("Inventory", stream.stream_id)
         replayed = Repository(store, DEMO_DOMAIN, use_snapshots=False).load(
@@ -110,7 +111,8 @@ def test_aggregates_load_from_seeded_snapshots(seeded):
 
 def test_seeding_refuses_a_store_with_events_and_bad_sizes(seeded, store):
     path, _ = seeded
-    with open_store(path) as full, pytest.raises(EmptyStoreRequired, match="already holds"):
+    with open_store(path, system=SHOP) as full, \
+            pytest.raises(EmptyStoreRequired, match="already holds"):
         seed_store(full, orders=1)
     with pytest.raises(ValueError, match="at least 1"):
         seed_store(store, orders=0)
@@ -135,7 +137,7 @@ def test_a_recent_history_ends_before_now(tmp_path):
 
     now = datetime.now(UTC)
     start = recent_start(4, now)
-    with open_store(tmp_path / "recent.evstore", create=True) as store:
+    with open_store(tmp_path / "recent.evstore", system=SHOP, create=True) as store:
         seed_store(store, orders=150, days=4, start=start)
         stamps = [e.timestamp_us for e in store.read_all()]
     assert to_micros(start) <= min(stamps)
@@ -144,7 +146,7 @@ def test_a_recent_history_ends_before_now(tmp_path):
 
 def test_orders_arrive_spread_over_the_period(seeded):
     path, _ = seeded
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         placed = [e.timestamp_us for e in store.read_all() if e.event_type == "OrderPlaced"]
     assert len(set(placed)) == len(placed) == 400  # none piled onto one instant
     days = (max(placed) - min(placed)) / 86_400_000_000

@@ -10,6 +10,7 @@ from explorer.demo import DEMO_DOMAIN, Inventory
 from explorer.domain import CommandService, DomainError, Repository, UnitOfWork
 from explorer.store import ConcurrencyError, NewEvent, StreamTypeMismatchError
 from explorer.workspace import open_store
+from explorer.demo.system import SHOP
 from tests.conftest import place_order
 
 
@@ -38,7 +39,7 @@ def test_a_stale_expected_version_is_not_retried(service):
 def test_a_conflict_with_another_writer_is_retried_on_fresh_state(store, store_path, monkeypatch):
     service = CommandService(store, DEMO_DOMAIN, issued_by="test")
     service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5})
-    other = open_store(store_path)
+    other = open_store(store_path, system=SHOP)
     real_load = service.repository.load
     interfered = []
 
@@ -60,7 +61,7 @@ def test_a_conflict_with_another_writer_is_retried_on_fresh_state(store, store_p
 def test_conflicts_that_keep_happening_give_up(store, store_path, monkeypatch):
     service = CommandService(store, DEMO_DOMAIN, max_attempts=2)
     service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5})
-    other = open_store(store_path)
+    other = open_store(store_path, system=SHOP)
     real_load = service.repository.load
 
     def always_interfere(*args, **kwargs):
@@ -180,7 +181,7 @@ def test_a_unit_of_work_fails_whole_when_another_writer_interferes(service, stor
     unit = UnitOfWork(service)
     unit.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5}, timestamp_us=10)
     unit.execute("Inventory", "prod_102", "receive_stock", {"quantity": 5}, timestamp_us=10)
-    with open_store(store_path) as other:
+    with open_store(store_path, system=SHOP) as other:
         CommandService(other, DEMO_DOMAIN).execute("Inventory", "prod_102", "receive_stock",
                                                    {"quantity": 1})
     with pytest.raises(ConcurrencyError, match="prod_102"):
@@ -209,7 +210,7 @@ def test_a_fresh_unit_of_work_looks_up_only_what_it_wrote(service, store, store_
     assert [(e.stream_id, e.version) for e in store.read_all()] == [
         ("prod_101", 1), ("prod_102", 1), (forgotten, 2)]
     # were a stream written by someone else meanwhile, the flush fails whole: nothing is lost
-    with open_store(store_path) as other:
+    with open_store(store_path, system=SHOP) as other:
         CommandService(other, DEMO_DOMAIN).execute("Inventory", "prod_103", "receive_stock",
                                                    {"quantity": 1})
     unit.execute("Inventory", "prod_103", "receive_stock", {"quantity": 5}, timestamp_us=40)

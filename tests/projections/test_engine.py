@@ -18,6 +18,7 @@ from explorer.projections import (
 from explorer.projections.database import SUFFIX
 from explorer.store import NotAStoreError
 from explorer.workspace import open_store
+from explorer.demo.system import SHOP
 from tests.conftest import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,8 +197,9 @@ REBUILD_SCRIPT = """
 import sys
 from explorer.projections import engine
 engine.CHUNK_POSITIONS = 40
+from explorer.demo.system import SHOP
 from explorer.runtime import Runner
-with Runner(sys.argv[1], run_sagas=False) as runner:
+with Runner(sys.argv[1], SHOP, run_sagas=False) as runner:
     runner.engine.chunk = 40
     runner.rebuild("order_summary", progress=lambda done, last: print(done, flush=True))
 """
@@ -217,7 +219,7 @@ def test_a_rebuild_killed_midway_resumes_to_the_same_read_model(tmp_path):
         assert child.stdout.readline()
     child.send_signal(signal.SIGKILL)
     child.wait()
-    with open_store(path, read_only=True) as store, \
+    with open_store(path, system=SHOP, read_only=True) as store, \
             ReadModelDatabase(read_model_path(str(path), False)) as db:
         partial = ProjectionEngine(store, db, [OrderSummaryProjection()]).statuses()[0]
         assert 0 < partial.checkpoint < store.last_position()

@@ -10,6 +10,7 @@ from explorer.demo.seed import seed_store
 from explorer.domain import Repository
 from explorer.projections import ReadModelDatabase, read_model_path, read_rows
 from explorer.runtime import Runner
+from explorer.demo.system import SHOP
 from explorer.sagas.steps import step_views
 from explorer.workspace import open_store
 from tests.sagas.agreement import assert_row_says_what_its_steps_say
@@ -19,9 +20,9 @@ from tests.sagas.agreement import assert_row_says_what_its_steps_say
 def seeded(tmp_path_factory):
     """A seeded store as the seed left it: some sagas' steps still pending."""
     path = tmp_path_factory.mktemp("sagas") / "shop.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         seed_store(store, orders=150, seed=11)
-    with Runner(str(path), run_sagas=False) as runner:
+    with Runner(str(path), SHOP, run_sagas=False) as runner:
         runner.run_pending()
     return path
 
@@ -31,7 +32,7 @@ def finished(seeded, tmp_path_factory):
     """The same store once its sagas have done all that was due."""
     path = tmp_path_factory.mktemp("finished") / "shop.evstore"
     path.write_bytes(seeded.read_bytes())
-    with Runner(str(path), payment_failure_rate=0.0) as runner:
+    with Runner(str(path), SHOP, context_options={"failure_rate": 0.0}) as runner:
         runner.run_pending()
     return path
 
@@ -65,7 +66,7 @@ def test_a_compensated_saga_shows_its_done_and_compensated_steps_and_no_current_
 def test_every_saga_row_agrees_with_its_step_view(which, request):
     path = request.getfixturevalue(which)
     rows = saga_rows(path)
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         repository = Repository(store, DEMO_DOMAIN)
         for row in rows:
             saga = repository.load("OrderFulfilment", row["saga_id"]).aggregate
@@ -86,6 +87,6 @@ def test_read_models_of_the_earlier_version_are_rebuilt(seeded, tmp_path):
             db.transaction() as connection:
         connection.execute("INSERT INTO projection_state (name, kind, version, checkpoint) "
                            "VALUES ('sagas', 'projection', 1, ?)", (10**9,))
-    with Runner(str(copy), run_sagas=False) as runner:
+    with Runner(str(copy), SHOP, run_sagas=False) as runner:
         runner.run_pending()
         assert runner.engine.rows("sagas", limit=None) == saga_rows(seeded)

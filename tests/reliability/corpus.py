@@ -17,6 +17,7 @@ from pathlib import Path
 
 from explorer.demo.seed import seed_store
 from explorer.workspace import open_store
+from explorer.demo.system import SHOP
 
 PAGE = 4096
 STORE_NAME = "shop.evstore"
@@ -24,7 +25,7 @@ STORE_NAME = "shop.evstore"
 
 def seeded_store(path: Path, orders: int = 40) -> Path:
     """A small demo store with everything in its main file (no side files)."""
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         seed_store(store, orders=orders, seed=5)
     with closing(sqlite3.connect(path)) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

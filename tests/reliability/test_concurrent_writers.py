@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bench.soak import audit, check_failures, read_written, start_writer
 from explorer.workspace import open_store
+from explorer.demo.system import SHOP
 
 WRITERS = 4
 COMMANDS = 500  # each
@@ -21,7 +22,7 @@ MIX = (25, 35, 10, 30)  # percent orders placed, deliveries, cancellations, item
 
 def test_four_writers_on_shared_streams_lose_nothing_and_store_nothing_twice(tmp_path):
     store = tmp_path / "shop.evstore"
-    open_store(store, create=True).close()
+    open_store(store, system=SHOP, create=True).close()
     logs = [tmp_path / f"writer{n}.jsonl" for n in range(WRITERS)]
     writers = [start_writer(store, f"w{n}", log, commands=COMMANDS, seed=n, products=PRODUCTS,
                             mix=MIX, shared_orders=SHARED_ORDERS)
@@ -42,7 +43,7 @@ def test_four_writers_on_shared_streams_lose_nothing_and_store_nothing_twice(tmp
     assert found["duplicates"] == 0  # no (stream, version) twice
     assert found["gaps"] == 0
     reported = {event_id for command in written.commands for event_id in command["events"]}
-    with open_store(store, read_only=True) as opened:
+    with open_store(store, system=SHOP, read_only=True) as opened:
         stored = [event.event_id for event in opened.read_all()]
         versions = {info.stream_id: info.version for info in opened.list_streams()}
     assert len(stored) == len(set(stored)) == len(reported)

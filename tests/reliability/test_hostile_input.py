@@ -17,6 +17,7 @@ from explorer import scripts
 from explorer.cli import main
 from explorer.domain import CommandValidationError
 from explorer.scripts import MAX_DEPTH, MAX_SCRIPT_BYTES, MAX_STEPS, ScriptError, load_script
+from explorer.demo.system import SHOP
 from explorer.store.content_filter import MAX_LENGTH, FilterError, parse_filter
 from explorer.store.query import EventQuery
 from explorer.store.records import NewEvent
@@ -201,7 +202,7 @@ def test_the_largest_filter_allowed_runs_in_sqlite(store):
 
 
 def test_the_events_command_refuses_hostile_filters_in_one_line(tmp_path, capsys):
-    open_store(tmp_path / "s.db", create=True).close()
+    open_store(tmp_path / "s.db", system=SHOP, create=True).close()
     for text in ["not " * 200 + "data.x = 1", "(" * 500 + "data.x = 1" + ")" * 500,
                  " or ".join(["data.x = 1"] * 2_000), "data.total > 1e400",
                  "data.total > 100000000000000000000000"]:

@@ -19,6 +19,7 @@ from bench.soak import (
 from explorer.projections import ReadModelDatabase
 from explorer.store.sqlite import GuardedConnection
 from explorer.workspace import open_store
+from explorer.demo.system import SHOP
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS = 2
@@ -31,7 +32,7 @@ def test_runners_outlast_two_writers_and_every_payment_is_charged_once(tmp_path)
     store = tmp_path / "shop.evstore"
     subprocess.run([sys.executable, "-m", "explorer", "seed", str(store), "--orders", "20"],
                    check=True, cwd=ROOT, capture_output=True)
-    with open_store(store, read_only=True) as opened:
+    with open_store(store, system=SHOP, read_only=True) as opened:
         start = opened.last_position()
     runners = [RunnerWatch(store, tmp_path), RunnerWatch(store, tmp_path, serve=True)]
     try:

@@ -28,6 +28,7 @@ from explorer.private_files import open_private, write_private
 from explorer.sagas import SagaManager
 from explorer.sagas.process import ProcessManager
 from explorer.scripts import load_script, play, record_script, save_script
+from explorer.demo.system import SHOP
 from explorer.workspace import open_store
 from tests.conftest import ADDRESS
 
@@ -113,41 +114,44 @@ def test_a_secret_is_masked_keeping_at_most_its_last_digits():
 # -- never kept whole: history and recordings ----------------------------------------------
 
 def test_the_history_keeps_a_secret_masked_and_a_form_is_never_filled_with_it():
-    history = History()
+    history = History(domain=DEMO_DOMAIN)
     entry = history.add(place_request("order_1"), Outcome(EVENTS, "OrderPlaced"))
     assert entry.request.data["card_number"] == "•••• 0002"
     assert entry.request.data["customer_id"] == "cust_1"  # the rest as it was sent
     assert card_numbers_in(history.to_list()) == []
-    assert "card_number" not in without_secret_values(entry.request).data
-    assert secrets_to_retype(entry.request) == []  # the masked card is one the command takes
+    assert "card_number" not in without_secret_values(entry.request, DEMO_DOMAIN).data
+    # the masked card is one the command takes
+    assert secrets_to_retype(entry.request, DEMO_DOMAIN) == []
 
 
 def test_a_history_saved_by_an_older_version_is_masked_as_it_is_read():
     old = [{"request": place_request("order_1").to_dict(), "at_us": 1, "favourite": True,
             "outcome": {"kind": "events", "message": "OrderPlaced"}}]
     assert card_numbers_in(old)
-    history = History.from_list(old)
+    history = History.from_list(old, DEMO_DOMAIN)
     assert history.entries[0].request.data["card_number"] == "•••• 0002"
     assert history.entries[0].favourite and card_numbers_in(history.to_list()) == []
 
 
 def test_a_secret_masked_whole_must_be_typed_again():
     request = CommandRequest("Order", "order_1", "place", {"card_number": MASK})
-    assert secrets_to_retype(request) == ["card_number"]
-    assert masked(CommandRequest("Order", "o", "cancel", {"reason": "x"})).data == {"reason": "x"}
+    assert secrets_to_retype(request, DEMO_DOMAIN) == ["card_number"]
+    assert masked(CommandRequest("Order", "o", "cancel", {"reason": "x"}),
+                  DEMO_DOMAIN).data == {"reason": "x"}
 
 
 def test_a_recording_keeps_last_four_digits_and_still_charges_the_declined_card(
         shop, store, tmp_path):
-    sent = [(masked(request), send(shop, request)) for request in [place_request("order_1")]]
+    sent = [(masked(request, DEMO_DOMAIN), send(shop, request, SHOP))
+            for request in [place_request("order_1")]]
     assert sent[0][1].ok
-    script = record_script(sent)
+    script = record_script(sent, derived=SHOP.derived_streams)
     path = tmp_path / "recorded.yaml"
     save_script(path, script)
     text = path.read_text(encoding="utf-8")
     assert "•••• 0002" in text and card_numbers_in(text) == []
     again = load_script(path)
-    results = play(again, lambda request: send(shop, request), delay=0, run="r1")
+    results = play(again, lambda request: send(shop, request, SHOP), delay=0, run="r1")
     assert results[0].as_expected
     order_id = results[0].request.stream_id
     assert store.read_stream(order_id)[0].data["card_last4"] == "0002"
@@ -160,7 +164,7 @@ def test_a_recording_keeps_last_four_digits_and_still_charges_the_declined_card(
 
 def test_no_event_of_a_fulfilled_or_declined_order_holds_a_card_number(shop, store):
     for number, card in enumerate(("4242 4242 4242 4242", DECLINED, "5555555555554444")):
-        send(shop, place_request(f"order_{number}", card))
+        send(shop, place_request(f"order_{number}", card), SHOP)
     saga_manager(store).catch_up()
     types = {e.event_type for e in store.read_all(1)}
     assert {"PaymentCharged", "PaymentFailed", "ReservationConfirmed"} <= types
@@ -179,7 +183,7 @@ def test_a_saga_stored_with_a_whole_card_number_still_replays_and_charges(
         old.setattr(fulfilment_module, "masked_card", card_on_file)
         old.setattr(OrderFulfilment, "pending_steps", lambda self: [
             step for step in ProcessManager.pending_steps(self) if step["command"] != "charge"])
-        send(shop, place_request("order_1"))
+        send(shop, place_request("order_1"), SHOP)
         saga_manager(store).catch_up()
     saga = Repository(store, DEMO_DOMAIN).load("OrderFulfilment", "fulfilment-order_1").aggregate
     step = saga.steps["charge payment"]
@@ -200,8 +204,9 @@ def open_umask():
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
 def test_a_saved_script_is_private(tmp_path, open_umask, suffix):
-    script = record_script([(masked(place_request("order_1")), Outcome(EVENTS, "ok", (1,),
-                                                                        ("OrderPlaced",), 1))])
+    script = record_script([(masked(place_request("order_1"), DEMO_DOMAIN),
+                             Outcome(EVENTS, "ok", (1,), ("OrderPlaced",), 1))],
+                           derived=SHOP.derived_streams)
     path = tmp_path / f"demo{suffix}"
     save_script(path, script)
     assert mode(path) == 0o600
@@ -222,11 +227,11 @@ def test_the_what_if_export_is_private(tmp_path, open_umask):
     from explorer.sandbox import Sandbox
 
     path = tmp_path / "shop.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         service = CommandService(store, DEMO_DOMAIN, issued_by="test", context=make_context())
         service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5})
         position = store.last_position()
-    sandbox = Sandbox.create(str(path), position)
+    sandbox = Sandbox.create(str(path), position, SHOP)
     try:
         sandbox.execute("Order", "order_whatif", "place", {
             "customer_id": "cust_001", "total": 29.99, "card_number": DECLINED,
@@ -320,12 +325,12 @@ def test_the_console_keeps_history_and_recordings_masked(qtbot, tmp_path, privat
     from explorer.ui.worker import StoreWorker
 
     path = tmp_path / "shop.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         CommandService(store, DEMO_DOMAIN, issued_by="test").execute(
             "Inventory", "prod_101", "receive_stock", {"quantity": 5})
     worker = StoreWorker()
     opened = []
-    worker.submit(lambda context: context.set_store(open_store(path)),
+    worker.submit(lambda context: context.set_store(open_store(path, system=SHOP)),
                   lambda _: opened.append(True))
     qtbot.waitUntil(lambda: bool(opened), timeout=WAIT_MS)
     console = CommandConsole(worker)

@@ -16,6 +16,7 @@ import pytest
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
 from explorer.domain import CommandService
 from explorer.runtime import Runner
+from explorer.demo.system import SHOP
 from explorer.sagas import SagaManager
 from explorer.sagas.backoff import Backoff, Stopped
 from explorer.store.errors import ConcurrencyError, StoreLockedError
@@ -209,7 +210,7 @@ def test_the_runner_waits_out_a_locked_store_and_says_so(service, store, store_p
     place(service)
     statuses = []
     stop = threading.Event()
-    with Runner(str(store_path), payment_failure_rate=0.0) as runner:
+    with Runner(str(store_path), SHOP, context_options={"failure_rate": 0.0}) as runner:
         failing_first(runner, [StoreLockedError(LOCKED) for _ in range(3)])
         thread = threading.Thread(target=runner.run_forever, args=(stop,),
                                   kwargs={"on_status": statuses.append, "status_every_s": 0.05})
@@ -228,7 +229,7 @@ def test_the_runner_waits_out_a_locked_store_and_says_so(service, store, store_p
 
 
 def test_a_real_fault_still_ends_the_runner(store_path, store):
-    with Runner(str(store_path)) as runner:
+    with Runner(str(store_path), SHOP, context_options={"failure_rate": 0.1}) as runner:
         failing_first(runner, [RuntimeError("a bug")])
         with pytest.raises(RuntimeError, match="a bug"):
             runner.run_forever(threading.Event())
@@ -240,7 +241,7 @@ def test_the_windows_runner_reports_a_locked_store_and_keeps_serving(service, st
     messages: queue.SimpleQueue = queue.SimpleQueue()
     stop, cancel = threading.Event(), threading.Event()
     seen = []
-    with Runner(str(store_path), payment_failure_rate=0.0) as runner:
+    with Runner(str(store_path), SHOP, context_options={"failure_rate": 0.0}) as runner:
         failing_first(runner, [StoreLockedError(LOCKED), StoreLockedError(LOCKED)])
         thread = threading.Thread(target=runner.serve, args=(queue.SimpleQueue(), stop, cancel,
                                                              messages.put))
@@ -267,7 +268,7 @@ def test_a_single_pass_raises_trouble_unless_asked_to_retry_it(service, store, s
     setup_shop(service)
     place(service)
     reported = []
-    with Runner(str(store_path), payment_failure_rate=0.0) as runner:
+    with Runner(str(store_path), SHOP, context_options={"failure_rate": 0.0}) as runner:
         failing_first(runner, [StoreLockedError(LOCKED)])
         with pytest.raises(StoreLockedError):
             runner.run_pending()

@@ -16,6 +16,7 @@ import pytest
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
 from explorer.domain import CommandService, Repository
 from explorer.runtime import Runner
+from explorer.demo.system import SHOP
 from explorer.sagas import SagaManager
 from explorer.workspace import open_store
 from tests.conftest import ADDRESS
@@ -171,7 +172,7 @@ def test_two_runners_at_once_never_double_a_step(service, store, store_path):
 
     def run():
         try:
-            with open_store(store_path) as own:
+            with open_store(store_path, system=SHOP) as own:
                 manager_for(own).catch_up()
         except Exception as error:  # a failure in a thread must fail the test
             errors.append(error)
@@ -190,8 +191,9 @@ def test_two_runners_at_once_never_double_a_step(service, store, store_path):
 
 SAGA_RUN = """
 import sys
+from explorer.demo.system import SHOP
 from explorer.runtime import Runner
-with Runner(sys.argv[1], payment_latency_s=0.002) as runner:
+with Runner(sys.argv[1], SHOP, context_options={"failure_rate": 0.1, "latency_s": 0.002}) as runner:
     for manager in runner.sagas:
         manager.catch_up(progress=lambda done, last: print(done, flush=True))
 """
@@ -214,36 +216,36 @@ def timeless(value):
 def signature(path):
     """Every event as any run would write it, whenever it ran: streams, versions, types and
     data, without the times and the ids made from them."""
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         return sorted((e.stream_id, e.version, e.event_type, repr(timeless(e.data)))
                       for e in store.read_all())
 
 
 def test_a_saga_run_killed_midway_finishes_exactly_as_an_uninterrupted_one(tmp_path, monkeypatch):
     path = tmp_path / "orders.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         service = CommandService(store, DEMO_DOMAIN)
         setup_shop(service, stock=40)
         for i in range(1, 81):
             place(service, f"order_{i}", quantities=(1, 1))
     clean = tmp_path / "clean.evstore"
     shutil.copyfile(path, clean)
-    with Runner(str(clean)) as runner:
+    with Runner(str(clean), SHOP, context_options={"failure_rate": 0.1}) as runner:
         runner.run_pending()
     child = subprocess.Popen([sys.executable, "-c", SAGA_RUN, str(path)],
                              cwd=ROOT, stdout=subprocess.PIPE, text=True,
                              env={**__import__("os").environ})
     deadline = time.monotonic() + 60
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         while sum(1 for e in store.read_all() if e.event_type == "PaymentCharged") < 10:
             assert time.monotonic() < deadline and child.poll() is None
             time.sleep(0.02)
     child.send_signal(signal.SIGKILL)
     child.wait()
-    with Runner(str(path)) as runner:
+    with Runner(str(path), SHOP, context_options={"failure_rate": 0.1}) as runner:
         runner.run_pending()
     assert signature(path) == signature(clean)
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         events = list(store.read_all())
     charges = Counter(e.stream_id for e in events if e.event_type == "PaymentCharged")
     assert charges and max(charges.values()) == 1  # never a double charge
@@ -257,7 +259,7 @@ def test_the_runner_picks_up_another_processs_orders_within_a_fraction_of_a_seco
         service, store, store_path):
     setup_shop(service)
     stop = threading.Event()
-    runner = Runner(str(store_path))
+    runner = Runner(str(store_path), SHOP, context_options={"failure_rate": 0.1})
     thread = threading.Thread(target=runner.run_forever, args=(stop,))
     thread.start()
     try:

@@ -7,6 +7,7 @@ from explorer.demo.projections import saga_instances
 from explorer.domain import CommandService, Repository
 from explorer.projections import ReadModelDatabase, read_model_path, read_rows
 from explorer.runtime import Runner
+from explorer.demo.system import SHOP
 from explorer.sagas import SagaManager
 from explorer.sagas.steps import step_views
 from explorer.timetravel import TimeMachine
@@ -39,7 +40,7 @@ def views(store):
 
 
 def row_of(store_path):
-    with Runner(str(store_path), run_sagas=False) as runner:
+    with Runner(str(store_path), SHOP, run_sagas=False) as runner:
         runner.run_pending()
     with ReadModelDatabase(read_model_path(str(store_path), False), read_only=True) as db:
         return read_rows(db, saga_instances, where={"saga_id": "fulfilment-order_1"})[0]
@@ -96,7 +97,7 @@ def test_rows_and_steps_agree_at_every_position_of_sagas_run_live(service, store
     run_saga(store)
     row_of(store_path)  # the read models, caught up
     with ReadModelDatabase(read_model_path(str(store_path), False), read_only=True) as db:
-        machine = TimeMachine(store, db)
+        machine = TimeMachine(store, db, SHOP)
         statuses = set()
         for position in range(1, store.last_position() + 1):
             for row in read_rows(db, saga_instances, at_position=position, limit=None):

@@ -11,6 +11,7 @@ from explorer.store import schema
 from explorer.store.check import check_store
 from explorer.store.records import NewEvent, SnapshotRecord
 from explorer.workspace import open_store
+from explorer.demo.system import SHOP
 
 
 def insert(db, position, stream_id, version, event_type="OrderShipped", data='{"carrier": "UPS"}',
@@ -30,7 +31,7 @@ def test_a_healthy_store_has_no_problems(store, service):
 
 
 def test_every_kind_of_damage_is_reported(store_path):
-    with open_store(store_path, create=True) as store:
+    with open_store(store_path, system=SHOP, create=True) as store:
         store.append("order_1", "Order", [NewEvent("OrderCancelled", {"reason": "x"})])
         store.save_snapshot(SnapshotRecord("order_1", "Order", 9, 1, 1, 1, "{}"))
     with sqlite3.connect(store_path) as db:
@@ -40,7 +41,7 @@ def test_every_kind_of_damage_is_reported(store_path):
         insert(db, 6, "order_3", 2, stream_type="Customer")
         db.execute("INSERT INTO streams VALUES ('ghost', 'Order', 1, 1, 1, 1)")
         db.execute("INSERT INTO streams VALUES ('order_3', 'Order', 2, 5, 6, 1)")
-    with open_store(store_path, read_only=True) as store:
+    with open_store(store_path, system=SHOP, read_only=True) as store:
         report = check_store(store)
     kinds = {}
     for problem in report.problems:
@@ -56,7 +57,7 @@ def test_every_kind_of_damage_is_reported(store_path):
     assert any("unknown event type 'Unheard'" in m for m in kinds["undecodable"])
     assert kinds["time order"] == ["position 5 is timestamped before the event preceding it"]
     assert kinds["snapshot"] == ["snapshot of order_1 at version 9 is beyond version 1"]
-    with open_store(store_path, read_only=True) as store:
+    with open_store(store_path, system=SHOP, read_only=True) as store:
         assert store.last_position() == 6
 
 
@@ -69,21 +70,21 @@ def tampered(store_path, *statements):
 
 
 def seeded(store_path, events=5):
-    with open_store(store_path, create=True) as store:
+    with open_store(store_path, system=SHOP, create=True) as store:
         for number in range(1, events + 1):
             store.append(f"order_{number}", "Order",
                          [NewEvent("OrderCancelled", {"reason": f"r{number}"})])
 
 
 def problems(store_path):
-    with open_store(store_path, read_only=True) as store:
+    with open_store(store_path, system=SHOP, read_only=True) as store:
         report = check_store(store)
     return {(p.kind, p.message) for p in report.problems}
 
 
 def test_a_store_kept_by_this_version_checks_clean_with_its_chain(store_path):
     seeded(store_path)
-    with open_store(store_path, read_only=True) as store:
+    with open_store(store_path, system=SHOP, read_only=True) as store:
         report = check_store(store)
     assert report.ok and report.events == 5 and not report.notes
 
@@ -131,14 +132,15 @@ def test_a_store_from_before_the_chain_gets_it_when_first_opened_for_writing(sto
         db.execute("DROP TABLE event_hashes")
         db.execute("PRAGMA user_version = 1")
         db.execute("UPDATE store_meta SET value = '1' WHERE key = 'schema_version'")
-    with open_store(store_path, read_only=True) as store:
+    with open_store(store_path, system=SHOP, read_only=True) as store:
         report = check_store(store)
         assert report.ok and "no hash chain" in report.notes[0]
     steps = []
-    with open_store(store_path, progress=lambda done, last: steps.append((done, last))) as store:
+    with open_store(store_path, system=SHOP,
+                    progress=lambda done, last: steps.append((done, last))) as store:
         assert steps[-1] == (45, 45)
         store.append("order_x", "Order", [NewEvent("OrderCancelled", {"reason": "later"})])
-    with open_store(store_path, read_only=True) as store:
+    with open_store(store_path, system=SHOP, read_only=True) as store:
         report = check_store(store)
     assert report.ok and not report.notes and report.events == 46
     with closing(sqlite3.connect(store_path)) as db:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from explorer.demo import DEMO_DOMAIN, Inventory, Order
 from explorer.demo.projections import SHOP_PROJECTIONS, saga_instances, shop_projections
 from explorer.demo.seed import seed_store
+from explorer.demo.system import SHOP
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
 from explorer.runtime import Runner
 from explorer.store.errors import StreamNotFoundError
@@ -65,11 +66,11 @@ def build(folder: Path, seed: int, orders: int, days: int, snapshot_every: int) 
         old = (Inventory.snapshot_every, Order.snapshot_every)
         Inventory.snapshot_every = Order.snapshot_every = snapshot_every
         try:
-            with open_store(path, create=True) as store:
+            with open_store(path, system=SHOP, create=True) as store:
                 seed_store(store, orders=orders, seed=seed, days=days)
         finally:
             Inventory.snapshot_every, Order.snapshot_every = old
-        with Runner(str(path), run_sagas=False) as runner:
+        with Runner(str(path), SHOP, run_sagas=False) as runner:
             runner.run_pending()
     return path
 
@@ -83,8 +84,8 @@ HISTORY = st.tuples(st.integers(0, 5), st.integers(3, 40), st.integers(1, 20),
 @given(history=HISTORY, fraction=st.floats(0, 1), pick=st.integers(0, 10**6))
 def test_every_aggregate_at_p_equals_a_full_replay(histories, history, fraction, pick):
     path = build(histories, *history)
-    with open_store(path, read_only=True) as store:
-        machine = TimeMachine(store, None)
+    with open_store(path, system=SHOP, read_only=True) as store:
+        machine = TimeMachine(store, None, SHOP)
         position = max(1, int(store.last_position() * fraction))
         streams = store.list_streams()
         for stream in (streams[pick % len(streams)], streams[(pick * 7 + 3) % len(streams)]):
@@ -105,7 +106,7 @@ def test_every_read_model_at_p_equals_one_built_from_events_up_to_p(histories, t
                                                                    history, fraction):
     path = build(histories, *history)
     fresh_path = tmp_path_factory.mktemp("fresh") / "fresh.readmodels"
-    with open_store(path, read_only=True) as store, \
+    with open_store(path, system=SHOP, read_only=True) as store, \
             ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built, \
             ReadModelDatabase(fresh_path) as fresh:
         position = int(store.last_position() * fraction)
@@ -121,9 +122,9 @@ def test_every_read_model_at_p_equals_one_built_from_events_up_to_p(histories, t
 @given(history=HISTORY, fraction=st.floats(0, 1), pick=st.integers(0, 10**6))
 def test_sagas_at_p_equal_a_replay_of_their_streams(histories, history, fraction, pick):
     path = build(histories, *history)
-    with open_store(path, read_only=True) as store, \
+    with open_store(path, system=SHOP, read_only=True) as store, \
             ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
-        machine = TimeMachine(store, built)
+        machine = TimeMachine(store, built, SHOP)
         position = max(1, int(store.last_position() * fraction))
         sagas = store.list_streams("OrderFulfilment")
         saga = sagas[pick % len(sagas)]
@@ -150,9 +151,9 @@ def test_saga_rows_at_p_agree_with_their_steps_at_p(histories, history, fraction
     position before it) and at random positions for a few sagas, the saga's row as of P and its
     steps as of P say the same: status, each step's status, counts and current step."""
     path = build(histories, *history)
-    with open_store(path, read_only=True) as store, \
+    with open_store(path, system=SHOP, read_only=True) as store, \
             ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
-        machine = TimeMachine(store, built)
+        machine = TimeMachine(store, built, SHOP)
         last = store.last_position()
         sagas = store.list_streams("OrderFulfilment")
         saga = sagas[pick % len(sagas)].stream_id
@@ -179,9 +180,9 @@ def test_saga_rows_at_p_agree_with_their_steps_at_p(histories, history, fraction
 def test_read_model_pages_at_p_add_up_to_every_row_valid_then(histories, history, fraction,
                                                              page):
     path = build(histories, *history)
-    with open_store(path, read_only=True) as store, \
+    with open_store(path, system=SHOP, read_only=True) as store, \
             ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
-        machine = TimeMachine(store, built)
+        machine = TimeMachine(store, built, SHOP)
         position = max(1, int(store.last_position() * fraction))
         for name, projection in SHOP_PROJECTIONS.items():
             if name == "sagas":

@@ -14,6 +14,7 @@ from explorer.demo import DEMO_DOMAIN
 from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
 from explorer.timetravel import TimeMachine, parse_place
+from explorer.demo.system import SHOP
 from explorer.workspace import open_store
 from tests.conftest import place_order
 
@@ -21,14 +22,14 @@ from tests.conftest import place_order
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     path = tmp_path_factory.mktemp("playback") / "shop.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         seed_store(store, orders=30, seed=3, days=3)
-    with open_store(path, read_only=True) as store:
+    with open_store(path, system=SHOP, read_only=True) as store:
         yield store
 
 
 def test_a_small_log_is_sampled_whole(seeded):
-    samples = TimeMachine(seeded, None).samples()
+    samples = TimeMachine(seeded, None, SHOP).samples()
     everything = list(seeded.read_all())
     assert samples.weight == 1
     assert list(samples.positions) == [e.position for e in everything]
@@ -42,11 +43,11 @@ def test_a_small_log_is_sampled_whole(seeded):
 def test_samples_extended_as_the_log_grows_equal_samples_of_the_whole(tmp_path, weight, first,
                                                                      more):
     path = tmp_path / f"grow-{uuid.uuid4().hex}.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         service = CommandService(store, DEMO_DOMAIN, issued_by="test")
         for number in range(first):
             place_order(service, f"order_{number}")
-        machine = TimeMachine(store, None)
+        machine = TimeMachine(store, None, SHOP)
         grown = machine.samples(weight=weight)
         for number in range(more):
             place_order(service, f"order_more_{number}")
@@ -65,14 +66,14 @@ def test_samples_extended_as_the_log_grows_equal_samples_of_the_whole(tmp_path, 
 
 def test_a_big_log_is_sampled_evenly_within_the_limit(seeded, monkeypatch):
     monkeypatch.setattr(timetravel, "MAX_SAMPLES", 25)
-    samples = TimeMachine(seeded, None).samples()
+    samples = TimeMachine(seeded, None, SHOP).samples()
     assert samples.weight == -(-seeded.last_position() // 25)
     assert len(samples.positions) <= 26
     assert samples.positions[-1] == seeded.last_position()
 
 
 def test_steps_through_the_log_are_clamped_to_it(seeded):
-    machine = TimeMachine(seeded, None)
+    machine = TimeMachine(seeded, None, SHOP)
     last = seeded.last_position()
     assert machine.step(10, 1) == 11
     assert machine.step(10, -3) == 7
@@ -81,7 +82,7 @@ def test_steps_through_the_log_are_clamped_to_it(seeded):
 
 
 def test_steps_within_a_stream_visit_its_events_in_order(seeded):
-    machine = TimeMachine(seeded, None)
+    machine = TimeMachine(seeded, None, SHOP)
     stream = seeded.list_streams("Order", limit=1)[0].stream_id
     positions = [e.position for e in seeded.read_stream(stream)]
     assert len(positions) >= 3
@@ -96,7 +97,7 @@ def test_steps_within_a_stream_visit_its_events_in_order(seeded):
 
 
 def test_real_time_playback_follows_the_clock_and_skips_quiet_stretches(seeded):
-    machine = TimeMachine(seeded, None)
+    machine = TimeMachine(seeded, None, SHOP)
     everything = list(seeded.read_all())
     start = everything[0]
     later = everything[20]
@@ -138,7 +139,7 @@ def test_places_that_are_neither_say_what_is_understood(text, says):
 
 
 def test_stream_marks_are_its_events_or_an_even_sample_of_a_long_one(seeded):
-    machine = TimeMachine(seeded, None)
+    machine = TimeMachine(seeded, None, SHOP)
     stream = max(seeded.list_streams("Inventory", limit=50), key=lambda s: s.version)
     stored = [(e.position, e.timestamp_us) for e in seeded.read_stream(stream.stream_id)]
     positions, timestamps = machine.stream_marks(stream.stream_id)

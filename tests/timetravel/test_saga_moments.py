@@ -7,6 +7,7 @@ import pytest
 from explorer.demo.seed import seed_store
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.runtime import Runner
+from explorer.demo.system import SHOP
 from explorer.store.query import EventQuery
 from explorer.timetravel import TimeMachine
 from explorer.workspace import open_store
@@ -15,9 +16,9 @@ from explorer.workspace import open_store
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
     path = tmp_path_factory.mktemp("moments") / "shop.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         seed_store(store, orders=60, seed=3)
-    with Runner(str(path), run_sagas=False) as runner:
+    with Runner(str(path), SHOP, run_sagas=False) as runner:
         runner.run_pending()
     return path
 
@@ -25,9 +26,9 @@ def shop(tmp_path_factory):
 def test_at_a_charge_the_saga_has_not_recorded_yet_its_row_and_steps_agree(shop):
     """The payment is charged at P; the saga records it at P+1. As of P the charge's command
     has run and the saga has not said what it made of it: row and steps say so alike."""
-    with open_store(shop, read_only=True) as store, \
+    with open_store(shop, system=SHOP, read_only=True) as store, \
             ReadModelDatabase(read_model_path(str(shop), False), read_only=True) as built:
-        machine = TimeMachine(store, built)
+        machine = TimeMachine(store, built, SHOP)
         charged = store.query(EventQuery(event_types=("PaymentCharged",)), limit=1)[0]
         position = charged.position
         assert store.event_at(position + 1).event_type == "PaymentConfirmed"

@@ -13,6 +13,7 @@ from explorer.demo.seed import seed_store
 from explorer.domain import DomainError
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
 from explorer.runtime import Runner
+from explorer.demo.system import SHOP
 from explorer.sandbox import Sandbox
 from explorer.store.query import EventQuery
 from explorer.workspace import open_store
@@ -27,21 +28,21 @@ def digest(path: Path) -> str:
 @pytest.fixture
 def shop(tmp_path):
     path = tmp_path / "shop.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         seed_store(store, orders=60, seed=3)
-    with Runner(str(path), run_sagas=False) as runner:
+    with Runner(str(path), SHOP, run_sagas=False) as runner:
         runner.run_pending()
     return path
 
 
 def test_a_branch_holds_the_past_and_lets_commands_play_out(shop, tmp_path):
-    with open_store(shop, read_only=True) as store:
+    with open_store(shop, system=SHOP, read_only=True) as store:
         position = store.last_position() // 2
         placed = [e for e in store.read_all(1, position) if e.event_type == "OrderPlaced"]
     before = digest(shop)
-    sandbox = Sandbox.create(str(shop), position)
+    sandbox = Sandbox.create(str(shop), position, SHOP)
     try:
-        with open_store(sandbox.path, read_only=True) as branch:
+        with open_store(sandbox.path, system=SHOP, read_only=True) as branch:
             assert branch.last_position() == position
             assert branch.count_streams("Order") == len(placed)
         result = sandbox.execute("Order", "order_whatif", "place", {
@@ -65,7 +66,7 @@ def test_a_branch_holds_the_past_and_lets_commands_play_out(shop, tmp_path):
         sandbox.discard()
     assert not sandbox.folder.exists()
     assert digest(shop) == before  # byte for byte
-    with open_store(shop, read_only=True) as store:
+    with open_store(shop, system=SHOP, read_only=True) as store:
         assert store.stream_head("order_whatif") is None
 
 
@@ -73,9 +74,9 @@ def test_the_branch_read_models_are_those_as_of_the_position(shop):
     from explorer.demo.projections import order_summary
     from explorer.projections import ReadModelDatabase, read_model_path, read_rows
 
-    with open_store(shop, read_only=True) as store:
+    with open_store(shop, system=SHOP, read_only=True) as store:
         position = store.last_position() // 3
-    sandbox = Sandbox.create(str(shop), position)
+    sandbox = Sandbox.create(str(shop), position, SHOP)
     try:
         with ReadModelDatabase(read_model_path(str(shop), False), read_only=True) as real, \
                 ReadModelDatabase(read_model_path(str(sandbox.path), False),
@@ -98,11 +99,11 @@ def first_after(store, event_type, followed_by=None, start=1):
 def test_a_branch_at_an_event_the_saga_had_not_handled_yet_still_reacts_to_it(shop):
     """A payment charged at P, recorded by the saga at P+1: cancelling the order in a branch at
     P refunds the payment, as a branch at P+1 does (and as the live system would have)."""
-    with open_store(shop, read_only=True) as store:
+    with open_store(shop, system=SHOP, read_only=True) as store:
         charged = first_after(store, "PaymentCharged", followed_by="PaymentConfirmed")
     order_id, payment_id = charged.data["order_id"], charged.data["payment_id"]
     for position in (charged.position, charged.position + 1):
-        sandbox = Sandbox.create(str(shop), position)
+        sandbox = Sandbox.create(str(shop), position, SHOP)
         try:
             sandbox.execute("Order", order_id, "cancel", {"reason": "what if"})
             refunds = [e for e in sandbox.new_events()
@@ -116,7 +117,7 @@ def test_a_branch_takes_up_the_steps_that_were_due_and_does_nothing_twice(shop):
     """At P an order's 'ship order' step is scheduled, its command not run yet (it runs later
     in the real log): the branch's saga runs it, as the live runner would have; no saga
     reaction and no command that the log up to P already holds is done again."""
-    with open_store(shop, read_only=True) as store:
+    with open_store(shop, system=SHOP, read_only=True) as store:
         confirmed = first_after(store, "PaymentConfirmed")
         position = confirmed.position
         order_id = confirmed.data["payment_id"].replace("pay_", "order_")
@@ -125,7 +126,7 @@ def test_a_branch_takes_up_the_steps_that_were_due_and_does_nothing_twice(shop):
         done = {e.metadata.get("command_id") for e in store.read_all(1, position)} - {None}
         observed = {e.data.get("source_event_id") for e in store.read_all(1, position)
                     if e.stream_type == "OrderFulfilment"}
-    sandbox = Sandbox.create(str(shop), position)
+    sandbox = Sandbox.create(str(shop), position, SHOP)
     try:
         sandbox.execute("Customer", "cust_whatif", "register", {
             "name": "Ada", "email": "ada@example.com", "address": ADDRESS})
@@ -141,12 +142,12 @@ def test_a_branch_takes_up_the_steps_that_were_due_and_does_nothing_twice(shop):
 def test_the_branch_read_models_go_on_from_the_position_including_its_event(shop, tmp_path):
     """Branched at an event that changes every projection's rows, then a command: each read
     model of the branch equals one built from nothing but the branch's events."""
-    with open_store(shop, read_only=True) as store:
+    with open_store(shop, system=SHOP, read_only=True) as store:
         placed = first_after(store, "OrderPlaced", start=store.last_position() // 2)
-    sandbox = Sandbox.create(str(shop), placed.position)
+    sandbox = Sandbox.create(str(shop), placed.position, SHOP)
     try:
         sandbox.execute("Order", placed.stream_id, "cancel", {"reason": "what if"})
-        with open_store(sandbox.path, read_only=True) as branch, \
+        with open_store(sandbox.path, system=SHOP, read_only=True) as branch, \
                 ReadModelDatabase(read_model_path(str(sandbox.path), False),
                                   read_only=True) as kept, \
                 ReadModelDatabase(tmp_path / "fresh.readmodels") as fresh:

@@ -6,6 +6,7 @@ import pytest
 
 from explorer.demo.seed import seed_store
 from explorer.runtime import Runner
+from explorer.demo.system import SHOP
 from explorer.sandbox import Sandbox
 from explorer.workspace import open_store
 
@@ -13,18 +14,18 @@ from explorer.workspace import open_store
 @pytest.fixture
 def shop(tmp_path):
     path = tmp_path / "shop.evstore"
-    with open_store(path, create=True) as store:
+    with open_store(path, system=SHOP, create=True) as store:
         seed_store(store, orders=40, seed=5)
-    with Runner(str(path), run_sagas=False) as runner:
+    with Runner(str(path), SHOP, run_sagas=False) as runner:
         runner.run_pending()
     return path
 
 
 def test_changed_rows_come_with_their_values_at_the_branch_point(shop):
-    with open_store(shop, read_only=True) as store:
+    with open_store(shop, system=SHOP, read_only=True) as store:
         position = store.last_position()
         placed = next(e for e in store.read_all(1, position) if e.event_type == "OrderPlaced")
-    sandbox = Sandbox.create(str(shop), position)
+    sandbox = Sandbox.create(str(shop), position, SHOP)
     try:
         sandbox.execute("Order", "order_whatif", "place", {
             "customer_id": placed.data["customer_id"], "total": 29.99,
