@@ -81,13 +81,19 @@ def seed_with(store: EventStore, system: System, *, size: int | None = None, see
               progress: Callable[[int], None] | None = None,
               should_stop: Callable[[], bool] | None = None) -> dict:
     """Fill a store with the system's seeder (its default size unless given) and remember the
-    system in it; the seeder's report. CannotSeedError for a system without a seeder."""
+    system in it; the seeder's report. CannotSeedError for a system without a seeder.
+
+    An empty store names its system before the seeder starts, so that a seed stopped halfway
+    names it too; one holding events (which the seeder may refuse) only once it has seeded."""
     seeder = system.seeder
     if seeder is None:
         raise CannotSeedError(system)
+    if store.last_position() == 0:
+        remember_system(store, system, spec)
+    report = seeder.seed(store, size=seeder.default_size if size is None else size, seed=seed,
+                         days=days, recent=recent, progress=progress, should_stop=should_stop)
     remember_system(store, system, spec)
-    return seeder.seed(store, size=seeder.default_size if size is None else size, seed=seed,
-                       days=days, recent=recent, progress=progress, should_stop=should_stop)
+    return report
 
 
 def ensure_demo_store(system: System, path: Path | None = None, size: int | None = None, *,

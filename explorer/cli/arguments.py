@@ -1,5 +1,5 @@
 """Argument types shared by the subcommands' parsers: whole numbers SQLite can hold, seconds,
-shares and demo sizes in a sensible range. Each refuses bad text with a one-line usage error,
+shares and seeders' sizes in a sensible range. Each refuses bad text with a one-line usage error,
 never a traceback from deep inside a query or a run that cannot end."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 MAX_DAYS = 36_500  # a century
-MAX_ORDERS = 1_000_000  # ten times the largest benchmark: minutes, and memory in proportion
 
 
 def positive(text: str) -> int:
@@ -39,9 +38,13 @@ def days(text: str) -> int:
     return _at_least_one(text, _whole(text, most=MAX_DAYS, unit=" days"))
 
 
-def orders(text: str) -> int:
-    """How many orders to simulate: from 1 to MAX_ORDERS."""
-    return _at_least_one(text, _whole(text, most=MAX_ORDERS, unit=" orders"))
+def bounded_size(most: int | None, unit: str = ""):  # noqa: ANN201 - argparse takes callables
+    """A seeder's size: a whole number from 1 to `most` (its max_size), or to MAX_INTEGER;
+    `unit` names what is counted in the message (" orders")."""
+    def size(text: str) -> int:
+        return _at_least_one(text, _whole(text, most=most or MAX_INTEGER, unit=unit))
+    size.__name__ = "size"  # argparse names the type in its messages
+    return size
 
 
 def seconds(text: str) -> float:

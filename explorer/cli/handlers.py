@@ -1,4 +1,5 @@
-"""What each subcommand does: open the store, call the core services, print the result."""
+"""What each subcommand does: find the system, open the store, call the core services, print
+the result."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from explorer.cli.fields import field_parser
 from explorer.cli.output import (
     EVENT_HEADERS, event_row, print_json, print_json_array, print_table,
 )
+from explorer.cli.systems import (
+    DEFAULT_SYSTEM, chosen_or_none, require_commands, system_of,
+)
 from explorer.console import CommandRequest, Outcome, owner_of, send
-from explorer.demo import DEMO_DOMAIN, make_context
-from explorer.demo.seed import recent_start, seed_store
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
-from explorer.domain.forms import form_of
+from explorer.domain.generic import GENERIC_LABEL
 from explorer.formatting import short_time
 from explorer.store import EventStore, StoreDamagedError, StoreError
 from explorer.store.check import check_store
@@ -29,10 +31,12 @@ from explorer.store.query import EventQuery
 from explorer.store.timestamps import parse_time
 from explorer.runtime import Runner
 from explorer.scripts import ScriptError, StepResult, load_script, play
+from explorer.system import NO_SYSTEM, System
+from explorer.system.discovery import SystemLoadError, load_system
 from explorer.timetravel import TimeMachine
-from explorer.workspace import open_store
+from explorer.workspace import CannotSeedError, open_store, remember_system, seed_with
 
-USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError)
+USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError, SystemLoadError)
 
 
 class UsageError(Exception):
@@ -57,34 +61,42 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
 
-def _read(args: argparse.Namespace) -> EventStore:
-    return open_store(args.store, read_only=True)
+def _read(args: argparse.Namespace, system: System) -> EventStore:
+    return open_store(args.store, system=system, read_only=True)
 
 
 def seed(args: argparse.Namespace) -> int:
-    with open_for_writing(args.store, create=True) as store:
-        bar = ProgressBar(args.orders, "orders")
+    """Fill a new store with the system's seeder (its own size option, or --size)."""
+    system = load_system(args.system)
+    seeder = system.seeder
+    if seeder is None:
+        raise CannotSeedError(system)  # before a store is made
+    size = args.size if args.size is not None else seeder.default_size
+    with open_for_writing(args.store, system, create=True) as store:
+        bar = ProgressBar(size, seeder.size_name)
         try:
-            start = recent_start(args.days) if args.recent else None
-            report = seed_store(store, orders=args.orders, seed=args.seed, days=args.days,
-                                start=start, progress=bar.update_to)
+            report = seed_with(store, system, size=size, seed=args.seed, days=args.days,
+                               recent=args.recent, spec=args.system, progress=bar.update_to)
         finally:
             bar.close()
-        summary = {"store": store.location, "orders": report.orders, "events": report.events,
-                   "customers": report.customers, "legacy_orders": report.legacy_orders,
-                   "outcomes": report.outcomes, "last_position": store.last_position()}
+        summary = {"store": store.location, "system": system.name, **report,
+                   "last_position": store.last_position()}
     if args.json:
         print_json(summary)
-    else:
-        print(f"Seeded {summary['store']}: {report.orders} orders, {report.customers} customers, "
-              f"{report.events} events ({report.legacy_orders} orders with version-1 events).")
-        for outcome, count in sorted(report.outcomes.items()):
-            print(f"  {outcome}: {count}")
+        return 0
+    counts = [f"{value:,} {key.replace('_', ' ')}" for key, value in report.items()
+              if isinstance(value, int) and not isinstance(value, bool)]
+    print(f"Seeded {summary['store']} with {system.label}: {', '.join(counts)}.")
+    for key, value in report.items():
+        if isinstance(value, dict):
+            print(f"{key.replace('_', ' ')}:")
+            for name, count in sorted(value.items()):
+                print(f"  {name}: {count}")
     return 0
 
 
 def streams(args: argparse.Namespace) -> int:
-    with _read(args) as store:
+    with _read(args, chosen_or_none(args)) as store:
         found = store.list_streams(args.stream_type, args.match, limit=args.limit)
     if args.json:
         print_json_array(s.to_dict() for s in found)
@@ -96,7 +108,7 @@ def streams(args: argparse.Namespace) -> int:
 
 
 def types(args: argparse.Namespace) -> int:
-    with _read(args) as store:
+    with _read(args, chosen_or_none(args)) as store:
         found = store.stream_types()
     if args.json:
         print_json([{"stream_type": t.stream_type, "streams": t.streams, "events": t.events}
@@ -111,7 +123,7 @@ def events(args: argparse.Namespace) -> int:
     query = EventQuery(stream_id=args.stream, event_types=_split(args.event_types),
                        stream_types=_split(args.stream_types), from_position=args.from_position,
                        content=parse_filter(args.where) if args.where else None)
-    with _read(args) as store:
+    with _read(args, system_of(args)) as store:
         if args.stream is not None:
             store.stream_info(args.stream)  # a clear error for a mistyped stream id
         found: Iterator[Any] = store.iter_query(query)
@@ -140,18 +152,22 @@ def _print_events(found: Iterator[Any], position_width: int) -> None:
 
 
 def state(args: argparse.Namespace) -> int:
+    """A stream's state as the system folds it; for a type no loaded system knows (or with
+    --system none), the generic fold, said so."""
     at_time = parse_time(args.at_time) if args.at_time else None
-    with _read(args) as store:
-        repository = Repository(store, DEMO_DOMAIN, use_snapshots=not args.no_snapshots)
+    system = system_of(args)
+    with _read(args, system) as store:
+        repository = Repository(store, system.domain, use_snapshots=not args.no_snapshots)
         loaded = repository.load_existing(args.stream_id, at_version=args.at_version,
                                           at_position=args.at_position, at_time_us=at_time)
-        moment = (TimeMachine(store, None).aggregate_at(args.stream_id, args.at_position)
+        moment = (TimeMachine(store, None, system).aggregate_at(args.stream_id, args.at_position)
                   if args.at_position is not None else None)
     aggregate = loaded.aggregate
+    generic = bool(getattr(aggregate, "generic", False))
     for note in loaded.notes:
         print(f"warning: {note}", file=sys.stderr)
     result = {"stream_id": aggregate.id, "stream_type": aggregate.stream_type,
-              "version": aggregate.version, "state": aggregate.state()}
+              "version": aggregate.version, "state": aggregate.state(), "generic": generic}
     if moment is not None and moment.event is not None:  # as the window's time travel shows it
         result["latest_event"] = {"position": moment.event.position,
                                   "event_type": moment.event.event_type}
@@ -162,7 +178,8 @@ def state(args: argparse.Namespace) -> int:
     else:
         source = (f"snapshot v{loaded.snapshot_version} + {loaded.events_replayed} events"
                   if loaded.snapshot_version else f"{loaded.events_replayed} events replayed")
-        print(f"{aggregate.stream_type} {aggregate.id} at version {aggregate.version} ({source})")
+        print(f"{aggregate.stream_type} {aggregate.id} at version {aggregate.version} ({source})"
+              + (f" — {GENERIC_LABEL}" if generic else ""))
         print(orjson.dumps(aggregate.state(), option=orjson.OPT_INDENT_2).decode())
         if "changes" in result:
             latest = result["latest_event"]
@@ -178,11 +195,35 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _commanding_system(args: argparse.Namespace) -> System:
+    """The system whose command is sent (`--system` may come among the command's fields too);
+    for `--help` alone, the default one if the store cannot tell (it may not exist yet)."""
+    fields = list(args.fields)
+    for index, word in enumerate(fields):
+        if word == "--system" and index + 1 < len(fields):
+            args.system = fields[index + 1]
+            del fields[index:index + 2]
+            break
+        if word.startswith("--system="):
+            args.system = word.partition("=")[2]
+            del fields[index]
+            break
+    args.fields = fields
+    if any(word in ("-h", "--help") for word in fields) and not args.system:
+        try:
+            return system_of(args)
+        except (StoreError, SystemLoadError):
+            return load_system(DEFAULT_SYSTEM)
+    return system_of(args)
+
+
 def command(args: argparse.Namespace) -> int:
-    refusal = owner_of(args.stream_type, args.stream_id)
+    system = _commanding_system(args)
+    require_commands(system, args.store)
+    refusal = owner_of(system, args.stream_type, args.stream_id)
     if refusal:
         raise UsageError(refusal)
-    command_class = DEMO_DOMAIN.command_class(args.stream_type, args.command)
+    command_class = system.domain.command_class(args.stream_type, args.command)
     parser = field_parser(command_class, f"event-explorer-cli command STORE {args.stream_type} "
                                          f"{args.stream_id} {args.command}")
     parser.add_argument("--data", default=argparse.SUPPRESS, help="fields as a JSON object")
@@ -204,11 +245,14 @@ def command(args: argparse.Namespace) -> int:
         if not isinstance(data, dict):
             raise UsageError("--data must be a JSON object such as {\"reason\": \"late\"}")
     data.update(extra)
-    with open_for_writing(args.store) as store:
-        service = CommandService(store, DEMO_DOMAIN, issued_by=default_issuer("cli"))
+    with open_for_writing(args.store, system) as store:
+        service = CommandService(store, system.domain, issued_by=default_issuer("cli"),
+                                 context=system.make_context())
         result = service.execute(args.stream_type, args.stream_id, command_class.parse(data),
                                  expected_version=options["expected_version"],
                                  correlation_id=options["correlation_id"])
+        if result.events:
+            remember_system(store, system, args.system)
     if options["json"]:
         print_json(result.to_dict())
     elif not result.events:
@@ -223,16 +267,20 @@ def command(args: argparse.Namespace) -> int:
 def script(args: argparse.Namespace) -> int:
     """Play a demo script; exit 1 if a step did not end as the script expects."""
     played = load_script(args.file)
-    # a script tells the same story every time: no random payment failures (its declined test
-    # cards fail, always)
-    runner = Runner(args.store, payment_failure_rate=0.0) if args.run_sagas else None
+    system = system_of(args)
+    require_commands(system, args.store)
+    # a script tells the same story every time: the system's default context (the shop's
+    # payments then fail only for its declined test cards, always), no options
+    runner = Runner(args.store, system, spec=args.system) if args.run_sagas else None
     try:
-        with open_for_writing(args.store) as store:
-            service = CommandService(store, DEMO_DOMAIN, issued_by=default_issuer("script"),
-                                     context=make_context())
+        with open_for_writing(args.store, system) as store:
+            service = CommandService(store, system.domain, issued_by=default_issuer("script"),
+                                     context=system.make_context())
 
             def send_step(request: CommandRequest) -> Outcome:
-                outcome = send(service, request)
+                outcome = send(service, request, system)
+                if outcome.positions:
+                    remember_system(store, system, args.system)
                 if runner is not None:
                     runner.run_pending()
                 return outcome
@@ -263,26 +311,19 @@ def _print_step(step: StepResult, as_json: bool) -> None:
     print(f"   {step.outcome.kind}: {step.outcome.message} [{mark}]", flush=True)
 
 
-def commands(args: argparse.Namespace) -> int:
-    """List every command and its fields: optional ones with "?", secrets (which the schema marks
-    `secret`, and which the console never keeps whole) with "[secret]"."""
-    described = DEMO_DOMAIN.describe_commands()
-    if args.json:
-        print_json(described)
-        return 0
-    for item in described:
-        form = form_of(DEMO_DOMAIN.command_class(item["stream_type"], item["name"]))
-        fields = ", ".join(spec.name + ("" if spec.required else "?")
-                           + (" [secret]" if spec.secret else "") for spec in form)
-        print(f"{item['stream_type']:10} {item['name']:15} {item['summary']}")
-        print(f"{'':26} fields: {fields or '(none)'}")
-    return 0
-
-
 def check(args: argparse.Namespace) -> int:
-    """Check a store; damage SQLite finds is one line (exit 1), like every other refusal."""
+    """Check a store; damage SQLite finds is one line (exit 1), like every other refusal.
+    Events are decoded as the store's system reads them; when it names one that cannot be
+    loaded, as stored (said so), since a check must not depend on the system's code."""
     try:
-        with open_store(args.store, read_only=True, verify=False) as store:
+        try:
+            system = system_of(args)
+        except SystemLoadError as error:
+            if args.system:
+                raise
+            print(f"note: events are decoded as stored: {error}", file=sys.stderr)
+            system = NO_SYSTEM
+        with open_store(args.store, system=system, read_only=True, verify=False) as store:
             bar = ProgressBar(store.last_position(), "events")
             try:
                 report = check_store(store, progress=bar.update_to)
@@ -309,12 +350,16 @@ def check(args: argparse.Namespace) -> int:
 
 def salvage(args: argparse.Namespace) -> int:
     """Copy what can be read of a damaged store into a new one; exit 1 if nothing could be."""
+    system = chosen_or_none(args)  # a damaged store may not say which system it has
     bar = ProgressBar(0, "positions")
     try:
-        report = salvage_store(args.store, args.target, registry=DEMO_DOMAIN.registry,
+        report = salvage_store(args.store, args.target, registry=system.registry,
                                progress=lambda done, last: bar.update_to(done, last))
     finally:
         bar.close()
+    if report.saved and not system.generic:
+        with open_for_writing(args.target, system) as saved:
+            remember_system(saved, system, args.system)
     if args.json:
         print_json(report.to_dict())
     else:
@@ -332,7 +377,7 @@ def salvage(args: argparse.Namespace) -> int:
 
 
 def summary(args: argparse.Namespace) -> int:
-    with _read(args) as store:
+    with _read(args, chosen_or_none(args)) as store:
         types_found = store.stream_types()
         result = {"store": store.location, "last_position": store.last_position(),
                   "streams": sum(t.streams for t in types_found),
@@ -386,12 +431,12 @@ class ProgressBar:
             self._bar.close()
 
 
-def open_for_writing(path: str, *, create: bool = False) -> EventStore:
-    """Open a store for writing; a store from before the hash chain shows a bar while its
-    events are linked (once, the first time)."""
+def open_for_writing(path: str, system: System, *, create: bool = False) -> EventStore:
+    """Open a store for writing (events read as the system reads them); a store from before
+    the hash chain shows a bar while its events are linked (once, the first time)."""
     bar = linking_bar()
     try:
-        return open_store(path, create=create, progress=bar.update_to)
+        return open_store(path, system=system, create=create, progress=bar.update_to)
     finally:
         bar.close()
 

@@ -1,4 +1,5 @@
-"""Subcommands for the live side: run, project, projection, sagas and follow."""
+"""Subcommands for the live side: run, project, projection, sagas and follow, each with the
+system the store names (or `--system`): its projections, its sagas."""
 
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ import orjson
 from explorer.cli.arguments import natural, positive, seconds, share
 from explorer.cli.handlers import ProgressBar, linking_bar
 from explorer.cli.output import EVENT_HEADERS, event_row, print_json, print_json_array, print_table
+from explorer.cli.systems import system_of
 from explorer.projections import ProjectionStatus
 from explorer.runtime import Runner, RunnerStatus
+from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.progress import steps_text
 from explorer.store.watch import ChangeWatcher
+from explorer.system import System
+from explorer.system.discovery import SystemLoadError
 from explorer.workspace import open_store
-
-SAGA_COLUMNS = ["saga_id", "order_id", "status", "current_step", "steps_done",
-                "steps_compensated", "steps_failed", "steps_unconfirmed", "steps_total", "reason",
-                "started_at", "updated_at"]
 
 
 def add_parsers(sub, add) -> None:
@@ -31,9 +32,11 @@ def add_parsers(sub, add) -> None:
     p = add("run", "Keep the projections and sagas up to date until Ctrl+C.", run)
     p.add_argument("--no-sagas", action="store_true", help="run the projections only")
     p.add_argument("--payment-latency", type=seconds, default=0.0, metavar="SECONDS",
-                   help="how long each simulated payment takes (to watch a saga step by step)")
+                   help="how long each simulated payment takes (to watch a saga step by step), "
+                        "for a system whose context takes latency_s (the shop's)")
     p.add_argument("--failure-rate", type=share, default=0.1, metavar="RATE",
-                   help="the share of simulated payments that fail (default 0.1)")
+                   help="the share of simulated payments that fail (default 0.1), for a system "
+                        "whose context takes failure_rate (the shop's)")
     p.add_argument("--status-every", type=seconds, default=2.0, metavar="SECONDS",
                    help="how often to print a status line (default 2)")
     p.add_argument("--read-only", action="store_true",
@@ -49,13 +52,15 @@ def add_parsers(sub, add) -> None:
     p.add_argument("--json", action="store_true")
 
     p = add("projection", "Show a projection's read model rows.", projection)
-    p.add_argument("name", metavar="NAME", help="order_summary, stock, revenue_per_day, "
-                   "orders_per_customer or sagas")
+    p.add_argument("name", metavar="NAME", help="one of the system's projections (`project` "
+                   "lists them), e.g. the shop's order_summary")
     p.add_argument("--at-position", type=natural, help="the rows as they were at this position")
     p.add_argument("--limit", type=positive, default=None, help="at most this many rows")
     p.add_argument("--json", action="store_true")
 
-    p = add("sagas", "List order fulfilment sagas and their status.", sagas)
+    p = add("sagas", "List the system's sagas (each instance) and their status.", sagas)
+    p.add_argument("--saga", metavar="NAME", help="which of the system's sagas, if it has "
+                   "several (default: its first)")
     p.add_argument("--status", choices=["running", "compensating", "completed", "compensated",
                                         "failed"], help="only sagas in this status")
     p.add_argument("--at-position", type=natural, help="the sagas as they were at this position")
@@ -68,14 +73,21 @@ def add_parsers(sub, add) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object a line")
 
 
+def _context_options(args: argparse.Namespace) -> dict[str, float]:
+    """`run`'s options for the sagas' command context (a system whose context does not take
+    one leaves it out)."""
+    return {"failure_rate": args.failure_rate, "latency_s": args.payment_latency}
+
+
 def run(args: argparse.Namespace) -> int:
     if args.serve:
         return _serve(args)
     stop = threading.Event()
+    system = system_of(args)
     with _linking_bar() as linking, Runner(
-            args.store, read_only=args.read_only, run_sagas=not args.no_sagas,
-            payment_failure_rate=args.failure_rate, payment_latency_s=args.payment_latency,
-            progress=linking) as runner:
+            args.store, system, read_only=args.read_only, run_sagas=not args.no_sagas,
+            context_options=_context_options(args), progress=linking,
+            spec=args.system) as runner:
         print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of {args.store}; "
               "Ctrl+C stops.", file=sys.stderr)
         try:
@@ -90,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     """The window's runner process: it reads commands (one JSON object a line) from stdin and
     writes status (one JSON object a line) to stdout; the end of stdin stops it, so it never
-    outlives the window."""
+    outlives the window. The window names the system (`--system`): it never asks here."""
     stop, cancel = threading.Event(), threading.Event()
     commands: queue.SimpleQueue = queue.SimpleQueue()
     lock = threading.Lock()
@@ -118,11 +130,11 @@ def _serve(args: argparse.Namespace) -> int:
         stop.set()
         cancel.set()
 
+    system = system_of(args)
     threading.Thread(target=read_commands, daemon=True, name="commands").start()
     try:
-        with Runner(args.store, read_only=args.read_only, run_sagas=not args.no_sagas,
-                    payment_failure_rate=args.failure_rate,
-                    payment_latency_s=args.payment_latency) as runner:
+        with Runner(args.store, system, read_only=args.read_only, run_sagas=not args.no_sagas,
+                    context_options=_context_options(args), spec=args.system) as runner:
             emit({"ready": True})
             runner.serve(commands, stop, cancel, emit)
     except KeyboardInterrupt:
@@ -162,8 +174,10 @@ def _linking_bar() -> Iterator[Callable[[int, int], None]]:
 
 
 def project(args: argparse.Namespace) -> int:
-    with _linking_bar() as linking, Runner(args.store, run_sagas=not args.no_sagas,
-                                           progress=linking) as runner:
+    system = system_of(args)
+    _require_projections(system)
+    with _linking_bar() as linking, Runner(args.store, system, run_sagas=not args.no_sagas,
+                                           progress=linking, spec=args.system) as runner:
         if args.rebuild:
             bar = ProgressBar(runner.store.last_position(), "events")
             try:
@@ -194,10 +208,10 @@ def project(args: argparse.Namespace) -> int:
     return 1 if faults else 0
 
 
-def _rows(store: str, name: str, at_position: int | None,
+def _rows(store: str, system: System, name: str, at_position: int | None,
           limit: int | None) -> tuple[list[dict], ProjectionStatus]:
     """A projection's rows, caught up first."""
-    with Runner(store, run_sagas=False) as runner:
+    with Runner(store, system, run_sagas=False) as runner:
         runner.engine.projection(name)
         runner.engine.catch_up(name)
         rows = runner.engine.rows(name, at_position=at_position, limit=limit)
@@ -208,8 +222,16 @@ def _rows(store: str, name: str, at_position: int | None,
     return rows, status
 
 
+def _require_projections(system: System) -> None:
+    if system.generic:
+        raise SystemLoadError("No system is loaded, so there are no projections: pass --system "
+                              "NAME (see `systems`) or --system package.module:ATTRIBUTE.")
+
+
 def projection(args: argparse.Namespace) -> int:
-    rows, _ = _rows(args.store, args.name, args.at_position, args.limit)
+    system = system_of(args)
+    _require_projections(system)
+    rows, _ = _rows(args.store, system, args.name, args.at_position, args.limit)
     if args.json:
         print_json_array(rows)
     elif rows:
@@ -221,19 +243,39 @@ def projection(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saga_read_model(system: System, saga: str | None) -> SagaInstancesProjection:
+    """The read model of a saga's instances: the one `saga` names (the saga's or the read
+    model's name), else the system's first."""
+    _require_projections(system)
+    found = [p for p in system.projections() if isinstance(p, SagaInstancesProjection)]
+    if not found:
+        raise ValueError(f"{system.label} has no sagas.")
+    if saga is None:
+        return found[0]
+    for projection in found:
+        if saga in (projection.name, projection.saga.name):
+            return projection
+    names = ", ".join(p.saga.name for p in found)
+    raise ValueError(f"{system.label} has no saga {saga!r}; its sagas are {names}.")
+
+
 def sagas(args: argparse.Namespace) -> int:
-    rows, _ = _rows(args.store, "sagas", args.at_position, None)
+    system = system_of(args)
+    read_model = _saga_read_model(system, args.saga)
+    rows, _ = _rows(args.store, system, read_model.name, args.at_position, None)
     if args.status:
         rows = [row for row in rows if row["status"] == args.status]
     if args.limit is not None:
         rows = rows[:args.limit]
     if args.json:
         print_json_array(rows)
-    else:
-        print_table(["SAGA", "ORDER", "STATUS", "STEPS", "CURRENT STEP OR REASON"],
-                    ([r["saga_id"], r["order_id"], r["status"], steps_text(r),
-                      (r["reason"] if r["status"] in ("failed", "compensated") and r["reason"]
-                       else r["current_step"]) or ""] for r in rows))
+        return 0
+    own = [c for c in read_model.rows_table.info["values"] if c not in ROW_COLUMNS]
+    print_table(["SAGA", *(c.upper().replace("_", " ") for c in own), "STATUS", "STEPS",
+                 "CURRENT STEP OR REASON"],
+                ([r["saga_id"], *(_cell(r.get(c)) for c in own), r["status"], steps_text(r),
+                  (r["reason"] if r["status"] in ("failed", "compensated") and r["reason"]
+                   else r["current_step"]) or ""] for r in rows))
     return 0
 
 
@@ -246,7 +288,7 @@ def _cell(value) -> str:
 
 
 def follow(args: argparse.Namespace) -> int:
-    with open_store(args.store, read_only=True) as store:
+    with open_store(args.store, system=system_of(args), read_only=True) as store:
         watcher = ChangeWatcher(store)
         after = (args.from_position - 1) if args.from_position else store.last_position()
         if not args.json:

@@ -2,6 +2,7 @@
 
 Thin over the same services as the window. `--json` gives machine-readable output. An error
 prints one line saying what was wrong and what to do, and exits with status 1 (2 for usage).
+Every subcommand on a store takes `--system` (see explorer.cli.systems).
 """
 
 from __future__ import annotations
@@ -11,32 +12,42 @@ import sys
 from collections.abc import Sequence
 
 from explorer import __version__, bulk
-from explorer.cli import handlers, live
-from explorer.cli.arguments import OneLineParser, days, natural, orders, positive, seconds
+from explorer.cli import handlers, live, systems
+from explorer.cli.arguments import OneLineParser, days, natural, positive, seconds
+from explorer.system.discovery import SystemLoadError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; `argv` tells `seed`'s size option (the system's seeder names it)."""
     parser = OneLineParser(
         prog="event-explorer-cli",
         description="Look inside an event-sourced store: streams, events, state, commands.")
     parser.add_argument("--version", action="version", version=f"Event Explorer {__version__}")
     sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
 
-    def add(name: str, help_text: str, handler, store: bool = True) -> argparse.ArgumentParser:
+    def add(name: str, help_text: str, handler, store: bool = True,
+            system: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         if store:
             p.add_argument("store", metavar="STORE", help="the store file")
+        if store and system:
+            systems.add_system_option(p)
         p.set_defaults(handler=handler)
         return p
 
-    p = add("seed", "Fill a new store with a realistic demo history made by real commands.",
-            handlers.seed)
-    p.add_argument("--orders", type=orders, required=True, help="how many orders to simulate")
+    p = add("systems", "List the systems that can be loaded, where each comes from, and how to "
+                       "add one.", systems.systems, store=False)
+    p.add_argument("--json", action="store_true")
+
+    p = add("seed", "Fill a new store with a realistic history made by a system's own commands "
+                    "(its seeder).", handlers.seed, system=False)
+    systems.add_seed_options(p, systems.seed_system(argv))
     p.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same "
                    "store (default 42)")
     p.add_argument("--days", type=days, default=90, help="simulated period (default 90 days)")
     p.add_argument("--recent", action="store_true", help="end the history a day before now "
-                   "(default: begin on 2026-01-05, so that the same seed gives the same store)")
+                   "(default: begin on the seeder's fixed date, so that the same seed gives the same "
+                   "store)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = add("streams", "List streams with their type, version and last timestamp.", handlers.streams)
@@ -71,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("command", "Run a command against an aggregate and show the events it produced.",
             handlers.command)
-    p.add_argument("stream_type", metavar="STREAM_TYPE", help="Order, Inventory, Payment, Customer")
+    p.add_argument("stream_type", metavar="STREAM_TYPE",
+                   help="an aggregate type of the system, e.g. Order (see `commands`)")
     p.add_argument("stream_id", metavar="STREAM_ID", help="e.g. order_789")
     p.add_argument("command", metavar="COMMAND", help="e.g. place, ship (see `commands`)")
     p.add_argument("--data", help="the command's fields as a JSON object")
@@ -86,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("script", "Play a demo script (JSON or YAML): send its commands one after another "
                       "and print each step's result.", handlers.script)
     p.add_argument("file", metavar="FILE", help="the script, e.g. resources/scripts/"
-                   "happy-path-order.yaml")
+                   "happy-path-order.yaml (a system's demo scripts are for its own stores)")
     p.add_argument("--delay", type=seconds, metavar="SECONDS",
                    help="seconds between steps (default: the script's own delay)")
     p.add_argument("--run-sagas", action="store_true",
@@ -94,8 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "(without it, a running window or `run` does that)")
     p.add_argument("--json", action="store_true", help="one JSON object per step")
 
-    p = add("commands", "List the commands of every aggregate type with their fields.",
-            handlers.commands, store=False)
+    p = add("commands", "List the commands of every aggregate type of a system with their fields: "
+                        "the store's system, or without a store the one --system names (default "
+                        f"{systems.DEFAULT_SYSTEM}).", systems.commands, store=False)
+    p.add_argument("store", metavar="STORE", nargs="?", help="a store, to list its system's")
+    systems.add_system_option(p, "the system whose commands to list: an installed one's name "
+                                 "(see `systems`) or package.module:ATTRIBUTE")
     p.add_argument("--json", action="store_true", help="print the JSON schemas")
 
     p = add("check", "Check a store's integrity: SQLite's own check, the schema, positions, "
@@ -114,7 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser(argv)
+    except SystemLoadError as error:  # `seed --system` naming no loadable system
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     args = parser.parse_args(argv)
     with bulk.collector_pauses_allowed():  # a headless process: no GUI thread to stall
         return handlers.run(args)

@@ -94,7 +94,8 @@ def test_events_in_json_have_the_documented_keys(seeded, capsys):
 
 def test_state_now_and_in_the_past(seeded, capsys):
     now = run_json(capsys, "state", seeded, "order_001")
-    assert set(now) == {"stream_id", "stream_type", "version", "state"}
+    assert set(now) == {"stream_id", "stream_type", "version", "state", "generic"}
+    assert now["generic"] is False  # the shop's own Order
     assert now["stream_type"] == "Order" and now["state"]["status"] in {"shipped", "cancelled"}
     first = run_json(capsys, "state", seeded, "order_001", "--at-version", "1")
     assert first["version"] == 1 and first["state"]["status"] == "placed"
@@ -133,11 +134,13 @@ def test_state_errors(seeded, capsys):
 def test_commands_run_with_json_data_or_generated_options(tmp_path, capsys):
     path = tmp_path / "cmd.evstore"
     open_store(path, system=SHOP, create=True).close()
-    placed = run_json(capsys, "command", path, "Order", "order_789", "place", "--data",
+    placed = run_json(capsys, "command", path, "--system", "shop", "Order", "order_789", "place",
+                      "--data",
                       '{"customer_id": "cust_456", "items": [{"product_id": "prod_123", '
                       '"quantity": 2, "price": 29.99}], "total": 59.98}')
     assert placed["version"] == 1 and placed["events"][0]["event_type"] == "OrderPlaced"
     assert placed["events"][0]["metadata"]["issued_by"].startswith("cli:")
+    # the first command recorded the system in the store: the others find it there
     code, out, err = run(capsys, "command", path, "Order", "order_789", "ship", "--carrier",
                          "FedEx", "--tracking", "123456")
     assert code == 1 and err == "error: Cannot ship order order_789: it is not paid.\n"
@@ -165,7 +168,7 @@ def test_command_errors_are_one_line(tmp_path, capsys):
          "belongs to the order fulfilment saga, which alone writes its stream"),
     ]
     for args, status, message in cases:
-        code, out, err = run(capsys, "command", path, *args)
+        code, out, err = run(capsys, "command", path, *args, "--system", "shop")
         assert code == status and message in err, (args, err)
         assert out == ""
     code, _, err = run(capsys, "command", tmp_path / "missing.evstore", "Order", "o", "cancel",
