@@ -5,15 +5,20 @@ models. What the engine does with any system is tested for both systems beside t
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from explorer.console import send
 from explorer.domain import CommandService, DomainError, Repository
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_rows
+from explorer.runtime import Runner
 from explorer.sagas import SagaManager
 from explorer.sagas.steps import step_table
+from explorer.scripts import load_script, play
 from explorer.store import EventStore, NewEvent
 from explorer.system.discovery import installed_systems, load_system
+from explorer.workspace import open_store
 
 LIBRARY = load_system("library")
 Lending = LIBRARY.saga_owning("Lending")
@@ -300,3 +305,29 @@ def test_the_read_models_agree_with_the_aggregates(seeded, tmp_path):
         assert sagas == {s.stream_id: repository.load("Lending", s.stream_id).aggregate.status
                          for s in store.list_streams("Lending")}
         assert read_rows(db, engine.projection("sagas").main_table, limit=1)
+
+
+def test_the_demo_scripts_tell_their_stories(tmp_path):
+    path = tmp_path / "demo.evstore"
+    open_store(path, system=LIBRARY, create=True).close()
+    with Runner(str(path), LIBRARY) as runner:
+        service = CommandService(runner.store, LIBRARY.domain, issued_by="test")
+
+        def step(request):
+            outcome = send(service, request, LIBRARY)
+            runner.run_pending()
+            return outcome
+
+        for name in ("borrow-and-return.yaml", "overdue-fines.yaml"):
+            script = load_script(Path(str(LIBRARY.scripts.joinpath(name))))
+            assert all(r.as_expected for r in play(script, step, delay=0, run="t1"))
+        sagas = {row["saga_id"]: row["status"] for row in runner.engine.rows("sagas")}
+        assert sagas == {"lending-loan_ada_t1": "completed", "lending-loan_alan_t1": "compensated",
+                         "lending-loan_a_t1": "running", "lending-loan_b_t1": "running",
+                         "lending-loan_c_t1": "running"}
+        fines = runner.engine.rows("fines_per_member")
+        grace = next(row for row in fines if row["member_id"] == "member_grace_t1")
+        assert (grace["status"], grace["unpaid"], grace["outstanding"]) == ("suspended", 3, 7.5)
+        assert len(runner.engine.rows("overdue_loans")) == 3
+        assert [row["book_id"] for row in runner.engine.rows("books_on_loan")] == [
+            "book_a_t1", "book_b_t1", "book_c_t1"]
