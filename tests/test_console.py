@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,38 +21,37 @@ from tests.conftest import ADDRESS, LINE, place_order
 KINDS = {EVENTS, INVALID, REJECTED, CONFLICT, FAILED}
 
 
-def test_each_kind_of_outcome(service, store):
-    ship = CommandRequest("Order", "order_1", "ship", {"carrier": "UPS", "tracking": "1Z999"})
-    refused = send(service, ship, SHOP)
-    assert refused.kind == REJECTED and "order_1" in refused.message
-    invalid = send(service, CommandRequest("Order", "order_1", "ship", {"carrier": "Pigeon"}),
-                   SHOP)
+def test_each_kind_of_outcome(system, case, system_service, system_store):
+    refused = send(system_service, case.refused, system)
+    assert refused.kind == REJECTED and case.refused.stream_id in refused.message
+    invalid = send(system_service, case.invalid, system)
     assert invalid.kind == INVALID
-    assert {p.field for p in invalid.problems} == {"carrier", "tracking"}
-    placed = send(service, CommandRequest("Order", "order_1", "place", {
-        "customer_id": "cust_1", "items": [LINE], "total": 59.98}, expected_version=0), SHOP)
-    assert placed.ok and placed.event_types == ("OrderPlaced",) and placed.version == 1
-    assert placed.positions == (store.last_position(),)
-    stale = send(service, CommandRequest("Order", "order_1", "cancel", {"reason": "late"},
-                                         expected_version=0), SHOP)
+    assert {p.field for p in invalid.problems} == case.invalid_fields
+    created = send(system_service, replace(case.create, expected_version=0), system)
+    assert created.ok and created.event_types == case.created and created.version == 1
+    assert created.positions == (system_store.last_position(),)
+    stale = send(system_service, replace(case.change, expected_version=0), system)
     assert stale.kind == CONFLICT and (stale.expected, stale.actual) == (0, 1)
     assert "reload" in stale.message
-    unknown = send(service, CommandRequest("Order", "order_1", "teleport", {}), SHOP)
+    unknown = send(system_service, replace(case.change, command="teleport", data={}), system)
     assert unknown.kind == INVALID and "teleport" in unknown.message
-    mismatch = send(service, CommandRequest("Customer", "order_1", "change_address",
-                                            {"address": ADDRESS}), SHOP)
-    assert mismatch.kind in (FAILED, REJECTED) and "order_1" in mismatch.message
-    assert store.last_position() == 1  # only the order was written
+    mismatch = send(system_service, case.wrong_type, system)
+    assert mismatch.kind in (FAILED, REJECTED) and case.create.stream_id in mismatch.message
+    assert system_store.last_position() == 1  # only the created stream was written
 
 
-def test_saga_streams_cannot_be_written_by_hand(service, store):
-    assert "OrderFulfilment" not in writable_types(SHOP)
-    assert writable_types(SHOP) == ["Order", "Inventory", "Payment", "Customer"]
-    refusal = send(service, CommandRequest("OrderFulfilment", "fulfilment-order_1", "observe"),
-                   SHOP)
-    assert refusal.kind == REJECTED and "saga" in refusal.message
-    assert owner_of(SHOP, "Order", "order_1") is None
-    assert store.last_position() == 0
+def test_saga_streams_cannot_be_written_by_hand(system, case, system_service, system_store):
+    assert writable_types(system) == list(case.writable)
+    for saga in system.sagas:
+        assert saga.stream_type not in writable_types(system)
+        stream_id = f"{saga.stream_prefix}x_1"
+        refusal = send(system_service, CommandRequest(saga.stream_type, stream_id, "observe"),
+                       system)
+        assert refusal.kind == REJECTED and "saga" in refusal.message
+        assert f"belongs to the {saga.title} saga" in owner_of(system, saga.stream_type,
+                                                              stream_id)
+    assert owner_of(system, case.create.stream_type, case.create.stream_id) is None
+    assert system_store.last_position() == 0
 
 
 def test_a_command_like_the_one_that_caused_an_event(service, store):

@@ -2,7 +2,8 @@
 
 Hypothesis generates histories (seeded simulations of different sizes and shapes) and random
 positions, and compares, for every aggregate type, read model and saga, the answer at P with
-one computed from nothing but the events up to P.
+one computed from nothing but the events up to P; for each example system (its own seeder
+makes its histories).
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explorer.demo import DEMO_DOMAIN, Inventory, Order
-from explorer.demo.projections import SHOP_PROJECTIONS, saga_instances, shop_projections
-from explorer.demo.seed import seed_store
-from explorer.demo.system import SHOP
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
 from explorer.runtime import Runner
+from explorer.sagas import ProcessManager
+from explorer.sagas.instances import SagaInstancesProjection
 from explorer.store.errors import StreamNotFoundError
 from explorer.store.records import RecordedEvent
+from explorer.system import System
 from explorer.timetravel import TimeMachine, diff
 from explorer.workspace import open_store
 from tests.sagas.agreement import assert_row_says_what_its_steps_say
@@ -46,10 +46,11 @@ class UpTo:
         return self.store.event_at(position)
 
 
-def replay(store, stream_id: str, position: int) -> dict:
+def replay(store, system: System, stream_id: str, position: int) -> dict:
     """The aggregate folded from its events up to P, with no snapshot and no shortcut."""
     stream = [e for e in store.read_stream(stream_id) if e.position <= position]
-    aggregate = DEMO_DOMAIN.aggregate_class(stream[0].stream_type)(stream_id) if stream else None
+    aggregate = system.domain.aggregate_class(stream[0].stream_type)(stream_id) \
+        if stream else None
     for event in stream:
         aggregate.apply(event.event_type, event.data)
     return aggregate.state() if aggregate else {}
@@ -60,19 +61,36 @@ def histories(tmp_path_factory):
     return tmp_path_factory.mktemp("histories")
 
 
-def build(folder: Path, seed: int, orders: int, days: int, snapshot_every: int) -> Path:
-    path = folder / f"h{seed}-{orders}-{days}-{snapshot_every}.evstore"
+def build(folder: Path, system: System, seed: int, size: int, days: int,
+          snapshot_every: int) -> Path:
+    """A history made by the system's seeder (`size` orders, loans, ...), with snapshots of
+    its aggregates every `snapshot_every` events, and its read models built."""
+    path = folder / f"{system.name}-h{seed}-{size}-{days}-{snapshot_every}.evstore"
     if not path.exists():
-        old = (Inventory.snapshot_every, Order.snapshot_every)
-        Inventory.snapshot_every = Order.snapshot_every = snapshot_every
+        aggregates = [cls for cls in system.domain.aggregates.values() if cls.snapshot_every]
+        old = [cls.snapshot_every for cls in aggregates]
+        for cls in aggregates:
+            cls.snapshot_every = snapshot_every
         try:
-            with open_store(path, system=SHOP, create=True) as store:
-                seed_store(store, orders=orders, seed=seed, days=days)
+            with open_store(path, system=system, create=True) as store:
+                system.seeder.seed(store, size=size, seed=seed, days=days, recent=False)
         finally:
-            Inventory.snapshot_every, Order.snapshot_every = old
-        with Runner(str(path), SHOP, run_sagas=False) as runner:
+            for cls, every in zip(aggregates, old, strict=True):
+                cls.snapshot_every = every
+        with Runner(str(path), system, run_sagas=False) as runner:
             runner.run_pending()
     return path
+
+
+def saga_streams(store, system: System) -> list[str]:
+    return [stream.stream_id for saga in system.sagas
+            for stream in store.list_streams(saga.stream_type)]
+
+
+def rows_table_of(system: System, saga: type[ProcessManager]):
+    """The table of the read model that lists the instances of a saga."""
+    return next(p.rows_table for p in system.projections()
+                if isinstance(p, SagaInstancesProjection) and p.saga is saga)
 
 
 HISTORY = st.tuples(st.integers(0, 5), st.integers(3, 40), st.integers(1, 20),
@@ -82,19 +100,19 @@ HISTORY = st.tuples(st.integers(0, 5), st.integers(3, 40), st.integers(1, 20),
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=HISTORY, fraction=st.floats(0, 1), pick=st.integers(0, 10**6))
-def test_every_aggregate_at_p_equals_a_full_replay(histories, history, fraction, pick):
-    path = build(histories, *history)
-    with open_store(path, system=SHOP, read_only=True) as store:
-        machine = TimeMachine(store, None, SHOP)
+def test_every_aggregate_at_p_equals_a_full_replay(system, histories, history, fraction, pick):
+    path = build(histories, system, *history)
+    with open_store(path, system=system, read_only=True) as store:
+        machine = TimeMachine(store, None, system)
         position = max(1, int(store.last_position() * fraction))
         streams = store.list_streams()
         for stream in (streams[pick % len(streams)], streams[(pick * 7 + 3) % len(streams)]):
-            expected = replay(store, stream.stream_id, position)
+            expected = replay(store, system, stream.stream_id, position)
             if not expected:
                 continue  # the stream did not exist yet at P
             shown = machine.aggregate_at(stream.stream_id, position)
             assert shown.state == expected, (stream.stream_id, position)
-            before = replay(store, stream.stream_id, shown.event.position - 1)
+            before = replay(store, system, stream.stream_id, shown.event.position - 1)
             assert shown.previous == before
             assert shown.changes == diff(before, expected)
 
@@ -102,16 +120,18 @@ def test_every_aggregate_at_p_equals_a_full_replay(histories, history, fraction,
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=HISTORY, fraction=st.floats(0, 1))
-def test_every_read_model_at_p_equals_one_built_from_events_up_to_p(histories, tmp_path_factory,
-                                                                   history, fraction):
-    path = build(histories, *history)
+def test_every_read_model_at_p_equals_one_built_from_events_up_to_p(system, histories,
+                                                                   tmp_path_factory, history,
+                                                                   fraction):
+    path = build(histories, system, *history)
     fresh_path = tmp_path_factory.mktemp("fresh") / "fresh.readmodels"
-    with open_store(path, system=SHOP, read_only=True) as store, \
+    with open_store(path, system=system, read_only=True) as store, \
             ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built, \
             ReadModelDatabase(fresh_path) as fresh:
         position = int(store.last_position() * fraction)
-        ProjectionEngine(UpTo(store, position), fresh, shop_projections()).catch_up_all()
-        for name, projection in SHOP_PROJECTIONS.items():
+        ProjectionEngine(UpTo(store, position), fresh, system.projections()).catch_up_all()
+        for projection in system.projections():
+            name = projection.name
             for table in projection.tables:
                 assert read_rows(built, table, at_position=position, limit=None) == \
                     read_rows(fresh, table, limit=None), (name, table.name, position)
@@ -120,43 +140,47 @@ def test_every_read_model_at_p_equals_one_built_from_events_up_to_p(histories, t
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=HISTORY, fraction=st.floats(0, 1), pick=st.integers(0, 10**6))
-def test_sagas_at_p_equal_a_replay_of_their_streams(histories, history, fraction, pick):
-    path = build(histories, *history)
-    with open_store(path, system=SHOP, read_only=True) as store, \
+def test_sagas_at_p_equal_a_replay_of_their_streams(system, histories, history, fraction,
+                                                    pick):
+    path = build(histories, system, *history)
+    with open_store(path, system=system, read_only=True) as store, \
             ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
-        machine = TimeMachine(store, built, SHOP)
+        machine = TimeMachine(store, built, system)
         position = max(1, int(store.last_position() * fraction))
-        sagas = store.list_streams("OrderFulfilment")
+        sagas = saga_streams(store, system)
         saga = sagas[pick % len(sagas)]
-        expected = replay(store, saga.stream_id, position)
+        expected = replay(store, system, saga, position)
         if not expected:
             return
-        shown = machine.saga_at(saga.stream_id, position)
+        shown = machine.saga_at(saga, position)
         assert shown.status == expected["status"]
         assert [s.step for s in shown.steps] == list(expected["steps"])
         for step in shown.steps:  # no step is shown done by an event after P
             assert step.event_position is None or step.event_position <= position
         moment = machine.moment(position)
         listed = {row["saga_id"]: row["status"] for row in moment.sagas.rows}
-        if saga.stream_id in listed:
-            assert listed[saga.stream_id] == expected["status"]
+        if saga in listed:
+            assert listed[saga] == expected["status"]
 
 
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=HISTORY, fractions=st.lists(st.floats(0, 1), min_size=3, max_size=6),
        pick=st.integers(0, 10**6))
-def test_saga_rows_at_p_agree_with_their_steps_at_p(histories, history, fractions, pick):
+def test_saga_rows_at_p_agree_with_their_steps_at_p(system, histories, history, fractions,
+                                                    pick):
     """At every position around one saga's life (each event of its order's chain, and the
     position before it) and at random positions for a few sagas, the saga's row as of P and its
     steps as of P say the same: status, each step's status, counts and current step."""
-    path = build(histories, *history)
-    with open_store(path, system=SHOP, read_only=True) as store, \
+    path = build(histories, system, *history)
+    with open_store(path, system=system, read_only=True) as store, \
             ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
-        machine = TimeMachine(store, built, SHOP)
+        machine = TimeMachine(store, built, system)
         last = store.last_position()
-        sagas = store.list_streams("OrderFulfilment")
-        saga = sagas[pick % len(sagas)].stream_id
+        sagas = saga_streams(store, system)
+        saga = sagas[pick % len(sagas)]
+        saga_instances = rows_table_of(system, system.saga_owning(
+            store.stream_info(saga).stream_type))
         chain = store.events_by_correlation(store.read_stream(saga)[0].correlation_id)
         checks = [(saga, p) for event in chain for p in (event.position - 1, event.position)]
         for number, fraction in enumerate(fractions):
@@ -177,15 +201,16 @@ def test_saga_rows_at_p_agree_with_their_steps_at_p(histories, history, fraction
 @settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=HISTORY, fraction=st.floats(0, 1), page=st.integers(1, 30))
-def test_read_model_pages_at_p_add_up_to_every_row_valid_then(histories, history, fraction,
-                                                             page):
-    path = build(histories, *history)
-    with open_store(path, system=SHOP, read_only=True) as store, \
+def test_read_model_pages_at_p_add_up_to_every_row_valid_then(system, histories, history,
+                                                             fraction, page):
+    path = build(histories, system, *history)
+    with open_store(path, system=system, read_only=True) as store, \
             ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
-        machine = TimeMachine(store, built, SHOP)
+        machine = TimeMachine(store, built, system)
         position = max(1, int(store.last_position() * fraction))
-        for name, projection in SHOP_PROJECTIONS.items():
-            if name == "sagas":
+        for projection in system.projections():
+            name = projection.name
+            if isinstance(projection, SagaInstancesProjection):
                 continue
             rows, offset, more = [], 0, True
             while more:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from explorer.demo.projections import shop_projections
 from explorer.demo.seed import seed_store
 from explorer.domain import DomainError
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
@@ -18,6 +17,7 @@ from explorer.sandbox import Sandbox
 from explorer.store.query import EventQuery
 from explorer.workspace import open_store
 from tests.conftest import ADDRESS
+from tests.systems.cases import seeded
 
 
 def digest(path: Path) -> str:
@@ -139,22 +139,29 @@ def test_a_branch_takes_up_the_steps_that_were_due_and_does_nothing_twice(shop):
                 if e.stream_type == "OrderFulfilment"} & observed
 
 
-def test_the_branch_read_models_go_on_from_the_position_including_its_event(shop, tmp_path):
-    """Branched at an event that changes every projection's rows, then a command: each read
-    model of the branch equals one built from nothing but the branch's events."""
-    with open_store(shop, system=SHOP, read_only=True) as store:
-        placed = first_after(store, "OrderPlaced", start=store.last_position() // 2)
-    sandbox = Sandbox.create(str(shop), placed.position, SHOP)
+def test_the_branch_read_models_go_on_from_the_position_including_its_event(system, case,
+                                                                          tmp_path):
+    """Branched at an event that changes read models, then a command: each read model of the
+    branch equals one built from nothing but the branch's events (for each system)."""
+    path = seeded(tmp_path, system, case.seed_size * 2)
+    with open_store(path, system=system, read_only=True) as store:
+        position, request = case.what_if(store)
+    before = digest(path)
+    sandbox = Sandbox.create(str(path), position, system)
     try:
-        sandbox.execute("Order", placed.stream_id, "cancel", {"reason": "what if"})
-        with open_store(sandbox.path, system=SHOP, read_only=True) as branch, \
+        result = sandbox.execute(request.stream_type, request.stream_id, request.command,
+                                 request.data)
+        assert result.events[0].position > position
+        assert sandbox.changes()  # the command changed read models
+        with open_store(sandbox.path, system=system, read_only=True) as branch, \
                 ReadModelDatabase(read_model_path(str(sandbox.path), False),
                                   read_only=True) as kept, \
                 ReadModelDatabase(tmp_path / "fresh.readmodels") as fresh:
-            ProjectionEngine(branch, fresh, shop_projections()).catch_up_all()
-            for projection in shop_projections():
+            ProjectionEngine(branch, fresh, system.projections()).catch_up_all()
+            for projection in system.projections():
                 for table in projection.tables:
                     assert read_rows(kept, table, limit=None) == \
                         read_rows(fresh, table, limit=None), table.name
     finally:
         sandbox.discard()
+    assert digest(path) == before  # the real store, byte for byte
