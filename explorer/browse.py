@@ -15,12 +15,9 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from explorer.store.event_store import EventStore
 from explorer.store.query import EventQuery
 from explorer.store.records import RecordedEvent
-from explorer.store.schema import events
 
 SCAN_CHUNK = 100_000
 """Positions scanned per step when a filter cannot use an index (content filters)."""
@@ -129,11 +126,11 @@ def build_row_map(store: EventStore, query: EventQuery,
     """
     last = store.last_position()
     if query.is_everything:
-        first, count = _bounds(store)
+        first, count = store.first_position() or 1, store.event_count()
         if count == last - first + 1 or count == 0:
             return ContiguousRows(first if count else 1, count)
     if not ListView(query).needs_scan:
-        return PositionRows(_positions(store, query))
+        return PositionRows(store.positions(query))
     rows = PositionRows()
     start = 0
     while start < last:
@@ -141,7 +138,7 @@ def build_row_map(store: EventStore, query: EventQuery,
         chunk = EventQuery(**{**_fields(query), "from_position": max(query.from_position, start + 1),
                               "to_position": end if query.to_position is None
                               else min(end, query.to_position)})
-        rows.extend(_positions(store, chunk))
+        rows.extend(store.positions(chunk))
         start = end
         if progress is not None:
             progress(rows, end, last)
@@ -150,7 +147,7 @@ def build_row_map(store: EventStore, query: EventQuery,
 
 def new_positions(store: EventStore, query: EventQuery, after_position: int) -> array:
     """Positions of matching events appended after `after_position` (for live updates)."""
-    return _positions(store, query, after_position)
+    return store.positions(query, after_position=after_position)
 
 
 def read_rows(store: EventStore, rows: RowMap, first_row: int, count: int,
@@ -175,17 +172,6 @@ def iter_rows(store: EventStore, rows: RowMap, query: EventQuery,
               page: int = 500) -> Iterator[RecordedEvent]:
     for first in range(0, len(rows), page):
         yield from read_rows(store, rows, first, page, query)
-
-
-def _bounds(store: EventStore) -> tuple[int, int]:
-    first, count = store.execute(sa.select(sa.func.min(events.c.position),
-                                           sa.func.count())).one()
-    return (first or 1), count
-
-
-def _positions(store: EventStore, query: EventQuery, after_position: int = 0) -> array:
-    result = store.execute(query.positions(after_position))
-    return array("q", (row[0] for row in result))
 
 
 def _fields(query: EventQuery) -> dict:

@@ -3,7 +3,8 @@
 The branch is a temporary copy of the store holding the events up to the position (with the
 stream index and snapshots as they were then) and a copy of the read models as of it. Commands
 run there, the sagas and projections react there, and what changed can be looked at, exported
-as JSON lines, or thrown away. The real store is only ever read, through a read-only attach.
+as JSON lines, or thrown away. The real store is only ever read (EventStore.branch copies
+its events up to the position; explorer.projections.branching its read models as of it).
 
 The branch goes on as the live system would have from the position: each projection from its
 rows as of it (the event at the position included), each saga from where its runner stood then
@@ -14,7 +15,6 @@ that the runner had not handled, and steps whose commands had not run) happen in
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,17 +25,14 @@ import orjson
 
 from explorer.domain import CommandResult, CommandService, Repository, default_issuer
 from explorer.private_files import open_private
-from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, rows_as_of
+from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path
+from explorer.projections.branching import branch_read_models, rows_changed_after
 from explorer.runtime import Runner
 from explorer.sagas.instances import SagaInstancesProjection, sagas_with_pending_steps
 from explorer.sagas.resume import resume_checkpoint
-from explorer.store import schema
 from explorer.store.records import RecordedEvent
 from explorer.system import System
-from explorer.store.sqlite import read_only_uri
 from explorer.workspace import open_store
-
-COPY_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -87,96 +84,17 @@ class Sandbox:
         return sandbox
 
     def _copy_events(self, progress: Callable[[int, int], None]) -> None:
-        """Copy events 1..P in chunks, without a journal (a failed branch is simply deleted),
-        with the secondary indexes built once at the end: several times faster than appends."""
-        open_store(self.path, system=self.system, create=True).close()  # our schema, empty
-        db = sqlite3.connect(self.path, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode = OFF")
-            db.execute("PRAGMA synchronous = OFF")
-            db.execute("ATTACH DATABASE ? AS source", (read_only_uri(Path(self.source)),))
-            indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                                 "AND tbl_name = 'events' AND sql IS NOT NULL").fetchall()
-            db.execute("BEGIN IMMEDIATE")
-            for name, _sql in indexes:
-                db.execute(f'DROP INDEX "{name}"')
-            columns = ", ".join(column.name for column in schema.events.columns)
-            progress(0, self.position)
-            for start in range(1, self.position + 1, COPY_CHUNK):
-                end = min(start + COPY_CHUNK - 1, self.position)
-                db.execute(f"INSERT INTO events ({columns}) SELECT {columns} FROM source.events "
-                           "WHERE position BETWEEN ? AND ?", (start, end))
-                progress(end, self.position)
-            for _name, sql in indexes:
-                db.execute(sql)
-            db.execute("INSERT INTO streams SELECT stream_id, min(stream_type), max(version), "
-                       "min(position), max(position), max(timestamp) FROM events "
-                       "GROUP BY stream_id")
-            snapshot_columns = ", ".join(column.name for column in schema.snapshots.columns)
-            db.execute(f"INSERT INTO snapshots ({snapshot_columns}) SELECT {snapshot_columns} "
-                       "FROM source.snapshots WHERE position <= ?", (self.position,))
-            self._copy_links(db)
-            db.execute("COMMIT")
-            db.execute("DETACH DATABASE source")
-            db.execute("PRAGMA journal_mode = WAL")
-        finally:
-            db.close()
-
-    def _copy_links(self, db: sqlite3.Connection) -> None:
-        """The events' links in the hash chain, as far as the store has them; where it has not
-        (a store from before the chain, opened read-only), the branch links the rest itself
-        when it is first written."""
-        linked = db.execute("SELECT 1 FROM source.sqlite_master WHERE name = ?",
-                            (schema.event_hashes.name,)).fetchone()
-        if linked:  # runs up to the position, the one straddling it cut there
-            db.execute("INSERT INTO event_hashes SELECT position, substr(links, 1, 16 * "
-                       "(min(?, position + length(links) / 16 - 1) - position + 1)) "
-                       "FROM source.event_hashes WHERE position <= ?",
-                       (self.position, self.position))
-        covered = db.execute("SELECT max(position + length(links) / 16 - 1) FROM event_hashes"
-                             ).fetchone()[0] if linked else 0
-        if (covered or 0) < self.position:
-            db.execute("UPDATE store_meta SET value = ? WHERE key = ?",
-                       (schema.CHAIN_LINKING, schema.CHAIN_KEY))
+        """The events 1..P, with the stream index, snapshots and hash chain as they were then."""
+        with open_store(self.source, system=self.system, read_only=True, verify=False) as real:
+            real.branch(self.path, self.position, progress=progress)
 
     def _copy_read_models(self) -> None:
         """The read models as of the position, if the store has them built that far."""
         built = read_model_path(self.source, False)
         if not built.exists():
             built = read_model_path(self.source, True)
-        target = read_model_path(str(self.path), False)
-        with ReadModelDatabase(target) as empty:  # our schema and the tables, empty
-            for projection in self._projections.values():
-                empty.create_tables(list(projection.tables))
-        if not built.exists():
-            return  # the branch's runner builds them from its events
-        db = sqlite3.connect(target, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode = OFF")
-            db.execute("PRAGMA synchronous = OFF")
-            db.execute("ATTACH DATABASE ? AS source", (read_only_uri(built),))
-            db.execute("BEGIN IMMEDIATE")
-            for projection in self._projections.values():
-                checkpoint = db.execute("SELECT checkpoint FROM source.projection_state WHERE "
-                                        "name = ?", (projection.name,)).fetchone()
-                if checkpoint is None or checkpoint[0] < self.position:
-                    continue  # not built that far: the branch builds it itself
-                for table in projection.tables:
-                    names = ", ".join(c.name for c in table.columns)
-                    chosen = ", ".join("CASE WHEN valid_to > ? THEN NULL ELSE valid_to END"
-                                       if c.name == "valid_to" else c.name
-                                       for c in table.columns)
-                    db.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {chosen} FROM '
-                               f'source."{table.name}" WHERE valid_from <= ?',
-                               (self.position, self.position))
-                db.execute("INSERT INTO projection_state (name, kind, version, checkpoint, "
-                           "updated_at) VALUES (?, 'projection', ?, ?, 0)",
-                           (projection.name, projection.version, self.position))
-            db.execute("COMMIT")
-            db.execute("DETACH DATABASE source")
-            db.execute("PRAGMA journal_mode = WAL")
-        finally:
-            db.close()
+        branch_read_models(built, read_model_path(str(self.path), False),
+                           self._projections.values(), self.position)
 
     def _resume_sagas(self) -> None:
         """Set each saga's checkpoint in the branch where its runner stood as of the position
@@ -228,18 +146,11 @@ class Sandbox:
         found = []
         with ReadModelDatabase(read_model_path(str(self.path), False), read_only=True) as db:
             for projection in self._projections.values():
-                table = projection.main_table
-                keys = table.info["keys"]
-                for row in db.db.execute(
-                        f'SELECT {", ".join([*keys, *table.info["values"]])} FROM '
-                        f'"{table.name}" WHERE valid_from > ? AND valid_to IS NULL',
-                        (self.position,)):
-                    values = dict(zip([*keys, *table.info["values"]], row, strict=True))
-                    before = db.execute(rows_as_of(table, self.position).where(
-                        *[table.c[k] == values[k] for k in keys])).mappings().first()
+                keys = projection.main_table.info["keys"]
+                for values, before in rows_changed_after(db, projection, self.position):
                     found.append(RowChange(projection.name,
                                            " / ".join(str(values[k]) for k in keys), values,
-                                           None if before is None else dict(before)))
+                                           before))
         return found
 
     def export(self, path: str | Path) -> int:

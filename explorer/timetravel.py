@@ -7,29 +7,24 @@ A full replay of events 1..P gives the same answers; the tests check that proper
 
 from __future__ import annotations
 
-import time
 from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
 from explorer.domain import Repository
-from explorer.projections import ReadModelDatabase, projection_state_of, rows_changed_first
+from explorer.projections import ReadModelDatabase
+from explorer.projections.history import ReadModelHistory
 from explorer.sagas.instances import SagaInstancesProjection
 from explorer.sagas.process import ProcessManager
 from explorer.sagas.steps import StepView, step_views
+from explorer.store import MAX_INTEGER
 from explorer.store.errors import StreamNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent
-from explorer.store.schema import MAX_INTEGER, events
-from explorer.store.statements import CompiledStatement
 from explorer.store.timestamps import parse_time
 from explorer.system import System
 
 _MISSING = object()
-SMALL_TABLE = 300
-KEYS_TTL_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -186,9 +181,7 @@ class TimeMachine:
         self.saga_read_models = tuple(name for name, p in self.projections.items()
                                       if isinstance(p, SagaInstancesProjection))
         """The read models listing saga instances, the first of them shown as "the sagas"."""
-        self._keys: dict[str, tuple[float, list[tuple] | None]] = {}
-        self._tables: set[str] = set()
-        self._statements: dict[str, tuple[list[tuple], CompiledStatement, list[str]]] = {}
+        self.history = ReadModelHistory(readmodels) if readmodels is not None else None
 
     def aggregate_at(self, stream_id: str, position: int) -> AggregateAt:
         """The aggregate's state just after `position`, and before its latest event up to it."""
@@ -216,7 +209,8 @@ class TimeMachine:
             known = ", ".join(self.projections) or "none without a system"
             raise ValueError(f"{self.system.label} has no read model {name!r}; its read models "
                              f"are: {known}.")
-        rows, built = self._rows(projection.main_table, name, position, limit + 1, offset)
+        rows, built = (self.history.rows(projection.main_table, name, position, limit + 1, offset)
+                       if self.history is not None else ([], 0))
         return ReadModelAt(name, projection.title, rows[:limit], position, built,
                            len(rows) > limit)
 
@@ -226,89 +220,6 @@ class TimeMachine:
         if not self.saga_read_models:
             return None
         return self.read_model_at(self.saga_read_models[0], position, limit)
-
-    def _rows(self, table: sa.Table, name: str, position: int, limit: int,
-              offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-        """Rows as of `position`, most recently changed first: `limit` of them after `offset`.
-
-        Tables with many keys are read newest version first (the rows valid at P are mostly
-        the recent versions). Tables with few keys but many versions (stock: twenty products,
-        hundreds of thousands of versions) would then scan every old version: for them each
-        key's version at P is found by a seek on the primary key instead, all in one statement
-        compiled once for the table's keys.
-        """
-        if self.readmodels is None or not self._exists(table):
-            return [], 0
-        built = projection_state_of(self.readmodels, name)
-        keys = self._small_table_keys(table)
-        if keys is None:
-            found = self.readmodels.execute(
-                rows_changed_first(table, position).limit(limit).offset(offset))
-            return [{str(k): v for k, v in row.items() if k != "valid_to"}
-                    for row in found.mappings()], built
-        if not keys:
-            return [], built
-        statement, names = self._small_table_statement(table, keys)
-        cursor = self.readmodels.db.execute(statement.sql, statement.args(position,
-                                                                          offset + limit))
-        rows = [dict(zip(names, row, strict=True)) for row in cursor]  # a few keys at most
-        return rows[offset:], built
-
-    def _exists(self, table: sa.Table) -> bool:
-        """Whether the read-model file has the table yet (a new runner creates it shortly)."""
-        if table.name not in self._tables:
-            self._tables.update(sa.inspect(self.readmodels.connection).get_table_names())
-        return table.name in self._tables
-
-    def _small_table_statement(self, table: sa.Table, keys: list[tuple]
-                               ) -> tuple[CompiledStatement, list[str]]:
-        """The statement reading a small table as of a position, compiled once for its keys."""
-        cached = self._statements.get(table.name)
-        if cached is not None and cached[0] == keys:
-            return cached[1], cached[2]
-        names = table.info["keys"]
-        known = sa.values(*[sa.column(n, table.c[n].type) for n in names],
-                          name="known_keys").data(keys).cte("known_keys")
-        older = table.alias("older")
-        position = sa.bindparam("position", type_=sa.Integer)
-        latest = sa.select(sa.func.max(older.c.valid_from)).where(
-            *[older.c[n] == known.c[n] for n in names],
-            older.c.valid_from <= position).scalar_subquery()
-        shown = [c for c in rows_changed_first(table, 0).selected_columns if c.name != "valid_to"]
-        query = (sa.select(*shown)
-                 .join(known, sa.and_(*[table.c[n] == known.c[n] for n in names]))
-                 .where(table.c.valid_from == latest,
-                        sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position))
-                 .order_by(table.c.valid_from.desc(), *[table.c[n] for n in names])
-                 .limit(sa.bindparam("limit")))
-        statement = CompiledStatement(query, self.readmodels.engine.dialect, ("position", "limit"))
-        columns = [c.name for c in shown]
-        self._statements[table.name] = (keys, statement, columns)
-        return statement, columns
-
-    def _small_table_keys(self, table: sa.Table) -> list[tuple] | None:
-        """Every key a table ever had, if it had at most SMALL_TABLE of them, else None. Cached.
-
-        Found by skipping along the primary key from one key to the next (one seek each), so a
-        table of twenty keys and a million versions costs twenty seeks, not a scan.
-        """
-        cached = self._keys.get(table.name)
-        if cached is not None and time.monotonic() - cached[0] < KEYS_TTL_S:
-            return cached[1]
-        columns = [table.c[c] for c in table.info["keys"]]
-        first = sa.select(*columns).order_by(*columns).limit(1)
-        after = sa.select(*columns).where(
-            sa.tuple_(*columns) > sa.tuple_(*[sa.bindparam(f"after_{c.name}") for c in columns])
-        ).order_by(*columns).limit(1)
-        keys: list[tuple] = []
-        row = self.readmodels.execute(first).first()
-        while row is not None and len(keys) <= SMALL_TABLE:
-            keys.append(tuple(row))
-            row = self.readmodels.execute(after, {f"after_{c.name}": v for c, v in zip(
-                columns, row, strict=True)}).first()
-        result = keys if len(keys) <= SMALL_TABLE else None
-        self._keys[table.name] = (time.monotonic(), result)
-        return result
 
     def saga_at(self, saga_id: str, position: int,
                 saga_type: type[ProcessManager] | None = None) -> SagaAt:
@@ -376,24 +287,15 @@ class TimeMachine:
         """
         last = self.store.last_position()
         if after is None:
-            weight, start, previous = weight or max(1, -(-last // MAX_SAMPLES)), 1, 0
+            weight, start = weight or max(1, -(-last // MAX_SAMPLES)), 1
         else:
             if last <= after.last_position:
                 return after
-            weight, previous = after.weight, after.last_position
-            start = 1 + ((previous - 1) // weight + 1) * weight  # the next point on the grid
+            weight = after.weight
+            start = 1 + ((after.last_position - 1) // weight + 1) * weight  # next on the grid
         positions, timestamps, codes = array("q"), array("q"), array("b")
         types: list[str] = []
-        e = events.c
-        grid = sa.select(sa.literal(start).label("p")).where(
-            sa.literal(start) <= last).cte("grid", recursive=True)
-        grid = grid.union_all(sa.select(grid.c.p + weight).where(grid.c.p + weight <= last))
-        on_grid = sa.select(e.position, e.timestamp, e.stream_type).join(
-            grid, e.position == grid.c.p)
-        final = sa.select(e.position, e.timestamp, e.stream_type).where(
-            e.position == last, sa.literal(last) > previous)
-        rows = self.store.execute(sa.union(on_grid, final).order_by(sa.literal_column("1")))
-        for position, timestamp, stream_type in rows:
+        for position, timestamp, stream_type in self.store.sample_events(start, weight, last):
             if stream_type not in types:
                 types.append(stream_type)
             positions.append(position)
@@ -408,23 +310,10 @@ class TimeMachine:
         Within a stream, its events only. Clamped to the log (or the stream): never past its
         first or last event.
         """
-        last = self.store.last_position()
         if stream_id is None:
+            last = self.store.last_position()
             return max(min(1, last), min(last, position + count))
-        e = events.c
-        if count >= 0:
-            query = (sa.select(e.position).where(e.stream_id == stream_id, e.position > position)
-                     .order_by(e.version).offset(max(count - 1, 0)).limit(1))
-            fallback = sa.select(sa.func.max(e.position)).where(e.stream_id == stream_id,
-                                                                e.position > position)
-        else:
-            query = (sa.select(e.position).where(e.stream_id == stream_id, e.position < position)
-                     .order_by(e.version.desc()).offset(-count - 1).limit(1))
-            fallback = sa.select(sa.func.min(e.position)).where(e.stream_id == stream_id,
-                                                                e.position < position)
-        found = self.store.execute(query).scalar()
-        if found is None:
-            found = self.store.execute(fallback).scalar()
+        found = self.store.step_in_stream(stream_id, position, count)
         return position if found is None else found
 
     def play_time(self, position: int, play_us: int, stream_id: str | None = None,
@@ -434,41 +323,21 @@ class TimeMachine:
         Returns that position and the clock, moved forward to the next event when nothing happens
         for longer than `max_gap_us` (so a quiet night is skipped, not waited through).
         """
-        e = events.c
-        stream = [e.stream_id == stream_id] if stream_id is not None else []
-        found = self.store.execute(
-            sa.select(sa.func.max(e.position)).where(*stream, e.timestamp <= play_us)).scalar() \
-            if stream_id is not None else self.store.position_at_time(play_us)
-        target = max(position, found or 0)
+        target = max(position, self.store.position_at_time(play_us, stream_id))
         if max_gap_us is not None:
-            after = self.store.execute(
-                sa.select(e.position, e.timestamp).where(*stream, e.position > target)
-                .order_by(e.position).limit(1)).first()
-            if after is not None and after.timestamp - play_us > max_gap_us:
-                play_us = after.timestamp - max_gap_us // 4  # arrive shortly before it
+            after = self.store.next_event(target, stream_id)
+            if after is not None and after[1] - play_us > max_gap_us:
+                play_us = after[1] - max_gap_us // 4  # arrive shortly before it
         return target, play_us
 
     def stream_marks(self, stream_id: str, limit: int = MAX_MARKS) -> tuple[array, array]:
         """Positions and times of a stream's events, for marks on the timeline: all of them,
         or, for a stream with more than `limit`, every n-th (its first and last included)."""
-        e = events.c
-        count = self.store.stream_head(stream_id)
-        versions = count[1] if count else 0
-        every = max(1, -(-versions // limit))
-        query = sa.select(e.position, e.timestamp).where(e.stream_id == stream_id)
-        if every > 1:
-            query = query.where(sa.or_((e.version - 1) % every == 0, e.version == versions))
-        positions, timestamps = array("q"), array("q")
-        for position, timestamp in self.store.execute(query.order_by(e.version)):
-            positions.append(position)
-            timestamps.append(timestamp)
-        return positions, timestamps
+        return self.store.stream_marks(stream_id, limit)
 
     def time_of(self, position: int) -> int | None:
         """The timestamp of the event at a position (None outside the log)."""
-        row = self.store.execute(sa.select(events.c.timestamp).where(
-            events.c.position == position)).first()
-        return None if row is None else row[0]
+        return self.store.timestamp_at(position)
 
 
 def parse_place(text: str) -> tuple[str, int]:

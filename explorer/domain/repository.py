@@ -16,7 +16,6 @@ from explorer.domain.model import DomainModel
 from explorer.store.errors import StoreError, StreamNotFoundError, StreamTypeMismatchError
 from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent, SnapshotRecord
-from explorer.store.statements import SNAPSHOT_MARK
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +56,10 @@ class Repository:
         if not (self.use_snapshots and cls.snapshot_every):
             self._replay(loaded, store.replay_rows(stream_id, **bounds), stream_type)
             return loaded
-        rows = store.replay_rows(stream_id, after_snapshot=True, **bounds)
-        if rows and rows[0][1] == SNAPSHOT_MARK:
-            version, _, state_version, state, row_type = rows[0]
-            if row_type != stream_type:
-                raise StreamTypeMismatchError(stream_id, stream_type, row_type)
-            snapshot = SnapshotRecord(stream_id, row_type, version, 0, 0, state_version, state)
-            rows = rows[1:]
+        snapshot, rows = store.replay_after_snapshot(stream_id, **bounds)
+        if snapshot is not None:
+            if snapshot.stream_type != stream_type:
+                raise StreamTypeMismatchError(stream_id, stream_type, snapshot.stream_type)
             if not self._restore(aggregate, snapshot, loaded):
                 aggregate.__init__(stream_id)  # back to the initial state, and replay it all
                 rows = store.replay_rows(stream_id, **bounds)

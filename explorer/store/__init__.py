@@ -13,12 +13,14 @@ from explorer.store.records import (
     ANY_VERSION, NO_STREAM, AppendRequest, AppendResult, NewEvent, RecordedEvent,
     SnapshotRecord, StoredForm, StreamInfo, StreamTypeInfo,
 )
+from explorer.store.schema import MAX_INTEGER
 from explorer.store.upcasting import EventRegistry, UpcastError
 
 __all__ = [
-    "ANY_VERSION", "NO_STREAM", "AppendRequest", "AppendResult", "ConcurrencyError",
-    "DuplicateEventError", "EventNotFoundError", "EventRegistry", "EventStore", "NewEvent",
-    "NotAStoreError", "ReadOnlyStoreError", "RecordedEvent", "SnapshotRecord",
-    "StoreDamagedError", "StoreError", "StoreLockedError", "StoreMissingError", "StoreOpenError", "StoredForm", "StreamInfo",
-    "StreamNotFoundError", "StreamTypeInfo", "StreamTypeMismatchError", "UpcastError",
+    "ANY_VERSION", "MAX_INTEGER", "NO_STREAM", "AppendRequest", "AppendResult",
+    "ConcurrencyError", "DuplicateEventError", "EventNotFoundError", "EventRegistry",
+    "EventStore", "NewEvent", "NotAStoreError", "ReadOnlyStoreError", "RecordedEvent",
+    "SnapshotRecord", "StoreDamagedError", "StoreError", "StoreLockedError", "StoreMissingError",
+    "StoreOpenError", "StoredForm", "StreamInfo", "StreamNotFoundError", "StreamTypeInfo",
+    "StreamTypeMismatchError", "UpcastError",
 ]

@@ -25,6 +25,16 @@ GENESIS = b""
 DIGEST_SIZE = 16
 
 
+def continued_from(position: int, chain_end: int | None, last_link: bytes | None) -> bytes | None:
+    """The link an append goes on from: the chain's last, when it reaches the newest event
+    (`position`); the first link for an empty log; None while the chain does not reach it (a
+    store from before the chain, being linked by whoever opened it for writing: that linking
+    takes in these events too)."""
+    if not position:
+        return GENESIS
+    return last_link if chain_end == position else None
+
+
 def link(previous: bytes, row: Sequence[Any]) -> bytes:
     """The link of a stored row (its columns in EVENT_COLUMNS order) after `previous`."""
     return hashlib.blake2b(previous + orjson.dumps(row), digest_size=DIGEST_SIZE).digest()

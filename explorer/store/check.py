@@ -148,7 +148,7 @@ def _normalised(sql: str | None) -> str:
 
 def _check_positions(store: EventStore, report: CheckReport) -> None:
     e = events.c
-    count, first, last = store.execute(
+    count, first, last = store._execute(
         sa.select(sa.func.count(), sa.func.min(e.position), sa.func.max(e.position))).one()
     report.events = count
     if count and (first != 1 or last - first + 1 != count):
@@ -156,7 +156,7 @@ def _check_positions(store: EventStore, report: CheckReport) -> None:
             report.add("gap", f"positions start at {first}, not 1")
         later = events.alias("later")
         following = sa.select(sa.literal(1)).where(later.c.position == e.position + 1).exists()
-        gaps = store.execute(sa.select(e.position).where(e.position < last, ~following)
+        gaps = store._execute(sa.select(e.position).where(e.position < last, ~following)
                              .order_by(e.position).limit(LISTED_PER_KIND)).scalars()
         for position in gaps:
             report.add("gap", f"no event at position {position + 1}")
@@ -173,7 +173,7 @@ def _check_streams(store: EventStore, report: CheckReport) -> None:
     query = (sa.select(per_stream, s.stream_type, s.version, s.last_position)
              .select_from(per_stream.outerjoin(streams, s.stream_id == per_stream.c.stream_id)))
     stream_count = 0
-    for row in store.execute(query):
+    for row in store._execute(query):
         stream_count += 1
         sid = row.stream_id
         if row.low != 1 or row.high != row.n:
@@ -189,7 +189,7 @@ def _check_streams(store: EventStore, report: CheckReport) -> None:
                        f"position {row.last_position}, but its events say {row.type_a} "
                        f"v{row.high} ending at {row.last}")
     report.streams = stream_count
-    orphans = store.execute(
+    orphans = store._execute(
         sa.select(s.stream_id).where(~sa.select(sa.literal(1)).where(
             e.stream_id == s.stream_id).exists()).limit(LISTED_PER_KIND)).scalars()
     for sid in orphans:
@@ -201,7 +201,7 @@ def _check_snapshots(store: EventStore, report: CheckReport) -> None:
     query = (sa.select(sn.stream_id, sn.version, s.version)
              .select_from(snapshots.outerjoin(streams, s.stream_id == sn.stream_id))
              .where(sa.or_(s.version.is_(None), sn.version > s.version)))
-    for stream_id, version, stream_version in store.execute(query):
+    for stream_id, version, stream_version in store._execute(query):
         where = "a missing stream" if stream_version is None else f"version {stream_version}"
         report.add("snapshot", f"snapshot of {stream_id} at version {version} is beyond {where}")
 
@@ -255,7 +255,7 @@ def _check_rows(store: EventStore, report: CheckReport,
 def _unlinked_pages(store: EventStore) -> Iterator[list[tuple]]:
     """Stored rows of a store without a chain, a page at a time, each with None for its link."""
     position = 0
-    while rows := list(store.execute(sa.select(*EVENT_COLUMNS, sa.null()).where(
+    while rows := list(store._execute(sa.select(*EVENT_COLUMNS, sa.null()).where(
             events.c.position > position).order_by(events.c.position).limit(PAGE_ROWS))):
         yield rows
         position = rows[-1][0]

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,36 +16,41 @@ import orjson
 import sqlalchemy as sa
 import sqlalchemy.dialects.sqlite
 
-from explorer.store import chain, schema
+from explorer.store import branching, chain, schema
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.content_filter import json_types_sample
 from explorer.store.decoding import RowDecoder
 from explorer.store.errors import (
     ConcurrencyError, DuplicateEventError, EventNotFoundError, ReadOnlyStoreError,
     StoreDamagedError, StoreError, StoreLockedError, StoreMissingError, StoreOpenError,
-    StreamNotFoundError, StreamTypeMismatchError,
+    StreamTypeMismatchError,
 )
-from explorer.store.ids import uuid7
+from explorer.store.encoding import Prepared, prepare
+from explorer.store.maintenance import CHAIN_CHUNK, READ_PAGE_SIZE, Maintenance
+from explorer.store.navigation import Navigation, navigation_statements
+from explorer.store.stream_index import StreamIndex
 from explorer.store.query import EventQuery
 from explorer.store.records import (
     ANY_VERSION, AppendRequest, AppendResult, NewEvent, RecordedEvent, SnapshotRecord,
-    StreamInfo, StreamTypeInfo,
 )
-from explorer.store.statements import EVENT_COLUMNS, Statements
+from explorer.store.statements import EVENT_COLUMNS, NO_LIMIT, SNAPSHOT_MARK, Statements
 from explorer.store.timestamps import now_micros
 from explorer.store.upcasting import EventRegistry
 
-_NO_LIMIT = 2**62
-READ_PAGE_SIZE = 2000
-CHAIN_CHUNK = 20_000
+ReplayRow = tuple[int, str, int, Any, str]
+"""A stored event as replaying it needs it: (version, event type, schema version, data, stream
+type), its data undecoded JSON text."""
 FIELD_TYPE_SAMPLE = 50  # events of each type read to learn what JSON types a field holds
 FIELD_TYPE_KINDS = 200  # event types sampled at most
 
 
-class EventStore:
-    """Append and read events; list streams; keep snapshots.
+class EventStore(StreamIndex, Navigation, Maintenance):
+    """Append and read events; list streams; keep snapshots; branch.
 
     Open one with `EventStore.open(path)`. Writes raise ReadOnlyStoreError on a read-only store.
+    Its parts in modules of their own: the stream index (`StreamIndex`), moving about the log
+    for time travel and huge lists (`Navigation`: samples, steps within a stream, marks,
+    positions for row maps) and what `check` and `salvage` need (`Maintenance`).
     """
 
     def __init__(self, engine: sa.Engine, *, location: str, read_only: bool,
@@ -70,6 +73,7 @@ class EventStore:
             raise
         self._db: sqlite3.Connection = self._sa.connection.driver_connection
         self._sql = Statements(engine.dialect)
+        self._nav = navigation_statements(engine.dialect)
 
     # -- opening and closing ---------------------------------------------------------------
 
@@ -175,7 +179,7 @@ class EventStore:
                 done, previous = db.execute(sql.chain_tail.sql, sql.chain_tail.args()).fetchone()
                 done, previous = (done, previous) if done else (0, chain.GENESIS)
                 rows = db.execute(sql.read_all.sql, sql.read_all.args(
-                    done + 1, _NO_LIMIT, CHAIN_CHUNK)).fetchall()
+                    done + 1, NO_LIMIT, CHAIN_CHUNK)).fetchall()
                 if rows:
                     db.execute(sql.insert_links.sql, (rows[0][0], chain.links(previous, rows)))
                 db.execute("COMMIT")
@@ -229,7 +233,7 @@ class EventStore:
     def append_batch(self, requests: Sequence[AppendRequest]) -> list[AppendResult]:
         """Append to several streams in one transaction: all of it is written, or none of it."""
         self._require_writable("append events")
-        prepared = [_prepare(request, self.registry) for request in requests]
+        prepared = [prepare(request, self.registry) for request in requests]
         db = self._db
         self._begin_write("append events")
         try:
@@ -243,7 +247,7 @@ class EventStore:
             raise
         return results
 
-    def _append_locked(self, prepared: list[_Prepared]) -> list[AppendResult]:
+    def _append_locked(self, prepared: list[Prepared]) -> list[AppendResult]:
         db = self._db
         sql = self._sql
         # stream id -> [type, version, first position, last position, last timestamp]
@@ -258,7 +262,7 @@ class EventStore:
                 sql.append_tail.sql, sql.append_tail.args()).fetchone()
             heads = self._heads({prep.stream_id for prep in prepared})
         position = position or 0
-        previous = _chain_link(position, chain_end, previous)
+        previous = chain.continued_from(position, chain_end, previous)
         last_time = last_time or 0
         touched: dict[str, list[Any]] = {}
         rows: list[tuple[Any, ...]] = []
@@ -327,7 +331,7 @@ class EventStore:
         return {stream_id: [stream_type, version, 0, 0, 0]
                 for stream_id, stream_type, version in rows}
 
-    def _stored_retry(self, prep: _Prepared) -> AppendResult | None:
+    def _stored_retry(self, prep: Prepared) -> AppendResult | None:
         """If every event of `prep` is stored already in its stream, the result of that append."""
         ids = [row[0] for row in prep.rows]
         if not ids:
@@ -341,7 +345,7 @@ class EventStore:
                                 duplicate=True)
         raise DuplicateEventError(prep.stream_id, [e.event_id for e in found])
 
-    def _resolve_integrity_error(self, prepared: list[_Prepared],
+    def _resolve_integrity_error(self, prepared: list[Prepared],
                                  error: sqlite3.IntegrityError) -> list[AppendResult]:
         """A unique constraint failed: a retried request (return the stored events) or a clash."""
         if "event_id" not in str(error):
@@ -403,24 +407,33 @@ class EventStore:
 
     def replay_rows(self, stream_id: str, *, after_version: int = 0, to_version: int | None = None,
                     to_position: int | None = None, to_time_us: int | None = None,
-                    after_snapshot: bool = False) -> list[tuple[int, str, int, Any, str]]:
+                    ) -> list[ReplayRow]:
         """Just what rebuilding an aggregate needs, undecoded: (version, type, schema, data, stream type).
 
         Aggregate loading decodes these itself; skipping whole event objects makes replay fast.
-        With `after_snapshot`, the newest snapshot within the bounds comes first, as a row whose
-        type is SNAPSHOT_MARK (schema column: its state version; data column: its state), then
-        only the events after it, all in one round trip.
         """
         sql = self._sql
-        if after_snapshot:
-            return self._db.execute(sql.replay_after_snapshot.sql, sql.replay_after_snapshot.args(
-                stream_id, _bound(to_version), _bound(to_position), _bound(to_time_us),
-            )).fetchall()
         if to_version is None and to_position is None and to_time_us is None:
             return self._db.execute(sql.replay_whole_stream.sql, (stream_id, after_version)).fetchall()
         return self._db.execute(sql.replay_stream.sql, sql.replay_stream.args(
             stream_id, after_version, _bound(to_version), _bound(to_position), _bound(to_time_us),
         )).fetchall()
+
+    def replay_after_snapshot(self, stream_id: str, *, to_version: int | None = None,
+                              to_position: int | None = None, to_time_us: int | None = None,
+                              ) -> tuple[SnapshotRecord | None, list[ReplayRow]]:
+        """The newest snapshot of a stream within the bounds (None if it has none) and the
+        rows (as `replay_rows` gives them) of its events after it up to the bounds, in one round
+        trip: what loading an aggregate that is snapshotted needs. The snapshot's position and
+        timestamp are given as 0 (loading does not need them)."""
+        statement = self._sql.replay_after_snapshot
+        rows = self._db.execute(statement.sql, statement.args(
+            stream_id, _bound(to_version), _bound(to_position), _bound(to_time_us))).fetchall()
+        if not rows or rows[0][1] != SNAPSHOT_MARK:
+            return None, rows
+        version, _, state_version, state, stream_type = rows[0]
+        del rows[0]
+        return SnapshotRecord(stream_id, stream_type, version, 0, 0, state_version, state), rows
 
     def read_all(self, from_position: int = 1, to_position: int | None = None, *,
                  page_size: int = READ_PAGE_SIZE) -> Iterator[RecordedEvent]:
@@ -450,13 +463,17 @@ class EventStore:
                                                descending=descending))
 
     def _fetch_events(self, select: sa.Select) -> list[RecordedEvent]:
-        """Run a select of EVENT_COLUMNS on the DBAPI cursor (no per-row SQLAlchemy objects:
-        projections read hundreds of thousands of rows this way) and decode the rows."""
+        """Run a select of EVENT_COLUMNS and decode the rows."""
+        return self.decoder.decode_rows(self._run_select(select).fetchall())
+
+    def _run_select(self, select: sa.Select) -> sqlite3.Cursor:
+        """Run a select on the DBAPI cursor: no per-row SQLAlchemy objects (projections read
+        hundreds of thousands of rows this way, row maps millions of positions)."""
         compiled = select.compile(dialect=self._engine.dialect,
                                   compile_kwargs={"render_postcompile": True})
         params = compiled.construct_params()
         arguments = [params[name] for name in compiled.positiontup or ()]
-        return self.decoder.decode_rows(self._db.execute(str(compiled), arguments).fetchall())
+        return self._db.execute(str(compiled), arguments)
 
     def iter_query(self, query: EventQuery, *, page_size: int = READ_PAGE_SIZE,
                    ) -> Iterator[RecordedEvent]:
@@ -475,7 +492,7 @@ class EventStore:
     def read_page(self, after_position: int = 0, limit: int = 100) -> list[RecordedEvent]:
         """Up to `limit` events after `after_position`, in global order."""
         statement = self._sql.read_all
-        rows = self._db.execute(statement.sql, statement.args(after_position + 1, _NO_LIMIT, limit))
+        rows = self._db.execute(statement.sql, statement.args(after_position + 1, NO_LIMIT, limit))
         return self.decoder.decode_rows(rows.fetchall())
 
     def event_at(self, position: int) -> RecordedEvent:
@@ -530,76 +547,8 @@ class EventStore:
         row = self._db.execute(self._sql.last_event.sql, self._sql.last_event.args()).fetchone()
         return row[0] if row else 0
 
-    def position_at_time(self, timestamp_us: int) -> int:
-        """The last position whose event happened at or before a time (0 if none did).
-
-        A binary search over positions: the store keeps timestamps non-decreasing along them.
-        """
-        low, high = 0, self.last_position()
-        sql = self._sql.timestamp_at.sql
-        while low < high:
-            middle = (low + high + 1) // 2
-            row = self._db.execute(sql, (middle,)).fetchone()
-            if row is not None and row[0] <= timestamp_us:
-                low = middle
-            else:
-                high = middle - 1
-        return low
-
     def event_count(self) -> int:
         return self._sa.execute(sa.select(sa.func.count()).select_from(schema.events)).scalar_one()
-
-    # -- streams ---------------------------------------------------------------------------
-
-    def stream_head(self, stream_id: str) -> tuple[str, int] | None:
-        """(stream type, version) of a stream from the index, or None if it does not exist."""
-        return self._db.execute(self._sql.stream_head.sql, (stream_id,)).fetchone()
-
-    def stream_info(self, stream_id: str) -> StreamInfo:
-        """One stream from the stream index; StreamNotFoundError if it does not exist."""
-        s = schema.streams.c
-        row = self._sa.execute(sa.select(*_STREAM_COLUMNS).where(s.stream_id == stream_id)).first()
-        if row is None:
-            raise StreamNotFoundError(stream_id)
-        return StreamInfo(*row)
-
-    def list_streams(self, stream_type: str | None = None, pattern: str | None = None, *,
-                     after: str | None = None, limit: int | None = None) -> list[StreamInfo]:
-        """Streams in id order from the stream index, filtered by type and an id pattern.
-
-        `pattern` matches a substring, or with * and ? as wildcards the whole id (case-insensitive).
-        `after` continues a listing after that stream id.
-        """
-        s = schema.streams.c
-        query = self._filter_streams(sa.select(*_STREAM_COLUMNS), stream_type, pattern)
-        if after is not None:
-            query = query.where(s.stream_id > after)
-        query = query.order_by(s.stream_id)
-        if limit is not None:
-            query = query.limit(limit)
-        return [StreamInfo(*row) for row in self._sa.execute(query)]
-
-    def count_streams(self, stream_type: str | None = None, pattern: str | None = None) -> int:
-        query = self._filter_streams(sa.select(sa.func.count()).select_from(schema.streams),
-                                     stream_type, pattern)
-        return self._sa.execute(query).scalar_one()
-
-    @staticmethod
-    def _filter_streams(query: sa.Select, stream_type: str | None, pattern: str | None) -> sa.Select:
-        s = schema.streams.c
-        if stream_type is not None:
-            query = query.where(s.stream_type == stream_type)
-        if pattern:
-            query = query.where(s.stream_id.like(stream_pattern_to_like(pattern), escape="\\"))
-        return query
-
-    def stream_types(self) -> list[StreamTypeInfo]:
-        """Each stream type with its number of streams and of events, from the stream index."""
-        s = schema.streams.c
-        query = (sa.select(s.stream_type, sa.func.count(), sa.func.sum(s.version))
-                 .group_by(s.stream_type).order_by(s.stream_type))
-        return [StreamTypeInfo(t, streams, int(events or 0)) for t, streams, events in
-                self._sa.execute(query)]
 
     # -- snapshots -------------------------------------------------------------------------
 
@@ -642,37 +591,7 @@ class EventStore:
             self._db.execute("ROLLBACK")
             raise
 
-    # -- maintenance (check, salvage) --------------------------------------------------------
-
-    def import_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Append stored rows as they are (EVENT_COLUMNS order, positions and versions already
-        given, following on from the store's), in one transaction, linked into the chain: for
-        salvaging events from a damaged store, whose data may not even be valid JSON."""
-        self._require_writable("import events")
-        if not rows:
-            return
-        db, sql = self._db, self._sql
-        self._begin_write("import events")
-        try:
-            position, _, chain_end, previous = db.execute(
-                sql.append_tail.sql, sql.append_tail.args()).fetchone()
-            position = position or 0
-            if rows[0][0] != position + 1:
-                raise ValueError(f"Imported rows must follow on from position {position}, "
-                                 f"not start at {rows[0][0]}.")
-            db.executemany(sql.insert_event.sql, rows)
-            previous = _chain_link(position, chain_end, previous)
-            if previous is not None:
-                db.execute(sql.insert_links.sql, (rows[0][0], chain.links(previous, rows)))
-            heads: dict[str, tuple[Any, ...]] = {}
-            for row in rows:
-                first = heads[row[1]][3] if row[1] in heads else row[0]
-                heads[row[1]] = (row[1], row[2], row[3], first, row[0], row[7])
-            db.executemany(sql.upsert_stream.sql, list(heads.values()))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+    # -- what the store records about itself ----------------------------------------------
 
     def meta(self) -> dict[str, str]:
         """What store_meta records about the store (its schema, who made it, which system
@@ -693,157 +612,35 @@ class EventStore:
             self._db.execute("ROLLBACK")
             raise
 
-    def execute(self, statement: sa.Executable) -> sa.Result:
-        """Run a read-only SQLAlchemy statement on this store's connection."""
-        return self._sa.execute(statement)
+    # -- branching -------------------------------------------------------------------------
 
-    @contextmanager
-    def read_snapshot(self) -> Iterator[None]:
-        """Run the block's reads in one read transaction: they all see the log as it was when
-        the first of them ran, whatever other processes append meanwhile (for `check`)."""
-        self._db.execute("BEGIN")
+    def branch(self, target: str | Path, position: int, *,
+               progress: Callable[[int, int], None] | None = None) -> None:
+        """Make a new store at `target` holding this store's events 1..`position`, with the
+        stream index, the snapshots and the hash chain as they were then: a branch to try
+        commands on without touching this store (what-if). This store is only read.
+
+        `progress(copied, position)` is called as events are copied and may raise (Cancelled,
+        say) to stop: nothing is then left at `target`. A `target` where a file is already,
+        or a position outside the log, is refused.
+        """
+        target = Path(target).expanduser()
+        last = self.last_position()
+        if not 0 <= position <= last:
+            raise ValueError(f"Cannot branch {self.name} at position {position:,}: its events "
+                             f"are at positions 1 to {last:,}. Choose one of those.")
+        if target.exists():
+            raise StoreOpenError(f"Cannot branch {self.name} into {target}: there is a file "
+                                 "there already. Choose a new path.")
+        EventStore.open(target, create=True).close()  # a new, empty store with our schema
         try:
-            yield
-        finally:
-            self._db.execute("COMMIT")
-
-    @contextmanager
-    def tolerating_bad_text(self) -> Iterator[None]:
-        """Read text that is not valid UTF-8 (damage) as text with stand-ins for the bad bytes,
-        instead of failing: for `check`, which reports such rows rather than stopping at them."""
-        self._db.text_factory = lambda data: data.decode("utf-8", "surrogateescape")
-        try:
-            yield
-        finally:
-            self._db.text_factory = str
-
-    def sqlite_problems(self, limit: int = 20) -> list[str]:
-        """What SQLite's own integrity check finds wrong with the file ([] when nothing)."""
-        return sqlite_backend.quick_check(self._db, full=True, limit=limit)
-
-    def schema_objects(self) -> SchemaObjects:
-        """The file's markers, its store_meta entries and its tables, indexes and triggers."""
-        db = self._db
-        meta = {}
-        try:
-            meta = dict(db.execute("SELECT key, value FROM store_meta").fetchall())
-        except sqlite3.OperationalError:
-            pass
-        objects = {(kind, name): (table, sql) for kind, name, table, sql in db.execute(
-            "SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()}
-        return SchemaObjects(db.execute("PRAGMA application_id").fetchone()[0],
-                             db.execute("PRAGMA user_version").fetchone()[0], meta, objects)
-
-    def index_columns(self, index: str) -> list[str]:
-        return [row[2] for row in self._db.execute(f'PRAGMA index_info("{index}")').fetchall()]
-
-    def linked_pages(self, page_size: int = READ_PAGE_SIZE) -> Iterator[list[tuple[Any, ...]]]:
-        """Every stored row (EVENT_COLUMNS, undecoded) with its link in the hash chain last (None
-        where it has none), a page at a time, in flat memory. Read it inside `read_snapshot`:
-        rows and links must be of one moment."""
-        sql = self._sql
-        runs = chain.LinkRuns(self._db.execute(sql.read_runs.sql, sql.read_runs.args(1)))
-        position = 0
-        while rows := self._db.execute(sql.read_all.sql, sql.read_all.args(
-                position + 1, _NO_LIMIT, page_size)).fetchall():
-            yield chain.with_links(rows, runs)
-            position = rows[-1][0]
-
-    def chain_end(self) -> int:
-        """The last position the hash chain covers (0 when it covers none)."""
-        return self._db.execute(self._sql.chain_tail.sql,
-                                self._sql.chain_tail.args()).fetchone()[0] or 0
-
-    def _verify_chain(self) -> None:
-        """Raise StoreDamagedError where a stored event is not as it was written."""
-        with self.read_snapshot():  # rows and links as of one moment, whoever appends meanwhile
-            for position, changed in chain.breaks(self.linked_pages(CHAIN_CHUNK)):
-                what = ("is not as it was written (its link in the hash chain does not match)"
-                        if changed else "has no link in the hash chain")
-                raise sqlite_backend.damaged(self.location,
-                                             f"the event at position {position} {what}")
-
-    def decode_rows(self, rows: Sequence[tuple[Any, ...]]) -> list[RecordedEvent]:
-        """Events from stored rows in EVENT_COLUMNS order (see `linked_rows`)."""
-        return self.decoder.decode_rows(rows)
-
-
-@dataclass(frozen=True)
-class SchemaObjects:
-    """What the file says of itself: markers, store_meta, and sqlite_master's entries by
-    (type, name) -> (table, SQL)."""
-
-    application_id: int
-    user_version: int
-    meta: dict[str, str]
-    objects: dict[tuple[str, str], tuple[str, str | None]]
-
-
-_STREAM_COLUMNS = (schema.streams.c.stream_id, schema.streams.c.stream_type,
-                   schema.streams.c.version, schema.streams.c.last_position,
-                   schema.streams.c.last_timestamp)
-
-
-class _Prepared:
-    """A request with its events encoded, done before the write lock is taken."""
-
-    __slots__ = ("stream_id", "stream_type", "expected_version", "rows")
-
-    def __init__(self, stream_id: str, stream_type: str, expected_version: int | None,
-                 rows: list[tuple[Any, ...]]) -> None:
-        self.stream_id = stream_id
-        self.stream_type = stream_type
-        self.expected_version = expected_version
-        self.rows = rows
-
-
-def _prepare(request: AppendRequest, registry: EventRegistry | None) -> _Prepared:
-    stream_id = request.stream_id
-    if not isinstance(stream_id, str) or not stream_id.strip():
-        raise ValueError("A stream id must be a non-empty text.")
-    if not request.stream_type:
-        raise ValueError(f"Stream {stream_id} needs a stream type.")
-    if request.expected_version is not None and request.expected_version < 0:
-        raise ValueError(f"Expected version {request.expected_version} of {stream_id} is negative.")
-    versions = registry.current_versions if registry is not None else {}
-    dumps = orjson.dumps
-    now = now_micros()
-    rows = []
-    encoded_for: dict[str, Any] | None = None  # the events of one command share their metadata
-    for event in request.events:
-        if type(event.data) is not dict:
-            raise ValueError(f"The data of {event.event_type} must be a JSON object, "
-                             f"not {type(event.data).__name__}.")
-        if event.metadata is not encoded_for:
-            encoded_for = event.metadata
-            metadata = dict(encoded_for)
-            correlation_id = metadata.pop("correlation_id", None)
-            try:
-                metadata_json = dumps(metadata).decode()
-            except TypeError as error:
-                raise ValueError(f"The metadata of {event.event_type} cannot be stored as JSON: "
-                                 f"{error}.") from None
-        try:
-            data_json = dumps(event.data).decode()
-        except TypeError as error:
-            raise ValueError(f"The data of {event.event_type} cannot be stored as JSON: {error}.") \
-                from None
-        rows.append((event.event_id or uuid7(), event.event_type,
-                     event.schema_version or versions.get(event.event_type, 1),
-                     event.timestamp_us if event.timestamp_us is not None else now,
-                     correlation_id, data_json, metadata_json, event.data))
-    return _Prepared(stream_id, request.stream_type, request.expected_version, rows)
-
-
-def _chain_link(position: int, chain_end: int | None, last_link: bytes | None) -> bytes | None:
-    """The link an append goes on from: the chain's last, when it reaches the newest event
-    (`position`); the first link for an empty log; None while the chain does not reach it (a
-    store from before the chain, being linked by whoever opened it for writing: that linking
-    takes in these events too)."""
-    if not position:
-        return chain.GENESIS
-    return last_link if chain_end == position else None
-
+            branching.copy_events(Path(self.location), target, position,
+                                  progress or (lambda copied, total: None))
+        except BaseException:
+            for leftover in (target, *(sqlite_backend.side_file(target, suffix)
+                                       for suffix in ("-wal", "-shm", "-journal"))):
+                leftover.unlink(missing_ok=True)
+            raise
 
 def _missing(path: Path, kind: str) -> StoreMissingError:
     """The error for a path where opening found no store (and was not asked to create one)."""
@@ -859,15 +656,7 @@ def _missing(path: Path, kind: str) -> StoreMissingError:
 
 
 def _bound(value: int | None) -> int:
-    return _NO_LIMIT if value is None else value
-
-
-def stream_pattern_to_like(pattern: str) -> str:
-    """A LIKE pattern for a user's stream filter: a substring, or a whole-id wildcard (* and ?)."""
-    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if "*" in pattern or "?" in pattern:
-        return escaped.replace("*", "%").replace("?", "_")
-    return f"%{escaped}%"
+    return NO_LIMIT if value is None else value
 
 
 def _translate_operational(error: sqlite3.OperationalError, location: str, action: str) -> Exception:

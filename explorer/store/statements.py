@@ -7,11 +7,10 @@ work itself. Cold and dynamic queries (filters, listings) go through SQLAlchemy 
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from explorer.store.compiled import CompiledStatement
 from explorer.store.schema import event_hashes, events, snapshots, streams
 
 EVENT_COLUMNS = (
@@ -21,36 +20,11 @@ EVENT_COLUMNS = (
 )
 """The column order every event row is read in; decoding.decode_rows relies on it."""
 
+NO_LIMIT = 2**62
+"""A bound beyond any position, version or time: for statements whose bound was not given."""
+
 SNAPSHOT_MARK = "\x00snapshot"
 """The event type column of the snapshot row that leads a replay (no event type starts so)."""
-
-
-class CompiledStatement:
-    """SQL text for one dialect plus the order of its parameters."""
-
-    def __init__(self, statement: sa.ClauseElement, dialect: sa.Dialect,
-                 params: tuple[str, ...] = ()) -> None:
-        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-        self.sql = str(compiled)
-        order = tuple(compiled.positiontup or ())
-        defaults = compiled.params
-        unknown = [name for name in order if name not in params and defaults.get(name) is None]
-        if unknown:
-            raise ValueError(f"statement parameters {unknown} have no value: {self.sql}")
-        # Each slot is either an index into the caller's values or a fixed default (e.g. OFFSET 0).
-        self._slots = [(params.index(n), None) if n in params else (-1, defaults[n]) for n in order]
-        self._direct = order == params
-
-    @property
-    def direct(self) -> bool:
-        """True when values in the declared order are the statement's parameters as they are."""
-        return self._direct
-
-    def args(self, *values: Any) -> tuple[Any, ...]:
-        """The positional parameters for `values`, given in the declared `params` order."""
-        if self._direct:
-            return values
-        return tuple(values[i] if i >= 0 else default for i, default in self._slots)
 
 
 class Statements:
@@ -155,8 +129,6 @@ class Statements:
             .order_by(e.position).limit(p("limit")),
             dialect, ("from_position", "to_position", "limit"))
         self.event_at = c(sa.select(*columns).where(e.position == p("position")), dialect, ("position",))
-        self.timestamp_at = c(sa.select(e.timestamp).where(e.position == p("position")), dialect,
-                              ("position",))
         self.latest_snapshot = c(
             sa.select(s.stream_id, s.stream_type, s.version, s.position, s.timestamp,
                       s.state_version, s.state)

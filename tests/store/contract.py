@@ -2,7 +2,8 @@
 
 A backend's test module subclasses `EventStoreContract` and provides two fixtures:
 `make_store(registry=None, read_only=False)` opening the same store each call, and
-`insert_raw(**columns)` writing one row around the store (to test malformed rows).
+`insert_raw(**columns)` writing one row around the store (to test malformed rows); and, if its
+stores are not files, `branch_target`: where a new store may be made.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import pytest
 
 from explorer.store import (
     ANY_VERSION, NO_STREAM, AppendRequest, ConcurrencyError, DuplicateEventError, EventNotFoundError,
-    EventRegistry, NewEvent, ReadOnlyStoreError, SnapshotRecord, StreamNotFoundError,
-    StreamTypeMismatchError,
+    EventRegistry, NewEvent, ReadOnlyStoreError, SnapshotRecord, StoreOpenError,
+    StreamNotFoundError, StreamTypeMismatchError,
 )
+from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery
 
 
@@ -34,12 +36,26 @@ def sample_registry() -> EventRegistry:
     return registry
 
 
+def interleaved(store, count: int = 20) -> None:
+    """`count` events at times 10, 20, ...: odd positions in stream a, even ones in b (each
+    with its number in `i`)."""
+    for i in range(count):
+        store.append("a" if i % 2 == 0 else "b", "T",
+                     [NewEvent("Even" if i % 2 == 0 else "Odd", {"i": i},
+                               timestamp_us=(i + 1) * 10)])
+
+
 class EventStoreContract:
     @pytest.fixture
     def store(self, make_store):
         opened = make_store()
         yield opened
         opened.close()
+
+    @pytest.fixture
+    def branch_target(self, tmp_path):
+        """Where a branch of the store may be made."""
+        return tmp_path / "branch.evstore"
 
     # -- appending -------------------------------------------------------------------------
 
@@ -211,6 +227,113 @@ class EventStoreContract:
         assert store.last_position() == 0 and list(store.read_all()) == []
         assert store.list_streams() == [] and store.stream_types() == []
 
+    # -- moving about the log (time travel, the timeline, row maps) -------------------------
+
+    def test_positions_of_a_query_for_row_maps(self, store):
+        assert store.first_position() == 0 and len(store.positions(EventQuery())) == 0
+        interleaved(store)
+        assert store.first_position() == 1
+        odd = store.positions(EventQuery(event_types=("Odd",)))
+        assert odd.typecode == "q" and list(odd) == list(range(2, 21, 2))
+        assert list(store.positions(EventQuery(stream_id="a"), after_position=15)) == [17, 19]
+        content = EventQuery(content=parse_filter("data.i >= 12"), from_position=10,
+                             to_position=16)  # one chunk of a content filter's scan
+        assert list(store.positions(content)) == [13, 14, 15, 16]
+
+    def test_samples_of_the_log_every_nth_and_the_last(self, store):
+        assert store.sample_events(1, 3, 0) == []
+        interleaved(store, 10)
+        samples = store.sample_events(1, 3, 10)
+        assert [tuple(row) for row in samples] == [
+            (1, 10, "T"), (4, 40, "T"), (7, 70, "T"), (10, 100, "T")]
+        assert [row[0] for row in store.sample_events(1, 4, 10)] == [1, 5, 9, 10]
+        assert [row[0] for row in store.sample_events(9, 4, 10)] == [9, 10]  # from a later start
+        assert [row[0] for row in store.sample_events(1, 1, 3)] == [1, 2, 3]
+        with pytest.raises(ValueError, match="every 0"):
+            store.sample_events(1, 0, 10)
+
+    def test_stepping_within_a_stream(self, store):
+        interleaved(store)  # stream a at 1, 3, ..., 19; b at 2, 4, ..., 20
+        assert store.step_in_stream("a", 4, 1) == 5
+        assert store.step_in_stream("a", 5, 1) == 7 and store.step_in_stream("a", 5, 3) == 11
+        assert store.step_in_stream("a", 5, 0) == 7  # 0 counts as 1
+        assert store.step_in_stream("a", 5, 100) == 19  # as far as it goes
+        assert store.step_in_stream("a", 19, 1) is None  # nothing later
+        assert store.step_in_stream("b", 5, -1) == 4 and store.step_in_stream("b", 5, -2) == 2
+        assert store.step_in_stream("b", 5, -100) == 2
+        assert store.step_in_stream("b", 2, -1) is None  # nothing earlier
+        assert store.step_in_stream("missing", 5, 1) is None
+        assert store.step_in_stream("missing", 5, -1) is None
+
+    def test_a_streams_marks_all_or_every_nth_with_its_first_and_last(self, store):
+        interleaved(store)
+        positions, timestamps = store.stream_marks("b", limit=100)
+        assert list(positions) == list(range(2, 21, 2))
+        assert list(timestamps) == [p * 10 for p in range(2, 21, 2)]
+        positions, _ = store.stream_marks("b", limit=4)  # every 3rd version, and the last
+        assert list(positions) == [2, 8, 14, 20]
+        positions, _ = store.stream_marks("b", limit=3)  # every 4th version, and the last
+        assert list(positions) == [2, 10, 18, 20]
+        assert [list(a) for a in store.stream_marks("missing", limit=4)] == [[], []]
+        with pytest.raises(ValueError, match="not 0"):
+            store.stream_marks("b", limit=0)
+
+    def test_positions_times_and_the_next_event(self, store):
+        assert store.position_at_time(50) == 0 and store.next_event(0) is None
+        interleaved(store)
+        assert store.timestamp_at(7) == 70 and store.timestamp_at(21) is None
+        assert store.timestamp_at(0) is None
+        assert store.position_at_time(5) == 0 and store.position_at_time(75) == 7
+        assert store.position_at_time(10**15) == 20
+        assert store.position_at_time(75, "b") == 6 and store.position_at_time(5, "b") == 0
+        assert store.position_at_time(75, "missing") == 0
+        assert store.next_event(7) == (8, 80) and store.next_event(20) is None
+        assert store.next_event(7, "a") == (9, 90) and store.next_event(19, "a") is None
+
+    # -- branching (what-if) -----------------------------------------------------------------
+
+    def test_a_branch_holds_the_events_index_and_snapshots_as_they_were(self, store,
+                                                                       branch_target):
+        interleaved(store)
+        store.save_snapshot(SnapshotRecord("a", "T", 2, 3, 30, 1, '{"at": 3}'))
+        store.save_snapshot(SnapshotRecord("a", "T", 5, 9, 90, 1, '{"at": 9}'))
+        seen = []
+        store.branch(branch_target, 8, progress=lambda copied, total: seen.append((copied, total)))
+        assert seen[0] == (0, 8) and seen[-1] == (8, 8)
+        assert store.last_position() == 20  # the store itself is as it was
+        branch = type(store).open(branch_target)
+        try:
+            assert [e.to_dict() for e in branch.read_all()] == [
+                e.to_dict() for e in store.read_all(1, 8)]
+            assert [(s.stream_id, s.version, s.last_position) for s in branch.list_streams()] == [
+                ("a", 4, 7), ("b", 4, 8)]
+            assert branch.latest_snapshot("a").version == 2  # the one of position 9 came later
+            appended = branch.append("a", "T", [NewEvent("Later", {})], 4)
+            assert appended.events[0].position == 9 and appended.version == 5
+        finally:
+            branch.close()
+
+    def test_a_branch_is_refused_outside_the_log_or_onto_a_file(self, store, branch_target):
+        interleaved(store, 3)
+        with pytest.raises(ValueError, match="positions 1 to 3"):
+            store.branch(branch_target, 4)
+        with pytest.raises(ValueError, match="positions 1 to 3"):
+            store.branch(branch_target, -1)
+        store.branch(branch_target, 2)
+        with pytest.raises(StoreOpenError, match="already"):
+            store.branch(branch_target, 3)
+
+    def test_a_branch_stopped_half_way_leaves_nothing(self, store, branch_target):
+        interleaved(store, 3)
+
+        def stop(copied, total):
+            if copied:
+                raise KeyboardInterrupt
+        with pytest.raises(KeyboardInterrupt):
+            store.branch(branch_target, 3, progress=stop)
+        assert not branch_target.exists()
+        assert list(branch_target.parent.glob(branch_target.name + "*")) == []
+
     # -- snapshots -------------------------------------------------------------------------
 
     def test_the_newest_snapshot_within_bounds_is_found(self, store):
@@ -223,6 +346,21 @@ class EventStoreContract:
         assert store.latest_snapshot("o", max_position=1) is None
         assert store.latest_snapshot("o", max_time_us=39).version == 2
         assert store.latest_snapshot("other") is None
+
+    def test_replay_after_the_newest_snapshot_within_bounds(self, store):
+        store.append("o", "Order", events(*"ABCDEF"))
+        assert store.replay_after_snapshot("o") == (None, store.replay_rows("o"))
+        store.save_snapshot(SnapshotRecord("o", "Order", 4, 4, 40, 7, '{"v": 4}'))
+        snapshot, rows = store.replay_after_snapshot("o")
+        assert (snapshot.stream_type, snapshot.version, snapshot.state_version,
+                snapshot.state_json) == ("Order", 4, 7, '{"v": 4}')
+        assert [row[:2] for row in rows] == [(5, "E"), (6, "F")]
+        assert rows == store.replay_rows("o", after_version=4)
+        snapshot, rows = store.replay_after_snapshot("o", to_version=5)
+        assert snapshot.version == 4 and [row[0] for row in rows] == [5]
+        snapshot, rows = store.replay_after_snapshot("o", to_position=3)
+        assert snapshot is None and [row[0] for row in rows] == [1, 2, 3]
+        assert store.replay_after_snapshot("missing") == (None, [])
 
     # -- schema evolution and bad rows -----------------------------------------------------
 

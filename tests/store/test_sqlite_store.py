@@ -51,6 +51,10 @@ class TestSQLiteFile(EventStoreContract):
     def insert_raw(self, path):
         return raw_inserter(path)
 
+    @pytest.fixture
+    def branch_target(self, path):
+        return path.with_name("branch – Zweig #2 ?.evstore")
+
 
 class TestSQLiteFileWithAwkwardPath(TestSQLiteFile):
     @pytest.fixture

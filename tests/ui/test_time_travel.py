@@ -345,10 +345,10 @@ def test_closing_what_if_while_it_branches_leaves_nothing_behind(travelling, qtb
                                                                   monkeypatch):
     import tempfile
 
-    from explorer import sandbox
+    from explorer.store import branching
     from explorer.ui.widgets.what_if import WhatIfDialog
 
-    monkeypatch.setattr(sandbox, "COPY_CHUNK", 20)  # many small steps, each a chance to stop
+    monkeypatch.setattr(branching, "COPY_CHUNK", 20)  # many small steps, each a chance to stop
     branches = lambda: set(Path(tempfile.gettempdir()).glob("event-explorer-what-if-*"))  # noqa: E731
     before = branches()
     dialog = WhatIfDialog(str(seeded), last_position(seeded), travelling)

@@ -1,0 +1,114 @@
+"""Read models as they were: the rows of a versioned table valid at any position.
+
+Time travel shows each read model as of the cursor's position, most recently changed rows first,
+a page at a time. Tables with many keys are read newest version first (the rows valid at P are
+mostly the recent versions). Tables with few keys but many versions (stock: twenty products,
+hundreds of thousands of versions) would then scan every old version: for them each key's
+version at P is found by a seek on the primary key instead, all in one statement compiled once
+for the table's keys.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+from explorer.projections.database import ReadModelDatabase
+from explorer.projections.engine import projection_state_of
+from explorer.projections.versioned import rows_changed_first
+from explorer.store.compiled import CompiledStatement
+
+SMALL_TABLE = 300
+"""A table with at most this many keys is read key by key (see the module's docstring)."""
+KEYS_TTL_S = 5.0
+"""How long a small table's keys are taken as known (a runner may add keys meanwhile)."""
+
+
+class ReadModelHistory:
+    """Rows of the read models in one read-model database as of any position (read-only)."""
+
+    def __init__(self, readmodels: ReadModelDatabase) -> None:
+        self.readmodels = readmodels
+        self._keys: dict[str, tuple[float, list[tuple] | None]] = {}
+        self._tables: set[str] = set()
+        self._statements: dict[str, tuple[list[tuple], CompiledStatement, list[str]]] = {}
+
+    def rows(self, table: sa.Table, name: str, position: int, limit: int,
+             offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Rows of projection `name`'s `table` as of `position`, most recently changed first:
+        `limit` of them after `offset`; and how far the projection has read the log (rows of
+        later positions are not in it yet). ([], 0) while the table does not exist yet."""
+        if not self._exists(table):
+            return [], 0
+        readmodels = self.readmodels
+        built = projection_state_of(readmodels, name)
+        keys = self._small_table_keys(table)
+        if keys is None:
+            found = readmodels.execute(
+                rows_changed_first(table, position).limit(limit).offset(offset))
+            return [{str(k): v for k, v in row.items() if k != "valid_to"}
+                    for row in found.mappings()], built
+        if not keys:
+            return [], built
+        statement, names = self._small_table_statement(table, keys)
+        cursor = readmodels.db.execute(statement.sql, statement.args(position, offset + limit))
+        rows = [dict(zip(names, row, strict=True)) for row in cursor]  # a few keys at most
+        return rows[offset:], built
+
+    def _exists(self, table: sa.Table) -> bool:
+        """Whether the read-model file has the table yet (a new runner creates it shortly)."""
+        if table.name not in self._tables:
+            self._tables.update(sa.inspect(self.readmodels.connection).get_table_names())
+        return table.name in self._tables
+
+    def _small_table_statement(self, table: sa.Table, keys: list[tuple]
+                               ) -> tuple[CompiledStatement, list[str]]:
+        """The statement reading a small table as of a position, compiled once for its keys."""
+        cached = self._statements.get(table.name)
+        if cached is not None and cached[0] == keys:
+            return cached[1], cached[2]
+        names = table.info["keys"]
+        known = sa.values(*[sa.column(n, table.c[n].type) for n in names],
+                          name="known_keys").data(keys).cte("known_keys")
+        older = table.alias("older")
+        position = sa.bindparam("position", type_=sa.Integer)
+        latest = sa.select(sa.func.max(older.c.valid_from)).where(
+            *[older.c[n] == known.c[n] for n in names],
+            older.c.valid_from <= position).scalar_subquery()
+        shown = [c for c in rows_changed_first(table, 0).selected_columns if c.name != "valid_to"]
+        query = (sa.select(*shown)
+                 .join(known, sa.and_(*[table.c[n] == known.c[n] for n in names]))
+                 .where(table.c.valid_from == latest,
+                        sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position))
+                 .order_by(table.c.valid_from.desc(), *[table.c[n] for n in names])
+                 .limit(sa.bindparam("limit")))
+        statement = CompiledStatement(query, self.readmodels.engine.dialect, ("position", "limit"))
+        columns = [c.name for c in shown]
+        self._statements[table.name] = (keys, statement, columns)
+        return statement, columns
+
+    def _small_table_keys(self, table: sa.Table) -> list[tuple] | None:
+        """Every key a table ever had, if it had at most SMALL_TABLE of them, else None. Cached.
+
+        Found by skipping along the primary key from one key to the next (one seek each), so a
+        table of twenty keys and a million versions costs twenty seeks, not a scan.
+        """
+        cached = self._keys.get(table.name)
+        if cached is not None and time.monotonic() - cached[0] < KEYS_TTL_S:
+            return cached[1]
+        columns = [table.c[c] for c in table.info["keys"]]
+        first = sa.select(*columns).order_by(*columns).limit(1)
+        after = sa.select(*columns).where(
+            sa.tuple_(*columns) > sa.tuple_(*[sa.bindparam(f"after_{c.name}") for c in columns])
+        ).order_by(*columns).limit(1)
+        keys: list[tuple] = []
+        row = self.readmodels.execute(first).first()
+        while row is not None and len(keys) <= SMALL_TABLE:
+            keys.append(tuple(row))
+            row = self.readmodels.execute(after, {f"after_{c.name}": v for c, v in zip(
+                columns, row, strict=True)}).first()
+        result = keys if len(keys) <= SMALL_TABLE else None
+        self._keys[table.name] = (time.monotonic(), result)
+        return result

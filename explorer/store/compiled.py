@@ -1,0 +1,40 @@
+"""A SQLAlchemy Core statement compiled once for a dialect, run on the DBAPI cursor.
+
+Hot reads and writes (the store's, and the versioned read models') run millions of times: they
+execute compiled SQL with positional parameters, since a SQLAlchemy `Connection.execute` per call
+would cost more than the database's own work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+
+class CompiledStatement:
+    """SQL text for one dialect plus the order of its parameters."""
+
+    def __init__(self, statement: sa.ClauseElement, dialect: sa.Dialect,
+                 params: tuple[str, ...] = ()) -> None:
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        self.sql = str(compiled)
+        order = tuple(compiled.positiontup or ())
+        defaults = compiled.params
+        unknown = [name for name in order if name not in params and defaults.get(name) is None]
+        if unknown:
+            raise ValueError(f"statement parameters {unknown} have no value: {self.sql}")
+        # Each slot is either an index into the caller's values or a fixed default (e.g. OFFSET 0).
+        self._slots = [(params.index(n), None) if n in params else (-1, defaults[n]) for n in order]
+        self._direct = order == params
+
+    @property
+    def direct(self) -> bool:
+        """True when values in the declared order are the statement's parameters as they are."""
+        return self._direct
+
+    def args(self, *values: Any) -> tuple[Any, ...]:
+        """The positional parameters for `values`, given in the declared `params` order."""
+        if self._direct:
+            return values
+        return tuple(values[i] if i >= 0 else default for i, default in self._slots)

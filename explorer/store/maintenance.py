@@ -1,0 +1,152 @@
+"""The store's maintenance reads and writes: what `check` and `salvage` need of a SQLite store.
+
+A part of EventStore (the `Maintenance` mixin, on the store's own connection): reading every
+stored row with its link in the hash chain, in one read transaction; tolerating text that is not
+UTF-8; SQLite's own integrity check; the file's schema objects; importing salvaged rows as they
+are. Code outside explorer/store has no use for these.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from explorer.store import chain
+from explorer.store import sqlite as sqlite_backend
+from explorer.store.decoding import RowDecoder
+from explorer.store.records import RecordedEvent
+from explorer.store.statements import NO_LIMIT, Statements
+
+READ_PAGE_SIZE = 2000
+CHAIN_CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class SchemaObjects:
+    """What the file says of itself: markers, store_meta, and sqlite_master's entries by
+    (type, name) -> (table, SQL)."""
+
+    application_id: int
+    user_version: int
+    meta: dict[str, str]
+    objects: dict[tuple[str, str], tuple[str, str | None]]
+
+
+class Maintenance:
+    """EventStore's part for `check` and `salvage` (see the module's docstring), using its
+    connections (`_db`, `_sa`), statements (`_sql`) and write helpers."""
+
+    _db: sqlite3.Connection
+    _sa: sa.Connection
+    _sql: Statements
+    decoder: RowDecoder
+    location: str
+
+    def import_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Append stored rows as they are (EVENT_COLUMNS order, positions and versions already
+        given, following on from the store's), in one transaction, linked into the chain: for
+        salvaging events from a damaged store, whose data may not even be valid JSON."""
+        self._require_writable("import events")
+        if not rows:
+            return
+        db, sql = self._db, self._sql
+        self._begin_write("import events")
+        try:
+            position, _, chain_end, previous = db.execute(
+                sql.append_tail.sql, sql.append_tail.args()).fetchone()
+            position = position or 0
+            if rows[0][0] != position + 1:
+                raise ValueError(f"Imported rows must follow on from position {position}, "
+                                 f"not start at {rows[0][0]}.")
+            db.executemany(sql.insert_event.sql, rows)
+            previous = chain.continued_from(position, chain_end, previous)
+            if previous is not None:
+                db.execute(sql.insert_links.sql, (rows[0][0], chain.links(previous, rows)))
+            heads: dict[str, tuple[Any, ...]] = {}
+            for row in rows:
+                first = heads[row[1]][3] if row[1] in heads else row[0]
+                heads[row[1]] = (row[1], row[2], row[3], first, row[0], row[7])
+            db.executemany(sql.upsert_stream.sql, list(heads.values()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _execute(self, statement: sa.Executable) -> sa.Result:
+        """Run a read-only SQLAlchemy statement on this store's connection (for `check`)."""
+        return self._sa.execute(statement)
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Run the block's reads in one read transaction: they all see the log as it was when
+        the first of them ran, whatever other processes append meanwhile (for `check`)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    @contextmanager
+    def tolerating_bad_text(self) -> Iterator[None]:
+        """Read text that is not valid UTF-8 (damage) as text with stand-ins for the bad bytes,
+        instead of failing: for `check`, which reports such rows rather than stopping at them."""
+        self._db.text_factory = lambda data: data.decode("utf-8", "surrogateescape")
+        try:
+            yield
+        finally:
+            self._db.text_factory = str
+
+    def sqlite_problems(self, limit: int = 20) -> list[str]:
+        """What SQLite's own integrity check finds wrong with the file ([] when nothing)."""
+        return sqlite_backend.quick_check(self._db, full=True, limit=limit)
+
+    def schema_objects(self) -> SchemaObjects:
+        """The file's markers, its store_meta entries and its tables, indexes and triggers."""
+        db = self._db
+        meta = {}
+        try:
+            meta = dict(db.execute("SELECT key, value FROM store_meta").fetchall())
+        except sqlite3.OperationalError:
+            pass
+        objects = {(kind, name): (table, sql) for kind, name, table, sql in db.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()}
+        return SchemaObjects(db.execute("PRAGMA application_id").fetchone()[0],
+                             db.execute("PRAGMA user_version").fetchone()[0], meta, objects)
+
+    def index_columns(self, index: str) -> list[str]:
+        return [row[2] for row in self._db.execute(f'PRAGMA index_info("{index}")').fetchall()]
+
+    def linked_pages(self, page_size: int = READ_PAGE_SIZE) -> Iterator[list[tuple[Any, ...]]]:
+        """Every stored row (EVENT_COLUMNS, undecoded) with its link in the hash chain last (None
+        where it has none), a page at a time, in flat memory. Read it inside `read_snapshot`:
+        rows and links must be of one moment."""
+        sql = self._sql
+        runs = chain.LinkRuns(self._db.execute(sql.read_runs.sql, sql.read_runs.args(1)))
+        position = 0
+        while rows := self._db.execute(sql.read_all.sql, sql.read_all.args(
+                position + 1, NO_LIMIT, page_size)).fetchall():
+            yield chain.with_links(rows, runs)
+            position = rows[-1][0]
+
+    def chain_end(self) -> int:
+        """The last position the hash chain covers (0 when it covers none)."""
+        return self._db.execute(self._sql.chain_tail.sql,
+                                self._sql.chain_tail.args()).fetchone()[0] or 0
+
+    def _verify_chain(self) -> None:
+        """Raise StoreDamagedError where a stored event is not as it was written."""
+        with self.read_snapshot():  # rows and links as of one moment, whoever appends meanwhile
+            for position, changed in chain.breaks(self.linked_pages(CHAIN_CHUNK)):
+                what = ("is not as it was written (its link in the hash chain does not match)"
+                        if changed else "has no link in the hash chain")
+                raise sqlite_backend.damaged(self.location,
+                                             f"the event at position {position} {what}")
+
+    def decode_rows(self, rows: Sequence[tuple[Any, ...]]) -> list[RecordedEvent]:
+        """Events from stored rows in EVENT_COLUMNS order (see `linked_rows`)."""
+        return self.decoder.decode_rows(rows)

@@ -1,0 +1,195 @@
+"""Moving about the log: what time travel, the timeline and huge event lists ask of the store.
+
+Samples of the whole log for the timeline, the n-th event of a stream before or after a position,
+a stream's marks, the event at or before a time, positions of the events a query matches (for row
+maps of lists of any length). Each is one indexed query, compiled once per dialect and run on
+the DBAPI cursor: the window asks them many times a second while the user scrubs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+
+import sqlalchemy as sa
+
+from explorer.store.compiled import CompiledStatement
+from explorer.store.query import EventQuery
+from explorer.store.schema import events
+
+
+class NavigationStatements:
+    """The statements of the reads below, compiled for one dialect."""
+
+    def __init__(self, dialect: sa.Dialect) -> None:
+        c = CompiledStatement
+        e = events.c
+
+        def p(name: str) -> sa.BindParameter:
+            return sa.bindparam(name, type_=sa.Integer)
+
+        stream = sa.bindparam("stream_id", type_=sa.Text)
+        self.first_position = c(sa.select(e.position).order_by(e.position).limit(1), dialect)
+        # Every `every`-th position from `start` to `last` (a recursive grid joined to the log by
+        # its primary key), and `last` itself.
+        start, every, last = p("start"), p("every"), p("last")
+        grid = sa.select(start.label("p")).where(start <= last).cte("grid", recursive=True)
+        grid = grid.union_all(sa.select(grid.c.p + every).where(grid.c.p + every <= last))
+        on_grid = sa.select(e.position, e.timestamp, e.stream_type).join(
+            grid, e.position == grid.c.p)
+        final = sa.select(e.position, e.timestamp, e.stream_type).where(e.position == last)
+        self.samples = c(sa.union(on_grid, final).order_by(sa.literal_column("1")), dialect,
+                         ("start", "every", "last"))
+        position, skip = p("position"), p("skip")
+        self.stream_after = c(
+            sa.select(e.position).where(e.stream_id == stream, e.position > position)
+            .order_by(e.version).offset(skip).limit(1), dialect, ("stream_id", "position", "skip"))
+        self.stream_before = c(
+            sa.select(e.position).where(e.stream_id == stream, e.position < position)
+            .order_by(e.version.desc()).offset(skip).limit(1),
+            dialect, ("stream_id", "position", "skip"))
+        self.stream_first = c(sa.select(e.position).where(e.stream_id == stream)
+                              .order_by(e.version).limit(1), dialect, ("stream_id",))
+        self.stream_last = c(sa.select(e.position).where(e.stream_id == stream)
+                             .order_by(e.version.desc()).limit(1), dialect, ("stream_id",))
+        version = p("version")
+        self.stream_marks = c(
+            sa.select(e.position, e.timestamp).where(
+                e.stream_id == stream, sa.or_((e.version - 1) % every == 0, e.version == version))
+            .order_by(e.version), dialect, ("stream_id", "every", "version"))
+        time = sa.bindparam("time", type_=sa.BigInteger)
+        self.stream_at_time = c(
+            sa.select(sa.func.max(e.position)).where(e.stream_id == stream, e.timestamp <= time),
+            dialect, ("stream_id", "time"))
+        self.next_event = c(sa.select(e.position, e.timestamp).where(e.position > position)
+                            .order_by(e.position).limit(1), dialect, ("position",))
+        self.next_stream_event = c(
+            sa.select(e.position, e.timestamp).where(e.stream_id == stream, e.position > position)
+            .order_by(e.position).limit(1), dialect, ("stream_id", "position"))
+        self.timestamp_at = c(sa.select(e.timestamp).where(e.position == position), dialect,
+                              ("position",))
+
+
+_COMPILED: dict[str, NavigationStatements] = {}
+
+
+def navigation_statements(dialect: sa.Dialect) -> NavigationStatements:
+    """The statements for a dialect, compiled the first time a store of it asks."""
+    statements = _COMPILED.get(dialect.name)
+    if statements is None:
+        statements = _COMPILED[dialect.name] = NavigationStatements(dialect)
+    return statements
+
+
+class Navigation:
+    """EventStore's reads for moving about the log: a part of EventStore, using its connection
+    (`_db`), its `_nav` statements, `_run_select`, `last_position` and `stream_head`."""
+
+    _db: sqlite3.Connection
+    _nav: NavigationStatements
+
+    def first_position(self) -> int:
+        """The position of the oldest event (1 in a store without gaps), 0 for an empty store."""
+        statement = self._nav.first_position
+        row = self._db.execute(statement.sql, statement.args()).fetchone()
+        return row[0] if row else 0
+
+    def positions(self, query: EventQuery, *, after_position: int = 0) -> array:
+        """The positions of the events matching `query` after a position, in order, as an array
+        of 64-bit integers (8 bytes an event): what a list of millions of events keeps to map its
+        rows to events. Bound the query by positions (`from_position`, `to_position`) to scan a
+        content filter in chunks."""
+        return array("q", [row[0] for row in self._run_select(query.positions(after_position))])
+
+    def sample_events(self, start: int, every: int, to_position: int) -> list[tuple[int, int, str]]:
+        """(position, timestamp, stream type) of the events at `start`, `start + every`, ... up
+        to `to_position`, and of the event at `to_position` itself, in position order: the
+        timeline's picture of a log too long to read whole. Missing positions (gaps) are
+        skipped."""
+        if every < 1:
+            raise ValueError(f"Samples are taken every 1 or more positions, not every {every}.")
+        statement = self._nav.samples
+        return self._db.execute(statement.sql, statement.args(start, every, to_position)).fetchall()
+
+    def step_in_stream(self, stream_id: str, position: int, count: int) -> int | None:
+        """The position of the stream's `count`-th event after `position` (before it, for a
+        negative count; 0 counts as 1); where the stream has fewer there, its last (first) event
+        there. None when the stream has no event on that side of `position`."""
+        nav = self._nav
+        db = self._db
+        if count >= 0:
+            found = db.execute(nav.stream_after.sql, nav.stream_after.args(
+                stream_id, position, max(count - 1, 0))).fetchone()
+            if found is None:
+                found = db.execute(nav.stream_last.sql, nav.stream_last.args(stream_id)).fetchone()
+                found = found if found is not None and found[0] > position else None
+        else:
+            found = db.execute(nav.stream_before.sql, nav.stream_before.args(
+                stream_id, position, -count - 1)).fetchone()
+            if found is None:
+                found = db.execute(nav.stream_first.sql,
+                                   nav.stream_first.args(stream_id)).fetchone()
+                found = found if found is not None and found[0] < position else None
+        return None if found is None else found[0]
+
+    def stream_marks(self, stream_id: str, limit: int) -> tuple[array, array]:
+        """Positions and timestamps of a stream's events, in order: all of them, or, for a
+        stream of more than `limit` events, every n-th, its first and last included (at most
+        about `limit`). Empty arrays for a stream that does not exist."""
+        if limit < 1:
+            raise ValueError(f"A stream's marks are limited to 1 or more, not {limit}.")
+        head = self.stream_head(stream_id)
+        versions = head[1] if head else 0
+        every = max(1, -(-versions // limit))
+        positions, timestamps = array("q"), array("q")
+        if not versions:
+            return positions, timestamps
+        statement = self._nav.stream_marks
+        for position, timestamp in self._db.execute(statement.sql, statement.args(
+                stream_id, every, versions)):
+            positions.append(position)
+            timestamps.append(timestamp)
+        return positions, timestamps
+
+    def position_at_time(self, timestamp_us: int, stream_id: str | None = None) -> int:
+        """The last position whose event happened at or before a time (0 if none did); of one
+        stream's events, given its id.
+
+        For the whole log, a binary search over positions: the store keeps timestamps
+        non-decreasing along them.
+        """
+        db = self._db
+        if stream_id is not None:
+            statement = self._nav.stream_at_time
+            found = db.execute(statement.sql, statement.args(stream_id, timestamp_us)).fetchone()
+            return found[0] or 0
+        low, high = 0, self.last_position()
+        statement = self._nav.timestamp_at
+        while low < high:
+            middle = (low + high + 1) // 2
+            row = db.execute(statement.sql, statement.args(middle)).fetchone()
+            if row is not None and row[0] <= timestamp_us:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    def next_event(self, after_position: int, stream_id: str | None = None
+                   ) -> tuple[int, int] | None:
+        """(position, timestamp) of the first event after a position (of one stream, given its
+        id), or None when there is none: where playback goes after a quiet spell."""
+        nav = self._nav
+        if stream_id is None:
+            row = self._db.execute(nav.next_event.sql,
+                                   nav.next_event.args(after_position)).fetchone()
+        else:
+            row = self._db.execute(nav.next_stream_event.sql, nav.next_stream_event.args(
+                stream_id, after_position)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def timestamp_at(self, position: int) -> int | None:
+        """The timestamp of the event at a position, in microseconds (None where there is no
+        event)."""
+        statement = self._nav.timestamp_at
+        row = self._db.execute(statement.sql, statement.args(position)).fetchone()
+        return None if row is None else row[0]

@@ -1,0 +1,87 @@
+"""The stream index: every stream's type, version and last position, kept with each append.
+
+A part of EventStore (the `StreamIndex` mixin, on the store's connection): one stream's head,
+listings filtered by type and id pattern a page at a time, counts, and the stream types. The
+index is written in the append's own transaction, so listing streams never scans the events.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlalchemy as sa
+
+from explorer.store import schema
+from explorer.store.errors import StreamNotFoundError
+from explorer.store.records import StreamInfo, StreamTypeInfo
+from explorer.store.statements import Statements
+
+_STREAM_COLUMNS = (schema.streams.c.stream_id, schema.streams.c.stream_type,
+                   schema.streams.c.version, schema.streams.c.last_position,
+                   schema.streams.c.last_timestamp)
+
+
+class StreamIndex:
+    """EventStore's reads of the stream index (see the module's docstring)."""
+
+    _db: sqlite3.Connection
+    _sa: sa.Connection
+    _sql: Statements
+
+    def stream_head(self, stream_id: str) -> tuple[str, int] | None:
+        """(stream type, version) of a stream from the index, or None if it does not exist."""
+        return self._db.execute(self._sql.stream_head.sql, (stream_id,)).fetchone()
+
+    def stream_info(self, stream_id: str) -> StreamInfo:
+        """One stream from the stream index; StreamNotFoundError if it does not exist."""
+        s = schema.streams.c
+        row = self._sa.execute(sa.select(*_STREAM_COLUMNS).where(s.stream_id == stream_id)).first()
+        if row is None:
+            raise StreamNotFoundError(stream_id)
+        return StreamInfo(*row)
+
+    def list_streams(self, stream_type: str | None = None, pattern: str | None = None, *,
+                     after: str | None = None, limit: int | None = None) -> list[StreamInfo]:
+        """Streams in id order from the stream index, filtered by type and an id pattern.
+
+        `pattern` matches a substring, or with * and ? as wildcards the whole id (case-insensitive).
+        `after` continues a listing after that stream id.
+        """
+        s = schema.streams.c
+        query = self._filter_streams(sa.select(*_STREAM_COLUMNS), stream_type, pattern)
+        if after is not None:
+            query = query.where(s.stream_id > after)
+        query = query.order_by(s.stream_id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [StreamInfo(*row) for row in self._sa.execute(query)]
+
+    def count_streams(self, stream_type: str | None = None, pattern: str | None = None) -> int:
+        query = self._filter_streams(sa.select(sa.func.count()).select_from(schema.streams),
+                                     stream_type, pattern)
+        return self._sa.execute(query).scalar_one()
+
+    @staticmethod
+    def _filter_streams(query: sa.Select, stream_type: str | None, pattern: str | None) -> sa.Select:
+        s = schema.streams.c
+        if stream_type is not None:
+            query = query.where(s.stream_type == stream_type)
+        if pattern:
+            query = query.where(s.stream_id.like(stream_pattern_to_like(pattern), escape="\\"))
+        return query
+
+    def stream_types(self) -> list[StreamTypeInfo]:
+        """Each stream type with its number of streams and of events, from the stream index."""
+        s = schema.streams.c
+        query = (sa.select(s.stream_type, sa.func.count(), sa.func.sum(s.version))
+                 .group_by(s.stream_type).order_by(s.stream_type))
+        return [StreamTypeInfo(t, streams, int(events or 0)) for t, streams, events in
+                self._sa.execute(query)]
+
+
+def stream_pattern_to_like(pattern: str) -> str:
+    """A LIKE pattern for a user's stream filter: a substring, or a whole-id wildcard (* and ?)."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if "*" in pattern or "?" in pattern:
+        return escaped.replace("*", "%").replace("?", "_")
+    return f"%{escaped}%"
