@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from explorer.store.schema import MAX_INTEGER
+from explorer.store import MAX_INTEGER
 
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line, like every other error of the command

@@ -13,7 +13,7 @@ import orjson
 
 from explorer.cli.arguments import OneLineParser
 from explorer.domain.commands import Command
-from explorer.store.schema import MAX_INTEGER
+from explorer.store import MAX_INTEGER
 
 
 def field_parser(command: type[Command], prog: str) -> argparse.ArgumentParser:

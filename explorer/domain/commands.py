@@ -16,7 +16,7 @@ import orjson
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from explorer.store.schema import MAX_INTEGER
+from explorer.store import MAX_INTEGER
 
 
 class CommandError(Exception):

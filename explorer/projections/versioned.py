@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from explorer.projections.search import SearchIndex
-from explorer.store.statements import CompiledStatement
+from explorer.store.compiled import CompiledStatement
 
 _MISSING = object()
 CACHE_KEYS = 50_000
