@@ -1,4 +1,5 @@
-"""The core (store, domain, demo, CLI) stays free of Qt: checked statically and at run time."""
+"""The core (store, domain, demo, CLI) stays free of Qt, and the engine names no concrete
+system: checked statically (import-linter, grep) and at run time."""
 
 from __future__ import annotations
 
@@ -31,6 +32,37 @@ def test_importing_every_core_module_loads_no_qt():
     assert "explorer.store.event_store" in modules and "explorer.cli.main" in modules
     code = (f"import importlib, sys\nfor name in {modules!r}:\n    importlib.import_module(name)\n"
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {QT_PACKAGES!r}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+SYSTEM_ROOTS = {"explorer/cli/main.py", "explorer/cli/systems.py", "explorer/ui/app.py"}
+"""The composition roots: the only modules besides the plug-in itself that may name the demo."""
+WINDOW_NOT_YET = {"explorer/ui/main_window.py", "explorer/ui/widgets/command_console.py",
+                  "explorer/ui/widgets/projections_panel.py", "explorer/ui/widgets/sagas_panel.py",
+                  "explorer/ui/widgets/what_if.py"}
+"""The window's modules that still name the shop until the window receives the system (issue
+12, H-B): they go from here and from pyproject's contract when it does."""
+
+
+def test_only_the_roots_and_the_plug_in_name_the_demo_shop():
+    found = subprocess.run(["grep", "-rnI", "explorer.demo", "explorer"], capture_output=True,
+                           text=True, cwd=ROOT)
+    assert found.returncode in (0, 1), found.stderr  # 1: no line at all
+    files = {line.split(":", 1)[0] for line in found.stdout.splitlines()}
+    assert {f for f in files if not f.startswith("explorer/demo/")} <= SYSTEM_ROOTS | \
+        WINDOW_NOT_YET, found.stdout
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'shop = "explorer.demo.system:SHOP"' in pyproject  # registered like any system
+
+
+def test_importing_the_engine_loads_no_concrete_system():
+    modules = [m for m in core_modules() if not m.startswith("explorer.demo")
+               and m.replace(".", "/") + ".py" not in SYSTEM_ROOTS]
+    assert "explorer.runtime" in modules and "explorer.cli.handlers" in modules
+    code = (f"import importlib, sys\nfor name in {modules!r}:\n    importlib.import_module(name)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('explorer.demo')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"
