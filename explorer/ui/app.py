@@ -1,8 +1,12 @@
-"""Starting the window: `event-explorer [STORE] [--read-only]` (also `python main.py`).
+"""Starting the window: `event-explorer [STORE] [--system NAME|package.module:ATTR|none]
+[--read-only]` (also `python main.py`), the window's composition root.
 
-Without a store it opens the demo store in the user's data folder, creating and seeding it first
-(with a progress dialog) when it does not exist yet. Crash reporting is installed first, so that
-an error while the window is made is shown and logged too.
+It gives the window its system: the one `--system` names, else, for each store, the one the
+store names (asking first when that means loading code by module path). Without a store it
+opens a demo store in the user's data folder, creating and seeding it first (with a progress
+dialog) when it does not exist yet: the demo shop's, which this module alone in the window names
+(as the installed system `shop`). Crash reporting is installed first, so that an error while
+the window is made is shown and logged too.
 """
 
 from __future__ import annotations
@@ -14,12 +18,20 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QApplication
 
 from explorer import __version__
+from explorer.system.discovery import SystemLoadError, load_system
 from explorer.ui.crash_reporting import install_crash_reporting
 from explorer.ui.gui_collector import GuiThreadCollector
 from explorer.ui.icons import app_icon
 from explorer.ui.main_window import MainWindow
 from explorer.ui.settings import APPLICATION, ORGANIZATION
-from explorer.workspace import DEMO_ORDERS, default_demo_store
+from explorer.ui.systems import LoadedSystem
+from explorer.workspace import default_demo_store
+
+DEMO_SYSTEM = ("shop", "explorer.demo.system:SHOP")
+"""The system that makes the demo store: installed as `shop`, or (run from a source tree
+without installing) by its module path."""
+DEMO_SIZE: int | None = None
+"""The demo store's size in the seeder's unit (the shop's orders); None: the seeder's default."""
 
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -27,6 +39,11 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
                                      description="Browse and explore an event store.")
     parser.add_argument("store", nargs="?", metavar="STORE",
                         help="the store to open (default: the demo store, created if missing)")
+    parser.add_argument("--system", metavar="NAME|package.module:ATTR|none",
+                        help="the system to explore the store with: an installed system's name "
+                             "(`python -m explorer systems` lists them), a module path, or "
+                             "'none' to explore without one (default: the system the store "
+                             "names)")
     parser.add_argument("--read-only", action="store_true",
                         help="open the store without any possibility of changing it")
     parser.add_argument("--version", action="version", version=f"Event Explorer {__version__}")
@@ -45,27 +62,58 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
     return app
 
 
-def start(window: MainWindow, store: str | None, read_only: bool) -> None:
-    """Open the given store, or the demo store (seeding it first if it is new)."""
+def chosen_system(spec: str | None) -> LoadedSystem | None:
+    """The system `--system` names (None without the option); SystemLoadError if it cannot be
+    loaded."""
+    return None if spec is None else LoadedSystem(load_system(spec), spec.strip())
+
+
+def demo_system() -> LoadedSystem | None:
+    """The demo shop, which makes the demo store (None if it cannot be loaded)."""
+    for spec in DEMO_SYSTEM:
+        try:
+            return LoadedSystem(load_system(spec), spec)
+        except SystemLoadError:
+            continue
+    return None
+
+
+def start(window: MainWindow, store: str | None, read_only: bool,
+          system: LoadedSystem | None = None) -> None:
+    """Open the given store with `system` (None: the one it names), or without a store the demo
+    store (seeding it first if it is new): that of `system` if it has a seeder, else the demo
+    shop's, opened with `system` if one was given."""
     if store is not None:
-        window.open_store(store, read_only=read_only)
+        window.open_store(store, read_only=read_only, system=system)
         return
-    demo = default_demo_store()
+    seeding = system if system is not None and system.system.seeder is not None \
+        else window.opening.demo_system
+    if seeding is None:
+        window.show_error("No demo store", "The demo shop cannot be loaded, so there is no "
+                                           "demo store; open a store with File › Open Store.")
+        return
+    demo = default_demo_store(seeding.system)
     if demo.exists():
-        window.open_store(demo, read_only=read_only)
+        window.open_store(demo, read_only=read_only, system=system or seeding)
     else:
         demo.parent.mkdir(parents=True, exist_ok=True)
-        window.create_demo_store(demo, DEMO_ORDERS)
+        size = DEMO_SIZE or seeding.system.seeder.default_size
+        window.create_demo_store(demo, size, seeding)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(sys.argv[1:] if argv is None else argv)
+    try:
+        system = chosen_system(args.system)
+    except SystemLoadError as error:
+        print(f"event-explorer: {error}", file=sys.stderr)
+        return 2
     reporter = install_crash_reporting()
     app = create_application()
     try:
-        window = MainWindow()
+        window = MainWindow(demo_system())
         window.show()
-        start(window, args.store, args.read_only)
+        start(window, args.store, args.read_only, system)
     except Exception:  # the window could not start: say why until the user closes the dialog
         reporter.python_error(*sys.exc_info())
         app.exec()

@@ -6,22 +6,18 @@ shows clear dialogs for files that are not stores, follows appends live, and rem
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHeaderView, QInputDialog, QLabel, QMainWindow, QMessageBox,
-    QProgressBar, QProgressDialog, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView, QHeaderView, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
+    QProgressDialog, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from explorer.console import like_event, owner_of
-from explorer.demo import DEMO_DOMAIN
-from explorer.demo.seed import recent_start, seed_store
-from explorer.store import EventStore, StoreError, StoreMissingError
 from explorer.store.records import StreamTypeInfo
 from explorer.ui import settings
 from explorer.ui.event_browser import EventBrowser
@@ -42,59 +38,46 @@ from explorer.ui.time_travel import TimeTravel
 from explorer.ui.widgets.moment_panel import MomentPanel
 from explorer.ui.widgets.command_console import CommandConsole
 from explorer.ui.widgets.timeline import TimelineBar
+from explorer.ui.store_opening import StoreOpening, StoreSummary
+from explorer.ui.systems import NOTHING_LOADED, LoadedSystem, SystemGate, describe
 from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
-from explorer.workspace import DEMO_DAYS, default_demo_store, open_store
+from explorer.workspace import default_demo_store
 
 if TYPE_CHECKING:  # pyqtgraph is loaded only when the monitor is first shown
     from explorer.ui.widgets.monitor_panel import MonitorPanel
 
-FILE_FILTER = "Event stores (*.evstore *.db *.sqlite *.sqlite3);;All files (*)"
 BUSY_DELAY_MS = 150
 
 
-@dataclass(frozen=True)
-class StoreSummary:
-    """What the window shows about an open store."""
-
-    location: str
-    read_only: bool
-    last_position: int
-    stream_types: list[StreamTypeInfo]
-    event_types: list[str]
-    first_time_us: int
-    last_time_us: int
-    read_only_reason: str | None = None  # why it opened read-only though asked for writing
-
-
-def summarise(store: EventStore) -> StoreSummary:
-    last = store.last_position()
-    first_time = store.event_at(1).timestamp_us if last else 0
-    last_time = store.event_at(last).timestamp_us if last else 0
-    names = sorted(set(store.event_types()) | {spec.name for spec in DEMO_DOMAIN.registry})
-    return StoreSummary(store.location, store.read_only, last, store.stream_types(), names,
-                        first_time, last_time, store.read_only_reason)
-
-
 class MainWindow(QMainWindow):
-    """Signals:
+    """The window, given by its composition root (explorer/ui/app.py) the system that makes
+    demo stores; each store is explored with the system it names or one the user loads.
+
+    Signals:
         store_opened(str): a store is open and its events are being listed.
         error_shown(str, str): a dialog told the user about a problem (title, message).
+        system_shown(object): the LoadedSystem the window explores with now.
     """
 
     store_opened = Signal(str)
     error_shown = Signal(str, str)
+    system_shown = Signal(object)
 
-    def __init__(self) -> None:
+    def __init__(self, demo_system: LoadedSystem | None = None) -> None:
         super().__init__()
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.summary: StoreSummary | None = None
+        self.loaded: LoadedSystem = NOTHING_LOADED
+        self.system_dialog = None
         self.watcher: ChangeWatcher | None = None
         self.error_box: QMessageBox | None = None
         self.live = True
         self._missed = 0
         self._latest_position = 0
         self.worker = StoreWorker(self)
+        self.opening = StoreOpening(self, self.worker, demo_system)
+        self.opening.opened.connect(self._opened)
 
         self.stream_model = StreamTreeModel()
         self.stream_browser = StreamBrowser(self.stream_model)
@@ -123,16 +106,16 @@ class MainWindow(QMainWindow):
         self._follow_timer.setInterval(0)
         self._follow_timer.timeout.connect(self._follow_cursor_later)
         self.what_if = None
-        self._demo_stores: set[str] = set()
         self._build_layout()
         self._build_actions()
         self._build_status_bar()
-        self.fault_badges = FaultBadges(self.projections_panel, self.bottom_tabs, self.statusBar())
+        self.fault_badges = FaultBadges(self.projections_panel, self.bottom_tabs, self.statusBar(),
+                                        self.gates[0])
         self.fault_badges.open_position.connect(self.show_position)
         self.help = Help(self)  # the Help menu, and the first-run welcome in the detail area
         self._connect()
         self._restore_layout()
-        self._update_title()
+        self.show_system(NOTHING_LOADED)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -170,9 +153,14 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.addTab(self.detail_split, icon("event"), "Event")
         self.travel_tab = self.bottom_tabs.addTab(self.moment_panel, icon("time-travel"),
                                                   "As of Cursor")
-        self.console_tab = self.bottom_tabs.addTab(self.console, icon("command"), "Commands")
-        self.bottom_tabs.addTab(self.projections_panel, icon("stream-type"), "Projections")
-        self.bottom_tabs.addTab(self.sagas_panel, icon("correlation"), "Sagas")
+        projections, sagas, console = self.gates = (
+            SystemGate(self.projections_panel, "Projections (the read models they build)"),
+            SystemGate(self.sagas_panel, "Sagas (the process managers that coordinate "
+                                         "aggregates)"),
+            SystemGate(self.console, "Commands (their handlers and schemas)"))
+        self.console_tab = self.bottom_tabs.addTab(console, icon("command"), "Commands")
+        self.bottom_tabs.addTab(projections, icon("stream-type"), "Projections")
+        self.bottom_tabs.addTab(sagas, icon("correlation"), "Sagas")
         self.monitor_holder = QWidget()
         QVBoxLayout(self.monitor_holder).setContentsMargins(0, 0, 0, 0)
         self.monitor_loading = QLabel("Loading the charts…")
@@ -220,6 +208,9 @@ class MainWindow(QMainWindow):
                                            "Open a store without any possibility of changing it")
         self.new_demo_action = self._action("&New Demo Store…", self.choose_new_demo_store,
                                             key.New, "new-demo", "Create and seed a demo store")
+        self.load_system_action = self._action("Load &System…", self.choose_system, None, None,
+                                               "Choose the system (commands, projections, "
+                                               "sagas) to explore the store with")
         self.quit_action = self._action("&Quit", self.close, key.Quit)
         self.refresh_action = self._action("&Refresh", self.refresh, "F5", "refresh",
                                            "Read the store again")
@@ -273,6 +264,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu("Open &Recent")
         menu.addAction(self.new_demo_action)
         menu.addSeparator()
+        menu.addAction(self.load_system_action)
+        menu.addSeparator()
         menu.addAction(self.quit_action)
         menu = self.menuBar().addMenu("&View")
         menu.addActions([self.refresh_action, self.filter_action, self.live_action])
@@ -286,7 +279,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.what_if_action)
         menu = self.menuBar().addMenu("&Event")
         menu.addActions([self.copy_action, self.like_action, self.console_action])
-        self._fill_recent_menu()
+        self.fill_recent_menu()
         self.field_shortcuts = FieldShortcutGuard(self)  # Ctrl+End etc. even in a text field
 
         toolbar = self.addToolBar("Main")
@@ -321,8 +314,12 @@ class MainWindow(QMainWindow):
         self.live_label = QLabel()
         self.count_label = QLabel()
         self.store_label = QLabel("No store open")
+        self.system_label = QLabel()
+        self.system_label.setObjectName("system-label")
+        self.system_label.setTextFormat(Qt.TextFormat.RichText)
+        self.system_label.linkActivated.connect(lambda _: self.choose_system())
         for widget in (self.busy_label, self.busy, self.read_only_badge, self.live_label,
-                       self.count_label, self.store_label):
+                       self.count_label, self.system_label, self.store_label):
             bar.addPermanentWidget(widget)
         self._busy_timer = QTimer(self)
         self._busy_timer.setSingleShot(True)
@@ -343,6 +340,8 @@ class MainWindow(QMainWindow):
             "Copied the event as JSON.", 3000))
         for panel in (self.projections_panel, self.sagas_panel):
             panel.open_position.connect(self.show_position)
+        for gate in self.gates:
+            gate.load_requested.connect(self.choose_system)
         self.sagas_panel.run_sagas_changed.connect(self._run_sagas_changed)
         self.travel.moment_ready.connect(self._moment_ready)
         self.travel.cursor_moved.connect(self._cursor_moved)
@@ -382,34 +381,22 @@ class MainWindow(QMainWindow):
     # -- opening stores --------------------------------------------------------------------
 
     def choose_store(self, read_only: bool = False) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open Store Read-Only" if read_only else "Open Store", self._last_folder(),
-            FILE_FILTER)
-        if path:
-            self.open_store(path, read_only=read_only)
+        self.opening.choose(read_only)
 
-    def open_store(self, path: str | Path, *, read_only: bool = False,
-                   create: bool = False) -> None:
-        """Open a store (on the worker thread); on failure, explain and keep the current one.
-        Only with `create` (the user said so) does a missing or empty file become a store."""
-        path = str(Path(path).expanduser())
-        self.busy_label.setText(f"Opening {Path(path).name}…")
+    def open_store(self, path: str | Path, *, read_only: bool = False, create: bool = False,
+                   system: LoadedSystem | None = None) -> None:
+        """Open a store (on the worker thread) with `system`, or the one it names; on failure,
+        explain and keep the current one. Only with `create` (the user said so) does a missing
+        or empty file become a store."""
+        self.opening.open(path, read_only=read_only, create=create, system=system)
 
-        def open_it(context: JobContext) -> StoreSummary:
-            store = open_store(path, read_only=read_only, create=create)
-            try:
-                summary = summarise(store)
-            except Exception:
-                store.close()
-                raise
-            context.set_store(store)
-            return summary
+    def choose_system(self):
+        """File > Load System...: load a system and open the store again with it."""
+        return self.opening.choose_system()
 
-        self.worker.submit(open_it, self._opened, key="open",
-                           on_error=lambda error: self._open_failed(path, error, read_only))
-
-    def _opened(self, summary: StoreSummary) -> None:
+    def _opened(self, summary: StoreSummary, loaded: LoadedSystem) -> None:
         self.summary = summary
+        self.show_system(loaded)
         self.busy_label.clear()
         self._missed = 0
         self._select_when_listed = None  # a position written to the store that was open before
@@ -422,7 +409,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Opened read-only: {summary.read_only_reason}", 15_000)
         self.store_label.setText(summary.location)
         self.store_label.setToolTip(summary.location)
-        self._fill_recent_menu(settings.remember_store(summary.location))
+        self.fill_recent_menu(settings.remember_store(summary.location))
         self.filter_bar.set_event_types(summary.event_types)
         self.filter_bar.set_stream_types([t.stream_type for t in summary.stream_types])
         if summary.last_position:
@@ -446,37 +433,9 @@ class MainWindow(QMainWindow):
         self.console.set_store(summary.location, summary.read_only)
         self.event_model.set_highlight(())
         self.travel.set_focus(None, None)
-        self.travel.open(summary.location, summary.last_position, summary.read_only)
+        self.travel.open(summary.location, summary.last_position, self.loaded.system,
+                         summary.read_only)
         self.store_opened.emit(summary.location)
-
-    def _open_failed(self, path: str, error: Exception, read_only: bool = False) -> None:
-        self.busy_label.clear()
-        if isinstance(error, StoreMissingError) and not read_only:
-            self._offer_new_store(path, error)
-            return
-        self.show_error(f"Cannot open {Path(path).name}", str(error))
-        if not Path(path).exists():
-            self._fill_recent_menu(settings.forget_store(path))
-
-    def _offer_new_store(self, path: str, error: StoreMissingError) -> None:
-        """A mistyped path must not silently become an empty store: ask first."""
-        what = "is an empty file" if error.empty else "does not exist"
-        box = QMessageBox(QMessageBox.Icon.Question, "Create a new store?",
-                          f"{path} {what}.\n\nCreate a new, empty store at {path}?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-
-        def answered(_result: int) -> None:
-            if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
-                self.open_store(path, create=True)
-            elif not Path(path).exists():
-                self._fill_recent_menu(settings.forget_store(path))
-
-        box.finished.connect(answered)
-        box.open()
-        self.error_box = box
-        self.error_shown.emit("Create a new store?", str(error))
 
     def show_error(self, title: str, message: str) -> None:
         """Tell the user about a problem in a dialog that does not block the window."""
@@ -487,23 +446,56 @@ class MainWindow(QMainWindow):
         self.error_box = box
         self.error_shown.emit(title, message)
 
+    # -- the system ------------------------------------------------------------------------
+
+    def show_system(self, loaded: LoadedSystem) -> None:
+        """Explore with this system from now on: the panels that need one get it (or say that
+        none is loaded, and how to load one); the title and the status bar name it."""
+        self.loaded = loaded
+        system = loaded.system
+        for gate in self.gates:
+            gate.show_system(loaded)
+        self.console.set_system(system)
+        self.projections_panel.set_system(system)
+        self.sagas_panel.set_system(system)
+        self.moment_panel.set_system(system)
+        needs_one = "" if not loaded.generic else " (no system is loaded)"
+        for action, text in ((self.what_if_action, "Try commands against the system as it was "
+                                                   "at the cursor, in a sandbox"),
+                             (self.like_action, "Fill the command console with the command "
+                                                "that caused the selected event")):
+            action.setEnabled(not loaded.generic)
+            action.setStatusTip(text + needs_one)
+        self.timeline.branch_button.setVisible(not loaded.generic)
+        colour = "#c62828" if loaded.note else "#1565c0" if not loaded.generic else "#616161"
+        mark = "⚠ " if loaded.note else ""
+        self.system_label.setText(f"<a href='load' style='color:{colour}; text-decoration:none'>"
+                                  f"{mark}{html.escape(loaded.label)}</a>")
+        self.system_label.setToolTip(f"{describe(loaded)}\n\nClick to load another system "
+                                     "(File › Load System…).")
+        self._update_title()
+        self.system_shown.emit(loaded)
+
     # -- projections and sagas --------------------------------------------------------------
 
     def _start_runner(self, summary: StoreSummary) -> None:
         """Run the projections (and, if chosen, the sagas) of the open store on a thread."""
         self._stop_runner()
         location = summary.location
-        demo = location in self._demo_stores or Path(location) == default_demo_store()
-        run_sagas = not summary.read_only and settings.sagas_enabled(location, demo)
-        self.runner = RunnerProcess(location, read_only=summary.read_only, run_sagas=run_sagas,
-                                    parent=self)
+        demo = location in self.opening.demo_stores or (
+            not self.loaded.generic and Path(location) == default_demo_store(self.loaded.system))
+        can_run = not summary.read_only and bool(self.loaded.system.sagas)
+        run_sagas = can_run and settings.sagas_enabled(location, demo)
+        self.runner = RunnerProcess(location, self.loaded.spec, read_only=summary.read_only,
+                                    run_sagas=run_sagas, parent=self)
         self.runner.status.connect(self._runner_status)
         self.runner.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
         self.monitor_history.clear()
         self.projections_panel.set_runner(self.runner)
         reason = ("This store is open read-only: sagas would have to write to it."
-                  if summary.read_only else "")
-        self.sagas_panel.reset(can_run=not summary.read_only, running=run_sagas, reason=reason)
+                  if summary.read_only else "" if can_run else
+                  f"{self.loaded.label} has no sagas.")
+        self.sagas_panel.reset(can_run=can_run, running=run_sagas, reason=reason)
         self.runner.start()
 
     def _stop_runner(self) -> None:
@@ -622,13 +614,17 @@ class MainWindow(QMainWindow):
         """A sandbox branched at `position`, to try commands without touching the store."""
         if self.summary is None or not position:
             return
+        if self.loaded.generic:
+            self.statusBar().showMessage("What if needs a system, to run commands: none is "
+                                         "loaded (File › Load System…).", 6000)
+            return
         from explorer.ui.widgets.what_if import WhatIfDialog
 
         moment = self.travel.moment
         aggregate = moment.aggregate if moment is not None and moment.position == position \
             else None
         when = moment.event.timestamp_us if aggregate is not None and moment.event else None
-        dialog = WhatIfDialog(self.summary.location, position, self,
+        dialog = WhatIfDialog(self.summary.location, position, self.loaded.system, self,
                               stream_type=aggregate.stream_type if aggregate else None,
                               stream_id=aggregate.stream_id if aggregate else None, when=when)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -647,11 +643,17 @@ class MainWindow(QMainWindow):
         if event is None:
             self.statusBar().showMessage("Select an event first.", 4000)
             return
-        request = like_event(event)
+        system = self.loaded.system
+        if self.loaded.generic:
+            self.statusBar().showMessage("No system is loaded, so there are no commands to "
+                                         "send (File › Load System…).", 6000)
+            return
+        request = like_event(event, system)
         if request is None:
             command = (event.metadata or {}).get("command")
             reason = (f"{event.stream_id} is written by a saga only." if owner_of(
-                event.stream_type) else f"No command caused {event.event_type}"
+                system, event.stream_type, event.stream_id) else
+                f"No command caused {event.event_type}"
                 f"{f' ({command} is not a command of {event.stream_type})' if command else ''}.")
             self.statusBar().showMessage(reason, 6000)
             return
@@ -677,54 +679,13 @@ class MainWindow(QMainWindow):
     # -- a new demo store ------------------------------------------------------------------
 
     def choose_new_demo_store(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New Demo Store",
-                                              str(Path(self._last_folder()) / "demo.evstore"),
-                                              FILE_FILTER)
-        if not path:
-            return
-        orders, ok = QInputDialog.getInt(self, "New Demo Store",
-                                         "How many orders should the demo simulate?\n"
-                                         "(about 8 events each; 120,000 make a million)",
-                                         2000, 1, 2_000_000, 1000)
-        if ok:
-            self.create_demo_store(path, orders)
+        self.opening.choose_new_demo()
 
-    def create_demo_store(self, path: str | Path, orders: int) -> QProgressDialog:
-        """Seed a new store with a cancellable progress dialog, then open it."""
-        path = str(path)
-        dialog = QProgressDialog(f"Simulating {orders:,} orders…", "Cancel", 0, orders, self)
-        dialog.setWindowTitle("New Demo Store")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setValue(0)
-
-        def seed(context: JobContext):
-            if Path(path).exists() and Path(path).stat().st_size:
-                with open_store(path, read_only=True) as existing:
-                    if existing.last_position():
-                        raise StoreError(f"{path} already holds events; choose a new file name "
-                                         "for the demo store.")
-            with open_store(path, create=True) as store:
-                return seed_store(store, orders=orders, days=DEMO_DAYS,
-                                  start=recent_start(DEMO_DAYS), progress=context.progress,
-                                  should_stop=stop.is_set)
-
-        stop = threading.Event()  # Cancel stops the simulation early; what it made is kept
-
-        def done(report) -> None:
-            dialog.reset()
-            self._demo_stores.add(str(Path(path).resolve()))
-            if report.cancelled_by_user:
-                self.statusBar().showMessage(f"Stopped after {report.orders:,} orders.", 5000)
-            self.open_store(path)
-
-        def failed(error: Exception) -> None:
-            dialog.reset()
-            self.show_error("Cannot create the demo store", str(error))
-
-        self.worker.submit(seed, done, on_error=failed, on_progress=dialog.setValue)
-        dialog.canceled.connect(stop.set)
-        return dialog
+    def create_demo_store(self, path: str | Path, size: int,
+                          system: LoadedSystem | None = None) -> QProgressDialog:
+        """Seed a new store (with the loaded system's seeder, else the demo system's) with a
+        cancellable progress dialog, then open it."""
+        return self.opening.create_demo(path, size, system)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -852,25 +813,23 @@ class MainWindow(QMainWindow):
             self.live_label.setStyleSheet(f"color: {colour};")
 
     def _update_title(self) -> None:
+        system = self.loaded.label
         if self.summary is None:
-            self.setWindowTitle("Event Explorer")
+            self.setWindowTitle(f"{system} — Event Explorer")
             return
         badge = " [read-only]" if self.summary.read_only else ""
-        self.setWindowTitle(f"{Path(self.summary.location).name}{badge} — Event Explorer")
+        self.setWindowTitle(f"{Path(self.summary.location).name}{badge} — {system} — "
+                            "Event Explorer")
 
     # -- recent stores, drag and drop, layout ----------------------------------------------
 
-    def _fill_recent_menu(self, recent: list[str] | None = None) -> None:
+    def fill_recent_menu(self, recent: list[str] | None = None) -> None:
         self.recent_menu.clear()
         recent = settings.recent_stores() if recent is None else recent
         for path in recent:
             action = self.recent_menu.addAction(path)
             action.triggered.connect(lambda _=False, p=path: self.open_store(p))
         self.recent_menu.setEnabled(bool(recent))
-
-    def _last_folder(self) -> str:
-        recent = settings.recent_stores()
-        return str(Path(recent[0]).parent) if recent else str(Path.home())
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if any(url.isLocalFile() for url in event.mimeData().urls()):

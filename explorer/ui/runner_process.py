@@ -1,20 +1,24 @@
-"""The runner in a process of its own, for the window: `python -m explorer run STORE --serve`.
+"""The runner in a process of its own, for the window: `python -m explorer run STORE --serve
+--system SPEC`, with the system the window explores the store with.
 
 Keeping projections and sagas up to date is CPU-bound Python. On a thread of the window's
 process it would hold the interpreter lock the window needs for every model call Qt makes while
 painting (a rebuild measured 200 ms stalls); in its own process it costs the window nothing, and
 a crash there cannot take the window with it. Commands go to the process's stdin and status
-comes back on its stdout, one JSON object a line; closing stdin stops it.
+comes back on its stdout, one JSON object a line; closing stdin stops it. A system loaded by
+module path is found by the process as by the window: it gets the window's import path.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import orjson
-from PySide6.QtCore import QObject, QProcess, Signal
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
 from explorer.runtime import RunnerStatus
+from explorer.system.discovery import is_module_path
 
 STOP_WAIT_MS = 5000
 
@@ -32,10 +36,11 @@ class RunnerProcess(QObject):
     rebuild_finished = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, location: str, *, read_only: bool, run_sagas: bool,
+    def __init__(self, location: str, system: str, *, read_only: bool, run_sagas: bool,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.location = location
+        self.system = system  # as `--system` takes it: a name, a module path or "none"
         self.read_only = read_only
         self.run_sagas = run_sagas
         self._buffer = b""
@@ -49,7 +54,10 @@ class RunnerProcess(QObject):
     def start(self) -> None:
         # No random payment failures: what is sent here (by hand or by a demo script) plays out
         # the same every time; a card ending 0002, 9995 or 0069 is declined, for compensation.
-        arguments = ["-m", "explorer", "run", self.location, "--serve", "--failure-rate", "0"]
+        arguments = ["-m", "explorer", "run", self.location, "--serve", "--system", self.system,
+                     "--failure-rate", "0"]
+        if is_module_path(self.system):
+            self.process.setProcessEnvironment(_with_import_path())
         if self.read_only:
             arguments.append("--read-only")
         if not self.run_sagas:
@@ -123,3 +131,14 @@ class RunnerProcess(QObject):
         if not self._stopping and error == QProcess.ProcessError.FailedToStart:
             self.failed.emit("The projections could not be started: "
                              f"{self.process.errorString()}")
+
+
+def _with_import_path() -> QProcessEnvironment:
+    """The environment with this process's import path first, so that the runner imports a
+    system's module from where the window did (e.g. the folder main.py was started from)."""
+    environment = QProcessEnvironment.systemEnvironment()
+    folders = [folder for folder in sys.path if folder and os.path.isdir(folder)]
+    inherited = environment.value("PYTHONPATH")
+    environment.insert("PYTHONPATH", os.pathsep.join([*folders, *([inherited] if inherited
+                                                                   else [])]))
+    return environment

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from explorer.formatting import short_time
 from explorer.store import StoreError
+from explorer.system import System
 from explorer.timetravel import MAX_SAMPLES, Moment, TimelineSamples, TimeMachine
 from explorer.ui.worker import JobContext, StoreWorker
 from explorer.workspace import open_store
@@ -151,8 +152,10 @@ class TimeTravel(QObject):
 
     # -- the store -------------------------------------------------------------------------
 
-    def open(self, location: str, last_position: int, read_only: bool = False) -> None:
-        """A store was opened in the window: start at its end, following it live."""
+    def open(self, location: str, last_position: int, system: System,
+             read_only: bool = False) -> None:
+        """A store was opened in the window, to explore with `system`: start at its end,
+        following it live."""
         self.pause()
         self._generation += 1
         self.location = location
@@ -166,9 +169,10 @@ class TimeTravel(QObject):
         generation = self._generation
 
         def open_it(context: JobContext) -> TimelineSamples:
-            store = open_store(location, read_only=True)
+            store = open_store(location, system=system, read_only=True)
             store.limit_cache(TRAVEL_CACHE_MB)
             context.set_store(store, opened_read_only=read_only)
+            context.cache["system"] = system
             return _machine(context).samples()
 
         self.worker.submit(open_it, lambda samples: self._samples_loaded(generation, samples),
@@ -497,7 +501,8 @@ def _machine(context: JobContext) -> TimeMachine:
     """The worker's TimeMachine, made once per store."""
     machine = context.cache.get("time_machine")
     if machine is None:
-        machine = context.cache["time_machine"] = TimeMachine(context.store, None)
+        machine = context.cache["time_machine"] = TimeMachine(context.store, None,
+                                                              context.cache["system"])
     if machine.readmodels is None:
         try:
             machine.readmodels = context.readmodels

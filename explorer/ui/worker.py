@@ -24,6 +24,7 @@ from explorer.browse import Cancelled
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.store import EventStore, StoreError
 from explorer.store.watch import ChangeWatcher as CoreWatcher
+from explorer.system import NO_SYSTEM
 from explorer.workspace import open_store
 
 log = logging.getLogger(__name__)
@@ -262,7 +263,7 @@ class ChangeWatcher(QThread):
 
     def run(self) -> None:
         try:
-            store = open_store(self._path, read_only=True)
+            store = open_store(self._path, system=NO_SYSTEM, read_only=True)
         except StoreError as error:
             log.warning("not watching %s: %s", self._path, error)
             return

@@ -8,10 +8,17 @@ from pathlib import Path
 import pytest
 
 from explorer.demo.seed import seed_store
+from explorer.system.discovery import load_system
 from explorer.ui import settings
 from explorer.workspace import open_store
 
 WAIT_MS = 10_000
+SHOP = load_system("shop")  # found as a user's system is: installed as an entry point
+
+
+def open_shop(path, **options):
+    """A store opened with the shop's event registry, as the window reads it."""
+    return open_store(path, system=SHOP, **options)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -36,8 +43,8 @@ def collect_on_the_gui_thread(qapp):
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "shop.evstore"
-    with open_store(path, create=True) as store:
-        seed_store(store, orders=300, seed=11)
+    with open_shop(path, create=True) as store:
+        seed_store(store, orders=300, seed=11)  # names no system: found by its event types
     return path
 
 

@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QLineEdit, QSpinBox
 
 from explorer.console import CommandRequest, History, HistoryEntry, Outcome
-from explorer.demo import DEMO_DOMAIN
 from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
 from explorer.domain.forms import example_value, form_of
@@ -17,16 +16,15 @@ from explorer.ui import settings
 from explorer.ui.models.history import HistoryModel
 from explorer.ui.widgets.command_console import COMMAND_ROLE, fuzzy
 from explorer.ui.widgets.command_form import CommandForm
-from explorer.workspace import open_store
 from tests.conftest import LINE
-from tests.ui.conftest import WAIT_MS, select_row
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop, select_row
 
-ALL_COMMANDS = [(t, n) for t, commands in DEMO_DOMAIN.commands.items() for n in commands]
+ALL_COMMANDS = [(t, n) for t, commands in SHOP.domain.commands.items() for n in commands]
 
 
 @pytest.mark.parametrize(("stream_type", "name"), ALL_COMMANDS)
 def test_a_form_is_generated_for_every_command(qtbot, stream_type, name):
-    command = DEMO_DOMAIN.command_class(stream_type, name)
+    command = SHOP.domain.command_class(stream_type, name)
     form = CommandForm()
     qtbot.add_widget(form)
     form.set_command(command)
@@ -43,7 +41,7 @@ def test_a_form_is_generated_for_every_command(qtbot, stream_type, name):
 def test_each_kind_of_field_gets_its_editor(qtbot):
     form = CommandForm()
     qtbot.add_widget(form)
-    form.set_command(DEMO_DOMAIN.command_class("Order", "place"))
+    form.set_command(SHOP.domain.command_class("Order", "place"))
     assert isinstance(form.editors["customer_id"].widget, QLineEdit)
     assert form.editors["customer_id"].widget.placeholderText() == "e.g. cust_456"
     currency = form.editors["currency"].widget
@@ -59,16 +57,16 @@ def test_each_kind_of_field_gets_its_editor(qtbot):
     assert isinstance(row.children["quantity"].widget, QSpinBox)
     assert (row.children["quantity"].widget.minimum(),
             row.children["quantity"].widget.maximum()) == (1, 1000)
-    form.set_command(DEMO_DOMAIN.command_class("Customer", "register"))
+    form.set_command(SHOP.domain.command_class("Customer", "register"))
     address = form.editors["address"]
     assert set(address.children) == {"street", "city", "postal_code", "country"}
-    form.set_command(DEMO_DOMAIN.command_class("Inventory", "receive_stock"))
+    form.set_command(SHOP.domain.command_class("Inventory", "receive_stock"))
     best_before = form.editors["best_before"]
     assert isinstance(best_before.widget, QDateEdit)
     assert form.values().get("best_before") is None  # optional and empty
     best_before.set_value("2030-06-30")
     assert form.values()["best_before"] == "2030-06-30"
-    form.set_command(DEMO_DOMAIN.command_class("Order", "remove_item"))
+    form.set_command(SHOP.domain.command_class("Order", "remove_item"))
     quantity = form.editors["quantity"]
     assert quantity.value() is None  # optional number: "all of them" when empty
     quantity.box.setValue(3)
@@ -78,7 +76,7 @@ def test_each_kind_of_field_gets_its_editor(qtbot):
 def test_validation_messages_show_under_their_fields(qtbot):
     form = CommandForm()
     qtbot.add_widget(form)
-    form.set_command(DEMO_DOMAIN.command_class("Order", "ship"))
+    form.set_command(SHOP.domain.command_class("Order", "ship"))
     assert not any(e.problem.isVisible() for e in form.editors.values())  # nothing touched yet
     tracking = form.editors["tracking"]
     qtbot.keyClicks(tracking.edit, "a!")
@@ -90,7 +88,7 @@ def test_validation_messages_show_under_their_fields(qtbot):
     form.set_values({"carrier": "UPS", "tracking": "1Z999AA1"})
     assert form.check() is not None
     assert all(e.problem.text() == "" for e in form.editors.values())
-    form.set_command(DEMO_DOMAIN.command_class("Order", "place"))
+    form.set_command(SHOP.domain.command_class("Order", "place"))
     form.set_values({"customer_id": "cust_1", "total": 10, "items": [
         {"product_id": "nope", "quantity": 1, "price": 10}]})
     assert form.reveal_problems() is None
@@ -118,7 +116,7 @@ def test_searching_picks_the_best_match_unless_the_form_holds_input(console):
 
 
 def test_the_history_model_is_a_sound_qt_model(qtmodeltester):
-    history = History()
+    history = History(domain=SHOP.domain)
     history.add(CommandRequest("Order", "o", "cancel", {"reason": "x"}),
                 Outcome("rejected", "no"), store="/shop.evstore")
     history.add(CommandRequest("Order", "o", "place", {}), Outcome("events", "ok", (4,), ("A",), 1),
@@ -163,7 +161,7 @@ def send_and_wait(qtbot, console, count_before=None):
 
 
 def last_position(path) -> int:
-    with open_store(path, read_only=True) as store:
+    with open_shop(path, read_only=True) as store:
         return store.last_position()
 
 
@@ -225,8 +223,8 @@ def test_a_concurrency_conflict_explains_and_retries(console, qtbot, seeded):
     console.set_target(order_id)
     qtbot.waitUntil(lambda: console.target is not None and console.target.version == 1,
                     timeout=WAIT_MS)
-    with open_store(seeded) as store:  # someone else writes meanwhile
-        CommandService(store, DEMO_DOMAIN, issued_by="other").execute(
+    with open_shop(seeded) as store:  # someone else writes meanwhile
+        CommandService(store, SHOP.domain, issued_by="other").execute(
             "Order", order_id, "add_item", {"product_id": "prod_101", "quantity": 1,
                                             "price": 29.99})
     qtbot.waitUntil(lambda: "now at version 2" in console.target_label.text(), timeout=WAIT_MS)
@@ -243,7 +241,7 @@ def test_a_concurrency_conflict_explains_and_retries(console, qtbot, seeded):
     assert console.retry_button.isVisible()
     console.retry()
     qtbot.waitUntil(lambda: console.history_model.entry(0).outcome.ok, timeout=WAIT_MS)
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         assert store.read_stream(order_id)[-1].event_type == "OrderCancelled"
 
 
@@ -258,8 +256,8 @@ def make_conflict(console, qtbot, seeded) -> str:
     console.set_target(order_id)
     qtbot.waitUntil(lambda: console.target is not None and console.target.version == 1,
                     timeout=WAIT_MS)
-    with open_store(seeded) as store:
-        CommandService(store, DEMO_DOMAIN, issued_by="other").execute(
+    with open_shop(seeded) as store:
+        CommandService(store, SHOP.domain, issued_by="other").execute(
             "Order", order_id, "add_item", {"product_id": "prod_101", "quantity": 1,
                                             "price": 29.99})
     console.form.set_values({"reason": "changed my mind"})
@@ -284,7 +282,7 @@ def test_retrying_twice_sends_once(console, qtbot, seeded):
     wait_for_worker(console, qtbot)
     assert console.history_model.rowCount() == before + 1
     assert console.history_model.entry(0).outcome.ok
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         assert [e.event_type for e in store.read_stream(order_id)].count("OrderCancelled") == 1
     request = console.request()
     before = console.history_model.rowCount()
@@ -300,7 +298,7 @@ def test_a_retry_stays_with_the_store_it_conflicted_in(window, console, qtbot, s
     make_conflict(console, qtbot, seeded)
     assert console.retry_button.isVisible()
     other = tmp_path / "other.evstore"
-    with open_store(other, create=True) as store:
+    with open_shop(other, create=True) as store:
         seed_store(store, orders=5, seed=1)
         last = store.last_position()
     with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
@@ -316,14 +314,14 @@ def test_a_retry_stays_with_the_store_it_conflicted_in(window, console, qtbot, s
     console.retry()  # the conflict was the first store's: nothing to retry here
     wait_for_worker(console, qtbot)
     assert len(console.history_model.history.entries) == entries
-    with open_store(other, read_only=True) as store:
+    with open_shop(other, read_only=True) as store:
         assert store.last_position() == last  # nothing sent to the other store
 
 
 def test_a_command_asked_for_as_another_store_opens_is_not_sent_there(window, console, qtbot,
                                                                     tmp_path):
     other = tmp_path / "other.evstore"
-    with open_store(other, create=True) as store:
+    with open_shop(other, create=True) as store:
         seed_store(store, orders=5, seed=1)
         last = store.last_position()
     console.choose_command("Inventory", "receive_stock")
@@ -336,7 +334,7 @@ def test_a_command_asked_for_as_another_store_opens_is_not_sent_there(window, co
     console.this_store_only.setChecked(False)
     entry = console.history_model.entry(0)
     assert entry.outcome.kind == "failed" and "Another store was opened" in entry.outcome.message
-    with open_store(other, read_only=True) as store:
+    with open_shop(other, read_only=True) as store:
         assert store.last_position() == last
 
 
@@ -344,7 +342,7 @@ def test_a_retry_asked_for_as_another_store_opens_is_not_sent_there(window, cons
                                                                      seeded, tmp_path):
     make_conflict(console, qtbot, seeded)
     other = tmp_path / "other.evstore"
-    with open_store(other, create=True) as store:
+    with open_shop(other, create=True) as store:
         seed_store(store, orders=5, seed=1)
         last = store.last_position()
     before = len(console.history_model.history.entries)
@@ -356,7 +354,7 @@ def test_a_retry_asked_for_as_another_store_opens_is_not_sent_there(window, cons
     added = console.history_model.history.entries[:len(console.history_model.history.entries)
                                                   - before]
     assert all(entry.outcome.kind == "failed" for entry in added)
-    with open_store(other, read_only=True) as store:
+    with open_shop(other, read_only=True) as store:
         assert store.last_position() == last
 
 
@@ -386,7 +384,7 @@ def test_after_a_script_the_target_and_its_version_are_known(console, qtbot, see
     wait_for_worker(console, qtbot)
     target = console.target
     assert target is not None and target.stream_id == console.stream_id.text()
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         assert target.version == store.stream_head(target.stream_id)[1]
     assert console.request().expected_version == target.version  # refuse-if-changed holds
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint
 
-from explorer.demo import DEMO_DOMAIN
 from explorer.domain import CommandService
 from explorer.ui.widgets.command_form import CommandForm
-from explorer.workspace import open_store
 from tests.conftest import LINE
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop
 
 
 @pytest.fixture
@@ -34,16 +32,16 @@ def settle_layout() -> None:
 
 
 def test_a_conflict_lists_the_events_in_between_as_links_to_them(window, console, qtbot, seeded):
-    with open_store(seeded) as store:
-        CommandService(store, DEMO_DOMAIN, issued_by="other").execute(
+    with open_shop(seeded) as store:
+        CommandService(store, SHOP.domain, issued_by="other").execute(
             "Order", "order_conflict", "place", {"customer_id": "cust_0001", "items": [LINE],
                                                  "total": 59.98})
     console.choose_command("Order", "cancel")
     console.set_target("order_conflict")
     qtbot.waitUntil(lambda: console.target is not None and console.target.version == 1,
                     timeout=WAIT_MS)
-    with open_store(seeded) as store:  # another writer, after the console read version 1
-        service = CommandService(store, DEMO_DOMAIN, issued_by="other")
+    with open_shop(seeded) as store:  # another writer, after the console read version 1
+        service = CommandService(store, SHOP.domain, issued_by="other")
         for _ in range(2):
             service.execute("Order", "order_conflict", "add_item", LINE)
         between = [e.position for e in store.read_stream("order_conflict", from_version=2)]
@@ -89,16 +87,16 @@ def test_a_refusal_stays_under_its_own_command_and_target(console, qtbot):
 
 
 def test_a_conflicts_retry_goes_with_it_when_the_command_changes(console, qtbot, seeded):
-    with open_store(seeded) as store:
-        service = CommandService(store, DEMO_DOMAIN, issued_by="other")
+    with open_shop(seeded) as store:
+        service = CommandService(store, SHOP.domain, issued_by="other")
         service.execute("Order", "order_retry", "place", {"customer_id": "cust_0001",
                                                           "items": [LINE], "total": 59.98})
     console.choose_command("Order", "cancel")
     console.set_target("order_retry")
     qtbot.waitUntil(lambda: console.target is not None and console.target.version == 1,
                     timeout=WAIT_MS)
-    with open_store(seeded) as store:
-        CommandService(store, DEMO_DOMAIN, issued_by="other").execute(
+    with open_shop(seeded) as store:
+        CommandService(store, SHOP.domain, issued_by="other").execute(
             "Order", "order_retry", "add_item", LINE)
     console.form.set_values({"reason": "changed my mind"})
     sent(qtbot, console)
@@ -110,7 +108,7 @@ def test_a_conflicts_retry_goes_with_it_when_the_command_changes(console, qtbot,
 def test_a_fields_message_does_not_move_the_fields_below(qtbot):
     form = CommandForm(label_width=110)
     qtbot.add_widget(form)
-    form.set_command(DEMO_DOMAIN.command_class("Order", "ship"))
+    form.set_command(SHOP.domain.command_class("Order", "ship"))
     form.resize(420, 300)
     form.show()
     qtbot.waitExposed(form)
@@ -132,7 +130,7 @@ def test_a_fields_message_does_not_move_the_fields_below(qtbot):
 def test_a_long_message_keeps_to_its_line_and_is_whole_in_the_tooltip(qtbot):
     form = CommandForm()
     qtbot.add_widget(form)
-    form.set_command(DEMO_DOMAIN.command_class("Order", "ship"))
+    form.set_command(SHOP.domain.command_class("Order", "ship"))
     form.resize(300, 300)
     form.show()
     qtbot.waitExposed(form)

@@ -9,8 +9,7 @@ from PySide6.QtGui import QTextDocument
 
 from explorer.store.records import NewEvent
 from explorer.ui.widgets.filter_bar import Filters
-from explorer.workspace import open_store
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, open_shop
 from tests.ui.test_time_travel import last_position
 
 
@@ -128,7 +127,7 @@ def test_an_empty_time_range_is_named_too(window, qtbot):
 
 def append_later(path, hours: float) -> int:
     """Append an event `hours` after the log's last one; its time."""
-    with open_store(path) as store:
+    with open_shop(path) as store:
         when = store.event_at(store.last_position()).timestamp_us + int(hours * 3_600_000_000)
         store.append(f"cust_later_{when}", "Customer", [NewEvent(
             "CustomerRegistered", {"customer_id": "cust_later", "name": "Later"},

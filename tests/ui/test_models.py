@@ -9,11 +9,11 @@ from explorer.ui.models.causal_tree import CausalTreeModel
 from explorer.ui.models.event_table import PAGE_SIZE, EventTableModel
 from explorer.ui.models.json_tree import JsonTreeModel
 from explorer.ui.models.stream_tree import StreamTreeModel
-from explorer.workspace import open_store
+from tests.ui.conftest import open_shop
 
 
 def test_the_event_table_model(qtmodeltester, seeded):
-    store = open_store(seeded, read_only=True)
+    store = open_shop(seeded, read_only=True)
     query = EventQuery()
     model = EventTableModel()
     rows = build_row_map(store, query)
@@ -50,7 +50,7 @@ def test_pages_of_a_stale_list_are_dropped_and_unloaded_rows_show_their_position
 
 
 def test_the_stream_tree_model(qtmodeltester, seeded, qtbot):
-    store = open_store(seeded, read_only=True)
+    store = open_shop(seeded, read_only=True)
     model = StreamTreeModel()
 
     def request(generation, stream_type, after, limit):
@@ -75,7 +75,7 @@ def test_the_json_and_causal_tree_models(qtmodeltester, seeded):
     qtmodeltester.check(json_model)
     items = json_model.index(1, 0)
     assert json_model.index(1, 1).data() == "[2 items]" and json_model.rowCount(items) == 2
-    store = open_store(seeded, read_only=True)
+    store = open_shop(seeded, read_only=True)
     shipped = next(e for e in store.read_all() if e.event_type == "OrderShipped")
     roots = build_tree(store.events_by_correlation(shipped.correlation_id))
     causal = CausalTreeModel()

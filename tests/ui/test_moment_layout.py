@@ -7,14 +7,14 @@ from PySide6.QtWidgets import QApplication
 from explorer.formatting import short_time
 from explorer.ui.models.moment_rows import SINCE
 from explorer.ui.widgets.moment_panel import column_menu
-from explorer.workspace import open_store
+from tests.ui.conftest import open_shop
 from tests.ui.test_panels import caught_up
 from tests.ui.test_time_travel import wait_for_moment
 
 
 def saga_event(seeded) -> tuple[str, int]:
     """A saga with the most events, and the position of its last."""
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         events = [e for e in store.read_all() if e.stream_type == "OrderFulfilment"]
         streams = {}
         for event in events:

@@ -9,8 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from explorer.store import NewEvent
 from explorer.store import sqlite as sqlite_backend
-from explorer.workspace import open_store
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, open_shop
 
 
 def test_a_mistyped_path_asks_before_creating_a_store(window, qtbot, tmp_path):
@@ -47,7 +46,7 @@ def test_a_store_in_a_folder_that_cannot_be_written_opens_read_only_saying_why(
     folder = tmp_path / "shared"
     folder.mkdir()
     store_path = folder / "team.evstore"
-    with open_store(store_path, create=True) as store:
+    with open_shop(store_path, create=True) as store:
         store.append("order_1", "Order", [NewEvent("OrderCancelled", {"reason": "r"})])
     real_access = os.access
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from explorer.demo import DEMO_DOMAIN
 from explorer.domain import CommandService
 from explorer.ui import settings
 from explorer.ui.models.projection_status import ProjectionStatusModel
 from explorer.ui.models.read_model import RowsModel
-from explorer.workspace import open_store
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop
 
 
 def caught_up(window):
@@ -31,8 +29,8 @@ def test_projections_run_and_show_their_read_models_live(window, qtbot, seeded,
     qtbot.waitUntil(lambda: panel.rows_model.row(0) is not None, timeout=WAIT_MS)
     assert panel.rows_model.row(0)["order_id"] == "order_001"
     qtmodeltester.check(panel.rows_model)
-    with open_store(seeded) as store:
-        CommandService(store, DEMO_DOMAIN).execute("Order", "order_new", "place", {
+    with open_shop(seeded) as store:
+        CommandService(store, SHOP.domain).execute("Order", "order_new", "place", {
             "customer_id": "cust_001", "total": 29.99,
             "items": [{"product_id": "prod_101", "quantity": 1, "price": 29.99}]})
     qtbot.waitUntil(lambda: panel.rows_model.rowCount() == 301, timeout=WAIT_MS)
@@ -53,7 +51,7 @@ def test_a_rebuild_shows_progress_and_can_be_cancelled(window, qtbot):
 def test_a_faulted_projection_is_red_with_its_event_retry_and_skip(window, qtbot, seeded):
     panel = window.projections_panel
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         last = store.last_position()
     with sqlite3.connect(seeded) as db:
         db.execute("INSERT INTO events (position, stream_id, stream_type, version, event_id, "
@@ -108,15 +106,15 @@ def test_sagas_run_here_only_when_chosen_and_never_on_read_only_stores(window, q
     panel = window.sagas_panel
     assert not panel.run_sagas.isChecked()  # not a demo store of this window: off by default
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
-    with open_store(seeded) as store:
-        CommandService(store, DEMO_DOMAIN).execute("Order", "order_new", "place", {
+    with open_shop(seeded) as store:
+        CommandService(store, SHOP.domain).execute("Order", "order_new", "place", {
             "customer_id": "cust_001", "total": 29.99,
             "items": [{"product_id": "prod_101", "quantity": 1, "price": 29.99}]})
     panel.run_sagas.setChecked(True)
     assert settings.sagas_enabled(str(seeded), False)
 
     def shipped():
-        with open_store(seeded, read_only=True) as store:
+        with open_shop(seeded, read_only=True) as store:
             return [e.event_type for e in store.read_stream("order_new")][-1] == "OrderShipped"
     qtbot.waitUntil(shipped, timeout=30_000)
     with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):

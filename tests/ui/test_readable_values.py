@@ -17,8 +17,7 @@ from explorer.ui.models.projection_status import ProjectionStatusModel
 from explorer.ui.widgets.change_tree import CHANGE_COLOURS
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.json_view import JsonView
-from explorer.workspace import open_store
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, open_shop
 from tests.ui.test_panels import caught_up
 
 AT = 1789656368145136
@@ -149,7 +148,7 @@ def test_saga_steps_show_times_for_people_with_the_stored_value_on_hover(window,
     panel.list.selectRow(0)
     qtbot.waitUntil(lambda: panel.steps.rowCount() > 0, timeout=WAIT_MS)
     saga_id = panel.selected
-    with open_store(window.summary.location, read_only=True) as store:
+    with open_shop(window.summary.location, read_only=True) as store:
         started = store.read_stream(saga_id)[0]
     scheduled = started.data["schedule"][0]["scheduled_at"]
     cell = panel.steps.item(0, 2)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from explorer.ui.widgets.search_box import DEBOUNCE_MS, SearchBox
-from explorer.workspace import open_store
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, open_shop
 from tests.ui.test_panels import caught_up
 
 
@@ -111,7 +110,7 @@ def test_opening_a_store_starts_without_a_search(window, qtbot, seeded):
 
 def break_stock(seeded) -> int:
     """Append an event the stock projection cannot read; its position."""
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         position = store.last_position() + 1
     with sqlite3.connect(seeded) as db:
         db.execute("INSERT INTO events (position, stream_id, stream_type, version, event_id, "

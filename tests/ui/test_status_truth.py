@@ -7,8 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint
 
 from explorer.formatting import short_time
-from explorer.workspace import open_store
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, open_shop
 from tests.ui.test_time_travel import last_position, travelling, wait_for_moment  # noqa: F401
 
 
@@ -63,7 +62,7 @@ def test_the_position_box_shows_the_cursor_after_every_move(travelling, qtbot, s
 def test_a_time_before_the_first_event_says_so_and_shows_the_first(travelling, qtbot, seeded):
     window = travelling
     bar = window.timeline
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         first = store.event_at(1).timestamp_us
     type_place(bar, "2001-01-01")
     wait_for_moment(qtbot, window, 1)
@@ -83,7 +82,7 @@ def test_a_time_after_the_last_event_says_so_and_shows_the_last(travelling, qtbo
     last = last_position(seeded)
     window.travel.go_to(50)
     wait_for_moment(qtbot, window, 50)
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         last_us = store.event_at(last).timestamp_us
     type_place(bar, "2099-12-31T23:00:00Z")
     wait_for_moment(qtbot, window, last)

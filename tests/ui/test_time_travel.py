@@ -8,20 +8,18 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from explorer.demo import DEMO_DOMAIN
 from explorer.domain import CommandService
 from explorer.timetravel import TimelineSamples
 from explorer.ui.models.event_table import LATER_COLOUR
 from explorer.ui.models.moment_rows import MomentRowsModel
 from explorer.ui.time_travel import SPEEDS
-from explorer.workspace import open_store
 from tests.conftest import place_order
 from tests.timetravel.test_fidelity import replay
-from tests.ui.conftest import WAIT_MS, wait_for_page
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_page
 
 
 def last_position(path) -> int:
-    with open_store(path, read_only=True) as store:
+    with open_shop(path, read_only=True) as store:
         return store.last_position()
 
 
@@ -59,7 +57,7 @@ def test_dragging_the_slider_shows_the_system_as_it_was(travelling, qtbot, seede
     position = last_position(seeded) // 2
     window.timeline.slider.setValue(position)  # as a drag does, one value at a time
     moment = wait_for_moment(qtbot, window, position)
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         event = store.event_at(position)
         expected = replay(store, event.stream_id, position)
     assert moment.event.position == position
@@ -102,7 +100,7 @@ def test_read_models_and_sagas_as_of_the_cursor(travelling, qtbot, seeded):
     path = read_model_path(str(seeded), False)
     qtbot.waitUntil(lambda: path.exists() and _built(path) >= last_position(seeded),
                     timeout=WAIT_MS * 3)
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         placed = [e for e in store.read_all() if e.event_type == "OrderPlaced"]
     target = placed[len(placed) // 2]
     window.travel_to(target.position)
@@ -168,7 +166,7 @@ def test_stepping_through_all_events_and_within_a_stream(travelling, qtbot, seed
     window.step_back_action.trigger()
     wait_for_moment(qtbot, window, start - 1)
     stream = window.travel.moment.event.stream_id
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         positions = [e.position for e in store.read_stream(stream)]
     window.timeline.in_stream.setChecked(True)
     following = [p for p in positions if p > start - 1]
@@ -212,8 +210,8 @@ def test_live_at_the_end_past_when_moved_back(travelling, qtbot, seeded):
     last = last_position(seeded)
 
     def append(order_id: str) -> None:
-        with open_store(seeded) as store:
-            place_order(CommandService(store, DEMO_DOMAIN, issued_by="test"), order_id)
+        with open_shop(seeded) as store:
+            place_order(CommandService(store, SHOP.domain, issued_by="test"), order_id)
 
     append("order_live_1")
     moment = wait_for_moment(qtbot, window, last + 1)  # at the end: it follows
@@ -240,7 +238,7 @@ def test_typing_a_position_or_a_time_goes_there(travelling, qtbot, seeded):
     bar.go_to.setText("25")
     bar.go_to.returnPressed.emit()
     wait_for_moment(qtbot, window, 25)
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         event = store.event_at(60)
         at_time = store.position_at_time(event.timestamp_us)
     from explorer.store.timestamps import iso
@@ -266,7 +264,7 @@ def test_the_timeline_plot_follows_the_cursor_and_chooses_times(travelling, qtbo
     window.travel_to(40)
     moment = wait_for_moment(qtbot, window, 40)
     assert plot.cursor.value() == pytest.approx(moment.event.timestamp_us / 1e6)
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         target = store.event_at(120)
     with qtbot.wait_signal(window.travel.moment_ready, timeout=WAIT_MS):
         plot.cursor.setValue(target.timestamp_us / 1e6)
@@ -337,7 +335,7 @@ def test_what_if_runs_commands_in_a_sandbox_and_leaves_the_store_alone(travellin
     dialog.close()
     assert not folder.exists()
     assert digest(seeded) == before  # the store is byte for byte what it was
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         assert store.stream_head(order_id) is None
 
 
@@ -351,7 +349,7 @@ def test_closing_what_if_while_it_branches_leaves_nothing_behind(travelling, qtb
     monkeypatch.setattr(branching, "COPY_CHUNK", 20)  # many small steps, each a chance to stop
     branches = lambda: set(Path(tempfile.gettempdir()).glob("event-explorer-what-if-*"))  # noqa: E731
     before = branches()
-    dialog = WhatIfDialog(str(seeded), last_position(seeded), travelling)
+    dialog = WhatIfDialog(str(seeded), last_position(seeded), SHOP, travelling)
     qtbot.waitUntil(lambda: dialog.progress.value() > 0 or dialog.sandbox is not None,
                     timeout=WAIT_MS)
     dialog.reject()

@@ -7,15 +7,14 @@ import pytest
 
 from explorer.ui.widgets.change_tree import CHANGE_COLOURS
 from explorer.ui.widgets.what_if import EXPAND_ROWS_UNDER, ROW_GAP, WhatIfDialog
-from explorer.workspace import open_store
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop
 
 
 @pytest.fixture
 def dialog(qtbot, seeded):
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         position = store.last_position()
-    opened = WhatIfDialog(str(seeded), position)
+    opened = WhatIfDialog(str(seeded), position, SHOP)
     qtbot.add_widget(opened)
     qtbot.waitUntil(lambda: opened.sandbox is not None, timeout=WAIT_MS)
     yield opened
@@ -33,7 +32,7 @@ def fields(row) -> dict:
 
 
 def test_read_model_changes_show_before_and_after(dialog, qtbot, seeded):
-    with open_store(seeded, read_only=True) as store:  # a customer with orders already
+    with open_shop(seeded, read_only=True) as store:  # a customer with orders already
         customer_id = next(e for e in store.read_all(1) if e.event_type == "OrderPlaced"
                            ).data["customer_id"]
     dialog.stream_type.setCurrentText("Order")

@@ -15,14 +15,13 @@ from PySide6.QtWidgets import QPushButton
 from explorer.store import sqlite as sqlite_backend
 from explorer.ui import settings
 from explorer.ui.main_window import MainWindow
-from explorer.workspace import open_store
-from tests.ui.conftest import WAIT_MS, select_row, wait_for_page
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop, select_row, wait_for_page
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def last_position(path) -> int:
-    with open_store(path, read_only=True) as store:
+    with open_shop(path, read_only=True) as store:
         return store.last_position()
 
 
@@ -67,7 +66,7 @@ def test_selecting_an_event_shows_its_detail_cause_and_request(window, qtbot):
 
 
 def test_filters_by_type_stream_type_and_content(window, qtbot, seeded):
-    with open_store(seeded, read_only=True) as store:
+    with open_shop(seeded, read_only=True) as store:
         expected = [e.position for e in store.read_all()
                     if e.event_type == "OrderPlaced" and e.data["total"] > 100]
         customers = sum(1 for e in store.read_all() if e.stream_type == "Customer")
@@ -202,10 +201,9 @@ def test_pausing_the_live_feed_holds_new_events_back(window, qtbot, seeded):
     window.toggle_live(False)
     before = window.event_model.rowCount()
     with qtbot.wait_signal(window.watcher.changed, timeout=WAIT_MS):
-        with open_store(seeded) as store:
-            from explorer.demo import DEMO_DOMAIN
+        with open_shop(seeded) as store:
             from explorer.domain import CommandService
-            CommandService(store, DEMO_DOMAIN).execute("Inventory", "prod_102", "receive_stock",
+            CommandService(store, SHOP.domain).execute("Inventory", "prod_102", "receive_stock",
                                                        {"quantity": 1})
     assert window.event_model.rowCount() == before
     assert "Paused · 1 new" in window.live_label.text()
@@ -219,10 +217,9 @@ def test_live_events_matching_a_filter_are_added(window, qtbot, seeded):
         window.filter_bar.set_event_type_filter(("InventoryStockReceived",))
     before = window.event_model.rowCount()
     with qtbot.wait_signal(window.browser.live_applied, timeout=WAIT_MS):
-        with open_store(seeded) as store:
-            from explorer.demo import DEMO_DOMAIN
+        with open_shop(seeded) as store:
             from explorer.domain import CommandService
-            service = CommandService(store, DEMO_DOMAIN)
+            service = CommandService(store, SHOP.domain)
             service.execute("Inventory", "prod_103", "receive_stock", {"quantity": 2})
             service.execute("Inventory", "prod_103", "reserve", {"order_id": "x", "quantity": 1})
     assert window.event_model.rowCount() == before + 1
@@ -253,7 +250,7 @@ def test_a_file_that_cannot_be_opened_gets_a_dialog_and_the_window_stays_usable(
 
 def test_a_locked_or_unreadable_store_gets_a_dialog(window, qtbot, tmp_path, monkeypatch):
     locked = tmp_path / "locked.evstore"
-    open_store(locked, create=True).close()
+    open_shop(locked, create=True).close()
     monkeypatch.setattr(sqlite_backend, "INSPECT_TIMEOUT_S", 0.1)
     holder = sqlite3.connect(locked, isolation_level=None)
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -282,7 +279,7 @@ def test_read_only_mode_is_shown_by_a_badge_and_the_title(window, qtbot, seeded)
 
 def test_dropping_a_file_opens_it(window, qtbot, tmp_path):
     other = tmp_path / "other.evstore"
-    with open_store(other, create=True) as store:
+    with open_shop(other, create=True) as store:
         from explorer.demo.seed import seed_store
         seed_store(store, orders=5)
     mime = QMimeData()
@@ -300,7 +297,7 @@ def test_a_new_demo_store_is_seeded_with_progress_then_opened(window, qtbot, tmp
         dialog = window.create_demo_store(path, 1500)
     assert caught.args == [str(path)]
     assert not dialog.isVisible()
-    with open_store(path, read_only=True) as store:
+    with open_shop(path, read_only=True) as store:
         assert store.count_streams("Order") == 1500
 
 
@@ -310,7 +307,7 @@ def test_cancelling_a_new_demo_store_keeps_what_was_made(window, qtbot, tmp_path
         dialog = window.create_demo_store(path, 200_000)
         qtbot.waitUntil(lambda: dialog.value() >= 500, timeout=WAIT_MS)
         qtbot.mouseClick(dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
-    with open_store(path, read_only=True) as store:
+    with open_shop(path, read_only=True) as store:
         assert 0 < store.count_streams("Order") < 200_000
 
 
@@ -355,12 +352,12 @@ def test_without_a_store_the_demo_store_is_created_in_the_data_folder(qtbot, tmp
     from explorer.ui import app
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setattr(app, "DEMO_ORDERS", 200)
-    main = MainWindow()
+    monkeypatch.setattr(app, "DEMO_SIZE", 200)
+    main = MainWindow(app.demo_system())
     qtbot.add_widget(main)
     with qtbot.wait_signal(main.store_opened, timeout=30_000) as caught:
         app.start(main, None, read_only=False)
-    demo = tmp_path / "data" / "event-explorer" / "demo.evstore"
+    demo = tmp_path / "data" / "event-explorer" / "demo-shop.evstore"
     assert caught.args == [str(demo)] and demo.exists()
     with qtbot.wait_signal(main.store_opened, timeout=WAIT_MS):
         app.start(main, None, read_only=True)  # the second time it is simply opened

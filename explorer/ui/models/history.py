@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from explorer.console import EVENTS, History, HistoryEntry
+from explorer.system import NO_SYSTEM
 from explorer.formatting import short_time, summarize
 
 COLUMNS = ("★", "Time (UTC)", "Command", "Result")
@@ -25,7 +26,7 @@ class HistoryModel(QAbstractTableModel):
 
     def __init__(self, history: History | None = None, parent=None) -> None:
         super().__init__(parent)
-        self.history = history or History()
+        self.history = history or History(domain=NO_SYSTEM.domain)
         self.favourites_only = False
         self.store: str | None = None
         self._rows: list[int] = []  # indexes into history.entries

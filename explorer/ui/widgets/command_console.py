@@ -29,15 +29,15 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.console import (
-    CONFLICT, EVENTS, FAILED, CommandRequest, History, Outcome, new_stream_id, owner_of,
-    secrets_to_retype, send, without_secret_values, writable_types,
+    CONFLICT, EVENTS, FAILED, CommandRequest, History, Outcome, owner_of, secrets_to_retype,
+    send, without_secret_values, writable_types,
 )
-from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.domain import CommandService, default_issuer
 from explorer.domain.commands import Command
 from explorer.scripts import (
     Script, ScriptError, ScriptStep, load_script, record_script, save_script,
 )
+from explorer.system import NO_SYSTEM, System
 from explorer.ui import settings
 from explorer.ui.icons import icon
 from explorer.ui.models.history import COMMAND, RESULT, STAR, TIME, HistoryModel
@@ -86,6 +86,7 @@ class CommandConsole(QWidget):
     def __init__(self, worker: StoreWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
+        self.system: System = NO_SYSTEM
         self.location: str | None = None
         self.read_only = True
         self.target: Target | None = None
@@ -100,7 +101,7 @@ class CommandConsole(QWidget):
         self._last_request: CommandRequest | None = None
         self._error_about: tuple | None = None  # the (type, command, target) an error is about
         saved = settings.console_history()
-        self.history_model = HistoryModel(History.from_list(saved), self)
+        self.history_model = HistoryModel(History.from_list(saved, NO_SYSTEM.domain), self)
         if self.history_model.history.to_list() != saved:  # e.g. secrets an older version kept
             settings.save_console_history(self.history_model.history.to_list())
         self._build()
@@ -125,9 +126,6 @@ class CommandConsole(QWidget):
                                "in order: “osh” finds Order ship")
         self.search.textChanged.connect(lambda _: self._fill_commands())
         self.type_filter = QComboBox()
-        self.type_filter.addItem("All types", None)
-        for stream_type in writable_types():
-            self.type_filter.addItem(stream_type, stream_type)
         self.type_filter.currentIndexChanged.connect(lambda _: self._fill_commands())
         self.commands = QListWidget()
         self.commands.currentItemChanged.connect(self._command_chosen)
@@ -266,7 +264,7 @@ class CommandConsole(QWidget):
         self.save_script_button.clicked.connect(self._choose_script_to_save)
         self.save_script_button.setEnabled(False)
         self.play_button = QPushButton(icon("play"), "Play Script…")
-        self.play_button.setToolTip("Play a demo script (resources/scripts has some)")
+        self.play_button.setToolTip("Play a demo script (the system's own are offered first)")
         self.play_button.clicked.connect(self._choose_script_to_play)
         self.delay = QDoubleSpinBox()
         self.delay.setRange(0, 3600)
@@ -312,10 +310,10 @@ class CommandConsole(QWidget):
         only = self.type_filter.currentData()
         self.commands.blockSignals(True)
         self.commands.clear()
-        for stream_type in writable_types():
+        for stream_type in writable_types(self.system):
             if only and stream_type != only:
                 continue
-            for name, command in DEMO_DOMAIN.commands[stream_type].items():
+            for name, command in self.system.domain.commands[stream_type].items():
                 label = f"{stream_type} › {name.replace('_', ' ')}"
                 if query and not fuzzy(query, f"{label} {command.summary()}"):
                     continue
@@ -332,7 +330,25 @@ class CommandConsole(QWidget):
             self.commands.setCurrentRow(0)  # the best match, ready to fill in (unless that
             # would throw away what the user has typed into the form: then they pick one)
 
-    # -- the store and the target ----------------------------------------------------------
+    # -- the system, the store and the target ----------------------------------------------
+
+    def set_system(self, system: System) -> None:
+        """The system whose commands to offer (its aggregates' that take commands)."""
+        if system is self.system:
+            return
+        self.system = system
+        self._command = None
+        self.form.set_command(None)
+        self.command_title.setText("Choose a command on the left.")
+        self.type_filter.blockSignals(True)
+        self.type_filter.clear()
+        self.type_filter.addItem("All types", None)
+        for stream_type in writable_types(system):
+            self.type_filter.addItem(stream_type, stream_type)
+        self.type_filter.blockSignals(False)
+        self.commands.clear()
+        self._fill_commands()
+        self.history_model.history.domain = system.domain
 
     def set_store(self, location: str | None, read_only: bool) -> None:
         """A store was opened (or none is): read-only stores take no commands."""
@@ -387,10 +403,11 @@ class CommandConsole(QWidget):
 
     def new_id(self) -> None:
         command = self.current_command()
+        types = writable_types(self.system)
         stream_type = command.stream_type if command else (self.type_filter.currentData()
-                                                          or "Order")
+                                                          or (types[0] if types else ""))
         self._following_selection = False
-        self.set_target(new_stream_id(stream_type))
+        self.set_target(self.system.new_id(stream_type))
 
     def _id_edited(self, _text: str) -> None:
         self._following_selection = False
@@ -425,14 +442,15 @@ class CommandConsole(QWidget):
 
     def _target_loaded(self, target: Target) -> None:
         command = self.current_command()
-        if target.stream_type in writable_types() and (
+        if target.stream_type in writable_types(self.system) and (
                 command is None or command.stream_type != target.stream_type):
             self._choose_first_command(target.stream_type)
         self._show_target()
 
     def _show_target(self) -> None:
         target = self.target
-        refusal = owner_of(target.stream_type, target.stream_id) if target else None
+        refusal = owner_of(self.system, target.stream_type, target.stream_id) if target \
+            else None
         command = self.current_command()
         if target is None:
             text = "<span style='color:#757575'>No target yet: type an id, pick a stream in " \
@@ -482,7 +500,7 @@ class CommandConsole(QWidget):
         if item is None:
             return getattr(self, "_command", None)
         stream_type, name = item.data(COMMAND_ROLE)
-        return DEMO_DOMAIN.command_class(stream_type, name)
+        return self.system.domain.command_class(stream_type, name)
 
     def choose_command(self, stream_type: str, name: str) -> None:
         for row in range(self.commands.count()):
@@ -497,7 +515,7 @@ class CommandConsole(QWidget):
                 return
 
     def _choose_first_command(self, stream_type: str) -> None:
-        commands = DEMO_DOMAIN.commands.get(stream_type, {})
+        commands = self.system.domain.commands.get(stream_type, {})
         existing = [n for n, c in commands.items() if c.creates_stream is not True]
         if existing:
             self.choose_command(stream_type, existing[0])
@@ -506,7 +524,7 @@ class CommandConsole(QWidget):
         if item is None:
             return
         stream_type, name = item.data(COMMAND_ROLE)
-        command = DEMO_DOMAIN.command_class(stream_type, name)
+        command = self.system.domain.command_class(stream_type, name)
         self._command = command
         self.command_title.setText(f"<b>{html.escape(stream_type)} › "
                                    f"{html.escape(name.replace('_', ' '))}</b> — "
@@ -523,7 +541,7 @@ class CommandConsole(QWidget):
         self.choose_command(request.stream_type, request.command)
         command = self.current_command()
         if command is not None:
-            self.form.set_command(command, without_secret_values(request).data)
+            self.form.set_command(command, without_secret_values(request, self.system.domain).data)
         self.stream_id.setText(request.stream_id)
         self._load_target()
         self._show_result("<span style='color:#616161'>Filled in: check the fields, then "
@@ -573,7 +591,7 @@ class CommandConsole(QWidget):
         if it cannot be sent now (no writable store, or another command is on its way)."""
         if not self.can_send or self._sending:
             return False
-        location = self.location
+        location, system = self.location, self.system
         self._set_sending(True)
         self.retry_button.hide()
         self._last_request = request
@@ -582,12 +600,13 @@ class CommandConsole(QWidget):
         def run(context: JobContext) -> Outcome:
             if context.store is None or context.store.location != location:
                 return Outcome(FAILED, OTHER_STORE)  # opened after this was asked for
-            service = context.cache.get("console-service")
+            key = ("console-service", system.name)
+            service = context.cache.get(key)
             if service is None:
-                service = context.cache["console-service"] = CommandService(
-                    context.store, DEMO_DOMAIN, issued_by=default_issuer("console"),
-                    context=make_context())
-            return send(service, request)
+                service = context.cache[key] = CommandService(
+                    context.store, system.domain, issued_by=default_issuer("console"),
+                    context=system.make_context())
+            return send(service, request, system)
 
         def done(outcome: Outcome) -> None:
             self._sent(request, outcome, location, same_store=self.location == location)
@@ -723,7 +742,7 @@ class CommandConsole(QWidget):
         entry = self.history_model.entry(row)
         if entry is None:
             return
-        retype = secrets_to_retype(entry.request)
+        retype = secrets_to_retype(entry.request, self.system.domain)
         if retype:
             self.prefill(entry.request)
             self._show_result("<span style='color:#ef6c00'>The history does not keep "
@@ -752,7 +771,7 @@ class CommandConsole(QWidget):
     def recorded_script(self) -> Script:
         """What was recorded, as a script that can be played again (see `record_script`)."""
         return record_script(self.recording or [], name="Recorded in the console",
-                             delay=self.delay.value())
+                             delay=self.delay.value(), derived=self.system.derived_streams)
 
     def _choose_script_to_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save Demo Script",
@@ -779,9 +798,8 @@ class CommandConsole(QWidget):
         return True
 
     def _choose_script_to_play(self) -> None:
-        from importlib.resources import files
-
-        start = str(files("explorer.resources").joinpath("scripts"))
+        scripts = self.system.scripts
+        start = str(scripts) if scripts is not None and scripts.is_dir() else str(Path.home())
         path, _ = QFileDialog.getOpenFileName(self, "Play Demo Script", start, SCRIPT_FILTER)
         if path:
             self.play_script(path)

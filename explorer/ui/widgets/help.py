@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from explorer import __version__
 from explorer.ui import settings
 from explorer.ui.icons import app_icon
-from explorer.workspace import DEMO_DAYS, DEMO_ORDERS
+from explorer.workspace import DEMO_DAYS
 
 NATIVE = QKeySequence.SequenceFormat.NativeText
 DISMISS = "dismiss"
@@ -114,8 +114,8 @@ class ShortcutsDialog(QDialog):
         return found
 
 
-def versions() -> list[tuple[str, str]]:
-    """What a bug report needs to say about this installation."""
+def versions(loaded_system: str = "") -> list[tuple[str, str]]:
+    """What a bug report needs to say about this installation (and the system explored)."""
     def installed(name: str) -> str:
         try:
             return metadata.version(name)
@@ -129,7 +129,8 @@ def versions() -> list[tuple[str, str]]:
             ("SQLite", sqlite3.sqlite_version),
             ("SQLAlchemy", sqlalchemy.__version__),
             ("pyqtgraph", installed("pyqtgraph")),  # not imported here: it loads with the charts
-            ("System", platform.platform())]
+            ("Platform", platform.platform()),
+            *([("Loaded system", loaded_system)] if loaded_system else [])]
 
 
 class AboutDialog(QDialog):
@@ -147,9 +148,11 @@ class AboutDialog(QDialog):
         top = QHBoxLayout()
         top.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(title, 1)
-        self.text = "\n".join(f"{name}: {version}" for name, version in versions())
+        loaded = getattr(parent, "loaded", None)
+        found = versions(f"{loaded.label} ({loaded.spec})" if loaded is not None else "")
+        self.text = "\n".join(f"{name}: {version}" for name, version in found)
         rows = "".join(f"<tr><td style='padding-right:12px; color:#616161'>{html.escape(name)}"
-                       f"</td><td>{html.escape(version)}</td></tr>" for name, version in versions())
+                       f"</td><td>{html.escape(version)}</td></tr>" for name, version in found)
         table = QLabel(f"<table>{rows}</table>")
         table.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_button = QPushButton("Copy")
@@ -212,13 +215,14 @@ def welcome_text(window: QMainWindow, shortcuts: QAction) -> str:
     def key(action: QAction) -> str:
         return f"<b>{html.escape(keys_of(action))}</b>"
 
+    demo = getattr(getattr(window, "opening", None), "demo_system", None)
+    about = (f" is made by the <b>{html.escape(demo.system.label)}</b>, {DEMO_DAYS} days of its "
+             f"history: {html.escape(demo.system.description)}" if demo is not None else "")
     return f"""
 <h3 style='margin-bottom:4px'>Welcome to Event Explorer</h3>
 <p>The <b>demo store</b> (what opens when the app starts without a store; File › New Demo Store
-makes another) is a small online shop, {DEMO_ORDERS:,} orders over {DEMO_DAYS} days:
-customers register and place orders; for each order a fulfilment saga reserves the stock,
-charges the card and ships, and undoes its steps when a payment is declined. Every change is
-an event in the list above, never changed once written.</p>
+makes another){about} Every change is an event in the list above, never changed once
+written. File › Load System… explores a store with your own system's code.</p>
 <p>Three things to try:</p>
 <ol>
 <li><b>Click an event</b> in the list: its data shows here, and on the right what caused it
@@ -227,8 +231,8 @@ and everything else in the same request ({key(window.cause_action)} goes to the 
 {key(window.step_back_action)} and {key(window.step_forward_action)} to step through the past;
 the As of Cursor tab shows the whole system as it was.
 {key(window.to_live_action)} comes back.</li>
-<li><b>Send a command</b>: {key(window.console_action)} opens the Commands tab; cancel a paid
-order and watch its saga refund the payment.</li>
+<li><b>Send a command</b>: {key(window.console_action)} opens the Commands tab; send one and
+watch its events, and the sagas' reactions, arrive in the list.</li>
 </ol>
 <p>{key(shortcuts)} lists every keyboard shortcut (Help menu). &nbsp;
 <a href='{DISMISS}'>Got it</a></p>"""

@@ -2,8 +2,10 @@
 
 Left, the aggregate (the selected stream's, or that of the event at the cursor) with what its
 latest event changed: changed fields in amber, added in green, removed in red and struck out.
-Middle, every read model's rows as of the cursor, those the event at the cursor wrote
-highlighted. Right, the saga instances as of the cursor and one saga's steps.
+A stream no loaded system knows is shown by the generic fold, and labelled so. Middle, every
+read model's rows as of the cursor, those the event at the cursor wrote highlighted. Right, the
+saga instances as of the cursor and one saga's steps. Without a system there are no read models
+or sagas: the aggregate takes the whole width.
 
 Laid out for a laptop screen: the read models get the widest share of the width and of any
 extra; columns are as wide as their content up to a limit, longer text ends in "…" with the
@@ -27,7 +29,10 @@ from PySide6.QtWidgets import (
     QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from explorer.domain.generic import GENERIC_LABEL
 from explorer.formatting import short_time
+from explorer.sagas.instances import ROW_COLUMNS
+from explorer.system import System
 from explorer.timetravel import AggregateAt, FieldChange, Moment, ReadModelAt, SagaAt
 from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS, format_value
@@ -37,9 +42,15 @@ from explorer.ui.widgets.tables import read_only_table
 CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
                 "compensated": "#ef6c00"}
-SAGA_COLUMNS = ["order_id", "status", "current_step", "valid_from"]
-SAGAS = "sagas"  # the sagas' rows, by the name of the projection that keeps them
+SAGA_COLUMNS = ["status", "current_step", "valid_from"]  # after the saga's own (the shop's
+# order_id), else its id
+SAGAS = "sagas"  # the sagas' rows, among the read models' names
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 9
+GENERIC = "Generic fold: " + GENERIC_LABEL.removeprefix("generic fold: ")
+GENERIC_COLOUR = "#e1f5fe"
+GENERIC_TIP = ("No loaded system knows this stream's type, so its state is each event's data "
+               "merged in order (objects merged key by key, anything else replaced): what the "
+               "events said, not what the system's own code would compute.")
 EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
 SHARES = (26, 42, 32)  # of the width: aggregate, read models, sagas (and 1:2:1 of any extra)
 COLUMN_LIMIT = 160  # pixels: wider text is elided, whole in its tooltip
@@ -186,7 +197,8 @@ class MomentPanel(QWidget):
         top = QWidget()
         layout = QVBoxLayout(top)
         layout.setContentsMargins(3, 6, 6, 0)
-        layout.addWidget(_label("<b>Sagas</b>"))
+        self.sagas_heading = _label("<b>Sagas</b>")
+        layout.addWidget(self.sagas_heading)
         layout.addWidget(self.sagas, 1)
         self.sagas_note = _label(grey=True)
         self.sagas_note.linkActivated.connect(lambda _: self._more_wanted(SAGAS))
@@ -201,6 +213,7 @@ class MomentPanel(QWidget):
         sagas.setSizes([55, 45])
         self.sagas_split = sagas
 
+        self.read_models_pane = read_models
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setChildrenCollapsible(False)
         for pane, stretch in ((aggregate, 1), (read_models, 2), (sagas, 1)):
@@ -211,6 +224,23 @@ class MomentPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.split)
+
+    # -- the system ------------------------------------------------------------------------
+
+    def set_system(self, system: System) -> None:
+        """What there is to show: a system's read models and sagas (their tabs start over), or
+        without one the aggregate alone."""
+        self.clear()
+        self.read_models.clear()
+        for view in self.views.values():
+            view.deleteLater()
+        for model in self.models.values():
+            model.deleteLater()
+        self.models.clear()
+        self.views.clear()
+        self._fitted.clear()
+        self.read_models_pane.setVisible(not system.generic)
+        self.sagas_split.setVisible(bool(system.sagas))
 
     # -- showing a moment ------------------------------------------------------------------
 
@@ -232,10 +262,13 @@ class MomentPanel(QWidget):
             return
         whose = ("the selected stream" if self.focused_stream == aggregate.stream_id
                  else "the stream of the event at the cursor")
+        generic = (f"<br><span style='background:{GENERIC_COLOUR}'>&nbsp;{html.escape(GENERIC)}"
+                   "&nbsp;</span>" if aggregate.generic else "")
         self.aggregate_title.setText(
             f"<b>{html.escape(aggregate.stream_type)} {html.escape(aggregate.stream_id)}</b>"
             f" &nbsp;version {aggregate.version} as of position {moment.position:,}"
-            f" <span style='color:#757575'>({whose})</span>")
+            f" <span style='color:#757575'>({whose})</span>{generic}")
+        self.aggregate_title.setToolTip(GENERIC_TIP if aggregate.generic else "")
         if not aggregate.exists:
             self.aggregate_caption.setText("It does not exist yet at this position: its first "
                                            "event comes later.")
@@ -407,10 +440,14 @@ class MomentPanel(QWidget):
         self._more[SAGAS] = sagas is not None and sagas.more
         self._reading.discard(SAGAS)
         self._show_sagas_note()
+        if sagas is not None:
+            self.sagas_heading.setText(f"<b>{html.escape(sagas.title)}</b>")
         if "sagas" not in self._fitted and rows:
             self._fitted.add("sagas")
-            # the saga's id repeats its order's; the last shown, the current step, stretches
-            _fit(self.sagas, self.sagas_model, 110, (*SECONDARY, "saga_id"))
+            # the saga's id repeats its own columns' (the shop's order id), if it has any; the
+            # last shown, the current step, stretches
+            own = len(self.sagas_model.columns) > len(SAGA_COLUMNS) + 1
+            _fit(self.sagas, self.sagas_model, 110, (*SECONDARY, *(("saga_id",) if own else ())))
         chosen = self.moment.saga.saga_id if self.moment and self.moment.saga else None
         for number, row in enumerate(rows):
             if row.get("saga_id") == chosen:
@@ -486,8 +523,14 @@ def _within_day(time: str, day: str) -> str:
 
 
 def _saga_rows(sagas: ReadModelAt) -> list[dict[str, Any]]:
-    return [{c: row.get(c) for c in SAGA_COLUMNS if c in row} | {"saga_id": row.get("saga_id")}
-            for row in sagas.rows]
+    """The sagas' rows as listed: the saga's own columns (the shop's order_id), else its id,
+    then SAGA_COLUMNS; the saga id always (to choose one by)."""
+    rows = []
+    for row in sagas.rows:
+        own = [c for c in row if c not in ROW_COLUMNS and c not in ("saga_id", SINCE)]
+        rows.append({c: row.get(c) for c in (*(own or ["saga_id"]), *SAGA_COLUMNS) if c in row}
+                    | {"saga_id": row.get("saga_id")})
+    return rows
 
 
 def _short(value: Any) -> str:

@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
     QSplitter, QStatusBar, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from explorer.demo.projections import SHOP_PROJECTIONS
-from explorer.projections import ProjectionStatus, SearchNotReadyError, count_rows, read_rows
+from explorer.projections import (
+    Projection, ProjectionStatus, SearchNotReadyError, count_rows, read_rows,
+)
 from explorer.runtime import RunnerStatus
+from explorer.system import System
 from explorer.ui.icons import icon
 from explorer.ui.models.projection_status import STATUS_ROLE, ProjectionStatusModel
 from explorer.ui.models.read_model import PAGE_ROWS, RowsModel, fit_columns
@@ -40,6 +42,7 @@ class ProjectionsPanel(QWidget):
         super().__init__(parent)
         self.worker = worker
         self.runner = None
+        self.projections: dict[str, Projection] = {}  # the system's, by name
         self.selected: str | None = None
         self._shown_checkpoint = -1
         self.faults: tuple[ProjectionStatus, ...] = ()
@@ -132,6 +135,10 @@ class ProjectionsPanel(QWidget):
 
     # -- wiring ----------------------------------------------------------------------------
 
+    def set_system(self, system: System) -> None:
+        """The system whose projections the runner runs (what they are called and keep)."""
+        self.projections = {projection.name: projection for projection in system.projections()}
+
     def set_runner(self, runner) -> None:
         """The runner thread of the open store (None when there is none)."""
         self.runner = runner
@@ -196,7 +203,7 @@ class ProjectionsPanel(QWidget):
     # -- state -----------------------------------------------------------------------------
 
     def _show_state(self, projection: ProjectionStatus) -> None:
-        known = SHOP_PROJECTIONS.get(projection.name)
+        known = self.projections.get(projection.name)
         description = known.description if known else ""
         self.title.setText(f"<b>{html.escape(projection.title)}</b> &nbsp;<span style='color:"
                            f"#616161'>{html.escape(description)}</span>")
@@ -252,11 +259,11 @@ class ProjectionsPanel(QWidget):
 
     def _load_rows(self, reset: bool) -> None:
         name, search = self.selected, self.search.search
-        if name is None:
+        if name is None or name not in self.projections:
             return
         projection = self._current()
         checkpoint = projection.checkpoint if projection else 0
-        table = SHOP_PROJECTIONS[name].main_table
+        table = self.projections[name].main_table
         columns = [*table.info["keys"], *table.info["values"]]
 
         def count(context: JobContext):
@@ -286,11 +293,12 @@ class ProjectionsPanel(QWidget):
 
     def _request_page(self, generation: int, page: int) -> None:
         name, search = self.selected, self.search.search
-        if name is None:
+        if name is None or name not in self.projections:
             return
+        table = self.projections[name].main_table
 
         def read(context: JobContext):
-            return read_rows(context.readmodels, SHOP_PROJECTIONS[name].main_table,
+            return read_rows(context.readmodels, table,
                              offset=page * PAGE_ROWS, limit=PAGE_ROWS, search=search)
 
         self.worker.submit(read, lambda rows: self.rows_model.page_loaded(generation, page, rows),
@@ -308,11 +316,13 @@ class FaultBadges(QObject):
 
     open_position = Signal(int)
 
-    def __init__(self, panel: ProjectionsPanel, tabs: QTabWidget, status_bar: QStatusBar) -> None:
+    def __init__(self, panel: ProjectionsPanel, tabs: QTabWidget, status_bar: QStatusBar,
+                 page: QWidget | None = None) -> None:
         super().__init__(panel)
         self.panel = panel
+        self.page = page or panel  # what the tab holds: the panel, or a widget holding it
         self.tabs = tabs
-        tab = tabs.indexOf(panel)
+        tab = tabs.indexOf(self.page)
         self._plain = (tabs.tabText(tab), tabs.tabIcon(tab))
         self.label = QLabel()
         self.label.setObjectName("fault-badge")
@@ -323,7 +333,7 @@ class FaultBadges(QObject):
         panel.faults_changed.connect(self.show_faults)
 
     def show_faults(self, faults: tuple[ProjectionStatus, ...]) -> None:
-        tab = self.tabs.indexOf(self.panel)
+        tab = self.tabs.indexOf(self.page)
         text, plain_icon = self._plain
         if not faults:
             self.label.hide()

@@ -1,5 +1,8 @@
-"""The sagas panel: fulfilment saga instances by status, searchable; for one, its steps and its
-history.
+"""The sagas panel: a system's saga instances by status, searchable (a picker chooses the saga
+when the system has several); for one, its steps and its history.
+
+A saga's instances are listed from the read model its SagaInstancesProjection keeps (see
+explorer/sagas/instances.py): the saga's own columns (the shop's order_id) first, else its id.
 
 Signals:
     open_position(int): show the event at this position in the explorer.
@@ -17,15 +20,17 @@ from PySide6.QtWidgets import (
     QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from explorer.demo import DEMO_DOMAIN
-from explorer.demo.fulfilment import OrderFulfilment
-from explorer.demo.projections import saga_instances
+from dataclasses import dataclass
+
 from explorer.domain import Repository
 from explorer.formatting import clock_time, raw_time, short_time, summarize
 from explorer.projections import SearchNotReadyError, count_rows, read_rows
 from explorer.runtime import RunnerStatus
+from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
+from explorer.sagas.process import ProcessManager
 from explorer.sagas.progress import steps_text
 from explorer.sagas.steps import step_views
+from explorer.system import NO_SYSTEM, System
 from explorer.ui.models.read_model import (
     PAGE_ROWS, ROW_ROLE, STATUS_COLOURS, RowsModel, fit_columns,
 )
@@ -34,13 +39,44 @@ from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
 
 STATUSES = ["running", "compensating", "completed", "compensated", "failed"]
-LIST_COLUMNS = ["order_id", "status", "steps", "current_step", "updated_at"]
+LIST_COLUMNS = ["status", "steps", "current_step", "updated_at"]
 """"steps" is the progress in words (3/6 done, 2 compensated, 1 failed): the counts in one column
-that a laptop screen shows whole."""
+that a laptop screen shows whole. The saga's own columns come first."""
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
                 "compensated": "#ef6c00", "unconfirmed": "#6a1b9a"}
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 5
 REFRESH_MS = 400
+
+
+@dataclass(frozen=True)
+class SagaListing:
+    """A saga of the system and the read model that lists its instances."""
+
+    saga: type[ProcessManager]
+    projection: SagaInstancesProjection
+
+    @property
+    def columns(self) -> list[str]:
+        """The list's columns: the saga's own (the shop's order_id), else its id; then its
+        status and progress."""
+        table = self.projection.rows_table
+        own = [c for c in table.info["values"] if c not in ROW_COLUMNS]
+        return [*(own or table.info["keys"]), *LIST_COLUMNS]
+
+    @property
+    def title(self) -> str:
+        return self.projection.title or self.saga.name
+
+
+def saga_listings(system: System) -> list[SagaListing]:
+    """The system's sagas that a read model lists the instances of, in the system's order."""
+    projections = [p for p in system.projections() if isinstance(p, SagaInstancesProjection)]
+    listings = []
+    for saga in system.sagas:
+        projection = next((p for p in projections if p.saga is saga), None)
+        if projection is not None:
+            listings.append(SagaListing(saga, projection))
+    return listings
 
 
 class SagasPanel(QWidget):
@@ -50,8 +86,14 @@ class SagasPanel(QWidget):
     def __init__(self, worker: StoreWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
+        self.system = NO_SYSTEM
+        self.listings: list[SagaListing] = []
         self.selected: str | None = None
         self._checkpoint = -1
+        self.saga_choice = QComboBox()
+        self.saga_choice.setToolTip("Which of the system's sagas to list")
+        self.saga_choice.currentIndexChanged.connect(lambda _: self._saga_chosen())
+        self.saga_choice.hide()
         self.status_filter = QComboBox()
         self.status_filter.addItem("All sagas", None)
         for status in STATUSES:
@@ -63,10 +105,12 @@ class SagasPanel(QWidget):
         self.count_label = QLabel()
         self.count_label.setStyleSheet("color: #616161;")
         self.run_sagas = QCheckBox("Run sagas in this window")
-        self.run_sagas.setToolTip("Let this window carry out the sagas' steps (reserve, charge, "
-                                  "ship...) as orders arrive. Off, it only shows them.")
+        self.run_tip = ("Let this window carry out the sagas' steps as the events they react to "
+                        "arrive. Off, it only shows them.")
+        self.run_sagas.setToolTip(self.run_tip)
         self.run_sagas.toggled.connect(self.run_sagas_changed.emit)
         top = QHBoxLayout()
+        top.addWidget(self.saga_choice)
         top.addWidget(self.status_filter)
         top.addWidget(self.search, 1)
         top.addWidget(self.count_label, 1)
@@ -128,24 +172,51 @@ class SagasPanel(QWidget):
 
     # -- wiring ----------------------------------------------------------------------------
 
+    def set_system(self, system: System) -> None:
+        """The system whose sagas to list: a picker when it has several."""
+        self.system = system
+        self.listings = saga_listings(system)
+        self.saga_choice.blockSignals(True)
+        self.saga_choice.clear()
+        for listing in self.listings:
+            self.saga_choice.addItem(listing.title, listing.saga.name)
+        self.saga_choice.blockSignals(False)
+        self.saga_choice.setVisible(len(self.listings) > 1)
+
+    @property
+    def listing(self) -> SagaListing | None:
+        """The saga listed now."""
+        index = self.saga_choice.currentIndex()
+        return self.listings[index] if 0 <= index < len(self.listings) else None
+
+    def _saga_chosen(self) -> None:
+        self._clear_saga()
+        self._checkpoint = -1
+        self.search.reset()
+        self._load_list(reset=True)
+
+    def _clear_saga(self) -> None:
+        self.selected = None
+        self.steps.setRowCount(0)
+        self.history.setRowCount(0)
+        self.title.setText("Select a saga to see its steps.")
+
     def reset(self, *, can_run: bool, running: bool, reason: str = "") -> None:
         """A store was opened: start over; say whether sagas can and do run here."""
-        self.selected = None
         self._checkpoint = -1
         self.run_sagas.blockSignals(True)
         self.run_sagas.setChecked(running and can_run)
         self.run_sagas.setEnabled(can_run)
-        self.run_sagas.setToolTip(reason or self.run_sagas.toolTip())
+        self.run_sagas.setToolTip(reason or self.run_tip)
         self.run_sagas.blockSignals(False)
-        self.steps.setRowCount(0)
-        self.history.setRowCount(0)
-        self.title.setText("Select a saga to see its steps.")
+        self._clear_saga()
         self.search.reset()
-        self.list_model.reset(LIST_COLUMNS, 0)
         self._load_list(reset=True)
 
     def update_status(self, status: RunnerStatus) -> None:
-        sagas = next((p for p in status.projections if p.name == "sagas"), None)
+        listing = self.listing
+        sagas = next((p for p in status.projections if listing is not None
+                      and p.name == listing.projection.name), None)
         if sagas is not None and sagas.checkpoint != self._checkpoint:
             self._checkpoint = sagas.checkpoint
             if not self._refresh.isActive():
@@ -158,19 +229,25 @@ class SagasPanel(QWidget):
         return {"status": status} if status else None
 
     def _load_list(self, reset: bool) -> None:
-        where, search = self._where(), self.search.search
+        where, search, listing = self._where(), self.search.search, self.listing
+        if listing is None:
+            self._say_none()
+            return
+        table, columns = listing.projection.rows_table, listing.columns
+        if reset:
+            self.list_model.reset(columns, 0)
 
         def count(context: JobContext) -> int:
-            return count_rows(context.readmodels, saga_instances, where=where, search=search)
+            return count_rows(context.readmodels, table, where=where, search=search)
 
         def counted(total: int) -> None:
-            if (where, search) != (self._where(), self.search.search):
+            if (where, search, listing) != (self._where(), self.search.search, self.listing):
                 return
             status = self.status_filter.currentText().lower() if where else ""
             matching = f" matching “{search}”" if search else ""
             self.count_label.setText(f"{total:,} {status or 'sagas'}{matching}")
             if reset:
-                self.list_model.reset(LIST_COLUMNS, total)
+                self.list_model.reset(columns, total)
             else:
                 self.list_model.refresh(total)
                 if self.selected:
@@ -183,10 +260,23 @@ class SagasPanel(QWidget):
         def failed(error: Exception) -> None:
             self.count_label.setText(str(error))
             if isinstance(error, SearchNotReadyError):
-                self.list_model.reset(LIST_COLUMNS, 0)
+                self.list_model.reset(columns, 0)
                 self._checkpoint = -1  # try again at the runner's next report
 
         self.worker.submit(count, counted, key="saga-count", on_error=failed)
+
+    def _say_none(self) -> None:
+        """The system has no sagas, or none with a read model listing its instances."""
+        self.list_model.reset([], 0)
+        self.count_label.setText("")
+        if self.system.sagas:
+            names = ", ".join(saga.name for saga in self.system.sagas)
+            self.no_rows.show_note(html.escape(
+                f"No read model lists the instances of {names}: a system lists a saga's "
+                "instances with a SagaInstancesProjection (explorer.sagas.instances) among its "
+                "projections."))
+        else:
+            self.no_rows.show_note(f"<b>{html.escape(self.system.label)} has no sagas.</b>")
 
     def _say_empty(self, search: str, status: str) -> None:
         if search:
@@ -195,10 +285,13 @@ class SagasPanel(QWidget):
             self.no_rows.show_empty(f"{status} sagas" if status else "sagas yet")
 
     def _request_page(self, generation: int, page: int) -> None:
-        where, search = self._where(), self.search.search
+        where, search, listing = self._where(), self.search.search, self.listing
+        if listing is None:
+            return
+        table = listing.projection.rows_table
 
         def read(context: JobContext):
-            return read_rows(context.readmodels, saga_instances, offset=page * PAGE_ROWS,
+            return read_rows(context.readmodels, table, offset=page * PAGE_ROWS,
                              limit=PAGE_ROWS, where=where, search=search)
 
         self.worker.submit(read, lambda rows: self.list_model.page_loaded(generation, page, rows),
@@ -215,10 +308,13 @@ class SagasPanel(QWidget):
     # -- one saga --------------------------------------------------------------------------
 
     def _load_saga(self, saga_id: str) -> None:
+        listing, domain = self.listing, self.system.domain
+        if listing is None:
+            return
+
         def load(context: JobContext):
             store = context.store
-            saga = Repository(store, DEMO_DOMAIN).load(OrderFulfilment.stream_type,
-                                                       saga_id).aggregate
+            saga = Repository(store, domain).load(listing.saga.stream_type, saga_id).aggregate
             return saga, step_views(store, saga), store.read_stream(saga_id)
 
         self.worker.submit(load, lambda result: self._show_saga(saga_id, *result),

@@ -86,6 +86,10 @@ class NoRowsNotice(EmptyListNotice):
                     f"<a href='{CLEAR_LINK}'>Clear the search</a>")
         else:
             text = f"<b>No {escape(what)}</b>"
+        self.show_note(text)
+
+    def show_note(self, text: str) -> None:
+        """Say something else over the empty table (rich text)."""
         self.setText(text)
         self._place()
         self.show()

@@ -16,13 +16,13 @@ from PySide6.QtWidgets import QWidget
 from explorer.timetravel import TimelineSamples
 
 BINS = 240
-STREAM_COLOURS = {"Order": "#1e88e5", "Inventory": "#43a047", "Payment": "#fb8c00",
-                  "Customer": "#8e24aa", "OrderFulfilment": "#00897b"}
-OTHER_COLOURS = ["#6d4c41", "#546e7a", "#c0ca33", "#d81b60", "#3949ab"]
+STREAM_COLOURS = ["#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#6d4c41", "#546e7a",
+                  "#c0ca33", "#d81b60", "#3949ab"]
+"""A stream type's colour, by its place among the types in the log (whatever the system)."""
 
 
 def stream_colour(stream_type: str, index: int = 0) -> str:
-    return STREAM_COLOURS.get(stream_type, OTHER_COLOURS[index % len(OTHER_COLOURS)])
+    return STREAM_COLOURS[index % len(STREAM_COLOURS)]
 
 
 class TimelinePlot(pg.PlotWidget):

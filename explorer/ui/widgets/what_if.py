@@ -11,6 +11,7 @@ is only ever read.
 from __future__ import annotations
 
 import html
+import inspect
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -21,13 +22,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from explorer.console import new_stream_id
-from explorer.demo import DEMO_DOMAIN
+from explorer.console import writable_types
 from explorer.domain import DomainError
 from explorer.domain.commands import CommandError
 from explorer.formatting import short_time, summarize
 from explorer.sandbox import RowChange, Sandbox
 from explorer.store import StoreError
+from explorer.system import System
 from explorer.timetravel import diff
 from explorer.ui.icons import icon
 from explorer.ui.widgets.change_tree import ChangeTree
@@ -35,21 +36,31 @@ from explorer.ui.widgets.command_form import CommandForm
 from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
 
-WRITABLE_TYPES = [t for t in DEMO_DOMAIN.aggregates if t != "OrderFulfilment"]
 LABEL_WIDTH = 110
 EXPAND_ROWS_UNDER = 10  # read-model rows changed: fewer open with their fields, more stay shut
 ROW_GAP = "   —   "  # between a changed row's key and what changed in it
 
 
 
+def takes_failure_rate(system: System) -> bool:
+    """Whether the system's command context simulates failures at a rate (the shop's payment
+    gateway declines that share of charges)."""
+    try:
+        return "failure_rate" in inspect.signature(system.domain.make_context).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 class WhatIfDialog(QDialog):
 
-    def __init__(self, location: str, position: int, parent: QWidget | None = None, *,
-                 stream_type: str | None = None, stream_id: str | None = None,
-                 when: int | None = None) -> None:
+    def __init__(self, location: str, position: int, system: System,
+                 parent: QWidget | None = None, *, stream_type: str | None = None,
+                 stream_id: str | None = None, when: int | None = None) -> None:
         super().__init__(parent)
         self.location = location
         self.position = position
+        self.system = system
+        self.writable_types = writable_types(system)
         self.sandbox: Sandbox | None = None
         self.worker = StoreWorker(self)
         self._job: int | None = None
@@ -57,7 +68,8 @@ class WhatIfDialog(QDialog):
         self._sent = 0
         self._error_about: tuple | None = None  # the command and target an error shown is about
         self._discarded = False
-        self.setWindowTitle(f"What If… at position {position:,} — {Path(location).name}")
+        self.setWindowTitle(f"What If… at position {position:,} — {Path(location).name} "
+                            f"({system.label})")
         self.setWindowIcon(icon("branch"))
         self.resize(1000, 720)
 
@@ -78,7 +90,7 @@ class WhatIfDialog(QDialog):
 
         # the command
         self.stream_type = QComboBox()
-        self.stream_type.addItems(WRITABLE_TYPES)
+        self.stream_type.addItems(self.writable_types)
         self.stream_id = QLineEdit()
         self.stream_id.setPlaceholderText("the aggregate's id, e.g. order_0042")
         new_id = QPushButton("New id")
@@ -92,10 +104,11 @@ class WhatIfDialog(QDialog):
         self.failure_rate = QSpinBox()
         self.failure_rate.setRange(0, 100)
         self.failure_rate.setSingleStep(10)
-        self.failure_rate.setSuffix(" % of payments declined")
-        self.failure_rate.setToolTip("How often the simulated payment gateway declines a charge "
-                                     "in this branch: 100 % makes every payment fail (to see "
-                                     "the saga's compensation)")
+        self.failure_rate.setSuffix(" % of simulated calls fail")
+        self.failure_rate.setToolTip("How often the system's simulated services fail in this "
+                                     "branch (the shop's payment gateway declines that share of "
+                                     "charges): 100 % makes every one fail, to see the sagas' "
+                                     "compensation")
         self.form = CommandForm(label_width=LABEL_WIDTH)
         self.form.submitted.connect(self.send)
         form_scroll = QScrollArea()
@@ -110,8 +123,11 @@ class WhatIfDialog(QDialog):
         self.result.setTextFormat(Qt.TextFormat.RichText)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         header = QFormLayout()
-        for text, field in (("Aggregate type", self.stream_type), ("Aggregate id", target),
-                            ("Command", self.command), ("Payment gateway", self.failure_rate)):
+        fields = [("Aggregate type", self.stream_type), ("Aggregate id", target),
+                  ("Command", self.command)]
+        if takes_failure_rate(system):
+            fields.append(("Failures", self.failure_rate))
+        for text, field in fields:
             label = QLabel(text)
             label.setMinimumWidth(LABEL_WIDTH)
             header.addRow(label, field)
@@ -158,7 +174,7 @@ class WhatIfDialog(QDialog):
         self.stream_type.currentTextChanged.connect(self._type_changed)
         self.command.currentIndexChanged.connect(self._command_changed)
         self.stream_id.textChanged.connect(lambda _: self._clear_stale_error())
-        if stream_type in WRITABLE_TYPES:
+        if stream_type in self.writable_types:
             self.stream_type.setCurrentText(stream_type)
             self.stream_id.setText(stream_id or "")
         self._type_changed(self.stream_type.currentText())
@@ -167,10 +183,10 @@ class WhatIfDialog(QDialog):
     # -- branching -------------------------------------------------------------------------
 
     def _branch(self) -> None:
-        location, position = self.location, self.position
+        location, position, system = self.location, self.position, self.system
 
         def branch(context: JobContext) -> Sandbox:
-            sandbox = Sandbox.create(location, position, progress=lambda done, total:
+            sandbox = Sandbox.create(location, position, system, progress=lambda done, total:
                                      context.progress((done, total)))
             self._made.append(sandbox)
             return sandbox
@@ -209,7 +225,7 @@ class WhatIfDialog(QDialog):
     def _type_changed(self, stream_type: str) -> None:
         self.command.blockSignals(True)
         self.command.clear()
-        for name, command in DEMO_DOMAIN.commands.get(stream_type, {}).items():
+        for name, command in self.system.domain.commands.get(stream_type, {}).items():
             self.command.addItem(name.replace("_", " "), name)
             self.command.setItemData(self.command.count() - 1, command.summary(),
                                      Qt.ItemDataRole.ToolTipRole)
@@ -219,7 +235,8 @@ class WhatIfDialog(QDialog):
     def _command_changed(self) -> None:
         name = self.command.currentData()
         stream_type = self.stream_type.currentText()
-        self.form.set_command(DEMO_DOMAIN.command_class(stream_type, name) if name else None)
+        self.form.set_command(self.system.domain.command_class(stream_type, name) if name
+                              else None)
         self._clear_stale_error()
 
     def _request_shown(self) -> tuple:
@@ -238,7 +255,7 @@ class WhatIfDialog(QDialog):
             self.result.setText("")
 
     def _new_id(self) -> None:
-        self.stream_id.setText(new_stream_id(self.stream_type.currentText(), "whatif"))
+        self.stream_id.setText(self.system.new_id(self.stream_type.currentText(), "whatif"))
 
     def send(self) -> None:
         if self.sandbox is None or self._job is not None:
@@ -256,7 +273,8 @@ class WhatIfDialog(QDialog):
         name = self.command.currentData()
         data = self.form.values()
         sandbox = self.sandbox
-        sandbox.payment_failure_rate = self.failure_rate.value() / 100
+        if takes_failure_rate(self.system):
+            sandbox.context_options["failure_rate"] = self.failure_rate.value() / 100
         before = self._sent
 
         def run(context: JobContext):

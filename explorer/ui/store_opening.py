@@ -1,0 +1,325 @@
+"""Opening stores in the window, each with its system.
+
+A store opens on the window's worker. Given no system (File > Open, a recent store, a dropped
+file), the open job returns the store's meta and event types and the GUI thread decides with
+`system_of_store`: the system the store names if it is installed, after asking when the store
+names one by module path (loading it runs its code; refusing loads nothing), the one installed
+system that knows an older store's event types, or none. The store is then opened again, with
+that system's event registry. A store naming a system that cannot be loaded opens without one,
+and the window says which system is missing and how to load it.
+
+The worker moves to the new store as soon as it is open (what is sent meanwhile to the store
+shown before is refused, as "another store was opened"), except while the user is asked
+whether to load a system: until they answer, the store shown stays the worker's.
+
+It also makes new stores: an empty one when the user agrees to create a missing path, and demo
+stores seeded by a system's seeder, with a cancellable progress dialog.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
+
+from explorer.store import EventStore, StoreError, StoreMissingError
+from explorer.store.records import StreamTypeInfo
+from explorer.system import NO_SYSTEM, System
+from explorer.system.discovery import (
+    META_MODULE, META_NAME, NONE, SystemLoadError, installed_systems, system_of_store,
+)
+from explorer.ui import settings
+from explorer.ui.systems import (
+    LOAD_SYSTEM, LoadedSystem, LoadSystemDialog, confirm_system_box, spec_of,
+)
+from explorer.ui.worker import JobContext, StoreWorker
+from explorer.workspace import open_store, remember_system, seed_with
+
+if TYPE_CHECKING:
+    from explorer.ui.main_window import MainWindow
+
+FILE_FILTER = "Event stores (*.evstore *.db *.sqlite *.sqlite3);;All files (*)"
+DEMO_SEED = 42  # the random seed of demo stores: the same size gives the same history
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    """What the window shows about an open store."""
+
+    location: str
+    read_only: bool
+    last_position: int
+    stream_types: list[StreamTypeInfo]
+    event_types: list[str]  # those stored and those the system knows, for the filters
+    first_time_us: int
+    last_time_us: int
+    read_only_reason: str | None = None  # why it opened read-only though asked for writing
+    meta: dict[str, str] = field(default_factory=dict)
+    stored_event_types: tuple[str, ...] = ()
+
+
+def summarise(store: EventStore, system: System) -> StoreSummary:
+    last = store.last_position()
+    first_time = store.event_at(1).timestamp_us if last else 0
+    last_time = store.event_at(last).timestamp_us if last else 0
+    stored = tuple(store.event_types())
+    known = {spec.name for spec in system.registry} if system.registry is not None else set()
+    return StoreSummary(store.location, store.read_only, last, store.stream_types(),
+                        sorted(set(stored) | known), first_time, last_time,
+                        store.read_only_reason, store.meta(), stored)
+
+
+def asks_first(meta: dict[str, str]) -> bool:
+    """Whether opening a store with these meta entries means asking the user first: it names
+    its system by a module path, and no system of that name is installed."""
+    named, module = meta.get(META_NAME), meta.get(META_MODULE)
+    return bool(named and named != NONE and module
+                and not any(found.name == named for found in installed_systems()))
+
+
+class StoreOpening(QObject):
+    """Opens stores for `window` (its worker, dialogs and status bar).
+
+    Signals:
+        opened(object, object): a StoreSummary and its LoadedSystem: the store is open on the
+            worker, read with that system.
+    """
+
+    opened = Signal(object, object)
+
+    def __init__(self, window: MainWindow, worker: StoreWorker,
+                 demo_system: LoadedSystem | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.worker = worker
+        self.demo_system = demo_system
+        self.demo_stores: set[str] = set()
+        self._generation = 0  # the newest open asked for: an older one's answers are moot
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def choose(self, read_only: bool = False) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Open Store Read-Only" if read_only else "Open Store",
+            self.last_folder(), FILE_FILTER)
+        if path:
+            self.open(path, read_only=read_only)
+
+    def open(self, path: str | Path, *, read_only: bool = False, create: bool = False,
+             system: LoadedSystem | None = None, verify: bool = True) -> None:
+        """Open a store on the worker, with `system` or (None) the one it names; on failure,
+        explain and keep the current one. Only with `create` (the user said so) does a missing
+        or empty file become a store, read with the system at hand."""
+        path = str(Path(path).expanduser())
+        self._generation += 1
+        generation = self._generation
+        self.window.busy_label.setText(f"Opening {Path(path).name}…")
+        chosen = system or (self.window.loaded if create else None)
+
+        def open_it(context: JobContext) -> StoreSummary:
+            with_system = chosen.system if chosen is not None else NO_SYSTEM
+            store = open_store(path, system=with_system, read_only=read_only, create=create,
+                               verify=verify)
+            try:
+                if create and chosen is not None:
+                    remember_system(store, chosen.system, chosen.spec)
+                summary = summarise(store, with_system)
+            except Exception:
+                store.close()
+                raise
+            if chosen is None and asks_first(summary.meta):
+                store.close()  # the store shown stays open until the user answers
+            else:
+                context.set_store(store)
+            return summary
+
+        def looked(summary: StoreSummary) -> None:
+            if generation != self._generation:
+                return
+            if chosen is not None:
+                self.opened.emit(summary, chosen)
+            else:
+                self._decide(summary, generation, read_only)
+
+        self.worker.submit(open_it, looked, key="open",
+                           on_error=lambda error: self._failed(path, error, read_only))
+
+    def _decide(self, summary: StoreSummary, generation: int, read_only: bool) -> None:
+        """The system the store names: asked about first if it is named by module path."""
+        named, module = summary.meta.get(META_NAME), summary.meta.get(META_MODULE)
+        if asks_first(summary.meta):
+            box = confirm_system_box(self.window, named, module)
+
+            def answered(_result: int) -> None:
+                if generation == self._generation:
+                    yes = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+                    self._with_system(summary, read_only, yes)
+
+            box.finished.connect(answered)
+            box.open()
+            self.window.error_box = box
+            self.window.error_shown.emit(box.windowTitle(), box.text())
+            return
+        self._with_system(summary, read_only, None)
+
+    def _with_system(self, summary: StoreSummary, read_only: bool, confirmed: bool | None
+                     ) -> None:
+        """Load the system the store names (`confirmed`: the user's answer, if asked) and open
+        the store with it; without one, say why."""
+        named, module = summary.meta.get(META_NAME), summary.meta.get(META_MODULE)
+        try:
+            system = system_of_store(summary.meta, summary.stored_event_types,
+                                     confirm=lambda _module: bool(confirmed))
+            note = ""
+        except SystemLoadError as error:
+            system, note = NO_SYSTEM, str(error)
+        if confirmed is False:
+            note = (f"This store was written by the system {named} from module {module}, "
+                    f"which you chose not to load (its code would run). {LOAD_SYSTEM} loads "
+                    "it.")
+        elif system.generic and not note and not named and summary.stored_event_types:
+            note = ("The store does not name its system, and no installed system knows all of "
+                    "its event types.")
+        loaded = LoadedSystem(system, spec_of(system, module), note)
+        if system.generic:
+            self.window.statusBar().showMessage(note or "Opened without a system.", 15_000)
+            if confirmed is None:  # the worker has it open already, read as stored
+                self.opened.emit(summary, loaded)
+                return
+        self.open(summary.location, read_only=read_only, system=loaded, verify=False)
+
+    def _failed(self, path: str, error: Exception, read_only: bool = False) -> None:
+        window = self.window
+        window.busy_label.clear()
+        if isinstance(error, StoreMissingError) and not read_only:
+            self._offer_new_store(path, error)
+            return
+        window.show_error(f"Cannot open {Path(path).name}", str(error))
+        if not Path(path).exists():
+            window.fill_recent_menu(settings.forget_store(path))
+
+    def _offer_new_store(self, path: str, error: StoreMissingError) -> None:
+        """A mistyped path must not silently become an empty store: ask first."""
+        window = self.window
+        what = "is an empty file" if error.empty else "does not exist"
+        box = QMessageBox(QMessageBox.Icon.Question, "Create a new store?",
+                          f"{path} {what}.\n\nCreate a new, empty store at {path}?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, window)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+                self.open(path, create=True)
+            elif not Path(path).exists():
+                window.fill_recent_menu(settings.forget_store(path))
+
+        box.finished.connect(answered)
+        box.open()
+        window.error_box = box
+        window.error_shown.emit("Create a new store?", str(error))
+
+    # -- systems ---------------------------------------------------------------------------
+
+    def choose_system(self) -> LoadSystemDialog:
+        """File > Load System...: the chosen system is loaded, and the open store opened again
+        with it."""
+        dialog = LoadSystemDialog(self.window.loaded, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.system_loaded.connect(self.use_system)
+        dialog.open()
+        self.window.system_dialog = dialog
+        return dialog
+
+    def use_system(self, loaded: LoadedSystem) -> None:
+        summary = self.window.summary
+        if summary is None:
+            self.window.show_system(loaded)
+            return
+        self.open(summary.location, read_only=summary.read_only and not summary.read_only_reason,
+                  system=loaded)
+
+    # -- new demo stores -------------------------------------------------------------------
+
+    def seeding_system(self) -> LoadedSystem | None:
+        """The system a new demo store is made with: the loaded one if it has a seeder, else
+        the window's demo system."""
+        loaded = self.window.loaded
+        if loaded.system.seeder is not None:
+            return loaded
+        demo = self.demo_system
+        return demo if demo is not None and demo.system.seeder is not None else None
+
+    def choose_new_demo(self) -> None:
+        loaded = self.seeding_system()
+        if loaded is None:
+            self.window.show_error("Cannot make a demo store",
+                                   "No loaded system has a seeder to fill a demo store. "
+                                   f"{LOAD_SYSTEM} loads one that has.")
+            return
+        seeder = loaded.system.seeder
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "New Demo Store", str(Path(self.last_folder()) / "demo.evstore"),
+            FILE_FILTER)
+        if not path:
+            return
+        size, ok = QInputDialog.getInt(
+            self.window, "New Demo Store",
+            f"{loaded.label}: how many {seeder.size_name} should the demo simulate?\n"
+            f"({seeder.size_help})", seeder.default_size, 1, seeder.max_size,
+            max(1, seeder.default_size // 2))
+        if ok:
+            self.create_demo(path, size, loaded)
+
+    def create_demo(self, path: str | Path, size: int,
+                    loaded: LoadedSystem | None = None) -> QProgressDialog:
+        """Seed a new store with a system's seeder (a cancellable progress dialog), then open
+        it with that system."""
+        path = str(path)
+        loaded = loaded or self.seeding_system()
+        if loaded is None or loaded.system.seeder is None:
+            raise ValueError("no loaded system has a seeder")
+        seeder = loaded.system.seeder
+        window = self.window
+        dialog = QProgressDialog(f"Simulating {size:,} {seeder.size_name}…", "Cancel", 0, size,
+                                 window)
+        dialog.setWindowTitle(f"New Demo Store — {loaded.label}")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setValue(0)
+        stop = threading.Event()  # Cancel stops the simulation early; what it made is kept
+
+        def seed(context: JobContext) -> dict:
+            if Path(path).exists() and Path(path).stat().st_size:
+                with open_store(path, system=loaded.system, read_only=True) as existing:
+                    if existing.last_position():
+                        raise StoreError(f"{path} already holds events; choose a new file name "
+                                         "for the demo store.")
+            with open_store(path, system=loaded.system, create=True) as store:
+                return seed_with(store, loaded.system, size=size, seed=DEMO_SEED,
+                                 spec=loaded.spec, progress=context.progress,
+                                 should_stop=stop.is_set)
+
+        def done(report: dict) -> None:
+            dialog.reset()
+            self.demo_stores.add(str(Path(path).resolve()))
+            if stop.is_set():
+                window.statusBar().showMessage(
+                    f"Stopped early: {report.get('events', 0):,} events made.", 5000)
+            self.open(path, system=loaded)
+
+        def failed(error: Exception) -> None:
+            dialog.reset()
+            window.show_error("Cannot create the demo store", str(error))
+
+        self.worker.submit(seed, done, on_error=failed, on_progress=dialog.setValue)
+        dialog.canceled.connect(stop.set)
+        return dialog
+
+    def last_folder(self) -> str:
+        recent = settings.recent_stores()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
