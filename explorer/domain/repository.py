@@ -13,6 +13,7 @@ import orjson
 
 from explorer.domain.aggregate import Aggregate
 from explorer.domain.model import DomainModel
+from explorer.store.decoding import decode_json_object
 from explorer.store.errors import StoreError, StreamNotFoundError, StreamTypeMismatchError
 from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent, SnapshotRecord
@@ -67,12 +68,16 @@ class Repository:
         return loaded
 
     def _replay(self, loaded: LoadedAggregate, rows: list[tuple], stream_type: str) -> None:
-        """Apply undecoded rows to the aggregate; rows that cannot be decoded become notes."""
+        """Apply undecoded rows to the aggregate; rows that cannot be decoded become notes.
+
+        The generic fold (a stream type the system does not know) takes events of types the
+        system does not know either as stored: there is nothing to upcast them with."""
         aggregate = loaded.aggregate
         if rows and rows[0][4] != stream_type:
             raise StreamTypeMismatchError(aggregate.id, stream_type, rows[0][4])
         decoder = self.store.decoder
         current = decoder.current_versions
+        unknown_as_stored = getattr(aggregate, "generic", False) and decoder.registry is not None
         loads = orjson.loads
         apply = aggregate.apply
         for version, event_type, schema_version, data, _ in rows:
@@ -84,7 +89,11 @@ class Repository:
                 if type(decoded) is dict:
                     apply(event_type, decoded)
                     continue
-            decoded, problem = decoder.decode_data(event_type, schema_version, data)
+            if unknown_as_stored and event_type not in decoder.registry:
+                decoded, problem = decode_json_object(data)
+                decoded = None if problem else decoded
+            else:
+                decoded, problem = decoder.decode_data(event_type, schema_version, data)
             if decoded is None:
                 loaded.notes.append(f"Version {version} ({event_type}) was skipped: {problem}.")
             else:
