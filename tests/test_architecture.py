@@ -39,11 +39,6 @@ def test_importing_every_core_module_loads_no_qt():
 
 SYSTEM_ROOTS = {"explorer/cli/main.py", "explorer/cli/systems.py", "explorer/ui/app.py"}
 """The composition roots: the only modules besides the plug-in itself that may name the demo."""
-WINDOW_NOT_YET = {"explorer/ui/main_window.py", "explorer/ui/widgets/command_console.py",
-                  "explorer/ui/widgets/projections_panel.py", "explorer/ui/widgets/sagas_panel.py",
-                  "explorer/ui/widgets/what_if.py"}
-"""The window's modules that still name the shop until the window receives the system (issue
-12, H-B): they go from here and from pyproject's contract when it does."""
 
 
 def test_only_the_roots_and_the_plug_in_name_the_demo_shop():
@@ -51,8 +46,8 @@ def test_only_the_roots_and_the_plug_in_name_the_demo_shop():
                            text=True, cwd=ROOT)
     assert found.returncode in (0, 1), found.stderr  # 1: no line at all
     files = {line.split(":", 1)[0] for line in found.stdout.splitlines()}
-    assert {f for f in files if not f.startswith("explorer/demo/")} <= SYSTEM_ROOTS | \
-        WINDOW_NOT_YET, found.stdout
+    assert {f for f in files if not f.startswith("explorer/demo/")} <= SYSTEM_ROOTS, \
+        found.stdout
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'shop = "explorer.demo.system:SHOP"' in pyproject  # registered like any system
 
