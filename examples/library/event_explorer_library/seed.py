@@ -108,8 +108,9 @@ class _Library:
 
     def run(self) -> dict[str, Any]:
         opening = self.book_count * 2 // 3
-        for number in range(1, opening + 1):
+        for number in range(1, opening + 1):  # the opening collection, catalogued one by one
             self.acquire(number, legacy=number <= opening // 2)
+            self.now += self.rng.randrange(MINUTE, 3 * MINUTE)
         for number in range(opening + 1, self.book_count + 1):  # the collection grows
             self.at(self.now + self.rng.randrange(self.end - self.now), self.acquire, number)
         stopped = False
