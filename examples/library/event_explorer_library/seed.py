@@ -55,7 +55,7 @@ class LibrarySeeder:
     size_name = "loans"
     size_help = "how many loans to simulate (about ten events each)"
     default_size = 400
-    max_size = 200_000
+    max_size = 50_000  # about 500,000 events: some twenty minutes (a command at a time)
 
     def seed(self, store: EventStore, *, size: int, seed: int, days: int, recent: bool,
              progress: Callable[[int], None] | None = None,
