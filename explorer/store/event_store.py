@@ -459,7 +459,7 @@ class EventStore(StreamIndex, Navigation, Maintenance):
               descending: bool = False) -> list[RecordedEvent]:
         """A page of the events matching `query`, in global order (or reversed); limit=None
         reads every match at once (callers bound the query by positions)."""
-        return self._fetch_events(query.select(after_position=after_position, limit=limit,
+        return self._fetch_events(query._select(after_position=after_position, limit=limit,
                                                descending=descending))
 
     def _fetch_events(self, select: sa.Select) -> list[RecordedEvent]:
@@ -487,7 +487,7 @@ class EventStore(StreamIndex, Navigation, Maintenance):
             after = page[-1].position
 
     def count(self, query: EventQuery) -> int:
-        return self._sa.execute(query.count()).scalar_one()
+        return self._sa.execute(query._count()).scalar_one()
 
     def read_page(self, after_position: int = 0, limit: int = 100) -> list[RecordedEvent]:
         """Up to `limit` events after `after_position`, in global order."""

@@ -99,7 +99,7 @@ class Navigation:
         of 64-bit integers (8 bytes an event): what a list of millions of events keeps to map its
         rows to events. Bound the query by positions (`from_position`, `to_position`) to scan a
         content filter in chunks."""
-        return array("q", [row[0] for row in self._run_select(query.positions(after_position))])
+        return array("q", [row[0] for row in self._run_select(query._positions(after_position))])
 
     def sample_events(self, start: int, every: int, to_position: int) -> list[tuple[int, int, str]]:
         """(position, timestamp, stream type) of the events at `start`, `start + every`, ... up

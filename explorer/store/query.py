@@ -1,7 +1,9 @@
 """Filtered reads of events in global order, built with SQLAlchemy Core and bound parameters.
 
 Used by the CLI's `events` and by the explorer window's event list; every value a user types
-becomes a bound parameter, never SQL text.
+becomes a bound parameter, never SQL text. An EventQuery is a plain value anyone may build; its
+SQL (the private methods) is the store's own: code above the store passes the query to
+EventStore (query, iter_query, count, positions).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class EventQuery:
         """True when the query has no condition at all (all events, from the first)."""
         return self == EventQuery()
 
-    def where(self) -> list[sa.ColumnElement[bool]]:
+    def _where(self) -> list[sa.ColumnElement[bool]]:
         c = events.c
         conditions: list[sa.ColumnElement[bool]] = []
         if self.stream_id is not None:
@@ -57,24 +59,24 @@ class EventQuery:
             conditions.append(self.content.condition())
         return conditions
 
-    def select(self, *, after_position: int = 0, limit: int | None = None,
+    def _select(self, *, after_position: int = 0, limit: int | None = None,
                descending: bool = False) -> sa.Select:
         """The page of matching events after (or, descending, before) a position."""
         c = events.c
-        query = sa.select(*EVENT_COLUMNS).where(*self.where())
+        query = sa.select(*EVENT_COLUMNS).where(*self._where())
         if after_position:
             query = query.where(c.position < after_position if descending
                                 else c.position > after_position)
         query = query.order_by(c.position.desc() if descending else c.position)
         return query.limit(limit) if limit is not None else query
 
-    def count(self) -> sa.Select:
-        return sa.select(sa.func.count()).select_from(events).where(*self.where())
+    def _count(self) -> sa.Select:
+        return sa.select(sa.func.count()).select_from(events).where(*self._where())
 
-    def positions(self, after_position: int = 0) -> sa.Select:
+    def _positions(self, after_position: int = 0) -> sa.Select:
         """The positions of matching events after a position, in order (for row maps)."""
         c = events.c
-        query = sa.select(c.position).where(*self.where())
+        query = sa.select(c.position).where(*self._where())
         if after_position:
             query = query.where(c.position > after_position)
         return query.order_by(c.position)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from explorer.store import EventStore, schema
+from explorer.store.query import EventQuery
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,9 +53,10 @@ def imported(tree: ast.AST) -> set[str]:
 
 
 def private_store_members(tmp_path: Path) -> frozenset[str]:
-    """The names of EventStore's private methods and attributes (those of an open store too)."""
+    """The names of EventStore's private methods and attributes (those of an open store too)
+    and of EventQuery's (its SQL)."""
     with EventStore.open(tmp_path / "members.evstore", create=True) as store:
-        names = set(dir(store)) | set(vars(store))
+        names = set(dir(store)) | set(vars(store)) | set(dir(EventQuery))
     return frozenset(n for n in names if n.startswith("_") and not n.startswith("__"))
 
 
@@ -100,6 +102,8 @@ def test_nothing_outside_the_store_builds_sql_on_its_tables(tmp_path):
 def test_raw_access_is_private():
     assert not hasattr(EventStore, "execute"), \
         "EventStore.execute is raw access to the store's tables: ask the store a question instead"
+    for sql in ("select", "count", "positions", "where"):
+        assert not hasattr(EventQuery, sql), f"EventQuery.{sql} is the store's SQL: keep it private"
 
 
 @pytest.mark.parametrize("source, expected", [
@@ -108,6 +112,7 @@ def test_raw_access_is_private():
     ("from explorer.store.sqlite import read_only_uri\n", "imports explorer.store.sqlite"),
     ("def f(store):\n    return store._execute(None)\n", "private _execute"),
     ("def f(store):\n    return store._db\n", "private _db"),
+    ("def f(query):\n    return query._select(limit=5)\n", "private _select"),
     ("SQL = 'SELECT position FROM events WHERE 1'\n", "table events"),
     ('SQL = "INSERT INTO source.snapshots SELECT 1"\n', "table snapshots"),
     ("import sqlalchemy as sa\nT = sa.table('streams')\n", "builds SQL on 'streams'"),
