@@ -336,6 +336,7 @@ def test_the_console_keeps_history_and_recordings_masked(qtbot, tmp_path, privat
     console = CommandConsole(worker)
     qtbot.add_widget(console)
     try:
+        console.set_system(SHOP)
         console.set_store(str(path), False)
         console.record_button.setChecked(True)
         console.prefill(place_request("order_1"))
