@@ -633,6 +633,11 @@ class MainWindow(QMainWindow):
 
     # -- commands --------------------------------------------------------------------------
 
+    def tab_of(self, panel: QWidget) -> int:
+        """The bottom tab that shows a panel (it, or the SystemGate holding it)."""
+        gate = next((gate for gate in self.gates if gate.panel is panel), None)
+        return self.bottom_tabs.indexOf(gate or panel)
+
     def show_console(self) -> None:
         self.bottom_tabs.setCurrentIndex(self.console_tab)
         self.console.search.setFocus()

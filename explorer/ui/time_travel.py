@@ -498,15 +498,17 @@ def _position_at_time(context: JobContext, timestamp_us: int) -> tuple[int, str]
 
 
 def _machine(context: JobContext) -> TimeMachine:
-    """The worker's TimeMachine, made once per store."""
+    """The worker's TimeMachine for the store, made again once its read models exist (a new
+    store's runner creates them shortly after it opens): until then it shows no rows."""
     machine = context.cache.get("time_machine")
-    if machine is None:
-        machine = context.cache["time_machine"] = TimeMachine(context.store, None,
+    if machine is not None and machine.readmodels is not None:
+        return machine
+    try:
+        readmodels = context.readmodels
+        readmodels.limit_cache(TRAVEL_CACHE_MB)
+    except StoreError:
+        readmodels = None  # not built yet: rows come once they are
+    if machine is None or readmodels is not None:
+        machine = context.cache["time_machine"] = TimeMachine(context.store, readmodels,
                                                               context.cache["system"])
-    if machine.readmodels is None:
-        try:
-            machine.readmodels = context.readmodels
-            machine.readmodels.limit_cache(TRAVEL_CACHE_MB)
-        except StoreError:
-            machine.readmodels = None  # not built yet: rows come once they are
     return machine

@@ -158,7 +158,7 @@ def test_a_window_that_cannot_start_says_why(tmp_path, qtbot, monkeypatch):
         reporters[0].install()
         return reporters[0]
 
-    def broken_window():
+    def broken_window(*_given):
         raise RuntimeError("no window today")
 
     monkeypatch.setattr(app, "install_crash_reporting", install)

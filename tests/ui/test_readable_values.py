@@ -142,7 +142,7 @@ def test_projection_lag_reads_with_its_units(qtmodeltester):
 
 def test_saga_steps_show_times_for_people_with_the_stored_value_on_hover(window, qtbot):
     panel = window.sagas_panel
-    window.bottom_tabs.setCurrentIndex(window.bottom_tabs.indexOf(panel))
+    window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
     qtbot.waitUntil(lambda: panel.list_model.row(0) is not None, timeout=WAIT_MS)
     panel.list.selectRow(0)

@@ -41,7 +41,7 @@ def test_typing_starts_one_search_when_the_user_pauses(qtbot):
 
 def test_sagas_are_found_by_id_or_any_column_as_you_type(window, qtbot, qtmodeltester):
     panel = window.sagas_panel
-    window.bottom_tabs.setCurrentIndex(window.bottom_tabs.indexOf(panel))
+    window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
     loaded_rows(qtbot, panel.list_model, 300)
     search_for(qtbot, panel.search, "order_01", panel.count_label)
@@ -57,7 +57,7 @@ def test_sagas_are_found_by_id_or_any_column_as_you_type(window, qtbot, qtmodelt
 
 def test_a_search_that_finds_nothing_says_so_and_can_be_cleared(window, qtbot):
     panel = window.sagas_panel
-    window.bottom_tabs.setCurrentIndex(window.bottom_tabs.indexOf(panel))
+    window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
     panel.status_filter.setCurrentIndex(panel.status_filter.findData("failed"))
     search_for(qtbot, panel.search, "order_0 zzz", panel.count_label)
@@ -74,7 +74,7 @@ def test_a_search_that_finds_nothing_says_so_and_can_be_cleared(window, qtbot):
 
 def test_read_model_rows_are_searchable_too(window, qtbot, qtmodeltester):
     panel = window.projections_panel
-    window.bottom_tabs.setCurrentIndex(window.bottom_tabs.indexOf(panel))
+    window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
     assert panel.selected == "order_summary"
     loaded_rows(qtbot, panel.rows_model, 300)
@@ -124,7 +124,7 @@ def break_stock(seeded) -> int:
 
 def test_a_faulted_projection_badges_its_tab_and_the_status_bar(window, qtbot, seeded):
     panel = window.projections_panel
-    tab = window.bottom_tabs.indexOf(panel)
+    tab = window.tab_of(panel)
     badge = window.fault_badges.label
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
     assert window.bottom_tabs.tabText(tab) == "Projections" and badge.isHidden()

@@ -59,7 +59,7 @@ def test_dragging_the_slider_shows_the_system_as_it_was(travelling, qtbot, seede
     moment = wait_for_moment(qtbot, window, position)
     with open_shop(seeded, read_only=True) as store:
         event = store.event_at(position)
-        expected = replay(store, event.stream_id, position)
+        expected = replay(store, SHOP, event.stream_id, position)
     assert moment.event.position == position
     assert moment.aggregate.stream_id == event.stream_id
     assert moment.aggregate.state == expected  # what a full replay of 1..P gives
