@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.console import like_event, owner_of
+from explorer.hints import StoreExamples
 from explorer.store.records import StreamTypeInfo
 from explorer.ui import settings
 from explorer.ui.event_browser import EventBrowser
@@ -415,6 +416,7 @@ class MainWindow(QMainWindow):
         if summary.last_position:
             self.filter_bar.set_time_range(summary.first_time_us, summary.last_time_us)
         self.stream_model.set_types(summary.stream_types, summary.last_position)
+        self.show_examples(summary.examples)
         self.stream_browser.filter.blockSignals(True)
         self.stream_browser.filter.clear()
         self.stream_browser.filter.blockSignals(False)
@@ -436,6 +438,12 @@ class MainWindow(QMainWindow):
         self.travel.open(summary.location, summary.last_position, self.loaded.system,
                          summary.read_only)
         self.store_opened.emit(summary.location)
+
+    def show_examples(self, examples: StoreExamples) -> None:
+        """The empty fields' hints, with ids and fields of the store open."""
+        self.stream_browser.filter.setPlaceholderText(examples.stream_pattern())
+        self.filter_bar.content.setPlaceholderText(examples.content_filter())
+        self.console.set_examples(examples)
 
     def show_error(self, title: str, message: str) -> None:
         """Tell the user about a problem in a dialog that does not block the window."""
@@ -626,7 +634,8 @@ class MainWindow(QMainWindow):
         when = moment.event.timestamp_us if aggregate is not None and moment.event else None
         dialog = WhatIfDialog(self.summary.location, position, self.loaded.system, self,
                               stream_type=aggregate.stream_type if aggregate else None,
-                              stream_id=aggregate.stream_id if aggregate else None, when=when)
+                              stream_id=aggregate.stream_id if aggregate else None, when=when,
+                              examples=self.summary.examples)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.what_if = dialog
         dialog.show()

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
+from explorer.hints import StoreExamples, store_examples
 from explorer.store import EventStore, StoreError, StoreMissingError
 from explorer.store.records import StreamTypeInfo
 from explorer.system import NO_SYSTEM, System
@@ -60,6 +61,7 @@ class StoreSummary:
     read_only_reason: str | None = None  # why it opened read-only though asked for writing
     meta: dict[str, str] = field(default_factory=dict)
     stored_event_types: tuple[str, ...] = ()
+    examples: StoreExamples = field(default_factory=StoreExamples)  # for the fields' hints
 
 
 def summarise(store: EventStore, system: System) -> StoreSummary:
@@ -70,7 +72,7 @@ def summarise(store: EventStore, system: System) -> StoreSummary:
     known = {spec.name for spec in system.registry} if system.registry is not None else set()
     return StoreSummary(store.location, store.read_only, last, store.stream_types(),
                         sorted(set(stored) | known), first_time, last_time,
-                        store.read_only_reason, store.meta(), stored)
+                        store.read_only_reason, store.meta(), stored, store_examples(store))
 
 
 def asks_first(meta: dict[str, str]) -> bool:

@@ -101,6 +101,10 @@ def test_a_store_no_installed_system_knows_opens_without_one(qtbot, tmp_path):
         assert window.loaded.generic
         assert "no installed system knows all of its event types" in window.loaded.note
         assert len(notices(window)) == 3
+        # the empty fields' hints come from this store, not from the demo shop
+        assert window.stream_browser.filter.placeholderText() == "Filter streams: ship_ or ship_*1"
+        assert window.filter_bar.content.placeholderText() == (
+            'Filter by content, e.g. data.name = "Ada" and data.crew > 1')
         window.travel_to(2)
         qtbot.waitUntil(lambda: window.travel.moment is not None
                         and window.travel.moment.position == 2, timeout=WAIT_MS)

@@ -34,6 +34,7 @@ from explorer.console import (
 )
 from explorer.domain import CommandService, default_issuer
 from explorer.domain.commands import Command
+from explorer.hints import StoreExamples
 from explorer.scripts import (
     Script, ScriptError, ScriptStep, load_script, record_script, save_script,
 )
@@ -138,7 +139,8 @@ class CommandConsole(QWidget):
 
         # the target, the form, the result
         self.stream_id = QLineEdit()
-        self.stream_id.setPlaceholderText("the aggregate's id, e.g. order_0042")
+        self.examples = StoreExamples()  # the open store's, for the id field's hint
+        self.stream_id.setPlaceholderText(self.examples.stream_id())
         self.stream_id.textEdited.connect(self._id_edited)
         self.stream_id.textChanged.connect(lambda _: self._clear_stale_error())
         self.stream_id.returnPressed.connect(self._load_target)
@@ -350,6 +352,13 @@ class CommandConsole(QWidget):
         self._fill_commands()
         self.history_model.history.domain = system.domain
 
+    def set_examples(self, examples: StoreExamples) -> None:
+        """Examples from the open store, for the id field's hint."""
+        self.examples = examples
+        command = self.current_command()
+        self.stream_id.setPlaceholderText(examples.stream_id(command.stream_type if command
+                                                             else None))
+
     def set_store(self, location: str | None, read_only: bool) -> None:
         """A store was opened (or none is): read-only stores take no commands."""
         self.location = location
@@ -526,6 +535,7 @@ class CommandConsole(QWidget):
         stream_type, name = item.data(COMMAND_ROLE)
         command = self.system.domain.command_class(stream_type, name)
         self._command = command
+        self.stream_id.setPlaceholderText(self.examples.stream_id(stream_type))
         self.command_title.setText(f"<b>{html.escape(stream_type)} › "
                                    f"{html.escape(name.replace('_', ' '))}</b> — "
                                    f"{html.escape(command.summary())}")

@@ -22,7 +22,7 @@ from explorer.store.content_filter import ContentFilter, FilterError, parse_filt
 from explorer.store.query import EventQuery
 from explorer.ui.icons import icon
 
-PLACEHOLDER = 'Filter by content, e.g. data.customer_id = "cust_456" and data.total > 100'
+PLACEHOLDER = 'Filter by content, e.g. data.status = "open" and data.amount > 100'
 
 
 @dataclass(frozen=True)

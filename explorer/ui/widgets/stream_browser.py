@@ -21,7 +21,7 @@ class StreamBrowser(QWidget):
         super().__init__(parent)
         self.model = model
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter streams: order_00 or cust_*5")
+        self.filter.setPlaceholderText("Filter streams: part of an id, or * and ? wildcards")
         self.filter.setClearButtonEnabled(True)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

@@ -26,6 +26,7 @@ from explorer.console import writable_types
 from explorer.domain import DomainError
 from explorer.domain.commands import CommandError
 from explorer.formatting import short_time, summarize
+from explorer.hints import StoreExamples
 from explorer.sandbox import RowChange, Sandbox
 from explorer.store import StoreError
 from explorer.system import System
@@ -55,8 +56,10 @@ class WhatIfDialog(QDialog):
 
     def __init__(self, location: str, position: int, system: System,
                  parent: QWidget | None = None, *, stream_type: str | None = None,
-                 stream_id: str | None = None, when: int | None = None) -> None:
+                 stream_id: str | None = None, when: int | None = None,
+                 examples: StoreExamples | None = None) -> None:
         super().__init__(parent)
+        self.examples = examples or StoreExamples()  # the store's, for the id field's hint
         self.location = location
         self.position = position
         self.system = system
@@ -92,7 +95,7 @@ class WhatIfDialog(QDialog):
         self.stream_type = QComboBox()
         self.stream_type.addItems(self.writable_types)
         self.stream_id = QLineEdit()
-        self.stream_id.setPlaceholderText("the aggregate's id, e.g. order_0042")
+        self.stream_id.setPlaceholderText("the aggregate's id")
         new_id = QPushButton("New id")
         new_id.setToolTip("Make up a new id, for a command that creates an aggregate")
         new_id.clicked.connect(self._new_id)
@@ -106,7 +109,7 @@ class WhatIfDialog(QDialog):
         self.failure_rate.setSingleStep(10)
         self.failure_rate.setSuffix(" % of simulated calls fail")
         self.failure_rate.setToolTip("How often the system's simulated services fail in this "
-                                     "branch (the shop's payment gateway declines that share of "
+                                     "branch (in the demo shop, the payment gateway declines that share of "
                                      "charges): 100 % makes every one fail, to see the sagas' "
                                      "compensation")
         self.form = CommandForm(label_width=LABEL_WIDTH)
@@ -223,6 +226,7 @@ class WhatIfDialog(QDialog):
     # -- the command -----------------------------------------------------------------------
 
     def _type_changed(self, stream_type: str) -> None:
+        self.stream_id.setPlaceholderText(self.examples.stream_id(stream_type))
         self.command.blockSignals(True)
         self.command.clear()
         for name, command in self.system.domain.commands.get(stream_type, {}).items():
