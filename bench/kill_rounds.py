@@ -117,7 +117,7 @@ def seed_kill_round(folder: Path, *, kills: int, orders: int, seed: int) -> dict
     and takes a command; a store left empty, or one killed before it was made, is seeded
     again."""
     from explorer.store.errors import StoreError, StoreMissingError
-    from explorer.workspace import open_store
+    from explorer.system.workspace import open_store
     from explorer.demo.system import SHOP
 
     tally = KillTally("seed", seed)
@@ -332,7 +332,7 @@ def read_model_differences(store: Path, folder: Path, clean: dict[int, Path],
     """How the store's read models differ from those built from nothing in a copy of it: every
     table of every projection, now and as of a few past positions; [] when they are equal.
     `clean` keeps the copies by last position (the log only grows) to build each one once."""
-    from explorer.runtime import Runner
+    from explorer.runtime.runner import Runner
     from explorer.demo.system import SHOP
 
     with Runner(str(store), SHOP, run_sagas=False) as runner:
@@ -384,7 +384,7 @@ def saga_kill_round(folder: Path, *, kills: int, seed: int, writers: int = 2,
     commands a second each); then the writers stop and the last runner finishes the sagas.
     Every saga finishes, nothing written is lost, no payment is charged twice or without its
     saga's charge step, the runner never exits by itself, and `check` passes."""
-    from explorer.workspace import open_store
+    from explorer.system.workspace import open_store
     from explorer.demo.system import SHOP
 
     tally = KillTally("sagas", seed)

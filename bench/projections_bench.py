@@ -25,7 +25,7 @@ TARGETS = {"rebuild_events_per_s": (150_000, "at least"), "live_latency_p95_ms":
 
 
 def rebuild(store: Path) -> dict[str, float]:
-    from explorer.runtime import Runner
+    from explorer.runtime.runner import Runner
     from explorer.demo.system import SHOP
 
     with Runner(str(store), SHOP, run_sagas=False) as runner:
@@ -43,7 +43,7 @@ def live_latency(store: Path, appends: int) -> dict[str, float]:
     from explorer.demo.projections import order_summary
     from explorer.domain import CommandService
     from explorer.projections import ReadModelDatabase, read_model_path
-    from explorer.workspace import open_store
+    from explorer.system.workspace import open_store
     from explorer.demo.system import SHOP
 
     runner = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(store), "--no-sagas",

@@ -71,7 +71,7 @@ def writer_main(argv: list[str]) -> int:
     from explorer.domain import CommandService, DomainError
     from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
     from explorer.store.ids import uuid7
-    from explorer.workspace import open_store
+    from explorer.system.workspace import open_store
     from explorer.demo.system import SHOP
 
     parser = argparse.ArgumentParser(prog="bench/soak.py --writer")
@@ -359,7 +359,7 @@ def unfinished_sagas(store_path: Path, order_ids: list[str], timeout_s: float) -
     from explorer.demo.fulfilment import SAGA_PREFIX
     from explorer.domain import Repository
     from explorer.sagas.steps import step_views
-    from explorer.workspace import open_store
+    from explorer.system.workspace import open_store
     from explorer.demo.system import SHOP
 
     waiting = {SAGA_PREFIX + order_id for order_id in order_ids}
@@ -384,7 +384,7 @@ def audit(store_path: Path, written: Written, after_position: int = 0) -> dict[s
     from explorer.demo.fulfilment import SAGA_PREFIX
     from explorer.domain import Repository
     from explorer.store.errors import EventNotFoundError
-    from explorer.workspace import open_store
+    from explorer.system.workspace import open_store
     from explorer.demo.system import SHOP
 
     with open_store(store_path, system=SHOP, read_only=True) as store:
@@ -446,7 +446,7 @@ def contention_round(store: Path, folder: Path, *, writers: int, seconds: float,
                      products: tuple[str, ...] = HOT_PRODUCTS) -> dict:
     """Writers beside the runners (`run`, the window's `serve`, or both, which then also race
     each other) for `seconds`; then the sagas finish and the store is checked."""
-    from explorer.workspace import open_store
+    from explorer.system.workspace import open_store
     from explorer.demo.system import SHOP
 
     with open_store(store, system=SHOP, read_only=True) as opened:

@@ -35,7 +35,7 @@ def ours(n_agg: int, ev_per: int, folder: str) -> dict[str, float]:
     from explorer.demo import DEMO_DOMAIN, Order
     from explorer.domain import CommandService, Repository
     from explorer.store import AppendRequest
-    from explorer.workspace import open_store
+    from explorer.system.workspace import open_store
     from explorer.demo.system import SHOP
 
     store = open_store(os.path.join(folder, "ours.evstore"), system=SHOP, create=True)
@@ -210,7 +210,7 @@ def large_store(orders: int, folder: str) -> dict[str, float]:
         "import sys, time\n"
         "from bench.memory import peak_rss_mb\n"
         "from explorer.demo.system import SHOP\n"
-        "from explorer.workspace import open_store\n"
+        "from explorer.system.workspace import open_store\n"
         "store = open_store(sys.argv[1], system=SHOP, read_only=True)\n"
         "t = time.perf_counter(); n = 0\n"
         "for e in store.read_all(): n += 1\n"

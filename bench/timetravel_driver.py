@@ -90,7 +90,7 @@ def main(store: str, count: int, seed: int, read_only: bool = True) -> None:
         drag()
 
     def biggest_inventory_stream() -> str:
-        from explorer.workspace import open_store
+        from explorer.system.workspace import open_store
         from explorer.demo.system import SHOP
 
         with open_store(store, system=SHOP, read_only=True) as opened:

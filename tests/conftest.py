@@ -13,7 +13,7 @@ pytest.register_assert_rewrite("tests.store.contract")
 from explorer.demo import DEMO_DOMAIN  # noqa: E402
 from explorer.domain import CommandService  # noqa: E402
 from explorer.store import EventStore  # noqa: E402
-from explorer.workspace import open_store  # noqa: E402
+from explorer.system.workspace import open_store  # noqa: E402
 from explorer.demo.system import SHOP  # noqa: E402
 from tests.systems.cases import (  # noqa: E402,F401  (fixtures: a test taking `system` runs
     case, system, system_service, system_store,  # for each example system)

@@ -55,7 +55,7 @@ def test_only_the_roots_and_the_plug_in_name_the_demo_shop():
 def test_importing_the_engine_loads_no_concrete_system():
     modules = [m for m in core_modules() if not m.startswith("explorer.demo")
                and m.replace(".", "/") + ".py" not in SYSTEM_ROOTS]
-    assert "explorer.runtime" in modules and "explorer.cli.handlers" in modules
+    assert "explorer.runtime.runner" in modules and "explorer.cli.handlers" in modules
     code = (f"import importlib, sys\nfor name in {modules!r}:\n    importlib.import_module(name)\n"
             "print(sorted(m for m in sys.modules if m.startswith('explorer.demo')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

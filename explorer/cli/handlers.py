@@ -19,22 +19,22 @@ from explorer.cli.output import (
 from explorer.cli.systems import (
     DEFAULT_SYSTEM, chosen_or_none, require_commands, system_of,
 )
-from explorer.console import CommandRequest, Outcome, owner_of, send
+from explorer.commanding.sending import CommandRequest, Outcome, owner_of, send
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
 from explorer.domain.generic import GENERIC_LABEL
-from explorer.formatting import short_time
+from explorer.common.formatting import short_time
 from explorer.store import EventStore, StoreDamagedError, StoreError
 from explorer.store.check import check_store
 from explorer.store.salvage import salvage_store
 from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery
-from explorer.store.timestamps import parse_time
-from explorer.runtime import Runner
-from explorer.scripts import ScriptError, StepResult, load_script, play
+from explorer.common.timestamps import parse_time
+from explorer.runtime.runner import Runner
+from explorer.commanding.scripts import ScriptError, StepResult, load_script, play
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import SystemLoadError, load_system
-from explorer.timetravel import TimeMachine
-from explorer.workspace import CannotSeedError, open_store, remember_system, seed_with
+from explorer.timetravel.machine import TimeMachine
+from explorer.system.workspace import CannotSeedError, open_store, remember_system, seed_with
 
 USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError, SystemLoadError)
 

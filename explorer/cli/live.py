@@ -18,13 +18,13 @@ from explorer.cli.handlers import ProgressBar, linking_bar
 from explorer.cli.output import EVENT_HEADERS, event_row, print_json, print_json_array, print_table
 from explorer.cli.systems import system_of
 from explorer.projections import ProjectionStatus
-from explorer.runtime import Runner, RunnerStatus
+from explorer.runtime.runner import Runner, RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.progress import steps_text
 from explorer.store.watch import ChangeWatcher
 from explorer.system import System
 from explorer.system.discovery import SystemLoadError
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 
 
 def add_parsers(sub, add) -> None:

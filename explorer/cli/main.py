@@ -11,7 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from explorer import __version__, bulk
+from explorer import __version__
+from explorer.common import bulk
 from explorer.cli import handlers, live, systems
 from explorer.cli.arguments import OneLineParser, days, natural, positive, seconds
 from explorer.system.discovery import SystemLoadError

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from explorer.formatting import short_time, summarize
+from explorer.common.formatting import short_time, summarize
 from explorer.store.records import RecordedEvent
 
 

@@ -22,7 +22,7 @@ from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import (
     ENTRY_POINT_GROUP, SystemLoadError, installed_systems, load_system,
 )
-from explorer.workspace import system_for
+from explorer.system.workspace import system_for
 
 DEFAULT_SYSTEM = "shop"
 """The system `seed` and `commands` use unless told otherwise: the demo shop that comes with

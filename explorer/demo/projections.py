@@ -14,7 +14,7 @@ from explorer.demo.fulfilment import OrderFulfilment
 from explorer.projections import Projection, Writes, versioned_table
 from explorer.sagas.instances import SagaInstancesProjection, followed_event_types, saga_tables
 from explorer.store.records import RecordedEvent
-from explorer.store.timestamps import iso
+from explorer.common.timestamps import iso
 
 metadata = sa.MetaData()
 Text, Integer, Float = sa.Text, sa.Integer, sa.Float

@@ -20,7 +20,7 @@ from explorer.store.errors import ConcurrencyError, EventNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.ids import derived_id, id_millis, uuid7
 from explorer.store.records import AppendRequest, NewEvent, RecordedEvent
-from explorer.store.timestamps import now_micros
+from explorer.common.timestamps import now_micros
 
 DEFAULT_ATTEMPTS = 4
 

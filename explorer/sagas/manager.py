@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from explorer.bulk import bulk_work
+from explorer.common.bulk import bulk_work
 from explorer.domain.aggregate import AlreadyDone, DomainError
 from explorer.domain.commands import CommandError
 from explorer.domain.service import CommandService

@@ -12,7 +12,7 @@ import orjson
 
 from explorer.store.ids import uuid7
 from explorer.store.records import AppendRequest
-from explorer.store.timestamps import now_micros
+from explorer.common.timestamps import now_micros
 from explorer.store.upcasting import EventRegistry
 
 

@@ -34,7 +34,7 @@ from explorer.store.records import (
     ANY_VERSION, AppendRequest, AppendResult, NewEvent, RecordedEvent, SnapshotRecord,
 )
 from explorer.store.statements import EVENT_COLUMNS, NO_LIMIT, SNAPSHOT_MARK, Statements
-from explorer.store.timestamps import now_micros
+from explorer.common.timestamps import now_micros
 from explorer.store.upcasting import EventRegistry
 
 ReplayRow = tuple[int, str, int, Any, str]

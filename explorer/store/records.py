@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from explorer.store.timestamps import from_micros, iso
+from explorer.common.timestamps import from_micros, iso
 
 ANY_VERSION: int | None = None
 """Pass as `expected_version` to append whatever the stream's current version is."""

@@ -23,7 +23,7 @@ from explorer.store.errors import NotAStoreError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.schema import events
 from explorer.store.statements import EVENT_COLUMNS
-from explorer.store.timestamps import iso, now_micros
+from explorer.common.timestamps import iso, now_micros
 
 READ_RANGE = 5000
 WRITE_BATCH = 5000

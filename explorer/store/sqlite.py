@@ -21,7 +21,7 @@ from explorer.store import schema
 from explorer.store.errors import (
     NotAStoreError, StoreDamagedError, StoreLockedError, StoreOpenError,
 )
-from explorer.store.timestamps import iso, now_micros
+from explorer.common.timestamps import iso, now_micros
 
 BUSY_TIMEOUT_S = 10.0
 INSPECT_TIMEOUT_S = 3.0

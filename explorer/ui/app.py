@@ -25,7 +25,7 @@ from explorer.ui.icons import app_icon
 from explorer.ui.main_window import MainWindow
 from explorer.ui.settings import APPLICATION, ORGANIZATION
 from explorer.ui.systems import LoadedSystem
-from explorer.workspace import default_demo_store
+from explorer.system.workspace import default_demo_store
 
 DEMO_SYSTEM = ("shop", "explorer.demo.system:SHOP")
 """The system that makes the demo store: installed as `shop`, or (run from a source tree

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer import __version__
-from explorer.private_files import PRIVATE_FILE, make_private, private_folder
+from explorer.common.private_files import PRIVATE_FILE, make_private, private_folder
 
 LOG_NAME = "crash.log"
 LOG_LIMIT_BYTES = 1_000_000

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QProgressDialog, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from explorer.console import like_event, owner_of
-from explorer.hints import StoreExamples
+from explorer.commanding.sending import like_event, owner_of
+from explorer.browsing.hints import StoreExamples
 from explorer.store.records import StreamTypeInfo
 from explorer.ui import settings
 from explorer.ui.event_browser import EventBrowser
@@ -35,14 +35,14 @@ from explorer.ui.widgets.monitor_history import MonitorHistory
 from explorer.ui.widgets.help import Help
 from explorer.ui.widgets.projections_panel import FaultBadges, ProjectionsPanel
 from explorer.ui.widgets.sagas_panel import SagasPanel
-from explorer.ui.time_travel import TimeTravel
+from explorer.ui.time_cursor import TimeTravel
 from explorer.ui.widgets.moment_panel import MomentPanel
 from explorer.ui.widgets.command_console import CommandConsole
 from explorer.ui.widgets.timeline import TimelineBar
-from explorer.ui.store_opening import StoreOpening, StoreSummary
+from explorer.ui.store_opening import StoreOpening, StoreSummary, summarise
 from explorer.ui.systems import NOTHING_LOADED, LoadedSystem, SystemGate, describe
 from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
-from explorer.workspace import default_demo_store
+from explorer.system.workspace import default_demo_store
 
 if TYPE_CHECKING:  # pyqtgraph is loaded only when the monitor is first shown
     from explorer.ui.widgets.monitor_panel import MonitorPanel
@@ -706,10 +706,10 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         if self.summary is None:
             return
-        location = self.summary.location
+        location, system = self.summary.location, self.loaded.system
 
         def read(context: JobContext) -> StoreSummary:
-            return summarise(context.store)
+            return summarise(context.store, system)
 
         def refreshed(summary: StoreSummary) -> None:
             if summary.location != location:

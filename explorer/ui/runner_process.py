@@ -17,7 +17,7 @@ import sys
 import orjson
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
-from explorer.runtime import RunnerStatus
+from explorer.runtime.runner import RunnerStatus
 from explorer.system.discovery import is_module_path
 
 STOP_WAIT_MS = 5000

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 from PySide6.QtCore import QByteArray, QSettings
 
-from explorer.private_files import create_private, make_private, private_folder
+from explorer.common.private_files import create_private, make_private, private_folder
 
 ORGANIZATION = "event-explorer"
 APPLICATION = "Event Explorer"

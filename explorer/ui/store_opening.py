@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
-from explorer.hints import StoreExamples, store_examples
+from explorer.browsing.hints import StoreExamples, store_examples
 from explorer.store import EventStore, StoreError, StoreMissingError
 from explorer.store.records import StreamTypeInfo
 from explorer.system import NO_SYSTEM, System
@@ -38,7 +38,7 @@ from explorer.ui.systems import (
     LOAD_SYSTEM, LoadedSystem, LoadSystemDialog, confirm_system_box, spec_of,
 )
 from explorer.ui.worker import JobContext, StoreWorker
-from explorer.workspace import open_store, remember_system, seed_with
+from explorer.system.workspace import open_store, remember_system, seed_with
 
 if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow

@@ -20,12 +20,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from explorer.browse import Cancelled
+from explorer.common.cancel import Cancelled
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.store import EventStore, StoreError
 from explorer.store.watch import ChangeWatcher as CoreWatcher
 from explorer.system import NO_SYSTEM
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +50,7 @@ def test_seed_reports_what_it_made(tmp_path, capsys):
 def test_seed_recent_ends_the_history_just_before_now(tmp_path, capsys):
     from datetime import UTC, datetime, timedelta
 
-    from explorer.store.timestamps import to_micros
+    from explorer.common.timestamps import to_micros
 
     path = tmp_path / "recent.evstore"
     assert run(capsys, "seed", path, "--orders", "20", "--days", "3", "--recent")[0] == 0

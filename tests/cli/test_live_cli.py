@@ -15,7 +15,7 @@ import pytest
 from explorer.cli import main
 from explorer.demo import DEMO_DOMAIN
 from explorer.domain import CommandService
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
 
 ROOT = Path(__file__).resolve().parents[2]

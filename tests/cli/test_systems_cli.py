@@ -22,7 +22,7 @@ from explorer.domain import CommandService
 from explorer.domain.generic import GENERIC_LABEL
 from explorer.store import EventStore
 from explorer.system.discovery import META_MODULE, META_NAME
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from tests.cli.test_live_cli import lines_of
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from explorer.demo.seed import EmptyStoreRequired, seed_store
 from explorer.domain import Repository
 from explorer.demo import DEMO_DOMAIN
 from explorer.store.check import check_store
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
 
 
@@ -133,7 +133,7 @@ def test_a_recent_history_ends_before_now(tmp_path):
     from datetime import UTC, datetime
 
     from explorer.demo.seed import recent_start
-    from explorer.store.timestamps import to_micros
+    from explorer.common.timestamps import to_micros
 
     now = datetime.now(UTC)
     start = recent_start(4, now)

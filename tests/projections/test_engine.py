@@ -17,7 +17,7 @@ from explorer.projections import (
 )
 from explorer.projections.database import SUFFIX
 from explorer.store import NotAStoreError
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
 from tests.conftest import ADDRESS
 
@@ -197,7 +197,7 @@ REBUILD_SCRIPT = """
 import sys
 from explorer.projections import engine
 engine.CHUNK_POSITIONS = 40
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.system.discovery import load_system
 system = load_system(sys.argv[2])
 with Runner(sys.argv[1], system, run_sagas=False) as runner:

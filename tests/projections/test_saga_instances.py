@@ -9,10 +9,10 @@ from explorer.demo.projections import saga_instances
 from explorer.demo.seed import seed_store
 from explorer.domain import Repository
 from explorer.projections import ReadModelDatabase, read_model_path, read_rows
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.demo.system import SHOP
 from explorer.sagas.steps import step_views
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from tests.sagas.agreement import assert_row_says_what_its_steps_say
 
 

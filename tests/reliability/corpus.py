@@ -16,7 +16,7 @@ from contextlib import closing
 from pathlib import Path
 
 from explorer.demo.seed import seed_store
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
 
 PAGE = 4096

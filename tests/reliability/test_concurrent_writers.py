@@ -10,7 +10,7 @@ longer, beside the runners.
 from __future__ import annotations
 
 from bench.soak import audit, check_failures, read_written, start_writer
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
 
 WRITERS = 4

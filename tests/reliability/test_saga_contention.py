@@ -18,7 +18,7 @@ from bench.soak import (
 )
 from explorer.projections import ReadModelDatabase
 from explorer.store.sqlite import GuardedConnection
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,8 +14,9 @@ import orjson
 import pytest
 
 from explorer.cli.main import main as cli_main
-from explorer.console import (
-    EVENTS, CommandRequest, History, Outcome, masked, secrets_to_retype, send,
+from explorer.commanding.history import History
+from explorer.commanding.sending import (
+    EVENTS, CommandRequest, Outcome, masked, secrets_to_retype, send,
     without_secret_values,
 )
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
@@ -24,12 +25,12 @@ from explorer.demo.payment import card_on_file
 from explorer.domain import CommandService, Repository
 from explorer.domain.commands import MASK, mask_secret
 from explorer.domain.forms import form_of
-from explorer.private_files import open_private, write_private
+from explorer.common.private_files import open_private, write_private
 from explorer.sagas import SagaManager
 from explorer.sagas.process import ProcessManager
-from explorer.scripts import load_script, play, record_script, save_script
+from explorer.commanding.scripts import load_script, play, record_script, save_script
 from explorer.demo.system import SHOP
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from tests.conftest import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,7 +225,7 @@ def test_private_files_are_created_private_whatever_the_umask(tmp_path, open_uma
 
 
 def test_the_what_if_export_is_private(tmp_path, open_umask):
-    from explorer.sandbox import Sandbox
+    from explorer.timetravel.whatif import Sandbox
 
     path = tmp_path / "shop.evstore"
     with open_store(path, system=SHOP, create=True) as store:

@@ -15,7 +15,7 @@ import pytest
 
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
 from explorer.domain import CommandService
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.demo.system import SHOP
 from explorer.sagas import SagaManager
 from explorer.sagas.backoff import Backoff, Stopped

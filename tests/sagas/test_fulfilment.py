@@ -15,10 +15,10 @@ import pytest
 
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
 from explorer.domain import CommandService, Repository
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.demo.system import SHOP
 from explorer.sagas import SagaManager
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from tests.conftest import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,7 +192,7 @@ def test_two_runners_at_once_never_double_a_step(service, store, store_path):
 SAGA_RUN = """
 import sys
 from explorer.demo.system import SHOP
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 with Runner(sys.argv[1], SHOP, context_options={"failure_rate": 0.1, "latency_s": 0.002}) as runner:
     for manager in runner.sagas:
         manager.catch_up(progress=lambda done, last: print(done, flush=True))

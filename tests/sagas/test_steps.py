@@ -6,11 +6,11 @@ from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
 from explorer.demo.projections import saga_instances
 from explorer.domain import CommandService, Repository
 from explorer.projections import ReadModelDatabase, read_model_path, read_rows
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.demo.system import SHOP
 from explorer.sagas import SagaManager
 from explorer.sagas.steps import step_views
-from explorer.timetravel import TimeMachine
+from explorer.timetravel.machine import TimeMachine
 from tests.conftest import ADDRESS
 from tests.sagas.agreement import assert_row_says_what_its_steps_say
 

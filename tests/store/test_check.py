@@ -10,7 +10,7 @@ import pytest
 from explorer.store import schema
 from explorer.store.check import check_store
 from explorer.store.records import NewEvent, SnapshotRecord
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
 
 

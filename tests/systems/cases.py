@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from explorer.console import CommandRequest
+from explorer.commanding.sending import CommandRequest
 from explorer.domain import CommandService
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.store import EventStore, RecordedEvent
 from explorer.store.query import EventQuery
 from explorer.system import System
 from explorer.system.discovery import load_system
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 
 ADDRESS = {"street": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}
 

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from explorer.console import send
+from explorer.commanding.sending import send
 from explorer.domain import CommandService, DomainError, Repository
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_rows
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.sagas import SagaManager
 from explorer.sagas.steps import step_table
-from explorer.scripts import load_script, play
+from explorer.commanding.scripts import load_script, play
 from explorer.store import EventStore, NewEvent
 from explorer.system.discovery import installed_systems, load_system
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 
 LIBRARY = load_system("library")
 Lending = LIBRARY.saga_owning("Lending")

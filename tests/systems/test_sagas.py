@@ -3,12 +3,12 @@ event is observed once and every step run once, however often events are deliver
 
 from __future__ import annotations
 
-from explorer.console import send
+from explorer.commanding.sending import send
 from explorer.domain import CommandService
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.sagas import SagaManager
-from explorer.timetravel import TimeMachine
-from explorer.workspace import open_store
+from explorer.timetravel.machine import TimeMachine
+from explorer.system.workspace import open_store
 from tests.systems.cases import seeded
 
 

@@ -15,14 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.sagas import ProcessManager
 from explorer.sagas.instances import SagaInstancesProjection
 from explorer.store.errors import StreamNotFoundError
 from explorer.store.records import RecordedEvent
 from explorer.system import System
-from explorer.timetravel import TimeMachine, diff
-from explorer.workspace import open_store
+from explorer.timetravel.machine import TimeMachine, diff
+from explorer.system.workspace import open_store
 from tests.sagas.agreement import assert_row_says_what_its_steps_say
 
 

@@ -6,11 +6,11 @@ import pytest
 
 from explorer.demo.seed import seed_store
 from explorer.projections import ReadModelDatabase, read_model_path
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.demo.system import SHOP
 from explorer.store.query import EventQuery
-from explorer.timetravel import TimeMachine
-from explorer.workspace import open_store
+from explorer.timetravel.machine import TimeMachine
+from explorer.system.workspace import open_store
 
 
 @pytest.fixture(scope="module")

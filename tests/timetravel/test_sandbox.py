@@ -11,11 +11,11 @@ import pytest
 from explorer.demo.seed import seed_store
 from explorer.domain import DomainError
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.demo.system import SHOP
-from explorer.sandbox import Sandbox
+from explorer.timetravel.whatif import Sandbox
 from explorer.store.query import EventQuery
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from tests.conftest import ADDRESS
 from tests.systems.cases import seeded
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from explorer.demo.seed import seed_store
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.demo.system import SHOP
-from explorer.sandbox import Sandbox
-from explorer.workspace import open_store
+from explorer.timetravel.whatif import Sandbox
+from explorer.system.workspace import open_store
 
 
 @pytest.fixture

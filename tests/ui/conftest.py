@@ -10,7 +10,7 @@ import pytest
 from explorer.demo.seed import seed_store
 from explorer.system.discovery import load_system
 from explorer.ui import settings
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 
 WAIT_MS = 10_000
 SHOP = load_system("shop")  # found as a user's system is: installed as an entry point

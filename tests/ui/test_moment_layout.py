@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
 
-from explorer.formatting import short_time
+from explorer.common.formatting import short_time
 from explorer.ui.models.moment_rows import SINCE
 from explorer.ui.widgets.moment_panel import column_menu
 from tests.ui.conftest import open_shop

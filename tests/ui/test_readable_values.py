@@ -8,9 +8,9 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QHelpEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from explorer.formatting import clock_time, raw_time
+from explorer.common.formatting import clock_time, raw_time
 from explorer.projections import ProjectionStatus
-from explorer.runtime import RunnerStatus
+from explorer.runtime.runner import RunnerStatus
 from explorer.store.records import RecordedEvent, StoredForm
 from explorer.ui.models.json_tree import JsonTreeModel
 from explorer.ui.models.projection_status import ProjectionStatusModel

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint
 
-from explorer.formatting import short_time
+from explorer.common.formatting import short_time
 from tests.ui.conftest import WAIT_MS, open_shop
 from tests.ui.test_time_travel import last_position, travelling, wait_for_moment  # noqa: F401
 

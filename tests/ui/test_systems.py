@@ -89,7 +89,7 @@ def test_without_a_system_the_store_is_explored_and_the_tabs_say_how_to_load_one
 
 def test_a_store_no_installed_system_knows_opens_without_one(qtbot, tmp_path):
     from explorer.store import NewEvent
-    from explorer.workspace import open_store
+    from explorer.system.workspace import open_store
 
     path = tmp_path / "foreign.evstore"
     with open_store(path, system=NO_SYSTEM, create=True) as store:

@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from explorer.domain import CommandService
-from explorer.timetravel import TimelineSamples
+from explorer.timetravel.machine import TimelineSamples
 from explorer.ui.models.event_table import LATER_COLOUR
 from explorer.ui.models.moment_rows import MomentRowsModel
-from explorer.ui.time_travel import SPEEDS
+from explorer.ui.time_cursor import SPEEDS
 from tests.conftest import place_order
 from tests.timetravel.test_fidelity import replay
 from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_page
@@ -241,7 +241,7 @@ def test_typing_a_position_or_a_time_goes_there(travelling, qtbot, seeded):
     with open_shop(seeded, read_only=True) as store:
         event = store.event_at(60)
         at_time = store.position_at_time(event.timestamp_us)
-    from explorer.store.timestamps import iso
+    from explorer.common.timestamps import iso
     bar.go_to.setText(iso(event.timestamp_us))
     bar.go_to.returnPressed.emit()
     wait_for_moment(qtbot, window, at_time)
@@ -364,7 +364,7 @@ def test_the_event_list_does_not_grey_anything_when_live(travelling, qtbot):
 
 
 def test_a_timeline_plot_that_cannot_load_is_explained(qtbot):
-    from explorer.ui.time_travel import TimeTravel
+    from explorer.ui.time_cursor import TimeTravel
     from explorer.ui.widgets.timeline import TimelineBar
 
     travel = TimeTravel()

@@ -94,7 +94,7 @@ def test_an_invalid_content_filter_shows_its_message_and_changes_nothing(window,
 
 
 def test_a_slow_content_filter_shows_matches_as_the_scan_finds_them(window, qtbot, monkeypatch):
-    monkeypatch.setattr("explorer.browse.SCAN_CHUNK", 500)
+    monkeypatch.setattr("explorer.browsing.rows.SCAN_CHUNK", 500)
     progress = []
     window.browser.scan_progress.connect(lambda scanned, last: progress.append(scanned))
     with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
@@ -210,6 +210,23 @@ def test_pausing_the_live_feed_holds_new_events_back(window, qtbot, seeded):
     with qtbot.wait_signal(window.browser.live_applied, timeout=WAIT_MS):
         window.toggle_live(True)
     assert window.event_model.rowCount() == before + 1 and "Live" in window.live_label.text()
+
+
+def test_refresh_reads_the_store_again(window, qtbot, seeded):
+    window.toggle_live(False)
+    before = window.event_model.rowCount()
+    with qtbot.wait_signal(window.watcher.changed, timeout=WAIT_MS):
+        with open_shop(seeded) as store:
+            from explorer.domain import CommandService
+            CommandService(store, SHOP.domain).execute("Inventory", "prod_102", "receive_stock",
+                                                       {"quantity": 1})
+    shown = []
+    window.error_shown.connect(lambda title, text: shown.append((title, text)))
+    window.refresh_action.trigger()
+    qtbot.waitUntil(lambda: window.summary.last_position == before + 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: f"{before + 1:,} events" in window.count_label.text(),
+                    timeout=WAIT_MS)
+    assert shown == []
 
 
 def test_live_events_matching_a_filter_are_added(window, qtbot, seeded):

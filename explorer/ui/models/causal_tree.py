@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from explorer.causality import CausalNode
-from explorer.formatting import short_time
+from explorer.browsing.causality import CausalNode
+from explorer.common.formatting import short_time
 from explorer.ui.icons import icon
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 2

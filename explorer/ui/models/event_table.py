@@ -14,8 +14,8 @@ from array import array
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from explorer.browse import ContiguousRows, RowMap
-from explorer.formatting import short_time, summarize
+from explorer.browsing.rows import ContiguousRows, RowMap
+from explorer.common.formatting import short_time, summarize
 from explorer.store.records import RecordedEvent
 
 PAGE_SIZE = 100

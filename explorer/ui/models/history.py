@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from explorer.console import EVENTS, History, HistoryEntry
+from explorer.commanding.history import History, HistoryEntry
+from explorer.commanding.sending import EVENTS
 from explorer.system import NO_SYSTEM
-from explorer.formatting import short_time, summarize
+from explorer.common.formatting import short_time, summarize
 
 COLUMNS = ("★", "Time (UTC)", "Command", "Result")
 STAR, TIME, COMMAND, RESULT = range(len(COLUMNS))

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from explorer.formatting import clock_time, is_time_field, raw_time
+from explorer.common.formatting import clock_time, is_time_field, raw_time
 
 COLOURS = {"string": QBrush(QColor("#2e7d32")), "number": QBrush(QColor("#1565c0")),
            "boolean": QBrush(QColor("#6a1b9a")), "null": QBrush(QColor("#757575")),

@@ -7,9 +7,9 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from explorer.formatting import count_of, time_behind
+from explorer.common.formatting import count_of, time_behind
 from explorer.projections import ProjectionStatus
-from explorer.runtime import RunnerStatus
+from explorer.runtime.runner import RunnerStatus
 
 COLUMNS = ("Projection", "State", "Checkpoint", "Behind by", "Lag", "Events/s")
 STATE_COLOURS = {"faulted": "#c62828", "rebuilding": "#1565c0", "running": "#1565c0",

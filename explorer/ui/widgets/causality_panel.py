@@ -11,7 +11,7 @@ import html
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeView, QVBoxLayout, QWidget
 
-from explorer.causality import CausalNode, describe_cause
+from explorer.browsing.causality import CausalNode, describe_cause
 from explorer.store.records import RecordedEvent
 from explorer.ui.models.causal_tree import NODE_ROLE, CausalTreeModel
 

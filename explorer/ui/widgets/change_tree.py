@@ -1,6 +1,6 @@
 """What changed between two JSON values, as a tree in the As of Cursor tab's colours: every field
 of the new value, a changed one in amber with its old value beside it, an added one in green, a
-removed one in red and struck out. The changes are the core's (`explorer.timetravel.diff`);
+removed one in red and struck out. The changes are the core's (`explorer.timetravel.machine.diff`);
 this only shows them. Used for what an upcast changed and for what-if's read-model rows.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from explorer.formatting import clock_time, is_time_field, raw_time
-from explorer.timetravel import FieldChange
+from explorer.common.formatting import clock_time, is_time_field, raw_time
+from explorer.timetravel.machine import FieldChange
 from explorer.ui.models.read_model import format_value
 
 CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}

@@ -28,14 +28,15 @@ from PySide6.QtWidgets import (
     QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
-from explorer.console import (
-    CONFLICT, EVENTS, FAILED, CommandRequest, History, Outcome, owner_of, secrets_to_retype,
+from explorer.commanding.history import History
+from explorer.commanding.sending import (
+    CONFLICT, EVENTS, FAILED, CommandRequest, Outcome, owner_of, secrets_to_retype,
     send, without_secret_values, writable_types,
 )
 from explorer.domain import CommandService, default_issuer
 from explorer.domain.commands import Command
-from explorer.hints import StoreExamples
-from explorer.scripts import (
+from explorer.browsing.hints import StoreExamples
+from explorer.commanding.scripts import (
     Script, ScriptError, ScriptStep, load_script, record_script, save_script,
 )
 from explorer.system import NO_SYSTEM, System

@@ -12,7 +12,7 @@ from html import escape
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QAbstractScrollArea, QLabel
 
-from explorer.formatting import short_time
+from explorer.common.formatting import short_time
 from explorer.ui.widgets.filter_bar import Filters
 
 CLEAR_LINK = "clear-filters"

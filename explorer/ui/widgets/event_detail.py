@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QTreeView, QVBoxLayout, QWidget,
 )
 
-from explorer.formatting import short_time
+from explorer.common.formatting import short_time
 from explorer.store.records import RecordedEvent
-from explorer.timetravel import diff
+from explorer.timetravel.machine import diff
 from explorer.ui.icons import icon
 from explorer.ui.models.json_tree import JsonTreeModel
 from explorer.ui.widgets.change_tree import ChangeTree, change_summary

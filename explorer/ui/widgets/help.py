@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from explorer import __version__
 from explorer.ui import settings
 from explorer.ui.icons import app_icon
-from explorer.workspace import DEMO_DAYS
+from explorer.system.workspace import DEMO_DAYS
 
 NATIVE = QKeySequence.SequenceFormat.NativeText
 DISMISS = "dismiss"

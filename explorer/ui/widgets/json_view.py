@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QColor, QFont, QHelpEvent, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
-from explorer.formatting import clock_time, is_time_field, raw_time
+from explorer.common.formatting import clock_time, is_time_field, raw_time
 
 _RULES = [  # later rules win: text inside strings is never coloured as a number
     (re.compile(r"-?\b\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\b"), "#1565c0"),

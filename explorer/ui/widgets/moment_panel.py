@@ -30,13 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.domain.generic import GENERIC_LABEL
-from explorer.formatting import short_time
+from explorer.common.formatting import short_time
 from explorer.sagas.instances import ROW_COLUMNS
 from explorer.system import System
-from explorer.timetravel import AggregateAt, FieldChange, Moment, ReadModelAt, SagaAt
+from explorer.timetravel.machine import AggregateAt, FieldChange, Moment, ReadModelAt, SagaAt
 from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS, format_value
-from explorer.ui.time_travel import MORE_ROWS
+from explorer.ui.time_cursor import MORE_ROWS
 from explorer.ui.widgets.tables import read_only_table
 
 CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from explorer.runtime import RunnerStatus
+from explorer.runtime.runner import RunnerStatus
 
 WINDOW_S = 300
 

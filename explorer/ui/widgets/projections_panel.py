@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from explorer.projections import (
     Projection, ProjectionStatus, SearchNotReadyError, count_rows, read_rows,
 )
-from explorer.runtime import RunnerStatus
+from explorer.runtime.runner import RunnerStatus
 from explorer.system import System
 from explorer.ui.icons import icon
 from explorer.ui.models.projection_status import STATUS_ROLE, ProjectionStatusModel

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 from dataclasses import dataclass
 
 from explorer.domain import Repository
-from explorer.formatting import clock_time, raw_time, short_time, summarize
+from explorer.common.formatting import clock_time, raw_time, short_time, summarize
 from explorer.projections import SearchNotReadyError, count_rows, read_rows
-from explorer.runtime import RunnerStatus
+from explorer.runtime.runner import RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.process import ProcessManager
 from explorer.sagas.progress import steps_text

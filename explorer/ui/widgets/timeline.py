@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QSlider, QToolButton, QVBoxLayout, QWidget,
 )
 
-from explorer.formatting import short_time
-from explorer.timetravel import Moment, TimelineSamples, parse_place
+from explorer.common.formatting import short_time
+from explorer.timetravel.machine import Moment, TimelineSamples, parse_place
 from explorer.ui.icons import icon
-from explorer.ui.time_travel import SPEEDS, CursorStatus, TimeTravel
+from explorer.ui.time_cursor import SPEEDS, CursorStatus, TimeTravel
 from explorer.ui.widgets.message_bubble import MessageBubble
 
 PLOT_HEIGHT = 84

@@ -22,15 +22,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from explorer.console import writable_types
+from explorer.commanding.sending import writable_types
 from explorer.domain import DomainError
 from explorer.domain.commands import CommandError
-from explorer.formatting import short_time, summarize
-from explorer.hints import StoreExamples
-from explorer.sandbox import RowChange, Sandbox
+from explorer.common.formatting import short_time, summarize
+from explorer.browsing.hints import StoreExamples
+from explorer.timetravel.whatif import RowChange, Sandbox
 from explorer.store import StoreError
 from explorer.system import System
-from explorer.timetravel import diff
+from explorer.timetravel.machine import diff
 from explorer.ui.icons import icon
 from explorer.ui.widgets.change_tree import ChangeTree
 from explorer.ui.widgets.command_form import CommandForm

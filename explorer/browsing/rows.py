@@ -23,10 +23,6 @@ SCAN_CHUNK = 100_000
 """Positions scanned per step when a filter cannot use an index (content filters)."""
 
 
-class Cancelled(Exception):
-    """Raised inside a long job when the user (or a newer request) no longer needs its result."""
-
-
 class RowMap(abc.ABC):
     """Maps row numbers of an event list to global positions, and back."""
 

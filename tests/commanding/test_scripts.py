@@ -10,20 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from explorer.console import CommandRequest, Outcome, send
+from explorer.commanding.sending import CommandRequest, Outcome, send
 from explorer.demo.system import SHOP
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
-from explorer.runtime import Runner
-from explorer.scripts import (
+from explorer.runtime.runner import Runner
+from explorer.commanding.scripts import (
     Script, ScriptError, load_script, parse_script, play, record_script, save_script,
 )
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from tests.conftest import LINE
 from tests.systems.cases import seeded
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(p.name for p in files("explorer.resources").joinpath("scripts").iterdir()
                  if p.name.endswith((".yaml", ".json")))
 

@@ -12,7 +12,7 @@ from explorer.domain import DomainModel
 from explorer.store import EventStore, NewEvent, StoreMissingError
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import META_MODULE, META_NAME
-from explorer.workspace import (
+from explorer.system.workspace import (
     CannotSeedError, default_demo_store, ensure_demo_store, open_store, remember_system,
     seed_with, system_for,
 )

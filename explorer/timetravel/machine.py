@@ -21,7 +21,7 @@ from explorer.store import MAX_INTEGER
 from explorer.store.errors import StreamNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent
-from explorer.store.timestamps import parse_time
+from explorer.common.timestamps import parse_time
 from explorer.system import System
 
 _MISSING = object()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from explorer import console
+from explorer.commanding import sending as console
 from explorer.demo.system import SHOP
 from explorer.demo import DEMO_DOMAIN
-from explorer.console import CONFLICT, CommandRequest, History, Outcome, send
+from explorer.commanding.history import History
+from explorer.commanding.sending import CONFLICT, CommandRequest, Outcome, send
 from tests.conftest import LINE, place_order
 
 

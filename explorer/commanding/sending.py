@@ -1,5 +1,5 @@
-"""Sending commands by hand: requests, their outcomes, a history with favourites, and the
-command "like the one that caused" an event. The window's command console and the command
+"""Sending commands by hand: requests, their outcomes, and the command "like the one that
+caused" an event (the history of what was sent is `history`). The window's command console and the command
 line's `script` both go through `send`, which never lets an error escape: every request ends as
 events, or as a validation, business, conflict or storage message, and nothing half-written.
 
@@ -9,7 +9,6 @@ masked form ("•••• 0002"), and a form is never filled with them from the
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -22,7 +21,6 @@ from explorer.store.errors import ConcurrencyError, StoreError
 from explorer.store.records import RecordedEvent
 from explorer.system import System
 
-HISTORY_LIMIT = 500
 BETWEEN_LIMIT = 20  # a conflict names at most this many of the events that came in between
 
 EVENTS, INVALID, REJECTED, CONFLICT, FAILED = "events", "invalid", "rejected", "conflict", "failed"
@@ -227,71 +225,3 @@ def like_event(event: RecordedEvent, system: System) -> CommandRequest | None:
             value = {k: v for k, v in value.items() if k in names}
         values[spec.name] = value
     return CommandRequest(event.stream_type, event.stream_id, name, values)
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    request: CommandRequest
-    outcome: Outcome
-    at_us: int
-    favourite: bool = False
-    store: str | None = None  # where it was sent (its location), if known
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"request": self.request.to_dict(), "outcome": self.outcome.to_dict(),
-                "at_us": self.at_us, "favourite": self.favourite, "store": self.store}
-
-    @classmethod
-    def from_dict(cls, value: dict[str, Any]) -> HistoryEntry:
-        store = value.get("store")
-        return cls(CommandRequest.from_dict(value["request"]),
-                   Outcome.from_dict(value["outcome"]), int(value["at_us"]),
-                   bool(value.get("favourite")), store if isinstance(store, str) else None)
-
-
-class History:
-    """Every command sent, newest first, with favourites kept however old they get; secrets
-    masked (entries saved by older versions too)."""
-
-    def __init__(self, entries: list[HistoryEntry] | None = None, *,
-                 domain: DomainModel) -> None:
-        self.domain = domain
-        self.entries: list[HistoryEntry] = [replace(entry, request=masked(entry.request, domain))
-                                            for entry in entries or []]
-
-    def add(self, request: CommandRequest, outcome: Outcome,
-            store: str | None = None) -> HistoryEntry:
-        """Note a request sent (its secrets masked) and its outcome; the entry kept."""
-        entry = HistoryEntry(masked(request, self.domain), outcome, time.time_ns() // 1000,
-                             store=store)
-        self.entries.insert(0, entry)
-        self._trim()
-        return entry
-
-    def toggle_favourite(self, index: int) -> HistoryEntry:
-        entry = replace(self.entries[index], favourite=not self.entries[index].favourite)
-        self.entries[index] = entry
-        return entry
-
-    def favourites(self) -> list[HistoryEntry]:
-        return [entry for entry in self.entries if entry.favourite]
-
-    def _trim(self) -> None:
-        if len(self.entries) > HISTORY_LIMIT:
-            keep = self.entries[:HISTORY_LIMIT]
-            keep += [e for e in self.entries[HISTORY_LIMIT:] if e.favourite]
-            self.entries = keep
-
-    def to_list(self) -> list[dict[str, Any]]:
-        return [entry.to_dict() for entry in self.entries]
-
-    @classmethod
-    def from_list(cls, value: Any, domain: DomainModel) -> History:
-        """History from saved data; entries that cannot be read are dropped, never fatal."""
-        entries = []
-        for item in value if isinstance(value, list) else []:
-            try:
-                entries.append(HistoryEntry.from_dict(item))
-            except (KeyError, TypeError, ValueError, AttributeError):
-                continue
-        return cls(entries, domain=domain)

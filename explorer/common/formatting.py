@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from explorer.store.timestamps import from_micros
+from explorer.common.timestamps import from_micros
 
 
 # moments a field may hold, in microseconds since 1970: 2000-01-01 to 2100-01-01 (UTC)

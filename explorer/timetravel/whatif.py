@@ -24,15 +24,15 @@ from typing import Any
 import orjson
 
 from explorer.domain import CommandResult, CommandService, Repository, default_issuer
-from explorer.private_files import open_private
+from explorer.common.private_files import open_private
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path
 from explorer.projections.branching import branch_read_models, rows_changed_after
-from explorer.runtime import Runner
+from explorer.runtime.runner import Runner
 from explorer.sagas.instances import SagaInstancesProjection, sagas_with_pending_steps
 from explorer.sagas.resume import resume_checkpoint
 from explorer.store.records import RecordedEvent
 from explorer.system import System
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.formatting import (
+from explorer.common.formatting import (
     clock_time, count_of, duration, is_time_field, raw_time, summarize, time_behind,
 )
-from explorer.store.timestamps import parse_time
+from explorer.common.timestamps import parse_time
 
 AT = 1789656368145136  # "at" of a saga event, as stored
 

@@ -7,14 +7,15 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explorer.console import (
-    CONFLICT, EVENTS, FAILED, INVALID, REJECTED, CommandRequest, History, Outcome, like_event,
+from explorer.commanding.history import History
+from explorer.commanding.sending import (
+    CONFLICT, EVENTS, FAILED, INVALID, REJECTED, CommandRequest, Outcome, like_event,
     owner_of, send, writable_types,
 )
 from explorer.demo import DEMO_DOMAIN
 from explorer.domain import CommandService
 from explorer.domain.forms import FieldSpec, example_value, form_of
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
 from tests.conftest import ADDRESS, LINE, place_order
 

@@ -7,10 +7,11 @@ from array import array
 
 import pytest
 
-from explorer.browse import (
-    Cancelled, ContiguousRows, PositionRows, build_row_map, iter_rows, new_positions, read_rows,
+from explorer.common.cancel import Cancelled
+from explorer.browsing.rows import (
+    ContiguousRows, PositionRows, build_row_map, iter_rows, new_positions, read_rows,
 )
-from explorer.causality import build_tree, describe_cause
+from explorer.browsing.causality import build_tree, describe_cause
 from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery
 from explorer.store import EventStore
@@ -68,7 +69,7 @@ def test_the_row_at_or_before_a_position_finds_where_a_time_travel_cursor_falls(
 
 
 def test_content_filters_scan_in_chunks_reporting_progress(filled, monkeypatch):
-    monkeypatch.setattr("explorer.browse.SCAN_CHUNK", 7)
+    monkeypatch.setattr("explorer.browsing.rows.SCAN_CHUNK", 7)
     query = EventQuery(content=parse_filter("data.i >= 20"))
     seen = []
     rows = build_row_map(filled, query, lambda partial, scanned, last: seen.append(

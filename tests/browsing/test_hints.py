@@ -3,10 +3,10 @@ events' fields, whatever the system (or none)."""
 
 from __future__ import annotations
 
-from explorer.hints import StoreExamples, store_examples
+from explorer.browsing.hints import StoreExamples, store_examples
 from explorer.store import NewEvent
 from explorer.system import NO_SYSTEM, System
-from explorer.workspace import open_store
+from explorer.system.workspace import open_store
 from tests.systems.cases import seeded
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 
-from explorer.bulk import bulk_work, collector_pauses_allowed
+from explorer.common.bulk import bulk_work, collector_pauses_allowed
 
 
 def test_bulk_work_leaves_the_collector_alone_unless_allowed():

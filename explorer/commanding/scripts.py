@@ -35,8 +35,8 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from explorer.console import EVENTS, REJECTED, CommandRequest, Outcome
-from explorer.private_files import write_private
+from explorer.commanding.sending import EVENTS, REJECTED, CommandRequest, Outcome
+from explorer.common.private_files import write_private
 
 RUN_TOKEN = "{run}"
 

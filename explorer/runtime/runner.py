@@ -29,7 +29,7 @@ from explorer.sagas import SagaManager, SagaManagerStatus
 from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
 from explorer.store import StoreError
 from explorer.system import System
-from explorer.workspace import open_store, remember_system
+from explorer.system.workspace import open_store, remember_system
 
 POLL_INTERVAL_S = 0.05
 RATE_WINDOW_S = 5.0
