@@ -29,7 +29,13 @@ import time
 from pathlib import Path
 
 from bench.soak import (
-    ROOT, RunnerWatch, SAGAS_FINISH_S, audit, check_failures, read_written, start_writer,
+    ROOT,
+    SAGAS_FINISH_S,
+    RunnerWatch,
+    audit,
+    check_failures,
+    read_written,
+    start_writer,
     unfinished_sagas,
 )
 
@@ -116,9 +122,9 @@ def seed_kill_round(folder: Path, *, kills: int, orders: int, seed: int) -> dict
     long as an uncut run takes), each time on a new store. What the kill left passes `check`,
     and takes a command; a store left empty, or one killed before it was made, is seeded
     again."""
+    from explorer.demo.system import SHOP
     from explorer.store.errors import StoreError, StoreMissingError
     from explorer.system.workspace import open_store
-    from explorer.demo.system import SHOP
 
     tally = KillTally("seed", seed)
     uncut = folder / "uncut.evstore"
@@ -332,8 +338,8 @@ def read_model_differences(store: Path, folder: Path, clean: dict[int, Path],
     """How the store's read models differ from those built from nothing in a copy of it: every
     table of every projection, now and as of a few past positions; [] when they are equal.
     `clean` keeps the copies by last position (the log only grows) to build each one once."""
-    from explorer.runtime.runner import Runner
     from explorer.demo.system import SHOP
+    from explorer.runtime.runner import Runner
 
     with Runner(str(store), SHOP, run_sagas=False) as runner:
         last = runner.store.last_position()
@@ -384,8 +390,8 @@ def saga_kill_round(folder: Path, *, kills: int, seed: int, writers: int = 2,
     commands a second each); then the writers stop and the last runner finishes the sagas.
     Every saga finishes, nothing written is lost, no payment is charged twice or without its
     saga's charge step, the runner never exits by itself, and `check` passes."""
-    from explorer.system.workspace import open_store
     from explorer.demo.system import SHOP
+    from explorer.system.workspace import open_store
 
     tally = KillTally("sagas", seed)
     store = folder / "sagas.evstore"

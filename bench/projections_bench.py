@@ -25,8 +25,8 @@ TARGETS = {"rebuild_events_per_s": (150_000, "at least"), "live_latency_p95_ms":
 
 
 def rebuild(store: Path) -> dict[str, float]:
-    from explorer.runtime.runner import Runner
     from explorer.demo.system import SHOP
+    from explorer.runtime.runner import Runner
 
     with Runner(str(store), SHOP, run_sagas=False) as runner:
         runner.run_pending()
@@ -41,10 +41,10 @@ def live_latency(store: Path, appends: int) -> dict[str, float]:
     """Run `run` in another process; append orders here, one at a time; time each one."""
     from explorer.demo import DEMO_DOMAIN
     from explorer.demo.projections import order_summary
+    from explorer.demo.system import SHOP
     from explorer.domain import CommandService
     from explorer.projections import ReadModelDatabase, read_model_path
     from explorer.system.workspace import open_store
-    from explorer.demo.system import SHOP
 
     runner = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(store), "--no-sagas",
                                "--status-every", "60"], cwd=ROOT, stdout=subprocess.DEVNULL,

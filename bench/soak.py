@@ -68,11 +68,11 @@ def writer_main(argv: list[str]) -> int:
     counted, with those the command service retried itself)."""
     from explorer.demo import DEMO_DOMAIN
     from explorer.demo.catalogue import PRODUCTS
+    from explorer.demo.system import SHOP
     from explorer.domain import CommandService, DomainError
     from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
     from explorer.store.ids import uuid7
     from explorer.system.workspace import open_store
-    from explorer.demo.system import SHOP
 
     parser = argparse.ArgumentParser(prog="bench/soak.py --writer")
     parser.add_argument("store")
@@ -357,10 +357,10 @@ def unfinished_sagas(store_path: Path, order_ids: list[str], timeout_s: float) -
     no step still pending); the saga ids still unfinished when `timeout_s` ran out."""
     from explorer.demo import DEMO_DOMAIN
     from explorer.demo.fulfilment import SAGA_PREFIX
+    from explorer.demo.system import SHOP
     from explorer.domain import Repository
     from explorer.sagas.steps import step_views
     from explorer.system.workspace import open_store
-    from explorer.demo.system import SHOP
 
     waiting = {SAGA_PREFIX + order_id for order_id in order_ids}
     deadline = time.monotonic() + timeout_s
@@ -382,10 +382,10 @@ def audit(store_path: Path, written: Written, after_position: int = 0) -> dict[s
     no saga asked for (among events after `after_position`)."""
     from explorer.demo import DEMO_DOMAIN
     from explorer.demo.fulfilment import SAGA_PREFIX
+    from explorer.demo.system import SHOP
     from explorer.domain import Repository
     from explorer.store.errors import EventNotFoundError
     from explorer.system.workspace import open_store
-    from explorer.demo.system import SHOP
 
     with open_store(store_path, system=SHOP, read_only=True) as store:
         lost = 0
@@ -446,8 +446,8 @@ def contention_round(store: Path, folder: Path, *, writers: int, seconds: float,
                      products: tuple[str, ...] = HOT_PRODUCTS) -> dict:
     """Writers beside the runners (`run`, the window's `serve`, or both, which then also race
     each other) for `seconds`; then the sagas finish and the store is checked."""
-    from explorer.system.workspace import open_store
     from explorer.demo.system import SHOP
+    from explorer.system.workspace import open_store
 
     with open_store(store, system=SHOP, read_only=True) as opened:
         start_position = opened.last_position()

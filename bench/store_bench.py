@@ -33,10 +33,10 @@ PRODUCTS = ["prod_101", "prod_102", "prod_103", "prod_104", "prod_105", "prod_10
 
 def ours(n_agg: int, ev_per: int, folder: str) -> dict[str, float]:
     from explorer.demo import DEMO_DOMAIN, Order
+    from explorer.demo.system import SHOP
     from explorer.domain import CommandService, Repository
     from explorer.store import AppendRequest
     from explorer.system.workspace import open_store
-    from explorer.demo.system import SHOP
 
     store = open_store(os.path.join(folder, "ours.evstore"), system=SHOP, create=True)
     service = CommandService(store, DEMO_DOMAIN, issued_by="bench")

@@ -33,9 +33,9 @@ TARGETS = {"scrub_p50_ms": 50, "scrub_p95_ms": 50, "prepare_s": None, "peak_rss_
 
 def prepare(store: Path, rebuild: bool) -> float:
     """Build the read models of the store (opened read-only) from zero; the seconds it took."""
+    from explorer.demo.system import SHOP
     from explorer.projections import read_model_path
     from explorer.runtime.runner import Runner
-    from explorer.demo.system import SHOP
 
     path = read_model_path(str(store), True)
     if rebuild:

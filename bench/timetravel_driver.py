@@ -90,8 +90,8 @@ def main(store: str, count: int, seed: int, read_only: bool = True) -> None:
         drag()
 
     def biggest_inventory_stream() -> str:
-        from explorer.system.workspace import open_store
         from explorer.demo.system import SHOP
+        from explorer.system.workspace import open_store
 
         with open_store(store, system=SHOP, read_only=True) as opened:
             streams = opened.list_streams("Inventory", limit=100)

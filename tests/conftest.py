@@ -1,4 +1,5 @@
-"""Shared fixtures: temporary stores with the demo domain, and a command service on them."""
+"""Shared fixtures: temporary stores with the demo domain, and a command service on them; and
+those of tests/systems/cases.py (a test taking `system` runs for each example system)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.register_assert_rewrite("tests.store.contract")
 
 from explorer.demo import DEMO_DOMAIN  # noqa: E402
+from explorer.demo.system import SHOP  # noqa: E402
 from explorer.domain import CommandService  # noqa: E402
 from explorer.store import EventStore  # noqa: E402
 from explorer.system.workspace import open_store  # noqa: E402
-from explorer.demo.system import SHOP  # noqa: E402
-from tests.systems.cases import (  # noqa: E402,F401  (fixtures: a test taking `system` runs
-    case, system, system_service, system_store,  # for each example system)
-)
+from tests.systems.cases import case, system, system_service, system_store  # noqa: E402,F401
 
 
 @pytest.fixture

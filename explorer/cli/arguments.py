@@ -8,6 +8,7 @@ import argparse
 
 from explorer.store import MAX_INTEGER
 
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line, like every other error of the command
     line: `error: what was wrong (see PROG --help)`, exit status 2."""

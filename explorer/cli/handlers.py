@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -14,27 +14,34 @@ import orjson
 from explorer.cli.arguments import natural
 from explorer.cli.fields import field_parser
 from explorer.cli.output import (
-    EVENT_HEADERS, event_row, print_json, print_json_array, print_table,
+    EVENT_HEADERS,
+    event_row,
+    print_json,
+    print_json_array,
+    print_table,
 )
 from explorer.cli.systems import (
-    DEFAULT_SYSTEM, chosen_or_none, require_commands, system_of,
+    DEFAULT_SYSTEM,
+    chosen_or_none,
+    require_commands,
+    system_of,
 )
+from explorer.commanding.scripts import ScriptError, StepResult, load_script, play
 from explorer.commanding.sending import CommandRequest, Outcome, owner_of, send
+from explorer.common.formatting import short_time
+from explorer.common.timestamps import parse_time
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
 from explorer.domain.generic import GENERIC_LABEL
-from explorer.common.formatting import short_time
+from explorer.runtime.runner import Runner
 from explorer.store import EventStore, StoreDamagedError, StoreError
 from explorer.store.check import check_store
-from explorer.store.salvage import salvage_store
 from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery
-from explorer.common.timestamps import parse_time
-from explorer.runtime.runner import Runner
-from explorer.commanding.scripts import ScriptError, StepResult, load_script, play
+from explorer.store.salvage import salvage_store
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import SystemLoadError, load_system
-from explorer.timetravel.machine import TimeMachine
 from explorer.system.workspace import CannotSeedError, open_store, remember_system, seed_with
+from explorer.timetravel.machine import TimeMachine
 
 USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError, SystemLoadError)
 

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from explorer import __version__
-from explorer.common import bulk
 from explorer.cli import handlers, live, systems
 from explorer.cli.arguments import OneLineParser, days, natural, positive, seconds
+from explorer.common import bulk
 from explorer.system.discovery import SystemLoadError
 
 

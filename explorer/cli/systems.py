@@ -20,7 +20,10 @@ from explorer.cli.output import print_json, print_table
 from explorer.domain.forms import form_of
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import (
-    ENTRY_POINT_GROUP, SystemLoadError, installed_systems, load_system,
+    ENTRY_POINT_GROUP,
+    SystemLoadError,
+    installed_systems,
+    load_system,
 )
 from explorer.system.workspace import system_for
 

@@ -15,8 +15,13 @@ from typing import Any
 
 from explorer.domain import CommandService, DomainError, DomainModel
 from explorer.domain.commands import Command, CommandError, CommandValidationError, FieldProblem
-from explorer.domain.forms import FieldSpec, form_of, mask_secrets, withheld_secrets, \
-    without_secrets
+from explorer.domain.forms import (
+    FieldSpec,
+    form_of,
+    mask_secrets,
+    withheld_secrets,
+    without_secrets,
+)
 from explorer.store.errors import ConcurrencyError, StoreError
 from explorer.store.records import RecordedEvent
 from explorer.system import System

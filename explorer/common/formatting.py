@@ -8,7 +8,6 @@ from typing import Any
 
 from explorer.common.timestamps import from_micros
 
-
 # moments a field may hold, in microseconds since 1970: 2000-01-01 to 2100-01-01 (UTC)
 EARLIEST_MICROS = 946_684_800_000_000
 LATEST_MICROS = 4_102_444_800_000_000

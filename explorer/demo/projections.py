@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from explorer.common.timestamps import iso
 from explorer.demo import DEMO_DOMAIN
 from explorer.demo.catalogue import money, product_name
 from explorer.demo.fulfilment import OrderFulfilment
 from explorer.projections import Projection, Writes, versioned_table
 from explorer.sagas.instances import SagaInstancesProjection, followed_event_types, saga_tables
 from explorer.store.records import RecordedEvent
-from explorer.common.timestamps import iso
 
 metadata = sa.MetaData()
 Text, Integer, Float = sa.Text, sa.Integer, sa.Float

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from explorer.common.bulk import bulk_work
+from explorer.common.timestamps import to_micros
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.catalogue import PRODUCTS, money
 from explorer.demo.fulfilment import OrderFulfilment
@@ -30,7 +31,6 @@ from explorer.domain import AlreadyDone, CommandService, DomainError, UnitOfWork
 from explorer.store.event_store import EventStore
 from explorer.store.ids import derived_id, uuid7
 from explorer.store.records import NewEvent
-from explorer.common.timestamps import to_micros
 
 SEED_START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 SECOND = 1_000_000

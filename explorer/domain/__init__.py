@@ -2,7 +2,11 @@
 
 from explorer.domain.aggregate import Aggregate, AlreadyDone, DomainError, applies
 from explorer.domain.commands import (
-    Command, CommandError, CommandValidationError, FieldProblem, UnknownCommandError,
+    Command,
+    CommandError,
+    CommandValidationError,
+    FieldProblem,
+    UnknownCommandError,
 )
 from explorer.domain.model import DomainModel
 from explorer.domain.repository import LoadedAggregate, Repository

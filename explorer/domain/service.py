@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from explorer.common.timestamps import now_micros
 from explorer.domain.aggregate import Aggregate, DomainError
 from explorer.domain.commands import Command
 from explorer.domain.model import DomainModel
@@ -20,7 +21,6 @@ from explorer.store.errors import ConcurrencyError, EventNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.ids import derived_id, id_millis, uuid7
 from explorer.store.records import AppendRequest, NewEvent, RecordedEvent
-from explorer.common.timestamps import now_micros
 
 DEFAULT_ATTEMPTS = 4
 

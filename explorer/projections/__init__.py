@@ -2,12 +2,22 @@
 
 from explorer.projections.database import ReadModelDatabase, read_model_path
 from explorer.projections.engine import (
-    Fault, Projection, ProjectionEngine, ProjectionError, ProjectionStatus, Writes, count_rows,
-    projection_state_of, read_rows,
+    Fault,
+    Projection,
+    ProjectionEngine,
+    ProjectionError,
+    ProjectionStatus,
+    Writes,
+    count_rows,
+    projection_state_of,
+    read_rows,
 )
 from explorer.projections.search import SearchNotReadyError
 from explorer.projections.versioned import (
-    current_rows, rows_as_of, rows_changed_first, versioned_table,
+    current_rows,
+    rows_as_of,
+    rows_changed_first,
+    versioned_table,
 )
 
 __all__ = ["Fault", "Projection", "ProjectionEngine", "ProjectionError", "ProjectionStatus",

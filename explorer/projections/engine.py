@@ -21,17 +21,21 @@ from typing import Any, ClassVar
 import orjson
 import sqlalchemy as sa
 
-from explorer.common.cancel import Cancelled
 from explorer.common.bulk import bulk_work
+from explorer.common.cancel import Cancelled
+from explorer.common.timestamps import now_micros
 from explorer.projections.database import ReadModelDatabase, projection_state
 from explorer.projections.search import (
-    SearchIndex, check_ready, count_matching, matching, search_terms,
+    SearchIndex,
+    check_ready,
+    count_matching,
+    matching,
+    search_terms,
 )
 from explorer.projections.versioned import VersionedWriter, current_rows, rows_as_of
 from explorer.store.event_store import EventStore
 from explorer.store.query import EventQuery
 from explorer.store.records import RecordedEvent
-from explorer.common.timestamps import now_micros
 
 CHUNK_POSITIONS = 50_000
 

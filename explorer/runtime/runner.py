@@ -23,7 +23,12 @@ from typing import Any
 
 from explorer.domain import CommandService
 from explorer.projections import (
-    Fault, Projection, ProjectionEngine, ProjectionStatus, ReadModelDatabase, read_model_path,
+    Fault,
+    Projection,
+    ProjectionEngine,
+    ProjectionStatus,
+    ReadModelDatabase,
+    read_model_path,
 )
 from explorer.sagas import SagaManager, SagaManagerStatus
 from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped

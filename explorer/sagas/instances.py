@@ -19,13 +19,13 @@ from typing import Any, ClassVar
 import orjson
 import sqlalchemy as sa
 
+from explorer.common.timestamps import iso
 from explorer.domain.aggregate import Aggregate
 from explorer.projections import Projection, ReadModelDatabase, Writes, versioned_table
 from explorer.projections.versioned import current_rows
 from explorer.sagas.process import ProcessManager, record_in
 from explorer.sagas.progress import Progress, command_stored, first_event_id, statuses
 from explorer.store.records import RecordedEvent
-from explorer.common.timestamps import iso
 
 DECODED_KEPT = 20_000
 ROW_COLUMNS = ("status", "current_step", "steps_done", "steps_compensated", "steps_failed",

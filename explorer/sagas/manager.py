@@ -28,7 +28,9 @@ from explorer.domain.service import CommandService
 from explorer.sagas.backoff import Backoff, Stopped
 from explorer.sagas.process import Observed, ProcessManager
 from explorer.store.errors import (
-    ConcurrencyError, DuplicateEventError, StreamTypeMismatchError,
+    ConcurrencyError,
+    DuplicateEventError,
+    StreamTypeMismatchError,
 )
 from explorer.store.ids import derived_id, id_millis
 from explorer.store.query import EventQuery

@@ -4,14 +4,31 @@ Nothing here imports Qt; the GUI and the command line use the same `EventStore`.
 """
 
 from explorer.store.errors import (
-    ConcurrencyError, DuplicateEventError, EventNotFoundError, NotAStoreError, ReadOnlyStoreError,
-    StoreDamagedError, StoreError, StoreLockedError, StoreMissingError, StoreOpenError,
-    StreamNotFoundError, StreamTypeMismatchError,
+    ConcurrencyError,
+    DuplicateEventError,
+    EventNotFoundError,
+    NotAStoreError,
+    ReadOnlyStoreError,
+    StoreDamagedError,
+    StoreError,
+    StoreLockedError,
+    StoreMissingError,
+    StoreOpenError,
+    StreamNotFoundError,
+    StreamTypeMismatchError,
 )
 from explorer.store.event_store import EventStore
 from explorer.store.records import (
-    ANY_VERSION, NO_STREAM, AppendRequest, AppendResult, NewEvent, RecordedEvent,
-    SnapshotRecord, StoredForm, StreamInfo, StreamTypeInfo,
+    ANY_VERSION,
+    NO_STREAM,
+    AppendRequest,
+    AppendResult,
+    NewEvent,
+    RecordedEvent,
+    SnapshotRecord,
+    StoredForm,
+    StreamInfo,
+    StreamTypeInfo,
 )
 from explorer.store.schema import MAX_INTEGER
 from explorer.store.upcasting import EventRegistry, UpcastError

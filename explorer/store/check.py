@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from explorer.store import chain, schema
 from explorer.store.errors import StoreDamagedError
 from explorer.store.event_store import EventStore
-from explorer.store.sqlite import describe_damage
 from explorer.store.schema import events, snapshots, streams
+from explorer.store.sqlite import describe_damage
 from explorer.store.statements import EVENT_COLUMNS
 
 LISTED_PER_KIND = 20

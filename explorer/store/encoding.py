@@ -10,9 +10,9 @@ from typing import Any
 
 import orjson
 
+from explorer.common.timestamps import now_micros
 from explorer.store.ids import uuid7
 from explorer.store.records import AppendRequest
-from explorer.common.timestamps import now_micros
 from explorer.store.upcasting import EventRegistry
 
 

@@ -16,25 +16,37 @@ import orjson
 import sqlalchemy as sa
 import sqlalchemy.dialects.sqlite
 
+from explorer.common.timestamps import now_micros
 from explorer.store import branching, chain, schema
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.content_filter import json_types_sample
 from explorer.store.decoding import RowDecoder
+from explorer.store.encoding import Prepared, prepare
 from explorer.store.errors import (
-    ConcurrencyError, DuplicateEventError, EventNotFoundError, ReadOnlyStoreError,
-    StoreDamagedError, StoreError, StoreLockedError, StoreMissingError, StoreOpenError,
+    ConcurrencyError,
+    DuplicateEventError,
+    EventNotFoundError,
+    ReadOnlyStoreError,
+    StoreDamagedError,
+    StoreError,
+    StoreLockedError,
+    StoreMissingError,
+    StoreOpenError,
     StreamTypeMismatchError,
 )
-from explorer.store.encoding import Prepared, prepare
 from explorer.store.maintenance import CHAIN_CHUNK, READ_PAGE_SIZE, Maintenance
 from explorer.store.navigation import Navigation, navigation_statements
-from explorer.store.stream_index import StreamIndex
 from explorer.store.query import EventQuery
 from explorer.store.records import (
-    ANY_VERSION, AppendRequest, AppendResult, NewEvent, RecordedEvent, SnapshotRecord,
+    ANY_VERSION,
+    AppendRequest,
+    AppendResult,
+    NewEvent,
+    RecordedEvent,
+    SnapshotRecord,
 )
 from explorer.store.statements import EVENT_COLUMNS, NO_LIMIT, SNAPSHOT_MARK, Statements
-from explorer.common.timestamps import now_micros
+from explorer.store.stream_index import StreamIndex
 from explorer.store.upcasting import EventRegistry
 
 ReplayRow = tuple[int, str, int, Any, str]

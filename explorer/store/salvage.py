@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from explorer.common.timestamps import iso, now_micros
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.errors import NotAStoreError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.schema import events
 from explorer.store.statements import EVENT_COLUMNS
-from explorer.common.timestamps import iso, now_micros
 
 READ_RANGE = 5000
 WRITE_BATCH = 5000

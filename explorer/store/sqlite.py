@@ -17,11 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from explorer import __version__
+from explorer.common.timestamps import iso, now_micros
 from explorer.store import schema
 from explorer.store.errors import (
-    NotAStoreError, StoreDamagedError, StoreLockedError, StoreOpenError,
+    NotAStoreError,
+    StoreDamagedError,
+    StoreLockedError,
+    StoreOpenError,
 )
-from explorer.common.timestamps import iso, now_micros
 
 BUSY_TIMEOUT_S = 10.0
 INSPECT_TIMEOUT_S = 3.0

@@ -11,6 +11,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
+from explorer.common.timestamps import parse_time
 from explorer.domain import Repository
 from explorer.projections import ReadModelDatabase
 from explorer.projections.history import ReadModelHistory
@@ -21,7 +22,6 @@ from explorer.store import MAX_INTEGER
 from explorer.store.errors import StreamNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent
-from explorer.common.timestamps import parse_time
 from explorer.system import System
 
 _MISSING = object()

@@ -23,8 +23,8 @@ from typing import Any
 
 import orjson
 
-from explorer.domain import CommandResult, CommandService, Repository, default_issuer
 from explorer.common.private_files import open_private
+from explorer.domain import CommandResult, CommandService, Repository, default_issuer
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path
 from explorer.projections.branching import branch_read_models, rows_changed_after
 from explorer.runtime.runner import Runner

@@ -19,13 +19,13 @@ from PySide6.QtWidgets import QApplication
 
 from explorer import __version__
 from explorer.system.discovery import SystemLoadError, load_system
+from explorer.system.workspace import default_demo_store
 from explorer.ui.crash_reporting import install_crash_reporting
 from explorer.ui.gui_collector import GuiThreadCollector
 from explorer.ui.icons import app_icon
 from explorer.ui.main_window import MainWindow
 from explorer.ui.settings import APPLICATION, ORGANIZATION
 from explorer.ui.systems import LoadedSystem
-from explorer.system.workspace import default_demo_store
 
 DEMO_SYSTEM = ("shop", "explorer.demo.system:SHOP")
 """The system that makes the demo store: installed as `shop`, or (run from a source tree

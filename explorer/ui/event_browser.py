@@ -13,10 +13,15 @@ from dataclasses import dataclass, field, replace
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Signal
 from PySide6.QtWidgets import QTableView
 
-from explorer.browsing.rows import (
-    ContiguousRows, PositionRows, RowMap, build_row_map, new_positions, read_rows,
-)
 from explorer.browsing.causality import build_tree
+from explorer.browsing.rows import (
+    ContiguousRows,
+    PositionRows,
+    RowMap,
+    build_row_map,
+    new_positions,
+    read_rows,
+)
 from explorer.store.event_store import FIELD_TYPE_SAMPLE
 from explorer.store.filter_types import type_warnings
 from explorer.store.records import RecordedEvent

@@ -13,36 +13,47 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
-    QProgressDialog, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QProgressDialog,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
-from explorer.commanding.sending import like_event, owner_of
 from explorer.browsing.hints import StoreExamples
+from explorer.commanding.sending import like_event, owner_of
 from explorer.store.records import StreamTypeInfo
+from explorer.system.workspace import default_demo_store
 from explorer.ui import settings
 from explorer.ui.event_browser import EventBrowser
 from explorer.ui.field_shortcuts import FieldShortcutGuard
 from explorer.ui.icons import app_icon, icon
 from explorer.ui.models.event_table import EventTableModel
 from explorer.ui.models.stream_tree import StreamTreeModel
-from explorer.ui.widgets.causality_panel import CausalityPanel
-from explorer.ui.widgets.event_detail import EventDetail
-from explorer.ui.widgets.filter_bar import FilterBar
-from explorer.ui.widgets.stream_browser import StreamBrowser
 from explorer.ui.runner_process import RunnerProcess
-from explorer.ui.widgets.monitor_history import MonitorHistory
-from explorer.ui.widgets.help import Help
-from explorer.ui.widgets.projections_panel import FaultBadges, ProjectionsPanel
-from explorer.ui.widgets.sagas_panel import SagasPanel
-from explorer.ui.time_cursor import TimeTravel
-from explorer.ui.widgets.moment_panel import MomentPanel
-from explorer.ui.widgets.command_console import CommandConsole
-from explorer.ui.widgets.timeline import TimelineBar
 from explorer.ui.store_opening import StoreOpening, StoreSummary, summarise
 from explorer.ui.systems import NOTHING_LOADED, LoadedSystem, SystemGate, describe
+from explorer.ui.time_cursor import TimeTravel
+from explorer.ui.widgets.causality_panel import CausalityPanel
+from explorer.ui.widgets.command_console import CommandConsole
+from explorer.ui.widgets.event_detail import EventDetail
+from explorer.ui.widgets.filter_bar import FilterBar
+from explorer.ui.widgets.help import Help
+from explorer.ui.widgets.moment_panel import MomentPanel
+from explorer.ui.widgets.monitor_history import MonitorHistory
+from explorer.ui.widgets.projections_panel import FaultBadges, ProjectionsPanel
+from explorer.ui.widgets.sagas_panel import SagasPanel
+from explorer.ui.widgets.stream_browser import StreamBrowser
+from explorer.ui.widgets.timeline import TimelineBar
 from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
-from explorer.system.workspace import default_demo_store
 
 if TYPE_CHECKING:  # pyqtgraph is loaded only when the monitor is first shown
     from explorer.ui.widgets.monitor_panel import MonitorPanel

@@ -31,14 +31,23 @@ from explorer.store import EventStore, StoreError, StoreMissingError
 from explorer.store.records import StreamTypeInfo
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import (
-    META_MODULE, META_NAME, NONE, SystemLoadError, installed_systems, system_of_store,
+    META_MODULE,
+    META_NAME,
+    NONE,
+    SystemLoadError,
+    installed_systems,
+    system_of_store,
 )
+from explorer.system.workspace import open_store, remember_system, seed_with
 from explorer.ui import settings
 from explorer.ui.systems import (
-    LOAD_SYSTEM, LoadedSystem, LoadSystemDialog, confirm_system_box, spec_of,
+    LOAD_SYSTEM,
+    LoadedSystem,
+    LoadSystemDialog,
+    confirm_system_box,
+    spec_of,
 )
 from explorer.ui.worker import JobContext, StoreWorker
-from explorer.system.workspace import open_store, remember_system, seed_with
 
 if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow

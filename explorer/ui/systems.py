@@ -16,13 +16,27 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QLineEdit, QMessageBox,
-    QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import (
-    NONE, InstalledSystem, SystemLoadError, installed_systems, load_system,
+    NONE,
+    InstalledSystem,
+    SystemLoadError,
+    installed_systems,
+    load_system,
 )
 
 LOAD_SYSTEM = "File › Load System…"

@@ -17,9 +17,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from explorer.common.formatting import short_time
 from explorer.store import StoreError
 from explorer.system import System
+from explorer.system.workspace import open_store
 from explorer.timetravel.machine import MAX_SAMPLES, Moment, TimelineSamples, TimeMachine
 from explorer.ui.worker import JobContext, StoreWorker
-from explorer.system.workspace import open_store
 
 TICK_MS = 33  # playback updates at most this often (about 30 a second)
 SAMPLES_EVERY_MS = 1000  # the timeline's histogram grows with the log at most this often

@@ -7,14 +7,19 @@ from array import array
 
 import pytest
 
-from explorer.common.cancel import Cancelled
-from explorer.browsing.rows import (
-    ContiguousRows, PositionRows, build_row_map, iter_rows, new_positions, read_rows,
-)
 from explorer.browsing.causality import build_tree, describe_cause
+from explorer.browsing.rows import (
+    ContiguousRows,
+    PositionRows,
+    build_row_map,
+    iter_rows,
+    new_positions,
+    read_rows,
+)
+from explorer.common.cancel import Cancelled
+from explorer.store import EventStore
 from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery
-from explorer.store import EventStore
 from explorer.store.records import NewEvent
 from tests.conftest import place_order
 

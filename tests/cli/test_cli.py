@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
-from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
+from explorer.system.workspace import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENT_KEYS = {"position", "stream_id", "stream_type", "version", "event_type", "event_id",

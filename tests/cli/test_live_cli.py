@@ -14,9 +14,9 @@ import pytest
 
 from explorer.cli import main
 from explorer.demo import DEMO_DOMAIN
+from explorer.demo.system import SHOP
 from explorer.domain import CommandService
 from explorer.system.workspace import open_store
-from explorer.demo.system import SHOP
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from explorer.commanding import sending as console
-from explorer.demo.system import SHOP
-from explorer.demo import DEMO_DOMAIN
 from explorer.commanding.history import History
 from explorer.commanding.sending import CONFLICT, CommandRequest, Outcome, send
+from explorer.demo import DEMO_DOMAIN
+from explorer.demo.system import SHOP
 from tests.conftest import LINE, place_order
 
 

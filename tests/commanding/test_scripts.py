@@ -10,15 +10,21 @@ from pathlib import Path
 
 import pytest
 
+from explorer.commanding.scripts import (
+    Script,
+    ScriptError,
+    load_script,
+    parse_script,
+    play,
+    record_script,
+    save_script,
+)
 from explorer.commanding.sending import CommandRequest, Outcome, send
-from explorer.demo.system import SHOP
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.seed import seed_store
+from explorer.demo.system import SHOP
 from explorer.domain import CommandService
 from explorer.runtime.runner import Runner
-from explorer.commanding.scripts import (
-    Script, ScriptError, load_script, parse_script, play, record_script, save_script,
-)
 from explorer.system.workspace import open_store
 from tests.conftest import LINE
 from tests.systems.cases import seeded

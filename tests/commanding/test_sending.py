@@ -9,15 +9,24 @@ from hypothesis import strategies as st
 
 from explorer.commanding.history import History
 from explorer.commanding.sending import (
-    CONFLICT, EVENTS, FAILED, INVALID, REJECTED, CommandRequest, Outcome, like_event,
-    owner_of, send, writable_types,
+    CONFLICT,
+    EVENTS,
+    FAILED,
+    INVALID,
+    REJECTED,
+    CommandRequest,
+    Outcome,
+    like_event,
+    owner_of,
+    send,
+    writable_types,
 )
 from explorer.demo import DEMO_DOMAIN
+from explorer.demo.system import SHOP
 from explorer.domain import CommandService
 from explorer.domain.forms import FieldSpec, example_value, form_of
 from explorer.system.workspace import open_store
-from explorer.demo.system import SHOP
-from tests.conftest import ADDRESS, LINE, place_order
+from tests.conftest import ADDRESS, place_order
 
 KINDS = {EVENTS, INVALID, REJECTED, CONFLICT, FAILED}
 

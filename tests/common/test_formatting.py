@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from explorer.common.formatting import (
-    clock_time, count_of, duration, is_time_field, raw_time, summarize, time_behind,
+    clock_time,
+    count_of,
+    duration,
+    is_time_field,
+    raw_time,
+    summarize,
+    time_behind,
 )
 from explorer.common.timestamps import parse_time
 

@@ -6,12 +6,12 @@ from collections import Counter
 
 import pytest
 
-from explorer.demo.seed import EmptyStoreRequired, seed_store
-from explorer.domain import Repository
 from explorer.demo import DEMO_DOMAIN
+from explorer.demo.seed import EmptyStoreRequired, seed_store
+from explorer.demo.system import SHOP
+from explorer.domain import Repository
 from explorer.store.check import check_store
 from explorer.system.workspace import open_store
-from explorer.demo.system import SHOP
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +132,8 @@ def test_seeding_can_be_stopped_early_keeping_a_consistent_store(store):
 def test_a_recent_history_ends_before_now(tmp_path):
     from datetime import UTC, datetime
 
-    from explorer.demo.seed import recent_start
     from explorer.common.timestamps import to_micros
+    from explorer.demo.seed import recent_start
 
     now = datetime.now(UTC)
     start = recent_start(4, now)

@@ -7,10 +7,10 @@ import sqlite3
 import pytest
 
 from explorer.demo import DEMO_DOMAIN, Inventory
+from explorer.demo.system import SHOP
 from explorer.domain import CommandService, DomainError, Repository, UnitOfWork
 from explorer.store import ConcurrencyError, NewEvent, StreamTypeMismatchError
 from explorer.system.workspace import open_store
-from explorer.demo.system import SHOP
 from tests.conftest import place_order
 
 

@@ -13,12 +13,16 @@ import pytest
 
 from explorer.demo.projections import OrderSummaryProjection, StockProjection, shop_projections
 from explorer.projections import (
-    Projection, ProjectionEngine, ReadModelDatabase, count_rows, read_model_path, read_rows,
+    Projection,
+    ProjectionEngine,
+    ReadModelDatabase,
+    count_rows,
+    read_model_path,
+    read_rows,
 )
 from explorer.projections.database import SUFFIX
 from explorer.store import NotAStoreError
 from explorer.system.workspace import open_store
-from explorer.demo.system import SHOP
 from tests.conftest import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ import pytest
 from explorer.demo import DEMO_DOMAIN
 from explorer.demo.projections import saga_instances
 from explorer.demo.seed import seed_store
+from explorer.demo.system import SHOP
 from explorer.domain import Repository
 from explorer.projections import ReadModelDatabase, read_model_path, read_rows
 from explorer.runtime.runner import Runner
-from explorer.demo.system import SHOP
 from explorer.sagas.steps import step_views
 from explorer.system.workspace import open_store
 from tests.sagas.agreement import assert_row_says_what_its_steps_say

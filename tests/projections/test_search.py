@@ -8,7 +8,11 @@ import pytest
 
 from explorer.demo.projections import order_summary, shop_projections, stock
 from explorer.projections import (
-    ProjectionEngine, ReadModelDatabase, SearchNotReadyError, count_rows, read_model_path,
+    ProjectionEngine,
+    ReadModelDatabase,
+    SearchNotReadyError,
+    count_rows,
+    read_model_path,
     read_rows,
 )
 from explorer.projections.engine import _view as view

@@ -16,8 +16,8 @@ from contextlib import closing
 from pathlib import Path
 
 from explorer.demo.seed import seed_store
-from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
+from explorer.system.workspace import open_store
 
 PAGE = 4096
 STORE_NAME = "shop.evstore"

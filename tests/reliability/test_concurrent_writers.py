@@ -10,8 +10,8 @@ longer, beside the runners.
 from __future__ import annotations
 
 from bench.soak import audit, check_failures, read_written, start_writer
-from explorer.system.workspace import open_store
 from explorer.demo.system import SHOP
+from explorer.system.workspace import open_store
 
 WRITERS = 4
 COMMANDS = 500  # each

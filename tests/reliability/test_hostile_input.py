@@ -13,17 +13,23 @@ from pathlib import Path
 import pytest
 import yaml
 
-from explorer.commanding import scripts
 from explorer.cli import main
-from explorer.domain import CommandValidationError
-from explorer.commanding.scripts import MAX_DEPTH, MAX_SCRIPT_BYTES, MAX_STEPS, ScriptError, load_script
+from explorer.commanding import scripts
+from explorer.commanding.scripts import (
+    MAX_DEPTH,
+    MAX_SCRIPT_BYTES,
+    MAX_STEPS,
+    ScriptError,
+    load_script,
+)
 from explorer.demo.system import SHOP
+from explorer.domain import CommandValidationError
 from explorer.store.content_filter import MAX_LENGTH, FilterError, parse_filter
 from explorer.store.query import EventQuery
 from explorer.store.records import NewEvent
 from explorer.store.schema import MAX_INTEGER
-from explorer.timetravel.machine import parse_place
 from explorer.system.workspace import open_store
+from explorer.timetravel.machine import parse_place
 
 ROOT = Path(__file__).resolve().parents[2]
 

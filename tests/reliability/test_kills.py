@@ -15,7 +15,10 @@ import random
 import pytest
 
 from bench.kill_rounds import (
-    append_kill_round, rebuild_kill_round, saga_kill_round, seed_kill_round,
+    append_kill_round,
+    rebuild_kill_round,
+    saga_kill_round,
+    seed_kill_round,
 )
 
 KILLS = 3  # each round

@@ -14,12 +14,17 @@ import sys
 from pathlib import Path
 
 from bench.soak import (
-    RunnerWatch, audit, check_failures, read_written, start_writer, unfinished_sagas,
+    RunnerWatch,
+    audit,
+    check_failures,
+    read_written,
+    start_writer,
+    unfinished_sagas,
 )
+from explorer.demo.system import SHOP
 from explorer.projections import ReadModelDatabase
 from explorer.store.sqlite import GuardedConnection
 from explorer.system.workspace import open_store
-from explorer.demo.system import SHOP
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS = 2

@@ -15,21 +15,26 @@ import pytest
 
 from explorer.cli.main import main as cli_main
 from explorer.commanding.history import History
+from explorer.commanding.scripts import load_script, play, record_script, save_script
 from explorer.commanding.sending import (
-    EVENTS, CommandRequest, Outcome, masked, secrets_to_retype, send,
+    EVENTS,
+    CommandRequest,
+    Outcome,
+    masked,
+    secrets_to_retype,
+    send,
     without_secret_values,
 )
+from explorer.common.private_files import open_private, write_private
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
 from explorer.demo import fulfilment as fulfilment_module
 from explorer.demo.payment import card_on_file
+from explorer.demo.system import SHOP
 from explorer.domain import CommandService, Repository
 from explorer.domain.commands import MASK, mask_secret
 from explorer.domain.forms import form_of
-from explorer.common.private_files import open_private, write_private
 from explorer.sagas import SagaManager
 from explorer.sagas.process import ProcessManager
-from explorer.commanding.scripts import load_script, play, record_script, save_script
-from explorer.demo.system import SHOP
 from explorer.system.workspace import open_store
 from tests.conftest import ADDRESS
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 import pytest
 
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
+from explorer.demo.system import SHOP
 from explorer.domain import CommandService
 from explorer.runtime.runner import Runner
-from explorer.demo.system import SHOP
 from explorer.sagas import SagaManager
 from explorer.sagas.backoff import Backoff, Stopped
 from explorer.store.errors import ConcurrencyError, StoreLockedError

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
+from explorer.demo.system import SHOP
 from explorer.domain import CommandService, Repository
 from explorer.runtime.runner import Runner
-from explorer.demo.system import SHOP
 from explorer.sagas import SagaManager
 from explorer.system.workspace import open_store
 from tests.conftest import ADDRESS

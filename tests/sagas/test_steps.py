@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
 from explorer.demo.projections import saga_instances
+from explorer.demo.system import SHOP
 from explorer.domain import CommandService, Repository
 from explorer.projections import ReadModelDatabase, read_model_path, read_rows
 from explorer.runtime.runner import Runner
-from explorer.demo.system import SHOP
 from explorer.sagas import SagaManager
 from explorer.sagas.steps import step_views
 from explorer.timetravel.machine import TimeMachine

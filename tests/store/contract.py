@@ -11,9 +11,19 @@ from __future__ import annotations
 import pytest
 
 from explorer.store import (
-    ANY_VERSION, NO_STREAM, AppendRequest, ConcurrencyError, DuplicateEventError, EventNotFoundError,
-    EventRegistry, NewEvent, ReadOnlyStoreError, SnapshotRecord, StoreOpenError,
-    StreamNotFoundError, StreamTypeMismatchError,
+    ANY_VERSION,
+    NO_STREAM,
+    AppendRequest,
+    ConcurrencyError,
+    DuplicateEventError,
+    EventNotFoundError,
+    EventRegistry,
+    NewEvent,
+    ReadOnlyStoreError,
+    SnapshotRecord,
+    StoreOpenError,
+    StreamNotFoundError,
+    StreamTypeMismatchError,
 )
 from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery

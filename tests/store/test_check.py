@@ -7,11 +7,11 @@ from contextlib import closing
 
 import pytest
 
+from explorer.demo.system import SHOP
 from explorer.store import schema
 from explorer.store.check import check_store
 from explorer.store.records import NewEvent, SnapshotRecord
 from explorer.system.workspace import open_store
-from explorer.demo.system import SHOP
 
 
 def insert(db, position, stream_id, version, event_type="OrderShipped", data='{"carrier": "UPS"}',

@@ -10,10 +10,15 @@ from pathlib import Path
 import pytest
 
 from explorer.store import (
-    EventStore, NewEvent, NotAStoreError, ReadOnlyStoreError, StoreLockedError, StoreMissingError,
+    EventStore,
+    NewEvent,
+    NotAStoreError,
+    ReadOnlyStoreError,
+    StoreLockedError,
+    StoreMissingError,
     StoreOpenError,
+    schema,
 )
-from explorer.store import schema
 from explorer.store import sqlite as sqlite_backend
 
 

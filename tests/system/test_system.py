@@ -13,7 +13,11 @@ from explorer.domain.generic import GenericFold, merge
 from explorer.store import EventStore, NewEvent
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import (
-    SystemLoadError, installed_systems, load_system, remembered, system_of_store,
+    SystemLoadError,
+    installed_systems,
+    load_system,
+    remembered,
+    system_of_store,
 )
 
 

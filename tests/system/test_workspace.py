@@ -13,8 +13,13 @@ from explorer.store import EventStore, NewEvent, StoreMissingError
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import META_MODULE, META_NAME
 from explorer.system.workspace import (
-    CannotSeedError, default_demo_store, ensure_demo_store, open_store, remember_system,
-    seed_with, system_for,
+    CannotSeedError,
+    default_demo_store,
+    ensure_demo_store,
+    open_store,
+    remember_system,
+    seed_with,
+    system_for,
 )
 
 UNSEEDABLE = System(name="bare", domain=DomainModel("bare", [], []))

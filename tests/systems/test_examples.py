@@ -16,8 +16,8 @@ from explorer.commanding.sending import REJECTED, CommandRequest, send
 from explorer.domain import CommandService, Repository
 from explorer.runtime.runner import Runner
 from explorer.system.discovery import load_system
-from explorer.timetravel.machine import TimeMachine
 from explorer.system.workspace import open_store
+from explorer.timetravel.machine import TimeMachine
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "bank_account.py"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from explorer.commanding.scripts import load_script, play
 from explorer.commanding.sending import send
 from explorer.domain import CommandService, DomainError, Repository
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_rows
 from explorer.runtime.runner import Runner
 from explorer.sagas import SagaManager
 from explorer.sagas.steps import step_table
-from explorer.commanding.scripts import load_script, play
 from explorer.store import EventStore, NewEvent
 from explorer.system.discovery import installed_systems, load_system
 from explorer.system.workspace import open_store

@@ -7,8 +7,8 @@ from explorer.commanding.sending import send
 from explorer.domain import CommandService
 from explorer.runtime.runner import Runner
 from explorer.sagas import SagaManager
-from explorer.timetravel.machine import TimeMachine
 from explorer.system.workspace import open_store
+from explorer.timetravel.machine import TimeMachine
 from tests.systems.cases import seeded
 
 

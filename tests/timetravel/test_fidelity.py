@@ -21,8 +21,8 @@ from explorer.sagas.instances import SagaInstancesProjection
 from explorer.store.errors import StreamNotFoundError
 from explorer.store.records import RecordedEvent
 from explorer.system import System
-from explorer.timetravel.machine import TimeMachine, diff
 from explorer.system.workspace import open_store
+from explorer.timetravel.machine import TimeMachine, diff
 from tests.sagas.agreement import assert_row_says_what_its_steps_say
 
 

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explorer.timetravel import machine as timetravel
 from explorer.demo import DEMO_DOMAIN
 from explorer.demo.seed import seed_store
-from explorer.domain import CommandService
-from explorer.timetravel.machine import TimeMachine, parse_place
 from explorer.demo.system import SHOP
+from explorer.domain import CommandService
 from explorer.system.workspace import open_store
+from explorer.timetravel import machine as timetravel
+from explorer.timetravel.machine import TimeMachine, parse_place
 from tests.conftest import place_order
 
 

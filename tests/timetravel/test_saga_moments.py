@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from explorer.demo.seed import seed_store
+from explorer.demo.system import SHOP
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.runtime.runner import Runner
-from explorer.demo.system import SHOP
 from explorer.store.query import EventQuery
-from explorer.timetravel.machine import TimeMachine
 from explorer.system.workspace import open_store
+from explorer.timetravel.machine import TimeMachine
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from explorer.demo.seed import seed_store
+from explorer.demo.system import SHOP
 from explorer.domain import DomainError
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
 from explorer.runtime.runner import Runner
-from explorer.demo.system import SHOP
-from explorer.timetravel.whatif import Sandbox
 from explorer.store.query import EventQuery
 from explorer.system.workspace import open_store
+from explorer.timetravel.whatif import Sandbox
 from tests.conftest import ADDRESS
 from tests.systems.cases import seeded
 

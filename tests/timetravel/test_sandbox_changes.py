@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from explorer.demo.seed import seed_store
-from explorer.runtime.runner import Runner
 from explorer.demo.system import SHOP
-from explorer.timetravel.whatif import Sandbox
+from explorer.runtime.runner import Runner
 from explorer.system.workspace import open_store
+from explorer.timetravel.whatif import Sandbox
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from explorer.demo.system import SHOP
 from explorer.domain import UnknownCommandError
 from explorer.domain.generic import merge
 from explorer.runtime.runner import Runner
-from explorer.timetravel.whatif import Sandbox
 from explorer.store import EventStore, NewEvent
 from explorer.system import NO_SYSTEM
 from explorer.system.discovery import META_NAME
-from explorer.timetravel.machine import TimeMachine
 from explorer.system.workspace import open_store
+from explorer.timetravel.machine import TimeMachine
+from explorer.timetravel.whatif import Sandbox
 
 LAMP = [NewEvent("LampInstalled", {"room": "hall", "bulb": {"watts": 40, "kind": "led"}}),
         NewEvent("LampLit", {"on": True, "bulb": {"watts": 60}}),

@@ -9,8 +9,8 @@ import pytest
 
 from explorer.demo.seed import seed_store
 from explorer.system.discovery import load_system
-from explorer.ui import settings
 from explorer.system.workspace import open_store
+from explorer.ui import settings
 
 WAIT_MS = 10_000
 SHOP = load_system("shop")  # found as a user's system is: installed as an entry point

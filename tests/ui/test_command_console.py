@@ -8,11 +8,11 @@ import pytest
 from PySide6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QLineEdit, QSpinBox
 
 from explorer.commanding.history import History, HistoryEntry
+from explorer.commanding.scripts import load_script
 from explorer.commanding.sending import CommandRequest, Outcome
 from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
 from explorer.domain.forms import example_value, form_of
-from explorer.commanding.scripts import load_script
 from explorer.ui import settings
 from explorer.ui.models.history import HistoryModel
 from explorer.ui.widgets.command_console import COMMAND_ROLE, fuzzy

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from explorer.browsing.rows import PositionRows, build_row_map, read_rows
 from explorer.browsing.causality import build_tree
+from explorer.browsing.rows import PositionRows, build_row_map, read_rows
 from explorer.store.query import EventQuery
 from explorer.ui.models.causal_tree import CausalTreeModel
 from explorer.ui.models.event_table import PAGE_SIZE, EventTableModel

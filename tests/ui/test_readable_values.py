@@ -104,7 +104,7 @@ def test_the_stored_form_marks_what_the_upcast_changed(qtbot):
     colour = lambda item: item.background(0).color().name()  # noqa: E731
     assert colour(items["total"]) == CHANGE_COLOURS["changed"]
     assert (items["total"].text(1), items["total"].text(2)) == ("45.00", "45.00")
-    assert "was '45.00', now 45.0" == items["total"].toolTip(1)
+    assert items["total"].toolTip(1) == "was '45.00', now 45.0"
     assert colour(items["currency"]) == CHANGE_COLOURS["added"]
     assert items["currency"].text(2) == "(new)"
     gone = items["legacy_code"]

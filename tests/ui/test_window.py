@@ -200,11 +200,10 @@ def test_events_appended_by_another_process_appear_live_keeping_the_selection(wi
 def test_pausing_the_live_feed_holds_new_events_back(window, qtbot, seeded):
     window.toggle_live(False)
     before = window.event_model.rowCount()
-    with qtbot.wait_signal(window.watcher.changed, timeout=WAIT_MS):
-        with open_shop(seeded) as store:
-            from explorer.domain import CommandService
-            CommandService(store, SHOP.domain).execute("Inventory", "prod_102", "receive_stock",
-                                                       {"quantity": 1})
+    with qtbot.wait_signal(window.watcher.changed, timeout=WAIT_MS), open_shop(seeded) as store:
+        from explorer.domain import CommandService
+        CommandService(store, SHOP.domain).execute("Inventory", "prod_102", "receive_stock",
+                                                   {"quantity": 1})
     assert window.event_model.rowCount() == before
     assert "Paused · 1 new" in window.live_label.text()
     with qtbot.wait_signal(window.browser.live_applied, timeout=WAIT_MS):
@@ -215,11 +214,10 @@ def test_pausing_the_live_feed_holds_new_events_back(window, qtbot, seeded):
 def test_refresh_reads_the_store_again(window, qtbot, seeded):
     window.toggle_live(False)
     before = window.event_model.rowCount()
-    with qtbot.wait_signal(window.watcher.changed, timeout=WAIT_MS):
-        with open_shop(seeded) as store:
-            from explorer.domain import CommandService
-            CommandService(store, SHOP.domain).execute("Inventory", "prod_102", "receive_stock",
-                                                       {"quantity": 1})
+    with qtbot.wait_signal(window.watcher.changed, timeout=WAIT_MS), open_shop(seeded) as store:
+        from explorer.domain import CommandService
+        CommandService(store, SHOP.domain).execute("Inventory", "prod_102", "receive_stock",
+                                                   {"quantity": 1})
     shown = []
     window.error_shown.connect(lambda title, text: shown.append((title, text)))
     window.refresh_action.trigger()

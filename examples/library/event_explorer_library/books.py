@@ -14,9 +14,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from explorer.domain import Aggregate, AlreadyDone, Command, DomainError, applies
-
 from event_explorer_library.members import LoanId
+from explorer.domain import Aggregate, AlreadyDone, Command, DomainError, applies
 
 REMIND_DAYS_BEFORE = 2
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from explorer.domain import DomainModel
-
 from event_explorer_library.books import BOOK_COMMANDS, Book
 from event_explorer_library.lending import Lending
 from event_explorer_library.members import MEMBER_COMMANDS, Member
+from explorer.domain import DomainModel
 
 LIBRARY_DOMAIN = DomainModel("library", aggregates=[Member, Book, Lending],
                              commands=[*MEMBER_COMMANDS, *BOOK_COMMANDS])

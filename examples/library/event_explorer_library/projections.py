@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from explorer.projections import Projection, Writes, versioned_table
-from explorer.sagas.instances import SagaInstancesProjection, followed_event_types, saga_tables
-from explorer.store import RecordedEvent
-
 from event_explorer_library.books import Book
 from event_explorer_library.lending import Lending
 from event_explorer_library.members import Member
+from explorer.projections import Projection, Writes, versioned_table
+from explorer.sagas.instances import SagaInstancesProjection, followed_event_types, saga_tables
+from explorer.store import RecordedEvent
 
 metadata = sa.MetaData()
 Text, Integer, Float = sa.Text, sa.Integer, sa.Float

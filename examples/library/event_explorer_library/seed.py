@@ -20,14 +20,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from event_explorer_library.books import book_acquired_v2_to_v1
+from event_explorer_library.domain import LIBRARY_DOMAIN
+from event_explorer_library.lending import Lending
 from explorer.domain import CommandResult, CommandService, DomainError
 from explorer.sagas import SagaManager
 from explorer.store import EventStore, NewEvent
 from explorer.store.ids import uuid7
-
-from event_explorer_library.books import book_acquired_v2_to_v1
-from event_explorer_library.domain import LIBRARY_DOMAIN
-from event_explorer_library.lending import Lending
 
 SEED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 MINUTE = 60 * 1_000_000

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from explorer.system import System
-
 from event_explorer_library.domain import LIBRARY_DOMAIN
 from event_explorer_library.lending import Lending
 from event_explorer_library.projections import library_projections
 from event_explorer_library.seed import LibrarySeeder
+from explorer.system import System
 
 SYSTEM = System(
     name="library",

@@ -10,8 +10,8 @@ from PySide6.QtGui import QBrush, QColor
 
 from explorer.commanding.history import History, HistoryEntry
 from explorer.commanding.sending import EVENTS
-from explorer.system import NO_SYSTEM
 from explorer.common.formatting import short_time, summarize
+from explorer.system import NO_SYSTEM
 
 COLUMNS = ("★", "Time (UTC)", "Command", "Result")
 STAR, TIME, COMMAND, RESULT = range(len(COLUMNS))

@@ -23,22 +23,50 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
-    QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QScrollArea,
-    QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
+from explorer.browsing.hints import StoreExamples
 from explorer.commanding.history import History
+from explorer.commanding.scripts import (
+    Script,
+    ScriptError,
+    ScriptStep,
+    load_script,
+    record_script,
+    save_script,
+)
 from explorer.commanding.sending import (
-    CONFLICT, EVENTS, FAILED, CommandRequest, Outcome, owner_of, secrets_to_retype,
-    send, without_secret_values, writable_types,
+    CONFLICT,
+    EVENTS,
+    FAILED,
+    CommandRequest,
+    Outcome,
+    owner_of,
+    secrets_to_retype,
+    send,
+    without_secret_values,
+    writable_types,
 )
 from explorer.domain import CommandService, default_issuer
 from explorer.domain.commands import Command
-from explorer.browsing.hints import StoreExamples
-from explorer.commanding.scripts import (
-    Script, ScriptError, ScriptStep, load_script, record_script, save_script,
-)
 from explorer.system import NO_SYSTEM, System
 from explorer.ui import settings
 from explorer.ui.icons import icon

@@ -19,14 +19,25 @@ import sqlalchemy
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, qVersion
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QMainWindow, QMenu, QPushButton,
-    QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from explorer import __version__
+from explorer.system.workspace import DEMO_DAYS
 from explorer.ui import settings
 from explorer.ui.icons import app_icon
-from explorer.system.workspace import DEMO_DAYS
 
 NATIVE = QKeySequence.SequenceFormat.NativeText
 DISMISS = "dismiss"

@@ -25,12 +25,22 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QMenu, QSplitter, QTableView, QTableWidgetItem,
-    QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QTableWidgetItem,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
-from explorer.domain.generic import GENERIC_LABEL
 from explorer.common.formatting import short_time
+from explorer.domain.generic import GENERIC_LABEL
 from explorer.sagas.instances import ROW_COLUMNS
 from explorer.system import System
 from explorer.timetravel.machine import AggregateAt, FieldChange, Moment, ReadModelAt, SagaAt

@@ -15,12 +15,27 @@ import html
 from PySide6.QtCore import QItemSelection, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
-    QSplitter, QStatusBar, QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStatusBar,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from explorer.projections import (
-    Projection, ProjectionStatus, SearchNotReadyError, count_rows, read_rows,
+    Projection,
+    ProjectionStatus,
+    SearchNotReadyError,
+    count_rows,
+    read_rows,
 )
 from explorer.runtime.runner import RunnerStatus
 from explorer.system import System

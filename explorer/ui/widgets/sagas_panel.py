@@ -12,18 +12,28 @@ Signals:
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter,
-    QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
-from dataclasses import dataclass
-
-from explorer.domain import Repository
 from explorer.common.formatting import clock_time, raw_time, short_time, summarize
+from explorer.domain import Repository
 from explorer.projections import SearchNotReadyError, count_rows, read_rows
 from explorer.runtime.runner import RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
@@ -32,7 +42,11 @@ from explorer.sagas.progress import steps_text
 from explorer.sagas.steps import step_views
 from explorer.system import NO_SYSTEM, System
 from explorer.ui.models.read_model import (
-    PAGE_ROWS, ROW_ROLE, STATUS_COLOURS, RowsModel, fit_columns,
+    PAGE_ROWS,
+    ROW_ROLE,
+    STATUS_COLOURS,
+    RowsModel,
+    fit_columns,
 )
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.widgets.tables import read_only_table

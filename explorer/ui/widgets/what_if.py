@@ -17,20 +17,34 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
-    QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidgetItem, QTabWidget, QTreeWidgetItem,
-    QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableWidgetItem,
+    QTabWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
+from explorer.browsing.hints import StoreExamples
 from explorer.commanding.sending import writable_types
+from explorer.common.formatting import short_time, summarize
 from explorer.domain import DomainError
 from explorer.domain.commands import CommandError
-from explorer.common.formatting import short_time, summarize
-from explorer.browsing.hints import StoreExamples
-from explorer.timetravel.whatif import RowChange, Sandbox
 from explorer.store import StoreError
 from explorer.system import System
 from explorer.timetravel.machine import diff
+from explorer.timetravel.whatif import RowChange, Sandbox
 from explorer.ui.icons import icon
 from explorer.ui.widgets.change_tree import ChangeTree
 from explorer.ui.widgets.command_form import CommandForm
