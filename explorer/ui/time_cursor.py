@@ -19,12 +19,13 @@ from explorer.store import StoreError
 from explorer.system import System
 from explorer.system.workspace import open_store
 from explorer.timetravel.machine import MAX_SAMPLES, Moment, TimelineSamples, TimeMachine
+from explorer.ui.timers import single_shot
 from explorer.ui.worker import JobContext, StoreWorker
 
 TICK_MS = 33  # playback updates at most this often (about 30 a second)
 SAMPLES_EVERY_MS = 1000  # the timeline's histogram grows with the log at most this often
-QUIET_GAP_S = 2.0
-TRAVEL_CACHE_MB = 12  # scrubbing seeks all over the file: the OS's cache serves it as well  # real-time playback skips stretches with nothing happening for longer
+QUIET_GAP_S = 2.0  # real-time playback skips stretches with nothing happening for longer
+TRAVEL_CACHE_MB = 12  # scrubbing seeks all over the file: the OS's cache serves it as well
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,7 @@ class TimeTravel(QObject):
         self._played_at = 0.0
         self._budget = 0.0
         self._clock_us = 0
-        self._samples_timer = QTimer(self)
-        self._samples_timer.setSingleShot(True)
-        self._samples_timer.setInterval(SAMPLES_EVERY_MS)
-        self._samples_timer.timeout.connect(self._grow_samples)
+        self._samples_timer = single_shot(self, SAMPLES_EVERY_MS, self._grow_samples)
 
     # -- the store -------------------------------------------------------------------------
 

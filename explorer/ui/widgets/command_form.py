@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimer, QTimeZone, Signal
+from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimeZone, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from explorer.domain.commands import Command, CommandValidationError, FieldProblem
 from explorer.domain.forms import FieldSpec, form_of
+from explorer.ui.timers import single_shot
 
 CHECK_DELAY_MS = 200
 EMPTY = "—"
@@ -308,7 +309,7 @@ class _ObjectEditor(_Editor):
         if compact:  # a row of a list: the fields side by side
             layout = QHBoxLayout(frame)
             layout.setContentsMargins(0, 0, 0, 0)
-            for name, child in self.children.items():
+            for child in self.children.values():
                 child.widget.setToolTip(_tooltip(child.spec))
                 layout.addWidget(child.widget, 2 if child.spec.kind == "text" else 1)
         else:
@@ -365,7 +366,8 @@ class _ListEditor(_Editor):
         self.body = QVBoxLayout()
         self.body.setSpacing(2)
         self.grid.addLayout(self.body)
-        self.add_button = QPushButton(f"+ Add {item.title.lower() if item.title != 'item' else 'row'}")
+        noun = item.title.lower() if item.title != "item" else "row"
+        self.add_button = QPushButton(f"+ Add {noun}")
         self.add_button.setToolTip(f"Add a row ({spec.range_text() or 'any number'})")
         self.add_button.clicked.connect(lambda: self._add(None, user=True))
         bottom = QHBoxLayout()
@@ -431,7 +433,7 @@ class _ListEditor(_Editor):
 
     def labels(self, path: str) -> dict[str, QLabel]:
         found = {path: self.problem}
-        for number, (_editor_, _, problem) in enumerate(self.rows):
+        for number, (_, _, problem) in enumerate(self.rows):
             found[f"{path}[{number}]"] = problem
         return found
 
@@ -487,10 +489,7 @@ class CommandForm(QWidget):
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.general = ProblemLabel()
-        self._check_timer = QTimer(self)
-        self._check_timer.setSingleShot(True)
-        self._check_timer.setInterval(CHECK_DELAY_MS)
-        self._check_timer.timeout.connect(self.check)
+        self._check_timer = single_shot(self, CHECK_DELAY_MS, self.check)
 
     def set_command(self, command: type[Command] | None,
                     values: dict[str, Any] | None = None) -> None:

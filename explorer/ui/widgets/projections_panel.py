@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QItemSelection, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,6 +42,7 @@ from explorer.system import System
 from explorer.ui.icons import icon
 from explorer.ui.models.projection_status import STATUS_ROLE, ProjectionStatusModel
 from explorer.ui.models.read_model import PAGE_ROWS, RowsModel, fit_columns
+from explorer.ui.timers import single_shot
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.worker import JobContext, StoreWorker
 
@@ -142,10 +143,7 @@ class ProjectionsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(split)
-        self._refresh = QTimer(self)
-        self._refresh.setSingleShot(True)
-        self._refresh.setInterval(REFRESH_MS)
-        self._refresh.timeout.connect(self._reload_rows)
+        self._refresh = single_shot(self, REFRESH_MS, self._reload_rows)
         self._set_enabled(False)
 
     # -- wiring ----------------------------------------------------------------------------

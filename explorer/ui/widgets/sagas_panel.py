@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,6 +48,7 @@ from explorer.ui.models.read_model import (
     RowsModel,
     fit_columns,
 )
+from explorer.ui.timers import single_shot
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
@@ -167,10 +168,7 @@ class SagasPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(split, 1)
-        self._refresh = QTimer(self)
-        self._refresh.setSingleShot(True)
-        self._refresh.setInterval(REFRESH_MS)
-        self._refresh.timeout.connect(lambda: self._load_list(reset=False))
+        self._refresh = single_shot(self, REFRESH_MS, lambda: self._load_list(reset=False))
 
     def _table(self, headers: list[str]) -> QTableWidget:
         table = read_only_table(headers, QHeaderView.ResizeMode.ResizeToContents)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractScrollArea, QLineEdit, QWidget
 
 from explorer.ui.icons import icon
+from explorer.ui.timers import single_shot
 from explorer.ui.widgets.empty_list import CLEAR_LINK, EmptyListNotice
 
 DEBOUNCE_MS = 250
@@ -35,10 +36,7 @@ class SearchBox(QLineEdit):
         self.setToolTip(f"{placeholder}: rows with every word you type, in any column; the "
                         "last part of a word may be unfinished (prod_1 finds prod_105)")
         self._reported = ""
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._report)
+        self._debounce = single_shot(self, DEBOUNCE_MS, self._report)
         self.textChanged.connect(self._typed)
         self.returnPressed.connect(self._report)
 

@@ -7,10 +7,11 @@ Signals:
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QTimer, Signal
+from PySide6.QtCore import QItemSelection, Signal
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from explorer.ui.models.stream_tree import StreamTreeModel
+from explorer.ui.timers import single_shot
 
 
 class StreamBrowser(QWidget):
@@ -23,10 +24,8 @@ class StreamBrowser(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter streams: part of an id, or * and ? wildcards")
         self.filter.setClearButtonEnabled(True)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(200)
-        self._debounce.timeout.connect(lambda: self.pattern_changed.emit(self.filter.text().strip()))
+        self._debounce = single_shot(
+            self, 200, lambda: self.pattern_changed.emit(self.filter.text().strip()))
         self.filter.textChanged.connect(self._debounce.start)
         self.tree = QTreeView()
         self.tree.setModel(model)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from explorer.timetravel.machine import TimelineSamples
+from explorer.ui.timers import single_shot
 
 BINS = 240
 STREAM_COLOURS = ["#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#6d4c41", "#546e7a",
@@ -65,10 +66,7 @@ class TimelinePlot(pg.PlotWidget):
                                         brush=pg.mkBrush("#212121"))
         self.marks.setZValue(10)
         self.addItem(self.marks, ignoreBounds=True)
-        self._rebin_timer = QTimer(self)
-        self._rebin_timer.setSingleShot(True)
-        self._rebin_timer.setInterval(40)
-        self._rebin_timer.timeout.connect(self._rebin)
+        self._rebin_timer = single_shot(self, 40, self._rebin)
         self.sigXRangeChanged.connect(lambda *_: self._rebin_timer.start())
         self.scene().sigMouseClicked.connect(self._clicked)
 
