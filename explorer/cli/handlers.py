@@ -40,7 +40,7 @@ from explorer.store.query import EventQuery
 from explorer.store.salvage import salvage_store
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import SystemLoadError, load_system
-from explorer.system.workspace import CannotSeedError, open_store, remember_system, seed_with
+from explorer.system.workspace import CannotSeedError, open_store, remember_system, seed_new_store
 from explorer.timetravel.machine import TimeMachine
 
 USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError, SystemLoadError)
@@ -79,15 +79,15 @@ def seed(args: argparse.Namespace) -> int:
     if seeder is None:
         raise CannotSeedError(system)  # before a store is made
     size = args.size if args.size is not None else seeder.default_size
-    with open_for_writing(args.store, system, create=True) as store:
-        bar = ProgressBar(size, seeder.size_name)
-        try:
-            report = seed_with(store, system, size=size, seed=args.seed, days=args.days,
-                               recent=args.recent, spec=args.system, progress=bar.update_to)
-        finally:
-            bar.close()
-        summary = {"store": store.location, "system": system.name, **report,
-                   "last_position": store.last_position()}
+    bar = ProgressBar(size, seeder.size_name, lazy=True)
+    try:
+        seeded = seed_new_store(args.store, system, size=size, seed=args.seed, days=args.days,
+                                recent=args.recent, spec=args.system, progress=bar.update_to)
+    finally:
+        bar.close()
+    report = seeded.report
+    summary = {"store": seeded.location, "system": system.name, **report,
+               "last_position": seeded.last_position}
     if args.json:
         print_json(summary)
         return 0

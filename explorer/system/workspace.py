@@ -7,10 +7,12 @@ find the system a store names the same way, and remember the system that writes 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
+from explorer.store.errors import StoreError
 from explorer.store.event_store import EventStore
 from explorer.system import System
 from explorer.system.discovery import META_NAME, load_system, remembered, system_of_store
@@ -18,6 +20,8 @@ from explorer.system.discovery import META_NAME, load_system, remembered, system
 APP_NAME = "event-explorer"
 DEMO_DAYS = 90
 """A demo store's history: this many days, ending a day before it is made."""
+DEMO_SEED = 42
+"""The random seed of demo stores: the same size gives the same history."""
 
 
 def open_store(path: str | Path, *, system: System, read_only: bool = False,
@@ -94,6 +98,40 @@ def seed_with(store: EventStore, system: System, *, size: int | None = None, see
                          days=days, recent=recent, progress=progress, should_stop=should_stop)
     remember_system(store, system, spec)
     return report
+
+
+@dataclass(frozen=True)
+class SeededStore:
+    """A store made by `seed_new_store`: where it is, the seeder's report, its last position."""
+
+    location: str
+    report: dict
+    last_position: int
+
+
+def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
+                   seed: int = DEMO_SEED, days: int = DEMO_DAYS, recent: bool = True,
+                   spec: str | None = None, progress: Callable[[int], None] | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> SeededStore:
+    """Make a store at `path` (or fill an empty one) with the system's seeder: what the command
+    line's `seed` and the window's File > New Demo Store both do. `progress(n)` counts in the
+    seeder's unit; once `should_stop()` is true the seeder ends early, keeping what it made.
+
+    CannotSeedError for a system without a seeder, and StoreError for a path that already holds
+    events (a demo's ids would collide with them), both before anything is written."""
+    if system.seeder is None:
+        raise CannotSeedError(system)
+    target = Path(path)
+    if target.exists() and target.stat().st_size:
+        with open_store(target, system=system, read_only=True) as existing:
+            held = existing.last_position()
+        if held:
+            raise StoreError(f"{target} already holds {held:,} events; seed a new or empty "
+                             "store instead (choose a new file name).")
+    with open_store(target, system=system, create=True) as store:
+        report = seed_with(store, system, size=size, seed=seed, days=days, recent=recent,
+                           spec=spec, progress=progress, should_stop=should_stop)
+        return SeededStore(store.location, report, store.last_position())
 
 
 def ensure_demo_store(system: System, path: Path | None = None, size: int | None = None, *,

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
 from explorer.browsing.hints import StoreExamples, store_examples
-from explorer.store import EventStore, StoreError, StoreMissingError
+from explorer.store import EventStore, StoreMissingError
 from explorer.store.records import StreamTypeInfo
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import (
@@ -38,7 +38,7 @@ from explorer.system.discovery import (
     installed_systems,
     system_of_store,
 )
-from explorer.system.workspace import open_store, remember_system, seed_with
+from explorer.system.workspace import SeededStore, open_store, remember_system, seed_new_store
 from explorer.ui import settings
 from explorer.ui.systems import (
     LOAD_SYSTEM,
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
 
 FILE_FILTER = "Event stores (*.evstore *.db *.sqlite *.sqlite3);;All files (*)"
-DEMO_SEED = 42  # the random seed of demo stores: the same size gives the same history
 
 
 @dataclass(frozen=True)
@@ -304,23 +303,16 @@ class StoreOpening(QObject):
         dialog.setValue(0)
         stop = threading.Event()  # Cancel stops the simulation early; what it made is kept
 
-        def seed(context: JobContext) -> dict:
-            if Path(path).exists() and Path(path).stat().st_size:
-                with open_store(path, system=loaded.system, read_only=True) as existing:
-                    if existing.last_position():
-                        raise StoreError(f"{path} already holds events; choose a new file name "
-                                         "for the demo store.")
-            with open_store(path, system=loaded.system, create=True) as store:
-                return seed_with(store, loaded.system, size=size, seed=DEMO_SEED,
-                                 spec=loaded.spec, progress=context.progress,
-                                 should_stop=stop.is_set)
+        def seed(context: JobContext) -> SeededStore:
+            return seed_new_store(path, loaded.system, size=size, spec=loaded.spec,
+                                  progress=context.progress, should_stop=stop.is_set)
 
-        def done(report: dict) -> None:
+        def done(seeded: SeededStore) -> None:
             dialog.reset()
             self.demo_stores.add(str(Path(path).resolve()))
             if stop.is_set():
                 window.statusBar().showMessage(
-                    f"Stopped early: {report.get('events', 0):,} events made.", 5000)
+                    f"Stopped early: {seeded.report.get('events', 0):,} events made.", 5000)
             self.open(path, system=loaded)
 
         def failed(error: Exception) -> None:
