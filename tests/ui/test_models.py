@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from explorer.browsing.causality import build_tree
-from explorer.browsing.rows import PositionRows, build_row_map, read_rows
+from explorer.browsing.rows import ContiguousRows, PositionRows, build_row_map, read_rows
 from explorer.store.query import EventQuery
 from explorer.ui.models.causal_tree import CausalTreeModel
-from explorer.ui.models.event_table import PAGE_SIZE, EventTableModel
+from explorer.ui.models.event_table import MAX_PAGES, PAGE_SIZE, EventTableModel
 from explorer.ui.models.json_tree import JsonTreeModel
+from explorer.ui.models.read_model import RowsModel
 from explorer.ui.models.stream_tree import StreamTreeModel
 from tests.ui.conftest import open_shop
 
@@ -84,3 +87,34 @@ def test_the_json_and_causal_tree_models(qtmodeltester, seeded):
     assert causal.find(shipped.event_id).isValid()
     assert causal.index(0, 0).data().startswith("place on ")
     store.close()
+
+
+def test_a_read_model_refresh_asks_again_for_the_pages_shown_and_keeps_them_meanwhile(
+        qtmodeltester):
+    requested = []
+    model = RowsModel(lambda generation, page: requested.append((generation, page)))
+    first = model.reset(["order_id", "total"], 150)
+    assert model.index(120, 1).data() == "…" and requested == [(first, 1)]
+    model.page_loaded(first, 1, [{"order_id": f"o{n}", "total": n} for n in range(100, 150)])
+    assert model.index(120, 1).data() == "120"
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "order id"
+    second = model.refresh(160)  # ten rows more: the shown page is read again, kept meanwhile
+    assert second > first and requested[-1] == (second, 1)
+    assert model.rowCount() == 160 and model.index(120, 1).data() == "120"
+    model.page_loaded(first, 1, [{"order_id": "stale", "total": 0}] * 50)  # dropped
+    assert model.index(100, 0).data() == "o100"
+    qtmodeltester.check(model)
+
+
+def test_a_paged_table_keeps_its_newest_pages_and_asks_again_for_one_that_failed():
+    requested = []
+    model = EventTableModel(lambda generation, page: requested.append(page))
+    generation = model.set_rows(ContiguousRows(1, PAGE_SIZE * (MAX_PAGES + 1)))
+    for page in range(MAX_PAGES + 1):
+        model.page_loaded(generation, page, [f"event {page}"] * PAGE_SIZE)
+    requested.clear()
+    assert model.event_at(PAGE_SIZE * MAX_PAGES) == f"event {MAX_PAGES}"
+    assert model.event_at(0) is None and requested == [0]  # the oldest page was let go
+    model.page_failed(generation, 0)
+    assert model.event_at(0) is None and requested == [0, 0]  # a failed page is asked again
+    assert model.event_at(1) is None and requested == [0, 0]  # once until it arrives

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
 from explorer.browsing.causality import CausalNode
 from explorer.common.formatting import short_time
 from explorer.ui.icons import icon
+from explorer.ui.models.base import TreeModel
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-class CausalTreeModel(QAbstractItemModel):
+class CausalTreeModel(TreeModel):
     """Columns: what (command or event) and when. The focused event is shown in bold."""
+
+    headers = ("Command or event", "Time (UTC)")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -39,42 +42,19 @@ class CausalTreeModel(QAbstractItemModel):
 
     def find(self, node_id: str) -> QModelIndex:
         """The index of the node with this id, or an invalid index."""
-        for row, root in enumerate(self._roots):
+        for root in self._roots:
             for node in root.walk():
                 if node.id == node_id:
                     _, node_row = self._parents[id(node)]
                     return self.createIndex(node_row, 0, node)
         return QModelIndex()
 
-    def index(self, row: int, column: int,
-              parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        children = parent.internalPointer().children if parent.isValid() else self._roots
-        return self.createIndex(row, column, children[row])
+    def children_of(self, node: CausalNode | None) -> list[CausalNode]:
+        return self._roots if node is None else node.children
 
-    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
-        if not index.isValid():
-            return QModelIndex()
-        parent, _ = self._parents[id(index.internalPointer())]
-        if parent is None:
-            return QModelIndex()
-        _, row = self._parents[id(parent)]
-        return self.createIndex(row, 0, parent)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        if parent.isValid() and parent.column() != 0:
-            return 0
-        return len(parent.internalPointer().children if parent.isValid() else self._roots)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("Command or event", "Time (UTC)")[section]
-        return None
+    def parent_of(self, node: CausalNode) -> tuple[CausalNode, int] | None:
+        parent, _ = self._parents[id(node)]
+        return None if parent is None else (parent, self._parents[id(parent)][1])
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole):

@@ -8,15 +8,14 @@ store of any size opens at once and jumping to its end reads one page.
 from __future__ import annotations
 
 from array import array
-from collections import OrderedDict
-from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from explorer.browsing.rows import ContiguousRows, RowMap
 from explorer.common.formatting import short_time, summarize
 from explorer.store.records import RecordedEvent
+from explorer.ui.models.base import PagedTableModel, PageRequest
 
 PAGE_SIZE = 100
 MAX_PAGES = 80
@@ -27,19 +26,17 @@ RAW_COLOUR = QBrush(QColor("#c62828"))
 LOADING_COLOUR = QBrush(QColor("#9e9e9e"))
 LATER_COLOUR = QBrush(QColor("#bdbdbd"))  # after the time-travel cursor: not happened yet
 WRITTEN_BACKGROUND = QBrush(QColor("#c8e6c9"))  # written by the command just sent
-PageRequest = Callable[[int, int], None]
 
 
-class EventTableModel(QAbstractTableModel):
+class EventTableModel(PagedTableModel):
     """Rows of events; `request_page(generation, page)` is called for pages not yet loaded."""
 
+    page_size = PAGE_SIZE
+    max_pages = MAX_PAGES
+
     def __init__(self, request_page: PageRequest | None = None, parent=None) -> None:
-        super().__init__(parent)
-        self._request_page = request_page
+        super().__init__(request_page, parent)
         self._rows: RowMap = ContiguousRows(1, 0)
-        self._pages: OrderedDict[int, list[RecordedEvent]] = OrderedDict()
-        self._requested: set[int] = set()
-        self.generation = 0
         self.cursor: int | None = None
         self.highlighted: frozenset[int] = frozenset()
         self._mono = QFont("monospace")
@@ -51,18 +48,13 @@ class EventTableModel(QAbstractTableModel):
 
     # -- contents --------------------------------------------------------------------------
 
-    def set_request_page(self, request_page: PageRequest) -> None:
-        self._request_page = request_page
-
     def set_rows(self, rows: RowMap) -> int:
         """Show another list of events; the generation that page results must carry."""
         self.beginResetModel()
-        self.generation += 1
+        generation = self._new_generation()
         self._rows = rows
-        self._pages.clear()
-        self._requested.clear()
         self.endResetModel()
-        return self.generation
+        return generation
 
     @property
     def rows(self) -> RowMap:
@@ -75,61 +67,25 @@ class EventTableModel(QAbstractTableModel):
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(positions) - 1)
         self._rows.extend(positions)
-        last_page = (first - 1) // PAGE_SIZE if first else -1
-        self._pages.pop(last_page, None)  # the last page was short: it must be read again
-        self._requested.discard(last_page)
+        if first:
+            self._forget_page((first - 1) // PAGE_SIZE)  # it was short: it must be read again
         self.endInsertRows()
-
-    def page_loaded(self, generation: int, page: int, events: list[RecordedEvent]) -> None:
-        """A requested page arrived; stale generations (another list meanwhile) are dropped."""
-        if generation != self.generation:
-            return
-        self._requested.discard(page)
-        self._pages[page] = events
-        self._pages.move_to_end(page)
-        while len(self._pages) > MAX_PAGES:
-            self._pages.popitem(last=False)
-        first = page * PAGE_SIZE
-        last = min(first + len(events), len(self._rows)) - 1
-        if last >= first:
-            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
-
-    def page_failed(self, generation: int, page: int) -> None:
-        if generation == self.generation:
-            self._requested.discard(page)
 
     def event_at(self, row: int) -> RecordedEvent | None:
         """The event at `row` if its page is loaded; otherwise asks for the page and says None."""
-        if not 0 <= row < len(self._rows):
-            return None
-        page = row // PAGE_SIZE
-        events = self._pages.get(page)
-        if events is None:
-            self._request(page)
-            events = self._pages.get(page)  # a synchronous loader may have answered already
-            if events is None:
-                return None
-        self._pages.move_to_end(page)
-        offset = row - page * PAGE_SIZE
-        return events[offset] if offset < len(events) else None
+        return self._item(row)
 
     def set_cursor(self, position: int | None) -> None:
         """Grey out the events after `position` (the time-travel cursor); None: none are."""
         if position == self.cursor:
             return
         self.cursor = position
-        if len(self._rows):
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1,
-                                                               len(COLUMNS) - 1),
-                                  [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole])
+        self.changed_everywhere([Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole])
 
     def set_highlight(self, positions) -> None:
         """Give these events (a command's, just written) a background that stands out."""
         self.highlighted = frozenset(positions)
-        if len(self._rows):
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1,
-                                                               len(COLUMNS) - 1),
-                                  [Qt.ItemDataRole.BackgroundRole])
+        self.changed_everywhere([Qt.ItemDataRole.BackgroundRole])
 
     def position(self, row: int) -> int:
         return self._rows.position(row)
@@ -137,25 +93,13 @@ class EventTableModel(QAbstractTableModel):
     def row_of(self, position: int) -> int | None:
         return self._rows.row_of(position)
 
-    def _request(self, page: int) -> None:
-        if page in self._requested or self._request_page is None:
-            return
-        self._requested.add(page)
-        self._request_page(self.generation, page)
-
     # -- Qt model --------------------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def row_count(self) -> int:
+        return len(self._rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def headers(self) -> tuple[str, ...]:
+        return COLUMNS
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole):

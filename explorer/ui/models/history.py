@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from explorer.commanding.history import History, HistoryEntry
 from explorer.commanding.sending import EVENTS
 from explorer.common.formatting import short_time, summarize
 from explorer.system import NO_SYSTEM
+from explorer.ui.models.base import TableModel
 
 COLUMNS = ("★", "Time (UTC)", "Command", "Result")
 STAR, TIME, COMMAND, RESULT = range(len(COLUMNS))
@@ -20,7 +21,7 @@ RESULT_COLOURS = {EVENTS: "#2e7d32", "invalid": "#ef6c00", "rejected": "#c62828"
                   "conflict": "#6a1b9a", "failed": "#c62828"}
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(TableModel):
     """Rows of a History, newest first; `favourites_only` hides the rest, and `store`, if set,
     hides what was sent to other stores (favourites excepted: they are kept for any store; and
     entries from before stores were noted, whose store is unknown)."""
@@ -72,18 +73,11 @@ class HistoryModel(QAbstractTableModel):
     def entry(self, row: int) -> HistoryEntry | None:
         return self.history.entries[self._rows[row]] if 0 <= row < len(self._rows) else None
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def row_count(self) -> int:
+        return len(self._rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
+    def headers(self) -> tuple[str, ...]:
+        return COLUMNS
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole):

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from explorer.common.formatting import clock_time, is_time_field, raw_time
+from explorer.ui.models.base import TreeModel
 
 COLOURS = {"string": QBrush(QColor("#2e7d32")), "number": QBrush(QColor("#1565c0")),
            "boolean": QBrush(QColor("#6a1b9a")), "null": QBrush(QColor("#757575")),
@@ -58,8 +59,10 @@ def show_value(value: Any) -> str:
     return str(value).lower() if kind == "boolean" else repr(value)
 
 
-class JsonTreeModel(QAbstractItemModel):
+class JsonTreeModel(TreeModel):
     """Columns: key and value. `set_value` replaces the whole document."""
+
+    headers = ("Field", "Value")
 
     def __init__(self, value: Any = None, parent=None) -> None:
         super().__init__(parent)
@@ -73,35 +76,12 @@ class JsonTreeModel(QAbstractItemModel):
                            None, 0)
         self.endResetModel()
 
-    def index(self, row: int, column: int,
-              parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        item = parent.internalPointer() if parent.isValid() else self._root
-        return self.createIndex(row, column, item.children[row])
+    def children_of(self, node: _Item | None) -> list[_Item]:
+        return (self._root if node is None else node).children
 
-    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
-        if not index.isValid():
-            return QModelIndex()
-        parent = index.internalPointer().parent
-        if parent is None or parent is self._root:
-            return QModelIndex()
-        return self.createIndex(parent.row, 0, parent)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        if parent.isValid() and parent.column() != 0:
-            return 0
-        item = parent.internalPointer() if parent.isValid() else self._root
-        return len(item.children)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("Field", "Value")[section]
-        return None
+    def parent_of(self, node: _Item) -> tuple[_Item, int] | None:
+        parent = node.parent
+        return None if parent is None or parent is self._root else (parent, parent.row)
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from explorer.ui.models.base import TableModel
 from explorer.ui.models.read_model import STATUS_COLOURS, format_value
 
 CHANGED_BACKGROUND = QBrush(QColor("#fff59d"))
@@ -14,7 +15,7 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 7
 SINCE = "valid_from"
 
 
-class MomentRowsModel(QAbstractTableModel):
+class MomentRowsModel(TableModel):
     """A few rows (dicts) with a "since position" column; rows written at `changed_at` stand out."""
 
     def __init__(self, parent=None) -> None:
@@ -36,9 +37,7 @@ class MomentRowsModel(QAbstractTableModel):
             self.endResetModel()
             return
         self.rows, self.changed_at = rows, changed_at
-        if rows:
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(rows) - 1, len(self.columns) - 1))
+        self.changed_everywhere()
 
     def append_rows(self, rows: list[dict[str, Any]]) -> None:
         """Add rows after these (a further page, as of the same position)."""
@@ -55,19 +54,12 @@ class MomentRowsModel(QAbstractTableModel):
         return [number for number, row in enumerate(self.rows)
                 if row.get(SINCE) == self.changed_at]
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
+    def row_count(self) -> int:
+        return len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.columns)):
-            name = self.columns[section]
-            return "since position" if name == SINCE else name.replace("_", " ")
-        return None
+    def headers(self) -> list[str]:
+        return ["since position" if name == SINCE else name.replace("_", " ")
+                for name in self.columns]
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole):

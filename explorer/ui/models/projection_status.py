@@ -4,12 +4,13 @@ Lag reads for people ("1,234 events", "2 h 05 m behind"); the seconds are in the
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from explorer.common.formatting import count_of, time_behind
 from explorer.projections import ProjectionStatus
 from explorer.runtime.runner import RunnerStatus
+from explorer.ui.models.base import TableModel
 
 COLUMNS = ("Projection", "State", "Checkpoint", "Behind by", "Lag", "Events/s")
 STATE_COLOURS = {"faulted": "#c62828", "rebuilding": "#1565c0", "running": "#1565c0",
@@ -17,7 +18,7 @@ STATE_COLOURS = {"faulted": "#c62828", "rebuilding": "#1565c0", "running": "#156
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 4
 
 
-class ProjectionStatusModel(QAbstractTableModel):
+class ProjectionStatusModel(TableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[ProjectionStatus] = []
@@ -36,9 +37,7 @@ class ProjectionStatusModel(QAbstractTableModel):
             self.endResetModel()
             return
         self._rows = list(status.projections)
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1,
-                                                               len(COLUMNS) - 1))
+        self.changed_everywhere()
 
     def status(self, row: int) -> ProjectionStatus | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -46,17 +45,11 @@ class ProjectionStatusModel(QAbstractTableModel):
     def row_of(self, name: str) -> int | None:
         return next((i for i, p in enumerate(self._rows) if p.name == name), None)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def row_count(self) -> int:
+        return len(self._rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def headers(self) -> tuple[str, ...]:
+        return COLUMNS
 
     def state(self, projection: ProjectionStatus) -> str:
         if projection.state == "behind" and self._busy:

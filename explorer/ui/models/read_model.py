@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
+
+from explorer.ui.models.base import PagedTableModel, PageRequest
 
 PAGE_ROWS = 100
 BIG_CHANGE = 5000
@@ -16,10 +17,9 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 3
 STATUS_COLOURS = {"failed": "#c62828", "faulted": "#c62828", "compensated": "#ef6c00",
                   "compensating": "#ef6c00", "running": "#1565c0", "completed": "#2e7d32",
                   "shipped": "#2e7d32", "cancelled": "#757575"}
-PageRequest = Callable[[int, int], None]
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(PagedTableModel):
     """Rows of one table; `request_page(generation, page)` asks for rows not loaded yet.
 
     Signals:
@@ -27,35 +27,28 @@ class RowsModel(QAbstractTableModel):
     """
 
     first_page_loaded = Signal()
+    page_size = PAGE_ROWS
+    max_pages = MAX_PAGES
 
     def __init__(self, request_page: PageRequest | None = None, parent=None, *,
                  derived: dict[str, Callable[[dict[str, Any]], Any]] | None = None) -> None:
-        super().__init__(parent)
-        self._request_page = request_page
+        super().__init__(request_page, parent)
         self.derived = derived or {}
         """Columns made from a row's values (e.g. a saga's progress in words), by name."""
         self.columns: list[str] = []
         self._count = 0
-        self._pages: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
-        self._requested: set[int] = set()
         self._fresh = False
-        self.generation = 0
-
-    def set_request_page(self, request_page: PageRequest) -> None:
-        self._request_page = request_page
 
     def reset(self, columns: Sequence[str], count: int) -> int:
         """Show another table or filter; the generation pages must carry."""
         self.beginResetModel()
-        self.generation += 1
+        generation = self._new_generation()
         # new columns: views size them again at the first page that arrives
         self._fresh = self._fresh or list(columns) != self.columns
         self.columns = list(columns)
         self._count = count
-        self._pages.clear()
-        self._requested.clear()
         self.endResetModel()
-        return self.generation
+        return generation
 
     def refresh(self, count: int) -> int:
         """The same table changed: keep the view, re-read what is shown.
@@ -65,7 +58,6 @@ class RowsModel(QAbstractTableModel):
         """
         if count < self._count or count - self._count > BIG_CHANGE:
             return self.reset(self.columns, count)
-        self.generation += 1
         if count != self._count:
             if count > self._count:
                 self.beginInsertRows(QModelIndex(), self._count, count - 1)
@@ -75,67 +67,25 @@ class RowsModel(QAbstractTableModel):
                 self.beginRemoveRows(QModelIndex(), count, self._count - 1)
                 self._count = count
                 self.endRemoveRows()
-        self._requested.clear()
-        for page in list(self._pages):  # shown pages are asked for again, kept meanwhile
-            self._request(page)
-        return self.generation
+        return self._read_again()
 
-    def page_loaded(self, generation: int, page: int, rows: list[dict[str, Any]]) -> None:
-        if generation != self.generation:
-            return
-        self._requested.discard(page)
-        self._pages[page] = rows
-        self._pages.move_to_end(page)
-        while len(self._pages) > MAX_PAGES:
-            self._pages.popitem(last=False)
-        first = page * PAGE_ROWS
-        last = min(first + PAGE_ROWS, self._count) - 1
-        if last >= first and self.columns:
-            self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
+    def _page_shown(self, page: int) -> None:
         if self._fresh and page == 0:
             self._fresh = False
             self.first_page_loaded.emit()
 
     def loaded_rows(self, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` rows already loaded, without asking for more."""
-        rows: list[dict[str, Any]] = []
-        for page in sorted(self._pages):
-            rows.extend(self._pages[page][: limit - len(rows)])
-            if len(rows) >= limit:
-                break
-        return rows
+        return self._loaded_items(limit)
 
     def row(self, number: int) -> dict[str, Any] | None:
-        if not 0 <= number < self._count:
-            return None
-        page = number // PAGE_ROWS
-        rows = self._pages.get(page)
-        if rows is None:
-            self._request(page)
-            rows = self._pages.get(page)
-            if rows is None:
-                return None
-        offset = number - page * PAGE_ROWS
-        return rows[offset] if offset < len(rows) else None
+        return self._item(number)
 
-    def _request(self, page: int) -> None:
-        if page in self._requested or self._request_page is None:
-            return
-        self._requested.add(page)
-        self._request_page(self.generation, page)
+    def row_count(self) -> int:
+        return self._count
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self._count
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and section < len(self.columns)):
-            return self.columns[section].replace("_", " ")
-        return None
+    def headers(self) -> list[str]:
+        return [column.replace("_", " ") for column in self.columns]
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole):

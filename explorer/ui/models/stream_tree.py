@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from explorer.store.records import StreamInfo, StreamTypeInfo
 from explorer.ui.icons import icon
+from explorer.ui.models.base import TreeModel
 
 BATCH = 500
 StreamRequest = Callable[[int, str, str | None, int], None]
@@ -34,8 +35,10 @@ class Node:
         return self.parent.children.index(self) if self.parent is not None else 0
 
 
-class StreamTreeModel(QAbstractItemModel):
+class StreamTreeModel(TreeModel):
     """All events > stream types > streams."""
+
+    headers = ("Stream", "Count")
 
     def __init__(self, request_streams: StreamRequest | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -96,37 +99,17 @@ class StreamTreeModel(QAbstractItemModel):
         node.children.extend(Node("stream", s.stream_id, node, stream=s) for s in fresh)
         self.endInsertRows()
 
-    def node(self, index: QModelIndex | QPersistentModelIndex) -> Node | None:
-        return index.internalPointer() if index.isValid() else None
-
     def all_index(self) -> QModelIndex:
         return self.index(0, 0)
 
     # -- Qt model --------------------------------------------------------------------------
 
-    def index(self, row: int, column: int,
-              parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        node = parent.internalPointer() if parent.isValid() else self._root
-        return self.createIndex(row, column, node.children[row])
+    def children_of(self, node: Node | None) -> list[Node]:
+        return (self._root if node is None else node).children
 
-    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
-        if not index.isValid():
-            return QModelIndex()
-        parent = index.internalPointer().parent
-        if parent is None or parent is self._root:
-            return QModelIndex()
-        return self.createIndex(parent.row(), 0, parent)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        if parent.isValid() and parent.column() != 0:
-            return 0
-        node = parent.internalPointer() if parent.isValid() else self._root
-        return len(node.children)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 2
+    def parent_of(self, node: Node) -> tuple[Node, int] | None:
+        parent = node.parent
+        return None if parent is None or parent is self._root else (parent, parent.row())
 
     def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
         node = parent.internalPointer() if parent.isValid() else self._root
@@ -148,12 +131,6 @@ class StreamTreeModel(QAbstractItemModel):
         node.requested = True
         after = node.children[-1].name if node.children else None
         self._request(self.generation, node.name, after, BATCH)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("Stream", "Count")[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole):
