@@ -1,7 +1,9 @@
-"""Command-line options generated from a command's schema: `--carrier FedEx --tracking 123`.
+"""Command-line options made from a command's form: `--carrier FedEx --tracking 123`.
 
-Scalars are typed (numbers, choices); lists and objects take JSON. `--data JSON` can give any of
-the fields too; options given explicitly win.
+The options come from the same description of the command's fields as the window's form
+(`explorer.domain.forms.form_of`), so both offer the same fields, limits and choices. Scalars
+are typed (numbers, choices); lists and objects take JSON. `--data JSON` can give any of the
+fields too; options given explicitly win.
 """
 
 from __future__ import annotations
@@ -13,54 +15,45 @@ import orjson
 
 from explorer.cli.arguments import OneLineParser
 from explorer.domain.commands import Command
+from explorer.domain.forms import FieldSpec, form_of
 from explorer.store import MAX_INTEGER
+
+# a form's kind of field -> how its option is typed (its metavar too); others take JSON
+OPTION_KINDS = {"text": "text", "date": "text", "datetime": "text", "choice": "choice",
+                "integer": "integer", "number": "number", "boolean": "boolean"}
 
 
 def field_parser(command: type[Command], prog: str) -> argparse.ArgumentParser:
     """An argument parser with one option per field of the command."""
-    schema = command.schema()
     parser = OneLineParser(
         prog=prog, description=command.summary(), add_help=True,
         epilog="Lists and objects take JSON, e.g. --items '[{\"product_id\": \"prod_101\", "
                "\"quantity\": 2, \"price\": 29.99}]'.")
-    required = set(schema.get("required", []))
-    for name, prop in schema.get("properties", {}).items():
-        prop = _resolve(prop, schema)
-        kind = _kind(prop)
-        help_text = prop.get("description", "")
-        extras = []
-        if "enum" in prop:
-            extras.append("one of " + ", ".join(map(str, prop["enum"])))
-        for key, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
-                          ("exclusiveMaximum", "<")):
-            if key in prop:
-                extras.append(f"{word} {prop[key]}")
-        if "default" in prop:
-            extras.append(f"default {prop['default']!r}")
-        if name in required:
-            extras.append("required")
-        if extras:
-            help_text = f"{help_text} ({'; '.join(extras)})" if help_text else "; ".join(extras)
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar=kind.upper(),
-                            type=_converter(kind, name), default=argparse.SUPPRESS,
-                            help=help_text)
+    for spec in form_of(command):
+        kind = OPTION_KINDS.get(spec.kind, "json")
+        parser.add_argument(f"--{spec.name.replace('_', '-')}", dest=spec.name,
+                            metavar=kind.upper(), type=_converter(kind, spec.name),
+                            default=argparse.SUPPRESS, help=_help(spec))
     return parser
 
 
-def _resolve(prop: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    if "$ref" in prop:
-        return schema["$defs"][prop["$ref"].rsplit("/", 1)[-1]]
-    if "anyOf" in prop:  # Optional[X]: take X, keep the description and default
-        inner = next((p for p in prop["anyOf"] if p.get("type") != "null"), {})
-        return {**_resolve(inner, schema), **{k: v for k, v in prop.items() if k != "anyOf"}}
-    return prop
-
-
-def _kind(prop: dict[str, Any]) -> str:
-    if "enum" in prop:
-        return "choice"
-    kind = prop.get("type", "json")
-    return {"array": "json", "object": "json", "string": "text"}.get(kind, kind)
+def _help(spec: FieldSpec) -> str:
+    """The field's description, then its limits: "(one of FedEx, UPS; required)"."""
+    extras = []
+    if spec.choices:
+        extras.append("one of " + ", ".join(map(str, spec.choices)))
+    for value, exclusive, inclusive_word, exclusive_word in (
+            (spec.minimum, spec.exclusive_minimum, ">=", ">"),
+            (spec.maximum, spec.exclusive_maximum, "<=", "<")):
+        if value is not None:
+            extras.append(f"{exclusive_word if exclusive else inclusive_word} {value}")
+    if spec.has_default:
+        extras.append(f"default {spec.default!r}")
+    if spec.required:
+        extras.append("required")
+    if not extras:
+        return spec.description
+    return f"{spec.description} ({'; '.join(extras)})" if spec.description else "; ".join(extras)
 
 
 def _converter(kind: str, name: str):  # noqa: ANN202 - argparse takes any callable

@@ -161,7 +161,8 @@ def _spec(name: str, prop: dict[str, Any], defs: dict[str, Any], required: bool)
         return FieldSpec(**common, min_length=prop.get("minLength"),
                          max_length=prop.get("maxLength"), pattern=prop.get("pattern"))
     if kind == "choice":
-        return FieldSpec(**common, choices=tuple(prop["enum"]))
+        choices = prop["enum"] if "enum" in prop else [prop["const"]]  # Literal["one"]: const
+        return FieldSpec(**common, choices=tuple(choices))
     if kind == "object":
         return FieldSpec(**common, fields=_fields(prop, defs))
     if kind == "list":
@@ -224,9 +225,7 @@ def _secret_value(spec: FieldSpec, value: Any, change: SecretChange) -> Any:
 
 
 def _kind(prop: dict[str, Any]) -> str:
-    if "enum" in prop:
-        return "choice"
-    if "const" in prop:
+    if "enum" in prop or "const" in prop:
         return "choice"
     kind = prop.get("type")
     if kind == "string":

@@ -1,0 +1,52 @@
+"""A command's options on the command line come from the same form description as the window's."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import pytest
+from pydantic import BaseModel, Field
+
+from explorer.cli.fields import field_parser
+from explorer.domain import Command
+from explorer.domain.forms import form_of
+from explorer.system.discovery import load_system
+
+
+class Address(BaseModel):
+    street: str
+    city: str
+
+
+class Relocate(Command):
+    """Move a depot (a command made for these tests)."""
+
+    stream_type: ClassVar[str] = "Depot"
+    command_name: ClassVar[str] = "relocate"
+    address: Address = Field(description="Where it goes")
+    mode: Literal["road"] = "road"
+    floors: int = Field(default=1, gt=0, le=40, description="How high")
+
+
+def _options(command) -> dict[str, str]:
+    parser = field_parser(command, "explorer command")
+    return {action.dest: action.help for action in parser._actions if action.option_strings
+            and action.dest != "help"}
+
+
+@pytest.mark.parametrize("name", ["shop", "library"])
+def test_every_command_offers_the_fields_of_its_form(name):
+    domain = load_system(name).domain
+    for commands in domain.commands.values():
+        for command in commands.values():
+            assert list(_options(command)) == [spec.name for spec in form_of(command)]
+
+
+def test_a_nested_field_keeps_its_description_and_a_single_choice_is_offered():
+    options = _options(Relocate)
+    assert options["address"] == "Where it goes (required)"  # its $ref dropped it before
+    assert options["mode"] == "one of road; default 'road'"  # form_of failed on a const
+    assert options["floors"] == "How high (> 0; <= 40; default 1)"
+    args = field_parser(Relocate, "x").parse_args(
+        ["--address", '{"street": "1 Quay", "city": "Hull"}', "--floors", "3"])
+    assert vars(args) == {"address": {"street": "1 Quay", "city": "Hull"}, "floors": 3}
