@@ -21,7 +21,7 @@ from explorer.projections import ProjectionStatus
 from explorer.runtime.runner import Runner, RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.progress import steps_text
-from explorer.store.watch import ChangeWatcher
+from explorer.store.watch import AppendWatcher
 from explorer.system import System
 from explorer.system.discovery import SystemLoadError
 from explorer.system.workspace import open_store
@@ -289,7 +289,7 @@ def _cell(value) -> str:
 
 def follow(args: argparse.Namespace) -> int:
     with open_store(args.store, system=system_of(args), read_only=True) as store:
-        watcher = ChangeWatcher(store)
+        watcher = AppendWatcher(store)
         after = (args.from_position - 1) if args.from_position else store.last_position()
         if not args.json:
             print("  ".join(EVENT_HEADERS), flush=True)

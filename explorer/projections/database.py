@@ -168,9 +168,6 @@ class ReadModelDatabase:
     def execute(self, statement: sa.Executable, parameters: dict | None = None) -> sa.Result:
         return self.connection.execute(statement, parameters)
 
-    def data_version(self) -> int:
-        return self.db.execute("PRAGMA data_version").fetchone()[0]
-
 
 def _refuse_foreign(path: Path) -> None:
     """Never take over a file at the read-model path that is not ours (asked through SQLite:

@@ -33,6 +33,7 @@ from explorer.projections import (
 from explorer.sagas import SagaManager, SagaManagerStatus
 from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
 from explorer.store import StoreError
+from explorer.store.watch import CommitWatcher
 from explorer.system import System
 from explorer.system.workspace import open_store, remember_system
 
@@ -204,7 +205,7 @@ class Runner:
                     status_every_s: float = 0.5, interval_s: float = POLL_INTERVAL_S) -> None:
         """Keep up until `stop` is set, reporting status now and then (at once when transient
         trouble begins: it is retried, never the end)."""
-        version = self.store.data_version()
+        commits = CommitWatcher(self.store.data_version)
         next_status = 0.0
 
         def report(force: bool = False) -> None:
@@ -217,11 +218,7 @@ class Runner:
             self.run_pending(stop.is_set, on_retry=lambda error: report(
                 force=self.failed_attempts == 1), on_progress=report)
             report()
-            while not stop.wait(interval_s):
-                current = self.store.data_version()
-                if current != version:
-                    version = current
-                    break
+            while not stop.wait(interval_s) and not commits.changed():
                 report()
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None,
@@ -279,7 +276,7 @@ class Runner:
             else:
                 report()
 
-        version = self.store.data_version()
+        commits = CommitWatcher(self.store.data_version)
         while not stop.is_set():
             while True:
                 try:
@@ -310,9 +307,7 @@ class Runner:
                     break
                 if stop.wait(POLL_INTERVAL_S):
                     return
-                current = self.store.data_version()
-                if current != version:
-                    version = current
+                if commits.changed():
                     break
                 report()
 

@@ -1,29 +1,50 @@
 """Noticing commits to a store file by any connection, cheaply, by polling PRAGMA data_version.
 
 `PRAGMA data_version` changes whenever another connection commits to the database file, whatever
-process it is in. The watcher owns its own connection, so every writer (another process, or this
+process it is in. A watcher owns its own connection, so every writer (another process, or this
 process's worker) counts as another connection. A poll costs a few microseconds.
+
+`CommitWatcher` is the one poller: it says whether anything was committed since it last looked
+(the runner waits on it). `AppendWatcher` builds on it to say where the log now ends (the live
+command line and the window's watcher thread follow appends with it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from explorer.store.event_store import EventStore
 
 
-class ChangeWatcher:
-    """Polls a store for new commits; `poll()` returns the new last position when it moved."""
+class CommitWatcher:
+    """Polls a database's `data_version` (a connection's `PRAGMA data_version`, read by the
+    callable given); `changed()` says whether another connection committed since the last
+    call (or since the watcher was made)."""
+
+    def __init__(self, data_version: Callable[[], int]) -> None:
+        self._data_version = data_version
+        self._seen = data_version()
+
+    def changed(self) -> bool:
+        version = self._data_version()
+        if version == self._seen:
+            return False
+        self._seen = version
+        return True
+
+
+class AppendWatcher:
+    """Polls a store for appended events; `poll()` returns the new last position when it moved."""
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
-        self._data_version = store.data_version()
+        self._commits = CommitWatcher(store.data_version)
         self.last_position = store.last_position()
 
     def poll(self) -> int | None:
-        """The new last position if anything was committed since the last poll, else None."""
-        version = self.store.data_version()
-        if version == self._data_version:
+        """The new last position if events were appended since the last poll, else None."""
+        if not self._commits.changed():
             return None
-        self._data_version = version
         last = self.store.last_position()
         if last == self.last_position:
             return None  # a commit that added no events (snapshots, read models)

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from explorer.common.cancel import Cancelled
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.store import EventStore, StoreError
-from explorer.store.watch import ChangeWatcher as CoreWatcher
+from explorer.store.watch import AppendWatcher
 from explorer.system import NO_SYSTEM
 from explorer.system.workspace import open_store
 
@@ -269,7 +269,7 @@ class ChangeWatcher(QThread):
             return
         try:
             store.limit_cache(1)  # it only asks whether the file changed
-            watcher = CoreWatcher(store)
+            watcher = AppendWatcher(store)
             while not self._stop.wait(self._interval_s):
                 try:
                     last = watcher.poll()
