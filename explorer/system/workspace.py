@@ -133,15 +133,3 @@ def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
                            spec=spec, progress=progress, should_stop=should_stop)
         return SeededStore(store.location, report, store.last_position())
 
-
-def ensure_demo_store(system: System, path: Path | None = None, size: int | None = None, *,
-                      progress: Callable[[int], None] | None = None) -> Path:
-    """The system's demo store, creating and seeding it first if it is missing or empty."""
-    if system.seeder is None:
-        raise CannotSeedError(system)
-    path = path or default_demo_store(system)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open_store(path, system=system, create=True) as store:
-        if store.last_position() == 0:
-            seed_with(store, system, size=size, progress=progress)
-    return path

@@ -335,10 +335,6 @@ class TimeMachine:
         or, for a stream with more than `limit`, every n-th (its first and last included)."""
         return self.store.stream_marks(stream_id, limit)
 
-    def time_of(self, position: int) -> int | None:
-        """The timestamp of the event at a position (None outside the log)."""
-        return self.store.timestamp_at(position)
-
 
 def parse_place(text: str) -> tuple[str, int]:
     """A place on the timeline typed by a user: ("position", n) or ("time", microseconds).

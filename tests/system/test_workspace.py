@@ -15,8 +15,6 @@ from explorer.system.discovery import META_MODULE, META_NAME
 from explorer.system.workspace import (
     CannotSeedError,
     default_demo_store,
-    ensure_demo_store,
-    open_store,
     remember_system,
     seed_with,
     system_for,
@@ -65,22 +63,11 @@ def test_the_system_for_a_store_is_the_named_one_or_the_one_it_names(store_path)
     assert folder_state(store_path.parent) == before  # only read
 
 
-def test_seeding_uses_the_systems_seeder_and_names_the_store(tmp_path):
-    path = tmp_path / "demo.evstore"
-    assert ensure_demo_store(SHOP, path, size=5) == path
-    with open_store(path, system=SHOP, read_only=True) as store:
-        last = store.last_position()
-        assert last > 0 and store.meta()[META_NAME] == "shop"
-    ensure_demo_store(SHOP, path, size=5)  # there already: left as it is
-    with open_store(path, system=SHOP, read_only=True) as store:
-        assert store.last_position() == last
+def test_a_systems_demo_store_is_named_after_it():
     assert default_demo_store(SHOP).name == "demo-shop.evstore"
 
 
-def test_a_system_without_a_seeder_cannot_make_a_demo_store(tmp_path):
-    with pytest.raises(CannotSeedError, match="'bare' has no seeder"):
-        ensure_demo_store(UNSEEDABLE, tmp_path / "bare.evstore")
-    assert not (tmp_path / "bare.evstore").exists()
+def test_a_system_without_a_seeder_cannot_seed_a_store(tmp_path):
     with EventStore.open(tmp_path / "other.evstore", create=True) as store, \
             pytest.raises(CannotSeedError):
         seed_with(store, UNSEEDABLE)
