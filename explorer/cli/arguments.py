@@ -50,23 +50,23 @@ def bounded_size(most: int | None, unit: str = ""):  # noqa: ANN201 - argparse t
 
 def seconds(text: str) -> float:
     """A number of seconds from 0 to an hour."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a number of seconds") from None
-    if not 0 <= value <= 3600:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"{_shown(text)} must be between 0 and 3600 seconds")
-    return value
+    return _number_between(text, 0, 3600, "a number of seconds", "0 and 3600 seconds")
 
 
 def share(text: str) -> float:
     """A share from 0 to 1, such as a failure rate."""
+    return _number_between(text, 0, 1, "a number", "0 and 1 (e.g. 0.1)")
+
+
+def _number_between(text: str, low: float, high: float, kind: str, bounds: str) -> float:
+    """`text` as a number from `low` to `high`; the messages say it is not `kind`, or must be
+    between `bounds`."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a number") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{_shown(text)} must be between 0 and 1 (e.g. 0.1)")
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not {kind}") from None
+    if not low <= value <= high:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{_shown(text)} must be between {bounds}")
     return value
 
 
