@@ -33,6 +33,7 @@ from explorer.commanding.sending import like_event, owner_of
 from explorer.store.records import StreamTypeInfo
 from explorer.system.workspace import default_demo_store
 from explorer.ui import settings
+from explorer.ui.console import CommandConsole
 from explorer.ui.event_browser import EventBrowser
 from explorer.ui.field_shortcuts import FieldShortcutGuard
 from explorer.ui.icons import app_icon, icon
@@ -43,7 +44,6 @@ from explorer.ui.store_opening import StoreOpening, StoreSummary, summarise
 from explorer.ui.systems import NOTHING_LOADED, LoadedSystem, SystemGate, describe
 from explorer.ui.time_cursor import TimeTravel
 from explorer.ui.widgets.causality_panel import CausalityPanel
-from explorer.ui.widgets.command_console import CommandConsole
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar
 from explorer.ui.widgets.help import Help

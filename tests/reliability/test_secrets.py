@@ -327,7 +327,7 @@ def test_the_console_keeps_history_and_recordings_masked(qtbot, tmp_path, privat
                                                           open_umask):
     from PySide6.QtCore import Qt
 
-    from explorer.ui.widgets.command_console import CommandConsole
+    from explorer.ui.console import CommandConsole
     from explorer.ui.worker import StoreWorker
 
     path = tmp_path / "shop.evstore"

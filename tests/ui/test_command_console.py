@@ -14,8 +14,8 @@ from explorer.demo.seed import seed_store
 from explorer.domain import CommandService
 from explorer.domain.forms import example_value, form_of
 from explorer.ui import settings
+from explorer.ui.console.command_list import COMMAND_ROLE, fuzzy
 from explorer.ui.models.history import HistoryModel
-from explorer.ui.widgets.command_console import COMMAND_ROLE, fuzzy
 from explorer.ui.widgets.command_form import CommandForm
 from tests.conftest import LINE
 from tests.ui.conftest import SHOP, WAIT_MS, open_shop, select_row
@@ -169,20 +169,20 @@ def last_position(path) -> int:
 def test_sending_writes_events_and_highlights_them_in_the_list(window, console, qtbot, seeded):
     console.choose_command("Order", "place")
     console.new_id()
-    order_id = console.stream_id.text()
+    order_id = console.target_picker.stream_id.text()
     qtbot.waitUntil(lambda: console.target is not None and console.target.stream_id == order_id,
                     timeout=WAIT_MS)
-    assert "expected version <b>0</b>" in console.target_label.text()
+    assert "expected version <b>0</b>" in console.target_picker.label.text()
     console.form.set_values({"customer_id": "cust_0001", "items": [LINE], "total": 59.98})
     entry = send_and_wait(qtbot, console)
     assert entry.outcome.ok and entry.outcome.event_types == ("OrderPlaced",)
     position = entry.outcome.positions[0]
     assert position == last_position(seeded)
-    assert "OrderPlaced #" in console.result.text()
+    assert "OrderPlaced #" in console.send_panel.result.text()
     qtbot.waitUntil(lambda: window.browser.selected_position() == position, timeout=WAIT_MS)
     assert window.event_model.highlighted == {position}
     assert window.bottom_tabs.currentIndex() == window.console_tab  # the console stays in view
-    assert "expected version <b>1</b>" in console.target_label.text()
+    assert "expected version <b>1</b>" in console.target_picker.label.text()
     stored = settings.console_history()
     assert stored[0]["request"]["stream_id"] == order_id  # kept between runs
 
@@ -199,7 +199,7 @@ def test_a_business_error_is_shown_plainly(window, console, qtbot, seeded):
     before = last_position(seeded)
     entry = send_and_wait(qtbot, console)
     assert entry.outcome.kind == "rejected"
-    assert "it is not paid" in console.result.text()
+    assert "it is not paid" in console.send_panel.result.text()
     assert window.error_box is None  # no dialog to dismiss
     assert last_position(seeded) == before
 
@@ -209,7 +209,7 @@ def test_invalid_fields_send_nothing(console, qtbot, seeded):
     console.set_target("order_001")
     before = console.history_model.rowCount()
     console.send()
-    assert "need attention" in console.result.text()
+    assert "need attention" in console.send_panel.result.text()
     assert console.form.editors["carrier"].problem.text() == "required"
     assert console.history_model.rowCount() == before
 
@@ -217,7 +217,7 @@ def test_invalid_fields_send_nothing(console, qtbot, seeded):
 def test_a_concurrency_conflict_explains_and_retries(console, qtbot, seeded):
     console.choose_command("Order", "place")
     console.new_id()
-    order_id = console.stream_id.text()
+    order_id = console.target_picker.stream_id.text()
     console.form.set_values({"customer_id": "cust_0001", "items": [LINE], "total": 59.98})
     send_and_wait(qtbot, console)
     console.choose_command("Order", "cancel")
@@ -228,18 +228,20 @@ def test_a_concurrency_conflict_explains_and_retries(console, qtbot, seeded):
         CommandService(store, SHOP.domain, issued_by="other").execute(
             "Order", order_id, "add_item", {"product_id": "prod_101", "quantity": 1,
                                             "price": 29.99})
-    qtbot.waitUntil(lambda: "now at version 2" in console.target_label.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "now at version 2" in console.target_picker.label.text(),
+                    timeout=WAIT_MS)
     console.store_changed()  # more appends elsewhere: the note is not repeated
     console.store_changed()
     done = []
     console.worker.submit(lambda context: None, done.append)  # after the checks above
     qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
-    assert console.target_label.text().count("It has changed since") == 1
+    assert console.target_picker.label.text().count("It has changed since") == 1
     console.form.set_values({"reason": "changed my mind"})
     entry = send_and_wait(qtbot, console)
     assert entry.outcome.kind == "conflict"
-    assert "You saw version 1" in console.result.text() and "version 2" in console.result.text()
-    assert console.retry_button.isVisible()
+    result = console.send_panel.result.text()
+    assert "You saw version 1" in result and "version 2" in result
+    assert console.send_panel.retry_button.isVisible()
     console.retry()
     qtbot.waitUntil(lambda: console.history_model.entry(0).outcome.ok, timeout=WAIT_MS)
     with open_shop(seeded, read_only=True) as store:
@@ -250,7 +252,7 @@ def make_conflict(console, qtbot, seeded) -> str:
     """Place an order, aim a cancel at it, let someone else write first, send: a conflict."""
     console.choose_command("Order", "place")
     console.new_id()
-    order_id = console.stream_id.text()
+    order_id = console.target_picker.stream_id.text()
     console.form.set_values({"customer_id": "cust_0001", "items": [LINE], "total": 59.98})
     send_and_wait(qtbot, console)
     console.choose_command("Order", "cancel")
@@ -278,7 +280,7 @@ def test_retrying_twice_sends_once(console, qtbot, seeded):
     before = console.history_model.rowCount()
     console.retry()
     console.retry()  # a double click
-    assert not console.retry_button.isVisible()
+    assert not console.send_panel.retry_button.isVisible()
     qtbot.waitUntil(lambda: console.history_model.rowCount() == before + 1, timeout=WAIT_MS)
     wait_for_worker(console, qtbot)
     assert console.history_model.rowCount() == before + 1
@@ -297,19 +299,20 @@ def test_retrying_twice_sends_once(console, qtbot, seeded):
 def test_a_retry_stays_with_the_store_it_conflicted_in(window, console, qtbot, seeded,
                                                         tmp_path):
     make_conflict(console, qtbot, seeded)
-    assert console.retry_button.isVisible()
+    assert console.send_panel.retry_button.isVisible()
     other = tmp_path / "other.evstore"
     with open_shop(other, create=True) as store:
         seed_store(store, orders=5, seed=1)
         last = store.last_position()
     with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
         window.open_store(other)
-    assert not console.retry_button.isVisible() and console.result.text() == ""
+    assert not console.send_panel.retry_button.isVisible()
+    assert console.send_panel.result.text() == ""
     assert window.event_model.highlighted == frozenset()  # those positions were the other's
     model = console.history_model  # what was sent to the first store is not listed here...
     shown = [model.entry(row) for row in range(model.rowCount())]
     assert all(entry.favourite or entry.store == str(other) for entry in shown)
-    console.this_store_only.setChecked(False)  # ...unless asked for
+    console.history_panel.this_store_only.setChecked(False)  # ...unless asked for
     assert model.entry(0).store == str(seeded) and model.entry(0).outcome.kind == "conflict"
     entries = len(console.history_model.history.entries)
     console.retry()  # the conflict was the first store's: nothing to retry here
@@ -332,7 +335,7 @@ def test_a_command_asked_for_as_another_store_opens_is_not_sent_there(window, co
     console.send()  # ...and the user sends before it is open
     qtbot.waitUntil(lambda: console.location == str(other), timeout=WAIT_MS)
     wait_for_worker(console, qtbot)
-    console.this_store_only.setChecked(False)
+    console.history_panel.this_store_only.setChecked(False)
     entry = console.history_model.entry(0)
     assert entry.outcome.kind == "failed" and "Another store was opened" in entry.outcome.message
     with open_shop(other, read_only=True) as store:
@@ -363,28 +366,28 @@ def test_nothing_sent_while_another_is_on_its_way_is_lost_silently(console, qtbo
     order_id = make_conflict(console, qtbot, seeded)
     before = console.history_model.rowCount()
     console.retry()  # reloads the version first: a command is on its way from now
-    assert not console.resend_button.isEnabled()
+    assert not console.history_panel.resend_button.isEnabled()
     console.resend(0)
-    assert "A command is on its way" in console.result.text()
+    assert "A command is on its way" in console.send_panel.result.text()
     console.send()
-    assert "A command is on its way" in console.result.text()
+    assert "A command is on its way" in console.send_panel.result.text()
     qtbot.waitUntil(lambda: console.history_model.rowCount() == before + 1, timeout=WAIT_MS)
     wait_for_worker(console, qtbot)
     entry = console.history_model.entry(0)
     assert console.history_model.rowCount() == before + 1
     assert entry.outcome.ok and entry.request.stream_id == order_id  # the retry went out
-    assert console.resend_button.isEnabled()
+    assert console.history_panel.resend_button.isEnabled()
 
 
 def test_after_a_script_the_target_and_its_version_are_known(console, qtbot, seeded):
     shipped = Path(__file__).resolve().parents[2] / "resources" / "scripts" / \
         "address-change.yaml"
     assert console.play_script(str(shipped))
-    console.delay.setValue(0)
+    console.script_panel.delay.setValue(0)
     qtbot.waitUntil(lambda: not console.playing, timeout=WAIT_MS * 2)
     wait_for_worker(console, qtbot)
     target = console.target
-    assert target is not None and target.stream_id == console.stream_id.text()
+    assert target is not None and target.stream_id == console.target_picker.stream_id.text()
     with open_shop(seeded, read_only=True) as store:
         assert target.version == store.stream_head(target.stream_id)[1]
     assert console.request().expected_version == target.version  # refuse-if-changed holds
@@ -392,12 +395,12 @@ def test_after_a_script_the_target_and_its_version_are_known(console, qtbot, see
 
 def test_saga_streams_and_read_only_stores_are_refused(window, console, qtbot, seeded):
     console.set_target("fulfilment-order_001")
-    qtbot.waitUntil(lambda: "saga" in console.target_label.text(), timeout=WAIT_MS)
-    assert not console.send_button.isEnabled()
+    qtbot.waitUntil(lambda: "saga" in console.target_picker.label.text(), timeout=WAIT_MS)
+    assert not console.send_panel.send_button.isEnabled()
     with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
         window.open_store(seeded, read_only=True)
     assert console.refusal.isVisible() and "read-only" in console.refusal.text()
-    assert not console.send_button.isEnabled() and not console.form.isEnabled()
+    assert not console.send_panel.send_button.isEnabled() and not console.form.isEnabled()
     before = last_position(seeded)
     console.send()
     assert last_position(seeded) == before
@@ -418,10 +421,11 @@ def test_history_resend_edit_and_favourites(console, qtbot, seeded):
     console.choose_command("Order", "cancel")
     console.edit(1)
     assert console.current_command().command_name == "receive_stock"
-    assert console.form.values()["quantity"] == 7 and console.stream_id.text() == "prod_101"
+    assert console.form.values()["quantity"] == 7
+    assert console.target_picker.stream_id.text() == "prod_101"
     index = console.history_model.index(1, 0)
-    console._history_clicked(index)  # the star
-    console.favourites_only.setChecked(True)
+    console.history_panel.star_clicked(index)  # the star
+    console.history_panel.favourites_only.setChecked(True)
     assert console.history_model.rowCount() == 1
     assert settings.console_history()[1]["favourite"] is True
 
@@ -434,7 +438,7 @@ def test_a_command_like_the_one_that_caused_an_event(window, console, qtbot):
     window.like_action.trigger()
     assert window.bottom_tabs.currentIndex() == window.console_tab
     assert console.current_command().command_name == "place"
-    assert console.stream_id.text() == event.stream_id
+    assert console.target_picker.stream_id.text() == event.stream_id
     values = console.form.values()
     assert values["customer_id"] == event.data["customer_id"]
     assert [i["product_id"] for i in values["items"]] == [
@@ -445,7 +449,7 @@ def test_recording_and_playing_a_script(window, console, qtbot, tmp_path, seeded
     console.record_button.setChecked(True)
     console.choose_command("Customer", "register")
     console.new_id()
-    customer = console.stream_id.text()
+    customer = console.target_picker.stream_id.text()
     console.form.set_values({"name": "Ada", "email": "ada@example.com", "address": {
         "street": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}})
     send_and_wait(qtbot, console)
@@ -463,22 +467,23 @@ def test_recording_and_playing_a_script(window, console, qtbot, tmp_path, seeded
     for _ in range(2):  # the recording plays again, as often as wanted
         before = console.history_model.rowCount()
         assert console.play_script(str(path))
-        console.delay.setValue(0)
-        qtbot.waitUntil(lambda: not console.playing and console.history_model.rowCount()
-                        == before + 2, timeout=WAIT_MS)
-        assert "2 steps played." in console.script_status.text()
+        console.script_panel.delay.setValue(0)
+        qtbot.waitUntil(lambda before=before: not console.playing
+                        and console.history_model.rowCount() == before + 2,
+                        timeout=WAIT_MS)
+        assert "2 steps played." in console.script_panel.status.text()
     # play a shipped script, quickly
     shipped = Path(__file__).resolve().parents[2] / "resources" / "scripts" / \
         "address-change.yaml"
-    console.delay.setValue(0.1)
+    console.script_panel.delay.setValue(0.1)
     before = console.history_model.rowCount()
     assert console.play_script(str(shipped))
-    console.delay.setValue(0)
+    console.script_panel.delay.setValue(0)
     qtbot.waitUntil(lambda: not console.playing and console.history_model.rowCount()
                     == before + 4, timeout=WAIT_MS * 2)
-    assert "4 steps played." in console.script_status.text()
+    assert "4 steps played." in console.script_panel.status.text()
     assert all(console.history_model.entry(i).outcome.ok for i in range(4))
     broken = tmp_path / "broken.yaml"
     broken.write_text("steps: nope")
     assert not console.play_script(str(broken))
-    assert "not a valid script" in console.script_status.text()
+    assert "not a valid script" in console.script_panel.status.text()

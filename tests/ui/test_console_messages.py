@@ -47,12 +47,12 @@ def test_a_conflict_lists_the_events_in_between_as_links_to_them(window, console
         between = [e.position for e in store.read_stream("order_conflict", from_version=2)]
     console.form.set_values({"reason": "changed my mind"})
     sent(qtbot, console)
-    text = console.result.text()
+    text = console.send_panel.result.text()
     assert "You saw version 1" in text and "version 3" in text
     for position in between:
         assert f"<a href='{position}'>OrderItemAdded #{position:,}</a>" in text
     with qtbot.wait_signal(window.browser.detail_shown, timeout=WAIT_MS):
-        console.result.linkActivated.emit(str(between[0]))
+        console.send_panel.result.linkActivated.emit(str(between[0]))
     assert window.detail.shown_event.position == between[0]
     assert window.browser.selected_position() == between[0]
 
@@ -61,13 +61,13 @@ def test_an_error_goes_when_another_command_or_target_is_chosen(console, qtbot):
     console.choose_command("Order", "ship")
     console.set_target("order_001")
     console.send()  # carrier and tracking missing
-    assert "need attention" in console.result.text()
+    assert "need attention" in console.send_panel.result.text()
     console.choose_command("Order", "cancel")
-    assert console.result.text() == ""
+    assert console.send_panel.result.text() == ""
     console.send()  # no reason
-    assert "needs attention" in console.result.text()
-    console.stream_id.setText("order_002")
-    assert console.result.text() == ""
+    assert "needs attention" in console.send_panel.result.text()
+    console.target_picker.stream_id.setText("order_002")
+    assert console.send_panel.result.text() == ""
 
 
 def test_a_refusal_stays_under_its_own_command_and_target(console, qtbot):
@@ -77,13 +77,13 @@ def test_a_refusal_stays_under_its_own_command_and_target(console, qtbot):
                     timeout=WAIT_MS)
     console.form.set_values({"carrier": "UPS", "tracking": "1Z999AA1"})
     sent(qtbot, console)
-    refusal = console.result.text()
+    refusal = console.send_panel.result.text()
     assert "✗" in refusal and "order_001" in refusal
     console.form.set_values({"carrier": "DHL"})  # the same command and target: it stays
-    assert console.result.text() == refusal
-    console.stream_id.setText("order_0")
-    console.stream_id.setText("order_001")  # back to the same: it has gone for good
-    assert console.result.text() == ""
+    assert console.send_panel.result.text() == refusal
+    console.target_picker.stream_id.setText("order_0")
+    console.target_picker.stream_id.setText("order_001")  # back to the same: it has gone for good
+    assert console.send_panel.result.text() == ""
 
 
 def test_a_conflicts_retry_goes_with_it_when_the_command_changes(console, qtbot, seeded):
@@ -100,9 +100,10 @@ def test_a_conflicts_retry_goes_with_it_when_the_command_changes(console, qtbot,
             "Order", "order_retry", "add_item", LINE)
     console.form.set_values({"reason": "changed my mind"})
     sent(qtbot, console)
-    assert console.retry_button.isVisible()
+    assert console.send_panel.retry_button.isVisible()
     console.choose_command("Order", "ship")
-    assert not console.retry_button.isVisible() and console.result.text() == ""
+    assert not console.send_panel.retry_button.isVisible()
+    assert console.send_panel.result.text() == ""
 
 
 def test_a_fields_message_does_not_move_the_fields_below(qtbot):
