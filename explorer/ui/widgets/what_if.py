@@ -23,10 +23,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidgetItem,
@@ -46,15 +44,16 @@ from explorer.system import System
 from explorer.timetravel.machine import diff
 from explorer.timetravel.whatif import RowChange, Sandbox
 from explorer.ui.icons import icon
+from explorer.ui.layouts import scrolling
 from explorer.ui.widgets.change_tree import ChangeTree
 from explorer.ui.widgets.command_form import CommandForm
+from explorer.ui.widgets.command_frame import IdField, ResultLabel
 from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
 
 LABEL_WIDTH = 110
 EXPAND_ROWS_UNDER = 10  # read-model rows changed: fewer open with their fields, more stay shut
 ROW_GAP = "   —   "  # between a changed row's key and what changed in it
-
 
 
 def takes_failure_rate(system: System) -> bool:
@@ -83,7 +82,6 @@ class WhatIfDialog(QDialog):
         self._job: int | None = None
         self._made: list[Sandbox] = []  # every branch made, so that none outlives the dialog
         self._sent = 0
-        self._error_about: tuple | None = None  # the command and target an error shown is about
         self._discarded = False
         self.setWindowTitle(f"What If… at position {position:,} — {Path(location).name} "
                             f"({system.label})")
@@ -108,14 +106,10 @@ class WhatIfDialog(QDialog):
         # the command
         self.stream_type = QComboBox()
         self.stream_type.addItems(self.writable_types)
-        self.stream_id = QLineEdit()
+        self.id_field = IdField(lambda: system.new_id(self.stream_type.currentText(), "whatif"),
+                                "Make up a new id, for a command that creates an aggregate")
+        self.stream_id = self.id_field.edit
         self.stream_id.setPlaceholderText("the aggregate's id")
-        new_id = QPushButton("New id")
-        new_id.setToolTip("Make up a new id, for a command that creates an aggregate")
-        new_id.clicked.connect(self._new_id)
-        target = QHBoxLayout()
-        target.addWidget(self.stream_id, 1)
-        target.addWidget(new_id)
         self.command = QComboBox()
         self.command.setMinimumWidth(220)
         self.failure_rate = QSpinBox()
@@ -123,24 +117,17 @@ class WhatIfDialog(QDialog):
         self.failure_rate.setSingleStep(10)
         self.failure_rate.setSuffix(" % of simulated calls fail")
         self.failure_rate.setToolTip("How often the system's simulated services fail in this "
-                                     "branch (in the demo shop, the payment gateway declines that share of "
-                                     "charges): 100 % makes every one fail, to see the sagas' "
-                                     "compensation")
+                                     "branch (in the demo shop, the payment gateway declines "
+                                     "that share of charges): 100 % makes every one fail, to "
+                                     "see the sagas' compensation")
         self.form = CommandForm(label_width=LABEL_WIDTH)
         self.form.submitted.connect(self.send)
-        form_scroll = QScrollArea()
-        form_scroll.setWidgetResizable(True)
-        form_scroll.setWidget(self.form)
-        form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.send_button = QPushButton(icon("command"), "Send in the Branch")
         self.send_button.setDefault(True)
         self.send_button.clicked.connect(self.send)
-        self.result = QLabel()
-        self.result.setWordWrap(True)
-        self.result.setTextFormat(Qt.TextFormat.RichText)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result = ResultLabel(Qt.TextInteractionFlag.TextSelectableByMouse)
         header = QFormLayout()
-        fields = [("Aggregate type", self.stream_type), ("Aggregate id", target),
+        fields = [("Aggregate type", self.stream_type), ("Aggregate id", self.id_field),
                   ("Command", self.command)]
         if takes_failure_rate(system):
             fields.append(("Failures", self.failure_rate))
@@ -152,7 +139,7 @@ class WhatIfDialog(QDialog):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 6, 0)
         left_layout.addLayout(header)
-        left_layout.addWidget(form_scroll, 1)
+        left_layout.addWidget(scrolling(self.form), 1)
         left_layout.addWidget(self.result)
         left_layout.addWidget(self.send_button)
 
@@ -240,7 +227,7 @@ class WhatIfDialog(QDialog):
     # -- the command -----------------------------------------------------------------------
 
     def _type_changed(self, stream_type: str) -> None:
-        self.stream_id.setPlaceholderText(self.examples.stream_id(stream_type))
+        self.id_field.show_hint(self.examples, stream_type)
         self.command.blockSignals(True)
         self.command.clear()
         for name, command in self.system.domain.commands.get(stream_type, {}).items():
@@ -264,16 +251,10 @@ class WhatIfDialog(QDialog):
     def _show_error(self, text: str, about: tuple | None = None) -> None:
         """An error about a command and target (by default those in the form now): cleared
         when the form names another."""
-        self.result.setText(text)
-        self._error_about = about or self._request_shown()
+        self.result.show_error(text, about or self._request_shown())
 
     def _clear_stale_error(self) -> None:
-        if self._error_about is not None and self._error_about != self._request_shown():
-            self._error_about = None
-            self.result.setText("")
-
-    def _new_id(self) -> None:
-        self.stream_id.setText(self.system.new_id(self.stream_type.currentText(), "whatif"))
+        self.result.clear_stale(self._request_shown())
 
     def send(self) -> None:
         if self.sandbox is None or self._job is not None:
@@ -300,8 +281,7 @@ class WhatIfDialog(QDialog):
             return result, sandbox.new_events(), sandbox.changes()
 
         self.send_button.setEnabled(False)
-        self._error_about = None
-        self.result.setText("Sending…")
+        self.result.show_result("Sending…")
         about = self._request_shown()
         self._job = self.worker.submit(run, lambda value: self._sent_done(before, value),
                                        on_error=lambda error: self._send_failed(error, about))
@@ -315,8 +295,9 @@ class WhatIfDialog(QDialog):
         reactions = len(events) - before - own
         self._sent = len(events)
         self.result.setText(
-            f"<span style='color:#2e7d32'><b>{result.command}</b> on {html.escape(result.stream_id)}"
-            f": {own} event{'s' if own != 1 else ''} (version {result.version})"
+            f"<span style='color:#2e7d32'><b>{result.command}</b> on "
+            f"{html.escape(result.stream_id)}: {own} event{'s' if own != 1 else ''} "
+            f"(version {result.version})"
             + (f", and {reactions} more from the sagas reacting" if reactions > 0 else "")
             + ".</span>")
         self._show_events(events, first_new=before)
