@@ -363,7 +363,8 @@ def read_model_differences(store: Path, folder: Path, clean: dict[int, Path],
         if here[key] != rows:
             name, table, position = key
             when = "now" if position is None else f"as of position {position:,}"
-            first = next((pair for pair in zip(here[key], rows) if pair[0] != pair[1]), None)
+            first = next((pair for pair in zip(here[key], rows, strict=False)
+                          if pair[0] != pair[1]), None)
             differences.append(
                 f"{name}.{table} {when}: {len(here[key]):,} rows, {len(rows):,} when built from "
                 f"nothing" + (f"; first difference {first[0]} != {first[1]}" if first else ""))

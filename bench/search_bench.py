@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -80,12 +81,12 @@ def searches(db: ReadModelDatabase, rounds: int) -> tuple[list[dict], list[float
         for where in (None, {"status": "compensated"}):
             counts, firsts, deeps = [], [], []
             for _ in range(rounds):
-                count_ms, total = timed(lambda: count_rows(db, table, where=where, search=text))
-                first_ms, _rows = timed(lambda: read_rows(db, table, where=where, search=text,
-                                                          limit=PAGE))
+                count_ms, total = timed(partial(count_rows, db, table, where=where, search=text))
+                first_ms, _rows = timed(partial(read_rows, db, table, where=where, search=text,
+                                                limit=PAGE))
                 deep = max(0, total // 2 // PAGE * PAGE)
-                deep_ms, _rows = timed(lambda: read_rows(db, table, where=where, search=text,
-                                                         offset=deep, limit=PAGE))
+                deep_ms, _rows = timed(partial(read_rows, db, table, where=where, search=text,
+                                               offset=deep, limit=PAGE))
                 counts.append(count_ms)
                 firsts.append(first_ms)
                 deeps.append(deep_ms)
@@ -128,23 +129,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--versions", type=int, default=5, help="versions written per saga")
     parser.add_argument("--rounds", type=int, default=5, help="repeats of each search")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as folder:
-        with ReadModelDatabase(Path(folder) / "bench.readmodels") as db:
-            fill_s = fill(db, args.sagas, args.versions)
-            index = SearchIndex(saga_instances, db.db)
-            build_started = time.perf_counter()
-            with db.transaction():
-                index.build()
-            build_s = time.perf_counter() - build_started
-            fts, ids = index_names(saga_instances)
-            pages = sum(db.db.execute(
-                "SELECT count(*) FROM dbstat WHERE name LIKE ?", (f"{name}%",)).fetchone()[0]
-                for name in (fts, ids)) if _has_dbstat(db) else 0
-            page_size = db.db.execute("PRAGMA page_size").fetchone()[0]
-            table_pages = db.db.execute("SELECT count(*) FROM dbstat WHERE name = ?", (
-                saga_instances.name,)).fetchone()[0] if _has_dbstat(db) else 0
-            results, slowest = searches(db, args.rounds)
-            live_us = live_updates(db, args.sagas, 200)
+    with (tempfile.TemporaryDirectory() as folder,
+          ReadModelDatabase(Path(folder) / "bench.readmodels") as db):
+        fill_s = fill(db, args.sagas, args.versions)
+        index = SearchIndex(saga_instances, db.db)
+        build_started = time.perf_counter()
+        with db.transaction():
+            index.build()
+        build_s = time.perf_counter() - build_started
+        fts, ids = index_names(saga_instances)
+        pages = sum(db.db.execute(
+            "SELECT count(*) FROM dbstat WHERE name LIKE ?", (f"{name}%",)).fetchone()[0]
+            for name in (fts, ids)) if _has_dbstat(db) else 0
+        page_size = db.db.execute("PRAGMA page_size").fetchone()[0]
+        table_pages = db.db.execute("SELECT count(*) FROM dbstat WHERE name = ?", (
+            saga_instances.name,)).fetchone()[0] if _has_dbstat(db) else 0
+        results, slowest = searches(db, args.rounds)
+        live_us = live_updates(db, args.sagas, 200)
     print(f"{args.sagas:,} sagas x {args.versions} versions written in {fill_s:.1f} s")
     print(f"index built in one pass: {build_s:.2f} s ({build_s / args.sagas * 1e6:.1f} us/row)")
     if pages:

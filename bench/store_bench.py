@@ -6,8 +6,9 @@ The same work through each, in one run, as `../shared/tools/anchor-bench` does i
   read_all      every event in global order, decoded
   rebuild       load orders by replaying their events, snapshots off
 `ours_unchained` is ours with the hash chain's links neither computed nor written: the chain's
-cost, by difference. Then, unless --no-large: seeding a store of about a million events with `seed`, and the peak
-resident memory of reading all of them. Figures are events per second; compare within one run.
+cost, by difference. Then, unless --no-large: seeding a store of about a million events with
+`seed`, and the peak resident memory of reading all of them. Figures are events per second;
+compare within one run.
 """
 
 from __future__ import annotations
@@ -169,9 +170,11 @@ def raw_sqlite(n_agg: int, ev_per: int, folder: str) -> dict[str, float]:
     for i in range(n):
         sid = f"o-{i // ev_per}"
         db.execute("BEGIN IMMEDIATE")
-        for (row,) in db.execute("SELECT data FROM events WHERE stream_id=? ORDER BY version", (sid,)):
+        stream = db.execute("SELECT data FROM events WHERE stream_id=? ORDER BY version", (sid,))
+        for (row,) in stream:
             orjson.loads(row)
-        db.execute(sql, (sid, i % ev_per, "LineAdded", uuid.uuid4().hex, "2018-03-19T10:15:30Z", data))
+        db.execute(sql, (sid, i % ev_per, "LineAdded", uuid.uuid4().hex, "2018-03-19T10:15:30Z",
+                         data))
         db.execute("COMMIT")
     out["command"] = n / (time.perf_counter() - t)
     n = n_agg * ev_per

@@ -60,7 +60,8 @@ def describe_cause(event: RecordedEvent, cause: RecordedEvent | None) -> str:
     """One line on what caused `event`: the event, or the command issued by someone."""
     metadata = event.metadata
     if cause is not None:
-        return f"{cause.event_type} in {cause.stream_id} v{cause.version} (position {cause.position})"
+        return (f"{cause.event_type} in {cause.stream_id} v{cause.version} "
+                f"(position {cause.position})")
     command = metadata.get("command")
     if command:
         who = metadata.get("issued_by")

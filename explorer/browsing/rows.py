@@ -131,7 +131,8 @@ def build_row_map(store: EventStore, query: EventQuery,
     start = 0
     while start < last:
         end = min(start + SCAN_CHUNK, last)
-        chunk = EventQuery(**{**_fields(query), "from_position": max(query.from_position, start + 1),
+        chunk = EventQuery(**{**_fields(query),
+                              "from_position": max(query.from_position, start + 1),
                               "to_position": end if query.to_position is None
                               else min(end, query.to_position)})
         rows.extend(store.positions(chunk))

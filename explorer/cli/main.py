@@ -47,11 +47,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                    "store (default 42)")
     p.add_argument("--days", type=days, default=90, help="simulated period (default 90 days)")
     p.add_argument("--recent", action="store_true", help="end the history a day before now "
-                   "(default: begin on the seeder's fixed date, so that the same seed gives the same "
-                   "store)")
+                   "(default: begin on the seeder's fixed date, so that the same seed gives the "
+                   "same store)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    p = add("streams", "List streams with their type, version and last timestamp.", handlers.streams)
+    p = add("streams", "List streams with their type, version and last timestamp.",
+            handlers.streams)
     p.add_argument("--type", dest="stream_type", help="only streams of this type, e.g. Order")
     p.add_argument("--match", help="only ids containing this text, or matching a * ? wildcard")
     p.add_argument("--limit", type=positive, help="at most this many")
@@ -124,7 +125,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p.add_argument("target", metavar="NEW", help="the new store to make (must not exist)")
     p.add_argument("--json", action="store_true")
 
-    p = add("summary", "Summarise a store: types, streams, events, last position.", handlers.summary)
+    p = add("summary", "Summarise a store: types, streams, events, last position.",
+            handlers.summary)
     p.add_argument("--json", action="store_true")
     live.add_parsers(sub, add)
     return parser

@@ -1,7 +1,8 @@
 """Sending commands by hand: requests, their outcomes, and the command "like the one that
-caused" an event (the history of what was sent is `history`). The window's command console and the command
-line's `script` both go through `send`, which never lets an error escape: every request ends as
-events, or as a validation, business, conflict or storage message, and nothing half-written.
+caused" an event (the history of what was sent is `history`). The window's command console and
+the command line's `script` both go through `send`, which never lets an error escape: every
+request ends as events, or as a validation, business, conflict or storage message, and nothing
+half-written.
 
 Secrets (fields declared with `secret_field`) are never kept whole: the history keeps their
 masked form ("•••• 0002"), and a form is never filled with them from the history or an event.

@@ -8,10 +8,11 @@ made private again. On systems without POSIX modes (Windows) these do nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, BinaryIO, Literal, TextIO, overload
 
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
@@ -29,13 +30,16 @@ def private_folder(folder: str | Path) -> Path:
 
 def make_private(path: str | Path) -> None:
     """Make an existing file 0600 (a missing one is left missing)."""
-    try:
+    with contextlib.suppress(FileNotFoundError):
         _restrict(Path(path), PRIVATE_FILE)
-    except FileNotFoundError:
-        pass
 
 
-def open_private(path: str | Path, mode: str = "wb", encoding: str | None = None) -> IO:
+@overload
+def open_private(path: str | Path, mode: Literal["wb"] = "wb",
+                 encoding: None = None) -> BinaryIO: ...
+@overload
+def open_private(path: str | Path, mode: Literal["w"], encoding: str | None = None) -> TextIO: ...
+def open_private(path: str | Path, mode: str = "wb", encoding: str | None = None) -> IO[Any]:
     """Open `path` for writing (truncated; "wb" or "w"), created 0600, or made 0600 if it was
     there with a wider mode."""
     if mode not in ("wb", "w"):
@@ -59,10 +63,8 @@ def write_private(path: str | Path, data: bytes) -> None:
 def create_private(path: str | Path) -> None:
     """Create an empty 0600 file at `path` if there is none, so that whatever writes it next
     (QSettings, which keeps a file's mode) never leaves it readable by others."""
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
-    except FileExistsError:
-        pass
     make_private(path)
 
 

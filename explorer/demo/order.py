@@ -117,7 +117,8 @@ class Order(Aggregate):
             raise DomainError(f"Cannot ship order {self.id}: it is not paid.")
         self._record("OrderShipped", order_id=self.id, customer_id=self.customer_id,
                      carrier=carrier, tracking=tracking,
-                     items=[{"product_id": p, "quantity": i["quantity"]} for p, i in self.items.items()])
+                     items=[{"product_id": p, "quantity": i["quantity"]}
+                            for p, i in self.items.items()])
 
     def cancel(self, reason: str) -> None:
         if self.status == "shipped":
@@ -207,7 +208,8 @@ class PlaceOrder(OrderCommand):
 
     command_name: ClassVar[str] = "place"
     creates_stream: ClassVar[bool | None] = True
-    customer_id: str = Field(min_length=1, max_length=100, description="The customer, e.g. cust_456")
+    customer_id: str = Field(min_length=1, max_length=100,
+                             description="The customer, e.g. cust_456")
     items: list[OrderLine] = Field(min_length=1, max_length=50, description="What is ordered")
     total: float = Field(ge=0, le=10_000_000, description="The order total: the items' sum")
     currency: Currency = Field("USD", description="The currency of prices and total")

@@ -74,9 +74,8 @@ class FieldSpec:
                         if self.min_length > 1 else f"up to {self.max_length} characters")
             if self.max_length:
                 return f"up to {self.max_length} characters"
-        if self.kind == "list":
-            if self.min_items and self.max_items:
-                return f"{self.min_items} to {self.max_items} rows"
+        if self.kind == "list" and self.min_items and self.max_items:
+            return f"{self.min_items} to {self.max_items} rows"
         return ""
 
     def lowest(self) -> float | None:

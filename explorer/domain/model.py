@@ -26,7 +26,8 @@ class DomainModel:
         self.commands: dict[str, dict[str, type[Command]]] = {t: {} for t in self.aggregates}
         for command in commands:
             if command.stream_type not in self.aggregates:
-                raise ValueError(f"command {command.command_name} is for unknown type {command.stream_type}")
+                raise ValueError(f"command {command.command_name} is for unknown type "
+                                 f"{command.stream_type}")
             self.commands[command.stream_type][command.command_name] = command
         self.make_context = make_context
         self.registry = EventRegistry()

@@ -38,7 +38,8 @@ class LoadedAggregate:
 class Repository:
     """Loads aggregates of a domain from an event store, and snapshots them."""
 
-    def __init__(self, store: EventStore, domain: DomainModel, *, use_snapshots: bool = True) -> None:
+    def __init__(self, store: EventStore, domain: DomainModel, *,
+                 use_snapshots: bool = True) -> None:
         self.store = store
         self.domain = domain
         self.use_snapshots = use_snapshots
@@ -105,7 +106,8 @@ class Repository:
     def load_existing(self, stream_id: str, *, at_version: int | None = None,
                       at_position: int | None = None, at_time_us: int | None = None,
                       ) -> LoadedAggregate:
-        """Load a stream whose type is looked up in the stream index; raises if it does not exist."""
+        """Load a stream whose type is looked up in the stream index; raises if it does not
+        exist."""
         info = self.store.stream_info(stream_id)
         if at_version is not None and at_version > info.version:
             raise ValueError(f"Stream {stream_id} has only {info.version} events; choose a version "
@@ -130,7 +132,8 @@ class Repository:
                 raise ValueError("its state is not a JSON object")
             aggregate.restore(state)
         except Exception as error:  # a snapshot is only a cache: never let it break a load
-            loaded.notes.append(f"The snapshot at version {snapshot.version} was ignored ({error}).")
+            loaded.notes.append(
+                f"The snapshot at version {snapshot.version} was ignored ({error}).")
             log.warning("snapshot of %s at version %s ignored: %s", aggregate.id, snapshot.version,
                         error)
             return False

@@ -58,7 +58,8 @@ class CommandResult:
                 "events": [event.to_dict() for event in self.events]}
 
 
-def decide(domain: DomainModel, aggregate: Aggregate, command: Command, context: Any) -> list[NewEvent]:
+def decide(domain: DomainModel, aggregate: Aggregate, command: Command,
+           context: Any) -> list[NewEvent]:
     """Run a command against an aggregate: the new events, or DomainError for a broken rule."""
     if command.creates_stream is True and aggregate.exists:
         raise DomainError(

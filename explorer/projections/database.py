@@ -24,7 +24,12 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, StoreOpenError
-from explorer.store.sqlite import BUSY_TIMEOUT_S, GuardedConnection, not_sqlite_error
+from explorer.store.sqlite import (
+    BUSY_TIMEOUT_S,
+    GuardedConnection,
+    guarded_connection,
+    not_sqlite_error,
+)
 
 APPLICATION_ID = 0x45565852  # "EVXR"
 SCHEMA_VERSION = 3
@@ -72,7 +77,9 @@ class ReadModelDatabase:
             raise StoreOpenError(f"No read models at {self.path} yet; run the projections first.")
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        uri = "file:" + quote(str(self.path.resolve()), safe="/") + ("?mode=ro" if read_only else "")
+        uri = "file:" + quote(str(self.path.resolve()), safe="/")
+        if read_only:
+            uri += "?mode=ro"
 
         def connect() -> sqlite3.Connection:
             connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S,
@@ -88,8 +95,9 @@ class ReadModelDatabase:
         try:
             self.connection = self.engine.connect()
         except sa.exc.OperationalError as error:
-            raise StoreOpenError(f"Cannot open the read models {self.path}: {error.orig}.") from None
-        self.db: sqlite3.Connection = self.connection.connection.driver_connection
+            raise StoreOpenError(
+                f"Cannot open the read models {self.path}: {error.orig}.") from None
+        self.db = guarded_connection(self.connection)
         if not read_only:
             self._use_wal()
             with self.transaction():

@@ -140,7 +140,7 @@ class VersionedWriter:
     def put(self, key: tuple, values: dict[str, Any], position: int) -> None:
         """Make `values` the row's values from `position` on."""
         self._end_current(key, position)
-        row = dict(zip(self.keys, key))
+        row = dict(zip(self.keys, key, strict=True))
         row.update(values)
         row["valid_from"] = position
         row["valid_to"] = None

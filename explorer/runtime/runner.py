@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from explorer.domain import CommandService
@@ -286,13 +287,13 @@ class Runner:
                 if "rebuild" in command:
                     name = command["rebuild"]
                     cancel.clear()
-                    guarded(lambda: self.rebuild(name, progress=lambda done, last: progress(
-                        name, done, last), should_stop=lambda: cancel.is_set() or stop.is_set()))
+                    guarded(partial(self.rebuild, name, progress=partial(progress, name),
+                                    should_stop=lambda: cancel.is_set() or stop.is_set()))
                     emit({"finished": name})
                 elif "retry" in command:
-                    guarded(lambda: self.retry(command["retry"]))
+                    guarded(partial(self.retry, command["retry"]))
                 elif "skip" in command:
-                    guarded(lambda: self.skip(command["skip"]))
+                    guarded(partial(self.skip, command["skip"]))
                 elif "sagas" in command:
                     self.set_sagas(bool(command["sagas"]))
                 report(force=True)

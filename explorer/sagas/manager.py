@@ -1,11 +1,12 @@
 """Running sagas: follow the log, let each saga instance observe its events, dispatch its steps.
 
 The manager never runs inside command handling: it reads the log after the fact, like a
-projection, from a checkpoint kept in the store (it belongs to the write side). Exactly-once comes from the saga
-itself, not from the checkpoint: every saga event records the event it observed (a redelivered
-event is ignored) and gets an id derived from it (two runners cannot both record it), and every
-step's command has a derived id (dispatching it again finds its events and does nothing). A crash
-anywhere therefore only means some work is looked at twice, never done twice.
+projection, from a checkpoint kept in the store (it belongs to the write side). Exactly-once
+comes from the saga itself, not from the checkpoint: every saga event records the event it
+observed (a redelivered event is ignored) and gets an id derived from it (two runners cannot
+both record it), and every step's command has a derived id (dispatching it again finds its
+events and does nothing). A crash anywhere therefore only means some work is looked at twice,
+never done twice.
 
 For the same reason a conflict with another writer (on the saga's stream or a step's target) is
 simply retried on fresh state, after a short random wait, for as long as it takes: only the
@@ -186,17 +187,20 @@ class SagaManager:
             if refused is None and settled is None:
                 return
             step_name, reason = refused or settled
-            was_refused = refused is not None
-
-            def react(instance: ProcessManager) -> None:
-                reaction = instance.rejected if was_refused else instance.already_done
-                reaction(step_name, reason, self.service.clock())
-
+            react = self._reaction(step_name, reason, refused=refused is not None)
             updated = self._record(saga.id, react, _Refusal(
                 saga.id, step_name, saga.steps[step_name]["scheduled_at"]), should_stop)
             if updated is None:
                 return
             saga = updated
+
+    def _reaction(self, step_name: str, reason: str, *,
+                  refused: bool) -> Callable[[ProcessManager], None]:
+        """What a saga records when its step `step_name` was refused, or found already done."""
+        def react(instance: ProcessManager) -> None:
+            reaction = instance.rejected if refused else instance.already_done
+            reaction(step_name, reason, self.service.clock())
+        return react
 
     def _execute(self, saga: ProcessManager, step: dict,
                  should_stop: Callable[[], bool] | None) -> None:

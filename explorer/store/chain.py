@@ -62,6 +62,7 @@ class LinkRuns:
 
     def __init__(self, runs: Iterator[tuple[int, bytes]]) -> None:
         self._runs = iter(runs)
+        self._first: int | None
         self._first, self._run = next(self._runs, (None, b""))
 
     def link_at(self, position: int) -> bytes | None:
@@ -95,8 +96,7 @@ def breaks(pages: Iterable[Sequence[Sequence[Any]]]) -> Iterator[tuple[int, bool
             if stored is None:
                 yield row[0], False
                 previous = expected or b""
-            elif stored != expected:
-                yield row[0], True
-                previous = stored
             else:
-                previous = expected
+                if stored != expected:
+                    yield row[0], True  # the stored link is followed from here
+                previous = stored

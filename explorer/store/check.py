@@ -10,7 +10,7 @@ removed or inserted after it was written breaks it there. It only reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +120,7 @@ def _check_schema(store: EventStore, report: CheckReport) -> bool:
             if ("index", index.name) not in found.objects:
                 report.add("schema", f"the index {index.name} on {table.name}"
                                      f"({', '.join(columns)}) is missing")
-            elif store.index_columns(index.name) != columns:
+            elif store.index_columns(str(index.name)) != columns:  # the schema names each
                 report.add("schema", f"the index {index.name} no longer covers "
                                      f"{table.name}({', '.join(columns)})")
     if not linked:
@@ -128,17 +128,18 @@ def _check_schema(store: EventStore, report: CheckReport) -> bool:
             "The store has no hash chain: it was written before Event Explorer kept one. It "
             "gets one the first time it is opened for writing.")
     for name, sql in schema.TRIGGERS.items():
-        table = name.rsplit("_no_", 1)[0]
-        if table == schema.event_hashes.name and not linked:
+        guarded = name.rsplit("_no_", 1)[0]
+        if guarded == schema.event_hashes.name and not linked:
             continue
         kept = found.objects.get(("trigger", name))
         if kept is None:
-            report.add("schema", f"the trigger {name}, which keeps {table} immutable, is missing")
+            report.add("schema", f"the trigger {name}, which keeps {guarded} immutable, is "
+                                 "missing")
         elif _normalised(kept[1]) != _normalised(sql):
             report.add("schema", f"the trigger {name} was changed: {kept[1]}")
-    for (kind, name), (table, sql) in found.objects.items():
+    for (kind, name), (on_table, found_sql) in found.objects.items():
         if kind == "trigger" and name not in schema.TRIGGERS:
-            report.add("schema", f"an unexpected trigger {name} on {table}: {sql}")
+            report.add("schema", f"an unexpected trigger {name} on {on_table}: {found_sql}")
     return linked and schema.event_hashes.name in tables
 
 
@@ -165,7 +166,8 @@ def _check_positions(store: EventStore, report: CheckReport) -> None:
 def _check_streams(store: EventStore, report: CheckReport) -> None:
     e, s = events.c, streams.c
     per_stream = (sa.select(e.stream_id, sa.func.count().label("n"),
-                            sa.func.min(e.version).label("low"), sa.func.max(e.version).label("high"),
+                            sa.func.min(e.version).label("low"),
+                            sa.func.max(e.version).label("high"),
                             sa.func.max(e.position).label("last"),
                             sa.func.min(e.stream_type).label("type_a"),
                             sa.func.max(e.stream_type).label("type_b"))
@@ -213,7 +215,7 @@ def _check_rows(store: EventStore, report: CheckReport,
     unlinked: list[list[int]] = []  # ranges of positions without a link
     last = 0
 
-    def pages() -> Iterator[list[tuple]]:
+    def pages() -> Iterator[Sequence[Sequence[Any]]]:
         nonlocal previous_time, last
         for page in (store.linked_pages(PAGE_ROWS) if linked else _unlinked_pages(store)):
             rows = [row[:-1] for row in page]
@@ -252,7 +254,7 @@ def _check_rows(store: EventStore, report: CheckReport,
         progress(report.events)
 
 
-def _unlinked_pages(store: EventStore) -> Iterator[list[tuple]]:
+def _unlinked_pages(store: EventStore) -> Iterator[Sequence[Sequence[Any]]]:
     """Stored rows of a store without a chain, a page at a time, each with None for its link."""
     position = 0
     while rows := list(store._execute(sa.select(*EVENT_COLUMNS, sa.null()).where(

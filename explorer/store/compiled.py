@@ -7,9 +7,13 @@ would cost more than the database's own work.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVarTuple
 
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Columns = TypeVarTuple("Columns")
+"""The column types of a select and of its rows, for functions that keep them."""
 
 
 class CompiledStatement:
@@ -18,6 +22,8 @@ class CompiledStatement:
     def __init__(self, statement: sa.ClauseElement, dialect: sa.Dialect,
                  params: tuple[str, ...] = ()) -> None:
         compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        if not isinstance(compiled, SQLCompiler):
+            raise TypeError(f"not a query or a write, so it has no parameters: {statement}")
         self.sql = str(compiled)
         order = tuple(compiled.positiontup or ())
         defaults = compiled.params

@@ -118,6 +118,7 @@ def _tokenize(text: str) -> list[_Token]:
                                   index + 1)
             raise FilterError(f"Unexpected character {text[index]!r}", index + 1)
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind != "space":
             word = match.group()
             if kind == "field" and word.lower() in _KEYWORDS:
@@ -265,7 +266,8 @@ def _json_path(path: str) -> str:
 
 
 def _field_expression(field: str, source: sa.FromClause = events,
-                      ) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any] | None, Any]:
+                      ) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any] | None,
+                                 sa.TableValuedAlias | None]:
     """The field's SQL value, its JSON type (None for plain columns), and for [*] fields the
     json_each table whose rows are tested instead; over the events table or a `source` with
     its data and metadata columns."""
@@ -281,7 +283,7 @@ def _field_expression(field: str, source: sa.FromClause = events,
             "value", "type")
         if not after:
             return each.c.value, each.c.type, each
-        path = sa.bindparam(None, _json_path(after.lstrip(".")))
+        path: sa.BindParameter[str] = sa.bindparam(None, _json_path(after.lstrip(".")))
         return (sa.func.json_extract(each.c.value, path), sa.func.json_type(each.c.value, path),
                 each)
     path = sa.bindparam(None, _json_path(rest))
@@ -295,18 +297,18 @@ def comparisons(node: Comparison | Logical) -> list[Comparison]:
     return [found for part in node.parts for found in comparisons(part)]
 
 
-def json_types_sample(field: str, event_type: str, limit: int) -> sa.Select | None:
+def json_types_sample(field: str, event_type: str, limit: int) -> sa.Select[Any] | None:
     """SQL for the distinct JSON types (json_type's names: integer, real, text, true, ...) that
     a data or metadata field holds in the newest `limit` events of one event type, read through
     the event-type index. None for a column (position, stream_id, ...): its type is fixed."""
-    if _field_expression(field)[1] is None:
-        return None
     column = events.c.data if field.startswith("data.") else events.c.metadata
     newest = (sa.select(events.c.position).where(events.c.event_type == event_type)
               .order_by(events.c.position.desc()).limit(limit).scalar_subquery())
     rows = (sa.select(events.c.data, events.c.metadata)
             .where(events.c.position.in_(newest), sa.func.json_valid(column) == 1).subquery())
     _, json_type, each = _field_expression(field, rows)
+    if json_type is None:
+        return None
     query = sa.select(json_type).distinct().where(json_type.is_not(None)).select_from(rows)
     return query if each is None else query.join(each, sa.true())
 
@@ -318,6 +320,7 @@ def _compile(node: Comparison | Logical) -> sa.ColumnElement[bool]:
             return sa.not_(parts[0])
         return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
     expression, json_type, each = _field_expression(node.field)
+    condition: sa.ColumnElement[bool]
     if node.op == "exists":  # the key is there, even holding null
         condition = (json_type if json_type is not None else expression).is_not(None)
     elif node.op == "contains":

@@ -74,7 +74,8 @@ class RowDecoder:
                              current_version, timestamp, correlation_id, upcast,
                              metadata, stored)
 
-    def decode_data(self, event_type: str, schema_version: int, data: Any) -> tuple[dict | None, str]:
+    def decode_data(self, event_type: str, schema_version: int,
+                    data: Any) -> tuple[dict[str, Any] | None, str]:
         """Data of one event at its current version, or (None, reason). Used by aggregate replay."""
         current = self.current_versions
         if current is None or current.get(event_type) == schema_version:

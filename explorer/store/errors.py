@@ -75,7 +75,8 @@ class ConcurrencyError(StoreError):
         expected_text = "a new stream" if expected == 0 else f"version {expected}"
         actual_text = "does not exist yet" if actual == 0 else f"is at version {actual}"
         super().__init__(
-            f"Stream {stream_id} changed meanwhile: expected {expected_text}, but it {actual_text}. "
+            f"Stream {stream_id} changed meanwhile: expected {expected_text}, "
+            f"but it {actual_text}. "
             "Nothing was written; reload the stream and try again."
         )
         self.stream_id = stream_id

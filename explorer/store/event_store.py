@@ -45,6 +45,7 @@ from explorer.store.records import (
     RecordedEvent,
     SnapshotRecord,
 )
+from explorer.store.sqlite import GuardedConnection
 from explorer.store.statements import EVENT_COLUMNS, NO_LIMIT, SNAPSHOT_MARK, Statements
 from explorer.store.stream_index import StreamIndex
 from explorer.store.upcasting import EventRegistry
@@ -65,6 +66,8 @@ class EventStore(StreamIndex, Navigation, Maintenance):
     positions for row maps) and what `check` and `salvage` need (`Maintenance`).
     """
 
+    _db: GuardedConnection
+
     def __init__(self, engine: sa.Engine, *, location: str, read_only: bool,
                  registry: EventRegistry | None, read_only_reason: str | None = None) -> None:
         self._engine = engine
@@ -83,7 +86,7 @@ class EventStore(StreamIndex, Navigation, Maintenance):
         except BaseException:
             engine.dispose()
             raise
-        self._db: sqlite3.Connection = self._sa.connection.driver_connection
+        self._db = sqlite_backend.guarded_connection(self._sa)
         self._sql = Statements(engine.dialect)
         self._nav = navigation_statements(engine.dialect)
 
@@ -227,7 +230,8 @@ class EventStore(StreamIndex, Navigation, Maintenance):
 
     def data_version(self) -> int:
         """A number that changes whenever another connection commits to the file."""
-        return self._db.execute("PRAGMA data_version").fetchone()[0]
+        version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
+        return version
 
     # -- appending -------------------------------------------------------------------------
 
@@ -363,7 +367,8 @@ class EventStore(StreamIndex, Navigation, Maintenance):
         if "event_id" not in str(error):
             raise StoreError(
                 f"The append to {self.location} was refused by the database ({error}): the stream "
-                "index and the events disagree. Nothing was written; run `check` on the store.") from None
+                "index and the events disagree. Nothing was written; run `check` on the "
+                "store.") from None
         results = []
         for prep in prepared:
             retried = self._stored_retry(prep)
@@ -420,13 +425,15 @@ class EventStore(StreamIndex, Navigation, Maintenance):
     def replay_rows(self, stream_id: str, *, after_version: int = 0, to_version: int | None = None,
                     to_position: int | None = None, to_time_us: int | None = None,
                     ) -> list[ReplayRow]:
-        """Just what rebuilding an aggregate needs, undecoded: (version, type, schema, data, stream type).
+        """Just what rebuilding an aggregate needs, undecoded: (version, type, schema, data,
+        stream type).
 
         Aggregate loading decodes these itself; skipping whole event objects makes replay fast.
         """
         sql = self._sql
         if to_version is None and to_position is None and to_time_us is None:
-            return self._db.execute(sql.replay_whole_stream.sql, (stream_id, after_version)).fetchall()
+            return self._db.execute(sql.replay_whole_stream.sql,
+                                    (stream_id, after_version)).fetchall()
         return self._db.execute(sql.replay_stream.sql, sql.replay_stream.args(
             stream_id, after_version, _bound(to_version), _bound(to_position), _bound(to_time_us),
         )).fetchall()
@@ -459,7 +466,8 @@ class EventStore(StreamIndex, Navigation, Maintenance):
         end = _bound(to_position)
         next_position = from_position
         while next_position <= end:
-            rows = db.execute(statement.sql, statement.args(next_position, end, page_size)).fetchall()
+            rows = db.execute(statement.sql,
+                              statement.args(next_position, end, page_size)).fetchall()
             if not rows:
                 return
             yield from decode(rows)
@@ -474,11 +482,11 @@ class EventStore(StreamIndex, Navigation, Maintenance):
         return self._fetch_events(query._select(after_position=after_position, limit=limit,
                                                descending=descending))
 
-    def _fetch_events(self, select: sa.Select) -> list[RecordedEvent]:
+    def _fetch_events(self, select: sa.Select[*tuple[Any, ...]]) -> list[RecordedEvent]:
         """Run a select of EVENT_COLUMNS and decode the rows."""
         return self.decoder.decode_rows(self._run_select(select).fetchall())
 
-    def _run_select(self, select: sa.Select) -> sqlite3.Cursor:
+    def _run_select(self, select: sa.Select[*tuple[Any, ...]]) -> sqlite3.Cursor:
         """Run a select on the DBAPI cursor: no per-row SQLAlchemy objects (projections read
         hundreds of thousands of rows this way, row maps millions of positions)."""
         compiled = select.compile(dialect=self._engine.dialect,
@@ -521,7 +529,8 @@ class EventStore(StreamIndex, Navigation, Maintenance):
             raise EventNotFoundError(f"id {event_id}")
         return found[0]
 
-    def events_by_correlation(self, correlation_id: str, limit: int = 10_000) -> list[RecordedEvent]:
+    def events_by_correlation(self, correlation_id: str,
+                              limit: int = 10_000) -> list[RecordedEvent]:
         """Every event with a correlation id, in global order (the chain of one request)."""
         e = schema.events.c
         return self._fetch_events(sa.select(*EVENT_COLUMNS).where(
@@ -671,7 +680,9 @@ def _bound(value: int | None) -> int:
     return NO_LIMIT if value is None else value
 
 
-def _translate_operational(error: sqlite3.OperationalError, location: str, action: str) -> Exception:
+def _translate_operational(error: BaseException | None, location: str,
+                           action: str) -> Exception:
+    """The store's error for SQLite's `error` (a sqlite3.OperationalError) while doing `action`."""
     text = str(error)
     if "locked" in text or "busy" in text:
         return StoreLockedError(

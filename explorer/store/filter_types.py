@@ -59,10 +59,10 @@ def type_warnings(content: ContentFilter, field_types: FieldTypes,
                 asked[comparison.field] = field_types(comparison.field)
             found = asked[comparison.field]
             if not found:
-                warning = (f"None of {sampled} has {comparison.field}: check the field's "
-                           "name; the filter may match nothing.")
-                if warning not in warnings:
-                    warnings.append(warning)
+                absent = (f"None of {sampled} has {comparison.field}: check the field's "
+                          "name; the filter may match nothing.")
+                if absent not in warnings:
+                    warnings.append(absent)
                 continue
             kinds = {KIND_OF_JSON_TYPE[t] for t in found if t in KIND_OF_JSON_TYPE}
             if not kinds:

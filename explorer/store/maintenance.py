@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from explorer.store import chain
 from explorer.store import sqlite as sqlite_backend
+from explorer.store.compiled import Columns
 from explorer.store.decoding import RowDecoder
 from explorer.store.records import RecordedEvent
 from explorer.store.statements import NO_LIMIT, Statements
 
 READ_PAGE_SIZE = 2000
 CHAIN_CHUNK = 20_000
+
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class Maintenance:
     _sql: Statements
     decoder: RowDecoder
     location: str
+
+    if TYPE_CHECKING:  # EventStore's own, of which this is a part
+        def _require_writable(self, action: str) -> None: ...
+        def _begin_write(self, action: str) -> None: ...
 
     def import_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Append stored rows as they are (EVENT_COLUMNS order, positions and versions already
@@ -77,7 +83,7 @@ class Maintenance:
             db.execute("ROLLBACK")
             raise
 
-    def _execute(self, statement: sa.Executable) -> sa.Result:
+    def _execute(self, statement: sa.Select[*Columns]) -> sa.Result[*Columns]:
         """Run a read-only SQLAlchemy statement on this store's connection (for `check`)."""
         return self._sa.execute(statement)
 
@@ -108,11 +114,9 @@ class Maintenance:
     def schema_objects(self) -> SchemaObjects:
         """The file's markers, its store_meta entries and its tables, indexes and triggers."""
         db = self._db
-        meta = {}
-        try:
+        meta: dict[str, str] = {}
+        with suppress(sqlite3.OperationalError):  # a file without store_meta
             meta = dict(db.execute("SELECT key, value FROM store_meta").fetchall())
-        except sqlite3.OperationalError:
-            pass
         objects = {(kind, name): (table, sql) for kind, name, table, sql in db.execute(
             "SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()}
         return SchemaObjects(db.execute("PRAGMA application_id").fetchone()[0],
@@ -147,6 +151,6 @@ class Maintenance:
                 raise sqlite_backend.damaged(self.location,
                                              f"the event at position {position} {what}")
 
-    def decode_rows(self, rows: Sequence[tuple[Any, ...]]) -> list[RecordedEvent]:
+    def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
         """Events from stored rows in EVENT_COLUMNS order (see `linked_rows`)."""
         return self.decoder.decode_rows(rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -25,7 +26,7 @@ class NavigationStatements:
         c = CompiledStatement
         e = events.c
 
-        def p(name: str) -> sa.BindParameter:
+        def p(name: str) -> sa.BindParameter[int]:
             return sa.bindparam(name, type_=sa.Integer)
 
         stream = sa.bindparam("stream_id", type_=sa.Text)
@@ -88,13 +89,18 @@ class Navigation:
     _db: sqlite3.Connection
     _nav: NavigationStatements
 
+    if TYPE_CHECKING:  # EventStore's own, of which this is a part
+        def _run_select(self, select: sa.Select[*tuple[Any, ...]]) -> sqlite3.Cursor: ...
+        def last_position(self) -> int: ...
+        def stream_head(self, stream_id: str) -> tuple[str, int] | None: ...
+
     def first_position(self) -> int:
         """The position of the oldest event (1 in a store without gaps), 0 for an empty store."""
         statement = self._nav.first_position
         row = self._db.execute(statement.sql, statement.args()).fetchone()
         return row[0] if row else 0
 
-    def positions(self, query: EventQuery, *, after_position: int = 0) -> array:
+    def positions(self, query: EventQuery, *, after_position: int = 0) -> array[int]:
         """The positions of the events matching `query` after a position, in order, as an array
         of 64-bit integers (8 bytes an event): what a list of millions of events keeps to map its
         rows to events. Bound the query by positions (`from_position`, `to_position`) to scan a
@@ -132,7 +138,7 @@ class Navigation:
                 found = found if found is not None and found[0] < position else None
         return None if found is None else found[0]
 
-    def stream_marks(self, stream_id: str, limit: int) -> tuple[array, array]:
+    def stream_marks(self, stream_id: str, limit: int) -> tuple[array[int], array[int]]:
         """Positions and timestamps of a stream's events, in order: all of them, or, for a
         stream of more than `limit` events, every n-th, its first and last included (at most
         about `limit`). Empty arrays for a stream that does not exist."""

@@ -9,6 +9,7 @@ EventStore (query, iter_query, count, positions).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -60,7 +61,7 @@ class EventQuery:
         return conditions
 
     def _select(self, *, after_position: int = 0, limit: int | None = None,
-               descending: bool = False) -> sa.Select:
+               descending: bool = False) -> sa.Select[*tuple[Any, ...]]:
         """The page of matching events after (or, descending, before) a position."""
         c = events.c
         query = sa.select(*EVENT_COLUMNS).where(*self._where())
@@ -70,10 +71,10 @@ class EventQuery:
         query = query.order_by(c.position.desc() if descending else c.position)
         return query.limit(limit) if limit is not None else query
 
-    def _count(self) -> sa.Select:
+    def _count(self) -> sa.Select[int]:
         return sa.select(sa.func.count()).select_from(events).where(*self._where())
 
-    def _positions(self, after_position: int = 0) -> sa.Select:
+    def _positions(self, after_position: int = 0) -> sa.Select[int]:
         """The positions of matching events after a position, in order (for row maps)."""
         c = events.c
         query = sa.select(c.position).where(*self._where())

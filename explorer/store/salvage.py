@@ -24,6 +24,7 @@ from explorer.store.errors import NotAStoreError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.schema import events
 from explorer.store.statements import EVENT_COLUMNS
+from explorer.store.upcasting import EventRegistry
 
 READ_RANGE = 5000
 WRITE_BATCH = 5000
@@ -67,7 +68,7 @@ class SalvageReport:
 
 
 def salvage_store(source: str | Path, target: str | Path, *,
-                  registry=None,  # noqa: ANN001 - an EventRegistry, for the new store's reads
+                  registry: EventRegistry | None = None,  # for the new store's reads
                   progress: Callable[[int, int], None] | None = None) -> SalvageReport:
     """Copy what can be read of the store at `source` into a new store at `target`."""
     source, target = Path(source).expanduser(), Path(target).expanduser()
@@ -122,7 +123,7 @@ def _last_position(reader: sqlite3.Connection) -> int:
         if isinstance(found, int) and found > 0:
             return found
     try:
-        pages = reader.execute("PRAGMA page_count").fetchone()[0]
+        pages: int = reader.execute("PRAGMA page_count").fetchone()[0]
     except sqlite3.DatabaseError:
         return 0
     return pages * MAX_ROWS_PER_PAGE
@@ -171,7 +172,7 @@ def _copy(reader: sqlite3.Connection, store: EventStore, report: SalvageReport,
 
 
 def _readable_rows(reader: sqlite3.Connection,
-                   last_position: int) -> Iterator[tuple[int, tuple | None]]:
+                   last_position: int) -> Iterator[tuple[int, tuple[Any, ...] | None]]:
     """(position, row) for every row SQLite can still read, in position order, and (position,
     None) for each that it cannot: a range it cannot read is halved down to single positions."""
     ranges = [(start, min(start + READ_RANGE - 1, last_position))
@@ -193,7 +194,7 @@ def _readable_rows(reader: sqlite3.Connection,
             yield row[0], row
 
 
-def _well_formed(row: tuple) -> bool:
+def _well_formed(row: tuple[Any, ...]) -> bool:
     """Whether a row read from a damaged file can be placed in a store at all (its data need
     not be valid JSON: that is shown as a raw event)."""
     position, stream_id, stream_type, version, event_id, event_type, schema_version, \

@@ -121,5 +121,7 @@ for _table in IMMUTABLE_TABLES:
         _name = f"{_table.name}_no_{_action.lower()}"
         TRIGGERS[_name] = (
             f"CREATE TRIGGER {_name} BEFORE {_action} ON {_table.name} "
-            f"BEGIN SELECT RAISE(ABORT, '{_table.name} are immutable: the log is append-only'); END")
-        sa.event.listen(_table, "after_create", sa.DDL(TRIGGERS[_name]).execute_if(dialect="sqlite"))
+            f"BEGIN SELECT RAISE(ABORT, '{_table.name} are immutable: the log is append-only'); "
+            "END")
+        sa.event.listen(_table, "after_create",
+                        sa.DDL(TRIGGERS[_name]).execute_if(dialect="sqlite"))

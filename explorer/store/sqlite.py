@@ -1,4 +1,5 @@
-"""Opening SQLite files as stores: inspect before touching, refuse what is not ours, tune connections.
+"""Opening SQLite files as stores: inspect before touching, refuse what is not ours, tune
+connections.
 
 A file is inspected through a read-only connection first. Only when it is an Event Explorer store
 (or a new or empty file) is it opened for writing and switched to WAL, so a file that is not ours
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Self, TypeVar, overload
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -95,7 +98,8 @@ def untouched_connection(path: Path) -> sqlite3.Connection:
         return sqlite3.connect(sqlite_uri(path, read_only=True, immutable=not in_use), uri=True,
                                timeout=INSPECT_TIMEOUT_S, isolation_level=None)
     except sqlite3.OperationalError as error:
-        raise StoreOpenError(f"Cannot open {path}: {error}. Check that the file is readable.") from None
+        raise StoreOpenError(
+            f"Cannot open {path}: {error}. Check that the file is readable.") from None
 
 
 def read_header(path: Path) -> bytes:
@@ -281,7 +285,8 @@ def plan_open(path: Path, *, read_only: bool, create: bool) -> OpenPlan:
 def write_refusal(path: Path) -> str | None:
     """Why the store at `path` cannot be written here (None when it can)."""
     if not os.access(path, os.W_OK):
-        return f"the file {path} is read-only for you (no write permission), so it opened read-only."
+        return (f"the file {path} is read-only for you (no write permission), so it opened "
+                "read-only.")
     folder = path.parent
     sides = [side_file(path, suffix) for suffix in ("-wal", "-shm")]
     sides_ready = all(side.exists() and os.access(side, os.W_OK) for side in sides)
@@ -387,6 +392,13 @@ def damage_at(real_path: str) -> str | None:
     return _damaged.get(real_path)
 
 
+CursorT = TypeVar("CursorT", bound=sqlite3.Cursor)
+
+
+def _database_damaged(detail: str) -> Exception:
+    return StoreDamagedError("the database", detail)
+
+
 class GuardedConnection(sqlite3.Connection):
     """A connection on which SQLite's "damaged" errors, wherever raised (running a statement or
     fetching its rows, here or through SQLAlchemy), become the error `on_damage` makes.
@@ -395,58 +407,75 @@ class GuardedConnection(sqlite3.Connection):
     called directly, on a GuardedCursor (whose rows are read lazily and so are guarded too).
     """
 
-    on_damage = staticmethod(lambda detail: StoreDamagedError("the database", detail))
+    on_damage: Callable[[str], Exception] = staticmethod(_database_damaged)
+    """Makes the error for damage SQLite describes (a store's or read models' own, if set)."""
 
-    def cursor(self, factory=None):  # noqa: ANN001, ANN201 - sqlite3's own signature
+    @overload
+    def cursor(self, factory: None = None) -> sqlite3.Cursor: ...
+    @overload
+    def cursor(self, factory: Callable[[sqlite3.Connection], CursorT]) -> CursorT: ...
+    def cursor(self, factory: Callable[[sqlite3.Connection], sqlite3.Cursor] | None = None,
+               ) -> sqlite3.Cursor:
         return _cursor(self, factory or GuardedCursor)
 
-    def execute(self, *args):  # noqa: ANN002, ANN201
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
         try:
-            return _execute(_cursor(self, GuardedCursor), *args)
+            return _execute(_cursor(self, GuardedCursor), sql, parameters)
         except sqlite3.DatabaseError as error:
             raise _translated(self, error) from None
 
-    def executemany(self, *args):  # noqa: ANN002, ANN201
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
         try:
-            return _executemany(_cursor(self, GuardedCursor), *args)
+            return _executemany(_cursor(self, GuardedCursor), sql, parameters)
         except sqlite3.DatabaseError as error:
             raise _translated(self, error) from None
+
+
+def guarded_connection(connection: sa.Connection) -> GuardedConnection:
+    """The sqlite3 connection under a SQLAlchemy one whose engine connects with GuardedConnection
+    (`create_engine` here, the read models' database)."""
+    driver = connection.connection.driver_connection
+    if not isinstance(driver, GuardedConnection):
+        raise TypeError(f"not a GuardedConnection: {driver!r}")
+    return driver
 
 
 class GuardedCursor(sqlite3.Cursor):
     """The cursors of a GuardedConnection."""
 
-    def execute(self, *args):  # noqa: ANN002, ANN201
+    def execute(self, sql: str, parameters: Any = (), /) -> Self:
         try:
-            return _execute(self, *args)
+            _execute(self, sql, parameters)
+            return self
         except sqlite3.DatabaseError as error:
             raise _translated(self.connection, error) from None
 
-    def executemany(self, *args):  # noqa: ANN002, ANN201
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Self:
         try:
-            return _executemany(self, *args)
+            _executemany(self, sql, parameters)
+            return self
         except sqlite3.DatabaseError as error:
             raise _translated(self.connection, error) from None
 
-    def fetchone(self):  # noqa: ANN201
+    def fetchone(self) -> Any:
         try:
             return _fetchone(self)
         except sqlite3.DatabaseError as error:
             raise _translated(self.connection, error) from None
 
-    def fetchmany(self, *args):  # noqa: ANN002, ANN201
+    def fetchmany(self, size: int | None = 1) -> list[Any]:
         try:
-            return _fetchmany(self, *args)
+            return _fetchmany(self, size)
         except sqlite3.DatabaseError as error:
             raise _translated(self.connection, error) from None
 
-    def fetchall(self):  # noqa: ANN201
+    def fetchall(self) -> list[Any]:
         try:
             return _fetchall(self)
         except sqlite3.DatabaseError as error:
             raise _translated(self.connection, error) from None
 
-    def __next__(self):  # noqa: ANN204
+    def __next__(self) -> Any:
         try:
             return _next(self)
         except sqlite3.DatabaseError as error:
@@ -462,7 +491,7 @@ _next = sqlite3.Cursor.__next__
 
 def _translated(connection: sqlite3.Connection, error: sqlite3.DatabaseError) -> Exception:
     """The error to raise for `error`: the connection's damage error, or `error` itself."""
-    if is_damage(error):
+    if is_damage(error) and isinstance(connection, GuardedConnection):
         return connection.on_damage(describe_damage(error))
     return error
 
@@ -474,7 +503,7 @@ QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 _verified: set[tuple[str, int, int, int]] = set()
 
 
-def verify_on_open(connection: sqlite3.Connection, path: Path) -> bool:
+def verify_on_open(connection: GuardedConnection, path: Path) -> bool:
     """Run SQLite's quick check on a store small enough for it to be cheap (once per process
     for an unchanged file); raises StoreDamagedError for a damaged one. Whether it was small."""
     try:

@@ -7,6 +7,8 @@ work itself. Cold and dynamic queries (filters, listings) go through SQLAlchemy 
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -83,9 +85,10 @@ class Statements:
             correlation_id=p("correlation_id"), data=p("data"), metadata=p("metadata")), dialect,
             ("position", "stream_id", "stream_type", "version", "event_id", "event_type",
              "schema_version", "timestamp", "correlation_id", "data", "metadata"))
-        upsert_values = dict(stream_id=p("stream_id"), stream_type=p("stream_type"),
-                             version=p("version"), first_position=p("first_position"),
-                             last_position=p("last_position"), last_timestamp=p("last_timestamp"))
+        upsert_values: dict[str, sa.BindParameter[Any]] = dict(
+            stream_id=p("stream_id"), stream_type=p("stream_type"), version=p("version"),
+            first_position=p("first_position"), last_position=p("last_position"),
+            last_timestamp=p("last_timestamp"))
         insert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(streams)
         upsert = insert.values(**upsert_values)
         upsert = upsert.on_conflict_do_update(index_elements=[streams.c.stream_id], set_={
@@ -125,10 +128,12 @@ class Statements:
             .where(e.stream_id == p("stream_id"), e.version > p("after_version"))
             .order_by(e.version), dialect, ("stream_id", "after_version"))
         self.read_all = c(
-            sa.select(*columns).where(e.position >= p("from_position"), e.position <= p("to_position"))
+            sa.select(*columns)
+            .where(e.position >= p("from_position"), e.position <= p("to_position"))
             .order_by(e.position).limit(p("limit")),
             dialect, ("from_position", "to_position", "limit"))
-        self.event_at = c(sa.select(*columns).where(e.position == p("position")), dialect, ("position",))
+        self.event_at = c(sa.select(*columns).where(e.position == p("position")), dialect,
+                          ("position",))
         self.latest_snapshot = c(
             sa.select(s.stream_id, s.stream_type, s.version, s.position, s.timestamp,
                       s.state_version, s.state)
@@ -136,10 +141,10 @@ class Statements:
                    s.position <= p("max_position"), s.timestamp <= p("max_time"))
             .order_by(s.version.desc()).limit(1),
             dialect, ("stream_id", "max_version", "max_position", "max_time"))
-        snapshot_values = dict(stream_id=p("stream_id"), version=p("version"),
-                               stream_type=p("stream_type"), position=p("position"),
-                               timestamp=p("timestamp"), state_version=p("state_version"),
-                               state=p("state"), taken_at=p("taken_at"))
+        snapshot_values: dict[str, sa.BindParameter[Any]] = dict(
+            stream_id=p("stream_id"), version=p("version"), stream_type=p("stream_type"),
+            position=p("position"), timestamp=p("timestamp"), state_version=p("state_version"),
+            state=p("state"), taken_at=p("taken_at"))
         snapshot_insert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(
             snapshots).values(**snapshot_values)
         snapshot_insert = snapshot_insert.on_conflict_do_nothing()

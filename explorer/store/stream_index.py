@@ -12,6 +12,7 @@ import sqlite3
 import sqlalchemy as sa
 
 from explorer.store import schema
+from explorer.store.compiled import Columns
 from explorer.store.errors import StreamNotFoundError
 from explorer.store.records import StreamInfo, StreamTypeInfo
 from explorer.store.statements import Statements
@@ -30,7 +31,9 @@ class StreamIndex:
 
     def stream_head(self, stream_id: str) -> tuple[str, int] | None:
         """(stream type, version) of a stream from the index, or None if it does not exist."""
-        return self._db.execute(self._sql.stream_head.sql, (stream_id,)).fetchone()
+        head: tuple[str, int] | None = self._db.execute(self._sql.stream_head.sql,
+                                                         (stream_id,)).fetchone()
+        return head
 
     def stream_info(self, stream_id: str) -> StreamInfo:
         """One stream from the stream index; StreamNotFoundError if it does not exist."""
@@ -62,7 +65,8 @@ class StreamIndex:
         return self._sa.execute(query).scalar_one()
 
     @staticmethod
-    def _filter_streams(query: sa.Select, stream_type: str | None, pattern: str | None) -> sa.Select:
+    def _filter_streams(query: sa.Select[*Columns], stream_type: str | None,
+                        pattern: str | None) -> sa.Select[*Columns]:
         s = schema.streams.c
         if stream_type is not None:
             query = query.where(s.stream_type == stream_type)

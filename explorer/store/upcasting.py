@@ -6,7 +6,7 @@ upcasters, one per version step (v1 to v2, v2 to v3, ...), and keeps the stored 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +54,8 @@ class EventRegistry:
         """Register the function that turns version `from_version` of `name` into the next one."""
         spec = self._specs[name]
         if not 1 <= from_version < spec.version:
-            raise ValueError(f"{name} has versions 1..{spec.version}; cannot upcast from {from_version}")
+            raise ValueError(
+                f"{name} has versions 1..{spec.version}; cannot upcast from {from_version}")
         spec.upcasters[from_version] = upcaster
 
     def spec(self, name: str) -> EventTypeSpec | None:
@@ -63,7 +64,7 @@ class EventRegistry:
     def __contains__(self, name: str) -> bool:
         return name in self._specs
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[EventTypeSpec]:
         return iter(self._specs.values())
 
     def upcast(self, name: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -9,6 +9,7 @@ the window keeps running. `install_crash_reporting` sets it all up before the wi
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import os
 import sys
@@ -193,10 +194,9 @@ class CrashReporter:
     def _record(self, what: str, details: str) -> None:
         if self.log is None:
             return
-        try:
+        # a full disk: the error still reaches standard error and the dialog
+        with contextlib.suppress(OSError):
             self.log.record(what, details)
-        except OSError:  # a full disk: the error still reaches standard error and the dialog
-            pass
 
 
 def install_crash_reporting(folder: Path | None = None) -> CrashReporter:

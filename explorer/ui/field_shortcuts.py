@@ -40,11 +40,10 @@ class FieldShortcutGuard(QObject):
             new.installEventFilter(self)  # once: installing it again only moves it first
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
-                and any(event.matches(key) for key in ONE_LINE_NEEDS_NOT) \
-                and self.has_action_for(QKeySequence(event.keyCombination())):
-            return True  # the field never sees the override: the window's shortcut gets the key
-        return False
+        # True: the field never sees the override, and the window's shortcut gets the key
+        return (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and any(event.matches(key) for key in ONE_LINE_NEEDS_NOT)
+                and self.has_action_for(QKeySequence(event.keyCombination())))
 
     def has_action_for(self, pressed: QKeySequence) -> bool:
         """True if an enabled action of the window has this key as a window shortcut."""

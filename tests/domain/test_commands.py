@@ -1,4 +1,5 @@
-"""Command schemas: machine-readable for forms and the CLI, and validation with a message per field."""
+"""Command schemas: machine-readable for forms and the CLI, and validation with a message per
+field."""
 
 from __future__ import annotations
 

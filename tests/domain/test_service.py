@@ -51,7 +51,8 @@ def test_a_conflict_with_another_writer_is_retried_on_fresh_state(store, store_p
                 "Inventory", "prod_101", "reserve", {"order_id": "theirs", "quantity": 4})
         return loaded
     monkeypatch.setattr(service.repository, "load", load_then_interfere)
-    result = service.execute("Inventory", "prod_101", "reserve", {"order_id": "ours", "quantity": 3})
+    result = service.execute("Inventory", "prod_101", "reserve",
+                             {"order_id": "ours", "quantity": 3})
     assert result.attempts == 2
     assert [e.event_type for e in result.events] == ["InventoryReservationFailed"]
     assert result.events[0].data["available"] == 1

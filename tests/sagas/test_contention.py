@@ -6,6 +6,7 @@ writer's append just before (a real conflict), or an error raised in its place.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections import Counter
@@ -249,10 +250,8 @@ def test_the_windows_runner_reports_a_locked_store_and_keeps_serving(service, st
         try:
             while not (any("failed" in m for m in seen) and saga(store).status == "completed"):
                 assert thread.is_alive()
-                try:
+                with contextlib.suppress(queue.Empty):
                     seen.append(messages.get(timeout=0.05))
-                except queue.Empty:
-                    pass
         finally:
             stop.set()
             thread.join()

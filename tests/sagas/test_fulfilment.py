@@ -45,7 +45,8 @@ def place(service, order_id="order_1", quantities=(1, 2)):
 
 
 def saga(store, order_id="order_1") -> OrderFulfilment:
-    return Repository(store, DEMO_DOMAIN).load("OrderFulfilment", f"fulfilment-{order_id}").aggregate
+    return Repository(store, DEMO_DOMAIN).load("OrderFulfilment",
+                                               f"fulfilment-{order_id}").aggregate
 
 
 def types(store, stream_id):

@@ -112,7 +112,8 @@ class EventStoreContract:
 
     def test_unserialisable_data_is_refused_before_anything_is_written(self, store):
         with pytest.raises(ValueError, match="cannot be stored as JSON"):
-            store.append("order_1", "Order", [NewEvent("A", {"ok": 1}), NewEvent("B", {"x": {1, 2}})])
+            store.append("order_1", "Order",
+                         [NewEvent("A", {"ok": 1}), NewEvent("B", {"x": {1, 2}})])
         assert store.last_position() == 0
 
     def test_one_batch_may_append_to_the_same_stream_twice(self, store):
@@ -177,7 +178,8 @@ class EventStoreContract:
             store.append("order_1", "Order", [NewEvent("A", {"i": i}, timestamp_us=(i + 1) * 10)])
             store.append("other", "Order", [NewEvent("A", {"i": i}, timestamp_us=(i + 1) * 10)])
         assert [e.data["i"] for e in store.read_stream("order_1")] == [0, 1, 2, 3, 4]
-        assert [e.version for e in store.read_stream("order_1", from_version=2, to_version=3)] == [2, 3]
+        between = store.read_stream("order_1", from_version=2, to_version=3)
+        assert [e.version for e in between] == [2, 3]
         assert [e.position for e in store.read_stream("order_1", to_position=5)] == [1, 3, 5]
         assert [e.version for e in store.read_stream("order_1", to_time_us=20)] == [1, 2]
         assert store.read_stream("missing") == []

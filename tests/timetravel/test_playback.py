@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from array import array
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -105,7 +106,7 @@ def test_real_time_playback_follows_the_clock_and_skips_quiet_stretches(seeded):
     assert position == max(e.position for e in everything if e.timestamp_us <= later.timestamp_us)
     assert clock == later.timestamp_us
     # a long quiet stretch after the clock: jump to just before the next event
-    gaps = [(b.timestamp_us - a.timestamp_us, a, b) for a, b in zip(everything, everything[1:])]
+    gaps = [(b.timestamp_us - a.timestamp_us, a, b) for a, b in pairwise(everything)]
     gap, before, after = max(gaps, key=lambda g: g[0])
     assert gap > 1_000_000
     position, clock = machine.play_time(before.position, before.timestamp_us, None,
@@ -143,9 +144,9 @@ def test_stream_marks_are_its_events_or_an_even_sample_of_a_long_one(seeded):
     stream = max(seeded.list_streams("Inventory", limit=50), key=lambda s: s.version)
     stored = [(e.position, e.timestamp_us) for e in seeded.read_stream(stream.stream_id)]
     positions, timestamps = machine.stream_marks(stream.stream_id)
-    assert list(zip(positions, timestamps)) == stored
+    assert list(zip(positions, timestamps, strict=True)) == stored
     positions, timestamps = machine.stream_marks(stream.stream_id, limit=5)
     assert len(positions) <= 6
     assert positions[0] == stored[0][0] and positions[-1] == stored[-1][0]
-    assert set(zip(positions, timestamps)) <= set(stored)
+    assert set(zip(positions, timestamps, strict=True)) <= set(stored)
     assert machine.stream_marks("no-such-stream") == (array("q"), array("q"))

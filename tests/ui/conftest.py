@@ -73,6 +73,28 @@ def window(qtbot, seeded):
     main.close()
 
 
+def last_position(path) -> int:
+    with open_shop(path, read_only=True) as store:
+        return store.last_position()
+
+
+def wait_for_moment(qtbot, window, position: int):
+    def there():
+        moment = window.travel.moment
+        assert moment is not None and moment.position == position
+        assert window.moment_panel.moment is moment
+    qtbot.waitUntil(there, timeout=WAIT_MS)
+    return window.travel.moment
+
+
+@pytest.fixture
+def travelling(window, qtbot, seeded):
+    """The window once time travel has read its first moment (the end of the log)."""
+    wait_for_moment(qtbot, window, last_position(seeded))
+    qtbot.waitUntil(lambda: window.timeline._samples is not None, timeout=WAIT_MS)
+    return window
+
+
 def wait_for_page(qtbot, window, row: int = 0):
     """Wait until the event at `row` is loaded, asking for it as a view would."""
     def loaded():

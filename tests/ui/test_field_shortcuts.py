@@ -7,8 +7,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QPlainTextEdit
 
-from tests.ui.conftest import WAIT_MS, wait_for_page
-from tests.ui.test_time_travel import last_position, wait_for_moment
+from tests.ui.conftest import WAIT_MS, last_position, wait_for_moment, wait_for_page
 
 
 class ShortcutsCaught(QObject):

@@ -9,8 +9,7 @@ from PySide6.QtGui import QTextDocument
 
 from explorer.store.records import NewEvent
 from explorer.ui.widgets.filter_bar import Filters
-from tests.ui.conftest import WAIT_MS, open_shop
-from tests.ui.test_time_travel import last_position
+from tests.ui.conftest import WAIT_MS, last_position, open_shop
 
 
 def plain(html: str) -> str:

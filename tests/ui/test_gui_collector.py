@@ -54,7 +54,8 @@ def test_the_app_collects_on_its_gui_thread(qtbot):
 
     app = create_application()
     installed = app.findChildren(GuiThreadCollector)
-    assert len(installed) == 1 and create_application().findChildren(GuiThreadCollector) == installed
+    assert len(installed) == 1
+    assert create_application().findChildren(GuiThreadCollector) == installed
     for collector in installed:  # leave the test session as it was
         collector.stop()
         collector.setParent(None)

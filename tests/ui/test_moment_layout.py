@@ -7,9 +7,8 @@ from PySide6.QtWidgets import QApplication
 from explorer.common.formatting import short_time
 from explorer.ui.models.moment_rows import SINCE
 from explorer.ui.widgets.moment_panel import column_menu
-from tests.ui.conftest import open_shop
+from tests.ui.conftest import open_shop, wait_for_moment
 from tests.ui.test_panels import caught_up
-from tests.ui.test_time_travel import wait_for_moment
 
 
 def saga_event(seeded) -> tuple[str, int]:

@@ -7,8 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint
 
 from explorer.common.formatting import short_time
-from tests.ui.conftest import WAIT_MS, open_shop
-from tests.ui.test_time_travel import last_position, travelling, wait_for_moment  # noqa: F401
+from tests.ui.conftest import WAIT_MS, last_position, open_shop, wait_for_moment
 
 
 def type_place(bar, text: str) -> None:

@@ -15,29 +15,14 @@ from explorer.ui.models.moment_rows import MomentRowsModel
 from explorer.ui.time_cursor import SPEEDS
 from tests.conftest import place_order
 from tests.timetravel.test_fidelity import replay
-from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_page
-
-
-def last_position(path) -> int:
-    with open_shop(path, read_only=True) as store:
-        return store.last_position()
-
-
-def wait_for_moment(qtbot, window, position: int):
-    def there():
-        moment = window.travel.moment
-        assert moment is not None and moment.position == position
-        assert window.moment_panel.moment is moment
-    qtbot.waitUntil(there, timeout=WAIT_MS)
-    return window.travel.moment
-
-
-@pytest.fixture
-def travelling(window, qtbot, seeded):
-    """The window once time travel has read its first moment (the end of the log)."""
-    wait_for_moment(qtbot, window, last_position(seeded))
-    qtbot.waitUntil(lambda: window.timeline._samples is not None, timeout=WAIT_MS)
-    return window
+from tests.ui.conftest import (
+    SHOP,
+    WAIT_MS,
+    last_position,
+    open_shop,
+    wait_for_moment,
+    wait_for_page,
+)
 
 
 def test_the_timeline_starts_at_the_end_following_live(travelling, seeded):

@@ -231,12 +231,12 @@ def test_live_events_matching_a_filter_are_added(window, qtbot, seeded):
     with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
         window.filter_bar.set_event_type_filter(("InventoryStockReceived",))
     before = window.event_model.rowCount()
-    with qtbot.wait_signal(window.browser.live_applied, timeout=WAIT_MS):
-        with open_shop(seeded) as store:
-            from explorer.domain import CommandService
-            service = CommandService(store, SHOP.domain)
-            service.execute("Inventory", "prod_103", "receive_stock", {"quantity": 2})
-            service.execute("Inventory", "prod_103", "reserve", {"order_id": "x", "quantity": 1})
+    with (qtbot.wait_signal(window.browser.live_applied, timeout=WAIT_MS),
+          open_shop(seeded) as store):
+        from explorer.domain import CommandService
+        service = CommandService(store, SHOP.domain)
+        service.execute("Inventory", "prod_103", "receive_stock", {"quantity": 2})
+        service.execute("Inventory", "prod_103", "reserve", {"order_id": "x", "quantity": 1})
     assert window.event_model.rowCount() == before + 1
 
 
