@@ -24,8 +24,8 @@ from explorer.ui.crash_reporting import install_crash_reporting
 from explorer.ui.gui_collector import GuiThreadCollector
 from explorer.ui.icons import app_icon
 from explorer.ui.main_window import MainWindow
+from explorer.ui.session import LoadedSystem
 from explorer.ui.settings import APPLICATION, ORGANIZATION
-from explorer.ui.systems import LoadedSystem
 
 DEMO_SYSTEM = ("shop", "explorer.demo.system:SHOP")
 """The system that makes the demo store: installed as `shop`, or (run from a source tree

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Signal
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from explorer.browsing.causality import build_tree
 from explorer.browsing.rows import (
@@ -32,6 +33,9 @@ from explorer.ui.widgets.empty_list import EmptyListNotice
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar, Filters
 from explorer.ui.worker import JobContext, StoreWorker
+
+if TYPE_CHECKING:
+    from explorer.ui.session import LoadedSystem, StoreSummary
 
 CORRELATION_LIMIT = 2000
 
@@ -102,6 +106,30 @@ class History:
         self.current = None
 
 
+EVENT_COLUMN_WIDTHS = (84, 176, 150, 64, 190)
+
+
+def event_table_view(events: EventTableModel) -> QTableView:
+    """The event list's view: one row per event, selected whole, one at a time."""
+    table = QTableView()
+    table.setModel(events)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.setShowGrid(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setHighlightSections(False)
+    for column, width in enumerate(EVENT_COLUMN_WIDTHS):
+        table.setColumnWidth(column, width)
+    header.setSectionsMovable(True)
+    return table
+
+
 class EventBrowser(QObject):
     """Signals:
         rows_ready(int): a new list is shown, with this many rows (more may follow for scans).
@@ -151,6 +179,9 @@ class EventBrowser(QObject):
 
     # -- which list is shown ---------------------------------------------------------------
 
+    def show_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
+        self.reset(summary.last_position)
+
     def reset(self, last_position: int) -> None:
         """A store was opened: start over on all its events."""
         self.last_position = last_position
@@ -196,7 +227,7 @@ class EventBrowser(QObject):
                 self._rows_built(rows)
 
         self.worker.submit(build, built, key="rows", on_progress=progress,
-                           on_error=self._job_failed)
+                           on_error=self.job_failed)
 
     def _rows_built(self, rows: RowMap | None) -> None:
         """The list is complete; `rows` replaces the shown one unless it was grown in place."""
@@ -269,7 +300,7 @@ class EventBrowser(QObject):
 
         self.worker.submit(read, lambda events: self.events.page_loaded(generation, page, events),
                            on_error=lambda error: (self.events.page_failed(generation, page),
-                                                   self._job_failed(error)))
+                                                   self.job_failed(error)))
 
     def _request_streams(self, generation: int, stream_type: str, after: str | None,
                          limit: int) -> None:
@@ -281,7 +312,7 @@ class EventBrowser(QObject):
 
         self.worker.submit(read, lambda found: self.streams.streams_loaded(generation, stream_type,
                                                                            found),
-                           on_error=self._job_failed)
+                           on_error=self.job_failed)
 
     # -- selection -------------------------------------------------------------------------
 
@@ -344,13 +375,14 @@ class EventBrowser(QObject):
             return cause, build_tree(related), len(related)
 
         def shown(result) -> None:
-            if self.detail.shown_event is None or self.detail.shown_event.event_id != event.event_id:
+            shown_now = self.detail.shown_event
+            if shown_now is None or shown_now.event_id != event.event_id:
                 return  # the selection moved on meanwhile
             cause, roots, count = result
             self.causality.show_causality(event, cause, roots, count)
             self.causality_shown.emit(event)
 
-        self.worker.submit(find, shown, key="causality", on_error=self._job_failed)
+        self.worker.submit(find, shown, key="causality", on_error=self.job_failed)
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -368,7 +400,7 @@ class EventBrowser(QObject):
         def find(context: JobContext) -> int:
             return context.store.event_by_id(event_id).position
 
-        self.worker.submit(find, self.go_to_position, on_error=self._job_failed)
+        self.worker.submit(find, self.go_to_position, on_error=self.job_failed)
 
     def go_to_cause(self) -> None:
         event = self.detail.shown_event
@@ -391,9 +423,9 @@ class EventBrowser(QObject):
             return
         self.history_changed.emit()
         self.filter_bar.set_filters(location.view.filters)
-        if location.view == self.view and location.position is not None:
-            if self.select_position(location.position):
-                return
+        if location.view == self.view and location.position is not None \
+                and self.select_position(location.position):
+            return
         self.show(location.view, select=location.position, record=False)
 
     # -- live updates ----------------------------------------------------------------------
@@ -424,7 +456,7 @@ class EventBrowser(QObject):
                 self._append_live(positions)
             self.live_applied.emit(last_position)
 
-        self.worker.submit(find, found, on_error=self._job_failed)
+        self.worker.submit(find, found, on_error=self.job_failed)
 
     def _append_live(self, positions: array) -> None:
         """Add new events; a list scrolled to its end keeps following, like `tail -f`."""
@@ -434,6 +466,6 @@ class EventBrowser(QObject):
         if at_end and len(positions):
             self.table.scrollToBottom()
 
-    def _job_failed(self, error: Exception) -> None:
+    def job_failed(self, error: Exception) -> None:
         self._building = False
         self.failed.emit(str(error))

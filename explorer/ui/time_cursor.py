@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from array import array
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -21,6 +22,9 @@ from explorer.system.workspace import open_store
 from explorer.timetravel.machine import MAX_SAMPLES, Moment, TimelineSamples, TimeMachine
 from explorer.ui.timers import single_shot
 from explorer.ui.worker import JobContext, StoreWorker
+
+if TYPE_CHECKING:
+    from explorer.ui.session import LoadedSystem, StoreSummary
 
 TICK_MS = 33  # playback updates at most this often (about 30 a second)
 SAMPLES_EVERY_MS = 1000  # the timeline's histogram grows with the log at most this often
@@ -149,6 +153,11 @@ class TimeTravel(QObject):
         self._samples_timer = single_shot(self, SAMPLES_EVERY_MS, self._grow_samples)
 
     # -- the store -------------------------------------------------------------------------
+
+    def show_store(self, summary: StoreSummary, loaded: LoadedSystem) -> None:
+        """A store was opened: travel in it, with no stream or saga in focus."""
+        self.set_focus(None, None)
+        self.open(summary.location, summary.last_position, loaded.system, summary.read_only)
 
     def open(self, location: str, last_position: int, system: System,
              read_only: bool = False) -> None:

@@ -13,7 +13,7 @@ from explorer.domain import CommandService
 from explorer.system import NO_SYSTEM
 from explorer.system.discovery import load_system
 from explorer.ui.main_window import MainWindow
-from explorer.ui.systems import LoadedSystem
+from explorer.ui.session import LoadedSystem
 from tests.conftest import place_order
 from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_page
 

@@ -10,6 +10,7 @@ so includes new events, until the user changes it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent
@@ -29,6 +30,9 @@ from PySide6.QtWidgets import (
 from explorer.store.content_filter import ContentFilter, FilterError, parse_filter
 from explorer.store.query import EventQuery
 from explorer.ui.icons import icon
+
+if TYPE_CHECKING:
+    from explorer.ui.session import LoadedSystem, StoreSummary
 
 PLACEHOLDER = 'Filter by content, e.g. data.status = "open" and data.amount > 100'
 
@@ -156,6 +160,18 @@ class FilterBar(QWidget):
         return edit
 
     # -- choices offered -------------------------------------------------------------------
+
+    def show_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
+        """A store was opened: offer its types and time span, hint at its fields, and start
+        over without filters (silently: the list starts over by itself)."""
+        self.set_event_types(summary.event_types)
+        self.set_stream_types([t.stream_type for t in summary.stream_types])
+        if summary.last_position:
+            self.set_time_range(summary.first_time_us, summary.last_time_us)
+        self.content.setPlaceholderText(summary.examples.content_filter())
+        self.blockSignals(True)
+        self.clear()
+        self.blockSignals(False)
 
     def set_event_types(self, names: list[str]) -> None:
         chosen = set(self.filters.event_types)

@@ -20,7 +20,7 @@ Signals:
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -48,6 +48,9 @@ from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS, format_value
 from explorer.ui.time_cursor import MORE_ROWS
 from explorer.ui.widgets.tables import read_only_table
+
+if TYPE_CHECKING:
+    from explorer.ui.session import LoadedSystem
 
 CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
@@ -236,6 +239,9 @@ class MomentPanel(QWidget):
         outer.addWidget(self.split)
 
     # -- the system ------------------------------------------------------------------------
+
+    def show_system(self, loaded: LoadedSystem) -> None:
+        self.set_system(loaded.system)
 
     def set_system(self, system: System) -> None:
         """What there is to show: a system's read models and sagas (their tabs start over), or

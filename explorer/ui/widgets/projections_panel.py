@@ -11,6 +11,7 @@ Signals:
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -45,6 +46,9 @@ from explorer.ui.models.read_model import PAGE_ROWS, RowsModel, fit_columns
 from explorer.ui.timers import single_shot
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.worker import JobContext, StoreWorker
+
+if TYPE_CHECKING:
+    from explorer.ui.session import LoadedSystem
 
 REFRESH_MS = 300
 FAULT_RED = "#c62828"
@@ -147,6 +151,9 @@ class ProjectionsPanel(QWidget):
         self._set_enabled(False)
 
     # -- wiring ----------------------------------------------------------------------------
+
+    def show_system(self, loaded: LoadedSystem) -> None:
+        self.set_system(loaded.system)
 
     def set_system(self, system: System) -> None:
         """The system whose projections the runner runs (what they are called and keep)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -52,6 +53,9 @@ from explorer.ui.timers import single_shot
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
+
+if TYPE_CHECKING:
+    from explorer.ui.session import LoadedSystem
 
 STATUSES = ["running", "compensating", "completed", "compensated", "failed"]
 LIST_COLUMNS = ["status", "steps", "current_step", "updated_at"]
@@ -183,6 +187,9 @@ class SagasPanel(QWidget):
             self.open_position.emit(position)
 
     # -- wiring ----------------------------------------------------------------------------
+
+    def show_system(self, loaded: LoadedSystem) -> None:
+        self.set_system(loaded.system)
 
     def set_system(self, system: System) -> None:
         """The system whose sagas to list: a picker when it has several."""

@@ -7,11 +7,16 @@ Signals:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QItemSelection, Signal
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from explorer.ui.models.stream_tree import StreamTreeModel
 from explorer.ui.timers import single_shot
+
+if TYPE_CHECKING:
+    from explorer.ui.session import LoadedSystem, StoreSummary
 
 
 class StreamBrowser(QWidget):
@@ -43,6 +48,15 @@ class StreamBrowser(QWidget):
 
     def _expand_all_node(self) -> None:
         self.tree.expand(self.model.all_index())
+
+    def show_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
+        """A store was opened: its stream types, an unfiltered tree, all its events chosen."""
+        self.model.set_types(summary.stream_types, summary.last_position)
+        self.filter.setPlaceholderText(summary.examples.stream_pattern())
+        self.filter.blockSignals(True)
+        self.filter.clear()
+        self.filter.blockSignals(False)
+        self.select_all_events()
 
     def select_all_events(self) -> None:
         self.tree.setCurrentIndex(self.model.all_index())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from array import array
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -34,6 +35,9 @@ from explorer.timetravel.machine import Moment, TimelineSamples, parse_place
 from explorer.ui.icons import icon
 from explorer.ui.time_cursor import SPEEDS, CursorStatus, TimeTravel
 from explorer.ui.widgets.message_bubble import MessageBubble
+
+if TYPE_CHECKING:
+    from explorer.ui.session import LoadedSystem, StoreSummary
 
 PLOT_HEIGHT = 84
 PLOT_MODULE = "explorer.ui.widgets.timeline_plot"
@@ -228,6 +232,10 @@ class TimelineBar(QWidget):
         self.plot_ready.emit()
 
     # -- following the controller ----------------------------------------------------------
+
+    def show_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
+        """A store was opened: the slider spans its events; the cursor waits at the end."""
+        self.set_store(summary.last_position, summary.read_only)
 
     def set_store(self, last_position: int, read_only: bool) -> None:
         self._read_only = read_only

@@ -19,17 +19,14 @@ stores seeded by a system's seeder, with a cancellable progress dialog.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
-from explorer.browsing.hints import StoreExamples, store_examples
-from explorer.store import EventStore, StoreMissingError
-from explorer.store.records import StreamTypeInfo
-from explorer.system import NO_SYSTEM, System
+from explorer.store import StoreMissingError
+from explorer.system import NO_SYSTEM
 from explorer.system.discovery import (
     META_MODULE,
     META_NAME,
@@ -40,9 +37,9 @@ from explorer.system.discovery import (
 )
 from explorer.system.workspace import SeededStore, open_store, remember_system, seed_new_store
 from explorer.ui import settings
-from explorer.ui.systems import (
+from explorer.ui.session import LoadedSystem, StoreSummary, summarise
+from explorer.ui.window.systems import (
     LOAD_SYSTEM,
-    LoadedSystem,
     LoadSystemDialog,
     confirm_system_box,
     spec_of,
@@ -53,34 +50,6 @@ if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
 
 FILE_FILTER = "Event stores (*.evstore *.db *.sqlite *.sqlite3);;All files (*)"
-
-
-@dataclass(frozen=True)
-class StoreSummary:
-    """What the window shows about an open store."""
-
-    location: str
-    read_only: bool
-    last_position: int
-    stream_types: list[StreamTypeInfo]
-    event_types: list[str]  # those stored and those the system knows, for the filters
-    first_time_us: int
-    last_time_us: int
-    read_only_reason: str | None = None  # why it opened read-only though asked for writing
-    meta: dict[str, str] = field(default_factory=dict)
-    stored_event_types: tuple[str, ...] = ()
-    examples: StoreExamples = field(default_factory=StoreExamples)  # for the fields' hints
-
-
-def summarise(store: EventStore, system: System) -> StoreSummary:
-    last = store.last_position()
-    first_time = store.event_at(1).timestamp_us if last else 0
-    last_time = store.event_at(last).timestamp_us if last else 0
-    stored = tuple(store.event_types())
-    known = {spec.name for spec in system.registry} if system.registry is not None else set()
-    return StoreSummary(store.location, store.read_only, last, store.stream_types(),
-                        sorted(set(stored) | known), first_time, last_time,
-                        store.read_only_reason, store.meta(), stored, store_examples(store))
 
 
 def asks_first(meta: dict[str, str]) -> bool:
@@ -248,7 +217,7 @@ class StoreOpening(QObject):
     def use_system(self, loaded: LoadedSystem) -> None:
         summary = self.window.summary
         if summary is None:
-            self.window.show_system(loaded)
+            self.window.session.show_system(loaded)
             return
         self.open(summary.location, read_only=summary.read_only and not summary.read_only_reason,
                   system=loaded)

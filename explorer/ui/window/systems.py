@@ -4,15 +4,14 @@ A system (explorer.system.System) is the code of an event-sourced application: i
 projections and sagas. The window is given one by its composition root (`--system`), by File >
 Load System..., or by what the store names (see `explorer.system.discovery.system_of_store`).
 Loading a system runs its code, so a store that names one by module path is loaded only after
-the user says yes (`ConfirmSystem`). Without a system the window still shows the store's
+the user says yes (`confirm_system_box`). Without a system the window still shows the store's
 streams, events and timeline; the tabs that need one say so and how to load one
-(`SystemGate`).
+(`SystemGate`). What is loaded, a `LoadedSystem`, is the session's (explorer.ui.session).
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.system import NO_SYSTEM, System
+from explorer.system import System
 from explorer.system.discovery import (
     NONE,
     InstalledSystem,
@@ -38,30 +37,10 @@ from explorer.system.discovery import (
     installed_systems,
     load_system,
 )
+from explorer.ui.session import LoadedSystem
 
 LOAD_SYSTEM = "File › Load System…"
 SPEC_ROLE = Qt.ItemDataRole.UserRole + 31
-
-
-@dataclass(frozen=True)
-class LoadedSystem:
-    """A system and how it was named (what the window's runner process is started with: an
-    installed name, a module path, or "none"), and, without one, why none is loaded."""
-
-    system: System
-    spec: str
-    note: str = ""
-
-    @property
-    def generic(self) -> bool:
-        return self.system.generic
-
-    @property
-    def label(self) -> str:
-        return "No system" if self.generic else self.system.label
-
-
-NOTHING_LOADED = LoadedSystem(NO_SYSTEM, NONE)
 
 
 def spec_of(system: System, module: str | None = None) -> str:

@@ -1,0 +1,137 @@
+"""What the window has open, and the news about it that its panels subscribe to.
+
+A `StoreSession` holds the open store's `StoreSummary` (where it is, whether it is read-only,
+its last position, types and hints), the `LoadedSystem` it is read with, the worker whose store
+it is, and the watcher that sees other processes append to it. It announces each change by a
+signal; each panel takes the news in one method (`show_store(summary, loaded)`,
+`show_system(loaded)`), so the window only wires them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.browsing.hints import StoreExamples, store_examples
+from explorer.store import EventStore
+from explorer.store.records import StreamTypeInfo
+from explorer.system import NO_SYSTEM, System
+from explorer.system.discovery import NONE
+from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
+
+
+@dataclass(frozen=True)
+class LoadedSystem:
+    """A system and how it was named (what the window's runner process is started with: an
+    installed name, a module path, or "none"), and, without one, why none is loaded."""
+
+    system: System
+    spec: str
+    note: str = ""
+
+    @property
+    def generic(self) -> bool:
+        return self.system.generic
+
+    @property
+    def label(self) -> str:
+        return "No system" if self.generic else self.system.label
+
+
+NOTHING_LOADED = LoadedSystem(NO_SYSTEM, NONE)
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    """What the window shows about an open store."""
+
+    location: str
+    read_only: bool
+    last_position: int
+    stream_types: list[StreamTypeInfo]
+    event_types: list[str]  # those stored and those the system knows, for the filters
+    first_time_us: int
+    last_time_us: int
+    read_only_reason: str | None = None  # why it opened read-only though asked for writing
+    meta: dict[str, str] = field(default_factory=dict)
+    stored_event_types: tuple[str, ...] = ()
+    examples: StoreExamples = field(default_factory=StoreExamples)  # for the fields' hints
+
+
+def summarise(store: EventStore, system: System) -> StoreSummary:
+    last = store.last_position()
+    first_time = store.event_at(1).timestamp_us if last else 0
+    last_time = store.event_at(last).timestamp_us if last else 0
+    stored = tuple(store.event_types())
+    known = {spec.name for spec in system.registry} if system.registry is not None else set()
+    return StoreSummary(store.location, store.read_only, last, store.stream_types(),
+                        sorted(set(stored) | known), first_time, last_time,
+                        store.read_only_reason, store.meta(), stored, store_examples(store))
+
+
+class StoreSession(QObject):
+    """The open store and its system, announced to whoever shows them.
+
+    Signals:
+        system_changed(object): the LoadedSystem explored with from now on (when a store opens,
+            just before `opened`; alone when one is loaded while no store is open).
+        opened(object, object): a StoreSummary and its LoadedSystem: the store is open on the
+            worker, read with that system.
+        changed(int): the open store's last position, after a process appended to it.
+        refreshed(object): the open store's StoreSummary, read again (View > Refresh).
+        closed(): the session ended (the window closes): stop following the store.
+    """
+
+    system_changed = Signal(object)
+    opened = Signal(object, object)
+    changed = Signal(int)
+    refreshed = Signal(object)
+    closed = Signal()
+
+    def __init__(self, worker: StoreWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.summary: StoreSummary | None = None
+        self.loaded: LoadedSystem = NOTHING_LOADED
+        self.watcher: ChangeWatcher | None = None
+
+    def open(self, summary: StoreSummary, loaded: LoadedSystem) -> None:
+        """The worker has this store open, read with `loaded`: announce it and follow it."""
+        self.summary = summary
+        self.show_system(loaded)
+        self._watch(summary.location)
+        self.opened.emit(summary, loaded)
+
+    def show_system(self, loaded: LoadedSystem) -> None:
+        self.loaded = loaded
+        self.system_changed.emit(loaded)
+
+    def refresh(self, on_error) -> None:
+        """Read the open store's summary again; `on_error(error)` if that fails."""
+        if self.summary is None:
+            return
+        location, system = self.summary.location, self.loaded.system
+
+        def read(context: JobContext) -> StoreSummary:
+            return summarise(context.store, system)
+
+        def read_again(summary: StoreSummary) -> None:
+            if summary.location == location:  # else another store opened meanwhile
+                self.summary = summary
+                self.refreshed.emit(summary)
+
+        self.worker.submit(read, read_again, on_error=on_error)
+
+    def close(self) -> None:
+        """Stop following the store; the subscribers let it go too."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.closed.emit()
+
+    def _watch(self, path: str) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.watcher = ChangeWatcher(path, parent=self)
+        self.watcher.changed.connect(self.changed)
+        self.watcher.start()

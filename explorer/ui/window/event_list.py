@@ -1,0 +1,114 @@
+"""What reaches the event list and the stream tree as the open store grows.
+
+While the list is live, events any process appends are listed as they arrive and the stream
+tree's counts follow; while it is paused, the new events are only counted. The stream filter's
+counts are read on the worker, and the events a command from the console wrote are selected
+once they are listed.
+
+Signals (LiveEventList):
+    state_changed(): the list was paused or resumed, or missed more events while paused.
+    written_selected(): an event a command wrote is selected in the list.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.store.records import StreamTypeInfo
+from explorer.ui.event_browser import EventBrowser
+from explorer.ui.models.event_table import EventTableModel
+from explorer.ui.models.stream_tree import StreamTreeModel
+from explorer.ui.session import LoadedSystem, StoreSummary
+from explorer.ui.widgets.stream_browser import StreamBrowser
+from explorer.ui.worker import JobContext, StoreWorker
+
+
+class LiveEventList(QObject):
+    """Feeds `browser` (the event list) and `streams` (the stream tree) from the store."""
+
+    state_changed = Signal()
+    written_selected = Signal()
+
+    def __init__(self, worker: StoreWorker, browser: EventBrowser, events: EventTableModel,
+                 streams: StreamBrowser, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.browser = browser
+        self.events = events
+        self.streams = streams
+        self.live = True
+        self.missed = 0  # events appended while the list was paused
+        self._latest_position = 0
+        self._select_when_listed: int | None = None
+        browser.live_applied.connect(self._select_written)
+
+    @property
+    def stream_model(self) -> StreamTreeModel:
+        return self.streams.model
+
+    def show_store(self, _summary: StoreSummary, _loaded: LoadedSystem) -> None:
+        self.missed = 0
+        self._select_when_listed = None  # a position written to the store that was open before
+        self.events.set_highlight(())
+
+    def set_live(self, live: bool) -> None:
+        self.live = live
+        if live and self.missed:
+            self.missed = 0
+            self.browser.apply_new_events(self._latest_position)
+        self.state_changed.emit()
+
+    def store_changed(self, last_position: int) -> None:
+        self._latest_position = last_position
+        if not self.live:
+            self.missed = last_position - self.browser.last_position
+            self.state_changed.emit()
+            return
+        self.browser.apply_new_events(last_position)
+
+        def counts(context: JobContext) -> list[StreamTypeInfo]:
+            return context.store.stream_types()
+
+        self.worker.submit(counts, lambda types: self.stream_model.update_counts(
+            types, last_position), key="type-counts", on_error=lambda e: None)
+
+    def refreshed(self, summary: StoreSummary) -> None:
+        """The store's summary was read again: the list's end and the tree's counts follow it
+        (the list is read again after: `EventBrowser.refresh`)."""
+        self.browser.last_position = summary.last_position
+        self.stream_model.set_types(summary.stream_types, summary.last_position,
+                                    self.stream_model.pattern)
+
+    def pattern_changed(self, pattern: str) -> None:
+        """The stream filter changed: count the matching streams of each type."""
+        def count(context: JobContext) -> list[StreamTypeInfo]:
+            store = context.store
+            if not pattern:
+                return store.stream_types()
+            return [StreamTypeInfo(t.stream_type, store.count_streams(t.stream_type, pattern),
+                                   t.events) for t in store.stream_types()]
+
+        def counted(types: list[StreamTypeInfo]) -> None:
+            model = self.stream_model
+            model.set_types(types, self.browser.last_position, pattern)
+            for row, info in enumerate(types):
+                if pattern and info.streams:
+                    self.streams.tree.expand(model.index(row, 0, model.all_index()))
+
+        self.worker.submit(count, counted, key="pattern", on_error=self.browser.job_failed)
+
+    def command_wrote(self, positions: tuple[int, ...]) -> None:
+        """A command from the console wrote these events: show them in the list, highlighted."""
+        self.events.set_highlight(positions)
+        self._select_when_listed = positions[0]
+        if self.browser.last_position >= max(positions):
+            self._select_written(self.browser.last_position)
+        else:
+            self.browser.apply_new_events(max(positions))  # sooner than the watcher says
+
+    def _select_written(self, listed_up_to: int) -> None:
+        position = self._select_when_listed
+        if position is not None and listed_up_to >= position:
+            self._select_when_listed = None
+            if self.browser.select_position(position):
+                self.written_selected.emit()

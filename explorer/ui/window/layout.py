@@ -1,0 +1,91 @@
+"""The window's layout: the stream browser beside the timeline, filters and event list, with
+the tabs below (Event, As of Cursor, Commands, Projections, Sagas, Monitor), and the sizes the
+user gave its splitters and columns, kept between runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from explorer.ui import settings
+from explorer.ui.icons import icon
+from explorer.ui.window.systems import SystemGate
+
+if TYPE_CHECKING:
+    from explorer.ui.main_window import MainWindow
+
+
+def build_layout(w: MainWindow) -> None:
+    """The window's panes and tabs (as its attributes), around the parts it has made."""
+    list_pane = QWidget()
+    list_layout = QVBoxLayout(list_pane)
+    list_layout.setContentsMargins(6, 6, 6, 0)
+    list_layout.addWidget(w.timeline)
+    list_layout.addWidget(w.filter_bar)
+    list_layout.addWidget(w.table, 1)
+    w.detail_split = QSplitter(Qt.Orientation.Horizontal)
+    w.detail_split.addWidget(w.detail)
+    w.detail_split.addWidget(w.causality)
+    w.detail_split.setSizes([560, 500])
+    w.bottom_tabs = QTabWidget()
+    w.bottom_tabs.setDocumentMode(True)
+    w.bottom_tabs.addTab(w.detail_split, icon("event"), "Event")
+    w.travel_tab = w.bottom_tabs.addTab(w.moment_panel, icon("time-travel"),
+                                              "As of Cursor")
+    projections, sagas, console = w.gates = (
+        SystemGate(w.projections_panel, "Projections (the read models they build)"),
+        SystemGate(w.sagas_panel, "Sagas (the process managers that coordinate "
+                                     "aggregates)"),
+        SystemGate(w.console, "Commands (their handlers and schemas)"))
+    w.console_tab = w.bottom_tabs.addTab(console, icon("command"), "Commands")
+    w.bottom_tabs.addTab(projections, icon("stream-type"), "Projections")
+    w.bottom_tabs.addTab(sagas, icon("correlation"), "Sagas")
+    w.monitor_tab = w.bottom_tabs.addTab(w.runner_host.monitor_holder, icon("live"),
+                                               "Monitor")
+    w.right_split = QSplitter(Qt.Orientation.Vertical)
+    w.right_split.addWidget(list_pane)
+    w.right_split.addWidget(w.bottom_tabs)
+    w.right_split.setSizes([560, 380])
+    browser_pane = QWidget()
+    browser_layout = QVBoxLayout(browser_pane)
+    browser_layout.setContentsMargins(6, 6, 0, 0)
+    browser_layout.addWidget(w.stream_browser)
+    w.main_split = QSplitter(Qt.Orientation.Horizontal)
+    w.main_split.addWidget(browser_pane)
+    w.main_split.addWidget(w.right_split)
+    w.main_split.setStretchFactor(1, 1)
+    w.main_split.setSizes([290, 1110])
+    w.setCentralWidget(w.main_split)
+    w.resize(1400, 900)
+
+
+def restore_layout(w: MainWindow) -> None:
+    geometry = settings.window_state("geometry")
+    if geometry is not None:
+        w.restoreGeometry(geometry)
+    state = settings.window_state("state")
+    if state is not None:
+        w.restoreState(state)
+    for name, widget in _remembered(w).items():
+        value = settings.window_state(name)
+        if value is not None:
+            widget.restoreState(value)
+
+
+def _remembered(w: MainWindow) -> dict:
+    return {"main-split": w.main_split, "right-split": w.right_split,
+            "detail-split": w.detail_split, "event-columns": w.table.horizontalHeader(),
+            "projections-split": w.projections_panel.split,
+            "moment-split": w.moment_panel.split,
+            "console-split": w.console.split,
+            "sagas-split": w.sagas_panel.split}
+
+
+def save_layout(w: MainWindow) -> None:
+    settings.save_window_state("geometry", w.saveGeometry())
+    settings.save_window_state("state", w.saveState())
+    for name, widget in _remembered(w).items():
+        settings.save_window_state(name, QByteArray(widget.saveState()))

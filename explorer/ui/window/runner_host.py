@@ -1,0 +1,134 @@
+"""The runner process of the open store, and the Monitor tab's charts of what it reports.
+
+Each store opened gets its own runner process (`RunnerProcess`), which keeps the system's
+projections (and, where chosen, its sagas) up to date; the projections and sagas panels show
+its status, the time cursor reads further once the read models catch up, and the Monitor tab
+charts it. The charts (pyqtgraph) are made the first time the tab is shown.
+
+Signals (RunnerHost):
+    message(str, int): something for the status bar, and for how many milliseconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from explorer.system.workspace import default_demo_store
+from explorer.ui import settings
+from explorer.ui.runner_process import RunnerProcess
+from explorer.ui.session import LoadedSystem, StoreSummary
+from explorer.ui.time_cursor import TimeTravel
+from explorer.ui.widgets.monitor_history import MonitorHistory
+from explorer.ui.widgets.projections_panel import ProjectionsPanel
+from explorer.ui.widgets.sagas_panel import SagasPanel
+from explorer.ui.widgets.timeline import TimelineBar
+
+if TYPE_CHECKING:  # pyqtgraph is loaded only when the monitor is first shown
+    from explorer.ui.widgets.monitor_panel import MonitorPanel
+
+
+class RunnerHost(QObject):
+    """Starts a runner for each store opened (`show_store`), stops it (`stop`), and feeds its
+    status to the panels and the monitor (`monitor_holder`, the Monitor tab's page).
+    `demo_stores`: the stores this window made, whose sagas run unless the user said not to."""
+
+    message = Signal(str, int)
+
+    def __init__(self, projections: ProjectionsPanel, sagas: SagasPanel, travel: TimeTravel,
+                 timeline: TimelineBar, demo_stores: set[str],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.projections = projections
+        self.sagas = sagas
+        self.travel = travel
+        self.timeline = timeline
+        self.demo_stores = demo_stores
+        self.runner: RunnerProcess | None = None
+        self.location: str | None = None
+        self.monitor_history = MonitorHistory()
+        self.monitor: MonitorPanel | None = None
+        self.monitor_shown = False
+        self.monitor_holder = QWidget()
+        QVBoxLayout(self.monitor_holder).setContentsMargins(0, 0, 0, 0)
+        self.monitor_loading = QLabel("Loading the charts…")
+        self.monitor_loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.monitor_holder.layout().addWidget(self.monitor_loading)
+        sagas.run_sagas_changed.connect(self._run_sagas_changed)
+        timeline.plot_ready.connect(self._plot_ready)
+        timeline.plot_failed.connect(lambda reason: self.monitor_loading.setText(
+            reason.replace("timeline plot", "charts")))
+
+    # -- the runner ------------------------------------------------------------------------
+
+    def show_store(self, summary: StoreSummary, loaded: LoadedSystem) -> None:
+        """Run the projections (and, if chosen, the sagas) of the store just opened."""
+        self.stop()
+        location = self.location = summary.location
+        demo = location in self.demo_stores or (
+            not loaded.generic and Path(location) == default_demo_store(loaded.system))
+        can_run = not summary.read_only and bool(loaded.system.sagas)
+        run_sagas = can_run and settings.sagas_enabled(location, demo)
+        self.runner = RunnerProcess(location, loaded.spec, read_only=summary.read_only,
+                                    run_sagas=run_sagas, parent=self)
+        self.runner.status.connect(self._runner_status)
+        self.runner.failed.connect(lambda message: self.message.emit(message, 10_000))
+        self.monitor_history.clear()
+        self.projections.set_runner(self.runner)
+        reason = ("This store is open read-only: sagas would have to write to it."
+                  if summary.read_only else "" if can_run else
+                  f"{loaded.label} has no sagas.")
+        self.sagas.reset(can_run=can_run, running=run_sagas, reason=reason)
+        self.runner.start()
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+            self.runner = None
+
+    def _runner_status(self, status) -> None:
+        moment = self.travel.moment
+        if moment is not None and any(m.built_to < moment.position
+                                      for m in moment.read_models.values()):
+            self.travel.refresh()  # the read models caught up a little further
+        self.projections.update_status(status)
+        self.sagas.update_status(status)
+        self.monitor_history.add(status)
+        if self.monitor is not None and self.monitor_shown:
+            self.monitor.redraw()
+
+    def _run_sagas_changed(self, enabled: bool) -> None:
+        if self.location is None or self.runner is None:
+            return
+        settings.remember_sagas(self.location, enabled)
+        self.runner.set_sagas(enabled)
+        self.message.emit("Sagas run in this window now." if enabled else
+                          "Sagas no longer run in this window.", 5000)
+
+    # -- the monitor -----------------------------------------------------------------------
+
+    def set_monitor_shown(self, shown: bool) -> None:
+        """The Monitor tab was shown (or another tab was): chart the runner there."""
+        self.monitor_shown = shown
+        if not shown:
+            return
+        if self.timeline.plot is None:
+            self.timeline.load_plot()  # pyqtgraph; the monitor follows once the plot is in
+        else:
+            self._show_monitor()
+
+    def _show_monitor(self) -> None:
+        if self.monitor is None:
+            from explorer.ui.widgets.monitor_panel import MonitorPanel  # pyqtgraph: loaded late
+
+            self.monitor = MonitorPanel(self.monitor_history)
+            self.monitor_loading.hide()
+            self.monitor_holder.layout().addWidget(self.monitor)
+        self.monitor.redraw()
+
+    def _plot_ready(self) -> None:
+        if self.monitor_shown:
+            self._show_monitor()

@@ -1,0 +1,115 @@
+"""The window's status bar: whether work is running, the read-only badge, what the window
+follows (live, paused, or the past at the time cursor), the counts, the system and the store.
+
+Signals (WindowStatus):
+    load_requested(): the user clicked the system's name, to load another one.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+from explorer.ui.session import LoadedSystem, StoreSummary
+from explorer.ui.time_cursor import CursorStatus
+from explorer.ui.timers import single_shot
+from explorer.ui.window.systems import describe
+
+BUSY_DELAY_MS = 150  # work quicker than this shows no busy bar
+READ_ONLY_TIP = "This store is open read-only: nothing can change it."
+
+
+class WindowStatus(QObject):
+    """The permanent widgets of `bar`, and what they say."""
+
+    load_requested = Signal()
+
+    def __init__(self, bar: QStatusBar) -> None:
+        super().__init__(bar)
+        self.bar = bar
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumHeight(14)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.busy_label = QLabel()
+        self.read_only_badge = QLabel("READ-ONLY")
+        self.read_only_badge.setStyleSheet(
+            "background: #ffe082; color: #5d4037; font-weight: bold; padding: 1px 6px;"
+            " border-radius: 3px;")
+        self.read_only_badge.setToolTip(READ_ONLY_TIP)
+        self.read_only_badge.hide()
+        self.live_label = QLabel()
+        self.count_label = QLabel()
+        self.store_label = QLabel("No store open")
+        self.system_label = QLabel()
+        self.system_label.setObjectName("system-label")
+        self.system_label.setTextFormat(Qt.TextFormat.RichText)
+        self.system_label.linkActivated.connect(lambda _: self.load_requested.emit())
+        for widget in (self.busy_label, self.busy, self.read_only_badge, self.live_label,
+                       self.count_label, self.system_label, self.store_label):
+            bar.addPermanentWidget(widget)
+        self._busy_timer = single_shot(self, BUSY_DELAY_MS, self.busy.show)
+
+    def say(self, message: str, timeout_ms: int) -> None:
+        self.bar.showMessage(message, timeout_ms)
+
+    def busy_changed(self, busy: bool) -> None:
+        if busy:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy.hide()
+            self.busy_label.clear()
+
+    def show_scan_progress(self, scanned: int, last: int) -> None:
+        self.busy_label.setText(f"Filtering… {scanned * 100 // max(last, 1)}%")
+
+    def show_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
+        self.busy_label.clear()
+        self.read_only_badge.setVisible(summary.read_only)
+        self.read_only_badge.setToolTip(
+            f"Writing is off: {summary.read_only_reason}" if summary.read_only_reason
+            else READ_ONLY_TIP)
+        if summary.read_only_reason:
+            self.say(f"Opened read-only: {summary.read_only_reason}", 15_000)
+        self.store_label.setText(summary.location)
+        self.store_label.setToolTip(summary.location)
+
+    def show_system(self, loaded: LoadedSystem) -> None:
+        colour = "#c62828" if loaded.note else "#1565c0" if not loaded.generic else "#616161"
+        mark = "⚠ " if loaded.note else ""
+        self.system_label.setText(f"<a href='load' style='color:{colour}; text-decoration:none'>"
+                                  f"{mark}{html.escape(loaded.label)}</a>")
+        self.system_label.setToolTip(f"{describe(loaded)}\n\nClick to load another system "
+                                     "(File › Load System…).")
+
+    def show_counts(self, listed: int, last: int, everything: bool) -> None:
+        shown = "" if everything else f"{listed:,} listed · "
+        self.count_label.setText(f"{shown}{last:,} events · last position {last:,}")
+
+    def show_following(self, status: CursorStatus, list_live: bool, missed: int, *,
+                       live_keys: str, to_live_keys: str) -> None:
+        """What the window follows: the timeline's cursor, as the TimeTravel controller says
+        (the banner shows the same), and whether the event list takes in new events (`missed`:
+        how many arrived while it did not)."""
+        new = f" · {missed:,} new" if missed else ""
+        if not status.live:
+            paused = f" · list paused{new}" if not list_live else ""
+            text, colour = (f"◷ Viewing the past · position {status.position:,} of "
+                            f"{status.last_position:,}{paused}", "#e65100")
+            tip = ("The panels show the system as of the timeline's cursor; later events are "
+                   f"not applied. Back to Live: {to_live_keys}")
+        elif list_live:
+            text, colour, tip = "● Live", "#2e7d32", "Following the newest events"
+        else:
+            text, colour = f"❚❚ Paused{new}", "#ef6c00"
+            tip = f"The event list does not take in new events: {live_keys} resumes"
+        self.live_label.setText(text)
+        self.live_label.setToolTip(tip)
+        if self.live_label.property("colour") != colour:  # restyled only when it changes:
+            self.live_label.setProperty("colour", colour)  # the cursor moves it often
+            self.live_label.setStyleSheet(f"color: {colour};")
