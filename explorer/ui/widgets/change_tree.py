@@ -65,8 +65,8 @@ class ChangeTree(QTreeWidget):
         removed_under: dict[str, list[FieldChange]] = {}
         for change in changes:
             if change.kind == "removed":
-                removed_under.setdefault(_parent(change.path), []).append(change)
-        marked = {ancestor for path in by_path for ancestor in _ancestors(path)}
+                removed_under.setdefault(parent_path(change.path), []).append(change)
+        marked = {ancestor for path in by_path for ancestor in ancestors(path)}
         count = 0
 
         def add(under, key: str, field_value: Any, path: str) -> None:
@@ -120,23 +120,25 @@ def _short(key: str, value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else format_value(value)
 
 
-def _parent(path: str) -> str:
+def parent_path(path: str) -> str:
+    """The path of the field holding this one (items[0].sku -> items[0]; a top field -> "")."""
     if path.endswith("]"):
         return path[:path.rindex("[")]
     return path.rsplit(".", 1)[0] if "." in path else ""
 
 
-def _ancestors(path: str) -> tuple[str, ...]:
+def ancestors(path: str) -> tuple[str, ...]:
+    """The paths of the fields holding this one, innermost first."""
     chain = []
     while path:
-        path = _parent(path)
+        path = parent_path(path)
         if path:
             chain.append(path)
     return tuple(chain)
 
 
 def _key(path: str) -> str:
-    return path[len(_parent(path)):].lstrip(".")
+    return path[len(parent_path(path)):].lstrip(".")
 
 
 def _mark(item: QTreeWidgetItem, change: FieldChange) -> None:

@@ -47,12 +47,12 @@ from explorer.timetravel.machine import AggregateAt, FieldChange, Moment, ReadMo
 from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS, format_value
 from explorer.ui.time_cursor import MORE_ROWS
+from explorer.ui.widgets.change_tree import CHANGE_COLOURS, ancestors, change_summary, parent_path
 from explorer.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:
     from explorer.ui.session import LoadedSystem
 
-CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
                 "compensated": "#ef6c00"}
 SAGA_COLUMNS = ["status", "current_step", "valid_from"]  # after the saga's own (the shop's
@@ -290,10 +290,7 @@ class MomentPanel(QWidget):
                                            "event comes later.")
             return
         event = aggregate.event
-        counts = {kind: sum(1 for c in aggregate.changes if c.kind == kind)
-                  for kind in CHANGE_COLOURS}
-        summary = ", ".join(f"<span style='background:{CHANGE_COLOURS[kind]}'>&nbsp;{n} "
-                            f"{kind}&nbsp;</span>" for kind, n in counts.items() if n)
+        summary = change_summary(aggregate.changes)
         where = (f"{html.escape(event.event_type)} (version {event.version}) at position "
                  f"{event.position:,}, {short_time(event.timestamp_us)} UTC")
         caption = f"Its latest event: {where}" + (f" — {summary}" if summary else
@@ -309,9 +306,8 @@ class MomentPanel(QWidget):
         removed_under: dict[str, list[FieldChange]] = {}
         for change in aggregate.changes:
             if change.kind == "removed":
-                removed_under.setdefault(_parent(change.path), []).append(change)
-        marked_parents = {_parent_chain(path) for path in changes}
-        marked = {p for chain in marked_parents for p in chain}
+                removed_under.setdefault(parent_path(change.path), []).append(change)
+        marked = {ancestor for path in changes for ancestor in ancestors(path)}
         count = [0]
 
         def add(parent, key: str, value: Any, path: str) -> None:
@@ -559,21 +555,6 @@ def _short(value: Any) -> str:
     return format_value(value) if not isinstance(value, bool) else str(value).lower()
 
 
-def _parent(path: str) -> str:
-    if path.endswith("]"):
-        return path[:path.rindex("[")]
-    return path.rsplit(".", 1)[0] if "." in path else ""
-
-
-def _parent_chain(path: str) -> tuple[str, ...]:
-    chain = []
-    while path:
-        path = _parent(path)
-        if path:
-            chain.append(path)
-    return tuple(chain)
-
-
 def _colour(item: QTreeWidgetItem, change: FieldChange) -> None:
     brush = QBrush(QColor(CHANGE_COLOURS[change.kind]))
     for column in range(3):
@@ -586,7 +567,7 @@ def _colour(item: QTreeWidgetItem, change: FieldChange) -> None:
 
 
 def _removed(parent, change: FieldChange) -> None:
-    key = change.path[len(_parent(change.path)):].lstrip(".")
+    key = change.path[len(parent_path(change.path)):].lstrip(".")
     item = QTreeWidgetItem(parent, [key, "(removed)", _short(change.before)])
     font = QFont(item.font(0))
     font.setStrikeOut(True)
