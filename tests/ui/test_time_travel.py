@@ -294,7 +294,7 @@ def test_what_if_runs_commands_in_a_sandbox_and_leaves_the_store_alone(travellin
     folder = dialog.sandbox.folder
     assert f"position {position:,}" in dialog.windowTitle()
     dialog.stream_type.setCurrentText("Order")
-    dialog._new_id()
+    dialog.id_field.make_new()
     order_id = dialog.stream_id.text()
     assert order_id.startswith("order_whatif_")
     dialog.command.setCurrentIndex(dialog.command.findData("place"))

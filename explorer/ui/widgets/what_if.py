@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -44,7 +43,7 @@ from explorer.system import System
 from explorer.timetravel.machine import diff
 from explorer.timetravel.whatif import RowChange, Sandbox
 from explorer.ui.icons import icon
-from explorer.ui.layouts import scrolling
+from explorer.ui.layouts import STRETCH, column, row, scrolling
 from explorer.ui.widgets.change_tree import ChangeTree
 from explorer.ui.widgets.command_form import CommandForm
 from explorer.ui.widgets.command_frame import IdField, ResultLabel
@@ -63,6 +62,18 @@ def takes_failure_rate(system: System) -> bool:
         return "failure_rate" in inspect.signature(system.domain.make_context).parameters
     except (TypeError, ValueError):
         return False
+
+
+def _intro(position: int, when: int | None) -> QLabel:
+    """What the dialog is: a branch of the store as it was, where nothing touches the store."""
+    when_text = f" ({short_time(when)} UTC)" if when else ""
+    intro = QLabel(
+        f"<b>A branch of the store as it was at position {position:,}</b>{when_text}. "
+        "Commands sent here run against that past state, with the sagas and projections "
+        "reacting, in a temporary copy. <b>The store itself is never changed.</b>")
+    intro.setWordWrap(True)
+    intro.setTextFormat(Qt.TextFormat.RichText)
+    return intro
 
 
 class WhatIfDialog(QDialog):
@@ -88,22 +99,40 @@ class WhatIfDialog(QDialog):
         self.setWindowIcon(icon("branch"))
         self.resize(1000, 720)
 
-        when_text = f" ({short_time(when)} UTC)" if when else ""
-        intro = QLabel(
-            f"<b>A branch of the store as it was at position {position:,}</b>{when_text}. "
-            "Commands sent here run against that past state, with the sagas and projections "
-            "reacting, in a temporary copy. <b>The store itself is never changed.</b>")
-        intro.setWordWrap(True)
-        intro.setTextFormat(Qt.TextFormat.RichText)
         self.progress = QProgressBar()
         self.progress.setFormat("Copying the events up to the position… %p%")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.reject)
-        progress_row = QHBoxLayout()
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.cancel_button)
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.addWidget(self._command_pane())
+        self.body.addWidget(self._outcome_pane())
+        self.body.setSizes([420, 580])
+        self.body.setEnabled(False)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the branch's new events as JSON lines")
+        self.export_button.clicked.connect(self.export)
+        self.export_button.setEnabled(False)
+        close = QPushButton("Discard and Close")
+        close.setToolTip("Delete the branch; the store is not affected either way")
+        close.clicked.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(_intro(position, when))
+        layout.addLayout(row((self.progress, 1), self.cancel_button))
+        layout.addWidget(self.body, 1)
+        layout.addLayout(row(STRETCH, self.export_button, close))
 
-        # the command
+        self.stream_type.currentTextChanged.connect(self._type_changed)
+        self.command.currentIndexChanged.connect(self._command_changed)
+        self.stream_id.textChanged.connect(lambda _: self._clear_stale_error())
+        if stream_type in self.writable_types:
+            self.stream_type.setCurrentText(stream_type)
+            self.stream_id.setText(stream_id or "")
+        self._type_changed(self.stream_type.currentText())
+        self._branch()
+
+    def _command_pane(self) -> QWidget:
+        """The command: its aggregate type and id, the command, the form, Send."""
+        system = self.system
         self.stream_type = QComboBox()
         self.stream_type.addItems(self.writable_types)
         self.id_field = IdField(lambda: system.new_id(self.stream_type.currentText(), "whatif"),
@@ -135,54 +164,18 @@ class WhatIfDialog(QDialog):
             label = QLabel(text)
             label.setMinimumWidth(LABEL_WIDTH)
             header.addRow(label, field)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 6, 0)
-        left_layout.addLayout(header)
-        left_layout.addWidget(scrolling(self.form), 1)
-        left_layout.addWidget(self.result)
-        left_layout.addWidget(self.send_button)
+        return column(header, (scrolling(self.form), 1), self.result, self.send_button,
+                      margins=(0, 0, 6, 0))
 
-        # what happened
+    def _outcome_pane(self) -> QTabWidget:
+        """What happened: the branch's new events, and the read-model rows they changed."""
         self.events = read_only_table(["Position", "Stream", "Type", "Data"])
         self.changes = ChangeTree(("Read model row, field", "After", "Before"))
         self.changes.header().resizeSection(0, 200)
         self.outcome = QTabWidget()
         self.outcome.addTab(self.events, "New events in the branch")
         self.outcome.addTab(self.changes, "Read-model changes")
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(self.outcome)
-        split.setSizes([420, 580])
-        self.body = split
-        self.body.setEnabled(False)
-
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save the branch's new events as JSON lines")
-        self.export_button.clicked.connect(self.export)
-        self.export_button.setEnabled(False)
-        close = QPushButton("Discard and Close")
-        close.setToolTip("Delete the branch; the store is not affected either way")
-        close.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(close)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(progress_row)
-        layout.addWidget(split, 1)
-        layout.addLayout(buttons)
-
-        self.stream_type.currentTextChanged.connect(self._type_changed)
-        self.command.currentIndexChanged.connect(self._command_changed)
-        self.stream_id.textChanged.connect(lambda _: self._clear_stale_error())
-        if stream_type in self.writable_types:
-            self.stream_type.setCurrentText(stream_type)
-            self.stream_id.setText(stream_id or "")
-        self._type_changed(self.stream_type.currentText())
-        self._branch()
+        return self.outcome
 
     # -- branching -------------------------------------------------------------------------
 
@@ -319,16 +312,16 @@ class WhatIfDialog(QDialog):
 
     def _show_events(self, events, first_new: int) -> None:
         self.events.setRowCount(len(events))
-        for row, event in enumerate(events):
+        for line, event in enumerate(events):
             values = (f"{event.position:,}", event.stream_id, event.event_type,
                       summarize(event.data, 200))
-            for column, text in enumerate(values):
+            for cell, text in enumerate(values):
                 item = QTableWidgetItem(text)
-                if row >= first_new:
+                if line >= first_new:
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
-                self.events.setItem(row, column, item)
+                self.events.setItem(line, cell, item)
         self.events.resizeColumnsToContents()
         self.events.horizontalHeader().resizeSection(3, 300)
         if events:
