@@ -7,6 +7,7 @@ command, the events it recorded, the commands those events caused (by a saga, sa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from explorer.store.records import RecordedEvent
@@ -23,7 +24,7 @@ class CausalNode:
     issued_by: str = ""
     children: list[CausalNode] = field(default_factory=list)
 
-    def walk(self):
+    def walk(self) -> Iterator[CausalNode]:
         yield self
         for child in self.children:
             yield from child.walk()

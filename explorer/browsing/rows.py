@@ -14,6 +14,7 @@ import bisect
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from explorer.store.event_store import EventStore
 from explorer.store.query import EventQuery
@@ -37,7 +38,7 @@ class RowMap(abc.ABC):
         """The row showing `position`, or None if the list does not include it."""
 
     @abc.abstractmethod
-    def extend(self, positions: array) -> None:
+    def extend(self, positions: array[int]) -> None:
         """Add positions after the current last one (new events, or a scan's next chunk)."""
 
     @abc.abstractmethod
@@ -70,7 +71,7 @@ class ContiguousRows(RowMap):
         row = min(position - self.first, self.count - 1)
         return row if row >= 0 else None
 
-    def extend(self, positions: array) -> None:
+    def extend(self, positions: array[int]) -> None:
         if len(positions) and positions[0] != self.first + self.count:
             raise ValueError("positions must continue the contiguous range")
         self.count += len(positions)
@@ -79,7 +80,7 @@ class ContiguousRows(RowMap):
 class PositionRows(RowMap):
     """An explicit, increasing list of positions."""
 
-    def __init__(self, positions: array | None = None) -> None:
+    def __init__(self, positions: array[int] | None = None) -> None:
         self.positions = positions if positions is not None else array("q")
 
     def __len__(self) -> int:
@@ -96,7 +97,7 @@ class PositionRows(RowMap):
         row = bisect.bisect_right(self.positions, position) - 1
         return row if row >= 0 else None
 
-    def extend(self, positions: array) -> None:
+    def extend(self, positions: array[int]) -> None:
         self.positions.extend(positions)
 
 
@@ -142,7 +143,7 @@ def build_row_map(store: EventStore, query: EventQuery,
     return rows
 
 
-def new_positions(store: EventStore, query: EventQuery, after_position: int) -> array:
+def new_positions(store: EventStore, query: EventQuery, after_position: int) -> array[int]:
     """Positions of matching events appended after `after_position` (for live updates)."""
     return store.positions(query, after_position=after_position)
 
@@ -171,5 +172,5 @@ def iter_rows(store: EventStore, rows: RowMap, query: EventQuery,
         yield from read_rows(store, rows, first, page, query)
 
 
-def _fields(query: EventQuery) -> dict:
+def _fields(query: EventQuery) -> dict[str, Any]:
     return {name: getattr(query, name) for name in EventQuery.__dataclass_fields__}

@@ -198,7 +198,7 @@ def parse_script(raw: Any, source: str = "the script") -> Script:
         raise ScriptError(f"{source} is not a valid script: " + "; ".join(problems)) from None
 
 
-def _where(loc: tuple) -> str:
+def _where(loc: tuple[Any, ...]) -> str:
     if len(loc) >= 2 and loc[0] == "steps" and isinstance(loc[1], int):
         rest = ".".join(str(part) for part in loc[2:])
         return f"step {loc[1] + 1}" + (f" ({rest})" if rest else "")

@@ -46,7 +46,8 @@ def card_last4(card_number: str) -> str:
 
 def masked_card(last4: str) -> str:
     """The masked form that names the card on file ending `last4`: "•••• 0002"."""
-    return mask_secret(last4, keep_last=4)
+    masked: str = mask_secret(last4, keep_last=4)
+    return masked
 
 
 def resolve_card(card_number: str) -> str:

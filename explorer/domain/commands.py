@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import orjson
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import DEFAULT_REF_TEMPLATE
 
 from explorer.store import MAX_INTEGER
 
@@ -115,9 +116,10 @@ class Command(BaseModel):
             raise CommandValidationError(cls.command_name, _problems(cls, error)) from None
 
     @classmethod
-    def schema(cls) -> dict[str, Any]:
+    def schema(cls, by_alias: bool = True,
+               ref_template: str = DEFAULT_REF_TEMPLATE) -> dict[str, Any]:
         """The JSON schema of the command's fields ($defs for nested objects)."""
-        return cls.model_json_schema()
+        return cls.model_json_schema(by_alias=by_alias, ref_template=ref_template)
 
     @classmethod
     def summary(cls) -> str:

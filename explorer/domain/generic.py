@@ -51,7 +51,8 @@ class GenericFold(Aggregate):
         merge(self._fields, data)
 
     def state(self) -> dict[str, Any]:
-        return _copy(self._fields)
+        copied: dict[str, Any] = _copy(self._fields)
+        return copied
 
     def restore(self, state: dict[str, Any]) -> None:
         raise ValueError("the generic fold is never snapshotted")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 import orjson
 
@@ -19,6 +20,14 @@ from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent, SnapshotRecord
 
 log = logging.getLogger(__name__)
+
+
+class _Bounds(TypedDict):
+    """How far to load a stream (None: no bound)."""
+
+    to_version: int | None
+    to_position: int | None
+    to_time_us: int | None
 
 
 @dataclass(slots=True)
@@ -53,7 +62,8 @@ class Repository:
         cls = self.domain.reading_class(stream_type)
         aggregate = cls(stream_id)
         loaded = LoadedAggregate(aggregate)
-        bounds = {"to_version": at_version, "to_position": at_position, "to_time_us": at_time_us}
+        bounds: _Bounds = {"to_version": at_version, "to_position": at_position,
+                           "to_time_us": at_time_us}
         store = self.store
         if not (self.use_snapshots and cls.snapshot_every):
             self._replay(loaded, store.replay_rows(stream_id, **bounds), stream_type)
@@ -63,12 +73,13 @@ class Repository:
             if snapshot.stream_type != stream_type:
                 raise StreamTypeMismatchError(stream_id, stream_type, snapshot.stream_type)
             if not self._restore(aggregate, snapshot, loaded):
-                aggregate.__init__(stream_id)  # back to the initial state, and replay it all
+                loaded.aggregate = cls(stream_id)  # back to the initial state, replay it all
                 rows = store.replay_rows(stream_id, **bounds)
         self._replay(loaded, rows, stream_type)
         return loaded
 
-    def _replay(self, loaded: LoadedAggregate, rows: list[tuple], stream_type: str) -> None:
+    def _replay(self, loaded: LoadedAggregate, rows: list[tuple[Any, ...]],
+                stream_type: str) -> None:
         """Apply undecoded rows to the aggregate; rows that cannot be decoded become notes.
 
         The generic fold (a stream type the system does not know) takes events of types the
@@ -90,7 +101,8 @@ class Repository:
                 if type(decoded) is dict:
                     apply(event_type, decoded)
                     continue
-            if unknown_as_stored and event_type not in decoder.registry:
+            if unknown_as_stored and (decoder.registry is None
+                                      or event_type not in decoder.registry):
                 decoded, problem = decode_json_object(data)
                 decoded = None if problem else decoded
             else:

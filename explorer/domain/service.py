@@ -113,7 +113,7 @@ class CommandService:
                               f"not {stream_type}.")
         _check_stream_id(stream_id)
         idempotent = command_id is not None
-        if idempotent:
+        if command_id is not None:
             earlier = self._earlier_run(command_id)
             if earlier:
                 return CommandResult(stream_id, stream_type, parsed.command_name, command_id,

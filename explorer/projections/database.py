@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import platformdirs
@@ -173,7 +174,8 @@ class ReadModelDatabase:
         """Keep at most this much in this connection's page cache (32 MB by default)."""
         self.db.execute(f"PRAGMA cache_size = {-1000 * int(megabytes)}")
 
-    def execute(self, statement: sa.Executable, parameters: dict | None = None) -> sa.Result:
+    def execute(self, statement: sa.Executable,
+                parameters: dict[str, Any] | None = None) -> sa.Result[*tuple[Any, ...]]:
         return self.connection.execute(statement, parameters)
 
 

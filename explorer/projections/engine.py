@@ -54,10 +54,10 @@ class Writes:
     def get(self, table: str, *key: Any) -> dict[str, Any] | None:
         return self._writers[table].get(key)
 
-    def put(self, table: str, key: tuple, **values: Any) -> None:
+    def put(self, table: str, key: tuple[Any, ...], **values: Any) -> None:
         self._writers[table].put(key, values, self.position)
 
-    def update(self, table: str, key: tuple, **changes: Any) -> dict[str, Any] | None:
+    def update(self, table: str, key: tuple[Any, ...], **changes: Any) -> dict[str, Any] | None:
         """Change some values of an existing row; returns the new values, or None if missing."""
         current = self.get(table, *key)
         if current is None:
@@ -66,7 +66,7 @@ class Writes:
         self._writers[table].put(key, current, self.position)
         return current
 
-    def delete(self, table: str, key: tuple) -> None:
+    def delete(self, table: str, key: tuple[Any, ...]) -> None:
         self._writers[table].delete(key, self.position)
 
 
@@ -412,7 +412,7 @@ def count_rows(db: ReadModelDatabase, table: sa.Table, at_position: int | None =
 
 
 def _view(db: ReadModelDatabase, table: sa.Table, at_position: int | None,
-          where: dict[str, Any] | None, search: str | None) -> sa.Select:
+          where: dict[str, Any] | None, search: str | None) -> sa.Select[*tuple[Any, ...]]:
     query = current_rows(table) if at_position is None else rows_as_of(table, at_position)
     for column, value in (where or {}).items():
         query = query.where(table.c[column] == value)

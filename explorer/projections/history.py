@@ -31,9 +31,9 @@ class ReadModelHistory:
 
     def __init__(self, readmodels: ReadModelDatabase) -> None:
         self.readmodels = readmodels
-        self._keys: dict[str, tuple[float, list[tuple] | None]] = {}
+        self._keys: dict[str, tuple[float, list[tuple[Any, ...]] | None]] = {}
         self._tables: set[str] = set()
-        self._statements: dict[str, tuple[list[tuple], CompiledStatement, list[str]]] = {}
+        self._statements: dict[str, tuple[list[tuple[Any, ...]], CompiledStatement, list[str]]] = {}
 
     def rows(self, table: sa.Table, name: str, position: int, limit: int,
              offset: int = 0) -> tuple[list[dict[str, Any]], int]:
@@ -63,7 +63,7 @@ class ReadModelHistory:
             self._tables.update(sa.inspect(self.readmodels.connection).get_table_names())
         return table.name in self._tables
 
-    def _small_table_statement(self, table: sa.Table, keys: list[tuple]
+    def _small_table_statement(self, table: sa.Table, keys: list[tuple[Any, ...]]
                                ) -> tuple[CompiledStatement, list[str]]:
         """The statement reading a small table as of a position, compiled once for its keys."""
         cached = self._statements.get(table.name)
@@ -89,7 +89,7 @@ class ReadModelHistory:
         self._statements[table.name] = (keys, statement, columns)
         return statement, columns
 
-    def _small_table_keys(self, table: sa.Table) -> list[tuple] | None:
+    def _small_table_keys(self, table: sa.Table) -> list[tuple[Any, ...]] | None:
         """Every key a table ever had, if it had at most SMALL_TABLE of them, else None. Cached.
 
         Found by skipping along the primary key from one key to the next (one seek each), so a
@@ -103,7 +103,7 @@ class ReadModelHistory:
         after = sa.select(*columns).where(
             sa.tuple_(*columns) > sa.tuple_(*[sa.bindparam(f"after_{c.name}") for c in columns])
         ).order_by(*columns).limit(1)
-        keys: list[tuple] = []
+        keys: list[tuple[Any, ...]] = []
         row = self.readmodels.execute(first).first()
         while row is not None and len(keys) <= SMALL_TABLE:
             keys.append(tuple(row))

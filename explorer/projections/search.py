@@ -55,8 +55,8 @@ def index_exists(db: sqlite3.Connection, table: sa.Table) -> bool:
                       (fts,)).fetchone() is not None
 
 
-def matching(query: sa.Select, table: sa.Table, terms: str,
-             where: Mapping[str, Any] | None = None) -> sa.Select:
+def matching(query: sa.Select[*tuple[Any, ...]], table: sa.Table, terms: str,
+             where: Mapping[str, Any] | None = None) -> sa.Select[*tuple[Any, ...]]:
     """Narrow a select of `table`'s current rows to those matching `terms` (see search_terms),
     in the order their keys were first indexed. The text values `where` asks for (which the
     query checks exactly) narrow the matches in the index first, before any row is looked up."""
@@ -78,8 +78,9 @@ def matching(query: sa.Select, table: sa.Table, terms: str,
 def count_matching(db: sqlite3.Connection, table: sa.Table, terms: str) -> int:
     """How many current rows match `terms`, from the index alone (it holds current rows only)."""
     fts, _ids = index_names(table)
-    return db.execute(f'SELECT count(*) FROM "{fts}" WHERE "{fts}" MATCH ?',
-                      (terms,)).fetchone()[0]
+    count: int = db.execute(f'SELECT count(*) FROM "{fts}" WHERE "{fts}" MATCH ?',
+                            (terms,)).fetchone()[0]
+    return count
 
 
 def check_ready(db: sqlite3.Connection, table: sa.Table, title: str | None = None) -> None:
@@ -139,7 +140,7 @@ class SearchIndex:
             f'FROM {table} AS t JOIN "{self.ids}" AS i ON {joined} WHERE t.valid_to IS NULL '
             "ORDER BY i.search_id").rowcount
 
-    def apply(self, changes: Mapping[tuple, Mapping[str, Any] | None]) -> None:
+    def apply(self, changes: Mapping[tuple[Any, ...], Mapping[str, Any] | None]) -> None:
         """Index the rows one transaction changed (key -> its current row, or None if deleted),
         in the caller's transaction. Nothing to do while the index does not exist."""
         if not changes or not self.exists():

@@ -31,8 +31,8 @@ _MISSING = object()
 CACHE_KEYS = 50_000
 
 
-def versioned_table(name: str, metadata: sa.MetaData, keys: Sequence[sa.Column],
-                    values: Sequence[sa.Column]) -> sa.Table:
+def versioned_table(name: str, metadata: sa.MetaData, keys: Sequence[sa.Column[Any]],
+                    values: Sequence[sa.Column[Any]]) -> sa.Table:
     """Declare a versioned table: key columns, value columns, and valid_from / valid_to."""
     key_names = [c.name for c in keys]
     table = sa.Table(
@@ -50,27 +50,30 @@ def versioned_table(name: str, metadata: sa.MetaData, keys: Sequence[sa.Column],
     return table
 
 
-def current_rows(table: sa.Table) -> sa.Select:
+def current_rows(table: sa.Table) -> sa.Select[*tuple[Any, ...]]:
     """Rows as they are now."""
     return sa.select(*_visible(table)).where(table.c.valid_to.is_(None))
 
 
-def rows_changed_first(table: sa.Table, position: int) -> sa.Select:
+def rows_changed_first(table: sa.Table, position: int) -> sa.Select[*tuple[Any, ...]]:
     """Rows as of `position`, the most recently changed first (what time travel shows); rows
     changed by the same event in key order, so that pages of them (LIMIT, OFFSET) add up."""
     return rows_as_of(table, position).add_columns(table.c.valid_from, table.c.valid_to).order_by(
         table.c.valid_from.desc(), *[table.c[name] for name in table.info["keys"]])
 
 
-def rows_as_of(table: sa.Table, position: int) -> sa.Select:
+def rows_as_of(table: sa.Table, position: int) -> sa.Select[*tuple[Any, ...]]:
     """Rows as they were just after the event at `position`."""
     return sa.select(*_visible(table)).where(
         table.c.valid_from <= position,
         sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position))
 
 
-def _visible(table: sa.Table) -> list[sa.Column]:
+def _visible(table: sa.Table) -> list[sa.Column[Any]]:
     return [table.c[name] for name in (*table.info["keys"], *table.info["values"])]
+
+Key = tuple[Any, ...]
+"""A row's key values, in the table's key-column order (or a stored version's values)."""
 
 
 class VersionedWriter:
@@ -87,13 +90,13 @@ class VersionedWriter:
         self.table = table
         self.db = db
         self.search = search
-        self._changed: dict[tuple, dict[str, Any] | None] = {}  # key -> current row, for search
+        self._changed: dict[Key, dict[str, Any] | None] = {}  # key -> current row, for search
         self.keys = table.info["keys"]
         self.values = table.info["values"]
-        self._cache: OrderedDict[tuple, Any] = OrderedDict()  # key -> row dict or _MISSING
-        self._inserts: dict[tuple, dict[str, Any]] = {}  # (key, valid_from) -> new version
-        self._closes: list[tuple] = []  # (*key, valid_from, valid_to) of stored versions ended
-        self._written: set[tuple] | None = None  # keys with a current row, when fully known
+        self._cache: OrderedDict[Key, Any] = OrderedDict()  # key -> row dict or _MISSING
+        self._inserts: dict[Key, dict[str, Any]] = {}  # (key, valid_from) -> new version
+        self._closes: list[Key] = []  # (*key, valid_from, valid_to) of stored versions ended
+        self._written: set[Key] | None = None  # keys with a current row, when fully known
         t = table
         p = sa.bindparam
         key_params = tuple(f"k_{k}" for k in self.keys)
@@ -116,14 +119,14 @@ class VersionedWriter:
         self._cache.clear()
         self._written = set()
 
-    def get(self, key: tuple) -> dict[str, Any] | None:
+    def get(self, key: Key) -> dict[str, Any] | None:
         """The current values of the row with this key (a copy to change), or None."""
         row = self._current(key)
         if row is _MISSING:
             return None
         return {name: row[name] for name in self.values}
 
-    def _current(self, key: tuple) -> Any:
+    def _current(self, key: Key) -> Any:
         """The cached current version (with valid_from), or _MISSING."""
         row = self._cache.get(key)
         if row is not None:
@@ -137,7 +140,7 @@ class VersionedWriter:
         self._remember(key, row)
         return row
 
-    def put(self, key: tuple, values: dict[str, Any], position: int) -> None:
+    def put(self, key: Key, values: dict[str, Any], position: int) -> None:
         """Make `values` the row's values from `position` on."""
         self._end_current(key, position)
         row = dict(zip(self.keys, key, strict=True))
@@ -150,7 +153,7 @@ class VersionedWriter:
         if self._written is not None:
             self._written.add(key)
 
-    def delete(self, key: tuple, position: int) -> None:
+    def delete(self, key: Key, position: int) -> None:
         """The row no longer exists from `position` on."""
         self._end_current(key, position)
         self._changed[key] = None
@@ -158,7 +161,7 @@ class VersionedWriter:
         if self._written is not None:
             self._written.discard(key)
 
-    def _end_current(self, key: tuple, position: int) -> None:
+    def _end_current(self, key: Key, position: int) -> None:
         row = self._current(key)
         if row is _MISSING:
             return
@@ -171,7 +174,7 @@ class VersionedWriter:
         else:
             self._closes.append((position, *key, row["valid_from"]))
 
-    def _remember(self, key: tuple, row: Any) -> None:
+    def _remember(self, key: Key, row: Any) -> None:
         cache = self._cache
         cache[key] = row
         cache.move_to_end(key)

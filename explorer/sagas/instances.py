@@ -33,7 +33,7 @@ ROW_COLUMNS = ("status", "current_step", "steps_done", "steps_compensated", "ste
 
 
 def saga_tables(saga: type[ProcessManager], metadata: sa.MetaData,
-                extra_columns: Sequence[sa.Column] = ()) -> tuple[sa.Table, sa.Table]:
+                extra_columns: Sequence[sa.Column[Any]] = ()) -> tuple[sa.Table, sa.Table]:
     """The versioned tables of a saga's instances: their rows (saga_id, the extra columns,
     then ROW_COLUMNS) and the first event ids of their steps' commands."""
     text, integer = sa.Text, sa.Integer

@@ -21,6 +21,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from explorer.common.bulk import bulk_work
 from explorer.domain.aggregate import AlreadyDone, DomainError
@@ -202,7 +203,7 @@ class SagaManager:
             reaction(step_name, reason, self.service.clock())
         return react
 
-    def _execute(self, saga: ProcessManager, step: dict,
+    def _execute(self, saga: ProcessManager, step: dict[str, Any],
                  should_stop: Callable[[], bool] | None) -> None:
         """Run a step's command, retrying conflicts with other writers until it goes through."""
         backoff = Backoff(should_stop)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -83,7 +84,7 @@ class CannotSeedError(ValueError):
 def seed_with(store: EventStore, system: System, *, size: int | None = None, seed: int = 42,
               days: int = DEMO_DAYS, recent: bool = True, spec: str | None = None,
               progress: Callable[[int], None] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> dict:
+              should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Fill a store with the system's seeder (its default size unless given) and remember the
     system in it; the seeder's report. CannotSeedError for a system without a seeder.
 
@@ -105,7 +106,7 @@ class SeededStore:
     """A store made by `seed_new_store`: where it is, the seeder's report, its last position."""
 
     location: str
-    report: dict
+    report: dict[str, Any]
     last_position: int
 
 

@@ -133,9 +133,9 @@ class TimelineSamples:
     included, so that the timeline ends where the log does.
     """
 
-    positions: array
-    timestamps: array
-    type_codes: array
+    positions: array[int]
+    timestamps: array[int]
+    type_codes: array[int]
     types: tuple[str, ...]
     weight: int
 
@@ -330,7 +330,7 @@ class TimeMachine:
                 play_us = after[1] - max_gap_us // 4  # arrive shortly before it
         return target, play_us
 
-    def stream_marks(self, stream_id: str, limit: int = MAX_MARKS) -> tuple[array, array]:
+    def stream_marks(self, stream_id: str, limit: int = MAX_MARKS) -> tuple[array[int], array[int]]:
         """Positions and times of a stream's events, for marks on the timeline: all of them,
         or, for a stream with more than `limit`, every n-th (its first and last included)."""
         return self.store.stream_marks(stream_id, limit)
