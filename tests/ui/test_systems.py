@@ -79,9 +79,9 @@ def test_without_a_system_the_store_is_explored_and_the_tabs_say_how_to_load_one
         assert not panel.sagas_split.isVisibleTo(panel)
 
         before = window.event_model.rowCount()  # live updates, without the system's code
-        with qtbot.wait_signal(window.browser.live_applied, timeout=WAIT_MS):
-            with open_shop(seeded) as store:
-                place_order(CommandService(store, SHOP.domain, issued_by="test"), "order_live")
+        with (qtbot.wait_signal(window.browser.live_applied, timeout=WAIT_MS),
+              open_shop(seeded) as store):
+            place_order(CommandService(store, SHOP.domain, issued_by="test"), "order_live")
         assert window.event_model.rowCount() == before + 1
     finally:
         window.close()
