@@ -26,7 +26,8 @@ from explorer.common.timestamps import to_micros
 from explorer.demo import DEMO_DOMAIN, make_context
 from explorer.demo.catalogue import PRODUCTS, money
 from explorer.demo.fulfilment import OrderFulfilment
-from explorer.demo.order import order_placed_v2_to_v1
+from explorer.demo.inventory import Inventory
+from explorer.demo.order import Order, order_placed_v2_to_v1
 from explorer.domain import AlreadyDone, CommandService, DomainError, UnitOfWork
 from explorer.store.event_store import EventStore
 from explorer.store.ids import derived_id, uuid7
@@ -243,7 +244,7 @@ class _Simulation:
         if rng.random() < 0.12:  # the supplier is late: try again in a few days
             self.at(self.now + rng.randrange(2 * DAY, 5 * DAY), self.restock, product_id)
             return
-        inventory = self.uow.aggregate("Inventory", product_id)
+        inventory = self.uow.aggregate(Inventory, product_id)
         missing = self.stock_target - inventory.available
         if missing > 0:
             self.command("Inventory", product_id, "receive_stock",
@@ -288,7 +289,7 @@ class _Simulation:
             saga_id = OrderFulfilment.saga_id_for(event)
             if saga_id is None:
                 continue
-            saga = self.uow.aggregate(OrderFulfilment.stream_type, saga_id)
+            saga = self.uow.aggregate(OrderFulfilment, saga_id)
             if not saga.exists and event.event_type != "OrderPlaced":
                 continue
             known = set(saga.steps)
@@ -320,7 +321,7 @@ class _Simulation:
             self.at(self.now + delays[kind] + order * 1000, self.dispatch, saga.id, name)
 
     def dispatch(self, saga_id: str, name: str) -> None:
-        saga = self.uow.aggregate(OrderFulfilment.stream_type, saga_id)
+        saga = self.uow.aggregate(OrderFulfilment, saga_id)
         step = saga.steps[name]
         if step["status"] != "scheduled":
             return
@@ -349,7 +350,7 @@ class _Simulation:
         self.observe(events)
 
     def manual_release(self, order_id: str, product_id: str) -> None:
-        inventory = self.uow.aggregate("Inventory", product_id)
+        inventory = self.uow.aggregate(Inventory, product_id)
         if order_id not in inventory.reservations:
             return
         events = self.uow.execute("Inventory", product_id, "release", {
@@ -358,7 +359,7 @@ class _Simulation:
         self.observe(events)
 
     def customer_cancels(self, order_id: str) -> None:
-        order = self.uow.aggregate("Order", order_id)
+        order = self.uow.aggregate(Order, order_id)
         if order.status not in ("placed", "paid"):
             return
         events = self.uow.execute("Order", order_id, "cancel", {

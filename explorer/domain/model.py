@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from explorer.domain.aggregate import Aggregate
 from explorer.domain.commands import Command, UnknownCommandError
 from explorer.domain.generic import generic_fold_for
 from explorer.store.upcasting import EventRegistry
+
+A = TypeVar("A", bound=Aggregate)
 
 
 class DomainModel:
@@ -52,6 +54,17 @@ class DomainModel:
         does not know, the generic fold (labelled as such wherever it is shown)."""
         cls = self.aggregates.get(stream_type)
         return cls if cls is not None else generic_fold_for(stream_type)
+
+    def class_of(self, kind: type[A]) -> type[A]:
+        """The domain's class for `kind`'s stream type, which must be `kind` or a subclass of
+        it: what loading a stream as a `kind` (a saga, an Inventory) builds."""
+        cls = self.aggregates.get(kind.stream_type)
+        if cls is None or not issubclass(cls, kind):
+            has = "no class" if cls is None else f"the class {cls.__qualname__}"
+            raise TypeError(
+                f"The domain {self.name} has {has} for {kind.stream_type} streams, not "
+                f"{kind.__qualname__}: add {kind.__qualname__} to the domain's aggregates.")
+        return cls
 
     def command_class(self, stream_type: str, name: str) -> type[Command]:
         commands = self.commands.get(stream_type)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, Generic, TypedDict, TypeVar, overload
 
 import orjson
 
@@ -21,6 +21,8 @@ from explorer.store.records import RecordedEvent, SnapshotRecord
 
 log = logging.getLogger(__name__)
 
+A = TypeVar("A", bound=Aggregate)
+
 
 class _Bounds(TypedDict):
     """How far to load a stream (None: no bound)."""
@@ -31,10 +33,10 @@ class _Bounds(TypedDict):
 
 
 @dataclass(slots=True)
-class LoadedAggregate:
+class LoadedAggregate(Generic[A]):
     """An aggregate as loaded, with what was used to load it and any problems met."""
 
-    aggregate: Aggregate
+    aggregate: A
     snapshot_version: int | None = None
     events_replayed: int = 0
     notes: list[str] = field(default_factory=list)
@@ -53,17 +55,36 @@ class Repository:
         self.domain = domain
         self.use_snapshots = use_snapshots
 
-    def load(self, stream_type: str, stream_id: str, *, at_version: int | None = None,
-             at_position: int | None = None, at_time_us: int | None = None) -> LoadedAggregate:
+    @overload
+    def load(self, kind: str, stream_id: str, *, at_version: int | None = None,
+             at_position: int | None = None, at_time_us: int | None = None,
+             ) -> LoadedAggregate[Aggregate]: ...
+
+    @overload
+    def load(self, kind: type[A], stream_id: str, *, at_version: int | None = None,
+             at_position: int | None = None, at_time_us: int | None = None,
+             ) -> LoadedAggregate[A]: ...
+
+    def load(self, kind: str | type[A], stream_id: str, *, at_version: int | None = None,
+             at_position: int | None = None, at_time_us: int | None = None,
+             ) -> LoadedAggregate[A] | LoadedAggregate[Aggregate]:
         """The aggregate as of the bounds given (default: now). A missing stream loads empty.
 
+        `kind` is a stream type (read with the domain's class for it, or the generic fold), or
+        an aggregate class (the domain must read its stream type with it, or a subclass), whose
+        instance the result then holds.
         One query in the common case: the events after the newest snapshot within the bounds.
         """
-        cls = self.domain.reading_class(stream_type)
-        aggregate = cls(stream_id)
-        loaded = LoadedAggregate(aggregate)
         bounds: _Bounds = {"to_version": at_version, "to_position": at_position,
                            "to_time_us": at_time_us}
+        if isinstance(kind, str):
+            return self._load(self.domain.reading_class(kind), stream_id, bounds)
+        return self._load(self.domain.class_of(kind), stream_id, bounds)
+
+    def _load(self, cls: type[A], stream_id: str, bounds: _Bounds) -> LoadedAggregate[A]:
+        stream_type = cls.stream_type
+        aggregate = cls(stream_id)
+        loaded = LoadedAggregate(aggregate)
         store = self.store
         if not (self.use_snapshots and cls.snapshot_every):
             self._replay(loaded, store.replay_rows(stream_id, **bounds), stream_type)
@@ -78,7 +99,7 @@ class Repository:
         self._replay(loaded, rows, stream_type)
         return loaded
 
-    def _replay(self, loaded: LoadedAggregate, rows: list[tuple[Any, ...]],
+    def _replay(self, loaded: LoadedAggregate[A], rows: list[tuple[Any, ...]],
                 stream_type: str) -> None:
         """Apply undecoded rows to the aggregate; rows that cannot be decoded become notes.
 
@@ -117,7 +138,7 @@ class Repository:
 
     def load_existing(self, stream_id: str, *, at_version: int | None = None,
                       at_position: int | None = None, at_time_us: int | None = None,
-                      ) -> LoadedAggregate:
+                      ) -> LoadedAggregate[Aggregate]:
         """Load a stream whose type is looked up in the stream index; raises if it does not
         exist."""
         info = self.store.stream_info(stream_id)
@@ -131,8 +152,8 @@ class Repository:
             raise StreamNotFoundError(stream_id, not_yet=bounded)
         return loaded
 
-    def _restore(self, aggregate: Aggregate, snapshot: SnapshotRecord,
-                 loaded: LoadedAggregate) -> bool:
+    def _restore(self, aggregate: A, snapshot: SnapshotRecord,
+                 loaded: LoadedAggregate[A]) -> bool:
         """Take the snapshot's state; False (and a note) if it cannot be used."""
         cls = type(aggregate)
         try:

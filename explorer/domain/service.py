@@ -10,19 +10,24 @@ import getpass
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from explorer.common.timestamps import now_micros
 from explorer.domain.aggregate import Aggregate, DomainError
 from explorer.domain.commands import Command
 from explorer.domain.model import DomainModel
 from explorer.domain.repository import Repository
-from explorer.store.errors import ConcurrencyError, EventNotFoundError
+from explorer.store.errors import (
+    ConcurrencyError,
+    EventNotFoundError,
+    StreamTypeMismatchError,
+)
 from explorer.store.event_store import EventStore
 from explorer.store.ids import derived_id, id_millis, uuid7
 from explorer.store.records import AppendRequest, NewEvent, RecordedEvent
 
 DEFAULT_ATTEMPTS = 4
+A = TypeVar("A", bound=Aggregate)
 
 
 def default_issuer(source: str) -> str:
@@ -199,9 +204,22 @@ class UnitOfWork:
         self._pending_count = 0
         self.events_appended = 0
 
-    def aggregate(self, stream_type: str, stream_id: str) -> Aggregate:
-        """The aggregate as of the last command in this unit of work."""
-        return self._cached(stream_type, stream_id).aggregate
+    @overload
+    def aggregate(self, kind: str, stream_id: str) -> Aggregate: ...
+
+    @overload
+    def aggregate(self, kind: type[A], stream_id: str) -> A: ...
+
+    def aggregate(self, kind: str | type[A], stream_id: str) -> Aggregate:
+        """The aggregate as of the last command in this unit of work. `kind` is its stream
+        type, or its class (as `Repository.load` takes it), whose instance is then returned."""
+        if isinstance(kind, str):
+            return self._cached(kind, stream_id).aggregate
+        stream_type = self.service.domain.class_of(kind).stream_type
+        aggregate = self._cached(stream_type, stream_id).aggregate
+        if not isinstance(aggregate, kind):  # this unit met the id as another type's
+            raise StreamTypeMismatchError(stream_id, stream_type, aggregate.stream_type)
+        return aggregate
 
     def _cached(self, stream_type: str, stream_id: str) -> _Cached:
         cached = self._cache.get(stream_id)

@@ -139,7 +139,7 @@ class SagaManager:
         """Load the saga, let it decide, append what it recorded; retried on conflicts."""
         backoff = Backoff(should_stop)
         while True:
-            loaded = self.repository.load(self.saga.stream_type, saga_id)
+            loaded = self.repository.load(self.saga, saga_id)
             saga = loaded.aggregate
             version = saga.version
             decide(saga)

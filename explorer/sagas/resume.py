@@ -65,7 +65,7 @@ def _pending_since(store: EventStore, repository: Repository, saga: type[Process
                    saga_id: str) -> int:
     """The earliest event whose handling scheduled a step of this saga whose command has not
     run (or the latest event it observed, where a step's cause is not an event)."""
-    instance = repository.load(saga.stream_type, saga_id).aggregate
+    instance = repository.load(saga, saga_id).aggregate
     steps = step_table(store, instance)
     causes = [_position(store, step.get("source_event_id")) for step in steps.values()
               if step["status"] == SCHEDULED]

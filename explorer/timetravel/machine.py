@@ -227,8 +227,7 @@ class TimeMachine:
         row in the sagas read model as of it has them). `saga_type`: which of the system's
         sagas it is, if known (else found from the stream's type)."""
         saga_type = saga_type or self._saga_type(saga_id)
-        saga: ProcessManager = self.repository.load(saga_type.stream_type, saga_id,
-                                                    at_position=position).aggregate
+        saga = self.repository.load(saga_type, saga_id, at_position=position).aggregate
         if not saga.exists:
             raise StreamNotFoundError(saga_id, not_yet=True)
         return SagaAt(saga_id, saga.status, saga.reason,

@@ -6,9 +6,10 @@ import sqlite3
 
 import pytest
 
-from explorer.demo import DEMO_DOMAIN, Inventory
+from explorer.demo import DEMO_DOMAIN, Inventory, Order
 from explorer.demo.system import SHOP
 from explorer.domain import CommandService, DomainError, Repository, UnitOfWork
+from explorer.domain.model import DomainModel
 from explorer.store import ConcurrencyError, NewEvent, StreamTypeMismatchError
 from explorer.system.workspace import open_store
 from tests.conftest import place_order
@@ -150,6 +151,37 @@ def test_loading_as_of_a_position_or_time(service):
     assert before_any.version == 0
     last_time = service.store.event_at(2).timestamp_us
     assert repository.load("Inventory", "prod_101", at_time_us=last_time).version == 2
+
+
+def test_loading_as_a_class_gives_its_instance_or_says_what_the_domain_reads(service):
+    place_order(service)
+    repository = service.repository
+    loaded = repository.load(Order, "order_789")
+    assert type(loaded.aggregate) is Order and loaded.aggregate.status == "placed"
+    assert repository.load(Order, "order_789", at_version=0).aggregate.version == 0
+
+    class SpecialOrder(Order):
+        """Not the class the shop reads Order streams with."""
+
+    with pytest.raises(TypeError, match="The domain shop has the class Order for Order streams, "
+                                        "not .*SpecialOrder: add .*SpecialOrder to the domain"):
+        repository.load(SpecialOrder, "order_789")
+    bare = Repository(service.store, DomainModel("bare", [], []))
+    with pytest.raises(TypeError, match="The domain bare has no class for Order streams"):
+        bare.load(Order, "order_789")
+
+
+def test_a_unit_of_work_gives_an_aggregate_of_the_class_asked_for(service):
+    place_order(service)
+    unit = UnitOfWork(service)
+    assert unit.aggregate(Order, "order_789").status == "placed"
+    unit.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5}, timestamp_us=10)
+    assert unit.aggregate(Inventory, "prod_101").on_hand == 5
+    with pytest.raises(StreamTypeMismatchError, match="Stream prod_101 has the type Inventory, "
+                                                      "not Order"):
+        unit.aggregate(Order, "prod_101")
+    with pytest.raises(TypeError, match="has the class OrderFulfilment for OrderFulfilment"):
+        unit.aggregate(type("Saga", (Order,), {"stream_type": "OrderFulfilment"}), "x")
 
 
 def test_undecodable_events_are_skipped_with_a_note(service, store_path):
