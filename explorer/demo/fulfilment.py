@@ -25,7 +25,7 @@ from typing import Any
 from explorer.demo.catalogue import product_name
 from explorer.demo.payment import masked_card
 from explorer.domain.aggregate import applies
-from explorer.sagas.process import COMPENSATION, FORWARD, Observed, ProcessManager
+from explorer.sagas.process import COMPENSATION, FORWARD, Observed, ProcessManager, StepCause
 
 CARRIERS = ("FedEx", "UPS", "DHL", "USPS", "Royal Mail")
 SAGA_PREFIX = "fulfilment-"
@@ -60,6 +60,13 @@ class OrderFulfilment(ProcessManager):
         self.card_last4 = "4242"
         self.reserved: list[str] = []
         self.charged = False
+
+    @property
+    def started_order_id(self) -> str:
+        """The order's id, known from the saga's first event on (each step comes after it)."""
+        if self.order_id is None:
+            raise RuntimeError(f"{self.id} has not started: it follows no order yet.")
+        return self.order_id
 
     @classmethod
     def saga_id_for(cls, event: Observed) -> str | None:
@@ -102,7 +109,7 @@ class OrderFulfilment(ProcessManager):
                      total=data["total"], currency=data.get("currency", "USD"),
                      card_last4=data.get("card_last4", "4242"),
                      correlation_id=getattr(event, "correlation_id", None)
-                     or (event.metadata or {}).get("correlation_id"),
+                     or event.metadata.get("correlation_id"),
                      status="running",
                      schedule=[self.step(f"reserve {product}", FORWARD, "Inventory", product,
                                          "reserve", {"order_id": data["order_id"],
@@ -122,7 +129,7 @@ class OrderFulfilment(ProcessManager):
         schedule = []
         if set(self.reserved) | {product} >= set(self.items):
             schedule.append(self.step("charge payment", FORWARD, "Payment",
-                                      payment_id_for(self.order_id), "charge", {
+                                      payment_id_for(self.started_order_id), "charge", {
                                           "order_id": self.order_id,
                                           "customer_id": self.customer_id,
                                           "amount": self.total, "currency": self.currency,
@@ -152,10 +159,10 @@ class OrderFulfilment(ProcessManager):
             return
         self._record("PaymentConfirmed", source_event_id=event.event_id, at=event.timestamp_us,
                      payment_id=payment_id, outcomes=done, schedule=[
-                         self.step("mark order paid", FORWARD, "Order", self.order_id,
+                         self.step("mark order paid", FORWARD, "Order", self.started_order_id,
                                    "mark_paid", {"payment_id": payment_id, "amount": self.total},
                                    event),
-                         self.step("ship order", FORWARD, "Order", self.order_id, "ship",
+                         self.step("ship order", FORWARD, "Order", self.started_order_id, "ship",
                                    self._shipping(), event)])
 
     def _payment_failed(self, event: Observed) -> None:
@@ -176,7 +183,7 @@ class OrderFulfilment(ProcessManager):
 
     def _cancelled(self, event: Observed) -> None:
         own = self.steps.get("cancel order")
-        metadata = getattr(event, "metadata", None) or {}
+        metadata = event.metadata
         if own is not None and metadata.get("command_id") == own["command_id"]:
             if own["status"] != "scheduled":
                 return
@@ -198,7 +205,7 @@ class OrderFulfilment(ProcessManager):
         if info is None or info["status"] != "scheduled":
             return
         outcome = [{"step": step, "status": "rejected", "at": at, "reason": reason}]
-        source = _Source(f"{self.id}/rejected/{step}", at)
+        source = StepCause(f"{self.id}/rejected/{step}", "StepRejected", at)
         if info["kind"] == FORWARD and self.status in ("compensating", "compensated"):
             # Expected: the order was being undone anyway (e.g. shipping a cancelled order).
             self._record("StepRejected", source_event_id=source.event_id, at=at, step=step,
@@ -222,12 +229,12 @@ class OrderFulfilment(ProcessManager):
                    "at": event.timestamp_us} for product in self.reserved]
         if self.charged:
             schedule.append(self.step("refund payment", COMPENSATION, "Payment",
-                                      payment_id_for(self.order_id), "refund",
+                                      payment_id_for(self.started_order_id), "refund",
                                       {"reason": reason}, event))
             undone.append({"step": "charge payment", "status": "compensated",
                            "at": event.timestamp_us})
         if cancel:
-            schedule.append(self.step("cancel order", COMPENSATION, "Order", self.order_id,
+            schedule.append(self.step("cancel order", COMPENSATION, "Order", self.started_order_id,
                                       "cancel", {"reason": reason}, event))
         self._record(event_type, source_event_id=event.event_id, at=event.timestamp_us,
                      outcomes=outcomes + undone, schedule=self._new(schedule), status=status,
@@ -242,7 +249,7 @@ class OrderFulfilment(ProcessManager):
                          {"order_id": self.order_id, "reason": reason}, event)
 
     def _shipping(self) -> dict[str, str]:
-        digest = hashlib.sha256(self.order_id.encode()).digest()
+        digest = hashlib.sha256(self.started_order_id.encode()).digest()
         carrier = CARRIERS[digest[0] % len(CARRIERS)]
         tracking = f"{carrier[:2].upper()}{int.from_bytes(digest[1:6]) % 10**10:010d}"
         return {"carrier": carrier, "tracking": tracking}
@@ -310,13 +317,3 @@ class OrderFulfilment(ProcessManager):
         if data.get("status") == "compensating":
             self.reserved = []
             self.charged = False
-
-
-class _Source:
-    """An observed-event stand-in for saga events caused by a refused command."""
-
-    def __init__(self, event_id: str, at: int) -> None:
-        self.event_id = event_id
-        self.event_type = "StepRejected"
-        self.data: dict[str, Any] = {}
-        self.timestamp_us = at

@@ -29,6 +29,8 @@ from explorer.demo.fulfilment import OrderFulfilment
 from explorer.demo.inventory import Inventory
 from explorer.demo.order import Order, order_placed_v2_to_v1
 from explorer.domain import AlreadyDone, CommandService, DomainError, UnitOfWork
+from explorer.sagas.manager import cause_millis
+from explorer.sagas.process import Observed, StepCause
 from explorer.store.event_store import EventStore
 from explorer.store.ids import derived_id, uuid7
 from explorer.store.records import NewEvent
@@ -258,11 +260,12 @@ class _Simulation:
         customer_id = self.ensure_customer(rng.randrange(1, self.customer_count + 1))
         order_id = f"order_{number:0{self.width}d}"
         products = rng.sample(list(PRODUCTS.values()), k=rng.choice((1, 1, 2, 2, 2, 3, 4)))
-        items = [{"product_id": p.product_id, "quantity": rng.choice((1, 1, 1, 2, 3)),
-                  "price": p.price} for p in products]
+        lines = [(p, rng.choice((1, 1, 1, 2, 3))) for p in products]
+        items = [{"product_id": p.product_id, "quantity": quantity, "price": p.price}
+                 for p, quantity in lines]
         legacy = self.now < self.legacy_until
         currency = "USD" if legacy else rng.choices(("USD", "EUR", "GBP"), (85, 10, 5))[0]
-        total = money(sum(i["quantity"] * i["price"] for i in items))
+        total = money(sum(quantity * p.price for p, quantity in lines))
         placed = self.command("Order", order_id, "place", {
             "customer_id": customer_id, "items": items, "total": total, "currency": currency})
         if legacy:
@@ -294,22 +297,21 @@ class _Simulation:
                 continue
             known = set(saga.steps)
             saga.observe(event)
-            self._record_saga(saga, event.event_id, event.metadata, event.event_type,
-                              event.timestamp_us)
+            self._record_saga(saga, event)
             self._schedule(saga, [name for name in saga.steps if name not in known])
 
-    def _record_saga(self, saga: OrderFulfilment, cause_id: str, cause_metadata: dict[str, Any],
-                     cause_type: str, cause_at: int) -> None:
+    def _record_saga(self, saga: OrderFulfilment, cause: Observed) -> None:
+        """Queue what the saga recorded in reaction to `cause`, as the saga manager does."""
         self.saga_status[saga.id] = saga.status
         pending = len(saga._pending)
         if not pending:
             return
-        metadata = {"correlation_id": saga.correlation_id or cause_metadata.get("correlation_id"),
-                    "causation_id": cause_id, "command": f"observe {cause_type}",
-                    "issued_by": "saga:order_fulfilment"}
-        millis = cause_at // 1000
-        self.uow.record(saga, metadata, self.now,
-                        [derived_id(saga.id, f"{cause_id}/{n}", millis) for n in range(pending)])
+        metadata = {"correlation_id": saga.correlation_id or cause.metadata.get("correlation_id"),
+                    "causation_id": cause.event_id, "command": f"observe {cause.event_type}",
+                    "issued_by": saga.issuer()}
+        millis = cause_millis(cause)
+        self.uow.record(saga, metadata, self.now, [
+            derived_id(saga.id, f"{cause.event_id}/{n}", millis) for n in range(pending)])
 
     def _schedule(self, saga: OrderFulfilment, names: list[str]) -> None:
         """Dispatch new steps after the delays a real system would show."""
@@ -337,14 +339,14 @@ class _Simulation:
                                       command_id=step["command_id"])
         except AlreadyDone as done:
             saga.already_done(name, str(done), self.now)
-            self._record_saga(saga, f"{saga.id}/settled/{name}", {}, "StepSettled",
-                              step["scheduled_at"])
+            self._record_saga(saga, StepCause(f"{saga.id}/settled/{name}", "StepSettled",
+                                              step["scheduled_at"]))
             return
         except DomainError as error:
             known = set(saga.steps)
             saga.rejected(name, str(error), self.now)
-            self._record_saga(saga, f"{saga.id}/refused/{name}", {}, "StepRefused",
-                              step["scheduled_at"])
+            self._record_saga(saga, StepCause(f"{saga.id}/refused/{name}", "StepRefused",
+                                              step["scheduled_at"]))
             self._schedule(saga, [n for n in saga.steps if n not in known])
             return
         self.observe(events)

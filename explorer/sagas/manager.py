@@ -28,7 +28,7 @@ from explorer.domain.aggregate import AlreadyDone, DomainError
 from explorer.domain.commands import CommandError
 from explorer.domain.service import CommandService
 from explorer.sagas.backoff import Backoff, Stopped
-from explorer.sagas.process import Observed, ProcessManager
+from explorer.sagas.process import Observed, ProcessManager, StepCause
 from explorer.store.errors import (
     ConcurrencyError,
     DuplicateEventError,
@@ -185,12 +185,14 @@ class SagaManager:
                     refused = (step["step"], str(error))
                     break
                 self._remember(command_id)
-            if refused is None and settled is None:
+            answer = refused or settled
+            if answer is None:
                 return
-            step_name, reason = refused or settled
+            step_name, reason = answer
             react = self._reaction(step_name, reason, refused=refused is not None)
-            updated = self._record(saga.id, react, _Refusal(
-                saga.id, step_name, saga.steps[step_name]["scheduled_at"]), should_stop)
+            cause = StepCause(f"{saga.id}/refused/{step_name}", "StepRefused",
+                              saga.steps[step_name]["scheduled_at"])
+            updated = self._record(saga.id, react, cause, should_stop)
             if updated is None:
                 return
             saga = updated
@@ -235,15 +237,5 @@ class SagaManager:
 
 def cause_millis(cause: Observed) -> int | None:
     """The time a saga's reaction to `cause` is stamped with in its ids (stable across runs)."""
-    timestamp = getattr(cause, "timestamp_us", None)
+    timestamp = cause.timestamp_us
     return timestamp // 1000 if timestamp else id_millis(cause.event_id or "")
-
-
-class _Refusal:
-    """The cause recorded with a saga's reaction to a refused step."""
-
-    def __init__(self, saga_id: str, step: str, scheduled_at: int | None) -> None:
-        self.event_id = f"{saga_id}/refused/{step}"
-        self.event_type = "StepRefused"
-        self.correlation_id = None
-        self.timestamp_us = scheduled_at

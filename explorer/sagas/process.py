@@ -13,6 +13,7 @@ done or failed), `status` and `reason`.
 from __future__ import annotations
 
 import abc
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from explorer.domain.aggregate import Aggregate, applies
@@ -24,12 +25,36 @@ SCHEDULED = "scheduled"  # a step's status until its outcome is known
 
 
 class Observed(Protocol):
-    """What a saga needs of an event: recorded events and events about to be stored both have it."""
+    """What a saga needs of an event: recorded events and events about to be stored both have
+    it. A saga only reads it."""
 
-    event_id: str | None
+    @property
+    def event_id(self) -> str | None: ...
+
+    @property
+    def event_type(self) -> str: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def timestamp_us(self) -> int | None: ...
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """correlation_id, causation_id, command_id, issued_by (what the event has of them)."""
+
+
+@dataclass(frozen=True)
+class StepCause:
+    """What a saga's reaction to one of its own steps (refused, or found done) is recorded as
+    caused by: an Observed that no event of the log is."""
+
+    event_id: str
     event_type: str
-    data: dict[str, Any]
     timestamp_us: int | None
+    data: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 class ProcessManager(Aggregate, abc.ABC):
