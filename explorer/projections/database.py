@@ -17,13 +17,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 import platformdirs
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
+from explorer.store.compiled import Columns
 from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, StoreOpenError
 from explorer.store.sqlite import (
     BUSY_TIMEOUT_S,
@@ -174,8 +175,17 @@ class ReadModelDatabase:
         """Keep at most this much in this connection's page cache (32 MB by default)."""
         self.db.execute(f"PRAGMA cache_size = {-1000 * int(megabytes)}")
 
+    @overload
+    def execute(self, statement: sa.Select[*Columns],
+                parameters: dict[str, Any] | None = None) -> sa.Result[*Columns]: ...
+
+    @overload
+    def execute(self, statement: sa.Executable,
+                parameters: dict[str, Any] | None = None) -> sa.Result[*tuple[Any, ...]]: ...
+
     def execute(self, statement: sa.Executable,
                 parameters: dict[str, Any] | None = None) -> sa.Result[*tuple[Any, ...]]:
+        """Run a statement on the read models' connection (a select keeps its column types)."""
         return self.connection.execute(statement, parameters)
 
 

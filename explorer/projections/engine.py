@@ -13,9 +13,10 @@ once the projection has caught up, and kept in the same transactions from then o
 from __future__ import annotations
 
 import abc
+import sqlite3
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import orjson
@@ -133,8 +134,8 @@ class ProjectionStatus:
 @dataclass
 class _Runtime:
     projection: Projection
-    writers: dict[str, VersionedWriter] = field(default_factory=dict)
-    search: SearchIndex | None = None
+    writers: dict[str, VersionedWriter]
+    search: SearchIndex
 
 
 class ProjectionEngine:
@@ -223,7 +224,6 @@ class ProjectionEngine:
                      events: list[RecordedEvent]) -> int:
         projection = runtime.projection
         writes = Writes(runtime.writers)
-        failed: tuple[RecordedEvent, str] | None = None
         try:
             with self.db.transaction() as db:
                 if self._checkpoint_in(db, projection.name) != checkpoint:
@@ -231,8 +231,7 @@ class ProjectionEngine:
                 for event in events:
                     problem = _handle(projection, event, writes)
                     if problem is not None:
-                        failed = (event, problem)
-                        raise _Failed()
+                        raise _Failed(event, problem)
                 for writer in runtime.writers.values():
                     writer.flush()
                 self._advance(db, projection.name, end, len(events))
@@ -240,13 +239,13 @@ class ProjectionEngine:
         except _Moved:  # another runner did this chunk: forget our cache and carry on
             self._discard(runtime)
             return 0
-        except _Failed:
+        except _Failed as failed:
             self._discard(runtime)
+            event, problem = failed.event, failed.problem
         except BaseException:
             self._discard(runtime)
             raise
         # Commit everything before the failing event, then record the fault at it.
-        event, problem = failed
         before = [e for e in events if e.position < event.position]
         with self.db.transaction() as db:
             for earlier in before:
@@ -263,7 +262,7 @@ class ProjectionEngine:
         """Build the projection's search index in one pass if it has none (a first catch-up,
         a rebuild, a file from before search): from then on each chunk keeps it up to date."""
         search = runtime.search
-        if self.db.read_only or search is None or search.exists():
+        if self.db.read_only or search.exists():
             return
         with self.db.transaction():
             if not search.exists():  # another runner may have built it meanwhile
@@ -274,12 +273,13 @@ class ProjectionEngine:
             writer.discard()
 
     @staticmethod
-    def _checkpoint_in(db, name: str) -> int:
-        return db.execute("SELECT checkpoint FROM projection_state WHERE name = ?",
-                          (name,)).fetchone()[0]
+    def _checkpoint_in(db: sqlite3.Connection, name: str) -> int:
+        checkpoint: int = db.execute("SELECT checkpoint FROM projection_state WHERE name = ?",
+                                     (name,)).fetchone()[0]
+        return checkpoint
 
     @staticmethod
-    def _advance(db, name: str, checkpoint: int, handled: int) -> None:
+    def _advance(db: sqlite3.Connection, name: str, checkpoint: int, handled: int) -> None:
         db.execute("UPDATE projection_state SET checkpoint = ?, processed = processed + ?, "
                    "updated_at = ? WHERE name = ?", (checkpoint, handled, now_micros(), name))
 
@@ -305,7 +305,7 @@ class ProjectionEngine:
         for writer in runtime.writers.values():
             writer.start_empty()
 
-    def _clear(self, projection: Projection, db) -> None:
+    def _clear(self, projection: Projection, db: sqlite3.Connection) -> None:
         self._runtimes[projection.name].search.drop()  # built again once caught up
         for table in projection.tables:
             db.execute(f'DELETE FROM "{table.name}"')  # our own table names, never user input
@@ -327,7 +327,7 @@ class ProjectionEngine:
     def skip(self, name: str) -> int:
         """Step over the failing event (remembered as skipped); the position skipped."""
         state = self._state(name)
-        position = state["fault_position"]
+        position: int | None = state["fault_position"]
         if position is None:
             raise ValueError(f"Projection {name} is not faulted; there is nothing to skip.")
         skipped = [*state["skipped"], position]
@@ -446,7 +446,12 @@ class _Moved(Exception):
 
 
 class _Failed(Exception):
-    pass
+    """A handler failed on `event`; `problem` says how."""
+
+    def __init__(self, event: RecordedEvent, problem: str) -> None:
+        super().__init__(problem)
+        self.event = event
+        self.problem = problem
 
 
 def projection_state_of(db: ReadModelDatabase, name: str) -> int:
