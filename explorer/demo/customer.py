@@ -83,4 +83,4 @@ class ChangeAddress(CustomerCommand):
         aggregate.change_address(self.address.model_dump())
 
 
-CUSTOMER_COMMANDS = [Register, ChangeAddress]
+CUSTOMER_COMMANDS: list[type[Command]] = [Register, ChangeAddress]

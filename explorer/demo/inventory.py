@@ -132,4 +132,4 @@ class Dispatch(InventoryCommand):
     order_id: str = OrderId
 
 
-INVENTORY_COMMANDS = [ReceiveStock, Reserve, Release, Dispatch]
+INVENTORY_COMMANDS: list[type[Command]] = [ReceiveStock, Reserve, Release, Dispatch]

@@ -269,4 +269,5 @@ class CancelOrder(OrderCommand):
     reason: str = Field(min_length=1, max_length=200, description="Why the order is cancelled")
 
 
-ORDER_COMMANDS = [PlaceOrder, AddItem, RemoveItem, MarkPaid, ShipOrder, CancelOrder]
+ORDER_COMMANDS: list[type[Command]] = [PlaceOrder, AddItem, RemoveItem, MarkPaid, ShipOrder,
+                                       CancelOrder]

@@ -215,4 +215,4 @@ class Refund(PaymentCommand):
     reason: str = Field(min_length=1, max_length=200, description="Why it is refunded")
 
 
-PAYMENT_COMMANDS = [Charge, Refund]
+PAYMENT_COMMANDS: list[type[Command]] = [Charge, Refund]
