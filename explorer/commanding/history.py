@@ -4,32 +4,31 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ValidationError
 
 from explorer.commanding.sending import CommandRequest, Outcome, masked
+from explorer.common.json_form import JsonForm
 from explorer.domain import DomainModel
 
 HISTORY_LIMIT = 500
 
 
+def _text_or_none(value: Any) -> Any:
+    return value if isinstance(value, str) else None
+
+
 @dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(JsonForm):
+    """One request sent and what became of it, when."""
+
     request: CommandRequest
     outcome: Outcome
     at_us: int
     favourite: bool = False
-    store: str | None = None  # where it was sent (its location), if known
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"request": self.request.to_dict(), "outcome": self.outcome.to_dict(),
-                "at_us": self.at_us, "favourite": self.favourite, "store": self.store}
-
-    @classmethod
-    def from_dict(cls, value: dict[str, Any]) -> HistoryEntry:
-        store = value.get("store")
-        return cls(CommandRequest.from_dict(value["request"]),
-                   Outcome.from_dict(value["outcome"]), int(value["at_us"]),
-                   bool(value.get("favourite")), store if isinstance(store, str) else None)
+    store: Annotated[str | None, BeforeValidator(_text_or_none)] = None  # where it was sent
+    # (its location), if known; a saved value that is not text is read as not known
 
 
 class History:
@@ -75,6 +74,6 @@ class History:
         for item in value if isinstance(value, list) else []:
             try:
                 entries.append(HistoryEntry.from_dict(item))
-            except (KeyError, TypeError, ValueError, AttributeError):
+            except ValidationError:
                 continue
         return cls(entries, domain=domain)

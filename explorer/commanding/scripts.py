@@ -28,14 +28,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from explorer.commanding.sending import EVENTS, REJECTED, CommandRequest, Outcome
+from explorer.commanding.sending import CommandRequest, Outcome, OutcomeKind
 from explorer.common.private_files import write_private
 
 RUN_TOKEN = "{run}"
@@ -53,7 +53,7 @@ class ScriptStep(BaseModel):
     command: str = Field(min_length=1)
     data: dict[str, Any] = Field(default_factory=dict)
     note: str = ""
-    expect: Literal["events", "invalid", "rejected", "conflict", "failed"] | None = None
+    expect: OutcomeKind | None = None
     wait: float | None = Field(None, ge=0, le=3600)
 
 
@@ -213,9 +213,9 @@ def save_script(path: str | Path, script: Script) -> None:
     """Write a script as JSON or YAML, by the file's suffix, readable by its owner alone (0600):
     it holds what the user sent."""
     path = Path(path)
-    data = script.model_dump(exclude_defaults=True)
+    data = script.model_dump(mode="json", exclude_defaults=True)
     data.setdefault("delay", script.delay)
-    data["steps"] = [step.model_dump(exclude_defaults=True) for step in script.steps]
+    data["steps"] = [step.model_dump(mode="json", exclude_defaults=True) for step in script.steps]
     if path.suffix.lower() == ".json":
         write_private(path, orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
     else:
@@ -223,7 +223,7 @@ def save_script(path: str | Path, script: Script) -> None:
                                            allow_unicode=True).encode("utf-8"))
 
 
-RECORDED_KINDS = (EVENTS, REJECTED)
+RECORDED_KINDS = (OutcomeKind.EVENTS, OutcomeKind.REJECTED)
 """What a recording keeps: commands that wrote events, and those a business rule refused (in a
 demo, a refusal is part of the story). Invalid input, conflicts and storage failures were the
 presenter's stumbles on the way, not steps to play again."""
@@ -275,7 +275,7 @@ class StepResult:
 
     @property
     def as_expected(self) -> bool:
-        return self.outcome.kind == (self.step.expect or "events")
+        return self.outcome.kind == (self.step.expect or OutcomeKind.EVENTS)
 
 
 def play(script: Script, send: Callable[[CommandRequest], Outcome], *,

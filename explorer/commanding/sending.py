@@ -11,9 +11,13 @@ masked form ("•••• 0002"), and a form is never filled with them from the
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Annotated, Any, NamedTuple
 
+from pydantic import Field, PlainSerializer, SerializerFunctionWrapHandler, model_serializer
+
+from explorer.common.json_form import JsonForm
 from explorer.domain import CommandService, DomainError, DomainModel
 from explorer.domain.commands import Command, CommandError, CommandValidationError, FieldProblem
 from explorer.domain.forms import (
@@ -29,11 +33,22 @@ from explorer.system import System
 
 BETWEEN_LIMIT = 20  # a conflict names at most this many of the events that came in between
 
-EVENTS, INVALID, REJECTED, CONFLICT, FAILED = "events", "invalid", "rejected", "conflict", "failed"
+
+class OutcomeKind(StrEnum):
+    """What became of a request; the values are what saved files and `--json` say."""
+
+    EVENTS = "events"  # it was done: events written (or none, if it had been done already)
+    INVALID = "invalid"  # its fields, type or command did not make a valid command
+    REJECTED = "rejected"  # a business rule refused it
+    CONFLICT = "conflict"  # the stream changed since the version the sender saw
+    FAILED = "failed"  # the store could not do it
+
+
+EVENTS, INVALID, REJECTED, CONFLICT, FAILED = OutcomeKind  # the same kinds, by name alone
 
 
 @dataclass(frozen=True)
-class CommandRequest:
+class CommandRequest(JsonForm):
     """One command to send: to which aggregate, which command, its fields and, optionally, the
     version the sender saw (a stale one is refused rather than overwritten)."""
 
@@ -41,22 +56,11 @@ class CommandRequest:
     stream_id: str
     command: str
     data: dict[str, Any] = field(default_factory=dict)
-    expected_version: int | None = None
+    expected_version: Annotated[int | None, Field(exclude_if=lambda version: version is None)] \
+        = None
 
     def label(self) -> str:
         return f"{self.stream_type} {self.stream_id}: {self.command.replace('_', ' ')}"
-
-    def to_dict(self) -> dict[str, Any]:
-        found = {"stream_type": self.stream_type, "stream_id": self.stream_id,
-                 "command": self.command, "data": self.data}
-        if self.expected_version is not None:
-            found["expected_version"] = self.expected_version
-        return found
-
-    @classmethod
-    def from_dict(cls, value: dict[str, Any]) -> CommandRequest:
-        return cls(str(value["stream_type"]), str(value["stream_id"]), str(value["command"]),
-                   dict(value.get("data") or {}), value.get("expected_version"))
 
 
 def _form(request: CommandRequest, domain: DomainModel) -> tuple[FieldSpec, ...]:
@@ -89,11 +93,25 @@ def secrets_to_retype(request: CommandRequest, domain: DomainModel) -> list[str]
     return withheld_secrets(_form(request, domain), request.data)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What became of a request. `kind` is one of EVENTS, INVALID, REJECTED, CONFLICT, FAILED."""
+class EventMark(NamedTuple):
+    """An event named by where it is and what it is (saved as {"position", "event_type"})."""
 
-    kind: str
+    position: int
+    event_type: str
+
+
+def _saved_mark(mark: tuple[int, str]) -> dict[str, Any]:
+    return EventMark(*mark)._asdict()
+
+
+_MarkSaved = Annotated[EventMark, PlainSerializer(_saved_mark)]
+
+
+@dataclass(frozen=True)
+class Outcome(JsonForm):
+    """What became of a request."""
+
+    kind: OutcomeKind
     message: str
     positions: tuple[int, ...] = ()
     event_types: tuple[str, ...] = ()
@@ -101,35 +119,27 @@ class Outcome:
     problems: tuple[FieldProblem, ...] = ()
     expected: int | None = None  # for a conflict: the version the sender saw, and the real one
     actual: int | None = None
-    between: tuple[tuple[int, str], ...] = ()  # for a conflict: (position, type) of the events
-    # that came in between, oldest first, the first BETWEEN_LIMIT of them
+    between: tuple[_MarkSaved, ...] = ()  # for a conflict: the events that came in between,
+    # oldest first, the first BETWEEN_LIMIT of them
 
     @property
     def ok(self) -> bool:
-        return self.kind == EVENTS
+        return self.kind == OutcomeKind.EVENTS
 
-    def to_dict(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"kind": self.kind, "message": self.message}
-        if self.positions:
-            found.update(positions=list(self.positions), event_types=list(self.event_types),
-                         version=self.version)
-        if self.problems:
-            found["problems"] = [{"field": p.field, "message": p.message} for p in self.problems]
-        if self.kind == CONFLICT:
-            found.update(expected=self.expected, actual=self.actual)
-            if self.between:
-                found["between"] = [{"position": position, "event_type": event_type}
-                                    for position, event_type in self.between]
-        return found
-
-    @classmethod
-    def from_dict(cls, value: dict[str, Any]) -> Outcome:
-        return cls(value["kind"], value["message"], tuple(value.get("positions", ())),
-                   tuple(value.get("event_types", ())), value.get("version"),
-                   tuple(FieldProblem(p["field"], p["message"]) for p in value.get("problems", ())),
-                   value.get("expected"), value.get("actual"),
-                   tuple((int(e["position"]), str(e["event_type"]))
-                         for e in value.get("between", ())))
+    @model_serializer(mode="wrap")
+    def _saved(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The fields saved files and `--json` have always held: the events' only when there
+        are events, the problems only if any, a conflict's only for a conflict."""
+        left_out = set()
+        if not self.positions:
+            left_out |= {"positions", "event_types", "version"}
+        if not self.problems:
+            left_out.add("problems")
+        if self.kind != OutcomeKind.CONFLICT:
+            left_out |= {"expected", "actual", "between"}
+        elif not self.between:
+            left_out.add("between")
+        return {name: value for name, value in handler(self).items() if name not in left_out}
 
 
 def writable_types(system: System) -> list[str]:
@@ -192,8 +202,8 @@ def send(service: CommandService, request: CommandRequest, system: System, *,
                    result.version)
 
 
-def _events_between(service: CommandService, conflict: ConcurrencyError
-                    ) -> tuple[tuple[int, str], ...]:
+def _events_between(service: CommandService,
+                    conflict: ConcurrencyError) -> tuple[EventMark, ...]:
     """The events another writer appended between the version the sender saw and the one it
     found (the first BETWEEN_LIMIT); none if they cannot be read now."""
     if conflict.actual <= conflict.expected:
@@ -204,7 +214,7 @@ def _events_between(service: CommandService, conflict: ConcurrencyError
             to_version=min(conflict.actual, conflict.expected + BETWEEN_LIMIT))
     except StoreError:
         return ()
-    return tuple((event.position, event.event_type) for event in events)
+    return tuple(EventMark(event.position, event.event_type) for event in events)
 
 
 def like_event(event: RecordedEvent, system: System) -> CommandRequest | None:

@@ -20,11 +20,13 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import PlainSerializer
+
+from explorer.common.json_form import JsonForm
 from explorer.domain import CommandService
 from explorer.projections import (
-    Fault,
     Projection,
     ProjectionEngine,
     ProjectionStatus,
@@ -43,14 +45,17 @@ RATE_WINDOW_S = 5.0
 RETRY_MOST_WAIT_S = 0.2  # between attempts after a transient failure of a whole pass
 RETRY_REPORT_EVERY_S = 10.0  # while it lasts, `serve` repeats its message this often
 
+_ProjectionStatusSaved = Annotated[ProjectionStatus, PlainSerializer(ProjectionStatus.to_dict)]
+
 
 @dataclass(frozen=True)
-class RunnerStatus:
-    """A snapshot of what the runner knows, for panels and status lines."""
+class RunnerStatus(JsonForm):
+    """A snapshot of what the runner knows, for panels and status lines; `to_dict()` is what
+    `run --serve` sends to the window, `from_dict` what the window reads."""
 
     at: float  # time.time() when taken
     last_position: int
-    projections: tuple[ProjectionStatus, ...]
+    projections: tuple[_ProjectionStatusSaved, ...]
     sagas: tuple[SagaManagerStatus, ...]
     appended_per_s: float
     handled_per_s: dict[str, float] = field(default_factory=dict)
@@ -58,32 +63,6 @@ class RunnerStatus:
     sagas_enabled: bool = False
     retrying: str | None = None
     """What passing trouble the runner is waiting out (a lock, ...), if any; it will retry."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready values (what `run --serve` sends to the window)."""
-        return {"at": self.at, "last_position": self.last_position,
-                "projections": [p.to_dict() for p in self.projections],
-                "sagas": [{"name": s.name, "checkpoint": s.checkpoint,
-                           "last_position": s.last_position, "processed": s.processed,
-                           "retries": s.retries} for s in self.sagas],
-                "appended_per_s": self.appended_per_s, "handled_per_s": self.handled_per_s,
-                "busy": self.busy, "sagas_enabled": self.sagas_enabled,
-                "retrying": self.retrying}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunnerStatus:
-        projections = tuple(
-            ProjectionStatus(p["name"], p["title"], p["checkpoint"], p["last_position"],
-                             p["processed"], p["state"], p.get("rebuild_target"),
-                             Fault(**p["fault"]) if p.get("fault") else None,
-                             tuple(p.get("skipped", ())), p.get("lag_seconds", 0.0))
-            for p in data["projections"])
-        sagas = tuple(SagaManagerStatus(s["name"], s["checkpoint"], s["last_position"],
-                                        s["processed"], s.get("retries", 0))
-                      for s in data["sagas"])
-        return cls(data["at"], data["last_position"], projections, sagas,
-                   data["appended_per_s"], data.get("handled_per_s", {}), data.get("busy", False),
-                   data.get("sagas_enabled", False), data.get("retrying"))
 
 
 @dataclass
@@ -239,7 +218,7 @@ class Runner:
 
     # -- reporting -------------------------------------------------------------------------
 
-    def serve(self, commands: queue.SimpleQueue, stop: threading.Event,
+    def serve(self, commands: queue.SimpleQueue[dict[str, Any]], stop: threading.Event,
               cancel: threading.Event, emit: Callable[[dict[str, Any]], None],
               status_every_s: float = 0.5) -> None:
         """Keep up, and carry out commands, until `stop` is set; report through `emit`.

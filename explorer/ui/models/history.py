@@ -9,7 +9,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from explorer.commanding.history import History, HistoryEntry
-from explorer.commanding.sending import EVENTS
+from explorer.commanding.sending import OutcomeKind
 from explorer.common.formatting import short_time, summarize
 from explorer.system import NO_SYSTEM
 from explorer.ui.models.base import TableModel
@@ -17,8 +17,9 @@ from explorer.ui.models.base import TableModel
 COLUMNS = ("★", "Time (UTC)", "Command", "Result")
 STAR, TIME, COMMAND, RESULT = range(len(COLUMNS))
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 11
-RESULT_COLOURS = {EVENTS: "#2e7d32", "invalid": "#ef6c00", "rejected": "#c62828",
-                  "conflict": "#6a1b9a", "failed": "#c62828"}
+RESULT_COLOURS = {OutcomeKind.EVENTS: "#2e7d32", OutcomeKind.INVALID: "#ef6c00",
+                  OutcomeKind.REJECTED: "#c62828", OutcomeKind.CONFLICT: "#6a1b9a",
+                  OutcomeKind.FAILED: "#c62828"}
 
 
 class HistoryModel(TableModel):
@@ -123,7 +124,7 @@ def _when(at_us: int) -> str:
 
 def _result(entry: HistoryEntry) -> str:
     outcome = entry.outcome
-    if outcome.kind == EVENTS:
+    if outcome.kind == OutcomeKind.EVENTS:
         count = len(outcome.positions)
         return f"✓ {count} event{'s' if count != 1 else ''}" if count else "✓ nothing to do"
     return f"✗ {outcome.kind}"
