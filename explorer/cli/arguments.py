@@ -5,6 +5,8 @@ never a traceback from deep inside a query or a run that cannot end."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import NoReturn, Protocol
 
 from explorer.store import MAX_INTEGER
 
@@ -13,8 +15,17 @@ class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line, like every other error of the command
     line: `error: what was wrong (see PROG --help)`, exit status 2."""
 
-    def error(self, message: str) -> None:  # argparse's hook; it must not return
+    def error(self, message: str) -> NoReturn:  # argparse's hook
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+class AddSubcommand(Protocol):
+    """How a module declares a subcommand on the CLI's parser (explorer.cli.main's `add`): its
+    name, help and handler; `store`: it takes a STORE; `system`: and --system. Its parser."""
+
+    def __call__(self, name: str, help_text: str,
+                 handler: Callable[[argparse.Namespace], int], store: bool = True,
+                 system: bool = True) -> argparse.ArgumentParser: ...
 
 
 MAX_DAYS = 36_500  # a century
@@ -39,7 +50,7 @@ def days(text: str) -> int:
     return _at_least_one(text, _whole(text, most=MAX_DAYS, unit=" days"))
 
 
-def bounded_size(most: int | None, unit: str = ""):  # noqa: ANN201 - argparse takes callables
+def bounded_size(most: int | None, unit: str = "") -> Callable[[str], int]:
     """A seeder's size: a whole number from 1 to `most` (its max_size), or to MAX_INTEGER;
     `unit` names what is counted in the message (" orders")."""
     def size(text: str) -> int:

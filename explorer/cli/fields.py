@@ -9,6 +9,7 @@ fields too; options given explicitly win.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -56,7 +57,7 @@ def _help(spec: FieldSpec) -> str:
     return f"{spec.description} ({'; '.join(extras)})" if spec.description else "; ".join(extras)
 
 
-def _converter(kind: str, name: str):  # noqa: ANN202 - argparse takes any callable
+def _converter(kind: str, name: str) -> Callable[[str], Any]:
     """Text to the field's kind, as JSON spells it: an integer field takes a whole number and a
     number field any finite number, so that the command sees the kind it declares."""
     option = f"--{name.replace('_', '-')}"

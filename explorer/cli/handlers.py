@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Never
 
 import orjson
 
@@ -42,6 +42,9 @@ from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import SystemLoadError, load_system
 from explorer.system.workspace import CannotSeedError, open_store, remember_system, seed_new_store
 from explorer.timetravel.machine import TimeMachine
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError, SystemLoadError)
 
@@ -173,13 +176,15 @@ def state(args: argparse.Namespace) -> int:
     generic = bool(getattr(aggregate, "generic", False))
     for note in loaded.notes:
         print(f"warning: {note}", file=sys.stderr)
-    result = {"stream_id": aggregate.id, "stream_type": aggregate.stream_type,
-              "version": aggregate.version, "state": aggregate.state(), "generic": generic}
-    if moment is not None and moment.event is not None:  # as the window's time travel shows it
-        result["latest_event"] = {"position": moment.event.position,
-                                  "event_type": moment.event.event_type}
+    result: dict[str, Any] = {"stream_id": aggregate.id, "stream_type": aggregate.stream_type,
+                              "version": aggregate.version, "state": aggregate.state(),
+                              "generic": generic}
+    latest = moment.event if moment is not None else None
+    changes = moment.changes if moment is not None else []
+    if latest is not None:  # as the window's time travel shows it
+        result["latest_event"] = {"position": latest.position, "event_type": latest.event_type}
         result["changes"] = [{"path": c.path, "kind": c.kind, "before": c.before,
-                              "after": c.after} for c in moment.changes]
+                              "after": c.after} for c in changes]
     if args.json:
         print_json(result)
     else:
@@ -188,10 +193,9 @@ def state(args: argparse.Namespace) -> int:
         print(f"{aggregate.stream_type} {aggregate.id} at version {aggregate.version} ({source})"
               + (f" — {GENERIC_LABEL}" if generic else ""))
         print(orjson.dumps(aggregate.state(), option=orjson.OPT_INDENT_2).decode())
-        if "changes" in result:
-            latest = result["latest_event"]
-            print(f"changed by {latest['event_type']} at position {latest['position']:,}:")
-            for change in moment.changes:
+        if latest is not None:
+            print(f"changed by {latest.event_type} at position {latest.position:,}:")
+            for change in changes:
                 print(f"  {change.kind:8s} {change.path}: " + (
                     f"{_json(change.before)} -> {_json(change.after)}" if change.kind == "changed"
                     else _json(change.after if change.kind == "added" else change.before)))
@@ -409,7 +413,7 @@ class ProgressBar:
 
     def __init__(self, total: int, unit: str, *, description: str | None = None,
                  lazy: bool = False) -> None:
-        self._bar = None
+        self._bar: tqdm[Never] | None = None
         self._total, self._unit, self._description = total, unit, description
         self._shown = False
         if not lazy:

@@ -10,10 +10,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import orjson
 
-from explorer.cli.arguments import natural, positive, seconds, share
+from explorer.cli.arguments import AddSubcommand, natural, positive, seconds, share
 from explorer.cli.handlers import ProgressBar, linking_bar
 from explorer.cli.output import EVENT_HEADERS, event_row, print_json, print_json_array, print_table
 from explorer.cli.systems import system_of
@@ -27,7 +28,7 @@ from explorer.system.discovery import SystemLoadError
 from explorer.system.workspace import open_store
 
 
-def add_parsers(sub, add) -> None:
+def add_parsers(add: AddSubcommand) -> None:
     """Declare the live subcommands on the CLI's parser (see explorer.cli.main)."""
     p = add("run", "Keep the projections and sagas up to date until Ctrl+C.", run)
     p.add_argument("--no-sagas", action="store_true", help="run the projections only")
@@ -104,10 +105,10 @@ def _serve(args: argparse.Namespace) -> int:
     writes status (one JSON object a line) to stdout; the end of stdin stops it, so it never
     outlives the window. The window names the system (`--system`): it never asks here."""
     stop, cancel = threading.Event(), threading.Event()
-    commands: queue.SimpleQueue = queue.SimpleQueue()
+    commands: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
     lock = threading.Lock()
 
-    def emit(message: dict) -> None:
+    def emit(message: dict[str, Any]) -> None:
         with lock:
             sys.stdout.write(orjson.dumps(message).decode() + "\n")
             sys.stdout.flush()
@@ -193,7 +194,7 @@ def project(args: argparse.Namespace) -> int:
 
         runner.run_pending(on_retry=retrying)
         status = runner.status()
-    faults = [p for p in status.projections if p.fault is not None]
+    faults = [(p.name, p.fault) for p in status.projections if p.fault is not None]
     if args.json:
         print_json({"last_position": status.last_position,
                     "projections": [p.to_dict() for p in status.projections],
@@ -202,14 +203,13 @@ def project(args: argparse.Namespace) -> int:
         print_table(["PROJECTION", "STATE", "CHECKPOINT", "EVENTS HANDLED"],
                     ([p.name, _state(p), f"{p.checkpoint:,}", f"{p.processed:,}"]
                      for p in status.projections), right=[2, 3])
-        for fault in faults:
-            print(f"{fault.name} stopped at position {fault.fault.position}: "
-                  f"{fault.fault.error}", file=sys.stderr)
+        for name, fault in faults:
+            print(f"{name} stopped at position {fault.position}: {fault.error}", file=sys.stderr)
     return 1 if faults else 0
 
 
 def _rows(store: str, system: System, name: str, at_position: int | None,
-          limit: int | None) -> tuple[list[dict], ProjectionStatus]:
+          limit: int | None) -> tuple[list[dict[str, Any]], ProjectionStatus]:
     """A projection's rows, caught up first."""
     with Runner(store, system, run_sagas=False) as runner:
         runner.engine.projection(name)
@@ -279,7 +279,7 @@ def sagas(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):

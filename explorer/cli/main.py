@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from explorer import __version__
 from explorer.cli import handlers, live, systems
@@ -26,8 +26,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"Event Explorer {__version__}")
     sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
 
-    def add(name: str, help_text: str, handler, store: bool = True,
-            system: bool = True) -> argparse.ArgumentParser:
+    def add(name: str, help_text: str, handler: Callable[[argparse.Namespace], int],
+            store: bool = True, system: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         if store:
             p.add_argument("store", metavar="STORE", help="the store file")
@@ -128,7 +128,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p = add("summary", "Summarise a store: types, streams, events, last position.",
             handlers.summary)
     p.add_argument("--json", action="store_true")
-    live.add_parsers(sub, add)
+    live.add_parsers(add)
     return parser
 
 

@@ -40,7 +40,7 @@ class InstalledSystem:
 
 def installed_systems() -> list[InstalledSystem]:
     """Every system installed as an entry point, by name."""
-    found = {}
+    found: dict[str, InstalledSystem] = {}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         found.setdefault(entry.name, InstalledSystem(entry.name, entry.value, _distribution(entry)))
     return [found[name] for name in sorted(found)]
@@ -138,7 +138,8 @@ def system_of_store(meta: dict[str, str], event_types: Iterable[str], *,
             system = load_system(entry.name)
         except SystemLoadError:
             continue
-        if stored <= {spec.name for spec in system.registry}:
+        registry = system.registry  # None for a generic system, which knows no types
+        if registry is not None and stored <= {spec.name for spec in registry}:
             fits.append(system)
     return fits[0] if len(fits) == 1 else NO_SYSTEM
 
