@@ -54,7 +54,7 @@ class ScriptStep(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     note: str = ""
     expect: OutcomeKind | None = None
-    wait: float | None = Field(None, ge=0, le=3600)
+    wait: float | None = Field(default=None, ge=0, le=3600)
 
 
 class Script(BaseModel):
@@ -162,7 +162,9 @@ def _check_yaml_events(text: str, name: str) -> None:
     depth = 0
     try:
         for event in yaml.parse(text, Loader=_YAML_LOADER):
-            line = event.start_mark.line + 1
+            mark = event.start_mark
+            assert mark is not None, "PyYAML's parser marks every event it makes"
+            line = mark.line + 1
             if getattr(event, "anchor", None) is not None:
                 raise ScriptError(f"{name} uses a YAML anchor or alias (&name or *name, line "
                                   f"{line}); aliases are not allowed in scripts: write each "
