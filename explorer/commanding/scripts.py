@@ -78,12 +78,18 @@ def new_run_token() -> str:
 
 
 def _fill(value: Any, token: str) -> Any:
+    return _strings_changed(value, lambda text: text.replace(RUN_TOKEN, token))
+
+
+def _strings_changed(value: Any, change: Callable[[str], str]) -> Any:
+    """`value` with `change` made to every string in it, however deep in lists and mappings
+    (their keys are left as they are)."""
     if isinstance(value, str):
-        return value.replace(RUN_TOKEN, token)
+        return change(value)
     if isinstance(value, dict):
-        return {key: _fill(item, token) for key, item in value.items()}
+        return {key: _strings_changed(item, change) for key, item in value.items()}
     if isinstance(value, list):
-        return [_fill(item, token) for item in value]
+        return [_strings_changed(item, change) for item in value]
     return value
 
 
@@ -259,13 +265,7 @@ def record_script(sent: list[tuple[CommandRequest, Outcome]], name: str = "",
 
 
 def _renamed(value: Any, names: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return names.get(value, value)
-    if isinstance(value, dict):
-        return {key: _renamed(item, names) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_renamed(item, names) for item in value]
-    return value
+    return _strings_changed(value, lambda text: names.get(text, text))
 
 
 @dataclass(frozen=True)

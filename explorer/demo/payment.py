@@ -158,22 +158,22 @@ class Payment(Aggregate):
     @applies("PaymentCharged")
     def _charged(self, data: dict[str, Any]) -> None:
         """The gateway took the amount from the customer."""
-        self.status = "charged"
-        self.order_id = data["order_id"]
-        self.customer_id = data["customer_id"]
-        self.amount = data["amount"]
-        self.currency = data["currency"]
+        self._decided("charged", data)
         self.transaction_id = data["transaction_id"]
 
     @applies("PaymentFailed")
     def _failed(self, data: dict[str, Any]) -> None:
         """The gateway refused the charge, with its reason."""
-        self.status = "failed"
+        self._decided("failed", data)
+        self.failures += 1
+
+    def _decided(self, status: str, data: dict[str, Any]) -> None:
+        """A charge the gateway decided, either way: for which order, whom and how much."""
+        self.status = status
         self.order_id = data["order_id"]
         self.customer_id = data["customer_id"]
         self.amount = data["amount"]
         self.currency = data["currency"]
-        self.failures += 1
 
     @applies("PaymentRefunded")
     def _refunded(self, data: dict[str, Any]) -> None:

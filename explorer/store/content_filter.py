@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,18 +148,19 @@ class _Parser:
         return token
 
     def parse_or(self) -> Comparison | Logical:
-        parts = [self.parse_and()]
-        while (token := self.peek()) is not None and token.kind == "or":
-            self.take()
-            parts.append(self.parse_and())
-        return parts[0] if len(parts) == 1 else Logical("or", tuple(parts))
+        return self.parse_joined("or", self.parse_and)
 
     def parse_and(self) -> Comparison | Logical:
-        parts = [self.parse_not()]
-        while (token := self.peek()) is not None and token.kind == "and":
+        return self.parse_joined("and", self.parse_not)
+
+    def parse_joined(self, word: str,
+                     parse_part: Callable[[], Comparison | Logical]) -> Comparison | Logical:
+        """Parts joined by `word` ("or", "and"): one part alone, or their Logical."""
+        parts = [parse_part()]
+        while (token := self.peek()) is not None and token.kind == word:
             self.take()
-            parts.append(self.parse_not())
-        return parts[0] if len(parts) == 1 else Logical("and", tuple(parts))
+            parts.append(parse_part())
+        return parts[0] if len(parts) == 1 else Logical(word, tuple(parts))
 
     def parse_not(self) -> Comparison | Logical:
         token = self.peek()
