@@ -22,14 +22,16 @@ from urllib.parse import quote
 
 import platformdirs
 import sqlalchemy as sa
-from sqlalchemy.pool import StaticPool
 
+from explorer.common.closable import Closable
 from explorer.store.compiled import Columns
 from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, StoreOpenError
 from explorer.store.sqlite import (
     BUSY_TIMEOUT_S,
-    GuardedConnection,
+    close_engine,
+    connect_engine,
     guarded_connection,
+    guarded_engine,
     not_sqlite_error,
 )
 
@@ -58,6 +60,11 @@ projection_state = sa.Table(
 )
 
 
+def _configure(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA cache_size = -32000")
+
+
 def read_model_path(store_location: str, read_only: bool) -> Path:
     """Where the read models of a store live (see the module docstring)."""
     store = Path(store_location).resolve()
@@ -68,7 +75,7 @@ def read_model_path(store_location: str, read_only: bool) -> Path:
     return folder / f"{store.stem}-{digest}{SUFFIX}"
 
 
-class ReadModelDatabase:
+class ReadModelDatabase(Closable):
     """One connection to a read-model file, on one thread at a time (like EventStore)."""
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
@@ -82,23 +89,8 @@ class ReadModelDatabase:
         uri = "file:" + quote(str(self.path.resolve()), safe="/")
         if read_only:
             uri += "?mode=ro"
-
-        def connect() -> sqlite3.Connection:
-            connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S,
-                                         isolation_level=None, check_same_thread=False,
-                                         factory=GuardedConnection)
-            connection.on_damage = self._damaged
-            connection.execute("PRAGMA synchronous = NORMAL")
-            connection.execute("PRAGMA cache_size = -32000")
-            return connection
-
-        self.engine = sa.create_engine("sqlite+pysqlite://", creator=connect, poolclass=StaticPool,
-                                       isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
-        try:
-            self.connection = self.engine.connect()
-        except sa.exc.OperationalError as error:
-            raise StoreOpenError(
-                f"Cannot open the read models {self.path}: {error.orig}.") from None
+        self.engine = guarded_engine(uri, on_damage=self._damaged, configure=_configure)
+        self.connection = connect_engine(self.engine, f"the read models {self.path}")
         self.db = guarded_connection(self.connection)
         if not read_only:
             self._use_wal()
@@ -138,16 +130,7 @@ class ReadModelDatabase:
             self.db.execute(f'DROP TABLE "{name}"')
 
     def close(self) -> None:
-        try:
-            self.connection.close()
-        finally:
-            self.engine.dispose()
-
-    def __enter__(self) -> ReadModelDatabase:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        close_engine(self.connection, self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 
 from pydantic import PlainSerializer
 
+from explorer.common.closable import Closable
 from explorer.common.json_form import JsonForm
 from explorer.domain import CommandService
 from explorer.projections import (
@@ -72,7 +73,7 @@ class _Sample:
     handled: dict[str, int]
 
 
-class Runner:
+class Runner(Closable):
     """Projections and sagas of one store, the system's own. One thread uses a runner at a time.
 
     The sagas' commands get the context `system.make_context(**context_options)` (the options
@@ -127,12 +128,6 @@ class Runner:
             self.db.close()
         finally:
             self.store.close()
-
-    def __enter__(self) -> Runner:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # -- doing the work --------------------------------------------------------------------
 

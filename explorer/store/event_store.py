@@ -16,6 +16,7 @@ import orjson
 import sqlalchemy as sa
 import sqlalchemy.dialects.sqlite
 
+from explorer.common.closable import Closable
 from explorer.common.timestamps import now_micros
 from explorer.store import branching, chain, schema
 from explorer.store import sqlite as sqlite_backend
@@ -57,7 +58,7 @@ FIELD_TYPE_SAMPLE = 50  # events of each type read to learn what JSON types a fi
 FIELD_TYPE_KINDS = 200  # event types sampled at most
 
 
-class EventStore(StreamIndex, Navigation, Maintenance):
+class EventStore(StreamIndex, Navigation, Maintenance, Closable):
     """Append and read events; list streams; keep snapshots; branch.
 
     Open one with `EventStore.open(path)`. Writes raise ReadOnlyStoreError on a read-only store.
@@ -78,14 +79,7 @@ class EventStore(StreamIndex, Navigation, Maintenance):
         """Why a store asked for writing opened read-only (a folder that cannot be written...)."""
         self.registry = registry
         self.decoder = RowDecoder(registry)
-        try:
-            self._sa = engine.connect()
-        except sa.exc.OperationalError as error:
-            engine.dispose()
-            raise StoreOpenError(f"Cannot open {location}: {error.orig}.") from None
-        except BaseException:
-            engine.dispose()
-            raise
+        self._sa = sqlite_backend.connect_engine(engine, location)
         self._db = sqlite_backend.guarded_connection(self._sa)
         self._sql = Statements(engine.dialect)
         self._nav = navigation_statements(engine.dialect)
@@ -121,22 +115,16 @@ class EventStore(StreamIndex, Navigation, Maintenance):
         damage = sqlite_backend.damage_of(path)
         if damage is not None and not read_only:  # seen damaged: never written again
             raise StoreDamagedError(str(path), damage)
-        plan = sqlite_backend.plan_open(path, read_only=read_only, create=False)
-        store = cls(sqlite_backend.create_engine(path, plan), location=str(path),
-                    read_only=plan.read_only, registry=registry, read_only_reason=plan.reason)
-        try:
+
+        def prepare(store: EventStore) -> None:
             small = verify and sqlite_backend.verify_on_open(store._db, path)
             if not store.read_only:
                 store._upgrade(progress)
                 if small:  # a write must not add to a log that was changed after the fact
                     store._verify_chain()
-        except sqlite3.OperationalError as error:
-            store.close()
-            raise _translate_operational(error, str(path), "open the store") from None
-        except BaseException:
-            store.close()
-            raise
-        return store
+
+        plan = sqlite_backend.plan_open(path, read_only=read_only, create=False)
+        return cls._opened(path, plan, registry, prepare, "open the store")
 
     @classmethod
     def _create(cls, path: Path, registry: EventRegistry | None) -> EventStore:
@@ -148,13 +136,22 @@ class EventStore(StreamIndex, Navigation, Maintenance):
         if reason is not None:
             raise StoreOpenError(f"Cannot create a store at {path}: {reason}")
         plan = sqlite_backend.plan_open(path, read_only=False, create=True)
-        store = cls(sqlite_backend.create_engine(path, plan), location=str(path), read_only=False,
-                    registry=registry)
+        return cls._opened(path, plan, registry,
+                           lambda store: sqlite_backend.initialise(store._db, store._sa),
+                           "create the store")
+
+    @classmethod
+    def _opened(cls, path: Path, plan: sqlite_backend.OpenPlan, registry: EventRegistry | None,
+                prepare: Callable[[EventStore], None], doing: str) -> EventStore:
+        """A store on `path` as `plan` says, `prepare`d (checked, upgraded or made); closed
+        again if that fails, SQLite's refusal said as failing to do `doing`."""
+        store = cls(sqlite_backend.create_engine(path, plan), location=str(path),
+                    read_only=plan.read_only, registry=registry, read_only_reason=plan.reason)
         try:
-            sqlite_backend.initialise(store._db, store._sa)
+            prepare(store)
         except sqlite3.OperationalError as error:
             store.close()
-            raise _translate_operational(error, str(path), "create the store") from None
+            raise _translate_operational(error, str(path), doing) from None
         except BaseException:
             store.close()
             raise
@@ -213,16 +210,7 @@ class EventStore(StreamIndex, Navigation, Maintenance):
 
     def close(self) -> None:
         """Close the connection. The store cannot be used afterwards."""
-        try:
-            self._sa.close()
-        finally:
-            self._engine.dispose()
-
-    def __enter__(self) -> EventStore:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        sqlite_backend.close_engine(self._sa, self._engine)
 
     @property
     def name(self) -> str:

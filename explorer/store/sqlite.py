@@ -321,21 +321,50 @@ def _readable(uri: str) -> bool:
 
 
 def create_engine(path: Path, plan: OpenPlan, *, location: str | None = None) -> sa.Engine:
-    """An engine with one connection to the file, in autocommit mode (transactions are explicit)."""
+    """An engine with one connection to the store file, as `plan` says."""
     where = location or str(path)
+    return guarded_engine(plan.uri, on_damage=lambda detail: damaged(where, detail),
+                          configure=lambda connection: _configure(connection, plan.read_only))
 
+
+def guarded_engine(uri: str, *, on_damage: Callable[[str], Exception],
+                   configure: Callable[[sqlite3.Connection], None]) -> sa.Engine:
+    """An engine with one GuardedConnection to the SQLite file at `uri` (`on_damage(detail)`
+    says what a damaged file is), `configure`d once connected, in autocommit mode: the store
+    and the read models alike."""
     def connect() -> sqlite3.Connection:
-        connection = sqlite3.connect(plan.uri, uri=True, timeout=BUSY_TIMEOUT_S,
+        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S,
                                      isolation_level=None, check_same_thread=False,
                                      cached_statements=256, factory=GuardedConnection)
-        connection.on_damage = lambda detail: damaged(where, detail)
-        _configure(connection, plan.read_only)
+        connection.on_damage = on_damage
+        configure(connection)
         return connection
 
-    # Transactions are begun and ended explicitly by the store (BEGIN IMMEDIATE for writes), so
-    # SQLAlchemy must neither begin one implicitly nor roll one back when a connection is returned.
+    # Transactions are begun and ended explicitly (BEGIN IMMEDIATE for writes), so SQLAlchemy
+    # must neither begin one implicitly nor roll one back when a connection is returned.
     return sa.create_engine("sqlite+pysqlite://", creator=connect, poolclass=StaticPool,
                             isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+
+
+def connect_engine(engine: sa.Engine, what: str) -> sa.Connection:
+    """The engine's one connection; if it cannot be made, the engine is let go and SQLite's
+    refusal raised as a StoreOpenError that names `what` could not be opened."""
+    try:
+        return engine.connect()
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        raise StoreOpenError(f"Cannot open {what}: {error.orig}.") from None
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def close_engine(connection: sa.Connection, engine: sa.Engine) -> None:
+    """Close a connection made by `connect_engine`, and let its engine go."""
+    try:
+        connection.close()
+    finally:
+        engine.dispose()
 
 
 # -- damage --------------------------------------------------------------------------------------
