@@ -44,9 +44,6 @@ class OutcomeKind(StrEnum):
     FAILED = "failed"  # the store could not do it
 
 
-EVENTS, INVALID, REJECTED, CONFLICT, FAILED = OutcomeKind  # the same kinds, by name alone
-
-
 @dataclass(frozen=True)
 class CommandRequest(JsonForm):
     """One command to send: to which aggregate, which command, its fields and, optionally, the
@@ -176,28 +173,29 @@ def send(service: CommandService, request: CommandRequest, system: System, *,
     becomes an Outcome."""
     refusal = owner_of(system, request.stream_type, request.stream_id)
     if refusal:
-        return Outcome(REJECTED, refusal)
+        return Outcome(OutcomeKind.REJECTED, refusal)
     try:
         result = service.execute(request.stream_type, request.stream_id, request.command,
                                  request.data, expected_version=request.expected_version,
                                  issued_by=issued_by)
     except CommandValidationError as error:
-        return Outcome(INVALID, str(error), problems=tuple(error.problems))
+        return Outcome(OutcomeKind.INVALID, str(error), problems=tuple(error.problems))
     except CommandError as error:  # an unknown type or command
-        return Outcome(INVALID, str(error))
+        return Outcome(OutcomeKind.INVALID, str(error))
     except DomainError as error:
-        return Outcome(REJECTED, str(error))
+        return Outcome(OutcomeKind.REJECTED, str(error))
     except ConcurrencyError as error:
-        return Outcome(CONFLICT, str(error), expected=error.expected, actual=error.actual,
-                       between=_events_between(service, error))
+        return Outcome(OutcomeKind.CONFLICT, str(error), expected=error.expected,
+                       actual=error.actual, between=_events_between(service, error))
     except (StoreError, ValueError) as error:
-        return Outcome(FAILED, str(error))
+        return Outcome(OutcomeKind.FAILED, str(error))
     events = result.events
     if not events:
-        return Outcome(EVENTS, f"{request.command.replace('_', ' ')} changed nothing: "
-                               "it had been done already.", version=result.version)
+        return Outcome(OutcomeKind.EVENTS, f"{request.command.replace('_', ' ')} changed "
+                       "nothing: it had been done already.", version=result.version)
     names = ", ".join(e.event_type for e in events)
-    return Outcome(EVENTS, f"{names} ({request.stream_id} now at version {result.version})",
+    return Outcome(OutcomeKind.EVENTS,
+                   f"{names} ({request.stream_id} now at version {result.version})",
                    tuple(e.position for e in events), tuple(e.event_type for e in events),
                    result.version)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from explorer.commanding import sending as console
 from explorer.commanding.history import History
-from explorer.commanding.sending import CONFLICT, CommandRequest, Outcome, send
+from explorer.commanding.sending import CommandRequest, Outcome, OutcomeKind, send
 from explorer.demo import DEMO_DOMAIN
 from explorer.demo.system import SHOP
 from tests.conftest import LINE, place_order
@@ -16,7 +16,7 @@ def test_a_conflict_names_the_events_that_came_in_between(service, store):
         service.execute("Order", "order_1", "add_item", LINE)
     outcome = send(service, CommandRequest("Order", "order_1", "cancel", {"reason": "late"},
                                            expected_version=1), SHOP)
-    assert outcome.kind == CONFLICT and (outcome.expected, outcome.actual) == (1, 3)
+    assert outcome.kind == OutcomeKind.CONFLICT and (outcome.expected, outcome.actual) == (1, 3)
     added = [(e.position, e.event_type) for e in store.read_stream("order_1", from_version=2)]
     assert outcome.between == tuple(added)
     assert [t for _, t in outcome.between] == ["OrderItemAdded", "OrderItemAdded"]
@@ -34,7 +34,7 @@ def test_a_long_way_behind_names_the_first_few(service, store, monkeypatch):
 
 
 def test_the_events_in_between_are_kept_in_the_history():
-    outcome = Outcome(CONFLICT, "changed", expected=1, actual=3,
+    outcome = Outcome(OutcomeKind.CONFLICT, "changed", expected=1, actual=3,
                       between=((41, "OrderItemAdded"), (44, "OrderItemAdded")))
     assert outcome.to_dict()["between"] == [{"position": 41, "event_type": "OrderItemAdded"},
                                             {"position": 44, "event_type": "OrderItemAdded"}]

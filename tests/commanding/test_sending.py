@@ -9,13 +9,9 @@ from hypothesis import strategies as st
 
 from explorer.commanding.history import History
 from explorer.commanding.sending import (
-    CONFLICT,
-    EVENTS,
-    FAILED,
-    INVALID,
-    REJECTED,
     CommandRequest,
     Outcome,
+    OutcomeKind,
     like_event,
     owner_of,
     send,
@@ -28,25 +24,26 @@ from explorer.domain.forms import FieldSpec, example_value, form_of
 from explorer.system.workspace import open_store
 from tests.conftest import ADDRESS, place_order
 
-KINDS = {EVENTS, INVALID, REJECTED, CONFLICT, FAILED}
+KINDS = set(OutcomeKind)
 
 
 def test_each_kind_of_outcome(system, case, system_service, system_store):
     refused = send(system_service, case.refused, system)
-    assert refused.kind == REJECTED and case.refused.stream_id in refused.message
+    assert refused.kind == OutcomeKind.REJECTED and case.refused.stream_id in refused.message
     invalid = send(system_service, case.invalid, system)
-    assert invalid.kind == INVALID
+    assert invalid.kind == OutcomeKind.INVALID
     assert {p.field for p in invalid.problems} == case.invalid_fields
     created = send(system_service, replace(case.create, expected_version=0), system)
     assert created.ok and created.event_types == case.created and created.version == 1
     assert created.positions == (system_store.last_position(),)
     stale = send(system_service, replace(case.change, expected_version=0), system)
-    assert stale.kind == CONFLICT and (stale.expected, stale.actual) == (0, 1)
+    assert stale.kind == OutcomeKind.CONFLICT and (stale.expected, stale.actual) == (0, 1)
     assert "reload" in stale.message
     unknown = send(system_service, replace(case.change, command="teleport", data={}), system)
-    assert unknown.kind == INVALID and "teleport" in unknown.message
+    assert unknown.kind == OutcomeKind.INVALID and "teleport" in unknown.message
     mismatch = send(system_service, case.wrong_type, system)
-    assert mismatch.kind in (FAILED, REJECTED) and case.create.stream_id in mismatch.message
+    assert mismatch.kind in (OutcomeKind.FAILED, OutcomeKind.REJECTED)
+    assert case.create.stream_id in mismatch.message
     assert system_store.last_position() == 1  # only the created stream was written
 
 
@@ -57,7 +54,7 @@ def test_saga_streams_cannot_be_written_by_hand(system, case, system_service, sy
         stream_id = f"{saga.stream_prefix}x_1"
         refusal = send(system_service, CommandRequest(saga.stream_type, stream_id, "observe"),
                        system)
-        assert refusal.kind == REJECTED and "saga" in refusal.message
+        assert refusal.kind == OutcomeKind.REJECTED and "saga" in refusal.message
         assert f"belongs to the {saga.title} saga" in owner_of(system, saga.stream_type,
                                                               stream_id)
     assert owner_of(system, case.create.stream_type, case.create.stream_id) is None
@@ -86,8 +83,9 @@ def test_a_command_like_the_one_that_caused_an_event(service, store):
 def test_history_keeps_outcomes_and_favourites_and_survives_bad_data():
     history = History(domain=DEMO_DOMAIN)
     first = history.add(CommandRequest("Order", "o", "cancel", {"reason": "x"}),
-                        Outcome(REJECTED, "no"))
-    history.add(CommandRequest("Order", "o", "place", {}), Outcome(EVENTS, "ok", (5,), ("A",), 1),
+                        Outcome(OutcomeKind.REJECTED, "no"))
+    history.add(CommandRequest("Order", "o", "place", {}),
+                Outcome(OutcomeKind.EVENTS, "ok", (5,), ("A",), 1),
                 store="/shop.evstore")
     assert history.entries[1] == first and first.store is None
     assert history.entries[0].store == "/shop.evstore"
@@ -96,7 +94,7 @@ def test_history_keeps_outcomes_and_favourites_and_survives_bad_data():
     again = History.from_list(history.to_list(), DEMO_DOMAIN)
     assert again.entries == history.entries
     for _ in range(600):
-        history.add(CommandRequest("Order", "o", "ship", {}), Outcome(INVALID, "bad"))
+        history.add(CommandRequest("Order", "o", "ship", {}), Outcome(OutcomeKind.INVALID, "bad"))
     assert len(history.entries) == 501 and history.favourites()  # the favourite is kept
     assert History.from_list([{"nonsense": 1}, "x", None], DEMO_DOMAIN).entries == []
     assert History.from_list("not a list", DEMO_DOMAIN).entries == []
@@ -159,7 +157,7 @@ def test_random_input_ends_as_events_or_a_clear_message_never_half_written(tmp_p
             outcome = send(service, request, SHOP)  # never raises
             assert outcome.kind in KINDS and outcome.message
             after = store.last_position()
-            if outcome.kind == EVENTS:
+            if outcome.kind == OutcomeKind.EVENTS:
                 assert list(outcome.positions) == list(range(before + 1, after + 1))
                 written = [store.event_at(p) for p in outcome.positions]
                 assert {e.stream_id for e in written} <= {request.stream_id}

@@ -17,9 +17,9 @@ from explorer.cli.main import main as cli_main
 from explorer.commanding.history import History
 from explorer.commanding.scripts import load_script, play, record_script, save_script
 from explorer.commanding.sending import (
-    EVENTS,
     CommandRequest,
     Outcome,
+    OutcomeKind,
     masked,
     secrets_to_retype,
     send,
@@ -121,7 +121,7 @@ def test_a_secret_is_masked_keeping_at_most_its_last_digits():
 
 def test_the_history_keeps_a_secret_masked_and_a_form_is_never_filled_with_it():
     history = History(domain=DEMO_DOMAIN)
-    entry = history.add(place_request("order_1"), Outcome(EVENTS, "OrderPlaced"))
+    entry = history.add(place_request("order_1"), Outcome(OutcomeKind.EVENTS, "OrderPlaced"))
     assert entry.request.data["card_number"] == "•••• 0002"
     assert entry.request.data["customer_id"] == "cust_1"  # the rest as it was sent
     assert card_numbers_in(history.to_list()) == []
@@ -211,7 +211,7 @@ def open_umask():
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
 def test_a_saved_script_is_private(tmp_path, open_umask, suffix):
     script = record_script([(masked(place_request("order_1"), DEMO_DOMAIN),
-                             Outcome(EVENTS, "ok", (1,), ("OrderPlaced",), 1))],
+                             Outcome(OutcomeKind.EVENTS, "ok", (1,), ("OrderPlaced",), 1))],
                            derived=SHOP.derived_streams)
     path = tmp_path / f"demo{suffix}"
     save_script(path, script)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.commanding.sending import REJECTED, CommandRequest, send
+from explorer.commanding.sending import CommandRequest, OutcomeKind, send
 from explorer.domain import CommandService, Repository
 from explorer.runtime.runner import Runner
 from explorer.system.discovery import load_system
@@ -84,7 +84,7 @@ def test_the_one_file_system_loads_and_works(bank, tmp_path):
         service = CommandService(store, bank.domain, issued_by="test")
         refused = send(service, CommandRequest("Account", "acct_0001", "withdraw",
                                                {"amount": 1_000_000.0}), bank)
-        assert refused.kind == REJECTED and "its balance is" in refused.message
+        assert refused.kind == OutcomeKind.REJECTED and "its balance is" in refused.message
         new_id = bank.new_id("Account")
         assert new_id.startswith("acct_")
         opened = send(service, CommandRequest("Account", new_id, "open", {"owner": "Ada"}), bank)

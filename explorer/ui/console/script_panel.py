@@ -19,7 +19,7 @@ from explorer.commanding.scripts import (
     record_script,
     save_script,
 )
-from explorer.commanding.sending import EVENTS, CommandRequest, Outcome
+from explorer.commanding.sending import CommandRequest, Outcome, OutcomeKind
 from explorer.ui.console.state import ConsoleState
 from explorer.ui.icons import icon
 from explorer.ui.layouts import STRETCH, column, row
@@ -177,7 +177,7 @@ class ScriptPanel(QWidget):
         def done(outcome: Outcome) -> None:
             if run != self._run:
                 return  # stopped (and perhaps played again) meanwhile
-            if outcome.kind != (step.expect or EVENTS):
+            if outcome.kind != (step.expect or OutcomeKind.EVENTS):
                 self._failures += 1
             if self._script:
                 wait = self._script[0][0].wait

@@ -20,7 +20,7 @@ from dataclasses import replace
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QWidget
 
-from explorer.commanding.sending import CONFLICT, EVENTS, FAILED, CommandRequest, Outcome, send
+from explorer.commanding.sending import CommandRequest, Outcome, OutcomeKind, send
 from explorer.domain import CommandService, default_issuer
 from explorer.ui.console.state import ConsoleState
 from explorer.ui.icons import icon
@@ -199,7 +199,7 @@ class SendPanel(QWidget):
 
         def run(context: JobContext) -> Outcome:
             if context.store is None or context.store.location != location:
-                return Outcome(FAILED, OTHER_STORE)  # opened after this was asked for
+                return Outcome(OutcomeKind.FAILED, OTHER_STORE)  # opened after this was asked for
             key = ("console-service", system.name)
             service = context.cache.get(key)
             if service is None:
@@ -213,7 +213,8 @@ class SendPanel(QWidget):
             if on_done is not None:
                 on_done(outcome)
 
-        self.worker.submit(run, done, on_error=lambda error: done(Outcome(FAILED, str(error))))
+        self.worker.submit(run, done, on_error=lambda error: done(
+            Outcome(OutcomeKind.FAILED, str(error))))
         return True
 
     def _sent(self, request: CommandRequest, outcome: Outcome, location: str | None) -> None:
@@ -224,7 +225,7 @@ class SendPanel(QWidget):
             return
         self._show_outcome(request, outcome)
         target = state.target
-        if outcome.kind == EVENTS and target is not None \
+        if outcome.kind == OutcomeKind.EVENTS and target is not None \
                 and target.stream_id == request.stream_id and outcome.version is not None:
             state.set_target(replace(  # this very command moved it
                 target, stream_type=request.stream_type, version=outcome.version,
@@ -233,8 +234,8 @@ class SendPanel(QWidget):
             self.events_written.emit(outcome.positions)
 
     def _show_outcome(self, request: CommandRequest, outcome: Outcome) -> None:
-        self.retry_button.setVisible(outcome.kind == CONFLICT)
-        if outcome.kind == EVENTS:
+        self.retry_button.setVisible(outcome.kind == OutcomeKind.CONFLICT)
+        if outcome.kind == OutcomeKind.EVENTS:
             self.show_result(outcome_text(request, outcome))
         else:
             self.show_error(outcome_text(request, outcome),
@@ -276,14 +277,14 @@ def outcome_text(request: CommandRequest, outcome: Outcome) -> str:
     """How a command ended, in rich text: the events written (links to them), a conflict with
     the events that came in between, or why it was refused or failed."""
     label = html.escape(request.label())
-    if outcome.kind == EVENTS:
+    if outcome.kind == OutcomeKind.EVENTS:
         links = _event_links(zip(outcome.positions, outcome.event_types, strict=True))
         text = (f"<span style='color:#2e7d32'>✓ {label}: "
                 f"{links or html.escape(outcome.message)}</span>")
         if outcome.version is not None and outcome.positions:
             text += f" <span style='color:#616161'>(now version {outcome.version})</span>"
         return text
-    if outcome.kind == CONFLICT:
+    if outcome.kind == OutcomeKind.CONFLICT:
         return (f"<span style='color:#6a1b9a'><b>{label}: changed meanwhile.</b> You saw "
                 f"version {outcome.expected}; another writer has taken it to version "
                 f"{outcome.actual}{_between(outcome)}. Nothing was written. Reload to see "
