@@ -23,8 +23,8 @@ from explorer.browsing.rows import (
     new_positions,
     read_rows,
 )
-from explorer.store.event_store import FIELD_TYPE_SAMPLE
 from explorer.store.filter_types import type_warnings
+from explorer.store.reading import FIELD_TYPE_SAMPLE
 from explorer.store.records import RecordedEvent
 from explorer.ui.models.event_table import PAGE_SIZE, EventTableModel
 from explorer.ui.models.stream_tree import StreamTreeModel
