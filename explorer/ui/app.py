@@ -51,7 +51,11 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def create_application(argv: Sequence[str] = ()) -> QApplication:
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    running = QApplication.instance()
+    if running is not None and not isinstance(running, QApplication):
+        raise RuntimeError("the process runs a Qt application without widgets "
+                           f"({type(running).__name__}): the window needs a QApplication")
+    app = running or QApplication([sys.argv[0], *argv])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
@@ -88,7 +92,7 @@ def start(window: MainWindow, store: str | None, read_only: bool,
         return
     seeding = system if system is not None and system.system.seeder is not None \
         else window.opening.demo_system
-    if seeding is None:
+    if seeding is None or seeding.system.seeder is None:
         window.show_error("No demo store", "The demo shop cannot be loaded, so there is no "
                                            "demo store; open a store with File › Open Store.")
         return

@@ -33,10 +33,12 @@ class FieldShortcutGuard(QObject):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self.window = window
-        QApplication.instance().focusChanged.connect(self._focus_changed)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication), "a widget exists, so the application has widgets"
+        app.focusChanged.connect(self._focus_changed)
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if is_one_line_field(new) and new.window() is self.window:
+        if new is not None and is_one_line_field(new) and new.window() is self.window:
             new.installEventFilter(self)  # once: installing it again only moves it first
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override

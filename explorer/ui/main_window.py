@@ -10,6 +10,7 @@ bar `window/status_bar.py`'s. It remembers its layout and takes stores dropped o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
@@ -38,18 +39,27 @@ from explorer.ui.widgets.projections_panel import FaultBadges, ProjectionsPanel
 from explorer.ui.widgets.sagas_panel import SagasPanel
 from explorer.ui.widgets.stream_browser import StreamBrowser
 from explorer.ui.widgets.timeline import TimelineBar
-from explorer.ui.window.actions import add_actions, fill_recent_menu, show_system_actions
+from explorer.ui.window.actions import (
+    WindowActions,
+    add_actions,
+    fill_recent_menu,
+    show_system_actions,
+)
 from explorer.ui.window.commands import command_like_selected, open_what_if
 from explorer.ui.window.cursor_follow import CursorFollow
 from explorer.ui.window.event_list import LiveEventList
-from explorer.ui.window.layout import build_layout, restore_layout, save_layout
+from explorer.ui.window.layout import WindowPanes, build_layout, restore_layout, save_layout
 from explorer.ui.window.opening import StoreOpening
 from explorer.ui.window.runner_host import RunnerHost
 from explorer.ui.window.status_bar import WindowStatus
+from explorer.ui.window.systems import LoadSystemDialog
 from explorer.ui.worker import StoreWorker
 
+if TYPE_CHECKING:
+    from explorer.ui.widgets.what_if import WhatIfDialog  # loaded when first opened
 
-class MainWindow(QMainWindow):
+
+class MainWindow(QMainWindow, WindowActions, WindowPanes):
     """The window, given by its composition root (explorer/ui/app.py) the system that makes
     demo stores; each store is explored with the system it names or one the user loads.
 
@@ -67,9 +77,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
-        self.system_dialog = None
+        self.system_dialog: LoadSystemDialog | None = None
         self.error_box: QMessageBox | None = None
-        self.what_if = None
+        self.what_if: WhatIfDialog | None = None
         self.worker = StoreWorker(self)
         self.session = StoreSession(self.worker, self)
         self.opening = StoreOpening(self, self.worker, demo_system)
@@ -155,12 +165,10 @@ class MainWindow(QMainWindow):
         for subscriber in (self.status, self.filter_bar, self.event_list, self.browser,
                            self.stream_browser):
             session.opened.connect(subscriber.show_store)
-        session.opened.connect(lambda summary, _loaded: (
-            console.set_examples(summary.examples),
-            console.set_store(summary.location, summary.read_only)))
+        session.opened.connect(self._console_shows_store)
         session.opened.connect(self._store_shown)
-        for subscriber in (self.runner_host, self.cursor_follow, self.timeline, self.travel):
-            session.opened.connect(subscriber.show_store)
+        for part in (self.runner_host, self.cursor_follow, self.timeline, self.travel):
+            session.opened.connect(part.show_store)
         session.opened.connect(lambda summary, _loaded: self.store_opened.emit(summary.location))
         session.changed.connect(self.travel.log_grew)
         session.changed.connect(lambda _last: console.store_changed())
@@ -249,6 +257,10 @@ class MainWindow(QMainWindow):
 
     def fill_recent_menu(self, recent: list[str] | None = None) -> None:
         fill_recent_menu(self, recent)
+
+    def _console_shows_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
+        self.console.set_examples(summary.examples)
+        self.console.set_store(summary.location, summary.read_only)
 
     def _store_shown(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
         self.fill_recent_menu(settings.remember_store(summary.location))

@@ -76,7 +76,7 @@ def recent_stores() -> list[str]:
     value = _settings().value("stores/recent", [])
     if isinstance(value, str):  # QSettings returns a lone string for a one-item list
         value = [value]
-    return [str(v) for v in value or []][:MAX_RECENT]
+    return [str(v) for v in value][:MAX_RECENT] if isinstance(value, list) else []
 
 
 def remember_store(path: str) -> list[str]:

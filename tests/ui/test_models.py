@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 
 from explorer.browsing.causality import build_tree
 from explorer.browsing.rows import ContiguousRows, PositionRows, build_row_map, read_rows
@@ -71,6 +71,17 @@ def test_the_stream_tree_model(qtmodeltester, seeded, qtbot):
     qtmodeltester.check(model)
     model.update_counts(store.stream_types(), store.last_position() + 1)
     store.close()
+
+
+def test_a_tree_model_asked_for_its_parent_without_an_index_names_its_owner(qtmodeltester):
+    """parent(index) is the index above (Qt's override); parent() alone stays QObject's."""
+    owner = QObject()
+    model = JsonTreeModel({"a": {"b": 1}}, owner)
+    qtmodeltester.check(model)
+    assert model.parent() is owner
+    above = model.index(0, 0)
+    assert model.parent(model.index(0, 0, above)) == above
+    assert not model.parent(above).isValid()
 
 
 def test_the_json_and_causal_tree_models(qtmodeltester, seeded):

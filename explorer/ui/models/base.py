@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
 from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
 )
@@ -177,7 +178,16 @@ class TreeModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(row, column, self.children_of(self.node(parent))[row])
 
-    def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:
+    @overload
+    def parent(self) -> QObject | None: ...
+    @overload
+    def parent(self, index: AnyIndex) -> QModelIndex: ...
+
+    def parent(self, index: AnyIndex | None = None) -> QModelIndex | QObject | None:
+        """The index above `index` (Qt's override); without one, the model's QObject parent
+        (QObject's parent(), which this name hides)."""
+        if index is None:
+            return super().parent()
         if not index.isValid():
             return QModelIndex()
         above = self.parent_of(index.internalPointer())

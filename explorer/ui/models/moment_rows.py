@@ -75,7 +75,8 @@ class MomentRowsModel(TableModel):
             return format_value(value)
         if role == Qt.ItemDataRole.BackgroundRole:
             return CHANGED_BACKGROUND if row.get(SINCE) == self.changed_at else None
-        if role == Qt.ItemDataRole.ForegroundRole and column == "status":
+        if role == Qt.ItemDataRole.ForegroundRole and column == "status" \
+                and isinstance(value, str):
             colour = STATUS_COLOURS.get(value)
             return QBrush(QColor(colour)) if colour else None
         if role == Qt.ItemDataRole.TextAlignmentRole:

@@ -106,7 +106,8 @@ class RowsModel(PagedTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if row is None:
                 return QBrush(QColor("#9e9e9e"))
-            colour = STATUS_COLOURS.get(value) if column == "status" else None
+            colour = STATUS_COLOURS.get(value) if column == "status" and isinstance(value, str) \
+                else None
             return QBrush(QColor(colour)) if colour else None
         if row is None:
             return "…" if role == Qt.ItemDataRole.DisplayRole else None

@@ -125,12 +125,12 @@ class StreamTreeModel(TreeModel):
                 and len(node.children) < node.count and self._request is not None)
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
-        node = self.node(parent)
-        if node is None or not self.canFetchMore(parent):
+        node, request = self.node(parent), self._request
+        if node is None or request is None or not self.canFetchMore(parent):
             return
         node.requested = True
         after = node.children[-1].name if node.children else None
-        self._request(self.generation, node.name, after, BATCH)
+        request(self.generation, node.name, after, BATCH)
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole):

@@ -13,6 +13,7 @@ import html
 import platform
 import sqlite3
 from importlib import metadata
+from typing import TYPE_CHECKING, TypeVar
 
 import PySide6
 import sqlalchemy
@@ -39,6 +40,11 @@ from explorer.system.workspace import DEMO_DAYS
 from explorer.ui import settings
 from explorer.ui.icons import app_icon
 
+if TYPE_CHECKING:
+    from explorer.ui.main_window import MainWindow
+
+OpenedDialog = TypeVar("OpenedDialog", bound=QDialog)
+
 NATIVE = QKeySequence.SequenceFormat.NativeText
 DISMISS = "dismiss"
 
@@ -62,8 +68,9 @@ def shortcut_groups(window: QMainWindow) -> list[tuple[str, list[QAction]]]:
     def visit(menu: QMenu, title: str) -> None:
         found = []
         for action in menu.actions():
-            if action.menu() is not None:
-                visit(action.menu(), f"{title} › {plain(action.text())}")
+            submenu = action.menu()
+            if isinstance(submenu, QMenu):
+                visit(submenu, f"{title} › {plain(action.text())}")
             elif keys_of(action) and id(action) not in listed:
                 listed.add(id(action))
                 found.append(action)
@@ -71,8 +78,9 @@ def shortcut_groups(window: QMainWindow) -> list[tuple[str, list[QAction]]]:
             groups.append((title, found))
 
     for entry in window.menuBar().actions():
-        if entry.menu() is not None:
-            visit(entry.menu(), plain(entry.text()))
+        menu = entry.menu()
+        if isinstance(menu, QMenu):
+            visit(menu, plain(entry.text()))
     others = [a for a in window.findChildren(QAction) if keys_of(a) and id(a) not in listed]
     if others:
         groups.append(("Other", others))
@@ -120,8 +128,12 @@ class ShortcutsDialog(QDialog):
         found = []
         for number in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(number)
-            found += [(group.text(0), group.child(row).text(0), group.child(row).text(1))
-                      for row in range(group.childCount())]
+            if group is None:
+                continue
+            for row in range(group.childCount()):
+                item = group.child(row)
+                if item is not None:
+                    found.append((group.text(0), item.text(0), item.text(1)))
         return found
 
 
@@ -185,7 +197,7 @@ class AboutDialog(QDialog):
 class Welcome(QTextBrowser):
     """The first-run welcome, over the empty event-detail area (see the module docstring)."""
 
-    def __init__(self, window: QMainWindow, area: QWidget, shortcuts: QAction) -> None:
+    def __init__(self, window: MainWindow, area: QWidget, shortcuts: QAction) -> None:
         super().__init__(area)
         self.area = area
         self.setObjectName("welcome")
@@ -221,12 +233,12 @@ class Welcome(QTextBrowser):
         return False
 
 
-def welcome_text(window: QMainWindow, shortcuts: QAction) -> str:
+def welcome_text(window: MainWindow, shortcuts: QAction) -> str:
     """The welcome, naming the window's own keys for what it suggests."""
     def key(action: QAction) -> str:
         return f"<b>{html.escape(keys_of(action))}</b>"
 
-    demo = getattr(getattr(window, "opening", None), "demo_system", None)
+    demo = window.opening.demo_system
     about = (f" is made by the <b>{html.escape(demo.system.label)}</b>, {DEMO_DAYS} days of its "
              f"history: {html.escape(demo.system.description)}" if demo is not None else "")
     return f"""
@@ -252,7 +264,7 @@ watch its events, and the sagas' reactions, arrive in the list.</li>
 class Help(QObject):
     """The Help menu and the welcome, added to `window` (the explorer's main window)."""
 
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.shortcuts_action = self._action("&Keyboard Shortcuts", self.show_shortcuts,
@@ -291,7 +303,7 @@ class Help(QObject):
         self.window.bottom_tabs.setCurrentIndex(0)
         self.welcome.show_again()
 
-    def _open(self, dialog: QDialog) -> QDialog:
+    def _open(self, dialog: OpenedDialog) -> OpenedDialog:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self.dialog = dialog

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
 
 from explorer.ui import settings
 from explorer.ui.field_shortcuts import FieldShortcutGuard
@@ -23,6 +24,38 @@ if TYPE_CHECKING:
 NEEDS_A_SYSTEM = " (no system is loaded)"
 WHAT_IF_TIP = "Try commands against the system as it was at the cursor, in a sandbox"
 LIKE_TIP = "Fill the command console with the command that caused the selected event"
+
+
+class WindowActions:
+    """The attributes `add_actions` gives the window (MainWindow declares them by inheriting
+    this): its actions, File > Open Recent, and the guard that keeps their shortcuts working
+    in one-line text fields."""
+
+    open_action: QAction
+    open_ro_action: QAction
+    new_demo_action: QAction
+    load_system_action: QAction
+    quit_action: QAction
+    refresh_action: QAction
+    filter_action: QAction
+    goto_action: QAction
+    last_action: QAction
+    back_action: QAction
+    forward_action: QAction
+    cause_action: QAction
+    copy_action: QAction
+    like_action: QAction
+    console_action: QAction
+    live_action: QAction
+    step_back_action: QAction
+    step_forward_action: QAction
+    play_action: QAction
+    first_action: QAction
+    to_live_action: QAction
+    travel_here_action: QAction
+    what_if_action: QAction
+    recent_menu: QMenu
+    field_shortcuts: FieldShortcutGuard
 
 
 def _action(window: MainWindow, text: str, slot, shortcut=None, icon_name: str | None = None,

@@ -27,7 +27,8 @@ def open_what_if(w: MainWindow, position: int) -> None:
     moment = w.travel.moment
     aggregate = moment.aggregate if moment is not None and moment.position == position \
         else None
-    when = moment.event.timestamp_us if aggregate is not None and moment.event else None
+    when = moment.event.timestamp_us if moment is not None and moment.event is not None \
+        and aggregate is not None else None
     dialog = WhatIfDialog(w.summary.location, position, w.loaded.system, w,
                           stream_type=aggregate.stream_type if aggregate else None,
                           stream_id=aggregate.stream_id if aggregate else None, when=when,

@@ -18,6 +18,21 @@ if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
 
 
+class WindowPanes:
+    """The attributes `build_layout` gives the window (MainWindow declares them by inheriting
+    this): its splitters, the tabs below the list, and the indexes of the tabs it shows."""
+
+    main_split: QSplitter
+    right_split: QSplitter
+    detail_split: QSplitter
+    bottom_tabs: QTabWidget
+    travel_tab: int
+    console_tab: int
+    monitor_tab: int
+    gates: tuple[SystemGate, SystemGate, SystemGate]
+    """The tabs that need a system: Projections, Sagas, Commands."""
+
+
 def build_layout(w: MainWindow) -> None:
     """The window's panes and tabs (as its attributes), around the parts it has made."""
     list_pane = QWidget()

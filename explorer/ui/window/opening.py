@@ -52,12 +52,14 @@ if TYPE_CHECKING:
 FILE_FILTER = "Event stores (*.evstore *.db *.sqlite *.sqlite3);;All files (*)"
 
 
-def asks_first(meta: dict[str, str]) -> bool:
-    """Whether opening a store with these meta entries means asking the user first: it names
-    its system by a module path, and no system of that name is installed."""
+def system_to_confirm(meta: dict[str, str]) -> tuple[str, str] | None:
+    """The name and module path of the system a store names by a module path, when no system
+    of that name is installed: opening the store means asking the user first. Else None."""
     named, module = meta.get(META_NAME), meta.get(META_MODULE)
-    return bool(named and named != NONE and module
-                and not any(found.name == named for found in installed_systems()))
+    if named and named != NONE and module \
+            and not any(found.name == named for found in installed_systems()):
+        return named, module
+    return None
 
 
 class StoreOpening(QObject):
@@ -110,7 +112,7 @@ class StoreOpening(QObject):
             except Exception:
                 store.close()
                 raise
-            if chosen is None and asks_first(summary.meta):
+            if chosen is None and system_to_confirm(summary.meta) is not None:
                 store.close()  # the store shown stays open until the user answers
             else:
                 context.set_store(store)
@@ -129,9 +131,9 @@ class StoreOpening(QObject):
 
     def _decide(self, summary: StoreSummary, generation: int, read_only: bool) -> None:
         """The system the store names: asked about first if it is named by module path."""
-        named, module = summary.meta.get(META_NAME), summary.meta.get(META_MODULE)
-        if asks_first(summary.meta):
-            box = confirm_system_box(self.window, named, module)
+        to_confirm = system_to_confirm(summary.meta)
+        if to_confirm is not None:
+            box = confirm_system_box(self.window, *to_confirm)
 
             def answered(_result: int) -> None:
                 if generation == self._generation:
@@ -235,12 +237,12 @@ class StoreOpening(QObject):
 
     def choose_new_demo(self) -> None:
         loaded = self.seeding_system()
-        if loaded is None:
+        seeder = loaded.system.seeder if loaded is not None else None
+        if loaded is None or seeder is None:
             self.window.show_error("Cannot make a demo store",
                                    "No loaded system has a seeder to fill a demo store. "
                                    f"{LOAD_SYSTEM} loads one that has.")
             return
-        seeder = loaded.system.seeder
         path, _ = QFileDialog.getSaveFileName(
             self.window, "New Demo Store", str(Path(self.last_folder()) / "demo.evstore"),
             FILE_FILTER)

@@ -53,10 +53,11 @@ class RunnerHost(QObject):
         self.monitor: MonitorPanel | None = None
         self.monitor_shown = False
         self.monitor_holder = QWidget()
-        QVBoxLayout(self.monitor_holder).setContentsMargins(0, 0, 0, 0)
+        self.monitor_layout = QVBoxLayout(self.monitor_holder)
+        self.monitor_layout.setContentsMargins(0, 0, 0, 0)
         self.monitor_loading = QLabel("Loading the charts…")
         self.monitor_loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.monitor_holder.layout().addWidget(self.monitor_loading)
+        self.monitor_layout.addWidget(self.monitor_loading)
         sagas.run_sagas_changed.connect(self._run_sagas_changed)
         timeline.plot_ready.connect(self._plot_ready)
         timeline.plot_failed.connect(lambda reason: self.monitor_loading.setText(
@@ -126,7 +127,7 @@ class RunnerHost(QObject):
 
             self.monitor = MonitorPanel(self.monitor_history)
             self.monitor_loading.hide()
-            self.monitor_holder.layout().addWidget(self.monitor)
+            self.monitor_layout.addWidget(self.monitor)
         self.monitor.redraw()
 
     def _plot_ready(self) -> None:
