@@ -25,12 +25,12 @@ import sqlalchemy as sa
 
 from explorer.common.closable import Closable
 from explorer.store.compiled import Columns
+from explorer.store.damage import guarded_connection
 from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, StoreOpenError
 from explorer.store.sqlite import (
     BUSY_TIMEOUT_S,
     close_engine,
     connect_engine,
-    guarded_connection,
     guarded_engine,
     not_sqlite_error,
 )

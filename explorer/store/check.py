@@ -17,10 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from explorer.store import chain, schema
+from explorer.store.damage import describe_damage
 from explorer.store.errors import StoreDamagedError
 from explorer.store.event_store import EventStore
 from explorer.store.schema import events, snapshots, streams
-from explorer.store.sqlite import describe_damage
 from explorer.store.statements import EVENT_COLUMNS
 
 LISTED_PER_KIND = 20

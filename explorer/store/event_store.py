@@ -16,9 +16,10 @@ import sqlalchemy.dialects.sqlite
 
 from explorer.common.closable import Closable
 from explorer.common.timestamps import now_micros
-from explorer.store import branching, chain, schema
+from explorer.store import branching, chain, damage, schema
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.appending import Appending
+from explorer.store.damage import GuardedConnection
 from explorer.store.decoding import RowDecoder
 from explorer.store.errors import (
     ReadOnlyStoreError,
@@ -30,7 +31,6 @@ from explorer.store.errors import (
 from explorer.store.maintenance import CHAIN_CHUNK, Maintenance
 from explorer.store.navigation import Navigation, navigation_statements
 from explorer.store.reading import Reading
-from explorer.store.sqlite import GuardedConnection
 from explorer.store.statements import NO_LIMIT, Statements
 from explorer.store.stream_index import StreamIndex
 from explorer.store.upcasting import EventRegistry
@@ -60,7 +60,7 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Maintenance, Closa
         self.registry = registry
         self.decoder = RowDecoder(registry)
         self._sa = sqlite_backend.connect_engine(engine, location)
-        self._db = sqlite_backend.guarded_connection(self._sa)
+        self._db = damage.guarded_connection(self._sa)
         self._sql = Statements(engine.dialect)
         self._nav = navigation_statements(engine.dialect)
 
@@ -92,12 +92,12 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Maintenance, Closa
             if not create or read_only:
                 raise _missing(path, found.kind)
             return cls._create(path, registry)
-        damage = sqlite_backend.damage_of(path)
-        if damage is not None and not read_only:  # seen damaged: never written again
-            raise StoreDamagedError(str(path), damage)
+        seen = damage.damage_of(path)
+        if seen is not None and not read_only:  # seen damaged: never written again
+            raise StoreDamagedError(str(path), seen)
 
         def prepare(store: EventStore) -> None:
-            small = verify and sqlite_backend.verify_on_open(store._db, path)
+            small = verify and damage.verify_on_open(store._db, path)
             if not store.read_only:
                 store._upgrade(progress)
                 if small:  # a write must not add to a log that was changed after the fact
@@ -206,9 +206,9 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Maintenance, Closa
     def _require_writable(self, action: str) -> None:
         if self.read_only:
             raise ReadOnlyStoreError(self.location, action, self.read_only_reason)
-        damage = sqlite_backend.damage_at(self._real_path)
-        if damage is not None:  # seen damaged, here or by another connection of this process
-            raise StoreDamagedError(self.location, damage)
+        seen = damage.damage_at(self._real_path)
+        if seen is not None:  # seen damaged, here or by another connection of this process
+            raise StoreDamagedError(self.location, seen)
 
     def _begin_write(self, action: str) -> None:
         try:

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from explorer.store import chain
-from explorer.store import sqlite as sqlite_backend
+from explorer.store import chain, damage
 from explorer.store.compiled import Columns
 from explorer.store.decoding import RowDecoder
 from explorer.store.records import RecordedEvent
@@ -109,7 +108,7 @@ class Maintenance:
 
     def sqlite_problems(self, limit: int = 20) -> list[str]:
         """What SQLite's own integrity check finds wrong with the file ([] when nothing)."""
-        return sqlite_backend.quick_check(self._db, full=True, limit=limit)
+        return damage.quick_check(self._db, full=True, limit=limit)
 
     def schema_objects(self) -> SchemaObjects:
         """The file's markers, its store_meta entries and its tables, indexes and triggers."""
@@ -148,7 +147,7 @@ class Maintenance:
             for position, changed in chain.breaks(self.linked_pages(CHAIN_CHUNK)):
                 what = ("is not as it was written (its link in the hash chain does not match)"
                         if changed else "has no link in the hash chain")
-                raise sqlite_backend.damaged(self.location,
+                raise damage.damaged(self.location,
                                              f"the event at position {position} {what}")
 
     def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from explorer.common.timestamps import iso, now_micros
 from explorer.store import sqlite as sqlite_backend
+from explorer.store.damage import describe_damage
 from explorer.store.errors import NotAStoreError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.schema import events
@@ -93,7 +94,7 @@ def salvage_store(source: str | Path, target: str | Path, *,
         except sqlite3.DatabaseError as error:
             raise StoreOpenError(
                 f"Nothing can be read from {source}: SQLite cannot read its events at all "
-                f"({sqlite_backend.describe_damage(error)}). No new store was made.") from None
+                f"({describe_damage(error)}). No new store was made.") from None
         report.last_position = _last_position(reader)
         made = not target.exists()
         with EventStore.open(target, registry=registry, create=True) as store:

@@ -1,5 +1,5 @@
-"""Opening SQLite files as stores: inspect before touching, refuse what is not ours, tune
-connections.
+"""Opening SQLite files as stores: inspect before touching, refuse what is not ours, plan how to
+open, make the engines (on guarded connections: `damage.py`), tune connections, initialise.
 
 A file is inspected through a read-only connection first. Only when it is an Event Explorer store
 (or a new or empty file) is it opened for writing and switched to WAL, so a file that is not ours
@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self, TypeVar, overload
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -22,9 +21,9 @@ from sqlalchemy.pool import StaticPool
 from explorer import __version__
 from explorer.common.timestamps import iso, now_micros
 from explorer.store import schema
+from explorer.store.damage import GuardedConnection, damaged
 from explorer.store.errors import (
     NotAStoreError,
-    StoreDamagedError,
     StoreLockedError,
     StoreOpenError,
 )
@@ -365,207 +364,6 @@ def close_engine(connection: sa.Connection, engine: sa.Engine) -> None:
         connection.close()
     finally:
         engine.dispose()
-
-
-# -- damage --------------------------------------------------------------------------------------
-
-_DAMAGE_CODES = (11, 26)  # SQLITE_CORRUPT ("malformed"), SQLITE_NOTADB ("not a database")
-_damaged: dict[str, str] = {}
-"""Stores this process has seen damaged (real path -> what SQLite said): never written again."""
-
-
-def is_damage(error: sqlite3.DatabaseError) -> bool:
-    """Whether SQLite (or the text it hands over) says the file is damaged."""
-    text = str(error)
-    if text.startswith("Could not decode to UTF-8"):  # a stored text that is no longer text
-        return True
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in _DAMAGE_CODES
-    return "malformed" in text or "not a database" in text
-
-
-def describe_damage(error_or_problems: Exception | list[str]) -> str:
-    """One line for what SQLite said: its first problem, and how many more there are."""
-    if isinstance(error_or_problems, Exception):
-        text = str(error_or_problems)
-        if text.startswith("Could not decode to UTF-8"):
-            column = text.split("column ", 1)[-1].split(" ", 1)[0]
-            return f"the text stored in the column {column} of a row is not valid UTF-8"
-        lines = [text]
-    else:
-        lines = error_or_problems
-    lines = [line.strip() for chunk in lines for line in chunk.splitlines()
-             if line.strip() and not line.strip().startswith("***")] or ["unknown damage"]
-    more = f" (and {len(lines) - 1} more problems)" if len(lines) > 1 else ""
-    return lines[0] + more
-
-
-def damaged(location: str, detail: str) -> StoreDamagedError:
-    """Note that the store at `location` is damaged; the error to raise."""
-    mark_damaged(Path(location), detail)
-    return StoreDamagedError(location, detail)
-
-
-def mark_damaged(path: Path, detail: str) -> None:
-    _damaged.setdefault(os.path.realpath(path), detail)
-
-
-def damage_of(path: Path) -> str | None:
-    """What SQLite said when this process found the store at `path` damaged, or None."""
-    return _damaged.get(os.path.realpath(path))
-
-
-def damage_at(real_path: str) -> str | None:
-    """damage_of for a path already resolved (appends ask on every write)."""
-    return _damaged.get(real_path)
-
-
-CursorT = TypeVar("CursorT", bound=sqlite3.Cursor)
-
-
-def _database_damaged(detail: str) -> Exception:
-    return StoreDamagedError("the database", detail)
-
-
-class GuardedConnection(sqlite3.Connection):
-    """A connection on which SQLite's "damaged" errors, wherever raised (running a statement or
-    fetching its rows, here or through SQLAlchemy), become the error `on_damage` makes.
-
-    Appends run several statements each, so the guard is one frame: sqlite3's own methods are
-    called directly, on a GuardedCursor (whose rows are read lazily and so are guarded too).
-    """
-
-    on_damage: Callable[[str], Exception] = staticmethod(_database_damaged)
-    """Makes the error for damage SQLite describes (a store's or read models' own, if set)."""
-
-    @overload
-    def cursor(self, factory: None = None) -> sqlite3.Cursor: ...
-    @overload
-    def cursor(self, factory: Callable[[sqlite3.Connection], CursorT]) -> CursorT: ...
-    def cursor(self, factory: Callable[[sqlite3.Connection], sqlite3.Cursor] | None = None,
-               ) -> sqlite3.Cursor:
-        return _cursor(self, factory or GuardedCursor)
-
-    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
-        try:
-            return _execute(_cursor(self, GuardedCursor), sql, parameters)
-        except sqlite3.DatabaseError as error:
-            raise _translated(self, error) from None
-
-    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
-        try:
-            return _executemany(_cursor(self, GuardedCursor), sql, parameters)
-        except sqlite3.DatabaseError as error:
-            raise _translated(self, error) from None
-
-
-def guarded_connection(connection: sa.Connection) -> GuardedConnection:
-    """The sqlite3 connection under a SQLAlchemy one whose engine connects with GuardedConnection
-    (`create_engine` here, the read models' database)."""
-    driver = connection.connection.driver_connection
-    if not isinstance(driver, GuardedConnection):
-        raise TypeError(f"not a GuardedConnection: {driver!r}")
-    return driver
-
-
-class GuardedCursor(sqlite3.Cursor):
-    """The cursors of a GuardedConnection."""
-
-    def execute(self, sql: str, parameters: Any = (), /) -> Self:
-        try:
-            _execute(self, sql, parameters)
-            return self
-        except sqlite3.DatabaseError as error:
-            raise _translated(self.connection, error) from None
-
-    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Self:
-        try:
-            _executemany(self, sql, parameters)
-            return self
-        except sqlite3.DatabaseError as error:
-            raise _translated(self.connection, error) from None
-
-    def fetchone(self) -> Any:
-        try:
-            return _fetchone(self)
-        except sqlite3.DatabaseError as error:
-            raise _translated(self.connection, error) from None
-
-    def fetchmany(self, size: int | None = 1) -> list[Any]:
-        try:
-            return _fetchmany(self, size)
-        except sqlite3.DatabaseError as error:
-            raise _translated(self.connection, error) from None
-
-    def fetchall(self) -> list[Any]:
-        try:
-            return _fetchall(self)
-        except sqlite3.DatabaseError as error:
-            raise _translated(self.connection, error) from None
-
-    def __next__(self) -> Any:
-        try:
-            return _next(self)
-        except sqlite3.DatabaseError as error:
-            raise _translated(self.connection, error) from None
-
-
-_cursor = sqlite3.Connection.cursor
-_execute, _executemany = sqlite3.Cursor.execute, sqlite3.Cursor.executemany
-_fetchone, _fetchmany, _fetchall = (sqlite3.Cursor.fetchone, sqlite3.Cursor.fetchmany,
-                                    sqlite3.Cursor.fetchall)
-_next = sqlite3.Cursor.__next__
-
-
-def _translated(connection: sqlite3.Connection, error: sqlite3.DatabaseError) -> Exception:
-    """The error to raise for `error`: the connection's damage error, or `error` itself."""
-    if is_damage(error) and isinstance(connection, GuardedConnection):
-        return connection.on_damage(describe_damage(error))
-    return error
-
-
-QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
-"""Stores up to this size (about 70,000 events) are checked when opened: by SQLite's quick check
-(up to ~0.2 s), and for writing also their hash chain (up to ~0.3 s). Larger ones are checked by
-`check`, and wherever reading meets damage."""
-_verified: set[tuple[str, int, int, int]] = set()
-
-
-def verify_on_open(connection: GuardedConnection, path: Path) -> bool:
-    """Run SQLite's quick check on a store small enough for it to be cheap (once per process
-    for an unchanged file); raises StoreDamagedError for a damaged one. Whether it was small."""
-    try:
-        info = path.stat()
-    except OSError:
-        return False
-    if info.st_size > QUICK_CHECK_MAX_BYTES:
-        return False
-    key = (os.path.realpath(path), info.st_ino, info.st_size, info.st_mtime_ns)
-    if key not in _verified:
-        problems = quick_check(connection)
-        if problems:
-            raise connection.on_damage(describe_damage(problems))
-        _verified.add(key)
-    return True
-
-
-def quick_check(connection: sqlite3.Connection, *, full: bool = False,
-                limit: int = 20) -> list[str]:
-    """What SQLite's own check finds wrong with the file ([] when nothing)."""
-    pragma = "integrity_check" if full else "quick_check"
-    cursor = connection.cursor(sqlite3.Cursor)  # SQLite's own errors, not translated ones
-    try:
-        rows = [row[0] for row in cursor.execute(f"PRAGMA {pragma}({int(limit)})").fetchall()]
-    except sqlite3.OperationalError as error:
-        if not is_damage(error):
-            raise
-        return [str(error)]
-    except sqlite3.DatabaseError as error:
-        return [str(error)]
-    finally:
-        cursor.close()
-    return [] if rows == ["ok"] else rows
 
 
 def initialise(connection: sqlite3.Connection, sa_connection: sa.Connection) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from explorer.cli.main import main
-from explorer.store import sqlite as sqlite_backend
+from explorer.store import damage
 from tests.reliability.corpus import DAMAGES, build_corpus, fingerprint, structure_whole
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,8 +47,8 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(autouse=True)
 def fresh_process(monkeypatch):
     """Each run as in a process of its own: nothing known yet of damage seen before."""
-    monkeypatch.setattr(sqlite_backend, "_damaged", {})
-    monkeypatch.setattr(sqlite_backend, "_verified", set())
+    monkeypatch.setattr(damage, "_damaged", {})
+    monkeypatch.setattr(damage, "_verified", set())
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:

@@ -23,7 +23,7 @@ from bench.soak import (
 )
 from explorer.demo.system import SHOP
 from explorer.projections import ReadModelDatabase
-from explorer.store.sqlite import GuardedConnection
+from explorer.store.damage import GuardedConnection
 from explorer.system.workspace import open_store
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STORE_INTERNALS = ("explorer.store.schema", "explorer.store.statements",
                    "explorer.store.navigation", "explorer.store.branching", "explorer.store.chain")
 """Modules of the store that only the store may import."""
-SQL_HELPERS = ("explorer.store.compiled", "explorer.store.sqlite")
+SQL_HELPERS = ("explorer.store.compiled", "explorer.store.damage", "explorer.store.sqlite")
 """Modules that only the store and the read-model database (explorer/projections) may import."""
 STORE_TABLES = frozenset(schema.metadata.tables)
 SQL_ON_STORE_TABLES = re.compile(
