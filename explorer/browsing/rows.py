@@ -114,7 +114,7 @@ class ListView:
 
 
 def build_row_map(store: EventStore, query: EventQuery,
-                  progress: Callable[[RowMap, int, int], None] | None = None) -> RowMap:
+                  progress: Callable[[PositionRows, int, int], None] | None = None) -> RowMap:
     """The row map of `query`'s events as of now.
 
     For a content filter the log is scanned in chunks of positions; after each chunk

@@ -79,14 +79,14 @@ class History:
             self.current = replace(self.current, position=position)
 
     def back(self) -> Location | None:
-        if not self._back:
+        if not self._back or self.current is None:
             return None
         self._forward.append(self.current)
         self.current = self._back.pop()
         return self.current
 
     def forward(self) -> Location | None:
-        if not self._forward:
+        if not self._forward or self.current is None:
             return None
         self._back.append(self.current)
         self.current = self._forward.pop()
@@ -203,7 +203,7 @@ class EventBrowser(QObject):
         self._check_filter_types(view.filters)
 
         def build(context: JobContext) -> RowMap:
-            def partial(rows: RowMap, scanned: int, last: int) -> None:
+            def partial(rows: PositionRows, scanned: int, last: int) -> None:
                 context.progress((scanned, last, array("q", rows.positions)))
             return build_row_map(context.store, query, partial)
 
@@ -298,9 +298,12 @@ class EventBrowser(QObject):
         def read(context: JobContext) -> list[RecordedEvent]:
             return read_rows(context.store, rows, page * PAGE_SIZE, PAGE_SIZE, query)
 
+        def failed(error: Exception) -> None:
+            self.events.page_failed(generation, page)
+            self.job_failed(error)
+
         self.worker.submit(read, lambda events: self.events.page_loaded(generation, page, events),
-                           on_error=lambda error: (self.events.page_failed(generation, page),
-                                                   self.job_failed(error)))
+                           on_error=failed)
 
     def _request_streams(self, generation: int, stream_type: str, after: str | None,
                          limit: int) -> None:

@@ -99,7 +99,7 @@ class RunnerProcess(QObject):
     # -- messages --------------------------------------------------------------------------
 
     def _read(self) -> None:
-        self._buffer += bytes(self.process.readAllStandardOutput())
+        self._buffer += bytes(self.process.readAllStandardOutput().data())
         *lines, self._buffer = self._buffer.split(b"\n")
         for line in lines:
             if line.strip():
@@ -123,7 +123,8 @@ class RunnerProcess(QObject):
     def _finished(self, code: int, _status) -> None:
         if self._stopping:
             return
-        detail = bytes(self.process.readAllStandardError()).decode(errors="replace").strip()
+        error_output = bytes(self.process.readAllStandardError().data())
+        detail = error_output.decode(errors="replace").strip()
         last_line = detail.splitlines()[-1] if detail else f"exit status {code}"
         self.failed.emit(f"The projections stopped running: {last_line}")
 

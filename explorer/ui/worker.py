@@ -63,7 +63,7 @@ class JobContext:
         self._core.cache.clear()
 
     @property
-    def cache(self) -> dict[str, Any]:
+    def cache(self) -> dict[Hashable, Any]:
         """Things jobs keep between runs for the current store (cleared when it changes)."""
         return self._core.cache
 
@@ -111,7 +111,7 @@ class _WorkerCore(QObject):
         super().__init__()
         self.store: EventStore | None = None
         self.readmodels: ReadModelDatabase | None = None
-        self.cache: dict[str, Any] = {}
+        self.cache: dict[Hashable, Any] = {}
         self.opened_read_only = False
         self._lock = threading.Lock()
         self._cancelled: set[int] = set()

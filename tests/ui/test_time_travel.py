@@ -304,17 +304,17 @@ def test_what_if_runs_commands_in_a_sandbox_and_leaves_the_store_alone(travellin
     qtbot.waitUntil(lambda: dialog.events.rowCount() > 0, timeout=WAIT_MS)
     assert dialog.events.item(0, 0).text() == f"{position + 1:,}"
     assert dialog.events.item(0, 1).text() == order_id
-    assert "place" in dialog.result.text()
+    assert "place" in dialog.result_label.text()
     qtbot.waitUntil(lambda: dialog.changes.topLevelItemCount() > 0, timeout=WAIT_MS)
     # a business error is shown plainly and writes nothing
     count = dialog.events.rowCount()
     dialog.send()  # placing the same order again
-    qtbot.waitUntil(lambda: "Refused" in dialog.result.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Refused" in dialog.result_label.text(), timeout=WAIT_MS)
     assert dialog.events.rowCount() == count
     # invalid fields are named, nothing is sent
     dialog.form.set_values({"customer_id": "", "items": []})
     dialog.send()
-    assert "need attention" in dialog.result.text()
+    assert "need attention" in dialog.result_label.text()
     exported = tmp_path / "branch.jsonl"
     assert dialog.export_to(str(exported)) == count
     dialog.close()

@@ -4,6 +4,7 @@ tab marks changes; an error about one command goes when another is chosen."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QDialog
 
 from explorer.ui.widgets.change_tree import CHANGE_COLOURS
 from explorer.ui.widgets.what_if import EXPAND_ROWS_UNDER, ROW_GAP, WhatIfDialog
@@ -66,13 +67,19 @@ def test_an_error_goes_when_another_command_or_target_is_chosen(dialog):
     dialog.command.setCurrentIndex(dialog.command.findData("cancel"))
     dialog.stream_id.setText("")
     dialog.send()
-    assert "Give the aggregate's id" in dialog.result.text()
+    assert "Give the aggregate's id" in dialog.result_label.text()
     dialog.stream_id.setText("order_001")
-    assert dialog.result.text() == ""
+    assert dialog.result_label.text() == ""
     dialog.send()  # no reason given
-    assert "need attention" in dialog.result.text()
+    assert "need attention" in dialog.result_label.text()
     dialog.command.setCurrentIndex(dialog.command.findData("ship"))
-    assert dialog.result.text() == ""
+    assert dialog.result_label.text() == ""
+
+
+def test_the_dialog_keeps_qdialogs_result(dialog):
+    """Its result label has its own name: QDialog.result() still says how it was closed."""
+    dialog.reject()
+    assert dialog.result() == QDialog.DialogCode.Rejected
 
 
 def test_closing_twice_stops_the_worker_once(dialog, monkeypatch):

@@ -289,7 +289,7 @@ def outcome_text(request: CommandRequest, outcome: Outcome) -> str:
                 f"version {outcome.expected}; another writer has taken it to version "
                 f"{outcome.actual}{_between(outcome)}. Nothing was written. Reload to see "
                 "it, or retry against it.</span>")
-    if outcome.kind == "invalid":
+    if outcome.kind == OutcomeKind.INVALID:
         return f"<span style='color:#ef6c00'>{label}: {html.escape(outcome.message)}</span>"
     return f"<span style='color:#c62828'>✗ {label}: {html.escape(outcome.message)}</span>"
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.common.formatting import short_time
-from explorer.store.records import RecordedEvent
+from explorer.store.records import RecordedEvent, StoredForm
 from explorer.timetravel.machine import diff
 from explorer.ui.icons import icon
 from explorer.ui.models.json_tree import JsonTreeModel
@@ -66,12 +66,11 @@ class EventDetail(QWidget):
         self.upcast_caption.setWordWrap(True)
         self.upcast_changes = ChangeTree(("Field", "As read", "Stored"))
         texts = QSplitter(Qt.Orientation.Horizontal)
-        for title, view in (("Stored", self.stored), ("Upcast (as read)", self.upcast)):
+        self.stored_title, self.upcast_title = QLabel("Stored"), QLabel("Upcast (as read)")
+        for label, view in ((self.stored_title, self.stored), (self.upcast_title, self.upcast)):
             box = QWidget()
             layout = QVBoxLayout(box)
             layout.setContentsMargins(0, 0, 0, 0)
-            label = QLabel(title)
-            label.setObjectName(f"{title.split()[0].lower()}-title")
             layout.addWidget(label)
             layout.addWidget(view)
             texts.addWidget(box)
@@ -141,24 +140,22 @@ class EventDetail(QWidget):
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
         self.json.show_value(event.to_dict())
-        has_forms = event.stored is not None
-        self.tabs.setTabEnabled(self.forms_tab, has_forms)
-        if has_forms:
-            self._show_upcast(event)
-            self.stored.show_value(event.stored.data)
+        stored = event.stored
+        self.tabs.setTabEnabled(self.forms_tab, stored is not None)
+        if stored is not None:
+            self._show_upcast(event, stored)
+            self.stored.show_value(stored.data)
             self.upcast.show_value(event.data)
-            self.forms.findChild(QLabel, "stored-title").setText(
-                f"Stored · schema v{event.stored.schema_version}")
-            self.forms.findChild(QLabel, "upcast-title").setText(
-                f"Upcast · schema v{event.schema_version} (as read)")
+            self.stored_title.setText(f"Stored · schema v{stored.schema_version}")
+            self.upcast_title.setText(f"Upcast · schema v{event.schema_version} (as read)")
         elif self.tabs.currentIndex() == self.forms_tab:
             self.tabs.setCurrentIndex(0)
 
-    def _show_upcast(self, event: RecordedEvent) -> None:
+    def _show_upcast(self, event: RecordedEvent, stored_form: StoredForm) -> None:
         """What the upcast changed: the data as read, each change marked, the stored value
         beside it."""
-        stored, read = event.stored.schema_version, event.schema_version
-        changes = diff(event.stored.data, event.data)
+        stored, read = stored_form.schema_version, event.schema_version
+        changes = diff(stored_form.data, event.data)
         summary = change_summary(changes) or "no field changed"
         self.upcast_caption.setText(f"Upcast from schema v{stored} (stored) to v{read} (as "
                                     f"read): {summary}")

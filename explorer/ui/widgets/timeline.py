@@ -38,6 +38,7 @@ from explorer.ui.widgets.message_bubble import MessageBubble
 
 if TYPE_CHECKING:
     from explorer.ui.session import LoadedSystem, StoreSummary
+    from explorer.ui.widgets.timeline_plot import TimelinePlot  # imported when first shown
 
 PLOT_HEIGHT = 84
 PLOT_MODULE = "explorer.ui.widgets.timeline_plot"
@@ -57,7 +58,7 @@ class TimelineBar(QWidget):
     def __init__(self, travel: TimeTravel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.travel = travel
-        self.plot = None
+        self.plot: TimelinePlot | None = None
         self.plot_error = ""
         self.plot_module = PLOT_MODULE
         self._samples: TimelineSamples | None = None
@@ -97,11 +98,12 @@ class TimelineBar(QWidget):
 
         self.plot_holder = QWidget()
         self.plot_holder.setFixedHeight(PLOT_HEIGHT)
-        QVBoxLayout(self.plot_holder).setContentsMargins(0, 0, 0, 0)
+        self.plot_layout = QVBoxLayout(self.plot_holder)
+        self.plot_layout.setContentsMargins(0, 0, 0, 0)
         self.plot_placeholder = QLabel()  # why there is no plot, if it cannot load
         self.plot_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.plot_placeholder.setStyleSheet("color: #9e9e9e;")
-        self.plot_holder.layout().addWidget(self.plot_placeholder)
+        self.plot_layout.addWidget(self.plot_placeholder)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
@@ -214,19 +216,20 @@ class TimelineBar(QWidget):
             self.plot_placeholder.setText(self.plot_error)
             self.plot_failed.emit(self.plot_error)
             return
-        self.plot = module.TimelinePlot()
-        self.plot.setToolTip("Events over time by stream type. Drag the red cursor or click to "
-                             "travel; wheel to zoom, drag to pan; triangles mark the selected "
-                             "stream's events.")
-        self.plot.position_chosen.connect(self.travel.go_to)
-        self.plot.time_chosen.connect(self.travel.go_to_time)
-        self.plot.sigXRangeChanged.connect(lambda *_: self._update_legend())
+        plot: TimelinePlot = module.TimelinePlot()
+        self.plot = plot
+        plot.setToolTip("Events over time by stream type. Drag the red cursor or click to "
+                        "travel; wheel to zoom, drag to pan; triangles mark the selected "
+                        "stream's events.")
+        plot.position_chosen.connect(self.travel.go_to)
+        plot.time_chosen.connect(self.travel.go_to_time)
+        plot.sigXRangeChanged.connect(lambda *_: self._update_legend())
         self.plot_placeholder.hide()
-        self.plot_holder.layout().addWidget(self.plot)
-        self.plot.set_by_time(self.axis.currentIndex() == 0)
+        self.plot_layout.addWidget(plot)
+        plot.set_by_time(self.axis.currentIndex() == 0)
         if self._samples is not None:
-            self.plot.set_samples(self._samples)
-        self.plot.set_marks(*self._marks)
+            plot.set_samples(self._samples)
+        plot.set_marks(*self._marks)
         self._place_plot_cursor()
         self._update_legend()
         self.plot_ready.emit()

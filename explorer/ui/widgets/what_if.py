@@ -115,11 +115,11 @@ class WhatIfDialog(QDialog):
         close = QPushButton("Discard and Close")
         close.setToolTip("Delete the branch; the store is not affected either way")
         close.clicked.connect(self.close)
-        layout = QVBoxLayout(self)
-        layout.addWidget(_intro(position, when))
-        layout.addLayout(row((self.progress, 1), self.cancel_button))
-        layout.addWidget(self.body, 1)
-        layout.addLayout(row(STRETCH, self.export_button, close))
+        self.main_layout = QVBoxLayout(self)
+        self.main_layout.addWidget(_intro(position, when))
+        self.main_layout.addLayout(row((self.progress, 1), self.cancel_button))
+        self.main_layout.addWidget(self.body, 1)
+        self.main_layout.addLayout(row(STRETCH, self.export_button, close))
 
         self.stream_type.currentTextChanged.connect(self._type_changed)
         self.command.currentIndexChanged.connect(self._command_changed)
@@ -154,7 +154,7 @@ class WhatIfDialog(QDialog):
         self.send_button = QPushButton(icon("command"), "Send in the Branch")
         self.send_button.setDefault(True)
         self.send_button.clicked.connect(self.send)
-        self.result = ResultLabel(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label = ResultLabel(Qt.TextInteractionFlag.TextSelectableByMouse)
         header = QFormLayout()
         fields = [("Aggregate type", self.stream_type), ("Aggregate id", self.id_field),
                   ("Command", self.command)]
@@ -164,7 +164,7 @@ class WhatIfDialog(QDialog):
             label = QLabel(text)
             label.setMinimumWidth(LABEL_WIDTH)
             header.addRow(label, field)
-        return column(header, (scrolling(self.form), 1), self.result, self.send_button,
+        return column(header, (scrolling(self.form), 1), self.result_label, self.send_button,
                       margins=(0, 0, 6, 0))
 
     def _outcome_pane(self) -> QTabWidget:
@@ -205,17 +205,17 @@ class WhatIfDialog(QDialog):
         self.cancel_button.hide()
         self.body.setEnabled(True)
         self.stream_id.setFocus()
-        self.result.setText(f"Ready: the branch holds events 1 to {self.position:,}.")
+        self.result_label.setText(f"Ready: the branch holds events 1 to {self.position:,}.")
 
     def _branch_failed(self, error: Exception) -> None:
         self._job = None
         self.progress.hide()
         self.cancel_button.hide()
-        self.result.setText(f"<span style='color:#c62828'>Cannot branch the store: "
+        self.result_label.setText(f"<span style='color:#c62828'>Cannot branch the store: "
                             f"{html.escape(str(error))}</span>")
         self.body.setEnabled(False)
-        self.result.setParent(None)
-        self.layout().insertWidget(2, self.result)
+        self.result_label.setParent(None)
+        self.main_layout.insertWidget(2, self.result_label)
 
     # -- the command -----------------------------------------------------------------------
 
@@ -244,10 +244,10 @@ class WhatIfDialog(QDialog):
     def _show_error(self, text: str, about: tuple | None = None) -> None:
         """An error about a command and target (by default those in the form now): cleared
         when the form names another."""
-        self.result.show_error(text, about or self._request_shown())
+        self.result_label.show_error(text, about or self._request_shown())
 
     def _clear_stale_error(self) -> None:
-        self.result.clear_stale(self._request_shown())
+        self.result_label.clear_stale(self._request_shown())
 
     def send(self) -> None:
         if self.sandbox is None or self._job is not None:
@@ -274,7 +274,7 @@ class WhatIfDialog(QDialog):
             return result, sandbox.new_events(), sandbox.changes()
 
         self.send_button.setEnabled(False)
-        self.result.show_result("Sending…")
+        self.result_label.show_result("Sending…")
         about = self._request_shown()
         self._job = self.worker.submit(run, lambda value: self._sent_done(before, value),
                                        on_error=lambda error: self._send_failed(error, about))
@@ -287,7 +287,7 @@ class WhatIfDialog(QDialog):
         own = len(result.events)
         reactions = len(events) - before - own
         self._sent = len(events)
-        self.result.setText(
+        self.result_label.setText(
             f"<span style='color:#2e7d32'><b>{result.command}</b> on "
             f"{html.escape(result.stream_id)}: {own} event{'s' if own != 1 else ''} "
             f"(version {result.version})"
@@ -366,11 +366,12 @@ class WhatIfDialog(QDialog):
         try:
             count = self.sandbox.export(path)
         except OSError as error:
-            self.result.setText(f"<span style='color:#c62828'>Cannot write {html.escape(path)}: "
-                                f"{html.escape(error.strerror or str(error))}</span>")
+            self.result_label.setText(
+                f"<span style='color:#c62828'>Cannot write {html.escape(path)}: "
+                f"{html.escape(error.strerror or str(error))}</span>")
             return 0
-        self.result.setText(f"Exported {count} event{'s' if count != 1 else ''} to "
-                            f"{html.escape(path)}.")
+        self.result_label.setText(f"Exported {count} event{'s' if count != 1 else ''} to "
+                                  f"{html.escape(path)}.")
         return count
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
