@@ -7,7 +7,7 @@ this only shows them. Used for what an upcast changed and for what-if's read-mod
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -72,12 +72,11 @@ class ChangeTree(QTreeWidget):
         def add(under, key: str, field_value: Any, path: str) -> None:
             nonlocal count
             count += 1
-            item = QTreeWidgetItem(under, [key, _short(key, field_value), ""])
-            if is_time_field(key, field_value):
-                item.setToolTip(VALUE, raw_time(field_value))
+            item = QTreeWidgetItem(under, [key, self.short(key, field_value), ""])
+            self.describe(item, key, field_value, path)
             change = by_path.get(path)
             if change is not None:
-                _mark(item, change)
+                _mark(item, change, self.short)
                 self._first(item)
             elif path in marked:
                 font = item.font(FIELD)
@@ -92,7 +91,7 @@ class ChangeTree(QTreeWidget):
                 add(item, child_key, child, child_path)
             for gone in removed_under.get(path, []):
                 count += 1
-                self._first(_removed(item, gone))
+                self._first(_removed(item, gone, self.short))
             if path in marked:
                 item.setExpanded(True)
 
@@ -100,8 +99,17 @@ class ChangeTree(QTreeWidget):
             add(parent, str(key), field_value, str(key))
         for gone in removed_under.get("", []):
             count += 1
-            self._first(_removed(parent, gone))
+            self._first(_removed(parent, gone, self.short))
         return count
+
+    def short(self, key: str, value: Any) -> str:
+        """A field's value as its Value and Before columns show it."""
+        return _short(key, value)
+
+    def describe(self, item: QTreeWidgetItem, key: str, value: Any, path: str) -> None:
+        """Give a field's item its tooltips (a time's stored value)."""
+        if is_time_field(key, value):
+            item.setToolTip(VALUE, raw_time(value))
 
     def _first(self, item: QTreeWidgetItem) -> None:
         if self.first_change is None:
@@ -141,25 +149,26 @@ def _key(path: str) -> str:
     return path[len(parent_path(path)):].lstrip(".")
 
 
-def _mark(item: QTreeWidgetItem, change: FieldChange) -> None:
+def _mark(item: QTreeWidgetItem, change: FieldChange,
+          short: Callable[[str, Any], str]) -> None:
     brush = QBrush(QColor(CHANGE_COLOURS[change.kind]))
     for column in (FIELD, VALUE, BEFORE):
         item.setBackground(column, brush)
     key = _key(change.path)
     if change.kind == "changed":
-        item.setText(BEFORE, _short(key, change.before))
+        item.setText(BEFORE, short(key, change.before))
         item.setToolTip(VALUE, f"was {change.before!r}, now {change.after!r}")
     elif change.kind == "added":
         item.setText(BEFORE, "(new)")
 
 
-def _removed(parent, change: FieldChange) -> QTreeWidgetItem:
+def _removed(parent, change: FieldChange, short: Callable[[str, Any], str]) -> QTreeWidgetItem:
     key = _key(change.path)
-    item = QTreeWidgetItem(parent, [key, "(removed)", _short(key, change.before)])
+    item = QTreeWidgetItem(parent, [key, "(removed)", short(key, change.before)])
     font = QFont(item.font(FIELD))
     font.setStrikeOut(True)
     item.setFont(FIELD, font)
     item.setFont(BEFORE, font)
-    _mark(item, change)
-    item.setText(BEFORE, _short(key, change.before))
+    _mark(item, change, short)
+    item.setText(BEFORE, short(key, change.before))
     return item

@@ -1,8 +1,7 @@
 """The "As of" panel: the system at the time-travel cursor, all at once.
 
 Left, the aggregate (the selected stream's, or that of the event at the cursor) with what its
-latest event changed: changed fields in amber, added in green, removed in red and struck out.
-A stream no loaded system knows is shown by the generic fold, and labelled so. Middle, every
+latest event changed (`aggregate_pane`). Middle, every
 read model's rows as of the cursor, those the event at the cursor wrote highlighted. Right, the
 saga instances as of the cursor and one saga's steps. Without a system there are no read models
 or sagas: the aggregate takes the whole width.
@@ -23,31 +22,27 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
-    QLabel,
     QMenu,
     QSplitter,
     QTableView,
     QTableWidgetItem,
     QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.common.formatting import short_time
-from explorer.domain.generic import GENERIC_LABEL
 from explorer.sagas.instances import ROW_COLUMNS
 from explorer.system import System
-from explorer.timetravel.machine import AggregateAt, FieldChange, Moment, ReadModelAt, SagaAt
+from explorer.timetravel.machine import Moment, ReadModelAt, SagaAt
+from explorer.ui.cursor_moves import MORE_ROWS
 from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
-from explorer.ui.models.read_model import STATUS_COLOURS, format_value
-from explorer.ui.time_cursor import MORE_ROWS
-from explorer.ui.widgets.change_tree import CHANGE_COLOURS, ancestors, change_summary, parent_path
+from explorer.ui.models.read_model import STATUS_COLOURS
+from explorer.ui.widgets.aggregate_pane import AggregatePane, rich_label
 from explorer.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:
@@ -59,12 +54,6 @@ SAGA_COLUMNS = ["status", "current_step", "valid_from"]  # after the saga's own 
 # order_id), else its id
 SAGAS = "sagas"  # the sagas' rows, among the read models' names
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 9
-GENERIC = "Generic fold: " + GENERIC_LABEL.removeprefix("generic fold: ")
-GENERIC_COLOUR = "#e1f5fe"
-GENERIC_TIP = ("No loaded system knows this stream's type, so its state is each event's data "
-               "merged in order (objects merged key by key, anything else replaced): what the "
-               "events said, not what the system's own code would compute.")
-EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
 SHARES = (26, 42, 32)  # of the width: aggregate, read models, sagas (and 1:2:1 of any extra)
 COLUMN_LIMIT = 160  # pixels: wider text is elided, whole in its tooltip
 SECONDARY = (SINCE,)  # columns hidden until the user shows them (the header's menu)
@@ -124,15 +113,6 @@ def column_menu(view: QTableView) -> QMenu:
     return menu
 
 
-def _label(text: str = "", grey: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setWordWrap(True)
-    if grey:
-        label.setStyleSheet("color: #616161;")
-    return label
-
-
 class MomentPanel(QWidget):
     """Signals:
         saga_chosen(str): show this saga's steps.
@@ -152,26 +132,10 @@ class MomentPanel(QWidget):
         self._more: dict[str, bool] = {}  # per read model: more rows than shown were valid
         self._reading: set[str] = set()  # read models whose next page is being read
 
-        # the aggregate
-        self.aggregate_title = _label("Move the timeline's cursor to see the system as it was.")
-        self.aggregate_caption = _label(grey=True)
-        self.state = QTreeWidget()
-        self.state.setHeaderLabels(["Field", "Value", "Before"])
-        self.state.setUniformRowHeights(True)
-        self.state.setAlternatingRowColors(True)
-        self.state.setTextElideMode(Qt.TextElideMode.ElideRight)
-        state_header = self.state.header()
-        state_header.setStretchLastSection(False)
-        state_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        state_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        state_header.resizeSection(0, 120)
-        state_header.resizeSection(2, 90)
-        aggregate = QWidget()
-        layout = QVBoxLayout(aggregate)
-        layout.setContentsMargins(6, 6, 3, 6)
-        layout.addWidget(self.aggregate_title)
-        layout.addWidget(self.aggregate_caption)
-        layout.addWidget(self.state, 1)
+        self.aggregate = AggregatePane()
+        self.aggregate_title = self.aggregate.title
+        self.aggregate_caption = self.aggregate.caption
+        self.state = self.aggregate.state
 
         # the read models
         self.read_models = QTabWidget()
@@ -180,7 +144,7 @@ class MomentPanel(QWidget):
         self.read_models.currentChanged.connect(lambda _: self._show_read_model_note())
         self.models: dict[str, MomentRowsModel] = {}
         self.views: dict[str, QTableView] = {}
-        self.read_model_note = _label(grey=True)
+        self.read_model_note = rich_label(grey=True)
         self.read_model_note.linkActivated.connect(
             lambda _: self._more_wanted(self._current_read_model()))
         read_models = QWidget()
@@ -193,7 +157,7 @@ class MomentPanel(QWidget):
         self.sagas_model = MomentRowsModel(self)
         self.sagas = _view(self.sagas_model)
         self.sagas.clicked.connect(self._saga_clicked)
-        self.saga_title = _label("Sagas as of the cursor", grey=True)
+        self.saga_title = rich_label("Sagas as of the cursor", grey=True)
         self.steps = read_only_table(["Step", "Status", "Finished"])
         self.steps.horizontalHeaderItem(2).setToolTip("When the step finished, UTC (the time "
                                                       "of day on the cursor's day)")
@@ -210,10 +174,10 @@ class MomentPanel(QWidget):
         top = QWidget()
         layout = QVBoxLayout(top)
         layout.setContentsMargins(3, 6, 6, 0)
-        self.sagas_heading = _label("<b>Sagas</b>")
+        self.sagas_heading = rich_label("<b>Sagas</b>")
         layout.addWidget(self.sagas_heading)
         layout.addWidget(self.sagas, 1)
-        self.sagas_note = _label(grey=True)
+        self.sagas_note = rich_label(grey=True)
         self.sagas_note.linkActivated.connect(lambda _: self._more_wanted(SAGAS))
         layout.addWidget(self.sagas_note)
         bottom = QWidget()
@@ -229,7 +193,7 @@ class MomentPanel(QWidget):
         self.read_models_pane = read_models
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setChildrenCollapsible(False)
-        for pane, stretch in ((aggregate, 1), (read_models, 2), (sagas, 1)):
+        for pane, stretch in ((self.aggregate, 1), (read_models, 2), (sagas, 1)):
             pane.setMinimumWidth(200)
             self.split.addWidget(pane)
             self.split.setStretchFactor(self.split.count() - 1, stretch)
@@ -263,91 +227,10 @@ class MomentPanel(QWidget):
     def show_moment(self, moment: Moment, focused_stream: str | None = None) -> None:
         self.moment = moment
         self.focused_stream = focused_stream
-        self._show_aggregate(moment)
+        self.aggregate.show_moment(moment, focused_stream)
         self._show_read_models(moment)
         self._show_sagas(moment.sagas, moment.position)
         self._show_saga(moment.saga, moment.position)
-
-    def _show_aggregate(self, moment: Moment) -> None:
-        aggregate = moment.aggregate
-        self.state.clear()
-        if aggregate is None:
-            self.aggregate_title.setText("No aggregate at this position." if moment.position
-                                         else "Nothing has happened yet at position 0.")
-            self.aggregate_caption.setText("")
-            return
-        whose = ("the selected stream" if self.focused_stream == aggregate.stream_id
-                 else "the stream of the event at the cursor")
-        generic = (f"<br><span style='background:{GENERIC_COLOUR}'>&nbsp;{html.escape(GENERIC)}"
-                   "&nbsp;</span>" if aggregate.generic else "")
-        self.aggregate_title.setText(
-            f"<b>{html.escape(aggregate.stream_type)} {html.escape(aggregate.stream_id)}</b>"
-            f" &nbsp;version {aggregate.version} as of position {moment.position:,}"
-            f" <span style='color:#757575'>({whose})</span>{generic}")
-        self.aggregate_title.setToolTip(GENERIC_TIP if aggregate.generic else "")
-        if not aggregate.exists:
-            self.aggregate_caption.setText("It does not exist yet at this position: its first "
-                                           "event comes later.")
-            return
-        event = aggregate.event
-        summary = change_summary(aggregate.changes)
-        where = (f"{html.escape(event.event_type)} (version {event.version}) at position "
-                 f"{event.position:,}, {short_time(event.timestamp_us)} UTC")
-        caption = f"Its latest event: {where}" + (f" — {summary}" if summary else
-                                                   " — no field changed")
-        if event.position != moment.position:
-            caption += "<br>(the cursor's event belongs to another stream)"
-        notes = "".join(f"<br>{html.escape(note)}" for note in aggregate.notes)
-        self.aggregate_caption.setText(caption + notes)
-        self._fill_state(aggregate)
-
-    def _fill_state(self, aggregate: AggregateAt) -> None:
-        changes = {change.path: change for change in aggregate.changes}
-        removed_under: dict[str, list[FieldChange]] = {}
-        for change in aggregate.changes:
-            if change.kind == "removed":
-                removed_under.setdefault(parent_path(change.path), []).append(change)
-        marked = {ancestor for path in changes for ancestor in ancestors(path)}
-        count = [0]
-
-        def add(parent, key: str, value: Any, path: str) -> None:
-            count[0] += 1
-            item = QTreeWidgetItem(parent, [key, _short(value), ""])
-            item.setToolTip(0, path)
-            item.setToolTip(1, _short(value))  # whole, where the column is too narrow
-            change = changes.get(path)
-            if change is not None:
-                _colour(item, change)
-            elif path in marked:
-                font = item.font(0)
-                font.setBold(True)
-                item.setFont(0, font)
-            children = (value.items() if isinstance(value, dict) else
-                        ((f"[{i}]", v) for i, v in enumerate(value))
-                        if isinstance(value, list) else ())
-            for child_key, child in children:
-                child_path = (f"{path}{child_key}" if child_key.startswith("[") else
-                              f"{path}.{child_key}" if path else child_key)
-                add(item, child_key, child, child_path)
-            for gone in removed_under.get(path, []):
-                _removed(item, gone)
-            if path in marked:
-                item.setExpanded(True)
-
-        root = self.state.invisibleRootItem()
-        for key, value in aggregate.state.items():
-            add(root, key, value, key)
-        for gone in removed_under.get("", []):
-            _removed(root, gone)
-        if count[0] < EXPAND_ALL_UNDER:
-            self.state.expandAll()
-        # "Before" says something only for changed and removed fields: else its width is Value's
-        self.state.setColumnHidden(2, all(c.kind == "added" for c in aggregate.changes))
-        width = self.state.viewport().width()
-        for column, share in ((0, 0.35), (2, 0.25)):  # Value, stretching, gets the rest
-            self.state.resizeColumnToContents(column)
-            self.state.header().resizeSection(column, min(self.state.columnWidth(column),
-                                                          int(width * share)))
 
     def _show_read_models(self, moment: Moment) -> None:
         for name, model_at in moment.read_models.items():
@@ -512,15 +395,13 @@ class MomentPanel(QWidget):
 
     def clear(self) -> None:
         self.moment = None
-        self.state.clear()
+        self.aggregate.clear()
         self.steps.setRowCount(0)
         self.sagas_model.set_rows([], None)
         for model in self.models.values():
             model.set_rows([], None)
         self._more.clear()
         self._reading.clear()
-        self.aggregate_title.setText("Move the timeline's cursor to see the system as it was.")
-        self.aggregate_caption.setText("")
         self.read_model_note.setText("")
         self.sagas_note.setText("")
 
@@ -543,34 +424,3 @@ def _saga_rows(sagas: ReadModelAt) -> list[dict[str, Any]]:
         rows.append({c: row.get(c) for c in (*(own or ["saga_id"]), *SAGA_COLUMNS) if c in row}
                     | {"saga_id": row.get("saga_id")})
     return rows
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, dict):
-        return f"{{{len(value)} fields}}"
-    if isinstance(value, list):
-        return f"[{len(value)} items]"
-    if isinstance(value, str):
-        return value
-    return format_value(value) if not isinstance(value, bool) else str(value).lower()
-
-
-def _colour(item: QTreeWidgetItem, change: FieldChange) -> None:
-    brush = QBrush(QColor(CHANGE_COLOURS[change.kind]))
-    for column in range(3):
-        item.setBackground(column, brush)
-    if change.kind == "changed":
-        item.setText(2, _short(change.before))
-        item.setToolTip(1, f"was {change.before!r}, now {change.after!r}")
-    elif change.kind == "added":
-        item.setText(2, "(new)")
-
-
-def _removed(parent, change: FieldChange) -> None:
-    key = change.path[len(parent_path(change.path)):].lstrip(".")
-    item = QTreeWidgetItem(parent, [key, "(removed)", _short(change.before)])
-    font = QFont(item.font(0))
-    font.setStrikeOut(True)
-    item.setFont(0, font)
-    _colour(item, change)
-    item.setText(2, _short(change.before))

@@ -1,0 +1,131 @@
+"""The "As of" panel's aggregate: a stream's state as of the cursor, with what its latest event
+changed (changed fields in amber, added in green, removed in red and struck out).
+
+The aggregate is the selected stream's, or that of the event at the cursor. A stream no loaded
+system knows is shown by the generic fold, and labelled so. Values are cut to the column and
+whole on hover; the Before column shows only where something changed or went.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidgetItem, QWidget
+
+from explorer.common.formatting import short_time
+from explorer.domain.generic import GENERIC_LABEL
+from explorer.timetravel.machine import AggregateAt, Moment
+from explorer.ui.layouts import column
+from explorer.ui.models.read_model import format_value
+from explorer.ui.widgets.change_tree import BEFORE, FIELD, VALUE, ChangeTree, change_summary
+
+GENERIC = "Generic fold: " + GENERIC_LABEL.removeprefix("generic fold: ")
+GENERIC_COLOUR = "#e1f5fe"
+GENERIC_TIP = ("No loaded system knows this stream's type, so its state is each event's data "
+               "merged in order (objects merged key by key, anything else replaced): what the "
+               "events said, not what the system's own code would compute.")
+EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
+NOTHING_YET = "Move the timeline's cursor to see the system as it was."
+
+
+def rich_label(text: str = "", grey: bool = False) -> QLabel:
+    """A wrapping label of rich text (grey for a note)."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    if grey:
+        label.setStyleSheet("color: #616161;")
+    return label
+
+
+class AggregateTree(ChangeTree):
+    """An aggregate's state: the values get the room, each field's path and whole value on
+    hover."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(VALUE, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(FIELD, 120)
+        header.resizeSection(BEFORE, 90)
+
+    def short(self, key: str, value: Any) -> str:
+        if isinstance(value, dict):
+            return f"{{{len(value)} fields}}"
+        if isinstance(value, list):
+            return f"[{len(value)} items]"
+        if isinstance(value, str):
+            return value
+        return format_value(value) if not isinstance(value, bool) else str(value).lower()
+
+    def describe(self, item: QTreeWidgetItem, key: str, value: Any, path: str) -> None:
+        item.setToolTip(FIELD, path)
+        item.setToolTip(VALUE, self.short(key, value))  # whole, where the column is too narrow
+
+    def show_aggregate(self, aggregate: AggregateAt) -> None:
+        """The aggregate's state, its latest changes marked; columns fitted to the width."""
+        self.clear()
+        added = self.add_changes(self.invisibleRootItem(), aggregate.state, aggregate.changes)
+        if added < EXPAND_ALL_UNDER:
+            self.expandAll()
+        # "Before" says something only for changed and removed fields: else its width is Value's
+        self.setColumnHidden(BEFORE, all(c.kind == "added" for c in aggregate.changes))
+        width = self.viewport().width()
+        for column_number, share in ((FIELD, 0.35), (BEFORE, 0.25)):  # Value gets the rest
+            self.resizeColumnToContents(column_number)
+            self.header().resizeSection(column_number, min(self.columnWidth(column_number),
+                                                           int(width * share)))
+
+
+class AggregatePane(QWidget):
+    """The aggregate's title, a caption of its latest event and its state (see the module's
+    docstring)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = rich_label(NOTHING_YET)
+        self.caption = rich_label(grey=True)
+        self.state = AggregateTree()
+        column(self.title, self.caption, (self.state, 1), margins=(6, 6, 3, 6), into=self)
+
+    def show_moment(self, moment: Moment, focused_stream: str | None) -> None:
+        aggregate = moment.aggregate
+        self.state.clear()
+        if aggregate is None:
+            self.title.setText("No aggregate at this position." if moment.position
+                               else "Nothing has happened yet at position 0.")
+            self.caption.setText("")
+            return
+        whose = ("the selected stream" if focused_stream == aggregate.stream_id
+                 else "the stream of the event at the cursor")
+        generic = (f"<br><span style='background:{GENERIC_COLOUR}'>&nbsp;{html.escape(GENERIC)}"
+                   "&nbsp;</span>" if aggregate.generic else "")
+        self.title.setText(
+            f"<b>{html.escape(aggregate.stream_type)} {html.escape(aggregate.stream_id)}</b>"
+            f" &nbsp;version {aggregate.version} as of position {moment.position:,}"
+            f" <span style='color:#757575'>({whose})</span>{generic}")
+        self.title.setToolTip(GENERIC_TIP if aggregate.generic else "")
+        if not aggregate.exists:
+            self.caption.setText("It does not exist yet at this position: its first "
+                                 "event comes later.")
+            return
+        event = aggregate.event
+        summary = change_summary(aggregate.changes)
+        where = (f"{html.escape(event.event_type)} (version {event.version}) at position "
+                 f"{event.position:,}, {short_time(event.timestamp_us)} UTC")
+        caption = f"Its latest event: {where}" + (f" — {summary}" if summary else
+                                                   " — no field changed")
+        if event.position != moment.position:
+            caption += "<br>(the cursor's event belongs to another stream)"
+        notes = "".join(f"<br>{html.escape(note)}" for note in aggregate.notes)
+        self.caption.setText(caption + notes)
+        self.state.show_aggregate(aggregate)
+
+    def clear(self) -> None:
+        self.state.clear()
+        self.title.setText(NOTHING_YET)
+        self.caption.setText("")
