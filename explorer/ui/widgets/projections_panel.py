@@ -362,7 +362,7 @@ class FaultBadges(QObject):
             self.tabs.setTabToolTip(tab, "")
             return
         lines = [f"{p.title} stopped at position {p.fault.position:,}: {p.fault.error}"
-                 for p in faults]
+                 for p in faults if p.fault is not None]
         count = f"{len(faults)} projection{'s' if len(faults) > 1 else ''} faulted"
         self.label.setText(f"<a href='open' style='color:{FAULT_RED}; font-weight:bold;"
                            f" text-decoration:none'>⚠ {count}</a>")
@@ -375,7 +375,7 @@ class FaultBadges(QObject):
 
     def _open_first(self) -> None:
         faults = self.panel.faults
-        if faults:
+        if faults and faults[0].fault is not None:
             self.panel.select(faults[0].name)
             self.open_position.emit(faults[0].fault.position)
 

@@ -333,7 +333,7 @@ class SagasPanel(QWidget):
 
         def load(context: JobContext):
             store = context.store
-            saga = Repository(store, domain).load(listing.saga.stream_type, saga_id).aggregate
+            saga = Repository(store, domain).load(listing.saga, saga_id).aggregate
             return saga, step_views(store, saga), store.read_stream(saga_id)
 
         self.worker.submit(load, lambda result: self._show_saga(saga_id, *result),
