@@ -172,9 +172,6 @@ class _NumberEditor(FieldEditor):
     def __init__(self, spec: FieldSpec, on_change) -> None:
         super().__init__(spec, on_change)
         integer = spec.kind == "integer"
-        box = QSpinBox() if integer else QDoubleSpinBox()
-        if not integer:
-            box.setDecimals(2)
         step = 1 if integer else 0.01
         low = spec.lowest()
         high = spec.highest()
@@ -183,8 +180,16 @@ class _NumberEditor(FieldEditor):
         self.optional = spec.nullable or (not spec.required and not spec.has_default)
         if self.optional:
             low -= step
+        box: QSpinBox | QDoubleSpinBox
+        if integer:
+            box = QSpinBox()
+            box.setRange(int(low), int(high))
+        else:
+            box = QDoubleSpinBox()
+            box.setDecimals(2)
+            box.setRange(low, high)
+        if self.optional:
             box.setSpecialValueText(EMPTY)
-        box.setRange(int(low) if integer else low, int(high) if integer else high)
         box.setGroupSeparatorShown(True)
         box.setKeyboardTracking(True)
         box.setAccelerated(True)
@@ -199,12 +204,14 @@ class _NumberEditor(FieldEditor):
         return int(number) if self.spec.kind == "integer" else round(number, 2)
 
     def set_value(self, value: Any) -> None:
-        self.box.blockSignals(True)
-        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
-            self.box.setValue(self.box.minimum())
+        empty = value is None or isinstance(value, bool) or not isinstance(value, int | float)
+        box = self.box
+        box.blockSignals(True)
+        if isinstance(box, QSpinBox):  # a float given to an integer field is cut, as Qt would
+            box.setValue(box.minimum() if empty else int(value))
         else:
-            self.box.setValue(value)
-        self.box.blockSignals(False)
+            box.setValue(box.minimum() if empty else value)
+        box.blockSignals(False)
 
 
 class _ChoiceEditor(FieldEditor):
@@ -297,17 +304,17 @@ class _ObjectEditor(FieldEditor):
         self.children = {f.name: editor_for(f, on_change, on_enter) for f in spec.fields}
         frame = QFrame()
         if compact:  # a row of a list: the fields side by side
-            layout = QHBoxLayout(frame)
-            layout.setContentsMargins(0, 0, 0, 0)
+            side_by_side = QHBoxLayout(frame)
+            side_by_side.setContentsMargins(0, 0, 0, 0)
             for child in self.children.values():
                 child.widget.setToolTip(field_tooltip(child.spec))
-                layout.addWidget(child.widget, 2 if child.spec.kind == "text" else 1)
+                side_by_side.addWidget(child.widget, 2 if child.spec.kind == "text" else 1)
         else:
             frame.setFrameShape(QFrame.Shape.StyledPanel)
-            layout = QFormLayout(frame)
-            layout.setContentsMargins(8, 6, 8, 6)
+            form = QFormLayout(frame)
+            form.setContentsMargins(8, 6, 8, 6)
             for child in self.children.values():
-                layout.addRow(field_label(child.spec), with_problem(child))
+                form.addRow(field_label(child.spec), with_problem(child))
         self.widget = frame
 
     def value(self) -> Any:
@@ -319,7 +326,7 @@ class _ObjectEditor(FieldEditor):
             child.set_value(value.get(name, child.spec.empty_value()))
 
     def labels(self, path: str) -> dict[str, QLabel]:
-        found = {path: self.problem}
+        found: dict[str, QLabel] = {path: self.problem}
         for name, child in self.children.items():
             found.update(child.labels(f"{path}.{name}"))
         return found
@@ -330,7 +337,9 @@ class _ListEditor(FieldEditor):
 
     def __init__(self, spec: FieldSpec, on_change, on_enter) -> None:
         super().__init__(spec, on_change)
-        assert spec.item is not None
+        if spec.item is None:
+            raise ValueError(f"the list field {spec.name} does not say what its items are")
+        self.item: FieldSpec = spec.item
         self.on_enter = on_enter
         self.rows: list[tuple[FieldEditor, QWidget, QLabel]] = []
         frame = QFrame()
@@ -363,7 +372,7 @@ class _ListEditor(FieldEditor):
         self.set_value(spec.empty_value() or [None])
 
     def _add(self, value: Any, user: bool = False) -> None:
-        item = self.spec.item
+        item = self.item
         editor = (_ObjectEditor(item, self.on_change, self.on_enter, compact=True)
                   if item.kind == "object" else editor_for(item, self.on_change, self.on_enter))
         if value is not None:
@@ -417,7 +426,7 @@ class _ListEditor(FieldEditor):
         self._update_buttons()
 
     def labels(self, path: str) -> dict[str, QLabel]:
-        found = {path: self.problem}
+        found: dict[str, QLabel] = {path: self.problem}
         for number, (_, _, problem) in enumerate(self.rows):
             found[f"{path}[{number}]"] = problem
         return found
