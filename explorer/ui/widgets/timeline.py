@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 
 from explorer.common.formatting import short_time
 from explorer.timetravel.machine import Moment, TimelineSamples, parse_place
+from explorer.ui.cursor_moves import SPEEDS, CursorStatus
 from explorer.ui.icons import icon
-from explorer.ui.time_cursor import SPEEDS, CursorStatus, TimeTravel
+from explorer.ui.time_cursor import TimeTravel
 from explorer.ui.widgets.message_bubble import MessageBubble
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ import html
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
+from explorer.ui.cursor_moves import CursorStatus
 from explorer.ui.session import LoadedSystem, StoreSummary
-from explorer.ui.time_cursor import CursorStatus
 from explorer.ui.timers import single_shot
 from explorer.ui.window.systems import describe
 
