@@ -109,11 +109,11 @@ class AggregatePane(QWidget):
             f" &nbsp;version {aggregate.version} as of position {moment.position:,}"
             f" <span style='color:#757575'>({whose})</span>{generic}")
         self.title.setToolTip(GENERIC_TIP if aggregate.generic else "")
-        if not aggregate.exists:
+        event = aggregate.event
+        if not aggregate.exists or event is None:
             self.caption.setText("It does not exist yet at this position: its first "
                                  "event comes later.")
             return
-        event = aggregate.event
         summary = change_summary(aggregate.changes)
         where = (f"{html.escape(event.event_type)} (version {event.version}) at position "
                  f"{event.position:,}, {short_time(event.timestamp_us)} UTC")

@@ -159,8 +159,9 @@ class MomentPanel(QWidget):
         self.sagas.clicked.connect(self._saga_clicked)
         self.saga_title = rich_label("Sagas as of the cursor", grey=True)
         self.steps = read_only_table(["Step", "Status", "Finished"])
-        self.steps.horizontalHeaderItem(2).setToolTip("When the step finished, UTC (the time "
-                                                      "of day on the cursor's day)")
+        finished = QTableWidgetItem("Finished")  # a header item of its own, for its tooltip
+        finished.setToolTip("When the step finished, UTC (the time of day on the cursor's day)")
+        self.steps.setHorizontalHeaderItem(2, finished)
         self.steps.verticalHeader().setDefaultSectionSize(self.steps.fontMetrics().height() + 6)
         self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
         steps_header = self.steps.horizontalHeader()
@@ -254,11 +255,11 @@ class MomentPanel(QWidget):
             return
         name = self._current_read_model()
         model_at: ReadModelAt | None = moment.read_models.get(name) if name else None
-        if model_at is None:
+        if name is None or model_at is None:
             return
         model = self.models[name]
         changed = len(model.changed_rows())
-        text = self._rows_note(name, model)
+        text = self._rows_note(name, model, moment.position)
         if changed:
             text += (f"; <span style='background:#fff59d'>&nbsp;{changed} written by the event "
                      f"at the cursor&nbsp;</span>")
@@ -277,7 +278,7 @@ class MomentPanel(QWidget):
 
     def _more_wanted(self, name: str | None) -> None:
         model = self._model_of(name) if name else None
-        if model is not None and self._more.get(name) and name not in self._reading:
+        if name and model is not None and self._more.get(name) and name not in self._reading:
             self._reading.add(name)
             self._show_notes()
             self.more_rows_wanted.emit(name, len(model.rows))
@@ -318,11 +319,11 @@ class MomentPanel(QWidget):
                      f"{sagas.built_to:,} so far</span>")
         self.sagas_note.setText(text)
 
-    def _rows_note(self, name: str, model: MomentRowsModel) -> str:
+    def _rows_note(self, name: str, model: MomentRowsModel, position: int) -> str:
         """"40 rows as of position P, latest changes first · show 200 more" and the like."""
         more = self._more.get(name)
         text = (f"{'' if more else 'All '}{len(model.rows):,} rows as of position "
-                f"{self.moment.position:,}, latest changes first")
+                f"{position:,}, latest changes first")
         return self._more_link(name, text) if more else text
 
     def _more_link(self, name: str, text: str) -> str:
