@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHeaderView,
     QLabel,
@@ -26,6 +25,7 @@ from explorer.ui import settings
 from explorer.ui.console.state import ConsoleState, store_key
 from explorer.ui.layouts import STRETCH, column, row
 from explorer.ui.models.history import COMMAND, RESULT, STAR, TIME, HistoryModel
+from explorer.ui.widgets.tables import row_view
 
 
 class HistoryPanel(QWidget):
@@ -68,14 +68,7 @@ class HistoryPanel(QWidget):
                (self.view, 1), into=self)
 
     def _table(self) -> QTableView:
-        view = QTableView()
-        view.setModel(self.model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.verticalHeader().hide()
-        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
-        view.setShowGrid(False)
-        view.setWordWrap(False)
+        view = row_view(self.model)
         header = view.horizontalHeader()
         header.setSectionResizeMode(STAR, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(STAR, 26)

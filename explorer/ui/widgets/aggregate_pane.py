@@ -18,7 +18,6 @@ from explorer.common.formatting import short_time
 from explorer.domain.generic import GENERIC_LABEL
 from explorer.timetravel.machine import AggregateAt, Moment
 from explorer.ui.layouts import column
-from explorer.ui.models.read_model import format_value
 from explorer.ui.widgets.change_tree import BEFORE, FIELD, VALUE, ChangeTree, change_summary
 
 GENERIC = "Generic fold: " + GENERIC_LABEL.removeprefix("generic fold: ")
@@ -54,13 +53,7 @@ class AggregateTree(ChangeTree):
         header.resizeSection(BEFORE, 90)
 
     def short(self, key: str, value: Any) -> str:
-        if isinstance(value, dict):
-            return f"{{{len(value)} fields}}"
-        if isinstance(value, list):
-            return f"[{len(value)} items]"
-        if isinstance(value, str):
-            return value
-        return format_value(value) if not isinstance(value, bool) else str(value).lower()
+        return super().short("", value)  # times as stored: an aggregate's state is the data
 
     def describe(self, item: QTreeWidgetItem, key: str, value: Any, path: str) -> None:
         item.setToolTip(FIELD, path)

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QMenu,
     QSplitter,
@@ -43,7 +42,7 @@ from explorer.ui.cursor_moves import MORE_ROWS
 from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS
 from explorer.ui.widgets.aggregate_pane import AggregatePane, rich_label
-from explorer.ui.widgets.tables import read_only_table
+from explorer.ui.widgets.tables import read_only_table, row_view
 
 if TYPE_CHECKING:
     from explorer.ui.session import LoadedSystem
@@ -60,14 +59,7 @@ SECONDARY = (SINCE,)  # columns hidden until the user shows them (the header's m
 
 
 def _view(model) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
-    view.setShowGrid(False)
-    view.setWordWrap(False)
+    view = row_view(model)
     view.setAlternatingRowColors(True)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
     view.horizontalHeader().setStretchLastSection(True)

@@ -1,8 +1,10 @@
-"""Small read-only tables of items (saga steps, what-if results): one look everywhere."""
+"""Read-only tables (saga steps, what-if results, a model's rows to pick one of): one look
+everywhere."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
+from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget
 
 
 def read_only_table(headers: list[str], resize: QHeaderView.ResizeMode =
@@ -18,3 +20,17 @@ def read_only_table(headers: list[str], resize: QHeaderView.ResizeMode =
     table.horizontalHeader().setStretchLastSection(True)
     table.horizontalHeader().setSectionResizeMode(resize)
     return table
+
+
+def row_view(model: QAbstractItemModel) -> QTableView:
+    """A view of a model's rows to pick one of: compact rows, no grid, no wrapping, no row
+    numbers."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    return view
