@@ -13,6 +13,11 @@ every path and value becomes a bound parameter, never SQL text.
 `[*]` matches any element of a list: `data.items[*].product_id = "prod_101"`. `= null` matches
 a JSON null (not a missing key); `exists` matches a key that is there, whatever its value.
 
+The same language reads other things than events: `FilterFields` says which fields a filter
+may name (`parse_filter(text, fields)`): an aggregate's state (`state.status = "cancelled"`), or
+a read model's columns (`total > 500 and status = "paid"`). `compile_condition` compiles a tree
+over any source's fields.
+
 A filter is bounded so that no text typed or pasted can exhaust Python's stack or SQLite's
 expression limits: MAX_LENGTH characters, MAX_NESTING levels of parentheses and `not`,
 MAX_CONDITIONS comparisons, and numbers SQLite can hold.
@@ -61,6 +66,35 @@ class FilterError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class FilterFields:
+    """Which fields a filter may name: paths inside `roots` (root.a.b[0].c) and plain `columns`;
+    `example` is a filter shown in messages."""
+
+    roots: tuple[str, ...]
+    columns: frozenset[str]
+    example: str
+
+    def check(self, field: str, column: int) -> None:
+        """Raise FilterError if `field` is not one of these fields."""
+        root = re.split(r"[.\[]", field, maxsplit=1)[0]
+        if root in self.roots:
+            if not field.startswith(root + "."):
+                raise FilterError(f"Name a field inside {root}, e.g. {root}.total", column)
+            if field.count("[*]") > 1:
+                raise FilterError("Only one [*] is allowed in a field", column)
+            return
+        if field not in self.columns:
+            paths = " or ".join(f"{r}.…" for r in self.roots)
+            known = ", ".join(sorted(self.columns))
+            use = ", or ".join(part for part in (paths, f"one of {known}" if known else "") if part)
+            raise FilterError(f"Unknown field {field!r}: use {use}", column)
+
+
+EVENT_FIELDS = FilterFields(("data", "metadata"), frozenset(COLUMNS), "data.total > 100")
+"""The fields of events (what the event list and `events --where` filter)."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Token:
     kind: str
     text: str
@@ -91,15 +125,16 @@ class ContentFilter:
         return _compile(self.tree)
 
 
-def parse_filter(text: str) -> ContentFilter:
-    """Parse filter text; FilterError says what is wrong and where."""
+def parse_filter(text: str, fields: FilterFields = EVENT_FIELDS) -> ContentFilter:
+    """Parse filter text naming `fields` (by default events'); FilterError says what is wrong
+    and where."""
     if len(text) > MAX_LENGTH:
         raise FilterError(f"The filter is {len(text):,} characters long, more than the "
                           f"{MAX_LENGTH:,} allowed; shorten it", MAX_LENGTH + 1)
     tokens = _tokenize(text)
     if not tokens:
-        raise FilterError("The filter is empty; write e.g. data.total > 100", 1)
-    parser = _Parser(tokens, text)
+        raise FilterError(f"The filter is empty; write e.g. {fields.example}", 1)
+    parser = _Parser(tokens, text, fields)
     tree = parser.parse_or()
     if parser.position < len(tokens):
         token = tokens[parser.position]
@@ -130,8 +165,9 @@ def _tokenize(text: str) -> list[_Token]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[_Token], text: str) -> None:
+    def __init__(self, tokens: list[_Token], text: str, fields: FilterFields) -> None:
         self.tokens = tokens
+        self.fields = fields
         self.position = 0
         self.end_column = len(text) + 1
         self.nesting = 0
@@ -189,13 +225,14 @@ class _Parser:
     def parse_comparison(self) -> Comparison:
         token = self.take()
         if token.kind != "field":
-            raise FilterError(f"Expected a field such as data.total, not {token.text!r}",
+            example = self.fields.example.split()[0]
+            raise FilterError(f"Expected a field such as {example}, not {token.text!r}",
                               token.column)
         self.conditions += 1
         if self.conditions > MAX_CONDITIONS:
             raise FilterError(f"The filter has more than {MAX_CONDITIONS} conditions; use "
                               "fewer", token.column)
-        _check_field(token)
+        self.fields.check(token.text, token.column)
         operator = self.take()
         if operator.kind == "exists":
             return Comparison(token.text, "exists")
@@ -242,20 +279,6 @@ def _number(token: _Token) -> int | float:
                           f"range: numbers with a point or exponent must be between "
                           f"-{_DECIMAL_TEXT} and {_DECIMAL_TEXT}", token.column)
     return decimal
-
-
-def _check_field(token: _Token) -> None:
-    root = re.split(r"[.\[]", token.text, maxsplit=1)[0]
-    if root in ("data", "metadata"):
-        if not token.text.startswith(root + "."):
-            raise FilterError(f"Name a field inside {root}, e.g. {root}.total", token.column)
-        if token.text.count("[*]") > 1:
-            raise FilterError("Only one [*] is allowed in a field", token.column)
-        return
-    if token.text not in COLUMNS:
-        raise FilterError(
-            f"Unknown field {token.text!r}: use data.… or metadata.…, or one of "
-            f"{', '.join(sorted(COLUMNS))}", token.column)
 
 
 def _unquote(text: str) -> str:
@@ -315,13 +338,26 @@ def json_types_sample(field: str, event_type: str, limit: int) -> sa.Select[Any]
     return query if each is None else query.join(each, sa.true())
 
 
+FieldExpression = Callable[[str], tuple[sa.ColumnElement[Any], sa.ColumnElement[Any] | None,
+                                         sa.TableValuedAlias | None]]
+"""A field's SQL value, its JSON type (None for a plain column) and, for a [*] field, the
+json_each table whose rows are tested (see _field_expression)."""
+
+
 def _compile(node: Comparison | Logical) -> sa.ColumnElement[bool]:
+    return compile_condition(node, _field_expression)
+
+
+def compile_condition(node: Comparison | Logical,
+                      field_expression: FieldExpression) -> sa.ColumnElement[bool]:
+    """A filter's tree as a SQL condition, its fields given by `field_expression` (events' for
+    a ContentFilter; a read model's columns for a condition on its rows)."""
     if isinstance(node, Logical):
-        parts = [_compile(part) for part in node.parts]
+        parts = [compile_condition(part, field_expression) for part in node.parts]
         if node.op == "not":
             return sa.not_(parts[0])
         return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
-    expression, json_type, each = _field_expression(node.field)
+    expression, json_type, each = field_expression(node.field)
     condition: sa.ColumnElement[bool]
     if node.op == "exists":  # the key is there, even holding null
         condition = (json_type if json_type is not None else expression).is_not(None)
