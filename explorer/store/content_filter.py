@@ -372,7 +372,7 @@ def compile_condition(node: Comparison | Logical,
         condition = expression.is_(None) if node.op == "=" else expression.is_not(None)
     else:
         value = int(node.value) if isinstance(node.value, bool) else node.value
-        condition = expression.op(node.op)(sa.bindparam(None, value))
+        condition = expression.op(node.op, is_comparison=True)(sa.bindparam(None, value))
     if each is not None:
         return sa.exists(sa.select(sa.literal(1)).select_from(each).where(condition))
     return condition

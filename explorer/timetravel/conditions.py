@@ -1,0 +1,250 @@
+"""Conditions on state for find-when: the content filter's language over other things than events.
+
+`state.on_hand < 0` on an aggregate's state (parsed with STATE_FIELDS), `total > 500 and
+status = "paid"` on a read model's rows (parsed with `row_fields(table)`). Rows are searched in
+SQL (explorer.projections.switches); a state is a Python dict, which `predicate` evaluates after
+each event of a stream, with the meaning SQLite gives the same filter over JSON:
+
+- a field that is missing or null makes a comparison unknown, and unknown is not true (nor is
+  its `not`): three-valued logic, as SQL's;
+- a number is never equal to text and sorts before any; true and false are 1 and 0; a list or
+  an object compares as its JSON text;
+- `contains` looks for the text in the value's text, ignoring ASCII case (SQL's LIKE);
+- `[*]` matches if any element (of a list, or value of an object) matches;
+- a read model's column converts a value to its own type where it can (SQLite's affinity):
+  `status = 5` is `status = "5"`, `total > "500"` is `total > 500`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from explorer.store.content_filter import (
+    Comparison,
+    ContentFilter,
+    FilterFields,
+    Logical,
+    comparisons,
+    parse_filter,
+)
+
+STATE_ROOT = "state"
+STATE_FIELDS = FilterFields((STATE_ROOT,), frozenset(), 'state.status = "cancelled"')
+"""The fields of a condition on an aggregate's state: paths inside `state.`."""
+
+Truth = bool | None
+"""True, False, or None for unknown (a comparison with a missing or null value)."""
+Predicate = Callable[[Mapping[str, Any]], bool]
+_Test = Callable[[Mapping[str, Any]], Truth]
+_MISSING = object()
+_WILDCARD = "*"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_NUMBER_TYPES = (sa.Integer, sa.Float, sa.Numeric)
+_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+_REAL_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def parse_state_condition(text: str) -> ContentFilter:
+    """A condition on an aggregate's state; FilterError says what is wrong and where."""
+    return parse_filter(text, STATE_FIELDS)
+
+
+def row_fields(table: sa.Table) -> FilterFields:
+    """The fields of a condition on a versioned table's rows: its keys and values."""
+    names = (*table.info["keys"], *table.info["values"])
+    example_column = next((n for n in table.info["values"]
+                           if isinstance(table.c[n].type, _NUMBER_TYPES)), names[-1])
+    example = (f"{example_column} > 10" if isinstance(table.c[example_column].type, _NUMBER_TYPES)
+               else f'{example_column} = "x"')
+    return FilterFields((), frozenset(names), example)
+
+
+def column_affinities(table: sa.Table) -> dict[str, str]:
+    """Each column's SQLite affinity as `predicate` applies it: "number" or "text"."""
+    return {column.name: "number" if isinstance(column.type, _NUMBER_TYPES) else "text"
+            for column in table.columns}
+
+
+def state_roots(condition: ContentFilter) -> list[str]:
+    """The top-level state fields a condition names (state.reservations.x -> reservations)."""
+    found: dict[str, None] = {}
+    for comparison in comparisons(condition.tree):
+        found[str(_steps(comparison.field, STATE_ROOT)[0])] = None
+    return list(found)
+
+
+def predicate(condition: ContentFilter, root: str | None = STATE_ROOT,
+              affinities: Mapping[str, str] | None = None) -> Predicate:
+    """A function telling whether a condition holds for a value: a state (fields under `root`)
+    or a row (`root` None: fields are its columns, converted by their `affinities`)."""
+    test = _test(condition.tree, root, affinities or {})
+    return lambda value: test(value) is True
+
+
+def _test(node: Comparison | Logical, root: str | None, affinities: Mapping[str, str]) -> _Test:
+    if isinstance(node, Logical):
+        parts = [_test(part, root, affinities) for part in node.parts]
+        if node.op == "not":
+            inner = parts[0]
+            return lambda value: _negated(inner(value))
+        return _all_of(parts) if node.op == "and" else _any_of(parts)
+    steps: list[str | int] = _steps(node.field, root) if root is not None else [node.field]
+    if _WILDCARD in steps:
+        at = steps.index(_WILDCARD)
+        before, after = steps[:at], steps[at + 1:]
+        holds = _comparison(node, json=True, affinity=None)
+
+        def any_element(value: Mapping[str, Any]) -> Truth:
+            found = _follow(value, before)
+            return any(holds(_follow(element, after)) is True for element in _elements(found))
+        return any_element
+    affinity = affinities.get(node.field) if root is None else None
+    holds = _comparison(node, json=root is not None, affinity=affinity)
+    if len(steps) == 1 and isinstance(steps[0], str):
+        key = steps[0]
+        return lambda value: holds(value.get(key, _MISSING) if isinstance(value, Mapping)
+                                   else _MISSING)
+    return lambda value: holds(_follow(value, steps))
+
+
+def _negated(truth: Truth) -> Truth:
+    return None if truth is None else not truth
+
+
+def _all_of(parts: list[_Test]) -> _Test:
+    def holds(value: Mapping[str, Any]) -> Truth:
+        unknown = False
+        for part in parts:
+            truth = part(value)
+            if truth is False:
+                return False
+            unknown = unknown or truth is None
+        return None if unknown else True
+    return holds
+
+
+def _any_of(parts: list[_Test]) -> _Test:
+    def holds(value: Mapping[str, Any]) -> Truth:
+        unknown = False
+        for part in parts:
+            truth = part(value)
+            if truth is True:
+                return True
+            unknown = unknown or truth is None
+        return None if unknown else False
+    return holds
+
+
+def _steps(field: str, root: str) -> list[str | int]:
+    """The path after `root.`: keys, list indexes, and _WILDCARD for [*]."""
+    rest = field[len(root) + 1:]
+    steps: list[str | int] = []
+    for part in re.findall(r"\[[^\]]*\]|[^.\[]+", rest):
+        if part == "[*]":
+            steps.append(_WILDCARD)
+        elif part.startswith("["):
+            steps.append(int(part[1:-1]))
+        else:
+            steps.append(part)
+    return steps
+
+
+def _follow(value: Any, steps: Iterable[str | int]) -> Any:
+    for step in steps:
+        if isinstance(step, int):
+            value = value[step] if isinstance(value, list) and step < len(value) else _MISSING
+        elif isinstance(value, Mapping):
+            value = value.get(step, _MISSING)
+        else:
+            return _MISSING
+        if value is _MISSING:
+            return _MISSING
+    return value
+
+
+def _elements(value: Any) -> list[Any]:
+    """What [*] goes through (SQLite's json_each): a list's elements, an object's values, a
+    single value itself, nothing for a missing one."""
+    if value is _MISSING:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Mapping):
+        return list(value.values())
+    return [value]
+
+
+def _comparison(node: Comparison, *, json: bool, affinity: str | None
+                ) -> Callable[[Any], Truth]:
+    """A test of one value (or _MISSING) against a comparison."""
+    op, literal = node.op, node.value
+    if op == "exists":
+        if json:
+            return lambda value: value is not _MISSING
+        return lambda value: value is not None and value is not _MISSING
+    if literal is None:  # = null, != null
+        if json:  # a JSON null, not a missing key
+            if op == "=":
+                return lambda value: None if value is _MISSING else value is None
+            return lambda value: value is not _MISSING and value is not None
+        if op == "=":
+            return lambda value: value is None or value is _MISSING
+        return lambda value: value is not None and value is not _MISSING
+    if op == "contains":
+        needle = str(literal).translate(_ASCII_LOWER)
+        return lambda value: (None if value is None or value is _MISSING
+                              else needle in _text(value).translate(_ASCII_LOWER))
+    wanted = _sql_value(_with_affinity(literal, affinity))
+    wanted_class = _class(wanted)
+    compare = _COMPARE[op]
+
+    def holds(value: Any) -> Truth:
+        if value is None or value is _MISSING:
+            return None
+        value = _sql_value(value)
+        value_class = _class(value)
+        if value_class != wanted_class:
+            return compare(value_class, wanted_class)
+        return compare(value, wanted)
+    return holds
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _sql_value(value: Any) -> int | float | str:
+    """A value as SQLite compares it: true and false as 1 and 0, lists and objects as JSON."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float | str):
+        return value
+    return orjson.dumps(value).decode()
+
+
+def _class(value: int | float | str) -> int:
+    """SQLite's order of storage classes: numbers before text."""
+    return 1 if isinstance(value, str) else 0
+
+
+def _text(value: Any) -> str:
+    """A value as SQL's CAST(... AS TEXT) gives it, for `contains`."""
+    return str(_sql_value(value))
+
+
+def _with_affinity(literal: Any, affinity: str | None) -> Any:
+    """A filter's value converted as SQLite converts it for a column of this affinity."""
+    if affinity == "number" and isinstance(literal, str):
+        text = literal.strip()
+        if _INTEGER_TEXT.fullmatch(text):
+            return int(text)
+        return float(text) if _REAL_TEXT.fullmatch(text) else literal
+    if affinity == "text" and not isinstance(literal, str):
+        return str(_sql_value(literal))
+    return literal
