@@ -172,16 +172,17 @@ class FindWhen:
 
     # -- read models and sagas ---------------------------------------------------------------
 
-    def _name(self, target: str) -> str:
+    def read_model_name(self, target: str) -> str:
+        """The read model a read-model target (or `sagas`) searches."""
         return self.machine.saga_read_models[0] if target == SAGAS else target
 
     def _table(self, target: str) -> Any:
-        return self.machine.projections[self._name(target)].main_table
+        return self.machine.projections[self.read_model_name(target)].main_table
 
     def _row_switches(self, target: str, kind: str, condition: ContentFilter, after: int,
                       first_only: bool) -> Switches:
         readmodels = self.machine.readmodels
-        name = self._name(target)
+        name = self.read_model_name(target)
         if readmodels is None:
             return Switches(target, kind, condition.text, after, (), built_to=0,
                             notes=(f"The read models are not built: {name} has no rows yet.",))

@@ -1,0 +1,101 @@
+"""`when STORE TARGET CONDITION`: the positions at which a condition on state switched.
+
+TARGET is a stream id (a condition on its state: `state.on_hand < 0`), a read model's name (on
+its rows' columns: `total > 500 and status = "paid"`) or `sagas` (on the sagas' rows:
+`status = "compensating"`). Without --all it prints the first position after --after (default 0)
+at which the condition became true; with --all every switch after it, to true and to false.
+Each line names the event that made the switch. A read model is brought up to date first, as
+`projection` does. A target or condition that names nothing is a usage error (exit 2) saying
+what was wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from explorer.cli.arguments import AddSubcommand, natural
+from explorer.cli.handlers import UsageError
+from explorer.cli.output import print_json_array, print_table
+from explorer.cli.systems import system_of
+from explorer.runtime.runner import Runner
+from explorer.store.content_filter import FilterError
+from explorer.system import System
+from explorer.system.workspace import open_store
+from explorer.timetravel.machine import TimeMachine
+from explorer.timetravel.when import (
+    FindWhen,
+    Switch,
+    Switches,
+    TargetError,
+    UnknownFieldError,
+)
+
+
+def add_parser(add: AddSubcommand) -> None:
+    """Declare `when` on the CLI's parser (see explorer.cli.main)."""
+    p = add("when", "Find when a condition on state became true (or, with --all, every time it "
+                    "switched): on a stream's state, a read model's rows or the sagas.", find_when)
+    p.add_argument("target", metavar="TARGET",
+                   help="a stream id (e.g. prod_101), a read model's name (e.g. order_summary) "
+                        "or sagas")
+    p.add_argument("condition", metavar="CONDITION",
+                   help="the content filter's language: 'state.on_hand < 0' on a stream, "
+                        "'total > 500 and status = \"paid\"' on a read model's columns, "
+                        "'status = \"compensating\"' on sagas")
+    p.add_argument("--after", type=natural, default=0, metavar="P",
+                   help="only switches after this position (default 0: from the start)")
+    p.add_argument("--all", action="store_true",
+                   help="every switch (to true and to false), not only the first to true")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+
+
+def find_when(args: argparse.Namespace) -> int:
+    system = system_of(args)
+    try:
+        found, shown = _search(args, system)
+    except (TargetError, FilterError, UnknownFieldError) as error:
+        raise UsageError(_said(error)) from None
+    for note in found.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if found.truncated:
+        print(f"warning: more than {len(found.switches):,} switches; only the first are "
+              "listed. Narrow the condition, or start later with --after.", file=sys.stderr)
+    if args.json:
+        print_json_array(s.to_dict() for s in shown)
+        return 0
+    if not shown:
+        happened = "switched" if args.all else "became true"
+        print(f"{found.condition!r} on {found.target} never {happened} after position "
+              f"{found.after:,}.")
+        return 0
+    print_table(["POSITION", "BECAME", "SUBJECT", "EVENT"],
+                ([f"{s.position:,}", "true" if s.became else "false", s.subject,
+                  f"{s.event_type} on {s.stream_id}" if s.event_type else "?"] for s in shown),
+                right=[0])
+    return 0
+
+
+def _search(args: argparse.Namespace, system: System) -> tuple[Switches, list[Switch]]:
+    """The switches asked for, and those to print with the events that made them (all of
+    them for --json)."""
+    options = {"after": args.after, "first_only": not args.all}
+    with open_store(args.store, system=system, read_only=True) as store:
+        find = FindWhen(TimeMachine(store, None, system))
+        if find.kind_of(args.target) == "stream":
+            found = find.switches(args.target, args.condition, **options)
+            return found, list(found.switches)
+        find.parse(args.target, args.condition)  # refused before the read models are touched
+    with Runner(args.store, system, run_sagas=False) as runner:
+        find = FindWhen(TimeMachine(runner.store, runner.db, system))
+        name = find.read_model_name(args.target)
+        runner.engine.projection(name)
+        runner.engine.catch_up(name)
+        found = find.switches(args.target, args.condition, **options)
+        return found, find.with_events(found.switches)
+
+
+def _said(error: Exception) -> str:
+    if isinstance(error, FilterError):
+        return f"the condition: {error}"
+    return str(error)
