@@ -40,7 +40,7 @@ class ReadModelHistory:
         """Rows of projection `name`'s `table` as of `position`, most recently changed first:
         `limit` of them after `offset`; and how far the projection has read the log (rows of
         later positions are not in it yet). ([], 0) while the table does not exist yet."""
-        if not self._exists(table):
+        if not self.exists(table):
             return [], 0
         readmodels = self.readmodels
         built = projection_state_of(readmodels, name)
@@ -57,7 +57,23 @@ class ReadModelHistory:
         rows = [dict(zip(names, row, strict=True)) for row in cursor]  # a few keys at most
         return rows[offset:], built
 
-    def _exists(self, table: sa.Table) -> bool:
+    def is_small(self, table: sa.Table) -> bool:
+        """Whether the table has at most SMALL_TABLE keys (read key by key; see above)."""
+        return self._small_table_keys(table) is not None
+
+    def all_rows(self, table: sa.Table, position: int) -> list[dict[str, Any]]:
+        """Every row of a small table (see is_small) as of `position`."""
+        keys = self._small_table_keys(table)
+        if keys is None:
+            raise ValueError(f"{table.name} has more than {SMALL_TABLE} keys: read it a page at "
+                             "a time.")
+        if not keys:
+            return []
+        statement, names = self._small_table_statement(table, keys)
+        cursor = self.readmodels.db.execute(statement.sql, statement.args(position, len(keys)))
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def exists(self, table: sa.Table) -> bool:
         """Whether the read-model file has the table yet (a new runner creates it shortly)."""
         if table.name not in self._tables:
             self._tables.update(sa.inspect(self.readmodels.connection).get_table_names())

@@ -18,6 +18,7 @@ from explorer.common.closable import Closable
 from explorer.common.timestamps import now_micros
 from explorer.store import branching, chain, damage, schema
 from explorer.store import sqlite as sqlite_backend
+from explorer.store.activity import Activity
 from explorer.store.appending import Appending
 from explorer.store.damage import GuardedConnection
 from explorer.store.decoding import RowDecoder
@@ -36,14 +37,15 @@ from explorer.store.stream_index import StreamIndex
 from explorer.store.upcasting import EventRegistry
 
 
-class EventStore(Appending, Reading, StreamIndex, Navigation, Maintenance, Closable):
+class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintenance, Closable):
     """Append and read events; list streams; keep snapshots; branch.
 
     Open one with `EventStore.open(path)`. Writes raise ReadOnlyStoreError on a read-only store.
     Its parts in modules of their own: appending (`Appending`), reading events and snapshots
     (`Reading`), the stream index (`StreamIndex`), moving about the log for time travel and huge
-    lists (`Navigation`: samples, steps within a stream, marks, positions for row maps) and what
-    `check` and `salvage` need (`Maintenance`). Here: opening (checked, upgraded, its chain
+    lists (`Navigation`: samples, steps within a stream, marks, positions for row maps), what
+    happened between two positions (`Activity`) and what `check` and `salvage` need
+    (`Maintenance`). Here: opening (checked, upgraded, its chain
     completed), the write transaction, checkpoints, what the store records of itself, branches.
     """
 
