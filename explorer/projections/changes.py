@@ -105,7 +105,7 @@ class ReadModelChanges:
             *[changes.c[k] for k in table.info["keys"]]).offset(offset)
         if limit is not None:
             query = query.limit(limit)
-        keys, values = table.info["keys"], table.info["values"]
+        keys, values = _names(table)
         result = []
         for row in self.readmodels.execute(query, {"a": before, "b": after}).mappings():
             kind = row["kind"]
@@ -159,7 +159,7 @@ class ReadModelChanges:
     def _small_table_changes(self, table: sa.Table, before: int, after: int,
                              watched: Sequence[str]) -> list[RowChange]:
         """The rows that differ in a table of few keys, read whole at both positions."""
-        keys, values = table.info["keys"], table.info["values"]
+        keys, values = _names(table)
         missing = [c for c in watched if c not in values]
         if missing:
             raise ValueError(f"{table.name} has no column {missing[0]!r}; its columns are "
@@ -179,6 +179,13 @@ class ReadModelChanges:
             elif any(old_values[v] != new_values[v] for v in (watched or values)):
                 found.append(_change(key_values, "changed", old_values, new_values))
         return found
+
+
+def _names(table: sa.Table) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A table's key and value column names, as plain strings (SQLAlchemy's are a subclass,
+    which JSON encoders refuse as keys)."""
+    return (tuple(str(k) for k in table.info["keys"]),
+            tuple(str(v) for v in table.info["values"]))
 
 
 def _change(key: dict[str, Any], kind: str, before: dict[str, Any] | None,

@@ -1,0 +1,78 @@
+"""`diff STORE --from P1 --to P2`: the summary, the JSON comparison, and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from explorer.cli import main
+from explorer.demo.system import SHOP
+from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.system.workspace import open_store
+from explorer.timetravel.compare import Comparer
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli-diff") / "shop.evstore"
+    assert main(["seed", str(path), "--orders", "40", "--seed", "5"]) == 0
+    return path
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_is_the_whole_comparison(seeded, capsys):
+    with open_store(seeded, system=SHOP, read_only=True) as store:
+        last = store.last_position()
+    code, out, err = run(capsys, "diff", seeded, "--from", last // 3, "--to", 2 * last // 3,
+                         "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    with open_store(seeded, system=SHOP, read_only=True) as store, \
+            ReadModelDatabase(read_model_path(str(seeded), False), read_only=True) as db:
+        expected = Comparer(store, db, SHOP).summary(last // 3, 2 * last // 3).to_dict()
+    assert shown == json.loads(json.dumps(expected))
+    assert shown["events"] == 2 * last // 3 - last // 3
+    assert {m["name"] for m in shown["read_models"]} >= {"order_summary", "stock"}
+
+
+def test_the_summary_lists_streams_read_models_and_sagas(seeded, capsys):
+    code, out, err = run(capsys, "diff", seeded, "--from", 0, "--rows", 2)
+    assert code == 0, err
+    with open_store(seeded, system=SHOP, read_only=True) as store:
+        last = store.last_position()
+        orders = store.count_streams("Order")
+    assert out.startswith(f"From position 0 to {last:,} (live): {last:,} events in ")
+    assert any(line.split()[:2] == ["Order", str(orders)] for line in out.splitlines())
+    assert f"Order summary (order_summary): {orders} added, 0 changed, 0 removed" in out
+    assert out.count("  added    order_") == 2 and "more (--rows N lists more)" in out
+    assert "Sagas whose status changed:" in out and "(none) -> " in out
+
+
+def test_changed_rows_show_their_changed_fields(seeded, capsys):
+    with open_store(seeded, system=SHOP, read_only=True) as store:
+        last = store.last_position()
+    code, out, err = run(capsys, "diff", seeded, "--from", last // 2, "--rows", 50)
+    assert code == 0, err
+    changed = [line for line in out.splitlines() if line.startswith("  changed  prod_")]
+    assert changed and all(" -> " in line for line in changed)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--from", "9", "--to", "3"], "The first position 9 is after the second 3"),
+    (["--from", "99999"], "Position 99,999 (--from) is outside the log"),
+    (["--from", "0", "--to", "99999"], "Position 99,999 (--to) is outside the log"),
+    (["--from", "-1"], "argument --from: '-1' must not be negative"),
+])
+def test_bad_positions_are_one_line_and_exit_2(seeded, capsys, args, message):
+    try:
+        code, out, err = run(capsys, "diff", seeded, *args)
+    except SystemExit as exit:  # argparse's own refusal
+        code, (out, err) = exit.code, capsys.readouterr()
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1
