@@ -6,6 +6,7 @@
   timetravel   scrubbing the timeline: latency to show the system at a position, preparation
   soak         writers beside the runners for ten minutes, then kill -9s: nothing lost or done twice
   search       searching 100,000 read-model rows as the user types; what the index costs
+  debug        find-when on a long stream, a read model and the sagas (p95 of random conditions)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ BENCHES = {
     "timetravel": "bench.timetravel_bench",
     "soak": "bench.soak",
     "search": "bench.search_bench",
+    "debug": "bench.debug_bench",
 }
 
 
