@@ -188,7 +188,13 @@ def main(argv: list[str]) -> int:
               f"{max(figures['switches']):,}")
         print(f"  first switch to true: p50 {statistics.median(first):.1f} ms, p95 "
               f"{percentile(first, 0.95):.1f} ms")
-    for key, target in TARGETS.items():
+    from bench.compare_measure import TARGET_S, measure_compare, print_compare
+
+    with readmodels_for(args.store) as readmodels:  # compare: bench/compare_measure.py
+        compared = measure_compare(args.store, readmodels)
+    print_compare(compared)
+    result["compare_s"] = round(compared["compare_s"], 2)
+    for key, target in {**TARGETS, "compare_s": TARGET_S}.items():
         verdict = "ok" if result[key] <= target else "OVER"
         print(f"{key}: {result[key]:.1f} (target under {target}) {verdict}")
     print(json.dumps(result))
