@@ -76,6 +76,19 @@ def test_the_aggregate_gives_its_values_the_room_and_their_whole_text_on_hover(w
         assert item.toolTip(1) and item.text(1) in item.toolTip(1)
 
 
+def test_the_aggregates_columns_are_fitted_again_when_its_pane_changes_width(window, qtbot,
+                                                                            seeded):
+    panel, _moment = at_laptop_size(qtbot, window, seeded)
+    state = panel.state
+    state.expandAll()  # a deep state: its indented paths would take the Field column's room
+    for width in (260, 700, 320):
+        state.resize(width, state.height())
+        QApplication.processEvents()
+        shown = state.viewport().width()
+        assert state.columnWidth(0) <= int(shown * 0.35)  # Field within its share
+        assert state.columnWidth(1) >= shown * 0.4  # Value keeps the rest
+
+
 def test_the_read_models_get_the_widest_share_and_most_of_any_extra(window, qtbot, seeded):
     panel, _moment = at_laptop_size(qtbot, window, seeded)
     before = panel.split.sizes()

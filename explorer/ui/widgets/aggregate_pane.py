@@ -12,6 +12,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidgetItem, QWidget
 
 from explorer.common.formatting import short_time
@@ -67,11 +68,21 @@ class AggregateTree(ChangeTree):
             self.expandAll()
         # "Before" says something only for changed and removed fields: else its width is Value's
         self.setColumnHidden(BEFORE, all(c.kind == "added" for c in aggregate.changes))
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Field and Before as wide as their contents, within a share of the width: Value, the
+        one that matters, keeps at least the rest (a deep tree's indented paths do not take it)."""
         width = self.viewport().width()
-        for column_number, share in ((FIELD, 0.35), (BEFORE, 0.25)):  # Value gets the rest
+        for column_number, share in ((FIELD, 0.35), (BEFORE, 0.25)):
             self.resizeColumnToContents(column_number)
             self.header().resizeSection(column_number, min(self.columnWidth(column_number),
                                                            int(width * share)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.fit_columns()
 
 
 class AggregatePane(QWidget):
