@@ -5,6 +5,8 @@
                           its state, folded from its events (50 random conditions)
   when_read_model_p95_ms  the same on order_summary's rows (from their versions)
   when_sagas_p95_ms       the same on the sagas' rows (`status = "compensating"` and the like)
+  compare_s               two moments compared (bench/compare_measure.py)
+  watch_plot_s            a watch plot across the whole log (bench/watch_measure.py)
 
 Every switch is what the window marks on its timeline; also printed, the first switch to true
 only (what `when` prints without --all), and how many switches the conditions had. Conditions
@@ -194,7 +196,15 @@ def main(argv: list[str]) -> int:
         compared = measure_compare(args.store, readmodels)
     print_compare(compared)
     result["compare_s"] = round(compared["compare_s"], 2)
-    for key, target in {**TARGETS, "compare_s": TARGET_S}.items():
+    from bench.watch_measure import TARGET_S as WATCH_TARGET_S
+    from bench.watch_measure import measure_watch, print_watch
+
+    with readmodels_for(args.store) as readmodels:  # watch plots: bench/watch_measure.py
+        watched = measure_watch(args.store, readmodels)
+    print_watch(watched)
+    result["watch_plot_s"] = round(watched["watch_plot_s"], 3)
+    for key, target in {**TARGETS, "compare_s": TARGET_S,
+                        "watch_plot_s": WATCH_TARGET_S}.items():
         verdict = "ok" if result[key] <= target else "OVER"
         print(f"{key}: {result[key]:.1f} (target under {target}) {verdict}")
     print(json.dumps(result))
