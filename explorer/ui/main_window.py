@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from explorer.ui import settings
 from explorer.ui.console import CommandConsole
 from explorer.ui.event_browser import EventBrowser, event_table_view
+from explorer.ui.history_worker import HistoryWorker
 from explorer.ui.icons import app_icon, icon
 from explorer.ui.models.event_table import EventTableModel
 from explorer.ui.models.stream_tree import StreamTreeModel
@@ -33,6 +34,7 @@ from explorer.ui.time_cursor import TimeTravel
 from explorer.ui.widgets.causality_panel import CausalityPanel
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar
+from explorer.ui.widgets.find_when import FindWhenBar
 from explorer.ui.widgets.help import Help
 from explorer.ui.widgets.moment_panel import MomentPanel
 from explorer.ui.widgets.projections_panel import FaultBadges, ProjectionsPanel
@@ -100,6 +102,8 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.travel = TimeTravel(self)
         self.timeline = TimelineBar(self.travel)
         self.moment_panel = MomentPanel()
+        self.history = HistoryWorker(self)
+        self.find_when = FindWhenBar(self.travel, self.timeline, self.history)
         self.console = CommandConsole(self.worker)
         self.cursor_follow = CursorFollow(self.travel, self.moment_panel, self.browser,
                                           self.event_model, self.table, self)
@@ -178,6 +182,9 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         session.refreshed.connect(lambda _summary: self.browser.refresh())
         session.closed.connect(self.runner_host.stop)
         session.closed.connect(self.travel.close)
+        session.opened.connect(self.history.show_store)
+        session.opened.connect(self.find_when.show_store)
+        session.closed.connect(self.history.close)
 
     def _connect(self) -> None:
         status, browser, travel = self.status, self.browser, self.travel
@@ -318,6 +325,13 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         position = self.browser.selected_position()
         if position is not None:
             self.travel_to(position)
+
+    def open_find_when(self) -> None:
+        """Time > Find When…: the bar, its target the selected stream or the cursor's
+        aggregate."""
+        aggregate = self.travel.moment.aggregate if self.travel.moment is not None else None
+        self.find_when.open(self.browser.view.stream_id
+                            or (aggregate.stream_id if aggregate is not None else None))
 
     def open_what_if(self, position: int) -> None:
         """A sandbox branched at `position`, to try commands without touching the store."""

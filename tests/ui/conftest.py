@@ -108,3 +108,27 @@ def select_row(qtbot, window, row: int):
     with qtbot.wait_signal(window.browser.causality_shown, timeout=WAIT_MS):
         window.table.setCurrentIndex(window.event_model.index(row, 0))
     return window.detail.shown_event
+
+
+def wait_for_read_models(qtbot, path) -> None:
+    """Wait until the window's runner has built every read model up to the log's end."""
+    import sqlite3
+
+    from explorer.projections import read_model_path
+
+    models = read_model_path(str(path), False)
+
+    def built() -> bool:
+        if not models.exists():
+            return False
+        db = sqlite3.connect(f"file:{models}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT min(checkpoint) FROM projection_state WHERE kind = "
+                             "'projection'").fetchone()
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            db.close()
+        return (row[0] or 0) >= last_position(path)
+
+    qtbot.waitUntil(built, timeout=WAIT_MS * 3)

@@ -64,6 +64,8 @@ class TimelineBar(QWidget):
         self.plot_module = PLOT_MODULE
         self._samples: TimelineSamples | None = None
         self._marks: tuple[array, array] = (array("q"), array("q"))
+        self.switches: tuple[list[int], list[bool]] = ([], [])  # Find when's, drawn on the plot
+        self.moment_marks: dict[str, int] = {}  # Compare's A and B
         self._moving_slider = False
         self._read_only = False
         self._build()
@@ -231,6 +233,9 @@ class TimelineBar(QWidget):
         if self._samples is not None:
             plot.set_samples(self._samples)
         plot.set_marks(*self._marks)
+        plot.set_switches(*self.switches)
+        for name, position in self.moment_marks.items():
+            plot.set_moment_mark(name, position)
         self._place_plot_cursor()
         self._update_legend()
         self.plot_ready.emit()
@@ -266,6 +271,21 @@ class TimelineBar(QWidget):
         self._marks = marks
         if self.plot is not None:
             self.plot.set_marks(*marks)
+
+    def show_switches(self, positions: list[int], became: list[bool]) -> None:
+        """Mark where a Find when condition switched (to true or to false); empty: no marks."""
+        self.switches = (positions, became)
+        if self.plot is not None:
+            self.plot.set_switches(positions, became)
+
+    def show_moment_mark(self, name: str, position: int | None) -> None:
+        """Draw Compare's mark `name` ("A" or "B") at a position; None removes it."""
+        if position is None:
+            self.moment_marks.pop(name, None)
+        else:
+            self.moment_marks[name] = position
+        if self.plot is not None:
+            self.plot.set_moment_mark(name, position)
 
     def _cursor_moved(self, position: int) -> None:
         self._set_slider(position, max(self.travel.last_position, position))

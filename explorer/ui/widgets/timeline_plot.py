@@ -20,6 +20,9 @@ BINS = 240
 STREAM_COLOURS = ["#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#6d4c41", "#546e7a",
                   "#c0ca33", "#d81b60", "#3949ab"]
 """A stream type's colour, by its place among the types in the log (whatever the system)."""
+SWITCH_TRUE = pg.mkBrush("#2e7d32")  # where a Find when condition became true
+SWITCH_FALSE = pg.mkBrush("#757575")  # where it became false again
+MOMENT_COLOURS = {"A": "#3949ab", "B": "#00897b"}  # the compare marks
 
 
 def stream_colour(stream_type: str, index: int = 0) -> str:
@@ -66,6 +69,12 @@ class TimelinePlot(pg.PlotWidget):
                                         brush=pg.mkBrush("#212121"))
         self.marks.setZValue(10)
         self.addItem(self.marks, ignoreBounds=True)
+        self._switches = np.zeros((0, 2), dtype=np.int64)  # (position, became 1 or 0)
+        self.switch_marks = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#ffffff", width=1))
+        self.switch_marks.setZValue(15)
+        self.addItem(self.switch_marks, ignoreBounds=True)
+        self.moment_marks: dict[str, pg.InfiniteLine] = {}
+        self._moment_positions: dict[str, int] = {}
         self._rebin_timer = single_shot(self, 40, self._rebin)
         self.sigXRangeChanged.connect(lambda *_: self._rebin_timer.start())
         self.scene().sigMouseClicked.connect(self._clicked)
@@ -107,6 +116,7 @@ class TimelinePlot(pg.PlotWidget):
         self.fit()
         self._place_cursor()
         self._place_marks()
+        self._place_moment_marks()
 
     def set_marks(self, positions, timestamps) -> None:
         """Mark these events (positions, and their times in microseconds: arrays of int64)."""
@@ -115,6 +125,38 @@ class TimelinePlot(pg.PlotWidget):
         marks[:, 1] = np.frombuffer(timestamps, dtype=np.int64) / 1e6 if len(positions) else []
         self._marks = marks
         self._place_marks()
+
+    def set_switches(self, positions, became) -> None:
+        """Mark where a condition switched: green up-triangles where it became true, grey
+        down-triangles where it became false (lists of positions and booleans; empty: none)."""
+        switches = np.zeros((len(positions), 2), dtype=np.int64)
+        if len(positions):
+            switches[:, 0] = positions
+            switches[:, 1] = became
+        self._switches = switches
+        self._place_switches()
+
+    def set_moment_mark(self, name: str, position: int | None) -> None:
+        """A labelled line at a position (the compare marks A and B); None removes it."""
+        line = self.moment_marks.get(name)
+        if position is None:
+            self._moment_positions.pop(name, None)
+            if line is not None:
+                line.hide()
+            return
+        if line is None:
+            line = pg.InfiniteLine(angle=90, movable=False,
+                                   pen=pg.mkPen(MOMENT_COLOURS.get(name, "#3949ab"), width=2,
+                                                style=pg.QtCore.Qt.PenStyle.DashLine),
+                                   label=name, labelOpts={
+                                       "position": 0.88, "color": "#ffffff",
+                                       "fill": MOMENT_COLOURS.get(name, "#3949ab")})
+            line.setZValue(18)
+            self.addItem(line, ignoreBounds=True)
+            self.moment_marks[name] = line
+        self._moment_positions[name] = position
+        line.setValue(self.x_of(position))
+        line.show()
 
     def set_cursor(self, position: int, timestamp_us: int | None = None) -> None:
         """Put the cursor at a position (at its time, exact if given, else interpolated)."""
@@ -183,6 +225,8 @@ class TimelinePlot(pg.PlotWidget):
         peak = float(base.max()) if len(base) else 0.0
         self.setYRange(0, max(peak, 1.0) * 1.18, padding=0)
         self._place_marks()
+        self._place_switches()
+        self._place_moment_marks()
 
     def _place_cursor(self) -> None:
         if self.by_time and self._cursor_seconds is not None:
@@ -200,6 +244,25 @@ class TimelinePlot(pg.PlotWidget):
         top = self.viewRange()[1][1]
         xs = self._marks[:, 1] if self.by_time else self._marks[:, 0]
         self.marks.setData(xs, np.full(len(xs), top * 0.93))
+
+    def _place_switches(self) -> None:
+        switches = self._switches
+        if not len(switches):
+            self.switch_marks.setData([], [])
+            return
+        top = self.viewRange()[1][1]
+        positions = switches[:, 0].astype(np.float64)
+        xs = (np.interp(positions, self.positions, self.seconds)
+              if self.by_time and len(self.positions) else positions)
+        became = switches[:, 1].astype(bool)
+        self.switch_marks.setData(
+            x=xs, y=np.full(len(switches), top * 0.08),
+            symbol=np.where(became, "t1", "t").tolist(),
+            brush=[SWITCH_TRUE if b else SWITCH_FALSE for b in became])
+
+    def _place_moment_marks(self) -> None:
+        for name, position in self._moment_positions.items():
+            self.moment_marks[name].setValue(self.x_of(position))
 
     # -- the user --------------------------------------------------------------------------
 

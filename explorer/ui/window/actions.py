@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 NEEDS_A_SYSTEM = " (no system is loaded)"
 WHAT_IF_TIP = "Try commands against the system as it was at the cursor, in a sandbox"
+FIND_WHEN_TIP = "Find when a condition on a stream's state, a read model or the sagas switched"
 LIKE_TIP = "Fill the command console with the command that caused the selected event"
 
 
@@ -54,6 +55,7 @@ class WindowActions:
     to_live_action: QAction
     travel_here_action: QAction
     what_if_action: QAction
+    find_when_action: QAction
     recent_menu: QMenu
     field_shortcuts: FieldShortcutGuard
 
@@ -127,6 +129,8 @@ def add_actions(w: MainWindow) -> None:
                                    "See the whole system as it was at this event")
     w.what_if_action = _action(w, "&What If…", lambda: w.open_what_if(travel.position),
                                "Ctrl+Shift+W", "branch", WHAT_IF_TIP)
+    w.find_when_action = _action(w, "Find &When…", w.open_find_when, "Ctrl+Shift+F", "filter",
+                                 FIND_WHEN_TIP)
     _add_menus(w)
     _add_toolbar(w)
     w.back_action.setEnabled(False)
@@ -150,6 +154,8 @@ def _add_menus(w: MainWindow) -> None:
     menu = w.menuBar().addMenu("&Time")
     menu.addActions([w.travel_here_action, w.first_action, w.step_back_action, w.play_action,
                      w.step_forward_action, w.to_live_action])
+    menu.addSeparator()
+    menu.addAction(w.find_when_action)
     menu.addSeparator()
     menu.addAction(w.what_if_action)
     menu = w.menuBar().addMenu("&Event")

@@ -39,6 +39,7 @@ def build_layout(w: MainWindow) -> None:
     list_layout = QVBoxLayout(list_pane)
     list_layout.setContentsMargins(6, 6, 6, 0)
     list_layout.addWidget(w.timeline)
+    list_layout.addWidget(w.find_when)
     list_layout.addWidget(w.filter_bar)
     list_layout.addWidget(w.table, 1)
     w.detail_split = QSplitter(Qt.Orientation.Horizontal)

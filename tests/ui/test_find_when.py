@@ -1,0 +1,124 @@
+"""Find when in the window: the bar searches on a worker, marks every switch on the timeline,
+sends the cursor to the first switch to true and from switch to switch; errors move nothing."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.timetravel.machine import TimeMachine
+from explorer.timetravel.when import FindWhen
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_moment, wait_for_read_models
+
+STREAM, CONDITION = "prod_101", "state.reserved > 0"
+
+
+def expected(path, target=STREAM, condition=CONDITION, readmodels=None):
+    with open_shop(path, read_only=True) as store:
+        return FindWhen(TimeMachine(store, readmodels, SHOP)).switches(target, condition)
+
+
+def search(qtbot, window, target, condition):
+    window.find_when_action.trigger()
+    bar = window.find_when
+    assert bar.isVisible() and bar.condition.hasFocus()
+    bar.target.setEditText(target)
+    bar.condition.setText(condition)
+    with qtbot.wait_signal(bar.searched, timeout=WAIT_MS) as found:
+        qtbot.keyClick(bar.condition, Qt.Key.Key_Return)
+    return found.args[0]
+
+
+def test_switches_are_marked_counted_and_the_cursor_goes_to_the_first_to_true(
+        travelling, qtbot, seeded):
+    window = travelling
+    answer = expected(seeded)
+    assert len(answer.switches) >= 3
+    window.travel.go_to(1)
+    wait_for_moment(qtbot, window, 1)
+    found = search(qtbot, window, STREAM, CONDITION)
+    assert found.switches == answer.switches
+    positions, became = window.timeline.switches
+    assert positions == answer.positions
+    assert became == [s.became for s in answer.switches]
+    qtbot.waitUntil(lambda: window.timeline.plot is not None, timeout=WAIT_MS)
+    assert len(window.timeline.plot.switch_marks.data) == len(answer.switches)
+    first = answer.first()
+    wait_for_moment(qtbot, window, first.position)
+    status = window.find_when.status.text()
+    to_true = sum(s.became for s in answer.switches)
+    assert f"{len(answer.switches)} switches" in status and f"{to_true} to true" in status
+    assert f"at {first.position:,} (1 of {len(answer.switches)})" in status
+
+
+def test_enter_and_shift_enter_go_to_the_next_and_previous_switch(travelling, qtbot, seeded):
+    window = travelling
+    answer = expected(seeded)
+    window.travel.go_to(1)
+    wait_for_moment(qtbot, window, 1)
+    search(qtbot, window, STREAM, CONDITION)
+    bar = window.find_when
+    wait_for_moment(qtbot, window, answer.switches[0].position)
+    second = answer.switches[1]
+    qtbot.keyClick(bar.condition, Qt.Key.Key_Return)
+    wait_for_moment(qtbot, window, second.position)
+    assert ("to false" if not second.became else "to true") in bar.status.text()
+    assert f"(2 of {len(answer.switches)})" in bar.status.text()
+    qtbot.keyClick(bar.condition, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    wait_for_moment(qtbot, window, answer.switches[0].position)
+    qtbot.keyClick(bar.condition, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert "no switch before the cursor" in bar.status.text()
+    assert window.travel.position == answer.switches[0].position
+
+
+def test_a_read_model_target_marks_its_rows_switches(travelling, qtbot, seeded):
+    window = travelling
+    wait_for_read_models(qtbot, seeded)
+    condition = 'total > 100 and status = "paid"'
+    found = search(qtbot, window, "order_summary", condition)
+    with ReadModelDatabase(read_model_path(str(seeded), False), read_only=True) as readmodels:
+        answer = expected(seeded, "order_summary", condition, readmodels)
+    assert found.kind == "read model" and found.switches == answer.switches
+    assert window.timeline.switches[0] == found.positions
+    assert found.switches, "the seeded store has paid orders over 100"
+    wait_for_moment(qtbot, window, found.first().position)  # none after the end: from the start
+
+
+@pytest.mark.parametrize(("target", "condition", "field", "says"), [
+    (STREAM, "state.reserved >", "condition", "column"),
+    (STREAM, "state.no_such_field = 1", "condition", "state.no_such_field"),
+    ("no_such_stream", "state.x = 1", "target", "'no_such_stream' is not a stream"),
+])
+def test_errors_are_said_under_their_field_and_nothing_moves(travelling, qtbot, target,
+                                                             condition, field, says):
+    window = travelling
+    bar = window.find_when
+    window.find_when_action.trigger()
+    bar.target.setEditText(target)
+    bar.condition.setText(condition)
+    position = window.travel.position
+    with qtbot.wait_signal(bar.failed, timeout=WAIT_MS) as failed:
+        qtbot.keyClick(bar.condition, Qt.Key.Key_Return)
+    assert says in failed.args[0]
+    bubble = bar.target_problem if field == "target" else bar.condition_problem
+    assert bubble.isVisible() and says in bubble.text()
+    assert window.travel.position == position and window.travel.live
+    assert window.timeline.switches == ([], [])
+
+
+def test_escape_closes_the_bar_and_clears_the_marks(travelling, qtbot, seeded):
+    window = travelling
+    search(qtbot, window, STREAM, CONDITION)
+    assert window.timeline.switches[0]
+    qtbot.keyClick(window.find_when.condition, Qt.Key.Key_Escape)
+    assert not window.find_when.isVisible()
+    assert window.timeline.switches == ([], [])
+
+
+def test_the_bar_is_prefilled_with_the_selected_stream(travelling, qtbot):
+    window = travelling
+    window.browser.show_stream(STREAM)
+    qtbot.waitUntil(lambda: window.browser.view.stream_id == STREAM, timeout=WAIT_MS)
+    window.find_when_action.trigger()
+    assert window.find_when.target.currentText() == STREAM
