@@ -41,6 +41,7 @@ from explorer.ui.widgets.projections_panel import FaultBadges, ProjectionsPanel
 from explorer.ui.widgets.sagas_panel import SagasPanel
 from explorer.ui.widgets.stream_browser import StreamBrowser
 from explorer.ui.widgets.timeline import TimelineBar
+from explorer.ui.widgets.watch_panel import WatchPanel
 from explorer.ui.window.actions import (
     WindowActions,
     add_actions,
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
                                           self.event_model, self.table, self)
         self.runner_host = RunnerHost(self.projections_panel, self.sagas_panel, self.travel,
                                       self.timeline, self.opening.demo_stores, self)
+        self.watch_panel = WatchPanel(self.travel, self.timeline)
         build_layout(self)
         add_actions(self)
         self.status = WindowStatus(self.statusBar())
@@ -171,6 +173,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
             session.opened.connect(subscriber.show_store)
         session.opened.connect(self._console_shows_store)
         session.opened.connect(self._store_shown)
+        session.opened.connect(self.watch_panel.show_store)
         for part in (self.runner_host, self.cursor_follow, self.timeline, self.travel):
             session.opened.connect(part.show_store)
         session.opened.connect(lambda summary, _loaded: self.store_opened.emit(summary.location))

@@ -130,3 +130,17 @@ def welcome_seen() -> bool:
 
 def remember_welcome_seen(seen: bool = True) -> None:
     _put("help/welcome-seen", seen)
+
+
+def watches(path: str) -> list[str]:
+    """The expressions pinned to the Watch panel for the store at `path` (a per-store view)."""
+    value = _settings().value(f"watches/{_key(path)}", "")
+    try:
+        found = orjson.loads(value) if isinstance(value, str | bytes) and value else []
+    except orjson.JSONDecodeError:
+        return []
+    return [str(text) for text in found] if isinstance(found, list) else []
+
+
+def save_watches(path: str, texts: list[str]) -> None:
+    _put(f"watches/{_key(path)}", orjson.dumps(texts).decode())

@@ -1,6 +1,6 @@
 """The window's layout: the stream browser beside the timeline, filters and event list, with
-the tabs below (Event, As of Cursor, Commands, Projections, Sagas, Monitor), and the sizes the
-user gave its splitters and columns, kept between runs.
+the tabs below (Event, As of Cursor, Watch, Commands, Projections, Sagas, Monitor), and the
+sizes the user gave its splitters and columns, kept between runs.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class WindowPanes:
     detail_split: QSplitter
     bottom_tabs: QTabWidget
     travel_tab: int
+    watch_tab: int
     console_tab: int
     monitor_tab: int
     gates: tuple[SystemGate, SystemGate, SystemGate]
@@ -51,6 +52,7 @@ def build_layout(w: MainWindow) -> None:
     w.bottom_tabs.addTab(w.detail_split, icon("event"), "Event")
     w.travel_tab = w.bottom_tabs.addTab(w.moment_panel, icon("time-travel"),
                                               "As of Cursor")
+    w.watch_tab = w.bottom_tabs.addTab(w.watch_panel, icon("goto"), "Watch")
     projections, sagas, console = w.gates = (
         SystemGate(w.projections_panel, "Projections (the read models they build)"),
         SystemGate(w.sagas_panel, "Sagas (the process managers that coordinate "
@@ -96,6 +98,7 @@ def _remembered(w: MainWindow) -> dict:
             "detail-split": w.detail_split, "event-columns": w.table.horizontalHeader(),
             "projections-split": w.projections_panel.split,
             "moment-split": w.moment_panel.split,
+            "watch-split": w.watch_panel.split,
             "console-split": w.console.split,
             "sagas-split": w.sagas_panel.split}
 

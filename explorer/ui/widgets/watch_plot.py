@@ -1,0 +1,147 @@
+"""A watched value over the whole timeline as a step line, under the same x axis as the
+timeline's plot (positions or time, linked to its range) and with the same red cursor; a click
+moves the cursor there.
+
+Numbers are drawn as they are; text and booleans as a step between their distinct values, each
+labelled. The left axis is hidden (as the timeline's is) so that both plots' x axes line up;
+the lowest and highest values are written inside the plot instead.
+
+Imports pyqtgraph: loaded when the user first asks for a plot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+
+from explorer.timetravel.watch import Series
+from explorer.ui.models.watches import value_text
+
+LINE = pg.mkPen("#1565c0", width=2)
+LABEL = "#616161"
+MAX_LEVELS = 12
+"""Text values with more distinct values than this are not plotted (a step of what?)."""
+
+
+class WatchPlot(pg.PlotWidget):
+    """Signals:
+        position_chosen(int): the user clicked the plot, in position mode.
+        time_chosen(int): the same, in time mode (microseconds).
+    """
+
+    position_chosen = Signal(int)
+    time_chosen = Signal(object)  # microseconds do not fit a C int
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self.date_axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
+        super().__init__(parent, background="w", axisItems={"bottom": self.date_axis})
+        item = self.getPlotItem()
+        item.hideAxis("left")
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.layout.setContentsMargins(4, 2, 8, 0)
+        self.setMouseEnabled(x=True, y=False)
+        self.by_time = True
+        self.series: Series | None = None
+        self.x_of: Callable[[int], float] = float
+        self.line = pg.PlotDataItem(stepMode="left", pen=LINE)
+        self.addItem(self.line)
+        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d32f2f", width=2))
+        self.cursor.setZValue(20)
+        self.addItem(self.cursor, ignoreBounds=True)
+        self.labels: list[tuple[pg.TextItem, float]] = []
+        self.title = pg.TextItem(color="#212121", anchor=(1, 0))
+        self.title.setZValue(30)
+        self.addItem(self.title, ignoreBounds=True)
+        self._cursor_position = 0
+        self.sigRangeChanged.connect(lambda *_: self._place_labels())
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def set_axis(self, by_time: bool, x_of: Callable[[int], float]) -> None:
+        """Time or positions along x, and how a position maps to x (the timeline's)."""
+        if by_time != self.by_time:
+            self.by_time = by_time
+            self.getPlotItem().setAxisItems(
+                {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0) if by_time
+                 else pg.AxisItem(orientation="bottom")})
+        self.x_of = x_of
+        if self.series is not None:
+            self.show_series(self.series)
+        self.set_cursor(self._cursor_position)
+
+    def show_series(self, series: Series) -> str:
+        """Draw `series`; "" or why it cannot be drawn (text with too many values)."""
+        self.series = series
+        for label, _y in self.labels:
+            self.removeItem(label)
+        self.labels = []
+        values, levels = _levels(series.values)
+        if values is None:
+            self.line.setData([], [])
+            self.title.setText("")
+            return (f"{series.text} has more than {MAX_LEVELS} distinct values: a plot needs "
+                    "numbers (or a few values, such as statuses).")
+        xs = np.array([self.x_of(p) for p in (*series.positions, max(series.last,
+                                                                    series.positions[-1]))])
+        ys = np.array(values, dtype=np.float64)
+        self.line.setData(xs, ys, connect="finite")
+        finite = ys[np.isfinite(ys)]
+        low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+        pad = max((high - low) * 0.12, 0.5)
+        self.setYRange(low - pad, high + pad, padding=0)
+        shown = levels or {value_text(low): low, value_text(high): high}
+        for text, y in shown.items():
+            label = pg.TextItem(text, color=LABEL, anchor=(0, 0.5))
+            label.setZValue(25)
+            self.addItem(label, ignoreBounds=True)
+            self.labels.append((label, y))
+        note = " (thinned to the extremes of each stretch)" if series.thinned else ""
+        self.title.setText(series.text + note)
+        self._place_labels()
+        return ""
+
+    def set_cursor(self, position: int) -> None:
+        self._cursor_position = position
+        self.cursor.setValue(self.x_of(position))
+
+    def _place_labels(self) -> None:
+        (left, right), (_bottom, top) = self.viewRange()
+        for label, y in self.labels:
+            label.setPos(left, y)
+        self.title.setPos(right, top)
+
+    def _clicked(self, event) -> None:
+        if event.button() != pg.QtCore.Qt.MouseButton.LeftButton or event.double():
+            return
+        view = self.getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        self._choose(view.mapSceneToView(event.scenePos()).x())
+
+    def _choose(self, x: float) -> None:
+        if self.by_time:
+            self.time_chosen.emit(int(x * 1_000_000))
+        else:
+            self.position_chosen.emit(max(1, int(round(x))))
+
+
+def _levels(values: tuple[Any, ...]) -> tuple[list[float] | None, dict[str, float]]:
+    """The y of each value (and a repeat of the last, where the line ends): numbers as they
+    are (NaN where missing: a gap), other values by their rank among the distinct ones, with
+    labels. None if there are too many distinct values to plot."""
+    ys: list[float]
+    if all(v is None or (isinstance(v, int | float) and not isinstance(v, bool))
+           for v in values):
+        ys = [float("nan") if v is None else float(v) for v in values]
+        return [*ys, ys[-1]], {}
+    distinct = sorted({value_text(v) for v in values if v is not None})
+    if len(distinct) > MAX_LEVELS:
+        return None, {}
+    rank = {text: float(index) for index, text in enumerate(distinct)}
+    ys = [float("nan") if v is None else rank[value_text(v)] for v in values]
+    return [*ys, ys[-1]], rank

@@ -1,0 +1,116 @@
+"""The Watch panel: a pinned value follows the cursor, a bad expression is said under the field,
+a plot over the timeline moves the cursor when clicked, and the watches come back with the
+store."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.timetravel.machine import TimeMachine
+from explorer.timetravel.watch import Series
+from explorer.ui import settings
+from explorer.ui.models.watches import WatchListModel, WatchRow
+from tests.ui.conftest import SHOP, WAIT_MS, last_position, open_shop, wait_for_moment
+
+FIELD = "prod_101.on_hand"
+
+
+def on_hand_at(path, position: int):
+    with open_shop(path, read_only=True) as store:
+        state = TimeMachine(store, None, SHOP).aggregate_at("prod_101", position).state
+    return state.get("on_hand")
+
+
+def pin(qtbot, window, text: str) -> None:
+    panel = window.watch_panel
+    panel.entry.setText(text)
+    rows = panel.model.row_count()
+    panel.add_button.click()
+    qtbot.waitUntil(lambda: panel.model.row_count() == rows + 1, timeout=WAIT_MS)
+
+
+def value_of(window, text: str) -> WatchRow:
+    return next(row for row in window.watch_panel.model.rows if row.text == text)
+
+
+def test_a_pinned_value_follows_the_cursor(travelling, qtbot, seeded):
+    window = travelling
+    window.bottom_tabs.setCurrentIndex(window.watch_tab)
+    pin(qtbot, window, FIELD)
+    last = last_position(seeded)
+    row = value_of(window, FIELD)
+    assert row.position == last and row.value == on_hand_at(seeded, last)
+    for position in (40, 1, 250):
+        window.travel_to(position)
+        wait_for_moment(qtbot, window, position)
+        qtbot.waitUntil(lambda p=position: value_of(window, FIELD).position == p,
+                        timeout=WAIT_MS)
+        assert value_of(window, FIELD).value == on_hand_at(seeded, position)
+    shown = window.watch_panel.model.index(0, 1).data()
+    assert shown == ("none" if row.value is None else f"{value_of(window, FIELD).value:,}")
+
+
+def test_a_bad_expression_is_said_under_the_field(travelling, qtbot):
+    panel = travelling.watch_panel
+    panel.entry.setText("prod_101.on_hnd")
+    panel.add_button.click()
+    qtbot.waitUntil(lambda: not panel.problem.isHidden(), timeout=WAIT_MS)
+    assert "no field 'on_hnd'" in panel.problem.text()
+    assert panel.model.row_count() == 0 and panel.entry.text() == "prod_101.on_hnd"
+
+
+def test_the_plot_follows_the_timeline_and_a_click_moves_the_cursor(travelling, qtbot, seeded):
+    window = travelling
+    window.bottom_tabs.setCurrentIndex(window.watch_tab)
+    qtbot.waitUntil(lambda: window.timeline.plot is not None, timeout=WAIT_MS)
+    window.timeline.axis.setCurrentIndex(1)  # by position
+    panel = window.watch_panel
+    pin(qtbot, window, FIELD)
+    panel.plot_selected()
+    qtbot.waitUntil(lambda: panel.plot is not None and panel.plot.series is not None,
+                    timeout=WAIT_MS)
+    plot = panel.plot
+    series: Series = plot.series
+    assert plot.isVisible() and not plot.by_time and series.text == FIELD
+    xs, ys = plot.line.getData()
+    assert len(xs) == len(series.positions) + 1 and xs[1] == series.positions[1]
+    assert plot.cursor.value() == window.timeline.plot.cursor.value()
+    with qtbot.wait_signal(window.travel.moment_ready, timeout=WAIT_MS):
+        plot._choose(120.3)
+    wait_for_moment(qtbot, window, 120)
+    assert plot.cursor.value() == 120
+    window.timeline.axis.setCurrentIndex(0)  # by time: the plot follows
+    qtbot.waitUntil(lambda: plot.by_time, timeout=WAIT_MS)
+    assert plot.cursor.value() == pytest.approx(window.timeline.plot.x_of(120))
+
+
+def test_watches_are_saved_with_the_store_and_come_back(travelling, qtbot, seeded):
+    from explorer.ui.main_window import MainWindow
+
+    window = travelling
+    pin(qtbot, window, FIELD)
+    pin(qtbot, window, "prod_102.reserved")
+    panel = window.watch_panel
+    panel.view.selectRow(0)
+    panel.remove_selected()
+    assert settings.watches(panel.location) == ["prod_102.reserved"]
+    window.close()
+    again = MainWindow()
+    qtbot.add_widget(again)
+    with qtbot.wait_signal(again.store_opened, timeout=WAIT_MS):
+        again.open_store(seeded)
+    assert again.watch_panel.model.texts == ["prod_102.reserved"]
+    qtbot.waitUntil(lambda: again.watch_panel.model.rows[0].position is not None,
+                    timeout=WAIT_MS)
+    assert again.watch_panel.problem.isHidden()  # not read before the store was open
+    again.close()
+
+
+def test_the_watch_list_model_is_a_sound_qt_model(qtmodeltester):
+    model = WatchListModel()
+    model.set_rows([WatchRow(FIELD, 5, 10), WatchRow("x.y", problem="no such stream"),
+                    WatchRow("order_summary[o].lines", [1, {"a": True}], 3), WatchRow("q")])
+    qtmodeltester.check(model)
+    model.remove(1)
+    model.add(WatchRow("z.z"))
+    qtmodeltester.check(model)
