@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.ui import settings
+from explorer.ui.compare.view import CompareView
 from explorer.ui.console import CommandConsole
 from explorer.ui.event_browser import EventBrowser, event_table_view
 from explorer.ui.history_worker import HistoryWorker
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.moment_panel = MomentPanel()
         self.history = HistoryWorker(self)
         self.find_when = FindWhenBar(self.travel, self.timeline, self.history)
+        self.compare_view = CompareView(self.history, self.timeline)
         self.console = CommandConsole(self.worker)
         self.cursor_follow = CursorFollow(self.travel, self.moment_panel, self.browser,
                                           self.event_model, self.table, self)
@@ -187,6 +189,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         session.closed.connect(self.travel.close)
         session.opened.connect(self.history.show_store)
         session.opened.connect(self.find_when.show_store)
+        session.opened.connect(self.compare_view.show_store)
         session.closed.connect(self.history.close)
 
     def _connect(self) -> None:
@@ -335,6 +338,16 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         aggregate = self.travel.moment.aggregate if self.travel.moment is not None else None
         self.find_when.open(self.browser.view.stream_id
                             or (aggregate.stream_id if aggregate is not None else None))
+
+    def set_compare_mark(self, name: str) -> None:
+        """Time > Set Mark A / B at Cursor; with both set, the Compare tab shows them."""
+        if self.summary is not None and self.compare_view.set_mark(name, self.travel.position):
+            self.bottom_tabs.setCurrentIndex(self.compare_tab)
+
+    def compare_to_live(self) -> None:
+        if self.summary is not None:
+            self.compare_view.compare_to_live(self.travel.position)
+            self.bottom_tabs.setCurrentIndex(self.compare_tab)
 
     def open_what_if(self, position: int) -> None:
         """A sandbox branched at `position`, to try commands without touching the store."""

@@ -56,6 +56,9 @@ class WindowActions:
     travel_here_action: QAction
     what_if_action: QAction
     find_when_action: QAction
+    mark_a_action: QAction
+    mark_b_action: QAction
+    compare_live_action: QAction
     recent_menu: QMenu
     field_shortcuts: FieldShortcutGuard
 
@@ -131,6 +134,14 @@ def add_actions(w: MainWindow) -> None:
                                "Ctrl+Shift+W", "branch", WHAT_IF_TIP)
     w.find_when_action = _action(w, "Find &When…", w.open_find_when, "Ctrl+Shift+F", "filter",
                                  FIND_WHEN_TIP)
+    w.mark_a_action = _action(w, "Set Mark &A at Cursor", lambda: w.set_compare_mark("A"),
+                              "Ctrl+Shift+A", None, "Mark the cursor's position as A, the "
+                              "earlier moment to compare")
+    w.mark_b_action = _action(w, "Set Mark &B at Cursor", lambda: w.set_compare_mark("B"),
+                              "Ctrl+Shift+B", None, "Mark the cursor's position as B and "
+                              "compare A with it")
+    w.compare_live_action = _action(w, "&Compare Cursor to Live", w.compare_to_live, None, None,
+                                    "What changed from the cursor to the newest event")
     _add_menus(w)
     _add_toolbar(w)
     w.back_action.setEnabled(False)
@@ -156,6 +167,7 @@ def _add_menus(w: MainWindow) -> None:
                      w.step_forward_action, w.to_live_action])
     menu.addSeparator()
     menu.addAction(w.find_when_action)
+    menu.addActions([w.mark_a_action, w.mark_b_action, w.compare_live_action])
     menu.addSeparator()
     menu.addAction(w.what_if_action)
     menu = w.menuBar().addMenu("&Event")

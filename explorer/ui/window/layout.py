@@ -30,6 +30,7 @@ class WindowPanes:
     watch_tab: int
     console_tab: int
     monitor_tab: int
+    compare_tab: int
     gates: tuple[SystemGate, SystemGate, SystemGate]
     """The tabs that need a system: Projections, Sagas, Commands."""
 
@@ -63,6 +64,7 @@ def build_layout(w: MainWindow) -> None:
     w.bottom_tabs.addTab(sagas, icon("correlation"), "Sagas")
     w.monitor_tab = w.bottom_tabs.addTab(w.runner_host.monitor_holder, icon("live"),
                                                "Monitor")
+    w.compare_tab = w.bottom_tabs.addTab(w.compare_view, icon("branch"), "Compare")
     w.right_split = QSplitter(Qt.Orientation.Vertical)
     w.right_split.addWidget(list_pane)
     w.right_split.addWidget(w.bottom_tabs)
