@@ -1,14 +1,20 @@
-"""When a condition on a read model's rows switched: from the row versions, in one statement.
+"""When a condition on a read model's rows switched: from the row versions, by primary-key seeks.
 
 Find-when (explorer.timetravel.when) asks at which positions a condition on a read model's rows
 (`total > 500 and status = "paid"`) became true or false for some row. A versioned table already
 knows (explorer.projections.versioned): each version of a row is valid from the event that
-wrote it to the one that replaced it. Among the versions that satisfy the condition, those of
-one row that follow each other without a gap make one run: the condition became true for that
-row where a run begins, and false where it ends (a later version that does not satisfy it, or
-the row's removal). So the answer is one scan of the table, filtered by the condition in SQL,
-with the previous and next matching version of the same row beside each (window functions
-over the primary key's own order), never a replay of the log.
+wrote it to the one that replaced it. A version that satisfies the condition makes it become
+true where it begins unless the version just before it (of the same row, ending where it
+begins) satisfied it too; and false where it ends unless the version that follows (beginning
+there) satisfies it too, or the row was removed. So the answer is one scan of the table,
+filtered by the condition in SQL, with two seeks on the primary key for each version that
+satisfies it (the one before: the key's latest version begun earlier; the one after: the key and
+the position it ended at), never a replay of the log. Window functions over the whole table
+(SQLite's, at a few microseconds a row) would cost seconds on a million versions.
+
+The first switch to true is looked for in position order first (the position index, a few
+growing ranges of positions: a condition that holds for many rows holds early), then by the
+whole scan.
 """
 
 from __future__ import annotations
@@ -19,48 +25,74 @@ from typing import Any
 import sqlalchemy as sa
 
 from explorer.projections.database import ReadModelDatabase
+from explorer.store.compiled import CompiledStatement
 from explorer.store.content_filter import Comparison, Logical, compile_condition
 
 RowSwitch = tuple[int, bool, tuple[Any, ...]]
 """(position, whether the condition became true there, the row's key values)."""
-FETCH = 2_000
+FIRST_SPANS = (1_000, 10_000, 100_000)
+"""Ranges of positions (after the start, each after the last) searched in position order for
+the first switch to true, before the whole table is scanned."""
 
 
-def row_switches_statement(table: sa.Table, condition: Comparison | Logical, after: int,
-                           first_only: bool = False, limit: int | None = None,
-                           ) -> sa.Select[Any]:
-    """The switches of `condition` on `table`'s rows at positions after `after`, in position
-    order (then key order): position, became (1 or 0), key columns. `first_only`: only where
-    it became true."""
-    keys = [table.c[name] for name in table.info["keys"]]
-
+def _matching(table: sa.FromClause, condition: Comparison | Logical) -> sa.ColumnElement[bool]:
     def column(name: str) -> tuple[sa.ColumnElement[Any], None, None]:
         return table.c[name], None, None
 
-    order = table.c.valid_from
-    matching = (sa.select(*keys, table.c.valid_from, table.c.valid_to,
-                          sa.func.lag(table.c.valid_to).over(partition_by=keys, order_by=order)
-                          .label("before_to"),
-                          sa.func.lead(table.c.valid_from).over(partition_by=keys, order_by=order)
-                          .label("after_from"))
-                .where(compile_condition(condition, column))
-                .cte("matching"))
-    m = matching.c
-    key_columns = [m[name] for name in table.info["keys"]]
-    began = (sa.select(m.valid_from.label("position"), sa.literal(1).label("became"),
-                       *key_columns)
-             .where(sa.or_(m.before_to.is_(None), m.before_to != m.valid_from),
-                    m.valid_from > after))
-    parts: list[sa.Select[Any]] = [began]
-    if not first_only:
-        parts.append(sa.select(m.valid_to.label("position"), sa.literal(0).label("became"),
-                               *key_columns)
-                     .where(m.valid_to.is_not(None),
-                            sa.or_(m.after_from.is_(None), m.after_from != m.valid_to),
-                            m.valid_to > after))
-    union = sa.union_all(*parts).subquery("switches")
-    ordered = sa.select(*union.c).order_by(union.c.position, *list(union.c)[2:], union.c.became)
-    return ordered if limit is None else ordered.limit(limit)
+    return compile_condition(condition, column)
+
+
+def _continued_from(table: sa.Table, version: sa.FromClause,
+                    condition: Comparison | Logical) -> sa.ColumnElement[Any]:
+    """1 where the version just before `version` (of its key) satisfied the condition and ended
+    where `version` began; 0 or NULL otherwise (one seek on the primary key)."""
+    before = table.alias("before_version")
+    keys = table.info["keys"]
+    return (sa.select(sa.case((sa.and_(before.c.valid_to == version.c.valid_from,
+                                       _matching(before, condition)), 1), else_=0))
+            .where(*[before.c[k] == version.c[k] for k in keys],
+                   before.c.valid_from < version.c.valid_from)
+            .order_by(before.c.valid_from.desc()).limit(1).scalar_subquery())
+
+
+def _continued_by(table: sa.Table, version: sa.FromClause,
+                  condition: Comparison | Logical) -> sa.ColumnElement[bool]:
+    """Whether the version that follows `version` (of its key, beginning where it ended)
+    satisfies the condition (one seek on the primary key)."""
+    after = table.alias("after_version")
+    return sa.exists().where(*[after.c[k] == version.c[k] for k in table.info["keys"]],
+                             after.c.valid_from == version.c.valid_to,
+                             _matching(after, condition))
+
+
+def row_switches_statement(table: sa.Table, condition: Comparison | Logical, after: int,
+                           first_only: bool = False) -> sa.Select[Any]:
+    """The versions of `table` that satisfy `condition` and may make a switch after `after`:
+    valid_from, valid_to, whether the version before continued it (1, else 0 or NULL), whether
+    the version after continues it (1 or 0; 0 with `first_only`, which needs no ends), key
+    columns. In no particular order (see row_switches)."""
+    version = table.alias("version")
+    keys = [version.c[k] for k in table.info["keys"]]
+    continues = sa.literal(0) if first_only else _continued_by(table, version, condition)
+    return (sa.select(version.c.valid_from, version.c.valid_to,
+                      _continued_from(table, version, condition), continues, *keys)
+            .where(_matching(version, condition),
+                   version.c.valid_from > after if first_only
+                   else sa.or_(version.c.valid_to.is_(None), version.c.valid_to > after)))
+
+
+def first_switch_statement(table: sa.Table, condition: Comparison | Logical) -> sa.Select[Any]:
+    """The first version begun in positions (:low, :high] (the position index) that makes the
+    condition become true: valid_from, key columns."""
+    version = table.alias("version")
+    keys = [version.c[k] for k in table.info["keys"]]
+    low = sa.bindparam("low", type_=sa.Integer)
+    high = sa.bindparam("high", type_=sa.Integer)
+    return (sa.select(version.c.valid_from, *keys)
+            .where(version.c.valid_from > low, version.c.valid_from <= high,
+                   _matching(version, condition),
+                   sa.func.coalesce(_continued_from(table, version, condition), 0) == 0)
+            .order_by(version.c.valid_from, *keys).limit(1))
 
 
 def has_table(readmodels: ReadModelDatabase, table: sa.Table) -> bool:
@@ -71,13 +103,52 @@ def has_table(readmodels: ReadModelDatabase, table: sa.Table) -> bool:
 def row_switches(readmodels: ReadModelDatabase, table: sa.Table,
                  condition: Comparison | Logical, after: int = 0, *, first_only: bool = False,
                  limit: int | None = None) -> Iterator[RowSwitch]:
-    """The switches (see row_switches_statement), read a batch at a time."""
-    statement = row_switches_statement(table, condition, after, first_only, limit)
+    """The switches of `condition` on `table`'s rows at positions after `after`, in position
+    order (then key order, a switch to false before one to true of the same row); with
+    `first_only`, only the first switch to true; at most `limit` of them."""
+    if first_only:
+        yield from _first_switch(readmodels, table, condition, after)[:limit]
+        return
+    found: list[RowSwitch] = []
+    cursor = _execute(readmodels, row_switches_statement(table, condition, after))
+    for valid_from, valid_to, continued_from, continued_by, *key in cursor:
+        row = tuple(key)
+        if not continued_from and valid_from > after:
+            found.append((valid_from, True, row))
+        if valid_to is not None and not continued_by and valid_to > after:
+            found.append((valid_to, False, row))
+    found.sort(key=_order)
+    yield from found[:limit]
+
+
+def _first_switch(readmodels: ReadModelDatabase, table: sa.Table,
+                  condition: Comparison | Logical, after: int) -> list[RowSwitch]:
+    """The first switch to true after `after` (a list of one, or empty; see the module's
+    docstring)."""
+    statement = CompiledStatement(first_switch_statement(table, condition),
+                                  readmodels.engine.dialect, ("low", "high"))
+    low = after
+    for span in FIRST_SPANS:
+        row = readmodels.db.execute(statement.sql, statement.args(low, low + span)).fetchone()
+        if row is not None:
+            return [(row[0], True, tuple(row[1:]))]
+        low += span
+    found = [(valid_from, True, tuple(key)) for valid_from, _, continued_from, _, *key
+             in _execute(readmodels, row_switches_statement(table, condition, low, True))
+             if not continued_from]
+    return [min(found, key=_order)] if found else []
+
+
+def _order(switch: RowSwitch) -> tuple[Any, ...]:
+    """Position, then key, then a switch to false before one to true."""
+    return switch[0], switch[2], switch[1]
+
+
+def _execute(readmodels: ReadModelDatabase, statement: sa.Select[Any]) -> Any:
+    """Run a statement on the DBAPI connection (no per-row SQLAlchemy objects)."""
     compiled = statement.compile(dialect=readmodels.engine.dialect,
                                  compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
-    cursor = readmodels.db.execute(str(compiled), [params[name] for name in
-                                                   compiled.positiontup or ()])
-    while rows := cursor.fetchmany(FETCH):
-        for position, became, *key in rows:
-            yield position, bool(became), tuple(key)
+    return readmodels.db.execute(str(compiled), [params[name] for name in
+                                                 compiled.positiontup or ()])
+

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from explorer.common.cancel import Cancelled
-from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.projections import ReadModelDatabase, read_model_path, switches
 from explorer.projections.versioned import rows_as_of
 from explorer.store.content_filter import FilterError
 from explorer.system import NO_SYSTEM, System
@@ -115,7 +115,13 @@ def test_find_when_without_a_system_agrees_with_brute_force(stores):
     check_streams(stores["shop"], NO_SYSTEM, seed=12)
 
 
-def test_find_when_on_read_models_and_sagas_agrees_with_brute_force(system: System, stores):
+@pytest.mark.parametrize("first_spans", [switches.FIRST_SPANS, (1, 3)],
+                         ids=["position-order", "whole-scan"])
+def test_find_when_on_read_models_and_sagas_agrees_with_brute_force(system: System, stores,
+                                                                   first_spans, monkeypatch):
+    # the first switch is looked for in ranges of positions, then by the whole scan: small
+    # ranges make the whole scan find most of them
+    monkeypatch.setattr(switches, "FIRST_SPANS", first_spans)
     store, readmodels, find = finder(stores[system.name], system)
     with store, readmodels:
         last = store.last_position()
