@@ -6,11 +6,20 @@ from __future__ import annotations
 
 import pytest
 
+from explorer.domain import CommandService
+from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.timetravel.machine import TimeMachine
 from explorer.timetravel.watch import Series
 from explorer.ui import settings
 from explorer.ui.models.watches import WatchListModel, WatchRow
-from tests.ui.conftest import SHOP, WAIT_MS, last_position, open_shop, wait_for_moment
+from tests.ui.conftest import (
+    SHOP,
+    WAIT_MS,
+    last_position,
+    open_shop,
+    wait_for_moment,
+    wait_for_read_models,
+)
 
 FIELD = "prod_101.on_hand"
 
@@ -48,6 +57,38 @@ def test_a_pinned_value_follows_the_cursor(travelling, qtbot, seeded):
         assert value_of(window, FIELD).value == on_hand_at(seeded, position)
     shown = window.watch_panel.model.index(0, 1).data()
     assert shown == ("none" if row.value is None else f"{value_of(window, FIELD).value:,}")
+
+
+def test_a_pinned_value_follows_the_log_as_it_grows(travelling, qtbot, seeded):
+    window = travelling
+    pin(qtbot, window, FIELD)
+    last = last_position(seeded)
+    before = value_of(window, FIELD).value
+    with open_shop(seeded) as store:
+        CommandService(store, SHOP.domain, issued_by="test").execute(
+            "Inventory", "prod_101", "receive_stock", {"quantity": 7})
+    wait_for_moment(qtbot, window, last + 1)  # live: the cursor follows
+    qtbot.waitUntil(lambda: value_of(window, FIELD).position == last + 1, timeout=WAIT_MS)
+    assert value_of(window, FIELD).value == before + 7 == on_hand_at(seeded, last + 1)
+    window.travel_to(last)
+    qtbot.waitUntil(lambda: value_of(window, FIELD).position == last, timeout=WAIT_MS)
+    assert value_of(window, FIELD).value == before
+
+
+def test_a_count_follows_the_cursor(travelling, qtbot, seeded):
+    window = travelling
+    wait_for_read_models(qtbot, seeded)
+    text = 'count(order_summary where status = "paid")'
+    pin(qtbot, window, text)
+    with open_shop(seeded, read_only=True) as store, ReadModelDatabase(
+            read_model_path(str(seeded), False), read_only=True) as readmodels:
+        machine = TimeMachine(store, readmodels, SHOP)
+        for position in (300, 900):
+            window.travel_to(position)
+            qtbot.waitUntil(lambda p=position: value_of(window, text).position == p,
+                            timeout=WAIT_MS)
+            rows = machine.read_model_at("order_summary", position, 100_000).rows
+            assert value_of(window, text).value == sum(r["status"] == "paid" for r in rows)
 
 
 def test_a_bad_expression_is_said_under_the_field(travelling, qtbot):
@@ -114,3 +155,21 @@ def test_the_watch_list_model_is_a_sound_qt_model(qtmodeltester):
     model.remove(1)
     model.add(WatchRow("z.z"))
     qtmodeltester.check(model)
+
+
+def test_text_is_plotted_as_steps_between_labelled_values(qtbot):
+    from explorer.ui.widgets.watch_plot import MAX_LEVELS, WatchPlot
+
+    plot = WatchPlot()
+    qtbot.add_widget(plot)
+    plot.set_axis(False, float)
+    statuses = Series("order_summary[o1].status", (0, 5, 9, 14),
+                      (None, "placed", "paid", "shipped"), 20)
+    assert plot.show_series(statuses) == ""
+    assert sorted(label.toPlainText() for label, _y in plot.labels) == ["paid", "placed",
+                                                                        "shipped"]
+    xs, ys = plot.line.getData()
+    assert list(xs) == [0, 5, 9, 14, 20] and list(ys[1:]) == [1.0, 0.0, 2.0, 2.0]
+    many = Series("customers[c].name", tuple(range(MAX_LEVELS + 1)),
+                  tuple(f"name {n}" for n in range(MAX_LEVELS + 1)), 30)
+    assert "a plot needs numbers" in plot.show_series(many)

@@ -5,8 +5,9 @@ The user types an expression (`prod_101.on_hand`, `order_summary[order_0870].sta
 `count(sagas where status = "failed")`: explorer.timetravel.watch) and adds it; a mistake is
 said under the field. Each row shows its value as of the cursor, read on the time cursor's
 worker as the cursor moves: one read at a time, and while one runs only the newest position
-waits (never a queue of stale reads). A value is read from the watch's series (kept per log
-length on the worker), so that moving the cursor costs a lookup, not a query. "Plot" draws the
+waits (never a queue of stale reads). A value is read from the watch's series (kept on the
+worker, read again for a position past it), so that moving the cursor costs a lookup, not a
+query. "Plot" draws the
 selected watch over the whole log under the timeline's x axis (explorer.ui.widgets.watch_plot).
 The watches are kept with the store's view (explorer.ui.settings) and come back with it.
 """
@@ -14,6 +15,7 @@ The watches are kept with the store's view (explorer.ui.settings) and come back 
 from __future__ import annotations
 
 import importlib
+import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -48,21 +50,30 @@ PLOT_MODULE = "explorer.ui.widgets.watch_plot"
 SERIES_CACHE = "watch-series"
 READ_ERRORS = (ValueError, LookupError, StoreError)
 READ_FAILED = "The watches could not be read"
+RECHECK_S = 1.0
 
 
-def _series(context: JobContext, watcher: Watcher, text: str, last: int) -> tuple[Watch, Series]:
-    """The watch and its whole series, kept on the worker until the log grows."""
-    kept: dict[str, tuple[int, Watch, Series]] = context.cache.setdefault(SERIES_CACHE, {})
+def _series(context: JobContext, watcher: Watcher, text: str, position: int,
+            ) -> tuple[Watch, Series]:
+    """The watch and its whole series, kept on the worker: history does not change, so the
+    series answers for any position up to where it was read (and its read model was built),
+    and is read again only for a later position (a read model's at most every RECHECK_S)."""
+    kept: dict[str, tuple[float, Watch, Series]] = context.cache.setdefault(SERIES_CACHE, {})
     found = kept.get(text)
-    if found is None or found[0] != last:
-        watch = watcher.parse(text)
-        found = kept[text] = (last, watch, watcher.series(watch, last=last))
+    if found is not None:
+        read_at, watch, series = found
+        built_to = series.last if series.built_to is None else series.built_to
+        if position <= built_to or (position <= series.last
+                                    and time.monotonic() - read_at < RECHECK_S):
+            return watch, series
+    watch = watcher.parse(text)
+    found = kept[text] = (time.monotonic(), watch, watcher.series(watch))
     return found[1], found[2]
 
 
 def _value(context: JobContext, watcher: Watcher, text: str, position: int) -> Any:
-    watch, series = _series(context, watcher, text, watcher.store.last_position())
-    if series.built_to is not None and position > series.built_to:
+    watch, series = _series(context, watcher, text, position)
+    if position > series.last or (series.built_to is not None and position > series.built_to):
         return watcher.value_at(watch, position)  # the read model has not got there yet
     return series.value_at(position)
 
