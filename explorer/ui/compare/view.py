@@ -119,8 +119,14 @@ class CompareView(QWidget):
         self.tabs.addTab(self._split(self._column(self.types, self.stream_view),
                                      self._column(self.stream_title, self.stream_tree)),
                          "Streams")
-        self.tabs.addTab(self._split(self.models_list, self.row_view, self.row_tree),
-                         "Read models")
+        models_split = self._split(self.models_list, self.row_view, self.row_tree)
+        models_split.setSizes([240, 560, 360])
+        self.tabs.addTab(models_split, "Read models")
+        for view in (self.stream_view, self.row_view, self.saga_view):
+            view.horizontalHeader().setStretchLastSection(True)
+        # a row chosen while its page was still being read is shown once the page is in
+        self.rows.dataChanged.connect(
+            lambda *_: self._row_chosen(self.row_view.currentIndex().row()))
         self.tabs.addTab(self.saga_view, "Sagas")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)

@@ -76,7 +76,7 @@ class FindWhenBar(QFrame):
         self.target = QComboBox()
         self.target.setEditable(True)
         self.target.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.target.setMinimumWidth(170)
+        self.target.setMinimumWidth(150)
         self.target.setToolTip("What to search: a stream id (its aggregate's state), a read "
                                "model's name (its rows) or `sagas`")
         self.target_field = QLineEdit()
@@ -104,10 +104,10 @@ class FindWhenBar(QFrame):
         layout.setSpacing(4)
         layout.addWidget(title)
         layout.addWidget(self.target)
-        layout.addWidget(self.condition, 2)
+        layout.addWidget(self.condition, 1)
         layout.addWidget(self.previous_button)
         layout.addWidget(self.next_button)
-        layout.addWidget(self.status, 2)
+        layout.addWidget(self.status, 3)
         layout.addWidget(close)
         for field in (self.condition, self.target_field):
             field.installEventFilter(self)
