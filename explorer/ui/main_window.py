@@ -349,6 +349,11 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
             self.compare_view.compare_to_live(self.travel.position)
             self.bottom_tabs.setCurrentIndex(self.compare_tab)
 
+    def show_watch(self) -> None:
+        """Time > Watch a Value…: the Watch tab, ready to type an expression."""
+        self.bottom_tabs.setCurrentIndex(self.watch_tab)
+        self.watch_panel.entry.setFocus()
+
     def open_what_if(self, position: int) -> None:
         """A sandbox branched at `position`, to try commands without touching the store."""
         open_what_if(self, position)

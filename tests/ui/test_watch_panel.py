@@ -173,3 +173,11 @@ def test_text_is_plotted_as_steps_between_labelled_values(qtbot):
     many = Series("customers[c].name", tuple(range(MAX_LEVELS + 1)),
                   tuple(f"name {n}" for n in range(MAX_LEVELS + 1)), 30)
     assert "a plot needs numbers" in plot.show_series(many)
+
+
+def test_time_watch_a_value_opens_the_watch_tab(travelling):
+    window = travelling
+    window.bottom_tabs.setCurrentIndex(window.travel_tab)
+    window.watch_action.trigger()
+    assert window.bottom_tabs.currentWidget() is window.watch_panel
+    assert window.watch_action in window.menuBar().actions()[3].menu().actions()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 NEEDS_A_SYSTEM = " (no system is loaded)"
 WHAT_IF_TIP = "Try commands against the system as it was at the cursor, in a sandbox"
 FIND_WHEN_TIP = "Find when a condition on a stream's state, a read model or the sagas switched"
+WATCH_TIP = "Pin a value (a field, a read-model cell, a count) and see it as of the cursor"
 LIKE_TIP = "Fill the command console with the command that caused the selected event"
 
 
@@ -55,6 +56,7 @@ class WindowActions:
     to_live_action: QAction
     travel_here_action: QAction
     what_if_action: QAction
+    watch_action: QAction
     find_when_action: QAction
     mark_a_action: QAction
     mark_b_action: QAction
@@ -130,6 +132,7 @@ def add_actions(w: MainWindow) -> None:
     w.travel_here_action = _action(w, "&Travel to Selected Event", w.travel_to_selected,
                                    "Ctrl+J", "time-travel",
                                    "See the whole system as it was at this event")
+    w.watch_action = _action(w, "Watch a &Value…", w.show_watch, None, "goto", WATCH_TIP)
     w.what_if_action = _action(w, "&What If…", lambda: w.open_what_if(travel.position),
                                "Ctrl+Shift+W", "branch", WHAT_IF_TIP)
     w.find_when_action = _action(w, "Find &When…", w.open_find_when, "Ctrl+Shift+F", "filter",
@@ -167,6 +170,7 @@ def _add_menus(w: MainWindow) -> None:
                      w.step_forward_action, w.to_live_action])
     menu.addSeparator()
     menu.addAction(w.find_when_action)
+    menu.addAction(w.watch_action)
     menu.addActions([w.mark_a_action, w.mark_b_action, w.compare_live_action])
     menu.addSeparator()
     menu.addAction(w.what_if_action)
