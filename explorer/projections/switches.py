@@ -1,4 +1,4 @@
-"""When a condition on a read model's rows switched: from the row versions, by primary-key seeks.
+"""When a condition on a read model's rows switched: from the row versions, in two passes.
 
 Find-when (explorer.timetravel.when) asks at which positions a condition on a read model's rows
 (`total > 500 and status = "paid"`) became true or false for some row. A versioned table already
@@ -6,11 +6,17 @@ knows (explorer.projections.versioned): each version of a row is valid from the 
 wrote it to the one that replaced it. A version that satisfies the condition makes it become
 true where it begins unless the version just before it (of the same row, ending where it
 begins) satisfied it too; and false where it ends unless the version that follows (beginning
-there) satisfies it too, or the row was removed. So the answer is one scan of the table,
-filtered by the condition in SQL, with two seeks on the primary key for each version that
-satisfies it (the one before: the key's latest version begun earlier; the one after: the key and
-the position it ended at), never a replay of the log. Window functions over the whole table
-(SQLite's, at a few microseconds a row) would cost seconds on a million versions.
+there) satisfies it too, or the row was removed. Never a replay of the log:
+
+- one scan of the table in primary-key order, filtered by the condition in SQL and grouped by
+  key: a row whose satisfying versions make one run (their lengths add up to the span from the
+  first to the last) became true where the first began and false where the last ended;
+- the few rows with several runs: their satisfying versions, each with two seeks on the primary
+  key (the one before: the key's latest version begun earlier; the one after: the key and the
+  position it ended at).
+
+Window functions over the whole table (SQLite's, at a few microseconds a row) would cost seconds
+on a million versions; a seek for every satisfying version, over a second.
 
 The first switch to true is looked for in position order first (the position index, a few
 growing ranges of positions: a condition that holds for many rows holds early), then by the
@@ -30,6 +36,11 @@ from explorer.store.content_filter import Comparison, Logical, compile_condition
 
 RowSwitch = tuple[int, bool, tuple[Any, ...]]
 """(position, whether the condition became true there, the row's key values)."""
+KEYS_AT_ONCE = 500
+"""Rows whose versions satisfying a condition make several runs, read at once (see
+row_switches)."""
+_OPEN = 1 << 62
+"""The end of a version still current (valid_to NULL), as a number for sums."""
 FIRST_SPANS = (1_000, 10_000, 100_000)
 """Ranges of positions (after the start, each after the last) searched in position order for
 the first switch to true, before the whole table is scanned."""
@@ -66,19 +77,24 @@ def _continued_by(table: sa.Table, version: sa.FromClause,
 
 
 def row_switches_statement(table: sa.Table, condition: Comparison | Logical, after: int,
-                           first_only: bool = False) -> sa.Select[Any]:
-    """The versions of `table` that satisfy `condition` and may make a switch after `after`:
-    valid_from, valid_to, whether the version before continued it (1, else 0 or NULL), whether
-    the version after continues it (1 or 0; 0 with `first_only`, which needs no ends), key
-    columns. In no particular order (see row_switches)."""
+                           first_only: bool = False, of_keys: list[tuple[Any, ...]] | None = None,
+                           ) -> sa.Select[Any]:
+    """The versions of `table` (of the rows `of_keys` only, if given) that satisfy `condition`
+    and may make a switch after `after`: valid_from, valid_to, whether the version before
+    continued it (1, else 0 or NULL), whether the version after continues it (1 or 0; 0 with
+    `first_only`, which needs no ends), key columns. In no particular order (see
+    row_switches)."""
     version = table.alias("version")
     keys = [version.c[k] for k in table.info["keys"]]
     continues = sa.literal(0) if first_only else _continued_by(table, version, condition)
-    return (sa.select(version.c.valid_from, version.c.valid_to,
-                      _continued_from(table, version, condition), continues, *keys)
-            .where(_matching(version, condition),
-                   version.c.valid_from > after if first_only
-                   else sa.or_(version.c.valid_to.is_(None), version.c.valid_to > after)))
+    query = (sa.select(version.c.valid_from, version.c.valid_to,
+                       _continued_from(table, version, condition), continues, *keys)
+             .where(_matching(version, condition),
+                    version.c.valid_from > after if first_only
+                    else sa.or_(version.c.valid_to.is_(None), version.c.valid_to > after)))
+    if of_keys is not None:
+        query = query.where(_key_in(version, table.info["keys"], of_keys))
+    return query
 
 
 def first_switch_statement(table: sa.Table, condition: Comparison | Logical) -> sa.Select[Any]:
@@ -110,15 +126,50 @@ def row_switches(readmodels: ReadModelDatabase, table: sa.Table,
         yield from _first_switch(readmodels, table, condition, after)[:limit]
         return
     found: list[RowSwitch] = []
-    cursor = _execute(readmodels, row_switches_statement(table, condition, after))
-    for valid_from, valid_to, continued_from, continued_by, *key in cursor:
-        row = tuple(key)
-        if not continued_from and valid_from > after:
-            found.append((valid_from, True, row))
-        if valid_to is not None and not continued_by and valid_to > after:
-            found.append((valid_to, False, row))
+    several: list[tuple[Any, ...]] = []
+    for first, last, one_run, *key in _execute(readmodels, runs_statement(table, condition,
+                                                                           after)):
+        if not one_run:
+            several.append(tuple(key))
+            continue
+        if first > after:
+            found.append((first, True, tuple(key)))
+        if last != _OPEN:
+            found.append((last, False, tuple(key)))
+    for start in range(0, len(several), KEYS_AT_ONCE):
+        keys = several[start:start + KEYS_AT_ONCE]
+        statement = row_switches_statement(table, condition, after, of_keys=keys)
+        for valid_from, valid_to, continued_from, continued_by, *key in _execute(readmodels,
+                                                                                 statement):
+            row = tuple(key)
+            if not continued_from and valid_from > after:
+                found.append((valid_from, True, row))
+            if valid_to is not None and not continued_by and valid_to > after:
+                found.append((valid_to, False, row))
     found.sort(key=_order)
     yield from found[:limit]
+
+
+def runs_statement(table: sa.Table, condition: Comparison | Logical,
+                   after: int) -> sa.Select[Any]:
+    """For each row whose versions satisfying `condition` may switch after `after`: the first
+    position of those versions, the last (_OPEN while the last one is current), whether they
+    make one run (their lengths add up to the span between: none is missing between), key
+    columns. One scan in primary-key order, grouped by key (no sort)."""
+    keys = [table.c[k] for k in table.info["keys"]]
+    ends = sa.func.coalesce(table.c.valid_to, _OPEN)
+    first, last = sa.func.min(table.c.valid_from), sa.func.max(ends)
+    return (sa.select(first, last, sa.func.sum(ends - table.c.valid_from) == last - first,
+                      *keys)
+            .where(_matching(table, condition)).group_by(*keys).having(last > after))
+
+
+def _key_in(version: sa.FromClause, names: tuple[str, ...],
+            keys: list[tuple[Any, ...]]) -> sa.ColumnElement[bool]:
+    """The versions of these rows (seeks on the primary key)."""
+    if len(names) == 1:
+        return version.c[names[0]].in_([key[0] for key in keys])
+    return sa.tuple_(*[version.c[n] for n in names]).in_(keys)
 
 
 def _first_switch(readmodels: ReadModelDatabase, table: sa.Table,
