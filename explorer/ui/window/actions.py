@@ -135,12 +135,12 @@ def add_actions(w: MainWindow) -> None:
     w.watch_action = _action(w, "Watch a &Value…", w.show_watch, None, "goto", WATCH_TIP)
     w.what_if_action = _action(w, "&What If…", lambda: w.open_what_if(travel.position),
                                "Ctrl+Shift+W", "branch", WHAT_IF_TIP)
-    w.find_when_action = _action(w, "Find &When…", w.open_find_when, "Ctrl+Shift+F", "filter",
+    w.find_when_action = _action(w, "Find W&hen…", w.open_find_when, "Ctrl+Shift+F", "filter",
                                  FIND_WHEN_TIP)
-    w.mark_a_action = _action(w, "Set Mark &A at Cursor", lambda: w.set_compare_mark("A"),
+    w.mark_a_action = _action(w, "Set &Mark A at Cursor", lambda: w.set_compare_mark("A"),
                               "Ctrl+Shift+A", None, "Mark the cursor's position as A, the "
                               "earlier moment to compare")
-    w.mark_b_action = _action(w, "Set Mark &B at Cursor", lambda: w.set_compare_mark("B"),
+    w.mark_b_action = _action(w, "Set Mar&k B at Cursor", lambda: w.set_compare_mark("B"),
                               "Ctrl+Shift+B", None, "Mark the cursor's position as B and "
                               "compare A with it")
     w.compare_live_action = _action(w, "&Compare Cursor to Live", w.compare_to_live, None, None,
