@@ -107,6 +107,7 @@ def test_the_plot_follows_the_timeline_and_a_click_moves_the_cursor(travelling, 
     window.timeline.axis.setCurrentIndex(1)  # by position
     panel = window.watch_panel
     pin(qtbot, window, FIELD)
+    shown = window.timeline.plot.viewRange()[0]
     panel.plot_selected()
     qtbot.waitUntil(lambda: panel.plot is not None and panel.plot.series is not None,
                     timeout=WAIT_MS)
@@ -114,7 +115,9 @@ def test_the_plot_follows_the_timeline_and_a_click_moves_the_cursor(travelling, 
     series: Series = plot.series
     assert plot.isVisible() and not plot.by_time and series.text == FIELD
     xs, ys = plot.line.getData()
-    assert len(xs) == len(series.positions) + 1 and xs[1] == series.positions[1]
+    assert window.timeline.plot.viewRange()[0] == shown  # the timeline's range is kept
+    assert plot.viewRange()[0] == pytest.approx(shown)  # and is the plot's
+    assert xs[0] == series.positions[1] and xs[-1] == series.last  # none before the stream
     assert plot.cursor.value() == window.timeline.plot.cursor.value()
     with qtbot.wait_signal(window.travel.moment_ready, timeout=WAIT_MS):
         plot._choose(120.3)
@@ -168,8 +171,14 @@ def test_text_is_plotted_as_steps_between_labelled_values(qtbot):
     assert plot.show_series(statuses) == ""
     assert sorted(label.toPlainText() for label, _y in plot.labels) == ["paid", "placed",
                                                                         "shipped"]
-    xs, ys = plot.line.getData()
-    assert list(xs) == [0, 5, 9, 14, 20] and list(ys[1:]) == [1.0, 0.0, 2.0, 2.0]
+    xs, ys = plot.line.getData()  # a gap before the row exists, then its statuses in order
+    assert list(xs) == [5, 9, 9, 14, 14, 20] and list(ys) == [0, 0, 1, 1, 2, 2]
+    assert list(plot.line.opts["connect"]) == [True] * 5 + [False]
+    gap = Series("order_summary[o1].total", (0, 5, 9, 14), (3, None, 4, 4.5), 20)
+    plot.show_series(gap)
+    xs, ys = plot.line.getData()  # no line where the row was gone
+    assert list(xs) == [0, 5, 9, 14, 14, 20] and list(ys) == [3, 3, 4, 4, 4.5, 4.5]
+    assert list(plot.line.opts["connect"]) == [True, False, True, True, True, False]
     many = Series("customers[c].name", tuple(range(MAX_LEVELS + 1)),
                   tuple(f"name {n}" for n in range(MAX_LEVELS + 1)), 30)
     assert "a plot needs numbers" in plot.show_series(many)

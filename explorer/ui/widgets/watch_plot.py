@@ -24,6 +24,7 @@ from explorer.ui.models.watches import value_text
 
 LINE = pg.mkPen("#1565c0", width=2)
 LABEL = "#616161"
+LABEL_FILL = pg.mkBrush(255, 255, 255, 200)  # readable over the line
 MAX_LEVELS = 12
 """Text values with more distinct values than this are not plotted (a step of what?)."""
 
@@ -46,10 +47,11 @@ class WatchPlot(pg.PlotWidget):
         item.hideButtons()
         item.layout.setContentsMargins(4, 2, 8, 0)
         self.setMouseEnabled(x=True, y=False)
+        self.getViewBox().enableAutoRange(x=False, y=False)  # x: the timeline's, linked
         self.by_time = True
         self.series: Series | None = None
         self.x_of: Callable[[int], float] = float
-        self.line = pg.PlotDataItem(stepMode="left", pen=LINE)
+        self.line = pg.PlotDataItem(pen=LINE)
         self.addItem(self.line)
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d32f2f", width=2))
         self.cursor.setZValue(20)
@@ -89,14 +91,17 @@ class WatchPlot(pg.PlotWidget):
         xs = np.array([self.x_of(p) for p in (*series.positions, max(series.last,
                                                                     series.positions[-1]))])
         ys = np.array(values, dtype=np.float64)
-        self.line.setData(xs, ys, connect="finite")
+        line_x, line_y, joined = _steps(xs, ys)
+        self.line.setData(line_x, line_y, connect=joined)
+        if self.getViewBox().linkedView(pg.ViewBox.XAxis) is None:  # no timeline to follow
+            self.setXRange(float(xs[0]), float(xs[-1]))
         finite = ys[np.isfinite(ys)]
         low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
         pad = max((high - low) * 0.12, 0.5)
-        self.setYRange(low - pad, high + pad, padding=0)
+        self.setYRange(low - pad, high + 2.5 * pad, padding=0)  # room for the title
         shown = levels or {value_text(low): low, value_text(high): high}
         for text, y in shown.items():
-            label = pg.TextItem(text, color=LABEL, anchor=(0, 0.5))
+            label = pg.TextItem(text, color=LABEL, anchor=(0, 0.5), fill=LABEL_FILL)
             label.setZValue(25)
             self.addItem(label, ignoreBounds=True)
             self.labels.append((label, y))
@@ -130,16 +135,32 @@ class WatchPlot(pg.PlotWidget):
             self.position_chosen.emit(max(1, int(round(x))))
 
 
+def _steps(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A step line's points: each value held from its x to the next, rising (or falling) to
+    the next value; no line where a value is missing (NaN). `joined[i]`: point i is joined to
+    point i + 1."""
+    held = np.flatnonzero(np.isfinite(ys[:-1]))
+    line_x = np.empty(2 * len(held))
+    line_y = np.empty(2 * len(held))
+    line_x[0::2], line_x[1::2] = xs[held], xs[held + 1]
+    line_y[0::2] = line_y[1::2] = ys[held]
+    joined = np.ones(len(line_x), dtype=bool)  # along each value held
+    if len(held):
+        joined[1::2][:-1] = np.diff(held) == 1  # up or down to the next, unless a gap between
+        joined[-1] = False
+    return line_x, line_y, joined
+
+
 def _levels(values: tuple[Any, ...]) -> tuple[list[float] | None, dict[str, float]]:
     """The y of each value (and a repeat of the last, where the line ends): numbers as they
-    are (NaN where missing: a gap), other values by their rank among the distinct ones, with
-    labels. None if there are too many distinct values to plot."""
+    are (NaN where missing: a gap), other values by the order they first appear in (a
+    lifecycle's), with labels. None if there are too many distinct values to plot."""
     ys: list[float]
     if all(v is None or (isinstance(v, int | float) and not isinstance(v, bool))
            for v in values):
         ys = [float("nan") if v is None else float(v) for v in values]
         return [*ys, ys[-1]], {}
-    distinct = sorted({value_text(v) for v in values if v is not None})
+    distinct = list(dict.fromkeys(value_text(v) for v in values if v is not None))
     if len(distinct) > MAX_LEVELS:
         return None, {}
     rank = {text: float(index) for index, text in enumerate(distinct)}
