@@ -127,7 +127,8 @@ class ReadModelDatabase(Closable):
         tables = [name for (name,) in self.db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         for name in tables:  # our own file (checked): its tables are ours to drop
-            self.db.execute(f'DROP TABLE "{name}"')
+            # IF EXISTS: a search index's tables went with it (its virtual table comes first)
+            self.db.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def close(self) -> None:
         close_engine(self.connection, self.engine)

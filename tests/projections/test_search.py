@@ -15,6 +15,7 @@ from explorer.projections import (
     read_model_path,
     read_rows,
 )
+from explorer.projections.database import SCHEMA_VERSION
 from explorer.projections.engine import _view as view
 from explorer.projections.search import index_names, search_terms
 from tests.projections.test_engine import shop
@@ -137,3 +138,20 @@ def test_the_index_is_committed_with_the_rows(service, engine, store):
         assert other.execute(f'SELECT count(*) FROM "{fts}"').fetchone()[0] == 2
     finally:
         other.close()
+
+
+def test_read_models_of_another_schema_version_with_search_indexes_are_rebuilt(service, engine):
+    """Dropping every table of an older file: a search index's own tables go with it, and are
+    not dropped twice (which made such a file fail to open)."""
+    shop(service, orders=3)
+    engine.catch_up_all()
+    assert found(engine, "order_2") == ["order_2"]
+    engine.db.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    engine.db.close()
+    with ReadModelDatabase(read_model_path(service.store.location, False)) as reopened:
+        assert reopened.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        names = {name for (name,) in reopened.db.execute("SELECT name FROM sqlite_master")}
+        assert "order_summary" not in names and index_names(order_summary)[0] not in names
+        engine = ProjectionEngine(service.store, reopened, shop_projections())
+        engine.catch_up_all()
+        assert found(engine, "order_2") == ["order_2"]
