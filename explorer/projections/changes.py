@@ -5,9 +5,10 @@ decide: a row valid at B alone was added, at A alone removed, at both with other
 Only rows written between the two positions can differ, so they are found from the versions
 written there, not by reading every row at both:
 
-    added or changed   the versions valid at B that began after A, each with the version of its
-                       key valid at A (one seek on the primary key), kept where there was none
-                       or its values differ
+    added or changed   the versions valid at B that began after A (from the position index,
+                       which holds valid_to too), each with the version of its key valid at A
+                       (one seek on the primary key), kept where there was none or its values
+                       differ
     removed            the versions valid at A that ended by B, whose key has no version valid
                        at B
 
@@ -63,7 +64,7 @@ class ReadModelChanges:
     def __init__(self, history: ReadModelHistory) -> None:
         self.history = history
         self.readmodels = history.readmodels
-        self._statements: dict[tuple[str, tuple[str, ...]], sa.Select[Any]] = {}
+        self._statements: dict[tuple[str, tuple[str, ...], bool], sa.Select[Any]] = {}
 
     def counts(self, table: sa.Table, before: int, after: int,
                watched: Sequence[str] = ()) -> ChangeCounts:
@@ -77,7 +78,7 @@ class ReadModelChanges:
             for change in self._small_table_changes(table, before, after, watched):
                 found[change.kind] += 1
             return ChangeCounts(**found)
-        changes = self._changes(table, tuple(watched)).subquery()
+        changes = self._changes(table, tuple(watched), kinds_only=True).subquery()
         counted = sa.select(changes.c.kind, sa.func.count()).group_by(changes.c.kind)
         found = dict.fromkeys(KINDS, 0)
         for kind, count in self.readmodels.execute(counted, {"a": before, "b": after}):
@@ -114,10 +115,13 @@ class ReadModelChanges:
             result.append(_change({k: row[k] for k in keys}, kind, old, new))
         return result
 
-    def _changes(self, table: sa.Table, watched: tuple[str, ...]) -> sa.Select[Any]:
+    def _changes(self, table: sa.Table, watched: tuple[str, ...],
+                 kinds_only: bool = False) -> sa.Select[Any]:
         """Every row that differs between positions :a and :b: its kind, key, values at :b
-        (after_*) and at :a (before_*). Made once for each table and watched columns."""
-        cache_key = (table.name, watched)
+        (after_*) and at :a (before_*); with `kinds_only`, its kind alone (for counting: the
+        values, a saga's steps among them, are then never read out). Made once for each table,
+        watched columns and shape."""
+        cache_key = (table.name, watched, kinds_only)
         cached = self._statements.get(cache_key)
         if cached is not None:
             return cached
@@ -130,22 +134,32 @@ class ReadModelChanges:
         b = sa.bindparam("b", type_=sa.Integer)
         new, old = table.alias("after_row"), table.alias("before_row")
         same_key = [old.c[k] == new.c[k] for k in keys]
+        # the versions begun after A and valid at B, from the position index alone; only they
+        # are then read (a seek each): the versions begun and ended between A and B, most of
+        # them on a busy table, never are
+        begun = table.alias("begun")
+        begun_by_b = (sa.select(*[begun.c[k] for k in keys], begun.c.valid_from)
+                      .where(begun.c.valid_from > a, begun.c.valid_from <= b,
+                             _valid_after(begun, b)).subquery("begun_by_b"))
         started_by_a = _latest_version(table, new, a)
         differs = sa.or_(*[old.c[v].is_distinct_from(new.c[v]) for v in (watched or values)])
+        kind = sa.case((old.c.valid_from.is_(None), "added"), else_="changed").label("kind")
+        shown = [] if kinds_only else [*[new.c[k] for k in keys],
+                                       *[new.c[v].label(f"after_{v}") for v in values],
+                                       *[old.c[v].label(f"before_{v}") for v in values]]
         added_or_changed = (
-            sa.select(sa.case((old.c.valid_from.is_(None), "added"), else_="changed").label("kind"),
-                      *[new.c[k] for k in keys],
-                      *[new.c[v].label(f"after_{v}") for v in values],
-                      *[old.c[v].label(f"before_{v}") for v in values])
-            .select_from(new.outerjoin(old, sa.and_(*same_key, old.c.valid_from == started_by_a,
-                                                   _valid_after(old, a))))
-            .where(new.c.valid_from > a, new.c.valid_from <= b, _valid_after(new, b),
-                   sa.or_(old.c.valid_from.is_(None), differs)))
+            sa.select(kind, *shown)
+            .select_from(begun_by_b.join(new, sa.and_(
+                *[new.c[k] == begun_by_b.c[k] for k in keys],
+                new.c.valid_from == begun_by_b.c.valid_from)).outerjoin(old, sa.and_(
+                    *same_key, old.c.valid_from == started_by_a, _valid_after(old, a))))
+            .where(sa.or_(old.c.valid_from.is_(None), differs)))
         gone, still = table.alias("gone_row"), table.alias("still_row")
+        shown = [] if kinds_only else [*[gone.c[k] for k in keys],
+                                       *[sa.null().label(f"after_{v}") for v in values],
+                                       *[gone.c[v].label(f"before_{v}") for v in values]]
         removed = (
-            sa.select(sa.literal("removed").label("kind"), *[gone.c[k] for k in keys],
-                      *[sa.null().label(f"after_{v}") for v in values],
-                      *[gone.c[v].label(f"before_{v}") for v in values])
+            sa.select(sa.literal("removed").label("kind"), *shown)
             .select_from(gone.outerjoin(still, sa.and_(
                 *[still.c[k] == gone.c[k] for k in keys],
                 still.c.valid_from == _latest_version(table, gone, b), _valid_after(still, b))))

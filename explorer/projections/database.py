@@ -36,9 +36,10 @@ from explorer.store.sqlite import (
 )
 
 APPLICATION_ID = 0x45565852  # "EVXR"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Read models are derived: a file of another schema version is simply emptied and rebuilt.
-3: the sagas' tables changed shape and name (the old ones are dropped with everything else)."""
+3: the sagas' tables changed shape and name (the old ones are dropped with everything else).
+4: a versioned table's position index holds valid_to too (explorer.projections.versioned)."""
 SUFFIX = ".readmodels"
 
 metadata = sa.MetaData()
