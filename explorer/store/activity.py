@@ -85,7 +85,9 @@ class Activity:
         s, e = schema.streams.c, schema.events.c
         in_range = sa.select(sa.func.count()).where(
             e.stream_id == s.stream_id, e.position > a, e.position <= b).scalar_subquery()
-        counted = self._candidates(a, b).add_columns(in_range.label("events")).subquery()
+        # materialized: each stream counted once (a subquery would be counted for each use)
+        counted = (self._candidates(a, b).add_columns(in_range.label("events"))
+                   .cte("counted").prefix_with("MATERIALIZED"))
         per_type = (sa.select(counted.c.stream_type, sa.func.count(sa.func.nullif(
                                   counted.c.events, 0)), sa.func.sum(counted.c.events))
                     .group_by(counted.c.stream_type).having(sa.func.sum(counted.c.events) > 0)
