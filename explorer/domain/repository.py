@@ -7,6 +7,7 @@ result's notes); the aggregate is then rebuilt from its events.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypedDict, TypeVar, overload
 
@@ -101,7 +102,16 @@ class Repository:
 
     def _replay(self, loaded: LoadedAggregate[A], rows: list[tuple[Any, ...]],
                 stream_type: str) -> None:
-        """Apply undecoded rows to the aggregate; rows that cannot be decoded become notes.
+        """Apply undecoded rows to the aggregate (see replay_each)."""
+        for _ in self.replay_each(loaded, rows, stream_type):
+            pass
+
+    def replay_each(self, loaded: LoadedAggregate[A], rows: Sequence[Sequence[Any]],
+                    stream_type: str) -> Iterator[Sequence[Any]]:
+        """Apply undecoded rows (`EventStore.replay_rows`' or `replay_rows_positioned`') to the
+        loaded aggregate one at a time, yielding each row once it is applied (the aggregate's
+        version is then the row's): for watching the state change event by event. Rows that
+        cannot be decoded become notes.
 
         The generic fold (a stream type the system does not know) takes events of types the
         system does not know either as stored: there is nothing to upcast them with."""
@@ -113,28 +123,29 @@ class Repository:
         unknown_as_stored = getattr(aggregate, "generic", False) and decoder.registry is not None
         loads = orjson.loads
         apply = aggregate.apply
-        for version, event_type, schema_version, data, _ in rows:
+        for row in rows:
+            version, event_type, schema_version, data = row[0], row[1], row[2], row[3]
+            decoded: Any = None
             if current is None or current.get(event_type) == schema_version:
                 try:
                     decoded = loads(data)
                 except (orjson.JSONDecodeError, TypeError):
                     decoded = None
-                if type(decoded) is dict:
-                    apply(event_type, decoded)
-                    continue
-            if unknown_as_stored and (decoder.registry is None
-                                      or event_type not in decoder.registry):
-                decoded, problem = decode_json_object(data)
-                decoded = None if problem else decoded
-            else:
-                decoded, problem = decoder.decode_data(event_type, schema_version, data)
-            if decoded is None:
-                loaded.notes.append(f"Version {version} ({event_type}) was skipped: {problem}.")
-            else:
+            if type(decoded) is not dict:
+                if unknown_as_stored and (decoder.registry is None
+                                          or event_type not in decoder.registry):
+                    decoded, problem = decode_json_object(data)
+                    decoded = None if problem else decoded
+                else:
+                    decoded, problem = decoder.decode_data(event_type, schema_version, data)
+                if decoded is None:
+                    loaded.notes.append(
+                        f"Version {version} ({event_type}) was skipped: {problem}.")
+            if decoded is not None:
                 apply(event_type, decoded)
-        if rows:
-            aggregate.version = rows[-1][0]
-        loaded.events_replayed += len(rows)
+            aggregate.version = version
+            loaded.events_replayed += 1
+            yield row
 
     def load_existing(self, stream_id: str, *, at_version: int | None = None,
                       at_position: int | None = None, at_time_us: int | None = None,

@@ -25,6 +25,8 @@ from explorer.store.statements import EVENT_COLUMNS, NO_LIMIT, SNAPSHOT_MARK, St
 ReplayRow = tuple[int, str, int, Any, str]
 """A stored event as replaying it needs it: (version, event type, schema version, data, stream
 type), its data undecoded JSON text."""
+PositionedReplayRow = tuple[int, str, int, Any, str, int]
+"""A ReplayRow with the event's global position last."""
 FIELD_TYPE_SAMPLE = 50  # events of each type read to learn what JSON types a field holds
 FIELD_TYPE_KINDS = 200  # event types sampled at most
 
@@ -63,6 +65,14 @@ class Reading:
         return self._db.execute(sql.replay_stream.sql, sql.replay_stream.args(
             stream_id, after_version, _bound(to_version), _bound(to_position), _bound(to_time_us),
         )).fetchall()
+
+    def replay_rows_positioned(self, stream_id: str, *, after_version: int = 0,
+                               to_version: int | None = None) -> list[PositionedReplayRow]:
+        """`replay_rows` with each event's global position last: for folding a stream event by
+        event and saying where each one is (find-when)."""
+        statement = self._sql.replay_positioned
+        return self._db.execute(statement.sql, statement.args(
+            stream_id, after_version, _bound(to_version))).fetchall()
 
     def replay_after_snapshot(self, stream_id: str, *, to_version: int | None = None,
                               to_position: int | None = None, to_time_us: int | None = None,

@@ -123,6 +123,12 @@ class Statements:
         self.replay_after_snapshot = c(sa.union_all(snapshot_row, after).order_by(sa.text("1")),
                                        dialect, ("stream_id", "to_version", "to_position",
                                                  "to_time"))
+        # A stream's events as replaying them needs, each with its position (find-when).
+        self.replay_positioned = c(
+            sa.select(e.version, e.event_type, e.schema_version, e.data, e.stream_type, e.position)
+            .where(e.stream_id == p("stream_id"), e.version > p("after_version"),
+                   e.version <= p("to_version")).order_by(e.version),
+            dialect, ("stream_id", "after_version", "to_version"))
         self.replay_whole_stream = c(
             sa.select(e.version, e.event_type, e.schema_version, e.data, e.stream_type)
             .where(e.stream_id == p("stream_id"), e.version > p("after_version"))

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.domain.generic import GENERIC_LABEL
+from explorer.domain.repository import LoadedAggregate
 from explorer.projections.engine import projection_state_of
 from explorer.projections.switches import has_table, row_switches
 from explorer.store.content_filter import ContentFilter, FilterError, parse_filter
@@ -210,14 +211,16 @@ class FindWhen:
         known = set(cls(stream_id).state())
         holds = predicate(condition, STATE_ROOT)
         notes: list[str] = []
+        repository = machine.repository
         if after > 0:
-            loaded = machine.repository.load(info.stream_type, stream_id, at_position=after)
-            aggregate, version = loaded.aggregate, loaded.version
+            loaded = repository.load(info.stream_type, stream_id, at_position=after)
             notes.extend(loaded.notes)
+            loaded.notes = notes  # events skipped from here on are said there too
         else:
-            aggregate, version = cls(stream_id), 0
-        generic = bool(getattr(aggregate, "generic", False))
-        if generic:
+            loaded = LoadedAggregate(cls(stream_id), notes=notes)
+        aggregate = loaded.aggregate
+        version = aggregate.version
+        if getattr(aggregate, "generic", False):
             notes.append(f"{info.stream_type}: {GENERIC_LABEL}.")
         now = version > 0 and holds(aggregate.state())
         found: list[Switch] = []
@@ -226,27 +229,22 @@ class FindWhen:
         while version < total and not done:
             if progress is not None:
                 progress(version, total)
-            chunk = store.read_stream(stream_id, from_version=version + 1,
-                                      to_version=version + MAX_CHUNK)
+            chunk = store.replay_rows_positioned(stream_id, after_version=version,
+                                                 to_version=version + MAX_CHUNK)
             if not chunk:
                 break
-            for event in chunk:
-                data = self._data_of(event, generic, notes)
-                if data is not None:
-                    aggregate.apply(event.event_type, data)
-                aggregate.version = event.version
+            for row in repository.replay_each(loaded, chunk, info.stream_type):
                 then, now = now, holds(aggregate.state())
                 if now == then or (first_only and not now):
                     continue
                 if len(found) == MAX_SWITCHES:
                     truncated = done = True
                     break
-                found.append(Switch(event.position, now, stream_id, event.event_type,
-                                    event.stream_id))
+                found.append(Switch(row[5], now, stream_id, row[1], stream_id))
                 if first_only and now:
                     done = True
                     break
-            version = chunk[-1].version
+            version = chunk[-1][0]
         if not found and not done:
             self._check_fields(condition, known | set(aggregate.state()), info.stream_type)
         return Switches(stream_id, "stream", condition.text, after, tuple(found), truncated,
@@ -256,7 +254,8 @@ class FindWhen:
                  ) -> dict[str, Any] | None:
         """An event's data as the aggregate is folded with it (as Repository loading does):
         an event that cannot be read is skipped, and said so; the generic fold takes an event
-        of a type the system does not know as stored."""
+        of a type the system does not know as stored. (explorer.timetravel.watch folds its
+        events with it.)"""
         if not event.is_raw:
             return event.data
         registry = self.store.decoder.registry

@@ -374,6 +374,18 @@ class EventStoreContract:
         assert snapshot is None and [row[0] for row in rows] == [1, 2, 3]
         assert store.replay_after_snapshot("missing") == (None, [])
 
+    def test_replay_rows_with_their_positions(self, store):
+        store.append("o", "Order", events(*"AB"))
+        store.append("p", "Order", events("X"))
+        store.append("o", "Order", events(*"CD"), expected_version=2)
+        rows = store.replay_rows_positioned("o")
+        assert [row[:5] for row in rows] == store.replay_rows("o")
+        assert [(row[0], row[5]) for row in rows] == [
+            (1, 1), (2, 2), (3, 4), (4, 5)]
+        assert [row[0] for row in store.replay_rows_positioned("o", after_version=1,
+                                                               to_version=3)] == [2, 3]
+        assert store.replay_rows_positioned("missing") == []
+
     # -- schema evolution and bad rows -----------------------------------------------------
 
     def test_old_events_are_upcast_on_read_and_keep_their_stored_form(self, make_store,
