@@ -101,11 +101,23 @@ class ReadModelChanges:
             found = [c for c in self._small_table_changes(table, before, after, watched)
                      if c.kind in kinds]
             return found[offset:None if limit is None else offset + limit]
-        changes = self._changes(table, tuple(watched)).subquery()
-        query = sa.select(changes).where(changes.c.kind.in_(list(kinds))).order_by(
-            *[changes.c[k] for k in table.info["keys"]]).offset(offset)
+        # the page's keys first, from the kinds and keys alone (a sort of narrow rows), then
+        # their values (a saga's steps, before and after) for those rows only
+        lean = self._changes(table, tuple(watched), kinds_only=True).subquery()
+        page = sa.select(*[lean.c[k] for k in table.info["keys"]]).where(
+            lean.c.kind.in_(list(kinds))).order_by(
+            *[lean.c[k] for k in table.info["keys"]]).offset(offset)
         if limit is not None:
-            query = query.limit(limit)
+            page = page.limit(limit)
+        wanted = [tuple(row) for row in self.readmodels.execute(page, {"a": before, "b": after})]
+        if not wanted:
+            return []
+        changes = self._changes(table, tuple(watched)).subquery()
+        key_columns = [changes.c[k] for k in table.info["keys"]]
+        in_page = (key_columns[0].in_([key[0] for key in wanted]) if len(key_columns) == 1
+                   else sa.tuple_(*key_columns).in_(wanted))
+        query = sa.select(changes).where(changes.c.kind.in_(list(kinds)), in_page).order_by(
+            *key_columns)
         keys, values = _names(table)
         result = []
         for row in self.readmodels.execute(query, {"a": before, "b": after}).mappings():
@@ -118,9 +130,9 @@ class ReadModelChanges:
     def _changes(self, table: sa.Table, watched: tuple[str, ...],
                  kinds_only: bool = False) -> sa.Select[Any]:
         """Every row that differs between positions :a and :b: its kind, key, values at :b
-        (after_*) and at :a (before_*); with `kinds_only`, its kind alone (for counting: the
-        values, a saga's steps among them, are then never read out). Made once for each table,
-        watched columns and shape."""
+        (after_*) and at :a (before_*); with `kinds_only`, its kind and key alone (for counting
+        and finding a page's keys: the values, a saga's steps among them, are never read out).
+        Made once for each table, watched columns and shape."""
         cache_key = (table.name, watched, kinds_only)
         cached = self._statements.get(cache_key)
         if cached is not None:
@@ -144,9 +156,9 @@ class ReadModelChanges:
         started_by_a = _latest_version(table, new, a)
         differs = sa.or_(*[old.c[v].is_distinct_from(new.c[v]) for v in (watched or values)])
         kind = sa.case((old.c.valid_from.is_(None), "added"), else_="changed").label("kind")
-        shown = [] if kinds_only else [*[new.c[k] for k in keys],
-                                       *[new.c[v].label(f"after_{v}") for v in values],
-                                       *[old.c[v].label(f"before_{v}") for v in values]]
+        shown = [new.c[k] for k in keys] + ([] if kinds_only else [
+            *[new.c[v].label(f"after_{v}") for v in values],
+            *[old.c[v].label(f"before_{v}") for v in values]])
         added_or_changed = (
             sa.select(kind, *shown)
             .select_from(begun_by_b.join(new, sa.and_(
@@ -155,9 +167,9 @@ class ReadModelChanges:
                     *same_key, old.c.valid_from == started_by_a, _valid_after(old, a))))
             .where(sa.or_(old.c.valid_from.is_(None), differs)))
         gone, still = table.alias("gone_row"), table.alias("still_row")
-        shown = [] if kinds_only else [*[gone.c[k] for k in keys],
-                                       *[sa.null().label(f"after_{v}") for v in values],
-                                       *[gone.c[v].label(f"before_{v}") for v in values]]
+        shown = [gone.c[k] for k in keys] + ([] if kinds_only else [
+            *[sa.null().label(f"after_{v}") for v in values],
+            *[gone.c[v].label(f"before_{v}") for v in values]])
         removed = (
             sa.select(sa.literal("removed").label("kind"), *shown)
             .select_from(gone.outerjoin(still, sa.and_(
