@@ -1,4 +1,4 @@
-"""When a condition on a read model's rows switched: from the row versions, in two passes.
+"""When a condition on a read model's rows switched: from the row versions, in one scan.
 
 Find-when (explorer.timetravel.when) asks at which positions a condition on a read model's rows
 (`total > 500 and status = "paid"`) became true or false for some row. A versioned table already
@@ -11,14 +11,13 @@ there) satisfies it too, or the row was removed. Never a replay of the log:
 - one scan of the table in primary-key order, filtered by the condition in SQL and grouped by
   key: a row whose satisfying versions make one run (their lengths add up to the span from the
   first to the last) became true where the first began and false where the last ended;
-- the rows with several runs: their satisfying versions (by key, or by one scan of the whole
-  table when there are more than WHOLE_TABLE_KEYS such rows) with, by a window over them alone
-  in primary-key order, where the satisfying version before and after each began and ended:
-  a version continues a run exactly when the satisfying one before it ended where it began.
+- the rows with several runs: the same scan gives each of them its satisfying versions'
+  positions ("from to from to …", from an aggregate of the group), and a version continues a
+  run exactly when the satisfying one before it ended where it began.
 
 Window functions over the whole table (SQLite's, at a few microseconds a row) would cost seconds
-on a million versions; a seek for every satisfying version, over a second (over two for 600,000
-switches on the sagas' 910,000 versions, where the window takes under one).
+on a million versions, and about a second over 600,000 satisfying ones; a seek for every
+satisfying version, over two.
 
 The first switch to true is looked for in position order first (the position index, a few
 growing ranges of positions: a condition that holds for many rows holds early), then by the
@@ -38,11 +37,9 @@ from explorer.store.content_filter import Comparison, Logical, compile_condition
 
 RowSwitch = tuple[int, bool, tuple[Any, ...]]
 """(position, whether the condition became true there, the row's key values)."""
-KEYS_AT_ONCE = 500
-"""Rows whose versions satisfying a condition make several runs, read at once (see
-row_switches)."""
-WHOLE_TABLE_KEYS = 5_000
-"""More rows than this with several runs: their runs are read by one scan of the whole table."""
+OrderedSwitch = tuple[int, tuple[Any, ...], bool]
+"""(position, the row's key values, whether the condition became true there): in the order
+switches are listed when sorted as they are (a switch to false before one to true)."""
 _OPEN = 1 << 62
 """The end of a version still current (valid_to NULL), as a number for sums."""
 FIRST_SPANS = (1_000, 10_000, 100_000)
@@ -126,76 +123,71 @@ def row_switches(readmodels: ReadModelDatabase, table: sa.Table,
     """The switches of `condition` on `table`'s rows at positions after `after`, in position
     order (then key order, a switch to false before one to true of the same row); with
     `first_only`, only the first switch to true; at most `limit` of them."""
+    for position, key, became in ordered_row_switches(readmodels, table, condition, after,
+                                                      first_only=first_only, limit=limit):
+        yield position, became, key
+
+
+def ordered_row_switches(readmodels: ReadModelDatabase, table: sa.Table,
+                         condition: Comparison | Logical, after: int = 0, *,
+                         first_only: bool = False, limit: int | None = None,
+                         ) -> list[OrderedSwitch]:
+    """row_switches' switches as (position, key values, whether it became true), which sort as
+    they are listed: one tuple a switch, made once (explorer.timetravel.when keeps them)."""
     if first_only:
-        yield from _first_switch(readmodels, table, condition, after)[:limit]
-        return
-    found: list[RowSwitch] = []
-    several: list[tuple[Any, ...]] = []
-    for first, last, one_run, *key in _execute(readmodels, runs_statement(table, condition,
-                                                                           after)):
-        if not one_run:
-            several.append(tuple(key))
+        return [(position, key, became) for position, became, key
+                in _first_switch(readmodels, table, condition, after)[:limit]]
+    found: list[OrderedSwitch] = []
+    add = found.append
+    for first, last, one_run, versions, *key in _execute(
+            readmodels, runs_statement(table, condition, after)).fetchall():
+        key = tuple(key)
+        if one_run:
+            if first > after:
+                add((first, key, True))
+            if last != _OPEN:
+                add((last, key, False))
             continue
-        if first > after:
-            found.append((first, True, tuple(key)))
-        if last != _OPEN:
-            found.append((last, False, tuple(key)))
-    if len(several) > WHOLE_TABLE_KEYS:  # most rows: one windowed scan of them all
-        found = []
-        batches: list[list[tuple[Any, ...]] | None] = [None]
-    else:
-        batches = [several[start:start + KEYS_AT_ONCE]
-                   for start in range(0, len(several), KEYS_AT_ONCE)]
-    for keys in batches:
-        statement = run_edges_statement(table, condition, after, of_keys=keys)
-        for valid_from, valid_to, starts, ends, *key in _execute(readmodels, statement):
-            row = tuple(key)
-            if starts:
-                found.append((valid_from, True, row))
-            if ends:
-                found.append((valid_to, False, row))
-    found.sort(key=_order)
-    yield from found[:limit]
-
-
-def run_edges_statement(table: sa.Table, condition: Comparison | Logical, after: int,
-                        of_keys: list[tuple[Any, ...]] | None = None) -> sa.Select[Any]:
-    """The versions of `table` (of the rows `of_keys` only, if given) satisfying `condition`
-    that begin or end a run of them after `after`: valid_from, valid_to, whether it begins one
-    (there), whether it ends one (at valid_to), key columns. A row's versions follow each
-    other, so the version before a satisfying one satisfied the condition too exactly when the
-    satisfying version before it ended where it began (and likewise after): a window over the
-    satisfying versions alone, read in primary-key order (no sort, no seek)."""
-    keys = [table.c[k] for k in table.info["keys"]]
-    window = {"partition_by": keys, "order_by": table.c.valid_from}
-    query = sa.select(table.c.valid_from, table.c.valid_to, *keys,
-                      sa.func.lag(table.c.valid_to).over(**window).label("before_to"),
-                      sa.func.lead(table.c.valid_from).over(**window).label("after_from"),
-                      ).where(_matching(table, condition))
-    if of_keys is not None:
-        query = query.where(_key_in(table, table.info["keys"], of_keys))
-    runs = query.subquery("runs")
-    starts = sa.and_(runs.c.before_to.is_distinct_from(runs.c.valid_from),
-                     runs.c.valid_from > after)
-    ends = sa.and_(runs.c.valid_to.is_not(None),
-                   runs.c.after_from.is_distinct_from(runs.c.valid_to), runs.c.valid_to > after)
-    return (sa.select(runs.c.valid_from, runs.c.valid_to, starts, ends,
-                      *[runs.c[k] for k in table.info["keys"]])
-            .where(sa.or_(starts, ends)))
+        begins, ends = _runs(versions)
+        found.extend([(position, key, True) for position in begins if position > after])
+        found.extend([(position, key, False) for position in ends if position > after])
+    found.sort()
+    return found[:limit]
 
 
 def runs_statement(table: sa.Table, condition: Comparison | Logical,
                    after: int) -> sa.Select[Any]:
     """For each row whose versions satisfying `condition` may switch after `after`: the first
     position of those versions, the last (_OPEN while the last one is current), whether they
-    make one run (their lengths add up to the span between: none is missing between), key
+    make one run (their lengths add up to the span between: none is missing between), where
+    they begin and end if not ("from to from to …", to -1 while current: see _runs), key
     columns. One scan in primary-key order, grouped by key (no sort)."""
     keys = [table.c[k] for k in table.info["keys"]]
     ends = sa.func.coalesce(table.c.valid_to, _OPEN)
     first, last = sa.func.min(table.c.valid_from), sa.func.max(ends)
-    return (sa.select(first, last, sa.func.sum(ends - table.c.valid_from) == last - first,
-                      *keys)
+    one_run = sa.func.sum(ends - table.c.valid_from) == last - first
+    versions = sa.func.group_concat(
+        sa.cast(table.c.valid_from, sa.Text) + " "
+        + sa.cast(sa.func.coalesce(table.c.valid_to, -1), sa.Text), " ")
+    return (sa.select(first, last, one_run, sa.case((one_run, None), else_=versions), *keys)
             .where(_matching(table, condition)).group_by(*keys).having(last > after))
+
+
+def _runs(versions: str) -> tuple[list[int], list[int]]:
+    """Where a row's satisfying versions ("from to from to …", to -1 while current) begin runs
+    and where runs end: a version continues the one before it exactly when that one ended where
+    it began (a row's versions follow each other)."""
+    numbers = list(map(int, versions.split(" ")))
+    pairs = list(zip(numbers[0::2], numbers[1::2], strict=True))
+    pairs.sort()  # in primary-key order already, as the group was read (sorted, to be sure)
+    froms = [begin for begin, _ in pairs]
+    tos = [end for _, end in pairs]
+    gaps = [(end, begin) for end, begin in zip(tos[:-1], froms[1:], strict=True) if begin != end]
+    begins = [froms[0], *(begin for _, begin in gaps)]
+    ends = [end for end, _ in gaps]
+    if tos[-1] != -1:
+        ends.append(tos[-1])
+    return begins, ends
 
 
 def _key_in(version: sa.FromClause, names: tuple[str, ...],

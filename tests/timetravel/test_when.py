@@ -115,18 +115,13 @@ def test_find_when_without_a_system_agrees_with_brute_force(stores):
     check_streams(stores["shop"], NO_SYSTEM, seed=12)
 
 
-@pytest.mark.parametrize(("first_spans", "whole_table_keys"),
-                         [(switches.FIRST_SPANS, switches.WHOLE_TABLE_KEYS), ((1, 3), 0)],
+@pytest.mark.parametrize("first_spans", [switches.FIRST_SPANS, (1, 3)],
                          ids=["position-order", "whole-scan"])
 def test_find_when_on_read_models_and_sagas_agrees_with_brute_force(system: System, stores,
-                                                                   first_spans,
-                                                                   whole_table_keys,
-                                                                   monkeypatch):
+                                                                   first_spans, monkeypatch):
     # the first switch is looked for in ranges of positions, then by the whole scan: small
-    # ranges make the whole scan find most of them; rows whose satisfying versions make several
-    # runs are read by key, or (more than WHOLE_TABLE_KEYS of them) by one scan of the table
+    # ranges make the whole scan find most of them
     monkeypatch.setattr(switches, "FIRST_SPANS", first_spans)
-    monkeypatch.setattr(switches, "WHOLE_TABLE_KEYS", whole_table_keys)
     store, readmodels, find = finder(stores[system.name], system)
     with store, readmodels:
         last = store.last_position()
