@@ -23,14 +23,15 @@ explorer.common.cancel.Cancelled. Results are plain values.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, overload
 
 from explorer.domain.generic import GENERIC_LABEL
 from explorer.domain.repository import LoadedAggregate
 from explorer.projections.engine import projection_state_of
-from explorer.projections.switches import has_table, row_switches
+from explorer.projections.switches import OrderedSwitch, has_table, ordered_row_switches
 from explorer.store.content_filter import ContentFilter, FilterError, parse_filter
 from explorer.store.decoding import decode_json_object
 from explorer.store.errors import EventNotFoundError, StreamNotFoundError
@@ -75,6 +76,52 @@ class Switch:
                 "event_type": self.event_type, "stream_id": self.stream_id}
 
 
+class RowSwitchList(Sequence[Switch]):
+    """A read model's switches as found (position, key values, became), in position order: a
+    Switch is made for the one asked for (a hundred thousand of them, made at once, would
+    take longer than finding them). Equal to any sequence of the same Switches."""
+
+    def __init__(self, found: list[OrderedSwitch]) -> None:
+        self._found = found
+        self.positions = [position for position, _, _ in found]
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    @overload
+    def __getitem__(self, index: int) -> Switch: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Switch, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Switch | tuple[Switch, ...]:
+        if isinstance(index, slice):
+            return tuple(map(_row_switch, self._found[index]))
+        return _row_switch(self._found[index])
+
+    def __iter__(self) -> Iterator[Switch]:
+        return map(_row_switch, self._found)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RowSwitchList):
+            return self._found == other._found
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other,
+                                                                          strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._found))
+
+    def __repr__(self) -> str:
+        return f"RowSwitchList({len(self):,} switches)"
+
+
+def _row_switch(found: OrderedSwitch) -> Switch:
+    position, key, became = found
+    return Switch(position, became, "/".join(str(k) for k in key))
+
+
 @dataclass(frozen=True)
 class Switches:
     """Every switch of a condition on a target after position `after`, in position order."""
@@ -83,15 +130,18 @@ class Switches:
     kind: str  # "stream", "read model" or "sagas"
     condition: str
     after: int
-    switches: tuple[Switch, ...]
+    switches: Sequence[Switch]
+    """A tuple of Switches for a stream, a RowSwitchList for rows (made when asked)."""
     truncated: bool = False
     """More than MAX_SWITCHES: the list stops at the last one kept."""
     built_to: int | None = None
     """A read model's checkpoint: its rows say nothing of positions after it yet."""
     notes: tuple[str, ...] = field(default=())
 
-    @property
+    @cached_property
     def positions(self) -> list[int]:
+        if isinstance(self.switches, RowSwitchList):
+            return self.switches.positions
         return [switch.position for switch in self.switches]
 
     def first(self, became: bool | None = True) -> Switch | None:
@@ -100,14 +150,21 @@ class Switches:
 
     def next_after(self, position: int, became: bool | None = None) -> Switch | None:
         """The first switch after `position` (to true or false only, if `became` says so)."""
-        start = bisect_right(self.positions, position)
-        return next((s for s in self.switches[start:] if became in (None, s.became)), None)
+        switches = self.switches
+        for index in range(bisect_right(self.positions, position), len(switches)):
+            switch = switches[index]
+            if became in (None, switch.became):
+                return switch
+        return None
 
     def previous_before(self, position: int, became: bool | None = None) -> Switch | None:
         """The last switch before `position`."""
-        end = bisect_left(self.positions, position)
-        return next((s for s in reversed(self.switches[:end]) if became in (None, s.became)),
-                    None)
+        switches = self.switches
+        for index in range(bisect_left(self.positions, position) - 1, -1, -1):
+            switch = switches[index]
+            if became in (None, switch.became):
+                return switch
+        return None
 
 
 class FindWhen:
@@ -192,13 +249,12 @@ class FindWhen:
             return Switches(target, kind, condition.text, after, (), built_to=0,
                             notes=(f"{name} has not been built yet.",))
         limit = 1 if first_only else MAX_SWITCHES + 1
-        found = [Switch(position, became, "/".join(str(k) for k in key))
-                 for position, became, key in row_switches(
-                     readmodels, table, condition.tree, after, first_only=first_only,
-                     limit=limit)]
+        found = ordered_row_switches(readmodels, table, condition.tree, after,
+                                     first_only=first_only, limit=limit)
         truncated = len(found) > MAX_SWITCHES
-        return Switches(target, kind, condition.text, after, tuple(found[:MAX_SWITCHES]),
-                        truncated, projection_state_of(readmodels, name))
+        return Switches(target, kind, condition.text, after,
+                        RowSwitchList(found[:MAX_SWITCHES]), truncated,
+                        projection_state_of(readmodels, name))
 
     # -- streams ---------------------------------------------------------------------------------
 
@@ -279,4 +335,5 @@ class FindWhen:
                 f"{fields}. Name one of them.")
 
 
-__all__ = ["FilterError", "FindWhen", "Switch", "Switches", "TargetError", "UnknownFieldError"]
+__all__ = ["FilterError", "FindWhen", "RowSwitchList", "Switch", "Switches", "TargetError",
+           "UnknownFieldError"]

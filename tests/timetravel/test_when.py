@@ -22,7 +22,14 @@ from explorer.timetravel.conditions import (
     predicate,
 )
 from explorer.timetravel.machine import TimeMachine
-from explorer.timetravel.when import FindWhen, Switch, Switches, TargetError, UnknownFieldError
+from explorer.timetravel.when import (
+    FindWhen,
+    RowSwitchList,
+    Switch,
+    Switches,
+    TargetError,
+    UnknownFieldError,
+)
 from tests.systems.cases import CASES, seeded
 from tests.timetravel.random_conditions import ConditionMaker, paths
 
@@ -221,14 +228,29 @@ def test_a_stream_is_folded_a_chunk_at_a_time_and_can_be_cancelled(stores, monke
         assert rows.truncated and len(rows.switches) == 2
 
 
-def test_switches_views():
-    found = Switches("s", "stream", "c", 0, (Switch(3, True, "s"), Switch(5, False, "s"),
-                                              Switch(9, True, "s")))
+@pytest.mark.parametrize("compact", [False, True], ids=["stream", "rows"])
+def test_switches_views(compact):
+    listed = (Switch(3, True, "s"), Switch(5, False, "s"), Switch(9, True, "s"))
+    kept = (RowSwitchList([(s.position, (s.subject,), s.became) for s in listed]) if compact
+            else listed)
+    found = Switches("s", "stream", "c", 0, kept)
     assert found.first().position == 3 and found.first(False).position == 5
     assert found.next_after(3).position == 5 and found.next_after(3, True).position == 9
     assert found.next_after(9) is None
     assert found.previous_before(9).position == 5
     assert found.previous_before(9, True).position == 3 and found.previous_before(3) is None
+    assert found.positions == [3, 5, 9] and list(found.switches) == list(listed)
+    assert found.switches == listed and listed == found.switches
+    assert found.switches[1:] == listed[1:] and found.switches[-1] == listed[-1]
+
+
+def test_row_switches_are_made_when_asked_and_named_by_their_key():
+    kept = RowSwitchList([(4, ("order_1", 2), True), (7, ("order_1", 2), False)])
+    assert len(kept) == 2 and kept[0] == Switch(4, True, "order_1/2")
+    assert kept == RowSwitchList([(4, ("order_1", 2), True), (7, ("order_1", 2), False)])
+    assert kept != kept[:1] and kept.positions == [4, 7]
+    with pytest.raises(IndexError):
+        kept[2]
 
 
 def test_bad_targets_and_conditions_are_refused_saying_what_to_do(stores):
