@@ -20,8 +20,9 @@ on a million versions, and about a second over 600,000 satisfying ones; a seek f
 satisfying version, over two.
 
 The first switch to true is looked for in position order first (the position index, a few
-growing ranges of positions: a condition that holds for many rows holds early), then by the
-whole scan.
+growing ranges of positions: a condition that holds for many rows holds early), then from
+every switch, by the one scan (further ranges cost a seek a version: 100,000 positions of the
+sagas' versions, more than the whole scan of a narrow condition).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ OrderedSwitch = tuple[int, tuple[Any, ...], bool]
 switches are listed when sorted as they are (a switch to false before one to true)."""
 _OPEN = 1 << 62
 """The end of a version still current (valid_to NULL), as a number for sums."""
-FIRST_SPANS = (1_000, 10_000, 100_000)
+FIRST_SPANS = (1_000, 10_000)
 """Ranges of positions (after the start, each after the last) searched in position order for
 the first switch to true, before the whole table is scanned."""
 
@@ -65,37 +66,6 @@ def _continued_from(table: sa.Table, version: sa.FromClause,
             .where(*[before.c[k] == version.c[k] for k in keys],
                    before.c.valid_from < version.c.valid_from)
             .order_by(before.c.valid_from.desc()).limit(1).scalar_subquery())
-
-
-def _continued_by(table: sa.Table, version: sa.FromClause,
-                  condition: Comparison | Logical) -> sa.ColumnElement[bool]:
-    """Whether the version that follows `version` (of its key, beginning where it ended)
-    satisfies the condition (one seek on the primary key)."""
-    after = table.alias("after_version")
-    return sa.exists().where(*[after.c[k] == version.c[k] for k in table.info["keys"]],
-                             after.c.valid_from == version.c.valid_to,
-                             _matching(after, condition))
-
-
-def row_switches_statement(table: sa.Table, condition: Comparison | Logical, after: int,
-                           first_only: bool = False, of_keys: list[tuple[Any, ...]] | None = None,
-                           ) -> sa.Select[Any]:
-    """The versions of `table` (of the rows `of_keys` only, if given) that satisfy `condition`
-    and may make a switch after `after`: valid_from, valid_to, whether the version before
-    continued it (1, else 0 or NULL), whether the version after continues it (1 or 0; 0 with
-    `first_only`, which needs no ends), key columns. In no particular order (see
-    row_switches)."""
-    version = table.alias("version")
-    keys = [version.c[k] for k in table.info["keys"]]
-    continues = sa.literal(0) if first_only else _continued_by(table, version, condition)
-    query = (sa.select(version.c.valid_from, version.c.valid_to,
-                       _continued_from(table, version, condition), continues, *keys)
-             .where(_matching(version, condition),
-                    version.c.valid_from > after if first_only
-                    else sa.or_(version.c.valid_to.is_(None), version.c.valid_to > after)))
-    if of_keys is not None:
-        query = query.where(_key_in(version, table.info["keys"], of_keys))
-    return query
 
 
 def first_switch_statement(table: sa.Table, condition: Comparison | Logical) -> sa.Select[Any]:
@@ -135,8 +105,13 @@ def ordered_row_switches(readmodels: ReadModelDatabase, table: sa.Table,
     """row_switches' switches as (position, key values, whether it became true), which sort as
     they are listed: one tuple a switch, made once (explorer.timetravel.when keeps them)."""
     if first_only:
-        return [(position, key, became) for position, became, key
-                in _first_switch(readmodels, table, condition, after)[:limit]]
+        return _first_switch(readmodels, table, condition, after)[:limit]
+    return _every_switch(readmodels, table, condition, after)[:limit]
+
+
+def _every_switch(readmodels: ReadModelDatabase, table: sa.Table,
+                  condition: Comparison | Logical, after: int) -> list[OrderedSwitch]:
+    """Every switch after `after`, sorted (see the module's docstring)."""
     found: list[OrderedSwitch] = []
     add = found.append
     for first, last, one_run, versions, *key in _execute(
@@ -152,7 +127,7 @@ def ordered_row_switches(readmodels: ReadModelDatabase, table: sa.Table,
         found.extend([(position, key, True) for position in begins if position > after])
         found.extend([(position, key, False) for position in ends if position > after])
     found.sort()
-    return found[:limit]
+    return found
 
 
 def runs_statement(table: sa.Table, condition: Comparison | Logical,
@@ -190,35 +165,20 @@ def _runs(versions: str) -> tuple[list[int], list[int]]:
     return begins, ends
 
 
-def _key_in(version: sa.FromClause, names: tuple[str, ...],
-            keys: list[tuple[Any, ...]]) -> sa.ColumnElement[bool]:
-    """The versions of these rows (seeks on the primary key)."""
-    if len(names) == 1:
-        return version.c[names[0]].in_([key[0] for key in keys])
-    return sa.tuple_(*[version.c[n] for n in names]).in_(keys)
-
-
 def _first_switch(readmodels: ReadModelDatabase, table: sa.Table,
-                  condition: Comparison | Logical, after: int) -> list[RowSwitch]:
+                  condition: Comparison | Logical, after: int) -> list[OrderedSwitch]:
     """The first switch to true after `after` (a list of one, or empty; see the module's
-    docstring)."""
+    docstring): in the first ranges of positions, else from every switch after them."""
     statement = CompiledStatement(first_switch_statement(table, condition),
                                   readmodels.engine.dialect, ("low", "high"))
     low = after
     for span in FIRST_SPANS:
         row = readmodels.db.execute(statement.sql, statement.args(low, low + span)).fetchone()
         if row is not None:
-            return [(row[0], True, tuple(row[1:]))]
+            return [(row[0], tuple(row[1:]), True)]
         low += span
-    found = [(valid_from, True, tuple(key)) for valid_from, _, continued_from, _, *key
-             in _execute(readmodels, row_switches_statement(table, condition, low, True))
-             if not continued_from]
-    return [min(found, key=_order)] if found else []
-
-
-def _order(switch: RowSwitch) -> tuple[Any, ...]:
-    """Position, then key, then a switch to false before one to true."""
-    return switch[0], switch[2], switch[1]
+    return next(([switch] for switch in _every_switch(readmodels, table, condition, low)
+                 if switch[2]), [])
 
 
 def _execute(readmodels: ReadModelDatabase, statement: sa.Select[Any]) -> Any:
