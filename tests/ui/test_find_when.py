@@ -43,7 +43,11 @@ def test_switches_are_marked_counted_and_the_cursor_goes_to_the_first_to_true(
     assert positions == answer.positions
     assert became == [s.became for s in answer.switches]
     qtbot.waitUntil(lambda: window.timeline.plot is not None, timeout=WAIT_MS)
-    assert len(window.timeline.plot.switch_marks.data) == len(answer.switches)
+    plot = window.timeline.plot
+    for way, item in plot.switch_marks.items():  # one mark a pixel at most
+        marked = {round(float(x), 3) for x in item.data["x"]}
+        assert marked and marked <= {round(plot.x_of(s.position), 3) for s in answer.switches
+                                     if s.became == way}
     first = answer.first()
     wait_for_moment(qtbot, window, first.position)
     status = window.find_when.status.text()
@@ -122,3 +126,36 @@ def test_the_bar_is_prefilled_with_the_selected_stream(travelling, qtbot):
     qtbot.waitUntil(lambda: window.browser.view.stream_id == STREAM, timeout=WAIT_MS)
     window.find_when_action.trigger()
     assert window.find_when.target.currentText() == STREAM
+
+
+def test_a_hundred_thousand_switches_are_drawn_one_mark_a_pixel_and_all_when_zoomed_in(qtbot):
+    """Marks thinned to the pixel columns in view (drawing 100,000 stalled the window a third
+    of a second); zoomed in, every switch in view has its mark."""
+    from array import array
+
+    from explorer.timetravel.machine import TimelineSamples
+    from explorer.ui.widgets.timeline_plot import TimelinePlot
+
+    plot = TimelinePlot()
+    qtbot.addWidget(plot)
+    plot.resize(800, 120)
+    plot.show()
+    qtbot.waitExposed(plot)
+    sampled = range(1, 1_000_011, 1_000)
+    plot.set_by_time(False)
+    plot.set_samples(TimelineSamples(array("q", sampled), array("q", [p * 10 for p in sampled]),
+                                     array("b", [0] * len(sampled)), ("Order",), 1_000))
+    positions = list(range(10, 1_000_010, 10))
+    became = [index % 2 == 0 for index in range(len(positions))]
+    plot.set_switches(positions, became)
+    columns = plot.getViewBox().width()
+    for way, item in plot.switch_marks.items():
+        xs = item.data["x"]
+        assert 0 < len(xs) <= columns
+        assert set(xs.astype(int)) <= {p for p, b in zip(positions, became, strict=True)
+                                         if b == way}
+    plot.setXRange(500_000, 501_000, padding=0)
+    plot._rebin()
+    in_view = [p for p in positions if 500_000 <= p <= 501_000]
+    marked = sorted(int(x) for item in plot.switch_marks.values() for x in item.data["x"])
+    assert marked == in_view

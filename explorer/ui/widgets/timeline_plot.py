@@ -70,14 +70,23 @@ class TimelinePlot(pg.PlotWidget):
         self.marks.setZValue(10)
         self.addItem(self.marks, ignoreBounds=True)
         self._switches = np.zeros((0, 2), dtype=np.int64)  # (position, became 1 or 0)
-        self.switch_marks = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#ffffff", width=1))
-        self.switch_marks.setZValue(15)
-        self.addItem(self.switch_marks, ignoreBounds=True)
+        # one item a way (one symbol and brush each: per-point lists cost ~3 us a point)
+        self.switch_marks = {became: pg.ScatterPlotItem(
+            size=9, symbol="t1" if became else "t", brush=SWITCH_TRUE if became else SWITCH_FALSE,
+            pen=pg.mkPen("#ffffff", width=1)) for became in (True, False)}
+        for item in self.switch_marks.values():
+            item.setZValue(15)
+            self.addItem(item, ignoreBounds=True)
         self.moment_marks: dict[str, pg.InfiniteLine] = {}
         self._moment_positions: dict[str, int] = {}
         self._rebin_timer = single_shot(self, 40, self._rebin)
         self.sigXRangeChanged.connect(lambda *_: self._rebin_timer.start())
+        self.getViewBox().sigResized.connect(lambda *_: self._rebin_timer.start())
         self.scene().sigMouseClicked.connect(self._clicked)
+
+    def close(self) -> bool:
+        self._rebin_timer.stop()  # pyqtgraph's close drops the plot item a rebin draws on
+        return super().close()
 
     # -- data ------------------------------------------------------------------------------
 
@@ -246,19 +255,20 @@ class TimelinePlot(pg.PlotWidget):
         self.marks.setData(xs, np.full(len(xs), top * 0.93))
 
     def _place_switches(self) -> None:
+        """The switches in view, at most one mark a way per pixel column (100,000 switches
+        drawn one by one took a third of a second; a column shows one mark however many)."""
         switches = self._switches
-        if not len(switches):
-            self.switch_marks.setData([], [])
-            return
-        top = self.viewRange()[1][1]
+        (low, high), (_bottom, top) = self.viewRange()
         positions = switches[:, 0].astype(np.float64)
         xs = (np.interp(positions, self.positions, self.seconds)
               if self.by_time and len(self.positions) else positions)
-        became = switches[:, 1].astype(bool)
-        self.switch_marks.setData(
-            x=xs, y=np.full(len(switches), top * 0.08),
-            symbol=np.where(became, "t1", "t").tolist(),
-            brush=[SWITCH_TRUE if b else SWITCH_FALSE for b in became])
+        columns = int(self.getViewBox().width()) or 4_000  # not laid out yet: a wide screen's
+        for became, item in self.switch_marks.items():
+            shown = xs[(switches[:, 1] == int(became)) & (xs >= low) & (xs <= high)]
+            if len(shown) > columns and high > low:
+                column = ((shown - low) * (columns / (high - low))).astype(np.int64)
+                shown = shown[np.flatnonzero(np.diff(column, prepend=-1))]  # xs are sorted
+            item.setData(x=shown, y=np.full(len(shown), top * 0.08))
 
     def _place_moment_marks(self) -> None:
         for name, position in self._moment_positions.items():
