@@ -12,7 +12,7 @@ there) satisfies it too, or the row was removed. Never a replay of the log:
   key: a row whose satisfying versions make one run (their lengths add up to the span from the
   first to the last) became true where the first began and false where the last ended;
 - the rows with several runs: the same scan gives each of them its satisfying versions'
-  positions ("from to from to …", from an aggregate of the group), and a version continues a
+  positions (where they begin, where they end: aggregates of the group), and a version continues a
   run exactly when the satisfying one before it ended where it began.
 
 Window functions over the whole table (SQLite's, at a few microseconds a row) would cost seconds
@@ -114,7 +114,7 @@ def _every_switch(readmodels: ReadModelDatabase, table: sa.Table,
     """Every switch after `after`, sorted (see the module's docstring)."""
     found: list[OrderedSwitch] = []
     add = found.append
-    for first, last, one_run, versions, *key in _execute(
+    for first, last, one_run, froms, tos, *key in _execute(
             readmodels, runs_statement(table, condition, after)).fetchall():
         key = tuple(key)
         if one_run:
@@ -123,7 +123,7 @@ def _every_switch(readmodels: ReadModelDatabase, table: sa.Table,
             if last != _OPEN:
                 add((last, key, False))
             continue
-        begins, ends = _runs(versions)
+        begins, ends = _runs(froms, tos)
         found.extend([(position, key, True) for position in begins if position > after])
         found.extend([(position, key, False) for position in ends if position > after])
     found.sort()
@@ -134,35 +134,33 @@ def runs_statement(table: sa.Table, condition: Comparison | Logical,
                    after: int) -> sa.Select[Any]:
     """For each row whose versions satisfying `condition` may switch after `after`: the first
     position of those versions, the last (_OPEN while the last one is current), whether they
-    make one run (their lengths add up to the span between: none is missing between), where
-    they begin and end if not ("from to from to …", to -1 while current: see _runs), key
-    columns. One scan in primary-key order, grouped by key (no sort)."""
+    make one run (their lengths add up to the span between: none is missing between), if not
+    where they begin and where they end ("from,from,…", "to,to,…", without the current one's:
+    see _runs), key columns. One scan in primary-key order, grouped by key (no sort). The
+    constants are written out, so that SQLite computes each aggregate once."""
     keys = [table.c[k] for k in table.info["keys"]]
-    ends = sa.func.coalesce(table.c.valid_to, _OPEN)
+    ends = sa.func.coalesce(table.c.valid_to, sa.literal_column(str(_OPEN)))
     first, last = sa.func.min(table.c.valid_from), sa.func.max(ends)
     one_run = sa.func.sum(ends - table.c.valid_from) == last - first
-    versions = sa.func.group_concat(
-        sa.cast(table.c.valid_from, sa.Text) + " "
-        + sa.cast(sa.func.coalesce(table.c.valid_to, -1), sa.Text), " ")
-    return (sa.select(first, last, one_run, sa.case((one_run, None), else_=versions), *keys)
-            .where(_matching(table, condition)).group_by(*keys).having(last > after))
+    froms, tos = (sa.case((one_run, None), else_=sa.func.group_concat(column))
+                  for column in (table.c.valid_from, table.c.valid_to))
+    return (sa.select(first, last, one_run, froms, tos, *keys)
+            .where(_matching(table, condition)).group_by(*keys)
+            .having(last > sa.literal_column(str(int(after)))))
 
 
-def _runs(versions: str) -> tuple[list[int], list[int]]:
-    """Where a row's satisfying versions ("from to from to …", to -1 while current) begin runs
-    and where runs end: a version continues the one before it exactly when that one ended where
-    it began (a row's versions follow each other)."""
-    numbers = list(map(int, versions.split(" ")))
-    pairs = list(zip(numbers[0::2], numbers[1::2], strict=True))
-    pairs.sort()  # in primary-key order already, as the group was read (sorted, to be sure)
-    froms = [begin for begin, _ in pairs]
-    tos = [end for _, end in pairs]
-    gaps = [(end, begin) for end, begin in zip(tos[:-1], froms[1:], strict=True) if begin != end]
-    begins = [froms[0], *(begin for _, begin in gaps)]
-    ends = [end for end, _ in gaps]
-    if tos[-1] != -1:
-        ends.append(tos[-1])
-    return begins, ends
+def _runs(froms: str, tos: str | None) -> tuple[list[int], list[int]]:
+    """Where a row's satisfying versions (their starts "from,from,…", their ends "to,to,…",
+    the current one's missing) begin runs and where runs end: a version continues the one
+    before it exactly when that one ended where it began (a row's versions follow each other,
+    so starts and ends sorted apart still pair up)."""
+    begins = sorted(map(int, froms.split(",")))
+    ends = sorted(map(int, tos.split(","))) if tos else []
+    gaps = [(end, begin) for end, begin in zip(ends, begins[1:], strict=False) if begin != end]
+    run_ends = [end for end, _ in gaps]
+    if len(ends) == len(begins):  # the last version has ended
+        run_ends.append(ends[-1])
+    return [begins[0], *(begin for _, begin in gaps)], run_ends
 
 
 def _first_switch(readmodels: ReadModelDatabase, table: sa.Table,
