@@ -159,3 +159,34 @@ def test_a_hundred_thousand_switches_are_drawn_one_mark_a_pixel_and_all_when_zoo
     in_view = [p for p in positions if 500_000 <= p <= 501_000]
     marked = sorted(int(x) for item in plot.switch_marks.values() for x in item.data["x"])
     assert marked == in_view
+
+
+def test_a_read_models_switches_are_not_made_on_the_gui_thread(travelling, qtbot):
+    """Marks and counts come from what the worker worked out (Found): making a hundred
+    thousand Switches on the GUI thread, for them, stalled the window 400 ms."""
+    from explorer.timetravel.when import RowSwitchList, Switches
+    from explorer.ui.widgets.find_when import Found
+
+    made = []
+
+    class Counted(RowSwitchList):
+        def __getitem__(self, index):
+            made.append(index)
+            return super().__getitem__(index)
+
+        def __iter__(self):
+            made.append("all")
+            return super().__iter__()
+
+    window = travelling
+    last = window.travel.last_position
+    rows = Counted([(1 + i % last, (f"order_{i}",), i % 2 == 0) for i in range(10_000)])
+    rows._found.sort()
+    rows.positions = [position for position, _, _ in rows._found]
+    found = Found.of(Switches("order_summary", "read model", "total > 1", 0, rows))
+    made.clear()
+    window.find_when_action.trigger()
+    window.find_when._found(("order_summary", "total > 1"), found)
+    assert made.count("all") == 0 and len(made) <= 3  # the one gone to, looked at
+    assert "10,000 switches" in window.find_when.status.text()
+    assert "5,000 to true" in window.find_when.status.text()

@@ -11,6 +11,8 @@ its field and moves nothing. Esc closes the bar and takes the marks away.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -46,6 +48,22 @@ def plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 'es' if word.endswith('h') else 's'}"
 
 
+@dataclass(frozen=True)
+class Found:
+    """What the bar shows of a search, made on the worker: a read model's switches are made
+    one at a time when asked for (explorer.timetravel.when.RowSwitchList), and making 100,000
+    of them on the GUI thread, for the marks and the counts, stalled it for 400 ms."""
+
+    switches: Switches
+    became: list[bool]
+    to_true: int
+
+    @classmethod
+    def of(cls, switches: Switches) -> Found:
+        became = [switch.became for switch in switches.switches]
+        return cls(switches, became, sum(became))
+
+
 class FindWhenBar(QFrame):
     """Signals:
         searched(object): the Switches found (after they are marked).
@@ -62,6 +80,7 @@ class FindWhenBar(QFrame):
         self.timeline = timeline
         self.history = history
         self.result: Switches | None = None
+        self._to_true = 0  # how many of the result's switches are to true
         self._asked: tuple[str, str] | None = None  # what the result answers
         self._went_to: int | None = None  # the switch the cursor was sent to last
         self._build()
@@ -195,19 +214,22 @@ class FindWhenBar(QFrame):
             return
         self.status.setText("Searching…")
 
-        def search(machine: TimeMachine, context: JobContext) -> Switches:
-            return FindWhen(machine).switches(
+        def search(machine: TimeMachine, context: JobContext) -> Found:
+            switches = FindWhen(machine).switches(
                 target, condition, progress=lambda done, total: context.progress())
+            switches.positions  # noqa: B018 - worked out here, off the GUI thread (cached)
+            return Found.of(switches)
 
         self.history.submit(search, lambda found: self._found(question, found),
                             on_error=self._refuse, key="find-when")
 
-    def _found(self, question: tuple[str, str], switches: Switches) -> None:
+    def _found(self, question: tuple[str, str], found: Found) -> None:
         self.condition_problem.clear()
         self.target_problem.clear()
+        switches = found.switches
         self.result, self._asked, self._went_to = switches, question, None
-        self.timeline.show_switches([s.position for s in switches.switches],
-                                    [s.became for s in switches.switches])
+        self._to_true = found.to_true
+        self.timeline.show_switches(switches.positions, found.became)
         first = switches.next_after(self._from(), became=True)
         wrapped = first is None and switches.first() is not None
         first = first or switches.first()  # none after the cursor (at the end, say): the first
@@ -263,11 +285,10 @@ class FindWhenBar(QFrame):
         if switches is None:
             return
         found = switches.switches
-        to_true = sum(1 for s in found if s.became)
         parts = [f"<b>{plural(len(found), 'switch')}</b>" + (": " if found else "")
-                 + (f"{to_true:,} to true" if found else "")]
+                 + (f"{self._to_true:,} to true" if found else "")]
         if switch is not None:
-            number = switches.positions.index(switch.position) + 1
+            number = bisect_left(switches.positions, switch.position) + 1
             way = "to true" if switch.became else "to false"
             colour = "#2e7d32" if switch.became else "#616161"
             cause = f" by {switch.event_type}" if switch.event_type else ""
