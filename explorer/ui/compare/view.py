@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QPushButton,
     QSplitter,
     QTableView,
@@ -109,8 +108,12 @@ class CompareView(QWidget):
         self.stream_view = self._table(self.streams, self._stream_chosen)
         self.stream_title = QLabel()
         self.stream_tree = ChangeTree(("Field", "At B", "At A"))
-        self.models_list = QListWidget()
-        self.models_list.currentRowChanged.connect(self._read_model_chosen)
+        self.models_list = QTreeWidget()  # a column a count: readable however narrow
+        self.models_list.setHeaderLabels(["Read model", "Added", "Changed", "Removed"])
+        self.models_list.setRootIsDecorated(False)
+        self.models_list.currentItemChanged.connect(
+            lambda item, _previous: self._read_model_chosen(
+                self.models_list.indexOfTopLevelItem(item) if item is not None else -1))
         self.row_view = self._table(self.rows, self._row_chosen)
         self.row_tree = ChangeTree(("Field", "At B", "At A"))
         self.saga_view = self._table(self.sagas, None)
@@ -120,7 +123,7 @@ class CompareView(QWidget):
                                      self._column(self.stream_title, self.stream_tree)),
                          "Streams")
         models_split = self._split(self.models_list, self.row_view, self.row_tree)
-        models_split.setSizes([240, 560, 360])
+        models_split.setSizes([330, 520, 310])
         self.tabs.addTab(models_split, "Read models")
         for view in (self.stream_view, self.row_view, self.saga_view):
             view.horizontalHeader().setStretchLastSection(True)
@@ -242,11 +245,17 @@ class CompareView(QWidget):
         self.models_list.clear()
         for model in comparison.read_models:
             counts = model.counts
-            self.models_list.addItem(f"{model.name}: {counts.added:,} added, "
-                                     f"{counts.changed:,} changed, {counts.removed:,} removed")
-        if comparison.read_models:
-            self.models_list.setCurrentRow(0)
-        else:
+            item = QTreeWidgetItem([model.name, f"{counts.added:,}", f"{counts.changed:,}",
+                                    f"{counts.removed:,}"])
+            for column in (1, 2, 3):
+                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight
+                                      | Qt.AlignmentFlag.AlignVCenter)
+            self.models_list.addTopLevelItem(item)
+            if self.models_list.topLevelItemCount() == 1:
+                self.models_list.setCurrentItem(item)  # the first shown
+        for column in range(4):
+            self.models_list.resizeColumnToContents(column)
+        if not comparison.read_models:
             self.rows.show(0)
         self.compared.emit(comparison)
 
