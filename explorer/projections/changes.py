@@ -19,6 +19,7 @@ key by a seek (ReadModelHistory), and compared here.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +111,32 @@ class ReadModelChanges:
         if limit is not None:
             page = page.limit(limit)
         wanted = [tuple(row) for row in self.readmodels.execute(page, {"a": before, "b": after})]
+        return self._rows_of(table, before, after, wanted, kinds, watched)
+
+    def summary(self, table: sa.Table, before: int, after: int, first: int,
+                watched: Sequence[str] = ()) -> tuple[ChangeCounts, list[RowChange]]:
+        """counts() and the first `first` of rows(), from one statement: every changed row's
+        kind and key (narrow rows, counted and sorted here, the statement's own order), then
+        the values of the first rows only."""
+        _check_order(before, after)
+        if not self.history.exists(table) or self.history.is_small(table):
+            return (self.counts(table, before, after, watched),
+                    self.rows(table, before, after, limit=first, watched=watched))
+        found = dict.fromkeys(KINDS, 0)
+        keys = []
+        lean = self._changes(table, tuple(watched), kinds_only=True)
+        for kind, *key in self.readmodels.execute(lean, {"a": before, "b": after}):
+            found[kind] += 1
+            keys.append(tuple(key))
+        wanted = heapq.nsmallest(first, keys, key=_sqlite_order) if first > 0 else []
+        return (ChangeCounts(**found),
+                self._rows_of(table, before, after, wanted, KINDS, watched) if wanted else [])
+
+    def _rows_of(self, table: sa.Table, before: int, after: int,
+                 wanted: list[tuple[Any, ...]], kinds: Sequence[str],
+                 watched: Sequence[str]) -> list[RowChange]:
+        """The rows of the keys `wanted` that differ (of the `kinds`), in key order, with their
+        values before and after (seeks on those keys only)."""
         if not wanted:
             return []
         changes = self._changes(table, tuple(watched)).subquery()
@@ -235,6 +262,14 @@ def _latest_version(table: sa.Table, row: sa.FromClause,
 def _valid_after(row: sa.FromClause, position: sa.BindParameter[int]) -> sa.ColumnElement[bool]:
     """The version had not ended at `position`."""
     return sa.or_(row.c.valid_to.is_(None), row.c.valid_to > position)
+
+
+def _sqlite_order(key: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
+    """A key as SQLite orders it (NULL, then numbers, then text, then blobs; text by code
+    point, as its UTF-8 bytes compare)."""
+    return tuple((0, 0) if value is None else (1, value) if isinstance(value, int | float)
+                 else (2, value) if isinstance(value, str) else (3, bytes(value))
+                 for value in key)
 
 
 def _sortable(key: tuple[Any, ...]) -> tuple[tuple[bool, str, Any], ...]:

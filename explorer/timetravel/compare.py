@@ -146,10 +146,16 @@ class Comparer:
         before, after = self.positions(before, after)
         types = self.store.activity_by_type(before, after)
         models = [self._read_model(p, before, after, rows) for p in self.models]
-        saga_changes = sum(self._saga_counts(p, before, after) for p in self.saga_models)
+        saga_changes, sagas = 0, []
+        if self.changes is not None:  # each saga read model's count and first rows at once
+            for projection in self.saga_models:
+                counts, changed = self.changes.summary(projection.main_table, before, after,
+                                                       rows, watched=("status",))
+                saga_changes += counts.total
+                sagas.extend(_saga_change(projection.name, change) for change in changed)
         return Comparison(before, after, self.store.last_position(),
                           sum(t.events for t in types), sum(t.streams for t in types), types,
-                          models, saga_changes, self.sagas(before, after, limit=rows))
+                          models, saga_changes, sagas[:rows])
 
     def streams(self, before: int, after: int, *, stream_type: str | None = None,
                 after_stream: str | None = None, limit: int | None = 100
@@ -193,29 +199,17 @@ class Comparer:
         found: list[SagaChange] = []
         for projection in self.saga_models:
             wanted = None if limit is None else offset + limit - len(found)
-            for change in self.changes.rows(projection.main_table, before, after, limit=wanted,
-                                            watched=("status",)):
-                old, new = change.before or {}, change.after or {}
-                found.append(SagaChange(str(change.key["saga_id"]), projection.name,
-                                        old.get("status"), new.get("status"),
-                                        new.get("reason") if change.after else old.get("reason")))
+            found.extend(_saga_change(projection.name, change) for change in self.changes.rows(
+                projection.main_table, before, after, limit=wanted, watched=("status",)))
         return found[offset:None if limit is None else offset + limit]
 
     def _read_model(self, projection: Projection, before: int, after: int,
                     rows: int) -> ReadModelComparison:
         if self.changes is None or self.readmodels is None:
             return ReadModelComparison(projection.name, projection.title, ChangeCounts(), [], 0)
-        table = projection.main_table
-        return ReadModelComparison(
-            projection.name, projection.title, self.changes.counts(table, before, after),
-            self.changes.rows(table, before, after, limit=rows),
-            projection_state_of(self.readmodels, projection.name))
-
-    def _saga_counts(self, projection: SagaInstancesProjection, before: int, after: int) -> int:
-        if self.changes is None:
-            return 0
-        return self.changes.counts(projection.main_table, before, after,
-                                   watched=("status",)).total
+        counts, changed = self.changes.summary(projection.main_table, before, after, rows)
+        return ReadModelComparison(projection.name, projection.title, counts, changed,
+                                   projection_state_of(self.readmodels, projection.name))
 
     def _projection(self, name: str) -> Projection:
         for projection in self.models + list(self.saga_models):
@@ -224,3 +218,10 @@ class Comparer:
         known = ", ".join(p.name for p in self.models) or "none without a system"
         raise ValueError(f"{self.system.label} has no read model {name!r}; its read models are: "
                          f"{known}.")
+
+
+def _saga_change(saga: str, change: RowChange) -> SagaChange:
+    """A saga instances row that differs, as the saga whose status changed."""
+    old, new = change.before or {}, change.after or {}
+    return SagaChange(str(change.key["saga_id"]), saga, old.get("status"), new.get("status"),
+                      new.get("reason") if change.after else old.get("reason"))

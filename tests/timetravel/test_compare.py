@@ -110,7 +110,7 @@ def test_compare_equals_two_full_snapshots(system, tmp_path_factory):
                 keys = table.info["keys"]
                 assert {tuple(c.key[k] for k in keys): (c.kind, c.before, c.after)
                         for c in shown} == expected, (model.name, before, after)
-                assert [c.key for c in model.rows] == [c.key for c in shown[:5]]
+                assert model.rows == shown[:5]
                 for change in shown:
                     if change.kind == "changed":
                         assert change.fields == tuple(
@@ -127,6 +127,7 @@ def test_compare_equals_two_full_snapshots(system, tmp_path_factory):
             listed = comparer.sagas(before, after, limit=None)
             assert {s.saga_id: (s.before, s.after) for s in listed} == expected_sagas
             assert summary.saga_changes == len(expected_sagas)
+            assert summary.sagas == listed[:5]
             assert all(s.before != s.after for s in listed)
 
 
