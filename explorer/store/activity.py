@@ -5,8 +5,9 @@ moments. Nothing here reads the events themselves (half a million of them, betwe
 of a big store, would take most of a second):
 
 - streams and events per stream type: the streams whose first and last positions (the stream
-  index) allow an event in the range, each counted by its (stream id, version) index, which
-  holds the positions too;
+  index) allow an event in the range; one wholly inside got all its events (its version) there,
+  one straddling an end is counted by its (stream id, version) index, which holds the positions
+  too;
 - events per event type: a range of the event-type index for each type (it holds the positions);
 - the stream type of each event type: that of its first event in the range, checked against the
   counts per stream type; if they disagree (one event type in streams of several types), these
@@ -83,8 +84,12 @@ class Activity:
         their numbers of streams, events and events of each type; by stream type."""
         a, b = _range(after_position, to_position)
         s, e = schema.streams.c, schema.events.c
-        in_range = sa.select(sa.func.count()).where(
-            e.stream_id == s.stream_id, e.position > a, e.position <= b).scalar_subquery()
+        # a stream wholly in the range got all its events there; only those it straddles
+        # (its first or last position outside) are counted from the index
+        in_range = sa.case((sa.and_(s.first_position > a, s.last_position <= b), s.version),
+                           else_=sa.select(sa.func.count()).where(
+                               e.stream_id == s.stream_id, e.position > a, e.position <= b
+                           ).scalar_subquery())
         # materialized: each stream counted once (a subquery would be counted for each use)
         counted = (self._candidates(a, b).add_columns(in_range.label("events"))
                    .cte("counted").prefix_with("MATERIALIZED"))
