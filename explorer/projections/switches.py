@@ -114,18 +114,19 @@ def _every_switch(readmodels: ReadModelDatabase, table: sa.Table,
     """Every switch after `after`, sorted (see the module's docstring)."""
     found: list[OrderedSwitch] = []
     add = found.append
+    several: list[tuple[tuple[Any, ...], str, str]] = []
     for first, last, one_run, froms, tos, *key in _execute(
             readmodels, runs_statement(table, condition, after)).fetchall():
-        key = tuple(key)
-        if one_run:
-            if first > after:
-                add((first, key, True))
-            if last != _OPEN:
-                add((last, key, False))
+        if not one_run:
+            several.append((tuple(key), froms, tos))
             continue
-        begins, ends = _runs(froms, tos)
-        found.extend([(position, key, True) for position in begins if position > after])
-        found.extend([(position, key, False) for position in ends if position > after])
+        key = tuple(key)
+        if first > after:
+            add((first, key, True))
+        if last != _OPEN:
+            add((last, key, False))
+    if several:
+        found.extend(_runs(several, max(after, 0)))
     found.sort()
     return found
 
@@ -135,7 +136,7 @@ def runs_statement(table: sa.Table, condition: Comparison | Logical,
     """For each row whose versions satisfying `condition` may switch after `after`: the first
     position of those versions, the last (_OPEN while the last one is current), whether they
     make one run (their lengths add up to the span between: none is missing between), if not
-    where they begin and where they end ("from,from,…", "to,to,…", without the current one's:
+    where they begin and where they end ("from,from,…", "to,to,…", -1 for the current one:
     see _runs), key columns. One scan in primary-key order, grouped by key (no sort). The
     constants are written out, so that SQLite computes each aggregate once."""
     keys = [table.c[k] for k in table.info["keys"]]
@@ -143,24 +144,48 @@ def runs_statement(table: sa.Table, condition: Comparison | Logical,
     first, last = sa.func.min(table.c.valid_from), sa.func.max(ends)
     one_run = sa.func.sum(ends - table.c.valid_from) == last - first
     froms, tos = (sa.case((one_run, None), else_=sa.func.group_concat(column))
-                  for column in (table.c.valid_from, table.c.valid_to))
+                  for column in (table.c.valid_from,
+                                 sa.func.coalesce(table.c.valid_to, sa.literal_column("-1"))))
     return (sa.select(first, last, one_run, froms, tos, *keys)
             .where(_matching(table, condition)).group_by(*keys)
             .having(last > sa.literal_column(str(int(after)))))
 
 
-def _runs(froms: str, tos: str | None) -> tuple[list[int], list[int]]:
-    """Where a row's satisfying versions (their starts "from,from,…", their ends "to,to,…",
-    the current one's missing) begin runs and where runs end: a version continues the one
-    before it exactly when that one ended where it began (a row's versions follow each other,
-    so starts and ends sorted apart still pair up)."""
-    begins = sorted(map(int, froms.split(",")))
-    ends = sorted(map(int, tos.split(","))) if tos else []
-    gaps = [(end, begin) for end, begin in zip(ends, begins[1:], strict=False) if begin != end]
-    run_ends = [end for end, _ in gaps]
-    if len(ends) == len(begins):  # the last version has ended
-        run_ends.append(ends[-1])
-    return [begins[0], *(begin for _, begin in gaps)], run_ends
+_APART = -2
+"""Between two rows' versions in _runs' lists (no position, nor the -1 of a current one)."""
+
+
+def _runs(rows: list[tuple[tuple[Any, ...], str, str]], after: int) -> list[OrderedSwitch]:
+    """The switches after `after` (>= 0) of rows whose satisfying versions make several runs,
+    from each row's key and its versions' starts ("from,from,…") and ends ("to,to,…", -1 while
+    current): a version continues the one before it exactly when that one ended where it began
+    (a row's versions follow each other). All rows' versions in two flat lists, `_APART`
+    between rows, so that the work is a few passes over them (not a few calls a row). The
+    grouped scan gives each row's versions in primary-key order; a row that is not (another
+    plan) has its versions sorted first."""
+    separator = f",{_APART},"
+    begins = list(map(int, separator.join(froms for _, froms, _ in rows).split(",")))
+    if not all(earlier < later for earlier, later in zip(begins, begins[1:], strict=False)
+               if later != _APART and earlier != _APART):
+        rows = [(key, *_in_order(froms, tos)) for key, froms, tos in rows]
+        begins = list(map(int, separator.join(froms for _, froms, _ in rows).split(",")))
+    ends = list(map(int, separator.join(tos for _, _, tos in rows).split(",")))
+    keys: list[tuple[Any, ...]] = []
+    for key, froms, _ in rows:
+        keys += [key] * (froms.count(",") + 2)  # its versions and the separator after them
+    found = [(begin, key, True) for begin, end_before, key
+             in zip(begins, [_APART, *ends], keys, strict=False)
+             if begin > after and begin != end_before]
+    found += [(end, key, False) for end, begin_after, key
+              in zip(ends, [*begins[1:], _APART], keys, strict=False)
+              if end > after and end != begin_after]
+    return found
+
+
+def _in_order(froms: str, tos: str) -> tuple[str, str]:
+    """A row's versions' starts and ends, sorted by start."""
+    pairs = sorted(zip(map(int, froms.split(",")), map(int, tos.split(",")), strict=True))
+    return ",".join(str(b) for b, _ in pairs), ",".join(str(e) for _, e in pairs)
 
 
 def _first_switch(readmodels: ReadModelDatabase, table: sa.Table,
