@@ -7,6 +7,8 @@
   when_sagas_p95_ms       the same on the sagas' rows (`status = "compensating"` and the like)
   compare_s               two moments compared (bench/compare_measure.py)
   watch_plot_s            a watch plot across the whole log (bench/watch_measure.py)
+  gui_max_stall_ms        the longest GUI stall in the window while finding, comparing and
+                          plotting (bench/stall_measure.py)
 
 Every switch is what the window marks on its timeline; also printed, the first switch to true
 only (what `when` prints without --all), and how many switches the conditions had. Conditions
@@ -238,8 +240,14 @@ def main(argv: list[str]) -> int:
         watched = measure_watch(args.store, readmodels)
     print_watch(watched)
     result["watch_plot_s"] = round(watched["watch_plot_s"], 3)
-    for key, target in {**TARGETS, "compare_s": TARGET_S,
-                        "watch_plot_s": WATCH_TARGET_S}.items():
+    from bench.stall_measure import TARGET_MS as STALL_TARGET_MS
+    from bench.stall_measure import measure_stalls, print_stalls
+
+    stalls = measure_stalls(args.store)  # the window: bench/stall_measure.py
+    print_stalls(stalls)
+    result["gui_max_stall_ms"] = round(stalls["gui_max_stall_ms"], 1)
+    for key, target in {**TARGETS, "compare_s": TARGET_S, "watch_plot_s": WATCH_TARGET_S,
+                        "gui_max_stall_ms": STALL_TARGET_MS}.items():
         verdict = "ok" if result[key] <= target else "OVER"
         print(f"{key}: {result[key]:.1f} (target under {target}) {verdict}")
     print(json.dumps(result))

@@ -6,7 +6,7 @@
   timetravel   scrubbing the timeline: latency to show the system at a position, preparation
   soak         writers beside the runners for ten minutes, then kill -9s: nothing lost or done twice
   search       searching 100,000 read-model rows as the user types; what the index costs
-  debug        find-when on a long stream, a read model and the sagas (p95 of random conditions)
+  debug        find-when, compare and watch plots on a million events; GUI stalls meanwhile
 """
 
 from __future__ import annotations

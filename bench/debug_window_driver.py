@@ -1,0 +1,207 @@
+"""Drives the window for `bench/run.py debug`'s GUI stalls (bench/stall_measure.py). Prints JSON.
+
+Opens STORE read-only in the real MainWindow (its read models built in the cache already: the
+parent does that first), waits for time travel to show the end of the log, then does what a
+user does, one step after another, the heartbeat (a 5 ms timer on the GUI thread) noting the
+longest gap in each step, from the first key or action until SETTLE_MS after the answer is
+shown (the marks painted, the cursor's moment read, the first pages of the lists):
+
+- find when, through the find bar: the target and the condition typed, Enter, until the status
+  line is written: on the longest Inventory stream, on order_summary and on the sagas (a
+  condition with few switches and one with a switch for most sagas);
+- compare: the cursor sent to A, Time > Set Mark A at Cursor, to B (SPAN positions later),
+  Set Mark B at Cursor, until the Compare tab's summary is shown;
+- watch: Time > Watch a Value…, the expression typed and Enter, until its row shows a value;
+  Plot, until it is drawn: the stream's on_hand and count(sagas where status = "failed").
+
+Each step's wall time (until the answer, without the settling) and longest stall are printed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+from bench.window_driver import Heartbeat  # noqa: E402
+from explorer.ui.app import create_application  # noqa: E402
+from explorer.ui.main_window import MainWindow  # noqa: E402
+
+SETTLE_MS = 500
+POLL_MS = 10
+SPAN = 500_000
+FIND_WHEN = (  # (name, target: None for the longest Inventory stream, condition)
+    ("find_when_stream", None, "state.on_hand < 20"),
+    ("find_when_order_summary", "order_summary", 'status = "paid"'),
+    ("find_when_sagas", "sagas", 'status = "compensating"'),
+    ("find_when_sagas_most", "sagas", 'status = "running"'),
+)
+
+
+def longest_inventory_stream(store: str) -> str:
+    from explorer.demo.system import SHOP
+    from explorer.system.workspace import open_store
+
+    with open_store(store, system=SHOP, read_only=True) as opened:
+        streams = opened.list_streams("Inventory")
+    return max(streams, key=lambda s: s.version).stream_id
+
+
+def main(store: str) -> None:
+    app = create_application()
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    heartbeat = Heartbeat()
+    travel = window.travel
+    stream = longest_inventory_stream(store)
+    results: dict = {"steps": {}, "switches": {}, "stream": stream}
+    steps: list[Callable[[], None]] = []
+    current: dict = {}
+
+    def when(ready: Callable[[], bool], then: Callable[[], None]) -> None:
+        """Call `then` once `ready()` holds (looked at every POLL_MS: a cheap check)."""
+        if ready():
+            then()
+        else:
+            QTimer.singleShot(POLL_MS, lambda: when(ready, then))
+
+    def begin(name: str) -> None:
+        print(f"{name}...", file=sys.stderr, flush=True)
+        current.update(name=name, started=time.perf_counter())
+        heartbeat.reset()
+
+    def answered() -> None:
+        """The step's answer is shown: its wall time; the stall counts on while it settles."""
+        current["wall_ms"] = (time.perf_counter() - current["started"]) * 1000
+        QTimer.singleShot(SETTLE_MS, settled)
+
+    def settled() -> None:
+        results["steps"][current["name"]] = {"wall_ms": round(current["wall_ms"], 1),
+                                             "max_stall_ms": round(heartbeat.max_gap * 1000, 1)}
+        QTimer.singleShot(0, next_step)
+
+    def next_step() -> None:
+        if steps:
+            steps.pop(0)()
+        else:
+            finish()
+
+    def moment_shown(position: int) -> Callable[[], bool]:
+        return lambda: travel.moment is not None and travel.moment.position == position \
+            and not travel._in_flight
+
+    # -- find when -----------------------------------------------------------------------------
+
+    def find_when(name: str, target: str, condition: str) -> None:
+        bar = window.find_when
+        window.find_when_action.trigger()
+        bar.target.setEditText(target)
+        bar.condition.setText(condition)
+
+        def searched(found) -> None:
+            bar.searched.disconnect(searched)
+            bar.failed.disconnect(failed)
+            results["switches"][name] = len(found.switches)
+            went_to = bar._went_to  # the switch the cursor is sent to (None: not moved)
+            when(moment_shown(travel.position if went_to is None else went_to), answered)
+
+        def failed(message: str) -> None:
+            results["error"] = f"{name}: {message}"
+            finish()
+
+        bar.searched.connect(searched)
+        bar.failed.connect(failed)
+        begin(name)
+        QTest.keyClick(bar.condition, Qt.Key.Key_Return)
+
+    for name, target, condition in FIND_WHEN:
+        steps.append(lambda n=name, t=target, c=condition: find_when(n, t or stream, c))
+
+    def close_find_when() -> None:
+        window.find_when.close_bar()
+        QTimer.singleShot(0, next_step)
+
+    steps.append(close_find_when)
+
+    # -- compare -------------------------------------------------------------------------------
+
+    def compare() -> None:
+        last = travel.last_position
+        before = max(1, (last - SPAN) // 2)
+        after = min(last, before + SPAN)
+        view = window.compare_view
+        begin("compare")
+
+        def compared(_comparison) -> None:
+            view.compared.disconnect(compared)
+            answered()
+
+        view.compared.connect(compared)
+        travel.go_to(before)
+        when(moment_shown(before), lambda: (
+            window.mark_a_action.trigger(), travel.go_to(after),
+            when(moment_shown(after), window.mark_b_action.trigger)))
+
+    steps.append(compare)
+
+    # -- watch ---------------------------------------------------------------------------------
+
+    def watch(name: str, text: str) -> None:
+        panel = window.watch_panel
+        begin(name)
+        window.watch_action.trigger()
+        panel.entry.setText(text)
+        QTest.keyClick(panel.entry, Qt.Key.Key_Return)
+
+        def pinned() -> bool:
+            return any(row.text == text and row.position is not None for row in panel.model.rows)
+
+        def plot() -> None:
+            row = panel.model.texts.index(text)
+            panel.view.selectRow(row)
+            panel.plot_button.click()
+            when(lambda: panel.plotted == text, answered)
+
+        when(pinned, plot)
+
+    steps.append(lambda: watch("watch_on_hand", f"{stream}.on_hand"))
+    steps.append(lambda: watch("watch_failed_sagas", 'count(sagas where status = "failed")'))
+
+    def started() -> None:
+        if travel.moment is None or travel.moment.position != travel.last_position:
+            QTimer.singleShot(50, started)
+            return
+        results["events"] = travel.last_position
+        for text in list(window.watch_panel.model.texts):  # watches saved by an earlier run
+            window.watch_panel.model.remove(window.watch_panel.model.texts.index(text))
+        next_step()
+
+    def finish() -> None:
+        if "done" in current:
+            return
+        current["done"] = True
+        window.watch_panel.model.set_rows([])
+        window.watch_panel._save()  # the user's settings keep no watches of this run
+        results["gui_max_stall_ms"] = max(
+            (step["max_stall_ms"] for step in results["steps"].values()), default=0.0)
+        print(json.dumps(results), flush=True)
+        window.close()
+        app.quit()
+
+    window.store_opened.connect(lambda _: QTimer.singleShot(0, started))
+    window.open_store(store, read_only=True)
+    QTimer.singleShot(600_000, lambda: (print(json.dumps({"error": "timed out", **results})),
+                                        app.exit(1)))
+    app.exec()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
