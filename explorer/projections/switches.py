@@ -115,16 +115,15 @@ def _every_switch(readmodels: ReadModelDatabase, table: sa.Table,
     found: list[OrderedSwitch] = []
     add = found.append
     several: list[tuple[tuple[Any, ...], str, str]] = []
-    for first, last, one_run, froms, tos, *key in _execute(
-            readmodels, runs_statement(table, condition, after)).fetchall():
-        if not one_run:
-            several.append((tuple(key), froms, tos))
+    for row in _execute(readmodels, runs_statement(table, condition, after)).fetchall():
+        key = row[5:]  # first, last, one run, froms, tos, key columns
+        if not row[2]:
+            several.append((key, row[3], row[4]))
             continue
-        key = tuple(key)
-        if first > after:
-            add((first, key, True))
-        if last != _OPEN:
-            add((last, key, False))
+        if row[0] > after:
+            add((row[0], key, True))
+        if row[1] != _OPEN:
+            add((row[1], key, False))
     if several:
         found.extend(_runs(several, max(after, 0)))
     found.sort()
