@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -111,6 +112,11 @@ class CompareView(QWidget):
         self.models_list = QTreeWidget()  # a column a count: readable however narrow
         self.models_list.setHeaderLabels(["Read model", "Added", "Changed", "Removed"])
         self.models_list.setRootIsDecorated(False)
+        header = self.models_list.header()
+        header.setStretchLastSection(False)  # the name takes what the counts leave
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.models_list.currentItemChanged.connect(
             lambda item, _previous: self._read_model_chosen(
                 self.models_list.indexOfTopLevelItem(item) if item is not None else -1))
@@ -123,7 +129,7 @@ class CompareView(QWidget):
                                      self._column(self.stream_title, self.stream_tree)),
                          "Streams")
         models_split = self._split(self.models_list, self.row_view, self.row_tree)
-        models_split.setSizes([330, 520, 310])
+        models_split.setSizes([380, 480, 300])
         self.tabs.addTab(models_split, "Read models")
         for view in (self.stream_view, self.row_view, self.saga_view):
             view.horizontalHeader().setStretchLastSection(True)
@@ -253,8 +259,6 @@ class CompareView(QWidget):
             self.models_list.addTopLevelItem(item)
             if self.models_list.topLevelItemCount() == 1:
                 self.models_list.setCurrentItem(item)  # the first shown
-        for column in range(4):
-            self.models_list.resizeColumnToContents(column)
         if not comparison.read_models:
             self.rows.show(0)
         self.compared.emit(comparison)
