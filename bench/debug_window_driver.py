@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from bench.window_driver import Heartbeat  # noqa: E402
+from explorer.ui import settings  # noqa: E402
 from explorer.ui.app import create_application  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
 
@@ -55,6 +57,10 @@ def longest_inventory_stream(store: str) -> str:
 
 
 def main(store: str) -> None:
+    # the window's settings (recent stores, watches, layout) go to a folder of this run's own:
+    # the user's are neither read nor written
+    scratch = tempfile.TemporaryDirectory(prefix="debug-bench-settings-")
+    settings.use_settings_folder(Path(scratch.name))
     app = create_application()
     window = MainWindow()
     window.resize(1400, 900)
@@ -188,8 +194,6 @@ def main(store: str) -> None:
         if "done" in current:
             return
         current["done"] = True
-        window.watch_panel.model.set_rows([])
-        window.watch_panel._save()  # the user's settings keep no watches of this run
         results["gui_max_stall_ms"] = max(
             (step["max_stall_ms"] for step in results["steps"].values()), default=0.0)
         print(json.dumps(results), flush=True)
