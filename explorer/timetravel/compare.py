@@ -146,7 +146,8 @@ class Comparer:
         before, after = self.positions(before, after)
         types = self.store.activity_by_type(before, after)
         models = [self._read_model(p, before, after, rows) for p in self.models]
-        saga_changes, sagas = 0, []
+        saga_changes = 0
+        sagas: list[SagaChange] = []
         if self.changes is not None:  # each saga read model's count and first rows at once
             for projection in self.saga_models:
                 counts, changed = self.changes.summary(projection.main_table, before, after,

@@ -212,7 +212,7 @@ class FindWhen:
             return self._stream_switches(target, parsed, after, first_only, progress)
         return self._row_switches(target, kind, parsed, after, first_only)
 
-    def with_events(self, switches: tuple[Switch, ...] | list[Switch]) -> list[Switch]:
+    def with_events(self, switches: Sequence[Switch]) -> list[Switch]:
         """The switches with the events that made them (a read model's switches name only
         their position): one read each, so for the switches to be shown."""
         described = []
