@@ -259,7 +259,7 @@ def test_the_timeline_plot_follows_the_cursor_and_chooses_times(travelling, qtbo
     bar.axis.setCurrentIndex(1)  # by position
     assert not plot.by_time
     with qtbot.wait_signal(window.travel.moment_ready, timeout=WAIT_MS):
-        plot._choose(200.4)
+        plot.choose(200.4)
     wait_for_moment(qtbot, window, 200)
 
 

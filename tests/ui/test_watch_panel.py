@@ -120,7 +120,7 @@ def test_the_plot_follows_the_timeline_and_a_click_moves_the_cursor(travelling, 
     assert xs[0] == series.positions[1] and xs[-1] == series.last  # none before the stream
     assert plot.cursor.value() == window.timeline.plot.cursor.value()
     with qtbot.wait_signal(window.travel.moment_ready, timeout=WAIT_MS):
-        plot._choose(120.3)
+        plot.choose(120.3)
     wait_for_moment(qtbot, window, 120)
     assert plot.cursor.value() == 120
     window.timeline.axis.setCurrentIndex(0)  # by time: the plot follows

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from explorer.timetravel.machine import TimelineSamples
 from explorer.ui.timers import single_shot
+from explorer.ui.widgets.position_plot import PositionPlot
 
 BINS = 240
 STREAM_COLOURS = ["#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#6d4c41", "#546e7a",
@@ -29,19 +29,12 @@ def stream_colour(stream_type: str, index: int = 0) -> str:
     return STREAM_COLOURS[index % len(STREAM_COLOURS)]
 
 
-class TimelinePlot(pg.PlotWidget):
-    """Signals:
-        position_chosen(int): the user dragged the cursor or clicked, in position mode.
-        time_chosen(int): the same, in time mode (microseconds).
-    """
-
-    position_chosen = Signal(int)
-    time_chosen = Signal(object)  # microseconds do not fit a C int
+class TimelinePlot(PositionPlot):
+    """The events over the log, stacked by stream type; dragging the cursor or clicking chooses
+    a moment (PositionPlot's signals)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self.date_axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
-        super().__init__(parent, background="w", axisItems={"bottom": self.date_axis})
-        self.by_time = True
+        super().__init__(parent)
         self.positions = np.zeros(0, dtype=np.int64)
         self.seconds = np.zeros(0, dtype=np.float64)
         self.codes = np.zeros(0, dtype=np.int8)
@@ -52,12 +45,6 @@ class TimelinePlot(pg.PlotWidget):
         self._cursor_position = 0
         self._cursor_seconds: float | None = None
         self.bars: list[pg.BarGraphItem] = []
-        item = self.getPlotItem()
-        item.hideAxis("left")
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        item.layout.setContentsMargins(4, 2, 8, 0)
-        self.setMouseEnabled(x=True, y=False)
         self.getViewBox().setDefaultPadding(0.0)
         self.cursor = pg.InfiniteLine(angle=90, movable=True,
                                       pen=pg.mkPen("#d32f2f", width=2),
@@ -82,7 +69,6 @@ class TimelinePlot(pg.PlotWidget):
         self._rebin_timer = single_shot(self, 40, self._rebin)
         self.sigXRangeChanged.connect(lambda *_: self._rebin_timer.start())
         self.getViewBox().sigResized.connect(lambda *_: self._rebin_timer.start())
-        self.scene().sigMouseClicked.connect(self._clicked)
 
     def close(self) -> bool:
         self._rebin_timer.stop()  # pyqtgraph's close drops the plot item a rebin draws on
@@ -115,12 +101,8 @@ class TimelinePlot(pg.PlotWidget):
 
     def set_by_time(self, by_time: bool) -> None:
         """Time (the events' timestamps) or positions along the x axis."""
-        if by_time == self.by_time:
+        if not self.switch_axis(by_time):
             return
-        self.by_time = by_time
-        self.getPlotItem().setAxisItems(
-            {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0) if by_time
-             else pg.AxisItem(orientation="bottom")})
         self._limit()
         self.fit()
         self._place_cursor()
@@ -277,23 +259,11 @@ class TimelinePlot(pg.PlotWidget):
     # -- the user --------------------------------------------------------------------------
 
     def _cursor_dragged(self) -> None:
-        self._choose(self.cursor.value())
+        self.choose(self.cursor.value())
 
-    def _clicked(self, event) -> None:
-        if event.button() != pg.QtCore.Qt.MouseButton.LeftButton or event.double():
-            return
-        view = self.getViewBox()
-        if not view.sceneBoundingRect().contains(event.scenePos()):
-            return
-        x = view.mapSceneToView(event.scenePos()).x()
+    def clicked_at(self, x: float) -> None:
         self.cursor.setValue(x)
-        self._choose(x)
-
-    def _choose(self, x: float) -> None:
-        if self.by_time:
-            self.time_chosen.emit(int(x * 1_000_000))
-        else:
-            self.position_chosen.emit(max(1, int(round(x))))
+        self.choose(x)
 
     def bucket_text(self) -> str:
         """How much one bar stands for, e.g. "2 h" or "1,250 positions"."""

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from explorer.timetravel.watch import Series
 from explorer.ui.models.watches import value_text
+from explorer.ui.widgets.position_plot import PositionPlot
 
 LINE = pg.mkPen("#1565c0", width=2)
 LABEL = "#616161"
@@ -29,26 +29,13 @@ MAX_LEVELS = 12
 """Text values with more distinct values than this are not plotted (a step of what?)."""
 
 
-class WatchPlot(pg.PlotWidget):
-    """Signals:
-        position_chosen(int): the user clicked the plot, in position mode.
-        time_chosen(int): the same, in time mode (microseconds).
-    """
-
-    position_chosen = Signal(int)
-    time_chosen = Signal(object)  # microseconds do not fit a C int
+class WatchPlot(PositionPlot):
+    """A watch's value over the log, under the timeline (its x range linked); a click chooses
+    the moment (PositionPlot's signals)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self.date_axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
-        super().__init__(parent, background="w", axisItems={"bottom": self.date_axis})
-        item = self.getPlotItem()
-        item.hideAxis("left")
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        item.layout.setContentsMargins(4, 2, 8, 0)
-        self.setMouseEnabled(x=True, y=False)
+        super().__init__(parent)
         self.getViewBox().enableAutoRange(x=False, y=False)  # x: the timeline's, linked
-        self.by_time = True
         self.series: Series | None = None
         self.x_of: Callable[[int], float] = float
         self.line = pg.PlotDataItem(pen=LINE)
@@ -62,15 +49,10 @@ class WatchPlot(pg.PlotWidget):
         self.addItem(self.title, ignoreBounds=True)
         self._cursor_position = 0
         self.sigRangeChanged.connect(lambda *_: self._place_labels())
-        self.scene().sigMouseClicked.connect(self._clicked)
 
     def set_axis(self, by_time: bool, x_of: Callable[[int], float]) -> None:
         """Time or positions along x, and how a position maps to x (the timeline's)."""
-        if by_time != self.by_time:
-            self.by_time = by_time
-            self.getPlotItem().setAxisItems(
-                {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0) if by_time
-                 else pg.AxisItem(orientation="bottom")})
+        self.switch_axis(by_time)
         self.x_of = x_of
         if self.series is not None:
             self.show_series(self.series)
@@ -120,19 +102,6 @@ class WatchPlot(pg.PlotWidget):
             label.setPos(left, y)
         self.title.setPos(right, top)
 
-    def _clicked(self, event) -> None:
-        if event.button() != pg.QtCore.Qt.MouseButton.LeftButton or event.double():
-            return
-        view = self.getViewBox()
-        if not view.sceneBoundingRect().contains(event.scenePos()):
-            return
-        self._choose(view.mapSceneToView(event.scenePos()).x())
-
-    def _choose(self, x: float) -> None:
-        if self.by_time:
-            self.time_chosen.emit(int(x * 1_000_000))
-        else:
-            self.position_chosen.emit(max(1, int(round(x))))
 
 
 def _steps(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,61 @@
+"""A plot along the log: x is time (the events' timestamps, a date axis) or positions, and a click
+chooses the moment under it. The timeline and the watch plot are both such plots.
+
+pyqtgraph is imported here, so this module is imported (by theirs) only when a plot is first shown,
+on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+
+
+class PositionPlot(pg.PlotWidget):
+    """Signals:
+        position_chosen(int): the user chose a moment, in position mode.
+        time_chosen(int): the same, in time mode (microseconds).
+    """
+
+    position_chosen = Signal(int)
+    time_chosen = Signal(object)  # microseconds do not fit a C int
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self.date_axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
+        super().__init__(parent, background="w", axisItems={"bottom": self.date_axis})
+        self.by_time = True
+        item = self.getPlotItem()
+        item.hideAxis("left")
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.layout.setContentsMargins(4, 2, 8, 0)
+        self.setMouseEnabled(x=True, y=False)
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def switch_axis(self, by_time: bool) -> bool:
+        """Time or positions along x; whether that changed anything."""
+        if by_time == self.by_time:
+            return False
+        self.by_time = by_time
+        self.getPlotItem().setAxisItems(
+            {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0) if by_time
+             else pg.AxisItem(orientation="bottom")})
+        return True
+
+    def clicked_at(self, x: float) -> None:
+        """A left click in the plot, at `x`: choose that moment."""
+        self.choose(x)
+
+    def choose(self, x: float) -> None:
+        if self.by_time:
+            self.time_chosen.emit(int(x * 1_000_000))
+        else:
+            self.position_chosen.emit(max(1, int(round(x))))
+
+    def _clicked(self, event) -> None:
+        if event.button() != pg.QtCore.Qt.MouseButton.LeftButton or event.double():
+            return
+        view = self.getViewBox()
+        if view.sceneBoundingRect().contains(event.scenePos()):
+            self.clicked_at(view.mapSceneToView(event.scenePos()).x())
