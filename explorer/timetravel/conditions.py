@@ -116,28 +116,26 @@ def _negated(truth: Truth) -> Truth:
     return None if truth is None else not truth
 
 
-def _all_of(parts: list[_Test]) -> _Test:
+def _joined(parts: list[_Test], decisive: bool) -> _Test:
+    """SQL's three-valued "and" (`decisive` False: one false part decides) or "or" (True): else
+    unknown if any part is, otherwise the other truth."""
     def holds(value: Mapping[str, Any]) -> Truth:
         unknown = False
         for part in parts:
             truth = part(value)
-            if truth is False:
-                return False
+            if truth is decisive:
+                return decisive
             unknown = unknown or truth is None
-        return None if unknown else True
+        return None if unknown else not decisive
     return holds
+
+
+def _all_of(parts: list[_Test]) -> _Test:
+    return _joined(parts, decisive=False)
 
 
 def _any_of(parts: list[_Test]) -> _Test:
-    def holds(value: Mapping[str, Any]) -> Truth:
-        unknown = False
-        for part in parts:
-            truth = part(value)
-            if truth is True:
-                return True
-            unknown = unknown or truth is None
-        return None if unknown else False
-    return holds
+    return _joined(parts, decisive=True)
 
 
 def _steps(field: str, root: str) -> list[str | int]:
