@@ -13,6 +13,7 @@ import pytest
 from explorer.cli import main
 from explorer.demo.system import SHOP
 from explorer.system.workspace import open_store
+from tests.cli.running import run, seeded_shop
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENT_KEYS = {"position", "stream_id", "stream_type", "version", "event_type", "event_id",
@@ -21,15 +22,7 @@ EVENT_KEYS = {"position", "stream_id", "stream_type", "version", "event_type", "
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli") / "shop.evstore"
-    assert main(["seed", str(path), "--orders", "60", "--seed", "3"]) == 0
-    return path
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return seeded_shop(tmp_path_factory.mktemp("cli"), orders=60, seed=3)
 
 
 def run_json(capsys, *args):

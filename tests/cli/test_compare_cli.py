@@ -6,24 +6,16 @@ import json
 
 import pytest
 
-from explorer.cli import main
 from explorer.demo.system import SHOP
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.system.workspace import open_store
 from explorer.timetravel.compare import Comparer
+from tests.cli.running import run, seeded_shop
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli-diff") / "shop.evstore"
-    assert main(["seed", str(path), "--orders", "40", "--seed", "5"]) == 0
-    return path
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return seeded_shop(tmp_path_factory.mktemp("cli-diff"), orders=40, seed=5)
 
 
 def test_json_is_the_whole_comparison(seeded, capsys):

@@ -12,12 +12,7 @@ from explorer.cli import main
 from explorer.domain import Repository
 from explorer.store import EventStore
 from explorer.system.discovery import META_NAME
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.running import run
 
 
 def run_json(capsys, *args):

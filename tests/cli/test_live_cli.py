@@ -17,6 +17,7 @@ from explorer.demo import DEMO_DOMAIN
 from explorer.demo.system import SHOP
 from explorer.domain import CommandService
 from explorer.system.workspace import open_store
+from tests.cli.running import run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,12 +28,6 @@ def shop(tmp_path, capsys):
     assert main(["seed", str(path), "--orders", "80", "--seed", "4"]) == 0
     capsys.readouterr()
     return path
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_project_brings_everything_up_to_date(shop, capsys):

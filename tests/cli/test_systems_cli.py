@@ -23,6 +23,7 @@ from explorer.domain.generic import GENERIC_LABEL
 from explorer.store import EventStore
 from explorer.system.discovery import META_MODULE, META_NAME
 from explorer.system.workspace import open_store
+from tests.cli.running import run, seeded_shop
 from tests.cli.test_live_cli import lines_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,17 +33,9 @@ STORE_SUBCOMMANDS = ["streams", "types", "events", "state", "command", "script",
                      "salvage", "summary", "run", "project", "projection", "sagas", "follow"]
 
 
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    path = tmp_path_factory.mktemp("systems") / "shop.evstore"
-    assert main(["seed", str(path), "--orders", "30", "--seed", "5"]) == 0
-    return path
+    return seeded_shop(tmp_path_factory.mktemp("systems"), orders=30, seed=5)
 
 
 @pytest.fixture

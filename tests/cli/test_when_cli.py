@@ -7,25 +7,17 @@ import json
 
 import pytest
 
-from explorer.cli import main
 from explorer.demo.system import SHOP
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.system.workspace import open_store
 from explorer.timetravel.machine import TimeMachine
 from explorer.timetravel.when import FindWhen
+from tests.cli.running import run, seeded_shop
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    path = tmp_path_factory.mktemp("when_cli") / "shop.evstore"
-    assert main(["seed", str(path), "--orders", "60", "--seed", "3"]) == 0
-    return path
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return seeded_shop(tmp_path_factory.mktemp("when_cli"), orders=60, seed=3)
 
 
 def service_switches(path, target, condition, **options):
