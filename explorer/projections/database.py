@@ -36,10 +36,11 @@ from explorer.store.sqlite import (
 )
 
 APPLICATION_ID = 0x45565852  # "EVXR"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Read models are derived: a file of another schema version is simply emptied and rebuilt.
 3: the sagas' tables changed shape and name (the old ones are dropped with everything else).
-4: a versioned table's position index holds valid_to too (explorer.projections.versioned)."""
+4: a versioned table's position index holds valid_to too (explorer.projections.versioned).
+5: a versioned table with wide columns (the sagas' step tables) has an index without them."""
 SUFFIX = ".readmodels"
 
 metadata = sa.MetaData()

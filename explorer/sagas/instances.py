@@ -43,7 +43,7 @@ def saga_tables(saga: type[ProcessManager], metadata: sa.MetaData,
         sa.Column("steps_failed", integer), sa.Column("steps_unconfirmed", integer),
         sa.Column("steps_total", integer),
         sa.Column("reason", text), sa.Column("started_at", text), sa.Column("updated_at", text),
-        sa.Column("steps", text)])
+        sa.Column("steps", text)], wide=("steps",))
     return rows, _lookup_table(f"{saga.name}_step_commands", metadata)
 
 
