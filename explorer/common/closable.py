@@ -3,16 +3,18 @@ it go, in `close`; `with` then closes it at the end of the block, however the bl
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Self
 
 
-class Closable:
+class Closable(ABC):
     """A base for what must be closed: `with Thing(...) as thing:` closes it at the end."""
 
     __slots__ = ()
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError(f"{type(self).__name__} does not say how to close it")
+        """Let go of what it owns."""
 
     def __enter__(self) -> Self:
         return self
