@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from explorer import __version__
-from explorer.cli import compare, finding, handlers, live, systems
+from explorer.cli import compare, exchange, finding, handlers, live, systems
 from explorer.cli.arguments import OneLineParser, days, natural, positive, seconds
 from explorer.common import bulk
 from explorer.system.discovery import SystemLoadError
@@ -131,6 +131,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     live.add_parsers(add)
     finding.add_parser(add)
     compare.add_parser(add)
+    exchange.add_parsers(add)
     return parser
 
 

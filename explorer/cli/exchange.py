@@ -1,0 +1,120 @@
+"""`export`, `import` and `bundle`: events out of a store and into a new one, and bug reports.
+
+`export STORE OUT` takes the same filters as `events` (OUT `-` is stdout) and never writes to the
+store; `import FILE NEW_STORE` makes a new store only; `bundle STORE OUT` writes a consistent copy
+of the store with a view on it (explorer.exchange).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from explorer.cli.arguments import AddSubcommand, natural, positive
+from explorer.cli.handlers import ProgressBar, _split
+from explorer.cli.output import print_json
+from explorer.exchange.bundle import BundleFilters, BundleView, save_bundle
+from explorer.exchange.export import ExportScope, export_file, export_to
+from explorer.exchange.formats import FORMATS
+from explorer.exchange.importing import import_file, import_stream
+from explorer.store.content_filter import parse_filter
+from explorer.store.query import EventQuery
+
+
+def add_parsers(add: AddSubcommand) -> None:
+    """Declare `export`, `import` and `bundle` on the CLI's parser (see explorer.cli.main)."""
+    p = add("export", "Write events to a file, one a line, as JSON Lines or CloudEvents 1.0 "
+                      "JSON: the whole log, a stream or the events the filters keep (the store "
+                      "is only read).", export)
+    p.add_argument("out", metavar="OUT", help="the file to write (- for standard output)")
+    p.add_argument("--format", choices=FORMATS, default="jsonl",
+                   help="jsonl (default) or cloudevents")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    _add_filters(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = add("import", "Import a JSON Lines or CloudEvents file (as `export` writes) into a new "
+                      "store, keeping event ids, versions, times and order; positions are "
+                      "numbered from 1 in the file's order.", import_, store=False)
+    p.add_argument("file", metavar="FILE", help="the events file (- for standard input)")
+    p.add_argument("target", metavar="NEW_STORE", help="the new store to make (must not exist)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = add("bundle", "Write a bug report: one file with a consistent copy of the store (taken "
+                      "while others may write) and a view on it, opened read-only by "
+                      "`main.py BUNDLE`.", bundle)
+    p.add_argument("out", metavar="OUT", help="the bundle file to write (must not exist)")
+    p.add_argument("--at-position", type=natural, help="put the view's cursor at this position")
+    p.add_argument("--select", type=positive, metavar="POSITION",
+                   help="select the event at this position")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    """The filters of `events`, with the same meaning."""
+    p.add_argument("--stream", help="only this stream's events")
+    p.add_argument("--type", dest="event_types", action="append", default=[],
+                   help="only events of this type (repeat or comma-separate for several)")
+    p.add_argument("--stream-type", dest="stream_types", action="append", default=[],
+                   help="only events of streams of this type")
+    p.add_argument("--where", help='a content filter, e.g. \'data.total > 100\'')
+    p.add_argument("--from-position", type=positive, default=1, help="start at this position")
+    p.add_argument("--to-position", type=positive, help="end at this position")
+
+
+def export(args: argparse.Namespace) -> int:
+    query = EventQuery(stream_id=args.stream, event_types=_split(args.event_types),
+                       stream_types=_split(args.stream_types), from_position=args.from_position,
+                       to_position=args.to_position,
+                       content=parse_filter(args.where) if args.where else None)
+    scope = ExportScope(query)
+    if args.out == "-":
+        export_to(args.store, sys.stdout.buffer, scope, args.format)
+        sys.stdout.flush()
+        return 0
+    bar = ProgressBar(0, "positions", lazy=True)
+    try:
+        count = export_file(args.store, Path(args.out), scope, args.format, force=args.force,
+                            progress=bar.update_to)
+    finally:
+        bar.close()
+    report = {"store": args.store, "out": args.out, "format": args.format, "events": count,
+              "scope": scope.describe()}
+    if args.json:
+        print_json(report)
+    else:
+        print(f"Exported {count:,} events ({report['scope']}) of {args.store} to {args.out} "
+              f"as {args.format}.", file=sys.stderr)
+    return 0
+
+
+def import_(args: argparse.Namespace) -> int:
+    bar = ProgressBar(0, "B", lazy=True)
+    try:
+        if args.file == "-":
+            report = import_stream(sys.stdin.buffer, Path(args.target), name="standard input")
+        else:
+            report = import_file(Path(args.file), Path(args.target), progress=bar.update_to)
+    finally:
+        bar.close()
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print(f"Imported {report.events:,} events in {report.streams:,} streams into "
+              f"{report.location} (positions numbered from 1 in the file's order).")
+    return 0
+
+
+def bundle(args: argparse.Namespace) -> int:
+    view = BundleView(cursor_position=args.at_position, selected_position=args.select,
+                      filters=BundleFilters())
+    target = save_bundle(args.store, args.out, view)
+    if args.json:
+        print_json({"bundle": str(target), "view": view.to_json()})
+    else:
+        print(f"Wrote the bug report {target}: a copy of {args.store}"
+              + (f" with the cursor at position {args.at_position:,}"
+                 if args.at_position is not None else "")
+              + f". Open it with `python main.py {target}` (read-only).")
+    return 0

@@ -1,0 +1,121 @@
+"""Exporting events to a file: the whole log, a filter's result, a stream or chosen positions.
+
+Events are read page by page and written as they come (flat memory at any length), in global
+order, as JSON Lines or CloudEvents (explorer.exchange.formats), as they are stored (no system's
+upcasting: the store is opened without one, read-only, on a connection of the export's own). A file
+is written beside its target under a temporary name and renamed at the end, so that a failed or
+cancelled export leaves nothing behind and an existing file is replaced only when asked (`force`)
+and only by a whole export.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from explorer.exchange.formats import (
+    ExchangeError,
+    Format,
+    cloudevent_record,
+    jsonl_record,
+    store_source,
+)
+from explorer.store import EventStore, RecordedEvent
+from explorer.store.query import EventQuery
+
+Progress = Callable[[int, int], None]
+"""Called as `progress(position_reached, last_position)`; may raise Cancelled to stop."""
+
+PROGRESS_EVERY = 2000
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """Which events to export: those at `positions` (a selection) when given, else those
+    matching `query` (a filter's result or a stream), else the whole log."""
+
+    query: EventQuery | None = None
+    positions: Sequence[int] | None = None
+
+    def describe(self) -> str:
+        if self.positions is not None:
+            return f"{len(self.positions):,} selected events"
+        if self.query is None or self.query.is_everything:
+            return "the whole log"
+        if self.query == EventQuery(stream_id=self.query.stream_id):
+            return f"stream {self.query.stream_id}"
+        return "the filter's result"
+
+
+def scoped_events(store: EventStore, scope: ExportScope) -> Iterator[RecordedEvent]:
+    """The scope's events in global order, read page by page."""
+    if scope.positions is not None:
+        return (store.event_at(position) for position in sorted(set(scope.positions)))
+    if scope.query is None or scope.query.is_everything:
+        return store.read_all()
+    return store.iter_query(scope.query)
+
+
+def write_events(events: Iterable[RecordedEvent], out: BinaryIO, format: Format, *,
+                 source: str, last_position: int, progress: Progress | None = None) -> int:
+    """Write `events` to `out`, one a line; how many were written."""
+    dumps = orjson.dumps
+    written = 0
+    for event in events:
+        record = jsonl_record(event) if format == "jsonl" else cloudevent_record(event, source)
+        out.write(dumps(record) + b"\n")
+        written += 1
+        if progress is not None and written % PROGRESS_EVERY == 0:
+            progress(event.position, last_position)
+    if progress is not None:
+        progress(last_position, last_position)
+    return written
+
+
+def export_to(location: str | Path, out: BinaryIO, scope: ExportScope = ExportScope(),
+              format: Format = "jsonl", progress: Progress | None = None) -> int:
+    """Write the scope's events of the store at `location` to an open binary stream (stdout,
+    say); how many. The store is opened read-only without a system: events as stored."""
+    with EventStore.open(location, read_only=True, verify=False) as store:
+        if scope.query is not None and scope.query.stream_id is not None:
+            store.stream_info(scope.query.stream_id)  # a clear error for a mistyped stream id
+        return write_events(scoped_events(store, scope), out, format,
+                            source=store_source(store.location),
+                            last_position=store.last_position(), progress=progress)
+
+
+def export_file(location: str | Path, target: Path, scope: ExportScope = ExportScope(),
+                format: Format = "jsonl", *, force: bool = False,
+                progress: Progress | None = None) -> int:
+    """Write the scope's events to the file `target`; how many. An existing `target` is
+    refused unless `force`; it is replaced only once the export is whole."""
+    target = Path(target).expanduser()
+    refuse_existing(target, force)
+    temporary = target.with_name(f".{target.name}.exporting-{os.getpid()}")
+    try:
+        with open(temporary, "xb") as out:
+            count = export_to(location, out, scope, format, progress)
+        if not force and target.exists():
+            refuse_existing(target, force)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return count
+
+
+def refuse_existing(target: Path, force: bool) -> None:
+    """ExchangeError for an export over an existing file (unless `force`), or into a folder
+    that is not there."""
+    if target.is_dir():
+        raise ExchangeError(f"{target} is a folder. Give the path of a file to export into.")
+    if target.exists() and not force:
+        raise ExchangeError(f"{target} exists already; it was not changed. Choose a new file, "
+                              "or replace it with --force.")
+    if not target.parent.is_dir():
+        raise ExchangeError(f"Cannot export into {target}: the folder {target.parent} does "
+                                "not exist.")

@@ -1,0 +1,44 @@
+"""A consistent copy of a whole store, taken while other processes write to it (bug reports).
+
+The copy is made with SQLite's backup API in one step, inside one read transaction of a
+connection that only reads (`read_only_uri`): the copy holds the store exactly as it was at one
+commit, and the source is left byte for byte as it was. The copy is an ordinary rollback-journal
+file (no `-wal` beside it once written), with facts of its own added to its store_meta.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+
+from explorer.store.errors import StoreOpenError
+from explorer.store.sqlite import BUSY_TIMEOUT_S, read_only_uri, side_file
+
+
+def copy_store(source: Path, target: Path, meta: Mapping[str, str]) -> None:
+    """Write a copy of the store at `source` to the new file `target`, with `meta` added to
+    its store_meta. A `target` that exists is refused; a failure leaves nothing there."""
+    if target.exists():
+        raise StoreOpenError(f"Cannot write {target}: there is a file there already. Choose a "
+                             "new path.")
+    if not target.parent.is_dir():
+        raise StoreOpenError(f"Cannot write {target}: the folder {target.parent} does not exist.")
+    reading = sqlite3.connect(read_only_uri(source), uri=True, isolation_level=None,
+                              timeout=BUSY_TIMEOUT_S)
+    try:
+        reading.execute("PRAGMA query_only = 1")
+        copy = sqlite3.connect(target, isolation_level=None)
+        try:
+            reading.backup(copy)  # all pages in one step: one read transaction, one commit
+            copy.execute("PRAGMA journal_mode = DELETE")
+            copy.executemany("INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)",
+                             list(meta.items()))
+        finally:
+            copy.close()
+    except BaseException:
+        for leftover in (target, *(side_file(target, s) for s in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+        raise
+    finally:
+        reading.close()

@@ -1,0 +1,65 @@
+"""`export`, `import` and `bundle` on the command line."""
+
+from __future__ import annotations
+
+import orjson
+
+from explorer.exchange.bundle import bundle_view
+from explorer.store import EventStore
+from tests.cli.running import run, seeded_shop
+
+
+def test_export_with_filters_then_import(tmp_path, capsys):
+    store = seeded_shop(tmp_path, 20, 3)
+    before = store.read_bytes()
+    out = tmp_path / "orders.jsonl"
+    code, _, err = run(capsys, "export", store, out, "--stream-type", "Order",
+                       "--where", "data.total > 0")
+    assert code == 0, err
+    assert "Exported" in err
+    lines = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert lines and {line["stream_type"] for line in lines} == {"Order"}
+    assert store.read_bytes() == before  # the store is only read
+    code, _, err = run(capsys, "export", store, out)
+    assert code == 1 and "exists already" in err and "--force" in err
+    code, _, err = run(capsys, "export", store, out, "--force", "--format", "cloudevents")
+    assert code == 0, err
+    whole = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert whole[0]["specversion"] == "1.0"
+    code, out_text, err = run(capsys, "import", out, tmp_path / "copy.evstore", "--json")
+    assert code == 0, err
+    report = orjson.loads(out_text)
+    assert report["events"] == len(whole)
+    with EventStore.open(tmp_path / "copy.evstore", read_only=True) as copy, \
+            EventStore.open(store, read_only=True) as original:
+        assert [(e.event_id, e.version, e.stored_data) for e in copy.read_all()] == \
+            [(e.event_id, e.version, e.stored_data) for e in original.read_all()]
+
+
+def test_export_to_standard_output(tmp_path, capsys):
+    store = seeded_shop(tmp_path, 5, 1)
+    capsys.readouterr()  # the seeding's report
+    code, out, _ = run(capsys, "export", store, "-", "--stream-type", "Customer")
+    assert code == 0
+    assert {orjson.loads(line)["stream_type"] for line in out.splitlines()} == {"Customer"}
+
+
+def test_import_refuses_a_malformed_line_with_its_number(tmp_path, capsys):
+    source = tmp_path / "bad.jsonl"
+    source.write_text('{"stream_id": "a"}\n')
+    code, _, err = run(capsys, "import", source, tmp_path / "new.evstore")
+    assert code == 1
+    assert err.startswith("error: line 1: the event has no 'version'")
+    assert not (tmp_path / "new.evstore").exists()
+
+
+def test_bundle_at_a_position(tmp_path, capsys):
+    store = seeded_shop(tmp_path, 5, 1)
+    code, out, err = run(capsys, "bundle", store, tmp_path / "r.evbundle", "--at-position", "7")
+    assert code == 0, err
+    assert "cursor at position 7" in out
+    with EventStore.open(tmp_path / "r.evbundle", read_only=True) as copy:
+        view = bundle_view(copy.meta())
+    assert view is not None and view.cursor_position == 7
+    code, _, err = run(capsys, "bundle", store, tmp_path / "r.evbundle")
+    assert code == 1 and "there already" in err
