@@ -1,3 +1,6 @@
 """Event Explorer: browse, command and time-travel an event-sourced system stored in SQLite."""
 
-__version__ = "0.1.0"
+from explorer.common.identity import app_version
+
+__version__ = app_version()
+"""The installed distribution's version (explorer.common.identity.app_version)."""

@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from explorer import __version__
-from explorer.cli import compare, exchange, finding, handlers, live, systems
+from explorer.cli import compare, desktop, exchange, finding, handlers, live, systems
 from explorer.cli.arguments import OneLineParser, days, natural, positive, seconds
 from explorer.common import bulk
+from explorer.common.identity import add_version_option
 from explorer.system.discovery import SystemLoadError
 
 
@@ -23,7 +23,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="event-explorer-cli",
         description="Look inside an event-sourced store: streams, events, state, commands.")
-    parser.add_argument("--version", action="version", version=f"Event Explorer {__version__}")
+    add_version_option(parser)
     sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
 
     def add(name: str, help_text: str, handler: Callable[[argparse.Namespace], int],
@@ -132,6 +132,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     finding.add_parser(add)
     compare.add_parser(add)
     exchange.add_parsers(add)
+    desktop.add_parser(add)
     return parser
 
 

@@ -15,9 +15,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication
 
-from explorer import __version__
+from explorer.common.identity import (
+    DESKTOP_ID,
+    add_version_option,
+    app_version,
+    runtime_versions,
+)
 from explorer.system.discovery import SystemLoadError, load_system
 from explorer.system.workspace import default_demo_store
 from explorer.ui.crash_reporting import install_crash_reporting
@@ -46,8 +52,18 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
                              "names)")
     parser.add_argument("--read-only", action="store_true",
                         help="open the store without any possibility of changing it")
-    parser.add_argument("--version", action="version", version=f"Event Explorer {__version__}")
+    add_version_option(parser, lambda: runtime_versions(qt_runtime=qVersion()))
+    parser.add_argument("--qt-version", action=QtVersionAction, nargs=0,
+                        help=argparse.SUPPRESS)  # how a frozen CLI asks (common.identity)
     return parser.parse_args(list(argv))
+
+
+class QtVersionAction(argparse.Action):
+    """`--qt-version`: print the Qt runtime's version alone and exit."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(qVersion())
+        parser.exit()
 
 
 def create_application(argv: Sequence[str] = ()) -> QApplication:
@@ -58,8 +74,9 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
     app = running or QApplication([sys.argv[0], *argv])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
-    app.setApplicationVersion(__version__)
-    app.setDesktopFileName("event-explorer")
+    app.setApplicationDisplayName(APPLICATION)
+    app.setApplicationVersion(app_version())
+    app.setDesktopFileName(DESKTOP_ID)  # launchers and task bars match windows to the entry by it
     app.setWindowIcon(app_icon())
     if app.findChild(GuiThreadCollector) is None:
         GuiThreadCollector(app)  # no worker thread may destroy a Qt object: see gui_collector
