@@ -82,12 +82,22 @@ def qt_runtime_version() -> str:
     return done.stdout.strip()
 
 
+def _pyside_version() -> str:
+    """PySide6's version by its distribution, else (a bundle without its metadata) by the
+    module this process loaded."""
+    found = installed(*QT_BINDINGS)
+    loaded = sys.modules.get("PySide6")
+    if found == "not installed" and loaded is not None:
+        return str(getattr(loaded, "__version__", found))
+    return found
+
+
 def runtime_versions(qt_runtime: str | None = None) -> list[tuple[str, str]]:
     """The app and what it runs on, as (name, version) pairs: the first lines of a bug report.
     `qt_runtime`: the Qt version when the caller knows it (see qt_runtime_version)."""
     return [("Event Explorer", app_version()),
             ("Qt", qt_runtime if qt_runtime is not None else qt_runtime_version()),
-            ("PySide6", installed(*QT_BINDINGS)),
+            ("PySide6", _pyside_version()),
             ("SQLite", sqlite3.sqlite_version),
             ("Python", f"{platform.python_version()} ({platform.python_implementation()})")]
 

@@ -68,3 +68,10 @@ def test_a_bundled_command_line_asks_the_bundled_window_for_its_qt(tmp_path, mon
     assert identity.qt_runtime_version() == "6.99.1"
     window.unlink()
     assert identity.qt_runtime_version().startswith("unknown (")
+
+
+def test_a_bundle_without_pyside_metadata_still_names_the_loaded_binding(monkeypatch):
+    import PySide6
+
+    monkeypatch.setattr(identity, "QT_BINDINGS", ("no-such-distribution",))
+    assert dict(identity.runtime_versions(qt_runtime="6.0.0"))["PySide6"] == PySide6.__version__
