@@ -20,6 +20,8 @@ from explorer.store import chain, schema
 from explorer.store.damage import describe_damage
 from explorer.store.errors import StoreDamagedError
 from explorer.store.event_store import EventStore
+from explorer.store.foreign.checking import check_library
+from explorer.store.foreign.library_store import LibraryStore
 from explorer.store.schema import events, snapshots, streams
 from explorer.store.statements import EVENT_COLUMNS
 
@@ -80,6 +82,8 @@ def _check(store: EventStore, progress: Callable[[int], None] | None) -> CheckRe
         raise StoreDamagedError(store.location,
                                 f"its integrity check says: {describe_damage(damage)}")
     report = CheckReport()
+    if isinstance(store, LibraryStore):  # another program's file: no chain, no schema of ours
+        return check_library(store, report, progress)
     with store.tolerating_bad_text():
         linked = _check_schema(store, report)
         _check_positions(store, report)

@@ -90,6 +90,10 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintena
                 "Give the path of a store file.")
         path = Path(target).expanduser()
         found = sqlite_backend.inspect(path)
+        if found.library is not None:  # the `eventsourcing` library's file: read, never written
+            from explorer.store.foreign.library_store import LibraryStore  # (it subclasses us)
+
+            return LibraryStore.open_library(path, found.library, registry=registry)
         if found.kind != "store":
             if not create or read_only:
                 raise _missing(path, found.kind)

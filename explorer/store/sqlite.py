@@ -27,6 +27,7 @@ from explorer.store.errors import (
     StoreLockedError,
     StoreOpenError,
 )
+from explorer.store.foreign.layout import LibraryLayout, library_layout
 
 BUSY_TIMEOUT_S = 10.0
 INSPECT_TIMEOUT_S = 3.0
@@ -46,8 +47,10 @@ _KNOWN_FORMATS = [
 class Inspection:
     """What a file holds, found without changing it."""
 
-    kind: str  # "missing", "empty", "store", "empty-sqlite"
+    kind: str  # "missing", "empty", "store", "empty-sqlite", "eventsourcing"
     schema_version: int = 0
+    library: LibraryLayout | None = None
+    """Where the `eventsourcing` library keeps its records (kind "eventsourcing")."""
 
 
 WAL_MAGICS = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
@@ -188,6 +191,8 @@ def inspect(path: Path) -> Inspection:
             tables = sorted(name for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
             meta_version = _meta_schema_version(connection, tables)
+            library = (library_layout(connection, tables)
+                       if application_id != schema.APPLICATION_ID else None)
         except sqlite3.OperationalError as error:
             if "locked" in str(error) or "busy" in str(error):
                 raise StoreLockedError(
@@ -214,6 +219,8 @@ def inspect(path: Path) -> Inspection:
         return Inspection("store", user_version)
     if not tables and application_id == 0:
         return Inspection("empty-sqlite")
+    if library is not None:  # read by explorer.store.foreign, never written
+        return Inspection("eventsourcing", library=library)
     shown = ", ".join(tables[:6]) + (f" and {len(tables) - 6} more" if len(tables) > 6 else "")
     found = f"the tables {shown}" if tables else f"application id {application_id:#x}"
     raise NotAStoreError(

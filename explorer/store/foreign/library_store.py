@@ -1,0 +1,187 @@
+"""A store read from the `eventsourcing` library's SQLite file: the same EventStore, read-only.
+
+Why a reader and not a converter: a user points the explorer at the file their application is
+writing, and wants to see it as it is now and as it grows, without a copy going stale or the
+file being touched. So the store opens a private in-memory database, attaches the library's file
+read-only (the same URI choice as any read-only store: it leaves no `-wal`/`-shm` behind and the
+file byte-identical), and shows its tables under our tables' names (see `views`). Every reader,
+filter, the timeline and time travel then run unchanged. Writes raise ReadOnlyStoreError, and an
+authorizer refuses any statement that would change the attached file, whatever asks for it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from explorer.store import sqlite as sqlite_backend
+from explorer.store.damage import damaged
+from explorer.store.event_store import EventStore
+from explorer.store.foreign import views
+from explorer.store.foreign.layout import LibraryLayout, describe
+from explorer.store.foreign.transcoding import (
+    StateReader,
+    event_type_of,
+    load_cipher,
+    stream_id_of,
+    stream_type_of,
+)
+from explorer.store.upcasting import EventRegistry
+
+FORMAT = "eventsourcing"
+READ_ONLY_REASON = "an eventsourcing library store: read-only"
+_WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE,
+           sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_CREATE_TABLE, sqlite3.SQLITE_DROP_TABLE,
+           sqlite3.SQLITE_DROP_INDEX, sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_CREATE_TRIGGER,
+           sqlite3.SQLITE_CREATE_VIEW, sqlite3.SQLITE_REINDEX, sqlite3.SQLITE_ANALYZE}
+_PRAGMAS_WITH_ARGUMENTS = {"cache_size", "quick_check", "integrity_check", "table_info",
+                           "table_xinfo", "index_info", "index_list"}
+"""Pragmas that may be given a value: this connection's cache, and those that only read."""
+
+
+def _guard(action: int, first: str | None, second: str | None, database: str | None,
+           _trigger: str | None) -> int:
+    """The authorizer: nothing may change the library's file, attach or detach one, or set a
+    pragma (a journal mode, say) other than this connection's cache or read with one."""
+    if action in _WRITES and database == views.LIBRARY:
+        return sqlite3.SQLITE_DENY
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and second is not None:
+        return sqlite3.SQLITE_OK if first in _PRAGMAS_WITH_ARGUMENTS else sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+class LibraryStore(EventStore):
+    """An `eventsourcing` application's SQLite file, shown through the EventStore interface."""
+
+    format = FORMAT
+
+    def __init__(self, engine: sa.Engine, *, location: str, registry: EventRegistry | None,
+                 layout: LibraryLayout) -> None:
+        super().__init__(engine, location=location, read_only=True, registry=registry,
+                         read_only_reason=READ_ONLY_REASON)
+        self.layout = layout
+        self._indexed = 0
+        self._topics_indexed = 0
+        self._last_rowid = views.last_rowid_statement(layout)
+        self._index_whole = views.index_statement(layout, whole=True)
+        self._index_since = views.index_statement(layout, whole=False)
+        self._topics = views.topics_statement(layout)
+
+    @classmethod
+    def open_library(cls, path: Path, layout: LibraryLayout, *,
+                     registry: EventRegistry | None = None,
+                     cipher_key: str | None = None) -> LibraryStore:
+        """Open the library's file at `path` (its tables as `layout` names them), read-only.
+        Encrypted states are decrypted with `cipher_key` (else the library's CIPHER_KEY
+        variable); without a key they show as encrypted."""
+        reader = StateReader(load_cipher(cipher_key))
+        uri = sqlite_backend.read_only_uri(path)
+
+        def configure(connection: sqlite3.Connection) -> None:
+            connection.execute("ATTACH DATABASE ? AS " + views.LIBRARY, (uri,))
+            connection.execute("PRAGMA temp_store = MEMORY")
+            connection.execute("PRAGMA cache_size = -32000")
+            _register_functions(connection, reader)
+            for statement in views.create_statements(layout):
+                connection.execute(statement)
+            connection.executemany("INSERT INTO temp.store_meta VALUES (?, ?)", [
+                ("schema", "eventsourcing-library"),
+                ("format", "a store of the Python eventsourcing library (read-only)"),
+                ("tables", describe(layout)),
+            ])
+            connection.set_authorizer(_guard)
+
+        engine = sqlite_backend.guarded_engine(
+            "file::memory:", on_damage=lambda detail: damaged(str(path), detail),
+            configure=configure)
+        store = cls(engine, location=str(path), registry=registry, layout=layout)
+        try:
+            store._catch_up()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    # -- following the file as the application writes it ------------------------------------
+
+    def _catch_up(self) -> int:
+        """Index the streams of events appended since the last look; the last position."""
+        db = self._db
+        last = db.execute(self._last_rowid).fetchone()[0] or 0
+        if last > self._indexed:
+            own = not db.in_transaction
+            if own:
+                db.execute("BEGIN")
+            try:
+                db.execute(self._index_since if self._indexed else self._index_whole,
+                           {"after": self._indexed, "upto": last})
+                db.execute("UPDATE temp.index_mark SET last = ?", (last,))
+                if own:
+                    db.execute("COMMIT")
+            except BaseException:
+                if own:
+                    db.execute("ROLLBACK")
+                raise
+            self._indexed = last
+        return self._indexed
+
+    def last_position(self) -> int:
+        return self._catch_up()
+
+    def data_version(self) -> int:
+        """Changes whenever the application commits to its file."""
+        version: int = self._db.execute(
+            f"PRAGMA {views.LIBRARY}.data_version").fetchone()[0]
+        return version
+
+    def event_types(self) -> list[str]:
+        """The distinct event types, from the topics seen (one scan of the events not yet seen:
+        the library's log has no index on its topics)."""
+        last = self._catch_up()
+        if last > self._topics_indexed:
+            self._db.execute(self._topics, {"after": self._topics_indexed, "upto": last})
+            self._topics_indexed = last
+        return [name for (name,) in self._db.execute(
+            "SELECT DISTINCT event_type FROM temp.event_topics ORDER BY event_type")]
+
+    def sqlite_problems(self, limit: int = 20) -> list[str]:
+        rows = self._db.execute(f"PRAGMA {views.LIBRARY}.quick_check({int(limit)})").fetchall()
+        return [] if rows == [("ok",)] else [row[0] for row in rows]
+
+    # -- what the library keeps besides events -------------------------------------------------
+
+    def followers(self) -> list[dict[str, Any]]:
+        """The library's projections and process applications that follow this log (its
+        `tracking` rows): each one's name, the notification id it has processed up to, and how
+        many events it is behind."""
+        last = self._catch_up()
+        return [{"name": name, "position": position, "lag": max(0, last - position)}
+                for name, position in self._db.execute(
+                    "SELECT name, position FROM process_checkpoints ORDER BY name")]
+
+    def describe(self) -> dict[str, Any]:
+        """What the file is, for `info` and the window: the tables read, how states are stored."""
+        return {"format": FORMAT, "tables": describe(self.layout),
+                "other_logs": list(self.layout.other_logs),
+                "read_only": READ_ONLY_REASON}
+
+
+def _register_functions(connection: sqlite3.Connection, reader: StateReader) -> None:
+    """The `es_*` SQL functions the views compute their columns with."""
+    functions: list[tuple[str, int, Any]] = [
+        ("es_stream_id", 1, stream_id_of),
+        ("es_stream_type", 1, stream_type_of),
+        ("es_event_type", 1, event_type_of),
+        ("es_timestamp", 1, reader.timestamp_us),
+        ("es_data", 1, reader.data_json),
+        ("es_snapshot", 1, reader.snapshot_json),
+        ("es_metadata", 2, reader.metadata_json),
+    ]
+    for name, arguments, function in functions:
+        connection.create_function(name, arguments, function, deterministic=True)
+

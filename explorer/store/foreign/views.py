@@ -1,0 +1,111 @@
+"""The SQL that shows the `eventsourcing` library's tables as the store's own (see library_store).
+
+The library's file is attached as `library`, read-only. TEMP views and tables carry the names of
+the store's tables (explorer.store.schema), so every statement the store runs reads them as it
+reads its own file: unqualified names find TEMP objects first.
+
+- `streams` is a TEMP table, the derived stream index: built on open by one grouped scan of the
+  log's primary key (originator id, version; the rowid rides along in it), extended by
+  notification id as events arrive; it also maps each originator id (32 hex digits) to the
+  stream id shown (a UUID with dashes), so a stream's events are found through the log's key.
+- `events` joins the log to it, up to `index_mark` (the last notification id indexed), so the
+  log never shows an event whose stream is not listed yet: new events appear together with
+  their streams, never leaving a gap a reader has paged past.
+- `snapshots` reads the library's snapshots of those streams, `process_checkpoints` its
+  `tracking` rows; `store_meta` says what the file is; `event_hashes` is empty (no chain).
+Columns are computed by Python functions registered on the connection (`es_*`).
+"""
+
+from __future__ import annotations
+
+from explorer.store.foreign.layout import LibraryLayout
+
+LIBRARY = "library"
+"""The schema name the library's file is attached as."""
+
+
+def create_statements(layout: LibraryLayout) -> list[str]:
+    """Everything made on open, in order."""
+    log = f'{LIBRARY}."{layout.events_table}"'
+    made = [
+        "CREATE TEMP TABLE index_mark (last INTEGER NOT NULL)",
+        "INSERT INTO temp.index_mark VALUES (0)",
+        "CREATE TEMP TABLE streams (stream_id TEXT PRIMARY KEY, stream_type TEXT NOT NULL, "
+        "version INTEGER NOT NULL, first_position INTEGER NOT NULL, "
+        "last_position INTEGER NOT NULL, last_timestamp INTEGER NOT NULL, "
+        "originator_id TEXT NOT NULL UNIQUE) WITHOUT ROWID",
+        "CREATE INDEX temp.ix_streams_type ON streams (stream_type, stream_id)",
+        "CREATE TEMP TABLE event_topics (topic TEXT PRIMARY KEY, event_type TEXT NOT NULL) "
+        "WITHOUT ROWID",
+        "CREATE TEMP TABLE topics_mark (last INTEGER NOT NULL)",
+        "INSERT INTO temp.topics_mark VALUES (0)",
+        "CREATE TEMP TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+        "CREATE TEMP TABLE event_hashes (position INTEGER PRIMARY KEY, links BLOB NOT NULL)",
+        f"""CREATE TEMP VIEW events AS SELECT
+              e.rowid AS position, s.stream_id AS stream_id, s.stream_type AS stream_type,
+              e.originator_version AS version,
+              s.stream_id || ':' || e.originator_version AS event_id,
+              es_event_type(e.topic) AS event_type, 1 AS schema_version,
+              es_timestamp(e.state) AS timestamp, NULL AS correlation_id,
+              es_data(e.state) AS data, es_metadata(e.topic, e.state) AS metadata
+            FROM {log} AS e JOIN temp.streams AS s ON s.originator_id = e.originator_id
+            WHERE e.rowid <= (SELECT last FROM temp.index_mark)""",
+    ]
+    if layout.snapshots_table:
+        made.append(f"""CREATE TEMP VIEW snapshots AS SELECT
+              s.stream_id AS stream_id, x.originator_version AS version,
+              s.stream_type AS stream_type,
+              coalesce((SELECT e.rowid FROM {log} AS e WHERE e.originator_id = x.originator_id
+                        AND e.originator_version = x.originator_version), 0) AS position,
+              es_timestamp(x.state) AS timestamp, 1 AS state_version,
+              es_snapshot(x.state) AS state, es_timestamp(x.state) AS taken_at
+            FROM {LIBRARY}."{layout.snapshots_table}" AS x
+            JOIN temp.streams AS s ON s.originator_id = x.originator_id""")
+    else:
+        made.append("CREATE TEMP TABLE snapshots (stream_id TEXT, version INTEGER, "
+                    "stream_type TEXT, position INTEGER, timestamp INTEGER, "
+                    "state_version INTEGER, state TEXT, taken_at INTEGER)")
+    if layout.tracking_table:
+        made.append(f"""CREATE TEMP VIEW process_checkpoints AS SELECT
+              application_name AS name, max(notification_id) AS position, 0 AS updated_at
+            FROM {LIBRARY}."{layout.tracking_table}" GROUP BY application_name""")
+    else:
+        made.append("CREATE TEMP TABLE process_checkpoints (name TEXT PRIMARY KEY, "
+                    "position INTEGER NOT NULL, updated_at INTEGER NOT NULL)")
+    return made
+
+
+def index_statement(layout: LibraryLayout, *, whole: bool) -> str:
+    """Add (or move on) the streams of the events after notification id :after up to :upto.
+
+    One grouped scan; each stream's type comes from its first event's topic, its last timestamp
+    from its last event (two lookups by rowid a stream). The `whole` log is scanned through its
+    primary key's index, which holds every column the scan needs in stream order (no sort, no
+    state read); the few events appended since, by their rowids."""
+    log = f'{LIBRARY}."{layout.events_table}"'
+    scanned = (f'{log} INDEXED BY "{layout.key_index}"' if whole and layout.key_index
+               else log)
+    return f"""INSERT INTO temp.streams (stream_id, stream_type, version, first_position,
+                                         last_position, last_timestamp, originator_id)
+        SELECT es_stream_id(g.originator_id), es_stream_type(f.topic), g.version, g.first,
+               g.last, es_timestamp(l.state), g.originator_id
+        FROM (SELECT originator_id, max(originator_version) AS version, min(rowid) AS first,
+                     max(rowid) AS last
+              FROM {scanned} WHERE rowid > :after AND rowid <= :upto
+              GROUP BY originator_id) AS g
+        JOIN {log} AS f ON f.rowid = g.first JOIN {log} AS l ON l.rowid = g.last
+        WHERE true
+        ON CONFLICT (originator_id) DO UPDATE SET version = max(version, excluded.version),
+            last_position = max(last_position, excluded.last_position),
+            last_timestamp = excluded.last_timestamp"""
+
+
+def topics_statement(layout: LibraryLayout) -> str:
+    """Add the event types of the events after notification id :after up to :upto."""
+    return f"""INSERT OR IGNORE INTO temp.event_topics (topic, event_type)
+        SELECT DISTINCT topic, es_event_type(topic) FROM {LIBRARY}."{layout.events_table}"
+        WHERE rowid > :after AND rowid <= :upto"""
+
+
+def last_rowid_statement(layout: LibraryLayout) -> str:
+    return f'SELECT max(rowid) FROM {LIBRARY}."{layout.events_table}"'

@@ -1,0 +1,158 @@
+"""Opening the `eventsourcing` library's SQLite files: read-only, decoded, live, untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from explorer.store import sqlite as sqlite_backend
+from explorer.store.check import check_store
+from explorer.store.errors import ReadOnlyStoreError
+from explorer.store.event_store import EventStore
+from explorer.store.foreign.library_store import READ_ONLY_REASON, LibraryStore
+from explorer.store.foreign.transcoding import StateReader
+from explorer.store.records import NewEvent
+from tests.foreign.bank import XOR_TOPIC, bank, write_bank
+
+PREFIXED = {"APPLICATION_RECORDER_TOPIC": "tests.foreign.bank:PrefixedRecorder"}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def side_files(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name != path.name
+                  and p.name.startswith(path.name))
+
+
+@pytest.fixture
+def bank_file(tmp_path: Path) -> Path:
+    path = tmp_path / "bank.db"
+    write_bank(path, accounts=2, credits=4, **PREFIXED)
+    return path
+
+
+def test_a_library_file_is_recognised_with_its_prefixed_tables(bank_file: Path) -> None:
+    found = sqlite_backend.inspect(bank_file)
+    assert found.kind == "eventsourcing"
+    assert found.library is not None
+    assert found.library.events_table == "bank_stored_events"
+    assert found.library.snapshots_table == "stored_snapshots"
+
+
+def test_events_show_as_the_store_shows_its_own(bank_file: Path) -> None:
+    with EventStore.open(bank_file) as store, bank(bank_file, **PREFIXED) as app:
+        assert isinstance(store, LibraryStore)
+        assert store.read_only and store.read_only_reason == READ_ONLY_REASON
+        events = list(store.read_all())
+        assert [e.position for e in events] == list(range(1, 11))
+        opened = events[0]
+        account = app.repository.get(__import__("uuid").UUID(opened.stream_id))
+        assert opened.stream_id == str(account.id)  # a UUID with dashes
+        assert (opened.stream_type, opened.event_type, opened.version) == (
+            "Account", "Opened", 1)
+        assert opened.metadata["module"] == "tests.foreign.bank"
+        assert opened.data["ref"] == str(account.ref)  # uuid_hex shown as a UUID
+        assert opened.data["opened_on"] == "2024-01-02"
+        assert opened.data["branch"] == {"_type_": "point_as_list", "_data_": [3, 4]}
+        assert opened.timestamp == account.created_on
+        credits = [e for e in events if e.stream_id == opened.stream_id][1:]
+        assert [e.data for e in credits] == [{"amount": "1.10"}] * 4  # exact, as stored
+        assert credits[-1].timestamp == account.modified_on
+        assert sum(Decimal(e.data["amount"]) for e in credits) == account.balance
+        streams = store.list_streams()
+        assert sorted(s.stream_id for s in streams) == sorted(
+            {e.stream_id for e in events})
+        assert {s.version for s in streams} == {5}
+        assert store.event_types() == ["Credited", "Opened"]
+        assert [e.version for e in store.read_stream(opened.stream_id)] == [1, 2, 3, 4, 5]
+        snapshot = store.latest_snapshot(opened.stream_id)
+        assert snapshot is not None and snapshot.version == 3
+        assert '"balance":"2.20"' in snapshot.state_json
+
+
+def test_nothing_is_written_and_no_side_file_is_left(bank_file: Path) -> None:
+    before = digest(bank_file)
+    with EventStore.open(bank_file) as store:
+        list(store.read_all())
+        store.list_streams()
+        with pytest.raises(ReadOnlyStoreError, match="eventsourcing library store"):
+            store.append("x", "Account", [NewEvent("Opened", {})])
+        with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+            store._db.execute('DELETE FROM library."bank_stored_events"')
+        with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+            store._db.execute("PRAGMA journal_mode = DELETE")
+    assert digest(bank_file) == before
+    assert side_files(bank_file) == []
+
+
+def test_a_compressed_file_is_decompressed(tmp_path: Path) -> None:
+    path = tmp_path / "zipped.db"
+    write_bank(path, accounts=1, credits=1,
+               COMPRESSOR_TOPIC="eventsourcing.compressor:ZlibCompressor")
+    with EventStore.open(path) as store:
+        events = list(store.read_all())
+    assert [e.data.get("amount") for e in events] == [None, "1.10"]
+    assert events[0].data["owner"] == "owner0"
+    assert {e.metadata["stored_as"] for e in events} == {"zlib"}
+
+
+def test_an_encrypted_file_without_its_key_shows_its_rows_as_encrypted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "secret.db"
+    write_bank(path, accounts=1, credits=2, CIPHER_TOPIC=XOR_TOPIC, CIPHER_KEY="k3y")
+    monkeypatch.delenv("CIPHER_KEY", raising=False)
+    with EventStore.open(path) as store:
+        events = list(store.read_all())
+        assert [e.data for e in events] == [{"_stored_": "encrypted"}] * 3
+        assert [e.event_type for e in events] == ["Opened", "Credited", "Credited"]
+        assert [e.version for e in events] == [1, 2, 3]
+        report = check_store(store)
+    assert report.ok and any("encrypted" in note for note in report.notes)
+    monkeypatch.setenv("CIPHER_TOPIC", XOR_TOPIC)
+    monkeypatch.setenv("CIPHER_KEY", "k3y")  # the library's own variables give the key
+    with EventStore.open(path) as store:
+        assert [e.data.get("amount") for e in store.read_all()] == [None, "1.10", "1.10"]
+
+
+def test_events_written_while_open_appear_live(tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    with bank(path) as app:
+        first = app.open_account("ann")
+        with EventStore.open(path) as store:
+            seen = store.data_version()
+            assert store.last_position() == 1
+            app.credit(first, Decimal("2.50"))
+            second = app.open_account("bob")
+            assert store.data_version() != seen
+            assert store.last_position() == 3
+            assert [s.version for s in store.list_streams()] in ([2, 1], [1, 2])
+            assert store.stream_info(str(second)).version == 1
+            assert store.read_page(2)[0].data == {"owner": "bob", "opened_on": "2024-01-02",
+                                                   "ref": store.read_page(2)[0].data["ref"],
+                                                   "branch": {"_type_": "point_as_list",
+                                                              "_data_": [3, 4]}}
+            assert store.read_stream(str(first))[-1].data == {"amount": "2.50"}
+    assert side_files(path) == []
+
+
+def test_check_says_what_the_file_is(bank_file: Path) -> None:
+    with EventStore.open(bank_file) as store:
+        report = check_store(store)
+    assert report.ok and (report.events, report.streams) == (10, 2)
+    assert "eventsourcing library" in report.notes[0] and "no hash chain" in report.notes[0]
+
+
+def test_an_unknown_transcoding_and_a_bad_state_never_fail() -> None:
+    reader = StateReader(None)
+    assert reader.data_json(b'{"p":{"_type_":"money","_data_":{"c":"EUR"}},"n":1}') == (
+        '{"p":{"_type_":"money","_data_":{"c":"EUR"}},"n":1}')
+    assert reader.data_json(b'{"u":{"_type_":"uuid_hex","_data_":"nothex"}}') == (
+        '{"u":{"_type_":"uuid_hex","_data_":"nothex"}}')
+    assert reader.data_json(b"{\"cut\": ") == '{"_stored_":"unreadable"}'
+    assert reader.timestamp_us(b'{"timestamp":{"_type_":"datetime_iso","_data_":"bad"}}') == 0
