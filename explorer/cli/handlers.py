@@ -36,6 +36,7 @@ from explorer.runtime.runner import Runner
 from explorer.store import EventStore, StoreDamagedError, StoreError
 from explorer.store.check import check_store
 from explorer.store.content_filter import parse_filter
+from explorer.store.foreign.library_store import READ_ONLY_REASON, LibraryStore
 from explorer.store.query import EventQuery
 from explorer.store.salvage import salvage_store
 from explorer.system import NO_SYSTEM, System
@@ -394,12 +395,22 @@ def summary(args: argparse.Namespace) -> int:
                   "streams": sum(t.streams for t in types_found),
                   "types": {t.stream_type: {"streams": t.streams, "events": t.events}
                             for t in types_found}}
+        library = store.describe() if isinstance(store, LibraryStore) else None
+        follows = store.followers() if isinstance(store, LibraryStore) else []
+        if library is not None:  # the library's file: what it is, what it follows
+            result |= {"format": library, "followers": follows}
     if args.json:
         print_json(result)
     else:
         print(f"{result['store']}: {result['last_position']} events in {result['streams']} streams")
+        if library is not None:
+            print(f"{READ_ONLY_REASON} (tables {library['tables']})")
         print_table(["TYPE", "STREAMS", "EVENTS"], ([t.stream_type, t.streams, t.events]
                                                    for t in types_found), right=[1, 2])
+        if follows:
+            print("It follows (the library's tracking: how far it processed each log):")
+            print_table(["APPLICATION", "POSITION"], ([f["name"], f["position"]]
+                                                      for f in follows), right=[1])
     return 0
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from functools import singledispatchmethod
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,6 +18,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Cipher, JSONTranscoder, Transcoding
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+from eventsourcing.system import ProcessApplication, SingleThreadedRunner, System
 
 
 class DateAsISO(Transcoding):
@@ -136,3 +138,33 @@ def write_bank(path: Path, accounts: int = 2, credits: int = 4, **settings: str)
             for account_id in ids:
                 app.credit(account_id, Decimal("1.10"))
     return ids
+
+
+class Auditor(ProcessApplication):
+    """A process application following the Bank: its file holds `tracking` rows."""
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(PointAsList())
+
+    @singledispatchmethod
+    def policy(self, domain_event: Any, processing_event: Any) -> None:
+        """Follows every event; records nothing of its own."""
+
+
+def follow_bank(folder: Path, accounts: int = 2) -> Path:
+    """Run the Bank with an Auditor following it (the library's System and runner); the path of
+    the Auditor's file, which tracks how far it followed the Bank."""
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+           "BANK_SQLITE_DBNAME": str(folder / "bank.db"),
+           "AUDITOR_SQLITE_DBNAME": str(folder / "auditor.db")}
+    runner = SingleThreadedRunner(System(pipes=[[Bank, Auditor]]), env=env)
+    runner.start()
+    try:
+        app = runner.get(Bank)
+        for n in range(accounts):
+            app.open_account(f"owner{n}")
+    finally:
+        runner.stop()
+    return folder / "auditor.db"

@@ -16,7 +16,8 @@ from explorer.store.event_store import EventStore
 from explorer.store.foreign.library_store import READ_ONLY_REASON, LibraryStore
 from explorer.store.foreign.transcoding import StateReader
 from explorer.store.records import NewEvent
-from tests.foreign.bank import XOR_TOPIC, bank, write_bank
+from tests.cli.running import run
+from tests.foreign.bank import XOR_TOPIC, bank, follow_bank, write_bank
 
 PREFIXED = {"APPLICATION_RECORDER_TOPIC": "tests.foreign.bank:PrefixedRecorder"}
 
@@ -156,3 +157,33 @@ def test_an_unknown_transcoding_and_a_bad_state_never_fail() -> None:
         '{"u":{"_type_":"uuid_hex","_data_":"nothex"}}')
     assert reader.data_json(b"{\"cut\": ") == '{"_stored_":"unreadable"}'
     assert reader.timestamp_us(b'{"timestamp":{"_type_":"datetime_iso","_data_":"bad"}}') == 0
+
+
+def test_a_second_store_on_the_file_starts_from_the_first_ones_index(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    with bank(path) as app:
+        first = app.open_account("ann")
+        with EventStore.open(path) as store:
+            assert store.event_types() == ["Opened"]
+            app.credit(first, Decimal("1.00"))
+            second = app.open_account("bob")
+            with EventStore.open(path) as another:
+                assert another.event_count() == 3
+                assert sorted(s.stream_id for s in another.list_streams()) == sorted(
+                    [str(first), str(second)])
+                assert another.stream_info(str(first)).version == 2
+                assert another.event_types() == ["Credited", "Opened"]
+            assert store.event_count() == 3
+
+
+def test_tracking_rows_show_what_the_application_follows(tmp_path: Path, capsys) -> None:
+    auditor = follow_bank(tmp_path, accounts=3)
+    with EventStore.open(auditor) as store:
+        assert isinstance(store, LibraryStore)
+        assert store.followers() == [{"name": "Bank", "position": 3, "lag": None}]
+        assert store.followers(leader_last=5) == [{"name": "Bank", "position": 3, "lag": 2}]
+    code, out, _ = run(capsys, "summary", auditor)
+    assert code == 0
+    assert READ_ONLY_REASON in out and "Bank" in out.splitlines()[-1]
+    code, out, _ = run(capsys, "check", tmp_path / "bank.db")
+    assert code == 0 and "eventsourcing library" in out and "no hash chain" in out

@@ -12,6 +12,8 @@ authorizer refuses any statement that would change the attached file, whatever a
 from __future__ import annotations
 
 import sqlite3
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,28 @@ def _guard(action: int, first: str | None, second: str | None, database: str | N
     return sqlite3.SQLITE_OK
 
 
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    """What one connection derived from a log (its stream index up to notification id `upto`,
+    its event topics up to `topics_upto`): where the next connection of this process starts."""
+
+    upto: int
+    streams: list[tuple[Any, ...]]
+    last_event: tuple[Any, ...] | None
+    """The originator id and version of the event at `upto`: the log still holds it, or it is
+    another file (an inode is reused once a file is deleted)."""
+    topics_upto: int = 0
+    topics: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+_derived: dict[tuple[int, int, str], _Derived] = {}
+_derived_lock = threading.Lock()
+"""By file (device, inode) and log table. The window's workers each open their own store on
+the same file; the first one's scans serve the others, who catch up from there. The library's
+log is append-only: one that no longer holds the event at `upto` is not the one scanned, and
+is scanned anew."""
+
+
 class LibraryStore(EventStore):
     """An `eventsourcing` application's SQLite file, shown through the EventStore interface."""
 
@@ -71,6 +95,10 @@ class LibraryStore(EventStore):
         self._index_whole = views.index_statement(layout, whole=True)
         self._index_since = views.index_statement(layout, whole=False)
         self._topics = views.topics_statement(layout)
+        self._event_key_at = (f'SELECT originator_id, originator_version FROM {views.LIBRARY}.'
+                              f'"{layout.events_table}" WHERE rowid = ?')
+        stat = Path(location).stat()
+        self._shared_key = (stat.st_dev, stat.st_ino, layout.events_table)
 
     @classmethod
     def open_library(cls, path: Path, layout: LibraryLayout, *,
@@ -113,7 +141,10 @@ class LibraryStore(EventStore):
         """Index the streams of events appended since the last look; the last position."""
         db = self._db
         last = db.execute(self._last_rowid).fetchone()[0] or 0
+        if not self._indexed and last:
+            self._start_from_shared(last)
         if last > self._indexed:
+            whole = not self._indexed
             own = not db.in_transaction
             if own:
                 db.execute("BEGIN")
@@ -128,7 +159,33 @@ class LibraryStore(EventStore):
                     db.execute("ROLLBACK")
                 raise
             self._indexed = last
+            if whole:
+                with _derived_lock:
+                    _derived[self._shared_key] = _Derived(
+                        last, db.execute(views.STREAM_ROWS).fetchall(), self._event_key(last))
         return self._indexed
+
+    def _start_from_shared(self, last: int) -> None:
+        with _derived_lock:
+            derived = _derived.get(self._shared_key)
+        if derived is None or derived.upto > last or \
+                self._event_key(derived.upto) != derived.last_event:
+            return
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            db.executemany(views.INSERT_STREAM_ROWS, derived.streams)
+            db.executemany(views.INSERT_TOPIC_ROWS, derived.topics)
+            db.execute("UPDATE temp.index_mark SET last = ?", (derived.upto,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self._indexed, self._topics_indexed = derived.upto, derived.topics_upto
+
+    def _event_key(self, position: int) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self._db.execute(self._event_key_at, (position,)).fetchone()
+        return row
 
     def last_position(self) -> int:
         return self._catch_up()
@@ -146,8 +203,20 @@ class LibraryStore(EventStore):
         if last > self._topics_indexed:
             self._db.execute(self._topics, {"after": self._topics_indexed, "upto": last})
             self._topics_indexed = last
+            with _derived_lock:
+                derived = _derived.get(self._shared_key)
+                if derived is not None and derived.upto <= last:
+                    _derived[self._shared_key] = replace(
+                        derived, topics_upto=last,
+                        topics=self._db.execute(views.TOPIC_ROWS).fetchall())
         return [name for (name,) in self._db.execute(
             "SELECT DISTINCT event_type FROM temp.event_topics ORDER BY event_type")]
+
+    def event_count(self) -> int:
+        """From the stream index (each stream's count of events), not a count of the log."""
+        self._catch_up()
+        count: int = self._db.execute("SELECT total(events) FROM temp.streams").fetchone()[0]
+        return int(count)
 
     def sqlite_problems(self, limit: int = 20) -> list[str]:
         rows = self._db.execute(f"PRAGMA {views.LIBRARY}.quick_check({int(limit)})").fetchall()
@@ -155,14 +224,17 @@ class LibraryStore(EventStore):
 
     # -- what the library keeps besides events -------------------------------------------------
 
-    def followers(self) -> list[dict[str, Any]]:
-        """The library's projections and process applications that follow this log (its
-        `tracking` rows): each one's name, the notification id it has processed up to, and how
-        many events it is behind."""
-        last = self._catch_up()
-        return [{"name": name, "position": position, "lag": max(0, last - position)}
+    def followers(self, leader_last: int | None = None) -> list[dict[str, Any]]:
+        """The applications this file's application follows (its `tracking` rows: the library
+        keeps them with the follower): each one's name and the notification id of its log
+        processed up to. SQLite keeps one application a file, so the followed log is usually in
+        another file: given its last notification id (`leader_last`), each says how many events
+        it is behind ("lag"), else the lag is None. The library's own marker rows are left out."""
+        return [{"name": name, "position": position,
+                 "lag": None if leader_last is None else max(0, leader_last - position)}
                 for name, position in self._db.execute(
-                    "SELECT name, position FROM process_checkpoints ORDER BY name")]
+                    "SELECT name, position FROM process_checkpoints "
+                    "WHERE name NOT LIKE '\\_\\_%' ESCAPE '\\' ORDER BY name")]
 
     def describe(self) -> dict[str, Any]:
         """What the file is, for `info` and the window: the tables read, how states are stored."""

@@ -33,7 +33,7 @@ def create_statements(layout: LibraryLayout) -> list[str]:
         "CREATE TEMP TABLE streams (stream_id TEXT PRIMARY KEY, stream_type TEXT NOT NULL, "
         "version INTEGER NOT NULL, first_position INTEGER NOT NULL, "
         "last_position INTEGER NOT NULL, last_timestamp INTEGER NOT NULL, "
-        "originator_id TEXT NOT NULL UNIQUE) WITHOUT ROWID",
+        "originator_id TEXT NOT NULL UNIQUE, events INTEGER NOT NULL) WITHOUT ROWID",
         "CREATE INDEX temp.ix_streams_type ON streams (stream_type, stream_id)",
         "CREATE TEMP TABLE event_topics (topic TEXT PRIMARY KEY, event_type TEXT NOT NULL) "
         "WITHOUT ROWID",
@@ -86,18 +86,18 @@ def index_statement(layout: LibraryLayout, *, whole: bool) -> str:
     scanned = (f'{log} INDEXED BY "{layout.key_index}"' if whole and layout.key_index
                else log)
     return f"""INSERT INTO temp.streams (stream_id, stream_type, version, first_position,
-                                         last_position, last_timestamp, originator_id)
+                                         last_position, last_timestamp, originator_id, events)
         SELECT es_stream_id(g.originator_id), es_stream_type(f.topic), g.version, g.first,
-               g.last, es_timestamp(l.state), g.originator_id
+               g.last, es_timestamp(l.state), g.originator_id, g.events
         FROM (SELECT originator_id, max(originator_version) AS version, min(rowid) AS first,
-                     max(rowid) AS last
+                     max(rowid) AS last, count(*) AS events
               FROM {scanned} WHERE rowid > :after AND rowid <= :upto
               GROUP BY originator_id) AS g
         JOIN {log} AS f ON f.rowid = g.first JOIN {log} AS l ON l.rowid = g.last
         WHERE true
         ON CONFLICT (originator_id) DO UPDATE SET version = max(version, excluded.version),
             last_position = max(last_position, excluded.last_position),
-            last_timestamp = excluded.last_timestamp"""
+            last_timestamp = excluded.last_timestamp, events = events + excluded.events"""
 
 
 def topics_statement(layout: LibraryLayout) -> str:
@@ -105,6 +105,12 @@ def topics_statement(layout: LibraryLayout) -> str:
     return f"""INSERT OR IGNORE INTO temp.event_topics (topic, event_type)
         SELECT DISTINCT topic, es_event_type(topic) FROM {LIBRARY}."{layout.events_table}"
         WHERE rowid > :after AND rowid <= :upto"""
+
+
+STREAM_ROWS = "SELECT * FROM temp.streams"
+INSERT_STREAM_ROWS = "INSERT INTO temp.streams VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+TOPIC_ROWS = "SELECT * FROM temp.event_topics"
+INSERT_TOPIC_ROWS = "INSERT OR IGNORE INTO temp.event_topics VALUES (?, ?)"
 
 
 def last_rowid_statement(layout: LibraryLayout) -> str:
