@@ -34,7 +34,7 @@ from explorer.store.foreign.transcoding import (
 from explorer.store.upcasting import EventRegistry
 
 FORMAT = "eventsourcing"
-READ_ONLY_REASON = "an eventsourcing library store: read-only"
+READ_ONLY_REASON = "an eventsourcing library store, which Event Explorer only reads"
 _WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE,
            sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_CREATE_TABLE, sqlite3.SQLITE_DROP_TABLE,
            sqlite3.SQLITE_DROP_INDEX, sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_CREATE_TRIGGER,
