@@ -27,7 +27,7 @@ sagas' versions, more than the whole scan of a narrow condition).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -201,6 +201,21 @@ def _first_switch(readmodels: ReadModelDatabase, table: sa.Table,
         low += span
     return next(([switch] for switch in _every_switch(readmodels, table, condition, low)
                  if switch[2]), [])
+
+
+def version_batches(readmodels: ReadModelDatabase, table: sa.Table, columns: Sequence[str],
+                    open_end: int, size: int = 50_000) -> Iterator[list[tuple[Any, ...]]]:
+    """Every version of `table` as (key values…, valid_from, valid_to or `open_end` for a
+    current one, `columns`…), in primary-key order, `size` at a time: one statement, so one
+    snapshot of the file (the narrow index when `columns` leave the wide ones out)."""
+    keys = [table.c[k] for k in table.info["keys"]]
+    statement = (sa.select(*keys, table.c.valid_from,
+                           sa.func.coalesce(table.c.valid_to, sa.literal_column(str(open_end))),
+                           *[table.c[name] for name in columns])
+                 .order_by(*keys, table.c.valid_from))
+    cursor = _execute(readmodels, statement)
+    while batch := cursor.fetchmany(size):
+        yield batch
 
 
 def _execute(readmodels: ReadModelDatabase, statement: sa.Select[Any]) -> Any:

@@ -58,6 +58,7 @@ def versioned_table(name: str, metadata: sa.MetaData, keys: Sequence[sa.Column[A
                  table.c.valid_to, *[c for c in values if c.name not in wide])
     table.info["keys"] = tuple(key_names)
     table.info["values"] = tuple(c.name for c in values)
+    table.info["wide"] = tuple(wide)
     return table
 
 

@@ -112,6 +112,25 @@ def _test(node: Comparison | Logical, root: str | None, affinities: Mapping[str,
     return lambda value: holds(_follow(value, steps))
 
 
+def row_value_test(comparison: Comparison, affinity: str | None) -> Callable[[Any], Truth]:
+    """A test of one column's value (None for NULL) against a comparison on a row, as
+    `predicate` applies it to rows (explorer.timetravel.row_arrays tests each distinct value)."""
+    return _comparison(comparison, json=False, affinity=affinity)
+
+
+def sql_order_key(value: Any) -> tuple[int, int | float | str]:
+    """A value where SQLite sorts it: numbers before text, then by value. `predicate`'s =, !=,
+    <, <=, >, >= of a non-null value against a non-null literal are these keys' comparisons."""
+    value = _sql_value(value)
+    return _class(value), value
+
+
+def literal_order_key(comparison: Comparison, affinity: str | None
+                      ) -> tuple[int, int | float | str]:
+    """The order key of a comparison's literal, converted by the column's affinity."""
+    return sql_order_key(_with_affinity(comparison.value, affinity))
+
+
 def _negated(truth: Truth) -> Truth:
     return None if truth is None else not truth
 
@@ -194,9 +213,9 @@ def _comparison(node: Comparison, *, json: bool, affinity: str | None
             return lambda value: value is None or value is _MISSING
         return lambda value: value is not None and value is not _MISSING
     if op == "contains":
-        needle = str(literal).translate(_ASCII_LOWER)
+        needle = contained_text(literal)
         return lambda value: (None if value is None or value is _MISSING
-                              else needle in _text(value).translate(_ASCII_LOWER))
+                              else needle in contained_text(value))
     wanted = _sql_value(_with_affinity(literal, affinity))
     wanted_class = _class(wanted)
     compare = _COMPARE[op]
@@ -215,6 +234,8 @@ def _comparison(node: Comparison, *, json: bool, affinity: str | None
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+ORDERED_OPERATORS = frozenset(_COMPARE)
+"""The comparisons that order values (see sql_order_key)."""
 
 
 def _sql_value(value: Any) -> int | float | str:
@@ -229,6 +250,13 @@ def _sql_value(value: Any) -> int | float | str:
 def _class(value: int | float | str) -> int:
     """SQLite's order of storage classes: numbers before text."""
     return 1 if isinstance(value, str) else 0
+
+
+def contained_text(value: Any) -> str:
+    """A value as `contains` looks into it (and for it): its text, ASCII letters lowered (SQL's
+    LIKE: other letters keep their case)."""
+    text = _text(value)
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
 def _text(value: Any) -> str:

@@ -12,7 +12,8 @@ It comes from history, never from replaying the world at each position:
   the condition does not hold before the stream's first event;
 - a read model (TARGET its name) or the sagas (TARGET `sagas`: the system's first saga's
   instances, whose rows hold each saga's status and steps): the row versions, in SQL
-  (explorer.projections.switches); a switch is one row's, named by its key.
+  (explorer.projections.switches), or from them in memory once a read model at rest is
+  searched again (explorer.timetravel.row_arrays); a switch is one row's, named by its key.
 
 Bounded for the window's worker thread: conditions are the content filter's (its limits
 apply); a stream is read MAX_CHUNK events at a time; at most MAX_SWITCHES switches are kept
@@ -44,6 +45,7 @@ from explorer.timetravel.conditions import (
     state_roots,
 )
 from explorer.timetravel.machine import TimeMachine
+from explorer.timetravel.row_arrays import row_arrays
 
 MAX_CHUNK = 2_000
 MAX_SWITCHES = 100_000
@@ -249,12 +251,17 @@ class FindWhen:
             return Switches(target, kind, condition.text, after, (), built_to=0,
                             notes=(f"{name} has not been built yet.",))
         limit = 1 if first_only else MAX_SWITCHES + 1
-        found = ordered_row_switches(readmodels, table, condition.tree, after,
-                                     first_only=first_only, limit=limit)
+        checkpoint = projection_state_of(readmodels, name)
+        arrays = row_arrays(readmodels, table, checkpoint, condition.tree)
+        if arrays is not None:
+            found = arrays.switches(condition.tree, after, first_only=first_only, limit=limit)
+        else:
+            found = ordered_row_switches(readmodels, table, condition.tree, after,
+                                         first_only=first_only, limit=limit)
+            checkpoint = projection_state_of(readmodels, name)
         truncated = len(found) > MAX_SWITCHES
         return Switches(target, kind, condition.text, after,
-                        RowSwitchList(found[:MAX_SWITCHES]), truncated,
-                        projection_state_of(readmodels, name))
+                        RowSwitchList(found[:MAX_SWITCHES]), truncated, checkpoint)
 
     # -- streams ---------------------------------------------------------------------------------
 

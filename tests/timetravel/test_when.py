@@ -15,7 +15,7 @@ from explorer.projections.versioned import rows_as_of
 from explorer.store.content_filter import FilterError
 from explorer.system import NO_SYSTEM, System
 from explorer.system.workspace import open_store
-from explorer.timetravel import when
+from explorer.timetravel import row_arrays, when
 from explorer.timetravel.conditions import (
     column_affinities,
     parse_state_condition,
@@ -122,13 +122,22 @@ def test_find_when_without_a_system_agrees_with_brute_force(stores):
     check_streams(stores["shop"], NO_SYSTEM, seed=12)
 
 
-@pytest.mark.parametrize("first_spans", [switches.FIRST_SPANS, (1, 3)],
-                         ids=["position-order", "whole-scan"])
+@pytest.mark.parametrize(("first_spans", "in_memory"), [(switches.FIRST_SPANS, False),
+                                                         ((1, 3), False),
+                                                         (switches.FIRST_SPANS, True)],
+                         ids=["position-order", "whole-scan", "in-memory"])
 def test_find_when_on_read_models_and_sagas_agrees_with_brute_force(system: System, stores,
-                                                                   first_spans, monkeypatch):
-    # the first switch is looked for in ranges of positions, then by the whole scan: small
-    # ranges make the whole scan find most of them
+                                                                   first_spans, in_memory,
+                                                                   monkeypatch):
+    # in SQL, the first switch is looked for in ranges of positions, then by the whole scan:
+    # small ranges make the whole scan find most of them; in memory, every search is answered
+    # from the versions' arrays (explorer.timetravel.row_arrays), none in SQL
     monkeypatch.setattr(switches, "FIRST_SPANS", first_spans)
+    monkeypatch.setattr(row_arrays, "LOAD_AT", 1 if in_memory else 1_000_000)
+    if in_memory:
+        def in_sql(*args, **kwargs):
+            raise AssertionError(f"searched in SQL: {args[2]}")
+        monkeypatch.setattr(when, "ordered_row_switches", in_sql)
     store, readmodels, find = finder(stores[system.name], system)
     with store, readmodels:
         last = store.last_position()

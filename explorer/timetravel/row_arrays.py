@@ -1,0 +1,297 @@
+"""A read model's row versions in memory, for find-when: a condition on them evaluated at once.
+
+Find-when on a read model's rows or the sagas (explorer.timetravel.when) is answered in SQL by
+one grouped scan of every version (explorer.projections.switches): on the sagas of a
+million-event store, 910,883 versions, ~300 ms for a condition that holds for many of them,
+whatever the index. Here the versions' narrow columns (the keys, valid_from, valid_to and every
+value column but the wide ones, such as a saga's steps as JSON) are read once per read-model
+checkpoint into numpy arrays, in primary-key order:
+
+- each column as codes into its distinct values, sorted in SQLite's order (numbers before text,
+  NULL apart), so that a comparison is decided once a distinct value (`=`, `<` and the like by
+  bisection; `contains` and `exists` by the condition's own test, with `predicate`'s meaning,
+  which is SQL's: explorer.timetravel.conditions) and spread to every version by its code;
+- and, or and not in three-valued logic on whole arrays (0 false, 1 unknown, 2 true: and is the
+  minimum, or the maximum, not 2 - truth);
+- the switches as explorer.projections.switches finds them: a satisfying version makes the
+  condition become true where it begins unless the version before it (same key, ending where it
+  begins) satisfies it too, and false where it ends unless the next one does (or it is current).
+
+Memory, on that store's sagas (910,883 versions; 606,669 distinct updated_at, 75,000 saga and
+order ids): ~120 MB kept (the arrays ~43 MB, the distinct values as Python objects the rest:
+updated_at's texts alone ~53 MB), ~280 MB at the peak of reading them. Reading them takes
+seconds (~3 s of it SQLite's rows alone), so they are read at the second search at the same
+checkpoint (LOAD_AT): a read model being built moves on between searches, and reloading at each
+would cost more than the scan in SQL; at rest (a store opened to debug it) every later search is
+answered here. A condition naming a column not kept (a wide one, or one of a type whose stored
+values are not plainly numbers or text) is left to SQL.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import numpy as np
+import sqlalchemy as sa
+
+from explorer.projections.database import ReadModelDatabase
+from explorer.projections.switches import OrderedSwitch, version_batches
+from explorer.store.content_filter import Comparison, Logical, comparisons
+from explorer.timetravel.conditions import (
+    ORDERED_OPERATORS,
+    column_affinities,
+    contained_text,
+    literal_order_key,
+    row_value_test,
+)
+
+LOAD_AT = 2
+"""The search at one checkpoint of a read model that reads its versions into memory (the ones
+before it search in SQL)."""
+_FALSE, _UNKNOWN, _TRUE = 0, 1, 2
+_TRUTH = {False: _FALSE, None: _UNKNOWN, True: _TRUE}
+_BY_PLACE = {"=": (_FALSE, _TRUE, _FALSE), "!=": (_TRUE, _FALSE, _TRUE),
+             "<": (_TRUE, _FALSE, _FALSE), "<=": (_TRUE, _TRUE, _FALSE),
+             ">": (_FALSE, _FALSE, _TRUE), ">=": (_FALSE, _TRUE, _TRUE)}
+"""A comparison's truth for the values below the literal, equal to it and above it."""
+OPEN_END = int(np.iinfo(np.int64).max)
+"""valid_to of a current version, in the batches RowArrays reads."""
+_PLAIN_TYPES = {int, float, str, type(None)}
+_KEPT_TYPES = (sa.Integer, sa.Float, sa.Numeric, sa.String)
+"""Column types whose stored values are numbers or text alone, one number class to a column
+(SQLite's affinity makes an integer column's 1.0 an integer, a real column's 1 a real)."""
+
+Condition = Comparison | Logical
+
+
+@dataclass(frozen=True)
+class _Column:
+    values: list[Any]
+    """The distinct values other than NULL, in SQLite's order: the numbers, then the texts."""
+    numbers: int
+    """How many of them are numbers."""
+    codes: np.ndarray
+    """Each version's value, as its index in `values` (len(values) for NULL)."""
+
+    def place(self, wanted: tuple[int, int | float | str]) -> tuple[int, int]:
+        """Where a value (its sql_order_key) falls among `values`: the first index not below
+        it, the first above it."""
+        number_class, value = wanted
+        low, high = (0, self.numbers) if number_class == 0 else (self.numbers, len(self.values))
+        return (bisect_left(self.values, value, low, high),
+                bisect_right(self.values, value, low, high))
+
+
+class RowArrays:
+    """Every version of a versioned table at one checkpoint, as arrays (see the module)."""
+
+    def __init__(self, table: sa.Table, batches: Iterable[Sequence[tuple[Any, ...]]],
+                 columns: Sequence[str]) -> None:
+        self.table = table
+        self.affinities = column_affinities(table)
+        key_names = table.info["keys"]
+        key_index: dict[Any, int] = {}
+        distinct: list[dict[Any, int]] = [{} for _ in columns]
+        key_parts, begins, ends = [], [], []
+        code_parts: list[list[np.ndarray]] = [[] for _ in columns]
+        for batch in batches:
+            values = list(zip(*batch, strict=True))
+            keys = (values[0] if len(key_names) == 1
+                    else list(zip(*values[:len(key_names)], strict=True)))
+            key_parts.append(_coded(key_index, keys))
+            begins.append(np.array(values[len(key_names)], dtype=np.int64))
+            ends.append(np.array(values[len(key_names) + 1], dtype=np.int64))
+            for number, stored in enumerate(values[len(key_names) + 2:]):
+                code_parts[number].append(_coded(distinct[number], stored))
+        self.size = sum(map(len, begins))
+        met = list(key_index) if len(key_names) > 1 else [(key,) for key in key_index]
+        order = sorted(range(len(met)), key=met.__getitem__)
+        self.keys: list[tuple[Any, ...]] = list(map(met.__getitem__, order))
+        """Every key (its values), in order: the versions' key_codes index it."""
+        self.key_codes = _ranks(order, len(order))[_joined(key_parts)].astype(
+            np.min_scalar_type(len(order)))
+        self.begins, self.ends = _joined(begins), _joined(ends)
+        self.columns: dict[str, _Column] = {}
+        for number, name in enumerate(key_names):
+            if isinstance(table.c[name].type, _KEPT_TYPES):
+                index: dict[Any, int] = {}
+                of_key = _coded(index, [key[number] for key in self.keys])
+                column = _column(index, of_key[self.key_codes])
+                if column is not None:
+                    self.columns[name] = column
+        for name in columns:  # one at a time, each one's distinct values let go once done
+            column = _column(distinct.pop(0), _joined(code_parts.pop(0)))
+            if column is not None:
+                self.columns[name] = column
+        self._contained: dict[str, list[str]] = {}
+        self._same_key_next = np.zeros(self.size, dtype=bool)
+        """Whether the next version is of the same key and begins where this one ends."""
+        self._same_key_next[:-1] = ((self.key_codes[1:] == self.key_codes[:-1])
+                                    & (self.begins[1:] == self.ends[:-1]))
+
+    def answers(self, condition: Condition) -> bool:
+        """Whether every column the condition names is kept here."""
+        return all(c.field in self.columns for c in comparisons(condition))
+
+    def switches(self, condition: Condition, after: int, *, first_only: bool,
+                 limit: int | None) -> list[OrderedSwitch]:
+        """What explorer.projections.switches.ordered_row_switches gives, from the arrays."""
+        holds = self.truth(condition) == _TRUE
+        continued = np.zeros(self.size, dtype=bool)
+        continued[1:] = self._same_key_next[:-1] & holds[:-1]
+        became_true = np.flatnonzero(holds & ~continued & (self.begins > after))
+        if first_only:
+            if not len(became_true):
+                return []
+            positions = self.begins[became_true]
+            first = became_true[positions == positions.min()]
+            index = int(first[np.argmin(self.key_codes[first])])
+            return [(int(self.begins[index]), self.keys[self.key_codes[index]], True)][:limit]
+        goes_on = np.zeros(self.size, dtype=bool)
+        goes_on[:-1] = self._same_key_next[:-1] & holds[1:]
+        became_false = np.flatnonzero(holds & ~goes_on & (self.ends != OPEN_END)
+                                      & (self.ends > after))
+        positions = np.concatenate((self.begins[became_true], self.ends[became_false]))
+        keys = np.concatenate((self.key_codes[became_true], self.key_codes[became_false]))
+        became = np.concatenate((np.ones(len(became_true), dtype=np.int64),
+                                 np.zeros(len(became_false), dtype=np.int64)))
+        order = np.lexsort((became, keys, positions))
+        if limit is not None:
+            order = order[:limit]
+        key_of = self.keys.__getitem__
+        return list(zip(positions[order].tolist(), map(key_of, keys[order].tolist()),
+                        became[order].astype(bool).tolist(), strict=True))
+
+    def truth(self, condition: Condition) -> np.ndarray:
+        """The condition's truth for each version: _FALSE, _UNKNOWN or _TRUE."""
+        if isinstance(condition, Logical):
+            parts = [self.truth(part) for part in condition.parts]
+            if condition.op == "not":
+                negated: np.ndarray = np.subtract(_TRUE, parts[0], dtype=np.int8)
+                return negated
+            combine = np.minimum if condition.op == "and" else np.maximum
+            joined: np.ndarray = combine.reduce(parts)
+            return joined
+        column = self.columns[condition.field]
+        spread: np.ndarray = self._decided(column, condition)[column.codes]
+        return spread
+
+    def _contained_texts(self, name: str, column: _Column) -> list[str]:
+        """The column's distinct values as `contains` looks into them, made at its first
+        `contains` and kept (the texts of updated_at's: ~50 MB more on the sagas above)."""
+        texts = self._contained.get(name)
+        if texts is None:
+            texts = self._contained[name] = list(map(contained_text, column.values))
+        return texts
+
+    def _decided(self, column: _Column, comparison: Comparison) -> np.ndarray:
+        """The comparison's truth for each distinct value, then NULL."""
+        affinity = self.affinities.get(comparison.field)
+        test = row_value_test(comparison, affinity)
+        count = len(column.values)
+        truths = np.empty(count + 1, dtype=np.int8)
+        truths[count] = _TRUTH[test(None)]
+        if comparison.op == "contains":
+            needle = contained_text(comparison.value)
+            texts = self._contained_texts(comparison.field, column)
+            truths[:count] = np.fromiter((needle in text for text in texts), bool, count)
+            truths[:count] *= _TRUE
+            return truths
+        if comparison.op not in ORDERED_OPERATORS or comparison.value is None:
+            truths[:count] = [_TRUTH[test(value)] for value in column.values]
+            return truths
+        low, high = column.place(literal_order_key(comparison, affinity))
+        below, equal, above = _BY_PLACE[comparison.op]
+        truths[:low] = below
+        truths[low:high] = equal
+        truths[high:count] = above
+        return truths
+
+
+def _coded(index: dict[Any, int], stored: Sequence[Any]) -> np.ndarray:
+    """Each stored value's number in `index`, where the values not met before are added."""
+    met = dict.fromkeys(stored).keys() - index.keys()
+    index.update(zip(met, count(len(index))))
+    return np.fromiter(map(index.__getitem__, stored), np.int64, len(stored))
+
+
+def _column(index: dict[Any, int], codes: np.ndarray) -> _Column | None:
+    """A column from its distinct values (as numbered in `index`) and its versions' numbers;
+    None if it holds other values than numbers and text."""
+    if not set(map(type, index)) <= _PLAIN_TYPES:
+        return None
+    numbers = sorted(value for value in index if value is not None and type(value) is not str)
+    values = numbers + sorted(value for value in index if type(value) is str)
+    rank_of: dict[Any, int] = dict(zip(values, count()))
+    rank_of[None] = len(values)
+    ranks = np.fromiter(map(rank_of.__getitem__, index), np.int64, len(index))
+    return _Column(values, len(numbers), ranks[codes].astype(np.min_scalar_type(len(values))))
+
+
+def _ranks(order: list[int], size: int) -> np.ndarray:
+    """ranks[number] = where `number` is in `order`."""
+    ranks = np.zeros(size, dtype=np.int64)
+    ranks[order] = np.arange(len(order), dtype=np.int64)
+    return ranks
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+@dataclass
+class _Kept:
+    checkpoint: int
+    searches: int = 0
+    arrays: RowArrays | None = None
+
+
+@dataclass
+class _Memory:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    tables: WeakKeyDictionary[ReadModelDatabase, dict[str, _Kept]] = field(
+        default_factory=WeakKeyDictionary)
+
+
+_MEMORY = _Memory()
+"""Each open read-model file's tables in memory (forgotten with the file's connection)."""
+
+
+def kept_columns(table: sa.Table) -> list[str]:
+    """The value columns kept in memory: not the wide ones, and of a type kept."""
+    wide = set(table.info.get("wide", ()))
+    return [name for name in table.info["values"]
+            if name not in wide and isinstance(table.c[name].type, _KEPT_TYPES)]
+
+
+def row_arrays(readmodels: ReadModelDatabase, table: sa.Table, checkpoint: int,
+               condition: Condition) -> RowArrays | None:
+    """The table's versions in memory at `checkpoint` if this search is to use them (see the
+    module: LOAD_AT), read now if need be; None to search in SQL."""
+    columns = kept_columns(table)
+    if not all(c.field in columns or c.field in table.info["keys"]
+               for c in comparisons(condition)):
+        return None
+    with _MEMORY.lock:
+        tables = _MEMORY.tables.setdefault(readmodels, {})
+        kept = tables.get(table.name)
+        if kept is None or kept.checkpoint != checkpoint:
+            kept = tables[table.name] = _Kept(checkpoint)
+        kept.searches += 1
+        if kept.arrays is None and kept.searches < LOAD_AT:
+            return None
+    if kept.arrays is None:
+        kept.arrays = read_row_arrays(readmodels, table)
+    return kept.arrays if kept.arrays.answers(condition) else None
+
+
+def read_row_arrays(readmodels: ReadModelDatabase, table: sa.Table) -> RowArrays:
+    """Every version of `table` in memory, as it is in the file now."""
+    columns = kept_columns(table)
+    return RowArrays(table, version_batches(readmodels, table, columns, OPEN_END), columns)

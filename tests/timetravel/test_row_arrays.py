@@ -1,0 +1,106 @@
+"""Find-when's row versions in memory (explorer.timetravel.row_arrays): when they are read,
+what they leave to SQL, and that they answer as the scan in SQL does (the brute-force test in
+test_when.py checks both against every position)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from explorer.projections import ReadModelDatabase, read_model_path, switches
+from explorer.projections.versioned import versioned_table
+from explorer.store.content_filter import parse_filter
+from explorer.system.workspace import open_store
+from explorer.timetravel import row_arrays
+from explorer.timetravel.conditions import row_fields
+from explorer.timetravel.machine import TimeMachine
+from explorer.timetravel.row_arrays import RowArrays, kept_columns, read_row_arrays
+from tests.systems.cases import CASES, seeded
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> Path:
+    case = CASES["shop"]
+    return seeded(tmp_path_factory.mktemp("arrays"), case.system, case.seed_size)
+
+
+@pytest.fixture
+def opened(shop):
+    system = CASES["shop"].system
+    with open_store(shop, system=system, read_only=True) as store, \
+            ReadModelDatabase(read_model_path(str(shop), False), read_only=True) as readmodels:
+        yield readmodels, TimeMachine(store, readmodels, system)
+
+
+def condition(table: sa.Table, text: str):
+    return parse_filter(text, row_fields(table)).tree
+
+
+def test_the_versions_are_read_at_the_second_search_at_one_checkpoint(opened):
+    readmodels, machine = opened
+    table = machine.projections["order_summary"].main_table
+    paid = condition(table, 'status = "paid"')
+    assert row_arrays.row_arrays(readmodels, table, 40, paid) is None  # the first: in SQL
+    kept = row_arrays.row_arrays(readmodels, table, 40, paid)
+    assert isinstance(kept, RowArrays)
+    assert row_arrays.row_arrays(readmodels, table, 40, condition(table, "total > 5")) is kept
+    # the read model moved on: in SQL again, until it is searched twice there
+    assert row_arrays.row_arrays(readmodels, table, 41, paid) is None
+    assert row_arrays.row_arrays(readmodels, table, 41, paid) is not kept
+
+
+def test_a_condition_on_a_wide_column_is_left_to_sql(opened, monkeypatch):
+    monkeypatch.setattr(row_arrays, "LOAD_AT", 1)
+    readmodels, machine = opened
+    table = machine.projections[machine.saga_read_models[0]].main_table
+    assert "steps" not in kept_columns(table) and "status" in kept_columns(table)
+    steps = condition(table, 'steps contains "reserve" and status = "completed"')
+    assert row_arrays.row_arrays(readmodels, table, 1, steps) is None
+    assert row_arrays.row_arrays(readmodels, table, 1, condition(table, "steps_done > 1"))
+
+
+@pytest.mark.parametrize("text", ['status = "paid"', "total > 100 or item_count <= 1",
+                                  'not (customer_name contains "AN")', "total != null"])
+def test_after_and_limits_give_what_the_scan_in_sql_gives(opened, text):
+    readmodels, machine = opened
+    table = machine.projections["order_summary"].main_table
+    parsed = condition(table, text)
+    arrays = read_row_arrays(readmodels, table)
+    last = machine.store.last_position()
+    for after in (0, last // 3, last // 2):
+        for limit in (None, 1, 7):
+            in_sql = switches.ordered_row_switches(readmodels, table, parsed, after, limit=limit)
+            assert arrays.switches(parsed, after, first_only=False, limit=limit) == in_sql
+        first = switches.ordered_row_switches(readmodels, table, parsed, after, first_only=True)
+        assert arrays.switches(parsed, after, first_only=True, limit=1) == first
+
+
+def test_a_column_holding_other_values_than_numbers_and_text_is_not_kept():
+    table = versioned_table("things", sa.MetaData(), [sa.Column("thing_id", sa.Text)],
+                            [sa.Column("label", sa.Text), sa.Column("size", sa.Integer)])
+    open_end = row_arrays.OPEN_END
+    versions = [("b", 1, 4, b"\x00raw", 3), ("b", 4, open_end, "x", None),
+                ("a", 2, open_end, "y", "big")]  # out of key order, sorted when read
+    arrays = RowArrays(table, [versions], ["label", "size"])
+    assert "label" not in arrays.columns and "size" in arrays.columns
+    assert not arrays.answers(condition(table, 'label = "x"'))
+    # numbers sort before text (SQLite's order): "big" > 2, 3 < 5
+    assert arrays.switches(condition(table, "size > 2"), 0, first_only=False, limit=None) == [
+        (1, ("b",), True), (2, ("a",), True), (4, ("b",), False)]
+    assert arrays.switches(condition(table, "size < 5"), 0, first_only=True, limit=1) == [
+        (1, ("b",), True)]
+
+
+def test_contains_lowers_ascii_letters_alone_as_sqlite_like_does():
+    import sqlite3
+
+    from explorer.timetravel.conditions import contained_text
+    connection = sqlite3.connect(":memory:")
+    for value in ["Émile Zola", "émile", "ZOLA", "zoLa", "Straße", 25, 2.5]:
+        for needle in ["É", "é", "ola", "OLA", "SS", "ß", "2.", "5"]:
+            like = connection.execute("SELECT CAST(? AS TEXT) LIKE '%' || ? || '%'",
+                                      (value, needle)).fetchone()[0]
+            assert (contained_text(needle) in contained_text(value)) == bool(like), (value,
+                                                                                     needle)
