@@ -43,6 +43,8 @@ class Appending:
     _sql: Statements
     registry: EventRegistry | None
     location: str
+    _integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
+    """What the database driver raises when a unique constraint refuses a row."""
 
     if TYPE_CHECKING:  # EventStore's own, of which this is a part
         def _require_writable(self, action: str) -> None: ...
@@ -69,7 +71,7 @@ class Appending:
         try:
             results = self._append_locked(prepared)
             db.execute("COMMIT")
-        except sqlite3.IntegrityError as error:
+        except self._integrity_errors as error:
             db.execute("ROLLBACK")
             return self._resolve_integrity_error(prepared, error)
         except BaseException:
@@ -176,7 +178,7 @@ class Appending:
         raise DuplicateEventError(prep.stream_id, [e.event_id for e in found])
 
     def _resolve_integrity_error(self, prepared: list[Prepared],
-                                 error: sqlite3.IntegrityError) -> list[AppendResult]:
+                                 error: Exception) -> list[AppendResult]:
         """A unique constraint failed: a retried request (return the stored events) or a clash."""
         if "event_id" not in str(error):
             raise StoreError(

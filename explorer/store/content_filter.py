@@ -33,6 +33,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from explorer.store.json_sql import (
+    JsonElements,
+    JsonField,
+    JsonFieldText,
+    JsonFieldType,
+    JsonOperand,
+    JsonValid,
+    path_parts,
+)
 from explorer.store.schema import MAX_INTEGER, events
 
 COLUMNS = {"position", "stream_id", "stream_type", "event_type", "version", "schema_version",
@@ -285,11 +294,6 @@ def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text[1:-1])
 
 
-def _json_path(path: str) -> str:
-    return "$" + "".join(part if part.startswith("[") else f".{part}"
-                         for part in re.findall(r"\[[^\]]*\]|[^.\[]+", path))
-
-
 def _field_expression(field: str, source: sa.FromClause = events,
                       ) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any] | None,
                                  sa.TableValuedAlias | None]:
@@ -304,15 +308,11 @@ def _field_expression(field: str, source: sa.FromClause = events,
         return events.c.correlation_id, None, None
     if "[*]" in rest:
         before, after = rest.split("[*]", 1)
-        each = sa.func.json_each(column, sa.bindparam(None, _json_path(before))).table_valued(
-            "value", "type")
-        if not after:
-            return each.c.value, each.c.type, each
-        path: sa.BindParameter[str] = sa.bindparam(None, _json_path(after.lstrip(".")))
-        return (sa.func.json_extract(each.c.value, path), sa.func.json_type(each.c.value, path),
-                each)
-    path = sa.bindparam(None, _json_path(rest))
-    return sa.func.json_extract(column, path), sa.func.json_type(column, path), None
+        each = JsonElements(column, path_parts(before)).table_valued("value", "type")
+        value = JsonField(each.c.value, path_parts(after.lstrip(".")), element=each.c.type)
+        return value, JsonFieldType(value), each
+    value = JsonField(column, path_parts(rest))
+    return value, JsonFieldType(value), None
 
 
 def comparisons(node: Comparison | Logical) -> list[Comparison]:
@@ -330,7 +330,7 @@ def json_types_sample(field: str, event_type: str, limit: int) -> sa.Select[Any]
     newest = (sa.select(events.c.position).where(events.c.event_type == event_type)
               .order_by(events.c.position.desc()).limit(limit).scalar_subquery())
     rows = (sa.select(events.c.data, events.c.metadata)
-            .where(events.c.position.in_(newest), sa.func.json_valid(column) == 1).subquery())
+            .where(events.c.position.in_(newest), JsonValid(column)).subquery())
     _, json_type, each = _field_expression(field, rows)
     if json_type is None:
         return None
@@ -363,7 +363,9 @@ def compile_condition(node: Comparison | Logical,
         condition = (json_type if json_type is not None else expression).is_not(None)
     elif node.op == "contains":
         escaped = node.value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        condition = sa.cast(expression, sa.Text).like(
+        text = (JsonFieldText(expression) if isinstance(expression, JsonField)
+                else sa.cast(expression, sa.Text))
+        condition = text.like(
             sa.bindparam(None, f"%{escaped}%"), escape="\\")
     elif node.value is None and json_type is not None:  # JSON null, not a missing key
         is_null = json_type == sa.bindparam(None, "null")
@@ -372,7 +374,9 @@ def compile_condition(node: Comparison | Logical,
         condition = expression.is_(None) if node.op == "=" else expression.is_not(None)
     else:
         value = int(node.value) if isinstance(node.value, bool) else node.value
-        condition = expression.op(node.op, is_comparison=True)(sa.bindparam(None, value))
+        operand = (JsonOperand(node.value) if isinstance(expression, JsonField)
+                   else sa.bindparam(None, value))
+        condition = expression.op(node.op, is_comparison=True)(operand)
     if each is not None:
         return sa.exists(sa.select(sa.literal(1)).select_from(each).where(condition))
     return condition

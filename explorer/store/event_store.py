@@ -61,10 +61,15 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintena
         """Why a store asked for writing opened read-only (a folder that cannot be written...)."""
         self.registry = registry
         self.decoder = RowDecoder(registry)
-        self._sa = sqlite_backend.connect_engine(engine, location)
-        self._db = damage.guarded_connection(self._sa)
+        self._sa, self._db = self._connect(engine)
         self._sql = Statements(engine.dialect)
         self._nav = navigation_statements(engine.dialect)
+
+    def _connect(self, engine: sa.Engine) -> tuple[sa.Connection, GuardedConnection]:
+        """The engine's one connection, and the DBAPI connection under it that the hot
+        statements run on (a backend on another database answers with its own)."""
+        connection = sqlite_backend.connect_engine(engine, self.location)
+        return connection, damage.guarded_connection(connection)
 
     # -- opening and closing ---------------------------------------------------------------
 
@@ -84,10 +89,11 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintena
         be cheap gets SQLite's quick check first, unless `verify` is False (`check` runs the full
         one itself).
         """
-        if isinstance(target, str) and "://" in target:
-            raise StoreOpenError(
-                f"{target} is a database URL; this version opens SQLite store files only. "
-                "Give the path of a store file.")
+        if isinstance(target, str) and "://" in target:  # a server's URL, not a file
+            from explorer.store.postgres import PostgresStore  # (it subclasses us)
+
+            return PostgresStore.open_url(target, read_only=read_only, registry=registry,
+                                          create=create)
         path = Path(target).expanduser()
         found = sqlite_backend.inspect(path)
         if found.library is not None:  # the `eventsourcing` library's file: read, never written
@@ -285,6 +291,17 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintena
         say) to stop: nothing is then left at `target`. A `target` where a file is already,
         or a position outside the log, is refused.
         """
+        target = self._branch_file(target, position)
+        EventStore.open(target, create=True).close()  # a new, empty store with our schema
+        try:
+            branching.copy_events(Path(self.location), target, position,
+                                  progress or (lambda copied, total: None))
+        except BaseException:
+            remove_store_file(target)
+            raise
+
+    def _branch_file(self, target: str | Path, position: int) -> Path:
+        """The path of a new store file to branch into at `position`, both checked."""
         target = Path(target).expanduser()
         last = self.last_position()
         if not 0 <= position <= last:
@@ -293,15 +310,14 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintena
         if target.exists():
             raise StoreOpenError(f"Cannot branch {self.name} into {target}: there is a file "
                                  "there already. Choose a new path.")
-        EventStore.open(target, create=True).close()  # a new, empty store with our schema
-        try:
-            branching.copy_events(Path(self.location), target, position,
-                                  progress or (lambda copied, total: None))
-        except BaseException:
-            for leftover in (target, *(sqlite_backend.side_file(target, suffix)
-                                       for suffix in ("-wal", "-shm", "-journal"))):
-                leftover.unlink(missing_ok=True)
-            raise
+        return target
+
+
+def remove_store_file(path: Path) -> None:
+    """Delete a store file made in vain (a branch stopped half-way) with its side files."""
+    for leftover in (path, *(sqlite_backend.side_file(path, suffix)
+                             for suffix in ("-wal", "-shm", "-journal"))):
+        leftover.unlink(missing_ok=True)
 
 def _missing(path: Path, kind: str) -> StoreMissingError:
     """The error for a path where opening found no store (and was not asked to create one)."""

@@ -84,7 +84,7 @@ class Reading:
         statement = self._sql.replay_after_snapshot
         rows = self._db.execute(statement.sql, statement.args(
             stream_id, _bound(to_version), _bound(to_position), _bound(to_time_us))).fetchall()
-        if not rows or rows[0][1] != SNAPSHOT_MARK:
+        if not rows or rows[0][1] is not SNAPSHOT_MARK:
             return None, rows
         version, _, state_version, state, stream_type = rows[0]
         del rows[0]

@@ -25,8 +25,8 @@ EVENT_COLUMNS = (
 NO_LIMIT = 2**62
 """A bound beyond any position, version or time: for statements whose bound was not given."""
 
-SNAPSHOT_MARK = "\x00snapshot"
-"""The event type column of the snapshot row that leads a replay (no event type starts so)."""
+SNAPSHOT_MARK = None
+"""The event type column of the snapshot row that leads a replay (an event's is never NULL)."""
 
 
 class Statements:
@@ -41,8 +41,10 @@ class Statements:
         self.stream_head = c(sa.select(streams.c.stream_type, streams.c.version)
                              .where(streams.c.stream_id == p("stream_id")), dialect, ("stream_id",))
         # Many streams' heads at once, their ids given as one JSON array (for batch appends).
+        stream_ids = p("stream_ids", type_=sa.Text)
         wanted = sa.select(sa.column("value", sa.Text)).select_from(
-            sa.func.json_each(p("stream_ids", type_=sa.Text)))
+            sa.func.json_array_elements_text(sa.cast(stream_ids, postgresql.JSON))
+            if dialect.name == "postgresql" else sa.func.json_each(stream_ids))
         self.stream_heads = c(sa.select(streams.c.stream_id, streams.c.stream_type,
                                         streams.c.version)
                               .where(streams.c.stream_id.in_(wanted.scalar_subquery())),
@@ -54,7 +56,9 @@ class Statements:
         h = event_hashes.c
         newest_run = sa.select(h.position, h.links).order_by(h.position.desc()).limit(1)
         run_end = h.position + sa.func.length(h.links).op("/")(16) - 1  # whole division
-        run_tail = sa.func.substr(h.links, -16, 16)
+        # Its last link (constants written in: PostgreSQL's substr takes 32-bit integers).
+        run_tail = sa.func.substr(h.links, sa.func.length(h.links) - sa.literal_column("15"),
+                                  sa.literal_column("16"))
         # The chain's end and its last link: the newest run's (the chain is incomplete while its
         # end is not the newest event: a store from before it, being linked).
         chain_end = newest_run.with_only_columns(run_end).scalar_subquery()
@@ -113,7 +117,7 @@ class Statements:
             s.position <= p("to_position"), s.timestamp <= p("to_time")).scalar_subquery()
         # One round trip for the newest snapshot within the bounds (a first row marked SNAPSHOT,
         # its state in the data column) and the events after it.
-        snapshot_row = sa.select(s.version, sa.literal(SNAPSHOT_MARK), s.state_version, s.state,
+        snapshot_row = sa.select(s.version, sa.null(), s.state_version, s.state,
                                  s.stream_type).where(s.stream_id == p("stream_id"),
                                                       s.version == newest_snapshot)
         after = sa.select(e.version, e.event_type, e.schema_version, e.data, e.stream_type).where(

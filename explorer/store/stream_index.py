@@ -64,14 +64,14 @@ class StreamIndex:
                                      stream_type, pattern)
         return self._sa.execute(query).scalar_one()
 
-    @staticmethod
-    def _filter_streams(query: sa.Select[*Columns], stream_type: str | None,
+    def _filter_streams(self, query: sa.Select[*Columns], stream_type: str | None,
                         pattern: str | None) -> sa.Select[*Columns]:
         s = schema.streams.c
         if stream_type is not None:
             query = query.where(s.stream_type == stream_type)
-        if pattern:
-            query = query.where(s.stream_id.like(stream_pattern_to_like(pattern), escape="\\"))
+        if pattern:  # SQLite's LIKE ignores case already; PostgreSQL's is ILIKE
+            like = s.stream_id.ilike if self._sa.dialect.name == "postgresql" else s.stream_id.like
+            query = query.where(like(stream_pattern_to_like(pattern), escape="\\"))
         return query
 
     def stream_types(self) -> list[StreamTypeInfo]:

@@ -1,0 +1,196 @@
+"""The content filter's JSON functions, written once and compiled for each backend.
+
+On SQLite they are its JSON1 functions, as the filter always wrote them (`json_extract`,
+`json_type`, `json_each`). On PostgreSQL the stored text is read as `jsonb`: a field is
+`#>` (its text `#>>`), its type is `jsonb_typeof` named as SQLite names it (integer, real,
+text, true, false, null, array, object), [*] is `jsonb_array_elements`, and a value compared
+with a field is bound as jsonb, so that numbers compare as numbers and texts as texts.
+Differences that remain: SQLite compares unlike types (a text is more than any number; true is
+1) where jsonb orders them its own way (null < text < number < boolean); [*] on an object goes
+through its values on SQLite and through nothing on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+
+def path_parts(path: str) -> list[str]:
+    """A field's path after its root ("items[0].price") as its keys and [indexes]."""
+    return re.findall(r"\[[^\]]*\]|[^.\[]+", path)
+
+
+def _sqlite_path(parts: list[str]) -> str:
+    return "$" + "".join(part if part.startswith("[") else f".{part}" for part in parts)
+
+
+def _postgres_path(parts: list[str]) -> str:
+    keys = (part[1:-1] if part.startswith("[") else part for part in parts)
+    quoted = ('"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' for key in keys)
+    return "{" + ",".join(quoted) + "}"
+
+
+class JsonField(ColumnElement[Any]):
+    """The value at `parts` in the JSON text `source` (or, with `element`, in an element of
+    JsonElements: on SQLite already a value, on PostgreSQL jsonb)."""
+
+    inherit_cache = False
+
+    def __init__(self, source: ColumnElement[Any], parts: list[str], *,
+                 element: ColumnElement[Any] | None = None) -> None:
+        self.source = source
+        self.parts = parts
+        self.element_type = element  # SQLite's json_each `type` column, for an element itself
+        self.type = sa.types.NullType()
+
+
+class JsonFieldType(JsonField):
+    """The JSON type of a JsonField's value, named as SQLite's json_type names it."""
+
+    def __init__(self, field: JsonField) -> None:
+        super().__init__(field.source, field.parts, element=field.element_type)
+        self.type = sa.Text()
+
+
+class JsonFieldText(JsonField):
+    """A JsonField's value as text (a string without its quotes), for `contains`."""
+
+    def __init__(self, field: JsonField) -> None:
+        super().__init__(field.source, field.parts, element=field.element_type)
+        self.type = sa.Text()
+
+
+class JsonOperand(ColumnElement[Any]):
+    """A value a JsonField is compared with (true as 1 on SQLite, as JSON true on PostgreSQL)."""
+
+    inherit_cache = False
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.type = sa.types.NullType()
+
+
+class JsonElements(FunctionElement[Any]):
+    """The elements of the list at `parts` in the JSON text `source`, a row each (`value`)."""
+
+    inherit_cache = False
+    name = "json_elements"
+
+    def __init__(self, source: ColumnElement[Any], parts: list[str]) -> None:
+        self.source = source
+        self.parts = parts
+        super().__init__()
+
+
+def _bind(compiler: Any, value: Any, **kw: Any) -> str:
+    return str(compiler.process(sa.bindparam(None, value, type_=sa.Text), **kw))
+
+
+def _is_element(field: JsonField) -> bool:
+    return field.element_type is not None
+
+
+# -- SQLite (and the default) ----------------------------------------------------------------
+
+@compiles(JsonField)
+def _sqlite_field(field: JsonField, compiler: Any, **kw: Any) -> str:
+    source = compiler.process(field.source, **kw)
+    if _is_element(field) and not field.parts:
+        return str(source)
+    return f"json_extract({source}, {_bind(compiler, _sqlite_path(field.parts), **kw)})"
+
+
+@compiles(JsonFieldType)
+def _sqlite_type(field: JsonFieldType, compiler: Any, **kw: Any) -> str:
+    if field.element_type is not None and not field.parts:
+        return str(compiler.process(field.element_type, **kw))
+    source = compiler.process(field.source, **kw)
+    return f"json_type({source}, {_bind(compiler, _sqlite_path(field.parts), **kw)})"
+
+
+@compiles(JsonFieldText)
+def _sqlite_text(field: JsonFieldText, compiler: Any, **kw: Any) -> str:
+    return f"CAST({_sqlite_field(field, compiler, **kw)} AS TEXT)"
+
+
+@compiles(JsonOperand)
+def _sqlite_operand(operand: JsonOperand, compiler: Any, **kw: Any) -> str:
+    value = int(operand.value) if isinstance(operand.value, bool) else operand.value
+    return str(compiler.process(sa.bindparam(None, value), **kw))
+
+
+@compiles(JsonElements)
+def _sqlite_elements(elements: JsonElements, compiler: Any, **kw: Any) -> str:
+    source = compiler.process(elements.source, **kw)
+    return f"json_each({source}, {_bind(compiler, _sqlite_path(elements.parts), **kw)})"
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------
+
+def _jsonb(field: JsonField | JsonElements, compiler: Any, **kw: Any) -> str:
+    source = compiler.process(field.source, **kw)
+    document = source if isinstance(field, JsonField) and _is_element(field) \
+        else f"CAST({source} AS JSONB)"
+    if not field.parts:
+        return str(document)
+    path = _bind(compiler, _postgres_path(field.parts), **kw)
+    return f"({document} #> CAST({path} AS TEXT[]))"
+
+
+@compiles(JsonField, "postgresql")
+def _postgres_field(field: JsonField, compiler: Any, **kw: Any) -> str:
+    return _jsonb(field, compiler, **kw)
+
+
+@compiles(JsonFieldType, "postgresql")
+def _postgres_type(field: JsonFieldType, compiler: Any, **kw: Any) -> str:
+    value = _jsonb(field, compiler, **kw)
+    return (f"(CASE jsonb_typeof({value}) WHEN 'string' THEN 'text' "
+            f"WHEN 'boolean' THEN CAST({value} AS TEXT) "
+            f"WHEN 'number' THEN (CASE WHEN CAST({value} AS TEXT) ~ '^-?[0-9]+$' "
+            "THEN 'integer' ELSE 'real' END) "
+            f"ELSE jsonb_typeof({value}) END)")
+
+
+@compiles(JsonFieldText, "postgresql")
+def _postgres_text(field: JsonFieldText, compiler: Any, **kw: Any) -> str:
+    return f"({_jsonb(field, compiler, **kw)} #>> '{{}}')"
+
+
+@compiles(JsonOperand, "postgresql")
+def _postgres_operand(operand: JsonOperand, compiler: Any, **kw: Any) -> str:
+    return f"CAST({_bind(compiler, orjson.dumps(operand.value).decode(), **kw)} AS JSONB)"
+
+
+@compiles(JsonElements, "postgresql")
+def _postgres_elements(elements: JsonElements, compiler: Any, **kw: Any) -> str:
+    value = _jsonb(elements, compiler, **kw)
+    return (f"jsonb_array_elements(CASE WHEN jsonb_typeof({value}) = 'array' "
+            f"THEN {value} ELSE CAST('[]' AS JSONB) END)")
+
+
+class JsonValid(ColumnElement[bool]):
+    """Whether the text `source` holds a JSON document (on PostgreSQL 15, which has no such
+    test, whether it starts as an object or a list does: stored data is always an object)."""
+
+    inherit_cache = False
+
+    def __init__(self, source: ColumnElement[Any]) -> None:
+        self.source = source
+        self.type = sa.Boolean()
+
+
+@compiles(JsonValid)
+def _sqlite_valid(valid: JsonValid, compiler: Any, **kw: Any) -> str:
+    return f"json_valid({compiler.process(valid.source, **kw)}) = 1"
+
+
+@compiles(JsonValid, "postgresql")
+def _postgres_valid(valid: JsonValid, compiler: Any, **kw: Any) -> str:
+    return f"(left(ltrim({compiler.process(valid.source, **kw)}), 1) IN ('{{', '['))"

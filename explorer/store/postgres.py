@@ -1,0 +1,205 @@
+"""The event store on a PostgreSQL server: the same EventStore, its SQL compiled for PostgreSQL.
+
+`EventStore.open("postgresql://user@host:port/db?schema=NAME")` opens one (see
+`postgres_location` for the URL and the password). Every part of the store (appending, reading,
+the stream index, navigation, activity) runs unchanged: its statements are SQLAlchemy Core,
+compiled here for PostgreSQL, on a connection answering as SQLite's does. What differs is here:
+connecting, making the schema (`postgres_schema`), the write transaction, the few upserts,
+noticing commits (LISTEN/NOTIFY) and branching (a copy through the store's interface).
+
+How positions are allocated, and why a reader following the log never skips an event:
+an append reads the log's last position and the streams' heads, and inserts the events at the
+positions after it, inside one transaction that first takes the store's advisory lock
+(`_begin_write`). So appends serialise on allocation, and each one commits before the next
+allocates: the server makes a commit visible before it releases the transaction's locks, and the
+next appender (READ COMMITTED) reads the end of the log after it got the lock. Commit order is
+therefore position order, and positions are gap-free (a rolled-back append leaves no position
+behind: the next one reads the same end). A reader that sees position p sees a snapshot taken
+after p's commit, hence after the commit of every position before p: no event can become
+visible later at a position behind one a follower has already read past
+(tests/postgres/test_concurrency.py holds a commit open to prove it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import cast
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from explorer.common.timestamps import now_micros
+from explorer.store import postgres_copy, postgres_schema, schema
+from explorer.store.damage import GuardedConnection
+from explorer.store.errors import StoreMissingError, StoreOpenError
+from explorer.store.event_store import EventStore
+from explorer.store.postgres_location import ServerConnection, ServerLocation, is_server_url
+from explorer.store.upcasting import EventRegistry
+
+
+class PostgresStore(EventStore):
+    """A store in a schema of a PostgreSQL database, shown through the EventStore interface.
+
+    Read-only stores connect with read-only transactions (a role that may only SELECT can open
+    one); a store opened for writing by such a role opens read-only, saying why.
+    """
+
+    format = "postgresql"
+    _integrity_errors = (psycopg.IntegrityError,)
+
+    def __init__(self, engine: sa.Engine, *, server: ServerLocation, read_only: bool,
+                 registry: EventRegistry | None) -> None:
+        self.server = server
+        super().__init__(engine, location=server.display, read_only=read_only,
+                         registry=registry)
+        self._pid = self._server.connection.info.backend_pid
+        self._log_lock = 0
+        self._listening = False
+        self._notified = 0
+
+    def _connect(self, engine: sa.Engine) -> tuple[sa.Connection, GuardedConnection]:
+        try:
+            connection = engine.connect()
+        except BaseException:
+            engine.dispose()
+            raise
+        driver = connection.connection.driver_connection
+        if not isinstance(driver, psycopg.Connection):
+            raise TypeError(f"not a psycopg connection: {driver!r}")
+        self._server = ServerConnection(driver)
+        # The store's parts ask only what ServerConnection answers as SQLite's connection does.
+        return connection, cast(GuardedConnection, self._server)
+
+    @classmethod
+    def open(cls, target: str | Path, *, read_only: bool = False,
+             registry: EventRegistry | None = None, create: bool = False,
+             progress: Callable[[int, int], None] | None = None,
+             verify: bool = True) -> EventStore:
+        """As EventStore.open: a URL opens a store on a server, a path a store file."""
+        if isinstance(target, str) and is_server_url(target):
+            return cls.open_url(target, read_only=read_only, registry=registry, create=create)
+        return EventStore.open(target, read_only=read_only, registry=registry, create=create,
+                               progress=progress, verify=verify)
+
+    @classmethod
+    def open_url(cls, target: str, *, read_only: bool = False,
+                 registry: EventRegistry | None = None, create: bool = False) -> PostgresStore:
+        """Open the store the URL names. Opened for writing (or with `create`), a schema
+        without a store gets one; read-only, a missing store raises StoreMissingError."""
+        server = ServerLocation.parse(target)
+        store = cls(server.engine(read_only=read_only), server=server, read_only=read_only,
+                    registry=registry)
+        try:
+            store._prepare(create or not read_only)
+        except psycopg.Error as error:
+            store.close()
+            raise StoreOpenError(f"Cannot open the store at {server.display}: "
+                                 f"{str(error).strip()}") from None
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _prepare(self, may_create: bool) -> None:
+        db, server = self._server, self.server
+        if not postgres_schema.exists(db, server.schema):
+            if not may_create:
+                raise StoreMissingError(
+                    f"No store in the schema {server.schema} of {server.url.database} at "
+                    f"{self.location}. Check the URL's ?schema=; opening it for writing (or "
+                    "`seed`) makes one there.", self.location)
+            postgres_schema.create(db, self._sa, server.schema, server.channel)
+        postgres_schema.check_marker(db, self.location)
+        found = db.execute(
+            "SELECT 'events'::regclass::oid::bigint, has_table_privilege('events', 'INSERT')"
+        ).fetchone()
+        oid, may_insert = found if found is not None else (0, False)
+        self._log_lock = (postgres_schema.LOCK_CLASS << 32) | oid
+        if not self.read_only and not may_insert:
+            self.read_only = True
+            self.read_only_reason = (
+                f"the role {server.url.username or 'you connect as'} may not write the events of "
+                f"{self.location}, so it opened read-only.")
+        try:
+            db.execute(f'LISTEN "{server.channel}"')
+            self._listening = True
+        except psycopg.Error:  # a standby in recovery cannot listen: data_version polls
+            self._listening = False
+
+    @property
+    def name(self) -> str:
+        return self.server.name
+
+    def limit_cache(self, megabytes: int) -> None:
+        """The server keeps the cache: nothing to limit on this side."""
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits events: notifications
+        from other sessions counted; where the store cannot listen, the log's end (polled)."""
+        if not self._listening:
+            return self.last_position()
+        for notice in self._server.connection.notifies(timeout=0):
+            if notice.pid != self._pid:
+                self._notified += 1
+        return self._notified
+
+    # -- writing --------------------------------------------------------------------------
+
+    def _begin_write(self, action: str) -> None:
+        """Begin a write transaction holding the store's advisory lock (see the module's
+        docstring: writes serialise on it, so commit order is position order)."""
+        db = self._server
+        try:
+            db.execute("BEGIN")
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (self._log_lock,))
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def save_checkpoint(self, name: str, position: int) -> None:
+        self._require_writable("save a checkpoint")
+        table = schema.process_checkpoints
+        insert = postgresql.insert(table).values(name=name, position=position,
+                                                 updated_at=now_micros())
+        insert = insert.on_conflict_do_update(index_elements=[table.c.name], set_={
+            "position": sa.func.greatest(table.c.position, insert.excluded.position),
+            "updated_at": insert.excluded.updated_at})
+        self._write("save a checkpoint", insert)
+
+    def set_meta(self, key: str, value: str) -> None:
+        if key in ("schema", "schema_version"):
+            raise ValueError(f"store_meta's {key!r} is the store's own marker.")
+        self._require_writable("record store information")
+        insert = postgresql.insert(schema.store_meta).values(key=key, value=value)
+        self._write("record store information",
+                    insert.on_conflict_do_update(index_elements=[schema.store_meta.c.key],
+                                                 set_={"value": insert.excluded.value}))
+
+    def _write(self, action: str, statement: sa.Executable) -> None:
+        self._begin_write(action)
+        try:
+            self._sa.execute(statement)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        self._db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    # -- branching -------------------------------------------------------------------------
+
+    def branch(self, target: str | Path, position: int, *,
+               progress: Callable[[int, int], None] | None = None) -> None:
+        """As EventStore.branch: the branch is a new store (a file, or a server URL) holding the
+        events 1..`position`, copied through the stores' interface."""
+        postgres_copy.branch(self, target, position, progress)

@@ -1,0 +1,146 @@
+"""Where a store on a PostgreSQL server is, and the one connection a PostgresStore uses.
+
+A store on a server is named by a URL, `postgresql://user@host:port/database?schema=NAME`
+(schema `event_explorer` when not given; other query parameters are libpq's, `sslmode` say).
+The password is libpq's business: from the URL, the environment (PGPASSWORD), `.pgpass` or a
+service file. It stays inside the connection: the store's `location`, which the window, the
+settings, recent lists and logs show and keep, is the URL without it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from explorer.store.errors import StoreOpenError
+
+DEFAULT_SCHEMA = "event_explorer"
+SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,47}")
+CONNECT_TIMEOUT_S = 10
+
+
+def is_server_url(target: object) -> bool:
+    """Whether `target` names a store on a PostgreSQL server rather than a file."""
+    return isinstance(target, str) and target.split("://", 1)[0].lower() in SCHEMES \
+        and "://" in target
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLocation:
+    """A parsed store URL: how to connect (password included, never shown) and the schema."""
+
+    url: sa.URL
+    schema: str
+
+    @classmethod
+    def parse(cls, target: str) -> ServerLocation:
+        """The location a URL names; StoreOpenError saying what is wrong with a bad one."""
+        try:
+            url = sa.make_url(target)
+        except sa.exc.ArgumentError:
+            raise StoreOpenError(
+                f"{_without_password_text(target)} is not a database URL. Write it as "
+                "postgresql://USER@HOST:PORT/DATABASE?schema=NAME.") from None
+        if url.drivername not in SCHEMES:
+            raise StoreOpenError(
+                f"{url.drivername}:// is not a database this version opens: give a "
+                "postgresql://USER@HOST:PORT/DATABASE URL or the path of a store file.")
+        if not url.database:
+            raise StoreOpenError(
+                f"{_shown(url)} names no database. Add it after the host: "
+                "postgresql://USER@HOST:PORT/DATABASE.")
+        schema = url.query.get("schema", DEFAULT_SCHEMA)
+        if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
+            raise StoreOpenError(
+                f"{schema!r} cannot be a store's schema: use lower-case letters, digits and _ "
+                "(at most 48, not starting with a digit), e.g. ?schema=event_explorer.")
+        return cls(url, schema)
+
+    @property
+    def display(self) -> str:
+        """The URL as shown and remembered: without the password, with the schema."""
+        return _shown(self.url.update_query_dict({"schema": self.schema}))
+
+    @property
+    def name(self) -> str:
+        """A short name for titles: the database and the schema."""
+        return f"{self.url.database}/{self.schema}"
+
+    @property
+    def channel(self) -> str:
+        """The LISTEN/NOTIFY channel the store's events table announces commits on."""
+        return f"event_explorer:{self.schema}"
+
+    def connect(self, *, read_only: bool) -> psycopg.Connection[Any]:
+        """A new connection in autocommit mode (transactions are begun explicitly), its
+        search path the store's schema; with `read_only`, every transaction is read-only."""
+        url = self.url
+        options = f"-c search_path={self.schema}"
+        if read_only:
+            options += " -c default_transaction_read_only=on"
+        extra = {key: value for key, value in url.query.items() if key != "schema"}
+        keywords: dict[str, Any] = {
+            "host": url.host, "port": url.port, "user": url.username, "password": url.password,
+            "dbname": url.database, "connect_timeout": CONNECT_TIMEOUT_S,
+            "application_name": "event-explorer", **extra}
+        try:
+            return psycopg.connect(autocommit=True, options=options,
+                                   **{k: v for k, v in keywords.items() if v is not None})
+        except psycopg.OperationalError as error:
+            raise StoreOpenError(
+                f"Cannot connect to {self.display}: {_first_line(error)}. Check that the server "
+                "runs, the host, port, user and database, and the password (from PGPASSWORD or "
+                "~/.pgpass; a URL's password is never kept).") from None
+
+    def engine(self, *, read_only: bool) -> sa.Engine:
+        """An engine with one connection, made by `connect`, compiling with positional `%s`
+        parameters (the hot statements run on the DBAPI cursor, as on SQLite)."""
+        # Transactions are begun and ended explicitly (BEGIN ... COMMIT on the connection), so
+        # SQLAlchemy must neither begin one implicitly nor roll one back when it is returned.
+        return sa.create_engine("postgresql+psycopg://", paramstyle="format",
+                                creator=lambda: self.connect(read_only=read_only),
+                                poolclass=StaticPool, isolation_level="AUTOCOMMIT",
+                                pool_reset_on_return=None)
+
+
+class ServerConnection:
+    """A psycopg connection answering what the store's parts ask of their DBAPI connection
+    (sqlite3's `execute`, `executemany`, `in_transaction`): the hot statements, compiled for
+    PostgreSQL, run on it unchanged."""
+
+    text_factory: Any = str  # what `check` sets on SQLite; the server hands over text as it is
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
+        return self.connection.execute(sql, parameters)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        cursor = self.connection.cursor()
+        cursor.executemany(sql, rows)
+        return cursor
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+def _shown(url: sa.URL) -> str:
+    return url.set(password=None).render_as_string(hide_password=False)
+
+
+def _without_password_text(target: str) -> str:
+    """A text that is not a valid URL, with anything between : and @ after the scheme hidden."""
+    return re.sub(r"(://[^/:@]*):[^@/]*@", r"\1@", target)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(".")

@@ -1,0 +1,96 @@
+"""The store's schema on a PostgreSQL server: the same tables (explorer.store.schema) in a schema
+of their own, with what SQLite's triggers and markers do done the server's way.
+
+- Integers are 64-bit, as SQLite's INTEGER is: `Integer` compiles to BIGINT for PostgreSQL (the
+  columns, and the casts of bound values: a bound of 2**62 compared with a version is fine).
+- The log is immutable: triggers refuse UPDATE, DELETE and TRUNCATE of events and their links.
+- A commit adding events announces itself on the store's channel (LISTEN/NOTIFY) from a trigger,
+  whoever wrote them: followers wake at once instead of polling.
+- store_meta holds the schema marker and version that SQLite keeps in its file header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+
+from explorer import __version__
+from explorer.common.timestamps import iso, now_micros
+from explorer.store import schema
+from explorer.store.errors import NotAStoreError
+
+LOCK_CLASS = schema.APPLICATION_ID
+"""The first key of the store's advisory locks ("EVX1"); the second names the table or schema."""
+
+
+@compiles(sa.Integer, "postgresql")
+def _integer_is_64_bit(type_: sa.Integer, compiler: Any, **kw: Any) -> str:
+    return "BIGINT"
+
+
+def exists(db: Any, schema_name: str) -> bool:
+    """Whether the schema holds a store (its store_meta table)."""
+    found = db.execute("SELECT to_regclass(%s)", (f'"{schema_name}".store_meta',)).fetchone()
+    return found[0] is not None
+
+
+def check_marker(db: Any, display: str) -> None:
+    """Refuse a schema whose store_meta is not ours, or is of a newer version."""
+    meta = dict(db.execute("SELECT key, value FROM store_meta").fetchall())
+    if meta.get("schema") != schema.SCHEMA_NAME:
+        raise NotAStoreError(
+            f"{display} holds a store_meta table that is not an Event Explorer store's (schema "
+            f"{meta.get('schema')!r}). Nothing was changed. Choose another ?schema=.")
+    version = int(meta.get("schema_version", "0"))
+    if version > schema.SCHEMA_VERSION:
+        raise NotAStoreError(
+            f"{display} was written by a newer Event Explorer (store schema {version}; this "
+            f"version reads up to {schema.SCHEMA_VERSION}). Nothing was changed. Update Event "
+            "Explorer to open it.")
+
+
+def create(db: Any, sa_connection: sa.Connection, schema_name: str, channel: str) -> None:
+    """Make the store's schema and tables, once, even if several processes race to."""
+    db.execute("BEGIN")
+    try:
+        db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_CLASS, schema_name))
+        if exists(db, schema_name):  # another process made it first
+            db.execute("COMMIT")
+            return
+        db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema_name}"')
+        schema.metadata.create_all(sa_connection)
+        db.execute(_TRIGGER_FUNCTIONS.format(channel=channel.replace("'", "''")))
+        for table in schema.IMMUTABLE_TABLES:
+            name = table.name
+            db.execute(f"CREATE TRIGGER {name}_immutable BEFORE UPDATE OR DELETE ON {name} "
+                       "FOR EACH ROW EXECUTE FUNCTION refuse_change()")
+            db.execute(f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()")
+        db.execute("CREATE TRIGGER events_announce AFTER INSERT ON events "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION announce_events()")
+        sa_connection.execute(sa.insert(schema.store_meta), [
+            {"key": "schema", "value": schema.SCHEMA_NAME},
+            {"key": "schema_version", "value": str(schema.SCHEMA_VERSION)},
+            {"key": "created_at", "value": iso(now_micros())},
+            {"key": "created_by", "value": f"Event Explorer {__version__}"},
+            {"key": schema.CHAIN_KEY, "value": schema.CHAIN_COMPLETE},
+        ])
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+_TRIGGER_FUNCTIONS = """
+CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    RAISE EXCEPTION '% are immutable: the log is append-only', TG_TABLE_NAME;
+END $body$;
+CREATE FUNCTION announce_events() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM pg_notify('{channel}', '');
+    RETURN NULL;
+END $body$;
+"""
