@@ -15,6 +15,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 from explorer.sagas.instances import SagaInstancesProjection
 from explorer.store import StoreError
 from explorer.timetravel.when import SAGAS, FindWhen, Switch, Switches, TargetError
+from explorer.ui.widgets.find_when_targets import TargetCompleter
 from explorer.ui.widgets.message_bubble import MessageBubble
+from explorer.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from explorer.timetravel.machine import TimeMachine
@@ -50,18 +52,23 @@ def plural(count: int, word: str) -> str:
 
 @dataclass(frozen=True)
 class Found:
-    """What the bar shows of a search, made on the worker: a read model's switches are made
-    one at a time when asked for (explorer.timetravel.when.RowSwitchList), and making 100,000
-    of them on the GUI thread, for the marks and the counts, stalled it for 400 ms."""
+    """What the bar shows of a search, made on the worker: the switches' positions and ways as
+    arrays the timeline draws as they are (a read model's switches are made one at a time when
+    asked for, explorer.timetravel.when.RowSwitchList: making 100,000 of them on the GUI thread,
+    or lists of them, stalled it)."""
 
     switches: Switches
-    became: list[bool]
+    positions: np.ndarray  # int64, in order
+    became: np.ndarray  # bool, each switch's way
     to_true: int
 
     @classmethod
     def of(cls, switches: Switches) -> Found:
-        became = [switch.became for switch in switches.switches]
-        return cls(switches, became, sum(became))
+        count = len(switches.switches)
+        positions = np.fromiter(switches.positions, dtype=np.int64, count=count)
+        became = np.fromiter((switch.became for switch in switches.switches), dtype=bool,
+                             count=count)
+        return cls(switches, positions, became, int(became.sum()))
 
 
 class FindWhenBar(QFrame):
@@ -101,6 +108,7 @@ class FindWhenBar(QFrame):
         self.target_field = QLineEdit()
         self.target_field.setPlaceholderText("stream id, read model or sagas")
         self.target.setLineEdit(self.target_field)
+        self.completer = TargetCompleter(self.target, self.history)
         self.condition = QLineEdit()
         self.condition.setPlaceholderText('state.status = "cancelled"   ·   on_hand < 5')
         self.condition.setToolTip(
@@ -113,9 +121,7 @@ class FindWhenBar(QFrame):
         self.previous_button = self._button("↑", "Previous switch (Shift+Enter)",
                                             lambda: self.go(backwards=True))
         self.next_button = self._button("↓", "Next switch (Enter)", lambda: self.go())
-        self.status = QLabel()
-        self.status.setTextFormat(Qt.TextFormat.RichText)
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status = StatusLine()  # what fits of it; the whole in its tooltip
         self.status.setMinimumWidth(260)
         close = self._button("✕", "Close and clear the marks (Esc)", self.close_bar)
         layout = QHBoxLayout(self)
@@ -155,6 +161,7 @@ class FindWhenBar(QFrame):
         self.target.clear()
         self.target.addItems(names)
         self.target.setEditText(text)
+        self.completer.set_fixed(names)
 
     def open(self, suggested_target: str | None = None) -> None:
         """Show the bar, with `suggested_target` (the selected stream, say) unless one is
@@ -175,8 +182,8 @@ class FindWhenBar(QFrame):
         self.result = None
         self._asked = None
         self._went_to = None
-        self.status.setText("")
-        self.timeline.show_switches([], [])
+        self.status.set_parts([])
+        self.timeline.clear_switches()
 
     # -- keys ----------------------------------------------------------------------------------
 
@@ -212,7 +219,7 @@ class FindWhenBar(QFrame):
         if not condition:
             self._refuse(ValueError('Type a condition, such as state.status = "cancelled".'))
             return
-        self.status.setText("Searching…")
+        self.status.set_parts(["Searching…"])
 
         def search(machine: TimeMachine, context: JobContext) -> Found:
             switches = FindWhen(machine).switches(
@@ -229,7 +236,7 @@ class FindWhenBar(QFrame):
         switches = found.switches
         self.result, self._asked, self._went_to = switches, question, None
         self._to_true = found.to_true
-        self.timeline.show_switches(switches.positions, found.became)
+        self.timeline.show_switches(found.positions, found.became)
         first = switches.next_after(self._from(), became=True)
         wrapped = first is None and switches.first() is not None
         first = first or switches.first()  # none after the cursor (at the end, say): the first
@@ -247,8 +254,8 @@ class FindWhenBar(QFrame):
         bubble = self.target_problem if isinstance(error, TargetError) else \
             self.condition_problem
         bubble.show_message(str(error), "error")
-        self.status.setText("<span style='color:#b71c1c'>Not searched: see the message "
-                            "below</span>")
+        self.status.set_parts(["<span style='color:#b71c1c'>Not searched: see the message "
+                               "below</span>"])
         self.failed.emit(str(error))
 
     # -- going from switch to switch -----------------------------------------------------------
@@ -302,5 +309,4 @@ class FindWhenBar(QFrame):
         if switches.built_to is not None and switches.built_to < self.travel.last_position:
             parts.append(f"read model built to {switches.built_to:,}")
         parts.extend(switches.notes)
-        self.status.setText(" · ".join(parts))
-        self.status.setToolTip(self.status.text())
+        self.status.set_parts(parts)

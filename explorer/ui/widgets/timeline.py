@@ -13,6 +13,7 @@ import importlib
 from array import array
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
 PLOT_HEIGHT = 84
 PLOT_MODULE = "explorer.ui.widgets.timeline_plot"
+NO_SWITCHES = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
 
 
 class TimelineBar(QWidget):
@@ -64,7 +66,7 @@ class TimelineBar(QWidget):
         self.plot_module = PLOT_MODULE
         self._samples: TimelineSamples | None = None
         self._marks: tuple[array, array] = (array("q"), array("q"))
-        self.switches: tuple[list[int], list[bool]] = ([], [])  # Find when's, drawn on the plot
+        self.switches: tuple[np.ndarray, np.ndarray] = NO_SWITCHES  # Find when's, drawn
         self.moment_marks: dict[str, int] = {}  # Compare's A and B
         self._moving_slider = False
         self._read_only = False
@@ -272,11 +274,15 @@ class TimelineBar(QWidget):
         if self.plot is not None:
             self.plot.set_marks(*marks)
 
-    def show_switches(self, positions: list[int], became: list[bool]) -> None:
-        """Mark where a Find when condition switched (to true or to false); empty: no marks."""
+    def show_switches(self, positions: np.ndarray, became: np.ndarray) -> None:
+        """Mark where a Find when condition switched (to true or to false): arrays of int64
+        positions and of bools, in position order."""
         self.switches = (positions, became)
         if self.plot is not None:
             self.plot.set_switches(positions, became)
+
+    def clear_switches(self) -> None:
+        self.show_switches(*NO_SWITCHES)
 
     def show_moment_mark(self, name: str, position: int | None) -> None:
         """Draw Compare's mark `name` ("A" or "B") at a position; None removes it."""

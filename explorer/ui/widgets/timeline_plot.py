@@ -117,13 +117,12 @@ class TimelinePlot(PositionPlot):
         self._marks = marks
         self._place_marks()
 
-    def set_switches(self, positions, became) -> None:
+    def set_switches(self, positions: np.ndarray, became: np.ndarray) -> None:
         """Mark where a condition switched: green up-triangles where it became true, grey
-        down-triangles where it became false (lists of positions and booleans; empty: none)."""
+        down-triangles where it became false (arrays of int64 positions and bools)."""
         switches = np.zeros((len(positions), 2), dtype=np.int64)
-        if len(positions):
-            switches[:, 0] = positions
-            switches[:, 1] = became
+        switches[:, 0] = positions
+        switches[:, 1] = became
         self._switches = switches
         self._place_switches()
 
@@ -170,11 +169,15 @@ class TimelinePlot(PositionPlot):
         return self.seconds if self.by_time else self.positions.astype(np.float64)
 
     def x_of(self, position: int) -> float:
+        return float(self.xs_of(np.array([position]))[0])
+
+    def xs_of(self, positions: np.ndarray) -> np.ndarray:
+        """Where positions are along x: themselves, or their times (interpolated)."""
         if not self.by_time:
-            return float(position)
+            return np.asarray(positions, dtype=np.float64)
         if not len(self.positions):
-            return 0.0
-        return float(np.interp(position, self.positions, self.seconds))
+            return np.zeros(len(positions))
+        return np.interp(positions, self.positions, self.seconds)
 
     def _showing_all(self) -> bool:
         x = self._xs()
@@ -241,9 +244,7 @@ class TimelinePlot(PositionPlot):
         drawn one by one took a third of a second; a column shows one mark however many)."""
         switches = self._switches
         (low, high), (_bottom, top) = self.viewRange()
-        positions = switches[:, 0].astype(np.float64)
-        xs = (np.interp(positions, self.positions, self.seconds)
-              if self.by_time and len(self.positions) else positions)
+        xs = self.xs_of(switches[:, 0])
         columns = int(self.getViewBox().width()) or 4_000  # not laid out yet: a wide screen's
         for became, item in self.switch_marks.items():
             shown = xs[(switches[:, 1] == int(became)) & (xs >= low) & (xs <= high)]
