@@ -174,7 +174,8 @@ def main(store: str) -> None:
             row = panel.model.texts.index(text)
             panel.view.selectRow(row)
             panel.plot_button.click()
-            when(lambda: panel.plotted == text, answered)
+            when(lambda: text in panel.plots and panel.plots[text].series is not None,
+                 answered)
 
         when(pinned, plot)
 

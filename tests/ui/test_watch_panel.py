@@ -109,9 +109,9 @@ def test_the_plot_follows_the_timeline_and_a_click_moves_the_cursor(travelling, 
     pin(qtbot, window, FIELD)
     shown = window.timeline.plot.viewRange()[0]
     panel.plot_selected()
-    qtbot.waitUntil(lambda: panel.plot is not None and panel.plot.series is not None,
+    qtbot.waitUntil(lambda: FIELD in panel.plots and panel.plots[FIELD].series is not None,
                     timeout=WAIT_MS)
-    plot = panel.plot
+    plot = panel.plots[FIELD]
     series: Series = plot.series
     assert plot.isVisible() and not plot.by_time and series.text == FIELD
     xs, ys = plot.line.getData()
@@ -126,6 +126,38 @@ def test_the_plot_follows_the_timeline_and_a_click_moves_the_cursor(travelling, 
     window.timeline.axis.setCurrentIndex(0)  # by time: the plot follows
     qtbot.waitUntil(lambda: plot.by_time, timeout=WAIT_MS)
     assert plot.cursor.value() == pytest.approx(window.timeline.plot.x_of(120))
+
+
+def test_several_watches_are_plotted_stacked_sharing_the_timeline(travelling, qtbot, seeded):
+    window = travelling
+    window.bottom_tabs.setCurrentIndex(window.watch_tab)
+    qtbot.waitUntil(lambda: window.timeline.plot is not None, timeout=WAIT_MS)
+    window.timeline.axis.setCurrentIndex(1)  # by position
+    panel = window.watch_panel
+    wait_for_read_models(qtbot, seeded)
+    count = 'count(sagas where status = "completed")'
+    for text in (FIELD, count):
+        pin(qtbot, window, text)
+        panel.view.selectRow(panel.model.texts.index(text))
+        panel.plot_button.click()
+        qtbot.waitUntil(lambda t=text: t in panel.plots and panel.plots[t].series is not None,
+                        timeout=WAIT_MS)
+    assert list(panel.plots) == [FIELD, count]
+    field_plot, count_plot = panel.plots.values()
+    assert field_plot.isVisible() and count_plot.isVisible()
+    assert field_plot.y() < count_plot.y()  # stacked, in the order plotted
+    shown = window.timeline.plot.viewRange()[0]
+    for plot in (field_plot, count_plot):
+        assert plot.viewRange()[0] == pytest.approx(shown)
+    window.travel_to(120)
+    wait_for_moment(qtbot, window, 120)
+    assert field_plot.cursor.value() == count_plot.cursor.value() == 120
+    assert panel.plot_button.text() == "Unplot"  # the count is selected: plotted
+    panel.plot_button.click()
+    assert list(panel.plots) == [FIELD] and panel.plot_button.text() == "Plot"
+    panel.view.selectRow(0)
+    panel.remove_selected()
+    assert not panel.plots and not panel.plot_holder.isVisible()
 
 
 def test_watches_are_saved_with_the_store_and_come_back(travelling, qtbot, seeded):
@@ -165,7 +197,7 @@ def test_text_is_plotted_as_steps_between_labelled_values(qtbot):
 
     plot = WatchPlot()
     qtbot.add_widget(plot)
-    plot.set_axis(False, float)
+    plot.set_axis(False, None)
     statuses = Series("order_summary[o1].status", (0, 5, 9, 14),
                       (None, "placed", "paid", "shipped"), 20)
     assert plot.show_series(statuses) == ""

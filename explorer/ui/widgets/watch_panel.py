@@ -1,5 +1,5 @@
-"""The Watch panel: values pinned by the user, each as of the time cursor, and one plotted over
-the whole timeline.
+"""The Watch panel: values pinned by the user, each as of the time cursor, and plotted over the
+whole timeline on request.
 
 The user types an expression (`prod_101.on_hand`, `order_summary[order_0870].status`,
 `count(sagas where status = "failed")`: explorer.timetravel.watch) and adds it; a mistake is
@@ -8,8 +8,10 @@ worker as the cursor moves: one read at a time, and while one runs only the newe
 waits (never a queue of stale reads). A value is read from the watch's series (kept on the
 worker, read again for a position past it), so that moving the cursor costs a lookup, not a
 query. "Plot" draws the
-selected watch over the whole log under the timeline's x axis (explorer.ui.widgets.watch_plot).
-The watches are kept with the store's view (explorer.ui.settings) and come back with it.
+selected watch over the whole log under the timeline's x axis (explorer.ui.widgets.watch_plot),
+one plot a watch, stacked, each sharing the timeline's range and cursor; "Plot" again on a
+plotted watch takes its plot away. `pin` adds a watch from elsewhere (the As of panel's "Watch
+this"). The watches are kept with the store's view (explorer.ui.settings) and come back with it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ SERIES_CACHE = "watch-series"
 READ_ERRORS = (ValueError, LookupError, StoreError)
 READ_FAILED = "The watches could not be read"
 RECHECK_S = 1.0
+PLOT_MIN_HEIGHT = 90
 
 
 def _series(context: JobContext, watcher: Watcher, text: str, position: int,
@@ -92,8 +95,7 @@ class WatchPanel(QWidget):
         self.timeline = timeline
         self.location: str | None = None
         self.model = WatchListModel(self)
-        self.plot: WatchPlot | None = None
-        self.plotted: str | None = None
+        self.plots: dict[str, WatchPlot] = {}  # by watch, in the order plotted
         self._generation = 0
         self._in_flight = False
         self._wanted: int | None = None
@@ -111,7 +113,8 @@ class WatchPanel(QWidget):
         self.add_button.setToolTip("Pin the value to this panel (Enter)")
         self.add_button.clicked.connect(self.add)
         self.plot_button = QPushButton("Plot")
-        self.plot_button.setToolTip("Plot the selected watch over the whole timeline")
+        self.plot_button.setToolTip("Plot the selected watch over the whole timeline, under "
+                                    "the others plotted (again: take its plot away)")
         self.plot_button.clicked.connect(self.plot_selected)
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Unpin the selected watch (Delete)")
@@ -135,13 +138,9 @@ class WatchPanel(QWidget):
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         QShortcut(QKeySequence.StandardKey.Delete, self.view, self.remove_selected,
                   context=Qt.ShortcutContext.WidgetShortcut)
-        self.plot_note = QLabel()
-        self.plot_note.setStyleSheet("color: #757575;")
-        self.plot_note.hide()
         self.plot_holder = QWidget()
         self.plot_layout = QVBoxLayout(self.plot_holder)
         self.plot_layout.setContentsMargins(0, 0, 0, 0)
-        self.plot_layout.addWidget(self.plot_note)
         self.plot_holder.hide()
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(self.view)
@@ -175,12 +174,19 @@ class WatchPanel(QWidget):
 
     def add(self) -> None:
         """Pin the typed expression, once it reads; else say what is wrong under the field."""
-        text = self.entry.text().strip()
+        self.pin(self.entry.text().strip(), typed=True)
+
+    def pin(self, text: str, typed: bool = False) -> None:
+        """Pin `text` (typed in the field, or chosen elsewhere: then it is put in the field,
+        where a mistake is said), selecting it; one already pinned is selected."""
+        if not typed:
+            self.entry.setText(text)
         if self.location is None:
             self._show_problem("Open a store first: a watch reads its history.")
             return
         if text in self.model.texts:
-            self._show_problem(f"{text} is already watched.")
+            self.view.selectRow(self.model.texts.index(text))
+            self._show_problem(f"{text} is already watched." if typed else "")
             return
         position, generation = self.travel.position, self._generation
 
@@ -208,8 +214,7 @@ class WatchPanel(QWidget):
         row = self._selected()
         if row is None:
             return
-        if self.model.rows[row].text == self.plotted:
-            self._hide_plot()
+        self._drop_plot(self.model.rows[row].text)
         self.model.remove(row)
         self._save()
         self._update_buttons()
@@ -219,9 +224,11 @@ class WatchPanel(QWidget):
         return rows[0].row() if rows else None
 
     def _update_buttons(self) -> None:
-        chosen = self._selected() is not None
-        self.plot_button.setEnabled(chosen)
-        self.remove_button.setEnabled(chosen)
+        row = self._selected()
+        self.plot_button.setEnabled(row is not None)
+        self.remove_button.setEnabled(row is not None)
+        plotted = row is not None and self.model.rows[row].text in self.plots
+        self.plot_button.setText("Unplot" if plotted else "Plot")
 
     def _show_problem(self, text: str) -> None:
         self.problem.setText(text)
@@ -268,8 +275,8 @@ class WatchPanel(QWidget):
                 self._next()
 
         self.travel.worker.submit(read, done, on_error=failed)
-        if self.plot is not None:
-            self.plot.set_cursor(position)
+        for plot in self.plots.values():
+            plot.set_cursor(position)
 
     def _next(self) -> None:
         self._in_flight = False
@@ -280,18 +287,22 @@ class WatchPanel(QWidget):
     # -- the plot ----------------------------------------------------------------------------
 
     def plot_selected(self) -> None:
-        """Plot the selected watch over the whole log."""
+        """Plot the selected watch over the whole log, under those plotted already; take its
+        plot away if it has one."""
         row = self._selected()
         if row is None or self.location is None:
             return
         text, generation = self.model.rows[row].text, self._generation
+        if text in self.plots:
+            self._drop_plot(text)
+            return
 
         def read(context: JobContext) -> Series:
             watcher = Watcher(_machine(context))
             return watcher.series(watcher.parse(text), points=PLOT_POINTS)
 
         def done(series: Series) -> None:
-            if generation == self._generation:
+            if generation == self._generation and text in self.model.texts:
                 self._show_series(series)
 
         def failed(error: Exception) -> None:
@@ -301,39 +312,47 @@ class WatchPanel(QWidget):
         self.travel.worker.submit(read, done, on_error=failed)
 
     def _show_series(self, series: Series) -> None:
-        plot = self._plot()
-        self.plotted = series.text
+        plot = self.plots.get(series.text) or self._new_plot(series.text)
         self.plot_holder.show()
         self._sync_axis()
         why = plot.show_series(series)
         plot.set_cursor(self.travel.position)
-        self.plot_note.setText(why)
-        self.plot_note.setVisible(bool(why))
-        plot.setVisible(not why)
+        if why:
+            self._drop_plot(series.text)
+            self._show_problem(why)
+        self._update_buttons()
 
-    def _plot(self) -> WatchPlot:
-        if self.plot is None:
-            module = importlib.import_module(PLOT_MODULE)
-            plot: WatchPlot = module.WatchPlot()
-            plot.setToolTip("The watched value over the whole log; click to move the cursor "
-                            "there")
-            plot.position_chosen.connect(self.travel.go_to)
-            plot.time_chosen.connect(self.travel.go_to_time)
-            self.plot_layout.addWidget(plot, 1)
-            self.plot = plot
-        return self.plot
+    def _new_plot(self, text: str) -> WatchPlot:
+        module = importlib.import_module(PLOT_MODULE)
+        plot: WatchPlot = module.WatchPlot()
+        plot.setToolTip(f"{text} over the whole log; click to move the cursor there")
+        plot.setMinimumHeight(PLOT_MIN_HEIGHT)
+        plot.position_chosen.connect(self.travel.go_to)
+        plot.time_chosen.connect(self.travel.go_to_time)
+        self.plot_layout.addWidget(plot, 1)
+        plot.show()  # a widget put in a shown one is hidden until shown
+        self.plots[text] = plot
+        return plot
+
+    def _drop_plot(self, text: str) -> None:
+        plot = self.plots.pop(text, None)
+        if plot is not None:
+            self.plot_layout.removeWidget(plot)
+            plot.close()
+            plot.deleteLater()
+        self.plot_holder.setVisible(bool(self.plots))
+        self._update_buttons()
 
     def _sync_axis(self) -> None:
         """The timeline's x axis: time or positions, and its range (linked)."""
-        plot, timeline_plot = self.plot, self.timeline.plot
-        if plot is None:
-            return
-        if timeline_plot is None:
-            plot.set_axis(False, float)
-            return
-        plot.set_axis(timeline_plot.by_time, timeline_plot.x_of)
-        plot.setXLink(timeline_plot)
+        timeline_plot = self.timeline.plot
+        for plot in self.plots.values():
+            if timeline_plot is None:
+                plot.set_axis(False, None)
+                continue
+            plot.set_axis(timeline_plot.by_time, timeline_plot.xs_of)
+            plot.setXLink(timeline_plot)
 
     def _hide_plot(self) -> None:
-        self.plotted = None
-        self.plot_holder.hide()
+        for text in list(self.plots):
+            self._drop_plot(text)

@@ -27,6 +27,13 @@ LABEL = "#616161"
 LABEL_FILL = pg.mkBrush(255, 255, 255, 200)  # readable over the line
 MAX_LEVELS = 12
 """Text values with more distinct values than this are not plotted (a step of what?)."""
+XsOf = Callable[[np.ndarray], np.ndarray]
+"""Where positions (an array) are along the x axis: the timeline's TimelinePlot.xs_of."""
+
+
+def positions_as_x(positions: np.ndarray) -> np.ndarray:
+    """The x axis in positions, where there is no timeline to follow."""
+    return np.asarray(positions, dtype=np.float64)
 
 
 class WatchPlot(PositionPlot):
@@ -37,7 +44,7 @@ class WatchPlot(PositionPlot):
         super().__init__(parent)
         self.getViewBox().enableAutoRange(x=False, y=False)  # x: the timeline's, linked
         self.series: Series | None = None
-        self.x_of: Callable[[int], float] = float
+        self.xs_of: XsOf = positions_as_x
         self.line = pg.PlotDataItem(pen=LINE)
         self.addItem(self.line)
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d32f2f", width=2))
@@ -50,10 +57,11 @@ class WatchPlot(PositionPlot):
         self._cursor_position = 0
         self.sigRangeChanged.connect(lambda *_: self._place_labels())
 
-    def set_axis(self, by_time: bool, x_of: Callable[[int], float]) -> None:
-        """Time or positions along x, and how a position maps to x (the timeline's)."""
+    def set_axis(self, by_time: bool, xs_of: XsOf | None) -> None:
+        """Time or positions along x, and how positions map to x (the timeline's; None: they
+        are the x, where there is no timeline to follow)."""
         self.switch_axis(by_time)
-        self.x_of = x_of
+        self.xs_of = xs_of or positions_as_x
         if self.series is not None:
             self.show_series(self.series)
         self.set_cursor(self._cursor_position)
@@ -70,8 +78,8 @@ class WatchPlot(PositionPlot):
             self.title.setText("")
             return (f"{series.text} has more than {MAX_LEVELS} distinct values: a plot needs "
                     "numbers (or a few values, such as statuses).")
-        xs = np.array([self.x_of(p) for p in (*series.positions, max(series.last,
-                                                                    series.positions[-1]))])
+        xs = self.xs_of(np.array([*series.positions, max(series.last, series.positions[-1])],
+                                 dtype=np.int64))
         ys = np.array(values, dtype=np.float64)
         line_x, line_y, joined = _steps(xs, ys)
         self.line.setData(line_x, line_y, connect=joined)
@@ -94,7 +102,7 @@ class WatchPlot(PositionPlot):
 
     def set_cursor(self, position: int) -> None:
         self._cursor_position = position
-        self.cursor.setValue(self.x_of(position))
+        self.cursor.setValue(float(self.xs_of(np.array([position], dtype=np.int64))[0]))
 
     def _place_labels(self) -> None:
         (left, right), (_bottom, top) = self.viewRange()
