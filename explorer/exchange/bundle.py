@@ -70,6 +70,16 @@ def bundle_view(meta: dict[str, str]) -> BundleView | None:
     return None if text is None else BundleView.from_json(text)
 
 
+def is_bundle(path: str | Path) -> bool:
+    """Whether the file at `path` is a bug-report bundle (to open it read-only); False for
+    anything that is not a store (opening it says what it is)."""
+    try:
+        with EventStore.open(path, read_only=True, verify=False) as store:
+            return BUNDLE_KEY in store.meta()
+    except Exception:
+        return False
+
+
 def save_bundle(source: str | Path, target: str | Path, view: BundleView = BundleView()) -> Path:
     """Write a bundle of the store at `source` with `view` to the new file `target`. The store
     is only read; others may write to it meanwhile. A cursor beyond the copy's last event (or

@@ -17,6 +17,7 @@ from explorer.ui import settings
 from explorer.ui.field_shortcuts import FieldShortcutGuard
 from explorer.ui.icons import icon
 from explorer.ui.session import LoadedSystem
+from explorer.ui.window.exchange import EventsExchange
 
 if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
@@ -37,6 +38,10 @@ class WindowActions:
     open_ro_action: QAction
     new_demo_action: QAction
     load_system_action: QAction
+    export_action: QAction
+    import_action: QAction
+    bug_report_action: QAction
+    exchange: EventsExchange
     quit_action: QAction
     refresh_action: QAction
     filter_action: QAction
@@ -93,6 +98,15 @@ def add_actions(w: MainWindow) -> None:
     w.load_system_action = _action(w, "Load &System…", w.choose_system, None, None,
                                    "Choose the system (commands, projections, sagas) to "
                                    "explore the store with")
+    w.exchange = EventsExchange(w)
+    w.export_action = _action(w, "&Export Events…", w.exchange.export_events, None, None,
+                              "Write the selected, listed or all events to a JSON Lines or "
+                              "CloudEvents file")
+    w.import_action = _action(w, "&Import into New Store…", w.exchange.import_events, None, None,
+                              "Make a new store from a JSON Lines or CloudEvents file, and open it")
+    w.bug_report_action = _action(w, "Save &Bug Report…", w.exchange.save_bug_report, None, None,
+                                  "Save one file with a copy of the store and this view, to "
+                                  "send with a bug report")
     w.quit_action = _action(w, "&Quit", w.close, key.Quit)
     w.refresh_action = _action(w, "&Refresh", w.refresh, "F5", "refresh", "Read the store again")
     w.filter_action = _action(w, "&Filter…", w.filter_bar.focus_content, key.Find, "filter",
@@ -158,6 +172,8 @@ def _add_menus(w: MainWindow) -> None:
     menu.addAction(w.new_demo_action)
     menu.addSeparator()
     menu.addAction(w.load_system_action)
+    menu.addSeparator()
+    menu.addActions([w.export_action, w.import_action, w.bug_report_action])
     menu.addSeparator()
     menu.addAction(w.quit_action)
     menu = w.menuBar().addMenu("&View")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
+from explorer.exchange.bundle import is_bundle
 from explorer.store import StoreMissingError
 from explorer.system import NO_SYSTEM
 from explorer.system.discovery import (
@@ -103,8 +104,8 @@ class StoreOpening(QObject):
 
         def open_it(context: JobContext) -> StoreSummary:
             with_system = chosen.system if chosen is not None else NO_SYSTEM
-            store = open_store(path, system=with_system, read_only=read_only, create=create,
-                               verify=verify)
+            store = open_store(path, system=with_system, create=create, verify=verify,
+                               read_only=read_only or is_bundle(path))  # a bug report is kept
             try:
                 if create and chosen is not None:
                     remember_system(store, chosen.system, chosen.spec)
