@@ -32,6 +32,7 @@ from explorer.store.sqlite import side_file
 
 BATCH_EVENTS = 20_000
 MAX_LINE_BYTES = 64 * 1024 * 1024
+IMPORT_CACHE_MB = 256  # the unique indexes (ids, stream versions) of a million events, in cache
 Progress = Callable[[int, int], None]
 """Called as `progress(bytes_read, file_size)`; may raise Cancelled to stop (nothing is left)."""
 
@@ -75,6 +76,7 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
     _remove(temporary)
     try:
         with EventStore.open(temporary, create=True) as store:
+            store.limit_cache(IMPORT_CACHE_MB)
             events, streams, raised = _append_all(store, _lines(lines), batch_events,
                                           lambda done: progress(done, size) if progress else None)
         if events == 0:

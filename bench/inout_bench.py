@@ -1,0 +1,80 @@
+"""Export and import speed (explorer.exchange): `python bench/inout_bench.py STORE [--folder F]`.
+
+Exports the whole of STORE as JSON Lines (and as CloudEvents), then imports the JSON Lines file
+into a new store, each in a child process of its own (the command line's `export` and `import`,
+as a user runs them; the collector pause of the CLI included), and prints events per second.
+`bench/run.py foreign` adds these figures to its own (`exchange_figures`). Last line JSON:
+{"export_events_per_s", "export_cloudevents_per_s", "import_events_per_s"}; target: import at
+least 100,000 events per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_TARGET = 100_000
+
+
+def _cli(*args: object) -> float:
+    """Run `python -m explorer ARGS`; its wall time in seconds."""
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "explorer", *map(str, args)], cwd=ROOT,
+                            capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"`{' '.join(map(str, args))}` failed: {result.stderr.strip()}")
+    return elapsed
+
+
+def exchange_figures(store: Path, folder: Path) -> dict[str, float]:
+    """Export `store` whole (JSON Lines, CloudEvents) and import the JSON Lines into a new store
+    in `folder`: events per second of each ("export_events_per_s", "export_cloudevents_per_s",
+    "import_events_per_s")."""
+    from explorer.store import EventStore
+
+    with EventStore.open(store, read_only=True, verify=False) as opened:
+        events = opened.event_count()
+    jsonl, cloud, imported = folder / "all.jsonl", folder / "all.ce.jsonl", folder / "in.evstore"
+    for leftover in (jsonl, cloud, imported):
+        leftover.unlink(missing_ok=True)
+    figures = {"events": float(events)}
+    figures["export_events_per_s"] = events / _cli("export", store, jsonl)
+    figures["export_cloudevents_per_s"] = events / _cli("export", store, cloud,
+                                                        "--format", "cloudevents")
+    figures["import_events_per_s"] = events / _cli("import", jsonl, imported)
+    figures["file_mb"] = jsonl.stat().st_size / 1e6
+    for leftover in (jsonl, cloud, imported):
+        leftover.unlink(missing_ok=True)
+    return figures
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench/inout_bench.py", description=__doc__)
+    parser.add_argument("store", type=Path, help="the store to export (and re-import)")
+    parser.add_argument("--folder", type=Path, help="where the files go (default: a temporary "
+                                                    "folder)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(dir=args.folder) as folder:
+        figures = exchange_figures(args.store, Path(folder))
+    print(f"store: {args.store} ({figures['events']:,.0f} events; JSON Lines "
+          f"{figures['file_mb']:,.0f} MB)")
+    print(f"export (JSON Lines)  {figures['export_events_per_s']:10,.0f} events/s")
+    print(f"export (CloudEvents) {figures['export_cloudevents_per_s']:10,.0f} events/s")
+    verdict = "ok" if figures["import_events_per_s"] >= IMPORT_TARGET else "MISSED"
+    print(f"import (JSON Lines)  {figures['import_events_per_s']:10,.0f} events/s  target "
+          f"{IMPORT_TARGET:,}  {verdict}")
+    keys = ("export_events_per_s", "export_cloudevents_per_s", "import_events_per_s")
+    print(json.dumps({key: round(figures[key], 1) for key in keys}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main(sys.argv[1:]))
