@@ -27,6 +27,7 @@ from explorer.common.closable import Closable
 from explorer.store.compiled import Columns
 from explorer.store.damage import guarded_connection
 from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, StoreOpenError
+from explorer.store.postgres_url import is_server_url
 from explorer.store.sqlite import (
     BUSY_TIMEOUT_S,
     close_engine,
@@ -68,12 +69,16 @@ def _configure(connection: sqlite3.Connection) -> None:
 
 
 def read_model_path(store_location: str, read_only: bool) -> Path:
-    """Where the read models of a store live (see the module docstring)."""
+    """Where the read models of a store live (see the module docstring; a store on a server
+    keeps them in the user's cache folder, named by its URL without a password)."""
+    folder = platformdirs.user_cache_path("event-explorer", appauthor=False) / "readmodels"
+    if is_server_url(store_location):
+        digest = hashlib.sha256(store_location.encode()).hexdigest()[:16]
+        return folder / f"server-{digest}{SUFFIX}"
     store = Path(store_location).resolve()
     if not read_only:
         return store.with_name(store.name + SUFFIX)
     digest = hashlib.sha256(str(store).encode()).hexdigest()[:16]
-    folder = platformdirs.user_cache_path("event-explorer", appauthor=False) / "readmodels"
     return folder / f"{store.stem}-{digest}{SUFFIX}"
 
 

@@ -36,7 +36,8 @@ from explorer.store import postgres_copy, postgres_schema, schema
 from explorer.store.damage import GuardedConnection
 from explorer.store.errors import StoreMissingError, StoreOpenError
 from explorer.store.event_store import EventStore
-from explorer.store.postgres_location import ServerConnection, ServerLocation, is_server_url
+from explorer.store.postgres_location import ServerConnection, ServerLocation
+from explorer.store.postgres_url import is_server_url
 from explorer.store.upcasting import EventRegistry
 
 
@@ -79,7 +80,7 @@ class PostgresStore(EventStore):
              progress: Callable[[int, int], None] | None = None,
              verify: bool = True) -> EventStore:
         """As EventStore.open: a URL opens a store on a server, a path a store file."""
-        if isinstance(target, str) and is_server_url(target):
+        if is_server_url(target):
             return cls.open_url(target, read_only=read_only, registry=registry, create=create)
         return EventStore.open(target, read_only=read_only, registry=registry, create=create,
                                progress=progress, verify=verify)

@@ -19,17 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from explorer.store.errors import StoreOpenError
+from explorer.store.postgres_url import SCHEMES
 
 DEFAULT_SCHEMA = "event_explorer"
-SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,47}")
 CONNECT_TIMEOUT_S = 10
-
-
-def is_server_url(target: object) -> bool:
-    """Whether `target` names a store on a PostgreSQL server rather than a file."""
-    return isinstance(target, str) and target.split("://", 1)[0].lower() in SCHEMES \
-        and "://" in target
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +128,9 @@ class ServerConnection:
 
 
 def _shown(url: sa.URL) -> str:
-    return url.set(password=None).render_as_string(hide_password=False)
+    """The URL without its password (URL.set leaves a None unchanged, so made anew)."""
+    return sa.URL.create(url.drivername, url.username, None, url.host, url.port, url.database,
+                         url.query).render_as_string(hide_password=False)
 
 
 def _without_password_text(target: str) -> str:

@@ -15,6 +15,7 @@ import platformdirs
 
 from explorer.store.errors import StoreError
 from explorer.store.event_store import EventStore
+from explorer.store.postgres_url import is_server_url
 from explorer.system import System
 from explorer.system.discovery import META_NAME, load_system, remembered, system_of_store
 
@@ -122,13 +123,14 @@ def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
     events (a demo's ids would collide with them), both before anything is written."""
     if system.seeder is None:
         raise CannotSeedError(system)
-    target = Path(path)
-    if target.exists() and target.stat().st_size:
-        with open_store(target, system=system, read_only=True) as existing:
+    target = path if is_server_url(path) else Path(path)
+    if not isinstance(target, Path) or target.exists() and target.stat().st_size:
+        with open_store(target, system=system, read_only=isinstance(target, Path),
+                        create=not isinstance(target, Path)) as existing:
             held = existing.last_position()
         if held:
             raise StoreError(f"{target} already holds {held:,} events; seed a new or empty "
-                             "store instead (choose a new file name).")
+                             "store instead (choose a new file name or schema).")
     with open_store(target, system=system, create=True) as store:
         report = seed_with(store, system, size=size, seed=seed, days=days, recent=recent,
                            spec=spec, progress=progress, should_stop=should_stop)

@@ -55,6 +55,8 @@ class PostgresServer:
     """One cluster: `start()`, then `url(...)` for its databases, and `stop()`."""
 
     superuser = "postgres"
+    password_user = "secretive"
+    """The one role that must give a password (SCRAM); every other connects trusted."""
 
     def __init__(self) -> None:
         self.bin = find_programs()
@@ -78,6 +80,9 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", self.superuser,
                   "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions")
+        hba = self.data / "pg_hba.conf"  # (owned by the server's user; we are it, or root)
+        hba.write_text(f"host all {self.password_user} 127.0.0.1/32 scram-sha-256\n"
+                       + hba.read_text())
         options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                    "-c max_connections=100")
