@@ -32,6 +32,7 @@ from explorer.store.content_filter import (
     comparisons,
     parse_filter,
 )
+from explorer.store.filter_types import mismatch
 
 STATE_ROOT = "state"
 STATE_FIELDS = FilterFields((STATE_ROOT,), frozenset(), 'state.status = "cancelled"')
@@ -274,3 +275,49 @@ def _with_affinity(literal: Any, affinity: str | None) -> Any:
     if affinity == "text" and not isinstance(literal, str):
         return str(_sql_value(literal))
     return literal
+
+
+def condition_warnings(condition: ContentFilter, samples: Iterable[Mapping[str, Any]], *,
+                       root: str | None = STATE_ROOT,
+                       affinities: Mapping[str, str] | None = None) -> list[str]:
+    """One warning for each comparison whose value is of a type its field never holds in
+    `samples` (states under `root`, or a read model's rows with `root` None and their columns'
+    `affinities`). SQLite's order across types answers such a comparison without complaint (a
+    list compares as its JSON text, above every number), so `state.reserved > 0` on a list is
+    true wherever there is one; the warning names the type seen and what to write instead
+    (explorer.store.filter_types, as the content filter's)."""
+    checked = [c for c in comparisons(condition.tree) if c.op != "exists" and c.value is not None]
+    seen: dict[str, set[str]] = {}
+    for sample in samples:
+        for comparison in checked:
+            steps = _steps(comparison.field, root) if root is not None else [comparison.field]
+            if _WILDCARD in steps:
+                continue  # the elements' types: each element is compared
+            value = _follow(sample, steps)
+            if value is not _MISSING and value is not None:
+                seen.setdefault(comparison.field, set()).add(_kind(value))
+    warnings: list[str] = []
+    for comparison in checked:
+        kinds = seen.get(comparison.field)
+        if not kinds:
+            continue
+        affinity = (affinities or {}).get(comparison.field) if root is None else None
+        literal = _with_affinity(comparison.value, affinity)  # as the column converts it
+        warning = mismatch(Comparison(comparison.field, comparison.op, literal), kinds)
+        if warning is not None:  # said of events, where the filter bar uses it
+            warning = warning.replace("every event that", "every state that" if root else
+                                      "every row that")
+        if warning is not None and warning not in warnings:
+            warnings.append(warning)
+    return warnings
+
+
+def _kind(value: Any) -> str:
+    """A value's kind as explorer.store.filter_types names them."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return "list" if isinstance(value, list) else "object"
