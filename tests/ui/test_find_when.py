@@ -9,7 +9,14 @@ from PySide6.QtCore import Qt
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.timetravel.machine import TimeMachine
 from explorer.timetravel.when import FindWhen
-from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_moment, wait_for_read_models
+from tests.ui.conftest import (
+    SHOP,
+    WAIT_MS,
+    last_position,
+    open_shop,
+    wait_for_moment,
+    wait_for_read_models,
+)
 
 STREAM, CONDITION = "prod_101", "state.reserved > 0"
 
@@ -244,3 +251,44 @@ def test_the_target_completes_stream_ids_by_prefix_a_few_at_a_time(travelling, q
     qtbot.waitUntil(lambda: bar.completer.asked == "PROD_10", timeout=WAIT_MS)
     assert all(n.lower().startswith("prod_10")
                for n in offered.stringList() if n not in bar.completer.fixed)
+
+
+def test_a_condition_comparing_an_object_with_a_number_is_warned_of_under_the_field(
+        travelling, qtbot):
+    """`state.reservations > 0` where reservations is an object (a list alike) gave SQLite's
+    order across types silently (true wherever there is one); the search runs, and the warning
+    names the type seen and what to write."""
+    window = travelling
+    search(qtbot, window, STREAM, "state.reservations > 0")
+    bubble = window.find_when.condition_problem
+    assert bubble.isVisible() and bubble.kind == "warning"
+    assert "state.reservations holds objects, but 0 is a number" in bubble.text()
+    assert "Name a field inside it" in bubble.text()
+    search(qtbot, window, STREAM, CONDITION)
+    assert not bubble.isVisible()
+
+
+def test_the_search_shown_is_run_again_when_the_log_grows_and_the_cursor_stays(
+        travelling, qtbot, seeded):
+    from explorer.domain import CommandService
+
+    window = travelling
+    last = last_position(seeded)
+    with open_shop(seeded, read_only=True) as store:
+        on_hand = TimeMachine(store, None, SHOP).aggregate_at(STREAM, last).state["on_hand"]
+    condition = f"state.on_hand >= {on_hand + 7}"  # true once 7 more are received
+    before = search(qtbot, window, STREAM, condition)
+    bar = window.find_when
+    window.travel.pause()
+    window.travel.go_to(5)
+    wait_for_moment(qtbot, window, 5)
+    with qtbot.wait_signal(bar.searched, timeout=WAIT_MS) as again, \
+            open_shop(seeded) as store:
+        CommandService(store, SHOP.domain, issued_by="test").execute(
+            "Inventory", STREAM, "receive_stock", {"quantity": 7})
+    grown = again.args[0]
+    assert grown.positions == [*before.positions, last + 1]
+    assert grown.switches[-1].became
+    assert window.timeline.switches[0].tolist() == grown.positions
+    assert f"{len(grown.switches)} switch" in bar.status.whole_text()
+    assert window.travel.position == 5

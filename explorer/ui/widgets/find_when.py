@@ -6,7 +6,11 @@ on a stream, `total > 500 and status = "paid"` on a read model). Enter runs the 
 on the history worker, marks every switch on the timeline (to true and to false apart) and sends
 the cursor to the first switch to true after it; Enter and Shift+Enter then go to the next and
 previous switch, whichever way it went. A target or condition that names nothing is said under
-its field and moves nothing. Esc closes the bar and takes the marks away.
+its field and moves nothing; a comparison with a value of another type than its field holds in
+the data (`state.reserved > 0` on a list) is warned of under the condition. When the log grows,
+the search shown is run again after a pause (the marks and counts stay true; the cursor stays).
+The target completes read models, `sagas` and stream ids (find_when_targets). Esc closes the
+bar and takes the marks away.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from PySide6.QtWidgets import (
 
 from explorer.sagas.instances import SagaInstancesProjection
 from explorer.store import StoreError
+from explorer.timetravel.conditions import column_affinities, condition_warnings
 from explorer.timetravel.when import SAGAS, FindWhen, Switch, Switches, TargetError
+from explorer.ui.timers import single_shot
 from explorer.ui.widgets.find_when_targets import TargetCompleter
 from explorer.ui.widgets.message_bubble import MessageBubble
 from explorer.ui.widgets.status_line import StatusLine
@@ -44,6 +50,8 @@ if TYPE_CHECKING:
     from explorer.ui.worker import JobContext
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+RERUN_MS = 500  # a pause in the log's growth before the search shown is run again
+TYPE_SAMPLE_ROWS = 50  # a read model's newest rows, for the types its columns hold
 
 
 def plural(count: int, word: str) -> str:
@@ -55,20 +63,36 @@ class Found:
     """What the bar shows of a search, made on the worker: the switches' positions and ways as
     arrays the timeline draws as they are (a read model's switches are made one at a time when
     asked for, explorer.timetravel.when.RowSwitchList: making 100,000 of them on the GUI thread,
-    or lists of them, stalled it)."""
+    or lists of them, stalled it), and warnings about the condition."""
 
     switches: Switches
     positions: np.ndarray  # int64, in order
     became: np.ndarray  # bool, each switch's way
     to_true: int
+    warnings: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, switches: Switches) -> Found:
+    def of(cls, switches: Switches, warnings: tuple[str, ...] = ()) -> Found:
         count = len(switches.switches)
         positions = np.fromiter(switches.positions, dtype=np.int64, count=count)
         became = np.fromiter((switch.became for switch in switches.switches), dtype=bool,
                              count=count)
-        return cls(switches, positions, became, int(became.sum()))
+        return cls(switches, positions, became, int(became.sum()), warnings)
+
+
+def type_warnings(finder: FindWhen, target: str, condition: str) -> tuple[str, ...]:
+    """Comparisons of the condition with a value of another type than its field holds, in the
+    target's state at the end of the log (a stream's) or its newest rows (a read model's)."""
+    machine = finder.machine
+    parsed = finder.parse(target, condition)
+    last = machine.store.last_position()
+    if finder.kind_of(target) == "stream":
+        return tuple(condition_warnings(parsed, [machine.aggregate_at(target, last).state]))
+    name = finder.read_model_name(target)
+    rows = machine.read_model_at(name, last, limit=TYPE_SAMPLE_ROWS).rows
+    table = machine.projections[name].main_table
+    return tuple(condition_warnings(parsed, rows, root=None,
+                                    affinities=column_affinities(table)))
 
 
 class FindWhenBar(QFrame):
@@ -91,7 +115,9 @@ class FindWhenBar(QFrame):
         self._asked: tuple[str, str] | None = None  # what the result answers
         self._went_to: int | None = None  # the switch the cursor was sent to last
         self._build()
+        self._rerun_timer = single_shot(self, RERUN_MS, self._rerun)
         travel.cursor_moved.connect(self._cursor_moved)
+        travel.log_extended.connect(self._log_grew)
         self.hide()
 
     def _build(self) -> None:
@@ -108,7 +134,7 @@ class FindWhenBar(QFrame):
         self.target_field = QLineEdit()
         self.target_field.setPlaceholderText("stream id, read model or sagas")
         self.target.setLineEdit(self.target_field)
-        self.completer = TargetCompleter(self.target, self.history)
+        self.completer = TargetCompleter(self.target, self.target_field, self.history)
         self.condition = QLineEdit()
         self.condition.setPlaceholderText('state.status = "cancelled"   ·   on_hand < 5')
         self.condition.setToolTip(
@@ -179,6 +205,7 @@ class FindWhenBar(QFrame):
         self._forget()
 
     def _forget(self) -> None:
+        self._rerun_timer.stop()
         self.result = None
         self._asked = None
         self._went_to = None
@@ -220,19 +247,24 @@ class FindWhenBar(QFrame):
             self._refuse(ValueError('Type a condition, such as state.status = "cancelled".'))
             return
         self.status.set_parts(["Searching…"])
+        self._submit(question, self._found, self._refuse)
+
+    def _submit(self, question: tuple[str, str], on_found, on_error) -> None:
+        target, condition = question
 
         def search(machine: TimeMachine, context: JobContext) -> Found:
-            switches = FindWhen(machine).switches(
+            finder = FindWhen(machine)
+            switches = finder.switches(
                 target, condition, progress=lambda done, total: context.progress())
             switches.positions  # noqa: B018 - worked out here, off the GUI thread (cached)
-            return Found.of(switches)
+            return Found.of(switches, type_warnings(finder, target, condition))
 
-        self.history.submit(search, lambda found: self._found(question, found),
-                            on_error=self._refuse, key="find-when")
+        self.history.submit(search, lambda found: on_found(question, found),
+                            on_error=on_error, key="find-when")
 
     def _found(self, question: tuple[str, str], found: Found) -> None:
-        self.condition_problem.clear()
         self.target_problem.clear()
+        self._show_warnings(found)
         switches = found.switches
         self.result, self._asked, self._went_to = switches, question, None
         self._to_true = found.to_true
@@ -245,6 +277,43 @@ class FindWhenBar(QFrame):
         else:
             self._say(None, "never true" if not switches.switches else "")
         self.searched.emit(switches)
+
+    def _show_warnings(self, found: Found) -> None:
+        if found.warnings:
+            self.condition_problem.show_message(
+                "\n".join(f"⚠ {warning}" for warning in found.warnings), "warning")
+        else:
+            self.condition_problem.clear()
+
+    # -- the log grows: the search shown is run again -----------------------------------------
+
+    def _log_grew(self, _last: int) -> None:
+        if self.result is not None and self._asked is not None:
+            self._rerun_timer.start()
+
+    def _rerun(self) -> None:
+        """The search shown, again over the grown log (its question, whatever is typed since);
+        the cursor stays where it is."""
+        if self.result is not None and self._asked is not None:
+            self._submit(self._asked, self._found_again, self._rerun_failed)
+
+    def _found_again(self, question: tuple[str, str], found: Found) -> None:
+        if question != self._asked or self.result is None:
+            return  # searched anew, or closed, meanwhile
+        self._show_warnings(found)
+        switches = found.switches
+        self.result, self._to_true = switches, found.to_true
+        self.timeline.show_switches(found.positions, found.became)
+        at = self._went_to
+        here = switches.next_after(at - 1) if at is not None else None
+        self._say(here if here is not None and here.position == at else None, "")
+        self.searched.emit(switches)
+        if switches.built_to is not None and switches.built_to < self.travel.last_position:
+            self._rerun_timer.start()  # its read model is catching up: once more after it
+
+    def _rerun_failed(self, error: Exception) -> None:
+        if not isinstance(error, ValueError | StoreError):
+            raise error  # the marks shown stay: the last answer, of a shorter log
 
     def _refuse(self, error: Exception) -> None:
         """Say what was wrong under the field it is about; the cursor stays where it is."""

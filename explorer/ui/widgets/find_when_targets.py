@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStringListModel, Qt
-from PySide6.QtWidgets import QComboBox, QCompleter
+from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit
 
 from explorer.store import StoreError
 from explorer.ui.timers import single_shot
@@ -38,10 +38,11 @@ class TargetCompleter(QCompleter):
     """Completes a combo box's text with its fixed names and the stream ids found as the user
     types (see the module's docstring)."""
 
-    def __init__(self, box: QComboBox, history: HistoryWorker) -> None:
+    def __init__(self, box: QComboBox, field: QLineEdit, history: HistoryWorker) -> None:
         self.names = QStringListModel()
         super().__init__(self.names, box)
         self.box = box
+        self.field = field  # the box's line edit
         self.history = history
         self.fixed: list[str] = []  # the read models and sagas
         self.streams: list[str] = []  # the stream ids found for the text typed
@@ -52,7 +53,7 @@ class TargetCompleter(QCompleter):
         self.setMaxVisibleItems(12)
         box.setCompleter(self)
         self._typing = single_shot(self, TYPING_PAUSE_MS, self._ask)
-        box.lineEdit().textEdited.connect(lambda _text: self._typing.start())
+        field.textEdited.connect(lambda _text: self._typing.start())
 
     def set_fixed(self, names: list[str]) -> None:
         """The names always offered (the read models, `sagas`); the stream ids start over."""
@@ -75,7 +76,7 @@ class TargetCompleter(QCompleter):
         self.streams, self.asked = ids, prefix
         self._show()
         text = self.box.currentText().strip()
-        if self.box.lineEdit().hasFocus() and text.lower().startswith(prefix.lower()):
+        if self.field.hasFocus() and text.lower().startswith(prefix.lower()):
             self.setCompletionPrefix(text)
             self.complete()
 

@@ -18,12 +18,14 @@ PADDING = 6
 STYLES = {
     "error": "background: #ffebee; color: #b71c1c; border: 1px solid #e57373;",
     "note": "background: #e3f2fd; color: #0d47a1; border: 1px solid #90caf9;",
+    "warning": "background: #fff3e0; color: #e65100; border: 1px solid #ffb74d;",
 }
+RETURNING = ("error", "warning")  # kinds shown again when the field gets the focus back
 
 
 class MessageBubble(QLabel):
-    """A message under `anchor`: `show_message(text, kind)` with kind "error" or "note", and
-    `clear()`. Its right edge lines up with the field's, inside the window."""
+    """A message under `anchor`: `show_message(text, kind)` with kind "error", "warning" or
+    "note", and `clear()`. Its right edge lines up with the field's, inside the window."""
 
     def __init__(self, anchor: QWidget) -> None:
         super().__init__(anchor)  # until shown: then the window's, to lie over its neighbours
@@ -97,7 +99,7 @@ class MessageBubble(QLabel):
             self.place()
         elif watched is self.anchor and kind in (QEvent.Type.Hide, QEvent.Type.FocusOut):
             self.hide()  # out of the way of whatever the user turned to
-        elif watched is self.anchor and self.kind == "error" and (
+        elif watched is self.anchor and self.kind in RETURNING and (
                 kind == QEvent.Type.FocusIn or (kind == QEvent.Type.Show
                                                 and self.anchor.hasFocus())):
             self._reveal()
