@@ -30,6 +30,7 @@ from explorer.ui.crash_reporting import install_crash_reporting
 from explorer.ui.gui_collector import GuiThreadCollector
 from explorer.ui.icons import app_icon
 from explorer.ui.main_window import MainWindow
+from explorer.ui.self_test import run_self_test
 from explorer.ui.session import LoadedSystem
 from explorer.ui.settings import APPLICATION, ORGANIZATION
 
@@ -55,6 +56,10 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     add_version_option(parser, lambda: runtime_versions(qt_runtime=qVersion()))
     parser.add_argument("--qt-version", action=QtVersionAction, nargs=0,
                         help=argparse.SUPPRESS)  # how a frozen CLI asks (common.identity)
+    parser.add_argument("--self-test", action="store_true",
+                        help="check that the window works: print when it is shown titled with "
+                             "its store, when the timeline is drawn and when the projections "
+                             "run, then quit (status 0; 1 saying why on an error)")
     return parser.parse_args(list(argv))
 
 
@@ -134,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         window = MainWindow(demo_system())
         window.show()
+        if args.self_test:
+            run_self_test(window)
         start(window, args.store, args.read_only, system)
     except Exception:  # the window could not start: say why until the user closes the dialog
         reporter.python_error(*sys.exc_info())

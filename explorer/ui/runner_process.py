@@ -1,5 +1,6 @@
 """The runner in a process of its own, for the window: `python -m explorer run STORE --serve
---system SPEC`, with the system the window explores the store with.
+--system SPEC` (in a bundle, its `event-explorer-cli run ...`), with the system the window
+explores the store with.
 
 Keeping projections and sagas up to date is CPU-bound Python. On a thread of the window's
 process it would hold the interpreter lock the window needs for every model call Qt makes while
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import orjson
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
@@ -54,7 +56,7 @@ class RunnerProcess(QObject):
     def start(self) -> None:
         # No random payment failures: what is sent here (by hand or by a demo script) plays out
         # the same every time; a card ending 0002, 9995 or 0069 is declined, for compensation.
-        arguments = ["-m", "explorer", "run", self.location, "--serve", "--system", self.system,
+        arguments = ["run", self.location, "--serve", "--system", self.system,
                      "--failure-rate", "0"]
         if is_module_path(self.system):
             self.process.setProcessEnvironment(_with_import_path())
@@ -62,7 +64,7 @@ class RunnerProcess(QObject):
             arguments.append("--read-only")
         if not self.run_sagas:
             arguments.append("--no-sagas")
-        self.process.start(sys.executable, arguments)
+        self.process.start(*command_line(arguments))
 
     # -- commands --------------------------------------------------------------------------
 
@@ -132,6 +134,16 @@ class RunnerProcess(QObject):
         if not self._stopping and error == QProcess.ProcessError.FailedToStart:
             self.failed.emit("The projections could not be started: "
                              f"{self.process.errorString()}")
+
+
+def command_line(arguments: list[str]) -> tuple[str, list[str]]:
+    """The program and arguments that run the explorer's command line with `arguments`: this
+    Python with `-m explorer`, or in a bundle (no Python) its `event-explorer-cli` beside the
+    window's executable."""
+    if getattr(sys, "frozen", False):
+        program = Path(sys.executable)
+        return str(program.with_name("event-explorer-cli" + program.suffix)), arguments
+    return sys.executable, ["-m", "explorer", *arguments]
 
 
 def _with_import_path() -> QProcessEnvironment:
