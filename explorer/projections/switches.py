@@ -204,10 +204,11 @@ def _first_switch(readmodels: ReadModelDatabase, table: sa.Table,
 
 
 def version_batches(readmodels: ReadModelDatabase, table: sa.Table, columns: Sequence[str],
-                    open_end: int, size: int = 50_000) -> Iterator[list[tuple[Any, ...]]]:
+                    open_end: int, size: int = 5_000) -> Iterator[list[tuple[Any, ...]]]:
     """Every version of `table` as (key values…, valid_from, valid_to or `open_end` for a
     current one, `columns`…), in primary-key order, `size` at a time: one statement, so one
-    snapshot of the file (the narrow index when `columns` leave the wide ones out)."""
+    snapshot of the file (the narrow index when `columns` leave the wide ones out). Few rows
+    alive at once: they die young, and no full collection of the garbage walks them."""
     keys = [table.c[k] for k in table.info["keys"]]
     statement = (sa.select(*keys, table.c.valid_from,
                            sa.func.coalesce(table.c.valid_to, sa.literal_column(str(open_end))),

@@ -19,8 +19,9 @@ checkpoint into numpy arrays, in primary-key order:
 
 Memory, on that store's sagas (910,883 versions; 606,669 distinct updated_at, 75,000 saga and
 order ids): ~120 MB kept (the arrays ~43 MB, the distinct values as Python objects the rest:
-updated_at's texts alone ~53 MB), ~280 MB at the peak of reading them. Reading them takes
-seconds (~3 s of it SQLite's rows alone), so they are read at the second search at the same
+updated_at's texts alone ~53 MB), ~220 MB at the peak of reading them. Reading them takes
+seconds (5-13 s on a shared machine under load 4-5, ~3 s of it SQLite's rows alone, half of the
+rest the garbage collector walking the rows), so they are read at the second search at the same
 checkpoint (LOAD_AT): a read model being built moves on between searches, and reloading at each
 would cost more than the scan in SQL; at rest (a store opened to debug it) every later search is
 answered here. A condition naming a column not kept (a wide one, or one of a type whose stored
@@ -158,15 +159,15 @@ class RowArrays:
         became_false = np.flatnonzero(holds & ~goes_on & (self.ends != OPEN_END)
                                       & (self.ends > after))
         positions = np.concatenate((self.begins[became_true], self.ends[became_false]))
-        keys = np.concatenate((self.key_codes[became_true], self.key_codes[became_false]))
+        keys = np.concatenate((self.key_codes[became_true],
+                               self.key_codes[became_false])).astype(np.int64)
         became = np.concatenate((np.ones(len(became_true), dtype=np.int64),
                                  np.zeros(len(became_false), dtype=np.int64)))
-        order = np.lexsort((became, keys, positions))
-        if limit is not None:
-            order = order[:limit]
+        positions, keys, became = _sorted_switches(positions, keys, became, len(self.keys),
+                                                   limit)
         key_of = self.keys.__getitem__
-        return list(zip(positions[order].tolist(), map(key_of, keys[order].tolist()),
-                        became[order].astype(bool).tolist(), strict=True))
+        return list(zip(positions.tolist(), map(key_of, keys.tolist()),
+                        became.astype(bool).tolist(), strict=True))
 
     def truth(self, condition: Condition) -> np.ndarray:
         """The condition's truth for each version: _FALSE, _UNKNOWN or _TRUE."""
@@ -214,11 +215,30 @@ class RowArrays:
         return truths
 
 
+def _sorted_switches(positions: np.ndarray, keys: np.ndarray, became: np.ndarray,
+                     key_count: int, limit: int | None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first `limit` switches (all with None) in order: by position, key, then became
+    (false first). One number a switch to sort when positions and keys fit in one int64 (a
+    partition first when only some are kept), else three sort keys."""
+    span = 2 * max(key_count, 1)
+    if not len(positions) or int(positions.max()) >= (1 << 62) // span:
+        order = np.lexsort((became, keys, positions))[:limit]
+        return positions[order], keys[order], became[order]
+    ordered = (positions * key_count + keys) * 2 + became
+    if limit is not None and limit < len(ordered):
+        ordered = np.partition(ordered, limit - 1)[:limit]
+    ordered.sort()
+    positions, rest = np.divmod(ordered, span)
+    keys, became = np.divmod(rest, 2)
+    return positions, keys, became
+
+
 def _coded(index: dict[Any, int], stored: Sequence[Any]) -> np.ndarray:
     """Each stored value's number in `index`, where the values not met before are added."""
-    met = dict.fromkeys(stored).keys() - index.keys()
+    met = set(stored).difference(index)  # over the batch's values only
     index.update(zip(met, count(len(index))))
-    return np.fromiter(map(index.__getitem__, stored), np.int64, len(stored))
+    return np.fromiter(map(index.__getitem__, stored), np.int32, len(stored))
 
 
 def _column(index: dict[Any, int], codes: np.ndarray) -> _Column | None:
@@ -228,9 +248,11 @@ def _column(index: dict[Any, int], codes: np.ndarray) -> _Column | None:
         return None
     numbers = sorted(value for value in index if value is not None and type(value) is not str)
     values = numbers + sorted(value for value in index if type(value) is str)
-    rank_of: dict[Any, int] = dict(zip(values, count()))
-    rank_of[None] = len(values)
-    ranks = np.fromiter(map(rank_of.__getitem__, index), np.int64, len(index))
+    first_met = list(index)
+    index.update(zip(values, count()))  # each value's number becomes its rank (same dict)
+    if None in index:
+        index[None] = len(values)
+    ranks = np.fromiter(map(index.__getitem__, first_met), np.int64, len(first_met))
     return _Column(values, len(numbers), ranks[codes].astype(np.min_scalar_type(len(values))))
 
 
