@@ -131,18 +131,19 @@ def _check_schema(store: EventStore, report: CheckReport) -> bool:
         report.notes.append(
             "The store has no hash chain: it was written before Event Explorer kept one. It "
             "gets one the first time it is opened for writing.")
-    for name, sql in schema.TRIGGERS.items():
+    triggers = store.schema_triggers()
+    for name, sql in triggers.items():
         guarded = name.rsplit("_no_", 1)[0]
         if guarded == schema.event_hashes.name and not linked:
             continue
         kept = found.objects.get(("trigger", name))
         if kept is None:
-            report.add("schema", f"the trigger {name}, which keeps {guarded} immutable, is "
-                                 "missing")
+            does = f"keeps {guarded} immutable" if "_no_" in name else "announces appends"
+            report.add("schema", f"the trigger {name}, which {does}, is missing")
         elif _normalised(kept[1]) != _normalised(sql):
             report.add("schema", f"the trigger {name} was changed: {kept[1]}")
     for (kind, name), (on_table, found_sql) in found.objects.items():
-        if kind == "trigger" and name not in schema.TRIGGERS:
+        if kind == "trigger" and name not in triggers:
             report.add("schema", f"an unexpected trigger {name} on {on_table}: {found_sql}")
     return linked and schema.event_hashes.name in tables
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from explorer.store import chain, damage
+from explorer.store import chain, damage, schema
 from explorer.store.compiled import Columns
 from explorer.store.decoding import RowDecoder
 from explorer.store.records import RecordedEvent
@@ -120,6 +120,11 @@ class Maintenance:
             "SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()}
         return SchemaObjects(db.execute("PRAGMA application_id").fetchone()[0],
                              db.execute("PRAGMA user_version").fetchone()[0], meta, objects)
+
+    def schema_triggers(self) -> dict[str, str]:
+        """Every trigger the store's schema has, by name, with its SQL as `schema_objects`
+        gives it (what `check` expects to find)."""
+        return schema.TRIGGERS
 
     def index_columns(self, index: str) -> list[str]:
         return [row[2] for row in self._db.execute(f'PRAGMA index_info("{index}")').fetchall()]

@@ -36,6 +36,7 @@ from explorer.store import postgres_copy, postgres_schema, schema
 from explorer.store.damage import GuardedConnection
 from explorer.store.errors import StoreMissingError, StoreOpenError
 from explorer.store.event_store import EventStore
+from explorer.store.maintenance import SchemaObjects
 from explorer.store.postgres_location import ServerConnection, ServerLocation
 from explorer.store.postgres_url import is_server_url
 from explorer.store.upcasting import EventRegistry
@@ -196,6 +197,30 @@ class PostgresStore(EventStore):
             yield
         finally:
             self._db.execute("COMMIT")
+
+    # -- what `check` asks ------------------------------------------------------------------
+
+    def sqlite_problems(self, limit: int = 20) -> list[str]:
+        """None: the server keeps its own pages (SQLite's integrity check has no equivalent
+        here; the log's own checks and its hash chain still run)."""
+        return []
+
+    def schema_objects(self) -> SchemaObjects:
+        """The store_meta entries, and the schema's tables, indexes and triggers (a trigger
+        with its SQL as the server gives it back); the markers are store_meta's."""
+        meta = self.meta()
+        marked = meta.get("schema") == schema.SCHEMA_NAME
+        objects = {(kind, name): (table, sql) for kind, name, table, sql in self._server.execute(
+            postgres_schema.OBJECTS, (self.server.schema,) * 3).fetchall()}
+        return SchemaObjects(schema.APPLICATION_ID if marked else 0,
+                             int(meta.get("schema_version", "0")), meta, objects)
+
+    def schema_triggers(self) -> dict[str, str]:
+        return postgres_schema.triggers(self.server.schema)
+
+    def index_columns(self, index: str) -> list[str]:
+        return [name for (name,) in self._server.execute(
+            postgres_schema.INDEX_COLUMNS, (f'"{self.server.schema}"."{index}"',)).fetchall()]
 
     # -- branching -------------------------------------------------------------------------
 

@@ -30,6 +30,23 @@ def _integer_is_64_bit(type_: sa.Integer, compiler: Any, **kw: Any) -> str:
     return "BIGINT"
 
 
+def triggers(schema_name: str) -> dict[str, str]:
+    """Every trigger of the schema by name, its SQL as the server gives it back (for `check`:
+    the table qualified by its schema, the function not)."""
+    made = {"events_announce": (
+        f"CREATE TRIGGER events_announce AFTER INSERT ON {schema_name}.events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION announce_events()")}
+    for table in schema.IMMUTABLE_TABLES:
+        on = f"{schema_name}.{table.name}"
+        made[f"{table.name}_no_change"] = (
+            f"CREATE TRIGGER {table.name}_no_change BEFORE DELETE OR UPDATE ON {on} "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_change()")
+        made[f"{table.name}_no_truncate"] = (
+            f"CREATE TRIGGER {table.name}_no_truncate BEFORE TRUNCATE ON {on} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()")
+    return made
+
+
 def exists(db: Any, schema_name: str) -> bool:
     """Whether the schema holds a store (its store_meta table)."""
     found = db.execute("SELECT to_regclass(%s)", (f'"{schema_name}".store_meta',)).fetchone()
@@ -62,14 +79,8 @@ def create(db: Any, sa_connection: sa.Connection, schema_name: str, channel: str
         db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema_name}"')
         schema.metadata.create_all(sa_connection)
         db.execute(_TRIGGER_FUNCTIONS.format(channel=channel.replace("'", "''")))
-        for table in schema.IMMUTABLE_TABLES:
-            name = table.name
-            db.execute(f"CREATE TRIGGER {name}_immutable BEFORE UPDATE OR DELETE ON {name} "
-                       "FOR EACH ROW EXECUTE FUNCTION refuse_change()")
-            db.execute(f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
-                       "FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()")
-        db.execute("CREATE TRIGGER events_announce AFTER INSERT ON events "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION announce_events()")
+        for statement in triggers(schema_name).values():
+            db.execute(statement)
         sa_connection.execute(sa.insert(schema.store_meta), [
             {"key": "schema", "value": schema.SCHEMA_NAME},
             {"key": "schema_version", "value": str(schema.SCHEMA_VERSION)},
@@ -82,6 +93,29 @@ def create(db: Any, sa_connection: sa.Connection, schema_name: str, channel: str
         db.execute("ROLLBACK")
         raise
 
+
+OBJECTS = """
+SELECT 'table', c.relname, c.relname, NULL FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'
+UNION ALL
+SELECT 'index', i.relname, t.relname, NULL FROM pg_index x
+  JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = %s
+UNION ALL
+SELECT 'trigger', g.tgname, t.relname,
+       pg_get_triggerdef(g.oid) || CASE WHEN g.tgenabled = 'D' THEN ' (disabled)' ELSE '' END
+  FROM pg_trigger g
+  JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+  WHERE n.nspname = %s AND NOT g.tgisinternal
+"""
+"""The schema's (type, name, table, SQL) as SQLite's sqlite_master lists its own."""
+
+INDEX_COLUMNS = """
+SELECT a.attname FROM pg_index x
+  CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, n)
+  JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+  WHERE x.indexrelid = to_regclass(%s) ORDER BY k.n
+"""
 
 _TRIGGER_FUNCTIONS = """
 CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $body$
