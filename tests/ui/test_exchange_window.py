@@ -123,11 +123,19 @@ def test_a_bug_report_keeps_the_view_and_opens_it_again_read_only(qtbot, window,
     assert target.read_bytes() == before
 
 
-def test_a_bug_report_with_a_cursor_moves_the_time_cursor_there(qtbot, window, seeded,
-                                                                 tmp_path):
-    target = save_bundle(seeded, tmp_path / "at.evbundle", BundleView(cursor_position=40))
+def test_a_bug_report_with_a_cursor_keeps_its_selection_and_tab(qtbot, window, seeded,
+                                                                tmp_path):
+    target = save_bundle(seeded, tmp_path / "at.evbundle", BundleView(
+        cursor_position=40, selected_position=55, tab="Sagas"))
     with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
         window.open_store(target)
-    qtbot.waitUntil(lambda: window.travel.moment is not None
-                    and window.travel.moment.position == 40, timeout=WAIT_MS)
+
+    def shown() -> None:
+        assert window.travel.moment is not None and window.travel.moment.position == 40
+        assert window.browser.selected_position() == 55
+        assert window.bottom_tabs.tabText(window.bottom_tabs.currentIndex()) == "Sagas"
+
+    qtbot.waitUntil(shown, timeout=WAIT_MS)
+    qtbot.wait(300)  # the first trip to the past does not take the tab away afterwards
+    shown()
     assert Path(target).exists()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -123,11 +123,13 @@ class ExportDialog(QDialog):
         if not self.path.text().strip():
             return self._refuse("Choose the file to write (Browse…).")
         _, _, path, force = self.chosen
+        if path.is_file() and not force:
+            return self._refuse(f"{path} exists already. Choose a new file, or choose this one "
+                                "with Browse… and confirm that it is to be replaced.")
         try:
             refuse_existing(path, force)
         except ExchangeError as error:
-            return self._refuse(str(error).replace("--force", "Browse… to choose it and "
-                                                             "confirm"))
+            return self._refuse(str(error))
         self.accept()
 
     def _refuse(self, message: str) -> None:
@@ -296,20 +298,29 @@ class EventsExchange(QObject):
         filters = Filters(tuple(f.event_types), f.stream_type, f.from_time_us, f.to_time_us,
                           content)
         w.filter_bar.set_filters(filters)
-        if view.selected_position is not None:
-            position = view.selected_position
 
-            def listed(_count: int) -> None:  # the bundle's list is shown: select in it
-                w.browser.rows_ready.disconnect(listed)
-                w.browser.select_position(position)
+        def select_and_show_tab() -> None:
+            if view.selected_position is not None:
+                w.browser.select_position(view.selected_position)  # and scrolled to
+            for index in range(w.bottom_tabs.count()):
+                if w.bottom_tabs.tabText(index) == view.tab:
+                    w.bottom_tabs.setCurrentIndex(index)
 
-            w.browser.rows_ready.connect(listed)
-        w.browser.show(ViewState(view.stream_id, filters))
-        if view.cursor_position is not None:
+        def listed(_count: int) -> None:  # the bundle's list is shown
+            w.browser.rows_ready.disconnect(listed)
+            if view.cursor_position is None:
+                select_and_show_tab()
+                return
+
+            def moved(_moment: object) -> None:  # after the list follows the cursor there
+                w.travel.moment_ready.disconnect(moved)
+                QTimer.singleShot(0, select_and_show_tab)
+
+            w.travel.moment_ready.connect(moved)
             w.travel.go_to(view.cursor_position)
-        for index in range(w.bottom_tabs.count()):
-            if w.bottom_tabs.tabText(index) == view.tab:
-                w.bottom_tabs.setCurrentIndex(index)
+
+        w.browser.rows_ready.connect(listed)
+        w.browser.show(ViewState(view.stream_id, filters))
         w.status.say("A bug report: the view it was saved with, read-only.", 10_000)
 
     # -- running a job with progress -------------------------------------------------------
@@ -325,18 +336,23 @@ class EventsExchange(QObject):
         dialog.setValue(0)
         self.progress = dialog
 
+        def finish() -> None:  # not closed by itself (autoClose off: it would at 100%)
+            dialog.canceled.disconnect(cancelled)
+            dialog.reset()
+            dialog.hide()
+
         def progressed(value: tuple[int, int]) -> None:
             done, total = value
             dialog.setValue(int(1000 * done / total) if total else 0)
 
         def done(result: Any) -> None:
-            dialog.reset()
+            finish()
             message = said(result)
             self.window.status.say(message, 10_000)
             self.finished.emit(message)
 
         def failed(error: Exception) -> None:
-            dialog.reset()
+            finish()
             self.window.show_error(title, str(error))
             self.failed.emit(str(error))
 
