@@ -180,6 +180,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
             session.opened.connect(part.show_store)
         session.opened.connect(lambda summary, _loaded: self.store_opened.emit(summary.location))
         session.changed.connect(self.travel.log_grew)
+        self.moment_panel.watch_wanted.connect(self.watch_this)
         session.changed.connect(lambda _last: console.store_changed())
         session.changed.connect(self.event_list.store_changed)
         session.refreshed.connect(self.event_list.refreshed)
@@ -353,6 +354,11 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         """Time > Watch a Value…: the Watch tab, ready to type an expression."""
         self.bottom_tabs.setCurrentIndex(self.watch_tab)
         self.watch_panel.entry.setFocus()
+
+    def watch_this(self, text: str) -> None:
+        """"Watch This" in the As of panel: the Watch tab, the expression pinned."""
+        self.bottom_tabs.setCurrentIndex(self.watch_tab)
+        self.watch_panel.pin(text)
 
     def open_what_if(self, position: int) -> None:
         """A sandbox branched at `position`, to try commands without touching the store."""

@@ -222,3 +222,45 @@ def test_time_watch_a_value_opens_the_watch_tab(travelling):
     window.watch_action.trigger()
     assert window.bottom_tabs.currentWidget() is window.watch_panel
     assert window.watch_action in window.menuBar().actions()[3].menu().actions()
+
+
+def watch_from_menu(qtbot, window, view, point) -> str:
+    """Right-click at `point` of `view`, choose "Watch …": the expression pinned."""
+    view.customContextMenuRequested.emit(point)
+    action = view.watch_menu.actions()[0]
+    text = action.text().removeprefix("Watch ")
+    action.trigger()
+    qtbot.waitUntil(lambda: text in window.watch_panel.model.texts, timeout=WAIT_MS)
+    view.watch_menu.close()
+    return text
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")  # the menu, offscreen
+def test_watch_this_on_a_state_field_and_a_read_model_cell_pins_them(travelling, qtbot, seeded):
+    window = travelling
+    wait_for_read_models(qtbot, seeded)
+    window.bottom_tabs.setCurrentIndex(window.travel_tab)
+    window.travel.set_focus("prod_101")
+    window.travel_to(300)
+    panel = window.moment_panel
+    qtbot.waitUntil(lambda: panel.moment is not None and panel.moment.position == 300
+                    and panel.moment.aggregate is not None
+                    and panel.moment.aggregate.stream_id == "prod_101", timeout=WAIT_MS)
+    tree = panel.state
+    item = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+                if tree.topLevelItem(i).text(0) == "on_hand")
+    text = watch_from_menu(qtbot, window, tree, tree.visualItemRect(item).center())
+    assert text == FIELD
+    assert window.bottom_tabs.currentWidget() is window.watch_panel
+    assert value_of(window, FIELD).value == on_hand_at(seeded, 300)
+
+    window.bottom_tabs.setCurrentIndex(window.travel_tab)
+    view, model = panel.views["order_summary"], panel.models["order_summary"]
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=WAIT_MS)
+    status = model.index(0, model.columns.index("status"))
+    text = watch_from_menu(qtbot, window, view, view.visualRect(status).center())
+    assert text == f"order_summary[{model.rows[0]['order_id']}].status"
+    key = model.index(0, model.columns.index("order_id"))  # a key never changes: not offered
+    view.watch_menu = None
+    view.customContextMenuRequested.emit(view.visualRect(key).center())
+    assert view.watch_menu is None

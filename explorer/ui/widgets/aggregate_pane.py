@@ -27,6 +27,7 @@ GENERIC_TIP = ("No loaded system knows this stream's type, so its state is each 
                "merged in order (objects merged key by key, anything else replaced): what the "
                "events said, not what the system's own code would compute.")
 EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
+PATH_ROLE = Qt.ItemDataRole.UserRole + 3  # a field's path in the state, as a watch names it
 NOTHING_YET = "Move the timeline's cursor to see the system as it was."
 
 
@@ -58,6 +59,7 @@ class AggregateTree(ChangeTree):
 
     def describe(self, item: QTreeWidgetItem, key: str, value: Any, path: str) -> None:
         item.setToolTip(FIELD, path)
+        item.setData(FIELD, PATH_ROLE, path)  # for "Watch This" (watch_this)
         item.setToolTip(VALUE, self.short(key, value))  # whole, where the column is too narrow
 
     def show_aggregate(self, aggregate: AggregateAt) -> None:

@@ -14,14 +14,17 @@ be shown again from the table header's menu.
 Signals:
     saga_chosen(str): the user picked a saga whose steps to follow.
     open_position(int): show the event at this position in the explorer.
+    watch_wanted(str): pin this expression to the Watch panel ("Watch This" on a state field
+        or a read-model cell: watch_this).
 """
 
 from __future__ import annotations
 
 import html
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -41,8 +44,10 @@ from explorer.timetravel.machine import Moment, ReadModelAt, SagaAt
 from explorer.ui.cursor_moves import MORE_ROWS
 from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS
-from explorer.ui.widgets.aggregate_pane import AggregatePane, rich_label
+from explorer.ui.widgets.aggregate_pane import PATH_ROLE, AggregatePane, rich_label
+from explorer.ui.widgets.change_tree import FIELD
 from explorer.ui.widgets.tables import read_only_table, row_view
+from explorer.ui.widgets.watch_this import cell_expression, field_expression, offer_watch
 
 if TYPE_CHECKING:
     from explorer.ui.session import LoadedSystem
@@ -110,11 +115,13 @@ class MomentPanel(QWidget):
         saga_chosen(str): show this saga's steps.
         open_position(int): show the event at this position in the explorer.
         more_rows_wanted(str, int): show more of this read model's rows, after this many.
+        watch_wanted(str): pin this expression to the Watch panel.
     """
 
     saga_chosen = Signal(str)
     open_position = Signal(int)
     more_rows_wanted = Signal(str, int)
+    watch_wanted = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,6 +135,8 @@ class MomentPanel(QWidget):
         self.aggregate_title = self.aggregate.title
         self.aggregate_caption = self.aggregate.caption
         self.state = self.aggregate.state
+        offer_watch(self.state, self._field_at, self.watch_wanted.emit)
+        self._keys: dict[str, list[str]] = {}  # each read model's key columns
 
         # the read models
         self.read_models = QTabWidget()
@@ -212,6 +221,8 @@ class MomentPanel(QWidget):
         self.models.clear()
         self.views.clear()
         self._fitted.clear()
+        self._keys = {projection.name: list(projection.main_table.info["keys"])
+                      for projection in system.projections()}
         self.read_models_pane.setVisible(not system.generic)
         self.sagas_split.setVisible(bool(system.sagas))
 
@@ -231,6 +242,7 @@ class MomentPanel(QWidget):
             if model is None:
                 model = self.models[name] = MomentRowsModel(self)
                 view = self.views[name] = _view(model)
+                offer_watch(view, partial(self._cell_at, name), self.watch_wanted.emit)
                 tab = self.read_models.addTab(view, model_at.title)
                 self.read_models.setTabToolTip(tab, model_at.title)
             model.set_rows(model_at.rows, moment.position)
@@ -240,6 +252,23 @@ class MomentPanel(QWidget):
                 self._fitted.add(name)
                 _fit(self.views[name], model)
         self._show_read_model_note()
+
+    def _field_at(self, point: QPoint) -> str | None:
+        """The watch of the state field at `point` in the aggregate's tree."""
+        item = self.state.itemAt(point)
+        aggregate = self.moment.aggregate if self.moment is not None else None
+        if item is None or aggregate is None:
+            return None
+        return field_expression(aggregate.stream_id, item.data(FIELD, PATH_ROLE))
+
+    def _cell_at(self, name: str, point: QPoint) -> str | None:
+        """The watch of the read-model cell at `point` in `name`'s table."""
+        index = self.views[name].indexAt(point)
+        model = self.models[name]
+        if not index.isValid() or name not in self._keys:
+            return None
+        return cell_expression(name, self._keys[name], model.rows[index.row()],
+                               model.columns[index.column()])
 
     def _show_read_model_note(self) -> None:
         moment = self.moment
