@@ -8,7 +8,8 @@ a transaction, through its bulk append (`import_rows`: the hash chain linked, th
 kept, ids unique), each line checked first (fields, versions following on, ids unique). A time
 earlier than the line before's is raised to it, as appends do (the report counts them).
 
-The new store is written under a temporary name beside its path and renamed there only when the
+The new store is written under a temporary name beside its path (without an on-disk journal or
+syncs while it fills: explorer.store.loading; synced at the end) and renamed there only when the
 whole file went in: a malformed line, a duplicate event id, a version out of order, a
 cancellation or any other failure stops the import, says which line, and leaves nothing behind.
 An existing file at the path is never touched. Memory grows with the number of streams (each
@@ -28,6 +29,7 @@ import orjson
 
 from explorer.exchange.formats import ExchangeError, ImportedEvent, LineError, parse_line
 from explorer.store import EventNotFoundError, EventStore
+from explorer.store.loading import loading_new_store, sync_file
 from explorer.store.sqlite import side_file
 
 BATCH_EVENTS = 20_000
@@ -77,8 +79,11 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
     try:
         with EventStore.open(temporary, create=True) as store:
             store.limit_cache(IMPORT_CACHE_MB)
-            events, streams, raised = _append_all(store, _lines(lines), batch_events,
-                                          lambda done: progress(done, size) if progress else None)
+            with loading_new_store(store):
+                events, streams, raised = _append_all(
+                    store, _lines(lines), batch_events,
+                    lambda done: progress(done, size) if progress else None)
+        sync_file(temporary)
         if events == 0:
             raise ExchangeError(f"{name} holds no events: nothing was imported and no store was "
                                 "made. Choose a file written by `export`.")

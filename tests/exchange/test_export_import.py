@@ -260,3 +260,17 @@ def test_times_that_go_back_are_raised_and_counted(store, tmp_path):
     with EventStore.open(tmp_path / "new.evstore", read_only=True) as copy:
         times = [e.timestamp_us for e in copy.read_all()]
     assert times == sorted(times) and times[2] == times[1]
+
+
+def test_an_imported_store_is_left_in_wal_mode_and_a_used_one_is_not_loaded_bare(store,
+                                                                                 tmp_path):
+    from explorer.store.loading import loading_new_store
+
+    lines = good_lines(store, tmp_path)
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    target = tmp_path / "new.evstore"
+    import_file(source, target, batch_events=2)
+    assert target.read_bytes()[18:20] == b"\x02\x02"  # SQLite's header: write-ahead log
+    with pytest.raises(ValueError, match="has events already"), loading_new_store(store):
+        pass
