@@ -33,13 +33,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from explorer.store.json_sql import (
+from explorer.store.portable_sql import (
     JsonElements,
     JsonField,
     JsonFieldText,
     JsonFieldType,
     JsonOperand,
     JsonValid,
+    LikeIgnoringCase,
     path_parts,
 )
 from explorer.store.schema import MAX_INTEGER, events
@@ -365,8 +366,7 @@ def compile_condition(node: Comparison | Logical,
         escaped = node.value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         text = (JsonFieldText(expression) if isinstance(expression, JsonField)
                 else sa.cast(expression, sa.Text))
-        condition = text.like(
-            sa.bindparam(None, f"%{escaped}%"), escape="\\")
+        condition = LikeIgnoringCase(text, sa.bindparam(None, f"%{escaped}%"))
     elif node.value is None and json_type is not None:  # JSON null, not a missing key
         is_null = json_type == sa.bindparam(None, "null")
         condition = is_null if node.op == "=" else sa.and_(json_type.is_not(None), ~is_null)

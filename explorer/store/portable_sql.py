@@ -1,4 +1,5 @@
-"""The content filter's JSON functions, written once and compiled for each backend.
+"""SQL that differs between the backends, written once and compiled for each: the content
+filter's JSON functions, and LIKE ignoring case.
 
 On SQLite they are its JSON1 functions, as the filter always wrote them (`json_extract`,
 `json_type`, `json_each`). On PostgreSQL the stored text is read as `jsonb`: a field is
@@ -8,6 +9,8 @@ with a field is bound as jsonb, so that numbers compare as numbers and texts as 
 Differences that remain: SQLite compares unlike types (a text is more than any number; true is
 1) where jsonb orders them its own way (null < text < number < boolean); [*] on an object goes
 through its values on SQLite and through nothing on PostgreSQL.
+
+SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE does so (of every letter).
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class JsonField(ColumnElement[Any]):
 class JsonFieldType(JsonField):
     """The JSON type of a JsonField's value, named as SQLite's json_type names it."""
 
+    inherit_cache = False
+
     def __init__(self, field: JsonField) -> None:
         super().__init__(field.source, field.parts, element=field.element_type)
         self.type = sa.Text()
@@ -60,6 +65,8 @@ class JsonFieldType(JsonField):
 
 class JsonFieldText(JsonField):
     """A JsonField's value as text (a string without its quotes), for `contains`."""
+
+    inherit_cache = False
 
     def __init__(self, field: JsonField) -> None:
         super().__init__(field.source, field.parts, element=field.element_type)
@@ -180,6 +187,7 @@ class JsonValid(ColumnElement[bool]):
     test, whether it starts as an object or a list does: stored data is always an object)."""
 
     inherit_cache = False
+    _is_implicitly_boolean = True
 
     def __init__(self, source: ColumnElement[Any]) -> None:
         self.source = source
@@ -194,3 +202,27 @@ def _sqlite_valid(valid: JsonValid, compiler: Any, **kw: Any) -> str:
 @compiles(JsonValid, "postgresql")
 def _postgres_valid(valid: JsonValid, compiler: Any, **kw: Any) -> str:
     return f"(left(ltrim({compiler.process(valid.source, **kw)}), 1) IN ('{{', '['))"
+
+
+class LikeIgnoringCase(ColumnElement[bool]):
+    """`text` LIKE `pattern` (escaped with backslashes), whatever the letters' case."""
+
+    inherit_cache = False
+    _is_implicitly_boolean = True  # a comparison: not `(...) = 1` where there are no booleans
+
+    def __init__(self, text: ColumnElement[Any], pattern: ColumnElement[Any]) -> None:
+        self.text = text
+        self.pattern = pattern
+        self.type = sa.Boolean()
+
+
+@compiles(LikeIgnoringCase)
+def _sqlite_like(like: LikeIgnoringCase, compiler: Any, **kw: Any) -> str:
+    return (f"({compiler.process(like.text, **kw)} LIKE {compiler.process(like.pattern, **kw)}"
+            " ESCAPE '\\')")
+
+
+@compiles(LikeIgnoringCase, "postgresql")
+def _postgres_like(like: LikeIgnoringCase, compiler: Any, **kw: Any) -> str:
+    return (f"({compiler.process(like.text, **kw)} ILIKE {compiler.process(like.pattern, **kw)}"
+            " ESCAPE '\\')")

@@ -79,12 +79,12 @@ class PostgresStore(EventStore):
     def open(cls, target: str | Path, *, read_only: bool = False,
              registry: EventRegistry | None = None, create: bool = False,
              progress: Callable[[int, int], None] | None = None,
-             verify: bool = True) -> EventStore:
+             verify: bool = True, cipher_key: str | None = None) -> EventStore:
         """As EventStore.open: a URL opens a store on a server, a path a store file."""
         if is_server_url(target):
             return cls.open_url(target, read_only=read_only, registry=registry, create=create)
         return EventStore.open(target, read_only=read_only, registry=registry, create=create,
-                               progress=progress, verify=verify)
+                               progress=progress, verify=verify, cipher_key=cipher_key)
 
     @classmethod
     def open_url(cls, target: str, *, read_only: bool = False,

@@ -24,6 +24,8 @@ APPLICATION_ID = 0x45565831  # "EVX1": SQLite's header field that names the file
 # SQLite makes an INTEGER PRIMARY KEY the rowid; BIGINT would not be. Other backends get BIGINT.
 Position = sa.Integer().with_variant(sa.BigInteger(), "postgresql")
 Micros = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+# Texts sort by their bytes, as SQLite's do, whatever the server's locale (listings page by id).
+Text = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
 MAX_INTEGER = 2**63 - 1
 """The largest integer a column holds (SQLite's INTEGER, a BIGINT): no position or version is
 larger, and a larger number cannot even be compared with one in SQL."""
@@ -33,19 +35,19 @@ metadata = sa.MetaData()
 events = sa.Table(
     "events", metadata,
     sa.Column("position", Position, primary_key=True, autoincrement=False),
-    sa.Column("stream_id", sa.Text, nullable=False),
-    sa.Column("stream_type", sa.Text, nullable=False),
+    sa.Column("stream_id", Text, nullable=False),
+    sa.Column("stream_type", Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("event_id", sa.Text, nullable=False),
-    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("event_id", Text, nullable=False),
+    sa.Column("event_type", Text, nullable=False),
     sa.Column("schema_version", sa.Integer, nullable=False),
     sa.Column("timestamp", Micros, nullable=False),
     # A column (not only a key of the metadata JSON) so that a request's whole chain of events is
     # an indexed lookup without a JSON expression evaluated on every insert. The causation id stays
     # in the metadata: it names an event, found by its id.
-    sa.Column("correlation_id", sa.Text),
-    sa.Column("data", sa.Text, nullable=False),
-    sa.Column("metadata", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("correlation_id", Text),
+    sa.Column("data", Text, nullable=False),
+    sa.Column("metadata", Text, nullable=False, server_default="{}"),
     sa.UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),
     sa.UniqueConstraint("event_id", name="uq_events_event_id"),
     sa.Index("ix_events_event_type", "event_type"),
@@ -54,8 +56,8 @@ events = sa.Table(
 
 streams = sa.Table(
     "streams", metadata,
-    sa.Column("stream_id", sa.Text, primary_key=True),
-    sa.Column("stream_type", sa.Text, nullable=False),
+    sa.Column("stream_id", Text, primary_key=True),
+    sa.Column("stream_type", Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("first_position", Micros, nullable=False),
     sa.Column("last_position", Micros, nullable=False),
@@ -66,20 +68,20 @@ streams = sa.Table(
 
 snapshots = sa.Table(
     "snapshots", metadata,
-    sa.Column("stream_id", sa.Text, primary_key=True),
+    sa.Column("stream_id", Text, primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("stream_type", sa.Text, nullable=False),
+    sa.Column("stream_type", Text, nullable=False),
     sa.Column("position", Micros, nullable=False),
     sa.Column("timestamp", Micros, nullable=False),
     sa.Column("state_version", sa.Integer, nullable=False),
-    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("state", Text, nullable=False),
     sa.Column("taken_at", Micros, nullable=False),
     sqlite_with_rowid=False,
 )
 
 process_checkpoints = sa.Table(
     "process_checkpoints", metadata,
-    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("name", Text, primary_key=True),
     sa.Column("position", Micros, nullable=False),
     sa.Column("updated_at", Micros, nullable=False),
     sqlite_with_rowid=False,
@@ -101,8 +103,8 @@ without a link in a complete chain was written around the store."""
 
 store_meta = sa.Table(
     "store_meta", metadata,
-    sa.Column("key", sa.Text, primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("key", Text, primary_key=True),
+    sa.Column("value", Text, nullable=False),
     sqlite_with_rowid=False,
 )
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from explorer.store import schema
 from explorer.store.compiled import Columns
 from explorer.store.errors import StreamNotFoundError
+from explorer.store.portable_sql import LikeIgnoringCase
 from explorer.store.records import StreamInfo, StreamTypeInfo
 from explorer.store.statements import Statements
 
@@ -69,9 +70,9 @@ class StreamIndex:
         s = schema.streams.c
         if stream_type is not None:
             query = query.where(s.stream_type == stream_type)
-        if pattern:  # SQLite's LIKE ignores case already; PostgreSQL's is ILIKE
-            like = s.stream_id.ilike if self._sa.dialect.name == "postgresql" else s.stream_id.like
-            query = query.where(like(stream_pattern_to_like(pattern), escape="\\"))
+        if pattern:
+            query = query.where(LikeIgnoringCase(
+                s.stream_id, sa.bindparam(None, stream_pattern_to_like(pattern))))
         return query
 
     def stream_types(self) -> list[StreamTypeInfo]:

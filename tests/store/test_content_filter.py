@@ -34,7 +34,7 @@ def matching(store, text):
     return [e.position for e in store.query(query, limit=100)]
 
 
-@pytest.mark.parametrize(("text", "positions"), [
+MATCHES = [
     ('data.customer_id = "cust_456"', [1]),
     ("data.total > 100", [2]),
     ("data.total >= 59.98 and data.total < 100", [1]),
@@ -57,7 +57,11 @@ def matching(store, text):
     ('(stream_id = "order_1" or stream_type = "Customer") and position > 0', [1, 4]),
     ('metadata.command = "x"', [1, 2, 3, 4]),
     ("version = 2", [3]),
-])
+]
+"""Filters on `filled`'s events and the positions they match (every backend: tests/postgres)."""
+
+
+@pytest.mark.parametrize(("text", "positions"), MATCHES)
 def test_filters_match_what_they_say(filled, text, positions):
     assert matching(filled, text) == positions
 
