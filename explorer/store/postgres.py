@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import psycopg
 import sqlalchemy as sa
@@ -76,15 +76,13 @@ class PostgresStore(EventStore):
         return connection, cast(GuardedConnection, self._server)
 
     @classmethod
-    def open(cls, target: str | Path, *, read_only: bool = False,
-             registry: EventRegistry | None = None, create: bool = False,
-             progress: Callable[[int, int], None] | None = None,
-             verify: bool = True, cipher_key: str | None = None) -> EventStore:
-        """As EventStore.open: a URL opens a store on a server, a path a store file."""
-        if is_server_url(target):
-            return cls.open_url(target, read_only=read_only, registry=registry, create=create)
-        return EventStore.open(target, read_only=read_only, registry=registry, create=create,
-                               progress=progress, verify=verify, cipher_key=cipher_key)
+    def open(cls, target: str | Path, **options: Any) -> EventStore:
+        """As EventStore.open (the same options): a URL opens a store on a server, a path a
+        store file."""
+        if not is_server_url(target):
+            return EventStore.open(target, **options)
+        return cls.open_url(target, read_only=options.get("read_only", False),
+                            registry=options.get("registry"), create=options.get("create", False))
 
     @classmethod
     def open_url(cls, target: str, *, read_only: bool = False,
