@@ -14,11 +14,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from bench.desktop_bench import fresh_home, start_window, virtual_display
 from explorer.demo.system import SHOP
 from explorer.system.workspace import default_demo_store
 from explorer.ui import runner_process
+from explorer.ui.crash_reporting import CrashReporter
+from explorer.ui.main_window import MainWindow
+from explorer.ui.self_test import SelfTest
 from tests.cli.running import seeded_shop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +67,25 @@ def test_the_self_test_fails_saying_why_when_the_window_shows_an_error(tmp_path)
     assert start.status == 1
     assert start.shown_s is None and not start.drawn
     assert "self-test: an error was shown: " in start.stderr
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the crash dialog, offscreen
+def test_the_self_test_fails_at_once_when_an_uncaught_error_is_reported(qtbot, capsys):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    reporter = CrashReporter(None)  # no log: the dialog only
+    check = SelfTest(window, reporter)
+    check.start()
+    try:
+        reporter.show_error("ValueError: no such order", "Traceback (most recent call last):\n"
+                            "  ...\nValueError: no such order")
+        qtbot.waitUntil(lambda: check.status is not None, timeout=5000)
+    finally:
+        QApplication.setQuitOnLastWindowClosed(True)  # as the check left it for its own exit
+        reporter.dialog.close()
+    assert check.status == 1 and not window.isVisible()
+    assert "self-test: an error was shown: An uncaught error: ValueError: no such order" in (
+        capsys.readouterr().err)
 
 
 # -- the bundle, built once -----------------------------------------------------------------

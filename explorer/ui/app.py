@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window = MainWindow(demo_system())
         window.show()
         if args.self_test:
-            run_self_test(window)
+            run_self_test(window, reporter)
         start(window, args.store, args.read_only, system)
     except Exception:  # the window could not start: say why until the user closes the dialog
         reporter.python_error(*sys.exc_info())

@@ -6,9 +6,9 @@ demo store, made first if missing) as on any start; the check waits until the wi
 titled with the open store, then prints `window shown: TITLE`; until the timeline's plot has
 painted the store's events, then prints `timeline drawn`; until the projections' process (the
 command line's `run`) reports, then prints `projections running`; then it closes the window,
-which exits with status 0. An error shown meanwhile (a dialog, a plot that cannot load, a
-projections process that fails), or what is still missing after SELF_TEST_SECONDS, is printed
-to stderr, and the window closes with status 1.
+which exits with status 0. An error shown meanwhile (a dialog, an uncaught error, a plot that
+cannot load, a projections process that fails), or what is still missing after
+SELF_TEST_SECONDS, is printed to stderr, and the window closes with status 1.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
+from explorer.ui.crash_reporting import CrashReporter
 from explorer.ui.main_window import MainWindow
 from explorer.ui.runner_process import RunnerProcess
 from explorer.ui.timers import single_shot
@@ -33,9 +34,11 @@ POLL_MS = 50
 class SelfTest(QObject):
     """Watches `window` from the event loop; see the module's docstring."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, reporter: CrashReporter | None = None) -> None:
         super().__init__(window)
         self.window = window
+        self.reporter = reporter  # its dialog shows an uncaught error
+        self.status: int | None = None  # once finished
         self.title_shown = False
         self.painted = False  # the plot painted since it had events to draw
         self.drawn = False
@@ -54,6 +57,10 @@ class SelfTest(QObject):
 
     def _check(self) -> None:
         window = self.window
+        crashed = self.reporter.dialog if self.reporter is not None else None
+        if crashed is not None and crashed.isVisible():
+            self._error("An uncaught error", crashed.details_text().strip().splitlines()[-1])
+            return
         summary = window.summary
         if not self.title_shown:
             if summary is None or not window.isVisible():
@@ -114,8 +121,9 @@ class SelfTest(QObject):
         self._finish(1)
 
     def _finish(self, status: int) -> None:
-        if not self._poll.isActive():
+        if self.status is not None:
             return  # finished already (an error while closing)
+        self.status = status
         self._poll.stop()
         self._deadline.stop()
         if self._watched is not None:
@@ -129,9 +137,9 @@ class SelfTest(QObject):
         print(line, flush=True)
 
 
-def run_self_test(window: MainWindow) -> SelfTest:
-    """Start checking `window` (shown, its store being opened); the event loop ends with the
-    check's status."""
-    check = SelfTest(window)
+def run_self_test(window: MainWindow, reporter: CrashReporter | None = None) -> SelfTest:
+    """Start checking `window` (shown, its store being opened) and the crash reporter's dialog;
+    the event loop ends with the check's status."""
+    check = SelfTest(window, reporter)
     check.start()
     return check
