@@ -45,3 +45,9 @@ def admin(postgres_server):
     """A superuser's connection to the tests' database, for what the tests do around stores."""
     with psycopg.connect(postgres_server.url(), autocommit=True) as connection:
         yield connection
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """A server store's read models live in the user's cache folder: the test's own here."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
