@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
 from explorer.exchange.bundle import BundleFilters, BundleView, bundle_view, save_bundle
 from explorer.store import EventStore
@@ -139,3 +139,17 @@ def test_a_bug_report_with_a_cursor_keeps_its_selection_and_tab(qtbot, window, s
     qtbot.wait(300)  # the first trip to the past does not take the tab away afterwards
     shown()
     assert Path(target).exists()
+
+
+def test_cancel_stops_an_export_and_leaves_no_file(qtbot, window, seeded, tmp_path):
+    from explorer.exchange.export import ExportScope
+
+    target = tmp_path / "all.jsonl"
+    with qtbot.wait_signal(window.exchange.failed, timeout=WAIT_MS) as failed:
+        window.exchange.start_export(str(seeded), ExportScope(), "jsonl", target, False)
+        cancel = window.exchange.progress.findChild(QPushButton)
+        assert cancel.text() == "Cancel"
+        cancel.click()  # before the export's first thousands of events
+    assert failed.args == ["cancelled"]
+    qtbot.waitUntil(lambda: not window.exchange.worker.busy, timeout=WAIT_MS)
+    assert sorted(p.name for p in tmp_path.iterdir() if "all.jsonl" in p.name) == []
