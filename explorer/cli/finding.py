@@ -80,7 +80,8 @@ def _search(args: argparse.Namespace, system: System) -> tuple[Switches, list[Sw
     """The switches asked for, and those to print with the events that made them (all of
     them for --json)."""
     options = {"after": args.after, "first_only": not args.all}
-    with open_store(args.store, system=system, read_only=True) as store:
+    with open_store(args.store, system=system, read_only=True,
+                    cipher_key=args.cipher_key) as store:
         find = FindWhen(TimeMachine(store, None, system))
         if find.kind_of(args.target) == "stream":
             found = find.switches(args.target, args.condition, **options)

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read(args: argparse.Namespace, system: System) -> EventStore:
-    return open_store(args.store, system=system, read_only=True)
+    return open_store(args.store, system=system, read_only=True, cipher_key=args.cipher_key)
 
 
 def seed(args: argparse.Namespace) -> int:
@@ -335,7 +335,8 @@ def check(args: argparse.Namespace) -> int:
                 raise
             print(f"note: events are decoded as stored: {error}", file=sys.stderr)
             system = NO_SYSTEM
-        with open_store(args.store, system=system, read_only=True, verify=False) as store:
+        with open_store(args.store, system=system, read_only=True, verify=False,
+                        cipher_key=args.cipher_key) as store:
             bar = ProgressBar(store.last_position(), "events")
             try:
                 report = check_store(store, progress=bar.update_to)

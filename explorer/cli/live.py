@@ -288,7 +288,8 @@ def _cell(value: object) -> str:
 
 
 def follow(args: argparse.Namespace) -> int:
-    with open_store(args.store, system=system_of(args), read_only=True) as store:
+    with open_store(args.store, system=system_of(args), read_only=True,
+                    cipher_key=args.cipher_key) as store:
         watcher = AppendWatcher(store)
         after = (args.from_position - 1) if args.from_position else store.last_position()
         if not args.json:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from explorer.cli import compare, desktop, exchange, finding, handlers, live, systems
+from explorer.cli import compare, copying, desktop, exchange, finding, handlers, live, systems
 from explorer.cli.arguments import OneLineParser, days, natural, positive, seconds
 from explorer.common import bulk
 from explorer.common.identity import add_version_option
@@ -33,6 +33,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
             p.add_argument("store", metavar="STORE", help="the store file")
         if store and system:
             systems.add_system_option(p)
+            systems.add_cipher_key_option(p)
         p.set_defaults(handler=handler)
         return p
 
@@ -132,6 +133,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     finding.add_parser(add)
     compare.add_parser(add)
     exchange.add_parsers(add)
+    copying.add_parser(add)
     desktop.add_parser(add)
     return parser
 

@@ -45,6 +45,13 @@ def add_system_option(parser: argparse.ArgumentParser, help_text: str = SYSTEM_H
     parser.add_argument("--system", metavar="SYSTEM", help=help_text)
 
 
+def add_cipher_key_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cipher-key", metavar="KEY", help=(
+        "the key that decrypts an eventsourcing library store's encrypted events (its "
+        "application's CIPHER_KEY; CIPHER_TOPIC names the cipher); default: the CIPHER_KEY "
+        "variable. It is never written anywhere"))
+
+
 def system_of(args: argparse.Namespace) -> System:
     """The system a subcommand on `args.store` works with: `--system`, or the one the store
     names (found once per run)."""

@@ -77,7 +77,7 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintena
     def open(cls, target: str | Path, *, read_only: bool = False,
              registry: EventRegistry | None = None, create: bool = False,
              progress: Callable[[int, int], None] | None = None,
-             verify: bool = True) -> EventStore:
+             verify: bool = True, cipher_key: str | None = None) -> EventStore:
         """Open the store at a file path; with `create`, make a new one where there is none.
 
         Only creating writes a new file: without `create`, a missing or empty file is refused
@@ -87,7 +87,8 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintena
         `read_only_reason` says why. A store from before the hash chain gets its chain when first
         opened for writing (`progress(done, last)` meanwhile). A store small enough for it to
         be cheap gets SQLite's quick check first, unless `verify` is False (`check` runs the full
-        one itself).
+        one itself). `cipher_key` decrypts an `eventsourcing` library store's encrypted states
+        (else its CIPHER_KEY variable does).
         """
         if isinstance(target, str) and "://" in target:  # a server's URL, not a file
             from explorer.store.postgres import PostgresStore  # (it subclasses us)
@@ -99,7 +100,8 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintena
         if found.library is not None:  # the `eventsourcing` library's file: read, never written
             from explorer.store.foreign.library_store import LibraryStore  # (it subclasses us)
 
-            return LibraryStore.open_library(path, found.library, registry=registry)
+            return LibraryStore.open_library(path, found.library, registry=registry,
+                                             cipher_key=cipher_key)
         if found.kind != "store":
             if not create or read_only:
                 raise _missing(path, found.kind)

@@ -73,6 +73,10 @@ class System:
     generic: bool = False
     """True for NO_SYSTEM: streams' state is the generic fold, and there is nothing to run."""
     context_defaults: Mapping[str, Any] = field(default_factory=dict)
+    store_opened: Callable[[EventStore], None] = lambda store: None
+    """Told of every store opened with the system (explorer.system.workspace.open_store): a
+    system that reads streams with code of its own (an `eventsourcing` application, see
+    explorer.system.application) learns there which file to read."""
 
     def new_id(self, stream_type: str, tag: str = "") -> str:
         """A fresh id for a new stream of a type, e.g. order_4f3a9c1e (order_whatif_3c9e1a with

@@ -1,7 +1,8 @@
 """Finding systems: installed ones (entry points), module paths, and the one a store names.
 
 Loading a system runs its code, so it happens only by the user's choice: an option naming it
-(`--system NAME` or `--system package.module:ATTRIBUTE`), a system installed as an entry point in
+(`--system NAME` or `--system package.module:ATTRIBUTE`, which may also name an `eventsourcing`
+library Application subclass: explorer.system.application), a system installed as an entry point in
 the group `event_explorer.systems` (the demo shop registers itself there as `shop`), or a
 confirmation when a store names a system by module path. A store remembers which system wrote
 it (`system` in store_meta; `system_module` too when it was loaded by module path).
@@ -10,6 +11,7 @@ it (`system` in store_meta; `system_module` too when it was loaded by module pat
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -100,6 +102,12 @@ def _load(load: Callable[[], object], spec: str) -> object:
 
 
 def _checked(found: object, spec: str) -> System:
+    library = sys.modules.get("eventsourcing.application")  # imported if `found` is one
+    if library is not None and isinstance(found, type) and \
+            issubclass(found, library.Application):
+        from explorer.system.application import application_system
+
+        return application_system(found, spec)
     if callable(found) and not isinstance(found, System):
         found = _load(found, spec)  # a factory: e.g. `make_system`
     if not isinstance(found, System):

@@ -28,11 +28,18 @@ DEMO_SEED = 42
 
 def open_store(path: str | Path, *, system: System, read_only: bool = False,
                create: bool = False, progress: Callable[[int, int], None] | None = None,
-               verify: bool = True) -> EventStore:
+               verify: bool = True, cipher_key: str | None = None) -> EventStore:
     """Open a store (or, with `create`, make one) that reads events with the system's schemas
-    and upcasters (without a system, every type as stored). See EventStore.open."""
-    return EventStore.open(path, read_only=read_only, registry=system.registry, create=create,
-                           progress=progress, verify=verify)
+    and upcasters (without a system, every type as stored), and tell the system it is open.
+    See EventStore.open."""
+    store = EventStore.open(path, read_only=read_only, registry=system.registry, create=create,
+                            progress=progress, verify=verify, cipher_key=cipher_key)
+    try:
+        system.store_opened(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def system_for(path: str | Path, spec: str | None = None, *,

@@ -187,3 +187,15 @@ def test_tracking_rows_show_what_the_application_follows(tmp_path: Path, capsys)
     assert READ_ONLY_REASON in out and "Bank" in out.splitlines()[-1]
     code, out, _ = run(capsys, "check", tmp_path / "bank.db")
     assert code == 0 and "eventsourcing library" in out and "no hash chain" in out
+
+
+def test_stores_open_together_leave_no_side_file(bank_file: Path) -> None:
+    """The window's workers each open a store on the file: the last to close cleans up."""
+    before = digest(bank_file)
+    first = EventStore.open(bank_file)
+    second = EventStore.open(bank_file)  # the first one's -wal is there now: shared, not read-only
+    assert len(list(second.read_all())) == 10
+    first.close()
+    second.close()
+    assert digest(bank_file) == before
+    assert side_files(bank_file) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from explorer.store.damage import damaged
 from explorer.store.event_store import EventStore
 from explorer.store.foreign import views
 from explorer.store.foreign.layout import LibraryLayout, describe
+from explorer.store.foreign.records import attach_read_only, refuse_changes
 from explorer.store.foreign.transcoding import (
     StateReader,
     event_type_of,
@@ -35,28 +37,6 @@ from explorer.store.upcasting import EventRegistry
 
 FORMAT = "eventsourcing"
 READ_ONLY_REASON = "an eventsourcing library store, which Event Explorer only reads"
-_WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE,
-           sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_CREATE_TABLE, sqlite3.SQLITE_DROP_TABLE,
-           sqlite3.SQLITE_DROP_INDEX, sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_CREATE_TRIGGER,
-           sqlite3.SQLITE_CREATE_VIEW, sqlite3.SQLITE_REINDEX, sqlite3.SQLITE_ANALYZE}
-_PRAGMAS_WITH_ARGUMENTS = {"cache_size", "quick_check", "integrity_check", "table_info",
-                           "table_xinfo", "index_info", "index_list"}
-"""Pragmas that may be given a value: this connection's cache, and those that only read."""
-
-
-def _guard(action: int, first: str | None, second: str | None, database: str | None,
-           _trigger: str | None) -> int:
-    """The authorizer: nothing may change the library's file, attach or detach one, or set a
-    pragma (a journal mode, say) other than this connection's cache or read with one."""
-    if action in _WRITES and database == views.LIBRARY:
-        return sqlite3.SQLITE_DENY
-    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
-        return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_PRAGMA and second is not None:
-        return sqlite3.SQLITE_OK if first in _PRAGMAS_WITH_ARGUMENTS else sqlite3.SQLITE_DENY
-    return sqlite3.SQLITE_OK
-
-
 @dataclass(frozen=True, slots=True)
 class _Derived:
     """What one connection derived from a log (its stream index up to notification id `upto`,
@@ -89,6 +69,10 @@ class LibraryStore(EventStore):
         super().__init__(engine, location=location, read_only=True, registry=registry,
                          read_only_reason=READ_ONLY_REASON)
         self.layout = layout
+        self.cipher_key: str | None = None
+        self._releases: list[Callable[[], None]] = []
+        """The key given to open it with (never written anywhere): an application adapter
+        reading the file with the application's own code decrypts with it too."""
         self._indexed = 0
         self._topics_indexed = 0
         self._last_rowid = views.last_rowid_statement(layout)
@@ -108,10 +92,10 @@ class LibraryStore(EventStore):
         Encrypted states are decrypted with `cipher_key` (else the library's CIPHER_KEY
         variable); without a key they show as encrypted."""
         reader = StateReader(load_cipher(cipher_key))
-        uri = sqlite_backend.read_only_uri(path)
+        releases: list[Callable[[], None]] = []
 
         def configure(connection: sqlite3.Connection) -> None:
-            connection.execute("ATTACH DATABASE ? AS " + views.LIBRARY, (uri,))
+            releases.append(attach_read_only(connection, path))
             connection.execute("PRAGMA temp_store = MEMORY")
             connection.execute("PRAGMA cache_size = -32000")
             _register_functions(connection, reader)
@@ -122,12 +106,14 @@ class LibraryStore(EventStore):
                 ("format", "a store of the Python eventsourcing library (read-only)"),
                 ("tables", describe(layout)),
             ])
-            connection.set_authorizer(_guard)
+            connection.set_authorizer(refuse_changes)
 
         engine = sqlite_backend.guarded_engine(
             "file::memory:", on_damage=lambda detail: damaged(str(path), detail),
             configure=configure)
         store = cls(engine, location=str(path), registry=registry, layout=layout)
+        store.cipher_key = cipher_key
+        store._releases = releases
         try:
             store._catch_up()
         except BaseException:
@@ -186,6 +172,12 @@ class LibraryStore(EventStore):
     def _event_key(self, position: int) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self._db.execute(self._event_key_at, (position,)).fetchone()
         return row
+
+    def close(self) -> None:
+        super().close()
+        for release in self._releases:
+            release()
+        self._releases.clear()
 
     def last_position(self) -> int:
         return self._catch_up()

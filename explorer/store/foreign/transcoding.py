@@ -63,14 +63,14 @@ def load_cipher(key: str | None, environ: Mapping[str, str] = os.environ) -> Cip
     return cipher
 
 
-def _readable(value: Any) -> Any:
+def readable(value: Any) -> Any:
     """One transcoded value (as JSON decoding left it) as JSON-ready values to show."""
     if type(value) is dict:
         if len(value) == 2 and "_type_" in value and "_data_" in value:
             return _transcoded(value["_type_"], value["_data_"])
-        return {key: _readable(item) for key, item in value.items()}
+        return {key: readable(item) for key, item in value.items()}
     if type(value) is list:
-        return [_readable(item) for item in value]
+        return [readable(item) for item in value]
     return value
 
 
@@ -82,7 +82,7 @@ def _transcoded(name: Any, data: Any) -> Any:
             return str(data)  # already exact text: a decimal keeps every digit
     except (TypeError, ValueError, AttributeError):
         pass
-    return {"_type_": name, "_data_": _readable(data)}  # a custom transcoding, shown raw
+    return {"_type_": name, "_data_": readable(data)}  # a custom transcoding, shown raw
 
 
 class StateReader:
@@ -130,7 +130,7 @@ class StateReader:
             return {}, UNREADABLE
         if type(value) is not dict:
             return {}, UNREADABLE
-        return _readable(value), how
+        return readable(value), how
 
     def data_json(self, state: bytes | str | None) -> str:
         """The event's data as our JSON text (its state without the column fields); a row that

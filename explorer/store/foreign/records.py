@@ -1,0 +1,118 @@
+"""The `eventsourcing` library's raw records of one file, selected as its own recorders do.
+
+For an application's own code to rebuild its aggregates from the file (explorer.system's
+application adapter gives them to the application's repository in place of its recorders): the
+rows as stored (originator id, version, topic, state bytes), never decoded here. The file is
+attached read-only to a private in-memory database, as LibraryStore does it (no `-wal`/`-shm`
+left behind, the file byte-identical), under the same authorizer, which refuses any change.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from explorer.store import sqlite as sqlite_backend
+from explorer.store.foreign.layout import LibraryLayout
+from explorer.store.foreign.views import LIBRARY
+
+_WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE,
+           sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_CREATE_TABLE, sqlite3.SQLITE_DROP_TABLE,
+           sqlite3.SQLITE_DROP_INDEX, sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_CREATE_TRIGGER,
+           sqlite3.SQLITE_CREATE_VIEW, sqlite3.SQLITE_REINDEX, sqlite3.SQLITE_ANALYZE}
+_PRAGMAS_WITH_ARGUMENTS = {"cache_size", "quick_check", "integrity_check", "table_info",
+                           "table_xinfo", "index_info", "index_list"}
+"""Pragmas that may be given a value: this connection's cache, and those that only read."""
+
+
+def refuse_changes(action: int, first: str | None, second: str | None,
+                   database: str | None, _trigger: str | None) -> int:
+    """The authorizer: nothing may change the library's file, attach or detach one, or set a
+    pragma (a journal mode, say) other than this connection's cache or read with one."""
+    if action in _WRITES and database == LIBRARY:
+        return sqlite3.SQLITE_DENY
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and second is not None:
+        return sqlite3.SQLITE_OK if first in _PRAGMAS_WITH_ARGUMENTS else sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+_ours: Counter[Path] = Counter()
+_ours_lock = threading.Lock()
+"""Files this process has attached by the query-only read-write URI (see read_only_uri), by
+how many connections: their `-wal`/`-shm` are then this process's own, and the next connection
+must share them the same way. (By the read-only URI, the last connection to close could not
+remove them, and they would be left beside the file.)"""
+
+
+def attach_read_only(connection: sqlite3.Connection, path: Path) -> Callable[[], None]:
+    """Attach the library's file at `path` to `connection` as `library`, read-only (changes are
+    refused by `refuse_changes`). Call what it returns once the connection is closed."""
+    key = path.resolve()
+    shared = sqlite_backend.sqlite_uri(path, read_only=False)
+    with _ours_lock:
+        uri = shared if _ours[key] else sqlite_backend.read_only_uri(path)
+        connection.execute("ATTACH DATABASE ? AS " + LIBRARY, (uri,))
+        if uri != shared:
+            return lambda: None
+        _ours[key] += 1
+
+    def release() -> None:
+        with _ours_lock:
+            _ours[key] -= 1
+            if not _ours[key]:
+                del _ours[key]
+
+    return release
+
+
+class LibraryRecords:
+    """One file's stored events and snapshots, as the library's SQLite recorders select them.
+    Safe to use from several threads (one connection, one at a time)."""
+
+    def __init__(self, path: Path, layout: LibraryLayout) -> None:
+        self.path = path
+        self.layout = layout
+        self._db = sqlite3.connect("file::memory:", uri=True, isolation_level=None,
+                                   check_same_thread=False,
+                                   timeout=sqlite_backend.BUSY_TIMEOUT_S)
+        self._release = attach_read_only(self._db, path)
+        self._db.set_authorizer(refuse_changes)
+        self._lock = threading.Lock()
+
+    def select(self, originator_id: str, *, snapshots: bool = False, gt: int | None = None,
+               lte: int | None = None, desc: bool = False, limit: int | None = None,
+               ) -> list[tuple[Any, ...]]:
+        """(originator id, version, topic, state) of one originator's records in version order
+        (`desc`: newest first), after version `gt`, up to `lte`, at most `limit`: the
+        arguments of the library's `select_events`. `snapshots` reads its snapshots table
+        (none when the file has none)."""
+        table = self.layout.snapshots_table if snapshots else self.layout.events_table
+        if table is None:
+            return []
+        sql = [f'SELECT originator_id, originator_version, topic, state FROM {LIBRARY}."{table}"'
+               " WHERE originator_id = ?"]
+        params: list[Any] = [originator_id]
+        if gt is not None:
+            sql.append("AND originator_version > ?")
+            params.append(gt)
+        if lte is not None:
+            sql.append("AND originator_version <= ?")
+            params.append(lte)
+        sql.append("ORDER BY originator_version " + ("DESC" if desc else "ASC"))
+        if limit is not None:
+            sql.append("LIMIT ?")
+            params.append(limit)
+        with self._lock:
+            return self._db.execute(" ".join(sql), params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+        self._release()
+        self._release = lambda: None

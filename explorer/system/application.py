@@ -1,0 +1,208 @@
+"""An `eventsourcing` library Application as the system: each stream's state rebuilt by its code.
+
+`--system package.module:MyApplication` names an `eventsourcing` Application subclass. The
+explorer then shows a stream's state as of a version as that application's own repository
+rebuilds it (`app.repository.get(id, version=v)`: its aggregate classes, its transcodings, its
+snapshots, Decimals and all), as JSON: each value encoded by the application's own transcoder
+and shown as the store shows event data (explorer.store.foreign.transcoding).
+
+How: the application is built once, on the library's in-memory persistence (so building it opens
+and creates nothing), with the environment it runs with (its transcodings, compressor and cipher;
+the key given to the store, if any). Its event and snapshot stores are then given a recorder that
+selects the raw records of the file the store was opened on (`store_opened`), read-only through
+LibraryRecords: no table made, no `-wal`/`-shm` left, the file byte-identical. (The library's own
+SQLite recorder would switch the file to WAL and, read-only, leave side files behind.)
+
+The explorer's Repository still drives loading (bounds by version, position or time); the
+aggregate classes here ignore the events' data and ask the application for their version.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+from uuid import UUID
+
+import orjson
+from eventsourcing.application import Application
+from eventsourcing.persistence import AggregateRecorder, StoredEvent
+
+from explorer.domain.aggregate import Aggregate
+from explorer.domain.model import DomainModel
+from explorer.store.event_store import EventStore
+from explorer.store.foreign.library_store import LibraryStore
+from explorer.store.foreign.records import LibraryRecords
+from explorer.store.foreign.transcoding import CIPHER_KEY, readable
+from explorer.system import System
+
+IN_MEMORY = "eventsourcing.popo"
+CACHED_STATES = 512
+STATE_ERROR = "_application_error_"
+"""The key of the state shown when the application cannot rebuild an aggregate (why, in its
+words): a wrong or missing key, a compressor not configured, a class that no longer exists."""
+
+
+class _FileRecorder(AggregateRecorder):
+    """The library's recorder interface over one table of the file: selects only."""
+
+    def __init__(self, records: LibraryRecords, *, snapshots: bool) -> None:
+        self.records = records
+        self.snapshots = snapshots
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        raise PermissionError("the explorer only reads the application's file")
+
+    def select_events(self, originator_id: UUID | str, *, gt: int | None = None,
+                      lte: int | None = None, desc: bool = False, limit: int | None = None,
+                      ) -> Sequence[StoredEvent]:
+        key = originator_id.hex if isinstance(originator_id, UUID) else originator_id
+        return [StoredEvent(originator_id=originator_id, originator_version=version,
+                            topic=topic, state=bytes(state))
+                for _, version, topic, state in self.records.select(
+                    key, snapshots=self.snapshots, gt=gt, lte=lte, desc=desc, limit=limit)]
+
+
+class ApplicationReader:
+    """The user's application, reading the file of the store last opened with it."""
+
+    def __init__(self, app_class: type[Application[Any]]) -> None:
+        self.app_class = app_class
+        self._lock = threading.RLock()
+        self._records: LibraryRecords | None = None
+        self._cipher_key: str | None = None
+        self._app: Application[Any] | None = None
+        self._states: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
+
+    def bind(self, store: EventStore) -> None:
+        """Read the file `store` is open on (the explorer's workers each open their own store
+        on the same file: binding again to it keeps what was built)."""
+        if not isinstance(store, LibraryStore):
+            return
+        path = Path(store.location)
+        with self._lock:
+            same_file = self._records is not None and self._records.path == path and \
+                self._records.layout == store.layout
+            if same_file and store.cipher_key in (None, self._cipher_key):
+                return
+            self.close()
+            self._records = LibraryRecords(path, store.layout)
+            self._cipher_key = store.cipher_key
+
+    def state(self, stream_id: str, version: int) -> dict[str, Any]:
+        """The aggregate `stream_id` at `version` as the application's repository rebuilds it,
+        as JSON values (its public attributes, as its transcoder encodes them)."""
+        with self._lock:
+            key = (stream_id, version)
+            found = self._states.get(key)
+            if found is None:
+                found = self._rebuild(stream_id, version)
+                self._states[key] = found
+                if len(self._states) > CACHED_STATES:
+                    self._states.popitem(last=False)
+            else:
+                self._states.move_to_end(key)
+            return dict(found)
+
+    def _rebuild(self, stream_id: str, version: int) -> dict[str, Any]:
+        name = self.app_class.__qualname__
+        if self._records is None:
+            return {STATE_ERROR: f"{name} reads only the eventsourcing library's files: open "
+                                 "one of its SQLite files to see its states."}
+        try:
+            app = self._application()
+            aggregate: Any = app.repository.get(_originator_id(stream_id), version=version)
+            public = {k: v for k, v in vars(aggregate).items() if not k.startswith("_")}
+            state = readable(orjson.loads(app.mapper.transcoder.encode(public)))
+        except Exception as error:  # their code, their data: say what it said, never crash
+            return {STATE_ERROR: f"{name} could not rebuild {stream_id} at version {version}: "
+                                 f"{type(error).__name__}: {error}"}
+        return state if isinstance(state, dict) else {STATE_ERROR: f"not an object: {state!r}"}
+
+    def _application(self) -> Application[Any]:
+        if self._app is None:
+            assert self._records is not None
+            name = self.app_class.name.upper()
+            env = {f"{name}_PERSISTENCE_MODULE": IN_MEMORY, "PERSISTENCE_MODULE": IN_MEMORY}
+            if self._cipher_key:
+                env.update({f"{name}_{CIPHER_KEY}": self._cipher_key,
+                            CIPHER_KEY: self._cipher_key})
+            app = self.app_class(env=env)
+            app.events.recorder = _FileRecorder(self._records, snapshots=False)
+            if app.snapshots is not None:
+                app.snapshots.recorder = _FileRecorder(self._records, snapshots=True)
+            self._app = app
+        return self._app
+
+    def close(self) -> None:
+        with self._lock:
+            if self._app is not None:
+                self._app.close()
+            if self._records is not None:
+                self._records.close()
+            self._app, self._records = None, None
+            self._states.clear()
+
+
+def _originator_id(stream_id: str) -> UUID | str:
+    try:
+        return UUID(stream_id)
+    except ValueError:
+        return stream_id
+
+
+class ApplicationAggregate(Aggregate):
+    """A stream read by the application: the events' data is not folded here; the state is
+    the application's aggregate at this version. Read-only, never snapshotted by us."""
+
+    reader: ClassVar[ApplicationReader]
+    snapshot_every = 0
+
+    def apply(self, event_type: str, data: dict[str, Any]) -> None:
+        """The application's own classes apply the event (see state)."""
+
+    def state(self) -> dict[str, Any]:
+        return self.reader.state(self.id, self.version) if self.version else {}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        raise ValueError("the application's aggregates are rebuilt by the application")
+
+
+class ApplicationDomain(DomainModel):
+    """Every stream type read by the application (its aggregate classes are its own)."""
+
+    def __init__(self, name: str, reader: ApplicationReader) -> None:
+        super().__init__(name, aggregates=[], commands=[])
+        self.reader = reader
+
+    def reading_class(self, stream_type: str) -> type[Aggregate]:
+        return _aggregate_class(self.reader, stream_type)
+
+
+@cache
+def _aggregate_class(reader: ApplicationReader, stream_type: str) -> type[ApplicationAggregate]:
+    return type(stream_type, (ApplicationAggregate,), {"stream_type": stream_type,
+                                                        "reader": reader})
+
+
+class ApplicationSystem(System):
+    """A System whose streams' states come from an `eventsourcing` application. Events are read
+    as stored (the application's classes are not the explorer's event types)."""
+
+    @property
+    def registry(self) -> None:
+        return None
+
+
+def application_system(app_class: type[Application[Any]], spec: str) -> System:
+    """The system for the application class `app_class` (named by `spec`)."""
+    reader = ApplicationReader(app_class)
+    return ApplicationSystem(
+        name=app_class.name, domain=ApplicationDomain(app_class.name, reader),
+        title=f"{app_class.name} (eventsourcing application)",
+        description=f"The eventsourcing application {spec}: each stream's state as its own "
+                    "repository rebuilds it, read-only.",
+        store_opened=reader.bind)
