@@ -19,7 +19,7 @@ from explorer import __version__
 from explorer.common.timestamps import iso, now_micros
 from explorer.exchange.formats import ExchangeError
 from explorer.store import EventStore
-from explorer.store.copying import copy_store
+from explorer.store.copying import copy_store, meta_of_store_file
 
 BUNDLE_KEY = "bug_report_view"
 """The store_meta key under which a bundle keeps its view (JSON)."""
@@ -73,11 +73,8 @@ def bundle_view(meta: dict[str, str]) -> BundleView | None:
 def is_bundle(path: str | Path) -> bool:
     """Whether the file at `path` is a bug-report bundle (to open it read-only); False for
     anything that is not a store (opening it says what it is)."""
-    try:
-        with EventStore.open(path, read_only=True, verify=False) as store:
-            return BUNDLE_KEY in store.meta()
-    except Exception:
-        return False
+    meta = meta_of_store_file(Path(path).expanduser())
+    return meta is not None and BUNDLE_KEY in meta
 
 
 def save_bundle(source: str | Path, target: str | Path, view: BundleView = BundleView()) -> Path:

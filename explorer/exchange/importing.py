@@ -29,8 +29,8 @@ import orjson
 
 from explorer.exchange.formats import ExchangeError, ImportedEvent, LineError, parse_line
 from explorer.store import EventNotFoundError, EventStore
+from explorer.store.copying import remove_store_files
 from explorer.store.loading import loading_new_store, sync_file
-from explorer.store.sqlite import side_file
 
 BATCH_EVENTS = 20_000
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -75,7 +75,7 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
     target = Path(target).expanduser()
     _refuse_target(target)
     temporary = target.with_name(f".{target.name}.importing-{os.getpid()}")
-    _remove(temporary)
+    remove_store_files(temporary)
     try:
         with EventStore.open(temporary, create=True) as store:
             store.limit_cache(IMPORT_CACHE_MB)
@@ -96,7 +96,7 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
         except OSError:  # a file system without hard links
             os.rename(temporary, target)
     finally:
-        _remove(temporary)
+        remove_store_files(temporary)
     return ImportReport(str(target), events, streams, raised)
 
 
@@ -106,12 +106,6 @@ def _refuse_target(target: Path) -> None:
                             "store: give a path where there is no file.")
     if not target.parent.is_dir():
         raise ExchangeError(f"Cannot make {target}: the folder {target.parent} does not exist.")
-
-
-def _remove(temporary: Path) -> None:
-    for leftover in (temporary, *(side_file(temporary, suffix)
-                                  for suffix in ("-wal", "-shm", "-journal"))):
-        leftover.unlink(missing_ok=True)
 
 
 def _lines(lines: BinaryIO) -> Iterator[tuple[int, int, bytes]]:

@@ -3,7 +3,8 @@
 The copy is made with SQLite's backup API in one step, inside one read transaction of a
 connection that only reads (`read_only_uri`): the copy holds the store exactly as it was at one
 commit, and the source is left byte for byte as it was. The copy is an ordinary rollback-journal
-file (no `-wal` beside it once written), with facts of its own added to its store_meta.
+file (no `-wal` beside it once written), with facts of its own added to its store_meta, which
+`meta_of_store_file` reads back.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
-from explorer.store.errors import StoreOpenError
-from explorer.store.sqlite import BUSY_TIMEOUT_S, read_only_uri, side_file
+from explorer.store.errors import StoreError, StoreOpenError
+from explorer.store.event_store import EventStore
+from explorer.store.sqlite import BUSY_TIMEOUT_S, inspect, read_only_uri, side_file
+
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def copy_store(source: Path, target: Path, meta: Mapping[str, str]) -> None:
@@ -37,8 +41,25 @@ def copy_store(source: Path, target: Path, meta: Mapping[str, str]) -> None:
         finally:
             copy.close()
     except BaseException:
-        for leftover in (target, *(side_file(target, s) for s in ("-wal", "-shm", "-journal"))):
-            leftover.unlink(missing_ok=True)
+        remove_store_files(target)
         raise
     finally:
         reading.close()
+
+
+def remove_store_files(path: Path) -> None:
+    """Delete a store file made here and SQLite's side files beside it (a failed copy, load)."""
+    for leftover in (path, *(side_file(path, suffix) for suffix in SIDE_FILES)):
+        leftover.unlink(missing_ok=True)
+
+
+def meta_of_store_file(path: Path) -> dict[str, str] | None:
+    """The store_meta of the Event Explorer store at `path` (what a copy carries, e.g. a bug
+    report's view), read without opening a store on it; None for any other file or none."""
+    try:
+        if inspect(path).kind != "store":
+            return None
+        with EventStore.open(path, read_only=True, verify=False) as store:
+            return store.meta()
+    except (StoreError, OSError):
+        return None

@@ -82,3 +82,16 @@ def test_a_store_is_no_bundle(tmp_path):
     make_store(source, 1)
     with EventStore.open(source, read_only=True) as store:
         assert bundle_view(store.meta()) is None
+
+
+def test_only_a_bundle_is_a_bundle(tmp_path):
+    from explorer.exchange.bundle import is_bundle
+
+    source = tmp_path / "s.evstore"
+    make_store(source, 3)
+    bundle = save_bundle(source, tmp_path / "r.evbundle")
+    (tmp_path / "notes.txt").write_text("not a store")
+    assert is_bundle(bundle)
+    assert not is_bundle(source)
+    assert not is_bundle(tmp_path / "notes.txt")
+    assert not is_bundle(tmp_path / "missing.evstore")
