@@ -204,11 +204,12 @@ def _first_switch(readmodels: ReadModelDatabase, table: sa.Table,
 
 
 def version_batches(readmodels: ReadModelDatabase, table: sa.Table, columns: Sequence[str],
-                    open_end: int, size: int = 5_000) -> Iterator[list[tuple[Any, ...]]]:
+                    open_end: int, size: int = 1_000) -> Iterator[list[tuple[Any, ...]]]:
     """Every version of `table` as (key values…, valid_from, valid_to or `open_end` for a
     current one, `columns`…), in primary-key order, `size` at a time: one statement, so one
     snapshot of the file (the narrow index when `columns` leave the wide ones out). Few rows
-    alive at once: they die young, and no full collection of the garbage walks them."""
+    alive at once: they die young, before the window's collector (on its GUI thread) moves
+    them to the oldest generation, whose full collections stall it."""
     keys = [table.c[k] for k in table.info["keys"]]
     statement = (sa.select(*keys, table.c.valid_from,
                            sa.func.coalesce(table.c.valid_to, sa.literal_column(str(open_end))),
@@ -217,6 +218,11 @@ def version_batches(readmodels: ReadModelDatabase, table: sa.Table, columns: Seq
     cursor = _execute(readmodels, statement)
     while batch := cursor.fetchmany(size):
         yield batch
+
+
+def version_count(readmodels: ReadModelDatabase, table: sa.Table) -> int:
+    """How many versions `table` has (its smallest index counted)."""
+    return int(_execute(readmodels, sa.select(sa.func.count()).select_from(table)).fetchone()[0])
 
 
 def _execute(readmodels: ReadModelDatabase, statement: sa.Select[Any]) -> Any:

@@ -17,14 +17,15 @@ It comes from history, never from replaying the world at each position:
 
 Bounded for the window's worker thread: conditions are the content filter's (its limits
 apply); a stream is read MAX_CHUNK events at a time; at most MAX_SWITCHES switches are kept
-(`truncated` says so); `progress(done, total)` is called between chunks and may raise
+(`truncated` says so); `progress(done, total)` is called between chunks (of a stream's events,
+or of a read model's versions read into memory) and may raise
 explorer.common.cancel.Cancelled. Results are plain values.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, overload
@@ -45,12 +46,11 @@ from explorer.timetravel.conditions import (
     state_roots,
 )
 from explorer.timetravel.machine import TimeMachine
-from explorer.timetravel.row_arrays import row_arrays
+from explorer.timetravel.row_arrays import Progress, row_arrays
 
 MAX_CHUNK = 2_000
 MAX_SWITCHES = 100_000
 SAGAS = "sagas"
-Progress = Callable[[int, int], None]
 
 
 class TargetError(ValueError):
@@ -212,7 +212,7 @@ class FindWhen:
         parsed = self.parse(target, condition)
         if kind == "stream":
             return self._stream_switches(target, parsed, after, first_only, progress)
-        return self._row_switches(target, kind, parsed, after, first_only)
+        return self._row_switches(target, kind, parsed, after, first_only, progress)
 
     def with_events(self, switches: Sequence[Switch]) -> list[Switch]:
         """The switches with the events that made them (a read model's switches name only
@@ -240,7 +240,7 @@ class FindWhen:
         return self.machine.projections[self.read_model_name(target)].main_table
 
     def _row_switches(self, target: str, kind: str, condition: ContentFilter, after: int,
-                      first_only: bool) -> Switches:
+                      first_only: bool, progress: Progress | None) -> Switches:
         readmodels = self.machine.readmodels
         name = self.read_model_name(target)
         if readmodels is None:
@@ -252,7 +252,7 @@ class FindWhen:
                             notes=(f"{name} has not been built yet.",))
         limit = 1 if first_only else MAX_SWITCHES + 1
         checkpoint = projection_state_of(readmodels, name)
-        arrays = row_arrays(readmodels, table, checkpoint, condition.tree)
+        arrays = row_arrays(readmodels, table, checkpoint, condition.tree, progress)
         if arrays is not None:
             found = arrays.switches(condition.tree, after, first_only=first_only, limit=limit)
         else:

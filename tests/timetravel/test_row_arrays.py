@@ -63,7 +63,8 @@ def test_a_condition_on_a_wide_column_is_left_to_sql(opened, monkeypatch):
 
 @pytest.mark.parametrize("text", ['status = "paid"', "total > 100 or item_count <= 1",
                                   'not (customer_name contains "AN")', "total != null"])
-def test_after_and_limits_give_what_the_scan_in_sql_gives(opened, text):
+def test_after_and_limits_give_what_the_scan_in_sql_gives(opened, text, monkeypatch):
+    monkeypatch.setattr(row_arrays, "PIECE", 5)  # values sorted and numbered in pieces
     readmodels, machine = opened
     table = machine.projections["order_summary"].main_table
     parsed = condition(table, text)
@@ -104,3 +105,26 @@ def test_contains_lowers_ascii_letters_alone_as_sqlite_like_does():
                                       (value, needle)).fetchone()[0]
             assert (contained_text(needle) in contained_text(value)) == bool(like), (value,
                                                                                      needle)
+
+
+def test_reading_the_versions_says_how_far_it_is_and_can_be_cancelled(opened, monkeypatch):
+    from explorer.common.cancel import Cancelled
+
+    monkeypatch.setattr(row_arrays, "LOAD_AT", 1)
+    monkeypatch.setattr(row_arrays, "version_batches",
+                        lambda *args: switches.version_batches(*args, size=40))
+    readmodels, machine = opened
+    table = machine.projections["order_summary"].main_table
+    total = switches.version_count(readmodels, table)
+    calls: list[tuple[int, int]] = []
+    paid = condition(table, 'status = "paid"')
+    assert row_arrays.row_arrays(readmodels, table, 1, paid, lambda *call: calls.append(call))
+    assert calls[0] == (0, total) and len(calls) == -(-total // 40)
+    assert [done for done, _ in calls] == list(range(0, total, 40))
+
+    def cancel(done: int, total: int) -> None:
+        if done:
+            raise Cancelled
+    with pytest.raises(Cancelled):
+        row_arrays.row_arrays(readmodels, table, 2, paid, cancel)
+    assert row_arrays.row_arrays(readmodels, table, 2, paid) is not None  # read again
