@@ -410,8 +410,9 @@ def summary(args: argparse.Namespace) -> int:
                                                    for t in types_found), right=[1, 2])
         if follows:
             print("It follows (the library's tracking: how far it processed each log):")
-            print_table(["APPLICATION", "POSITION"], ([f["name"], f["position"]]
-                                                      for f in follows), right=[1])
+            print_table(["APPLICATION", "POSITION", "LAG", "ITS LOG"], (
+                [f["name"], f["position"], "?" if f["lag"] is None else f["lag"],
+                 f["log"] or "not found beside it"] for f in follows), right=[1, 2])
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication
@@ -24,6 +25,7 @@ from explorer.common.identity import (
     app_version,
     runtime_versions,
 )
+from explorer.store.foreign.library_store import remember_cipher_key
 from explorer.system.discovery import SystemLoadError, load_system
 from explorer.system.workspace import default_demo_store
 from explorer.ui.crash_reporting import install_crash_reporting
@@ -51,6 +53,10 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
                              "(`python -m explorer systems` lists them), a module path, or "
                              "'none' to explore without one (default: the system the store "
                              "names)")
+    parser.add_argument("--cipher-key", metavar="KEY",
+                        help="the key that decrypts an eventsourcing library store's encrypted "
+                             "events (its application's CIPHER_KEY); default: the CIPHER_KEY "
+                             "variable. It is never written anywhere")
     parser.add_argument("--read-only", action="store_true",
                         help="open the store without any possibility of changing it")
     add_version_option(parser, lambda: runtime_versions(qt_runtime=qVersion()))
@@ -105,11 +111,14 @@ def demo_system() -> LoadedSystem | None:
 
 
 def start(window: MainWindow, store: str | None, read_only: bool,
-          system: LoadedSystem | None = None) -> None:
+          system: LoadedSystem | None = None, cipher_key: str | None = None) -> None:
     """Open the given store with `system` (None: the one it names), or without a store the demo
     store (seeding it first if it is new): that of `system` if it has a seeder, else the demo
-    shop's, opened with `system` if one was given."""
+    shop's, opened with `system` if one was given. `cipher_key` decrypts an eventsourcing
+    library store (kept in memory for the file, which every worker then opens with it)."""
     if store is not None:
+        if cipher_key:
+            remember_cipher_key(Path(store).expanduser(), cipher_key)
         window.open_store(store, read_only=read_only, system=system)
         return
     seeding = system if system is not None and system.system.seeder is not None \
@@ -141,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.show()
         if args.self_test:
             run_self_test(window, reporter)
-        start(window, args.store, args.read_only, system)
+        start(window, args.store, args.read_only, system, args.cipher_key)
     except Exception:  # the window could not start: say why until the user closes the dialog
         reporter.python_error(*sys.exc_info())
         app.exec()

@@ -36,6 +36,7 @@ from explorer.ui.widgets.causality_panel import CausalityPanel
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar
 from explorer.ui.widgets.find_when import FindWhenBar
+from explorer.ui.widgets.followers_panel import FollowersPanel
 from explorer.ui.widgets.help import Help
 from explorer.ui.widgets.moment_panel import MomentPanel
 from explorer.ui.widgets.projections_panel import FaultBadges, ProjectionsPanel
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
                                         self.stream_browser, self)
         self.projections_panel = ProjectionsPanel(self.worker)
         self.sagas_panel = SagasPanel(self.worker)
+        self.followers_panel = FollowersPanel(self.worker)
         self.travel = TimeTravel(self)
         self.timeline = TimelineBar(self.travel)
         self.moment_panel = MomentPanel()
@@ -176,6 +178,9 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         session.opened.connect(self._console_shows_store)
         session.opened.connect(self._store_shown)
         session.opened.connect(self.watch_panel.show_store)
+        session.opened.connect(self.followers_panel.show_store)
+        session.changed.connect(self.followers_panel.reload)
+        session.refreshed.connect(self.followers_panel.reload)
         for part in (self.runner_host, self.cursor_follow, self.timeline, self.travel):
             session.opened.connect(part.show_store)
         session.opened.connect(lambda summary, _loaded: self.store_opened.emit(summary.location))

@@ -180,12 +180,21 @@ def test_tracking_rows_show_what_the_application_follows(tmp_path: Path, capsys)
     auditor = follow_bank(tmp_path, accounts=3)
     with EventStore.open(auditor) as store:
         assert isinstance(store, LibraryStore)
-        assert store.followers() == [{"name": "Bank", "position": 3, "lag": None}]
-        assert store.followers(leader_last=5) == [{"name": "Bank", "position": 3, "lag": 2}]
+        assert store.followers() == [{"name": "Bank", "position": 3, "log": "bank.db",
+                                      "lag": 0}]  # the Bank's file beside it: all followed
+        assert store.followers(leader_last=5) == [{"name": "Bank", "position": 3, "log": None,
+                                                   "lag": 2}]
+    with bank(tmp_path / "bank.db") as app:
+        app.open_account("late")  # the Bank moves on while its follower is stopped
+    with EventStore.open(auditor) as store:
+        assert store.followers()[0]["lag"] == 1
+    (tmp_path / "bank.db").rename(tmp_path / "elsewhere.db")
+    with EventStore.open(auditor) as store:
+        assert store.followers() == [{"name": "Bank", "position": 3, "log": None, "lag": None}]
     code, out, _ = run(capsys, "summary", auditor)
     assert code == 0
     assert READ_ONLY_REASON in out and "Bank" in out.splitlines()[-1]
-    code, out, _ = run(capsys, "check", tmp_path / "bank.db")
+    code, out, _ = run(capsys, "check", tmp_path / "elsewhere.db")
     assert code == 0 and "eventsourcing library" in out and "no hash chain" in out
 
 
@@ -199,3 +208,20 @@ def test_stores_open_together_leave_no_side_file(bank_file: Path) -> None:
     second.close()
     assert digest(bank_file) == before
     assert side_files(bank_file) == []
+
+
+def test_a_key_given_once_opens_the_file_in_every_later_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's --cipher-key: its workers open their own stores on the file, without it."""
+    from explorer.store.foreign.library_store import remember_cipher_key
+
+    path = tmp_path / "secret.db"
+    write_bank(path, accounts=1, credits=1, CIPHER_TOPIC=XOR_TOPIC, CIPHER_KEY="k3y")
+    monkeypatch.delenv("CIPHER_KEY", raising=False)
+    monkeypatch.setenv("CIPHER_TOPIC", XOR_TOPIC)
+    with EventStore.open(path) as store:
+        assert [e.data for e in store.read_all()] == [{"_stored_": "encrypted"}] * 2
+    remember_cipher_key(tmp_path / "." / "secret.db", "k3y")
+    with EventStore.open(path) as store:
+        assert [e.data.get("amount") for e in store.read_all()] == [None, "1.10"]
+        assert store.cipher_key == "k3y"

@@ -25,7 +25,7 @@ from explorer.store.damage import damaged
 from explorer.store.event_store import EventStore
 from explorer.store.foreign import views
 from explorer.store.foreign.layout import LibraryLayout, describe
-from explorer.store.foreign.records import attach_read_only, refuse_changes
+from explorer.store.foreign.records import attach_read_only, log_end_beside, refuse_changes
 from explorer.store.foreign.transcoding import (
     StateReader,
     event_type_of,
@@ -59,6 +59,17 @@ log is append-only: one that no longer holds the event at `upto` is not the one 
 is scanned anew."""
 
 
+_cipher_keys: dict[Path, str] = {}
+"""The keys given for files, in this process's memory only (never written anywhere): the
+window's workers open their own stores on the file the user gave a key for."""
+
+
+def remember_cipher_key(path: Path, key: str) -> None:
+    """Open the library's file at `path` with `key` from now on, in this process."""
+    with _derived_lock:
+        _cipher_keys[path.resolve()] = key
+
+
 class LibraryStore(EventStore):
     """An `eventsourcing` application's SQLite file, shown through the EventStore interface."""
 
@@ -89,8 +100,14 @@ class LibraryStore(EventStore):
                      registry: EventRegistry | None = None,
                      cipher_key: str | None = None) -> LibraryStore:
         """Open the library's file at `path` (its tables as `layout` names them), read-only.
-        Encrypted states are decrypted with `cipher_key` (else the library's CIPHER_KEY
-        variable); without a key they show as encrypted."""
+        Encrypted states are decrypted with `cipher_key` (else the key an earlier store of this
+        process was given for the file, else the library's CIPHER_KEY variable); without a key
+        they show as encrypted."""
+        if cipher_key:
+            remember_cipher_key(path, cipher_key)
+        else:
+            with _derived_lock:
+                cipher_key = _cipher_keys.get(path.resolve())
         reader = StateReader(load_cipher(cipher_key))
         releases: list[Callable[[], None]] = []
 
@@ -219,14 +236,24 @@ class LibraryStore(EventStore):
     def followers(self, leader_last: int | None = None) -> list[dict[str, Any]]:
         """The applications this file's application follows (its `tracking` rows: the library
         keeps them with the follower): each one's name and the notification id of its log
-        processed up to. SQLite keeps one application a file, so the followed log is usually in
-        another file: given its last notification id (`leader_last`), each says how many events
-        it is behind ("lag"), else the lag is None. The library's own marker rows are left out."""
-        return [{"name": name, "position": position,
-                 "lag": None if leader_last is None else max(0, leader_last - position)}
-                for name, position in self._db.execute(
-                    "SELECT name, position FROM process_checkpoints "
-                    "WHERE name NOT LIKE '\\_\\_%' ESCAPE '\\' ORDER BY name")]
+        processed up to. SQLite keeps one application a file, so the followed log is in another
+        file: the one `leader_last` gives the end of, else the library's file named after the
+        application beside this one (`bank.db` for Bank, as the library's runners are set up);
+        each says how many events it is behind ("lag") and which file it read that from
+        ("log"), else both are None. The library's own marker rows are left out."""
+        found = []
+        for name, position in self._db.execute(
+                "SELECT name, position FROM process_checkpoints "
+                "WHERE name NOT LIKE '\\_\\_%' ESCAPE '\\' ORDER BY name").fetchall():
+            log: str | None = None
+            last = leader_last
+            if last is None:
+                beside = log_end_beside(Path(self.location), name)
+                if beside is not None:
+                    log, last = beside[0].name, beside[1]
+            found.append({"name": name, "position": position, "log": log,
+                          "lag": None if last is None else max(0, last - position)})
+        return found
 
     def describe(self) -> dict[str, Any]:
         """What the file is, for `info` and the window: the tables read, how states are stored."""

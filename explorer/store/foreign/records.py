@@ -111,8 +111,40 @@ class LibraryRecords:
         with self._lock:
             return self._db.execute(" ".join(sql), params).fetchall()
 
+    def log_end(self) -> int:
+        """The last notification id of the file's application log (0 when it is empty)."""
+        with self._lock:
+            last = self._db.execute(
+                f'SELECT max(rowid) FROM {LIBRARY}."{self.layout.events_table}"').fetchone()[0]
+        return int(last or 0)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
         self._release()
         self._release = lambda: None
+
+
+LOG_SUFFIXES = (".db", ".sqlite", ".sqlite3", "")
+
+
+def log_end_beside(path: Path, application: str) -> tuple[Path, int] | None:
+    """The library's file of the application named `application` beside `path` (its name in
+    lower case with a usual suffix), and its log's last notification id; None when there is
+    none (or it cannot be read)."""
+    for suffix in LOG_SUFFIXES:
+        candidate = path.with_name(application.lower() + suffix)
+        if candidate == path or not candidate.is_file():
+            continue
+        try:
+            layout = sqlite_backend.inspect(candidate).library
+        except Exception:  # noqa: BLE001 - another file, whatever it is: not the log
+            continue
+        if layout is None:
+            continue
+        records = LibraryRecords(candidate, layout)
+        try:
+            return candidate, records.log_end()
+        finally:
+            records.close()
+    return None

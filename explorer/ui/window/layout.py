@@ -31,6 +31,7 @@ class WindowPanes:
     console_tab: int
     monitor_tab: int
     compare_tab: int
+    followers_tab: int
     gates: tuple[SystemGate, SystemGate, SystemGate]
     """The tabs that need a system: Projections, Sagas, Commands."""
 
@@ -62,6 +63,10 @@ def build_layout(w: MainWindow) -> None:
     w.console_tab = w.bottom_tabs.addTab(console, icon("command"), "Commands")
     w.bottom_tabs.addTab(projections, icon("stream-type"), "Projections")
     w.bottom_tabs.addTab(sagas, icon("correlation"), "Sagas")
+    w.followers_tab = w.bottom_tabs.addTab(w.followers_panel, icon("live"), "Followers")
+    w.bottom_tabs.setTabVisible(w.followers_tab, False)  # for a store that has followers
+    w.followers_panel.presence_changed.connect(
+        lambda shown: w.bottom_tabs.setTabVisible(w.followers_tab, shown))
     w.monitor_tab = w.bottom_tabs.addTab(w.runner_host.monitor_holder, icon("live"),
                                                "Monitor")
     w.compare_tab = w.bottom_tabs.addTab(w.compare_view, icon("branch"), "Compare")
