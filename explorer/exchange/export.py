@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 import orjson
 
+from explorer.common.bulk import bulk_work
 from explorer.exchange.formats import (
     ExchangeError,
     Format,
@@ -64,6 +65,15 @@ def scoped_events(store: EventStore, scope: ExportScope) -> Iterator[RecordedEve
 def write_events(events: Iterable[RecordedEvent], out: BinaryIO, format: Format, *,
                  source: str, last_position: int, progress: Progress | None = None) -> int:
     """Write `events` to `out`, one a line; how many were written."""
+    with bulk_work():  # millions of short-lived dicts: no collector passes (CLI only)
+        written = _write_all(events, out, format, source, last_position, progress)
+    if progress is not None:
+        progress(last_position, last_position)
+    return written
+
+
+def _write_all(events: Iterable[RecordedEvent], out: BinaryIO, format: Format, source: str,
+               last_position: int, progress: Progress | None) -> int:
     dumps = orjson.dumps
     written = 0
     for event in events:
@@ -72,8 +82,6 @@ def write_events(events: Iterable[RecordedEvent], out: BinaryIO, format: Format,
         written += 1
         if progress is not None and written % PROGRESS_EVERY == 0:
             progress(event.position, last_position)
-    if progress is not None:
-        progress(last_position, last_position)
     return written
 
 

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from explorer.common.bulk import bulk_work
 from explorer.exchange.formats import ExchangeError, ImportedEvent, LineError, parse_line
 from explorer.store import EventNotFoundError, EventStore
 from explorer.store.copying import remove_store_files
@@ -79,7 +80,7 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
     try:
         with EventStore.open(temporary, create=True) as store:
             store.limit_cache(IMPORT_CACHE_MB)
-            with loading_new_store(store):
+            with loading_new_store(store), bulk_work():  # no collector passes in the CLI
                 events, streams, raised = _append_all(
                     store, _lines(lines), batch_events,
                     lambda done: progress(done, size) if progress else None)
