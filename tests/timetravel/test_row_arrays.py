@@ -128,3 +128,15 @@ def test_reading_the_versions_says_how_far_it_is_and_can_be_cancelled(opened, mo
     with pytest.raises(Cancelled):
         row_arrays.row_arrays(readmodels, table, 2, paid, cancel)
     assert row_arrays.row_arrays(readmodels, table, 2, paid) is not None  # read again
+
+
+@pytest.mark.parametrize("needle", ["mile", "É", "", "a\0b", "1", ".5", "zz"])
+def test_contains_is_looked_for_once_in_all_the_values_as_in_each(needle):
+    from explorer.timetravel.conditions import contained_text
+    from explorer.timetravel.row_arrays import _Texts
+    values = [2, 2.5, "", "Émile", "a", "b", "a\0b", "EMILE", "zz", 15]
+    texts = _Texts(values)
+    wanted = contained_text(needle)
+    assert texts.containing(wanted).tolist() == [wanted in contained_text(value)
+                                                 for value in values]
+    assert _Texts([]).containing(wanted).tolist() == []
