@@ -103,6 +103,9 @@ def import_(args: argparse.Namespace) -> int:
     else:
         print(f"Imported {report.events:,} events in {report.streams:,} streams into "
               f"{report.location} (positions numbered from 1 in the file's order).")
+        if report.raised_times:
+            print(f"Times raised: {report.raised_times:,} (an event's time was before the one on "
+                  "the line before it, and was given that time: times go up with positions).")
     return 0
 
 

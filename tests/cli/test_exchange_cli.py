@@ -63,3 +63,17 @@ def test_bundle_at_a_position(tmp_path, capsys):
     assert view is not None and view.cursor_position == 7
     code, _, err = run(capsys, "bundle", store, tmp_path / "r.evbundle")
     assert code == 1 and "there already" in err
+
+
+def test_import_says_how_many_times_it_raised(tmp_path, capsys):
+    store = seeded_shop(tmp_path, 3, 1)
+    out = tmp_path / "all.jsonl"
+    assert run(capsys, "export", store, out)[0] == 0
+    lines = out.read_bytes().splitlines()
+    second = orjson.loads(lines[1])
+    second["time"] = "2000-01-01T00:00:00Z"
+    lines[1] = orjson.dumps(second)
+    out.write_bytes(b"\n".join(lines))
+    code, text, err = run(capsys, "import", out, tmp_path / "new.evstore")
+    assert code == 0, err
+    assert "Times raised: 1 (an event's time was before the one on the line before it" in text
