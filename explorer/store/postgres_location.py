@@ -3,8 +3,9 @@
 A store on a server is named by a URL, `postgresql://user@host:port/database?schema=NAME`
 (schema `event_explorer` when not given; other query parameters are libpq's, `sslmode` say).
 The password is libpq's business: from the URL, the environment (PGPASSWORD), `.pgpass` or a
-service file. It stays inside the connection: the store's `location`, which the window, the
-settings, recent lists and logs show and keep, is the URL without it.
+service file. It stays inside the process: the store's `location`, which the window, the
+settings, recent lists and logs show and keep, is the URL without it, and a password given in a
+URL is kept in memory for the process's later connections (explorer.store.postgres_url).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from explorer.store.errors import StoreOpenError
-from explorer.store.postgres_url import SCHEMES
+from explorer.store.postgres_url import SCHEMES, with_remembered_password, without_password
 
 DEFAULT_SCHEMA = "event_explorer"
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,47}")
@@ -48,19 +49,19 @@ class ServerLocation:
                 "postgresql://USER@HOST:PORT/DATABASE URL or the path of a store file.")
         if not url.database:
             raise StoreOpenError(
-                f"{_shown(url)} names no database. Add it after the host: "
+                f"{without_password(url)} names no database. Add it after the host: "
                 "postgresql://USER@HOST:PORT/DATABASE.")
         schema = url.query.get("schema", DEFAULT_SCHEMA)
         if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
             raise StoreOpenError(
                 f"{schema!r} cannot be a store's schema: use lower-case letters, digits and _ "
                 "(at most 48, not starting with a digit), e.g. ?schema=event_explorer.")
-        return cls(url, schema)
+        return cls(with_remembered_password(url), schema)
 
     @property
     def display(self) -> str:
         """The URL as shown and remembered: without the password, with the schema."""
-        return _shown(self.url.update_query_dict({"schema": self.schema}))
+        return without_password(self.url.update_query_dict({"schema": self.schema}))
 
     @property
     def name(self) -> str:
@@ -125,12 +126,6 @@ class ServerConnection:
     @property
     def in_transaction(self) -> bool:
         return self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-
-
-def _shown(url: sa.URL) -> str:
-    """The URL without its password (URL.set leaves a None unchanged, so made anew)."""
-    return sa.URL.create(url.drivername, url.username, None, url.host, url.port, url.database,
-                         url.query).render_as_string(hide_password=False)
 
 
 def _without_password_text(target: str) -> str:

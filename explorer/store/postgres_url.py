@@ -1,7 +1,11 @@
-"""Telling a store on a PostgreSQL server's URL from a file path, without loading the driver.
+"""Telling a store on a PostgreSQL server's URL from a file path, without loading the driver;
+and the passwords given in such URLs, kept in this process's memory only.
 
 The window, the command line and the workspace ask this of every target they are given; the
 driver (psycopg) is imported only when a server store is opened (explorer.store.postgres).
+A store is named by its URL without a password (its `location`); the window's workers, its
+reopenings and its runner process connect by that name, so a password given in a URL is kept
+here, by server, user and database, and handed to the runner in its environment: never written.
 """
 
 from __future__ import annotations
@@ -9,10 +13,53 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeGuard
 
+import sqlalchemy as sa
+
 SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+_passwords: dict[tuple[str | None, int | None, str | None, str | None], str] = {}
 
 
 def is_server_url(target: str | Path) -> TypeGuard[str]:
     """Whether `target` names a store on a PostgreSQL server rather than a file."""
     return isinstance(target, str) and "://" in target \
         and target.split("://", 1)[0].lower() in SCHEMES
+
+
+def _server(url: sa.URL) -> tuple[str | None, int | None, str | None, str | None]:
+    return url.host, url.port, url.username, url.database
+
+
+def with_remembered_password(url: sa.URL) -> sa.URL:
+    """Remember the URL's password; or, without one, give it the one remembered for its
+    server, user and database (if any)."""
+    if url.password is not None:
+        _passwords[_server(url)] = str(url.password)
+        return url
+    known = _passwords.get(_server(url))
+    return url if known is None else url.set(password=known)
+
+
+def remembered_password(location: str) -> str | None:
+    """The password remembered for a store's URL (None: none given, or not a URL)."""
+    if not is_server_url(location):
+        return None
+    try:
+        return _passwords.get(_server(sa.make_url(location)))
+    except sa.exc.ArgumentError:
+        return None
+
+
+def without_password(url: sa.URL) -> str:
+    """The URL as shown: without its password (URL.set leaves a None unchanged: made anew)."""
+    return sa.URL.create(url.drivername, url.username, None, url.host, url.port, url.database,
+                         url.query).render_as_string(hide_password=False)
+
+
+def shown(target: str) -> str:
+    """A target as it may be shown: a server's URL without its password, a path as it is."""
+    if not is_server_url(target):
+        return target
+    try:
+        return without_password(sa.make_url(target))
+    except sa.exc.ArgumentError:
+        return "a database URL"

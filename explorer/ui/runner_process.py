@@ -20,6 +20,7 @@ import orjson
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
 from explorer.runtime.runner import RunnerStatus
+from explorer.store.postgres_url import remembered_password
 from explorer.system.discovery import is_module_path
 
 STOP_WAIT_MS = 5000
@@ -58,8 +59,12 @@ class RunnerProcess(QObject):
         # the same every time; a card ending 0002, 9995 or 0069 is declined, for compensation.
         arguments = ["run", self.location, "--serve", "--system", self.system,
                      "--failure-rate", "0"]
-        if is_module_path(self.system):
-            self.process.setProcessEnvironment(_with_import_path())
+        password = remembered_password(self.location)  # given in a server store's URL
+        if is_module_path(self.system) or password is not None:
+            environment = _with_import_path()
+            if password is not None:  # in the runner's environment, never on its command line
+                environment.insert("PGPASSWORD", password)
+            self.process.setProcessEnvironment(environment)
         if self.read_only:
             arguments.append("--read-only")
         if not self.run_sagas:

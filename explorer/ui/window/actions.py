@@ -36,6 +36,7 @@ class WindowActions:
 
     open_action: QAction
     open_ro_action: QAction
+    open_database_action: QAction
     new_demo_action: QAction
     load_system_action: QAction
     export_action: QAction
@@ -93,6 +94,8 @@ def add_actions(w: MainWindow) -> None:
     w.open_ro_action = _action(w, "Open Store &Read-Only…", lambda: w.choose_store(read_only=True),
                                "Ctrl+Shift+O", "read-only",
                                "Open a store without any possibility of changing it")
+    w.open_database_action = _action(w, "Open &Database…", w.opening.choose_database, None,
+                                     None, "Open a store on a PostgreSQL server by its URL")
     w.new_demo_action = _action(w, "&New Demo Store…", w.choose_new_demo_store, key.New,
                                 "new-demo", "Create and seed a demo store")
     w.load_system_action = _action(w, "Load &System…", w.choose_system, None, None,
@@ -167,7 +170,7 @@ def add_actions(w: MainWindow) -> None:
 
 def _add_menus(w: MainWindow) -> None:
     menu = w.menuBar().addMenu("&File")
-    menu.addActions([w.open_action, w.open_ro_action])
+    menu.addActions([w.open_action, w.open_ro_action, w.open_database_action])
     w.recent_menu = menu.addMenu("Open &Recent")
     menu.addAction(w.new_demo_action)
     menu.addSeparator()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressD
 
 from explorer.exchange.bundle import is_bundle
 from explorer.store import StoreMissingError
+from explorer.store.postgres_url import is_server_url, shown
 from explorer.system import NO_SYSTEM
 from explorer.system.discovery import (
     META_MODULE,
@@ -91,15 +92,32 @@ class StoreOpening(QObject):
         if path:
             self.open(path, read_only=read_only)
 
+    def choose_database(self) -> QInputDialog:
+        """Ask for a store on a PostgreSQL server by its URL (File > Open Database...), then
+        open it; the dialog, open until answered."""
+        dialog = QInputDialog(self.window)
+        dialog.setWindowTitle("Open Database")
+        dialog.setLabelText(
+            "The URL of a store on a PostgreSQL server:\n"
+            "postgresql://USER@HOST:PORT/DATABASE?schema=NAME (schema event_explorer if none).\n"
+            "The password comes from PGPASSWORD or ~/.pgpass, or the URL (never written down).")
+        servers = [url for url in settings.recent_stores() if is_server_url(url)]
+        dialog.setTextValue(servers[0] if servers else "postgresql://")
+        dialog.resize(560, dialog.sizeHint().height())
+        dialog.textValueSelected.connect(lambda url: self.open(url.strip()))
+        dialog.open()
+        return dialog
+
     def open(self, path: str | Path, *, read_only: bool = False, create: bool = False,
              system: LoadedSystem | None = None, verify: bool = True) -> None:
         """Open a store on the worker, with `system` or (None) the one it names; on failure,
         explain and keep the current one. Only with `create` (the user said so) does a missing
         or empty file become a store, read with the system at hand."""
-        path = str(Path(path).expanduser())
+        on_server = is_server_url(path)  # a store on a PostgreSQL server: a URL, not a file
+        path = str(path) if on_server else str(Path(path).expanduser())
         self._generation += 1
         generation = self._generation
-        self.window.busy_label.setText(f"Opening {Path(path).name}…")
+        self.window.busy_label.setText(f"Opening {shown(path) if on_server else Path(path).name}…")
         chosen = system or (self.window.loaded if create else None)
 
         def open_it(context: JobContext) -> StoreSummary:
@@ -181,7 +199,7 @@ class StoreOpening(QObject):
             self._offer_new_store(path, error)
             return
         window.show_error(f"Cannot open {Path(path).name}", str(error))
-        if not Path(path).exists():
+        if not is_server_url(path) and not Path(path).exists():  # (a server may be back later)
             window.fill_recent_menu(settings.forget_store(path))
 
     def _offer_new_store(self, path: str, error: StoreMissingError) -> None:

@@ -1,0 +1,100 @@
+"""The window on a store on a server: File > Open Database... takes its URL, the events list
+and live updates work as on a file, and the recent stores keep the URL without its password."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+import pytest
+from PySide6.QtWidgets import QInputDialog
+
+from explorer.demo.seed import seed_store
+from explorer.projections import read_model_path
+from explorer.store import NewEvent
+from explorer.system.discovery import load_system
+from explorer.system.workspace import open_store
+from explorer.ui import settings
+
+WAIT_MS = 15_000
+
+
+@pytest.fixture(autouse=True)
+def settings_folder(tmp_path):
+    settings.use_settings_folder(tmp_path / "settings")
+    return tmp_path / "settings"
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread(qapp):
+    from explorer.ui.gui_collector import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    yield
+    collector.stop()
+    collector.deleteLater()
+
+
+@pytest.fixture
+def password_url(postgres_server, admin, schema_name):
+    """A seeded shop on the server, and its URL with the password of a role that needs one."""
+    with open_store(postgres_server.url(schema=schema_name), system=load_system("shop"),
+                    create=True) as store:
+        seed_store(store, orders=20, seed=4)
+    user, password = postgres_server.password_user, "w1ndow-Pa55word"
+    admin.execute(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'")
+    admin.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {user}")
+    admin.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema_name} TO {user}")
+    yield postgres_server.url(user=user, password=password, schema=schema_name), password
+    admin.execute(f"DROP OWNED BY {user}")
+    admin.execute(f"DROP ROLE {user}")
+
+
+def test_open_database_shows_a_server_store_live_and_keeps_no_password(
+        qtbot, qtmodeltester, password_url, postgres_server, schema_name, settings_folder):
+    from explorer.ui.main_window import MainWindow
+
+    url, password = password_url
+    shown = postgres_server.url(user=postgres_server.password_user, schema=schema_name)
+    window = MainWindow()
+    qtbot.add_widget(window)
+    window.show()
+    window.open_database_action.trigger()
+    dialog = window.findChild(QInputDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.setTextValue(url)
+    errors = []
+    window.show_error = lambda *args: errors.append(args)  # what a user would have been told
+    with qtbot.wait_signals([window.store_opened, window.browser.rows_ready], timeout=WAIT_MS):
+        dialog.accept()
+    assert not errors
+    assert window.summary.location == shown
+    count = window.event_model.rowCount()
+    assert count == window.summary.last_position > 20
+    qtmodeltester.check(window.event_model)
+    with qtbot.wait_signal(window.browser.live_applied, timeout=WAIT_MS), \
+            open_store(url, system=load_system("shop")) as other:  # another session appends
+        other.append("prod_101", "Inventory", [NewEvent(
+            "InventoryStockReceived", {"product_id": "prod_101", "quantity": 5})])
+    assert window.event_model.rowCount() == count + 1
+    # The window's runner process connects by the password-free location too: its read models
+    # get built (the password reached it in its environment, not on its command line).
+    models = read_model_path(shown, False)
+
+    def built() -> bool:
+        if not models.exists():
+            return False
+        with closing(sqlite3.connect(f"file:{models}?mode=ro", uri=True)) as db:
+            try:
+                row = db.execute("SELECT min(checkpoint) FROM projection_state "
+                                 "WHERE kind = 'projection'").fetchone()
+            except sqlite3.OperationalError:
+                return False
+        return (row[0] or 0) >= count + 1
+    qtbot.waitUntil(built, timeout=WAIT_MS * 2)
+    assert password not in " ".join(window.runner_host.runner.process.arguments())
+    assert settings.recent_stores()[0] == shown
+    assert password not in window.windowTitle() + window.statusBar().currentMessage()
+    window.close()
+    written = [path for path in settings_folder.rglob("*") if path.is_file()]
+    assert written and not [p for p in written if password.encode() in p.read_bytes()]
