@@ -152,6 +152,8 @@ class LibraryStore(EventStore):
             if own:
                 db.execute("BEGIN")
             try:
+                if whole and own:  # the end of the log this transaction sees: all it scans
+                    last = db.execute(self._last_rowid).fetchone()[0] or 0
                 db.execute(self._index_since if self._indexed else self._index_whole,
                            {"after": self._indexed, "upto": last})
                 db.execute("UPDATE temp.index_mark SET last = ?", (last,))

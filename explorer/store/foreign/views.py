@@ -81,17 +81,20 @@ def index_statement(layout: LibraryLayout, *, whole: bool) -> str:
     One grouped scan; each stream's type comes from its first event's topic, its last timestamp
     from its last event (two lookups by rowid a stream). The `whole` log is scanned through its
     primary key's index, which holds every column the scan needs in stream order (no sort, no
-    state read); the few events appended since, by their rowids."""
+    state read) and takes every row (read in the same transaction as :upto, the log's end, so
+    it holds nothing after it: testing each row's rowid would cost a third of the scan); the few
+    events appended since, by their rowids."""
     log = f'{LIBRARY}."{layout.events_table}"'
     scanned = (f'{log} INDEXED BY "{layout.key_index}"' if whole and layout.key_index
                else log)
+    rows = "" if whole else "WHERE rowid > :after AND rowid <= :upto"
     return f"""INSERT INTO temp.streams (stream_id, stream_type, version, first_position,
                                          last_position, last_timestamp, originator_id, events)
         SELECT es_stream_id(g.originator_id), es_stream_type(f.topic), g.version, g.first,
                g.last, es_timestamp(l.state), g.originator_id, g.events
         FROM (SELECT originator_id, max(originator_version) AS version, min(rowid) AS first,
                      max(rowid) AS last, count(*) AS events
-              FROM {scanned} WHERE rowid > :after AND rowid <= :upto
+              FROM {scanned} {rows}
               GROUP BY originator_id) AS g
         JOIN {log} AS f ON f.rowid = g.first JOIN {log} AS l ON l.rowid = g.last
         WHERE true
@@ -101,10 +104,12 @@ def index_statement(layout: LibraryLayout, *, whole: bool) -> str:
 
 
 def topics_statement(layout: LibraryLayout) -> str:
-    """Add the event types of the events after notification id :after up to :upto."""
+    """Add the event types of the events after notification id :after up to :upto (the type
+    named once a distinct topic, not once an event: a quarter of the time on a million)."""
     return f"""INSERT OR IGNORE INTO temp.event_topics (topic, event_type)
-        SELECT DISTINCT topic, es_event_type(topic) FROM {LIBRARY}."{layout.events_table}"
-        WHERE rowid > :after AND rowid <= :upto"""
+        SELECT topic, es_event_type(topic) FROM (
+            SELECT DISTINCT topic FROM {LIBRARY}."{layout.events_table}"
+            WHERE rowid > :after AND rowid <= :upto)"""
 
 
 STREAM_ROWS = "SELECT * FROM temp.streams"
