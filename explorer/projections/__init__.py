@@ -12,6 +12,7 @@ from explorer.projections.engine import (
     projection_state_of,
     read_rows,
 )
+from explorer.projections.fulltext import FullTextIndex, SearchTextError, fulltext_path
 from explorer.projections.search import SearchNotReadyError
 from explorer.projections.versioned import (
     current_rows,
@@ -20,7 +21,7 @@ from explorer.projections.versioned import (
     versioned_table,
 )
 
-__all__ = ["Fault", "Projection", "ProjectionEngine", "ProjectionError", "ProjectionStatus",
-           "ReadModelDatabase", "SearchNotReadyError", "Writes", "count_rows",
-           "projection_state_of", "current_rows", "read_model_path", "read_rows", "rows_as_of",
-           "rows_changed_first", "versioned_table"]
+__all__ = ["Fault", "FullTextIndex", "Projection", "ProjectionEngine", "ProjectionError",
+           "ProjectionStatus", "ReadModelDatabase", "SearchNotReadyError", "SearchTextError",
+           "Writes", "count_rows", "projection_state_of", "current_rows", "fulltext_path",
+           "read_model_path", "read_rows", "rows_as_of", "rows_changed_first", "versioned_table"]

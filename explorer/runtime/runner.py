@@ -28,10 +28,12 @@ from explorer.common.closable import Closable
 from explorer.common.json_form import JsonForm
 from explorer.domain import CommandService
 from explorer.projections import (
+    FullTextIndex,
     Projection,
     ProjectionEngine,
     ProjectionStatus,
     ReadModelDatabase,
+    fulltext_path,
     read_model_path,
 )
 from explorer.sagas import SagaManager, SagaManagerStatus
@@ -107,6 +109,7 @@ class Runner(Closable):
         self.busy = False
         self.retrying: str | None = None  # the transient failure being waited out
         self.failed_attempts = 0  # of the pass being retried (0: the last pass went through)
+        self.fulltext: FullTextIndex | None = None  # kept up to date once someone built it
 
     def set_sagas(self, enabled: bool) -> None:
         """Run the sagas too, or stop running them (a read-only store never runs them)."""
@@ -125,6 +128,8 @@ class Runner(Closable):
 
     def close(self) -> None:
         try:
+            if self.fulltext is not None:
+                self.fulltext.close()
             self.db.close()
         finally:
             self.store.close()
@@ -152,6 +157,7 @@ class Runner(Closable):
                     done = sum(manager.catch_up(should_stop=should_stop, progress=progress)
                                for manager in self.sagas)
                     done += self.engine.catch_up_all(should_stop=should_stop)
+                    done += self._index_text(should_stop)
                 except TRANSIENT_ERRORS as error:
                     if on_retry is None:
                         raise
@@ -174,6 +180,16 @@ class Runner(Closable):
         finally:
             self.busy = False
         return total
+
+    def _index_text(self, should_stop: Callable[[], bool] | None) -> int:
+        """Index new events for searching, once the full-text index exists (a search in the
+        window or `events --search` builds it first: explorer.projections.fulltext)."""
+        if self.fulltext is None:
+            path = fulltext_path(self.store.location, self.store.read_only)
+            if not path.exists():
+                return 0
+            self.fulltext = FullTextIndex(path)
+        return self.fulltext.catch_up(self.store, should_stop=should_stop)
 
     def run_forever(self, stop: threading.Event,
                     on_status: Callable[[RunnerStatus], None] | None = None,

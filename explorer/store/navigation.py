@@ -107,6 +107,16 @@ class Navigation:
         content filter in chunks."""
         return array("q", [row[0] for row in self._run_select(query._positions(after_position))])
 
+    def search_texts(self, after_position: int, limit: int) -> list[tuple[int, str]]:
+        """(position, text) of up to `limit` events after `after_position`, in order: each
+        event's stream id, type, data and metadata as stored, joined by spaces; what a
+        full-text index of the log indexes (explorer.projections.fulltext)."""
+        c = events.c
+        text = c.stream_id + " " + c.event_type + " " + c.data + " " + c.metadata
+        select = sa.select(c.position, text).where(c.position > after_position).order_by(
+            c.position).limit(limit)
+        return self._run_select(select).fetchall()
+
     def sample_events(self, start: int, every: int, to_position: int) -> list[tuple[int, int, str]]:
         """(position, timestamp, stream type) of the events at `start`, `start + every`, ... up
         to `to_position`, and of the event at `to_position` itself, in position order: the

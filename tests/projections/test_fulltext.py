@@ -1,0 +1,238 @@
+"""Searching every event: the full-text index against a brute-force scan of the stored text,
+kept up to date by the runner, whole after kill -9, and in the cache folder for a read-only
+store."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from explorer.demo.seed import seed_store
+from explorer.demo.system import SHOP
+from explorer.projections import FullTextIndex, SearchTextError, fulltext_path
+from explorer.projections.fulltext import newest_matching, search_query
+from explorer.runtime.runner import Runner
+from explorer.store import EventStore
+from explorer.store.query import EventQuery
+from explorer.store.records import NewEvent
+from explorer.system.workspace import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+WORD = re.compile(r"[\w\-.@]+")
+"""A word as the index's tokenizer sees one (unicode61 with tokenchars '_-.@')."""
+
+
+def words(text: str) -> list[str]:
+    return [word.lower() for word in WORD.findall(text)]
+
+
+def brute_force(store: EventStore, typed: str, up_to: int | None = None) -> list[int]:
+    """Positions of the events whose stored text matches what the user typed, by reading every
+    event: each word (or quoted phrase, its words in a row) somewhere; a * a prefix."""
+    wanted = []
+    for phrase, star, word in re.findall(r'"([^"]*)"?(\*?)|([^\s"]+)', typed):
+        text = phrase if not word else word.rstrip("*")
+        prefix = bool(star) if not word else word.endswith("*")
+        if words(text):
+            wanted.append((words(text), prefix))
+    found = []
+    for position, text in store.search_texts(0, 10**9):
+        if up_to is not None and position > up_to:
+            break
+        tokens = words(text)
+
+        def has(phrase: list[str], prefix: bool, tokens: list[str] = tokens) -> bool:
+            n = len(phrase)
+            for i in range(len(tokens) - n + 1):
+                window = tokens[i:i + n]
+                if window[:-1] == phrase[:-1] and (window[-1].startswith(phrase[-1]) if prefix
+                                                   else window[-1] == phrase[-1]):
+                    return True
+            return False
+
+        if all(has(phrase, prefix) for phrase, prefix in wanted):
+            found.append(position)
+    return found
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("fulltext") / "shop.evstore"
+    with open_store(path, system=SHOP, create=True) as store:
+        seed_store(store, orders=40, days=20)
+    return path
+
+
+@pytest.fixture
+def shop_store(seeded, tmp_path):
+    path = tmp_path / "shop.evstore"
+    path.write_bytes(seeded.read_bytes())
+    with open_store(path, system=SHOP) as store:
+        yield store
+
+
+def drawn_terms(store: EventStore, count: int, seed: int = 7) -> list[str]:
+    """Words, prefixes, phrases and identifiers with punctuation, drawn from the stored text."""
+    randomly = random.Random(seed)
+    texts = [text for _position, text in store.search_texts(0, 10**9)]
+    terms: list[str] = []
+    while len(terms) < count:
+        tokens = WORD.findall(randomly.choice(texts))
+        start = randomly.randrange(len(tokens) - 1)
+        token = tokens[start]
+        kind = len(terms) % 4
+        if kind == 0:
+            terms.append(token)
+        elif kind == 1 and len(token) > 3:
+            terms.append(token[:randomly.randrange(2, len(token))] + "*")
+        elif kind == 2:
+            terms.append(f'"{token} {tokens[start + 1]}"')
+        else:
+            punctuated = [t for t in tokens if re.search(r"[\w][_\-.@][\w]", t)]
+            if punctuated:
+                terms.append(randomly.choice(punctuated).upper())
+    return terms
+
+
+def test_searches_find_what_a_scan_of_every_event_finds(shop_store):
+    with FullTextIndex.of_store(shop_store) as index:
+        assert index.catch_up(shop_store, batch=500) == shop_store.last_position()
+        for term in drawn_terms(shop_store, 80):
+            assert list(index.matches(term)) == brute_force(shop_store, term), term
+        mixed = "ORDER_01* Royal"
+        assert list(index.matches(mixed)) == brute_force(shop_store, mixed)
+
+
+def test_identifiers_stay_whole_words():
+    with_text = "order_0870 order_08700 DH3862167061 ada@example.com 12.5 2026-01-05 Royal Mail"
+    assert search_query("order_0870") == '"order_0870"'
+    assert search_query('"Royal Mail"  order_08*') == '"Royal Mail" "order_08"*'
+    assert search_query('say "it') == '"say" "it"'  # an unclosed quote ends the phrase
+    assert search_query('a"b') == '"a" "b"'
+    assert words(with_text)[:5] == ["order_0870", "order_08700", "dh3862167061",
+                                    "ada@example.com", "12.5"]
+    for nothing in ("", "  ", '""', "* , ;"):
+        with pytest.raises(SearchTextError, match="Nothing to search for"):
+            search_query(nothing)
+
+
+def test_ids_emails_numbers_and_phrases(store):
+    texts = ["order_0870 shipped by Royal Mail", "order_08700 for ada@example.com",
+             "total 12.5 tracking DH3862167061", "Mail Royal, not a phrase", "cust_456-b"]
+    for number, text in enumerate(texts, 1):
+        store.append(f"note_{number}", "Note", [NewEvent("Noted", {"text": text})])
+    with FullTextIndex.of_store(store) as index:
+        index.catch_up(store)
+
+        def found(typed: str) -> list[int]:
+            return sorted(index.matches(typed))
+
+        assert found("order_0870") == [1]
+        assert found("order_08*") == [1, 2]
+        assert found('"Royal Mail"') == [1]
+        assert found("Royal Mail") == [1, 4]
+        assert found("ADA@example.com") == [2]
+        assert found("12.5") == [3] and found("12") == []
+        assert found("dh3862167061") == [3]
+        assert found("cust_456-b") == [5] and found("cust_456") == []
+        assert found("Noted note_3") == [3]  # type and stream id are indexed too
+        assert found("nothing_here") == []
+
+
+def test_newest_first_and_combined_with_the_other_filters(shop_store):
+    with FullTextIndex.of_store(shop_store) as index:
+        index.catch_up(shop_store)
+        everything = brute_force(shop_store, "order_01*")
+        newest = [p for chunk in newest_matching(index, shop_store, "order_01*", chunk=7)
+                  for p in chunk]
+        assert newest == everything[::-1]
+        assert list(index.newest_matches("order_01*", limit=5)) == everything[::-1][:5]
+        assert list(index.newest_matches("order_01*", before_position=everything[-3],
+                                         limit=2)) == everything[::-1][3:5]
+        query = EventQuery(event_types=("OrderPlaced", "OrderShipped"))
+        wanted = set(shop_store.positions(query))
+        combined = [p for chunk in newest_matching(index, shop_store, "order_01*", query, chunk=7)
+                    for p in chunk]
+        assert combined == [p for p in everything[::-1] if p in wanted] and combined
+
+
+def test_the_runner_keeps_a_built_index_up_to_date(shop_store):
+    location = shop_store.location
+    runner = Runner(location, SHOP, run_sagas=False)
+    try:
+        runner.run_pending()
+        assert not fulltext_path(location, False).exists()  # nobody searched: no index
+        with FullTextIndex.of_store(shop_store) as index:
+            index.catch_up(shop_store)
+        shop_store.append("note_1", "Note", [NewEvent("Noted", {"text": "zebra_77 arrived"})])
+        runner.run_pending()
+        with FullTextIndex.of_store(shop_store) as index:
+            assert index.checkpoint() == shop_store.last_position()
+            assert list(index.matches("zebra_77")) == [shop_store.last_position()]
+    finally:
+        runner.close()
+
+
+def test_an_index_of_another_log_is_rebuilt(shop_store, tmp_path):
+    with FullTextIndex.of_store(shop_store) as index:
+        index.catch_up(shop_store)
+    other = tmp_path / "other.evstore"
+    with open_store(other, system=SHOP, create=True) as store:
+        store.append("note_1", "Note", [NewEvent("Noted", {"text": "only here"})])
+    shop_store.close()
+    os.replace(other, shop_store.location)
+    with open_store(shop_store.location, system=SHOP) as replaced, \
+            FullTextIndex.of_store(replaced) as index:
+        index.catch_up(replaced)
+        assert index.checkpoint() == 1
+        assert list(index.matches("only")) == [1] and list(index.matches("order_001")) == []
+
+
+BUILD_SCRIPT = """
+import sys
+from explorer.projections import FullTextIndex
+from explorer.store import EventStore
+store = EventStore.open(sys.argv[1])
+index = FullTextIndex.of_store(store)
+index.catch_up(store, batch=50, progress=lambda done, last: print(done, flush=True))
+"""
+
+
+def test_a_build_killed_midway_resumes_to_the_same_index(shop_store):
+    path = shop_store.location
+    child = subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, path], cwd=ROOT,
+                             stdout=subprocess.PIPE, text=True)
+    for _ in range(4):  # let it commit a few batches, then kill it without warning
+        assert child.stdout.readline()
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    with FullTextIndex.of_store(shop_store) as index:
+        checkpoint = index.checkpoint()
+        assert 200 <= checkpoint < shop_store.last_position()
+        assert list(index.matches("order_01*")) == brute_force(shop_store, "order_01*", checkpoint)
+        index.catch_up(shop_store)
+        for term in ("order_01*", '"Royal Mail"', "cust_00*", "OrderPlaced"):
+            assert list(index.matches(term)) == brute_force(shop_store, term), term
+
+
+def test_a_read_only_stores_index_is_in_the_cache_folder(seeded, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "shop.evstore"
+    path.write_bytes(seeded.read_bytes())
+    path.chmod(0o444)
+    before = sorted(p.name for p in folder.iterdir())
+    with open_store(path, system=SHOP, read_only=True) as store, \
+            FullTextIndex.of_store(store) as index:
+        index.catch_up(store)
+        assert index.path.is_relative_to(tmp_path / "cache")
+        assert list(index.matches("order_02*")) == brute_force(store, "order_02*")
+    assert sorted(p.name for p in folder.iterdir()) == before
