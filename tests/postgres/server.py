@@ -78,22 +78,26 @@ class PostgresServer:
                 f"{(done.stderr or done.stdout).strip()[-2000:]}")
 
     def start(self) -> PostgresServer:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", self.superuser,
-                  "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions")
-        hba = self.data / "pg_hba.conf"  # (owned by the server's user; we are it, or root)
-        hba.write_text(f"host all {self.password_user} 127.0.0.1/32 scram-sha-256\n"
-                       + hba.read_text())
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=100")
+        """Make the cluster and start its server; if that fails, nothing is left behind."""
         try:
+            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", self.superuser,
+                      "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions")
+            hba = self.data / "pg_hba.conf"  # (owned by the server's user; we are it, or root)
+            hba.write_text(f"host all {self.password_user} 127.0.0.1/32 scram-sha-256\n"
+                           + hba.read_text())
+            options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                       "-c max_connections=100")
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
                       str(self.folder / "server.log"), "-w", "-t", "60", "-o", options, "start")
         except ServerUnavailableError as error:
             log = self.folder / "server.log"
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             self.stop()
-            raise ServerUnavailableError(f"{error}\n{tail}") from None
+            raise ServerUnavailableError(f"{error}\n{tail}".strip()) from None
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def url(self, database: str = "postgres", *, user: str | None = None,
