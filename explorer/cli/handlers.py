@@ -20,6 +20,7 @@ from explorer.cli.output import (
     print_json_array,
     print_table,
 )
+from explorer.cli.searching import searched_events
 from explorer.cli.systems import (
     DEFAULT_SYSTEM,
     chosen_or_none,
@@ -137,7 +138,9 @@ def events(args: argparse.Namespace) -> int:
     with _read(args, system_of(args)) as store:
         if args.stream is not None:
             store.stream_info(args.stream)  # a clear error for a mistyped stream id
-        found: Iterator[Any] = store.iter_query(query)
+        found: Iterator[Any] = (searched_events(store, args.search, query, ProgressBar(
+            store.last_position(), "events", description="Indexing for search", lazy=True))
+            if args.search is not None else store.iter_query(query))
         if args.limit:
             found = (e for e, _ in zip(found, range(args.limit), strict=False))
         if args.json:

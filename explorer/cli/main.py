@@ -71,6 +71,10 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p.add_argument("--where", help='a content filter, e.g. \'data.total > 100 and '
                    'data.currency = "EUR"\' or \'data.items[*].product_id = "prod_101"\'')
     p.add_argument("--from-position", type=positive, default=1, help="start at this position")
+    p.add_argument("--search", metavar="TEXT",
+                   help='only events mentioning TEXT (words, ids such as order_0870, a prefix '
+                   'order_08*, a "quoted phrase"), newest first; the first search indexes the '
+                   "store")
     p.add_argument("--limit", type=positive, help="at most this many")
     p.add_argument("--json", action="store_true")
 

@@ -1,0 +1,74 @@
+"""`events STORE --search TEXT`: every event mentioning some text, newest first, with the other
+filters; the first search builds the index beside the store (in the cache folder when the
+store's folder may not be written)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from explorer.cli import searching
+from explorer.projections import fulltext_path
+from tests.cli.running import run, seeded_shop
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    return seeded_shop(tmp_path_factory.mktemp("search"), orders=30, seed=5)
+
+
+def search(capsys, *args):
+    code, out, err = run(capsys, "events", *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def mentions(event: dict, text: str) -> bool:
+    return text in json.dumps([event["stream_id"], event["event_type"], event["data"],
+                               event["metadata"]])
+
+
+def test_a_search_lists_every_event_mentioning_it_newest_first(seeded, capsys):
+    everything = search(capsys, seeded)
+    found = search(capsys, seeded, "--search", "order_012")
+    expected = [e for e in reversed(everything)
+                if any(word == "order_012" for word in json.dumps(e).replace('"', " ").split())]
+    assert [e["position"] for e in found] == [e["position"] for e in expected]
+    assert found and all(mentions(e, "order_012") for e in found)
+    assert fulltext_path(str(seeded), False).exists()
+    shipped = search(capsys, seeded, "--search", "order_01*", "--type", "OrderShipped",
+                     "--limit", "3")
+    assert len(shipped) == 3 and {e["event_type"] for e in shipped} == {"OrderShipped"}
+    assert [e["position"] for e in shipped] == sorted((e["position"] for e in shipped),
+                                                      reverse=True)
+    assert all(e["data"]["order_id"].startswith("order_01") for e in shipped)
+
+
+def test_a_search_with_nothing_to_find_says_what_to_type(seeded, capsys):
+    code, out, err = run(capsys, "events", seeded, "--search", " , ")
+    assert code == 1 and out == ""
+    assert "Nothing to search for in “ , ”" in err and "order_08*" in err
+
+
+def test_a_store_in_a_read_only_folder_keeps_its_index_in_the_cache(seeded, tmp_path,
+                                                                   capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    copy = folder / "shop.evstore"
+    copy.write_bytes(seeded.read_bytes())
+    assert searching.index_beside_store_allowed(str(copy))
+    folder.chmod(0o555)
+    try:
+        if os.geteuid() != 0:  # root may write anywhere: then say the folder is not writable
+            assert not searching.index_beside_store_allowed(str(copy))
+        monkeypatch.setattr(searching, "index_beside_store_allowed", lambda location: False)
+        found = search(capsys, copy, "--search", '"Royal Mail"', "--limit", "2")
+        assert found and all("Royal Mail" in json.dumps(e["data"]) for e in found)
+        assert sorted(p.name for p in folder.iterdir()) == ["shop.evstore"]
+        assert fulltext_path(str(copy), True).is_relative_to(tmp_path / "cache")
+        assert fulltext_path(str(copy), True).exists()
+    finally:
+        folder.chmod(0o755)
