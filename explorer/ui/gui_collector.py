@@ -12,10 +12,11 @@ by the interpreter's own rules (pyqtgraph's GarbageCollector does the same, for 
 the oldest generation past its threshold, and the oldest (a full collection, which walks every
 object) only once the objects that reached it since the last full one are a quarter of those it
 kept then. It is not a switch that trades safety for speed: the same collections happen, on the
-one thread where destroying a Qt object is safe. Without that quarter rule a window holding a
-million-event store's objects collected them all every second or so of a worker's reading, and
-stalled 100-500 ms each time; the timer's short interval keeps each young collection small
-(a worker allocating fast would otherwise leave a hundred thousand young objects to one tick).
+one thread where destroying a Qt object is safe. Without that quarter rule the window walked
+every object it holds every second or so of a worker's reading (100-500 ms on a million-event
+store under load). A young collection still walks whatever a worker made since the last tick
+(its 50,000-value tuples: ~20 ms); a shorter tick made full collections come sooner, and the
+window's stalls longer, in bench/debug_window_driver.py.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-INTERVAL_MS = 5
+INTERVAL_MS = 100
 OLDEST = 2
 
 
