@@ -20,7 +20,12 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from explorer.store.errors import StoreOpenError
-from explorer.store.postgres_url import SCHEMES, with_remembered_password, without_password
+from explorer.store.postgres_url import (
+    SCHEMES,
+    asked_password,
+    with_remembered_password,
+    without_password,
+)
 
 DEFAULT_SCHEMA = "event_explorer"
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,47}")
@@ -76,7 +81,7 @@ class ServerLocation:
     def connect(self, *, read_only: bool) -> psycopg.Connection[Any]:
         """A new connection in autocommit mode (transactions are begun explicitly), its
         search path the store's schema; with `read_only`, every transaction is read-only."""
-        url = self.url
+        url = with_remembered_password(self.url)
         options = f"-c search_path={self.schema}"
         if read_only:
             options += " -c default_transaction_read_only=on"
@@ -89,6 +94,9 @@ class ServerLocation:
             return psycopg.connect(autocommit=True, options=options,
                                    **{k: v for k, v in keywords.items() if v is not None})
         except psycopg.OperationalError as error:
+            if url.password is None and "no password supplied" in str(error) \
+                    and asked_password(url) is not None:  # asked, like psql
+                return self.connect(read_only=read_only)
             raise StoreOpenError(
                 f"Cannot connect to {self.display}: {_first_line(error)}. Check that the server "
                 "runs, the host, port, user and database, and the password (from PGPASSWORD or "

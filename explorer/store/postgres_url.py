@@ -10,6 +10,7 @@ here, by server, user and database, and handed to the runner in its environment:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeGuard
 
@@ -17,6 +18,9 @@ import sqlalchemy as sa
 
 SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 _passwords: dict[tuple[str | None, int | None, str | None, str | None], str] = {}
+PasswordPrompt = Callable[[str], "str | None"]
+"""Asks the person at hand for the password of a server (named by its URL without one)."""
+_prompt: list[PasswordPrompt] = []
 
 
 def is_server_url(target: str | Path) -> TypeGuard[str]:
@@ -63,3 +67,19 @@ def shown(target: str) -> str:
         return without_password(sa.make_url(target))
     except sa.exc.ArgumentError:
         return "a database URL"
+
+
+def ask_for_passwords_with(prompt: PasswordPrompt | None) -> None:
+    """Who to ask when a server wants a password that no URL, PGPASSWORD or .pgpass gave (the
+    command line on a terminal: getpass); None: nobody, the connection fails saying so."""
+    _prompt[:] = [prompt] if prompt is not None else []
+
+
+def asked_password(url: sa.URL) -> str | None:
+    """The password the prompt gives for `url` (remembered for the process), or None."""
+    if not _prompt:
+        return None
+    password = _prompt[0](without_password(url))
+    if password:
+        with_remembered_password(url.set(password=password))
+    return password or None

@@ -105,3 +105,30 @@ def test_a_password_is_used_but_never_shown_kept_or_written(postgres_server, adm
     finally:
         admin.execute(f"DROP OWNED BY {user} CASCADE")
         admin.execute(f"DROP ROLE {user}")
+
+
+def test_a_password_no_url_or_environment_gives_is_asked_for_once(postgres_server, admin,
+                                                                   schema_name, monkeypatch):
+    from explorer.store import postgres_url
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")
+    user, password = postgres_server.password_user, "asked-Pa55"
+    admin.execute(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'")
+    admin.execute(f"GRANT CREATE ON DATABASE postgres TO {user}")
+    monkeypatch.setattr(postgres_url, "_passwords", {})  # none remembered from other tests
+    url = postgres_server.url(user=user, schema=schema_name)
+    try:
+        with pytest.raises(StoreOpenError, match="no password supplied"):
+            EventStore.open(url)  # nobody to ask
+        asked = []
+        postgres_url.ask_for_passwords_with(lambda shown: asked.append(shown) or password)
+        with EventStore.open(url) as store:  # asked once; its workers' connections are not
+            store.append("o", "Order", [NewEvent("Placed", {})])
+            with EventStore.open(url, read_only=True) as reader:
+                assert reader.last_position() == 1
+        assert asked == [url] and password not in store.location
+    finally:
+        postgres_url.ask_for_passwords_with(None)
+        admin.execute(f"DROP OWNED BY {user} CASCADE")
+        admin.execute(f"DROP ROLE {user}")
