@@ -8,6 +8,7 @@ Every subcommand on a store takes `--system` (see explorer.cli.systems).
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Callable, Sequence
 
@@ -15,6 +16,7 @@ from explorer.cli import compare, copying, desktop, exchange, finding, handlers,
 from explorer.cli.arguments import OneLineParser, days, natural, positive, seconds
 from explorer.common import bulk
 from explorer.common.identity import add_version_option
+from explorer.store.postgres_url import ask_for_passwords_with
 from explorer.system.discovery import SystemLoadError
 
 
@@ -150,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     args = parser.parse_args(argv)
+    if sys.stdin.isatty():  # a server wanting a password no URL or PGPASSWORD gave: ask
+        ask_for_passwords_with(lambda shown: getpass.getpass(f"Password for {shown}: "))
     with bulk.collector_pauses_allowed():  # a headless process: no GUI thread to stall
         return handlers.run(args)
 
