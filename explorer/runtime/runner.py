@@ -182,13 +182,15 @@ class Runner(Closable):
         return total
 
     def _index_text(self, should_stop: Callable[[], bool] | None) -> int:
-        """Index new events for searching, once the full-text index exists (a search in the
+        """Index new events for searching, once the full-text index is built (a search in the
         window or `events --search` builds it first: explorer.projections.fulltext)."""
         if self.fulltext is None:
             path = fulltext_path(self.store.location, self.store.read_only)
             if not path.exists():
                 return 0
             self.fulltext = FullTextIndex(path)
+        if not self.fulltext.built():
+            return 0
         return self.fulltext.catch_up(self.store, should_stop=should_stop)
 
     def run_forever(self, stop: threading.Event,

@@ -7,6 +7,7 @@ filter comparing unlike types (data.total > "abc") is checked against a sample o
 
 from __future__ import annotations
 
+import bisect
 from array import array
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -32,6 +33,7 @@ from explorer.ui.widgets.causality_panel import CausalityPanel
 from explorer.ui.widgets.empty_list import EmptyListNotice
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar, Filters
+from explorer.ui.window.fulltext import search_rows, searched_after
 from explorer.ui.worker import JobContext, StoreWorker
 
 if TYPE_CHECKING:
@@ -202,9 +204,13 @@ class EventBrowser(QObject):
         self._update_empty_notice()
         self._check_filter_types(view.filters)
 
+        search = view.filters.search
+
         def build(context: JobContext) -> RowMap:
             def partial(rows: PositionRows, scanned: int, last: int) -> None:
                 context.progress((scanned, last, array("q", rows.positions)))
+            if search:
+                return search_rows(context, search, query)
             return build_row_map(context.store, query, partial)
 
         partial: dict[str, int] = {}  # generation of the list showing a scan's first matches
@@ -239,6 +245,8 @@ class EventBrowser(QObject):
         self.rows_ready.emit(len(rows))
         if self._pending_select is not None:
             self.select_position(self._pending_select)
+        elif len(rows) and self.view.filters.search:
+            self.table.scrollToBottom()  # a search's newest matches first
         elif len(rows):
             self.table.scrollToTop()
         if self._live_backlog is not None:
@@ -443,21 +451,35 @@ class EventBrowser(QObject):
         known = self.last_position
         self.last_position = last_position
         rows = self.events.rows
-        generation = self.events.generation
         if isinstance(rows, ContiguousRows) and self.view == ViewState():
             start = rows.first + len(rows)
             self._append_live(array("q", range(start, last_position + 1)))
             self.live_applied.emit(last_position)
             return
-        query = self.view.query()
+        self._find_more(max(known, rows.last_position), last_position)
+
+    def search_index_grew(self) -> None:
+        """The full-text index holds more events: list the new matches of a search."""
+        if self.view.filters.search and not self._building:
+            self._find_more(self.events.rows.last_position, None)
+
+    def _find_more(self, after: int, last_position: int | None) -> None:
+        """Add the list's matching events after position `after` at its end (then, with
+        `last_position`, say the list is live up to it: live_applied)."""
+        query, search = self.view.query(), self.view.filters.search
+        generation = self.events.generation
 
         def find(context: JobContext) -> array:
-            return new_positions(context.store, query, max(known, rows.last_position))
+            if search:
+                return searched_after(context, search, query, after)
+            return new_positions(context.store, query, after)
 
         def found(positions: array) -> None:
             if generation == self.events.generation:
-                self._append_live(positions)
-            self.live_applied.emit(last_position)
+                listed = self.events.rows.last_position  # another look may have added some
+                self._append_live(positions[bisect.bisect_right(positions, listed):])
+            if last_position is not None:
+                self.live_applied.emit(last_position)
 
         self.worker.submit(find, found, on_error=self.job_failed)
 

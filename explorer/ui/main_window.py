@@ -53,6 +53,7 @@ from explorer.ui.window.actions import (
 from explorer.ui.window.commands import command_like_selected, open_what_if
 from explorer.ui.window.cursor_follow import CursorFollow
 from explorer.ui.window.event_list import LiveEventList
+from explorer.ui.window.fulltext import FullTextSearch
 from explorer.ui.window.layout import WindowPanes, build_layout, restore_layout, save_layout
 from explorer.ui.window.opening import StoreOpening
 from explorer.ui.window.runner_host import RunnerHost
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
                                     self.filter_bar, self.detail, self.causality, self)
         self.event_list = LiveEventList(self.worker, self.browser, self.event_model,
                                         self.stream_browser, self)
+        self.fulltext = FullTextSearch(self.browser, self.filter_bar.search, self)
         self.projections_panel = ProjectionsPanel(self.worker)
         self.sagas_panel = SagasPanel(self.worker)
         self.followers_panel = FollowersPanel(self.worker)
@@ -188,6 +190,9 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.moment_panel.watch_wanted.connect(self.watch_this)
         session.changed.connect(lambda _last: console.store_changed())
         session.changed.connect(self.event_list.store_changed)
+        session.opened.connect(self.fulltext.show_store)
+        session.changed.connect(self.fulltext.store_changed)
+        session.closed.connect(self.fulltext.close)
         session.refreshed.connect(self.event_list.refreshed)
         session.refreshed.connect(lambda _summary: self._update_counts())
         session.refreshed.connect(lambda _summary: self.browser.refresh())

@@ -63,6 +63,12 @@ class JobContext:
         self._core.cache.clear()
 
     @property
+    def opened_read_only(self) -> bool:
+        """Whether the window opened the store read-only: its derived files are then in the
+        cache folder (see `set_store`)."""
+        return self._core.opened_read_only
+
+    @property
     def cache(self) -> dict[Hashable, Any]:
         """Things jobs keep between runs for the current store (cleared when it changes)."""
         return self._core.cache

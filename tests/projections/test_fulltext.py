@@ -170,7 +170,12 @@ def test_the_runner_keeps_a_built_index_up_to_date(shop_store):
         runner.run_pending()
         assert not fulltext_path(location, False).exists()  # nobody searched: no index
         with FullTextIndex.of_store(shop_store) as index:
+            index.catch_up(shop_store, should_stop=lambda: index.checkpoint() > 0, batch=100)
+            assert index.checkpoint() == 100 and not index.built()
+            runner.run_pending()  # a build stopped midway waits for the next search
+            assert index.checkpoint() == 100
             index.catch_up(shop_store)
+            assert index.built()
         shop_store.append("note_1", "Note", [NewEvent("Noted", {"text": "zebra_77 arrived"})])
         runner.run_pending()
         with FullTextIndex.of_store(shop_store) as index:

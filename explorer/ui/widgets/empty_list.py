@@ -8,12 +8,15 @@ yet" for an empty store.
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QAbstractScrollArea, QLabel
 
 from explorer.common.formatting import short_time
-from explorer.ui.widgets.filter_bar import Filters
+
+if TYPE_CHECKING:
+    from explorer.ui.widgets.filter_bar import Filters
 
 CLEAR_LINK = "clear-filters"
 
@@ -34,6 +37,8 @@ def describe_filters(filters: Filters) -> list[str]:
         parts.append(f"up to {short_time(filters.to_time_us)} UTC")
     if filters.content is not None:
         parts.append(f"content {filters.content.text}")
+    if filters.search:
+        parts.append(f"mentioning {filters.search}")
     return parts
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from explorer.store.content_filter import ContentFilter, FilterError, parse_filter
 from explorer.store.query import EventQuery
 from explorer.ui.icons import icon
+from explorer.ui.widgets.event_search import EventSearchField
 
 if TYPE_CHECKING:
     from explorer.ui.session import LoadedSystem, StoreSummary
@@ -46,6 +47,8 @@ class Filters:
     from_time_us: int | None = None
     to_time_us: int | None = None
     content: ContentFilter | None = None
+    search: str = ""
+    """Only events mentioning this (the full-text index: explorer.projections.fulltext)."""
 
     def query(self, stream_id: str | None) -> EventQuery:
         return EventQuery(stream_id=stream_id, event_types=self.event_types,
@@ -94,6 +97,8 @@ class FilterBar(QWidget):
         self.content.addAction(icon("filter"), QLineEdit.ActionPosition.LeadingPosition)
         self.content.returnPressed.connect(self._apply_content)
         self.content.textChanged.connect(self._content_edited)
+        self.search = EventSearchField()
+        self.search.search_changed.connect(self._search_changed)
         self.error = QLabel()
         self.error.setObjectName("filter-error")
         self.error.setStyleSheet("color: #c62828;")
@@ -145,7 +150,11 @@ class FilterBar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.content)
+        lines = QHBoxLayout()
+        lines.setContentsMargins(0, 0, 0, 0)
+        lines.addWidget(self.search, 2)
+        lines.addWidget(self.content, 3)
+        layout.addLayout(lines)
         layout.addWidget(self.error)
         layout.addWidget(self.warning)
         layout.addLayout(row)
@@ -294,6 +303,7 @@ class FilterBar(QWidget):
         self.error.hide()
         self.warning.hide()
         self._set_types(())
+        self.search.set_search("")
         self._emit(Filters())
 
     def set_filters(self, filters: Filters) -> None:
@@ -306,12 +316,16 @@ class FilterBar(QWidget):
             self.stream_type.setCurrentIndex(max(index, 0))
             self.use_from.setChecked(filters.from_time_us is not None)
             self.use_to.setChecked(filters.to_time_us is not None)
+            self.search.set_search(filters.search)
         finally:
             self.blockSignals(False)
         self.error.hide()
         self.warning.hide()
         self.filters = filters
         self._update_types_label()
+
+    def _search_changed(self, text: str) -> None:
+        self._emit(replace(self.filters, search=text))
 
     def show_warnings(self, content: ContentFilter, warnings: list[str]) -> None:
         """Warn under the field that `content` compares unlike types (if it is still the filter

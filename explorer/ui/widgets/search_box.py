@@ -45,13 +45,14 @@ class SearchBox(QLineEdit):
         """What is being searched for (the text reported last, trimmed); "" for everything."""
         return self._reported
 
-    def reset(self) -> None:
-        """Empty the field without reporting it (another store was opened: start afresh)."""
+    def reset(self, text: str = "") -> None:
+        """Show `text` (by default, empty the field) without reporting it (another store was
+        opened: start afresh; back and forward show an earlier search)."""
         self._debounce.stop()
         self.blockSignals(True)
-        self.clear()
+        self.setText(text)
         self.blockSignals(False)
-        self._reported = ""
+        self._reported = text.strip()
 
     def _typed(self, text: str) -> None:
         if not text.strip():

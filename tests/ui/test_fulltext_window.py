@@ -1,0 +1,137 @@
+"""Searching every event in the window: the box lists what a scan of every event finds, with the
+other filters; the first search builds the index in batches (the matches so far, then the rest,
+"indexing… N%"), which can be stopped and resumed; new events are indexed and listed live."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from explorer.domain import CommandService
+from explorer.projections import FullTextIndex, fulltext, fulltext_path
+from explorer.store.query import EventQuery
+from tests.projections.test_fulltext import brute_force
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_page
+
+
+def listed(window) -> list[int]:
+    rows = window.event_model.rows
+    return [rows.position(row) for row in range(len(rows))]
+
+
+def scan(path, typed: str, query: EventQuery | None = None) -> list[int]:
+    with open_shop(path, read_only=True) as store:
+        found = brute_force(store, typed)
+        if query is not None:
+            wanted = set(store.positions(query))
+            found = [p for p in found if p in wanted]
+        return found
+
+
+def type_search(qtbot, window, text: str) -> None:
+    box = window.filter_bar.search.box
+    box.setFocus()
+    box.clear()
+    qtbot.keyClicks(box, text)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def wait_until_indexed(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: window.fulltext._job is None and not window.worker.busy
+                    and not window.fulltext.worker.busy, timeout=WAIT_MS)
+
+
+def an_order_id(path) -> str:
+    with open_shop(path, read_only=True) as store:
+        placed = store.query(EventQuery(event_types=("OrderShipped",)), limit=12)
+        return placed[-1].data["order_id"]
+
+
+def test_a_search_lists_every_event_mentioning_it_with_the_other_filters(window, qtbot, seeded):
+    order = an_order_id(seeded)
+    type_search(qtbot, window, order)
+    wait_until_indexed(qtbot, window)
+    expected = scan(seeded, order)
+    qtbot.waitUntil(lambda: listed(window) == expected, timeout=WAIT_MS)
+    assert expected and window.filter_bar.filters.search == order
+    assert order in str(wait_for_page(qtbot, window, len(expected) - 1).data)
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        window.filter_bar.set_event_type_filter(("OrderShipped", "OrderPlaced"))
+    both = scan(seeded, order, EventQuery(event_types=("OrderShipped", "OrderPlaced")))
+    assert listed(window) == both and 0 < len(both) < len(expected)
+    phrase = f'"Royal Mail" {order[:-1]}*'
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        window.filter_bar.set_event_type_filter(())
+        type_search(qtbot, window, phrase)
+    qtbot.waitUntil(lambda: listed(window) == scan(seeded, phrase), timeout=WAIT_MS)
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        window.filter_bar.clear()
+    assert window.filter_bar.search.box.text() == "" and len(listed(window)) > len(expected)
+
+
+def test_the_first_search_says_how_far_the_index_is_built(window, qtbot, seeded, monkeypatch):
+    monkeypatch.setattr(fulltext, "BATCH", 400)
+    seen_states = []
+    original = window.fulltext._progress
+
+    def progress(value):
+        original(value)
+        seen_states.append(window.filter_bar.search.state.text())
+    monkeypatch.setattr(window.fulltext, "_progress", progress)
+    type_search(qtbot, window, "cust_00*")
+    wait_until_indexed(qtbot, window)
+    expected = scan(seeded, "cust_00*")
+    qtbot.waitUntil(lambda: listed(window) == expected, timeout=WAIT_MS)
+    assert any("indexing… " in state and "%" in state for state in seen_states)
+    assert not window.filter_bar.search.state.isVisible()
+
+
+def test_stopping_a_build_keeps_what_was_indexed_and_a_new_search_goes_on(window, qtbot, seeded,
+                                                                        monkeypatch):
+    monkeypatch.setattr(fulltext, "BATCH", 200)
+    stopped = []
+
+    def stop_after_first_batch(value):
+        type(window.fulltext)._progress(window.fulltext, value)
+        if not stopped and value[0] > 0:
+            stopped.append(value[0])
+            window.filter_bar.search.stop_requested.emit()
+    monkeypatch.setattr(window.fulltext, "_progress", stop_after_first_batch)
+    type_search(qtbot, window, "OrderPlaced")
+    qtbot.waitUntil(lambda: bool(stopped) and window.fulltext._job is None
+                    and not window.fulltext.worker.busy, timeout=WAIT_MS)
+    assert "built" in window.filter_bar.search.state.text()
+    with open_shop(seeded, read_only=True) as store, \
+            FullTextIndex(fulltext_path(str(seeded), False)) as index:
+        partial = index.checkpoint()
+        assert 0 < partial < store.last_position() and not index.built()
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=WAIT_MS)
+    assert set(listed(window)) <= set(scan(seeded, "OrderPlaced"))
+    assert all(position <= partial for position in listed(window))
+    type_search(qtbot, window, "OrderPlaced cust_0*")
+    wait_until_indexed(qtbot, window)
+    qtbot.waitUntil(lambda: listed(window) == scan(seeded, "OrderPlaced cust_0*"),
+                    timeout=WAIT_MS)
+
+
+def test_new_events_are_indexed_and_listed_live(window, qtbot, seeded):
+    type_search(qtbot, window, "prod_103")
+    wait_until_indexed(qtbot, window)
+    before = listed(window)
+    with open_shop(seeded) as store:
+        CommandService(store, SHOP.domain).execute("Inventory", "prod_103", "receive_stock",
+                                                   {"quantity": 2})
+        last = store.last_position()
+    qtbot.waitUntil(lambda: listed(window) == [*before, last], timeout=WAIT_MS)
+
+
+def test_ctrl_k_goes_to_the_box_and_nothing_to_search_for_says_so(window, qtbot):
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    box = window.filter_bar.search.box
+    qtbot.waitUntil(box.hasFocus, timeout=WAIT_MS)
+    rows = window.event_model.rowCount()
+    type_search(qtbot, window, " ;; ")
+    state = window.filter_bar.search.state
+    qtbot.waitUntil(state.isVisible, timeout=WAIT_MS)
+    assert "Nothing to search for" in state.text()
+    assert window.filter_bar.filters.search == "" and window.event_model.rowCount() == rows
