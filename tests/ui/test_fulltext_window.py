@@ -135,3 +135,20 @@ def test_ctrl_k_goes_to_the_box_and_nothing_to_search_for_says_so(window, qtbot)
     qtbot.waitUntil(state.isVisible, timeout=WAIT_MS)
     assert "Nothing to search for" in state.text()
     assert window.filter_bar.filters.search == "" and window.event_model.rowCount() == rows
+
+
+def test_an_empty_list_says_no_matches_yet_while_the_index_is_built(window, qtbot, monkeypatch):
+    monkeypatch.setattr(fulltext, "BATCH", 300)
+    notes = []
+    original = window.fulltext._progress
+
+    def progress(value):
+        original(value)
+        notes.append(window.browser.empty_notice.text())
+    monkeypatch.setattr(window.fulltext, "_progress", progress)
+    type_search(qtbot, window, "nowhere_to_be_found")
+    wait_until_indexed(qtbot, window)
+    assert any("No matches yet" in note and "being built" in note for note in notes)
+    notice = window.browser.empty_notice
+    qtbot.waitUntil(lambda: "No events match" in notice.text(), timeout=WAIT_MS)
+    assert "mentioning nowhere_to_be_found" in notice.text() and notice.isVisible()

@@ -77,6 +77,12 @@ class EmptyListNotice(QLabel):
         self._place()
         self.show()
 
+    def show_note(self, text: str) -> None:
+        """Say something else over the empty list (rich text)."""
+        self.setText(text)
+        self._place()
+        self.show()
+
     def _place(self) -> None:
         viewport = self.view.viewport()
         width = min(viewport.width() - 24, 640)

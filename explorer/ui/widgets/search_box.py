@@ -87,8 +87,3 @@ class NoRowsNotice(EmptyListNotice):
             text = f"<b>No {escape(what)}</b>"
         self.show_note(text)
 
-    def show_note(self, text: str) -> None:
-        """Say something else over the empty table (rich text)."""
-        self.setText(text)
-        self._place()
-        self.show()

@@ -146,6 +146,10 @@ class FullTextSearch(QObject):
             self.field.show_indexing(done, last)
         else:
             self.field.show_catching_up()
+        if not len(self.browser.events.rows) and not self.browser.empty_notice.isHidden():
+            self.browser.empty_notice.show_note(
+                "<b>No matches yet</b><br><span style='color:#757575'>the search index is being "
+                f"built ({done:,} of {last:,} events); matches appear as they are found</span>")
         self.browser.search_index_grew()
 
     def _done(self, reached: tuple[int, int]) -> None:
@@ -155,6 +159,9 @@ class FullTextSearch(QObject):
             self.field.show_stopped(done, last)
         else:
             self.field.show_ready()
+        view = self.browser.view
+        if not len(self.browser.events.rows) and not self.browser.empty_notice.isHidden():
+            self.browser.empty_notice.show_no_match(view.filters, view.stream_id)
         self.browser.search_index_grew()
         if self._again:
             self._again = False
