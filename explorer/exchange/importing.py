@@ -2,11 +2,14 @@
 
 The events keep their ids, stream types, versions, times, schema versions, data and metadata,
 and their order: positions are numbered afresh from 1, gap-free, in the file's order (a file
-holding part of a log gets positions of its own). They are appended through the store's own
-append path (versions checked against the stream index, the hash chain linked), many thousands
-a transaction, through its bulk append (`import_rows`: the hash chain linked, the stream index
-kept, ids unique), each line checked first (fields, versions following on, ids unique). A time
-earlier than the line before's is raised to it, as appends do (the report counts them).
+holding part of a log gets positions of its own). They are written straight into the
+new store by its loader (explorer.store.loading: the hash chain linked a batch at a time, the
+secondary indexes and the stream index built once at the end), many thousands a transaction,
+each line checked first: a line as `export` writes it by a quick reading, any other by
+`parse_line`'s field-by-field one, which says what is wrong; versions must follow on in each
+stream, and an event id used again is found by the store's unique index and said as the line
+that uses it again. A time earlier than the line before's is raised to it, as appends do (the
+report counts them).
 
 The new store is written under a temporary name beside its path (without an on-disk journal or
 syncs while it fills: explorer.store.loading; synced at the end) and renamed there only when the
@@ -22,19 +25,21 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
 from explorer.common.bulk import bulk_work
-from explorer.exchange.formats import ExchangeError, ImportedEvent, LineError, parse_line
-from explorer.store import EventNotFoundError, EventStore
+from explorer.exchange.formats import CONTENT_TYPE, ExchangeError, LineError, parse_line
+from explorer.store import EventStore
 from explorer.store.copying import remove_store_files
-from explorer.store.loading import loading_new_store, sync_file
+from explorer.store.loading import NewStoreLoader, loading_new_store, new_store_file, sync_file
 
 BATCH_EVENTS = 20_000
 MAX_LINE_BYTES = 64 * 1024 * 1024
+READ_BYTES = 4 * 1024 * 1024
 IMPORT_CACHE_MB = 256  # the unique indexes (ids, stream versions) of a million events, in cache
 Progress = Callable[[int, int], None]
 """Called as `progress(bytes_read, file_size)`; may raise Cancelled to stop (nothing is left)."""
@@ -78,11 +83,12 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
     temporary = target.with_name(f".{target.name}.importing-{os.getpid()}")
     remove_store_files(temporary)
     try:
+        new_store_file(temporary)
         with EventStore.open(temporary, create=True) as store:
             store.limit_cache(IMPORT_CACHE_MB)
-            with loading_new_store(store), bulk_work():  # no collector passes in the CLI
+            with loading_new_store(store) as loader, bulk_work():  # no collector passes (CLI)
                 events, streams, raised = _append_all(
-                    store, _lines(lines), batch_events,
+                    loader, _Lines(lines), batch_events,
                     lambda done: progress(done, size) if progress else None)
         sync_file(temporary)
         if events == 0:
@@ -109,111 +115,172 @@ def _refuse_target(target: Path) -> None:
         raise ExchangeError(f"Cannot make {target}: the folder {target.parent} does not exist.")
 
 
-def _lines(lines: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
-    """(line number, bytes read so far, text) of each line that is not blank; LineError for
-    a line longer than MAX_LINE_BYTES."""
-    done = 0
-    number = 0
-    while True:
-        text = lines.readline(MAX_LINE_BYTES + 1)
-        if not text:
-            return
-        number += 1
-        done += len(text)
-        if len(text) > MAX_LINE_BYTES:
-            raise LineError(number, f"longer than {MAX_LINE_BYTES // (1024 * 1024)} MB; an event "
-                                    "this big cannot be imported. Is this an events file?")
-        if text.strip():
-            yield number, done, text
+class _Lines:
+    """The lines of a binary file, numbered from 1 (blank ones too), read a block at a time;
+    `done` is how many bytes were read so far. LineError for a line longer than MAX_LINE_BYTES,
+    found without holding more of it than that."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self.done = 0
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        number = 0
+        tail = b""
+        while block := self._file.read(READ_BYTES):
+            self.done += len(block)
+            lines = (tail + block).split(b"\n") if tail else block.split(b"\n")
+            tail = lines.pop()
+            for text in lines:
+                number += 1
+                if len(text) > MAX_LINE_BYTES:
+                    raise _too_long(number)
+                yield number, text
+            if len(tail) > MAX_LINE_BYTES:
+                raise _too_long(number + 1)
+        if tail:
+            yield number + 1, tail
 
 
-class _Streams:
-    """Each stream's type and last version so far (one entry a stream, not an event)."""
-
-    def __init__(self) -> None:
-        self.heads: dict[str, tuple[str, int]] = {}
-
-    def follow(self, event: ImportedEvent, line: int) -> None:
-        """Take the stream's next event; LineError for one out of order or of another type."""
-        stream_type, before = self.heads.get(event.stream_id, (event.stream_type, 0))
-        if stream_type != event.stream_type:
-            raise LineError(line, f"stream {event.stream_id} is of type {stream_type} on "
-                                  f"earlier lines, {event.stream_type} here.")
-        if event.version != before + 1:
-            raise LineError(line, f"version {event.version} of stream {event.stream_id} comes "
-                                  f"after version {before}; each stream's events must follow on "
-                                  "from 1 without gaps, in the file's order.")
-        self.heads[event.stream_id] = (stream_type, event.version)
+def _too_long(line: int) -> LineError:
+    return LineError(line, f"longer than {MAX_LINE_BYTES // (1024 * 1024)} MB; an event this "
+                           "big cannot be imported. Is this an events file?")
 
 
-class _Batch:
-    """Rows checked but not yet written, with the line each came from."""
-
-    def __init__(self, position: int, last_time: int) -> None:
-        self.rows: list[tuple[Any, ...]] = []
-        self.lines_of_ids: dict[str, int] = {}
-        self.position = position
-        self.last_time = last_time
-        self.raised_times = 0
-
-    def add(self, event: ImportedEvent, line: int) -> None:
-        seen = self.lines_of_ids.get(event.event_id)
-        if seen is not None:
-            raise LineError(line, f"event id {event.event_id} is used already, on line {seen}. "
-                                  "Event ids must be unique.")
-        self.lines_of_ids[event.event_id] = line
-        self.position += 1
-        timestamp = event.timestamp_us
-        if timestamp < self.last_time:  # times never go back along positions (as appends keep)
-            timestamp = self.last_time
-            self.raised_times += 1
-        self.last_time = timestamp
-        metadata = event.metadata
-        correlation_id = metadata.pop("correlation_id", None)
-        if correlation_id is not None and not isinstance(correlation_id, str):
-            raise LineError(line, f"the correlation_id in the metadata is "
-                                  f"{orjson.dumps(correlation_id).decode()[:40]}, not a text.")
-        self.rows.append((self.position, event.stream_id, event.stream_type, event.version,
-                          event.event_id, event.event_type, event.schema_version, timestamp,
-                          correlation_id, orjson.dumps(event.data).decode(),
-                          orjson.dumps(metadata).decode()))
+_Fields = tuple[str, str, str, int, str, int, int, dict[str, Any], dict[str, Any]]
+"""A line's stream id, stream type, event type, version, event id, time (µs), schema version,
+data and metadata."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-def _append_all(store: EventStore, lines: Iterator[tuple[int, int, bytes]], batch_events: int,
-                progress: Callable[[int], None]) -> tuple[int, int, int]:
-    """Write every line's event, a batch a transaction; (events, streams, times raised)."""
-    streams = _Streams()
-    batch = _Batch(0, 0)
-    raised = 0
-    done = 0
-    for number, done, text in lines:
-        event = parse_line(text, number)
-        streams.follow(event, number)
-        batch.add(event, number)
-        if len(batch.rows) >= batch_events:
-            _write(store, batch)
-            raised += batch.raised_times
-            batch = _Batch(batch.position, batch.last_time)
-            progress(done)
-    _write(store, batch)
-    progress(done)
-    return batch.position, len(streams.heads), raised + batch.raised_times
-
-
-def _write(store: EventStore, batch: _Batch) -> None:
-    """Write one batch in one transaction (the store's bulk append: linked into the hash chain,
-    the stream index kept); an event id stored by an earlier batch said as its line."""
-    if not batch.rows:
-        return
+def _quick_fields(value: dict[str, Any]) -> _Fields | None:
+    """The fields of a line as `export` writes it (JSON Lines or CloudEvents), read with the
+    fewest checks that still refuse every wrong one; None for any other line (parse_line reads
+    those, and says what is wrong)."""
     try:
-        store.import_rows(batch.rows)
-    except sqlite3.IntegrityError:
-        for event_id, line in sorted(batch.lines_of_ids.items(), key=lambda item: item[1]):
+        if "specversion" in value:
+            if value["specversion"] != "1.0" \
+                    or value.get("datacontenttype", CONTENT_TYPE) != CONTENT_TYPE:
+                return None
+            stream_id, stream_type = value["subject"], value["streamtype"]
+            version, event_id = value["streamversion"], value["id"]
+            schema_version, metadata = value["schemaversion"], value["metadata"]
+            if type(metadata) is str:
+                metadata = orjson.loads(metadata)
+        else:
+            stream_id, stream_type = value["stream_id"], value["stream_type"]
+            version, event_id = value["version"], value["event_id"]
+            schema_version, metadata = value["schema_version"], value["metadata"]
+        event_type, time_text, data = value["type"], value["time"], value["data"]
+    except (KeyError, orjson.JSONDecodeError):
+        return None
+    if type(stream_id) is not str or type(stream_type) is not str \
+            or type(event_type) is not str or type(version) is not int \
+            or type(event_id) is not str or type(time_text) is not str \
+            or type(schema_version) is not int or type(data) is not dict \
+            or type(metadata) is not dict or "unreadable" in value \
+            or version < 1 or schema_version < 1 or not stream_id.strip() \
+            or not stream_type.strip() or not event_type.strip() or not event_id.strip() \
+            or len(time_text) != 27 or time_text[26] != "Z" or time_text[10] != "T" \
+            or time_text[19] != ".":
+        return None
+    try:  # the exported form, 2026-03-19T10:15:30.123456Z
+        timestamp_us = (datetime.fromisoformat(time_text) - _EPOCH) // _MICROSECOND
+    except ValueError:
+        return None
+    return (stream_id, stream_type, event_type, version, event_id, timestamp_us, schema_version,
+            data, metadata)
+
+
+def _read_fields(text: bytes, line: int) -> _Fields:
+    """The fields of any other line, each checked (parse_line): LineError saying what is
+    wrong."""
+    event = parse_line(text, line)
+    return (event.stream_id, event.stream_type, event.event_type, event.version,
+            event.event_id, event.timestamp_us, event.schema_version, event.data, event.metadata)
+
+
+def _stream_fault(line: int, stream_id: str, stream_type: str, version: int,
+                  head: tuple[str, int] | None) -> LineError:
+    """What is wrong with an event that does not follow on in its stream (`head`: the type and
+    last version of the stream so far)."""
+    if head is not None and head[0] != stream_type:
+        return LineError(line, f"stream {stream_id} is of type {head[0]} on earlier lines, "
+                               f"{stream_type} here.")
+    return LineError(line, f"version {version} of stream {stream_id} comes after version "
+                           f"{head[1] if head else 0}; each stream's events must follow on from "
+                           "1 without gaps, in the file's order.")
+
+
+def _append_all(loader: NewStoreLoader, lines: _Lines, batch_events: int,
+                progress: Callable[[int], None]) -> tuple[int, int, int]:
+    """Write every line's event, a batch a transaction; (events, streams, times raised).
+    Memory holds each stream's type and last version, and one batch of rows."""
+    heads: dict[str, tuple[str, int]] = {}
+    rows: list[tuple[Any, ...]] = []
+    numbers: list[int] = []  # the line of each row
+    position = last_time = raised = 0
+    loads, dumps = orjson.loads, orjson.dumps
+    try:
+        for number, text in lines:
             try:
-                earlier = store.event_by_id(event_id)
-            except EventNotFoundError:
-                continue
-            raise LineError(line, f"event id {event_id} is used already, by the event at "
-                                  f"position {earlier.position:,}. Event ids must be "
-                                  "unique.") from None
+                value = loads(text)
+            except orjson.JSONDecodeError:
+                if not text.strip():
+                    continue
+                value = None
+            fields = _quick_fields(value) if type(value) is dict else None
+            if fields is None:
+                fields = _read_fields(text, number)
+            stream_id, stream_type, event_type, version, event_id, timestamp, schema_version, \
+                data, metadata = fields
+            head = heads.get(stream_id)
+            if version != 1 if head is None else (version != head[1] + 1
+                                                  or stream_type != head[0]):
+                raise _stream_fault(number, stream_id, stream_type, version, head)
+            heads[stream_id] = (stream_type, version)
+            correlation_id = metadata.pop("correlation_id", None)
+            if correlation_id is not None and type(correlation_id) is not str:
+                raise LineError(number, f"the correlation_id in the metadata is "
+                                        f"{dumps(correlation_id).decode()[:40]}, not a text.")
+            if timestamp < last_time:  # times never go back along positions (as appends keep)
+                timestamp = last_time
+                raised += 1
+            last_time = timestamp
+            position += 1
+            rows.append((position, stream_id, stream_type, version, event_id, event_type,
+                         schema_version, timestamp, correlation_id, dumps(data).decode(),
+                         dumps(metadata).decode()))
+            numbers.append(number)
+            if len(rows) >= batch_events:
+                full, full_numbers, rows, numbers = rows, numbers, [], []
+                _write(loader, full, full_numbers)
+                progress(lines.done)
+    except LineError:
+        _write(loader, rows, numbers)  # a duplicate id on an earlier line is the first fault
+        raise
+    _write(loader, rows, numbers)
+    progress(lines.done)
+    return position, len(heads), raised
+
+
+def _write(loader: NewStoreLoader, rows: list[tuple[Any, ...]], numbers: list[int]) -> None:
+    """Write one batch in one transaction; an event id used already (on an earlier line of the
+    batch, or by a stored event) said as the first line that uses it again."""
+    try:
+        loader.append(rows)
+    except sqlite3.IntegrityError:
+        seen: dict[str, int] = {}
+        for row, line in zip(rows, numbers, strict=True):
+            event_id = row[4]
+            if event_id in seen:
+                raise LineError(line, f"event id {event_id} is used already, on line "
+                                      f"{seen[event_id]}. Event ids must be unique.") from None
+            seen[event_id] = line
+            earlier = loader.position_of(event_id)
+            if earlier is not None:
+                raise LineError(line, f"event id {event_id} is used already, by the event at "
+                                      f"position {earlier:,}. Event ids must be "
+                                      "unique.") from None
         raise

@@ -2,26 +2,109 @@
 
 While a new store is filled, nobody else can see it and a failure discards the whole file, so
 SQLite needs neither a journal on disk nor a sync at each commit: the store's connection keeps
-its rollback journal in memory and does not sync while `loading_new_store` runs (on a million
-events about twice as fast as the store's usual write-ahead log, whose file grew by every
-batch). Afterwards the store is in its usual WAL mode, and the caller syncs the file
-(`sync_file`) before it takes the store's real name.
+its rollback journal in memory and does not sync while `loading_new_store` runs. The loader it
+gives appends stored rows a batch a transaction, straight through the store's raw connection:
+the events and their run of links in the hash chain, nothing else. What can be built once at
+the end is: the secondary indexes (event type, correlation id; the unique ones belong to the
+table and stay) are dropped before and built by one sort each after the last batch, and the
+stream index is filled from the events by one grouping query. Afterwards the store is in its
+usual WAL mode, and the caller syncs the file (`sync_file`) before it takes the store's real
+name. `new_store_file` makes the empty file with larger pages first (a quarter less CPU for the
+inserts of a million events than with SQLite's default 4 KB).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from explorer.store import chain, schema
 from explorer.store.event_store import EventStore
+
+LOAD_PAGE_SIZE = 16_384
+_BUILT_AFTER = tuple(index for index in schema.events.indexes if not index.unique)
+_FILL_STREAMS = (
+    "INSERT INTO streams (stream_id, stream_type, version, first_position, last_position, "
+    "last_timestamp) SELECT head.stream_id, newest.stream_type, head.version, head.first, "
+    "head.last, newest.timestamp FROM (SELECT stream_id, max(version) AS version, "
+    "min(position) AS first, max(position) AS last FROM events GROUP BY stream_id) AS head "
+    "JOIN events AS newest ON newest.position = head.last")
+"""The stream index of a log whose versions follow on and whose times never go back: the
+heads from the unique (stream id, version) index alone, each stream's newest row looked up."""
+
+
+def new_store_file(path: Path, page_size: int = LOAD_PAGE_SIZE) -> None:
+    """Make an empty SQLite file at `path` (none there) with pages of `page_size` bytes, for
+    EventStore.open(path, create=True) to give the schema."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute(f"PRAGMA page_size = {int(page_size)}")
+        db.execute("VACUUM")
+
+
+class NewStoreLoader:
+    """Appends stored rows to a store being loaded (see the module): each batch's events and
+    their links in one transaction, positions following on from 1."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self._db = store._db
+        self._sql = store._sql
+        self.position = 0
+        self._previous = chain.GENESIS
+
+    def append(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Write `rows` (EVENT_COLUMNS order, positions following on) in one transaction;
+        sqlite3.IntegrityError, and nothing written, for an event id stored already."""
+        if not rows:
+            return
+        if rows[0][0] != self.position + 1:
+            raise ValueError(f"Loaded rows must follow on from position {self.position}, not "
+                             f"start at {rows[0][0]}.")
+        db, sql = self._db, self._sql
+        run = chain.links(self._previous, rows)
+        db.execute("BEGIN")
+        try:
+            db.executemany(sql.insert_event.sql, rows)
+            db.execute(sql.insert_links.sql, (rows[0][0], run))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self.position = rows[-1][0]
+        self._previous = run[-chain.DIGEST_SIZE:]
+
+    def position_of(self, event_id: str) -> int | None:
+        """The position of the stored event with this id, or None."""
+        found = self._db.execute("SELECT position FROM events WHERE event_id = ?",
+                                 (event_id,)).fetchone()
+        return None if found is None else int(found[0])
+
+    def _finish(self) -> None:
+        """Build what was left for the end: the secondary indexes and the stream index."""
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            for index in _BUILT_AFTER:
+                db.execute(_ddl(sa.schema.CreateIndex(index)))
+            db.execute(_FILL_STREAMS)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
 
 @contextmanager
-def loading_new_store(store: EventStore) -> Iterator[None]:
-    """Fill `store` (new and empty) without an on-disk journal or syncs; then put its usual
-    journal back. Writes by the block are all-or-nothing only as the caller discards them."""
+def loading_new_store(store: EventStore) -> Iterator[NewStoreLoader]:
+    """Fill `store` (new and empty) through the loader given, without an on-disk journal or
+    syncs; then build its secondary indexes and stream index and put its usual journal back.
+    Writes by the block are all-or-nothing only as the caller discards them on failure."""
     if store.last_position() != 0:
         raise ValueError(f"{store.location} has events already: only a new store is loaded "
                          "without a journal.")
@@ -29,10 +112,18 @@ def loading_new_store(store: EventStore) -> Iterator[None]:
     db.execute("PRAGMA journal_mode = MEMORY")
     db.execute("PRAGMA synchronous = OFF")
     try:
-        yield
+        for index in _BUILT_AFTER:
+            db.execute(_ddl(sa.schema.DropIndex(index)))
+        loader = NewStoreLoader(store)
+        yield loader
+        loader._finish()
     finally:
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA journal_mode = WAL")
+
+
+def _ddl(statement: sa.schema.ExecutableDDLElement) -> str:
+    return str(statement.compile(dialect=sqlite_dialect.dialect()))
 
 
 def sync_file(path: Path) -> None:

@@ -1,0 +1,80 @@
+"""How the import loads a new store: what it builds at the end (secondary indexes, the stream
+index, the hash chain) is what appends would have made, and line numbers stay right however
+the checks are spread over a batch (blank lines, a fault found by the store's unique index
+before a fault found on reading)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import orjson
+import pytest
+
+from explorer.exchange.export import export_file
+from explorer.exchange.formats import LineError
+from explorer.exchange.importing import import_file
+from explorer.store import EventStore
+from explorer.store.check import check_store
+from tests.exchange.test_export_import import fill, good_lines, mangled
+
+
+def test_the_imported_store_has_the_indexes_stream_index_and_chain_appends_make(store,
+                                                                                tmp_path):
+    fill(store)
+    out = tmp_path / "events.jsonl"
+    export_file(store.location, out)
+    target = tmp_path / "copy.evstore"
+    import_file(out, target, batch_events=2)
+    with EventStore.open(target, read_only=True) as copy:
+        assert copy.list_streams() == store.list_streams()
+        assert check_store(copy).ok
+    with sqlite3.connect(target) as db:
+        indexes = {name for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")}
+        firsts = dict(db.execute("SELECT stream_id, first_position FROM streams"))
+    assert {"ix_events_event_type", "ix_events_correlation_id"} <= indexes
+    assert firsts == {"acc-1": 1, "acc-2": 3, "order-1": 5}
+
+
+def test_blank_lines_take_no_position_but_keep_the_line_numbers(store, tmp_path):
+    lines = good_lines(store, tmp_path)
+    source = tmp_path / "gaps.jsonl"
+    source.write_bytes(b"\n".join([lines[0], b"", b"  \r", lines[1], lines[2]]) + b"\r\n\n"
+                       + b"\n".join([lines[3], mangled(lines[4], version=7)]))
+    with pytest.raises(LineError, match="version 7 of stream order-1") as raised:
+        import_file(source, tmp_path / "new.evstore")
+    assert raised.value.line == 8
+    source.write_bytes(b"\r\n".join([lines[0], b"", *lines[1:]]))
+    assert import_file(source, tmp_path / "new.evstore").events == 5
+
+
+def test_a_duplicate_id_before_a_malformed_line_is_the_fault_said(store, tmp_path):
+    lines = good_lines(store, tmp_path)
+    lines[2] = mangled(lines[2], event_id=orjson.loads(lines[0])["event_id"])
+    lines[4] = lines[4][:-5]
+    source = tmp_path / "two faults.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    with pytest.raises(LineError, match="is used already, on line 1") as raised:
+        import_file(source, tmp_path / "new.evstore")
+    assert raised.value.line == 3
+    assert not (tmp_path / "new.evstore").exists()
+
+
+def test_a_time_in_another_form_than_exported_is_read_too(store, tmp_path):
+    lines = good_lines(store, tmp_path)
+    lines[0] = mangled(lines[0], time="2023-11-14T22:13:20.123456+00:00")
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    import_file(source, tmp_path / "new.evstore")
+    with EventStore.open(tmp_path / "new.evstore", read_only=True) as copy:
+        assert [e.timestamp_us for e in copy.read_all()][0] == 1_700_000_000_123_456
+
+
+def test_the_loader_refuses_rows_that_do_not_follow_on(store, tmp_path):
+    from explorer.store.loading import loading_new_store, new_store_file
+
+    path = tmp_path / "loaded.evstore"
+    new_store_file(path)
+    with EventStore.open(path, create=True) as new, loading_new_store(new) as loader, \
+            pytest.raises(ValueError, match="follow on from position 0"):
+        loader.append([(2, "s", "T", 1, "e", "E", 1, 0, None, "{}", "{}")])
