@@ -11,6 +11,7 @@ from explorer.runtime.runner import Runner
 from explorer.system.discovery import load_system
 from explorer.system.workspace import open_store
 from explorer.timetravel.machine import TimeMachine, diff
+from explorer.timetravel.whatif import Sandbox
 from tests.timetravel.test_fidelity import UpTo, replay
 
 SHOP = load_system("shop")
@@ -56,3 +57,24 @@ def test_aggregates_and_read_models_at_p_equal_replays_up_to_p(history, tmp_path
                     for table in projection.tables:
                         assert read_rows(built, table, at_position=position, limit=None) == \
                             read_rows(fresh, table, limit=None), (table.name, position)
+
+
+def test_what_if_branches_a_server_store_into_a_sandbox_file(history):
+    with open_store(history, system=SHOP, read_only=True) as store:
+        last = store.last_position()
+    position = last // 2
+    sandbox = Sandbox.create(history, position, SHOP)
+    try:
+        with open_store(sandbox.path, system=SHOP, read_only=True) as branch:
+            assert branch.last_position() == position
+        result = sandbox.execute("Order", "order_whatif", "place", {
+            "customer_id": "cust_001", "total": 29.99,
+            "items": [{"product_id": "prod_101", "quantity": 1, "price": 29.99}]})
+        assert result.events[0].position == position + 1
+        assert "FulfilmentStarted" in [e.event_type for e in sandbox.new_events()]
+        assert ("order_summary", "order_whatif") in {(c.projection, c.key)
+                                                     for c in sandbox.changes()}
+    finally:
+        sandbox.discard()
+    with open_store(history, system=SHOP, read_only=True) as store:
+        assert store.last_position() == last  # the server's store was only read
