@@ -49,7 +49,6 @@ class PostgresStore(EventStore):
     one); a store opened for writing by such a role opens read-only, saying why.
     """
 
-    format = "postgresql"
     _integrity_errors = (psycopg.IntegrityError,)
 
     def __init__(self, engine: sa.Engine, *, server: ServerLocation, read_only: bool,
