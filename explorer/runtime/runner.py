@@ -36,6 +36,7 @@ from explorer.projections import (
     fulltext_path,
     read_model_path,
 )
+from explorer.projections.timeline_counts import TimelineCounts
 from explorer.sagas import SagaManager, SagaManagerStatus
 from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
 from explorer.store import StoreError
@@ -97,6 +98,7 @@ class Runner(Closable):
             self.engine = ProjectionEngine(self.store, self.db,
                                            projections if projections is not None
                                            else system.projections())
+            self.timeline = TimelineCounts(self.db)  # the timeline's histogram, counted first
         except BaseException:
             self.store.close()
             raise
@@ -154,6 +156,7 @@ class Runner(Closable):
         try:
             while should_stop is None or not should_stop():
                 try:
+                    self.timeline.catch_up(self.store, should_stop=should_stop)
                     done = sum(manager.catch_up(should_stop=should_stop, progress=progress)
                                for manager in self.sagas)
                     done += self.engine.catch_up_all(should_stop=should_stop)

@@ -69,6 +69,9 @@ class NavigationStatements:
             .order_by(e.position).limit(1), dialect, ("stream_id", "position"))
         self.timestamp_at = c(sa.select(e.timestamp).where(e.position == position), dialect,
                               ("position",))
+        self.times_after = c(sa.select(e.position, e.timestamp, e.stream_type)
+                             .where(e.position > position).order_by(e.position).limit(p("limit")),
+                             dialect, ("position", "limit"))
 
 
 _COMPILED: dict[str, NavigationStatements] = {}
@@ -116,6 +119,12 @@ class Navigation:
         select = sa.select(c.position, text).where(c.position > after_position).order_by(
             c.position).limit(limit)
         return self._run_select(select).fetchall()
+
+    def event_times(self, after_position: int, limit: int) -> list[tuple[int, int, str]]:
+        """(position, timestamp, stream type) of up to `limit` events after `after_position`,
+        in order: what the timeline's counts count (explorer.projections.timeline_counts)."""
+        statement = self._nav.times_after
+        return self._db.execute(statement.sql, statement.args(after_position, limit)).fetchall()
 
     def sample_events(self, start: int, every: int, to_position: int) -> list[tuple[int, int, str]]:
         """(position, timestamp, stream type) of the events at `start`, `start + every`, ... up

@@ -15,6 +15,7 @@ from explorer.common.timestamps import parse_time
 from explorer.domain import Repository
 from explorer.projections import ReadModelDatabase
 from explorer.projections.history import ReadModelHistory
+from explorer.projections.timeline_counts import TimelineCounts
 from explorer.sagas.instances import SagaInstancesProjection
 from explorer.sagas.process import ProcessManager
 from explorer.sagas.steps import StepView, step_views
@@ -131,6 +132,11 @@ class TimelineSamples:
     evenly, each sample standing for `weight` events. Positions and times are increasing, so
     position-to-time and time-to-position are interpolations over them. The last event is always
     included, so that the timeline ends where the log does.
+
+    Once the runner has counted the log (explorer.projections.timeline_counts), the samples are
+    its buckets instead, exact: each the first event of a stream type in a bucket of `bucket_us`
+    (a minute, an hour or a day), standing for `counts` events (the last event for none).
+    `counting` says the runner has not counted the whole log yet: more comes without an append.
     """
 
     positions: array[int]
@@ -138,6 +144,9 @@ class TimelineSamples:
     type_codes: array[int]
     types: tuple[str, ...]
     weight: int
+    counts: array[int] | None = None
+    bucket_us: int = 0
+    counting: bool = False
 
     @property
     def last_position(self) -> int:
@@ -280,11 +289,23 @@ class TimeMachine:
 
     def samples(self, after: TimelineSamples | None = None, *,
                 weight: int | None = None) -> TimelineSamples:
-        """Samples of the whole log, or `after` extended with what was appended since.
+        """The runner's counts of the log by bucket (`counted`) once there are any; until
+        then, samples of a log of up to MAX_SAMPLES events (all of them), or none of a longer
+        one (sampling it takes seconds: the counts come sooner), said `counting`.
 
-        The weight is chosen for at most MAX_SAMPLES samples unless given.
+        With a weight, samples of the whole log, or `after` extended with what was appended
+        since (the weight is chosen for at most MAX_SAMPLES samples unless given).
         """
         last = self.store.last_position()
+        if weight is None:
+            counted = self.counted()
+            if counted is not None:
+                return counted
+            if after is None or after.counting or after.counts is not None:
+                if last > MAX_SAMPLES:
+                    return TimelineSamples(array("q"), array("q"), array("b"), (), 1,
+                                           counting=True)
+                after = None
         if after is None:
             weight, start = weight or max(1, -(-last // MAX_SAMPLES)), 1
         else:
@@ -302,6 +323,29 @@ class TimeMachine:
             codes.append(types.index(stream_type))
         found = TimelineSamples(positions, timestamps, codes, tuple(types), weight)
         return found if after is None else after.extended(found)
+
+    def counted(self) -> TimelineSamples | None:
+        """The runner's counts of the log by bucket as samples (see TimelineSamples), or None
+        before it has counted anything."""
+        if self.readmodels is None:
+            return None
+        counts = TimelineCounts(self.readmodels)
+        buckets = counts.buckets()
+        if not buckets.events:
+            return None
+        positions, timestamps = array("q", buckets.first_positions), buckets.first_timestamps
+        codes, events = array("b", buckets.type_codes), array("q", buckets.events)
+        for position, timestamp, stream_type in self.store.event_times(
+                buckets.checkpoint - 1, 1):  # the last event counted
+            if position > positions[-1]:
+                positions.append(position)
+                timestamps.append(timestamp)
+                codes.append(buckets.types.index(stream_type)
+                             if stream_type in buckets.types else 0)
+                events.append(0)
+        return TimelineSamples(positions, timestamps, codes, buckets.types, 1, events,
+                               buckets.width_us,
+                               counting=buckets.checkpoint < self.store.last_position())
 
     def step(self, position: int, count: int, stream_id: str | None = None) -> int:
         """The position `count` events after (or, if negative, before) `position`.

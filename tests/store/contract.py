@@ -264,6 +264,13 @@ class EventStoreContract:
         with pytest.raises(ValueError, match="every 0"):
             store.sample_events(1, 0, 10)
 
+    def test_the_times_and_stream_types_of_the_events_after_a_position(self, store):
+        assert store.event_times(0, 5) == []
+        interleaved(store, 10)
+        assert [tuple(row) for row in store.event_times(7, 2)] == [(8, 80, "T"), (9, 90, "T")]
+        assert [row[0] for row in store.event_times(0, 100)] == list(range(1, 11))
+        assert store.event_times(10, 5) == []
+
     def test_stepping_within_a_stream(self, store):
         interleaved(store)  # stream a at 1, 3, ..., 19; b at 2, 4, ..., 20
         assert store.step_in_stream("a", 4, 1) == 5

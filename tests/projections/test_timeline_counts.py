@@ -1,0 +1,194 @@
+"""The timeline's histogram: equal to a count of the log by bucket and stream type, on a seeded
+store, as events are appended live through the runner, after a rebuild, after kill -9 midway,
+for a replaced store, and in the cache folder for a read-only store."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from explorer.demo.seed import seed_store
+from explorer.demo.system import SHOP
+from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.projections.timeline_counts import WIDTHS_US, TimelineCounts
+from explorer.runtime.runner import Runner
+from explorer.store import EventStore
+from explorer.store.records import NewEvent
+from explorer.system.workspace import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("timeline") / "shop.evstore"
+    with open_store(path, system=SHOP, create=True) as store:
+        seed_store(store, orders=60, days=3)
+    return path
+
+
+@pytest.fixture
+def shop_store(seeded, tmp_path):
+    path = tmp_path / "shop.evstore"
+    path.write_bytes(seeded.read_bytes())
+    with open_store(path, system=SHOP) as store:
+        yield store
+
+
+def counted_by_scan(store: EventStore, width: int, up_to: int | None = None) -> Counter:
+    """(bucket start, stream type) -> events, by reading every event of the log."""
+    counts: Counter = Counter()
+    for event in store.read_all():
+        if up_to is not None and event.position > up_to:
+            break
+        counts[(event.timestamp_us - event.timestamp_us % width, event.stream_type)] += 1
+    return counts
+
+
+def kept(counts: TimelineCounts, width: int) -> Counter:
+    """What the histogram holds at a width, in the same shape."""
+    rows = counts.db.execute(
+        "SELECT start, stream_type, events FROM timeline_buckets WHERE width = ?", (width,))
+    return Counter({(start, stream_type): events for start, stream_type, events in rows})
+
+
+def histogram_of(store: EventStore) -> ReadModelDatabase:
+    return ReadModelDatabase(read_model_path(store.location, store.read_only))
+
+
+def test_the_counts_equal_a_count_of_the_log_at_every_width(shop_store):
+    with histogram_of(shop_store) as database:
+        counts = TimelineCounts(database)
+        assert counts.catch_up(shop_store, batch=97) == shop_store.last_position()
+        assert counts.checkpoint() == shop_store.last_position()
+        for width in WIDTHS_US:
+            assert kept(counts, width) == counted_by_scan(shop_store, width), width
+        buckets = counts.buckets(WIDTHS_US[0])
+        assert sum(buckets.events) == shop_store.last_position()
+        assert list(buckets.first_positions) == sorted(buckets.first_positions)
+        assert buckets.first_positions[0] == 1
+        assert set(buckets.types) == {e.stream_type for e in shop_store.read_all()}
+        assert counts.catch_up(shop_store) == 0  # nothing counted twice
+
+
+def test_the_finest_width_within_the_limit_is_chosen(shop_store):
+    with histogram_of(shop_store) as database:
+        counts = TimelineCounts(database)
+        counts.catch_up(shop_store)
+        minutes, hours = (len(kept(counts, width)) for width in WIDTHS_US[:2])
+        assert counts.width_for(minutes) == WIDTHS_US[0]
+        assert counts.width_for(minutes - 1) == WIDTHS_US[1]
+        assert counts.buckets(most=hours).width_us == WIDTHS_US[1]
+        assert counts.width_for(0) == WIDTHS_US[-1]
+
+
+def test_the_runner_counts_live_appends_and_a_rebuild_counts_the_same(shop_store):
+    runner = Runner(shop_store.location, SHOP, run_sagas=False)
+    try:
+        runner.run_pending()
+        for number in range(30):  # live: a few at a time, the runner between them
+            shop_store.append(f"note_{number}", "Note", [NewEvent("Noted", {"n": number})])
+            if number % 7 == 0:
+                runner.run_pending()
+        runner.run_pending()
+        width = WIDTHS_US[0]
+        with histogram_of(shop_store) as database:
+            counts = TimelineCounts(database)
+            assert counts.checkpoint() == shop_store.last_position()
+            assert kept(counts, width) == counted_by_scan(shop_store, width)
+            before = kept(counts, width)
+            assert counts.rebuild(shop_store) == shop_store.last_position()
+            assert kept(counts, width) == before
+    finally:
+        runner.close()
+
+
+COUNT_SCRIPT = """
+import sys
+from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.projections.timeline_counts import TimelineCounts
+from explorer.store import EventStore
+store = EventStore.open(sys.argv[1])
+counts = TimelineCounts(ReadModelDatabase(read_model_path(store.location, False)))
+def report_then_wait() -> bool:  # after 4 batches, wait (for the kill) until told to go on
+    print(counts.checkpoint(), flush=True)
+    return counts.checkpoint() >= 160 and sys.stdin.readline() == "stop\\n"
+counts.catch_up(store, batch=40, should_stop=report_then_wait)
+"""
+
+
+def test_counting_killed_midway_resumes_to_the_same_counts(shop_store):
+    child = subprocess.Popen([sys.executable, "-c", COUNT_SCRIPT, shop_store.location],
+                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    for _ in range(5):  # let it commit a few batches, then kill it without warning
+        assert child.stdout.readline()
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    width = WIDTHS_US[1]
+    with histogram_of(shop_store) as database:
+        counts = TimelineCounts(database)
+        checkpoint = counts.checkpoint()
+        assert 120 <= checkpoint < shop_store.last_position()
+        assert kept(counts, width) == counted_by_scan(shop_store, width, checkpoint)
+        counts.catch_up(shop_store)
+        assert kept(counts, width) == counted_by_scan(shop_store, width)
+
+
+def test_the_counts_of_a_replaced_store_start_again(shop_store, tmp_path):
+    with histogram_of(shop_store) as database:
+        TimelineCounts(database).catch_up(shop_store)
+    other = tmp_path / "other.evstore"
+    with open_store(other, system=SHOP, create=True) as store:
+        store.append("note_1", "Note", [NewEvent("Noted", {"text": "only here"})])
+    location = shop_store.location
+    shop_store.close()
+    other.replace(location)
+    with open_store(location, system=SHOP) as replaced, histogram_of(replaced) as database:
+        counts = TimelineCounts(database)
+        assert counts.catch_up(replaced) == 1
+        assert kept(counts, WIDTHS_US[0]) == counted_by_scan(replaced, WIDTHS_US[0])
+
+
+def test_a_read_only_stores_counts_are_in_the_cache_folder(seeded, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "shop.evstore"
+    path.write_bytes(seeded.read_bytes())
+    path.chmod(0o444)
+    before = sorted(p.name for p in folder.iterdir())
+    runner = Runner(str(path), SHOP, read_only=True)
+    try:
+        runner.run_pending()
+        assert runner.db.path.is_relative_to(tmp_path / "cache")
+        assert runner.timeline.checkpoint() == runner.store.last_position()
+        assert kept(runner.timeline, WIDTHS_US[2]) == counted_by_scan(runner.store, WIDTHS_US[2])
+    finally:
+        runner.close()
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_the_timelines_samples_are_the_counts_once_there_are_any(shop_store):
+    from explorer.timetravel.machine import TimeMachine
+
+    last = shop_store.last_position()
+    with histogram_of(shop_store) as database:
+        machine = TimeMachine(shop_store, database, SHOP)
+        assert machine.counted() is None  # nothing counted yet: the samples say so
+        TimelineCounts(database).catch_up(shop_store)
+        samples = machine.samples()
+    assert samples.counts is not None and not samples.counting and samples.weight == 1
+    assert sum(samples.counts) == last and samples.last_position == last
+    assert samples.bucket_us == WIDTHS_US[0]
+    by_scan = counted_by_scan(shop_store, WIDTHS_US[0])
+    drawn: Counter = Counter()
+    for timestamp, code, events in zip(samples.timestamps, samples.type_codes, samples.counts,
+                                       strict=True):
+        if events:
+            drawn[(timestamp - timestamp % WIDTHS_US[0], samples.types[code])] += events
+    assert drawn == by_scan
