@@ -173,6 +173,8 @@ class TimeTravel(QObject):
         if generation == self._generation:
             self.samples = samples
             self.samples_ready.emit(samples)
+            if samples.counting and not self._samples_timer.isActive():
+                self._samples_timer.start()  # the runner is still counting: ask again soon
 
     # -- where the cursor goes -------------------------------------------------------------
 

@@ -262,7 +262,7 @@ class TimelineBar(QWidget):
         self._samples = samples
         self._set_slider(self.travel.position, max(samples.last_position,
                                                     self.travel.last_position))
-        self.setEnabled(samples.last_position > 0)
+        self.setEnabled(max(samples.last_position, self.travel.last_position) > 0)
         if self.plot is not None:
             self.plot.set_samples(samples)
             self._place_plot_cursor()
@@ -372,7 +372,8 @@ class TimelineBar(QWidget):
     def _update_legend(self) -> None:
         samples = self._samples
         if samples is None or not samples.types:
-            self.legend.setText("")
+            self.legend.setText("Counting the events for the timeline…"
+                                if samples is not None and samples.counting else "")
             return
         from_plot = importlib.import_module(PLOT_MODULE) if self.plot is not None else None
         parts = []
@@ -381,7 +382,7 @@ class TimelineBar(QWidget):
             parts.append(f"<span style='color:{colour}'>■</span> {name}")
         bar = f" &nbsp;·&nbsp; one bar: {self.plot.bucket_text()}" if self.plot else ""
         sampled = (f" (estimated from every {samples.weight:,}th event)"
-                   if samples.weight > 1 else "")
+                   if samples.weight > 1 else " (counting…)" if samples.counting else "")
         self.legend.setText(" &nbsp; ".join(parts) + bar + sampled)
 
     # -- the user --------------------------------------------------------------------------

@@ -40,6 +40,8 @@ class TimelinePlot(PositionPlot):
         self.codes = np.zeros(0, dtype=np.int8)
         self.types: tuple[str, ...] = ()
         self.weight = 1
+        self.counts: np.ndarray | None = None  # events each sample stands for (counted buckets)
+        self.bucket_widths = (0.0, 0.0)  # counted buckets' width: (in seconds, in positions)
         self.bucket = 0.0
         self._marks = np.zeros((0, 2), dtype=np.float64)  # (position, seconds)
         self._cursor_position = 0
@@ -82,6 +84,9 @@ class TimelinePlot(PositionPlot):
         self.positions = np.frombuffer(samples.positions, dtype=np.int64).copy()
         self.seconds = np.frombuffer(samples.timestamps, dtype=np.int64) / 1e6
         self.codes = np.frombuffer(samples.type_codes, dtype=np.int8).copy()
+        self.counts = (np.frombuffer(samples.counts, dtype=np.int64).astype(np.float64)
+                       if samples.counts is not None else None)
+        self.bucket_widths = _bucket_widths(samples, self.seconds)
         if list(samples.types) != list(self.types) or len(self.bars) != len(samples.types):
             for bar in self.bars:  # one bar series a stream type, coloured for it
                 self.removeItem(bar)
@@ -202,14 +207,23 @@ class TimelinePlot(PositionPlot):
             for bar in self.bars:
                 bar.setOpts(x0=[], x1=[], y0=[], y1=[])
             return
-        edges = np.linspace(low, high, BINS + 1)
         self.bucket = (high - low) / BINS
-        inside = (x >= low) & (x < high)
-        index = ((x[inside] - low) / self.bucket).astype(np.int64).clip(0, BINS - 1)
+        start, bins = low, BINS
+        unit = self.bucket_widths[0 if self.by_time else 1]
+        if unit > 0:  # counted buckets: each bar sums whole buckets, the same however zoomed
+            self.bucket = unit * max(1, int(np.ceil(self.bucket / unit)))
+            start = np.floor(low / self.bucket) * self.bucket
+            bins = max(1, int(np.ceil((high - start) / self.bucket)))
+        edges = start + self.bucket * np.arange(bins + 1)
+        inside = (x >= start) & (x < edges[-1])
+        index = ((x[inside] - start) / self.bucket).astype(np.int64).clip(0, bins - 1)
         kinds = max(len(self.types), 1)
-        counts = np.bincount(index * kinds + self.codes[inside],
-                             minlength=BINS * kinds).reshape(BINS, kinds) * self.weight
-        base = np.zeros(BINS)
+        weights = self.counts[inside] if self.counts is not None else None
+        counts = np.bincount(index * kinds + self.codes[inside], weights=weights,
+                             minlength=bins * kinds).reshape(bins, kinds)
+        if weights is None:
+            counts = counts * self.weight
+        base = np.zeros(bins)
         for code, bar in enumerate(self.bars):
             top = base + counts[:, code]
             shown = counts[:, code] > 0
@@ -275,3 +289,15 @@ class TimelinePlot(PositionPlot):
             if seconds >= size:
                 return f"{seconds / size:,.1f} {unit}".replace(".0 ", " ")
         return f"{seconds * 1000:,.0f} ms"
+
+
+def _bucket_widths(samples: TimelineSamples, seconds: np.ndarray) -> tuple[float, float]:
+    """How wide counted buckets are along each axis: their width in seconds, and the positions
+    one bucket of time holds on average (a bar narrower than that would split a bucket's
+    events, all drawn at its first position, from the positions they share with it)."""
+    if samples.counts is None or not samples.bucket_us or not len(seconds):
+        return 0.0, 0.0
+    width = samples.bucket_us / 1e6
+    slots = len(np.unique(np.floor(seconds / width)))
+    span = samples.positions[-1] - samples.positions[0] + 1
+    return width, max(1.0, span / max(slots, 1))
