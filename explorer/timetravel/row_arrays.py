@@ -18,15 +18,20 @@ checkpoint into numpy arrays, in primary-key order:
   condition become true where it begins unless the version before it (same key, ending where it
   begins) satisfies it too, and false where it ends unless the next one does (or it is current).
 
-Memory, on that store's sagas (910,883 versions; 606,669 distinct updated_at, 75,000 saga and
-order ids): ~120 MB kept (the arrays ~43 MB, the distinct values as Python objects the rest:
-updated_at's texts alone ~53 MB), ~220 MB at the peak of reading them. Reading them takes
-seconds (5-13 s on a shared machine under load 4-5, ~3 s of it SQLite's rows alone, half of the
-rest the garbage collector walking the rows), so they are read at the second search at the same
-checkpoint (LOAD_AT): a read model being built moves on between searches, and reloading at each
-would cost more than the scan in SQL; at rest (a store opened to debug it) every later search is
-answered here. A condition naming a column not kept (a wide one, or one of a type whose stored
-values are not plainly numbers or text) is left to SQL.
+Reading them numbers each column's values as they come (one dict.setdefault call a batch, a
+value numbered by the first version that had it), then sorts each column's distinct values
+once: in numpy where it can (texts as fixed-width unicode, numbers of one class), which lets go
+of the interpreter's lock while it sorts, otherwise PIECE at a time in Python, merged. No call
+holds the lock for long (the window's GUI thread waits for it: a sort of updated_at's 606,669
+texts at once held it ~0.4 s), and few Python objects outlive a batch. On that store's sagas
+(910,883 versions; 606,669 distinct updated_at, 75,000 saga and order ids), at load ~6.5 on 2
+cores: ~8 s (18 s before: ~3.5 s of it SQLite's rows alone), the longest wait of a thread for
+the lock ~80 ms (~190); ~120 MB kept, the numpy copy of updated_at's texts (~60 MB) at the
+peak. So they are read at the second search at the same checkpoint (LOAD_AT): a read model
+being built moves on between searches, and reloading at each would cost more than the scan in
+SQL; at rest (a store opened to debug it) every later search is answered here. A condition
+naming a column not kept (a wide one, or one of a type whose stored values are not plainly
+numbers or text) is left to SQL.
 """
 
 from __future__ import annotations
@@ -67,9 +72,9 @@ _BY_PLACE = {"=": (_FALSE, _TRUE, _FALSE), "!=": (_TRUE, _FALSE, _TRUE),
 OPEN_END = int(np.iinfo(np.int64).max)
 """valid_to of a current version, in the batches RowArrays reads."""
 _SEPARATOR = "\0"
-PIECE = 20_000
-"""Values sorted, or numbered, by one call that holds the interpreter's lock: a longer one
-stalls the window's GUI thread (a sort of updated_at's 606,669 texts at once: ~0.4 s)."""
+PIECE = 5_000
+"""Values sorted, copied or typed by one call that holds the interpreter's lock: a longer one
+stalls the window's GUI thread."""
 _PLAIN_TYPES = {int, float, str, type(None)}
 _KEPT_TYPES = (sa.Integer, sa.Float, sa.Numeric, sa.String)
 """Column types whose stored values are numbers or text alone, one number class to a column
@@ -130,37 +135,43 @@ class RowArrays:
         self.table = table
         self.affinities = column_affinities(table)
         key_names = table.info["keys"]
-        key_index: dict[Any, int] = {}
-        distinct: list[dict[Any, int]] = [{} for _ in columns]
-        key_parts, begins, ends = [], [], []
-        code_parts: list[list[np.ndarray]] = [[] for _ in columns]
+        keys_met = _Met()
+        met = [_Met() for _ in columns]
+        begins, ends = [], []
+        size = 0
         for batch in batches:
+            if not batch:
+                continue
             values = list(zip(*batch, strict=True))
-            keys = (values[0] if len(key_names) == 1
-                    else list(zip(*values[:len(key_names)], strict=True)))
-            key_parts.append(_coded(key_index, keys))
+            keys_met.add(values[0] if len(key_names) == 1
+                         else list(zip(*values[:len(key_names)], strict=True)), size)
             begins.append(np.array(values[len(key_names)], dtype=np.int64))
             ends.append(np.array(values[len(key_names) + 1], dtype=np.int64))
             for number, stored in enumerate(values[len(key_names) + 2:]):
-                code_parts[number].append(_coded(distinct[number], stored))
-        self.size = sum(map(len, begins))
-        in_order = _sorted_in_pieces(list(key_index))
-        ranks = _ranked(key_index, in_order)
-        self.keys: list[tuple[Any, ...]] = (in_order if len(key_names) > 1
-                                            else [(key,) for key in in_order])
+                met[number].add(stored, size)
+            size += len(batch)
+        self.size = size
+        key_column = (_column(keys_met, size) if len(key_names) == 1
+                      else _tuple_column(keys_met, size))
+        assert key_column is not None  # keys are numbers or text (a tuple of them)
+        self.keys: list[tuple[Any, ...]] = (key_column.values if len(key_names) > 1 else
+                                            [(key,) for key in key_column.values])
         """Every key (its values), in order: the versions' key_codes index it."""
-        self.key_codes = ranks[_joined(key_parts)].astype(np.min_scalar_type(len(in_order)))
+        if len(self.keys) < len(keys_met.index):  # a NULL key, last
+            self.keys.append((None,))
+        self.key_codes = key_column.codes
         self.begins, self.ends = _joined(begins), _joined(ends)
         self.columns: dict[str, _Column] = {}
         for number, name in enumerate(key_names):
             if isinstance(table.c[name].type, _KEPT_TYPES):
-                index: dict[Any, int] = {}
-                of_key = _coded(index, [key[number] for key in self.keys])
-                column = _column(index, of_key[self.key_codes])
+                of_key = _Met()
+                of_key.add([key[number] for key in self.keys], 0)
+                column = _column(of_key, len(self.keys))
                 if column is not None:
-                    self.columns[name] = column
+                    self.columns[name] = _Column(column.values, column.numbers,
+                                                 column.codes[self.key_codes])
         for name in columns:  # one at a time, each one's distinct values let go once done
-            column = _column(distinct.pop(0), _joined(code_parts.pop(0)))
+            column = _column(met.pop(0), size)
             if column is not None:
                 self.columns[name] = column
         self._contained: dict[str, _Texts] = {}
@@ -265,43 +276,120 @@ def _sorted_switches(positions: np.ndarray, keys: np.ndarray, became: np.ndarray
     return positions, keys, became
 
 
-def _coded(index: dict[Any, int], stored: Sequence[Any]) -> np.ndarray:
-    """Each stored value's number in `index`, where the values not met before are added."""
-    met = set(stored).difference(index)  # over the batch's values only
-    index.update(zip(met, count(len(index))))
-    return np.fromiter(map(index.__getitem__, stored), np.int32, len(stored))
+class _Met:
+    """A column's values as met in the versions read: each distinct one numbered by the first
+    version that had it (its place among all the versions read), so that one call a batch
+    numbers its values (dict.setdefault with the versions' places), and each version's number."""
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {}
+        self.parts: list[np.ndarray] = []
+
+    def add(self, stored: Sequence[Any], first: int) -> None:
+        """The values of the versions from place `first` on."""
+        dtype = np.int32 if first + len(stored) <= np.iinfo(np.int32).max else np.int64
+        self.parts.append(np.fromiter(map(self.index.setdefault, stored, count(first)), dtype,
+                                      len(stored)))
+
+    def codes(self, size: int, order: np.ndarray) -> np.ndarray:
+        """Each version's value as its rank in `order` (places in the distinct values, as
+        met, in order; the one left out, NULL, ranked last), of `size` versions."""
+        numbers = np.fromiter(self.index.values(), np.int64, len(self.index))
+        rank_of = np.full(size, len(order), dtype=np.min_scalar_type(len(order)))
+        rank_of[numbers[order]] = np.arange(len(order))
+        codes: np.ndarray = rank_of[_joined(self.parts)]
+        return codes
 
 
-def _column(index: dict[Any, int], codes: np.ndarray) -> _Column | None:
-    """A column from its distinct values (as numbered in `index`) and its versions' numbers;
-    None if it holds other values than numbers and text."""
-    if not set(map(type, index)) <= _PLAIN_TYPES:
+def _column(met: _Met, size: int) -> _Column | None:
+    """A column from its values as met in `size` versions; None if it holds other values than
+    numbers and text."""
+    values = list(met.index)
+    types: set[type] = set()
+    for start in range(0, len(values), PIECE):
+        types.update(map(type, values[start:start + PIECE]))
+    if not types <= _PLAIN_TYPES:
         return None
-    numbers = _sorted_in_pieces([value for value in index
-                                 if value is not None and type(value) is not str])
-    values = numbers + _sorted_in_pieces([value for value in index if type(value) is str])
-    if None in index:
-        index[None] = len(values)
-    ranks = _ranked(index, values)
-    return _Column(values, len(numbers), ranks[codes].astype(np.min_scalar_type(len(values))))
+    order, numbers = _sql_order(values, types)
+    return _Column(_picked(values, order), numbers, met.codes(size, order))
 
 
-def _sorted_in_pieces(values: list[Any]) -> list[Any]:
-    """sorted(values), PIECE at a time, then merged."""
-    if len(values) <= PIECE:
-        return sorted(values)
-    return list(heapq.merge(*(sorted(values[start:start + PIECE])
-                              for start in range(0, len(values), PIECE))))
+def _tuple_column(met: _Met, size: int) -> _Column:
+    """The keys of a table of several key columns: tuples, in Python's order."""
+    values = list(met.index)
+    order = np.fromiter(_python_order(values), np.int64, len(values))
+    return _Column(_picked(values, order), 0, met.codes(size, order))
 
 
-def _ranked(index: dict[Any, int], in_order: list[Any]) -> np.ndarray:
-    """ranks[n]: where the value `index` numbered n is in `in_order` (its values sorted, and
-    NULL numbered already); `index` numbers them so from then on (the same dict: no second)."""
-    first_met = list(index)
-    for start in range(0, len(in_order), PIECE):
-        index.update(zip(in_order[start:start + PIECE], count(start)))
-    return _joined([np.fromiter(map(index.__getitem__, first_met[start:start + PIECE]),
-                                np.int64) for start in range(0, len(first_met), PIECE)])
+def _sql_order(values: list[Any], types: set[type]) -> tuple[np.ndarray, int]:
+    """The places of `values` (numbers and text, each once) but NULL's, in SQLite's order:
+    the numbers, then the texts; and how many numbers. Sorted in numpy (which lets go of the
+    interpreter's lock while it sorts) where it can be, in pieces in Python otherwise."""
+    kinds = types - {type(None)}
+    everything = np.arange(len(values))
+    if type(None) in types:
+        everything = np.delete(everything, values.index(None))
+    if kinds <= {str}:
+        numbers, texts = everything[:0], everything
+    elif kinds <= {int, float}:
+        numbers, texts = everything, everything[:0]
+    else:
+        numbers = np.fromiter((place for place, value in enumerate(values)
+                               if type(value) in (int, float)), np.int64)
+        texts = np.fromiter((place for place, value in enumerate(values)
+                             if type(value) is str), np.int64)
+    number_kinds = kinds - {str}
+    if number_kinds in ({int}, {float}):
+        dtype = np.int64 if number_kinds == {int} else np.float64
+        numbers = numbers[np.argsort(_array(_picked(values, numbers), dtype), kind="stable")]
+    else:
+        numbers = numbers[np.fromiter(_python_order(_picked(values, numbers)), np.int64,
+                                      len(numbers))]
+    return np.concatenate((numbers, texts[_text_order(_picked(values, texts))])), len(numbers)
+
+
+TEXT_ARRAY_BYTES = 128 << 20
+"""The most memory texts are copied into to be sorted in numpy (4 bytes a character of the
+longest, for each); more are sorted in Python."""
+
+
+def _text_order(texts: list[str]) -> np.ndarray:
+    """The order of `texts` (places): in numpy as fixed-width unicode, which sorts as SQLite's
+    BINARY collation does (code points, as UTF-8's bytes), unless a text holds a NUL (numpy
+    drops those at the end) or the copy would be too big."""
+    longest = 0
+    for start in range(0, len(texts), PIECE):
+        piece = texts[start:start + PIECE]
+        longest = max(longest, max(map(len, piece)))
+        if _SEPARATOR in "".join(piece) or longest * 4 * len(texts) > TEXT_ARRAY_BYTES:
+            return np.fromiter(_python_order(texts), np.int64, len(texts))
+    order: np.ndarray = np.argsort(_array(texts, np.dtype(f"U{max(longest, 1)}")),
+                                   kind="stable")
+    return order
+
+
+def _array(values: list[Any], dtype: Any) -> np.ndarray:
+    """np.array(values, dtype), PIECE values to a call."""
+    array = np.empty(len(values), dtype=dtype)
+    for start in range(0, len(values), PIECE):
+        array[start:start + PIECE] = values[start:start + PIECE]
+    return array
+
+
+def _python_order(values: list[Any]) -> Iterator[int]:
+    """The places of `values` in sorted order: PIECE sorted at a time, then merged."""
+    at = values.__getitem__
+    pieces = [sorted(range(start, min(start + PIECE, len(values))), key=at)
+              for start in range(0, len(values), PIECE)]
+    return heapq.merge(*pieces, key=at) if len(pieces) > 1 else iter(pieces[0] if pieces else ())
+
+
+def _picked(values: list[Any], places: np.ndarray) -> list[Any]:
+    """values[place] for each place, PIECE to a call."""
+    picked: list[Any] = []
+    for start in range(0, len(places), PIECE):
+        picked += map(values.__getitem__, places[start:start + PIECE].tolist())
+    return picked
 
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:

@@ -140,3 +140,33 @@ def test_contains_is_looked_for_once_in_all_the_values_as_in_each(needle):
     assert texts.containing(wanted).tolist() == [wanted in contained_text(value)
                                                  for value in values]
     assert _Texts([]).containing(wanted).tolist() == []
+
+
+SORTED_VALUES = ["b", "a\0", "a", "", "é", "z", "\U0001f600", "\uffff", "A", "a\0b", "10",
+                 3, -2, 2.5, 2**62, 2**62 + 1, 1e300, -0.5, 0, None, "a ", "ab"]
+
+
+@pytest.mark.parametrize("text_bytes", [row_arrays.TEXT_ARRAY_BYTES, 0])
+@pytest.mark.parametrize("values", [SORTED_VALUES, [v for v in SORTED_VALUES if v != "a\0"],
+                                    [v for v in SORTED_VALUES if type(v) is str],
+                                    [v for v in SORTED_VALUES if type(v) is int],
+                                    [v for v in SORTED_VALUES if type(v) is float], [None]])
+def test_a_columns_values_are_in_sqlites_order_sorted_in_numpy_or_not(values, text_bytes,
+                                                                      monkeypatch):
+    import sqlite3
+
+    monkeypatch.setattr(row_arrays, "PIECE", 3)
+    monkeypatch.setattr(row_arrays, "TEXT_ARRAY_BYTES", text_bytes)
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE t (v)")
+    connection.executemany("INSERT INTO t VALUES (?)", [(v,) for v in values])
+    in_sqlite = [v for (v,) in connection.execute("SELECT DISTINCT v FROM t WHERE v IS NOT NULL"
+                                                  " ORDER BY v")]
+    table = versioned_table("things", sa.MetaData(), [sa.Column("thing_id", sa.Integer)],
+                            [sa.Column("label", sa.Text)])
+    stored = values * 2  # each value met twice, by versions of different keys
+    versions = [(number, 1, row_arrays.OPEN_END, value) for number, value in enumerate(stored)]
+    column = RowArrays(table, [versions[:5], versions[5:]], ["label"]).columns["label"]
+    assert column.values == in_sqlite
+    assert column.numbers == sum(type(v) is not str for v in in_sqlite)
+    assert [(column.values + [None])[code] for code in column.codes.tolist()] == stored
