@@ -193,6 +193,8 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         session.opened.connect(self.fulltext.show_store)
         session.changed.connect(self.fulltext.store_changed)
         session.closed.connect(self.fulltext.close)
+        session.types_read.connect(lambda summary: self.filter_bar.set_event_types(
+            summary.event_types))  # the stored ones, read after the first page
         session.refreshed.connect(self.event_list.refreshed)
         session.refreshed.connect(lambda _summary: self._update_counts())
         session.refreshed.connect(lambda _summary: self.browser.refresh())

@@ -5,11 +5,15 @@ its last position, types and hints), the `LoadedSystem` it is read with, the wor
 it is, and the watcher that sees other processes append to it. It announces each change by a
 signal; each panel takes the news in one method (`show_store(summary, loaded)`,
 `show_system(loaded)`), so the window only wires them.
+
+Opening reads nothing of the whole log before the first page: the event types stored are a scan
+on a store without an index of them (the eventsourcing library's), so an opened summary offers
+the system's types and the stored ones follow from the worker (`types_read`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QObject, Signal
 
@@ -57,17 +61,26 @@ class StoreSummary:
     meta: dict[str, str] = field(default_factory=dict)
     stored_event_types: tuple[str, ...] = ()
     examples: StoreExamples = field(default_factory=StoreExamples)  # for the fields' hints
+    types_pending: bool = False
+    """The stored event types are not read yet: `event_types` are the system's alone."""
+
+    def with_stored_types(self, stored: tuple[str, ...]) -> StoreSummary:
+        """This summary once the stored event types are read."""
+        return replace(self, event_types=sorted(set(self.event_types) | set(stored)),
+                       stored_event_types=stored, types_pending=False)
 
 
-def summarise(store: EventStore, system: System) -> StoreSummary:
+def summarise(store: EventStore, system: System, *, read_types: bool = True) -> StoreSummary:
+    """What the window shows about a store; without `read_types`, the stored event types are
+    left for later (`types_pending`: a scan of the whole log on some stores)."""
     last = store.last_position()
     first_time = store.event_at(1).timestamp_us if last else 0
     last_time = store.event_at(last).timestamp_us if last else 0
-    stored = tuple(store.event_types())
     known = {spec.name for spec in system.registry} if system.registry is not None else set()
-    return StoreSummary(store.location, store.read_only, last, store.stream_types(),
-                        sorted(set(stored) | known), first_time, last_time,
-                        store.read_only_reason, store.meta(), stored, store_examples(store))
+    summary = StoreSummary(store.location, store.read_only, last, store.stream_types(),
+                           sorted(known), first_time, last_time, store.read_only_reason,
+                           store.meta(), (), store_examples(store), types_pending=True)
+    return summary.with_stored_types(tuple(store.event_types())) if read_types else summary
 
 
 class StoreSession(QObject):
@@ -80,6 +93,8 @@ class StoreSession(QObject):
             worker, read with that system.
         changed(int): the open store's last position, after a process appended to it.
         refreshed(object): the open store's StoreSummary, read again (View > Refresh).
+        types_read(object): the open store's StoreSummary once its stored event types are read
+            (an opened summary leaves them for later: `types_pending`).
         closed(): the session ended (the window closes): stop following the store.
     """
 
@@ -87,6 +102,7 @@ class StoreSession(QObject):
     opened = Signal(object, object)
     changed = Signal(int)
     refreshed = Signal(object)
+    types_read = Signal(object)
     closed = Signal()
 
     def __init__(self, worker: StoreWorker, parent: QObject | None = None) -> None:
@@ -102,6 +118,21 @@ class StoreSession(QObject):
         self.show_system(loaded)
         self._watch(summary.location)
         self.opened.emit(summary, loaded)
+        if summary.types_pending:
+            self._read_types(summary)
+
+    def _read_types(self, summary: StoreSummary) -> None:
+        """Read the stored event types on the worker, after what opening the store asked of
+        it (the first page): then announce them."""
+        def read(context: JobContext) -> tuple[str, ...]:
+            return tuple(context.store.event_types())
+
+        def done(stored: tuple[str, ...]) -> None:
+            if self.summary is summary:  # else another store opened, or it was read again
+                self.summary = summary.with_stored_types(stored)
+                self.types_read.emit(self.summary)
+
+        self.worker.submit(read, done, key="event-types", on_error=lambda _error: None)
 
     def show_system(self, loaded: LoadedSystem) -> None:
         self.loaded = loaded

@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
 from explorer.exchange.bundle import is_bundle
-from explorer.store import StoreMissingError
+from explorer.store import EventStore, StoreMissingError
 from explorer.store.postgres_url import is_server_url, shown
 from explorer.system import NO_SYSTEM
 from explorer.system.discovery import (
@@ -35,6 +35,7 @@ from explorer.system.discovery import (
     NONE,
     SystemLoadError,
     installed_systems,
+    load_system,
     system_of_store,
 )
 from explorer.system.workspace import SeededStore, open_store, remember_system, seed_new_store
@@ -62,6 +63,24 @@ def system_to_confirm(meta: dict[str, str]) -> tuple[str, str] | None:
             and not any(found.name == named for found in installed_systems()):
         return named, module
     return None
+
+
+def types_choose_the_system(store: EventStore) -> bool:
+    """Whether the event types stored must be read to choose the store's system: it names none,
+    and an installed system knows the type of its first event (one that knows them all must).
+    Otherwise they are read after the first page is shown (a scan of the whole log on a store
+    without an index of its types, such as the eventsourcing library's)."""
+    if store.meta().get(META_NAME) or not store.last_position():
+        return False
+    first_type = store.event_at(1).event_type
+    for entry in installed_systems():
+        try:
+            registry = load_system(entry.name).registry
+        except SystemLoadError:
+            continue
+        if registry is not None and any(spec.name == first_type for spec in registry):
+            return True
+    return False
 
 
 class StoreOpening(QObject):
@@ -127,7 +146,8 @@ class StoreOpening(QObject):
             try:
                 if create and chosen is not None:
                     remember_system(store, chosen.system, chosen.spec)
-                summary = summarise(store, with_system)
+                summary = summarise(store, with_system, read_types=chosen is None
+                                    and types_choose_the_system(store))
             except Exception:
                 store.close()
                 raise
@@ -181,7 +201,8 @@ class StoreOpening(QObject):
             note = (f"This store was written by the system {named} from module {module}, "
                     f"which you chose not to load (its code would run). {LOAD_SYSTEM} loads "
                     "it.")
-        elif system.generic and not note and not named and summary.stored_event_types:
+        elif system.generic and not note and not named and (
+                summary.stored_event_types or summary.types_pending and summary.last_position):
             note = ("The store does not name its system, and no installed system knows all of "
                     "its event types.")
         loaded = LoadedSystem(system, spec_of(system, module), note)
