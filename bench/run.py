@@ -6,6 +6,7 @@
   timetravel   scrubbing the timeline: latency to show the system at a position, preparation
   soak         writers beside the runners for ten minutes, then kill -9s: nothing lost or done twice
   search       searching 100,000 read-model rows as the user types; what the index costs
+  search-index STORE  the full-text index of every event: build rate, size, search p50/p95
   debug        find-when, compare and watch plots on a million events; GUI stalls meanwhile
   desktop      the bundle that needs no Python: its size, its start against `python main.py`
   foreign      the eventsourcing library's own store of a million events: first page, jump, read
@@ -25,6 +26,7 @@ BENCHES = {
     "timetravel": "bench.timetravel_bench",
     "soak": "bench.soak",
     "search": "bench.search_bench",
+    "search-index": "bench.search_index_bench",
     "debug": "bench.debug_bench",
     "desktop": "bench.desktop_bench",
     "foreign": "bench.foreign_bench",

@@ -25,6 +25,7 @@ inside the transaction, so two processes catching up at once never index an even
 from __future__ import annotations
 
 import re
+import sqlite3
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -41,6 +42,8 @@ SUFFIX = ".fulltext"
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_-.@'"
 TABLE = "event_text"
 STATE = "event_text_state"
+VERSION = 1
+"""Of the index's tables: a file with another version is emptied and built again."""
 BATCH = 50_000
 """Events indexed per transaction while building (one checkpoint each, one progress report)."""
 FILTER_CHUNK = 5_000
@@ -85,6 +88,7 @@ class FullTextIndex(Closable):
         self.database = ReadModelDatabase(self.path)
         self.db = self.database.db
         with self.database.transaction():
+            self._drop_another_version()
             self.db.execute(
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(text, "
                 f"tokenize = \"{TOKENIZER}\", content = '', columnsize = 0)")
@@ -92,11 +96,23 @@ class FullTextIndex(Closable):
                                ).fetchone() is None:
                 self.db.execute(f"CREATE TABLE {STATE} (id INTEGER PRIMARY KEY CHECK (id = 1), "
                                 "checkpoint INTEGER NOT NULL, checkpoint_event_id TEXT, "
-                                "built INTEGER NOT NULL)")
-                self.db.execute(f"INSERT INTO {STATE} VALUES (1, 0, NULL, 0)")
+                                "built INTEGER NOT NULL, version INTEGER NOT NULL)")
+                self.db.execute(f"INSERT INTO {STATE} VALUES (1, 0, NULL, 0, {VERSION})")
                 # merge as it goes, in bigger steps than the default: builds ~1.5x faster
                 self.db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('automerge', 8)")
                 self.db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('crisismerge', 32)")
+
+    def _drop_another_version(self) -> None:
+        """Drop the tables of an index of another version (in the caller's transaction)."""
+        try:
+            version = self.db.execute(f"SELECT version FROM {STATE}").fetchone()[0]
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return
+            version = None  # no such column: an older index
+        if version != VERSION:
+            self.db.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            self.db.execute(f"DROP TABLE {STATE}")
 
     @classmethod
     def of_store(cls, store: EventStore, *, read_only: bool | None = None) -> FullTextIndex:

@@ -241,3 +241,14 @@ def test_a_read_only_stores_index_is_in_the_cache_folder(seeded, tmp_path, monke
         assert index.path.is_relative_to(tmp_path / "cache")
         assert list(index.matches("order_02*")) == brute_force(store, "order_02*")
     assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_an_index_of_an_older_version_is_built_again(shop_store):
+    with FullTextIndex.of_store(shop_store) as index:
+        index.catch_up(shop_store)
+        with index.database.transaction() as db:  # as the first version's table was
+            db.execute("ALTER TABLE event_text_state DROP COLUMN version")
+    with FullTextIndex.of_store(shop_store) as index:
+        assert index.checkpoint() == 0 and list(index.matches("OrderPlaced")) == []
+        index.catch_up(shop_store)
+        assert list(index.matches("OrderPlaced")) == brute_force(shop_store, "OrderPlaced")
