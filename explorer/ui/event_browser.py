@@ -166,6 +166,9 @@ class EventBrowser(QObject):
         self.history = History()
         self.last_position = 0
         self._pending_select: int | None = None
+        self._list_request = 0
+        """Counts the lists asked for: a result or progress of any but the newest is dropped (the
+        worker supersedes jobs of one key, but a result already on its way still arrives)."""
         self._building = False
         self._live_backlog: int | None = None
         events.set_request_page(self._request_page)
@@ -196,6 +199,8 @@ class EventBrowser(QObject):
         """List the events of `view`, then select the event at position `select` if given."""
         self.view = view
         self._pending_select = select
+        self._list_request += 1
+        request = self._list_request
         if record:
             self.history.visit(Location(view, select))
             self.history_changed.emit()
@@ -216,6 +221,8 @@ class EventBrowser(QObject):
         partial: dict[str, int] = {}  # generation of the list showing a scan's first matches
 
         def progress(value: tuple[int, int, array]) -> None:
+            if request != self._list_request:  # a newer list was asked for
+                return
             scanned, last, positions = value
             self.scan_progress.emit(scanned, last)
             if not partial:  # show the first matches of a long scan at once
@@ -224,6 +231,8 @@ class EventBrowser(QObject):
                 self.events.append_positions(positions[len(self.events.rows):])
 
         def built(rows: RowMap) -> None:
+            if request != self._list_request:  # a newer list was asked for: not this one's turn
+                return
             if partial.get("generation") == self.events.generation and isinstance(
                     rows, PositionRows):  # the scan's list is on screen: only add the rest
                 shown = len(self.events.rows)

@@ -42,7 +42,6 @@ from explorer.ui.worker import JobContext, StoreWorker
 
 if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
-    from explorer.ui.session import LoadedSystem, StoreSummary
 
 EVENTS_FILTER = "JSON Lines (*.jsonl *.ndjson *.json);;All files (*)"
 BUNDLE_FILTER = "Bug reports (*.evbundle);;All files (*)"
@@ -154,7 +153,7 @@ class EventsExchange(QObject):
         self.worker = StoreWorker(self)
         self.dialog: ExportDialog | None = None
         self.progress: QProgressDialog | None = None
-        window.session.opened.connect(self.show_bundle_view)
+        window.store_opened.connect(self.show_bundle_view)  # once the window shows the store
         window.session.closed.connect(self.close)
 
     def close(self) -> None:
@@ -269,24 +268,19 @@ class EventsExchange(QObject):
                   lambda path: f"Saved the bug report {path}: open it to see this view again "
                                "(read-only).", "Cannot save the bug report")
 
-    def show_bundle_view(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
-        """A bug report opened: show the view it keeps."""
+    def show_bundle_view(self, location: str) -> None:
+        """A bug report opened (its list of all events asked for already): show the view it
+        keeps instead (the list of all events, should it come back later, is dropped)."""
+        summary = self.window.summary
+        if summary is None or summary.location != location:
+            return
         try:
             view = bundle_view(summary.meta)
         except ExchangeError as error:
             self.window.status.say(str(error), 10_000)
             return
-        if view is None:
-            return
-        browser = self.window.browser
-
-        def listed(_count: int) -> None:  # once the list of all events is shown, the view
-            browser.rows_ready.disconnect(listed)
-            if self.window.summary is not None and self.window.summary.location == \
-                    summary.location:
-                self._show_view(view)
-
-        browser.rows_ready.connect(listed)
+        if view is not None:
+            self._show_view(view)
 
     def _show_view(self, view: BundleView) -> None:
         w = self.window

@@ -1,0 +1,49 @@
+"""The event list takes only the list it asked for last: a list asked for earlier whose result
+(or progress) comes back late, after a newer one was asked for, is dropped, and leaves the newer
+list its pending selection (as when a store opens and another view is asked for at once)."""
+
+from __future__ import annotations
+
+from array import array
+
+from explorer.browsing.rows import build_row_map
+from explorer.ui.event_browser import ViewState
+from explorer.ui.widgets.filter_bar import Filters
+from tests.ui.conftest import WAIT_MS, open_shop
+
+
+def held_back_list(browser, monkeypatch, view: ViewState):
+    """Ask for `view`'s list, holding its job back: (on_done, on_progress) to call late."""
+    submit = browser.worker.submit
+    held = []
+
+    def holding(job, on_done=None, **options):
+        if options.get("key") == "rows" and not held:
+            held.append((on_done, options.get("on_progress")))
+            return 0
+        return submit(job, on_done, **options)
+
+    monkeypatch.setattr(browser.worker, "submit", holding)
+    browser.show(view)
+    monkeypatch.setattr(browser.worker, "submit", submit)
+    return held[0]
+
+
+def test_a_list_finishing_after_a_newer_one_was_asked_for_is_dropped(qtbot, window, seeded,
+                                                                     monkeypatch):
+    browser = window.browser
+    with open_shop(seeded, read_only=True) as store:
+        everything = build_row_map(store, ViewState().query())
+        placed = [e.position for e in store.read_all() if e.event_type == "OrderPlaced"]
+    late_done, late_progress = held_back_list(browser, monkeypatch, ViewState())
+    wanted = placed[7]
+    counts: list[int] = []
+    browser.rows_ready.connect(counts.append)
+    browser.show(ViewState(None, Filters(event_types=("OrderPlaced",))), select=wanted)
+    late_progress((10, 20, array("q", range(1, 6))))  # the older list, late
+    late_done(everything)
+    qtbot.waitUntil(lambda: len(counts) > 0, timeout=WAIT_MS)
+    assert counts == [len(placed)]
+    assert list(browser.events.rows.positions) == placed
+    assert browser.selected_position() == wanted
+
