@@ -159,7 +159,7 @@ def read_rows(store: EventStore, rows: RowMap, first_row: int, count: int,
         return list(store.read_all(low, high, page_size=count))
     wanted = EventQuery(**{**_fields(query), "from_position": low, "to_position": high})
     if isinstance(rows, PositionRows):  # exactly the rows' events (a search lists some of them)
-        wanted = replace(wanted, positions=tuple(rows.positions[first_row:last_row + 1]))
+        wanted = replace(wanted, at_positions=tuple(rows.positions[first_row:last_row + 1]))
     found = store.query(wanted, limit=last_row - first_row + 1)
     # A page normally matches exactly; if the store changed underneath, keep only mapped rows.
     if len(found) != last_row - first_row + 1:

@@ -66,5 +66,5 @@ def _newest_events(store: EventStore, text: str, query: EventQuery,
         for positions in newest_matching(index, store, text, query, chunk=500):
             if positions:
                 found = {e.position: e for e in store.query(
-                    EventQuery(positions=tuple(positions)), limit=None)}
+                    EventQuery(at_positions=tuple(positions)), limit=None)}
                 yield from (found[p] for p in positions if p in found)

@@ -211,7 +211,7 @@ def filtered(store: EventStore, positions: array[int], query: EventQuery) -> arr
     kept = array("q")
     for start in range(0, len(positions), FILTER_CHUNK):
         chunk = tuple(positions[start:start + FILTER_CHUNK])
-        kept.extend(store.positions(replace(query, positions=chunk)))
+        kept.extend(store.positions(replace(query, at_positions=chunk)))
     return kept
 
 

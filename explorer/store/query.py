@@ -31,7 +31,7 @@ class EventQuery:
     to_time_us: int | None = None
     correlation_id: str | None = None
     content: ContentFilter | None = None
-    positions: tuple[int, ...] | None = None
+    at_positions: tuple[int, ...] | None = None
     """Only events at these positions (a page of a list, a full-text search's matches)."""
 
     @property
@@ -60,8 +60,8 @@ class EventQuery:
             conditions.append(c.correlation_id == self.correlation_id)
         if self.content is not None:
             conditions.append(self.content.condition())
-        if self.positions is not None:
-            conditions.append(c.position.in_(self.positions))
+        if self.at_positions is not None:
+            conditions.append(c.position.in_(self.at_positions))
         return conditions
 
     def _select(self, *, after_position: int = 0, limit: int | None = None,
