@@ -193,6 +193,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         session.opened.connect(self.fulltext.show_store)
         session.changed.connect(self.fulltext.store_changed)
         session.closed.connect(self.fulltext.close)
+        self.event_model.rowsInserted.connect(lambda *_: self._update_counts())  # a search grows
         session.types_read.connect(lambda summary: self.filter_bar.set_event_types(
             summary.event_types))  # the stored ones, read after the first page
         session.refreshed.connect(self.event_list.refreshed)
@@ -412,8 +413,9 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
 
     def _update_counts(self, listed: int | None = None) -> None:
         listed = len(self.event_model.rows) if listed is None else listed
+        view = self.browser.view
         self.status.show_counts(listed, self.browser.last_position,
-                                self.browser.view.query().is_everything)
+                                view.query().is_everything and not view.filters.search)
 
     def _update_live_label(self) -> None:
         self.status.show_following(

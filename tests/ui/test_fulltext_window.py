@@ -53,6 +53,8 @@ def test_a_search_lists_every_event_mentioning_it_with_the_other_filters(window,
     expected = scan(seeded, order)
     qtbot.waitUntil(lambda: listed(window) == expected, timeout=WAIT_MS)
     assert expected and window.filter_bar.filters.search == order
+    qtbot.waitUntil(lambda: f"{len(expected):,} listed" in window.count_label.text(),
+                    timeout=WAIT_MS)
     assert order in str(wait_for_page(qtbot, window, len(expected) - 1).data)
     with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
         window.filter_bar.set_event_type_filter(("OrderShipped", "OrderPlaced"))
