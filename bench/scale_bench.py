@@ -1,0 +1,254 @@
+"""`python bench/run.py scale [--sizes 100k,1m,10m]`: do the window's costs grow with the log?
+
+Seeds (or reuses) demo stores of about 100,000, 1,000,000 and 10,000,000 events in
+~/.cache/event-explorer/bench/ (`scale-100k.evstore`, ...), with the project's fastest path:
+the demo seeder in bulk, in this process (seeding 10M takes tens of minutes on a loaded
+machine: it prints progress, writes `NAME.part` and renames it once whole, so a stopped seed is
+never taken for a store). For each size it measures, reusing the window's and the time travel's
+drivers: open to first page, jump to end, filter by type, content filter, timeline ready,
+scrub p95, peak RSS (bench/window_driver.py, bench/timetravel_driver.py); the store's bytes per
+event; the order_summary rebuild rate; the full-text index's build rate and its search p50/p95
+over 50 terms drawn from the data. A table, then one JSON line with one value per size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import timetravel_bench, window_bench  # noqa: E402
+
+CACHE = Path.home() / ".cache" / "event-explorer" / "bench"
+SIZES = {"100k": 7_500, "1m": 75_000, "10m": 750_000}
+"""Orders seeded for each size (the demo with its sagas makes about 13.4 events an order)."""
+
+
+def store_path(name: str) -> Path:
+    return CACHE / f"scale-{name}.evstore"
+
+
+def ensure_store(name: str) -> Path:
+    """The store of about SIZES[name] events, seeded first if it is not there yet."""
+    path = store_path(name)
+    if path.exists():
+        return path
+    from explorer.demo.system import SHOP
+    from explorer.system.workspace import seed_new_store
+
+    orders = SIZES[name]
+    part = path.with_name(path.name + ".part")
+    if part.exists() and time.time() - part.stat().st_mtime < 120:
+        raise SystemExit(f"{part} is being seeded by another run (written in the last two "
+                         "minutes): wait for it to finish, or stop it and delete that file.")
+    for leftover in part.parent.glob(part.name + "*"):  # a seed stopped halfway: start again
+        leftover.unlink()
+    part.parent.mkdir(parents=True, exist_ok=True)
+    print(f"seeding {path} with {orders:,} orders (about {orders * 13.4:,.0f} events); "
+          "10M takes tens of minutes, and is kept for the next run", flush=True)
+    started = time.monotonic()
+
+    def progress(done: int) -> None:
+        if done % 20_000 == 0:
+            rate = done / max(time.monotonic() - started, 1e-9)
+            print(f"  {done:,} / {orders:,} orders ({rate:,.0f} orders/s)", flush=True)
+
+    seeded = seed_new_store(part, SHOP, size=orders, recent=False, progress=progress)
+    part.rename(path)
+    print(f"  {seeded.last_position:,} events in {time.monotonic() - started:,.0f} s", flush=True)
+    return path
+
+
+CONTENT_FILTER = 'data.total > 900 and data.currency = "EUR"'
+CONTENT_CHUNK = 50_000
+SCRUB_POSITIONS = 60
+SEARCH_TERMS = 50
+KEYS = ("first_page_s", "jump_to_end_ms", "filter_type_ms", "search_p50_ms", "search_p95_ms",
+        "content_first_match_ms", "timeline_ready_s", "scrub_p95_ms", "peak_rss_mb",
+        "bytes_per_event", "index_bytes_per_event", "rebuild_events_per_s",
+        "timeline_count_events_per_s", "index_events_per_s")
+
+
+def read_models_ready(path: Path) -> float:
+    """The window's read models (a read-only store's, in the cache folder) caught up, the
+    timeline's counts among them: the seconds it took (from zero on a first run)."""
+    return timetravel_bench.prepare(path, rebuild=False)
+
+
+def timeline_ready(path: Path) -> float:
+    """Seconds from starting the window on the store to its timeline drawn from the whole
+    log's counts (a child process: see `drive_timeline`)."""
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    started = time.time()
+    result = subprocess.run([sys.executable, __file__, "--drive-timeline", str(path)],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines or "error" in json.loads(lines[-1]):
+        raise SystemExit(f"the timeline driver failed:\n{result.stdout}\n{result.stderr}")
+    return float(json.loads(lines[-1])["ready_wall"]) - started
+
+
+def drive_timeline(store: str) -> None:
+    from PySide6.QtCore import QTimer
+
+    from explorer.ui.app import create_application
+    from explorer.ui.main_window import MainWindow
+
+    app = create_application()
+    window = MainWindow()
+    window.resize(1400, 900)
+
+    def samples_ready(samples) -> None:
+        if not samples.counting and samples.last_position >= window.travel.last_position > 0:
+            print(json.dumps({"ready_wall": time.time(), "weight": samples.weight,
+                              "buckets": len(samples.positions)}), flush=True)
+            window.close()
+            app.quit()
+
+    window.travel.samples_ready.connect(samples_ready)
+    window.show()
+    window.open_store(store, read_only=True)
+    QTimer.singleShot(300_000, lambda: (print(json.dumps({"error": "timed out"})), app.exit(1)))
+    app.exec()
+
+
+def scrub_p95(path: Path) -> float:
+    figures = timetravel_bench.scrub(path, SCRUB_POSITIONS, 7)
+    return timetravel_bench.percentile(figures["latencies_ms"], 0.95)
+
+
+def content_first_match_ms(store) -> float:
+    """The newest event matching CONTENT_FILTER, found as the window scans: chunks of the log
+    from its end backwards."""
+    from explorer.store.content_filter import parse_filter
+    from explorer.store.query import EventQuery
+
+    content = parse_filter(CONTENT_FILTER)
+    started = time.perf_counter()
+    upper = store.last_position()
+    while upper > 0:
+        lower = max(1, upper - CONTENT_CHUNK + 1)
+        if len(store.positions(EventQuery(content=content, from_position=lower,
+                                          to_position=upper))):
+            break
+        upper = lower - 1
+    return (time.perf_counter() - started) * 1000
+
+
+def search_figures(store) -> dict[str, float | None]:
+    """The full-text index built from zero (its rate and size), then 50 terms drawn from the
+    data searched as the window does (the newest page of matches): p50 and p95."""
+    from explorer.projections import FullTextIndex, fulltext_path
+    from explorer.projections.fulltext import newest_matching
+
+    path = fulltext_path(store.location, True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with FullTextIndex(path) as index:
+        started = time.perf_counter()
+        indexed = index.catch_up(store)
+        rate = indexed / (time.perf_counter() - started)
+        randomly = random.Random(7)
+        last = store.last_position()
+        times = []
+        for _ in range(SEARCH_TERMS):
+            position = randomly.randint(1, last)
+            words = [w for w in re.findall(r"[\w\-.@]+", store.search_texts(
+                position - 1, 1)[0][1]) if len(w) > 3]
+            term = randomly.choice(words)
+            started = time.perf_counter()
+            next(newest_matching(index, store, term), None)
+            times.append((time.perf_counter() - started) * 1000)
+    return {"search_p50_ms": statistics.median(times),
+            "search_p95_ms": timetravel_bench.percentile(times, 0.95),
+            "index_events_per_s": rate,
+            "index_bytes_per_event": path.stat().st_size / max(last, 1)}
+
+
+def rebuild_rates(path: Path) -> dict[str, float]:
+    """order_summary rebuilt from zero by the runner (the read models the window uses), and the
+    timeline's counts counted again: events per second each."""
+    from explorer.demo.system import SHOP
+    from explorer.runtime.runner import Runner
+
+    with Runner(str(path), SHOP, read_only=True, run_sagas=False) as runner:
+        last = runner.store.last_position()
+        started = time.perf_counter()
+        runner.rebuild("order_summary")
+        rebuild = last / (time.perf_counter() - started)
+        started = time.perf_counter()
+        runner.timeline.rebuild(runner.store)
+        counting = last / (time.perf_counter() - started)
+    return {"rebuild_events_per_s": rebuild, "timeline_count_events_per_s": counting}
+
+
+def measure(name: str, path: Path) -> dict[str, float | None]:
+    from explorer.demo.system import SHOP
+    from explorer.system.workspace import open_store
+
+    print(f"{name}: catching up the read models and the timeline's counts...", flush=True)
+    prepared = read_models_ready(path)
+    print(f"  {prepared:.1f} s", flush=True)
+    figures: dict[str, float | None] = {}
+    window = window_bench.run_once(path)
+    figures.update({key: window[key] for key in ("first_page_s", "jump_to_end_ms",
+                                                   "filter_type_ms", "peak_rss_mb")})
+    print(f"  window: {figures}", flush=True)
+    figures["timeline_ready_s"] = timeline_ready(path)
+    figures["scrub_p95_ms"] = scrub_p95(path)
+    print(f"  timeline ready {figures['timeline_ready_s']:.2f} s, scrub p95 "
+          f"{figures['scrub_p95_ms']:.1f} ms", flush=True)
+    with open_store(path, system=SHOP, read_only=True) as store:
+        events = store.last_position()
+        figures["events"] = events
+        figures["bytes_per_event"] = path.stat().st_size / events
+        figures["content_first_match_ms"] = content_first_match_ms(store)
+        figures.update(search_figures(store))
+    figures.update(rebuild_rates(path))
+    return figures
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--drive-timeline"]:
+        drive_timeline(argv[1])
+        return 0
+    parser = argparse.ArgumentParser(prog="bench/run.py scale", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100k,1m,10m",
+                        help="which stores, of 100k, 1m and 10m (default all three)")
+    parser.add_argument("--seed-only", action="store_true", help="only make the stores")
+    args = parser.parse_args(argv)
+    names = [name.strip() for name in args.sizes.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SIZES]
+    if unknown:
+        parser.error(f"unknown size {', '.join(unknown)}: choose among {', '.join(SIZES)}")
+    paths = {name: ensure_store(name) for name in names}
+    if args.seed_only:
+        return 0
+    results = {name: measure(name, path) for name, path in paths.items()}
+    print(f"{'':28s}" + "".join(f"{name:>14s}" for name in names))
+    for key in ("events", *KEYS):
+        cells = "".join(f"{results[name][key]:>14,.2f}" if results[name].get(key) is not None
+                        else f"{'-':>14s}" for name in names)
+        print(f"{key:28s}{cells}")
+    summary: dict[str, list] = {"sizes": [int(results[name]["events"] or 0) for name in names]}
+    for key in KEYS:
+        summary[key] = [None if results[name].get(key) is None
+                        else round(float(results[name][key] or 0), 3) for name in names]
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
