@@ -1,5 +1,6 @@
-"""A throwaway PostgreSQL cluster for the tests: initdb in a temporary folder, the server on a
-free loopback port (its socket in that folder too), stopped and deleted at the end.
+"""A throwaway PostgreSQL cluster for the tests (tests/postgres) and `bench/run.py postgres`:
+initdb in a temporary folder, the server on a free loopback port (its socket in that folder
+too), stopped and deleted at the end.
 
 The server programs are found on PATH or in /usr/lib/postgresql/*/bin. As root the cluster runs
 as the `postgres` user (the server refuses to run as root), in a folder that user owns.

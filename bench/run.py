@@ -10,6 +10,7 @@
   debug        find-when, compare and watch plots on a million events; GUI stalls meanwhile
   desktop      the bundle that needs no Python: its size, its start against `python main.py`
   foreign      the eventsourcing library's own store of a million events: first page, jump, read
+  postgres [URL]  the store on PostgreSQL against the eventsourcing library's recorder there
   scale        100k, 1M and 10M events: open, jump, filter, search, timeline, rebuild; growth?
 """
 
@@ -32,6 +33,7 @@ BENCHES = {
     "desktop": "bench.desktop_bench",
     "foreign": "bench.foreign_bench",
     "scale": "bench.scale_bench",
+    "postgres": "bench.postgres_bench",
 }
 
 

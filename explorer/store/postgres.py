@@ -36,10 +36,19 @@ from explorer.store import postgres_copy, postgres_schema, schema
 from explorer.store.damage import GuardedConnection
 from explorer.store.errors import StoreMissingError, StoreOpenError
 from explorer.store.event_store import EventStore
+from explorer.store.foreign.layout import LibraryLayout
 from explorer.store.maintenance import SchemaObjects
 from explorer.store.postgres_location import ServerConnection, ServerLocation
 from explorer.store.postgres_url import is_server_url
 from explorer.store.upcasting import EventRegistry
+
+
+class _LibraryTables(Exception):  # noqa: N818 - not an error: where to go instead
+    """The schema holds the `eventsourcing` library's tables, not a store of ours."""
+
+    def __init__(self, layout: LibraryLayout) -> None:
+        super().__init__(layout.events_table)
+        self.layout = layout
 
 
 class PostgresStore(EventStore):
@@ -85,7 +94,7 @@ class PostgresStore(EventStore):
 
     @classmethod
     def open_url(cls, target: str, *, read_only: bool = False,
-                 registry: EventRegistry | None = None, create: bool = False) -> PostgresStore:
+                 registry: EventRegistry | None = None, create: bool = False) -> EventStore:
         """Open the store the URL names. Opened for writing (or with `create`), a schema
         without a store gets one; read-only, a missing store raises StoreMissingError."""
         server = ServerLocation.parse(target)
@@ -93,6 +102,12 @@ class PostgresStore(EventStore):
                     registry=registry)
         try:
             store._prepare(create or not read_only)
+        except _LibraryTables as found:  # the `eventsourcing` library's: read, never written
+            store.close()
+            from explorer.store.foreign.postgres_library import PostgresLibraryStore
+
+            return PostgresLibraryStore.open_server(
+                server, server.connect(read_only=True), found.layout, registry=registry)
         except psycopg.Error as error:
             store.close()
             raise StoreOpenError(f"Cannot open the store at {server.display}: "
@@ -105,6 +120,11 @@ class PostgresStore(EventStore):
     def _prepare(self, may_create: bool) -> None:
         db, server = self._server, self.server
         if not postgres_schema.exists(db, server.schema):
+            from explorer.store.foreign.postgres_library import find_layout
+
+            layout = find_layout(db.connection, server.schema)
+            if layout is not None:
+                raise _LibraryTables(layout)
             if not may_create:
                 raise StoreMissingError(
                     f"No store in the schema {server.schema} of {server.url.database} at "

@@ -1,5 +1,5 @@
 """The PostgreSQL server the tests of this folder run against: one throwaway cluster a session
-(tests/postgres/server.py), each test with a schema of its own.
+(bench/postgres_server.py), each test with a schema of its own.
 
 A run that cannot start the server fails; only EVENT_EXPLORER_NO_POSTGRES=1 skips these tests,
 and the skips say why.
@@ -13,7 +13,7 @@ import os
 import psycopg
 import pytest
 
-from tests.postgres.server import OPT_OUT, PostgresServer
+from bench.postgres_server import OPT_OUT, PostgresServer
 
 _schemas = itertools.count(1)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.postgres import server
+from bench import postgres_server as server
 
 
 def test_without_the_server_programs_the_run_fails_naming_the_fix_and_the_opt_out(monkeypatch):

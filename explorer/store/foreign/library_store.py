@@ -51,7 +51,7 @@ class _Derived:
     topics: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-_derived: dict[tuple[int, int, str], _Derived] = {}
+_derived: dict[tuple[Any, ...], _Derived] = {}
 _derived_lock = threading.Lock()
 """By file (device, inode) and log table. The window's workers each open their own store on
 the same file; the first one's scans serve the others, who catch up from there. The library's
@@ -92,8 +92,13 @@ class LibraryStore(EventStore):
         self._topics = views.topics_statement(layout)
         self._event_key_at = (f'SELECT originator_id, originator_version FROM {views.LIBRARY}.'
                               f'"{layout.events_table}" WHERE rowid = ?')
+        self._shared_key = self._share_key(location, layout)
+
+    def _share_key(self, location: str, layout: LibraryLayout) -> tuple[Any, ...]:
+        """What the derived stream index is shared by, in this process: the file (device,
+        inode) and its log table."""
         stat = Path(location).stat()
-        self._shared_key = (stat.st_dev, stat.st_ino, layout.events_table)
+        return (stat.st_dev, stat.st_ino, layout.events_table)
 
     @classmethod
     def open_library(cls, path: Path, layout: LibraryLayout, *,
@@ -115,7 +120,7 @@ class LibraryStore(EventStore):
             releases.append(attach_read_only(connection, path))
             connection.execute("PRAGMA temp_store = MEMORY")
             connection.execute("PRAGMA cache_size = -32000")
-            _register_functions(connection, reader)
+            register_functions(connection, reader)
             for statement in views.create_statements(layout):
                 connection.execute(statement)
             connection.executemany("INSERT INTO temp.store_meta VALUES (?, ?)", [
@@ -264,7 +269,7 @@ class LibraryStore(EventStore):
                 "read_only": READ_ONLY_REASON}
 
 
-def _register_functions(connection: sqlite3.Connection, reader: StateReader) -> None:
+def register_functions(connection: sqlite3.Connection, reader: StateReader) -> None:
     """The `es_*` SQL functions the views compute their columns with."""
     functions: list[tuple[str, int, Any]] = [
         ("es_stream_id", 1, stream_id_of),

@@ -1,0 +1,301 @@
+"""`python bench/run.py postgres [URL]`: the store on PostgreSQL against the eventsourcing library's
+PostgreSQL recorder, on the same server in one run.
+
+  command       load an order, decide (add an item), append one event, commit
+  batch_append  orders decided in memory, appended 100 orders (1,000 events) a transaction
+  read_all      every event in global order, decoded
+  rebuild       a projection of the orders rebuilt from the log (ours: the runner's
+                order_summary; the library's: a ProjectionRunner-style view, a transaction an
+                event with its tracking row, as its Projection does)
+  writers       8 writer processes commanding shared orders at once: events per second, the
+                conflicts they retried, and events lost (appended but not in the log: must be 0)
+  live p95      ours only: from a commit in another process to a follower seeing it (the
+                store's data_version, LISTEN/NOTIFY, as the window's watcher polls it)
+Without URL a throwaway cluster is started (bench/postgres_server.py) and removed after; with
+one, each side gets a schema of its own, dropped at the end. The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+LINE = {"product_id": "prod_101", "quantity": 2, "price": 29.99}
+FIGURES = ("command", "batch_append", "read_all", "rebuild", "writers")
+
+
+# -- ours ----------------------------------------------------------------------------------------
+
+def ours(url: str, n_agg: int, ev_per: int) -> dict[str, float]:
+    from bench.store_bench import PRODUCTS
+    from explorer.demo import DEMO_DOMAIN, Order
+    from explorer.demo.system import SHOP
+    from explorer.domain import CommandService
+    from explorer.runtime.runner import Runner
+    from explorer.store import AppendRequest
+    from explorer.system.workspace import open_store
+
+    out: dict[str, float] = {}
+    with open_store(url, system=SHOP, create=True) as store:
+        service = CommandService(store, DEMO_DOMAIN, issued_by="bench")
+        t, n = time.perf_counter(), 0
+        for i in range(n_agg // 4):
+            order_id = f"c-{i}"
+            service.execute("Order", order_id, "place",
+                            {"customer_id": f"c{i}", "items": [LINE], "total": 59.98})
+            n += 1
+            for j in range(ev_per - 1):
+                service.execute("Order", order_id, "add_item",
+                                {"product_id": PRODUCTS[j % 10], "quantity": 2, "price": 29.99})
+                n += 1
+        out["command"] = n / (time.perf_counter() - t)
+        t, n, batch = time.perf_counter(), 0, []
+        for i in range(n_agg):
+            order = Order(f"b-{i}")
+            order.place(f"c{i}", [LINE], 59.98)
+            for j in range(ev_per - 1):
+                order.add_item(PRODUCTS[j % 10], 2, 29.99)
+            batch.append(AppendRequest(order.id, "Order", order.collect_pending(), 0))
+            n += ev_per
+            if len(batch) == 100:
+                store.append_batch(batch)
+                batch = []
+        if batch:
+            store.append_batch(batch)
+        out["batch_append"] = n / (time.perf_counter() - t)
+        t, n = time.perf_counter(), 0
+        for _event in store.read_all():
+            n += 1
+        out["read_all"] = n / (time.perf_counter() - t)
+    with Runner(url, SHOP, run_sagas=False) as runner:
+        runner.run_pending()
+        last = runner.store.last_position()
+        t = time.perf_counter()
+        runner.rebuild("order_summary")
+        out["rebuild"] = last / (time.perf_counter() - t)
+    return out
+
+
+def ours_writer(url: str, orders: int, commands: int, seed: int) -> tuple[int, ...]:
+    """One writer process: `commands` add_items on random shared orders; (events appended,
+    conflicts retried, commands given up, and when its commands started and ended)."""
+    import random
+
+    from explorer.demo import DEMO_DOMAIN
+    from explorer.demo.system import SHOP
+    from explorer.domain import CommandService
+    from explorer.store import ConcurrencyError
+    from explorer.system.workspace import open_store
+
+    pick = random.Random(seed)
+    appended = conflicts = given_up = 0
+    with open_store(url, system=SHOP) as store:
+        service = CommandService(store, DEMO_DOMAIN, issued_by=f"writer-{seed}")
+        started = time.monotonic()
+        for _ in range(commands):
+            try:
+                result = service.execute("Order", f"w-{pick.randrange(orders)}", "add_item", LINE)
+            except ConcurrencyError:
+                given_up += 1
+                conflicts += service.max_attempts
+                continue
+            appended += len(result.events)
+            conflicts += result.attempts - 1
+    return appended, conflicts, given_up, started, time.monotonic()
+
+
+def ours_writers_setup(url: str, orders: int) -> int:
+    from explorer.demo import DEMO_DOMAIN
+    from explorer.demo.system import SHOP
+    from explorer.domain import CommandService
+    from explorer.system.workspace import open_store
+
+    with open_store(url, system=SHOP) as store:
+        service = CommandService(store, DEMO_DOMAIN, issued_by="bench")
+        for i in range(orders):
+            service.execute("Order", f"w-{i}", "place",
+                            {"customer_id": "c", "items": [LINE], "total": 59.98})
+        return store.event_count()
+
+
+def ours_count(url: str) -> int:
+    from explorer.store import EventStore
+
+    with EventStore.open(url, read_only=True) as store:
+        return store.event_count()
+
+
+def live_writer(url: str, appends: int, times: Any) -> None:
+    """Append one event every ~20 ms; put (position, monotonic time after the commit)."""
+    from explorer.store import ANY_VERSION, EventStore, NewEvent
+
+    with EventStore.open(url) as store:
+        for number in range(appends):
+            result = store.append(f"live-{number % 5}", "Live",
+                                  [NewEvent("Ticked", {"n": number})], ANY_VERSION)
+            times.put((result.events[-1].position, time.monotonic()))
+            time.sleep(0.02)
+    times.put(None)
+
+
+def live_latency(url: str, appends: int) -> dict[str, float]:
+    """A follower here polls data_version (as the window's watcher does, every 2 ms) while
+    another process appends; each event's time from its commit to the follower seeing it."""
+    from explorer.store import EventStore
+    from explorer.store.watch import AppendWatcher
+
+    context = multiprocessing.get_context("spawn")
+    times = context.Queue()
+    seen: dict[int, float] = {}
+    EventStore.open(url, create=True).close()
+    with EventStore.open(url, read_only=True) as follower:
+        watcher = AppendWatcher(follower)
+        start = watcher.last_position
+        writer = context.Process(target=live_writer, args=(url, appends, times))
+        writer.start()
+        committed: dict[int, float] = {}
+        deadline = time.monotonic() + 120
+        while len(seen) < appends and time.monotonic() < deadline:
+            last = watcher.poll()
+            if last is not None:
+                now = time.monotonic()
+                for position in range(max(start, max(seen, default=start)) + 1, last + 1):
+                    seen[position] = now
+            while not times.empty():
+                item = times.get()
+                if item is not None:
+                    committed[item[0]] = item[1]
+            time.sleep(0.002)
+        writer.join(60)
+        while len(committed) < appends:
+            item = times.get(timeout=30)
+            if item is None:
+                break
+            committed[item[0]] = item[1]
+    latencies = sorted(max(0.0, seen[p] - t) * 1000 for p, t in committed.items() if p in seen)
+    if len(latencies) < appends:
+        raise SystemExit(f"the follower saw {len(latencies)} of {appends} appends")
+    return {"live_p50_ms": statistics.median(latencies),
+            "live_p95_ms": latencies[int(len(latencies) * 0.95) - 1],
+            "live_max_ms": latencies[-1]}
+
+
+# -- running it all ------------------------------------------------------------------------------
+
+def writers(side: str, url_or_env: Any, processes: int, orders: int,
+            commands: int) -> dict[str, float]:
+    """`processes` writers on `orders` shared orders; events/s (from the first writer's first
+    command to the last one's last: not the processes' start), conflicts and lost events."""
+    from bench import postgres_library
+
+    if side == "ours":
+        before = ours_writers_setup(url_or_env, orders)
+        target, count = ours_writer, ours_count
+    else:
+        before = postgres_library.writers_setup(url_or_env, orders)
+        target, count = postgres_library.writer, postgres_library.count
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        results = pool.starmap(target, [(url_or_env, orders, commands, seed)
+                                        for seed in range(processes)])
+    seconds = max(r[4] for r in results) - min(r[3] for r in results)
+    appended = sum(r[0] for r in results)
+    after = count(url_or_env)
+    return {"events_per_s": appended / seconds, "conflicts": sum(r[1] for r in results),
+            "given_up": sum(r[2] for r in results), "lost": before + appended - after}
+
+
+def schema_url(base: str, schema: str) -> str:
+    return sa.make_url(base).update_query_dict({"schema": schema}).render_as_string(
+        hide_password=False)
+
+
+def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
+    from bench import postgres_library
+
+    stamp = f"{os.getpid()}_{int(time.time())}"
+    schemas = [f"bench_ours_{stamp}", f"bench_es_{stamp}", f"bench_ours_w_{stamp}",
+               f"bench_es_w_{stamp}", f"bench_live_{stamp}"]
+    plain = sa.make_url(base)
+    plain = plain.set(query={k: v for k, v in plain.query.items() if k != "schema"})
+    admin_url = plain.render_as_string(hide_password=False)
+    results: dict[str, Any] = {}
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        for schema in schemas[1::2]:
+            admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            print("ours: command, batch append, read all, rebuild...", file=sys.stderr)
+            mine = ours(schema_url(base, schemas[0]), args.aggregates, args.events_per)
+            print("eventsourcing: the same...", file=sys.stderr)
+            theirs = postgres_library.measure(postgres_library.environment(plain, schemas[1]),
+                                              args.aggregates, args.events_per)
+            print(f"{args.writers} writers each side...", file=sys.stderr)
+            mine_w = writers("ours", schema_url(base, schemas[2]), args.writers, args.orders,
+                             args.commands)
+            theirs_w = writers("eventsourcing", postgres_library.environment(plain, schemas[3]),
+                               args.writers, args.orders, args.commands)
+            mine["writers"], theirs["writers"] = mine_w["events_per_s"], theirs_w["events_per_s"]
+            print("live latency...", file=sys.stderr)
+            live = live_latency(schema_url(base, schemas[4]), args.live)
+        finally:
+            for schema in schemas:
+                admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    for figure in FIGURES:
+        results[figure] = {"ours": round(mine[figure]), "eventsourcing": round(theirs[figure]),
+                           "ratio": round(mine[figure] / theirs[figure], 2)}
+    results["writers"].update(
+        processes=args.writers,
+        ours_conflicts=mine_w["conflicts"], eventsourcing_conflicts=theirs_w["conflicts"],
+        ours_given_up=mine_w["given_up"], eventsourcing_given_up=theirs_w["given_up"],
+        ours_lost=mine_w["lost"], eventsourcing_lost=theirs_w["lost"])
+    results.update({key: round(value, 1) for key, value in live.items()})
+    return results
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench/run.py postgres", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("url", nargs="?", help="postgresql://USER@HOST:PORT/DATABASE (a role "
+                        "that may create schemas); without it a throwaway server is started")
+    parser.add_argument("--aggregates", type=int, default=400)
+    parser.add_argument("--events-per", type=int, default=10)
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--orders", type=int, default=20, help="shared orders the writers command")
+    parser.add_argument("--commands", type=int, default=150, help="commands each writer gives")
+    parser.add_argument("--live", type=int, default=200, help="appends timed to the follower")
+    args = parser.parse_args(argv)
+    server = None
+    base = args.url
+    if base is None:
+        from bench.postgres_server import PostgresServer
+
+        server = PostgresServer().start()
+        base = server.url()
+    try:
+        results = run(base, args)
+    finally:
+        if server is not None:
+            server.stop()
+    print(f"{'':14s}{'ours':>12s}{'library':>12s}{'ratio':>8s}   events/s (target: 2x)")
+    for figure in FIGURES:
+        row = results[figure]
+        print(f"{figure:14s}{row['ours']:12,}{row['eventsourcing']:12,}{row['ratio']:7.2f}x")
+    w = results["writers"]
+    print(f"writers: {w['processes']} processes; conflicts retried ours {w['ours_conflicts']}, "
+          f"library {w['eventsourcing_conflicts']}; lost ours {w['ours_lost']}, library "
+          f"{w['eventsourcing_lost']} (target 0)")
+    print(f"live: commit to follower p50 {results['live_p50_ms']} ms, p95 "
+          f"{results['live_p95_ms']} ms, max {results['live_max_ms']} ms (target p95 < 100)")
+    print(json.dumps(results))
+    return 0

@@ -1,0 +1,105 @@
+"""Opening the `eventsourcing` library's PostgreSQL tables: read-only, decoded, live, untouched.
+
+The library's own Bank application (tests/foreign/bank.py) writes to the throwaway server with
+its PostgreSQL recorder; the store opened on the schema reads what it wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from explorer.store.errors import ReadOnlyStoreError
+from explorer.store.event_store import EventStore
+from explorer.store.foreign.postgres_library import READ_ONLY_REASON, PostgresLibraryStore
+from explorer.store.records import NewEvent
+from explorer.store.watch import AppendWatcher
+from tests.foreign.bank import Bank
+
+
+@pytest.fixture
+def bank_app(postgres_server, schema_name, admin) -> Iterator[Bank]:
+    """The Bank on the server, its tables in the schema `schema_name` (named after it:
+    bank_events, bank_snapshots)."""
+    admin.execute(f"CREATE SCHEMA {schema_name}")
+    app = Bank(env={"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                    "POSTGRES_DBNAME": "postgres", "POSTGRES_HOST": "127.0.0.1",
+                    "POSTGRES_PORT": str(postgres_server.port),
+                    "POSTGRES_USER": postgres_server.superuser, "POSTGRES_PASSWORD": "",
+                    "POSTGRES_SCHEMA": schema_name})
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def tables(admin, schema: str) -> list[str]:
+    return [name for (name,) in admin.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+        "ORDER BY table_name", (schema,)).fetchall()]
+
+
+def test_the_library_tables_open_read_only_decoded_as_its_files_are(bank_app, store_url,
+                                                                    schema_name, admin):
+    ids = [bank_app.open_account(f"owner{n}") for n in range(2)]
+    for _ in range(4):
+        for account_id in ids:
+            bank_app.credit(account_id, Decimal("1.10"))
+    before = tables(admin, schema_name)
+    with EventStore.open(store_url) as store:  # asked for writing: the library's, read-only
+        assert isinstance(store, PostgresLibraryStore)
+        assert store.read_only and store.read_only_reason == READ_ONLY_REASON
+        assert store.layout.events_table == "bank_events"
+        assert store.layout.snapshots_table == "bank_snapshots"
+        events = list(store.read_all())
+        assert [e.position for e in events] == list(range(1, 11))
+        opened = events[0]
+        account = bank_app.repository.get(UUID(opened.stream_id))
+        assert opened.stream_id == str(account.id)  # a UUID with dashes
+        assert (opened.stream_type, opened.event_type, opened.version) == (
+            "Account", "Opened", 1)
+        assert opened.data["ref"] == str(account.ref)
+        assert opened.data["opened_on"] == "2024-01-02"
+        assert opened.timestamp == account.created_on
+        credits = [e for e in events if e.stream_id == opened.stream_id][1:]
+        assert [e.data for e in credits] == [{"amount": "1.10"}] * 4  # exact, as stored
+        assert sum(Decimal(e.data["amount"]) for e in credits) == account.balance
+        assert sorted(s.stream_id for s in store.list_streams()) == sorted(map(str, ids))
+        assert store.event_types() == ["Credited", "Opened"]
+        assert [e.version for e in store.read_stream(opened.stream_id)] == [1, 2, 3, 4, 5]
+        snapshot = store.latest_snapshot(opened.stream_id)
+        assert snapshot is not None and snapshot.version == 3
+        assert '"balance":"2.20"' in snapshot.state_json
+        with pytest.raises(ReadOnlyStoreError):
+            store.append("x", "T", [NewEvent("Nope", {})])
+    assert tables(admin, schema_name) == before  # no store made beside the library's tables
+
+
+def test_new_events_arrive_live(bank_app, store_url):
+    first = bank_app.open_account("first")
+    with EventStore.open(store_url, read_only=True) as store:
+        watcher = AppendWatcher(store)
+        assert watcher.poll() is None
+        second = bank_app.open_account("second")
+        bank_app.credit(first, Decimal("12.345"))
+        assert watcher.poll() == 3
+        latest = list(store.read_all(2))
+        assert [(e.stream_id, e.event_type) for e in latest] == [
+            (str(second), "Opened"), (str(first), "Credited")]
+        assert latest[-1].data == {"amount": "12.345"}
+        assert {s.stream_id: s.version for s in store.list_streams()} == {
+            str(first): 2, str(second): 1}
+
+
+def test_a_role_that_may_only_select_reads_them(postgres_server, bank_app, schema_name, admin):
+    bank_app.open_account("only")
+    role = f"reader_{schema_name}"
+    admin.execute(f"CREATE ROLE {role} LOGIN")
+    admin.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {role}")
+    admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema_name} TO {role}")
+    with EventStore.open(postgres_server.url(user=role, schema=schema_name)) as store:
+        assert isinstance(store, PostgresLibraryStore)
+        assert [e.event_type for e in store.read_all()] == ["Opened"]
