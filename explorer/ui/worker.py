@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from explorer.common.cancel import Cancelled
+from explorer.common.closable import Closable
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.store import EventStore, StoreError
 from explorer.store.watch import AppendWatcher
@@ -47,7 +48,8 @@ class JobContext:
 
     def set_store(self, store: EventStore | None, *,
                   opened_read_only: bool | None = None) -> None:
-        """Make `store` the worker's store (closing the previous one and its read models).
+        """Make `store` the worker's store (closing the previous one, its read models and what
+        jobs kept for it that has a `close`: a full-text index).
 
         `opened_read_only` says how the window opened the store, when this connection differs
         (a read-only connection to a writable store): it decides where the read models are.
@@ -60,6 +62,9 @@ class JobContext:
         self._core.store = store
         self._core.opened_read_only = (opened_read_only if opened_read_only is not None
                                        else store is not None and store.read_only)
+        for kept in self._core.cache.values():  # on this thread, which opened them
+            if isinstance(kept, Closable):
+                kept.close()
         self._core.cache.clear()
 
     @property

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from explorer.domain import CommandService
 from explorer.projections import FullTextIndex, fulltext, fulltext_path
 from explorer.store.query import EventQuery
+from explorer.ui.window.fulltext import INDEX_KEY
 from tests.projections.test_fulltext import brute_force
 from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_page
 
@@ -154,3 +155,17 @@ def test_an_empty_list_says_no_matches_yet_while_the_index_is_built(window, qtbo
     notice = window.browser.empty_notice
     qtbot.waitUntil(lambda: "No events match" in notice.text(), timeout=WAIT_MS)
     assert "mentioning nowhere_to_be_found" in notice.text() and notice.isVisible()
+
+
+def test_opening_another_store_closes_the_index_of_the_last_one(window, qtbot, seeded,
+                                                               tmp_path):
+    type_search(qtbot, window, "OrderPlaced")
+    wait_until_indexed(qtbot, window)
+    kept = []
+    window.worker.submit(lambda context: context.cache[INDEX_KEY], kept.append)
+    qtbot.waitUntil(lambda: bool(kept), timeout=WAIT_MS)
+    other = tmp_path / "other.evstore"
+    other.write_bytes(seeded.read_bytes())
+    with qtbot.wait_signals([window.store_opened, window.browser.rows_ready], timeout=WAIT_MS):
+        window.open_store(other)
+    qtbot.waitUntil(lambda: kept[0].database.connection.closed, timeout=WAIT_MS)
