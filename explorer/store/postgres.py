@@ -169,11 +169,11 @@ class PostgresStore(EventStore):
 
     def _begin_write(self, action: str) -> None:
         """Begin a write transaction holding the store's advisory lock (see the module's
-        docstring: writes serialise on it, so commit order is position order)."""
+        docstring: writes serialise on it, so commit order is position order). One round trip:
+        both statements in one query (the lock's key is our own integer, written in it)."""
         db = self._server
         try:
-            db.execute("BEGIN")
-            db.execute("SELECT pg_advisory_xact_lock(%s)", (self._log_lock,))
+            db.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(self._log_lock)})")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
