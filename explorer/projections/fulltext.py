@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import orjson
+
 from explorer.common.closable import Closable
 from explorer.projections.database import SUFFIX as READ_MODELS_SUFFIX
 from explorer.projections.database import ReadModelDatabase, read_model_path
@@ -199,9 +201,12 @@ class FullTextIndex(Closable):
 
     def matches(self, text: str, *, after_position: int = 0) -> array[int]:
         """Positions of every indexed event matching `text` after a position, in order."""
-        rows = self.db.execute(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid > ? "
-                               "ORDER BY rowid", (search_query(text), after_position))
-        return array("q", [row[0] for row in rows])
+        # as one JSON array: half the time of a Python row per match (0.24 s for 910,883)
+        found = self.db.execute(
+            f"SELECT json_group_array(rowid) FROM (SELECT rowid FROM {TABLE} WHERE {TABLE} "
+            "MATCH ? AND rowid > ? ORDER BY rowid)", (search_query(text), after_position),
+        ).fetchone()[0]
+        return array("q", sorted(orjson.loads(found)))  # sorted: cheap, and sure
 
 
 def filtered(store: EventStore, positions: array[int], query: EventQuery) -> array[int]:
