@@ -204,20 +204,38 @@ def _first_switch(readmodels: ReadModelDatabase, table: sa.Table,
 
 
 def version_batches(readmodels: ReadModelDatabase, table: sa.Table, columns: Sequence[str],
-                    open_end: int, size: int = 1_000) -> Iterator[list[tuple[Any, ...]]]:
+                    open_end: int, size: int = 1_000, since: int | None = None,
+                    ) -> Iterator[list[tuple[Any, ...]]]:
     """Every version of `table` as (key values…, valid_from, valid_to or `open_end` for a
     current one, `columns`…), in primary-key order, `size` at a time: one statement, so one
     snapshot of the file (the narrow index when `columns` leave the wide ones out). Few rows
     alive at once: they die young, before the window's collector (on its GUI thread) moves
-    them to the oldest generation, whose full collections stall it."""
+    them to the oldest generation, whose full collections stall it. With `since`, only what
+    changed since: the versions begun after it, and those ended after it."""
     keys = [table.c[k] for k in table.info["keys"]]
-    statement = (sa.select(*keys, table.c.valid_from,
-                           sa.func.coalesce(table.c.valid_to, sa.literal_column(str(open_end))),
-                           *[table.c[name] for name in columns])
-                 .order_by(*keys, table.c.valid_from))
-    cursor = _execute(readmodels, statement)
+    statement = sa.select(*keys, table.c.valid_from,
+                          sa.func.coalesce(table.c.valid_to, sa.literal_column(str(open_end))),
+                          *[table.c[name] for name in columns])
+    if since is not None:
+        statement = _changed_since(table, statement, since)
+    cursor = _execute(readmodels, statement.order_by(*keys, table.c.valid_from)
+                      if since is None else statement)
     while batch := cursor.fetchmany(size):
         yield batch
+
+
+def _changed_since(table: sa.Table, versions: sa.Select[Any], since: int) -> sa.Select[Any]:
+    """`versions` begun after `since`, and those ended after it (their key, start and end
+    alone: the rest NULL), sorted as version_batches sorts them: two searches of the position
+    index (the second covered by it), their few rows sorted after (in key order, SQLite would
+    scan the whole table instead)."""
+    width = len(table.info["keys"])
+    rest = len(versions.selected_columns) - width - 2
+    ended = (sa.select(*[table.c[k] for k in table.info["keys"]], table.c.valid_from,
+                       table.c.valid_to, *[sa.null()] * rest)
+             .where(table.c.valid_to > since, table.c.valid_from <= since))
+    both = sa.union_all(versions.where(table.c.valid_from > since), ended).subquery()
+    return sa.select(both).order_by(*list(both.c)[:width + 1])
 
 
 def version_count(readmodels: ReadModelDatabase, table: sa.Table) -> int:

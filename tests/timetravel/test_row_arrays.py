@@ -46,9 +46,13 @@ def test_the_versions_are_read_at_the_second_search_at_one_checkpoint(opened):
     kept = row_arrays.row_arrays(readmodels, table, 40, paid)
     assert isinstance(kept, RowArrays)
     assert row_arrays.row_arrays(readmodels, table, 40, condition(table, "total > 5")) is kept
-    # the read model moved on: in SQL again, until it is searched twice there
-    assert row_arrays.row_arrays(readmodels, table, 41, paid) is None
-    assert row_arrays.row_arrays(readmodels, table, 41, paid) is not kept
+    # the read model moved on: the versions kept are extended with those written since
+    moved = row_arrays.row_arrays(readmodels, table, 41, paid)
+    assert isinstance(moved, RowArrays) and moved is not kept
+    assert row_arrays.row_arrays(readmodels, table, 41, paid) is moved
+    # moved back (rebuilt, or another file): in SQL again, until it is searched twice there
+    assert row_arrays.row_arrays(readmodels, table, 39, paid) is None
+    assert row_arrays.row_arrays(readmodels, table, 39, paid) not in (None, kept, moved)
 
 
 def test_a_condition_on_a_wide_column_is_left_to_sql(opened, monkeypatch):
@@ -112,20 +116,20 @@ def test_reading_the_versions_says_how_far_it_is_and_can_be_cancelled(opened, mo
 
     monkeypatch.setattr(row_arrays, "LOAD_AT", 1)
     monkeypatch.setattr(row_arrays, "version_batches",
-                        lambda *args: switches.version_batches(*args, size=40))
+                        lambda *args, **kw: switches.version_batches(*args, size=40, **kw))
     readmodels, machine = opened
     table = machine.projections["order_summary"].main_table
     total = switches.version_count(readmodels, table)
     calls: list[tuple[int, int]] = []
     paid = condition(table, 'status = "paid"')
-    assert row_arrays.row_arrays(readmodels, table, 1, paid, lambda *call: calls.append(call))
+    assert row_arrays.row_arrays(readmodels, table, 5, paid, lambda *call: calls.append(call))
     assert calls[0] == (0, total) and len(calls) == -(-total // 40)
     assert [done for done, _ in calls] == list(range(0, total, 40))
 
     def cancel(done: int, total: int) -> None:
         if done:
             raise Cancelled
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled):  # an earlier checkpoint (rebuilt): read again
         row_arrays.row_arrays(readmodels, table, 2, paid, cancel)
     assert row_arrays.row_arrays(readmodels, table, 2, paid) is not None  # read again
 
@@ -170,3 +174,68 @@ def test_a_columns_values_are_in_sqlites_order_sorted_in_numpy_or_not(values, te
     assert column.values == in_sqlite
     assert column.numbers == sum(type(v) is not str for v in in_sqlite)
     assert [(column.values + [None])[code] for code in column.codes.tolist()] == stored
+
+
+def as_of(versions: list[tuple], width: int, position: int) -> list[tuple]:
+    """The versions as a read model's file held them at its checkpoint `position`."""
+    open_end = row_arrays.OPEN_END
+    return [(*row[:width], row[width], open_end if row[width + 1] > position else row[width + 1],
+             *row[width + 2:]) for row in versions if row[width] <= position]
+
+
+def same(arrays: RowArrays, other: RowArrays) -> None:
+    assert arrays.keys == other.keys and arrays.size == other.size
+    for name in ("key_codes", "begins", "ends", "_same_key_next"):
+        assert getattr(arrays, name).tolist() == getattr(other, name).tolist(), name
+    assert arrays.columns.keys() == other.columns.keys()
+    for name, column in arrays.columns.items():
+        assert column.values == other.columns[name].values, name
+        assert column.numbers == other.columns[name].numbers, name
+        assert column.codes.tolist() == other.columns[name].codes.tolist(), name
+
+
+@pytest.mark.parametrize("name", ["order_summary", "revenue_per_day", "stock", "sagas"])
+def test_versions_extended_with_those_written_since_equal_all_of_them_read(opened, name,
+                                                                          monkeypatch):
+    monkeypatch.setattr(row_arrays, "PIECE", 7)
+    readmodels, machine = opened
+    table = machine.projections[name].main_table
+    columns = kept_columns(table)
+    width = len(table.info["keys"])
+    versions = [row for batch in switches.version_batches(readmodels, table, columns,
+                                                           row_arrays.OPEN_END)
+                for row in batch]
+    everything = read_row_arrays(readmodels, table)
+    last = machine.store.last_position()
+    for position in (0, 1, last // 3, last // 2, last - 1, last):
+        then = RowArrays(table, [as_of(versions, width, position)], columns)
+        extended = row_arrays.extended_row_arrays(readmodels, table, then)
+        assert extended is not None
+        same(extended, everything)
+        # and extended again, with nothing written since
+        again = row_arrays.extended_row_arrays(readmodels, table, extended)
+        assert again is not None
+        same(again, everything)
+    # a table rebuilt meanwhile (fewer or more versions than these and the changes): None
+    then = RowArrays(table, [as_of(versions, width, last // 2)], columns)
+    changes = [row for batch in switches.version_batches(readmodels, table, columns,
+                                                         row_arrays.OPEN_END,
+                                                         since=then.through) for row in batch]
+    assert then.extended(changes, len(versions) + 1) is None
+    assert then.extended(changes, len(versions)) is not None
+
+
+def test_versions_extended_answer_as_the_scan_in_sql(opened):
+    readmodels, machine = opened
+    table = machine.projections["order_summary"].main_table
+    columns = kept_columns(table)
+    versions = [row for batch in switches.version_batches(readmodels, table, columns,
+                                                           row_arrays.OPEN_END)
+                for row in batch]
+    then = RowArrays(table, [as_of(versions, 1, machine.store.last_position() // 2)], columns)
+    extended = row_arrays.extended_row_arrays(readmodels, table, then)
+    assert extended is not None
+    for text in ['status = "paid"', "total > 100 or item_count <= 1", "total != null"]:
+        parsed = condition(table, text)
+        assert extended.switches(parsed, 0, first_only=False, limit=None) == \
+            switches.ordered_row_switches(readmodels, table, parsed, 0)
