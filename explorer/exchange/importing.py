@@ -2,32 +2,31 @@
 
 The events keep their ids, stream types, versions, times, schema versions, data and metadata,
 and their order: positions are numbered afresh from 1, gap-free, in the file's order (a file
-holding part of a log gets positions of its own). They are written straight into the
-new store by its loader (explorer.store.loading: the hash chain linked a batch at a time, the
-secondary indexes and the stream index built once at the end), many thousands a transaction,
-each line checked first: a line as `export` writes it by a quick reading, any other by
-`parse_line`'s field-by-field one, which says what is wrong; versions must follow on in each
-stream, and an event id used again is found by the store's unique index and said as the line
-that uses it again. A time earlier than the line before's is raised to it, as appends do (the
-report counts them).
+holding part of a log gets positions of its own). They are written straight into the new
+store by its loader (explorer.store.loading: a batch a transaction, on a thread of its own while
+the next batch is read; the hash chain linked a batch at a time, the secondary indexes and the
+stream index built once at the end), each line checked first: a line as `export` writes it by a
+quick reading, any other by `parse_line`'s field-by-field one, which says what is wrong;
+versions must follow on in each stream, and an event id used again is found by the store's
+unique index and said as the first line that uses it again. A time earlier than the line
+before's is raised to it, as appends do (the report counts them).
 
 The new store is written under a temporary name beside its path (without an on-disk journal or
 syncs while it fills: explorer.store.loading; synced at the end) and renamed there only when the
 whole file went in: a malformed line, a duplicate event id, a version out of order, a
 cancellation or any other failure stops the import, says which line, and leaves nothing behind.
 An existing file at the path is never touched. Memory grows with the number of streams (each
-one's type and last version), not of events: one batch of lines is held at a time.
+one's type and last version), not of events: three batches of rows at most are held.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import orjson
 
@@ -35,7 +34,13 @@ from explorer.common.bulk import bulk_work
 from explorer.exchange.formats import CONTENT_TYPE, ExchangeError, LineError, parse_line
 from explorer.store import EventStore
 from explorer.store.copying import remove_store_files
-from explorer.store.loading import NewStoreLoader, loading_new_store, new_store_file, sync_file
+from explorer.store.loading import (
+    NewStoreLoader,
+    RowsRefused,
+    loading_new_store,
+    new_store_file,
+    sync_file,
+)
 
 BATCH_EVENTS = 20_000
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -258,29 +263,48 @@ def _append_all(loader: NewStoreLoader, lines: _Lines, batch_events: int,
                 _write(loader, full, full_numbers)
                 progress(lines.done)
     except LineError:
-        _write(loader, rows, numbers)  # a duplicate id on an earlier line is the first fault
+        try:
+            _written(loader, rows, numbers)
+        except LineError as earlier:  # a duplicate id on an earlier line is the first fault
+            raise earlier from None
         raise
-    _write(loader, rows, numbers)
+    _written(loader, rows, numbers)
     progress(lines.done)
     return position, len(heads), raised
 
 
 def _write(loader: NewStoreLoader, rows: list[tuple[Any, ...]], numbers: list[int]) -> None:
-    """Write one batch in one transaction; an event id used already (on an earlier line of the
-    batch, or by a stored event) said as the first line that uses it again."""
+    """Give one batch to the loader (written in one transaction while the next is read); an
+    event id used again, in it or in a batch before, said as the first line that uses it
+    again."""
     try:
-        loader.append(rows)
-    except sqlite3.IntegrityError:
-        seen: dict[str, int] = {}
-        for row, line in zip(rows, numbers, strict=True):
-            event_id = row[4]
-            if event_id in seen:
-                raise LineError(line, f"event id {event_id} is used already, on line "
-                                      f"{seen[event_id]}. Event ids must be unique.") from None
-            seen[event_id] = line
-            earlier = loader.position_of(event_id)
-            if earlier is not None:
-                raise LineError(line, f"event id {event_id} is used already, by the event at "
-                                      f"position {earlier:,}. Event ids must be "
-                                      "unique.") from None
-        raise
+        loader.append(rows, numbers)
+    except RowsRefused as refused:
+        raise _used_again(loader, refused) from None
+
+
+def _written(loader: NewStoreLoader, rows: list[tuple[Any, ...]], numbers: list[int]) -> None:
+    """Write the last batch and wait until every batch is written (see `_write`)."""
+    _write(loader, rows, numbers)
+    try:
+        loader.flush()
+    except RowsRefused as refused:
+        raise _used_again(loader, refused) from None
+
+
+def _used_again(loader: NewStoreLoader, refused: RowsRefused) -> LineError:
+    """The first line of a refused batch whose event id was used already: on an earlier line
+    of the batch, or by a stored event."""
+    numbers = cast(list[int], refused.tag)
+    seen: dict[str, int] = {}
+    for row, line in zip(refused.rows, numbers, strict=True):
+        event_id = row[4]
+        if event_id in seen:
+            return LineError(line, f"event id {event_id} is used already, on line "
+                                   f"{seen[event_id]}. Event ids must be unique.")
+        seen[event_id] = line
+        earlier = loader.position_of(event_id)
+        if earlier is not None:
+            return LineError(line, f"event id {event_id} is used already, by the event at "
+                                   f"position {earlier:,}. Event ids must be unique.")
+    raise AssertionError("the store refused a batch without an event id used again")

@@ -16,7 +16,9 @@ inserts of a million events than with SQLite's default 4 KB).
 from __future__ import annotations
 
 import os
+import queue
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -48,25 +50,79 @@ def new_store_file(path: Path, page_size: int = LOAD_PAGE_SIZE) -> None:
         db.execute("VACUUM")
 
 
+class RowsRefused(Exception):
+    """A batch the store refused for an event id stored already (nothing of it written): its
+    rows, and the tag it was given with (what the caller needs to say which line)."""
+
+    def __init__(self, rows: Sequence[tuple[Any, ...]], tag: object) -> None:
+        super().__init__("an event id is stored already")
+        self.rows = rows
+        self.tag = tag
+
+
 class NewStoreLoader:
     """Appends stored rows to a store being loaded (see the module): each batch's events and
-    their links in one transaction, positions following on from 1."""
+    their links in one transaction, positions following on from 1, on a thread of its own, so
+    that SQLite's work (which runs without the interpreter's lock) goes on while the caller
+    makes the next batch. A batch refused is said by the next `append` or by `flush`; batches
+    after it are not written."""
 
     def __init__(self, store: EventStore) -> None:
-        self._store = store
-        self._db = store._db
+        self._db = store._db  # made for use from any thread, one at a time
         self._sql = store._sql
         self.position = 0
         self._previous = chain.GENESIS
+        self._batches: queue.Queue[tuple[Sequence[tuple[Any, ...]], object] | None] = \
+            queue.Queue(maxsize=1)
+        self._refused: RowsRefused | None = None
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._write_batches, name="store-loader",
+                                        daemon=True)
+        self._thread.start()
 
-    def append(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Write `rows` (EVENT_COLUMNS order, positions following on) in one transaction;
-        sqlite3.IntegrityError, and nothing written, for an event id stored already."""
+    def append(self, rows: Sequence[tuple[Any, ...]], tag: object = None) -> None:
+        """Write `rows` (EVENT_COLUMNS order, positions following on) in one transaction, on
+        the loader's thread; RowsRefused (with `tag`) for this or an earlier batch holding an
+        event id stored already."""
+        self._raise_failure()
         if not rows:
             return
         if rows[0][0] != self.position + 1:
             raise ValueError(f"Loaded rows must follow on from position {self.position}, not "
                              f"start at {rows[0][0]}.")
+        self.position = rows[-1][0]
+        self._batches.put((rows, tag))
+
+    def flush(self) -> None:
+        """Wait until every batch given is written; RowsRefused for one refused."""
+        self._batches.join()
+        self._raise_failure()
+
+    def position_of(self, event_id: str) -> int | None:
+        """The position of the stored event with this id, or None (after `flush`)."""
+        found = self._db.execute("SELECT position FROM events WHERE event_id = ?",
+                                 (event_id,)).fetchone()
+        return None if found is None else int(found[0])
+
+    def _raise_failure(self) -> None:
+        if self._failed is not None:
+            raise self._failed
+        if self._refused is not None:
+            raise self._refused
+
+    def _write_batches(self) -> None:
+        while (batch := self._batches.get()) is not None:
+            if self._refused is None and self._failed is None:
+                try:
+                    self._write(batch[0])
+                except sqlite3.IntegrityError:
+                    self._refused = RowsRefused(*batch)
+                except BaseException as error:  # said on the caller's thread
+                    self._failed = error
+            self._batches.task_done()
+        self._batches.task_done()
+
+    def _write(self, rows: Sequence[tuple[Any, ...]]) -> None:
         db, sql = self._db, self._sql
         run = chain.links(self._previous, rows)
         db.execute("BEGIN")
@@ -77,17 +133,16 @@ class NewStoreLoader:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self.position = rows[-1][0]
         self._previous = run[-chain.DIGEST_SIZE:]
 
-    def position_of(self, event_id: str) -> int | None:
-        """The position of the stored event with this id, or None."""
-        found = self._db.execute("SELECT position FROM events WHERE event_id = ?",
-                                 (event_id,)).fetchone()
-        return None if found is None else int(found[0])
+    def _stop(self) -> None:
+        """Let the thread write what it was given (or drop it after a failure) and end."""
+        self._batches.put(None)
+        self._thread.join()
 
     def _finish(self) -> None:
         """Build what was left for the end: the secondary indexes and the stream index."""
+        self.flush()
         db = self._db
         db.execute("BEGIN")
         try:
@@ -115,8 +170,11 @@ def loading_new_store(store: EventStore) -> Iterator[NewStoreLoader]:
         for index in _BUILT_AFTER:
             db.execute(_ddl(sa.schema.DropIndex(index)))
         loader = NewStoreLoader(store)
-        yield loader
-        loader._finish()
+        try:
+            yield loader
+            loader._finish()
+        finally:
+            loader._stop()
     finally:
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA journal_mode = WAL")

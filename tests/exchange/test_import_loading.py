@@ -78,3 +78,24 @@ def test_the_loader_refuses_rows_that_do_not_follow_on(store, tmp_path):
     with EventStore.open(path, create=True) as new, loading_new_store(new) as loader, \
             pytest.raises(ValueError, match="follow on from position 0"):
         loader.append([(2, "s", "T", 1, "e", "E", 1, 0, None, "{}", "{}")])
+
+
+def test_a_failure_on_the_loaders_thread_stops_the_import_and_leaves_nothing(store, tmp_path,
+                                                                             monkeypatch):
+    from explorer.store.loading import NewStoreLoader
+
+    lines = good_lines(store, tmp_path)
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    write = NewStoreLoader._write
+
+    def failing_second(self, rows):
+        if rows[0][0] > 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        write(self, rows)
+
+    monkeypatch.setattr(NewStoreLoader, "_write", failing_second)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        import_file(source, tmp_path / "new.evstore", batch_events=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
