@@ -18,12 +18,9 @@ checkpoint into numpy arrays, in primary-key order:
   condition become true where it begins unless the version before it (same key, ending where it
   begins) satisfies it too, and false where it ends unless the next one does (or it is current).
 
-Reading them numbers each column's values as they come (one dict.setdefault call a batch, a
-value numbered by the first version that had it), then sorts each column's distinct values
-once: in numpy where it can (texts as fixed-width unicode, numbers of one class), which lets go
-of the interpreter's lock while it sorts, otherwise PIECE at a time in Python, merged. No call
-holds the lock for long (the window's GUI thread waits for it: a sort of updated_at's 606,669
-texts at once held it ~0.4 s), and few Python objects outlive a batch. On that store's sagas
+Each column's distinct values are sorted once, in numpy where it can, so that no call holds
+the interpreter's lock for long (the window's GUI thread waits for it), and few Python objects
+outlive a batch (explorer.timetravel.sorted_values). On that store's sagas
 (910,883 versions; 606,669 distinct updated_at, 75,000 saga and order ids), at load ~6.5 on 2
 cores: ~8 s (18 s before: ~3.5 s of it SQLite's rows alone), the longest wait of a thread for
 the lock ~80 ms (~190); ~120 MB kept, the numpy copy of updated_at's texts (~60 MB) at the
@@ -41,13 +38,10 @@ values are not plainly numbers or text) is left to SQL.
 
 from __future__ import annotations
 
-import heapq
 import re
 import threading
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import count
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -64,6 +58,14 @@ from explorer.timetravel.conditions import (
     literal_order_key,
     row_value_test,
 )
+from explorer.timetravel.sorted_values import (
+    Column,
+    MetValues,
+    column_of,
+    concatenated,
+    merged_in,
+    tuple_column_of,
+)
 
 LOAD_AT = 2
 """The search at one checkpoint of a read model that reads its versions into memory (the ones
@@ -77,34 +79,12 @@ _BY_PLACE = {"=": (_FALSE, _TRUE, _FALSE), "!=": (_TRUE, _FALSE, _TRUE),
 OPEN_END = int(np.iinfo(np.int64).max)
 """valid_to of a current version, in the batches RowArrays reads."""
 _SEPARATOR = "\0"
-PIECE = 5_000
-"""Values sorted, copied or typed by one call that holds the interpreter's lock: a longer one
-stalls the window's GUI thread."""
-_PLAIN_TYPES = {int, float, str, type(None)}
 _KEPT_TYPES = (sa.Integer, sa.Float, sa.Numeric, sa.String)
 """Column types whose stored values are numbers or text alone, one number class to a column
 (SQLite's affinity makes an integer column's 1.0 an integer, a real column's 1 a real)."""
 
 Condition = Comparison | Logical
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class _Column:
-    values: list[Any]
-    """The distinct values other than NULL, in SQLite's order: the numbers, then the texts."""
-    numbers: int
-    """How many of them are numbers."""
-    codes: np.ndarray
-    """Each version's value, as its index in `values` (len(values) for NULL)."""
-
-    def place(self, wanted: tuple[int, int | float | str]) -> tuple[int, int]:
-        """Where a value (its sql_order_key) falls among `values`: the first index not below
-        it, the first above it."""
-        number_class, value = wanted
-        low, high = (0, self.numbers) if number_class == 0 else (self.numbers, len(self.values))
-        return (bisect_left(self.values, value, low, high),
-                bisect_right(self.values, value, low, high))
 
 
 class _Texts:
@@ -140,8 +120,8 @@ class RowArrays:
         self.table = table
         self.affinities = column_affinities(table)
         key_names = table.info["keys"]
-        keys_met = _Met()
-        met = [_Met() for _ in columns]
+        keys_met = MetValues()
+        met = [MetValues() for _ in columns]
         begins, ends = [], []
         size = 0
         for batch in batches:
@@ -156,18 +136,18 @@ class RowArrays:
                 met[number].add(stored, size)
             size += len(batch)
         self.size = size
-        key_column = (_column(keys_met, size) if len(key_names) == 1
-                      else _tuple_column(keys_met, size))
+        key_column = (column_of(keys_met, size) if len(key_names) == 1
+                      else tuple_column_of(keys_met, size))
         assert key_column is not None  # keys are numbers or text (a tuple of them)
-        self.columns: dict[str, _Column] = {}
+        self.columns: dict[str, Column] = {}
         for name in columns:  # one at a time, each one's distinct values let go once done
-            column = _column(met.pop(0), size)
+            column = column_of(met.pop(0), size)
             if column is not None:
                 self.columns[name] = column
-        self._set(key_column, len(keys_met.index) > len(key_column.values), _joined(begins),
-                  _joined(ends), columns)
+        self._set(key_column, len(keys_met.index) > len(key_column.values), concatenated(begins),
+                  concatenated(ends), columns)
 
-    def _set(self, key_column: _Column, null_key: bool, begins: np.ndarray, ends: np.ndarray,
+    def _set(self, key_column: Column, null_key: bool, begins: np.ndarray, ends: np.ndarray,
              value_names: Sequence[str], keys: list[tuple[Any, ...]] | None = None) -> None:
         """The rest, from the versions' keys (in a column of their own: single values or
         tuples; `keys` as tuples, if made already), begins, ends and the value columns kept
@@ -193,11 +173,11 @@ class RowArrays:
             if len(key_names) == 1 and isinstance(self.table.c[name].type, _KEPT_TYPES):
                 self.columns[name] = key_column  # its values and NULL as a column's
             elif isinstance(self.table.c[name].type, _KEPT_TYPES):
-                of_key = _Met()
+                of_key = MetValues()
                 of_key.add([key[number] for key in self.keys], 0)
-                column = _column(of_key, len(self.keys))
+                column = column_of(of_key, len(self.keys))
                 if column is not None:
-                    self.columns[name] = _Column(column.values, column.numbers,
+                    self.columns[name] = Column(column.values, column.numbers,
                                                  column.codes[self.key_codes])
         self._contained: dict[str, _Texts] = {}
         self._same_key_next = np.zeros(self.size, dtype=bool)
@@ -215,7 +195,7 @@ class RowArrays:
         if self.size + len(added) != total or self._null_key:
             return None
         keys = [row[0] if width == 1 else tuple(row[:width]) for row in changes]
-        merged = _merged(self._key_column, keys, tuples=width > 1)
+        merged = merged_in(self._key_column, keys, tuples=width > 1)
         if merged is None:
             return None
         key_column, key_ranks, change_keys = merged
@@ -238,14 +218,14 @@ class RowArrays:
         arrays.table, arrays.affinities, arrays.columns = self.table, self.affinities, {}
         for number, name in enumerate(self.value_names):
             column = self.columns.get(name)
-            merged = None if column is None else _merged(
+            merged = None if column is None else merged_in(
                 column, [row[width + 2 + number] for row in added], tuples=False)
             if column is not None and merged is not None:
                 values, ranks, codes = merged
-                arrays.columns[name] = _Column(values.values, values.numbers, np.concatenate(
+                arrays.columns[name] = Column(values.values, values.numbers, np.concatenate(
                     (ranks[column.codes], np.array(codes, dtype=np.int64)))[order].astype(
                         np.min_scalar_type(len(values.values))))
-        key_column = _Column(key_column.values, key_column.numbers, key_codes[order].astype(
+        key_column = Column(key_column.values, key_column.numbers, key_codes[order].astype(
             np.min_scalar_type(len(key_column.values))))
         ends = np.concatenate((ends, np.array([row[width + 1] for row in added],
                                               dtype=np.int64)))
@@ -301,7 +281,7 @@ class RowArrays:
         spread: np.ndarray = self._decided(column, condition)[column.codes]
         return spread
 
-    def _contained_texts(self, name: str, column: _Column) -> _Texts:
+    def _contained_texts(self, name: str, column: Column) -> _Texts:
         """The column's distinct values as `contains` looks into them, made at its first
         `contains` and kept (updated_at's on the sagas above: ~21 MB more)."""
         texts = self._contained.get(name)
@@ -309,7 +289,7 @@ class RowArrays:
             texts = self._contained[name] = _Texts(column.values)
         return texts
 
-    def _decided(self, column: _Column, comparison: Comparison) -> np.ndarray:
+    def _decided(self, column: Column, comparison: Comparison) -> np.ndarray:
         """The comparison's truth for each distinct value, then NULL."""
         affinity = self.affinities.get(comparison.field)
         test = row_value_test(comparison, affinity)
@@ -350,122 +330,6 @@ def _sorted_switches(positions: np.ndarray, keys: np.ndarray, became: np.ndarray
     return positions, keys, became
 
 
-class _Met:
-    """A column's values as met in the versions read: each distinct one numbered by the first
-    version that had it (its place among all the versions read), so that one call a batch
-    numbers its values (dict.setdefault with the versions' places), and each version's number."""
-
-    def __init__(self) -> None:
-        self.index: dict[Any, int] = {}
-        self.parts: list[np.ndarray] = []
-
-    def add(self, stored: Sequence[Any], first: int) -> None:
-        """The values of the versions from place `first` on."""
-        dtype = np.int32 if first + len(stored) <= np.iinfo(np.int32).max else np.int64
-        self.parts.append(np.fromiter(map(self.index.setdefault, stored, count(first)), dtype,
-                                      len(stored)))
-
-    def codes(self, size: int, order: np.ndarray) -> np.ndarray:
-        """Each version's value as its rank in `order` (places in the distinct values, as
-        met, in order; the one left out, NULL, ranked last), of `size` versions."""
-        numbers = np.fromiter(self.index.values(), np.int64, len(self.index))
-        rank_of = np.full(size, len(order), dtype=np.min_scalar_type(len(order)))
-        rank_of[numbers[order]] = np.arange(len(order))
-        codes: np.ndarray = rank_of[_joined(self.parts)]
-        return codes
-
-
-def _column(met: _Met, size: int) -> _Column | None:
-    """A column from its values as met in `size` versions; None if it holds other values than
-    numbers and text."""
-    values = list(met.index)
-    types: set[type] = set()
-    for start in range(0, len(values), PIECE):
-        types.update(map(type, values[start:start + PIECE]))
-    if not types <= _PLAIN_TYPES:
-        return None
-    order, numbers = _sql_order(values, types)
-    return _Column(_picked(values, order), numbers, met.codes(size, order))
-
-
-def _tuple_column(met: _Met, size: int) -> _Column:
-    """The keys of a table of several key columns: tuples, in Python's order."""
-    values = list(met.index)
-    order = np.fromiter(_python_order(values), np.int64, len(values))
-    return _Column(_picked(values, order), 0, met.codes(size, order))
-
-
-def _sql_order(values: list[Any], types: set[type]) -> tuple[np.ndarray, int]:
-    """The places of `values` (numbers and text, each once) but NULL's, in SQLite's order:
-    the numbers, then the texts; and how many numbers. Sorted in numpy (which lets go of the
-    interpreter's lock while it sorts) where it can be, in pieces in Python otherwise."""
-    kinds = types - {type(None)}
-    everything = np.arange(len(values))
-    if type(None) in types:
-        everything = np.delete(everything, values.index(None))
-    if kinds <= {str}:
-        numbers, texts = everything[:0], everything
-    elif kinds <= {int, float}:
-        numbers, texts = everything, everything[:0]
-    else:
-        numbers = np.fromiter((place for place, value in enumerate(values)
-                               if type(value) in (int, float)), np.int64)
-        texts = np.fromiter((place for place, value in enumerate(values)
-                             if type(value) is str), np.int64)
-    number_kinds = kinds - {str}
-    if number_kinds in ({int}, {float}):
-        dtype = np.int64 if number_kinds == {int} else np.float64
-        numbers = numbers[np.argsort(_array(_picked(values, numbers), dtype), kind="stable")]
-    else:
-        numbers = numbers[np.fromiter(_python_order(_picked(values, numbers)), np.int64,
-                                      len(numbers))]
-    return np.concatenate((numbers, texts[_text_order(_picked(values, texts))])), len(numbers)
-
-
-TEXT_ARRAY_BYTES = 128 << 20
-"""The most memory texts are copied into to be sorted in numpy (4 bytes a character of the
-longest, for each); more are sorted in Python."""
-
-
-def _text_order(texts: list[str]) -> np.ndarray:
-    """The order of `texts` (places): in numpy as fixed-width unicode, which sorts as SQLite's
-    BINARY collation does (code points, as UTF-8's bytes), unless a text holds a NUL (numpy
-    drops those at the end) or the copy would be too big."""
-    longest = 0
-    for start in range(0, len(texts), PIECE):
-        piece = texts[start:start + PIECE]
-        longest = max(longest, max(map(len, piece)))
-        if _SEPARATOR in "".join(piece) or longest * 4 * len(texts) > TEXT_ARRAY_BYTES:
-            return np.fromiter(_python_order(texts), np.int64, len(texts))
-    order: np.ndarray = np.argsort(_array(texts, np.dtype(f"U{max(longest, 1)}")),
-                                   kind="stable")
-    return order
-
-
-def _array(values: list[Any], dtype: Any) -> np.ndarray:
-    """np.array(values, dtype), PIECE values to a call."""
-    array = np.empty(len(values), dtype=dtype)
-    for start in range(0, len(values), PIECE):
-        array[start:start + PIECE] = values[start:start + PIECE]
-    return array
-
-
-def _python_order(values: list[Any]) -> Iterator[int]:
-    """The places of `values` in sorted order: PIECE sorted at a time, then merged."""
-    at = values.__getitem__
-    pieces = [sorted(range(start, min(start + PIECE, len(values))), key=at)
-              for start in range(0, len(values), PIECE)]
-    return heapq.merge(*pieces, key=at) if len(pieces) > 1 else iter(pieces[0] if pieces else ())
-
-
-def _picked(values: list[Any], places: np.ndarray) -> list[Any]:
-    """values[place] for each place, PIECE to a call."""
-    picked: list[Any] = []
-    for start in range(0, len(places), PIECE):
-        picked += map(values.__getitem__, places[start:start + PIECE].tolist())
-    return picked
-
-
 def _key_order(key_codes: np.ndarray, begins: np.ndarray) -> np.ndarray:
     """The versions' order by key, then start: one stable sort of one number a version when
     they fit in it (versions already in order, then the new ones: two runs, merged), else
@@ -475,60 +339,6 @@ def _key_order(key_codes: np.ndarray, begins: np.ndarray) -> np.ndarray:
         order: np.ndarray = np.argsort(key_codes.astype(np.int64) * span + begins, kind="stable")
         return order
     return np.lexsort((begins, key_codes))
-
-
-def _merged(column: _Column, wanted: list[Any], *, tuples: bool
-            ) -> tuple[_Column, np.ndarray, list[int]] | None:
-    """The column's values with those of `wanted` not among them, in order (SQLite's; Python's
-    for tuples), without codes; each old value's new rank (and NULL's, last); each wanted
-    value's rank. None if a wanted value is not a number, text or NULL."""
-    values = column.values
-    distinct = list(dict.fromkeys(value for value in wanted if value is not None))
-    if not tuples and not set(map(type, distinct)) <= _PLAIN_TYPES:
-        return None
-
-    def place(value: Any) -> tuple[int, int]:
-        if tuples:
-            return bisect_left(values, value), bisect_right(values, value)
-        return column.place((1 if type(value) is str else 0, value))
-
-    found, fresh = {}, []
-    for value in distinct:
-        low, high = place(value)
-        if high > low:
-            found[value] = low
-        else:
-            fresh.append(value)
-    if not fresh:  # the same values (the same list)
-        null = len(values)
-        return (_Column(values, column.numbers, np.zeros(0, dtype=np.int64)),
-                np.arange(len(values) + 1),
-                [null if value is None else found[value] for value in wanted])
-    if tuples:
-        fresh.sort()
-    else:
-        fresh = _picked(fresh, _sql_order(fresh, set(map(type, fresh)))[0])
-    at = np.array([place(value)[0] for value in fresh], dtype=np.int64)
-    old = np.arange(len(values) + 1)
-    ranks = old + np.searchsorted(at, old, side="right")
-    rank = {value: int(ranks[low]) for value, low in found.items()}
-    rank.update((value, int(low) + number) for number, (value, low) in enumerate(zip(
-        fresh, at.tolist(), strict=True)))
-    joined: list[Any] = []
-    start = 0
-    for value, low in zip(fresh, at.tolist(), strict=True):
-        joined += values[start:low]
-        joined.append(value)
-        start = low
-    joined += values[start:]
-    null = len(joined)
-    numbers = column.numbers + sum(type(value) is not str for value in fresh)
-    return (_Column(joined, numbers, np.zeros(0, dtype=np.int64)), ranks,
-            [null if value is None else rank[value] for value in wanted])
-
-
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from explorer.projections import ReadModelDatabase, read_model_path, switches
 from explorer.projections.versioned import versioned_table
 from explorer.store.content_filter import parse_filter
 from explorer.system.workspace import open_store
-from explorer.timetravel import row_arrays
+from explorer.timetravel import row_arrays, sorted_values
 from explorer.timetravel.conditions import row_fields
 from explorer.timetravel.machine import TimeMachine
 from explorer.timetravel.row_arrays import RowArrays, kept_columns, read_row_arrays
@@ -68,7 +68,7 @@ def test_a_condition_on_a_wide_column_is_left_to_sql(opened, monkeypatch):
 @pytest.mark.parametrize("text", ['status = "paid"', "total > 100 or item_count <= 1",
                                   'not (customer_name contains "AN")', "total != null"])
 def test_after_and_limits_give_what_the_scan_in_sql_gives(opened, text, monkeypatch):
-    monkeypatch.setattr(row_arrays, "PIECE", 5)  # values sorted and numbered in pieces
+    monkeypatch.setattr(sorted_values, "PIECE", 5)  # values sorted and numbered in pieces
     readmodels, machine = opened
     table = machine.projections["order_summary"].main_table
     parsed = condition(table, text)
@@ -150,7 +150,7 @@ SORTED_VALUES = ["b", "a\0", "a", "", "é", "z", "\U0001f600", "\uffff", "A", "a
                  3, -2, 2.5, 2**62, 2**62 + 1, 1e300, -0.5, 0, None, "a ", "ab"]
 
 
-@pytest.mark.parametrize("text_bytes", [row_arrays.TEXT_ARRAY_BYTES, 0])
+@pytest.mark.parametrize("text_bytes", [sorted_values.TEXT_ARRAY_BYTES, 0])
 @pytest.mark.parametrize("values", [SORTED_VALUES, [v for v in SORTED_VALUES if v != "a\0"],
                                     [v for v in SORTED_VALUES if type(v) is str],
                                     [v for v in SORTED_VALUES if type(v) is int],
@@ -159,8 +159,8 @@ def test_a_columns_values_are_in_sqlites_order_sorted_in_numpy_or_not(values, te
                                                                       monkeypatch):
     import sqlite3
 
-    monkeypatch.setattr(row_arrays, "PIECE", 3)
-    monkeypatch.setattr(row_arrays, "TEXT_ARRAY_BYTES", text_bytes)
+    monkeypatch.setattr(sorted_values, "PIECE", 3)
+    monkeypatch.setattr(sorted_values, "TEXT_ARRAY_BYTES", text_bytes)
     connection = sqlite3.connect(":memory:")
     connection.execute("CREATE TABLE t (v)")
     connection.executemany("INSERT INTO t VALUES (?)", [(v,) for v in values])
@@ -197,7 +197,7 @@ def same(arrays: RowArrays, other: RowArrays) -> None:
 @pytest.mark.parametrize("name", ["order_summary", "revenue_per_day", "stock", "sagas"])
 def test_versions_extended_with_those_written_since_equal_all_of_them_read(opened, name,
                                                                           monkeypatch):
-    monkeypatch.setattr(row_arrays, "PIECE", 7)
+    monkeypatch.setattr(sorted_values, "PIECE", 7)
     readmodels, machine = opened
     table = machine.projections[name].main_table
     columns = kept_columns(table)
