@@ -248,8 +248,10 @@ def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
             mine["writers"], theirs["writers"] = mine_w["events_per_s"], theirs_w["events_per_s"]
             print("live latency...", file=sys.stderr)
             live = live_latency(schema_url(base, schemas[4]), args.live)
-        finally:
-            for schema in schemas:
+        finally:  # (and those made beside ours: its read models' schema)
+            made = [name for (name,) in admin.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"bench\\_%{stamp}%",))]
+            for schema in made:
                 admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     for figure in FIGURES:
         results[figure] = {"ours": round(mine[figure]), "eventsourcing": round(theirs[figure]),
