@@ -153,3 +153,19 @@ def test_cancel_stops_an_export_and_leaves_no_file(qtbot, window, seeded, tmp_pa
     assert failed.args == ["cancelled"]
     qtbot.waitUntil(lambda: not window.exchange.worker.busy, timeout=WAIT_MS)
     assert sorted(p.name for p in tmp_path.iterdir() if "all.jsonl" in p.name) == []
+
+
+def test_a_bug_report_shows_its_selected_event_scrolled_into_view(qtbot, window, seeded,
+                                                                  tmp_path):
+    target = save_bundle(seeded, tmp_path / "far.evbundle", BundleView(
+        cursor_position=None, selected_position=2000))
+    with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
+        window.open_store(target)
+
+    def shown() -> None:
+        assert window.browser.selected_position() == 2000
+        assert not window.browser._building
+
+    qtbot.waitUntil(shown, timeout=WAIT_MS)
+    table = window.table
+    assert table.viewport().rect().intersects(table.visualRect(table.currentIndex()))

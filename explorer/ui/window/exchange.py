@@ -296,14 +296,17 @@ class EventsExchange(QObject):
         def select_and_show_tab() -> None:
             if view.selected_position is not None:
                 w.browser.select_position(view.selected_position)  # and scrolled to
+            show_tab()
+
+        def show_tab() -> None:
             for index in range(w.bottom_tabs.count()):
                 if w.bottom_tabs.tabText(index) == view.tab:
                     w.bottom_tabs.setCurrentIndex(index)
 
-        def listed(_count: int) -> None:  # the bundle's list is shown
+        def listed(_count: int) -> None:  # the bundle's list is shown (its event selected)
             w.browser.rows_ready.disconnect(listed)
             if view.cursor_position is None:
-                select_and_show_tab()
+                show_tab()
                 return
 
             def moved(_moment: object) -> None:  # after the list follows the cursor there
@@ -314,7 +317,8 @@ class EventsExchange(QObject):
             w.travel.go_to(view.cursor_position)
 
         w.browser.rows_ready.connect(listed)
-        w.browser.show(ViewState(view.stream_id, filters))
+        w.browser.show(ViewState(view.stream_id, filters), select=view.selected_position,
+                       record=False)  # the view the store opens on, not a step from another
         w.status.say("A bug report: the view it was saved with, read-only.", 10_000)
 
     # -- running a job with progress -------------------------------------------------------
