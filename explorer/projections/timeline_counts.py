@@ -187,8 +187,8 @@ def _summed(rows: list[tuple[int, int, str]]) -> list[tuple[int, int, str, int, 
             if timestamp < bucket[2]:
                 bucket[2] = timestamp
             bucket[3] = position
-    summed = [(finest, start, stream_type, *values)
-              for (start, stream_type), values in found.items()]
+    summed = [(finest, start, stream_type, events, first, first_time, last)
+              for (start, stream_type), (events, first, first_time, last) in found.items()]
     for width in WIDTHS_US[1:]:
         coarser: dict[tuple[int, str], list[int]] = {}
         for (start, stream_type), (events, first, first_time, last) in found.items():
@@ -201,8 +201,9 @@ def _summed(rows: list[tuple[int, int, str]]) -> list[tuple[int, int, str, int, 
                 bucket[1] = min(bucket[1], first)
                 bucket[2] = min(bucket[2], first_time)
                 bucket[3] = max(bucket[3], last)
-        summed += [(width, start, stream_type, *values)
-                   for (start, stream_type), values in coarser.items()]
+        summed += [(width, start, stream_type, events, first, first_time, last)
+                   for (start, stream_type), (events, first, first_time, last)
+                   in coarser.items()]
     return summed
 
 
