@@ -22,7 +22,7 @@ visible later at a position behind one a follower has already read past
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -40,6 +40,7 @@ from explorer.store.foreign.layout import LibraryLayout
 from explorer.store.maintenance import SchemaObjects
 from explorer.store.postgres_location import ServerConnection, ServerLocation
 from explorer.store.postgres_url import is_server_url
+from explorer.store.records import AppendRequest, AppendResult
 from explorer.store.upcasting import EventRegistry
 
 
@@ -170,14 +171,26 @@ class PostgresStore(EventStore):
     def _begin_write(self, action: str) -> None:
         """Begin a write transaction holding the store's advisory lock (see the module's
         docstring: writes serialise on it, so commit order is position order). One round trip:
-        both statements in one query (the lock's key is our own integer, written in it)."""
+        both statements in one query (the lock's key is our own integer, written in it), or
+        queued in a pipeline (which takes one statement a query)."""
         db = self._server
         try:
-            db.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(self._log_lock)})")
+            if db.pipelining:
+                db.execute("BEGIN")
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (self._log_lock,))
+            else:
+                db.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(self._log_lock)})")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+
+    def append_batch(self, requests: Sequence[AppendRequest]) -> list[AppendResult]:
+        """As EventStore.append_batch, in two round trips: the lock and the log's end read
+        together, then the events, their links, the stream index and the COMMIT sent together
+        (pipelined; a refused row raises at the COMMIT, which the append then rolls back)."""
+        with self._server.pipelined():
+            return super().append_batch(requests)
 
     def save_checkpoint(self, name: str, position: int) -> None:
         self._require_writable("save a checkpoint")

@@ -11,7 +11,8 @@ URL is kept in memory for the process's later connections (explorer.store.postgr
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,9 +123,34 @@ class ServerConnection:
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self.connection = connection
+        self._pipeline: psycopg.Pipeline | None = None
+
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """Statements queued and sent together (psycopg's pipeline mode): a round trip only
+        where a result is read, and at the end of a transaction (COMMIT or ROLLBACK), which
+        waits for every statement before it, so a refused one raises there."""
+        with self.connection.pipeline() as pipeline:
+            self._pipeline = pipeline
+            try:
+                yield
+            finally:
+                self._pipeline = None
+
+    @property
+    def pipelining(self) -> bool:
+        return self._pipeline is not None
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
-        return self.connection.execute(sql, parameters)
+        if self._pipeline is not None and sql == "ROLLBACK":
+            # A refused statement may have raised before the COMMIT (its result read while
+            # later ones were queued): the pipeline then drops what is sent until a sync.
+            with suppress(psycopg.Error):  # (that error, raised already)
+                self._pipeline.sync()
+        cursor = self.connection.execute(sql, parameters)
+        if self._pipeline is not None and sql in ("COMMIT", "ROLLBACK"):
+            self._pipeline.sync()
+        return cursor
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> psycopg.Cursor[Any]:
         cursor = self.connection.cursor()
