@@ -63,11 +63,21 @@ class StoreSummary:
     examples: StoreExamples = field(default_factory=StoreExamples)  # for the fields' hints
     types_pending: bool = False
     """The stored event types are not read yet: `event_types` are the system's alone."""
+    glance: bool = False
+    """Only where the store is and its meta were read (see `glance`): not a summary to show."""
 
     def with_stored_types(self, stored: tuple[str, ...]) -> StoreSummary:
         """This summary once the stored event types are read."""
         return replace(self, event_types=sorted(set(self.event_types) | set(stored)),
                        stored_event_types=stored, types_pending=False)
+
+
+def glance(store: EventStore) -> StoreSummary:
+    """Enough of a store to choose its system by: what opening reads first of a store that
+    names an installed system, before opening it again with that system (its stream types
+    are a count of its streams, read once then, not twice)."""
+    return StoreSummary(store.location, store.read_only, store.last_position(), [], [], 0, 0,
+                        store.read_only_reason, store.meta(), types_pending=True, glance=True)
 
 
 def summarise(store: EventStore, system: System, *, read_types: bool = True) -> StoreSummary:

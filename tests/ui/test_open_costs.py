@@ -78,3 +78,22 @@ def test_a_store_no_installed_system_could_know_opens_without_reading_its_types(
     finally:
         types_held.set()
         window.close()
+
+
+def test_a_store_naming_its_system_counts_its_streams_once(qtbot, seeded, monkeypatch):
+    with open_shop(seeded) as store:
+        remember_system(store, SHOP)
+    counted = []
+    count = EventStore.stream_types
+
+    def counting(self):
+        counted.append(self.location)
+        return count(self)
+
+    monkeypatch.setattr(EventStore, "stream_types", counting)
+    window = opened_window(qtbot, seeded)  # looked at for its system, then opened with it
+    try:
+        assert not window.loaded.generic and window.summary.stream_types
+        assert len(counted) == 1  # a count of every stream: not for the look that chose shop
+    finally:
+        window.close()

@@ -40,7 +40,7 @@ from explorer.system.discovery import (
 )
 from explorer.system.workspace import SeededStore, open_store, remember_system, seed_new_store
 from explorer.ui import settings
-from explorer.ui.session import LoadedSystem, StoreSummary, summarise
+from explorer.ui.session import LoadedSystem, StoreSummary, glance, summarise
 from explorer.ui.window.systems import (
     LOAD_SYSTEM,
     LoadSystemDialog,
@@ -63,6 +63,12 @@ def system_to_confirm(meta: dict[str, str]) -> tuple[str, str] | None:
             and not any(found.name == named for found in installed_systems()):
         return named, module
     return None
+
+
+def names_an_installed_system(meta: dict[str, str]) -> bool:
+    named = meta.get(META_NAME)
+    return bool(named) and named != NONE and any(found.name == named
+                                                 for found in installed_systems())
 
 
 def types_choose_the_system(store: EventStore) -> bool:
@@ -146,8 +152,11 @@ class StoreOpening(QObject):
             try:
                 if create and chosen is not None:
                     remember_system(store, chosen.system, chosen.spec)
-                summary = summarise(store, with_system, read_types=chosen is None
-                                    and types_choose_the_system(store))
+                if chosen is None and names_an_installed_system(store.meta()):
+                    summary = glance(store)  # opened again with that system at once
+                else:
+                    summary = summarise(store, with_system, read_types=chosen is None
+                                        and types_choose_the_system(store))
             except Exception:
                 store.close()
                 raise
@@ -208,7 +217,7 @@ class StoreOpening(QObject):
         loaded = LoadedSystem(system, spec_of(system, module), note)
         if system.generic:
             self.window.statusBar().showMessage(note or "Opened without a system.", 15_000)
-            if confirmed is None:  # the worker has it open already, read as stored
+            if confirmed is None and not summary.glance:  # the worker has it open already
                 self.opened.emit(summary, loaded)
                 return
         self.open(summary.location, read_only=read_only, system=loaded, verify=False)
