@@ -23,10 +23,10 @@ the interpreter's lock for long (the window's GUI thread waits for it), and few 
 outlive a batch (explorer.timetravel.sorted_values). On that store's sagas
 (910,883 versions; 606,669 distinct updated_at, 75,000 saga and order ids), at load ~6.5 on 2
 cores: ~8 s (18 s before: ~3.5 s of it SQLite's rows alone), the longest wait of a thread for
-the lock ~80 ms (~190); ~120 MB kept, the numpy copy of updated_at's texts (~60 MB) at the
-peak. So they are read at the second search at the same checkpoint (LOAD_AT): a read model
-being built moves on between searches, and reloading at each would cost more than the scan in
-SQL; at rest (a store opened to debug it) every later search is answered here. Once read, a
+the lock ~80 ms (~190); ~120 MB kept, peak RSS as before (~340 MB: the texts' numpy copy is
+ASCII bytes). So they are read at the second search at the same checkpoint (LOAD_AT): a read
+model being built moves on between searches, and reloading at each would cost more than the
+scan in SQL; at rest (a store opened to debug it) every later search is answered here. Once read, a
 later checkpoint (a live store's read model moving on) extends them with what was written
 since (RowArrays.extended: the versions begun after the last position they know, and the ends
 of those ended after it; two searches of the position index, their distinct values merged in):

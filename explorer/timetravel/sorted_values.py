@@ -118,22 +118,26 @@ def sql_order(values: list[Any], types: set[type]) -> tuple[np.ndarray, int]:
 
 
 TEXT_ARRAY_BYTES = 128 << 20
-"""The most memory texts are copied into to be sorted in numpy (4 bytes a character of the
-longest, for each); more are sorted in Python."""
+"""The most memory texts are copied into to be sorted in numpy (a byte a character of the
+longest for each when all are ASCII, else 4); more are sorted in Python."""
 
 
 def _text_order(texts: list[str]) -> np.ndarray:
-    """The order of `texts` (places): in numpy as fixed-width unicode, which sorts as SQLite's
-    BINARY collation does (code points, as UTF-8's bytes), unless a text holds a NUL (numpy
-    drops those at the end) or the copy would be too big."""
-    longest = 0
+    """The order of `texts` (places): in numpy as fixed-width bytes (ASCII) or unicode, which
+    sort as SQLite's BINARY collation does (code points, as UTF-8's bytes), unless a text holds
+    a NUL (numpy drops those at the end) or the copy would be too big."""
+    longest, ascii_only = 1, True
     for start in range(0, len(texts), PIECE):
         piece = texts[start:start + PIECE]
         longest = max(longest, max(map(len, piece)))
-        if _NUL in "".join(piece) or longest * 4 * len(texts) > TEXT_ARRAY_BYTES:
+        joined = "".join(piece)
+        ascii_only = ascii_only and joined.isascii()
+        if _NUL in joined:
             return np.fromiter(_python_order(texts), np.int64, len(texts))
-    order: np.ndarray = np.argsort(_array(texts, np.dtype(f"U{max(longest, 1)}")),
-                                   kind="stable")
+    if longest * (1 if ascii_only else 4) * len(texts) > TEXT_ARRAY_BYTES:
+        return np.fromiter(_python_order(texts), np.int64, len(texts))
+    dtype = np.dtype(f"S{longest}" if ascii_only else f"U{longest}")
+    order: np.ndarray = np.argsort(_array(texts, dtype), kind="stable")
     return order
 
 

@@ -153,6 +153,7 @@ SORTED_VALUES = ["b", "a\0", "a", "", "é", "z", "\U0001f600", "\uffff", "A", "a
 @pytest.mark.parametrize("text_bytes", [sorted_values.TEXT_ARRAY_BYTES, 0])
 @pytest.mark.parametrize("values", [SORTED_VALUES, [v for v in SORTED_VALUES if v != "a\0"],
                                     [v for v in SORTED_VALUES if type(v) is str],
+                                    ["b", "a", "", "z", "A", "10", "a ", "ab", "~", " ", "0"],
                                     [v for v in SORTED_VALUES if type(v) is int],
                                     [v for v in SORTED_VALUES if type(v) is float], [None]])
 def test_a_columns_values_are_in_sqlites_order_sorted_in_numpy_or_not(values, text_bytes,
