@@ -34,17 +34,24 @@ class CommitWatcher:
 
 
 class AppendWatcher:
-    """Polls a store for appended events; `poll()` returns the new last position when it moved."""
+    """Polls a store for appended events; `poll()` returns the new last position when it moved.
 
-    def __init__(self, store: EventStore) -> None:
+    `since` is where the follower's view of the log ends when it is not now (a window that
+    listed the log, then started watching): the first poll then reports events appended in
+    between, which no later commit would announce.
+    """
+
+    def __init__(self, store: EventStore, since: int | None = None) -> None:
         self.store = store
-        self._commits = CommitWatcher(store.data_version)
-        self.last_position = store.last_position()
+        self._commits = CommitWatcher(store.data_version)  # first: a commit after it is seen
+        self.last_position = store.last_position() if since is None else since
+        self._look_now = since is not None
 
     def poll(self) -> int | None:
         """The new last position if events were appended since the last poll, else None."""
-        if not self._commits.changed():
+        if not self._commits.changed() and not self._look_now:
             return None
+        self._look_now = False
         last = self.store.last_position()
         if last == self.last_position:
             return None  # a commit that added no events (snapshots, read models)

@@ -126,7 +126,7 @@ class StoreSession(QObject):
         """The worker has this store open, read with `loaded`: announce it and follow it."""
         self.summary = summary
         self.show_system(loaded)
-        self._watch(summary.location)
+        self._watch(summary.location, summary.last_position)
         self.opened.emit(summary, loaded)
         if summary.types_pending:
             self._read_types(summary)
@@ -170,9 +170,9 @@ class StoreSession(QObject):
             self.watcher.stop()
         self.closed.emit()
 
-    def _watch(self, path: str) -> None:
+    def _watch(self, path: str, since: int) -> None:
         if self.watcher is not None:
             self.watcher.stop()
-        self.watcher = ChangeWatcher(path, parent=self)
+        self.watcher = ChangeWatcher(path, since=since, parent=self)
         self.watcher.changed.connect(self.changed)
         self.watcher.start()

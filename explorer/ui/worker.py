@@ -260,15 +260,18 @@ class ChangeWatcher(QThread):
     """Polls a store file for appended events from a thread and connection of its own.
 
     Signals:
-        changed(int): the new last position, within about `interval_s` of a commit.
+        changed(int): the new last position, within about `interval_s` of a commit; at once
+            when the log already ends after `since` (where the window's view of it ends).
     """
 
     changed = Signal(int)
 
-    def __init__(self, path: str, interval_s: float = 0.05, parent: QObject | None = None) -> None:
+    def __init__(self, path: str, since: int | None = None, interval_s: float = 0.05,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("change-watcher")
         self._path = path
+        self._since = since
         self._interval_s = interval_s
         self._stop = threading.Event()
 
@@ -280,7 +283,7 @@ class ChangeWatcher(QThread):
             return
         try:
             store.limit_cache(1)  # it only asks whether the file changed
-            watcher = AppendWatcher(store)
+            watcher = AppendWatcher(store, since=self._since)
             while not self._stop.wait(self._interval_s):
                 try:
                     last = watcher.poll()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from explorer.store import NewEvent
 from explorer.ui.session import NOTHING_LOADED, LoadedSystem, StoreSession
-from explorer.ui.worker import StoreWorker
+from explorer.ui.worker import ChangeWatcher, StoreWorker
 from tests.ui.conftest import SHOP, WAIT_MS, open_shop
 
 
@@ -48,3 +48,18 @@ def test_a_system_loaded_with_no_store_open_is_announced_alone(qtbot):
     with qtbot.wait_signal(session.closed, timeout=WAIT_MS):
         session.close()  # nothing open: nothing to stop, and it says so all the same
     worker.shutdown()
+
+
+def test_an_append_before_the_watcher_starts_is_announced_without_another(qtbot, seeded):
+    """The store is listed, then watched from a thread of its own: what was appended in between
+    is announced at once (before, only with the next append)."""
+    with open_shop(seeded) as store:
+        listed_up_to = store.last_position()
+        store.append("lamp-3", "Lamp", [NewEvent("Switched", {"on": True})])
+    watcher = ChangeWatcher(str(seeded), since=listed_up_to)
+    try:
+        with qtbot.wait_signal(watcher.changed, timeout=WAIT_MS) as changed:
+            watcher.start()
+        assert changed.args == [listed_up_to + 1]
+    finally:
+        watcher.stop()
