@@ -10,6 +10,7 @@ URL is kept in memory for the process's later connections (explorer.store.postgr
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -153,6 +154,12 @@ class ServerConnection:
         return cursor
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        """As sqlite3's; many rows of a plain INSERT go as one statement (its unnest form, a
+        column an array: psycopg's executemany costs ~30 us a row, the server's unnest not)."""
+        bulk = unnest_form(sql) if len(rows) > 1 else None
+        if bulk is not None:
+            return self.connection.execute(bulk, [list(column) for column in zip(
+                *rows, strict=True)])
         cursor = self.connection.cursor()
         cursor.executemany(sql, rows)
         return cursor
@@ -160,6 +167,26 @@ class ServerConnection:
     @property
     def in_transaction(self) -> bool:
         return self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+_PLAIN_INSERT = re.compile(
+    r"(INSERT INTO \S+ \([^)]*\)) VALUES \((%s::[^,()]+(?:, %s::[^,()]+)*)\)")
+_COLLATION = re.compile(r' COLLATE "[^"]*"$')
+
+
+@functools.cache
+def unnest_form(sql: str) -> str | None:
+    """`INSERT INTO t (a, b) VALUES (%s::T, %s::U)` as `INSERT INTO t (a, b) SELECT * FROM
+    unnest(%s::T[], %s::U[])`: the same rows from one array a column. None for any other
+    statement (one with ON CONFLICT, say, whose rows could meet each other, or a parameter
+    without its type)."""
+    found = _PLAIN_INSERT.fullmatch(sql)
+    if found is None:
+        return None
+    # (%b: the arrays sent in binary; as text, psycopg quotes each item by a regex)
+    arrays = ", ".join(_COLLATION.sub("", cast).replace("%s", "%b", 1) + "[]"
+                       for cast in found.group(2).split(", "))
+    return f"{found.group(1)} SELECT * FROM unnest({arrays})"
 
 
 def _without_password_text(target: str) -> str:

@@ -1,6 +1,7 @@
 """Appends on a server are pipelined (the lock and the log's end in one round trip, the rows and
-the COMMIT in another): a row the server refuses is still refused as it was, wherever in the
-pipeline its error comes back, and the store goes on working."""
+the COMMIT in another), and many rows go as one INSERT of arrays: a row the server refuses is
+still refused as it was, wherever in the pipeline its error comes back, the store goes on
+working, and what a batch stores reads back as given."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import select
 
 import pytest
 
-from explorer.store import NO_STREAM, DuplicateEventError, EventStore, NewEvent
+from explorer.store import NO_STREAM, AppendRequest, DuplicateEventError, EventStore, NewEvent
+from explorer.store.postgres_location import unnest_form
 
 
 @pytest.mark.parametrize("surfaces", ["at the commit", "before the commit"])
@@ -33,3 +35,30 @@ def test_a_refused_row_is_refused_wherever_its_error_comes_back(store_url, surfa
             store.append("order_2", "Order", [NewEvent("A", {}, event_id="e-1")], NO_STREAM)
         store.append("order_2", "Order", [NewEvent("B", {}, event_id="e-2")], NO_STREAM)
         assert [(e.position, e.event_id) for e in store.read_all()] == [(1, "e-1"), (2, "e-2")]
+
+
+def test_a_batch_goes_as_one_insert_and_reads_back_as_given(store_url):
+    tricky = ['quote " and \\ backslash', "{braces, comma}", "NULL", "ünïcode ✓ 𝄞", ""]
+    requests = [AppendRequest(f"s-{n}", "T", [
+        NewEvent("E", {"text": text}, {} if n % 2 else {"correlation_id": f"c-{n}"})
+        for text in tricky], NO_STREAM) for n in range(3)]
+    with EventStore.open(store_url) as store:
+        store.append_batch(requests)
+        read = list(store.read_all())
+    assert [e.data["text"] for e in read] == tricky * 3
+    assert [e.correlation_id for e in read] == ["c-0"] * 5 + [None] * 5 + ["c-2"] * 5
+    assert [(e.position, e.stream_id, e.version) for e in read] == [
+        (n * 5 + v, f"s-{n}", v) for n in range(3) for v in range(1, 6)]
+
+
+def test_only_a_plain_insert_of_typed_parameters_has_an_unnest_form(store_url):
+    with EventStore.open(store_url) as store:
+        statements = store._sql
+    bulk = unnest_form(statements.insert_event.sql)
+    assert bulk is not None and bulk.startswith(
+        "INSERT INTO events (position, stream_id, stream_type, version, event_id, event_type, "
+        "schema_version, timestamp, correlation_id, data, metadata) SELECT * FROM unnest("
+        "%b::BIGINT[], %b::VARCHAR[], ")
+    assert bulk.count("%b::") == 11 and "%s" not in bulk and "COLLATE" not in bulk
+    assert unnest_form(statements.upsert_stream.sql) is None  # ON CONFLICT: rows may meet
+    assert unnest_form(statements.insert_links.sql) is None  # a parameter without its type
