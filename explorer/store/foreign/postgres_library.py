@@ -158,6 +158,8 @@ class PostgresLibraryStore(LibraryStore):
         insert = (f'INSERT INTO {views.LIBRARY}."{self.layout.events_table}" '
                   "(rowid, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)")
         db, copied = self._db, self._copied
+        if self.data_version() <= copied:  # one round trip when nothing is new (most looks)
+            return
         with self._source.transaction(), self._source.cursor(name="library_rows") as rows:
             rows.execute(self._new_rows, (copied,))
             while batch := rows.fetchmany(COPY_BATCH):
