@@ -15,10 +15,17 @@ shown (the marks painted, the cursor's moment read, the first pages of the lists
   Plot, until it is drawn: the stream's on_hand and count(sagas where status = "failed").
 
 Each step's wall time (until the answer, without the settling) and longest stall are printed.
+Steps named after STORE (`find_when_stream compare`, ...) are the only ones run (all without);
+`--stalls` also prints to stderr each gap over 50 ms as it happens and each garbage collection
+over 20 ms (its generation), to match with a profile; `--freeze` calls gc.freeze() once the
+store is shown (the objects the open window holds are then never walked by a collection: on the
+million-event copy a full collection on the GUI thread walks ~140,000 objects, ~1.1 M
+references, 150-250 ms idle, 300-800 ms at load 6 on 2 cores).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import tempfile
@@ -56,7 +63,8 @@ def longest_inventory_stream(store: str) -> str:
     return max(streams, key=lambda s: s.version).stream_id
 
 
-def main(store: str) -> None:
+def main(store: str, only: set[str] | None = None, log_stalls: bool = False,
+         freeze: bool = False) -> None:
     # the window's settings (recent stores, watches, layout) go to a folder of this run's own:
     # the user's are neither read nor written
     scratch = tempfile.TemporaryDirectory(prefix="debug-bench-settings-")
@@ -66,6 +74,28 @@ def main(store: str) -> None:
     window.resize(1400, 900)
     window.show()
     heartbeat = Heartbeat()
+    gap_from = [time.perf_counter()]
+
+    def log_gap() -> None:
+        now = time.perf_counter()
+        if now - gap_from[0] > 0.05:
+            print(f"stall {(now - gap_from[0]) * 1000:.0f} ms, ended at {time.time():.3f}, in "
+                  f"{current.get('name')}", file=sys.stderr, flush=True)
+        gap_from[0] = now
+
+    collecting = [0.0]
+
+    def log_collection(phase: str, info: dict) -> None:
+        if phase == "start":
+            collecting[0] = time.perf_counter()
+        elif (took := time.perf_counter() - collecting[0]) > 0.02:
+            print(f"collection of generation {info['generation']} took {took * 1000:.0f} ms "
+                  f"({info['collected']:,} collected), "
+                  f"ended at {time.time():.3f}", file=sys.stderr, flush=True)
+
+    if log_stalls:
+        heartbeat.timer.timeout.connect(log_gap)
+        gc.callbacks.append(log_collection)
     travel = window.travel
     stream = longest_inventory_stream(store)
     results: dict = {"steps": {}, "switches": {}, "stream": stream}
@@ -129,13 +159,16 @@ def main(store: str) -> None:
         QTest.keyClick(bar.condition, Qt.Key.Key_Return)
 
     for name, target, condition in FIND_WHEN:
+        if only and name not in only:
+            continue
         steps.append(lambda n=name, t=target, c=condition: find_when(n, t or stream, c))
 
     def close_find_when() -> None:
         window.find_when.close_bar()
         QTimer.singleShot(0, next_step)
 
-    steps.append(close_find_when)
+    if steps:
+        steps.append(close_find_when)
 
     # -- compare -------------------------------------------------------------------------------
 
@@ -156,7 +189,8 @@ def main(store: str) -> None:
             window.mark_a_action.trigger(), travel.go_to(after),
             when(moment_shown(after), window.mark_b_action.trigger)))
 
-    steps.append(compare)
+    if not only or "compare" in only:
+        steps.append(compare)
 
     # -- watch ---------------------------------------------------------------------------------
 
@@ -179,14 +213,19 @@ def main(store: str) -> None:
 
         when(pinned, plot)
 
-    steps.append(lambda: watch("watch_on_hand", f"{stream}.on_hand"))
-    steps.append(lambda: watch("watch_failed_sagas", 'count(sagas where status = "failed")'))
+    if not only or "watch_on_hand" in only:
+        steps.append(lambda: watch("watch_on_hand", f"{stream}.on_hand"))
+    if not only or "watch_failed_sagas" in only:
+        steps.append(lambda: watch("watch_failed_sagas", 'count(sagas where status = "failed")'))
 
     def started() -> None:
         if travel.moment is None or travel.moment.position != travel.last_position:
             QTimer.singleShot(50, started)
             return
         results["events"] = travel.last_position
+        if freeze:  # what the window holds once open is never walked again by a collection
+            gc.collect()
+            gc.freeze()
         for text in list(window.watch_panel.model.texts):  # watches saved by an earlier run
             window.watch_panel.model.remove(window.watch_panel.model.texts.index(text))
         next_step()
@@ -208,5 +247,12 @@ def main(store: str) -> None:
     app.exec()
 
 
+STEPS = (*(name for name, _, _ in FIND_WHEN), "compare", "watch_on_hand", "watch_failed_sagas")
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    names = [a for a in sys.argv[2:] if not a.startswith("--")]
+    unknown = [n for n in names if n not in STEPS]
+    if unknown:
+        raise SystemExit(f"No step {unknown[0]!r}: name some of {', '.join(STEPS)} (or none "
+                         "for all).")
+    main(sys.argv[1], set(names) or None, "--stalls" in sys.argv, "--freeze" in sys.argv)
