@@ -17,10 +17,10 @@ shown (the marks painted, the cursor's moment read, the first pages of the lists
 Each step's wall time (until the answer, without the settling) and longest stall are printed.
 Steps named after STORE (`find_when_stream compare`, ...) are the only ones run (all without);
 `--stalls` also prints to stderr each gap over 50 ms as it happens and each garbage collection
-over 20 ms (its generation), to match with a profile; `--freeze` calls gc.freeze() once the
-store is shown (the objects the open window holds are then never walked by a collection: on the
-million-event copy a full collection on the GUI thread walks ~140,000 objects, ~1.1 M
-references, 150-250 ms idle, 300-800 ms at load 6 on 2 cores).
+over 20 ms (its generation), to match with a profile. The window freezes what it holds once the
+store is shown, as the app does (explorer.ui.app.settle_garbage_on_open; without it a full
+collection on the GUI thread walked ~140,000 objects on the million-event copy, 150-250 ms idle,
+300-800 ms at load 6 on 2 cores); `--no-freeze` leaves that out, to compare.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 
 from bench.window_driver import Heartbeat  # noqa: E402
 from explorer.ui import settings  # noqa: E402
-from explorer.ui.app import create_application  # noqa: E402
+from explorer.ui.app import create_application, settle_garbage_on_open  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
 
 SETTLE_MS = 500
@@ -64,13 +64,15 @@ def longest_inventory_stream(store: str) -> str:
 
 
 def main(store: str, only: set[str] | None = None, log_stalls: bool = False,
-         freeze: bool = False) -> None:
+         freeze: bool = True) -> None:
     # the window's settings (recent stores, watches, layout) go to a folder of this run's own:
     # the user's are neither read nor written
     scratch = tempfile.TemporaryDirectory(prefix="debug-bench-settings-")
     settings.use_settings_folder(Path(scratch.name))
     app = create_application()
     window = MainWindow()
+    if freeze:
+        settle_garbage_on_open(app, window)
     window.resize(1400, 900)
     window.show()
     heartbeat = Heartbeat()
@@ -223,9 +225,6 @@ def main(store: str, only: set[str] | None = None, log_stalls: bool = False,
             QTimer.singleShot(50, started)
             return
         results["events"] = travel.last_position
-        if freeze:  # what the window holds once open is never walked again by a collection
-            gc.collect()
-            gc.freeze()
         for text in list(window.watch_panel.model.texts):  # watches saved by an earlier run
             window.watch_panel.model.remove(window.watch_panel.model.texts.index(text))
         next_step()
@@ -255,4 +254,4 @@ if __name__ == "__main__":
     if unknown:
         raise SystemExit(f"No step {unknown[0]!r}: name some of {', '.join(STEPS)} (or none "
                          "for all).")
-    main(sys.argv[1], set(names) or None, "--stalls" in sys.argv, "--freeze" in sys.argv)
+    main(sys.argv[1], set(names) or None, "--stalls" in sys.argv, "--no-freeze" not in sys.argv)

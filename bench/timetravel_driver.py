@@ -25,7 +25,7 @@ from PySide6.QtCore import QTimer  # noqa: E402
 
 from bench.memory import peak_rss_mb  # noqa: E402
 from bench.window_driver import Heartbeat  # noqa: E402
-from explorer.ui.app import create_application  # noqa: E402
+from explorer.ui.app import create_application, settle_garbage_on_open  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
 
 DRAG_STEP_MS = 16
@@ -34,6 +34,7 @@ DRAG_STEP_MS = 16
 def main(store: str, count: int, seed: int, read_only: bool = True) -> None:
     app = create_application()
     window = MainWindow()
+    settle_garbage_on_open(app, window)  # as the app does
     window.resize(1400, 900)
     window.show()
     heartbeat = Heartbeat()

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 
 from bench.memory import peak_rss_mb  # noqa: E402
-from explorer.ui.app import create_application  # noqa: E402
+from explorer.ui.app import create_application, settle_garbage_on_open  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
 
 HEARTBEAT_MS = 5
@@ -67,6 +67,7 @@ class PaintWatch(QObject):
 def main(store: str) -> None:
     app = create_application()
     window = MainWindow()
+    settle_garbage_on_open(app, window)  # as the app does
     window.resize(1400, 900)
     heartbeat = Heartbeat()
     paints = PaintWatch(window)

@@ -94,6 +94,14 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
     return app
 
 
+def settle_garbage_on_open(app: QApplication, window: MainWindow) -> None:
+    """Once each store is shown, freeze what the process holds then, so that the GUI thread's
+    full collections walk only newer objects (see gui_collector)."""
+    collector = app.findChild(GuiThreadCollector)
+    if collector is not None:
+        window.store_opened.connect(lambda _location: collector.settle())
+
+
 def chosen_system(spec: str | None) -> LoadedSystem | None:
     """The system `--system` names (None without the option); SystemLoadError if it cannot be
     loaded."""
@@ -147,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_application()
     try:
         window = MainWindow(demo_system())
+        settle_garbage_on_open(app, window)
         window.show()
         if args.self_test:
             run_self_test(window, reporter)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
+
+from PySide6.QtWidgets import QApplication
 
 from explorer.ui.gui_collector import GuiThreadCollector
 
@@ -82,3 +85,26 @@ def test_a_full_collection_waits_for_a_quarter_more_long_lived_objects(qtbot):
         gc.disable()  # as the fixture's collector left it
     assert len(full) <= 1  # the first, with nothing counted as kept yet
     assert len(kept) == 200_000
+
+
+def test_once_a_store_is_shown_what_the_process_holds_is_frozen_and_newer_garbage_collected(
+        window, qtbot, seeded):
+    from explorer.ui.app import settle_garbage_on_open
+
+    collector = GuiThreadCollector()
+    try:
+        app = QApplication.instance()
+        collector.setParent(app)  # the one the app finds (the fixture's is not the app's child)
+        settle_garbage_on_open(app, window)
+        assert gc.get_freeze_count() == 0
+        with qtbot.wait_signal(window.store_opened, timeout=10_000):
+            window.open_store(seeded)
+        assert gc.get_freeze_count() > 10_000  # the modules and the window, at least
+        newer = Cycle()
+        alive = weakref.ref(newer)
+        del newer
+        collector.collect(2)  # a full collection: it walks only what came after the freeze
+        assert alive() is None
+    finally:
+        collector.stop()
+    assert gc.get_freeze_count() == 0  # stopping gives every object back to the collector
