@@ -16,8 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
-from explorer import __version__
-from explorer.common.timestamps import iso, now_micros
 from explorer.store import schema
 from explorer.store.errors import NotAStoreError
 
@@ -81,13 +79,7 @@ def create(db: Any, sa_connection: sa.Connection, schema_name: str, channel: str
         db.execute(_TRIGGER_FUNCTIONS.format(channel=channel.replace("'", "''")))
         for statement in triggers(schema_name).values():
             db.execute(statement)
-        sa_connection.execute(sa.insert(schema.store_meta), [
-            {"key": "schema", "value": schema.SCHEMA_NAME},
-            {"key": "schema_version", "value": str(schema.SCHEMA_VERSION)},
-            {"key": "created_at", "value": iso(now_micros())},
-            {"key": "created_by", "value": f"Event Explorer {__version__}"},
-            {"key": schema.CHAIN_KEY, "value": schema.CHAIN_COMPLETE},
-        ])
+        sa_connection.execute(sa.insert(schema.store_meta), schema.first_meta())
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")

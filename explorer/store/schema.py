@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from explorer import __version__
+from explorer.common.timestamps import iso, now_micros
+
 SCHEMA_NAME = "event-explorer-store"
 SCHEMA_VERSION = 2
 APPLICATION_ID = 0x45565831  # "EVX1": SQLite's header field that names the file's application
@@ -127,3 +130,15 @@ for _table in IMMUTABLE_TABLES:
             "END")
         sa.event.listen(_table, "after_create",
                         sa.DDL(TRIGGERS[_name]).execute_if(dialect="sqlite"))
+
+
+def first_meta() -> list[dict[str, str]]:
+    """store_meta's rows for a store made now (whatever its backend): what it is, its schema
+    version, when and by what it was made, and a hash chain complete from the first event."""
+    return [
+        {"key": "schema", "value": SCHEMA_NAME},
+        {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+        {"key": "created_at", "value": iso(now_micros())},
+        {"key": "created_by", "value": f"Event Explorer {__version__}"},
+        {"key": CHAIN_KEY, "value": CHAIN_COMPLETE},
+    ]

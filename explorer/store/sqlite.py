@@ -18,8 +18,6 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from explorer import __version__
-from explorer.common.timestamps import iso, now_micros
 from explorer.store import schema
 from explorer.store.damage import GuardedConnection, damaged
 from explorer.store.errors import (
@@ -382,13 +380,7 @@ def initialise(connection: sqlite3.Connection, sa_connection: sa.Connection) -> 
             connection.execute("COMMIT")  # another process initialised it first
             return
         schema.metadata.create_all(sa_connection)
-        sa_connection.execute(sa.insert(schema.store_meta), [
-            {"key": "schema", "value": schema.SCHEMA_NAME},
-            {"key": "schema_version", "value": str(schema.SCHEMA_VERSION)},
-            {"key": "created_at", "value": iso(now_micros())},
-            {"key": "created_by", "value": f"Event Explorer {__version__}"},
-            {"key": schema.CHAIN_KEY, "value": schema.CHAIN_COMPLETE},
-        ])
+        sa_connection.execute(sa.insert(schema.store_meta), schema.first_meta())
         connection.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
         connection.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
         connection.execute("COMMIT")
