@@ -1,11 +1,14 @@
 """The read-model database: projections' tables and checkpoints, in a SQLite file of their own.
 
 Read models live beside the store, in `STORE.readmodels` (for a store opened read-only, in the
-user's cache folder instead, so nothing is written next to it). A separate file because read
-models are derived and disposable: deleting the file only means rebuilding them; projection
-writes never take the store's write lock, so appends are never held up by a rebuild; and
-checkpoints commit in the same transaction as the rows they cover, which is all exactly-once
-needs.
+user's cache folder instead, so nothing is written next to it). Those of a store on a PostgreSQL
+server opened for writing live on the server, in a schema beside its events, behind the same
+interface (explorer.projections.postgres_readmodels; `open_read_models` chooses).
+
+A separate file because read models are derived and disposable: deleting the file only means
+rebuilding them; projection writes never take the store's write lock, so appends are never
+held up by a rebuild; and checkpoints commit in the same transaction as the rows they cover,
+which is all exactly-once needs.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import hashlib
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, overload
@@ -24,6 +27,7 @@ import platformdirs
 import sqlalchemy as sa
 
 from explorer.common.closable import Closable
+from explorer.projections.search import SearchIndex, check_ready, matching, search_terms
 from explorer.store.compiled import Columns
 from explorer.store.damage import guarded_connection
 from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, StoreOpenError
@@ -68,9 +72,22 @@ def _configure(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA cache_size = -32000")
 
 
+def open_read_models(store_location: str, store_read_only: bool, *,
+                     read_only: bool = False) -> ReadModelDatabase:
+    """The read models of the store at `store_location` (opened read-only if `store_read_only`):
+    on the server beside a server store opened for writing, else the file at read_model_path.
+    With `read_only`, StoreOpenError if there are none yet."""
+    if is_server_url(store_location) and not store_read_only:
+        from explorer.projections.postgres_readmodels import ServerReadModels  # needs this one
+        return ServerReadModels(store_location, read_only=read_only)
+    return ReadModelDatabase(read_model_path(store_location, store_read_only),
+                             read_only=read_only)
+
+
 def read_model_path(store_location: str, read_only: bool) -> Path:
-    """Where the read models of a store live (see the module docstring; a store on a server
-    keeps them in the user's cache folder, named by its URL without a password)."""
+    """Where the read-model file of a store lives (see the module docstring; a store on a
+    server keeps its file, for a read-only store or what only SQLite keeps, in the user's
+    cache folder, named by its URL without a password)."""
     folder = platformdirs.user_cache_path("event-explorer", appauthor=False) / "readmodels"
     if is_server_url(store_location):
         digest = hashlib.sha256(store_location.encode()).hexdigest()[:16]
@@ -82,15 +99,23 @@ def read_model_path(store_location: str, read_only: bool) -> Path:
     return folder / f"{store.stem}-{digest}{SUFFIX}"
 
 
+class ReadModelsMissingError(StoreOpenError):
+    """Read models opened read-only that nobody has built yet."""
+
+
 class ReadModelDatabase(Closable):
     """One connection to a read-model file, on one thread at a time (like EventStore)."""
+
+    indexed_search = True
+    """Whether a search of a read model's rows has an index (SQLite's FTS5) to count from."""
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
         _refuse_foreign(self.path)
         if read_only and not self.path.exists():
-            raise StoreOpenError(f"No read models at {self.path} yet; run the projections first.")
+            raise ReadModelsMissingError(
+                f"No read models at {self.path} yet; run the projections first.")
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         uri = "file:" + quote(str(self.path.resolve()), safe="/")
@@ -165,6 +190,32 @@ class ReadModelDatabase(Closable):
     def limit_cache(self, megabytes: int) -> None:
         """Keep at most this much in this connection's page cache (32 MB by default)."""
         self.db.execute(f"PRAGMA cache_size = {-1000 * int(megabytes)}")
+
+    def search_index(self, table: sa.Table) -> SearchIndex:
+        """The search index a projection's shown table keeps (explorer.projections.search)."""
+        return SearchIndex(table, self.db)
+
+    def search_rows(self, query: sa.Select[*tuple[Any, ...]], table: sa.Table, text: str,
+                    where: Mapping[str, Any] | None = None) -> sa.Select[*tuple[Any, ...]]:
+        """`query` (current rows of `table`) narrowed to those matching what the user typed
+        (there is something to search for in `text`); SearchNotReadyError without an index."""
+        terms = search_terms(text)
+        if terms is None:
+            raise ValueError(f"nothing to search for in {text!r}")
+        check_ready(self.db, table)
+        return matching(query, table, terms, where)
+
+    def local(self) -> ReadModelDatabase | None:
+        """The read-model file for what only SQLite keeps (the timeline's counts): this one."""
+        return self
+
+    def claim(self, names: Iterable[str]) -> frozenset[str]:
+        """Of these projections and sagas, those this runner advances: in a file, all of them
+        (its write lock and the checkpoints re-read in each transaction share the work)."""
+        return frozenset(names)
+
+    def release(self, names: Iterable[str]) -> None:
+        """Let other runners advance these (nothing to let go of in a file)."""
 
     @overload
     def execute(self, statement: sa.Select[*Columns],

@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 import sqlite3
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -28,9 +28,7 @@ from explorer.common.timestamps import now_micros
 from explorer.projections.database import ReadModelDatabase, projection_state
 from explorer.projections.search import (
     SearchIndex,
-    check_ready,
     count_matching,
-    matching,
     search_terms,
 )
 from explorer.projections.versioned import VersionedWriter, current_rows, rows_as_of
@@ -149,7 +147,7 @@ class ProjectionEngine:
         self._runtimes: dict[str, _Runtime] = {}
         for projection in projections:
             db.create_tables(list(projection.tables))
-            search = SearchIndex(projection.main_table, db.db)
+            search = db.search_index(projection.main_table)
             self._runtimes[projection.name] = _Runtime(projection, {
                 table.name: VersionedWriter(table, db.db, db.engine.dialect,
                                             search if table is projection.main_table else None)
@@ -184,9 +182,12 @@ class ProjectionEngine:
 
     # -- catching up -----------------------------------------------------------------------
 
-    def catch_up_all(self, should_stop: Callable[[], bool] | None = None) -> int:
-        """Bring every projection up to the store's last position; the events handled."""
-        return sum(self.catch_up(name, should_stop=should_stop) for name in self._runtimes)
+    def catch_up_all(self, should_stop: Callable[[], bool] | None = None,
+                     names: Collection[str] | None = None) -> int:
+        """Bring every projection (or those `names`) up to the store's last position; the
+        events handled."""
+        return sum(self.catch_up(name, should_stop=should_stop) for name in self._runtimes
+                   if names is None or name in names)
 
     def catch_up(self, name: str, *, progress: Callable[[int, int], None] | None = None,
                  should_stop: Callable[[], bool] | None = None) -> int:
@@ -406,7 +407,7 @@ def count_rows(db: ReadModelDatabase, table: sa.Table, at_position: int | None =
     """How many rows read_rows would give with the same arguments, all pages together."""
     query = _view(db, table, at_position, where, search).order_by(None)
     terms = search_terms(search)
-    if terms is not None and not where:  # the index alone knows (no look-up per match)
+    if terms is not None and not where and db.indexed_search:  # the index alone knows
         return count_matching(db.db, table, terms)
     return db.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
 
@@ -421,8 +422,7 @@ def _view(db: ReadModelDatabase, table: sa.Table, at_position: int | None,
         return query
     if at_position is not None:
         raise ValueError("A search covers the current rows only, not the rows as of a position.")
-    check_ready(db.db, table)
-    return matching(query, table, terms, where)
+    return db.search_rows(query, table, search or "", where)
 
 
 def _handle(projection: Projection, event: RecordedEvent, writes: Writes) -> str | None:

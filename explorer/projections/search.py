@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 TOKENIZER = "unicode61 remove_diacritics 2"
-_WORD_PARTS = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer keeps: letters and digits
+WORD_PARTS = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer keeps: letters and digits
 
 
 class SearchNotReadyError(Exception):
@@ -38,7 +38,7 @@ def search_terms(text: str | None) -> str | None:
     letter or digit). Every word must match; a word's parts form a phrase, the last a prefix."""
     phrases = []
     for word in (text or "").split():
-        parts = _WORD_PARTS.findall(word)
+        parts = WORD_PARTS.findall(word)
         if parts:
             phrases.append('"' + " ".join(parts) + '"*')
     return " AND ".join(phrases) or None
@@ -64,7 +64,7 @@ def matching(query: sa.Select[*tuple[Any, ...]], table: sa.Table, terms: str,
     keys = table.info["keys"]
     columns = [*keys, *table.info["values"]]
     for column, value in (where or {}).items():
-        parts = _WORD_PARTS.findall(value) if isinstance(value, str) else []
+        parts = WORD_PARTS.findall(value) if isinstance(value, str) else []
         if parts:
             terms += f' AND c{columns.index(column)} : "{" ".join(parts)}"'
     fts = sa.table(fts_name, sa.column("rowid"), sa.column(fts_name))

@@ -45,7 +45,7 @@ def versioned_table(name: str, metadata: sa.MetaData, keys: Sequence[sa.Column[A
         sqlite_with_rowid=False,
     )
     sa.Index(f"ix_{name}_current", *[table.c[k] for k in key_names],
-             sqlite_where=table.c.valid_to.is_(None))
+             sqlite_where=table.c.valid_to.is_(None), postgresql_where=table.c.valid_to.is_(None))
     # Rows changed at or near a position; with valid_to, the versions begun in a range and
     # still valid at its end (or valid at its start and ended in it) are found from the index
     # alone, without reading each version (comparing two moments: explorer.projections.changes).

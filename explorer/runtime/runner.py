@@ -2,8 +2,18 @@
 
 Used by `run` and `project` on the command line and, on a thread of its own, by the window. It
 owns its own connections. New events from this process or any other are noticed by polling
-`PRAGMA data_version` (a few microseconds a poll), so they take effect within about a poll
-interval plus the time to handle them.
+`PRAGMA data_version` (a few microseconds a poll; on a server, LISTEN/NOTIFY), so they take
+effect within about a poll interval plus the time to handle them.
+
+Several runners may run at once, in processes on one machine or several. Each projection and each
+saga manager is advanced by one of them at a time: the one that `claim`s it from the read-model
+database (on a server, a session-level advisory lock a name: see
+explorer.projections.postgres_readmodels for why a lock and not a lease; in a file, every runner
+may, its write lock and the checkpoints re-read in each transaction sharing the work). A runner
+that holds some names but not all asks again every CLAIM_EVERY_S, so when the holder dies another
+takes over within about that (plus the server noticing, at once for a killed process). No saga
+step runs twice across runners whatever happens: a step's command has an id derived from it, so
+a second dispatch finds its events stored and does nothing (explorer.sagas.manager).
 
 Sharing a store means conflicts and, now and then, a lock held by another program for longer
 than the busy timeout. Those pass: `run_forever` and `serve` (and `project`) report them and try
@@ -32,19 +42,19 @@ from explorer.projections import (
     Projection,
     ProjectionEngine,
     ProjectionStatus,
-    ReadModelDatabase,
     fulltext_path,
-    read_model_path,
 )
+from explorer.projections.database import open_read_models
 from explorer.projections.timeline_counts import TimelineCounts
 from explorer.sagas import SagaManager, SagaManagerStatus
 from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
-from explorer.store import StoreError
+from explorer.store import StoreError, StoreOpenError
 from explorer.store.watch import CommitWatcher
 from explorer.system import System
 from explorer.system.workspace import open_store, remember_system
 
 POLL_INTERVAL_S = 0.05
+CLAIM_EVERY_S = 1.0  # how often a runner that advances only some of the work asks for the rest
 RATE_WINDOW_S = 5.0
 RETRY_MOST_WAIT_S = 0.2  # between attempts after a transient failure of a whole pass
 RETRY_REPORT_EVERY_S = 10.0  # while it lasts, `serve` repeats its message this often
@@ -94,12 +104,20 @@ class Runner(Closable):
         self.system = system
         self.store = open_store(location, system=system, read_only=read_only, progress=progress)
         try:
-            self.db = ReadModelDatabase(read_model_path(self.store.location, self.store.read_only))
+            self.db = open_read_models(self.store.location, self.store.read_only)
+        except BaseException:
+            self.store.close()
+            raise
+        try:
             self.engine = ProjectionEngine(self.store, self.db,
                                            projections if projections is not None
                                            else system.projections())
-            self.timeline = TimelineCounts(self.db)  # the timeline's histogram, counted first
+            local = self.db.local()  # the timeline's histogram, counted first
+            if local is None:
+                raise StoreOpenError(f"No read-model file for {self.store.location}.")
+            self.timeline = TimelineCounts(local)
         except BaseException:
+            self.db.close()
             self.store.close()
             raise
         self.read_only = self.store.read_only  # also when it could not be opened for writing
@@ -112,10 +130,12 @@ class Runner(Closable):
         self.retrying: str | None = None  # the transient failure being waited out
         self.failed_attempts = 0  # of the pass being retried (0: the last pass went through)
         self.fulltext: FullTextIndex | None = None  # kept up to date once someone built it
+        self.advancing: frozenset[str] = frozenset()  # what the last `claim` gave this runner
 
     def set_sagas(self, enabled: bool) -> None:
         """Run the sagas too, or stop running them (a read-only store never runs them)."""
         if not enabled or self.read_only:
+            self.db.release(saga_work(manager) for manager in self.sagas)
             self.sagas = []
             return
         if self.sagas:
@@ -157,9 +177,12 @@ class Runner(Closable):
             while should_stop is None or not should_stop():
                 try:
                     self.timeline.catch_up(self.store, should_stop=should_stop)
+                    self.advancing = self.db.claim(self.work())
                     done = sum(manager.catch_up(should_stop=should_stop, progress=progress)
-                               for manager in self.sagas)
-                    done += self.engine.catch_up_all(should_stop=should_stop)
+                               for manager in self.sagas
+                               if saga_work(manager) in self.advancing)
+                    done += self.engine.catch_up_all(should_stop=should_stop,
+                                                     names=self.advancing)
                     done += self._index_text(should_stop)
                 except TRANSIENT_ERRORS as error:
                     if on_retry is None:
@@ -184,6 +207,15 @@ class Runner(Closable):
             self.busy = False
         return total
 
+    def work(self) -> list[str]:
+        """What this runner would advance alone: its projections' names, its sagas'
+        (`saga:NAME`)."""
+        return [*self.engine.names, *(saga_work(manager) for manager in self.sagas)]
+
+    def advances_all(self) -> bool:
+        """Whether no other runner advances any of this runner's work (as of the last pass)."""
+        return self.advancing.issuperset(self.work())
+
     def _index_text(self, should_stop: Callable[[], bool] | None) -> int:
         """Index new events for searching, once the full-text index is built (a search in the
         window or `events --search` builds it first: explorer.projections.fulltext)."""
@@ -203,6 +235,7 @@ class Runner(Closable):
         trouble begins: it is retried, never the end)."""
         commits = CommitWatcher(self.store.data_version)
         next_status = 0.0
+        next_claim = time.monotonic() + CLAIM_EVERY_S
 
         def report(force: bool = False) -> None:
             nonlocal next_status
@@ -216,6 +249,9 @@ class Runner(Closable):
             report()
             while not stop.wait(interval_s) and not commits.changed():
                 report()
+                if not self.advances_all() and time.monotonic() >= next_claim:
+                    break  # ask for what another runner advanced: it may have stopped
+            next_claim = time.monotonic() + CLAIM_EVERY_S
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None,
                 should_stop: Callable[[], bool] | None = None) -> int:
@@ -273,6 +309,7 @@ class Runner(Closable):
                 report()
 
         commits = CommitWatcher(self.store.data_version)
+        next_claim = time.monotonic() + CLAIM_EVERY_S
         while not stop.is_set():
             while True:
                 try:
@@ -305,7 +342,10 @@ class Runner(Closable):
                     return
                 if commits.changed():
                     break
+                if not self.advances_all() and time.monotonic() >= next_claim:
+                    break  # ask for what another runner advanced: it may have stopped
                 report()
+            next_claim = time.monotonic() + CLAIM_EVERY_S
 
     def status(self) -> RunnerStatus:
         projections = tuple(self.engine.statuses())
@@ -324,3 +364,8 @@ class Runner(Closable):
                  if span > 0 else 0.0 for name, count in handled.items()}
         return RunnerStatus(now, last, projections, sagas, max(0.0, appended), rates, self.busy,
                             bool(self.sagas), self.retrying)
+
+
+def saga_work(manager: SagaManager) -> str:
+    """The name a saga manager's work is claimed by (beside the projections' names)."""
+    return f"saga:{manager.saga.name}"

@@ -327,9 +327,10 @@ class TimeMachine:
     def counted(self) -> TimelineSamples | None:
         """The runner's counts of the log by bucket as samples (see TimelineSamples), or None
         before it has counted anything."""
-        if self.readmodels is None:
+        local = None if self.readmodels is None else self.readmodels.local()
+        if local is None:
             return None
-        counts = TimelineCounts(self.readmodels)
+        counts = TimelineCounts(local)
         buckets = counts.buckets()
         if not buckets.events:
             return None

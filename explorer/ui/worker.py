@@ -22,7 +22,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from explorer.common.cancel import Cancelled
 from explorer.common.closable import Closable
-from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.projections import ReadModelDatabase
+from explorer.projections.database import ReadModelsMissingError, open_read_models
 from explorer.store import EventStore, StoreError
 from explorer.store.watch import AppendWatcher
 from explorer.system import NO_SYSTEM
@@ -83,10 +84,12 @@ class JobContext:
         """A read-only connection to the store's read models (they are written by the runner)."""
         if self._core.readmodels is None:
             store = self.store
-            path = read_model_path(store.location, self._core.opened_read_only)
-            if not path.exists():
-                raise StoreError("The read models are not built yet; they will be shortly.")
-            self._core.readmodels = ReadModelDatabase(path, read_only=True)
+            try:
+                self._core.readmodels = open_read_models(
+                    store.location, self._core.opened_read_only, read_only=True)
+            except ReadModelsMissingError:
+                raise StoreError("The read models are not built yet; they will be shortly."
+                                 ) from None
         return self._core.readmodels
 
     def progress(self, value: Any = None) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
+from explorer.projections import ProjectionEngine, ReadModelDatabase, read_rows
+from explorer.projections.database import open_read_models
 from explorer.runtime.runner import Runner
 from explorer.system.discovery import load_system
 from explorer.system.workspace import open_store
@@ -38,7 +39,7 @@ def history(store_url):
 
 def test_aggregates_and_read_models_at_p_equal_replays_up_to_p(history, tmp_path):
     with open_store(history, system=SHOP, read_only=True) as store, \
-            ReadModelDatabase(read_model_path(history, False), read_only=True) as built:
+            open_read_models(history, False, read_only=True) as built:
         machine = TimeMachine(store, None, SHOP)
         last = store.last_position()
         assert any(store.latest_snapshot(s.stream_id) for s in store.list_streams())

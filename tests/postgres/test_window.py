@@ -3,14 +3,11 @@ and live updates work as on a file, and the recent stores keep the URL without i
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-
 import pytest
 from PySide6.QtWidgets import QInputDialog
 
 from explorer.demo.seed import seed_store
-from explorer.projections import read_model_path
+from explorer.projections.database import ReadModelsMissingError, open_read_models
 from explorer.store import NewEvent
 from explorer.system.discovery import load_system
 from explorer.system.workspace import open_store
@@ -45,6 +42,8 @@ def password_url(postgres_server, admin, schema_name):
     admin.execute(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'")
     admin.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {user}")
     admin.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema_name} TO {user}")
+    # its read models' schema, made for it (it may not make schemas)
+    admin.execute(f"CREATE SCHEMA {schema_name}_readmodels AUTHORIZATION {user}")
     yield postgres_server.url(user=user, password=password, schema=schema_name), password
     admin.execute(f"DROP OWNED BY {user}")
     admin.execute(f"DROP ROLE {user}")
@@ -89,17 +88,15 @@ def test_open_database_shows_a_server_store_live_and_keeps_no_password(
     qtbot.waitUntil(lambda: window.event_model.rowCount() == count + appended, timeout=WAIT_MS)
     # The window's runner process connects by the password-free location too: its read models
     # get built (the password reached it in its environment, not on its command line).
-    models = read_model_path(shown, False)
-
+    # They live on the server, beside the store's events.
     def built() -> bool:
-        if not models.exists():
+        try:
+            models = open_read_models(shown, False, read_only=True)
+        except ReadModelsMissingError:
             return False
-        with closing(sqlite3.connect(f"file:{models}?mode=ro", uri=True)) as db:
-            try:
-                row = db.execute("SELECT min(checkpoint) FROM projection_state "
-                                 "WHERE kind = 'projection'").fetchone()
-            except sqlite3.OperationalError:
-                return False
+        with models:
+            row = models.db.execute("SELECT min(checkpoint) FROM projection_state "
+                                    "WHERE kind = 'projection'").fetchone()
         return (row[0] or 0) >= count + appended
     qtbot.waitUntil(built, timeout=WAIT_MS * 2)
     assert password not in " ".join(window.runner_host.runner.process.arguments())

@@ -1,0 +1,262 @@
+"""The read models of a store on a PostgreSQL server: in a schema beside the store's events.
+
+For a store in the schema S, its read models (projection_state, each projection's versioned
+tables, the sagas' instances and their steps' commands) live in the schema `S_readmodels` of the
+same database, behind the interface of a read-model file (ServerReadModels is a
+ReadModelDatabase): the engine's statements are SQLAlchemy Core compiled for PostgreSQL, and
+its few plain ones (with `?`) run on a connection answering as sqlite3's does. What differs:
+
+- Every write transaction first takes the schema's advisory lock, as SQLite's BEGIN IMMEDIATE
+  takes a file's write lock: a checkpoint read inside the transaction is the last one committed,
+  so a chunk's rows and its checkpoint commit together exactly once, whoever else writes.
+- Which runner advances what (`claim`): a session-level advisory lock per projection or saga,
+  not a lease row with an expiry. The server releases it the moment its holder's connection
+  ends: a killed runner's socket closes at once, and a machine gone silent is found out by the
+  server's TCP keepalives (set short on this connection, ~10 s). A lease row would need a thread
+  renewing it, a takeover delay of its whole expiry, and fencing: a holder paused past its
+  expiry would wake up and write after another took over. The lock lives on the very connection
+  that writes the rows, so a holder that lost it has lost the connection its writes need.
+- Searching a read model's rows looks for each word typed in the row's columns (ILIKE), since
+  SQLite's FTS5 index has no equivalent here. What only SQLite keeps (the timeline's counts, the
+  full-text index of events) stays in the SQLite file in the cache folder (`local`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, cast
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
+
+from explorer.projections import database
+from explorer.projections.database import (
+    ReadModelDatabase,
+    ReadModelsMissingError,
+    metadata,
+    read_model_path,
+)
+from explorer.projections.search import WORD_PARTS, SearchIndex
+from explorer.store import postgres_schema  # noqa: F401  (Integer is BIGINT on the server)
+from explorer.store.damage import GuardedConnection
+from explorer.store.errors import StoreOpenError
+from explorer.store.postgres_location import ServerConnection, ServerLocation
+
+SCHEMA_SUFFIX = "_readmodels"
+LOCK_CLASS = 0x45565852  # "EVXR", the read-model file's application id: the first lock key
+KEEPALIVE = ("SET tcp_keepalives_idle = 5", "SET tcp_keepalives_interval = 2",
+             "SET tcp_keepalives_count = 3")
+"""A runner's machine that goes silent is dropped by the server (and its locks released) within
+about 5 + 2 * 3 seconds."""
+
+meta = sa.Table("readmodel_meta", metadata,
+                sa.Column("key", sa.Text, primary_key=True),
+                sa.Column("value", sa.Text, nullable=False))
+
+
+class group_concat(GenericFunction[str]):  # noqa: N801  (SQLite's name, as sa.func names it)
+    """SQLite's group_concat, which find-when reads (explorer.projections.switches): on the
+    server, string_agg of the values as text (in no particular order, as on SQLite)."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+@compiles(group_concat, "postgresql")
+def _string_agg(element: group_concat, compiler: Any, **kw: Any) -> str:
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
+
+
+class _QmarkConnection(ServerConnection):
+    """A ServerConnection that also takes sqlite3's `?` placeholders (the engine's plain
+    statements); compiled statements already carry `%s`."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
+        return super().execute(sql if parameters is None else sql.replace("?", "%s"),
+                               parameters)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        return super().executemany(sql.replace("?", "%s"), list(rows))
+
+
+class ServerReadModels(ReadModelDatabase):
+    """The read models of the store at `store_url` (a ServerLocation's display URL), one
+    connection, on one thread at a time. Read-only, a schema not made yet raises
+    StoreOpenError."""
+
+    indexed_search = False
+
+    def __init__(self, store_url: str, *, read_only: bool = False) -> None:
+        store = ServerLocation.parse(store_url)
+        self.store_url = store_url
+        self.schema = store.schema + SCHEMA_SUFFIX
+        self.read_only = read_only
+        self.path = read_model_path(store_url, True)  # the local file (`local`)
+        self._local: ReadModelDatabase | None = None
+        self._held: set[str] = set()
+        self.engine = ServerLocation(store.url, self.schema).engine(read_only=read_only)
+        try:
+            self.connection = self.engine.connect()
+        except BaseException:
+            self.engine.dispose()
+            raise
+        try:
+            driver = self.connection.connection.driver_connection
+            if not isinstance(driver, psycopg.Connection):
+                raise TypeError(f"not a psycopg connection: {driver!r}")
+            self._server = _QmarkConnection(driver)
+            self.db = cast(GuardedConnection, self._server)
+            for setting in KEEPALIVE:
+                self._server.execute(setting)
+            self._prepare()
+        except psycopg.Error as error:
+            self.close()
+            raise StoreOpenError(f"Cannot open the read models of {store_url}: "
+                                 f"{str(error).strip()}") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _prepare(self) -> None:
+        """Make the schema, or empty it if it holds another schema version (derived data)."""
+        exists = self._server.execute("SELECT to_regclass(%s)",
+                                      (f'"{self.schema}".readmodel_meta',)).fetchone()
+        if self.read_only:
+            if exists is None or exists[0] is None:
+                raise ReadModelsMissingError(f"No read models for {self.store_url} yet; run "
+                                             "the projections first.")
+            return
+        with self.transaction() as db:
+            found = db.execute("SELECT to_regclass(%s)",
+                               (f'"{self.schema}".readmodel_meta',)).fetchone()
+            version = None
+            if found is not None and found[0] is not None:
+                row = db.execute("SELECT value FROM readmodel_meta WHERE key = 'schema_version'"
+                                 ).fetchone()
+                version = None if row is None else row[0]
+            if version != str(database.SCHEMA_VERSION):
+                self._make_schema_empty(db)
+                metadata.create_all(self.connection, tables=[database.projection_state, meta])
+                db.execute("INSERT INTO readmodel_meta VALUES ('schema_version', %s)",
+                           (str(database.SCHEMA_VERSION),))
+
+    def _make_schema_empty(self, db: GuardedConnection) -> None:
+        """Make the read models' schema, or drop every table of it (read models are derived):
+        a schema an administrator made and granted serves a role that may not make one."""
+        found = db.execute("SELECT to_regnamespace(%s)", (f'"{self.schema}"',)).fetchone()
+        if found is None or found[0] is None:
+            try:
+                db.execute(f'CREATE SCHEMA "{self.schema}"')
+            except psycopg.errors.InsufficientPrivilege:
+                raise StoreOpenError(
+                    f"The read models of {self.store_url} live in the schema {self.schema}, "
+                    "which this role may not make: grant it CREATE on the database, or make "
+                    f"the schema for it (CREATE SCHEMA {self.schema} AUTHORIZATION ROLE)."
+                ) from None
+            return
+        tables = [name for (name,) in db.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (self.schema,))]
+        for name in tables:  # our own schema: its tables are ours to drop
+            db.execute(f'DROP TABLE IF EXISTS "{self.schema}"."{name}" CASCADE')
+
+    @property
+    def location(self) -> str:
+        return f"the read models of {self.store_url}"
+
+    def close(self) -> None:
+        try:
+            if self._local is not None:
+                self._local.close()
+        finally:
+            self.connection.close()
+            self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[GuardedConnection]:
+        """A write transaction holding the schema's write lock (see the module docstring):
+        committed if the block ends normally, rolled back otherwise."""
+        db = self._server
+        db.execute("BEGIN")
+        try:
+            if not self.read_only:
+                db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                           (LOCK_CLASS, self.schema))
+            yield self.db
+        except BaseException:
+            if not self.connection.closed and db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def limit_cache(self, megabytes: int) -> None:
+        """The server keeps the cache: nothing to limit on this side."""
+
+    def search_index(self, table: sa.Table) -> SearchIndex:
+        return _ServerSearch(table, self.db)
+
+    def search_rows(self, query: sa.Select[*tuple[Any, ...]], table: sa.Table, text: str,
+                    where: Mapping[str, Any] | None = None) -> sa.Select[*tuple[Any, ...]]:
+        """The rows of `query` having, for each word typed, a column holding its letters and
+        digits in that order (case ignored), in key order."""
+        columns = [table.c[name] for name in (*table.info["keys"], *table.info["values"])]
+        for word in text.split():
+            parts = WORD_PARTS.findall(word)
+            if parts:
+                pattern = "%" + "%".join(parts) + "%"
+                query = query.where(sa.or_(*[sa.cast(c, sa.Text).ilike(pattern)
+                                             for c in columns]))
+        return query.order_by(*[table.c[k] for k in table.info["keys"]])
+
+    def local(self) -> ReadModelDatabase | None:
+        """The SQLite file in the cache folder, for what only SQLite keeps (the timeline's
+        counts); None when opened read-only and nothing made it yet."""
+        if self._local is None:
+            if self.read_only and not self.path.exists():
+                return None
+            self._local = ReadModelDatabase(self.path, read_only=self.read_only)
+        return self._local
+
+    # -- which runner advances what --------------------------------------------------------
+
+    def claim(self, names: Iterable[str]) -> frozenset[str]:
+        """Of `names` (projections' and sagas'), those this connection advances: those it
+        held already, and those no other session holds now (their locks taken here)."""
+        for name in names:
+            if name in self._held:
+                continue
+            taken = self._server.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                                         (LOCK_CLASS, self.lock_name(name))).fetchone()
+            if taken is not None and taken[0]:
+                self._held.add(name)
+        return frozenset(self._held)
+
+    def release(self, names: Iterable[str]) -> None:
+        """Let others advance these (e.g. the sagas, when this runner stops running them)."""
+        for name in names:
+            if name in self._held:
+                self._server.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))",
+                                     (LOCK_CLASS, self.lock_name(name)))
+                self._held.discard(name)
+
+    def lock_name(self, name: str) -> str:
+        """The text whose hash is the second key of `name`'s advisory lock."""
+        return f"{self.schema}/{name}"
+
+
+class _ServerSearch(SearchIndex):
+    """No index to keep: a search on the server reads the rows (ServerReadModels.search_rows)."""
+
+    def exists(self) -> bool:
+        return True
+
+    def drop(self) -> None:
+        pass
+
+    def build(self) -> int:
+        return 0
+
+    def apply(self, changes: Mapping[tuple[Any, ...], Mapping[str, Any] | None]) -> None:
+        pass

@@ -1,0 +1,79 @@
+"""Read models and sagas on the server: the read models of a server store live in a schema
+beside its events and equal those a store file gets; a runner advances only what it claimed."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.projections import ReadModelDatabase, read_model_path, read_rows
+from explorer.projections.database import ReadModelsMissingError, open_read_models
+from explorer.projections.postgres_readmodels import ServerReadModels
+from explorer.runtime.runner import Runner
+from explorer.store import StoreOpenError
+from explorer.system.discovery import load_system
+from explorer.system.workspace import open_store
+
+SHOP = load_system("shop")
+
+
+def seeded(location, size=12) -> str:
+    with open_store(location, system=SHOP, create=True) as store:
+        SHOP.seeder.seed(store, size=size, seed=5, days=10, recent=False)
+    return str(location)
+
+
+def every_row(db, position=None) -> dict[str, list[dict]]:
+    return {table.name: read_rows(db, table, at_position=position, limit=None)
+            for projection in SHOP.projections() for table in projection.tables}
+
+
+def test_read_models_built_on_the_server_equal_those_of_a_store_file(store_url, admin,
+                                                                       schema_name, tmp_path):
+    server, path = seeded(store_url), seeded(tmp_path / "shop.evstore")
+    for location in (server, path):
+        with Runner(location, SHOP, run_sagas=False) as runner:
+            runner.run_pending()
+    with open_read_models(server, False, read_only=True) as on_server, \
+            ReadModelDatabase(read_model_path(path, False), read_only=True) as in_file:
+        assert isinstance(on_server, ServerReadModels)
+        with open_store(path, system=SHOP, read_only=True) as store:
+            last = store.last_position()
+        for position in (None, 1, last // 2, last):
+            assert every_row(on_server, position) == every_row(in_file, position), position
+        assert read_rows(on_server, SHOP.projections()[0].main_table, search="order",
+                         limit=5)
+    tables = {name for (name,) in admin.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = %s", (f"{schema_name}_readmodels",))}
+    assert {"projection_state", *every_row_names()} <= tables
+
+
+def every_row_names() -> set[str]:
+    return {table.name for projection in SHOP.projections() for table in projection.tables}
+
+
+def test_read_models_not_built_yet_say_so(store_url):
+    seeded(store_url, size=2)
+    with pytest.raises(ReadModelsMissingError, match="run the projections first"):
+        open_read_models(store_url, False, read_only=True)
+
+
+def test_a_role_that_may_not_make_the_read_models_schema_is_told_what_to_grant(
+        postgres_server, admin, schema_name):
+    seeded(postgres_server.url(schema=schema_name), size=2)
+    user, password = postgres_server.password_user, "r3adm0dels"
+    admin.execute(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'")
+    try:
+        admin.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {user}")
+        admin.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema_name} "
+                      f"TO {user}")
+        url = postgres_server.url(user=user, password=password, schema=schema_name)
+        with pytest.raises(StoreOpenError, match=f"CREATE SCHEMA {schema_name}_readmodels "
+                                                 "AUTHORIZATION"):
+            Runner(url, SHOP, run_sagas=False)
+        admin.execute(f"CREATE SCHEMA {schema_name}_readmodels AUTHORIZATION {user}")
+        with Runner(url, SHOP, run_sagas=False) as runner:  # made for it: it serves
+            runner.run_pending()
+            assert isinstance(runner.db, ServerReadModels)
+    finally:
+        admin.execute(f"DROP OWNED BY {user}")
+        admin.execute(f"DROP ROLE {user}")
