@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from bench.desktop_bench import fresh_home, start_window, virtual_display
@@ -83,6 +84,12 @@ def test_the_self_test_fails_at_once_when_an_uncaught_error_is_reported(qtbot, c
     finally:
         QApplication.setQuitOnLastWindowClosed(True)  # as the check left it for its own exit
         reporter.dialog.close()
+        # The check ended the application as it does in the app (QApplication.exit). With no
+        # exec() running, that leaves every later event loop of this process (each waitSignal
+        # and waitUntil of the tests after this one) to return at once: an exec() quit at once
+        # clears it.
+        QTimer.singleShot(0, QApplication.quit)
+        QApplication.exec()
     assert check.status == 1 and not window.isVisible()
     assert "self-test: an error was shown: An uncaught error: ValueError: no such order" in (
         capsys.readouterr().err)
