@@ -42,7 +42,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -148,21 +148,17 @@ class RowArrays:
                   concatenated(ends), columns)
 
     def _set(self, key_column: Column, null_key: bool, begins: np.ndarray, ends: np.ndarray,
-             value_names: Sequence[str], keys: list[tuple[Any, ...]] | None = None) -> None:
+             value_names: Sequence[str]) -> None:
         """The rest, from the versions' keys (in a column of their own: single values or
-        tuples; `keys` as tuples, if made already), begins, ends and the value columns kept
-        (already in self.columns)."""
+        tuples), begins, ends and the value columns kept (already in self.columns)."""
         key_names = self.table.info["keys"]
         self.size = len(begins)
         self.value_names = list(value_names)
         self._key_column = key_column
         self._null_key = null_key
-        self.keys: list[tuple[Any, ...]] = (
-            keys if keys is not None else key_column.values if len(key_names) > 1
-            else [(key,) for key in key_column.values])
-        """Every key (its values), in order: the versions' key_codes index it."""
-        if null_key:  # a NULL key, last
-            self.keys.append((None,))
+        self._single_key = len(key_names) == 1
+        self.key_count = len(key_column.values) + null_key
+        """How many keys there are: the versions' key_codes index them (`key`)."""
         self.key_codes = key_column.codes
         self.begins, self.ends = begins, ends
         self.through = max(int(begins.max(initial=-1)),
@@ -170,12 +166,12 @@ class RowArrays:
         """The last position these versions know of: the changes after it are those written
         since (a read model's runner writes only after its checkpoint)."""
         for number, name in enumerate(key_names):
-            if len(key_names) == 1 and isinstance(self.table.c[name].type, _KEPT_TYPES):
+            if self._single_key and isinstance(self.table.c[name].type, _KEPT_TYPES):
                 self.columns[name] = key_column  # its values and NULL as a column's
             elif isinstance(self.table.c[name].type, _KEPT_TYPES):
                 of_key = MetValues()
-                of_key.add([key[number] for key in self.keys], 0)
-                column = column_of(of_key, len(self.keys))
+                of_key.add([self.key(code)[number] for code in range(self.key_count)], 0)
+                column = column_of(of_key, self.key_count)
                 if column is not None:
                     self.columns[name] = Column(column.values, column.numbers,
                                                  column.codes[self.key_codes])
@@ -229,10 +225,18 @@ class RowArrays:
             np.min_scalar_type(len(key_column.values))))
         ends = np.concatenate((ends, np.array([row[width + 1] for row in added],
                                               dtype=np.int64)))
-        same_keys = key_column.values is self._key_column.values
-        arrays._set(key_column, False, begins[order], ends[order], self.value_names,
-                    self.keys if same_keys else None)
+        arrays._set(key_column, False, begins[order], ends[order], self.value_names)
         return arrays
+
+    def key(self, code: int) -> tuple[Any, ...]:
+        """The key (its values) the versions' `key_codes` give as `code`; a NULL key last.
+        Made when asked: a tuple a key, kept, would be walked by the window's collector."""
+        values = self._key_column.values
+        if code == len(values):
+            if not self._null_key:
+                raise IndexError(code)
+            return (None,)
+        return (values[code],) if self._single_key else values[code]
 
     def answers(self, condition: Condition) -> bool:
         """Whether every column the condition names is kept here."""
@@ -241,17 +245,26 @@ class RowArrays:
     def switches(self, condition: Condition, after: int, *, first_only: bool,
                  limit: int | None) -> list[OrderedSwitch]:
         """What explorer.projections.switches.ordered_row_switches gives, from the arrays."""
+        positions, keys, became = self.switch_columns(condition, after, first_only=first_only,
+                                                      limit=limit)
+        return list(zip(positions, keys, became, strict=True))
+
+    def switch_columns(self, condition: Condition, after: int, *, first_only: bool,
+                       limit: int | None
+                       ) -> tuple[list[int], Sequence[tuple[Any, ...]], list[bool]]:
+        """The switches as `switches` gives them, as three columns: positions, keys (made
+        when asked: few Python objects for the GUI thread's collector to walk) and ways."""
         holds = self.truth(condition) == _TRUE
         continued = np.zeros(self.size, dtype=bool)
         continued[1:] = self._same_key_next[:-1] & holds[:-1]
         became_true = np.flatnonzero(holds & ~continued & (self.begins > after))
         if first_only:
-            if not len(became_true):
-                return []
+            if not len(became_true) or limit == 0:
+                return [], [], []
             positions = self.begins[became_true]
             first = became_true[positions == positions.min()]
             index = int(first[np.argmin(self.key_codes[first])])
-            return [(int(self.begins[index]), self.keys[self.key_codes[index]], True)][:limit]
+            return [int(self.begins[index])], [self.key(int(self.key_codes[index]))], [True]
         goes_on = np.zeros(self.size, dtype=bool)
         goes_on[:-1] = self._same_key_next[:-1] & holds[1:]
         became_false = np.flatnonzero(holds & ~goes_on & (self.ends != OPEN_END)
@@ -261,11 +274,9 @@ class RowArrays:
                                self.key_codes[became_false])).astype(np.int64)
         became = np.concatenate((np.ones(len(became_true), dtype=np.int64),
                                  np.zeros(len(became_false), dtype=np.int64)))
-        positions, keys, became = _sorted_switches(positions, keys, became, len(self.keys),
+        positions, keys, became = _sorted_switches(positions, keys, became, self.key_count,
                                                    limit)
-        key_of = self.keys.__getitem__
-        return list(zip(positions.tolist(), map(key_of, keys.tolist()),
-                        became.astype(bool).tolist(), strict=True))
+        return positions.tolist(), KeysByCode(self, keys), became.astype(bool).tolist()
 
     def truth(self, condition: Condition) -> np.ndarray:
         """The condition's truth for each version: _FALSE, _UNKNOWN or _TRUE."""
@@ -309,6 +320,27 @@ class RowArrays:
         truths[low:high] = equal
         truths[high:count] = above
         return truths
+
+
+class KeysByCode(Sequence[tuple[Any, ...]]):
+    """The keys of switches, by their codes into a RowArrays' keys: each made when asked."""
+
+    def __init__(self, arrays: RowArrays, codes: np.ndarray) -> None:
+        self._arrays, self._codes = arrays, codes
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[Any, ...]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> KeysByCode: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[Any, ...] | KeysByCode:
+        if isinstance(index, slice):
+            return KeysByCode(self._arrays, self._codes[index])
+        return self._arrays.key(int(self._codes[index]))
 
 
 def _sorted_switches(positions: np.ndarray, keys: np.ndarray, became: np.ndarray,

@@ -81,14 +81,37 @@ class Switch:
 class RowSwitchList(Sequence[Switch]):
     """A read model's switches as found (position, key values, became), in position order: a
     Switch is made for the one asked for (a hundred thousand of them, made at once, would
-    take longer than finding them). Equal to any sequence of the same Switches."""
+    take longer than finding them). Kept as columns, not a tuple a switch: a hundred thousand
+    tuples made on a worker are walked by the window's next young collection, on the GUI
+    thread (~45 ms; explorer.ui.gui_collector). Equal to any sequence of the same Switches."""
 
-    def __init__(self, found: list[OrderedSwitch]) -> None:
-        self._found = found
-        self.positions = [position for position, _, _ in found]
+    def __init__(self, found: Sequence[OrderedSwitch]) -> None:
+        self._keep([position for position, _, _ in found], [key for _, key, _ in found],
+                   [became for _, _, became in found])
+
+    @classmethod
+    def of_columns(cls, positions: list[int], keys: Sequence[tuple[Any, ...]],
+                   became: Sequence[bool]) -> RowSwitchList:
+        """The switches from their columns: positions, key values (a sequence that may make
+        each when asked) and ways, in position order."""
+        switches = cls.__new__(cls)
+        switches._keep(positions, keys, became)
+        return switches
+
+    def _keep(self, positions: list[int], keys: Sequence[tuple[Any, ...]],
+              became: Sequence[bool]) -> None:
+        self.positions = positions
+        self.keys = keys
+        self.became = became
+        """Each switch's way, in order."""
 
     def __len__(self) -> int:
-        return len(self._found)
+        return len(self.positions)
+
+    def kept(self, count: int) -> RowSwitchList:
+        """The first `count` switches."""
+        return RowSwitchList.of_columns(self.positions[:count], self.keys[:count],
+                                        self.became[:count])
 
     @overload
     def __getitem__(self, index: int) -> Switch: ...
@@ -98,30 +121,27 @@ class RowSwitchList(Sequence[Switch]):
 
     def __getitem__(self, index: int | slice) -> Switch | tuple[Switch, ...]:
         if isinstance(index, slice):
-            return tuple(map(_row_switch, self._found[index]))
-        return _row_switch(self._found[index])
+            return tuple(map(self._switch, range(len(self))[index]))
+        return self._switch(range(len(self))[index])
+
+    def _switch(self, index: int) -> Switch:
+        key = self.keys[index]
+        return Switch(self.positions[index], self.became[index], "/".join(map(str, key)))
 
     def __iter__(self) -> Iterator[Switch]:
-        return map(_row_switch, self._found)
+        return map(self._switch, range(len(self)))
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, RowSwitchList):
-            return self._found == other._found
         if isinstance(other, Sequence) and not isinstance(other, str):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other,
                                                                           strict=True))
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(tuple(self._found))
+        return hash(tuple(self))
 
     def __repr__(self) -> str:
         return f"RowSwitchList({len(self):,} switches)"
-
-
-def _row_switch(found: OrderedSwitch) -> Switch:
-    position, key, became = found
-    return Switch(position, became, "/".join(str(k) for k in key))
 
 
 @dataclass(frozen=True)
@@ -145,6 +165,13 @@ class Switches:
         if isinstance(self.switches, RowSwitchList):
             return self.switches.positions
         return [switch.position for switch in self.switches]
+
+    @cached_property
+    def became(self) -> Sequence[bool]:
+        """Each switch's way, in order (without making a read model's Switches)."""
+        if isinstance(self.switches, RowSwitchList):
+            return self.switches.became
+        return [switch.became for switch in self.switches]
 
     def first(self, became: bool | None = True) -> Switch | None:
         """The first switch (to true, by default)."""
@@ -254,14 +281,15 @@ class FindWhen:
         checkpoint = projection_state_of(readmodels, name)
         arrays = row_arrays(readmodels, table, checkpoint, condition.tree, progress)
         if arrays is not None:
-            found = arrays.switches(condition.tree, after, first_only=first_only, limit=limit)
+            found = RowSwitchList.of_columns(*arrays.switch_columns(
+                condition.tree, after, first_only=first_only, limit=limit))
         else:
-            found = ordered_row_switches(readmodels, table, condition.tree, after,
-                                         first_only=first_only, limit=limit)
+            found = RowSwitchList(ordered_row_switches(readmodels, table, condition.tree, after,
+                                                       first_only=first_only, limit=limit))
             checkpoint = projection_state_of(readmodels, name)
         truncated = len(found) > MAX_SWITCHES
         return Switches(target, kind, condition.text, after,
-                        RowSwitchList(found[:MAX_SWITCHES]), truncated, checkpoint)
+                        found.kept(MAX_SWITCHES) if truncated else found, truncated, checkpoint)
 
     # -- streams ---------------------------------------------------------------------------------
 

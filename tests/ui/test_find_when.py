@@ -187,9 +187,7 @@ def test_a_read_models_switches_are_not_made_on_the_gui_thread(travelling, qtbot
 
     window = travelling
     last = window.travel.last_position
-    rows = Counted([(1 + i % last, (f"order_{i}",), i % 2 == 0) for i in range(10_000)])
-    rows._found.sort()
-    rows.positions = [position for position, _, _ in rows._found]
+    rows = Counted(sorted((1 + i % last, (f"order_{i}",), i % 2 == 0) for i in range(10_000)))
     found = Found.of(Switches("order_summary", "read model", "total > 1", 0, rows))
     made.clear()
     window.find_when_action.trigger()

@@ -75,8 +75,7 @@ class Found:
     def of(cls, switches: Switches, warnings: tuple[str, ...] = ()) -> Found:
         count = len(switches.switches)
         positions = np.fromiter(switches.positions, dtype=np.int64, count=count)
-        became = np.fromiter((switch.became for switch in switches.switches), dtype=bool,
-                             count=count)
+        became = np.fromiter(switches.became, dtype=bool, count=count)
         return cls(switches, positions, became, int(became.sum()), warnings)
 
 
