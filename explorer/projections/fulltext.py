@@ -237,6 +237,20 @@ def newest_matching(index: FullTextIndex, store: EventStore, text: str,
             return
 
 
+def newest_page(index: FullTextIndex, store: EventStore, text: str, query: EventQuery,
+                count: int, *, chunks: int = 20) -> array[int]:
+    """Positions (in order) of the newest `count` indexed events matching `text` and `query`
+    (what a search shows first, before its whole list): fewer if the filters keep fewer of the
+    newest `chunks` thousand matches."""
+    page = array("q")
+    for _, found in zip(range(chunks), newest_matching(index, store, text, query), strict=False):
+        page.extend(found[:count - len(page)])
+        if len(page) >= count:
+            break
+    page.reverse()
+    return page
+
+
 def all_matching(index: FullTextIndex, store: EventStore, text: str, query: EventQuery,
                  *, after_position: int = 0,
                  progress: Callable[[array[int]], None] | None = None) -> array[int]:
@@ -256,4 +270,4 @@ def all_matching(index: FullTextIndex, store: EventStore, text: str, query: Even
 
 
 __all__ = ["FullTextIndex", "SearchTextError", "all_matching", "filtered",
-           "fulltext_path", "newest_matching", "search_query"]
+           "fulltext_path", "newest_matching", "newest_page", "search_query"]

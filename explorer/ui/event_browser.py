@@ -215,13 +215,17 @@ class EventBrowser(QObject):
             def partial(rows: PositionRows, scanned: int, last: int) -> None:
                 context.progress((scanned, last, array("q", rows.positions)))
             if search:
-                return search_rows(context, search, query)
+                return search_rows(context, search, query, context.progress)
             return build_row_map(context.store, query, partial)
 
         partial: dict[str, int] = {}  # generation of the list showing a scan's first matches
 
-        def progress(value: tuple[int, int, array]) -> None:
+        def progress(value) -> None:
             if request != self._list_request:  # a newer list was asked for
+                return
+            if search:  # a search's newest matches, shown before its whole list
+                self.events.set_rows(PositionRows(value))
+                self._select_newest_match()
                 return
             scanned, last, positions = value
             self.scan_progress.emit(scanned, last)
@@ -247,6 +251,7 @@ class EventBrowser(QObject):
     def _rows_built(self, rows: RowMap | None) -> None:
         """The list is complete; `rows` replaces the shown one unless it was grown in place."""
         self._building = False
+        chosen = self.selected_position()  # in a search's newest matches, shown first
         if rows is not None:
             self.events.set_rows(rows)
         rows = self.events.rows
@@ -254,13 +259,20 @@ class EventBrowser(QObject):
         self.rows_ready.emit(len(rows))
         if self._pending_select is not None:
             self.select_position(self._pending_select)
-        elif len(rows) and self.view.filters.search:
-            self.table.scrollToBottom()  # a search's newest matches first
+        elif self.view.filters.search:
+            self._select_newest_match(chosen)
         elif len(rows):
             self.table.scrollToTop()
         if self._live_backlog is not None:
             backlog, self._live_backlog = self._live_backlog, None
             self.apply_new_events(backlog)
+
+    def _select_newest_match(self, chosen: int | None = None) -> None:
+        """A search lists its matches newest first: the newest is selected (its detail shown),
+        at the foot of the list in log order, the older ones above it; `chosen`, an event the
+        user selected meanwhile, stays selected instead."""
+        if chosen is None or not self.select_position(chosen):
+            self.select_last()
 
     def _filters_changed(self, filters: Filters) -> None:
         self.show(ViewState(self.view.stream_id, filters))
@@ -496,8 +508,13 @@ class EventBrowser(QObject):
         """Add new events; a list scrolled to its end keeps following, like `tail -f`."""
         bar = self.table.verticalScrollBar()
         at_end = len(self.events.rows) > 0 and bar.value() >= bar.maximum()
+        current = self.table.currentIndex()
+        newest_chosen = self.view.filters.search and (
+            not current.isValid() or current.row() == len(self.events.rows) - 1)
         self.events.append_positions(positions)
-        if at_end and len(positions):
+        if newest_chosen and len(positions):  # a search keeps its newest match selected
+            self._select_newest_match()
+        elif at_end and len(positions):
             self.table.scrollToBottom()
 
     def job_failed(self, error: Exception) -> None:

@@ -1,6 +1,7 @@
 """Searching every event in the window: the box lists what a scan of every event finds, with the
 other filters; the first search builds the index in batches (the matches so far, then the rest,
-"indexing… N%"), which can be stopped and resumed; new events are indexed and listed live."""
+"indexing… N%"), which can be stopped and resumed; new events are indexed and listed live; the
+newest match is shown first and selected."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import Qt
 from explorer.domain import CommandService
 from explorer.projections import FullTextIndex, fulltext, fulltext_path
 from explorer.store.query import EventQuery
+from explorer.ui.window import fulltext as window_fulltext
 from explorer.ui.window.fulltext import INDEX_KEY
 from tests.projections.test_fulltext import brute_force
 from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_page
@@ -169,3 +171,42 @@ def test_opening_another_store_closes_the_index_of_the_last_one(window, qtbot, s
     with qtbot.wait_signals([window.store_opened, window.browser.rows_ready], timeout=WAIT_MS):
         window.open_store(other)
     qtbot.waitUntil(lambda: kept[0].database.connection.closed, timeout=WAIT_MS)
+
+
+def newest_match_selected(window, expected: list[int]) -> bool:
+    """The newest of `expected` is the selected row, and on screen."""
+    table, current = window.table, window.table.currentIndex()
+    return (bool(expected) and current.isValid()
+            and window.event_model.position(current.row()) == expected[-1]
+            and table.viewport().rect().intersects(table.visualRect(current)))
+
+
+def test_a_search_selects_its_newest_match_first_with_the_other_filters(window, qtbot, seeded,
+                                                                       monkeypatch):
+    monkeypatch.setattr(window_fulltext, "NEWEST_PAGE", 5)
+    first_lists: list[list[int]] = []
+    window.event_model.modelReset.connect(lambda: first_lists.append(listed(window)))
+    type_search(qtbot, window, "cust_0*")
+    wait_until_indexed(qtbot, window)
+    expected = scan(seeded, "cust_0*")
+    qtbot.waitUntil(lambda: listed(window) == expected, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: newest_match_selected(window, expected), timeout=WAIT_MS)
+    assert window.detail.shown_event is not None
+    first_lists.clear()
+    types = ("OrderPlaced", "OrderShipped")
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        window.filter_bar.set_event_type_filter(types)
+    both = scan(seeded, "cust_0*", EventQuery(event_types=types))
+    assert len(both) > 5 and listed(window) == both
+    assert first_lists[0] == both[-5:]  # the newest page, before the whole list
+    qtbot.waitUntil(lambda: newest_match_selected(window, both), timeout=WAIT_MS)
+
+
+def test_while_the_index_is_built_the_newest_match_so_far_stays_selected(window, qtbot, seeded,
+                                                                         monkeypatch):
+    monkeypatch.setattr(fulltext, "BATCH", 300)
+    type_search(qtbot, window, "OrderPlaced")
+    wait_until_indexed(qtbot, window)
+    expected = scan(seeded, "OrderPlaced")
+    qtbot.waitUntil(lambda: listed(window) == expected, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: newest_match_selected(window, expected), timeout=WAIT_MS)

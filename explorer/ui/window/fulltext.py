@@ -1,8 +1,10 @@
 """Searching every event in the window: the list of a search, and the index built behind it.
 
 A search's list (`search_rows`, on the window's store worker) holds the matching events the
-store's full-text index has indexed so far, under the other filters, oldest to newest like every
-event list (the window scrolls to the newest). The index is brought up to date by
+store's full-text index has indexed so far, under the other filters, in log order like every event
+list; the window selects the newest match (newest first: see EventBrowser). The newest page of
+matches is shown before the whole list is read, so the first look costs the same whatever the
+number of matches. The index is brought up to date by
 `FullTextSearch` on a worker of its own, so paging and the rest of the window never wait for it:
 on first use it is built (the box says "indexing… N%", and the list grows as each batch is
 indexed: the results so far, then the rest), and later it catches up with appended events
@@ -12,12 +14,18 @@ indexed: the results so far, then the rest), and later it catches up with append
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
 from explorer.browsing.rows import PositionRows
-from explorer.projections.fulltext import FullTextIndex, all_matching, fulltext_path
+from explorer.projections.fulltext import (
+    FullTextIndex,
+    all_matching,
+    fulltext_path,
+    newest_page,
+)
 from explorer.store.query import EventQuery
 from explorer.system.workspace import open_store
 from explorer.ui.worker import JobContext, StoreWorker
@@ -28,6 +36,8 @@ if TYPE_CHECKING:
     from explorer.ui.widgets.event_search import EventSearchField
 
 INDEX_KEY = "fulltext-index"
+NEWEST_PAGE = 200
+"""Matches a search shows before its whole list (a few screens' worth)."""
 
 
 def index_of(context: JobContext) -> FullTextIndex:
@@ -39,9 +49,14 @@ def index_of(context: JobContext) -> FullTextIndex:
     return index
 
 
-def search_rows(context: JobContext, text: str, query: EventQuery) -> PositionRows:
-    """The rows of a search's list: the indexed events matching `text` and `query`."""
-    return PositionRows(all_matching(index_of(context), context.store, text, query))
+def search_rows(context: JobContext, text: str, query: EventQuery,
+                newest: Callable[[array[int]], None] | None = None) -> PositionRows:
+    """The rows of a search's list: the indexed events matching `text` and `query`;
+    `newest(positions)` is told the newest NEWEST_PAGE of them first (it may raise Cancelled)."""
+    index = index_of(context)
+    if newest is not None:
+        newest(newest_page(index, context.store, text, query, NEWEST_PAGE))
+    return PositionRows(all_matching(index, context.store, text, query))
 
 
 def searched_after(context: JobContext, text: str, query: EventQuery,
