@@ -43,6 +43,7 @@ def ensure_store(name: str) -> Path:
     path = store_path(name)
     if path.exists():
         return path
+    from explorer.common.bulk import collector_pauses_allowed
     from explorer.demo.system import SHOP
     from explorer.system.workspace import seed_new_store
 
@@ -63,7 +64,8 @@ def ensure_store(name: str) -> Path:
             rate = done / max(time.monotonic() - started, 1e-9)
             print(f"  {done:,} / {orders:,} orders ({rate:,.0f} orders/s)", flush=True)
 
-    seeded = seed_new_store(part, SHOP, size=orders, recent=False, progress=progress)
+    with collector_pauses_allowed():  # a headless process, as the command line's seed is
+        seeded = seed_new_store(part, SHOP, size=orders, recent=False, progress=progress)
     part.rename(path)
     print(f"  {seeded.last_position:,} events in {time.monotonic() - started:,.0f} s", flush=True)
     return path

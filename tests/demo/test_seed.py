@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from explorer.demo import DEMO_DOMAIN
+from explorer.demo import seed as seed_module
 from explorer.demo.seed import EmptyStoreRequired, seed_store
 from explorer.demo.system import SHOP
 from explorer.domain import Repository
@@ -38,6 +39,24 @@ def test_the_same_seed_gives_the_same_store(seeded, tmp_path):
     with open_store(other, system=SHOP, create=True) as store:
         seed_store(store, orders=400, seed=8)
     assert rows(other) != rows(path)
+
+
+def test_a_seed_reading_aggregates_back_from_the_store_makes_the_same_store(
+        seeded, tmp_path, monkeypatch):
+    """The seed keeps the aggregates in play in memory (cache_size_for): with a cache too small
+    for them, they are read back from the store, and the history is the same."""
+    path, _ = seeded
+    monkeypatch.setattr(seed_module, "SMALLEST_CACHE", 20)
+    monkeypatch.setattr(seed_module, "FLUSH_EVERY", 300)  # the cache is trimmed at each flush
+    assert seed_module.cache_size_for(400) == 100
+    small = tmp_path / "small-cache.evstore"
+    with open_store(small, system=SHOP, create=True) as store:
+        loads = []
+        load = Repository.load
+        monkeypatch.setattr(Repository, "load", lambda *a, **k: loads.append(a) or load(*a, **k))
+        seed_store(store, orders=400, seed=7)
+    assert len(loads) > 10  # it did read back
+    assert rows(small) == rows(path)
 
 
 def test_the_history_has_every_outcome(seeded):
