@@ -10,8 +10,15 @@ case and diacritics do not matter. What the user types (`search_query`):
     order_08*              a word starting `order_08`
     "Royal Mail"           the two words one after the other
 
-The table is contentless (the text is in the store; the index holds only its words, ~150 bytes
-an event) and read newest first (`ORDER BY rowid DESC`, which FTS5 answers without sorting).
+The tables are contentless (the text is in the store; the index holds only its words, ~150
+bytes an event) and read newest first (`ORDER BY rowid DESC`, which FTS5 answers without sorting).
+The index is one FTS5 table per PART positions (`event_text_0` for positions 1-100,000, ...):
+a prefix (`prod_1*`) makes FTS5 merge the lists of every word it starts before it returns a
+row, so on one table the newest page cost as much as all its matches (160 ms for 760,000 at a
+million events, growing with the log); read part by part from the newest, the first page costs
+at most one part's merge, whatever the length of the log. (A prefix index, `prefix='2 3 4 5 6'`,
+answers such prefixes at once but made the index 3.6 times bigger and its build 2.6 times slower:
+see bench/search_index_bench.py.)
 
 The index is derived and disposable: a file of its own beside the store (`STORE.fulltext`; in
 the cache folder for a store opened read-only, as the read models are), so building it never
@@ -24,11 +31,14 @@ inside the transaction, so two processes catching up at once never index an even
 
 from __future__ import annotations
 
+import bisect
 import re
 import sqlite3
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import replace
+from operator import itemgetter
 from pathlib import Path
 
 import orjson
@@ -44,8 +54,11 @@ SUFFIX = ".fulltext"
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_-.@'"
 TABLE = "event_text"
 STATE = "event_text_state"
-VERSION = 1
+VERSION = 2
 """Of the index's tables: a file with another version is emptied and built again."""
+PART = 100_000
+"""Positions in each of the index's tables (see the module docstring)."""
+_PART_NAME = re.compile(rf"{TABLE}(?:_(\d+))?")
 BATCH = 50_000
 """Events indexed per transaction while building (one checkpoint each, one progress report)."""
 FILTER_CHUNK = 5_000
@@ -91,18 +104,38 @@ class FullTextIndex(Closable):
         self.db = self.database.db
         with self.database.transaction():
             self._drop_another_version()
-            self.db.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(text, "
-                f"tokenize = \"{TOKENIZER}\", content = '', columnsize = 0)")
             if self.db.execute(f"SELECT name FROM sqlite_master WHERE name = '{STATE}'"
                                ).fetchone() is None:
                 self.db.execute(f"CREATE TABLE {STATE} (id INTEGER PRIMARY KEY CHECK (id = 1), "
                                 "checkpoint INTEGER NOT NULL, checkpoint_event_id TEXT, "
                                 "built INTEGER NOT NULL, version INTEGER NOT NULL)")
                 self.db.execute(f"INSERT INTO {STATE} VALUES (1, 0, NULL, 0, {VERSION})")
-                # merge as it goes, in bigger steps than the default: builds ~1.5x faster
-                self.db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('automerge', 8)")
-                self.db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('crisismerge', 32)")
+
+    def _parts(self) -> list[int]:
+        """The numbers of the index's tables (part n holds positions n * PART + 1 ...)."""
+        found = []
+        for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                       "AND sql LIKE 'CREATE VIRTUAL TABLE%'"):
+            matched = _PART_NAME.fullmatch(name)
+            if matched and matched.group(1) is not None:
+                found.append(int(matched.group(1)))
+        return sorted(found)
+
+    def _add_part(self, part: int) -> None:
+        """Make part `part`'s table (in the caller's transaction)."""
+        table = f"{TABLE}_{part}"
+        self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(text, "
+                        f"tokenize = \"{TOKENIZER}\", content = '', columnsize = 0)")
+        # merge as it goes, in bigger steps than the default: builds ~1.5x faster
+        self.db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 8)")
+        self.db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('crisismerge', 32)")
+
+    def _drop_parts(self) -> None:
+        """Drop every table of words, of this version or an older one (in a transaction)."""
+        for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                       "AND sql LIKE 'CREATE VIRTUAL TABLE%'").fetchall():
+            if _PART_NAME.fullmatch(name):
+                self.db.execute(f"DROP TABLE {name}")
 
     def _drop_another_version(self) -> None:
         """Drop the tables of an index of another version (in the caller's transaction)."""
@@ -113,7 +146,7 @@ class FullTextIndex(Closable):
                 return
             version = None  # no such column: an older index
         if version != VERSION:
-            self.db.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            self._drop_parts()
             self.db.execute(f"DROP TABLE {STATE}")
 
     @classmethod
@@ -159,7 +192,7 @@ class FullTextIndex(Closable):
                 if checkpoint != start:  # another process indexed some: skip what it did
                     rows = [row for row in rows if row[0] > checkpoint]
                 if rows:
-                    db.executemany(f"INSERT INTO {TABLE} (rowid, text) VALUES (?, ?)", rows)
+                    self._insert(rows)
                     end = rows[-1][0]
                     db.execute(f"UPDATE {STATE} SET checkpoint = ?, checkpoint_event_id = ?",
                                (end, store.event_at(end).event_id))
@@ -167,6 +200,20 @@ class FullTextIndex(Closable):
             if progress is not None:
                 progress(self.checkpoint(), max(last, self.checkpoint()))
         return done
+
+    def _insert(self, rows: list[tuple[int, str]]) -> None:
+        """Index (position, text) rows, in order, each in its part (in a transaction)."""
+        parts = set(self._parts())
+        start = 0
+        while start < len(rows):
+            part = (rows[start][0] - 1) // PART
+            end = bisect.bisect_right(rows, (part + 1) * PART, lo=start, key=itemgetter(0))
+            if part not in parts:
+                self._add_part(part)
+                parts.add(part)
+            self.db.executemany(f"INSERT INTO {TABLE}_{part} (rowid, text) VALUES (?, ?)",
+                                rows[start:end])
+            start = end
 
     def _forget_another_log(self, store: EventStore) -> None:
         """Empty the index if its checkpoint's event is not the store's (another file is at
@@ -181,7 +228,7 @@ class FullTextIndex(Closable):
             same = False
         if not same:
             with self.database.transaction() as db:
-                db.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')")
+                self._drop_parts()
                 db.execute(f"UPDATE {STATE} SET checkpoint = 0, checkpoint_event_id = NULL, "
                            "built = 0")
 
@@ -189,24 +236,45 @@ class FullTextIndex(Closable):
                        limit: int = 100) -> array[int]:
         """Positions of up to `limit` indexed events matching `text` (see search_query),
         newest first, before `before_position` if given."""
+        found = array("q")
+        with closing(self._newest_first(text, before_position)) as parts:
+            for newer in parts:
+                found.extend(row[0] for row in newer.fetchmany(limit - len(found)))
+                if len(found) >= limit:
+                    break
+        return found
+
+    def _newest_first(self, text: str, before_position: int | None,
+                      ) -> Generator[sqlite3.Cursor]:
+        """A cursor of each part's matches of `text` before a position, newest first, from the
+        newest part (each runs when it is reached, and is closed when the next is asked for: an
+        open statement would keep this connection's reads on the index as they were)."""
         terms = search_query(text)
-        if before_position is None:
-            rows = self.db.execute(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? "
-                                   "ORDER BY rowid DESC LIMIT ?", (terms, limit))
-        else:
-            rows = self.db.execute(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND "
-                                   "rowid < ? ORDER BY rowid DESC LIMIT ?",
-                                   (terms, before_position, limit))
-        return array("q", [row[0] for row in rows])
+        before = before_position if before_position is not None else 2**63 - 1
+        for part in reversed(self._parts()):
+            if part * PART + 1 < before:
+                cursor = self.db.execute(f"SELECT rowid FROM {TABLE}_{part} WHERE {TABLE}_{part} "
+                                         "MATCH ? AND rowid < ? ORDER BY rowid DESC",
+                                         (terms, before))
+                try:
+                    yield cursor
+                finally:
+                    cursor.close()
 
     def matches(self, text: str, *, after_position: int = 0) -> array[int]:
         """Positions of every indexed event matching `text` after a position, in order."""
-        # as one JSON array: half the time of a Python row per match (0.24 s for 910,883)
-        found = self.db.execute(
-            f"SELECT json_group_array(rowid) FROM (SELECT rowid FROM {TABLE} WHERE {TABLE} "
-            "MATCH ? AND rowid > ? ORDER BY rowid)", (search_query(text), after_position),
-        ).fetchone()[0]
-        return array("q", sorted(orjson.loads(found)))  # sorted: cheap, and sure
+        terms = search_query(text)
+        found = array("q")
+        for part in self._parts():
+            if (part + 1) * PART <= after_position:
+                continue
+            # as one JSON array: half the time of a Python row per match (0.24 s for 910,883)
+            listed = self.db.execute(
+                f"SELECT json_group_array(rowid) FROM (SELECT rowid FROM {TABLE}_{part} WHERE "
+                f"{TABLE}_{part} MATCH ? AND rowid > ? ORDER BY rowid)", (terms, after_position),
+            ).fetchone()[0]
+            found.extend(sorted(orjson.loads(listed)))  # sorted: cheap, and sure
+        return found
 
 
 def filtered(store: EventStore, positions: array[int], query: EventQuery) -> array[int]:
@@ -222,19 +290,14 @@ def filtered(store: EventStore, positions: array[int], query: EventQuery) -> arr
 
 def newest_matching(index: FullTextIndex, store: EventStore, text: str,
                     query: EventQuery | None = None, *, chunk: int = 1_000,
-                    ) -> Iterator[array[int]]:
+                    ) -> Generator[array[int]]:
     """Positions of the indexed events matching `text` and `query`, newest first, a chunk at a
     time (each chunk of the index's matches filtered by `query`; some may come out empty)."""
-    before: int | None = None
-    while True:
-        found = index.newest_matches(text, before_position=before, limit=chunk)
-        if not found:
-            return
-        before = found[-1]
-        kept = filtered(store, array("q", reversed(found)), query or EventQuery())
-        yield array("q", reversed(kept))
-        if len(found) < chunk:
-            return
+    with closing(index._newest_first(text, None)) as parts:
+        for newer in parts:
+            while found := array("q", [row[0] for row in newer.fetchmany(chunk)]):
+                kept = filtered(store, array("q", reversed(found)), query or EventQuery())
+                yield array("q", reversed(kept))
 
 
 def newest_page(index: FullTextIndex, store: EventStore, text: str, query: EventQuery,
@@ -243,10 +306,11 @@ def newest_page(index: FullTextIndex, store: EventStore, text: str, query: Event
     (what a search shows first, before its whole list): fewer if the filters keep fewer of the
     newest `chunks` thousand matches."""
     page = array("q")
-    for _, found in zip(range(chunks), newest_matching(index, store, text, query), strict=False):
-        page.extend(found[:count - len(page)])
-        if len(page) >= count:
-            break
+    with closing(newest_matching(index, store, text, query)) as newest:
+        for _, found in zip(range(chunks), newest, strict=False):
+            page.extend(found[:count - len(page)])
+            if len(page) >= count:
+                break
     page.reverse()
     return page
 

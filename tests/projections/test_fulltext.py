@@ -16,7 +16,7 @@ import pytest
 
 from explorer.demo.seed import seed_store
 from explorer.demo.system import SHOP
-from explorer.projections import FullTextIndex, SearchTextError, fulltext_path
+from explorer.projections import FullTextIndex, SearchTextError, fulltext, fulltext_path
 from explorer.projections.fulltext import newest_matching, search_query
 from explorer.runtime.runner import Runner
 from explorer.store import EventStore
@@ -252,3 +252,25 @@ def test_an_index_of_an_older_version_is_built_again(shop_store):
         assert index.checkpoint() == 0 and list(index.matches("OrderPlaced")) == []
         index.catch_up(shop_store)
         assert list(index.matches("OrderPlaced")) == brute_force(shop_store, "OrderPlaced")
+
+
+def test_an_index_in_many_parts_finds_what_a_scan_finds_newest_first(shop_store, monkeypatch):
+    monkeypatch.setattr(fulltext, "PART", 97)  # the seeded store's events in many tables
+    with FullTextIndex.of_store(shop_store) as index:
+        index.catch_up(shop_store, batch=250)
+        assert len(index._parts()) == (shop_store.last_position() - 1) // 97 + 1
+        for term in [*drawn_terms(shop_store, 24), "order_01*", "ORDER_01* Royal"]:
+            everything = brute_force(shop_store, term)
+            assert list(index.matches(term)) == everything, term
+            assert list(index.matches(term, after_position=300)) == [
+                p for p in everything if p > 300], term
+            assert list(index.newest_matches(term, limit=150)) == everything[::-1][:150], term
+            newest = [p for chunk in newest_matching(index, shop_store, term, chunk=40)
+                      for p in chunk]
+            assert newest == everything[::-1], term
+        everything = brute_force(shop_store, "order_01*")
+        assert list(index.newest_matches("order_01*", before_position=everything[-100],
+                                         limit=3)) == everything[::-1][100:103]
+        shop_store.append("note_1", "Note", [NewEvent("Noted", {"text": "zebra_77 arrived"})])
+        index.catch_up(shop_store)
+        assert list(index.newest_matches("zebra_77")) == [shop_store.last_position()]
