@@ -12,7 +12,17 @@ import getpass
 import sys
 from collections.abc import Callable, Sequence
 
-from explorer.cli import compare, copying, desktop, exchange, finding, handlers, live, systems
+from explorer.cli import (
+    compare,
+    copying,
+    desktop,
+    exchange,
+    finding,
+    handlers,
+    live,
+    path_indexing,
+    systems,
+)
 from explorer.cli.arguments import OneLineParser, days, natural, positive, seconds
 from explorer.common import bulk
 from explorer.common.identity import add_version_option
@@ -140,6 +150,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     compare.add_parser(add)
     exchange.add_parsers(add)
     copying.add_parser(add)
+    path_indexing.add_parser(add)
     desktop.add_parser(add)
     return parser
 

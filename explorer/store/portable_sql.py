@@ -29,6 +29,12 @@ def path_parts(path: str) -> list[str]:
     return re.findall(r"\[[^\]]*\]|[^.\[]+", path)
 
 
+_PLAIN_PATH = re.compile(r"\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])+")
+"""A JSON path of plain keys and indexes: written into the SQL as it is (nothing in it can
+close a quoted string), where SQLite can match it to an expression index (see
+explorer.store.path_indexes); any other path stays a bound parameter."""
+
+
 def _sqlite_path(parts: list[str]) -> str:
     return "$" + "".join(part if part.startswith("[") else f".{part}" for part in parts)
 
@@ -110,7 +116,10 @@ def _sqlite_field(field: JsonField, compiler: Any, **kw: Any) -> str:
     source = compiler.process(field.source, **kw)
     if _is_element(field) and not field.parts:
         return str(source)
-    return f"json_extract({source}, {_bind(compiler, _sqlite_path(field.parts), **kw)})"
+    path = _sqlite_path(field.parts)
+    if _PLAIN_PATH.fullmatch(path):  # as text, so that an index on the path can serve it
+        return f"json_extract({source}, '{path}')"
+    return f"json_extract({source}, {_bind(compiler, path, **kw)})"
 
 
 @compiles(JsonFieldType)
