@@ -76,6 +76,34 @@ def test_the_counts_equal_a_count_of_the_log_at_every_width(shop_store):
         assert counts.catch_up(shop_store) == 0  # nothing counted twice
 
 
+def test_the_stream_types_equal_the_stream_index_kept_and_after_the_checkpoint(shop_store):
+    with histogram_of(shop_store) as database:
+        counts = TimelineCounts(database)
+        assert counts.stream_types(shop_store, tail=10) is None  # nothing counted yet
+        assert counts.stream_types(shop_store) == shop_store.stream_types()  # all the tail
+        counts.catch_up(shop_store, batch=97)
+        assert counts.stream_types(shop_store) == shop_store.stream_types()
+        shop_store.append("note_1", "Note", [NewEvent("Noted", {"n": 1})])  # a new stream
+        stream = shop_store.list_streams("Order", limit=1)[0]
+        shop_store.append(stream.stream_id, "Order", [NewEvent("OrderNoted", {"n": 2})],
+                          stream.version)
+        assert counts.stream_types(shop_store, tail=2) == shop_store.stream_types()
+        assert counts.stream_types(shop_store, tail=1) is None
+        counts.catch_up(shop_store)
+        assert counts.stream_types(shop_store, tail=0) == shop_store.stream_types()
+
+
+def test_counts_made_before_stream_types_were_kept_are_made_again(shop_store):
+    with histogram_of(shop_store) as database:
+        TimelineCounts(database).catch_up(shop_store)
+        with database.transaction() as db:
+            db.execute("DROP TABLE timeline_stream_types")
+        counts = TimelineCounts(database)
+        assert counts.checkpoint() == 0
+        counts.catch_up(shop_store)
+        assert counts.stream_types(shop_store, tail=0) == shop_store.stream_types()
+
+
 def test_the_finest_width_within_the_limit_is_chosen(shop_store):
     with histogram_of(shop_store) as database:
         counts = TimelineCounts(database)
@@ -101,6 +129,7 @@ def test_the_runner_counts_live_appends_and_a_rebuild_counts_the_same(shop_store
             counts = TimelineCounts(database)
             assert counts.checkpoint() == shop_store.last_position()
             assert kept(counts, width) == counted_by_scan(shop_store, width)
+            assert counts.stream_types(shop_store, tail=0) == shop_store.stream_types()
             before = kept(counts, width)
             assert counts.rebuild(shop_store) == shop_store.last_position()
             assert kept(counts, width) == before
@@ -150,8 +179,10 @@ def test_the_counts_of_a_replaced_store_start_again(shop_store, tmp_path):
     other.replace(location)
     with open_store(location, system=SHOP) as replaced, histogram_of(replaced) as database:
         counts = TimelineCounts(database)
+        assert counts.stream_types(replaced) is None  # another store's
         assert counts.catch_up(replaced) == 1
         assert kept(counts, WIDTHS_US[0]) == counted_by_scan(replaced, WIDTHS_US[0])
+        assert counts.stream_types(replaced) == replaced.stream_types()
 
 
 def test_a_read_only_stores_counts_are_in_the_cache_folder(seeded, tmp_path, monkeypatch):
