@@ -304,7 +304,7 @@ def _used_again(loader: NewStoreLoader, refused: RowsRefused) -> LineError:
                                    f"{seen[event_id]}. Event ids must be unique.")
         seen[event_id] = line
         earlier = loader.position_of(event_id)
-        if earlier is not None:
+        if earlier is not None and earlier < row[0]:  # not this row's own (a part is written)
             return LineError(line, f"event id {event_id} is used already, by the event at "
                                    f"position {earlier:,}. Event ids must be unique.")
     raise AssertionError("the store refused a batch without an event id used again")

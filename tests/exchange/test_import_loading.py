@@ -99,3 +99,16 @@ def test_a_failure_on_the_loaders_thread_stops_the_import_and_leaves_nothing(sto
     with pytest.raises(sqlite3.OperationalError, match="disk is full"):
         import_file(source, tmp_path / "new.evstore", batch_events=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_duplicate_id_after_new_ones_in_its_batch_is_said_at_its_own_line(store, tmp_path):
+    # One transaction for the whole load: the batch's rows before the refused one are written
+    # when it is refused, and are not the ones used again.
+    lines = good_lines(store, tmp_path)
+    lines[4] = mangled(lines[4], event_id=orjson.loads(lines[0])["event_id"])
+    source = tmp_path / "late duplicate.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    with pytest.raises(LineError, match="by the event at position 1") as raised:
+        import_file(source, tmp_path / "new.evstore", batch_events=3)
+    assert raised.value.line == 5
+    assert not (tmp_path / "new.evstore").exists()
