@@ -53,6 +53,12 @@ def index_name(field: str) -> str:
     return f"{PREFIX}{re.sub(r'[^A-Za-z0-9]+', '_', field).strip('_')[:40]}_{digest}"
 
 
+def indexable(field: str) -> bool:
+    """Whether `field` names one value inside the events' data or metadata (see
+    create_path_index)."""
+    return _FIELD.fullmatch(field.strip()) is not None
+
+
 def _column_and_path(field: str) -> tuple[str, str]:
     """The JSON column and SQLite path of a field that can be indexed (PathIndexError if not)."""
     found = _FIELD.fullmatch(field.strip())
@@ -142,7 +148,13 @@ def _positions_sql(store: EventStore, query: EventQuery) -> tuple[str, list[Any]
 def query_plan(store: EventStore, query: EventQuery) -> list[str]:
     """SQLite's plan for the positions of `query`'s events (EXPLAIN QUERY PLAN's details)."""
     sql, arguments = _positions_sql(store, query)
-    return [row[3] for row in store._db.execute(f"EXPLAIN QUERY PLAN {sql}", arguments)]
+    # EXPLAIN reads nothing of the file, so it plans with the schema this connection last
+    # read, and a plan prepared before is reused as it is: the schema is read first (seeing an
+    # index made since by another connection) and the plan's text names its version
+    store._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    version = store._db.execute("PRAGMA schema_version").fetchone()[0]
+    return [row[3] for row in store._db.execute(
+        f"EXPLAIN QUERY PLAN {sql} -- schema {int(version)}", arguments)]
 
 
 def indexed_positions(store: EventStore, query: EventQuery) -> array[int]:
@@ -161,4 +173,4 @@ def uses_path_index(store: EventStore, query: EventQuery) -> bool:
 
 
 __all__ = ["PathIndex", "PathIndexError", "create_path_index", "drop_path_index", "index_name",
-           "indexed_positions", "path_indexes", "query_plan", "uses_path_index"]
+           "indexable", "indexed_positions", "path_indexes", "query_plan", "uses_path_index"]

@@ -25,6 +25,7 @@ from explorer.browsing.rows import (
     read_rows,
 )
 from explorer.store.filter_types import type_warnings
+from explorer.store.path_indexes import indexed_positions, uses_path_index
 from explorer.store.reading import FIELD_TYPE_SAMPLE
 from explorer.store.records import RecordedEvent
 from explorer.ui.models.event_table import PAGE_SIZE, EventTableModel
@@ -170,6 +171,8 @@ class EventBrowser(QObject):
         """Counts the lists asked for: a result or progress of any but the newest is dropped (the
         worker supersedes jobs of one key, but a result already on its way still arrives)."""
         self._building = False
+        self._list_job = 0
+        self._scan_partial: dict[str, int] = {}
         self._live_backlog: int | None = None
         events.set_request_page(self._request_page)
         streams.set_request_streams(self._request_streams)
@@ -216,9 +219,12 @@ class EventBrowser(QObject):
                 context.progress((scanned, last, array("q", rows.positions)))
             if search:
                 return search_rows(context, search, query, context.progress)
+            if query.content is not None and uses_path_index(context.store, query):
+                return PositionRows(indexed_positions(context.store, query))
             return build_row_map(context.store, query, partial)
 
         partial: dict[str, int] = {}  # generation of the list showing a scan's first matches
+        self._scan_partial = partial
 
         def progress(value) -> None:
             if request != self._list_request:  # a newer list was asked for
@@ -228,11 +234,11 @@ class EventBrowser(QObject):
                 self._select_newest_match()
                 return
             scanned, last, positions = value
-            self.scan_progress.emit(scanned, last)
             if not partial:  # show the first matches of a long scan at once
                 partial["generation"] = self.events.set_rows(PositionRows(positions))
             elif len(positions) > len(self.events.rows):
                 self.events.append_positions(positions[len(self.events.rows):])
+            self.scan_progress.emit(scanned, last)  # (after: a stop keeps what is listed)
 
         def built(rows: RowMap) -> None:
             if request != self._list_request:  # a newer list was asked for: not this one's turn
@@ -245,8 +251,19 @@ class EventBrowser(QObject):
             else:
                 self._rows_built(rows)
 
-        self.worker.submit(build, built, key="rows", on_progress=progress,
-                           on_error=self.job_failed)
+        self._list_job = self.worker.submit(build, built, key="rows", on_progress=progress,
+                                            on_error=self.job_failed)
+
+    def stop_scan(self) -> bool:
+        """Stop a content filter's scan: the matches it found so far stay listed. False if
+        no list is being built."""
+        if not self._building:
+            return False
+        self.worker.cancel(self._list_job)
+        self._list_request += 1  # what the job still reports is dropped
+        shown = self._scan_partial.get("generation") == self.events.generation
+        self._rows_built(None if shown else PositionRows())
+        return True
 
     def _rows_built(self, rows: RowMap | None) -> None:
         """The list is complete; `rows` replaces the shown one unless it was grown in place."""

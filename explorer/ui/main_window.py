@@ -56,6 +56,7 @@ from explorer.ui.window.event_list import LiveEventList
 from explorer.ui.window.fulltext import FullTextSearch
 from explorer.ui.window.layout import WindowPanes, build_layout, restore_layout, save_layout
 from explorer.ui.window.opening import StoreOpening
+from explorer.ui.window.path_indexes import PathIndexing
 from explorer.ui.window.runner_host import RunnerHost
 from explorer.ui.window.status_bar import WindowStatus
 from explorer.ui.window.systems import LoadSystemDialog
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.event_list = LiveEventList(self.worker, self.browser, self.event_model,
                                         self.stream_browser, self)
         self.fulltext = FullTextSearch(self.browser, self.filter_bar.search, self)
+        self.path_indexing = PathIndexing(self.browser, self.filter_bar.content_state, self)
         self.projections_panel = ProjectionsPanel(self.worker)
         self.sagas_panel = SagasPanel(self.worker)
         self.followers_panel = FollowersPanel(self.worker)
@@ -193,6 +195,8 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         session.opened.connect(self.fulltext.show_store)
         session.changed.connect(self.fulltext.store_changed)
         session.closed.connect(self.fulltext.close)
+        session.opened.connect(self.path_indexing.show_store)
+        session.closed.connect(self.path_indexing.close)
         self.event_model.rowsInserted.connect(lambda *_: self._update_counts())  # a search grows
         session.types_read.connect(lambda summary: self.filter_bar.set_event_types(
             summary.event_types))  # the stored ones, read after the first page

@@ -58,6 +58,14 @@ def test_a_filter_reads_an_indexed_path_through_its_index(orders):
     assert len(path_indexes(orders)) == 2
 
 
+def test_another_connection_sees_an_index_made_since_it_last_read(orders):
+    query = EventQuery(content=parse_filter(FILTER))
+    with EventStore.open(orders.location, read_only=True) as reader:
+        assert not uses_path_index(reader, query)
+        create_path_index(orders, "data.total")
+        assert uses_path_index(reader, query)
+
+
 def test_an_index_is_removed_and_the_filter_scans_again(orders):
     create_path_index(orders, "data.total")
     query = EventQuery(content=parse_filter(FILTER))

@@ -1,10 +1,11 @@
 """The filters above the event list: event types, stream type, time range and content.
 
 A content filter is parsed as it is typed; an invalid one shows its message under the field and
-changes nothing. Valid changes emit `changed` with the new `Filters`; a valid filter that
-compares unlike types gets a warning under the field (`show_warnings`). The event types are
-ticked in a menu that stays open while ticking. The "To" time follows the end of the log, and
-so includes new events, until the user changes it.
+changes nothing. Beside it, what the filter does (ContentFilterState: a scan's progress and
+stop, indexing a path it uses). Valid changes emit `changed` with the new `Filters`; a valid
+filter that compares unlike types gets a warning under the field (`show_warnings`). The event
+types are ticked in a menu that stays open while ticking. The "To" time follows the end of the
+log, and so includes new events, until the user changes it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from explorer.store.content_filter import ContentFilter, FilterError, parse_filter
 from explorer.store.query import EventQuery
 from explorer.ui.icons import icon
+from explorer.ui.widgets.content_filter_state import ContentFilterState
 from explorer.ui.widgets.event_search import EventSearchField
 
 if TYPE_CHECKING:
@@ -98,6 +100,7 @@ class FilterBar(QWidget):
         self.content.returnPressed.connect(self._apply_content)
         self.content.textChanged.connect(self._content_edited)
         self.search = EventSearchField()
+        self.content_state = ContentFilterState()  # a scan's progress, indexing a path
         self.search.search_changed.connect(self._search_changed)
         self.error = QLabel()
         self.error.setObjectName("filter-error")
@@ -154,6 +157,7 @@ class FilterBar(QWidget):
         lines.setContentsMargins(0, 0, 0, 0)
         lines.addWidget(self.search, 2)
         lines.addWidget(self.content, 3)
+        lines.addWidget(self.content_state)
         layout.addLayout(lines)
         layout.addWidget(self.error)
         layout.addWidget(self.warning)
