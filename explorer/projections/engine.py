@@ -32,6 +32,7 @@ from explorer.projections.search import (
     search_terms,
 )
 from explorer.projections.versioned import VersionedWriter, current_rows, rows_as_of
+from explorer.store.decoding import DecodedRows
 from explorer.store.event_store import EventStore
 from explorer.store.query import EventQuery
 from explorer.store.records import RecordedEvent
@@ -214,15 +215,15 @@ class ProjectionEngine:
                 return handled
             end = min(checkpoint + self.chunk, last)
             with bulk_work():
-                events = self.store.query(EventQuery(
+                events = self.store.query_lazily(EventQuery(
                     event_types=tuple(sorted(runtime.projection.event_types)),
-                    from_position=checkpoint + 1, to_position=end), limit=None)
+                    from_position=checkpoint + 1, to_position=end))
                 handled += self._apply_chunk(runtime, checkpoint, end, events)
             if progress is not None:
                 progress(end, last)
 
     def _apply_chunk(self, runtime: _Runtime, checkpoint: int, end: int,
-                     events: list[RecordedEvent]) -> int:
+                     events: DecodedRows) -> int:
         projection = runtime.projection
         writes = Writes(runtime.writers)
         try:

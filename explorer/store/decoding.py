@@ -7,7 +7,7 @@ decode becomes a raw event (`problem` set) so that one bad row never stops a rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -26,25 +26,31 @@ class RowDecoder:
         self.current_versions = registry.current_versions if registry is not None else None
 
     def decode_rows(self, rows: Sequence[Row]) -> list[RecordedEvent]:
+        return list(self.decode_each(rows))
+
+    def decode_each(self, rows: Iterable[Row]) -> Iterator[RecordedEvent]:
+        """The rows' events one at a time: a reader that lets each go before the next is made
+        keeps few objects alive, which young garbage collections then walk cheaply."""
         current = self.current_versions
         loads = orjson.loads
         new = tuple.__new__
         event = RecordedEvent
         careful = self.decode_row_carefully
-        out: list[RecordedEvent] = []
-        append = out.append
         for row in rows:
-            if current is None or current.get(row[5]) == row[6]:
+            position, stream_id, stream_type, version, event_id, event_type, schema_version, \
+                timestamp, correlation_id, data, metadata = row
+            if current is None or current.get(event_type) == schema_version:
                 try:
-                    decoded = loads(row[9])
+                    decoded = loads(data)
                 except (orjson.JSONDecodeError, TypeError):
-                    append(careful(row))
+                    yield careful(row)
                     continue
                 if type(decoded) is dict:
-                    append(new(event, (*row[:9], decoded, row[10], None, None, None)))
+                    yield new(event, (position, stream_id, stream_type, version, event_id,
+                                      event_type, schema_version, timestamp, correlation_id,
+                                      decoded, metadata, None, None, None))
                     continue
-            append(careful(row))
-        return out
+            yield careful(row)
 
     def decode_row_carefully(self, row: Row) -> RecordedEvent:
         """Decode one row, upcasting it, or return a raw event that says what is wrong with it."""
@@ -92,6 +98,23 @@ class RowDecoder:
             return self.registry.upcast(event_type, schema_version, decoded)[1], ""
         except UpcastError as error:
             return None, str(error)
+
+
+class DecodedRows:
+    """Stored rows whose events are decoded one at a time as they are iterated, anew each
+    time: a reader of many (a projection's chunk of the log) keeps the rows, not the events."""
+
+    __slots__ = ("rows", "_decoder")
+
+    def __init__(self, rows: Sequence[Row], decoder: RowDecoder) -> None:
+        self.rows = rows
+        self._decoder = decoder
+
+    def __iter__(self) -> Iterator[RecordedEvent]:
+        return self._decoder.decode_each(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 def decode_json_object(data: Any) -> tuple[dict[str, Any], str]:

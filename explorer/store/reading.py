@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from explorer.store import schema
 from explorer.store.content_filter import json_types_sample
-from explorer.store.decoding import RowDecoder
+from explorer.store.decoding import DecodedRows, RowDecoder
 from explorer.store.errors import EventNotFoundError
 from explorer.store.maintenance import READ_PAGE_SIZE
 from explorer.store.query import EventQuery
@@ -98,7 +98,7 @@ class Reading:
         """
         statement = self._sql.read_all
         db = self._db
-        decode = self.decoder.decode_rows
+        decode = self.decoder.decode_each
         end = _bound(to_position)
         next_position = from_position
         while next_position <= end:
@@ -117,6 +117,14 @@ class Reading:
         reads every match at once (callers bound the query by positions)."""
         return self._fetch_events(query._select(after_position=after_position, limit=limit,
                                                descending=descending))
+
+    def query_lazily(self, query: EventQuery, *, after_position: int = 0,
+                     limit: int | None = None) -> DecodedRows:
+        """`query`'s events, their rows read now and decoded as they are iterated: for going
+        through many once (a projection's chunk) without holding them all decoded."""
+        return DecodedRows(self._run_select(query._select(
+            after_position=after_position, limit=limit, descending=False)).fetchall(),
+            self.decoder)
 
     def _fetch_events(self, select: sa.Select[*tuple[Any, ...]]) -> list[RecordedEvent]:
         """Run a select of EVENT_COLUMNS and decode the rows."""

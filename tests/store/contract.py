@@ -202,6 +202,17 @@ class EventStoreContract:
         assert store.count(EventQuery(stream_id="o")) == 2
         assert [e.position for e in store.query(EventQuery(), descending=True, limit=2)] == [3, 2]
 
+    def test_a_query_read_lazily_gives_the_same_events_each_time_it_is_gone_through(self,
+                                                                                      store):
+        interleaved(store, 12)
+        query = EventQuery(event_types=("Odd",), from_position=3, to_position=10)
+        lazily = store.query_lazily(query, after_position=4)
+        expected = store.query(query, after_position=4, limit=None)
+        assert [e.position for e in expected] == [6, 8, 10]
+        assert len(lazily) == 3
+        assert list(lazily) == expected
+        assert list(lazily) == expected
+
     def test_events_by_position_and_id(self, store):
         store.append("o", "Order", [NewEvent("A", {}, event_id="id-1")])
         assert store.event_at(1).event_id == "id-1"
@@ -427,7 +438,8 @@ class EventStoreContract:
             insert_raw(position=i, stream_id="o", version=i, event_type=event_type,
                        schema_version=version, data=data)
         store = make_store(registry=sample_registry(), read_only=True)
-        for read in (lambda: store.read_stream("o"), lambda: list(store.read_all(page_size=3))):
+        for read in (lambda: store.read_stream("o"), lambda: list(store.read_all(page_size=3)),
+                     lambda: list(store.query_lazily(EventQuery()))):
             found = read()
             assert len(found) == len(rows)
             for event, (_, _, data, reason) in zip(found, rows, strict=True):

@@ -36,11 +36,16 @@ class UpTo:
     def last_position(self) -> int:
         return self.position
 
+    def _bounded(self, query):
+        return type(query)(**{**{f: getattr(query, f) for f in query.__dataclass_fields__},
+                              "to_position": min(query.to_position or self.position,
+                                                 self.position)})
+
     def query(self, query, **kwargs):
-        bounded = type(query)(**{**{f: getattr(query, f) for f in query.__dataclass_fields__},
-                                 "to_position": min(query.to_position or self.position,
-                                                    self.position)})
-        return self.store.query(bounded, **kwargs)
+        return self.store.query(self._bounded(query), **kwargs)
+
+    def query_lazily(self, query, **kwargs):
+        return self.store.query_lazily(self._bounded(query), **kwargs)
 
     def event_at(self, position: int) -> RecordedEvent:
         return self.store.event_at(position)
