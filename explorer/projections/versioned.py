@@ -133,7 +133,11 @@ class VersionedWriter:
 
     def get(self, key: Key) -> dict[str, Any] | None:
         """The current values of the row with this key (a copy to change), or None."""
-        row = self._current(key)
+        row = self._cache.get(key)
+        if row is None:
+            row = self._current(key)
+        else:
+            self._cache.move_to_end(key)
         if row is _MISSING:
             return None
         return {name: row[name] for name in self.values}
@@ -161,7 +165,11 @@ class VersionedWriter:
         row["valid_to"] = None
         self._inserts[(key, position)] = row
         self._changed[key] = row
-        self._remember(key, row)
+        cache = self._cache  # _remember, inline: a projection puts once an event
+        cache[key] = row
+        cache.move_to_end(key)
+        if len(cache) > CACHE_KEYS:
+            self._remember(key, row)
         if self._written is not None:
             self._written.add(key)
 
@@ -174,7 +182,9 @@ class VersionedWriter:
             self._written.discard(key)
 
     def _end_current(self, key: Key, position: int) -> None:
-        row = self._current(key)
+        row = self._cache.get(key)  # the LRU order is _remember's, just after this
+        if row is None:
+            row = self._current(key)
         if row is _MISSING:
             return
         if row["valid_from"] == position:  # written by this same event (so not stored yet)
