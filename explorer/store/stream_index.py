@@ -30,6 +30,15 @@ class StreamIndex:
     _sa: sa.Connection
     _sql: Statements
 
+    def streams_indexed(self) -> bool:
+        """Whether the stream index is at hand (listing streams reads no whole log). A store
+        that derives it from a log without one (the eventsourcing library's) builds it when
+        first asked (`index_streams`): the window asks after the first page, off its worker."""
+        return True
+
+    def index_streams(self) -> None:
+        """Make the stream index ready: a store's own is kept as events are appended."""
+
     def stream_head(self, stream_id: str) -> tuple[str, int] | None:
         """(stream type, version) of a stream from the index, or None if it does not exist."""
         head: tuple[str, int] | None = self._db.execute(self._sql.stream_head.sql,

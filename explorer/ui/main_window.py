@@ -200,6 +200,9 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.event_model.rowsInserted.connect(lambda *_: self._update_counts())  # a search grows
         session.types_read.connect(lambda summary: self.filter_bar.set_event_types(
             summary.event_types))  # the stored ones, read after the first page
+        session.streams_read.connect(self.stream_browser.streams_read)  # (built after it too)
+        session.streams_read.connect(lambda summary: self.filter_bar.set_stream_types(
+            [t.stream_type for t in summary.stream_types]))
         session.refreshed.connect(self.event_list.refreshed)
         session.refreshed.connect(lambda _summary: self._update_counts())
         session.refreshed.connect(lambda _summary: self.browser.refresh())

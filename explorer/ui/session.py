@@ -8,7 +8,11 @@ signal; each panel takes the news in one method (`show_store(summary, loaded)`,
 
 Opening reads nothing of the whole log before the first page: the event types stored are a scan
 on a store without an index of them (the eventsourcing library's), so an opened summary offers
-the system's types and the stored ones follow from the worker (`types_read`).
+the system's types and the stored ones follow from the worker (`types_read`). A store whose
+stream index is derived from its log (the library's again) opens without it (`streams_pending`):
+the index is built, then the event types read, on a worker of the session's own (`indexer`),
+so the window's worker reads the first page and any other meanwhile; the stream types follow
+(`streams_read`).
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from dataclasses import dataclass, field, replace
 from PySide6.QtCore import QObject, Signal
 
 from explorer.browsing.hints import StoreExamples, store_examples
+from explorer.projections.timeline_counts import counted_stream_types
 from explorer.store import EventStore
 from explorer.store.records import StreamTypeInfo
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import NONE
+from explorer.system.workspace import open_store
 from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
 
 
@@ -63,6 +69,8 @@ class StoreSummary:
     examples: StoreExamples = field(default_factory=StoreExamples)  # for the fields' hints
     types_pending: bool = False
     """The stored event types are not read yet: `event_types` are the system's alone."""
+    streams_pending: bool = False
+    """The stream index is being built: `stream_types` are not read yet."""
     glance: bool = False
     """Only where the store is and its meta were read (see `glance`): not a summary to show."""
 
@@ -70,6 +78,10 @@ class StoreSummary:
         """This summary once the stored event types are read."""
         return replace(self, event_types=sorted(set(self.event_types) | set(stored)),
                        stored_event_types=stored, types_pending=False)
+
+    def with_stream_types(self, types: list[StreamTypeInfo]) -> StoreSummary:
+        """This summary once the stream index is built."""
+        return replace(self, stream_types=types, streams_pending=False)
 
 
 def glance(store: EventStore) -> StoreSummary:
@@ -87,9 +99,12 @@ def summarise(store: EventStore, system: System, *, read_types: bool = True) -> 
     first_time = store.event_at(1).timestamp_us if last else 0
     last_time = store.event_at(last).timestamp_us if last else 0
     known = {spec.name for spec in system.registry} if system.registry is not None else set()
-    summary = StoreSummary(store.location, store.read_only, last, store.stream_types(),
-                           sorted(known), first_time, last_time, store.read_only_reason,
-                           store.meta(), (), store_examples(store), types_pending=True)
+    indexed = store.streams_indexed()
+    summary = StoreSummary(store.location, store.read_only, last,
+                           store.stream_types() if indexed else [], sorted(known),
+                           first_time, last_time, store.read_only_reason, store.meta(), (),
+                           store_examples(store), types_pending=True,
+                           streams_pending=not indexed)
     return summary.with_stored_types(tuple(store.event_types())) if read_types else summary
 
 
@@ -105,6 +120,8 @@ class StoreSession(QObject):
         refreshed(object): the open store's StoreSummary, read again (View > Refresh).
         types_read(object): the open store's StoreSummary once its stored event types are read
             (an opened summary leaves them for later: `types_pending`).
+        streams_read(object): the open store's StoreSummary once its stream index is built
+            and its stream types read (`streams_pending`).
         closed(): the session ended (the window closes): stop following the store.
     """
 
@@ -113,6 +130,7 @@ class StoreSession(QObject):
     changed = Signal(int)
     refreshed = Signal(object)
     types_read = Signal(object)
+    streams_read = Signal(object)
     closed = Signal()
 
     def __init__(self, worker: StoreWorker, parent: QObject | None = None) -> None:
@@ -121,6 +139,9 @@ class StoreSession(QObject):
         self.summary: StoreSummary | None = None
         self.loaded: LoadedSystem = NOTHING_LOADED
         self.watcher: ChangeWatcher | None = None
+        self.indexer: StoreWorker | None = None
+        """Builds a stream index derived from the log, off the window's worker (made when
+        first needed)."""
 
     def open(self, summary: StoreSummary, loaded: LoadedSystem) -> None:
         """The worker has this store open, read with `loaded`: announce it and follow it."""
@@ -128,8 +149,51 @@ class StoreSession(QObject):
         self.show_system(loaded)
         self._watch(summary.location, summary.last_position)
         self.opened.emit(summary, loaded)
-        if summary.types_pending:
+        if summary.streams_pending:  # once the worker has read what opening asked of it
+            self.worker.submit(lambda _context: None, lambda _none: self._index_streams(summary),
+                               key="index-after-opening", on_error=lambda _error: None)
+        elif summary.types_pending:
             self._read_types(summary)
+
+    def _index_streams(self, summary: StoreSummary) -> None:
+        """Build the store's stream index and read its event types on the indexer (its own
+        connection; the window's worker's store then takes the index as built): announce
+        each."""
+        if self.summary is not summary:  # another store opened, or this one read again
+            return
+        if self.indexer is None:
+            self.indexer = StoreWorker(self)
+        location = summary.location
+
+        def index(context: JobContext) -> list[StreamTypeInfo]:
+            context.set_store(None)  # the store opened before, closed first
+            context.set_store(open_store(location, system=NO_SYSTEM, read_only=True,
+                                         verify=False))
+            types = context.store.stream_types()
+            if not summary.types_pending:
+                context.set_store(None)
+            return types
+
+        def indexed(types: list[StreamTypeInfo]) -> None:
+            if self.summary is not None and self.summary.location == location:
+                self.summary = self.summary.with_stream_types(types)
+                self.streams_read.emit(self.summary)
+
+        def read(context: JobContext) -> tuple[str, ...]:
+            stored = tuple(context.store.event_types())
+            context.set_store(None)  # done with: the window's worker follows the store
+            return stored
+
+        def types_done(stored: tuple[str, ...]) -> None:
+            if self.summary is not None and self.summary.location == location \
+                    and self.summary.types_pending:
+                self.summary = self.summary.with_stored_types(stored)
+                self.types_read.emit(self.summary)
+
+        self.indexer.submit(index, indexed, key="index", on_error=lambda _error: None)
+        if summary.types_pending:
+            self.indexer.submit(read, types_done, key="event-types",
+                                on_error=lambda _error: None)
 
     def _read_types(self, summary: StoreSummary) -> None:
         """Read the stored event types on the worker, after what opening the store asked of
@@ -155,6 +219,7 @@ class StoreSession(QObject):
         location, system = self.summary.location, self.loaded.system
 
         def read(context: JobContext) -> StoreSummary:
+            context.store.index_streams()  # (taken as the indexer built it, if it has)
             return summarise(context.store, system)
 
         def read_again(summary: StoreSummary) -> None:
@@ -168,6 +233,8 @@ class StoreSession(QObject):
         """Stop following the store; the subscribers let it go too."""
         if self.watcher is not None:
             self.watcher.stop()
+        if self.indexer is not None:
+            self.indexer.shutdown()
         self.closed.emit()
 
     def _watch(self, path: str, since: int) -> None:

@@ -145,6 +145,7 @@ class PostgresLibraryStore(LibraryStore):
         store.cipher_key = cipher_key
         try:
             store._catch_up()
+            store.index_streams()  # the whole log is copied on open anyway: index it then
         except BaseException:
             store.close()
             raise

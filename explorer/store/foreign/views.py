@@ -4,15 +4,21 @@ The library's file is attached as `library`, read-only. TEMP views and tables ca
 the store's tables (explorer.store.schema), so every statement the store runs reads them as it
 reads its own file: unqualified names find TEMP objects first.
 
-- `streams` is a TEMP table, the derived stream index: built on open by one grouped scan of the
-  log's primary key (originator id, version; the rowid rides along in it), extended by
-  notification id as events arrive; it also maps each originator id (32 hex digits) to the
-  stream id shown (a UUID with dashes), so a stream's events are found through the log's key.
-- `events` joins the log to it, up to `index_mark` (the last notification id indexed), so the
-  log never shows an event whose stream is not listed yet: new events appear together with
-  their streams, never leaving a gap a reader has paged past.
-- `snapshots` reads the library's snapshots of those streams, `process_checkpoints` its
-  `tracking` rows; `store_meta` says what the file is; `event_hashes` is empty (no chain).
+- `streams` is a TEMP table, the derived stream index: built when first needed (a listing of
+  streams, every match of a query; the window asks for it after the first page) by one
+  grouped scan of the log's primary key (originator id, version; the rowid rides along in it),
+  extended by notification id as events arrive; it also maps each originator id (32 hex digits)
+  to the stream id shown (a UUID with dashes), so a stream's events are found through the
+  log's key.
+- `events` shows the log up to `index_mark` (the last notification id shown). Until the index
+  is built it is the log alone (`unindexed_events_view`): each row's stream id and type are
+  computed from the row (its type from its stream's first event, one lookup by the log's key),
+  so the newest or oldest events are read by notification id without reading the whole log;
+  one stream is read meanwhile through the log's key (its row listed alone, `index_one_statement`,
+  and `events` joined to it for the read). Once it is built, `events` joins the log to it
+  (`indexed_events_view`), and `index_mark` is the last notification id indexed, so the log
+  never shows an event whose stream is not listed yet: new events appear together with their
+  streams, never leaving a gap a reader has paged past.
 Columns are computed by Python functions registered on the connection (`es_*`).
 """
 
@@ -41,15 +47,7 @@ def create_statements(layout: LibraryLayout) -> list[str]:
         "INSERT INTO temp.topics_mark VALUES (0)",
         "CREATE TEMP TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
         "CREATE TEMP TABLE event_hashes (position INTEGER PRIMARY KEY, links BLOB NOT NULL)",
-        f"""CREATE TEMP VIEW events AS SELECT
-              e.rowid AS position, s.stream_id AS stream_id, s.stream_type AS stream_type,
-              e.originator_version AS version,
-              s.stream_id || ':' || e.originator_version AS event_id,
-              es_event_type(e.topic) AS event_type, 1 AS schema_version,
-              es_timestamp(e.state) AS timestamp, NULL AS correlation_id,
-              es_data(e.state) AS data, es_metadata(e.topic, e.state) AS metadata
-            FROM {log} AS e JOIN temp.streams AS s ON s.originator_id = e.originator_id
-            WHERE e.rowid <= (SELECT last FROM temp.index_mark)""",
+        unindexed_events_view(layout),
     ]
     if layout.snapshots_table:
         made.append(f"""CREATE TEMP VIEW snapshots AS SELECT
@@ -73,6 +71,61 @@ def create_statements(layout: LibraryLayout) -> list[str]:
         made.append("CREATE TEMP TABLE process_checkpoints (name TEXT PRIMARY KEY, "
                     "position INTEGER NOT NULL, updated_at INTEGER NOT NULL)")
     return made
+
+
+def unindexed_events_view(layout: LibraryLayout) -> str:
+    """`events` before the stream index is built: the log alone, up to `index_mark`."""
+    log = f'{LIBRARY}."{layout.events_table}"'
+    first_topic = (f"(SELECT f.topic FROM {log} AS f WHERE f.originator_id = e.originator_id "
+                   "ORDER BY f.originator_version LIMIT 1)")
+    return f"""CREATE TEMP VIEW events AS SELECT
+              e.rowid AS position, es_stream_id(e.originator_id) AS stream_id,
+              es_stream_type({first_topic}) AS stream_type,
+              e.originator_version AS version,
+              es_stream_id(e.originator_id) || ':' || e.originator_version AS event_id,
+              es_event_type(e.topic) AS event_type, 1 AS schema_version,
+              es_timestamp(e.state) AS timestamp, NULL AS correlation_id,
+              es_data(e.state) AS data, es_metadata(e.topic, e.state) AS metadata
+            FROM {log} AS e
+            WHERE e.rowid <= (SELECT last FROM temp.index_mark)"""
+
+
+def stored_ids(stream_id: str) -> dict[str, str]:
+    """The originator ids the stream id shown as `stream_id` may be stored as: as shown, or a
+    UUID shown with dashes stored as its 32 hex digits (in either case)."""
+    hex_digits = stream_id.replace("-", "") if len(stream_id) == 36 else stream_id
+    return {"raw": stream_id, "hex": hex_digits.lower(), "upper_hex": hex_digits.upper(),
+            "stream_id": stream_id}
+
+
+def index_one_statement(layout: LibraryLayout) -> str:
+    """List the stream whose id shown is :stream_id (stored as `stored_ids` gives), up to
+    notification id :upto: its entries of the log's key and two lookups by rowid."""
+    log = f'{LIBRARY}."{layout.events_table}"'
+    return f"""INSERT OR IGNORE INTO temp.streams (stream_id, stream_type, version,
+            first_position, last_position, last_timestamp, originator_id, events)
+        SELECT es_stream_id(g.originator_id), es_stream_type(f.topic), g.version, g.first,
+               g.last, es_timestamp(l.state), g.originator_id, g.events
+        FROM (SELECT originator_id, max(originator_version) AS version, min(rowid) AS first,
+                     max(rowid) AS last, count(*) AS events
+              FROM {log} WHERE originator_id IN (:raw, :hex, :upper_hex)
+                AND es_stream_id(originator_id) = :stream_id AND rowid <= :upto
+              GROUP BY originator_id) AS g
+        JOIN {log} AS f ON f.rowid = g.first JOIN {log} AS l ON l.rowid = g.last"""
+
+
+def indexed_events_view(layout: LibraryLayout) -> list[str]:
+    """Make `events` the log joined to the stream index, once that is built."""
+    log = f'{LIBRARY}."{layout.events_table}"'
+    return ["DROP VIEW temp.events", f"""CREATE TEMP VIEW events AS SELECT
+              e.rowid AS position, s.stream_id AS stream_id, s.stream_type AS stream_type,
+              e.originator_version AS version,
+              s.stream_id || ':' || e.originator_version AS event_id,
+              es_event_type(e.topic) AS event_type, 1 AS schema_version,
+              es_timestamp(e.state) AS timestamp, NULL AS correlation_id,
+              es_data(e.state) AS data, es_metadata(e.topic, e.state) AS metadata
+            FROM {log} AS e JOIN temp.streams AS s ON s.originator_id = e.originator_id
+            WHERE e.rowid <= (SELECT last FROM temp.index_mark)"""]
 
 
 def index_statement(layout: LibraryLayout, *, whole: bool) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, Signal
-from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from explorer.ui.models.stream_tree import StreamTreeModel
 from explorer.ui.timers import single_shot
@@ -43,7 +43,12 @@ class StreamBrowser(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        self.pending = QLabel("Indexing streams…")
+        self.pending.setToolTip("The store keeps no index of its streams: it is being derived "
+                                "from the whole log. The events are listed meanwhile.")
+        self.pending.hide()
         layout.addWidget(self.filter)
+        layout.addWidget(self.pending)
         layout.addWidget(self.tree, 1)
 
     def _expand_all_node(self) -> None:
@@ -52,11 +57,17 @@ class StreamBrowser(QWidget):
     def show_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
         """A store was opened: its stream types, an unfiltered tree, all its events chosen."""
         self.model.set_types(summary.stream_types, summary.last_position)
+        self.pending.setVisible(summary.streams_pending)
         self.filter.setPlaceholderText(summary.examples.stream_pattern())
         self.filter.blockSignals(True)
         self.filter.clear()
         self.filter.blockSignals(False)
         self.select_all_events()
+
+    def streams_read(self, summary: StoreSummary) -> None:
+        """The stream index is built: its stream types join the tree (the choice stays)."""
+        self.pending.hide()
+        self.model.update_counts(summary.stream_types, summary.last_position)
 
     def select_all_events(self) -> None:
         self.tree.setCurrentIndex(self.model.all_index())
