@@ -101,7 +101,7 @@ def summarise(store: EventStore, system: System, *, read_types: bool = True) -> 
     known = {spec.name for spec in system.registry} if system.registry is not None else set()
     indexed = store.streams_indexed()
     summary = StoreSummary(store.location, store.read_only, last,
-                           store.stream_types() if indexed else [], sorted(known),
+                           counted_stream_types(store) if indexed else [], sorted(known),
                            first_time, last_time, store.read_only_reason, store.meta(), (),
                            store_examples(store), types_pending=True,
                            streams_pending=not indexed)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from explorer.projections.timeline_counts import counted_stream_types
 from explorer.store.records import StreamTypeInfo
 from explorer.ui.event_browser import EventBrowser
 from explorer.ui.models.event_table import EventTableModel
@@ -67,7 +68,7 @@ class LiveEventList(QObject):
         self.browser.apply_new_events(last_position)
 
         def counts(context: JobContext) -> list[StreamTypeInfo]:
-            return context.store.stream_types()
+            return counted_stream_types(context.store)
 
         self.worker.submit(counts, lambda types: self.stream_model.update_counts(
             types, last_position), key="type-counts", on_error=lambda e: None)
@@ -84,9 +85,9 @@ class LiveEventList(QObject):
         def count(context: JobContext) -> list[StreamTypeInfo]:
             store = context.store
             if not pattern:
-                return store.stream_types()
+                return counted_stream_types(store)
             return [StreamTypeInfo(t.stream_type, store.count_streams(t.stream_type, pattern),
-                                   t.events) for t in store.stream_types()]
+                                   t.events) for t in counted_stream_types(store)]
 
         def counted(types: list[StreamTypeInfo]) -> None:
             model = self.stream_model
