@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -34,6 +34,17 @@ from explorer.store.records import (
 )
 from explorer.store.statements import Statements
 from explorer.store.upcasting import EventRegistry
+
+
+class AppendPlan(NamedTuple):
+    """What an append writes: the events' rows (EVENT_COLUMNS order), their links as one run
+    (empty while the chain does not reach the log's end), the streams' index rows, and what
+    the append returns."""
+
+    rows: list[tuple[Any, ...]]
+    links: bytes
+    stream_rows: list[tuple[Any, ...]]
+    results: list[AppendResult]
 
 
 class Appending:
@@ -82,7 +93,6 @@ class Appending:
     def _append_locked(self, prepared: list[Prepared]) -> list[AppendResult]:
         db = self._db
         sql = self._sql
-        # stream id -> [type, version, first position, last position, last timestamp]
         heads: dict[str, list[Any]] = {}
         if len(prepared) == 1:  # one round trip for the newest event and the stream's head
             first = prepared[0]
@@ -94,8 +104,27 @@ class Appending:
                 sql.append_tail.sql, sql.append_tail.args()).fetchone()
             heads = self._heads({prep.stream_id for prep in prepared})
         position = position or 0
-        previous = chain.continued_from(position, chain_end, previous)
-        last_time = last_time or 0
+        plan = self._plan(prepared, position, last_time or 0,
+                          chain.continued_from(position, chain_end, previous), heads)
+        if len(plan.rows) == 1:
+            db.execute(sql.insert_event.sql, plan.rows[0])
+        elif plan.rows:
+            db.executemany(sql.insert_event.sql, plan.rows)
+        if plan.links:
+            db.execute(sql.insert_links.sql, (plan.rows[0][0], plan.links))
+        if len(plan.stream_rows) == 1:
+            db.execute(sql.upsert_stream.sql, plan.stream_rows[0])
+        elif plan.stream_rows:
+            db.executemany(sql.upsert_stream.sql, plan.stream_rows)
+        return plan.results
+
+    def _plan(self, prepared: list[Prepared], position: int, last_time: int,
+              previous: bytes | None, heads: dict[str, list[Any]]) -> AppendPlan:
+        """What an append writes after the log's newest event (`position`, its `last_time`,
+        its link `previous`: None while the chain does not reach it) given the streams' heads
+        (stream id -> [type, version, ...]): the rows, links, streams' rows and results. Raises
+        as the append does on a stale expected version or another stream type."""
+        # stream id -> [type, version, first position, last position, last timestamp]
         touched: dict[str, list[Any]] = {}
         rows: list[tuple[Any, ...]] = []
         results: list[AppendResult] = []
@@ -139,21 +168,10 @@ class Appending:
                 head[4] = last_time
                 touched[stream_id] = head
             results.append(AppendResult(stream_id, stream_type, version, tuple(recorded)))
-        if len(rows) == 1:
-            db.execute(sql.insert_event.sql, rows[0])
-        elif rows:
-            db.executemany(sql.insert_event.sql, rows)
-        if rows and previous is not None:
-            links = chain.links(previous, rows)
-            if links:
-                db.execute(sql.insert_links.sql, (rows[0][0], links))
+        links = chain.links(previous, rows) if rows and previous is not None else b""
         stream_rows = [(stream_id, head[0], head[1], head[2], head[3], head[4])
                        for stream_id, head in touched.items()]
-        if len(stream_rows) == 1:
-            db.execute(sql.upsert_stream.sql, stream_rows[0])
-        elif stream_rows:
-            db.executemany(sql.upsert_stream.sql, stream_rows)
-        return results
+        return AppendPlan(rows, links, stream_rows, results)
 
     def _heads(self, stream_ids: set[str]) -> dict[str, list[Any]]:
         """Type and version of many streams, in one query (for batch appends)."""

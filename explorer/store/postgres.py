@@ -17,7 +17,9 @@ therefore position order, and positions are gap-free (a rolled-back append leave
 behind: the next one reads the same end). A reader that sees position p sees a snapshot taken
 after p's commit, hence after the commit of every position before p: no event can become
 visible later at a position behind one a follower has already read past
-(tests/postgres/test_concurrency.py holds a commit open to prove it).
+(tests/postgres/test_concurrency.py holds a commit open to prove it). One stream's append runs
+as a server-side function doing the same under the same lock, planned from a guess of the log's
+end that it checks under the lock (`postgres_append`).
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from explorer.common.timestamps import now_micros
-from explorer.store import postgres_copy, postgres_schema, schema
+from explorer.store import chain, postgres_append, postgres_copy, postgres_schema, schema
+from explorer.store.appending import AppendPlan
 from explorer.store.damage import GuardedConnection
-from explorer.store.errors import StoreMissingError, StoreOpenError
+from explorer.store.encoding import Prepared, prepare
+from explorer.store.errors import StoreError, StoreMissingError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.layout import LibraryLayout
 from explorer.store.maintenance import SchemaObjects
@@ -70,6 +74,9 @@ class PostgresStore(EventStore):
         self._log_lock = 0
         self._listening = False
         self._notified = 0
+        self._log_end: postgres_append.LogEnd | None = None  # as this session last wrote it
+        self._log_end_heard = -1  # _notified then: a commit heard since makes it stale
+        self._planned_ahead = False  # whether the store has its server-side append
 
     def _connect(self, engine: sa.Engine) -> tuple[sa.Connection, GuardedConnection]:
         try:
@@ -143,6 +150,9 @@ class PostgresStore(EventStore):
             self.read_only_reason = (
                 f"the role {server.url.username or 'you connect as'} may not write the events of "
                 f"{self.location}, so it opened read-only.")
+        if not self.read_only:
+            self._planned_ahead = postgres_append.ensure_function(
+                db, server.schema, postgres_schema.LOCK_CLASS)
         try:
             db.execute(f'LISTEN "{server.channel}"')
             self._listening = True
@@ -161,10 +171,17 @@ class PostgresStore(EventStore):
         from other sessions counted; where the store cannot listen, the log's end (polled)."""
         if not self._listening:
             return self.last_position()
+        self._hear_notifications()
+        return self._notified
+
+    def _hear_notifications(self) -> None:
+        """Count the commits of events other sessions announced since the last look."""
+        if not self._listening:
+            self._notified += 1  # (nothing heard: a guess of the log's end is not trusted)
+            return
         for notice in self._server.connection.notifies(timeout=0):
             if notice.pid != self._pid:
                 self._notified += 1
-        return self._notified
 
     # -- writing --------------------------------------------------------------------------
 
@@ -186,11 +203,64 @@ class PostgresStore(EventStore):
             raise
 
     def append_batch(self, requests: Sequence[AppendRequest]) -> list[AppendResult]:
-        """As EventStore.append_batch, in two round trips: the lock and the log's end read
-        together, then the events, their links, the stream index and the COMMIT sent together
-        (pipelined; a refused row raises at the COMMIT, which the append then rolls back)."""
+        """As EventStore.append_batch. One stream's events go in one round trip, the lock held
+        by the server alone (`postgres_append`; a stale expected version is told without the
+        lock). Otherwise in two: the lock and the log's end read together, then the events,
+        their links, the stream index and the COMMIT sent together (pipelined; a refused row
+        raises at the COMMIT, which the append then rolls back)."""
+        if len(requests) == 1 and requests[0].events and self._planned_ahead:
+            done = self._append_planned_ahead(prepare(requests[0], self.registry))
+            if done is not None:
+                return [done]
         with self._server.pipelined():
             return super().append_batch(requests)
+
+    def _append_planned_ahead(self, prep: Prepared) -> AppendResult | None:
+        """Append one stream's events planned from the log's end seen before the lock (see
+        `postgres_append`); None when that cannot be done (the chain does not reach the log's
+        end, or the log kept moving): the append then reads the end under the lock."""
+        sql = self._sql
+        self._hear_notifications()
+        guess = self._log_end if self._log_end_heard == self._notified else None
+        seen: Any
+        if guess is not None and prep.expected_version is not None:
+            seen = (guess.position, guess.timestamp, prep.stream_type, prep.expected_version,
+                    guess.position, guess.link)
+        else:
+            seen = self._server.execute(sql.append_head.sql,
+                                        sql.append_head.args(prep.stream_id)).fetchone()
+        for _ in range(postgres_append.SPECULATIONS):
+            position, last_time, head_type, head_version, chain_end, link = seen
+            position = position or 0
+            previous = chain.continued_from(position, chain_end, link)
+            if previous is None:
+                return None
+            head = [head_type or prep.stream_type, head_version or 0, 0, 0, 0]
+            plan = self._plan([prep], position, last_time or 0, previous, {prep.stream_id: head})
+            if not plan.rows:  # a retried request, stored already
+                return plan.results[0]
+            try:
+                written, seen = self._write_if_unmoved(plan, position, prep, head_version or 0)
+            except self._integrity_errors as error:
+                return self._resolve_integrity_error([prep], error)[0]
+            if written:
+                self._log_end = postgres_append.end_after(plan.rows, plan.links)
+                self._log_end_heard = self._notified
+                return plan.results[0]
+        return None
+
+    def _write_if_unmoved(self, plan: AppendPlan, position: int, prep: Prepared,
+                          version: int) -> tuple[bool, Any]:
+        """The server-side append of the plan, written only if the log still ends at `position`
+        and the stream is at `version`: (whether it was, else the log's end and stream's head
+        it found, as statements.append_head reads them)."""
+        found = self._server.execute(postgres_append.CALL, postgres_append.parameters(
+            self._log_lock, plan.rows, plan.links, position, prep.stream_id, prep.stream_type,
+            version)).fetchone()
+        if found is None:
+            raise StoreError(f"The append to {self.location} got no answer from the server.")
+        written, *seen = found
+        return written, seen
 
     def save_checkpoint(self, name: str, position: int) -> None:
         self._require_writable("save a checkpoint")

@@ -11,6 +11,8 @@ import random
 import threading
 import time
 
+import psycopg
+
 from explorer.store import ANY_VERSION, ConcurrencyError, EventStore, NewEvent
 
 DEADLINE_S = 30
@@ -25,17 +27,22 @@ def wait_until(condition, what: str) -> None:
         time.sleep(0.005)
 
 
-def hold_commits(store: EventStore, gate: threading.Event, at_commit: threading.Event) -> None:
-    """Make the store's next COMMIT wait until `gate` is set (saying so by `at_commit`)."""
-    connection = store._db
-    execute = connection.execute
+def waiting_for_a_table_lock(admin) -> bool:
+    return admin.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'relation' "
+                         "AND NOT granted").fetchone()[0] > 0
 
-    def held(sql, parameters=None):
-        if sql == "COMMIT" and not gate.is_set():
-            at_commit.set()
-            gate.wait(DEADLINE_S)
-        return execute(sql, parameters)
-    connection.execute = held
+
+SLOW_COMMITS = """
+CREATE FUNCTION {schema}.slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF random() < 0.3 THEN PERFORM pg_sleep(0.001 + random() * 0.02); END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER slow_commit AFTER INSERT OR UPDATE ON {schema}.streams
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.slow_commit()
+"""
+"""Some appends' commits held open a moment, their events written (the stream index is the
+append's last write), by the server itself: whichever way the store sends an append."""
 
 
 def waiting_for_advisory_lock(admin) -> bool:
@@ -43,31 +50,35 @@ def waiting_for_advisory_lock(admin) -> bool:
                          "AND NOT granted").fetchone()[0] > 0
 
 
-def test_a_follower_never_skips_an_append_whose_commit_is_held_open(store_url, admin):
+def test_a_follower_never_skips_an_append_whose_commit_is_held_open(store_url, schema_name,
+                                                                 admin):
     with EventStore.open(store_url) as setup:
         setup.append("a", "T", [NewEvent("First", {}), NewEvent("Second", {})])
     late, later = EventStore.open(store_url), EventStore.open(store_url)
     follower = EventStore.open(store_url, read_only=True)
-    gate, at_commit = threading.Event(), threading.Event()
-    hold_commits(late, gate, at_commit)
     results = {}
     first = threading.Thread(target=lambda: results.setdefault(
         "late", late.append("b", "T", [NewEvent("Late", {})])))
     second = threading.Thread(target=lambda: results.setdefault(
         "later", later.append("c", "T", [NewEvent("Later", {})])))
+    # The late append's last write (the stream index) waits on this table lock: its event is
+    # written at position 3, the store's lock held, its commit held open.
+    admin.execute("BEGIN")
+    admin.execute(f"LOCK TABLE {schema_name}.streams IN SHARE MODE")
     try:
         first.start()
-        assert at_commit.wait(DEADLINE_S)  # position 3 written, its commit held open
+        wait_until(lambda: waiting_for_a_table_lock(admin), "the late append to be held")
         second.start()
         wait_until(lambda: waiting_for_advisory_lock(admin), "the second append to wait")
         # Nothing after position 2 is visible yet: the later append has not even allocated.
         assert follower.last_position() == 2
         assert [e.position for e in follower.read_page(2)] == []
-        gate.set()
+        admin.execute("ROLLBACK")
         first.join(DEADLINE_S)
         second.join(DEADLINE_S)
     finally:
-        gate.set()
+        if admin.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            admin.execute("ROLLBACK")
         for store in (late, later, follower):
             store.close()
     assert results["late"].events[0].position == 3
@@ -83,16 +94,9 @@ STREAMS = [f"shared-{i}" for i in range(3)]
 
 def write_concurrently(url: str, writer: int, start: multiprocessing.Event) -> None:
     """One writer process: appends to shared streams, half expecting a version (retried on a
-    conflict), some commits held open a moment."""
+    conflict); some commits are held open a moment (SLOW_COMMITS)."""
     chance = random.Random(writer)
     store = EventStore.open(url)
-    execute = store._db.execute
-
-    def slow_commit(sql, parameters=None):
-        if sql == "COMMIT" and chance.random() < 0.3:
-            time.sleep(chance.uniform(0.001, 0.02))  # a commit held open: what is tested
-        return execute(sql, parameters)
-    store._db.execute = slow_commit
     start.wait(DEADLINE_S)
     try:
         for n in range(APPENDS):
@@ -110,8 +114,10 @@ def write_concurrently(url: str, writer: int, start: multiprocessing.Event) -> N
         store.close()
 
 
-def test_writer_processes_with_commits_held_open_lose_and_duplicate_nothing(store_url):
+def test_writer_processes_with_commits_held_open_lose_and_duplicate_nothing(store_url,
+                                                                          schema_name, admin):
     EventStore.open(store_url).close()
+    admin.execute(SLOW_COMMITS.format(schema=schema_name))
     context = multiprocessing.get_context("spawn")
     start = context.Event()
     writers = [context.Process(target=write_concurrently, args=(store_url, w, start))

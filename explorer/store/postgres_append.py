@@ -1,0 +1,127 @@
+"""Appending one stream's events to a store on a server in one round trip, the store's advisory
+lock held by the server alone.
+
+An append must know the log's newest event before it can write: its events' positions follow
+it, their timestamps do not go back before its, and their hash chain links go on from its link
+(BLAKE2b over the rows as stored: computed here, not by the server). The plain append
+(`Appending._append_locked`) reads that under the lock, so the lock is held across a round trip
+to this process and back: with eight writers on two cores, the holder waiting to be scheduled
+was most of the time the lock was held (sampled in pg_stat_activity: the holder "ClientRead").
+
+Here the append is planned from a view of the log's end taken *before* the lock (the end this
+process wrote last, when no other session has announced a commit since; else read without the
+lock), and sent in one go: BEGIN, the lock, the events inserted only if the log still ends
+where the plan assumed and the stream is still at the version planned on, their links and the
+stream's index row only if the events went in, the log's end read again, COMMIT. The server
+runs it all without waiting for this process. If the log moved, nothing was written (the
+transaction commits empty) and the end read in it plans the next try.
+
+Why no follower can miss a late commit still holds as the module `postgres` says: the events
+are inserted after the lock is granted (each statement of a READ COMMITTED transaction sees
+every commit before it began), and the lock is released only at the COMMIT. A plan's view
+before the lock is only a guess the insert checks under it: positions, versions, timestamps and
+links are what they would have been had the view been read under the lock.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import psycopg
+
+from explorer.store.chain import DIGEST_SIZE
+
+SPECULATIONS = 8
+"""Tries before an append falls back to reading the log's end under the lock."""
+
+FUNCTION = "append_if_unmoved_v1"
+"""The store's server-side append (made beside its tables; a new body gets a new name)."""
+
+_FUNCTION_SQL = """
+CREATE FUNCTION {name}(lock_key bigint, planned_end bigint, stream text, kind text,
+    planned_version bigint, positions bigint[], versions bigint[], event_ids text[],
+    event_types text[], schema_versions bigint[], timestamps bigint[], correlation_ids text[],
+    datas text[], metadatas text[], new_links bytea)
+RETURNS TABLE (written boolean, end_position bigint, end_timestamp bigint, head_type text,
+    head_version bigint, chain_end bigint, chain_link bytea)
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $body$
+DECLARE
+    n integer := cardinality(positions);
+BEGIN
+    PERFORM pg_advisory_xact_lock(lock_key);
+    -- (each statement from here sees every commit before the lock was granted)
+    SELECT e.position, e.timestamp INTO end_position, end_timestamp
+        FROM events e ORDER BY e.position DESC LIMIT 1;
+    SELECT s.stream_type, s.version INTO head_type, head_version
+        FROM streams s WHERE s.stream_id = stream;
+    written := COALESCE(end_position, 0) = planned_end
+        AND COALESCE(head_version, 0) = planned_version AND COALESCE(head_type, kind) = kind;
+    IF written THEN
+        INSERT INTO events (position, stream_id, stream_type, version, event_id, event_type,
+                schema_version, timestamp, correlation_id, data, metadata)
+            SELECT p, stream, kind, v, i, t, sv, ts, c, d, m FROM unnest(positions, versions,
+                event_ids, event_types, schema_versions, timestamps, correlation_ids, datas,
+                metadatas) AS u(p, v, i, t, sv, ts, c, d, m);
+        INSERT INTO event_hashes (position, links) VALUES (positions[1], new_links);
+        INSERT INTO streams AS s (stream_id, stream_type, version, first_position,
+                last_position, last_timestamp)
+            VALUES (stream, kind, versions[n], positions[1], positions[n], timestamps[n])
+            ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
+                last_position = excluded.last_position, last_timestamp = excluded.last_timestamp;
+    ELSE  -- what the next try plans from (as statements.append_head reads it)
+        SELECT h.position + length(h.links) / 16 - 1,
+               substr(h.links, length(h.links) - 15, 16) INTO chain_end, chain_link
+            FROM event_hashes h ORDER BY h.position DESC LIMIT 1;
+    END IF;
+    RETURN NEXT;
+END $body$"""
+
+CALL = (f"SELECT * FROM {FUNCTION}(%s::BIGINT, %s::BIGINT, %s::TEXT, %s::TEXT, %s::BIGINT, "
+        "%b::BIGINT[], %b::BIGINT[], %b::TEXT[], %b::TEXT[], %b::BIGINT[], %b::BIGINT[], "
+        "%b::TEXT[], %b::TEXT[], %b::TEXT[], %b::BYTEA)")
+
+
+def ensure_function(db: Any, schema_name: str, lock_class: int) -> bool:
+    """Make the server-side append in the store's schema if it is not there yet (once, however
+    many processes open the store at once); whether the store has it (a role that may not
+    create functions there appends the plain way)."""
+    exists = "SELECT to_regproc(%s) IS NOT NULL"
+    qualified = f'"{schema_name}".{FUNCTION}'
+    if db.execute(exists, (qualified,)).fetchone()[0]:
+        return True
+    db.execute("BEGIN")
+    try:
+        db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (lock_class, schema_name))
+        if not db.execute(exists, (qualified,)).fetchone()[0]:
+            db.execute(_FUNCTION_SQL.format(name=qualified))
+        db.execute("COMMIT")
+    except psycopg.errors.InsufficientPrivilege:
+        db.execute("ROLLBACK")
+        return False
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return True
+
+
+def parameters(lock: int, rows: list[tuple[Any, ...]], links: bytes, position: int,
+               stream_id: str, stream_type: str, version: int) -> list[Any]:
+    """CALL's parameters: the lock, the log's end, stream and version the rows were planned
+    on, the events' columns as arrays, their links."""
+    columns = list(zip(*rows, strict=True))
+    return [lock, position, stream_id, stream_type, version, *(
+        list(columns[index]) for index in (0, 3, 4, 5, 6, 7, 8, 9, 10)), links]
+
+
+class LogEnd(NamedTuple):
+    """The log's newest event as an append needs it: its position, timestamp and link."""
+
+    position: int
+    timestamp: int
+    link: bytes
+
+
+def end_after(rows: list[tuple[Any, ...]], links: bytes) -> LogEnd:
+    """The log's end once `rows` (with their run of `links`) are in."""
+    last = rows[-1]
+    return LogEnd(last[0], last[7], links[-DIGEST_SIZE:])
