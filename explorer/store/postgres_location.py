@@ -24,6 +24,7 @@ from sqlalchemy.pool import StaticPool
 from explorer.store.errors import StoreOpenError
 from explorer.store.postgres_url import (
     SCHEMES,
+    PasswordRefusedError,
     asked_password,
     with_remembered_password,
     without_password,
@@ -99,6 +100,11 @@ class ServerLocation:
             if url.password is None and "no password supplied" in str(error) \
                     and asked_password(url) is not None:  # asked, like psql
                 return self.connect(read_only=read_only)
+            if _wants_a_password(error):
+                raise PasswordRefusedError(
+                    f"Cannot connect to {self.display}: {_first_line(error)}. Give the password "
+                    "(in PGPASSWORD, ~/.pgpass or when asked; a URL's password is never kept).",
+                    location=self.display, reason=_first_line(error)) from None
             raise StoreOpenError(
                 f"Cannot connect to {self.display}: {_first_line(error)}. Check that the server "
                 "runs, the host, port, user and database, and the password (from PGPASSWORD or "
@@ -192,6 +198,12 @@ def unnest_form(sql: str) -> str | None:
 def _without_password_text(target: str) -> str:
     """A text that is not a valid URL, with anything between : and @ after the scheme hidden."""
     return re.sub(r"(://[^/:@]*):[^@/]*@", r"\1@", target)
+
+
+def _wants_a_password(error: psycopg.OperationalError) -> bool:
+    """Whether the server refused the connection for want of a (right) password."""
+    text = str(error)
+    return "no password supplied" in text or "password authentication failed" in text
 
 
 def _first_line(error: BaseException) -> str:

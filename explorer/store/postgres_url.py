@@ -10,11 +10,14 @@ here, by server, user and database, and handed to the runner in its environment:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeGuard
 
 import sqlalchemy as sa
+
+from explorer.store.errors import StoreOpenError
 
 SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 _passwords: dict[tuple[str | None, int | None, str | None, str | None], str] = {}
@@ -67,6 +70,30 @@ def shown(target: str) -> str:
         return without_password(sa.make_url(target))
     except sa.exc.ArgumentError:
         return "a database URL"
+
+
+class PasswordRefusedError(StoreOpenError):
+    """A server wants a password that was not given (no URL, PGPASSWORD, .pgpass or prompt gave
+    one), or refused the one given. `location`: the store's URL without a password; `reason`:
+    the server's own words (without the password). Asking the person again may open it."""
+
+    def __init__(self, message: str, *, location: str, reason: str) -> None:
+        super().__init__(message)
+        self.location = location
+        self.reason = reason
+
+
+def remember_password(location: str, password: str) -> None:
+    """Keep `password` (in this process's memory only) for the server, user and database of
+    `location`, a store's URL: later connections to it use it."""
+    with_remembered_password(sa.make_url(location).set(password=password))
+
+
+def forget_password(location: str) -> None:
+    """Forget the password remembered for `location`'s server, user and database (a refused
+    one: the next connection is made without it, or with what PGPASSWORD/.pgpass give)."""
+    with contextlib.suppress(sa.exc.ArgumentError):
+        _passwords.pop(_server(sa.make_url(location)), None)
 
 
 def ask_for_passwords_with(prompt: PasswordPrompt | None) -> None:

@@ -105,3 +105,79 @@ def test_open_database_shows_a_server_store_live_and_keeps_no_password(
     window.close()
     written = [path for path in settings_folder.rglob("*") if path.is_file()]
     assert written and not [p for p in written if password.encode() in p.read_bytes()]
+
+
+def test_a_password_the_server_wants_is_asked_for_retried_and_never_kept(
+        qtbot, password_url, postgres_server, schema_name, settings_folder, monkeypatch):
+    from explorer.store import postgres_url
+    from explorer.ui.main_window import MainWindow
+    from explorer.ui.window.password_dialog import PasswordDialog
+
+    url, password = password_url
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")
+    monkeypatch.setattr(postgres_url, "_passwords", {})  # none remembered from the fixture
+    bare = postgres_server.url(user=postgres_server.password_user, schema=schema_name)
+    window = MainWindow()
+    qtbot.add_widget(window)
+    window.show()
+    errors = []
+    window.show_error = lambda *args: errors.append(args)
+
+    def asked() -> PasswordDialog:
+        qtbot.waitUntil(lambda: window.opening.password_dialog is not None
+                        and window.opening.password_dialog.isVisible(), timeout=WAIT_MS)
+        dialog = window.opening.password_dialog
+        window.opening.password_dialog = None
+        return dialog
+
+    window.open_database_action.trigger()
+    window.findChild(QInputDialog).setTextValue(bare)
+    window.findChild(QInputDialog).accept()
+    dialog = asked()
+    assert dialog.password_edit.echoMode() == dialog.password_edit.EchoMode.Password
+    assert not dialog.refused_label.isVisible()  # asked, not refused: nothing was given
+    qtbot.keyClicks(dialog.password_edit, "not-the-password")
+    dialog.accept()
+    again = asked()  # refused: asked again, saying what the server said
+    assert "password authentication failed" in again.refused_label.text()
+    assert again.refused_label.isVisible()
+    assert postgres_url.remembered_password(bare) is None  # the wrong one forgotten
+    qtbot.keyClicks(again.password_edit, password)
+    with qtbot.wait_signals([window.store_opened, window.browser.rows_ready], timeout=WAIT_MS):
+        again.accept()
+    assert not errors
+    assert window.summary.location == bare and window.event_model.rowCount() > 20
+    assert settings.recent_stores()[0] == bare
+    assert password not in window.windowTitle() + window.statusBar().currentMessage()
+    window.close()
+    written = [path for path in settings_folder.rglob("*") if path.is_file()]
+    assert written and not [p for p in written if password.encode() in p.read_bytes()]
+
+
+def test_a_server_url_from_the_recent_list_asks_for_its_password(
+        qtbot, password_url, postgres_server, schema_name, monkeypatch):
+    from explorer.store import postgres_url
+    from explorer.ui.main_window import MainWindow
+
+    url, password = password_url
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")
+    monkeypatch.setattr(postgres_url, "_passwords", {})
+    bare = postgres_server.url(user=postgres_server.password_user, schema=schema_name)
+    settings.remember_store(bare)
+    window = MainWindow()
+    qtbot.add_widget(window)
+    window.show()
+    window.fill_recent_menu(settings.recent_stores())
+    chosen = [action for action in window.recent_menu.actions() if bare in action.text()
+              or action.data() == bare]
+    assert chosen
+    chosen[0].trigger()
+    qtbot.waitUntil(lambda: window.opening.password_dialog is not None, timeout=WAIT_MS)
+    dialog = window.opening.password_dialog
+    qtbot.keyClicks(dialog.password_edit, password)
+    with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
+        dialog.accept()
+    assert window.summary.location == bare
+    window.close()

@@ -27,7 +27,12 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressD
 
 from explorer.exchange.bundle import is_bundle
 from explorer.store import EventStore, StoreMissingError
-from explorer.store.postgres_url import is_server_url, shown
+from explorer.store.postgres_url import (
+    PasswordRefusedError,
+    forget_password,
+    is_server_url,
+    shown,
+)
 from explorer.system import NO_SYSTEM
 from explorer.system.discovery import (
     META_MODULE,
@@ -41,6 +46,7 @@ from explorer.system.discovery import (
 from explorer.system.workspace import SeededStore, open_store, remember_system, seed_new_store
 from explorer.ui import settings
 from explorer.ui.session import LoadedSystem, StoreSummary, glance, summarise
+from explorer.ui.window.password_dialog import PasswordDialog
 from explorer.ui.window.systems import (
     LOAD_SYSTEM,
     LoadSystemDialog,
@@ -107,6 +113,7 @@ class StoreOpening(QObject):
         self.demo_system = demo_system
         self.demo_stores: set[str] = set()
         self._generation = 0  # the newest open asked for: an older one's answers are moot
+        self.password_dialog: PasswordDialog | None = None  # asking for a server's password
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -228,9 +235,25 @@ class StoreOpening(QObject):
         if isinstance(error, StoreMissingError) and not read_only:
             self._offer_new_store(path, error)
             return
+        if isinstance(error, PasswordRefusedError):
+            self._ask_password(error, read_only)
+            return
         window.show_error(f"Cannot open {Path(path).name}", str(error))
         if not is_server_url(path) and not Path(path).exists():  # (a server may be back later)
             window.fill_recent_menu(settings.forget_store(path))
+
+    def _ask_password(self, error: PasswordRefusedError, read_only: bool) -> PasswordDialog:
+        """The server wants a password none was given for, or refused the one given: ask for
+        it (a refused one forgotten, what the server said shown), then open the store again by
+        its URL without a password."""
+        forget_password(error.location)
+        refused = None if "no password supplied" in error.reason else error.reason
+        dialog = PasswordDialog(error.location, refused, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.password_given.connect(lambda location: self.open(location, read_only=read_only))
+        dialog.open()
+        self.password_dialog = dialog
+        return dialog
 
     def _offer_new_store(self, path: str, error: StoreMissingError) -> None:
         """A mistyped path must not silently become an empty store: ask first."""
