@@ -222,17 +222,29 @@ class TimelineCounts:
         return Buckets(width, firsts, times, codes, counts, tuple(types), checkpoint)
 
 
-def counted_stream_types(store: EventStore) -> list[StreamTypeInfo]:
-    """Each stream type's streams and events, from the timeline's counts where the runner has
-    made them (see TimelineCounts.stream_types), else counted over every stream."""
+def kept_stream_types(store: EventStore) -> list[StreamTypeInfo] | None:
+    """Each stream type's streams and events from the timeline's counts, if the runner has
+    made them (see TimelineCounts.stream_types); else None."""
     try:
         database = open_read_models(store.location, store.read_only, read_only=True)
     except StoreOpenError:  # none made yet
-        return store.stream_types()
+        return None
     with database:
         local = database.local()
-        counted = None if local is None else TimelineCounts(local).stream_types(store)
-    return store.stream_types() if counted is None else counted
+        return None if local is None else TimelineCounts(local).stream_types(store)
+
+
+def counted_stream_types(store: EventStore) -> list[StreamTypeInfo]:
+    """Each stream type's streams and events: kept_stream_types, else counted over every
+    stream."""
+    kept = kept_stream_types(store)
+    return store.stream_types() if kept is None else kept
+
+
+def counted_events(store: EventStore) -> int:
+    """How many events the store holds: from kept_stream_types, else counted over the log."""
+    kept = kept_stream_types(store)
+    return store.event_count() if kept is None else sum(t.events for t in kept)
 
 
 def _forget(db: Any) -> None:
@@ -297,4 +309,5 @@ def _summed(rows: list[tuple[int, int, str]]) -> list[tuple[int, int, str, int, 
     return summed
 
 
-__all__ = ["MAX_BUCKETS", "WIDTHS_US", "Buckets", "TimelineCounts", "counted_stream_types"]
+__all__ = ["MAX_BUCKETS", "WIDTHS_US", "Buckets", "TimelineCounts", "counted_events",
+           "counted_stream_types", "kept_stream_types"]

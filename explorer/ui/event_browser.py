@@ -24,6 +24,7 @@ from explorer.browsing.rows import (
     new_positions,
     read_rows,
 )
+from explorer.projections.timeline_counts import counted_events
 from explorer.store.filter_types import type_warnings
 from explorer.store.path_indexes import indexed_positions, uses_path_index
 from explorer.store.reading import FIELD_TYPE_SAMPLE
@@ -221,7 +222,7 @@ class EventBrowser(QObject):
                 return search_rows(context, search, query, context.progress)
             if query.content is not None and uses_path_index(context.store, query):
                 return PositionRows(indexed_positions(context.store, query))
-            return build_row_map(context.store, query, partial)
+            return build_row_map(context.store, query, partial, event_count=counted_events)
 
         partial: dict[str, int] = {}  # generation of the list showing a scan's first matches
         self._scan_partial = partial

@@ -1,6 +1,7 @@
 """Opening a store whose runner has counted it (the timeline's counts) reads its stream types'
-streams and events from those counts, not from a count of every stream (seconds at 10M
-events); a store nobody has counted yet is counted as before."""
+streams and events, and the number of its events, from those counts, not from a count of every
+stream and event (seconds at 10M events); a store nobody has counted yet is counted as
+before."""
 
 from __future__ import annotations
 
@@ -16,15 +17,20 @@ from tests.ui.conftest import WAIT_MS, open_shop
 
 @pytest.fixture
 def stream_counts(monkeypatch) -> list[str]:
-    """Where EventStore.stream_types (a count of every stream) was called from."""
-    calls: list[str] = []
-    count = EventStore.stream_types
+    """Which stores EventStore.stream_types (a count of every stream) and event_count (of every
+    event) were called on: (name, location)."""
+    calls: list[tuple[str, str]] = []
 
-    def counted(self):
-        calls.append(self.location)
-        return count(self)
+    def recorded(name: str):
+        count = getattr(EventStore, name)
 
-    monkeypatch.setattr(EventStore, "stream_types", counted)
+        def counted(self):
+            calls.append((name, self.location))
+            return count(self)
+        return counted
+
+    for name in ("stream_types", "event_count"):
+        monkeypatch.setattr(EventStore, name, recorded(name))
     return calls
 
 
@@ -48,7 +54,8 @@ def test_a_counted_store_opens_with_its_stream_types_from_the_counts(qtbot, seed
     stream_counts.clear()
     window = opened_window(qtbot, seeded)
     try:
-        assert stream_counts == []  # no count of every stream
+        assert stream_counts == []  # no count of every stream or event
+        assert window.event_model.rowCount() == window.summary.last_position
         found = {t.stream_type: t for t in window.summary.stream_types}
         assert set(found) == set(expected)
         assert found["Note"] == expected["Note"]  # appended after the counts: counted on open
@@ -61,7 +68,7 @@ def test_a_counted_store_opens_with_its_stream_types_from_the_counts(qtbot, seed
 def test_a_store_nobody_has_counted_is_counted_on_open(qtbot, seeded, stream_counts):
     window = opened_window(qtbot, seeded)
     try:
-        assert str(seeded) in stream_counts[0]
+        assert {name for name, _ in stream_counts} == {"stream_types", "event_count"}
         with open_shop(seeded, read_only=True) as store:
             assert window.summary.stream_types == store.stream_types()
     finally:
