@@ -63,6 +63,10 @@ BATCH = 50_000
 """Events indexed per transaction while building (one checkpoint each, one progress report)."""
 FILTER_CHUNK = 5_000
 """Matches checked against the other filters per query of the store."""
+INTERSECT_ABOVE = 20_000
+"""More matches than this are compared with the positions of the other filters (read whole,
+through the store's indexes) rather than checked a chunk at a time (not for a content filter,
+whose positions are a scan)."""
 _WORD = re.compile(r'"([^"]*)"?(\*?)|([^\s"]+)')
 _INDEXED_CHARACTER = re.compile(r"[\w\-.@]")
 
@@ -324,6 +328,14 @@ def all_matching(index: FullTextIndex, store: EventStore, text: str, query: Even
     candidates = index.matches(text, after_position=after_position)
     if query.is_everything:
         return candidates
+    if query.content is None and len(candidates) > INTERSECT_ABOVE:
+        # the filters' own positions through the store's indexes, then both lists compared
+        # (prod_1*'s 761,407 matches under an event-type filter at 1M: 4.2 s in chunks, 0.8 s)
+        wanted = set(store.positions(query, after_position=after_position))
+        kept = array("q", [position for position in candidates if position in wanted])
+        if progress is not None:
+            progress(kept)
+        return kept
     kept = array("q")
     step = FILTER_CHUNK * 4
     for start in range(0, len(candidates), step):

@@ -274,3 +274,19 @@ def test_an_index_in_many_parts_finds_what_a_scan_finds_newest_first(shop_store,
         shop_store.append("note_1", "Note", [NewEvent("Noted", {"text": "zebra_77 arrived"})])
         index.catch_up(shop_store)
         assert list(index.newest_matches("zebra_77")) == [shop_store.last_position()]
+
+
+@pytest.mark.parametrize("intersect_above", [0, 10**9])
+def test_every_match_under_the_other_filters_either_way(shop_store, monkeypatch,
+                                                        intersect_above):
+    monkeypatch.setattr(fulltext, "INTERSECT_ABOVE", intersect_above)
+    query = EventQuery(event_types=("OrderPlaced", "OrderShipped"))
+    wanted = set(shop_store.positions(query))
+    with FullTextIndex.of_store(shop_store) as index:
+        index.catch_up(shop_store)
+        for term in ["order_01*", "cust_0*", "Royal"]:
+            expected = [p for p in brute_force(shop_store, term) if p in wanted]
+            assert expected and list(fulltext.all_matching(index, shop_store, term,
+                                                           query)) == expected
+            assert list(fulltext.all_matching(index, shop_store, term, query,
+                                              after_position=expected[2])) == expected[3:]
