@@ -3,35 +3,42 @@
 The events keep their ids, stream types, versions, times, schema versions, data and metadata,
 and their order: positions are numbered afresh from 1, gap-free, in the file's order (a file
 holding part of a log gets positions of its own). They are written straight into the new
-store by its loader (explorer.store.loading: a batch a transaction, on a thread of its own while
-the next batch is read; the hash chain linked a batch at a time, the secondary indexes and the
-stream index built once at the end), each line checked first: a line as `export` writes it by a
-quick reading, any other by `parse_line`'s field-by-field one, which says what is wrong;
-versions must follow on in each stream, and an event id used again is found by the store's
-unique index and said as the first line that uses it again. A time earlier than the line
-before's is raised to it, as appends do (the report counts them).
+store by its loader (explorer.store.loading: one transaction, a batch at a time on a thread of
+its own while the next is made; the hash chain linked a batch at a time, the secondary indexes
+and the stream index built once at the end), each line checked first: a line as `export`
+writes it by a quick reading (explorer.exchange.parsing, a block of lines at a time; for a big
+file in a process of its own, reading the file beside this one, which writes: the two cores
+of a small machine both at work), any other by `parse_line`'s field-by-field one, which says
+what is wrong; versions must follow on in each stream, and an event id used again is found by
+the store's unique index and said as the first line that uses it again. A time earlier than
+the line before's is raised to it, as appends do (the report counts them).
 
 The new store is written under a temporary name beside its path (without an on-disk journal or
 syncs while it fills: explorer.store.loading; synced at the end) and renamed there only when the
 whole file went in: a malformed line, a duplicate event id, a version out of order, a
 cancellation or any other failure stops the import, says which line, and leaves nothing behind.
 An existing file at the path is never touched. Memory grows with the number of streams (each
-one's type and last version), not of events: three batches of rows at most are held.
+one's type and last version), not of events: a few blocks' lines and three batches of rows at
+most are held.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import orjson
 
 from explorer.common.bulk import bulk_work
-from explorer.exchange.formats import CONTENT_TYPE, ExchangeError, LineError, parse_line
+from explorer.exchange import parsing
+from explorer.exchange.formats import ExchangeError, LineError, parse_line
+from explorer.exchange.parsing import Item, LineTooLong, blocks, parse_block, read_frame
 from explorer.store import EventStore
 from explorer.store.copying import remove_store_files
 from explorer.store.loading import (
@@ -44,7 +51,6 @@ from explorer.store.loading import (
 
 BATCH_EVENTS = 20_000
 MAX_LINE_BYTES = 64 * 1024 * 1024
-READ_BYTES = 4 * 1024 * 1024
 IMPORT_CACHE_MB = 256  # the unique indexes (ids, stream versions) of a million events, in cache
 Progress = Callable[[int, int], None]
 """Called as `progress(bytes_read, file_size)`; may raise Cancelled to stop (nothing is left)."""
@@ -67,22 +73,31 @@ class ImportReport:
 
 
 def import_file(source: Path, target: Path, *, progress: Progress | None = None,
-                batch_events: int = BATCH_EVENTS) -> ImportReport:
-    """Import the events file at `source` into a new store at `target` (see the module)."""
+                batch_events: int = BATCH_EVENTS,
+                parse_apart: bool | None = None) -> ImportReport:
+    """Import the events file at `source` into a new store at `target` (see the module);
+    parsed by a process of its own when `parse_apart` (by default: for a file of at least
+    PARALLEL_FROM_BYTES, on a machine of more than one core)."""
     source = Path(source).expanduser()
     if not source.is_file():
         raise ExchangeError(f"No events file at {source}. Give the path of a JSON Lines or "
                             "CloudEvents file written by `export`.")
+    size = source.stat().st_size
+    if parse_apart is None:
+        parse_apart = size >= PARALLEL_FROM_BYTES and (os.cpu_count() or 1) > 1
     with open(source, "rb") as lines:
-        return import_stream(lines, target, size=source.stat().st_size, progress=progress,
-                             batch_events=batch_events, name=str(source))
+        return import_stream(lines, target, size=size, progress=progress,
+                             batch_events=batch_events, name=str(source),
+                             parse_apart=parse_apart)
 
 
 def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
                   progress: Progress | None = None, batch_events: int = BATCH_EVENTS,
-                  name: str = "the file") -> ImportReport:
+                  name: str = "the file", parse_apart: bool = False) -> ImportReport:
     """Import the events read from `lines` (an open binary file, or stdin) into a new store at
-    `target`; `size`, when known, is what `progress` counts up to."""
+    `target`; `size`, when known, is what `progress` counts up to. With `parse_apart`, a
+    process of its own parses the lines, reading them from `lines`'s file descriptor (nothing
+    of it read yet), while this one writes them."""
     target = Path(target).expanduser()
     _refuse_target(target)
     temporary = target.with_name(f".{target.name}.importing-{os.getpid()}")
@@ -91,9 +106,11 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
         new_store_file(temporary)
         with EventStore.open(temporary, create=True) as store:
             store.limit_cache(IMPORT_CACHE_MB)
-            with loading_new_store(store) as loader, bulk_work():  # no collector passes (CLI)
+            with loading_new_store(store) as loader, bulk_work(), \
+                    (_blocks_parsed_apart(lines) if parse_apart
+                     else nullcontext(_blocks_here(lines))) as parsed:  # bulk: no collector
                 events, streams, raised = _append_all(
-                    loader, _Lines(lines), batch_events,
+                    loader, parsed, batch_events,
                     lambda done: progress(done, size) if progress else None)
         sync_file(temporary)
         if events == 0:
@@ -120,31 +137,52 @@ def _refuse_target(target: Path) -> None:
         raise ExchangeError(f"Cannot make {target}: the folder {target.parent} does not exist.")
 
 
-class _Lines:
-    """The lines of a binary file, numbered from 1 (blank ones too), read a block at a time;
-    `done` is how many bytes were read so far. LineError for a line longer than MAX_LINE_BYTES,
-    found without holding more of it than that."""
+PARALLEL_FROM_BYTES = 32 * 1024 * 1024
+"""A file at least this big is parsed in a process of its own (explorer.exchange.parsing)."""
 
-    def __init__(self, file: BinaryIO) -> None:
-        self._file = file
-        self.done = 0
 
-    def __iter__(self) -> Iterator[tuple[int, bytes]]:
-        number = 0
-        tail = b""
-        while block := self._file.read(READ_BYTES):
-            self.done += len(block)
-            lines = (tail + block).split(b"\n") if tail else block.split(b"\n")
-            tail = lines.pop()
-            for text in lines:
-                number += 1
-                if len(text) > MAX_LINE_BYTES:
-                    raise _too_long(number)
-                yield number, text
-            if len(tail) > MAX_LINE_BYTES:
-                raise _too_long(number + 1)
-        if tail:
-            yield number + 1, tail
+def _blocks_here(lines: BinaryIO) -> Iterator[tuple[int, list[Item] | None]]:
+    """(bytes read, items) a block at a time, parsed in this process."""
+    limit = MAX_LINE_BYTES
+    try:
+        for first, block, done in blocks(lines, limit):
+            yield done, parse_block(block, first, limit)
+    except LineTooLong as too_long:
+        raise _too_long(too_long.line) from None
+
+
+@contextmanager
+def _blocks_parsed_apart(lines: BinaryIO) -> Iterator[Iterator[tuple[int, list[Item] | None]]]:
+    """(bytes read, items) a block at a time, parsed by a process of its own reading the same
+    file (from where it is), while this one writes the rows: stopped when left."""
+    package_root = str(Path(parsing.__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "explorer.exchange.parsing", str(MAX_LINE_BYTES)],
+        stdin=lines.fileno(), stdout=subprocess.PIPE, env=env)
+    output = cast(BinaryIO, worker.stdout)
+
+    def frames() -> Iterator[tuple[int, list[Item] | None]]:
+        while True:
+            try:
+                frame = read_frame(output)
+            except EOFError:
+                raise ExchangeError(f"The process reading the lines ended early (exit code "
+                                    f"{worker.wait()}); nothing was imported.") from None
+            if frame[0] is None:
+                raise _too_long(frame[1])
+            if frame[1] is None:
+                return
+            yield frame
+
+    try:
+        yield frames()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+        output.close()
 
 
 def _too_long(line: int) -> LineError:
@@ -152,58 +190,18 @@ def _too_long(line: int) -> LineError:
                            "big cannot be imported. Is this an events file?")
 
 
-_Fields = tuple[str, str, str, int, str, int, int, dict[str, Any], dict[str, Any]]
-"""A line's stream id, stream type, event type, version, event id, time (µs), schema version,
-data and metadata."""
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _quick_fields(value: dict[str, Any]) -> _Fields | None:
-    """The fields of a line as `export` writes it (JSON Lines or CloudEvents), read with the
-    fewest checks that still refuse every wrong one; None for any other line (parse_line reads
-    those, and says what is wrong)."""
-    try:
-        if "specversion" in value:
-            if value["specversion"] != "1.0" \
-                    or value.get("datacontenttype", CONTENT_TYPE) != CONTENT_TYPE:
-                return None
-            stream_id, stream_type = value["subject"], value["streamtype"]
-            version, event_id = value["streamversion"], value["id"]
-            schema_version, metadata = value["schemaversion"], value["metadata"]
-            if type(metadata) is str:
-                metadata = orjson.loads(metadata)
-        else:
-            stream_id, stream_type = value["stream_id"], value["stream_type"]
-            version, event_id = value["version"], value["event_id"]
-            schema_version, metadata = value["schema_version"], value["metadata"]
-        event_type, time_text, data = value["type"], value["time"], value["data"]
-    except (KeyError, orjson.JSONDecodeError):
-        return None
-    if type(stream_id) is not str or type(stream_type) is not str \
-            or type(event_type) is not str or type(version) is not int \
-            or type(event_id) is not str or type(time_text) is not str \
-            or type(schema_version) is not int or type(data) is not dict \
-            or type(metadata) is not dict or "unreadable" in value \
-            or version < 1 or schema_version < 1 or not stream_id.strip() \
-            or not stream_type.strip() or not event_type.strip() or not event_id.strip() \
-            or len(time_text) != 27 or time_text[26] != "Z" or time_text[10] != "T" \
-            or time_text[19] != ".":
-        return None
-    try:  # the exported form, 2026-03-19T10:15:30.123456Z
-        timestamp_us = (datetime.fromisoformat(time_text) - _EPOCH) // _MICROSECOND
-    except ValueError:
-        return None
-    return (stream_id, stream_type, event_type, version, event_id, timestamp_us, schema_version,
-            data, metadata)
-
-
-def _read_fields(text: bytes, line: int) -> _Fields:
-    """The fields of any other line, each checked (parse_line): LineError saying what is
-    wrong."""
+def _read_item(text: bytes, line: int) -> Item:
+    """The item of a line the quick path did not read, each field checked (parse_line):
+    LineError saying what is wrong."""
     event = parse_line(text, line)
-    return (event.stream_id, event.stream_type, event.event_type, event.version,
-            event.event_id, event.timestamp_us, event.schema_version, event.data, event.metadata)
+    metadata = dict(event.metadata)
+    correlation_id = metadata.pop("correlation_id", None)
+    if correlation_id is not None and type(correlation_id) is not str:
+        raise LineError(line, f"the correlation_id in the metadata is "
+                              f"{orjson.dumps(correlation_id).decode()[:40]}, not a text.")
+    return (line, event.stream_id, event.stream_type, event.event_type, event.version,
+            event.event_id, event.timestamp_us, event.schema_version, correlation_id,
+            orjson.dumps(event.data).decode(), orjson.dumps(metadata).decode())
 
 
 def _stream_fault(line: int, stream_id: str, stream_type: str, version: int,
@@ -218,50 +216,37 @@ def _stream_fault(line: int, stream_id: str, stream_type: str, version: int,
                            "1 without gaps, in the file's order.")
 
 
-def _append_all(loader: NewStoreLoader, lines: _Lines, batch_events: int,
-                progress: Callable[[int], None]) -> tuple[int, int, int]:
-    """Write every line's event, a batch a transaction; (events, streams, times raised).
-    Memory holds each stream's type and last version, and one batch of rows."""
+def _append_all(loader: NewStoreLoader, parsed: Iterator[tuple[int, list[Item] | None]],
+                batch_events: int, progress: Callable[[int], None]) -> tuple[int, int, int]:
+    """Write every line's event, a batch at a time; (events, streams, times raised). Memory
+    holds each stream's type and last version, and a block's items and a batch of rows."""
     heads: dict[str, tuple[str, int]] = {}
     rows: list[tuple[Any, ...]] = []
     numbers: list[int] = []  # the line of each row
     position = last_time = raised = 0
-    loads, dumps = orjson.loads, orjson.dumps
     try:
-        for number, text in lines:
-            try:
-                value = loads(text)
-            except orjson.JSONDecodeError:
-                if not text.strip():
-                    continue
-                value = None
-            fields = _quick_fields(value) if type(value) is dict else None
-            if fields is None:
-                fields = _read_fields(text, number)
-            stream_id, stream_type, event_type, version, event_id, timestamp, schema_version, \
-                data, metadata = fields
-            head = heads.get(stream_id)
-            if version != 1 if head is None else (version != head[1] + 1
-                                                  or stream_type != head[0]):
-                raise _stream_fault(number, stream_id, stream_type, version, head)
-            heads[stream_id] = (stream_type, version)
-            correlation_id = metadata.pop("correlation_id", None)
-            if correlation_id is not None and type(correlation_id) is not str:
-                raise LineError(number, f"the correlation_id in the metadata is "
-                                        f"{dumps(correlation_id).decode()[:40]}, not a text.")
-            if timestamp < last_time:  # times never go back along positions (as appends keep)
-                timestamp = last_time
-                raised += 1
-            last_time = timestamp
-            position += 1
-            rows.append((position, stream_id, stream_type, version, event_id, event_type,
-                         schema_version, timestamp, correlation_id, dumps(data).decode(),
-                         dumps(metadata).decode()))
-            numbers.append(number)
-            if len(rows) >= batch_events:
-                full, full_numbers, rows, numbers = rows, numbers, [], []
-                _write(loader, full, full_numbers)
-                progress(lines.done)
+        for done, items in parsed:
+            for item in cast(list[Item], items):
+                number, stream_id, stream_type, event_type, version, event_id, timestamp, \
+                    schema_version, correlation_id, data, metadata = \
+                    item if len(item) > 2 else _read_item(item[1], item[0])
+                head = heads.get(stream_id)
+                if version != 1 if head is None else (version != head[1] + 1
+                                                      or stream_type != head[0]):
+                    raise _stream_fault(number, stream_id, stream_type, version, head)
+                heads[stream_id] = (stream_type, version)
+                if timestamp < last_time:  # times never go back along positions (as appends)
+                    timestamp = last_time
+                    raised += 1
+                last_time = timestamp
+                position += 1
+                rows.append((position, stream_id, stream_type, version, event_id, event_type,
+                             schema_version, timestamp, correlation_id, data, metadata))
+                numbers.append(number)
+                if len(rows) >= batch_events:
+                    full, full_numbers, rows, numbers = rows, numbers, [], []
+                    _write(loader, full, full_numbers)
+            progress(done)
     except LineError:
         try:
             _written(loader, rows, numbers)
@@ -269,7 +254,6 @@ def _append_all(loader: NewStoreLoader, lines: _Lines, batch_events: int,
             raise earlier from None
         raise
     _written(loader, rows, numbers)
-    progress(lines.done)
     return position, len(heads), raised
 
 
