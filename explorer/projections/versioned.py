@@ -102,13 +102,18 @@ class VersionedWriter:
         self.table = table
         self.db = db
         self.search = search
-        self._changed: dict[Key, dict[str, Any] | None] = {}  # key -> current row, for search
+        self._changed: dict[Key, dict[str, Any] | None] = {}  # key -> current values
         self.keys = table.info["keys"]
         self.values = table.info["values"]
-        self._cache: OrderedDict[Key, Any] = OrderedDict()  # key -> row dict or _MISSING
-        self._inserts: dict[Key, dict[str, Any]] = {}  # (key, valid_from) -> new version
+        # A version is [its values (a dict of the value columns), valid_from, valid_to]: one
+        # small list an event, its values dict taken as the projection gave it.
+        self._cache: OrderedDict[Key, Any] = OrderedDict()  # key -> current version or _MISSING
+        self._inserts: dict[Key, list[Any]] = {}  # (key, valid_from) -> new version
         self._closes: list[Key] = []  # (*key, valid_from, valid_to) of stored versions ended
         self._written: set[Key] | None = None  # keys with a current row, when fully known
+        names = self.values
+        self._value_tuple: Any = (operator.itemgetter(*names) if len(names) > 1
+                                  else lambda values: (values[names[0]],))
         t = table
         p = sa.bindparam
         key_params = tuple(f"k_{k}" for k in self.keys)
@@ -120,7 +125,6 @@ class VersionedWriter:
             sa.update(t).where(*where_key, t.c.valid_from == p("k_from"))
             .values(valid_to=p("k_to")), dialect, ("k_to", *key_params, "k_from"))
         self._columns = (*self.keys, *self.values, "valid_from", "valid_to")
-        self._row_tuple = operator.itemgetter(*self._columns)
         self._insert = CompiledStatement(
             sa.insert(t).values(**{c: p(c) for c in self._columns}), dialect, self._columns)
         if not (self._close.direct and self._insert.direct):  # executemany passes tuples as is
@@ -133,43 +137,41 @@ class VersionedWriter:
 
     def get(self, key: Key) -> dict[str, Any] | None:
         """The current values of the row with this key (a copy to change), or None."""
-        row = self._cache.get(key)
-        if row is None:
-            row = self._current(key)
+        version = self._cache.get(key)
+        if version is None:
+            version = self._current(key)
         else:
             self._cache.move_to_end(key)
-        if row is _MISSING:
+        if version is _MISSING:
             return None
-        return {name: row[name] for name in self.values}
+        return dict(version[0])
 
     def _current(self, key: Key) -> Any:
-        """The cached current version (with valid_from), or _MISSING."""
-        row = self._cache.get(key)
-        if row is not None:
+        """The cached current version, or _MISSING."""
+        version = self._cache.get(key)
+        if version is not None:
             self._cache.move_to_end(key)
-            return row
+            return version
         if self._written is not None and key not in self._written:
             return _MISSING
         found = self.db.execute(self._select.sql, self._select.args(*key)).fetchone()
-        row = _MISSING if found is None else dict(zip((*self.values, "valid_from"), found,
-                                                          strict=True))
-        self._remember(key, row)
-        return row
+        version = _MISSING if found is None else [
+            dict(zip(self.values, found[:-1], strict=True)), found[-1], None]
+        self._remember(key, version)
+        return version
 
     def put(self, key: Key, values: dict[str, Any], position: int) -> None:
-        """Make `values` the row's values from `position` on."""
+        """Make `values` (every value column's; kept as given, so not to be changed after)
+        the row's values from `position` on."""
         self._end_current(key, position)
-        row = dict(zip(self.keys, key, strict=True))
-        row.update(values)
-        row["valid_from"] = position
-        row["valid_to"] = None
-        self._inserts[(key, position)] = row
-        self._changed[key] = row
+        version = [values, position, None]
+        self._inserts[(key, position)] = version
+        self._changed[key] = values
         cache = self._cache  # _remember, inline: a projection puts once an event
-        cache[key] = row
+        cache[key] = version
         cache.move_to_end(key)
         if len(cache) > CACHE_KEYS:
-            self._remember(key, row)
+            self._remember(key, version)
         if self._written is not None:
             self._written.add(key)
 
@@ -182,27 +184,28 @@ class VersionedWriter:
             self._written.discard(key)
 
     def _end_current(self, key: Key, position: int) -> None:
-        row = self._cache.get(key)  # the LRU order is _remember's, just after this
-        if row is None:
-            row = self._current(key)
-        if row is _MISSING:
+        version = self._cache.get(key)  # the LRU order is _remember's, just after this
+        if version is None:
+            version = self._current(key)
+        if version is _MISSING:
             return
-        if row["valid_from"] == position:  # written by this same event (so not stored yet)
+        valid_from = version[1]
+        if valid_from == position:  # written by this same event (so not stored yet)
             self._inserts.pop((key, position), None)
             return
-        pending = self._inserts.get((key, row["valid_from"]))
+        pending = self._inserts.get((key, valid_from))
         if pending is not None:
-            pending["valid_to"] = position
+            pending[2] = position
         else:
-            self._closes.append((position, *key, row["valid_from"]))
+            self._closes.append((position, *key, valid_from))
 
-    def _remember(self, key: Key, row: Any) -> None:
+    def _remember(self, key: Key, version: Any) -> None:
         cache = self._cache
-        cache[key] = row
+        cache[key] = version
         cache.move_to_end(key)
         while len(cache) > CACHE_KEYS:
-            old_key, old_row = next(iter(self._cache.items()))
-            if old_row is not _MISSING and (old_key, old_row["valid_from"]) in self._inserts:
+            old_key, old = next(iter(self._cache.items()))
+            if old is not _MISSING and (old_key, old[1]) in self._inserts:
                 break  # never forget a row this transaction still has to write
             self._cache.popitem(last=False)
 
@@ -211,10 +214,16 @@ class VersionedWriter:
         if self._closes:
             self.db.executemany(self._close.sql, self._closes)
         if self._inserts:
-            self.db.executemany(self._insert.sql, map(self._row_tuple, self._inserts.values()))
+            value_tuple = self._value_tuple
+            self.db.executemany(self._insert.sql, [
+                (*key, *value_tuple(values), valid_from, valid_to)
+                for (key, _), (values, valid_from, valid_to) in self._inserts.items()])
         written = len(self._closes) + len(self._inserts)
         if self.search is not None:
-            self.search.apply(self._changed)
+            keys = self.keys  # the search index reads key and value columns by name
+            self.search.apply({
+                key: None if values is None else {**dict(zip(keys, key, strict=True)), **values}
+                for key, values in self._changed.items()})
         self._closes = []
         self._inserts = {}
         self._changed = {}

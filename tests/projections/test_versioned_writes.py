@@ -1,0 +1,68 @@
+"""A projection's writes keep their own copy of each row version, whatever the handler does
+with the dicts it gave or was given afterwards."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+
+from explorer.projections import Writes, versioned_table
+from explorer.projections.versioned import VersionedWriter, current_rows, rows_as_of
+
+metadata = sa.MetaData()
+stock = versioned_table("stock", metadata, [sa.Column("product_id", sa.Text)],
+                        [sa.Column("name", sa.Text), sa.Column("on_hand", sa.Integer)])
+labels = versioned_table("labels", metadata, [sa.Column("product_id", sa.Text)],
+                         [sa.Column("label", sa.Text)])
+
+
+def writes_on(db: sqlite3.Connection) -> tuple[Writes, list[VersionedWriter]]:
+    for table in (stock, labels):
+        db.execute(str(sa.schema.CreateTable(table).compile(dialect=sqlite.dialect())))
+    writers = [VersionedWriter(table, db, sqlite.dialect()) for table in (stock, labels)]
+    return Writes({w.table.name: w for w in writers}), writers
+
+
+def rows(db: sqlite3.Connection, query: sa.Select) -> list[tuple]:
+    compiled = query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+    return db.execute(str(compiled)).fetchall()
+
+
+def test_dicts_given_and_returned_are_the_handlers_to_change():
+    db = sqlite3.connect(":memory:")
+    writes, writers = writes_on(db)
+    writes.position = 1
+    writes.put("stock", ("p1",), name="Widget", on_hand=5)
+    writes.put("labels", ("p1",), label="new")
+    writes.position = 2
+    updated = writes.update("stock", ("p1",), on_hand=7)
+    assert updated == {"name": "Widget", "on_hand": 7}
+    updated["on_hand"] = 1000  # the handler changes the dict it got back
+    seen = writes.get("stock", "p1")
+    seen["name"] = "changed"  # and the copy it read
+    writes.position = 3
+    writes.put("stock", ("p2",), name="Gadget", on_hand=1)
+    for writer in writers:
+        writer.flush()
+    assert writes.get("stock", "p1") == {"name": "Widget", "on_hand": 7}
+    assert rows(db, current_rows(stock)) == [("p1", "Widget", 7), ("p2", "Gadget", 1)]
+    assert rows(db, rows_as_of(stock, 1)) == [("p1", "Widget", 5)]
+    assert rows(db, current_rows(labels)) == [("p1", "new")]
+
+
+def test_a_row_read_back_from_the_database_is_changed_as_a_new_version():
+    db = sqlite3.connect(":memory:")
+    writes, writers = writes_on(db)
+    writes.position = 1
+    writes.put("stock", ("p1",), name="Widget", on_hand=5)
+    for writer in writers:
+        writer.flush()
+        writer.discard()  # forget the cache: the next get reads the stored row
+    writes.position = 4
+    assert writes.update("stock", ("p1",), on_hand=2) == {"name": "Widget", "on_hand": 2}
+    for writer in writers:
+        writer.flush()
+    assert rows(db, sa.select(stock).order_by(stock.c.valid_from)) == [
+        ("p1", "Widget", 5, 1, 4), ("p1", "Widget", 2, 4, None)]
