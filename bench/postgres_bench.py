@@ -11,6 +11,8 @@ PostgreSQL recorder, on the same server in one run.
                 conflicts they retried, and events lost (appended but not in the log: must be 0)
   live p95      ours only: from a commit in another process to a follower seeing it (the
                 store's data_version, LISTEN/NOTIFY, as the window's watcher polls it)
+  takeover_s    ours only: seconds from the leading runner's end to another runner holding
+                all its work: killed (-9), and gone silent (SIGSTOP: its socket stays open)
 Without URL a throwaway cluster is started (bench/postgres_server.py) and removed after; with
 one, each side gets a schema of its own, dropped at the end. The last line is JSON.
 """
@@ -191,6 +193,85 @@ def live_latency(url: str, appends: int) -> dict[str, float]:
             "live_max_ms": latencies[-1]}
 
 
+def takeover_seconds(url: str) -> dict[str, float]:
+    """Two runners (`python -m explorer run`) on one store: the leader killed (-9), then the
+    next leader stopped (SIGSTOP) with a third runner waiting; seconds until the work is all
+    held by others, each time."""
+    import signal
+    import subprocess
+
+    from explorer.demo.system import SHOP
+    from explorer.projections.postgres_readmodels import LOCK_CLASS, SCHEMA_SUFFIX
+
+    ours_writers_setup(url, 5)  # (a store with the shop's orders: its runner has work)
+    schema = sa.make_url(url).query["schema"]
+    names = [*(p.name for p in SHOP.projections()), "saga:order_fulfilment"]
+    plain = sa.make_url(url).set(query={}).render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as admin:
+        keys = [admin.execute("SELECT hashtext(%s)::bigint & 4294967295",
+                              (f"{schema}{SCHEMA_SUFFIX}/{name}",)).fetchone()[0]
+                for name in names]
+
+        def holders() -> list[set[int]]:
+            held = admin.execute(
+                "SELECT objid::bigint, pid FROM pg_locks WHERE locktype = 'advisory' AND "
+                "granted AND objsubid = 2 AND classid = %s::bigint::oid", (LOCK_CLASS,))
+            found: dict[int, set[int]] = {}
+            for key, pid in held:
+                found.setdefault(key, set()).add(pid)
+            return [found.get(key, set()) for key in keys]
+
+        def sessions() -> int:
+            return admin.execute("SELECT count(*) FROM pg_stat_activity WHERE "
+                                 "application_name = 'event-explorer'").fetchone()[0]
+
+        def wait(condition: Any, what: str) -> float:
+            deadline = time.monotonic() + 120
+            while not condition():
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"takeover: {what} within 120 s")
+                time.sleep(0.02)
+            return time.monotonic()
+
+        runners: list[subprocess.Popen[bytes]] = []
+        each = 0  # the connections a runner opens
+
+        def start() -> None:
+            nonlocal each
+            before = sessions()
+            runners.append(subprocess.Popen(
+                [sys.executable, "-m", "explorer", "run", url, "--status-every", "600"],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            if not each:
+                wait(lambda: all(holders()), "the first runner held its work")
+                time.sleep(1)  # (and every connection it opens, counted here, is open)
+                each = sessions() - before
+            else:
+                wait(lambda: sessions() >= before + each, "a runner connected")
+
+        try:
+            start()
+            start()
+            leading = set().union(*holders())
+            runners[0].send_signal(signal.SIGKILL)
+            gone = time.monotonic()
+            killed = wait(lambda: all(h and not h & leading for h in holders()),
+                          "another runner took over from a killed one") - gone
+            start()
+            leading = set().union(*holders())
+            runners[1].send_signal(signal.SIGSTOP)
+            gone = time.monotonic()
+            silent = wait(lambda: all(h and not h & leading for h in holders()),
+                          "another runner took over from a stopped one") - gone
+        finally:
+            for runner in runners:
+                if runner.poll() is None:
+                    runner.send_signal(signal.SIGCONT)
+                    runner.terminate()
+                runner.wait(60)
+    return {"killed": round(killed, 2), "silent": round(silent, 2)}
+
+
 # -- running it all ------------------------------------------------------------------------------
 
 def writers(side: str, url_or_env: Any, processes: int, orders: int,
@@ -226,7 +307,7 @@ def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
 
     stamp = f"{os.getpid()}_{int(time.time())}"
     schemas = [f"bench_ours_{stamp}", f"bench_es_{stamp}", f"bench_ours_w_{stamp}",
-               f"bench_es_w_{stamp}", f"bench_live_{stamp}"]
+               f"bench_es_w_{stamp}", f"bench_live_{stamp}", f"bench_take_{stamp}"]
     plain = sa.make_url(base)
     plain = plain.set(query={k: v for k, v in plain.query.items() if k != "schema"})
     admin_url = plain.render_as_string(hide_password=False)
@@ -248,6 +329,8 @@ def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
             mine["writers"], theirs["writers"] = mine_w["events_per_s"], theirs_w["events_per_s"]
             print("live latency...", file=sys.stderr)
             live = live_latency(schema_url(base, schemas[4]), args.live)
+            print("runner takeover...", file=sys.stderr)
+            results["takeover_s"] = takeover_seconds(schema_url(base, schemas[5]))
         finally:  # (and those made beside ours: its read models' schema)
             made = [name for (name,) in admin.execute(
                 "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"bench\\_%{stamp}%",))]
@@ -299,5 +382,8 @@ def main(argv: list[str]) -> int:
           f"{w['eventsourcing_lost']} (target 0)")
     print(f"live: commit to follower p50 {results['live_p50_ms']} ms, p95 "
           f"{results['live_p95_ms']} ms, max {results['live_max_ms']} ms (target p95 < 100)")
+    takeover = results["takeover_s"]
+    print(f"takeover: another runner holds the work {takeover['killed']} s after the leader is "
+          f"killed, {takeover['silent']} s after it is stopped (SIGSTOP)")
     print(json.dumps(results))
     return 0
