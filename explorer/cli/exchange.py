@@ -2,7 +2,8 @@
 
 `export STORE OUT` takes the same filters as `events` (OUT `-` is stdout) and never writes to the
 store; `import FILE NEW_STORE` makes a new store only; `bundle STORE OUT` writes a consistent copy
-of the store with a view on it (explorer.exchange).
+of the store with a view on it (explorer.exchange). A store on a server at either end goes
+through a temporary store file (explorer.cli.server_targets).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from pathlib import Path
 from explorer.cli.arguments import AddSubcommand, natural, positive
 from explorer.cli.handlers import ProgressBar, _split
 from explorer.cli.output import print_json
+from explorer.cli.server_targets import bundle_server_store, import_into_server, refuse_server_out
 from explorer.exchange.bundle import BundleFilters, BundleView, save_bundle
 from explorer.exchange.export import ExportScope, export_file, export_to
 from explorer.exchange.formats import FORMATS
 from explorer.exchange.importing import import_file, import_stream
 from explorer.store.content_filter import parse_filter
+from explorer.store.postgres_url import is_server_url, shown
 from explorer.store.query import EventQuery
 
 
@@ -79,12 +82,12 @@ def export(args: argparse.Namespace) -> int:
                             progress=bar.update_to)
     finally:
         bar.close()
-    report = {"store": args.store, "out": args.out, "format": args.format, "events": count,
+    report = {"store": shown(args.store), "out": args.out, "format": args.format, "events": count,
               "scope": scope.describe()}
     if args.json:
         print_json(report)
     else:
-        print(f"Exported {count:,} events ({report['scope']}) of {args.store} to {args.out} "
+        print(f"Exported {count:,} events ({report['scope']}) of {shown(args.store)} to {args.out} "
               f"as {args.format}.", file=sys.stderr)
     return 0
 
@@ -92,7 +95,10 @@ def export(args: argparse.Namespace) -> int:
 def import_(args: argparse.Namespace) -> int:
     bar = ProgressBar(0, "B", lazy=True)
     try:
-        if args.file == "-":
+        if is_server_url(args.target):
+            report = import_into_server(None if args.file == "-" else Path(args.file),
+                                        args.target, progress=bar.update_to)
+        elif args.file == "-":
             report = import_stream(sys.stdin.buffer, Path(args.target), name="standard input")
         else:
             report = import_file(Path(args.file), Path(args.target), progress=bar.update_to)
@@ -112,11 +118,15 @@ def import_(args: argparse.Namespace) -> int:
 def bundle(args: argparse.Namespace) -> int:
     view = BundleView(cursor_position=args.at_position, selected_position=args.select,
                       filters=BundleFilters())
-    target = save_bundle(args.store, args.out, view)
+    refuse_server_out(args.out, "A bug report")
+    if is_server_url(args.store):
+        target = bundle_server_store(args.store, args.out, view)
+    else:
+        target = save_bundle(args.store, args.out, view)
     if args.json:
         print_json({"bundle": str(target), "view": view.to_json()})
     else:
-        print(f"Wrote the bug report {target}: a copy of {args.store}"
+        print(f"Wrote the bug report {target}: a copy of {shown(args.store)}"
               + (f" with the cursor at position {args.at_position:,}"
                  if args.at_position is not None else "")
               + f". Open it with `python main.py {target}` (read-only).")

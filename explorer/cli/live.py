@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import queue
+import signal
 import sys
 import threading
 import time
@@ -22,6 +23,7 @@ from explorer.projections import ProjectionStatus
 from explorer.runtime.runner import Runner, RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.progress import steps_text
+from explorer.store.postgres_url import shown
 from explorer.store.watch import AppendWatcher
 from explorer.system import System
 from explorer.system.discovery import SystemLoadError
@@ -89,15 +91,38 @@ def run(args: argparse.Namespace) -> int:
             args.store, system, read_only=args.read_only, run_sagas=not args.no_sagas,
             context_options=_context_options(args), progress=linking,
             spec=args.system) as runner:
-        print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of {args.store}; "
-              "Ctrl+C stops.", file=sys.stderr)
+        print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of "
+              f"{shown(args.store)}; Ctrl+C stops.", file=sys.stderr)
         try:
-            runner.run_forever(stop, on_status=_status_line, status_every_s=args.status_every)
+            with _ctrl_c_sets(stop):
+                runner.run_forever(stop, on_status=_status_line,
+                                   status_every_s=args.status_every)
         except KeyboardInterrupt:
             stop.set()
         _status_line(runner.status())
     print("Stopped.", file=sys.stderr)
     return 0
+
+
+@contextmanager
+def _ctrl_c_sets(stop: threading.Event) -> Iterator[None]:
+    """Ctrl+C sets `stop` (the runner ends its step and stops) rather than raising wherever
+    the runner is: a KeyboardInterrupt in the middle of a query to a server leaves its
+    connection busy with it, and the final status read then failed. A second Ctrl+C raises."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupted(number: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -1,5 +1,8 @@
 """Salvage: copy every event that can still be read from a damaged store into a new store.
 
+A store file only, at both ends: a store on a PostgreSQL server is refused, saying why (the
+server keeps its log whole) and what to do instead (`check`, `copy`).
+
 The damaged file is only read, through a connection that writes nothing and leaves no file beside
 it. Events are read in ranges of positions; a range SQLite cannot read is halved until the
 positions that cannot be read are found, one by one. What was read is appended to the new store
@@ -23,6 +26,7 @@ from explorer.store import sqlite as sqlite_backend
 from explorer.store.damage import describe_damage
 from explorer.store.errors import NotAStoreError, StoreOpenError
 from explorer.store.event_store import EventStore
+from explorer.store.postgres_url import is_server_url, shown
 from explorer.store.schema import events
 from explorer.store.statements import EVENT_COLUMNS
 from explorer.store.upcasting import EventRegistry
@@ -72,6 +76,7 @@ def salvage_store(source: str | Path, target: str | Path, *,
                   registry: EventRegistry | None = None,  # for the new store's reads
                   progress: Callable[[int, int], None] | None = None) -> SalvageReport:
     """Copy what can be read of the store at `source` into a new store at `target`."""
+    _refuse_servers(source, target)
     source, target = Path(source).expanduser(), Path(target).expanduser()
     if not source.is_file():
         raise StoreOpenError(f"No file at {source} to salvage. Check the path.")
@@ -112,6 +117,22 @@ def salvage_store(source: str | Path, target: str | Path, *,
         raise StoreOpenError(f"Nothing could be read from {source}: not one event of its "
                              f"{report.last_position:,} positions. No new store was made.")
     return report
+
+
+def _refuse_servers(source: str | Path, target: str | Path) -> None:
+    """Salvage reads a damaged store file's pages past what SQLite refuses; a server keeps its
+    log whole (it refuses changes to it, and stores no file to damage), so there is nothing to
+    salvage from one; and the new store is a file (`copy` takes it to a server after)."""
+    if is_server_url(source):
+        raise StoreOpenError(
+            f"Nothing to salvage from {shown(str(source))}: salvage reads what is left of a "
+            "damaged store file, and a store on a PostgreSQL server is no file (the server "
+            "keeps its log whole and refuses changes to it). `check` checks it, and `copy` "
+            "copies it into a new store.")
+    if is_server_url(target):
+        raise StoreOpenError(
+            f"Salvage into a new store file, not {shown(str(target))}: then `copy NEW_FILE "
+            "URL` puts what was saved on the server.")
 
 
 def _last_position(reader: sqlite3.Connection) -> int:
