@@ -153,16 +153,15 @@ def write_frame(out: BinaryIO, value: object) -> None:
     out.write(data)
 
 
-def read_frame(source: BinaryIO) -> Any:
-    """The next frame written by `write_frame`; EOFError when the writer ended without one."""
+def read_frame(source: BinaryIO) -> bytes | None:
+    """The next frame written by `write_frame`, still pickled; None when the writer ended
+    without one."""
     head = source.read(FRAME_HEAD.size)
     if len(head) < FRAME_HEAD.size:
-        raise EOFError("the parsing process ended early")
+        return None
     size = FRAME_HEAD.unpack(head)[0]
     data = source.read(size)
-    if len(data) < size:
-        raise EOFError("the parsing process ended early")
-    return pickle.loads(data)
+    return data if len(data) == size else None
 
 
 def serve(source: BinaryIO, out: BinaryIO, max_line_bytes: int) -> None:
