@@ -103,3 +103,39 @@ def test_a_role_that_may_only_select_reads_them(postgres_server, bank_app, schem
     with EventStore.open(postgres_server.url(user=role, schema=schema_name)) as store:
         assert isinstance(store, PostgresLibraryStore)
         assert [e.event_type for e in store.read_all()] == ["Opened"]
+
+
+def test_a_follower_s_tracking_rows_are_read_as_its_followers(postgres_server, schema_name,
+                                                              admin, store_url):
+    """The Auditor follows the Bank (the library's System and runner), both in one schema:
+    the Auditor's log opens with the Bank's log beside it, and its tracking rows say how far it
+    followed the Bank, and how far behind the Bank's log's end it is."""
+    from eventsourcing.system import SingleThreadedRunner, System
+
+    from tests.foreign.bank import Auditor
+
+    admin.execute(f"CREATE SCHEMA {schema_name}")
+    env = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": "postgres",
+           "POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": str(postgres_server.port),
+           "POSTGRES_USER": postgres_server.superuser, "POSTGRES_PASSWORD": "",
+           "POSTGRES_SCHEMA": schema_name}
+    runner = SingleThreadedRunner(System(pipes=[[Bank, Auditor]]), env=env)
+    runner.start()
+    try:
+        for n in range(3):
+            runner.get(Bank).open_account(f"owner{n}")
+    finally:
+        runner.stop()
+    assert "auditor_tracking" in tables(admin, schema_name)
+    with EventStore.open(store_url) as store:
+        assert store.layout.events_table == "auditor_events"
+        assert store.followers() == [{"name": "Bank", "position": 3, "log": "bank_events",
+                                      "lag": 0}]
+        assert store.followers(leader_last=5) == [{"name": "Bank", "position": 3, "log": None,
+                                                   "lag": 2}]
+        bank = Bank(env=env)  # the Bank alone: the Auditor falls behind
+        try:
+            bank.open_account("late")
+        finally:
+            bank.close()
+        assert store.followers()[0]["lag"] == 1  # read again from the server each time

@@ -46,6 +46,12 @@ _TABLES = """SELECT table_name, array_agg(column_name::text ORDER BY column_name
     FROM information_schema.columns WHERE table_schema = %s GROUP BY table_name"""
 _LOG_COLUMNS = sorted(("originator_id", "originator_version", "topic", "state", "notification_id"))
 _RECORD_COLUMNS = sorted(("originator_id", "originator_version", "topic", "state"))
+_TRACKING_COLUMNS = sorted(("application_name", "notification_id"))
+_FOLLOWED = """SELECT application_name, max(notification_id) FROM "{schema}"."{table}"
+    WHERE application_name NOT LIKE '\\_\\_%%' ESCAPE '\\'
+    GROUP BY application_name ORDER BY application_name"""
+"""Each application the log's own application follows, and how far: its tracking rows (the
+library's `__migration__` marker rows left out; several rows a leader in its older layout)."""
 
 
 def find_layout(connection: psycopg.Connection[Any], schema: str) -> LibraryLayout | None:
@@ -65,6 +71,27 @@ def find_layout(connection: psycopg.Connection[Any], schema: str) -> LibraryLayo
                       if name in records), None)
     return LibraryLayout(events, snapshots, None, tuple(t for t in logs if t != events),
                          KEY_INDEX)
+
+
+def find_tracking(connection: psycopg.Connection[Any], schema: str, events_table: str
+                  ) -> str | None:
+    """The tracking table of the application whose log is `events_table` in `schema` (the
+    library names it after the application as it names the log: bank_events, bank_tracking;
+    notification_tracking beside stored_events), or None when it follows no application."""
+    head = events_table.removesuffix("events")
+    wanted = "notification_tracking" if events_table == "stored_events" else f"{head}tracking"
+    for table, columns in connection.execute(_TABLES, (schema,)).fetchall():
+        if table == wanted and sorted(columns) == _TRACKING_COLUMNS:
+            return str(table)
+    return None
+
+
+def leader_log(layout: LibraryLayout, name: str) -> str | None:
+    """The log of the application called `name` among the schema's other logs (the library's
+    PostgreSQL recorder names it after the application, in lower case: Bank's is bank_events),
+    or None when it is elsewhere."""
+    table = f"{name.lower()}_events"
+    return table if table in layout.other_logs else None
 
 
 def _mirror_statements(layout: LibraryLayout) -> list[str]:
@@ -104,6 +131,7 @@ class PostgresLibraryStore(LibraryStore):
                           f"state FROM {table} WHERE notification_id > %s "
                           "ORDER BY notification_id")
         self._log_end = f"SELECT max(notification_id) FROM {table}"
+        self._tracking = find_tracking(connection, server.schema, layout.events_table)
 
     def _share_key(self, location: str, layout: LibraryLayout) -> tuple[Any, ...]:
         return (location, layout.events_table)
@@ -202,8 +230,26 @@ class PostgresLibraryStore(LibraryStore):
         return []
 
     def followers(self, leader_last: int | None = None) -> list[dict[str, Any]]:
-        """None read: the library's tracking tables on a server are not read yet."""
-        return []
+        """The applications this log's application follows (its tracking table's rows, read
+        from the server each time): each one's name and the notification id of its log
+        processed up to; the lag behind `leader_last`, else behind the end of the leader's log
+        when it is in the same schema (named in "log"), else None."""
+        if self._tracking is None:
+            return []
+        found = []
+        for name, position in self._source.execute(_FOLLOWED.format(
+                schema=self.server.schema, table=self._tracking)).fetchall():
+            log, last = None, leader_last
+            if last is None:
+                log = leader_log(self.layout, name)
+                if log is not None:
+                    end = self._source.execute(
+                        f'SELECT max(notification_id) FROM "{self.server.schema}"."{log}"'
+                    ).fetchone()
+                    last = int(end[0] or 0) if end else 0
+            found.append({"name": name, "position": int(position), "log": log,
+                          "lag": None if last is None else max(0, last - int(position))})
+        return found
 
     def describe(self) -> dict[str, Any]:
         return {"format": FORMAT, "tables": describe(self.layout),
