@@ -1,5 +1,7 @@
-"""Shared fixtures: temporary stores with the demo domain, and a command service on them; and
-those of tests/systems/cases.py (a test taking `system` runs for each example system)."""
+"""Shared fixtures: temporary stores with the demo domain, and a command service on them; those
+of tests/systems/cases.py (a test taking `system` runs for each example system); and those of
+tests/backends.py (where stores live: a file, or a schema on a PostgreSQL server started for
+the tests; a module marked `backends` runs on both)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,19 @@ from explorer.demo.system import SHOP  # noqa: E402
 from explorer.domain import CommandService  # noqa: E402
 from explorer.store import EventStore  # noqa: E402
 from explorer.system.workspace import open_store  # noqa: E402
+from tests.backends import (  # noqa: E402,F401
+    MARKERS,
+    admin,
+    backend,
+    locations,
+    parametrize_backends,
+    postgres_server,
+    private_cache,
+    schema_name,
+    shared_location,
+    store_location,
+    store_url,
+)
 from tests.systems.cases import case, system, system_service, system_store  # noqa: E402,F401
 
 
@@ -24,9 +39,19 @@ def store_path(tmp_path: Path) -> Path:
     return tmp_path / "test.evstore"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    parametrize_backends(metafunc)
+
+
 @pytest.fixture
-def store(store_path: Path) -> EventStore:
-    opened = open_store(store_path, system=SHOP, create=True)
+def store(store_location: str | Path) -> EventStore:  # noqa: F811  (the fixture)
+    """The test's store (a file, or on the server for a module run on both backends)."""
+    opened = open_store(store_location, system=SHOP, create=True)
     yield opened
     opened.close()
 
