@@ -13,13 +13,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from explorer.demo import DEMO_DOMAIN
 from explorer.demo.system import SHOP
-from explorer.domain import CommandService
 from explorer.projections.postgres_readmodels import LOCK_CLASS, SCHEMA_SUFFIX
 from explorer.runtime.runner import Runner
 from explorer.system.workspace import open_store
-from tests.sagas.test_fulfilment import place, setup_shop, signature
+from tests.sagas.test_fulfilment import signature, with_orders
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDERS = 60
@@ -27,18 +25,8 @@ TAKEOVER_S = 30  # the deadline for another runner to take over (it does in abou
 WORK = (*(p.name for p in SHOP.projections()), "saga:order_fulfilment")
 
 
-def with_orders(location) -> str:
-    """A shop with stock for half of ORDERS orders, and the orders, no saga run yet."""
-    with open_store(location, system=SHOP, create=True) as store:
-        service = CommandService(store, DEMO_DOMAIN)
-        setup_shop(service, stock=ORDERS // 2)
-        for i in range(1, ORDERS + 1):
-            place(service, f"order_{i}", quantities=(1, 1))
-    return str(location)
-
-
 def one_runner_alone(tmp_path) -> list:
-    clean = with_orders(tmp_path / "clean.evstore")
+    clean = with_orders(tmp_path / "clean.evstore", ORDERS)
     with Runner(clean, SHOP, context_options={"failure_rate": 0.1}) as runner:
         runner.run_pending()
     return signature(clean)
@@ -101,7 +89,7 @@ def stop(*runners: subprocess.Popen[bytes]) -> None:
 
 def test_two_runners_at_once_each_advance_a_share_and_write_what_one_alone_would(
         store_url, admin, schema_name, tmp_path):
-    url = with_orders(store_url)
+    url = with_orders(store_url, ORDERS)
     runners = [start_runner(url), start_runner(url)]
     try:
         seen: list[dict[str, set[int]]] = []
@@ -121,7 +109,7 @@ def test_two_runners_at_once_each_advance_a_share_and_write_what_one_alone_would
 
 def test_a_killed_leading_runner_is_taken_over_within_seconds_and_no_step_is_done_twice(
         store_url, admin, schema_name, tmp_path):
-    url = with_orders(store_url)
+    url = with_orders(store_url, ORDERS)
     leader = start_runner(url, "--payment-latency", "0.02")
     follower = None
     try:

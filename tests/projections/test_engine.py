@@ -1,4 +1,5 @@
-"""The projection runtime: versions by position, exactly once, faults, rebuilds, crashes."""
+"""The projection runtime: versions by position, exactly once, faults, rebuilds, crashes; on a
+store file and on a PostgreSQL server (read models in a schema beside the events)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from explorer.projections import (
     read_model_path,
     read_rows,
 )
-from explorer.projections.database import SUFFIX
+from explorer.projections.database import SUFFIX, open_read_models
 from explorer.store import NotAStoreError
 from explorer.system.workspace import open_store
 from tests.conftest import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.backends
 
 
 def shop(service, orders=3):
@@ -40,7 +42,7 @@ def shop(service, orders=3):
 
 @pytest.fixture
 def engine(store):
-    db = ReadModelDatabase(read_model_path(store.location, False))
+    db = open_read_models(store.location, False)
     engine = ProjectionEngine(store, db, shop_projections())
     yield engine
     db.close()
@@ -90,9 +92,9 @@ def test_events_at_or_before_the_checkpoint_are_never_handled_again(service, eng
 
 def test_another_runner_advancing_a_projection_is_noticed(service, store):
     shop(service)
-    path = read_model_path(store.location, False)
-    first = ProjectionEngine(store, ReadModelDatabase(path), [StockProjection()])
-    second = ProjectionEngine(store, ReadModelDatabase(path), [StockProjection()])
+    first = ProjectionEngine(store, open_read_models(store.location, False), [StockProjection()])
+    second = ProjectionEngine(store, open_read_models(store.location, False),
+                              [StockProjection()])
     first.catch_up("stock")
     service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5})
     second.catch_up("stock")  # advances the shared checkpoint past what first has cached
@@ -117,7 +119,7 @@ class Fussy(Projection):
 
 def test_a_failing_event_faults_only_its_projection_which_can_retry_or_skip(service, store):
     shop(service)
-    db = ReadModelDatabase(read_model_path(store.location, False))
+    db = open_read_models(store.location, False)
     engine = ProjectionEngine(store, db, [Fussy(), StockProjection()])
     engine.catch_up_all()
     statuses = {s.name: s for s in engine.statuses()}
@@ -142,12 +144,18 @@ def test_a_failing_event_faults_only_its_projection_which_can_retry_or_skip(serv
 
 
 def test_an_unreadable_event_faults_the_projection_that_needs_it(service, store, engine,
-                                                                 store_path):
+                                                                 backend, store_location,
+                                                                 request):
     shop(service, orders=1)
-    with sqlite3.connect(store_path) as db:
-        db.execute("INSERT INTO events (position, stream_id, stream_type, version, event_id, "
-                   "event_type, schema_version, timestamp, data) VALUES (4, 'order_9', 'Order',"
-                   " 1, 'bad', 'OrderPlaced', 2, 9e15, '{broken')")
+    broken = ("INSERT INTO {}events (position, stream_id, stream_type, version, event_id, "
+              "event_type, schema_version, timestamp, data) VALUES (4, 'order_9', 'Order', 1, "
+              "'bad', 'OrderPlaced', 2, 9000000000000000, '{{broken')")
+    if backend == "sqlite":  # as another program might write it
+        with sqlite3.connect(store_location) as db:
+            db.execute(broken.format(""))
+    else:
+        request.getfixturevalue("admin").execute(
+            broken.format(f'"{request.getfixturevalue("schema_name")}".'))
     engine.catch_up_all()
     statuses = {s.name: s for s in engine.statuses()}
     assert statuses["order_summary"].fault.position == 4
@@ -173,19 +181,19 @@ def test_rebuild_starts_over_with_progress_and_can_stop(service, engine, monkeyp
 
 def test_a_new_projection_version_rebuilds_it(service, store):
     shop(service)
-    path = read_model_path(store.location, False)
-    with ReadModelDatabase(path) as db:
+    with open_read_models(store.location, False) as db:
         ProjectionEngine(store, db, [StockProjection()]).catch_up_all()
 
     class StockV2(StockProjection):
         version = 2
-    with ReadModelDatabase(path) as db:
+    with open_read_models(store.location, False) as db:
         engine = ProjectionEngine(store, db, [StockV2()])
         assert engine.statuses()[0].checkpoint == 0
         engine.catch_up_all()
         assert engine.rows("stock")[0]["on_hand"] == 50
 
 
+@pytest.mark.sqlite_only("where the read-model files are")
 def test_read_models_live_beside_the_store_or_in_the_cache_when_read_only(store, tmp_path):
     assert read_model_path(store.location, False) == Path(store.location + SUFFIX)
     cached = read_model_path(store.location, True)

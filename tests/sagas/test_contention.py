@@ -1,7 +1,8 @@
 """Sagas and the runner under contention: conflicts and locks are waited out, never the end.
 
 Trouble is made deterministic by a store whose appends to chosen streams first meet it: another
-writer's append just before (a real conflict), or an error raised in its place.
+writer's append just before (a real conflict), or an error raised in its place. On a store file
+and on a PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from explorer.sagas.backoff import Backoff, Stopped
 from explorer.store.errors import ConcurrencyError, StoreLockedError
 from tests.sagas.test_fulfilment import place, saga, setup_shop, types
 
+pytestmark = pytest.mark.backends
 LOCKED = "Cannot append events: the store is locked by another program for more than 10 s."
 
 
@@ -206,12 +208,12 @@ def failing_first(runner: Runner, failures: list[Exception]) -> None:
     runner.engine.catch_up_all = catch_up_all
 
 
-def test_the_runner_waits_out_a_locked_store_and_says_so(service, store, store_path):
+def test_the_runner_waits_out_a_locked_store_and_says_so(service, store, store_location):
     setup_shop(service)
     place(service)
     statuses = []
     stop = threading.Event()
-    with Runner(str(store_path), SHOP, context_options={"failure_rate": 0.0}) as runner:
+    with Runner(str(store_location), SHOP, context_options={"failure_rate": 0.0}) as runner:
         failing_first(runner, [StoreLockedError(LOCKED) for _ in range(3)])
         thread = threading.Thread(target=runner.run_forever, args=(stop,),
                                   kwargs={"on_status": statuses.append, "status_every_s": 0.05})
@@ -229,20 +231,21 @@ def test_the_runner_waits_out_a_locked_store_and_says_so(service, store, store_p
     assert charges(store) == {"pay_1": 1}
 
 
-def test_a_real_fault_still_ends_the_runner(store_path, store):
-    with Runner(str(store_path), SHOP, context_options={"failure_rate": 0.1}) as runner:
+def test_a_real_fault_still_ends_the_runner(store_location, store):
+    with Runner(str(store_location), SHOP, context_options={"failure_rate": 0.1}) as runner:
         failing_first(runner, [RuntimeError("a bug")])
         with pytest.raises(RuntimeError, match="a bug"):
             runner.run_forever(threading.Event())
 
 
-def test_the_windows_runner_reports_a_locked_store_and_keeps_serving(service, store, store_path):
+def test_the_windows_runner_reports_a_locked_store_and_keeps_serving(service, store,
+                                                                     store_location):
     setup_shop(service)
     place(service)
     messages: queue.SimpleQueue = queue.SimpleQueue()
     stop, cancel = threading.Event(), threading.Event()
     seen = []
-    with Runner(str(store_path), SHOP, context_options={"failure_rate": 0.0}) as runner:
+    with Runner(str(store_location), SHOP, context_options={"failure_rate": 0.0}) as runner:
         failing_first(runner, [StoreLockedError(LOCKED), StoreLockedError(LOCKED)])
         thread = threading.Thread(target=runner.serve, args=(queue.SimpleQueue(), stop, cancel,
                                                              messages.put))
@@ -262,12 +265,12 @@ def test_the_windows_runner_reports_a_locked_store_and_keeps_serving(service, st
     assert any(m.get("status", {}).get("retrying") == LOCKED for m in seen)
 
 
-def test_a_single_pass_raises_trouble_unless_asked_to_retry_it(service, store, store_path):
+def test_a_single_pass_raises_trouble_unless_asked_to_retry_it(service, store, store_location):
     """`project` and other one-off passes: told whom to report to, they wait the lock out."""
     setup_shop(service)
     place(service)
     reported = []
-    with Runner(str(store_path), SHOP, context_options={"failure_rate": 0.0}) as runner:
+    with Runner(str(store_location), SHOP, context_options={"failure_rate": 0.0}) as runner:
         failing_first(runner, [StoreLockedError(LOCKED)])
         with pytest.raises(StoreLockedError):
             runner.run_pending()

@@ -1,8 +1,8 @@
-"""The order fulfilment saga, every path, run by the live saga manager against a store."""
+"""The order fulfilment saga, every path, run by the live saga manager against a store (a file,
+and a store on a PostgreSQL server)."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +22,7 @@ from explorer.system.workspace import open_store
 from tests.conftest import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.backends
 
 
 def manager_for(store, failure_rate=0.0) -> SagaManager:
@@ -165,7 +166,7 @@ def test_each_event_is_observed_once_and_each_step_runs_once(service, store):
     assert store.last_position() == before
 
 
-def test_two_runners_at_once_never_double_a_step(service, store, store_path):
+def test_two_runners_at_once_never_double_a_step(service, store, store_location):
     setup_shop(service, stock=100)
     for i in range(1, 21):
         place(service, f"order_{i}", quantities=(1, 1))
@@ -173,7 +174,7 @@ def test_two_runners_at_once_never_double_a_step(service, store, store_path):
 
     def run():
         try:
-            with open_store(store_path, system=SHOP) as own:
+            with open_store(store_location, system=SHOP) as own:
                 manager_for(own).catch_up()
         except Exception as error:  # a failure in a thread must fail the test
             errors.append(error)
@@ -222,15 +223,18 @@ def signature(path):
                       for e in store.read_all())
 
 
-def test_a_saga_run_killed_midway_finishes_exactly_as_an_uninterrupted_one(tmp_path, monkeypatch):
-    path = tmp_path / "orders.evstore"
-    with open_store(path, system=SHOP, create=True) as store:
+def with_orders(location, orders: int = 80) -> str:
+    """A shop with stock for half the orders, and the orders, no saga run yet."""
+    with open_store(location, system=SHOP, create=True) as store:
         service = CommandService(store, DEMO_DOMAIN)
-        setup_shop(service, stock=40)
-        for i in range(1, 81):
+        setup_shop(service, stock=orders // 2)
+        for i in range(1, orders + 1):
             place(service, f"order_{i}", quantities=(1, 1))
-    clean = tmp_path / "clean.evstore"
-    shutil.copyfile(path, clean)
+    return str(location)
+
+
+def test_a_saga_run_killed_midway_finishes_exactly_as_an_uninterrupted_one(locations):
+    path, clean = with_orders(locations("orders")), with_orders(locations("clean"))
     with Runner(str(clean), SHOP, context_options={"failure_rate": 0.1}) as runner:
         runner.run_pending()
     child = subprocess.Popen([sys.executable, "-c", SAGA_RUN, str(path)],
@@ -257,14 +261,14 @@ def test_a_saga_run_killed_midway_finishes_exactly_as_an_uninterrupted_one(tmp_p
 
 
 def test_the_runner_picks_up_another_processs_orders_within_a_fraction_of_a_second(
-        service, store, store_path):
+        service, store, store_location):
     setup_shop(service)
     stop = threading.Event()
-    runner = Runner(str(store_path), SHOP, context_options={"failure_rate": 0.1})
+    runner = Runner(str(store_location), SHOP, context_options={"failure_rate": 0.1})
     thread = threading.Thread(target=runner.run_forever, args=(stop,))
     thread.start()
     try:
-        subprocess.run([sys.executable, "-m", "explorer", "command", str(store_path), "Order",
+        subprocess.run([sys.executable, "-m", "explorer", "command", str(store_location), "Order",
                         "order_9", "place", "--data",
                         '{"customer_id": "cust_1", "total": 10.0, "items": [{"product_id": '
                         '"prod_101", "quantity": 1, "price": 10.0}]}'], check=True, cwd=ROOT,
