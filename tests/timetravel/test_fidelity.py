@@ -3,18 +3,20 @@
 Hypothesis generates histories (seeded simulations of different sizes and shapes) and random
 positions, and compares, for every aggregate type, read model and saga, the answer at P with
 one computed from nothing but the events up to P; for each example system (its own seeder
-makes its histories).
+makes its histories), and for a store file and a store on a PostgreSQL server (its read models
+on the server too).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path, read_rows
+from explorer.projections import ProjectionEngine, ReadModelDatabase, read_rows
+from explorer.projections.database import open_read_models
 from explorer.runtime.runner import Runner
 from explorer.sagas import ProcessManager
 from explorer.sagas.instances import SagaInstancesProjection
@@ -24,6 +26,8 @@ from explorer.system import System
 from explorer.system.workspace import open_store
 from explorer.timetravel.machine import TimeMachine, diff
 from tests.sagas.agreement import assert_row_says_what_its_steps_say
+
+pytestmark = pytest.mark.backends
 
 
 class UpTo:
@@ -66,25 +70,46 @@ def histories(tmp_path_factory):
     return tmp_path_factory.mktemp("histories")
 
 
-def build(folder: Path, system: System, seed: int, size: int, days: int,
-          snapshot_every: int) -> Path:
+@pytest.fixture
+def history_at(backend, histories, request) -> Callable[[str], str]:
+    """Where the history named NAME lives: a file in the module's folder, or a schema of that
+    name on the server (kept for the session: a history is made once)."""
+    if backend == "sqlite":
+        return lambda name: str(histories / f"{name}.evstore")
+    server = request.getfixturevalue("postgres_server")
+    request.getfixturevalue("private_cache")
+    return lambda name: server.url(schema=name)
+
+
+_made: set[str] = set()
+
+
+def build(history_at: Callable[[str], str], system: System, seed: int, size: int, days: int,
+          snapshot_every: int) -> str:
     """A history made by the system's seeder (`size` orders, loans, ...), with snapshots of
     its aggregates every `snapshot_every` events, and its read models built."""
-    path = folder / f"{system.name}-h{seed}-{size}-{days}-{snapshot_every}.evstore"
-    if not path.exists():
+    location = history_at(f"{system.name}_h{seed}_{size}_{days}_{snapshot_every}")
+    if location not in _made:
         aggregates = [cls for cls in system.domain.aggregates.values() if cls.snapshot_every]
         old = [cls.snapshot_every for cls in aggregates]
         for cls in aggregates:
             cls.snapshot_every = snapshot_every
         try:
-            with open_store(path, system=system, create=True) as store:
+            with open_store(location, system=system, create=True) as store:
                 system.seeder.seed(store, size=size, seed=seed, days=days, recent=False)
         finally:
             for cls, every in zip(aggregates, old, strict=True):
                 cls.snapshot_every = every
-        with Runner(str(path), system, run_sagas=False) as runner:
+        with Runner(location, system, run_sagas=False) as runner:
             runner.run_pending()
-    return path
+        _made.add(location)
+    return location
+
+
+def built_read_models(location: str) -> ReadModelDatabase:
+    """The read models the runner built for the store at `location` (beside it, or on the
+    server), opened read-only."""
+    return open_read_models(location, False, read_only=True)
 
 
 def saga_streams(store, system: System) -> list[str]:
@@ -105,9 +130,9 @@ HISTORY = st.tuples(st.integers(0, 5), st.integers(3, 40), st.integers(1, 20),
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=HISTORY, fraction=st.floats(0, 1), pick=st.integers(0, 10**6))
-def test_every_aggregate_at_p_equals_a_full_replay(system, histories, history, fraction, pick):
-    path = build(histories, system, *history)
-    with open_store(path, system=system, read_only=True) as store:
+def test_every_aggregate_at_p_equals_a_full_replay(system, history_at, history, fraction, pick):
+    location = build(history_at, system, *history)
+    with open_store(location, system=system, read_only=True) as store:
         machine = TimeMachine(store, None, system)
         position = max(1, int(store.last_position() * fraction))
         streams = store.list_streams()
@@ -125,13 +150,13 @@ def test_every_aggregate_at_p_equals_a_full_replay(system, histories, history, f
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=HISTORY, fraction=st.floats(0, 1))
-def test_every_read_model_at_p_equals_one_built_from_events_up_to_p(system, histories,
+def test_every_read_model_at_p_equals_one_built_from_events_up_to_p(system, history_at,
                                                                    tmp_path_factory, history,
                                                                    fraction):
-    path = build(histories, system, *history)
+    location = build(history_at, system, *history)
     fresh_path = tmp_path_factory.mktemp("fresh") / "fresh.readmodels"
-    with open_store(path, system=system, read_only=True) as store, \
-            ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built, \
+    with open_store(location, system=system, read_only=True) as store, \
+            built_read_models(location) as built, \
             ReadModelDatabase(fresh_path) as fresh:
         position = int(store.last_position() * fraction)
         ProjectionEngine(UpTo(store, position), fresh, system.projections()).catch_up_all()
@@ -145,11 +170,11 @@ def test_every_read_model_at_p_equals_one_built_from_events_up_to_p(system, hist
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=HISTORY, fraction=st.floats(0, 1), pick=st.integers(0, 10**6))
-def test_sagas_at_p_equal_a_replay_of_their_streams(system, histories, history, fraction,
+def test_sagas_at_p_equal_a_replay_of_their_streams(system, history_at, history, fraction,
                                                     pick):
-    path = build(histories, system, *history)
-    with open_store(path, system=system, read_only=True) as store, \
-            ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
+    location = build(history_at, system, *history)
+    with open_store(location, system=system, read_only=True) as store, \
+            built_read_models(location) as built:
         machine = TimeMachine(store, built, system)
         position = max(1, int(store.last_position() * fraction))
         sagas = saga_streams(store, system)
@@ -172,14 +197,14 @@ def test_sagas_at_p_equal_a_replay_of_their_streams(system, histories, history, 
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=HISTORY, fractions=st.lists(st.floats(0, 1), min_size=3, max_size=6),
        pick=st.integers(0, 10**6))
-def test_saga_rows_at_p_agree_with_their_steps_at_p(system, histories, history, fractions,
+def test_saga_rows_at_p_agree_with_their_steps_at_p(system, history_at, history, fractions,
                                                     pick):
     """At every position around one saga's life (each event of its order's chain, and the
     position before it) and at random positions for a few sagas, the saga's row as of P and its
     steps as of P say the same: status, each step's status, counts and current step."""
-    path = build(histories, system, *history)
-    with open_store(path, system=system, read_only=True) as store, \
-            ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
+    location = build(history_at, system, *history)
+    with open_store(location, system=system, read_only=True) as store, \
+            built_read_models(location) as built:
         machine = TimeMachine(store, built, system)
         last = store.last_position()
         sagas = saga_streams(store, system)
@@ -206,11 +231,11 @@ def test_saga_rows_at_p_agree_with_their_steps_at_p(system, histories, history, 
 @settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=HISTORY, fraction=st.floats(0, 1), page=st.integers(1, 30))
-def test_read_model_pages_at_p_add_up_to_every_row_valid_then(system, histories, history,
+def test_read_model_pages_at_p_add_up_to_every_row_valid_then(system, history_at, history,
                                                              fraction, page):
-    path = build(histories, system, *history)
-    with open_store(path, system=system, read_only=True) as store, \
-            ReadModelDatabase(read_model_path(str(path), False), read_only=True) as built:
+    location = build(history_at, system, *history)
+    with open_store(location, system=system, read_only=True) as store, \
+            built_read_models(location) as built:
         machine = TimeMachine(store, built, system)
         position = max(1, int(store.last_position() * fraction))
         for projection in system.projections():
