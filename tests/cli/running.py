@@ -17,5 +17,10 @@ def run(capsys, *args) -> tuple[int, str, str]:
 def seeded_shop(folder: Path, orders: int, seed: int) -> Path:
     """A demo shop store in `folder`, seeded by the command line."""
     path = folder / "shop.evstore"
-    assert main(["seed", str(path), "--orders", str(orders), "--seed", str(seed)]) == 0
+    seed_shop(path, orders, seed)
     return path
+
+
+def seed_shop(location: str | Path, orders: int, seed: int) -> None:
+    """Seed a demo shop store at `location` (a path or a server's URL) by the command line."""
+    assert main(["seed", str(location), "--orders", str(orders), "--seed", str(seed)]) == 0

@@ -1,4 +1,5 @@
-"""The command line: each subcommand's output, JSON shapes, and one-line errors with exit codes."""
+"""The command line: each subcommand's output, JSON shapes, and one-line errors with exit codes;
+on a store file and on a store on a PostgreSQL server (given its postgresql:// URL)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,18 @@ import pytest
 from explorer.cli import main
 from explorer.demo.system import SHOP
 from explorer.system.workspace import open_store
-from tests.cli.running import run, seeded_shop
+from tests.cli.running import run, seed_shop
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.backends
 EVENT_KEYS = {"position", "stream_id", "stream_type", "version", "event_type", "event_id",
               "timestamp", "schema_version", "data", "metadata"}
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    return seeded_shop(tmp_path_factory.mktemp("cli"), orders=60, seed=3)
+@pytest.fixture
+def seeded(shared_location):
+    """A shop of 60 orders, seeded once a session for each backend."""
+    return shared_location("cli", lambda location: seed_shop(location, orders=60, seed=3))
 
 
 def run_json(capsys, *args):
@@ -31,21 +34,23 @@ def run_json(capsys, *args):
     return json.loads(out)
 
 
-def test_seed_reports_what_it_made(tmp_path, capsys):
-    code, out, _ = run(capsys, "seed", tmp_path / "s.evstore", "--orders", "20", "--json")
+def test_seed_reports_what_it_made(locations, capsys):
+    store = locations("s")
+    code, out, _ = run(capsys, "seed", store, "--orders", "20", "--json")
     report = json.loads(out)
     assert code == 0 and report["orders"] == 20 and report["events"] == report["last_position"]
-    code, _, err = run(capsys, "seed", tmp_path / "s.evstore", "--orders", "20")
+    assert report["store"] == str(store)
+    code, _, err = run(capsys, "seed", store, "--orders", "20")
     assert code == 1 and err.startswith("error: ") and "already holds" in err
     assert err.count("\n") == 1
 
 
-def test_seed_recent_ends_the_history_just_before_now(tmp_path, capsys):
+def test_seed_recent_ends_the_history_just_before_now(locations, capsys):
     from datetime import UTC, datetime, timedelta
 
     from explorer.common.timestamps import to_micros
 
-    path = tmp_path / "recent.evstore"
+    path = locations("recent")
     assert run(capsys, "seed", path, "--orders", "20", "--days", "3", "--recent")[0] == 0
     with open_store(path, system=SHOP, read_only=True) as store:
         last = max(e.timestamp_us for e in store.read_all())
@@ -124,8 +129,8 @@ def test_state_errors(seeded, capsys):
         assert out == ""
 
 
-def test_commands_run_with_json_data_or_generated_options(tmp_path, capsys):
-    path = tmp_path / "cmd.evstore"
+def test_commands_run_with_json_data_or_generated_options(locations, capsys):
+    path = locations("cmd")
     open_store(path, system=SHOP, create=True).close()
     placed = run_json(capsys, "command", path, "--system", "shop", "Order", "order_789", "place",
                       "--data",
@@ -145,8 +150,8 @@ def test_commands_run_with_json_data_or_generated_options(tmp_path, capsys):
     assert shipped["version"] == 3
 
 
-def test_command_errors_are_one_line(tmp_path, capsys):
-    path = tmp_path / "cmd.evstore"
+def test_command_errors_are_one_line(locations, tmp_path, capsys):
+    path = locations("cmd")
     open_store(path, system=SHOP, create=True).close()
     cases = [
         (["Order", "o1", "place", "--data", "{not json"], 2, "--data is not valid JSON"),
@@ -183,11 +188,12 @@ def test_commands_lists_every_command(capsys):
     assert len(described) == 14 and "properties" in described[0]["schema"]
 
 
+@pytest.mark.sqlite_only("damages a copy of the file's bytes")
 def test_check_passes_then_reports_damage(seeded, tmp_path, capsys):
     report = run_json(capsys, "check", seeded)
     assert report["ok"] and report["problem_count"] == 0
     damaged = tmp_path / "damaged.evstore"
-    damaged.write_bytes(seeded.read_bytes())
+    damaged.write_bytes(Path(seeded).read_bytes())
     for suffix in ("-wal", "-shm"):
         if Path(f"{seeded}{suffix}").exists():
             Path(f"{damaged}{suffix}").write_bytes(Path(f"{seeded}{suffix}").read_bytes())

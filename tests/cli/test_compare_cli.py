@@ -1,4 +1,5 @@
-"""`diff STORE --from P1 --to P2`: the summary, the JSON comparison, and its one-line errors."""
+"""`diff STORE --from P1 --to P2`: the summary, the JSON comparison, and its one-line errors; on
+a store file and on a store on a PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import json
 import pytest
 
 from explorer.demo.system import SHOP
-from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.projections.database import open_read_models
 from explorer.system.workspace import open_store
 from explorer.timetravel.compare import Comparer
-from tests.cli.running import run, seeded_shop
+from tests.cli.running import run, seed_shop
+
+pytestmark = pytest.mark.backends
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    return seeded_shop(tmp_path_factory.mktemp("cli-diff"), orders=40, seed=5)
+@pytest.fixture
+def seeded(shared_location):
+    """A shop of 40 orders, seeded once a session for each backend."""
+    return shared_location("diff", lambda location: seed_shop(location, orders=40, seed=5))
 
 
 def test_json_is_the_whole_comparison(seeded, capsys):
@@ -26,7 +30,7 @@ def test_json_is_the_whole_comparison(seeded, capsys):
     assert code == 0, err
     shown = json.loads(out)
     with open_store(seeded, system=SHOP, read_only=True) as store, \
-            ReadModelDatabase(read_model_path(str(seeded), False), read_only=True) as db:
+            open_read_models(str(seeded), False, read_only=True) as db:
         expected = Comparer(store, db, SHOP).summary(last // 3, 2 * last // 3).to_dict()
     assert shown == json.loads(json.dumps(expected))
     assert shown["events"] == 2 * last // 3 - last // 3

@@ -1,6 +1,7 @@
 """The command line on each example system: seed with its own seeder and size option, then
 state (now, as of a position, and by the generic fold), project, projection, sagas, commands,
-command and check, each finding the system the store names."""
+command and check, each finding the system the store names; on a store file and on a store on
+a PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from explorer.store import EventStore
 from explorer.system.discovery import META_NAME
 from tests.cli.running import run
 
+pytestmark = pytest.mark.backends
+
 
 def run_json(capsys, *args):
     code, out, err = run(capsys, *args, "--json")
@@ -22,9 +25,9 @@ def run_json(capsys, *args):
 
 
 @pytest.fixture
-def seeded(system, case, tmp_path, capsys):
+def seeded(system, case, locations, capsys):
     """A store seeded from the command line with the system's seeder and its size option."""
-    path = tmp_path / f"{system.name}.evstore"
+    path = locations(system.name)
     size_option = f"--{system.seeder.size_name}"
     report = run_json(capsys, "seed", path, "--system", system.name, size_option,
                       case.seed_size, "--seed", 3, "--days", 30)

@@ -1,4 +1,5 @@
-"""The live subcommands: project, projection, sagas, run and follow."""
+"""The live subcommands: project, projection, sagas, run and follow; on a store file and on a
+store on a PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ from explorer.system.workspace import open_store
 from tests.cli.running import run
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.backends
 
 
 @pytest.fixture
-def shop(tmp_path, capsys):
-    path = tmp_path / "shop.evstore"
+def shop(store_location, capsys):
+    path = store_location
     assert main(["seed", str(path), "--orders", "80", "--seed", "4"]) == 0
     capsys.readouterr()
     return path

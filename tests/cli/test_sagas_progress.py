@@ -1,14 +1,19 @@
-"""`sagas` lists each saga's progress as its steps have it: a completed saga did them all."""
+"""`sagas` lists each saga's progress as its steps have it: a completed saga did them all (on
+a store file and on a store on a PostgreSQL server)."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
+
 from explorer.cli import main
 
+pytestmark = pytest.mark.backends
 
-def test_sagas_show_every_step_of_a_finished_saga(tmp_path, capsys):
-    store = str(tmp_path / "shop.evstore")
+
+def test_sagas_show_every_step_of_a_finished_saga(store_location, capsys):
+    store = str(store_location)
     assert main(["seed", store, "--orders", "80", "--seed", "4"]) == 0
     assert main(["project", store]) == 0  # the sagas do what the seed left for them
     capsys.readouterr()

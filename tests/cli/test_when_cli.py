@@ -1,5 +1,6 @@
 """`when STORE TARGET CONDITION`: its lines and JSON agree with the find-when service, read
-models are brought up to date first, and bad targets or conditions are one-line usage errors."""
+models are brought up to date first, and bad targets or conditions are one-line usage errors;
+on a store file and on a store on a PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -8,21 +9,24 @@ import json
 import pytest
 
 from explorer.demo.system import SHOP
-from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.projections.database import open_read_models
 from explorer.system.workspace import open_store
 from explorer.timetravel.machine import TimeMachine
 from explorer.timetravel.when import FindWhen
-from tests.cli.running import run, seeded_shop
+from tests.cli.running import run, seed_shop
+
+pytestmark = pytest.mark.backends
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    return seeded_shop(tmp_path_factory.mktemp("when_cli"), orders=60, seed=3)
+@pytest.fixture
+def seeded(shared_location):
+    """A shop of 60 orders, seeded once a session for each backend."""
+    return shared_location("when", lambda location: seed_shop(location, orders=60, seed=3))
 
 
 def service_switches(path, target, condition, **options):
-    with open_store(path, system=SHOP, read_only=True) as store, ReadModelDatabase(
-            read_model_path(str(path), False), read_only=True) as readmodels:
+    with open_store(path, system=SHOP, read_only=True) as store, open_read_models(
+            str(path), False, read_only=True) as readmodels:
         find = FindWhen(TimeMachine(store, readmodels, SHOP))
         return [s.to_dict() for s in find.with_events(
             find.switches(target, condition, **options).switches)]
