@@ -100,3 +100,10 @@ def test_the_parsing_module_imports_nothing_of_the_store():
                                "('explorer.store', 'sqlalchemy'))))"],
         capture_output=True, text=True, check=True)
     assert orjson.loads(loaded.stdout.replace("'", '"')) == []
+
+
+def test_a_file_is_parsed_apart_only_with_a_core_to_spare():
+    from explorer.exchange.importing import spare_core
+
+    assert spare_core(2, 0.3) and spare_core(8, 6.5)
+    assert not spare_core(2, 1.2) and not spare_core(1, 0.0) and not spare_core(4, 3.0)
