@@ -1,4 +1,5 @@
-"""Searching read models: by id or any column, from an index the engine keeps up to date."""
+"""Searching read models: by id or any column, from an index the engine keeps up to date (on a
+store file; on a PostgreSQL server, the rows' columns are searched without an index)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,18 @@ from explorer.projections import (
     read_model_path,
     read_rows,
 )
-from explorer.projections.database import SCHEMA_VERSION
+from explorer.projections.database import SCHEMA_VERSION, open_read_models
 from explorer.projections.engine import _view as view
 from explorer.projections.search import index_names, search_terms
 from tests.projections.test_engine import shop
 
+pytestmark = pytest.mark.backends
+FTS5 = "about the SQLite file's FTS5 index (the server searches the rows' columns)"
+
 
 @pytest.fixture
 def engine(store):
-    db = ReadModelDatabase(read_model_path(store.location, False))
+    db = open_read_models(store.location, False)
     engine = ProjectionEngine(store, db, shop_projections())
     yield engine
     db.close()
@@ -72,6 +76,8 @@ def test_the_index_follows_changes_and_deletions(service, engine):
     assert found(engine, "order_3") == []
 
 
+@pytest.mark.sqlite_only("the FTS5 index is dropped and rebuilt; the server's search needs "
+                         "none: while rebuilding it reads the rows as a plain read does")
 def test_a_rebuild_drops_the_index_and_builds_it_again_once_caught_up(service, engine,
                                                                       monkeypatch):
     shop(service, orders=5)
@@ -95,6 +101,7 @@ def test_a_rebuild_drops_the_index_and_builds_it_again_once_caught_up(service, e
     assert found(engine, "order") == [f"order_{i}" for i in range(1, 6)]
 
 
+@pytest.mark.sqlite_only(FTS5)
 def test_read_models_from_before_search_get_their_index_at_the_next_catch_up(service, store):
     shop(service, orders=4)
     path = read_model_path(store.location, False)
@@ -112,6 +119,7 @@ def test_read_models_from_before_search_get_their_index_at_the_next_catch_up(ser
         assert len(read_rows(db, order_summary, search="order")) == 4
 
 
+@pytest.mark.sqlite_only(FTS5)
 def test_a_search_uses_the_index_not_a_scan_of_the_rows(service, engine):
     shop(service, orders=3)
     engine.catch_up_all()
@@ -129,6 +137,7 @@ def test_a_search_of_the_past_is_refused_with_a_reason(service, engine):
         read_rows(engine.db, order_summary, at_position=2, search="order")
 
 
+@pytest.mark.sqlite_only(FTS5)
 def test_the_index_is_committed_with_the_rows(service, engine, store):
     shop(service, orders=2)
     engine.catch_up_all()
@@ -140,6 +149,7 @@ def test_the_index_is_committed_with_the_rows(service, engine, store):
         other.close()
 
 
+@pytest.mark.sqlite_only(FTS5)
 def test_read_models_of_another_schema_version_with_search_indexes_are_rebuilt(service, engine):
     """Dropping every table of an older file: a search index's own tables go with it, and are
     not dropped twice (which made such a file fail to open)."""
