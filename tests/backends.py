@@ -126,7 +126,10 @@ def shared_location(backend: str, tmp_path_factory: pytest.TempPathFactory,
     """`shared_location(NAME, make)`: the location of a store the tests that name it share,
     made by `make(location)` the first time it is asked for in the session (a file in a folder
     of the session's, or the schema `shared_NAME` on the server)."""
-    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+    server = None
+    if backend == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        request.getfixturevalue("private_cache")
 
     def shared(name: str, make: Make) -> str:
         if server is not None:

@@ -1,22 +1,26 @@
 """`events STORE --search TEXT`: every event mentioning some text, newest first, with the other
 filters; the first search builds the index beside the store (in the cache folder when the
-store's folder may not be written)."""
+store's folder may not be written, or for a store on a PostgreSQL server). On both backends."""
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
 from explorer.cli import searching
 from explorer.projections import fulltext_path
-from tests.cli.running import run, seeded_shop
+from tests.cli.running import run, seed_shop
+
+pytestmark = pytest.mark.backends
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    return seeded_shop(tmp_path_factory.mktemp("search"), orders=30, seed=5)
+@pytest.fixture
+def seeded(shared_location):
+    """A shop of 30 orders, seeded once a session for each backend."""
+    return shared_location("search", lambda location: seed_shop(location, orders=30, seed=5))
 
 
 def search(capsys, *args):
@@ -37,7 +41,7 @@ def test_a_search_lists_every_event_mentioning_it_newest_first(seeded, capsys):
                 if any(word == "order_012" for word in json.dumps(e).replace('"', " ").split())]
     assert [e["position"] for e in found] == [e["position"] for e in expected]
     assert found and all(mentions(e, "order_012") for e in found)
-    assert fulltext_path(str(seeded), False).exists()
+    assert fulltext_path(str(seeded), False).exists()  # (a server store's: in the cache)
     shipped = search(capsys, seeded, "--search", "order_01*", "--type", "OrderShipped",
                      "--limit", "3")
     assert len(shipped) == 3 and {e["event_type"] for e in shipped} == {"OrderShipped"}
@@ -52,13 +56,14 @@ def test_a_search_with_nothing_to_find_says_what_to_type(seeded, capsys):
     assert "Nothing to search for in “ , ”" in err and "order_08*" in err
 
 
+@pytest.mark.sqlite_only("about a store file's folder and its permissions")
 def test_a_store_in_a_read_only_folder_keeps_its_index_in_the_cache(seeded, tmp_path,
                                                                    capsys, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     folder = tmp_path / "shared"
     folder.mkdir()
     copy = folder / "shop.evstore"
-    copy.write_bytes(seeded.read_bytes())
+    copy.write_bytes(Path(seeded).read_bytes())
     assert searching.index_beside_store_allowed(str(copy))
     folder.chmod(0o555)
     try:

@@ -1,6 +1,7 @@
 """The command line and systems: `--system` on every subcommand on a store, `systems`, a store
 that remembers its system (or names one that is missing, or one by module path), the generic
-fold without a system, and seeding with a system's seeder."""
+fold without a system, and seeding with a system's seeder; on a store file and on a store on a
+PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -23,19 +24,21 @@ from explorer.domain.generic import GENERIC_LABEL
 from explorer.store import EventStore
 from explorer.system.discovery import META_MODULE, META_NAME
 from explorer.system.workspace import open_store
-from tests.cli.running import run, seeded_shop
+from tests.cli.running import run, seed_shop
 from tests.cli.test_live_cli import lines_of
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.backends
 PLACE = '{"customer_id": "cust_1", "items": [{"product_id": "prod_101", "quantity": 1, ' \
         '"price": 5.0}], "total": 5.0}'
 STORE_SUBCOMMANDS = ["streams", "types", "events", "state", "command", "script", "check",
                      "salvage", "summary", "run", "project", "projection", "sagas", "follow"]
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    return seeded_shop(tmp_path_factory.mktemp("systems"), orders=30, seed=5)
+@pytest.fixture
+def seeded(shared_location):
+    """A shop of 30 orders, seeded once a session for each backend."""
+    return shared_location("systems", lambda location: seed_shop(location, orders=30, seed=5))
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def plugin(tmp_path, monkeypatch):
     sys.modules.pop("cli_plugin", None)
 
 
-def empty_store(path: Path, **meta: str) -> Path:
+def empty_store(path: str | Path, **meta: str) -> str | Path:
     with EventStore.open(path, create=True) as store:
         for key, value in meta.items():
             store.set_meta(key, value)
@@ -90,8 +93,8 @@ def test_a_seeded_store_remembers_its_system_and_commands_find_it(seeded, capsys
     assert code == 0 and "Order      place" in out
 
 
-def test_a_write_records_the_system_once_and_never_renames_a_store(tmp_path, capsys):
-    path = empty_store(tmp_path / "new.evstore")
+def test_a_write_records_the_system_once_and_never_renames_a_store(locations, capsys):
+    path = empty_store(locations("new"))
     code, _, err = run(capsys, "command", path, "Order", "o1", "place", "--data", PLACE)
     assert code == 1 and "No system is loaded" in err and "--system" in err
     code, _, err = run(capsys, "command", path, "Order", "o1", "place", "--data", PLACE,
@@ -100,7 +103,7 @@ def test_a_write_records_the_system_once_and_never_renames_a_store(tmp_path, cap
     with open_store(path, system=SHOP, read_only=True) as store:
         assert store.meta()[META_NAME] == "shop"
     # a refused command writes nothing, and a store naming another system keeps its name
-    other = empty_store(tmp_path / "other.evstore", system="somebody-else")
+    other = empty_store(locations("other"), system="somebody-else")
     code, _, err = run(capsys, "command", other, "Order", "o1", "place", "--data", PLACE,
                        "--system", "shop")
     assert code == 0, err
@@ -108,8 +111,9 @@ def test_a_write_records_the_system_once_and_never_renames_a_store(tmp_path, cap
         assert store.meta()[META_NAME] == "somebody-else" and store.last_position() == 1
 
 
-def test_an_older_store_is_found_by_its_event_types_and_named_by_the_runner(tmp_path, capsys):
-    path = tmp_path / "older.evstore"
+def test_an_older_store_is_found_by_its_event_types_and_named_by_the_runner(locations,
+                                                                             capsys):
+    path = locations("older")
     with EventStore.open(path, registry=DEMO_DOMAIN.registry, create=True) as store:
         CommandService(store, DEMO_DOMAIN, issued_by="test").execute(
             "Order", "o1", "place", json.loads(PLACE))
@@ -121,8 +125,8 @@ def test_an_older_store_is_found_by_its_event_types_and_named_by_the_runner(tmp_
         assert store.meta()[META_NAME] == "shop"  # the runner's sagas write: it is recorded
 
 
-def test_a_store_naming_a_missing_system_says_which_in_one_line(tmp_path, capsys):
-    path = empty_store(tmp_path / "ghost.evstore", system="ghost")
+def test_a_store_naming_a_missing_system_says_which_in_one_line(locations, tmp_path, capsys):
+    path = empty_store(locations("ghost"), system="ghost")
     for args in (["events", path], ["state", path, "x"], ["project", path],
                  ["sagas", path], ["commands", path]):
         code, out, err = run(capsys, *args)
@@ -135,9 +139,9 @@ def test_a_store_naming_a_missing_system_says_which_in_one_line(tmp_path, capsys
     assert code == 1 and err.count("\n") == 1 and "No system named 'nosuch'" in err
 
 
-def test_a_store_naming_a_module_path_is_loaded_only_when_confirmed(tmp_path, plugin, capsys,
+def test_a_store_naming_a_module_path_is_loaded_only_when_confirmed(locations, plugin, capsys,
                                                                     monkeypatch):
-    path = empty_store(tmp_path / "mine.evstore", system="mine", system_module=plugin)
+    path = empty_store(locations("mine"), system="mine", system_module=plugin)
     code, out, err = run(capsys, "events", path)  # no terminal to ask on: refused
     assert code == 1 and err.count("\n") == 1 and f"pass --system {plugin}" in err
     assert "cli_plugin" not in sys.modules  # its code did not run
@@ -177,8 +181,9 @@ def test_state_without_a_system_is_the_generic_fold_labelled(seeded, capsys):
         capsys, "state", seeded, "order_001")[1]
 
 
-def test_seed_uses_the_systems_seeder_and_refuses_without_one(tmp_path, plugin, capsys):
-    code, out, _ = run(capsys, "seed", tmp_path / "sized.evstore", "--size", "12", "--json")
+def test_seed_uses_the_systems_seeder_and_refuses_without_one(locations, tmp_path, plugin,
+                                                              capsys):
+    code, out, _ = run(capsys, "seed", locations("sized"), "--size", "12", "--json")
     report = json.loads(out)
     assert code == 0 and report["orders"] == 12 and report["system"] == "shop"
     code, _, err = run(capsys, "seed", tmp_path / "none.evstore", "--system", plugin)
