@@ -1,6 +1,7 @@
 """The timeline's histogram: equal to a count of the log by bucket and stream type, on a seeded
 store, as events are appended live through the runner, after a rebuild, after kill -9 midway,
-for a replaced store, and in the cache folder for a read-only store."""
+for a replaced store, and in the cache folder for a read-only store. On a store file and on a
+store on a PostgreSQL server (whose counts are kept in a file in the cache folder)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.backends
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +35,14 @@ def seeded(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def shop_store(seeded, tmp_path):
-    path = tmp_path / "shop.evstore"
-    path.write_bytes(seeded.read_bytes())
-    with open_store(path, system=SHOP) as store:
+def shop_store(backend, seeded, store_location):
+    """A copy of the seeded store file, or the same seed on the server."""
+    if backend == "sqlite":
+        store_location.write_bytes(seeded.read_bytes())
+    else:
+        with open_store(store_location, system=SHOP, create=True) as store:
+            seed_store(store, orders=60, days=3)
+    with open_store(store_location, system=SHOP) as store:
         yield store
 
 
@@ -168,15 +174,20 @@ def test_counting_killed_midway_resumes_to_the_same_counts(shop_store):
         assert kept(counts, width) == counted_by_scan(shop_store, width)
 
 
-def test_the_counts_of_a_replaced_store_start_again(shop_store, tmp_path):
+def test_the_counts_of_a_replaced_store_start_again(shop_store, backend, tmp_path, request):
+    """A store file replaced by another, or a server's schema dropped and made again."""
     with histogram_of(shop_store) as database:
         TimelineCounts(database).catch_up(shop_store)
-    other = tmp_path / "other.evstore"
-    with open_store(other, system=SHOP, create=True) as store:
-        store.append("note_1", "Note", [NewEvent("Noted", {"text": "only here"})])
     location = shop_store.location
     shop_store.close()
-    other.replace(location)
+    if backend == "postgres":
+        schema = request.getfixturevalue("schema_name")
+        request.getfixturevalue("admin").execute(f'DROP SCHEMA "{schema}" CASCADE')
+    other = tmp_path / "other.evstore" if backend == "sqlite" else location
+    with open_store(other, system=SHOP, create=True) as store:
+        store.append("note_1", "Note", [NewEvent("Noted", {"text": "only here"})])
+    if backend == "sqlite":
+        other.replace(location)
     with open_store(location, system=SHOP) as replaced, histogram_of(replaced) as database:
         counts = TimelineCounts(database)
         assert counts.stream_types(replaced) is None  # another store's
