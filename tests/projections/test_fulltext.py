@@ -1,6 +1,7 @@
 """Searching every event: the full-text index against a brute-force scan of the stored text,
 kept up to date by the runner, whole after kill -9, and in the cache folder for a read-only
-store."""
+store. On a store file and on a store on a PostgreSQL server (whose index is kept in a file in
+the cache folder)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.backends
 WORD = re.compile(r"[\w\-.@]+")
 """A word as the index's tokenizer sees one (unicode61 with tokenchars '_-.@')."""
 
@@ -71,10 +73,14 @@ def seeded(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def shop_store(seeded, tmp_path):
-    path = tmp_path / "shop.evstore"
-    path.write_bytes(seeded.read_bytes())
-    with open_store(path, system=SHOP) as store:
+def shop_store(backend, seeded, store_location):
+    """A copy of the seeded store file, or the same seed on the server."""
+    if backend == "sqlite":
+        store_location.write_bytes(seeded.read_bytes())
+    else:
+        with open_store(store_location, system=SHOP, create=True) as store:
+            seed_store(store, orders=40, days=20)
+    with open_store(store_location, system=SHOP) as store:
         yield store
 
 
@@ -185,14 +191,19 @@ def test_the_runner_keeps_a_built_index_up_to_date(shop_store):
         runner.close()
 
 
-def test_an_index_of_another_log_is_rebuilt(shop_store, tmp_path):
+def test_an_index_of_another_log_is_rebuilt(shop_store, backend, tmp_path, request):
+    """A store file replaced by another, or a server's schema dropped and made again."""
     with FullTextIndex.of_store(shop_store) as index:
         index.catch_up(shop_store)
-    other = tmp_path / "other.evstore"
+    shop_store.close()
+    if backend == "postgres":
+        schema = request.getfixturevalue("schema_name")
+        request.getfixturevalue("admin").execute(f'DROP SCHEMA "{schema}" CASCADE')
+    other = tmp_path / "other.evstore" if backend == "sqlite" else shop_store.location
     with open_store(other, system=SHOP, create=True) as store:
         store.append("note_1", "Note", [NewEvent("Noted", {"text": "only here"})])
-    shop_store.close()
-    os.replace(other, shop_store.location)
+    if backend == "sqlite":
+        os.replace(other, shop_store.location)
     with open_store(shop_store.location, system=SHOP) as replaced, \
             FullTextIndex.of_store(replaced) as index:
         index.catch_up(replaced)
