@@ -40,6 +40,10 @@ saga_instances, saga_step_commands = saga_tables(OrderFulfilment, metadata,
                                                 [sa.Column("order_id", Text)])
 
 
+STATUS_AFTER = {"OrderPaid": "paid", "OrderShipped": "shipped", "OrderCancelled": "cancelled"}
+"""An order's status after each event that changes it (besides being placed)."""
+
+
 class OrderSummaryProjection(Projection):
     name = "order_summary"
     title = "Order summary"
@@ -49,12 +53,13 @@ class OrderSummaryProjection(Projection):
     tables = (order_summary, customer_names)
 
     def handle(self, event: RecordedEvent, writes: Writes) -> None:
-        data, when = event.data, iso(event.timestamp_us)
-        if event.event_type == "CustomerRegistered":
+        kind, data = event.event_type, event.data
+        if kind == "CustomerRegistered":
             writes.put("customer_names", (data["customer_id"],), name=data["name"])
             return
+        when = iso(event.timestamp_us)
         key = (event.stream_id,)
-        if event.event_type == "OrderPlaced":
+        if kind == "OrderPlaced":
             customer = writes.get("customer_names", data["customer_id"])
             writes.put("order_summary", key, customer_id=data["customer_id"],
                        customer_name=customer["name"] if customer else None, status="placed",
@@ -65,14 +70,14 @@ class OrderSummaryProjection(Projection):
         row = writes.get("order_summary", *key)
         if row is None:
             return  # an order placed before the events this store kept: nothing to update
-        if event.event_type == "OrderItemAdded":
-            row.update(total=data["new_total"], item_count=row["item_count"] + data["quantity"])
-        elif event.event_type == "OrderItemRemoved":
-            row.update(total=data["new_total"],
-                       item_count=row["item_count"] - data["quantity_removed"])
+        if kind == "OrderItemAdded":
+            row["total"] = data["new_total"]
+            row["item_count"] += data["quantity"]
+        elif kind == "OrderItemRemoved":
+            row["total"] = data["new_total"]
+            row["item_count"] -= data["quantity_removed"]
         else:
-            row["status"] = {"OrderPaid": "paid", "OrderShipped": "shipped",
-                             "OrderCancelled": "cancelled"}[event.event_type]
+            row["status"] = STATUS_AFTER[kind]
         row["updated_at"] = when
         writes.put("order_summary", key, **row)
 
