@@ -1,6 +1,9 @@
-"""The sagas read model: each saga's row says what its steps say (the step view's), no less."""
+"""The sagas read model: each saga's row says what its steps say (the step view's), no less; on
+a store file and on a store on a PostgreSQL server."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -10,35 +13,43 @@ from explorer.demo.seed import seed_store
 from explorer.demo.system import SHOP
 from explorer.domain import Repository
 from explorer.projections import ReadModelDatabase, read_model_path, read_rows
+from explorer.projections.database import open_read_models
 from explorer.runtime.runner import Runner
 from explorer.sagas.steps import step_views
 from explorer.system.workspace import open_store
 from tests.sagas.agreement import assert_row_says_what_its_steps_say
 
+pytestmark = pytest.mark.backends
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    """A seeded store as the seed left it: some sagas' steps still pending."""
-    path = tmp_path_factory.mktemp("sagas") / "shop.evstore"
-    with open_store(path, system=SHOP, create=True) as store:
+
+def seed_shop(location: str) -> None:
+    """A seeded store as the seed left it (some sagas' steps still pending), its read models
+    built."""
+    with open_store(location, system=SHOP, create=True) as store:
         seed_store(store, orders=150, seed=11)
-    with Runner(str(path), SHOP, run_sagas=False) as runner:
+    with Runner(location, SHOP, run_sagas=False) as runner:
         runner.run_pending()
-    return path
 
 
-@pytest.fixture(scope="module")
-def finished(seeded, tmp_path_factory):
+def finish(location: str) -> None:
     """The same store once its sagas have done all that was due."""
-    path = tmp_path_factory.mktemp("finished") / "shop.evstore"
-    path.write_bytes(seeded.read_bytes())
-    with Runner(str(path), SHOP, context_options={"failure_rate": 0.0}) as runner:
+    seed_shop(location)
+    with Runner(location, SHOP, context_options={"failure_rate": 0.0}) as runner:
         runner.run_pending()
-    return path
 
 
-def saga_rows(path):
-    with ReadModelDatabase(read_model_path(str(path), False), read_only=True) as db:
+@pytest.fixture
+def seeded(shared_location):
+    return shared_location("sagas_seeded", seed_shop)
+
+
+@pytest.fixture
+def finished(shared_location):
+    return shared_location("sagas_finished", finish)
+
+
+def saga_rows(location):
+    with open_read_models(str(location), False, read_only=True) as db:
         return read_rows(db, saga_instances, limit=None)
 
 
@@ -78,11 +89,12 @@ def test_every_saga_row_agrees_with_its_step_view(which, request):
         assert not running
 
 
+@pytest.mark.sqlite_only("writes an older read-model file beside a copy of the store file")
 def test_read_models_of_the_earlier_version_are_rebuilt(seeded, tmp_path):
     """A read-model file whose sagas projection was built by the earlier code (its rows in a
     table of another shape, its checkpoint at the end) gets the sagas rows again."""
     copy = tmp_path / "shop.evstore"
-    copy.write_bytes(seeded.read_bytes())
+    copy.write_bytes(Path(seeded).read_bytes())
     with ReadModelDatabase(read_model_path(str(copy), False)) as db, \
             db.transaction() as connection:
         connection.execute("INSERT INTO projection_state (name, kind, version, checkpoint) "
