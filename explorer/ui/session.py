@@ -17,9 +17,6 @@ so the window's worker reads the first page and any other meanwhile; the stream 
 
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
 from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QObject, Signal
@@ -111,19 +108,6 @@ def summarise(store: EventStore, system: System, *, read_types: bool = True) -> 
     return summary.with_stored_types(tuple(store.event_types())) if read_types else summary
 
 
-BEHIND_THE_WINDOW = 10
-"""The nice value of the session's indexer thread."""
-
-
-def run_behind_the_window() -> None:
-    """Run this thread (the indexer's) at a lower priority than the window's threads (its nice
-    value, on Linux), so its scan of the whole log takes only the CPU the GUI thread and the
-    window's worker leave: on a busy machine the first page and a jump are not slowed by it.
-    Where a thread's priority cannot be set, it runs as the others do."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BEHIND_THE_WINDOW)
-
-
 class StoreSession(QObject):
     """The open store and its system, announced to whoever shows them.
 
@@ -182,7 +166,6 @@ class StoreSession(QObject):
         location = summary.location
 
         def index(context: JobContext) -> list[StreamTypeInfo]:
-            run_behind_the_window()
             context.set_store(None)  # the store opened before, closed first
             context.set_store(open_store(location, system=NO_SYSTEM, read_only=True,
                                          verify=False))

@@ -1,11 +1,9 @@
 """An eventsourcing library store opens to its first page before its stream index is built:
 the index (a scan of the whole log) is derived on a worker of the session's own, the stream
-tree says so meanwhile, and its stream types join the tree and the filter bar once built; the
-indexer's thread runs at a lower priority than the window's."""
+tree says so meanwhile, and its stream types join the tree and the filter bar once built."""
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -13,7 +11,6 @@ import pytest
 
 from explorer.store.foreign.library_store import LibraryStore
 from explorer.ui.main_window import MainWindow
-from explorer.ui.session import BEHIND_THE_WINDOW, run_behind_the_window
 from tests.foreign.bank import write_bank
 from tests.ui.conftest import WAIT_MS
 
@@ -70,19 +67,3 @@ def test_the_first_page_shows_while_the_streams_are_indexed(qtbot, qtmodeltester
     finally:
         index_held.set()
         window.close()
-
-
-@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="a thread's priority is Linux's")
-def test_the_indexer_thread_runs_behind_the_window() -> None:
-    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    seen: list[int] = []
-
-    def indexer() -> None:
-        run_behind_the_window()
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-
-    thread = threading.Thread(target=indexer)
-    thread.start()
-    thread.join(timeout=10)
-    assert seen == [max(BEHIND_THE_WINDOW, before)]
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # only its own
