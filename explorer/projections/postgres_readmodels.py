@@ -16,14 +16,13 @@ its few plain ones (with `?`) run on a connection answering as sqlite3's does. W
   renewing it, a takeover delay of its whole expiry, and fencing: a holder paused past its
   expiry would wake up and write after another took over. The lock lives on the very connection
   that writes the rows, so a holder that lost it has lost the connection its writes need.
-- A runner that goes silent on a live machine (stopped: SIGSTOP, a debugger, a frozen VM) keeps
-  its socket, whose kernel still answers keepalives: its locks would be held until it wakes.
-  So a runner's connection says something every HEARTBEAT_S (a thread of its own, stopped with
-  the process), and the server ends the session after SILENCE_S without a word, idle or in a
-  transaction (`idle_session_timeout`, `idle_in_transaction_session_timeout`): another runner
-  takes over a few seconds later. That is safe however slow the holder is, for the same reason:
-  a holder ended this way lost its locks with the connection its writes need, so nothing it
-  writes after can land (a transaction it had open is rolled back).
+- A runner that goes silent on a live machine (a stopped process: SIGSTOP, a debugger, a frozen
+  VM) keeps its socket, whose kernel still answers keepalives: it keeps its locks until it wakes
+  (`bench/run.py postgres` measures it: takeover_s). Having the server end a silent runner's
+  session (idle_session_timeout with a heartbeat) would hand its work over in seconds, but is
+  not safe: a saga step's commands go to the store on another connection, which the lock does
+  not fence, so the woken runner finished its step after the new holder had run it too (tried:
+  one reservation too many against one runner alone).
 - Searching a read model's rows looks for each word typed in the row's columns (ILIKE), since
   SQLite's FTS5 index has no equivalent here. What only SQLite keeps (the timeline's counts, the
   full-text index of events) stays in the SQLite file in the cache folder (`local`).
@@ -31,7 +30,6 @@ its few plain ones (with `?`) run on a connection answering as sqlite3's does. W
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
@@ -60,10 +58,6 @@ KEEPALIVE = ("SET tcp_keepalives_idle = 5", "SET tcp_keepalives_interval = 2",
              "SET tcp_keepalives_count = 3")
 """A runner's machine that goes silent is dropped by the server (and its locks released) within
 about 5 + 2 * 3 seconds."""
-HEARTBEAT_S = 1.0
-"""How often a runner's connection says something, however idle the runner is."""
-SILENCE_S = 5
-"""How long the server waits for a word from a runner's connection before ending it."""
 
 meta = sa.Table("readmodel_meta", metadata,
                 sa.Column("key", sa.Text, primary_key=True),
@@ -110,8 +104,6 @@ class ServerReadModels(ReadModelDatabase):
         self.path = read_model_path(store_url, True)  # the local file (`local`)
         self._local: ReadModelDatabase | None = None
         self._held: set[str] = set()
-        self._heartbeat: threading.Thread | None = None
-        self._quiet = threading.Event()
         self.engine = ServerLocation(store.url, self.schema).engine(read_only=read_only)
         try:
             self.connection = self.engine.connect()
@@ -126,8 +118,6 @@ class ServerReadModels(ReadModelDatabase):
             self.db = cast(GuardedConnection, self._server)
             for setting in KEEPALIVE:
                 self._server.execute(setting)
-            if not read_only:
-                self._end_when_silent()
             self._prepare()
         except psycopg.Error as error:
             self.close()
@@ -183,30 +173,7 @@ class ServerReadModels(ReadModelDatabase):
     def location(self) -> str:
         return f"the read models of {self.store_url}"
 
-    def _end_when_silent(self) -> None:
-        """Have the server end this session after SILENCE_S without a word (see the module's
-        docstring), and say a word every HEARTBEAT_S while the process runs."""
-        known = {name for (name,) in self._server.execute(  # (idle_session_timeout: 14+)
-            "SELECT name FROM pg_settings WHERE name LIKE 'idle%%session_timeout'")}
-        for setting in ("idle_session_timeout", "idle_in_transaction_session_timeout"):
-            if setting in known:
-                self._server.execute(f"SET {setting} = '{SILENCE_S}s'")
-        self._heartbeat = threading.Thread(target=self._beat, name="read-model heartbeat",
-                                           daemon=True)
-        self._heartbeat.start()
-
-    def _beat(self) -> None:
-        connection = self._server.connection
-        while not self._quiet.wait(HEARTBEAT_S):
-            try:
-                connection.execute("SELECT 1")  # (inside a transaction open now: harmless)
-            except psycopg.Error:  # ended: the next statement of the runner's says so
-                return
-
     def close(self) -> None:
-        self._quiet.set()
-        if self._heartbeat is not None:
-            self._heartbeat.join()
         try:
             if self._local is not None:
                 self._local.close()
