@@ -1,6 +1,8 @@
 """`python bench/run.py projections STORE`: projections on a million events.
 
   rebuild_events_per_s  order_summary rebuilt from zero: positions of the log per second
+  rebuild_cpu_events_per_s  the same per second of this process's CPU time: the figure for one
+                        core, which other load on a shared machine disturbs far less
   live_latency_p95_ms   another process appends an order; time until its order_summary row is
                         readable, with `run` keeping the projections up (95th percentile of 200)
   max_stall_ms          the longest GUI-thread stall while the window rebuilds order_summary
@@ -20,8 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"rebuild_events_per_s": (150_000, "at least"), "live_latency_p95_ms": (250, "under"),
-           "max_stall_ms": (50, "under")}
+TARGETS = {"rebuild_events_per_s": (150_000, "at least"),
+           "rebuild_cpu_events_per_s": (300_000, "at least"),
+           "live_latency_p95_ms": (250, "under"), "max_stall_ms": (50, "under")}
 
 
 def rebuild(store: Path) -> dict[str, float]:
@@ -31,10 +34,12 @@ def rebuild(store: Path) -> dict[str, float]:
     with Runner(str(store), SHOP, run_sagas=False) as runner:
         runner.run_pending()
         last = runner.store.last_position()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         runner.rebuild("order_summary")
         seconds = time.perf_counter() - started
-    return {"rebuild_events_per_s": last / seconds, "rebuild_s": seconds, "events": last}
+        cpu_seconds = time.process_time() - cpu_started
+    return {"rebuild_events_per_s": last / seconds, "rebuild_s": seconds, "events": last,
+            "rebuild_cpu_events_per_s": last / cpu_seconds}
 
 
 def live_latency(store: Path, appends: int) -> dict[str, float]:
@@ -124,7 +129,8 @@ def main(argv: list[str]) -> int:
     figures.update(stall_during_rebuild(args.store))
     print(f"store: {args.store} ({figures['events']:,} events)")
     print(f"rebuild of order_summary: {figures['rebuild_s']:.2f} s, "
-          f"{figures['rebuild_events_per_s']:,.0f} events/s; in the window "
+          f"{figures['rebuild_events_per_s']:,.0f} events/s "
+          f"({figures['rebuild_cpu_events_per_s']:,.0f} per CPU-second); in the window "
           f"{figures['rebuild_in_window_s']:.2f} s")
     print(f"live latency over {args.appends} appends: p50 {figures['live_latency_p50_ms']:.1f} "
           f"ms, p95 {figures['live_latency_p95_ms']:.1f} ms, max "
