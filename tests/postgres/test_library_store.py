@@ -6,6 +6,7 @@ its PostgreSQL recorder; the store opened on the schema reads what it wrote.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from uuid import UUID
@@ -34,6 +35,17 @@ def bank_app(postgres_server, schema_name, admin) -> Iterator[Bank]:
         yield app
     finally:
         app.close()
+
+
+def heard(watcher: AppendWatcher, within_s: float = 10.0) -> int | None:
+    """The watcher's next news, looked for until `within_s` passes: a commit's notification
+    reaches the store's connection a moment after the commit returns."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        news = watcher.poll()
+        if news is not None:
+            return news
+    return None
 
 
 def tables(admin, schema: str) -> list[str]:
@@ -85,7 +97,7 @@ def test_new_events_arrive_live(bank_app, store_url):
         assert watcher.poll() is None
         second = bank_app.open_account("second")
         bank_app.credit(first, Decimal("12.345"))
-        assert watcher.poll() == 3
+        assert heard(watcher) == 3
         latest = list(store.read_all(2))
         assert [(e.stream_id, e.event_type) for e in latest] == [
             (str(second), "Opened"), (str(first), "Credited")]
@@ -139,3 +151,70 @@ def test_a_follower_s_tracking_rows_are_read_as_its_followers(postgres_server, s
         finally:
             bank.close()
         assert store.followers()[0]["lag"] == 1  # read again from the server each time
+
+
+def test_the_log_s_end_is_asked_for_only_when_its_channel_was_heard(bank_app, store_url):
+    """The library NOTIFYs the channel named after its log table as it inserts: the store
+    listens there, and a look with nothing heard asks the server nothing."""
+    account = bank_app.open_account("first")
+    with EventStore.open(store_url, read_only=True) as store:
+        asked = []
+        execute = store._source.execute
+
+        def counted(query, *args, **kwargs):
+            asked.append(query)
+            return execute(query, *args, **kwargs)
+
+        store._source.execute = counted
+        watcher = AppendWatcher(store)
+        assert watcher.poll() is None
+        for _ in range(3):
+            assert watcher.poll() is None
+        assert store._log_end not in asked  # nothing heard: the server not asked
+        bank_app.credit(account, Decimal("1"))
+        assert heard(watcher) == 2  # heard, asked once, copied
+        assert asked.count(store._log_end) == 1
+        assert [e.event_type for e in store.read_all(2)] == ["Credited"]
+
+
+def test_an_open_copies_only_the_rows_its_mirror_does_not_hold(bank_app, store_url,
+                                                                 monkeypatch):
+    from explorer.store.foreign import postgres_library
+
+    copied = []
+    original = postgres_library._originator
+    monkeypatch.setattr(postgres_library, "_originator",
+                        lambda value: copied.append(value) or original(value))
+    ids = [bank_app.open_account(f"owner{n}") for n in range(3)]
+    with EventStore.open(store_url) as store:
+        first = [(e.event_id, e.position) for e in store.read_all()]
+        mirror = postgres_library.mirror_path(store.server, store.layout)
+    assert len(copied) == 3 and mirror.stat().st_mode & 0o077 == 0  # private
+    copied.clear()
+    bank_app.credit(ids[0], Decimal("2"))
+    with EventStore.open(store_url) as store:  # the mirror's last row checked, one row copied
+        assert [(e.event_id, e.position) for e in store.read_all()][:3] == first
+        assert store.last_position() == 4 and store.event_at(4).event_type == "Credited"
+    assert len(copied) == 2
+
+
+def test_a_mirror_of_other_rows_is_copied_again_whole(bank_app, store_url, schema_name, admin,
+                                                      postgres_server):
+    """The library's tables made again (other rows at the same notification ids): what the
+    mirror held is dropped, not shown."""
+    bank_app.open_account("before")
+    with EventStore.open(store_url) as store:
+        before = [e.stream_id for e in store.read_all()]
+    admin.execute(f"DROP SCHEMA {schema_name} CASCADE")
+    admin.execute(f"CREATE SCHEMA {schema_name}")
+    again = Bank(env={"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                      "POSTGRES_DBNAME": "postgres", "POSTGRES_HOST": "127.0.0.1",
+                      "POSTGRES_PORT": str(postgres_server.port),
+                      "POSTGRES_USER": postgres_server.superuser, "POSTGRES_PASSWORD": "",
+                      "POSTGRES_SCHEMA": schema_name})
+    try:
+        made = [str(again.open_account(f"after{n}")) for n in range(2)]
+    finally:
+        again.close()
+    with EventStore.open(store_url) as store:
+        assert [e.stream_id for e in store.read_all()] == made != before
