@@ -24,8 +24,9 @@ end that it checks under the lock (`postgres_append`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, cast
 
@@ -46,6 +47,11 @@ from explorer.store.postgres_location import ServerConnection, ServerLocation
 from explorer.store.postgres_url import is_server_url
 from explorer.store.records import AppendRequest, AppendResult
 from explorer.store.upcasting import EventRegistry
+
+RECONNECT_FIRST_S = 0.2
+RECONNECT_MOST_S = 5.0
+"""A lost connection is tried again after RECONNECT_FIRST_S, then twice as long each time, at
+most RECONNECT_MOST_S apart."""
 
 
 class _LibraryTables(Exception):  # noqa: N818 - not an error: where to go instead
@@ -77,6 +83,9 @@ class PostgresStore(EventStore):
         self._log_end: postgres_append.LogEnd | None = None  # as this session last wrote it
         self._log_end_heard = -1  # _notified then: a commit heard since makes it stale
         self._planned_ahead = False  # whether the store has its server-side append
+        self._retry_at: float | None = None  # lost: when to try connecting again (None: not)
+        self._retry_wait = RECONNECT_FIRST_S
+        self._last_known = 0  # the log's end as last read (told while reconnecting)
 
     def _connect(self, engine: sa.Engine) -> tuple[sa.Connection, GuardedConnection]:
         try:
@@ -169,10 +178,71 @@ class PostgresStore(EventStore):
     def data_version(self) -> int:
         """A number that changes whenever another connection commits events: notifications
         from other sessions counted; where the store cannot listen, the log's end (polled)."""
-        if not self._listening:
-            return self.last_position()
-        self._hear_notifications()
+        if self._retry_at is not None and not self._reconnect():
+            return self._notified
+        try:
+            if not self._listening:
+                return self.last_position()
+            self._hear_notifications()
+        except psycopg.OperationalError:
+            if not self._server.connection.broken:
+                raise
+            self._lost()
+        else:  # (the server's goodbye read, the socket's end may not have been: said here)
+            if self._server.connection.pgconn.status != psycopg.pq.ConnStatus.OK:
+                self._lost()
         return self._notified
+
+    def last_position(self) -> int:
+        """As EventStore.last_position. A lost connection is made again first (see
+        `reconnecting`); while it cannot be, the last position known (a follower polling it
+        sees nothing new until it is back, then goes on from there)."""
+        if self._retry_at is None or self._reconnect():
+            try:
+                self._last_known = super().last_position()
+            except psycopg.OperationalError:
+                if not self._server.connection.broken:
+                    raise
+                self._lost()
+                if self._retry_at is None:
+                    self._last_known = super().last_position()
+        return self._last_known
+
+    # -- a lost connection -------------------------------------------------------------------
+
+    @property
+    def reconnecting(self) -> bool:
+        """Whether the connection to the server was lost and is being made again (followers
+        polling `data_version` make it again, waiting longer between tries, up to
+        RECONNECT_MOST_S: then they go on from where they were)."""
+        return self._retry_at is not None
+
+    def _lost(self) -> None:
+        if self._retry_at is None:
+            self._retry_at = time.monotonic()
+            self._retry_wait = RECONNECT_FIRST_S
+        self._reconnect()
+
+    def _reconnect(self) -> bool:
+        """Connect again if it is time to try (see `reconnecting`); whether connected."""
+        assert self._retry_at is not None
+        if time.monotonic() < self._retry_at:
+            return False
+        with suppress(Exception):
+            self._sa.invalidate()
+        self._engine.dispose()
+        try:
+            self._sa, self._db = self._connect(self._engine)
+            self._pid = self._server.connection.info.backend_pid
+            self._prepare(False)
+        except (psycopg.OperationalError, StoreOpenError):
+            self._retry_at = time.monotonic() + self._retry_wait
+            self._retry_wait = min(self._retry_wait * 2, RECONNECT_MOST_S)
+            return False
+        self._retry_at = None
+        self._log_end = None
+        self._notified += 1  # (what came in while it was lost: followers look again)
+        return True
 
     def _hear_notifications(self) -> None:
         """Count the commits of events other sessions announced since the last look."""
@@ -209,11 +279,44 @@ class PostgresStore(EventStore):
         their links, the stream index and the COMMIT sent together (pipelined; a refused row
         raises at the COMMIT, which the append then rolls back)."""
         if len(requests) == 1 and requests[0].events and self._planned_ahead:
-            done = self._append_planned_ahead(prepare(requests[0], self.registry))
+            prep = prepare(requests[0], self.registry)
+            try:
+                done = self._append_planned_ahead(prep)
+            except psycopg.OperationalError as error:
+                done = self._append_again(prep, error)
             if done is not None:
                 return [done]
-        with self._server.pipelined():
-            return super().append_batch(requests)
+        try:
+            with self._server.pipelined():
+                return super().append_batch(requests)
+        except psycopg.OperationalError as error:
+            if not self._server.connection.broken:
+                raise
+            self._lost()
+            raise StoreError(self._lost_append(error)) from None
+
+    def _lost_append(self, error: BaseException, after: str = "") -> str:
+        return (f"The connection to {self.location} was lost during an append "
+                f"({_first_line(error)}){after}: whether its events were written is unknown. "
+                "Append the same events again with their event ids (a repeat is recognised "
+                "and written once), or read the streams to see.")
+
+    def _append_again(self, prep: Prepared, error: psycopg.OperationalError) -> AppendResult:
+        """The connection was lost during the append of `prep`: connect again (waiting up to
+        2 * RECONNECT_MOST_S) and append the same events, their ids and all, so that they are
+        written once whether or not the lost try went in. StoreError if that cannot be."""
+        if not self._server.connection.broken:
+            raise error
+        self._lost()
+        deadline = time.monotonic() + 2 * RECONNECT_MOST_S
+        while self._retry_at is not None and time.monotonic() < deadline:
+            time.sleep(max(0.0, self._retry_at - time.monotonic()))
+            self._reconnect()
+        done = self._append_planned_ahead(prep) if self._retry_at is None else None
+        if done is None:
+            raise StoreError(self._lost_append(
+                error, f" and not made again within {2 * RECONNECT_MOST_S:g} s")) from None
+        return done
 
     def _append_planned_ahead(self, prep: Prepared) -> AppendResult | None:
         """Append one stream's events planned from the log's end seen before the lock (see
@@ -329,3 +432,7 @@ class PostgresStore(EventStore):
         """As EventStore.branch: the branch is a new store (a file, or a server URL) holding the
         events 1..`position`, copied through the stores' interface."""
         postgres_copy.branch(self, target, position, progress)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(".")

@@ -1,0 +1,118 @@
+"""A store on a server whose connection drops (the session ended by an administrator, the
+server restarted): a follower connects again, waiting longer between tries, and goes on from
+where it was, listening again; a write in flight is written once, its events' ids telling a
+repeat, or fails saying that the connection was lost and what to do."""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+import psycopg
+import pytest
+
+from bench.postgres_server import PostgresServer
+from explorer.store import EventStore, NewEvent, StoreError
+from explorer.store import postgres as postgres_store
+from explorer.store.watch import AppendWatcher
+
+DEADLINE_S = 30
+
+
+def polled(watcher: AppendWatcher, position: int) -> None:
+    """Poll as the window's watcher does until the follower has seen `position`."""
+    deadline = time.monotonic() + DEADLINE_S
+    while watcher.last_position < position:
+        assert time.monotonic() < deadline, f"position {position} not seen"
+        watcher.poll()
+        time.sleep(0.01)
+
+
+def end_session(admin, store: EventStore) -> None:
+    assert admin.execute("SELECT pg_terminate_backend(%s)", (store._pid,)).fetchone()[0]
+
+
+def test_a_follower_whose_session_is_ended_goes_on_listening(store_url, admin):
+    with EventStore.open(store_url) as writer, \
+            EventStore.open(store_url, read_only=True) as follower:
+        writer.append("o", "Order", [NewEvent("Placed", {})])
+        watcher = AppendWatcher(follower)
+        end_session(admin, follower)
+        writer.append("o", "Order", [NewEvent("Paid", {})])
+        polled(watcher, 2)
+        assert not follower.reconnecting
+        assert [e.event_type for e in follower.read_page(1)] == ["Paid"]
+        writer.append("o", "Order", [NewEvent("Shipped", {})])  # announced: it listens again
+        polled(watcher, 3)
+
+
+def test_an_append_whose_session_is_ended_is_written_once(store_url, admin):
+    with EventStore.open(store_url) as writer:
+        writer.append("o", "Order", [NewEvent("Placed", {})])
+        end_session(admin, writer)
+        result = writer.append("o", "Order", [NewEvent("Paid", {}, event_id="paid-1")], 1)
+        assert [e.position for e in result.events] == [2]
+        again = writer.append("o", "Order", [NewEvent("Paid", {}, event_id="paid-1")], 1)
+        assert again.duplicate
+        assert [e.event_id for e in writer.read_all()][1:] == ["paid-1"]
+
+
+@pytest.fixture
+def own_server():
+    """A cluster of the test's own, to restart and stop."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def pg_ctl(server: PostgresServer, *arguments: str) -> None:
+    server._run(str(server.bin / "pg_ctl"), "-D", str(server.data), "-l",
+                str(server.folder / "server.log"), "-w", *arguments)
+
+
+def test_after_a_server_restart_followers_and_writers_go_on(own_server):
+    url = own_server.url(schema="restarted")
+    with EventStore.open(url) as writer, EventStore.open(url, read_only=True) as follower:
+        writer.append("o", "Order", [NewEvent("Placed", {})])
+        watcher = AppendWatcher(follower)
+        pg_ctl(own_server, "-m", "fast", "restart")
+        assert watcher.poll() is None  # lost, connected again (the server is back): nothing new
+        writer.append("o", "Order", [NewEvent("Paid", {}, event_id="paid-1")], 1)
+        polled(watcher, 2)
+        assert not follower.reconnecting
+        assert [e.event_id for e in follower.read_page(1)] == ["paid-1"]
+
+
+def test_a_follower_connects_again_once_a_stopped_server_is_back(own_server):
+    url = own_server.url(schema="back")
+    options = shlex.split((own_server.data / "postmaster.opts").read_text())[3:]  # (no -D)
+    with EventStore.open(url) as writer, EventStore.open(url, read_only=True) as follower:
+        writer.append("o", "Order", [NewEvent("Placed", {})])
+        watcher = AppendWatcher(follower)
+        pg_ctl(own_server, "-m", "fast", "stop")
+        deadline = time.monotonic() + DEADLINE_S
+        while not follower.reconnecting:  # (noticed at a poll once the socket says so)
+            assert watcher.poll() is None
+            assert time.monotonic() < deadline, "the lost connection was not noticed"
+            time.sleep(0.01)
+        assert watcher.poll() is None  # and tries again later, not at every poll
+        pg_ctl(own_server, "-o", shlex.join(options), "start")
+        writer.append("o", "Order", [NewEvent("Paid", {}, event_id="paid-1")], 1)
+        polled(watcher, 2)
+        assert not follower.reconnecting
+
+
+def test_an_append_that_cannot_connect_again_says_so(own_server, monkeypatch):
+    monkeypatch.setattr(postgres_store, "RECONNECT_MOST_S", 0.3)
+    url = own_server.url(schema="stopped")
+    with EventStore.open(url) as writer:
+        writer.append("o", "Order", [NewEvent("Placed", {})])
+        pg_ctl(own_server, "-m", "fast", "stop")
+        with pytest.raises(StoreError, match="connection to .* was lost during an append .* "
+                           "Append the same events again with their event ids"):
+            writer.append("o", "Order", [NewEvent("Paid", {})], 1)
+        assert writer.reconnecting
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(own_server.url(), connect_timeout=2)
