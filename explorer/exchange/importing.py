@@ -238,8 +238,8 @@ PIPE_BYTES = 1024 * 1024
 def _widen_pipe(pipe: BinaryIO) -> None:
     """Let the pipe hold PIPE_BYTES (Linux; as much as it allows): each of the reader's
     system calls then takes up to that much, and each one gives the interpreter's lock back to
-    the writing threads and takes it again (with a pipe of 64 KB, a block's frame waited for
-    the lock some fifty times: an import under load took half as long again)."""
+    the writing threads and takes it again (with a pipe of 64 KB, a block's 3 MB frame was
+    some fifty reads, each waiting for the lock behind them)."""
     set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl else None
     for size in (PIPE_BYTES, PIPE_BYTES // 4):
         if set_size is None:
