@@ -218,3 +218,16 @@ def test_a_mirror_of_other_rows_is_copied_again_whole(bank_app, store_url, schem
         again.close()
     with EventStore.open(store_url) as store:
         assert [e.stream_id for e in store.read_all()] == made != before
+
+
+def test_a_cache_folder_that_cannot_be_written_copies_into_a_temporary_file(
+        bank_app, store_url, tmp_path, monkeypatch):
+    from explorer.store.foreign import postgres_library
+
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setattr(postgres_library, "mirror_path",
+                        lambda server, layout: blocked / "library" / "mirror.sqlite")
+    bank_app.open_account("only")
+    with EventStore.open(store_url) as store:
+        assert [e.event_type for e in store.read_all()] == ["Opened"]

@@ -116,13 +116,17 @@ def mirror_path(server: ServerLocation, layout: LibraryLayout) -> Path:
     return folder / f"server-{digest[:16]}.sqlite"
 
 
-def _private_file(path: Path) -> Path:
+def _private_file(path: Path) -> str:
     """`path`, made (empty, 0600, in a 0700 folder) if it is not there: SQLite keeps the mode
-    of a file it opens."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        open_private(path).close()
-    return path
+    of a file it opens. Where the cache folder cannot be written, '' (a private temporary
+    file, copied whole each open)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            open_private(path).close()
+    except OSError:
+        return ""
+    return str(path)
 
 
 def _mirror_statements(layout: LibraryLayout) -> list[str]:
@@ -189,7 +193,7 @@ class PostgresLibraryStore(LibraryStore):
 
         def configure(db: sqlite3.Connection) -> None:
             db.execute(f"ATTACH DATABASE ? AS {views.LIBRARY}",
-                       (str(_private_file(mirror_path(server, layout))),))
+                       (_private_file(mirror_path(server, layout)),))
             db.execute(f"PRAGMA {views.LIBRARY}.journal_mode = WAL")  # (several processes)
             db.execute(f"PRAGMA {views.LIBRARY}.synchronous = NORMAL")  # (a cache)
             db.execute("PRAGMA temp_store = MEMORY")
