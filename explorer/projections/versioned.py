@@ -219,7 +219,7 @@ class VersionedWriter:
                 (*key, *value_tuple(values), valid_from, valid_to)
                 for (key, _), (values, valid_from, valid_to) in self._inserts.items()])
         written = len(self._closes) + len(self._inserts)
-        if self.search is not None:
+        if self.search is not None and self._changed and self.search.exists():
             keys = self.keys  # the search index reads key and value columns by name
             self.search.apply({
                 key: None if values is None else {**dict(zip(keys, key, strict=True)), **values}
