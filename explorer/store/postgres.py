@@ -48,6 +48,8 @@ from explorer.store.postgres_url import is_server_url
 from explorer.store.records import AppendRequest, AppendResult
 from explorer.store.upcasting import EventRegistry
 
+_LOST = (psycopg.OperationalError, sa.exc.OperationalError)
+"""What a statement raises when the connection is lost (raw, or through SQLAlchemy)."""
 RECONNECT_FIRST_S = 0.2
 RECONNECT_MOST_S = 5.0
 """A lost connection is tried again after RECONNECT_FIRST_S, then twice as long each time, at
@@ -184,7 +186,7 @@ class PostgresStore(EventStore):
             if not self._listening:
                 return self.last_position()
             self._hear_notifications()
-        except psycopg.OperationalError:
+        except _LOST:
             if not self._server.connection.broken:
                 raise
             self._lost()
@@ -200,7 +202,7 @@ class PostgresStore(EventStore):
         if self._retry_at is None or self._reconnect():
             try:
                 self._last_known = super().last_position()
-            except psycopg.OperationalError:
+            except _LOST:
                 if not self._server.connection.broken:
                     raise
                 self._lost()

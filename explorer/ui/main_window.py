@@ -192,6 +192,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.moment_panel.watch_wanted.connect(self.watch_this)
         session.changed.connect(lambda _last: console.store_changed())
         session.changed.connect(self.event_list.store_changed)
+        session.reconnecting.connect(self._reconnecting)
         session.opened.connect(self.fulltext.show_store)
         session.changed.connect(self.fulltext.store_changed)
         session.closed.connect(self.fulltext.close)
@@ -423,6 +424,10 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         view = self.browser.view
         self.status.show_counts(listed, self.browser.last_position,
                                 view.query().is_everything and not view.filters.search)
+
+    def _reconnecting(self, lost: bool) -> None:
+        self.status.reconnecting = lost
+        self._update_live_label()
 
     def _update_live_label(self) -> None:
         self.status.show_following(

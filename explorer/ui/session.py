@@ -128,6 +128,7 @@ class StoreSession(QObject):
     system_changed = Signal(object)
     opened = Signal(object, object)
     changed = Signal(int)
+    reconnecting = Signal(bool)
     refreshed = Signal(object)
     types_read = Signal(object)
     streams_read = Signal(object)
@@ -242,4 +243,5 @@ class StoreSession(QObject):
             self.watcher.stop()
         self.watcher = ChangeWatcher(path, since=since, parent=self)
         self.watcher.changed.connect(self.changed)
+        self.watcher.reconnecting.connect(self.reconnecting)
         self.watcher.start()

@@ -265,9 +265,12 @@ class ChangeWatcher(QThread):
     Signals:
         changed(int): the new last position, within about `interval_s` of a commit; at once
             when the log already ends after `since` (where the window's view of it ends).
+        reconnecting(bool): a store on a server lost its connection (True) and is connecting
+            again; False once it is back (it then goes on from where it was).
     """
 
     changed = Signal(int)
+    reconnecting = Signal(bool)
 
     def __init__(self, path: str, since: int | None = None, interval_s: float = 0.05,
                  parent: QObject | None = None) -> None:
@@ -287,15 +290,21 @@ class ChangeWatcher(QThread):
         try:
             store.limit_cache(1)  # it only asks whether the file changed
             watcher = AppendWatcher(store, since=self._since)
+            lost = False
             while not self._stop.wait(self._interval_s):
                 try:
                     last = watcher.poll()
                 except Exception as error:  # a locked or vanished file: keep trying quietly
                     log.debug("watch poll failed: %s", error)
-                    continue
+                    last = None
+                if getattr(store, "reconnecting", False) != lost:  # (a server's store)
+                    lost = not lost
+                    self.reconnecting.emit(lost)
                 if last is not None:
                     self.changed.emit(last)
         finally:
+            if lost:  # (no longer watched: nothing to say about it)
+                self.reconnecting.emit(False)
             store.close()
 
     def stop(self) -> None:

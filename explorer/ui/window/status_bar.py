@@ -43,6 +43,8 @@ class WindowStatus(QObject):
         self.read_only_badge.setToolTip(READ_ONLY_TIP)
         self.read_only_badge.hide()
         self.live_label = QLabel()
+        self.reconnecting = False
+        """A server store's connection is lost and being made again (shown over the rest)."""
         self.count_label = QLabel()
         self.store_label = QLabel("No store open")
         self.system_label = QLabel()
@@ -97,7 +99,11 @@ class WindowStatus(QObject):
         (the banner shows the same), and whether the event list takes in new events (`missed`:
         how many arrived while it did not)."""
         new = f" · {missed:,} new" if missed else ""
-        if not status.live:
+        if self.reconnecting:
+            text, colour = "⟳ Reconnecting…", "#c62828"
+            tip = ("The connection to the server was lost: connecting again. The list goes on "
+                   "from where it was once it is back.")
+        elif not status.live:
             paused = f" · list paused{new}" if not list_live else ""
             text, colour = (f"◷ Viewing the past · position {status.position:,} of "
                             f"{status.last_position:,}{paused}", "#e65100")
