@@ -13,7 +13,7 @@ from typing import Any
 
 import platformdirs
 
-from explorer.store.errors import StoreError
+from explorer.store.errors import StoreError, StoreMissingError
 from explorer.store.event_store import EventStore
 from explorer.store.postgres_url import is_server_url
 from explorer.system import System
@@ -132,9 +132,14 @@ def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
         raise CannotSeedError(system)
     target = path if is_server_url(path) else Path(path)
     if not isinstance(target, Path) or target.exists() and target.stat().st_size:
-        with open_store(target, system=system, read_only=isinstance(target, Path),
-                        create=not isinstance(target, Path)) as existing:
-            held = existing.last_position()
+        try:
+            with open_store(target, system=system, read_only=isinstance(target, Path),
+                            create=not isinstance(target, Path)) as existing:
+                held = existing.last_position()
+        except StoreMissingError as error:
+            if not error.empty:
+                raise
+            held = 0  # an SQLite file without tables (a seed killed as it began): fill it
         if held:
             raise StoreError(f"{target} already holds {held:,} events; seed a new or empty "
                              "store instead (choose a new file name or schema).")

@@ -4,6 +4,8 @@ line's `seed` and the window's File > New Demo Store call."""
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -58,6 +60,17 @@ def test_an_empty_file_of_the_user_is_filled(tmp_path):
     path = tmp_path / "empty.evstore"
     with EventStore.open(path, create=True):
         pass
+    assert seed_new_store(path, SHOP, size=2).last_position > 0
+
+
+def test_an_sqlite_file_without_tables_is_filled(tmp_path):
+    """What a seed killed as it began can leave: the file's header, no table yet."""
+    path = tmp_path / "begun.evstore"
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE t (x)")
+        connection.execute("DROP TABLE t")
+    assert path.stat().st_size > 0
     assert seed_new_store(path, SHOP, size=2).last_position > 0
 
 
