@@ -11,6 +11,7 @@ through the index.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -88,29 +89,28 @@ class PathIndexing(QObject):
             self.state.show_refusal(f"Cannot index {field}: this store is open read-only{why}. "
                                     "Open it for writing to index a path.")
             return
-        location = self.location
-
-        def make(_context: JobContext) -> set[str]:
-            with EventStore.open(location) as store:
-                create_path_index(store, field)
-                return {made.field for made in path_indexes(store)}
-
-        self.state.show_working(f"indexing {field}… (every event is read once)")
-        self.worker.submit(make, self._changed, key="change", on_error=self._failed)
+        self._change(field, create_path_index, f"indexing {field}… (every event is read once)")
 
     def remove(self, field: str) -> None:
         """Remove the index on `field`, then list again (by a scan)."""
         if self.location is None or self.read_only:
             return
-        location = self.location
+        self._change(field, drop_path_index, f"removing the index on {field}…")
 
-        def drop(_context: JobContext) -> set[str]:
+    def _change(self, field: str, change: Callable[[EventStore, str], object],
+                working: str) -> None:
+        """Run `change(store, field)` on the worker, saying `working` meanwhile; then list the
+        indexes again and read the list again."""
+        location = self.location
+        assert location is not None
+
+        def job(_context: JobContext) -> set[str]:
             with EventStore.open(location) as store:
-                drop_path_index(store, field)
+                change(store, field)
                 return {made.field for made in path_indexes(store)}
 
-        self.state.show_working(f"removing the index on {field}…")
-        self.worker.submit(drop, self._changed, key="change", on_error=self._failed)
+        self.state.show_working(working)
+        self.worker.submit(job, self._changed, key="change", on_error=self._failed)
 
     def _indexes_listed(self, fields: set[str]) -> None:
         self.indexed = fields
