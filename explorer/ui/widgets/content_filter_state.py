@@ -34,6 +34,7 @@ class ContentFilterState(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("content-filter-state")
+        self.setContentsMargins(6, 0, 6, 0)  # apart from the field, and off the window's edge
         self.setTextFormat(Qt.TextFormat.RichText)
         self.linkActivated.connect(self._link)
         self.field = ""
