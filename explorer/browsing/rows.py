@@ -2,9 +2,11 @@
 
 A list of events (all of them, one stream's, or a filter's) is a `RowMap` from row numbers to
 global positions. All events of a store without gaps need no storage at all (row i is position
-first + i); any other list keeps its positions in a compact array, 8 bytes an event, built by one
-indexed query or, for content filters, by scanning the log in chunks that report progress.
-Pages of events for visible rows are then read by position range. Nothing here imports Qt.
+first + i); a filter by event type, whose matches may be millions, is counted by its index and
+read a page at a time by position (KeysetRows: only the pages shown); any other list keeps its
+positions in a compact array, 8 bytes an event, built by one indexed query or, for content
+filters, by scanning the log in chunks that report progress. Pages of events for visible rows are
+then read by position range. Nothing here imports Qt.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from explorer.store.errors import StoreError
 from explorer.store.event_store import EventStore
 from explorer.store.query import EventQuery
 from explorer.store.records import RecordedEvent
 
 SCAN_CHUNK = 100_000
 """Positions scanned per step when a filter cannot use an index (content filters)."""
+KEYSET_PAGE = 100
+"""Rows a KeysetRows reads at a time (the event list's page)."""
 
 
 class RowMap(abc.ABC):
@@ -101,11 +106,127 @@ class PositionRows(RowMap):
         self.positions.extend(positions)
 
 
+class KeysetRows(RowMap):
+    """The rows of a filter an index answers (event types), read a page at a time: its length
+    counted by the index (no position kept for it), a page's positions read after the last
+    position of the page before it, or before the first of the page after it (keyset), else by
+    skipping from the nearer end of the list. Only the pages read are kept (8 bytes a row).
+
+    `position(row)` of a row whose page is not read yet is 0, and `row_of` (`row_at_or_before`)
+    of a position among them None: `load` reads pages (on the worker; read_rows does). The list
+    is bounded at `upto`, the log's end when it was counted, moved on by `extend` (live
+    events), so that events appended meanwhile do not shift the pages counted from its end.
+    """
+
+    def __init__(self, query: EventQuery, count: int, upto: int,
+                 page_size: int = KEYSET_PAGE) -> None:
+        self.query = query
+        self.count = count
+        self.upto = upto
+        self.page_size = page_size
+        self.pages: dict[int, array[int]] = {}
+
+    @classmethod
+    def build(cls, store: EventStore, query: EventQuery, *, around: int | None = None,
+              page_size: int = KEYSET_PAGE) -> KeysetRows:
+        """The list as of now, its first and last pages read (and the page of the matching
+        position `around`, if given, for a list opened at a chosen event)."""
+        last = store.last_position()
+        rows = cls(query, 0, last, page_size)
+        rows.count = store.count(rows._bounded())
+        if rows.count:
+            rows.load(store, 0, 0)
+            rows.load(store, rows.count - 1, rows.count - 1)
+        if around is not None and rows.count:
+            before = store.count(replace(rows._bounded(), to_position=min(around - 1, last)))
+            rows.load(store, min(before, rows.count - 1), min(before, rows.count - 1))
+        return rows
+
+    def _bounded(self) -> EventQuery:
+        to = self.upto if self.query.to_position is None else min(self.upto,
+                                                                 self.query.to_position)
+        return replace(self.query, to_position=to)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def position(self, row: int) -> int:
+        page = self.pages.get(row // self.page_size)
+        offset = row % self.page_size
+        return page[offset] if page is not None and offset < len(page) else 0
+
+    def load(self, store: EventStore, first_row: int, last_row: int) -> None:
+        """Read the pages of rows first_row .. last_row that are not read yet."""
+        for page in range(first_row // self.page_size, last_row // self.page_size + 1):
+            if page not in self.pages and page * self.page_size < self.count:
+                self.pages[page] = self._read_page(store, page)
+
+    def _read_page(self, store: EventStore, page: int) -> array[int]:
+        start = page * self.page_size
+        size = min(self.page_size, self.count - start)
+        query, before, after = self._bounded(), self.pages.get(page - 1), self.pages.get(page + 1)
+        if before is not None and len(before) == self.page_size:
+            found = store.positions_page(query, size, after_position=before[-1])
+        elif after is not None and len(after):
+            found = _reversed(store.positions_page(query, size, after_position=after[0],
+                                                   descending=True))
+        elif start <= self.count - start - size:
+            found = store.positions_page(query, size, offset=start)
+        else:
+            found = _reversed(store.positions_page(query, size, descending=True,
+                                                   offset=self.count - start - size))
+        if len(found) != size:
+            raise StoreError(f"The list of {self.count:,} events changed while it was read "
+                             f"(rows {start:,} on: {len(found)} of {size} found); read it "
+                             "again (F5).")
+        return found
+
+    def row_of(self, position: int) -> int | None:
+        for page, positions in self.pages.items():
+            if len(positions) and positions[0] <= position <= positions[-1]:
+                offset = bisect.bisect_left(positions, position)
+                if positions[offset] == position:
+                    return page * self.page_size + offset
+                return None
+        return None
+
+    def row_at_or_before(self, position: int) -> int | None:
+        for page, positions in self.pages.items():
+            if not len(positions) or position < positions[0]:
+                continue
+            following = self.pages.get(page + 1)
+            row = page * self.page_size
+            if position <= positions[-1]:
+                return row + bisect.bisect_right(positions, position) - 1
+            if row + len(positions) == self.count or (
+                    following is not None and len(following) and position < following[0]):
+                return row + len(positions) - 1
+        return None  # before the first row, or among rows not read yet
+
+    def extend(self, positions: array[int]) -> None:
+        for position in positions:
+            self.pages.setdefault(self.count // self.page_size, array("q")).append(position)
+            self.count += 1
+            self.upto = max(self.upto, position)
+
+
+def _reversed(positions: array[int]) -> array[int]:
+    return array("q", reversed(positions))
+
+
 @dataclass(frozen=True, slots=True)
 class ListView:
     """What an event list shows: a query, and whether it is scanned in chunks (slow filters)."""
 
     query: EventQuery
+
+    @property
+    def pages_by_position(self) -> bool:
+        """A filter by event type (the type's index answers it): counted, and read a page at a
+        time (KeysetRows), instead of every matching position listed."""
+        query = self.query
+        return bool(query.event_types) and query.content is None and query.stream_id is None \
+            and query.at_positions is None
 
     @property
     def needs_scan(self) -> bool:
@@ -115,14 +236,16 @@ class ListView:
 
 def build_row_map(store: EventStore, query: EventQuery,
                   progress: Callable[[PositionRows, int, int], None] | None = None, *,
-                  event_count: Callable[[EventStore], int] | None = None) -> RowMap:
+                  event_count: Callable[[EventStore], int] | None = None,
+                  around: int | None = None) -> RowMap:
     """The row map of `query`'s events as of now.
 
     For a content filter the log is scanned in chunks of positions; after each chunk
     `progress(partial_map, scanned_up_to, last_position)` is called (and may raise Cancelled),
     so a window can show the first matches while the rest are found. `event_count(store)`
     says how many events the store holds (a log without gaps is listed without mapping each
-    position); by default the store counts them (0.8-8 s at 10M events).
+    position); by default the store counts them (0.8-8 s at 10M events). A filter by event
+    type is a KeysetRows, its pages about `around` (a position to select) read too.
     """
     last = store.last_position()
     if query.is_everything:
@@ -130,6 +253,8 @@ def build_row_map(store: EventStore, query: EventQuery,
         count = event_count(store) if event_count is not None else store.event_count()
         if count == last - first + 1 or count == 0:
             return ContiguousRows(first if count else 1, count)
+    if ListView(query).pages_by_position:
+        return KeysetRows.build(store, query, around=around)
     if not ListView(query).needs_scan:
         return PositionRows(store.positions(query))
     rows = PositionRows()
@@ -158,12 +283,17 @@ def read_rows(store: EventStore, rows: RowMap, first_row: int, count: int,
     last_row = min(first_row + count, len(rows)) - 1
     if last_row < first_row:
         return []
+    if isinstance(rows, KeysetRows):
+        rows.load(store, first_row, last_row)
     low, high = rows.position(first_row), rows.position(last_row)
     if isinstance(rows, ContiguousRows):
         return list(store.read_all(low, high, page_size=count))
     wanted = EventQuery(**{**_fields(query), "from_position": low, "to_position": high})
     if isinstance(rows, PositionRows):  # exactly the rows' events (a search lists some of them)
         wanted = replace(wanted, at_positions=tuple(rows.positions[first_row:last_row + 1]))
+    elif isinstance(rows, KeysetRows):
+        wanted = replace(wanted, at_positions=tuple(
+            rows.position(row) for row in range(first_row, last_row + 1)))
     found = store.query(wanted, limit=last_row - first_row + 1)
     # A page normally matches exactly; if the store changed underneath, keep only mapped rows.
     if len(found) != last_row - first_row + 1:

@@ -110,6 +110,23 @@ class Navigation:
         content filter in chunks."""
         return array("q", [row[0] for row in self._run_select(query._positions(after_position))])
 
+    def positions_page(self, query: EventQuery, limit: int, *, after_position: int = 0,
+                       offset: int = 0, descending: bool = False) -> array[int]:
+        """Up to `limit` positions of the events matching `query`, in order (or, `descending`,
+        from the last backwards): those after `after_position` (before it, descending), the
+        first `offset` of them skipped. A page of a long filtered list read by position
+        (keyset) from its neighbour, or by skipping from the nearer end: an index walk over
+        those rows, never a list of every match."""
+        c = events.c
+        select = sa.select(c.position).where(*query._where())
+        if after_position:
+            select = select.where(c.position < after_position if descending
+                                  else c.position > after_position)
+        select = select.order_by(c.position.desc() if descending else c.position).limit(limit)
+        if offset:
+            select = select.offset(offset)
+        return array("q", [row[0] for row in self._run_select(select)])
+
     def search_texts(self, after_position: int, limit: int) -> list[tuple[int, str]]:
         """(position, text) of up to `limit` events after `after_position`, in order: each
         event's stream id, type, data and metadata as stored, joined by spaces; what a

@@ -222,7 +222,8 @@ class EventBrowser(QObject):
                 return search_rows(context, search, query, context.progress)
             if query.content is not None and uses_path_index(context.store, query):
                 return PositionRows(indexed_positions(context.store, query))
-            return build_row_map(context.store, query, partial, event_count=counted_events)
+            return build_row_map(context.store, query, partial, event_count=counted_events,
+                                 around=select)
 
         partial: dict[str, int] = {}  # generation of the list showing a scan's first matches
         self._scan_partial = partial
@@ -368,7 +369,8 @@ class EventBrowser(QObject):
 
     def selected_position(self) -> int | None:
         index = self.table.currentIndex()
-        return self.events.position(index.row()) if index.isValid() else None
+        # (0: the row's page is not read yet, in a list read a page at a time)
+        return (self.events.position(index.row()) or None) if index.isValid() else None
 
     def select_position(self, position: int) -> bool:
         """Select the event at `position` if the list has it; True if it does."""
@@ -390,7 +392,9 @@ class EventBrowser(QObject):
     def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             return
-        self.history.update_position(self.events.position(current.row()))
+        position = self.events.position(current.row())
+        if position:  # else its page is on its way (a list read a page at a time)
+            self.history.update_position(position)
         self._show_detail(current.row())
 
     def _rows_loaded(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:

@@ -54,7 +54,7 @@ def test_a_store_with_gaps_keeps_positions(filled, store_path):
 
 
 def test_filtered_lists_map_rows_to_matching_positions(filled):
-    query = EventQuery(event_types=("Odd",))
+    query = EventQuery(stream_types=("Order",))  # (by event type: test_keyset_rows.py)
     rows = build_row_map(filled, query)
     assert list(rows.positions) == list(range(2, 31, 2))
     assert rows.row_of(4) == 1 and rows.row_of(5) is None

@@ -130,8 +130,8 @@ class EventTableModel(PagedTableModel):
         if event is None:
             if role == Qt.ItemDataRole.ForegroundRole:
                 return LOADING_COLOUR
-            if role == Qt.ItemDataRole.DisplayRole:
-                return str(self._rows.position(row)) if column == POSITION else "…"
+            if role == Qt.ItemDataRole.DisplayRole:  # a position not read yet is 0
+                return str(self._rows.position(row) or "…") if column == POSITION else "…"
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             return RAW_COLOUR if event.is_raw else None
