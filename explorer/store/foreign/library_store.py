@@ -33,7 +33,6 @@ from explorer.store.foreign.transcoding import (
     StateReader,
     event_type_of,
     load_cipher,
-    stream_id_of,
     stream_type_of,
 )
 from explorer.store.maintenance import READ_PAGE_SIZE
@@ -202,21 +201,12 @@ class LibraryStore(EventStore):
         log: up to its end as the scan's own transaction sees it, then shared with this
         process's other stores of the file)."""
         db = self._db
-        own = not db.in_transaction
-        if own:
-            db.execute("BEGIN")
-        try:
+        with self._own_transaction() as own:
             if whole and own:  # the end of the log this transaction sees: all it scans
                 last = db.execute(self._last_rowid).fetchone()[0] or 0
             db.execute(self._index_whole if whole else self._index_since,
                        {"after": self._indexed, "upto": last})
             db.execute("UPDATE temp.index_mark SET last = ?", (last,))
-            if own:
-                db.execute("COMMIT")
-        except BaseException:
-            if own:
-                db.execute("ROLLBACK")
-            raise
         self._indexed = self._shown = last
         if whole:
             with _derived_lock:
@@ -233,22 +223,30 @@ class LibraryStore(EventStore):
                 self._event_key(derived.upto) != derived.last_event:
             return False
         db = self._db
+        with self._own_transaction():
+            db.executemany(views.INSERT_STREAM_ROWS, derived.streams)
+            if derived.topics_upto > self._topics_indexed:
+                db.executemany(views.INSERT_TOPIC_ROWS, derived.topics)
+        self._indexed = derived.upto
+        self._topics_indexed = max(self._topics_indexed, derived.topics_upto)
+        return True
+
+    @contextmanager
+    def _own_transaction(self) -> Iterator[bool]:
+        """A transaction of its own around what runs inside, unless one is open already (a
+        reader's snapshot): whether it is its own. Undone if what runs inside raises."""
+        db = self._db
         own = not db.in_transaction
         if own:
             db.execute("BEGIN")
         try:
-            db.executemany(views.INSERT_STREAM_ROWS, derived.streams)
-            if derived.topics_upto > self._topics_indexed:
-                db.executemany(views.INSERT_TOPIC_ROWS, derived.topics)
-            if own:
-                db.execute("COMMIT")
+            yield own
         except BaseException:
             if own:
                 db.execute("ROLLBACK")
             raise
-        self._indexed = derived.upto
-        self._topics_indexed = max(self._topics_indexed, derived.topics_upto)
-        return True
+        if own:
+            db.execute("COMMIT")
 
     def _event_key(self, position: int) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self._db.execute(self._event_key_at, (position,)).fetchone()
@@ -341,16 +339,9 @@ class LibraryStore(EventStore):
             self._catch_up()
             total = self._db.execute("SELECT total(events) FROM temp.streams").fetchone()[0]
             return int(total)
-        db = self._db
-        own = not db.in_transaction
-        if own:
-            db.execute("BEGIN")
-        try:
+        with self._own_transaction():
             self._catch_up()
-            count: int = db.execute(self._count_log).fetchone()[0]
-        finally:
-            if own:
-                db.execute("COMMIT")
+            count: int = self._db.execute(self._count_log).fetchone()[0]
         return count
 
     def sqlite_problems(self, limit: int = 20) -> list[str]:
@@ -444,9 +435,9 @@ def _index_lock(key: tuple[Any, ...]) -> threading.Lock:
 
 
 def register_functions(connection: sqlite3.Connection, reader: StateReader) -> None:
-    """The `es_*` SQL functions the views compute their columns with."""
+    """The `es_*` SQL functions the views compute their columns with where SQL does not (see
+    views)."""
     functions: list[tuple[str, int, Any]] = [
-        ("es_stream_id", 1, stream_id_of),
         ("es_stream_type", 1, stream_type_of),
         ("es_event_type", 1, event_type_of),
         ("es_timestamp", 1, reader.timestamp_us),

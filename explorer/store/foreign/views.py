@@ -19,7 +19,11 @@ reads its own file: unqualified names find TEMP objects first.
   (`indexed_events_view`), and `index_mark` is the last notification id indexed, so the log
   never shows an event whose stream is not listed yet: new events appear together with their
   streams, never leaving a gap a reader has paged past.
-Columns are computed by Python functions registered on the connection (`es_*`).
+The stream id, stream and event types and (for the library's own plain states) the timestamp
+are computed in SQL (`stream_id_sql`, ...), the data, metadata and any other timestamp by Python
+functions registered on the connection (`es_*`). Building the stream index so calls no Python
+at all on the library's usual files: SQLite scans the log while the interpreter's lock is free,
+and the window's thread never waits for it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,68 @@ from explorer.store.foreign.layout import LibraryLayout
 
 LIBRARY = "library"
 """The schema name the library's file is attached as."""
+
+
+def _split(text: str, mark: str) -> str:
+    """SQL for the JSON array of `text` split at each `mark` (its quotes and backslashes
+    escaped; json_valid says whether it is one: a control character is not escaped)."""
+    escaped = f"""replace(replace({text}, '\\', '\\\\'), '"', '\\"')"""
+    return f"""('["' || replace({escaped}, '{mark}', '","') || '"]')"""
+
+
+def stream_id_sql(column: str) -> str:
+    """The stream id shown for the originator id in `column`: a UUID stored as 32 hex digits
+    with its dashes (in lower case, as UUID shows it); any other id as it is."""
+    dashed = " || '-' || ".join(f"substr(t, {start}, {length})" for start, length in
+                                ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
+    return (f"(SELECT CASE WHEN length(t) = 32 AND t NOT GLOB '*[^0-9a-fA-F]*' "
+            f"THEN lower({dashed}) ELSE t END "
+            f"FROM (SELECT coalesce(CAST({column} AS TEXT), 'None') AS t))")
+
+
+def _of_qualname(topic: str, named: str, fallback: str) -> str:
+    """SQL naming what a topic (`module:qualname`) is: `named` of the qualname `q` (after the
+    last colon); a topic SQL cannot split (a control character in it) by `fallback`."""
+    return (f"(SELECT CASE WHEN json_valid(a) THEN (SELECT {named} "
+            f"FROM (SELECT json_extract(a, '$[#-1]') AS q)) ELSE {fallback}(t) END "
+            f"FROM (SELECT t, {_split('t', ':')} AS a FROM (SELECT CAST({topic} AS TEXT) AS t)))")
+
+
+def stream_type_sql(topic: str) -> str:
+    """`pkg.mod:Account.Credited` -> `Account` (the aggregate class the event is nested in)."""
+    owner = f"json_extract({_split('q', '.')}, '$[#-2]')"
+    return _of_qualname(topic, f"coalesce(nullif({owner}, ''), nullif(q, ''), '?')",
+                        "es_stream_type")
+
+
+def event_type_sql(topic: str) -> str:
+    """`pkg.mod:Account.Credited` -> `Credited`."""
+    name = f"json_extract({_split('q', '.')}, '$[#-1]')"
+    return _of_qualname(topic, f"coalesce(nullif({name}, ''), '?')", "es_event_type")
+
+
+_PLAIN_TIMESTAMP = '{"timestamp":{"_type_":"datetime_iso","_data_":"'
+_ISO_WITH_OFFSET = ("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+                    ".[0-9][0-9][0-9][0-9][0-9][0-9][+-][0-9][0-9]:[0-9][0-9]")
+
+
+def timestamp_sql(state: str) -> str:
+    """When the event of the stored `state` happened, in microseconds: computed in SQL from a
+    plain state as the library writes it (its timestamp first, an aware datetime with
+    microseconds), else by the state reader (`es_timestamp`: compressed, encrypted or other
+    states). The state is checked to be JSON, the date and time valid (SQLite would move 31
+    February on) and the fraction added apart, so the value is exactly the reader's."""
+    start = len(_PLAIN_TIMESTAMP) + 1
+    return (f"coalesce((SELECT CASE WHEN d GLOB '{_ISO_WITH_OFFSET}' "
+            "AND substr(d, 1, 4) > '0000' AND substr(d, 28, 2) < '24' "
+            "AND substr(d, 31, 2) < '60' "
+            "AND datetime(substr(d, 1, 19), '+0 seconds') = replace(substr(d, 1, 19), 'T', ' ') "
+            "THEN CAST(strftime('%s', substr(d, 1, 19) || substr(d, 27)) AS INTEGER) * 1000000 "
+            "+ CAST(substr(d, 21, 6) AS INTEGER) END "
+            f"FROM (SELECT CASE WHEN CAST(substr({state}, 1, {start - 1}) AS TEXT) = "
+            f"'{_PLAIN_TIMESTAMP}' AND CAST(substr({state}, {start + 32}, 1) AS TEXT) = '\"' "
+            f"AND json_valid(CAST({state} AS TEXT)) "
+            f"THEN CAST(substr({state}, {start}, 32) AS TEXT) END AS d)), es_timestamp({state}))")
 
 
 def create_statements(layout: LibraryLayout) -> list[str]:
@@ -55,8 +121,8 @@ def create_statements(layout: LibraryLayout) -> list[str]:
               s.stream_type AS stream_type,
               coalesce((SELECT e.rowid FROM {log} AS e WHERE e.originator_id = x.originator_id
                         AND e.originator_version = x.originator_version), 0) AS position,
-              es_timestamp(x.state) AS timestamp, 1 AS state_version,
-              es_snapshot(x.state) AS state, es_timestamp(x.state) AS taken_at
+              {timestamp_sql("x.state")} AS timestamp, 1 AS state_version,
+              es_snapshot(x.state) AS state, {timestamp_sql("x.state")} AS taken_at
             FROM {LIBRARY}."{layout.snapshots_table}" AS x
             JOIN temp.streams AS s ON s.originator_id = x.originator_id""")
     else:
@@ -79,12 +145,12 @@ def unindexed_events_view(layout: LibraryLayout) -> str:
     first_topic = (f"(SELECT f.topic FROM {log} AS f WHERE f.originator_id = e.originator_id "
                    "ORDER BY f.originator_version LIMIT 1)")
     return f"""CREATE TEMP VIEW events AS SELECT
-              e.rowid AS position, es_stream_id(e.originator_id) AS stream_id,
-              es_stream_type({first_topic}) AS stream_type,
+              e.rowid AS position, {stream_id_sql("e.originator_id")} AS stream_id,
+              {stream_type_sql(first_topic)} AS stream_type,
               e.originator_version AS version,
-              es_stream_id(e.originator_id) || ':' || e.originator_version AS event_id,
-              es_event_type(e.topic) AS event_type, 1 AS schema_version,
-              es_timestamp(e.state) AS timestamp, NULL AS correlation_id,
+              {stream_id_sql("e.originator_id")} || ':' || e.originator_version AS event_id,
+              {event_type_sql("e.topic")} AS event_type, 1 AS schema_version,
+              {timestamp_sql("e.state")} AS timestamp, NULL AS correlation_id,
               es_data(e.state) AS data, es_metadata(e.topic, e.state) AS metadata
             FROM {log} AS e
             WHERE e.rowid <= (SELECT last FROM temp.index_mark)"""
@@ -104,12 +170,12 @@ def index_one_statement(layout: LibraryLayout) -> str:
     log = f'{LIBRARY}."{layout.events_table}"'
     return f"""INSERT OR IGNORE INTO temp.streams (stream_id, stream_type, version,
             first_position, last_position, last_timestamp, originator_id, events)
-        SELECT es_stream_id(g.originator_id), es_stream_type(f.topic), g.version, g.first,
-               g.last, es_timestamp(l.state), g.originator_id, g.events
+        SELECT {stream_id_sql("g.originator_id")}, {stream_type_sql("f.topic")}, g.version,
+               g.first, g.last, {timestamp_sql("l.state")}, g.originator_id, g.events
         FROM (SELECT originator_id, max(originator_version) AS version, min(rowid) AS first,
                      max(rowid) AS last, count(*) AS events
               FROM {log} WHERE originator_id IN (:raw, :hex, :upper_hex)
-                AND es_stream_id(originator_id) = :stream_id AND rowid <= :upto
+                AND {stream_id_sql("originator_id")} = :stream_id AND rowid <= :upto
               GROUP BY originator_id) AS g
         JOIN {log} AS f ON f.rowid = g.first JOIN {log} AS l ON l.rowid = g.last"""
 
@@ -121,8 +187,8 @@ def indexed_events_view(layout: LibraryLayout) -> list[str]:
               e.rowid AS position, s.stream_id AS stream_id, s.stream_type AS stream_type,
               e.originator_version AS version,
               s.stream_id || ':' || e.originator_version AS event_id,
-              es_event_type(e.topic) AS event_type, 1 AS schema_version,
-              es_timestamp(e.state) AS timestamp, NULL AS correlation_id,
+              {event_type_sql("e.topic")} AS event_type, 1 AS schema_version,
+              {timestamp_sql("e.state")} AS timestamp, NULL AS correlation_id,
               es_data(e.state) AS data, es_metadata(e.topic, e.state) AS metadata
             FROM {log} AS e JOIN temp.streams AS s ON s.originator_id = e.originator_id
             WHERE e.rowid <= (SELECT last FROM temp.index_mark)"""]
@@ -143,8 +209,8 @@ def index_statement(layout: LibraryLayout, *, whole: bool) -> str:
     rows = "" if whole else "WHERE rowid > :after AND rowid <= :upto"
     return f"""INSERT INTO temp.streams (stream_id, stream_type, version, first_position,
                                          last_position, last_timestamp, originator_id, events)
-        SELECT es_stream_id(g.originator_id), es_stream_type(f.topic), g.version, g.first,
-               g.last, es_timestamp(l.state), g.originator_id, g.events
+        SELECT {stream_id_sql("g.originator_id")}, {stream_type_sql("f.topic")}, g.version,
+               g.first, g.last, {timestamp_sql("l.state")}, g.originator_id, g.events
         FROM (SELECT originator_id, max(originator_version) AS version, min(rowid) AS first,
                      max(rowid) AS last, count(*) AS events
               FROM {scanned} {rows}
@@ -160,7 +226,7 @@ def topics_statement(layout: LibraryLayout) -> str:
     """Add the event types of the events after notification id :after up to :upto (the type
     named once a distinct topic, not once an event: a quarter of the time on a million)."""
     return f"""INSERT OR IGNORE INTO temp.event_topics (topic, event_type)
-        SELECT topic, es_event_type(topic) FROM (
+        SELECT topic, {event_type_sql("topic")} FROM (
             SELECT DISTINCT topic FROM {LIBRARY}."{layout.events_table}"
             WHERE rowid > :after AND rowid <= :upto)"""
 
