@@ -4,7 +4,8 @@ library's own SQLite store.
 The store is written with the library's own application code (10,000 accounts, each opened then
 credited 99 times, saved a thousand accounts a transaction), once, in the user's cache folder
 (reused when present; STORE names another path). Measured: process start to the first page of
-events painted in the window (read-only, through the library reader), jumping to the last event,
+events painted in the window (read-only, through the library reader; also the CPU time the
+process took until then, steadier than wall time on a shared machine), jumping to the last event,
 the stream and event types listed (derived from the whole log after the first page, on a worker:
 the longest stall of the GUI thread from the first page to then is said), and reading the whole
 log through the store interface (events per second); then exporting the whole log and importing
@@ -75,15 +76,18 @@ def write_store(path: Path) -> None:
 
 
 def drive_window(store: str) -> None:
-    """In the child process: open STORE in the window; print first page and jump as JSON."""
+    """In the child process: open STORE in the window as the app's `main` does (the demo
+    system at hand, what the process holds frozen once the store is shown); print first page
+    and jump as JSON."""
     from PySide6.QtCore import QTimer
 
     from bench.window_driver import Heartbeat, PaintWatch
-    from explorer.ui.app import create_application
+    from explorer.ui.app import create_application, demo_system, settle_garbage_on_open
     from explorer.ui.main_window import MainWindow
 
     app = create_application()
-    window = MainWindow()
+    window = MainWindow(demo_system())
+    settle_garbage_on_open(app, window)
     window.resize(1400, 900)
     heartbeat = Heartbeat()
     paints = PaintWatch(window)
@@ -96,6 +100,7 @@ def drive_window(store: str) -> None:
 
     def first_page_shown() -> None:
         results["first_page_wall"] = time.time()
+        results["first_page_cpu_s"] = time.process_time()  # the process's, all its threads
         heartbeat.reset()
         marks["jump"] = time.perf_counter()
         window.browser.select_last()
@@ -164,11 +169,12 @@ def main(argv: list[str]) -> int:
     best: dict[str, float] = {}
     for round_number in range(1, args.rounds + 1):
         figures = window_figures(path)
-        print(f"round {round_number}: first page {figures['first_page_s']:.2f} s, jump "
+        print(f"round {round_number}: first page {figures['first_page_s']:.2f} s "
+              f"({figures['first_page_cpu_s']:.2f} CPU-s), jump "
               f"{figures['jump_to_end_ms']:.1f} ms, streams and types listed "
               f"{figures['streams_listed_s']:.2f} s, longest stall since the first page "
               f"{figures['max_stall_ms']:.0f} ms", file=sys.stderr)
-        for key in TARGETS:
+        for key in (*TARGETS, "first_page_cpu_s"):
             best[key] = min(best.get(key, figures[key]), figures[key])
         best["rows"] = figures["rows"]
     best["read_all_events_per_s"] = read_all_rate(path)
@@ -184,7 +190,7 @@ def main(argv: list[str]) -> int:
     for key in EXCHANGE_KEYS:
         print(f"{key.removesuffix('_per_s').removesuffix('_per_cpu_s'):16s} "
               f"{best[key]:10,.0f} events/{'CPU-s' if 'cpu' in key else 's'}")
-    keys = [*TARGETS, "read_all_events_per_s", *EXCHANGE_KEYS]
+    keys = [*TARGETS, "first_page_cpu_s", "read_all_events_per_s", *EXCHANGE_KEYS]
     print(json.dumps({key: round(best[key], 3) for key in keys}))
     return 0
 
