@@ -1,84 +1,17 @@
-"""The import's parse in a process of its own (explorer.exchange.parsing), as a big file gets
-it: the same store as parsed in the importing process, faults said at the same lines with
-nothing left, a cancel stopping it; and the parsing module stays free of the store."""
+"""The import's reading of lines into rows (explorer.exchange.parsing): a block boundary inside
+a line keeps the line numbers, a line read by the quick path gives the row that the careful
+reading (parse_line) gives, and a line the quick path must not take is read carefully."""
 
 from __future__ import annotations
-
-import sqlite3
-import subprocess
-import sys
 
 import orjson
 import pytest
 
-from explorer.common.cancel import Cancelled
-from explorer.exchange import formats, parsing
+from explorer.exchange import parsing
 from explorer.exchange.formats import LineError
-from explorer.exchange.importing import import_file
-from explorer.store import EventStore
-from explorer.store.check import check_store
-from tests.exchange.test_export_import import CASES, fingerprint, good_lines, mangled
-
-
-def chain_of(path) -> list[tuple]:
-    with sqlite3.connect(path) as db:
-        return db.execute("SELECT links FROM event_hashes ORDER BY position").fetchall()
-
-
-def test_parsed_apart_the_store_is_the_one_parsed_here(store, tmp_path):
-    lines = good_lines(store, tmp_path)
-    lines[1] = mangled(lines[1], time="2023-11-14T22:13:20+00:00")  # parse_line; raised
-    source = tmp_path / "events.jsonl"
-    source.write_bytes(b"\n".join([lines[0], b"", *lines[1:]]) + b"\n")
-    here, apart = tmp_path / "here.evstore", tmp_path / "apart.evstore"
-    import_file(source, here, parse_apart=False)
-    report = import_file(source, apart, parse_apart=True, batch_events=2)
-    assert (report.events, report.streams, report.raised_times) == (5, 3, 1)
-    assert fingerprint(apart) == fingerprint(here)
-    assert chain_of(apart) != [] and b"".join(r[0] for r in chain_of(apart)) == \
-        b"".join(r[0] for r in chain_of(here))
-    with EventStore.open(apart, read_only=True) as copy:
-        assert check_store(copy).ok
-
-
-@pytest.mark.parametrize("case", ["bad JSON", "missing field", "duplicate id",
-                                  "out-of-order version"])
-def test_parsed_apart_a_fault_is_said_at_its_line_and_leaves_nothing(store, tmp_path, case):
-    change, line, message = CASES[case]
-    source = tmp_path / "bad.jsonl"
-    source.write_bytes(b"\n".join(change(good_lines(store, tmp_path))) + b"\n")
-    before = sorted(p.name for p in tmp_path.iterdir())
-    with pytest.raises(LineError, match=message) as raised:
-        import_file(source, tmp_path / "new.evstore", parse_apart=True)
-    assert raised.value.line == line
-    assert sorted(p.name for p in tmp_path.iterdir()) == before
-
-
-def test_parsed_apart_a_huge_line_is_refused_at_its_line(store, tmp_path, monkeypatch):
-    from explorer.exchange import importing
-
-    lines = good_lines(store, tmp_path)
-    monkeypatch.setattr(importing, "MAX_LINE_BYTES", 1000)
-    lines[2] = mangled(lines[2], data={"blob": "x" * 5000})
-    source = tmp_path / "huge.jsonl"
-    source.write_bytes(b"\n".join(lines))
-    with pytest.raises(LineError, match="longer than") as raised:
-        import_file(source, tmp_path / "new.evstore", parse_apart=True)
-    assert raised.value.line == 3
-    assert not (tmp_path / "new.evstore").exists()
-
-
-def test_parsed_apart_a_cancel_leaves_nothing(store, tmp_path):
-    source = tmp_path / "events.jsonl"
-    source.write_bytes(b"\n".join(good_lines(store, tmp_path)))
-    before = sorted(p.name for p in tmp_path.iterdir())
-
-    def cancel(done: int, total: int) -> None:
-        raise Cancelled
-
-    with pytest.raises(Cancelled):
-        import_file(source, tmp_path / "new.evstore", progress=cancel, parse_apart=True)
-    assert sorted(p.name for p in tmp_path.iterdir()) == before
+from explorer.exchange.importing import _read_item, import_file
+from explorer.exchange.parsing import RowReader
+from tests.exchange.test_export_import import good_lines, mangled
 
 
 def test_a_block_boundary_inside_a_line_keeps_the_line_numbers(store, tmp_path, monkeypatch):
@@ -88,22 +21,70 @@ def test_a_block_boundary_inside_a_line_keeps_the_line_numbers(store, tmp_path, 
     source.write_bytes(b"\n".join([lines[0], b"", *lines[1:]]))
     monkeypatch.setattr(parsing, "READ_BYTES", 7)  # blocks end inside lines
     with pytest.raises(LineError, match="version 9 of stream") as raised:
-        import_file(source, tmp_path / "new.evstore", parse_apart=False)
+        import_file(source, tmp_path / "new.evstore")
     assert raised.value.line == 5
 
 
-def test_the_parsing_module_imports_nothing_of_the_store():
-    assert parsing.CONTENT_TYPE == formats.CONTENT_TYPE
-    loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, explorer.exchange.parsing; "
-                               "print(sorted(m for m in sys.modules if m.startswith("
-                               "('explorer.store', 'sqlalchemy'))))"],
-        capture_output=True, text=True, check=True)
-    assert orjson.loads(loaded.stdout.replace("'", '"')) == []
+def read_rows(lines: list[bytes], careful=_read_item, batch_events: int = 1000) -> RowReader:
+    written: list[list] = []
+    reader = RowReader(lambda rows, numbers: written.append(rows), careful,
+                       batch_events=batch_events)
+    reader.read(lines, 1)
+    reader.rows[:0] = [row for rows in written for row in rows]
+    return reader
 
 
-def test_a_file_is_parsed_apart_only_with_a_core_to_spare():
-    from explorer.exchange.importing import spare_core
+def test_the_quick_path_gives_the_rows_the_careful_reading_gives(store, tmp_path):
+    lines = good_lines(store, tmp_path)
+    lines[1] = mangled(lines[1], metadata={"correlation_id": "c-1", "user": "ann"})
+    taken: list[int] = []
 
-    assert spare_core(2, 0.3) and spare_core(8, 6.5)
-    assert not spare_core(2, 1.2) and not spare_core(1, 0.0) and not spare_core(4, 3.0)
+    def careful(text: bytes, number: int):
+        taken.append(number)
+        return _read_item(text, number)
+
+    quick = read_rows(lines, careful, batch_events=2)
+    assert taken == []  # every line as export writes it goes the quick way
+    careful_rows = [
+        (position, stream_id, stream_type, version, event_id, event_type, schema_version, time,
+         correlation_id, data, metadata)
+        for position, (stream_id, stream_type, event_type, version, event_id, time,
+                       schema_version, correlation_id, data, metadata)
+        in enumerate((_read_item(line, number) for number, line in enumerate(lines, 1)), 1)]
+    assert quick.rows == careful_rows
+    assert quick.rows[1][8] == "c-1" and orjson.loads(quick.rows[1][10]) == {"user": "ann"}
+
+
+@pytest.mark.parametrize("change", [
+    {"version": True}, {"version": 2**63}, {"schema_version": 0}, {"stream_id": " "},
+    {"time": "2023-11-14T22:13:20.123456+00:00"}, {"time": "2023-11-14T22:13:20.1234567"},
+    {"metadata": {"correlation_id": 7}}, {"unreadable": "bad"}, {"specversion": "1.0"},
+])
+def test_a_line_the_quick_path_must_not_take_is_read_carefully(store, tmp_path, change):
+    lines = good_lines(store, tmp_path)
+    lines[0] = mangled(lines[0], **change)
+    taken: list[int] = []
+
+    def careful(text: bytes, number: int):
+        taken.append(number)
+        raise LineError(number, "refused")
+
+    with pytest.raises(LineError, match="refused"):
+        read_rows(lines, careful)
+    assert taken == [1]
+
+
+def test_a_huge_line_read_over_many_blocks_is_refused_at_its_line(store, tmp_path,
+                                                                   monkeypatch):
+    from explorer.exchange import importing
+
+    lines = good_lines(store, tmp_path)
+    lines[2] = mangled(lines[2], data={"blob": "x" * 5000})
+    source = tmp_path / "huge.jsonl"
+    source.write_bytes(b"\n".join([lines[0], b"", *lines[1:]]))
+    monkeypatch.setattr(importing, "MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr(parsing, "READ_BYTES", 64)  # the line is read in many pieces
+    with pytest.raises(LineError, match="longer than") as raised:
+        import_file(source, tmp_path / "new.evstore")
+    assert raised.value.line == 4
+    assert not (tmp_path / "new.evstore").exists()
