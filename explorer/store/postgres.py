@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -82,23 +82,14 @@ class PostgresStore(EventStore):
         self._log_lock = 0
         self._listening = False
         self._notified = 0
-        self._log_end: postgres_append.LogEnd | None = None  # as this session last wrote it
-        self._log_end_heard = -1  # _notified then: a commit heard since makes it stale
+        self._log_end: postgres_append.LogEnd | None = None  # as this session last saw it
         self._planned_ahead = False  # whether the store has its server-side append
         self._retry_at: float | None = None  # lost: when to try connecting again (None: not)
         self._retry_wait = RECONNECT_FIRST_S
         self._last_known = 0  # the log's end as last read (told while reconnecting)
 
     def _connect(self, engine: sa.Engine) -> tuple[sa.Connection, GuardedConnection]:
-        try:
-            connection = engine.connect()
-        except BaseException:
-            engine.dispose()
-            raise
-        driver = connection.connection.driver_connection
-        if not isinstance(driver, psycopg.Connection):
-            raise TypeError(f"not a psycopg connection: {driver!r}")
-        self._server = ServerConnection(driver)
+        connection, self._server = ServerConnection.of_engine(engine)
         # The store's parts ask only what ServerConnection answers as SQLite's connection does.
         return connection, cast(GuardedConnection, self._server)
 
@@ -163,7 +154,7 @@ class PostgresStore(EventStore):
                 f"{self.location}, so it opened read-only.")
         if not self.read_only:
             self._planned_ahead = postgres_append.ensure_function(
-                db, server.schema, postgres_schema.LOCK_CLASS)
+                db, server.schema, server.channel, postgres_schema.LOCK_CLASS)
         try:
             db.execute(f'LISTEN "{server.channel}"')
             self._listening = True
@@ -191,7 +182,7 @@ class PostgresStore(EventStore):
                 raise
             self._lost()
         else:  # (the server's goodbye read, the socket's end may not have been: said here)
-            if self._server.connection.pgconn.status != psycopg.pq.ConnStatus.OK:
+            if self._server.lost:
                 self._lost()
         return self._notified
 
@@ -230,11 +221,8 @@ class PostgresStore(EventStore):
         assert self._retry_at is not None
         if time.monotonic() < self._retry_at:
             return False
-        with suppress(Exception):
-            self._sa.invalidate()
-        self._engine.dispose()
         try:
-            self._sa, self._db = self._connect(self._engine)
+            self._sa = self._server.connect_again(self._engine, self._sa)
             self._pid = self._server.connection.info.backend_pid
             self._prepare(False)
         except (psycopg.OperationalError, StoreOpenError):
@@ -254,6 +242,10 @@ class PostgresStore(EventStore):
         for notice in self._server.connection.notifies(timeout=0):
             if notice.pid != self._pid:
                 self._notified += 1
+                told = postgres_append.announced_end(notice.payload)
+                if told is not None and (self._log_end is None
+                                         or told.position > self._log_end.position):
+                    self._log_end = told
 
     # -- writing --------------------------------------------------------------------------
 
@@ -325,10 +317,12 @@ class PostgresStore(EventStore):
         `postgres_append`); None when that cannot be done (the chain does not reach the log's
         end, or the log kept moving): the append then reads the end under the lock."""
         sql = self._sql
-        self._hear_notifications()
-        guess = self._log_end if self._log_end_heard == self._notified else None
+        self._hear_notifications()  # (another session's append may have told the log's end)
+        guess = self._log_end
         seen: Any
         if guess is not None and prep.expected_version is not None:
+            # (even when others appended since: a try refused costs the round trip that
+            # reading the end would, and tells the end as that read would)
             seen = (guess.position, guess.timestamp, prep.stream_type, prep.expected_version,
                     guess.position, guess.link)
         else:
@@ -340,6 +334,7 @@ class PostgresStore(EventStore):
             previous = chain.continued_from(position, chain_end, link)
             if previous is None:
                 return None
+            self._log_end = postgres_append.LogEnd(position, last_time or 0, previous)
             head = [head_type or prep.stream_type, head_version or 0, 0, 0, 0]
             plan = self._plan([prep], position, last_time or 0, previous, {prep.stream_id: head})
             if not plan.rows:  # a retried request, stored already
@@ -350,7 +345,6 @@ class PostgresStore(EventStore):
                 return self._resolve_integrity_error([prep], error)[0]
             if written:
                 self._log_end = postgres_append.end_after(plan.rows, plan.links)
-                self._log_end_heard = self._notified
                 return plan.results[0]
         return None
 

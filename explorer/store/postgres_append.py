@@ -8,13 +8,21 @@ it, their timestamps do not go back before its, and their hash chain links go on
 to this process and back: with eight writers on two cores, the holder waiting to be scheduled
 was most of the time the lock was held (sampled in pg_stat_activity: the holder "ClientRead").
 
-Here the append is planned from a view of the log's end taken *before* the lock (the end this
-process wrote last, when no other session has announced a commit since; else read without the
-lock), and sent in one go: BEGIN, the lock, the events inserted only if the log still ends
-where the plan assumed and the stream is still at the version planned on, their links and the
-stream's index row only if the events went in, the log's end read again, COMMIT. The server
+Here the append is planned from a view of the log's end taken *before* the lock, and sent in one
+go: BEGIN, the lock, the events inserted only if the log still ends where the plan assumed and
+the stream is still at the version planned on, their links and the stream's index row only if
+the events went in (and the log's end announced), else the log's end read again, COMMIT. The server
 runs it all without waiting for this process. If the log moved, nothing was written (the
 transaction commits empty) and the end read in it plans the next try.
+
+The view is the newest end this session knows, without asking: what it wrote last, what a try
+refused told it, or what another session's append announced (its NOTIFY payload: position,
+timestamp and link, heard before planning). A stale view costs the round trip that reading the
+end first would, and tells the end as that read would; a fresh one saves it. (8 writers on 20
+shared orders, load ~9 on 2 cores: 1.8 round trips an append, from 3.2 with the end read
+whenever another session had appended: 0.9 reads and 2.2 tries.) Letting the server choose the
+positions itself is not open to it: each event's link hashes its row, position and timestamp
+included, after the link before it, with BLAKE2b, which the server does not have.
 
 Why no follower can miss a late commit still holds as the module `postgres` says: the events
 are inserted after the lock is granted (each statement of a READ COMMITTED transaction sees
@@ -34,7 +42,7 @@ from explorer.store.chain import DIGEST_SIZE
 SPECULATIONS = 8
 """Tries before an append falls back to reading the log's end under the lock."""
 
-FUNCTION = "append_if_unmoved_v1"
+FUNCTION = "append_if_unmoved_v2"
 """The store's server-side append (made beside its tables; a new body gets a new name)."""
 
 _FUNCTION_SQL = """
@@ -68,6 +76,10 @@ BEGIN
             VALUES (stream, kind, versions[n], positions[1], positions[n], timestamps[n])
             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
                 last_position = excluded.last_position, last_timestamp = excluded.last_timestamp;
+        IF length(new_links) > 0 THEN  -- the log's end for other writers' next plans
+            PERFORM pg_notify({channel}, positions[n] || ' ' || timestamps[n] || ' '
+                || encode(substr(new_links, length(new_links) - 15, 16), 'hex'));
+        END IF;
     ELSE  -- what the next try plans from (as statements.append_head reads it)
         SELECT h.position + length(h.links) / 16 - 1,
                substr(h.links, length(h.links) - 15, 16) INTO chain_end, chain_link
@@ -81,7 +93,7 @@ CALL = (f"SELECT * FROM {FUNCTION}(%s::BIGINT, %s::BIGINT, %s::TEXT, %s::TEXT, %
         "%b::TEXT[], %b::TEXT[], %b::TEXT[], %b::BYTEA)")
 
 
-def ensure_function(db: Any, schema_name: str, lock_class: int) -> bool:
+def ensure_function(db: Any, schema_name: str, channel: str, lock_class: int) -> bool:
     """Make the server-side append in the store's schema if it is not there yet (once, however
     many processes open the store at once); whether the store has it (a role that may not
     create functions there appends the plain way)."""
@@ -93,7 +105,7 @@ def ensure_function(db: Any, schema_name: str, lock_class: int) -> bool:
     try:
         db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (lock_class, schema_name))
         if not db.execute(exists, (qualified,)).fetchone()[0]:
-            db.execute(_FUNCTION_SQL.format(name=qualified))
+            db.execute(_FUNCTION_SQL.format(name=qualified, channel=_literal(channel)))
         db.execute("COMMIT")
     except psycopg.errors.InsufficientPrivilege:
         db.execute("ROLLBACK")
@@ -125,3 +137,16 @@ def end_after(rows: list[tuple[Any, ...]], links: bytes) -> LogEnd:
     """The log's end once `rows` (with their run of `links`) are in."""
     last = rows[-1]
     return LogEnd(last[0], last[7], links[-DIGEST_SIZE:])
+
+
+def announced_end(payload: str) -> LogEnd | None:
+    """The log's end an append announced (its NOTIFY payload: position, timestamp and link);
+    None for another announcement (the events table's trigger says nothing)."""
+    parts = payload.split()
+    if len(parts) != 3:
+        return None
+    return LogEnd(int(parts[0]), int(parts[1]), bytes.fromhex(parts[2]))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import psycopg
 import sqlalchemy as sa
@@ -81,13 +81,16 @@ class ServerLocation:
         """The LISTEN/NOTIFY channel the store's events table announces commits on."""
         return f"event_explorer:{self.schema}"
 
-    def connect(self, *, read_only: bool) -> psycopg.Connection[Any]:
+    def connect(self, *, read_only: bool,
+                settings: Mapping[str, str] | None = None) -> psycopg.Connection[Any]:
         """A new connection in autocommit mode (transactions are begun explicitly), its
-        search path the store's schema; with `read_only`, every transaction is read-only."""
+        search path the store's schema; with `read_only`, every transaction is read-only;
+        `settings` are the server's settings for the session (given when connecting, so a
+        connection made again has them too)."""
         url = with_remembered_password(self.url)
-        options = f"-c search_path={self.schema}"
-        if read_only:
-            options += " -c default_transaction_read_only=on"
+        session = {"search_path": self.schema, **(
+            {"default_transaction_read_only": "on"} if read_only else {}), **(settings or {})}
+        options = " ".join(f"-c {name}={value}" for name, value in session.items())
         extra = {key: value for key, value in url.query.items() if key != "schema"}
         keywords: dict[str, Any] = {
             "host": url.host, "port": url.port, "user": url.username, "password": url.password,
@@ -99,7 +102,7 @@ class ServerLocation:
         except psycopg.OperationalError as error:
             if url.password is None and "no password supplied" in str(error) \
                     and asked_password(url) is not None:  # asked, like psql
-                return self.connect(read_only=read_only)
+                return self.connect(read_only=read_only, settings=settings)
             if _wants_a_password(error):
                 raise PasswordRefusedError(
                     f"Cannot connect to {self.display}: {_first_line(error)}. Give the password "
@@ -110,13 +113,15 @@ class ServerLocation:
                 "runs, the host, port, user and database, and the password (from PGPASSWORD or "
                 "~/.pgpass; a URL's password is never kept).") from None
 
-    def engine(self, *, read_only: bool) -> sa.Engine:
-        """An engine with one connection, made by `connect`, compiling with positional `%s`
-        parameters (the hot statements run on the DBAPI cursor, as on SQLite)."""
+    def engine(self, *, read_only: bool, settings: Mapping[str, str] | None = None) -> sa.Engine:
+        """An engine with one connection, made by `connect` (with its options), compiling with
+        positional `%s` parameters (the hot statements run on the DBAPI cursor, as on
+        SQLite)."""
         # Transactions are begun and ended explicitly (BEGIN ... COMMIT on the connection), so
         # SQLAlchemy must neither begin one implicitly nor roll one back when it is returned.
         return sa.create_engine("postgresql+psycopg://", paramstyle="format",
-                                creator=lambda: self.connect(read_only=read_only),
+                                creator=lambda: self.connect(read_only=read_only,
+                                                             settings=settings),
                                 poolclass=StaticPool, isolation_level="AUTOCOMMIT",
                                 pool_reset_on_return=None)
 
@@ -131,6 +136,40 @@ class ServerConnection:
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self.connection = connection
         self._pipeline: psycopg.Pipeline | None = None
+
+    @classmethod
+    def of_engine(cls, engine: sa.Engine) -> tuple[sa.Connection, Self]:
+        """The engine's (one) connection, and one of these on the psycopg connection under it;
+        the engine disposed if it cannot connect."""
+        try:
+            connection = engine.connect()
+        except BaseException:
+            engine.dispose()
+            raise
+        driver = connection.connection.driver_connection
+        if not isinstance(driver, psycopg.Connection):
+            connection.close()
+            raise TypeError(f"not a psycopg connection: {driver!r}")
+        return connection, cls(driver)
+
+    def connect_again(self, engine: sa.Engine, lost: sa.Connection) -> sa.Connection:
+        """After `lost` (the engine's connection, under this one) was lost: let it go (not
+        back to the pool) and connect anew, this object now answering on the new connection;
+        the engine's new connection (psycopg's error if it cannot connect)."""
+        with suppress(Exception):
+            lost.invalidate()
+        engine.dispose()
+        connection, fresh = self.of_engine(engine)
+        self.connection = fresh.connection
+        return connection
+
+    @property
+    def lost(self) -> bool:
+        """Whether the server is known to have gone (a statement failed on a broken
+        connection, or the server's goodbye was read)."""
+        connection = self.connection
+        return connection.broken or connection.closed \
+            or connection.pgconn.status != psycopg.pq.ConnStatus.OK
 
     @contextmanager
     def pipelined(self) -> Iterator[None]:

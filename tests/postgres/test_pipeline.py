@@ -6,10 +6,18 @@ working, and what a batch stores reads back as given."""
 from __future__ import annotations
 
 import select
+import time
 
 import pytest
 
-from explorer.store import NO_STREAM, AppendRequest, DuplicateEventError, EventStore, NewEvent
+from explorer.store import (
+    NO_STREAM,
+    AppendRequest,
+    DuplicateEventError,
+    EventStore,
+    NewEvent,
+    postgres_append,
+)
 from explorer.store.postgres_location import unnest_form
 
 
@@ -18,21 +26,36 @@ def test_a_refused_row_is_refused_wherever_its_error_comes_back(store_url, surfa
     with EventStore.open(store_url) as store:
         store.append("order_1", "Order", [NewEvent("A", {}, event_id="e-1")], NO_STREAM)
         server = store._db
-        if surfaces == "before the commit":  # as when its result arrives while more is queued
-            execute = server.execute
+        pipelined = []  # whether each INSERT of events was sent in a pipeline
+        execute, executemany = server.execute, server.executemany
 
-            def reading_each_result(sql, parameters=None):
-                cursor = execute(sql, parameters)
-                if server.pipelining and sql.startswith("INSERT INTO events"):
-                    pgconn = server.connection.pgconn  # the server answers what it has so far
+        def sent(sql):
+            if sql.startswith("INSERT INTO events"):
+                pipelined.append(server.pipelining)
+                if server.pipelining and surfaces == "before the commit":
+                    # as when its result arrives while more is queued: the server answers
+                    # what it has so far
+                    pgconn = server.connection.pgconn
                     pgconn.send_flush_request()
                     pgconn.flush()
                     select.select([pgconn.socket], [], [], 10)  # (and it has: the next
                     # statement queued reads the refusal, before the COMMIT)
-                return cursor
-            server.execute = reading_each_result
-        with pytest.raises(DuplicateEventError, match="e-1"):
-            store.append("order_2", "Order", [NewEvent("A", {}, event_id="e-1")], NO_STREAM)
+
+        def executing(sql, parameters=None):
+            cursor = execute(sql, parameters)
+            sent(sql)
+            return cursor
+
+        def executing_many(sql, rows):
+            cursor = executemany(sql, rows)
+            sent(sql)
+            return cursor
+        server.execute, server.executemany = executing, executing_many
+        with pytest.raises(DuplicateEventError, match="e-1"):  # (two streams: pipelined)
+            store.append_batch([
+                AppendRequest("order_2", "Order", [NewEvent("A", {}, event_id="e-1")], NO_STREAM),
+                AppendRequest("order_3", "Order", [NewEvent("A", {}, event_id="e-3")], NO_STREAM)])
+        assert pipelined == [True]
         store.append("order_2", "Order", [NewEvent("B", {}, event_id="e-2")], NO_STREAM)
         assert [(e.position, e.event_id) for e in store.read_all()] == [(1, "e-1"), (2, "e-2")]
 
@@ -62,3 +85,29 @@ def test_only_a_plain_insert_of_typed_parameters_has_an_unnest_form(store_url):
     assert bulk.count("%b::") == 11 and "%s" not in bulk and "COLLATE" not in bulk
     assert unnest_form(statements.upsert_stream.sql) is None  # ON CONFLICT: rows may meet
     assert unnest_form(statements.insert_links.sql) is None  # a parameter without its type
+
+
+def test_an_append_after_another_sessions_goes_in_one_round_trip(store_url):
+    """Another session's append announces the log's end (its NOTIFY payload), so the next
+    append here plans from it and is sent once: no read of the end, no refused try."""
+    with EventStore.open(store_url) as here, EventStore.open(store_url) as there:
+        here.append("order_1", "Order", [NewEvent("Placed", {})], NO_STREAM)
+        there.append("order_2", "Order", [NewEvent("Placed", {})], NO_STREAM)
+        there.append("order_2", "Order", [NewEvent("Paid", {})], 1)
+        deadline = time.monotonic() + 10
+        while here._log_end.position < 3:  # (listeners are told a moment after the commit)
+            assert time.monotonic() < deadline, "no log's end heard from the other session"
+            select.select([here._server.connection.pgconn.socket], [], [], 0.1)
+            here.data_version()
+        sent = []
+        execute = here._server.execute
+
+        def recording(sql, parameters=None):
+            sent.append(sql.split("(")[0])
+            return execute(sql, parameters)
+        here._server.execute = recording
+        result = here.append("order_1", "Order", [NewEvent("Paid", {})], 1)
+    assert [e.position for e in result.events] == [4]
+    assert sent == [f"SELECT * FROM {postgres_append.FUNCTION}"]
+    assert [(e.position, e.stream_id) for e in EventStore.open(store_url).read_all()] == [
+        (1, "order_1"), (2, "order_2"), (3, "order_2"), (4, "order_1")]
