@@ -29,7 +29,7 @@ import platformdirs
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.inout_bench import exchange_figures  # noqa: E402
+from bench.inout_bench import IMPORT_TARGET, exchange_figures  # noqa: E402
 
 ACCOUNTS = 10_000
 EVENTS_PER_ACCOUNT = 100
@@ -158,14 +158,31 @@ EXCHANGE_KEYS = ("export_events_per_s", "import_events_per_s", "import_events_pe
 """The export and import figures (bench/inout_bench.py) this bench reports on the same store."""
 
 
+def exchange_only(path: Path) -> int:
+    """Export the store at `path` and import it back (bench/inout_bench.py); print the
+    figures, the last line as JSON."""
+    with tempfile.TemporaryDirectory(prefix="foreign-bench-") as folder:
+        exchanged = exchange_figures(path, Path(folder))
+    for key in EXCHANGE_KEYS:
+        print(f"{key:24s} {exchanged[key]:10,.0f}")
+    verdict = "ok" if exchanged["import_events_per_s"] >= IMPORT_TARGET else "MISSED"
+    print(f"import target {IMPORT_TARGET:,} events/s: {verdict} (load {os.getloadavg()[0]:.1f})")
+    print(json.dumps({key: round(exchanged[key], 3) for key in EXCHANGE_KEYS}))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench/run.py foreign", description=__doc__)
     parser.add_argument("store", type=Path, nargs="?", default=None)
     parser.add_argument("--rounds", type=int, default=3, help="window runs; the best is kept")
+    parser.add_argument("--exchange-only", action="store_true",
+                        help="only export the store and import it back (no window, no read)")
     args = parser.parse_args(argv)
     path = args.store or default_store()
     if not path.exists():
         write_store(path)
+    if args.exchange_only:
+        return exchange_only(path)
     best: dict[str, float] = {}
     for round_number in range(1, args.rounds + 1):
         figures = window_figures(path)
