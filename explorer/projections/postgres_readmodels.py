@@ -23,6 +23,11 @@ its few plain ones (with `?`) run on a connection answering as sqlite3's does. W
   not safe: a saga step's commands go to the store on another connection, which the lock does
   not fence, so the woken runner finished its step after the new holder had run it too (tried:
   one reservation too many against one runner alone).
+- A connection the server dropped (its session ended, the server restarted) is made again at
+  the next statement outside a transaction (a pass's BEGIN, a claim, a read), its locks taken
+  again; work in hand in a transaction then raises ReadModelsReconnectedError, which the runner
+  retries as it does a lock held too long. A lock another runner took meanwhile is not taken
+  back: that pass stops there, and the next one advances what this runner holds.
 - Searching a read model's rows looks for each word typed in the row's columns (ILIKE), since
   SQLite's FTS5 index has no equivalent here. What only SQLite keeps (the timeline's counts, the
   full-text index of events) stays in the SQLite file in the cache folder (`local`).
@@ -30,9 +35,9 @@ its few plain ones (with `?`) run on a connection answering as sqlite3's does. W
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, cast, overload
 
 import psycopg
 import sqlalchemy as sa
@@ -48,14 +53,15 @@ from explorer.projections.database import (
 )
 from explorer.projections.search import WORD_PARTS, SearchIndex
 from explorer.store import postgres_schema  # noqa: F401  (Integer is BIGINT on the server)
+from explorer.store.compiled import Columns
 from explorer.store.damage import GuardedConnection
-from explorer.store.errors import StoreOpenError
+from explorer.store.errors import StoreLockedError, StoreOpenError
 from explorer.store.postgres_location import ServerConnection, ServerLocation
 
 SCHEMA_SUFFIX = "_readmodels"
 LOCK_CLASS = 0x45565852  # "EVXR", the read-model file's application id: the first lock key
-KEEPALIVE = ("SET tcp_keepalives_idle = 5", "SET tcp_keepalives_interval = 2",
-             "SET tcp_keepalives_count = 3")
+KEEPALIVE = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2",
+             "tcp_keepalives_count": "3"}
 """A runner's machine that goes silent is dropped by the server (and its locks released) within
 about 5 + 2 * 3 seconds."""
 
@@ -77,13 +83,29 @@ def _string_agg(element: group_concat, compiler: Any, **kw: Any) -> str:
     return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
 
 
+class ReadModelsReconnectedError(StoreLockedError):
+    """The connection to the read models' server was lost in a transaction (or another runner
+    took over meanwhile); it is connected again: try the work again (a transient failure: the
+    runner retries it as it does a lock held too long)."""
+
+
 class _QmarkConnection(ServerConnection):
     """A ServerConnection that also takes sqlite3's `?` placeholders (the engine's plain
-    statements); compiled statements already carry `%s`."""
+    statements; compiled statements already carry `%s`), and has a lost connection made again
+    (`reconnect`) when a statement outside a transaction finds it lost, then sends it again."""
+
+    reconnect: Callable[[], None]
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
-        return super().execute(sql if parameters is None else sql.replace("?", "%s"),
-                               parameters)
+        sql = sql if parameters is None else sql.replace("?", "%s")
+        alone = not self.in_transaction  # (a statement of its own, or a BEGIN: sent again)
+        try:
+            return super().execute(sql, parameters)
+        except psycopg.OperationalError:
+            if not alone or not self.lost:
+                raise
+        self.reconnect()
+        return super().execute(sql, parameters)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
         return super().executemany(sql.replace("?", "%s"), list(rows))
@@ -104,20 +126,12 @@ class ServerReadModels(ReadModelDatabase):
         self.path = read_model_path(store_url, True)  # the local file (`local`)
         self._local: ReadModelDatabase | None = None
         self._held: set[str] = set()
-        self.engine = ServerLocation(store.url, self.schema).engine(read_only=read_only)
+        self.engine = ServerLocation(store.url, self.schema).engine(read_only=read_only,
+                                                                    settings=KEEPALIVE)
+        self.connection, self._server = _QmarkConnection.of_engine(self.engine)
+        self._server.reconnect = self._reconnect
         try:
-            self.connection = self.engine.connect()
-        except BaseException:
-            self.engine.dispose()
-            raise
-        try:
-            driver = self.connection.connection.driver_connection
-            if not isinstance(driver, psycopg.Connection):
-                raise TypeError(f"not a psycopg connection: {driver!r}")
-            self._server = _QmarkConnection(driver)
             self.db = cast(GuardedConnection, self._server)
-            for setting in KEEPALIVE:
-                self._server.execute(setting)
             self._prepare()
         except psycopg.Error as error:
             self.close()
@@ -173,6 +187,38 @@ class ServerReadModels(ReadModelDatabase):
     def location(self) -> str:
         return f"the read models of {self.store_url}"
 
+    def _reconnect(self) -> None:
+        """Connect again (the server dropped the connection) and take again the locks of what
+        this runner advanced; ReadModelsReconnectedError if another runner holds some now."""
+        self.connection = self._server.connect_again(self.engine, self.connection)
+        held, self._held = self._held, set()
+        taken = self.claim(held)
+        if taken != held:
+            raise ReadModelsReconnectedError(
+                f"The connection to {self.location} was lost and made again; another runner "
+                f"advances {', '.join(sorted(held - taken))} now.")
+
+    @overload
+    def execute(self, statement: sa.Select[*Columns],
+                parameters: dict[str, Any] | None = None) -> sa.Result[*Columns]: ...
+
+    @overload
+    def execute(self, statement: sa.Executable,
+                parameters: dict[str, Any] | None = None) -> sa.Result[*tuple[Any, ...]]: ...
+
+    def execute(self, statement: sa.Executable,
+                parameters: dict[str, Any] | None = None) -> sa.Result[*tuple[Any, ...]]:
+        """As ReadModelDatabase.execute; a statement outside a transaction that finds the
+        connection lost is sent again once it is made again."""
+        alone = not self._server.in_transaction
+        try:
+            return super().execute(statement, parameters)
+        except sa.exc.OperationalError:
+            if not alone or not self._server.lost:
+                raise
+        self._reconnect()
+        return super().execute(statement, parameters)
+
     def close(self) -> None:
         try:
             if self._local is not None:
@@ -192,11 +238,24 @@ class ServerReadModels(ReadModelDatabase):
                 db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
                            (LOCK_CLASS, self.schema))
             yield self.db
+            db.execute("COMMIT")
+        except (psycopg.OperationalError, sa.exc.OperationalError) as error:
+            if not db.lost:
+                self._roll_back()
+                raise
+            self._reconnect()
+            raise ReadModelsReconnectedError(
+                f"The connection to {self.location} was lost in a transaction "
+                f"({str(error).strip().splitlines()[0]}); it is connected again: the work goes "
+                "on from the checkpoints as stored (a chunk and its checkpoint commit together, "
+                "or neither).") from None
         except BaseException:
-            if not self.connection.closed and db.in_transaction:
-                db.execute("ROLLBACK")
+            self._roll_back()
             raise
-        db.execute("COMMIT")
+
+    def _roll_back(self) -> None:
+        if not self.connection.closed and self._server.in_transaction:
+            self._server.execute("ROLLBACK")
 
     def limit_cache(self, megabytes: int) -> None:
         """The server keeps the cache: nothing to limit on this side."""
