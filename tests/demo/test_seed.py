@@ -48,7 +48,7 @@ def test_a_seed_reading_aggregates_back_from_the_store_makes_the_same_store(
     path, _ = seeded
     monkeypatch.setattr(seed_module, "SMALLEST_CACHE", 20)
     monkeypatch.setattr(seed_module, "FLUSH_EVERY", 300)  # the cache is trimmed at each flush
-    assert seed_module.cache_size_for(400) == 100
+    assert seed_module.cache_size_for(400) == 40  # 400 orders * 3 days * 3 aggregates / 90 days
     small = tmp_path / "small-cache.evstore"
     with open_store(small, system=SHOP, create=True) as store:
         loads = []
@@ -57,6 +57,22 @@ def test_a_seed_reading_aggregates_back_from_the_store_makes_the_same_store(
         seed_store(store, orders=400, seed=7)
     assert len(loads) > 10  # it did read back
     assert rows(small) == rows(path)
+
+
+def test_a_seed_of_many_orders_asks_the_store_for_new_streams_and_makes_the_same_store(
+        seeded, tmp_path, monkeypatch):
+    """Beyond FRESH_ORDERS the seed does not remember every stream it made (memory growing with
+    the log): a new stream is looked up, and the history is the same."""
+    path, _ = seeded
+    monkeypatch.setattr(seed_module, "FRESH_ORDERS", 0)
+    asking = tmp_path / "asking.evstore"
+    with open_store(asking, system=SHOP, create=True) as store:
+        loads = []
+        load = Repository.load
+        monkeypatch.setattr(Repository, "load", lambda *a, **k: loads.append(a) or load(*a, **k))
+        seed_store(store, orders=400, seed=7)
+    assert len(loads) > 400  # each new order's stream, at least, was asked for
+    assert rows(asking) == rows(path)
 
 
 def test_the_history_has_every_outcome(seeded):
@@ -75,6 +91,8 @@ def test_the_history_has_every_outcome(seeded):
     assert 0.04 < counts["PaymentFailed"] / counts["OrderPlaced"] < 0.2
     assert report.events == sum(counts.values())
     assert {"sagas running", "sagas completed", "sagas compensated"} <= set(report.outcomes)
+    assert sum(n for outcome, n in report.outcomes.items() if outcome.startswith("sagas ")) \
+        == report.orders  # each order's saga, in its last status
 
 
 def test_early_orders_are_stored_in_schema_version_1_and_read_upcast(seeded):
