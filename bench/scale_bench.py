@@ -197,7 +197,14 @@ def rebuild_rates(path: Path) -> dict[str, float]:
     return {"rebuild_events_per_s": rebuild, "timeline_count_events_per_s": counting}
 
 
-def measure(name: str, path: Path) -> dict[str, float | None]:
+FIGURES = ("window", "timeline", "scrub", "content", "search", "rebuild")
+"""The groups of figures `--figures` chooses among (default all): the window's (first page,
+jump, filter by type, peak RSS), the timeline ready, scrub p95, the content filter's first
+match and bytes per event, the full-text index's build and search, the rebuild rates."""
+
+
+def measure(name: str, path: Path, figures_wanted: tuple[str, ...] = FIGURES,
+            ) -> dict[str, float | None]:
     from explorer.demo.system import SHOP
     from explorer.system.workspace import open_store
 
@@ -205,21 +212,27 @@ def measure(name: str, path: Path) -> dict[str, float | None]:
     prepared = read_models_ready(path)
     print(f"  {prepared:.1f} s", flush=True)
     figures: dict[str, float | None] = {}
-    window = window_bench.run_once(path)
-    figures.update({key: window[key] for key in ("first_page_s", "jump_to_end_ms",
-                                                   "filter_type_ms", "peak_rss_mb")})
-    print(f"  window: {figures}", flush=True)
-    figures["timeline_ready_s"] = timeline_ready(path)
-    figures["scrub_p95_ms"] = scrub_p95(path)
-    print(f"  timeline ready {figures['timeline_ready_s']:.2f} s, scrub p95 "
-          f"{figures['scrub_p95_ms']:.1f} ms", flush=True)
+    if "window" in figures_wanted:
+        window = window_bench.run_once(path)
+        figures.update({key: window[key] for key in ("first_page_s", "jump_to_end_ms",
+                                                       "filter_type_ms", "peak_rss_mb")})
+        print(f"  window: {figures}", flush=True)
+    if "timeline" in figures_wanted:
+        figures["timeline_ready_s"] = timeline_ready(path)
+        print(f"  timeline ready {figures['timeline_ready_s']:.2f} s", flush=True)
+    if "scrub" in figures_wanted:
+        figures["scrub_p95_ms"] = scrub_p95(path)
+        print(f"  scrub p95 {figures['scrub_p95_ms']:.1f} ms", flush=True)
     with open_store(path, system=SHOP, read_only=True) as store:
         events = store.last_position()
         figures["events"] = events
         figures["bytes_per_event"] = path.stat().st_size / events
-        figures["content_first_match_ms"] = content_first_match_ms(store)
-        figures.update(search_figures(store))
-    figures.update(rebuild_rates(path))
+        if "content" in figures_wanted:
+            figures["content_first_match_ms"] = content_first_match_ms(store)
+        if "search" in figures_wanted:
+            figures.update(search_figures(store))
+    if "rebuild" in figures_wanted:
+        figures.update(rebuild_rates(path))
     return figures
 
 
@@ -232,7 +245,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", default="100k,1m,10m",
                         help="which stores, of 100k, 1m and 10m (default all three)")
     parser.add_argument("--seed-only", action="store_true", help="only make the stores")
+    parser.add_argument("--figures", default=",".join(FIGURES),
+                        help=f"which figures, of {', '.join(FIGURES)} (default all; the "
+                        "others are left out of the table, '-', and null in the JSON line)")
     args = parser.parse_args(argv)
+    wanted = tuple(figure.strip() for figure in args.figures.split(",") if figure.strip())
+    if not wanted or any(figure not in FIGURES for figure in wanted):
+        parser.error(f"--figures {args.figures!r}: choose among {', '.join(FIGURES)}, "
+                     "separated by commas")
     names = [name.strip() for name in args.sizes.split(",") if name.strip()]
     unknown = [name for name in names if name not in SIZES]
     if unknown:
@@ -240,7 +260,7 @@ def main(argv: list[str]) -> int:
     paths = {name: ensure_store(name) for name in names}
     if args.seed_only:
         return 0
-    results = {name: measure(name, path) for name, path in paths.items()}
+    results = {name: measure(name, path, wanted) for name, path in paths.items()}
     print(f"{'':28s}" + "".join(f"{name:>14s}" for name in names))
     for key in ("events", *KEYS):
         cells = "".join(f"{results[name][key]:>14,.2f}" if results[name].get(key) is not None
