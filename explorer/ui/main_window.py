@@ -53,6 +53,7 @@ from explorer.ui.window.actions import (
 from explorer.ui.window.commands import command_like_selected, open_what_if
 from explorer.ui.window.cursor_follow import CursorFollow
 from explorer.ui.window.event_list import LiveEventList
+from explorer.ui.window.first_rows import AfterFirstRows
 from explorer.ui.window.fulltext import FullTextSearch
 from explorer.ui.window.layout import WindowPanes, build_layout, restore_layout, save_layout
 from explorer.ui.window.opening import StoreOpening
@@ -109,6 +110,8 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.followers_panel = FollowersPanel(self.worker)
         self.travel = TimeTravel(self)
         self.timeline = TimelineBar(self.travel)
+        self.timeline.plot_when_shown = False  # loaded once the first rows are painted
+        AfterFirstRows(self.table, self.timeline.load_plot)
         self.moment_panel = MomentPanel()
         self.history = HistoryWorker(self)
         self.find_when = FindWhenBar(self.travel, self.timeline, self.history)

@@ -205,8 +205,13 @@ class TimelineBar(QWidget):
 
     # -- the plot, loaded when first shown -------------------------------------------------
 
+    plot_when_shown = True
+    """Whether the plot loads when the bar is first shown; the window loads it later, once its
+    event list's first rows are in (importing pyqtgraph would delay them)."""
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
-        self.load_plot()
+        if self.plot_when_shown:
+            self.load_plot()
         super().showEvent(event)
 
     def load_plot(self) -> None:
