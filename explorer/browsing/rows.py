@@ -181,6 +181,16 @@ class KeysetRows(RowMap):
                              "again (F5).")
         return found
 
+    def find(self, store: EventStore, position: int) -> int | None:
+        """The row showing `position`, its page read first (the rows before it counted by the
+        index); None if the list does not include it."""
+        if position > self.upto or self.row_of(position) is not None:
+            return self.row_of(position)
+        row = store.count(replace(self._bounded(), to_position=position - 1))
+        if row < self.count:
+            self.load(store, row, row)
+        return self.row_of(position)
+
     def row_of(self, position: int) -> int | None:
         for page, positions in self.pages.items():
             if len(positions) and positions[0] <= position <= positions[-1]:

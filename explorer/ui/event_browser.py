@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 from explorer.browsing.causality import build_tree
 from explorer.browsing.rows import (
     ContiguousRows,
+    KeysetRows,
     PositionRows,
     RowMap,
     build_row_map,
@@ -447,6 +448,25 @@ class EventBrowser(QObject):
             self.history_changed.emit()
             self.select_position(position)
             return
+        rows, generation = self.events.rows, self.events.generation
+        if isinstance(rows, KeysetRows) and not self._building:  # its page may not be read yet
+
+            def find(context: JobContext) -> int | None:
+                return rows.find(context.store, position)
+
+            def found(row: int | None) -> None:
+                if generation != self.events.generation:
+                    return  # another list is shown meanwhile
+                if row is None:
+                    self._show_everything_at(position)
+                else:
+                    self.go_to_position(position)
+
+            self.worker.submit(find, found, on_error=self.job_failed)
+            return
+        self._show_everything_at(position)
+
+    def _show_everything_at(self, position: int) -> None:
         self.filter_bar.set_filters(Filters())
         self.show(ViewState(), select=position)
 

@@ -70,6 +70,16 @@ def test_a_list_opened_at_an_event_reads_that_events_page(seeded):
     assert rows.row_of(expected[chosen]) == chosen
 
 
+def test_a_position_is_found_in_a_page_not_read_yet(seeded):
+    expected = brute_force(seeded, TYPES[0])
+    rows = KeysetRows.build(seeded, EventQuery(event_types=TYPES[0]), page_size=7)
+    chosen = len(expected) // 2
+    assert rows.row_of(expected[chosen]) is None  # its page is not read
+    assert rows.find(seeded, expected[chosen]) == chosen
+    assert rows.find(seeded, expected[chosen] + 1) is None  # not an OrderPlaced
+    assert rows.find(seeded, expected[-1] + 10_000) is None  # after the list
+
+
 def test_events_appended_later_neither_shift_the_pages_nor_are_lost(seeded):
     query = EventQuery(event_types=TYPES[0])
     expected = brute_force(seeded, TYPES[0])

@@ -49,3 +49,18 @@ def test_a_list_finishing_after_a_newer_one_was_asked_for_is_dropped(qtbot, wind
     assert rows.position(0) == placed[0] and rows.last_position == placed[-1]
     assert browser.selected_position() == wanted
 
+
+
+def test_going_to_an_event_of_a_page_not_read_yet_keeps_the_type_filter(qtbot, window, seeded):
+    browser = window.browser
+    with open_shop(seeded, read_only=True) as store:
+        placed = [e.position for e in store.read_all() if e.event_type == "OrderPlaced"]
+    with qtbot.waitSignal(browser.rows_ready, timeout=WAIT_MS):
+        window.filter_bar.set_event_type_filter(("OrderPlaced",))
+    wanted = placed[150]  # a page (100 rows) neither first nor last: not read yet
+    assert browser.events.rows.row_of(wanted) is None
+    browser.go_to_position(wanted)
+    qtbot.waitUntil(lambda: browser.selected_position() == wanted, timeout=WAIT_MS)
+    # (failed before: the list's filters were cleared, to show the event among all events)
+    assert browser.view.filters.event_types == ("OrderPlaced",)
+    assert len(browser.events.rows) == len(placed)
