@@ -191,6 +191,18 @@ class KeysetRows(RowMap):
             self.load(store, row, row)
         return self.row_of(position)
 
+    def locate(self, store: EventStore, position: int) -> int | None:
+        """The last row showing `position` or an earlier one, its page read first (the rows
+        up to it counted by the index); None if every row is later."""
+        found = self.row_at_or_before(position)
+        if found is not None:
+            return found
+        row = store.count(replace(self._bounded(), to_position=min(position, self.upto))) - 1
+        if row < 0:
+            return None
+        self.load(store, row, row)
+        return row
+
     def row_of(self, position: int) -> int | None:
         for page, positions in self.pages.items():
             if len(positions) and positions[0] <= position <= positions[-1]:

@@ -78,6 +78,12 @@ def test_a_position_is_found_in_a_page_not_read_yet(seeded):
     assert rows.find(seeded, expected[chosen]) == chosen
     assert rows.find(seeded, expected[chosen] + 1) is None  # not an OrderPlaced
     assert rows.find(seeded, expected[-1] + 10_000) is None  # after the list
+    # where a time-travel cursor falls: the last row at or before it, its page read first
+    fresh = KeysetRows.build(seeded, EventQuery(event_types=TYPES[0]), page_size=7)
+    assert fresh.row_at_or_before(expected[chosen] + 1) is None  # not read
+    assert fresh.locate(seeded, expected[chosen] + 1) == chosen
+    assert fresh.locate(seeded, expected[0] - 1) is None
+    assert fresh.locate(seeded, expected[-1] + 10_000) == len(expected) - 1
 
 
 def test_events_appended_later_neither_shift_the_pages_nor_are_lost(seeded):

@@ -64,3 +64,21 @@ def test_going_to_an_event_of_a_page_not_read_yet_keeps_the_type_filter(qtbot, w
     # (failed before: the list's filters were cleared, to show the event among all events)
     assert browser.view.filters.event_types == ("OrderPlaced",)
     assert len(browser.events.rows) == len(placed)
+
+
+def test_the_list_of_a_type_follows_the_cursor_into_pages_not_read_yet(qtbot, window, seeded):
+    browser = window.browser
+    with open_shop(seeded, read_only=True) as store:
+        placed = [e.position for e in store.read_all() if e.event_type == "OrderPlaced"]
+    with qtbot.waitSignal(browser.rows_ready, timeout=WAIT_MS):
+        window.filter_bar.set_event_type_filter(("OrderPlaced",))
+    target = placed[150] + 1  # not an OrderPlaced: the list shows row 150, the last before it
+    window.travel_to(target)
+    table = browser.table
+
+    def shown_rows() -> range:
+        top = table.rowAt(0)
+        return range(top, table.rowAt(table.viewport().height() - 1) + 1)
+
+    # (failed before: a row whose page was not read was not found, and the list stayed put)
+    qtbot.waitUntil(lambda: 150 in shown_rows(), timeout=WAIT_MS)

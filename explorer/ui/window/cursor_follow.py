@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QTableView
 
+from explorer.browsing.rows import KeysetRows
 from explorer.ui.event_browser import EventBrowser
 from explorer.ui.models.event_table import EventTableModel
 from explorer.ui.session import LoadedSystem, StoreSummary
@@ -75,9 +76,21 @@ class CursorFollow(QObject):
             if self.browser.selected_position() != position:
                 self.browser.select_position(position)
             return
-        row = self.events.rows.row_at_or_before(position)
+        rows = self.events.rows
+        row = rows.row_at_or_before(position)
         if row is not None:
             self.table.scrollTo(self.events.index(row, 0), QTableView.ScrollHint.PositionAtCenter)
+        elif isinstance(rows, KeysetRows):  # a list read a page at a time: find it there
+            generation = self.events.generation
+
+            def located(found: int | None) -> None:
+                if found is not None and generation == self.events.generation \
+                        and self.events.cursor == position:
+                    self.table.scrollTo(self.events.index(found, 0),
+                                        QTableView.ScrollHint.PositionAtCenter)
+
+            self.browser.worker.submit(lambda context: rows.locate(context.store, position),
+                                       located, key="cursor-row", on_error=self.browser.job_failed)
 
     def _live_changed(self, live: bool) -> None:
         if live:
