@@ -63,7 +63,7 @@ class Writes:
         if current is None:
             return None
         current.update(changes)
-        self._writers[table].put(key, dict(current), self.position)  # the writer keeps its own
+        self._writers[table].put(key, current, self.position)  # kept as a tuple of its values
         return current
 
     def delete(self, table: str, key: tuple[Any, ...]) -> None:

@@ -102,13 +102,16 @@ class VersionedWriter:
         self.table = table
         self.db = db
         self.search = search
-        self._changed: dict[Key, dict[str, Any] | None] = {}  # key -> current values
+        self._changed: dict[Key, Key | None] = {}  # key -> current version, None if deleted
         self.keys = table.info["keys"]
         self.values = table.info["values"]
-        # A version is [its values (a dict of the value columns), valid_from, valid_to]: one
-        # small list an event, its values dict taken as the projection gave it.
+        # A version is one flat tuple: its values in column order, valid_from, valid_to. Of
+        # strings and numbers only, the garbage collector stops tracking it at its first pass,
+        # so the thousands kept here never make its full passes come sooner (each walks every
+        # object of the process: with a list holding a dict each version, a sixth of a
+        # rebuild's time), and key + version is the row to insert.
         self._cache: OrderedDict[Key, Any] = OrderedDict()  # key -> current version or _MISSING
-        self._inserts: dict[Key, list[Any]] = {}  # (key, valid_from) -> new version
+        self._inserts: dict[Key, Key] = {}  # (key, valid_from) -> new version
         self._closes: list[Key] = []  # (*key, valid_from, valid_to) of stored versions ended
         self._written: set[Key] | None = None  # keys with a current row, when fully known
         names = self.values
@@ -136,7 +139,7 @@ class VersionedWriter:
         self._written = set()
 
     def get(self, key: Key) -> dict[str, Any] | None:
-        """The current values of the row with this key (a copy to change), or None."""
+        """The current values of the row with this key (a dict to change), or None."""
         version = self._cache.get(key)
         if version is None:
             version = self._current(key)
@@ -144,7 +147,7 @@ class VersionedWriter:
             self._cache.move_to_end(key)
         if version is _MISSING:
             return None
-        return dict(version[0])
+        return dict(zip(self.values, version, strict=False))  # stops before valid_from
 
     def _current(self, key: Key) -> Any:
         """The cached current version, or _MISSING."""
@@ -155,18 +158,16 @@ class VersionedWriter:
         if self._written is not None and key not in self._written:
             return _MISSING
         found = self.db.execute(self._select.sql, self._select.args(*key)).fetchone()
-        version = _MISSING if found is None else [
-            dict(zip(self.values, found[:-1], strict=True)), found[-1], None]
+        version = _MISSING if found is None else (*found, None)
         self._remember(key, version)
         return version
 
     def put(self, key: Key, values: dict[str, Any], position: int) -> None:
-        """Make `values` (every value column's; kept as given, so not to be changed after)
-        the row's values from `position` on."""
+        """Make `values` (every value column's) the row's values from `position` on."""
         self._end_current(key, position)
-        version = [values, position, None]
+        version = (*self._value_tuple(values), position, None)
         self._inserts[(key, position)] = version
-        self._changed[key] = values
+        self._changed[key] = version
         cache = self._cache  # _remember, inline: a projection puts once an event
         cache[key] = version
         cache.move_to_end(key)
@@ -189,13 +190,13 @@ class VersionedWriter:
             version = self._current(key)
         if version is _MISSING:
             return
-        valid_from = version[1]
+        valid_from = version[-2]
         if valid_from == position:  # written by this same event (so not stored yet)
             self._inserts.pop((key, position), None)
             return
         pending = self._inserts.get((key, valid_from))
         if pending is not None:
-            pending[2] = position
+            self._inserts[(key, valid_from)] = (*pending[:-1], position)
         else:
             self._closes.append((position, *key, valid_from))
 
@@ -205,7 +206,7 @@ class VersionedWriter:
         cache.move_to_end(key)
         while len(cache) > CACHE_KEYS:
             old_key, old = next(iter(self._cache.items()))
-            if old is not _MISSING and (old_key, old[1]) in self._inserts:
+            if old is not _MISSING and (old_key, old[-2]) in self._inserts:
                 break  # never forget a row this transaction still has to write
             self._cache.popitem(last=False)
 
@@ -214,16 +215,14 @@ class VersionedWriter:
         if self._closes:
             self.db.executemany(self._close.sql, self._closes)
         if self._inserts:
-            value_tuple = self._value_tuple
             self.db.executemany(self._insert.sql, [
-                (*key, *value_tuple(values), valid_from, valid_to)
-                for (key, _), (values, valid_from, valid_to) in self._inserts.items()])
+                key + version for (key, _), version in self._inserts.items()])
         written = len(self._closes) + len(self._inserts)
         if self.search is not None and self._changed and self.search.exists():
-            keys = self.keys  # the search index reads key and value columns by name
+            names = (*self.keys, *self.values)  # the search index reads columns by name
             self.search.apply({
-                key: None if values is None else {**dict(zip(keys, key, strict=True)), **values}
-                for key, values in self._changed.items()})
+                key: None if version is None else dict(zip(names, key + version, strict=False))
+                for key, version in self._changed.items()})
         self._closes = []
         self._inserts = {}
         self._changed = {}
