@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from explorer.common.timestamps import iso
 from explorer.demo import DEMO_DOMAIN
 from explorer.demo.catalogue import money, product_name
 from explorer.demo.fulfilment import OrderFulfilment
 from explorer.projections import Projection, Writes, versioned_table
+from explorer.projections.timetext import day, iso
 from explorer.sagas.instances import SagaInstancesProjection, followed_event_types, saga_tables
 from explorer.store.records import RecordedEvent
 
@@ -118,7 +118,7 @@ class RevenuePerDayProjection(Projection):
 
     def handle(self, event: RecordedEvent, writes: Writes) -> None:
         data = event.data
-        key = (iso(event.timestamp_us)[:10], data.get("currency", "USD"))
+        key = (day(event.timestamp_us), data.get("currency", "USD"))
         row = writes.get("revenue_per_day", *key) or {"orders_paid": 0, "revenue": 0.0,
                                                       "refunds": 0.0, "net": 0.0}
         if event.event_type == "OrderPaid":
