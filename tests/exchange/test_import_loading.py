@@ -112,3 +112,45 @@ def test_a_duplicate_id_after_new_ones_in_its_batch_is_said_at_its_own_line(stor
         import_file(source, tmp_path / "new.evstore", batch_events=3)
     assert raised.value.line == 5
     assert not (tmp_path / "new.evstore").exists()
+
+
+def chain_of(path) -> bytes:
+    with sqlite3.connect(path) as db:
+        return b"".join(links for (links,) in db.execute(
+            "SELECT links FROM event_hashes ORDER BY position"))
+
+
+def test_rows_written_many_a_statement_make_the_store_one_a_statement_makes(store, tmp_path,
+                                                                           monkeypatch):
+    from explorer.store import loading
+    from tests.exchange.test_export_import import fingerprint
+
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(b"\n".join(good_lines(store, tmp_path)))
+    import_file(source, tmp_path / "one.evstore", batch_events=3)
+    monkeypatch.setattr(loading, "ROWS_A_STATEMENT", 2)  # a batch: a statement of 2, then 1
+    import_file(source, tmp_path / "many.evstore", batch_events=3)
+    assert fingerprint(tmp_path / "many.evstore") == fingerprint(tmp_path / "one.evstore")
+    assert chain_of(tmp_path / "many.evstore") == chain_of(tmp_path / "one.evstore") != b""
+    with EventStore.open(tmp_path / "many.evstore", read_only=True) as copy:
+        assert check_store(copy).ok
+
+
+@pytest.mark.parametrize(("line", "used_on", "batch_events", "said"), [
+    (2, 1, 10, "on line 1"), (4, 3, 10, "on line 3"), (4, 1, 10, "on line 1"),
+    (5, 2, 10, "on line 2"), (4, 1, 2, "by the event at position 1"),
+    (3, 2, 2, "by the event at position 2")])
+def test_an_id_used_again_within_a_statement_of_many_rows_is_said_at_its_line(
+        store, tmp_path, monkeypatch, line, used_on, batch_events, said):
+    from explorer.store import loading
+
+    monkeypatch.setattr(loading, "ROWS_A_STATEMENT", 2)
+    lines = good_lines(store, tmp_path)
+    lines[line - 1] = mangled(lines[line - 1],
+                              event_id=orjson.loads(lines[used_on - 1])["event_id"])
+    source = tmp_path / "duplicate.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    with pytest.raises(LineError, match=said) as raised:
+        import_file(source, tmp_path / "new.evstore", batch_events=batch_events)
+    assert raised.value.line == line
+    assert not (tmp_path / "new.evstore").exists()
