@@ -56,7 +56,7 @@ from explorer.store import postgres_schema  # noqa: F401  (Integer is BIGINT on 
 from explorer.store.compiled import Columns
 from explorer.store.damage import GuardedConnection
 from explorer.store.errors import StoreLockedError, StoreOpenError
-from explorer.store.postgres_location import ServerConnection, ServerLocation
+from explorer.store.postgres_location import ServerConnection, ServerLocation, first_line
 
 SCHEMA_SUFFIX = "_readmodels"
 LOCK_CLASS = 0x45565852  # "EVXR", the read-model file's application id: the first lock key
@@ -246,7 +246,7 @@ class ServerReadModels(ReadModelDatabase):
             self._reconnect()
             raise ReadModelsReconnectedError(
                 f"The connection to {self.location} was lost in a transaction "
-                f"({str(error).strip().splitlines()[0]}); it is connected again: the work goes "
+                f"({first_line(error)}); it is connected again: the work goes "
                 "on from the checkpoints as stored (a chunk and its checkpoint commit together, "
                 "or neither).") from None
         except BaseException:

@@ -43,7 +43,7 @@ from explorer.store.errors import StoreError, StoreMissingError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.layout import LibraryLayout
 from explorer.store.maintenance import SchemaObjects
-from explorer.store.postgres_location import ServerConnection, ServerLocation
+from explorer.store.postgres_location import ServerConnection, ServerLocation, first_line
 from explorer.store.postgres_url import is_server_url
 from explorer.store.records import AppendRequest, AppendResult
 from explorer.store.upcasting import EventRegistry
@@ -291,7 +291,7 @@ class PostgresStore(EventStore):
 
     def _lost_append(self, error: BaseException, after: str = "") -> str:
         return (f"The connection to {self.location} was lost during an append "
-                f"({_first_line(error)}){after}: whether its events were written is unknown. "
+                f"({first_line(error)}){after}: whether its events were written is unknown. "
                 "Append the same events again with their event ids (a repeat is recognised "
                 "and written once), or read the streams to see.")
 
@@ -428,7 +428,3 @@ class PostgresStore(EventStore):
         """As EventStore.branch: the branch is a new store (a file, or a server URL) holding the
         events 1..`position`, copied through the stores' interface."""
         postgres_copy.branch(self, target, position, progress)
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(".")

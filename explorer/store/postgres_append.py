@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 import psycopg
 
 from explorer.store.chain import DIGEST_SIZE
+from explorer.store.postgres_schema import text_literal
 
 SPECULATIONS = 8
 """Tries before an append falls back to reading the log's end under the lock."""
@@ -105,7 +106,7 @@ def ensure_function(db: Any, schema_name: str, channel: str, lock_class: int) ->
     try:
         db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (lock_class, schema_name))
         if not db.execute(exists, (qualified,)).fetchone()[0]:
-            db.execute(_FUNCTION_SQL.format(name=qualified, channel=_literal(channel)))
+            db.execute(_FUNCTION_SQL.format(name=qualified, channel=text_literal(channel)))
         db.execute("COMMIT")
     except psycopg.errors.InsufficientPrivilege:
         db.execute("ROLLBACK")
@@ -146,7 +147,3 @@ def announced_end(payload: str) -> LogEnd | None:
     if len(parts) != 3:
         return None
     return LogEnd(int(parts[0]), int(parts[1]), bytes.fromhex(parts[2]))
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -105,11 +105,11 @@ class ServerLocation:
                 return self.connect(read_only=read_only, settings=settings)
             if _wants_a_password(error):
                 raise PasswordRefusedError(
-                    f"Cannot connect to {self.display}: {_first_line(error)}. Give the password "
+                    f"Cannot connect to {self.display}: {first_line(error)}. Give the password "
                     "(in PGPASSWORD, ~/.pgpass or when asked; a URL's password is never kept).",
-                    location=self.display, reason=_first_line(error)) from None
+                    location=self.display, reason=first_line(error)) from None
             raise StoreOpenError(
-                f"Cannot connect to {self.display}: {_first_line(error)}. Check that the server "
+                f"Cannot connect to {self.display}: {first_line(error)}. Check that the server "
                 "runs, the host, port, user and database, and the password (from PGPASSWORD or "
                 "~/.pgpass; a URL's password is never kept).") from None
 
@@ -245,5 +245,6 @@ def _wants_a_password(error: psycopg.OperationalError) -> bool:
     return "no password supplied" in text or "password authentication failed" in text
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (the server's say several), without its full stop."""
     return (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(".")

@@ -45,6 +45,11 @@ def triggers(schema_name: str) -> dict[str, str]:
     return made
 
 
+def text_literal(text: str) -> str:
+    """`text` as an SQL string literal (for SQL written out, where no parameter can go)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def exists(db: Any, schema_name: str) -> bool:
     """Whether the schema holds a store (its store_meta table)."""
     found = db.execute("SELECT to_regclass(%s)", (f'"{schema_name}".store_meta',)).fetchone()
@@ -76,7 +81,7 @@ def create(db: Any, sa_connection: sa.Connection, schema_name: str, channel: str
             return
         db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema_name}"')
         schema.metadata.create_all(sa_connection)
-        db.execute(_TRIGGER_FUNCTIONS.format(channel=channel.replace("'", "''")))
+        db.execute(_TRIGGER_FUNCTIONS.format(channel=text_literal(channel)))
         for statement in triggers(schema_name).values():
             db.execute(statement)
         sa_connection.execute(sa.insert(schema.store_meta), schema.first_meta())
@@ -116,7 +121,7 @@ BEGIN
 END $body$;
 CREATE FUNCTION announce_events() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
-    PERFORM pg_notify('{channel}', '');
+    PERFORM pg_notify({channel}, '');
     RETURN NULL;
 END $body$;
 """
