@@ -3,9 +3,9 @@
 The events keep their ids, stream types, versions, times, schema versions, data and metadata,
 and their order: positions are numbered afresh from 1, gap-free, in the file's order (a file
 holding part of a log gets positions of its own). They are written straight into the new
-store by its loader (explorer.store.loading: one transaction, a batch at a time on a thread of
-its own while the next is made; the hash chain linked a batch at a time, the secondary indexes
-and the stream index built once at the end), each line checked first: a line as `export`
+store by its loader (explorer.store.loading: one transaction, a batch at a time; the hash
+chain linked a batch at a time, the secondary indexes and the stream index built once at the
+end), each line checked first: a line as `export`
 writes it in JSON Lines by a quick reading (explorer.exchange.parsing, a block of lines at a
 time), any other by `parse_line`'s field-by-field one, which says what is wrong; versions must
 follow on in each stream, and an event id used again is found by the store's unique index and
@@ -17,8 +17,7 @@ syncs while it fills: explorer.store.loading; synced at the end) and renamed the
 whole file went in: a malformed line, a duplicate event id, a version out of order, a
 cancellation or any other failure stops the import, says which line, and leaves nothing behind.
 An existing file at the path is never touched. Memory grows with the number of streams (each
-one's type and last version), not of events: a few blocks' lines and three batches of rows at
-most are held.
+one's type and last version), not of events: a block's lines and a batch of rows are held.
 """
 
 from __future__ import annotations
@@ -155,7 +154,7 @@ def _append_all(loader: NewStoreLoader, lines: BinaryIO, batch_events: int,
         _fault_after_earlier_ones(loader, reader, _too_long(too_long.line))
     except LineError as fault:
         _fault_after_earlier_ones(loader, reader, fault)
-    _written(loader, reader.rows, reader.numbers)
+    _write(loader, reader.rows, reader.numbers)
     return reader.position, len(reader.heads), reader.raised
 
 
@@ -164,27 +163,17 @@ def _fault_after_earlier_ones(loader: NewStoreLoader, reader: RowReader,
     """Raise `fault`, unless the rows read before it hold an event id used again: that one's
     line comes first."""
     try:
-        _written(loader, reader.rows, reader.numbers)
+        _write(loader, reader.rows, reader.numbers)
     except LineError as earlier:
         raise earlier from None
     raise fault
 
 
 def _write(loader: NewStoreLoader, rows: list[Row], numbers: list[int]) -> None:
-    """Give one batch to the loader (written in one transaction while the next is read); an
-    event id used again, in it or in a batch before, said as the first line that uses it
-    again."""
+    """Write one batch; an event id used again, in it or in a batch before, said as the first
+    line that uses it again."""
     try:
         loader.append(rows, numbers)
-    except RowsRefused as refused:
-        raise _used_again(loader, refused) from None
-
-
-def _written(loader: NewStoreLoader, rows: list[Row], numbers: list[int]) -> None:
-    """Write the last batch and wait until every batch is written (see `_write`)."""
-    _write(loader, rows, numbers)
-    try:
-        loader.flush()
     except RowsRefused as refused:
         raise _used_again(loader, refused) from None
 

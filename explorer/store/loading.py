@@ -18,9 +18,7 @@ inserts of a million events than with SQLite's default 4 KB).
 from __future__ import annotations
 
 import os
-import queue
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from itertools import chain as concatenated
@@ -38,8 +36,7 @@ LOAD_PAGE_SIZE = 16_384
 ROWS_A_STATEMENT = 100
 """Rows one INSERT writes (a VALUES list of them): with a statement a row, executemany steps,
 resets and lets the interpreter's lock go and takes it back each row (the inserts of 1M events:
-3.6-3.9 s of CPU a row a statement, 3.2-3.3 s a hundred); a hundred times fewer hand-overs of
-the lock between the loader's thread and the one reading the lines, too."""
+3.6-3.9 s of CPU a row a statement, 3.2-3.3 s a hundred)."""
 _BUILT_AFTER = tuple(index for index in schema.events.indexes if not index.unique)
 _FILL_STREAMS = (
     "INSERT INTO streams (stream_id, stream_type, version, first_position, last_position, "
@@ -73,67 +70,41 @@ class RowsRefused(Exception):
 
 class NewStoreLoader:
     """Appends stored rows to a store being loaded (see the module): each batch's events and
-    their links, in the load's one transaction, positions following on from 1, on a thread of
-    its own, so that SQLite's work (which runs without the interpreter's lock) goes on while
-    the caller makes the next batch. A batch refused is said by the next `append` or by
-    `flush`; batches after it are not written."""
+    their links, in the load's one transaction, positions following on from 1, written as they
+    are given. Once a batch is refused, no other one is written."""
 
     def __init__(self, store: EventStore) -> None:
-        self._db = store._db  # made for use from any thread, one at a time
+        self._db = store._db
         self._sql = store._sql
         head, values, one = store._sql.insert_event.sql.partition(" VALUES ")
         self._insert_many = f"{head}{values}{', '.join([one] * ROWS_A_STATEMENT)}"
         self.position = 0
         self._previous = chain.GENESIS
-        self._batches: queue.Queue[tuple[Sequence[tuple[Any, ...]], object] | None] = \
-            queue.Queue(maxsize=1)
         self._refused: RowsRefused | None = None
-        self._failed: BaseException | None = None
-        self._thread = threading.Thread(target=self._write_batches, name="store-loader",
-                                        daemon=True)
-        self._thread.start()
 
     def append(self, rows: Sequence[tuple[Any, ...]], tag: object = None) -> None:
-        """Write `rows` (EVENT_COLUMNS order, positions following on) in one transaction, on
-        the loader's thread; RowsRefused (with `tag`) for this or an earlier batch holding an
-        event id stored already."""
-        self._raise_failure()
+        """Write `rows` (EVENT_COLUMNS order, positions following on) in the load's
+        transaction; RowsRefused (with `tag`) for a batch holding an event id stored already
+        (this one, or one before)."""
+        if self._refused is not None:
+            raise self._refused
         if not rows:
             return
         if rows[0][0] != self.position + 1:
             raise ValueError(f"Loaded rows must follow on from position {self.position}, not "
                              f"start at {rows[0][0]}.")
+        try:
+            self._write(rows)
+        except sqlite3.IntegrityError:
+            self._refused = RowsRefused(rows, tag)
+            raise self._refused from None
         self.position = rows[-1][0]
-        self._batches.put((rows, tag))
-
-    def flush(self) -> None:
-        """Wait until every batch given is written; RowsRefused for one refused."""
-        self._batches.join()
-        self._raise_failure()
 
     def position_of(self, event_id: str) -> int | None:
-        """The position of the stored event with this id, or None (after `flush`)."""
+        """The position of the stored event with this id, or None."""
         found = self._db.execute("SELECT position FROM events WHERE event_id = ?",
                                  (event_id,)).fetchone()
         return None if found is None else int(found[0])
-
-    def _raise_failure(self) -> None:
-        if self._failed is not None:
-            raise self._failed
-        if self._refused is not None:
-            raise self._refused
-
-    def _write_batches(self) -> None:
-        while (batch := self._batches.get()) is not None:
-            if self._refused is None and self._failed is None:
-                try:
-                    self._write(batch[0])
-                except sqlite3.IntegrityError:
-                    self._refused = RowsRefused(*batch)
-                except BaseException as error:  # said on the caller's thread
-                    self._failed = error
-            self._batches.task_done()
-        self._batches.task_done()
 
     def _write(self, rows: Sequence[tuple[Any, ...]]) -> None:
         db, sql = self._db, self._sql
@@ -151,14 +122,8 @@ class NewStoreLoader:
         db.execute(sql.insert_links.sql, (rows[0][0], run))
         self._previous = run[-chain.DIGEST_SIZE:]
 
-    def _stop(self) -> None:
-        """Let the thread write what it was given (or drop it after a failure) and end."""
-        self._batches.put(None)
-        self._thread.join()
-
     def _finish(self) -> None:
         """Build what was left for the end: the secondary indexes and the stream index."""
-        self.flush()
         db = self._db
         if not db.in_transaction:
             db.execute("BEGIN")
@@ -188,7 +153,6 @@ def loading_new_store(store: EventStore) -> Iterator[NewStoreLoader]:
             yield loader
             loader._finish()
         finally:
-            loader._stop()
             if db.in_transaction:  # a failed load: nothing of it kept
                 db.execute("ROLLBACK")
     finally:

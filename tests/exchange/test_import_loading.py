@@ -80,8 +80,8 @@ def test_the_loader_refuses_rows_that_do_not_follow_on(store, tmp_path):
         loader.append([(2, "s", "T", 1, "e", "E", 1, 0, None, "{}", "{}")])
 
 
-def test_a_failure_on_the_loaders_thread_stops_the_import_and_leaves_nothing(store, tmp_path,
-                                                                             monkeypatch):
+def test_a_failure_while_writing_stops_the_import_and_leaves_nothing(store, tmp_path,
+                                                                    monkeypatch):
     from explorer.store.loading import NewStoreLoader
 
     lines = good_lines(store, tmp_path)
