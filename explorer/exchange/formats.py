@@ -117,6 +117,11 @@ def parse_line(text: bytes, line: int) -> ImportedEvent:
     except orjson.JSONDecodeError as error:
         raise LineError(line, f"not valid JSON ({error}). Each line must be one event as a "
                               "JSON object.") from None
+    return parse_value(value, line)
+
+
+def parse_value(value: Any, line: int) -> ImportedEvent:
+    """The event of a line whose JSON was read as `value` (see parse_line)."""
     if type(value) is not dict or "unreadable" in value:
         return _checked(value, line)
     cloud = "specversion" in value

@@ -26,13 +26,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 import orjson
 
 from explorer.common.bulk import bulk_work
-from explorer.exchange.formats import ExchangeError, LineError, parse_line
-from explorer.exchange.parsing import Item, LineTooLong, Row, RowReader, blocks
+from explorer.exchange.formats import ExchangeError, LineError, parse_line, parse_value
+from explorer.exchange.parsing import UNREAD, Item, LineTooLong, Row, RowReader, blocks
 from explorer.store import EventStore
 from explorer.store.copying import remove_store_files
 from explorer.store.loading import (
@@ -125,10 +125,11 @@ def _too_long(line: int) -> LineError:
                            "big cannot be imported. Is this an events file?")
 
 
-def _read_item(text: bytes, line: int) -> Item:
+def _read_item(text: bytes, line: int, value: Any = UNREAD) -> Item:
     """The item of a line the quick path did not read (another form, or a fault), each field
-    checked (parse_line): LineError saying what is wrong."""
-    event = parse_line(text, line)
+    checked (parse_line, or parse_value when its JSON was read as `value`): LineError saying
+    what is wrong."""
+    event = parse_line(text, line) if value is UNREAD else parse_value(value, line)
     metadata = dict(event.metadata)
     correlation_id = metadata.pop("correlation_id", None)
     if correlation_id is not None and type(correlation_id) is not str:

@@ -73,17 +73,22 @@ class _Careful(Exception):
     """A line the quick path does not read."""
 
 
+UNREAD: Any = object()
+"""Given to the careful reading for a line that is not JSON."""
+
+
 class RowReader:
     """Makes the rows of an events file's lines, block after block (`read`), checking that each
     stream's versions follow on from 1 and keep its type; a time earlier than the line before's
     is raised to it, as appends do (`raised` counts them). The rows gather in `rows`, their
     line numbers in `numbers`; each time `batch_events` of them are there they are handed to
     `write(rows, numbers)` and new lists begun. A line the quick path does not read goes to
-    `careful(text, number)`: its Item, or a LineError saying what is wrong with it. Memory
+    `careful(text, number, value)` (its JSON as read, or UNREAD): its Item, or a LineError
+    saying what is wrong with it. Memory
     holds each stream's type and last version."""
 
     def __init__(self, write: Callable[[list[Row], list[int]], None],
-                 careful: Callable[[bytes, int], Item], *, batch_events: int) -> None:
+                 careful: Callable[[bytes, int, Any], Item], *, batch_events: int) -> None:
         self._write, self._careful, self._batch_events = write, careful, batch_events
         self.heads: dict[str, tuple[str, int]] = {}
         self.rows: list[Row] = []
@@ -95,8 +100,9 @@ class RowReader:
         that is wrong or out of order (the rows before it are in `rows`)."""
         heads, careful, write, batch_events = \
             self.heads, self._careful, self._write, self._batch_events
-        loads, dumps, fields_of, fromisoformat = \
-            orjson.loads, orjson.dumps, _JSONL_FIELDS, datetime.fromisoformat
+        loads, dumps, fields_of, fromisoformat, JSONDecodeError = \
+            orjson.loads, orjson.dumps, _JSONL_FIELDS, datetime.fromisoformat, \
+            orjson.JSONDecodeError
         epoch, microsecond = _EPOCH, _MICROSECOND
         rows, numbers, position, last_time = self.rows, self.numbers, self.position, \
             self._last_time
@@ -119,16 +125,22 @@ class RowReader:
                             or time_text[19] != ".":
                         raise _Careful
                     timestamp = (fromisoformat(time_text) - epoch) // microsecond
-                    correlation_id = metadata.pop("correlation_id", None)
-                    if correlation_id is not None and type(correlation_id) is not str:
-                        raise _Careful
+                    correlation_id = metadata.get("correlation_id")
+                    if correlation_id is not None:
+                        if type(correlation_id) is not str:
+                            raise _Careful
+                        del metadata["correlation_id"]  # the value is left whole until here
                     data_text, metadata_text = dumps(data).decode(), dumps(metadata).decode()
-                except (_Careful, ValueError, KeyError, TypeError):  # JSONDecodeError: a Value
+                except JSONDecodeError:
                     if not text.strip():
                         continue  # a blank line
                     stream_id, stream_type, event_type, version, event_id, timestamp, \
                         schema_version, correlation_id, data_text, metadata_text = \
-                        careful(text, number)
+                        careful(text, number, UNREAD)
+                except (_Careful, ValueError, KeyError, TypeError):
+                    stream_id, stream_type, event_type, version, event_id, timestamp, \
+                        schema_version, correlation_id, data_text, metadata_text = \
+                        careful(text, number, value)
                 head = heads.get(stream_id)
                 if version != 1 if head is None else (version != head[1] + 1
                                                       or stream_type != head[0]):

@@ -14,6 +14,18 @@ from explorer.exchange.parsing import RowReader
 from tests.exchange.test_export_import import good_lines, mangled
 
 
+@pytest.mark.parametrize("correlation_id", [7, {"id": "c"}])
+def test_a_correlation_id_that_is_not_a_text_is_refused_at_its_line(store, tmp_path,
+                                                                    correlation_id):
+    lines = good_lines(store, tmp_path)
+    lines[2] = mangled(lines[2], metadata={"correlation_id": correlation_id, "user": "ann"})
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    with pytest.raises(LineError, match="the correlation_id in the metadata is") as raised:
+        import_file(source, tmp_path / "new.evstore")
+    assert raised.value.line == 3
+
+
 def test_a_block_boundary_inside_a_line_keeps_the_line_numbers(store, tmp_path, monkeypatch):
     lines = good_lines(store, tmp_path)
     lines[3] = mangled(lines[3], version=9)
@@ -39,9 +51,9 @@ def test_the_quick_path_gives_the_rows_the_careful_reading_gives(store, tmp_path
     lines[1] = mangled(lines[1], metadata={"correlation_id": "c-1", "user": "ann"})
     taken: list[int] = []
 
-    def careful(text: bytes, number: int):
+    def careful(text: bytes, number: int, value):
         taken.append(number)
-        return _read_item(text, number)
+        return _read_item(text, number, value)
 
     quick = read_rows(lines, careful, batch_events=2)
     assert taken == []  # every line as export writes it goes the quick way
@@ -65,7 +77,7 @@ def test_a_line_the_quick_path_must_not_take_is_read_carefully(store, tmp_path, 
     lines[0] = mangled(lines[0], **change)
     taken: list[int] = []
 
-    def careful(text: bytes, number: int):
+    def careful(text: bytes, number: int, value):
         taken.append(number)
         raise LineError(number, "refused")
 
