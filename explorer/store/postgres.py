@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
+import orjson
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -87,6 +88,8 @@ class PostgresStore(EventStore):
         self._retry_at: float | None = None  # lost: when to try connecting again (None: not)
         self._retry_wait = RECONNECT_FIRST_S
         self._last_known = 0  # the log's end as last read (told while reconnecting)
+        self._heads_wanted: set[str] | None = None  # a batch's streams, their heads to read
+        self._heads_queued: tuple[set[str], psycopg.Cursor[Any]] | None = None
 
     def _connect(self, engine: sa.Engine) -> tuple[sa.Connection, GuardedConnection]:
         connection, self._server = ServerConnection.of_engine(engine)
@@ -259,6 +262,11 @@ class PostgresStore(EventStore):
             if db.pipelining:
                 db.execute("BEGIN")
                 db.execute("SELECT pg_advisory_xact_lock(%s)", (self._log_lock,))
+                if self._heads_wanted:  # (read under the lock, with the log's end: `_heads`)
+                    statement = self._sql.stream_heads
+                    self._heads_queued = (self._heads_wanted, db.execute(
+                        statement.sql, statement.args(orjson.dumps(
+                            sorted(self._heads_wanted)).decode())))
             else:
                 db.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(self._log_lock)})")
         except BaseException:
@@ -269,9 +277,9 @@ class PostgresStore(EventStore):
     def append_batch(self, requests: Sequence[AppendRequest]) -> list[AppendResult]:
         """As EventStore.append_batch. One stream's events go in one round trip, the lock held
         by the server alone (`postgres_append`; a stale expected version is told without the
-        lock). Otherwise in two: the lock and the log's end read together, then the events,
-        their links, the stream index and the COMMIT sent together (pipelined; a refused row
-        raises at the COMMIT, which the append then rolls back)."""
+        lock). Otherwise in two: the lock, the log's end and the streams' heads read together,
+        then the events, their links, the stream index and the COMMIT sent together
+        (pipelined; a refused row raises at the COMMIT, which the append then rolls back)."""
         if len(requests) == 1 and requests[0].events and self._planned_ahead:
             prep = prepare(requests[0], self.registry)
             try:
@@ -282,12 +290,26 @@ class PostgresStore(EventStore):
                 return [done]
         try:
             with self._server.pipelined():
-                return super().append_batch(requests)
+                self._heads_wanted = ({request.stream_id for request in requests}
+                                      if len(requests) > 1 else None)
+                try:
+                    return super().append_batch(requests)
+                finally:
+                    self._heads_wanted = self._heads_queued = None
         except psycopg.OperationalError as error:
             if not self._server.connection.broken:
                 raise
             self._lost()
             raise StoreError(self._lost_append(error)) from None
+
+    def _heads(self, stream_ids: set[str]) -> dict[str, list[Any]]:
+        """As Appending._heads; a batch's are read in the round trip of its lock and the
+        log's end (queued with them by `_begin_write`)."""
+        queued, self._heads_queued = self._heads_queued, None
+        if queued is None or queued[0] != stream_ids:
+            return super()._heads(stream_ids)
+        return {stream_id: [stream_type, version, 0, 0, 0]
+                for stream_id, stream_type, version in queued[1].fetchall()}
 
     def _lost_append(self, error: BaseException, after: str = "") -> str:
         return (f"The connection to {self.location} was lost during an append "

@@ -111,3 +111,24 @@ def test_an_append_after_another_sessions_goes_in_one_round_trip(store_url):
     assert sent == [f"SELECT * FROM {postgres_append.FUNCTION}"]
     assert [(e.position, e.stream_id) for e in EventStore.open(store_url).read_all()] == [
         (1, "order_1"), (2, "order_2"), (3, "order_2"), (4, "order_1")]
+
+
+def test_a_batch_reads_its_streams_heads_with_the_lock_and_the_logs_end(store_url):
+    """One round trip for the lock, the log's end and the streams' heads (queued before the
+    log's end is read: its result is the first one waited for), one for the writes."""
+    with EventStore.open(store_url) as store:
+        store.append("s-0", "T", [NewEvent("E", {})], NO_STREAM)
+        sent = []
+        execute = store._server.execute
+
+        def recording(sql, parameters=None):
+            sent.append(sql)
+            return execute(sql, parameters)
+        store._server.execute = recording
+        results = store.append_batch([
+            AppendRequest("s-0", "T", [NewEvent("E", {})], 1),
+            AppendRequest("s-1", "T", [NewEvent("E", {})], NO_STREAM)])
+        statements = store._sql
+    assert [(r.stream_id, r.version) for r in results] == [("s-0", 2), ("s-1", 1)]
+    assert sent[:4] == ["BEGIN", "SELECT pg_advisory_xact_lock(%s)",
+                        statements.stream_heads.sql, statements.append_tail.sql]
