@@ -84,8 +84,7 @@ class RowReader:
     line numbers in `numbers`; each time `batch_events` of them are there they are handed to
     `write(rows, numbers)` and new lists begun. A line the quick path does not read goes to
     `careful(text, number, value)` (its JSON as read, or UNREAD): its Item, or a LineError
-    saying what is wrong with it. Memory
-    holds each stream's type and last version."""
+    saying what is wrong with it. Memory holds each stream's type and last version."""
 
     def __init__(self, write: Callable[[list[Row], list[int]], None],
                  careful: Callable[[bytes, int, Any], Item], *, batch_events: int) -> None:
