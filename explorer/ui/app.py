@@ -95,11 +95,13 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
 
 
 def settle_garbage_on_open(app: QApplication, window: MainWindow) -> None:
-    """Once each store is shown, freeze what the process holds then, so that the GUI thread's
-    full collections walk only newer objects (see gui_collector)."""
+    """Once each store is shown, and once the timeline's plot is in (pyqtgraph's modules, loaded
+    after the first rows), freeze what the process holds then, so that the GUI thread's full
+    collections walk only newer objects (see gui_collector)."""
     collector = app.findChild(GuiThreadCollector)
     if collector is not None:
         window.store_opened.connect(lambda _location: collector.settle())
+        window.timeline.plot_ready.connect(collector.settle)
 
 
 def chosen_system(spec: str | None) -> LoadedSystem | None:

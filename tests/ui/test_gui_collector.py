@@ -108,3 +108,31 @@ def test_once_a_store_is_shown_what_the_process_holds_is_frozen_and_newer_garbag
     finally:
         collector.stop()
     assert gc.get_freeze_count() == 0  # stopping gives every object back to the collector
+
+
+
+def test_once_the_timeline_plot_is_in_what_it_brought_is_frozen_too(qtbot, seeded):
+    """The plot (pyqtgraph) loads after the first rows, so after the store's freeze: what it
+    brought is frozen once it is in, or full collections walk it (stalls in a jump)."""
+    from explorer.ui.app import settle_garbage_on_open
+    from explorer.ui.main_window import MainWindow
+
+    collector = GuiThreadCollector()
+    try:
+        app = QApplication.instance()
+        collector.setParent(app)
+        window = MainWindow()
+        qtbot.add_widget(window)
+        settle_garbage_on_open(app, window)
+        window.resize(1300, 850)
+        window.show()
+        with qtbot.wait_signal(window.store_opened, timeout=10_000):
+            window.open_store(seeded)
+        frozen_with_the_store = gc.get_freeze_count()
+        assert window.timeline.plot is None  # (it comes once the first rows are painted)
+        with qtbot.wait_signal(window.timeline.plot_ready, timeout=10_000):
+            pass
+        assert gc.get_freeze_count() > frozen_with_the_store
+        window.close()
+    finally:
+        collector.stop()
