@@ -58,6 +58,11 @@ CLAIM_EVERY_S = 1.0  # how often a runner that advances only some of the work as
 RATE_WINDOW_S = 5.0
 RETRY_MOST_WAIT_S = 0.2  # between attempts after a transient failure of a whole pass
 RETRY_REPORT_EVERY_S = 10.0  # while it lasts, `serve` repeats its message this often
+CHUNK_POSITIONS = 20_000
+"""Positions a projection handles a transaction here (the engine's default is 50,000): what a
+chunk holds (its events' rows, its writes) is the runner's peak memory while it catches up.
+Catching up the 1M-event demo store from zero: peak RSS 410 MB at 50,000, 321 MB at 20,000,
+for 74 and 76 CPU-seconds."""
 
 _ProjectionStatusSaved = Annotated[ProjectionStatus, PlainSerializer(ProjectionStatus.to_dict)]
 
@@ -111,7 +116,7 @@ class Runner(Closable):
         try:
             self.engine = ProjectionEngine(self.store, self.db,
                                            projections if projections is not None
-                                           else system.projections())
+                                           else system.projections(), chunk=CHUNK_POSITIONS)
             local = self.db.local()  # the timeline's histogram, counted first
             if local is None:
                 raise StoreOpenError(f"No read-model file for {self.store.location}.")
