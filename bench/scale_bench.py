@@ -3,8 +3,9 @@
 Seeds (or reuses) demo stores of about 100,000, 1,000,000 and 10,000,000 events in
 ~/.cache/event-explorer/bench/ (`scale-100k.evstore`, ...), with the demo's own seeder in this
 process, as the command line's `seed` runs it (the collector paused, every aggregate in play
-in memory, 50,000 events a transaction): 10,099,038 events took 17 minutes on this 2-core
-machine under a load of 6-11 (~10,000 events/s of wall time, ~15,000 of CPU). It prints
+in memory, 20,000 events a transaction): 10,099,038 events took 17 minutes on this 2-core
+machine under a load of 6-11 (~10,000 events/s of wall time, ~15,000 of CPU), before the seed
+bounded its memory (it now asks the store about new streams: about a fifth more CPU). It prints
 progress, writes `NAME.part` and renames it once whole, so a stopped seed is never taken for a
 store. For each size it measures, reusing the window's and the time travel's
 drivers: open to first page, jump to end, filter by type, content filter, timeline ready,

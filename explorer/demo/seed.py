@@ -61,8 +61,9 @@ STREETS = ["Main St", "High Street", "Oak Avenue", "Station Road", "Church Lane"
            "Park Drive", "Elm Street", "Harbour Way", "Market Square"]
 
 
-FLUSH_EVERY = 50_000
-"""Events appended a transaction."""
+FLUSH_EVERY = 20_000
+"""Events appended a transaction: what the seed holds until then is its peak memory (536,000
+events: 297 MB at 50,000 a transaction, 210 MB at 20,000, for 24.1 and 24.7 CPU-seconds)."""
 SMALLEST_CACHE = 15_000
 """Aggregates kept in memory by a seed of few orders (see `cache_size_for`)."""
 IN_PLAY_DAYS = 3
