@@ -33,6 +33,7 @@ from explorer.store.foreign.transcoding import (
     StateReader,
     event_type_of,
     load_cipher,
+    stream_id_of,
     stream_type_of,
 )
 from explorer.store.maintenance import READ_PAGE_SIZE
@@ -435,9 +436,9 @@ def _index_lock(key: tuple[Any, ...]) -> threading.Lock:
 
 
 def register_functions(connection: sqlite3.Connection, reader: StateReader) -> None:
-    """The `es_*` SQL functions the views compute their columns with where SQL does not (see
-    views)."""
+    """The `es_*` SQL functions the views compute their columns with (see views)."""
     functions: list[tuple[str, int, Any]] = [
+        ("es_stream_id", 1, stream_id_of),
         ("es_stream_type", 1, stream_type_of),
         ("es_event_type", 1, event_type_of),
         ("es_timestamp", 1, reader.timestamp_us),

@@ -19,11 +19,13 @@ reads its own file: unqualified names find TEMP objects first.
   (`indexed_events_view`), and `index_mark` is the last notification id indexed, so the log
   never shows an event whose stream is not listed yet: new events appear together with their
   streams, never leaving a gap a reader has paged past.
-The stream id, stream and event types and (for the library's own plain states) the timestamp
-are computed in SQL (`stream_id_sql`, ...), the data, metadata and any other timestamp by Python
-functions registered on the connection (`es_*`). Building the stream index so calls no Python
-at all on the library's usual files: SQLite scans the log while the interpreter's lock is free,
-and the window's thread never waits for it.
+Columns are computed by Python functions registered on the connection (`es_*`), except in the
+statements that build the stream index: there the stream id, stream type and (for the library's
+own plain states) the timestamp are computed in SQL (`stream_id_sql`, ...), so the index of the
+library's usual files is built calling no Python: SQLite scans the log while the interpreter's
+lock is free, and the window's thread never waits for it. (Read row by row, the events' data
+and metadata call Python anyway, and the SQL forms cost more than the calls: a quarter of
+reading the whole log.)
 """
 
 from __future__ import annotations
@@ -121,8 +123,8 @@ def create_statements(layout: LibraryLayout) -> list[str]:
               s.stream_type AS stream_type,
               coalesce((SELECT e.rowid FROM {log} AS e WHERE e.originator_id = x.originator_id
                         AND e.originator_version = x.originator_version), 0) AS position,
-              {timestamp_sql("x.state")} AS timestamp, 1 AS state_version,
-              es_snapshot(x.state) AS state, {timestamp_sql("x.state")} AS taken_at
+              es_timestamp(x.state) AS timestamp, 1 AS state_version,
+              es_snapshot(x.state) AS state, es_timestamp(x.state) AS taken_at
             FROM {LIBRARY}."{layout.snapshots_table}" AS x
             JOIN temp.streams AS s ON s.originator_id = x.originator_id""")
     else:
@@ -145,12 +147,12 @@ def unindexed_events_view(layout: LibraryLayout) -> str:
     first_topic = (f"(SELECT f.topic FROM {log} AS f WHERE f.originator_id = e.originator_id "
                    "ORDER BY f.originator_version LIMIT 1)")
     return f"""CREATE TEMP VIEW events AS SELECT
-              e.rowid AS position, {stream_id_sql("e.originator_id")} AS stream_id,
-              {stream_type_sql(first_topic)} AS stream_type,
+              e.rowid AS position, es_stream_id(e.originator_id) AS stream_id,
+              es_stream_type({first_topic}) AS stream_type,
               e.originator_version AS version,
-              {stream_id_sql("e.originator_id")} || ':' || e.originator_version AS event_id,
-              {event_type_sql("e.topic")} AS event_type, 1 AS schema_version,
-              {timestamp_sql("e.state")} AS timestamp, NULL AS correlation_id,
+              es_stream_id(e.originator_id) || ':' || e.originator_version AS event_id,
+              es_event_type(e.topic) AS event_type, 1 AS schema_version,
+              es_timestamp(e.state) AS timestamp, NULL AS correlation_id,
               es_data(e.state) AS data, es_metadata(e.topic, e.state) AS metadata
             FROM {log} AS e
             WHERE e.rowid <= (SELECT last FROM temp.index_mark)"""
@@ -187,8 +189,8 @@ def indexed_events_view(layout: LibraryLayout) -> list[str]:
               e.rowid AS position, s.stream_id AS stream_id, s.stream_type AS stream_type,
               e.originator_version AS version,
               s.stream_id || ':' || e.originator_version AS event_id,
-              {event_type_sql("e.topic")} AS event_type, 1 AS schema_version,
-              {timestamp_sql("e.state")} AS timestamp, NULL AS correlation_id,
+              es_event_type(e.topic) AS event_type, 1 AS schema_version,
+              es_timestamp(e.state) AS timestamp, NULL AS correlation_id,
               es_data(e.state) AS data, es_metadata(e.topic, e.state) AS metadata
             FROM {log} AS e JOIN temp.streams AS s ON s.originator_id = e.originator_id
             WHERE e.rowid <= (SELECT last FROM temp.index_mark)"""]
