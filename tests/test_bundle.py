@@ -95,6 +95,18 @@ def test_the_self_test_fails_at_once_when_an_uncaught_error_is_reported(qtbot, c
         capsys.readouterr().err)
 
 
+def test_the_self_test_says_the_timeline_before_the_projections_whichever_came_first(
+        qtbot, capsys):
+    """Under load the projections' process can report before the plot paints: the lines keep
+    their documented order (the bundle's test and bench read them so)."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    check = SelfTest(window)
+    check._runner_status()  # the runner reported; no plot has painted yet
+    check._check()
+    assert check.status is None and "projections running" not in capsys.readouterr().out
+
+
 # -- the bundle, built once -----------------------------------------------------------------
 
 

@@ -88,13 +88,12 @@ class SelfTest(QObject):
             self.runner = runner
             runner.status.connect(self._runner_status)
             runner.failed.connect(lambda why: self._error("Projections", why))
-        if self.drawn and self.runner_reported:
+        if self.drawn and self.runner_reported:  # said in this order, whichever came first
+            self._say("projections running")
             self._finish(0)
 
     def _runner_status(self, _status: object = None) -> None:
-        if not self.runner_reported:
-            self.runner_reported = True
-            self._say("projections running")
+        self.runner_reported = True
 
     @staticmethod
     def _has_bars(plot) -> bool:
