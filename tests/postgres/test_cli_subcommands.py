@@ -133,7 +133,10 @@ def test_run_and_follow_on_a_server_store_stop_on_ctrl_c_without_a_traceback(
     process = subprocess.Popen(
         [sys.executable, "-m", "explorer", name, store_url, *options], cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # Ctrl+C as in a terminal's foreground: a run started in the background (`.ci/run &`)
+        # passes SIGINT on ignored, and Python then keeps it ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         first = process.stdout.readline() if name == "follow" else process.stderr.readline()
         assert first.strip(), "it said nothing"
