@@ -38,6 +38,7 @@ from sqlalchemy.dialects import postgresql
 from explorer.common.timestamps import now_micros
 from explorer.store import chain, postgres_append, postgres_copy, postgres_schema, schema
 from explorer.store.appending import AppendPlan
+from explorer.store.compiled import CompiledStatement
 from explorer.store.damage import GuardedConnection
 from explorer.store.encoding import Prepared, prepare
 from explorer.store.errors import StoreError, StoreMissingError, StoreOpenError
@@ -46,7 +47,8 @@ from explorer.store.foreign.layout import LibraryLayout
 from explorer.store.maintenance import SchemaObjects
 from explorer.store.postgres_location import ServerConnection, ServerLocation, first_line
 from explorer.store.postgres_url import is_server_url
-from explorer.store.records import AppendRequest, AppendResult
+from explorer.store.records import AppendRequest, AppendResult, RecordedEvent
+from explorer.store.statements import EVENT_COLUMNS
 from explorer.store.upcasting import EventRegistry
 
 _LOST = (psycopg.OperationalError, sa.exc.OperationalError)
@@ -90,6 +92,9 @@ class PostgresStore(EventStore):
         self._last_known = 0  # the log's end as last read (told while reconnecting)
         self._heads_wanted: set[str] | None = None  # a batch's streams, their heads to read
         self._heads_queued: tuple[set[str], psycopg.Cursor[Any]] | None = None
+        self._by_ids = CompiledStatement(sa.select(*EVENT_COLUMNS).where(
+            schema.events.c.event_id == sa.any_(sa.bindparam(
+                "ids", type_=postgresql.ARRAY(sa.Text)))), engine.dialect, ("ids",))
 
     def _connect(self, engine: sa.Engine) -> tuple[sa.Connection, GuardedConnection]:
         connection, self._server = ServerConnection.of_engine(engine)
@@ -310,6 +315,13 @@ class PostgresStore(EventStore):
             return super()._heads(stream_ids)
         return {stream_id: [stream_type, version, 0, 0, 0]
                 for stream_id, stream_type, version in queued[1].fetchall()}
+
+    def _events_by_ids(self, event_ids: list[str]) -> list[RecordedEvent]:
+        """As Reading._events_by_ids, its statement compiled once (each conflicting append
+        asks it whether its events are stored already: compiling the select each time cost
+        ~300 us of this process's CPU, the prepared statement ~70)."""
+        rows = self._server.execute(self._by_ids.sql, self._by_ids.args(event_ids))
+        return self.decoder.decode_rows(rows.fetchall())
 
     def _lost_append(self, error: BaseException, after: str = "") -> str:
         return (f"The connection to {self.location} was lost during an append "
