@@ -392,6 +392,29 @@ class EventStoreContract:
         assert snapshot is None and [row[0] for row in rows] == [1, 2, 3]
         assert store.replay_after_snapshot("missing") == (None, [])
 
+    def test_replay_as_of_any_position_starts_at_the_newest_snapshot_before_it(self, store):
+        # Another stream's events between this one's, snapshots at versions 3, 6 and 9: as of
+        # every position, the newest snapshot at or before it and the events after it up to
+        # the position (a replay bounded by the next snapshot must still read all of them).
+        for version in range(12):
+            store.append("o", "Order", events(f"O{version}"), expected_version=version)
+            store.append("p", "Order", events(*"PQ"), expected_version=2 * version)
+        positions = {event.version: event.position for event in store.read_stream("o")}
+        for version in (3, 6, 9):
+            store.save_snapshot(SnapshotRecord("o", "Order", version, positions[version],
+                                               positions[version] * 10, 1, f'{{"v": {version}}}'))
+        for position in range(1, store.last_position() + 2):
+            newest = max((v for v in (3, 6, 9) if positions[v] <= position), default=0)
+            snapshot, rows = store.replay_after_snapshot("o", to_position=position)
+            assert (snapshot.version if snapshot is not None else 0) == newest, position
+            assert rows == store.replay_rows("o", after_version=newest, to_position=position)
+            assert [row[0] for row in rows] == [v for v in range(newest + 1, 13)
+                                                if positions[v] <= position]
+        snapshot, rows = store.replay_after_snapshot("o", to_version=7, to_position=positions[4])
+        assert snapshot.version == 3 and [row[0] for row in rows] == [4]
+        snapshot, rows = store.replay_after_snapshot("o", to_version=4, to_position=positions[8])
+        assert snapshot.version == 3 and [row[0] for row in rows] == [4]
+
     def test_replay_rows_with_their_positions(self, store):
         store.append("o", "Order", events(*"AB"))
         store.append("p", "Order", events("X"))
