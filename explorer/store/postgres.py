@@ -41,7 +41,7 @@ from explorer.store.appending import AppendPlan
 from explorer.store.compiled import CompiledStatement
 from explorer.store.damage import GuardedConnection
 from explorer.store.encoding import Prepared, prepare
-from explorer.store.errors import StoreError, StoreMissingError, StoreOpenError
+from explorer.store.errors import ConcurrencyError, StoreError, StoreMissingError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.layout import LibraryLayout
 from explorer.store.maintenance import SchemaObjects
@@ -363,7 +363,13 @@ class PostgresStore(EventStore):
             seen = self._server.execute(sql.append_head.sql,
                                         sql.append_head.args(prep.stream_id)).fetchone()
         for _ in range(postgres_append.SPECULATIONS):
-            position, last_time, head_type, head_version, chain_end, link = seen
+            position, last_time, head_type, head_version, chain_end, link, *stored = seen
+            if (stored == [False] and head_type in (None, prep.stream_type)
+                    and prep.expected_version is not None and prep.rows
+                    and (head_version or 0) != prep.expected_version):
+                # (a refused try told that none of these events is stored: not a retried
+                # request, so a conflict, without asking the server again as _plan would)
+                raise ConcurrencyError(prep.stream_id, prep.expected_version, head_version or 0)
             position = position or 0
             previous = chain.continued_from(position, chain_end, link)
             if previous is None:

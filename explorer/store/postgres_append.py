@@ -13,7 +13,9 @@ go: BEGIN, the lock, the events inserted only if the log still ends where the pl
 the stream is still at the version planned on, their links and the stream's index row only if
 the events went in (and the log's end announced), else the log's end read again, COMMIT. The server
 runs it all without waiting for this process. If the log moved, nothing was written (the
-transaction commits empty) and the end read in it plans the next try.
+transaction commits empty) and the end read in it plans the next try. If the stream moved, the
+refused try also says whether any of its events is stored: when none is, it is a conflict, told
+without the further round trip that asks for them (a retried request's events are).
 
 The view is the newest end this session knows, without asking: what it wrote last, what a try
 refused told it, or what another session's append announced (its NOTIFY payload: position,
@@ -43,7 +45,7 @@ from explorer.store.postgres_schema import text_literal
 SPECULATIONS = 8
 """Tries before an append falls back to reading the log's end under the lock."""
 
-FUNCTION = "append_if_unmoved_v2"
+FUNCTION = "append_if_unmoved_v3"
 """The store's server-side append (made beside its tables; a new body gets a new name)."""
 
 _FUNCTION_SQL = """
@@ -52,7 +54,7 @@ CREATE FUNCTION {name}(lock_key bigint, planned_end bigint, stream text, kind te
     event_types text[], schema_versions bigint[], timestamps bigint[], correlation_ids text[],
     datas text[], metadatas text[], new_links bytea)
 RETURNS TABLE (written boolean, end_position bigint, end_timestamp bigint, head_type text,
-    head_version bigint, chain_end bigint, chain_link bytea)
+    head_version bigint, chain_end bigint, chain_link bytea, stored boolean)
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $body$
 DECLARE
     n integer := cardinality(positions);
@@ -82,6 +84,10 @@ BEGIN
                 || encode(substr(new_links, length(new_links) - 15, 16), 'hex'));
         END IF;
     ELSE  -- what the next try plans from (as statements.append_head reads it)
+        IF COALESCE(head_version, 0) <> planned_version THEN
+            -- (a conflict: a retried request whose events are in already, or another writer's)
+            stored := EXISTS (SELECT 1 FROM events e WHERE e.event_id = ANY (event_ids));
+        END IF;
         SELECT h.position + length(h.links) / 16 - 1,
                substr(h.links, length(h.links) - 15, 16) INTO chain_end, chain_link
             FROM event_hashes h ORDER BY h.position DESC LIMIT 1;

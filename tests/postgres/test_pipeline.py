@@ -13,6 +13,7 @@ import pytest
 from explorer.store import (
     NO_STREAM,
     AppendRequest,
+    ConcurrencyError,
     DuplicateEventError,
     EventStore,
     NewEvent,
@@ -132,3 +133,25 @@ def test_a_batch_reads_its_streams_heads_with_the_lock_and_the_logs_end(store_ur
     assert [(r.stream_id, r.version) for r in results] == [("s-0", 2), ("s-1", 1)]
     assert sent[:4] == ["BEGIN", "SELECT pg_advisory_xact_lock(%s)",
                         statements.stream_heads.sql, statements.append_tail.sql]
+
+
+def test_a_conflict_is_told_by_the_refused_try_itself(store_url):
+    """A stale expected version with new events: the server's refused try says none of them is
+    stored, so the conflict is raised without asking the server again; a retried request (its
+    events stored already) is still recognised and read back."""
+    with EventStore.open(store_url) as here, EventStore.open(store_url) as there:
+        here.append("order_1", "Order", [NewEvent("Placed", {}, event_id="e-1")], NO_STREAM)
+        there.append("order_1", "Order", [NewEvent("Paid", {}, event_id="e-2")], 1)
+        sent = []
+        execute = here._server.execute
+
+        def recording(sql, parameters=None):
+            sent.append(sql.split("(")[0])
+            return execute(sql, parameters)
+        here._server.execute = recording
+        with pytest.raises(ConcurrencyError, match="expected version 1, but it is at version 2"):
+            here.append("order_1", "Order", [NewEvent("Paid", {}, event_id="e-3")], 1)
+        assert sent == [f"SELECT * FROM {postgres_append.FUNCTION}"]
+        again = here.append("order_1", "Order", [NewEvent("Paid", {}, event_id="e-2")], 1)
+        assert again.duplicate and [e.position for e in again.events] == [2]
+    assert [e.event_id for e in EventStore.open(store_url).read_all()] == ["e-1", "e-2"]
