@@ -235,3 +235,26 @@ def _sqlite_like(like: LikeIgnoringCase, compiler: Any, **kw: Any) -> str:
 def _postgres_like(like: LikeIgnoringCase, compiler: Any, **kw: Any) -> str:
     return (f"({compiler.process(like.text, **kw)} ILIKE {compiler.process(like.pattern, **kw)}"
             " ESCAPE '\\')")
+
+
+class Unindexed(ColumnElement[Any]):
+    """A column whose conditions must not choose the index a query is read by: on SQLite
+    `+column` (its way to keep a term from using an index), on PostgreSQL the column as it is.
+    A page of a list whose positions are known is read by them (the primary key), not by the
+    stream's or type's index with each of its entries checked against them."""
+
+    inherit_cache = False
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(Unindexed)
+def _sqlite_unindexed(unindexed: Unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(unindexed.column, **kw)}"
+
+
+@compiles(Unindexed, "postgresql")
+def _postgres_unindexed(unindexed: Unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(unindexed.column, **kw))
