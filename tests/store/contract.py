@@ -295,6 +295,29 @@ class EventStoreContract:
         assert store.step_in_stream("missing", 5, 1) is None
         assert store.step_in_stream("missing", 5, -1) is None
 
+    def test_moving_in_a_stream_from_every_position_is_what_its_events_say(self, store):
+        # Stream o among others, several of its events at one time: each step in it, its next
+        # event and its last event at a time, from every position, against its events' list.
+        for i in range(30):
+            stream = "o" if i % 3 != 1 else f"other-{i % 2}"
+            store.append(stream, "T", [NewEvent("E", {"i": i}, timestamp_us=(i // 2 + 1) * 10)])
+        own = [(event.position, event.timestamp_us) for event in store.read_stream("o")]
+        for position in range(store.last_position() + 2):
+            after = [p for p, _ in own if p > position]
+            before = [p for p, _ in own if p < position]
+            for count in (0, 1, 2, 7, 100):
+                assert store.step_in_stream("o", position, count) == (
+                    after[min(max(count, 1), len(after)) - 1] if after else None), (position,
+                                                                                     count)
+                assert store.step_in_stream("o", position, -max(count, 1)) == (
+                    before[-min(max(count, 1), len(before))] if before else None), (position,
+                                                                                      count)
+            assert store.next_event(position, "o") == next(
+                ((p, t) for p, t in own if p > position), None)
+            time = position * 5  # every time from before the first event to after the last
+            assert store.position_at_time(time, "o") == max(
+                (p for p, t in own if t <= time), default=0), time
+
     def test_a_streams_marks_all_or_every_nth_with_its_first_and_last(self, store):
         interleaved(store)
         positions, timestamps = store.stream_marks("b", limit=100)
