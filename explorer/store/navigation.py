@@ -2,8 +2,9 @@
 
 Samples of the whole log for the timeline, the n-th event of a stream before or after a position,
 a stream's marks, the event at or before a time, positions of the events a query matches (for row
-maps of lists of any length). Each is one indexed query, compiled once per dialect and run on
-the DBAPI cursor: the window asks them many times a second while the user scrubs.
+maps of lists of any length). Each is an indexed query (or a binary search of seeks: a time in
+the log, a position in a stream), compiled once per dialect and run on the DBAPI cursor: the
+window asks them many times a second while the user scrubs.
 """
 
 from __future__ import annotations
