@@ -5,7 +5,8 @@
                  background, with progress; the read models can be thrown away and rebuilt)
   scrub_p50_ms   setting the slider to a random position until the window shows the system
   scrub_p95_ms   there: the aggregate of the event at that position with its diff, the visible
-                 rows of every read model and the sagas (200 random positions)
+                 rows of every read model and the sagas (200 random positions); also printed,
+                 the window process's CPU time for each (a loaded machine inflates it less)
   peak_rss_mb    the window's peak resident memory while scrubbing
 
 Also printed: the same latencies with a long Inventory stream selected (its snapshots at work),
@@ -95,6 +96,15 @@ def main(argv: list[str]) -> int:
               f"({figures['events'] / prepare_s:,.0f} events/s)")
     print(f"scrub to {len(jumps)} random positions: p50 {result['scrub_p50_ms']:.1f} ms, "
           f"p95 {result['scrub_p95_ms']:.1f} ms, max {max(jumps):.1f} ms")
+    cpu = figures["cpu_ms"]
+    print(f"  CPU time of the process per position: p50 {statistics.median(cpu):.1f} ms, "
+          f"p95 {percentile(cpu, 0.95):.1f} ms")
+    by_type: dict[str, list[float]] = {}
+    for stream_type, latency in zip(figures["stream_types"], jumps, strict=True):
+        by_type.setdefault(stream_type or "none", []).append(latency)
+    print("  by the aggregate shown: " + ", ".join(
+        f"{name} p50 {statistics.median(times):.1f} ms ({len(times)})"
+        for name, times in sorted(by_type.items(), key=lambda item: -len(item[1]))))
     print(f"  with stream {figures['stream']} selected ({len(stream)} positions): p50 "
           f"{statistics.median(stream):.1f} ms, p95 {percentile(stream, 0.95):.1f} ms")
     print(f"  longest GUI stall meanwhile: {figures['jump_max_stall_ms']:.1f} ms")

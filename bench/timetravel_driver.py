@@ -4,7 +4,10 @@ Opens STORE read-only (its read models must be built in the cache already: the b
 first), waits for time travel to show the end of the log, then:
 
 - jumps: the slider is set to each of N random positions in turn; the time from setting it to
-  the moment shown in the panels (aggregate, read models, sagas) is one latency;
+  the moment shown in the panels (aggregate, read models, sagas) is one latency, and the
+  process's CPU time meanwhile (all its threads: the worker reading, the GUI showing) its CPU
+  cost, which a loaded machine does not inflate as it does the wall time; and the type of the
+  aggregate shown (a long stream's, with a big state, costs more than an order's);
 - the same with a long stream selected (an Inventory stream with many events and snapshots);
 - a drag: the slider moves every 16 ms across the log for a few seconds, as a hand does; counts
   how many positions were shown (the rest were coalesced), the delay from letting go to the
@@ -39,7 +42,8 @@ def main(store: str, count: int, seed: int, read_only: bool = True) -> None:
     window.show()
     heartbeat = Heartbeat()
     rng = random.Random(seed)
-    results: dict = {"latencies_ms": [], "stream_latencies_ms": []}
+    results: dict = {"latencies_ms": [], "stream_latencies_ms": [], "cpu_ms": [],
+                     "stream_cpu_ms": [], "stream_types": []}
     state: dict = {}
     travel = window.travel
 
@@ -64,11 +68,17 @@ def main(store: str, count: int, seed: int, read_only: bool = True) -> None:
         if state["target"] == window.timeline.slider.value():
             state["target"] += 1 if state["target"] < travel.last_position else -1
         state["at"] = time.perf_counter()
+        state["cpu_at"] = time.process_time()
         window.timeline.slider.setValue(state["target"])
 
     def shown(moment) -> None:
         if "target" in state and moment.position == state["target"]:
             results[state["series"]].append((time.perf_counter() - state["at"]) * 1000)
+            cpu_series = "cpu_ms" if state["series"] == "latencies_ms" else "stream_cpu_ms"
+            results[cpu_series].append((time.process_time() - state["cpu_at"]) * 1000)
+            if state["series"] == "latencies_ms":  # whose aggregate was shown
+                results["stream_types"].append(moment.aggregate.stream_type
+                                               if moment.aggregate is not None else "")
             del state["target"]
             QTimer.singleShot(0, next_jump)
         elif state.get("dragging") is not None:
