@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import orjson
 import psycopg
 
 from explorer.store.chain import DIGEST_SIZE
@@ -50,54 +51,65 @@ FUNCTION = "append_if_unmoved_v3"
 
 _FUNCTION_SQL = """
 CREATE FUNCTION {name}(lock_key bigint, planned_end bigint, stream text, kind text,
-    planned_version bigint, positions bigint[], versions bigint[], event_ids text[],
-    event_types text[], schema_versions bigint[], timestamps bigint[], correlation_ids text[],
-    datas text[], metadatas text[], new_links bytea)
+    planned_version bigint, event_rows json, new_links bytea)
 RETURNS TABLE (written boolean, end_position bigint, end_timestamp bigint, head_type text,
     head_version bigint, chain_end bigint, chain_link bytea, stored boolean)
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $body$
 DECLARE
-    n integer := cardinality(positions);
+    -- (the rows as the client planned them, columns in EVENT_COLUMNS order: a JSON text is
+    -- one parameter to send, where nine arrays cost the client more than the rest of a try)
+    first_row json := event_rows -> 0;
+    last_row json := event_rows -> -1;
 BEGIN
-    PERFORM pg_advisory_xact_lock(lock_key);
-    -- (each statement from here sees every commit before the lock was granted)
-    SELECT e.position, e.timestamp INTO end_position, end_timestamp
-        FROM events e ORDER BY e.position DESC LIMIT 1;
-    SELECT s.stream_type, s.version INTO head_type, head_version
-        FROM streams s WHERE s.stream_id = stream;
-    written := COALESCE(end_position, 0) = planned_end
-        AND COALESCE(head_version, 0) = planned_version AND COALESCE(head_type, kind) = kind;
+    FOR attempt IN 1..2 LOOP
+        -- The log's end, the stream's head and the chain's end, in one statement: one
+        -- snapshot, so they agree even without the lock.
+        SELECT e.position, e.timestamp, s.stream_type, s.version,
+                h.position + length(h.links) / 16 - 1, substr(h.links, length(h.links) - 15, 16)
+            INTO end_position, end_timestamp, head_type, head_version, chain_end, chain_link
+            FROM (SELECT 1) AS one
+            LEFT JOIN LATERAL (SELECT e.position, e.timestamp FROM events e
+                ORDER BY e.position DESC LIMIT 1) AS e ON true
+            LEFT JOIN streams s ON s.stream_id = stream
+            LEFT JOIN LATERAL (SELECT h.position, h.links FROM event_hashes h
+                ORDER BY h.position DESC LIMIT 1) AS h ON true;
+        written := COALESCE(end_position, 0) = planned_end
+            AND COALESCE(head_version, 0) = planned_version AND COALESCE(head_type, kind) = kind;
+        -- A plan the log or the stream has visibly moved past is refused at once, without
+        -- queueing for the lock behind the appends that moved it; else the look is taken again
+        -- under the lock (each statement from there sees every commit before it was granted).
+        EXIT WHEN attempt = 2 OR NOT written;
+        PERFORM pg_advisory_xact_lock(lock_key);
+    END LOOP;
     IF written THEN
         INSERT INTO events (position, stream_id, stream_type, version, event_id, event_type,
                 schema_version, timestamp, correlation_id, data, metadata)
-            SELECT p, stream, kind, v, i, t, sv, ts, c, d, m FROM unnest(positions, versions,
-                event_ids, event_types, schema_versions, timestamps, correlation_ids, datas,
-                metadatas) AS u(p, v, i, t, sv, ts, c, d, m);
-        INSERT INTO event_hashes (position, links) VALUES (positions[1], new_links);
+            SELECT (r ->> 0)::bigint, stream, kind, (r ->> 3)::bigint, r ->> 4, r ->> 5,
+                    (r ->> 6)::bigint, (r ->> 7)::bigint, r ->> 8, r ->> 9, r ->> 10
+                FROM json_array_elements(event_rows) AS r;
+        INSERT INTO event_hashes (position, links) VALUES ((first_row ->> 0)::bigint, new_links);
         INSERT INTO streams AS s (stream_id, stream_type, version, first_position,
                 last_position, last_timestamp)
-            VALUES (stream, kind, versions[n], positions[1], positions[n], timestamps[n])
+            VALUES (stream, kind, (last_row ->> 3)::bigint, (first_row ->> 0)::bigint,
+                (last_row ->> 0)::bigint, (last_row ->> 7)::bigint)
             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
                 last_position = excluded.last_position, last_timestamp = excluded.last_timestamp;
         IF length(new_links) > 0 THEN  -- the log's end for other writers' next plans
-            PERFORM pg_notify({channel}, positions[n] || ' ' || timestamps[n] || ' '
+            PERFORM pg_notify({channel}, (last_row ->> 0) || ' ' || (last_row ->> 7) || ' '
                 || encode(substr(new_links, length(new_links) - 15, 16), 'hex'));
         END IF;
-    ELSE  -- what the next try plans from (as statements.append_head reads it)
-        IF COALESCE(head_version, 0) <> planned_version THEN
-            -- (a conflict: a retried request whose events are in already, or another writer's)
-            stored := EXISTS (SELECT 1 FROM events e WHERE e.event_id = ANY (event_ids));
-        END IF;
-        SELECT h.position + length(h.links) / 16 - 1,
-               substr(h.links, length(h.links) - 15, 16) INTO chain_end, chain_link
-            FROM event_hashes h ORDER BY h.position DESC LIMIT 1;
+        chain_end := NULL;
+        chain_link := NULL;
+    ELSIF COALESCE(head_version, 0) <> planned_version THEN
+        -- (a conflict: a retried request whose events are in already, or another writer's)
+        stored := EXISTS (SELECT 1 FROM json_array_elements(event_rows) AS r
+            JOIN events e ON e.event_id = r ->> 4);
     END IF;
     RETURN NEXT;
 END $body$"""
 
 CALL = (f"SELECT * FROM {FUNCTION}(%s::BIGINT, %s::BIGINT, %s::TEXT, %s::TEXT, %s::BIGINT, "
-        "%b::BIGINT[], %b::BIGINT[], %b::TEXT[], %b::TEXT[], %b::BIGINT[], %b::BIGINT[], "
-        "%b::TEXT[], %b::TEXT[], %b::TEXT[], %b::BYTEA)")
+        "%s::JSON, %b::BYTEA)")
 
 
 def ensure_function(db: Any, schema_name: str, channel: str, lock_class: int) -> bool:
@@ -126,10 +138,8 @@ def ensure_function(db: Any, schema_name: str, channel: str, lock_class: int) ->
 def parameters(lock: int, rows: list[tuple[Any, ...]], links: bytes, position: int,
                stream_id: str, stream_type: str, version: int) -> list[Any]:
     """CALL's parameters: the lock, the log's end, stream and version the rows were planned
-    on, the events' columns as arrays, their links."""
-    columns = list(zip(*rows, strict=True))
-    return [lock, position, stream_id, stream_type, version, *(
-        list(columns[index]) for index in (0, 3, 4, 5, 6, 7, 8, 9, 10)), links]
+    on, the rows as a JSON array of arrays, their links."""
+    return [lock, position, stream_id, stream_type, version, orjson.dumps(rows).decode(), links]
 
 
 class LogEnd(NamedTuple):
