@@ -7,8 +7,9 @@ PostgreSQL recorder, on the same server in one run.
   rebuild       a projection of the orders rebuilt from the log (ours: the runner's
                 order_summary; the library's: a ProjectionRunner-style view, a transaction an
                 event with its tracking row, as its Projection does)
-  writers       8 writer processes commanding shared orders at once: events per second, the
-                conflicts they retried, and events lost (appended but not in the log: must be 0)
+  writers       8 writer processes commanding shared orders at once, starting together once all
+                are up: events per second, the conflicts they retried, and events lost
+                (appended but not in the log: must be 0)
   live p95      ours only: from a commit in another process to a follower seeing it (the
                 store's data_version, LISTEN/NOTIFY, as the window's watcher polls it)
   (command, batch append, read all and rebuild: each side's best of --rounds rounds, taken in
@@ -100,6 +101,7 @@ def ours_writer(url: str, orders: int, commands: int, seed: int) -> tuple[int, .
     conflicts retried, commands given up, and when its commands started and ended)."""
     import random
 
+    from bench.postgres_library import start_together
     from explorer.demo import DEMO_DOMAIN
     from explorer.demo.system import SHOP
     from explorer.domain import CommandService
@@ -110,6 +112,7 @@ def ours_writer(url: str, orders: int, commands: int, seed: int) -> tuple[int, .
     appended = conflicts = given_up = 0
     with open_store(url, system=SHOP) as store:
         service = CommandService(store, DEMO_DOMAIN, issued_by=f"writer-{seed}")
+        start_together()
         started = time.monotonic()
         for _ in range(commands):
             try:
@@ -285,7 +288,8 @@ def takeover_seconds(url: str) -> dict[str, float | None]:
 def writers(side: str, url_or_env: Any, processes: int, orders: int,
             commands: int) -> dict[str, float]:
     """`processes` writers on `orders` shared orders; events/s (from the first writer's first
-    command to the last one's last: not the processes' start), conflicts and lost events."""
+    command to the last one's last: they start together, once all have started up),
+    conflicts and lost events."""
     from bench import postgres_library
 
     if side == "ours":
@@ -295,7 +299,9 @@ def writers(side: str, url_or_env: Any, processes: int, orders: int,
         before = postgres_library.writers_setup(url_or_env, orders)
         target, count = postgres_library.writer, postgres_library.count
     context = multiprocessing.get_context("spawn")
-    with context.Pool(processes) as pool:
+    # (each process waits for all before its first command: one a process, none starting up)
+    with context.Pool(processes, postgres_library.ready_to_start,
+                      (context.Barrier(processes),)) as pool:
         results = pool.starmap(target, [(url_or_env, orders, commands, seed)
                                         for seed in range(processes)])
     seconds = max(r[4] for r in results) - min(r[3] for r in results)

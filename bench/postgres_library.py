@@ -19,6 +19,21 @@ from eventsourcing.domain import Aggregate, event
 MAX_ATTEMPTS = 5
 """A writer's attempts at one command before it gives up (ours: CommandService's)."""
 
+_START: list[Any] = []
+"""This writer process's barrier with the others (given by `ready_to_start`)."""
+
+
+def ready_to_start(barrier: Any) -> None:
+    """The writers' pool's initializer: the barrier `start_together` waits at."""
+    _START[:] = [barrier]
+
+
+def start_together() -> None:
+    """Wait until every writer process is ready (imported and connected): on two cores, one
+    process starting up takes the CPU the others' timed commands would have, on either side."""
+    for barrier in _START:
+        barrier.wait(timeout=300)
+
 
 class Order(Aggregate):
     """store_bench's order, at module level: the writer processes resolve its events' topics."""
@@ -149,6 +164,7 @@ def writer(env: dict[str, str], orders: int, commands: int, seed: int) -> tuple[
     app, pick = application({**env, "CREATE_TABLE": "n"}), random.Random(seed)
     ids = [n.originator_id for n in app.recorder.select_notifications(start=1, limit=orders)]
     appended = conflicts = given_up = 0
+    start_together()
     started = time.monotonic()
     for _ in range(commands):
         order_id = pick.choice(ids)
