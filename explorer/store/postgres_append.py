@@ -60,6 +60,7 @@ DECLARE
     -- one parameter to send, where nine arrays cost the client more than the rest of a try)
     first_row json := event_rows -> 0;
     last_row json := event_rows -> -1;
+    announcement text;
 BEGIN
     FOR attempt IN 1..2 LOOP
         -- The log's end, the stream's head and the chain's end, in one statement: one
@@ -82,6 +83,12 @@ BEGIN
         PERFORM pg_advisory_xact_lock(lock_key);
     END LOOP;
     IF written THEN
+        -- The log's end for other writers' next plans, announced once: the events table's
+        -- trigger announces this text too (two identical notifications of a transaction are
+        -- delivered as one; a store made before its trigger read it gets both).
+        announcement := (last_row ->> 0) || ' ' || (last_row ->> 7) || ' '
+            || encode(substr(new_links, length(new_links) - 15, 16), 'hex');
+        PERFORM set_config('event_explorer.announcement', announcement, true);
         INSERT INTO events (position, stream_id, stream_type, version, event_id, event_type,
                 schema_version, timestamp, correlation_id, data, metadata)
             SELECT (r ->> 0)::bigint, stream, kind, (r ->> 3)::bigint, r ->> 4, r ->> 5,
@@ -94,10 +101,7 @@ BEGIN
                 (last_row ->> 0)::bigint, (last_row ->> 7)::bigint)
             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
                 last_position = excluded.last_position, last_timestamp = excluded.last_timestamp;
-        IF length(new_links) > 0 THEN  -- the log's end for other writers' next plans
-            PERFORM pg_notify({channel}, (last_row ->> 0) || ' ' || (last_row ->> 7) || ' '
-                || encode(substr(new_links, length(new_links) - 15, 16), 'hex'));
-        END IF;
+        PERFORM pg_notify({channel}, announcement);
         chain_end := NULL;
         chain_link := NULL;
     ELSIF COALESCE(head_version, 0) <> planned_version THEN
@@ -158,7 +162,7 @@ def end_after(rows: list[tuple[Any, ...]], links: bytes) -> LogEnd:
 
 def announced_end(payload: str) -> LogEnd | None:
     """The log's end an append announced (its NOTIFY payload: position, timestamp and link);
-    None for another announcement (the events table's trigger says nothing)."""
+    None for another announcement (the events table's trigger says nothing of other inserts)."""
     parts = payload.split()
     if len(parts) != 3:
         return None

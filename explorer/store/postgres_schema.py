@@ -120,8 +120,9 @@ BEGIN
     RAISE EXCEPTION '% are immutable: the log is append-only', TG_TABLE_NAME;
 END $body$;
 CREATE FUNCTION announce_events() RETURNS trigger LANGUAGE plpgsql AS $body$
-BEGIN
-    PERFORM pg_notify({channel}, '');
+BEGIN  -- (the server-side append says what it announces: see postgres_append)
+    PERFORM pg_notify({channel},
+        COALESCE(current_setting('event_explorer.announcement', true), ''));
     RETURN NULL;
 END $body$;
 """

@@ -180,3 +180,20 @@ def test_a_planned_append_stores_its_rows_as_given(store_url):
     assert [(e.position, e.version, e.event_type) for e in read] == [
         (2 + n, 2 + n, f"E {n}") for n in range(len(tricky))]
     assert [e.position for e in result.events] == [e.position for e in read]
+
+
+def test_an_append_is_announced_once(store_url):
+    """A planned append's commit is one notification (the log's end, which the events table's
+    trigger announces too, delivered once); a batch's, one saying nothing."""
+    with EventStore.open(store_url) as store:
+        store.append("s-0", "T", [NewEvent("E", {})], NO_STREAM)
+        with store.server.connect(read_only=True) as listener:
+            listener.execute(f'LISTEN "{store.server.channel}"')
+            store.append("s-0", "T", [NewEvent("E", {}), NewEvent("E", {})], 1)
+            store.append_batch([AppendRequest("s-1", "T", [NewEvent("E", {})], NO_STREAM),
+                                AppendRequest("s-2", "T", [NewEvent("E", {})], NO_STREAM)])
+            store.append("s-0", "T", [NewEvent("E", {})], 3)
+            heard = [n.payload for n in listener.notifies(timeout=2, stop_after=4)]
+    assert len(heard) == 3, heard
+    assert [postgres_append.announced_end(p).position if p else None for p in heard] == [
+        3, None, 6]
