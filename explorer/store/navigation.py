@@ -213,6 +213,11 @@ class Navigation:
             row = self._stream_from(stream_id, version + 1)[1:] if version < last else None
         return None if row is None else (row[0], row[1])
 
+    def stream_version_at(self, stream_id: str, position: int) -> int:
+        """The stream's version as of a position: that of its last event at or before it (0
+        before its first event, or for a stream that does not exist)."""
+        return self._stream_version_at(stream_id, position)[0]
+
     def _stream_version_at(self, stream_id: str, position: int) -> tuple[int, int]:
         """The version of the stream's last event at or before `position` (0 if none), and
         the stream's last version (0 for a stream that does not exist).

@@ -7,6 +7,7 @@ A full replay of events 1..P gives the same answers; the tests check that proper
 
 from __future__ import annotations
 
+import copy
 from array import array
 from dataclasses import dataclass, field
 from typing import Any
@@ -193,17 +194,24 @@ class TimeMachine:
         self.history = ReadModelHistory(readmodels) if readmodels is not None else None
 
     def aggregate_at(self, stream_id: str, position: int) -> AggregateAt:
-        """The aggregate's state just after `position`, and before its latest event up to it."""
-        info = self.store.stream_info(stream_id)
-        loaded = self.repository.load(info.stream_type, stream_id, at_position=position)
-        version = loaded.version
+        """The aggregate's state just after `position`, and before its latest event up to it.
+
+        One replay: the aggregate as of the version before its latest event up to `position`
+        (from its newest snapshot before that), its state copied, then that event applied (a
+        long stream's events between two snapshots were read twice, for each state)."""
+        store = self.store
+        info = store.stream_info(stream_id)
+        version = store.stream_version_at(stream_id, position)
+        loaded = self.repository.load(info.stream_type, stream_id, at_version=max(version - 1, 0))
         event = None
         previous: dict[str, Any] = {}
         if version:
-            event = self.store.read_stream(stream_id, from_version=version, to_version=version)[0]
-            if version > 1:
-                previous = self.repository.load(info.stream_type, stream_id,
-                                                at_version=version - 1).aggregate.state()
+            if version > 1:  # its events change the state in place: the one before, copied
+                previous = copy.deepcopy(loaded.aggregate.state())
+            for _ in self.repository.replay_each(loaded, store.replay_rows(
+                    stream_id, after_version=version - 1, to_version=version), info.stream_type):
+                pass
+            event = store.read_stream(stream_id, from_version=version, to_version=version)[0]
         state = loaded.aggregate.state() if version else {}
         return AggregateAt(stream_id, info.stream_type, version, state, previous,
                            diff(previous, state) if version else [], event,

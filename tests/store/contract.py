@@ -314,6 +314,7 @@ class EventStoreContract:
                                                                                       count)
             assert store.next_event(position, "o") == next(
                 ((p, t) for p, t in own if p > position), None)
+            assert store.stream_version_at("o", position) == len(own) - len(after)
             time = position * 5  # every time from before the first event to after the last
             assert store.position_at_time(time, "o") == max(
                 (p for p, t in own if t <= time), default=0), time

@@ -79,3 +79,35 @@ def test_the_runner_and_what_if_without_a_system_run_nothing_and_write_nothing(m
         assert sandbox.changes() == [] and sandbox.new_events() == []
     finally:
         sandbox.discard()
+
+
+def test_an_aggregate_as_of_a_position_reads_its_events_once(tmp_path, monkeypatch):
+    # Its state as of a position and the state before its latest event there come from one
+    # replay (the one before, copied, then that event): each of its events up to the position
+    # is read once. Both states were replayed, reading them twice.
+    path = tmp_path / "lamps.evstore"
+    with EventStore.open(path, create=True) as store:
+        for watts in range(1, 41):
+            store.append("lamp_1", "Lamp", [NewEvent("LampLit", {"watts": watts,
+                                                                 f"w{watts}": {"on": True}})])
+            store.append("lamp_2", "Lamp", [NewEvent("LampLit", {"watts": -watts})])
+    with open_store(path, system=NO_SYSTEM, read_only=True) as store:
+        machine = TimeMachine(store, None, NO_SYSTEM)
+        read = []
+
+        def counting(method):
+            def counted(*args, **kwargs):
+                found = method(*args, **kwargs)
+                rows = found[1] if isinstance(found, tuple) else found
+                read.extend(row[0] for row in rows)  # versions read
+                return found
+            return counted
+        for name in ("replay_rows", "replay_after_snapshot"):
+            monkeypatch.setattr(store, name, counting(getattr(store, name)))
+        position = store.read_stream("lamp_1", from_version=30, to_version=30)[0].position
+        shown = machine.aggregate_at("lamp_1", position + 1)  # lamp_2's event there
+        assert sorted(read) == list(range(1, 31))
+        assert shown.version == 30 and shown.state["watts"] == 30
+        assert shown.previous["watts"] == 29 and "w30" not in shown.previous
+        assert shown.previous["w29"] == {"on": True}
+        assert {change.path for change in shown.changes} == {"watts", "w30"}

@@ -395,7 +395,8 @@ it is built too (by reading the whole log)."""
 
 ONE_STREAM = (
     "stream_info", "stream_head", "read_stream", "replay_rows", "replay_rows_positioned",
-    "replay_after_snapshot", "latest_snapshot", "step_in_stream", "stream_marks")
+    "replay_after_snapshot", "latest_snapshot", "step_in_stream", "stream_version_at",
+    "stream_marks")
 """The store's methods that read one stream (the first argument): before the index is built,
 each reads it through the log's key (`_stream_listed`)."""
 
