@@ -22,6 +22,18 @@ from explorer.store import (
 from explorer.store.postgres_location import unnest_form
 
 
+def statements_sent(store):
+    """What the store sends from now on, each statement up to its first parenthesis."""
+    sent = []
+    execute = store._server.execute
+
+    def recording(sql, parameters=None):
+        sent.append(sql.split("(")[0])
+        return execute(sql, parameters)
+    store._server.execute = recording
+    return sent
+
+
 @pytest.mark.parametrize("surfaces", ["at the commit", "before the commit"])
 def test_a_refused_row_is_refused_wherever_its_error_comes_back(store_url, surfaces):
     with EventStore.open(store_url) as store:
@@ -100,13 +112,7 @@ def test_an_append_after_another_sessions_goes_in_one_round_trip(store_url):
             assert time.monotonic() < deadline, "no log's end heard from the other session"
             select.select([here._server.connection.pgconn.socket], [], [], 0.1)
             here.data_version()
-        sent = []
-        execute = here._server.execute
-
-        def recording(sql, parameters=None):
-            sent.append(sql.split("(")[0])
-            return execute(sql, parameters)
-        here._server.execute = recording
+        sent = statements_sent(here)
         result = here.append("order_1", "Order", [NewEvent("Paid", {})], 1)
     assert [e.position for e in result.events] == [4]
     assert sent == [f"SELECT * FROM {postgres_append.FUNCTION}"]
@@ -142,13 +148,7 @@ def test_a_conflict_is_told_by_the_refused_try_itself(store_url):
     with EventStore.open(store_url) as here, EventStore.open(store_url) as there:
         here.append("order_1", "Order", [NewEvent("Placed", {}, event_id="e-1")], NO_STREAM)
         there.append("order_1", "Order", [NewEvent("Paid", {}, event_id="e-2")], 1)
-        sent = []
-        execute = here._server.execute
-
-        def recording(sql, parameters=None):
-            sent.append(sql.split("(")[0])
-            return execute(sql, parameters)
-        here._server.execute = recording
+        sent = statements_sent(here)
         with pytest.raises(ConcurrencyError, match="expected version 1, but it is at version 2"):
             here.append("order_1", "Order", [NewEvent("Paid", {}, event_id="e-3")], 1)
         assert sent == [f"SELECT * FROM {postgres_append.FUNCTION}"]
