@@ -19,6 +19,11 @@ from explorer.store.portable_sql import Unindexed
 from explorer.store.schema import events
 from explorer.store.statements import EVENT_COLUMNS
 
+PAGE_OF_POSITIONS = 500
+"""Up to this many positions given (a page of a list) are read by the log's key, whatever else
+the query asks; more (a search's matches, filtered a thousand or more at a time) leave the
+choice to the database: a short stream's index is then the cheaper way."""
+
 
 @dataclass(frozen=True, slots=True)
 class EventQuery:
@@ -43,11 +48,12 @@ class EventQuery:
 
     def _where(self) -> list[sa.ColumnElement[bool]]:
         c = events.c
-        # At known positions (a page of a list), those are what the rows are read by: the
-        # stream's or a type's index would be searched whole (a stream of 153,000 events for
-        # each page of 100), each entry checked against the positions.
+        # At a page's known positions, those are what the rows are read by: the stream's or a
+        # type's index would be searched whole (a stream of 153,000 events for each page of
+        # 100), each entry checked against the positions.
         by: Callable[[sa.ColumnElement[Any]], sa.ColumnElement[Any]] = (
-            _as_is if self.at_positions is None else Unindexed)
+            Unindexed if self.at_positions is not None
+            and len(self.at_positions) <= PAGE_OF_POSITIONS else _as_is)
         conditions: list[sa.ColumnElement[bool]] = []
         if self.stream_id is not None:
             conditions.append(by(c.stream_id) == self.stream_id)
