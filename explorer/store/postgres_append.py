@@ -51,38 +51,31 @@ FUNCTION = "append_if_unmoved_v3"
 
 _FUNCTION_SQL = """
 CREATE FUNCTION {name}(lock_key bigint, planned_end bigint, stream text, kind text,
-    planned_version bigint, event_rows json, new_links bytea)
+    planned_version bigint, event_rows text, new_links bytea)
 RETURNS TABLE (written boolean, end_position bigint, end_timestamp bigint, head_type text,
     head_version bigint, chain_end bigint, chain_link bytea, stored boolean)
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $body$
 DECLARE
-    -- (the rows as the client planned them, columns in EVENT_COLUMNS order: a JSON text is
-    -- one parameter to send, where nine arrays cost the client more than the rest of a try)
-    first_row json := event_rows -> 0;
-    last_row json := event_rows -> -1;
+    -- (the rows as the client planned them, columns in EVENT_COLUMNS order, as a JSON text:
+    -- one parameter to send, where nine arrays cost the client more than the rest of a try;
+    -- read only if written, as most tries of a busy log are not)
+    planned json;
+    first_row json;
+    last_row json;
     announcement text;
 BEGIN
-    FOR attempt IN 1..2 LOOP
-        -- The log's end, the stream's head and the chain's end, in one statement: one
-        -- snapshot, so they agree even without the lock.
-        SELECT e.position, e.timestamp, s.stream_type, s.version,
-                h.position + length(h.links) / 16 - 1, substr(h.links, length(h.links) - 15, 16)
-            INTO end_position, end_timestamp, head_type, head_version, chain_end, chain_link
-            FROM (SELECT 1) AS one
-            LEFT JOIN LATERAL (SELECT e.position, e.timestamp FROM events e
-                ORDER BY e.position DESC LIMIT 1) AS e ON true
-            LEFT JOIN streams s ON s.stream_id = stream
-            LEFT JOIN LATERAL (SELECT h.position, h.links FROM event_hashes h
-                ORDER BY h.position DESC LIMIT 1) AS h ON true;
-        written := COALESCE(end_position, 0) = planned_end
-            AND COALESCE(head_version, 0) = planned_version AND COALESCE(head_type, kind) = kind;
-        -- A plan the log or the stream has visibly moved past is refused at once, without
-        -- queueing for the lock behind the appends that moved it; else the look is taken again
-        -- under the lock (each statement from there sees every commit before it was granted).
-        EXIT WHEN attempt = 2 OR NOT written;
-        PERFORM pg_advisory_xact_lock(lock_key);
-    END LOOP;
+    PERFORM pg_advisory_xact_lock(lock_key);
+    -- (each statement from here sees every commit before the lock was granted)
+    SELECT e.position, e.timestamp INTO end_position, end_timestamp
+        FROM events e ORDER BY e.position DESC LIMIT 1;
+    SELECT s.stream_type, s.version INTO head_type, head_version
+        FROM streams s WHERE s.stream_id = stream;
+    written := COALESCE(end_position, 0) = planned_end
+        AND COALESCE(head_version, 0) = planned_version AND COALESCE(head_type, kind) = kind;
     IF written THEN
+        planned := event_rows::json;
+        first_row := planned -> 0;
+        last_row := planned -> -1;
         -- The log's end for other writers' next plans, announced once: the events table's
         -- trigger announces this text too (two identical notifications of a transaction are
         -- delivered as one; a store made before its trigger read it gets both).
@@ -93,7 +86,7 @@ BEGIN
                 schema_version, timestamp, correlation_id, data, metadata)
             SELECT (r ->> 0)::bigint, stream, kind, (r ->> 3)::bigint, r ->> 4, r ->> 5,
                     (r ->> 6)::bigint, (r ->> 7)::bigint, r ->> 8, r ->> 9, r ->> 10
-                FROM json_array_elements(event_rows) AS r;
+                FROM json_array_elements(planned) AS r;
         INSERT INTO event_hashes (position, links) VALUES ((first_row ->> 0)::bigint, new_links);
         INSERT INTO streams AS s (stream_id, stream_type, version, first_position,
                 last_position, last_timestamp)
@@ -102,18 +95,21 @@ BEGIN
             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
                 last_position = excluded.last_position, last_timestamp = excluded.last_timestamp;
         PERFORM pg_notify({channel}, announcement);
-        chain_end := NULL;
-        chain_link := NULL;
-    ELSIF COALESCE(head_version, 0) <> planned_version THEN
-        -- (a conflict: a retried request whose events are in already, or another writer's)
-        stored := EXISTS (SELECT 1 FROM json_array_elements(event_rows) AS r
-            JOIN events e ON e.event_id = r ->> 4);
+    ELSE  -- what the next try plans from (as statements.append_head reads it)
+        IF COALESCE(head_version, 0) <> planned_version THEN
+            -- (a conflict: a retried request whose events are in already, or another writer's)
+            stored := EXISTS (SELECT 1 FROM json_array_elements(event_rows::json) AS r
+                JOIN events e ON e.event_id = r ->> 4);
+        END IF;
+        SELECT h.position + length(h.links) / 16 - 1,
+               substr(h.links, length(h.links) - 15, 16) INTO chain_end, chain_link
+            FROM event_hashes h ORDER BY h.position DESC LIMIT 1;
     END IF;
     RETURN NEXT;
 END $body$"""
 
 CALL = (f"SELECT * FROM {FUNCTION}(%s::BIGINT, %s::BIGINT, %s::TEXT, %s::TEXT, %s::BIGINT, "
-        "%s::JSON, %b::BYTEA)")
+        "%s::TEXT, %b::BYTEA)")
 
 
 def ensure_function(db: Any, schema_name: str, channel: str, lock_class: int) -> bool:
