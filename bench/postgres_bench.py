@@ -12,8 +12,8 @@ PostgreSQL recorder, on the same server in one run.
                 (appended but not in the log: must be 0)
   live p95      ours only: from a commit in another process to a follower seeing it (the
                 store's data_version, LISTEN/NOTIFY, as the window's watcher polls it)
-  (command, batch append, read all and rebuild: each side's best of --rounds rounds, taken in
-  turn; each round's figures go to stderr)
+  (command, batch append, read all, rebuild and writers: each side's best of --rounds rounds,
+  taken in turn; each round's figures go to stderr; events lost: all rounds')
   takeover_s    ours only: seconds from the leading runner's end to another runner holding
                 all its work: killed (-9), and gone silent (SIGSTOP: its socket stays open;
                 null when not within SILENT_WAIT_S)
@@ -317,51 +317,57 @@ def schema_url(base: str, schema: str) -> str:
 
 
 def best_of_rounds(admin: psycopg.Connection[Any], base: str, plain: sa.URL, stamp: str,
-                   args: argparse.Namespace) -> tuple[dict[str, float], dict[str, float]]:
-    """Command, batch append, read all and rebuild, ours then the library's, `args.rounds`
-    times in turn (each round on new schemas): each side's best round a figure. (Batch append
-    and read all take a tenth and a hundredth of a second here: one round's figure is at the
-    mercy of a moment's load on a shared machine; each round's line goes to stderr.)"""
+                   args: argparse.Namespace,
+                   ) -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
+    """Command, batch append, read all, rebuild and the writers, ours then the library's,
+    `args.rounds` times in turn (each round on new schemas): each side's best round a figure.
+    (Batch append and read all take a tenth and a hundredth of a second here, the writers a few
+    seconds on two cores: one round's figure is at the mercy of a moment's load on a shared
+    machine; each round's line goes to stderr.) Also the writers' conflicts and commands given
+    up in each side's best round, and the events they lost in all rounds."""
     from bench import postgres_library
 
     best: tuple[dict[str, float], dict[str, float]] = ({}, {})
+    stats: dict[str, int] = {"ours_lost": 0, "eventsourcing_lost": 0}
     for number in range(1, args.rounds + 1):
         ours_schema, their_schema = f"bench_ours_{number}_{stamp}", f"bench_es_{number}_{stamp}"
         print(f"round {number}: ours, then the library's (command, batch append, read all, "
-              "rebuild)...", file=sys.stderr)
+              "rebuild, writers)...", file=sys.stderr)
         mine = ours(schema_url(base, ours_schema), args.aggregates, args.events_per)
         admin.execute(f'CREATE SCHEMA "{their_schema}"')
         theirs = postgres_library.measure(postgres_library.environment(plain, their_schema),
                                           args.aggregates, args.events_per)
+        admin.execute(f'CREATE SCHEMA "{their_schema}_w"')
+        written = {"ours": writers("ours", schema_url(base, f"{ours_schema}_w"), args.writers,
+                                   args.orders, args.commands),
+                   "eventsourcing": writers(
+                       "eventsourcing", postgres_library.environment(plain, f"{their_schema}_w"),
+                       args.writers, args.orders, args.commands)}
+        mine["writers"] = written["ours"]["events_per_s"]
+        theirs["writers"] = written["eventsourcing"]["events_per_s"]
         print("  " + ", ".join(f"{figure} {mine[figure]:,.0f} vs {theirs[figure]:,.0f} "
                                f"({mine[figure] / theirs[figure]:.2f}x)"
-                               for figure in FIGURES[:4]), file=sys.stderr)
-        for side, figures in zip(best, (mine, theirs), strict=True):
+                               for figure in FIGURES), file=sys.stderr)
+        for name, side, figures in zip(written, best, (mine, theirs), strict=True):
+            stats[f"{name}_lost"] += written[name]["lost"]
+            if figures["writers"] > side.get("writers", 0.0):
+                stats[f"{name}_conflicts"] = written[name]["conflicts"]
+                stats[f"{name}_given_up"] = written[name]["given_up"]
             for figure, value in figures.items():
                 side[figure] = max(side.get(figure, 0.0), value)
-    return best
+    return best[0], best[1], stats
 
 
 def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
-    from bench import postgres_library
-
     stamp = f"{os.getpid()}_{int(time.time())}"
-    ours_writing, their_writing, live_schema, takeover_schema = (
-        f"bench_{name}_{stamp}" for name in ("ours_w", "es_w", "live", "take"))
+    live_schema, takeover_schema = (f"bench_{name}_{stamp}" for name in ("live", "take"))
     plain = sa.make_url(base)
     plain = plain.set(query={k: v for k, v in plain.query.items() if k != "schema"})
     admin_url = plain.render_as_string(hide_password=False)
     results: dict[str, Any] = {}
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA "{their_writing}"')
         try:
-            mine, theirs = best_of_rounds(admin, base, plain, stamp, args)
-            print(f"{args.writers} writers each side...", file=sys.stderr)
-            mine_w = writers("ours", schema_url(base, ours_writing), args.writers, args.orders,
-                             args.commands)
-            theirs_w = writers("eventsourcing", postgres_library.environment(plain, their_writing),
-                               args.writers, args.orders, args.commands)
-            mine["writers"], theirs["writers"] = mine_w["events_per_s"], theirs_w["events_per_s"]
+            mine, theirs, writer_stats = best_of_rounds(admin, base, plain, stamp, args)
             print("live latency...", file=sys.stderr)
             live = live_latency(schema_url(base, live_schema), args.live)
             print("runner takeover...", file=sys.stderr)
@@ -375,11 +381,7 @@ def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
         results[figure] = {"ours": round(mine[figure]), "eventsourcing": round(theirs[figure]),
                            "ratio": round(mine[figure] / theirs[figure], 2)}
     results["rounds"] = args.rounds
-    results["writers"].update(
-        processes=args.writers,
-        ours_conflicts=mine_w["conflicts"], eventsourcing_conflicts=theirs_w["conflicts"],
-        ours_given_up=mine_w["given_up"], eventsourcing_given_up=theirs_w["given_up"],
-        ours_lost=mine_w["lost"], eventsourcing_lost=theirs_w["lost"])
+    results["writers"].update(processes=args.writers, **writer_stats)
     results.update({key: round(value, 1) for key, value in live.items()})
     return results
 
@@ -392,7 +394,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--aggregates", type=int, default=400)
     parser.add_argument("--events-per", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of command, batch "
-                        "append, read all and rebuild (each side's best is kept)")
+                        "append, read all, rebuild and writers (each side's best is kept)")
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--orders", type=int, default=20, help="shared orders the writers command")
     parser.add_argument("--commands", type=int, default=150, help="commands each writer gives")
