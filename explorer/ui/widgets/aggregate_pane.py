@@ -19,14 +19,21 @@ from explorer.common.formatting import short_time
 from explorer.domain.generic import GENERIC_LABEL
 from explorer.timetravel.machine import AggregateAt, Moment
 from explorer.ui.layouts import column
-from explorer.ui.widgets.change_tree import BEFORE, FIELD, VALUE, ChangeTree, change_summary
+from explorer.ui.widgets.change_tree import (
+    BEFORE,
+    EXPAND_ALL_UNDER,
+    FIELD,
+    VALUE,
+    ChangeTree,
+    change_summary,
+    node_count,
+)
 
 GENERIC = "Generic fold: " + GENERIC_LABEL.removeprefix("generic fold: ")
 GENERIC_COLOUR = "#e1f5fe"
 GENERIC_TIP = ("No loaded system knows this stream's type, so its state is each event's data "
                "merged in order (objects merged key by key, anything else replaced): what the "
                "events said, not what the system's own code would compute.")
-EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
 PATH_ROLE = Qt.ItemDataRole.UserRole + 3  # a field's path in the state, as a watch names it
 NOTHING_YET = "Move the timeline's cursor to see the system as it was."
 
@@ -60,13 +67,15 @@ class AggregateTree(ChangeTree):
     def describe(self, item: QTreeWidgetItem, key: str, value: Any, path: str) -> None:
         item.setToolTip(FIELD, path)
         item.setData(FIELD, PATH_ROLE, path)  # for "Watch This" (watch_this)
-        item.setToolTip(VALUE, self.short(key, value))  # whole, where the column is too narrow
+        item.setToolTip(VALUE, item.text(VALUE))  # whole, where the column is too narrow
 
     def show_aggregate(self, aggregate: AggregateAt) -> None:
         """The aggregate's state, its latest changes marked; columns fitted to the width."""
         self.clear()
-        added = self.add_changes(self.invisibleRootItem(), aggregate.state, aggregate.changes)
-        if added < EXPAND_ALL_UNDER:
+        whole = node_count(aggregate.state, EXPAND_ALL_UNDER) < EXPAND_ALL_UNDER
+        self.add_changes(self.invisibleRootItem(), aggregate.state, aggregate.changes,
+                         lazy=not whole)
+        if whole:
             self.expandAll()
         # "Before" says something only for changed and removed fields: else its width is Value's
         self.setColumnHidden(BEFORE, all(c.kind == "added" for c in aggregate.changes))

@@ -7,9 +7,10 @@ this only shows them. Used for what an upcast changed and for what-if's read-mod
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -20,6 +21,7 @@ from explorer.ui.models.read_model import format_value
 CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}
 EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
 FIELD, VALUE, BEFORE = range(3)
+LATER_ROLE = Qt.ItemDataRole.UserRole + 4  # a closed item's value and path: its fields, to make
 
 
 def change_summary(changes: Iterable[FieldChange]) -> str:
@@ -43,24 +45,28 @@ class ChangeTree(QTreeWidget):
         self.header().resizeSection(FIELD, 130)
         self.header().resizeSection(VALUE, 160)
         self.first_change: QTreeWidgetItem | None = None  # the first item marked, if any
+        self.itemExpanded.connect(self._fill)
 
     def show_changes(self, value: dict[str, Any], changes: list[FieldChange], *,
                      expand_all: bool = True) -> None:
         """Show `value` with `changes` marked (all of it, replacing what was shown), scrolled to
         the first change. A small tree opens fully, unless not `expand_all`: then only the
-        fields on the way to a change open."""
+        fields on the way to a change open (the others' fields are made when opened)."""
         self.clear()
         self.first_change = None
-        if self.add_changes(self.invisibleRootItem(), value, changes) < EXPAND_ALL_UNDER \
-                and expand_all:
+        whole = expand_all and node_count(value, EXPAND_ALL_UNDER) < EXPAND_ALL_UNDER
+        self.add_changes(self.invisibleRootItem(), value, changes, lazy=not whole)
+        if whole:
             self.expandAll()
         if self.first_change is not None:
             self.scrollToItem(self.first_change)
 
     def add_changes(self, parent: QTreeWidgetItem, value: dict[str, Any],
-                    changes: list[FieldChange]) -> int:
+                    changes: list[FieldChange], *, lazy: bool = False) -> int:
         """Add `value`'s fields under `parent`, `changes` marked; the number of items added.
-        The fields on the way to a change are bold and open."""
+        The fields on the way to a change are bold and open. With `lazy`, the fields of one
+        that stays closed are made when it is opened (a state of thousands of fields costs
+        tens of milliseconds to show whole, on every move of the timeline's cursor)."""
         by_path = {change.path: change for change in changes}
         removed_under: dict[str, list[FieldChange]] = {}
         for change in changes:
@@ -72,8 +78,7 @@ class ChangeTree(QTreeWidget):
         def add(under, key: str, field_value: Any, path: str) -> None:
             nonlocal count
             count += 1
-            item = QTreeWidgetItem(under, [key, self.short(key, field_value), ""])
-            self.describe(item, key, field_value, path)
+            item = self._item(under, key, field_value, path)
             change = by_path.get(path)
             if change is not None:
                 _mark(item, change, self.short)
@@ -82,13 +87,12 @@ class ChangeTree(QTreeWidget):
                 font = item.font(FIELD)
                 font.setBold(True)
                 item.setFont(FIELD, font)
-            children = (field_value.items() if isinstance(field_value, dict) else
-                        ((f"[{i}]", v) for i, v in enumerate(field_value))
-                        if isinstance(field_value, list) else ())
-            for child_key, child in children:
-                child_path = (f"{path}{child_key}" if child_key.startswith("[") else
-                              f"{path}.{child_key}" if path else child_key)
-                add(item, child_key, child, child_path)
+            if lazy and path not in marked and _fields(field_value):
+                item.setData(FIELD, LATER_ROLE, (field_value, path))  # made when opened
+                item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
+            else:
+                for child_key, child, child_path in _children(field_value, path):
+                    add(item, child_key, child, child_path)
             for gone in removed_under.get(path, []):
                 count += 1
                 self._first(_removed(item, gone, self.short))
@@ -101,6 +105,27 @@ class ChangeTree(QTreeWidget):
             count += 1
             self._first(_removed(parent, gone, self.short))
         return count
+
+    def _item(self, under: Any, key: str, value: Any, path: str) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(under, [key, self.short(key, value), ""])
+        self.describe(item, key, value, path)
+        return item
+
+    def _fill(self, item: QTreeWidgetItem) -> None:
+        """Make the fields of an item opened for the first time (see add_changes' `lazy`):
+        one level, each of theirs made when it is opened in turn."""
+        later = item.data(FIELD, LATER_ROLE)
+        if later is None:
+            return
+        item.setData(FIELD, LATER_ROLE, None)
+        item.setChildIndicatorPolicy(
+            QTreeWidgetItem.ChildIndicatorPolicy.DontShowIndicatorWhenChildless)
+        for key, value, path in _children(*later):
+            child = self._item(item, key, value, path)
+            if _fields(value):
+                child.setData(FIELD, LATER_ROLE, (value, path))
+                child.setChildIndicatorPolicy(
+                    QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
 
     def short(self, key: str, value: Any) -> str:
         """A field's value as its Value and Before columns show it."""
@@ -126,6 +151,37 @@ def _short(key: str, value: Any) -> str:
     if isinstance(value, str):
         return value
     return str(value).lower() if isinstance(value, bool) else format_value(value)
+
+
+def _fields(value: Any) -> bool:
+    """Whether a value has fields of its own to show (a non-empty object or list)."""
+    return bool(value) and isinstance(value, dict | list)
+
+
+def _children(value: Any, path: str) -> Iterator[tuple[str, Any, str]]:
+    """A value's fields: (key as shown, value, path), `path` being the value's own."""
+    children = (value.items() if isinstance(value, dict) else
+                ((f"[{i}]", v) for i, v in enumerate(value)) if isinstance(value, list) else ())
+    for key, child in children:
+        key = str(key)
+        yield key, child, (f"{path}{key}" if key.startswith("[") else
+                           f"{path}.{key}" if path else key)
+
+
+def node_count(value: Any, limit: int) -> int:
+    """How many fields a value holds, at every depth; counting stops at `limit`."""
+    count = 0
+    stack = [value]
+    while stack:
+        top = stack.pop()
+        fields = top.values() if isinstance(top, dict) else top if isinstance(top, list) else ()
+        for field in fields:
+            count += 1
+            if count >= limit:
+                return count
+            if isinstance(field, dict | list):
+                stack.append(field)
+    return count
 
 
 def parent_path(path: str) -> str:
