@@ -88,7 +88,7 @@ class Repository:
         loaded = LoadedAggregate(aggregate)
         store = self.store
         if not (self.use_snapshots and cls.snapshot_every):
-            self._replay(loaded, store.replay_rows(stream_id, **bounds), stream_type)
+            self.replay(loaded, store.replay_rows(stream_id, **bounds), stream_type)
             return loaded
         snapshot, rows = store.replay_after_snapshot(stream_id, **bounds)
         if snapshot is not None:
@@ -97,10 +97,10 @@ class Repository:
             if not self._restore(aggregate, snapshot, loaded):
                 loaded.aggregate = cls(stream_id)  # back to the initial state, replay it all
                 rows = store.replay_rows(stream_id, **bounds)
-        self._replay(loaded, rows, stream_type)
+        self.replay(loaded, rows, stream_type)
         return loaded
 
-    def _replay(self, loaded: LoadedAggregate[A], rows: list[tuple[Any, ...]],
+    def replay(self, loaded: LoadedAggregate[A], rows: list[tuple[Any, ...]],
                 stream_type: str) -> None:
         """Apply undecoded rows to the aggregate (see replay_each)."""
         for _ in self.replay_each(loaded, rows, stream_type):

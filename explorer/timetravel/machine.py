@@ -208,9 +208,8 @@ class TimeMachine:
         if version:
             if version > 1:  # its events change the state in place: the one before, copied
                 previous = copy.deepcopy(loaded.aggregate.state())
-            for _ in self.repository.replay_each(loaded, store.replay_rows(
-                    stream_id, after_version=version - 1, to_version=version), info.stream_type):
-                pass
+            self.repository.replay(loaded, store.replay_rows(
+                stream_id, after_version=version - 1, to_version=version), info.stream_type)
             event = store.read_stream(stream_id, from_version=version, to_version=version)[0]
         state = loaded.aggregate.state() if version else {}
         return AggregateAt(stream_id, info.stream_type, version, state, previous,

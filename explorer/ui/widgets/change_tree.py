@@ -88,8 +88,7 @@ class ChangeTree(QTreeWidget):
                 font.setBold(True)
                 item.setFont(FIELD, font)
             if lazy and path not in marked and _fields(field_value):
-                item.setData(FIELD, LATER_ROLE, (field_value, path))  # made when opened
-                item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
+                _later(item, field_value, path)
             else:
                 for child_key, child, child_path in _children(field_value, path):
                     add(item, child_key, child, child_path)
@@ -123,9 +122,7 @@ class ChangeTree(QTreeWidget):
         for key, value, path in _children(*later):
             child = self._item(item, key, value, path)
             if _fields(value):
-                child.setData(FIELD, LATER_ROLE, (value, path))
-                child.setChildIndicatorPolicy(
-                    QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
+                _later(child, value, path)
 
     def short(self, key: str, value: Any) -> str:
         """A field's value as its Value and Before columns show it."""
@@ -156,6 +153,12 @@ def _short(key: str, value: Any) -> str:
 def _fields(value: Any) -> bool:
     """Whether a value has fields of its own to show (a non-empty object or list)."""
     return bool(value) and isinstance(value, dict | list)
+
+
+def _later(item: QTreeWidgetItem, value: Any, path: str) -> None:
+    """Keep a closed item's value to make its fields when it is opened (ChangeTree._fill)."""
+    item.setData(FIELD, LATER_ROLE, (value, path))
+    item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
 
 
 def _children(value: Any, path: str) -> Iterator[tuple[str, Any, str]]:
