@@ -192,10 +192,13 @@ class TimelineCounts:
                 for stream_type, (events, streams) in sorted(tally.items())]
 
     def width_for(self, most: int = MAX_BUCKETS) -> int:
-        """The finest bucket width whose rows for the whole log number at most `most`."""
-        counts = dict(self.db.execute(f"SELECT width, count(*) FROM {BUCKETS} GROUP BY width"))
-        for width in WIDTHS_US:
-            if counts.get(width, 0) <= most:
+        """The finest bucket width whose rows for the whole log number at most `most`: each
+        width's rows counted up to `most` + 1 only, so that choosing costs the same however
+        long the log (a count of them all read the 600,000 minutes of the 10M-event store)."""
+        for width in WIDTHS_US[:-1]:
+            (rows,) = self.db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {BUCKETS} "
+                                      "WHERE width = ? LIMIT ?)", (width, most + 1)).fetchone()
+            if rows <= most:
                 return width
         return WIDTHS_US[-1]
 
