@@ -47,6 +47,29 @@ class AppendPlan(NamedTuple):
     results: list[AppendResult]
 
 
+def place(prep: Prepared, position: int, version: int, last_time: int,
+          rows: list[tuple[Any, ...]]) -> tuple[list[RecordedEvent], int]:
+    """Put `prep`'s events after the log's newest event (`position`, timestamped `last_time`)
+    and the stream's `version`: their rows added to `rows` (EVENT_COLUMNS order), their records
+    and the last one's timestamp returned. Timestamps are kept non-decreasing along positions."""
+    recorded = []
+    new_tuple = tuple.__new__
+    stream_id, stream_type = prep.stream_id, prep.stream_type
+    for event_id, event_type, schema_version, timestamp, correlation_id, data_json, \
+            metadata_json, data in prep.rows:
+        position += 1
+        version += 1
+        if timestamp < last_time:
+            timestamp = last_time
+        last_time = timestamp
+        rows.append((position, stream_id, stream_type, version, event_id, event_type,
+                     schema_version, timestamp, correlation_id, data_json, metadata_json))
+        recorded.append(new_tuple(RecordedEvent, (
+            position, stream_id, stream_type, version, event_id, event_type, schema_version,
+            timestamp, correlation_id, data, metadata_json, None, None, None)))
+    return recorded, last_time
+
+
 class Appending:
     """EventStore's writes of events and snapshots (see the module's docstring)."""
 
@@ -56,6 +79,8 @@ class Appending:
     location: str
     _integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
     """What the database driver raises when a unique constraint refuses a row."""
+    chain_form: chain.ChainForm = chain.PLAIN
+    """How this store links its events (a store on a server says otherwise when opened)."""
 
     if TYPE_CHECKING:  # EventStore's own, of which this is a part
         def _require_writable(self, action: str) -> None: ...
@@ -128,7 +153,6 @@ class Appending:
         touched: dict[str, list[Any]] = {}
         rows: list[tuple[Any, ...]] = []
         results: list[AppendResult] = []
-        new_tuple = tuple.__new__
         for prep in prepared:
             head = heads.get(prep.stream_id)
             if head is None:  # a new stream
@@ -144,31 +168,18 @@ class Appending:
                     continue
                 if prep.expected_version is not None:
                     raise ConcurrencyError(prep.stream_id, prep.expected_version, actual)
-            recorded = []
-            version = actual
-            stream_id, stream_type = prep.stream_id, prep.stream_type
-            for event_id, event_type, schema_version, timestamp, correlation_id, data_json, \
-                    metadata_json, data in prep.rows:
-                position += 1
-                version += 1
-                if timestamp < last_time:  # keep timestamps non-decreasing along positions
-                    timestamp = last_time
-                last_time = timestamp
-                rows.append((position, stream_id, stream_type, version, event_id, event_type,
-                             schema_version, timestamp, correlation_id, data_json,
-                             metadata_json))
-                recorded.append(new_tuple(RecordedEvent, (
-                    position, stream_id, stream_type, version, event_id, event_type,
-                    schema_version, timestamp, correlation_id, data, metadata_json,
-                    None, None, None)))
+            recorded, last_time = place(prep, position, actual, last_time, rows)
+            version = actual + len(recorded)
             if recorded:
+                position = recorded[-1].position
                 head[1] = version
                 head[2] = head[2] or recorded[0].position
                 head[3] = position
                 head[4] = last_time
-                touched[stream_id] = head
-            results.append(AppendResult(stream_id, stream_type, version, tuple(recorded)))
-        links = chain.links(previous, rows) if rows and previous is not None else b""
+                touched[prep.stream_id] = head
+            results.append(AppendResult(prep.stream_id, prep.stream_type, version,
+                                        tuple(recorded)))
+        links = self.chain_form.links(previous, rows) if rows and previous is not None else b""
         stream_rows = [(stream_id, head[0], head[1], head[2], head[3], head[4])
                        for stream_id, head in touched.items()]
         return AppendPlan(rows, links, stream_rows, results)

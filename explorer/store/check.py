@@ -237,7 +237,7 @@ def _check_rows(store: EventStore, report: CheckReport,
             last = rows[-1][0]
             yield page
 
-    for position, changed in chain.breaks(pages()):
+    for position, changed in chain.breaks(pages(), store.stored_chain_form()):
         if not linked:
             continue
         if changed:

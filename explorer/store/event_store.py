@@ -187,7 +187,8 @@ class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintena
                 rows = db.execute(sql.read_all.sql, sql.read_all.args(
                     done + 1, NO_LIMIT, CHAIN_CHUNK)).fetchall()
                 if rows:
-                    db.execute(sql.insert_links.sql, (rows[0][0], chain.links(previous, rows)))
+                    db.execute(sql.insert_links.sql, (rows[0][0],
+                                                     self.chain_form.links(previous, rows)))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")

@@ -80,6 +80,7 @@ class NewStoreLoader:
         self._insert_many = f"{head}{values}{', '.join([one] * ROWS_A_STATEMENT)}"
         self.position = 0
         self._previous = chain.GENESIS
+        self._links = store.chain_form.links
         self._refused: RowsRefused | None = None
 
     def append(self, rows: Sequence[tuple[Any, ...]], tag: object = None) -> None:
@@ -108,7 +109,7 @@ class NewStoreLoader:
 
     def _write(self, rows: Sequence[tuple[Any, ...]]) -> None:
         db, sql = self._db, self._sql
-        run = chain.links(self._previous, rows)
+        run = self._links(self._previous, rows)
         if not db.in_transaction:
             db.execute("BEGIN")
         whole = len(rows) - len(rows) % ROWS_A_STATEMENT

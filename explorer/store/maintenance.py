@@ -47,10 +47,17 @@ class Maintenance:
     _sql: Statements
     decoder: RowDecoder
     location: str
+    chain_form: chain.ChainForm
 
     if TYPE_CHECKING:  # EventStore's own, of which this is a part
         def _require_writable(self, action: str) -> None: ...
         def _begin_write(self, action: str) -> None: ...
+        def meta(self) -> dict[str, str]: ...
+
+    def stored_chain_form(self) -> chain.ChainForm:
+        """How the store links its events, as its store_meta says now (another process may
+        have moved a store on a server to its server's form since this one was opened)."""
+        return chain.ChainForm.of_meta(self.meta())
 
     def import_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Append stored rows as they are (EVENT_COLUMNS order, positions and versions already
@@ -71,7 +78,8 @@ class Maintenance:
             db.executemany(sql.insert_event.sql, rows)
             previous = chain.continued_from(position, chain_end, previous)
             if previous is not None:
-                db.execute(sql.insert_links.sql, (rows[0][0], chain.links(previous, rows)))
+                db.execute(sql.insert_links.sql, (rows[0][0],
+                                                 self.chain_form.links(previous, rows)))
             heads: dict[str, tuple[Any, ...]] = {}
             for row in rows:
                 first = heads[row[1]][3] if row[1] in heads else row[0]
@@ -149,7 +157,8 @@ class Maintenance:
     def _verify_chain(self) -> None:
         """Raise StoreDamagedError where a stored event is not as it was written."""
         with self.read_snapshot():  # rows and links as of one moment, whoever appends meanwhile
-            for position, changed in chain.breaks(self.linked_pages(CHAIN_CHUNK)):
+            for position, changed in chain.breaks(self.linked_pages(CHAIN_CHUNK),
+                                                  self.stored_chain_form()):
                 what = ("is not as it was written (its link in the hash chain does not match)"
                         if changed else "has no link in the hash chain")
                 raise damage.damaged(self.location,
