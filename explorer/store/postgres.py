@@ -18,8 +18,8 @@ behind: the next one reads the same end). A reader that sees position p sees a s
 after p's commit, hence after the commit of every position before p: no event can become
 visible later at a position behind one a follower has already read past
 (tests/postgres/test_concurrency.py holds a commit open to prove it). One stream's append runs
-as a server-side function doing the same under the same lock, planned from a guess of the log's
-end that it checks under the lock (`postgres_append`).
+as a server-side function doing the same under the same lock, the server choosing the positions
+and linking the events (`postgres_append`).
 """
 
 from __future__ import annotations
@@ -36,12 +36,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from explorer.common.timestamps import now_micros
-from explorer.store import chain, postgres_append, postgres_copy, postgres_schema, schema
-from explorer.store.appending import AppendPlan
+from explorer.store import postgres_append, postgres_copy, postgres_schema, schema
+from explorer.store.appending import place
 from explorer.store.compiled import CompiledStatement
 from explorer.store.damage import GuardedConnection
 from explorer.store.encoding import Prepared, prepare
-from explorer.store.errors import ConcurrencyError, StoreError, StoreMissingError, StoreOpenError
+from explorer.store.errors import (
+    ConcurrencyError,
+    StoreError,
+    StoreMissingError,
+    StoreOpenError,
+    StreamTypeMismatchError,
+)
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.layout import LibraryLayout
 from explorer.store.maintenance import SchemaObjects
@@ -85,8 +91,7 @@ class PostgresStore(EventStore):
         self._log_lock = 0
         self._listening = False
         self._notified = 0
-        self._log_end: postgres_append.LogEnd | None = None  # as this session last saw it
-        self._planned_ahead = False  # whether the store has its server-side append
+        self._server_appends = False  # whether the server chooses positions (postgres_append)
         self._retry_at: float | None = None  # lost: when to try connecting again (None: not)
         self._retry_wait = RECONNECT_FIRST_S
         self._last_known = 0  # the log's end as last read (told while reconnecting)
@@ -160,9 +165,12 @@ class PostgresStore(EventStore):
             self.read_only_reason = (
                 f"the role {server.url.username or 'you connect as'} may not write the events of "
                 f"{self.location}, so it opened read-only.")
-        if not self.read_only:
-            self._planned_ahead = postgres_append.ensure_function(
-                db, server.schema, server.channel, postgres_schema.LOCK_CLASS)
+        if self.read_only:
+            self.chain_form = self.stored_chain_form()
+        else:
+            self.chain_form = postgres_schema.server_links(db, self._log_lock)
+            self._server_appends = self.chain_form.server_from is not None and (
+                postgres_append.ensure_function(db, server.schema, postgres_schema.LOCK_CLASS))
         try:
             db.execute(f'LISTEN "{server.channel}"')
             self._listening = True
@@ -238,22 +246,14 @@ class PostgresStore(EventStore):
             self._retry_wait = min(self._retry_wait * 2, RECONNECT_MOST_S)
             return False
         self._retry_at = None
-        self._log_end = None
         self._notified += 1  # (what came in while it was lost: followers look again)
         return True
 
     def _hear_notifications(self) -> None:
         """Count the commits of events other sessions announced since the last look."""
-        if not self._listening:
-            self._notified += 1  # (nothing heard: a guess of the log's end is not trusted)
-            return
         for notice in self._server.connection.notifies(timeout=0):
             if notice.pid != self._pid:
                 self._notified += 1
-                told = postgres_append.announced_end(notice.payload)
-                if told is not None and (self._log_end is None
-                                         or told.position > self._log_end.position):
-                    self._log_end = told
 
     # -- writing --------------------------------------------------------------------------
 
@@ -281,14 +281,15 @@ class PostgresStore(EventStore):
 
     def append_batch(self, requests: Sequence[AppendRequest]) -> list[AppendResult]:
         """As EventStore.append_batch. One stream's events go in one round trip, the lock held
-        by the server alone (`postgres_append`; a stale expected version is told without the
-        lock). Otherwise in two: the lock, the log's end and the streams' heads read together,
-        then the events, their links, the stream index and the COMMIT sent together
-        (pipelined; a refused row raises at the COMMIT, which the append then rolls back)."""
-        if len(requests) == 1 and requests[0].events and self._planned_ahead:
+        by the server alone, which chooses their positions (`postgres_append`). Otherwise in
+        two: the lock, the log's end and the streams' heads read together, then the events,
+        their links, the stream index and the COMMIT sent together (pipelined; a refused row
+        raises at the COMMIT, which the append then rolls back)."""
+        if len(requests) == 1 and requests[0].events and self._server_appends:
+            self._require_writable("append events")
             prep = prepare(requests[0], self.registry)
             try:
-                done = self._append_planned_ahead(prep)
+                done = self._append_at_end(prep)
             except psycopg.OperationalError as error:
                 done = self._append_again(prep, error)
             if done is not None:
@@ -340,66 +341,38 @@ class PostgresStore(EventStore):
         while self._retry_at is not None and time.monotonic() < deadline:
             time.sleep(max(0.0, self._retry_at - time.monotonic()))
             self._reconnect()
-        done = self._append_planned_ahead(prep) if self._retry_at is None else None
+        done = self._append_at_end(prep) if self._retry_at is None else None
         if done is None:
             raise StoreError(self._lost_append(
                 error, f" and not made again within {2 * RECONNECT_MOST_S:g} s")) from None
         return done
 
-    def _append_planned_ahead(self, prep: Prepared) -> AppendResult | None:
-        """Append one stream's events planned from the log's end seen before the lock (see
-        `postgres_append`); None when that cannot be done (the chain does not reach the log's
-        end, or the log kept moving): the append then reads the end under the lock."""
-        sql = self._sql
-        self._hear_notifications()  # (another session's append may have told the log's end)
-        guess = self._log_end
-        seen: Any
-        if guess is not None and prep.expected_version is not None:
-            # (even when others appended since: a try refused costs the round trip that
-            # reading the end would, and tells the end as that read would)
-            seen = (guess.position, guess.timestamp, prep.stream_type, prep.expected_version,
-                    guess.position, guess.link)
-        else:
-            seen = self._server.execute(sql.append_head.sql,
-                                        sql.append_head.args(prep.stream_id)).fetchone()
-        for _ in range(postgres_append.SPECULATIONS):
-            position, last_time, head_type, head_version, chain_end, link, *stored = seen
-            if (stored == [False] and head_type in (None, prep.stream_type)
-                    and prep.expected_version is not None and prep.rows
-                    and (head_version or 0) != prep.expected_version):
-                # (a refused try told that none of these events is stored: not a retried
-                # request, so a conflict, without asking the server again as _plan would)
-                raise ConcurrencyError(prep.stream_id, prep.expected_version, head_version or 0)
-            position = position or 0
-            previous = chain.continued_from(position, chain_end, link)
-            if previous is None:
-                return None
-            self._log_end = postgres_append.LogEnd(position, last_time or 0, previous)
-            head = [head_type or prep.stream_type, head_version or 0, 0, 0, 0]
-            plan = self._plan([prep], position, last_time or 0, previous, {prep.stream_id: head})
-            if not plan.rows:  # a retried request, stored already
-                return plan.results[0]
-            try:
-                written, seen = self._write_if_unmoved(plan, position, prep, head_version or 0)
-            except self._integrity_errors as error:
-                return self._resolve_integrity_error([prep], error)[0]
-            if written:
-                self._log_end = postgres_append.end_after(plan.rows, plan.links)
-                return plan.results[0]
-        return None
-
-    def _write_if_unmoved(self, plan: AppendPlan, position: int, prep: Prepared,
-                          version: int) -> tuple[bool, Any]:
-        """The server-side append of the plan, written only if the log still ends at `position`
-        and the stream is at `version`: (whether it was, else the log's end and stream's head
-        it found, as statements.append_head reads them)."""
-        found = self._server.execute(postgres_append.CALL, postgres_append.parameters(
-            self._log_lock, plan.rows, plan.links, position, prep.stream_id, prep.stream_type,
-            version)).fetchone()
+    def _append_at_end(self, prep: Prepared) -> AppendResult | None:
+        """Append one stream's events at the log's end, the server choosing their positions
+        (see `postgres_append`); None when the server leaves it to the plain append (the
+        chain does not reach the log's end)."""
+        try:
+            found = self._server.execute(postgres_append.CALL, postgres_append.parameters(
+                self._log_lock, prep)).fetchone()
+        except self._integrity_errors as error:
+            return self._resolve_integrity_error([prep], error)[0]
         if found is None:
             raise StoreError(f"The append to {self.location} got no answer from the server.")
-        written, *seen = found
-        return written, seen
+        answer = postgres_append.Answer(*found)
+        version = answer.head_version or 0
+        if answer.written:
+            recorded, _ = place(prep, answer.end_position, version, answer.end_timestamp, [])
+            return AppendResult(prep.stream_id, prep.stream_type, version + len(recorded),
+                                tuple(recorded))
+        if answer.head_type not in (None, prep.stream_type):
+            raise StreamTypeMismatchError(prep.stream_id, prep.stream_type, answer.head_type)
+        if answer.stored is None:  # (the chain does not reach the log's end)
+            return None
+        retried = self._stored_retry(prep) if answer.stored else None
+        if retried is None:
+            assert prep.expected_version is not None  # (only an expected version is refused)
+            raise ConcurrencyError(prep.stream_id, prep.expected_version, version)
+        return retried
 
     def save_checkpoint(self, name: str, position: int) -> None:
         self._require_writable("save a checkpoint")

@@ -15,14 +15,15 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from explorer.store import schema
+from explorer.store import chain, schema
 from explorer.store.errors import StoreOpenError
 from explorer.store.event_store import EventStore, remove_store_file
 from explorer.store.postgres_url import is_server_url
 from explorer.store.records import SnapshotRecord
 
 COPY_CHUNK = 5_000
-OWN_META = frozenset({"schema", "schema_version", "created_at", "created_by", schema.CHAIN_KEY})
+OWN_META = frozenset({"schema", "schema_version", "created_at", "created_by", schema.CHAIN_KEY,
+                      chain.SERVER_LINKS_KEY})
 """store_meta's entries a store makes of itself; the others (its system, ...) are copied."""
 
 

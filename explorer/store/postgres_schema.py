@@ -7,20 +7,28 @@ of their own, with what SQLite's triggers and markers do done the server's way.
 - A commit adding events announces itself on the store's channel (LISTEN/NOTIFY) from a trigger,
   whoever wrote them: followers wake at once instead of polling.
 - store_meta holds the schema marker and version that SQLite keeps in its file header.
+- Store schema 3 (a server's own; files stay at schema.SCHEMA_VERSION): from the position
+  store_meta's `server_links_from` names on, the server links the events, in the chain's server
+  form (explorer.store.chain.ChainForm; see `postgres_append`). A store of schema 2 is moved to it
+  when first opened for writing, and earlier versions, which link only the plain way, then
+  refuse to open it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
-from explorer.store import schema
+from explorer.store import chain, schema
 from explorer.store.errors import NotAStoreError
 
 LOCK_CLASS = schema.APPLICATION_ID
 """The first key of the store's advisory locks ("EVX1"); the second names the table or schema."""
+SCHEMA_VERSION = 3
+"""The newest store schema on a server (see the module's docstring)."""
 
 
 @compiles(sa.Integer, "postgresql")
@@ -64,11 +72,40 @@ def check_marker(db: Any, display: str) -> None:
             f"{display} holds a store_meta table that is not an Event Explorer store's (schema "
             f"{meta.get('schema')!r}). Nothing was changed. Choose another ?schema=.")
     version = int(meta.get("schema_version", "0"))
-    if version > schema.SCHEMA_VERSION:
+    if version > SCHEMA_VERSION:
         raise NotAStoreError(
             f"{display} was written by a newer Event Explorer (store schema {version}; this "
-            f"version reads up to {schema.SCHEMA_VERSION}). Nothing was changed. Update Event "
+            f"version reads up to {SCHEMA_VERSION}). Nothing was changed. Update Event "
             "Explorer to open it.")
+
+
+def server_links(db: Any, log_lock: int) -> chain.ChainForm:
+    """The store's chain form, moving a store of schema 2 to schema 3 first (its server links
+    from the position after the log's end; set under the log's lock, so that no append falls
+    between, and once, however many processes open it at once). A role that may not write
+    store_meta leaves it as it is (plain links)."""
+    asked = "SELECT value FROM store_meta WHERE key = %s"
+    found = db.execute(asked, (chain.SERVER_LINKS_KEY,)).fetchone()
+    if found is None:
+        db.execute("BEGIN")
+        try:
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (log_lock,))
+            found = db.execute(asked, (chain.SERVER_LINKS_KEY,)).fetchone()
+            if found is None:
+                end = db.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()[0]
+                found = (str(end + 1),)
+                db.execute("INSERT INTO store_meta (key, value) VALUES (%s, %s)",
+                           (chain.SERVER_LINKS_KEY, found[0]))
+                db.execute("UPDATE store_meta SET value = %s WHERE key = 'schema_version'",
+                           (str(SCHEMA_VERSION),))
+            db.execute("COMMIT")
+        except psycopg.errors.InsufficientPrivilege:
+            db.execute("ROLLBACK")
+            return chain.PLAIN
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return chain.ChainForm(int(found[0]))
 
 
 def create(db: Any, sa_connection: sa.Connection, schema_name: str, channel: str) -> None:
@@ -120,9 +157,8 @@ BEGIN
     RAISE EXCEPTION '% are immutable: the log is append-only', TG_TABLE_NAME;
 END $body$;
 CREATE FUNCTION announce_events() RETURNS trigger LANGUAGE plpgsql AS $body$
-BEGIN  -- (the server-side append says what it announces: see postgres_append)
-    PERFORM pg_notify({channel},
-        COALESCE(current_setting('event_explorer.announcement', true), ''));
+BEGIN
+    PERFORM pg_notify({channel}, '');
     RETURN NULL;
 END $body$;
 """

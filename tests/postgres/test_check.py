@@ -3,6 +3,8 @@ triggers, with changes made around the store found."""
 
 from __future__ import annotations
 
+import pytest
+
 from explorer.store import EventStore, NewEvent
 from explorer.store.check import check_store
 
@@ -16,12 +18,14 @@ def test_a_store_written_by_the_store_checks_clean(store_url):
     assert report.ok and report.events == 5 and report.streams == 2, report.to_dict()
 
 
-def test_changes_made_around_the_store_are_found(store_url, schema_name, admin):
+@pytest.mark.parametrize("change", [  # (what the writer hashes, and what the server does)
+    "data = '{\"n\": 9}'", "timestamp = timestamp + 1", "version = 30", "event_type = 'F'"])
+def test_changes_made_around_the_store_are_found(store_url, schema_name, admin, change):
     with EventStore.open(store_url) as store:
         for n in range(5):
             store.append("s", "T", [NewEvent("E", {"n": n})])
     admin.execute(f"ALTER TABLE {schema_name}.events DISABLE TRIGGER events_no_change")
-    admin.execute(f"UPDATE {schema_name}.events SET data = '{{\"n\": 9}}' WHERE position = 3")
+    admin.execute(f"UPDATE {schema_name}.events SET {change} WHERE position = 3")
     admin.execute(f"DROP TRIGGER event_hashes_no_truncate ON {schema_name}.event_hashes")
     with EventStore.open(store_url, read_only=True) as store:
         report = check_store(store)

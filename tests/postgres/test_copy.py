@@ -9,13 +9,13 @@ import json
 import pytest
 
 from explorer.store import EventStore, NewEvent, SnapshotRecord, StoreOpenError
-from explorer.store.postgres_copy import copy_store
+from explorer.store.postgres_copy import OWN_META, copy_store
 from tests.cli.running import run
 
 
 def stored(location) -> tuple[list, list, list, dict]:
     with EventStore.open(str(location), read_only=True) as store:
-        meta = {k: v for k, v in store.meta().items() if k not in ("created_at", "created_by")}
+        meta = {k: v for k, v in store.meta().items() if k not in OWN_META}  # (each its own)
         snapshots = [store.latest_snapshot(s.stream_id) for s in store.list_streams()]
         return ([e.to_dict() for e in store.read_all()],
                 [s.to_dict() for s in store.list_streams()],
@@ -37,6 +37,7 @@ def test_a_store_copied_to_a_server_and_back_is_the_same(capsys, tmp_path, store
     assert stored(store_url) == original and stored(back) == original
     assert original[3]["system"] == "shop"  # the system travels with the store
     assert run(capsys, "check", back)[0] == 0
+    assert run(capsys, "check", store_url)[0] == 0  # (linked in the server's form there)
 
 
 def test_a_target_holding_events_is_refused_and_a_half_copy_leaves_no_file(store_url, tmp_path):
