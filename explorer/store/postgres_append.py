@@ -45,7 +45,8 @@ CREATE FUNCTION {name}(lock_key bigint, stream text, kind text, expected bigint,
     event_rows text, digests bytea)
 RETURNS TABLE (end_position bigint, end_timestamp bigint, head_type text, head_version bigint,
     written boolean, stored boolean)
-LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $body$
+LANGUAGE plpgsql VOLATILE AS $body$
+-- (its tables named with their schema: a SET search_path clause cost ~10% of its CPU)
 DECLARE
     -- (the events as a JSON text, each [event_id, event_type, schema_version, timestamp,
     -- correlation_id, data, metadata]: one parameter to send, where arrays cost the client
@@ -61,11 +62,11 @@ BEGIN
     PERFORM pg_advisory_xact_lock(lock_key);
     -- (each statement from here sees every commit before the lock was granted)
     SELECT e.position, e.timestamp INTO end_position, end_timestamp
-        FROM events e ORDER BY e.position DESC LIMIT 1;
+        FROM {schema}.events e ORDER BY e.position DESC LIMIT 1;
     end_position := COALESCE(end_position, 0);
     end_timestamp := COALESCE(end_timestamp, 0);
     SELECT s.stream_type, s.version INTO head_type, head_version
-        FROM streams s WHERE s.stream_id = stream;
+        FROM {schema}.streams s WHERE s.stream_id = stream;
     written := false;
     IF COALESCE(head_type, kind) <> kind THEN
         RETURN NEXT;
@@ -74,12 +75,12 @@ BEGIN
     IF expected IS NOT NULL AND COALESCE(head_version, 0) <> expected THEN
         -- (a conflict, or a retried request whose events are in already)
         stored := EXISTS (SELECT 1 FROM json_array_elements(planned) AS e
-            JOIN events s ON s.event_id = e ->> 0);
+            JOIN {schema}.events s ON s.event_id = e ->> 0);
         RETURN NEXT;
         RETURN;
     END IF;
     SELECT h.position + length(h.links) / 16 - 1, substr(h.links, length(h.links) - 15, 16)
-        INTO chain_end, link FROM event_hashes h ORDER BY h.position DESC LIMIT 1;
+        INTO chain_end, link FROM {schema}.event_hashes h ORDER BY h.position DESC LIMIT 1;
     IF end_position = 0 THEN
         link := ''::bytea;
     ELSIF chain_end IS DISTINCT FROM end_position THEN
@@ -95,15 +96,15 @@ BEGIN
             || substr(digests, 16 * n::int - 15, 16)), 1, 16);
         links := links || link;
     END LOOP;
-    INSERT INTO events (position, stream_id, stream_type, version, event_id, event_type,
+    INSERT INTO {schema}.events (position, stream_id, stream_type, version, event_id, event_type,
             schema_version, timestamp, correlation_id, data, metadata)
         SELECT end_position + o, stream, kind, COALESCE(head_version, 0) + o, e ->> 0, e ->> 1,
                 (e ->> 2)::bigint,
                 GREATEST(end_timestamp, max((e ->> 3)::bigint) OVER (ORDER BY o)),
                 e ->> 4, e ->> 5, e ->> 6
             FROM json_array_elements(planned) WITH ORDINALITY AS t(e, o);
-    INSERT INTO event_hashes (position, links) VALUES (end_position + 1, links);
-    INSERT INTO streams AS s (stream_id, stream_type, version, first_position,
+    INSERT INTO {schema}.event_hashes (position, links) VALUES (end_position + 1, links);
+    INSERT INTO {schema}.streams AS s (stream_id, stream_type, version, first_position,
             last_position, last_timestamp)
         VALUES (stream, kind, COALESCE(head_version, 0) + n, end_position + 1,
             end_position + n, moment)
@@ -129,7 +130,7 @@ def ensure_function(db: Any, schema_name: str, lock_class: int) -> bool:
     try:
         db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (lock_class, schema_name))
         if not db.execute(exists, (qualified,)).fetchone()[0]:
-            db.execute(_FUNCTION_SQL.format(name=qualified))
+            db.execute(_FUNCTION_SQL.format(name=qualified, schema=f'"{schema_name}"'))
         db.execute("COMMIT")
     except psycopg.errors.InsufficientPrivilege:
         db.execute("ROLLBACK")
