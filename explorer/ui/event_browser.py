@@ -232,8 +232,8 @@ class EventBrowser(QObject):
         def progress(value) -> None:
             if request != self._list_request:  # a newer list was asked for
                 return
-            if search:  # a search's newest matches, shown before its whole list
-                self.events.set_rows(PositionRows(value))
+            if search:  # a search's newest matches, with their events, before its whole list
+                self.events.set_rows(PositionRows(value.positions), value.events)
                 self._select_newest_match()
                 return
             scanned, last, positions = value

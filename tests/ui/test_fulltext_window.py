@@ -5,6 +5,8 @@ newest match is shown first and selected."""
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import Qt
 
 from explorer.domain import CommandService
@@ -208,5 +210,38 @@ def test_while_the_index_is_built_the_newest_match_so_far_stays_selected(window,
     type_search(qtbot, window, "OrderPlaced")
     wait_until_indexed(qtbot, window)
     expected = scan(seeded, "OrderPlaced")
+    qtbot.waitUntil(lambda: listed(window) == expected, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: newest_match_selected(window, expected), timeout=WAIT_MS)
+
+
+def test_the_newest_matches_show_with_their_events_before_the_whole_list(window, qtbot, seeded,
+                                                                         monkeypatch):
+    # the whole list held back, as millions of matches hold it (2.7 s at 10M events): the
+    # newest page's rows and the newest match's detail are shown meanwhile, their events read
+    # with the page, not by page reads queued on the worker behind the whole list
+    type_search(qtbot, window, "OrderPlaced")
+    wait_until_indexed(qtbot, window)
+    monkeypatch.setattr(window_fulltext, "NEWEST_PAGE", 150)  # two of the list's pages
+    release = threading.Event()
+    whole_list = window_fulltext.all_matching
+
+    def held_back(*args, **kwargs):
+        release.wait(60)
+        return whole_list(*args, **kwargs)
+    monkeypatch.setattr(window_fulltext, "all_matching", held_back)
+    expected = scan(seeded, "cust_0*")
+    assert len(expected) > 150
+    model = window.event_model
+    try:
+        type_search(qtbot, window, "cust_0*")
+        qtbot.waitUntil(lambda: listed(window) == expected[-150:]
+                        and all(model.event_at(row) is not None for row in range(150))
+                        and newest_match_selected(window, expected)
+                        and window.detail.shown_event is not None
+                        and window.detail.shown_event.position == expected[-1],
+                        timeout=WAIT_MS)
+        assert [model.event_at(row).position for row in range(150)] == expected[-150:]
+    finally:
+        release.set()
     qtbot.waitUntil(lambda: listed(window) == expected, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: newest_match_selected(window, expected), timeout=WAIT_MS)

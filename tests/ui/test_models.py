@@ -52,6 +52,25 @@ def test_pages_of_a_stale_list_are_dropped_and_unloaded_rows_show_their_position
     qtmodeltester.check(model)
 
 
+def test_a_lists_first_events_read_with_it_are_shown_without_asking_for_their_pages(
+        qtmodeltester, seeded):
+    store = open_shop(seeded, read_only=True)
+    positions = store.positions(EventQuery(event_types=("OrderPlaced",)))[-150:]
+    rows = PositionRows(positions)
+    events = read_rows(store, rows, 0, len(rows), EventQuery())
+    store.close()
+    requested = []
+    model = EventTableModel(lambda generation, page: requested.append(page))
+    model.set_rows(rows, events)
+    qtmodeltester.check(model)
+    assert [model.event_at(row) for row in range(150)] == events and requested == []
+    model.set_rows(rows, events[:120])  # a short page followed by rows: read again
+    assert model.event_at(110) is None and model.event_at(0) == events[0]
+    assert requested == [1]
+    model.set_rows(rows, events[1:])  # not these rows' events: every page read
+    assert model.event_at(0) is None and requested == [1, 0]
+
+
 def test_the_stream_tree_model(qtmodeltester, seeded, qtbot):
     store = open_shop(seeded, read_only=True)
     model = StreamTreeModel()

@@ -109,6 +109,16 @@ class PagedTableModel(TableModel):
         self._requested.clear()
         return self.generation
 
+    def _keep_first_pages(self, items: Sequence[Any]) -> None:
+        """Keep `items`, read already, as the first rows' pages (after `_new_generation`, in
+        the same model reset); a short page only if it is the list's last."""
+        for start in range(0, len(items), self.page_size):
+            page = items[start:start + self.page_size]
+            if len(page) == self.page_size or start + len(page) == self.row_count():
+                self._pages[start // self.page_size] = list(page)
+        while len(self._pages) > self.max_pages:
+            self._pages.popitem(last=False)
+
     def _read_again(self) -> int:
         """The rows changed in place: a new generation, the pages shown asked for again (and
         kept meanwhile, so the view does not flicker)."""

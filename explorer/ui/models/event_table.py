@@ -8,6 +8,7 @@ store of any size opens at once and jumping to its end reads one page.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -48,11 +49,17 @@ class EventTableModel(PagedTableModel):
 
     # -- contents --------------------------------------------------------------------------
 
-    def set_rows(self, rows: RowMap) -> int:
-        """Show another list of events; the generation that page results must carry."""
+    def set_rows(self, rows: RowMap, first_events: Sequence[RecordedEvent] = ()) -> int:
+        """Show another list of events; the generation that page results must carry.
+        `first_events`, the events of its first rows if they are read already (a search's
+        newest matches), are shown without asking for their pages (unless they are not those
+        rows' events)."""
         self.beginResetModel()
         generation = self._new_generation()
         self._rows = rows
+        if len(first_events) <= len(rows) and all(
+                rows.position(row) == event.position for row, event in enumerate(first_events)):
+            self._keep_first_pages(first_events)
         self.endResetModel()
         return generation
 
