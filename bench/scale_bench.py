@@ -83,7 +83,8 @@ SEARCH_TERMS = 50
 KEYS = ("first_page_s", "first_page_cpu_s", "jump_to_end_ms", "jump_to_end_cpu_ms",
         "filter_type_ms", "filter_type_cpu_ms", "filter_type_settled_ms",
         "filter_type_settled_cpu_ms", "search_p50_ms", "search_p95_ms",
-        "search_cpu_p95_ms", "content_first_match_ms", "content_first_match_cpu_ms",
+        "search_cpu_p95_ms", "search_window_p50_ms", "search_window_p95_ms",
+        "search_whole_list_p95_ms", "content_first_match_ms", "content_first_match_cpu_ms",
         "content_scan_events_per_s",
         "timeline_ready_s", "timeline_ready_cpu_s", "scrub_p95_ms", "scrub_cpu_p95_ms",
         "peak_rss_mb", "bytes_per_event", "index_bytes_per_event", "rebuild_events_per_s",
@@ -173,10 +174,12 @@ def content_first_match(store) -> dict[str, float]:
 
 
 def search_figures(store) -> dict[str, float | None]:
-    """50 terms drawn from the data searched as the window does (the newest page of matches)
-    on the store's own index (shared: built here only if missing, never deleted): p50 and p95,
-    wall and CPU time; its size in bytes per event. The build rate is `index_figures`'."""
+    """50 terms drawn from the data, searched on the store's own index (shared: built here
+    only if missing, never deleted) as the window's job starts (the first chunk of matches):
+    p50 and p95, wall and CPU time; its size in bytes per event. The build rate is
+    `index_figures`', the window's own time to show them `window_search_figures`'."""
     from explorer.projections import FullTextIndex
+    from explorer.projections.fulltext import newest_matching
 
     with FullTextIndex.of_store(store, read_only=True) as index:
         started = time.perf_counter()
@@ -184,7 +187,12 @@ def search_figures(store) -> dict[str, float | None]:
         if indexed:
             print(f"  indexed {indexed:,} events first ({time.perf_counter() - started:.0f} s)",
                   flush=True)
-        times, cpu = search_times(index, store)
+        times, cpu = [], []
+        for term in drawn_terms(store):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            next(newest_matching(index, store, term), None)
+            times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
         size = index.path.stat().st_size
     return {"search_p50_ms": statistics.median(times),
             "search_p95_ms": timetravel_bench.percentile(times, 0.95),
@@ -192,24 +200,116 @@ def search_figures(store) -> dict[str, float | None]:
             "index_bytes_per_event": size / max(store.last_position(), 1)}
 
 
-def search_times(index, store) -> tuple[list[float], list[float]]:
-    """Milliseconds of wall and CPU time to the first chunk of matches of SEARCH_TERMS terms,
-    each a word (of more than three characters) of a random event's text."""
-    from explorer.projections.fulltext import newest_matching
-
+def drawn_terms(store) -> list[str]:
+    """SEARCH_TERMS terms, each a word (of more than three characters) of a random event's
+    text: the same ones every run."""
     randomly = random.Random(7)
     last = store.last_position()
-    times, cpu = [], []
+    terms = []
     for _ in range(SEARCH_TERMS):
         position = randomly.randint(1, last)
         words = [w for w in re.findall(r"[\w\-.@]+", store.search_texts(
             position - 1, 1)[0][1]) if len(w) > 3]
-        term = randomly.choice(words)
-        started, started_cpu = time.perf_counter(), time.process_time()
-        next(newest_matching(index, store, term), None)
-        times.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    return times, cpu
+        terms.append(randomly.choice(words))
+    return terms
+
+
+def window_search_figures(path: Path, terms: list[str]) -> dict[str, float]:
+    """The terms typed into the window's search box one after the other (a child process: see
+    `drive_search`): p50 and p95 of the time to its newest matches painted, p95 of the time to
+    its whole list."""
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    result = subprocess.run([sys.executable, __file__, "--drive-search", str(path),
+                             json.dumps(terms)], capture_output=True, text=True, env=env,
+                            cwd=ROOT, timeout=900)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines or "error" in json.loads(lines[-1]):
+        raise SystemExit(f"the search driver failed:\n{result.stdout}\n{result.stderr}")
+    found = json.loads(lines[-1])
+    return {"search_window_p50_ms": statistics.median(found["newest_ms"]),
+            "search_window_p95_ms": timetravel_bench.percentile(found["newest_ms"], 0.95),
+            "search_whole_list_p95_ms": timetravel_bench.percentile(found["whole_ms"], 0.95)}
+
+
+def drive_search(store: str, terms: list[str]) -> None:
+    """Once the window's start-up work is done, each term typed and Return pressed: the time
+    to the first paint of its newest matches (their rows' events in), and to its whole list;
+    then the box cleared (the whole log listed again) before the next."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    from explorer.browsing.rows import PositionRows
+    from explorer.ui.app import create_application, settle_garbage_on_open
+    from explorer.ui.main_window import MainWindow
+
+    app = create_application()
+    window = MainWindow()
+    settle_garbage_on_open(app, window)
+    window.resize(1400, 900)
+    model, box, opened = window.event_model, window.filter_bar.search.box, time.perf_counter()
+    figures: dict[str, list[float]] = {"newest_ms": [], "whole_ms": []}
+    pending = list(terms)
+    term: dict[str, float] = {}  # the term being searched: asked, newest, whole (times)
+
+    class Painted(QObject):
+        """Notes the first paint of the newest matches: the search's rows, the last one's
+        event in."""
+
+        def eventFilter(self, _obj, event) -> bool:  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint and "asked" in term and "newest" not in term:
+                rows = model.rowCount()
+                if (isinstance(model.rows, PositionRows) and rows
+                        and model.event_at(rows - 1) is not None):
+                    term["newest"] = time.perf_counter()
+                    QTimer.singleShot(0, both_in)
+            return False
+
+    painted = Painted()
+    window.table.viewport().installEventFilter(painted)
+
+    def settled() -> None:
+        if (window.timeline.plot is None or window.worker.busy
+                or time.perf_counter() - opened < 2):
+            QTimer.singleShot(50, settled)
+            return
+        next_term()
+
+    def next_term() -> None:
+        if not pending:
+            print(json.dumps(figures), flush=True)
+            window.close()
+            app.quit()
+            return
+        term.clear()
+        window.browser.rows_ready.connect(listed)
+        term["asked"] = time.perf_counter()
+        box.setText(pending.pop(0))
+        box.returnPressed.emit()
+
+    def listed(_count: int) -> None:
+        window.browser.rows_ready.disconnect(listed)
+        term["whole"] = time.perf_counter()
+        window.table.viewport().update()
+        both_in()
+
+    def both_in() -> None:
+        if "newest" not in term or "whole" not in term or "done" in term:
+            return
+        term["done"] = 1.0
+        figures["newest_ms"].append((term["newest"] - term["asked"]) * 1000)
+        figures["whole_ms"].append((term["whole"] - term["asked"]) * 1000)
+        window.browser.rows_ready.connect(cleared)
+        box.setText("")
+
+    def cleared(_count: int) -> None:
+        window.browser.rows_ready.disconnect(cleared)
+        QTimer.singleShot(100, next_term)
+
+    window.store_opened.connect(lambda _: settled())
+    window.show()
+    window.open_store(store, read_only=True)
+    QTimer.singleShot(800_000, lambda: (print(json.dumps({"error": "timed out"})), app.exit(1)))
+    app.exec()
 
 
 def index_figures(store) -> dict[str, float]:
@@ -282,8 +382,14 @@ def measure(name: str, path: Path, figures_wanted: tuple[str, ...] = FIGURES,
             figures.update(content_first_match(store))
         if "search" in figures_wanted:
             figures.update(search_figures(store))
+            terms = drawn_terms(store)
         if "index" in figures_wanted:
             figures.update(index_figures(store))
+    if "search" in figures_wanted:
+        figures.update(window_search_figures(path, terms))
+        print(f"  search in the window: newest matches p95 "
+              f"{figures['search_window_p95_ms']:.1f} ms, whole list p95 "
+              f"{figures['search_whole_list_p95_ms']:.1f} ms", flush=True)
     if "rebuild" in figures_wanted:
         figures.update(rebuild_rates(path))
     return figures
@@ -292,6 +398,9 @@ def measure(name: str, path: Path, figures_wanted: tuple[str, ...] = FIGURES,
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--drive-timeline"]:
         drive_timeline(argv[1])
+        return 0
+    if argv[:1] == ["--drive-search"]:
+        drive_search(argv[1], json.loads(argv[2]))
         return 0
     parser = argparse.ArgumentParser(prog="bench/run.py scale", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
