@@ -17,8 +17,8 @@ import hashlib
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, overload
 from urllib.parse import quote
@@ -27,7 +27,13 @@ import platformdirs
 import sqlalchemy as sa
 
 from explorer.common.closable import Closable
-from explorer.projections.search import SearchIndex, check_ready, matching, search_terms
+from explorer.projections.search import (
+    TOKENIZER,
+    SearchIndex,
+    check_ready,
+    matching,
+    search_terms,
+)
 from explorer.store.compiled import Columns
 from explorer.store.damage import guarded_connection
 from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, StoreOpenError
@@ -204,6 +210,42 @@ class ReadModelDatabase(Closable):
             raise ValueError(f"nothing to search for in {text!r}")
         check_ready(self.db, table)
         return matching(query, table, terms, where)
+
+    def count_matching(self, table: sa.Table, rows: Sequence[Sequence[Any]], text: str) -> int:
+        """How many of `rows` (values of `table`'s columns as `current_rows` reads them: keys,
+        then values) match what the user typed, as the table's search index would match them
+        (rows of a version before the current one, which the index no longer holds): in an
+        index of their own, in this connection's temporary database."""
+        terms = search_terms(text)
+        if terms is None:
+            raise ValueError(f"nothing to search for in {text!r}")
+        if not rows:
+            return 0
+        name = f"{table.name}__probe"
+        width = len(table.info["keys"]) + len(table.info["values"])
+        columns = ", ".join(f"c{i}" for i in range(width))
+        self.db.execute(f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{name}" USING fts5({columns}, '
+                        f"tokenize = '{TOKENIZER}', columnsize = 0)")
+        self.db.execute(f'DELETE FROM temp."{name}"')
+        slots = ", ".join("?" for _ in range(width))
+        self.db.executemany(f'INSERT INTO temp."{name}" ({columns}) VALUES ({slots})', rows)
+        found: int = self.db.execute(f'SELECT count(*) FROM temp."{name}" WHERE "{name}" MATCH ?',
+                                     (terms,)).fetchone()[0]
+        return found
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the read models, however many statements they take (a
+        projection's rows and its checkpoint, which commit together)."""
+        sqlite = self.engine.dialect.name == "sqlite"
+        self.db.execute("BEGIN" if sqlite else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        except BaseException:
+            with suppress(Exception):  # the error to say is the first one
+                self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def local(self) -> ReadModelDatabase | None:
         """The read-model file for what only SQLite keeps (the timeline's counts): this one."""
