@@ -284,7 +284,19 @@ class PostgresStore(EventStore):
         by the server alone, which chooses their positions (`postgres_append`). Otherwise in
         two: the lock, the log's end and the streams' heads read together, then the events,
         their links, the stream index and the COMMIT sent together (pipelined; a refused row
-        raises at the COMMIT, which the append then rolls back)."""
+        raises at the COMMIT, which the append then rolls back). A value the server cannot
+        hold (a NUL character in a stream id, a number past 64 bits) is refused as StoreError."""
+        try:
+            return self._append_requests(requests)
+        except psycopg.DataError as error:
+            detail = error.diag.message_detail  # (what the server could not take, if it says)
+            raise StoreError(
+                f"The append to {self.location} was refused ({first_line(error)}"
+                f"{': ' + detail.rstrip('.') if detail else ''}). Nothing was written: change "
+                "what it names in the events (their stream, types or ids) and append them "
+                "again.") from None
+
+    def _append_requests(self, requests: Sequence[AppendRequest]) -> list[AppendResult]:
         if len(requests) == 1 and requests[0].events and self._server_appends:
             self._require_writable("append events")
             prep = prepare(requests[0], self.registry)

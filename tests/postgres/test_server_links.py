@@ -14,6 +14,7 @@ from explorer.store import (
     EventStore,
     NewEvent,
     NotAStoreError,
+    StoreError,
     StreamTypeMismatchError,
     chain,
     postgres_schema,
@@ -66,6 +67,18 @@ def test_a_refused_append_writes_nothing_and_says_why(store_url):
         store.append("s", "A", [NewEvent("E", {}, event_id="e-2")], 1)
         assert [(e.position, e.event_id) for e in store.read_all()] == [(1, "e-1"), (2, "e-2")]
         assert check_store(store).ok
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_value_the_server_cannot_hold_is_refused_with_what_to_do(store_url, batch):
+    with EventStore.open(store_url) as store:
+        store.append("s", "T", [NewEvent("E", {})], NO_STREAM)
+        requests = [AppendRequest(name, "T", [NewEvent("E", {})], NO_STREAM)
+                    for name in ["a\x00b", "t"][:1 + batch]]
+        with pytest.raises(StoreError, match=r"(NUL|\\u0000).*Nothing was written: change"):
+            store.append_batch(requests)
+        store.append("s", "T", [NewEvent("E", {})], 1)  # (and the store goes on)
+        assert [e.stream_id for e in store.read_all()] == ["s", "s"]
 
 
 def test_a_store_of_schema_2_is_linked_by_its_server_from_its_logs_end(store_url, monkeypatch):
