@@ -9,6 +9,7 @@ import threading
 
 from PySide6.QtCore import Qt
 
+from explorer.common.cancel import Cancelled
 from explorer.domain import CommandService
 from explorer.projections import FullTextIndex, fulltext, fulltext_path
 from explorer.store.query import EventQuery
@@ -245,3 +246,36 @@ def test_the_newest_matches_show_with_their_events_before_the_whole_list(window,
         release.set()
     qtbot.waitUntil(lambda: listed(window) == expected, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: newest_match_selected(window, expected), timeout=WAIT_MS)
+
+
+def test_a_search_superseded_while_its_whole_list_is_read_stops_at_the_next_part(
+        window, qtbot, seeded, monkeypatch):
+    # a word in every event of 10M is a hundred of the index's parts, 2-3 s: a search typed
+    # meanwhile waited for them all on the worker
+    monkeypatch.setattr(fulltext, "PART", 200)  # the seeded store's index in many parts
+    type_search(qtbot, window, "OrderPlaced")
+    wait_until_indexed(qtbot, window)
+    holding, release, outcomes = threading.Event(), threading.Event(), []
+    whole_list = window_fulltext.all_matching
+
+    def held_back(index, store, text, *args, **kwargs):
+        if text == "cust_0*" and not holding.is_set():
+            holding.set()
+            release.wait(60)
+        try:
+            found = whole_list(index, store, text, *args, **kwargs)
+        except Cancelled:
+            outcomes.append((text, "stopped"))
+            raise
+        outcomes.append((text, "read"))
+        return found
+    monkeypatch.setattr(window_fulltext, "all_matching", held_back)
+    try:
+        type_search(qtbot, window, "cust_0*")
+        qtbot.waitUntil(holding.is_set, timeout=WAIT_MS)
+        type_search(qtbot, window, "prod_103")
+    finally:
+        release.set()
+    expected = scan(seeded, "prod_103")
+    qtbot.waitUntil(lambda: listed(window) == expected, timeout=WAIT_MS)
+    assert ("cust_0*", "stopped") in outcomes and ("cust_0*", "read") not in outcomes

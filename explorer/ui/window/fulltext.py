@@ -71,14 +71,15 @@ def search_rows(context: JobContext, text: str, query: EventQuery,
         # read here: the list's own page reads would wait on this worker for the whole list
         newest(NewestMatches(positions, read_rows(context.store, PositionRows(positions), 0,
                                                   len(positions), query)))
-    return PositionRows(all_matching(index, context.store, text, query))
+    return PositionRows(all_matching(index, context.store, text, query,
+                                     between_parts=context.progress))
 
 
 def searched_after(context: JobContext, text: str, query: EventQuery,
                    after_position: int) -> array[int]:
     """Positions of indexed events after a position matching `text` and `query`."""
     return all_matching(index_of(context), context.store, text, query,
-                        after_position=after_position)
+                        after_position=after_position, between_parts=context.progress)
 
 
 class FullTextSearch(QObject):
