@@ -267,9 +267,10 @@ def drive_search(store: str, terms: list[str]) -> None:
     painted = Painted()
     window.table.viewport().installEventFilter(painted)
 
-    def settled() -> None:
-        if (window.timeline.plot is None or window.worker.busy
-                or time.perf_counter() - opened < 2):
+    def settled() -> None:  # as the window driver's (the projections panel's count done)
+        waited = time.perf_counter() - opened
+        if (window.timeline.plot is None or window.worker.busy or waited < 2
+                or not (window.projections_panel.rows_label.text() or waited > 10)):
             QTimer.singleShot(50, settled)
             return
         next_term()

@@ -120,10 +120,12 @@ def main(store: str) -> None:
         wait_until_settled()
 
     def wait_until_settled() -> None:
-        """The window's start-up work done (the plot in, no job queued, a second past the
-        first page): the filter measured again alone."""
-        settled = (window.timeline.plot is not None and not window.worker.busy
-                   and time.perf_counter() - marks["jump"] > 1.0)
+        """The window's start-up work done (the plot in, the projections panel's rows counted
+        once the runner has reported, or 10 s past the first page; no job queued): the filter
+        measured again alone."""
+        waited = time.perf_counter() - marks["jump"]
+        settled = (window.timeline.plot is not None and not window.worker.busy and waited > 1.0
+                   and (bool(window.projections_panel.rows_label.text()) or waited > 10))
         if not settled:
             QTimer.singleShot(50, wait_until_settled)
             return
