@@ -186,12 +186,15 @@ class ReadModelDatabase(Closable):
         self.db.execute("COMMIT")
 
     def create_tables(self, tables: list[sa.Table]) -> None:
-        """Create a projection's tables if they do not exist yet."""
+        """Create a projection's tables if they do not exist yet, and the indexes they declare
+        that a table made before lacks (the sagas' status index: explorer.sagas.instances)."""
         if self.read_only:
             return
         with self.transaction():
             for table in tables:
                 table.create(self.connection, checkfirst=True)
+                for index in table.indexes:
+                    self.connection.execute(sa.schema.CreateIndex(index, if_not_exists=True))
 
     def limit_cache(self, megabytes: int) -> None:
         """Keep at most this much in this connection's page cache (32 MB by default)."""

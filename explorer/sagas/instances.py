@@ -44,6 +44,12 @@ def saga_tables(saga: type[ProcessManager], metadata: sa.MetaData,
         sa.Column("steps_total", integer),
         sa.Column("reason", text), sa.Column("started_at", text), sa.Column("updated_at", text),
         sa.Column("steps", text)], wide=("steps",))
+    # The current rows by status, in key order: a page of the sagas of one status (the
+    # panel's filter) is a range of it, where the key order's index was read until a page of
+    # them was found (1.4 s for the first page of the 5,692 running sagas of the 10M store,
+    # the latest of 750,000); a count of one status, or of each, reads this index alone.
+    sa.Index(f"ix_{rows.name}_status", rows.c.status, rows.c.saga_id, rows.c.valid_to,
+             sqlite_where=rows.c.valid_to.is_(None), postgresql_where=rows.c.valid_to.is_(None))
     return rows, _lookup_table(f"{saga.name}_step_commands", metadata)
 
 
