@@ -16,9 +16,9 @@ connection.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import sqlite3
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -102,21 +102,28 @@ class VersionedWriter:
         self.table = table
         self.db = db
         self.search = search
-        self._changed: dict[Key, Key | None] = {}  # key -> current version, None if deleted
         self.keys = table.info["keys"]
         self.values = table.info["values"]
-        # A version is one flat tuple: its values in column order, valid_from, valid_to. Of
-        # strings and numbers only, the garbage collector stops tracking it at its first pass,
-        # so the thousands kept here never make its full passes come sooner (each walks every
-        # object of the process: with a list holding a dict each version, a sixth of a
-        # rebuild's time), and key + version is the row to insert.
-        self._cache: OrderedDict[Key, Any] = OrderedDict()  # key -> current version or _MISSING
-        self._inserts: dict[Key, Key] = {}  # (key, valid_from) -> new version
-        self._closes: list[Key] = []  # (*key, valid_from, valid_to) of stored versions ended
+        # A version is one flat tuple, the row to insert: its key and values in column order,
+        # valid_from, valid_to. Of strings and numbers only, the garbage collector stops
+        # tracking it at its first pass, so the thousands kept here never make its full passes
+        # come sooner (each walks every object of the process: with a list holding a dict each
+        # version, a sixth of a rebuild's time).
+        # The cache is in the order keys were last written or read from the database (a put
+        # moves its key to the end), and is trimmed to CACHE_KEYS, oldest first, once a flush
+        # has written everything: so a version this transaction has yet to write is never
+        # forgotten, and a put costs no bookkeeping of an LRU order.
+        self._cache: dict[Key, Any] = {}  # key -> current version or _MISSING
+        self._opened: dict[Key, Key] = {}  # key -> its new version still current, unwritten
+        self._ended: list[Key] = []  # new versions already ended, unwritten
+        self._closes: list[Key] = []  # (valid_to, *key, valid_from) of stored versions ended
+        self._deleted: set[Key] = set()  # keys deleted since the last flush, not put since
         self._written: set[Key] | None = None  # keys with a current row, when fully known
         names = self.values
         self._value_tuple: Any = (operator.itemgetter(*names) if len(names) > 1
                                   else lambda values: (values[names[0]],))
+        self._first_value = len(self.keys)
+        self._valid_from = operator.itemgetter(len(self.keys) + len(names))
         t = table
         p = sa.bindparam
         key_params = tuple(f"k_{k}" for k in self.keys)
@@ -143,95 +150,90 @@ class VersionedWriter:
         version = self._cache.get(key)
         if version is None:
             version = self._current(key)
-        else:
-            self._cache.move_to_end(key)
         if version is _MISSING:
             return None
-        return dict(zip(self.values, version, strict=False))  # stops before valid_from
+        return dict(zip(self.values, version[self._first_value:], strict=False))  # to valid_from
 
     def _current(self, key: Key) -> Any:
-        """The cached current version, or _MISSING."""
-        version = self._cache.get(key)
-        if version is not None:
-            self._cache.move_to_end(key)
-            return version
+        """The current version of a key not in the cache (now cached), or _MISSING."""
         if self._written is not None and key not in self._written:
-            return _MISSING
-        found = self.db.execute(self._select.sql, self._select.args(*key)).fetchone()
-        version = _MISSING if found is None else (*found, None)
-        self._remember(key, version)
+            version: Any = _MISSING
+        else:
+            found = self.db.execute(self._select.sql, self._select.args(*key)).fetchone()
+            version = _MISSING if found is None else (*key, *found, None)
+        self._cache[key] = version
         return version
 
     def put(self, key: Key, values: dict[str, Any], position: int) -> None:
         """Make `values` (every value column's) the row's values from `position` on."""
+        version = (*key, *self._value_tuple(values), position, None)
         self._end_current(key, position)
-        version = (*self._value_tuple(values), position, None)
-        self._inserts[(key, position)] = version
-        self._changed[key] = version
-        cache = self._cache  # _remember, inline: a projection puts once an event
+        self._opened[key] = version
+        cache = self._cache
+        del cache[key]  # to the end: the most recently written
         cache[key] = version
-        cache.move_to_end(key)
-        if len(cache) > CACHE_KEYS:
-            self._remember(key, version)
-        if self._written is not None:
-            self._written.add(key)
+        if self._deleted:
+            self._deleted.discard(key)
 
     def delete(self, key: Key, position: int) -> None:
         """The row no longer exists from `position` on."""
         self._end_current(key, position)
-        self._changed[key] = None
-        self._remember(key, _MISSING)
+        self._opened.pop(key, None)
+        cache = self._cache
+        del cache[key]
+        cache[key] = _MISSING
+        self._deleted.add(key)
         if self._written is not None:
             self._written.discard(key)
 
     def _end_current(self, key: Key, position: int) -> None:
-        version = self._cache.get(key)  # the LRU order is _remember's, just after this
+        """End the key's current version at `position` (and cache the key, if it was not)."""
+        version: Any = self._cache.get(key)
         if version is None:
             version = self._current(key)
         if version is _MISSING:
+            if self._written is not None:
+                self._written.add(key)
             return
         valid_from = version[-2]
-        if valid_from == position:  # written by this same event (so not stored yet)
-            self._inserts.pop((key, position), None)
-            return
-        pending = self._inserts.get((key, valid_from))
-        if pending is not None:
-            self._inserts[(key, valid_from)] = (*pending[:-1], position)
-        else:
+        unwritten = self._opened.get(key) is version
+        if not unwritten:  # stored: ended by an update
             self._closes.append((position, *key, valid_from))
-
-    def _remember(self, key: Key, version: Any) -> None:
-        cache = self._cache
-        cache[key] = version
-        cache.move_to_end(key)
-        while len(cache) > CACHE_KEYS:
-            old_key, old = next(iter(self._cache.items()))
-            if old is not _MISSING and (old_key, old[-2]) in self._inserts:
-                break  # never forget a row this transaction still has to write
-            self._cache.popitem(last=False)
+        elif valid_from != position:  # written by this transaction, by an earlier event
+            self._ended.append((*version[:-1], position))
+        # else written by this same event: replaced before it was ever valid
 
     def flush(self) -> int:
         """Write this transaction's versions; the number of rows written."""
         if self._closes:
             self.db.executemany(self._close.sql, self._closes)
-        if self._inserts:
-            self.db.executemany(self._insert.sql, [
-                key + version for (key, _), version in self._inserts.items()])
-        written = len(self._closes) + len(self._inserts)
-        if self.search is not None and self._changed and self.search.exists():
+        rows = self._ended
+        rows.extend(self._opened.values())
+        if rows:
+            rows.sort(key=self._valid_from)  # in position order, as the indexes grow
+            self.db.executemany(self._insert.sql, rows)
+        written = len(self._closes) + len(rows)
+        if self.search is not None and (self._opened or self._deleted) and self.search.exists():
             names = (*self.keys, *self.values)  # the search index reads columns by name
-            self.search.apply({
-                key: None if version is None else dict(zip(names, key + version, strict=False))
-                for key, version in self._changed.items()})
-        self._closes = []
-        self._inserts = {}
-        self._changed = {}
+            changed: dict[Key, dict[str, Any] | None] = dict.fromkeys(self._deleted)
+            changed.update((key, dict(zip(names, version, strict=False)))
+                           for key, version in self._opened.items())
+            self.search.apply(changed)
+        self._forget_written()
+        cache = self._cache
+        if len(cache) > CACHE_KEYS:
+            for key in list(itertools.islice(cache, len(cache) - CACHE_KEYS)):
+                del cache[key]
         return written
+
+    def _forget_written(self) -> None:
+        self._closes = []
+        self._ended = []
+        self._opened = {}
+        self._deleted = set()
 
     def discard(self) -> None:
         """Forget unwritten versions and the cache (the transaction was rolled back)."""
-        self._closes = []
-        self._inserts = {}
-        self._changed = {}
+        self._forget_written()
         self._cache.clear()
         self._written = None

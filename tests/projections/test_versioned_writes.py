@@ -3,13 +3,16 @@ with the dicts it gave or was given afterwards."""
 
 from __future__ import annotations
 
+import copy
 import gc
+import random
 import sqlite3
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-from explorer.projections import Writes, versioned_table
+from explorer.projections import Writes, versioned, versioned_table
 from explorer.projections.versioned import VersionedWriter, current_rows, rows_as_of
 
 metadata = sa.MetaData()
@@ -88,3 +91,93 @@ def test_the_row_versions_kept_are_not_left_for_the_garbage_collector_to_walk():
     assert rows(db, current_rows(stock).where(stock.c.product_id == "p10000")) == [
         ("p10000", "Widget", 10_000)]
     assert writes.get("stock", "p3") == {"name": "Widget", "on_hand": 0}
+
+
+def test_a_row_deleted_and_written_again_after_other_keys_ends_once(monkeypatch):
+    """Its deletion is remembered until written, however many keys come between: with the
+    cache full of others, the row was read back from the database, still current there, and
+    its stored version ended a second time (valid_to 4 instead of 2)."""
+    monkeypatch.setattr(versioned, "CACHE_KEYS", 1)
+    db = sqlite3.connect(":memory:")
+    writes, writers = writes_on(db)
+    writes.position = 1
+    writes.put("stock", ("p1",), name="Widget", on_hand=5)
+    writers[0].flush()
+    writers[0].delete(("p1",), 2)
+    writes.position = 3
+    writes.put("stock", ("p2",), name="Gadget", on_hand=1)
+    writes.position = 4
+    writes.put("stock", ("p1",), name="Widget", on_hand=9)
+    writers[0].flush()
+    assert rows(db, sa.select(stock).order_by(stock.c.product_id, stock.c.valid_from)) == [
+        ("p1", "Widget", 5, 1, 2), ("p1", "Widget", 9, 4, None), ("p2", "Gadget", 1, 3, None)]
+
+
+@pytest.mark.parametrize("from_empty", [True, False], ids=["rebuilding", "following"])
+def test_every_version_written_is_the_one_a_plain_replay_makes(monkeypatch, from_empty):
+    """Puts, updates and deletes of a few keys, several to an event, in transactions committed
+    or rolled back, with a cache of 3 keys (trimmed at each flush, missed keys read back):
+    the stored versions and every get equal those of a plain model of versioned rows."""
+    monkeypatch.setattr(versioned, "CACHE_KEYS", 3)
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    writes, writers = writes_on(db)
+    writer = writers[0]
+    if from_empty:
+        writer.start_empty()
+    chooser = random.Random(18)
+    model: dict[str, list[list]] = {}  # key -> its versions: [name, on_hand, from, to]
+
+    def current(key: str) -> list | None:
+        versions = model.get(key, [])
+        return versions[-1] if versions and versions[-1][3] is None else None
+
+    def end(key: str, position: int) -> None:
+        version = current(key)
+        if version is not None and version[2] == position:
+            model[key].pop()  # replaced by the event that wrote it: never valid
+        elif version is not None:
+            version[3] = position
+
+    position = 0
+    for _transaction in range(60):
+        kept = copy.deepcopy(model)
+        db.execute("BEGIN")
+        for _event in range(chooser.randrange(1, 12)):
+            position += 1
+            writes.position = position
+            for _change in range(chooser.choice([1, 1, 1, 2, 3])):
+                key = f"p{chooser.randrange(8)}"
+                action = chooser.random()
+                if action < 0.5:
+                    values = {"name": chooser.choice(["a", "b", None]),
+                              "on_hand": chooser.randrange(5)}
+                    writes.put("stock", (key,), **values)
+                    end(key, position)
+                    model.setdefault(key, []).append([values["name"], values["on_hand"],
+                                                      position, None])
+                elif action < 0.75:
+                    updated = writes.update("stock", (key,), on_hand=chooser.randrange(5))
+                    if current(key) is None:
+                        assert updated is None
+                    else:
+                        assert updated == {"name": current(key)[0], "on_hand": updated["on_hand"]}
+                        end(key, position)
+                        model[key].append([updated["name"], updated["on_hand"], position, None])
+                elif action < 0.85:
+                    writers[0].delete((key,), position)
+                    end(key, position)
+                else:
+                    version = current(key)
+                    expected = None if version is None else {"name": version[0],
+                                                             "on_hand": version[1]}
+                    assert writes.get("stock", key) == expected
+        writer.flush()
+        if chooser.random() < 0.2:
+            db.execute("ROLLBACK")
+            writer.discard()
+            model = kept
+        else:
+            db.execute("COMMIT")
+        stored = rows(db, sa.select(stock).order_by(stock.c.product_id, stock.c.valid_from))
+        assert stored == [(key, *version) for key in sorted(model) for version in model[key]]
+    assert position > 200
