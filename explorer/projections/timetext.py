@@ -15,6 +15,10 @@ _last_day: tuple[int | None, str] = (None, "")
 threads formatting at once each read a consistent pair."""
 
 
+_TWO_DIGITS = tuple(f"{number:02d}" for number in range(60))
+"""Hours, minutes and seconds as text: looked up, not formatted (a third of iso's time)."""
+
+
 def _date(day: int) -> str:
     global _last_day
     known = _last_day
@@ -31,7 +35,8 @@ def iso(micros: int) -> str:
     seconds, fraction = divmod(rest, 1_000_000)
     minutes, second = divmod(seconds, 60)
     hour, minute = divmod(minutes, 60)
-    return f"{_date(day)}T{hour:02d}:{minute:02d}:{second:02d}.{fraction:06d}Z"
+    two = _TWO_DIGITS
+    return f"{_date(day)}T{two[hour]}:{two[minute]}:{two[second]}.{fraction:06d}Z"
 
 
 def day(micros: int) -> str:
