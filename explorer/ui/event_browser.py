@@ -36,7 +36,12 @@ from explorer.ui.widgets.causality_panel import CausalityPanel
 from explorer.ui.widgets.empty_list import EmptyListNotice
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar, Filters
-from explorer.ui.window.fulltext import search_rows, searched_after
+from explorer.ui.window.fulltext import (
+    NewestMatches,
+    newest_matches,
+    search_rows,
+    searched_after,
+)
 from explorer.ui.worker import JobContext, StoreWorker
 
 if TYPE_CHECKING:
@@ -216,11 +221,11 @@ class EventBrowser(QObject):
 
         search = view.filters.search
 
-        def build(context: JobContext) -> RowMap:
+        def build(context: JobContext) -> RowMap | NewestMatches:
             def partial(rows: PositionRows, scanned: int, last: int) -> None:
                 context.progress((scanned, last, array("q", rows.positions)))
-            if search:
-                return search_rows(context, search, query, context.progress)
+            if search:  # its newest matches first (see `built`)
+                return newest_matches(context, search, query)
             if query.content is not None and uses_path_index(context.store, query):
                 return PositionRows(indexed_positions(context.store, query))
             return build_row_map(context.store, query, partial, event_count=counted_events,
@@ -232,10 +237,6 @@ class EventBrowser(QObject):
         def progress(value) -> None:
             if request != self._list_request:  # a newer list was asked for
                 return
-            if search:  # a search's newest matches, with their events, before its whole list
-                self.events.set_rows(PositionRows(value.positions), value.events)
-                self._select_newest_match()
-                return
             scanned, last, positions = value
             if not partial:  # show the first matches of a long scan at once
                 partial["generation"] = self.events.set_rows(PositionRows(positions))
@@ -243,8 +244,16 @@ class EventBrowser(QObject):
                 self.events.append_positions(positions[len(self.events.rows):])
             self.scan_progress.emit(scanned, last)  # (after: a stop keeps what is listed)
 
-        def built(rows: RowMap) -> None:
+        def built(rows: RowMap | NewestMatches) -> None:
             if request != self._list_request:  # a newer list was asked for: not this one's turn
+                return
+            if isinstance(rows, NewestMatches):  # shown; the whole list is read after the jobs
+                # the newest match asks for (its cause and effects), not before them
+                self.events.set_rows(PositionRows(rows.positions), rows.events)
+                self._select_newest_match()
+                self._list_job = self.worker.submit(
+                    lambda context: search_rows(context, search, query), built, key="rows",
+                    on_error=self.job_failed)
                 return
             if partial.get("generation") == self.events.generation and isinstance(
                     rows, PositionRows):  # the scan's list is on screen: only add the rest
@@ -271,7 +280,9 @@ class EventBrowser(QObject):
     def _rows_built(self, rows: RowMap | None) -> None:
         """The list is complete; `rows` replaces the shown one unless it was grown in place."""
         self._building = False
-        chosen = self.selected_position()  # in a search's newest matches, shown first
+        current = self.table.currentIndex()  # in a search's newest matches, shown first: the
+        # newest stays chosen (the index may have grown since them), another the user chose
+        chosen = None if current.row() == len(self.events.rows) - 1 else self.selected_position()
         if rows is not None:
             self.events.set_rows(rows)
         rows = self.events.rows

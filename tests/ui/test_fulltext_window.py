@@ -218,8 +218,9 @@ def test_while_the_index_is_built_the_newest_match_so_far_stays_selected(window,
 def test_the_newest_matches_show_with_their_events_before_the_whole_list(window, qtbot, seeded,
                                                                          monkeypatch):
     # the whole list held back, as millions of matches hold it (2.7 s at 10M events): the
-    # newest page's rows and the newest match's detail are shown meanwhile, their events read
-    # with the page, not by page reads queued on the worker behind the whole list
+    # newest page's rows, the newest match's detail and its cause and effects are shown
+    # meanwhile (its events read with the page, the cause's job run before the whole list's),
+    # not by jobs queued on the worker behind the whole list
     type_search(qtbot, window, "OrderPlaced")
     wait_until_indexed(qtbot, window)
     monkeypatch.setattr(window_fulltext, "NEWEST_PAGE", 150)  # two of the list's pages
@@ -239,7 +240,8 @@ def test_the_newest_matches_show_with_their_events_before_the_whole_list(window,
                         and all(model.event_at(row) is not None for row in range(150))
                         and newest_match_selected(window, expected)
                         and window.detail.shown_event is not None
-                        and window.detail.shown_event.position == expected[-1],
+                        and window.detail.shown_event.position == expected[-1]
+                        and window.causality.model.focus_id == model.event_at(149).event_id,
                         timeout=WAIT_MS)
         assert [model.event_at(row).position for row in range(150)] == expected[-150:]
     finally:

@@ -3,20 +3,19 @@
 A search's list (`search_rows`, on the window's store worker) holds the matching events the
 store's full-text index has indexed so far, under the other filters, in log order like every event
 list; the window selects the newest match (newest first: see EventBrowser). The newest page of
-matches is shown before the whole list is read, with its events (read in the same job: the
-list's page reads, on the same worker, would wait for the whole list, 2.7 s for a word in every
-event of 10M), so the first look costs the same whatever the number of matches. The index is
-brought up to date by `FullTextSearch` on a worker of its own, so paging and the rest of the
-window never wait for it: on first use it is built (the box says "indexing… N%", and the list
-grows as each batch is indexed: the results so far, then the rest), and later it catches up
-with appended events ("catching up…"). Stopping a build keeps what was indexed; the next
-search goes on from there.
+matches is shown first, with its events (`newest_matches`), and the whole list (`search_rows`)
+is read by a job of its own after the jobs the newest match asked for (its cause and effects):
+behind the whole list they waited 2.7 s for a word in every event of 10M. So the first look
+costs the same whatever the number of matches. The index is brought up to date by
+`FullTextSearch` on a worker of its own, so paging and the rest of the window never wait for
+it: on first use it is built (the box says "indexing… N%", and the list grows as each batch is
+indexed: the results so far, then the rest), and later it catches up with appended events
+("catching up…"). Stopping a build keeps what was indexed; the next search goes on from there.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QObject
@@ -60,18 +59,18 @@ def index_of(context: JobContext) -> FullTextIndex:
     return index
 
 
-def search_rows(context: JobContext, text: str, query: EventQuery,
-                newest: Callable[[NewestMatches], None] | None = None) -> PositionRows:
-    """The rows of a search's list: the indexed events matching `text` and `query`;
-    `newest(matches)` is told the newest NEWEST_PAGE of them first, with their events (it may
-    raise Cancelled)."""
-    index = index_of(context)
-    if newest is not None:
-        positions = newest_page(index, context.store, text, query, NEWEST_PAGE)
-        # read here: the list's own page reads would wait on this worker for the whole list
-        newest(NewestMatches(positions, read_rows(context.store, PositionRows(positions), 0,
-                                                  len(positions), query)))
-    return PositionRows(all_matching(index, context.store, text, query,
+def newest_matches(context: JobContext, text: str, query: EventQuery) -> NewestMatches:
+    """The newest NEWEST_PAGE indexed events matching `text` and `query`, with their events:
+    what a search shows before its whole list (`search_rows`)."""
+    positions = newest_page(index_of(context), context.store, text, query, NEWEST_PAGE)
+    return NewestMatches(positions, read_rows(context.store, PositionRows(positions), 0,
+                                              len(positions), query))
+
+
+def search_rows(context: JobContext, text: str, query: EventQuery) -> PositionRows:
+    """The rows of a search's list: the indexed events matching `text` and `query` (stopped
+    between the index's parts if the job is cancelled)."""
+    return PositionRows(all_matching(index_of(context), context.store, text, query,
                                      between_parts=context.progress))
 
 
