@@ -8,12 +8,14 @@ machine under a load of 6-11 (~10,000 events/s of wall time, ~15,000 of CPU), be
 bounded its memory (it now asks the store about new streams: about a fifth more CPU). It prints
 progress, writes `NAME.part` and renames it once whole, so a stopped seed is never taken for a
 store. For each size it measures, reusing the window's and the time travel's
-drivers: open to first page, jump to end, filter by type, content filter, timeline ready,
-scrub p95 (wall and CPU time), peak RSS (bench/window_driver.py, bench/timetravel_driver.py);
-the store's bytes per event; the order_summary rebuild rate; the search p50/p95 over 50 terms
-drawn from the data on the store's full-text index (shared: built only if missing, never
-deleted), and that index's build rate from zero in a private file. Beside each of the window's
-figures, its CPU time. A table, then one JSON line with one value per size.
+drivers: open to first page, jump to end, filter by type (during the start-up work and once
+it is done), content filter, timeline ready, scrub p95 (wall and CPU time), peak RSS
+(bench/window_driver.py, bench/timetravel_driver.py); the store's bytes per event; the
+order_summary rebuild rate; the search p50/p95 over 50 terms drawn from the data, on the
+store's full-text index (shared: built only if missing, never deleted) and typed into the
+window (its newest matches painted, its whole list), and that index's build rate from zero in
+a private file. Beside each of the window's figures, its CPU time. A table, then one JSON
+line with one value per size.
 """
 
 from __future__ import annotations
