@@ -1,0 +1,69 @@
+"""Finding a small versioned table's keys (ReadModelHistory, read key by key): every key found,
+at the cost of one seek a key however many versions each has, and a table with many keys told
+once and remembered."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from explorer.projections import ReadModelDatabase, versioned_table
+from explorer.projections import history as history_module
+from explorer.projections.history import SMALL_TABLE, ReadModelHistory
+
+
+def sql_steps(database: ReadModelDatabase, work) -> int:
+    """The SQLite virtual-machine instructions (in tens) `work` runs on the connection."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+    database.db.set_progress_handler(count, 10)
+    try:
+        work()
+    finally:
+        database.db.set_progress_handler(None, 10)
+    return steps[0]
+
+
+def daily(tmp_path, name: str, days: int, versions: int) -> tuple[ReadModelDatabase, sa.Table]:
+    """A table keyed by (day, currency), each key with `versions` versions."""
+    table = versioned_table(name, sa.MetaData(), [sa.Column("day", sa.Text),
+                                                  sa.Column("currency", sa.Text)],
+                            [sa.Column("revenue", sa.Integer)])
+    database = ReadModelDatabase(tmp_path / f"{name}.readmodels")
+    database.create_tables([table])
+    rows = [(f"2026-01-{day:03d}", currency, version, version * 10 + 1,
+             version * 10 + 11 if version < versions - 1 else None)
+            for day in range(days) for currency in ("EUR", "USD") for version in range(versions)]
+    with database.transaction() as db:
+        db.executemany(f"INSERT INTO {name} (day, currency, revenue, valid_from, valid_to) "
+                       "VALUES (?, ?, ?, ?, ?)", rows)
+    return database, table
+
+
+def test_a_keys_versions_are_not_read_to_find_the_next_key(tmp_path):
+    steps, found = {}, {}
+    for versions in (2, 400):
+        database, table = daily(tmp_path, f"days_{versions}", 40, versions)
+        history = ReadModelHistory(database)
+        steps[versions] = sql_steps(database, lambda: found.__setitem__(
+            versions, history._small_table_keys(table)))  # noqa: B023 - called at once
+        database.close()
+    expected = [(f"2026-01-{day:03d}", currency)
+                for day in range(40) for currency in ("EUR", "USD")]
+    assert found[2] == found[400] == expected
+    # (before: each seek stepped through every version of the key before it, 13x as many)
+    assert steps[400] <= 2 * steps[2], steps
+
+
+def test_a_table_of_many_keys_is_told_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(history_module, "KEYS_TTL_S", 0.0)  # (a small table's keys expire at once)
+    small, small_table = daily(tmp_path, "small", 10, 3)
+    big, big_table = daily(tmp_path, "big", SMALL_TABLE, 1)  # (twice SMALL_TABLE keys)
+    for database, table, told in ((small, small_table, True), (big, big_table, False)):
+        history = ReadModelHistory(database)
+        assert history.is_small(table) is told
+        again = sql_steps(database, lambda: history.is_small(table))  # noqa: B023
+        assert (again > 0) is told, again  # (a small table's keys are looked for again)
+        database.close()
