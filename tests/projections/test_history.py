@@ -9,21 +9,7 @@ import sqlalchemy as sa
 from explorer.projections import ReadModelDatabase, versioned_table
 from explorer.projections import history as history_module
 from explorer.projections.history import SMALL_TABLE, ReadModelHistory
-
-
-def sql_steps(database: ReadModelDatabase, work) -> int:
-    """The SQLite virtual-machine instructions (in tens) `work` runs on the connection."""
-    steps = [0]
-
-    def count() -> int:
-        steps[0] += 1
-        return 0
-    database.db.set_progress_handler(count, 10)
-    try:
-        work()
-    finally:
-        database.db.set_progress_handler(None, 10)
-    return steps[0]
+from tests.sqlite_steps import sql_steps
 
 
 def daily(tmp_path, name: str, days: int, versions: int) -> tuple[ReadModelDatabase, sa.Table]:
@@ -47,8 +33,8 @@ def test_a_keys_versions_are_not_read_to_find_the_next_key(tmp_path):
     for versions in (2, 400):
         database, table = daily(tmp_path, f"days_{versions}", 40, versions)
         history = ReadModelHistory(database)
-        steps[versions] = sql_steps(database, lambda: found.__setitem__(
-            versions, history._small_table_keys(table)))  # noqa: B023 - called at once
+        found[versions], steps[versions] = sql_steps(
+            database.db, lambda: history._small_table_keys(table))  # noqa: B023 - called at once
         database.close()
     expected = [(f"2026-01-{day:03d}", currency)
                 for day in range(40) for currency in ("EUR", "USD")]
@@ -64,6 +50,6 @@ def test_a_table_of_many_keys_is_told_once(tmp_path, monkeypatch):
     for database, table, told in ((small, small_table, True), (big, big_table, False)):
         history = ReadModelHistory(database)
         assert history.is_small(table) is told
-        again = sql_steps(database, lambda: history.is_small(table))  # noqa: B023
+        _, again = sql_steps(database.db, lambda: history.is_small(table))  # noqa: B023
         assert (again > 0) is told, again  # (a small table's keys are looked for again)
         database.close()

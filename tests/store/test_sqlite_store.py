@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from explorer.store import EventStore, NewEvent, SnapshotRecord
+from tests.sqlite_steps import sql_steps
 from tests.store.contract import EventStoreContract
 
 
@@ -64,20 +65,9 @@ class TestSQLiteFileWithAwkwardPath(TestSQLiteFile):
         return folder / "Bestellungen – Übersicht.evstore"
 
 
-def sql_steps(store, work) -> int:
-    """How many SQLite virtual-machine instructions `work` runs on the store's connection (in
-    tens): the rows a statement reads, whatever the machine's speed."""
-    steps = [0]
-
-    def count() -> int:
-        steps[0] += 1
-        return 0
-    store._db.set_progress_handler(count, 10)
-    try:
-        work()
-    finally:
-        store._db.set_progress_handler(None, 10)
-    return steps[0]
+def store_steps(store, work) -> int:
+    """The SQLite instructions (in tens) `work` runs on the store's connection."""
+    return sql_steps(store._db, work)[1]
 
 
 def test_replay_as_of_a_position_reads_one_snapshot_interval_not_the_rest_of_the_stream(
@@ -99,7 +89,7 @@ def test_replay_as_of_a_position_reads_one_snapshot_interval_not_the_rest_of_the
             return lambda: store.replay_after_snapshot("long", to_position=position)
         assert [row[0] for row in store.replay_after_snapshot("long", to_position=early)[1]] \
             == list(range(101, 151))
-        assert sql_steps(store, replay_as_of(early)) <= 2 * sql_steps(store, replay_as_of(late))
+        assert store_steps(store, replay_as_of(early)) <= 2 * store_steps(store, replay_as_of(late))
 
 
 def test_a_page_of_known_positions_in_a_long_stream_is_read_by_them(tmp_path):
@@ -119,14 +109,14 @@ def test_a_page_of_known_positions_in_a_long_stream_is_read_by_them(tmp_path):
         anywhere = EventQuery(from_position=2_000, to_position=2_019, at_positions=page)
         assert [e.position for e in store.query(in_stream)] == list(page)
         assert store.query(EventQuery(stream_id="other", at_positions=page)) == []
-        assert sql_steps(store, lambda: store.query(in_stream)) \
-            <= 2 * sql_steps(store, lambda: store.query(anywhere))
+        assert store_steps(store, lambda: store.query(in_stream)) \
+            <= 2 * store_steps(store, lambda: store.query(anywhere))
         # More positions than a page (a search's matches, filtered a thousand at a time) with a
         # short stream: its index stays the way in, not a seek for each position.
         many = tuple(range(1, 2_001))
-        assert sql_steps(store, lambda: store.positions(EventQuery(stream_id="other",
+        assert store_steps(store, lambda: store.positions(EventQuery(stream_id="other",
                                                                    at_positions=many))) \
-            * 2 <= sql_steps(store, lambda: store.positions(EventQuery(at_positions=many)))
+            * 2 <= store_steps(store, lambda: store.positions(EventQuery(at_positions=many)))
 
 
 def test_moving_in_a_long_stream_costs_as_in_a_short_one(tmp_path):
@@ -147,9 +137,9 @@ def test_moving_in_a_long_stream_costs_as_in_a_short_one(tmp_path):
                     lambda: store.step_in_stream(stream, position, -1),
                     lambda: store.next_event(position, stream),
                     lambda: store.position_at_time(time, stream))
-        short = [sql_steps(store, move) for move in moves("short", positions["short"][10], 10)]
+        short = [store_steps(store, move) for move in moves("short", positions["short"][10], 10)]
         for index in (50, 4_950):
-            long = [sql_steps(store, move)
+            long = [store_steps(store, move)
                     for move in moves("long", positions["long"][index], index)]
             assert all(steps <= 3 * max(brief, 1) for steps, brief in zip(long, short,
                                                                          strict=True)), long
