@@ -1,7 +1,7 @@
-"""A saga list counted again from what changed since its last count (explorer.sagas.list_count)
-equals a count of every row, with each of the list's filters, as sagas start, go on, fail and
-are compensated; and it reads only the sagas changed since, not the list (a file and a store
-on a PostgreSQL server)."""
+"""A saga list counted again from what changed since its last count (explorer.sagas.list_count
+over explorer.projections.list_count) equals a count of every row, with each of the list's
+filters, as sagas start, go on, fail and are compensated; and it reads only the sagas changed
+since, not the list (a file and a store on a PostgreSQL server)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
 from explorer.demo.projections import FulfilmentSagasProjection
 from explorer.domain import CommandService, DomainError
-from explorer.projections import ProjectionEngine, count_rows, read_rows
+from explorer.projections import ProjectionEngine, count_rows, list_count, read_rows
 from explorer.projections.database import open_read_models
-from explorer.sagas import SagaManager, list_count
+from explorer.sagas import SagaManager
 from explorer.sagas.list_count import SagaListCounts, count_saga_list
 from tests.conftest import ADDRESS
 

@@ -11,13 +11,11 @@ Signals:
 
 from __future__ import annotations
 
-import contextlib
 import html
-import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QObject, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,7 +36,6 @@ from PySide6.QtWidgets import (
 from explorer.common.formatting import clock_time, raw_time, short_time, summarize
 from explorer.domain import Repository
 from explorer.projections import SearchNotReadyError, read_rows
-from explorer.projections.database import open_read_models
 from explorer.runtime.runner import RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.list_count import SagaListCounts
@@ -54,6 +51,7 @@ from explorer.ui.models.read_model import (
     fit_columns,
 )
 from explorer.ui.timers import single_shot
+from explorer.ui.widgets.list_counter import CountAsked, ListCounter
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.widgets.tables import read_only_table
 from explorer.ui.worker import JobContext, StoreWorker
@@ -102,70 +100,6 @@ def saga_listings(system: System) -> list[SagaListing]:
     return listings
 
 
-class SagaCounter(QObject):
-    """Counts a saga list's rows on a thread of its own, on a read-model connection of its own,
-    so that the window's worker never waits for it (its other jobs: the event list's pages). The
-    first count of a list reads the status index's entry of every saga (26-49 ms of CPU at 10M
-    events; in read models made before that index, until the runner adds it, every version of
-    every saga: 0.4-1.7 s); each count after it, at a later checkpoint of the runner or for
-    another status, reads only the sagas changed since (explorer.sagas.list_count), the last
-    counts kept until `forget`. One count at a time; a count asked for meanwhile runs next, the
-    newest only.
-
-    Signals:
-        counted(object, int): what was asked (its `asked`) and the total.
-        failed(object, object): what was asked, and the error.
-    """
-
-    counted = Signal(object, int)
-    failed = Signal(object, object)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._lock = threading.Lock()
-        self._running = False
-        self._next: tuple | None = None
-        self._lists = SagaListCounts()
-
-    def count(self, asked: Any, location: str, opened_read_only: bool,
-              projection: SagaInstancesProjection, where: dict[str, str] | None,
-              search: str) -> None:
-        with self._lock:
-            request = (asked, location, opened_read_only, projection, where, search,
-                       self._lists)
-            if self._running:
-                self._next = request
-                return
-            self._running = True
-        threading.Thread(target=self._run, args=(request,), name="saga-count",
-                         daemon=True).start()
-
-    def forget(self) -> None:
-        """Count every list in full next time (another store was opened)."""
-        with self._lock:
-            self._lists = SagaListCounts()
-
-    def _run(self, request: tuple | None) -> None:
-        while request is not None:
-            asked, location, opened_read_only, projection, where, search, lists = request
-            try:
-                with open_read_models(location, opened_read_only, read_only=True) as readmodels:
-                    counted = lists.count(readmodels, projection.rows_table, projection.name,
-                                          where, search)
-            except Exception as error:  # said on the panel, as the worker's errors are
-                self._emit(self.failed, asked, error)
-            else:
-                self._emit(self.counted, asked, counted.total)
-            with self._lock:
-                request, self._next = self._next, None
-                self._running = request is not None
-
-    @staticmethod
-    def _emit(signal, *args: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # the panel was closed meanwhile
-            signal.emit(*args)
-
-
 class SagasPanel(QWidget):
     open_position = Signal(int)
     run_sagas_changed = Signal(bool)
@@ -191,7 +125,7 @@ class SagasPanel(QWidget):
         self.search.search_changed.connect(lambda _: self._load_list(reset=True))
         self.count_label = QLabel()
         self.count_label.setStyleSheet("color: #616161;")
-        self.counter = SagaCounter(self)
+        self.counter = ListCounter(SagaListCounts, "saga-count", self)
         self.counter.counted.connect(lambda asked, total: self._counted(asked[0], asked[1], total))
         self.counter.failed.connect(lambda _asked, error: self._count_failed(error))
         self.run_sagas = QCheckBox("Run sagas in this window")
@@ -321,7 +255,7 @@ class SagasPanel(QWidget):
 
     def _load_list(self, reset: bool) -> None:
         """The list's first page; its number of rows too when that page is not full, else
-        counted on the panel's own thread (SagaCounter) while the page is shown."""
+        counted on the panel's own thread (ListCounter) while the page is shown."""
         where, search, listing = self._where(), self.search.search, self.listing
         if listing is None:
             self._say_none()
@@ -346,8 +280,9 @@ class SagasPanel(QWidget):
             if reset:  # else the last count stays shown until the new one comes
                 self.list_model.reset(columns, len(rows))
                 self.count_label.setText(f"{len(rows):,}+ sagas, counting…")
-            self.counter.count((asked, reset), location, opened_read_only, listing.projection,
-                               where, search)
+            self.counter.count((asked, reset), CountAsked(
+                location, opened_read_only, table, listing.projection.name, where, search,
+                keeps_rows=True))
 
         self.worker.submit(first_page, read, key="saga-count", on_error=self._count_failed)
 
