@@ -98,6 +98,7 @@ def test_opening_a_store_starts_without_a_search(window, qtbot, seeded):
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
     sagas, projections = window.sagas_panel, window.projections_panel
     search_for(qtbot, sagas.search, "order_01", sagas.count_label)
+    window.bottom_tabs.setCurrentIndex(window.tab_of(projections))  # counted when shown
     search_for(qtbot, projections.search, "order_01", projections.rows_label)
     with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
         window.open_store(seeded)

@@ -1,7 +1,11 @@
 """The projections panel: each projection's state, lag and rate; its read model, live and
 searchable; rebuild with progress and cancel; a faulted projection's failing event, with retry
-and skip. A fault also shows outside the panel (FaultBadges): on its tab and in the status bar,
-whose badge opens the failing event.
+and skip. The read model's rows are counted on a thread of their own (ListCounter: 93 ms of CPU
+for order_summary at 10M events, which the event list's pages and filters waited behind on the
+window's worker), again at each checkpoint from the rows changed since, and only while the
+panel is shown: a count asked for while it is hidden is made when it is shown. A fault also
+shows outside the panel (FaultBadges): on its tab and in the status bar, whose badge opens the
+failing event.
 
 Signals:
     open_position(int): show the event at this position in the explorer.
@@ -31,19 +35,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.projections import (
-    Projection,
-    ProjectionStatus,
-    SearchNotReadyError,
-    count_rows,
-    read_rows,
-)
+from explorer.projections import Projection, ProjectionStatus, SearchNotReadyError, read_rows
+from explorer.projections.list_count import ListCounts, keeps_rows
 from explorer.runtime.runner import RunnerStatus
 from explorer.system import System
 from explorer.ui.icons import icon
 from explorer.ui.models.projection_status import STATUS_ROLE, ProjectionStatusModel
 from explorer.ui.models.read_model import PAGE_ROWS, RowsModel, fit_columns
 from explorer.ui.timers import single_shot
+from explorer.ui.widgets.list_counter import CountAsked, ListCounter
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.worker import JobContext, StoreWorker
 
@@ -65,6 +65,11 @@ class ProjectionsPanel(QWidget):
         self.projections: dict[str, Projection] = {}  # the system's, by name
         self.selected: str | None = None
         self._shown_checkpoint = -1
+        self._reset_owed = False  # the rows shown are another list's: reset at the next count
+        self._count_when_shown = False
+        self.counter = ListCounter(ListCounts, "projection-count", self)
+        self.counter.counted.connect(self._counted)
+        self.counter.failed.connect(self._count_failed)
         self.faults: tuple[ProjectionStatus, ...] = ()
         self.status_model = ProjectionStatusModel(self)
         self.list = QTableView()
@@ -164,6 +169,8 @@ class ProjectionsPanel(QWidget):
         self.runner = runner
         self.selected = None
         self._shown_checkpoint = -1
+        self._count_when_shown = False
+        self.counter.forget()
         self.status_model.set_status(RunnerStatus(0, 0, (), (), 0.0))
         self._note_faults(())
         self.rows_model.reset([], 0)
@@ -277,39 +284,55 @@ class ProjectionsPanel(QWidget):
     def _reload_rows(self) -> None:
         self._load_rows(reset=False)
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._count_when_shown:
+            self._load_rows(reset=False)
+
     def _load_rows(self, reset: bool) -> None:
-        name, search = self.selected, self.search.search
-        if name is None or name not in self.projections:
+        """Count the selected read model's rows (matching the search) on the counter's thread,
+        then show them; while the panel is hidden, once it is shown."""
+        self._reset_owed = self._reset_owed or reset
+        self._count_when_shown = not self.isVisible()
+        name, search, runner = self.selected, self.search.search, self.runner
+        if self._count_when_shown or runner is None or name not in self.projections:
             return
         projection = self._current()
         checkpoint = projection.checkpoint if projection else 0
+        known = self.projections[name]
+        table = known.main_table
+        asked = (name, search, checkpoint, self._reset_owed)
+        self.counter.count(asked, CountAsked(runner.location, runner.read_only, table, name,
+                                             search=search, keeps_rows=keeps_rows(known)))
+
+    def _counted(self, asked, total: int) -> None:
+        name, search, checkpoint, reset = asked
+        if (name, search) != (self.selected, self.search.search):
+            return
         table = self.projections[name].main_table
         columns = [*table.info["keys"], *table.info["values"]]
+        self._shown_checkpoint = checkpoint
+        matching = f" match “{search}”" if search else ""
+        self.rows_label.setText(f"{total:,} rows{matching}")
+        if reset or self._reset_owed or self.rows_model.columns != columns:
+            self._reset_owed = False
+            self.rows_model.reset(columns, total)
+        else:
+            self.rows_model.refresh(total)
+        if total:
+            self.no_rows.hide()
+        else:
+            self.no_rows.show_empty("rows" if search else "rows yet", search)
 
-        def count(context: JobContext):
-            return count_rows(context.readmodels, table, search=search)
-
-        def counted(total: int) -> None:
-            if (name, search) != (self.selected, self.search.search):
-                return
-            self._shown_checkpoint = checkpoint
-            matching = f" match “{search}”" if search else ""
-            self.rows_label.setText(f"{total:,} rows{matching}")
-            if reset or self.rows_model.columns != columns:
-                self.rows_model.reset(columns, total)
-            else:
-                self.rows_model.refresh(total)
-            if total:
-                self.no_rows.hide()
-            else:
-                self.no_rows.show_empty("rows" if search else "rows yet", search)
-
-        def failed(error: Exception) -> None:
-            self.rows_label.setText(str(error))
-            if isinstance(error, SearchNotReadyError):
-                self.rows_model.reset(columns, 0)
-
-        self.worker.submit(count, counted, key=("projection-rows", name), on_error=failed)
+    def _count_failed(self, asked, error: Exception) -> None:
+        name, search, _checkpoint, _reset = asked
+        if (name, search) != (self.selected, self.search.search):
+            return
+        self.rows_label.setText(str(error))
+        if isinstance(error, SearchNotReadyError):
+            table = self.projections[name].main_table
+            self.rows_model.reset([*table.info["keys"], *table.info["values"]], 0)
+            self._shown_checkpoint = -1  # try again at the runner's next report
 
     def _request_page(self, generation: int, page: int) -> None:
         name, search = self.selected, self.search.search
