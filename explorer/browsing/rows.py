@@ -2,8 +2,9 @@
 
 A list of events (all of them, one stream's, or a filter's) is a `RowMap` from row numbers to
 global positions. All events of a store without gaps need no storage at all (row i is position
-first + i); a filter by event type, whose matches may be millions, is counted by its index and
-read a page at a time by position (KeysetRows: only the pages shown); any other list keeps its
+first + i); a filter by event type, whose matches may be millions, is counted from totals kept
+beside the store when the caller has them (`KeptCount`), else by its index, and read a page at a
+time by position (KeysetRows: only the pages shown); any other list keeps its
 positions in a compact array, 8 bytes an event, built by one indexed query or, for content
 filters, by scanning the log in chunks that report progress. Pages of events for visible rows are
 then read by position range. Nothing here imports Qt.
@@ -27,6 +28,11 @@ SCAN_CHUNK = 100_000
 """Positions scanned per step when a filter cannot use an index (content filters)."""
 KEYSET_PAGE = 100
 """Rows a KeysetRows reads at a time (the event list's page)."""
+
+KeptCount = Callable[[EventStore, EventQuery], int | None]
+"""How many events a filter by type matches up to its `to_position`, from counts kept beside
+the store (the timeline's, explorer.projections.timeline_counts.kept_match_count), or None when
+they cannot say: a layer above hands it in."""
 
 
 class RowMap(abc.ABC):
@@ -116,31 +122,42 @@ class KeysetRows(RowMap):
     of a position among them None: `load` reads pages (on the worker; read_rows does). The list
     is bounded at `upto`, the log's end when it was counted, moved on by `extend` (live
     events), so that events appended meanwhile do not shift the pages counted from its end.
+
+    The rows up to a position are counted by `kept_count` when it can say (counts kept beside
+    the store: the cost of the events since they were made, not of every match), else by the
+    type's index.
     """
 
     def __init__(self, query: EventQuery, count: int, upto: int,
-                 page_size: int = KEYSET_PAGE) -> None:
+                 page_size: int = KEYSET_PAGE, kept_count: KeptCount | None = None) -> None:
         self.query = query
         self.count = count
         self.upto = upto
         self.page_size = page_size
+        self.kept_count = kept_count
         self.pages: dict[int, array[int]] = {}
 
     @classmethod
     def build(cls, store: EventStore, query: EventQuery, *, around: int | None = None,
-              page_size: int = KEYSET_PAGE) -> KeysetRows:
+              page_size: int = KEYSET_PAGE, kept_count: KeptCount | None = None) -> KeysetRows:
         """The list as of now, its first and last pages read (and the page of the matching
         position `around`, if given, for a list opened at a chosen event)."""
         last = store.last_position()
-        rows = cls(query, 0, last, page_size)
-        rows.count = store.count(rows._bounded())
+        rows = cls(query, 0, last, page_size, kept_count)
+        rows.count = rows._counted(store, rows._bounded())
         if rows.count:
             rows.load(store, 0, 0)
             rows.load(store, rows.count - 1, rows.count - 1)
         if around is not None and rows.count:
-            before = store.count(replace(rows._bounded(), to_position=min(around - 1, last)))
+            before = rows._counted(store, replace(rows._bounded(),
+                                                  to_position=min(around - 1, last)))
             rows.load(store, min(before, rows.count - 1), min(before, rows.count - 1))
         return rows
+
+    def _counted(self, store: EventStore, query: EventQuery) -> int:
+        """The events `query` (bounded by position) matches: kept_count's, else the index's."""
+        kept = self.kept_count(store, query) if self.kept_count is not None else None
+        return store.count(query) if kept is None else kept
 
     def _bounded(self) -> EventQuery:
         to = self.upto if self.query.to_position is None else min(self.upto,
@@ -186,7 +203,7 @@ class KeysetRows(RowMap):
         index); None if the list does not include it."""
         if position > self.upto or self.row_of(position) is not None:
             return self.row_of(position)
-        row = store.count(replace(self._bounded(), to_position=position - 1))
+        row = self._counted(store, replace(self._bounded(), to_position=position - 1))
         if row < self.count:
             self.load(store, row, row)
         return self.row_of(position)
@@ -197,7 +214,8 @@ class KeysetRows(RowMap):
         found = self.row_at_or_before(position)
         if found is not None:
             return found
-        row = store.count(replace(self._bounded(), to_position=min(position, self.upto))) - 1
+        row = self._counted(store, replace(self._bounded(),
+                                           to_position=min(position, self.upto))) - 1
         if row < 0:
             return None
         self.load(store, row, row)
@@ -259,7 +277,7 @@ class ListView:
 def build_row_map(store: EventStore, query: EventQuery,
                   progress: Callable[[PositionRows, int, int], None] | None = None, *,
                   event_count: Callable[[EventStore], int] | None = None,
-                  around: int | None = None) -> RowMap:
+                  around: int | None = None, kept_count: KeptCount | None = None) -> RowMap:
     """The row map of `query`'s events as of now.
 
     For a content filter the log is scanned in chunks of positions; after each chunk
@@ -267,7 +285,8 @@ def build_row_map(store: EventStore, query: EventQuery,
     so a window can show the first matches while the rest are found. `event_count(store)`
     says how many events the store holds (a log without gaps is listed without mapping each
     position); by default the store counts them (0.8-8 s at 10M events). A filter by event
-    type is a KeysetRows, its pages about `around` (a position to select) read too.
+    type is a KeysetRows, its pages about `around` (a position to select) read too, counted by
+    `kept_count` where it can say.
     """
     last = store.last_position()
     if query.is_everything:
@@ -276,7 +295,7 @@ def build_row_map(store: EventStore, query: EventQuery,
         if count == last - first + 1 or count == 0:
             return ContiguousRows(first if count else 1, count)
     if ListView(query).pages_by_position:
-        return KeysetRows.build(store, query, around=around)
+        return KeysetRows.build(store, query, around=around, kept_count=kept_count)
     if not ListView(query).needs_scan:
         return PositionRows(store.positions(query))
     rows = PositionRows()

@@ -17,6 +17,13 @@ store's (another file is at the store's path now) empties the counts first.
 Beside the buckets, the same transactions keep each stream type's events and streams (a stream
 counted at its first event, version 1): what the window's stream tree shows, read on open
 (`stream_types`) instead of a count of every stream in the store (3 s at 10M events).
+
+And each event type's events, by stream type: what a filter by event type counts its list from
+(`match_count`: the total kept, and the type's events between its checkpoint and the list's end
+counted by the type's index) instead of every match (620,701 at 10M events for OrderShipped). Read
+models counted before these totals were kept get them without counting the histogram again: they
+have a checkpoint of their own (`event_types_checkpoint`), brought up to the histogram's a batch a
+transaction (the database's count by type of that range of the log), then moved with it.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from explorer.store.records import StreamTypeInfo
 BUCKETS = "timeline_buckets"
 STATE = "timeline_state"
 TYPES = "timeline_stream_types"
+EVENT_TYPES = "timeline_event_types"
 MINUTE_US = 60_000_000
 WIDTHS_US = (MINUTE_US, 60 * MINUTE_US, 24 * 60 * MINUTE_US)
 """The bucket widths kept, finest first: a minute, an hour, a day."""
@@ -45,10 +53,20 @@ MAX_BUCKETS = 60_000
 """The most bucket rows `buckets` returns for the whole log: the finest width within it."""
 TAIL = 200_000
 """The most events after the checkpoint `stream_types` counts itself (else it says None)."""
+MATCH_TAIL = 20_000
+"""The most positions before the checkpoint whose matches `match_count` takes from its totals
+(an index range of them counted; else it says None): a filter by type is counted from the
+totals for a list's end after the checkpoint whatever the distance, that range being part of
+the list anyway."""
 _FIRST_IN_STREAM = parse_filter("version = 1")
 _ADD_TYPES = (f"INSERT INTO {TYPES} (stream_type, events, streams) VALUES (?, ?, ?) "
               "ON CONFLICT (stream_type) DO UPDATE SET events = events + excluded.events, "
               "streams = streams + excluded.streams")
+
+_ADD_EVENT_TYPES = (f"INSERT INTO {EVENT_TYPES} (event_type, stream_type, events) "
+                    "VALUES (?, ?, ?) ON CONFLICT (event_type, stream_type) DO UPDATE SET "
+                    "events = events + excluded.events")
+_CHECKPOINTS = f"SELECT checkpoint, event_types_checkpoint FROM {STATE}"
 
 _UPSERT = (
     f"INSERT INTO {BUCKETS} (width, start, stream_type, events, first_position, "
@@ -91,7 +109,18 @@ class TimelineCounts:
                            "CHECK (id = 1), checkpoint INTEGER NOT NULL, "
                            "last_counted INTEGER, last_counted_id TEXT)")
                 db.execute(f"INSERT OR IGNORE INTO {STATE} VALUES (1, 0, NULL, NULL)")
-        if not database.read_only and not self._has_types():
+        if not database.read_only and not self._has(EVENT_TYPES):
+            with database.transaction() as db:  # counts made before event types were kept
+                db.execute(f"CREATE TABLE {EVENT_TYPES} (event_type TEXT NOT NULL, "
+                           "stream_type TEXT NOT NULL, events INTEGER NOT NULL, "
+                           "PRIMARY KEY (event_type, stream_type)) WITHOUT ROWID")
+                columns = {row[1] for row in db.execute(f"PRAGMA table_info({STATE})")}
+                if "event_types_checkpoint" in columns:
+                    db.execute(f"UPDATE {STATE} SET event_types_checkpoint = 0")
+                else:
+                    db.execute(f"ALTER TABLE {STATE} ADD COLUMN event_types_checkpoint "
+                               "INTEGER NOT NULL DEFAULT 0")
+        if not database.read_only and not self._has(TYPES):
             with database.transaction() as db:  # counts made before types were kept: again
                 db.execute(f"CREATE TABLE {TYPES} (stream_type TEXT PRIMARY KEY, "
                            "events INTEGER NOT NULL, streams INTEGER NOT NULL)")
@@ -102,9 +131,9 @@ class TimelineCounts:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
                                (STATE,)).fetchone() is not None
 
-    def _has_types(self) -> bool:
+    def _has(self, table: str) -> bool:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
-                               (TYPES,)).fetchone() is not None
+                               (table,)).fetchone() is not None
 
     def checkpoint(self) -> int:
         """The position up to which every event is counted (0 before anything is)."""
@@ -114,33 +143,57 @@ class TimelineCounts:
 
     def catch_up(self, store: EventStore, *, should_stop: Callable[[], bool] | None = None,
                  batch: int = BATCH) -> int:
-        """Count the events after the checkpoint, a batch a transaction; how many were."""
+        """Count the events after the checkpoint, a batch a transaction; how many were (those
+        counted only into the event types' totals, for read models made before them, too)."""
         self._forget_another_log(store)
         done = 0
         last = store.last_position()
         while should_stop is None or not should_stop():
-            start = self.checkpoint()
+            start, typed = self.db.execute(_CHECKPOINTS).fetchone()
+            if typed > start:  # not made by catch_up: counted again
+                with self.database.transaction() as db:
+                    db.execute(f"DELETE FROM {EVENT_TYPES}")
+                    db.execute(f"UPDATE {STATE} SET event_types_checkpoint = 0")
+                continue
+            if typed < start:
+                done += self._count_event_types(store, typed, min(start, typed + batch))
+                continue
             if start >= last:
                 break
             rows = store.event_times(start, min(batch, last - start))
             if not rows:
                 break
-            firsts = _first_in_stream(store, rows)
+            end = rows[-1][0]
+            event_types = store.event_type_counts(start, end)
             with self.database.transaction() as db:
-                checkpoint = int(db.execute(f"SELECT checkpoint FROM {STATE}").fetchone()[0])
-                if checkpoint != start:  # another process counted some: skip what it did
-                    rows = [row for row in rows if row[0] > checkpoint]
-                if rows:
-                    db.executemany(_UPSERT, _summed(rows))
-                    db.executemany(_ADD_TYPES, [
-                        (stream_type, events, streams)
-                        for stream_type, (events, streams) in _tallied(rows, firsts).items()])
-                if rows:  # the last event counted, by id: how a replaced store is told
-                    db.execute(f"UPDATE {STATE} SET checkpoint = ?, last_counted = ?, "
-                               "last_counted_id = ?", (rows[-1][0], rows[-1][0],
-                                                       store.event_at(rows[-1][0]).event_id))
+                if tuple(db.execute(_CHECKPOINTS).fetchone()) != (start, start):
+                    continue  # another process counted some meanwhile: from its checkpoint
+                db.executemany(_UPSERT, _summed(rows))
+                db.executemany(_ADD_TYPES, [
+                    (stream_type, events, streams)
+                    for stream_type, events, streams in _by_stream_type(event_types)])
+                db.executemany(_ADD_EVENT_TYPES, [
+                    (event_type, stream_type, events)
+                    for stream_type, event_type, events, _ in event_types])
+                # the last event counted, by id: how a replaced store is told
+                db.execute(f"UPDATE {STATE} SET checkpoint = ?, event_types_checkpoint = ?, "
+                           "last_counted = ?, last_counted_id = ?",
+                           (end, end, end, store.event_at(end).event_id))
             done += len(rows)
         return done
+
+    def _count_event_types(self, store: EventStore, start: int, end: int) -> int:
+        """Count the event types of the events after `start` up to `end` (the histogram counted
+        them before the event types were kept), in one transaction; how many events were."""
+        event_types = store.event_type_counts(start, end)
+        with self.database.transaction() as db:
+            if db.execute(_CHECKPOINTS).fetchone()[1] != start:
+                return 0  # another process counted them meanwhile
+            db.executemany(_ADD_EVENT_TYPES, [
+                (event_type, stream_type, events)
+                for stream_type, event_type, events, _ in event_types])
+            db.execute(f"UPDATE {STATE} SET event_types_checkpoint = ?", (end,))
+        return sum(events for _, _, events, _ in event_types)
 
     def rebuild(self, store: EventStore, *, should_stop: Callable[[], bool] | None = None) -> int:
         """Forget every count and count the whole log again; how many events were counted."""
@@ -166,7 +219,7 @@ class TimelineCounts:
         """Each stream type's streams and events up to the store's end: the kept tally, and
         the events after its checkpoint counted here; None if those are more than `tail` (the
         counts are being made) or the counts are another store's."""
-        if not self._has_types():
+        if not self._has(TYPES):
             return None
         kept = self.db.execute(  # one statement: the tally and its checkpoint from one commit
             f"SELECT s.checkpoint, s.last_counted, s.last_counted_id, t.stream_type, t.events, "
@@ -190,6 +243,38 @@ class TimelineCounts:
             counts[1] += streams
         return [StreamTypeInfo(stream_type, streams, events)
                 for stream_type, (events, streams) in sorted(tally.items())]
+
+    def match_count(self, store: EventStore, event_types: tuple[str, ...],
+                    stream_types: tuple[str, ...], end: int, *, tail: int = MATCH_TAIL,
+                    ) -> int | None:
+        """How many events of `event_types` (of `stream_types`, if any) the log holds up to
+        position `end`: the totals kept, plus those after their checkpoint up to `end` (or
+        minus those after `end` up to it, if at most `tail` positions) counted by the store's
+        index; None if the totals are not made up to the histogram's checkpoint, are another
+        store's or are further than `tail` after `end`."""
+        if not event_types or not self._has(EVENT_TYPES):
+            return None
+        types = ", ".join("?" * len(event_types))
+        of_streams = (f" AND stream_type IN ({', '.join('?' * len(stream_types))})"
+                      if stream_types else "")
+        checkpoint, typed, last_counted, last_counted_id, total = self.db.execute(
+            # one statement: the totals and their checkpoint from one commit
+            f"SELECT checkpoint, event_types_checkpoint, last_counted, last_counted_id, "
+            f"(SELECT coalesce(sum(events), 0) FROM {EVENT_TYPES} WHERE event_type IN ({types})"
+            f"{of_streams}) FROM {STATE}", (*event_types, *stream_types)).fetchone()
+        if typed != checkpoint or typed - end > tail:
+            return None
+        if last_counted_id is not None:
+            try:
+                if store.event_at(last_counted).event_id != last_counted_id:
+                    return None
+            except EventNotFoundError:
+                return None
+        if end == typed:
+            return int(total)
+        between = EventQuery(event_types=event_types, stream_types=stream_types,
+                             from_position=min(typed, end) + 1, to_position=max(typed, end))
+        return int(total) + (1 if end > typed else -1) * store.count(between)
 
     def width_for(self, most: int = MAX_BUCKETS) -> int:
         """The finest bucket width whose rows for the whole log number at most `most`: each
@@ -237,6 +322,24 @@ def kept_stream_types(store: EventStore) -> list[StreamTypeInfo] | None:
         return None if local is None else TimelineCounts(local).stream_types(store)
 
 
+def kept_match_count(store: EventStore, query: EventQuery) -> int | None:
+    """How many events a filter by event type (and stream type) holds up to its `to_position`,
+    from the totals the timeline's counts keep (see TimelineCounts.match_count), if the
+    runner has made them and the query asks nothing else; else None (count it otherwise)."""
+    if not query.event_types or query.to_position is None or query != EventQuery(
+            event_types=query.event_types, stream_types=query.stream_types,
+            to_position=query.to_position):
+        return None
+    try:
+        database = open_read_models(store.location, store.read_only, read_only=True)
+    except StoreOpenError:  # none made yet
+        return None
+    with database:
+        local = database.local()
+        return None if local is None else TimelineCounts(local).match_count(
+            store, query.event_types, query.stream_types, query.to_position)
+
+
 def counted_stream_types(store: EventStore) -> list[StreamTypeInfo]:
     """Each stream type's streams and events: kept_stream_types, else counted over every
     stream."""
@@ -253,7 +356,9 @@ def counted_events(store: EventStore) -> int:
 def _forget(db: Any) -> None:
     db.execute(f"DELETE FROM {BUCKETS}")
     db.execute(f"DELETE FROM {TYPES}")
-    db.execute(f"UPDATE {STATE} SET checkpoint = 0, last_counted = NULL, last_counted_id = NULL")
+    db.execute(f"DELETE FROM {EVENT_TYPES}")
+    db.execute(f"UPDATE {STATE} SET checkpoint = 0, event_types_checkpoint = 0, "
+               "last_counted = NULL, last_counted_id = NULL")
 
 
 def _first_in_stream(store: EventStore, rows: list[tuple[int, int, str]]) -> set[int]:
@@ -262,6 +367,16 @@ def _first_in_stream(store: EventStore, rows: list[tuple[int, int, str]]) -> set
         return set()
     return set(store.positions(EventQuery(content=_FIRST_IN_STREAM, from_position=rows[0][0],
                                           to_position=rows[-1][0])))
+
+
+def _by_stream_type(event_types: list[tuple[str, str, int, int]]) -> list[tuple[str, int, int]]:
+    """(stream type, events, streams begun) from the same by stream and event type."""
+    tally: dict[str, list[int]] = {}
+    for stream_type, _, events, streams in event_types:
+        counts = tally.setdefault(stream_type, [0, 0])
+        counts[0] += events
+        counts[1] += streams
+    return [(stream_type, events, streams) for stream_type, (events, streams) in tally.items()]
 
 
 def _tallied(rows: list[tuple[int, int, str]], firsts: set[int]) -> dict[str, tuple[int, int]]:
@@ -313,4 +428,4 @@ def _summed(rows: list[tuple[int, int, str]]) -> list[tuple[int, int, str, int, 
 
 
 __all__ = ["MAX_BUCKETS", "WIDTHS_US", "Buckets", "TimelineCounts", "counted_events",
-           "counted_stream_types", "kept_stream_types"]
+           "counted_stream_types", "kept_match_count", "kept_stream_types"]

@@ -25,7 +25,7 @@ from explorer.browsing.rows import (
     new_positions,
     read_rows,
 )
-from explorer.projections.timeline_counts import counted_events
+from explorer.projections.timeline_counts import counted_events, kept_match_count
 from explorer.store.filter_types import type_warnings
 from explorer.store.path_indexes import indexed_positions, uses_path_index
 from explorer.store.reading import FIELD_TYPE_SAMPLE
@@ -229,7 +229,7 @@ class EventBrowser(QObject):
             if query.content is not None and uses_path_index(context.store, query):
                 return PositionRows(indexed_positions(context.store, query))
             return build_row_map(context.store, query, partial, event_count=counted_events,
-                                 around=select)
+                                 around=select, kept_count=kept_match_count)
 
         partial: dict[str, int] = {}  # generation of the list showing a scan's first matches
         self._scan_partial = partial

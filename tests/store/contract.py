@@ -282,6 +282,16 @@ class EventStoreContract:
         assert [row[0] for row in store.event_times(0, 100)] == list(range(1, 11))
         assert store.event_times(10, 5) == []
 
+    def test_the_events_of_each_event_and_stream_type_in_a_range(self, store):
+        assert store.event_type_counts(0, 5) == []
+        interleaved(store, 10)  # Even at odd positions (stream a), Odd at even ones (b)
+        store.append("c", "U", [NewEvent("Odd", {})] * 2)  # 11, 12
+        assert sorted(store.event_type_counts(0, 12)) == [  # streams begun: a, b, c
+            ("T", "Even", 5, 1), ("T", "Odd", 5, 1), ("U", "Odd", 2, 1)]
+        assert sorted(store.event_type_counts(3, 7)) == [("T", "Even", 2, 0), ("T", "Odd", 2, 0)]
+        assert store.event_type_counts(10, 11) == [("U", "Odd", 1, 1)]
+        assert store.event_type_counts(12, 20) == []
+
     def test_stepping_within_a_stream(self, store):
         interleaved(store)  # stream a at 1, 3, ..., 19; b at 2, 4, ..., 20
         assert store.step_in_stream("a", 4, 1) == 5

@@ -1,0 +1,308 @@
+"""Each event type's events, kept with the timeline's counts: equal to a count of the log by event
+and stream type after a catch-up, live appends through the runner, a kill -9 midway, and in read
+models made before they were kept (counted without counting the histogram again). A filter by
+event type counts its list from them (the events since their checkpoint counted by the type's
+index) exactly as a brute-force filter does, and reads the same rows whatever the number of
+matches. On a store file and on a store on a PostgreSQL server."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from explorer.browsing.rows import KeysetRows, build_row_map
+from explorer.demo.seed import seed_store
+from explorer.demo.system import SHOP
+from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.projections.timeline_counts import (
+    WIDTHS_US,
+    TimelineCounts,
+    kept_match_count,
+)
+from explorer.runtime.runner import Runner
+from explorer.store import EventStore
+from explorer.store.query import EventQuery
+from explorer.store.records import NewEvent
+from explorer.system.workspace import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.backends
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("event_types") / "shop.evstore"
+    with open_store(path, system=SHOP, create=True) as store:
+        seed_store(store, orders=60, days=3)
+    return path
+
+
+@pytest.fixture
+def shop_store(backend, seeded, store_location):
+    """A copy of the seeded store file, or the same seed on the server."""
+    if backend == "sqlite":
+        store_location.write_bytes(seeded.read_bytes())
+    else:
+        with open_store(store_location, system=SHOP, create=True) as store:
+            seed_store(store, orders=60, days=3)
+    with open_store(store_location, system=SHOP) as store:
+        yield store
+
+
+def counts_of(store: EventStore) -> ReadModelDatabase:
+    return ReadModelDatabase(read_model_path(store.location, store.read_only))
+
+
+def grouped(store: EventStore, up_to: int | None = None) -> Counter:
+    """(event type, stream type) -> events, by reading every event of the log."""
+    return Counter((event.event_type, event.stream_type) for event in store.read_all()
+                   if up_to is None or event.position <= up_to)
+
+
+def kept(counts: TimelineCounts) -> Counter:
+    rows = counts.db.execute("SELECT event_type, stream_type, events FROM timeline_event_types")
+    return Counter({(event_type, stream_type): events
+                    for event_type, stream_type, events in rows})
+
+
+def histogram(counts: TimelineCounts) -> list[tuple]:
+    return counts.db.execute("SELECT * FROM timeline_buckets ORDER BY 1, 2, 3").fetchall()
+
+
+def checkpoints(counts: TimelineCounts) -> tuple[int, int]:
+    return tuple(counts.db.execute(
+        "SELECT checkpoint, event_types_checkpoint FROM timeline_state").fetchone())
+
+
+def made_before_event_types(database: ReadModelDatabase) -> None:
+    """The read models as an earlier version left them: a histogram without event types."""
+    with database.transaction() as db:
+        db.execute("DROP TABLE timeline_event_types")
+        db.execute("ALTER TABLE timeline_state DROP COLUMN event_types_checkpoint")
+
+
+def append_at_random(store: EventStore, rng: random.Random, events: int) -> None:
+    """Events of a few types in a few stream types, new streams and old ones."""
+    for number in range(events):
+        stream_type = rng.choice(["Note", "Order", "Audit"])
+        stream_id = f"{stream_type.lower()}_x{rng.randrange(5)}"
+        head = store.stream_head(stream_id)
+        store.append(stream_id, stream_type,
+                     [NewEvent(rng.choice(["Noted", "OrderShipped", "Checked"]), {"n": number})],
+                     head[1] if head is not None else 0)
+
+
+def test_the_totals_equal_a_count_of_the_log_by_event_and_stream_type(shop_store):
+    with counts_of(shop_store) as database:
+        counts = TimelineCounts(database)
+        assert counts.catch_up(shop_store, batch=97) == shop_store.last_position()
+        assert checkpoints(counts) == (shop_store.last_position(),) * 2
+        assert kept(counts) == grouped(shop_store)  # (failed before: no such table)
+        assert counts.catch_up(shop_store) == 0  # nothing counted twice
+        assert counts.rebuild(shop_store) == shop_store.last_position()
+        assert kept(counts) == grouped(shop_store)
+
+
+def test_the_runner_keeps_the_totals_over_random_appends(shop_store):
+    rng = random.Random(18)
+    runner = Runner(shop_store.location, SHOP, run_sagas=False)
+    try:
+        for _ in range(6):  # live: a few at a time, the runner between them
+            append_at_random(shop_store, rng, rng.randrange(1, 15))
+            runner.run_pending()
+            assert kept(runner.timeline) == grouped(shop_store)
+    finally:
+        runner.close()
+
+
+COUNT_SCRIPT = """
+import sys
+from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.projections.timeline_counts import TimelineCounts
+from explorer.store import EventStore
+store = EventStore.open(sys.argv[1])
+counts = TimelineCounts(ReadModelDatabase(read_model_path(store.location, False)))
+def report_then_wait() -> bool:  # after 4 batches, wait (for the kill) until told to go on
+    checkpoint = counts.db.execute("SELECT event_types_checkpoint FROM timeline_state").fetchone()
+    print(checkpoint[0], flush=True)
+    return checkpoint[0] >= 160 and sys.stdin.readline() == "stop\\n"
+counts.catch_up(store, batch=40, should_stop=report_then_wait)
+"""
+
+
+def killed_midway(store: EventStore) -> None:
+    child = subprocess.Popen([sys.executable, "-c", COUNT_SCRIPT, store.location],
+                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    for _ in range(5):  # let it commit a few batches, then kill it without warning
+        assert child.stdout.readline()
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+
+
+def test_counting_killed_midway_resumes_to_the_same_totals(shop_store):
+    killed_midway(shop_store)
+    with counts_of(shop_store) as database:
+        counts = TimelineCounts(database)
+        checkpoint, typed = checkpoints(counts)
+        assert checkpoint == typed and 120 <= typed < shop_store.last_position()
+        assert kept(counts) == grouped(shop_store, typed)
+        counts.catch_up(shop_store)
+        assert kept(counts) == grouped(shop_store)
+
+
+def test_read_models_made_before_the_totals_get_them_without_a_new_histogram(shop_store):
+    with counts_of(shop_store) as database:
+        counts = TimelineCounts(database)
+        counts.catch_up(shop_store, batch=97)
+        made = histogram(counts)
+        made_before_event_types(database)
+        counts = TimelineCounts(database)  # as a new version opens them
+        last = shop_store.last_position()
+        assert checkpoints(counts) == (last, 0)  # the histogram kept, not counted again
+        assert counts.match_count(shop_store, ("OrderPlaced",), (), last) is None  # not made
+        assert counts.catch_up(shop_store, batch=97) == last  # the event types alone
+        assert kept(counts) == grouped(shop_store)
+        assert histogram(counts) == made
+        append_at_random(shop_store, random.Random(5), 30)  # then both move on together
+        counts.catch_up(shop_store, batch=7)
+        assert kept(counts) == grouped(shop_store)
+        assert checkpoints(counts) == (shop_store.last_position(),) * 2
+        assert sum(row[3] for row in histogram(counts) if row[0] == WIDTHS_US[0]) \
+            == shop_store.last_position()
+
+
+def test_totals_made_for_old_read_models_resume_after_a_kill(shop_store):
+    with counts_of(shop_store) as database:
+        TimelineCounts(database).catch_up(shop_store)
+        made = histogram(TimelineCounts(database))
+        made_before_event_types(database)
+    killed_midway(shop_store)
+    with counts_of(shop_store) as database:
+        counts = TimelineCounts(database)
+        checkpoint, typed = checkpoints(counts)
+        assert checkpoint == shop_store.last_position() and 120 <= typed < checkpoint
+        assert kept(counts) == grouped(shop_store, typed)
+        counts.catch_up(shop_store)
+        assert kept(counts) == grouped(shop_store)
+        assert histogram(counts) == made
+
+
+FILTERS = [(("OrderPlaced",), ()), (("OrderShipped", "PaymentCaptured"), ()),
+           (("OrderShipped", "Noted"), ("Order",)), (("Noted",), ("Note", "Order")),
+           (("Nothing",), ())]
+
+
+def brute_force(store: EventStore, types, stream_types, up_to: int) -> int:
+    return sum(1 for event in store.read_all() if event.position <= up_to
+               and event.event_type in types
+               and (not stream_types or event.stream_type in stream_types))
+
+
+@pytest.mark.parametrize(("types", "stream_types"), FILTERS)
+def test_a_filter_by_type_counts_as_a_brute_force_filter_with_and_without_totals(
+        shop_store, types, stream_types):
+    query = EventQuery(event_types=types, stream_types=stream_types)
+
+    def listed(**options) -> tuple[int, int | None]:
+        rows = build_row_map(shop_store, query, kept_count=kept_match_count, **options)
+        assert isinstance(rows, KeysetRows)
+        last = shop_store.last_position()
+        return len(rows), kept_match_count(shop_store, EventQuery(
+            event_types=types, stream_types=stream_types, to_position=last))
+
+    expected = brute_force(shop_store, types, stream_types, shop_store.last_position())
+    assert listed() == (expected, None)  # no read models yet: the index counts
+    runner = Runner(shop_store.location, SHOP, run_sagas=False)
+    try:
+        runner.run_pending()
+        counts = runner.timeline
+        assert listed() == (expected, expected)
+        append_at_random(shop_store, random.Random(7), 25)  # after the totals' checkpoint
+        expected = brute_force(shop_store, types, stream_types, shop_store.last_position())
+        assert listed() == (expected, expected)
+        checkpoint = counts.checkpoint()
+        for end in (checkpoint - 40, checkpoint - 1, checkpoint, checkpoint + 3):  # about it
+            assert counts.match_count(shop_store, types, stream_types, end) == brute_force(
+                shop_store, types, stream_types, end), end
+        assert counts.match_count(shop_store, types, stream_types, checkpoint - 41,
+                                  tail=40) is None  # too far before the checkpoint
+        rows = build_row_map(shop_store, query, kept_count=kept_match_count,
+                             around=checkpoint - 5)
+        for position in (checkpoint - 5, checkpoint + 10):
+            row = rows.locate(shop_store, position)
+            before = brute_force(shop_store, types, stream_types, position)
+            assert (row if row is not None else -1) == before - 1, position
+    finally:
+        runner.close()
+
+
+def test_a_replaced_stores_totals_are_not_used(shop_store, backend, tmp_path, request):
+    with counts_of(shop_store) as database:
+        TimelineCounts(database).catch_up(shop_store)
+    location = shop_store.location
+    shop_store.close()
+    if backend == "postgres":
+        schema = request.getfixturevalue("schema_name")
+        request.getfixturevalue("admin").execute(f'DROP SCHEMA "{schema}" CASCADE')
+    other = tmp_path / "other.evstore" if backend == "sqlite" else location
+    with open_store(other, system=SHOP, create=True) as store:
+        store.append("note_1", "Note", [NewEvent("OrderPlaced", {"text": "only here"})])
+    if backend == "sqlite":
+        other.replace(location)
+    with open_store(location, system=SHOP) as replaced:
+        query = EventQuery(event_types=("OrderPlaced",), to_position=1)
+        assert kept_match_count(replaced, query) is None  # another store's totals
+        rows = build_row_map(replaced, EventQuery(event_types=("OrderPlaced",)),
+                             kept_count=kept_match_count)
+        assert len(rows) == 1
+
+
+def sql_steps(connections, work) -> int:
+    """The SQLite virtual-machine instructions (in tens) `work` runs on the connections: the
+    rows it reads, whatever the machine's speed."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+    for connection in connections:
+        connection.set_progress_handler(count, 10)
+    try:
+        work()
+    finally:
+        for connection in connections:
+            connection.set_progress_handler(None, 10)
+    return steps[0]
+
+
+def test_the_count_reads_the_same_rows_for_ten_times_the_matches(tmp_path, backend):
+    if backend != "sqlite":
+        pytest.skip("SQLite's instructions are counted")
+    query = EventQuery(event_types=("OrderShipped",))
+    steps = []
+    with open_store(tmp_path / "long.evstore", system=SHOP, create=True) as store, \
+            counts_of(store) as database:
+        counts = TimelineCounts(database)
+
+        def kept_count(store: EventStore, bounded: EventQuery) -> int | None:
+            assert kept_match_count(store, bounded) is not None  # what the window asks
+            return counts.match_count(store, bounded.event_types, bounded.stream_types,
+                                      bounded.to_position or 0)
+        for round_number, shipped in enumerate((200, 1_800)):  # early, then 10x the matches
+            store.append(f"order_{round_number}", "Order",
+                         [NewEvent("OrderShipped", {}), NewEvent("Noted", {})] * shipped)
+            counts.catch_up(store)
+            store.append(f"order_late_{round_number}", "Order",  # after the checkpoint
+                         [NewEvent("OrderShipped", {})] * 3)
+            built: list[KeysetRows] = []
+            steps.append(sql_steps([store._db, database.db], lambda built=built: built.append(
+                KeysetRows.build(store, query, kept_count=kept_count))))
+            assert len(built[0]) == len(KeysetRows.build(store, query)) == 203 + 1_803 * \
+                round_number
+    assert steps[1] <= 2 * steps[0], steps  # (failed before: the index counted every match)
