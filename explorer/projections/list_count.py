@@ -36,7 +36,6 @@ import sqlalchemy as sa
 from explorer.projections.database import ReadModelDatabase, projection_state
 from explorer.projections.engine import count_rows
 from explorer.projections.search import search_terms
-from explorer.projections.versioned import current_rows, rows_as_of
 
 
 @dataclass(frozen=True)
@@ -172,13 +171,11 @@ def _change(db: ReadModelDatabase, table: sa.Table, position: int,
     """How many more rows the list holds now than at `position` (negative if fewer), when no
     row was deleted since."""
     keys = [table.c[name] for name in table.info["keys"]]
-    changed = sa.select(*keys).where(table.c.valid_from > position)  # (not DISTINCT: SQLite
-    # would then read every key in order instead of the range; IN keeps each once anyway)
-    now, then = current_rows(table), rows_as_of(table, position)
+    begun = sa.select(*keys).where(table.c.valid_from > position)  # a range of the position
+    # index; each key once after (DISTINCT here: SQLite would read every key in order instead)
+    now, then = _versions_at(table, None, begun), _versions_at(table, position, begun)
     for column, value in (where or {}).items():
         now, then = now.where(table.c[column] == value), then.where(table.c[column] == value)
-    now = now.where(sa.tuple_(*keys).in_(changed))
-    then = then.where(sa.tuple_(*keys).in_(changed))
     if search_terms(search) is None:
         return _count(db, now) - _count(db, then)
     if db.indexed_search:  # the index holds the current rows only: match both alike
@@ -187,6 +184,27 @@ def _change(db: ReadModelDatabase, table: sa.Table, position: int,
     # the server matches a row's values: the versions at `position` alike
     return (_count(db, db.search_rows(now, table, search or "", where))
             - _count(db, db.search_rows(then, table, search or "", where)))
+
+
+def _versions_at(table: sa.Table, position: int | None,
+                 begun: sa.Select[Any]) -> sa.Select[Any]:
+    """The rows as of `position` (None: now) of the keys with a version `begun` since: each
+    key's version found by a seek on its key, the latest begun by then (a key of many versions,
+    stock's product with one for every reservation, is not read whole: 10M events, 10,000
+    positions since, 490 -> 4 ms)."""
+    names = table.info["keys"]
+    changed = begun.cte("changed").prefix_with("MATERIALIZED")  # the range, once
+    key = sa.select(*[changed.c[k] for k in names]).distinct().subquery("changed_key")
+    earlier = table.alias("earlier")
+    latest = sa.select(sa.func.max(earlier.c.valid_from)).where(
+        *[earlier.c[k] == key.c[k] for k in names],
+        *([] if position is None else [earlier.c.valid_from <= position])).scalar_subquery()
+    version = key.join(table, sa.and_(*[table.c[k] == key.c[k] for k in names],
+                                      table.c.valid_from == latest))
+    return (sa.select(*[table.c[c] for c in (*names, *table.info["values"])])
+            .select_from(version)
+            .where(table.c.valid_to.is_(None) if position is None else
+                   sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position)))
 
 
 def _changed_more(db: ReadModelDatabase, table: sa.Table, position: int, limit: int) -> bool:
