@@ -301,20 +301,20 @@ class ProjectionsPanel(QWidget):
         checkpoint = projection.checkpoint if projection else 0
         known = self.projections[name]
         table = known.main_table
-        asked = (name, search, checkpoint, self._reset_owed)
+        asked = (name, search, checkpoint, runner)
         self.counter.count(asked, CountAsked(runner.location, runner.read_only, table, name,
                                              search=search, keeps_rows=keeps_rows(known)))
 
     def _counted(self, asked, total: int) -> None:
-        name, search, checkpoint, reset = asked
-        if (name, search) != (self.selected, self.search.search):
-            return
+        name, search, checkpoint, runner = asked
+        if (name, search, runner) != (self.selected, self.search.search, self.runner):
+            return  # another list's, or another store's
         table = self.projections[name].main_table
         columns = [*table.info["keys"], *table.info["values"]]
         self._shown_checkpoint = checkpoint
         matching = f" match “{search}”" if search else ""
         self.rows_label.setText(f"{total:,} rows{matching}")
-        if reset or self._reset_owed or self.rows_model.columns != columns:
+        if self._reset_owed or self.rows_model.columns != columns:
             self._reset_owed = False
             self.rows_model.reset(columns, total)
         else:
@@ -325,8 +325,8 @@ class ProjectionsPanel(QWidget):
             self.no_rows.show_empty("rows" if search else "rows yet", search)
 
     def _count_failed(self, asked, error: Exception) -> None:
-        name, search, _checkpoint, _reset = asked
-        if (name, search) != (self.selected, self.search.search):
+        name, search, _checkpoint, runner = asked
+        if (name, search, runner) != (self.selected, self.search.search, self.runner):
             return
         self.rows_label.setText(str(error))
         if isinstance(error, SearchNotReadyError):
