@@ -27,7 +27,8 @@ from explorer.projections.database import open_read_models
 from explorer.projections.list_count import ListCounts, count_list, keeps_rows
 from explorer.store.records import RecordedEvent
 from tests.conftest import ADDRESS
-from tests.sagas.test_list_count import meddle, place_orders, run_some_steps, shop, sql_steps
+from tests.sagas.test_list_count import meddle, place_orders, run_some_steps, shop
+from tests.sqlite_steps import sql_steps
 
 pytestmark = pytest.mark.backends
 SEARCHES = ["", "order_1", "paid", "prod_101", "Ada", "cust_2 placed"]
@@ -160,7 +161,7 @@ def test_a_row_of_many_versions_is_counted_from_its_changes_by_a_seek(store, ser
             last = count_list(readmodels, table, "stock", since=last, keeps_rows=True)
             service.execute("Inventory", "prod_102", "receive_stock", {"quantity": 1})
             engine.catch_up_all()
-            last, used = sql_steps(readmodels, partial(count_list, readmodels, table, "stock",
+            last, used = sql_steps(readmodels.db, partial(count_list, readmodels, table, "stock",
                                                        since=last, keeps_rows=True))
             assert (last.total, last.full) == (3, False)
             steps.append(used)
