@@ -51,6 +51,7 @@ class OrderSummaryProjection(Projection):
     event_types = frozenset({"OrderPlaced", "OrderItemAdded", "OrderItemRemoved", "OrderPaid",
                              "OrderShipped", "OrderCancelled", "CustomerRegistered"})
     tables = (order_summary, customer_names)
+    keeps_rows = True
 
     def handle(self, event: RecordedEvent, writes: Writes) -> None:
         kind, data = event.event_type, event.data
@@ -89,6 +90,7 @@ class StockProjection(Projection):
     event_types = frozenset({"InventoryStockReceived", "InventoryReserved",
                              "InventoryReservationReleased", "InventoryDispatched"})
     tables = (stock,)
+    keeps_rows = True
 
     def handle(self, event: RecordedEvent, writes: Writes) -> None:
         data = event.data
@@ -115,6 +117,7 @@ class RevenuePerDayProjection(Projection):
     description = "Paid orders, revenue and refunds per UTC day and currency."
     event_types = frozenset({"OrderPaid", "PaymentRefunded"})
     tables = (revenue_per_day,)
+    keeps_rows = True
 
     def handle(self, event: RecordedEvent, writes: Writes) -> None:
         data = event.data
@@ -137,6 +140,7 @@ class OrdersPerCustomerProjection(Projection):
     event_types = frozenset({"CustomerRegistered", "OrderPlaced", "OrderPaid", "OrderCancelled",
                              "PaymentRefunded"})
     tables = (orders_per_customer,)
+    keeps_rows = True
 
     def handle(self, event: RecordedEvent, writes: Writes) -> None:
         data = event.data

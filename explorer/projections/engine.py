@@ -47,8 +47,9 @@ class ProjectionError(Exception):
 class Writes:
     """What a projection's handler changes for one event: versioned rows, keyed by tuples."""
 
-    def __init__(self, writers: dict[str, VersionedWriter]) -> None:
+    def __init__(self, writers: dict[str, VersionedWriter], *, keeps_rows: bool = False) -> None:
         self._writers = writers
+        self._keeps_rows = keeps_rows
         self.position = 0
 
     def get(self, table: str, *key: Any) -> dict[str, Any] | None:
@@ -67,6 +68,10 @@ class Writes:
         return current
 
     def delete(self, table: str, key: tuple[Any, ...]) -> None:
+        if self._keeps_rows:
+            raise ProjectionError(
+                f"deleted a row of {table}, but the projection says it keeps its rows "
+                "(keeps_rows = True): remove that, or stop deleting rows")
         self._writers[table].delete(key, self.position)
 
 
@@ -84,6 +89,10 @@ class Projection(abc.ABC):
     version: ClassVar[int] = 1
     event_types: ClassVar[frozenset[str]] = frozenset()
     tables: ClassVar[tuple[sa.Table, ...]] = ()
+    keeps_rows: ClassVar[bool] = False
+    """True if `handle` never deletes a row: its lists are then counted from the versions
+    begun since the last count, not in full (explorer.projections.list_count). A deletion by
+    a projection saying so is refused, as a fault of the event."""
 
     @abc.abstractmethod
     def handle(self, event: RecordedEvent, writes: Writes) -> None:
@@ -225,7 +234,7 @@ class ProjectionEngine:
     def _apply_chunk(self, runtime: _Runtime, checkpoint: int, end: int,
                      events: DecodedRows) -> int:
         projection = runtime.projection
-        writes = Writes(runtime.writers)
+        writes = Writes(runtime.writers, keeps_rows=projection.keeps_rows)
         try:
             with self.db.transaction() as db:
                 if self._checkpoint_in(db, projection.name) != checkpoint:

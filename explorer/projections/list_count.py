@@ -59,9 +59,9 @@ LISTS_KEPT = 16
 
 def keeps_rows(projection: object) -> bool:
     """Whether a projection never deletes a row of its tables, so that its lists can be counted
-    from the versions begun since the last count: it says so with a class attribute
-    `keeps_rows = True` (a projection that only puts rows, as saga instances do). Unsaid, a
-    projection may delete, and its lists are counted in full at each new checkpoint."""
+    from the versions begun since the last count: it says so (Projection.keeps_rows, which the
+    engine holds it to). Unsaid, a projection may delete, and its lists are counted in full at
+    each new checkpoint."""
     return getattr(projection, "keeps_rows", False) is True
 
 

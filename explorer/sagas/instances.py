@@ -97,6 +97,7 @@ class SagaInstancesProjection(Projection):
     """
 
     saga: ClassVar[type[ProcessManager]]
+    keeps_rows = True  # (an instance's row and its steps' commands are only ever put)
 
     def __init__(self) -> None:
         rows, commands = self.tables
