@@ -269,10 +269,10 @@ def drive_search(store: str, terms: list[str]) -> None:
     painted = Painted()
     window.table.viewport().installEventFilter(painted)
 
-    def settled() -> None:  # as the window driver's (the projections panel's count done)
+    def settled() -> None:  # as the window driver's (the runner's first report shown)
         waited = time.perf_counter() - opened
         if (window.timeline.plot is None or window.worker.busy or waited < 2
-                or not (window.projections_panel.rows_label.text() or waited > 10)):
+                or not (window.projections_panel.status_model.rowCount() or waited > 10)):
             QTimer.singleShot(50, settled)
             return
         next_term()

@@ -120,12 +120,12 @@ def main(store: str) -> None:
         wait_until_settled()
 
     def wait_until_settled() -> None:
-        """The window's start-up work done (the plot in, the projections panel's rows counted
-        once the runner has reported, or 10 s past the first page; no job queued): the filter
-        measured again alone."""
+        """The window's start-up work done (the plot in, the runner's first report shown, or 10
+        s past the first page; no job queued): the filter measured again alone. (The
+        projections panel counts its rows only when its tab is shown.)"""
         waited = time.perf_counter() - marks["jump"]
         settled = (window.timeline.plot is not None and not window.worker.busy and waited > 1.0
-                   and (bool(window.projections_panel.rows_label.text()) or waited > 10))
+                   and (window.projections_panel.status_model.rowCount() > 0 or waited > 10))
         if not settled:
             QTimer.singleShot(50, wait_until_settled)
             return
