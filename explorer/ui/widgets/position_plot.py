@@ -11,6 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
+from explorer.ui.widgets.timeline_axis import PositionAxis, TimeAxis
+
 
 class PositionPlot(pg.PlotWidget):
     """Signals:
@@ -22,7 +24,7 @@ class PositionPlot(pg.PlotWidget):
     time_chosen = Signal(object)  # microseconds do not fit a C int
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self.date_axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
+        self.date_axis = TimeAxis()
         super().__init__(parent, background="w", axisItems={"bottom": self.date_axis})
         self.by_time = True
         item = self.getPlotItem()
@@ -39,8 +41,7 @@ class PositionPlot(pg.PlotWidget):
             return False
         self.by_time = by_time
         self.getPlotItem().setAxisItems(
-            {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0) if by_time
-             else pg.AxisItem(orientation="bottom")})
+            {"bottom": TimeAxis() if by_time else PositionAxis()})
         return True
 
     def clicked_at(self, x: float) -> None:
