@@ -8,11 +8,12 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -30,6 +31,61 @@ from explorer.ui.models.json_tree import JsonTreeModel
 from explorer.ui.widgets.change_tree import ChangeTree, change_summary
 from explorer.ui.widgets.json_view import JsonView, pretty_json
 
+SEPARATOR = " \u00a0·\u00a0 "  # between the heading's parts, as the window's other headings
+NO_EVENT = "Select an event to see it here."
+
+
+class EventHeading(QLabel):
+    """One line naming an event: its type (bold), its stream and version, its position. It never
+    wraps: when the line is wider than the panel, the stream id (the part of any length) is cut
+    short in its middle, then the type at its end; the whole line is in the tooltip."""
+
+    def __init__(self, text: str = NO_EVENT) -> None:
+        super().__init__(text)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.parts: tuple[str, str, str] | None = None  # type, stream id, what follows it
+
+    def show_parts(self, event_type: str, stream_id: str, tail: str) -> None:
+        self.parts = (event_type, stream_id, tail)
+        self._fit()
+
+    def show_text(self, text: str) -> None:
+        self.parts = None
+        self.setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.parts is None:
+            return
+        event_type, stream_id, tail = self.parts
+        plain = self.fontMetrics()
+        bold_font = QFont(self.font())
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)
+        room = self.contentsRect().width() - 2  # rich text rounds its widths up
+        around = plain.horizontalAdvance(f"{SEPARATOR} {tail}")  # all but the type and stream
+        stream_room = room - bold.horizontalAdvance(event_type) - around
+        type_room = room - around - plain.horizontalAdvance("…")
+        if stream_room >= plain.horizontalAdvance(stream_id[:4] + "…"):
+            stream_id = plain.elidedText(stream_id, Qt.TextElideMode.ElideMiddle, stream_room)
+        elif type_room >= bold.horizontalAdvance(event_type[:6] + "…"):  # the type, cut short
+            event_type = bold.elidedText(event_type, Qt.TextElideMode.ElideRight, type_room)
+            stream_id = "…"
+        else:  # too narrow for its parts: the tail whole if it fits, what fits before it
+            front, right = f"{event_type}{SEPARATOR}{stream_id}", Qt.TextElideMode.ElideRight
+            front_room = room - plain.horizontalAdvance(f" {tail}")
+            line = (f"{plain.elidedText(front, right, front_room)} {tail}"
+                    if front_room >= plain.horizontalAdvance(front[:2] + "…")
+                    else plain.elidedText(f"{front} {tail}", right, room))
+            self.setText(html.escape(line))
+            return
+        self.setText(f"<b>{html.escape(event_type)}</b>{SEPARATOR}{html.escape(stream_id)} "
+                     f"{html.escape(tail)}")
+
 
 class EventDetail(QWidget):
     """Shows one event.
@@ -43,9 +99,11 @@ class EventDetail(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.shown_event: RecordedEvent | None = None
-        self.header = QLabel("Select an event to see it here.")
-        self.header.setTextFormat(Qt.TextFormat.RichText)
-        self.header.setWordWrap(True)
+        self.header = EventHeading()
+        self.subheader = QLabel()  # when, its stream type, its schema version
+        self.subheader.setStyleSheet("color: #616161;")
+        self.subheader.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.subheader.hide()
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.hide()
@@ -99,8 +157,12 @@ class EventDetail(QWidget):
         self.forms_tab = self.tabs.addTab(forms, "Stored form")
         self.tabs.setTabEnabled(self.forms_tab, False)
 
+        heading = QVBoxLayout()
+        heading.setSpacing(0)
+        heading.addWidget(self.header)
+        heading.addWidget(self.subheader)
         top = QHBoxLayout()
-        top.addWidget(self.header, 1)
+        top.addLayout(heading, 1)
         top.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -112,18 +174,20 @@ class EventDetail(QWidget):
         self.shown_event = event
         self.copy_button.setEnabled(event is not None)
         if event is None:
-            self.header.setText("Select an event to see it here.")
+            self.header.show_text(NO_EVENT)
+            self.subheader.hide()
             self.notice.hide()
             self.tree_model.set_value({})
             self.json.show_text("")
             self.tabs.setTabEnabled(self.forms_tab, False)
             return
-        self.header.setText(
-            f"<b>{html.escape(event.event_type)}</b> &nbsp;·&nbsp; {html.escape(event.stream_id)} "
-            f"v{event.version} &nbsp;·&nbsp; position {event.position}<br>"
-            f"<span style='color:#616161'>{short_time(event.timestamp_us)} UTC · "
-            f"{html.escape(event.stream_type)} · schema v{event.schema_version}</span>")
-        self.header.setToolTip(f"Event id {event.event_id}")
+        tail = f"v{event.version}{SEPARATOR}position {event.position:,}"
+        self.header.show_parts(event.event_type, event.stream_id, tail)
+        self.header.setToolTip(f"{event.event_type} · {event.stream_id} v{event.version} · "
+                               f"position {event.position:,}\nEvent id {event.event_id}")
+        self.subheader.setText(f"{short_time(event.timestamp_us)} UTC · {event.stream_type} · "
+                               f"schema v{event.schema_version}")
+        self.subheader.show()
         if event.is_raw:
             self._notice(f"This row could not be read: {event.problem}. It is shown as stored.",
                          "#ffebee", "#b71c1c")
