@@ -4,7 +4,7 @@ compare unlike types, what an empty list says, and a "To" time that follows the 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QDateTime, QPoint, Qt, QTimeZone
+from PySide6.QtCore import QDateTime, QPoint, Qt, QTimer, QTimeZone
 from PySide6.QtGui import QTextDocument
 
 from explorer.store.records import NewEvent
@@ -161,3 +161,33 @@ def test_the_to_time_follows_new_events_until_the_user_sets_it(window, qtbot, se
         bar.clear()  # clearing starts following again
     qtbot.waitUntil(lambda: shown_micros(bar.to_time) > chosen.toMSecsSinceEpoch() * 1000,
                     timeout=WAIT_MS)
+
+
+def escape_the_menu_it_opens(qtbot, menu, open_it) -> None:
+    """Open `menu` by `open_it` (a click or a key on its button: the menu then runs its own
+    loop until it closes), press Escape in it once shown, and wait until it is closed."""
+    escaped = []
+
+    def escape_once_shown():
+        qtbot.waitUntil(menu.isVisible, timeout=WAIT_MS)
+        qtbot.keyClick(menu, Qt.Key.Key_Escape)
+        escaped.append(True)
+
+    QTimer.singleShot(0, escape_once_shown)
+    open_it()
+    qtbot.waitUntil(lambda: escaped and not menu.isVisible(), timeout=WAIT_MS)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")  # a popup, offscreen
+def test_escape_on_the_event_type_menu_gives_focus_back_to_its_button(window, qtbot):
+    bar, streams = window.filter_bar, window.stream_browser.filter
+    window.activateWindow()
+    qtbot.waitActive(window)
+    streams.setFocus()  # where the focus was before the menu
+    qtbot.waitUntil(streams.hasFocus, timeout=WAIT_MS)
+    escape_the_menu_it_opens(qtbot, bar.types_menu, lambda: qtbot.mouseClick(
+        bar.types_button, Qt.MouseButton.LeftButton))
+    assert window.focusWidget() is bar.types_button  # not the stream filter it had before
+    escape_the_menu_it_opens(qtbot, bar.types_menu, lambda: qtbot.keyClick(
+        bar.types_button, Qt.Key.Key_Space))  # opened from the keyboard, the same
+    assert window.focusWidget() is bar.types_button

@@ -119,6 +119,9 @@ class FilterBar(QWidget):
         self.types_button.setText("Event types: all")
         self.types_button.setMinimumWidth(170)
         self.types_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # a click gives it focus too, so that closing its menu (Escape) returns focus to it,
+        # not to the field that had focus before the click
+        self.types_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.types_menu = CheckListMenu(self.types_button)
         self.types_button.setMenu(self.types_menu)
         self.stream_type = QComboBox()
