@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from explorer.demo.projections import OrderSummaryProjection
 from explorer.domain import CommandService
 from explorer.projections import list_count
@@ -102,14 +100,8 @@ def test_a_hidden_panel_counts_nothing_until_it_is_shown(window, qtbot, seeded, 
     qtbot.waitUntil(lambda: panel.rows_model.rowCount() == 301, timeout=WAIT_MS)
 
 
-@pytest.fixture
-def order_summary_keeps_rows(monkeypatch):
-    """order_summary says it never deletes a row (the shop's projections do not yet say so)."""
-    monkeypatch.setattr(OrderSummaryProjection, "keeps_rows", True, raising=False)
-
-
-def test_a_checkpoint_counts_only_the_rows_changed_since(order_summary_keeps_rows, window,
-                                                         qtbot, seeded, monkeypatch):
+def test_a_checkpoint_counts_only_the_rows_changed_since(window, qtbot, seeded, monkeypatch):
+    assert OrderSummaryProjection.keeps_rows  # (it says it never deletes a row)
     panel = window.projections_panel
     window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)

@@ -87,3 +87,20 @@ def test_a_checkpoint_counts_only_the_sagas_changed_since_the_last_count(window,
     assert panel.list_model.rowCount() == expected
     assert counts, "no count was made at the runner's checkpoints"
     assert not any(counted.full for counted in counts), counts
+
+
+def test_a_hidden_sagas_panel_reads_and_counts_nothing_until_shown(window, qtbot, seeded):
+    # (each runner checkpoint read the list's first page on the window's worker and counted
+    # it, with the panel's tab hidden: 50-60 ms of CPU a checkpoint at 10M events)
+    from tests.ui.test_projection_count import flush_worker, place_an_order
+
+    panel = window.sagas_panel
+    assert window.bottom_tabs.currentIndex() != window.tab_of(panel)  # the Event tab
+    qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
+    place_an_order(seeded)
+    qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
+    flush_worker(qtbot, window)
+    assert panel.list_model.rowCount() == 0 and panel.count_label.text() == ""
+    window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
+    qtbot.waitUntil(lambda: panel.count_label.text() == "300 sagas", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.list_model.rowCount() == 300, timeout=WAIT_MS)

@@ -97,14 +97,16 @@ def test_read_model_rows_are_searchable_too(window, qtbot, qtmodeltester):
 def test_opening_a_store_starts_without_a_search(window, qtbot, seeded):
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
     sagas, projections = window.sagas_panel, window.projections_panel
+    window.bottom_tabs.setCurrentIndex(window.tab_of(sagas))  # (each is read when shown)
     search_for(qtbot, sagas.search, "order_01", sagas.count_label)
-    window.bottom_tabs.setCurrentIndex(window.tab_of(projections))  # counted when shown
+    window.bottom_tabs.setCurrentIndex(window.tab_of(projections))
     search_for(qtbot, projections.search, "order_01", projections.rows_label)
     with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
         window.open_store(seeded)
     assert sagas.search.text() == sagas.search.search == ""
     assert projections.search.text() == projections.search.search == ""
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
+    window.bottom_tabs.setCurrentIndex(window.tab_of(sagas))
     loaded_rows(qtbot, sagas.list_model, 300)
     qtbot.waitUntil(lambda: sagas.count_label.text() == "300 sagas", timeout=WAIT_MS)
 

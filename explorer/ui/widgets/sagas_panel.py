@@ -3,6 +3,8 @@ when the system has several); for one, its steps and its history.
 
 A saga's instances are listed from the read model its SagaInstancesProjection keeps (see
 explorer/sagas/instances.py): the saga's own columns (the shop's order_id) first, else its id.
+The list is read and counted while the panel is shown: a list asked for while it is hidden (a
+runner's checkpoint, another store) is read when it is shown.
 
 Signals:
     open_position(int): show the event at this position in the explorer.
@@ -111,6 +113,7 @@ class SagasPanel(QWidget):
         self.listings: list[SagaListing] = []
         self.selected: str | None = None
         self._checkpoint = -1
+        self._list_owed: bool | None = None  # (asked while hidden: whether with a reset)
         self.saga_choice = QComboBox()
         self.saga_choice.setToolTip("Which of the system's sagas to list")
         self.saga_choice.currentIndexChanged.connect(lambda _: self._saga_chosen())
@@ -253,9 +256,19 @@ class SagasPanel(QWidget):
         status = self.status_filter.currentData()
         return {"status": status} if status else None
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._list_owed is not None:
+            self._load_list(reset=self._list_owed)
+
     def _load_list(self, reset: bool) -> None:
         """The list's first page; its number of rows too when that page is not full, else
-        counted on the panel's own thread (ListCounter) while the page is shown."""
+        counted on the panel's own thread (ListCounter) while the page is shown. While the
+        panel is hidden, once it is shown."""
+        if not self.isVisible():
+            self._list_owed = bool(self._list_owed) or reset
+            return
+        self._list_owed = None
         where, search, listing = self._where(), self.search.search, self.listing
         if listing is None:
             self._say_none()
