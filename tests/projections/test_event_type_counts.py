@@ -30,6 +30,7 @@ from explorer.store import EventStore
 from explorer.store.query import EventQuery
 from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
+from tests.sqlite_steps import sql_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.backends
@@ -263,24 +264,6 @@ def test_a_replaced_stores_totals_are_not_used(shop_store, backend, tmp_path, re
         assert len(rows) == 1
 
 
-def sql_steps(connections, work) -> int:
-    """The SQLite virtual-machine instructions (in tens) `work` runs on the connections: the
-    rows it reads, whatever the machine's speed."""
-    steps = [0]
-
-    def count() -> int:
-        steps[0] += 1
-        return 0
-    for connection in connections:
-        connection.set_progress_handler(count, 10)
-    try:
-        work()
-    finally:
-        for connection in connections:
-            connection.set_progress_handler(None, 10)
-    return steps[0]
-
-
 def test_the_count_reads_the_same_rows_for_ten_times_the_matches(tmp_path, backend):
     if backend != "sqlite":
         pytest.skip("SQLite's instructions are counted")
@@ -301,8 +284,9 @@ def test_the_count_reads_the_same_rows_for_ten_times_the_matches(tmp_path, backe
             store.append(f"order_late_{round_number}", "Order",  # after the checkpoint
                          [NewEvent("OrderShipped", {})] * 3)
             built: list[KeysetRows] = []
-            steps.append(sql_steps([store._db, database.db], lambda built=built: built.append(
-                KeysetRows.build(store, query, kept_count=kept_count))))
+            _, used = sql_steps([store._db, database.db], lambda built=built: built.append(
+                KeysetRows.build(store, query, kept_count=kept_count)))
+            steps.append(used)
             assert len(built[0]) == len(KeysetRows.build(store, query)) == 203 + 1_803 * \
                 round_number
     assert steps[1] <= 2 * steps[0], steps  # (failed before: the index counted every match)

@@ -21,6 +21,7 @@ from explorer.runtime.runner import Runner
 from explorer.store import EventStore
 from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
+from tests.sqlite_steps import sql_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.backends
@@ -121,22 +122,6 @@ def test_the_finest_width_within_the_limit_is_chosen(shop_store):
         assert counts.width_for(0) == WIDTHS_US[-1]
 
 
-def sql_steps(counts: TimelineCounts, work) -> int:
-    """The SQLite virtual-machine instructions (in tens) `work` runs on the counts' connection:
-    the rows it reads, whatever the machine's speed."""
-    steps = [0]
-
-    def count() -> int:
-        steps[0] += 1
-        return 0
-    counts.db.set_progress_handler(count, 10)
-    try:
-        work()
-    finally:
-        counts.db.set_progress_handler(None, 10)
-    return steps[0]
-
-
 def test_choosing_the_width_reads_the_same_rows_for_a_long_log_as_for_a_short_one(tmp_path):
     # 2,000 minutes against 200,000 (a long log's): the width chosen within 10 rows reads
     # about the same (before: every bucket row counted, 100 times as many instructions)
@@ -153,7 +138,7 @@ def test_choosing_the_width_reads_the_same_rows_for_a_long_log_as_for_a_short_on
             assert counts.width_for(10) == WIDTHS_US[-1]
             assert counts.width_for(minutes // 60) == WIDTHS_US[1]
             assert counts.width_for(minutes) == WIDTHS_US[0]
-            steps[minutes] = sql_steps(counts, lambda counts=counts: counts.width_for(10))
+            _, steps[minutes] = sql_steps(counts.db, lambda counts=counts: counts.width_for(10))
     assert steps[200_000] <= 2 * steps[2_000], steps
 
 

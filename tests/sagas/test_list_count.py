@@ -20,6 +20,7 @@ from explorer.projections.database import open_read_models
 from explorer.sagas import SagaManager
 from explorer.sagas.list_count import SagaListCounts, count_saga_list
 from tests.conftest import ADDRESS
+from tests.sqlite_steps import sql_steps
 
 pytestmark = pytest.mark.backends
 TABLE = FulfilmentSagasProjection.tables[0]
@@ -194,29 +195,13 @@ def test_a_count_from_the_changes_reads_the_sagas_changed_not_the_list(store):
             orders += 1
             manager.catch_up()
             engine.catch_up("sagas")
-            last, used = sql_steps(readmodels, partial(count_saga_list, readmodels, TABLE,
+            last, used = sql_steps(readmodels.db, partial(count_saga_list, readmodels, TABLE,
                                                        "sagas", since=last))
             steps.append(used)
             assert (last.total, last.full) == (listed + 1, False)
-        _total, full = sql_steps(readmodels, partial(count_rows, readmodels, TABLE))  # (41)
+        _total, full = sql_steps(readmodels.db, partial(count_rows, readmodels, TABLE))  # (41)
     small, big = steps
     assert big <= small * 1.25 + 2, (steps, full)  # a count of the list: 4 times as many
-
-
-def sql_steps(readmodels, work):
-    """What `work` gives, and how many SQLite instructions it runs on the read models'
-    connection (in tens)."""
-    steps = [0]
-
-    def step() -> int:
-        steps[0] += 1
-        return 0
-    readmodels.db.set_progress_handler(step, 10)
-    try:
-        result = work()
-    finally:
-        readmodels.db.set_progress_handler(None, 10)
-    return result, steps[0]
 
 
 @pytest.mark.sqlite_only("counts SQLite's instructions")
@@ -237,11 +222,11 @@ def test_a_page_of_one_status_reads_that_status_not_every_saga(store):
             orders += 3
             run_steps(manager, 4)  # their sagas started, not finished: running
             engine.catch_up("sagas")
-            rows, used = sql_steps(readmodels, partial(read_rows, readmodels, TABLE,
+            rows, used = sql_steps(readmodels.db, partial(read_rows, readmodels, TABLE,
                                                        where={"status": "running"}))
             assert 0 < len(rows) == count_rows(readmodels, TABLE, where={"status": "running"})
             steps.append(used)
-            _total, counted = sql_steps(readmodels, partial(count_rows, readmodels, TABLE,
+            _total, counted = sql_steps(readmodels.db, partial(count_rows, readmodels, TABLE,
                                                             where={"status": "running"}))
             steps.append(counted)
     small_page, small_count, big_page, big_count = steps
