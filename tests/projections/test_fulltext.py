@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from explorer.demo.seed import seed_store
 from explorer.demo.system import SHOP
 from explorer.projections import FullTextIndex, SearchTextError, fulltext, fulltext_path
 from explorer.projections.fulltext import newest_matching, search_query
@@ -24,6 +23,7 @@ from explorer.store import EventStore
 from explorer.store.query import EventQuery
 from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
+from tests.projections.seeded_shop import shop_store_fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.backends
@@ -64,24 +64,7 @@ def brute_force(store: EventStore, typed: str, up_to: int | None = None) -> list
     return found
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("fulltext") / "shop.evstore"
-    with open_store(path, system=SHOP, create=True) as store:
-        seed_store(store, orders=40, days=20)
-    return path
-
-
-@pytest.fixture
-def shop_store(backend, seeded, store_location):
-    """A copy of the seeded store file, or the same seed on the server."""
-    if backend == "sqlite":
-        store_location.write_bytes(seeded.read_bytes())
-    else:
-        with open_store(store_location, system=SHOP, create=True) as store:
-            seed_store(store, orders=40, days=20)
-    with open_store(store_location, system=SHOP) as store:
-        yield store
+seeded, shop_store = shop_store_fixtures("fulltext", orders=40, days=20)
 
 
 def drawn_terms(store: EventStore, count: int, seed: int = 7) -> list[str]:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from explorer.demo.seed import seed_store
 from explorer.demo.system import SHOP
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.projections.timeline_counts import WIDTHS_US, TimelineCounts
@@ -21,30 +20,14 @@ from explorer.runtime.runner import Runner
 from explorer.store import EventStore
 from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
+from tests.projections.seeded_shop import shop_store_fixtures
 from tests.sqlite_steps import sql_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.backends
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("timeline") / "shop.evstore"
-    with open_store(path, system=SHOP, create=True) as store:
-        seed_store(store, orders=60, days=3)
-    return path
-
-
-@pytest.fixture
-def shop_store(backend, seeded, store_location):
-    """A copy of the seeded store file, or the same seed on the server."""
-    if backend == "sqlite":
-        store_location.write_bytes(seeded.read_bytes())
-    else:
-        with open_store(store_location, system=SHOP, create=True) as store:
-            seed_store(store, orders=60, days=3)
-    with open_store(store_location, system=SHOP) as store:
-        yield store
+seeded, shop_store = shop_store_fixtures("timeline", orders=60, days=3)
 
 
 def counted_by_scan(store: EventStore, width: int, up_to: int | None = None) -> Counter:
