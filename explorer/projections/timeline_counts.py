@@ -205,13 +205,7 @@ class TimelineCounts:
         """Empty the counts if the last event they counted is not the store's (another file is
         at the store's path now): they are counted again from the start."""
         row = self.db.execute(f"SELECT last_counted, last_counted_id FROM {STATE}").fetchone()
-        if row[1] is None:
-            return
-        try:
-            same = store.event_at(int(row[0])).event_id == row[1]
-        except EventNotFoundError:
-            same = False
-        if not same:
+        if not _same_store(store, row[0], row[1]):
             with self.database.transaction() as db:
                 _forget(db)
 
@@ -228,12 +222,8 @@ class TimelineCounts:
         last = store.last_position()
         if last - checkpoint > tail or checkpoint > last:
             return None
-        if last_counted_id is not None:
-            try:
-                if store.event_at(last_counted).event_id != last_counted_id:
-                    return None
-            except EventNotFoundError:
-                return None
+        if not _same_store(store, last_counted, last_counted_id):
+            return None
         tally = {row[3]: [row[4], row[5]] for row in kept if row[3] is not None}
         rows = store.event_times(checkpoint, last - checkpoint) if last > checkpoint else []
         for stream_type, (events, streams) in _tallied(rows, _first_in_stream(store, rows)
@@ -264,12 +254,8 @@ class TimelineCounts:
             f"{of_streams}) FROM {STATE}", (*event_types, *stream_types)).fetchone()
         if typed != checkpoint or typed - end > tail:
             return None
-        if last_counted_id is not None:
-            try:
-                if store.event_at(last_counted).event_id != last_counted_id:
-                    return None
-            except EventNotFoundError:
-                return None
+        if not _same_store(store, last_counted, last_counted_id):
+            return None
         if end == typed:
             return int(total)
         between = EventQuery(event_types=event_types, stream_types=stream_types,
@@ -429,3 +415,14 @@ def _summed(rows: list[tuple[int, int, str]]) -> list[tuple[int, int, str, int, 
 
 __all__ = ["MAX_BUCKETS", "WIDTHS_US", "Buckets", "TimelineCounts", "counted_events",
            "counted_stream_types", "kept_match_count", "kept_stream_types"]
+
+
+def _same_store(store: EventStore, last_counted: int, last_counted_id: str | None) -> bool:
+    """Whether the counts were made of this store: the event they last counted is there, with
+    the id they noted (None: nothing counted yet)."""
+    if last_counted_id is None:
+        return True
+    try:
+        return store.event_at(int(last_counted)).event_id == last_counted_id
+    except EventNotFoundError:
+        return False
