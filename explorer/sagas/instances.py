@@ -19,9 +19,9 @@ from typing import Any, ClassVar
 import orjson
 import sqlalchemy as sa
 
-from explorer.common.timestamps import iso
 from explorer.domain.aggregate import Aggregate
 from explorer.projections import Projection, ReadModelDatabase, Writes, versioned_table
+from explorer.projections.timetext import iso
 from explorer.projections.versioned import current_rows
 from explorer.sagas.process import ProcessManager, record_in
 from explorer.sagas.progress import Progress, command_stored, first_event_id, statuses
