@@ -111,6 +111,10 @@ def _check_schema(store: EventStore, report: CheckReport) -> bool:
                                      f"file's marker says {value!r}")
     if "created_at" not in found.meta:
         report.add("store meta", "store_meta has no 'created_at' entry")
+    server_from = found.meta.get(chain.SERVER_LINKS_KEY)
+    if server_from is not None and not (server_from.isdigit() and int(server_from) >= 1):
+        report.add("store meta", f"store_meta's {chain.SERVER_LINKS_KEY} is {server_from!r}, "
+                                 "not a position: the chain was checked in either form")
     linked = version >= 2
     tables = {name for kind, name in found.objects if kind == "table"}
     expected = [t for t in schema.metadata.sorted_tables

@@ -35,3 +35,15 @@ def test_changes_made_around_the_store_are_found(store_url, schema_name, admin, 
                for text in problems), problems
     assert any("event_hashes_no_truncate, which keeps event_hashes immutable, is missing" in text
                for text in problems), problems
+
+
+def test_an_unreadable_start_of_the_servers_links_is_reported(store_url, schema_name, admin):
+    with EventStore.open(store_url) as store:
+        store.append("s", "T", [NewEvent("E", {})])
+    admin.execute(f"UPDATE {schema_name}.store_meta SET value = 'x' "
+                  "WHERE key = 'server_links_from'")
+    with EventStore.open(store_url, read_only=True) as store:
+        report = check_store(store)
+    assert [problem.message for problem in report.problems] == [
+        "store_meta's server_links_from is 'x', not a position: the chain was checked in "
+        "either form"]

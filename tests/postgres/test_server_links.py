@@ -106,3 +106,29 @@ def test_a_store_of_schema_2_is_linked_by_its_server_from_its_logs_end(store_url
     monkeypatch.setattr(postgres_schema, "SCHEMA_VERSION", 2)
     with pytest.raises(NotAStoreError, match="newer Event Explorer"):
         EventStore.open(store_url, read_only=True)
+
+
+def test_a_writer_open_across_the_move_to_the_servers_form_keeps_the_chain(store_url,
+                                                                         monkeypatch):
+    # (one opened before the store moved, an earlier version's or a role's that may not
+    # record the move, links the plain way until it is closed: check holds it as unchanged,
+    # and still finds a change)
+    with monkeypatch.context() as earlier:
+        earlier.setattr(postgres_schema, "server_links", lambda db, lock: chain.PLAIN)
+        old = EventStore.open(store_url)
+    with old:
+        old.append("s", "T", [NewEvent("E", {"n": 0})])
+        with EventStore.open(store_url) as store:  # (moves it: server links from 2)
+            assert store.meta()[chain.SERVER_LINKS_KEY] == "2"
+            store.append("s", "T", [NewEvent("E", {"n": 1})], 1)
+        old.append("s", "T", [NewEvent("E", {"n": 2})], 2)  # plain, at 3
+    with EventStore.open(store_url) as store:
+        store.append("s", "T", [NewEvent("E", {"n": 3})], 3)
+        report = check_store(store)
+        rows = linked_rows(store)
+    assert report.ok, report.to_dict()
+    assert rows[2][-1] == chain.link(rows[1][-1], rows[2][:-1])  # (the plain form at 3)
+    form = chain.ChainForm(2)
+    changed = (*rows[2][:9], '{"n": 9}', rows[2][10])  # (its data edited)
+    assert form.holds(rows[1][-1], rows[2][:-1], rows[2][-1])
+    assert not form.holds(rows[1][-1], changed, rows[2][-1])
