@@ -72,6 +72,17 @@ projection_state = sa.Table(
     sqlite_with_rowid=False,
 )
 
+projection_resets = sa.Table(
+    "projection_resets", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("resets", sa.Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+"""How many times each projection's read model was emptied to be made again (a rebuild, a new
+code version): a count kept from the changes since an earlier one holds only while this stays
+the same (explorer.projections.list_count). Its own table, so that read models made before it
+get it without being made again."""
+
 
 def _configure(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA synchronous = NORMAL")

@@ -324,6 +324,9 @@ class ProjectionEngine:
                    "fault_position = NULL, fault_event_id = NULL, fault_error = NULL, "
                    "skipped = '[]', updated_at = ? WHERE name = ?", (now_micros(),
                                                                      projection.name))
+        db.execute("INSERT INTO projection_resets (name, resets) VALUES (?, 1) ON CONFLICT "
+                   "(name) DO UPDATE SET resets = projection_resets.resets + 1",
+                   (projection.name,))
 
     def _finish_rebuild(self, name: str) -> None:
         with self.db.transaction() as db:

@@ -17,9 +17,10 @@ condition on the rows' values; in a file, the search index holds the current row
 changed rows at A and now are matched by a search index of their own, made for them in the
 connection's temporary database (ReadModelDatabase.count_matching).
 
-A count is redone in full when the read model went back (a rebuild), when its code's version
-changed, when more than half of the log came since the last count (reading the changes would
-cost more than the count), or, matching what the user typed, when more than SEARCHED_CHANGES
+A count is redone in full when the read model went back or was made again (a rebuild, however
+quickly it caught up again: projection_resets counts them), when its code's version changed,
+when more than half of the log came since the last count (reading the changes would cost more
+than the count), or, matching what the user typed, when more than SEARCHED_CHANGES
 versions began since. A list by the value of one column counted in full is counted for every
 value at once, for the cost of one, so that choosing another value, or none, is then counted
 from the changes too (ListCounts).
@@ -33,19 +34,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from explorer.projections.database import ReadModelDatabase, projection_state
+from explorer.projections.database import ReadModelDatabase, projection_resets, projection_state
 from explorer.projections.engine import count_rows
 from explorer.projections.search import search_terms
 
 
 @dataclass(frozen=True)
 class ListCount:
-    """How many rows a list holds as of its read model's `checkpoint` (the projection at code
-    `version`), and how it was counted (`full`, else from the changes)."""
+    """How many rows a list holds as of its read model's `checkpoint` (the read model's
+    `generation`: the projection's code version and how many times it was made again), and how
+    it was counted (`full`, else from the changes)."""
 
     total: int
     checkpoint: int
-    version: int
+    generation: tuple[int, int]
     full: bool = True
 
 
@@ -68,19 +70,19 @@ def keeps_rows(projection: object) -> bool:
 @dataclass(frozen=True)
 class ValueCounts:
     """How many current rows of a table have each value of a column (`totals`), as of its read
-    model's `checkpoint` (the projection at code `version`)."""
+    model's `checkpoint` (in its `generation`, as ListCount's)."""
 
     totals: dict[Any, int]
     checkpoint: int
-    version: int
+    generation: tuple[int, int]
 
     def of(self, value: Any) -> ListCount:
         """The count of the rows with this value."""
-        return ListCount(self.totals.get(value, 0), self.checkpoint, self.version)
+        return ListCount(self.totals.get(value, 0), self.checkpoint, self.generation)
 
     def of_all(self) -> ListCount:
         """The count of every row."""
-        return ListCount(sum(self.totals.values()), self.checkpoint, self.version)
+        return ListCount(sum(self.totals.values()), self.checkpoint, self.generation)
 
 
 class ListCounts:
@@ -130,18 +132,27 @@ def count_each_value(db: ReadModelDatabase, table: sa.Table, projection: str,
     """How many current rows of `table` (the `projection`'s) have each value of `column`:
     one pass over the current rows, as long as a count of those with one value."""
     with db.read_snapshot():
-        checkpoint, version = _state(db, projection)
+        checkpoint, generation = _state(db, projection)
         totals: dict[Any, int] = {value: total for value, total in db.execute(
             sa.select(table.c[column], sa.func.count()).where(table.c.valid_to.is_(None))
             .group_by(table.c[column]))}
-    return ValueCounts(totals, checkpoint, version)
+    return ValueCounts(totals, checkpoint, generation)
 
 
-def _state(db: ReadModelDatabase, projection: str) -> tuple[int, int]:
-    """The projection's checkpoint and code version (0, 0 before it ever ran)."""
+def _state(db: ReadModelDatabase, projection: str) -> tuple[int, tuple[int, int]]:
+    """The projection's checkpoint and generation: its code version and how many times its read
+    model was emptied to be made again ((0, 0) before it ever ran; a file made before resets
+    were counted, read-only, as none)."""
     state = db.execute(sa.select(projection_state.c.checkpoint, projection_state.c.version)
                        .where(projection_state.c.name == projection)).first()
-    return (state[0], state[1]) if state is not None else (0, 0)
+    if state is None:
+        return 0, (0, 0)
+    try:
+        resets = db.execute(sa.select(projection_resets.c.resets).where(
+            projection_resets.c.name == projection)).scalar()
+    except sa.exc.OperationalError:  # (SQLite: no such table; a file written to has it)
+        resets = 0
+    return state[0], (state[1], resets or 0)
 
 
 def count_list(db: ReadModelDatabase, table: sa.Table, projection: str,
@@ -152,18 +163,19 @@ def count_list(db: ReadModelDatabase, table: sa.Table, projection: str,
     changed after it when the projection never deletes a row (`keeps_rows`), else in full.
     Read in one snapshot of `db`."""
     with db.read_snapshot():
-        checkpoint, version = _state(db, projection)
-        if since is not None and since.version == version and since.checkpoint == checkpoint:
+        checkpoint, generation = _state(db, projection)
+        if since is not None and since.generation == generation and (
+                since.checkpoint == checkpoint):
             return since
-        if (not keeps_rows or since is None or since.version != version
+        if (not keeps_rows or since is None or since.generation != generation
                 or checkpoint < since.checkpoint
                 or 2 * (checkpoint - since.checkpoint) > checkpoint
                 or search_terms(search) is not None
                 and _changed_more(db, table, since.checkpoint, SEARCHED_CHANGES)):
             total = count_rows(db, table, where=where, search=search)
-            return ListCount(total, checkpoint, version)
+            return ListCount(total, checkpoint, generation)
         change = _change(db, table, since.checkpoint, where, search)
-        return ListCount(since.total + change, checkpoint, version, full=False)
+        return ListCount(since.total + change, checkpoint, generation, full=False)
 
 
 def _change(db: ReadModelDatabase, table: sa.Table, position: int,
