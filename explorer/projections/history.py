@@ -109,9 +109,8 @@ class ReadModelHistory:
         return statement, columns
 
     def _small_table_keys(self, table: sa.Table) -> list[tuple[Any, ...]] | None:
-        """Every key a table ever had, if it had at most SMALL_TABLE of them, else None. Cached:
-        a small table's keys for KEYS_TTL_S, a table's having more for good (keys are never
-        removed; a rebuild only adds them again).
+        """Every key a table ever had, if it had at most SMALL_TABLE of them, else None. Cached
+        for KEYS_TTL_S (a runner may add keys meanwhile, and a rebuild empties the table).
 
         Found by skipping along the primary key from one key to the next (one seek each), so a
         table of twenty keys and a million versions costs twenty seeks, not a scan; the seeks
@@ -119,8 +118,7 @@ class ReadModelHistory:
         tell five big tables of the demo's read models).
         """
         cached = self._keys.get(table.name)
-        if cached is not None and (cached[1] is None
-                                   or time.monotonic() - cached[0] < KEYS_TTL_S):
+        if cached is not None and time.monotonic() - cached[0] < KEYS_TTL_S:
             return cached[1]
         first, after = self._seeks.get(table.name) or self._compile_seeks(table)
         db = self.readmodels.db

@@ -1,14 +1,12 @@
 """Finding a small versioned table's keys (ReadModelHistory, read key by key): every key found,
-at the cost of one seek a key however many versions each has, and a table with many keys told
-once and remembered."""
+at the cost of one seek a key however many versions each has."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from explorer.projections import ReadModelDatabase, versioned_table
-from explorer.projections import history as history_module
-from explorer.projections.history import SMALL_TABLE, ReadModelHistory
+from explorer.projections.history import ReadModelHistory
 from tests.sqlite_steps import sql_steps
 
 
@@ -41,15 +39,3 @@ def test_a_keys_versions_are_not_read_to_find_the_next_key(tmp_path):
     assert found[2] == found[400] == expected
     # (before: each seek stepped through every version of the key before it, 13x as many)
     assert steps[400] <= 2 * steps[2], steps
-
-
-def test_a_table_of_many_keys_is_told_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(history_module, "KEYS_TTL_S", 0.0)  # (a small table's keys expire at once)
-    small, small_table = daily(tmp_path, "small", 10, 3)
-    big, big_table = daily(tmp_path, "big", SMALL_TABLE, 1)  # (twice SMALL_TABLE keys)
-    for database, table, told in ((small, small_table, True), (big, big_table, False)):
-        history = ReadModelHistory(database)
-        assert history.is_small(table) is told
-        _, again = sql_steps(database.db, lambda: history.is_small(table))  # noqa: B023
-        assert (again > 0) is told, again  # (a small table's keys are looked for again)
-        database.close()
