@@ -29,14 +29,16 @@ transaction (the database's count by type of that range of the log), then moved 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from explorer.projections.database import ReadModelDatabase, open_read_models
+from explorer.projections.database import ReadModelDatabase, read_model_path
 from explorer.store.content_filter import parse_filter
 from explorer.store.errors import EventNotFoundError, StoreOpenError
 from explorer.store.event_store import EventStore
+from explorer.store.postgres_url import is_server_url
 from explorer.store.query import EventQuery
 from explorer.store.records import StreamTypeInfo
 
@@ -299,13 +301,8 @@ class TimelineCounts:
 def kept_stream_types(store: EventStore) -> list[StreamTypeInfo] | None:
     """Each stream type's streams and events from the timeline's counts, if the runner has
     made them (see TimelineCounts.stream_types); else None."""
-    try:
-        database = open_read_models(store.location, store.read_only, read_only=True)
-    except StoreOpenError:  # none made yet
-        return None
-    with database:
-        local = database.local()
-        return None if local is None else TimelineCounts(local).stream_types(store)
+    with _kept_counts(store) as counts:
+        return None if counts is None else counts.stream_types(store)
 
 
 def kept_match_count(store: EventStore, query: EventQuery) -> int | None:
@@ -316,14 +313,24 @@ def kept_match_count(store: EventStore, query: EventQuery) -> int | None:
             event_types=query.event_types, stream_types=query.stream_types,
             to_position=query.to_position):
         return None
-    try:
-        database = open_read_models(store.location, store.read_only, read_only=True)
-    except StoreOpenError:  # none made yet
-        return None
-    with database:
-        local = database.local()
-        return None if local is None else TimelineCounts(local).match_count(
+    with _kept_counts(store) as counts:
+        return None if counts is None else counts.match_count(
             store, query.event_types, query.stream_types, query.to_position)
+
+
+@contextmanager
+def _kept_counts(store: EventStore) -> Iterator[TimelineCounts | None]:
+    """The timeline's counts of the store, read-only, in the read-model file that keeps them
+    (a store on a server keeps them in the cache folder: opened there, without connecting to
+    the server again); None if the runner has not made them."""
+    path = read_model_path(store.location, store.read_only or is_server_url(store.location))
+    try:
+        database = ReadModelDatabase(path, read_only=True)
+    except StoreOpenError:  # none made yet
+        yield None
+        return
+    with database:
+        yield TimelineCounts(database)
 
 
 def counted_stream_types(store: EventStore) -> list[StreamTypeInfo]:
