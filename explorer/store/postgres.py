@@ -285,7 +285,8 @@ class PostgresStore(EventStore):
         two: the lock, the log's end and the streams' heads read together, then the events,
         their links, the stream index and the COMMIT sent together (pipelined; a refused row
         raises at the COMMIT, which the append then rolls back). A value the server cannot
-        hold (a NUL character in a stream id, a number past 64 bits) is refused as StoreError."""
+        hold (a NUL character in a stream id, a number past its bigint's range) is refused as
+        StoreError."""
         try:
             return self._append_requests(requests)
         except psycopg.DataError as error:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from explorer.common.formatting import clock_time, raw_time, short_time, summarize
 from explorer.domain import Repository
 from explorer.projections import SearchNotReadyError, read_rows
+from explorer.projections.list_count import keeps_rows
 from explorer.runtime.runner import RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.list_count import SagaListCounts
@@ -295,7 +296,7 @@ class SagasPanel(QWidget):
                 self.count_label.setText(f"{len(rows):,}+ sagas, counting…")
             self.counter.count((asked, reset), CountAsked(
                 location, opened_read_only, table, listing.projection.name, where, search,
-                keeps_rows=True))
+                keeps_rows=keeps_rows(listing.projection)))
 
         self.worker.submit(first_page, read, key="saga-count", on_error=self._count_failed)
 
