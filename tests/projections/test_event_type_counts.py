@@ -29,7 +29,7 @@ from explorer.store import EventStore
 from explorer.store.query import EventQuery
 from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
-from tests.projections.seeded_shop import shop_store_fixtures
+from tests.projections.seeded_shop import replace_with_another_store, shop_store_fixtures
 from tests.sqlite_steps import sql_steps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,16 +229,7 @@ def test_a_filter_by_type_counts_as_a_brute_force_filter_with_and_without_totals
 def test_a_replaced_stores_totals_are_not_used(shop_store, backend, tmp_path, request):
     with counts_of(shop_store) as database:
         TimelineCounts(database).catch_up(shop_store)
-    location = shop_store.location
-    shop_store.close()
-    if backend == "postgres":
-        schema = request.getfixturevalue("schema_name")
-        request.getfixturevalue("admin").execute(f'DROP SCHEMA "{schema}" CASCADE')
-    other = tmp_path / "other.evstore" if backend == "sqlite" else location
-    with open_store(other, system=SHOP, create=True) as store:
-        store.append("note_1", "Note", [NewEvent("OrderPlaced", {"text": "only here"})])
-    if backend == "sqlite":
-        other.replace(location)
+    location = replace_with_another_store(shop_store, backend, tmp_path, request, "OrderPlaced")
     with open_store(location, system=SHOP) as replaced:
         query = EventQuery(event_types=("OrderPlaced",), to_position=1)
         assert kept_match_count(replaced, query) is None  # another store's totals

@@ -20,7 +20,7 @@ from explorer.runtime.runner import Runner
 from explorer.store import EventStore
 from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
-from tests.projections.seeded_shop import shop_store_fixtures
+from tests.projections.seeded_shop import replace_with_another_store, shop_store_fixtures
 from tests.sqlite_steps import sql_steps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,16 +182,7 @@ def test_the_counts_of_a_replaced_store_start_again(shop_store, backend, tmp_pat
     """A store file replaced by another, or a server's schema dropped and made again."""
     with histogram_of(shop_store) as database:
         TimelineCounts(database).catch_up(shop_store)
-    location = shop_store.location
-    shop_store.close()
-    if backend == "postgres":
-        schema = request.getfixturevalue("schema_name")
-        request.getfixturevalue("admin").execute(f'DROP SCHEMA "{schema}" CASCADE')
-    other = tmp_path / "other.evstore" if backend == "sqlite" else location
-    with open_store(other, system=SHOP, create=True) as store:
-        store.append("note_1", "Note", [NewEvent("Noted", {"text": "only here"})])
-    if backend == "sqlite":
-        other.replace(location)
+    location = replace_with_another_store(shop_store, backend, tmp_path, request, "Noted")
     with open_store(location, system=SHOP) as replaced, histogram_of(replaced) as database:
         counts = TimelineCounts(database)
         assert counts.stream_types(replaced) is None  # another store's
