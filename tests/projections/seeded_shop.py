@@ -1,9 +1,12 @@
 """A seeded shop store for a test module: seeded once into a file (module scope), then copied
-for each test, or seeded the same on the server (the `backend` fixture chooses); and another
-store put in its place."""
+for each test, or seeded the same on the server (the `backend` fixture chooses); another
+store put in its place; its timeline's counts made by a process killed midway."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,8 @@ from explorer.demo.seed import seed_store
 from explorer.demo.system import SHOP
 from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def shop_store_fixtures(name: str, orders: int, days: int) -> tuple[Callable[..., Any], ...]:
@@ -56,3 +61,32 @@ def replace_with_another_store(shop_store: Any, backend: str, tmp_path: Path,
     if backend == "sqlite":
         other.replace(location)
     return location
+
+
+COUNT_SCRIPT = """
+import sys
+from explorer.projections import ReadModelDatabase, read_model_path
+from explorer.projections.timeline_counts import TimelineCounts
+from explorer.store import EventStore
+store = EventStore.open(sys.argv[1])
+counts = TimelineCounts(ReadModelDatabase(read_model_path(store.location, False)))
+def report_then_wait() -> bool:  # after 4 batches, wait (for the kill) until told to go on
+    checkpoint = counts.db.execute(
+        "SELECT " + sys.argv[2] + " FROM timeline_state").fetchone()[0] if counts.exists() else 0
+    print(checkpoint, flush=True)
+    return checkpoint >= 160 and sys.stdin.readline() == "stop\\n"
+counts.catch_up(store, batch=40, should_stop=report_then_wait)
+"""
+
+
+def count_killed_midway(store: Any, checkpoint: str) -> None:
+    """The timeline's counts of `store` made in another process, killed (-9) once it has
+    committed a few batches of 40 events, its `checkpoint` column (of timeline_state) past
+    160."""
+    child = subprocess.Popen([sys.executable, "-c", COUNT_SCRIPT, store.location, checkpoint],
+                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    for _ in range(5):  # let it commit a few batches, then kill it without warning
+        assert child.stdout.readline()
+    child.send_signal(signal.SIGKILL)
+    child.wait()

@@ -8,11 +8,7 @@ matches. On a store file and on a store on a PostgreSQL server."""
 from __future__ import annotations
 
 import random
-import signal
-import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -29,10 +25,13 @@ from explorer.store import EventStore
 from explorer.store.query import EventQuery
 from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
-from tests.projections.seeded_shop import replace_with_another_store, shop_store_fixtures
+from tests.projections.seeded_shop import (
+    count_killed_midway,
+    replace_with_another_store,
+    shop_store_fixtures,
+)
 from tests.sqlite_steps import sql_steps
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.backends
 
 
@@ -105,32 +104,8 @@ def test_the_runner_keeps_the_totals_over_random_appends(shop_store):
         runner.close()
 
 
-COUNT_SCRIPT = """
-import sys
-from explorer.projections import ReadModelDatabase, read_model_path
-from explorer.projections.timeline_counts import TimelineCounts
-from explorer.store import EventStore
-store = EventStore.open(sys.argv[1])
-counts = TimelineCounts(ReadModelDatabase(read_model_path(store.location, False)))
-def report_then_wait() -> bool:  # after 4 batches, wait (for the kill) until told to go on
-    checkpoint = counts.db.execute("SELECT event_types_checkpoint FROM timeline_state").fetchone()
-    print(checkpoint[0], flush=True)
-    return checkpoint[0] >= 160 and sys.stdin.readline() == "stop\\n"
-counts.catch_up(store, batch=40, should_stop=report_then_wait)
-"""
-
-
-def killed_midway(store: EventStore) -> None:
-    child = subprocess.Popen([sys.executable, "-c", COUNT_SCRIPT, store.location],
-                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    for _ in range(5):  # let it commit a few batches, then kill it without warning
-        assert child.stdout.readline()
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-
-
 def test_counting_killed_midway_resumes_to_the_same_totals(shop_store):
-    killed_midway(shop_store)
+    count_killed_midway(shop_store, "event_types_checkpoint")
     with counts_of(shop_store) as database:
         counts = TimelineCounts(database)
         checkpoint, typed = checkpoints(counts)
@@ -166,7 +141,7 @@ def test_totals_made_for_old_read_models_resume_after_a_kill(shop_store):
         TimelineCounts(database).catch_up(shop_store)
         made = histogram(TimelineCounts(database))
         made_before_event_types(database)
-    killed_midway(shop_store)
+    count_killed_midway(shop_store, "event_types_checkpoint")
     with counts_of(shop_store) as database:
         counts = TimelineCounts(database)
         checkpoint, typed = checkpoints(counts)
@@ -238,9 +213,8 @@ def test_a_replaced_stores_totals_are_not_used(shop_store, backend, tmp_path, re
         assert len(rows) == 1
 
 
-def test_the_count_reads_the_same_rows_for_ten_times_the_matches(tmp_path, backend):
-    if backend != "sqlite":
-        pytest.skip("SQLite's instructions are counted")
+def test_the_count_reads_the_same_rows_for_ten_times_the_matches(tmp_path):
+    # (a store file's: SQLite's instructions are counted)
     query = EventQuery(event_types=("OrderShipped",))
     steps = []
     with open_store(tmp_path / "long.evstore", system=SHOP, create=True) as store, \

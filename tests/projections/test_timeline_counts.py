@@ -5,11 +5,7 @@ store on a PostgreSQL server (whose counts are kept in a file in the cache folde
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -20,10 +16,13 @@ from explorer.runtime.runner import Runner
 from explorer.store import EventStore
 from explorer.store.records import NewEvent
 from explorer.system.workspace import open_store
-from tests.projections.seeded_shop import replace_with_another_store, shop_store_fixtures
+from tests.projections.seeded_shop import (
+    count_killed_midway,
+    replace_with_another_store,
+    shop_store_fixtures,
+)
 from tests.sqlite_steps import sql_steps
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.backends
 
 
@@ -147,27 +146,8 @@ def test_the_runner_counts_live_appends_and_a_rebuild_counts_the_same(shop_store
         runner.close()
 
 
-COUNT_SCRIPT = """
-import sys
-from explorer.projections import ReadModelDatabase, read_model_path
-from explorer.projections.timeline_counts import TimelineCounts
-from explorer.store import EventStore
-store = EventStore.open(sys.argv[1])
-counts = TimelineCounts(ReadModelDatabase(read_model_path(store.location, False)))
-def report_then_wait() -> bool:  # after 4 batches, wait (for the kill) until told to go on
-    print(counts.checkpoint(), flush=True)
-    return counts.checkpoint() >= 160 and sys.stdin.readline() == "stop\\n"
-counts.catch_up(store, batch=40, should_stop=report_then_wait)
-"""
-
-
 def test_counting_killed_midway_resumes_to_the_same_counts(shop_store):
-    child = subprocess.Popen([sys.executable, "-c", COUNT_SCRIPT, shop_store.location],
-                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    for _ in range(5):  # let it commit a few batches, then kill it without warning
-        assert child.stdout.readline()
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    count_killed_midway(shop_store, "checkpoint")
     width = WIDTHS_US[1]
     with histogram_of(shop_store) as database:
         counts = TimelineCounts(database)

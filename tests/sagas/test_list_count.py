@@ -79,6 +79,20 @@ def run_steps(manager: SagaManager, events: int) -> None:
     manager.catch_up(should_stop=should_stop)
 
 
+def shop_round(service, manager, rng: random.Random, orders: int, *, least: int = 0,
+               most: int, meddling: bool = True) -> int:
+    """One round of the shop: `least` to `most` orders placed from number `orders` on, now and
+    then stock released behind a saga's back (`meddling`), some saga steps run; the number of
+    the next order."""
+    placed = rng.randint(least, most)
+    place_orders(service, rng, orders, placed)
+    orders += placed
+    if meddling and orders > 1 and rng.random() < 0.5:
+        meddle(service, rng, orders)
+    run_some_steps(manager, rng)
+    return orders
+
+
 def test_a_list_counted_from_its_changes_equals_a_full_count_with_every_filter(store):
     rng = random.Random(7)
     service, manager = shop(store, failure_rate=0.3)
@@ -90,12 +104,7 @@ def test_a_list_counted_from_its_changes_equals_a_full_count_with_every_filter(s
     orders = 1
     try:
         for _round in range(14):
-            placed = rng.randint(0, 6)
-            place_orders(service, rng, orders, placed)
-            orders += placed
-            if orders > 1 and rng.random() < 0.5:
-                meddle(service, rng, orders)
-            run_some_steps(manager, rng)
+            orders = shop_round(service, manager, rng, orders, most=6)
             engine.catch_up("sagas")
             for where, search in FILTERS:
                 key = (str(where), search)
@@ -123,12 +132,7 @@ def test_lists_chosen_in_turn_are_counted_from_the_changes_since_any_count(store
     with open_read_models(store.location, False) as readmodels:
         engine = ProjectionEngine(store, readmodels, [FulfilmentSagasProjection()])
         for round_ in range(30):
-            placed = rng.randint(0, 4)
-            place_orders(service, rng, orders, placed)
-            orders += placed
-            if orders > 1 and rng.random() < 0.5:
-                meddle(service, rng, orders)
-            run_some_steps(manager, rng)
+            orders = shop_round(service, manager, rng, orders, most=4)
             engine.catch_up("sagas")
             for where, search in rng.sample(FILTERS, 2):
                 counted = lists.count(readmodels, TABLE, "sagas", where, search)
