@@ -131,7 +131,7 @@ class SagasPanel(QWidget):
         self.count_label.setStyleSheet("color: #616161;")
         self.counter = ListCounter(SagaListCounts, "saga-count", self)
         self.counter.counted.connect(lambda asked, total: self._counted(asked[0], asked[1], total))
-        self.counter.failed.connect(lambda _asked, error: self._count_failed(error))
+        self.counter.failed.connect(lambda asked, error: self._count_failed(asked[0], error))
         self.run_sagas = QCheckBox("Run sagas in this window")
         self.run_tip = ("Let this window carry out the sagas' steps as the events they react to "
                         "arrive. Off, it only shows them.")
@@ -286,7 +286,7 @@ class SagasPanel(QWidget):
 
         def read(result) -> None:
             rows, location, opened_read_only = result
-            if asked != (self._where(), self.search.search, self.listing):
+            if not self._asked_now(asked):
                 return
             if len(rows) < PAGE_ROWS:  # the first page holds them all: no count to make
                 self._counted(asked, reset, len(rows))
@@ -298,11 +298,12 @@ class SagasPanel(QWidget):
                 location, opened_read_only, table, listing.projection.name, where, search,
                 keeps_rows=keeps_rows(listing.projection)))
 
-        self.worker.submit(first_page, read, key="saga-count", on_error=self._count_failed)
+        self.worker.submit(first_page, read, key="saga-count",
+                           on_error=lambda error: self._count_failed(asked, error))
 
     def _counted(self, asked, reset: bool, total: int) -> None:
         where, search, listing = asked
-        if asked != (self._where(), self.search.search, self.listing) or listing is None:
+        if not self._asked_now(asked) or listing is None:
             return
         status = self.status_filter.currentText().lower() if where else ""
         matching = f" matching “{search}”" if search else ""
@@ -318,7 +319,14 @@ class SagasPanel(QWidget):
         else:
             self._say_empty(search, status)
 
-    def _count_failed(self, error: Exception) -> None:
+    def _asked_now(self, asked) -> bool:
+        """Whether `asked` (filter, search, saga) is still the list shown: what a request
+        superseded since brings back, result or error, is let go."""
+        return bool(asked == (self._where(), self.search.search, self.listing))
+
+    def _count_failed(self, asked, error: Exception) -> None:
+        if not self._asked_now(asked):
+            return
         self.count_label.setText(str(error))
         if isinstance(error, SearchNotReadyError):
             listing = self.listing
@@ -354,8 +362,12 @@ class SagasPanel(QWidget):
             return read_rows(context.readmodels, table, offset=page * PAGE_ROWS,
                              limit=PAGE_ROWS, where=where, search=search)
 
+        def failed(error: Exception) -> None:
+            if generation == self.list_model.generation:  # else a page of a list gone since
+                self.count_label.setText(str(error))
+
         self.worker.submit(read, lambda rows: self.list_model.page_loaded(generation, page, rows),
-                           on_error=lambda error: self.count_label.setText(str(error)))
+                           on_error=failed)
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
@@ -379,7 +391,11 @@ class SagasPanel(QWidget):
 
         self.worker.submit(load, lambda result: self._show_saga(saga_id, *result),
                            key="saga-detail",
-                           on_error=lambda error: self.title.setText(html.escape(str(error))))
+                           on_error=lambda error: self._saga_failed(saga_id, error))
+
+    def _saga_failed(self, saga_id: str, error: Exception) -> None:
+        if saga_id == self.selected:  # else another saga was selected meanwhile
+            self.title.setText(html.escape(str(error)))
 
     def _show_saga(self, saga_id: str, saga, steps, history) -> None:
         if saga_id != self.selected:
