@@ -62,7 +62,7 @@ def describe_cause(event: RecordedEvent, cause: RecordedEvent | None) -> str:
     metadata = event.metadata
     if cause is not None:
         return (f"{cause.event_type} in {cause.stream_id} v{cause.version} "
-                f"(position {cause.position})")
+                f"(position {cause.position:,})")
     command = metadata.get("command")
     if command:
         who = metadata.get("issued_by")

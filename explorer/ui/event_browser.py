@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from explorer.browsing.causality import build_tree
@@ -30,7 +31,7 @@ from explorer.store.filter_types import type_warnings
 from explorer.store.path_indexes import indexed_positions, uses_path_index
 from explorer.store.reading import FIELD_TYPE_SAMPLE
 from explorer.store.records import RecordedEvent
-from explorer.ui.models.event_table import PAGE_SIZE, EventTableModel
+from explorer.ui.models.event_table import COPY_ROLE, PAGE_SIZE, EventTableModel
 from explorer.ui.models.stream_tree import StreamTreeModel
 from explorer.ui.widgets.causality_panel import CausalityPanel
 from explorer.ui.widgets.empty_list import EmptyListNotice
@@ -119,9 +120,23 @@ class History:
 EVENT_COLUMN_WIDTHS = (84, 176, 150, 64, 190)
 
 
+class EventTableView(QTableView):
+    """The event list's view. Copy (Ctrl+C) copies the current cell as QTableView does, but a
+    position as its plain number (it is shown grouped: 10,099,038)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.matches(QKeySequence.StandardKey.Copy):
+            text = self.currentIndex().data(COPY_ROLE)
+            if text is not None:
+                QGuiApplication.clipboard().setText(str(text))
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 def event_table_view(events: EventTableModel) -> QTableView:
     """The event list's view: one row per event, selected whole, one at a time."""
-    table = QTableView()
+    table = EventTableView()
     table.setModel(events)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -136,6 +151,7 @@ def event_table_view(events: EventTableModel) -> QTableView:
     header.setHighlightSections(False)
     for column, width in enumerate(EVENT_COLUMN_WIDTHS):
         table.setColumnWidth(column, width)
+    table.setColumnWidth(0, max(EVENT_COLUMN_WIDTHS[0], events.position_width()))
     header.setSectionsMovable(True)
     return table
 

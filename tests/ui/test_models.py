@@ -30,7 +30,7 @@ def test_the_event_table_model(qtmodeltester, seeded):
     assert model.rowCount() == store.last_position()
     assert model.event_at(0).position == 1
     last = model.rowCount() - 1
-    assert model.index(last, 0).data() == str(store.last_position())
+    assert model.index(last, 0).data() == f"{store.last_position():,}"
     filtered = EventQuery(event_types=("OrderShipped",))
     rows = build_row_map(store, filtered)
     query = filtered

@@ -9,6 +9,7 @@ from explorer.browsing.causality import CausalNode
 from explorer.common.formatting import short_time
 from explorer.ui.icons import icon
 from explorer.ui.models.base import TreeModel
+from explorer.ui.models.event_table import position_text
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -75,7 +76,7 @@ class CausalTreeModel(TreeModel):
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
             if node.event is not None:
-                return (f"{node.label}\nPosition {node.event.position} · "
+                return (f"{node.label}\nPosition {position_text(node.event.position)} · "
                         f"{short_time(node.event.timestamp_us)} UTC\n{node.event.event_id}")
             return f"Command {node.id}"
         return None

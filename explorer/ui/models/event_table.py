@@ -11,7 +11,7 @@ from array import array
 from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 
 from explorer.browsing.rows import ContiguousRows, RowMap
 from explorer.common.formatting import short_time, summarize
@@ -23,6 +23,8 @@ MAX_PAGES = 80
 COLUMNS = ("Position", "Time (UTC)", "Stream", "Version", "Type", "Data")
 POSITION, TIME, STREAM, VERSION, TYPE, DATA = range(len(COLUMNS))
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
+COPY_ROLE = Qt.ItemDataRole.UserRole + 6
+"""A cell's text as copied: a position's plain number (shown grouped: 10,099,038)."""
 RAW_COLOUR = QBrush(QColor("#c62828"))
 LOADING_COLOUR = QBrush(QColor("#9e9e9e"))
 LATER_COLOUR = QBrush(QColor("#bdbdbd"))  # after the time-travel cursor: not happened yet
@@ -97,6 +99,10 @@ class EventTableModel(PagedTableModel):
     def position(self, row: int) -> int:
         return self._rows.position(row)
 
+    def position_width(self) -> int:
+        """The width a Position cell needs to show a position of tens of millions whole."""
+        return QFontMetrics(self._mono_bold).horizontalAdvance(position_text(88_888_888)) + 16
+
     def row_of(self, position: int) -> int | None:
         return self._rows.row_of(position)
 
@@ -120,6 +126,10 @@ class EventTableModel(PagedTableModel):
         if role == Qt.ItemDataRole.BackgroundRole:
             return WRITTEN_BACKGROUND if self.highlighted and \
                 self._rows.position(row) in self.highlighted else None
+        if role == COPY_ROLE:
+            if column == POSITION:
+                return str(self._rows.position(row))
+            role = Qt.ItemDataRole.DisplayRole
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.ForegroundRole, EVENT_ROLE, Qt.ItemDataRole.FontRole):
             return None
@@ -138,7 +148,7 @@ class EventTableModel(PagedTableModel):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return LOADING_COLOUR
             if role == Qt.ItemDataRole.DisplayRole:  # a position not read yet is 0
-                return str(self._rows.position(row) or "…") if column == POSITION else "…"
+                return position_text(self._rows.position(row)) if column == POSITION else "…"
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             return RAW_COLOUR if event.is_raw else None
@@ -149,9 +159,15 @@ class EventTableModel(PagedTableModel):
         return _display(event, column)
 
 
+def position_text(position: int) -> str:
+    """A position as the window shows it: grouped by thousands whatever the locale
+    (10,099,038), as the event's detail heading does; "…" for one not known yet (0)."""
+    return f"{position:,}" if position else "…"
+
+
 def _display(event: RecordedEvent, column: int) -> str:
     if column == POSITION:
-        return str(event.position)
+        return position_text(event.position)
     if column == TIME:
         return short_time(event.timestamp_us)
     if column == STREAM:
