@@ -4,7 +4,7 @@ panel too; copying one from the list gives its plain number."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFontMetrics, QGuiApplication
 
 from explorer.ui.models.causal_tree import NODE_ROLE
@@ -19,7 +19,7 @@ def test_position_text_groups_by_thousands():
 
 
 def test_the_event_list_and_the_cause_show_positions_grouped(window, qtbot):
-    model, table = window.event_model, window.table
+    model = window.event_model
     row = 2000
     event = select_row(qtbot, window, row)
     assert event.position > 1000
@@ -67,5 +67,4 @@ def _nodes(tree):
             index = tree.index(row, 0, parent)
             yield index.data(NODE_ROLE)
             yield from walk(index)
-    from PySide6.QtCore import QModelIndex
     yield from walk(QModelIndex())
