@@ -37,73 +37,78 @@ import psycopg
 from explorer.store import chain
 from explorer.store.encoding import Prepared
 
-FUNCTION = "append_at_log_end"
-"""The store's server-side append (made beside its tables; a new body gets a new name)."""
+FUNCTION = "append_at_log_end_2"
+"""The store's server-side append (made beside its tables; a new body gets a new name: a
+store's earlier one, `append_at_log_end`, stays for the versions that call it, and writes the
+same rows)."""
 
 _FUNCTION_SQL = """
 CREATE FUNCTION {name}(lock_key bigint, stream text, kind text, expected bigint,
-    event_rows text, digests bytea)
-RETURNS TABLE (end_position bigint, end_timestamp bigint, head_type text, head_version bigint,
-    written boolean, stored boolean)
+    event_rows text, digests bytea, OUT end_position bigint, OUT end_timestamp bigint,
+    OUT head_type text, OUT head_version bigint, OUT written boolean, OUT stored boolean)
 LANGUAGE plpgsql VOLATILE AS $body$
--- (its tables named with their schema: a SET search_path clause cost ~10% of its CPU)
+-- (its tables named with their schema: a SET search_path clause cost ~10% of its CPU; each
+-- statement here costs the server its executor's start and end, so there are few of them)
 DECLARE
     -- (the events as a JSON text, each [event_id, event_type, schema_version, timestamp,
     -- correlation_id, data, metadata]: one parameter to send, where arrays cost the client
-    -- more than the rest of an append)
-    planned json := event_rows::json;
+    -- more than the rest of an append; parsed once, into jsonb, where each use of a json
+    -- value parses its text again)
+    planned jsonb := event_rows::jsonb;
     chain_end bigint;
     link bytea;
     links bytea := ''::bytea;
     moment bigint;
-    n bigint := 0;
-    r json;
+    n int := jsonb_array_length(planned);
 BEGIN
     PERFORM pg_advisory_xact_lock(lock_key);
     -- (each statement from here sees every commit before the lock was granted)
-    SELECT e.position, e.timestamp INTO end_position, end_timestamp
-        FROM {schema}.events e ORDER BY e.position DESC LIMIT 1;
+    SELECT e.position, e.timestamp, s.stream_type, s.version, h.chain_end, h.link
+        INTO end_position, end_timestamp, head_type, head_version, chain_end, link
+        FROM (SELECT) AS one
+        LEFT JOIN LATERAL (SELECT e.position, e.timestamp FROM {schema}.events e
+            ORDER BY e.position DESC LIMIT 1) e ON true
+        LEFT JOIN {schema}.streams s ON s.stream_id = stream
+        LEFT JOIN LATERAL (SELECT h.position + length(h.links) / 16 - 1 AS chain_end,
+            substr(h.links, length(h.links) - 15, 16) AS link FROM {schema}.event_hashes h
+            ORDER BY h.position DESC LIMIT 1) h ON true;
     end_position := COALESCE(end_position, 0);
     end_timestamp := COALESCE(end_timestamp, 0);
-    SELECT s.stream_type, s.version INTO head_type, head_version
-        FROM {schema}.streams s WHERE s.stream_id = stream;
     written := false;
     IF COALESCE(head_type, kind) <> kind THEN
-        RETURN NEXT;
         RETURN;
     END IF;
     IF expected IS NOT NULL AND COALESCE(head_version, 0) <> expected THEN
-        -- (a conflict, or a retried request whose events are in already)
-        stored := EXISTS (SELECT 1 FROM json_array_elements(planned) AS e
-            JOIN {schema}.events s ON s.event_id = e ->> 0);
-        RETURN NEXT;
+        -- (a conflict, or a retried request whose events are in already: looked up by the
+        -- event id's index whatever the planner knows of the table, where a join could be
+        -- planned, on a new table, as a scan of every event)
+        stored := EXISTS (SELECT 1 FROM {schema}.events s WHERE s.event_id = ANY (ARRAY(
+            SELECT e ->> 0 FROM jsonb_array_elements(planned) AS e)));
         RETURN;
     END IF;
-    SELECT h.position + length(h.links) / 16 - 1, substr(h.links, length(h.links) - 15, 16)
-        INTO chain_end, link FROM {schema}.event_hashes h ORDER BY h.position DESC LIMIT 1;
     IF end_position = 0 THEN
         link := ''::bytea;
     ELSIF chain_end IS DISTINCT FROM end_position THEN
-        RETURN NEXT;  -- (the chain does not reach the log's end: the plain append links)
-        RETURN;
+        RETURN;  -- (the chain does not reach the log's end: the plain append links)
     END IF;
     moment := end_timestamp;
-    FOR r IN SELECT value FROM json_array_elements(planned) LOOP
-        n := n + 1;
-        moment := GREATEST(moment, (r ->> 3)::bigint);
-        link := substr(sha256(link || int8send(end_position + n)
-            || int8send(COALESCE(head_version, 0) + n) || int8send(moment)
-            || substr(digests, 16 * n::int - 15, 16)), 1, 16);
+    FOR k IN 1..n LOOP
+        moment := GREATEST(moment, (planned -> (k - 1) ->> 3)::bigint);
+        link := substr(sha256(link || int8send(end_position + k)
+            || int8send(COALESCE(head_version, 0) + k) || int8send(moment)
+            || substr(digests, 16 * k - 15, 16)), 1, 16);
         links := links || link;
     END LOOP;
-    INSERT INTO {schema}.events (position, stream_id, stream_type, version, event_id, event_type,
-            schema_version, timestamp, correlation_id, data, metadata)
-        SELECT end_position + o, stream, kind, COALESCE(head_version, 0) + o, e ->> 0, e ->> 1,
-                (e ->> 2)::bigint,
-                GREATEST(end_timestamp, max((e ->> 3)::bigint) OVER (ORDER BY o)),
-                e ->> 4, e ->> 5, e ->> 6
-            FROM json_array_elements(planned) WITH ORDINALITY AS t(e, o);
-    INSERT INTO {schema}.event_hashes (position, links) VALUES (end_position + 1, links);
+    WITH written_events AS (
+        INSERT INTO {schema}.events (position, stream_id, stream_type, version, event_id,
+                event_type, schema_version, timestamp, correlation_id, data, metadata)
+            SELECT end_position + o, stream, kind, COALESCE(head_version, 0) + o, e ->> 0,
+                    e ->> 1, (e ->> 2)::bigint,
+                    GREATEST(end_timestamp, max((e ->> 3)::bigint) OVER (ORDER BY o)),
+                    e ->> 4, e ->> 5, e ->> 6
+                FROM jsonb_array_elements(planned) WITH ORDINALITY AS t(e, o)),
+    written_links AS (
+        INSERT INTO {schema}.event_hashes (position, links) VALUES (end_position + 1, links))
     INSERT INTO {schema}.streams AS s (stream_id, stream_type, version, first_position,
             last_position, last_timestamp)
         VALUES (stream, kind, COALESCE(head_version, 0) + n, end_position + 1,
@@ -111,7 +116,6 @@ BEGIN
         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
             last_position = excluded.last_position, last_timestamp = excluded.last_timestamp;
     written := true;
-    RETURN NEXT;
 END $body$"""
 
 CALL = (f"SELECT * FROM {FUNCTION}(%s::BIGINT, %s::TEXT, %s::TEXT, %s::BIGINT, %s::TEXT, "

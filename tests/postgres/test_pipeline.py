@@ -195,3 +195,29 @@ def test_an_append_is_announced_once(store_url):
             store.append("s-0", "T", [NewEvent("E", {})], 3)
             heard = [n.payload for n in listener.notifies(timeout=2, stop_after=4)]
     assert len(heard) == 3, heard
+
+
+def test_a_refused_append_looks_its_events_up_by_index(store_url):
+    """Whether a refused append's events are stored is asked of the event id's index, not by
+    reading every event: on a table the planner has no statistics for yet (a new store), a
+    join was planned as a scan of the whole log, each conflict costing more as the log grew."""
+    from explorer.store.encoding import prepare
+
+    with EventStore.open(store_url) as store:
+        store.append_batch([AppendRequest(f"s-{n}", "T", [NewEvent("E", {"n": n})
+                                                          for _ in range(10)], NO_STREAM)
+                            for n in range(300)])
+        stale = prepare(AppendRequest("s-0", "T", [NewEvent("E", {}, event_id="late")], 3),
+                        store.registry)
+        schema_name = store.server.schema
+        with store.server.connect(read_only=False) as session:
+            session.execute("BEGIN")
+            answer = session.execute(postgres_append.CALL.replace(
+                postgres_append.FUNCTION, f'"{schema_name}".{postgres_append.FUNCTION}'),
+                postgres_append.parameters(store._log_lock, stale)).fetchone()
+            scans = session.execute(
+                "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables "
+                "WHERE schemaname = %s AND relname = 'events'", (schema_name,)).fetchone()
+            session.execute("ROLLBACK")
+    assert postgres_append.Answer(*answer)[3:] == (10, False, False)
+    assert scans[0] == 0 and scans[1] >= 1, scans
