@@ -177,7 +177,11 @@ class ProjectionEngine:
                              f"{', '.join(self._runtimes)}.") from None
 
     def _register(self, projection: Projection) -> None:
-        """Make sure the projection has a state row; a new code version starts it over."""
+        """Make sure the projection has a state row; a new code version starts it over.
+
+        Every code version keeps the read model in the same tables: the last runner to start
+        owns them, and a runner of another version still going stops advancing it
+        (catch_up, _checkpoint_in) rather than mix its rows into this one's."""
         with self.db.transaction() as db:
             row = db.execute("SELECT version FROM projection_state WHERE name = ?",
                              (projection.name,)).fetchone()
@@ -210,6 +214,8 @@ class ProjectionEngine:
         handled = 0
         while True:
             state = self._state(name)
+            if state["version"] != runtime.projection.version:
+                return handled  # another code version took the read model over: see _register
             if state["fault_position"] is not None:
                 self._index_for_search(runtime)
                 return handled
@@ -283,11 +289,13 @@ class ProjectionEngine:
         for writer in runtime.writers.values():
             writer.discard()
 
-    @staticmethod
-    def _checkpoint_in(db: sqlite3.Connection, name: str) -> int:
-        checkpoint: int = db.execute("SELECT checkpoint FROM projection_state WHERE name = ?",
-                                     (name,)).fetchone()[0]
-        return checkpoint
+    def _checkpoint_in(self, db: sqlite3.Connection, name: str) -> int:
+        """The projection's checkpoint in this transaction; -1 if a runner of another code
+        version of it has taken its read model over since (its tables are the same: see
+        _register), so that nothing of this version's is written into that one's."""
+        checkpoint, version = db.execute(
+            "SELECT checkpoint, version FROM projection_state WHERE name = ?", (name,)).fetchone()
+        return int(checkpoint) if version == self._runtimes[name].projection.version else -1
 
     @staticmethod
     def _advance(db: sqlite3.Connection, name: str, checkpoint: int, handled: int) -> None:
