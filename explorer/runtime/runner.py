@@ -181,7 +181,9 @@ class Runner(Closable):
         try:
             while should_stop is None or not should_stop():
                 try:
-                    self.timeline.catch_up(self.store, should_stop=should_stop)
+                    # (the event types' totals of read models made before them, a batch a
+                    # pass: the projections and sagas are not held up for the whole log)
+                    self.timeline.catch_up(self.store, should_stop=should_stop, type_batches=1)
                     self.advancing = self.db.claim(self.work())
                     done = sum(manager.catch_up(should_stop=should_stop, progress=progress)
                                for manager in self.sagas
@@ -204,7 +206,7 @@ class Runner(Closable):
                 self.retrying = None
                 self.failed_attempts = 0
                 total += done
-                if done == 0:
+                if done == 0 and not self.timeline.event_types_behind():
                     break
                 if on_progress is not None:
                     on_progress()
