@@ -221,3 +221,40 @@ def test_a_refused_append_looks_its_events_up_by_index(store_url):
             session.execute("ROLLBACK")
     assert postgres_append.Answer(*answer)[3:] == (10, False, False)
     assert scans[0] == 0 and scans[1] >= 1, scans
+
+
+def test_a_batch_sent_as_it_is_made_is_written_whole_or_not_at_all(store_url):
+    """A batch of many requests goes to the server STREAMED_REQUESTS at a time, while the
+    rest are made: all of it reads back in order and linked, and a stale version or a stored
+    event id in its last part writes none of it."""
+    from explorer.store import postgres
+    from explorer.store.check import check_store
+
+    per = postgres.STREAMED_REQUESTS
+    requests = [AppendRequest(f"s-{n}", "T", [NewEvent("E", {"n": n, "k": k}) for k in range(3)],
+                              NO_STREAM) for n in range(2 * per + 3)]
+    with EventStore.open(store_url) as store:
+        store.append("s-0", "T", [NewEvent("E", {"first": True}, event_id="e-0")], NO_STREAM)
+        sent, executemany = [], store._server.executemany
+
+        def sending_many(sql, rows):
+            sent.append(sql.split("(")[0])
+            return executemany(sql, rows)
+        store._server.executemany = sending_many
+        with pytest.raises(ConcurrencyError):  # (s-0 is at version 1: its request is first)
+            store.append_batch(requests)
+        late = requests[1:] + [AppendRequest("s-late", "T", [
+            NewEvent("E", {}, event_id="e-0")], NO_STREAM)]
+        with pytest.raises(DuplicateEventError, match="e-0"):
+            store.append_batch(late)
+        assert store.last_position() == 1
+        written = store.append_batch(requests[1:])
+        inserts = [statement for statement in sent if statement.startswith("INSERT INTO events")]
+        read = list(store.read_all())
+        report = check_store(store)
+    assert report.ok, report.to_dict()
+    assert len(inserts) == 2 * 3  # (two tries reached the inserts: each in three parts)
+    assert [(e.stream_id, e.version, e.data) for e in read[1:]] == [
+        (f"s-{n}", k + 1, {"n": n, "k": k}) for n in range(1, 2 * per + 3) for k in range(3)]
+    assert [e.position for result in written for e in result.events] == list(
+        range(2, len(read) + 1))
