@@ -17,6 +17,10 @@ PostgreSQL recorder, on the same server in one run.
   takeover_s    ours only: seconds from the leading runner's end to another runner holding
                 all its work: killed (-9), and gone silent (SIGSTOP: its socket stays open;
                 null when not within SILENT_WAIT_S)
+  by CPU        command and batch append again, per CPU-second of this process and the
+                server's processes together (without URL only: the server is then this
+                machine's, and does nothing else); a busy machine disturbs these ratios far
+                less than the wall clock's
 Without URL a throwaway cluster is started (bench/postgres_server.py) and removed after; with
 one, each side gets a schema of its own, dropped at the end. The last line is JSON.
 """
@@ -31,6 +35,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +45,18 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 LINE = {"product_id": "prod_101", "quantity": 2, "price": 29.99}
 FIGURES = ("command", "batch_append", "read_all", "rebuild", "writers")
+CPU_FIGURES = ("command", "batch_append")
+"""Also measured per CPU-second of client and server, when the bench starts its own server."""
 SILENT_WAIT_S = 20
 """How long takeover_s waits for another runner to take over from a stopped one (null: not)."""
 
 
 # -- ours ----------------------------------------------------------------------------------------
 
-def ours(url: str, n_agg: int, ev_per: int) -> dict[str, float]:
+def ours(url: str, n_agg: int, ev_per: int,
+         cpu: Callable[[], float] | None = None) -> dict[str, float]:
+    """Events per second of each figure; with `cpu`, also command_cpu and batch_append_cpu
+    (as postgres_library.measure)."""
     from bench.store_bench import PRODUCTS
     from explorer.demo import DEMO_DOMAIN, Order
     from explorer.demo.system import SHOP
@@ -58,7 +68,8 @@ def ours(url: str, n_agg: int, ev_per: int) -> dict[str, float]:
     out: dict[str, float] = {}
     with open_store(url, system=SHOP, create=True) as store:
         service = CommandService(store, DEMO_DOMAIN, issued_by="bench")
-        t, n = time.perf_counter(), 0
+        clock = cpu or time.process_time
+        t, n, c = time.perf_counter(), 0, clock()
         for i in range(n_agg // 4):
             order_id = f"c-{i}"
             service.execute("Order", order_id, "place",
@@ -69,7 +80,9 @@ def ours(url: str, n_agg: int, ev_per: int) -> dict[str, float]:
                                 {"product_id": PRODUCTS[j % 10], "quantity": 2, "price": 29.99})
                 n += 1
         out["command"] = n / (time.perf_counter() - t)
-        t, n, batch = time.perf_counter(), 0, []
+        if cpu is not None:
+            out["command_cpu"] = n / (clock() - c)
+        t, n, batch, c = time.perf_counter(), 0, [], clock()
         for i in range(n_agg):
             order = Order(f"b-{i}")
             order.place(f"c{i}", [LINE], 59.98)
@@ -83,6 +96,8 @@ def ours(url: str, n_agg: int, ev_per: int) -> dict[str, float]:
         if batch:
             store.append_batch(batch)
         out["batch_append"] = n / (time.perf_counter() - t)
+        if cpu is not None:
+            out["batch_append_cpu"] = n / (clock() - c)
         t, n = time.perf_counter(), 0
         for _event in store.read_all():
             n += 1
@@ -317,7 +332,7 @@ def schema_url(base: str, schema: str) -> str:
 
 
 def best_of_rounds(admin: psycopg.Connection[Any], base: str, plain: sa.URL, stamp: str,
-                   args: argparse.Namespace,
+                   args: argparse.Namespace, cpu: Callable[[], float] | None,
                    ) -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
     """Command, batch append, read all, rebuild and the writers, ours then the library's,
     `args.rounds` times in turn (each round on new schemas): each side's best round a figure.
@@ -338,10 +353,10 @@ def best_of_rounds(admin: psycopg.Connection[Any], base: str, plain: sa.URL, sta
         ours_schema, their_schema = f"bench_ours_{number}_{stamp}", f"bench_es_{number}_{stamp}"
         print(f"round {number}: ours, then the library's (command, batch append, read all, "
               "rebuild)...", file=sys.stderr)
-        mine = ours(schema_url(base, ours_schema), args.aggregates, args.events_per)
+        mine = ours(schema_url(base, ours_schema), args.aggregates, args.events_per, cpu)
         admin.execute(f'CREATE SCHEMA "{their_schema}"')
         theirs = postgres_library.measure(postgres_library.environment(plain, their_schema),
-                                          args.aggregates, args.events_per)
+                                          args.aggregates, args.events_per, cpu)
         print("  " + ", ".join(f"{figure} {mine[figure]:,.0f} vs {theirs[figure]:,.0f} "
                                f"({mine[figure] / theirs[figure]:.2f}x)"
                                for figure in FIGURES[:4]), file=sys.stderr)
@@ -370,7 +385,11 @@ def best_of_rounds(admin: psycopg.Connection[Any], base: str, plain: sa.URL, sta
     return best[0], best[1], stats
 
 
-def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
+def run(base: str, args: argparse.Namespace,
+        cpu: Callable[[], float] | None = None) -> dict[str, Any]:
+    """Every figure; with `cpu` (this process's and a local server's CPU time), also command
+    and batch append per CPU-second of both, client and server together (`cpu` in the JSON):
+    ratios a busy machine disturbs far less than the wall clock's."""
     stamp = f"{os.getpid()}_{int(time.time())}"
     live_schema, takeover_schema = (f"bench_{name}_{stamp}" for name in ("live", "take"))
     plain = sa.make_url(base)
@@ -379,7 +398,7 @@ def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with psycopg.connect(admin_url, autocommit=True) as admin:
         try:
-            mine, theirs, writer_stats = best_of_rounds(admin, base, plain, stamp, args)
+            mine, theirs, writer_stats = best_of_rounds(admin, base, plain, stamp, args, cpu)
             print("live latency...", file=sys.stderr)
             live = live_latency(schema_url(base, live_schema), args.live)
             print("runner takeover...", file=sys.stderr)
@@ -392,6 +411,11 @@ def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
     for figure in FIGURES:
         results[figure] = {"ours": round(mine[figure]), "eventsourcing": round(theirs[figure]),
                            "ratio": round(mine[figure] / theirs[figure], 2)}
+    if cpu is not None:
+        results["cpu"] = {figure: {
+            "ours": round(mine[f"{figure}_cpu"]), "eventsourcing": round(theirs[f"{figure}_cpu"]),
+            "ratio": round(mine[f"{figure}_cpu"] / theirs[f"{figure}_cpu"], 2)}
+            for figure in CPU_FIGURES}
     results["rounds"] = args.rounds
     results["writers"].update(processes=args.writers, **writer_stats)
     results.update({key: round(value, 1) for key, value in live.items()})
@@ -420,7 +444,8 @@ def main(argv: list[str]) -> int:
         server = PostgresServer().start()
         base = server.url()
     try:
-        results = run(base, args)
+        results = run(base, args, None if server is None else (
+            lambda: time.process_time() + server.cpu_seconds()))
     finally:
         if server is not None:
             server.stop()
@@ -428,6 +453,9 @@ def main(argv: list[str]) -> int:
     for figure in FIGURES:
         row = results[figure]
         print(f"{figure:14s}{row['ours']:12,}{row['eventsourcing']:12,}{row['ratio']:7.2f}x")
+    for figure, row in results.get("cpu", {}).items():
+        print(f"{figure + ' by CPU':14s}{row['ours']:12,}{row['eventsourcing']:12,}"
+              f"{row['ratio']:7.2f}x   events per CPU-second, client and server together")
     w = results["writers"]
     print(f"writers: {w['processes']} processes; conflicts retried ours {w['ours_conflicts']}, "
           f"library {w['eventsourcing_conflicts']}; lost ours {w['ours_lost']}, library "

@@ -109,6 +109,25 @@ class PostgresServer:
         query = f"?schema={schema}" if schema else ""
         return f"postgresql://{who}@127.0.0.1:{self.port}/{database}{query}"
 
+    def cpu_seconds(self) -> float:
+        """The CPU time of the cluster's server processes so far: the postmaster's own and
+        its exited children's, and each living child's (all of it, when nothing else uses the
+        cluster, the work it was given)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:  # (gone meanwhile)
+                continue
+            fields = text[text.rindex(")") + 2:].split()
+            pid, parent = int(stat.parent.name), int(fields[1])
+            if pid == postmaster:  # (its own time, and that of its children it has reaped)
+                total += sum(int(value) for value in fields[11:15])
+            elif parent == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             subprocess.run([*self._as_user, str(self.bin / "pg_ctl"), "-D", str(self.data),

@@ -31,3 +31,15 @@ def test_the_postgres_bench_runs_and_ends_with_json(postgres_server, admin):
     assert last["live_p95_ms"] >= 0
     assert "ratio" in result.stdout.splitlines()[0]
     assert schemas(admin) == before
+
+
+def test_the_clusters_cpu_time_counts_its_sessions_work(postgres_server, admin):
+    """The bench's CPU figures count the server's processes: a session's work shows, also
+    once the session has ended (its time then the postmaster's reaped children's)."""
+    import psycopg
+
+    before = postgres_server.cpu_seconds()
+    with psycopg.connect(postgres_server.url()) as session:
+        session.execute("SELECT count(*) FROM generate_series(1, 4000000)").fetchone()
+    after = postgres_server.cpu_seconds()
+    assert after - before >= 0.1, (before, after)
