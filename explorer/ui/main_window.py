@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressDialog,
+    QScrollArea,
     QWidget,
 )
 
@@ -391,9 +392,14 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
     # -- commands --------------------------------------------------------------------------
 
     def tab_of(self, panel: QWidget) -> int:
-        """The bottom tab that shows a panel (it, or the SystemGate holding it)."""
-        gate = next((gate for gate in self.gates if gate.panel is panel), None)
-        return self.bottom_tabs.indexOf(gate or panel)
+        """The bottom tab that shows a panel (it, or the SystemGate holding it, perhaps in a
+        TallScroller)."""
+        shown = next((gate for gate in self.gates if gate.panel is panel), None) or panel
+        for index in range(self.bottom_tabs.count()):
+            page = self.bottom_tabs.widget(index)
+            if page is shown or (isinstance(page, QScrollArea) and page.widget() is shown):
+                return index
+        return -1
 
     def show_console(self) -> None:
         self.bottom_tabs.setCurrentIndex(self.console_tab)

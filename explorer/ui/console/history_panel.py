@@ -23,7 +23,7 @@ from explorer.commanding.sending import CommandRequest, Outcome
 from explorer.system import NO_SYSTEM
 from explorer.ui import settings
 from explorer.ui.console.state import ConsoleState, store_key
-from explorer.ui.layouts import STRETCH, column, row
+from explorer.ui.layouts import STRETCH, column, wrapping
 from explorer.ui.models.history import COMMAND, RESULT, STAR, TIME, HistoryModel
 from explorer.ui.widgets.tables import row_view
 
@@ -63,8 +63,8 @@ class HistoryPanel(QWidget):
         self.edit_button.setToolTip("Put the chosen command in the form, to change and send")
         self.edit_button.clicked.connect(lambda: self.edit_asked.emit(self.current_row()))
         self.view = self._table()
-        column(row(QLabel("<b>History</b>"), STRETCH, self.this_store_only,
-                   self.favourites_only, self.resend_button, self.edit_button),
+        column(wrapping(QLabel("<b>History</b>"), STRETCH, self.this_store_only,
+                        self.favourites_only, self.resend_button, self.edit_button),
                (self.view, 1), into=self)
 
     def _table(self) -> QTableView:

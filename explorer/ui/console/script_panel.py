@@ -22,7 +22,7 @@ from explorer.commanding.scripts import (
 from explorer.commanding.sending import CommandRequest, Outcome, OutcomeKind
 from explorer.ui.console.state import ConsoleState
 from explorer.ui.icons import icon
-from explorer.ui.layouts import STRETCH, column, row
+from explorer.ui.layouts import STRETCH, column, row, wrapping
 from explorer.ui.timers import single_shot
 
 SCRIPT_RETRY_MS = 100  # a step waits this long for a command sent by hand to be answered
@@ -73,8 +73,8 @@ class ScriptPanel(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #616161;")
-        column(row(self.record_button, self.save_button, STRETCH, self.play_button,
-                   QLabel("every"), self.delay, self.stop_button),
+        column(wrapping(self.record_button, self.save_button, STRETCH, self.play_button,
+                        row(QLabel("every"), self.delay), self.stop_button),
                self.status, into=self)
 
     def _store_changed(self) -> None:

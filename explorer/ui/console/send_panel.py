@@ -24,7 +24,7 @@ from explorer.commanding.sending import CommandRequest, Outcome, OutcomeKind, se
 from explorer.domain import CommandService, default_issuer
 from explorer.ui.console.state import ConsoleState
 from explorer.ui.icons import icon
-from explorer.ui.layouts import STRETCH, column, row, scrolling
+from explorer.ui.layouts import STRETCH, column, scrolling, wrapping
 from explorer.ui.widgets.command_form import CommandForm
 from explorer.ui.widgets.command_frame import ResultLabel
 from explorer.ui.worker import JobContext, StoreWorker
@@ -83,8 +83,8 @@ class SendPanel(QWidget):
         self.result = ResultLabel(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.result.linkActivated.connect(lambda link: self.open_position.emit(int(link)))
         column(self.title, (scrolling(self.form), 1),
-               row(self.send_button, self.retry_button, STRETCH, self.check_version,
-                   self.reload_button),
+               wrapping(self.send_button, self.retry_button, STRETCH, self.check_version,
+                        self.reload_button),
                self.result, into=self)
 
     # -- what the state says ---------------------------------------------------------------

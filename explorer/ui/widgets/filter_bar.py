@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 
 from explorer.store.content_filter import ContentFilter, FilterError, parse_filter
 from explorer.store.query import EventQuery
+from explorer.ui import layouts
 from explorer.ui.icons import icon
+from explorer.ui.layouts import STRETCH, wrapping
 from explorer.ui.widgets.content_filter_state import ContentFilterState
 from explorer.ui.widgets.event_search import EventSearchField
 
@@ -144,15 +146,10 @@ class FilterBar(QWidget):
         self.clear_button.setToolTip("Clear all filters")
         self.clear_button.clicked.connect(self.clear)
 
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.types_button)
-        row.addWidget(self.stream_type)
-        row.addSpacing(8)
-        for widget in (self.use_from, self.from_time, self.use_to, self.to_time):
-            row.addWidget(widget)
-        row.addStretch(1)
-        row.addWidget(self.clear_button)
+        # on more lines in a narrow window (the types, the time range's ends), never cut off
+        row = wrapping(layouts.row(self.types_button, self.stream_type),
+                       layouts.row(self.use_from, self.from_time),
+                       layouts.row(self.use_to, self.to_time), STRETCH, self.clear_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)

@@ -196,7 +196,7 @@ class MomentPanel(QWidget):
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setChildrenCollapsible(False)
         for pane, stretch in ((self.aggregate, 1), (read_models, 2), (sagas, 1)):
-            pane.setMinimumWidth(200)
+            pane.setMinimumWidth(160)  # three across an 800-pixel screen
             self.split.addWidget(pane)
             self.split.setStretchFactor(self.split.count() - 1, stretch)
         self.split.setSizes([share * 12 for share in SHARES])  # in proportion, as first shown

@@ -125,7 +125,7 @@ class SagasPanel(QWidget):
             self.status_filter.addItem(status.capitalize(), status)
         self.status_filter.currentIndexChanged.connect(lambda _: self._load_list(reset=True))
         self.search = SearchBox("Search sagas")
-        self.search.setMinimumWidth(220)
+        self.search.setMinimumWidth(160)
         self.search.search_changed.connect(lambda _: self._load_list(reset=True))
         self.count_label = QLabel()
         self.count_label.setStyleSheet("color: #616161;")

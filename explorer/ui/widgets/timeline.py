@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QShowEvent, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -142,7 +142,7 @@ class TimelineBar(QWidget):
         self.in_stream = QCheckBox("In stream")
         self.in_stream.setToolTip("Step and play through the selected stream's events only")
         self.in_stream.toggled.connect(self._in_stream_toggled)
-        self.where = QLabel()
+        self.where = EllipsisLabel()
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.where.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.go_to = QLineEdit()
@@ -151,6 +151,7 @@ class TimelineBar(QWidget):
                               "Enter to go")
         self.go_to.setClearButtonEnabled(True)
         self.go_to.setMaximumWidth(180)
+        self.go_to.setMinimumWidth(110)  # a position of millions whole in a narrow window
         self.go_to.returnPressed.connect(self._go_to_typed)
         self.go_to.textEdited.connect(lambda _: self._show_problem(""))
         self.problem = MessageBubble(self.go_to)  # over the list below: it moves nothing
@@ -171,6 +172,7 @@ class TimelineBar(QWidget):
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setStyleSheet("color: #616161;")
+        self.legend.setWordWrap(True)  # on two lines in a narrow window, rather than cut off
 
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
@@ -444,3 +446,24 @@ class TimelineBar(QWidget):
         else:
             self.problem.clear()
         self.go_to.setStyleSheet("border: 1px solid #c62828;" if message else "")
+
+
+class EllipsisLabel(QLabel):
+    """A label of one line that, when narrower than its text (the timeline's position and time
+    in an 800-pixel window), shows as much of it as fits and "…", never a word cut in two; the
+    whole text stays its text()."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        document = QTextDocument()
+        document.setDefaultFont(self.font())
+        document.setDocumentMargin(0)
+        document.setHtml(self.text())
+        room = self.contentsRect()
+        if document.idealWidth() <= room.width():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        shown = self.fontMetrics().elidedText(document.toPlainText(),
+                                              Qt.TextElideMode.ElideRight, room.width())
+        painter.drawText(room, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), shown)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from explorer.ui import settings
 from explorer.ui.icons import icon
+from explorer.ui.layouts import TallScroller
 from explorer.ui.window.systems import SystemGate
 
 if TYPE_CHECKING:
@@ -51,8 +52,9 @@ def build_layout(w: MainWindow) -> None:
     w.detail_split.setSizes([560, 500])
     w.bottom_tabs = QTabWidget()
     w.bottom_tabs.setDocumentMode(True)
-    w.bottom_tabs.addTab(w.detail_split, icon("event"), "Event")
-    w.travel_tab = w.bottom_tabs.addTab(w.moment_panel, icon("time-travel"),
+    # the tabs whose panes need most height scroll on a low screen (the others fit)
+    w.bottom_tabs.addTab(TallScroller(w.detail_split), icon("event"), "Event")
+    w.travel_tab = w.bottom_tabs.addTab(TallScroller(w.moment_panel), icon("time-travel"),
                                               "As of Cursor")
     w.watch_tab = w.bottom_tabs.addTab(w.watch_panel, icon("goto"), "Watch")
     projections, sagas, console = w.gates = (
@@ -60,7 +62,7 @@ def build_layout(w: MainWindow) -> None:
         SystemGate(w.sagas_panel, "Sagas (the process managers that coordinate "
                                      "aggregates)"),
         SystemGate(w.console, "Commands (their handlers and schemas)"))
-    w.console_tab = w.bottom_tabs.addTab(console, icon("command"), "Commands")
+    w.console_tab = w.bottom_tabs.addTab(TallScroller(console), icon("command"), "Commands")
     w.bottom_tabs.addTab(projections, icon("stream-type"), "Projections")
     w.bottom_tabs.addTab(sagas, icon("correlation"), "Sagas")
     w.followers_tab = w.bottom_tabs.addTab(w.followers_panel, icon("live"), "Followers")
@@ -69,7 +71,8 @@ def build_layout(w: MainWindow) -> None:
         lambda shown: w.bottom_tabs.setTabVisible(w.followers_tab, shown))
     w.monitor_tab = w.bottom_tabs.addTab(w.runner_host.monitor_holder, icon("live"),
                                                "Monitor")
-    w.compare_tab = w.bottom_tabs.addTab(w.compare_view, icon("branch"), "Compare")
+    w.compare_tab = w.bottom_tabs.addTab(TallScroller(w.compare_view), icon("branch"),
+                                         "Compare")
     w.right_split = QSplitter(Qt.Orientation.Vertical)
     w.right_split.addWidget(list_pane)
     w.right_split.addWidget(w.bottom_tabs)
@@ -78,13 +81,20 @@ def build_layout(w: MainWindow) -> None:
     browser_layout = QVBoxLayout(browser_pane)
     browser_layout.setContentsMargins(6, 6, 0, 0)
     browser_layout.addWidget(w.stream_browser)
+    browser_pane.setMinimumWidth(190)  # the stream types' names beside their counts
     w.main_split = QSplitter(Qt.Orientation.Horizontal)
     w.main_split.addWidget(browser_pane)
     w.main_split.addWidget(w.right_split)
     w.main_split.setStretchFactor(1, 1)
     w.main_split.setSizes([290, 1110])
     w.setCentralWidget(w.main_split)
-    w.resize(1400, 900)
+    w.resize(default_size(w.screen().availableGeometry().size()))
+
+
+def default_size(screen: QSize) -> QSize:
+    """The window's size on its first run: 1400x900, or the screen's room where it has less
+    (an 800x600 or 1024x600 screen: the window is then made to fit, its rows wrapping)."""
+    return QSize(min(1400, screen.width()), min(900, screen.height()))
 
 
 def restore_layout(w: MainWindow) -> None:

@@ -1,0 +1,66 @@
+"""The window on a small screen (800x600, 1024x600): it fits, its rows of controls going on to
+another line instead of being cut off at the right; the tabs below scroll on a low screen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+from explorer.ui.layouts import STRETCH, wrapping
+from explorer.ui.window.layout import default_size
+from tests.ui.conftest import WAIT_MS
+
+
+def test_the_window_fits_an_800_by_600_screen(window, qtbot):
+    least = window.minimumSizeHint()
+    assert least.width() <= 800, least  # was 1,009: the filter row and the Commands tab
+    assert least.height() <= 600, least  # was 647
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.width() == 800 and window.height() == 600, timeout=WAIT_MS)
+    bar = window.filter_bar
+    shown = [w for w in (bar.types_button, bar.stream_type, bar.use_from, bar.from_time,
+                         bar.use_to, bar.to_time, bar.clear_button) if w.isVisible()]
+    assert len(shown) == 7
+    inside = bar.rect()
+    for widget in shown:  # each whole within the bar, none over another
+        place = QRect(widget.mapTo(bar, widget.rect().topLeft()), widget.size())
+        assert inside.contains(place), (widget, place, inside)
+        assert widget.width() >= widget.minimumSizeHint().width()
+    assert not any(a.geometry().intersects(b.geometry())
+                   for a in shown for b in shown if a is not b and a.parent() is b.parent())
+    assert len(lines(bar, shown)) > 1  # on more than one line
+    window.resize(1400, 900)  # and back on one line where there is room
+    qtbot.waitUntil(lambda: window.width() == 1400, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(lines(bar, shown)) == 1, timeout=WAIT_MS)
+
+
+def lines(bar: QWidget, widgets: list[QWidget]) -> set[int]:
+    """The tops of the lines the widgets stand on: those of the row's items holding them."""
+    return {(w if w.parentWidget() is bar else w.parentWidget()).y() for w in widgets}
+
+
+def test_the_first_size_is_the_screens_room_where_it_has_less():
+    assert default_size(QSize(1920, 1080)) == QSize(1400, 900)
+    assert default_size(QSize(800, 600)) == QSize(800, 600)
+    assert default_size(QSize(1024, 600)) == QSize(1024, 600)
+
+
+def test_a_wrapping_row_goes_on_to_another_line_where_the_room_runs_out(qtbot):
+    holder = QWidget()
+    qtbot.add_widget(holder)
+    buttons = [QPushButton(f"Button number {n}") for n in range(4)]
+    tail = QLabel("end")
+    layout = wrapping(*buttons, STRETCH, tail)
+    holder.setLayout(layout)
+    widest = max(b.sizeHint().width() for b in buttons)
+    assert holder.minimumSizeHint().width() == widest
+    one_line = sum(b.sizeHint().width() for b in buttons) + tail.sizeHint().width() + 4 * 6
+    holder.resize(one_line + 200, 200)
+    holder.show()
+    qtbot.waitExposed(holder)
+    assert len({b.y() for b in buttons}) == 1
+    assert tail.geometry().right() == holder.width() - 1  # the stretch pushed it to the end
+    holder.resize(widest, layout.heightForWidth(widest))
+    qtbot.waitUntil(lambda: len({b.y() for b in buttons}) == 4, timeout=WAIT_MS)
+    assert all(b.geometry().right() < holder.width() for b in [*buttons, tail])
+    assert layout.heightForWidth(widest) > layout.heightForWidth(one_line + 200)
