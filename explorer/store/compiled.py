@@ -7,6 +7,7 @@ would cost more than the database's own work.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any, TypeVarTuple
 
 import sqlalchemy as sa
@@ -30,9 +31,15 @@ class CompiledStatement:
         unknown = [name for name in order if name not in params and defaults.get(name) is None]
         if unknown:
             raise ValueError(f"statement parameters {unknown} have no value: {self.sql}")
-        # Each slot is either an index into the caller's values or a fixed default (e.g. OFFSET 0).
-        self._slots = [(params.index(n), None) if n in params else (-1, defaults[n]) for n in order]
+        # Each slot is either an index into the caller's values or a fixed default (e.g. OFFSET 0),
+        # the defaults kept after the values: one C call picks every slot (a parameter named
+        # several times, as a stream id in a load's subqueries, is picked again each time).
+        fixed = [n for n in dict.fromkeys(order) if n not in params]
+        self._defaults = tuple(defaults[n] for n in fixed)
+        slots = [params.index(n) if n in params else len(params) + fixed.index(n) for n in order]
         self._direct = order == params
+        self._pick = itemgetter(*slots) if len(slots) > 1 else (
+            (lambda values: (values[slots[0]],)) if slots else (lambda values: ()))
 
     @property
     def direct(self) -> bool:
@@ -43,4 +50,4 @@ class CompiledStatement:
         """The positional parameters for `values`, given in the declared `params` order."""
         if self._direct:
             return values
-        return tuple(values[i] if i >= 0 else default for i, default in self._slots)
+        return self._pick(values + self._defaults)

@@ -50,13 +50,17 @@ def prepare(request: AppendRequest, registry: EventRegistry | None) -> Prepared:
                              f"not {type(event.data).__name__}.")
         if event.metadata is not encoded_for:
             encoded_for = event.metadata
-            metadata = dict(encoded_for)
-            correlation_id = metadata.pop("correlation_id", None)
-            try:
-                metadata_json = dumps(metadata).decode()
-            except TypeError as error:
-                raise ValueError(f"The metadata of {event.event_type} cannot be stored as JSON: "
-                                 f"{error}.") from None
+            if type(encoded_for) is dict and not encoded_for:  # (events recorded without any
+                # metadata: each has its own empty dict)
+                correlation_id, metadata_json = None, "{}"
+            else:
+                metadata = dict(encoded_for)
+                correlation_id = metadata.pop("correlation_id", None)
+                try:
+                    metadata_json = dumps(metadata).decode()
+                except TypeError as error:
+                    raise ValueError(f"The metadata of {event.event_type} cannot be stored as "
+                                     f"JSON: {error}.") from None
         try:
             data_json = dumps(event.data).decode()
         except TypeError as error:

@@ -21,8 +21,6 @@ import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
-from itertools import chain as concatenated
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +29,11 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from explorer.store import chain, schema
 from explorer.store.event_store import EventStore
+from explorer.store.statements import ROWS_AN_INSERT, insert_of_rows, insert_rows
 
 LOAD_PAGE_SIZE = 16_384
-ROWS_A_STATEMENT = 100
-"""Rows one INSERT writes (a VALUES list of them): with a statement a row, executemany steps,
-resets and lets the interpreter's lock go and takes it back each row (the inserts of 1M events:
-3.6-3.9 s of CPU a row a statement, 3.2-3.3 s a hundred)."""
+ROWS_A_STATEMENT = ROWS_AN_INSERT
+"""Rows one INSERT writes (see ROWS_AN_INSERT)."""
 _BUILT_AFTER = tuple(index for index in schema.events.indexes if not index.unique)
 _FILL_STREAMS = (
     "INSERT INTO streams (stream_id, stream_type, version, first_position, last_position, "
@@ -76,8 +73,8 @@ class NewStoreLoader:
     def __init__(self, store: EventStore) -> None:
         self._db = store._db
         self._sql = store._sql
-        head, values, one = store._sql.insert_event.sql.partition(" VALUES ")
-        self._insert_many = f"{head}{values}{', '.join([one] * ROWS_A_STATEMENT)}"
+        self._per = ROWS_A_STATEMENT
+        self._insert_many = insert_of_rows(store._sql.insert_event.sql, self._per)
         self.position = 0
         self._previous = chain.GENESIS
         self._links = store.chain_form.links
@@ -112,14 +109,7 @@ class NewStoreLoader:
         run = self._links(self._previous, rows)
         if not db.in_transaction:
             db.execute("BEGIN")
-        whole = len(rows) - len(rows) % ROWS_A_STATEMENT
-        if whole:
-            values = list(concatenated.from_iterable(islice(rows, whole)))
-            width = len(values) // whole * ROWS_A_STATEMENT
-            db.executemany(self._insert_many, [values[at:at + width]
-                                               for at in range(0, len(values), width)])
-        if whole < len(rows):
-            db.executemany(sql.insert_event.sql, rows[whole:])
+        insert_rows(db, sql.insert_event.sql, self._insert_many, self._per, rows)
         db.execute(sql.insert_links.sql, (rows[0][0], run))
         self._previous = run[-chain.DIGEST_SIZE:]
 

@@ -81,9 +81,13 @@ class Reading:
         rows (as `replay_rows` gives them) of its events after it up to the bounds, in one round
         trip: what loading an aggregate that is snapshotted needs. The snapshot's position and
         timestamp are given as 0 (loading does not need them)."""
-        statement = self._sql.replay_after_snapshot
-        rows = self._db.execute(statement.sql, statement.args(
-            stream_id, _bound(to_version), _bound(to_position), _bound(to_time_us))).fetchall()
+        if to_version is None and to_position is None and to_time_us is None:
+            statement = self._sql.replay_latest
+            rows = self._db.execute(statement.sql, statement.args(stream_id)).fetchall()
+        else:
+            statement = self._sql.replay_after_snapshot
+            rows = self._db.execute(statement.sql, statement.args(
+                stream_id, _bound(to_version), _bound(to_position), _bound(to_time_us))).fetchall()
         if not rows or rows[0][1] is not SNAPSHOT_MARK:
             return None, rows
         version, _, state_version, state, stream_type = rows[0]

@@ -25,6 +25,7 @@ from explorer.store import (
     StreamNotFoundError,
     StreamTypeMismatchError,
 )
+from explorer.store.check import check_store
 from explorer.store.content_filter import parse_filter
 from explorer.store.query import EventQuery
 
@@ -143,6 +144,33 @@ class EventStoreContract:
             store.append("order_1", "Order", [NewEvent("B", {}, event_id="e-1"),
                                               NewEvent("C", {}, event_id="e-new")], 0)
         assert store.last_position() == 1
+
+    def test_a_large_batch_is_stored_whole_in_order(self, store):
+        """A batch longer than one INSERT of many rows writes them all, the rest too."""
+        sizes = {"s1": 120, "s2": 1, "s3": 130}  # 251 events: two INSERTs of 100, then 51
+        results = store.append_batch([
+            AppendRequest(stream_id, "Order", events(*["A"] * size, stream=stream_id), NO_STREAM)
+            for stream_id, size in sizes.items()])
+        assert [r.version for r in results] == [120, 1, 130]
+        stored = list(store.read_all())
+        assert [e.position for e in stored] == list(range(1, 252))
+        assert [(e.stream_id, e.version, e.data) for e in stored] == [
+            (stream_id, n + 1, {"n": n, "stream": stream_id})
+            for stream_id, size in sizes.items() for n in range(size)]
+        assert [e.event_id for e in stored] == [e.event_id for r in results for e in r.events]
+        assert check_store(store).ok
+        more = store.append("s2", "Order", events("B"), 1)
+        assert more.events[0].position == 252 and check_store(store).ok
+
+    def test_a_large_batch_reusing_a_stored_event_id_writes_nothing(self, store):
+        store.append("order_1", "Order", [NewEvent("A", {}, event_id="e-1")], NO_STREAM)
+        for at in (50, 230):  # within an INSERT of many rows, and among the rest
+            batch = [NewEvent("A", {"n": n}, event_id="e-1" if n == at else None)
+                     for n in range(250)]
+            with pytest.raises(DuplicateEventError, match="e-1"):
+                store.append_batch([AppendRequest("order_2", "Order", batch, NO_STREAM)])
+            assert store.last_position() == 1
+            assert [s.stream_id for s in store.list_streams()] == ["order_1"]
 
     def test_a_stream_keeps_its_type(self, store):
         store.append("order_1", "Order", events("A"))
