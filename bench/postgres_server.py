@@ -111,22 +111,19 @@ class PostgresServer:
 
     def cpu_seconds(self) -> float:
         """The CPU time of the cluster's server processes so far: the postmaster's own and
-        its exited children's, and each living child's (all of it, when nothing else uses the
-        cluster, the work it was given)."""
+        its reaped children's, and each living child's (all of it, when nothing else uses the
+        cluster, the work it was given). The postmaster is read before and after its children,
+        again until the two agree: a child reaped between would be in neither."""
         postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                text = stat.read_text()
-            except OSError:  # (gone meanwhile)
-                continue
-            fields = text[text.rindex(")") + 2:].split()
-            pid, parent = int(stat.parent.name), int(fields[1])
-            if pid == postmaster:  # (its own time, and that of its children it has reaped)
-                total += sum(int(value) for value in fields[11:15])
-            elif parent == postmaster:
-                total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
+        while True:
+            before = _clock_ticks(postmaster, reaped=True)
+            children = 0
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                fields = _stat_fields(stat)
+                if fields is not None and int(fields[1]) == postmaster:
+                    children += int(fields[11]) + int(fields[12])
+            if _clock_ticks(postmaster, reaped=True) == before:
+                return (before + children) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
@@ -134,3 +131,20 @@ class PostgresServer:
                             "-m", "immediate", "-w", "stop"], capture_output=True, timeout=60,
                            check=False)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _stat_fields(stat: Path) -> list[str] | None:
+    """The fields of a /proc/PID/stat after the command's name (None if the process is gone)."""
+    try:
+        text = stat.read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def _clock_ticks(pid: int, *, reaped: bool = False) -> int:
+    """A process's CPU time in clock ticks (with `reaped`, its reaped children's too)."""
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    if fields is None:
+        return 0
+    return sum(int(value) for value in fields[11:15 if reaped else 13])

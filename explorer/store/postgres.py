@@ -94,7 +94,8 @@ class PostgresStore(EventStore):
         self._log_lock = 0
         self._listening = False
         self._notified = 0
-        self._server_appends = False  # whether the server chooses positions (postgres_append)
+        self._append_call: str | None = None  # the server's append (postgres_append), if any
+        self._stored_before: int | None = None  # a streamed batch's log end (_events_by_ids)
         self._retry_at: float | None = None  # lost: when to try connecting again (None: not)
         self._retry_wait = RECONNECT_FIRST_S
         self._last_known = 0  # the log's end as last read (told while reconnecting)
@@ -172,8 +173,9 @@ class PostgresStore(EventStore):
             self.chain_form = self.stored_chain_form()
         else:
             self.chain_form = postgres_schema.server_links(db, self._log_lock)
-            self._server_appends = self.chain_form.server_from is not None and (
-                postgres_append.ensure_function(db, server.schema, postgres_schema.LOCK_CLASS))
+            self._append_call = postgres_append.ensure_function(
+                db, server.schema, postgres_schema.LOCK_CLASS
+            ) if self.chain_form.server_from is not None else None
         try:
             db.execute(f'LISTEN "{server.channel}"')
             self._listening = True
@@ -301,7 +303,7 @@ class PostgresStore(EventStore):
                 "again.") from None
 
     def _append_requests(self, requests: Sequence[AppendRequest]) -> list[AppendResult]:
-        if len(requests) == 1 and requests[0].events and self._server_appends:
+        if len(requests) == 1 and requests[0].events and self._append_call is not None:
             self._require_writable("append events")
             prep = prepare(requests[0], self.registry)
             try:
@@ -344,21 +346,27 @@ class PostgresStore(EventStore):
             previous = chain.continued_from(position, chain_end, previous)
             first, links, results = 0, bytearray(), []
             streams: dict[str, tuple[Any, ...]] = {}
-            for start in range(0, len(requests), STREAMED_REQUESTS):
-                some = [prepare(request, self.registry)
-                        for request in requests[start:start + STREAMED_REQUESTS]]
-                prepared += some
-                plan = self._plan(some, position, last_time, previous, heads)
-                results += plan.results
-                streams.update((row[0], row) for row in plan.stream_rows)
-                if not plan.rows:
-                    continue
-                db.executemany(sql.insert_event.sql, plan.rows)
-                first = first or plan.rows[0][0]
-                position, last_time = plan.rows[-1][0], plan.rows[-1][7]
-                if plan.links:
-                    links += plan.links
-                    previous = plan.links[-chain.DIGEST_SIZE:]
+            # (a request whose version is stale asks whether its events are stored: those this
+            # batch sent already are not, so that where its parts begin changes nothing)
+            self._stored_before = position
+            try:
+                for start in range(0, len(requests), STREAMED_REQUESTS):
+                    some = [prepare(request, self.registry)
+                            for request in requests[start:start + STREAMED_REQUESTS]]
+                    prepared += some
+                    plan = self._plan(some, position, last_time, previous, heads)
+                    results += plan.results
+                    streams.update((row[0], row) for row in plan.stream_rows)
+                    if not plan.rows:
+                        continue
+                    db.executemany(sql.insert_event.sql, plan.rows)
+                    first = first or plan.rows[0][0]
+                    position, last_time = plan.rows[-1][0], plan.rows[-1][7]
+                    if plan.links:
+                        links += plan.links
+                        previous = plan.links[-chain.DIGEST_SIZE:]
+            finally:
+                self._stored_before = None
             if links:
                 db.execute(sql.insert_links.sql, (first, bytes(links)))
             if streams:
@@ -386,8 +394,19 @@ class PostgresStore(EventStore):
         """As Reading._events_by_ids, its statement compiled once (each conflicting append
         asks it whether its events are stored already: compiling the select each time cost
         ~300 us of this process's CPU, the prepared statement ~70)."""
-        rows = self._server.execute(self._by_ids.sql, self._by_ids.args(event_ids))
-        return self.decoder.decode_rows(rows.fetchall())
+        rows = self._server.execute(self._by_ids.sql, self._by_ids.args(event_ids)).fetchall()
+        if self._stored_before is not None:  # (a streamed batch's own rows are not stored yet)
+            rows = [row for row in rows if row[0] <= self._stored_before]
+        return self.decoder.decode_rows(rows)
+
+    def _resolve_integrity_error(self, prepared: list[Prepared],
+                                 error: Exception) -> list[AppendResult]:
+        """As Appending's, told by the constraint the server names: its message quotes the
+        statement refused, whose columns include event_id whichever constraint it was."""
+        diagnosis = getattr(error, "diag", None)
+        if diagnosis is not None and diagnosis.constraint_name is not None:
+            error = psycopg.IntegrityError(diagnosis.message_primary or diagnosis.constraint_name)
+        return super()._resolve_integrity_error(prepared, error)
 
     def _lost_append(self, error: BaseException, after: str = "") -> str:
         return (f"The connection to {self.location} was lost during an append "
@@ -417,7 +436,7 @@ class PostgresStore(EventStore):
         (see `postgres_append`); None when the server leaves it to the plain append (the
         chain does not reach the log's end)."""
         try:
-            found = self._server.execute(postgres_append.CALL, postgres_append.parameters(
+            found = self._server.execute(self._append_call, postgres_append.parameters(
                 self._log_lock, prep)).fetchone()
         except self._integrity_errors as error:
             return self._resolve_integrity_error([prep], error)[0]

@@ -118,18 +118,29 @@ BEGIN
     written := true;
 END $body$"""
 
-CALL = (f"SELECT * FROM {FUNCTION}(%s::BIGINT, %s::TEXT, %s::TEXT, %s::BIGINT, %s::TEXT, "
-        "%b::BYTEA)")
+EARLIER = ("append_at_log_end",)
+"""Earlier versions' server-side appends (the same parameters and answer, the same rows
+written), newest first: called where this version's cannot be made."""
 
 
-def ensure_function(db: Any, schema_name: str, lock_class: int) -> bool:
+def call(function: str) -> str:
+    """The statement calling the server-side append named `function`."""
+    return (f"SELECT * FROM {function}(%s::BIGINT, %s::TEXT, %s::TEXT, %s::BIGINT, %s::TEXT, "
+            "%b::BYTEA)")
+
+
+CALL = call(FUNCTION)
+
+
+def ensure_function(db: Any, schema_name: str, lock_class: int) -> str | None:
     """Make the server-side append in the store's schema if it is not there yet (once, however
-    many processes open the store at once); whether the store has it (a role that may not
-    create functions there appends the plain way)."""
+    many processes open the store at once); the statement that calls it, or, for a role that may
+    not create functions there, an earlier version's that the store has (None if none: it
+    appends the plain way)."""
     exists = "SELECT to_regproc(%s) IS NOT NULL"
     qualified = f'"{schema_name}".{FUNCTION}'
     if db.execute(exists, (qualified,)).fetchone()[0]:
-        return True
+        return CALL
     db.execute("BEGIN")
     try:
         db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (lock_class, schema_name))
@@ -138,11 +149,12 @@ def ensure_function(db: Any, schema_name: str, lock_class: int) -> bool:
         db.execute("COMMIT")
     except psycopg.errors.InsufficientPrivilege:
         db.execute("ROLLBACK")
-        return False
+        return next((call(name) for name in EARLIER if db.execute(
+            exists, (f'"{schema_name}".{name}',)).fetchone()[0]), None)
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    return True
+    return CALL
 
 
 def parameters(lock: int, prep: Prepared) -> list[Any]:

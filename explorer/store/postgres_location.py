@@ -89,8 +89,11 @@ class ServerLocation:
         `settings` are the server's settings for the session (given when connecting, so a
         connection made again has them too)."""
         url = with_remembered_password(self.url)
-        session = {"search_path": self.schema, **(
-            {"default_transaction_read_only": "on"} if read_only else {}), **(settings or {})}
+        # (READ COMMITTED whatever the database's default: each statement of an append sees
+        # every commit before the lock it took was granted; see the module `postgres`)
+        session = {"search_path": self.schema, "default_transaction_isolation": "read\\ committed",
+                   **({"default_transaction_read_only": "on"} if read_only else {}),
+                   **(settings or {})}
         options = " ".join(f"-c {name}={value}" for name, value in session.items())
         extra = {key: value for key, value in url.query.items() if key != "schema"}
         keywords: dict[str, Any] = {

@@ -132,3 +132,50 @@ def test_a_password_no_url_or_environment_gives_is_asked_for_once(postgres_serve
         postgres_url.ask_for_passwords_with(None)
         admin.execute(f"DROP OWNED BY {user} CASCADE")
         admin.execute(f"DROP ROLE {user}")
+
+
+def test_appends_read_committed_whatever_the_roles_default(postgres_server, store_url,
+                                                           schema_name, admin):
+    """An append reads the log's end after its lock is granted, in a statement of its own: only
+    READ COMMITTED sees the commit of the append that held the lock. A role whose transactions
+    default to REPEATABLE READ still appends so (failed before: the snapshot of the call's
+    start, the end of the log before the other append)."""
+    with EventStore.open(store_url) as made:
+        made.append("o", "Order", [NewEvent("Placed", {})])
+    role = f"repeatable_{schema_name}"
+    admin.execute(f"CREATE ROLE {role} LOGIN")
+    admin.execute(f"ALTER ROLE {role} SET default_transaction_isolation = 'repeatable read'")
+    admin.execute(f"GRANT USAGE, CREATE ON SCHEMA {schema_name} TO {role}")
+    admin.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema_name} TO {role}")
+    admin.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema_name} TO {role}")
+    with EventStore.open(postgres_server.url(user=role, schema=schema_name)) as store:
+        assert store._server.execute("SHOW transaction_isolation").fetchone()[0] \
+            == "read committed"
+        store.append("o", "Order", [NewEvent("Paid", {})], 1)
+    assert [e.position for e in EventStore.open(store_url).read_all()] == [1, 2]
+
+
+def test_a_role_that_may_not_make_the_append_function_uses_the_stores_earlier_one(
+        postgres_server, store_url, schema_name, admin):
+    """A store made by an earlier version has its server-side append: a role that may not
+    create this version's calls that one (the same rows), not the plain append."""
+    from explorer.store import postgres_append
+    from explorer.store.check import check_store
+
+    with EventStore.open(store_url) as made:
+        made.append("o", "Order", [NewEvent("Placed", {})])
+    earlier = postgres_append.EARLIER[0]
+    admin.execute(f"DROP FUNCTION {schema_name}.{postgres_append.FUNCTION}")
+    admin.execute(postgres_append._FUNCTION_SQL.format(
+        name=f"{schema_name}.{earlier}", schema=schema_name).replace(
+        postgres_append.FUNCTION, earlier))
+    role = f"no_create_{schema_name}"
+    admin.execute(f"CREATE ROLE {role} LOGIN")
+    admin.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {role}")
+    admin.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema_name} TO {role}")
+    admin.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema_name} TO {role}")
+    with EventStore.open(postgres_server.url(user=role, schema=schema_name)) as store:
+        assert store._append_call == postgres_append.call(earlier)  # (failed before: None)
+        store.append("o", "Order", [NewEvent("Paid", {})], 1)
+        assert check_store(store).ok
+    assert [e.event_type for e in EventStore.open(store_url).read_all()] == ["Placed", "Paid"]

@@ -258,3 +258,41 @@ def test_a_batch_sent_as_it_is_made_is_written_whole_or_not_at_all(store_url):
         (f"s-{n}", k + 1, {"n": n, "k": k}) for n in range(1, 2 * per + 3) for k in range(3)]
     assert [e.position for result in written for e in result.events] == list(
         range(2, len(read) + 1))
+
+
+def test_a_request_repeated_in_a_batch_is_refused_wherever_the_parts_begin(store_url):
+    """A batch's parts are sent before the rest is made: a later request asking whether its
+    events are stored does not count those of this batch sent already, so a request given twice
+    is a conflict whether the two are in one part or two (failed before, in two: written once,
+    the second taken for a retry)."""
+    from explorer.store import postgres
+
+    again = AppendRequest("s-once", "T", [NewEvent("E", {}, event_id="once")], NO_STREAM)
+    others = [AppendRequest(f"s-{n}", "T", [NewEvent("E", {})], NO_STREAM)
+              for n in range(postgres.STREAMED_REQUESTS + 5)]
+    with EventStore.open(store_url) as store:
+        for batch in ([again, again, *others], [again, *others, again]):
+            with pytest.raises(ConcurrencyError, match="s-once"):
+                store.append_batch(batch)
+        assert store.last_position() == 0
+
+
+def test_a_clash_on_another_constraint_is_told_as_damage_not_a_duplicate_id(
+        store_url, schema_name, admin):
+    """The server's message quotes the statement it refused, naming event_id whichever
+    constraint failed: a clash of positions or versions (a stream index behind its events) is
+    damage to check, not a duplicate event id (failed before: 'Events with ids  are already
+    stored')."""
+    from explorer.store import StoreError
+
+    with EventStore.open(store_url) as store:
+        store.append("s", "T", [NewEvent("E", {})], NO_STREAM)
+        admin.execute(f"DELETE FROM {schema_name}.streams")  # (the index behind the events)
+        for append in (lambda: store.append("s", "T", [NewEvent("E", {})], NO_STREAM),
+                       lambda: store.append_batch([
+                           AppendRequest("s", "T", [NewEvent("E", {})], NO_STREAM),
+                           AppendRequest("t", "T", [NewEvent("E", {})], NO_STREAM)])):
+            with pytest.raises(StoreError, match="run `check`") as refused:
+                append()
+            assert not isinstance(refused.value, DuplicateEventError)
+        assert store.last_position() == 1
