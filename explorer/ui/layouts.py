@@ -207,3 +207,30 @@ class TallScroller(QScrollArea):
         width = max(inner.minimumSizeHint().width(), inner.minimumWidth()) if inner else 0
         bar = self.verticalScrollBar().sizeHint().width()
         return QSize(width + bar, super().minimumSizeHint().height())
+
+
+class TallerWhenNarrow:
+    """For a QWidget whose layout wraps (`wrapping`, a word-wrapped label): its least height is
+    what its lines take at its width, so that the layout above it gives it that room rather
+    than squeezing it over what lies below (Qt's least sizes do not follow the width)."""
+
+    _height_for: tuple[int, int] = (-1, -1)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        least: QSize = super().minimumSizeHint()  # type: ignore[misc]
+        return QSize(least.width(), max(least.height(), self._lines_height()))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)  # type: ignore[misc]
+        before = self._height_for[1]
+        if self._lines_height() != before:
+            self.updateGeometry()  # type: ignore[attr-defined]
+
+    def _lines_height(self) -> int:
+        layout = self.layout()  # type: ignore[attr-defined]
+        width = self.width()  # type: ignore[attr-defined]
+        if layout is None or not layout.hasHeightForWidth() or width <= 0:
+            return 0
+        height = int(layout.totalHeightForWidth(width))
+        self._height_for = (width, height)
+        return height

@@ -132,7 +132,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.count_label, self.store_label, self.system_label = (
             status.count_label, status.store_label, status.system_label)
         self.fault_badges = FaultBadges(self.projections_panel, self.bottom_tabs, self.statusBar(),
-                                        self.gates[0])
+                                        self.bottom_tabs.widget(self.tab_of(self.projections_panel)))
         self.help = Help(self)  # the Help menu, and the first-run welcome in the detail area
         self._connect_session()
         self._connect()

@@ -3,12 +3,15 @@ another line instead of being cut off at the right; the tabs below scroll on a l
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from explorer.ui.layouts import STRETCH, wrapping
 from explorer.ui.window.layout import default_size
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, last_position
 
 
 def test_the_window_fits_an_800_by_600_screen(window, qtbot):
@@ -17,6 +20,16 @@ def test_the_window_fits_an_800_by_600_screen(window, qtbot):
     assert least.height() <= 600, least  # was 647
     window.resize(800, 600)
     qtbot.waitUntil(lambda: window.width() == 800 and window.height() == 600, timeout=WAIT_MS)
+    # its rows on more lines at this width, and still within 600 pixels' height: the timeline
+    # and the filters are given the lines they take (the tabs below scroll)
+    window.right_split.setChildrenCollapsible(False)
+    window.right_split.setSizes([1, 10_000])  # the list's pane as low as it may be
+
+    def given_their_lines() -> None:
+        for part in (window.timeline, window.filter_bar):
+            assert part.height() >= part.layout().totalHeightForWidth(part.width()), part
+    qtbot.waitUntil(given_their_lines, timeout=WAIT_MS)
+    assert window.minimumSizeHint().height() <= 600, window.minimumSizeHint()
     bar = window.filter_bar
     shown = [w for w in (bar.types_button, bar.stream_type, bar.use_from, bar.from_time,
                          bar.use_to, bar.to_time, bar.clear_button) if w.isVisible()]
@@ -37,6 +50,30 @@ def test_the_window_fits_an_800_by_600_screen(window, qtbot):
 def lines(bar: QWidget, widgets: list[QWidget]) -> set[int]:
     """The tops of the lines the widgets stand on: those of the row's items holding them."""
     return {(w if w.parentWidget() is bar else w.parentWidget()).y() for w in widgets}
+
+
+def test_a_store_at_a_long_path_still_fits(window, qtbot, seeded, tmp_path):
+    # the status bar showed the store's whole path: 160 characters took it past 800 pixels
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 6) / "and-another-one-below-it"
+    folder.mkdir(parents=True)
+    path = folder / "shop.evstore"
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{seeded}{suffix}").exists():
+            shutil.copyfile(f"{seeded}{suffix}", f"{path}{suffix}")
+    last_position(path)
+    with qtbot.wait_signals([window.store_opened, window.browser.rows_ready], timeout=WAIT_MS):
+        window.open_store(path)
+    assert window.store_label.text() == str(path)  # whole, in its text and tooltip
+    assert window.store_label.toolTip() == str(path)
+    assert window.minimumSizeHint().width() <= 800, window.minimumSizeHint()
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.width() == 800, timeout=WAIT_MS)
+    label = window.store_label
+    assert label.isVisible() and label.width() < label.fontMetrics().horizontalAdvance(str(path))
+    assert label.mapTo(window, label.rect().topRight()).x() < window.width()
+    shown = label.shown_text()  # its middle left out, both ends kept (was cut at its end)
+    assert shown is not None and "…" in shown and shown.endswith("/shop.evstore"), shown
+    assert shown.startswith(str(path)[:4])
 
 
 def test_the_first_size_is_the_screens_room_where_it_has_less():

@@ -32,7 +32,7 @@ from explorer.store.content_filter import ContentFilter, FilterError, parse_filt
 from explorer.store.query import EventQuery
 from explorer.ui import layouts
 from explorer.ui.icons import icon
-from explorer.ui.layouts import STRETCH, wrapping
+from explorer.ui.layouts import STRETCH, TallerWhenNarrow, wrapping
 from explorer.ui.widgets.content_filter_state import ContentFilterState
 from explorer.ui.widgets.event_search import EventSearchField
 
@@ -85,7 +85,7 @@ class CheckListMenu(QMenu):
         super().keyPressEvent(event)
 
 
-class FilterBar(QWidget):
+class FilterBar(TallerWhenNarrow, QWidget):
     """Signals:
         changed(object): the new Filters, when they change and are valid.
     """

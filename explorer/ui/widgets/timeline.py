@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QShowEvent, QTextDocument
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,7 +35,9 @@ from explorer.common.formatting import short_time
 from explorer.timetravel.machine import Moment, TimelineSamples, parse_place
 from explorer.ui.cursor_moves import SPEEDS, CursorStatus
 from explorer.ui.icons import icon
+from explorer.ui.layouts import TallerWhenNarrow
 from explorer.ui.time_cursor import TimeTravel
+from explorer.ui.widgets.ellipsis_label import EllipsisLabel
 from explorer.ui.widgets.message_bubble import MessageBubble
 
 if TYPE_CHECKING:
@@ -47,7 +49,7 @@ PLOT_MODULE = "explorer.ui.widgets.timeline_plot"
 NO_SWITCHES = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
 
 
-class TimelineBar(QWidget):
+class TimelineBar(TallerWhenNarrow, QWidget):
     """Signals:
         branch_requested(int): the user wants a what-if branch at this position.
         plot_ready(): the plot is in (its libraries are loaded).
@@ -151,7 +153,7 @@ class TimelineBar(QWidget):
                               "Enter to go")
         self.go_to.setClearButtonEnabled(True)
         self.go_to.setMaximumWidth(180)
-        self.go_to.setMinimumWidth(110)  # a position of millions whole in a narrow window
+        self.go_to.setMinimumWidth(90)  # a position in the millions whole in a narrow window
         self.go_to.returnPressed.connect(self._go_to_typed)
         self.go_to.textEdited.connect(lambda _: self._show_problem(""))
         self.problem = MessageBubble(self.go_to)  # over the list below: it moves nothing
@@ -446,24 +448,3 @@ class TimelineBar(QWidget):
         else:
             self.problem.clear()
         self.go_to.setStyleSheet("border: 1px solid #c62828;" if message else "")
-
-
-class EllipsisLabel(QLabel):
-    """A label of one line that, when narrower than its text (the timeline's position and time
-    in an 800-pixel window), shows as much of it as fits and "…", never a word cut in two; the
-    whole text stays its text()."""
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
-        document = QTextDocument()
-        document.setDefaultFont(self.font())
-        document.setDocumentMargin(0)
-        document.setHtml(self.text())
-        room = self.contentsRect()
-        if document.idealWidth() <= room.width():
-            super().paintEvent(event)
-            return
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        shown = self.fontMetrics().elidedText(document.toPlainText(),
-                                              Qt.TextElideMode.ElideRight, room.width())
-        painter.drawText(room, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), shown)

@@ -63,8 +63,8 @@ def build_layout(w: MainWindow) -> None:
                                      "aggregates)"),
         SystemGate(w.console, "Commands (their handlers and schemas)"))
     w.console_tab = w.bottom_tabs.addTab(TallScroller(console), icon("command"), "Commands")
-    w.bottom_tabs.addTab(projections, icon("stream-type"), "Projections")
-    w.bottom_tabs.addTab(sagas, icon("correlation"), "Sagas")
+    w.bottom_tabs.addTab(TallScroller(projections), icon("stream-type"), "Projections")
+    w.bottom_tabs.addTab(TallScroller(sagas), icon("correlation"), "Sagas")
     w.followers_tab = w.bottom_tabs.addTab(w.followers_panel, icon("live"), "Followers")
     w.bottom_tabs.setTabVisible(w.followers_tab, False)  # for a store that has followers
     w.followers_panel.presence_changed.connect(

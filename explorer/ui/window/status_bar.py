@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 from explorer.ui.cursor_moves import CursorStatus
 from explorer.ui.session import LoadedSystem, StoreSummary
 from explorer.ui.timers import single_shot
+from explorer.ui.widgets.ellipsis_label import EllipsisLabel
 from explorer.ui.window.systems import describe
 
 BUSY_DELAY_MS = 150  # work quicker than this shows no busy bar
@@ -46,7 +47,7 @@ class WindowStatus(QObject):
         self.reconnecting = False
         """A server store's connection is lost and being made again (shown over the rest)."""
         self.count_label = QLabel()
-        self.store_label = QLabel("No store open")
+        self.store_label = EllipsisLabel("No store open", elide=Qt.TextElideMode.ElideMiddle)
         self.system_label = QLabel()
         self.system_label.setObjectName("system-label")
         self.system_label.setTextFormat(Qt.TextFormat.RichText)

@@ -1,0 +1,48 @@
+"""A label of one line that gives way in a narrow window: it shows as much of its text as fits,
+with "…" where the rest would be, its text() still whole (the timeline's position and time, the
+store's path in the status bar)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
+from PySide6.QtWidgets import QLabel, QWidget
+
+LEAST_CHARACTERS = 8
+"""The least a label gives way to: about this many characters and the "…"."""
+
+
+class EllipsisLabel(QLabel):
+    """A QLabel (rich text or plain, one line) cut short at `elide` ("…" at its end, or in its
+    middle for a path) when narrower than its text; as narrow as a few characters."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *,
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> None:
+        super().__init__(text, parent)
+        self.elide = elide
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        least = super().minimumSizeHint()
+        room = self.fontMetrics().horizontalAdvance("M" * LEAST_CHARACTERS + "…")
+        return QSize(min(least.width(), room), least.height())
+
+    def shown_text(self) -> str | None:
+        """What the label shows as plain text when its text is cut short; None when whole."""
+        document = QTextDocument()
+        document.setDefaultFont(self.font())
+        document.setDocumentMargin(0)
+        document.setHtml(self.text())
+        room = self.contentsRect().width()
+        if document.idealWidth() <= room:
+            return None
+        return self.fontMetrics().elidedText(document.toPlainText(), self.elide, room)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        shown = self.shown_text()
+        if shown is None:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.contentsRect(), int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
+                         shown)
