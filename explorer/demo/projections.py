@@ -50,6 +50,7 @@ class OrderSummaryProjection(Projection):
     description = "One row per order: customer, status, total, items, when created and changed."
     event_types = frozenset({"OrderPlaced", "OrderItemAdded", "OrderItemRemoved", "OrderPaid",
                              "OrderShipped", "OrderCancelled", "CustomerRegistered"})
+    event_fields = frozenset({"stream_id", "timestamp_us"})
     tables = (order_summary, customer_names)
     keeps_rows = True
 
@@ -89,6 +90,7 @@ class StockProjection(Projection):
     description = "Units on hand, reserved for orders, and available, per product."
     event_types = frozenset({"InventoryStockReceived", "InventoryReserved",
                              "InventoryReservationReleased", "InventoryDispatched"})
+    event_fields = frozenset({"stream_id"})
     tables = (stock,)
     keeps_rows = True
 
@@ -116,6 +118,7 @@ class RevenuePerDayProjection(Projection):
     title = "Revenue per day"
     description = "Paid orders, revenue and refunds per UTC day and currency."
     event_types = frozenset({"OrderPaid", "PaymentRefunded"})
+    event_fields = frozenset({"timestamp_us"})
     tables = (revenue_per_day,)
     keeps_rows = True
 
@@ -139,6 +142,7 @@ class OrdersPerCustomerProjection(Projection):
     description = "How many orders each customer placed and cancelled, and what they spent."
     event_types = frozenset({"CustomerRegistered", "OrderPlaced", "OrderPaid", "OrderCancelled",
                              "PaymentRefunded"})
+    event_fields = frozenset({"timestamp_us"})
     tables = (orders_per_customer,)
     keeps_rows = True
 

@@ -259,6 +259,10 @@ class ServerReadModels(ReadModelDatabase):
         if not self.connection.closed and self._server.in_transaction:
             self._server.execute("ROLLBACK")
 
+    def drop_indexes(self, tables: Sequence[sa.Table]) -> bool:
+        """A server keeps a table's indexes through a rebuild (none dropped: False)."""
+        return False
+
     def limit_cache(self, megabytes: int) -> None:
         """The server keeps the cache: nothing to limit on this side."""
 

@@ -98,6 +98,8 @@ class SagaInstancesProjection(Projection):
 
     saga: ClassVar[type[ProcessManager]]
     keeps_rows = True  # (an instance's row and its steps' commands are only ever put)
+    event_fields = frozenset({"stream_type", "stream_id", "event_id", "timestamp_us",
+                              "metadata_json"})
 
     def __init__(self) -> None:
         rows, commands = self.tables

@@ -31,18 +31,21 @@ from explorer.store.errors import (
 )
 from explorer.store.maintenance import CHAIN_CHUNK, Maintenance
 from explorer.store.navigation import Navigation, navigation_statements
+from explorer.store.projection_feed import ProjectionFeed
 from explorer.store.reading import Reading
 from explorer.store.statements import NO_LIMIT, Statements
 from explorer.store.stream_index import StreamIndex
 from explorer.store.upcasting import EventRegistry
 
 
-class EventStore(Appending, Reading, StreamIndex, Navigation, Activity, Maintenance, Closable):
+class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Activity,
+                 Maintenance, Closable):
     """Append and read events; list streams; keep snapshots; branch.
 
     Open one with `EventStore.open(path)`. Writes raise ReadOnlyStoreError on a read-only store.
     Its parts in modules of their own: appending (`Appending`), reading events and snapshots
-    (`Reading`), the stream index (`StreamIndex`), moving about the log for time travel and huge
+    (`Reading`), a projection's events with only the fields it reads (`ProjectionFeed`), the
+    stream index (`StreamIndex`), moving about the log for time travel and huge
     lists (`Navigation`: samples, steps within a stream, marks, positions for row maps), what
     happened between two positions (`Activity`) and what `check` and `salvage` need
     (`Maintenance`). Here: opening (checked, upgraded, its chain

@@ -283,3 +283,72 @@ def test_projections_never_run_inside_command_handling(service, engine):
     shop(service)
     assert engine.statuses()[0].checkpoint == 0  # commands appended; nothing projected yet
     assert engine.rows("order_summary") == []
+
+
+class Lean(Projection):
+    """Reads only the stream id of an event besides its type and data; faults at order_2."""
+
+    name = "lean"
+    title = "Lean"
+    event_types = frozenset({"OrderPlaced"})
+    event_fields = frozenset({"stream_id"})
+    tables = OrderSummaryProjection.tables
+    seen: list = []
+
+    def handle(self, event, writes):
+        self.seen.append(event)
+        if event.stream_id == "order_2":
+            raise KeyError("total")
+        writes.put("order_summary", (event.stream_id,), customer_id=event.data["customer_id"],
+                   customer_name=None, status="seen", total=event.data["total"],
+                   currency="USD", item_count=0, created_at=None, updated_at=None)
+
+
+def test_a_projection_is_given_only_the_event_fields_it_reads(service, store):
+    shop(service)
+    db = open_read_models(store.location, False)
+    Lean.seen = []
+    engine = ProjectionEngine(store, db, [Lean()])
+    engine.catch_up("lean")
+    first, failing = Lean.seen[0], store.read_stream("order_2")[0]
+    assert (first.stream_id, first.event_type, first.data["customer_id"]) == (
+        "order_1", "OrderPlaced", "cust_1")
+    assert first.position == store.read_stream("order_1")[0].position
+    assert first.event_id is first.timestamp_us is first.metadata_json is None  # unread
+    fault = engine.statuses()[0].fault
+    assert fault.position == failing.position
+    assert fault.event_id == failing.event_id  # looked up, though the handler never read it
+    db.close()
+
+
+def test_a_projection_naming_a_field_events_lack_is_refused(store):
+    class Typo(Lean):
+        name = "typo"
+        event_fields = frozenset({"stream_id", "timestamp"})
+
+    db = open_read_models(store.location, False)
+    with pytest.raises(ValueError, match="no field 'timestamp'.*timestamp_us"):
+        ProjectionEngine(store, db, [Typo()])
+    db.close()
+
+
+def test_a_rebuild_leaves_its_tables_indexed_when_done_or_stopped(service, engine):
+    shop(service)
+    engine.catch_up_all()
+    declared = {index.name for table in OrderSummaryProjection.tables
+                for index in table.indexes}
+
+    def indexes():
+        return {name for (name,) in engine.db.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")} & declared
+
+    if engine.db.local() is not engine.db:
+        pytest.skip("a server keeps a table's indexes through a rebuild")
+    assert indexes() == declared
+    engine.chunk = 2
+    engine.rebuild("order_summary", should_stop=lambda: True)
+    assert indexes() == declared
+    engine.rebuild("order_summary")
+    assert indexes() == declared
+    assert [r["order_id"] for r in engine.rows("order_summary")] == [
+        "order_1", "order_2", "order_3"]

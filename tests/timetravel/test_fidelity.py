@@ -51,6 +51,9 @@ class UpTo:
     def query_lazily(self, query, **kwargs):
         return self.store.query_lazily(self._bounded(query), **kwargs)
 
+    def query_for_projection(self, query, fields=None):
+        return self.store.query_for_projection(self._bounded(query), fields)
+
     def event_at(self, position: int) -> RecordedEvent:
         return self.store.event_at(position)
 
