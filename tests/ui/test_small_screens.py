@@ -10,7 +10,7 @@ from PySide6.QtCore import QRect, QSize
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from explorer.ui.layouts import STRETCH, wrapping
-from explorer.ui.window.layout import default_size
+from explorer.ui.window.layout import LOW_SCREEN, default_size, first_size
 from tests.ui.conftest import WAIT_MS, last_position
 
 
@@ -101,3 +101,16 @@ def test_a_wrapping_row_goes_on_to_another_line_where_the_room_runs_out(qtbot):
     qtbot.waitUntil(lambda: len({b.y() for b in buttons}) == 4, timeout=WAIT_MS)
     assert all(b.geometry().right() < holder.width() for b in [*buttons, tail])
     assert layout.heightForWidth(widest) > layout.heightForWidth(one_line + 200)
+
+
+def test_a_low_screen_gives_the_event_list_most_of_the_height(window, qtbot):
+    """On its first run on a low screen the list pane gets most of the window's height, the
+    tabs below scrolling (before: the timeline and the filters took most of the list pane's,
+    leaving 2 rows at 800x600)."""
+    first_size(window, QSize(800, 600))
+    window.show()
+    qtbot.waitExposed(window)
+    rows, tabs = window.right_split.sizes()
+    assert window.height() == 600 and rows >= 2 * tabs, (rows, tabs)
+    first_size(window, QSize(1920, 1080))  # (a screen with room: as before)
+    assert window.height() == 900 and window.height() >= LOW_SCREEN

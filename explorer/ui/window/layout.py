@@ -88,7 +88,20 @@ def build_layout(w: MainWindow) -> None:
     w.main_split.setStretchFactor(1, 1)
     w.main_split.setSizes([290, 1110])
     w.setCentralWidget(w.main_split)
-    w.resize(default_size(w.screen().availableGeometry().size()))
+    first_size(w, w.screen().availableGeometry().size())
+
+
+def first_size(w: MainWindow, screen: QSize) -> None:
+    """The window's size on its first run (`default_size`); on a low screen, the event list's
+    rows are given most of its height, the tabs below scrolling."""
+    w.resize(default_size(screen))
+    if w.height() < LOW_SCREEN:
+        w.right_split.setSizes([w.height(), w.height() // 4])
+
+
+LOW_SCREEN = 800
+"""A window lower than this gives the event list most of its height on its first run (at
+800x600 the timeline and the filters take most of the list pane's: 2 rows were left)."""
 
 
 def default_size(screen: QSize) -> QSize:
