@@ -339,8 +339,9 @@ class PostgresStore(EventStore):
         prepared: list[Prepared] = []
         try:
             self._begin_write("append events")
-            position, last_time, chain_end, previous = db.execute(
-                sql.append_tail.sql, sql.append_tail.args()).fetchone()
+            tail = db.execute(sql.append_tail.sql, sql.append_tail.args()).fetchone()
+            assert tail is not None  # (a SELECT of scalar subqueries: one row)
+            position, last_time, chain_end, previous = tail
             heads = self._heads({request.stream_id for request in requests})
             position, last_time = position or 0, last_time or 0
             previous = chain.continued_from(position, chain_end, previous)
@@ -435,6 +436,7 @@ class PostgresStore(EventStore):
         """Append one stream's events at the log's end, the server choosing their positions
         (see `postgres_append`); None when the server leaves it to the plain append (the
         chain does not reach the log's end)."""
+        assert self._append_call is not None  # (asked only where the store has one)
         try:
             found = self._server.execute(self._append_call, postgres_append.parameters(
                 self._log_lock, prep)).fetchone()
