@@ -14,13 +14,19 @@ from tests.ui.conftest import SHOP, WAIT_MS, open_shop
 from tests.ui.test_panels import caught_up
 
 
-def test_the_sagas_count_leaves_the_worker_free_and_says_it_is_counting(window, qtbot,
-                                                                       monkeypatch,
-                                                                       qtmodeltester):
+def counted_sagas_panel(window, qtbot):
+    """The sagas panel shown, its list of the shop's 300 sagas counted."""
     panel = window.sagas_panel
     window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
     qtbot.waitUntil(lambda: panel.count_label.text() == "300 sagas", timeout=WAIT_MS)
+    return panel
+
+
+def test_the_sagas_count_leaves_the_worker_free_and_says_it_is_counting(window, qtbot,
+                                                                       monkeypatch,
+                                                                       qtmodeltester):
+    panel = counted_sagas_panel(window, qtbot)
     release, counting = threading.Event(), threading.Event()
     counted = SagaListCounts.count
 

@@ -8,14 +8,11 @@ import threading
 from explorer.projections import SearchNotReadyError
 from explorer.sagas.list_count import SagaListCounts
 from tests.ui.conftest import WAIT_MS
-from tests.ui.test_panels import caught_up
+from tests.ui.test_saga_count import counted_sagas_panel
 
 
 def test_a_stale_counts_error_does_not_replace_the_list_shown_now(window, qtbot, monkeypatch):
-    panel = window.sagas_panel
-    window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
-    qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
-    qtbot.waitUntil(lambda: panel.count_label.text() == "300 sagas", timeout=WAIT_MS)
+    panel = counted_sagas_panel(window, qtbot)
     release, counting = threading.Event(), threading.Event()
     counted = SagaListCounts.count
 
