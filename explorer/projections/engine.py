@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from explorer.common.bulk import bulk_work
 from explorer.common.cancel import Cancelled
 from explorer.common.timestamps import now_micros
-from explorer.projections.database import ReadModelDatabase, projection_state
+from explorer.projections.database import ReadModelDatabase, projection_resets, projection_state
 from explorer.projections.search import (
     SearchIndex,
     count_matching,
@@ -151,6 +151,7 @@ class _Runtime:
     writers: dict[str, VersionedWriter]
     search: SearchIndex
     unindexed: bool = False  # its tables' indexes dropped for a rebuild, not made again yet
+    resets: int = 0  # the read model's resets its writers' caches follow (_checkpoint_in)
 
 
 class ProjectionEngine:
@@ -172,6 +173,9 @@ class ProjectionEngine:
                 for table in projection.tables}, search)
             if not db.read_only:
                 self._register(projection)
+            self._runtimes[projection.name].resets = db.execute(
+                sa.select(projection_resets.c.resets).where(
+                    projection_resets.c.name == projection.name)).scalar() or 0
 
     @property
     def names(self) -> list[str]:
@@ -275,10 +279,14 @@ class ProjectionEngine:
         except BaseException:
             self._discard(runtime)
             raise
-        # Commit everything before the failing event, then record the fault at it.
+        # Commit everything before the failing event, then record the fault at it (unless
+        # another runner, or another code version, moved the read model on meanwhile).
         before = [e for e in events if e.position < event.position]
         event_id = event.event_id or self.store.event_at(event.position).event_id  # unread
         with self.db.transaction() as db:
+            if self._checkpoint_in(db, projection.name) != checkpoint:
+                self._discard(runtime)
+                return 0
             for earlier in before:
                 _handle(projection, earlier, writes)
             for writer in runtime.writers.values():
@@ -313,10 +321,17 @@ class ProjectionEngine:
     def _checkpoint_in(self, db: sqlite3.Connection, name: str) -> int:
         """The projection's checkpoint in this transaction; -1 if a runner of another code
         version of it has taken its read model over since (its tables are the same: see
-        _register), so that nothing of this version's is written into that one's."""
+        _register), so that nothing of this version's is written into that one's. If another
+        engine emptied the read model since this one last looked (a Rebuild in another window),
+        what its writers remember of the rows is forgotten: those rows are gone."""
         checkpoint, version = db.execute(
             "SELECT checkpoint, version FROM projection_state WHERE name = ?", (name,)).fetchone()
-        return int(checkpoint) if version == self._runtimes[name].projection.version else -1
+        runtime = self._runtimes[name]
+        resets = _resets(db, name)
+        if resets != runtime.resets:
+            self._discard(runtime)
+            runtime.resets = resets
+        return int(checkpoint) if version == runtime.projection.version else -1
 
     @staticmethod
     def _advance(db: sqlite3.Connection, name: str, checkpoint: int, handled: int) -> None:
@@ -341,7 +356,15 @@ class ProjectionEngine:
         version into them cost a rebuild more than making them once at its end."""
         runtime = self._runtimes[name]
         with self.db.transaction() as db:
+            version = db.execute("SELECT version FROM projection_state WHERE name = ?",
+                                 (name,)).fetchone()
+            if version is not None and version[0] != runtime.projection.version:
+                raise ValueError(
+                    f"The read model {name} is now kept by version {version[0]} of its code, "
+                    f"started since; this program runs version {runtime.projection.version}. "
+                    "Nothing was emptied: rebuild it from a program running the newer code.")
             self._clear(runtime.projection, db)
+            runtime.resets = _resets(db, name)
             runtime.unindexed = self.db.drop_indexes(runtime.projection.tables)
             db.execute("UPDATE projection_state SET rebuild_target = ? WHERE name = ?",
                        (self.store.last_position(), name))
@@ -504,3 +527,9 @@ def projection_state_of(db: ReadModelDatabase, name: str) -> int:
     row = db.execute(sa.select(projection_state.c.checkpoint).where(
         projection_state.c.name == name)).first()
     return row[0] if row else 0
+
+
+def _resets(db: sqlite3.Connection, name: str) -> int:
+    """How many times the projection's read model was emptied (projection_resets)."""
+    found = db.execute("SELECT resets FROM projection_resets WHERE name = ?", (name,)).fetchone()
+    return int(found[0]) if found is not None else 0

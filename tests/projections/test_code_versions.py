@@ -69,3 +69,67 @@ def test_an_old_code_version_stops_even_when_the_new_one_starts_meanwhile(servic
         new.catch_up("stock")
         [row] = new.rows("stock")
         assert row["name"] == "Widget (v2)" and row["on_hand"] == 50
+
+
+class FailingStock(StockProjection):
+    """The old code, with a bug: it fails on a product's second event."""
+
+    def handle(self, event, writes):
+        if writes.get("stock", event.stream_id) is not None:
+            raise RuntimeError("old code bug")
+        super().handle(event, writes)
+
+
+def test_an_old_code_versions_fault_is_not_recorded_on_the_new_ones_read_model(
+        service, store, monkeypatch):
+    """The old code fails in a chunk; the new version starts between that chunk's rollback
+    and the transaction recording the fault: the fault and the rows before it are the old
+    code's, and the new read model keeps neither (failed before: its checkpoint moved on, the
+    old rows in it, and the old code's fault on it)."""
+    shop(service)
+    service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5})
+    with open_read_models(store.location, False) as old_db, \
+            open_read_models(store.location, False) as new_db:
+        old = ProjectionEngine(store, old_db, [FailingStock()])
+        started = []
+        discard = old._discard
+
+        def new_version_starts_meanwhile(runtime):
+            discard(runtime)
+            if not started:  # (after the chunk rolled back, before the fault is recorded)
+                started.append(ProjectionEngine(store, new_db, [StockV2()]))
+        monkeypatch.setattr(old, "_discard", new_version_starts_meanwhile)
+        old.catch_up("stock")
+        [new] = started
+        status = new.statuses()[0]
+        assert status.fault is None and status.checkpoint == 0 and new.rows("stock") == []
+
+
+def test_an_old_code_version_may_not_rebuild_the_new_ones_read_model(service, store):
+    shop(service)
+    with open_read_models(store.location, False) as old_db, \
+            open_read_models(store.location, False) as new_db:
+        old = ProjectionEngine(store, old_db, [StockProjection()])
+        new = ProjectionEngine(store, new_db, [StockV2()])
+        new.catch_up("stock")
+        made = new.rows("stock")
+        with pytest.raises(ValueError, match="version 2 of its code.*Nothing was emptied"):
+            old.rebuild("stock")  # (an old window's Rebuild: emptied it before)
+        assert new.rows("stock") == made and new.statuses()[0].checkpoint > 0
+
+
+def test_a_read_model_emptied_by_another_engine_is_made_again_from_nothing(service, store):
+    """Another window's Rebuild empties the read model under an engine that remembers its
+    rows: that engine forgets them, so the rows are made again as they were (failed before:
+    added to what it remembered, 55 on hand became 110)."""
+    shop(service)
+    service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5})
+    with open_read_models(store.location, False) as a_db, \
+            open_read_models(store.location, False) as b_db:
+        a = ProjectionEngine(store, a_db, [StockProjection()])
+        b = ProjectionEngine(store, b_db, [StockProjection()])
+        b.catch_up("stock")
+        made = b.rows("stock")
+        a.reset("stock")
+        b.catch_up("stock")
+        assert b.rows("stock") == made
