@@ -68,3 +68,42 @@ def _nodes(tree):
             yield index.data(NODE_ROLE)
             yield from walk(index)
     yield from walk(QModelIndex())
+
+
+def test_a_position_column_saved_narrower_is_widened_when_restored(window):
+    """Widths saved before positions were grouped (84 px) are restored, then widened to what
+    10,099,038 needs (failed before: cut short for every user with a saved layout)."""
+    from explorer.ui import settings
+    from explorer.ui.window.layout import restore_layout
+
+    header = window.table.horizontalHeader()
+    wide = window.table.columnWidth(POSITION)
+    window.table.setColumnWidth(POSITION, 84)
+    settings.save_window_state("event-columns", header.saveState())
+    restore_layout(window)
+    assert window.table.columnWidth(POSITION) == wide
+
+
+def test_a_row_not_read_yet_copies_as_nothing(window, monkeypatch):
+    """A row whose page is not read yet shows "…" and has no position to copy (failed
+    before: '0')."""
+    from explorer.ui.models.event_table import COPY_ROLE
+
+    model = window.event_model
+    monkeypatch.setattr(model._rows, "position", lambda row: 0)
+    assert model.data(model.index(0, POSITION), COPY_ROLE) is None
+
+
+def test_a_path_cut_short_keeps_its_own_characters(qtbot):
+    """A store's path is text, not markup: cut short in its middle, its "<" and "&" stay
+    (failed before: read as HTML, "<2026>" vanished)."""
+    from explorer.ui.widgets.ellipsis_label import EllipsisLabel
+
+    path = "/srv/<2026>/a&amp;b/" + "x" * 200 + "/shop.evstore"
+    label = EllipsisLabel(path, elide=Qt.TextElideMode.ElideMiddle)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    qtbot.addWidget(label)
+    label.resize(300, 20)
+    shown = label.shown_text()
+    assert shown is not None and shown.startswith("/srv/<2026>/a&amp;b/") and "…" in shown
+    assert shown.endswith("/shop.evstore")

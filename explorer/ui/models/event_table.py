@@ -127,8 +127,9 @@ class EventTableModel(PagedTableModel):
             return WRITTEN_BACKGROUND if self.highlighted and \
                 self._rows.position(row) in self.highlighted else None
         if role == COPY_ROLE:
-            if column == POSITION:
-                return str(self._rows.position(row))
+            if column == POSITION:  # (a row not read yet has none: it copies as nothing)
+                position = self._rows.position(row)
+                return str(position) if position > 0 else None
             role = Qt.ItemDataRole.DisplayRole
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.ForegroundRole, EVENT_ROLE, Qt.ItemDataRole.FontRole):

@@ -4,6 +4,7 @@ store's path in the status bar)."""
 
 from __future__ import annotations
 
+from PySide6 import QtGui
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
 from PySide6.QtWidgets import QLabel, QWidget
@@ -31,7 +32,12 @@ class EllipsisLabel(QLabel):
         document = QTextDocument()
         document.setDefaultFont(self.font())
         document.setDocumentMargin(0)
-        document.setHtml(self.text())
+        kind, text = self.textFormat(), self.text()
+        if kind == Qt.TextFormat.RichText or (
+                kind == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)):
+            document.setHtml(text)
+        else:  # (a path's "<" and "&" are its own characters)
+            document.setPlainText(text)
         room = self.contentsRect().width()
         if document.idealWidth() <= room:
             return None

@@ -121,6 +121,10 @@ def restore_layout(w: MainWindow) -> None:
         value = settings.window_state(name)
         if value is not None:
             widget.restoreState(value)
+    # (widths saved before positions were grouped by thousands cut 10,099,038 short)
+    position_width = w.event_model.position_width()
+    if w.table.columnWidth(0) < position_width:
+        w.table.setColumnWidth(0, position_width)
 
 
 def _remembered(w: MainWindow) -> dict:

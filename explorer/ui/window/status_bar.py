@@ -48,6 +48,7 @@ class WindowStatus(QObject):
         """A server store's connection is lost and being made again (shown over the rest)."""
         self.count_label = QLabel()
         self.store_label = EllipsisLabel("No store open", elide=Qt.TextElideMode.ElideMiddle)
+        self.store_label.setTextFormat(Qt.TextFormat.PlainText)  # (a path, never markup)
         self.system_label = QLabel()
         self.system_label.setObjectName("system-label")
         self.system_label.setTextFormat(Qt.TextFormat.RichText)
