@@ -32,7 +32,7 @@ from explorer.store.records import (
     RecordedEvent,
     SnapshotRecord,
 )
-from explorer.store.statements import ROWS_AN_INSERT, Statements, insert_rows
+from explorer.store.statements import Statements, insert_rows
 from explorer.store.upcasting import EventRegistry
 
 
@@ -134,7 +134,8 @@ class Appending:
         if len(plan.rows) == 1:
             db.execute(sql.insert_event.sql, plan.rows[0])
         elif plan.rows:
-            insert_rows(db, sql.insert_event.sql, sql.insert_events, ROWS_AN_INSERT, plan.rows)
+            insert_rows(db, sql.insert_event.sql, sql.insert_events, sql.rows_an_insert,
+                        plan.rows)
         if plan.links:
             db.execute(sql.insert_links.sql, (plan.rows[0][0], plan.links))
         if len(plan.stream_rows) == 1:

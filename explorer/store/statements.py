@@ -96,8 +96,10 @@ class Statements:
             correlation_id=p("correlation_id"), data=p("data"), metadata=p("metadata")), dialect,
             ("position", "stream_id", "stream_type", "version", "event_id", "event_type",
              "schema_version", "timestamp", "correlation_id", "data", "metadata"))
-        self.insert_events = insert_of_rows(self.insert_event.sql, ROWS_AN_INSERT)
-        """ROWS_AN_INSERT events at once (insert_rows)."""
+        # (a server takes many rows as one JSON text instead: postgres_location.json_form)
+        self.rows_an_insert = 1 if dialect.name == "postgresql" else ROWS_AN_INSERT
+        self.insert_events = insert_of_rows(self.insert_event.sql, self.rows_an_insert)
+        """rows_an_insert events at once (insert_rows)."""
         upsert_values: dict[str, sa.BindParameter[Any]] = dict(
             stream_id=p("stream_id"), stream_type=p("stream_type"), version=p("version"),
             first_position=p("first_position"), last_position=p("last_position"),

@@ -296,3 +296,20 @@ def test_a_clash_on_another_constraint_is_told_as_damage_not_a_duplicate_id(
                 append()
             assert not isinstance(refused.value, DuplicateEventError)
         assert store.last_position() == 1
+
+
+def test_the_plain_append_of_many_rows_sends_them_as_one_json_text(store_url):
+    """Where the store has no server-side append (a role that may not make it), many rows go
+    as the one-row INSERT's JSON form, one statement, not as VALUES lists of a hundred rows
+    (the files' way: psycopg converts such a statement again each time)."""
+    with EventStore.open(store_url) as store:
+        store._append_call = None
+        many, executemany = [], store._server.executemany
+
+        def sending_many(sql, rows):
+            many.append((sql, len(rows)))
+            return executemany(sql, rows)
+        store._server.executemany = sending_many
+        store.append("s", "T", [NewEvent("E", {"n": n}) for n in range(150)], NO_STREAM)
+        assert many == [(store._sql.insert_event.sql, 150)]  # (failed before: 100 and 50)
+        assert [e.data["n"] for e in store.read_all()] == list(range(150))
