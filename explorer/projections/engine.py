@@ -324,10 +324,11 @@ class ProjectionEngine:
         _register), so that nothing of this version's is written into that one's. If another
         engine emptied the read model since this one last looked (a Rebuild in another window),
         what its writers remember of the rows is forgotten: those rows are gone."""
-        checkpoint, version = db.execute(
-            "SELECT checkpoint, version FROM projection_state WHERE name = ?", (name,)).fetchone()
+        checkpoint, version, resets = db.execute(
+            "SELECT s.checkpoint, s.version, COALESCE(r.resets, 0) FROM projection_state s "
+            "LEFT JOIN projection_resets r ON r.name = s.name WHERE s.name = ?",
+            (name,)).fetchone()
         runtime = self._runtimes[name]
-        resets = _resets(db, name)
         if resets != runtime.resets:
             self._discard(runtime)
             runtime.resets = resets
