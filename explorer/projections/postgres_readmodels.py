@@ -101,8 +101,8 @@ class _QmarkConnection(ServerConnection):
         alone = not self.in_transaction  # (a statement of its own, or a BEGIN: sent again)
         try:
             return super().execute(sql, parameters)
-        except psycopg.OperationalError:
-            if not alone or not self.lost:
+        except psycopg.OperationalError as error:
+            if not alone or not self.lost_by(error):
                 raise
         self.reconnect()
         return super().execute(sql, parameters)
@@ -215,8 +215,8 @@ class ServerReadModels(ReadModelDatabase):
         alone = not self._server.in_transaction
         try:
             return super().execute(statement, parameters)
-        except sa.exc.OperationalError:
-            if not alone or not self._server.lost:
+        except sa.exc.OperationalError as error:
+            if not alone or not self._server.lost_by(error):
                 raise
         self._reconnect()
         return super().execute(statement, parameters)
@@ -242,7 +242,7 @@ class ServerReadModels(ReadModelDatabase):
             yield self.db
             db.execute("COMMIT")
         except (psycopg.OperationalError, sa.exc.OperationalError) as error:
-            if not db.lost:
+            if not db.lost_by(error):
                 self._roll_back()
                 raise
             self._reconnect()

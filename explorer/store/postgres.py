@@ -198,8 +198,8 @@ class PostgresStore(EventStore):
             if not self._listening:
                 return self.last_position()
             self._hear_notifications()
-        except _LOST:
-            if not self._server.connection.broken:
+        except _LOST as error:
+            if not self._server.lost_by(error):
                 raise
             self._lost()
         else:  # (the server's goodbye read, the socket's end may not have been: said here)
@@ -214,8 +214,8 @@ class PostgresStore(EventStore):
         if self._retry_at is None or self._reconnect():
             try:
                 self._last_known = super().last_position()
-            except _LOST:
-                if not self._server.connection.broken:
+            except _LOST as error:
+                if not self._server.lost_by(error):
                     raise
                 self._lost()
                 if self._retry_at is None:
@@ -323,7 +323,7 @@ class PostgresStore(EventStore):
                 finally:
                     self._heads_wanted = self._heads_queued = None
         except psycopg.OperationalError as error:
-            if not self._server.connection.broken:
+            if not self._server.lost_by(error):
                 raise
             self._lost()
             raise StoreError(self._lost_append(error)) from None
@@ -419,7 +419,7 @@ class PostgresStore(EventStore):
         """The connection was lost during the append of `prep`: connect again (waiting up to
         2 * RECONNECT_MOST_S) and append the same events, their ids and all, so that they are
         written once whether or not the lost try went in. StoreError if that cannot be."""
-        if not self._server.connection.broken:
+        if not self._server.lost_by(error):
             raise error
         self._lost()
         deadline = time.monotonic() + 2 * RECONNECT_MOST_S

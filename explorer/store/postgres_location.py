@@ -19,6 +19,7 @@ from typing import Any, Self
 
 import orjson
 import psycopg
+import psycopg.errors
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
@@ -34,6 +35,8 @@ from explorer.store.postgres_url import (
 DEFAULT_SCHEMA = "event_explorer"
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,47}")
 CONNECT_TIMEOUT_S = 10
+SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03"})
+"""The server's SQLSTATEs for a session ended by an administrator, a crash or a shutdown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,22 @@ class ServerConnection:
         connection = self.connection
         return connection.broken or connection.closed \
             or connection.pgconn.status != psycopg.pq.ConnStatus.OK
+
+    def lost_by(self, error: BaseException) -> bool:
+        """Whether `error`, raised by a statement (raw, or through SQLAlchemy), means the
+        connection is gone: psycopg knows it is (`lost`), or the error is the client's own (no
+        SQLSTATE: the socket found closed before libpq read the server's goodbye, which leaves
+        the connection looking open with a statement in progress), or the server's
+        connection-exception class (08) or shutdown (57P01-57P03). A refused statement, a
+        pipeline aborted by one, a lock not available, a statement cancelled: not lost."""
+        if self.lost:
+            return True
+        cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
+        if not isinstance(cause, psycopg.OperationalError) \
+                or isinstance(cause, psycopg.errors.PipelineAborted):
+            return False
+        state = cause.sqlstate
+        return state is None or state.startswith("08") or state in SHUTDOWN_STATES
 
     @contextmanager
     def pipelined(self) -> Iterator[None]:
