@@ -344,8 +344,14 @@ class ProjectionsPanel(QWidget):
             return read_rows(context.readmodels, table,
                              offset=page * PAGE_ROWS, limit=PAGE_ROWS, search=search)
 
+        def failed(error: Exception) -> None:
+            if generation == self.rows_model.generation \
+                    and (name, search) == (self.selected, self.search.search):
+                # (else a page of a list the user has left since)
+                self.rows_label.setText(str(error))
+
         self.worker.submit(read, lambda rows: self.rows_model.page_loaded(generation, page, rows),
-                           on_error=lambda error: self.rows_label.setText(str(error)))
+                           on_error=failed)
 
 
 
