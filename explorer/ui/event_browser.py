@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -194,6 +195,9 @@ class EventBrowser(QObject):
         """Counts the lists asked for: a result or progress of any but the newest is dropped (the
         worker supersedes jobs of one key, but a result already on its way still arrives)."""
         self._building = False
+        self.search_pending_note: Callable[[], str | None] = lambda: None
+        """What an empty search list says while the search index is still being made (set by
+        the window's FullTextSearch), instead of "No events match"; None when it is not."""
         self._list_job = 0
         self._scan_partial: dict[str, int] = {}
         self._live_backlog: int | None = None
@@ -328,6 +332,8 @@ class EventBrowser(QObject):
         """Say why the list is empty once it is known to be (not while it is being built)."""
         if len(self.events.rows) or self._building:
             self.empty_notice.hide()
+        elif self.view.filters.search and (note := self.search_pending_note()) is not None:
+            self.empty_notice.show_note(note)  # (not "no match": the index is not made yet)
         else:
             self.empty_notice.show_no_match(self.view.filters, self.view.stream_id)
 

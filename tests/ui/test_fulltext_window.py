@@ -148,15 +148,15 @@ def test_ctrl_k_goes_to_the_box_and_nothing_to_search_for_says_so(window, qtbot)
 def test_an_empty_list_says_no_matches_yet_while_the_index_is_built(window, qtbot, monkeypatch):
     monkeypatch.setattr(fulltext, "BATCH", 300)
     notes = []
-    original = window.fulltext._progress
+    shown = window.browser.empty_notice.show_note
 
-    def progress(value):
-        original(value)
-        notes.append(window.browser.empty_notice.text())
-    monkeypatch.setattr(window.fulltext, "_progress", progress)
+    def show_note(text):
+        notes.append(text)
+        shown(text)
+    monkeypatch.setattr(window.browser.empty_notice, "show_note", show_note)
     type_search(qtbot, window, "nowhere_to_be_found")
     wait_until_indexed(qtbot, window)
-    assert any("No matches yet" in note and "being built" in note for note in notes)
+    assert any("No matches yet" in note and "being built" in note for note in notes), notes
     notice = window.browser.empty_notice
     qtbot.waitUntil(lambda: "No events match" in notice.text(), timeout=WAIT_MS)
     assert "mentioning nowhere_to_be_found" in notice.text() and notice.isVisible()
@@ -281,3 +281,32 @@ def test_a_search_superseded_while_its_whole_list_is_read_stops_at_the_next_part
     expected = scan(seeded, "prod_103")
     qtbot.waitUntil(lambda: listed(window) == expected, timeout=WAIT_MS)
     assert ("cust_0*", "stopped") in outcomes and ("cust_0*", "read") not in outcomes
+
+
+def test_an_empty_search_list_says_no_matches_yet_until_the_index_is_made(window, qtbot,
+                                                                          monkeypatch):
+    """The search's list comes back empty before the index job has said how far it is: that
+    is "no matches yet", never "No events match" (nothing was searched yet)."""
+    release, indexing = threading.Event(), threading.Event()
+    opened = window_fulltext.index_of
+
+    def held(context):
+        import sys
+        if sys._getframe(1).f_code.co_name == "index" and not indexing.is_set():  # the build
+            indexing.set()
+            assert release.wait(WAIT_MS / 1000), "the test never let the index be made"
+        return opened(context)
+
+    monkeypatch.setattr(window_fulltext, "index_of", held)
+    notice = window.browser.empty_notice
+    with qtbot.waitSignal(window.browser.rows_ready, timeout=WAIT_MS):
+        type_search(qtbot, window, "nowhere_to_be_found")
+    try:
+        qtbot.waitUntil(indexing.is_set, timeout=WAIT_MS)
+        qtbot.waitUntil(notice.isVisible, timeout=WAIT_MS)
+        assert "No matches yet" in notice.text() and "No events match" not in notice.text()
+    finally:
+        release.set()
+    wait_until_indexed(qtbot, window)
+    qtbot.waitUntil(lambda: "No events match" in notice.text(), timeout=WAIT_MS)
+    assert "mentioning nowhere_to_be_found" in notice.text()

@@ -96,6 +96,8 @@ class FullTextSearch(QObject):
         self._again = False
         self._reached = (0, 0)  # the last progress: (indexed up to, last position)
         self._generation = 0  # of the indexing job whose progress is shown
+        self._building = False  # whether the running job makes the index (else catches up)
+        browser.search_pending_note = self.pending_note
         field.stop_requested.connect(self.stop)
         field.search_changed.connect(self._search_changed)
 
@@ -148,6 +150,7 @@ class FullTextSearch(QObject):
 
         self._generation += 1
         generation = self._generation
+        self._reached, self._building = (0, 0), False
 
         def progress(value: tuple[int, int, bool]) -> None:
             if generation == self._generation:  # not a stopped job's last word
@@ -171,16 +174,28 @@ class FullTextSearch(QObject):
 
     def _progress(self, value: tuple[int, int, bool]) -> None:
         done, last, building = value
-        self._reached = (done, last)
+        self._reached, self._building = (done, last), building
         if building:
             self.field.show_indexing(done, last)
         else:
             self.field.show_catching_up()
-        if not len(self.browser.events.rows) and not self.browser.empty_notice.isHidden():
-            self.browser.empty_notice.show_note(
-                "<b>No matches yet</b><br><span style='color:#757575'>the search index is being "
-                f"built ({done:,} of {last:,} events); matches appear as they are found</span>")
+        note = self.pending_note()
+        if note and not len(self.browser.events.rows) \
+                and not self.browser.empty_notice.isHidden():
+            self.browser.empty_notice.show_note(note)
         self.browser.search_index_grew()
+
+    def pending_note(self) -> str | None:
+        """What an empty search list says while the index is being made or caught up (None
+        when no indexing runs: then an empty list means no event matches)."""
+        if self._job is None:
+            return None
+        done, last = self._reached
+        extent = f" ({done:,} of {last:,} events)" if last else ""
+        doing = "being built" if self._building else \
+            "catching up with new events" if last else "being brought up to date"
+        return ("<b>No matches yet</b><br><span style='color:#757575'>the search index is "
+                f"{doing}{extent}; matches appear as they are found</span>")
 
     def _done(self, reached: tuple[int, int]) -> None:
         self._job = None
