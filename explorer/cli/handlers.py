@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Never
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
     from tqdm import tqdm
 
 USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError, SystemLoadError)
+LOOKAHEAD, LOOKAHEAD_S, WIDEST = 200, 0.25, 48
+"""An event table's stream and type columns fit the longest of its first LOOKAHEAD rows (or of
+those read within LOOKAHEAD_S), up to WIDEST characters (a longer one pushes its row along)."""
 
 
 class UsageError(Exception):
@@ -151,8 +155,20 @@ def events(args: argparse.Namespace) -> int:
 
 
 def _print_events(found: Iterator[Any], position_width: int) -> None:
-    """An aligned table of events, printed as they are read (fixed column widths)."""
+    """An aligned table of events, printed as they are read: the stream and type columns as
+    wide as the longest of the first rows (up to LOOKAHEAD of them, or those read in the first
+    LOOKAHEAD_S: a scan finding few matches prints each at once), within WIDEST."""
+    found = iter(found)
+    first: list[list[str]] = []
+    started = time.monotonic()
+    for event in found:
+        first.append([str(cell) for cell in event_row(event)])
+        if len(first) >= LOOKAHEAD or time.monotonic() - started > LOOKAHEAD_S:
+            break
     widths = [max(8, position_width), 23, 18, 7, 28]
+    for column in (2, 4):
+        widths[column] = min(max([widths[column], *(len(row[column]) for row in first)]),
+                             max(widths[column], WIDEST))
     out = sys.stdout
 
     def line(cells: list[str]) -> str:
@@ -161,6 +177,8 @@ def _print_events(found: Iterator[Any], position_width: int) -> None:
         return "  ".join(head + [cells[5]]).rstrip() + "\n"
 
     out.write(line(EVENT_HEADERS))
+    for row in first:
+        out.write(line(row))
     for event in found:
         out.write(line([str(cell) for cell in event_row(event)]))
 

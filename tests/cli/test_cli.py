@@ -253,3 +253,18 @@ def test_events_where_a_content_filter_holds(seeded, capsys):
                          and e["data"]["total"] > 50 for e in found)
     code, _, err = run(capsys, "events", seeded, "--where", "data.total >")
     assert code == 1 and "ends too early (at column 13)" in err
+
+
+def test_an_event_table_fits_its_long_stream_ids(seeded, capsys):
+    """The saga's streams (fulfilment-order_0001) are longer than the stream column's least
+    width: the column fits them, so each row's version and type line up under the headers."""
+    code, out, err = run(capsys, "events", seeded, "--stream-type", "OrderFulfilment,Order",
+                         "--limit", "20")
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert any(len(row.split()[3]) > 18 for row in rows)  # (a saga's stream id is listed)
+    version_ends = header.index("VERSION") + len("VERSION")
+    type_starts = header.index("TYPE")
+    for row in rows:
+        assert row[version_ends - 1].isdigit() and row[version_ends] == " "
+        assert row[type_starts - 1] == " " and row[type_starts] != " "
