@@ -16,6 +16,7 @@ from explorer.cli.arguments import natural
 from explorer.cli.fields import field_parser
 from explorer.cli.output import (
     EVENT_HEADERS,
+    EventTable,
     event_row,
     print_json,
     print_json_array,
@@ -165,22 +166,14 @@ def _print_events(found: Iterator[Any], position_width: int) -> None:
         first.append([str(cell) for cell in event_row(event)])
         if len(first) >= LOOKAHEAD or time.monotonic() - started > LOOKAHEAD_S:
             break
-    widths = [max(8, position_width), 23, 18, 7, 28]
-    for column in (2, 4):
-        widths[column] = min(max([widths[column], *(len(row[column]) for row in first)]),
-                             max(widths[column], WIDEST))
+    table = EventTable(position_width)
+    table.fit(first, WIDEST)
     out = sys.stdout
-
-    def line(cells: list[str]) -> str:
-        head = [cells[0].rjust(widths[0]), cells[1].ljust(widths[1]), cells[2].ljust(widths[2]),
-                cells[3].rjust(widths[3]), cells[4].ljust(widths[4])]
-        return "  ".join(head + [cells[5]]).rstrip() + "\n"
-
-    out.write(line(EVENT_HEADERS))
+    out.write(table.header())
     for row in first:
-        out.write(line(row))
+        out.write(table.line(row))
     for event in found:
-        out.write(line([str(cell) for cell in event_row(event)]))
+        out.write(table.event(event))
 
 
 def state(args: argparse.Namespace) -> int:

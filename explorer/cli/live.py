@@ -17,7 +17,12 @@ import orjson
 
 from explorer.cli.arguments import AddSubcommand, natural, positive, seconds, share
 from explorer.cli.handlers import ProgressBar, linking_bar
-from explorer.cli.output import EVENT_HEADERS, event_row, print_json, print_json_array, print_table
+from explorer.cli.output import (
+    EventTable,
+    print_json,
+    print_json_array,
+    print_table,
+)
 from explorer.cli.systems import system_of
 from explorer.projections import ProjectionStatus
 from explorer.runtime.runner import Runner, RunnerStatus
@@ -317,15 +322,18 @@ def follow(args: argparse.Namespace) -> int:
                     cipher_key=args.cipher_key) as store:
         watcher = AppendWatcher(store)
         after = (args.from_position - 1) if args.from_position else store.last_position()
+        # (a followed log cannot be read ahead to fit its columns: roomier ones, positions
+        # with room to grow)
+        table = EventTable(len(f"{after + 1_000_000}"), stream_width=26, type_width=30)
         if not args.json:
-            print("  ".join(EVENT_HEADERS), flush=True)
+            print(table.header(), end="", flush=True)
         try:
             while True:
                 for event in store.read_all(after + 1):
                     if args.json:
                         sys.stdout.write(orjson.dumps(event.to_dict()).decode() + "\n")
                     else:
-                        sys.stdout.write("  ".join(str(c) for c in event_row(event)) + "\n")
+                        sys.stdout.write(table.event(event))
                     after = event.position
                 sys.stdout.flush()
                 while watcher.poll() is None:

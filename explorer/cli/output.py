@@ -67,3 +67,29 @@ def event_row(event: RecordedEvent) -> list[Any]:
 
 
 EVENT_HEADERS = ["POSITION", "TIME (UTC)", "STREAM", "VERSION", "TYPE", "DATA"]
+
+
+class EventTable:
+    """Events as aligned lines of fixed column widths, printed as they come (a table read
+    in full first would hold millions): `fit` widens the stream and type columns to rows
+    read ahead, up to `widest`."""
+
+    def __init__(self, position_width: int, stream_width: int = 18, type_width: int = 28) -> None:
+        self.widths = [max(8, position_width), 23, stream_width, 7, type_width]
+
+    def fit(self, rows: Sequence[Sequence[str]], widest: int) -> None:
+        for column in (2, 4):
+            longest = max((len(row[column]) for row in rows), default=0)
+            self.widths[column] = max(self.widths[column], min(longest, widest))
+
+    def line(self, cells: Sequence[str]) -> str:
+        widths = self.widths
+        head = [cells[0].rjust(widths[0]), cells[1].ljust(widths[1]), cells[2].ljust(widths[2]),
+                cells[3].rjust(widths[3]), cells[4].ljust(widths[4])]
+        return "  ".join([*head, cells[5]]).rstrip() + "\n"
+
+    def header(self) -> str:
+        return self.line(EVENT_HEADERS)
+
+    def event(self, event: RecordedEvent) -> str:
+        return self.line([str(cell) for cell in event_row(event)])

@@ -101,6 +101,27 @@ def test_follow_prints_each_new_event_as_json_lines(shop):
         process.wait(30)
 
 
+def test_follow_prints_an_aligned_table(shop):
+    """Without --json, followed events are a table whose columns stay under their headers (its
+    rows were joined with two spaces, each as wide as it came)."""
+    process = subprocess.Popen([sys.executable, "-m", "explorer", "follow", str(shop),
+                                "--from-position", "1"],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    lines = lines_of(process)
+    try:
+        header = lines.get(timeout=60)
+        rows = [lines.get(timeout=30) for _ in range(300)]
+    finally:
+        process.terminate()
+        process.wait(30)
+    version_ends = header.index("VERSION") + len("VERSION")
+    type_starts = header.index("TYPE")
+    assert any(len(row.split()[3]) > 18 for row in rows)  # (a saga's stream id among them)
+    for row in rows:
+        assert row[version_ends - 1].isdigit() and row[version_ends] == " ", row
+        assert row[type_starts - 1] == " " and row[type_starts] != " ", row
+
+
 def test_run_keeps_projections_and_sagas_going_until_stopped(shop):
     process = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(shop),
                                 "--status-every", "0.2"], cwd=ROOT, stdout=subprocess.PIPE,
