@@ -105,7 +105,10 @@ class SagaInstancesProjection(Projection):
         rows, commands = self.tables
         self._rows, self._commands = rows.name, commands.name
         self._extra = tuple(c for c in rows.info["values"] if c not in ROW_COLUMNS)
+        self._stream_type = self.saga.stream_type
         self._issuer = f'"{self.saga.issuer()}"'  # as it appears in the metadata's JSON
+        self._new_row = {**dict.fromkeys(self._extra), "status": "new", "reason": None,
+                         "steps": "{}"}  # (and started_at)
         self._decoded: dict[str, dict[str, str]] = {}  # the step tables of rows written lately
 
     @property
@@ -113,41 +116,39 @@ class SagaInstancesProjection(Projection):
         return self.tables[0]
 
     def handle(self, event: RecordedEvent, writes: Writes) -> None:
-        if event.stream_type == self.saga.stream_type:
+        if event.stream_type == self._stream_type:
             self._saga_event(event, writes)
         elif self._issuer in (event.metadata_json or ""):  # else no step's command stored it
             self._command_event(event, writes)
 
     def _saga_event(self, event: RecordedEvent, writes: Writes) -> None:
-        key = (event.stream_id,)
+        saga_id = event.stream_id
         data = event.data
         when = iso(event.timestamp_us)
-        row = writes.get(self._rows, *key) or {**dict.fromkeys(self._extra), "status": "new",
-                                               "reason": None, "started_at": when,
-                                               "steps": "{}"}
+        row = writes.get(self._rows, saga_id) or {**self._new_row, "started_at": when}
         instance = self._instance(row)
         record_in(instance, data)
         for step in data.get("schedule", ()):
             writes.put(self._commands, (first_event_id(step["command_id"]),),
-                       saga_id=event.stream_id, step=step["step"])
+                       saga_id=saga_id, step=step["step"])
         for column in self._extra:
             if column in data:
                 row[column] = data[column]
-        writes.put(self._rows, key, **row | self._values(instance, when))
+        self._put(writes, saga_id, row, instance, when)
 
     def _command_event(self, event: RecordedEvent, writes: Writes) -> None:
         """The first event of a step's command: the step is done, or unconfirmed."""
         command = writes.get(self._commands, event.event_id)
         if command is None:
             return
-        key = (command["saga_id"],)
-        row = writes.get(self._rows, *key)
+        saga_id = command["saga_id"]
+        row = writes.get(self._rows, saga_id)
         if row is None:
             return
         instance = self._instance(row)
         if command_stored(instance.steps, command["step"], self.saga, event.event_type,
                           event.event_id, event.timestamp_us):
-            writes.put(self._rows, key, **row | self._values(instance, iso(event.timestamp_us)))
+            self._put(writes, saga_id, row, instance, iso(event.timestamp_us))
 
     def _instance(self, row: dict[str, Any]) -> _Instance:
         """A row's step table, to change (decoded again only if this projection did not write
@@ -156,19 +157,27 @@ class SagaInstancesProjection(Projection):
         return _Instance(row["status"], row["reason"],
                          {name: {"status": status} for name, status in steps.items()})
 
-    def _values(self, instance: _Instance, when: str) -> dict[str, Any]:
-        """The row's values from its step table, changed at `when`."""
+    def _put(self, writes: Writes, saga_id: str, row: dict[str, Any], instance: _Instance,
+             when: str) -> None:
+        """Put the saga's row, its values from its step table, changed at `when`."""
         steps = statuses(instance.steps)
         progress = Progress.of(steps)
         text = orjson.dumps(steps).decode()
-        if len(self._decoded) >= DECODED_KEPT:
-            self._decoded.clear()
-        self._decoded[text] = steps
-        return {"status": instance.status, "reason": instance.reason,
-                "current_step": progress.current_step, "steps_done": progress.done,
-                "steps_compensated": progress.compensated, "steps_failed": progress.failed,
-                "steps_unconfirmed": progress.unconfirmed, "steps_total": progress.total,
-                "updated_at": when, "steps": text}
+        decoded = self._decoded
+        if len(decoded) >= DECODED_KEPT:
+            decoded.clear()
+        decoded[text] = steps
+        row["status"] = instance.status
+        row["reason"] = instance.reason
+        row["current_step"] = progress.current_step
+        row["steps_done"] = progress.done
+        row["steps_compensated"] = progress.compensated
+        row["steps_failed"] = progress.failed
+        row["steps_unconfirmed"] = progress.unconfirmed
+        row["steps_total"] = progress.total
+        row["updated_at"] = when
+        row["steps"] = text
+        writes.put(self._rows, (saga_id,), **row)
 
 
 def sagas_with_pending_steps(db: ReadModelDatabase,

@@ -12,8 +12,7 @@ failure, and only the saga says which (a saga that has stopped observing never d
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from explorer.sagas.process import SCHEDULED, ProcessManager
 from explorer.store.ids import derived_id, id_millis
@@ -44,8 +43,7 @@ def command_stored(steps: dict[str, dict[str, Any]], name: str, saga: type[Proce
     return True
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
     """What a saga's steps add up to: each is pending (its command not run yet), unconfirmed,
     done, compensated (done, then undone) or failed. Its current steps are the pending ones."""
 
@@ -59,20 +57,12 @@ class Progress:
     @classmethod
     def of(cls, statuses: Mapping[str, str]) -> Progress:
         """From each step's status, by step name in the order the steps were scheduled."""
-        done = compensated = failed = unconfirmed = 0
-        pending = []
-        for name, status in statuses.items():
-            if status == DONE:
-                done += 1
-            elif status == SCHEDULED:
-                pending.append(name)
-            elif status == COMPENSATED:
-                compensated += 1
-            elif status == UNCONFIRMED:
-                unconfirmed += 1
-            elif status in FAILED:
-                failed += 1
-        return cls(done, compensated, failed, unconfirmed, len(statuses), tuple(pending))
+        # Counted in C, a pass a status (a saga's rebuild tallies its table at each event).
+        shown = list(statuses.values())
+        count = shown.count
+        return cls(count(DONE), count(COMPENSATED), count(FAILED[0]) + count(FAILED[1]),
+                   count(UNCONFIRMED), len(shown),
+                   tuple([name for name, status in statuses.items() if status == SCHEDULED]))
 
     @property
     def current_step(self) -> str | None:

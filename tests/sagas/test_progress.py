@@ -28,3 +28,13 @@ def test_the_step_table_folds_saga_events_then_commands():
     assert (record.status, record.reason) == ("failed", "pay was refused")
     assert (progress.done, progress.unconfirmed, progress.failed, progress.total,
             progress.current_step) == (1, 1, 1, 3, None)  # ship: the saga observes OrderShipped
+
+
+def test_progress_counts_each_status_once_and_lists_the_pending_steps_in_order():
+    progress = Progress.of({"a": "done", "b": "scheduled", "c": "compensated", "d": "failed",
+                            "e": "rejected", "f": "unconfirmed", "g": "scheduled", "h": "done"})
+    assert (progress.done, progress.compensated, progress.failed, progress.unconfirmed,
+            progress.total, progress.pending) == (2, 1, 2, 1, 8, ("b", "g"))
+    assert progress.current_step == "b, g"
+    assert Progress.of({}) == Progress(0, 0, 0, 0, 0, ())
+    assert Progress.of({}).current_step is None
