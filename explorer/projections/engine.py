@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 import sqlite3
 import traceback
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -32,13 +32,15 @@ from explorer.projections.search import (
     search_terms,
 )
 from explorer.projections.versioned import VersionedWriter, current_rows, rows_as_of
-from explorer.store.decoding import DecodedRows
 from explorer.store.event_store import EventStore
 from explorer.store.projection_feed import feed_columns
 from explorer.store.query import EventQuery
 from explorer.store.records import RecordedEvent
 
 CHUNK_POSITIONS = 50_000
+"""Positions a projection handles a transaction, by default."""
+READ_POSITIONS = 20_000
+"""Positions whose events are read from the store at a time, within a chunk (see _events)."""
 
 
 class ProjectionError(Exception):
@@ -246,30 +248,36 @@ class ProjectionEngine:
                 return handled
             end = min(checkpoint + self.chunk, last)
             with bulk_work():
-                events = self.store.query_for_projection(EventQuery(
-                    event_types=tuple(sorted(runtime.projection.event_types)),
-                    from_position=checkpoint + 1, to_position=end),
-                    runtime.projection.event_fields)
-                handled += self._apply_chunk(runtime, checkpoint, end, events)
+                handled += self._apply_chunk(runtime, checkpoint, end)
             if progress is not None:
                 progress(end, last)
 
-    def _apply_chunk(self, runtime: _Runtime, checkpoint: int, end: int,
-                     events: DecodedRows) -> int:
+    def _events(self, runtime: _Runtime, checkpoint: int, end: int) -> Iterator[RecordedEvent]:
+        """The projection's events after `checkpoint` up to `end`, their rows read from the
+        store READ_POSITIONS at a time: what a chunk holds in memory is then one such piece's
+        rows, however many positions its transaction covers."""
+        projection = runtime.projection
+        types = tuple(sorted(projection.event_types))
+        for start in range(checkpoint, end, READ_POSITIONS):
+            yield from self.store.query_for_projection(EventQuery(
+                event_types=types, from_position=start + 1,
+                to_position=min(start + READ_POSITIONS, end)), projection.event_fields)
+
+    def _apply_chunk(self, runtime: _Runtime, checkpoint: int, end: int) -> int:
         projection = runtime.projection
         writes = Writes(runtime.writers, keeps_rows=projection.keeps_rows)
         try:
             with self.db.transaction() as db:
                 if self._checkpoint_in(db, projection.name) != checkpoint:
                     raise _Moved()
-                for event in events:
-                    problem = _handle(projection, event, writes)
-                    if problem is not None:
-                        raise _Failed(event, problem)
+                handled, failed = _handle_each(projection, self._events(runtime, checkpoint, end),
+                                               writes)
+                if failed is not None:
+                    raise _Failed(*failed)
                 for writer in runtime.writers.values():
                     writer.flush()
-                self._advance(db, projection.name, end, len(events))
-            return len(events)
+                self._advance(db, projection.name, end, handled)
+            return handled
         except _Moved:  # another runner did this chunk: forget our cache and carry on
             self._discard(runtime)
             return 0
@@ -281,21 +289,20 @@ class ProjectionEngine:
             raise
         # Commit everything before the failing event, then record the fault at it (unless
         # another runner, or another code version, moved the read model on meanwhile).
-        before = [e for e in events if e.position < event.position]
         event_id = event.event_id or self.store.event_at(event.position).event_id  # unread
         with self.db.transaction() as db:
             if self._checkpoint_in(db, projection.name) != checkpoint:
                 self._discard(runtime)
                 return 0
-            for earlier in before:
-                _handle(projection, earlier, writes)
+            handled, _ = _handle_each(  # as before: they were handled once already
+                projection, self._events(runtime, checkpoint, event.position - 1), writes)
             for writer in runtime.writers.values():
                 writer.flush()
-            self._advance(db, projection.name, event.position - 1, len(before))
+            self._advance(db, projection.name, event.position - 1, handled)
             db.execute("UPDATE projection_state SET fault_position = ?, fault_event_id = ?, "
                        "fault_error = ? WHERE name = ?",
                        (event.position, event_id, problem, projection.name))
-        return len(before)
+        return handled
 
     def _index_for_search(self, runtime: _Runtime) -> None:
         """Build the projection's search index in one pass if it has none (a first catch-up,
@@ -494,20 +501,32 @@ def _view(db: ReadModelDatabase, table: sa.Table, at_position: int | None,
     return db.search_rows(query, table, search or "", where)
 
 
-def _handle(projection: Projection, event: RecordedEvent, writes: Writes) -> str | None:
-    """Handle one event; the problem as text if the projection cannot."""
-    if event.is_raw:
-        return f"the event cannot be read ({event.problem})"
-    writes.position = event.position
-    try:
-        projection.handle(event, writes)
-    except Cancelled:
-        raise
-    except Exception as error:  # a projection's bug must stop only that projection
-        where = traceback.extract_tb(error.__traceback__)[-1]
-        return (f"{type(error).__name__}: {error} (in {projection.name}, "
-                f"{where.name} line {where.lineno})")
-    return None
+def _handle_each(projection: Projection, events: Iterable[RecordedEvent],
+                 writes: Writes) -> tuple[int, tuple[RecordedEvent, str] | None]:
+    """Handle the events in turn (a rebuild's hot loop: nothing called an event but the
+    handler): how many were handled, and the first the projection cannot handle with the
+    problem, or None. A handler's error stops only its projection."""
+    handle = projection.handle
+    handled = 0
+    for event in events:
+        if event.problem is not None:
+            return handled, (event, f"the event cannot be read ({event.problem})")
+        writes.position = event.position
+        try:
+            handle(event, writes)
+        except Cancelled:
+            raise
+        except Exception as error:  # a projection's bug must stop only that projection
+            return handled, (event, _problem(projection, error))
+        handled += 1
+    return handled, None
+
+
+def _problem(projection: Projection, error: Exception) -> str:
+    """A handler's error as the fault's text: what it was and where in the projection."""
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    return (f"{type(error).__name__}: {error} (in {projection.name}, "
+            f"{where.name} line {where.lineno})")
 
 
 class _Moved(Exception):

@@ -149,29 +149,41 @@ class VersionedWriter:
         """The current values of the row with this key (a dict to change), or None."""
         version = self._cache.get(key)
         if version is None:
-            version = self._current(key)
+            version = self._stored(key)
+            self._cache[key] = version
         if version is _MISSING:
             return None
         # zip stops at valid_from; given strict=, zip takes its slow path (+200 ns a row read)
         return dict(zip(self.values, version[self._first_value:]))  # noqa: B905 - as said
 
-    def _current(self, key: Key) -> Any:
-        """The current version of a key not in the cache (now cached), or _MISSING."""
+    def _stored(self, key: Key) -> Any:
+        """The current version of a key not in the cache, or _MISSING (not cached)."""
         if self._written is not None and key not in self._written:
-            version: Any = _MISSING
-        else:
-            found = self.db.execute(self._select.sql, self._select.args(*key)).fetchone()
-            version = _MISSING if found is None else (*key, *found, None)
-        self._cache[key] = version
-        return version
+            return _MISSING
+        found = self.db.execute(self._select.sql, self._select.args(*key)).fetchone()
+        return _MISSING if found is None else (*key, *found, None)
 
     def put(self, key: Key, values: dict[str, Any], position: int) -> None:
         """Make `values` (every value column's) the row's values from `position` on."""
-        version = (*key, *self._value_tuple(values), position, None)
-        self._end_current(key, position)
-        self._opened[key] = version
+        # One event's hot path (a rebuild puts once an event): the current version is taken
+        # out of the cache and the new one put at its end (the most recently written) in
+        # one step each, and the current one ended here rather than in a call.
         cache = self._cache
-        del cache[key]  # to the end: the most recently written
+        current: Any = cache.pop(key, None)
+        if current is None:
+            current = self._stored(key)
+        version = (*key, *self._value_tuple(values), position, None)
+        if current is _MISSING:
+            if self._written is not None:
+                self._written.add(key)
+        else:
+            unwritten = self._opened.get(key) is current
+            if not unwritten:  # stored: ended by an update
+                self._closes.append((position, *key, current[-2]))
+            elif current[-2] != position:  # written by this transaction, by an earlier event
+                self._ended.append((*current[:-1], position))
+            # else written by this same event: replaced before it was ever valid
+        self._opened[key] = version
         cache[key] = version
         if self._deleted:
             self._deleted.discard(key)
@@ -191,18 +203,15 @@ class VersionedWriter:
         """End the key's current version at `position` (and cache the key, if it was not)."""
         version: Any = self._cache.get(key)
         if version is None:
-            version = self._current(key)
+            version = self._cache[key] = self._stored(key)
         if version is _MISSING:
-            if self._written is not None:
-                self._written.add(key)
             return
         valid_from = version[-2]
         unwritten = self._opened.get(key) is version
-        if not unwritten:  # stored: ended by an update
+        if not unwritten:  # stored: ended by a deletion
             self._closes.append((position, *key, valid_from))
         elif valid_from != position:  # written by this transaction, by an earlier event
             self._ended.append((*version[:-1], position))
-        # else written by this same event: replaced before it was ever valid
 
     def flush(self) -> int:
         """Write this transaction's versions; the number of rows written."""

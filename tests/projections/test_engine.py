@@ -21,6 +21,7 @@ from explorer.projections import (
     read_model_path,
     read_rows,
 )
+from explorer.projections import engine as engine_module
 from explorer.projections.database import SUFFIX, open_read_models
 from explorer.store import NotAStoreError
 from explorer.system.workspace import open_store
@@ -330,6 +331,35 @@ def test_a_projection_naming_a_field_events_lack_is_refused(store):
     with pytest.raises(ValueError, match="no field 'timestamp'.*timestamp_us"):
         ProjectionEngine(store, db, [Typo()])
     db.close()
+
+
+def test_a_chunk_is_read_from_the_store_a_piece_at_a_time(service, store, monkeypatch):
+    """A chunk's events are read READ_POSITIONS at a time, so that what it holds in memory
+    is one piece's rows however many positions its transaction covers; each event is still
+    handled once, and a fault in a later piece commits the pieces before it (failed before:
+    the whole chunk in one read)."""
+    shop(service, orders=6)
+    Lean.seen = []
+    reads = []
+    query = store.query_for_projection
+
+    def read(event_query, fields=None):
+        reads.append((event_query.from_position, event_query.to_position))
+        return query(event_query, fields)
+
+    monkeypatch.setattr(store, "query_for_projection", read)
+    monkeypatch.setattr(engine_module, "READ_POSITIONS", 2, raising=False)
+    with open_read_models(store.location, False) as db:
+        engine = ProjectionEngine(store, db, [Lean()], chunk=100)
+        engine.catch_up("lean")
+        failing = store.read_stream("order_2")[0]
+        assert reads and all(last - first < 2 for first, last in reads)
+        assert reads[0][0] == 1 and reads[-1][1] == failing.position - 1  # the commit's
+        status = engine.statuses()[0]
+        assert (status.checkpoint, status.fault.position) == (failing.position - 1,
+                                                              failing.position)
+        assert [r["order_id"] for r in engine.rows("lean")] == ["order_1"]
+        assert status.processed == 1
 
 
 def test_a_rebuild_leaves_its_tables_indexed_when_done_or_stopped(service, engine):
