@@ -60,7 +60,7 @@ class Progress(NamedTuple):
         # Counted in C, a pass a status (a saga's rebuild tallies its table at each event).
         shown = list(statuses.values())
         count = shown.count
-        return cls(count(DONE), count(COMPENSATED), count(FAILED[0]) + count(FAILED[1]),
+        return cls(count(DONE), count(COMPENSATED), sum(map(count, FAILED)),
                    count(UNCONFIRMED), len(shown),
                    tuple([name for name, status in statuses.items() if status == SCHEDULED]))
 
