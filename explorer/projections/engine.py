@@ -289,13 +289,15 @@ class ProjectionEngine:
             raise
         # Commit everything before the failing event, then record the fault at it (unless
         # another runner, or another code version, moved the read model on meanwhile).
-        event_id = event.event_id or self.store.event_at(event.position).event_id  # unread
         with self.db.transaction() as db:
             if self._checkpoint_in(db, projection.name) != checkpoint:
                 self._discard(runtime)
                 return 0
-            handled, _ = _handle_each(  # as before: they were handled once already
+            handled, again = _handle_each(  # as before: they were handled once already
                 projection, self._events(runtime, checkpoint, event.position - 1), writes)
+            if again is not None:  # (a handler that fails where it did not the first time)
+                event, problem = again
+            event_id = event.event_id or self.store.event_at(event.position).event_id  # unread
             for writer in runtime.writers.values():
                 writer.flush()
             self._advance(db, projection.name, event.position - 1, handled)

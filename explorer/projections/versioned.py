@@ -168,11 +168,11 @@ class VersionedWriter:
         # One event's hot path (a rebuild puts once an event): the current version is taken
         # out of the cache and the new one put at its end (the most recently written) in
         # one step each, and the current one ended here rather than in a call.
+        version = (*key, *self._value_tuple(values), position, None)  # (first: it may raise)
         cache = self._cache
         current: Any = cache.pop(key, None)
         if current is None:
             current = self._stored(key)
-        version = (*key, *self._value_tuple(values), position, None)
         if current is _MISSING:
             if self._written is not None:
                 self._written.add(key)

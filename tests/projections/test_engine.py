@@ -144,6 +144,42 @@ def test_a_failing_event_faults_only_its_projection_which_can_retry_or_skip(serv
     db.close()
 
 
+class Fickle(Projection):
+    """Fails at order_3 at first, then (handling the events before it again) at order_2."""
+    name = "fickle"
+    title = "Fickle"
+    event_types = frozenset({"OrderPlaced"})
+    tables = OrderSummaryProjection.tables
+    failing = "order_3"
+
+    def handle(self, event, writes):
+        if event.stream_id == self.failing:
+            Fickle.failing = "order_2"
+            raise ValueError(f"{event.stream_id} refused")
+        writes.put("order_summary", (event.stream_id,), customer_id=None, customer_name=None,
+                   status="seen", total=0, currency="USD", item_count=0, created_at=None,
+                   updated_at=None)
+
+
+def test_a_handler_failing_earlier_when_its_events_are_handled_again_faults_there(
+        service, store):
+    """The events before a fault are handled again for their commit: a handler that fails at
+    one of them that time is faulted there, not past it (review: the second failure was
+    ignored and the checkpoint advanced over the event it failed at)."""
+    shop(service)
+    Fickle.failing = "order_3"
+    with open_read_models(store.location, False) as db:
+        engine = ProjectionEngine(store, db, [Fickle()])
+        engine.catch_up("fickle")
+        status = engine.statuses()[0]
+        second = store.read_stream("order_2")[0]
+        assert status.fault.position == second.position and "order_2 refused" in \
+            status.fault.error
+        assert status.fault.event_id == second.event_id
+        assert status.checkpoint == second.position - 1
+        assert [r["order_id"] for r in engine.rows("fickle")] == ["order_1"]
+
+
 class SaysItKeepsRows(OrderSummaryProjection):
     name = "says_it_keeps_rows"
 
