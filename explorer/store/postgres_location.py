@@ -35,8 +35,9 @@ from explorer.store.postgres_url import (
 DEFAULT_SCHEMA = "event_explorer"
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,47}")
 CONNECT_TIMEOUT_S = 10
-SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03"})
-"""The server's SQLSTATEs for a session ended by an administrator, a crash or a shutdown."""
+SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05"})
+"""The server's SQLSTATEs for a session it ended: by an administrator, a crash, a shutdown,
+its database dropped, or idle too long."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,11 +181,13 @@ class ServerConnection:
 
     def lost_by(self, error: BaseException) -> bool:
         """Whether `error`, raised by a statement (raw, or through SQLAlchemy), means the
-        connection is gone: psycopg knows it is (`lost`), or the error is the client's own (no
-        SQLSTATE: the socket found closed before libpq read the server's goodbye, which leaves
-        the connection looking open with a statement in progress), or the server's
-        connection-exception class (08) or shutdown (57P01-57P03). A refused statement, a
-        pipeline aborted by one, a lock not available, a statement cancelled: not lost."""
+        connection is gone: psycopg knows it is (`lost`); or the error is the client's own (no
+        SQLSTATE) with a statement left in progress (the socket found closed before libpq
+        read the server's goodbye: the connection looks open, a statement still running); or
+        the server's connection-exception class (08, but a protocol violation, 08P01, only
+        refuses the statement) or its ending of the session (57P01-57P05). A statement the
+        server or the client refused (too many parameters, say), a pipeline aborted by one, a
+        lock not available, a statement cancelled: not lost."""
         if self.lost:
             return True
         cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
@@ -192,7 +195,10 @@ class ServerConnection:
                 or isinstance(cause, psycopg.errors.PipelineAborted):
             return False
         state = cause.sqlstate
-        return state is None or state.startswith("08") or state in SHUTDOWN_STATES
+        if state is None:
+            return bool(self.connection.info.transaction_status
+                        == psycopg.pq.TransactionStatus.ACTIVE)
+        return state.startswith("08") and state != "08P01" or state in SHUTDOWN_STATES
 
     @contextmanager
     def pipelined(self) -> Iterator[None]:

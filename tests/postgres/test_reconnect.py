@@ -100,6 +100,18 @@ def test_a_refused_statement_is_not_a_lost_connection(store_url, admin):
         assert writer._pid == pid and not writer.reconnecting
 
 
+def test_a_statement_the_client_refuses_is_not_a_lost_connection(store_url):
+    """psycopg refuses some statements itself, with no SQLSTATE, the connection fine (review:
+    every error without one was taken for a lost connection)."""
+    with EventStore.open(store_url) as writer:
+        many = ", ".join(["%s"] * 70_000)
+        with pytest.raises(psycopg.OperationalError) as refused:
+            writer._server.execute(f"SELECT coalesce({many})", [1] * 70_000)
+        assert refused.value.sqlstate is None
+        assert not writer._server.lost_by(refused.value)
+        assert writer._server.execute("SELECT 3").fetchone() == (3,)
+
+
 @pytest.fixture
 def own_server():
     """A cluster of the test's own, to restart and stop."""
