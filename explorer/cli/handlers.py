@@ -52,8 +52,8 @@ if TYPE_CHECKING:
 
 USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError, SystemLoadError)
 LOOKAHEAD, LOOKAHEAD_S, WIDEST = 200, 0.25, 48
-"""An event table's stream and type columns fit the longest of its first LOOKAHEAD rows (or of
-those read within LOOKAHEAD_S), up to WIDEST characters (a longer one pushes its row along)."""
+"""A listing's stream and type columns fit the longest of its first LOOKAHEAD rows (or of those
+read within LOOKAHEAD_S), up to WIDEST characters (a longer one pushes its row along)."""
 
 
 class UsageError(Exception):
@@ -151,18 +151,21 @@ def events(args: argparse.Namespace) -> int:
         if args.json:
             print_json_array(e.to_dict() for e in found)
         else:
-            _print_events(found, len(str(store.last_position())))
+            # (a search or a content filter may find its matches seconds apart: their table
+            # is printed as each comes, its columns not fitted to rows read ahead)
+            _print_events(found, len(str(store.last_position())),
+                          read_ahead=args.search is None and args.where is None)
     return 0
 
 
-def _print_events(found: Iterator[Any], position_width: int) -> None:
-    """An aligned table of events, printed as they are read: the stream and type columns as
-    wide as the longest of the first rows (up to LOOKAHEAD of them, or those read in the first
-    LOOKAHEAD_S: a scan finding few matches prints each at once), within WIDEST."""
+def _print_events(found: Iterator[Any], position_width: int, read_ahead: bool) -> None:
+    """An aligned table of events, printed as they are read; `read_ahead` (events that come
+    a page at a time), the stream and type columns as wide as the longest of the first rows
+    (up to LOOKAHEAD of them, or those read in the first LOOKAHEAD_S), within WIDEST."""
     found = iter(found)
     first: list[list[str]] = []
     started = time.monotonic()
-    for event in found:
+    for event in found if read_ahead else ():
         first.append([str(cell) for cell in event_row(event)])
         if len(first) >= LOOKAHEAD or time.monotonic() - started > LOOKAHEAD_S:
             break

@@ -268,3 +268,24 @@ def test_an_event_table_fits_its_long_stream_ids(seeded, capsys):
     for row in rows:
         assert row[version_ends - 1].isdigit() and row[version_ends] == " "
         assert row[type_starts - 1] == " " and row[type_starts] != " "
+
+
+def test_a_search_prints_its_header_and_first_match_before_the_next_is_found(
+        seeded, capsys, monkeypatch):
+    """Matches of a search may come seconds apart: each is printed as it comes, not held to
+    fit the columns to the rows after it (review: the header and first row waited for the
+    second match)."""
+    from explorer.cli import handlers
+    printed_before_second = []
+
+    def slow_matches(store, text, query, progress):
+        yield from store.query(query, limit=1)
+        printed_before_second.append(capsys.readouterr().out)
+        yield from store.query(query, after_position=1, limit=1)
+
+    monkeypatch.setattr(handlers, "searched_events", slow_matches)
+    code, out, err = run(capsys, "events", seeded, "--search", "anything")
+    assert code == 0, err
+    header, first = printed_before_second[0].splitlines()
+    assert header.startswith("POSITION") and first.split()[0] == "1"
+    assert len(out.splitlines()) == 1
