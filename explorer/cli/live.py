@@ -17,12 +17,7 @@ import orjson
 
 from explorer.cli.arguments import AddSubcommand, natural, positive, seconds, share
 from explorer.cli.handlers import ProgressBar, linking_bar
-from explorer.cli.output import (
-    EventTable,
-    print_json,
-    print_json_array,
-    print_table,
-)
+from explorer.cli.output import EventTable, print_json, print_json_array, print_table
 from explorer.cli.systems import system_of
 from explorer.projections import ProjectionStatus
 from explorer.runtime.runner import Runner, RunnerStatus

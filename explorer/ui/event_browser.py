@@ -206,8 +206,8 @@ class EventBrowser(QObject):
         events.dataChanged.connect(self._rows_loaded)
         self.empty_notice = EmptyListNotice(table)
         self.empty_notice.clear_requested.connect(filter_bar.clear)
-        events.modelReset.connect(self._update_empty_notice)
-        events.rowsInserted.connect(self._update_empty_notice)
+        events.modelReset.connect(self.update_empty_notice)
+        events.rowsInserted.connect(self.update_empty_notice)
         table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         filter_bar.changed.connect(self._filters_changed)
         causality.navigate.connect(self.go_to_event_id)
@@ -236,7 +236,7 @@ class EventBrowser(QObject):
             self.history_changed.emit()
         query = view.query()
         self._building = True
-        self._update_empty_notice()
+        self.update_empty_notice()
         self._check_filter_types(view.filters)
 
         search = view.filters.search
@@ -306,7 +306,7 @@ class EventBrowser(QObject):
         if rows is not None:
             self.events.set_rows(rows)
         rows = self.events.rows
-        self._update_empty_notice()
+        self.update_empty_notice()
         self.rows_ready.emit(len(rows))
         if self._pending_select is not None:
             self.select_position(self._pending_select)
@@ -328,8 +328,9 @@ class EventBrowser(QObject):
     def _filters_changed(self, filters: Filters) -> None:
         self.show(ViewState(self.view.stream_id, filters))
 
-    def _update_empty_notice(self) -> None:
-        """Say why the list is empty once it is known to be (not while it is being built)."""
+    def update_empty_notice(self) -> None:
+        """Say why the list is empty once it is known to be (not while it is being built):
+        no event matches, or (a search whose index is being made) none has been found yet."""
         if len(self.events.rows) or self._building:
             self.empty_notice.hide()
         elif self.view.filters.search and (note := self.search_pending_note()) is not None:

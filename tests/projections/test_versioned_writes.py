@@ -56,13 +56,20 @@ def test_dicts_given_and_returned_are_the_handlers_to_change():
     assert rows(db, current_rows(labels)) == [("p1", "new")]
 
 
-def test_a_row_read_back_from_the_database_is_changed_as_a_new_version():
-    db = sqlite3.connect(":memory:")
+def widget_stored(db: sqlite3.Connection) -> tuple[Writes, list[VersionedWriter]]:
+    """Writes on `db` with one row stored: p1, a Widget, 5 on hand from position 1."""
     writes, writers = writes_on(db)
     writes.position = 1
     writes.put("stock", ("p1",), name="Widget", on_hand=5)
     for writer in writers:
         writer.flush()
+    return writes, writers
+
+
+def test_a_row_read_back_from_the_database_is_changed_as_a_new_version():
+    db = sqlite3.connect(":memory:")
+    writes, writers = widget_stored(db)
+    for writer in writers:
         writer.discard()  # forget the cache: the next get reads the stored row
     writes.position = 4
     assert writes.update("stock", ("p1",), on_hand=2) == {"name": "Widget", "on_hand": 2}
@@ -188,11 +195,7 @@ def test_a_put_missing_a_value_changes_nothing():
     catches the error and goes on writes versions as if the put was never made (review: the
     current version was taken out of the cache before the new one was made, then forgotten)."""
     db = sqlite3.connect(":memory:")
-    writes, writers = writes_on(db)
-    writes.position = 1
-    writes.put("stock", ("p1",), name="Widget", on_hand=5)
-    for writer in writers:
-        writer.flush()
+    writes, writers = widget_stored(db)
     writes.position = 2
     writes.put("stock", ("p1",), name="Widget", on_hand=6)
     writes.position = 3

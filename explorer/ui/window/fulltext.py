@@ -179,10 +179,7 @@ class FullTextSearch(QObject):
             self.field.show_indexing(done, last)
         else:
             self.field.show_catching_up()
-        note = self.pending_note()
-        if note and not len(self.browser.events.rows) \
-                and not self.browser.empty_notice.isHidden():
-            self.browser.empty_notice.show_note(note)
+        self.browser.update_empty_notice()  # (how far the index is, if nothing is found yet)
         self.browser.search_index_grew()
 
     def pending_note(self) -> str | None:
@@ -204,9 +201,7 @@ class FullTextSearch(QObject):
             self.field.show_stopped(done, last)
         else:
             self.field.show_ready()
-        view = self.browser.view
-        if not len(self.browser.events.rows) and not self.browser.empty_notice.isHidden():
-            self.browser.empty_notice.show_no_match(view.filters, view.stream_id)
+        self.browser.update_empty_notice()  # (no note now: an empty list matches nothing)
         self.browser.search_index_grew()
         if self._again:
             self._again = False
