@@ -7,7 +7,18 @@
                         readable, with `run` keeping the projections up (95th percentile of 200)
   max_stall_ms          the longest GUI-thread stall while the window rebuilds order_summary
   --every-projection    also every projection rebuilt from zero in turn: positions of the log per
-                        CPU-second each (the issue's 300,000 on one core is for each of them)
+                        CPU-second each (the issue's 300,000 on one core is for each of them),
+                        against its read floor: the same positions per CPU-second of only reading
+                        its events (its types and the columns it asks for, in position order, a
+                        piece at a time as the engine reads them) with sqlite3 and decoding their
+                        data with orjson, in the same run. No rebuild of it from this store can
+                        beat its floor on this machine: the ratio is what the engine and the
+                        read model add, and it moves far less than the rates from one run (or
+                        machine) to the next.
+
+Rebuilds run as the product runs them, in a process with no window (the command line, the
+window's runner process): the cyclic garbage collector paused during bulk work
+(explorer.common.bulk).
 
 STORE is seeded with about a million events first if it does not exist.
 """
@@ -17,11 +28,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"rebuild_events_per_s": (150_000, "at least"),
@@ -30,10 +45,11 @@ TARGETS = {"rebuild_events_per_s": (150_000, "at least"),
 
 
 def rebuild(store: Path) -> dict[str, float]:
+    from explorer.common.bulk import collector_pauses_allowed
     from explorer.demo.system import SHOP
     from explorer.runtime.runner import Runner
 
-    with Runner(str(store), SHOP, run_sagas=False) as runner:
+    with collector_pauses_allowed(), Runner(str(store), SHOP, run_sagas=False) as runner:
         runner.run_pending()
         last = runner.store.last_position()
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -44,20 +60,51 @@ def rebuild(store: Path) -> dict[str, float]:
             "rebuild_cpu_events_per_s": last / cpu_seconds}
 
 
-def rebuild_each(store: Path) -> dict[str, float]:
-    """Every projection rebuilt from zero in turn: positions of the log per CPU-second each."""
+def rebuild_each(store: Path) -> dict[str, tuple[float, float]]:
+    """Every projection rebuilt from zero in turn: positions of the log per CPU-second each,
+    and of its read floor (see `read_floor`)."""
+    from explorer.common.bulk import collector_pauses_allowed
     from explorer.demo.system import SHOP
     from explorer.runtime.runner import Runner
 
     rates = {}
-    with Runner(str(store), SHOP, run_sagas=False) as runner:
+    with collector_pauses_allowed(), Runner(str(store), SHOP, run_sagas=False) as runner:
         runner.run_pending()
         last = runner.store.last_position()
         for name in runner.engine.names:
+            floor = read_floor(store, runner.engine.projection(name), last)
             cpu_started = time.process_time()
             runner.rebuild(name)
-            rates[name] = last / (time.process_time() - cpu_started)
+            rates[name] = (last / (time.process_time() - cpu_started), floor)
     return rates
+
+
+def read_floor(store: Path, projection: Any, last: int) -> float:
+    """Positions of the log per CPU-second of only reading `projection`'s events with sqlite3
+    (its types, the columns its event_fields ask for, READ_POSITIONS at a time in position
+    order, as the engine reads them) and decoding their data with orjson: a rebuild's least."""
+    import sqlalchemy as sa
+
+    from explorer.projections.engine import READ_POSITIONS
+    from explorer.store.projection_feed import feed_columns
+
+    columns = [c.name for c in feed_columns(projection.event_fields) if isinstance(c, sa.Column)]
+    data = columns.index("data")
+    types = sorted(projection.event_types)
+    of_type = f"event_type IN ({', '.join('?' * len(types))}) AND " if types else ""
+    sql = (f"SELECT {', '.join(columns)} FROM events WHERE {of_type}position BETWEEN ? AND ? "
+           "ORDER BY position")
+    db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    try:
+        db.execute("PRAGMA cache_size = -32000")  # as the store's connections
+        loads = orjson.loads
+        started = time.process_time()
+        for start in range(0, last, READ_POSITIONS):
+            for row in db.execute(sql, (*types, start + 1, start + READ_POSITIONS)):
+                loads(row[data])
+        return last / (time.process_time() - started)
+    finally:
+        db.close()
 
 
 def live_latency(store: Path, appends: int) -> dict[str, float]:
@@ -161,10 +208,14 @@ def main(argv: list[str]) -> int:
         print(f"{key:22s} {figures[key]:12,.1f}  target {sense} {target:,}  "
               f"{'ok' if met else 'MISSED'}")
     target = TARGETS["rebuild_cpu_events_per_s"][0]
-    for name, rate in each.items():
+    for name, (rate, floor) in each.items():
         print(f"rebuild of {name:20s} {rate:12,.0f} per CPU-second  target at least {target:,}  "
-              f"{'ok' if rate >= target else 'MISSED'}")
+              f"{'ok' if rate >= target else 'MISSED'}; its read floor {floor:,.0f} "
+              f"({rate / floor:.2f}x of it)")
     print(json.dumps({**{key: round(figures[key], 1) for key in TARGETS},
                       **({"rebuild_cpu_events_per_s_each": {
-                          name: round(rate) for name, rate in each.items()}} if each else {})}))
+                          name: round(rate) for name, (rate, _) in each.items()},
+                          "read_floor_per_cpu_s_each": {
+                          name: round(floor) for name, (_, floor) in each.items()}}
+                         if each else {})}))
     return 0
