@@ -109,7 +109,8 @@ class SagaInstancesProjection(Projection):
         self._issuer = f'"{self.saga.issuer()}"'  # as it appears in the metadata's JSON
         self._new_row = {**dict.fromkeys(self._extra), "status": "new", "reason": None,
                          "steps": "{}"}  # (and started_at)
-        self._decoded: dict[str, dict[str, str]] = {}  # the step tables of rows written lately
+        # The step tables of rows written lately, and their progress, by their text.
+        self._decoded: dict[str, tuple[dict[str, str], Progress]] = {}
 
     @property
     def rows_table(self) -> sa.Table:
@@ -153,7 +154,8 @@ class SagaInstancesProjection(Projection):
     def _instance(self, row: dict[str, Any]) -> _Instance:
         """A row's step table, to change (decoded again only if this projection did not write
         that row: its step statuses as text are the key)."""
-        steps = self._decoded.get(row["steps"]) or orjson.loads(row["steps"])
+        known = self._decoded.get(row["steps"])
+        steps = known[0] if known is not None else orjson.loads(row["steps"])
         return _Instance(row["status"], row["reason"],
                          {name: {"status": status} for name, status in steps.items()})
 
@@ -161,12 +163,14 @@ class SagaInstancesProjection(Projection):
              when: str) -> None:
         """Put the saga's row, its values from its step table, changed at `when`."""
         steps = statuses(instance.steps)
-        progress = Progress.of(steps)
         text = orjson.dumps(steps).decode()
         decoded = self._decoded
-        if len(decoded) >= DECODED_KEPT:
-            decoded.clear()
-        decoded[text] = steps
+        known = decoded.get(text)
+        if known is None:  # (about two rows in five repeat a step table written lately)
+            if len(decoded) >= DECODED_KEPT:
+                decoded.clear()
+            known = decoded[text] = (steps, Progress.of(steps))
+        progress = known[1]
         row["status"] = instance.status
         row["reason"] = instance.reason
         row["current_step"] = progress.current_step
