@@ -133,6 +133,8 @@ def test_projection_lag_reads_with_its_units(qtmodeltester):
     assert model.index(0, 3).data() == "1,234 events"
     assert model.index(0, 4).data() == "86 d 22 h behind"
     assert "7,509,984.1 s" in model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == (
+        "Order summary (order_summary, as the command line names it)")  # a title cut short
     model.set_status(status(1, 12.0))
     assert (model.index(0, 3).data(), model.index(0, 4).data()) == ("1 event", "12 s behind")
     model.set_status(status(0, 0.0))

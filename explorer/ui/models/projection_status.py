@@ -88,6 +88,8 @@ class ProjectionStatusModel(TableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and projection.fault is not None:
             return f"Stopped at position {projection.fault.position}: {projection.fault.error}"
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:  # (cut short in a narrow list)
+            return f"{projection.title} ({projection.name}, as the command line names it)"
         if role == Qt.ItemDataRole.ToolTipRole and column == 4 \
                 and projection.lag_seconds > 0:
             return (f"{projection.lag_seconds:,.1f} s: the first event it has yet to handle was "

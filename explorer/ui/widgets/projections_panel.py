@@ -112,6 +112,9 @@ class ProjectionsPanel(QWidget):
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop rebuilding here: what is rebuilt is kept, and the "
+                                      "runner catches the read model up with the rest as it "
+                                      "keeps every projection up to date")
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self._cancel)
         self.rows_label = QLabel()
