@@ -331,11 +331,14 @@ def index_figures(store) -> dict[str, float]:
 
 def rebuild_rates(path: Path) -> dict[str, float]:
     """order_summary rebuilt from zero by the runner (the read models the window uses), and the
-    timeline's counts counted again: events per second each."""
+    timeline's counts counted again: events per second each. As the product runs them: in a
+    process with no window, the collector paused during bulk work (explorer.common.bulk)."""
+    from explorer.common.bulk import collector_pauses_allowed
     from explorer.demo.system import SHOP
     from explorer.runtime.runner import Runner
 
-    with Runner(str(path), SHOP, read_only=True, run_sagas=False) as runner:
+    with collector_pauses_allowed(), Runner(str(path), SHOP, read_only=True,
+                                            run_sagas=False) as runner:
         last = runner.store.last_position()
         started = time.perf_counter()
         runner.rebuild("order_summary")
