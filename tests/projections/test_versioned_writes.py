@@ -120,12 +120,20 @@ def test_a_row_deleted_and_written_again_after_other_keys_ends_once(monkeypatch)
         ("p1", "Widget", 5, 1, 2), ("p1", "Widget", 9, 4, None), ("p2", "Gadget", 1, 3, None)]
 
 
-@pytest.mark.parametrize("from_empty", [True, False], ids=["rebuilding", "following"])
-def test_every_version_written_is_the_one_a_plain_replay_makes(monkeypatch, from_empty):
+@pytest.mark.parametrize("from_empty, filtered", [(True, False), (False, False), (True, True)],
+                         ids=["rebuilding", "following", "rebuilding past the exact keys"])
+def test_every_version_written_is_the_one_a_plain_replay_makes(monkeypatch, from_empty,
+                                                                filtered):
     """Puts, updates and deletes of a few keys, several to an event, in transactions committed
     or rolled back, with a cache of 3 keys (trimmed at each flush, missed keys read back):
-    the stored versions and every get equal those of a plain model of versioned rows."""
+    the stored versions and every get equal those of a plain model of versioned rows. Filtered:
+    the keys written since the rebuild began are known by a filter of 16 bits from the third
+    on, which takes most keys for maybe written (looked up in the database) and some never
+    written for written."""
     monkeypatch.setattr(versioned, "CACHE_KEYS", 3)
+    if filtered:
+        monkeypatch.setattr(versioned, "EXACT_KEYS", 2)
+        monkeypatch.setattr(versioned, "FILTER_BITS", 16)
     db = sqlite3.connect(":memory:", isolation_level=None)
     writes, writers = writes_on(db)
     writer = writers[0]
@@ -145,9 +153,10 @@ def test_every_version_written_is_the_one_a_plain_replay_makes(monkeypatch, from
         elif version is not None:
             version[3] = position
 
-    position = 0
+    position = filtering = 0
     for _transaction in range(60):
         kept = copy.deepcopy(model)
+        filtering += writer._written is not None and writer._written._exact is None
         db.execute("BEGIN")
         for _event in range(chooser.randrange(1, 12)):
             position += 1
@@ -179,7 +188,7 @@ def test_every_version_written_is_the_one_a_plain_replay_makes(monkeypatch, from
                                                              "on_hand": version[1]}
                     assert writes.get("stock", key) == expected
         writer.flush()
-        if chooser.random() < 0.2:
+        if chooser.random() < (0.05 if filtered else 0.2):  # (a rollback ends the filter)
             db.execute("ROLLBACK")
             writer.discard()
             model = kept
@@ -188,6 +197,26 @@ def test_every_version_written_is_the_one_a_plain_replay_makes(monkeypatch, from
         stored = rows(db, sa.select(stock).order_by(stock.c.product_id, stock.c.valid_from))
         assert stored == [(key, *version) for key in sorted(model) for version in model[key]]
     assert position > 200
+    assert (filtering > 10) == filtered, filtering  # transactions begun with the filter
+
+
+def test_the_keys_written_are_known_exactly_then_by_a_filter_of_fixed_size():
+    """Past EXACT_KEYS, every key given is still known (no key written is taken for missing),
+    few never given are taken for maybe written, and the memory is the filter's, not a set's."""
+    written = versioned.WrittenKeys()
+    given = [(f"0190f3a2-7c1e-7b3a-9d2e-{number:012d}",) for number in range(200_000)]
+    for key in given[:versioned.EXACT_KEYS]:
+        written.add(key)
+    written.discard(given[0])
+    assert given[0] not in written and written._exact is not None
+    for key in given:
+        written.add(key)
+    assert written._exact is None and len(written._bits) == versioned.FILTER_BITS // 8
+    assert all(key in written for key in given)
+    never = [(f"1190f3a2-7c1e-7b3a-9d2e-{number:012d}",) for number in range(100_000)]
+    assert sum(key in written for key in never) < 100  # about 0.004% at 200,000 keys
+    written.discard(given[1])
+    assert given[1] in written  # a filter's "maybe": the database has the truth
 
 
 def test_a_put_missing_a_value_changes_nothing():
