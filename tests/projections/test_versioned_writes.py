@@ -237,3 +237,12 @@ def test_a_put_missing_a_value_changes_nothing():
         writer.flush()
     assert rows(db, sa.select(stock).order_by(stock.c.valid_from)) == [
         ("p1", "Widget", 5, 1, 2), ("p1", "Widget", 6, 2, 4), ("p1", "Widget", 8, 4, None)]
+
+
+def test_a_filter_whose_size_is_not_a_power_of_two_is_refused(monkeypatch):
+    monkeypatch.setattr(versioned, "EXACT_KEYS", 1)
+    monkeypatch.setattr(versioned, "FILTER_BITS", 12)
+    written = versioned.WrittenKeys()
+    written.add(("a",))
+    with pytest.raises(ValueError, match="power of two"):
+        written.add(("b",))
