@@ -152,6 +152,8 @@ def _serve(args: argparse.Namespace) -> int:
             elif command.get("quit"):
                 break
             else:
+                if "rebuild" in command:  # a cancel read after this one is for this rebuild
+                    cancel.clear()
                 commands.put(command)
         stop.set()
         cancel.set()

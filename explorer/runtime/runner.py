@@ -285,7 +285,9 @@ class Runner(Closable):
         Commands are dicts: {"rebuild": name}, {"retry": name}, {"skip": name},
         {"sagas": bool}, {"status": true}. Messages are {"status": {...}},
         {"progress": [name, done, last]}, {"finished": name} and {"failed": text}.
-        Setting `cancel` stops a rebuild that is running (what it rebuilt is kept).
+        Setting `cancel` stops a rebuild that is running or queued (what it rebuilt is kept,
+        and the rest is caught up as usual): whoever queues a rebuild clears `cancel` first, so
+        that a cancel sent after it, even before the rebuild is begun here, stops it.
         """
         next_status = [0.0]
 
@@ -325,7 +327,6 @@ class Runner(Closable):
                     break
                 if "rebuild" in command:
                     name = command["rebuild"]
-                    cancel.clear()
                     guarded(partial(self.rebuild, name, progress=partial(progress, name),
                                     should_stop=lambda: cancel.is_set() or stop.is_set()))
                     emit({"finished": name})

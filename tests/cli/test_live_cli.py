@@ -167,3 +167,35 @@ def test_serve_takes_commands_and_reports_in_json(shop):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_a_cancel_sent_right_after_a_rebuild_stops_it_before_it_begins(shop):
+    """The window's Cancel may reach the runner before the rebuild it asked for is begun (the
+    runner busy with other work): the rebuild stops at once, keeping nothing to do but what the
+    runner catches up as usual. The cancel used to be forgotten as the rebuild began, which then
+    ran to the end whatever the window said."""
+    process = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(shop), "--serve",
+                                "--no-sagas"], cwd=ROOT, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    lines = lines_of(process)
+    try:
+        assert json.loads(lines.get(timeout=60)) == {"ready": True}
+        with open_store(shop, system=SHOP, read_only=True) as store:
+            last = store.last_position()
+        process.stdin.write('{"rebuild": "order_summary"}\n{"cancel": true}\n')
+        process.stdin.flush()
+        deadline = time.monotonic() + 60
+        states, finished = [], False
+        while not states or states[-1] != ("caught up", last):
+            message = json.loads(lines.get(timeout=max(0.1, deadline - time.monotonic())))
+            finished = finished or message.get("finished") == "order_summary"
+            if finished and "status" in message:
+                summary, = (p for p in message["status"]["projections"]
+                            if p["name"] == "order_summary")
+                states.append((summary["state"], summary["checkpoint"]))
+        assert states[0] == ("rebuilding", 0)  # stopped before its first chunk, then caught up
+        process.stdin.close()
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()

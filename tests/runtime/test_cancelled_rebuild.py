@@ -25,28 +25,42 @@ def test_a_cancelled_rebuild_is_caught_up_by_the_runner_that_serves(tmp_path: Pa
     messages: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
     commands: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
     stop, cancel = threading.Event(), threading.Event()
+
+    def emit(message: dict[str, Any]) -> None:  # on the runner's thread, as it reports
+        if "progress" in message:
+            cancel.set()  # at the first chunk rebuilt, before the next is begun
+        messages.put(message)
+
     with Runner(str(path), SHOP, run_sagas=False) as runner:
         runner.engine.chunk = 200  # progress after every 200 positions: a rebuild of many
         runner.run_pending()
         last = runner.store.last_position()
-        served = threading.Thread(target=runner.serve, args=(commands, stop, cancel,
-                                                            messages.put, 0.05))
+        def serve() -> None:
+            try:
+                runner.serve(commands, stop, cancel, emit, 0.05)
+            except BaseException as error:  # said at once, not as the deadline passing
+                messages.put({"raised": repr(error)})
+                raise
+
+        served = threading.Thread(target=serve)
         served.start()
         try:
+            cancel.clear()  # as whoever queues a rebuild does (Runner.serve)
             commands.put({"rebuild": "order_summary"})
             progress = []
             deadline = time.monotonic() + DEADLINE_S
             while True:
                 message = messages.get(timeout=max(0.01, deadline - time.monotonic()))
+                assert "raised" not in message, message
                 if "progress" in message:
                     progress.append(message["progress"])
-                    cancel.set()  # at the first chunk rebuilt
                 if message.get("finished") == "order_summary":
                     break
             assert progress and progress[0][1] < last
             states = []
             while not states or states[-1] != ("caught up", last):  # no other command
                 message = messages.get(timeout=max(0.01, deadline - time.monotonic()))
+                assert "raised" not in message, message
                 if "status" in message:
                     summary, = (p for p in message["status"]["projections"]
                                 if p["name"] == "order_summary")
