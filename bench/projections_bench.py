@@ -35,6 +35,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -94,7 +95,7 @@ def read_floor(store: Path, projection: Any, last: int) -> float:
     of_type = f"event_type IN ({', '.join('?' * len(types))}) AND " if types else ""
     sql = (f"SELECT {', '.join(columns)} FROM events WHERE {of_type}position BETWEEN ? AND ? "
            "ORDER BY position")
-    db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    db = sqlite3.connect(f"file:{quote(str(store.resolve()), safe='/')}?mode=ro", uri=True)
     try:
         db.execute("PRAGMA cache_size = -32000")  # as the store's connections
         loads = orjson.loads
@@ -102,7 +103,7 @@ def read_floor(store: Path, projection: Any, last: int) -> float:
         for start in range(0, last, READ_POSITIONS):
             for row in db.execute(sql, (*types, start + 1, start + READ_POSITIONS)):
                 loads(row[data])
-        return last / (time.process_time() - started)
+        return last / max(time.process_time() - started, 1e-9)
     finally:
         db.close()
 
