@@ -79,6 +79,20 @@ def lines_of(process) -> queue.Queue:
     return found
 
 
+def serving(store: Path) -> tuple[subprocess.Popen, queue.Queue]:
+    """`run STORE --serve --no-sagas` started, and its lines, once it said it was ready."""
+    process = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(store), "--serve",
+                                "--no-sagas"], cwd=ROOT, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    lines = lines_of(process)
+    try:
+        assert json.loads(lines.get(timeout=60)) == {"ready": True}
+    except BaseException:
+        process.kill()
+        raise
+    return process, lines
+
+
 def test_follow_prints_each_new_event_as_json_lines(shop):
     process = subprocess.Popen([sys.executable, "-m", "explorer", "follow", str(shop), "--json"],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -147,12 +161,8 @@ def test_run_keeps_projections_and_sagas_going_until_stopped(shop):
 
 
 def test_serve_takes_commands_and_reports_in_json(shop):
-    process = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(shop), "--serve",
-                                "--no-sagas"], cwd=ROOT, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
-    lines = lines_of(process)
+    process, lines = serving(shop)
     try:
-        assert json.loads(lines.get(timeout=60)) == {"ready": True}
         process.stdin.write('{"rebuild": "stock"}\nnot json\n')
         process.stdin.flush()
         seen = {}
@@ -174,12 +184,8 @@ def test_a_cancel_sent_right_after_a_rebuild_stops_it_before_it_begins(shop):
     runner busy with other work): the rebuild stops at once, keeping nothing to do but what the
     runner catches up as usual. The cancel used to be forgotten as the rebuild began, which then
     ran to the end whatever the window said."""
-    process = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(shop), "--serve",
-                                "--no-sagas"], cwd=ROOT, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
-    lines = lines_of(process)
+    process, lines = serving(shop)
     try:
-        assert json.loads(lines.get(timeout=60)) == {"ready": True}
         with open_store(shop, system=SHOP, read_only=True) as store:
             last = store.last_position()
         process.stdin.write('{"rebuild": "order_summary"}\n{"cancel": true}\n')
