@@ -139,6 +139,7 @@ def _serve(args: argparse.Namespace) -> int:
             sys.stdout.flush()
 
     def read_commands() -> None:
+        asked: list[dict[str, Any]] = []  # rebuilds asked for since the last cancel
         for line in sys.stdin:
             try:
                 command = orjson.loads(line)
@@ -147,13 +148,16 @@ def _serve(args: argparse.Namespace) -> int:
             except (orjson.JSONDecodeError, ValueError):
                 emit({"failed": f"Not a runner command: {line.strip()[:80]!r}"})
                 continue
-            if command.get("cancel"):
+            if command.get("cancel"):  # the rebuild running, and those asked for before
+                for rebuild in asked:  # (not begun yet, the runner busy: not begun at all)
+                    rebuild["cancelled"] = True
+                asked.clear()
                 cancel.set()
             elif command.get("quit"):
                 break
             else:
-                if "rebuild" in command:  # a cancel read after this one is for this rebuild
-                    cancel.clear()
+                if "rebuild" in command:
+                    asked.append(command)
                 commands.put(command)
         stop.set()
         cancel.set()

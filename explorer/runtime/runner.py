@@ -285,9 +285,9 @@ class Runner(Closable):
         Commands are dicts: {"rebuild": name}, {"retry": name}, {"skip": name},
         {"sagas": bool}, {"status": true}. Messages are {"status": {...}},
         {"progress": [name, done, last]}, {"finished": name} and {"failed": text}.
-        Setting `cancel` stops a rebuild that is running or queued (what it rebuilt is kept,
-        and the rest is caught up as usual): whoever queues a rebuild clears `cancel` first, so
-        that a cancel sent after it, even before the rebuild is begun here, stops it.
+        Setting `cancel` stops a rebuild that is running (what it rebuilt is kept, and the rest
+        is caught up as usual). A rebuild command marked {"cancelled": true} by whoever queued
+        it (a cancel came before it was begun: `run --serve` marks those) is not begun.
         """
         next_status = [0.0]
 
@@ -327,8 +327,10 @@ class Runner(Closable):
                     break
                 if "rebuild" in command:
                     name = command["rebuild"]
-                    guarded(partial(self.rebuild, name, progress=partial(progress, name),
-                                    should_stop=lambda: cancel.is_set() or stop.is_set()))
+                    cancel.clear()  # (a cancel of an earlier rebuild; this one's marks it)
+                    if not command.get("cancelled"):
+                        guarded(partial(self.rebuild, name, progress=partial(progress, name),
+                                        should_stop=lambda: cancel.is_set() or stop.is_set()))
                     emit({"finished": name})
                 elif "retry" in command:
                     guarded(partial(self.retry, command["retry"]))

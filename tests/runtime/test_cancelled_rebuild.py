@@ -45,7 +45,6 @@ def test_a_cancelled_rebuild_is_caught_up_by_the_runner_that_serves(tmp_path: Pa
         served = threading.Thread(target=serve)
         served.start()
         try:
-            cancel.clear()  # as whoever queues a rebuild does (Runner.serve)
             commands.put({"rebuild": "order_summary"})
             progress = []
             deadline = time.monotonic() + DEADLINE_S
