@@ -4,7 +4,6 @@ system the store names (or `--system`): its projections, its sagas."""
 from __future__ import annotations
 
 import argparse
-import queue
 import signal
 import sys
 import threading
@@ -20,6 +19,7 @@ from explorer.cli.handlers import ProgressBar, linking_bar
 from explorer.cli.output import EventTable, print_json, print_json_array, print_table
 from explorer.cli.systems import system_of
 from explorer.projections import ProjectionStatus
+from explorer.runtime.inbox import ServeInbox
 from explorer.runtime.runner import Runner, RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.progress import steps_text
@@ -129,8 +129,7 @@ def _serve(args: argparse.Namespace) -> int:
     """The window's runner process: it reads commands (one JSON object a line) from stdin and
     writes status (one JSON object a line) to stdout; the end of stdin stops it, so it never
     outlives the window. The window names the system (`--system`): it never asks here."""
-    stop, cancel = threading.Event(), threading.Event()
-    commands: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+    inbox = ServeInbox()
     lock = threading.Lock()
 
     def emit(message: dict[str, Any]) -> None:
@@ -139,7 +138,6 @@ def _serve(args: argparse.Namespace) -> int:
             sys.stdout.flush()
 
     def read_commands() -> None:
-        asked: list[dict[str, Any]] = []  # rebuilds asked for since the last cancel
         for line in sys.stdin:
             try:
                 command = orjson.loads(line)
@@ -148,19 +146,10 @@ def _serve(args: argparse.Namespace) -> int:
             except (orjson.JSONDecodeError, ValueError):
                 emit({"failed": f"Not a runner command: {line.strip()[:80]!r}"})
                 continue
-            if command.get("cancel"):  # the rebuild running, and those asked for before
-                for rebuild in asked:  # (not begun yet, the runner busy: not begun at all)
-                    rebuild["cancelled"] = True
-                asked.clear()
-                cancel.set()
-            elif command.get("quit"):
+            if command.get("quit"):
                 break
-            else:
-                if "rebuild" in command:
-                    asked.append(command)
-                commands.put(command)
-        stop.set()
-        cancel.set()
+            inbox.take(command)
+        inbox.end()
 
     system = system_of(args)
     threading.Thread(target=read_commands, daemon=True, name="commands").start()
@@ -168,7 +157,7 @@ def _serve(args: argparse.Namespace) -> int:
         with Runner(args.store, system, read_only=args.read_only, run_sagas=not args.no_sagas,
                     context_options=_context_options(args), spec=args.system) as runner:
             emit({"ready": True})
-            runner.serve(commands, stop, cancel, emit)
+            runner.serve(inbox.commands, inbox.stop, inbox.cancel, emit)
     except KeyboardInterrupt:
         return 0
     return 0

@@ -287,7 +287,7 @@ class Runner(Closable):
         {"progress": [name, done, last]}, {"finished": name} and {"failed": text}.
         Setting `cancel` stops a rebuild that is running (what it rebuilt is kept, and the rest
         is caught up as usual). A rebuild command marked {"cancelled": true} by whoever queued
-        it (a cancel came before it was begun: `run --serve` marks those) is not begun.
+        it (a cancel came before it was begun: explorer.runtime.inbox) is not begun.
         """
         next_status = [0.0]
 

@@ -187,14 +187,24 @@ def test_a_cancel_sent_before_a_rebuild_is_begun_stops_it_before_it_begins(shop)
     cancel is begun as usual."""
     process, lines = serving(shop)
     try:
+        with open_store(shop, system=SHOP, read_only=True) as store:
+            last = store.last_position()
+        deadline = time.monotonic() + 60
+
+        def order_summary(message: dict) -> tuple[str, int]:
+            summary, = (p for p in message["status"]["projections"] if p["name"] == "order_summary")
+            return summary["state"], summary["checkpoint"]
+
+        message: dict = {}
+        while "status" not in message or order_summary(message) != ("caught up", last):
+            message = json.loads(lines.get(timeout=max(0.1, deadline - time.monotonic())))
         process.stdin.write('{"rebuild": "order_summary"}\n{"cancel": true}\n')
         process.stdin.flush()
         seen = []
-        deadline = time.monotonic() + 60
-        while not any(message.get("finished") for message in seen):
+        while not any(message.get("finished") for message in seen) or "status" not in seen[-1]:
             seen.append(json.loads(lines.get(timeout=max(0.1, deadline - time.monotonic()))))
-        assert seen[-1] == {"finished": "order_summary"}
         assert not any("progress" in message for message in seen)  # never begun
+        assert order_summary(seen[-1]) == ("caught up", last)  # left as it was, not emptied
         process.stdin.write('{"rebuild": "order_summary"}\n')
         process.stdin.flush()
         while not seen or seen[-1].get("finished") != "order_summary" or not any(
