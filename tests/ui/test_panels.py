@@ -40,11 +40,18 @@ def test_projections_run_and_show_their_read_models_live(window, qtbot, seeded,
 def test_a_rebuild_shows_progress_and_can_be_cancelled(window, qtbot):
     panel = window.projections_panel
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
+    shown = []  # the bar's text as each progress arrives, and whether it fits the bar
+    window.runner.rebuild_progress.connect(lambda *_: shown.append((
+        panel.progress.text(), panel.progress.fontMetrics().horizontalAdvance(
+            panel.progress.text()) < panel.progress.width())))
     with qtbot.wait_signal(window.runner.rebuild_finished, timeout=30_000):
         panel.rebuild_button.click()
         assert not panel.rebuild_button.isEnabled()
     qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
     assert panel.rebuild_button.isEnabled() and not panel.progress.isVisible()
+    last = panel.status_model.status(0).last_position
+    assert shown and shown[-1] == (f"{last:,} of {last:,}", True)  # (it was cut short)
+    assert "Rebuilding order_summary" in panel.progress.toolTip()
     window.runner.cancel_rebuild()  # cancelling when nothing runs is harmless
 
 

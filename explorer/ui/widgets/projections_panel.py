@@ -123,7 +123,7 @@ class ProjectionsPanel(QWidget):
         self.search.search_changed.connect(lambda _: self._load_rows(reset=True))
         actions = QHBoxLayout()
         actions.addWidget(self.rebuild_button)
-        actions.addWidget(self.progress, 1)
+        actions.addWidget(self.progress, 2)
         actions.addWidget(self.cancel_button)
         actions.addWidget(self.search, 1)
         actions.addWidget(self.rows_label)
@@ -265,7 +265,10 @@ class ProjectionsPanel(QWidget):
             return
         self.progress.setRange(0, max(last, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(f"Rebuilding: {done:,} of {last:,} events")
+        # (the list's state says "rebuilding": the bar says how far, on one line however
+        # narrow the panel, and the whole sentence on hover)
+        self.progress.setFormat(f"{done:,} of {last:,}")
+        self.progress.setToolTip(f"Rebuilding {name}: {done:,} of {last:,} events")
 
     def _rebuild_finished(self, name: str) -> None:
         self.progress.hide()
