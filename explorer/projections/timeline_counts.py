@@ -282,7 +282,11 @@ class TimelineCounts:
     def width_for(self, most: int = MAX_BUCKETS) -> int:
         """The finest bucket width whose rows for the whole log number at most `most`: each
         width's rows counted up to `most` + 1 only, so that choosing costs the same however
-        long the log (a count of them all read the 600,000 minutes of the 10M-event store)."""
+        long the log (a count of them all read the 600,000 minutes of the 10M-event store).
+        The finest while there are no counts' tables (a read-only database the runner has not
+        made them in yet: the window's samples asked before the runner had started, and failed)."""
+        if not self.exists():
+            return WIDTHS_US[0]
         for width in WIDTHS_US[:-1]:
             (rows,) = self.db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {BUCKETS} "
                                       "WHERE width = ? LIMIT ?)", (width, most + 1)).fetchone()

@@ -209,3 +209,25 @@ def test_the_timelines_samples_are_the_counts_once_there_are_any(shop_store):
         if events:
             drawn[(timestamp - timestamp % WIDTHS_US[0], samples.types[code])] += events
     assert drawn == by_scan
+
+
+def test_a_read_only_database_without_the_counts_has_no_buckets_yet(tmp_path):
+    """The window reads the counts read-only: before the runner has made their tables (its
+    process still starting, on a busy machine), its samples are the store's, not an error
+    (they failed with "no such table: timeline_buckets", and the filters' "To" stopped
+    following the log)."""
+    from explorer.timetravel.machine import TimeMachine
+
+    path = tmp_path / "shop.evstore"
+    with open_store(path, system=SHOP, create=True) as store:
+        store.append("cust_1", "Customer", [NewEvent("CustomerRegistered", {
+            "customer_id": "cust_1", "name": "Ada", "email": "ada@example.com"})])
+    ReadModelDatabase(read_model_path(str(path), False)).close()  # no counts' tables in it
+    with open_store(path, system=SHOP, read_only=True) as store, ReadModelDatabase(
+            read_model_path(str(path), False), read_only=True) as database:
+        counts = TimelineCounts(database)
+        assert not counts.exists()
+        assert counts.width_for() == WIDTHS_US[0] and not counts.buckets().events
+        machine = TimeMachine(store, database, SHOP)
+        assert machine.counted() is None
+        assert machine.samples().last_position == 1  # sampled from the store
