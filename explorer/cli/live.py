@@ -157,7 +157,7 @@ def _serve(args: argparse.Namespace) -> int:
         with Runner(args.store, system, read_only=args.read_only, run_sagas=not args.no_sagas,
                     context_options=_context_options(args), spec=args.system) as runner:
             emit({"ready": True})
-            runner.serve(inbox.commands, inbox.stop, inbox.cancel, emit)
+            runner.serve(inbox, emit)
     except KeyboardInterrupt:
         return 0
     return 0

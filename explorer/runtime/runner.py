@@ -46,6 +46,7 @@ from explorer.projections import (
 )
 from explorer.projections.database import open_read_models
 from explorer.projections.timeline_counts import TimelineCounts
+from explorer.runtime.inbox import ServeInbox
 from explorer.sagas import SagaManager, SagaManagerStatus
 from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
 from explorer.store import StoreError, StoreOpenError
@@ -277,18 +278,19 @@ class Runner(Closable):
 
     # -- reporting -------------------------------------------------------------------------
 
-    def serve(self, commands: queue.SimpleQueue[dict[str, Any]], stop: threading.Event,
-              cancel: threading.Event, emit: Callable[[dict[str, Any]], None],
+    def serve(self, inbox: ServeInbox, emit: Callable[[dict[str, Any]], None],
               status_every_s: float = 0.5) -> None:
-        """Keep up, and carry out commands, until `stop` is set; report through `emit`.
+        """Keep up, and carry out the inbox's commands, until its `stop` is set; report through
+        `emit`.
 
         Commands are dicts: {"rebuild": name}, {"retry": name}, {"skip": name},
         {"sagas": bool}, {"status": true}. Messages are {"status": {...}},
         {"progress": [name, done, last]}, {"finished": name} and {"failed": text}.
-        Setting `cancel` stops a rebuild that is running (what it rebuilt is kept, and the rest
-        is caught up as usual). A rebuild command marked {"cancelled": true} by whoever queued
-        it (a cancel came before it was begun: explorer.runtime.inbox) is not begun.
+        The inbox's `cancel` stops a rebuild that is running (what it rebuilt is kept, and the
+        rest is caught up as usual). A rebuild the inbox marked {"cancelled": true} (a cancel
+        came before it was begun) is not begun.
         """
+        commands, stop, cancel = inbox.commands, inbox.stop, inbox.cancel
         next_status = [0.0]
 
         def report(force: bool = False) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from explorer.demo.seed import seed_store
 from explorer.demo.system import SHOP
+from explorer.runtime.inbox import ServeInbox
 from explorer.runtime.runner import Runner
 from explorer.system.workspace import open_store
 
@@ -23,12 +24,11 @@ def test_a_cancelled_rebuild_is_caught_up_by_the_runner_that_serves(tmp_path: Pa
     with open_store(path, system=SHOP, create=True) as store:
         seed_store(store, orders=150, days=3)
     messages: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
-    commands: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
-    stop, cancel = threading.Event(), threading.Event()
+    inbox = ServeInbox()
 
     def emit(message: dict[str, Any]) -> None:  # on the runner's thread, as it reports
         if "progress" in message:
-            cancel.set()  # at the first chunk rebuilt, before the next is begun
+            inbox.take({"cancel": True})  # at the first chunk rebuilt, before the next is begun
         messages.put(message)
 
     with Runner(str(path), SHOP, run_sagas=False) as runner:
@@ -37,7 +37,7 @@ def test_a_cancelled_rebuild_is_caught_up_by_the_runner_that_serves(tmp_path: Pa
         last = runner.store.last_position()
         def serve() -> None:
             try:
-                runner.serve(commands, stop, cancel, emit, 0.05)
+                runner.serve(inbox, emit, 0.05)
             except BaseException as error:  # said at once, not as the deadline passing
                 messages.put({"raised": repr(error)})
                 raise
@@ -45,7 +45,7 @@ def test_a_cancelled_rebuild_is_caught_up_by_the_runner_that_serves(tmp_path: Pa
         served = threading.Thread(target=serve)
         served.start()
         try:
-            commands.put({"rebuild": "order_summary"})
+            inbox.take({"rebuild": "order_summary"})
             progress = []
             deadline = time.monotonic() + DEADLINE_S
             while True:
@@ -66,7 +66,7 @@ def test_a_cancelled_rebuild_is_caught_up_by_the_runner_that_serves(tmp_path: Pa
                     states.append((summary["state"], summary["checkpoint"]))
             assert states[0] == ("rebuilding", 200)  # as cancelled: then the runner went on
         finally:
-            stop.set()
+            inbox.end()
             served.join(DEADLINE_S)
         assert not served.is_alive()
         rows = runner.engine.rows("order_summary", limit=None)
