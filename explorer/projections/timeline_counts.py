@@ -285,8 +285,9 @@ class TimelineCounts:
         long the log (a count of them all read the 600,000 minutes of the 10M-event store).
         The finest while there are no counts' tables (a read-only database the runner has not
         made them in yet: the window's samples asked before the runner had started, and failed)."""
-        if not self.exists():
-            return WIDTHS_US[0]
+        return self._width_for(most) if self.exists() else WIDTHS_US[0]
+
+    def _width_for(self, most: int) -> int:
         for width in WIDTHS_US[:-1]:
             (rows,) = self.db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {BUCKETS} "
                                       "WHERE width = ? LIMIT ?)", (width, most + 1)).fetchone()
@@ -297,23 +298,25 @@ class TimelineCounts:
     def buckets(self, width_us: int | None = None, *, most: int = MAX_BUCKETS) -> Buckets:
         """The bucket rows of one width (by default the finest within `most` rows), ordered by
         their first position."""
-        checkpoint = self.checkpoint()
-        width = width_us if width_us is not None else self.width_for(most)
         firsts, times, codes, counts = array("q"), array("q"), array("b"), array("q")
+        if not self.exists():  # (asked once: the checkpoint and width would ask again)
+            return Buckets(WIDTHS_US[0] if width_us is None else width_us, firsts, times, codes,
+                           counts, (), 0)
+        checkpoint = int(self.db.execute(f"SELECT checkpoint FROM {STATE}").fetchone()[0])
+        width = width_us if width_us is not None else self._width_for(most)
         types: list[str] = []
         code_of: dict[str, int] = {}
-        if self.exists():
-            for first, timestamp, stream_type, events in self.db.execute(
-                    f"SELECT first_position, first_timestamp, stream_type, events FROM {BUCKETS} "
-                    "WHERE width = ? ORDER BY first_position", (width,)):
-                code = code_of.get(stream_type)
-                if code is None:
-                    code = code_of[stream_type] = len(types)
-                    types.append(stream_type)
-                firsts.append(first)
-                times.append(timestamp)
-                codes.append(code)
-                counts.append(events)
+        for first, timestamp, stream_type, events in self.db.execute(
+                f"SELECT first_position, first_timestamp, stream_type, events FROM {BUCKETS} "
+                "WHERE width = ? ORDER BY first_position", (width,)):
+            code = code_of.get(stream_type)
+            if code is None:
+                code = code_of[stream_type] = len(types)
+                types.append(stream_type)
+            firsts.append(first)
+            times.append(timestamp)
+            codes.append(code)
+            counts.append(events)
         return Buckets(width, firsts, times, codes, counts, tuple(types), checkpoint)
 
 
