@@ -191,3 +191,22 @@ def test_escape_on_the_event_type_menu_gives_focus_back_to_its_button(window, qt
     escape_the_menu_it_opens(qtbot, bar.types_menu, lambda: qtbot.keyClick(
         bar.types_button, Qt.Key.Key_Space))  # opened from the keyboard, the same
     assert window.focusWidget() is bar.types_button
+
+
+def test_an_invalid_filter_says_the_list_still_shows_the_last_valid_ones(window, qtbot):
+    bar = window.filter_bar
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.set_content_text("data.total > 100")
+    rows = window.event_model.rowCount()
+    bar.set_content_text("foo.bar = 1")  # changes nothing: the list is the last filter's
+    assert bar.error.isVisibleTo(window)
+    assert bar.error.text().startswith("Unknown field 'foo.bar'")
+    assert bar.error.text().endswith(
+        "The list is unchanged: it still shows the events matching “data.total > 100”.")
+    assert bar.filters.content.text == "data.total > 100"
+    assert window.event_model.rowCount() == rows
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.set_content_text("")
+    bar.set_content_text("data.total >")
+    assert bar.error.text().endswith(
+        "The list is unchanged: it still shows its events without a content filter.")

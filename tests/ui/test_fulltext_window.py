@@ -142,7 +142,18 @@ def test_ctrl_k_goes_to_the_box_and_nothing_to_search_for_says_so(window, qtbot)
     state = window.filter_bar.search.state
     qtbot.waitUntil(state.isVisible, timeout=WAIT_MS)
     assert "Nothing to search for" in state.text()
+    assert "the list still shows every event" in state.text()
     assert window.filter_bar.filters.search == "" and window.event_model.rowCount() == rows
+    type_search(qtbot, window, "prod_103")
+    qtbot.waitUntil(lambda: window.filter_bar.filters.search == "prod_103", timeout=WAIT_MS)
+    box.selectAll()  # typed over: a lone quote, and the list still shows prod_103's events
+    qtbot.keyClicks(box, '"')
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Nothing to search for" in state.text(), timeout=WAIT_MS)
+    assert "the list still shows “prod_103”" in state.text()
+    assert "Nothing to search for in “\"”" in state.toolTip()
+    assert state.toolTip().endswith("it still shows the events mentioning “prod_103”.")
+    assert window.filter_bar.filters.search == "prod_103"
 
 
 def test_an_empty_list_says_no_matches_yet_while_the_index_is_built(window, qtbot, monkeypatch):

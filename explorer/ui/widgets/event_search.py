@@ -1,7 +1,8 @@
 """The event list's search box: every event that mentions some text (Ctrl+K or / to type).
 
 What is typed is checked as it is reported (after a pause in typing, see SearchBox): text with
-nothing to search for says so beside the box and changes nothing. Beside the box, too, the state
+nothing to search for says so beside the box, and that the list still shows the last search's
+events, and changes nothing. Beside the box, too, the state
 of the store's full-text index: "indexing… 42%" while it is first built (with a link that stops
 it; the next search goes on from there), "catching up…" while it indexes events appended since.
 
@@ -27,6 +28,12 @@ TOOLTIP = ("Events mentioning every word you type, in their data, metadata, type
            "whole (order_0870, cust_456, a@b.com, 12.5); order_08* finds words starting so; "
            "\"Royal Mail\" finds the words in a row. Combined with the other filters.")
 STOP_LINK = "stop"
+SHOWN_CHARACTERS = 24
+"""Of the search the list still shows, what is said beside the box (the whole on hover)."""
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS - 1] + "…"
 
 
 class EventSearchField(QWidget):
@@ -91,8 +98,13 @@ class EventSearchField(QWidget):
         if text:
             try:
                 search_query(text)
-            except SearchTextError as error:
-                self._say(f"<span style='color:#c62828'>{escape(str(error))}</span>")
+            except SearchTextError as error:  # short beside the box, the whole on hover
+                shown = f"“{_shortened(self.search)}”" if self.search else "every event"
+                self._say(f"<span style='color:#c62828'>Nothing to search for</span>: the "
+                          f"list still shows {escape(shown)}",
+                          f"{error} The list is unchanged: it still shows "
+                          + (f"the events mentioning “{self.search}”." if self.search
+                             else "every event (no search)."))
                 return
         self.search = text
         self._say("")

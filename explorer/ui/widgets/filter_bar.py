@@ -1,11 +1,12 @@
 """The filters above the event list: event types, stream type, time range and content.
 
-A content filter is parsed as it is typed; an invalid one shows its message under the field and
-changes nothing. Beside it, what the filter does (ContentFilterState: a scan's progress and
-stop, indexing a path it uses). Valid changes emit `changed` with the new `Filters`; a valid
-filter that compares unlike types gets a warning under the field (`show_warnings`). The event
-types are ticked in a menu that stays open while ticking. The "To" time follows the end of the
-log, and so includes new events, until the user changes it.
+A content filter is parsed as it is typed; an invalid one shows its message under the field, with
+what the list still shows (the last valid filter's events), and changes nothing. Beside it, what
+the filter does (ContentFilterState: a scan's progress and stop, indexing a path it uses). Valid
+changes emit `changed` with the new `Filters`; a valid filter that compares unlike types gets a
+warning under the field (`show_warnings`). The event types are ticked in a menu that stays open
+while ticking. The "To" time follows the end of the log, and so includes new events, until the
+user changes it.
 """
 
 from __future__ import annotations
@@ -258,7 +259,10 @@ class FilterBar(TallerWhenNarrow, QWidget):
         try:
             parsed = parse_filter(text)
         except FilterError as error:
-            self.error.setText(str(error))
+            shown = self.filters.content
+            self.error.setText(f"{error}. The list is unchanged: it still shows "
+                               + (f"the events matching “{shown.text}”." if shown is not None
+                                  else "its events without a content filter."))
             self.error.show()
             return
         self.error.hide()
