@@ -254,7 +254,8 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         travel.more_rows.connect(lambda page: self.moment_panel.add_rows(*page))
         travel.samples_ready.connect(  # the filters' "To" follows the log's newest event
             lambda samples: self.filter_bar.follow_log_end(samples.timestamps[-1])
-            if len(samples.timestamps) else None)
+            if len(samples.timestamps) and not samples.counting else None)  # (counts so far
+        # end where the runner has counted to, not where the log does)
         self.timeline.branch_requested.connect(self.open_what_if)
         self.table.doubleClicked.connect(lambda index: self.travel_to(
             self.event_model.position(index.row())))

@@ -210,3 +210,26 @@ def test_an_invalid_filter_says_the_list_still_shows_the_last_valid_ones(window,
     bar.set_content_text("data.total >")
     assert bar.error.text().endswith(
         "The list is unchanged: it still shows its events without a content filter.")
+
+
+def test_the_to_time_does_not_go_back_to_where_the_timeline_is_counted_so_far(window, qtbot,
+                                                                              seeded):
+    # Seen on a first open of a big store: while the runner counted the timeline, "To" showed
+    # the time of the last event counted so far (January, then March...), not the log's end.
+    from array import array
+
+    from explorer.timetravel.machine import TimelineSamples
+
+    bar = window.filter_bar
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=WAIT_MS)
+    end = shown_micros(bar.to_time)
+    early = end - 86_400_000_000
+
+    def samples(counting: bool) -> TimelineSamples:
+        return TimelineSamples(array("q", [1, 2]), array("q", [early - 1, early]),
+                               array("b", [0, 0]), ("Order",), 1, array("q", [1, 1]),
+                               60_000_000, counting=counting)
+    window.travel.samples_ready.emit(samples(counting=True))
+    assert shown_micros(bar.to_time) == end
+    window.travel.samples_ready.emit(samples(counting=False))  # the whole log: its end
+    assert shown_micros(bar.to_time) == early // 1000 * 1000
