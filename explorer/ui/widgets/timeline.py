@@ -23,9 +23,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProxyStyle,
     QPushButton,
     QSizePolicy,
     QSlider,
+    QStyle,
+    QStyleHintReturn,
+    QStyleOption,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -47,6 +51,19 @@ if TYPE_CHECKING:
 PLOT_HEIGHT = 84
 PLOT_MODULE = "explorer.ui.widgets.timeline_plot"
 NO_SWITCHES = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+
+
+class ClickToJumpStyle(QProxyStyle):
+    """The application's style, except that a left click on a slider's groove puts the handle
+    where it was clicked (Qt's default moves it one page step towards the click). The keys'
+    page steps and dragging the handle are unchanged."""
+
+    def styleHint(self, hint: QStyle.StyleHint, option: QStyleOption | None = None,  # noqa: N802
+                  widget: QWidget | None = None,
+                  returnData: QStyleHintReturn | None = None) -> int:  # noqa: N803
+        if hint == QStyle.StyleHint.SH_Slider_AbsoluteSetButtons:
+            return Qt.MouseButton.LeftButton.value
+        return super().styleHint(hint, option, widget, returnData)
 
 
 class TimelineBar(TallerWhenNarrow, QWidget):
@@ -113,6 +130,9 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         self.plot_layout.addWidget(self.plot_placeholder)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider_style = ClickToJumpStyle()  # a click on the groove goes where it clicks
+        self.slider_style.setParent(self.slider)  # (a widget does not own its style)
+        self.slider.setStyle(self.slider_style)
         self.slider.setRange(0, 0)
         self.slider.setToolTip("Drag to see the whole system as it was at any position")
         self.slider.valueChanged.connect(self._slider_moved)
@@ -360,6 +380,11 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         when = (f" · {short_time(status.timestamp_us)} UTC"
                 if status.timestamp_us is not None else "")
         later = status.later
+        if not later:  # at the last event: nothing is left out, but new events will be
+            self.banner_label.setText(
+                f"<b>Pinned at the last event</b>: position {status.position:,}{when} — "
+                "new events are not followed.")
+            return
         self.banner_label.setText(
             f"<b>Viewing the past</b>: position {status.position:,} of "
             f"{status.last_position:,}{when} — {later:,} later event{'s' if later != 1 else ''}"

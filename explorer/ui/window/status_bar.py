@@ -105,6 +105,12 @@ class WindowStatus(QObject):
             text, colour = "⟳ Reconnecting…", "#c62828"
             tip = ("The connection to the server was lost: connecting again. The list goes on "
                    "from where it was once it is back.")
+        elif not status.live and not status.later:  # at the last event, not following
+            paused = f" · list paused{new}" if not list_live else ""
+            text, colour = (f"◷ Pinned at the last event · position {status.position:,}"
+                            f"{paused}", "#e65100")
+            tip = ("The panels show the system as of the last event; new events are not "
+                   f"followed. Back to Live: {to_live_keys}")
         elif not status.live:
             paused = f" · list paused{new}" if not list_live else ""
             text, colour = (f"◷ Viewing the past · position {status.position:,} of "
