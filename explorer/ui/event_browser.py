@@ -38,6 +38,7 @@ from explorer.ui.widgets.causality_panel import CausalityPanel
 from explorer.ui.widgets.empty_list import EmptyListNotice
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar, Filters
+from explorer.ui.widgets.tables import tab_leaves
 from explorer.ui.window.fulltext import (
     NewestMatches,
     newest_matches,
@@ -154,6 +155,7 @@ def event_table_view(events: EventTableModel) -> QTableView:
         table.setColumnWidth(column, width)
     table.setColumnWidth(0, max(EVENT_COLUMN_WIDTHS[0], events.position_width()))
     header.setSectionsMovable(True)
+    tab_leaves(table)
     return table
 
 

@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 
 from explorer import __version__
 from explorer.ui import settings
-from explorer.ui.widgets.help import plain
+from explorer.ui.widgets.help import plain, shortcut_rows
 from tests.ui.conftest import WAIT_MS, select_row
 
 
@@ -20,7 +20,8 @@ def test_the_shortcuts_list_is_made_from_the_windows_actions(window):
     dialog = window.help.show_shortcuts()
     rows = dialog.rows()
     with_keys = [a for a in window.findChildren(QAction) if not a.shortcut().isEmpty()]
-    assert len(rows) == len(with_keys)  # every action with a key, each once
+    # every action with a key, each once, and the QShortcuts
+    assert len(rows) == len(with_keys) + len(shortcut_rows(window))
     native = QKeySequence.SequenceFormat.NativeText
     assert ("Time", "Step Back", QKeySequence("Ctrl+,").toString(native)) in rows
     assert ("Go", "Go to Last Event", QKeySequence("Ctrl+End").toString(native)) in rows

@@ -93,7 +93,8 @@ class CommandConsole(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.split)
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.send)
+        send = QShortcut(QKeySequence("Ctrl+Return"), self, self.send)
+        send.setWhatsThis("Send the command")  # (as the shortcuts list names it)
 
     # -- what the window tells it ----------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Help for the window: the Help menu (Keyboard Shortcuts, About) and a first-run welcome.
 
 `Help(window)` adds them. The shortcuts are read from the window's own actions each time the
-list opens, grouped by the menu they are in, so the list is never out of date. About names the
+list opens, grouped by the menu they are in, and from its QShortcuts (Ctrl+K, Send in the
+Commands tab: described by their whatsThis, grouped by the tab they work in), so the list is
+never out of date. About names the
 versions a bug report needs, with a Copy button. The welcome fills the empty event-detail area
 on the first run: what the demo store is and three things to try; it goes away for good once
 an event is opened or it is dismissed (remembered in the settings).
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 import PySide6
 import sqlalchemy
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, qVersion
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QTabWidget,
     QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
@@ -87,6 +90,41 @@ def shortcut_groups(window: QMainWindow) -> list[tuple[str, list[QAction]]]:
     return groups
 
 
+def shortcut_rows(window: QWidget) -> list[tuple[str, str, str]]:
+    """The window's QShortcuts (those not made as actions) as (group, command, keys): the
+    command is the shortcut's whatsThis, else its owner's class name in words ("Event
+    search"); the group is the tab it works in, else "Window". The shortcuts of one owner
+    and command share a row ("Ctrl+K, /")."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    for shortcut in window.findChildren(QShortcut):
+        keys = shortcut.key().toString(NATIVE)
+        if not keys:
+            continue
+        owner = shortcut.parent()
+        command = shortcut.whatsThis() or _words(type(owner).__name__)
+        rows.setdefault((_tab_of(owner), command), []).append(keys)
+    return [(group, command, ", ".join(keys)) for (group, command), keys in rows.items()]
+
+
+def _words(name: str) -> str:
+    """"EventSearch" as "Event search"."""
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in name).split()
+    return " ".join(words).capitalize()
+
+
+def _tab_of(widget: QObject | None) -> str:
+    """The title of the outermost tab `widget` is in ("Commands tab"), else "Window"."""
+    found = "Window"
+    while widget is not None:
+        parent = widget.parent()
+        tabs = parent.parent() if parent is not None else None
+        if isinstance(tabs, QTabWidget) and isinstance(widget, QWidget) \
+                and tabs.indexOf(widget) >= 0:
+            found = f"{plain(tabs.tabText(tabs.indexOf(widget)))} tab"
+        widget = parent
+    return found
+
+
 class ShortcutsDialog(QDialog):
     """Every keyboard shortcut of the window, from its actions."""
 
@@ -111,6 +149,17 @@ class ShortcutsDialog(QDialog):
                 item = QTreeWidgetItem(group, [plain(action.text()), keys_of(action)])
                 item.setToolTip(0, action.statusTip() or plain(action.text()))
             group.setExpanded(True)
+        groups: dict[str, QTreeWidgetItem] = {}
+        for title, command, keys in shortcut_rows(window):
+            if title not in groups:
+                group = groups[title] = QTreeWidgetItem(self.tree, [title])
+                group.setFirstColumnSpanned(True)
+                font = group.font(0)
+                font.setBold(True)
+                group.setFont(0, font)
+                group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                group.setExpanded(True)
+            QTreeWidgetItem(groups[title], [command, keys])
         note = QLabel("Window shortcuts work wherever the focus is; a text field keeps only the "
                       "keys it needs for typing.")
         note.setWordWrap(True)

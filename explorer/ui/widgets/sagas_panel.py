@@ -56,7 +56,7 @@ from explorer.ui.models.read_model import (
 from explorer.ui.timers import single_shot
 from explorer.ui.widgets.list_counter import CountAsked, ListCounter
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
-from explorer.ui.widgets.tables import read_only_table
+from explorer.ui.widgets.tables import read_only_table, tab_leaves
 from explorer.ui.worker import JobContext, StoreWorker
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ class SagasPanel(QWidget):
         top.addWidget(self.run_sagas)
 
         self.list_model = RowsModel(self._request_page, self, derived={"steps": steps_text})
-        self.list = QTableView()
+        self.list = tab_leaves(QTableView())
         self.list.setModel(self.list_model)
         self.list_model.first_page_loaded.connect(lambda: fit_columns(self.list))
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

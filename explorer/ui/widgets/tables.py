@@ -1,10 +1,22 @@
 """Read-only tables (saga steps, what-if results, a model's rows to pick one of): one look
-everywhere."""
+everywhere. In every one Tab moves on to the next widget (tab_leaves); the arrows move within."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget
+
+View = TypeVar("View", bound=QAbstractItemView)
+
+
+def tab_leaves(view: View) -> View:
+    """Tab and Shift+Tab move the focus to the next or previous widget, as elsewhere in the
+    window, instead of from cell to cell (a table's default: Tab wrapped rows and changed the
+    event or saga selected, and trapped the focus in the table)."""
+    view.setTabKeyNavigation(False)
+    return view
 
 
 def read_only_table(headers: list[str], resize: QHeaderView.ResizeMode =
@@ -19,6 +31,7 @@ def read_only_table(headers: list[str], resize: QHeaderView.ResizeMode =
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.horizontalHeader().setStretchLastSection(True)
     table.horizontalHeader().setSectionResizeMode(resize)
+    tab_leaves(table)
     return table
 
 
@@ -33,4 +46,5 @@ def row_view(model: QAbstractItemModel) -> QTableView:
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
     view.setShowGrid(False)
     view.setWordWrap(False)
+    tab_leaves(view)
     return view

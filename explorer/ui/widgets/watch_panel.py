@@ -136,8 +136,9 @@ class WatchPanel(QWidget):
         header.setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda _index: self.plot_selected())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        QShortcut(QKeySequence.StandardKey.Delete, self.view, self.remove_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        remove = QShortcut(QKeySequence.StandardKey.Delete, self.view, self.remove_selected,
+                           context=Qt.ShortcutContext.WidgetShortcut)
+        remove.setWhatsThis("Remove the selected watches")  # (as the shortcuts list names it)
         self.plot_holder = QWidget()
         self.plot_layout = QVBoxLayout(self.plot_holder)
         self.plot_layout.setContentsMargins(0, 0, 0, 0)

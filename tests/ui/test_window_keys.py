@@ -1,0 +1,40 @@
+"""Keys in the window: Tab leaves its tables, and the shortcuts list names every shortcut."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractItemView
+
+from tests.ui.conftest import select_row
+
+
+def test_tab_moves_the_focus_out_of_every_table_of_the_window(window, qtbot):
+    views = window.findChildren(QAbstractItemView)
+    assert len(views) > 10
+    assert [v for v in views if v.tabKeyNavigation()] == []
+    table = window.table
+    shown = select_row(qtbot, window, 3)
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert table.currentIndex().row() == 3  # the same event, still shown
+    assert window.detail.shown_event is shown
+    assert not table.hasFocus()
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Down)  # the arrows still move within
+    assert table.currentIndex().row() == 4
+
+
+def test_the_shortcuts_list_names_every_shortcut_the_window_defines(window):
+    native = QKeySequence.SequenceFormat.NativeText
+    listed = {keys for _group, _command, shown in window.help.show_shortcuts().rows()
+              for keys in shown.split(", ")}
+    actions = {key.toString(native) for action in window.findChildren(QAction)
+               for key in action.shortcuts() if not key.isEmpty()}
+    shortcuts = {s.key().toString(native) for s in window.findChildren(QShortcut)}
+    assert actions | shortcuts <= listed
+    rows = window.help.show_shortcuts().rows()
+    assert ("Window", "Event search field", f"{QKeySequence('Ctrl+K').toString(native)}, /") in rows
+    assert ("Commands tab", "Send the command",
+            QKeySequence("Ctrl+Return").toString(native)) in rows
