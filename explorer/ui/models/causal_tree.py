@@ -12,10 +12,14 @@ from explorer.ui.models.base import TreeModel
 from explorer.ui.models.event_table import position_text
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 2
+DAY_US = 86_400_000_000
 
 
 class CausalTreeModel(TreeModel):
-    """Columns: what (command or event) and when. The focused event is shown in bold."""
+    """Columns: what (command or event) and when. The focused event is shown in bold.
+
+    When is the time of day while the tree's events all fall on one day (UTC), and the date and
+    time once they do not: a request that runs past midnight reads in order."""
 
     headers = ("Command or event", "Time (UTC)")
 
@@ -24,6 +28,7 @@ class CausalTreeModel(TreeModel):
         self._roots: list[CausalNode] = []
         self._parents: dict[int, tuple[CausalNode | None, int]] = {}
         self.focus_id: str | None = None
+        self.one_day = True  # the tree's events all fall on one UTC day: times without dates
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -34,6 +39,9 @@ class CausalTreeModel(TreeModel):
         self._parents = {}
         for row, root in enumerate(roots):
             self._index_children(root, None, row)
+        days = {node.event.timestamp_us // DAY_US
+                for root in roots for node in root.walk() if node.event is not None}
+        self.one_day = len(days) <= 1
         self.endResetModel()
 
     def _index_children(self, node: CausalNode, parent: CausalNode | None, row: int) -> None:
@@ -69,7 +77,10 @@ class CausalTreeModel(TreeModel):
                 if node.kind == "command":
                     return f"{node.label}" + (f"  ·  {node.issued_by}" if node.issued_by else "")
                 return node.label
-            return short_time(node.event.timestamp_us)[11:] if node.event is not None else ""
+            if node.event is None:
+                return ""
+            shown = short_time(node.event.timestamp_us)  # 2026-01-05 08:00:01.123
+            return shown[11:] if self.one_day else shown
         if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
             return icon("command" if node.kind == "command" else "event")
         if role == Qt.ItemDataRole.FontRole and node.id == self.focus_id:
