@@ -95,11 +95,18 @@ def test_an_invalid_content_filter_shows_its_message_and_changes_nothing(window,
 
 def test_a_slow_content_filter_shows_matches_as_the_scan_finds_them(window, qtbot, monkeypatch):
     monkeypatch.setattr("explorer.browsing.rows.SCAN_CHUNK", 500)
-    progress = []
-    window.browser.scan_progress.connect(lambda scanned, last: progress.append(scanned))
+    progress, bars = [], []
+    bar = window.status.busy
+
+    def scanned(done: int, last: int) -> None:  # (after the status bar's own slot)
+        progress.append(done)
+        bars.append((window.status.busy_label.text(), bar.minimum(), bar.maximum(), bar.value()))
+    window.browser.scan_progress.connect(scanned)
     with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
         window.filter_bar.set_content_text('data.reason contains "stock"')
     assert len(progress) > 3 and progress == sorted(progress)
+    for label, low, high, value in bars:  # the bar fills as the label says, not a busy bar
+        assert (low, high) == (0, 100) and label == f"Filtering… {value}%"
     assert window.event_model.rowCount() > 0
     event = wait_for_page(qtbot, window, 0)
     assert "stock" in event.data["reason"]

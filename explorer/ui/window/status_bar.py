@@ -67,10 +67,16 @@ class WindowStatus(QObject):
         else:
             self._busy_timer.stop()
             self.busy.hide()
+            self.busy.setRange(0, 0)  # the next wait's length unknown again
             self.busy_label.clear()
 
     def show_scan_progress(self, scanned: int, last: int) -> None:
-        self.busy_label.setText(f"Filtering… {scanned * 100 // max(last, 1)}%")
+        """A content filter's scan is this far: the bar fills as the label's percentage says
+        (it stays a busy bar, full and striped, while nothing says how far a wait has got)."""
+        percent = scanned * 100 // max(last, 1)
+        self.busy_label.setText(f"Filtering… {percent}%")
+        self.busy.setRange(0, 100)
+        self.busy.setValue(percent)
 
     def show_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
         self.busy_label.clear()
