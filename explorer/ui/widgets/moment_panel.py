@@ -43,7 +43,7 @@ from explorer.system import System
 from explorer.timetravel.machine import Moment, ReadModelAt, SagaAt
 from explorer.ui.cursor_moves import MORE_ROWS
 from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
-from explorer.ui.models.read_model import STATUS_COLOURS
+from explorer.ui.models.read_model import STATUS_COLOURS, current_step
 from explorer.ui.widgets.aggregate_pane import PATH_ROLE, AggregatePane, rich_label
 from explorer.ui.widgets.change_tree import FIELD
 from explorer.ui.widgets.tables import read_only_table, row_view
@@ -333,7 +333,7 @@ class MomentPanel(QWidget):
             return
         count = len(self.sagas_model.rows)
         text = (self._more_link(SAGAS, f"The {count:,} changed last")
-                if self._more.get(SAGAS) else f"All {count:,}")
+                if self._more.get(SAGAS) else f"All {count:,}" if count else "No sagas")
         sagas = self.moment.sagas
         if sagas is not None and sagas.built_to < self.moment.position:
             text += (f"<br><span style='color:#e65100'>Built up to position "
@@ -343,6 +343,8 @@ class MomentPanel(QWidget):
     def _rows_note(self, name: str, model: MomentRowsModel, position: int) -> str:
         """"40 rows as of position P, latest changes first · show 200 more" and the like."""
         more = self._more.get(name)
+        if not model.rows and not more:
+            return f"No rows as of position {position:,}"
         text = (f"{'' if more else 'All '}{len(model.rows):,} rows as of position "
                 f"{position:,}, latest changes first")
         return self._more_link(name, text) if more else text
@@ -439,10 +441,13 @@ def _within_day(time: str, day: str) -> str:
 
 def _saga_rows(sagas: ReadModelAt) -> list[dict[str, Any]]:
     """The sagas' rows as listed: the saga's own columns (the shop's order_id), else its id,
-    then SAGA_COLUMNS; the saga id always (to choose one by)."""
+    then SAGA_COLUMNS; the saga id always (to choose one by). A finished saga has no current
+    step (current_step)."""
     rows = []
     for row in sagas.rows:
         own = [c for c in row if c not in ROW_COLUMNS and c not in ("saga_id", SINCE)]
-        rows.append({c: row.get(c) for c in (*(own or ["saga_id"]), *SAGA_COLUMNS) if c in row}
-                    | {"saga_id": row.get("saga_id")})
+        shown = {c: row.get(c) for c in (*(own or ["saga_id"]), *SAGA_COLUMNS) if c in row}
+        if "current_step" in shown:
+            shown["current_step"] = current_step(row)
+        rows.append(shown | {"saga_id": row.get("saga_id")})
     return rows

@@ -51,6 +51,7 @@ from explorer.ui.models.read_model import (
     ROW_ROLE,
     STATUS_COLOURS,
     RowsModel,
+    current_step,
     fit_columns,
 )
 from explorer.ui.timers import single_shot
@@ -144,7 +145,8 @@ class SagasPanel(QWidget):
         top.addWidget(self.count_label, 1)
         top.addWidget(self.run_sagas)
 
-        self.list_model = RowsModel(self._request_page, self, derived={"steps": steps_text})
+        self.list_model = RowsModel(self._request_page, self, derived={"steps": steps_text,
+                                                                 "current_step": current_step})
         self.list = tab_leaves(QTableView())
         self.list.setModel(self.list_model)
         self.list_model.first_page_loaded.connect(lambda: fit_columns(self.list))
