@@ -1,6 +1,8 @@
 """The projections' states as a table: state, checkpoint, lag and rate, from runner status.
 
-Lag reads for people ("1,234 events", "2 h 05 m behind"); the seconds are in the tooltip."""
+Lag reads for people ("1,234 events", "2 h 05 m behind"); the seconds are in the tooltip. A
+projection caught up while no events arrive handles none: its rate reads "—" (the runner's rates
+are over its last few seconds, and read the catching up for a while after it)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class ProjectionStatusModel(TableModel):
         super().__init__(parent)
         self._rows: list[ProjectionStatus] = []
         self._rates: dict[str, float] = {}
+        self._arriving = False  # events are being appended
         self._busy = False
         self._bold = QFont()
         self._bold.setBold(True)
@@ -30,6 +33,7 @@ class ProjectionStatusModel(TableModel):
     def set_status(self, status: RunnerStatus) -> None:
         names = [p.name for p in status.projections]
         self._rates = status.handled_per_s
+        self._arriving = status.appended_per_s > 0
         self._busy = status.busy
         if names != [p.name for p in self._rows]:
             self.beginResetModel()
@@ -79,6 +83,8 @@ class ProjectionStatusModel(TableModel):
                 return count_of(projection.lag_events, "event") if projection.lag_events else "—"
             if column == 4:
                 return time_behind(projection.lag_seconds) if projection.lag_seconds > 0 else "—"
+            if projection.state == "caught up" and not self._arriving:
+                return "—"  # nothing to handle (a rate now would be its catching up's)
             return f"{self._rates.get(projection.name, 0.0):,.0f}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return QBrush(QColor(STATE_COLOURS.get(self.state(projection), "#000000")))
