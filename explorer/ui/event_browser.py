@@ -32,13 +32,13 @@ from explorer.store.filter_types import type_warnings
 from explorer.store.path_indexes import indexed_positions, uses_path_index
 from explorer.store.reading import FIELD_TYPE_SAMPLE
 from explorer.store.records import RecordedEvent
-from explorer.ui.models.event_table import COPY_ROLE, PAGE_SIZE, EventTableModel
+from explorer.ui.models.event_table import COPY_ROLE, PAGE_SIZE, STREAM, EventTableModel
 from explorer.ui.models.stream_tree import StreamTreeModel
 from explorer.ui.widgets.causality_panel import CausalityPanel
 from explorer.ui.widgets.empty_list import EmptyListNotice
 from explorer.ui.widgets.event_detail import EventDetail
 from explorer.ui.widgets.filter_bar import FilterBar, Filters
-from explorer.ui.widgets.tables import tab_leaves
+from explorer.ui.widgets.tables import elide_middle, tab_leaves
 from explorer.ui.window.fulltext import (
     NewestMatches,
     newest_matches,
@@ -156,6 +156,7 @@ def event_table_view(events: EventTableModel) -> QTableView:
     table.setColumnWidth(0, max(EVENT_COLUMN_WIDTHS[0], events.position_width()))
     header.setSectionsMovable(True)
     tab_leaves(table)
+    elide_middle(table, STREAM)  # a stream id's end tells it apart
     return table
 
 

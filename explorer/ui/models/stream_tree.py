@@ -141,10 +141,8 @@ class StreamTreeModel(TreeModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return node.name
-            if node.kind == "all":
-                return f"{node.count:,} events"
-            if node.kind == "type":
-                return f"{node.count:,}"
+            if node.kind in ("all", "type"):  # (all events' count without "events": the
+                return f"{node.count:,}"  # stream ids get the width)
             return f"v{node.stream.version}"
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return icon({"all": "all-events", "type": "stream-type", "stream": "stream"}[node.kind])
@@ -153,7 +151,7 @@ class StreamTreeModel(TreeModel):
                 return f"{node.count:,} {node.name} streams with {node.events:,} events"
             if node.kind == "stream":
                 return f"{node.name}: {node.stream.stream_type}, version {node.stream.version}"
-            return "Every event in the store, in global order"
+            return f"Every event in the store ({node.count:,}), in global order"
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QTableWidget,
+)
 
 View = TypeVar("View", bound=QAbstractItemView)
 
@@ -17,6 +24,21 @@ def tab_leaves(view: View) -> View:
     event or saga selected, and trapped the focus in the table)."""
     view.setTabKeyNavigation(False)
     return view
+
+
+class MiddleElided(QStyledItemDelegate):
+    """Cells whose too long text is cut in the middle ("fulfilment-…_37102"): ids whose end
+    tells them apart (stream ids), in a view whose other columns are cut at the right."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem,  # noqa: N802 (Qt's name)
+                        index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
+def elide_middle(view: QAbstractItemView, column: int) -> None:
+    """Cut `column`'s too long text in the middle (MiddleElided)."""
+    view.setItemDelegateForColumn(column, MiddleElided(view))
 
 
 def read_only_table(headers: list[str], resize: QHeaderView.ResizeMode =
