@@ -49,6 +49,7 @@ from explorer.ui.window.actions import (
     WindowActions,
     add_actions,
     fill_recent_menu,
+    show_store_actions,
     show_system_actions,
 )
 from explorer.ui.window.commands import command_like_selected, open_what_if
@@ -303,6 +304,8 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.console.set_store(summary.location, summary.read_only)
 
     def _store_shown(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
+        show_store_actions(self, True)
+        self._update_live_label()
         self.fill_recent_menu(settings.remember_store(summary.location))
         self._update_title()
         self._update_counts()
@@ -440,6 +443,9 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self._update_live_label()
 
     def _update_live_label(self) -> None:
+        if self.summary is None:  # nothing is followed before a store is open
+            self.status.show_no_store()
+            return
         self.status.show_following(
             self.travel.status(), self.event_list.live, self.event_list.missed,
             live_keys=self.live_action.shortcut().toString(),

@@ -166,6 +166,24 @@ def add_actions(w: MainWindow) -> None:
     _add_toolbar(w)
     w.back_action.setEnabled(False)
     w.forward_action.setEnabled(False)
+    show_store_actions(w, False)
+
+
+def store_actions(w: MainWindow) -> tuple[QAction, ...]:
+    """The actions that act on an open store's events, its list or its timeline."""
+    return (w.export_action, w.refresh_action, w.filter_action, w.goto_action, w.last_action,
+            w.cause_action, w.copy_action, w.live_action, w.step_back_action,
+            w.step_forward_action, w.play_action, w.first_action, w.to_live_action,
+            w.travel_here_action, w.watch_action, w.find_when_action, w.mark_a_action,
+            w.mark_b_action, w.compare_live_action)
+
+
+def show_store_actions(w: MainWindow, store_open: bool) -> None:
+    """Before any store is open (none given, or the one given could not be opened), the
+    actions on a store's events are off, as are the filters, which have no list to filter."""
+    for action in store_actions(w):
+        action.setEnabled(store_open)
+    w.filter_bar.setEnabled(store_open)
 
 
 def _add_menus(w: MainWindow) -> None:

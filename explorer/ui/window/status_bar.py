@@ -101,6 +101,11 @@ class WindowStatus(QObject):
         shown = "" if everything else f"{listed:,} listed · "
         self.count_label.setText(f"{shown}{last:,} events · last position {last:,}")
 
+    def show_no_store(self) -> None:
+        """No store is open: nothing is followed, live or past."""
+        self.live_label.clear()
+        self.live_label.setToolTip("")
+
     def show_following(self, status: CursorStatus, list_live: bool, missed: int, *,
                        live_keys: str, to_live_keys: str) -> None:
         """What the window follows: the timeline's cursor, as the TimeTravel controller says
