@@ -35,6 +35,6 @@ def test_the_shortcuts_list_names_every_shortcut_the_window_defines(window):
     shortcuts = {s.key().toString(native) for s in window.findChildren(QShortcut)}
     assert actions | shortcuts <= listed
     rows = window.help.show_shortcuts().rows()
-    assert ("Window", "Event search field", f"{QKeySequence('Ctrl+K').toString(native)}, /") in rows
+    assert ("Window", "Search every event", f"{QKeySequence('Ctrl+K').toString(native)}, /") in rows
     assert ("Commands tab", "Send the command",
             QKeySequence("Ctrl+Return").toString(native)) in rows

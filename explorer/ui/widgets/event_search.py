@@ -63,6 +63,7 @@ class EventSearchField(QWidget):
         for keys in (QKeySequence("Ctrl+K"), QKeySequence("/")):
             shortcut = QShortcut(keys, self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.setWhatsThis("Search every event")  # (as the shortcuts list names it)
             shortcut.activated.connect(self.focus)
 
     def focus(self) -> None:
