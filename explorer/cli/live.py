@@ -22,7 +22,7 @@ from explorer.projections import ProjectionStatus
 from explorer.runtime.inbox import ServeInbox
 from explorer.runtime.runner import Runner, RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
-from explorer.sagas.progress import steps_text
+from explorer.sagas.progress import current_step, steps_text
 from explorer.store.postgres_url import shown
 from explorer.store.watch import AppendWatcher
 from explorer.system import System
@@ -295,7 +295,7 @@ def sagas(args: argparse.Namespace) -> int:
                  "CURRENT STEP OR REASON"],
                 ([r["saga_id"], *(_cell(r.get(c)) for c in own), r["status"], steps_text(r),
                   (r["reason"] if r["status"] in ("failed", "compensated") and r["reason"]
-                   else r["current_step"]) or ""] for r in rows))
+                   else current_step(r)) or ""] for r in rows))
     return 0
 
 

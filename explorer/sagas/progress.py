@@ -24,6 +24,16 @@ FAILED = ("failed", "rejected")
 DISPLAY = {SCHEDULED: "pending", UNCONFIRMED: UNCONFIRMED, DONE: DONE, "failed": "failed",
            "rejected": "failed", COMPENSATED: COMPENSATED}
 """How each status of a step is shown."""
+FINISHED = ("completed", "failed", "compensated")
+"""A saga's statuses once it has finished (as the sagas read model's rows say): it has no
+current step."""
+
+
+def current_step(row: Mapping[str, Any]) -> str | None:
+    """A sagas read-model row's current step as shown: its pending steps while it runs, none
+    once it has finished (a completed order's dispatch, scheduled as it completed, is a
+    follow-up, not a step the saga is at; its step table shows it pending)."""
+    return None if row.get("status") in FINISHED else row.get("current_step")
 
 
 def first_event_id(command_id: str) -> str:

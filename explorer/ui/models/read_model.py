@@ -17,15 +17,6 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 3
 STATUS_COLOURS = {"failed": "#c62828", "faulted": "#c62828", "compensated": "#ef6c00",
                   "compensating": "#ef6c00", "running": "#1565c0", "completed": "#2e7d32",
                   "shipped": "#2e7d32", "cancelled": "#757575"}
-FINISHED = ("completed", "failed", "compensated")
-"""A saga's statuses once it has finished: it has no current step."""
-
-
-def current_step(row: dict[str, Any]) -> str | None:
-    """A saga row's current step as listed: its pending steps while it runs, none once it has
-    finished (a completed order's dispatch, scheduled as it completed, is a follow-up, not a
-    step the saga is at; its step table shows it pending)."""
-    return None if row.get("status") in FINISHED else row.get("current_step")
 
 
 class RowsModel(PagedTableModel):

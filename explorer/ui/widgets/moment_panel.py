@@ -39,11 +39,12 @@ from PySide6.QtWidgets import (
 
 from explorer.common.formatting import short_time
 from explorer.sagas.instances import ROW_COLUMNS
+from explorer.sagas.progress import current_step
 from explorer.system import System
 from explorer.timetravel.machine import Moment, ReadModelAt, SagaAt
 from explorer.ui.cursor_moves import MORE_ROWS
 from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
-from explorer.ui.models.read_model import STATUS_COLOURS, current_step
+from explorer.ui.models.read_model import STATUS_COLOURS
 from explorer.ui.widgets.aggregate_pane import PATH_ROLE, AggregatePane, rich_label
 from explorer.ui.widgets.change_tree import FIELD
 from explorer.ui.widgets.tables import read_only_table, row_view

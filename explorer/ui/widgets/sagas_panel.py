@@ -43,7 +43,7 @@ from explorer.runtime.runner import RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.list_count import SagaListCounts
 from explorer.sagas.process import ProcessManager
-from explorer.sagas.progress import steps_text
+from explorer.sagas.progress import current_step, steps_text
 from explorer.sagas.steps import step_views
 from explorer.system import NO_SYSTEM, System
 from explorer.ui.models.read_model import (
@@ -51,7 +51,6 @@ from explorer.ui.models.read_model import (
     ROW_ROLE,
     STATUS_COLOURS,
     RowsModel,
-    current_step,
     fit_columns,
 )
 from explorer.ui.timers import single_shot
