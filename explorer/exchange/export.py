@@ -11,6 +11,7 @@ and only by a whole export.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from explorer.exchange.formats import (
     store_source,
 )
 from explorer.store import EventStore, RecordedEvent
+from explorer.store.postgres_url import is_server_url
 from explorer.store.query import EventQuery
 
 Progress = Callable[[int, int], None]
@@ -104,6 +106,7 @@ def export_file(location: str | Path, target: Path, scope: ExportScope = ExportS
     refused unless `force`; it is replaced only once the export is whole."""
     target = Path(target).expanduser()
     refuse_existing(target, force)
+    refuse_store_files(location, target)
     temporary = target.with_name(f".{target.name}.exporting-{os.getpid()}")
     try:
         with open(temporary, "xb") as out:
@@ -116,6 +119,25 @@ def export_file(location: str | Path, target: Path, scope: ExportScope = ExportS
     return count
 
 
+STORE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".readmodels", ".readmodels-wal",
+                       ".readmodels-shm", ".fulltext", ".fulltext-wal", ".fulltext-shm")
+"""The store's own file and those SQLite and Event Explorer keep beside it."""
+
+
+def refuse_store_files(location: str | Path, target: Path) -> None:
+    """ExchangeError for an export into the store being exported, or a file kept beside it
+    (with --force it would have replaced the store by its own export)."""
+    store = Path(location).expanduser()
+    if is_server_url(str(location)) or not store.exists():
+        return
+    store, written = store.resolve(), target.resolve()
+    if written.parent == store.parent and any(written.name == store.name + suffix
+                                              for suffix in STORE_FILE_SUFFIXES) or (
+            written.exists() and os.path.samefile(written, store)):
+        raise ExchangeError(f"{target} is the store being exported, or a file kept beside it; "
+                            "nothing was changed. Export into a file of another name.")
+
+
 def refuse_existing(target: Path, force: bool) -> None:
     """ExchangeError for an export over an existing file (unless `force`), or into a folder
     that is not there."""
@@ -124,6 +146,9 @@ def refuse_existing(target: Path, force: bool) -> None:
     if target.exists() and not force:
         raise ExchangeError(f"{target} exists already; it was not changed. Choose a new file, "
                               "or replace it with --force.")
+    if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
+        raise ExchangeError(f"{target} is not a plain file (a link, device or pipe); it was not "
+                            "changed. Give the path of a new file to export into.")
     if not target.parent.is_dir():
         raise ExchangeError(f"Cannot export into {target}: the folder {target.parent} does "
                                 "not exist.")

@@ -125,6 +125,34 @@ def test_export_refuses_an_existing_file_unless_forced(store, tmp_path):
         == ["events.jsonl"]
 
 
+@pytest.mark.parametrize("name", ["", "-wal", ".readmodels", ".fulltext"])
+def test_export_never_replaces_the_store_or_a_file_beside_it(store, tmp_path, name):
+    # Found by a tester: `export S S --force` replaced the store with its own export.
+    fill(store)
+    out = Path(store.location + name)
+    if not out.exists():
+        out.write_bytes(b"kept")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    with pytest.raises(ExchangeError, match="the store being exported, or a file kept beside"):
+        export_file(store.location, out, force=True)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    link = tmp_path / "hard.evstore"  # the store by another name
+    link.hardlink_to(store.location)
+    with pytest.raises(ExchangeError, match="the store being exported"):
+        export_file(store.location, link, force=True)
+
+
+def test_export_replaces_only_a_plain_file(store, tmp_path):
+    fill(store)
+    target = tmp_path / "elsewhere.jsonl"
+    target.write_text("the link's target")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    with pytest.raises(ExchangeError, match="not a plain file"):
+        export_file(store.location, link, force=True)
+    assert link.is_symlink() and target.read_text() == "the link's target"
+
+
 def test_a_cancelled_export_leaves_nothing(store, tmp_path):
     fill(store)
 
