@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from explorer.cli import (
     compare,
@@ -165,8 +168,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if sys.stdin.isatty():  # a server wanting a password no URL or PGPASSWORD gave: ask
         ask_for_passwords_with(lambda shown: getpass.getpass(f"Password for {shown}: "))
-    with bulk.collector_pauses_allowed():  # a headless process: no GUI thread to stall
-        return handlers.run(args)
+    with bulk.collector_pauses_allowed(), _stopped_as_by_ctrl_c():  # a headless process: no
+        return handlers.run(args)  # GUI thread to stall
+
+
+@contextmanager
+def _stopped_as_by_ctrl_c() -> Iterator[None]:
+    """Stopping the command (`kill`, `timeout`, the terminal closed) ends it as Ctrl+C does:
+    whatever it had open is closed, so a read leaves no -wal or -shm file beside the store and
+    a write its transaction undone. (Without, SIGTERM and SIGHUP ended the process at once.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signal: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    kept = {number: signal.signal(number, interrupt)
+            for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if number is not None}
+    try:
+        yield
+    finally:
+        for number, handler in kept.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover
