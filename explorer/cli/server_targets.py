@@ -16,15 +16,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from explorer import __version__
-from explorer.common.timestamps import iso, now_micros
 from explorer.exchange.bundle import BundleView, save_bundle
 from explorer.exchange.importing import ImportReport, import_file, import_stream
 from explorer.store import EventStore, StoreMissingError, StoreOpenError
 from explorer.store.postgres_copy import copy_store
 from explorer.store.postgres_url import is_server_url, shown
 
-TAKEN_KEY = "bug_report_taken"
 """The bundle's store_meta entry saying when, by what and from which store it was taken."""
 
 
@@ -40,11 +37,7 @@ def bundle_server_store(url: str, out: str | Path, view: BundleView) -> Path:
             tempfile.TemporaryDirectory(prefix="event-explorer-bundle-") as folder:
         staged = Path(folder) / f"{source.name.replace('/', '_')}.evstore"
         copy_store(source, staged)
-        target = save_bundle(staged, out, view)
-        with EventStore.open(target, verify=False) as bundle:  # says where it came from
-            bundle.set_meta(TAKEN_KEY, f"{iso(now_micros())} by Event Explorer {__version__} "
-                                       f"from {source.location}")
-    return target
+        return save_bundle(staged, out, view, taken_from=source.location)
 
 
 def import_into_server(source: Path | None, url: str, *,

@@ -19,10 +19,10 @@ from explorer import __version__
 from explorer.common.timestamps import iso, now_micros
 from explorer.exchange.formats import ExchangeError
 from explorer.store import EventStore
-from explorer.store.copying import copy_store, meta_of_store_file
+from explorer.store.copying import BUNDLE_KEY, copy_store, meta_of_store_file
 
-BUNDLE_KEY = "bug_report_view"
-"""The store_meta key under which a bundle keeps its view (JSON)."""
+TAKEN_KEY = "bug_report_taken"
+"""store_meta's entry in a bundle saying when, by what and from which store it was taken."""
 
 
 @dataclass(frozen=True)
@@ -77,16 +77,18 @@ def is_bundle(path: str | Path) -> bool:
     return meta is not None and BUNDLE_KEY in meta
 
 
-def save_bundle(source: str | Path, target: str | Path, view: BundleView = BundleView()) -> Path:
+def save_bundle(source: str | Path, target: str | Path, view: BundleView = BundleView(), *,
+                taken_from: str | None = None) -> Path:
     """Write a bundle of the store at `source` with `view` to the new file `target`. The store
     is only read; others may write to it meanwhile. A cursor beyond the copy's last event (or
-    before its first) is refused, and nothing is left at `target`."""
+    before its first) is refused, and nothing is left at `target`. The bundle says it was taken
+    from `source`, or `taken_from` (a server store staged in a file first)."""
     source, target = Path(source).expanduser(), Path(target).expanduser()
     with EventStore.open(source, read_only=True, verify=False):
         pass  # a clear refusal for a path that is not a store
     copy_store(source, target, {BUNDLE_KEY: view.to_json(),
-                                "bug_report_taken": f"{iso(now_micros())} by Event Explorer "
-                                                    f"{__version__} from {source}"})
+                                TAKEN_KEY: f"{iso(now_micros())} by Event Explorer "
+                                           f"{__version__} from {taken_from or source}"})
     try:
         with EventStore.open(target, read_only=True, verify=False) as copy:
             last = copy.last_position()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -120,7 +121,11 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
                 if small:  # a write must not add to a log that was changed after the fact
                     store._verify_chain()
 
-        plan = sqlite_backend.plan_open(path, read_only=read_only, create=False)
+        plan = sqlite_backend.plan_open(path, read_only=read_only or found.bundle, create=False)
+        if found.bundle and not read_only:  # a bug report stays as it was saved
+            plan = replace(plan, reason=(
+                f"{path.name} is a bug report, kept as it was saved. To change its events, "
+                f"copy it first: `copy {path} NEW.evstore`."))
         return cls._opened(path, plan, registry, prepare, "open the store")
 
     @classmethod

@@ -104,6 +104,10 @@ CHAIN_KEY, CHAIN_COMPLETE, CHAIN_LINKING = "hash_chain", "complete", "linking"
 earlier events were linked on upgrade), "linking" while an upgrade links what came before. A row
 without a link in a complete chain was written around the store."""
 
+BUNDLE_KEY = "bug_report_view"
+"""store_meta's entry in a bug-report bundle (explorer.exchange.bundle): the view it was saved
+with. A bundle is kept as it was saved: it is always opened read-only."""
+
 store_meta = sa.Table(
     "store_meta", metadata,
     sa.Column("key", Text, primary_key=True),

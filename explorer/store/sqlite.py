@@ -49,6 +49,8 @@ class Inspection:
     schema_version: int = 0
     library: LibraryLayout | None = None
     """Where the `eventsourcing` library keeps its records (kind "eventsourcing")."""
+    bundle: bool = False
+    """A bug-report bundle (schema.BUNDLE_KEY): kept as saved, opened read-only."""
 
 
 WAL_MAGICS = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
@@ -189,6 +191,9 @@ def inspect(path: Path) -> Inspection:
             tables = sorted(name for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
             meta_version = _meta_schema_version(connection, tables)
+            bundle = "store_meta" in tables and connection.execute(
+                "SELECT 1 FROM store_meta WHERE key = ?",
+                (schema.BUNDLE_KEY,)).fetchone() is not None
             library = (library_layout(connection, tables)
                        if application_id != schema.APPLICATION_ID else None)
         except sqlite3.OperationalError as error:
@@ -214,7 +219,7 @@ def inspect(path: Path) -> Inspection:
                 f"{path} is marked as an Event Explorer store but lacks the tables "
                 f"{', '.join(sorted(missing))}; it looks damaged. It was not changed. `salvage "
                 f"{path} NEW.evstore` copies what can still be read of it.", damaged=True)
-        return Inspection("store", user_version)
+        return Inspection("store", user_version, bundle=bundle)
     if not tables and application_id == 0:
         return Inspection("empty-sqlite")
     if library is not None:  # read by explorer.store.foreign, never written

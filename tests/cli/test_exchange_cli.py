@@ -84,6 +84,22 @@ def test_bundle_at_a_position(locations, tmp_path, capsys):
     assert code == 1 and "there already" in err
 
 
+def test_a_bundle_is_never_written_by_the_command_line(locations, tmp_path, capsys):
+    # Found by a tester: `command`, `run`, `project` and `index` wrote into a bug report.
+    store = seeded(locations, 5, 1)
+    bundle = tmp_path / "r.evbundle"
+    assert run(capsys, "bundle", store, bundle)[0] == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    code, _, err = run(capsys, "command", bundle, "Inventory", "prod_101", "receive_stock",
+                       "--data", '{"quantity": 5}')
+    assert code == 1 and "r.evbundle is a bug report, kept as it was saved" in err
+    assert f"copy {bundle} NEW.evstore" in err
+    code, _, err = run(capsys, "index", bundle, "--path", "data.total")
+    assert code == 1 and "kept as it was saved" in err
+    assert run(capsys, "project", bundle)[0] == 0  # its read models: in the cache folder
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
 def test_import_says_how_many_times_it_raised(locations, tmp_path, capsys):
     store = seeded(locations, 3, 1)
     out = tmp_path / "all.jsonl"
