@@ -40,7 +40,8 @@ class Progress(Protocol):
 
 def open_index(store: EventStore, bar: Progress) -> FullTextIndex:
     """The store's full-text index, brought up to date (`bar` shows it while it builds)."""
-    read_only = not index_beside_store_allowed(store.location)
+    read_only = store.read_only_reason is not None or not index_beside_store_allowed(
+        store.location)  # (a store never written, as the `eventsourcing` library's: nor beside it)
     index = FullTextIndex(fulltext_path(store.location, read_only))
     try:
         index.catch_up(store, progress=bar.update_to)

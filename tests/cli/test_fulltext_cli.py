@@ -77,3 +77,22 @@ def test_a_store_in_a_read_only_folder_keeps_its_index_in_the_cache(seeded, tmp_
         assert fulltext_path(str(copy), True).exists()
     finally:
         folder.chmod(0o755)
+
+
+def test_a_store_of_the_eventsourcing_library_keeps_its_index_in_the_cache(tmp_path, capsys,
+                                                                           monkeypatch):
+    # Found by a tester: `events bank.db --search` made bank.db.fulltext beside the other
+    # program's file, which Event Explorer never writes.
+    from tests.foreign.bank import write_bank
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    store = folder / "bank.db"
+    write_bank(store)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    code, out, err = run(capsys, "events", store, "--search", "Account", "--json")
+    assert code == 0, err
+    assert json.loads(out)  # found
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert fulltext_path(str(store), True).exists()
