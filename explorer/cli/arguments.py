@@ -36,6 +36,19 @@ def positive(text: str) -> int:
     return _at_least_one(text, _whole(text))
 
 
+MAX_MATCH_CHARACTERS = 500
+"""The longest stream-id pattern (SQLite refuses very long LIKE and GLOB patterns)."""
+
+
+def match_text(text: str) -> str:
+    """A stream-id pattern (`streams --match`) of a length SQLite can compare with."""
+    if len(text) > MAX_MATCH_CHARACTERS:
+        raise argparse.ArgumentTypeError(
+            f"the pattern is {len(text):,} characters long, more than the "
+            f"{MAX_MATCH_CHARACTERS} a stream id is matched with; shorten it")
+    return text
+
+
 def natural(text: str) -> int:
     """A whole number from 0 to MAX_INTEGER: an expected version (0: the stream must be new)."""
     value = _whole(text)

@@ -26,7 +26,14 @@ from explorer.cli import (
     path_indexing,
     systems,
 )
-from explorer.cli.arguments import OneLineParser, days, natural, positive, seconds
+from explorer.cli.arguments import (
+    OneLineParser,
+    days,
+    match_text,
+    natural,
+    positive,
+    seconds,
+)
 from explorer.common import bulk
 from explorer.common.identity import add_version_option
 from explorer.store.postgres_url import ask_for_passwords_with
@@ -70,7 +77,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p = add("streams", "List streams with their type, version and last timestamp.",
             handlers.streams)
     p.add_argument("--type", dest="stream_type", help="only streams of this type, e.g. Order")
-    p.add_argument("--match", help="only ids containing this text, or matching a * ? wildcard")
+    p.add_argument("--match", type=match_text,
+                   help="only ids containing this text, or matching a * ? wildcard")
     p.add_argument("--limit", type=positive, help="at most this many")
     p.add_argument("--json", action="store_true")
 

@@ -134,7 +134,12 @@ class ReadModelDatabase(Closable):
             raise ReadModelsMissingError(
                 f"No read models at {self.path} yet; run the projections first.")
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:  # (the cache folder of a read-only store, say)
+                raise StoreOpenError(
+                    f"Cannot keep the read models in {self.path.parent}: {error.strerror}. Make "
+                    "that folder writable (or set XDG_CACHE_HOME to one that is).") from None
         uri = "file:" + quote(str(self.path.resolve()), safe="/")
         if read_only:
             uri += "?mode=ro"

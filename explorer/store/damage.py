@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast, overload
 
 import sqlalchemy as sa
 
-from explorer.store.errors import StoreDamagedError
+from explorer.store.errors import StoreDamagedError, UnreadableJsonError
 
 _DAMAGE_CODES = (11, 26)  # SQLITE_CORRUPT ("malformed"), SQLITE_NOTADB ("not a database")
 _damaged: dict[str, str] = {}
@@ -150,6 +150,11 @@ def _translated(connection: sqlite3.Connection, error: sqlite3.DatabaseError) ->
     """The error to raise for `error`: the connection's damage error, or `error` itself."""
     if is_damage(error) and isinstance(connection, GuardedConnection):
         return connection.on_damage(describe_damage(error))
+    if "malformed JSON" in str(error):  # a filter's JSON function met a row it cannot read
+        return UnreadableJsonError(
+            "A stored event's data or metadata is not valid JSON, so this filter cannot be "
+            "evaluated over it (SQLite: malformed JSON). `check` names the event; without "
+            "the filter it is listed as unreadable, and the rest of the store reads as usual.")
     return error
 
 

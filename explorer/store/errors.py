@@ -127,3 +127,8 @@ class EventNotFoundError(StoreError):
 
     def __init__(self, what: str) -> None:
         super().__init__(f"No event with {what} is in this store.")
+
+
+class UnreadableJsonError(StoreError):
+    """A filter's JSON function met stored text that is not JSON (a row written around the
+    store): the filter cannot be evaluated over it; the rest reads as usual."""

@@ -173,6 +173,12 @@ def _is_side_file(path: Path, suffix: str, database: Path) -> bool:
 
 def inspect(path: Path) -> Inspection:
     """Find what the file at `path` is without modifying it. Raises for anything not ours."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        pass
+    except OSError as error:  # a name too long, a folder in the path that is a file...
+        raise StoreOpenError(f"Cannot open {path}: {error.strerror}.") from None
     _refuse_side_file(path)
     if not path.exists():
         return Inspection("missing")

@@ -13,7 +13,7 @@ from typing import Any
 
 import platformdirs
 
-from explorer.store.errors import StoreError, StoreMissingError
+from explorer.store.errors import StoreError, StoreMissingError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.postgres_url import is_server_url
 from explorer.system import System
@@ -131,7 +131,11 @@ def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
     if system.seeder is None:
         raise CannotSeedError(system)
     target = path if is_server_url(path) else Path(path)
-    if not isinstance(target, Path) or target.exists() and target.stat().st_size:
+    try:
+        held_before = not isinstance(target, Path) or target.exists() and target.stat().st_size
+    except OSError as error:  # a name too long, a folder in the path that is a file...
+        raise StoreOpenError(f"Cannot make a store at {target}: {error.strerror}.") from None
+    if held_before:
         try:
             with open_store(target, system=system, read_only=isinstance(target, Path),
                             create=not isinstance(target, Path)) as existing:

@@ -1,0 +1,57 @@
+"""Bad input found by a tester that ended in a traceback: each now gets one clear line, and
+nothing stored is changed."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from explorer.projections import ReadModelDatabase
+from explorer.store import StoreOpenError
+from tests.cli.running import run, seeded_shop
+
+
+@pytest.fixture
+def shop(tmp_path) -> Path:
+    return seeded_shop(tmp_path, orders=10, seed=2)
+
+
+def test_a_file_name_too_long_is_refused_in_a_line(tmp_path, capsys):
+    code, _, err = run(capsys, "summary", tmp_path / ("a" * 300 + ".evstore"))
+    assert code == 1 and "File name too long" in err and "Traceback" not in err
+    code, _, err = run(capsys, "seed", tmp_path / ("b" * 300 + ".evstore"), "--orders", "1")
+    assert code == 1 and "File name too long" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_models_where_no_folder_can_be_made_are_refused_in_a_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreOpenError, match="Cannot keep the read models in"):
+        ReadModelDatabase(blocker / "shop.evstore.readmodels")
+    assert blocker.read_text() == "not a folder"
+
+
+def test_a_stream_pattern_too_long_is_refused(shop, capsys):
+    with pytest.raises(SystemExit) as exit_code:
+        run(capsys, "streams", shop, "--match", "*?" * 50_000)
+    assert exit_code.value.code == 2
+    assert "more than the 500 a stream id is matched with" in capsys.readouterr().err
+
+
+def test_a_content_filter_over_an_event_that_is_not_json_says_so(shop, capsys):
+    with sqlite3.connect(shop) as db:  # a row written around the store, data not JSON
+        db.execute("INSERT INTO events (position, stream_id, stream_type, version, event_id, "
+                   "event_type, schema_version, timestamp, data, metadata) SELECT "
+                   "max(position) + 1, 'odd_1', 'Odd', 1, 'odd-event-1', 'Odd', 1, "
+                   "max(timestamp), '{not json', '{}' FROM events")
+    db.close()
+    before = shop.read_bytes()
+    code, out, err = run(capsys, "events", shop, "--where", "data.quantity > 1")
+    assert code == 1 and "Traceback" not in err
+    assert "is not valid JSON, so this filter cannot be evaluated" in err
+    code, out, err = run(capsys, "events", shop, "--type", "Odd")  # without: listed
+    assert code == 0 and "odd_1" in out
+    assert shop.read_bytes() == before
