@@ -20,6 +20,7 @@ from explorer.common.timestamps import iso, now_micros
 from explorer.exchange.formats import ExchangeError
 from explorer.store import EventStore
 from explorer.store.copying import BUNDLE_KEY, copy_store, meta_of_store_file
+from explorer.store.foreign.library_store import LibraryStore
 
 TAKEN_KEY = "bug_report_taken"
 """store_meta's entry in a bundle saying when, by what and from which store it was taken."""
@@ -84,8 +85,13 @@ def save_bundle(source: str | Path, target: str | Path, view: BundleView = Bundl
     before its first) is refused, and nothing is left at `target`. The bundle says it was taken
     from `source`, or `taken_from` (a server store staged in a file first)."""
     source, target = Path(source).expanduser(), Path(target).expanduser()
-    with EventStore.open(source, read_only=True, verify=False):
-        pass  # a clear refusal for a path that is not a store
+    with EventStore.open(source, read_only=True, verify=False) as store:  # (a clear refusal
+        foreign = isinstance(store, LibraryStore)  # for what is not a store)
+    if foreign:
+        raise ExchangeError(
+            f"{source.name} is a store of another program: a bug report copies an Event "
+            f"Explorer store file. Copy it into one first (`copy {source} NEW.evstore`), then "
+            "save the bug report of that.")
     copy_store(source, target, {BUNDLE_KEY: view.to_json(),
                                 TAKEN_KEY: f"{iso(now_micros())} by Event Explorer "
                                            f"{__version__} from {taken_from or source}"})

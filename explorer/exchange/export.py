@@ -109,7 +109,12 @@ def export_file(location: str | Path, target: Path, scope: ExportScope = ExportS
     refuse_store_files(location, target)
     temporary = target.with_name(f".{target.name}.exporting-{os.getpid()}")
     try:
-        with open(temporary, "xb") as out:
+        out = open(temporary, "xb")  # noqa: SIM115 - closed below
+    except OSError as error:  # a folder that cannot be written (what is there is not ours)
+        raise ExchangeError(f"Cannot write {target} (by way of {temporary.name}): "
+                            f"{error.strerror}. Nothing was changed.") from None
+    try:
+        with out:
             count = export_to(location, out, scope, format, progress)
         if not force and target.exists():
             refuse_existing(target, force)

@@ -35,7 +35,11 @@ def copy_store(source: Path, target: Path, meta: Mapping[str, str]) -> None:
                               timeout=BUSY_TIMEOUT_S)
     try:
         reading.execute("PRAGMA query_only = 1")
-        copy = sqlite3.connect(target, isolation_level=None)
+        try:
+            copy = sqlite3.connect(target, isolation_level=None)
+        except sqlite3.OperationalError as error:  # (a folder that cannot be written)
+            raise StoreOpenError(f"Cannot write {target}: {error}. Choose a folder you can "
+                                 "write to.") from None
         try:
             reading.backup(copy)  # all pages in one step: one read transaction, one commit
             copy.execute("PRAGMA journal_mode = DELETE")

@@ -55,3 +55,29 @@ def test_a_content_filter_over_an_event_that_is_not_json_says_so(shop, capsys):
     code, out, err = run(capsys, "events", shop, "--type", "Odd")  # without: listed
     assert code == 0 and "odd_1" in out
     assert shop.read_bytes() == before
+
+
+def test_export_and_bundle_into_a_folder_that_cannot_be_written(shop, tmp_path, capsys,
+                                                                monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "getpid", lambda: 4242)  # its temporary file's name: a folder
+    (tmp_path / ".out.jsonl.exporting-4242").mkdir()  # (not ours: left where it is)
+    code, _, err = run(capsys, "export", shop, tmp_path / "out.jsonl")
+    assert code == 1 and f"Cannot write {tmp_path / 'out.jsonl'}" in err
+    assert "Traceback" not in err and not (tmp_path / "out.jsonl").exists()
+    assert (tmp_path / ".out.jsonl.exporting-4242").is_dir()
+    code, _, err = run(capsys, "bundle", shop, tmp_path / "no-such" / ".." / "x.evbundle")
+    assert code == 1 and "Traceback" not in err
+
+
+def test_a_bundle_of_a_store_of_another_program_says_to_copy_it_first(tmp_path, capsys):
+    from tests.foreign.bank import write_bank
+
+    store = tmp_path / "bank.db"
+    write_bank(store)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, _, err = run(capsys, "bundle", store, tmp_path / "r.evbundle")
+    assert code == 1 and "a bug report copies an Event Explorer store file" in err
+    assert f"copy {store} NEW.evstore" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
