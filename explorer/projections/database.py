@@ -40,10 +40,12 @@ from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, 
 from explorer.store.postgres_url import is_server_url
 from explorer.store.sqlite import (
     BUSY_TIMEOUT_S,
+    SQLITE_MAGIC,
     close_engine,
     connect_engine,
+    describe_bytes,
     guarded_engine,
-    not_sqlite_error,
+    read_header,
 )
 
 APPLICATION_ID = 0x45565852  # "EVXR"
@@ -318,14 +320,26 @@ def _refuse_foreign(path: Path) -> None:
     reading the file directly would drop this process's SQLite locks on it)."""
     if not path.exists() or path.stat().st_size == 0:
         return
+    what = "search index" if path.name.endswith(".fulltext") else "read models"
     uri = "file:" + quote(str(path.resolve()), safe="/") + "?mode=ro"
     probe = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
     try:
         application_id = probe.execute("PRAGMA application_id").fetchone()[0]
     except sqlite3.DatabaseError:
-        raise not_sqlite_error(path, "Event Explorer's read models") from None
+        raise NotAStoreError(
+            f"{path} should hold the store's {what}, but it {_is_what(path)}. It was not "
+            f"changed. That file is made from the store alone: delete it (or move it away) "
+            "and it is made again.") from None
     finally:
         probe.close()
     if application_id not in (0, APPLICATION_ID):
         raise NotAStoreError(f"{path} is an SQLite database of another program, not Event "
-                             "Explorer's read models. Move it away so they can be kept there.")
+                             f"Explorer's {what}. Move it away so they can be kept there.")
+
+
+def _is_what(path: Path) -> str:
+    """What the file that is not an SQLite database we can read holds, as "is ..."."""
+    header = read_header(path)
+    if header.startswith(SQLITE_MAGIC):
+        return "is an SQLite file that cannot be read (damaged, or cut short)"
+    return f"is {describe_bytes(header)}"

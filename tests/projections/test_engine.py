@@ -262,9 +262,16 @@ def test_read_models_live_beside_the_store_or_in_the_cache_when_read_only(store,
     assert "event-explorer" in str(cached) and cached.name.endswith(SUFFIX)
     foreign = tmp_path / "x.readmodels"
     foreign.write_text("hello")
-    with pytest.raises(NotAStoreError, match="not Event Explorer's read models"):
+    with pytest.raises(NotAStoreError, match="should hold the store's read models, but it is a "
+                       "text file starting with 'hello'") as refused:
         ReadModelDatabase(foreign)
+    assert "delete it (or move it away) and it is made again" in str(refused.value)
     assert foreign.read_text() == "hello"
+    junk_index = tmp_path / "x.fulltext"  # the search index's file says so, not "read models"
+    junk_index.write_bytes(b"SQLite format 3\x00" + b"\x01" * 200)
+    with pytest.raises(NotAStoreError, match="should hold the store's search index, but it is "
+                       "an SQLite file that cannot be read"):
+        ReadModelDatabase(junk_index)
 
 
 REBUILD_SCRIPT = """
