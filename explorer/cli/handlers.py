@@ -78,6 +78,15 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
 
+def require_in_log(position: int | None, last: int) -> None:
+    """UsageError for an --at-position after the log's last event (it would silently show the
+    system as it is now)."""
+    if position is not None and position > last:
+        raise UsageError(f"Position {position:,} (--at-position) is after the last event, at "
+                         f"position {last:,}: choose a position up to {last:,}, or leave the "
+                         "option out to see the system as it is now.")
+
+
 def _read(args: argparse.Namespace, system: System) -> EventStore:
     return open_store(args.store, system=system, read_only=True, cipher_key=args.cipher_key)
 
@@ -185,6 +194,7 @@ def state(args: argparse.Namespace) -> int:
     at_time = parse_time(args.at_time) if args.at_time else None
     system = system_of(args)
     with _read(args, system) as store:
+        require_in_log(args.at_position, store.last_position())
         repository = Repository(store, system.domain, use_snapshots=not args.no_snapshots)
         loaded = repository.load_existing(args.stream_id, at_version=args.at_version,
                                           at_position=args.at_position, at_time_us=at_time)

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from explorer.cli.arguments import AddSubcommand, natural, positive, seconds, share
-from explorer.cli.handlers import ProgressBar, linking_bar
+from explorer.cli.handlers import ProgressBar, linking_bar, require_in_log
 from explorer.cli.output import EventTable, print_json, print_json_array, print_table
 from explorer.cli.systems import system_of
 from explorer.projections import ProjectionStatus
@@ -233,6 +233,7 @@ def _rows(store: str, system: System, name: str, at_position: int | None,
     """A projection's rows, caught up first."""
     with Runner(store, system, run_sagas=False) as runner:
         runner.engine.projection(name)
+        require_in_log(at_position, runner.store.last_position())
         runner.engine.catch_up(name)
         rows = runner.engine.rows(name, at_position=at_position, limit=limit)
         status = next(p for p in runner.engine.statuses() if p.name == name)

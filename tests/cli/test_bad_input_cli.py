@@ -81,3 +81,12 @@ def test_a_bundle_of_a_store_of_another_program_says_to_copy_it_first(tmp_path, 
     assert code == 1 and "a bug report copies an Event Explorer store file" in err
     assert f"copy {store} NEW.evstore" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("command", [["state", "order_001"], ["projection", "stock"], ["sagas"]])
+def test_a_position_after_the_last_event_is_refused(shop, capsys, command):
+    # Found by a tester: --at-position 99999 silently showed the system as it is now.
+    code, _, err = run(capsys, command[0], shop, *command[1:], "--at-position", "99999")
+    assert code == 2 and "Position 99,999 (--at-position) is after the last event" in err
+    code, _, err = run(capsys, command[0], shop, *command[1:], "--at-position", "60")
+    assert code == 0, err
