@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Never
 
@@ -78,6 +78,26 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
 
+def _warn_of_unknown_types(store: EventStore, event_types: Sequence[str] | None,
+                           stream_types: Sequence[str] | None) -> None:
+    """Say on stderr which of the types a filter names the store has none of (a misspelt type
+    lists nothing, which alone looks like "no such events"); each asked through an index."""
+    if event_types:
+        stored = store.event_types()
+        for name in (t for t in event_types if t not in stored):
+            print(f"warning: no event of type {name!r} is in this store; its event types are "
+                  f"{_some(stored)}.", file=sys.stderr)
+    for name in stream_types or ():
+        if not store.list_streams(name, None, limit=1):
+            print(f"warning: no stream of type {name!r} is in this store; `types` lists its "
+                  "stream types.", file=sys.stderr)
+
+
+def _some(names: Sequence[str], most: int = 12) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "") or "none"
+
+
 def require_in_log(position: int | None, last: int) -> None:
     """UsageError for an --at-position after the log's last event (it would silently show the
     system as it is now)."""
@@ -124,6 +144,8 @@ def seed(args: argparse.Namespace) -> int:
 def streams(args: argparse.Namespace) -> int:
     with _read(args, chosen_or_none(args)) as store:
         found = store.list_streams(args.stream_type, args.match, limit=args.limit)
+        if not found and args.stream_type:
+            _warn_of_unknown_types(store, (), (args.stream_type,))
     if args.json:
         print_json_array(s.to_dict() for s in found)
     else:
@@ -152,6 +174,7 @@ def events(args: argparse.Namespace) -> int:
     with _read(args, system_of(args)) as store:
         if args.stream is not None:
             store.stream_info(args.stream)  # a clear error for a mistyped stream id
+        _warn_of_unknown_types(store, query.event_types, query.stream_types)
         found: Iterator[Any] = (searched_events(store, args.search, query, ProgressBar(
             store.last_position(), "events", description="Indexing for search", lazy=True))
             if args.search is not None else store.iter_query(query))

@@ -90,3 +90,18 @@ def test_a_position_after_the_last_event_is_refused(shop, capsys, command):
     assert code == 2 and "Position 99,999 (--at-position) is after the last event" in err
     code, _, err = run(capsys, command[0], shop, *command[1:], "--at-position", "60")
     assert code == 0, err
+
+
+def test_a_type_the_store_has_none_of_is_said_beside_the_empty_list(shop, capsys):
+    # Found by a tester: `events --type NoSuch` printed an empty table and nothing else.
+    code, out, err = run(capsys, "events", shop, "--type", "NoSuch,OrderPlaced", "--json")
+    assert code == 0 and out.strip() != "[]"  # OrderPlaced's are listed
+    assert "warning: no event of type 'NoSuch' is in this store" in err
+    assert "OrderPlaced" in err and "'OrderPlaced'" not in err
+    code, out, err = run(capsys, "events", shop, "--stream-type", "Nope", "--json")
+    assert code == 0 and out.strip() == "[]"
+    assert "warning: no stream of type 'Nope' is in this store" in err
+    code, out, err = run(capsys, "streams", shop, "--type", "Nope")
+    assert code == 0 and "no stream of type 'Nope'" in err
+    code, out, err = run(capsys, "events", shop, "--type", "OrderPlaced", "--stream-type", "Order")
+    assert code == 0 and err == ""
