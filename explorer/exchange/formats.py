@@ -152,6 +152,8 @@ def parse_value(value: Any, line: int) -> ImportedEvent:
             timestamp_us = parse_time(time_text)
         except ValueError:
             return _checked(value, line)
+    if timestamp_us < 0:
+        return _checked(value, line)
     return ImportedEvent(stream_id, stream_type, event_type, version, event_id, timestamp_us,
                          schema_version, data, metadata)
 
@@ -225,6 +227,10 @@ def _checked(value: Any, line: int) -> ImportedEvent:
         timestamp_us = parse_time(time_text)
     except ValueError as error:
         raise LineError(line, f"{names['time']!r}: {error}") from None
+    if timestamp_us < 0:  # (the append would raise it to the first possible: said as a time
+        # that went back, it was not)
+        raise LineError(line, f"{names['time']!r}: {time_text} is before "
+                              "1970-01-01T00:00:00Z, the earliest time a store holds.")
     metadata = field("metadata", (dict, str) if cloud else dict, "an object")
     if isinstance(metadata, str):
         try:

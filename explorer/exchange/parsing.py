@@ -124,6 +124,8 @@ class RowReader:
                             or time_text[19] != ".":
                         raise _Careful
                     timestamp = (fromisoformat(time_text) - epoch) // microsecond
+                    if timestamp < 0:
+                        raise _Careful  # (before 1970: the careful reading says so)
                     correlation_id = metadata.get("correlation_id")
                     if correlation_id is not None:
                         if type(correlation_id) is not str:

@@ -195,6 +195,11 @@ CASES = {
                            r"'data' is \[1\], not an object"),
     "bad time": (lambda lines: [mangled(lines[0], time="yesterday"), *lines[1:]], 1,
                  "not a date or time"),
+    "time before 1970": (lambda lines: [mangled(lines[0], time="0001-01-01T00:00:00Z"),
+                                        *lines[1:]], 1,
+                         "0001-01-01T00:00:00Z is before 1970-01-01T00:00:00Z, the earliest"),
+    "exported time before 1970": (lambda lines: [lines[0], mangled(
+        lines[1], time="1969-12-31T23:59:59.000000Z"), *lines[2:]], 2, "is before 1970"),
     "duplicate id": (lambda lines: [*lines[:3], mangled(
         lines[3], event_id=orjson.loads(lines[0])["event_id"]), *lines[4:]], 4,
         "is used already, on line 1"),
