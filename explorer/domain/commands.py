@@ -185,6 +185,9 @@ def _problems(cls: type[Command], error: pydantic.ValidationError) -> list[Field
         elif kind == "extra_forbidden":
             known = ", ".join(cls.model_fields)
             message = f"unknown field (this command takes: {known})"
+        elif kind in ("int_type", "int_from_float") and _too_large(item["input"]):
+            message = (f"about {item['input']:.3g} is too large: a whole number here is at "
+                       f"most {2**63 - 1:,}")
         elif kind in _EXPECTED:
             message = f"expected {_EXPECTED[kind]}, not {_shown(item['input'])}"
         else:
@@ -194,6 +197,12 @@ def _problems(cls: type[Command], error: pydantic.ValidationError) -> list[Field
             message = message[:1].lower() + message[1:]
         problems.append(FieldProblem(field, message))
     return problems
+
+
+def _too_large(value: Any) -> bool:
+    """A whole number beyond 64 bits (which JSON readers hand on as a float: 1.18e+21)."""
+    return (isinstance(value, float) and value.is_integer() or type(value) is int) \
+        and abs(value) >= 2**63
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:

@@ -99,6 +99,16 @@ def test_defaults_are_filled_in():
     assert (command.currency, command.method) == ("USD", "card")
 
 
+def test_a_whole_number_beyond_64_bits_is_said_too_large():
+    # Found by a tester: 2**70 read from JSON came as a float, "expected a whole number, not
+    # 1.1805916207174113e+21", as if it had a fraction.
+    assert problems("Inventory", "reserve", {"order_id": "o", "quantity": float(2**70)}) == {
+        "quantity": "about 1.18e+21 is too large: a whole number here is at most "
+                    "9,223,372,036,854,775,807"}
+    assert problems("Inventory", "reserve", {"order_id": "o", "quantity": 1.5}) == {
+        "quantity": "expected a whole number, not 1.5"}
+
+
 def test_fields_are_not_coerced_to_another_kind():
     assert problems("Inventory", "reserve", {"order_id": "o", "quantity": True}) == {
         "quantity": "expected a whole number, not true"}
