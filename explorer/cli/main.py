@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from explorer.cli import (
     compare,
@@ -189,11 +190,16 @@ def _stopped_as_by_ctrl_c() -> Iterator[None]:
         yield
         return
 
-    def interrupt(_signal: int, _frame: object) -> None:
-        raise KeyboardInterrupt
+    def interrupt(_signal: int, frame: Any) -> None:
+        as_ctrl_c = signal.getsignal(signal.SIGINT)  # (`run` stops at the end of its step)
+        if callable(as_ctrl_c):
+            as_ctrl_c(signal.SIGINT, frame)
+        else:
+            raise KeyboardInterrupt
 
-    kept = {number: signal.signal(number, interrupt)
-            for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if number is not None}
+    numbers = (signal.SIGTERM, getattr(signal, "SIGHUP", None))
+    kept = {number: signal.signal(number, interrupt) for number in numbers
+            if number is not None and signal.getsignal(number) is not signal.SIG_IGN}  # (nohup)
     try:
         yield
     finally:

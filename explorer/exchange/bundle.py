@@ -19,11 +19,8 @@ from explorer import __version__
 from explorer.common.timestamps import iso, now_micros
 from explorer.exchange.formats import ExchangeError
 from explorer.store import EventStore
-from explorer.store.copying import BUNDLE_KEY, copy_store, meta_of_store_file
+from explorer.store.copying import BUNDLE_KEY, TAKEN_KEY, copy_store, meta_of_store_file
 from explorer.store.foreign.library_store import LibraryStore
-
-TAKEN_KEY = "bug_report_taken"
-"""store_meta's entry in a bundle saying when, by what and from which store it was taken."""
 
 
 @dataclass(frozen=True)

@@ -136,9 +136,11 @@ def refuse_store_files(location: str | Path, target: Path) -> None:
     if is_server_url(str(location)) or not store.exists():
         return
     store, written = store.resolve(), target.resolve()
-    if written.parent == store.parent and any(written.name == store.name + suffix
-                                              for suffix in STORE_FILE_SUFFIXES) or (
-            written.exists() and os.path.samefile(written, store)):
+    beside = [store.with_name(store.name + suffix) for suffix in STORE_FILE_SUFFIXES]
+    if written.parent == store.parent and written.name.casefold() in {
+            path.name.casefold() for path in beside} or written.exists() and any(
+            path.exists() and os.path.samefile(written, path) for path in beside):
+        # (by name whatever its case, and by file: a case-blind folder, a link)
         raise ExchangeError(f"{target} is the store being exported, or a file kept beside it; "
                             "nothing was changed. Export into a file of another name.")
 

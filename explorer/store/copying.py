@@ -15,10 +15,11 @@ from pathlib import Path
 
 from explorer.store.errors import StoreError, StoreOpenError
 from explorer.store.event_store import EventStore
-from explorer.store.schema import BUNDLE_KEY
+from explorer.store.schema import BUNDLE_KEY, TAKEN_KEY
 from explorer.store.sqlite import BUSY_TIMEOUT_S, inspect, read_only_uri, side_file
 
-__all__ = ["BUNDLE_KEY", "copy_store", "meta_of_store_file", "remove_store_files"]
+__all__ = ["BUNDLE_KEY", "TAKEN_KEY", "copy_store", "meta_of_store_file",
+           "remove_store_files"]
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 

@@ -122,7 +122,8 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
                     store._verify_chain()
 
         plan = sqlite_backend.plan_open(path, read_only=read_only or found.bundle, create=False)
-        if found.bundle and not read_only:  # a bug report stays as it was saved
+        if found.bundle:  # a bug report stays as it was saved (asked read-only or not: what
+            # is made of it, its read models and search index, go where a read-only store's do)
             plan = replace(plan, reason=(
                 f"{path.name} is a bug report, kept as it was saved. To change its events, "
                 f"copy it first: `copy {path} NEW.evstore`."))

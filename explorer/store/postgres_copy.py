@@ -23,8 +23,9 @@ from explorer.store.records import SnapshotRecord
 
 COPY_CHUNK = 5_000
 OWN_META = frozenset({"schema", "schema_version", "created_at", "created_by", schema.CHAIN_KEY,
-                      chain.SERVER_LINKS_KEY})
-"""store_meta's entries a store makes of itself; the others (its system, ...) are copied."""
+                      chain.SERVER_LINKS_KEY, schema.BUNDLE_KEY, schema.TAKEN_KEY})
+"""store_meta's entries a store makes of itself; the others (its system, ...) are copied. (A
+copy of a bug report is a store to work on, not a bug report: it can be written.)"""
 
 
 def branch(source: EventStore, target: str | Path, position: int,

@@ -107,6 +107,8 @@ without a link in a complete chain was written around the store."""
 BUNDLE_KEY = "bug_report_view"
 """store_meta's entry in a bug-report bundle (explorer.exchange.bundle): the view it was saved
 with. A bundle is kept as it was saved: it is always opened read-only."""
+TAKEN_KEY = "bug_report_taken"
+"""store_meta's entry in a bundle saying when, by what and from which store it was taken."""
 
 store_meta = sa.Table(
     "store_meta", metadata,

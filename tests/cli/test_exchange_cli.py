@@ -97,7 +97,13 @@ def test_a_bundle_is_never_written_by_the_command_line(locations, tmp_path, caps
     code, _, err = run(capsys, "index", bundle, "--path", "data.total")
     assert code == 1 and "kept as it was saved" in err
     assert run(capsys, "project", bundle)[0] == 0  # its read models: in the cache folder
+    assert run(capsys, "events", bundle, "--search", "prod_101", "--limit", "1")[0] == 0
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    copy = tmp_path / "work.evstore"  # as the message advises: a copy is a store to work on
+    assert run(capsys, "copy", bundle, copy)[0] == 0
+    code, _, err = run(capsys, "command", copy, "Inventory", "prod_101", "receive_stock",
+                       "--data", '{"quantity": 5}')
+    assert code == 0, err
 
 
 def test_import_says_how_many_times_it_raised(locations, tmp_path, capsys):

@@ -38,3 +38,44 @@ def test_a_read_stopped_by_a_signal_leaves_no_file_beside_the_store(tmp_path, nu
             follower.kill()
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no -wal, no -shm
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_command_started_with_nohup_keeps_running_when_the_terminal_closes(tmp_path):
+    store = seeded_shop(tmp_path, orders=5, seed=3)
+    follower = subprocess.Popen(  # SIGHUP ignored, as nohup leaves it
+        [sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN);"
+         " from explorer.cli import main; sys.exit(main(sys.argv[1:]))", "follow", str(store)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        while not Path(f"{store}-wal").exists() and follower.poll() is None:
+            assert time.monotonic() < deadline, "follow never opened the store"
+            time.sleep(0.01)  # (polling for a file another process makes)
+        follower.send_signal(signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):  # still following
+            follower.wait(timeout=1)
+        follower.send_signal(signal.SIGTERM)  # and SIGTERM still ends it, cleanly
+        _, err = follower.communicate(timeout=DEADLINE_S)
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+    assert "Traceback" not in err and not Path(f"{store}-wal").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_run_stopped_by_sigterm_stops_as_ctrl_c_stops_it(tmp_path):
+    store = seeded_shop(tmp_path, orders=5, seed=3)
+    runner = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(store),
+                               "--status-every", "60"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        first = runner.stdout.readline()  # its first status: it runs
+        assert first, runner.communicate()
+        runner.send_signal(signal.SIGTERM)
+        out, err = runner.communicate(timeout=DEADLINE_S)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    assert runner.returncode == 0 and "Traceback" not in err
+    assert "Stopped." in out + err  # what Ctrl+C's own stop says

@@ -136,6 +136,9 @@ def test_export_never_replaces_the_store_or_a_file_beside_it(store, tmp_path, na
     with pytest.raises(ExchangeError, match="the store being exported, or a file kept beside"):
         export_file(store.location, out, force=True)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    other_case = out.with_name(out.name.upper())  # a case-blind folder would take it for it
+    with pytest.raises(ExchangeError, match="the store being exported, or a file kept beside"):
+        export_file(store.location, other_case, force=True)
     link = tmp_path / "hard.evstore"  # the store by another name
     link.hardlink_to(store.location)
     with pytest.raises(ExchangeError, match="the store being exported"):
