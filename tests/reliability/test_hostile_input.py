@@ -275,8 +275,12 @@ def test_numbers_beyond_64_bits_are_usage_errors(shop, capsys, args, says):
 def test_the_largest_positions_are_answered(shop, capsys):
     assert main(["events", str(shop), "--from-position", LARGEST, "--json"]) == 0
     assert capsys.readouterr().out.strip() == "[]"
-    assert main(["state", str(shop), "order_001", "--at-position", LARGEST, "--json"]) == 0
-    assert main(["sagas", str(shop), "--at-position", LARGEST, "--limit", LARGEST]) == 0
+    # (a position after the last event is refused in a line, not shown as the present)
+    assert main(["state", str(shop), "order_001", "--at-position", LARGEST, "--json"]) == 2
+    assert "(--at-position) is after the last event" in capsys.readouterr().err
+    assert main(["sagas", str(shop), "--at-position", LARGEST, "--limit", LARGEST]) == 2
+    assert "(--at-position) is after the last event" in capsys.readouterr().err
+    assert main(["sagas", str(shop), "--limit", LARGEST]) == 0
     assert main(["events", str(shop), "--limit", LARGEST, "--json"]) == 0
 
 
