@@ -18,6 +18,7 @@ import pytest
 from explorer.demo import DEMO_DOMAIN, OrderFulfilment, make_context
 from explorer.demo.system import SHOP
 from explorer.domain import CommandService
+from explorer.runtime.inbox import ServeInbox
 from explorer.runtime.runner import Runner
 from explorer.sagas import SagaManager
 from explorer.sagas.backoff import Backoff, Stopped
@@ -243,12 +244,11 @@ def test_the_windows_runner_reports_a_locked_store_and_keeps_serving(service, st
     setup_shop(service)
     place(service)
     messages: queue.SimpleQueue = queue.SimpleQueue()
-    stop, cancel = threading.Event(), threading.Event()
+    inbox = ServeInbox()
     seen = []
     with Runner(str(store_location), SHOP, context_options={"failure_rate": 0.0}) as runner:
         failing_first(runner, [StoreLockedError(LOCKED), StoreLockedError(LOCKED)])
-        thread = threading.Thread(target=runner.serve, args=(queue.SimpleQueue(), stop, cancel,
-                                                             messages.put))
+        thread = threading.Thread(target=runner.serve, args=(inbox, messages.put))
         thread.start()
         try:
             while not (any("failed" in m for m in seen) and saga(store).status == "completed"):
@@ -256,7 +256,7 @@ def test_the_windows_runner_reports_a_locked_store_and_keeps_serving(service, st
                 with contextlib.suppress(queue.Empty):
                     seen.append(messages.get(timeout=0.05))
         finally:
-            stop.set()
+            inbox.end()
             thread.join()
     while not messages.empty():
         seen.append(messages.get())
