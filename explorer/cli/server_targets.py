@@ -22,8 +22,6 @@ from explorer.store import EventStore, StoreMissingError, StoreOpenError
 from explorer.store.postgres_copy import copy_store
 from explorer.store.postgres_url import is_server_url, shown
 
-"""The bundle's store_meta entry saying when, by what and from which store it was taken."""
-
 
 def refuse_server_out(out: str, what: str) -> None:
     """A file-only output given a server URL: refused saying what to give instead."""

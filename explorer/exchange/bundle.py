@@ -69,8 +69,8 @@ def bundle_view(meta: dict[str, str]) -> BundleView | None:
 
 
 def is_bundle(path: str | Path) -> bool:
-    """Whether the file at `path` is a bug-report bundle (to open it read-only); False for
-    anything that is not a store (opening it says what it is)."""
+    """Whether the file at `path` is a bug-report bundle (every open of one is read-only:
+    EventStore.open); False for anything that is not a store (opening it says what it is)."""
     meta = meta_of_store_file(Path(path).expanduser())
     return meta is not None and BUNDLE_KEY in meta
 

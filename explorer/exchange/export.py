@@ -28,6 +28,7 @@ from explorer.exchange.formats import (
     store_source,
 )
 from explorer.store import EventStore, RecordedEvent
+from explorer.store.copying import SIDE_FILES
 from explorer.store.postgres_url import is_server_url
 from explorer.store.query import EventQuery
 
@@ -124,19 +125,21 @@ def export_file(location: str | Path, target: Path, scope: ExportScope = ExportS
     return count
 
 
-STORE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".readmodels", ".readmodels-wal",
-                       ".readmodels-shm", ".fulltext", ".fulltext-wal", ".fulltext-shm")
-"""The store's own file and those SQLite and Event Explorer keep beside it."""
+DERIVED_SUFFIXES = (".readmodels", ".fulltext")
+"""The files made from a store beside it: its read models and its search index (named by
+explorer.projections, a layer above this one)."""
 
 
 def refuse_store_files(location: str | Path, target: Path) -> None:
     """ExchangeError for an export into the store being exported, or a file kept beside it
-    (with --force it would have replaced the store by its own export)."""
+    (its SQLite side files, its read models, its search index, and theirs): with --force it
+    would have replaced the store by its own export."""
     store = Path(location).expanduser()
     if is_server_url(str(location)) or not store.exists():
         return
     store, written = store.resolve(), target.resolve()
-    beside = [store.with_name(store.name + suffix) for suffix in STORE_FILE_SUFFIXES]
+    beside = [store.with_name(store.name + kind + side) for kind in ("", *DERIVED_SUFFIXES)
+              for side in ("", *SIDE_FILES)]
     if written.parent == store.parent and written.name.casefold() in {
             path.name.casefold() for path in beside} or written.exists() and any(
             path.exists() and os.path.samefile(written, path) for path in beside):

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
-from explorer.exchange.bundle import is_bundle
 from explorer.store import EventStore, StoreMissingError
 from explorer.store.postgres_url import (
     PasswordRefusedError,
@@ -155,7 +154,7 @@ class StoreOpening(QObject):
         def open_it(context: JobContext) -> StoreSummary:
             with_system = chosen.system if chosen is not None else NO_SYSTEM
             store = open_store(path, system=with_system, create=create, verify=verify,
-                               read_only=read_only or is_bundle(path))  # a bug report is kept
+                               read_only=read_only)  # (a bug report opens read-only anyway)
             try:
                 if create and chosen is not None:
                     remember_system(store, chosen.system, chosen.spec)
