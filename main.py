@@ -7,7 +7,7 @@ Without --system, a store is explored with the system it names.
 
 import sys
 
-from explorer.ui.app import main
+from explorer.entry import window
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(window())

@@ -9,16 +9,14 @@ command line.
 import sys
 from pathlib import Path
 
+from explorer.entry import cli, window
+
 CLI_NAME = "event-explorer-cli"
 
 
-def main() -> int:
+def main() -> int | str | None:
     if Path(sys.argv[0]).name.startswith(CLI_NAME):
-        from explorer.cli import main as command_line
-
-        return command_line()
-    from explorer.ui.app import main as window
-
+        return cli()
     return window()
 
 
