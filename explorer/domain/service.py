@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
+from explorer.common.names import unprintable
 from explorer.common.timestamps import now_micros
 from explorer.domain.aggregate import Aggregate, DomainError
 from explorer.domain.commands import Command
@@ -325,6 +326,6 @@ def _check_stream_id(stream_id: str) -> None:
     if len(stream_id) > 200:
         raise DomainError(f"The stream id {stream_id[:20]}... is {len(stream_id)} characters long; "
                           "keep it under 200.")
-    if not stream_id.isprintable() or " " in stream_id:
+    if unprintable(stream_id) is not None or " " in stream_id:
         raise DomainError(f"The stream id {stream_id!r} has spaces or control characters; "
                           "use letters, digits, '_', '-' or '.'.")

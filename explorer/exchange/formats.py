@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import orjson
 
+from explorer.common.names import unprintable
 from explorer.common.timestamps import iso, parse_time
 from explorer.store import RecordedEvent
 
@@ -143,6 +144,8 @@ def parse_value(value: Any, line: int) -> ImportedEvent:
             or type(metadata) is not dict \
             or version < 1 or schema_version < 1 or not stream_id.strip() \
             or not stream_type.strip() or not event_type.strip() or not event_id.strip() \
+            or not (stream_id.isprintable() and stream_type.isprintable()
+                    and event_type.isprintable() and event_id.isprintable()) \
             or cloud and (value["specversion"] != "1.0"
                           or value.get("datacontenttype", CONTENT_TYPE) != CONTENT_TYPE):
         return _checked(value, line)
@@ -217,6 +220,7 @@ def _checked(value: Any, line: int) -> ImportedEvent:
     stream_id = field("stream_id", str, "a text (the stream id)")
     if not stream_id.strip():
         raise LineError(line, f"{names['stream_id']!r} is empty: every event needs its stream.")
+    printable(stream_id, names["stream_id"], line)
     version = field("version", int, "a whole number (the event's version in its stream)")
     schema_version = field("schema_version", int, "a whole number")
     if version < 1 or schema_version < 1:
@@ -256,4 +260,17 @@ def _checked(value: Any, line: int) -> ImportedEvent:
 def _text(found: str, names: dict[str, str], line: int, name: str) -> str:
     if not found.strip():
         raise LineError(line, f"{names[name]!r} is empty.")
+    return printable(found, names[name], line)
+
+
+def printable(found: str, key: str, line: int) -> str:
+    """`found`, the text of the line's field `key`; LineError if a character of it does not
+    print (explorer.common.names: a control character such as NUL, a line break or ESC)."""
+    character = unprintable(found)
+    if character is not None:
+        shown = orjson.dumps(found).decode()
+        raise LineError(line, f"{key!r} is {shown[:80]}{'…' if len(shown) > 80 else ''}, "
+                              f"holding {character}, a control character that does not print: "
+                              "ids and types must be printable text. Correct or remove the "
+                              "line.")
     return found

@@ -31,7 +31,13 @@ from typing import Any, BinaryIO, cast
 import orjson
 
 from explorer.common.bulk import bulk_work
-from explorer.exchange.formats import ExchangeError, LineError, parse_line, parse_value
+from explorer.exchange.formats import (
+    ExchangeError,
+    LineError,
+    parse_line,
+    parse_value,
+    printable,
+)
 from explorer.exchange.parsing import UNREAD, Item, LineTooLong, Row, RowReader, blocks
 from explorer.store import EventStore
 from explorer.store.copying import remove_store_files
@@ -135,6 +141,8 @@ def _read_item(text: bytes, line: int, value: Any = UNREAD) -> Item:
     if correlation_id is not None and type(correlation_id) is not str:
         raise LineError(line, f"the correlation_id in the metadata is "
                               f"{orjson.dumps(correlation_id).decode()[:40]}, not a text.")
+    if correlation_id is not None:
+        printable(correlation_id, "correlation_id", line)
     return (event.stream_id, event.stream_type, event.event_type, event.version,
             event.event_id, event.timestamp_us, event.schema_version, correlation_id,
             orjson.dumps(event.data).decode(), orjson.dumps(metadata).decode())

@@ -119,7 +119,9 @@ class RowReader:
                             or "unreadable" in value or not 0 < version <= LARGEST \
                             or not 0 < schema_version <= LARGEST or not stream_id.strip() \
                             or not stream_type.strip() or not event_type.strip() \
-                            or not event_id.strip() or len(time_text) != 27 \
+                            or not event_id.strip() or not stream_id.isprintable() \
+                            or not stream_type.isprintable() or not event_type.isprintable() \
+                            or not event_id.isprintable() or len(time_text) != 27 \
                             or time_text[26] != "Z" or time_text[10] != "T" \
                             or time_text[19] != ".":
                         raise _Careful
@@ -128,7 +130,7 @@ class RowReader:
                         raise _Careful  # (before 1970: the careful reading says so)
                     correlation_id = metadata.get("correlation_id")
                     if correlation_id is not None:
-                        if type(correlation_id) is not str:
+                        if type(correlation_id) is not str or not correlation_id.isprintable():
                             raise _Careful
                         del metadata["correlation_id"]  # the value is left whole until here
                     data_text, metadata_text = dumps(data).decode(), dumps(metadata).decode()

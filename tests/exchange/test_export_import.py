@@ -10,7 +10,12 @@ import pytest
 
 from explorer.common.cancel import Cancelled
 from explorer.exchange.export import ExportScope, export_file
-from explorer.exchange.formats import ExchangeError, LineError
+from explorer.exchange.formats import (
+    CLOUDEVENT_FIELDS,
+    JSONL_FIELDS,
+    ExchangeError,
+    LineError,
+)
 from explorer.exchange.importing import import_file
 from explorer.store import EventStore, NewEvent
 from explorer.store.content_filter import parse_filter
@@ -226,6 +231,35 @@ def test_a_malformed_file_is_refused_at_its_line_and_leaves_nothing(store, tmp_p
         import_file(source, target)
     assert raised.value.line == line
     assert str(raised.value).startswith(f"line {line}: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("format", ["jsonl", "cloudevents"])
+@pytest.mark.parametrize(("field", "text"), [
+    ("stream_id", "acc\x001"), ("stream_id", "acc\n1"), ("stream_id", "acc\x1b[31m1"),
+    ("stream_id", "acc\t1"), ("stream_type", "Acc\x1bount"), ("type", "Dep\nosited"),
+    ("event_id", "e\x00"), ("correlation_id", "c\x1b1")])
+def test_an_id_or_type_holding_a_control_character_is_refused_at_its_line(store, tmp_path,
+                                                                          format, field, text):
+    fill(store)
+    exported = tmp_path / "good.events"
+    export_file(store.location, exported, format=format)
+    lines = exported.read_bytes().splitlines()
+    key = (CLOUDEVENT_FIELDS if format == "cloudevents" else JSONL_FIELDS).get(field, field)
+    if field == "correlation_id":
+        metadata = {"correlation_id": text}
+        lines[1] = mangled(lines[1], metadata=orjson.dumps(metadata).decode()
+                           if format == "cloudevents" else metadata)
+    else:
+        lines[1] = mangled(lines[1], **{key: text})
+    source = tmp_path / "bad.events"
+    source.write_bytes(b"\n".join(lines))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(LineError) as raised:
+        import_file(source, tmp_path / "new.evstore")
+    control = next(c for c in text if not c.isprintable())
+    assert str(raised.value).startswith(f"line 2: {key!r} is ")
+    assert f"holding {control!r}, a control character" in str(raised.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 

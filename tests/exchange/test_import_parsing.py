@@ -71,6 +71,8 @@ def test_the_quick_path_gives_the_rows_the_careful_reading_gives(store, tmp_path
     {"version": True}, {"version": 2**63}, {"schema_version": 0}, {"stream_id": " "},
     {"time": "2023-11-14T22:13:20.123456+00:00"}, {"time": "2023-11-14T22:13:20.1234567"},
     {"metadata": {"correlation_id": 7}}, {"unreadable": "bad"}, {"specversion": "1.0"},
+    {"stream_id": "acc\x1b[31m1"}, {"stream_type": "Acc\tount"}, {"type": "Opened\n"},
+    {"event_id": "e\x00"}, {"metadata": {"correlation_id": "c\r1"}},
 ])
 def test_a_line_the_quick_path_must_not_take_is_read_carefully(store, tmp_path, change):
     lines = good_lines(store, tmp_path)
