@@ -190,8 +190,12 @@ def _check_yaml_events(text: str, name: str) -> None:
 def parse_script(raw: Any, source: str = "the script") -> Script:
     """Validate a script read from JSON or YAML; ScriptError says which step is wrong and why."""
     if not isinstance(raw, dict):
-        raise ScriptError(f"{source} must be a mapping with a list of `steps`, not "
-                          f"{type(raw).__name__}.")
+        held = ("nothing: it is empty" if raw is None else
+                "a list, not a mapping" if isinstance(raw, list) else
+                "plain text" if isinstance(raw, str) else f"just the value {raw!r}")
+        raise ScriptError(f"{source} is not a script: it holds {held}. A script is a mapping "
+                          "with a list of `steps`, the commands to send: `steps: [{stream_type: "
+                          "..., stream_id: ..., command: ..., data: {...}}]`.")
     steps = raw.get("steps")
     if isinstance(steps, list) and len(steps) > MAX_STEPS:
         raise ScriptError(f"{source} has {len(steps):,} steps, more than the {MAX_STEPS:,} a "

@@ -203,7 +203,10 @@ def test_a_recording_renames_the_streams_a_saga_named_after_its_own():
 @pytest.mark.parametrize(("content", "suffix", "says"), [
     ("{not json", ".json", "not valid JSON"),
     ("steps: [unclosed", ".yaml", "not valid YAML"),
-    ("- just a list", ".yaml", "must be a mapping"),
+    ("- just a list", ".yaml", "bad.yaml is not a script: it holds a list, not a mapping"),
+    ("", ".yaml", "bad.yaml is not a script: it holds nothing: it is empty"),  # (/dev/null)
+    ("root:x:0:0:root:/root:/bin/bash", ".yaml", "it holds plain text. A script is a mapping"),
+    ("42", ".json", r"it holds just the value 42\. A script is a mapping with a list of `steps`"),
     ("steps: []", ".yaml", "steps: list should have at least 1 item"),
     ("steps: [{stream_type: Order, stream_id: o}]", ".yaml", r"step 1 \(command\): field req"),
     ("delay: -1\nsteps: [{stream_type: O, stream_id: o, command: c}]", ".yaml", "delay"),
