@@ -64,6 +64,14 @@ class ViewState:
         return self.filters.query(self.stream_id)
 
 
+def stream_choice(view: ViewState) -> str | tuple[str, str] | None:
+    """The stream browser's entry that shows `view`: its stream, else its stream type (a
+    ("type", name) pair), else None (All events)."""
+    if view.stream_id is not None:
+        return view.stream_id
+    return ("type", view.filters.stream_type) if view.filters.stream_type else None
+
+
 @dataclass(frozen=True)
 class Location:
     view: ViewState
@@ -166,6 +174,8 @@ class EventBrowser(QObject):
         scan_progress(int, int): a content filter scanned up to a position, of the last one.
         detail_shown(object): the event now shown in detail (or None).
         causality_shown(object): the event whose cause and effect are now shown.
+        view_shown(object): a list is asked for; the stream browser's entry that shows it (a
+            stream id, a ("type", name) pair, or None for all events: `stream_choice`).
         history_changed(): back/forward availability changed.
         live_applied(int): new events up to this position are now listed.
         failed(str): a job failed with this message.
@@ -175,6 +185,7 @@ class EventBrowser(QObject):
     scan_progress = Signal(int, int)
     detail_shown = Signal(object)
     causality_shown = Signal(object)
+    view_shown = Signal(object)
     history_changed = Signal()
     live_applied = Signal(int)
     failed = Signal(str)
@@ -194,6 +205,9 @@ class EventBrowser(QObject):
         self.history = History()
         self.last_position = 0
         self._pending_select: int | None = None
+        self._detail_follows_list = False
+        """Back or Forward restores a list: once built, the detail shows its selected event,
+        or nothing when none is selected (not the event of the list left)."""
         self._list_request = 0
         """Counts the lists asked for: a result or progress of any but the newest is dropped (the
         worker supersedes jobs of one key, but a result already on its way still arrives)."""
@@ -232,11 +246,13 @@ class EventBrowser(QObject):
         """List the events of `view`, then select the event at position `select` if given."""
         self.view = view
         self._pending_select = select
+        self._detail_follows_list = False
         self._list_request += 1
         request = self._list_request
         if record:
             self.history.visit(Location(view, select))
             self.history_changed.emit()
+        self.view_shown.emit(stream_choice(view))
         query = view.query()
         self._building = True
         self.update_empty_notice()
@@ -311,8 +327,12 @@ class EventBrowser(QObject):
         rows = self.events.rows
         self.update_empty_notice()
         self.rows_ready.emit(len(rows))
+        follows, self._detail_follows_list = self._detail_follows_list, False
         if self._pending_select is not None:
-            self.select_position(self._pending_select)
+            if not self.select_position(self._pending_select) and follows:
+                self._clear_detail()
+        elif follows:
+            self._clear_detail()
         elif self.view.filters.search:
             self._select_newest_match(chosen)
         elif len(rows):
@@ -361,15 +381,17 @@ class EventBrowser(QObject):
                                f"Could not check the filter's types: {error}"))
 
     def show_stream(self, choice) -> None:
-        """The stream browser chose a stream id, a ("type", name) pair, or None for all events."""
-        if isinstance(choice, tuple):
-            filters = replace(self.filter_bar.filters, stream_type=choice[1])
-            self.filter_bar.set_filters(filters)
-            self.show(ViewState(None, filters))
+        """The stream browser chose a stream id, a ("type", name) pair, or None for all events
+        (and so no stream type either). The entry that shows the current view changes nothing."""
+        if choice == stream_choice(self.view):
             return
-        if choice == self.view.stream_id:
+        if isinstance(choice, str):
+            self.show(ViewState(choice, self.view.filters))
             return
-        self.show(ViewState(choice, self.view.filters))
+        filters = replace(self.filter_bar.filters,
+                          stream_type=choice[1] if isinstance(choice, tuple) else None)
+        self.filter_bar.set_filters(filters)
+        self.show(ViewState(None, filters))
 
     def refresh(self) -> None:
         """Read the list again (F5), keeping the selected event."""
@@ -538,6 +560,15 @@ class EventBrowser(QObject):
                 and self.select_position(location.position):
             return
         self.show(location.view, select=location.position, record=False)
+        self._detail_follows_list = True
+
+    def _clear_detail(self) -> None:
+        """No event is selected in the list: none is shown in detail, nor its cause."""
+        self.table.selectionModel().clearSelection()
+        if self.detail.shown_event is not None:
+            self.detail.show_event(None)
+            self.causality.clear()
+            self.detail_shown.emit(None)
 
     # -- live updates ----------------------------------------------------------------------
 

@@ -226,6 +226,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.runner_host.message.connect(status.say)
         self.fault_badges.open_position.connect(self.show_position)
         self.stream_browser.selected.connect(browser.show_stream)
+        browser.view_shown.connect(self.stream_browser.show_choice)
         self.stream_browser.pattern_changed.connect(self.event_list.pattern_changed)
         browser.history_changed.connect(self._history_changed)
         browser.rows_ready.connect(self._rows_ready)

@@ -102,6 +102,18 @@ class StreamTreeModel(TreeModel):
     def all_index(self) -> QModelIndex:
         return self.index(0, 0)
 
+    def index_of(self, choice: str | tuple[str, str] | None) -> QModelIndex:
+        """The entry of a stream id (among those loaded), of a ("type", name) pair, or of All
+        events (None); invalid when the tree has none."""
+        if choice is None:
+            return self.all_index()
+        if isinstance(choice, tuple):
+            found = next((n for n in self._all.children if n.name == choice[1]), None)
+        else:
+            found = next((s for n in self._all.children for s in n.children if s.name == choice),
+                         None)
+        return QModelIndex() if found is None else self.createIndex(found.row(), 0, found)
+
     # -- Qt model --------------------------------------------------------------------------
 
     def children_of(self, node: Node | None) -> list[Node]:

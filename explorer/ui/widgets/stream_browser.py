@@ -1,4 +1,5 @@
-"""The stream browser: a filter box over the tree of stream types and their streams.
+"""The stream browser: a filter box over the tree of stream types and their streams. Its
+selection follows the event list's view (`show_choice`), as Back and Forward restore it.
 
 Signals:
     selected(object): the stream id chosen, or None for all events.
@@ -41,7 +42,9 @@ class StreamBrowser(QWidget):
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
+        self._choice: str | tuple[str, str] | None = None  # the entry that shows the list
         model.modelReset.connect(self._expand_all_node)
+        model.modelReset.connect(lambda: self.show_choice(self._choice))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -58,6 +61,7 @@ class StreamBrowser(QWidget):
 
     def show_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
         """A store was opened: its stream types, an unfiltered tree, all its events chosen."""
+        self._choice = None
         self.model.set_types(summary.stream_types, summary.last_position)
         self.pending.setVisible(summary.streams_pending)
         self.filter.setPlaceholderText(summary.examples.stream_pattern())
@@ -73,6 +77,19 @@ class StreamBrowser(QWidget):
 
     def select_all_events(self) -> None:
         self.tree.setCurrentIndex(self.model.all_index())
+
+    def show_choice(self, choice: str | tuple[str, str] | None) -> None:
+        """Select the entry that shows the event list now (a stream id, a ("type", name) pair,
+        None for All events); none when it is not in the tree (a stream not loaded or filtered
+        out). Selecting it emits `selected` with the list's own choice, which changes nothing."""
+        self._choice = choice
+        index = self.model.index_of(choice)
+        if index.isValid():
+            if index != self.tree.currentIndex() or not self.tree.selectionModel().isSelected(
+                    index):
+                self.tree.setCurrentIndex(index)
+            return
+        self.tree.selectionModel().clear()
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
