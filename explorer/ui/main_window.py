@@ -349,7 +349,16 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         position, ok = QInputDialog.getInt(self, "Go to Position", f"Position (1 to {last:,}):",
                                            current, 1, last)
         if ok:
-            self.browser.go_to_position(position)
+            self.go_to_position(position)
+
+    def go_to_position(self, position: int) -> None:
+        """Go > Go to Position: the event at a global position selected in the list (in all
+        events if the list has not it), and the time cursor moved there, so that the whole
+        system is shown as it was at it."""
+        self.browser.go_to_position(position)
+        if self.summary is not None:
+            self.travel.pause()
+            self.travel.go_to(position)
 
     def travel_to(self, position: int) -> None:
         """Move the timeline's cursor to a position and show the system as it was there."""

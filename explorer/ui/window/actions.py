@@ -115,7 +115,8 @@ def add_actions(w: MainWindow) -> None:
     w.filter_action = _action(w, "&Filter…", w.filter_bar.focus_content, key.Find, "filter",
                               "Filter the events by content")
     w.goto_action = _action(w, "&Go to Position…", w.ask_position, "Ctrl+L", "goto",
-                            "Go to a global position")
+                            "Go to a global position: select its event and move the time "
+                            "cursor there")
     browser = w.browser
     w.last_action = _action(w, "Go to &Last Event", browser.select_last, "Ctrl+End", "last",
                             "Select the newest event")
