@@ -25,8 +25,9 @@ class Node:
     kind: str  # "all", "type" or "stream"
     name: str
     parent: Node | None = None
-    count: int = 0  # events for "all"; streams for "type"
+    count: int = 0  # events for "all"; streams for "type" (those matching the tree's pattern)
     events: int = 0
+    total: int = 0  # a type's streams, matching or not
     stream: StreamInfo | None = None
     children: list[Node] = field(default_factory=list)
     requested: bool = False
@@ -52,18 +53,25 @@ class StreamTreeModel(TreeModel):
     def set_request_streams(self, request: StreamRequest) -> None:
         self._request = request
 
-    def set_types(self, types: list[StreamTypeInfo], total_events: int, pattern: str = "") -> None:
-        """Show these stream types (counts already filtered by `pattern`)."""
+    def set_types(self, types: list[StreamTypeInfo], total_events: int, pattern: str = "",
+                  matching: dict[str, int] | None = None) -> None:
+        """Show these stream types (their counts of all streams and events), and with a
+        `pattern`, how many of each type's streams match it (`matching`, by type)."""
         self.beginResetModel()
         self.generation += 1
         self.pattern = pattern
         self._all.count = total_events
-        self._all.children = [Node("type", t.stream_type, self._all, t.streams, t.events)
-                              for t in types]
+        self._all.children = [
+            Node("type", t.stream_type, self._all, _shown(t, pattern, matching, t.streams),
+                 t.events, t.streams)
+            for t in types]
         self.endResetModel()
 
-    def update_counts(self, types: list[StreamTypeInfo], total_events: int) -> None:
-        """New counts after appends; new types are added, and loaded types may fetch more."""
+    def update_counts(self, types: list[StreamTypeInfo], total_events: int,
+                      matching: dict[str, int] | None = None) -> None:
+        """New counts after appends; new types are added, and loaded types may fetch more.
+        Under a pattern, `matching` are the streams of each type that match it (without it,
+        the matching counts shown stay)."""
         self._all.count = total_events
         all_index = self.index(0, 0)
         self.dataChanged.emit(all_index, self.index(0, 1))
@@ -73,11 +81,15 @@ class StreamTreeModel(TreeModel):
             if node is None:
                 row = len(self._all.children)
                 self.beginInsertRows(all_index, row, row)
-                self._all.children.append(Node("type", info.stream_type, self._all,
-                                               info.streams, info.events))
+                self._all.children.append(Node(
+                    "type", info.stream_type, self._all,
+                    _shown(info, self.pattern, matching, 0), info.events, info.streams))
                 self.endInsertRows()
-            elif (node.count, node.events) != (info.streams, info.events):
-                node.count, node.events = info.streams, info.events
+                continue
+            counts = (_shown(info, self.pattern, matching, node.count), info.events,
+                      info.streams)
+            if (node.count, node.events, node.total) != counts:
+                node.count, node.events, node.total = counts
                 index = self.createIndex(node.row(), 0, node)
                 self.dataChanged.emit(index, index.siblingAtColumn(1))
 
@@ -153,12 +165,19 @@ class StreamTreeModel(TreeModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return node.name
+            if node.kind == "type" and self.pattern:  # the streams shown of all its streams
+                return f"{node.count:,} of {node.total:,}"
             if node.kind in ("all", "type"):  # (all events' count without "events": the
                 return f"{node.count:,}"  # stream ids get the width)
             return f"v{node.stream.version}"
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return icon({"all": "all-events", "type": "stream-type", "stream": "stream"}[node.kind])
         if role == Qt.ItemDataRole.ToolTipRole:
+            if node.kind == "type" and self.pattern:
+                return (f"{node.count:,} of {node.total:,} {node.name} streams match "
+                        f"“{self.pattern}”.\nSelecting the type lists all {node.events:,} "
+                        f"events of the {node.total:,} streams: the filter picks the streams "
+                        "shown here, not events.")
             if node.kind == "type":
                 return f"{node.count:,} {node.name} streams with {node.events:,} events"
             if node.kind == "stream":
@@ -167,3 +186,12 @@ class StreamTreeModel(TreeModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+def _shown(info: StreamTypeInfo, pattern: str, matching: dict[str, int] | None,
+           unknown: int) -> int:
+    """A type's streams the tree shows: all of them, or under a pattern those matching it
+    (`unknown` when they were not counted)."""
+    if not pattern:
+        return info.streams
+    return matching.get(info.stream_type, 0) if matching is not None else unknown

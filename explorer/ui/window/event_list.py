@@ -2,8 +2,9 @@
 
 While the list is live, events any process appends are listed as they arrive and the stream
 tree's counts follow; while it is paused, the new events are only counted. The stream filter's
-counts are read on the worker, and the events a command from the console wrote are selected
-once they are listed.
+counts (each type's matching streams "of" all its streams: the filter picks streams in the tree;
+a type still lists all its events) are read on the worker, from the stream index, and the
+events a command from the console wrote are selected once they are listed.
 
 Signals (LiveEventList):
     state_changed(): the list was paused or resumed, or missed more events while paused.
@@ -22,6 +23,18 @@ from explorer.ui.models.stream_tree import StreamTreeModel
 from explorer.ui.session import LoadedSystem, StoreSummary
 from explorer.ui.widgets.stream_browser import StreamBrowser
 from explorer.ui.worker import JobContext, StoreWorker
+
+TypeCounts = tuple[list[StreamTypeInfo], dict[str, int] | None]
+
+
+def type_counts(context: JobContext, pattern: str) -> TypeCounts:
+    """Each stream type's counts of streams and events, and with a pattern, how many of its
+    streams match it (by type; from the stream index, not the log)."""
+    store = context.store
+    types = counted_stream_types(store)
+    if not pattern:
+        return types, None
+    return types, {t.stream_type: store.count_streams(t.stream_type, pattern) for t in types}
 
 
 class LiveEventList(QObject):
@@ -66,34 +79,40 @@ class LiveEventList(QObject):
             self.state_changed.emit()
             return
         self.browser.apply_new_events(last_position)
+        pattern = self.stream_model.pattern
 
-        def counts(context: JobContext) -> list[StreamTypeInfo]:
-            return counted_stream_types(context.store)
+        def counts(context: JobContext) -> TypeCounts:
+            return type_counts(context, pattern)
 
-        self.worker.submit(counts, lambda types: self.stream_model.update_counts(
-            types, last_position), key="type-counts", on_error=lambda e: None)
+        def counted(found: TypeCounts) -> None:
+            if pattern == self.stream_model.pattern:  # (else the new pattern's counts come)
+                self.stream_model.update_counts(found[0], last_position, found[1])
+
+        self.worker.submit(counts, counted, key="type-counts", on_error=lambda e: None)
 
     def refreshed(self, summary: StoreSummary) -> None:
         """The store's summary was read again: the list's end and the tree's counts follow it
-        (the list is read again after: `EventBrowser.refresh`)."""
+        (the list is read again after: `EventBrowser.refresh`); under a stream filter, its
+        matching streams are counted again."""
         self.browser.last_position = summary.last_position
-        self.stream_model.set_types(summary.stream_types, summary.last_position,
-                                    self.stream_model.pattern)
+        pattern = self.stream_model.pattern
+        if pattern:
+            self.pattern_changed(pattern)
+        else:
+            self.stream_model.set_types(summary.stream_types, summary.last_position)
 
     def pattern_changed(self, pattern: str) -> None:
-        """The stream filter changed: count the matching streams of each type."""
-        def count(context: JobContext) -> list[StreamTypeInfo]:
-            store = context.store
-            if not pattern:
-                return counted_stream_types(store)
-            return [StreamTypeInfo(t.stream_type, store.count_streams(t.stream_type, pattern),
-                                   t.events) for t in counted_stream_types(store)]
+        """The stream filter changed: count the matching streams of each type (the type's
+        counts of all its streams and events stay beside them)."""
+        def count(context: JobContext) -> TypeCounts:
+            return type_counts(context, pattern)
 
-        def counted(types: list[StreamTypeInfo]) -> None:
+        def counted(found: TypeCounts) -> None:
+            types, matching = found
             model = self.stream_model
-            model.set_types(types, self.browser.last_position, pattern)
+            model.set_types(types, self.browser.last_position, pattern, matching)
             for row, info in enumerate(types):
-                if pattern and info.streams:
+                if matching and matching.get(info.stream_type):
                     self.streams.tree.expand(model.index(row, 0, model.all_index()))
 
         self.worker.submit(count, counted, key="pattern", on_error=self.browser.job_failed)
