@@ -1,6 +1,7 @@
 """Argument types shared by the subcommands' parsers: whole numbers SQLite can hold, seconds,
-shares and seeders' sizes in a sensible range. Each refuses bad text with a one-line usage error,
-never a traceback from deep inside a query or a run that cannot end."""
+shares and seeders' sizes in a sensible range, names and texts that are not empty. Each refuses
+bad text with a one-line usage error, never a traceback from deep inside a query or a run that
+cannot end, nor an empty value taken as no option."""
 
 from __future__ import annotations
 
@@ -31,6 +32,20 @@ class AddSubcommand(Protocol):
 MAX_DAYS = 36_500  # a century
 
 
+def given(what: str) -> Callable[[str], str]:
+    """An option's value that names or says something (a name, an id, a time, a filter, a
+    text): `what` it is, as the message says it ("an ISO 8601 time"). An empty or blank value
+    is refused (`--at-time: expected an ISO 8601 time, not an empty value`) rather than taken
+    as no option at all, which a script passing an unset variable would never notice."""
+    def value(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(
+                f"expected {what}, not {'an empty value' if not text else 'only spaces'}")
+        return text
+    value.__name__ = what  # argparse names the type in its messages
+    return value
+
+
 def positive(text: str) -> int:
     """A whole number from 1 to MAX_INTEGER: a position, a version, a count."""
     return _at_least_one(text, _whole(text))
@@ -42,11 +57,23 @@ MAX_MATCH_CHARACTERS = 500
 
 def match_text(text: str) -> str:
     """A stream-id pattern (`streams --match`) of a length SQLite can compare with."""
+    _pattern(text)
     if len(text) > MAX_MATCH_CHARACTERS:
         raise argparse.ArgumentTypeError(
             f"the pattern is {len(text):,} characters long, more than the "
             f"{MAX_MATCH_CHARACTERS} a stream id is matched with; shorten it")
     return text
+
+
+_pattern = given("a part of a stream id or a * ? pattern")
+# the values several subcommands' options take, said alike
+STREAM_ID = given("a stream id")
+STREAM_TYPE = given("a stream type")
+EVENT_TYPE = given("an event type")
+FILTER = given("a content filter such as 'data.total > 100'")
+COMMAND_DATA = given("the command's fields as a JSON object")
+CORRELATION_ID = given("a correlation id")
+SYSTEM = given("a system's name or module path")
 
 
 def natural(text: str) -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import orjson
 
+from explorer.cli.arguments import given
 from explorer.cli.desktop_files import (
     APP_ID,
     STORE_MIME_TYPE,
@@ -219,7 +220,7 @@ def add_parser(add: Callable[..., argparse.ArgumentParser]) -> None:
                        "entry, icons, and the .evstore file type), or take it out again.",
             run_desktop, store=False)
     p.add_argument("action", choices=["install", "uninstall"])
-    p.add_argument("--prefix", metavar="DIR",
+    p.add_argument("--prefix", metavar="DIR", type=given("a folder"),
                    help="install under DIR/share (e.g. /usr/local) instead of $XDG_DATA_HOME "
                         "(default ~/.local/share)")
 

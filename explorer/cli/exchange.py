@@ -12,7 +12,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from explorer.cli.arguments import AddSubcommand, natural, positive
+from explorer.cli.arguments import (
+    EVENT_TYPE,
+    FILTER,
+    STREAM_ID,
+    STREAM_TYPE,
+    AddSubcommand,
+    natural,
+    positive,
+)
 from explorer.cli.handlers import ProgressBar, _split
 from explorer.cli.output import print_json
 from explorer.cli.server_targets import bundle_server_store, import_into_server, refuse_server_out
@@ -56,12 +64,12 @@ def add_parsers(add: AddSubcommand) -> None:
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
     """The filters of `events`, with the same meaning."""
-    p.add_argument("--stream", help="only this stream's events")
-    p.add_argument("--type", dest="event_types", action="append", default=[],
+    p.add_argument("--stream", type=STREAM_ID, help="only this stream's events")
+    p.add_argument("--type", dest="event_types", action="append", default=[], type=EVENT_TYPE,
                    help="only events of this type (repeat or comma-separate for several)")
     p.add_argument("--stream-type", dest="stream_types", action="append", default=[],
-                   help="only events of streams of this type")
-    p.add_argument("--where", help='a content filter, e.g. \'data.total > 100\'')
+                   type=STREAM_TYPE, help="only events of streams of this type")
+    p.add_argument("--where", type=FILTER, help='a content filter, e.g. \'data.total > 100\'')
     p.add_argument("--from-position", type=positive, default=1, help="start at this position")
     p.add_argument("--to-position", type=positive, help="end at this position")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Never
 
 import orjson
 
-from explorer.cli.arguments import natural
+from explorer.cli.arguments import COMMAND_DATA, CORRELATION_ID, natural
 from explorer.cli.fields import field_parser
 from explorer.cli.output import (
     EVENT_HEADERS,
@@ -288,9 +288,10 @@ def command(args: argparse.Namespace) -> int:
     command_class = system.domain.command_class(args.stream_type, args.command)
     parser = field_parser(command_class, f"event-explorer-cli command STORE {args.stream_type} "
                                          f"{args.stream_id} {args.command}")
-    parser.add_argument("--data", default=argparse.SUPPRESS, help="fields as a JSON object")
+    parser.add_argument("--data", default=argparse.SUPPRESS, type=COMMAND_DATA,
+                        help="fields as a JSON object")
     parser.add_argument("--expected-version", type=natural, default=argparse.SUPPRESS)
-    parser.add_argument("--correlation-id", default=argparse.SUPPRESS)
+    parser.add_argument("--correlation-id", default=argparse.SUPPRESS, type=CORRELATION_ID)
     parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     try:
         extra = vars(parser.parse_args(args.fields))

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from explorer.cli.arguments import AddSubcommand, natural, positive, seconds, share
+from explorer.cli.arguments import AddSubcommand, given, natural, positive, seconds, share
 from explorer.cli.handlers import ProgressBar, linking_bar, require_in_log
 from explorer.cli.output import EventTable, print_json, print_json_array, print_table
 from explorer.cli.systems import system_of
@@ -50,7 +50,8 @@ def add_parsers(add: AddSubcommand) -> None:
 
     p = add("project", "Bring every projection and saga up to date (or rebuild one), then exit.",
             project)
-    p.add_argument("--rebuild", metavar="NAME", help="start this projection over from zero")
+    p.add_argument("--rebuild", metavar="NAME", type=given("a projection's name"),
+                   help="start this projection over from zero")
     p.add_argument("--no-sagas", action="store_true", help="leave the sagas alone")
     p.add_argument("--json", action="store_true")
 
@@ -62,8 +63,8 @@ def add_parsers(add: AddSubcommand) -> None:
     p.add_argument("--json", action="store_true")
 
     p = add("sagas", "List the system's sagas (each instance) and their status.", sagas)
-    p.add_argument("--saga", metavar="NAME", help="which of the system's sagas, if it has "
-                   "several (default: its first)")
+    p.add_argument("--saga", metavar="NAME", type=given("a saga's name"),
+                   help="which of the system's sagas, if it has several (default: its first)")
     p.add_argument("--status", choices=["running", "compensating", "completed", "compensated",
                                         "failed"], help="only sagas in this status")
     p.add_argument("--at-position", type=natural, help="the sagas as they were at this position")

@@ -28,8 +28,15 @@ from explorer.cli import (
     systems,
 )
 from explorer.cli.arguments import (
+    COMMAND_DATA,
+    CORRELATION_ID,
+    EVENT_TYPE,
+    FILTER,
+    STREAM_ID,
+    STREAM_TYPE,
     OneLineParser,
     days,
+    given,
     match_text,
     natural,
     positive,
@@ -77,7 +84,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     p = add("streams", "List streams with their type, version and last timestamp.",
             handlers.streams)
-    p.add_argument("--type", dest="stream_type", help="only streams of this type, e.g. Order")
+    p.add_argument("--type", dest="stream_type", type=STREAM_TYPE,
+                   help="only streams of this type, e.g. Order")
     p.add_argument("--match", type=match_text,
                    help="only ids containing this text, or matching a * ? wildcard")
     p.add_argument("--limit", type=positive, help="at most this many")
@@ -87,15 +95,15 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = add("events", "List events in global order (or one stream's).", handlers.events)
-    p.add_argument("--stream", help="only this stream's events")
-    p.add_argument("--type", dest="event_types", action="append", default=[],
+    p.add_argument("--stream", type=STREAM_ID, help="only this stream's events")
+    p.add_argument("--type", dest="event_types", action="append", default=[], type=EVENT_TYPE,
                    help="only events of this type (repeat or comma-separate for several)")
     p.add_argument("--stream-type", dest="stream_types", action="append", default=[],
-                   help="only events of streams of this type")
-    p.add_argument("--where", help='a content filter, e.g. \'data.total > 100 and '
+                   type=STREAM_TYPE, help="only events of streams of this type")
+    p.add_argument("--where", type=FILTER, help='a content filter, e.g. \'data.total > 100 and '
                    'data.currency = "EUR"\' or \'data.items[*].product_id = "prod_101"\'')
     p.add_argument("--from-position", type=positive, default=1, help="start at this position")
-    p.add_argument("--search", metavar="TEXT",
+    p.add_argument("--search", metavar="TEXT", type=given("a word, an id or a phrase"),
                    help='only events mentioning TEXT (words, ids such as order_0870, a prefix '
                    'order_08*, a "quoted phrase"), newest first; the first search indexes the '
                    "store")
@@ -107,7 +115,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     when = p.add_mutually_exclusive_group()
     when.add_argument("--at-version", type=positive, help="after this many of its events")
     when.add_argument("--at-position", type=positive, help="as of this global position")
-    when.add_argument("--at-time", help="as of this ISO 8601 time (UTC unless a zone is given)")
+    when.add_argument("--at-time", type=given("an ISO 8601 time"),
+                      help="as of this ISO 8601 time (UTC unless a zone is given)")
     p.add_argument("--no-snapshots", action="store_true", help="replay every event")
     p.add_argument("--json", action="store_true")
 
@@ -117,10 +126,11 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                    help="an aggregate type of the system, e.g. Order (see `commands`)")
     p.add_argument("stream_id", metavar="STREAM_ID", help="e.g. order_789")
     p.add_argument("command", metavar="COMMAND", help="e.g. place, ship (see `commands`)")
-    p.add_argument("--data", help="the command's fields as a JSON object")
+    p.add_argument("--data", type=COMMAND_DATA, help="the command's fields as a JSON object")
     p.add_argument("--expected-version", type=natural,
                    help="fail unless the stream is at this version (0: must be new)")
-    p.add_argument("--correlation-id", help="correlate with an earlier request")
+    p.add_argument("--correlation-id", type=CORRELATION_ID,
+                   help="correlate with an earlier request")
     p.add_argument("--json", action="store_true")
     p.add_argument("fields", nargs=argparse.REMAINDER,
                    help="field options generated from the command's schema, e.g. --carrier FedEx "

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import argparse
 
-from explorer.cli.arguments import AddSubcommand
+from explorer.cli.arguments import AddSubcommand, given
 from explorer.cli.handlers import UsageError
 from explorer.cli.output import print_json
 from explorer.store.event_store import EventStore
 from explorer.store.path_indexes import create_path_index, drop_path_index, path_indexes
+
+FIELD = given("a field such as data.total")
 
 
 def add_parser(add: AddSubcommand) -> None:
@@ -19,11 +21,12 @@ def add_parser(add: AddSubcommand) -> None:
                      "content filters on it read an index instead of every event; list or "
                      "remove such indexes.", index, system=False)
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--path", metavar="FIELD",
+    what.add_argument("--path", metavar="FIELD", type=FIELD,
                       help="the field to index: data.total, data.customer.country, "
                            "metadata.command (the store must be writable)")
     what.add_argument("--list", action="store_true", help="list the indexes made on paths")
-    what.add_argument("--drop", metavar="FIELD", help="remove the index made on this field")
+    what.add_argument("--drop", metavar="FIELD", type=FIELD,
+                      help="remove the index made on this field")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 

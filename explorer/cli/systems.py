@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from explorer.cli.arguments import bounded_size
+from explorer.cli.arguments import SYSTEM, bounded_size, given
 from explorer.cli.output import print_json, print_table
 from explorer.domain.forms import form_of
 from explorer.system import NO_SYSTEM, System
@@ -42,11 +42,11 @@ HOW_TO_ADD = (
 
 
 def add_system_option(parser: argparse.ArgumentParser, help_text: str = SYSTEM_HELP) -> None:
-    parser.add_argument("--system", metavar="SYSTEM", help=help_text)
+    parser.add_argument("--system", metavar="SYSTEM", type=SYSTEM, help=help_text)
 
 
 def add_cipher_key_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cipher-key", metavar="KEY", help=(
+    parser.add_argument("--cipher-key", metavar="KEY", type=given("a key"), help=(
         "the key that decrypts an eventsourcing library store's encrypted events (its "
         "application's CIPHER_KEY; CIPHER_TOPIC names the cipher); default: the CIPHER_KEY "
         "variable. It is never written anywhere"))
@@ -173,6 +173,8 @@ def seed_system(argv: Sequence[str]) -> System | None:
             spec = argv[index + 1]
         elif word.startswith("--system="):
             spec = word.partition("=")[2]
+    if not spec.strip():
+        return None  # (the parser says what is wrong with an empty --system)
     return load_system(spec)
 
 
@@ -187,6 +189,6 @@ def add_seed_options(parser: argparse.ArgumentParser, system: System | None) -> 
     parser.add_argument(*dict.fromkeys(names), dest="size", type=bounded_size(most, unit),
                         metavar="N", help=(seeder.size_help if seeder is not None
                                            else "the size of the history") + default)
-    parser.add_argument("--system", metavar="SYSTEM", default=DEFAULT_SYSTEM,
+    parser.add_argument("--system", metavar="SYSTEM", default=DEFAULT_SYSTEM, type=SYSTEM,
                         help=f"the system whose seeder makes the history (default "
                              f"{DEFAULT_SYSTEM}; see `systems`)")

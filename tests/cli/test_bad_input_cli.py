@@ -105,3 +105,58 @@ def test_a_type_the_store_has_none_of_is_said_beside_the_empty_list(shop, capsys
     assert code == 0 and "no stream of type 'Nope'" in err
     code, out, err = run(capsys, "events", shop, "--type", "OrderPlaced", "--stream-type", "Order")
     assert code == 0 and err == ""
+
+
+EMPTY_OPTIONS = [
+    (["state", "STORE", "order_1", "--at-time"], "--at-time: expected an ISO 8601 time"),
+    (["project", "STORE", "--rebuild"], "--rebuild: expected a projection's name"),
+    (["summary", "STORE", "--system"], "--system: expected a system's name or module path"),
+    (["seed", "STORE", "--system"], "--system: expected a system's name or module path"),
+    (["commands", "--system"], "--system: expected a system's name"),
+    (["summary", "STORE", "--cipher-key"], "--cipher-key: expected a key"),
+    (["events", "STORE", "--type"], "--type: expected an event type"),
+    (["events", "STORE", "--stream-type"], "--stream-type: expected a stream type"),
+    (["events", "STORE", "--stream"], "--stream: expected a stream id"),
+    (["events", "STORE", "--where"], "--where: expected a content filter"),
+    (["events", "STORE", "--search"], "--search: expected a word, an id or a phrase"),
+    (["streams", "STORE", "--type"], "--type: expected a stream type"),
+    (["streams", "STORE", "--match"], "--match: expected a part of a stream id"),
+    (["export", "STORE", "OUT", "--type"], "--type: expected an event type"),
+    (["export", "STORE", "OUT", "--stream"], "--stream: expected a stream id"),
+    (["sagas", "STORE", "--saga"], "--saga: expected a saga's name"),
+    (["index", "STORE", "--drop"], "--drop: expected a field such as data.total"),
+    (["index", "STORE", "--path"], "--path: expected a field such as data.total"),
+    (["desktop", "install", "--prefix"], "--prefix: expected a folder"),
+]
+
+
+@pytest.mark.parametrize(("words", "message"), EMPTY_OPTIONS, ids=lambda v: " ".join(v)
+                         if isinstance(v, list) else None)
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_option_is_refused_not_taken_as_no_option(tmp_path, capsys, words, message,
+                                                            value):
+    folder = tmp_path / "here"
+    folder.mkdir()
+    args = [str(folder / "shop.evstore") if word == "STORE" else str(folder / "out.jsonl")
+            if word == "OUT" else word for word in words]
+    with pytest.raises(SystemExit) as exit_code:
+        run(capsys, *args, value)
+    err = capsys.readouterr().err
+    assert exit_code.value.code == 2, err
+    assert f"error: argument {message}" in err and len(err.splitlines()) == 1
+    assert f"not {'an empty value' if not value else 'only spaces'}" in err
+    assert list(folder.iterdir()) == []  # nothing made (no store, no file, no desktop entry)
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("--data", "expected the command's fields as a JSON object"),
+    ("--correlation-id", "expected a correlation id")])
+def test_an_empty_option_of_a_command_is_refused_and_nothing_is_stored(shop, capsys, option,
+                                                                        message):
+    before = shop.read_bytes()
+    code, _, err = run(capsys, "command", shop, "Inventory", "prod_101", "receive_stock",
+                       "--quantity", "1", option, "")
+    assert code == 2 and f"argument {option}: {message}, not an empty value" in err
+    assert len(err.splitlines()) == 1
+    assert shop.read_bytes() == before
+
