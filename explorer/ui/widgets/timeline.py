@@ -112,6 +112,8 @@ class TimelineBar(TallerWhenNarrow, QWidget):
             " #past-banner QLabel { color: #e65100; }")
         self.banner_label = QLabel()
         self.banner_label.setTextFormat(Qt.TextFormat.RichText)
+        self.banner_label.setWordWrap(True)  # on more lines in a narrow window, rather than
+        # widening it past the screen (one line took 940 pixels)
         self.live_button = QPushButton(icon("to-live"), "Back to Live")
         self.live_button.setToolTip("Follow the newest events again (Ctrl+Shift+End)")
         self.live_button.clicked.connect(self.travel.back_to_live)
