@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # e.g. `events STORE | head`
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as stop:  # (a seed says what it left: workspace.SeedInterrupted)
+        print(f"interrupted: {stop}" if str(stop) else "interrupted", file=sys.stderr)
         return 130
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import platformdirs
 
+from explorer.store.copying import remove_store_files
 from explorer.store.errors import StoreError, StoreMissingError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.postgres_url import is_server_url
@@ -118,6 +119,35 @@ class SeededStore:
     last_position: int
 
 
+class SeedInterrupted(KeyboardInterrupt):
+    """A seed stopped by an interrupt, saying what it left: the store it made, removed when
+    it held no event yet; otherwise the store, kept with the events stored before the stop
+    (each batch of the seeder's is committed whole, so they are valid facts, but only part of
+    the history, its sagas left midway)."""
+
+    @classmethod
+    def after(cls, target: str | Path, system: System, made_here: bool) -> SeedInterrupted:
+        """What an interrupted seed into `target` left (`made_here`: no file was there)."""
+        try:
+            if isinstance(target, Path) and not target.exists():
+                return cls(f"nothing was made at {target}.")
+            with open_store(target, system=system, read_only=True, verify=False) as store:
+                kept = store.last_position()
+        except StoreMissingError:
+            kept = 0  # (stopped as the file was being made: no tables yet)
+        except (StoreError, OSError) as error:
+            return cls(f"{target} was left as the seed stopped, but cannot be read ({error}); "
+                       "delete it and seed into a new file.")
+        if kept == 0 and made_here and isinstance(target, Path):
+            remove_store_files(target)
+            return cls(f"{target} was removed: no event was stored yet, nothing was left.")
+        if kept == 0:
+            return cls(f"{target} was left without events: seed into it again.")
+        return cls(f"{target} was kept with {kept:,} events, as far as the seed had come (it "
+                   "may lack the end of the history); delete it and seed into a new file for a "
+                   "whole one.")
+
+
 def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
                    seed: int = DEMO_SEED, days: int = DEMO_DAYS, recent: bool = True,
                    spec: str | None = None, progress: Callable[[int], None] | None = None,
@@ -127,7 +157,9 @@ def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
     seeder's unit; once `should_stop()` is true the seeder ends early, keeping what it made.
 
     CannotSeedError for a system without a seeder, and StoreError for a path that already holds
-    events (a demo's ids would collide with them), both before anything is written."""
+    events (a demo's ids would collide with them), both before anything is written. Interrupted
+    (Ctrl+C), it raises SeedInterrupted saying what it left (a store it made holding no event
+    yet is removed)."""
     if system.seeder is None:
         raise CannotSeedError(system)
     target = path if is_server_url(path) else Path(path)
@@ -147,8 +179,13 @@ def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
         if held:
             raise StoreError(f"{target} already holds {held:,} events; seed a new or empty "
                              "store instead (choose a new file name or schema).")
-    with open_store(target, system=system, create=True) as store:
-        report = seed_with(store, system, size=size, seed=seed, days=days, recent=recent,
-                           spec=spec, progress=progress, should_stop=should_stop)
-        return SeededStore(store.location, report, store.last_position())
+    made_here = isinstance(target, Path) and not target.exists()
+    try:
+        with open_store(target, system=system, create=True) as store:
+            report = seed_with(store, system, size=size, seed=seed, days=days, recent=recent,
+                               spec=spec, progress=progress, should_stop=should_stop)
+            return SeededStore(store.location, report, store.last_position())
+    except KeyboardInterrupt:  # (Ctrl+C; the command line's SIGTERM and SIGHUP too)
+        raise SeedInterrupted.after(target, system, made_here) from None
+
 

@@ -81,3 +81,52 @@ def test_run_stopped_by_sigterm_stops_as_ctrl_c_stops_it(tmp_path):
             runner.kill()
     assert runner.returncode == 0 and "Traceback" not in err
     assert "Stopped." in out + err  # what Ctrl+C's own stop says
+
+
+def seed_stopped(monkeypatch, capsys, path: Path, where: str) -> tuple[int, str]:
+    """`seed` into `path` stopped by Ctrl+C (or SIGTERM, which the command line turns into
+    it) as its first `where`: "progress" (reported after its events were appended) or
+    "start" (the store made, no event yet). Its exit code and standard error."""
+    from explorer.cli import handlers, main
+    from explorer.system import workspace
+
+    def interrupt(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    if where == "progress":
+        monkeypatch.setattr(handlers.ProgressBar, "update_to", interrupt)
+    else:
+        monkeypatch.setattr(workspace, "remember_system", interrupt)
+    code = main(["seed", str(path), "--orders", "20", "--days", "2"])
+    return code, capsys.readouterr().err
+
+
+def test_a_seed_stopped_after_storing_events_says_it_kept_them(tmp_path, monkeypatch, capsys):
+    from explorer.store import EventStore
+
+    code, err = seed_stopped(monkeypatch, capsys, tmp_path / "shop.evstore", "progress")
+    with EventStore.open(tmp_path / "shop.evstore", read_only=True) as store:
+        kept = store.last_position()
+    assert code == 130 and kept > 0 and "Traceback" not in err
+    assert err == (f"interrupted: {tmp_path / 'shop.evstore'} was kept with {kept:,} events, "
+                   "as far as the seed had come (it may lack the end of the history); delete "
+                   "it and seed into a new file for a whole one.\n")
+
+
+def test_a_seed_stopped_before_any_event_removes_the_store_it_made(tmp_path, monkeypatch,
+                                                                   capsys):
+    code, err = seed_stopped(monkeypatch, capsys, tmp_path / "shop.evstore", "start")
+    assert code == 130
+    assert err == (f"interrupted: {tmp_path / 'shop.evstore'} was removed: no event was stored "
+                   "yet, nothing was left.\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_seed_stopped_before_any_event_leaves_an_empty_file_it_was_given(tmp_path,
+                                                                         monkeypatch, capsys):
+    given = tmp_path / "shop.evstore"
+    given.touch()
+    code, err = seed_stopped(monkeypatch, capsys, given, "start")
+    assert code == 130 and err == (f"interrupted: {given} was left without events: seed into "
+                                   "it again.\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["shop.evstore"]
