@@ -78,7 +78,7 @@ def salvage_store(source: str | Path, target: str | Path, *,
     """Copy what can be read of the store at `source` into a new store at `target`."""
     _refuse_servers(source, target)
     source, target = Path(source).expanduser(), Path(target).expanduser()
-    if not source.is_file():
+    if not source.exists():  # (a folder, a device or a pipe: inspect says which)
         raise StoreOpenError(f"No file at {source} to salvage. Check the path.")
     if target.exists() and target.stat().st_size:
         raise StoreOpenError(f"{target} exists already; salvage into a new file, so that "

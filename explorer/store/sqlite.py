@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,18 @@ def not_sqlite_error(path: Path, what: str = "an Event Explorer store") -> NotAS
         "not changed. Choose an Event Explorer store file instead.")
 
 
+def _special_kind(mode: int) -> str | None:
+    """What a file of this mode is when it is neither a regular file nor a folder (whose
+    contents are not stored bytes): a device, a named pipe, a socket."""
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None
+
+
 def _refuse_side_file(path: Path) -> None:
     """Refuse a path that names a store's side file (`-wal`, `-shm`, `-journal`), and a missing
     store whose side files are still there: creating a store at that path would make SQLite
@@ -174,11 +187,15 @@ def _is_side_file(path: Path, suffix: str, database: Path) -> bool:
 def inspect(path: Path) -> Inspection:
     """Find what the file at `path` is without modifying it. Raises for anything not ours."""
     try:
-        os.stat(path)
+        special = _special_kind(os.stat(path).st_mode)
     except FileNotFoundError:
-        pass
+        special = None
     except OSError as error:  # a name too long, a folder in the path that is a file...
         raise StoreOpenError(f"Cannot open {path}: {error.strerror}.") from None
+    if special is not None:  # never opened: a pipe's read waits for a writer, /dev/zero never
+        # ends, a socket cannot be opened at all
+        raise StoreOpenError(f"{path} is {special}, not a store file. Choose a store file, or "
+                             "a new path to make one.")
     _refuse_side_file(path)
     if not path.exists():
         return Inspection("missing")

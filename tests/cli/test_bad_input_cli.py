@@ -3,6 +3,8 @@ nothing stored is changed."""
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -160,3 +162,35 @@ def test_an_empty_option_of_a_command_is_refused_and_nothing_is_stored(shop, cap
     assert len(err.splitlines()) == 1
     assert shop.read_bytes() == before
 
+
+def special_file(kind: str, folder: Path) -> Path:
+    """A path in `folder` (or of the system's) that is `kind`, not a regular file."""
+    if kind == "device":
+        if not Path("/dev/zero").exists():
+            pytest.skip("needs /dev/zero")
+        return Path("/dev/zero")  # never ends: read, it would take all memory
+    path = folder / kind
+    if kind == "named pipe (FIFO)":
+        os.mkfifo(path)  # read, it would wait for a writer for ever
+    elif kind == "socket":
+        if len(str(path)) > 100:
+            pytest.skip("the folder's path is too long for a socket's name")
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.close()  # (its name stays)
+    else:
+        path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["device", "named pipe (FIFO)", "socket", "folder"])
+@pytest.mark.parametrize("words", [["summary", "PATH"], ["seed", "PATH", "--orders", "1"],
+                                   ["check", "PATH"], ["salvage", "PATH", "NEW"]])
+def test_a_special_file_given_as_a_store_is_said_as_what_it_is(tmp_path, capsys, kind, words):
+    path = special_file(kind, tmp_path)
+    before = sorted(tmp_path.iterdir())
+    code, _, err = run(capsys, *(path if word == "PATH" else tmp_path / "new.evstore"
+                                 if word == "NEW" else word for word in words))
+    assert code == 1 and len(err.splitlines()) == 1, err
+    assert f"error: {path} is a {kind}, not a store file." in err
+    assert sorted(tmp_path.iterdir()) == before
