@@ -21,23 +21,44 @@ class EllipsisLabel(QLabel):
                  elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> None:
         super().__init__(text, parent)
         self.elide = elide
+        self._room_for = ""
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         least = super().minimumSizeHint()
         room = self.fontMetrics().horizontalAdvance("M" * LEAST_CHARACTERS + "…")
         return QSize(min(least.width(), room), least.height())
 
-    def shown_text(self) -> str | None:
-        """What the label shows as plain text when its text is cut short; None when whole."""
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        if not self._room_for:
+            return hint
+        margins = self.contentsMargins()
+        room = int(self._document(self._room_for).idealWidth() + 1) + margins.left() \
+            + margins.right()
+        return QSize(max(hint.width(), room), hint.height())
+
+    def keep_room_for(self, text: str) -> None:
+        """Ask for the room `text` takes whatever is shown: a label whose text changes at every
+        step (the cursor's position) keeps its place, and the line it is on, in a layout."""
+        if text != self._room_for:
+            self._room_for = text
+            self.updateGeometry()
+
+    def _document(self, text: str) -> QTextDocument:
         document = QTextDocument()
         document.setDefaultFont(self.font())
         document.setDocumentMargin(0)
-        kind, text = self.textFormat(), self.text()
+        kind = self.textFormat()
         if kind == Qt.TextFormat.RichText or (
                 kind == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)):
             document.setHtml(text)
         else:  # (a path's "<" and "&" are its own characters)
             document.setPlainText(text)
+        return document
+
+    def shown_text(self) -> str | None:
+        """What the label shows as plain text when its text is cut short; None when whole."""
+        document = self._document(self.text())
         room = self.contentsRect().width()
         if document.idealWidth() <= room:
             return None

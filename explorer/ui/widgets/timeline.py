@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProxyStyle,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QStyle,
     QStyleHintReturn,
@@ -39,7 +38,7 @@ from explorer.common.formatting import short_time
 from explorer.timetravel.machine import Moment, TimelineSamples, parse_place
 from explorer.ui.cursor_moves import SPEEDS, CursorStatus
 from explorer.ui.icons import icon
-from explorer.ui.layouts import TallerWhenNarrow
+from explorer.ui.layouts import STRETCH, TallerWhenNarrow, wrapping
 from explorer.ui.time_cursor import TimeTravel
 from explorer.ui.widgets.ellipsis_label import EllipsisLabel
 from explorer.ui.widgets.message_bubble import MessageBubble
@@ -166,9 +165,9 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         self.in_stream = QCheckBox("In stream")
         self.in_stream.setToolTip("Step and play through the selected stream's events only")
         self.in_stream.toggled.connect(self._in_stream_toggled)
-        self.where = EllipsisLabel()
+        self.where = EllipsisLabel()  # whole on a line of its own in a narrow window; cut
+        # short only where even that line is too narrow
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.where.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.go_to = QLineEdit()
         self.go_to.setPlaceholderText("Position or time…")
         self.go_to.setToolTip("A position (12345) or a UTC date and time (2026-03-19 10:15:30); "
@@ -198,21 +197,20 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         self.legend.setStyleSheet("color: #616161;")
         self.legend.setWordWrap(True)  # on two lines in a narrow window, rather than cut off
 
-        controls = QHBoxLayout()
-        controls.setContentsMargins(0, 0, 0, 0)
-        controls.setSpacing(2)
+        playback = QHBoxLayout()
+        playback.setSpacing(2)
         for widget in (self.first_button, self.back_button, self.play_button,
                        self.forward_button, self.end_button):
-            controls.addWidget(widget)
-        controls.addSpacing(4)
-        controls.addWidget(self.speed)
-        controls.addSpacing(6)
-        controls.addWidget(self.in_stream)
-        controls.addSpacing(10)
-        controls.addWidget(self.where, 1)
-        controls.addWidget(self.go_to)
-        controls.addSpacing(6)
-        controls.addWidget(self.branch_button)
+            playback.addWidget(widget)
+        playback.addSpacing(4)
+        playback.addWidget(self.speed)
+        playback.addSpacing(6)
+        playback.addWidget(self.in_stream)
+        going = QHBoxLayout()
+        going.addWidget(self.go_to)
+        going.addWidget(self.branch_button)
+        # on more lines in a narrow window (the cursor's position and time whole), never cut
+        controls = wrapping(playback, self.where, STRETCH, going)
 
         plot_row = QHBoxLayout()
         plot_row.setContentsMargins(0, 0, 0, 0)
@@ -338,6 +336,8 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         last = self.travel.last_position
         when = f" · {short_time(timestamp_us)} UTC" if timestamp_us is not None else ""
         self.where.setText(f"Position <b>{position:,}</b> of {last:,}{when}")
+        self.where.keep_room_for(  # the longest it says: it keeps its line while stepping
+            f"Position <b>{last:,}</b> of {last:,} · {short_time(0)} UTC")
         if not (self.go_to.hasFocus() and self.go_to.isModified()):  # not while one types
             self._show_in_box(position)
 
