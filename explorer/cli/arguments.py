@@ -6,9 +6,11 @@ cannot end, nor an empty value taken as no option."""
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable
 from typing import NoReturn, Protocol
 
+from explorer.projections.database import cache_folder
 from explorer.store import MAX_INTEGER
 
 
@@ -18,6 +20,18 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:  # argparse's hook
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+class WholeWordsFormatter(argparse.HelpFormatter):
+    """argparse's help, wrapped without breaking a word at its hyphens: a path such as
+    ~/.cache/event-explorer or an option such as --at-position stays on one line, whole."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent,
+                             subsequent_indent=indent, break_on_hyphens=False)
 
 
 class AddSubcommand(Protocol):
@@ -143,3 +157,19 @@ def _at_least_one(text: str, value: int) -> int:
 
 def _shown(text: str) -> str:
     return repr(text if len(text) <= 30 else text[:30] + "…")
+
+
+def read_models_note() -> str:
+    """Where the read models a subcommand reads or makes are kept (its help's last words)."""
+    return ("Read models are made from the store's events on first use and kept beside it, as "
+            "STORE.readmodels; for a store that is not written (opened read-only, the "
+            f"eventsourcing library's, a bug report) in {cache_folder()}; for a store on a "
+            "PostgreSQL server in its schema NAME_readmodels. They are disposable: delete them "
+            "and they are made again.")
+
+
+def search_index_note() -> str:
+    """Where `--search`'s index is kept (the help's last words of the subcommands that search)."""
+    return ("--search indexes every event on its first use, with progress, and keeps the index "
+            "beside the store as STORE.fulltext (for a store that is not written, in "
+            f"{cache_folder()}); it is disposable: delete it and it is made again.")

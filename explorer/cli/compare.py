@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from explorer.cli.arguments import AddSubcommand, natural
+from explorer.cli.arguments import AddSubcommand, natural, read_models_note
 from explorer.cli.handlers import UsageError
 from explorer.cli.output import print_json, print_table
 from explorer.cli.systems import system_of
@@ -23,6 +23,7 @@ def add_parser(add: AddSubcommand) -> None:
     """Declare `diff` on the CLI's parser (see explorer.cli.main)."""
     p = add("diff", "Compare two moments: the streams that got events, each read model's rows "
                     "added, changed and removed, and the sagas whose status changed.", diff)
+    p.epilog = read_models_note()
     p.add_argument("--from", dest="before", type=natural, required=True, metavar="P1",
                    help="the earlier position (0: before the first event)")
     p.add_argument("--to", dest="after", type=natural, metavar="P2",

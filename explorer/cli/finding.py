@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from explorer.cli.arguments import AddSubcommand, natural
+from explorer.cli.arguments import AddSubcommand, natural, read_models_note
 from explorer.cli.handlers import UsageError
 from explorer.cli.output import print_json_array, print_table
 from explorer.cli.systems import system_of
@@ -36,6 +36,7 @@ def add_parser(add: AddSubcommand) -> None:
     """Declare `when` on the CLI's parser (see explorer.cli.main)."""
     p = add("when", "Find when a condition on state became true (or, with --all, every time it "
                     "switched): on a stream's state, a read model's rows or the sagas.", find_when)
+    p.epilog = read_models_note()
     p.add_argument("target", metavar="TARGET",
                    help="a stream id (e.g. prod_101), a read model's name (e.g. order_summary) "
                         "or sagas")

@@ -14,7 +14,15 @@ from typing import Any
 
 import orjson
 
-from explorer.cli.arguments import AddSubcommand, given, natural, positive, seconds, share
+from explorer.cli.arguments import (
+    AddSubcommand,
+    given,
+    natural,
+    positive,
+    read_models_note,
+    seconds,
+    share,
+)
 from explorer.cli.handlers import ProgressBar, linking_bar, require_in_log
 from explorer.cli.output import EventTable, print_json, print_json_array, print_table
 from explorer.cli.systems import system_of
@@ -33,6 +41,7 @@ from explorer.system.workspace import open_store
 def add_parsers(add: AddSubcommand) -> None:
     """Declare the live subcommands on the CLI's parser (see explorer.cli.main)."""
     p = add("run", "Keep the projections and sagas up to date until Ctrl+C.", run)
+    p.epilog = read_models_note()
     p.add_argument("--no-sagas", action="store_true", help="run the projections only")
     p.add_argument("--payment-latency", type=seconds, default=0.0, metavar="SECONDS",
                    help="how long each simulated payment takes (to watch a saga step by step), "
@@ -50,12 +59,14 @@ def add_parsers(add: AddSubcommand) -> None:
 
     p = add("project", "Bring every projection and saga up to date (or rebuild one), then exit.",
             project)
+    p.epilog = read_models_note()
     p.add_argument("--rebuild", metavar="NAME", type=given("a projection's name"),
                    help="start this projection over from zero")
     p.add_argument("--no-sagas", action="store_true", help="leave the sagas alone")
     p.add_argument("--json", action="store_true")
 
     p = add("projection", "Show a projection's read model rows.", projection)
+    p.epilog = read_models_note()
     p.add_argument("name", metavar="NAME", help="one of the system's projections (`project` "
                    "lists them), e.g. the shop's order_summary")
     p.add_argument("--at-position", type=natural, help="the rows as they were at this position")
@@ -63,6 +74,7 @@ def add_parsers(add: AddSubcommand) -> None:
     p.add_argument("--json", action="store_true")
 
     p = add("sagas", "List the system's sagas (each instance) and their status.", sagas)
+    p.epilog = read_models_note()
     p.add_argument("--saga", metavar="NAME", type=given("a saga's name"),
                    help="which of the system's sagas, if it has several (default: its first)")
     p.add_argument("--status", choices=["running", "compensating", "completed", "compensated",

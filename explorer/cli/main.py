@@ -35,11 +35,13 @@ from explorer.cli.arguments import (
     STREAM_ID,
     STREAM_TYPE,
     OneLineParser,
+    WholeWordsFormatter,
     days,
     given,
     match_text,
     natural,
     positive,
+    search_index_note,
     seconds,
 )
 from explorer.common import bulk
@@ -52,13 +54,15 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The parser; `argv` tells `seed`'s size option (the system's seeder names it)."""
     parser = OneLineParser(
         prog="event-explorer-cli",
-        description="Look inside an event-sourced store: streams, events, state, commands.")
+        description="Look inside an event-sourced store: streams, events, state, commands.",
+        formatter_class=WholeWordsFormatter)
     add_version_option(parser)
     sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
 
     def add(name: str, help_text: str, handler: Callable[[argparse.Namespace], int],
             store: bool = True, system: bool = True) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text,
+                           formatter_class=WholeWordsFormatter)
         if store:
             p.add_argument("store", metavar="STORE", help="the store file")
         if store and system:
@@ -95,6 +99,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = add("events", "List events in global order (or one stream's).", handlers.events)
+    p.epilog = search_index_note()
     p.add_argument("--stream", type=STREAM_ID, help="only this stream's events")
     p.add_argument("--type", dest="event_types", action="append", default=[], type=EVENT_TYPE,
                    help="only events of this type (repeat or comma-separate for several)")

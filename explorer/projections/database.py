@@ -103,11 +103,17 @@ def open_read_models(store_location: str, store_read_only: bool, *,
                              read_only=read_only)
 
 
+def cache_folder() -> Path:
+    """The user's cache folder of read models and search indexes made for stores that are not
+    written (opened read-only, the `eventsourcing` library's, bug reports)."""
+    return platformdirs.user_cache_path("event-explorer", appauthor=False) / "readmodels"
+
+
 def read_model_path(store_location: str, read_only: bool) -> Path:
     """Where the read-model file of a store lives (see the module docstring; a store on a
     server keeps its file, for a read-only store or what only SQLite keeps, in the user's
     cache folder, named by its URL without a password)."""
-    folder = platformdirs.user_cache_path("event-explorer", appauthor=False) / "readmodels"
+    folder = cache_folder()
     if is_server_url(store_location):
         digest = hashlib.sha256(store_location.encode()).hexdigest()[:16]
         return folder / f"server-{digest}{SUFFIX}"
