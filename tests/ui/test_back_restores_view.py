@@ -6,6 +6,12 @@ from __future__ import annotations
 from tests.ui.conftest import WAIT_MS, select_row
 
 
+def listed(qtbot, window, act) -> None:
+    """Do `act` and wait until the event list it asks for is shown."""
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        act()
+
+
 def type_index(window, name: str):
     model = window.stream_model
     all_index = model.all_index()
@@ -26,23 +32,19 @@ def test_back_restores_the_stream_browsers_choice_and_the_detail(window, qtbot):
     order = type_index(window, "Order")
     tree.expand(order)
     qtbot.waitUntil(lambda: model.rowCount(order) >= 2, timeout=WAIT_MS)
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        tree.setCurrentIndex(model.index(0, 0, order))
+    listed(qtbot, window, lambda: tree.setCurrentIndex(model.index(0, 0, order)))
     first = select_row(qtbot, window, 1)
     assert first.stream_id == "order_001"
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        tree.setCurrentIndex(model.index(1, 0, order))
+    listed(qtbot, window, lambda: tree.setCurrentIndex(model.index(1, 0, order)))
     second = select_row(qtbot, window, 0)
     assert second.stream_id == "order_002"
 
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        window.back_action.trigger()
+    listed(qtbot, window, window.back_action.trigger)
     assert window.browser.view.stream_id == "order_001"
     qtbot.waitUntil(lambda: window.detail.shown_event == first, timeout=WAIT_MS)
     assert chosen_in_tree(window) == "order_001"
 
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        window.forward_action.trigger()
+    listed(qtbot, window, window.forward_action.trigger)
     qtbot.waitUntil(lambda: window.detail.shown_event == second, timeout=WAIT_MS)
     assert chosen_in_tree(window) == "order_002"
 
@@ -50,40 +52,34 @@ def test_back_restores_the_stream_browsers_choice_and_the_detail(window, qtbot):
 def test_back_to_a_list_with_nothing_selected_clears_the_detail(window, qtbot):
     tree = window.stream_browser.tree
     assert chosen_in_tree(window) == "All events"
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        tree.setCurrentIndex(type_index(window, "Customer"))
+    listed(qtbot, window, lambda: tree.setCurrentIndex(type_index(window, "Customer")))
     customer = select_row(qtbot, window, 2)
     assert customer.stream_type == "Customer"
 
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        window.back_action.trigger()
+    listed(qtbot, window, window.back_action.trigger)
     assert window.browser.view.filters.stream_type is None
     assert window.browser.selected_position() is None
     assert window.detail.shown_event is None
     assert chosen_in_tree(window) == "All events"
 
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        window.forward_action.trigger()
+    listed(qtbot, window, window.forward_action.trigger)
     qtbot.waitUntil(lambda: window.detail.shown_event == customer, timeout=WAIT_MS)
     assert chosen_in_tree(window) == "Customer"
 
 
 def test_all_events_in_the_stream_browser_undoes_a_stream_type_chosen_there(window, qtbot):
     tree = window.stream_browser.tree
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        tree.setCurrentIndex(type_index(window, "Customer"))
+    listed(qtbot, window, lambda: tree.setCurrentIndex(type_index(window, "Customer")))
     customers = window.event_model.rowCount()
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        tree.setCurrentIndex(window.stream_model.all_index())
+    listed(qtbot, window, lambda: tree.setCurrentIndex(window.stream_model.all_index()))
     assert window.browser.view.filters.stream_type is None
     assert window.event_model.rowCount() > customers
 
 
 def test_going_to_an_event_elsewhere_moves_the_stream_browser_to_all_events(window, qtbot):
     tree = window.stream_browser.tree
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        tree.setCurrentIndex(type_index(window, "Customer"))
-    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
-        window.browser.go_to_position(1)  # not a Customer event: shown in all events
+    listed(qtbot, window, lambda: tree.setCurrentIndex(type_index(window, "Customer")))
+    # position 1 is not a Customer event: it is shown in all events
+    listed(qtbot, window, lambda: window.browser.go_to_position(1))
     assert window.browser.view.filters.stream_type is None
     assert chosen_in_tree(window) == "All events"
