@@ -66,10 +66,12 @@ class LiveEventList(QObject):
         self.events.set_highlight(())
 
     def set_live(self, live: bool) -> None:
+        """Resume or pause taking in new events; resuming takes in those missed meanwhile, in
+        the list and in the tree's counts alike."""
         self.live = live
         if live and self.missed:
             self.missed = 0
-            self.browser.apply_new_events(self._latest_position)
+            self._take_in(self._latest_position)
         self.state_changed.emit()
 
     def store_changed(self, last_position: int) -> None:
@@ -78,6 +80,10 @@ class LiveEventList(QObject):
             self.missed = last_position - self.browser.last_position
             self.state_changed.emit()
             return
+        self._take_in(last_position)
+
+    def _take_in(self, last_position: int) -> None:
+        """List the events up to `last_position` and count them in the stream tree."""
         self.browser.apply_new_events(last_position)
         pattern = self.stream_model.pattern
 

@@ -1,0 +1,44 @@
+"""Live Updates paused (Ctrl+Shift+L) holds the whole window where it was, not the list alone:
+the stream tree's counts, the timeline's cursor and its "of N", and the filters' "To" wait; the
+events missed meanwhile are only counted in the status bar. Resuming takes them all in at once."""
+
+from __future__ import annotations
+
+from explorer.domain import CommandService
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop
+
+
+def append_elsewhere(window, qtbot, seeded, count: int) -> None:
+    """`count` events appended to the store by another connection, as another process would."""
+    with qtbot.wait_signal(window.watcher.changed, timeout=WAIT_MS), open_shop(seeded) as store:
+        service = CommandService(store, SHOP.domain)
+        for n in range(count):
+            service.execute("Inventory", "prod_104", "receive_stock", {"quantity": n + 1})
+
+
+def tree_counts(window) -> tuple[str, str]:
+    """The "All events" count and the Inventory type's count of events, as the tree shows."""
+    model = window.stream_model
+    all_index = model.all_index()
+    inventory = next(model.index(r, 0, all_index) for r in range(model.rowCount(all_index))
+                     if model.index(r, 0, all_index).data() == "Inventory")
+    node = inventory.internalPointer()
+    return model.index(0, 1).data(), f"{node.events:,}"
+
+
+def test_resuming_counts_the_missed_events_in_the_stream_tree(travelling, qtbot, seeded):
+    window = travelling
+    last = window.browser.last_position
+    qtbot.waitUntil(lambda: tree_counts(window)[0] == f"{last:,}", timeout=WAIT_MS)
+    inventory_events = int(tree_counts(window)[1].replace(",", ""))
+    window.toggle_live(False)
+    append_elsewhere(window, qtbot, seeded, 2)
+    qtbot.waitUntil(lambda: "Paused · 2 new" in window.live_label.text(), timeout=WAIT_MS)
+    assert tree_counts(window) == (f"{last:,}", f"{inventory_events:,}")  # held while paused
+
+    with qtbot.wait_signal(window.browser.live_applied, timeout=WAIT_MS):
+        window.toggle_live(True)
+    assert window.event_model.rowCount() == last + 2
+    qtbot.waitUntil(lambda: tree_counts(window) == (f"{last + 2:,}",
+                                                    f"{inventory_events + 2:,}"),
+                    timeout=WAIT_MS)
