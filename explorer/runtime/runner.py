@@ -36,6 +36,7 @@ from pydantic import PlainSerializer
 
 from explorer.common.closable import Closable
 from explorer.common.json_form import JsonForm
+from explorer.common.timestamps import now_micros
 from explorer.domain import CommandService
 from explorer.projections import (
     FullTextIndex,
@@ -105,9 +106,11 @@ class Runner(Closable):
                  run_sagas: bool = True, context_options: Mapping[str, Any] | None = None,
                  projections: Sequence[Projection] | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 spec: str | None = None) -> None:
-        # progress: while a store from before the hash chain is linked (see EventStore.open)
+                 spec: str | None = None, clock: Callable[[], int] = now_micros) -> None:
+        # progress: while a store from before the hash chain is linked (see EventStore.open);
+        # clock: the time the sagas' events and their steps' commands are stamped with
         self.system = system
+        self._clock = clock
         self.store = open_store(location, system=system, read_only=read_only, progress=progress)
         try:
             self.db = open_read_models(self.store.location, self.store.read_only)
@@ -151,7 +154,7 @@ class Runner(Closable):
         remember_system(self.store, self.system, self._spec)
         context = self.system.make_context(**self._context_options)
         service = CommandService(self.store, self.system.domain, context=context,
-                                 issued_by="saga:runner")
+                                 issued_by="saga:runner", clock=self._clock)
         self.sagas = [SagaManager(saga, service) for saga in self.system.sagas]
 
     def close(self) -> None:

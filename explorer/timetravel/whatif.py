@@ -10,13 +10,17 @@ The branch goes on as the live system would have from the position: each project
 rows as of it (the event at the position included), each saga from where its runner stood then
 (explorer.sagas.resume), so that the reactions due then (to events at or before the position
 that the runner had not handled, and steps whose commands had not run) happen in the branch.
+They happen after the branch's first command (which comes first, as at the position's moment),
+with the sagas' reactions to it: `caused` tells the events a command caused, by their causes,
+from that due work. Time in the branch goes on from the position's (BranchClock): its events
+are stamped as if the position's moment were now, not months after it.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,7 @@ from typing import Any
 import orjson
 
 from explorer.common.private_files import open_private
+from explorer.common.timestamps import now_micros
 from explorer.domain import CommandResult, CommandService, Repository, default_issuer
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path
 from explorer.projections.branching import branch_read_models, rows_changed_after
@@ -46,6 +51,18 @@ class RowChange:
     before: dict[str, Any] | None = None
 
 
+class BranchClock:
+    """The branch's time: the moment of its position, going on as the real clock goes from the
+    branch's making (a command a minute after it is stamped a minute after that moment)."""
+
+    def __init__(self, at_us: int) -> None:
+        self.at_us = at_us
+        self._made_us = now_micros()
+
+    def __call__(self) -> int:
+        return self.at_us + max(0, now_micros() - self._made_us)
+
+
 class Sandbox:
     """A branch of a store at `position`, with the system's projections and sagas; use
     `execute`, `changes`, `export` and `discard`."""
@@ -60,6 +77,7 @@ class Sandbox:
         self.path = folder / "branch.evstore"
         self.results: list[CommandResult] = []
         self._projections = {p.name: p for p in system.projections()}  # what they declare
+        self.clock = BranchClock(now_micros())  # (the position's moment once copied)
 
     @classmethod
     def create(cls, source: str, position: int, system: System, *, folder: Path | None = None,
@@ -87,6 +105,8 @@ class Sandbox:
         """The events 1..P, with the stream index, snapshots and hash chain as they were then."""
         with open_store(self.source, system=self.system, read_only=True, verify=False) as real:
             real.branch(self.path, self.position, progress=progress)
+            if self.position:
+                self.clock = BranchClock(real.event_at(self.position).timestamp_us)
 
     def _copy_read_models(self) -> None:
         """The read models as of the position, if the store has them built that far."""
@@ -128,17 +148,33 @@ class Sandbox:
         with open_store(self.path, system=self.system) as store:
             service = CommandService(store, self.system.domain,
                                      issued_by=default_issuer("what-if"),
-                                     context=self.system.make_context(**self.context_options))
+                                     context=self.system.make_context(**self.context_options),
+                                     clock=self.clock)
             result = service.execute(stream_type, stream_id, command, data)
         self.results.append(result)
-        with Runner(str(self.path), self.system, context_options=self.context_options) as runner:
+        with Runner(str(self.path), self.system, context_options=self.context_options,
+                    clock=self.clock) as runner:
             runner.run_pending()
         return result
 
     def new_events(self) -> list[RecordedEvent]:
-        """Everything appended in the branch, the sagas' reactions included."""
+        """Everything appended in the branch, the sagas' reactions included (see `caused`)."""
         with open_store(self.path, system=self.system, read_only=True) as store:
             return list(store.read_all(self.position + 1))
+
+    @staticmethod
+    def caused(result: CommandResult, events: Iterable[RecordedEvent]) -> list[RecordedEvent]:
+        """Of the branch's `events` (in order), those `result`'s command caused: its own, and
+        each whose cause is one of them, and so on (the sagas' reactions to it, their steps'
+        commands'). The others are work that was due at the position anyway: steps scheduled
+        before it whose commands had not run, events the sagas had not handled yet."""
+        ours = {event.event_id for event in result.events}
+        found = []
+        for event in events:
+            if event.event_id in ours or event.metadata.get("causation_id") in ours:
+                ours.add(event.event_id)
+                found.append(event)
+        return found
 
     def changes(self) -> list[RowChange]:
         """The read-model rows written in the branch (current values, and those as of the

@@ -165,3 +165,36 @@ def test_the_branch_read_models_go_on_from_the_position_including_its_event(syst
     finally:
         sandbox.discard()
     assert digest(path) == before  # the real store, byte for byte
+
+
+def test_a_commands_own_consequences_are_told_from_the_work_due_at_the_position(shop):
+    """(Review: registering a customer in a branch was said to have caused the shipping of
+    orders whose steps were due at the position.) `caused` is the command's events and their
+    consequences, by their causes; the due work is not among them. The branch's events are
+    stamped from the position's moment on, not with today's date."""
+    with open_store(shop, system=SHOP, read_only=True) as store:
+        position = first_after(store, "PaymentConfirmed").position
+        moment = store.event_at(position).timestamp_us
+    sandbox = Sandbox.create(str(shop), position, SHOP)
+    try:
+        registered = sandbox.execute("Customer", "cust_whatif", "register", {
+            "name": "Ada", "email": "ada@example.com", "address": ADDRESS})
+        new = sandbox.new_events()
+        assert Sandbox.caused(registered, new) == list(registered.events)
+        assert any(e.event_type == "OrderShipped" for e in new)  # due, done meanwhile
+        placed = sandbox.execute("Order", "order_whatif", "place", {
+            "customer_id": "cust_whatif", "total": 29.99,
+            "items": [{"product_id": "prod_101", "quantity": 1, "price": 29.99}]})
+        after = sandbox.new_events()[len(new):]
+        caused = Sandbox.caused(placed, after)
+        assert caused[:len(placed.events)] == list(placed.events)
+        reactions = caused[len(placed.events):]
+        assert {"FulfilmentStarted", "InventoryReserved", "PaymentCharged"} <= {
+            e.event_type for e in reactions}  # the saga took the order through
+        assert {e.stream_id for e in caused} <= {"order_whatif", "fulfilment-order_whatif",
+                                                 "prod_101", "pay_whatif"}
+        assert caused == after  # (the due work was done after the first command)
+        hour = 3_600_000_000
+        assert all(moment <= e.timestamp_us < moment + hour for e in sandbox.new_events())
+    finally:
+        sandbox.discard()

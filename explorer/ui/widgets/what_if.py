@@ -15,7 +15,7 @@ import inspect
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -283,17 +283,23 @@ class WhatIfDialog(QDialog):
         self._job = None
         self.send_button.setEnabled(True)
         result, events, changes = value
-        self._sent += 1
         own = len(result.events)
-        reactions = len(events) - before - own
+        caused = Sandbox.caused(result, events[before:])
+        reactions = len(caused) - own
+        due = len(events) - before - len(caused)
         self._sent = len(events)
         self.result_label.setText(
             f"<span style='color:#2e7d32'><b>{result.command}</b> on "
             f"{html.escape(result.stream_id)}: {own} event{'s' if own != 1 else ''} "
             f"(version {result.version})"
-            + (f", and {reactions} more from the sagas reacting" if reactions > 0 else "")
-            + ".</span>")
-        self._show_events(events, first_new=before)
+            + (f", and {reactions} more from the sagas reacting to it" if reactions > 0 else "")
+            + ".</span>"
+            + (f"<br><span style='color:#616161'>{due} other event{'s' if due != 1 else ''}: "
+               f"saga work already due at position {self.position:,} (steps scheduled before "
+               "it whose commands had not run yet), done as the branch went on; not caused by "
+               "this command.</span>" if due > 0 else ""))
+        self._show_events(events, first_new=before,
+                          caused={event.event_id for event in caused})
         self._show_changes(changes)
         self.export_button.setEnabled(bool(events))
 
@@ -310,17 +316,24 @@ class WhatIfDialog(QDialog):
                          "<span style='color:#616161'>Nothing was written to the branch.</span>",
                          about)
 
-    def _show_events(self, events, first_new: int) -> None:
+    def _show_events(self, events, first_new: int, caused: set[str]) -> None:
+        """The branch's events; those of the last command sent in bold (the events it caused),
+        the due work done meanwhile greyed, with a tip saying why."""
         self.events.setRowCount(len(events))
+        due = QColor("#757575")
         for line, event in enumerate(events):
             values = (f"{event.position:,}", event.stream_id, event.event_type,
                       summarize(event.data, 200))
             for cell, text in enumerate(values):
                 item = QTableWidgetItem(text)
-                if line >= first_new:
+                if event.event_id in caused:
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
+                elif line >= first_new:
+                    item.setForeground(due)
+                    item.setToolTip("Saga work already due at the branch's position, done as "
+                                    "the branch went on: not caused by the command.")
                 self.events.setItem(line, cell, item)
         self.events.resizeColumnsToContents()
         self.events.horizontalHeader().resizeSection(3, 300)
