@@ -8,12 +8,13 @@ from explorer.domain.commands import (
     FieldProblem,
     UnknownCommandError,
 )
-from explorer.domain.model import DomainModel
+from explorer.domain.model import DefinitionError, DomainModel
 from explorer.domain.repository import LoadedAggregate, Repository
 from explorer.domain.service import CommandResult, CommandService, UnitOfWork, default_issuer
 
 __all__ = [
     "Aggregate", "AlreadyDone", "Command", "CommandError", "CommandResult", "CommandService",
-    "CommandValidationError", "DomainError", "DomainModel", "FieldProblem", "LoadedAggregate",
-    "Repository", "UnitOfWork", "UnknownCommandError", "applies", "default_issuer",
+    "CommandValidationError", "DefinitionError", "DomainError", "DomainModel", "FieldProblem",
+    "LoadedAggregate", "Repository", "UnitOfWork", "UnknownCommandError", "applies",
+    "default_issuer",
 ]

@@ -13,6 +13,11 @@ from explorer.store.upcasting import EventRegistry
 A = TypeVar("A", bound=Aggregate)
 
 
+class DefinitionError(ValueError):
+    """A domain or system declares two parts that clash (a stream type, a command, a projection
+    or its table twice) or leaves one out; the message names both parts and what to do."""
+
+
 class DomainModel:
     """Everything the services need to know about one domain.
 
@@ -24,13 +29,30 @@ class DomainModel:
                  commands: Iterable[type[Command]],
                  make_context: Callable[..., Any] = lambda **_: None) -> None:
         self.name = name
-        self.aggregates = {cls.stream_type: cls for cls in aggregates}
+        self.aggregates: dict[str, type[Aggregate]] = {}
+        for cls in aggregates:
+            known = self.aggregates.setdefault(cls.stream_type, cls)
+            if known is not cls:
+                raise DefinitionError(
+                    f"The domain {name} has two classes for {cls.stream_type} streams, "
+                    f"{known.__qualname__} and {cls.__qualname__}: list one of them, or give "
+                    "the other its own stream_type.")
         self.commands: dict[str, dict[str, type[Command]]] = {t: {} for t in self.aggregates}
         for command in commands:
             if command.stream_type not in self.aggregates:
-                raise ValueError(f"command {command.command_name} is for unknown type "
-                                 f"{command.stream_type}")
-            self.commands[command.stream_type][command.command_name] = command
+                types = ", ".join(self.aggregates) or "none"
+                raise DefinitionError(
+                    f"The domain {name}'s command {command.__qualname__} "
+                    f"({command.command_name!r}) is for {command.stream_type} streams, which "
+                    f"no aggregate of it writes (its stream types: {types}): add the "
+                    "aggregate class to its aggregates, or correct the command's stream_type.")
+            taken = self.commands[command.stream_type].setdefault(command.command_name, command)
+            if taken is not command:
+                raise DefinitionError(
+                    f"The domain {name} has two {command.stream_type} commands named "
+                    f"{command.command_name!r}, {taken.__qualname__} and "
+                    f"{command.__qualname__}: the second would hide the first; list one of "
+                    "them, or give the other its own command_name.")
         self.make_context = make_context
         self.registry = EventRegistry()
         for cls in self.aggregates.values():

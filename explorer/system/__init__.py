@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from explorer.domain.model import DomainModel
 from explorer.store.ids import uuid7
 from explorer.store.upcasting import EventRegistry
+from explorer.system.checks import check_system
 
 if TYPE_CHECKING:
     from explorer.projections.engine import Projection
@@ -77,6 +78,9 @@ class System:
     """Told of every store opened with the system (explorer.system.workspace.open_store): a
     system that reads streams with code of its own (an `eventsourcing` application, see
     explorer.system.application) learns there which file to read."""
+
+    def __post_init__(self) -> None:
+        check_system(self)  # a DefinitionError names the clashing parts and what to do
 
     def new_id(self, stream_type: str, tag: str = "") -> str:
         """A fresh id for a new stream of a type, e.g. order_4f3a9c1e (order_whatif_3c9e1a with

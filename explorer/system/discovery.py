@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
+from explorer.domain.model import DefinitionError
 from explorer.system import NO_SYSTEM, System
 
 ENTRY_POINT_GROUP = "event_explorer.systems"
@@ -96,6 +97,8 @@ def _load(load: Callable[[], object], spec: str) -> object:
                               f"{error.name!r}. Install it, or check the name.") from None
     except AttributeError as error:
         raise SystemLoadError(f"Cannot load the system {spec!r}: {error}.") from None
+    except DefinitionError as error:
+        raise SystemLoadError(f"The system {spec!r} cannot be loaded: {error}") from None
     except Exception as error:  # the system's own code failed: say so, do not crash
         raise SystemLoadError(f"Loading the system {spec!r} failed: {type(error).__name__}: "
                               f"{error}") from None

@@ -1,0 +1,48 @@
+"""What a System must hold together, checked once when it is made (System.__post_init__).
+
+Two projections keeping a table of one name would share it (their rows mixed; rebuilding one
+deletes the other's), and two projections of one name would be one (the other dropped). Each
+is refused with a DefinitionError naming both clashing parts and what to do. (The domain checks
+its own stream types and commands: explorer.domain.model.)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from explorer.domain.model import DefinitionError
+
+if TYPE_CHECKING:
+    from explorer.projections.engine import Projection
+    from explorer.system import System
+
+
+def check_system(system: System) -> None:
+    """Raise DefinitionError if `system`'s parts clash; its projections factory is called once
+    (fresh instances, as for any engine) to see their names and tables."""
+    _check_projections(system.label, list(system.projections()))
+
+
+def _check_projections(label: str, projections: list[Projection]) -> None:
+    by_name: dict[str, Projection] = {}
+    by_table: dict[str, Projection] = {}
+    for projection in projections:
+        name = projection.name
+        other = by_name.setdefault(name, projection)
+        if other is not projection:
+            kinds = (f"both {_kind(other)}" if type(other) is type(projection)
+                     else f"{_kind(other)} and {_kind(projection)}")
+            raise DefinitionError(
+                f"{label} has two projections named {name!r} ({kinds}): one would be "
+                "dropped; list it once, or give each its own name.")
+        for table in projection.tables:
+            other = by_table.setdefault(table.name, projection)
+            if other is not projection:
+                raise DefinitionError(
+                    f"The projections {other.name} and {name} of {label} both keep a table named "
+                    f"{table.name!r}: their rows would be mixed, and rebuilding one would "
+                    "delete the other's; give each its own table name.")
+
+
+def _kind(projection: Projection) -> str:
+    return type(projection).__qualname__

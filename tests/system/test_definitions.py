@@ -1,0 +1,150 @@
+"""A system whose parts clash is refused when it is made or loaded, naming both parts: two
+projections keeping one table (their rows would be mixed, a rebuild of one deleting the other's),
+two projections of one name, two aggregate classes for one stream type, two commands of one
+name for one stream type."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from typing import Any, ClassVar
+
+import pytest
+import sqlalchemy as sa
+
+from explorer.domain import Aggregate, Command, DefinitionError, DomainModel
+from explorer.projections import Projection, Writes, versioned_table
+from explorer.store import RecordedEvent
+from explorer.system import System
+from explorer.system.discovery import SystemLoadError, load_system
+
+
+class Task(Aggregate):
+    stream_type = "Task"
+
+
+class OtherTask(Aggregate):
+    stream_type = "Task"
+
+
+class CreateTask(Command):
+    """Create a task."""
+    stream_type: ClassVar[str] = "Task"
+    command_name: ClassVar[str] = "create"
+
+
+class CreateTaskAgain(Command):
+    """Create a task (a second definition)."""
+    stream_type: ClassVar[str] = "Task"
+    command_name: ClassVar[str] = "create"
+
+
+def _table(name: str, *values: str) -> sa.Table:
+    return versioned_table(name, sa.MetaData(), [sa.Column("task_id", sa.Text)],
+                           [sa.Column(value, sa.Text) for value in values])
+
+
+class TasksProjection(Projection):
+    name = "tasks"
+    tables = (_table("tasks", "title"),)
+
+    def handle(self, event: RecordedEvent, writes: Writes) -> None:
+        """(Never run here.)"""
+
+
+class CountsProjection(TasksProjection):
+    name = "counts"
+    tables = (_table("tasks", "n"),)
+
+
+class MoreTasksProjection(TasksProjection):
+    tables = (_table("more_tasks", "title"),)
+
+
+DOMAIN = DomainModel("todo", aggregates=[Task], commands=[CreateTask])
+
+
+def _system(*projections: type[Projection]) -> System:
+    return System(name="todo", title="To-dos", domain=DOMAIN,
+                  projections=lambda: [cls() for cls in projections])
+
+
+def test_two_projections_keeping_one_table_are_refused_naming_both():
+    with pytest.raises(DefinitionError) as caught:
+        _system(TasksProjection, CountsProjection)
+    assert str(caught.value) == (
+        "The projections tasks and counts of To-dos both keep a table named 'tasks': their "
+        "rows would be mixed, and rebuilding one would delete the other's; give each its own "
+        "table name.")
+
+
+def test_two_projections_of_one_name_are_refused_naming_both():
+    with pytest.raises(DefinitionError, match=r"To-dos has two projections named 'tasks' "
+                                              r"\(TasksProjection and MoreTasksProjection\): "
+                                              "one would be dropped"):
+        _system(TasksProjection, MoreTasksProjection)
+    with pytest.raises(DefinitionError, match=r"named 'tasks' \(both TasksProjection\)"):
+        _system(TasksProjection, TasksProjection)
+
+
+def test_two_commands_of_one_name_for_a_stream_type_are_refused_naming_both():
+    with pytest.raises(DefinitionError) as caught:
+        DomainModel("todo", aggregates=[Task], commands=[CreateTask, CreateTaskAgain])
+    assert str(caught.value) == (
+        "The domain todo has two Task commands named 'create', CreateTask and CreateTaskAgain: "
+        "the second would hide the first; list one of them, or give the other its own "
+        "command_name.")
+
+
+def test_two_aggregate_classes_for_a_stream_type_are_refused_naming_both():
+    with pytest.raises(DefinitionError, match="The domain todo has two classes for Task "
+                                              "streams, Task and OtherTask"):
+        DomainModel("todo", aggregates=[Task, OtherTask], commands=[])
+
+
+def test_a_command_for_a_type_no_aggregate_writes_says_what_to_add():
+    with pytest.raises(DefinitionError, match=r"command CreateTask \('create'\) is for Task "
+                                              r"streams, which no aggregate of it writes "
+                                              r"\(its stream types: none\): add"):
+        DomainModel("todo", aggregates=[], commands=[CreateTask])
+
+
+def test_a_part_listed_twice_is_one_part():
+    domain = DomainModel("todo", aggregates=[Task, Task], commands=[CreateTask, CreateTask])
+    assert domain.aggregates == {"Task": Task}
+    assert domain.commands == {"Task": {"create": CreateTask}}
+
+
+@pytest.fixture
+def module(tmp_path, monkeypatch):
+    """Write a module on the path; its name is returned."""
+    made: list[str] = []
+
+    def write(name: str, source: str) -> str:
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+        made.append(name)
+        return name
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield write
+    for name in made:
+        sys.modules.pop(name, None)
+
+
+CLASHING = '''
+    from tests.system.test_definitions import CountsProjection, DOMAIN, TasksProjection
+    from explorer.system import System
+
+    SYSTEM = System(name="todo", title="To-dos", domain=DOMAIN,
+                    projections=lambda: [TasksProjection(), CountsProjection()])
+'''
+
+
+def test_loading_a_clashing_system_says_what_clashes_in_one_line(module: Any):
+    name = module("clashing_plugin", CLASHING)
+    with pytest.raises(SystemLoadError) as caught:
+        load_system(f"{name}:SYSTEM")
+    said = str(caught.value)
+    assert said.startswith("The system 'clashing_plugin:SYSTEM' cannot be loaded: The "
+                           "projections tasks and counts of To-dos both keep a table named "
+                           "'tasks'") and "\n" not in said
