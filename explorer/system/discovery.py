@@ -89,7 +89,10 @@ def _from_module_path(spec: str) -> System:
     return _checked(_load(load, spec), spec)
 
 
-def _load(load: Callable[[], object], spec: str) -> object:
+def _load(load: Callable[[], object], spec: str, doing: str = "its module",
+          when: str = "while being imported") -> object:
+    """What `load` returns (the system's module imported, or its factory called), its failures
+    said as SystemLoadError in one line."""
     try:
         return load()
     except ModuleNotFoundError as error:
@@ -99,6 +102,10 @@ def _load(load: Callable[[], object], spec: str) -> object:
         raise SystemLoadError(f"Cannot load the system {spec!r}: {error}.") from None
     except DefinitionError as error:
         raise SystemLoadError(f"The system {spec!r} cannot be loaded: {error}") from None
+    except SystemExit as error:  # not Ctrl+C (KeyboardInterrupt), which still stops
+        code = "" if error.code is None else repr(error.code)
+        raise SystemLoadError(f"Loading the system {spec!r} failed: {doing} called "
+                              f"sys.exit({code}) {when}.") from None
     except Exception as error:  # the system's own code failed: say so, do not crash
         raise SystemLoadError(f"Loading the system {spec!r} failed: {type(error).__name__}: "
                               f"{error}") from None
@@ -112,7 +119,7 @@ def _checked(found: object, spec: str) -> System:
 
         return application_system(found, spec)
     if callable(found) and not isinstance(found, System):
-        found = _load(found, spec)  # a factory: e.g. `make_system`
+        found = _load(found, spec, "its factory", "when called")  # e.g. `make_system`
     if not isinstance(found, System):
         raise SystemLoadError(f"{spec!r} is a {type(found).__name__}, not an "
                               "explorer.system.System.")
