@@ -119,7 +119,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p.add_argument("stream_id", metavar="STREAM_ID")
     when = p.add_mutually_exclusive_group()
     when.add_argument("--at-version", type=positive, help="after this many of its events")
-    when.add_argument("--at-position", type=positive, help="as of this global position")
+    when.add_argument("--at-position", type=natural,
+                      help="as of this global position (0: before the first event)")
     when.add_argument("--at-time", type=given("an ISO 8601 time"),
                       help="as of this ISO 8601 time (UTC unless a zone is given)")
     p.add_argument("--no-snapshots", action="store_true", help="replay every event")

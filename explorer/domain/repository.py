@@ -196,7 +196,9 @@ class Repository:
                            at_position=at_position, at_time_us=at_time_us)
         if loaded.version == 0:
             bounded = not (at_version is None and at_position is None and at_time_us is None)
-            raise StreamNotFoundError(stream_id, not_yet=bounded)
+            first = self.store.replay_rows_positioned(stream_id, to_version=1) if bounded else []
+            raise StreamNotFoundError(stream_id, not_yet=bounded,
+                                      first_position=first[0][-1] if first else None)
         return loaded
 
     def _restore(self, aggregate: A, snapshot: SnapshotRecord,

@@ -113,8 +113,12 @@ class DuplicateEventError(StoreError):
 class StreamNotFoundError(StoreError):
     """No stream has the requested id."""
 
-    def __init__(self, stream_id: str, *, not_yet: bool = False) -> None:
-        if not_yet:
+    def __init__(self, stream_id: str, *, not_yet: bool = False,
+                 first_position: int | None = None) -> None:
+        if not_yet and first_position is not None:
+            message = (f"Stream {stream_id} did not exist yet at that point: its first event is "
+                       f"at position {first_position:,}; choose that position or a later one.")
+        elif not_yet:
             message = f"Stream {stream_id} did not exist yet at that point; choose a later one."
         else:
             message = f"No stream named {stream_id!r} is in this store; list them with `streams`."
