@@ -353,6 +353,8 @@ def script(args: argparse.Namespace) -> int:
                 print(f"{title}: {len(played.steps)} steps")
             results = play(played, send_step, delay=args.delay,
                            on_step=lambda step: _print_step(step, args.json))
+            if runner is None:
+                _note_sagas_not_reacting(store, system, results)
     finally:
         if runner is not None:
             runner.close()
@@ -360,6 +362,21 @@ def script(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"{len(results) - len(unexpected)} of {len(results)} steps ended as expected.")
     return 1 if unexpected else 0
+
+
+def _note_sagas_not_reacting(store: EventStore, system: System,
+                             results: Sequence[StepResult]) -> None:
+    """Say so (on stderr) when the sagas have reacted to none of a script's events: without
+    --run-sagas only a runner elsewhere runs them, and none has (the script's story, "the saga
+    takes it from here", would otherwise end silently untrue)."""
+    written = [position for result in results for position in result.outcome.positions]
+    behind = [saga.name for saga in system.sagas
+              if written and store.checkpoint(saga.name) < min(written)]
+    if behind:
+        print(f"note: the sagas ({', '.join(behind)}) have not reacted to these steps: they run "
+              "where a runner runs them, `run STORE` or the window with Run sagas in this "
+              "window ticked, and none has yet. Add --run-sagas to let them react here.",
+              file=sys.stderr)
 
 
 def _print_step(step: StepResult, as_json: bool) -> None:
