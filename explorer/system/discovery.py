@@ -10,6 +10,7 @@ it (`system` in store_meta; `system_module` too when it was loaded by module pat
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from collections.abc import Callable, Iterable
@@ -92,9 +93,11 @@ def _from_module_path(spec: str) -> System:
 def _load(load: Callable[[], object], spec: str, doing: str = "its module",
           when: str = "while being imported") -> object:
     """What `load` returns (the system's module imported, or its factory called), its failures
-    said as SystemLoadError in one line."""
+    said as SystemLoadError in one line. What it prints goes to stderr: every system is loaded
+    here, so none can corrupt the command line's output (--json, an export to stdout)."""
     try:
-        return load()
+        with contextlib.redirect_stdout(sys.stderr):
+            return load()
     except ModuleNotFoundError as error:
         raise SystemLoadError(f"Cannot load the system {spec!r}: no module named "
                               f"{error.name!r}. Install it, or check the name.") from None

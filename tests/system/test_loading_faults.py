@@ -1,15 +1,19 @@
 """A system's module that misbehaves while it is imported (or its factory while it is called)
 is a failed load said in one line, like any other: sys.exit() in it does not end the command
-line or the window. Ctrl+C still stops."""
+line or the window. Ctrl+C still stops. What it prints goes to stderr, leaving stdout to the
+command line's output."""
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 
 import pytest
 
+from explorer.store import EventStore
 from explorer.system.discovery import SystemLoadError, load_system
+from tests.cli.running import run
 
 
 @pytest.fixture
@@ -56,3 +60,31 @@ def test_ctrl_c_while_a_module_is_imported_still_stops(module):
     name = module("interrupted_plugin", "raise KeyboardInterrupt\n")
     with pytest.raises(KeyboardInterrupt):
         load_system(f"{name}:SYSTEM")
+
+
+PRINTING = '''
+    print("hello from my module at import")
+    from explorer.domain import DomainModel
+    from explorer.system import System
+
+    def make():
+        print("hello from my factory")
+        return System(name="talker", domain=DomainModel("talker", [], []))
+'''
+
+
+def test_what_a_module_prints_while_loaded_goes_to_stderr(module, capsys):
+    name = module("printing_plugin", PRINTING)
+    assert load_system(f"{name}:make").name == "talker"
+    out, err = capsys.readouterr()
+    assert out == "" and err == "hello from my module at import\nhello from my factory\n"
+
+
+def test_a_printing_module_leaves_the_json_of_the_command_line_whole(module, capsys, tmp_path):
+    name = module("printing_cli_plugin", PRINTING)
+    with EventStore.open(tmp_path / "any.evstore", create=True):
+        pass
+    code, out, err = run(capsys, "summary", tmp_path / "any.evstore", "--system", f"{name}:make",
+                         "--json")
+    assert code == 0 and json.loads(out)["last_position"] == 0
+    assert "hello from my module at import" in err
