@@ -1,9 +1,10 @@
 """What a System must hold together, checked once when it is made (System.__post_init__).
 
 Two projections keeping a table of one name would share it (their rows mixed; rebuilding one
-deletes the other's), and two projections of one name would be one (the other dropped). Each
-is refused with a DefinitionError naming both clashing parts and what to do. (The domain checks
-its own stream types and commands: explorer.domain.model.)
+deletes the other's), two projections of one name would be one (the other dropped), and a saga
+whose stream type the domain has no class for would fail the first time it ran (loading its
+streams). Each is refused with a DefinitionError naming the parts and what to do. (The domain
+checks its own stream types and commands: explorer.domain.model.)
 """
 
 from __future__ import annotations
@@ -20,7 +21,22 @@ if TYPE_CHECKING:
 def check_system(system: System) -> None:
     """Raise DefinitionError if `system`'s parts clash; its projections factory is called once
     (fresh instances, as for any engine) to see their names and tables."""
+    _check_sagas(system)
     _check_projections(system.label, list(system.projections()))
+
+
+def _check_sagas(system: System) -> None:
+    domain = system.domain
+    for saga in system.sagas:
+        cls = domain.aggregates.get(saga.stream_type)
+        if cls is not None and issubclass(cls, saga):
+            continue
+        has = "no class" if cls is None else f"the class {cls.__qualname__}"
+        raise DefinitionError(
+            f"The saga {saga.__qualname__} ({saga.name!r}) of {system.label} writes "
+            f"{saga.stream_type} streams, for which the domain {domain.name} has {has}: add "
+            f"{saga.__qualname__} to the domain's aggregates (DomainModel(..., aggregates=[..., "
+            f"{saga.__qualname__}])).")
 
 
 def _check_projections(label: str, projections: list[Projection]) -> None:

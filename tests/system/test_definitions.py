@@ -1,7 +1,7 @@
 """A system whose parts clash is refused when it is made or loaded, naming both parts: two
 projections keeping one table (their rows would be mixed, a rebuild of one deleting the other's),
 two projections of one name, two aggregate classes for one stream type, two commands of one
-name for one stream type."""
+name for one stream type; and a saga whose stream type the domain has no class for."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from explorer.domain import Aggregate, Command, DefinitionError, DomainModel
 from explorer.projections import Projection, Writes, versioned_table
+from explorer.sagas import ProcessManager
 from explorer.store import RecordedEvent
 from explorer.system import System
 from explorer.system.discovery import SystemLoadError, load_system
@@ -59,6 +60,18 @@ class CountsProjection(TasksProjection):
 
 class MoreTasksProjection(TasksProjection):
     tables = (_table("more_tasks", "title"),)
+
+
+class Archiving(ProcessManager):
+    stream_type = "Archiving"
+    name = "archiver"
+
+    @classmethod
+    def saga_id_for(cls, event: Any) -> str | None:
+        return None
+
+    def observe(self, event: Any) -> None:
+        """(Never run here.)"""
 
 
 DOMAIN = DomainModel("todo", aggregates=[Task], commands=[CreateTask])
@@ -148,3 +161,15 @@ def test_loading_a_clashing_system_says_what_clashes_in_one_line(module: Any):
     assert said.startswith("The system 'clashing_plugin:SYSTEM' cannot be loaded: The "
                            "projections tasks and counts of To-dos both keep a table named "
                            "'tasks'") and "\n" not in said
+
+
+def test_a_saga_the_domain_has_no_class_for_is_refused_saying_what_to_add():
+    with pytest.raises(DefinitionError) as caught:
+        System(name="todo", title="To-dos", domain=DOMAIN, sagas=(Archiving,))
+    assert str(caught.value) == (
+        "The saga Archiving ('archiver') of To-dos writes Archiving streams, for which the "
+        "domain todo has no class: add Archiving to the domain's aggregates (DomainModel(..., "
+        "aggregates=[..., Archiving])).")
+    with_it = DomainModel("todo", aggregates=[Task, Archiving], commands=[CreateTask])
+    assert System(name="todo", domain=with_it, sagas=(Archiving,)).saga_owning("Archiving") \
+        is Archiving
