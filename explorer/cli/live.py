@@ -34,6 +34,7 @@ from explorer.sagas.progress import current_step, steps_text
 from explorer.store.postgres_url import shown
 from explorer.store.watch import AppendWatcher
 from explorer.system import System
+from explorer.system.checks import no_saga_listing
 from explorer.system.discovery import SystemLoadError
 from explorer.system.workspace import open_store
 
@@ -283,7 +284,7 @@ def _saga_read_model(system: System, saga: str | None) -> SagaInstancesProjectio
     _require_projections(system)
     found = [p for p in system.projections() if isinstance(p, SagaInstancesProjection)]
     if not found:
-        raise ValueError(f"{system.label} has no sagas.")
+        raise ValueError(no_saga_listing(system))
     if saga is None:
         return found[0]
     for projection in found:

@@ -62,3 +62,18 @@ def _check_projections(label: str, projections: list[Projection]) -> None:
 
 def _kind(projection: Projection) -> str:
     return type(projection).__qualname__
+
+
+def no_saga_listing(system: System) -> str:
+    """What to say when `system` has no read model listing saga instances: that it has no
+    sagas, or which sagas it has and how to list their instances."""
+    if not system.sagas:
+        return f"{system.label} has no sagas."
+    names = ", ".join(saga.name for saga in system.sagas)
+    first = system.sagas[0].__name__
+    several = len(system.sagas) > 1
+    return (f"{system.label} has the saga{'s' if several else ''} {names} but no saga read "
+            f"model listing {'their' if several else 'its'} instances: add to its projections "
+            "a SagaInstancesProjection (explorer.sagas.instances) for each saga, a subclass "
+            f"setting saga = {first}, tables = saga_tables({first}, metadata) and event_types "
+            f"= followed_event_types({first}, [the other aggregates]).")
