@@ -107,13 +107,24 @@ def run(args: argparse.Namespace) -> int:
             spec=args.system) as runner:
         print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of "
               f"{shown(args.store)}; Ctrl+C stops.", file=sys.stderr)
+        told: set[tuple[str, int]] = set()
+
+        def status_line(status: RunnerStatus) -> None:
+            for saga in status.sagas:  # a saga that faulted: said once, the others go on
+                if saga.fault is not None and (saga.name, saga.fault.position) not in told:
+                    told.add((saga.name, saga.fault.position))
+                    print(f"{saga.fault.text(saga.name)}. The projections and the other sagas "
+                          "go on; it is tried again on the next run.", file=sys.stderr,
+                          flush=True)
+            _status_line(status)
+
         try:
             with _ctrl_c_sets(stop):
-                runner.run_forever(stop, on_status=_status_line,
+                runner.run_forever(stop, on_status=status_line,
                                    status_every_s=args.status_every)
         except KeyboardInterrupt:
             stop.set()
-        _status_line(runner.status())
+        status_line(runner.status())
     print("Stopped.", file=sys.stderr)
     return 0
 
@@ -182,7 +193,8 @@ def _status_line(status: RunnerStatus) -> None:
     for projection in status.projections:
         parts.append(f"{projection.name} {_state(projection)}")
     for saga in status.sagas:
-        parts.append(f"{saga.name} " + ("caught up" if not saga.lag_events
+        parts.append(f"{saga.name} " + (f"FAULTED at {saga.fault.position}" if saga.fault
+                                         else "caught up" if not saga.lag_events
                                          else f"{saga.lag_events:,} behind"))
     parts.append(f"{status.appended_per_s:,.0f} events/s")
     if status.retrying:
@@ -229,17 +241,22 @@ def project(args: argparse.Namespace) -> int:
         runner.run_pending(on_retry=retrying)
         status = runner.status()
     faults = [(p.name, p.fault) for p in status.projections if p.fault is not None]
+    saga_faults = [s.fault.text(s.name) for s in status.sagas if s.fault is not None]
     if args.json:
         print_json({"last_position": status.last_position,
                     "projections": [p.to_dict() for p in status.projections],
-                    "sagas": [{"name": s.name, "checkpoint": s.checkpoint} for s in status.sagas]})
+                    "sagas": [{"name": s.name, "checkpoint": s.checkpoint,
+                               "fault": None if s.fault is None else s.fault.text(s.name)}
+                              for s in status.sagas]})
     else:
         print_table(["PROJECTION", "STATE", "CHECKPOINT", "EVENTS HANDLED"],
                     ([p.name, _state(p), f"{p.checkpoint:,}", f"{p.processed:,}"]
                      for p in status.projections), right=[2, 3])
         for name, fault in faults:
             print(f"{name} stopped at position {fault.position}: {fault.error}", file=sys.stderr)
-    return 1 if faults else 0
+    for text in saga_faults:  # (with --json too: the exit status says it as well)
+        print(f"{text}. It is tried again on the next run.", file=sys.stderr)
+    return 1 if faults or saga_faults else 0
 
 
 def _rows(store: str, system: System, name: str, at_position: int | None,

@@ -243,7 +243,8 @@ class Runner(Closable):
                     on_status: Callable[[RunnerStatus], None] | None = None,
                     status_every_s: float = 0.5, interval_s: float = POLL_INTERVAL_S) -> None:
         """Keep up until `stop` is set, reporting status now and then (at once when transient
-        trouble begins: it is retried, never the end)."""
+        trouble begins: it is retried, never the end). A saga that faults stops alone (see
+        explorer.sagas.manager); its status says so."""
         commits = CommitWatcher(self.store.data_version)
         next_status = 0.0
         next_claim = time.monotonic() + CLAIM_EVERY_S
@@ -274,6 +275,12 @@ class Runner(Closable):
             self.busy = False
 
     def retry(self, name: str) -> None:
+        """Handle a faulted projection's or saga's (by its name, or `saga:NAME`) failing
+        event again."""
+        for manager in self.sagas:
+            if name in (manager.saga.name, saga_work(manager)):
+                manager.retry()
+                return
         self.engine.retry(name)
 
     def skip(self, name: str) -> int:
@@ -322,6 +329,17 @@ class Runner(Closable):
             else:
                 report()
 
+        told: set[tuple[str, int]] = set()
+
+        def tell_faults() -> None:  # a saga that faulted, once each time (the status says it)
+            for manager in self.sagas:
+                fault = manager.fault
+                if fault is not None and (manager.saga.name, fault.position) not in told:
+                    told.add((manager.saga.name, fault.position))
+                    emit({"failed": f"{fault.text(manager.saga.name)}. The projections and "
+                                    "the other sagas go on; untick and tick Run sagas to try "
+                                    "it again."})
+
         commits = CommitWatcher(self.store.data_version)
         next_claim = time.monotonic() + CLAIM_EVERY_S
         while not stop.is_set():
@@ -345,6 +363,7 @@ class Runner(Closable):
                     self.set_sagas(bool(command["sagas"]))
                 report(force=True)
             guarded(lambda: self.run_pending(stop.is_set, on_retry=retrying, on_progress=report))
+            tell_faults()
             report()
             while not stop.is_set():  # wait for a commit anywhere, or a command
                 try:

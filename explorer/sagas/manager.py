@@ -13,11 +13,19 @@ simply retried on fresh state, after a short random wait, for as long as it take
 caller's stop request ends the retrying (Stopped), and the checkpoint then stays before the event
 whose work was left, so that it is observed again. A store locked for too long is not the saga's
 business either: it reaches the caller (the runner retries), and is never taken as a refusal.
+
+A saga's own bug (its `saga_id_for`, `observe`, `rejected`, its event handlers, or a step's
+command failing other than by a refusal) faults that saga alone, as a failing handler faults a
+projection: the checkpoint stays before the event, `fault` says where and why, and the manager
+does no more until `retry()` (a new manager, as in the next run, tries that event again).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+import sys
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +40,7 @@ from explorer.sagas.process import Observed, ProcessManager, StepCause
 from explorer.store.errors import (
     ConcurrencyError,
     DuplicateEventError,
+    StoreError,
     StreamTypeMismatchError,
 )
 from explorer.store.ids import derived_id, id_millis
@@ -49,6 +58,28 @@ lock, a store that cannot be written or is damaged) is about the moment or the s
 the saga's outcome: conflicts are retried here, the rest is raised to the caller."""
 
 
+NOT_THE_SAGAS = (StoreError, Stopped, sqlite3.Error)
+"""Errors while handling an event that are about the store or the caller, never a fault of the
+saga: they reach the caller as before."""
+
+
+@dataclass(frozen=True)
+class SagaFault:
+    """The event a saga failed on (its checkpoint stays before it) and the error, with where in
+    the code it was raised."""
+
+    position: int
+    event_id: str
+    event_type: str
+    stream: str  # its type and id
+    error: str
+
+    def text(self, saga: str) -> str:
+        """One line for people: the saga, the event, the error."""
+        return (f"Saga {saga} stopped at position {self.position:,} ({self.event_type} of "
+                f"{self.stream}): {self.error}")
+
+
 @dataclass(frozen=True)
 class SagaManagerStatus:
     name: str
@@ -56,6 +87,7 @@ class SagaManagerStatus:
     last_position: int
     processed: int
     retries: int = 0  # conflicts with other writers, retried (here or by the command service)
+    fault: SagaFault | None = None
 
     @property
     def lag_events(self) -> int:
@@ -74,6 +106,7 @@ class SagaManager:
         self.processed = 0
         self.retries = 0
         self._dispatched: OrderedDict[str, None] = OrderedDict()
+        self.fault: SagaFault | None = None
 
     @property
     def checkpoint(self) -> int:
@@ -81,15 +114,20 @@ class SagaManager:
 
     def status(self) -> SagaManagerStatus:
         return SagaManagerStatus(self.saga.name, self.checkpoint, self.store.last_position(),
-                                 self.processed, self.retries)
+                                 self.processed, self.retries, self.fault)
+
+    def retry(self) -> None:
+        """Clear the fault: the next catch-up handles the event it stopped at again."""
+        self.fault = None
 
     def catch_up(self, *, should_stop: Callable[[], bool] | None = None,
                  progress: Callable[[int, int], None] | None = None) -> int:
         """Observe every event after the checkpoint (and what those steps cause); the number
         of events observed. When `should_stop()` turns true it returns early, the checkpoint
-        before the first event it did not finish."""
+        before the first event it did not finish. An event the saga fails on (see `fault`)
+        ends it too, the checkpoint before that event; while faulted it does nothing."""
         observed = 0
-        while True:
+        while self.fault is None:
             checkpoint = self.checkpoint
             last = self.store.last_position()
             if checkpoint >= last or (should_stop is not None and should_stop()):
@@ -110,6 +148,16 @@ class SagaManager:
                     except Stopped:
                         done_to = event.position - 1
                         break
+                    except NOT_THE_SAGAS:
+                        raise
+                    except Exception as error:  # the saga's bug stops this saga alone
+                        done_to = event.position - 1
+                        self.fault = SagaFault(event.position, event.event_id,
+                                               event.event_type,
+                                               f"{event.stream_type} {event.stream_id}",
+                                               problem(error, self.saga))
+                        log.info("%s", self.fault.text(self.saga.name))
+                        break
                     handled += 1
             if done_to > checkpoint:
                 self.store.save_checkpoint(self.saga.name, done_to)
@@ -119,6 +167,7 @@ class SagaManager:
                 return observed
             if progress is not None:
                 progress(end, last)
+        return observed
 
     def handle(self, event: RecordedEvent, *,
                should_stop: Callable[[], bool] | None = None) -> None:
@@ -239,3 +288,14 @@ def cause_millis(cause: Observed) -> int | None:
     """The time a saga's reaction to `cause` is stamped with in its ids (stable across runs)."""
     timestamp = cause.timestamp_us
     return timestamp // 1000 if timestamp else id_millis(cause.event_id or "")
+
+
+def problem(error: Exception, saga: type[ProcessManager]) -> str:
+    """An error as a fault's text: what it was and where it was raised (the deepest frame in
+    the saga's own module, else the deepest of all: a step's command, say)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    module = sys.modules.get(saga.__module__)
+    own = getattr(module, "__file__", None)
+    where = next((frame for frame in reversed(frames) if frame.filename == own), frames[-1])
+    return (f"{type(error).__name__}: {error} (in {where.name}, {where.filename} "
+            f"line {where.lineno})")

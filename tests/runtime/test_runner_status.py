@@ -39,7 +39,7 @@ def test_a_status_from_an_older_runner_takes_the_defaults():
     for key in ("handled_per_s", "busy", "sagas_enabled", "retrying"):
         del older[key]
     for saga in older["sagas"]:
-        del saga["retries"]
+        del saga["retries"], saga["fault"]
     status = RunnerStatus.from_dict(older)
     assert (status.handled_per_s, status.busy, status.retrying) == ({}, False, None)
-    assert status.sagas[0].retries == 0
+    assert status.sagas[0].retries == 0 and status.sagas[0].fault is None

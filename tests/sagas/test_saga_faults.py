@@ -1,0 +1,93 @@
+"""A saga whose own code fails faults alone, as a failing projection does: the runner keeps the
+projections going, the saga's status names the event and the error with
+where it was raised, and the event is handled again on a retry or the next run (never skipped).
+The command line says it in one line (`project` exits 1)."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from explorer.domain import CommandService
+from explorer.runtime.runner import Runner
+from explorer.system.workspace import open_store
+from tests.cli.running import run
+from tests.sagas import faulty
+from tests.sagas.faulty import SYSTEM
+
+SPEC = "tests.sagas.faulty:SYSTEM"
+RAISED_AT = next(number for number, line in enumerate(
+    inspect.getsource(faulty).splitlines(), 1) if "observe broke" in line)
+
+
+@pytest.fixture
+def broken(tmp_path, monkeypatch):
+    """A store with tasks 1 to 3, task_2 completed (position 4), task_4 created after it, while
+    the archiver's `observe` raises."""
+    path = str(tmp_path / "tasks.evstore")
+    with open_store(path, system=SYSTEM, create=True) as store:
+        service = CommandService(store, SYSTEM.domain, issued_by="test")
+        for number in (1, 2, 3):
+            service.execute("Task", f"task_{number}", "create", {"title": f"t{number}"})
+        service.execute("Task", "task_2", "complete", {})
+        service.execute("Task", "task_4", "create", {"title": "t4"})
+    monkeypatch.setitem(faulty.BROKEN, "observe", True)
+    return path
+
+
+def _states(runner: Runner) -> dict[str, str]:
+    return {row["task_id"]: row["state"] for row in runner.engine.rows("tasks")}
+
+
+def test_a_faulting_saga_stops_alone_and_says_where(broken):
+    with Runner(broken, SYSTEM) as runner:
+        runner.run_pending()
+        status = runner.status()
+        rows = _states(runner)
+    assert rows == {"task_1": "TaskCreated", "task_2": "TaskCompleted", "task_3": "TaskCreated",
+                    "task_4": "TaskCreated"}  # the projection went on past the saga's event
+    archiver, = status.sagas
+    fault = archiver.fault
+    assert (fault.position, fault.event_type, fault.stream) == (4, "TaskCompleted",
+                                                               "Task task_2")
+    assert archiver.checkpoint == 3  # before the event it failed on
+    assert fault.error == (f"KeyError: 'observe broke' (in observe, {faulty.__file__} "
+                           f"line {RAISED_AT})")
+    assert fault.text("archiver").startswith(
+        "Saga archiver stopped at position 4 (TaskCompleted of Task task_2): KeyError")
+
+
+def test_the_failed_event_is_handled_again_on_a_retry_or_the_next_run(broken):
+    with Runner(broken, SYSTEM) as runner:
+        runner.run_pending()
+        runner.run_pending()  # while faulted, nothing more is tried
+        assert runner.status().sagas[0].checkpoint == 3
+        faulty.BROKEN["observe"] = False
+        runner.retry("archiver")
+        runner.run_pending()
+        archiver = runner.status().sagas[0]
+        assert archiver.fault is None and archiver.checkpoint == archiver.last_position
+        assert _states(runner)["task_2"] == "TaskArchived"  # its step ran
+    faulty.BROKEN["observe"] = True
+    with open_store(broken, system=SYSTEM) as store:
+        CommandService(store, SYSTEM.domain).execute("Task", "task_3", "complete", {})
+    with Runner(broken, SYSTEM) as runner:
+        runner.run_pending()
+        assert runner.status().sagas[0].fault is not None
+    faulty.BROKEN["observe"] = False
+    with Runner(broken, SYSTEM) as runner:  # the next run tries it again
+        runner.run_pending()
+        assert runner.status().sagas[0].fault is None
+        assert _states(runner)["task_3"] == "TaskArchived"
+
+
+def test_project_says_it_in_one_line_and_fails(broken, capsys):
+    code, out, err = run(capsys, "project", broken, "--system", SPEC)
+    assert code == 1
+    assert "Traceback" not in err
+    line, = err.splitlines()
+    assert line.startswith("Saga archiver stopped at position 4 (TaskCompleted of Task task_2): "
+                           "KeyError: 'observe broke' (in observe, ")
+    assert line.endswith("It is tried again on the next run.")
+    assert "tasks" in out and "caught up" in out
