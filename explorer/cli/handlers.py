@@ -35,6 +35,7 @@ from explorer.common.formatting import short_time
 from explorer.common.timestamps import parse_time
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
 from explorer.domain.generic import GENERIC_LABEL
+from explorer.domain.repository import ReplayError
 from explorer.runtime.runner import Runner
 from explorer.store import EventStore, StoreDamagedError, StoreError
 from explorer.store.check import check_store
@@ -50,7 +51,8 @@ from explorer.timetravel.machine import TimeMachine
 if TYPE_CHECKING:
     from tqdm import tqdm
 
-USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError, SystemLoadError)
+USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError, SystemLoadError,
+               ReplayError)
 LOOKAHEAD, LOOKAHEAD_S, WIDEST = 200, 0.25, 48
 """A listing's stream and type columns fit the longest of its first LOOKAHEAD rows (or of those
 read within LOOKAHEAD_S), up to WIDEST characters (a longer one pushes its row along)."""

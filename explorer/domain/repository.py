@@ -13,6 +13,7 @@ from typing import Any, Generic, TypedDict, TypeVar, overload
 
 import orjson
 
+from explorer.common.faults import raised_in
 from explorer.domain.aggregate import Aggregate
 from explorer.domain.model import DomainModel
 from explorer.store.decoding import decode_json_object
@@ -23,6 +24,22 @@ from explorer.store.records import RecordedEvent, SnapshotRecord
 log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
+
+
+class ReplayError(Exception):
+    """An aggregate's own code raised while its events were applied: the stream cannot be
+    rebuilt until that code is fixed (its events are as they were stored)."""
+
+    def __init__(self, aggregate: Aggregate, version: int, event_type: str,
+                 error: Exception) -> None:
+        super().__init__(
+            f"{aggregate.stream_type} {aggregate.id} cannot be rebuilt: applying its event "
+            f"{version} ({event_type}) raised {type(error).__name__}: {error} (in "
+            f"{raised_in(error, type(aggregate))}). Fix the aggregate's code; its events are as "
+            "they were stored.")
+        self.stream_id = aggregate.id
+        self.version = version
+        self.event_type = event_type
 
 
 class _Bounds(TypedDict):
@@ -130,7 +147,10 @@ class Repository:
             if decoded is not None:
                 handler = handlers.get(event_type)
                 if handler is not None:
-                    handler(aggregate, decoded)
+                    try:
+                        handler(aggregate, decoded)
+                    except Exception as error:  # the aggregate's own code
+                        raise ReplayError(aggregate, row[0], event_type, error) from error
             aggregate.version = row[0]
         loaded.events_replayed += len(rows)
 
@@ -162,7 +182,10 @@ class Repository:
             if type(decoded) is not dict:
                 decoded = self._decoded_otherwise(loaded, row, unknown_as_stored)
             if decoded is not None:
-                apply(event_type, decoded)
+                try:
+                    apply(event_type, decoded)
+                except Exception as error:  # the aggregate's own code
+                    raise ReplayError(aggregate, version, event_type, error) from error
             aggregate.version = version
             loaded.events_replayed += 1
             yield row
