@@ -45,7 +45,13 @@ from explorer.store.query import EventQuery
 from explorer.store.salvage import salvage_store
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import SystemLoadError, load_system
-from explorer.system.workspace import CannotSeedError, open_store, remember_system, seed_new_store
+from explorer.system.workspace import (
+    CannotSeedError,
+    create_empty_store,
+    open_store,
+    remember_system,
+    seed_new_store,
+)
 from explorer.timetravel.machine import TimeMachine
 
 if TYPE_CHECKING:
@@ -140,6 +146,19 @@ def seed(args: argparse.Namespace) -> int:
             print(f"{key.replace('_', ' ')}:")
             for name, count in sorted(value.items()):
                 print(f"  {name}: {count}")
+    return 0
+
+
+def create(args: argparse.Namespace) -> int:
+    """Make a new, empty store for a system: its commands then fill it."""
+    if not args.system:
+        raise UsageError("create needs --system: the system whose store it is, by name (see "
+                         "`systems`) or as package.module:ATTRIBUTE.")
+    system = load_system(args.system)
+    require_commands(system, args.store)
+    location = create_empty_store(args.store, system, args.system)
+    print(f"Made {location}, an empty store of {system.label}. Send it commands with `command "
+          f"{args.store} TYPE ID COMMAND` (`commands {args.store}` lists them).")
     return 0
 
 

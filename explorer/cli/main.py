@@ -86,6 +86,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                    "same store)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    p = add("create", "Make a new, empty store for a system's commands to fill (for a system "
+                      "with no seeder, say).", handlers.create)
+
     p = add("streams", "List streams with their type, version and last timestamp.",
             handlers.streams)
     p.add_argument("--type", dest="stream_type", type=STREAM_TYPE,

@@ -333,7 +333,8 @@ def remove_store_file(path: Path) -> None:
 
 def _missing(path: Path, kind: str) -> StoreMissingError:
     """The error for a path where opening found no store (and was not asked to create one)."""
-    create = ("To make a new store there, use `seed` (or File > New Demo Store in the window).")
+    create = ("To make a new store there, use `seed` (a demo history; File > New Demo Store in "
+              "the window) or `create` (an empty one, for its system's commands to fill).")
     if kind == "missing":
         where = ("" if path.parent.is_dir()
                  else f": the folder {path.parent} does not exist")

@@ -86,8 +86,9 @@ class CannotSeedError(ValueError):
 
     def __init__(self, system: System) -> None:
         super().__init__(f"The system {system.name!r} has no seeder, so it cannot make a demo "
-                         "store; explore one of its stores instead, or send its commands to a "
-                         "new one.")
+                         "store; explore one of its stores instead, or make an empty one "
+                         "(`create`, or File > Open Store in the window) and send it the "
+                         "system's commands.")
 
 
 def seed_with(store: EventStore, system: System, *, size: int | None = None, seed: int = 42,
@@ -146,6 +147,23 @@ class SeedInterrupted(KeyboardInterrupt):
         return cls(f"{target} was kept with {kept:,} events, as far as the seed had come (it "
                    "may lack the end of the history); delete it and seed into a new file for a "
                    "whole one.")
+
+
+def create_empty_store(path: str | Path, system: System, spec: str | None = None) -> str:
+    """Make a new store holding no event, naming `system` (`spec`: as it was chosen), so that
+    its commands fill it and opening it loads that system; its location. StoreError if a file
+    is at the path already, or the server's schema holds events, before anything is written."""
+    target = path if is_server_url(path) else Path(path)
+    if isinstance(target, Path) and (target.exists() or target.is_symlink()):
+        raise StoreError(f"{target} exists already; `create` makes a new store: choose a new "
+                         "path (or open that one).")
+    with open_store(target, system=system, create=True) as store:
+        held = store.last_position()
+        if held:
+            raise StoreError(f"{store.location} already holds {held:,} events; `create` makes "
+                             "a new store: choose a new schema (or open that one).")
+        remember_system(store, system, spec)
+        return store.location
 
 
 def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
