@@ -193,7 +193,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         for part in (self.runner_host, self.cursor_follow, self.timeline, self.travel):
             session.opened.connect(part.show_store)
         session.opened.connect(lambda summary, _loaded: self.store_opened.emit(summary.location))
-        session.changed.connect(self.travel.log_grew)
+        self.event_list.taken_in.connect(self.travel.log_grew)  # held while the list is paused
         self.moment_panel.watch_wanted.connect(self.watch_this)
         session.changed.connect(lambda _last: console.store_changed())
         session.changed.connect(self.event_list.store_changed)

@@ -5,7 +5,7 @@ events missed meanwhile are only counted in the status bar. Resuming takes them 
 from __future__ import annotations
 
 from explorer.domain import CommandService
-from tests.ui.conftest import SHOP, WAIT_MS, open_shop
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_moment
 
 
 def append_elsewhere(window, qtbot, seeded, count: int) -> None:
@@ -42,3 +42,26 @@ def test_resuming_counts_the_missed_events_in_the_stream_tree(travelling, qtbot,
     qtbot.waitUntil(lambda: tree_counts(window) == (f"{last + 2:,}",
                                                     f"{inventory_events + 2:,}"),
                     timeout=WAIT_MS)
+
+
+def test_while_paused_the_timeline_stays_where_it_was_and_resuming_catches_it_up(
+        travelling, qtbot, seeded):
+    window = travelling
+    travel, timeline = window.travel, window.timeline
+    last = travel.last_position
+    to_before = window.filter_bar.to_time.dateTime()
+    assert travel.live and travel.position == last
+    window.toggle_live(False)
+    append_elsewhere(window, qtbot, seeded, 1)
+    qtbot.waitUntil(lambda: "Paused · 1 new" in window.live_label.text(), timeout=WAIT_MS)
+    assert (travel.position, travel.last_position) == (last, last)
+    assert f"Position <b>{last:,}</b> of {last:,}" in timeline.where.text()
+    assert not travel._samples_timer.isActive()  # the samples (and the filters' To) wait too
+    assert window.filter_bar.to_time.dateTime() == to_before
+
+    window.toggle_live(True)
+    wait_for_moment(qtbot, window, last + 1)
+    assert travel.live and travel.last_position == last + 1
+    qtbot.waitUntil(lambda: f"Position <b>{last + 1:,}</b> of {last + 1:,}"
+                    in timeline.where.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.filter_bar.to_time.dateTime() > to_before, timeout=WAIT_MS)

@@ -1,13 +1,15 @@
-"""What reaches the event list and the stream tree as the open store grows.
+"""What reaches the event list, the stream tree and the timeline as the open store grows.
 
 While the list is live, events any process appends are listed as they arrive and the stream
-tree's counts follow; while it is paused, the new events are only counted. The stream filter's
+tree's counts and the timeline's end follow; while it is paused (Live Updates off), the new
+events are only counted, and resuming takes them all in. The stream filter's
 counts (each type's matching streams "of" all its streams: the filter picks streams in the tree;
 a type still lists all its events) are read on the worker, from the stream index, and the
 events a command from the console wrote are selected once they are listed.
 
 Signals (LiveEventList):
     state_changed(): the list was paused or resumed, or missed more events while paused.
+    taken_in(int): the window takes in the log up to this position (the timeline follows).
     written_selected(): an event a command wrote is selected in the list.
 """
 
@@ -41,6 +43,7 @@ class LiveEventList(QObject):
     """Feeds `browser` (the event list) and `streams` (the stream tree) from the store."""
 
     state_changed = Signal()
+    taken_in = Signal(int)
     written_selected = Signal()
 
     def __init__(self, worker: StoreWorker, browser: EventBrowser, events: EventTableModel,
@@ -83,7 +86,9 @@ class LiveEventList(QObject):
         self._take_in(last_position)
 
     def _take_in(self, last_position: int) -> None:
-        """List the events up to `last_position` and count them in the stream tree."""
+        """List the events up to `last_position`, count them in the stream tree and let the
+        timeline reach them."""
+        self.taken_in.emit(last_position)
         self.browser.apply_new_events(last_position)
         pattern = self.stream_model.pattern
 
@@ -101,6 +106,9 @@ class LiveEventList(QObject):
         (the list is read again after: `EventBrowser.refresh`); under a stream filter, its
         matching streams are counted again."""
         self.browser.last_position = summary.last_position
+        self.missed = 0  # the list is read again up to the summary's end, paused or not
+        self.taken_in.emit(summary.last_position)
+        self.state_changed.emit()
         pattern = self.stream_model.pattern
         if pattern:
             self.pattern_changed(pattern)
