@@ -121,12 +121,39 @@ def _checked(found: object, spec: str) -> System:
         from explorer.system.application import application_system
 
         return application_system(found, spec)
+    if isinstance(found, type):  # not a factory: an aggregate class would want a stream id
+        raise SystemLoadError(f"{spec!r} is {_class_kind(found)} ({found.__name__}), not an "
+                              f"explorer.system.System.{_what_to_name(spec)}")
     if callable(found) and not isinstance(found, System):
         found = _load(found, spec, "its factory", "when called")  # e.g. `make_system`
     if not isinstance(found, System):
         raise SystemLoadError(f"{spec!r} is a {type(found).__name__}, not an "
-                              "explorer.system.System.")
+                              f"explorer.system.System.{_what_to_name(spec)}")
     return found
+
+
+def _class_kind(cls: type) -> str:
+    """What a class named instead of a system is: an aggregate class (called as a factory,
+    it would fail asking for a stream id), a saga's, a command's, a projection's."""
+    from explorer.domain import Aggregate, Command
+    from explorer.projections import Projection
+    from explorer.sagas import ProcessManager
+
+    kinds = ((ProcessManager, "a saga class"), (Aggregate, "an aggregate class"),
+             (Command, "a command class"), (Projection, "a projection class"))
+    return next((kind for base, kind in kinds if issubclass(cls, base)), "a class")
+
+
+def _what_to_name(spec: str) -> str:
+    """The System objects the named module holds, to name one of them instead."""
+    module = sys.modules.get(spec.partition(":")[0]) if is_module_path(spec) else None
+    held = [name for name, value in vars(module).items() if isinstance(value, System)] \
+        if module is not None else []
+    if held:
+        return " Name one of its module's systems: " + ", ".join(
+            f"{spec.partition(':')[0]}:{name}" for name in held) + "."
+    return (" Name a System object (or a function returning one) as package.module:ATTRIBUTE, "
+            "e.g. mypackage.system:SYSTEM.")
 
 
 def system_of_store(meta: dict[str, str], event_types: Iterable[str], *,

@@ -88,3 +88,36 @@ def test_a_printing_module_leaves_the_json_of_the_command_line_whole(module, cap
                          "--json")
     assert code == 0 and json.loads(out)["last_position"] == 0
     assert "hello from my module at import" in err
+
+
+PARTS = '''
+    from tests.system.test_definitions import (
+        DOMAIN, Archiving, CreateTask, Task, TasksProjection)
+    from explorer.system import System
+
+    SYSTEM = System(name="todo", domain=DOMAIN)
+    NUMBER = 42
+
+    class Helper:
+        pass
+'''
+
+
+@pytest.mark.parametrize(("attribute", "said"), [
+    ("Task", "is an aggregate class (Task)"),
+    ("Archiving", "is a saga class (Archiving)"),
+    ("CreateTask", "is a command class (CreateTask)"),
+    ("TasksProjection", "is a projection class (TasksProjection)"),
+    ("Helper", "is a class (Helper)"),
+    ("System", "is a class (System)"),
+    ("DOMAIN", "is a DomainModel"),
+    ("NUMBER", "is a int"),
+])
+def test_a_part_of_a_system_named_instead_of_it_says_which_system_to_name(module, attribute,
+                                                                          said):
+    name = module("parts_plugin", PARTS)
+    with pytest.raises(SystemLoadError) as caught:
+        load_system(f"{name}:{attribute}")
+    assert str(caught.value).startswith(f"'parts_plugin:{attribute}' {said}")
+    assert str(caught.value).endswith(", not an explorer.system.System. Name one of its "
+                                      "module's systems: parts_plugin:SYSTEM.")
