@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import sys
-import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from explorer.common.bulk import bulk_work
+from explorer.common.faults import raised_in
 from explorer.domain.aggregate import AlreadyDone, DomainError
 from explorer.domain.commands import CommandError
 from explorer.domain.service import CommandService
@@ -293,9 +292,4 @@ def cause_millis(cause: Observed) -> int | None:
 def problem(error: Exception, saga: type[ProcessManager]) -> str:
     """An error as a fault's text: what it was and where it was raised (the deepest frame in
     the saga's own module, else the deepest of all: a step's command, say)."""
-    frames = traceback.extract_tb(error.__traceback__)
-    module = sys.modules.get(saga.__module__)
-    own = getattr(module, "__file__", None)
-    where = next((frame for frame in reversed(frames) if frame.filename == own), frames[-1])
-    return (f"{type(error).__name__}: {error} (in {where.name}, {where.filename} "
-            f"line {where.lineno})")
+    return f"{type(error).__name__}: {error} (in {raised_in(error, saga)})"
