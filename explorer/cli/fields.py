@@ -3,7 +3,8 @@
 The options come from the same description of the command's fields as the window's form
 (`explorer.domain.forms.form_of`), so both offer the same fields, limits and choices. Scalars
 are typed (numbers, choices); lists and objects take JSON. `--data JSON` can give any of the
-fields too; options given explicitly win.
+fields too; options given explicitly win. A field named like one of the subcommand's own
+options (`data`, `help`, `json`, ...) gets `--field-NAME` instead, so that both keep working.
 """
 
 from __future__ import annotations
@@ -23,17 +24,43 @@ from explorer.store import MAX_INTEGER
 OPTION_KINDS = {"text": "text", "date": "text", "datetime": "text", "choice": "choice",
                 "integer": "integer", "number": "number", "boolean": "boolean"}
 
+OWN_OPTIONS = frozenset({"help", "h", "data", "expected-version", "correlation-id", "json",
+                         "system", "cipher-key"})
+"""The `command` subcommand's own options (without the dashes): a field is never given one."""
+
+
+def field_options(names: list[str]) -> dict[str, str]:
+    """Each field's option: `--carrier` for carrier, `--field-data` for a field named like one
+    of the subcommand's own options (or like another field's option)."""
+    options: dict[str, str] = {}
+    taken = set(OWN_OPTIONS) | {name.replace("_", "-") for name in names}
+    for name in names:
+        option = name.replace("_", "-")
+        if option in OWN_OPTIONS:
+            option = f"field-{option}"
+            while option in taken:
+                option = f"field-{option}"
+            taken.add(option)
+        options[name] = f"--{option}"
+    return options
+
 
 def field_parser(command: type[Command], prog: str) -> argparse.ArgumentParser:
     """An argument parser with one option per field of the command."""
+    specs = form_of(command)
+    options = field_options([spec.name for spec in specs])
+    renamed = [option for name, option in options.items() if option != f"--{name}"]
     parser = OneLineParser(
         prog=prog, description=command.summary(), add_help=True,
         epilog="Lists and objects take JSON, e.g. --items '[{\"product_id\": \"prod_101\", "
-               "\"quantity\": 2, \"price\": 29.99}]'.")
-    for spec in form_of(command):
+               "\"quantity\": 2, \"price\": 29.99}]'." + (
+                   f" {', '.join(renamed)}: fields named like this subcommand's own options "
+                   "(--data, --help, --json, ...) take these instead; --data JSON gives them "
+                   "by their names too." if renamed else ""))
+    for spec in specs:
         kind = OPTION_KINDS.get(spec.kind, "json")
-        parser.add_argument(f"--{spec.name.replace('_', '-')}", dest=spec.name,
-                            metavar=kind.upper(), type=_converter(kind, spec.name),
+        parser.add_argument(options[spec.name], dest=spec.name,
+                            metavar=kind.upper(), type=_converter(kind, options[spec.name]),
                             default=argparse.SUPPRESS, help=_help(spec))
     return parser
 
@@ -57,10 +84,9 @@ def _help(spec: FieldSpec) -> str:
     return f"{spec.description} ({'; '.join(extras)})" if spec.description else "; ".join(extras)
 
 
-def _converter(kind: str, name: str) -> Callable[[str], Any]:
+def _converter(kind: str, option: str) -> Callable[[str], Any]:
     """Text to the field's kind, as JSON spells it: an integer field takes a whole number and a
     number field any finite number, so that the command sees the kind it declares."""
-    option = f"--{name.replace('_', '-')}"
     what = {"integer": "a whole number", "number": "a number",
             "boolean": "true or false"}.get(kind, "JSON")
 

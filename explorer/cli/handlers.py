@@ -309,16 +309,19 @@ def command(args: argparse.Namespace) -> int:
     command_class = system.domain.command_class(args.stream_type, args.command)
     parser = field_parser(command_class, f"event-explorer-cli command STORE {args.stream_type} "
                                          f"{args.stream_id} {args.command}")
-    parser.add_argument("--data", default=argparse.SUPPRESS, type=COMMAND_DATA,
-                        help="fields as a JSON object")
-    parser.add_argument("--expected-version", type=natural, default=argparse.SUPPRESS)
-    parser.add_argument("--correlation-id", default=argparse.SUPPRESS, type=CORRELATION_ID)
-    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    # (the subcommand's own options keep their values apart: no field's name starts with "-")
+    parser.add_argument("--data", dest="-data", metavar="JSON", default=argparse.SUPPRESS,
+                        type=COMMAND_DATA, help="fields as a JSON object")
+    parser.add_argument("--expected-version", dest="-expected_version", metavar="VERSION",
+                        type=natural, default=argparse.SUPPRESS)
+    parser.add_argument("--correlation-id", dest="-correlation_id", metavar="ID",
+                        default=argparse.SUPPRESS, type=CORRELATION_ID)
+    parser.add_argument("--json", dest="-json", action="store_true", default=argparse.SUPPRESS)
     try:
         extra = vars(parser.parse_args(args.fields))
     except SystemExit as stop:  # --help, or argparse already printed the error
         return int(stop.code or 0)
-    options = {key: extra.pop(key, getattr(args, key))
+    options = {key: extra.pop(f"-{key}", getattr(args, key))
                for key in ("data", "expected_version", "correlation_id", "json")}
     data: dict[str, Any] = {}
     if options["data"]:
