@@ -168,7 +168,18 @@ def system_of_store(meta: dict[str, str], event_types: Iterable[str], *,
     if named == NONE:
         return NO_SYSTEM
     if named:
-        if any(system.name == named for system in installed_systems()):
+        installed = next((system for system in installed_systems() if system.name == named),
+                         None)
+        if installed is not None and module and module != installed.value:
+            # (a system of the user's, loaded by module path, named as an installed one is)
+            if confirm is not None and confirm(module):
+                return load_system(module)
+            raise SystemLoadError(
+                f"The store was written by the system {named!r} loaded from {module}, not by "
+                f"the installed {named!r} ({installed.value}), which shares its name. Pass "
+                f"--system {module} (File > Load System... in the window) to explore it with "
+                f"its own code, or --system {named} for the installed one.")
+        if installed is not None:
             return load_system(named)
         if module and confirm is not None and confirm(module):
             return load_system(module)
