@@ -65,3 +65,16 @@ def test_while_paused_the_timeline_stays_where_it_was_and_resuming_catches_it_up
     qtbot.waitUntil(lambda: f"Position <b>{last + 1:,}</b> of {last + 1:,}"
                     in timeline.where.text(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.filter_bar.to_time.dateTime() > to_before, timeout=WAIT_MS)
+
+
+def test_refresh_while_paused_takes_the_new_events_in_everywhere(travelling, qtbot, seeded):
+    window = travelling
+    last = window.travel.last_position
+    window.toggle_live(False)
+    append_elsewhere(window, qtbot, seeded, 1)
+    qtbot.waitUntil(lambda: "Paused · 1 new" in window.live_label.text(), timeout=WAIT_MS)
+    window.refresh_action.trigger()
+    qtbot.waitUntil(lambda: window.event_model.rowCount() == last + 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.travel.last_position == last + 1, timeout=WAIT_MS)
+    assert "new" not in window.live_label.text()  # listed now: none is missed
+    assert "Paused" in window.live_label.text()  # (still paused: later events wait)
