@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
 
 from explorer.domain.model import DefinitionError
 from explorer.system import NO_SYSTEM, System
@@ -82,12 +84,37 @@ def _from_module_path(spec: str) -> System:
                               "e.g. mypackage.system:SYSTEM.")
 
     def load() -> object:
-        found: object = importlib.import_module(module_name)
+        found: object = _imported(module_name)
         for part in attribute.split("."):
             found = getattr(found, part)
         return found
 
     return _checked(_load(load, spec), spec)
+
+
+_LOADED_SOURCES: dict[str, int] = {}
+"""The modification time of each module loaded by path here, as it was loaded."""
+
+
+def _imported(module_name: str) -> ModuleType:
+    """The module, imported; imported again if its file changed since it was loaded here (File >
+    Load System... after an edit, in a window that loaded it before: the edit is taken, not the
+    code first loaded). Only that module is: modules it imports stay as they were loaded."""
+    module = sys.modules.get(module_name)
+    if module is not None and _LOADED_SOURCES.get(module_name) not in (None, _changed(module)):
+        module = importlib.reload(module)
+    else:
+        module = importlib.import_module(module_name)
+    _LOADED_SOURCES[module_name] = _changed(module)
+    return module
+
+
+def _changed(module: ModuleType) -> int:
+    """When a module's source file was last changed (0 if it has none, or it is gone)."""
+    try:
+        return os.stat(module.__file__ or "").st_mtime_ns
+    except (OSError, TypeError):
+        return 0
 
 
 def _load(load: Callable[[], object], spec: str, doing: str = "its module",
