@@ -6,10 +6,12 @@ The command line says it in one line (`project` exits 1)."""
 from __future__ import annotations
 
 import inspect
+import threading
 
 import pytest
 
 from explorer.domain import CommandService
+from explorer.runtime.inbox import ServeInbox
 from explorer.runtime.runner import Runner
 from explorer.system.workspace import open_store
 from tests.cli.running import run
@@ -91,3 +93,32 @@ def test_project_says_it_in_one_line_and_fails(broken, capsys):
                            "KeyError: 'observe broke' (in observe, ")
     assert line.endswith("It is tried again on the next run.")
     assert "tasks" in out and "caught up" in out
+
+
+def test_the_windows_runner_says_it_once_and_retries_when_asked(broken):
+    """`run --serve`: the fault is a message for the status bar (once), the runner goes on, and
+    {"retry": name} handles the event again."""
+    inbox, messages, done = ServeInbox(), [], threading.Event()
+
+    def emit(message: dict) -> None:
+        messages.append(message)
+        if "failed" in message:
+            faulty.BROKEN["observe"] = False
+            inbox.take({"retry": "archiver"})
+        saga = (message.get("status") or {"sagas": [{}]})["sagas"][0]
+        if saga.get("checkpoint", 0) > 5 and saga["checkpoint"] == saga["last_position"] \
+                and not saga["fault"]:  # retried: past the event, its step's events too
+            done.set()
+
+    with Runner(broken, SYSTEM) as runner:
+        serving = threading.Thread(target=runner.serve, args=(inbox, emit))
+        serving.start()
+        try:
+            assert done.wait(30), messages
+        finally:
+            inbox.end()
+            serving.join(30)
+    failed = [message["failed"] for message in messages if "failed" in message]
+    assert len(failed) == 1
+    assert failed[0].startswith("Saga archiver stopped at position 4 (TaskCompleted of Task "
+                                "task_2): KeyError: 'observe broke'")
