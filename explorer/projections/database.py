@@ -128,6 +128,48 @@ class ReadModelsMissingError(StoreOpenError):
     """Read models opened read-only that nobody has built yet."""
 
 
+class ReadModelsOutdatedError(StoreOpenError):
+    """A projection's tables in the read models are not those its code declares, and they are
+    opened read-only, so they cannot be made again here."""
+
+
+def describe_changes(table: sa.Table, columns: Mapping[str, Any], key: Sequence[str],
+                     dialect: sa.Dialect) -> str:
+    """How `table` as declared differs from the table found in a database (its `columns`'
+    types by name, its primary key's columns), as "column prio added, key (a) now (a, b)";
+    "" if they match. Types are compared by what they hold (see _kind), so that a database
+    reporting a type in its own words (DOUBLE PRECISION for FLOAT) is no change."""
+    changes = [f"column {c.name} added" for c in table.columns if c.name not in columns]
+    changes += [f"column {name} removed" for name in columns if name not in table.c]
+    for column in table.c:
+        found = columns.get(column.name)
+        if found is not None and _kind(found) not in (None, _kind(column.type)):
+            changes.append(f"column {column.name} now {_type_text(column.type, dialect)}, "
+                           f"not {_type_text(found, dialect)}")
+    declared_key = [c.name for c in table.primary_key.columns]
+    if list(key) != declared_key:
+        shown = [name for name in declared_key if name != "valid_from"]  # (every version's)
+        was = [name for name in key if name != "valid_from"]
+        changes.append(f"key ({', '.join(was)}) now ({', '.join(shown)})")
+    return ", ".join(changes)
+
+
+def _kind(kind: Any) -> str | None:
+    """What a column type holds, as far as a read model's rows care: SQLAlchemy's generic
+    type it stands for (Integer for BIGINT, Float for DOUBLE PRECISION, String for TEXT and
+    VARCHAR(n), ...); None for a type the database reported that SQLAlchemy does not know."""
+    generic = sa.types.to_instance(kind)._type_affinity
+    return None if generic is None or generic is sa.types.NullType else generic.__name__
+
+
+def _type_text(kind: Any, dialect: sa.Dialect) -> str:
+    """A column type as the dialect writes it."""
+    try:
+        return str(sa.types.to_instance(kind).compile(dialect=dialect))
+    except sa.exc.CompileError:
+        return type(kind).__name__
+
+
 class ReadModelDatabase(Closable):
     """One connection to a read-model file, on one thread at a time (like EventStore)."""
 
@@ -210,8 +252,9 @@ class ReadModelDatabase(Closable):
         self.db.execute("COMMIT")
 
     def create_tables(self, tables: list[sa.Table]) -> None:
-        """Create a projection's tables if they do not exist yet, and the indexes they declare
-        that a table made before lacks (the sagas' status index: explorer.sagas.instances)."""
+        """Create tables if they do not exist yet, and the indexes they declare that a table
+        made before lacks (a projection's engine uses `prepare_tables`, which also remakes a
+        table whose shape changed)."""
         if self.read_only:
             return
         with self.transaction():
@@ -219,6 +262,41 @@ class ReadModelDatabase(Closable):
                 table.create(self.connection, checkfirst=True)
                 for index in table.indexes:
                     self.connection.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+    def table_changes(self, tables: Sequence[sa.Table]) -> dict[str, str]:
+        """How each of `tables` as declared differs from the one of its name in the read
+        models (see describe_changes), by table name: only those that are there and differ."""
+        inspector = sa.inspect(self.connection)  # (a new one each time: it caches)
+        changes = {}
+        for table in tables:
+            if not inspector.has_table(table.name):
+                continue
+            columns = {c["name"]: c["type"] for c in inspector.get_columns(table.name)}
+            key = self._primary_key(inspector, table.name)
+            change = describe_changes(table, columns, key, self.engine.dialect)
+            if change:
+                changes[table.name] = change
+        return changes
+
+    def _primary_key(self, inspector: sa.Inspector, name: str) -> list[str]:
+        """The columns of the primary key of the table `name`, in its order."""
+        return list(inspector.get_pk_constraint(name)["constrained_columns"])
+
+    def prepare_tables(self, tables: Sequence[sa.Table]) -> dict[str, str]:
+        """In the caller's transaction: make a projection's tables as declared, those not there
+        yet and those whose columns or key changed (dropped first, their rows with them: the
+        caller starts the projection over), and the indexes they declare that a table made
+        before lacks (the sagas' status index: explorer.sagas.instances). The changes found,
+        as `table_changes` says them."""
+        changes = self.table_changes(tables)
+        for table in tables:
+            if table.name in changes:
+                # our own table names, never user input
+                self.db.execute(f'DROP TABLE "{table.name}"')
+            table.create(self.connection, checkfirst=True)
+            for index in table.indexes:
+                self.connection.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+        return changes
 
     def drop_indexes(self, tables: Sequence[sa.Table]) -> bool:
         """Drop the indexes besides their primary keys that `tables` declare, in the caller's

@@ -13,9 +13,11 @@ once the projection has caught up, and kept in the same transactions from then o
 from __future__ import annotations
 
 import abc
+import logging
 import sqlite3
 import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -25,7 +27,12 @@ import sqlalchemy as sa
 from explorer.common.bulk import bulk_work
 from explorer.common.cancel import Cancelled
 from explorer.common.timestamps import now_micros
-from explorer.projections.database import ReadModelDatabase, projection_resets, projection_state
+from explorer.projections.database import (
+    ReadModelDatabase,
+    ReadModelsOutdatedError,
+    projection_resets,
+    projection_state,
+)
 from explorer.projections.search import (
     SearchIndex,
     count_matching,
@@ -36,6 +43,8 @@ from explorer.store.event_store import EventStore
 from explorer.store.projection_feed import feed_columns
 from explorer.store.query import EventQuery
 from explorer.store.records import RecordedEvent
+
+log = logging.getLogger(__name__)
 
 CHUNK_POSITIONS = 50_000
 """Positions a projection handles a transaction, by default."""
@@ -132,19 +141,24 @@ class ProjectionStatus:
     fault: Fault | None = None
     skipped: tuple[int, ...] = ()
     lag_seconds: float = 0.0
+    note: str | None = None
+    """Something the user should know besides its state (its tables were made again)."""
 
     @property
     def lag_events(self) -> int:
         return max(0, self.last_position - self.checkpoint)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "state": self.state,
-                "checkpoint": self.checkpoint, "last_position": self.last_position,
-                "lag_events": self.lag_events, "lag_seconds": round(self.lag_seconds, 3),
-                "processed": self.processed, "skipped": list(self.skipped),
-                "fault": None if self.fault is None else {
-                    "position": self.fault.position, "event_id": self.fault.event_id,
-                    "error": self.fault.error}}
+        found = {"name": self.name, "title": self.title, "state": self.state,
+                 "checkpoint": self.checkpoint, "last_position": self.last_position,
+                 "lag_events": self.lag_events, "lag_seconds": round(self.lag_seconds, 3),
+                 "processed": self.processed, "skipped": list(self.skipped),
+                 "fault": None if self.fault is None else {
+                     "position": self.fault.position, "event_id": self.fault.event_id,
+                     "error": self.fault.error}}
+        if self.note is not None:  # (rare: a message without it reads as before)
+            found["note"] = self.note
+        return found
 
 
 @dataclass
@@ -153,6 +167,7 @@ class _Runtime:
     writers: dict[str, VersionedWriter]
     search: SearchIndex
     unindexed: bool = False  # its tables' indexes dropped for a rebuild, not made again yet
+    note: str | None = None  # what its status should say besides (tables made again)
     resets: int = 0  # the read model's resets its writers' caches follow (_checkpoint_in)
 
 
@@ -167,7 +182,8 @@ class ProjectionEngine:
         self._runtimes: dict[str, _Runtime] = {}
         for projection in projections:
             feed_columns(projection.event_fields)  # ValueError for a field events lack
-            db.create_tables(list(projection.tables))
+            if db.read_only:
+                _refuse_changed_tables(db, projection)
             search = db.search_index(projection.main_table)
             self._runtimes[projection.name] = _Runtime(projection, {
                 table.name: VersionedWriter(table, db.db, db.engine.dialect,
@@ -191,22 +207,45 @@ class ProjectionEngine:
                              f"{', '.join(self._runtimes)}.") from None
 
     def _register(self, projection: Projection) -> None:
-        """Make sure the projection has a state row; a new code version starts it over.
+        """Make sure the projection has its tables and a state row; a new code version, or
+        tables whose columns or key changed, start it over.
 
         Every code version keeps the read model in the same tables: the last runner to start
         owns them, and a runner of another version still going stops advancing it
-        (catch_up, _checkpoint_in) rather than mix its rows into this one's."""
+        (catch_up, _checkpoint_in) rather than mix its rows into this one's. Tables that
+        changed shape are made again as declared, in the same transaction as the projection
+        is started over, so that no checkpoint ever covers rows that are gone."""
         with self.db.transaction() as db:
+            changes = self.db.prepare_tables(projection.tables)
+            if changes:
+                self._runtimes[projection.name].search.drop()  # (of the columns before)
             row = db.execute("SELECT version FROM projection_state WHERE name = ?",
                              (projection.name,)).fetchone()
             if row is None:
                 db.execute("INSERT INTO projection_state (name, kind, version, updated_at) "
                            "VALUES (?, 'projection', ?, ?)",
                            (projection.name, projection.version, now_micros()))
-            elif row[0] != projection.version:
+            elif row[0] != projection.version or changes:
                 self._clear(projection, db)
-                db.execute("UPDATE projection_state SET version = ? WHERE name = ?",
-                           (projection.version, projection.name))
+                db.execute("UPDATE projection_state SET version = ?, rebuild_target = ? "
+                           "WHERE name = ?", (projection.version, self.store.last_position(),
+                                              projection.name))
+                if changes:
+                    self._note_changes(projection, changes, bumped=row[0] != projection.version)
+
+    def _note_changes(self, projection: Projection, changes: dict[str, str], *,
+                      bumped: bool) -> None:
+        """Say that the projection's tables were made again (its status's `note`; a warning
+        in the log too when its version stayed the same, which it should not have)."""
+        what = _changes_text(projection, changes)
+        if bumped:
+            note = (f"{projection.name}'s tables changed ({what}) with its version "
+                    f"{projection.version}: rebuilt from the first event")
+        else:
+            note = (f"{projection.name}'s tables changed ({what}) without a new version: "
+                    "rebuilt from the first event")
+            log.warning("%s (raise its version when its tables or its handling change).", note)
+        self._runtimes[projection.name].note = note
 
     # -- catching up -----------------------------------------------------------------------
 
@@ -373,7 +412,10 @@ class ProjectionEngine:
                     f"The read model {name} is now kept by version {version[0]} of its code, "
                     f"started since; this program runs version {runtime.projection.version}. "
                     "Nothing was emptied: rebuild it from a program running the newer code.")
+            changes = self.db.prepare_tables(runtime.projection.tables)  # (changed since)
             self._clear(runtime.projection, db)
+            if changes:
+                self._note_changes(runtime.projection, changes, bumped=False)
             runtime.resets = _resets(db, name)
             runtime.unindexed = self.db.drop_indexes(runtime.projection.tables)
             db.execute("UPDATE projection_state SET rebuild_target = ? WHERE name = ?",
@@ -452,7 +494,8 @@ class ProjectionEngine:
                 lag_seconds = max(0.0, (last_time - waiting) / 1e6)
             result.append(ProjectionStatus(
                 name, runtime.projection.title, checkpoint, last, state["processed"], label,
-                state["rebuild_target"], fault, tuple(state["skipped"]), lag_seconds))
+                state["rebuild_target"], fault, tuple(state["skipped"]), lag_seconds,
+                runtime.note))
         return result
 
     def rows(self, name: str, *, at_position: int | None = None, offset: int = 0,
@@ -476,8 +519,9 @@ def read_rows(db: ReadModelDatabase, table: sa.Table, *, at_position: int | None
     query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [{str(key): value for key, value in row.items()}
-            for row in db.execute(query).mappings()]
+    with _as_declared(db, table):
+        return [{str(key): value for key, value in row.items()}
+                for row in db.execute(query).mappings()]
 
 
 def count_rows(db: ReadModelDatabase, table: sa.Table, at_position: int | None = None,
@@ -487,7 +531,10 @@ def count_rows(db: ReadModelDatabase, table: sa.Table, at_position: int | None =
     terms = search_terms(search)
     if terms is not None and not where and db.indexed_search:  # the index alone knows
         return count_matching(db.db, table, terms)
-    return db.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    with _as_declared(db, table):
+        counted: int = db.execute(
+            sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    return counted
 
 
 def _view(db: ReadModelDatabase, table: sa.Table, at_position: int | None,
@@ -542,6 +589,47 @@ class _Failed(Exception):
         super().__init__(problem)
         self.event = event
         self.problem = problem
+
+
+def _changes_text(projection: Projection, changes: dict[str, str]) -> str:
+    """The changes of a projection's tables (ReadModelDatabase.table_changes), each named by
+    its table unless the projection has only one."""
+    if len(projection.tables) == 1:
+        return "; ".join(changes.values())
+    return "; ".join(f"{table}: {change}" for table, change in changes.items())
+
+
+def _refuse_changed_tables(db: ReadModelDatabase, projection: Projection) -> None:
+    """ReadModelsOutdatedError, saying what to do, if the projection's tables in read models
+    opened read-only are not those its code declares (they cannot be made again here)."""
+    changes = db.table_changes(projection.tables)
+    if changes:
+        raise _outdated(db, f"{projection.name}'s tables", _changes_text(projection, changes))
+
+
+def _outdated(db: ReadModelDatabase, what: str, changes: str) -> ReadModelsOutdatedError:
+    return ReadModelsOutdatedError(
+        f"{what} in {db.path} are not as the code declares them ({changes}), and the read "
+        "models are opened read-only here: run the projections on the store for writing "
+        "(event-explorer-cli project STORE, or open it without --read-only) to make them "
+        "again, rebuilt from the first event. Nothing was changed.")
+
+
+@contextmanager
+def _as_declared(db: ReadModelDatabase, table: sa.Table) -> Iterator[None]:
+    """Reads of `table` failing because the read models hold it in another shape (the code
+    changed it; they are made again by the next runner for writing) raise
+    ReadModelsOutdatedError, saying so and what to do."""
+    try:
+        yield
+    except sa.exc.DBAPIError as error:
+        try:
+            changes = db.table_changes([table]).get(table.name)
+        except Exception:  # (a server's transaction the error ended): the error says it
+            raise error from None
+        if not changes:
+            raise
+        raise _outdated(db, f"The table {table.name}", changes) from None
 
 
 def projection_state_of(db: ReadModelDatabase, name: str) -> int:

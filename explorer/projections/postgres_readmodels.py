@@ -259,6 +259,16 @@ class ServerReadModels(ReadModelDatabase):
         if not self.connection.closed and self._server.in_transaction:
             self._server.execute("ROLLBACK")
 
+    def _primary_key(self, inspector: sa.Inspector, name: str) -> list[str]:
+        """As ReadModelDatabase's, read from the catalog here: SQLAlchemy's inspector asks it
+        with an integer that is BIGINT on these connections (postgres_schema), which the
+        server's generate_subscripts does not take."""
+        return [column for (column,) in self.db.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass(%s) AND "
+            "i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+            (f'"{self.schema}"."{name}"',))]
+
     def drop_indexes(self, tables: Sequence[sa.Table]) -> bool:
         """A server keeps a table's indexes through a rebuild (none dropped: False)."""
         return False
