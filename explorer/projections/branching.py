@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.dialects import sqlite
+
 from explorer.projections.database import ReadModelDatabase
 from explorer.projections.engine import Projection
 from explorer.projections.versioned import rows_as_of
@@ -40,8 +42,9 @@ def branch_read_models(source: Path, target: Path, projections: Iterable[Project
         for projection in projections:
             checkpoint = db.execute("SELECT checkpoint FROM source.projection_state WHERE "
                                     "name = ?", (projection.name,)).fetchone()
-            if checkpoint is None or checkpoint[0] < position:
-                continue  # not built that far: the branch builds it itself
+            if checkpoint is None or checkpoint[0] < position or \
+                    not _built_as_declared(db, projection):
+                continue  # not built that far (or by other code): the branch builds it itself
             for table in projection.tables:
                 names = ", ".join(c.name for c in table.columns)
                 chosen = ", ".join("CASE WHEN valid_to > ? THEN NULL ELSE valid_to END"
@@ -56,6 +59,27 @@ def branch_read_models(source: Path, target: Path, projections: Iterable[Project
         db.execute("PRAGMA journal_mode = WAL")
     finally:
         db.close()
+
+
+def _built_as_declared(db: sqlite3.Connection, projection: Projection) -> bool:
+    """Whether the projection's read model in the attached `source` was built by its code's
+    version in tables as it declares them (another version's rows, or tables of another shape,
+    which the next runner on the store makes again, are not copied: the branch builds it)."""
+    found = db.execute("SELECT version FROM source.projection_state WHERE name = ?",
+                       (projection.name,)).fetchone()
+    if found is None or found[0] != projection.version:
+        return False
+    dialect = sqlite.dialect()
+    for table in projection.tables:
+        key = [c.name for c in table.primary_key.columns]
+        declared = {(c.name, str(c.type.compile(dialect=dialect)),
+                     key.index(c.name) + 1 if c.name in key else 0) for c in table.columns}
+        # (cid, name, type, notnull, default, pk); our own table names, never user input
+        stored = {(name, kind, pk) for _cid, name, kind, _null, _default, pk in db.execute(
+            f'PRAGMA source.table_info("{table.name}")')}
+        if stored != declared:
+            return False
+    return True
 
 
 def rows_changed_after(db: ReadModelDatabase, projection: Projection, position: int

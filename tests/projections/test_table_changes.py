@@ -18,9 +18,13 @@ from explorer.demo.system import SHOP
 from explorer.projections import (
     Projection,
     ProjectionEngine,
+    ReadModelDatabase,
+    projection_state_of,
+    read_model_path,
     read_rows,
     versioned_table,
 )
+from explorer.projections.branching import branch_read_models
 from explorer.projections.database import (
     ReadModelsOutdatedError,
     describe_changes,
@@ -161,6 +165,25 @@ def test_tables_made_as_declared_are_never_found_changed(store, service):
         tables = [t for p in SHOP.projections() for t in p.tables]
         assert len(tables) > 5
         assert db.table_changes(tables) == {}
+
+
+@pytest.mark.sqlite_only("a what-if branch's read models are a file")
+@pytest.mark.parametrize("code", ["same", "added", "key", "new-version"])
+def test_a_branch_copies_only_read_models_its_code_built(store, service, tmp_path, code):
+    build_before(store, service)
+    projection = (orders() if code == "same" else orders(version=2) if code == "new-version"
+                  else orders(*CHANGES[code][:2]))
+    target = tmp_path / "branch.readmodels"
+    source = read_model_path(store.location, False)
+    branch_read_models(source, target, [projection], store.last_position())
+    with ReadModelDatabase(target) as db:
+        rows = read_rows(db, projection.main_table)
+        checkpoint = projection_state_of(db, "placed")
+    if code == "same":
+        assert [r["order_id"] for r in rows] == ["order_1", "order_2", "order_3"]
+        assert checkpoint == store.last_position()
+    else:  # another version's rows, or tables of another shape: the branch builds its own
+        assert rows == [] and checkpoint == 0
 
 
 def test_a_change_is_said_by_column_and_key_and_types_by_what_they_hold():
