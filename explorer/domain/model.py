@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from explorer.domain.aggregate import Aggregate
+from explorer.domain.aggregate import Aggregate, EventDeclaration
 from explorer.domain.commands import Command, UnknownCommandError
 from explorer.domain.generic import generic_fold_for
 from explorer.store.upcasting import EventRegistry
@@ -55,8 +55,18 @@ class DomainModel:
                     "them, or give the other its own command_name.")
         self.make_context = make_context
         self.registry = EventRegistry()
+        declared: dict[str, tuple[EventDeclaration, type[Aggregate]]] = {}
         for cls in self.aggregates.values():
             for declaration in cls.declarations.values():
+                first = declared.setdefault(declaration.event_type, (declaration, cls))
+                if first[0] is declaration and first[1] is not cls:
+                    continue  # one declaration both inherit (two sagas' StepSettled, say)
+                if first[1] is not cls:
+                    raise DefinitionError(
+                        f"The domain {name}'s aggregates {first[1].__qualname__} and "
+                        f"{cls.__qualname__} each declare an event type named "
+                        f"{declaration.event_type!r}: events are read by their type's name, so "
+                        "one of them would be read with the other's schema; rename one.")
                 self.registry.register(declaration.event_type, stream_type=cls.stream_type,
                                        version=declaration.version,
                                        description=declaration.description)

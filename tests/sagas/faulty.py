@@ -1,6 +1,6 @@
 """A tiny system whose saga can be made to fail (its `observe` raises while BROKEN is set): for
 the tests of a saga's fault. Tasks are created and completed; the archiver saga archives each
-completed task. (One saga: a domain cannot hold two yet, both declaring StepSettled.)"""
+completed task."""
 
 from __future__ import annotations
 
