@@ -78,6 +78,9 @@ class Sandbox:
         self.results: list[CommandResult] = []
         self._projections = {p.name: p for p in system.projections()}  # what they declare
         self.clock = BranchClock(now_micros())  # (the position's moment once copied)
+        self.faults: list[str] = []
+        """The sagas that failed in their own code as the last command played out (each says
+        where): their reactions in the branch stop there."""
 
     @classmethod
     def create(cls, source: str, position: int, system: System, *, folder: Path | None = None,
@@ -155,6 +158,8 @@ class Sandbox:
         with Runner(str(self.path), self.system, context_options=self.context_options,
                     clock=self.clock) as runner:
             runner.run_pending()
+            self.faults = [saga.fault.text(saga.name) for saga in runner.status().sagas
+                           if saga.fault is not None]
         return result
 
     def new_events(self) -> list[RecordedEvent]:

@@ -122,3 +122,26 @@ def test_the_windows_runner_says_it_once_and_retries_when_asked(broken):
     assert len(failed) == 1
     assert failed[0].startswith("Saga archiver stopped at position 4 (TaskCompleted of Task "
                                 "task_2): KeyError: 'observe broke'")
+
+
+def test_a_what_if_branch_says_which_saga_failed_as_its_command_played_out(broken):
+    """(A helper found that a branch's saga fault went unsaid: the dialog showed the command's
+    events as if the sagas had simply not reacted.)"""
+    from explorer.timetravel.whatif import Sandbox
+
+    faulty.BROKEN["observe"] = False
+    with Runner(broken, SYSTEM) as runner:  # the archiver up to date before the branch
+        runner.run_pending()
+    with open_store(broken, system=SYSTEM, read_only=True) as store:
+        position = store.last_position()
+    sandbox = Sandbox.create(broken, position, SYSTEM)
+    try:
+        sandbox.execute("Task", "task_1", "complete", {})
+        assert sandbox.faults == []
+        faulty.BROKEN["observe"] = True
+        sandbox.execute("Task", "task_3", "complete", {})
+        [fault] = sandbox.faults
+        assert fault.startswith(f"Saga archiver stopped at position {position + 4} "
+                                "(TaskCompleted of Task task_3): KeyError: 'observe broke'")
+    finally:
+        sandbox.discard()

@@ -287,6 +287,7 @@ class WhatIfDialog(QDialog):
         caused = Sandbox.caused(result, events[before:])
         reactions = len(caused) - own
         due = len(events) - before - len(caused)
+        faults = self.sandbox.faults if self.sandbox is not None else []
         self._sent = len(events)
         self.result_label.setText(
             f"<span style='color:#2e7d32'><b>{result.command}</b> on "
@@ -297,7 +298,9 @@ class WhatIfDialog(QDialog):
             + (f"<br><span style='color:#616161'>{due} other event{'s' if due != 1 else ''}: "
                f"saga work already due at position {self.position:,} (steps scheduled before "
                "it whose commands had not run yet), done as the branch went on; not caused by "
-               "this command.</span>" if due > 0 else ""))
+               "this command.</span>" if due > 0 else "")
+            + "".join(f"<br><span style='color:#c62828'>{html.escape(fault)}: the sagas' "
+                      "reactions in the branch stop there.</span>" for fault in faults))
         self._show_events(events, first_new=before,
                           caused={event.event_id for event in caused})
         self._show_changes(changes)
