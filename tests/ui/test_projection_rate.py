@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
+
 from explorer.projections import ProjectionStatus
 from explorer.runtime.runner import RunnerStatus
 from explorer.ui.models.projection_status import COLUMNS, ProjectionStatusModel
@@ -25,3 +27,16 @@ def test_a_caught_up_projection_shows_no_rate_while_no_events_arrive():
     assert rate_shown(CAUGHT_UP, 0.0) == "—"  # it said 1,828: its catching up's
     assert rate_shown(CAUGHT_UP, 40.0) == "1,828"  # keeping up with what arrives
     assert rate_shown(BEHIND, 0.0) == "1,828"  # catching up
+
+
+def test_a_projections_note_is_its_states_tip():
+    """(A projection whose tables were made again says so in its status's note; the list showed
+    nothing of it.)"""
+    note = "tasks's tables changed (column prio added) without a new version: rebuilt"
+    model = ProjectionStatusModel()
+    model.set_status(RunnerStatus(0.0, 5000, (replace(CAUGHT_UP, note=note),), (), 0.0, {}))
+    state = model.index(0, COLUMNS.index("State"))
+    assert state.data(Qt.ItemDataRole.ToolTipRole) == note
+    assert state.data(Qt.ItemDataRole.FontRole).italic()
+    model.set_status(RunnerStatus(0.0, 5000, (CAUGHT_UP,), (), 0.0, {}))
+    assert model.index(0, COLUMNS.index("State")).data(Qt.ItemDataRole.ToolTipRole) is None

@@ -29,6 +29,8 @@ class ProjectionStatusModel(TableModel):
         self._busy = False
         self._bold = QFont()
         self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
 
     def set_status(self, status: RunnerStatus) -> None:
         names = [p.name for p in status.projections]
@@ -94,6 +96,10 @@ class ProjectionStatusModel(TableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and projection.fault is not None:
             return f"Stopped at position {projection.fault.position}: {projection.fault.error}"
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1 and projection.note:
+            return projection.note  # (its tables made again, say)
+        if role == Qt.ItemDataRole.FontRole and column == 1 and projection.note:
+            return self._italic
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:  # (cut short in a narrow list)
             return f"{projection.title} ({projection.name}, as the command line names it)"
         if role == Qt.ItemDataRole.ToolTipRole and column == 4 \
