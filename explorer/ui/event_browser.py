@@ -329,8 +329,11 @@ class EventBrowser(QObject):
         self.rows_ready.emit(len(rows))
         follows, self._detail_follows_list = self._detail_follows_list, False
         if self._pending_select is not None:
-            if not self.select_position(self._pending_select) and follows:
-                self._clear_detail()
+            if not self.select_position(self._pending_select):
+                if follows:
+                    self._clear_detail()
+                else:  # not in this list: its place in time stays in view
+                    self._scroll_near(self._pending_select)
         elif follows:
             self._clear_detail()
         elif self.view.filters.search:
@@ -341,6 +344,15 @@ class EventBrowser(QObject):
             backlog, self._live_backlog = self._live_backlog, None
             self.apply_new_events(backlog)
 
+    def _scroll_near(self, position: int) -> None:
+        """Scroll to the last event listed at or before `position` (the top if none is)."""
+        row = self.events.rows.row_at_or_before(position)
+        if row is None:
+            self.table.scrollToTop()
+        else:
+            self.table.scrollTo(self.events.index(row, 0),
+                                QAbstractItemView.ScrollHint.PositionAtCenter)
+
     def _select_newest_match(self, chosen: int | None = None) -> None:
         """A search lists its matches newest first: the newest is selected (its detail shown),
         at the foot of the list in log order, the older ones above it; `chosen`, an event the
@@ -349,7 +361,10 @@ class EventBrowser(QObject):
             self.select_last()
 
     def _filters_changed(self, filters: Filters) -> None:
-        self.show(ViewState(self.view.stream_id, filters))
+        """The list is made again for new filters, keeping the selected event selected if it
+        is in it (a search selects its newest match instead)."""
+        kept = None if filters.search else self.selected_position()
+        self.show(ViewState(self.view.stream_id, filters), select=kept)
 
     def update_empty_notice(self) -> None:
         """Say why the list is empty once it is known to be (not while it is being built):

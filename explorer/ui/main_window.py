@@ -342,10 +342,17 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.browser.go_to_position(position)
 
     def ask_position(self) -> None:
+        """Go > Go to Position…, asked starting from where the user is: the time cursor's
+        position once it left the live end (the time bar, banner and As of panels show it);
+        while it follows live, the selected event's (the cursor only follows the log's end
+        then), or the last position with none."""
         if self.summary is None or not self.summary.last_position:
             return
         last = self.browser.last_position
-        current = self.browser.selected_position() or 1
+        travel = self.travel
+        current = (travel.position if not travel.live
+                   else self.browser.selected_position() or travel.position or last)
+        current = max(1, min(current, last))
         position, ok = QInputDialog.getInt(self, "Go to Position", f"Position (1 to {last:,}):",
                                            current, 1, last)
         if ok:

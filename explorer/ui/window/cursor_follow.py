@@ -40,9 +40,11 @@ class CursorFollow(QObject):
         self._tripped = False
         self._list_follows: tuple[int, bool] | None = None  # (position, select) to follow
         self._follow_timer = single_shot(self, 0, self._follow_cursor_later)
+        self._list_timer = single_shot(self, 0, self._keep_cursor_in_new_list)
         travel.moment_ready.connect(self._moment_ready)
         travel.cursor_moved.connect(self._cursor_moved)
         travel.live_changed.connect(self._live_changed)
+        browser.rows_ready.connect(self._list_made)
 
     def show_store(self, _summary: StoreSummary, _loaded: LoadedSystem) -> None:
         self._tripped = False
@@ -60,6 +62,16 @@ class CursorFollow(QObject):
         if not self.travel.live and self._list_follows is None:
             self._list_follows = (position, False)
             self._follow_timer.start()
+
+    def _list_made(self, _count: int) -> None:
+        self._list_timer.start()  # once the list has selected what it selects
+
+    def _keep_cursor_in_new_list(self) -> None:
+        """A list was made (another stream, new filters): with no event selected in it, the
+        cursor's place is kept in view, not the list's top."""
+        if not self.travel.live and self.browser.selected_position() is None \
+                and self._list_follows is None:
+            self._follow_cursor(self.travel.position, False)
 
     def _follow_cursor_later(self) -> None:
         if self._list_follows is not None:
