@@ -23,6 +23,7 @@ STREAM_COLOURS = ["#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#6d4c4
 SWITCH_TRUE = pg.mkBrush("#2e7d32")  # where a Find when condition became true
 SWITCH_FALSE = pg.mkBrush("#757575")  # where it became false again
 MOMENT_COLOURS = {"A": "#3949ab", "B": "#00897b"}  # the compare marks
+MOMENT_LABEL_HEIGHTS = {"A": 0.88, "B": 0.4}  # up the plot: close marks show both labels
 
 
 def stream_colour(stream_type: str, index: int = 0) -> str:
@@ -144,7 +145,8 @@ class TimelinePlot(PositionPlot):
                                    pen=pg.mkPen(MOMENT_COLOURS.get(name, "#3949ab"), width=2,
                                                 style=pg.QtCore.Qt.PenStyle.DashLine),
                                    label=name, labelOpts={
-                                       "position": 0.88, "color": "#ffffff",
+                                       "position": MOMENT_LABEL_HEIGHTS.get(name, 0.88),
+                                       "color": "#ffffff",
                                        "fill": MOMENT_COLOURS.get(name, "#3949ab")})
             line.setZValue(18)
             self.addItem(line, ignoreBounds=True)
