@@ -5,8 +5,6 @@ name for one stream type; and a saga whose stream type the domain has no class f
 
 from __future__ import annotations
 
-import sys
-import textwrap
 from typing import Any, ClassVar
 
 import pytest
@@ -126,22 +124,6 @@ def test_a_part_listed_twice_is_one_part():
     domain = DomainModel("todo", aggregates=[Task, Task], commands=[CreateTask, CreateTask])
     assert domain.aggregates == {"Task": Task}
     assert domain.commands == {"Task": {"create": CreateTask}}
-
-
-@pytest.fixture
-def module(tmp_path, monkeypatch):
-    """Write a module on the path; its name is returned."""
-    made: list[str] = []
-
-    def write(name: str, source: str) -> str:
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-        made.append(name)
-        return name
-
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield write
-    for name in made:
-        sys.modules.pop(name, None)
 
 
 CLASHING = '''

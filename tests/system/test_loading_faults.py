@@ -7,29 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 
 import pytest
 
 from explorer.store import EventStore
 from explorer.system.discovery import SystemLoadError, load_system
 from tests.cli.running import run
-
-
-@pytest.fixture
-def module(tmp_path, monkeypatch):
-    """Write a module on the path; its name is returned, and it is forgotten afterwards."""
-    made: list[str] = []
-
-    def write(name: str, source: str) -> str:
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-        made.append(name)
-        return name
-
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield write
-    for name in made:
-        sys.modules.pop(name, None)
 
 
 @pytest.mark.parametrize(("call", "said"), [("sys.exit(3)", "sys.exit(3)"),
