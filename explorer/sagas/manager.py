@@ -35,7 +35,7 @@ from explorer.domain.aggregate import AlreadyDone, DomainError
 from explorer.domain.commands import CommandError
 from explorer.domain.service import CommandService
 from explorer.sagas.backoff import Backoff, Stopped
-from explorer.sagas.process import Observed, ProcessManager, StepCause
+from explorer.sagas.process import Observed, ProcessManager, StepCause, refused_cause
 from explorer.store.errors import (
     ConcurrencyError,
     DuplicateEventError,
@@ -238,7 +238,7 @@ class SagaManager:
                 return
             step_name, reason = answer
             react = self._reaction(step_name, reason, refused=refused is not None)
-            cause = StepCause(f"{saga.id}/refused/{step_name}", "StepRefused",
+            cause = StepCause(refused_cause(saga.id, step_name), "StepRefused",
                               saga.steps[step_name]["scheduled_at"])
             updated = self._record(saga.id, react, cause, should_stop)
             if updated is None:

@@ -57,6 +57,17 @@ class StepCause:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def refused_cause(saga_id: str, step: str) -> str:
+    """What a saga's reaction to its step's refused command is caused by (the refusal is no
+    event: its causation id, and what the saga records having handled)."""
+    return f"{saga_id}/refused/{step}"
+
+
+def settled_cause(saga_id: str, step: str) -> str:
+    """What a saga's reaction to its step found already done is caused by (see refused_cause)."""
+    return f"{saga_id}/settled/{step}"
+
+
 class ProcessManager(Aggregate, abc.ABC):
     """Base class of sagas. Subclasses set `stream_type`, `observes` and `name`, and implement
     `saga_id_for(event)` and `observe(event)` (and `rejected` for refused steps)."""
@@ -98,7 +109,7 @@ class ProcessManager(Aggregate, abc.ABC):
         info = self.steps.get(step)
         if info is None or info["status"] != "scheduled":
             return
-        self._record("StepSettled", source_event_id=f"{self.id}/settled/{step}", at=at,
+        self._record("StepSettled", source_event_id=settled_cause(self.id, step), at=at,
                      step=step, outcomes=[{"step": step, "status": "done", "at": at,
                                            "reason": reason}])
 

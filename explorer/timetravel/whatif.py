@@ -34,6 +34,7 @@ from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model
 from explorer.projections.branching import branch_read_models, rows_changed_after
 from explorer.runtime.runner import Runner
 from explorer.sagas.instances import SagaInstancesProjection, sagas_with_pending_steps
+from explorer.sagas.process import refused_cause, settled_cause
 from explorer.sagas.resume import resume_checkpoint
 from explorer.store.records import RecordedEvent
 from explorer.system import System
@@ -49,6 +50,14 @@ class RowChange:
     key: str
     values: dict[str, Any]
     before: dict[str, Any] | None = None
+
+
+def _scheduled(event: RecordedEvent) -> list[str]:
+    """The steps a saga's event schedules (by name); none for another event."""
+    data = event.data if isinstance(event.data, dict) else {}
+    schedule = data.get("schedule")
+    return [step["step"] for step in schedule if isinstance(step, dict) and "step" in step] \
+        if isinstance(schedule, list) else []
 
 
 class BranchClock:
@@ -179,6 +188,9 @@ class Sandbox:
             if event.event_id in ours or event.metadata.get("causation_id") in ours:
                 ours.add(event.event_id)
                 found.append(event)
+                for step in _scheduled(event):  # a refusal of its command, or finding it done
+                    ours.update((refused_cause(event.stream_id, step),  # already, is no event
+                                 settled_cause(event.stream_id, step)))
         return found
 
     def changes(self) -> list[RowChange]:

@@ -145,3 +145,27 @@ def test_a_what_if_branch_says_which_saga_failed_as_its_command_played_out(broke
                                 "(TaskCompleted of Task task_3): KeyError: 'observe broke'")
     finally:
         sandbox.discard()
+
+
+def test_a_what_if_reaction_to_a_refused_step_is_the_commands_own(tmp_path, monkeypatch):
+    """(Review: the saga's reaction to its step's refused command, whose cause is no event,
+    was counted as work already due at the position, not as the command's consequence.)"""
+    from explorer.domain import DomainError
+    from explorer.timetravel.whatif import Sandbox
+
+    def refuse(task: faulty.Task) -> None:
+        raise DomainError(f"Task {task.id} cannot be archived.")
+
+    monkeypatch.setattr(faulty.Task, "archive", refuse)
+    path = str(tmp_path / "tasks.evstore")
+    with open_store(path, system=SYSTEM, create=True) as store:
+        CommandService(store, SYSTEM.domain).execute("Task", "t1", "create", {"title": "x"})
+        position = store.last_position()
+    sandbox = Sandbox.create(path, position, SYSTEM)
+    try:
+        done = sandbox.execute("Task", "t1", "complete", {})
+        new = sandbox.new_events()
+        assert [e.event_type for e in new] == ["TaskCompleted", "Seen", "Failed"]
+        assert Sandbox.caused(done, new) == new
+    finally:
+        sandbox.discard()
