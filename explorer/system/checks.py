@@ -1,10 +1,12 @@
 """What a System must hold together, checked once when it is made (System.__post_init__).
 
 Two projections keeping a table of one name would share it (their rows mixed; rebuilding one
-deletes the other's), two projections of one name would be one (the other dropped), and a saga
-whose stream type the domain has no class for would fail the first time it ran (loading its
-streams). Each is refused with a DefinitionError naming the parts and what to do. (The domain
-checks its own stream types and commands: explorer.domain.model.)
+deletes the other's), two projections of one name would be one (the other dropped), a table
+named as one of the read models' own would drop that one when made again
+(explorer.projections.reserved), and a saga whose stream type the domain has no class for would
+fail the first time it ran (loading its streams). Each is refused with a DefinitionError naming
+the parts and what to do. (The domain checks its own stream types and commands:
+explorer.domain.model.)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from explorer.domain.model import DefinitionError
+from explorer.projections.reserved import reserved_table_name
 
 if TYPE_CHECKING:
     from explorer.projections.engine import Projection
@@ -52,6 +55,12 @@ def _check_projections(label: str, projections: list[Projection]) -> None:
                 f"{label} has two projections named {name!r} ({kinds}): one would be "
                 "dropped; list it once, or give each its own name.")
         for table in projection.tables:
+            reserved = reserved_table_name(table.name)
+            if reserved is not None:
+                raise DefinitionError(
+                    f"The projection {name} of {label} keeps a table named {table.name!r}, which "
+                    f"no projection may use ({reserved}): remaking it would drop that one; give "
+                    "it another name.")
             other = by_table.setdefault(table.name, projection)
             if other is not projection:
                 raise DefinitionError(
