@@ -275,10 +275,12 @@ class Runner(Closable):
             self.busy = False
 
     def retry(self, name: str) -> None:
-        """Handle a faulted projection's or saga's (by its name, or `saga:NAME`) failing
-        event again."""
+        """Handle a faulted projection's or saga's failing event again: `saga:NAME` is a saga,
+        a plain name the projection of that name, else the saga (a saga's instance listing may
+        share its saga's name)."""
         for manager in self.sagas:
-            if name in (manager.saga.name, saga_work(manager)):
+            if name == saga_work(manager) or (name == manager.saga.name
+                                              and name not in self.engine.names):
                 manager.retry()
                 return
         self.engine.retry(name)
@@ -356,10 +358,12 @@ class Runner(Closable):
                                         should_stop=lambda: cancel.is_set() or stop.is_set()))
                     emit({"finished": name})
                 elif "retry" in command:
+                    told.clear()  # (a retry that fails again is said again)
                     guarded(partial(self.retry, command["retry"]))
                 elif "skip" in command:
                     guarded(partial(self.skip, command["skip"]))
                 elif "sagas" in command:
+                    told.clear()
                     self.set_sagas(bool(command["sagas"]))
                 report(force=True)
             guarded(lambda: self.run_pending(stop.is_set, on_retry=retrying, on_progress=report))

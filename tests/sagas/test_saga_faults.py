@@ -169,3 +169,19 @@ def test_a_what_if_reaction_to_a_refused_step_is_the_commands_own(tmp_path, monk
         assert Sandbox.caused(done, new) == new
     finally:
         sandbox.discard()
+
+
+def test_a_retry_by_a_name_a_projection_and_a_saga_share_goes_to_the_projection(broken,
+                                                                                monkeypatch):
+    """(Review: the Projections tab's Retry of a projection named as a saga, its instance
+    listing say, cleared the saga's fault instead.) `saga:NAME` is always the saga."""
+    with Runner(broken, SYSTEM) as runner:
+        called: list[str] = []
+        monkeypatch.setattr(type(runner.engine), "names",
+                            property(lambda engine: ["tasks", "archiver"]))
+        monkeypatch.setattr(runner.engine, "retry", lambda name: called.append(f"the {name}"))
+        monkeypatch.setattr(runner.sagas[0], "retry", lambda: called.append("the saga"))
+        runner.retry("archiver")
+        runner.retry("saga:archiver")
+        runner.retry("tasks")
+    assert called == ["the archiver", "the saga", "the tasks"]
