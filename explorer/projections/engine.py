@@ -608,11 +608,17 @@ def _refuse_changed_tables(db: ReadModelDatabase, projection: Projection) -> Non
 
 
 def _outdated(db: ReadModelDatabase, what: str, changes: str) -> ReadModelsOutdatedError:
+    if db.read_only:
+        why = ("and the read models are opened read-only here: run the projections on the store "
+               "for writing (event-explorer-cli project STORE, or open it without --read-only) "
+               "to make them again, rebuilt from the first event")
+    else:  # made again by another program, its code another version of the system's
+        why = ("as another program running other code made them: run one version of the "
+               "system's code on this store; the next runner of it makes them again, rebuilt "
+               "from the first event")
     return ReadModelsOutdatedError(
-        f"{what} in {db.path} are not as the code declares them ({changes}), and the read "
-        "models are opened read-only here: run the projections on the store for writing "
-        "(event-explorer-cli project STORE, or open it without --read-only) to make them "
-        "again, rebuilt from the first event. Nothing was changed.")
+        f"{what} in {db.path} are not as the code declares them ({changes}), {why}. Nothing "
+        "was changed.")
 
 
 @contextmanager

@@ -156,6 +156,19 @@ def test_read_only_read_models_whose_tables_changed_say_what_to_do(store, servic
             "order_1", "order_2", "order_3"]
 
 
+def test_writable_read_models_another_programs_code_made_say_so(store, service):
+    """(Review: a read on writable read models whose tables another program's other code made
+    said that they were opened read-only.)"""
+    build_before(store, service)
+    changed = orders(*CHANGES["added"][:2])
+    with open_read_models(store.location, False) as db:
+        with pytest.raises(ReadModelsOutdatedError) as refused:
+            read_rows(db, changed.main_table)
+    said = str(refused.value)
+    assert "(column items added), as another program running other code made them" in said
+    assert "read-only" not in said and said.endswith("Nothing was changed.")
+
+
 def test_tables_made_as_declared_are_never_found_changed(store, service):
     """Every table of a system's read models (the sagas' too), just made, matches its
     declaration as the database reports it back: nothing is rebuilt at each start."""
