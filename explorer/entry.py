@@ -17,9 +17,10 @@ from collections.abc import Sequence
 INTERRUPTED = 130
 """The exit status of a program ended by Ctrl+C (128 + SIGINT), as shells report it."""
 
-OUTPUT_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+OUTPUT_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 """What writing the output can fail with that its reader did not ask for (unlike a closed pipe,
-which is `| head` having read enough): a full disk or quota, a file too large, a device error."""
+which is `| head` having read enough): a full disk or quota, a file too large. (Not EIO, which
+reading a file can fail with too: that one is not said as the output's.)"""
 
 
 def cli(argv: Sequence[str] | None = None) -> int | str | None:
