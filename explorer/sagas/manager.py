@@ -41,6 +41,7 @@ from explorer.store.errors import (
     DuplicateEventError,
     StoreError,
     StreamTypeMismatchError,
+    is_driver_error,
 )
 from explorer.store.ids import derived_id, id_millis
 from explorer.store.query import EventQuery
@@ -150,6 +151,8 @@ class SagaManager:
                     except NOT_THE_SAGAS:
                         raise
                     except Exception as error:  # the saga's bug stops this saga alone
+                        if is_driver_error(error):  # (a server's, untranslated): the store's
+                            raise
                         done_to = event.position - 1
                         self.fault = SagaFault(event.position, event.event_id,
                                                event.event_type,

@@ -136,3 +136,16 @@ class EventNotFoundError(StoreError):
 class UnreadableJsonError(StoreError):
     """A filter's JSON function met stored text that is not JSON (a row written around the
     store): the filter cannot be evaluated over it; the rest reads as usual."""
+
+
+def is_driver_error(error: BaseException) -> bool:
+    """An error of a database driver that reached the caller untranslated (SQLite's, SQLAlchemy's
+    around a driver, PostgreSQL's psycopg, told by its module so that it is not imported here):
+    about the store, never a fault in a system's code."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    return (isinstance(error, sqlite3.Error | DBAPIError)
+            or type(error).__module__.partition(".")[0] == "psycopg")
+
