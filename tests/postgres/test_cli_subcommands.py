@@ -21,14 +21,17 @@ ROOT = Path(__file__).resolve().parents[2]
 UNTIL_INTERRUPTED = {"run", "follow"}  # they go on until Ctrl+C: run as processes
 
 
-def subcommand_uses(store: str, other: str, tmp_path: Path) -> dict[str, list[list[str]]]:
+def subcommand_uses(store: str, other: str, tmp_path: Path,
+                    fresh: str) -> dict[str, list[list[str]]]:
     """Each subcommand's usages (as its --help lists them) on the server store `store`;
-    `other`: the URL of a schema holding no store."""
+    `other` and `fresh`: the URLs of schemas holding no store."""
     script = ROOT / "resources" / "scripts" / "happy-path-order.yaml"
     exported = tmp_path / "events.jsonl"
     return {
         "systems": [[]],
         "seed": [[store, "--orders", "5"]],  # refused: it holds a store already
+        "create": [[store, "--system", "shop"], [fresh, "--system", "shop"]],  # the first
+        # refused: it holds events
         "streams": [[store, "--limit", "3"]],
         "types": [[store]],
         "events": [[store, "--limit", "3"], [store, "--stream", "order_001"]],
@@ -66,7 +69,8 @@ def test_every_subcommand_on_a_server_store_answers_or_refuses_without_a_traceba
         capsys, postgres_server, store_url, tmp_path):
     other = postgres_server.url(schema=f"{store_url.rsplit('=', 1)[1]}_imported")
     assert run(capsys, "seed", store_url, "--orders", 15, "--seed", 3)[0] == 0
-    uses = subcommand_uses(store_url, other, tmp_path)
+    fresh = postgres_server.url(schema=f"{store_url.rsplit('=', 1)[1]}_created")
+    uses = subcommand_uses(store_url, other, tmp_path, fresh)
     assert set(uses) | UNTIL_INTERRUPTED == subcommands()  # a new one must be added here
     answers = {}
     for name, usages in uses.items():
@@ -76,7 +80,8 @@ def test_every_subcommand_on_a_server_store_answers_or_refuses_without_a_traceba
             assert code == 0 or err.startswith("error: "), (name, arguments, err)
             answers[(name, *arguments)] = code, out, err
     refused = {key: err for key, (code, _, err) in answers.items() if code}
-    assert sorted(key[0] for key in refused) == ["import", "index", "salvage", "seed"], refused
+    assert sorted(key[0] for key in refused) == ["create", "import", "index", "salvage", "seed"], \
+        refused
 
 
 def test_bundle_of_a_server_store_is_a_copy_naming_it(capsys, store_url, tmp_path):
