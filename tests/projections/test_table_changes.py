@@ -161,9 +161,9 @@ def test_writable_read_models_another_programs_code_made_say_so(store, service):
     said that they were opened read-only.)"""
     build_before(store, service)
     changed = orders(*CHANGES["added"][:2])
-    with open_read_models(store.location, False) as db:
-        with pytest.raises(ReadModelsOutdatedError) as refused:
-            read_rows(db, changed.main_table)
+    with open_read_models(store.location, False) as db, \
+            pytest.raises(ReadModelsOutdatedError) as refused:
+        read_rows(db, changed.main_table)
     said = str(refused.value)
     assert "(column items added), as another program running other code made them" in said
     assert "read-only" not in said and said.endswith("Nothing was changed.")
