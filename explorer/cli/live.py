@@ -30,6 +30,7 @@ from explorer.projections import ProjectionStatus
 from explorer.runtime.inbox import ServeInbox
 from explorer.runtime.runner import Runner, RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
+from explorer.sagas.manager import untold
 from explorer.sagas.progress import current_step, steps_text
 from explorer.store.postgres_url import shown
 from explorer.store.watch import AppendWatcher
@@ -110,12 +111,9 @@ def run(args: argparse.Namespace) -> int:
         told: set[tuple[str, int]] = set()
 
         def status_line(status: RunnerStatus) -> None:
-            for saga in status.sagas:  # a saga that faulted: said once, the others go on
-                if saga.fault is not None and (saga.name, saga.fault.position) not in told:
-                    told.add((saga.name, saga.fault.position))
-                    print(f"{saga.fault.text(saga.name)}. The projections and the other sagas "
-                          "go on; it is tried again on the next run.", file=sys.stderr,
-                          flush=True)
+            for text in untold(((s.name, s.fault) for s in status.sagas), told):  # once each
+                print(f"{text}. The projections and the other sagas go on; it is tried again "
+                      "on the next run.", file=sys.stderr, flush=True)
             _status_line(status)
 
         try:

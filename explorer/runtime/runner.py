@@ -50,6 +50,7 @@ from explorer.projections.timeline_counts import TimelineCounts
 from explorer.runtime.inbox import ServeInbox
 from explorer.sagas import SagaManager, SagaManagerStatus
 from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
+from explorer.sagas.manager import untold
 from explorer.store import StoreError, StoreOpenError
 from explorer.store.watch import CommitWatcher
 from explorer.system import System
@@ -334,13 +335,9 @@ class Runner(Closable):
         told: set[tuple[str, int]] = set()
 
         def tell_faults() -> None:  # a saga that faulted, once each time (the status says it)
-            for manager in self.sagas:
-                fault = manager.fault
-                if fault is not None and (manager.saga.name, fault.position) not in told:
-                    told.add((manager.saga.name, fault.position))
-                    emit({"failed": f"{fault.text(manager.saga.name)}. The projections and "
-                                    "the other sagas go on; untick and tick Run sagas to try "
-                                    "it again."})
+            for text in untold(((m.saga.name, m.fault) for m in self.sagas), told):
+                emit({"failed": f"{text}. The projections and the other sagas go on; untick "
+                                "and tick Run sagas to try it again."})
 
         commits = CommitWatcher(self.store.data_version)
         next_claim = time.monotonic() + CLAIM_EVERY_S

@@ -23,9 +23,8 @@ does no more until `retry()` (a new manager, as in the next run, tries that even
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,9 +57,9 @@ lock, a store that cannot be written or is damaged) is about the moment or the s
 the saga's outcome: conflicts are retried here, the rest is raised to the caller."""
 
 
-NOT_THE_SAGAS = (StoreError, Stopped, sqlite3.Error)
+NOT_THE_SAGAS = (StoreError, Stopped)
 """Errors while handling an event that are about the store or the caller, never a fault of the
-saga: they reach the caller as before."""
+saga: they reach the caller as before (with a database driver's own: is_driver_error)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,18 @@ class SagaFault:
         """One line for people: the saga, the event, the error."""
         return (f"Saga {saga} stopped at position {self.position:,} ({self.event_type} of "
                 f"{self.stream}): {self.error}")
+
+
+def untold(faults: Iterable[tuple[str, SagaFault | None]],
+           told: set[tuple[str, int]]) -> list[str]:
+    """The text of each saga's fault (by saga name) not said yet, by saga and position, now
+    marked said in `told` (cleared, each is said again: after a retry, say)."""
+    texts = []
+    for name, fault in faults:
+        if fault is not None and (name, fault.position) not in told:
+            told.add((name, fault.position))
+            texts.append(fault.text(name))
+    return texts
 
 
 @dataclass(frozen=True)
@@ -151,7 +162,7 @@ class SagaManager:
                     except NOT_THE_SAGAS:
                         raise
                     except Exception as error:  # the saga's bug stops this saga alone
-                        if is_driver_error(error):  # (a server's, untranslated): the store's
+                        if is_driver_error(error):  # (untranslated by the store): the store's
                             raise
                         done_to = event.position - 1
                         self.fault = SagaFault(event.position, event.event_id,
