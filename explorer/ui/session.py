@@ -18,6 +18,7 @@ so the window's worker reads the first page and any other meanwhile; the stream 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
@@ -27,7 +28,7 @@ from explorer.store import EventStore
 from explorer.store.records import StreamTypeInfo
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import NONE
-from explorer.system.workspace import open_store
+from explorer.system.workspace import default_demo_store, open_store
 from explorer.ui.worker import ChangeWatcher, JobContext, StoreWorker
 
 
@@ -50,6 +51,13 @@ class LoadedSystem:
 
 
 NOTHING_LOADED = LoadedSystem(NO_SYSTEM, NONE)
+
+
+def is_demo_store(location: str, loaded: LoadedSystem, demo_stores: set[str]) -> bool:
+    """Whether the store at `location` is a demo store: one this window made (`demo_stores`),
+    or the one the app opens for the system when it is given none."""
+    return location in demo_stores or (
+        not loaded.generic and Path(location) == default_demo_store(loaded.system))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import sqlite3
+from pathlib import Path
 
 import PySide6
 import sqlalchemy
@@ -56,15 +57,19 @@ def test_about_names_the_versions_and_copies_them(window, qtbot):
     assert dialog.copy_button.text() == "Copied"
 
 
-def new_window(qtbot, seeded):
+def new_window(qtbot, seeded, *, demo: bool = True, **options):
+    """A window with `seeded` open: as a demo store the window made (`demo`), or as a store of
+    the user's."""
     from explorer.ui.main_window import MainWindow
 
     main = MainWindow()
     qtbot.add_widget(main)
     main.resize(1300, 850)
     main.show()
+    if demo:
+        main.opening.demo_stores.add(str(Path(seeded).resolve()))
     with qtbot.wait_signals([main.store_opened, main.browser.rows_ready], timeout=WAIT_MS):
-        main.open_store(seeded)
+        main.open_store(seeded, **options)
     return main
 
 
@@ -94,3 +99,40 @@ def test_the_welcome_shows_on_the_first_run_until_an_event_is_opened(qtbot, seed
         assert not again.help.welcome.isVisible()
     finally:
         again.close()
+
+
+def test_the_welcome_says_what_a_users_store_is_not_the_demo(qtbot, seeded):
+    settings.remember_welcome_seen(False)
+    window = new_window(qtbot, seeded, demo=False)
+    try:
+        text = window.help.welcome.toPlainText()
+        last = window.summary.last_position
+        assert "demo store" not in text
+        assert f"shop.evstore holds {last:,} events, read with the code of Demo shop" in text
+        assert "Three things to try" in text and "Send a command" in text
+    finally:
+        window.close()
+
+
+def test_the_welcome_offers_no_command_on_a_read_only_store(qtbot, seeded):
+    settings.remember_welcome_seen(False)
+    window = new_window(qtbot, seeded, demo=False, read_only=True)
+    try:
+        text = window.help.welcome.toPlainText()
+        assert "Two things to try" in text and "Travel in time" in text
+        assert "Send a command" not in text
+    finally:
+        window.close()
+
+
+def test_the_welcome_says_when_a_store_is_read_without_a_systems_code(qtbot, seeded):
+    from explorer.ui.session import NOTHING_LOADED
+
+    settings.remember_welcome_seen(False)
+    window = new_window(qtbot, seeded, demo=False, system=NOTHING_LOADED)
+    try:
+        text = window.help.welcome.toPlainText()
+        assert "read with no system's code" in text and "File › Load System…" in text
+        assert "Send a command" not in text and "demo store" not in text
+    finally:
+        window.close()

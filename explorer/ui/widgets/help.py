@@ -3,10 +3,10 @@
 `Help(window)` adds them. The shortcuts are read from the window's own actions each time the
 list opens, grouped by the menu they are in, and from its QShortcuts (Ctrl+K, Send in the
 Commands tab: described by their whatsThis, grouped by the tab they work in), so the list is
-never out of date. About names the
-versions a bug report needs, with a Copy button. The welcome fills the empty event-detail area
-on the first run: what the demo store is and three things to try; it goes away for good once
-an event is opened or it is dismissed (remembered in the settings).
+never out of date. About names the versions a bug report needs, with a Copy button. The welcome
+fills the empty event-detail area on the first run: what the open store is (the demo, or which
+of the user's) and things to try; it goes away for good once an event is opened or it is
+dismissed (remembered in the settings).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import html
 import platform
 import sqlite3
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import PySide6
@@ -42,6 +43,7 @@ from explorer import __version__
 from explorer.system.workspace import DEMO_DAYS
 from explorer.ui import settings
 from explorer.ui.icons import app_icon
+from explorer.ui.session import LoadedSystem, StoreSummary, is_demo_store
 
 if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
@@ -253,10 +255,16 @@ class Welcome(QTextBrowser):
         self.setOpenLinks(False)
         self.anchorClicked.connect(self._link)
         self.setStyleSheet("#welcome { background: #f5f9ff; border: none; }")
+        self.main = window
+        self.shortcuts = shortcuts
         self.setHtml(welcome_text(window, shortcuts))
         area.installEventFilter(self)
         self.setGeometry(area.rect())
         self.setVisible(not settings.welcome_seen())
+
+    def show_store(self, summary: StoreSummary, loaded: LoadedSystem) -> None:
+        """Say what the store just opened is (the demo store, or which of the user's)."""
+        self.setHtml(welcome_text(self.main, self.shortcuts, (summary, loaded)))
 
     def event_shown(self, event: object) -> None:
         """An event is in the detail area now: the welcome has done its job."""
@@ -282,29 +290,53 @@ class Welcome(QTextBrowser):
         return False
 
 
-def welcome_text(window: MainWindow, shortcuts: QAction) -> str:
-    """The welcome, naming the window's own keys for what it suggests."""
+def welcome_text(window: MainWindow, shortcuts: QAction,
+                 opened: tuple[StoreSummary, LoadedSystem] | None = None) -> str:
+    """The welcome for the store `opened` (the demo store, or one of the user's, with the system
+    it is read with), naming the window's own keys for what it suggests. Sending a command is
+    suggested only where one can be sent (a writable store, a system with commands)."""
     def key(action: QAction) -> str:
         return f"<b>{html.escape(keys_of(action))}</b>"
 
+    summary, loaded = opened if opened is not None else (None, None)
     demo = window.opening.demo_system
-    about = (f" is made by the <b>{html.escape(demo.system.label)}</b>, {DEMO_DAYS} days of its "
-             f"history: {html.escape(demo.system.description)}" if demo is not None else "")
+    if summary is None or loaded is None or is_demo_store(summary.location, loaded,
+                                                          window.opening.demo_stores):
+        shown = loaded if loaded is not None and not loaded.generic else demo
+        about = (f" is made by the <b>{html.escape(shown.system.label)}</b>, {DEMO_DAYS} days "
+                 f"of its history: {html.escape(shown.system.description)}"
+                 if shown is not None else "")
+        intro = (f"The <b>demo store</b> (what opens when the app starts without a store; "
+                 f"File › New Demo Store makes another){about} Every change is an event in "
+                 "the list above, never changed once written. File › Load System… explores a "
+                 "store with your own system's code.")
+    else:
+        name = html.escape(Path(summary.location).name or summary.location)
+        how = ("with no system's code: its streams and events, but no commands or read models"
+               " (File › Load System… gives it yours)" if loaded.generic else
+               f"with the code of <b>{html.escape(loaded.label)}</b>")
+        intro = (f"<b>{name}</b> holds {summary.last_position:,} events, read {how}. Every "
+                 "change is an event in the list above, never changed once written.")
+    things = [
+        "<li><b>Click an event</b> in the list: its data shows here, and on the right what "
+        "caused it and everything else in the same request "
+        f"({key(window.cause_action)} goes to the cause).</li>",
+        "<li><b>Travel in time</b>: select an event and press "
+        f"{key(window.travel_here_action)}, then {key(window.step_back_action)} and "
+        f"{key(window.step_forward_action)} to step through the past; the As of Cursor tab "
+        f"shows the whole system as it was. {key(window.to_live_action)} comes back.</li>"]
+    if loaded is None or (not loaded.generic and any(loaded.system.domain.commands.values())
+                          and not (summary is not None and summary.read_only)):
+        things.append(
+            f"<li><b>Send a command</b>: {key(window.console_action)} opens the Commands tab; "
+            "send one and watch its events, and the sagas' reactions, arrive in the list.</li>")
+    count = {2: "Two", 3: "Three"}[len(things)]
     return f"""
 <h3 style='margin-bottom:4px'>Welcome to Event Explorer</h3>
-<p>The <b>demo store</b> (what opens when the app starts without a store; File › New Demo Store
-makes another){about} Every change is an event in the list above, never changed once
-written. File › Load System… explores a store with your own system's code.</p>
-<p>Three things to try:</p>
+<p>{intro}</p>
+<p>{count} things to try:</p>
 <ol>
-<li><b>Click an event</b> in the list: its data shows here, and on the right what caused it
-and everything else in the same request ({key(window.cause_action)} goes to the cause).</li>
-<li><b>Travel in time</b>: select an event and press {key(window.travel_here_action)}, then
-{key(window.step_back_action)} and {key(window.step_forward_action)} to step through the past;
-the As of Cursor tab shows the whole system as it was.
-{key(window.to_live_action)} comes back.</li>
-<li><b>Send a command</b>: {key(window.console_action)} opens the Commands tab; send one and
-watch its events, and the sagas' reactions, arrive in the list.</li>
+{"".join(things)}
 </ol>
 <p>{key(shortcuts)} lists every keyboard shortcut (Help menu). &nbsp;
 <a href='{DISMISS}'>Got it</a></p>"""
@@ -320,7 +352,7 @@ class Help(QObject):
                                              QKeySequence.StandardKey.HelpContents,
                                              "List every keyboard shortcut of the window")
         self.welcome_action = self._action("&Welcome", self.show_welcome, None,
-                                           "What the demo store is, and three things to try")
+                                           "What the open store is, and things to try")
         self.about_action = self._action("&About Event Explorer", self.show_about, None,
                                          "Versions of the app and what it is built on")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -331,6 +363,7 @@ class Help(QObject):
         self.menu = menu
         self.welcome = Welcome(window, window.detail, self.shortcuts_action)
         window.browser.detail_shown.connect(self.welcome.event_shown)
+        window.session.opened.connect(self.welcome.show_store)
         self.dialog: QDialog | None = None
 
     def _action(self, text: str, slot, shortcut, tip: str) -> QAction:
