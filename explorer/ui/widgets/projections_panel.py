@@ -4,8 +4,8 @@ and skip. The read model's rows are counted on a thread of their own (ListCounte
 for order_summary at 10M events, which the event list's pages and filters waited behind on the
 window's worker), again at each checkpoint from the rows changed since, and only while the
 panel is shown: a count asked for while it is hidden is made when it is shown. A fault also
-shows outside the panel (FaultBadges): on its tab and in the status bar, whose badge opens the
-failing event.
+shows outside the panel (FaultBadges, for the sagas' faults too): on its tab and in the status
+bar, whose badge opens the failing event.
 
 Signals:
     open_position(int): show the event at this position in the explorer.
@@ -15,7 +15,10 @@ Signals:
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -50,9 +53,13 @@ from explorer.ui.worker import JobContext, StoreWorker
 
 if TYPE_CHECKING:
     from explorer.ui.session import LoadedSystem
+    from explorer.ui.widgets.sagas_panel import SagasPanel
 
 REFRESH_MS = 300
 FAULT_RED = "#c62828"
+FAULT_BOX_STYLE = ("QFrame { background: #ffebee; border-radius: 4px; }"
+                   "QLabel { color: #b71c1c; }")
+"""A banner saying what stopped at an event (a projection here, a saga in the sagas panel)."""
 
 
 class ProjectionsPanel(QWidget):
@@ -90,8 +97,7 @@ class ProjectionsPanel(QWidget):
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setWordWrap(True)
         self.fault_box = QFrame()
-        self.fault_box.setStyleSheet("QFrame { background: #ffebee; border-radius: 4px; }"
-                                     "QLabel { color: #b71c1c; }")
+        self.fault_box.setStyleSheet(FAULT_BOX_STYLE)
         self.fault_label = QLabel()
         self.fault_label.setWordWrap(True)
         self.fault_label.setTextFormat(Qt.TextFormat.RichText)
@@ -363,11 +369,16 @@ class ProjectionsPanel(QWidget):
 
 
 class FaultBadges(QObject):
-    """A faulted projection, shown outside its panel: a red dot and count on the panel's tab, and
-    "1 projection faulted" in the status bar, which opens the failing event when clicked.
+    """What stopped at an event, shown outside its panel: a red dot and count on each panel's
+    tab, and "1 projection and 1 saga faulted" in the status bar, which opens the first failing
+    event when clicked. Made for the projections panel; `watch` adds another (the sagas').
+
+    A panel watched has `faults_changed(object)`, with its faulted statuses now (each with a
+    `name` and a `fault` with `position` and `error`), and `select(name)`, which shows that
+    one's fault there.
 
     Signals:
-        open_position(int): show the event a projection stopped at.
+        open_position(int): show the event something stopped at.
     """
 
     open_position = Signal(int)
@@ -375,45 +386,83 @@ class FaultBadges(QObject):
     def __init__(self, panel: ProjectionsPanel, tabs: QTabWidget, status_bar: QStatusBar,
                  page: QWidget | None = None) -> None:
         super().__init__(panel)
-        self.panel = panel
-        self.page = page or panel  # what the tab holds: the panel, or a widget holding it
         self.tabs = tabs
-        tab = tabs.indexOf(self.page)
-        self._plain = (tabs.tabText(tab), tabs.tabIcon(tab))
+        self.watched: list[_Watched] = []
         self.label = QLabel()
         self.label.setObjectName("fault-badge")
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.linkActivated.connect(lambda _: self._open_first())
         self.label.hide()
         status_bar.insertPermanentWidget(0, self.label)
-        panel.faults_changed.connect(self.show_faults)
+        self.watch(panel, "projection", page, title=attrgetter("title"))
 
-    def show_faults(self, faults: tuple[ProjectionStatus, ...]) -> None:
-        tab = self.tabs.indexOf(self.page)
-        text, plain_icon = self._plain
-        if not faults:
+    def watch(self, panel: ProjectionsPanel | SagasPanel, noun: str, page: QWidget | None = None,
+              title: Callable[[Any], str] = attrgetter("name")) -> None:
+        """Badge `panel`'s faults too, counted as `noun`s; `page`: what its tab holds (the
+        panel, or a widget holding it); `title`: a faulted status as people call it."""
+        page = page or panel
+        tab = self.tabs.indexOf(page)
+        watched = _Watched(panel, noun, page, title, self.tabs.tabText(tab),
+                           self.tabs.tabIcon(tab))
+        self.watched.append(watched)
+        panel.faults_changed.connect(lambda faults: self.show_faults(faults, panel))
+
+    def show_faults(self, faults: tuple[Any, ...],
+                    panel: ProjectionsPanel | SagasPanel | None = None) -> None:
+        """`panel`'s faulted statuses now (the projections panel's by default)."""
+        watched = next((w for w in self.watched if w.panel is panel), self.watched[0])
+        watched.faults = tuple(s for s in faults if s.fault is not None)
+        watched.show_on_tab(self.tabs)
+        counts = [watched.count() for watched in self.watched if watched.faults]
+        if not counts:
             self.label.hide()
-            self.tabs.setTabText(tab, text)
-            self.tabs.setTabIcon(tab, plain_icon)
-            self.tabs.setTabToolTip(tab, "")
             return
-        lines = [f"{p.title} stopped at position {p.fault.position:,}: {p.fault.error}"
-                 for p in faults if p.fault is not None]
-        count = f"{len(faults)} projection{'s' if len(faults) > 1 else ''} faulted"
+        first = next(w for w in self.watched if w.faults)
+        said = " and ".join(counts)
         self.label.setText(f"<a href='open' style='color:{FAULT_RED}; font-weight:bold;"
-                           f" text-decoration:none'>⚠ {count}</a>")
-        tip = "\n".join(lines)
-        self.label.setToolTip(f"{tip}\nClick to open the event {faults[0].title} stopped at.")
+                           f" text-decoration:none'>⚠ {said} faulted</a>")
+        tip = "\n".join(w.lines() for w in self.watched if w.faults)
+        self.label.setToolTip(f"{tip}\nClick to open the event {first.title(first.faults[0])} "
+                              "stopped at.")
         self.label.show()
-        self.tabs.setTabText(tab, f"{text} ({len(faults)})")
-        self.tabs.setTabIcon(tab, fault_dot())
-        self.tabs.setTabToolTip(tab, tip)
 
     def _open_first(self) -> None:
-        faults = self.panel.faults
-        if faults and faults[0].fault is not None:
-            self.panel.select(faults[0].name)
-            self.open_position.emit(faults[0].fault.position)
+        first = next((w for w in self.watched if w.faults), None)
+        if first is not None:
+            status = first.faults[0]
+            first.panel.select(status.name)
+            self.open_position.emit(status.fault.position)
+
+
+@dataclass
+class _Watched:
+    """A panel whose faults FaultBadges shows, its tab as it is without them, and its faults."""
+
+    panel: ProjectionsPanel | SagasPanel
+    noun: str
+    page: QWidget
+    title: Callable[[Any], str]
+    plain_text: str
+    plain_icon: QIcon
+    faults: tuple[Any, ...] = ()
+
+    def count(self) -> str:
+        return f"{len(self.faults)} {self.noun}{'s' if len(self.faults) > 1 else ''}"
+
+    def lines(self) -> str:
+        return "\n".join(f"{self.title(s)} stopped at position {s.fault.position:,}: "
+                         f"{s.fault.error}" for s in self.faults)
+
+    def show_on_tab(self, tabs: QTabWidget) -> None:
+        tab = tabs.indexOf(self.page)
+        if not self.faults:
+            tabs.setTabText(tab, self.plain_text)
+            tabs.setTabIcon(tab, self.plain_icon)
+            tabs.setTabToolTip(tab, "")
+            return
+        tabs.setTabText(tab, f"{self.plain_text} ({len(self.faults)})")
+        tabs.setTabIcon(tab, fault_dot())
+        tabs.setTabToolTip(tab, self.lines())
 
 
 def fault_dot(size: int = 16) -> QIcon:
