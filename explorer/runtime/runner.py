@@ -336,8 +336,8 @@ class Runner(Closable):
 
         def tell_faults() -> None:  # a saga that faulted, once each time (the status says it)
             for text in untold(((m.saga.name, m.fault) for m in self.sagas), told):
-                emit({"failed": f"{text}. The projections and the other sagas go on; untick "
-                                "and tick Run sagas to try it again."})
+                emit({"failed": f"{text}. The projections and the other sagas go on; Retry "
+                                "in the Sagas tab tries it again."})
 
         commits = CommitWatcher(self.store.data_version)
         next_claim = time.monotonic() + CLAIM_EVERY_S
