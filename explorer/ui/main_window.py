@@ -134,6 +134,9 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
             status.count_label, status.store_label, status.system_label)
         self.fault_badges = FaultBadges(self.projections_panel, self.bottom_tabs, self.statusBar(),
                                         self.bottom_tabs.widget(self.tab_of(self.projections_panel)))
+        self.fault_badges.watch(self.sagas_panel, "saga",
+                                self.bottom_tabs.widget(self.tab_of(self.sagas_panel)),
+                                title=lambda saga: f"Saga {saga.name}")
         self.help = Help(self)  # the Help menu, and the first-run welcome in the detail area
         self._connect_session()
         self._connect()

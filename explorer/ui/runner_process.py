@@ -84,7 +84,13 @@ class RunnerProcess(QObject):
         self._send({"cancel": True})
 
     def retry(self, name: str) -> None:
+        """Handle a faulted projection's failing event again (`saga:NAME`: a saga's)."""
         self._send({"retry": name})
+
+    def retry_saga(self, name: str) -> None:
+        """Handle a faulted saga's failing event again (by its name alone, a projection of the
+        same name would be retried instead: see Runner.retry)."""
+        self.retry(f"saga:{name}")
 
     def skip(self, name: str) -> None:
         self._send({"skip": name})

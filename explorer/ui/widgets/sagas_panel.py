@@ -4,11 +4,15 @@ when the system has several); for one, its steps and its history.
 A saga's instances are listed from the read model its SagaInstancesProjection keeps (see
 explorer/sagas/instances.py): the saga's own columns (the shop's order_id) first, else its id.
 The list is read and counted while the panel is shown: a list asked for while it is hidden (a
-runner's checkpoint, another store) is read when it is shown.
+runner's checkpoint, another store) is read when it is shown. A saga the runner faulted (its own
+code raised) is said above the list while the runner's status has it: the event it stopped at
+(a link) and the error, with Retry.
 
 Signals:
     open_position(int): show the event at this position in the explorer.
     run_sagas_changed(bool): the user turned running sagas in this window on or off.
+    retry_wanted(str): the user asked to handle a faulted saga's (by name) failing event again.
+    faults_changed(object): the faulted sagas now, a tuple of SagaManagerStatus.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -40,6 +46,7 @@ from explorer.domain import Repository
 from explorer.projections import SearchNotReadyError, read_rows
 from explorer.projections.list_count import keeps_rows
 from explorer.runtime.runner import RunnerStatus
+from explorer.sagas import SagaManagerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.list_count import SagaListCounts
 from explorer.sagas.process import ProcessManager
@@ -55,6 +62,7 @@ from explorer.ui.models.read_model import (
 )
 from explorer.ui.timers import single_shot
 from explorer.ui.widgets.list_counter import CountAsked, ListCounter
+from explorer.ui.widgets.projections_panel import FAULT_BOX_STYLE
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.widgets.tables import read_only_table, tab_leaves
 from explorer.ui.worker import JobContext, StoreWorker
@@ -106,6 +114,8 @@ def saga_listings(system: System) -> list[SagaListing]:
 class SagasPanel(QWidget):
     open_position = Signal(int)
     run_sagas_changed = Signal(bool)
+    retry_wanted = Signal(str)
+    faults_changed = Signal(object)
 
     def __init__(self, worker: StoreWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,6 +153,13 @@ class SagasPanel(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.count_label, 1)
         top.addWidget(self.run_sagas)
+        self.faults: tuple[SagaManagerStatus, ...] = ()
+        self.fault_box = QFrame()
+        self.fault_box.setStyleSheet(FAULT_BOX_STYLE)
+        self.fault_rows = QVBoxLayout(self.fault_box)
+        self.fault_labels: list[QLabel] = []  # a line each faulted saga, with its Retry
+        self.retry_buttons: list[QPushButton] = []
+        self.fault_box.hide()
 
         self.list_model = RowsModel(self._request_page, self, derived={"steps": steps_text,
                                                                  "current_step": current_step})
@@ -181,6 +198,7 @@ class SagasPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
+        layout.addWidget(self.fault_box)
         layout.addWidget(split, 1)
         self._refresh = single_shot(self, REFRESH_MS, lambda: self._load_list(reset=False))
 
@@ -240,10 +258,18 @@ class SagasPanel(QWidget):
         self.run_sagas.setToolTip(reason or self.run_tip)
         self.run_sagas.blockSignals(False)
         self._clear_saga()
+        self._note_faults(())
         self.search.reset()
         self._load_list(reset=True)
 
+    def select(self, name: str) -> None:
+        """List this saga's instances (when the system has several sagas)."""
+        index = self.saga_choice.findData(name)
+        if index >= 0:
+            self.saga_choice.setCurrentIndex(index)
+
     def update_status(self, status: RunnerStatus) -> None:
+        self._note_faults(tuple(s for s in status.sagas if s.fault is not None))
         listing = self.listing
         sagas = next((p for p in status.projections if listing is not None
                       and p.name == listing.projection.name), None)
@@ -251,6 +277,47 @@ class SagasPanel(QWidget):
             self._checkpoint = sagas.checkpoint
             if not self._refresh.isActive():
                 self._refresh.start()
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def _note_faults(self, faults: tuple[SagaManagerStatus, ...]) -> None:
+        """Say each faulted saga above the list, with its Retry; nothing when none is."""
+        if [(s.name, s.fault) for s in faults] == [(s.name, s.fault) for s in self.faults]:
+            return
+        self.faults = faults
+        while (item := self.fault_rows.takeAt(0)) is not None:
+            if (row := item.widget()) is not None:
+                row.deleteLater()
+        self.fault_labels, self.retry_buttons = [], []
+        for saga in faults:
+            self._add_fault_row(saga)
+        self.fault_box.setVisible(bool(faults))
+        self.faults_changed.emit(faults)
+
+    def _add_fault_row(self, saga: SagaManagerStatus) -> None:
+        fault = saga.fault
+        if fault is None:
+            return
+        label = QLabel(
+            f"<b>Saga {html.escape(saga.name)} stopped at <a href='{fault.position}'>"
+            f"position {fault.position:,}</a></b> ({html.escape(fault.event_type)} of "
+            f"{html.escape(fault.stream)}): {html.escape(fault.error)}")
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setToolTip(f"Click the position to open the event {saga.name} failed on.")
+        label.linkActivated.connect(lambda link: self.open_position.emit(int(link)))
+        retry = QPushButton("Retry")
+        retry.setToolTip(f"Let {saga.name} handle the event at position {fault.position:,} "
+                         "again; the other sagas and the projections went on meanwhile.")
+        retry.clicked.connect(lambda: self.retry_wanted.emit(saga.name))
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(label, 1)
+        line.addWidget(retry, 0, Qt.AlignmentFlag.AlignTop)
+        self.fault_rows.addWidget(row)
+        self.fault_labels.append(label)
+        self.retry_buttons.append(retry)
 
     # -- the list --------------------------------------------------------------------------
 

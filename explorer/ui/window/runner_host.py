@@ -59,6 +59,7 @@ class RunnerHost(QObject):
         self.monitor_loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.monitor_layout.addWidget(self.monitor_loading)
         sagas.run_sagas_changed.connect(self._run_sagas_changed)
+        sagas.retry_wanted.connect(self._retry_saga)
         timeline.plot_ready.connect(self._plot_ready)
         timeline.plot_failed.connect(lambda reason: self.monitor_loading.setText(
             reason.replace("timeline plot", "charts")))
@@ -108,6 +109,10 @@ class RunnerHost(QObject):
         self.runner.set_sagas(enabled)
         self.message.emit("Sagas run in this window now." if enabled else
                           "Sagas no longer run in this window.", 5000)
+
+    def _retry_saga(self, name: str) -> None:
+        if self.runner is not None:
+            self.runner.retry_saga(name)
 
     # -- the monitor -----------------------------------------------------------------------
 
