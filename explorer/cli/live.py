@@ -4,11 +4,12 @@ system the store names (or `--system`): its projections, its sagas."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,15 +24,16 @@ from explorer.cli.arguments import (
     seconds,
     share,
 )
-from explorer.cli.handlers import ProgressBar, linking_bar, require_in_log
+from explorer.cli.handlers import ProgressBar, UsageError, linking_bar, require_in_log
 from explorer.cli.output import EventTable, print_json, print_json_array, print_table
 from explorer.cli.systems import system_of
-from explorer.projections import ProjectionStatus
+from explorer.projections import Fault, ProjectionStatus
 from explorer.runtime.inbox import ServeInbox
 from explorer.runtime.runner import Runner, RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.manager import untold
 from explorer.sagas.progress import current_step, steps_text
+from explorer.store import StoreError
 from explorer.store.postgres_url import shown
 from explorer.store.watch import AppendWatcher
 from explorer.system import System
@@ -59,12 +61,25 @@ def add_parsers(add: AddSubcommand) -> None:
                    help="for the window: JSON commands on stdin, JSON status lines on stdout; "
                         "stops at the end of stdin")
 
-    p = add("project", "Bring every projection and saga up to date (or rebuild one), then exit.",
-            project)
+    p = add("project", "Bring every projection and saga up to date (or rebuild one, or go on "
+                       "past a faulted one's event), then exit.", project)
     p.epilog = read_models_note()
     p.add_argument("--rebuild", metavar="NAME", type=given("a projection's name"),
-                   help="start this projection over from zero")
+                   help="start this projection over from zero (after any --retry and --skip)")
+    p.add_argument("--retry", metavar="NAME", action="append", default=[],
+                   type=given("a projection's or saga's name"),
+                   help="once a faulted projection's code is fixed: handle the event it stopped "
+                        "at again, then go on (saga:NAME or a saga's name: run that saga again; "
+                        "repeat the option for several)")
+    p.add_argument("--skip", metavar="NAME", action="append", default=[],
+                   type=given("a projection's name"),
+                   help="step over the event a faulted projection stopped at (it is remembered "
+                        "as skipped and its rows leave it out), then go on (repeat the option "
+                        "for several)")
     p.add_argument("--no-sagas", action="store_true", help="leave the sagas alone")
+    p.add_argument("--read-only", action="store_true",
+                   help="never write to the store (projections only, kept in the cache folder, "
+                        "as `run --read-only` keeps them)")
     p.add_argument("--json", action="store_true")
 
     p = add("projection", "Show a projection's read model rows.", projection)
@@ -109,11 +124,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of "
               f"{shown(args.store)}; Ctrl+C stops.", file=sys.stderr)
         told: set[tuple[str, int]] = set()
+        told_projections: set[tuple[str, int]] = set()
 
         def status_line(status: RunnerStatus) -> None:
             for text in untold(((s.name, s.fault) for s in status.sagas), told):  # once each
-                print(f"{text}. The projections and the other sagas go on; it is tried again "
-                      "on the next run.", file=sys.stderr, flush=True)
+                print(f"{text}. The projections and the other sagas go on. Fix its code. It is "
+                      "tried again on the next run.", file=sys.stderr, flush=True)
+            for p in status.projections:  # (each fault once, as the sagas')
+                if p.fault is not None and (p.name, p.fault.position) not in told_projections:
+                    told_projections.add((p.name, p.fault.position))
+                    print(_projection_fault_text(p.name, p.fault, args), file=sys.stderr,
+                          flush=True)
             _status_line(status)
 
         try:
@@ -221,8 +242,11 @@ def _linking_bar() -> Iterator[Callable[[int, int], None]]:
 def project(args: argparse.Namespace) -> int:
     system = system_of(args)
     _require_projections(system)
-    with _linking_bar() as linking, Runner(args.store, system, run_sagas=not args.no_sagas,
-                                           progress=linking, spec=args.system) as runner:
+    with _linking_bar() as linking, Runner(args.store, system, read_only=args.read_only,
+                                           run_sagas=not args.no_sagas, progress=linking,
+                                           spec=args.system) as runner:
+        retries, skips = _retries_and_skips(runner, args)  # all checked before any is done
+        done = _retry_and_skip(runner, retries, skips)
         if args.rebuild:
             bar = ProgressBar(runner.store.last_position(), "events")
             try:
@@ -241,20 +265,114 @@ def project(args: argparse.Namespace) -> int:
     faults = [(p.name, p.fault) for p in status.projections if p.fault is not None]
     saga_faults = [s.fault.text(s.name) for s in status.sagas if s.fault is not None]
     if args.json:
-        print_json({"last_position": status.last_position,
-                    "projections": [p.to_dict() for p in status.projections],
-                    "sagas": [{"name": s.name, "checkpoint": s.checkpoint,
-                               "fault": None if s.fault is None else s.fault.text(s.name)}
-                              for s in status.sagas]})
+        report: dict[str, Any] = {
+            "last_position": status.last_position,
+            "projections": [p.to_dict() for p in status.projections],
+            "sagas": [{"name": s.name, "checkpoint": s.checkpoint,
+                       "fault": None if s.fault is None else s.fault.text(s.name)}
+                      for s in status.sagas]}
+        report.update(done)  # (only with --retry or --skip: the report reads as before)
+        print_json(report)
     else:
         print_table(["PROJECTION", "STATE", "CHECKPOINT", "EVENTS HANDLED"],
                     ([p.name, _state(p), f"{p.checkpoint:,}", f"{p.processed:,}"]
                      for p in status.projections), right=[2, 3])
         for name, fault in faults:
-            print(f"{name} stopped at position {fault.position}: {fault.error}", file=sys.stderr)
+            print(_projection_fault_text(name, fault, args), file=sys.stderr)
     for text in saga_faults:  # (with --json too: the exit status says it as well)
-        print(f"{text}. It is tried again on the next run.", file=sys.stderr)
+        print(f"{text}. Fix its code. It is tried again on the next run.", file=sys.stderr)
     return 1 if faults or saga_faults else 0
+
+
+def _projection_fault_text(name: str, fault: Fault, args: argparse.Namespace) -> str:
+    """One line: where a projection stopped, why, and the two ways on (`project --retry` once
+    its code is fixed, `--skip`)."""
+    command = ["project", shown(args.store)]
+    if args.system:
+        command += ["--system", args.system]
+    if args.read_only:  # (its read models are the cache folder's)
+        command.append("--read-only")
+    again = shlex.join(command)
+    return (f"{name} stopped at position {fault.position:,}: {fault.error}. Fix its code, then "
+            f"`{again} --retry {shlex.quote(name)}`; or `--skip {shlex.quote(name)}` steps "
+            "over that event.")
+
+
+def _retries_and_skips(runner: Runner, args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """`--retry` and `--skip`'s names (each once), refused with a UsageError before anything
+    is changed: a name that is no projection (for `--retry`, nor a saga), a saga not run here,
+    a skip of a projection that is not faulted, or that `--retry` or `--rebuild` also names."""
+    retries, skips = list(dict.fromkeys(args.retry)), list(dict.fromkeys(args.skip))
+    projections = runner.engine.names
+    sagas = [saga.name for saga in runner.system.sagas]
+    run_here = {manager.saga.name for manager in runner.sagas}
+    listed = f"the projections are {', '.join(projections)}" + (
+        f"; the sagas are {', '.join(sagas)}" if sagas else "")
+    for name in retries:
+        saga = _saga_named(name, projections, sagas)
+        if saga is None and name not in projections:
+            raise UsageError(f"--retry {name}: there is no projection or saga {name!r}; "
+                             f"{listed}.")
+        if saga is not None and saga not in run_here:
+            raise UsageError(f"--retry {name}: the saga {saga} is not run here "
+                             f"({'the store is read-only' if runner.read_only else '--no-sagas'})"
+                             "; leave that out to run it again.")
+    faults = {p.name: p.fault for p in runner.engine.statuses()}
+    for name in skips:
+        if name not in projections:
+            if _saga_named(name, projections, sagas) is not None:
+                raise UsageError(f"--skip {name}: a saga never steps over an event; fix its "
+                                 f"code and it handles the event again (`--retry {name}`).")
+            raise UsageError(f"--skip {name}: there is no projection {name!r}; {listed}.")
+        if faults[name] is None:
+            raise UsageError(f"--skip {name}: the projection {name} is not faulted, so there is "
+                             "no event to step over; nothing was changed.")
+        if name in retries:
+            raise UsageError(f"--skip {name} and --retry {name}: choose one (handle its event "
+                             "again, or step over it).")
+        if name == args.rebuild:
+            raise UsageError(f"--skip {name} and --rebuild {name}: a rebuild starts {name} over "
+                             "from the first event and forgets what it skipped; choose one.")
+    return retries, skips
+
+
+def _saga_named(name: str, projections: Sequence[str], sagas: Sequence[str]) -> str | None:
+    """The saga `name` means, as Runner.retry routes it: `saga:NAME` always a saga, a plain
+    name the projection of that name if there is one, else the saga's."""
+    if name.startswith("saga:") and name[len("saga:"):] in sagas:
+        return name[len("saga:"):]
+    if name in sagas and name not in projections:
+        return name
+    return None
+
+
+def _retry_and_skip(runner: Runner, retries: Sequence[str],
+                    skips: Sequence[str]) -> dict[str, Any]:
+    """Clear the faults `retries` name and step over the events `skips`' projections stopped
+    at, saying so on stderr; what was done, for `--json`'s report (nothing if neither given)."""
+    done: dict[str, Any] = {}
+    faulted = {p.name for p in runner.engine.statuses() if p.fault is not None}
+    for name in retries:
+        if name in runner.engine.names and name not in faulted:
+            print(f"note: {name} is not faulted; there is nothing to retry.", file=sys.stderr)
+        runner.retry(name)
+        done.setdefault("retried", []).append(name)
+    for name in skips:
+        position = runner.skip(name)
+        event = _event_text(runner, position)
+        print(f"{name}: stepped over position {position:,} ({event}); it is remembered as "
+              "skipped, and its rows leave that event out.", file=sys.stderr)
+        done.setdefault("skipped", []).append({"name": name, "position": position})
+    return done
+
+
+def _event_text(runner: Runner, position: int) -> str:
+    """The event at `position` as a fault's line says it: its type, of its stream."""
+    try:
+        event = runner.store.event_at(position)
+    except StoreError as error:  # (still said: which event could not be read)
+        return f"its event could not be read: {error}"
+    return f"{event.event_type} of {event.stream_type} {event.stream_id}, event {event.event_id}"
 
 
 def _rows(store: str, system: System, name: str, at_position: int | None,
