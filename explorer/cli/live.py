@@ -32,7 +32,7 @@ from explorer.runtime.inbox import ServeInbox
 from explorer.runtime.runner import Runner, RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.manager import untold
-from explorer.sagas.progress import current_step, steps_text
+from explorer.sagas.progress import current_step, shown_steps, steps_text
 from explorer.store import StoreError
 from explorer.store.postgres_url import shown
 from explorer.store.watch import AppendWatcher
@@ -435,8 +435,8 @@ def sagas(args: argparse.Namespace) -> int:
         rows = [row for row in rows if row["status"] == args.status]
     if args.limit is not None:
         rows = rows[:args.limit]
-    if args.json:
-        print_json_array(rows)
+    if args.json:  # (each step's status as the window shows it, an object, not JSON text)
+        print_json_array([{**row, "steps": shown_steps(row["steps"])} for row in rows])
         return 0
     own = [c for c in read_model.rows_table.info["values"] if c not in ROW_COLUMNS]
     print_table(["SAGA", *(c.upper().replace("_", " ") for c in own), "STATUS", "STEPS",

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+import orjson
+
 from explorer.sagas.process import SCHEDULED, ProcessManager
 from explorer.store.ids import derived_id, id_millis
 
@@ -83,6 +85,13 @@ class Progress(NamedTuple):
 def statuses(steps: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     """Each step's status by name, from a step table."""
     return {name: step["status"] for name, step in steps.items()}
+
+
+def shown_steps(steps_json: str) -> dict[str, str]:
+    """A saga row's step table (its `steps` column, JSON text) as shown: each step's status by
+    name as the window's step view says it (`pending`, not the stored `scheduled`)."""
+    return {name: DISPLAY.get(status, status)
+            for name, status in orjson.loads(steps_json).items()}
 
 
 def steps_text(row: Mapping[str, int]) -> str:
