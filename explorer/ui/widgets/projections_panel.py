@@ -417,13 +417,13 @@ class FaultBadges(QObject):
         if not counts:
             self.label.hide()
             return
-        first = next(w for w in self.watched if w.faults)
         said = " and ".join(counts)
         self.label.setText(f"<a href='open' style='color:{FAULT_RED}; font-weight:bold;"
                            f" text-decoration:none'>⚠ {said} faulted</a>")
-        tip = "\n".join(w.lines() for w in self.watched if w.faults)
-        self.label.setToolTip(f"{tip}\nClick to open the event {first.title(first.faults[0])} "
-                              "stopped at.")
+        lines = [w.lines() for w in self.watched if w.faults]
+        which = "that event" if sum(len(w.faults) for w in self.watched) == 1 else \
+            "the first one's event"
+        self.label.setToolTip("\n".join([*lines, f"Click to open {which}."]))
         self.label.show()
 
     def _open_first(self) -> None:
