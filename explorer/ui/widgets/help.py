@@ -311,12 +311,13 @@ def welcome_text(window: MainWindow, shortcuts: QAction,
                  "the list above, never changed once written. File › Load System… explores a "
                  "store with your own system's code.")
     else:
-        name = html.escape(Path(summary.location).name or summary.location)
+        location = summary.location  # (a server's as the status bar names it: no password)
+        name = html.escape(location if "://" in location else Path(location).name or location)
         how = ("with no system's code: its streams and events, but no commands or read models"
                " (File › Load System… gives it yours)" if loaded.generic else
                f"with the code of <b>{html.escape(loaded.label)}</b>")
-        intro = (f"<b>{name}</b> holds {summary.last_position:,} events, read {how}. Every "
-                 "change is an event in the list above, never changed once written.")
+        intro = (f"This store, <b>{name}</b>, is read {how}. Every change is an event in the "
+                 "list above, never changed once written.")
     things = [
         "<li><b>Click an event</b> in the list: its data shows here, and on the right what "
         "caused it and everything else in the same request "
