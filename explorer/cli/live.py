@@ -390,9 +390,9 @@ def _rows(store: str, system: System, name: str, at_position: int | None,
     return rows, status
 
 
-def _require_projections(system: System) -> None:
+def _require_projections(system: System, what: str = "projections") -> None:
     if system.generic:
-        raise SystemLoadError("No system is loaded, so there are no projections: pass --system "
+        raise SystemLoadError(f"No system is loaded, so there are no {what}: pass --system "
                               "NAME (see `systems`) or --system package.module:ATTRIBUTE.")
 
 
@@ -414,7 +414,7 @@ def projection(args: argparse.Namespace) -> int:
 def _saga_read_model(system: System, saga: str | None) -> SagaInstancesProjection:
     """The read model of a saga's instances: the one `saga` names (the saga's or the read
     model's name), else the system's first."""
-    _require_projections(system)
+    _require_projections(system, "sagas")
     found = [p for p in system.projections() if isinstance(p, SagaInstancesProjection)]
     if not found:
         raise ValueError(no_saga_listing(system))

@@ -212,3 +212,11 @@ def test_the_windows_runner_child_gets_the_system(seeded):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_sagas_without_a_system_say_there_are_no_sagas(locations, capsys):
+    path = empty_store(locations("plain"))
+    code, _, err = run(capsys, "sagas", path)
+    assert code == 1 and "No system is loaded, so there are no sagas" in err
+    code, _, err = run(capsys, "projection", path, "stock")
+    assert code == 1 and "No system is loaded, so there are no projections" in err
