@@ -9,9 +9,10 @@ and shown as the store shows event data (explorer.store.foreign.transcoding).
 How: the application is built once, on the library's in-memory persistence (so building it opens
 and creates nothing), with the environment it runs with (its transcodings, compressor and cipher;
 the key given to the store, if any). Its event and snapshot stores are then given a recorder that
-selects the raw records of the file the store was opened on (`store_opened`), read-only through
-LibraryRecords: no table made, no `-wal`/`-shm` left, the file byte-identical. (The library's own
-SQLite recorder would switch the file to WAL and, read-only, leave side files behind.)
+selects the raw records of the store it was opened on (`store_opened`; `open_records`): a file,
+read-only through LibraryRecords (no table made, the file byte-identical; the library's own SQLite
+recorder would switch the file to WAL and, read-only, leave side files behind), or a server's
+log, from the store's copy of it in the cache folder (the server only ever read by the store).
 
 The explorer's Repository still drives loading (bounds by version, position or time); the
 aggregate classes here ignore the events' data and ask the application for their version.
@@ -23,7 +24,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -34,6 +34,7 @@ from eventsourcing.persistence import AggregateRecorder, StoredEvent
 from explorer.domain.aggregate import Aggregate
 from explorer.domain.model import DomainModel
 from explorer.store.event_store import EventStore
+from explorer.store.foreign.layout import LibraryLayout
 from explorer.store.foreign.library_store import LibraryStore
 from explorer.store.foreign.records import LibraryRecords
 from explorer.store.foreign.transcoding import CIPHER_KEY, readable
@@ -73,6 +74,8 @@ class ApplicationReader:
         self.app_class = app_class
         self._lock = threading.RLock()
         self._records: LibraryRecords | None = None
+        self._source: tuple[str, LibraryLayout] | None = None
+        """The store's location and tables the records are read from."""
         self._cipher_key: str | None = None
         self._app: Application[Any] | None = None
         self._states: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
@@ -82,14 +85,13 @@ class ApplicationReader:
         on the same file: binding again to it keeps what was built)."""
         if not isinstance(store, LibraryStore):
             return
-        path = Path(store.location)
+        source = (store.location, store.layout)
         with self._lock:
-            same_file = self._records is not None and self._records.path == path and \
-                self._records.layout == store.layout
-            if same_file and store.cipher_key in (None, self._cipher_key):
+            if self._source == source and store.cipher_key in (None, self._cipher_key):
                 return
             self.close()
-            self._records = LibraryRecords(path, store.layout)
+            self._records = store.open_records()
+            self._source = source
             self._cipher_key = store.cipher_key
 
     def state(self, stream_id: str, version: int) -> dict[str, Any]:
@@ -110,8 +112,11 @@ class ApplicationReader:
     def _rebuild(self, stream_id: str, version: int) -> dict[str, Any]:
         name = self.app_class.__qualname__
         if self._records is None:
-            return {STATE_ERROR: f"{name} reads only the eventsourcing library's files: open "
-                                 "one of its SQLite files to see its states."}
+            return {STATE_ERROR: f"{name} cannot read this store's records: the rows copied "
+                                 "from the server are in a private temporary file (the cache "
+                                 "folder cannot be written)." if self._source is not None else
+                    f"{name} reads only the eventsourcing library's stores: open one of its "
+                    "SQLite files or PostgreSQL schemas to see its states."}
         try:
             app = self._application()
             aggregate: Any = app.repository.get(_originator_id(stream_id), version=version)
@@ -143,7 +148,7 @@ class ApplicationReader:
                 self._app.close()
             if self._records is not None:
                 self._records.close()
-            self._app, self._records = None, None
+            self._app, self._records, self._source = None, None, None
             self._states.clear()
 
 

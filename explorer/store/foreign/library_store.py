@@ -28,7 +28,12 @@ from explorer.store.damage import damaged
 from explorer.store.event_store import EventStore
 from explorer.store.foreign import views
 from explorer.store.foreign.layout import LibraryLayout, describe
-from explorer.store.foreign.records import attach_read_only, log_end_beside, refuse_changes
+from explorer.store.foreign.records import (
+    LibraryRecords,
+    attach_read_only,
+    log_end_beside,
+    refuse_changes,
+)
 from explorer.store.foreign.transcoding import (
     StateReader,
     event_type_of,
@@ -261,6 +266,12 @@ class LibraryStore(EventStore):
 
     def last_position(self) -> int:
         return self._catch_up()
+
+    def open_records(self) -> LibraryRecords | None:
+        """The library's raw records behind this store, for the application's own code to
+        rebuild its aggregates from (explorer.system's application adapter), on a connection of
+        their own; the caller closes them. None where they cannot be shared."""
+        return LibraryRecords(Path(self.location), self.layout)
 
     def data_version(self) -> int:
         """Changes whenever the application commits to its file."""

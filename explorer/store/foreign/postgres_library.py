@@ -47,6 +47,7 @@ from explorer.store.damage import damaged
 from explorer.store.foreign import views
 from explorer.store.foreign.layout import LibraryLayout, describe
 from explorer.store.foreign.library_store import FORMAT, LibraryStore, register_functions
+from explorer.store.foreign.records import LibraryRecords
 from explorer.store.foreign.transcoding import StateReader, load_cipher
 from explorer.store.postgres_location import ServerLocation
 from explorer.store.upcasting import EventRegistry
@@ -178,6 +179,8 @@ class PostgresLibraryStore(LibraryStore):
         except psycopg.Error:  # (a standby in recovery cannot listen: each look asks)
             self._listening = False
         self._tracking = find_tracking(connection, server.schema, layout.events_table)
+        self._mirror = ""
+        """The mirror's file ('' for a private temporary one, which only this store sees)."""
 
     def _share_key(self, location: str, layout: LibraryLayout) -> tuple[Any, ...]:
         return (location, layout.events_table)
@@ -190,10 +193,10 @@ class PostgresLibraryStore(LibraryStore):
         `connection` (read-only; the store closes it). Encrypted states are decrypted with
         `cipher_key`, else the library's CIPHER_KEY variable."""
         reader = StateReader(load_cipher(cipher_key))
+        mirror = _private_file(mirror_path(server, layout))
 
         def configure(db: sqlite3.Connection) -> None:
-            db.execute(f"ATTACH DATABASE ? AS {views.LIBRARY}",
-                       (_private_file(mirror_path(server, layout)),))
+            db.execute(f"ATTACH DATABASE ? AS {views.LIBRARY}", (mirror,))
             db.execute(f"PRAGMA {views.LIBRARY}.journal_mode = WAL")  # (several processes)
             db.execute(f"PRAGMA {views.LIBRARY}.synchronous = NORMAL")  # (a cache)
             db.execute("PRAGMA temp_store = MEMORY")
@@ -220,6 +223,7 @@ class PostgresLibraryStore(LibraryStore):
             connection.close()
             raise
         store.cipher_key = cipher_key
+        store._mirror = mirror
         try:
             store._resume_mirror()
             store._catch_up()
@@ -309,6 +313,14 @@ class PostgresLibraryStore(LibraryStore):
     def close(self) -> None:
         super().close()
         self._source.close()
+
+    def open_records(self) -> LibraryRecords | None:
+        """The rows copied from the server so far (all this store has shown), read from its
+        mirror; None when the mirror is a private temporary file (the cache folder cannot be
+        written)."""
+        if not self._mirror:
+            return None
+        return LibraryRecords(Path(self._mirror), self.layout, own_copy=True)
 
     def sqlite_problems(self, limit: int = 20) -> list[str]:
         """None: the server keeps its own pages."""

@@ -75,13 +75,21 @@ class LibraryRecords:
     """One file's stored events and snapshots, as the library's SQLite recorders select them.
     Safe to use from several threads (one connection, one at a time)."""
 
-    def __init__(self, path: Path, layout: LibraryLayout) -> None:
+    def __init__(self, path: Path, layout: LibraryLayout, *, own_copy: bool = False) -> None:
+        """The records of the library's file at `path`; with `own_copy`, of the explorer's own
+        copy of them at `path` (a server's log mirrored in the cache folder: see
+        postgres_library), read as it is kept, in WAL mode beside its writer."""
         self.path = path
         self.layout = layout
         self._db = sqlite3.connect("file::memory:", uri=True, isolation_level=None,
                                    check_same_thread=False,
                                    timeout=sqlite_backend.BUSY_TIMEOUT_S)
-        self._release = attach_read_only(self._db, path)
+        if own_copy:
+            self._db.execute("ATTACH DATABASE ? AS " + LIBRARY,
+                             (sqlite_backend.sqlite_uri(path, read_only=False),))
+            self._release: Callable[[], None] = lambda: None
+        else:
+            self._release = attach_read_only(self._db, path)
         self._db.set_authorizer(refuse_changes)
         self._lock = threading.Lock()
 
