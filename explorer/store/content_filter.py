@@ -33,6 +33,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from explorer.store.numeric_text import NumberComparison, number_key
 from explorer.store.portable_sql import (
     JsonElements,
     JsonField,
@@ -116,6 +117,7 @@ class Comparison:
     field: str  # as written
     op: str  # one of OPERATORS' values, "exists" or "contains"
     value: Any = None
+    number: str | None = None  # a number value as written (its exact decimal: numeric_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,10 +258,11 @@ class _Parser:
             raise FilterError(f"Expected an operator (=, !=, <, <=, >, >=, contains, exists) "
                               f"after {token.text}, not {operator.text!r}", operator.column)
         value = self.take()
+        number = None
         if value.kind == "string":
             literal: Any = _unquote(value.text)
         elif value.kind == "number":
-            literal = _number(value)
+            literal, number = _number(value), value.text
         elif value.kind in ("true", "false"):
             literal = value.kind == "true"
         elif value.kind == "null":
@@ -271,7 +274,7 @@ class _Parser:
         op = OPERATORS[operator.text]
         if literal is None and op not in ("=", "!="):
             raise FilterError("null can only be compared with = or !=", value.column)
-        return Comparison(token.text, op, literal)
+        return Comparison(token.text, op, literal, number)
 
 
 def _number(token: _Token) -> int | float:
@@ -289,6 +292,11 @@ def _number(token: _Token) -> int | float:
                           f"range: numbers with a point or exponent must be between "
                           f"-{_DECIMAL_TEXT} and {_DECIMAL_TEXT}", token.column)
     return decimal
+
+
+def is_number(value: Any) -> bool:
+    """Whether a filter's value is a number (true and false are not)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _unquote(text: str) -> str:
@@ -372,6 +380,9 @@ def compile_condition(node: Comparison | Logical,
         condition = is_null if node.op == "=" else sa.and_(json_type.is_not(None), ~is_null)
     elif node.value is None:
         condition = expression.is_(None) if node.op == "=" else expression.is_not(None)
+    elif isinstance(expression, JsonField) and is_number(node.value):
+        key = number_key(node.number if node.number is not None else node.value)
+        condition = NumberComparison(expression, node.op, node.value, key)
     else:
         value = int(node.value) if isinstance(node.value, bool) else node.value
         operand = (JsonOperand(node.value) if isinstance(expression, JsonField)

@@ -1,7 +1,9 @@
 """Warnings for content filters that compare unlike types, such as `data.total > "abc"`.
 
 SQLite compares a number with text without complaint: they are never equal, and every number
-sorts before any text, so such a comparison silently matches nothing (or everything). The
+sorts before any text, so such a comparison silently matches nothing (or everything). (A filter's
+number compared with text is not such a case: numeric text is compared as the number it
+writes, other text matches nothing; see numeric_text.) The
 filter text does not say what type a field holds; the store does, from a sample of its events
 (`EventStore.field_types`). These functions turn what the sample found into one sentence per
 comparison that cannot mean what it says: what the field holds, what the comparison matches,
@@ -94,8 +96,15 @@ def mismatch(comparison: Comparison, kinds: set[str]) -> str | None:
             return (f"{field} holds {holds}: {op} {written} compares with their JSON text and "
                     f"is unlikely to match. {advice}")
         return f"{field} holds {holds}, not {_HOLDS[kind]}. {advice}"
-    matches = _matches(classes.pop(), op)
-    why = " (every number sorts before any text)" if op not in ("=", "!=") else ""
+    if kind == "number" and kinds == {"text"}:
+        return (f"{field} holds text, but {written} is a number: {field} {op} {written} matches "
+                f'only text writing a number (such as "10.00"), compared as that number. '
+                f"{advice.replace('Quote the value:', 'Quote the value to compare text:')}")
+    if kind == "number":  # lists and objects: no number (numeric_text)
+        matches, why = "nothing", " (only a number, or text writing one, is compared with one)"
+    else:
+        matches = _matches(classes.pop(), op)
+        why = " (every number sorts before any text)" if op not in ("=", "!=") else ""
     return (f"{field} holds {holds}, but {written} is {_a(kind)}: {field} {op} {written} "
             f"matches {matches}{why}. {advice}")
 

@@ -7,8 +7,10 @@ each event of a stream, with the meaning SQLite gives the same filter over JSON:
 
 - a field that is missing or null makes a comparison unknown, and unknown is not true (nor is
   its `not`): three-valued logic, as SQL's;
-- a number is never equal to text and sorts before any; true and false are 1 and 0; a list or
-  an object compares as its JSON text;
+- compared with a number, a text writing one ("10.00", "-1.5e3") is that number, exactly; any
+  other text, a list or an object makes the comparison unknown (explorer.store.numeric_text);
+- compared with text, a number is never equal to it and sorts before any; true and false are 1
+  and 0; a list or an object compares as its JSON text;
 - `contains` looks for the text in the value's text, ignoring ASCII case (SQL's LIKE);
 - `[*]` matches if any element (of a list, or value of an object) matches;
 - a read model's column converts a value to its own type where it can (SQLite's affinity):
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -30,9 +33,11 @@ from explorer.store.content_filter import (
     FilterFields,
     Logical,
     comparisons,
+    is_number,
     parse_filter,
 )
 from explorer.store.filter_types import mismatch
+from explorer.store.numeric_text import compare_keys, decimal_key, number_key
 
 STATE_ROOT = "state"
 STATE_FIELDS = FilterFields((STATE_ROOT,), frozenset(), 'state.status = "cancelled"')
@@ -220,6 +225,8 @@ def _comparison(node: Comparison, *, json: bool, affinity: str | None
     wanted = _sql_value(_with_affinity(literal, affinity))
     wanted_class = _class(wanted)
     compare = _COMPARE[op]
+    if json and is_number(literal):
+        return _number_comparison(node, compare)
 
     def holds(value: Any) -> Truth:
         if value is None or value is _MISSING:
@@ -229,6 +236,25 @@ def _comparison(node: Comparison, *, json: bool, affinity: str | None
         if value_class != wanted_class:
             return compare(value_class, wanted_class)
         return compare(value, wanted)
+    return holds
+
+
+def _number_comparison(node: Comparison, compare: Callable[[Any, Any], bool]
+                       ) -> Callable[[Any], Truth]:
+    """A JSON value against a number: a number as SQLite compares them, a numeric text by its
+    decimal, exactly, any other text (or a list or an object) unknown (see numeric_text)."""
+    key = number_key(node.number if node.number is not None else node.value)
+    wanted = node.value
+
+    def holds(value: Any) -> Truth:
+        if value is None or value is _MISSING:
+            return None
+        if isinstance(value, str | Decimal):
+            found = decimal_key(str(value))
+            return None if found is None else compare(compare_keys(found, key), 0)
+        if isinstance(value, int | float):
+            return compare(value, wanted)  # true and false as 1 and 0
+        return None
     return holds
 
 

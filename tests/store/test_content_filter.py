@@ -105,3 +105,42 @@ def test_mistakes_say_what_and_where(text, message, column):
 def test_parsed_filters_are_values():
     assert parse_filter("data.total > 1") == parse_filter("  data.total > 1 ")
     assert hash(EventQuery(content=parse_filter("data.x = 1")))
+
+
+AMOUNTS = ["10.00", "0.10", "abc", "-1.5e3", "+5", "1234567890123456789.123456789", "1E+2",
+           5, 0.25, "5 ", [7], "-0.00", "1234567890123456789"]
+"""Amounts kept as text (as the `eventsourcing` library keeps a Decimal), numbers, and texts
+that write no number; the events at positions 1, 2, ... hold them in this order."""
+
+NUMERIC_TEXT_MATCHES = [
+    ("data.amount > 50", [1 + AMOUNTS.index(a) for a in
+                          ("1234567890123456789.123456789", "1E+2", "1234567890123456789")]),
+    ("data.amount < 5", [2, 4, 9, 12]),
+    ("data.amount <= 5", [2, 4, 5, 8, 9, 12]),
+    ("data.amount = 5", [5, 8]),
+    ("data.amount != 5", [1, 2, 4, 6, 7, 9, 12, 13]),
+    ("data.amount >= 100", [6, 7, 13]),
+    ("data.amount = 0", [12]),
+    ("data.amount < 0", [4]),
+    ("data.amount = -1500", [4]),
+    ("data.amount = 0.1", [2]),
+    ("data.amount > 1234567890123456789", [6]),  # exactly: not as a double
+    ("data.amount = 1234567890123456789", [13]),
+    ("not data.amount > 5", [2, 4, 5, 8, 9, 12]),  # "abc" > 5 is unknown: nor is its not
+    ('data.amount = "10.00"', [1]),  # a quoted value: text compared as text
+    ('data.amount = "10"', []),
+]
+"""Comparisons of `amounts`' field with numbers and the positions they match (every backend,
+and the evaluator of conditions on states: tests/timetravel/test_numeric_text.py)."""
+
+
+@pytest.fixture
+def amounts(store):
+    for amount in AMOUNTS:
+        store.append("acct", "Account", [NewEvent("Credited", {"amount": amount})])
+    return store
+
+
+@pytest.mark.parametrize(("text", "positions"), NUMERIC_TEXT_MATCHES)
+def test_numeric_text_compares_with_numbers_as_its_number(amounts, text, positions):
+    assert matching(amounts, text) == positions

@@ -62,10 +62,11 @@ def warnings(store, text: str, event_types=()) -> list[str]:
     ('data.total < "abc"', "matches every event that has it"),
     ('data.total = "150"', "Write the number without quotes: data.total = 150."),
     ("data.customer_id = 456", 'data.customer_id holds text, but 456 is a number: '
-                               'data.customer_id = 456 matches nothing. Quote the value: '
-                               'data.customer_id = "456".'),
-    ("data.customer_id < 5", "matches nothing"),
-    ("data.customer_id > 5", "matches every event that has it"),
+                               'data.customer_id = 456 matches only text writing a number '
+                               '(such as "10.00"), compared as that number. Quote the value to '
+                               'compare text: data.customer_id = "456".'),
+    ("data.customer_id < 5", "data.customer_id < 5 matches only text writing a number"),
+    ("data.customer_id > 5", "data.customer_id > 5 matches only text writing a number"),
     ("data.items[*].product_id = 101", "data.items[*].product_id holds text"),
     ('data.items = "prod_101"', "Compare its elements with [*]"),
     ('data.address = "Oslo"', "Name a field inside it, e.g. data.address.name"),

@@ -21,7 +21,7 @@ def test_a_list_compared_with_a_number_is_warned_of_with_what_to_write():
     warnings = condition_warnings(parse_state_condition("state.reserved > 0"), STATES)
     assert len(warnings) == 1
     assert "state.reserved holds lists, but 0 is a number" in warnings[0]
-    assert "every state that has it" in warnings[0]
+    assert "state.reserved > 0 matches nothing" in warnings[0]  # a list is no number
     assert "state.reserved[*] > 0" in warnings[0]
 
 
