@@ -109,7 +109,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p.add_argument("--stream-type", dest="stream_types", action="append", default=[],
                    type=STREAM_TYPE, help="only events of streams of this type")
     p.add_argument("--where", type=FILTER, help='a content filter, e.g. \'data.total > 100 and '
-                   'data.currency = "EUR"\' or \'data.items[*].product_id = "prod_101"\'')
+                   'data.currency = "EUR"\' or \'data.items[*].product_id = "prod_101"\'; '
+                   'against a number, text writing one ("10.00", "-1.5e3") is that number, '
+                   'exactly, and other text matches nothing (quote the value to compare text)')
     p.add_argument("--from-position", type=positive, default=1, help="start at this position")
     p.add_argument("--search", metavar="TEXT", type=given("a word, an id or a phrase"),
                    help='only events mentioning TEXT (words, ids such as order_0870, a prefix '

@@ -12,6 +12,10 @@ every path and value becomes a bound parameter, never SQL text.
 
 `[*]` matches any element of a list: `data.items[*].product_id = "prod_101"`. `= null` matches
 a JSON null (not a missing key); `exists` matches a key that is there, whatever its value.
+Against a number (`data.amount > 50`), a text writing one ("10.00", "-1.5e3") is that number,
+exactly, and any other text, a list or an object makes the comparison unknown: it matches
+nothing, nor does its `not` (explorer.store.numeric_text). Against quoted text, text compares
+as text.
 
 The same language reads other things than events: `FilterFields` says which fields a filter
 may name (`parse_filter(text, fields)`): an aggregate's state (`state.status = "cancelled"`), or
