@@ -90,12 +90,16 @@ def confirm_module_path(module: str) -> bool:
 
 
 def require_commands(system: System, store: str | None = None) -> None:
-    """Refuse to send commands without a system: say how to load one."""
+    """Refuse to send commands without a system (say how to load one), or with a system that
+    says why it sends none (an eventsourcing application's: `commands_refusal`)."""
     if system.generic:
         where = f" for {store}" if store else ""
         raise SystemLoadError(
             f"No system is loaded{where}, so there are no commands to send: pass --system NAME "
             "(see `systems`) or --system package.module:ATTRIBUTE.")
+    refusal = getattr(system, "commands_refusal", None)
+    if refusal:
+        raise SystemLoadError(refusal)
 
 
 # -- systems -----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import AggregateRecorder, StoredEvent
 
 from explorer.domain.aggregate import Aggregate
+from explorer.domain.commands import UnknownCommandError
 from explorer.domain.model import DomainModel
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.layout import LibraryLayout
@@ -176,12 +177,22 @@ class ApplicationAggregate(Aggregate):
         raise ValueError("the application's aggregates are rebuilt by the application")
 
 
+NO_COMMANDS = ("A store written by an eventsourcing application is read-only here: Event "
+               "Explorer only reads it and sends it no commands (send them through the "
+               "application itself).")
+
+
 class ApplicationDomain(DomainModel):
     """Every stream type read by the application (its aggregate classes are its own)."""
 
     def __init__(self, name: str, reader: ApplicationReader) -> None:
         super().__init__(name, aggregates=[], commands=[])
         self.reader = reader
+
+    def aggregate_class(self, stream_type: str) -> type[Aggregate]:
+        """None takes a command here: say why, whatever the type."""
+        raise UnknownCommandError(f"The eventsourcing application {self.name} has no "
+                                  f"commands to send here. {NO_COMMANDS}")
 
     def reading_class(self, stream_type: str) -> type[Aggregate]:
         return _aggregate_class(self.reader, stream_type)
@@ -200,6 +211,11 @@ class ApplicationSystem(System):
     @property
     def registry(self) -> None:
         return None
+
+    @property
+    def commands_refusal(self) -> str:
+        """Why it has no commands to send (asked for by `command` and `commands`)."""
+        return f"The system {self.name} has no commands it can send here. {NO_COMMANDS}"
 
 
 def application_system(app_class: type[Application[Any]], spec: str) -> System:

@@ -305,7 +305,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
 
     def _console_shows_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
         self.console.set_examples(summary.examples)
-        self.console.set_store(summary.location, summary.read_only)
+        self.console.set_store(summary.location, summary.read_only, summary.read_only_reason)
 
     def _store_shown(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
         show_store_actions(self, True)

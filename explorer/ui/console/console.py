@@ -58,6 +58,7 @@ class CommandConsole(QWidget):
         self.history_panel = HistoryPanel(self.state)
         self.command_list = CommandList(self.state, self.send_panel.holds_input)
         self.target_picker = TargetPicker(self.state, worker, self.command_list.type_for_new_id)
+        self._read_only_reason: str | None = None
         self._wire()
         self._lay_out()
         # what the window and older callers reach for by name
@@ -103,8 +104,12 @@ class CommandConsole(QWidget):
         if system is not self.state.system:
             self.state.set_system(system)
 
-    def set_store(self, location: str | None, read_only: bool) -> None:
-        """A store was opened (or none is): read-only stores take no commands."""
+    def set_store(self, location: str | None, read_only: bool,
+                  reason: str | None = None) -> None:
+        """A store was opened (or none is): read-only stores take no commands; `reason` is why
+        one is read-only whatever was asked (a library's store, a folder that cannot be
+        written), which opening it again does not change."""
+        self._read_only_reason = reason
         self.state.set_store(location, read_only)
 
     def set_examples(self, examples: StoreExamples) -> None:
@@ -121,7 +126,9 @@ class CommandConsole(QWidget):
 
     def _show_refusal(self) -> None:
         reason = None if self.state.can_send else (
-            NO_STORE if self.state.location is None else READ_ONLY)
+            NO_STORE if self.state.location is None else
+            READ_ONLY if not self._read_only_reason else
+            f"Commands are not sent to this store: {self._read_only_reason.rstrip('.')}.")
         self.refusal.setText(reason or "")
         self.refusal.setVisible(bool(reason))
 
