@@ -10,6 +10,7 @@ URL is kept in memory for the process's later connections (explorer.store.postgr
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,6 +34,11 @@ from explorer.store.postgres_url import (
 )
 
 DEFAULT_SCHEMA = "event_explorer"
+READ_MODELS_SUFFIX = "_readmodels"
+"""The read models of the store in the schema S live in the schema S_readmodels
+(explorer.projections.postgres_readmodels): no store's own schema."""
+OWN_OPTIONS = ("schema",)
+"""The options of a store's URL that are Event Explorer's; the others are libpq's."""
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,47}")
 CONNECT_TIMEOUT_S = 10
 SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05"})
@@ -49,13 +55,20 @@ class ServerLocation:
 
     @classmethod
     def parse(cls, target: str) -> ServerLocation:
-        """The location a URL names; StoreOpenError saying what is wrong with a bad one."""
+        """The location a URL names; StoreOpenError saying what is wrong with a bad one (before
+        any connection is tried)."""
         try:
             url = sa.make_url(target)
         except sa.exc.ArgumentError:
             raise StoreOpenError(
                 f"{_without_password_text(target)} is not a database URL. Write it as "
                 "postgresql://USER@HOST:PORT/DATABASE?schema=NAME.") from None
+        except ValueError as error:  # (its port not a number: an unencoded @, : or / before it)
+            raise StoreOpenError(
+                f"The URL {_without_credentials_text(target)} could not be read "
+                f"({_why_unread(error)}). Special characters in the user or password must be "
+                "percent-encoded (@ as %40, : as %3A, / as %2F, % as %25, # as %23, ? as %3F)."
+            ) from None
         if url.drivername not in SCHEMES:
             raise StoreOpenError(
                 f"{url.drivername}:// is not a database this version opens: give a "
@@ -64,11 +77,15 @@ class ServerLocation:
             raise StoreOpenError(
                 f"{without_password(url)} names no database. Add it after the host: "
                 "postgresql://USER@HOST:PORT/DATABASE.")
+        url = _checked_query(url)
         schema = url.query.get("schema", DEFAULT_SCHEMA)
-        if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
+        assert isinstance(schema, str)  # (each option once: _checked_query)
+        if not _SCHEMA_NAME.fullmatch(schema):
             raise StoreOpenError(
-                f"{schema!r} cannot be a store's schema: use lower-case letters, digits and _ "
-                "(at most 48, not starting with a digit), e.g. ?schema=event_explorer.")
+                f"{schema!r} cannot be a store's schema: Event Explorer names a store's schema "
+                "in lower case, unquoted, as PostgreSQL folds names (letters a-z, digits and _, "
+                "not starting with a digit, at most 48 characters, leaving room for its "
+                f"NAME{READ_MODELS_SUFFIX} schema), e.g. ?schema={_suggested(schema)}.")
         return cls(with_remembered_password(url), schema)
 
     @property
@@ -100,6 +117,8 @@ class ServerLocation:
                    **(settings or {})}
         options = " ".join(f"-c {name}={value}" for name, value in session.items())
         extra = {key: value for key, value in url.query.items() if key != "schema"}
+        if "options" in extra:  # (the URL's own server settings, before the store's)
+            options = f"{extra.pop('options')} {options}"
         keywords: dict[str, Any] = {
             "host": url.host, "port": url.port, "user": url.username, "password": url.password,
             "dbname": url.database, "connect_timeout": CONNECT_TIMEOUT_S,
@@ -107,7 +126,7 @@ class ServerLocation:
         try:
             return psycopg.connect(autocommit=True, options=options,
                                    **{k: v for k, v in keywords.items() if v is not None})
-        except psycopg.OperationalError as error:
+        except psycopg.Error as error:  # (a bad option's value, say: ProgrammingError)
             if url.password is None and "no password supplied" in str(error) \
                     and asked_password(url) is not None:  # asked, like psql
                 return self.connect(read_only=read_only, settings=settings)
@@ -263,12 +282,70 @@ def json_form(sql: str) -> str | None:
     return f"{found.group(1)} SELECT {columns} FROM jsonb_array_elements(%s::jsonb) AS r"
 
 
+@functools.cache
+def libpq_options() -> frozenset[str]:
+    """The connection options libpq (the one psycopg runs on) takes."""
+    return frozenset(option.keyword.decode() for option in psycopg.pq.Conninfo.get_defaults())
+
+
+def _checked_query(url: sa.URL) -> sa.URL:
+    """The URL, its query's options each given once and each known (ours or libpq's); a
+    password given as an option is the URL's password (so that it is never shown)."""
+    shown = without_password(url.difference_update_query(["password"]))
+    for name, value in url.query.items():
+        if not isinstance(value, str):
+            times = "twice" if len(value) == 2 else f"{len(value)} times"
+            given = "" if name == "password" else \
+                " (" + " and ".join(f"?{name}={one}" for one in value) + ")"
+            raise StoreOpenError(f"The URL {shown} gives {name} {times}{given}: give it once.")
+    known = set(OWN_OPTIONS) | libpq_options()
+    unknown = [name for name in url.query if name not in known]
+    if unknown:
+        said = ", ".join(f"{name!r}{_did_you_mean(name, known)}" for name in unknown)
+        raise StoreOpenError(
+            f"Unknown option{'s' if len(unknown) > 1 else ''} {said} in the store's URL "
+            f"{shown}: it takes ?schema=NAME and libpq's connection options (sslmode, "
+            "connect_timeout, ...), joined by &.")
+    password = url.query.get("password")
+    if isinstance(password, str):  # (once: refused above if given more often)
+        url = url.difference_update_query(["password"])
+        if url.password is None:
+            url = url.set(password=password)
+    return url
+
+
+def _did_you_mean(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name.lower(), sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean ?{close[0]}=?)" if close else ""
+
+
+def _suggested(schema: str) -> str:
+    """A schema name Event Explorer takes, made from one it does not."""
+    name = re.sub(r"[^a-z0-9_]", "_", schema.lower()).lstrip("0123456789")[:48]
+    return name or DEFAULT_SCHEMA
+
+
+def _why_unread(error: ValueError) -> str:
+    """What was wrong with a URL SQLAlchemy could not read (its port: int()'s words)."""
+    found = re.fullmatch(r"invalid literal for int\(\) with base 10: (.*)", str(error))
+    return f"its port, {found.group(1)}, is not a number" if found else str(error)
+
+
+def _without_credentials_text(target: str) -> str:
+    """A text that could not be read as a URL, with all between the scheme and its last @ (the
+    user and password) hidden."""
+    scheme, found, rest = target.partition("://")
+    if not found or "@" not in rest:
+        return target
+    return f"{scheme}://...@{rest.rpartition('@')[2]}"
+
+
 def _without_password_text(target: str) -> str:
     """A text that is not a valid URL, with anything between : and @ after the scheme hidden."""
     return re.sub(r"(://[^/:@]*):[^@/]*@", r"\1@", target)
 
 
-def _wants_a_password(error: psycopg.OperationalError) -> bool:
+def _wants_a_password(error: psycopg.Error) -> bool:
     """Whether the server refused the connection for want of a (right) password."""
     text = str(error)
     return "no password supplied" in text or "password authentication failed" in text

@@ -52,7 +52,7 @@ def remembered_password(location: str) -> str | None:
         return None
     try:
         return _passwords.get(_server(sa.make_url(location)))
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # (ValueError: a port that is not a number)
         return None
 
 
@@ -68,7 +68,7 @@ def shown(target: str) -> str:
         return target
     try:
         return without_password(sa.make_url(target))
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # (ValueError: a port that is not a number)
         return "a database URL"
 
 
@@ -92,7 +92,7 @@ def remember_password(location: str, password: str) -> None:
 def forget_password(location: str) -> None:
     """Forget the password remembered for `location`'s server, user and database (a refused
     one: the next connection is made without it, or with what PGPASSWORD/.pgpass give)."""
-    with contextlib.suppress(sa.exc.ArgumentError):
+    with contextlib.suppress(sa.exc.ArgumentError, ValueError):
         _passwords.pop(_server(sa.make_url(location)), None)
 
 
