@@ -56,9 +56,14 @@ from explorer.store import postgres_schema  # noqa: F401  (Integer is BIGINT on 
 from explorer.store.compiled import Columns
 from explorer.store.damage import GuardedConnection
 from explorer.store.errors import StoreLockedError, StoreOpenError
-from explorer.store.postgres_location import ServerConnection, ServerLocation, first_line
+from explorer.store.postgres_location import (
+    READ_MODELS_SUFFIX,
+    ServerConnection,
+    ServerLocation,
+    first_line,
+)
 
-SCHEMA_SUFFIX = "_readmodels"
+SCHEMA_SUFFIX = READ_MODELS_SUFFIX  # (no store's own schema: explorer.store.postgres_schema)
 LOCK_CLASS = 0x45565852  # "EVXR", the read-model file's application id: the first lock key
 KEEPALIVE = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2",
              "tcp_keepalives_count": "3"}

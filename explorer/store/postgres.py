@@ -146,18 +146,26 @@ class PostgresStore(EventStore):
 
     def _prepare(self, may_create: bool) -> None:
         db, server = self._server, self.server
-        if not postgres_schema.exists(db, server.schema):
+        tables = postgres_schema.schema_tables(db, server.schema)
+        if "store_meta" not in tables:
             from explorer.store.foreign.postgres_library import find_layout
 
             layout = find_layout(db.connection, server.schema)
             if layout is not None:
                 raise _LibraryTables(layout)
             if not may_create:
+                postgres_schema.refuse_foreign(tables, server.schema, self.location,
+                                               creating=False)
                 raise StoreMissingError(
                     f"No store in the schema {server.schema} of {server.url.database} at "
                     f"{self.location}. Check the URL's ?schema=; opening it for writing (or "
                     "`seed`) makes one there.", self.location)
-            postgres_schema.create(db, self._sa, server.schema, server.channel)
+            postgres_schema.create(db, self._sa, server.schema, server.channel, self.location)
+        else:  # (a store: its tables must be ours; another application's may be beside them)
+            postgres_schema.refuse_foreign(
+                {name: found for name, found in tables.items()
+                 if name in postgres_schema.OWN_COLUMNS}, server.schema, self.location,
+                creating=False)
         postgres_schema.check_marker(db, self.location)
         found = db.execute(
             "SELECT 'events'::regclass::oid::bigint, has_table_privilege('events', 'INSERT')"

@@ -6,6 +6,9 @@ of their own, with what SQLite's triggers and markers do done the server's way.
 - The log is immutable: triggers refuse UPDATE, DELETE and TRUNCATE of events and their links.
 - A commit adding events announces itself on the store's channel (LISTEN/NOTIFY) from a trigger,
   whoever wrote them: followers wake at once instead of polling.
+- A store is made only in a new or empty schema, or one holding nothing but a store's tables:
+  never beside another application's tables (its own table named `events`, say, would get our
+  triggers), and never in a schema named as a store's read models' (NAME_readmodels).
 - store_meta holds the schema marker and version that SQLite keeps in its file header.
 - Store schema 3 (a server's own; files stay at schema.SCHEMA_VERSION): from the position
   store_meta's `server_links_from` names on, the server links the events, in the chain's server
@@ -24,6 +27,7 @@ from sqlalchemy.ext.compiler import compiles
 
 from explorer.store import chain, schema
 from explorer.store.errors import NotAStoreError
+from explorer.store.postgres_location import READ_MODELS_SUFFIX
 
 LOCK_CLASS = schema.APPLICATION_ID
 """The first key of the store's advisory locks ("EVX1"); the second names the table or schema."""
@@ -58,10 +62,71 @@ def text_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def exists(db: Any, schema_name: str) -> bool:
-    """Whether the schema holds a store (its store_meta table)."""
-    found = db.execute("SELECT to_regclass(%s)", (f'"{schema_name}".store_meta',)).fetchone()
-    return found[0] is not None
+TABLES = """
+SELECT c.relname, c.relkind IN ('r', 'p'),
+       array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attname IS NOT NULL)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  GROUP BY c.relname, c.relkind ORDER BY c.relname
+"""
+"""The schema's tables and views: each one's name, whether it is a table, and its columns."""
+SHOWN_TABLES = 8
+"""At most this many of a schema's other tables are named when refusing it."""
+OWN_COLUMNS = {table.name: frozenset(table.columns.keys())
+               for table in schema.metadata.tables.values()}
+
+
+def schema_tables(db: Any, schema_name: str) -> dict[str, tuple[bool, list[str]]]:
+    """The schema's tables and views by name: whether a table, and its columns (none when the
+    schema is not there)."""
+    return {name: (is_table, list(columns or ())) for name, is_table, columns
+            in db.execute(TABLES, (schema_name,)).fetchall()}
+
+
+def foreign_tables(tables: dict[str, tuple[bool, list[str]]]) -> list[str]:
+    """The tables (and views) of `tables` that are not a store's, each said: named otherwise,
+    or named as one of ours without its columns (a view, or a table of another application)."""
+    said = []
+    for name, (is_table, columns) in tables.items():
+        ours = OWN_COLUMNS.get(name)
+        if ours is None:
+            said.append(name if is_table else f"{name} (a view)")
+        elif not is_table or not ours <= set(columns):
+            said.append(f"{name} ({'a view, ' if not is_table else ''}columns "
+                        f"{', '.join(columns) or 'none'})")
+    return said
+
+
+def refuse_foreign(tables: dict[str, tuple[bool, list[str]]], schema_name: str, display: str,
+                   *, creating: bool) -> None:
+    """NotAStoreError if the schema holds tables (or views) not a store's: a store is never
+    made beside another application's tables, nor read from them."""
+    foreign = foreign_tables(tables)
+    if not foreign:
+        return
+    base = schema_name.removesuffix(READ_MODELS_SUFFIX)
+    whose = f", the read models of the store in the schema {base}" if base != schema_name else ""
+    more = f"; and {len(foreign) - SHOWN_TABLES} more" if len(foreign) > SHOWN_TABLES else ""
+    listed = f"{'; '.join(foreign[:SHOWN_TABLES])}{more}{whose}"
+    if creating:
+        raise NotAStoreError(
+            f"Cannot make a store in the schema {schema_name} of {display}: it holds tables "
+            f"that are not a store's ({listed}). Nothing was created. Choose another schema, "
+            "a new or empty one (?schema=NAME).")
+    raise NotAStoreError(
+        f"{display} is not an Event Explorer store: the schema {schema_name} holds tables that "
+        f"are not a store's ({listed}). Nothing was changed. Check the URL's ?schema=.")
+
+
+def refuse_read_models_schema(schema_name: str, display: str) -> None:
+    """NotAStoreError for a new store in a schema named as the read models' of another."""
+    base = schema_name.removesuffix(READ_MODELS_SUFFIX)
+    if base != schema_name:
+        raise NotAStoreError(
+            f"Cannot make a store in the schema {schema_name} of {display}: a schema named "
+            f"NAME{READ_MODELS_SUFFIX} holds the read models of the store in the schema NAME "
+            f"(here {base}). Nothing was created. Choose another schema (?schema=NAME).")
 
 
 def check_marker(db: Any, display: str) -> None:
@@ -108,14 +173,20 @@ def server_links(db: Any, log_lock: int) -> chain.ChainForm:
     return chain.ChainForm(int(found[0]))
 
 
-def create(db: Any, sa_connection: sa.Connection, schema_name: str, channel: str) -> None:
-    """Make the store's schema and tables, once, even if several processes race to."""
+def create(db: Any, sa_connection: sa.Connection, schema_name: str, channel: str,
+           display: str) -> None:
+    """Make the store's schema and tables, once, even if several processes race to; refused
+    (NotAStoreError, nothing made) where the schema holds tables that are not a store's, or
+    is named as a store's read models' schema."""
     db.execute("BEGIN")
     try:
         db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_CLASS, schema_name))
-        if exists(db, schema_name):  # another process made it first
+        tables = schema_tables(db, schema_name)
+        if "store_meta" in tables:  # another process made it first
             db.execute("COMMIT")
             return
+        refuse_foreign(tables, schema_name, display, creating=True)
+        refuse_read_models_schema(schema_name, display)
         db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema_name}"')
         schema.metadata.create_all(sa_connection)
         db.execute(_TRIGGER_FUNCTIONS.format(channel=text_literal(channel)))
