@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from explorer.store import EventStore
 from tests.postgres.refusals import catalog, refused_in_one_line
 
 
@@ -60,3 +61,11 @@ def test_the_window_says_a_bad_option_as_the_command_line_does(
     (_title, message), = errors
     assert "Unknown option 'shema' (did you mean ?schema=?)" in message
     assert "\n" not in message and "Traceback" not in message
+
+
+def test_a_urls_own_server_settings_are_kept_beside_the_stores(postgres_server, schema_name):
+    url = postgres_server.url(schema=schema_name) + "&options=-c%20work_mem%3D2MB"
+    with EventStore.open(url) as store:
+        db = store._db
+        assert db.execute("SHOW work_mem").fetchone()[0] == "2MB"
+        assert db.execute("SHOW search_path").fetchone()[0] == schema_name
