@@ -18,6 +18,7 @@ and says what is wrong with it; the caller adds the line's number.
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -112,13 +113,56 @@ _CLOUD_KEYS = tuple(CLOUDEVENT_FIELDS[name] for name in _ORDER)
 
 def parse_line(text: bytes, line: int) -> ImportedEvent:
     """The event on one line of a JSON Lines or CloudEvents file; LineError naming the line and
-    what is wrong (not JSON, not an object, a field missing or of the wrong type)."""
+    what is wrong (not JSON, not an object, a field missing or of the wrong type, an integer
+    the store cannot keep)."""
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError as error:
         raise LineError(line, f"not valid JSON ({error}). Each line must be one event as a "
                               "JSON object.") from None
+    if may_hold_a_long_integer(text):
+        refuse_long_integers(text, line)
     return parse_value(value, line)
+
+
+DIGITS_AS_NINES = bytes(ord("9") if 48 <= byte <= 57 else ord(" ") for byte in range(256))
+"""bytes.translate's table turning each digit into 9 and anything else into a space."""
+LONG_RUN = b"9" * 19
+"""As many digits in a row as the shortest integer beyond 64 bits has (2**63 has 19), looked
+for among a line's digits turned into nines: ten times faster than a regular expression."""
+_INT64 = range(-2**63, 2**63)
+
+
+def may_hold_a_long_integer(text: bytes) -> bool:
+    """Whether a line's JSON may hold an integer beyond 64 bits, which the JSON reader turns into
+    an inexact float without a word (a quick look: 19 digits in a row, in a number or not)."""
+    return LONG_RUN in text.translate(DIGITS_AS_NINES)
+
+
+def refuse_long_integers(text: bytes, line: int) -> None:
+    """LineError naming the first integer in a line's JSON that 64 bits cannot hold: the store
+    keeps JSON integers of 64 bits (as SQLite and PostgreSQL do), and would keep it rounded."""
+    def first_long(value: Any, path: str) -> tuple[str, int] | None:
+        if type(value) is int and value not in _INT64:
+            return path, value
+        items = (value.items() if type(value) is dict
+                 else enumerate(value) if type(value) is list else ())
+        for key, item in items:
+            found = first_long(item, f"{path}[{key}]" if type(key) is int
+                               else f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+        return None
+
+    try:
+        found = first_long(json.loads(text), "")
+    except (ValueError, RecursionError):  # (not JSON as the standard reader reads it either)
+        return
+    if found is not None:
+        path, number = found
+        raise LineError(line, f"the integer {number} ({path}) does not fit in 64 bits, and "
+                              "the store would keep it rounded. Store such a number as a text "
+                              "(in quotes) and import the file again.")
 
 
 def parse_value(value: Any, line: int) -> ImportedEvent:

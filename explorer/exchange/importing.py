@@ -34,9 +34,11 @@ from explorer.common.bulk import bulk_work
 from explorer.exchange.formats import (
     ExchangeError,
     LineError,
+    may_hold_a_long_integer,
     parse_line,
     parse_value,
     printable,
+    refuse_long_integers,
 )
 from explorer.exchange.parsing import UNREAD, Item, LineTooLong, Row, RowReader, blocks
 from explorer.store import EventStore
@@ -135,6 +137,8 @@ def _read_item(text: bytes, line: int, value: Any = UNREAD) -> Item:
     """The item of a line the quick path did not read (another form, or a fault), each field
     checked (parse_line, or parse_value when its JSON was read as `value`): LineError saying
     what is wrong."""
+    if value is not UNREAD and may_hold_a_long_integer(text):
+        refuse_long_integers(text, line)
     event = parse_line(text, line) if value is UNREAD else parse_value(value, line)
     metadata = dict(event.metadata)
     correlation_id = metadata.pop("correlation_id", None)

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from explorer.exchange.formats import LineError
+from explorer.exchange.formats import DIGITS_AS_NINES, LONG_RUN, LineError
 
 READ_BYTES = 4 * 1024 * 1024
 LARGEST = 2**63 - 1  # the largest integer a store's column holds
@@ -99,6 +99,7 @@ class RowReader:
         that is wrong or out of order (the rows before it are in `rows`)."""
         heads, careful, write, batch_events = \
             self.heads, self._careful, self._write, self._batch_events
+        nines, long_run = DIGITS_AS_NINES, LONG_RUN
         loads, dumps, fields_of, fromisoformat, JSONDecodeError = \
             orjson.loads, orjson.dumps, _JSONL_FIELDS, datetime.fromisoformat, \
             orjson.JSONDecodeError
@@ -109,6 +110,8 @@ class RowReader:
             for number, text in enumerate(lines, first):
                 try:
                     value = loads(text)
+                    if long_run in text.translate(nines):
+                        raise _Careful  # (an integer beyond 64 bits, read rounded: refused)
                     stream_id, stream_type, event_type, version, event_id, time_text, \
                         schema_version, data, metadata = fields_of(value)
                     if type(stream_id) is not str or type(stream_type) is not str \

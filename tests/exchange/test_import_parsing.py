@@ -102,3 +102,35 @@ def test_a_huge_line_read_over_many_blocks_is_refused_at_its_line(store, tmp_pat
         import_file(source, tmp_path / "new.evstore")
     assert raised.value.line == 4
     assert not (tmp_path / "new.evstore").exists()
+
+
+def with_number(line: bytes, number: bytes) -> bytes:
+    """The line with its data's `quantity` the JSON number written as `number`."""
+    return mangled(line, data={"quantity": "NUMBER", "sku": "12345678901234567890123"}
+                   ).replace(b'"NUMBER"', number)
+
+
+@pytest.mark.parametrize("number", [b"18446744073709551616", b"9223372036854775808",
+                                    b"-9223372036854775809", b"1000000000000000000000000000000"])
+def test_an_integer_beyond_64_bits_is_refused_at_its_line_not_rounded(store, tmp_path, number):
+    lines = good_lines(store, tmp_path)
+    lines[2] = with_number(lines[2], number)
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    target = tmp_path / "new.evstore"
+    with pytest.raises(LineError, match=f"the integer {number.decode()} \\(data.quantity\\) "
+                                        "does not fit in 64 bits") as raised:
+        import_file(source, target)
+    assert raised.value.line == 3 and not target.exists()
+
+
+def test_integers_within_64_bits_and_long_digit_texts_are_kept_exactly(store, tmp_path):
+    lines = good_lines(store, tmp_path)
+    lines[0] = with_number(lines[0], b"9223372036854775807")
+    lines[1] = with_number(lines[1], b"-9223372036854775808")
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    rows = read_rows(lines).rows
+    assert [orjson.loads(rows[n][9]) for n in (0, 1)] == [
+        {"quantity": 2**63 - 1, "sku": "12345678901234567890123"},
+        {"quantity": -2**63, "sku": "12345678901234567890123"}]
