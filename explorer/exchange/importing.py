@@ -22,6 +22,7 @@ one's type and last version), not of events: a block's lines and a batch of rows
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
     target = Path(target).expanduser()
     _refuse_target(target)
     temporary = target.with_name(f".{target.name}.importing-{os.getpid()}")
+    _remove_abandoned(target)
     remove_store_files(temporary)
     try:
         new_store_file(temporary)
@@ -118,6 +120,21 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
     finally:
         remove_store_files(temporary)
     return ImportReport(str(target), events, streams, raised)
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Remove what imports into `target` by processes that no longer run left behind (one
+    killed outright never removes its file)."""
+    for found in target.parent.glob(f".{glob.escape(target.name)}.importing-*"):
+        pid = found.name.rpartition("-")[2]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            remove_store_files(found)
+        except PermissionError:  # (another user's process runs: its import may)
+            pass
 
 
 def _refuse_target(target: Path) -> None:

@@ -5,7 +5,10 @@ before a fault found on reading)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 
 import orjson
 import pytest
@@ -154,3 +157,23 @@ def test_an_id_used_again_within_a_statement_of_many_rows_is_said_at_its_line(
         import_file(source, tmp_path / "new.evstore", batch_events=batch_events)
     assert raised.value.line == line
     assert not (tmp_path / "new.evstore").exists()
+
+
+def test_an_import_removes_what_a_killed_import_into_the_same_file_left(store, tmp_path):
+    lines = good_lines(store, tmp_path)
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # a process that no longer runs, as one killed mid-import
+    target = tmp_path / "new.evstore"
+    left = [tmp_path / f".new.evstore.importing-{ended.pid}",
+            tmp_path / f".new.evstore.importing-{ended.pid}-wal"]
+    for path in left:
+        path.write_bytes(b"half an import")
+    running = tmp_path / f".new.evstore.importing-{os.getppid()}"  # a living process's
+    running.write_bytes(b"an import going on")
+    other = tmp_path / f".other.evstore.importing-{ended.pid}"  # another target's
+    other.write_bytes(b"not ours to judge")
+    import_file(source, target)
+    assert not any(path.exists() for path in left)
+    assert running.exists() and other.exists()
