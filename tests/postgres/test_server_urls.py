@@ -69,3 +69,19 @@ def test_a_urls_own_server_settings_are_kept_beside_the_stores(postgres_server, 
         db = store._db
         assert db.execute("SHOW work_mem").fetchone()[0] == "2MB"
         assert db.execute("SHOW search_path").fetchone()[0] == schema_name
+
+
+def test_the_windows_open_failure_never_shows_a_urls_password(qtbot, tmp_path, postgres_server):
+    from explorer.ui import settings
+    from explorer.ui.main_window import MainWindow
+
+    settings.use_settings_folder(tmp_path / "settings")
+    window = MainWindow()
+    qtbot.add_widget(window)
+    errors: list[tuple[str, str]] = []
+    window.show_error = lambda title, message: errors.append((title, message))
+    window.open_store(f"postgresql://odd:s3cret@127.0.0.1:{postgres_server.port}")  # (no db)
+    qtbot.wait_until(lambda: bool(errors), timeout=15_000)
+    (title, message), = errors
+    assert "names no database" in message
+    assert "s3cret" not in title + message and "odd@127.0.0.1" in title

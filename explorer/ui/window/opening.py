@@ -237,7 +237,8 @@ class StoreOpening(QObject):
         if isinstance(error, PasswordRefusedError):
             self._ask_password(error, read_only)
             return
-        window.show_error(f"Cannot open {Path(path).name}", str(error))
+        window.show_error(f"Cannot open {shown(path) if is_server_url(path) else Path(path).name}",
+                          str(error))  # (a URL's name could be its password: shown without)
         if not is_server_url(path) and not Path(path).exists():  # (a server may be back later)
             window.fill_recent_menu(settings.forget_store(path))
 
