@@ -186,7 +186,14 @@ class ServerReadModels(ReadModelDatabase):
                 ) from None
             return
         tables = [name for (name,) in db.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (self.schema,))]
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename",
+            (self.schema,))]
+        if tables and meta.name not in tables:  # (ours always have it): another's, kept
+            raise StoreOpenError(
+                f"The read models of {self.store_url} live in the schema {self.schema}, which "
+                f"holds tables that are not read models' ({', '.join(tables[:8])}"
+                f"{' ...' if len(tables) > 8 else ''}). Nothing was changed. Move those tables "
+                "to another schema, or keep the store in a schema of another name.")
         for name in tables:  # our own schema: its tables are ours to drop
             db.execute(f'DROP TABLE IF EXISTS "{self.schema}"."{name}" CASCADE')
 

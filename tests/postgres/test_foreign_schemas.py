@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from explorer.projections.postgres_readmodels import ServerReadModels
-from explorer.store import EventStore, NewEvent
+from explorer.store import EventStore, NewEvent, StoreOpenError
 from tests.cli.running import run
 from tests.postgres.refusals import catalog, refused_in_one_line
 
@@ -107,3 +107,21 @@ def test_an_empty_schema_and_an_existing_store_are_opened_as_before(
         store.append("o", "Order", [NewEvent("Placed", {"total": 5})])
     code, out, err = run(capsys, "summary", url, "--json")
     assert code == 0 and '"last_position": 1' in out, err
+
+
+def test_other_tables_in_the_read_models_schema_are_never_dropped(capsys, postgres_server, admin,
+                                                                  schema_name):
+    store_url = postgres_server.url(schema=schema_name)
+    with EventStore.open(store_url) as store:
+        store.append("o", "Order", [NewEvent("Placed", {"total": 5})])
+    theirs = f"{schema_name}_readmodels"
+    admin.execute(f"CREATE SCHEMA {theirs}")
+    admin.execute(f"CREATE TABLE {theirs}.important (x int)")
+    admin.execute(f"INSERT INTO {theirs}.important VALUES (1)")
+    before = catalog(admin, theirs)
+    with pytest.raises(StoreOpenError, match=r"holds tables that are not read models' "
+                                             r"\(important\)\. Nothing was changed"):
+        ServerReadModels(store_url)
+    assert "(important)" in refused_in_one_line(capsys, "project", store_url, "--system", "shop")
+    assert catalog(admin, theirs) == before
+    assert admin.execute(f"SELECT x FROM {theirs}.important").fetchall() == [(1,)]
