@@ -31,15 +31,17 @@ from explorer.cli.systems import (
 )
 from explorer.commanding.scripts import ScriptError, StepResult, load_script, play
 from explorer.commanding.sending import CommandRequest, Outcome, owner_of, send
-from explorer.common.formatting import short_time
+from explorer.common.formatting import count_of, short_time
 from explorer.common.timestamps import parse_time
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
 from explorer.domain.generic import GENERIC_LABEL
 from explorer.domain.repository import ReplayError
 from explorer.runtime.runner import Runner
 from explorer.store import EventStore, StoreDamagedError, StoreError
+from explorer.store import sqlite as sqlite_backend
 from explorer.store.check import check_store
 from explorer.store.content_filter import parse_filter
+from explorer.store.errors import StoreOpenError
 from explorer.store.foreign.library_store import READ_ONLY_REASON, LibraryStore
 from explorer.store.query import EventQuery
 from explorer.store.salvage import salvage_store
@@ -260,8 +262,11 @@ def state(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        source = (f"snapshot v{loaded.snapshot_version} + {loaded.events_replayed} events"
-                  if loaded.snapshot_version else f"{loaded.events_replayed} events replayed")
+        replayed = count_of(loaded.events_replayed, "event")
+        rebuilt = getattr(aggregate, "rebuilt", None)  # an application's: as it rebuilt it
+        source = (rebuilt() if rebuilt is not None else
+                  f"snapshot v{loaded.snapshot_version} + {replayed}" if loaded.snapshot_version
+                  else f"{replayed} replayed")
         print(f"{aggregate.stream_type} {aggregate.id} at version {aggregate.version} ({source})"
               + (f" — {GENERIC_LABEL}" if generic else ""))
         print(orjson.dumps(aggregate.state(), option=orjson.OPT_INDENT_2).decode())
@@ -455,6 +460,12 @@ def check(args: argparse.Namespace) -> int:
 
 def salvage(args: argparse.Namespace) -> int:
     """Copy what can be read of a damaged store into a new one; exit 1 if nothing could be."""
+    if _library_file(args.store):
+        raise StoreOpenError(
+            f"{args.store} is a store of the Python eventsourcing library, which salvage does not "
+            "read: it copies what is left of a damaged Event Explorer store. `copy "
+            f"{args.store} NEW.evstore` copies its events into a new store (`check` checks it). "
+            "No new store was made.")
     system = chosen_or_none(args)  # a damaged store may not say which system it has
     bar = ProgressBar(0, "positions")
     try:
@@ -479,6 +490,17 @@ def salvage(args: argparse.Namespace) -> int:
             more = f" and {len(report.renumbered) - 10} more" if len(report.renumbered) > 10 else ""
             print(f"Streams that lost events, their later versions numbered on: {shown}{more}.")
     return 0 if report.saved else 1
+
+
+def _library_file(location: str) -> bool:
+    """Whether `location` is a file of the `eventsourcing` library (whose tables are found)."""
+    path = Path(location).expanduser()
+    if not path.is_file():
+        return False
+    try:
+        return sqlite_backend.inspect(path).library is not None
+    except StoreError:  # not SQLite, or damaged: salvage says what it can read of it
+        return False
 
 
 def summary(args: argparse.Namespace) -> int:

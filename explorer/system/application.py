@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, ClassVar
 from uuid import UUID
@@ -31,6 +31,7 @@ import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import AggregateRecorder, StoredEvent
 
+from explorer.common.formatting import count_of
 from explorer.domain.aggregate import Aggregate
 from explorer.domain.commands import UnknownCommandError
 from explorer.domain.model import DomainModel
@@ -51,9 +52,12 @@ words): a wrong or missing key, a compressor not configured, a class that no lon
 class _FileRecorder(AggregateRecorder):
     """The library's recorder interface over one table of the file: selects only."""
 
-    def __init__(self, records: LibraryRecords, *, snapshots: bool) -> None:
+    def __init__(self, records: LibraryRecords, *, snapshots: bool,
+                 selected: Callable[[bool, Sequence[StoredEvent]], None]) -> None:
         self.records = records
         self.snapshots = snapshots
+        self.selected = selected
+        """Told what each select found (whether of snapshots): how the repository rebuilt."""
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         raise PermissionError("the explorer only reads the application's file")
@@ -62,10 +66,12 @@ class _FileRecorder(AggregateRecorder):
                       lte: int | None = None, desc: bool = False, limit: int | None = None,
                       ) -> Sequence[StoredEvent]:
         key = originator_id.hex if isinstance(originator_id, UUID) else originator_id
-        return [StoredEvent(originator_id=originator_id, originator_version=version,
-                            topic=topic, state=bytes(state))
-                for _, version, topic, state in self.records.select(
-                    key, snapshots=self.snapshots, gt=gt, lte=lte, desc=desc, limit=limit)]
+        found = [StoredEvent(originator_id=originator_id, originator_version=version,
+                             topic=topic, state=bytes(state))
+                 for _, version, topic, state in self.records.select(
+                     key, snapshots=self.snapshots, gt=gt, lte=lte, desc=desc, limit=limit)]
+        self.selected(self.snapshots, found)
+        return found
 
 
 class ApplicationReader:
@@ -79,7 +85,10 @@ class ApplicationReader:
         """The store's location and tables the records are read from."""
         self._cipher_key: str | None = None
         self._app: Application[Any] | None = None
-        self._states: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
+        self._states: OrderedDict[tuple[str, int], tuple[dict[str, Any], str]] = OrderedDict()
+        """Each state rebuilt, and how (see `rebuilt`), the most recently asked for last."""
+        self._from_snapshot: int | None = None
+        self._replayed = 0
 
     def bind(self, store: EventStore) -> None:
         """Read the file `store` is open on (the explorer's workers each open their own store
@@ -98,17 +107,37 @@ class ApplicationReader:
     def state(self, stream_id: str, version: int) -> dict[str, Any]:
         """The aggregate `stream_id` at `version` as the application's repository rebuilds it,
         as JSON values (its public attributes, as its transcoder encodes them)."""
+        return dict(self._rebuilt(stream_id, version)[0])
+
+    def rebuilt(self, stream_id: str, version: int) -> str:
+        """How the application's repository rebuilt `stream_id` at `version`: "from its
+        snapshot at version 6, then 3 events", "from 9 events" (or why it could not)."""
+        return self._rebuilt(stream_id, version)[1]
+
+    def _rebuilt(self, stream_id: str, version: int) -> tuple[dict[str, Any], str]:
         with self._lock:
             key = (stream_id, version)
             found = self._states.get(key)
             if found is None:
-                found = self._rebuild(stream_id, version)
-                self._states[key] = found
+                self._from_snapshot, self._replayed = None, 0
+                state = self._rebuild(stream_id, version)
+                how = ("not rebuilt" if STATE_ERROR in state else
+                       f"from {count_of(self._replayed, 'event')}" if self._from_snapshot is None
+                       else f"from its snapshot at version {self._from_snapshot}" + (
+                           f", then {count_of(self._replayed, 'event')}" if self._replayed
+                           else ""))
+                found = self._states[key] = (state, how)
                 if len(self._states) > CACHED_STATES:
                     self._states.popitem(last=False)
             else:
                 self._states.move_to_end(key)
-            return dict(found)
+            return found
+
+    def _selected(self, snapshots: bool, found: Sequence[StoredEvent]) -> None:
+        if snapshots:
+            self._from_snapshot = found[0].originator_version if found else None
+        else:
+            self._replayed += len(found)
 
     def _rebuild(self, stream_id: str, version: int) -> dict[str, Any]:
         name = self.app_class.__qualname__
@@ -137,9 +166,11 @@ class ApplicationReader:
                 env.update({f"{name}_{CIPHER_KEY}": self._cipher_key,
                             CIPHER_KEY: self._cipher_key})
             app = self.app_class(env=env)
-            app.events.recorder = _FileRecorder(self._records, snapshots=False)
+            app.events.recorder = _FileRecorder(self._records, snapshots=False,
+                                                selected=self._selected)
             if app.snapshots is not None:
-                app.snapshots.recorder = _FileRecorder(self._records, snapshots=True)
+                app.snapshots.recorder = _FileRecorder(self._records, snapshots=True,
+                                                       selected=self._selected)
             self._app = app
         return self._app
 
@@ -172,6 +203,12 @@ class ApplicationAggregate(Aggregate):
 
     def state(self) -> dict[str, Any]:
         return self.reader.state(self.id, self.version) if self.version else {}
+
+    def rebuilt(self) -> str:
+        """How the application rebuilt this state (see ApplicationReader.rebuilt)."""
+        name = self.reader.app_class.__qualname__
+        return f"rebuilt by {name}'s repository " + (
+            self.reader.rebuilt(self.id, self.version) if self.version else "from no event")
 
     def restore(self, state: dict[str, Any]) -> None:
         raise ValueError("the application's aggregates are rebuilt by the application")

@@ -57,3 +57,12 @@ def test_without_a_cache_folder_the_state_says_why_it_cannot_be_rebuilt(
         state = Repository(store, system.domain).load_existing(str(account)).aggregate.state()
     system.domain.reader.close()
     assert "private temporary file" in state[STATE_ERROR]
+
+
+def test_check_of_a_server_s_tables_does_not_claim_sqlite_s_integrity(
+        bank_app, store_url, private_cache, capsys) -> None:  # noqa: F811
+    bank_app.open_account("owner")
+    code, out, err = run(capsys, "check", store_url)
+    assert code == 0, err
+    assert "eventsourcing library" in out and "no hash chain" in out
+    assert "SQLite" not in out and "the server keeps its own pages" in out

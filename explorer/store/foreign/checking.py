@@ -1,9 +1,10 @@
 """`check` on an `eventsourcing` library store: what it is, and what can be checked of it.
 
 The library keeps no hash chain, no stream index and no schema marker of ours, so the store's own
-check does not apply. What is checked: SQLite's integrity check of the file (done first by
-`check_store`), versions 1..n in each stream (read from the log's primary key), and every stored
-state readable (an encrypted one without its key is a note, not a problem). It only reads.
+check does not apply. What is checked: SQLite's integrity check of a file (done first by
+`check_store`; a server keeps its own pages), versions 1..n in each stream (read from the log's
+primary key), and every stored state readable (an encrypted one without its key is a note, not a
+problem). It only reads.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ PAGE = 5000
 def check_library(store: LibraryStore, report: CheckReport,
                   progress: Callable[[int], None] | None) -> CheckReport:
     """Fill `report` for the library's file behind `store` (see the module docstring)."""
+    pages = "SQLite's integrity, " if store.pages_checked else ""
+    server = "" if store.pages_checked else " (the server keeps its own pages)"
     report.notes.append(
         f"{store.name} is a store of the Python eventsourcing library (the tables "
         f"{describe(store.layout)}), read-only. It has no hash chain, so an event changed after "
-        "it was written cannot be found; checked: SQLite's integrity, versions 1..n in each "
-        "stream, every stored state readable.")
+        f"it was written cannot be found; checked: {pages}versions 1..n in each stream, every "
+        f"stored state readable{server}.")
     last = store.last_position()
     report.events = last
     report.streams = store.count_streams()

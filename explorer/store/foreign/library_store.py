@@ -87,6 +87,9 @@ class LibraryStore(EventStore):
     """An `eventsourcing` application's SQLite file, shown through the EventStore interface."""
 
     format = FORMAT
+    pages_checked = True
+    """Whether `sqlite_problems` checks the pages the records are kept in (a server's are its
+    own)."""
 
     def __init__(self, engine: sa.Engine, *, location: str, registry: EventRegistry | None,
                  layout: LibraryLayout) -> None:

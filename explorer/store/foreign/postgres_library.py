@@ -154,6 +154,8 @@ def _originator(value: Any) -> str:
 class PostgresLibraryStore(LibraryStore):
     """An `eventsourcing` application's tables on a PostgreSQL server, read-only."""
 
+    pages_checked = False
+
     def __init__(self, engine: sa.Engine, *, server: ServerLocation,
                  connection: psycopg.Connection[Any], registry: EventRegistry | None,
                  layout: LibraryLayout) -> None:
