@@ -177,6 +177,15 @@ def stream_fault(line: int, stream_id: str, stream_type: str, version: int,
     if head is not None and head[0] != stream_type:
         return LineError(line, f"stream {stream_id} is of type {head[0]} on earlier lines, "
                                f"{stream_type} here.")
+    rule = "each stream's events must follow on from 1 without gaps, in the file's order"
+    if head is None:
+        return LineError(line, f"stream {stream_id} starts here at version {version}; {rule} "
+                               "(is the file the end of a longer export? Export whole streams).")
+    if version <= head[1]:
+        return LineError(line, f"version {version} of stream {stream_id} is on an earlier line "
+                               "already (an event repeated, or two exports joined?); {rule}."
+                               .replace("{rule}", rule))
+    missing = (f"version {head[1] + 1} is missing" if version == head[1] + 2 else
+               f"versions {head[1] + 1}-{version - 1} are missing")
     return LineError(line, f"version {version} of stream {stream_id} comes after version "
-                           f"{head[1] if head else 0}; each stream's events must follow on from "
-                           "1 without gaps, in the file's order.")
+                           f"{head[1]}: {missing}; {rule}.")

@@ -212,9 +212,14 @@ CASES = {
         lines[3], event_id=orjson.loads(lines[0])["event_id"]), *lines[4:]], 4,
         "is used already, on line 1"),
     "out-of-order version": (lambda lines: [lines[0], lines[3], lines[1], *lines[4:]], 2,
-                             "version 3 of stream acc-1 comes after version 1"),
+                             "version 3 of stream acc-1 comes after version 1: version 2 is "
+                             "missing"),
     "first version not 1": (lambda lines: lines[1:], 1,
-                            "version 2 of stream acc-1 comes after version 0"),
+                            "stream acc-1 starts here at version 2; each stream's events must "
+                            "follow on from 1"),
+    "a line repeated": (lambda lines: [lines[0], lines[1], lines[1], *lines[2:]], 3,
+                        "version 2 of stream acc-1 is on an earlier line already \\(an event "
+                        "repeated, or two exports joined\\?\\)"),
     "stream type changes": (lambda lines: [lines[0], mangled(lines[1], stream_type="Other"),
                                            *lines[2:]], 2, "of type Account on earlier lines"),
 }

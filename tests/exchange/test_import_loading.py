@@ -44,7 +44,7 @@ def test_blank_lines_take_no_position_but_keep_the_line_numbers(store, tmp_path)
     source = tmp_path / "gaps.jsonl"
     source.write_bytes(b"\n".join([lines[0], b"", b"  \r", lines[1], lines[2]]) + b"\r\n\n"
                        + b"\n".join([lines[3], mangled(lines[4], version=7)]))
-    with pytest.raises(LineError, match="version 7 of stream order-1") as raised:
+    with pytest.raises(LineError, match="stream order-1 starts here at version 7") as raised:
         import_file(source, tmp_path / "new.evstore")
     assert raised.value.line == 8
     source.write_bytes(b"\r\n".join([lines[0], b"", *lines[1:]]))
