@@ -384,7 +384,11 @@ def compile_condition(node: Comparison | Logical,
         condition = is_null if node.op == "=" else sa.and_(json_type.is_not(None), ~is_null)
     elif node.value is None:
         condition = expression.is_(None) if node.op == "=" else expression.is_not(None)
-    elif isinstance(expression, JsonField) and is_number(node.value):
+    elif is_number(node.value) and (isinstance(expression, JsonField) or (
+            isinstance(expression.type, sa.String)
+            and getattr(expression, "table", None) is not events)):
+        # a JSON field or a read model's column of text (events' own columns convert the
+        # number to text, as SQLite's affinity does)
         key = number_key(node.number if node.number is not None else node.value)
         condition = NumberComparison(expression, node.op, node.value, key)
     else:

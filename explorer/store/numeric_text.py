@@ -83,14 +83,15 @@ def compare_keys(value: DecimalKey, literal: DecimalKey) -> int:
 # -- SQL -------------------------------------------------------------------------------------
 
 class NumberComparison(ColumnElement[bool]):
-    """`field op value` for a JSON field and a filter's number: a JSON number as before (a
-    plain comparison, so that an index on the path still serves it), a numeric text by its
-    decimal, exactly; any other text, list or object unknown (NULL)."""
+    """`field op value` for a JSON field (or a text column) and a filter's number: a number as
+    before (a plain comparison, so that an index on the path still serves it), a numeric text
+    by its decimal, exactly; any other text, list or object unknown (NULL)."""
 
     inherit_cache = False
     _is_implicitly_boolean = True
 
-    def __init__(self, field: JsonField, op: str, value: int | float, key: DecimalKey) -> None:
+    def __init__(self, field: ColumnElement[Any], op: str, value: int | float,
+                 key: DecimalKey) -> None:
         self.field = field
         self.operator = op
         self.value = value
@@ -163,6 +164,9 @@ def _sqlite_number_comparison(comparison: NumberComparison, compiler: Any, **kw:
     value = compiler.process(JsonOperand(comparison.value), **kw)
     op = comparison.operator
     order = _sqlite_text_order(field, comparison.literal_key)
+    if not isinstance(comparison.field, JsonField):  # a column of text, not indexed
+        return (f"(CASE WHEN typeof({field}) = 'text' THEN {order} {op} 0 "
+                f"ELSE {field} {op} {value} END)")
     if _AND_TEXT[op] == "AND":
         return f"({field} {op} {value} AND ({field} < '' OR {order} {op} 0))"
     return f"({field} {op} {value} OR ({field} >= '' AND {order} {op} 0))"
@@ -171,6 +175,8 @@ def _sqlite_number_comparison(comparison: NumberComparison, compiler: Any, **kw:
 @compiles(NumberComparison, "postgresql")
 def _postgres_number_comparison(comparison: NumberComparison, compiler: Any, **kw: Any) -> str:
     field = compiler.process(comparison.field, **kw)
+    if not isinstance(comparison.field, JsonField):  # a column of text
+        return f"({_postgres_text_order(field, comparison.literal_key)} {comparison.operator} 0)"
     text = compiler.process(JsonFieldText(comparison.field), **kw)
     value = compiler.process(JsonOperand(comparison.value), **kw)
     op = comparison.operator

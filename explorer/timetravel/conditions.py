@@ -14,7 +14,8 @@ each event of a stream, with the meaning SQLite gives the same filter over JSON:
 - `contains` looks for the text in the value's text, ignoring ASCII case (SQL's LIKE);
 - `[*]` matches if any element (of a list, or value of an object) matches;
 - a read model's column converts a value to its own type where it can (SQLite's affinity):
-  `status = 5` is `status = "5"`, `total > "500"` is `total > 500`.
+  `total > "500"` is `total > 500`; but a column of text compares with a number as a state's
+  field does (its numeric text as that number, other text unknown).
 """
 
 from __future__ import annotations
@@ -71,8 +72,11 @@ def row_fields(table: sa.Table) -> FilterFields:
 
 
 def column_affinities(table: sa.Table) -> dict[str, str]:
-    """Each column's SQLite affinity as `predicate` applies it: "number" or "text"."""
-    return {column.name: "number" if isinstance(column.type, _NUMBER_TYPES) else "text"
+    """Each column's SQLite affinity as `predicate` applies it: "number", "text", or "string"
+    for a column of text (sa.String), whose numeric text a number compares with as a number
+    (as in SQL: explorer.store.numeric_text)."""
+    return {column.name: "number" if isinstance(column.type, _NUMBER_TYPES) else
+            "string" if isinstance(column.type, sa.String) else "text"
             for column in table.columns}
 
 
@@ -225,7 +229,7 @@ def _comparison(node: Comparison, *, json: bool, affinity: str | None
     wanted = _sql_value(_with_affinity(literal, affinity))
     wanted_class = _class(wanted)
     compare = _COMPARE[op]
-    if json and is_number(literal):
+    if (json or affinity == "string") and is_number(literal):
         return _number_comparison(node, compare)
 
     def holds(value: Any) -> Truth:
@@ -298,7 +302,7 @@ def _with_affinity(literal: Any, affinity: str | None) -> Any:
         if _INTEGER_TEXT.fullmatch(text):
             return int(text)
         return float(text) if _REAL_TEXT.fullmatch(text) else literal
-    if affinity == "text" and not isinstance(literal, str):
+    if affinity in ("text", "string") and not isinstance(literal, str):
         return str(_sql_value(literal))
     return literal
 

@@ -50,7 +50,7 @@ import sqlalchemy as sa
 
 from explorer.projections.database import ReadModelDatabase
 from explorer.projections.switches import OrderedSwitch, version_batches, version_count
-from explorer.store.content_filter import Comparison, Logical, comparisons
+from explorer.store.content_filter import Comparison, Logical, comparisons, is_number
 from explorer.timetravel.conditions import (
     ORDERED_OPERATORS,
     column_affinities,
@@ -311,7 +311,8 @@ class RowArrays:
             texts = self._contained_texts(comparison.field, column)
             truths[:count] = texts.containing(contained_text(comparison.value)) * _TRUE
             return truths
-        if comparison.op not in ORDERED_OPERATORS or comparison.value is None:
+        if comparison.op not in ORDERED_OPERATORS or comparison.value is None or (
+                affinity == "string" and is_number(comparison.value)):  # numeric text
             truths[:count] = [_TRUTH[test(value)] for value in column.values]
             return truths
         low, high = column.place(literal_order_key(comparison, affinity))

@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from explorer.store import EventStore, NewEvent
+from explorer.store.content_filter import FilterFields, compile_condition, parse_filter
 from tests.store.test_content_filter import (  # noqa: F401 (fixtures)
+    AMOUNTS,
     MATCHES,
     NUMERIC_TEXT_MATCHES,
     amounts,
@@ -36,3 +40,24 @@ def test_texts_sort_by_their_bytes_whatever_the_servers_locale(store):
     for stream_id in ("b", "B", "a", "_x", "Z"):
         store.append(stream_id, "T", [NewEvent("E", {})])
     assert [s.stream_id for s in store.list_streams()] == ["B", "Z", "_x", "a", "b"]
+
+
+def test_a_read_model_column_of_text_compares_numbers_on_a_server_as_on_sqlite(admin,
+                                                                                schema_name):
+    table = sa.Table("ledger", sa.MetaData(schema=schema_name),
+                     sa.Column("entry", sa.Integer), sa.Column("amount", sa.Text))
+    rows = [(p, amount) for p, amount in enumerate(AMOUNTS, 1) if isinstance(amount, str)]
+    admin.execute(f'CREATE SCHEMA "{schema_name}"')
+    admin.execute(f'CREATE TABLE "{schema_name}".ledger (entry integer, amount text)')
+    with admin.cursor() as cursor:
+        cursor.executemany(f'INSERT INTO "{schema_name}".ledger VALUES (%s, %s)', rows)
+    fields = FilterFields((), frozenset({"entry", "amount"}), "amount > 1")
+    for text, positions in NUMERIC_TEXT_MATCHES:
+        tree = parse_filter(text.replace("data.", ""), fields).tree
+        query = sa.select(table.c.entry).where(
+            compile_condition(tree, lambda name: (table.c[name], None, None))
+        ).order_by(table.c.entry)
+        sql = str(query.compile(dialect=postgresql.dialect(),
+                                compile_kwargs={"literal_binds": True}))
+        expected = [p for p in positions if isinstance(AMOUNTS[p - 1], str)]
+        assert [row[0] for row in admin.execute(sql)] == expected, text
