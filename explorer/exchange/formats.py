@@ -118,6 +118,12 @@ def parse_line(text: bytes, line: int) -> ImportedEvent:
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError as error:
+        try:
+            text.decode()
+        except UnicodeDecodeError as not_utf8:
+            raise LineError(line, f"not UTF-8 text (byte {text[not_utf8.start]:#04x} at column "
+                                  f"{not_utf8.start + 1}): save the file as UTF-8 and import "
+                                  "it again.") from None
         raise LineError(line, f"not valid JSON ({error}). Each line must be one event as a "
                               "JSON object.") from None
     if may_hold_a_long_integer(text):

@@ -52,6 +52,8 @@ def blocks(file: BinaryIO, max_line_bytes: int) -> Iterator[tuple[int, list[byte
     longer than `max_line_bytes`, found without holding more of it than that and a block."""
     number, tail, done = 1, b"", 0
     while block := file.read(READ_BYTES):
+        if not done:
+            block = _text_start(block)
         done += len(block)
         lines = block.split(b"\n")
         if len(block) + len(tail) > max_line_bytes:
@@ -67,6 +69,24 @@ def blocks(file: BinaryIO, max_line_bytes: int) -> Iterator[tuple[int, list[byte
             number += len(lines)
     if tail:
         yield number, [tail], done
+
+
+_UTF8_MARK = b"\xef\xbb\xbf"
+_NOT_EVENTS = {b"SQLite format 3\x00": "an SQLite database (an Event Explorer store?), not an "
+               "events file: give a file written by `export` (a store is copied with `copy`)",
+               b"\xff\xfe": "UTF-16 text: save it as UTF-8 and import it again",
+               b"\xfe\xff": "UTF-16 text: save it as UTF-8 and import it again"}
+
+
+def _text_start(block: bytes) -> bytes:
+    """A file's first block without a UTF-8 byte order mark; LineError for a file that is
+    plainly not UTF-8 events (a database, UTF-16 text)."""
+    if block.startswith(_UTF8_MARK):
+        return block[len(_UTF8_MARK):]
+    for start, what in _NOT_EVENTS.items():
+        if block.startswith(start):
+            raise LineError(1, f"the file is {what}.")
+    return block
 
 
 class _Careful(Exception):

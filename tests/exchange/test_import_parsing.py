@@ -134,3 +134,36 @@ def test_integers_within_64_bits_and_long_digit_texts_are_kept_exactly(store, tm
     assert [orjson.loads(rows[n][9]) for n in (0, 1)] == [
         {"quantity": 2**63 - 1, "sku": "12345678901234567890123"},
         {"quantity": -2**63, "sku": "12345678901234567890123"}]
+
+
+def test_a_utf8_byte_order_mark_is_skipped(store, tmp_path):
+    lines = good_lines(store, tmp_path)
+    source = tmp_path / "marked.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines))
+    assert import_file(source, tmp_path / "new.evstore").events == len(lines)
+
+
+@pytest.mark.parametrize(("start", "said"), [
+    (b"\xff\xfe", "the file is UTF-16 text: save it as UTF-8"),
+    (b"\xfe\xff", "the file is UTF-16 text: save it as UTF-8"),
+    (b"SQLite format 3\x00", "the file is an SQLite database \\(an Event Explorer store\\?\\), "
+                             "not an events file"),
+])
+def test_a_file_plainly_not_utf8_events_says_what_it_is(store, tmp_path, start, said):
+    source = tmp_path / "odd.jsonl"
+    source.write_bytes(start + b"\x00{}\n" * 3)
+    target = tmp_path / "new.evstore"
+    with pytest.raises(LineError, match=said) as raised:
+        import_file(source, target)
+    assert raised.value.line == 1 and not target.exists()
+
+
+def test_a_line_not_in_utf8_says_so_and_where(store, tmp_path):
+    lines = good_lines(store, tmp_path)
+    lines[1] = mangled(lines[1], data={"name": "CAFE"}).replace(b"CAFE", b"caf\xe9")
+    source = tmp_path / "latin1.jsonl"
+    source.write_bytes(b"\n".join(lines))
+    column = lines[1].index(b"\xe9") + 1
+    with pytest.raises(LineError, match=f"line 2: not UTF-8 text \\(byte 0xe9 at column "
+                                        f"{column}\\): save the file as UTF-8"):
+        import_file(source, tmp_path / "new.evstore")
