@@ -3,12 +3,13 @@
 For an application's own code to rebuild its aggregates from the file (explorer.system's
 application adapter gives them to the application's repository in place of its recorders): the
 rows as stored (originator id, version, topic, state bytes), never decoded here. The file is
-attached read-only to a private in-memory database, as LibraryStore does it (no `-wal`/`-shm`
-left behind, the file byte-identical), under the same authorizer, which refuses any change.
+attached read-only to a private in-memory database, as LibraryStore does it (`attach_read_only`
+says what is left beside it, when), under the same authorizer, which refuses any change.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections import Counter
@@ -52,11 +53,25 @@ remove them, and they would be left beside the file.)"""
 
 def attach_read_only(connection: sqlite3.Connection, path: Path) -> Callable[[], None]:
     """Attach the library's file at `path` to `connection` as `library`, read-only (changes are
-    refused by `refuse_changes`). Call what it returns once the connection is closed."""
+    refused by `refuse_changes`). Call what it returns once the connection is closed.
+
+    What is left beside the file: the library keeps it in WAL mode, and SQLite reads such a file
+    only through its `-wal` and `-shm` (or as immutable, which is wrong for a file its application
+    may write meanwhile: torn pages, missed events). With none there, the file is attached by
+    the query-only read-write URI (see `read_only_uri`): SQLite makes them, and removes them when
+    the last connection closes (a process killed before that leaves them, empty of data). An
+    empty `-wal` found there (such a leftover, or that of an application which has written
+    nothing since it opened) is shared the same way, so that the last reader to close removes
+    it. Either way, if the application writes meanwhile and closes first, the last reader's
+    close copies those writes from the `-wal` into the file, as any last connection does. A
+    `-wal` holding the application's writes when attached is shared read-only (O_RDONLY): the
+    file is not written from here, and if the application closes first, its `-wal` and `-shm`
+    stay, holding its writes, until a writer of the file (its next run) closes it last."""
     key = path.resolve()
     shared = sqlite_backend.sqlite_uri(path, read_only=False)
     with _ours_lock:
-        uri = shared if _ours[key] else sqlite_backend.read_only_uri(path)
+        uri = shared if _ours[key] or _empty_log_beside(path) else \
+            sqlite_backend.read_only_uri(path)
         connection.execute("ATTACH DATABASE ? AS " + LIBRARY, (uri,))
         if uri != shared:
             return lambda: None
@@ -69,6 +84,20 @@ def attach_read_only(connection: sqlite3.Connection, path: Path) -> Callable[[],
                 del _ours[key]
 
     return release
+
+
+def _empty_log_beside(path: Path) -> bool:
+    """Whether the `-wal` beside `path` is there and empty (nothing in it to copy into the file
+    when the last connection closes), and the file, its side files and its folder may be
+    written (so that they can be removed)."""
+    wal, shm = sqlite_backend.side_file(path, "-wal"), sqlite_backend.side_file(path, "-shm")
+    try:
+        if wal.stat().st_size:
+            return False
+    except OSError:
+        return False
+    return all(os.access(p, os.W_OK) for p in (path, wal, path.parent)) and \
+        os.access(path.parent, os.X_OK) and (not shm.exists() or os.access(shm, os.W_OK))
 
 
 class LibraryRecords:
