@@ -4,8 +4,8 @@ Why a reader and not a converter: a user points the explorer at the file their a
 writing, and wants to see it as it is now and as it grows, without a copy going stale or the
 file being touched. So the store opens a private in-memory database, attaches the library's file
 read-only (records.attach_read_only: a read of a file no one else has open leaves the folder as
-it was; what stays beside it while its application has it open is said there), and shows its tables under our tables' names (see `views`). Every reader,
-filter, the timeline and time travel then run unchanged. Writes raise ReadOnlyStoreError, and an
+it was; what stays beside it while its application has it open is said there), and shows its
+tables under our tables' names (see `views`). Every reader, filter, the timeline and time travel then run unchanged. Writes raise ReadOnlyStoreError, and an
 authorizer refuses any statement that would change the attached file, whatever asks for it.
 """
 
