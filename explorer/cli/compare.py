@@ -15,6 +15,7 @@ from explorer.cli.arguments import AddSubcommand, natural, read_models_note
 from explorer.cli.handlers import UsageError
 from explorer.cli.output import print_json, print_table
 from explorer.cli.systems import system_of
+from explorer.common.names import visible
 from explorer.runtime.runner import Runner
 from explorer.timetravel.compare import FIRST_ROWS, Comparer, Comparison
 
@@ -70,16 +71,17 @@ def _print(comparison: Comparison) -> None:
         for row in model.rows:
             key = ", ".join(str(v) for v in row.key.values())
             text = _row_text(row.kind, row.before, row.after, row.fields)
-            print(f"  {row.kind:8s} {key}: {text}")
+            print(visible(f"  {row.kind:8s} {key}: {text}"))
         if counts.total > len(model.rows):
             print(f"  ... and {counts.total - len(model.rows):,} more (--rows N lists more)")
     if comparison.saga_changes or comparison.sagas:
         print()
         print(f"Sagas whose status changed: {comparison.saga_changes:,}")
         for saga in comparison.sagas:
-            print(f"  {saga.saga_id}: {saga.before or '(none)'} -> {saga.after or '(none)'}"
-                  + (f" ({saga.reason})" if saga.reason and saga.after in (
-                      "failed", "compensated", "compensating") else ""))
+            print(visible(f"  {saga.saga_id}: {saga.before or '(none)'} -> "
+                          f"{saga.after or '(none)'}" + (
+                              f" ({saga.reason})" if saga.reason and saga.after in (
+                                  "failed", "compensated", "compensating") else "")))
 
 
 def _row_text(kind: str, before: dict[str, Any] | None, after: dict[str, Any] | None,

@@ -18,6 +18,7 @@ from explorer.cli.arguments import AddSubcommand, natural, read_models_note
 from explorer.cli.handlers import UsageError
 from explorer.cli.output import print_json_array, print_table
 from explorer.cli.systems import system_of
+from explorer.common.names import visible
 from explorer.runtime.runner import Runner
 from explorer.store.content_filter import FilterError
 from explorer.system import System
@@ -58,7 +59,7 @@ def find_when(args: argparse.Namespace) -> int:
     except (TargetError, FilterError, UnknownFieldError) as error:
         raise UsageError(_said(error)) from None
     for note in found.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {visible(note)}", file=sys.stderr)
     if found.truncated:
         print(f"warning: more than {len(found.switches):,} switches; only the first are "
               "listed. Narrow the condition, or start later with --after.", file=sys.stderr)
@@ -67,8 +68,8 @@ def find_when(args: argparse.Namespace) -> int:
         return 0
     if not shown:
         happened = "switched" if args.all else "became true"
-        print(f"{found.condition!r} on {found.target} never {happened} after position "
-              f"{found.after:,}.")
+        print(visible(f"{found.condition!r} on {found.target} never {happened} after position "
+                      f"{found.after:,}."))
         return 0
     print_table(["POSITION", "BECAME", "SUBJECT", "EVENT"],
                 ([f"{s.position:,}", "true" if s.became else "false", s.subject,

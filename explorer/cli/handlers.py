@@ -32,6 +32,7 @@ from explorer.cli.systems import (
 from explorer.commanding.scripts import ScriptError, StepResult, load_script, play
 from explorer.commanding.sending import CommandRequest, Outcome, owner_of, send
 from explorer.common.formatting import count_of, short_time
+from explorer.common.names import visible, visible_lines
 from explorer.common.timestamps import parse_time
 from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
 from explorer.domain.generic import GENERIC_LABEL
@@ -75,10 +76,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         return args.handler(args) or 0
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {visible_lines(str(error))}", file=sys.stderr)
         return 2
-    except USER_ERRORS as error:
-        print(f"error: {error}", file=sys.stderr)
+    except USER_ERRORS as error:  # (its message may quote stored text: shown as `visible`)
+        print(f"error: {visible_lines(str(error))}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. `events STORE | head`
         sys.stderr.close()
@@ -267,15 +268,15 @@ def state(args: argparse.Namespace) -> int:
         source = (rebuilt() if rebuilt is not None else
                   f"snapshot v{loaded.snapshot_version} + {replayed}" if loaded.snapshot_version
                   else f"{replayed} replayed")
-        print(f"{aggregate.stream_type} {aggregate.id} at version {aggregate.version} ({source})"
-              + (f" — {GENERIC_LABEL}" if generic else ""))
-        print(orjson.dumps(aggregate.state(), option=orjson.OPT_INDENT_2).decode())
+        print(visible(f"{aggregate.stream_type} {aggregate.id} at version {aggregate.version} "
+                      f"({source})" + (f" — {GENERIC_LABEL}" if generic else "")))
+        print(visible_lines(orjson.dumps(aggregate.state(), option=orjson.OPT_INDENT_2).decode()))
         if latest is not None:
-            print(f"changed by {latest.event_type} at position {latest.position:,}:")
+            print(visible(f"changed by {latest.event_type} at position {latest.position:,}:"))
             for change in changes:
-                print(f"  {change.kind:8s} {change.path}: " + (
+                print(visible(f"  {change.kind:8s} {change.path}: " + (
                     f"{_json(change.before)} -> {_json(change.after)}" if change.kind == "changed"
-                    else _json(change.after if change.kind == "added" else change.before)))
+                    else _json(change.after if change.kind == "added" else change.before))))
     return 0
 
 
@@ -416,8 +417,8 @@ def _print_step(step: StepResult, as_json: bool) -> None:
         return
     mark = "ok" if step.as_expected else "UNEXPECTED"
     note = f" — {step.step.note}" if step.step.note else ""
-    print(f"{step.number}. {step.request.label()}{note}")
-    print(f"   {step.outcome.kind}: {step.outcome.message} [{mark}]", flush=True)
+    print(visible(f"{step.number}. {step.request.label()}{note}"))
+    print(visible(f"   {step.outcome.kind}: {step.outcome.message} [{mark}]"), flush=True)
 
 
 def check(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from explorer.cli.arguments import (
 from explorer.cli.handlers import ProgressBar, UsageError, linking_bar, require_in_log
 from explorer.cli.output import EventTable, print_json, print_json_array, print_table
 from explorer.cli.systems import system_of
+from explorer.common.names import visible, visible_lines
 from explorer.projections import Fault, ProjectionStatus
 from explorer.runtime.inbox import ServeInbox
 from explorer.runtime.runner import Runner, RunnerStatus
@@ -128,8 +129,8 @@ def run(args: argparse.Namespace) -> int:
 
         def status_line(status: RunnerStatus) -> None:
             for text in untold(((s.name, s.fault) for s in status.sagas), told):  # once each
-                print(f"{text}. The projections and the other sagas go on. Fix its code. It is "
-                      "tried again on the next run.", file=sys.stderr, flush=True)
+                print(f"{visible(text)}. The projections and the other sagas go on. Fix its "
+                      "code. It is tried again on the next run.", file=sys.stderr, flush=True)
             for p in status.projections:  # (each fault once, as the sagas')
                 if p.fault is not None and (p.name, p.fault.position) not in told_projections:
                     told_projections.add((p.name, p.fault.position))
@@ -218,7 +219,7 @@ def _status_line(status: RunnerStatus) -> None:
     parts.append(f"{status.appended_per_s:,.0f} events/s")
     if status.retrying:
         parts.append(f"retrying: {status.retrying}")
-    print(" · ".join(parts), flush=True)
+    print(visible(" · ".join(parts)), flush=True)
 
 
 def _state(projection: ProjectionStatus) -> str:
@@ -258,7 +259,8 @@ def project(args: argparse.Namespace) -> int:
         def retrying(error: Exception) -> None:  # passing trouble: say so, and keep at it
             if runner.failed_attempts == 1 or time.monotonic() - reported[0] >= 10:
                 reported[0] = time.monotonic()
-                print(f"{error} Retrying (Ctrl+C stops).", file=sys.stderr, flush=True)
+                print(f"{visible_lines(str(error))} Retrying (Ctrl+C stops).", file=sys.stderr,
+                      flush=True)
 
         runner.run_pending(on_retry=retrying)
         status = runner.status()
@@ -280,20 +282,22 @@ def project(args: argparse.Namespace) -> int:
         for name, fault in faults:
             print(_projection_fault_text(name, fault, args), file=sys.stderr)
     for text in saga_faults:  # (with --json too: the exit status says it as well)
-        print(f"{text}. Fix its code. It is tried again on the next run.", file=sys.stderr)
+        print(f"{visible(text)}. Fix its code. It is tried again on the next run.",
+              file=sys.stderr)
     return 1 if faults or saga_faults else 0
 
 
 def _projection_fault_text(name: str, fault: Fault, args: argparse.Namespace) -> str:
-    """One line: where a projection stopped, why, and the two ways on (`project --retry` once
-    its code is fixed, `--skip`)."""
+    """One line: where a projection stopped, why (its error's text as `visible` shows it), and
+    the two ways on (`project --retry` once its code is fixed, `--skip`)."""
     command = ["project", shown(args.store)]
     if args.system:
         command += ["--system", args.system]
     if args.read_only:  # (its read models are the cache folder's)
         command.append("--read-only")
     again = shlex.join(command)
-    return (f"{name} stopped at position {fault.position:,}: {fault.error}. Fix its code, then "
+    return (f"{name} stopped at position {fault.position:,}: {visible(fault.error)}. Fix its "
+            "code, then "
             f"`{again} --retry {shlex.quote(name)}`; or `--skip {shlex.quote(name)}` steps "
             "over that event.")
 
@@ -360,8 +364,8 @@ def _retry_and_skip(runner: Runner, retries: Sequence[str],
     for name in skips:
         position = runner.skip(name)
         event = _event_text(runner, position)
-        print(f"{name}: stepped over position {position:,} ({event}); it is remembered as "
-              "skipped, and its rows leave that event out.", file=sys.stderr)
+        print(f"{name}: stepped over position {position:,} ({visible(event)}); it is "
+              "remembered as skipped, and its rows leave that event out.", file=sys.stderr)
         done.setdefault("skipped", []).append({"name": name, "position": position})
     return done
 
@@ -386,7 +390,8 @@ def _rows(store: str, system: System, name: str, at_position: int | None,
         status = next(p for p in runner.engine.statuses() if p.name == name)
     if status.fault is not None:
         print(f"warning: {name} is faulted at position {status.fault.position} "
-              f"({status.fault.error}); its rows stop before that event", file=sys.stderr)
+              f"({visible(status.fault.error)}); its rows stop before that event",
+              file=sys.stderr)
     return rows, status
 
 

@@ -1,6 +1,8 @@
 """Printing for the command line: aligned tables for people, JSON for programs.
 
 Lists print as one JSON array written item by item, so millions of events stream in flat memory.
+A table shows stored text through `visible`: a control character in it (an escape sequence, a
+line break) is printed as an escape, never sent to the terminal, and each row stays one line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, TextIO
 import orjson
 
 from explorer.common.formatting import short_time, summarize
+from explorer.common.names import visible
 from explorer.store.records import RecordedEvent
 
 
@@ -35,9 +38,11 @@ def print_json_array(items: Iterable[Any], out: TextIO | None = None) -> int:
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO | None = None,
                 right: Sequence[int] = ()) -> int:
-    """Print rows under headers with columns aligned (the last column is left free)."""
+    """Print rows under headers with columns aligned (the last column is left free); each cell
+    as `visible` shows it."""
     out = out or sys.stdout
-    rows = [[str(cell) for cell in row] for row in rows]
+    headers = [visible(header) for header in headers]
+    rows = [[visible(str(cell)) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row[:-1]):
@@ -79,14 +84,19 @@ class EventTable:
 
     def fit(self, rows: Sequence[Sequence[str]], widest: int) -> None:
         for column in (2, 4):
-            longest = max((len(row[column]) for row in rows), default=0)
+            longest = max((len(visible(row[column])) for row in rows), default=0)
             self.widths[column] = max(self.widths[column], min(longest, widest))
 
     def line(self, cells: Sequence[str]) -> str:
+        """The cells as one line of the table (ending in a line feed), each as `visible`
+        shows it (checked once on the whole line: nearly every line has nothing to escape)."""
         widths = self.widths
         head = [cells[0].rjust(widths[0]), cells[1].ljust(widths[1]), cells[2].ljust(widths[2]),
                 cells[3].rjust(widths[3]), cells[4].ljust(widths[4])]
-        return "  ".join([*head, cells[5]]).rstrip() + "\n"
+        text = "  ".join([*head, cells[5]]).rstrip()
+        if not text.isprintable():
+            return self.line([visible(cell) for cell in cells])
+        return text + "\n"
 
     def header(self) -> str:
         return self.line(EVENT_HEADERS)

@@ -9,6 +9,7 @@ import argparse
 from explorer.cli.arguments import AddSubcommand, given
 from explorer.cli.handlers import UsageError
 from explorer.cli.output import print_json
+from explorer.common.names import visible
 from explorer.store.event_store import EventStore
 from explorer.store.path_indexes import create_path_index, drop_path_index, path_indexes
 
@@ -39,7 +40,7 @@ def index(args: argparse.Namespace) -> int:
         elif not found:
             print("No paths are indexed: add one with `index STORE --path data.FIELD`.")
         for made in [] if args.json else found:
-            print(f"{made.field}\t{made.name}")
+            print(f"{visible(made.field)}\t{visible(made.name)}")
         return 0
     with EventStore.open(args.store) as store:
         if args.path is not None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from explorer.cli.arguments import SYSTEM, bounded_size, given
 from explorer.cli.output import print_json, print_table
+from explorer.common.names import visible, visible_lines
 from explorer.domain.forms import form_of
 from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import (
@@ -80,8 +81,8 @@ def confirm_module_path(module: str) -> bool:
             f"The store was written by the system {module}, which is not installed; loading it "
             f"runs its code, so it is loaded only when asked: pass --system {module} (or "
             "--system none to explore the store without it).")
-    print(f"The store was written by the system {module}, which is not installed. Loading it "
-          "runs its code. Load it? [y/N] ", end="", file=sys.stderr, flush=True)
+    print(f"The store was written by the system {visible(module)}, which is not installed. "
+          "Loading it runs its code. Load it? [y/N] ", end="", file=sys.stderr, flush=True)
     try:
         answer = input()
     except EOFError:
@@ -116,7 +117,7 @@ def systems(args: argparse.Namespace) -> int:
                     ([s["name"], s.get("title") or "?", _seeder_text(s), s["module"],
                       s["distribution"]] for s in found))
         for broken in (s for s in found if s.get("error")):
-            print(f"{broken['name']} cannot be loaded: {broken['error']}")
+            print(visible_lines(f"{broken['name']} cannot be loaded: {broken['error']}"))
     else:
         print("No system is installed.")
     print()
