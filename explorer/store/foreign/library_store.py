@@ -5,8 +5,9 @@ writing, and wants to see it as it is now and as it grows, without a copy going 
 file being touched. So the store opens a private in-memory database, attaches the library's file
 read-only (records.attach_read_only: a read of a file no one else has open leaves the folder as
 it was; what stays beside it while its application has it open is said there), and shows its
-tables under our tables' names (see `views`). Every reader, filter, the timeline and time travel then run unchanged. Writes raise ReadOnlyStoreError, and an
-authorizer refuses any statement that would change the attached file, whatever asks for it.
+tables under our tables' names (see `views`). Every reader, filter, the timeline and time
+travel then run unchanged. Writes raise ReadOnlyStoreError, and an authorizer refuses any
+statement that would change the attached file, whatever asks for it.
 """
 
 from __future__ import annotations
