@@ -3,7 +3,8 @@ entry, the icons and the store's MIME type, each as a path under the folder and 
 
 `window_command()` is the one place that says how a launcher starts the window (the installed
 `event-explorer` script, or the bundle's executable when frozen); the desktop entry's Exec is
-made from it, quoted by the Desktop Entry Specification's rules.
+made from it, quoted by the Desktop Entry Specification's rules (and started through
+/usr/bin/env where GLib would not find the executable itself: see `launcher_command`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ WINDOW_SCRIPT = WINDOW_EXECUTABLE
 FILE_CODE = "%f"
 """One file per launch: a launcher opening several stores starts one window for each."""
 
+ENV = "/usr/bin/env"
+"""Starts the executable of an Exec line whose path GLib cannot look up (see launcher_command)."""
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 """Characters that make an Exec argument need quotes (Desktop Entry Specification, Exec key)."""
 
@@ -78,20 +81,43 @@ def string_value(text: str) -> str:
             .replace("\r", "\\r"))
 
 
+def launcher_command(command: list[str]) -> list[str]:
+    """`command` as the Exec line starts it. GLib (GNOME's launcher, `gio launch`) looks the Exec
+    line's first word up before it turns `%%` back into `%`, finds no such program, and refuses
+    the whole entry; so an executable whose path holds `%` is started by /usr/bin/env, which GLib
+    finds (the `%%` in env's argument is expanded as the specification says). Not when the path
+    also holds `=` (env would take it for a variable) or there is no /usr/bin/env:
+    `glib_warning` then says so."""
+    executable = command[0]
+    if "%" not in executable or "=" in executable or not Path(ENV).is_file():
+        return command
+    return [ENV, *command]
+
+
+def glib_warning(command: list[str]) -> str | None:
+    """Why GNOME would not load a desktop entry starting `command`, or None when it would."""
+    if "%" not in launcher_command(command)[0]:
+        return None
+    return (f"the launcher's program {command[0]} has a '%' in its path, which GLib cannot "
+            "start from a desktop entry: GNOME (and `gio launch`) may not show or open Event "
+            "Explorer; install it at a path without '%'")
+
+
 def exec_line(command: list[str]) -> str:
     """The desktop entry's Exec value: `command`, then the code for one file."""
     return string_value(" ".join(exec_argument(a) for a in command) + " " + FILE_CODE)
 
 
 def desktop_entry(command: list[str]) -> str:
-    """resources/event-explorer.desktop with its Exec starting `command` (absolute)."""
+    """resources/event-explorer.desktop with its Exec starting `command` (absolute; through
+    /usr/bin/env where GLib needs it, see launcher_command)."""
     template = _resources().joinpath(f"{APP_ID}.desktop").read_text(encoding="utf-8")
     lines = template.splitlines()
     execs = [i for i, line in enumerate(lines) if line.startswith("Exec=")]
     if len(execs) != 1:
         raise DesktopInstallError(f"resources/{APP_ID}.desktop has {len(execs)} Exec lines "
                                   "instead of one: fix the file in the package")
-    lines[execs[0]] = "Exec=" + exec_line(command)
+    lines[execs[0]] = "Exec=" + exec_line(launcher_command(command))
     return "\n".join(lines) + "\n"
 
 
