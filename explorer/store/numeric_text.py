@@ -127,15 +127,38 @@ def _sqlite_text_order(text: str, key: DecimalKey) -> str:
     mantissa = "(CASE WHEN e > 0 THEN substr(b, 1, e - 1) ELSE b END)"
     power = "(CASE WHEN e > 0 THEN CAST(substr(b, e + 1) AS INTEGER) ELSE 0 END)"
     whole = "(CASE WHEN instr(m, '.') > 0 THEN instr(m, '.') - 1 ELSE length(m) END)"
-    order = _order(key, "n", "d", "x")
-    return (
-        f"(SELECT {order} FROM ("
+    layers = [  # each a row made of the one below, computed once (see _LAYER)
+        f"SELECT {text} AS v",
+        f"SELECT v GLOB '-*' AS n, {body} AS b",
+        f"SELECT n, b, {valid} AS ok, max(instr(b, 'e'), instr(b, 'E')) AS e",
+        f"SELECT n, ok, {mantissa} AS m, {power} AS p",
+        f"SELECT n, ok, p, {whole} AS w, replace(m, '.', '') AS af",
         "SELECT n, CASE WHEN ok THEN rtrim(ltrim(af, '0'), '0') END AS d, "
-        "p + w - (length(af) - length(ltrim(af, '0'))) AS x FROM ("
-        f"SELECT n, ok, p, {whole} AS w, replace(m, '.', '') AS af FROM ("
-        f"SELECT n, ok, {mantissa} AS m, {power} AS p FROM ("
-        f"SELECT n, b, {valid} AS ok, max(instr(b, 'e'), instr(b, 'E')) AS e FROM ("
-        f"SELECT v GLOB '-*' AS n, {body} AS b FROM (SELECT {text} AS v)))))))")
+        "p + w - (length(af) - length(ltrim(af, '0'))) AS x",
+        f"SELECT {_order(key, 'n', 'd', 'x')}",
+    ]
+    exact = layers[0].replace(text, "t")
+    for layer in layers[1:]:
+        exact = f"{layer} FROM ({exact}{_LAYER})"
+    # Most texts are decided by their double, far from the key's; only a text within a
+    # billionth of it is decided by its digits (SQLite reads a text's double to ~1e-16)
+    low, high = _near(key)
+    return (f"(SELECT CASE WHEN NOT ((t GLOB '[0-9]*' OR t GLOB '[+-][0-9]*') "
+            "AND t NOT GLOB '*[^0-9.eE+-]*' AND json_valid('1' || ltrim(t, '+-'))) THEN NULL "
+            f"WHEN CAST(t AS REAL) < {low!r} THEN -1 WHEN CAST(t AS REAL) > {high!r} THEN 1 "
+            f"ELSE ({exact}) END FROM (SELECT {text} AS t{_LAYER}))")
+
+
+def _near(key: DecimalKey) -> tuple[float, float]:
+    """Doubles below and above `key`'s decimal, a billionth of it (at least 1e-300) away."""
+    value = float(f"{'-' if key.negative else ''}0.{key.digits or '0'}e{key.exponent}")
+    margin = max(abs(value) * 1e-9, 1e-300)
+    return value - margin, value + margin
+
+
+_LAYER = " LIMIT 1 OFFSET 0"
+"""Ends each layer of a SQLite text's order: an OFFSET keeps SQLite from merging the layers
+(each expression written into those above, over and over: ~50 times slower)."""
 
 
 def _postgres_text_order(text: str, key: DecimalKey) -> str:
