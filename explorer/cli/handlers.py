@@ -39,11 +39,10 @@ from explorer.domain.generic import GENERIC_LABEL
 from explorer.domain.repository import ReplayError
 from explorer.runtime.runner import Runner
 from explorer.store import EventStore, StoreDamagedError, StoreError
-from explorer.store import sqlite as sqlite_backend
 from explorer.store.check import check_store
 from explorer.store.content_filter import parse_filter
 from explorer.store.errors import StoreOpenError
-from explorer.store.foreign.library_store import READ_ONLY_REASON, LibraryStore
+from explorer.store.foreign.library_store import READ_ONLY_REASON, LibraryStore, is_library_file
 from explorer.store.query import EventQuery
 from explorer.store.salvage import salvage_store
 from explorer.system import NO_SYSTEM, System
@@ -461,7 +460,7 @@ def check(args: argparse.Namespace) -> int:
 
 def salvage(args: argparse.Namespace) -> int:
     """Copy what can be read of a damaged store into a new one; exit 1 if nothing could be."""
-    if _library_file(args.store):
+    if is_library_file(Path(args.store).expanduser()):
         raise StoreOpenError(
             f"{args.store} is a store of the Python eventsourcing library, which salvage does not "
             "read: it copies what is left of a damaged Event Explorer store. `copy "
@@ -491,17 +490,6 @@ def salvage(args: argparse.Namespace) -> int:
             more = f" and {len(report.renumbered) - 10} more" if len(report.renumbered) > 10 else ""
             print(f"Streams that lost events, their later versions numbered on: {shown}{more}.")
     return 0 if report.saved else 1
-
-
-def _library_file(location: str) -> bool:
-    """Whether `location` is a file of the `eventsourcing` library (whose tables are found)."""
-    path = Path(location).expanduser()
-    if not path.is_file():
-        return False
-    try:
-        return sqlite_backend.inspect(path).library is not None
-    except StoreError:  # not SQLite, or damaged: salvage says what it can read of it
-        return False
 
 
 def summary(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.damage import damaged
+from explorer.store.errors import StoreError
 from explorer.store.event_store import EventStore
 from explorer.store.foreign import views
 from explorer.store.foreign.layout import LibraryLayout, describe
@@ -82,6 +83,17 @@ def remember_cipher_key(path: Path, key: str) -> None:
     """Open the library's file at `path` with `key` from now on, in this process."""
     with _derived_lock:
         _cipher_keys[path.resolve()] = key
+
+
+def is_library_file(path: Path) -> bool:
+    """Whether the file at `path` is one of the `eventsourcing` library's (its tables found),
+    found without opening it as a store; False for anything else, readable or not."""
+    if not path.is_file():
+        return False
+    try:
+        return sqlite_backend.inspect(path).library is not None
+    except StoreError:  # not SQLite, damaged, unreadable: not one to say so of
+        return False
 
 
 class LibraryStore(EventStore):
