@@ -94,3 +94,18 @@ def test_a_field_with_no_one_value_is_refused(orders, field):
 def test_index_names_differ_for_every_field():
     assert index_name("data.a_b") != index_name("data.a.b")
     assert index_name("data.total").startswith("ix_events_path_data_total_")
+
+
+@pytest.mark.parametrize("text", ["data.total > 900", "data.total >= 900", "data.total < 100",
+                                  "data.total <= 100", "data.total = 950"])
+def test_every_comparison_with_a_number_reads_the_index_texts_too(orders, text):
+    orders.append("order_t", "Order", [NewEvent("OrderPlaced", {"total": "950.00"}),
+                                       NewEvent("OrderPlaced", {"total": "99.5"})])
+    query = EventQuery(content=parse_filter(text))
+    before = filtered(orders, text)
+    create_path_index(orders, "data.total")
+    assert uses_path_index(orders, query)  # numbers and numeric text alike
+    assert filtered(orders, text) == before == list(indexed_positions(orders, query))
+    last = orders.last_position()
+    assert (last - 1 in before) == (">" in text or "=" in text and "<" not in text)
+    assert (last in before) == ("<" in text)
