@@ -86,11 +86,7 @@ class PostgresServer:
             hba = self.data / "pg_hba.conf"  # (owned by the server's user; we are it, or root)
             hba.write_text(f"host all {self.password_user} 127.0.0.1/32 scram-sha-256\n"
                            + hba.read_text())
-            options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                       "-c max_connections=100")
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
-                      str(self.folder / "server.log"), "-w", "-t", "60", "-o", options, "start")
+            self._start_server()
         except ServerUnavailableError as error:
             log = self.folder / "server.log"
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
@@ -100,6 +96,21 @@ class PostgresServer:
             self.stop()
             raise
         return self
+
+    def _start_server(self) -> None:
+        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                   "-c max_connections=100")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
+                  str(self.folder / "server.log"), "-w", "-t", "60", "-o", options, "start")
+
+    def pause(self) -> None:
+        """Stop the server (its clients' connections end), keeping its data: as a restart or a
+        crash of a real one does. `resume()` starts it again on the same port."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        self._start_server()
 
     def url(self, database: str = "postgres", *, user: str | None = None,
             password: str | None = None, schema: str | None = None) -> str:

@@ -30,6 +30,7 @@ from explorer.cli.systems import system_of
 from explorer.common.names import visible, visible_lines
 from explorer.projections import Fault, ProjectionStatus
 from explorer.runtime.inbox import ServeInbox
+from explorer.runtime.reopening import keep_running
 from explorer.runtime.runner import Runner, RunnerStatus
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.manager import untold
@@ -118,33 +119,42 @@ def run(args: argparse.Namespace) -> int:
         return _serve(args)
     stop = threading.Event()
     system = system_of(args)
-    with _linking_bar() as linking, Runner(
-            args.store, system, read_only=args.read_only, run_sagas=not args.no_sagas,
-            context_options=_context_options(args), progress=linking,
-            spec=args.system) as runner:
+    told: set[tuple[str, int]] = set()
+    told_projections: set[tuple[str, int]] = set()
+
+    def status_line(status: RunnerStatus) -> None:
+        for text in untold(((s.name, s.fault) for s in status.sagas), told):  # once each
+            print(f"{visible(text)}. The projections and the other sagas go on. Fix its "
+                  "code. It is tried again on the next run.", file=sys.stderr, flush=True)
+        for p in status.projections:  # (each fault once, as the sagas')
+            if p.fault is not None and (p.name, p.fault.position) not in told_projections:
+                told_projections.add((p.name, p.fault.position))
+                print(_projection_fault_text(p.name, p.fault, args), file=sys.stderr,
+                      flush=True)
+        _status_line(status)
+
+    def work(runner: Runner) -> None:
+        runner.run_forever(stop, on_status=status_line, status_every_s=args.status_every)
+        status_line(runner.status())
+
+    with _linking_bar() as linking:
+        def open_runner() -> Runner:
+            return Runner(args.store, system, read_only=args.read_only,
+                          run_sagas=not args.no_sagas, context_options=_context_options(args),
+                          progress=linking, spec=args.system)
+
         print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of "
               f"{shown(args.store)}; Ctrl+C stops.", file=sys.stderr)
-        told: set[tuple[str, int]] = set()
-        told_projections: set[tuple[str, int]] = set()
-
-        def status_line(status: RunnerStatus) -> None:
-            for text in untold(((s.name, s.fault) for s in status.sagas), told):  # once each
-                print(f"{visible(text)}. The projections and the other sagas go on. Fix its "
-                      "code. It is tried again on the next run.", file=sys.stderr, flush=True)
-            for p in status.projections:  # (each fault once, as the sagas')
-                if p.fault is not None and (p.name, p.fault.position) not in told_projections:
-                    told_projections.add((p.name, p.fault.position))
-                    print(_projection_fault_text(p.name, p.fault, args), file=sys.stderr,
-                          flush=True)
-            _status_line(status)
-
         try:
             with _ctrl_c_sets(stop):
-                runner.run_forever(stop, on_status=status_line,
-                                   status_every_s=args.status_every)
+                keep_running(open_runner, work, stop, on_lost=lambda error: print(
+                    f"Lost the connection to {shown(args.store)} ({_first_line(error)}); "
+                    "trying again every few seconds (Ctrl+C stops).", file=sys.stderr,
+                    flush=True),
+                    on_back=lambda: print(f"Connected to {shown(args.store)} again; going on.",
+                                          file=sys.stderr, flush=True))
         except KeyboardInterrupt:
             stop.set()
-        status_line(runner.status())
     print("Stopped.", file=sys.stderr)
     return 0
 
@@ -198,14 +208,29 @@ def _serve(args: argparse.Namespace) -> int:
 
     system = system_of(args)
     threading.Thread(target=read_commands, daemon=True, name="commands").start()
+
+    def open_runner() -> Runner:
+        return Runner(args.store, system, read_only=args.read_only, run_sagas=not args.no_sagas,
+                      context_options=_context_options(args), spec=args.system)
+
+    def work(runner: Runner) -> None:
+        emit({"ready": True})
+        runner.serve(inbox, emit)
+
     try:
-        with Runner(args.store, system, read_only=args.read_only, run_sagas=not args.no_sagas,
-                    context_options=_context_options(args), spec=args.system) as runner:
-            emit({"ready": True})
-            runner.serve(inbox, emit)
+        keep_running(open_runner, work, inbox.stop, on_lost=lambda error: emit({
+            "failed": f"Lost the connection to the store's server ({_first_line(error)}); the "
+                      "projections and sagas go on once it is back."}),
+            on_back=lambda: emit({"failed": "Connected to the store's server again: the "
+                                            "projections and sagas go on."}))
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+def _first_line(error: BaseException) -> str:
+    """An error's first line, the driver's own where SQLAlchemy wraps it."""
+    return visible(str(getattr(error, "orig", None) or error).partition("\n")[0])
 
 
 def _status_line(status: RunnerStatus) -> None:

@@ -149,3 +149,24 @@ def is_driver_error(error: BaseException) -> bool:
     return (isinstance(error, sqlite3.Error | DBAPIError)
             or type(error).__module__.partition(".")[0] == "psycopg")
 
+
+
+def connection_lost(error: BaseException) -> bool:
+    """Whether `error` means the store's server could not be reached or its connection was lost
+    (PostgreSQL's OperationalError, raw, through SQLAlchemy, or behind the store's own error
+    that said so): trouble that passes once the server is back, unlike a refused statement or
+    a damaged file. Told by the driver's module, so that it is not imported here."""
+    from sqlalchemy.exc import DBAPIError
+
+    seen: BaseException | None = error
+    for _ in range(8):  # (a chain of causes is short)
+        if seen is None:
+            return False
+        if any(kind.__name__ == "OperationalError" and kind.__module__.startswith("psycopg")
+               for kind in type(seen).__mro__):
+            return True
+        if isinstance(seen, DBAPIError) and seen.orig is not None:
+            seen = seen.orig
+        else:
+            seen = seen.__cause__ or seen.__context__
+    return False

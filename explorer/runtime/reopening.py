@@ -1,0 +1,49 @@
+"""Keeping a runner going when the connection to its store's server is lost.
+
+A store on a PostgreSQL server outlives a restart of the server, or a network that drops for a
+while; `run` and the window's runner process should too. `keep_running` opens a runner and does
+its work; when that ends because the server went away (`connection_lost`), it says so once, and
+opens the runner again after a wait that grows to REOPEN_MOST_S, until it is back (then says
+so) or `stop` is set. What the runner had done is in the store and its read models: the new one
+goes on from their checkpoints. A failure to open the first time is not waited out: it is
+raised (a wrong URL or password says so at once). A store file never loses its connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from explorer.runtime.runner import Runner
+from explorer.store.errors import connection_lost
+
+REOPEN_FIRST_S = 0.5
+REOPEN_MOST_S = 5.0
+
+
+def keep_running(open_runner: Callable[[], Runner], work: Callable[[Runner], None],
+                 stop: threading.Event, *, on_lost: Callable[[BaseException], None],
+                 on_back: Callable[[], None]) -> None:
+    """Run `work(runner)` on the runner `open_runner()` opens, opening it again each time the
+    connection to the server is lost, until `work` returns or `stop` is set (see the module).
+    `on_lost(error)` is called once a loss, `on_back()` once the runner is open again."""
+    opened_once = lost = False
+    wait = REOPEN_FIRST_S
+    while not stop.is_set():
+        try:
+            with open_runner() as runner:
+                opened_once = True
+                if lost:
+                    lost, wait = False, REOPEN_FIRST_S
+                    on_back()
+                work(runner)
+            return
+        except Exception as error:
+            if not (opened_once and connection_lost(error)):
+                raise
+            if not lost:
+                lost = True
+                on_lost(error)
+        if stop.wait(wait):
+            return
+        wait = min(wait * 2, REOPEN_MOST_S)
