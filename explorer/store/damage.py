@@ -16,11 +16,16 @@ from typing import Any, TypeVar, cast, overload
 
 import sqlalchemy as sa
 
-from explorer.store.errors import StoreDamagedError, UnreadableJsonError
+from explorer.store.errors import StoreDamagedError, StoreOpenError, UnreadableJsonError
 
 _DAMAGE_CODES = (11, 26)  # SQLITE_CORRUPT ("malformed"), SQLITE_NOTADB ("not a database")
+_UNREADABLE_CODES = (10,)  # SQLITE_IOERR ("disk I/O error"; 522: a short read)
 _damaged: dict[str, str] = {}
 """Stores this process has seen damaged (real path -> what SQLite said): never written again."""
+
+
+BAD_TEXT = "the text stored in the column"
+"""How the damage of a text that is not UTF-8 is described."""
 
 
 def is_damage(error: sqlite3.DatabaseError) -> bool:
@@ -34,13 +39,41 @@ def is_damage(error: sqlite3.DatabaseError) -> bool:
     return "malformed" in text or "not a database" in text
 
 
+def is_unreadable(error: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite could not read the file (or its log) at all: an I/O error, such as a read
+    past the end of a write-ahead log deleted while in use."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _UNREADABLE_CODES
+    return "disk I/O error" in str(error)
+
+
+def unreadable(location: str, detail: str) -> StoreOpenError:
+    """The error for a store SQLite cannot read as it is (see `is_unreadable`)."""
+    name = Path(location).name
+    return StoreOpenError(
+        f"Cannot read the store {location} as it is (SQLite: {detail}). Nothing was changed. If "
+        f"another program has it open, close that program and try again (its write-ahead log "
+        f"{name}-wal may have been deleted or moved while in use); otherwise `event-explorer-cli "
+        f"salvage {location} NEW.evstore` copies every event that can still be read into a new "
+        "store.")
+
+
+def _unreadable_code(problem: str) -> bool:
+    """Whether a line of SQLite's quick check is an I/O error ("... error code=522"), not
+    damage."""
+    _, found, code = problem.partition("error code=")
+    digits = code.split(" ", 1)[0].rstrip(").,")
+    return bool(found) and digits.isdigit() and int(digits) & 0xFF in _UNREADABLE_CODES
+
+
 def describe_damage(error_or_problems: Exception | list[str]) -> str:
     """One line for what SQLite said: its first problem, and how many more there are."""
     if isinstance(error_or_problems, Exception):
         text = str(error_or_problems)
         if text.startswith("Could not decode to UTF-8"):
             column = text.split("column ", 1)[-1].split(" ", 1)[0]
-            return f"the text stored in the column {column} of a row is not valid UTF-8"
+            return f"{BAD_TEXT} {column} of a row is not valid UTF-8"
         lines = [text]
     else:
         lines = error_or_problems
@@ -50,14 +83,18 @@ def describe_damage(error_or_problems: Exception | list[str]) -> str:
     return lines[0] + more
 
 
-def damaged(location: str, detail: str) -> StoreDamagedError:
-    """Note that the store at `location` is damaged; the error to raise."""
-    mark_damaged(Path(location), detail)
+def damaged(location: str, detail: str, *, more_precisely: bool = False) -> StoreDamagedError:
+    """Note that the store at `location` is damaged (`more_precisely`: the damage noted first,
+    said better); the error to raise."""
+    mark_damaged(Path(location), detail, more_precisely=more_precisely)
     return StoreDamagedError(location, detail)
 
 
-def mark_damaged(path: Path, detail: str) -> None:
-    _damaged.setdefault(os.path.realpath(path), detail)
+def mark_damaged(path: Path, detail: str, *, more_precisely: bool = False) -> None:
+    if more_precisely:
+        _damaged[os.path.realpath(path)] = detail
+    else:
+        _damaged.setdefault(os.path.realpath(path), detail)
 
 
 def damage_of(path: Path) -> str | None:
@@ -87,6 +124,8 @@ class GuardedConnection(sqlite3.Connection):
 
     on_damage: Callable[[str], Exception] = staticmethod(_database_damaged)
     """Makes the error for damage SQLite describes (a store's or read models' own, if set)."""
+    on_unreadable: Callable[[str], Exception] | None = None
+    """Makes the error for a file SQLite cannot read (an I/O error); None: SQLite's own."""
 
     @overload
     def cursor(self, factory: None = None) -> sqlite3.Cursor: ...
@@ -127,7 +166,10 @@ def _guarded(method: MethodT) -> MethodT:
         try:
             return method(cursor, *args)
         except sqlite3.DatabaseError as error:
-            raise _translated(cursor.connection, error) from None
+            translated = _translated(cursor.connection, error)
+            if translated is not error:  # its statement let go now, not when the error is:
+                cursor.close()  # a statement kept alive keeps its file open, and its side files
+            raise translated from None
     return cast(MethodT, guarded)
 
 
@@ -148,8 +190,12 @@ _execute, _executemany = sqlite3.Cursor.execute, sqlite3.Cursor.executemany
 
 def _translated(connection: sqlite3.Connection, error: sqlite3.DatabaseError) -> Exception:
     """The error to raise for `error`: the connection's damage error, or `error` itself."""
-    if is_damage(error) and isinstance(connection, GuardedConnection):
+    if not isinstance(connection, GuardedConnection):
+        return error
+    if is_damage(error):
         return connection.on_damage(describe_damage(error))
+    if connection.on_unreadable is not None and is_unreadable(error):
+        return connection.on_unreadable(str(error))
     if "malformed JSON" in str(error):  # a filter's JSON function met a row it cannot read
         return UnreadableJsonError(
             "A stored event's data or metadata is not valid JSON, so this filter cannot be "
@@ -165,6 +211,14 @@ QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 _verified: set[tuple[str, int, int, int]] = set()
 
 
+def small_enough(path: Path) -> bool:
+    """Whether the store file at `path` is checked when opened (see QUICK_CHECK_MAX_BYTES)."""
+    try:
+        return path.stat().st_size <= QUICK_CHECK_MAX_BYTES
+    except OSError:  # (not a file: a server's store)
+        return False
+
+
 def verify_on_open(connection: GuardedConnection, path: Path) -> bool:
     """Run SQLite's quick check on a store small enough for it to be cheap (once per process
     for an unchanged file); raises StoreDamagedError for a damaged one. Whether it was small."""
@@ -177,6 +231,9 @@ def verify_on_open(connection: GuardedConnection, path: Path) -> bool:
     key = (os.path.realpath(path), info.st_ino, info.st_size, info.st_mtime_ns)
     if key not in _verified:
         problems = quick_check(connection)
+        if problems and connection.on_unreadable is not None \
+                and all(_unreadable_code(problem) for problem in problems):
+            raise connection.on_unreadable(describe_damage(problems))  # not damage: unread
         if problems:
             raise connection.on_damage(describe_damage(problems))
         _verified.add(key)

@@ -117,9 +117,9 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         def prepare(store: EventStore) -> None:
             small = verify and damage.verify_on_open(store._db, path)
             if not store.read_only:
-                store._upgrade(progress)
-                if small:  # a write must not add to a log that was changed after the fact
-                    store._verify_chain()
+                if small:  # a write must not add to a log that was changed after the fact; it
+                    store._verify_chain()  # is checked before anything (even the journal mode)
+                store._upgrade(progress)  # is written
 
         plan = sqlite_backend.plan_open(path, read_only=read_only or found.bundle, create=False)
         if found.bundle:  # a bug report stays as it was saved (asked read-only or not: what

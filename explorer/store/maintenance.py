@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -19,8 +20,9 @@ import sqlalchemy as sa
 from explorer.store import chain, damage, schema
 from explorer.store.compiled import Columns
 from explorer.store.decoding import RowDecoder
+from explorer.store.errors import StoreDamagedError
 from explorer.store.records import RecordedEvent
-from explorer.store.statements import NO_LIMIT, Statements
+from explorer.store.statements import EVENT_COLUMNS, NO_LIMIT, Statements
 
 READ_PAGE_SIZE = 2000
 CHAIN_CHUNK = 20_000
@@ -155,15 +157,97 @@ class Maintenance:
                                 self._sql.chain_tail.args()).fetchone()[0] or 0
 
     def _verify_chain(self) -> None:
-        """Raise StoreDamagedError where a stored event is not as it was written."""
+        """Raise StoreDamagedError where a stored event is not as it was written, cannot be
+        read, or was removed from the end of the log: before anything is written to a store
+        opened for writing. The events of a store from before the chain that it has not linked
+        yet are read (their text must be text) but not judged: they are linked as it is
+        upgraded."""
         with self.read_snapshot():  # rows and links as of one moment, whoever appends meanwhile
-            for position, changed in chain.breaks(self.linked_pages(CHAIN_CHUNK),
-                                                  self.stored_chain_form()):
+            linked = self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (schema.event_hashes.name,)).fetchone() is not None
+            complete = linked and self.meta().get(schema.CHAIN_KEY) == schema.CHAIN_COMPLETE
+            last = 0
+
+            def pages() -> Iterator[list[tuple[Any, ...]]]:
+                nonlocal last
+                source = (self.linked_pages(CHAIN_CHUNK) if linked
+                          else self._unlinked_pages(CHAIN_CHUNK))
+                while True:
+                    try:
+                        page = next(source, None)
+                    except StoreDamagedError as error:
+                        raise self._where_damaged(last, error) from None
+                    if page is None:
+                        return
+                    last = page[-1][0]
+                    yield page
+
+            for position, changed in chain.breaks(pages(), self.stored_chain_form()):
+                if not changed and not complete:
+                    continue  # not linked yet: the upgrade links it
                 what = ("is not as it was written (its link in the hash chain does not match)"
                         if changed else "has no link in the hash chain")
-                raise damage.damaged(self.location,
-                                             f"the event at position {position} {what}")
+                raise damage.damaged(self.location, f"the event at position {position} {what}")
+            chained = self.chain_end() if linked else 0
+        if chained > last:
+            raise damage.damaged(self.location, (
+                f"the hash chain goes on to position {chained:,}, but the log ends at "
+                f"{last:,}: the events after it were removed"))
+
+    def damage_found(self, *, check: bool = True) -> str | None:
+        """What is wrong with the store, as opening it for writing would find it (with `check`:
+        SQLite's quick check, then the hash chain, for a file small enough for that to be cheap;
+        see damage.QUICK_CHECK_MAX_BYTES), or what this process found wrong with it before; None
+        when nothing. For a store opened read-only, which shows what can be read of a damaged
+        store but must say that it is damaged."""
+        path = Path(self.location)
+        seen = damage.damage_of(path)
+        if seen is not None or not check or not damage.small_enough(path):
+            return seen
+        try:
+            if isinstance(self._db, damage.GuardedConnection):
+                damage.verify_on_open(self._db, path)
+            self._verify_chain()
+        except StoreDamagedError as error:
+            return damage.damage_of(path) or error.detail
+        return None
+
+    def _where_damaged(self, after: int, error: StoreDamagedError) -> StoreDamagedError:
+        """`error`, met reading the rows after position `after`, naming the event whose text
+        is not UTF-8 (SQLite names only the column), when that is what it was."""
+        if not error.detail.startswith(damage.BAD_TEXT):
+            return error
+        names = [column.name for column in EVENT_COLUMNS]
+        with self.tolerating_bad_text():
+            for page in self._unlinked_pages(READ_PAGE_SIZE, after):
+                for row in page:
+                    for name, value in zip(names, row, strict=False):
+                        if isinstance(value, str) and not _encodable(value):
+                            return damage.damaged(self.location, (
+                                f"the text stored in the column {name!r} of the event at "
+                                f"position {row[0]} is not valid UTF-8"), more_precisely=True)
+        return error
+
+    def _unlinked_pages(self, page_size: int, after: int = 0) -> Iterator[list[tuple[Any, ...]]]:
+        """Every stored row after position `after` as `linked_pages` gives it, of a store
+        without a chain (None for each link)."""
+        sql = self._sql
+        position = after
+        while rows := self._db.execute(sql.read_all.sql, sql.read_all.args(
+                position + 1, NO_LIMIT, page_size)).fetchall():
+            yield [(*row, None) for row in rows]
+            position = rows[-1][0]
 
     def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
         """Events from stored rows in EVENT_COLUMNS order (see `linked_rows`)."""
         return self.decoder.decode_rows(rows)
+
+
+def _encodable(text: str) -> bool:
+    """Whether text read with stand-ins for bytes that are not UTF-8 has none."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from explorer.store import schema
-from explorer.store.damage import GuardedConnection, damaged
+from explorer.store.damage import GuardedConnection, damaged, unreadable
 from explorer.store.errors import (
     NotAStoreError,
     StoreLockedError,
@@ -331,13 +332,40 @@ def write_refusal(path: Path) -> str | None:
 
 def read_only_uri(path: Path) -> str:
     """The URI to read the database at `path` by, leaving no side file behind (see plan_open;
-    a connection using it must not write, e.g. through `PRAGMA query_only`)."""
+    a connection using it must not write, e.g. through `PRAGMA query_only`). StoreOpenError
+    for a store whose log was deleted while in use (see `refuse_lost_log`)."""
+    refuse_lost_log(path)
     if side_file(path, "-wal").exists():  # in use (or left by a crash): share its side files
         uri = sqlite_uri(path, read_only=True)
         return uri if _readable(uri) else sqlite_uri(path, read_only=True, immutable=True)
     if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
         return sqlite_uri(path, read_only=False)  # query_only; cleans up after itself
     return sqlite_uri(path, read_only=True, immutable=True)
+
+
+LOST_LOG_RECHECKS = 5
+LOST_LOG_PAUSE_S = 0.02
+
+
+def refuse_lost_log(path: Path) -> None:
+    """Refuse to read a store whose shared-memory index (`-shm`) is there without its
+    write-ahead log (`-wal`): the log was deleted or moved while a program had the store open,
+    and SQLite, reading it, would make an empty log beside it (and fail, if the index says the
+    lost log held changes). The last connection to close deletes the log just before the index:
+    in that moment, the pair is looked at again a few times before refusing."""
+    for attempt in range(LOST_LOG_RECHECKS):
+        if side_file(path, "-wal").exists() or not side_file(path, "-shm").exists():
+            return
+        if attempt + 1 < LOST_LOG_RECHECKS:
+            time.sleep(LOST_LOG_PAUSE_S)
+    name = path.name
+    raise StoreOpenError(
+        f"Cannot read {path} as it is: its index {name}-shm is there without its write-ahead log "
+        f"{name}-wal, which was deleted or moved while a program had the store open, so the "
+        "store file may lack its last changes. Nothing was changed. Close the program that has "
+        "it open (it then writes what the log held into the store) and try again; if this "
+        f"still shows with no program using the store, delete {name}-shm (the index of the lost "
+        f"log), or `salvage {path} NEW.evstore` copies what the store file holds.")
 
 
 def _readable(uri: str) -> bool:
@@ -356,19 +384,22 @@ def create_engine(path: Path, plan: OpenPlan, *, location: str | None = None) ->
     """An engine with one connection to the store file, as `plan` says."""
     where = location or str(path)
     return guarded_engine(plan.uri, on_damage=lambda detail: damaged(where, detail),
+                          on_unreadable=lambda detail: unreadable(where, detail),
                           configure=lambda connection: _configure(connection, plan.read_only))
 
 
 def guarded_engine(uri: str, *, on_damage: Callable[[str], Exception],
-                   configure: Callable[[sqlite3.Connection], None]) -> sa.Engine:
+                   configure: Callable[[sqlite3.Connection], None],
+                   on_unreadable: Callable[[str], Exception] | None = None) -> sa.Engine:
     """An engine with one GuardedConnection to the SQLite file at `uri` (`on_damage(detail)`
-    says what a damaged file is), `configure`d once connected, in autocommit mode: the store
-    and the read models alike."""
+    says what a damaged file is, `on_unreadable(detail)` one SQLite cannot read), `configure`d
+    once connected, in autocommit mode: the store and the read models alike."""
     def connect() -> sqlite3.Connection:
         connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S,
                                      isolation_level=None, check_same_thread=False,
                                      cached_statements=256, factory=GuardedConnection)
         connection.on_damage = on_damage
+        connection.on_unreadable = on_unreadable
         configure(connection)
         return connection
 
