@@ -81,6 +81,8 @@ class StoreSummary:
     """The stream index is being built: `stream_types` are not read yet."""
     glance: bool = False
     """Only where the store is and its meta were read (see `glance`): not a summary to show."""
+    damage: str | None = None
+    """What is wrong with a damaged store shown read-only (see EventStore.damage_found)."""
 
     def with_stored_types(self, stored: tuple[str, ...]) -> StoreSummary:
         """This summary once the stored event types are read."""

@@ -19,13 +19,14 @@ stores seeded by a system's seeder, with a cancellable progress dialog.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
-from explorer.store import EventStore, StoreMissingError
+from explorer.store import EventStore, StoreDamagedError, StoreMissingError
 from explorer.store.postgres_url import (
     PasswordRefusedError,
     forget_password,
@@ -155,7 +156,8 @@ class StoreOpening(QObject):
             with_system = chosen.system if chosen is not None else NO_SYSTEM
             store = open_store(path, system=with_system, create=create, verify=verify,
                                read_only=read_only)  # (a bug report opens read-only anyway)
-            try:
+            try:  # a store read-only is shown as it is, but said to be damaged
+                found = store.damage_found(check=verify) if store.read_only else None
                 if create and chosen is not None:
                     remember_system(store, chosen.system, chosen.spec)
                 if chosen is None and names_an_installed_system(store.meta()):
@@ -166,6 +168,7 @@ class StoreOpening(QObject):
             except Exception:
                 store.close()
                 raise
+            summary = replace(summary, damage=found)
             if chosen is None and system_to_confirm(summary.meta) is not None:
                 store.close()  # the store shown stays open until the user answers
             else:
@@ -181,7 +184,7 @@ class StoreOpening(QObject):
                 self._decide(summary, generation, read_only)
 
         self.worker.submit(open_it, looked, key="open",
-                           on_error=lambda error: self._failed(path, error, read_only))
+                           on_error=lambda error: self._failed(path, error, read_only, system))
 
     def _decide(self, summary: StoreSummary, generation: int, read_only: bool) -> None:
         """The system the store names: asked about first if it is named by module path."""
@@ -228,11 +231,15 @@ class StoreOpening(QObject):
                 return
         self.open(summary.location, read_only=read_only, system=loaded, verify=False)
 
-    def _failed(self, path: str, error: Exception, read_only: bool = False) -> None:
+    def _failed(self, path: str, error: Exception, read_only: bool = False,
+                system: LoadedSystem | None = None) -> None:
         window = self.window
         window.busy_label.clear()
         if isinstance(error, StoreMissingError) and not read_only:
             self._offer_new_store(path, error)
+            return
+        if isinstance(error, StoreDamagedError) and not read_only:
+            self._offer_read_only(path, error, system)
             return
         if isinstance(error, PasswordRefusedError):
             self._ask_password(error, read_only)
@@ -241,6 +248,35 @@ class StoreOpening(QObject):
                           str(error))  # (a URL's name could be its password: shown without)
         if not is_server_url(path) and not Path(path).exists():  # (a server may be back later)
             window.fill_recent_menu(settings.forget_store(path))
+
+    def _offer_read_only(self, path: str, error: StoreDamagedError,
+                         system: LoadedSystem | None) -> QMessageBox:
+        """A damaged store is never written: say what is wrong with it, and offer to show what
+        can still be read of it, read-only (marked damaged in the status bar)."""
+        window = self.window
+        name = Path(path).name
+        title = f"{name} is damaged"
+        text = (f"{name} is damaged: {error.detail}.\n\nNothing was written to it, and nothing "
+                "will be. Open Read-Only shows what can still be read of it, marked as damaged."
+                f"\n\nTo go on working with its events, `event-explorer-cli salvage {path} "
+                f"NEW.evstore` copies every event that can still be read into a new store; "
+                f"`event-explorer-cli check {path}` lists everything that is wrong.")
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Close,
+                          window)
+        read_only = box.addButton("Open Read-Only", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(read_only)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is read_only:  # unchecked: its damage is known already
+                self.open(path, read_only=True, system=system, verify=False)
+
+        box.finished.connect(answered)
+        box.open()
+        window.error_box = box
+        window.error_shown.emit(title, text)
+        return box
 
     def _ask_password(self, error: PasswordRefusedError, read_only: bool) -> PasswordDialog:
         """The server wants a password none was given for, or refused the one given: ask for

@@ -20,6 +20,10 @@ from explorer.ui.window.systems import describe
 
 BUSY_DELAY_MS = 150  # work quicker than this shows no busy bar
 READ_ONLY_TIP = "This store is open read-only: nothing can change it."
+READ_ONLY_STYLE = ("background: #ffe082; color: #5d4037; font-weight: bold; padding: 1px 6px;"
+                   " border-radius: 3px;")
+DAMAGED_STYLE = ("background: #c62828; color: white; font-weight: bold; padding: 1px 6px;"
+                 " border-radius: 3px;")
 
 
 class WindowStatus(QObject):
@@ -38,9 +42,7 @@ class WindowStatus(QObject):
         self.busy.hide()
         self.busy_label = QLabel()
         self.read_only_badge = QLabel("READ-ONLY")
-        self.read_only_badge.setStyleSheet(
-            "background: #ffe082; color: #5d4037; font-weight: bold; padding: 1px 6px;"
-            " border-radius: 3px;")
+        self.read_only_badge.setStyleSheet(READ_ONLY_STYLE)
         self.read_only_badge.setToolTip(READ_ONLY_TIP)
         self.read_only_badge.hide()
         self.live_label = QLabel()
@@ -80,14 +82,34 @@ class WindowStatus(QObject):
 
     def show_store(self, summary: StoreSummary, _loaded: LoadedSystem) -> None:
         self.busy_label.clear()
-        self.read_only_badge.setVisible(summary.read_only)
-        self.read_only_badge.setToolTip(
-            f"Writing is off: {summary.read_only_reason}" if summary.read_only_reason
-            else READ_ONLY_TIP)
-        if summary.read_only_reason:
+        found = summary.damage
+        if found is not None:
+            self._show_damaged(summary.location, found)
+        else:
+            self.read_only_badge.setText("READ-ONLY")
+            self.read_only_badge.setStyleSheet(READ_ONLY_STYLE)
+            self.read_only_badge.setVisible(summary.read_only)
+            self.read_only_badge.setToolTip(
+                f"Writing is off: {summary.read_only_reason}" if summary.read_only_reason
+                else READ_ONLY_TIP)
+        if summary.read_only_reason and found is None:
             self.say(f"Opened read-only: {summary.read_only_reason}", 15_000)
         self.store_label.setText(summary.location)
         self.store_label.setToolTip(summary.location)
+
+    def _show_damaged(self, location: str, found: str) -> None:
+        """The badge of a store found damaged (shown read-only: it is never written again)."""
+        self.read_only_badge.setText("⚠ DAMAGED")
+        self.read_only_badge.setStyleSheet(DAMAGED_STYLE)
+        self.read_only_badge.setToolTip(
+            f"This store is damaged: {found}.\n\nIt is open read-only and shows what can still "
+            "be read; nothing will be written to it. `event-explorer-cli check "
+            f"{location}` lists everything that is wrong; `event-explorer-cli salvage "
+            f"{location} NEW.evstore` copies every event that can still be read into a new "
+            "store.")
+        self.read_only_badge.show()
+        self.say(f"This store is damaged ({found}): shown read-only. The badge says more.",
+                 30_000)
 
     def show_system(self, loaded: LoadedSystem) -> None:
         colour = "#c62828" if loaded.note else "#1565c0" if not loaded.generic else "#616161"
