@@ -7,6 +7,7 @@ from PySide6.QtGui import QFont
 
 from explorer.browsing.causality import CausalNode
 from explorer.common.formatting import short_time
+from explorer.common.names import visible
 from explorer.ui.icons import icon
 from explorer.ui.models.base import TreeModel
 from explorer.ui.models.event_table import position_text
@@ -75,8 +76,9 @@ class CausalTreeModel(TreeModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 0:
                 if node.kind == "command":
-                    return f"{node.label}" + (f"  ·  {node.issued_by}" if node.issued_by else "")
-                return node.label
+                    return visible(f"{node.label}" + (f"  ·  {node.issued_by}"
+                                                      if node.issued_by else ""))
+                return visible(node.label)
             if node.event is None:
                 return ""
             shown = short_time(node.event.timestamp_us)  # 2026-01-05 08:00:01.123
@@ -87,7 +89,8 @@ class CausalTreeModel(TreeModel):
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
             if node.event is not None:
-                return (f"{node.label}\nPosition {position_text(node.event.position)} · "
-                        f"{short_time(node.event.timestamp_us)} UTC\n{node.event.event_id}")
-            return f"Command {node.id}"
+                return (f"{visible(node.label)}\nPosition {position_text(node.event.position)}"
+                        f" · {short_time(node.event.timestamp_us)} UTC\n"
+                        f"{visible(node.event.event_id)}")
+            return f"Command {visible(node.id)}"
         return None

@@ -15,6 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 
 from explorer.browsing.rows import ContiguousRows, RowMap
 from explorer.common.formatting import short_time, summarize
+from explorer.common.names import visible
 from explorer.store.records import RecordedEvent
 from explorer.ui.models.base import PagedTableModel, PageRequest
 
@@ -155,7 +156,7 @@ class EventTableModel(PagedTableModel):
             return RAW_COLOUR if event.is_raw else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == DATA:
-                return event.problem if event.is_raw else summarize(event.data, 400)
+                return visible(event.problem if event.is_raw else summarize(event.data, 400))
             return None
         return _display(event, column)
 
@@ -167,17 +168,19 @@ def position_text(position: int) -> str:
 
 
 def _display(event: RecordedEvent, column: int) -> str:
+    """A cell's text; stored text as `visible` shows it (a bidi control in an event's data
+    would otherwise reorder the rest of its cell, a line break split it)."""
     if column == POSITION:
         return position_text(event.position)
     if column == TIME:
         return short_time(event.timestamp_us)
     if column == STREAM:
-        return event.stream_id
+        return visible(event.stream_id)
     if column == VERSION:
         return str(event.version)
     if column == TYPE:
-        return event.event_type
+        return visible(event.event_type)
     if event.is_raw:
-        return f"⚠ cannot be read: {event.problem}"
+        return f"⚠ cannot be read: {visible(event.problem)}"
     upcast = f" (stored as v{event.stored.schema_version})" if event.stored is not None else ""
-    return summarize(event.data, 160) + upcast
+    return visible(summarize(event.data, 160)) + upcast

@@ -11,6 +11,7 @@ from PySide6.QtGui import QBrush, QColor
 from explorer.commanding.history import History, HistoryEntry
 from explorer.commanding.sending import OutcomeKind
 from explorer.common.formatting import short_time, summarize
+from explorer.common.names import visible
 from explorer.system import NO_SYSTEM
 from explorer.ui.models.base import TableModel
 
@@ -96,7 +97,7 @@ class HistoryModel(TableModel):
             if column == TIME:
                 return _when(entry.at_us)
             if column == COMMAND:
-                return entry.request.label()
+                return visible(entry.request.label())
             return _result(entry)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == STAR:
@@ -104,7 +105,7 @@ class HistoryModel(TableModel):
             lines = [f"{entry.request.label()} at {short_time(entry.at_us)[:19]} UTC"
                      f"{f' to {entry.store}' if entry.store else ''}",
                      summarize(entry.request.data, 300), entry.outcome.message]
-            return "\n".join(line for line in lines if line)
+            return "\n".join(visible(line) for line in lines if line)
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == RESULT:
                 return QBrush(QColor(RESULT_COLOURS.get(entry.outcome.kind, "#424242")))

@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from explorer.common.formatting import clock_time, is_time_field, raw_time
+from explorer.common.names import visible
 from explorer.ui.models.base import TreeModel
 
 COLOURS = {"string": QBrush(QColor("#2e7d32")), "number": QBrush(QColor("#1565c0")),
@@ -47,13 +48,15 @@ def kind_of(value: Any) -> str:
 
 
 def show_value(value: Any) -> str:
+    """A value as its cell shows it: a string quoted and as `visible` shows it, an object or a
+    list by its size."""
     kind = kind_of(value)
     if kind == "object":
         return f"{{{len(value)} field{'s' if len(value) != 1 else ''}}}"
     if kind == "list":
         return f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
     if kind == "string":
-        return f'"{value}"'
+        return f'"{visible(value)}"'
     if kind == "null":
         return "null"
     return str(value).lower() if kind == "boolean" else repr(value)
@@ -91,11 +94,11 @@ class JsonTreeModel(TreeModel):
         is_time = index.column() == 1 and is_time_field(item.key, item.value)
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 0:
-                return item.key
+                return visible(item.key)
             return f"{clock_time(item.value)} UTC" if is_time else show_value(item.value)
         if role == Qt.ItemDataRole.ToolTipRole:
             if index.column() == 0:
-                return item.key
+                return visible(item.key)
             return raw_time(item.value) if is_time else show_value(item.value)
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1:
             return COLOURS["time"] if is_time else COLOURS.get(kind_of(item.value))

@@ -10,6 +10,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from explorer.common.formatting import count_of, time_behind
+from explorer.common.names import visible
 from explorer.projections import ProjectionStatus
 from explorer.runtime.runner import RunnerStatus
 from explorer.ui.models.base import TableModel
@@ -95,7 +96,8 @@ class ProjectionStatusModel(TableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and projection.fault is not None:
-            return f"Stopped at position {projection.fault.position}: {projection.fault.error}"
+            return (f"Stopped at position {projection.fault.position}: "
+                    f"{visible(projection.fault.error)}")
         if role == Qt.ItemDataRole.ToolTipRole and column == 1 and projection.note:
             return projection.note  # (its tables made again, say)
         if role == Qt.ItemDataRole.FontRole and column == 1 and projection.note:

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from explorer.common.names import visible
 from explorer.ui.models.base import PagedTableModel, PageRequest
 
 PAGE_ROWS = 100
@@ -121,6 +122,8 @@ class RowsModel(PagedTableModel):
 
 
 def format_value(value: Any) -> str:
+    """A read model's value as a cell shows it: numbers grouped, ISO times to the millisecond,
+    text as `visible` shows it."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -130,7 +133,7 @@ def format_value(value: Any) -> str:
     text = str(value)
     if len(text) == 27 and text.endswith("Z") and text[10] == "T":  # ISO time: trim to ms
         return text[:10] + " " + text[11:23]
-    return text
+    return visible(text)
 
 
 def fit_columns(view, limit: int = 260) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
+from explorer.common.names import visible
 from explorer.store.records import StreamInfo, StreamTypeInfo
 from explorer.ui.icons import icon
 from explorer.ui.models.base import TreeModel
@@ -163,8 +164,8 @@ class StreamTreeModel(TreeModel):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return node.name
+            if column == 0:  # (a stream id or type of a store not written here may hold anything)
+                return visible(node.name)
             if node.kind == "type" and self.pattern:  # the streams shown of all its streams
                 return f"{node.count:,} of {node.total:,}"
             if node.kind in ("all", "type"):  # (all events' count without "events": the
@@ -173,15 +174,17 @@ class StreamTreeModel(TreeModel):
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return icon({"all": "all-events", "type": "stream-type", "stream": "stream"}[node.kind])
         if role == Qt.ItemDataRole.ToolTipRole:
+            name = visible(node.name)
             if node.kind == "type" and self.pattern:
-                return (f"{node.count:,} of {node.total:,} {node.name} streams match "
-                        f"“{self.pattern}”.\nSelecting the type lists all {node.events:,} "
-                        f"events of the {node.total:,} streams: the filter picks the streams "
-                        "shown here, not events.")
+                return (f"{node.count:,} of {node.total:,} {name} streams match "
+                        f"“{visible(self.pattern)}”.\nSelecting the type lists all "
+                        f"{node.events:,} events of the {node.total:,} streams: the filter "
+                        "picks the streams shown here, not events.")
             if node.kind == "type":
-                return f"{node.count:,} {node.name} streams with {node.events:,} events"
+                return f"{node.count:,} {name} streams with {node.events:,} events"
             if node.kind == "stream":
-                return f"{node.name}: {node.stream.stream_type}, version {node.stream.version}"
+                return visible(f"{node.name}: {node.stream.stream_type}, version "
+                               f"{node.stream.version}")
             return f"Every event in the store ({node.count:,}), in global order"
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -11,6 +11,7 @@ import orjson
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from explorer.common.names import visible
 from explorer.ui.models.base import AnyIndex, TableModel
 
 PROBLEM = QBrush(QColor("#c62828"))
@@ -29,7 +30,7 @@ class WatchRow:
 
 def value_text(value: Any) -> str:
     """A watched value as the panel shows it: JSON for lists and objects, "none" for a field,
-    cell or stream that does not exist there."""
+    cell or stream that does not exist there; text as `visible` shows it."""
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -39,8 +40,8 @@ def value_text(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, str):
-        return value
-    return orjson.dumps(value).decode()
+        return visible(value)
+    return visible(orjson.dumps(value).decode())
 
 
 class WatchListModel(TableModel):
@@ -96,16 +97,17 @@ class WatchListModel(TableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return row.text
+                return visible(row.text)
             if row.problem:
-                return row.problem
+                return visible(row.problem)
             return "…" if row.position is None else value_text(row.value)
         if role == Qt.ItemDataRole.ToolTipRole:
             if row.problem:
-                return row.problem
+                return visible(row.problem)
             if column == 1 and row.position is not None:
-                return f"{row.text} as of position {row.position:,}: {value_text(row.value)}"
-            return row.text
+                return (f"{visible(row.text)} as of position {row.position:,}: "
+                        f"{value_text(row.value)}")
+            return visible(row.text)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             if row.problem:
                 return PROBLEM

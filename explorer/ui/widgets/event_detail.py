@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.common.formatting import short_time
+from explorer.common.names import visible, visible_lines
 from explorer.store.records import RecordedEvent, StoredForm
 from explorer.timetravel.machine import diff
 from explorer.ui.icons import icon
@@ -47,7 +48,8 @@ class EventHeading(QLabel):
         self.parts: tuple[str, str, str] | None = None  # type, stream id, what follows it
 
     def show_parts(self, event_type: str, stream_id: str, tail: str) -> None:
-        self.parts = (event_type, stream_id, tail)
+        """Show an event's type, stream id and what follows (each as `visible` shows it)."""
+        self.parts = (visible(event_type), visible(stream_id), visible(tail))
         self._fit()
 
     def show_text(self, text: str) -> None:
@@ -101,10 +103,12 @@ class EventDetail(QWidget):
         self.shown_event: RecordedEvent | None = None
         self.header = EventHeading()
         self.subheader = QLabel()  # when, its stream type, its schema version
+        self.subheader.setTextFormat(Qt.TextFormat.PlainText)  # (stored text: never markup)
         self.subheader.setStyleSheet("color: #616161;")
         self.subheader.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.subheader.hide()
         self.notice = QLabel()
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
         self.notice.setWordWrap(True)
         self.notice.hide()
         self.copy_button = QPushButton(icon("copy"), "Copy as JSON")
@@ -183,13 +187,15 @@ class EventDetail(QWidget):
             return
         tail = f"v{event.version}{SEPARATOR}position {event.position:,}"
         self.header.show_parts(event.event_type, event.stream_id, tail)
-        self.header.setToolTip(f"{event.event_type} · {event.stream_id} v{event.version} · "
-                               f"position {event.position:,}\nEvent id {event.event_id}")
-        self.subheader.setText(f"{short_time(event.timestamp_us)} UTC · {event.stream_type} · "
-                               f"schema v{event.schema_version}")
+        self.header.setToolTip(f"{visible(event.event_type)} · {visible(event.stream_id)} "
+                               f"v{event.version} · position {event.position:,}\nEvent id "
+                               f"{visible(event.event_id)}")
+        self.subheader.setText(f"{short_time(event.timestamp_us)} UTC · "
+                               f"{visible(event.stream_type)} · schema v{event.schema_version}")
         self.subheader.show()
         if event.is_raw:
-            self._notice(f"This row could not be read: {event.problem}. It is shown as stored.",
+            self._notice(f"This row could not be read: {visible_lines(event.problem)}. It is "
+                         "shown as stored.",
                          "#ffebee", "#b71c1c")
             self.tree_model.set_value({"raw_data": event.raw_data, "metadata": event.metadata})
         elif event.stored is not None:

@@ -1,8 +1,10 @@
 """JSON shown as highlighted text: keys, strings, numbers and literals in their own colours.
 
 A time kept as microseconds since 1970 (a field such as `at`, `scheduled_at` or `outcome_at`)
-is shown as a UTC time, underlined; hovering it shows the stored number. Copying an event
-(Copy as JSON) copies what is stored, not this text.
+is shown as a UTC time, underlined; hovering it shows the stored number. A control character
+that JSON's escapes leave as it is (DEL, a C1 or bidi control, which would reorder the rest of
+its line) is shown escaped, as `visible` shows it. Copying an event (Copy as JSON) copies what
+is stored, not this text.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PySide6.QtGui import QColor, QFont, QHelpEvent, QSyntaxHighlighter, QTextCh
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
 from explorer.common.formatting import clock_time, is_time_field, raw_time
+from explorer.common.names import visible_lines
 
 _RULES = [  # later rules win: text inside strings is never coloured as a number
     (re.compile(r"-?\b\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\b"), "#1565c0"),
@@ -37,9 +40,10 @@ TimeSpans = dict[int, list[tuple[int, int, int]]]  # line -> (start, end, micros
 
 
 def with_readable_times(value: Any) -> tuple[str, TimeSpans]:
-    """Indented JSON with each time field's microseconds written as a UTC time, and where those
-    times are: per line, (first column, last column + 1, the stored number)."""
-    lines = pretty_json(value).split("\n")
+    """Indented JSON (as `visible_lines` shows it) with each time field's microseconds written as
+    a UTC time, and where those times are: per line, (first column, last column + 1, the stored
+    number)."""
+    lines = visible_lines(pretty_json(value)).split("\n")  # (still JSON: see names.escape)
     spans: TimeSpans = {}
     for number, line in enumerate(lines):
         match = _NUMBER_FIELD.match(line)
@@ -97,7 +101,7 @@ class JsonView(QPlainTextEdit):
 
     def show_text(self, text: str) -> None:
         self._highlighter.time_spans = {}
-        self.setPlainText(text)
+        self.setPlainText(visible_lines(text))
 
     def stored_time_at(self, point: QPoint) -> int | None:
         """The stored microseconds of the time shown under `point` (viewport coordinates)."""
