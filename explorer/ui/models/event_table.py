@@ -156,7 +156,8 @@ class EventTableModel(PagedTableModel):
             return RAW_COLOUR if event.is_raw else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == DATA:
-                return visible(event.problem if event.is_raw else summarize(event.data, 400))
+                raw = event.is_raw
+                return visible((event.problem or "") if raw else summarize(event.data, 400))
             return None
         return _display(event, column)
 
@@ -181,6 +182,6 @@ def _display(event: RecordedEvent, column: int) -> str:
     if column == TYPE:
         return visible(event.event_type)
     if event.is_raw:
-        return f"⚠ cannot be read: {visible(event.problem)}"
+        return f"⚠ cannot be read: {visible(event.problem or '')}"
     upcast = f" (stored as v{event.stored.schema_version})" if event.stored is not None else ""
     return visible(summarize(event.data, 160)) + upcast

@@ -194,7 +194,7 @@ class EventDetail(QWidget):
                                f"{visible(event.stream_type)} · schema v{event.schema_version}")
         self.subheader.show()
         if event.is_raw:
-            self._notice(f"This row could not be read: {visible_lines(event.problem)}. It is "
+            self._notice(f"This row could not be read: {visible_lines(event.problem or '')}. It is "
                          "shown as stored.",
                          "#ffebee", "#b71c1c")
             self.tree_model.set_value({"raw_data": event.raw_data, "metadata": event.metadata})
