@@ -454,7 +454,7 @@ def check(args: argparse.Namespace) -> int:
             print(f"  ... and {report.omitted} more problems")
         for note in report.notes:
             print(f"  note: {note}")
-        print("No problems found." if report.ok else f"{report.total_problems} problems found.")
+        print(report.verdict)
     return 0 if report.ok else 1
 
 
@@ -479,16 +479,8 @@ def salvage(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_dict())
     else:
-        print(f"Saved {report.saved:,} events of {args.store} into {args.target}.")
-        if report.lost:
-            print(f"Lost {report.lost_count:,} positions (of the damaged store): "
-                  f"{report.lost_text()}.")
-        else:
-            print("No event was lost.")
-        if report.renumbered:
-            shown = ", ".join(report.renumbered[:10])
-            more = f" and {len(report.renumbered) - 10} more" if len(report.renumbered) > 10 else ""
-            print(f"Streams that lost events, their later versions numbered on: {shown}{more}.")
+        for line in report.lines():
+            print(line)
     return 0 if report.saved else 1
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -182,17 +182,25 @@ def with_links(rows: Sequence[Sequence[Any]], runs: LinkRuns) -> list[tuple[Any,
     return [(*row, runs.link_at(row[0])) for row in rows]
 
 
-def breaks(pages: Iterable[Sequence[Sequence[Any]]],
-           form: ChainForm = PLAIN) -> Iterator[tuple[int, bool]]:
+def breaks(pages: Iterable[Sequence[Sequence[Any]]], form: ChainForm = PLAIN,
+           link_before: Callable[[int], bytes | None] | None = None
+           ) -> Iterator[tuple[int, bool]]:
     """Where the chain (of the `form` given) does not hold, over stored rows from the first
     (each with its link last, None when it has none), a page at a time: (position, True) where
     a link does not match its row, (position, False) where a row has no link. After a mismatch
-    the stored link is followed, so that each later break is another change."""
+    the stored link is followed, so that each later break is another change. After a gap in
+    the positions, `link_before(position)` gives the link stored for the position before (None
+    where none is): the chain then goes on through the events removed, and the row after them
+    is judged by itself."""
     previous = GENESIS
     link_of = form.link
+    seen = 0
     for page in pages:
         for row in page:
             stored = row[-1]
+            if row[0] != seen + 1 and link_before is not None:
+                previous = link_before(row[0]) or previous
+            seen = row[0] if isinstance(row[0], int) else seen
             try:
                 expected = link_of(previous, row[:-1])
             except (TypeError, struct.error):  # a value no append could have stored (a BLOB,

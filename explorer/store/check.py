@@ -4,8 +4,10 @@ First SQLite's own integrity check (a damaged file raises StoreDamagedError: not
 trusted). Then the schema (markers, store_meta, tables, indexes, the triggers that keep the log
 immutable), positions without gaps, versions 1..n per stream, one type per stream, the stream
 index agreeing with the events, timestamps never going back, snapshots within their streams,
-every row decodable, and the hash chain recomputed over every stored row: an event edited,
-removed or inserted after it was written breaks it there. It only reads.
+every row's text readable (valid UTF-8: other readers stop at a row that is not) and decodable,
+and the hash chain recomputed over every stored row: an event edited or inserted after it was
+written breaks it there; one removed leaves a gap the chain goes through. A salvaged store's
+origin, and the events its source's chain could not vouch for, are noted. It only reads.
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
+from explorer.common.formatting import count_of
 from explorer.store import chain, schema
 from explorer.store.damage import describe_damage
 from explorer.store.errors import StoreDamagedError
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.checking import check_library
 from explorer.store.foreign.library_store import LibraryStore
-from explorer.store.schema import events, snapshots, streams
+from explorer.store.salvage_report import salvage_note
+from explorer.store.schema import event_hashes, events, snapshots, streams
 from explorer.store.statements import EVENT_COLUMNS
 
 LISTED_PER_KIND = 20
@@ -51,6 +56,17 @@ class CheckReport:
     @property
     def total_problems(self) -> int:
         return len(self.problems) + self.omitted
+
+    @property
+    def verdict(self) -> str:
+        """The last line of the report: "No problems found.", "1 problem found.", ..."""
+        if self.ok:
+            return "No problems found."
+        return f"{count_of(self.total_problems, 'problem')} found."
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     def add(self, kind: str, message: str) -> None:
         seen = self._per_kind.get(kind, 0)
@@ -111,6 +127,9 @@ def _check_schema(store: EventStore, report: CheckReport) -> bool:
                                      f"file's marker says {value!r}")
     if "created_at" not in found.meta:
         report.add("store meta", "store_meta has no 'created_at' entry")
+    salvaged = salvage_note(found.meta)
+    if salvaged is not None:
+        report.note(salvaged[0].upper() + salvaged[1:])
     server_from = found.meta.get(chain.SERVER_LINKS_KEY)
     if server_from is not None and not (server_from.isdigit() and int(server_from) >= 1):
         report.add("store meta", f"store_meta's {chain.SERVER_LINKS_KEY} is {server_from!r}, "
@@ -217,19 +236,69 @@ def _check_snapshots(store: EventStore, report: CheckReport) -> None:
         report.add("snapshot", f"snapshot of {stream_id} at version {version} is beyond {where}")
 
 
+TEXT_COLUMNS = tuple((index, column.name) for index, column in enumerate(EVENT_COLUMNS)
+                     if isinstance(column.type, sa.String))
+"""The stored row's text columns (EVENT_COLUMNS order), each of which must be valid UTF-8."""
+CHAIN_ADVICE = (
+    "A break in the hash chain means that an event was changed after it was written (edited in "
+    "the file, or damaged): nothing can tell what it was. `salvage STORE NEW` copies the events "
+    "as they are now into a new store, which records the positions where the chain did not hold.")
+UNREADABLE_ADVICE = (
+    "A row that cannot be read stops every other command at it (`events` ends before it; "
+    "`export` and the window refuse the store). `salvage STORE NEW` copies every other event "
+    "into a new store.")
+
+
+def _unreadable_rows(rows: Sequence[Sequence[Any]]) -> Iterator[tuple[int, list[str]]]:
+    """(position, columns) of each row, read with stand-ins for bytes that are not UTF-8,
+    whose text holds such bytes (which no other reader can decode). One look at the whole page
+    first: only text with a stand-in cannot be written as JSON."""
+    try:
+        orjson.dumps(rows)
+        return
+    except TypeError:
+        pass
+    for row in rows:
+        bad = _bad_text(row)
+        if bad:
+            yield row[0], bad
+
+
+def _bad_text(row: Sequence[Any]) -> list[str]:
+    bad = []
+    for index, name in TEXT_COLUMNS:
+        value = row[index]
+        if type(value) is str and not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                bad.append(name)
+    return bad
+
+
 def _check_rows(store: EventStore, report: CheckReport,
                 progress: Callable[[int], None] | None, linked: bool) -> None:
     """Decode every row, check time order and recompute the hash chain, a page at a time."""
     previous_time = None
     unlinked: list[list[int]] = []  # ranges of positions without a link
     last = 0
+    unbridged: set[int] = set()  # positions after a gap whose link before it cannot be read
 
     def pages() -> Iterator[Sequence[Sequence[Any]]]:
         nonlocal previous_time, last
         for page in (store.linked_pages(PAGE_ROWS) if linked else _unlinked_pages(store)):
             rows = [row[:-1] for row in page]
+            unreadable = set()
+            for position, bad in _unreadable_rows(rows):
+                unreadable.add(position)
+                columns = " and ".join(f"'{name}'" for name in bad)
+                plural = "s" if len(bad) > 1 else ""
+                report.add("unreadable", f"the row at position {position:,} cannot be read: "
+                                         f"the text in its column{plural} {columns} is not "
+                                         "valid UTF-8")
+                report.note(UNREADABLE_ADVICE)
             for event in store.decode_rows(rows):
-                if event.is_raw:
+                if event.is_raw and event.position not in unreadable:
                     report.add("undecodable", f"position {event.position} ({event.event_type} "
                                               f"in {event.stream_id}): {event.problem}")
                 if previous_time is not None and event.timestamp_us < previous_time:
@@ -241,12 +310,28 @@ def _check_rows(store: EventStore, report: CheckReport,
             last = rows[-1][0]
             yield page
 
-    for position, changed in chain.breaks(pages(), store.stored_chain_form()):
+    def link_before(position: int) -> bytes | None:
+        found = _stored_link(store, position - 1)
+        if found is None:
+            unbridged.add(position)
+        return found
+
+    for position, changed in chain.breaks(pages(), store.stored_chain_form(),
+                                          link_before if linked else None):
         if not linked:
             continue
         if changed:
-            report.add("hash chain", f"the hash chain breaks at position {position}: the event "
-                                     "there (or one before it) is not as it was written")
+            if position in unbridged:
+                report.add("hash chain", f"the hash chain breaks at position {position:,}, "
+                                         f"after the gap at {_gap_before(store, position)}: "
+                                         "the events removed there were part of it (whether "
+                                         f"the event at {position:,} was changed too, it "
+                                         "cannot tell)")
+            else:
+                report.add("hash chain", f"the hash chain breaks at position {position:,}: the "
+                                         "event there (or the link of the one before it) is "
+                                         "not as it was written")
+            report.note(CHAIN_ADVICE)
         elif unlinked and unlinked[-1][1] == position - 1:
             unlinked[-1][1] = position
         else:
@@ -261,6 +346,30 @@ def _check_rows(store: EventStore, report: CheckReport,
                                      f"ends at {last:,}: the events after it were removed")
     if progress is not None:
         progress(report.events)
+
+
+def _stored_link(store: EventStore, position: int) -> bytes | None:
+    """The link stored for `position` (the chain's start for 0), or None where none is."""
+    if position < 1:
+        return chain.GENESIS
+    h = event_hashes.c
+    found = store._execute(sa.select(h.position, h.links).where(h.position <= position)
+                           .order_by(h.position.desc()).limit(1)).first()
+    if found is None:
+        return None
+    first, run = found[0], bytes(found[1])
+    if chain.run_end(first, run) < position:
+        return None
+    offset = (position - first) * chain.DIGEST_SIZE
+    return run[offset:offset + chain.DIGEST_SIZE]
+
+
+def _gap_before(store: EventStore, position: int) -> str:
+    """The positions missing just before `position`, as `_span` writes them."""
+    e = events.c
+    previous = store._execute(sa.select(sa.func.max(e.position))
+                              .where(e.position < position)).scalar() or 0
+    return _span(previous + 1, position - 1)
 
 
 def _unlinked_pages(store: EventStore) -> Iterator[Sequence[Sequence[Any]]]:

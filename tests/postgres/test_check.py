@@ -47,3 +47,18 @@ def test_an_unreadable_start_of_the_servers_links_is_reported(store_url, schema_
     assert [problem.message for problem in report.problems] == [
         "store_meta's server_links_from is 'x', not a position: the chain was checked in "
         "either form"]
+
+
+def test_a_removed_event_is_the_gap_not_a_change_to_the_event_after_it(store_url, schema_name,
+                                                                      admin):
+    with EventStore.open(store_url) as store:
+        for n in range(5):
+            store.append("s", "T", [NewEvent("E", {"n": n})])
+    admin.execute(f"ALTER TABLE {schema_name}.events DISABLE TRIGGER events_no_change")
+    admin.execute(f"DELETE FROM {schema_name}.events WHERE position = 3")
+    admin.execute(f"ALTER TABLE {schema_name}.events ENABLE TRIGGER events_no_change")
+    with EventStore.open(store_url, read_only=True) as store:
+        report = check_store(store)
+    problems = [problem.message for problem in report.problems]
+    assert "no event at position 3" in problems and not any(
+        "hash chain" in text for text in problems), problems

@@ -93,8 +93,8 @@ def test_data_edited_to_other_valid_json_breaks_the_chain_there(store_path):
     seeded(store_path)
     tampered(store_path, "UPDATE events SET data = '{\"reason\": \"forged\"}' WHERE position = 3")
     found = problems(store_path)
-    assert ("hash chain", "the hash chain breaks at position 3: the event there (or one before "
-            "it) is not as it was written") in found
+    assert ("hash chain", "the hash chain breaks at position 3: the event there (or the link of "
+            "the one before it) is not as it was written") in found
     assert not any("position 4" in message for _, message in found)
 
 
