@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from explorer.ui.cursor_moves import CursorStatus
 from explorer.ui.session import LoadedSystem, StoreSummary
@@ -58,10 +58,28 @@ class WindowStatus(QObject):
         for widget in (self.busy_label, self.busy, self.read_only_badge, self.live_label,
                        self.count_label, self.system_label, self.store_label):
             bar.addPermanentWidget(widget)
+        bar.messageChanged.connect(self._message_changed)
         self._busy_timer = single_shot(self, BUSY_DELAY_MS, self.busy.show)
 
     def say(self, message: str, timeout_ms: int) -> None:
-        self.bar.showMessage(message, timeout_ms)
+        """Show `message` for `timeout_ms` where the bar's messages go: cut in its middle if it
+        is wider than the room left of the permanent widgets (its end, often what to do,
+        stays), and whole in the bar's tooltip while it shows."""
+        room = self._message_room()
+        shown = self.bar.fontMetrics().elidedText(message, Qt.TextElideMode.ElideMiddle, room)
+        self.bar.showMessage(shown, timeout_ms)
+        self.bar.setToolTip(message if shown != message else "")
+
+    def _message_changed(self, text: str) -> None:
+        if not text:  # (its time is up): no tooltip of a message gone
+            self.bar.setToolTip("")
+
+    def _message_room(self) -> int:
+        """The width left for a message: up to the leftmost permanent widget shown."""
+        lefts = [widget.x() for widget in self.bar.findChildren(
+            QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if widget.isVisible() and widget.x() > 0]
+        return max(80, min(lefts, default=self.bar.width()) - 16)
 
     def busy_changed(self, busy: bool) -> None:
         if busy:
