@@ -133,7 +133,13 @@ def run(args: argparse.Namespace) -> int:
                       flush=True)
         _status_line(status)
 
+    started: list[bool] = []
+
     def work(runner: Runner) -> None:
+        if not started:  # (once the store is open: a store that cannot be is refused alone)
+            started.append(True)
+            print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of "
+                  f"{shown(args.store)}; Ctrl+C stops.", file=sys.stderr)
         runner.run_forever(stop, on_status=status_line, status_every_s=args.status_every)
         status_line(runner.status())
 
@@ -143,8 +149,6 @@ def run(args: argparse.Namespace) -> int:
                           run_sagas=not args.no_sagas, context_options=_context_options(args),
                           progress=linking, spec=args.system)
 
-        print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of "
-              f"{shown(args.store)}; Ctrl+C stops.", file=sys.stderr)
         try:
             with _ctrl_c_sets(stop):
                 keep_running(open_runner, work, stop, on_lost=lambda error: print(
