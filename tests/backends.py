@@ -52,8 +52,9 @@ def parametrize_backends(metafunc: pytest.Metafunc) -> None:
                          indirect=True)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+def a_postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway cluster, started, and stopped when the fixture built on this ends; the test
+    skipped, saying so, where the PostgreSQL tests were opted out of."""
     if os.environ.get(OPT_OUT) == "1":
         pytest.skip(f"{OPT_OUT}=1: the PostgreSQL tests were opted out of")
     server = PostgresServer().start()
@@ -61,6 +62,11 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    yield from a_postgres_server()
 
 
 @pytest.fixture

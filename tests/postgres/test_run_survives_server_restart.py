@@ -5,7 +5,6 @@ events appended meanwhile are handled. On a cluster of the test's own (it is sto
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
 import subprocess
@@ -16,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.postgres_server import OPT_OUT, PostgresServer
+from bench.postgres_server import PostgresServer
+from tests.backends import a_postgres_server
 from tests.cli.test_live_cli import lines_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,13 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def own_server() -> Iterator[PostgresServer]:
-    if os.environ.get(OPT_OUT) == "1":
-        pytest.skip(f"{OPT_OUT}=1: the PostgreSQL tests were opted out of")
-    server = PostgresServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    """A cluster of the test's own: it is stopped and started again."""
+    yield from a_postgres_server()
 
 
 def explorer(*arguments: str) -> subprocess.CompletedProcess:
