@@ -135,3 +135,22 @@ def test_the_welcome_says_when_a_store_is_read_without_a_systems_code(qtbot, see
         assert "Send a command" not in text and "demo store" not in text
     finally:
         window.close()
+
+
+def test_the_welcome_says_no_store_is_open_when_the_one_asked_for_could_not_be(qtbot, tmp_path):
+    from explorer.ui.main_window import MainWindow
+
+    settings.remember_welcome_seen(False)
+    window = MainWindow()
+    qtbot.add_widget(window)
+    window.resize(1300, 850)
+    window.show()
+    bad = tmp_path / "notes.evstore"
+    bad.write_text("not a store\n")
+    try:
+        with qtbot.wait_signal(window.error_shown, timeout=WAIT_MS):
+            window.open_store(bad)
+        text = window.help.welcome.toPlainText()
+        assert "No store is open" in text and "demo store (what opens" not in text
+    finally:
+        window.close()

@@ -266,6 +266,11 @@ class Welcome(QTextBrowser):
         """Say what the store just opened is (the demo store, or which of the user's)."""
         self.setHtml(welcome_text(self.main, self.shortcuts, (summary, loaded)))
 
+    def open_failed(self) -> None:
+        """A store could not be opened: if none is, say so (not what the demo store is)."""
+        if self.main.session.summary is None:
+            self.setHtml(welcome_text(self.main, self.shortcuts, no_store=True))
+
     def event_shown(self, event: object) -> None:
         """An event is in the detail area now: the welcome has done its job."""
         if event is not None and self.isVisible():
@@ -291,7 +296,8 @@ class Welcome(QTextBrowser):
 
 
 def welcome_text(window: MainWindow, shortcuts: QAction,
-                 opened: tuple[StoreSummary, LoadedSystem] | None = None) -> str:
+                 opened: tuple[StoreSummary, LoadedSystem] | None = None, *,
+                 no_store: bool = False) -> str:
     """The welcome for the store `opened` (the demo store, or one of the user's, with the system
     it is read with), naming the window's own keys for what it suggests. Sending a command is
     suggested only where one can be sent (a writable store, a system with commands)."""
@@ -300,7 +306,11 @@ def welcome_text(window: MainWindow, shortcuts: QAction,
 
     summary, loaded = opened if opened is not None else (None, None)
     demo = window.opening.demo_system
-    if summary is None or loaded is None or is_demo_store(summary.location, loaded,
+    if no_store:  # (the store asked for could not be opened, and none is)
+        intro = ("No store is open. File › Open Store opens one of yours; File › New Demo Store "
+                 "makes a demo store to try things on. Every change is an event in the list "
+                 "above, never changed once written.")
+    elif summary is None or loaded is None or is_demo_store(summary.location, loaded,
                                                           window.opening.demo_stores):
         shown = loaded if loaded is not None and not loaded.generic else demo
         about = (f" is made by the <b>{html.escape(shown.system.label)}</b>, {DEMO_DAYS} days "
@@ -365,6 +375,8 @@ class Help(QObject):
         self.welcome = Welcome(window, window.detail, self.shortcuts_action)
         window.browser.detail_shown.connect(self.welcome.event_shown)
         window.session.opened.connect(self.welcome.show_store)
+        window.error_shown.connect(lambda _title, _text: self.welcome.open_failed())
+        window.session.closed.connect(self.welcome.open_failed)
         self.dialog: QDialog | None = None
 
     def _action(self, text: str, slot, shortcut, tip: str) -> QAction:
