@@ -51,7 +51,13 @@ from explorer.store.errors import (
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.layout import LibraryLayout
 from explorer.store.maintenance import SchemaObjects
-from explorer.store.postgres_location import ServerConnection, ServerLocation, first_line
+from explorer.store.postgres_location import (
+    RECONNECT_FIRST_S,
+    RECONNECT_MOST_S,
+    ServerConnection,
+    ServerLocation,
+    first_line,
+)
 from explorer.store.postgres_url import is_server_url
 from explorer.store.records import AppendRequest, AppendResult, RecordedEvent
 from explorer.store.statements import EVENT_COLUMNS
@@ -62,10 +68,6 @@ _LOST = (psycopg.OperationalError, sa.exc.OperationalError)
 STREAMED_REQUESTS = 20
 """A batch's requests encoded and sent at a time (`_append_streamed`): 200 of the bench's
 events, a send the server works on while the next are made."""
-RECONNECT_FIRST_S = 0.2
-RECONNECT_MOST_S = 5.0
-"""A lost connection is tried again after RECONNECT_FIRST_S, then twice as long each time, at
-most RECONNECT_MOST_S apart."""
 
 
 class _LibraryTables(Exception):  # noqa: N818 - not an error: where to go instead

@@ -46,6 +46,12 @@ SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05"})
 its database dropped, or idle too long."""
 
 
+RECONNECT_FIRST_S = 0.2
+RECONNECT_MOST_S = 5.0
+"""A lost connection to the server is tried again after RECONNECT_FIRST_S, then twice as long
+each time, at most RECONNECT_MOST_S apart (our store's and the library's on a server)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ServerLocation:
     """A parsed store URL: how to connect (password included, never shown) and the schema."""

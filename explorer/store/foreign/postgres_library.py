@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +46,13 @@ import sqlalchemy as sa
 from explorer.common.private_files import open_private
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.damage import damaged
+from explorer.store.errors import StoreOpenError
 from explorer.store.foreign import views
 from explorer.store.foreign.layout import LibraryLayout, describe
 from explorer.store.foreign.library_store import FORMAT, LibraryStore, register_functions
 from explorer.store.foreign.records import LibraryRecords
 from explorer.store.foreign.transcoding import StateReader, load_cipher
-from explorer.store.postgres_location import ServerLocation
+from explorer.store.postgres_location import RECONNECT_FIRST_S, RECONNECT_MOST_S, ServerLocation
 from explorer.store.upcasting import EventRegistry
 
 READ_ONLY_REASON = ("an eventsourcing library store on a PostgreSQL server, which Event Explorer "
@@ -175,14 +178,53 @@ class PostgresLibraryStore(LibraryStore):
         self._heard = 0  # notifications heard on the log's channel
         self._heard_at_end = -1  # as many as had been heard when the log's end was read
         self._end = 0
-        try:  # the library's channel: its log table's name (it NOTIFYs as it inserts)
-            connection.execute(f'LISTEN "{layout.events_table}"')
-            self._listening = True
-        except psycopg.Error:  # (a standby in recovery cannot listen: each look asks)
-            self._listening = False
+        self._listening = self._listen(connection)
         self._tracking = find_tracking(connection, server.schema, layout.events_table)
+        self._retry_at: float | None = None  # while the connection is lost: when to try again
+        self._retry_wait = RECONNECT_FIRST_S
         self._mirror = ""
         """The mirror's file ('' for a private temporary one, which only this store sees)."""
+
+    def _listen(self, connection: psycopg.Connection[Any]) -> bool:
+        """Listen on the library's channel (its log table's name: it NOTIFYs as it inserts);
+        whether it could (a standby in recovery cannot: each look asks)."""
+        try:
+            connection.execute(f'LISTEN "{self.layout.events_table}"')
+            return True
+        except psycopg.Error:
+            return False
+
+    @property
+    def reconnecting(self) -> bool:
+        """Whether the connection to the server was lost and is being made again (as our own
+        server store's: followers polling `data_version` make it again, waiting longer
+        between tries, up to RECONNECT_MOST_S; meanwhile the rows copied so far are read)."""
+        return self._retry_at is not None
+
+    def _lost(self) -> None:
+        if self._retry_at is None:
+            self._retry_at, self._retry_wait = time.monotonic(), RECONNECT_FIRST_S
+        self._reconnect()
+
+    def _reconnect(self) -> bool:
+        """Connect again if it is time to try; whether connected."""
+        if self._retry_at is None:
+            return True
+        if time.monotonic() < self._retry_at:
+            return False
+        try:
+            connection = self.server.connect(read_only=True)
+        except (psycopg.Error, StoreOpenError):
+            self._retry_at = time.monotonic() + self._retry_wait
+            self._retry_wait = min(self._retry_wait * 2, RECONNECT_MOST_S)
+            return False
+        with suppress(psycopg.Error):
+            self._source.close()
+        self._source = connection
+        self._listening = self._listen(connection)
+        self._retry_at = None
+        self._heard_at_end = -1  # (what came in while it was lost: the log's end read again)
+        return True
 
     def _share_key(self, location: str, layout: LibraryLayout) -> tuple[Any, ...]:
         return (location, layout.events_table)
@@ -293,22 +335,32 @@ class PostgresLibraryStore(LibraryStore):
              for o, v, t, s in found])
 
     def _catch_up(self) -> int:
-        if not self._db.in_transaction:  # (inside a reader's snapshot: what was copied)
-            self._copy_new_rows()
+        if not self._db.in_transaction and self._reconnect():  # (inside a reader's snapshot,
+            # or while the server is away: what was copied)
+            try:
+                self._copy_new_rows()
+            except psycopg.OperationalError:
+                self._lost()
         return super()._catch_up()
 
     def data_version(self) -> int:
         """Changes whenever the application commits events: the log's last notification id
         on the server, read again only when its channel was heard from since the last read
         (no round trip otherwise), or each time where the store cannot listen."""
-        if self._listening:
-            # (those read off the socket now, and those psycopg kept that came during queries)
-            for _notice in self._source.notifies(timeout=0):
-                self._heard += 1
-            if self._heard == self._heard_at_end:
-                return self._end
-        heard = self._heard  # (one heard from now on is read again at the next look)
-        found = self._source.execute(self._log_end).fetchone()
+        if not self._reconnect():
+            return self._end  # (the last end known, until the server is back)
+        try:
+            if self._listening:
+                # (those read off the socket now, and those psycopg kept during queries)
+                for _notice in self._source.notifies(timeout=0):
+                    self._heard += 1
+                if self._heard == self._heard_at_end:
+                    return self._end
+            heard = self._heard  # (one heard from now on is read again at the next look)
+            found = self._source.execute(self._log_end).fetchone()
+        except psycopg.OperationalError:
+            self._lost()
+            return self._end
         self._end, self._heard_at_end = (int(found[0] or 0) if found else 0), heard
         return self._end
 
