@@ -191,8 +191,12 @@ def types(args: argparse.Namespace) -> int:
 
 
 def events(args: argparse.Namespace) -> int:
+    if args.to_position is not None and args.to_position < args.from_position:
+        raise ValueError(f"--to-position {args.to_position} is before --from-position "
+                         f"{args.from_position}: no event is between them.")
     query = EventQuery(stream_id=args.stream, event_types=_split(args.event_types),
                        stream_types=_split(args.stream_types), from_position=args.from_position,
+                       to_position=args.to_position,
                        content=parse_filter(args.where) if args.where else None)
     with _read(args, system_of(args)) as store:
         if args.stream is not None:

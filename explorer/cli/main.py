@@ -113,6 +113,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                    'against a number, text writing one ("10.00", "-1.5e3") is that number, '
                    'exactly, and other text matches nothing (quote the value to compare text)')
     p.add_argument("--from-position", type=positive, default=1, help="start at this position")
+    p.add_argument("--to-position", type=positive, help="end at this position (as export's)")
     p.add_argument("--search", metavar="TEXT", type=given("a word, an id or a phrase"),
                    help='only events mentioning TEXT (words, ids such as order_0870, a prefix '
                    'order_08*, a "quoted phrase"), newest first; the first search indexes the '

@@ -289,3 +289,11 @@ def test_a_search_prints_its_header_and_first_match_before_the_next_is_found(
     header, first = printed_before_second[0].splitlines()
     assert header.startswith("POSITION") and first.split()[0] == "1"
     assert len(out.splitlines()) == 1
+
+
+def test_events_end_at_a_position_as_export_does(seeded, capsys):
+    store = str(seeded)
+    assert main(["events", store, "--from-position", "10", "--to-position", "12", "--json"]) == 0
+    assert [e["position"] for e in json.loads(capsys.readouterr().out)] == [10, 11, 12]
+    assert main(["events", store, "--from-position", "12", "--to-position", "10"]) == 1
+    assert "--to-position 10 is before --from-position 12" in capsys.readouterr().err
