@@ -74,22 +74,36 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to-position", type=positive, help="end at this position")
 
 
+def _warn_of_unreadable(positions: list[int]) -> None:
+    """Say which exported events could not be read (an import of the file refuses them)."""
+    if not positions:
+        return
+    shown_positions = ", ".join(f"{p:,}" for p in positions[:10]) + (
+        f" and {len(positions) - 10:,} more" if len(positions) > 10 else "")
+    print(f"warning: {len(positions):,} event{'s' if len(positions) > 1 else ''} could not be "
+          f"read ({shown_positions}): written as stored, marked 'unreadable', which an import "
+          "refuses; `check` says what is wrong with them.", file=sys.stderr)
+
+
 def export(args: argparse.Namespace) -> int:
     query = EventQuery(stream_id=args.stream, event_types=_split(args.event_types),
                        stream_types=_split(args.stream_types), from_position=args.from_position,
                        to_position=args.to_position,
                        content=parse_filter(args.where) if args.where else None)
     scope = ExportScope(query)
+    unreadable: list[int] = []
     if args.out == "-":
-        export_to(args.store, sys.stdout.buffer, scope, args.format)
+        export_to(args.store, sys.stdout.buffer, scope, args.format, unreadable=unreadable)
         sys.stdout.flush()
+        _warn_of_unreadable(unreadable)
         return 0
     bar = ProgressBar(0, "positions", lazy=True)
     try:
         count = export_file(args.store, Path(args.out), scope, args.format, force=args.force,
-                            progress=bar.update_to)
+                            progress=bar.update_to, unreadable=unreadable)
     finally:
         bar.close()
+    _warn_of_unreadable(unreadable)
     report = {"store": shown(args.store), "out": args.out, "format": args.format, "events": count,
               "scope": scope.describe()}
     if args.json:

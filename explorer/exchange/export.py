@@ -66,20 +66,26 @@ def scoped_events(store: EventStore, scope: ExportScope) -> Iterator[RecordedEve
 
 
 def write_events(events: Iterable[RecordedEvent], out: BinaryIO, format: Format, *,
-                 source: str, last_position: int, progress: Progress | None = None) -> int:
-    """Write `events` to `out`, one a line; how many were written."""
+                 source: str, last_position: int, progress: Progress | None = None,
+                 unreadable: list[int] | None = None) -> int:
+    """Write `events` to `out`, one a line; how many were written. The positions of events
+    that could not be read (written as stored, marked `unreadable`: an import refuses them)
+    are added to `unreadable`, when given."""
     with bulk_work():  # millions of short-lived dicts: no collector passes (CLI only)
-        written = _write_all(events, out, format, source, last_position, progress)
+        written = _write_all(events, out, format, source, last_position, progress,
+                             unreadable if unreadable is not None else [])
     if progress is not None:
         progress(last_position, last_position)
     return written
 
 
 def _write_all(events: Iterable[RecordedEvent], out: BinaryIO, format: Format, source: str,
-               last_position: int, progress: Progress | None) -> int:
+               last_position: int, progress: Progress | None, unreadable: list[int]) -> int:
     dumps = orjson.dumps
     written = 0
     for event in events:
+        if event.problem is not None:
+            unreadable.append(event.position)
         record = jsonl_record(event) if format == "jsonl" else cloudevent_record(event, source)
         out.write(dumps(record) + b"\n")
         written += 1
@@ -89,22 +95,25 @@ def _write_all(events: Iterable[RecordedEvent], out: BinaryIO, format: Format, s
 
 
 def export_to(location: str | Path, out: BinaryIO, scope: ExportScope = ExportScope(),
-              format: Format = "jsonl", progress: Progress | None = None) -> int:
+              format: Format = "jsonl", progress: Progress | None = None,
+              unreadable: list[int] | None = None) -> int:
     """Write the scope's events of the store at `location` to an open binary stream (stdout,
-    say); how many. The store is opened read-only without a system: events as stored."""
+    say); how many (those that could not be read added to `unreadable`: see write_events).
+    The store is opened read-only without a system: events as stored."""
     with EventStore.open(location, read_only=True, verify=False) as store:
         if scope.query is not None and scope.query.stream_id is not None:
             store.stream_info(scope.query.stream_id)  # a clear error for a mistyped stream id
         return write_events(scoped_events(store, scope), out, format,
                             source=store_source(store.location),
-                            last_position=store.last_position(), progress=progress)
+                            last_position=store.last_position(), progress=progress,
+                            unreadable=unreadable)
 
 
 def export_file(location: str | Path, target: Path, scope: ExportScope = ExportScope(),
                 format: Format = "jsonl", *, force: bool = False,
-                progress: Progress | None = None) -> int:
-    """Write the scope's events to the file `target`; how many. An existing `target` is
-    refused unless `force`; it is replaced only once the export is whole."""
+                progress: Progress | None = None, unreadable: list[int] | None = None) -> int:
+    """Write the scope's events to the file `target`; how many (see export_to). An existing
+    `target` is refused unless `force`; it is replaced only once the export is whole."""
     target = Path(target).expanduser()
     refuse_existing(target, force)
     refuse_store_files(location, target)
@@ -116,7 +125,7 @@ def export_file(location: str | Path, target: Path, scope: ExportScope = ExportS
                             f"{error.strerror}. Nothing was changed.") from None
     try:
         with out:
-            count = export_to(location, out, scope, format, progress)
+            count = export_to(location, out, scope, format, progress, unreadable)
         if not force and target.exists():
             refuse_existing(target, force)
         os.replace(temporary, target)

@@ -30,3 +30,14 @@ def test_salvage_and_check_say_what_moved_and_what_was_not_as_written(tmp_path, 
     code, out, _ = run(capsys, "check", tmp_path / "saved.evstore")
     assert code == 0 and "No problems found." in out
     assert "position 5 here (6 there) were not as written there" in out
+
+
+def test_export_says_which_events_could_not_be_read(tmp_path, capsys):
+    source = seeded(tmp_path / "damaged.evstore", events=8)
+    tampered(source, "UPDATE events SET data = 'not json {' WHERE position = 5")
+    code, _, err = run(capsys, "export", source, tmp_path / "out.jsonl")
+    assert code == 0
+    assert "warning: 1 event could not be read (5): written as stored, marked 'unreadable', " \
+        "which an import refuses" in err
+    code, _, err = run(capsys, "export", source, "-")
+    assert code == 0 and "warning: 1 event could not be read (5)" in err
