@@ -94,7 +94,8 @@ class EventTable:
         head = [cells[0].rjust(widths[0]), cells[1].ljust(widths[1]), cells[2].ljust(widths[2]),
                 cells[3].rjust(widths[3]), cells[4].ljust(widths[4])]
         text = "  ".join([*head, cells[5]]).rstrip()
-        if not text.isprintable():
+        if not text.isprintable() and visible(text) != text:  # (a no-break space, say, is not
+            # printable to Python, and shown as it is)
             return self.line([visible(cell) for cell in cells])
         return text + "\n"
 

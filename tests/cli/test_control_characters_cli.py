@@ -97,3 +97,13 @@ def test_the_tables_escape_every_cell(capsys):
     line = table.line(["1", "2026-01-05 08:00:01.123", "s\u202e", "1", "T\x07", "d\x1b[2J\n"])
     assert acting(line) == [] and line.endswith("\n") and line.count("\n") == 1
     assert "s\\u202e" in line and "T\\x07" in line and line.rstrip().endswith("d\\x1b[2J\\n")
+
+
+@pytest.mark.parametrize("text", ["10\u00a0EUR", "a\u200bb", "soft\u00adhyphen", "\ue000",
+                                  "\u00a0\x1b[2J"])
+def test_text_python_finds_unprintable_but_not_acting_is_shown_as_it_is(text):
+    # (a no-break space, a zero-width space, a soft hyphen, a private-use character: not
+    # printable to Python, and nothing to escape; the table's line recursed for ever)
+    line = EventTable(8).line(["1", "2026-01-01 00:00:00.000", "s", "1", "T", f"note={text}"])
+    assert line.endswith("\n") and acting(line[:-1]) == []
+    assert text.replace("\x1b", "\\x1b") in line
