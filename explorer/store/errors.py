@@ -151,11 +151,25 @@ def is_driver_error(error: BaseException) -> bool:
 
 
 
+SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05"})
+"""PostgreSQL's SQLSTATEs for a session it ended: by an administrator, a crash, a shutdown,
+its database dropped, or idle too long."""
+
+
+def is_lost_state(state: str | None) -> bool:
+    """Whether a PostgreSQL error's SQLSTATE says the connection is gone: none at all (the
+    client's own error: no answer from the server), the connection-exception class (08, but a
+    protocol violation, 08P01, only refuses the statement) or the server ending the session."""
+    return state is None or state.startswith("08") and state != "08P01" \
+        or state in SHUTDOWN_STATES
+
+
 def connection_lost(error: BaseException) -> bool:
     """Whether `error` means the store's server could not be reached or its connection was lost
-    (PostgreSQL's OperationalError, raw, through SQLAlchemy, or behind the store's own error
-    that said so): trouble that passes once the server is back, unlike a refused statement or
-    a damaged file. Told by the driver's module, so that it is not imported here."""
+    (PostgreSQL's OperationalError whose SQLSTATE says so, raw, through SQLAlchemy, or behind
+    the store's own error that said so): trouble that passes once the server is back, unlike a
+    refused statement, a full disk, a statement timeout or a damaged file. Told by the driver's
+    module, so that it is not imported here."""
     from sqlalchemy.exc import DBAPIError
 
     seen: BaseException | None = error
@@ -164,8 +178,10 @@ def connection_lost(error: BaseException) -> bool:
             return False
         if any(kind.__name__ == "OperationalError" and kind.__module__.startswith("psycopg")
                for kind in type(seen).__mro__):
-            return True
+            return is_lost_state(getattr(seen, "sqlstate", None))
         if isinstance(seen, DBAPIError) and seen.orig is not None:
+            if seen.connection_invalidated:
+                return True
             seen = seen.orig
         else:
             seen = seen.__cause__ or seen.__context__

@@ -24,7 +24,7 @@ import psycopg.errors
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from explorer.store.errors import StoreOpenError
+from explorer.store.errors import StoreOpenError, is_lost_state
 from explorer.store.postgres_url import (
     SCHEMES,
     PasswordRefusedError,
@@ -41,9 +41,6 @@ OWN_OPTIONS = ("schema",)
 """The options of a store's URL that are Event Explorer's; the others are libpq's."""
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,47}")
 CONNECT_TIMEOUT_S = 10
-SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05"})
-"""The server's SQLSTATEs for a session it ended: by an administrator, a crash, a shutdown,
-its database dropped, or idle too long."""
 
 
 RECONNECT_FIRST_S = 0.2
@@ -223,7 +220,7 @@ class ServerConnection:
         if state is None:
             return bool(self.connection.info.transaction_status
                         == psycopg.pq.TransactionStatus.ACTIVE)
-        return state.startswith("08") and state != "08P01" or state in SHUTDOWN_STATES
+        return is_lost_state(state)
 
     @contextmanager
     def pipelined(self) -> Iterator[None]:

@@ -46,6 +46,10 @@ def test_errors_that_mean_the_server_went_away_are_told_from_others():
     assert connection_lost(psycopg.errors.AdminShutdown("terminating connection"))
     assert connection_lost(wrapped) and connection_lost(lost_connection())
     assert not connection_lost(StoreError("damaged"))
+    for lasting in (psycopg.errors.DiskFull("no space"), psycopg.errors.QueryCanceled("timeout"),
+                    psycopg.errors.LockNotAvailable("lock")):  # (OperationalErrors too)
+        assert not connection_lost(lasting)
+        assert not connection_lost(sa.exc.OperationalError("SELECT 1", None, lasting))
     assert not connection_lost(psycopg.ProgrammingError("syntax error"))
     import sqlite3
     assert not connection_lost(sqlite3.OperationalError("database is locked"))
