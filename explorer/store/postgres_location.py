@@ -29,6 +29,7 @@ from explorer.store.postgres_url import (
     SCHEMES,
     PasswordRefusedError,
     asked_password,
+    unencoded_at,
     with_remembered_password,
     without_password,
 )
@@ -60,6 +61,11 @@ class ServerLocation:
     def parse(cls, target: str) -> ServerLocation:
         """The location a URL names; StoreOpenError saying what is wrong with a bad one (before
         any connection is tried)."""
+        unread = ("Special characters in the user or password must be percent-encoded (@ as "
+                  "%40, : as %3A, / as %2F, % as %25, # as %23, ? as %3F).")
+        if unencoded_at(target):
+            raise StoreOpenError(f"The URL {_without_credentials_text(target)} could not be read "
+                                 f"(more than one @ before its host). {unread}")
         try:
             url = sa.make_url(target)
         except sa.exc.ArgumentError:
@@ -69,9 +75,7 @@ class ServerLocation:
         except ValueError as error:  # (its port not a number: an unencoded @, : or / before it)
             raise StoreOpenError(
                 f"The URL {_without_credentials_text(target)} could not be read "
-                f"({_why_unread(error)}). Special characters in the user or password must be "
-                "percent-encoded (@ as %40, : as %3A, / as %2F, % as %25, # as %23, ? as %3F)."
-            ) from None
+                f"({_why_unread(error)}). {unread}") from None
         if url.drivername not in SCHEMES:
             raise StoreOpenError(
                 f"{url.drivername}:// is not a database this version opens: give a "
@@ -329,9 +333,11 @@ def _suggested(schema: str) -> str:
 
 
 def _why_unread(error: ValueError) -> str:
-    """What was wrong with a URL SQLAlchemy could not read (its port: int()'s words)."""
-    found = re.fullmatch(r"invalid literal for int\(\) with base 10: (.*)", str(error))
-    return f"its port, {found.group(1)}, is not a number" if found else str(error)
+    """What was wrong with a URL SQLAlchemy could not read (its port: int()'s words, which are
+    not repeated: what it took for the port may be a password's end)."""
+    if str(error).startswith("invalid literal for int()"):
+        return "what follows its host is not a port number"
+    return "its form is not USER:PASSWORD@HOST:PORT/DATABASE"
 
 
 def _without_credentials_text(target: str) -> str:

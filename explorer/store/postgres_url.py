@@ -62,10 +62,20 @@ def without_password(url: sa.URL) -> str:
                          url.query).render_as_string(hide_password=False)
 
 
+def unencoded_at(target: str) -> bool:
+    """Whether a server URL's part before its host holds an @ that is not percent-encoded (in
+    a password, say): read as it is, the password's end would be taken for the host."""
+    _, found, rest = target.partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0]
+    return bool(found) and authority.count("@") > 1
+
+
 def shown(target: str) -> str:
     """A target as it may be shown: a server's URL without its password, a path as it is."""
     if not is_server_url(target):
         return target
+    if unencoded_at(target):  # (no part of its password shown as its host)
+        return "a database URL"
     try:
         return without_password(sa.make_url(target))
     except (sa.exc.ArgumentError, ValueError):  # (ValueError: a port that is not a number)

@@ -40,6 +40,20 @@ def test_a_password_with_unencoded_special_characters_is_refused_naming_the_fix(
     assert "invalid literal" not in said and "ss:w" not in said and "rd%" not in said
 
 
+@pytest.mark.parametrize("credentials", ["user:p@ss:secretword", "user:p@ss", "us@er:secretword"])
+def test_no_part_of_a_password_with_an_unencoded_at_is_shown(capsys, postgres_server,
+                                                             credentials):
+    # ('user:p@ss:secretword@host' took 'secretword@host' for the port and said it; and
+    # 'user:p@ss@host' was read as the host 'ss@host', shown with every message)
+    url = f"postgresql://{credentials}@127.0.0.1:{postgres_server.port}/postgres"
+    said = refused_in_one_line(capsys, "summary", url)
+    assert "could not be read" in said and "percent-encoded (@ as %40" in said
+    for part in ("secretword", "ss@", "p@ss", "er:"):
+        assert part not in said
+    from explorer.store.postgres_url import shown
+    assert "secretword" not in shown(url) and "ss@" not in shown(url)
+
+
 def test_a_password_given_as_an_option_is_never_shown(capsys, postgres_server, schema_name):
     url = postgres_server.url(schema=schema_name) + "&password=s3cret&shema=x"
     said = refused_in_one_line(capsys, "summary", url)
