@@ -209,6 +209,29 @@ QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 (up to ~0.2 s), and for writing also their hash chain (up to ~0.3 s). Larger ones are checked by
 `check`, and wherever reading meets damage."""
 _verified: set[tuple[str, int, int, int]] = set()
+_chain_verified: set[tuple[str, int, int, int]] = set()
+"""Files whose hash chain this process found whole (as `_verified`, by path, inode, size and
+time of change: a file changed since is checked again)."""
+
+
+def _file_key(path: Path) -> tuple[str, int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return os.path.realpath(path), info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def chain_verified(path: Path) -> bool:
+    """Whether this process found the hash chain of the file at `path`, as it is, whole."""
+    key = _file_key(path)
+    return key is not None and key in _chain_verified
+
+
+def note_chain_verified(path: Path) -> None:
+    key = _file_key(path)
+    if key is not None:
+        _chain_verified.add(key)
 
 
 def small_enough(path: Path) -> bool:
