@@ -20,3 +20,6 @@ def test_a_long_message_keeps_its_end_and_is_whole_on_hover(window, qtbot):
     assert bar.currentMessage() == "Copied the event as JSON." and bar.toolTip() == ""
     bar.clearMessage()
     assert bar.toolTip() == ""
+    window.status.say(long, 10_000)
+    bar.showMessage("Opened read-only.", 5000)  # (shown past `say`: its tooltip is not this's)
+    assert bar.toolTip() == ""

@@ -58,6 +58,7 @@ class WindowStatus(QObject):
         for widget in (self.busy_label, self.busy, self.read_only_badge, self.live_label,
                        self.count_label, self.system_label, self.store_label):
             bar.addPermanentWidget(widget)
+        self._said = ""  # the message `say` shows (its whole text in the bar's tooltip)
         bar.messageChanged.connect(self._message_changed)
         self._busy_timer = single_shot(self, BUSY_DELAY_MS, self.busy.show)
 
@@ -67,12 +68,13 @@ class WindowStatus(QObject):
         stays), and whole in the bar's tooltip while it shows."""
         room = self._message_room()
         shown = self.bar.fontMetrics().elidedText(message, Qt.TextElideMode.ElideMiddle, room)
+        self._said = shown
         self.bar.showMessage(shown, timeout_ms)
         self.bar.setToolTip(message if shown != message else "")
 
     def _message_changed(self, text: str) -> None:
-        if not text:  # (its time is up): no tooltip of a message gone
-            self.bar.setToolTip("")
+        if text != self._said:  # (its time is up, or another message shown past `say`): no
+            self.bar.setToolTip("")  # tooltip of a message gone
 
     def _message_room(self) -> int:
         """The width left for a message: up to the leftmost permanent widget shown."""
