@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.common.names import visible_lines
 from explorer.projections import Projection, ProjectionStatus, SearchNotReadyError, read_rows
 from explorer.projections.list_count import ListCounts, keeps_rows
 from explorer.runtime.runner import RunnerStatus
@@ -251,7 +252,7 @@ class ProjectionsPanel(QWidget):
             return
         self.fault_label.setText(
             f"<b>Stopped at <a href='{fault.position}'>position {fault.position}</a></b>: "
-            f"{html.escape(fault.error)}")
+            f"{html.escape(visible_lines(fault.error))}")
         self.fault_box.show()
 
     def _rebuild(self) -> None:
@@ -451,7 +452,7 @@ class _Watched:
 
     def lines(self) -> str:
         return "\n".join(f"{self.title(s)} stopped at position {s.fault.position:,}: "
-                         f"{s.fault.error}" for s in self.faults)
+                         f"{visible_lines(s.fault.error)}" for s in self.faults)
 
     def show_on_tab(self, tabs: QTabWidget) -> None:
         tab = tabs.indexOf(self.page)

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.common.formatting import clock_time, raw_time, short_time, summarize
+from explorer.common.names import visible, visible_lines
 from explorer.domain import Repository
 from explorer.projections import SearchNotReadyError, read_rows
 from explorer.projections.list_count import keeps_rows
@@ -301,7 +302,7 @@ class SagasPanel(QWidget):
         label = QLabel(
             f"<b>Saga {html.escape(saga.name)} stopped at <a href='{fault.position}'>"
             f"position {fault.position:,}</a></b> ({html.escape(fault.event_type)} of "
-            f"{html.escape(fault.stream)}): {html.escape(fault.error)}")
+            f"{html.escape(visible(fault.stream))}): {html.escape(visible_lines(fault.error))}")
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setToolTip(f"Click the position to open the event {saga.name} failed on.")
