@@ -225,8 +225,8 @@ def _serve(args: argparse.Namespace) -> int:
         keep_running(open_runner, work, inbox.stop, on_lost=lambda error: emit({
             "failed": f"Lost the connection to the store's server ({_first_line(error)}); the "
                       "projections and sagas go on once it is back."}),
-            on_back=lambda: emit({"failed": "Connected to the store's server again: the "
-                                            "projections and sagas go on."}))
+            on_back=lambda: emit({"note": "Connected to the store's server again: the "
+                                          "projections and sagas go on."}))
     except KeyboardInterrupt:
         return 0
     return 0

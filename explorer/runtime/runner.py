@@ -298,7 +298,8 @@ class Runner(Closable):
 
         Commands are dicts: {"rebuild": name}, {"retry": name}, {"skip": name},
         {"sagas": bool}, {"status": true}. Messages are {"status": {...}},
-        {"progress": [name, done, last]}, {"finished": name} and {"failed": text}.
+        {"progress": [name, done, last]}, {"finished": name}, {"failed": text} and (from
+        `run --serve`, across a lost connection) {"note": text}.
         The inbox's `cancel` stops a rebuild that is running (what it rebuilt is kept, and the
         rest is caught up as usual). A rebuild the inbox marked {"cancelled": true} (a cancel
         came before it was begun) is not begun.

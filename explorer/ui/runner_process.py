@@ -32,12 +32,14 @@ class RunnerProcess(QObject):
         rebuild_progress(str, int, int): a projection, the position rebuilt to, the target.
         rebuild_finished(str): a rebuild ended (done or cancelled).
         failed(str): something went wrong; the message says what.
+        noted(str): news that is not a failure (the store's server is back, say).
     """
 
     status = Signal(object)
     rebuild_progress = Signal(str, int, int)
     rebuild_finished = Signal(str)
     failed = Signal(str)
+    noted = Signal(str)
 
     def __init__(self, location: str, system: str, *, read_only: bool, run_sagas: bool,
                  parent: QObject | None = None) -> None:
@@ -132,6 +134,8 @@ class RunnerProcess(QObject):
             self.rebuild_finished.emit(message["finished"])
         elif "failed" in message:
             self.failed.emit(message["failed"])
+        elif "note" in message:
+            self.noted.emit(message["note"])
 
     def _finished(self, code: int, _status) -> None:
         if self._stopping:
