@@ -11,16 +11,14 @@ Signals (RunnerHost):
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from explorer.system.workspace import default_demo_store
 from explorer.ui import settings
 from explorer.ui.runner_process import RunnerProcess
-from explorer.ui.session import LoadedSystem, StoreSummary
+from explorer.ui.session import LoadedSystem, StoreSummary, is_demo_store
 from explorer.ui.time_cursor import TimeTravel
 from explorer.ui.widgets.monitor_history import MonitorHistory
 from explorer.ui.widgets.projections_panel import ProjectionsPanel
@@ -70,8 +68,7 @@ class RunnerHost(QObject):
         """Run the projections (and, if chosen, the sagas) of the store just opened."""
         self.stop()
         location = self.location = summary.location
-        demo = location in self.demo_stores or (
-            not loaded.generic and Path(location) == default_demo_store(loaded.system))
+        demo = is_demo_store(location, loaded, self.demo_stores)
         can_run = not summary.read_only and bool(loaded.system.sagas)
         run_sagas = can_run and settings.sagas_enabled(location, demo)
         self.runner = RunnerProcess(location, loaded.spec, read_only=summary.read_only,
