@@ -81,7 +81,7 @@ class Manifest:
             digests = raw.get("sha256")
             return cls(files, [str(d) for d in raw["created_folders"]], command,
                        {str(k): str(v) for k, v in digests.items()} if digests is not None
-                       else _digests_of(installed_files(command) if command else {}),
+                       else _digests_as_they_are(data, files),
                        [str(b) for b in raw.get("backups", [])])
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
             raise DesktopInstallError(
@@ -105,10 +105,16 @@ def _digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _digests_of(files: dict[str, bytes]) -> dict[str, str]:
-    """A manifest from before digests were kept: what that install wrote is taken to be what
-    the same command installs now (a file holding anything else is left alone)."""
-    return {relative: _digest(content) for relative, content in files.items()}
+def _digests_as_they_are(data: Path, files: list[str]) -> dict[str, str]:
+    """A manifest from before digests were kept: the files it lists are taken to be what that
+    install wrote, as they are now (as that version took them: an earlier release wrote other
+    content than this one would), and their digests are kept from the next install on."""
+    found = {}
+    for relative in files:
+        path = data / relative
+        if path.is_file() and not path.is_symlink():
+            found[relative] = _digest(path.read_bytes())
+    return found
 
 
 def backup_of(path: Path) -> Path:

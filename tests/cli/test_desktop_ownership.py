@@ -222,3 +222,23 @@ def test_an_install_from_before_digests_were_kept_is_still_uninstalled(home, cap
     code, _, err = run(capsys, "desktop", "uninstall")
     assert code == 0, err
     assert naming_us(data(home)) == set()
+
+
+def test_an_install_from_before_digests_is_taken_as_it_is_though_this_release_writes_otherwise(
+        home, capsys):
+    # (its files were taken to hold what this release installs: one that wrote other content
+    # had every file refused by install and left behind by uninstall)
+    assert run(capsys, "desktop", "install")[0] == 0
+    manifest = data(home) / "event-explorer" / "desktop-install.json"
+    older = orjson.loads(manifest.read_bytes())
+    del older["sha256"], older["backups"]
+    manifest.write_bytes(orjson.dumps(older))
+    entry = data(home) / "applications" / "event-explorer.desktop"
+    entry.write_text(entry.read_text().replace("Development", "Development;Utility"))  # older
+    code, _, err = run(capsys, "desktop", "install")
+    assert code == 0, err
+    assert "Utility" not in entry.read_text()  # replaced by this release's
+    assert "sha256" in orjson.loads(manifest.read_bytes())
+    code, _, err = run(capsys, "desktop", "uninstall")
+    assert code == 0, err
+    assert naming_us(data(home)) == set()
