@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import glob
 import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,7 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
     `target`; `size`, when known, is what `progress` counts up to."""
     target = Path(target).expanduser()
     _refuse_target(target)
-    temporary = target.with_name(f".{target.name}.importing-{os.getpid()}")
+    temporary = target.with_name(f".{target.name}.importing-{_HOST}-{os.getpid()}")
     _remove_abandoned(target)
     remove_store_files(temporary)
     try:
@@ -122,11 +123,17 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
     return ImportReport(str(target), events, streams, raised)
 
 
+_HOST = socket.gethostname().replace("/", "_")
+"""This machine's name, in an import's temporary file's (a folder may be shared over a network:
+only this machine's processes are known here)."""
+
+
 def _remove_abandoned(target: Path) -> None:
-    """Remove what imports into `target` by processes that no longer run left behind (one
-    killed outright never removes its file)."""
-    for found in target.parent.glob(f".{glob.escape(target.name)}.importing-*"):
-        pid = found.name.rpartition("-")[2]
+    """Remove what imports into `target` by processes of this machine that no longer run left
+    behind (one killed outright never removes its file)."""
+    mine = f".{target.name}.importing-{_HOST}-"
+    for found in target.parent.glob(f"{glob.escape(mine)}*"):
+        pid = found.name[len(mine):]
         if not pid.isdigit() or int(pid) == os.getpid():
             continue
         try:

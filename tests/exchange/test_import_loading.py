@@ -13,6 +13,7 @@ import sys
 import orjson
 import pytest
 
+from explorer.exchange import importing
 from explorer.exchange.export import export_file
 from explorer.exchange.formats import LineError
 from explorer.exchange.importing import import_file
@@ -166,14 +167,16 @@ def test_an_import_removes_what_a_killed_import_into_the_same_file_left(store, t
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()  # a process that no longer runs, as one killed mid-import
     target = tmp_path / "new.evstore"
-    left = [tmp_path / f".new.evstore.importing-{ended.pid}",
-            tmp_path / f".new.evstore.importing-{ended.pid}-wal"]
+    host = importing._HOST
+    left = [tmp_path / f".new.evstore.importing-{host}-{ended.pid}",
+            tmp_path / f".new.evstore.importing-{host}-{ended.pid}-wal"]
     for path in left:
         path.write_bytes(b"half an import")
-    running = tmp_path / f".new.evstore.importing-{os.getppid()}"  # a living process's
-    running.write_bytes(b"an import going on")
-    other = tmp_path / f".other.evstore.importing-{ended.pid}"  # another target's
-    other.write_bytes(b"not ours to judge")
+    running = tmp_path / f".new.evstore.importing-{host}-{os.getppid()}"  # a living process's
+    elsewhere = tmp_path / f".new.evstore.importing-other-host-{ended.pid}"  # (its PIDs unknown)
+    other = tmp_path / f".other.evstore.importing-{host}-{ended.pid}"  # another target's
+    for path in (running, elsewhere, other):
+        path.write_bytes(b"not ours to judge")
     import_file(source, target)
     assert not any(path.exists() for path in left)
-    assert running.exists() and other.exists()
+    assert running.exists() and elsewhere.exists() and other.exists()
