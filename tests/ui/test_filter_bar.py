@@ -74,7 +74,8 @@ def test_text_compared_with_a_number_and_a_field_the_chosen_types_lack(window, q
         bar.set_content_text("data.customer_id = 456")
     qtbot.waitUntil(lambda: bar.warning.isVisibleTo(window), timeout=WAIT_MS)
     assert "data.customer_id holds text, but 456 is a number" in bar.warning.text()
-    assert 'Quote the value: data.customer_id = "456".' in bar.warning.text()
+    assert "matches only text writing a number" in bar.warning.text()
+    assert 'Quote the value to compare text: data.customer_id = "456".' in bar.warning.text()
     with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
         bar.set_event_type_filter(("OrderShipped",))
     with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
