@@ -28,6 +28,7 @@ transaction (the database's count by type of that range of the log), then moved 
 
 from __future__ import annotations
 
+import sqlite3
 from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -110,23 +111,31 @@ class TimelineCounts:
                 db.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (id INTEGER PRIMARY KEY "
                            "CHECK (id = 1), checkpoint INTEGER NOT NULL, "
                            "last_counted INTEGER, last_counted_id TEXT)")
-                db.execute(f"INSERT OR IGNORE INTO {STATE} VALUES (1, 0, NULL, NULL)")
+                # (its columns named: another runner starting beside this one may have made
+                # the table, and added a column since, before this transaction began)
+                db.execute(f"INSERT OR IGNORE INTO {STATE} (id, checkpoint) VALUES (1, 0)")
         if not database.read_only and not self._has(EVENT_TYPES):
             with database.transaction() as db:  # counts made before event types were kept
-                db.execute(f"CREATE TABLE {EVENT_TYPES} (event_type TEXT NOT NULL, "
-                           "stream_type TEXT NOT NULL, events INTEGER NOT NULL, "
-                           "PRIMARY KEY (event_type, stream_type)) WITHOUT ROWID")
-                columns = {row[1] for row in db.execute(f"PRAGMA table_info({STATE})")}
-                if "event_types_checkpoint" in columns:
-                    db.execute(f"UPDATE {STATE} SET event_types_checkpoint = 0")
-                else:
-                    db.execute(f"ALTER TABLE {STATE} ADD COLUMN event_types_checkpoint "
-                               "INTEGER NOT NULL DEFAULT 0")
+                if not self._has(EVENT_TYPES):  # (another runner may have made it meanwhile)
+                    self._keep_event_types(db)
         if not database.read_only and not self._has(TYPES):
             with database.transaction() as db:  # counts made before types were kept: again
-                db.execute(f"CREATE TABLE {TYPES} (stream_type TEXT PRIMARY KEY, "
-                           "events INTEGER NOT NULL, streams INTEGER NOT NULL)")
-                _forget(db)
+                if not self._has(TYPES):
+                    db.execute(f"CREATE TABLE {TYPES} (stream_type TEXT PRIMARY KEY, "
+                               "events INTEGER NOT NULL, streams INTEGER NOT NULL)")
+                    _forget(db)
+
+    @staticmethod
+    def _keep_event_types(db: sqlite3.Connection) -> None:
+        db.execute(f"CREATE TABLE {EVENT_TYPES} (event_type TEXT NOT NULL, "
+                   "stream_type TEXT NOT NULL, events INTEGER NOT NULL, "
+                   "PRIMARY KEY (event_type, stream_type)) WITHOUT ROWID")
+        columns = {row[1] for row in db.execute(f"PRAGMA table_info({STATE})")}
+        if "event_types_checkpoint" in columns:
+            db.execute(f"UPDATE {STATE} SET event_types_checkpoint = 0")
+        else:
+            db.execute(f"ALTER TABLE {STATE} ADD COLUMN event_types_checkpoint "
+                       "INTEGER NOT NULL DEFAULT 0")
 
     def exists(self) -> bool:
         """Whether the database holds the histogram's tables (a read-only one may not yet)."""

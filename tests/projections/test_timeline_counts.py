@@ -231,3 +231,25 @@ def test_a_read_only_database_without_the_counts_has_no_buckets_yet(tmp_path):
         machine = TimeMachine(store, database, SHOP)
         assert machine.counted() is None
         assert machine.samples().last_position == 1  # sampled from the store
+
+
+def test_a_runner_starting_beside_one_that_made_the_counts_tables_meanwhile_opens(tmp_path,
+                                                                                   monkeypatch):
+    # (two runners starting together: the second looked before the first's commits, found no
+    # tables, and waited for its transaction; the first made them and added a column since, so
+    # the second's insert of four values into five columns raised, and its runner died)
+    path = tmp_path / "shop.readmodels"
+    with ReadModelDatabase(path) as first:
+        TimelineCounts(first)  # the first runner: every table, the column added
+    looked: list[str] = []
+    has = TimelineCounts._has
+
+    def seen_before_the_first_committed(self, table: str) -> bool:
+        looked.append(table)
+        return False if looked.count(table) == 1 else has(self, table)
+    monkeypatch.setattr(TimelineCounts, "exists", lambda self: False)
+    monkeypatch.setattr(TimelineCounts, "_has", seen_before_the_first_committed)
+    with ReadModelDatabase(path) as second:
+        counts = TimelineCounts(second)
+        monkeypatch.undo()
+        assert counts.checkpoint() == 0 and counts.exists()
