@@ -25,6 +25,7 @@ import json
 import os
 import random
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -33,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from explorer.projections import fulltext_parts  # noqa: E402
 from explorer.projections.fulltext import FullTextIndex, newest_matching  # noqa: E402
 from explorer.store import EventStore  # noqa: E402
 from explorer.store.query import EventQuery  # noqa: E402
@@ -76,6 +78,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def cpu_s() -> float:
+    """CPU time of this process and of its children that ended (the index's workers)."""
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                         resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed_ms(work) -> float:
     started = time.perf_counter()
     work()
@@ -87,21 +96,27 @@ def main(argv: list[str]) -> int:
     parser.add_argument("store", help="a store file (read only)")
     parser.add_argument("--terms", type=int, default=50)
     parser.add_argument("--index", help="keep the index here (reused if built already)")
+    parser.add_argument("--one-process", action="store_true",
+                        help="build in this process alone (no workers: to compare)")
     args = parser.parse_args(argv)
+    if args.one_process:
+        fulltext_parts.PARALLEL_FROM = sys.maxsize
     folder = tempfile.TemporaryDirectory()
     path = Path(args.index) if args.index else Path(folder.name) / "bench.fulltext"
     with EventStore.open(args.store, read_only=True) as store, FullTextIndex(path) as index:
         events = store.last_position()
         before = index.checkpoint()
-        wall, cpu = time.perf_counter(), time.process_time()
+        load = os.getloadavg()[0]
+        wall, cpu = time.perf_counter(), cpu_s()
         indexed = index.catch_up(store)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        wall, cpu = time.perf_counter() - wall, cpu_s() - cpu
         index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the index's size, not its log's
         size = sum(os.path.getsize(f"{path}{suffix}") for suffix in ("", "-wal")
                    if os.path.exists(f"{path}{suffix}"))
         print(f"{events:,} events; indexed {indexed:,} (from position {before:,}) in {wall:.1f} s"
               f" ({cpu:.1f} s CPU): {indexed / wall if wall else 0:,.0f} events/s "
-              f"({indexed / cpu if cpu else 0:,.0f} events/s of CPU); "
+              f"({indexed / cpu if cpu else 0:,.0f} events/s of CPU, all processes'; load "
+              f"{load:.1f} before); "
               f"{size / max(events, 1):.0f} bytes an event ({size / 1e6:,.0f} MB)")
         terms = drawn_terms(store, args.terms)
         types = EventQuery(event_types=tuple(store.event_types()[:2]))

@@ -14,6 +14,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from explorer.common.command_line import FULLTEXT_WORKER
+
 INTERRUPTED = 130
 """The exit status of a program ended by Ctrl+C (128 + SIGINT), as shells report it."""
 
@@ -26,6 +28,10 @@ reading a file can fail with too: that one is not said as the output's.)"""
 def cli(argv: Sequence[str] | None = None) -> int | str | None:
     """The command line (explorer.cli.main.main), its start-up and its output guarded."""
     try:
+        if (sys.argv[1:] if argv is None else list(argv))[:1] == [FULLTEXT_WORKER]:
+            from explorer.projections.fulltext_parts import serve
+
+            return serve()
         try:
             from explorer.cli.main import main
 

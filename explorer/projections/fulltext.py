@@ -35,7 +35,7 @@ import bisect
 import re
 import sqlite3
 from array import array
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
 from dataclasses import replace
 from operator import itemgetter
@@ -46,6 +46,7 @@ import orjson
 from explorer.common.closable import Closable
 from explorer.projections.database import SUFFIX as READ_MODELS_SUFFIX
 from explorer.projections.database import ReadModelDatabase, read_model_path
+from explorer.projections.fulltext_parts import build_parts, workers_for
 from explorer.store.errors import EventNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.query import EventQuery
@@ -125,15 +126,6 @@ class FullTextIndex(Closable):
                 found.append(int(matched.group(1)))
         return sorted(found)
 
-    def _add_part(self, part: int) -> None:
-        """Make part `part`'s table (in the caller's transaction)."""
-        table = f"{TABLE}_{part}"
-        self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(text, "
-                        f"tokenize = \"{TOKENIZER}\", content = '', columnsize = 0)")
-        # merge as it goes, in bigger steps than the default: builds ~1.5x faster
-        self.db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 8)")
-        self.db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('crisismerge', 32)")
-
     def _drop_parts(self) -> None:
         """Drop every table of words, of this version or an older one (in a transaction)."""
         for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
@@ -183,9 +175,22 @@ class FullTextIndex(Closable):
         batch = batch or BATCH
         done = 0
         last = store.last_position()
+        in_parallel = True
         while should_stop is None or not should_stop():
             start = self.checkpoint()
-            rows = store.search_texts(start, batch)
+            whole = self._whole_parts_after(start, store.last_position()) if in_parallel else []
+            if whole:  # this process indexes up to the first whole part, workers the parts
+                up_to = whole[0] * PART
+                rows = store.search_texts(start, min(batch, up_to - start)) if start < up_to \
+                    else []
+                rows = rows[:bisect.bisect_right(rows, up_to, key=itemgetter(0))]
+                if not rows:
+                    indexed, in_parallel = build_parts(self, store, whole, should_stop=should_stop,
+                                                       progress=progress, last=last)
+                    done += indexed
+                    continue
+            else:
+                rows = store.search_texts(start, batch)
             if not rows:
                 if not self.built():
                     with self.database.transaction() as db:
@@ -205,6 +210,13 @@ class FullTextIndex(Closable):
                 progress(self.checkpoint(), max(last, self.checkpoint()))
         return done
 
+    @staticmethod
+    def _whole_parts_after(checkpoint: int, last: int) -> list[int]:
+        """The parts after the one holding `checkpoint` that the log fills up to `last`, if
+        there are enough to build them in worker processes (fulltext_parts); else none."""
+        parts = list(range(-(-checkpoint // PART), last // PART))
+        return parts if workers_for(len(parts)) else []
+
     def _insert(self, rows: list[tuple[int, str]]) -> None:
         """Index (position, text) rows, in order, each in its part (in a transaction)."""
         parts = set(self._parts())
@@ -213,10 +225,9 @@ class FullTextIndex(Closable):
             part = (rows[start][0] - 1) // PART
             end = bisect.bisect_right(rows, (part + 1) * PART, lo=start, key=itemgetter(0))
             if part not in parts:
-                self._add_part(part)
+                _create_part(self.db, part)
                 parts.add(part)
-            self.db.executemany(f"INSERT INTO {TABLE}_{part} (rowid, text) VALUES (?, ?)",
-                                rows[start:end])
+            self.db.executemany(_INSERT.format(table=f"{TABLE}_{part}"), rows[start:end])
             start = end
 
     def _forget_another_log(self, store: EventStore) -> None:
@@ -284,6 +295,84 @@ class FullTextIndex(Closable):
             ).fetchone()[0]
             found.extend(sorted(orjson.loads(listed)))  # sorted: cheap, and sure
         return found
+
+
+_INSERT = "INSERT INTO {table} (rowid, text) VALUES (?, ?)"
+_SHADOW_TABLES = ("data", "idx", "config")
+"""The tables in which FTS5 keeps a contentless table's index without its columns' sizes."""
+
+
+def _create_part(db: sqlite3.Connection, part: int, *, merging: bool = True,
+                 schema: str = "") -> None:
+    """Make part `part`'s table (in the caller's transaction; in `schema`, as `main.`, if
+    given); `merging`: with the options it is built with (not for a part moved in: they come
+    with it)."""
+    table = f"{TABLE}_{part}"
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {schema}{table} USING fts5(text, "
+               f"tokenize = \"{TOKENIZER}\", content = '', columnsize = 0)")
+    if merging:  # merge as it goes, in bigger steps than the default: builds ~1.5x faster
+        db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 8)")
+        db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('crisismerge', 32)")
+
+
+def build_part_file(db: sqlite3.Connection, part: int,
+                    batches: Iterable[list[tuple[int, str]]]) -> tuple[int, int]:
+    """Build part `part`'s table in `db`, an empty file of a worker's own (fulltext_parts), from
+    its events' (position, text) rows, in batches in order: (events indexed, the last's position
+    or 0). One transaction, no journal: the file is thrown away unless this ends well."""
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("BEGIN")
+    _create_part(db, part)
+    count = end = 0
+    insert = _INSERT.format(table=f"{TABLE}_{part}")
+    for rows in batches:
+        db.executemany(insert, rows)
+        count, end = count + len(rows), rows[-1][0]
+    db.execute("COMMIT")
+    return count, end
+
+
+class PartMover(Closable):
+    """A connection of its own to an index, moving into it the parts workers built in files of
+    their own (fulltext_parts). Its own because FTS5 keeps a table's structure cached on each
+    connection: one whose table's rows were changed under it by SQL would go on with a stale
+    one. This one only ever makes new tables and is closed after; the index's other
+    connections see the file changed and read the tables afresh."""
+
+    def __init__(self, path: Path) -> None:
+        self.database = ReadModelDatabase(path)
+        self.db = self.database.db
+
+    def close(self) -> None:
+        self.database.close()
+
+    def move_in(self, part: int, file: Path, expected: int, end: int,
+                event_id: str | None) -> bool:
+        """Make part `part`'s table the one built in `file`, and the checkpoint `end` (the
+        position of its last event, `event_id`; 0: it holds none), in one transaction, if the
+        checkpoint is still `expected`; else False (another process indexed some meanwhile)
+        and nothing is changed."""
+        table = f"{TABLE}_{part}"
+        self.db.execute("ATTACH DATABASE ? AS built", (str(file),))
+        try:
+            with self.database.transaction() as db:
+                checkpoint = db.execute(f"SELECT checkpoint FROM main.{STATE}").fetchone()[0]
+                if int(checkpoint) != expected:
+                    return False
+                if end:
+                    # (every name of the index's own qualified: `built` has the same ones)
+                    db.execute(f"DROP TABLE IF EXISTS main.{table}")  # (none past a checkpoint)
+                    _create_part(db, part, merging=False, schema="main.")
+                    for shadow in _SHADOW_TABLES:
+                        db.execute(f"DELETE FROM main.{table}_{shadow}")
+                        db.execute(f"INSERT INTO main.{table}_{shadow} "
+                                   f"SELECT * FROM built.{table}_{shadow}")
+                    db.execute(f"UPDATE main.{STATE} SET checkpoint = ?, checkpoint_event_id = ?",
+                               (end, event_id))
+            return True
+        finally:
+            self.db.execute("DETACH DATABASE built")
 
 
 def filtered(store: EventStore, positions: array[int], query: EventQuery) -> array[int]:
