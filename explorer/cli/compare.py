@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from explorer.cli import damage_note
 from explorer.cli.arguments import AddSubcommand, natural, read_models_note
 from explorer.cli.handlers import UsageError
 from explorer.cli.output import print_json, print_table
@@ -37,6 +38,7 @@ def add_parser(add: AddSubcommand) -> None:
 def diff(args: argparse.Namespace) -> int:
     system = system_of(args)
     with Runner(args.store, system, run_sagas=False) as runner:
+        damage_note.warn_if_damaged(runner.store)  # (read-only where it cannot be written)
         runner.engine.catch_up_all()
         comparer = Comparer(runner.store, runner.db, system)
         try:

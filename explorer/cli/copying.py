@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from explorer.cli import damage_note
 from explorer.cli.arguments import AddSubcommand
 from explorer.cli.handlers import ProgressBar
 from explorer.cli.output import print_json
@@ -25,6 +26,7 @@ def add_parser(add: AddSubcommand) -> None:
 
 def copy(args: argparse.Namespace) -> int:
     with EventStore.open(args.store, read_only=True) as source:
+        damage_note.warn_if_damaged(source)  # (the copy's chain would vouch for what it holds)
         bar = ProgressBar(source.last_position(), "events", lazy=True)
         try:
             last = copy_store(source, args.target, progress=bar.update_to)

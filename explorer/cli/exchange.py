@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from explorer.cli import damage_note
 from explorer.cli.arguments import (
     EVENT_TYPE,
     FILTER,
@@ -29,6 +30,7 @@ from explorer.exchange.export import ExportScope, export_file, export_to
 from explorer.exchange.formats import FORMATS
 from explorer.exchange.importing import import_file, import_stream
 from explorer.store.content_filter import parse_filter
+from explorer.store.event_store import EventStore
 from explorer.store.postgres_url import is_server_url, shown
 from explorer.store.query import EventQuery
 
@@ -92,6 +94,9 @@ def export(args: argparse.Namespace) -> int:
                        content=parse_filter(args.where) if args.where else None)
     scope = ExportScope(query)
     unreadable: list[int] = []
+    if not is_server_url(args.store):  # (a server's store is not checked on reading)
+        with EventStore.open(args.store, read_only=True, verify=False) as store:
+            damage_note.warn_if_damaged(store)  # (an export of a damaged store goes on)
     if args.out == "-":
         export_to(args.store, sys.stdout.buffer, scope, args.format, unreadable=unreadable)
         sys.stdout.flush()

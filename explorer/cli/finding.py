@@ -14,15 +14,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from explorer.cli import damage_note
 from explorer.cli.arguments import AddSubcommand, natural, read_models_note
-from explorer.cli.handlers import UsageError
+from explorer.cli.handlers import UsageError, read_store
 from explorer.cli.output import print_json_array, print_table
 from explorer.cli.systems import system_of
 from explorer.common.names import visible
 from explorer.runtime.runner import Runner
 from explorer.store.content_filter import FilterError
 from explorer.system import System
-from explorer.system.workspace import open_store
 from explorer.timetravel.machine import TimeMachine
 from explorer.timetravel.when import (
     FindWhen,
@@ -82,14 +82,14 @@ def _search(args: argparse.Namespace, system: System) -> tuple[Switches, list[Sw
     """The switches asked for, and those to print with the events that made them (all of
     them for --json)."""
     options = {"after": args.after, "first_only": not args.all}
-    with open_store(args.store, system=system, read_only=True,
-                    cipher_key=args.cipher_key) as store:
+    with read_store(args.store, system, cipher_key=args.cipher_key) as store:
         find = FindWhen(TimeMachine(store, None, system))
         if find.kind_of(args.target) == "stream":
             found = find.switches(args.target, args.condition, **options)
             return found, list(found.switches)
         find.parse(args.target, args.condition)  # refused before the read models are touched
     with Runner(args.store, system, run_sagas=False) as runner:
+        damage_note.warn_if_damaged(runner.store)  # (read-only where it cannot be written)
         find = FindWhen(TimeMachine(runner.store, runner.db, system))
         name = find.read_model_name(args.target)
         runner.engine.projection(name)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Never
 
 import orjson
 
+from explorer.cli import damage_note
 from explorer.cli.arguments import COMMAND_DATA, CORRELATION_ID, natural
 from explorer.cli.fields import field_parser
 from explorer.cli.output import (
@@ -72,6 +73,7 @@ class UsageError(Exception):
 
 def run(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; turn expected errors into one line on stderr."""
+    damage_note.forget()
     try:
         return args.handler(args) or 0
     except UsageError as error:
@@ -118,7 +120,20 @@ def require_in_log(position: int | None, last: int) -> None:
 
 
 def _read(args: argparse.Namespace, system: System) -> EventStore:
-    return open_store(args.store, system=system, read_only=True, cipher_key=args.cipher_key)
+    """The store, read-only; said on stderr to be damaged if it is (see damage_note)."""
+    return read_store(args.store, system, cipher_key=args.cipher_key)
+
+
+def read_store(location: str, system: System, *, cipher_key: str | None = None) -> EventStore:
+    """A store opened read-only for a read command, said on stderr to be damaged if a check
+    cheap enough for every read finds it so (see damage_note)."""
+    store = open_store(location, system=system, read_only=True, cipher_key=cipher_key)
+    try:
+        damage_note.warn_if_damaged(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def seed(args: argparse.Namespace) -> int:

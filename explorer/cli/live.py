@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from explorer.cli import damage_note
 from explorer.cli.arguments import (
     AddSubcommand,
     given,
@@ -24,7 +25,13 @@ from explorer.cli.arguments import (
     seconds,
     share,
 )
-from explorer.cli.handlers import ProgressBar, UsageError, linking_bar, require_in_log
+from explorer.cli.handlers import (
+    ProgressBar,
+    UsageError,
+    linking_bar,
+    read_store,
+    require_in_log,
+)
 from explorer.cli.output import EventTable, print_json, print_json_array, print_table
 from explorer.cli.systems import system_of
 from explorer.common.names import visible, visible_lines
@@ -41,7 +48,6 @@ from explorer.store.watch import AppendWatcher
 from explorer.system import System
 from explorer.system.checks import no_saga_listing
 from explorer.system.discovery import SystemLoadError
-from explorer.system.workspace import open_store
 
 
 def add_parsers(add: AddSubcommand) -> None:
@@ -138,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     def work(runner: Runner) -> None:
         if not started:  # (once the store is open: a store that cannot be is refused alone)
             started.append(True)
+            damage_note.warn_if_damaged(runner.store)  # (with --read-only)
             print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of "
                   f"{shown(args.store)}; Ctrl+C stops.", file=sys.stderr)
         runner.run_forever(stop, on_status=status_line, status_every_s=args.status_every)
@@ -275,6 +282,7 @@ def project(args: argparse.Namespace) -> int:
     with _linking_bar() as linking, Runner(args.store, system, read_only=args.read_only,
                                            run_sagas=not args.no_sagas, progress=linking,
                                            spec=args.system) as runner:
+        damage_note.warn_if_damaged(runner.store)  # (with --read-only)
         retries, skips = _retries_and_skips(runner, args)  # all checked before any is done
         done = _retry_and_skip(runner, retries, skips)
         if args.rebuild:
@@ -412,6 +420,7 @@ def _rows(store: str, system: System, name: str, at_position: int | None,
           limit: int | None) -> tuple[list[dict[str, Any]], ProjectionStatus]:
     """A projection's rows, caught up first."""
     with Runner(store, system, run_sagas=False) as runner:
+        damage_note.warn_if_damaged(runner.store)  # (read-only where it cannot be written)
         runner.engine.projection(name)
         require_in_log(at_position, runner.store.last_position())
         runner.engine.catch_up(name)
@@ -490,8 +499,7 @@ def _cell(value: object) -> str:
 
 
 def follow(args: argparse.Namespace) -> int:
-    with open_store(args.store, system=system_of(args), read_only=True,
-                    cipher_key=args.cipher_key) as store:
+    with read_store(args.store, system_of(args), cipher_key=args.cipher_key) as store:
         watcher = AppendWatcher(store)
         after = (args.from_position - 1) if args.from_position else store.last_position()
         # (a followed log cannot be read ahead to fit its columns: roomier ones, positions

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast, overload
 
@@ -95,6 +96,20 @@ def mark_damaged(path: Path, detail: str, *, more_precisely: bool = False) -> No
         _damaged[os.path.realpath(path)] = detail
     else:
         _damaged.setdefault(os.path.realpath(path), detail)
+
+
+@contextmanager
+def only_looking(path: Path) -> Iterator[None]:
+    """Damage found inside the block is not remembered for `path` (unless it was before): for
+    a command that only reads a store and says what it found (the command line's read
+    commands), whose later opens must go as they would have (a read-only runner's, say)."""
+    real = os.path.realpath(path)
+    before = _damaged.get(real)
+    try:
+        yield
+    finally:
+        if before is None:
+            _damaged.pop(real, None)
 
 
 def damage_of(path: Path) -> str | None:
