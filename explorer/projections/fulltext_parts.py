@@ -179,7 +179,8 @@ class _Worker:
         program, arguments = command_line([FULLTEXT_WORKER])
         process = subprocess.Popen([program, *arguments], stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   env=environment)
+                                   env=environment, creationflags=getattr(
+                                       subprocess, "CREATE_NO_WINDOW", 0))  # (Windows)
         worker = cls(process)
         threading.Thread(target=worker._read, args=(replies,), daemon=True,
                          name="fulltext worker output").start()
@@ -315,8 +316,9 @@ def _heard(worker: _Worker, line: bytes | None, built: dict[int, BuiltPart]) -> 
 
 def _worker_environment(store: EventStore) -> dict[str, str]:
     """This process's environment, with what a worker needs to open `store` as it was opened
-    here: a server's remembered password, a library store's cipher key, this explorer's import
-    path (outside a bundle)."""
+    here: a server's remembered password, a library store's cipher key, this process's import
+    path (outside a bundle: the explorer found where this process found it, say beside the
+    main.py the window was started with)."""
     environment = dict(os.environ)
     password = remembered_password(store.location)
     if password is not None:
@@ -325,7 +327,8 @@ def _worker_environment(store: EventStore) -> dict[str, str]:
     if cipher_key:
         environment[CIPHER_KEY] = cipher_key
     if not getattr(sys, "frozen", False):
-        here = str(Path(__file__).resolve().parents[2])
+        folders = [folder for folder in sys.path if folder and os.path.isdir(folder)]
         inherited = environment.get("PYTHONPATH")
-        environment["PYTHONPATH"] = os.pathsep.join([here, *([inherited] if inherited else [])])
+        environment["PYTHONPATH"] = os.pathsep.join([*folders, *([inherited] if inherited
+                                                                 else [])])
     return environment
