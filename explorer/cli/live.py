@@ -37,8 +37,8 @@ from explorer.cli.systems import system_of
 from explorer.common.names import visible, visible_lines
 from explorer.projections import Fault, ProjectionStatus
 from explorer.runtime.inbox import ServeInbox
-from explorer.runtime.reopening import keep_running
-from explorer.runtime.runner import Runner, RunnerStatus
+from explorer.runtime.reopening import keep_running, serve_across_losses
+from explorer.runtime.runner import Runner, RunnerStatus, error_line
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.manager import untold
 from explorer.sagas.progress import current_step, shown_steps, steps_text
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             with _ctrl_c_sets(stop):
                 keep_running(open_runner, work, stop, on_lost=lambda error: print(
-                    f"Lost the connection to {shown(args.store)} ({_first_line(error)}); "
+                    f"Lost the connection to {shown(args.store)} ({error_line(error)}); "
                     "trying again every few seconds (Ctrl+C stops).", file=sys.stderr,
                     flush=True),
                     on_back=lambda: print(f"Connected to {shown(args.store)} again; going on.",
@@ -224,24 +224,11 @@ def _serve(args: argparse.Namespace) -> int:
         return Runner(args.store, system, read_only=args.read_only, run_sagas=not args.no_sagas,
                       context_options=_context_options(args), spec=args.system)
 
-    def work(runner: Runner) -> None:
-        emit({"ready": True})
-        runner.serve(inbox, emit)
-
     try:
-        keep_running(open_runner, work, inbox.stop, on_lost=lambda error: emit({
-            "failed": f"Lost the connection to the store's server ({_first_line(error)}); the "
-                      "projections and sagas go on once it is back."}),
-            on_back=lambda: emit({"note": "Connected to the store's server again: the "
-                                          "projections and sagas go on."}))
+        serve_across_losses(open_runner, inbox, emit)
     except KeyboardInterrupt:
         return 0
     return 0
-
-
-def _first_line(error: BaseException) -> str:
-    """An error's first line, the driver's own where SQLAlchemy wraps it."""
-    return visible(str(getattr(error, "orig", None) or error).partition("\n")[0])
 
 
 def _status_line(status: RunnerStatus) -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
-from explorer.runtime.runner import Runner
+from explorer.runtime.inbox import ServeInbox
+from explorer.runtime.runner import CutRebuild, Runner, error_line
 from explorer.store.errors import connection_lost
 
 REOPEN_FIRST_S = 0.5
@@ -47,3 +49,29 @@ def keep_running(open_runner: Callable[[], Runner], work: Callable[[Runner], Non
         if stop.wait(wait):
             return
         wait = min(wait * 2, REOPEN_MOST_S)
+
+
+def serve_across_losses(open_runner: Callable[[], Runner], inbox: ServeInbox,
+                        emit: Callable[[dict[str, Any]], None]) -> None:
+    """`run --serve`: `Runner.serve` on the runner `open_runner()` opens, kept going across
+    lost connections to the store's server (`keep_running`), until the inbox stops it. Each
+    runner opened says {"ready": true}; a loss is said as {"failed": text}, the return as
+    {"note": text}, and then what became of a rebuild the loss cut (Runner.cut_rebuild_note:
+    going on, not begun, done), so that the window shows the read model as it is."""
+    cut: list[CutRebuild] = []
+
+    def work(runner: Runner) -> None:
+        emit({"ready": True})
+        while cut:
+            emit({"note": runner.cut_rebuild_note(cut.pop(0))})
+        try:
+            runner.serve(inbox, emit)
+        finally:
+            if runner.cut is not None:
+                cut.append(runner.cut)
+
+    keep_running(open_runner, work, inbox.stop, on_lost=lambda error: emit({
+        "failed": f"Lost the connection to the store's server ({error_line(error)}); the "
+                  "projections and sagas go on once it is back."}),
+        on_back=lambda: emit({"note": "Connected to the store's server again: the "
+                                      "projections and sagas go on."}))

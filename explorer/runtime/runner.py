@@ -36,6 +36,7 @@ from pydantic import PlainSerializer
 
 from explorer.common.closable import Closable
 from explorer.common.json_form import JsonForm
+from explorer.common.names import visible
 from explorer.common.timestamps import now_micros
 from explorer.domain import CommandService
 from explorer.projections import (
@@ -52,6 +53,7 @@ from explorer.sagas import SagaManager, SagaManagerStatus
 from explorer.sagas.backoff import TRANSIENT_ERRORS, Backoff, Stopped
 from explorer.sagas.manager import untold
 from explorer.store import StoreError, StoreOpenError
+from explorer.store.errors import connection_lost
 from explorer.store.watch import CommitWatcher
 from explorer.system import System
 from explorer.system.workspace import open_store, remember_system
@@ -141,6 +143,7 @@ class Runner(Closable):
         self.failed_attempts = 0  # of the pass being retried (0: the last pass went through)
         self.fulltext: FullTextIndex | None = None  # kept up to date once someone built it
         self.advancing: frozenset[str] = frozenset()  # what the last `claim` gave this runner
+        self.cut: CutRebuild | None = None  # the rebuild `serve` had when its connection was lost
 
     def set_sagas(self, enabled: bool) -> None:
         """Run the sagas too, or stop running them (a read-only store never runs them)."""
@@ -302,7 +305,11 @@ class Runner(Closable):
         `run --serve`, across a lost connection) {"note": text}.
         The inbox's `cancel` stops a rebuild that is running (what it rebuilt is kept, and the
         rest is caught up as usual). A rebuild the inbox marked {"cancelled": true} (a cancel
-        came before it was begun) is not begun.
+        came before it was begun) is not begun. A rebuild that something else stopped (the
+        connection to the store's server lost, say) ends as {"finished": name, "cut": text},
+        the text saying where it stopped and what comes next; a lost connection is then raised
+        (`run --serve` opens the runner again once the server is back: see `cut` and
+        `cut_rebuild_note`).
         """
         commands, stop, cancel = inbox.commands, inbox.stop, inbox.cancel
         next_status = [0.0]
@@ -351,10 +358,11 @@ class Runner(Closable):
                 if "rebuild" in command:
                     name = command["rebuild"]
                     cancel.clear()  # (a cancel of an earlier rebuild; this one's marks it)
-                    if not command.get("cancelled"):
-                        guarded(partial(self.rebuild, name, progress=partial(progress, name),
-                                        should_stop=lambda: cancel.is_set() or stop.is_set()))
-                    emit({"finished": name})
+                    if command.get("cancelled"):
+                        emit({"finished": name})
+                    else:
+                        self._serve_rebuild(name, emit, partial(progress, name),
+                                            lambda: cancel.is_set() or stop.is_set())
                 elif "retry" in command:
                     told.clear()  # (a retry that fails again is said again)
                     guarded(partial(self.retry, command["retry"]))
@@ -383,6 +391,52 @@ class Runner(Closable):
                 report()
             next_claim = time.monotonic() + CLAIM_EVERY_S
 
+    def _serve_rebuild(self, name: str, emit: Callable[[dict[str, Any]], None],
+                       progress: Callable[[int, int], None],
+                       should_stop: Callable[[], bool]) -> None:
+        """Rebuild `name` for `serve`, its end always said: {"finished": name}, after a
+        {"failed": text} for a refusal, or with a "cut" text for a rebuild something stopped
+        half-way (a lost connection, passing trouble, a fault in the code: see `serve`)."""
+        reached: list[tuple[int, int]] = []
+
+        def rebuilt_to(done: int, last: int) -> None:
+            reached[:] = [(done, last)]
+            progress(done, last)
+
+        try:
+            self.rebuild(name, progress=rebuilt_to, should_stop=should_stop)
+        except Exception as error:
+            where = reached[0] if reached else None
+            if isinstance(error, TRANSIENT_ERRORS):  # (the read models' connection made again,
+                emit({"finished": name, "cut": _cut_text(name, where, (  # a lock held long)
+                    f"{error_line(error)}. The runner rebuilds the rest as it catches up."))})
+                return
+            if connection_lost(error):  # (run --serve opens the runner again: see `cut`)
+                self.cut = CutRebuild(name, where)
+                emit({"finished": name, "cut": self.cut.text()})
+                raise
+            if isinstance(error, (StoreError, ValueError)):
+                emit({"failed": str(error)})
+                emit({"finished": name})
+                return
+            emit({"finished": name, "cut": _cut_text(name, where, (  # a fault: the runner ends
+                f"{type(error).__name__}: {error_line(error)}"))})
+            raise
+        emit({"finished": name})
+
+    def cut_rebuild_note(self, cut: CutRebuild) -> str:
+        """What became of a rebuild a lost connection cut (`cut`, the runner before this one's),
+        now that this runner is open: said by `run --serve` once the server is back."""
+        status = next(p for p in self.engine.statuses() if p.name == cut.name)
+        if status.state == "rebuilding":
+            return (f"The store's server is back: rebuilding {cut.name} goes on from position "
+                    f"{status.checkpoint:,} of {status.rebuild_target or status.last_position:,}.")
+        if cut.reached is None:
+            return (f"{cut.name} was not rebuilt: the connection to the store's server was lost "
+                    f"before its rebuild began, and its rows are as they were ({status.state} at "
+                    f"position {status.checkpoint:,}). Rebuild starts it again.")
+        return f"{cut.name} is rebuilt ({status.state} at position {status.checkpoint:,})."
+
     def status(self) -> RunnerStatus:
         projections = tuple(self.engine.statuses())
         sagas = tuple(manager.status() for manager in self.sagas)
@@ -400,6 +454,39 @@ class Runner(Closable):
                  if span > 0 else 0.0 for name, count in handled.items()}
         return RunnerStatus(now, last, projections, sagas, max(0.0, appended), rates, self.busy,
                             bool(self.sagas), self.retrying)
+
+
+@dataclass(frozen=True)
+class CutRebuild:
+    """A rebuild a lost connection to the store's server stopped: its projection, and the
+    position it had rebuilt to of the last it was going to (None: no chunk was in yet)."""
+
+    name: str
+    reached: tuple[int, int] | None
+
+    def text(self) -> str:
+        """What the window is told (and `run --serve`'s next runner says more: see
+        Runner.cut_rebuild_note)."""
+        if self.reached is None:
+            return (f"Rebuilding {self.name} stopped before its first events were rebuilt: the "
+                    "connection to the store's server was lost. Once it is back, the runner "
+                    "says whether the rebuild goes on.")
+        return _cut_text(self.name, self.reached, (
+            "the connection to the store's server was lost. What it rebuilt is kept, and the "
+            "runner rebuilds the rest once the server is back."))
+
+
+def error_line(error: BaseException) -> str:
+    """An error's first line (the driver's own where SQLAlchemy wraps it), without its full
+    stop, as `visible` shows it: a server's message has several."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return visible((text.splitlines() or [type(error).__name__])[0].rstrip("."))
+
+
+def _cut_text(name: str, reached: tuple[int, int] | None, why: str) -> str:
+    """One line: a rebuild stopped (where, when known), why, and what comes next."""
+    where = f" at position {reached[0]:,} of {reached[1]:,}" if reached is not None else ""
+    return f"Rebuilding {name} stopped{where}: {why}"
 
 
 def saga_work(manager: SagaManager) -> str:

@@ -30,7 +30,11 @@ class RunnerProcess(QObject):
     """Signals:
         status(object): a RunnerStatus, about twice a second and after changes.
         rebuild_progress(str, int, int): a projection, the position rebuilt to, the target.
-        rebuild_finished(str): a rebuild ended (done or cancelled).
+        rebuild_finished(str): a rebuild ended (done, cancelled or cut).
+        rebuild_cut(str, str): a projection whose rebuild something stopped half-way (the
+            connection to the store's server lost, say), and what the runner says of it:
+            where it stopped and what comes next (also said as `failed`); then
+            `rebuild_finished`.
         failed(str): something went wrong; the message says what.
         noted(str): news that is not a failure (the store's server is back, say).
     """
@@ -38,6 +42,7 @@ class RunnerProcess(QObject):
     status = Signal(object)
     rebuild_progress = Signal(str, int, int)
     rebuild_finished = Signal(str)
+    rebuild_cut = Signal(str, str)
     failed = Signal(str)
     noted = Signal(str)
 
@@ -131,6 +136,9 @@ class RunnerProcess(QObject):
             name, done, last = message["progress"]
             self.rebuild_progress.emit(name, done, last)
         elif "finished" in message:
+            if message.get("cut"):
+                self.rebuild_cut.emit(message["finished"], message["cut"])
+                self.failed.emit(message["cut"])
             self.rebuild_finished.emit(message["finished"])
         elif "failed" in message:
             self.failed.emit(message["failed"])

@@ -1,11 +1,12 @@
 """The projections panel: each projection's state, lag and rate; its read model, live and
-searchable; rebuild with progress and cancel; a faulted projection's failing event, with retry
-and skip. The read model's rows are counted on a thread of their own (ListCounter: 93 ms of CPU
-for order_summary at 10M events, which the event list's pages and filters waited behind on the
-window's worker), again at each checkpoint from the rows changed since, and only while the
-panel is shown: a count asked for while it is hidden is made when it is shown. A fault also
-shows outside the panel (FaultBadges, for the sagas' faults too): on its tab and in the status
-bar, whose badge opens the failing event.
+searchable; rebuild with progress and cancel (a rebuild something cut, its store's server lost
+say, shown where it stopped until the runner reports again); a faulted projection's failing
+event, with retry and skip. The read model's rows are counted on a thread of their own
+(ListCounter: 93 ms of CPU for order_summary at 10M events, which the event list's pages and
+filters waited behind on the window's worker), again at each checkpoint from the rows changed
+since, and only while the panel is shown: a count asked for while it is hidden is made when it
+is shown. A fault also shows outside the panel (FaultBadges, for the sagas' faults too): on its
+tab and in the status bar, whose badge opens the failing event.
 
 Signals:
     open_position(int): show the event at this position in the explorer.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,9 @@ if TYPE_CHECKING:
     from explorer.ui.widgets.sagas_panel import SagasPanel
 
 REFRESH_MS = 300
+REBUILD_STOPPED = "rebuild stopped"
+"""The state shown for a read model whose rebuild something cut, until the runner reports."""
+CUT_ORANGE = "#e65100"
 FAULT_RED = "#c62828"
 FAULT_BOX_STYLE = ("QFrame { background: #ffebee; border-radius: 4px; }"
                    "QLabel { color: #b71c1c; }")
@@ -125,6 +129,14 @@ class ProjectionsPanel(QWidget):
                                       "keeps every projection up to date")
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self._cancel)
+        self.cut_note = QLabel()  # where a rebuild something cut stopped, and what comes next
+        self.cut_note.setWordWrap(True)
+        self.cut_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.cut_note.setStyleSheet(f"color: {CUT_ORANGE};")
+        self.cut_note.hide()
+        self._cuts: dict[str, str] = {}  # name -> what the runner said, until its next status
+        self._rebuilt_to: dict[str, int] = {}  # name -> the position its rebuild has reached
+        self._last_status = RunnerStatus(0, 0, (), (), 0.0)
         self.rows_label = QLabel()
         self.rows_label.setStyleSheet("color: #616161;")
         self.search = SearchBox("Search rows")
@@ -154,6 +166,7 @@ class ProjectionsPanel(QWidget):
         right.addWidget(self.title)
         right.addWidget(self.fault_box)
         right.addLayout(actions)
+        right.addWidget(self.cut_note)
         right.addWidget(self.rows, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.list)
@@ -182,7 +195,11 @@ class ProjectionsPanel(QWidget):
         self._shown_checkpoint = -1
         self._count_when_shown = False
         self.counter.forget()
-        self.status_model.set_status(RunnerStatus(0, 0, (), (), 0.0))
+        self._last_status = RunnerStatus(0, 0, (), (), 0.0)
+        self.status_model.set_status(self._last_status)
+        self._cuts.clear()
+        self._rebuilt_to.clear()
+        self.cut_note.hide()
         self._note_faults(())
         self.rows_model.reset([], 0)
         self.search.reset()
@@ -194,9 +211,13 @@ class ProjectionsPanel(QWidget):
             runner.status.connect(self.update_status)
             runner.rebuild_progress.connect(self._rebuild_progress)
             runner.rebuild_finished.connect(self._rebuild_finished)
+            runner.rebuild_cut.connect(self._rebuild_cut)
 
     def update_status(self, status: RunnerStatus) -> None:
         had_rows = self.status_model.rowCount()
+        self._last_status = status
+        self._cuts.clear()  # (the runner reports again: its status says how each one stands)
+        self.cut_note.hide()
         self.status_model.set_status(status)
         self._note_faults(tuple(p for p in status.projections if p.fault is not None))
         if not had_rows and self.status_model.rowCount() and self.selected is None:
@@ -246,6 +267,9 @@ class ProjectionsPanel(QWidget):
         self.title.setText(f"<b>{html.escape(projection.title)}</b> &nbsp;<span style='color:"
                            f"#616161'>{html.escape(description)}</span>")
         self._set_enabled(self.runner is not None and projection.state != "rebuilding")
+        cut = self._cuts.get(projection.name)
+        self.cut_note.setText(cut or "")
+        self.cut_note.setVisible(cut is not None)
         fault = projection.fault
         if fault is None:
             self.fault_box.hide()
@@ -262,6 +286,9 @@ class ProjectionsPanel(QWidget):
         self.progress.show()
         self.cancel_button.show()
         self.rebuild_button.setEnabled(False)
+        self._cuts.pop(self.selected, None)
+        self._rebuilt_to.pop(self.selected, None)
+        self.cut_note.hide()
         self.runner.rebuild(self.selected)
 
     def _cancel(self) -> None:
@@ -269,6 +296,7 @@ class ProjectionsPanel(QWidget):
             self.runner.cancel_rebuild()
 
     def _rebuild_progress(self, name: str, done: int, last: int) -> None:
+        self._rebuilt_to[name] = done
         if name != self.selected:
             return
         self.progress.setRange(0, max(last, 1))
@@ -282,8 +310,24 @@ class ProjectionsPanel(QWidget):
         self.progress.hide()
         self.cancel_button.hide()
         self.rebuild_button.setEnabled(True)
-        if name == self.selected:
-            self._load_rows(reset=False)
+        self._rebuilt_to.pop(name, None)
+        if name == self.selected and name not in self._cuts:  # (a cut one's rows: once the
+            self._load_rows(reset=False)  # runner reports again, its checkpoint moved)
+
+    def _rebuild_cut(self, name: str, said: str) -> None:
+        """The runner says `name`'s rebuild stopped half-way (`said`: where, why, what comes
+        next; its server's connection lost, say): shown as it stands, nothing rebuilding it,
+        until the runner reports again."""
+        self._cuts[name] = said
+        reached = self._rebuilt_to.get(name)
+        shown = tuple(
+            replace(p, state=REBUILD_STOPPED, note=said,
+                    checkpoint=p.checkpoint if reached is None else reached)
+            if p.name == name else p for p in self._last_status.projections)
+        self.status_model.set_status(replace(self._last_status, projections=shown))
+        projection = self._current()
+        if projection is not None:
+            self._show_state(projection)
 
     def _retry(self) -> None:
         if self.runner is not None and self.selected:
