@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 
 from explorer.demo.system import SHOP
-from explorer.projections import FullTextIndex, SearchTextError, fulltext, fulltext_path
+from explorer.projections import (
+    FullTextIndex,
+    SearchTextError,
+    fulltext,
+    fulltext_parts,
+    fulltext_path,
+)
 from explorer.projections.fulltext import newest_matching, search_query
 from explorer.runtime.runner import Runner
 from explorer.store import EventStore
@@ -250,6 +256,7 @@ def test_an_index_of_an_older_version_is_built_again(shop_store):
 
 def test_an_index_in_many_parts_finds_what_a_scan_finds_newest_first(shop_store, monkeypatch):
     monkeypatch.setattr(fulltext, "PART", 97)  # the seeded store's events in many tables
+    monkeypatch.setattr(fulltext_parts.os, "cpu_count", lambda: 2)  # built in workers
     with FullTextIndex.of_store(shop_store) as index:
         index.catch_up(shop_store, batch=250)
         assert len(index._parts()) == (shop_store.last_position() - 1) // 97 + 1

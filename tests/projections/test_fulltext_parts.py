@@ -118,6 +118,28 @@ def test_a_cancelled_build_keeps_the_parts_moved_in(shop_store, small_parts, tmp
         assert_found_as_a_scan(index, shop_store, ["order_01*", "OrderShipped", "cust_0*"])
 
 
+def test_a_part_another_process_indexed_meanwhile_is_not_moved_in(shop_store, small_parts,
+                                                                  tmp_path, monkeypatch):
+    path = tmp_path / "index.fulltext"
+    by_the_other: list[int] = []
+
+    def progress(done: int, _last: int) -> None:
+        if done > 0 and not by_the_other:  # another catch-up, in one process
+            monkeypatch.setattr(fulltext_parts, "PARALLEL_FROM", 10**9)
+            with FullTextIndex(path) as other:
+                by_the_other.append(other.catch_up(
+                    shop_store, batch=50,
+                    should_stop=lambda: other.checkpoint() >= done + 2 * PART))
+
+    with FullTextIndex(path) as index:
+        indexed = index.catch_up(shop_store, progress=progress)
+        assert by_the_other[0] >= 2 * PART  # each event indexed once, by one or the other:
+        assert indexed + by_the_other[0] == shop_store.last_position()
+        assert index.checkpoint() == shop_store.last_position() and worker_files(index) == []
+        check_integrity(index)
+        assert_found_as_a_scan(index, shop_store, ["order_01*", "OrderPlaced", "cust_0*"])
+
+
 @pytest.mark.parametrize("when", ["at its start", "midway"])
 def test_a_worker_killed_leaves_the_build_to_the_catch_up(shop_store, small_parts, tmp_path,
                                                           when, caplog, monkeypatch):
