@@ -1,11 +1,17 @@
-"""`python bench/run.py search-index STORE [--terms 50] [--index PATH]`: searching every event.
+"""`python bench/run.py search-index STORE [--terms 50] [--index PATH] [--one-process]`:
+searching every event.
 
 Builds STORE's full-text index (explorer.projections.fulltext) in a file of its own (a temporary
 one, or PATH: an index already built there is reused and only caught up), then searches it for
 terms drawn from the stored events as a user would type them: whole ids and words (order_13839,
 cust_0377, DH3862167061, Gizmo), prefixes (order_138*) and two-word "phrases".
 
-  build_events_per_s      indexing rate of the build (wall clock; CPU time beside it)
+  build_events_per_s      indexing rate of the build, wall clock (whole parts are built in worker
+                          processes, a core each: explorer.projections.fulltext_parts; with
+                          --one-process, in this process alone, to compare)
+  build_cpu_events_per_s  the same by CPU time, of every process (this one's and its workers');
+                          printed beside: each worker's CPU time, and the rate were each
+                          process given a core of its own (an estimate: see below)
   bytes_per_event         the index file's size per event
   search_p50_ms, _p95_ms  the newest 100 matches of a term (what the window and the CLI show first)
   filtered_p95_ms         the same under an event-type filter (matches checked by the store)
@@ -16,6 +22,18 @@ On the 1,010,263-event store (2 cores, load ~6): one FTS5 table, newest 100 p50 
 (fulltext.PART) p50 0.6 ms, p95 3.5 ms, filtered p95 9 ms, 143 bytes an event, the build as fast.
 A prefix index instead (prefix='2 3 4 5 6', measured on 300,000 events): prod_1* 0.4 ms but 520
 bytes an event (145 without) and 41,000 events/s of CPU to build (107,000 without).
+
+The build (issue 18: 100,000 events/s). FTS5 indexes a part at ~72,000 events a CPU second with 8
+MB of words gathered before a segment is written (hashsize; 58,000 with FTS5's 1 MB: medians of 4
+alternating, 100,000 events of the 1M store) and the store reads 230,000 a second, so one core
+cannot reach it; two workers could, on cores of their own. On the 1,008,862-event store,
+alternating --one-process and workers, 3 rounds each, with the 2 shared cores at load 9-10: one
+process 12,000-25,000 events/s wall, 49,000-54,000 a CPU second; 2 workers 16,000-20,000 wall,
+44,000-47,000 a CPU second of all processes (each worker's start, ~0.6 s of CPU, and the parts
+moved in), each worker 10-11 s of CPU, this process 0.9 s: 84,000-90,000 events/s were each given
+a core. Wall clock on a loaded machine says little: Linux shares the CPU between sessions
+(autogroup), not processes, so more processes get no more of it. (Before: one process, 24,500 wall
+at load 4, 50,000 a CPU second.)
 """
 
 from __future__ import annotations
