@@ -109,6 +109,13 @@ def _imported(module_name: str) -> ModuleType:
     return module
 
 
+def loaded_unchanged(module_name: str) -> bool:
+    """Whether importing `module_name` here would run none of its code: it is imported, and
+    (if it was loaded by module path) its file has not changed since."""
+    module = sys.modules.get(module_name)
+    return module is not None and _LOADED_SOURCES.get(module_name) in (None, _changed(module))
+
+
 def _changed(module: ModuleType) -> int:
     """When a module's source file was last changed (0 if it has none, or it is gone)."""
     try:
@@ -184,12 +191,14 @@ def _what_to_name(spec: str) -> str:
 
 
 def system_of_store(meta: dict[str, str], event_types: Iterable[str], *,
-                    confirm: Callable[[str], bool] | None = None) -> System:
+                    confirm: Callable[[str], bool] | None = None,
+                    load: Callable[[str], System] = load_system) -> System:
     """The system to explore a store with when the user named none.
 
     The one the store names, if it is installed (or, named by module path, if `confirm` says
     yes); for a store that names none (written before stores remembered it), the one installed
-    system that knows every event type it holds; otherwise NO_SYSTEM.
+    system that knows every event type it holds; otherwise NO_SYSTEM. Each is loaded by `load`
+    (the window's tries each in a child process first: explorer.system.probing).
     """
     named, module = meta.get(META_NAME), meta.get(META_MODULE)
     if named == NONE:
@@ -200,16 +209,16 @@ def system_of_store(meta: dict[str, str], event_types: Iterable[str], *,
         if installed is not None and module and module != installed.value:
             # (a system of the user's, loaded by module path, named as an installed one is)
             if confirm is not None and confirm(module):
-                return load_system(module)
+                return load(module)
             raise SystemLoadError(
                 f"The store was written by the system {named!r} loaded from {module}, not by "
                 f"the installed {named!r} ({installed.value}), which shares its name. Pass "
                 f"--system {module} (File > Load System... in the window) to explore it with "
                 f"its own code, or --system {named} for the installed one.")
         if installed is not None:
-            return load_system(named)
+            return load(named)
         if module and confirm is not None and confirm(module):
-            return load_system(module)
+            return load(module)
         where = f" ({module})" if module else ""
         raise SystemLoadError(
             f"The store was written by the system {named!r}{where}, which is not installed "
@@ -221,7 +230,7 @@ def system_of_store(meta: dict[str, str], event_types: Iterable[str], *,
     fits = []
     for entry in installed_systems():
         try:
-            system = load_system(entry.name)
+            system = load(entry.name)
         except SystemLoadError:
             continue
         registry = system.registry  # None for a generic system, which knows no types

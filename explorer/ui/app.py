@@ -27,6 +27,7 @@ from explorer.common.identity import (
 )
 from explorer.store.foreign.library_store import remember_cipher_key
 from explorer.system.discovery import SystemLoadError, load_system
+from explorer.system.probing import GuardedLoad
 from explorer.system.workspace import default_demo_store
 from explorer.ui.crash_reporting import install_crash_reporting
 from explorer.ui.gui_collector import GuiThreadCollector
@@ -106,8 +107,18 @@ def settle_garbage_on_open(app: QApplication, window: MainWindow) -> None:
 
 def chosen_system(spec: str | None) -> LoadedSystem | None:
     """The system `--system` names (None without the option); SystemLoadError if it cannot be
-    loaded."""
-    return None if spec is None else LoadedSystem(load_system(spec), spec.strip())
+    loaded. It is the user's code: tried in a child process first (explorer.system.probing), so
+    that one ending the process or crashing is said; one past the deadline is said on stderr,
+    and waited for (Ctrl+C stops)."""
+    if spec is None:
+        return None
+    return LoadedSystem(GuardedLoad(overdue=_still_waiting).load(spec), spec.strip())
+
+
+def _still_waiting(message: str) -> bool:
+    print(f"event-explorer: {message} Still waiting (Ctrl+C stops).", file=sys.stderr,
+          flush=True)
+    return True
 
 
 def demo_system() -> LoadedSystem | None:

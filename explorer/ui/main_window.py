@@ -496,6 +496,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         save_layout(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.opening.stop_loading()
         self.save_layout()
         self.session.close()
         self.worker.shutdown()

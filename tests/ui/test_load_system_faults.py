@@ -17,7 +17,8 @@ def test_a_module_calling_sys_exit_is_said_in_the_dialog(qtbot, tmp_path, monkey
     qtbot.add_widget(dialog)
     dialog.show()
     dialog.module_path.setText("exiting_window_plugin:SYSTEM")
-    dialog.load()
+    with qtbot.wait_signal(dialog.load_ended, timeout=10_000):
+        dialog.load()
     assert dialog.isVisible() and dialog.loaded is None
     assert dialog.error.text() == ("Loading the system 'exiting_window_plugin:SYSTEM' failed: "
                                    "its module called sys.exit(3) while being imported.")

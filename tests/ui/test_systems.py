@@ -191,7 +191,8 @@ def test_load_system_lists_the_installed_systems_and_opens_the_store_again_with_
     assert dialog.chosen_spec() == "shop"  # the one loaded now is chosen
 
     dialog.module_path.setText("nowhere.system:SYSTEM")  # a mistake: said, and nothing changes
-    dialog.load()
+    with qtbot.wait_signal(dialog.load_ended, timeout=WAIT_MS):
+        dialog.load()
     assert dialog.isVisible() and "no module named 'nowhere'" in dialog.error.text()
     assert window.loaded.system.name == "shop"
 

@@ -4,9 +4,11 @@ A store opens on the window's worker. Given no system (File > Open, a recent sto
 file), the open job returns the store's meta and event types and the GUI thread decides with
 `system_of_store`: the system the store names if it is installed, after asking when the store
 names one by module path (loading it runs its code; refusing loads nothing), the one installed
-system that knows an older store's event types, or none. The store is then opened again, with
-that system's event registry. A store naming a system that cannot be loaded opens without one,
-and the window says which system is missing and how to load it.
+system that knows an older store's event types, or none. Systems are the user's code: they are
+loaded off the GUI thread, each tried in a child process first (`SystemLoading`); one that has
+not loaded by the deadline is asked about (wait longer, or open the store without it). The store
+is then opened again, with that system's event registry. A store naming a system that cannot be
+loaded opens without one, and the window says which system is missing and how to load it.
 
 The worker moves to the new store as soon as it is open (what is sent meanwhile to the store
 shown before is refused, as "another store was opened"), except while the user is asked
@@ -19,10 +21,12 @@ stores seeded by a system's seeder, with a cancellable progress dialog.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
@@ -33,20 +37,21 @@ from explorer.store.postgres_url import (
     is_server_url,
     shown,
 )
-from explorer.system import NO_SYSTEM
+from explorer.system import NO_SYSTEM, System
 from explorer.system.discovery import (
     META_MODULE,
     META_NAME,
     NONE,
     SystemLoadError,
     installed_systems,
-    load_system,
     system_of_store,
 )
+from explorer.system.probing import DEADLINE_S, GuardedLoad
 from explorer.system.workspace import SeededStore, open_store, remember_system, seed_new_store
 from explorer.ui import settings
 from explorer.ui.session import LoadedSystem, StoreSummary, glance, summarise
 from explorer.ui.window.password_dialog import PasswordDialog
+from explorer.ui.window.system_loading import SystemLoading
 from explorer.ui.window.systems import (
     LOAD_SYSTEM,
     LoadSystemDialog,
@@ -59,6 +64,12 @@ if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
 
 FILE_FILTER = "Event stores (*.evstore *.db *.sqlite *.sqlite3);;All files (*)"
+
+
+def _not_loaded(overdue: str) -> str:
+    """Why a store opened without the system it names, when the user stopped waiting for it."""
+    return f"{overdue.partition(' It may be ')[0]} You cancelled loading it. {LOAD_SYSTEM} " \
+           "loads it."
 
 
 def system_to_confirm(meta: dict[str, str]) -> tuple[str, str] | None:
@@ -77,17 +88,19 @@ def names_an_installed_system(meta: dict[str, str]) -> bool:
                                                  for found in installed_systems())
 
 
-def types_choose_the_system(store: EventStore) -> bool:
+def types_choose_the_system(store: EventStore, deadline_s: float = DEADLINE_S) -> bool:
     """Whether the event types stored must be read to choose the store's system: it names none,
     and an installed system knows the type of its first event (one that knows them all must).
     Otherwise they are read after the first page is shown (a scan of the whole log on a store
-    without an index of its types, such as the eventsourcing library's)."""
+    without an index of its types, such as the eventsourcing library's). Each installed system
+    is tried in a child process before it is loaded here (explorer.system.probing)."""
     if store.meta().get(META_NAME) or not store.last_position():
         return False
     first_type = store.event_at(1).event_type
+    guarded = GuardedLoad(deadline_s)  # (on the worker: a system past its deadline is skipped)
     for entry in installed_systems():
         try:
-            registry = load_system(entry.name).registry
+            registry = guarded.load(entry.name).registry
         except SystemLoadError:
             continue
         if registry is not None and any(spec.name == first_type for spec in registry):
@@ -114,6 +127,9 @@ class StoreOpening(QObject):
         self.demo_stores: set[str] = set()
         self._generation = 0  # the newest open asked for: an older one's answers are moot
         self.password_dialog: PasswordDialog | None = None  # asking for a server's password
+        self.probe_deadline_s = DEADLINE_S  # how long a system's trial import may take
+        self.system_loading: SystemLoading | None = None  # the system a store names, loading
+        self.overdue_box: QMessageBox | None = None  # asking whether to wait longer for it
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -151,6 +167,7 @@ class StoreOpening(QObject):
         generation = self._generation
         self.window.busy_label.setText(f"Opening {shown(path) if on_server else Path(path).name}…")
         chosen = system or (self.window.loaded if create else None)
+        deadline_s = self.probe_deadline_s
 
         def open_it(context: JobContext) -> StoreSummary:
             with_system = chosen.system if chosen is not None else NO_SYSTEM
@@ -164,7 +181,7 @@ class StoreOpening(QObject):
                     summary = glance(store)  # opened again with that system at once
                 else:
                     summary = summarise(store, with_system, read_types=chosen is None
-                                        and types_choose_the_system(store))
+                                        and types_choose_the_system(store, deadline_s))
             except Exception:
                 store.close()
                 raise
@@ -205,16 +222,71 @@ class StoreOpening(QObject):
         self._with_system(summary, read_only, None)
 
     def _with_system(self, summary: StoreSummary, read_only: bool, confirmed: bool | None
-                     ) -> None:
-        """Load the system the store names (`confirmed`: the user's answer, if asked) and open
-        the store with it; without one, say why."""
+                     ) -> SystemLoading:
+        """Load the system the store names (`confirmed`: the user's answer, if asked) off the
+        GUI thread, each system tried in a child process first, and open the store with it;
+        without one, say why. The store shown stays until then."""
+        generation = self._generation
+        named = summary.meta.get(META_NAME)
+        loading = SystemLoading(
+            lambda load: system_of_store(summary.meta, summary.stored_event_types,
+                                         confirm=lambda _module: bool(confirmed), load=load),
+            self.probe_deadline_s)
+
+        def found(system: System, note: str) -> None:
+            self._loading_done(loading)
+            asking = self.overdue_box
+            if asking is not None and shiboken6.isValid(asking) and asking.isVisible():
+                asking.done(0)  # (the trial ended while the user was asked to wait)
+            if generation == self._generation:
+                self._with_system_found(summary, read_only, confirmed, system, note)
+
+        loading.succeeded.connect(lambda system: found(system, ""))
+        loading.failed.connect(lambda note: found(NO_SYSTEM, note))
+        loading.overdue.connect(lambda message: self._ask_wait_longer(
+            loading, message, lambda: found(NO_SYSTEM, _not_loaded(message))))
+        self.window.busy_label.setText(f"Loading the system {named or 'of the store'}…")
+        self.system_loading = loading
+        loading.start()
+        return loading
+
+    def _ask_wait_longer(self, loading: SystemLoading, message: str,
+                         give_up: Callable[[], None]) -> QMessageBox:
+        """A system the store names has not finished importing by its deadline: wait longer,
+        or (`give_up`) open the store without it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "The system is not loading", message,
+                          QMessageBox.StandardButton.Cancel, self.window)
+        wait = box.addButton("Wait Longer", QMessageBox.ButtonRole.AcceptRole)
+        box.setInformativeText("Cancel opens the store without it: its events, streams and "
+                               "timeline are all shown; its commands, projections and sagas "
+                               "are not.")
+        box.setDefaultButton(wait)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(_result: int) -> None:
+            if loading is not self.system_loading or loading.cancelled:
+                return
+            if box.clickedButton() is wait:
+                loading.wait_longer()
+            else:
+                loading.cancel()
+                give_up()
+
+        box.finished.connect(answered)
+        box.open()
+        self.overdue_box = box
+        self.window.error_box = box
+        self.window.error_shown.emit(box.windowTitle(), message)
+        return box
+
+    def _loading_done(self, loading: SystemLoading) -> None:
+        if self.system_loading is loading:
+            self.system_loading = None
+
+    def _with_system_found(self, summary: StoreSummary, read_only: bool,
+                           confirmed: bool | None, system: System, note: str) -> None:
+        """Open the store with the system found for it (NO_SYSTEM: `note` says why)."""
         named, module = summary.meta.get(META_NAME), summary.meta.get(META_MODULE)
-        try:
-            system = system_of_store(summary.meta, summary.stored_event_types,
-                                     confirm=lambda _module: bool(confirmed))
-            note = ""
-        except SystemLoadError as error:
-            system, note = NO_SYSTEM, str(error)
         if confirmed is False:
             note = (f"This store was written by the system {named} from module {module}, "
                     f"which you chose not to load (its code would run). {LOAD_SYSTEM} loads "
@@ -317,12 +389,21 @@ class StoreOpening(QObject):
     def choose_system(self) -> LoadSystemDialog:
         """File > Load System...: the chosen system is loaded, and the open store opened again
         with it."""
-        dialog = LoadSystemDialog(self.window.loaded, self.window)
+        dialog = LoadSystemDialog(self.window.loaded, self.window, self.probe_deadline_s)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.system_loaded.connect(self.use_system)
         dialog.open()
         self.window.system_dialog = dialog
         return dialog
+
+    def stop_loading(self) -> None:
+        """Cancel the systems loading for this window (it closes): their trials are killed."""
+        if self.system_loading is not None:
+            self.system_loading.cancel()
+            self.system_loading = None
+        dialog = self.window.system_dialog
+        if dialog is not None and shiboken6.isValid(dialog):
+            dialog.cancel_loading()
 
     def use_system(self, loaded: LoadedSystem) -> None:
         summary = self.window.summary

@@ -4,16 +4,17 @@ A system (explorer.system.System) is the code of an event-sourced application: i
 projections and sagas. The window is given one by its composition root (`--system`), by File >
 Load System..., or by what the store names (see `explorer.system.discovery.system_of_store`).
 Loading a system runs its code, so a store that names one by module path is loaded only after
-the user says yes (`confirm_system_box`). Without a system the window still shows the store's
-streams, events and timeline; the tabs that need one say so and how to load one
-(`SystemGate`). What is loaded, a `LoadedSystem`, is the session's (explorer.ui.session).
+the user says yes (`confirm_system_box`), and every load runs off the GUI thread, tried in a
+child process first (explorer.ui.window.system_loading). Without a system the window still
+shows the store's streams, events and timeline; the tabs that need one say so and how to load
+one (`SystemGate`). What is loaded, a `LoadedSystem`, is the session's (explorer.ui.session).
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QProgressBar,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -29,15 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.system import System
-from explorer.system.discovery import (
-    NONE,
-    InstalledSystem,
-    SystemLoadError,
-    installed_systems,
-    load_system,
-)
+from explorer.system import NO_SYSTEM, System
+from explorer.system.discovery import NONE, InstalledSystem, installed_systems
+from explorer.system.probing import DEADLINE_S
 from explorer.ui.session import LoadedSystem
+from explorer.ui.window.system_loading import SystemLoading
 
 LOAD_SYSTEM = "File › Load System…"
 SPEC_ROLE = Qt.ItemDataRole.UserRole + 31
@@ -126,19 +124,27 @@ def confirm_system_box(parent: QWidget, name: str, module: str) -> QMessageBox:
 
 class LoadSystemDialog(QDialog):
     """File > Load System...: the installed systems (name, module, package), "none", or a module
-    path typed in. Loading happens here, on the GUI thread; a failure is shown in the dialog,
-    which stays open.
+    path typed in. The chosen system is loaded off the GUI thread, tried first in a child
+    process (explorer.ui.window.system_loading): the dialog says "Loading NAME…" meanwhile, with
+    Cancel, and offers to wait longer when the trial passes its deadline. A failure is shown in
+    the dialog, which stays open; nothing of the window changes until a system has loaded.
 
     Signals:
         system_loaded(object): the LoadedSystem chosen and loaded.
+        load_ended(): a load began by `load` ended: loaded, failed or cancelled.
     """
 
     system_loaded = Signal(object)
+    load_ended = Signal()
 
-    def __init__(self, current: LoadedSystem, parent: QWidget | None = None) -> None:
+    def __init__(self, current: LoadedSystem, parent: QWidget | None = None,
+                 deadline_s: float = DEADLINE_S) -> None:
         super().__init__(parent)
         self.setWindowTitle("Load System")
         self.loaded: LoadedSystem | None = None
+        self.loading: SystemLoading | None = None
+        self.loading_spec = ""
+        self.deadline_s = deadline_s
         intro = QLabel("A system is the code of an event-sourced application: its commands, "
                        "projections and sagas. Loading one runs its code. The store is opened "
                        "again with it.")
@@ -167,12 +173,26 @@ class LoadSystemDialog(QDialog):
                                     "importable module, as package.module:ATTRIBUTE")
         if current.spec not in {found.name for found in rows}:
             self.module_path.setText(current.spec)
-        self.module_path.returnPressed.connect(self.load)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: an import tells nothing of how far it is
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(6)
+        self.progress.hide()
+        self.status = QLabel()
+        self.status.setObjectName("loading-status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.hide()
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c62828;")
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.wait_button = buttons.addButton("Wait Longer", QDialogButtonBox.ButtonRole.ActionRole)
+        self.wait_button.hide()
+        self.wait_button.clicked.connect(self.wait_longer)
         self.load_button = buttons.addButton("Load", QDialogButtonBox.ButtonRole.AcceptRole)
         self.load_button.setDefault(True)
         buttons.accepted.connect(self.load)
@@ -181,9 +201,11 @@ class LoadSystemDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.module_path)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(640, 320)
+        self.resize(640, 340)
 
     def _add_row(self, found: InstalledSystem, selected: bool) -> None:
         row = self.table.rowCount()
@@ -204,14 +226,108 @@ class LoadSystemDialog(QDialog):
         items = self.table.selectedItems()
         return items[0].data(SPEC_ROLE) if items else NONE
 
+    # -- loading -------------------------------------------------------------------------------
+
     def load(self) -> None:
-        spec = self.chosen_spec()
-        try:
-            system = load_system(spec)
-        except SystemLoadError as error:
-            self.error.setText(str(error))
-            self.error.show()
+        """Load the chosen system off the GUI thread (at once for "none", which runs no code)."""
+        if self.loading is not None:
             return
+        spec = self.chosen_spec()
+        if spec == NONE:
+            self._loaded(NO_SYSTEM, spec)
+            return
+        loading = SystemLoading(lambda load: load(spec), self.deadline_s)
+        loading.succeeded.connect(self._succeeded)
+        loading.failed.connect(self._failed)
+        loading.overdue.connect(self._overdue)
+        self.loading, self.loading_spec = loading, spec
+        self._show_loading(f"Loading {spec}…")
+        loading.start()
+
+    @property
+    def is_loading(self) -> bool:
+        return self.loading is not None
+
+    def _show_loading(self, text: str | None) -> None:
+        """Say what is loading (None: nothing is; the choices are offered again)."""
+        busy = text is not None
+        for widget in (self.table, self.module_path, self.load_button):
+            widget.setEnabled(not busy)
+        self.progress.setVisible(busy)
+        self.status.setText(text or "")
+        self.status.setVisible(busy)
+        self.wait_button.hide()
+        if busy:
+            self.error.hide()
+            self.cancel_button.setFocus()
+
+    def _current(self) -> SystemLoading | None:
+        """The loading that sent the signal being handled, if it is still this dialog's."""
+        loading = self.loading
+        return loading if loading is not None and self.sender() is loading \
+            and not loading.cancelled else None
+
+    @Slot(object)
+    def _succeeded(self, system: System) -> None:
+        if self._current() is None:
+            return
+        self.loading = None
+        self._show_loading(None)
+        self._loaded(system, self.loading_spec)
+        self.load_ended.emit()
+
+    @Slot(str)
+    def _failed(self, message: str) -> None:
+        if self._current() is None:
+            return
+        self.loading = None
+        self._show_loading(None)
+        self._say_error(message)
+        self.load_ended.emit()
+
+    @Slot(str)
+    def _overdue(self, message: str) -> None:
+        if self._current() is None:
+            return
+        self.progress.hide()
+        self.status.setText(f"{message}\n\nWait longer for it, or cancel loading it.")
+        self.wait_button.show()
+        self.wait_button.setFocus()
+
+    def wait_longer(self) -> None:
+        if self.loading is not None:
+            self.wait_button.hide()
+            self.progress.show()
+            self.status.setText(f"Loading {self.loading_spec}… (waiting longer)")
+            self.cancel_button.setFocus()
+            self.loading.wait_longer()
+
+    def cancel_loading(self) -> bool:
+        """Stop loading (a trial still running is killed); False if nothing was loading."""
+        loading, self.loading = self.loading, None
+        if loading is None:
+            return False
+        loading.cancel()
+        self._show_loading(None)
+        self.status.setText(f"Cancelled: {self.loading_spec} was not loaded.")
+        self.status.show()
+        self.load_ended.emit()
+        return True
+
+    def _say_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def _loaded(self, system: System, spec: str) -> None:
         self.loaded = LoadedSystem(system, spec)
         self.system_loaded.emit(self.loaded)
         self.accept()
+
+    def reject(self) -> None:
+        """Cancel (or Escape) stops a load in progress; when nothing loads, closes."""
+        if not self.cancel_loading():
+            super().reject()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.cancel_loading()
+        super().closeEvent(event)
