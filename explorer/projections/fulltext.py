@@ -72,6 +72,8 @@ INTERSECT_ABOVE = 20_000
 """More matches than this are compared with the positions of the other filters (read whole,
 through the store's indexes) rather than checked a chunk at a time (not for a content filter,
 whose positions are a scan)."""
+OPEN_ATTEMPTS = 20
+"""Tries to open a part's table while other connections add parts (see `_select`)."""
 _WORD = re.compile(r'"([^"]*)"?(\*?)|([^\s"]+)')
 _INDEXED_CHARACTER = re.compile(r"[\w\-.@]")
 
@@ -272,13 +274,26 @@ class FullTextIndex(Closable):
         before = before_position if before_position is not None else 2**63 - 1
         for part in reversed(self._parts()):
             if part * PART + 1 < before:
-                cursor = self.db.execute(f"SELECT rowid FROM {TABLE}_{part} WHERE {TABLE}_{part} "
-                                         "MATCH ? AND rowid < ? ORDER BY rowid DESC",
-                                         (terms, before))
+                cursor = self._select(f"SELECT rowid FROM {TABLE}_{part} WHERE {TABLE}_{part} "
+                                      "MATCH ? AND rowid < ? ORDER BY rowid DESC",
+                                      (terms, before))
                 try:
                     yield cursor
                 finally:
                     cursor.close()
+
+    def _select(self, sql: str, parameters: tuple[object, ...]) -> sqlite3.Cursor:
+        """`sql` run on a part's table; again if FTS5 could not open the table because another
+        connection changed the index's schema meanwhile (a part added: SQLite then fails the
+        statement before it runs, "vtable constructor failed")."""
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            try:
+                return self.db.execute(sql, parameters)
+            except sqlite3.OperationalError as error:
+                if attempt == OPEN_ATTEMPTS or not str(error).startswith(
+                        "vtable constructor failed"):
+                    raise
+        raise AssertionError("unreachable")
 
     def matches(self, text: str, *, after_position: int = 0,
                 between_parts: Callable[[], None] | None = None) -> array[int]:
@@ -293,7 +308,7 @@ class FullTextIndex(Closable):
             if between_parts is not None:
                 between_parts()
             # as one JSON array: half the time of a Python row per match (0.24 s for 910,883)
-            listed = self.db.execute(
+            listed = self._select(
                 f"SELECT json_group_array(rowid) FROM (SELECT rowid FROM {TABLE}_{part} WHERE "
                 f"{TABLE}_{part} MATCH ? AND rowid > ? ORDER BY rowid)", (terms, after_position),
             ).fetchone()[0]

@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -291,3 +292,38 @@ def test_every_match_under_the_other_filters_either_way(shop_store, monkeypatch,
                                                            query)) == expected
             assert list(fulltext.all_matching(index, shop_store, term, query,
                                               after_position=expected[2])) == expected[3:]
+
+
+def test_searches_while_parts_are_added_find_what_is_indexed(shop_store, monkeypatch, tmp_path):
+    """A part added by another connection while a search opens a part's table (SQLite then
+    fails the statement before it runs, "vtable constructor failed"): the search goes on."""
+    monkeypatch.setattr(fulltext, "PART", 20)  # a new table every commit
+    monkeypatch.setattr(fulltext_parts, "PARALLEL_FROM", 10**9)
+    failures: list[str] = []
+    for round_ in range(6):
+        path = tmp_path / f"index{round_}.fulltext"
+        FullTextIndex(path).close()
+        building = threading.Event()
+        building.set()
+
+        def search(typed: str, path: Path = path, building: threading.Event = building) -> None:
+            with FullTextIndex(path) as index:
+                while building.is_set():
+                    try:
+                        index.matches(typed)
+                        index.newest_matches(typed, limit=30)
+                    except Exception as error:  # noqa: BLE001 (each is a failure to report)
+                        failures.append(repr(error))
+
+        searches = [threading.Thread(target=search, args=(typed,))
+                    for typed in ("order_0*", "Royal")]
+        for searching in searches:
+            searching.start()
+        try:
+            with FullTextIndex(path) as index:
+                index.catch_up(shop_store, batch=20)
+        finally:
+            building.clear()
+            for searching in searches:
+                searching.join()
+        assert failures == []
