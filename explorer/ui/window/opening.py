@@ -11,8 +11,9 @@ is then opened again, with that system's event registry. A store naming a system
 loaded opens without one, and the window says which system is missing and how to load it.
 
 The worker moves to the new store as soon as it is open (what is sent meanwhile to the store
-shown before is refused, as "another store was opened"), except while the user is asked
-whether to load a system: until they answer, the store shown stays the worker's.
+shown before is refused, as "another store was opened"), except when the store names its
+system: until that is loaded (and, named by module path, the user said yes), the store shown
+stays the worker's.
 
 It also makes new stores: an empty one when the user agrees to create a missing path, and demo
 stores seeded by a system's seeder, with a cancellable progress dialog.
@@ -165,6 +166,11 @@ class StoreOpening(QObject):
         path = str(path) if on_server else str(Path(path).expanduser())
         self._generation += 1
         generation = self._generation
+        if self.system_loading is not None:  # (for a store opened before: moot)
+            self.system_loading.cancel()
+            self.system_loading = None
+            if self.overdue_box is not None and shiboken6.isValid(self.overdue_box):
+                self.overdue_box.done(0)
         self.window.busy_label.setText(f"Opening {shown(path) if on_server else Path(path).name}…")
         chosen = system or (self.window.loaded if create else None)
         deadline_s = self.probe_deadline_s
@@ -186,8 +192,8 @@ class StoreOpening(QObject):
                 store.close()
                 raise
             summary = replace(summary, damage=found)
-            if chosen is None and system_to_confirm(summary.meta) is not None:
-                store.close()  # the store shown stays open until the user answers
+            if chosen is None and (summary.glance or system_to_confirm(summary.meta) is not None):
+                store.close()  # the store shown stays open until its system is loaded
             else:
                 context.set_store(store)
             return summary
