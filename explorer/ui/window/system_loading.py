@@ -56,12 +56,14 @@ class SystemLoading(QObject):
         self._answered = threading.Event()
         self._keep_waiting = False
         self.running = False
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self.running = True
         _RUNNING.add(self)
         self.ended.connect(self._let_go)
-        threading.Thread(target=self._run, name="system-loading", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name="system-loading", daemon=True)
+        self._thread.start()
 
     @property
     def cancelled(self) -> bool:
@@ -115,5 +117,7 @@ class SystemLoading(QObject):
     @Slot()
     def _let_go(self) -> None:
         self.running = False
+        if self._thread is not None:  # ended: its thread lets go of it too, before this does
+            self._thread.join()
         _RUNNING.discard(self)
 
