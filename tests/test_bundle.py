@@ -18,9 +18,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from bench.desktop_bench import fresh_home, start_window, virtual_display
+from explorer.common.command_line import command_line
 from explorer.demo.system import SHOP
 from explorer.system.workspace import default_demo_store
-from explorer.ui import runner_process
 from explorer.ui.crash_reporting import CrashReporter
 from explorer.ui.main_window import MainWindow
 from explorer.ui.self_test import SelfTest
@@ -34,14 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_runner_runs_this_python_with_the_command_line_module(monkeypatch):
     monkeypatch.delattr(sys, "frozen", raising=False)
-    assert runner_process.command_line(["run", "x.evstore"]) == (
+    assert command_line(["run", "x.evstore"]) == (
         sys.executable, ["-m", "explorer", "run", "x.evstore"])
 
 
 def test_in_a_bundle_the_runner_is_the_bundled_command_line_beside_the_window(monkeypatch):
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", "/opt/event-explorer/event-explorer")
-    assert runner_process.command_line(["run", "x.evstore"]) == (
+    assert command_line(["run", "x.evstore"]) == (
         "/opt/event-explorer/event-explorer-cli", ["run", "x.evstore"])
 
 

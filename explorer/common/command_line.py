@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -19,3 +20,11 @@ def command_line(arguments: list[str]) -> tuple[str, list[str]]:
         program = Path(sys.executable)
         return str(program.with_name("event-explorer-cli" + program.suffix)), arguments
     return sys.executable, ["-m", "explorer", *arguments]
+
+
+def import_path(inherited: str | None) -> str:
+    """This process's import path, then `inherited` (the environment's PYTHONPATH, if any): the
+    PYTHONPATH of a child that must import the explorer and a system's module from where this
+    process did (e.g. the folder main.py was started from)."""
+    folders = [folder for folder in sys.path if folder and os.path.isdir(folder)]
+    return os.pathsep.join([*folders, *([inherited] if inherited else [])])

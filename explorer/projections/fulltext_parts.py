@@ -45,7 +45,7 @@ from typing import IO, TYPE_CHECKING
 
 import orjson
 
-from explorer.common.command_line import FULLTEXT_WORKER, command_line
+from explorer.common.command_line import FULLTEXT_WORKER, command_line, import_path
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.transcoding import CIPHER_KEY
 from explorer.store.postgres_url import remembered_password
@@ -327,8 +327,5 @@ def _worker_environment(store: EventStore) -> dict[str, str]:
     if cipher_key:
         environment[CIPHER_KEY] = cipher_key
     if not getattr(sys, "frozen", False):
-        folders = [folder for folder in sys.path if folder and os.path.isdir(folder)]
-        inherited = environment.get("PYTHONPATH")
-        environment["PYTHONPATH"] = os.pathsep.join([*folders, *([inherited] if inherited
-                                                                 else [])])
+        environment["PYTHONPATH"] = import_path(environment.get("PYTHONPATH"))
     return environment

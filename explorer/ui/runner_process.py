@@ -12,13 +12,10 @@ module path is found by the process as by the window: it gets the window's impor
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
 import orjson
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
+from explorer.common.command_line import command_line, import_path
 from explorer.runtime.runner import RunnerStatus
 from explorer.store.postgres_url import remembered_password
 from explorer.system.discovery import is_module_path
@@ -159,22 +156,9 @@ class RunnerProcess(QObject):
                              f"{self.process.errorString()}")
 
 
-def command_line(arguments: list[str]) -> tuple[str, list[str]]:
-    """The program and arguments that run the explorer's command line with `arguments`: this
-    Python with `-m explorer`, or in a bundle (no Python) its `event-explorer-cli` beside the
-    window's executable."""
-    if getattr(sys, "frozen", False):
-        program = Path(sys.executable)
-        return str(program.with_name("event-explorer-cli" + program.suffix)), arguments
-    return sys.executable, ["-m", "explorer", *arguments]
-
-
 def _with_import_path() -> QProcessEnvironment:
     """The environment with this process's import path first, so that the runner imports a
     system's module from where the window did (e.g. the folder main.py was started from)."""
     environment = QProcessEnvironment.systemEnvironment()
-    folders = [folder for folder in sys.path if folder and os.path.isdir(folder)]
-    inherited = environment.value("PYTHONPATH")
-    environment.insert("PYTHONPATH", os.pathsep.join([*folders, *([inherited] if inherited
-                                                                   else [])]))
+    environment.insert("PYTHONPATH", import_path(environment.value("PYTHONPATH")))
     return environment
