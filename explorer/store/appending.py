@@ -32,7 +32,7 @@ from explorer.store.records import (
     RecordedEvent,
     SnapshotRecord,
 )
-from explorer.store.statements import Statements, insert_rows
+from explorer.store.statements import CORRELATION, Statements, insert_rows
 from explorer.store.upcasting import EventRegistry
 
 
@@ -132,10 +132,14 @@ class Appending:
         plan = self._plan(prepared, position, last_time or 0,
                           chain.continued_from(position, chain_end, previous), heads)
         if len(plan.rows) == 1:
-            db.execute(sql.insert_event.sql, plan.rows[0])
+            row = plan.rows[0]
+            if row[CORRELATION] is None and sql.uncorrelated is not None:
+                db.execute(sql.uncorrelated[0], row[:CORRELATION] + row[CORRELATION + 1:])
+            else:
+                db.execute(sql.insert_event.sql, row)
         elif plan.rows:
             insert_rows(db, sql.insert_event.sql, sql.insert_events, sql.rows_an_insert,
-                        plan.rows)
+                        plan.rows, sql.uncorrelated)
         if plan.links:
             db.execute(sql.insert_links.sql, (plan.rows[0][0], plan.links))
         if len(plan.stream_rows) == 1:

@@ -32,6 +32,11 @@ ROWS_AN_INSERT = 100
 steps, resets and lets the interpreter's lock go and takes it back each row (the inserts of 1M
 events: 3.6-3.9 s of CPU a row a statement, 3.2-3.3 s a hundred)."""
 
+CORRELATION = 8
+"""correlation_id's place in EVENT_COLUMNS and in an event's row: NULL in most events, and a
+NULL bound as a parameter costs sqlite3 a failed adaptation (an AttributeError made and
+dropped, ~2,500 instructions) each time, so inserts of events without one write it as NULL."""
+
 SNAPSHOT_MARK = None
 """The event type column of the snapshot row that leads a replay (an event's is never NULL)."""
 
@@ -100,6 +105,13 @@ class Statements:
         self.rows_an_insert = 1 if dialect.name == "postgresql" else ROWS_AN_INSERT
         self.insert_events = insert_of_rows(self.insert_event.sql, self.rows_an_insert)
         """rows_an_insert events at once (insert_rows)."""
+        self.uncorrelated: tuple[str, str] | None = None
+        """insert_event and insert_events with correlation_id NULL, not a parameter (SQLite's:
+        see CORRELATION)."""
+        if dialect.name == "sqlite":
+            one_uncorrelated = uncorrelated(self.insert_event.sql)
+            self.uncorrelated = (one_uncorrelated,
+                                 insert_of_rows(one_uncorrelated, self.rows_an_insert))
         upsert_values: dict[str, sa.BindParameter[Any]] = dict(
             stream_id=p("stream_id"), stream_type=p("stream_type"), version=p("version"),
             first_position=p("first_position"), last_position=p("last_position"),
@@ -199,6 +211,17 @@ def insert_of_rows(insert: str, rows: int) -> str:
     return f"{head}{values}{', '.join([one] * rows)}"
 
 
+def uncorrelated(insert: str) -> str:
+    """`insert` (an INSERT of one event's values in EVENT_COLUMNS order, as compiled with
+    positional parameters) with correlation_id written as NULL instead of a parameter."""
+    head, values, one = insert.partition(" VALUES ")
+    marks = one.strip().removeprefix("(").removesuffix(")").split(", ")
+    if len(marks) != len(EVENT_COLUMNS) or marks[CORRELATION] != "?":
+        raise ValueError(f"not an insert of an event's columns: {insert}")
+    marks[CORRELATION] = "NULL"
+    return f"{head}{values}({', '.join(marks)})"
+
+
 class Executes(Protocol):
     """A DBAPI connection as the store uses it (sqlite3's, or one answering as it does)."""
 
@@ -206,9 +229,28 @@ class Executes(Protocol):
 
 
 def insert_rows(db: Executes, one: str, many: str, per: int,
-                rows: Sequence[Sequence[Any]]) -> None:
+                rows: Sequence[Sequence[Any]],
+                uncorrelated: tuple[str, str] | None = None) -> None:
     """Write `rows` by `many` (`one`, an INSERT of a row, made to insert `per`), the rest
-    that does not fill it by `one`."""
+    that does not fill it by `one`. With `uncorrelated` (`one` and `many` with correlation_id
+    written as NULL: events' rows), rows none of which has a correlation id are written by
+    those, without it."""
+    if uncorrelated is not None and rows:
+        width = len(rows[0])
+        values = list(chain.from_iterable(rows))
+        if values[CORRELATION::width].count(None) == len(rows):
+            del values[CORRELATION::width]
+            one, many = uncorrelated
+            width -= 1
+            whole = (len(rows) - len(rows) % per) * width
+            if whole:
+                many_width = width * per
+                db.executemany(many, [values[at:at + many_width]
+                                      for at in range(0, whole, many_width)])
+            if whole < len(values):
+                db.executemany(one, [values[at:at + width]
+                                     for at in range(whole, len(values), width)])
+            return
     whole = len(rows) - len(rows) % per
     if whole:
         values = list(chain.from_iterable(islice(rows, whole)))
