@@ -104,7 +104,8 @@ class Maintenance:
         try:
             yield
         finally:
-            self._db.execute("COMMIT")
+            if self._db.in_transaction:  # (SQLite ends it itself on some errors: disk I/O)
+                self._db.execute("COMMIT")
 
     @contextmanager
     def tolerating_bad_text(self) -> Iterator[None]:
