@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import shlex
 import sys
-from pathlib import Path
 
 from explorer.common.names import visible
-from explorer.store import EventStore, StoreError, damage
+from explorer.store import EventStore, StoreError
 
 _said: set[str] = set()
 """The stores said damaged by the command running (each said once, however often it opens it)."""
@@ -35,8 +34,8 @@ def warn_if_damaged(store: EventStore) -> None:
     if not store.read_only or store.location in _said:
         return  # (one open for writing was checked, and refused if damaged)
     try:
-        with damage.only_looking(Path(store.location)):  # (a runner opened after reads it
-            found = store.damage_found()  # as before: `when` on a bug report, say)
+        # (not remembered: a runner opened after reads it as before, `when` on a bug report)
+        found = store.damage_found(remember=False)
     except StoreError:  # (a file SQLite cannot read as it is: the read itself says so)
         return
     if found is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -196,23 +196,26 @@ class Maintenance:
                 f"the hash chain goes on to position {chained:,}, but the log ends at "
                 f"{last:,}: the events after it were removed"))
 
-    def damage_found(self, *, check: bool = True) -> str | None:
+    def damage_found(self, *, check: bool = True, remember: bool = True) -> str | None:
         """What is wrong with the store, as opening it for writing would find it (with `check`:
         SQLite's quick check, then the hash chain, for a file small enough for that to be cheap;
         see damage.QUICK_CHECK_MAX_BYTES), or what this process found wrong with it before; None
         when nothing. For a store opened read-only, which shows what can be read of a damaged
-        store but must say that it is damaged."""
+        store but must say that it is damaged. Without `remember`, damage this check finds is
+        not kept for the process's later opens of the store (damage.only_looking: the command
+        line's reads say it, and a runner opened after reads as before)."""
         path = Path(self.location)
         seen = damage.damage_of(path)
         if seen is not None or not check or not damage.small_enough(path) \
                 or damage.chain_verified(path):  # (once per process for an unchanged file)
             return seen
-        try:
-            if isinstance(self._db, damage.GuardedConnection):
-                damage.verify_on_open(self._db, path)
-            self._verify_chain()
-        except StoreDamagedError as error:
-            return damage.damage_of(path) or error.detail
+        with nullcontext() if remember else damage.only_looking(path):
+            try:
+                if isinstance(self._db, damage.GuardedConnection):
+                    damage.verify_on_open(self._db, path)
+                self._verify_chain()
+            except StoreDamagedError as error:
+                return damage.damage_of(path) or error.detail
         damage.note_chain_verified(path)
         return None
 
