@@ -59,8 +59,9 @@ class CommandList(QWidget):
         for stream_type in writable_types(self.state.system):
             self.type_filter.addItem(stream_type, stream_type)
         self.type_filter.blockSignals(False)
-        self.commands.clear()
-        self.fill()
+        self.fill()  # (which empties the list quietly: emptied aloud, the list would make
+        # another old item current as it goes, and that old system's command be looked up in
+        # the new system; the command chosen is dropped with the system)
 
     def fill(self) -> None:
         """List the commands of the type chosen that the search matches."""
