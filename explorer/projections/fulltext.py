@@ -184,15 +184,18 @@ class FullTextIndex(Closable):
         in_parallel = True
         while should_stop is None or not should_stop():
             start = self.checkpoint()
-            whole = self._whole_parts_after(start, store.last_position()) if in_parallel else []
+            whole = self._whole_parts_after(self._next_position(store, start),
+                                            store.last_position()) if in_parallel else []
             if whole:  # this process indexes up to the first whole part, workers the parts
                 up_to = whole[0] * PART
                 rows = store.search_texts(start, min(batch, up_to - start)) if start < up_to \
                     else []
                 rows = rows[:bisect.bisect_right(rows, up_to, key=itemgetter(0))]
                 if not rows:
-                    indexed, in_parallel = build_parts(self, store, whole, should_stop=should_stop,
+                    indexed, in_parallel = build_parts(self, store, whole, start,
+                                                       should_stop=should_stop,
                                                        progress=progress, last=last)
+                    in_parallel = in_parallel and indexed > 0  # (none: go on in this one)
                     done += indexed
                     continue
             else:
@@ -217,10 +220,18 @@ class FullTextIndex(Closable):
         return done
 
     @staticmethod
-    def _whole_parts_after(checkpoint: int, last: int) -> list[int]:
-        """The parts after the one holding `checkpoint` that the log fills up to `last`, if
-        there are enough to build them in worker processes (fulltext_parts); else none."""
-        parts = list(range(-(-checkpoint // PART), last // PART))
+    def _next_position(store: EventStore, checkpoint: int) -> int:
+        """The position of the first event after `checkpoint` (past a gap in the log, which may
+        span parts), or `checkpoint` + 1 when there is none."""
+        rows = store.search_texts(checkpoint, 1)
+        return rows[0][0] if rows else checkpoint + 1
+
+    @staticmethod
+    def _whole_parts_after(next_position: int, last: int) -> list[int]:
+        """The parts from the one holding `next_position` (the next event to index; from the
+        one after it if that one is begun) that the log fills up to `last`, if there are enough
+        to build them in worker processes (fulltext_parts); else none."""
+        parts = list(range(-(-(next_position - 1) // PART), last // PART))
         return parts if workers_for(len(parts)) else []
 
     def _insert(self, rows: list[tuple[int, str]]) -> None:

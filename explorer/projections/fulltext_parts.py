@@ -231,12 +231,13 @@ class BuiltPart:
     end: int
 
 
-def build_parts(index: FullTextIndex, store: EventStore, parts: list[int], *,
+def build_parts(index: FullTextIndex, store: EventStore, parts: list[int], checkpoint: int, *,
                 should_stop: Callable[[], bool] | None = None,
                 progress: Callable[[int, int], None] | None = None,
                 last: int = 0) -> tuple[int, bool]:
-    """Build the whole parts `parts` (in order; the index is whole up to the first's start) in
-    workers and move each into the index in order: (events indexed, whether every part was).
+    """Build the whole parts `parts` (in order; the index is whole up to the first's start,
+    its checkpoint `checkpoint` when they were chosen) in workers and move each into the index
+    in order: (events indexed, whether every part was).
     False: a worker failed, or another process indexed some meanwhile (the caller goes on from
     the checkpoint alone), or `should_stop()` became true. `progress(checkpoint, last)` after
     each part moved in and at least once a second (it may raise Cancelled: the workers are
@@ -248,7 +249,7 @@ def build_parts(index: FullTextIndex, store: EventStore, parts: list[int], *,
     environment = _worker_environment(store)
     workers: list[_Worker] = []
     waiting, built = deque(parts), dict[int, BuiltPart]()
-    expected, done, moved, finished = index.checkpoint(), 0, 0, False
+    expected, done, moved, finished = checkpoint, 0, 0, False
     next_report = time.monotonic() + PROGRESS_EVERY_S
     try:
         with PartMover(index.path) as mover:
