@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,10 @@ from explorer.system.discovery import (
     loaded_unchanged,
 )
 
+END = b"\0"
+"""The end of a forked trial's result on its pipe."""
+POLL_S = 0.1
+"""How often a trial waited for is looked at to see whether it ended without a result."""
 DEADLINE_S = 10.0
 """How long a system's trial import may take before the user is asked whether to wait longer."""
 
@@ -74,8 +79,9 @@ class ImportProbe:
     def __init__(self, spec: str, deadline_s: float, command: ProbeCommand | None = None) -> None:
         self.spec = spec
         self.deadline_s = deadline_s
-        self._traces = b""
+        self._traces = self._said = b""
         self._pid = 0
+        self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._result_fd = self._trace_fd = -1
         if command is None and can_fork():
@@ -115,18 +121,37 @@ class ImportProbe:
         """How the trial ended, waiting at most `seconds` for it; None while it goes on."""
         if self._process is not None:
             return self._wait_command(self._process, seconds)
-        ready, _, _ = select.select([self._result_fd], [], [], max(0.0, seconds))
-        if not ready:
-            return None
-        said = b""
-        while chunk := os.read(self._result_fd, 65536):
-            said += chunk
-        _, status = os.waitpid(self._pid, 0)
+        # Until the trial's result is whole (it ends in END) or the trial has ended: not until
+        # its pipe closes, which a process the system's code started may hold open for ever.
+        deadline = time.monotonic() + max(0.0, seconds)
+        status = None
+        while not self._said.endswith(END):
+            if select.select([self._result_fd], [], [], POLL_S)[0]:
+                chunk = os.read(self._result_fd, 65536)
+                if not chunk:
+                    break
+                self._said += chunk
+            elif (reaped := os.waitpid(self._pid, os.WNOHANG))[0]:  # (it wrote before ending)
+                status = reaped[1]
+                while select.select([self._result_fd], [], [], 0)[0] \
+                        and (chunk := os.read(self._result_fd, 65536)):
+                    self._said += chunk
+                break
+            elif time.monotonic() >= deadline:
+                return None
+        said = self._said
+        if status is None:
+            with self._lock:
+                pid, self._pid = self._pid, 0  # (a kill from another thread: not this pid now)
+            _, status = os.waitpid(pid, 0)
+        else:
+            with self._lock:
+                self._pid = 0
         self._end()
         if said.startswith(b"K"):
             return ProbeResult()
         if said.startswith(b"E"):
-            return ProbeResult(said[1:].decode(errors="replace"))
+            return ProbeResult(said[1:].removesuffix(END).decode(errors="replace"))
         return ProbeResult(self._ended_by(status))
 
     def ended(self) -> bool:
@@ -197,9 +222,10 @@ class ImportProbe:
         if self._process is not None:
             with contextlib.suppress(OSError):
                 self._process.kill()
-        elif self._pid and self._result_fd >= 0:
-            with contextlib.suppress(OSError):
-                os.kill(self._pid, signal.SIGKILL)
+        else:
+            with self._lock, contextlib.suppress(OSError):
+                if self._pid and self._result_fd >= 0:  # (not reaped: the pid is the trial's)
+                    os.kill(self._pid, signal.SIGKILL)
 
     def _end(self) -> None:
         _LIVE.discard(self)
@@ -217,8 +243,11 @@ class ImportProbe:
                 self._process.communicate()
         elif self._result_fd >= 0:
             self.kill()
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self._pid, 0)
+            with self._lock:
+                pid, self._pid = self._pid, 0
+            if pid:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
         self._end()
 
 
@@ -234,7 +263,8 @@ def _trial(spec: str, deadline_s: float, result_w: int, trace_w: int) -> None:
         sys.stdin = open(0, closefd=False)  # noqa: SIM115 (the child's, until it exits)
         sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
-        faulthandler.dump_traceback_later(deadline_s, repeat=True, file=trace_w)
+        os.set_blocking(trace_w, False)  # (a dump the window has not read yet is dropped, never
+        faulthandler.dump_traceback_later(deadline_s, repeat=True, file=trace_w)  # waited on)
         try:
             load_system(spec)
             said = b"K"
@@ -243,7 +273,7 @@ def _trial(spec: str, deadline_s: float, result_w: int, trace_w: int) -> None:
         except BaseException as error:  # (KeyboardInterrupt, say): the trial failed
             said = f"ELoading the system {spec!r} failed: {type(error).__name__}".encode()
         faulthandler.cancel_dump_traceback_later()
-        os.write(result_w, said)
+        os.write(result_w, said.replace(END, b"?") + END)
     finally:
         os._exit(0)
 

@@ -5,6 +5,9 @@ and give up after a minute."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
 import textwrap
 
@@ -118,3 +121,31 @@ def test_a_stack_dump_is_said_by_its_innermost_frame_and_the_module_line_leading
                                      "create_connection, reached from /home/me/shop/system.py "
                                      "line 12")
     assert describe_stack("") == ""
+
+
+def test_a_trial_whose_code_leaves_a_process_holding_its_pipe_still_ends(plugins, tmp_path):
+    # The result was read until its pipe closed: a process the system's code started (a
+    # daemon, a multiprocessing worker) kept it open, and the load waited as long as that
+    # process lived, past any deadline and any Cancel (found by review).
+    if not probing.can_fork():
+        pytest.skip("the trial is a fork of this process on Linux only")
+    pid_file = tmp_path / "background.pid"
+    spec = plug_in(plugins, "trial_background", f"""
+        import os, time
+        child = os.fork()
+        if child == 0:  # the background process: holds what the trial had open, for a minute
+            time.sleep(60)
+            open({str(pid_file.with_suffix(".ended"))!r}, "w").close()
+            os._exit(0)
+        with open({str(pid_file)!r}, "a") as pids:
+            pids.write(f"{{child}} ")
+        """)
+    try:
+        assert GuardedLoad(30).load(spec).name == "trial_background"
+        assert pid_file.read_text().split()  # it started one
+        assert not pid_file.with_suffix(".ended").exists()  # loaded while it still runs
+    finally:
+        for pid in pid_file.read_text().split() if pid_file.exists() else []:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+
