@@ -33,6 +33,7 @@ from typing import Any, BinaryIO, cast
 import orjson
 
 from explorer.common.bulk import bulk_work
+from explorer.common.processes import process_runs
 from explorer.exchange.formats import (
     ExchangeError,
     LineError,
@@ -136,12 +137,8 @@ def _remove_abandoned(target: Path) -> None:
         pid = found.name[len(mine):]
         if not pid.isdigit() or int(pid) == os.getpid():
             continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if not process_runs(int(pid)):  # (another user's that runs: its import may)
             remove_store_files(found)
-        except PermissionError:  # (another user's process runs: its import may)
-            pass
 
 
 def _refuse_target(target: Path) -> None:

@@ -46,6 +46,7 @@ from typing import IO, TYPE_CHECKING
 import orjson
 
 from explorer.common.command_line import FULLTEXT_WORKER, command_line, import_path
+from explorer.common.processes import process_runs
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.transcoding import CIPHER_KEY
 from explorer.store.postgres_url import remembered_password
@@ -94,12 +95,8 @@ def remove_abandoned(index_path: Path) -> None:
         pid = rest[len(HOST) + 1:] if rest.startswith(f"{HOST}-") else ""
         if not pid.isdigit():
             continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if not process_runs(int(pid)):
             _remove(found)
-        except PermissionError:  # (another user's process runs: its worker may)
-            pass
 
 
 def _remove(file: Path) -> None:
