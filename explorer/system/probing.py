@@ -295,6 +295,13 @@ def _max_fd() -> int:
         return 4096
 
 
+def _needs_main_thread(error: SystemLoadError) -> bool:
+    """Whether a load failed only for being made on a thread other than the main one (Python
+    sets signal handlers on the main thread alone)."""
+    return threading.current_thread() is not threading.main_thread() \
+        and "only works in main thread" in str(error)
+
+
 def can_fork() -> bool:
     """Whether trials fork this process: on Linux, where forking a process with threads is safe
     for a child that runs only Python code of its own and exits."""
@@ -357,10 +364,15 @@ class GuardedLoad:
 
     def __init__(self, deadline_s: float = DEADLINE_S,
                  overdue: Callable[[str], bool] = lambda message: False,
-                 command: ProbeCommand | None = None) -> None:
+                 command: ProbeCommand | None = None,
+                 on_main_thread: Callable[[Callable[[], System]], System] | None = None,
+                 ) -> None:
         self.deadline_s = deadline_s
         self.overdue = overdue
         self.command = command
+        self.on_main_thread = on_main_thread
+        """Runs a load on the main thread and gives its system: for a system whose import
+        needs that thread (one setting a signal handler), when loads run on another."""
         self._lock = threading.Lock()
         self._probe: ImportProbe | None = None
         self._cancelled = False
@@ -370,7 +382,13 @@ class GuardedLoad:
         if needs_trial(spec):
             self._try(spec)
         self._check()
-        return load_system(spec)
+        try:
+            return load_system(spec)
+        except SystemLoadError as error:
+            if self.on_main_thread is None or not _needs_main_thread(error):
+                raise
+        self._check()
+        return self.on_main_thread(lambda: load_system(spec))
 
     def _try(self, spec: str) -> None:
         with self._lock:

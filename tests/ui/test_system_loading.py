@@ -8,6 +8,7 @@ thread fails these tests instead of hanging them."""
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import textwrap
 
@@ -311,4 +312,25 @@ def test_a_store_naming_an_installed_system_that_hangs_is_not_opened_until_it_lo
     with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
         window.error_box.button(QMessageBox.StandardButton.Cancel).click()
     assert window.summary.location == str(other) and window.loaded.generic
+    no_trial_left(qtbot)
+
+
+def test_a_plug_in_setting_a_signal_handler_at_import_loads(shop_window, qtbot, plugins):
+    # Python sets signal handlers on the main thread only: imported on the loading thread, such
+    # a plug-in failed with "signal only works in main thread" (found by review). Its trial
+    # showed its import ends, so it is imported on the GUI thread.
+    window = shop_window
+    previous = signal.getsignal(signal.SIGUSR1)
+    spec = plug_in(plugins, "plugin_signals", """
+        import signal
+        signal.signal(signal.SIGUSR1, lambda number, frame: None)
+        """)
+    try:
+        dialog = open_dialog(window, spec)
+        with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
+            dialog.load()
+        assert window.loaded.system.name == "plugin_signals"
+        assert signal.getsignal(signal.SIGUSR1) is not previous
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
     no_trial_left(qtbot)

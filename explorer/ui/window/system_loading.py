@@ -47,12 +47,14 @@ class SystemLoading(QObject):
     failed = Signal(str)
     overdue = Signal(str)
     ended = Signal()
+    _call = Signal(object)
 
     def __init__(self, work: Work, deadline_s: float = DEADLINE_S,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.work = work
-        self.guard = GuardedLoad(deadline_s, self._ask)
+        self.guard = GuardedLoad(deadline_s, self._ask, on_main_thread=self._on_gui_thread)
+        self._call.connect(self._run_call)  # (queued: emitted on the loading thread)
         self._answered = threading.Event()
         self._keep_waiting = False
         self.running = False
@@ -112,7 +114,35 @@ class SystemLoading(QObject):
                 return not self.cancelled
         return self._keep_waiting and not self.cancelled
 
+    def _on_gui_thread(self, load: Callable[[], System]) -> System:
+        """`load()` run on the GUI thread, and waited for here (on the loading thread): for a
+        system whose import needs the main thread (one that sets a signal handler), once its
+        trial showed that the import ends. Cancel ends the wait."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+        self._call.emit((load, box, done))
+        while not done.wait(ANSWER_POLL_S):
+            if self.cancelled:
+                raise Cancelled
+        if "error" in box:
+            raise box["error"]
+        return box["system"]
+
     # -- on the GUI thread ---------------------------------------------------------------------
+
+    @Slot(object)
+    def _run_call(self, job: tuple[Callable[[], System], dict[str, Any], threading.Event],
+                  ) -> None:
+        load, box, done = job
+        try:
+            if self.cancelled:
+                box["error"] = Cancelled()
+            else:
+                box["system"] = load()
+        except BaseException as error:  # (given to the loading thread, which raises it)
+            box["error"] = error
+        finally:
+            done.set()
 
     @Slot()
     def _let_go(self) -> None:
