@@ -29,16 +29,21 @@ def plug_in(folder, name: str, before: str = "") -> str:
     return f"{name}:SYSTEM"
 
 
-@pytest.fixture
-def plugins(tmp_path, monkeypatch):
+def plug_in_folder(tmp_path, monkeypatch, prefix: str):
+    """A folder on the import path for plug-ins named `prefix...`, forgotten after the test."""
     folder = tmp_path / "plugins"
     folder.mkdir()
     monkeypatch.syspath_prepend(str(folder))
     before = set(sys.modules)
     yield folder
     for name in set(sys.modules) - before:
-        if name.startswith("trial_"):
+        if name.startswith(prefix):
             sys.modules.pop(name, None)
+
+
+@pytest.fixture
+def plugins(tmp_path, monkeypatch):
+    yield from plug_in_folder(tmp_path, monkeypatch, "trial_")
     assert not probing._LIVE  # every trial ended and reaped
 
 

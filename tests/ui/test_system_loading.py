@@ -19,6 +19,7 @@ from explorer.system import probing
 from explorer.system.discovery import META_MODULE, META_NAME
 from explorer.ui.main_window import MainWindow
 from explorer.ui.window import system_loading
+from tests.system.test_probing import plug_in_folder
 from tests.ui.conftest import WAIT_MS, open_shop, select_row, wait_for_page
 
 DEADLINE_S = 1.0
@@ -59,14 +60,7 @@ def gated(folder, name: str) -> str:
 
 @pytest.fixture
 def plugins(tmp_path, monkeypatch):
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    monkeypatch.syspath_prepend(str(folder))
-    before = set(sys.modules)
-    yield folder
-    for name in set(sys.modules) - before:
-        if name.startswith("plugin_"):
-            sys.modules.pop(name, None)
+    yield from plug_in_folder(tmp_path, monkeypatch, "plugin_")
 
 
 @pytest.fixture
