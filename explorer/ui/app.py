@@ -29,7 +29,8 @@ from explorer.store.foreign.library_store import remember_cipher_key
 from explorer.system.discovery import SystemLoadError, load_system
 from explorer.system.probing import GuardedLoad
 from explorer.system.workspace import default_demo_store
-from explorer.ui.crash_reporting import install_crash_reporting
+from explorer.ui.crash_reporting import CrashLog, install_crash_reporting
+from explorer.ui.display_check import display_problem
 from explorer.ui.gui_collector import GuiThreadCollector
 from explorer.ui.icons import app_icon
 from explorer.ui.main_window import MainWindow
@@ -157,6 +158,18 @@ def start(window: MainWindow, store: str | None, read_only: bool,
         window.create_demo_store(demo, size, seeding)
 
 
+def _kept_in_crash_log(problem: str) -> str:
+    """Write why the window could not open to the crash log, where a user who started it
+    from a launcher (and saw nothing) finds it; say where, or nothing if it cannot be written."""
+    try:
+        log = CrashLog()
+        log.record("the window could not open", problem)
+        log.close()
+    except OSError:
+        return ""
+    return f" (This is also written in {log.path}.)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(sys.argv[1:] if argv is None else argv)
     try:
@@ -164,6 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemLoadError as error:
         print(f"event-explorer: {error}", file=sys.stderr)
         return 2
+    if QApplication.instance() is None:
+        problem = display_problem()
+        if problem is not None:  # Qt would end the process, blaming the wrong library at best
+            print(f"event-explorer: {problem}{_kept_in_crash_log(problem)}", file=sys.stderr)
+            return 1
     reporter = install_crash_reporting()
     app = create_application()
     try:
