@@ -17,7 +17,7 @@ import orjson
 
 from explorer.cli.arguments import OneLineParser
 from explorer.domain.commands import Command
-from explorer.domain.forms import FieldSpec, form_of
+from explorer.domain.forms import FieldSpec, example_value, form_of
 from explorer.store import MAX_INTEGER
 
 # a form's kind of field -> how its option is typed (its metavar too); others take JSON
@@ -49,20 +49,33 @@ def field_parser(command: type[Command], prog: str) -> argparse.ArgumentParser:
     """An argument parser with one option per field of the command."""
     specs = form_of(command)
     options = field_options([spec.name for spec in specs])
-    renamed = [option for name, option in options.items() if option != f"--{name}"]
-    parser = OneLineParser(
-        prog=prog, description=command.summary(), add_help=True,
-        epilog="Lists and objects take JSON, e.g. --items '[{\"product_id\": \"prod_101\", "
-               "\"quantity\": 2, \"price\": 29.99}]'." + (
-                   f" {', '.join(renamed)}: fields named like this subcommand's own options "
-                   "(--data, --help, --json, ...) take these instead; --data JSON gives them "
-                   "by their names too." if renamed else ""))
+    renamed = [option for name, option in options.items()
+               if option != f"--{name.replace('_', '-')}"]
+    notes = [f"Lists and objects take JSON, e.g. {_json_example(specs, options)}."
+             if _json_example(specs, options) else "",
+             f"{', '.join(renamed)}: fields named like this subcommand's own options (--data, "
+             "--help, --json, ...) take these instead; --data JSON gives them by their names "
+             "too." if renamed else ""]
+    parser = OneLineParser(prog=prog, description=command.summary(), add_help=True,
+                           epilog=" ".join(note for note in notes if note) or None)
     for spec in specs:
         kind = OPTION_KINDS.get(spec.kind, "json")
         parser.add_argument(options[spec.name], dest=spec.name,
                             metavar=kind.upper(), type=_converter(kind, options[spec.name]),
                             default=argparse.SUPPRESS, help=_help(spec))
     return parser
+
+
+def _json_example(specs: tuple[FieldSpec, ...], options: dict[str, str]) -> str:
+    """The command's first list or object field given a value that passes its limits, as an
+    option (--tags '["tag"]'), or "" if it has none."""
+    for spec in specs:
+        if OPTION_KINDS.get(spec.kind, "json") == "json":
+            value = example_value(spec)
+            if value == [] and spec.item is not None:  # its default: show a row
+                value = [example_value(spec.item)]
+            return f"{options[spec.name]} '{orjson.dumps(value).decode()}'"
+    return ""
 
 
 def _help(spec: FieldSpec) -> str:

@@ -50,3 +50,28 @@ def test_a_nested_field_keeps_its_description_and_a_single_choice_is_offered():
     args = field_parser(Relocate, "x").parse_args(
         ["--address", '{"street": "1 Quay", "city": "Hull"}', "--floors", "3"])
     assert vars(args) == {"address": {"street": "1 Quay", "city": "Hull"}, "floors": 3}
+
+
+class Restock(Command):
+    """Restock a depot (a command made for these tests)."""
+
+    stream_type: ClassVar[str] = "Depot"
+    command_name: ClassVar[str] = "restock"
+    received_on: str = Field(description="When")
+    crates: list[int] = Field(default_factory=list, description="Crate numbers")
+
+
+def test_the_help_names_only_fields_it_renamed_and_gives_an_example_of_the_commands_own():
+    help_text = " ".join(field_parser(Restock, "x").format_help().split())
+    assert "--received-on TEXT" in help_text
+    assert "fields named like" not in help_text  # it listed every field with an underscore
+    assert "prod_101" not in help_text  # the shop's field, whatever the command
+    assert "Lists and objects take JSON, e.g. --crates '[1]'" in help_text
+    plain = " ".join(field_parser(_Plain, "x").format_help().split())
+    assert "take JSON" not in plain  # no list or object field: nothing to show
+
+
+class _Plain(Command):
+    stream_type: ClassVar[str] = "Depot"
+    command_name: ClassVar[str] = "close"
+    note: str = ""
