@@ -35,7 +35,14 @@ from explorer.commanding.sending import CommandRequest, Outcome, owner_of, send
 from explorer.common.formatting import count_of, short_time
 from explorer.common.names import visible, visible_lines
 from explorer.common.timestamps import parse_time
-from explorer.domain import CommandError, CommandService, DomainError, Repository, default_issuer
+from explorer.domain import (
+    CommandCodeError,
+    CommandError,
+    CommandService,
+    DomainError,
+    Repository,
+    default_issuer,
+)
 from explorer.domain.generic import GENERIC_LABEL
 from explorer.domain.repository import ReplayError
 from explorer.runtime.runner import Runner
@@ -61,7 +68,7 @@ if TYPE_CHECKING:
     from tqdm import tqdm
 
 USER_ERRORS = (StoreError, CommandError, DomainError, ValueError, ScriptError, SystemLoadError,
-               ReplayError)
+               ReplayError, CommandCodeError)
 LOOKAHEAD, LOOKAHEAD_S, WIDEST = 200, 0.25, 48
 """A listing's stream and type columns fit the longest of its first LOOKAHEAD rows (or of those
 read within LOOKAHEAD_S), up to WIDEST characters (a longer one pushes its row along)."""

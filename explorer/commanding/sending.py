@@ -18,7 +18,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import Field, PlainSerializer, SerializerFunctionWrapHandler, model_serializer
 
 from explorer.common.json_form import JsonForm
-from explorer.domain import CommandService, DomainError, DomainModel
+from explorer.domain import CommandCodeError, CommandService, DomainError, DomainModel
 from explorer.domain.commands import Command, CommandError, CommandValidationError, FieldProblem
 from explorer.domain.forms import (
     FieldSpec,
@@ -41,7 +41,7 @@ class OutcomeKind(StrEnum):
     INVALID = "invalid"  # its fields, type or command did not make a valid command
     REJECTED = "rejected"  # a business rule refused it
     CONFLICT = "conflict"  # the stream changed since the version the sender saw
-    FAILED = "failed"  # the store could not do it
+    FAILED = "failed"  # the store could not do it, or the system's code failed
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def send(service: CommandService, request: CommandRequest, system: System, *,
     except ConcurrencyError as error:
         return Outcome(OutcomeKind.CONFLICT, str(error), expected=error.expected,
                        actual=error.actual, between=_events_between(service, error))
-    except (StoreError, ValueError) as error:
+    except (StoreError, ValueError, CommandCodeError) as error:
         return Outcome(OutcomeKind.FAILED, str(error))
     events = result.events
     if not events:

@@ -10,11 +10,17 @@ from explorer.domain.commands import (
 )
 from explorer.domain.model import DefinitionError, DomainModel
 from explorer.domain.repository import LoadedAggregate, Repository
-from explorer.domain.service import CommandResult, CommandService, UnitOfWork, default_issuer
+from explorer.domain.service import (
+    CommandCodeError,
+    CommandResult,
+    CommandService,
+    UnitOfWork,
+    default_issuer,
+)
 
 __all__ = [
-    "Aggregate", "AlreadyDone", "Command", "CommandError", "CommandResult", "CommandService",
-    "CommandValidationError", "DefinitionError", "DomainError", "DomainModel", "FieldProblem",
-    "LoadedAggregate", "Repository", "UnitOfWork", "UnknownCommandError", "applies",
-    "default_issuer",
+    "Aggregate", "AlreadyDone", "Command", "CommandCodeError", "CommandError", "CommandResult",
+    "CommandService", "CommandValidationError", "DefinitionError", "DomainError", "DomainModel",
+    "FieldProblem", "LoadedAggregate", "Repository", "UnitOfWork", "UnknownCommandError",
+    "applies", "default_issuer",
 ]

@@ -12,15 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
+from explorer.common.faults import raised_in
 from explorer.common.names import unprintable
 from explorer.common.timestamps import now_micros
 from explorer.domain.aggregate import Aggregate, DomainError
-from explorer.domain.commands import Command
+from explorer.domain.commands import Command, CommandError
 from explorer.domain.model import DomainModel
 from explorer.domain.repository import Repository
 from explorer.store.errors import (
     ConcurrencyError,
     EventNotFoundError,
+    StoreError,
     StreamTypeMismatchError,
 )
 from explorer.store.event_store import EventStore
@@ -64,9 +66,16 @@ class CommandResult:
                 "events": [event.to_dict() for event in self.events]}
 
 
+class CommandCodeError(Exception):
+    """A command's own code (the aggregate's method, the command's `run`, an event handler it
+    applied) raised something other than DomainError: a fault of the system, not a refusal.
+    Nothing was stored."""
+
+
 def decide(domain: DomainModel, aggregate: Aggregate, command: Command,
            context: Any) -> list[NewEvent]:
-    """Run a command against an aggregate: the new events, or DomainError for a broken rule."""
+    """Run a command against an aggregate: the new events, or DomainError for a broken rule
+    (CommandCodeError for anything else its code raised)."""
     if command.creates_stream is True and aggregate.exists:
         raise DomainError(
             f"{aggregate.stream_type} {aggregate.id} already exists (version {aggregate.version}); "
@@ -75,7 +84,24 @@ def decide(domain: DomainModel, aggregate: Aggregate, command: Command,
         creators = " or ".join(domain.creating_commands(aggregate.stream_type))
         raise DomainError(f"{aggregate.stream_type} {aggregate.id} does not exist yet; "
                           f"create it with {creators or 'its first command'} first.")
-    command.run(aggregate, context)
+    if type(command).run is Command.run \
+            and not callable(getattr(aggregate, command.command_name, None)):
+        cls = type(command).__qualname__
+        raise CommandCodeError(
+            f"{aggregate.stream_type} {aggregate.id}'s command {command.command_name} cannot "
+            f"run: {cls} calls the aggregate's method {command.command_name}() by default, and "
+            f"{type(aggregate).__qualname__} has none. Add that method, or give {cls} a "
+            "run(self, aggregate, context) that calls the one it means. Nothing was stored.")
+    try:
+        command.run(aggregate, context)
+    except (DomainError, CommandError, StoreError):
+        raise
+    except Exception as error:  # their code, not a refusal: say so, and where
+        raise CommandCodeError(
+            f"{aggregate.stream_type} {aggregate.id}'s command {command.command_name} failed in "
+            f"the system's code: {type(error).__name__}: {error} (in "
+            f"{raised_in(error, type(aggregate))}). Nothing was stored. Fix the code; a command "
+            "a business rule refuses raises DomainError (explorer.domain).") from error
     return aggregate.collect_pending()
 
 
