@@ -46,6 +46,7 @@ def _check_projections(label: str, projections: list[Projection]) -> None:
     by_name: dict[str, Projection] = {}
     by_table: dict[str, Projection] = {}
     for projection in projections:
+        _check_projection(label, projection)
         name = projection.name
         other = by_name.setdefault(name, projection)
         if other is not projection:
@@ -67,6 +68,31 @@ def _check_projections(label: str, projections: list[Projection]) -> None:
                     f"The projections {other.name} and {name} of {label} both keep a table named "
                     f"{table.name!r}: their rows would be mixed, and rebuilding one would "
                     "delete the other's; give each its own table name.")
+
+
+def _check_projection(label: str, projection: Projection) -> None:
+    """A projection has a name and at least one table, each declared by versioned_table (whose
+    keys and values the engine writes by)."""
+    kind = _kind(projection)
+    if not isinstance(projection.name, str) or not projection.name:
+        raise DefinitionError(
+            f"The projection {kind} of {label} has no name: set its class attribute name "
+            "(e.g. name = \"stock_levels\"), which the read model is known by.")
+    tables = projection.tables
+    if not isinstance(tables, tuple | list) or not tables:
+        raise DefinitionError(
+            f"The projection {projection.name} ({kind}) of {label} keeps no table: set its "
+            "class attribute tables to a tuple of the tables it writes, each made by "
+            "explorer.projections.versioned_table (the first is the one shown).")
+    for table in tables:
+        info = getattr(table, "info", None)
+        if not isinstance(info, dict) or "keys" not in info or "values" not in info:
+            shown = getattr(table, "name", None) or repr(table)
+            raise DefinitionError(
+                f"The projection {projection.name} ({kind}) of {label} keeps the table "
+                f"{shown}, which explorer.projections.versioned_table did not make: declare it "
+                f"with versioned_table({shown!r}, metadata, [key columns], [value columns]), "
+                "which adds the columns that keep each row's versions.")
 
 
 def _kind(projection: Projection) -> str:

@@ -155,3 +155,35 @@ def test_a_saga_the_domain_has_no_class_for_is_refused_saying_what_to_add():
     with_it = DomainModel("todo", aggregates=[Task, Archiving], commands=[CreateTask])
     assert System(name="todo", domain=with_it, sagas=(Archiving,)).saga_owning("Archiving") \
         is Archiving
+
+
+class UnnamedProjection(TasksProjection):
+    name = ""
+
+
+class TablelessProjection(TasksProjection):
+    name = "tableless"
+    tables = ()
+
+
+class PlainTableProjection(TasksProjection):
+    name = "plain"
+    tables = (sa.Table("plain_tasks", sa.MetaData(), sa.Column("task_id", sa.Text,
+                                                                primary_key=True)),)
+
+
+@pytest.mark.parametrize(("projection", "said"), [
+    (UnnamedProjection, "The projection UnnamedProjection of To-dos has no name: set its class "
+                        "attribute name"),
+    (TablelessProjection, "The projection tableless (TablelessProjection) of To-dos keeps no "
+                          "table: set its class attribute tables"),
+    (PlainTableProjection, "The projection plain (PlainTableProjection) of To-dos keeps the "
+                           "table plain_tasks, which explorer.projections.versioned_table did "
+                           "not make: declare it with versioned_table('plain_tasks', ")])
+def test_a_projection_without_a_name_or_versioned_tables_is_refused_saying_what_to_set(
+        projection, said):
+    # (each ended in a traceback the first time its read model was followed: IndexError,
+    # KeyError: 'keys')
+    with pytest.raises(DefinitionError) as caught:
+        _system(projection)
+    assert str(caught.value).startswith(said)
