@@ -15,7 +15,6 @@ from __future__ import annotations
 import abc
 import logging
 import sqlite3
-import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import sqlalchemy as sa
 
 from explorer.common.bulk import bulk_work
 from explorer.common.cancel import Cancelled
+from explorer.common.faults import raised_in
 from explorer.common.timestamps import now_micros
 from explorer.projections.database import (
     ReadModelDatabase,
@@ -65,10 +65,16 @@ class Writes:
         self.position = 0
 
     def get(self, table: str, *key: Any) -> dict[str, Any] | None:
-        return self._writers[table].get(key)
+        try:
+            return self._writers[table].get(key)
+        except Exception as error:  # (free unless raised) a mistake of the handler's: say which
+            raise self._misuse(error, "get", table, key) from error
 
     def put(self, table: str, key: tuple[Any, ...], **values: Any) -> None:
-        self._writers[table].put(key, values, self.position)
+        try:
+            self._writers[table].put(key, values, self.position)
+        except Exception as error:
+            raise self._misuse(error, "put", table, key, values) from error
 
     def update(self, table: str, key: tuple[Any, ...], **changes: Any) -> dict[str, Any] | None:
         """Change some values of an existing row; returns the new values, or None if missing."""
@@ -84,7 +90,40 @@ class Writes:
             raise ProjectionError(
                 f"deleted a row of {table}, but the projection says it keeps its rows "
                 "(keeps_rows = True): remove that, or stop deleting rows")
-        self._writers[table].delete(key, self.position)
+        try:
+            self._writers[table].delete(key, self.position)
+        except Exception as error:
+            raise self._misuse(error, "delete", table, key) from error
+
+    def _misuse(self, error: Exception, call: str, table: Any, key: Any,
+                values: dict[str, Any] | None = None) -> Exception:
+        """What was wrong with a call of the handler's (a ProjectionError saying so), or
+        `error` itself if the call was right."""
+        writer = self._writers.get(table) if isinstance(table, str) else None
+        if writer is None:
+            return ProjectionError(f"writes.{call}({table!r}, ...): the projection has no table "
+                                   f"{table!r}; its tables are {', '.join(self._writers)}")
+        keys = ", ".join(writer.keys)
+        if call != "get" and not isinstance(key, tuple):
+            return ProjectionError(
+                f"writes.{call}({table!r}, {key!r}, ...): a row's key is a tuple of its key "
+                f"columns' values ({keys}), e.g. ({key!r},), not a {type(key).__name__}")
+        if len(key) != len(writer.keys):
+            return ProjectionError(
+                f"writes.{call}({table!r}, ...) was given {len(key)} key value(s) {key!r}; "
+                f"{table}'s key is {len(writer.keys)} column(s): {keys}")
+        if values is not None:
+            missing = [name for name in writer.values if name not in values]
+            unknown = [name for name in values if name not in writer.values]
+            if missing or unknown:
+                said = " and ".join(
+                    ([f"without {', '.join(missing)}"] if missing else [])
+                    + ([f"with {', '.join(unknown)}, which it has not"] if unknown else []))
+                return ProjectionError(
+                    f"writes.put({table!r}, ...) was given a row {said}: a row of {table} gives "
+                    f"every value column, {', '.join(writer.values)} (writes.update changes "
+                    "some of them)")
+        return error
 
 
 class Projection(abc.ABC):
@@ -313,8 +352,14 @@ class ProjectionEngine:
                                                writes)
                 if failed is not None:
                     raise _Failed(*failed)
-                for writer in runtime.writers.values():
-                    writer.flush()
+                try:
+                    for writer in runtime.writers.values():
+                        writer.flush()
+                except Exception as error:  # a value the database cannot hold: whose was it?
+                    found = _unstorable(runtime.writers)
+                    if found is None:
+                        raise
+                    raise _Failed(self.store.event_at(found[0]), found[1]) from error
                 self._advance(db, projection.name, end, handled)
             return handled
         except _Moved:  # another runner did this chunk: forget our cache and carry on
@@ -572,10 +617,26 @@ def _handle_each(projection: Projection, events: Iterable[RecordedEvent],
 
 
 def _problem(projection: Projection, error: Exception) -> str:
-    """A handler's error as the fault's text: what it was and where in the projection."""
-    where = traceback.extract_tb(error.__traceback__)[-1]
-    return (f"{type(error).__name__}: {error} (in {projection.name}, "
-            f"{where.name} line {where.lineno})")
+    """A handler's error as the fault's text: what it was and where in the projection (the
+    deepest frame in its own module, else the deepest of all)."""
+    return f"{type(error).__name__}: {error} (in {raised_in(error, type(projection))})"
+
+
+def _unstorable(writers: dict[str, VersionedWriter]) -> tuple[int, str] | None:
+    """The first position whose handling put a value no column can hold (a dict, a list, a
+    date, a whole number past 64 bits), and a fault's text saying so; None if there is none."""
+    found = [(position, f"ProjectionError: writes.put({table!r}, ...) was given {column}="
+                        f"{value!r}, {_a(type(value).__name__)}, which a column cannot hold: give "
+                        "text, a number, true or false, or None (JSON text for a list or an "
+                        "object)")
+             for table, writer in writers.items()
+             if (bad := writer.unstorable()) is not None
+             for position, column, value in (bad,)]
+    return min(found) if found else None
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 class _Moved(Exception):

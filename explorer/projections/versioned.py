@@ -35,6 +35,10 @@ FILTER_BITS = 1 << 26
 """A WrittenKeys filter's bits (8 MB)."""
 
 
+_STORABLE = frozenset({str, int, float, bool, bytes})
+"""The kinds of value a read model's column holds."""
+
+
 def versioned_table(name: str, metadata: sa.MetaData, keys: Sequence[sa.Column[Any]],
                     values: Sequence[sa.Column[Any]], *, wide: Sequence[str] = ()) -> sa.Table:
     """Declare a versioned table: key columns, value columns, and valid_from / valid_to. With
@@ -290,6 +294,20 @@ class VersionedWriter:
             for key in list(itertools.islice(cache, len(cache) - CACHE_KEYS)):
                 del cache[key]
         return written
+
+    def unstorable(self) -> tuple[int, str, Any] | None:
+        """Of the versions not yet written, the earliest holding a value no column can hold:
+        its position (valid_from), column and value (asked after a flush failed)."""
+        names = (*self.keys, *self.values)
+        found = None
+        for version in (*self._ended, *self._opened.values()):
+            for column, value in zip(names, version, strict=False):
+                if not (value is None or type(value) in _STORABLE) or (
+                        type(value) is int and not -2**63 <= value < 2**63):
+                    if found is None or version[-2] < found[0]:
+                        found = (version[-2], column, value)
+                    break
+        return found
 
     def _forget_written(self) -> None:
         self._closes = []

@@ -80,7 +80,8 @@ def test_project_says_both_ways_on_and_stays_stuck_until_retried(faulted, capsys
     code, out, err = project(capsys, faulted)
     assert code == 1 and "FAULTED at 2" in out  # the recorded fault: nothing more is tried
     line, = err.splitlines()
-    assert line.startswith("notes stopped at position 2: ValueError: cannot file 'bad' (in notes")
+    assert line.startswith("notes stopped at position 2: ValueError: cannot file 'bad' (in "
+                           "handle, ")  # (its file and line follow)
     assert f"Fix its code, then `project {quote(faulted)} --system {SPEC} --retry notes`" in line
     assert line.endswith("or `--skip notes` steps over that event.")
     monkeypatch.setitem(flaky_notes.FAILS_ON, "title", None)  # the code fixed

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-from explorer.projections import Writes, versioned, versioned_table
+from explorer.projections import ProjectionError, Writes, versioned, versioned_table
 from explorer.projections.versioned import VersionedWriter, current_rows, rows_as_of
 
 metadata = sa.MetaData()
@@ -228,7 +228,7 @@ def test_a_put_missing_a_value_changes_nothing():
     writes.position = 2
     writes.put("stock", ("p1",), name="Widget", on_hand=6)
     writes.position = 3
-    with pytest.raises(KeyError):
+    with pytest.raises(ProjectionError, match="without on_hand"):
         writes.put("stock", ("p1",), name="Widget")  # (no on_hand)
     assert writes.get("stock", "p1") == {"name": "Widget", "on_hand": 6}
     writes.position = 4
