@@ -260,7 +260,12 @@ class TimeMachine:
         return saga_type
 
     def _saga_of(self, event: RecordedEvent) -> tuple[str, type[ProcessManager]] | None:
-        """The saga (its id and type) an event belongs to or concerns, if any."""
+        """The saga (its id and type) an event belongs to or concerns, if any: an event of a
+        saga's own stream is that saga's, whether or not its data names what the saga follows
+        (most of its events name only the step)."""
+        owner = self.system.saga_owning(event.stream_type)
+        if owner is not None:
+            return event.stream_id, owner
         for saga_type in self.system.sagas:
             saga_id = saga_type.saga_id_for(event)
             if saga_id is not None:
