@@ -413,11 +413,25 @@ def _rows(store: str, system: System, name: str, at_position: int | None,
         runner.engine.catch_up(name)
         rows = runner.engine.rows(name, at_position=at_position, limit=limit)
         status = next(p for p in runner.engine.statuses() if p.name == name)
-    if status.fault is not None:
-        print(f"warning: {name} is faulted at position {status.fault.position} "
-              f"({visible(status.fault.error)}); its rows stop before that event",
-              file=sys.stderr)
+    _say_what_rows_miss(status, at_position)
     return rows, status
+
+
+def _say_what_rows_miss(status: ProjectionStatus, at_position: int | None) -> None:
+    """Warn of a fault, and note the events skipped, that the rows as of `at_position` (now,
+    if None) are without: those at or before it (rows as of an earlier position are whole)."""
+    name = status.name
+    fault = status.fault
+    if fault is not None and (at_position is None or at_position >= fault.position):
+        print(f"warning: {name} is faulted at position {fault.position} "
+              f"({visible(fault.error)}); its rows stop before that event",
+              file=sys.stderr)
+    skipped = [p for p in status.skipped if at_position is None or p <= at_position]
+    if skipped:
+        which = (f"the event at position {skipped[0]:,}" if len(skipped) == 1 else
+                 f"the events at positions {', '.join(f'{p:,}' for p in skipped)}")
+        print(f"note: {name} stepped over {which} (`project --skip {name}`): its rows leave "
+              f"{'it' if len(skipped) == 1 else 'them'} out.", file=sys.stderr)
 
 
 def _require_projections(system: System, what: str = "projections") -> None:

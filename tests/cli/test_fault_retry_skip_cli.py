@@ -287,3 +287,28 @@ def test_the_help_says_what_retry_and_skip_do(capsys):
     assert "--retry NAME once a faulted projection's code is fixed: handle the event it " \
            "stopped at again" in shown
     assert "--skip NAME step over the event a faulted projection stopped at" in shown
+
+
+def test_rows_as_of_a_position_say_a_fault_or_a_skip_only_where_it_touches_them(
+        faulted, capsys, monkeypatch):
+    """`projection --at-position P` warns of the fault only for P at or after its event (the
+    rows as of an earlier position are whole), and, once the event is skipped, says the rows
+    leave it out wherever P is at or after it (before, a skip was said nowhere as rows were
+    read, and a fault was warned of at every position)."""
+    def rows(*options):
+        return run(capsys, "projection", faulted, "notes", "--system", SPEC, *options)
+
+    code, out, err = rows("--at-position", "1")
+    assert code == 0 and "note_0" in out and err == ""
+    code, out, err = rows("--at-position", "3")
+    assert code == 0 and err.startswith("warning: notes is faulted at position 2 ")
+    monkeypatch.setitem(flaky_notes.FAILS_ON, "title", None)
+    assert project(capsys, faulted, "--skip", "notes")[0] == 0
+    said = ("note: notes stepped over the event at position 2 (`project --skip notes`): "
+            "its rows leave it out.\n")
+    for options, note in ((("--at-position", "1"), ""), (("--at-position", "2"), said),
+                          (("--at-position", "5"), said), ((), said)):
+        code, out, err = rows(*options, "--json")
+        assert code == 0 and err == note, options
+    code, out, err = run(capsys, "projection", faulted, "counts", "--system", SPEC)
+    assert code == 0 and err == ""  # (another read model's skip is not said)
