@@ -207,10 +207,13 @@ class _NumberEditor(FieldEditor):
         empty = value is None or isinstance(value, bool) or not isinstance(value, int | float)
         box = self.box
         box.blockSignals(True)
+        # Empty: an optional field's empty step, below its range; a required one starts at 0,
+        # which the box moves into its range (not at -1e12 for a number without bounds).
+        nothing = box.minimum() if self.optional else 0
         if isinstance(box, QSpinBox):  # a float given to an integer field is cut, as Qt would
-            box.setValue(box.minimum() if empty else int(value))
+            box.setValue(int(nothing) if empty else int(value))
         else:
-            box.setValue(box.minimum() if empty else value)
+            box.setValue(nothing if empty else value)
         box.blockSignals(False)
 
 
