@@ -17,9 +17,11 @@ import sys
 from explorer.cli import damage_note
 from explorer.cli.arguments import AddSubcommand, natural, read_models_note
 from explorer.cli.handlers import UsageError, read_store
+from explorer.cli.live import say_what_rows_miss
 from explorer.cli.output import print_json_array, print_table
 from explorer.cli.systems import system_of
 from explorer.common.names import visible
+from explorer.projections import ProjectionStatus
 from explorer.runtime.runner import Runner
 from explorer.store.content_filter import FilterError
 from explorer.system import System
@@ -55,11 +57,15 @@ def add_parser(add: AddSubcommand) -> None:
 def find_when(args: argparse.Namespace) -> int:
     system = system_of(args)
     try:
-        found, shown = _search(args, system)
+        found, shown, status = _search(args, system)
     except (TargetError, FilterError, UnknownFieldError) as error:
         raise UsageError(_said(error)) from None
     for note in found.notes:
         print(f"note: {visible(note)}", file=sys.stderr)
+    short = (status is not None and found.built_to is not None
+             and found.built_to < status.last_position)
+    if status is not None:
+        say_what_rows_miss(status, None)
     if found.truncated:
         print(f"warning: more than {len(found.switches):,} switches; only the first are "
               "listed. Narrow the condition, or start later with --after.", file=sys.stderr)
@@ -69,7 +75,9 @@ def find_when(args: argparse.Namespace) -> int:
     if not shown:
         happened = "switched" if args.all else "became true"
         print(visible(f"{found.condition!r} on {found.target} never {happened} after position "
-                      f"{found.after:,}."))
+                      f"{found.after:,}" + (f" up to position {found.built_to:,}, as far as "
+                                            f"{status.name} is built" if short and status
+                                            else "") + "."))
         return 0
     print_table(["POSITION", "BECAME", "SUBJECT", "EVENT"],
                 ([f"{s.position:,}", "true" if s.became else "false", s.subject,
@@ -78,15 +86,16 @@ def find_when(args: argparse.Namespace) -> int:
     return 0
 
 
-def _search(args: argparse.Namespace, system: System) -> tuple[Switches, list[Switch]]:
-    """The switches asked for, and those to print with the events that made them (all of
-    them for --json)."""
+def _search(args: argparse.Namespace, system: System,
+            ) -> tuple[Switches, list[Switch], ProjectionStatus | None]:
+    """The switches asked for, those to print with the events that made them (all of them
+    for --json), and the status of the read model searched (None for a stream)."""
     options = {"after": args.after, "first_only": not args.all}
     with read_store(args.store, system, cipher_key=args.cipher_key) as store:
         find = FindWhen(TimeMachine(store, None, system))
         if find.kind_of(args.target) == "stream":
             found = find.switches(args.target, args.condition, **options)
-            return found, list(found.switches)
+            return found, list(found.switches), None
         find.parse(args.target, args.condition)  # refused before the read models are touched
     with Runner(args.store, system, run_sagas=False) as runner:
         damage_note.warn_if_damaged(runner.store)  # (read-only where it cannot be written)
@@ -95,7 +104,8 @@ def _search(args: argparse.Namespace, system: System) -> tuple[Switches, list[Sw
         runner.engine.projection(name)
         runner.engine.catch_up(name)
         found = find.switches(args.target, args.condition, **options)
-        return found, find.with_events(found.switches)
+        status = next(p for p in runner.engine.statuses() if p.name == name)
+        return found, find.with_events(found.switches), status
 
 
 def _said(error: Exception) -> str:

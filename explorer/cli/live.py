@@ -413,11 +413,11 @@ def _rows(store: str, system: System, name: str, at_position: int | None,
         runner.engine.catch_up(name)
         rows = runner.engine.rows(name, at_position=at_position, limit=limit)
         status = next(p for p in runner.engine.statuses() if p.name == name)
-    _say_what_rows_miss(status, at_position)
+    say_what_rows_miss(status, at_position)
     return rows, status
 
 
-def _say_what_rows_miss(status: ProjectionStatus, at_position: int | None) -> None:
+def say_what_rows_miss(status: ProjectionStatus, at_position: int | None) -> None:
     """Warn of a fault, and note the events skipped, that the rows as of `at_position` (now,
     if None) are without: those at or before it (rows as of an earlier position are whole)."""
     name = status.name

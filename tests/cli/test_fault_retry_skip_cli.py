@@ -312,3 +312,17 @@ def test_rows_as_of_a_position_say_a_fault_or_a_skip_only_where_it_touches_them(
         assert code == 0 and err == note, options
     code, out, err = run(capsys, "projection", faulted, "counts", "--system", SPEC)
     assert code == 0 and err == ""  # (another read model's skip is not said)
+
+
+def test_when_on_a_faulted_read_model_says_how_far_it_searched(faulted, capsys):
+    """`when` on a read model stopped at position 2 answers from its rows up to 1 only: it
+    says so, rather than that the condition never became true (before, a row written after
+    the fault was said never to have matched, with no warning)."""
+    code, out, err = run(capsys, "when", faulted, "notes", 'title = "third"', "--system", SPEC)
+    assert code == 0
+    assert out == ("'title = \"third\"' on notes never became true after position 0 up to "
+                   "position 1, as far as notes is built.\n")
+    assert err.startswith("warning: notes is faulted at position 2 ")
+    code, out, err = run(capsys, "when", faulted, "notes", 'title = "first"', "--system", SPEC)
+    assert code == 0 and out.splitlines()[1].split()[:2] == ["1", "true"]
+    assert err.startswith("warning: notes is faulted at position 2 ")
