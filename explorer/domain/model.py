@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import pydantic
+
 from explorer.domain.aggregate import Aggregate, EventDeclaration
 from explorer.domain.commands import Command, UnknownCommandError
 from explorer.domain.generic import generic_fold_for
@@ -16,6 +18,33 @@ A = TypeVar("A", bound=Aggregate)
 class DefinitionError(ValueError):
     """A domain or system declares two parts that clash (a stream type, a command, a projection
     or its table twice) or leaves one out; the message names both parts and what to do."""
+
+
+def _check_schema(domain: str, command: type[Command]) -> None:
+    """DefinitionError if the command's fields have no JSON schema (a field of a class of the
+    system's own, allowed by arbitrary_types_allowed): its form, its command line options and
+    its listing are all made from that schema."""
+    try:
+        command.schema()
+    except pydantic.PydanticUserError as error:
+        fields = []
+        for field, info in command.model_fields.items():
+            try:
+                pydantic.TypeAdapter(info.annotation or Any).json_schema()
+            except pydantic.PydanticUserError:
+                fields.append(f"{field}: {_type_name(info.annotation)}")
+        said = (f"the field {fields[0]}" if len(fields) == 1 else
+                f"the fields {', '.join(fields)}" if fields else "a field")
+        raise DefinitionError(
+            f"The domain {domain}'s command {command.__qualname__} ({command.command_name!r}) "
+            f"has {said} of a kind that cannot be given as JSON, from which its form and "
+            "options are made: give it a type JSON can carry (text, numbers, true or false, "
+            "dates, lists, or objects of such fields as pydantic models). (pydantic: "
+            f"{str(error).splitlines()[0]})") from None
+
+
+def _type_name(annotation: Any) -> str:
+    return annotation.__qualname__ if isinstance(annotation, type) else str(annotation)
 
 
 class DomainModel:
@@ -46,6 +75,7 @@ class DomainModel:
                     f"({command.command_name!r}) is for {command.stream_type} streams, which "
                     f"no aggregate of it writes (its stream types: {types}): add the "
                     "aggregate class to its aggregates, or correct the command's stream_type.")
+            _check_schema(name, command)
             taken = self.commands[command.stream_type].setdefault(command.command_name, command)
             if taken is not command:
                 raise DefinitionError(

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
+from pydantic import ConfigDict
 
 from explorer.domain import Aggregate, Command, DefinitionError, DomainModel
 from explorer.projections import Projection, Writes, versioned_table
@@ -187,3 +188,27 @@ def test_a_projection_without_a_name_or_versioned_tables_is_refused_saying_what_
     with pytest.raises(DefinitionError) as caught:
         _system(projection)
     assert str(caught.value).startswith(said)
+
+
+class Gadget:
+    """A class of the system's own, which no JSON spells."""
+
+
+class TagTask(Command):
+    """Tag a task with a gadget."""
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", frozen=True)
+    stream_type: ClassVar[str] = "Task"
+    command_name: ClassVar[str] = "tag"
+    gadget: Gadget
+    note: str = ""
+
+
+def test_a_command_field_no_json_spells_is_refused_naming_it():
+    # (`commands`, `command --help` and the form ended in a traceback:
+    # PydanticInvalidForJsonSchema)
+    with pytest.raises(DefinitionError) as caught:
+        DomainModel("todo", aggregates=[Task], commands=[CreateTask, TagTask])
+    said = str(caught.value)
+    assert said.startswith("The domain todo's command TagTask ('tag') has the field gadget: "
+                           "Gadget of a kind that cannot be given as JSON")
+    assert "\n" not in said
