@@ -7,6 +7,7 @@ A full replay of events 1..P gives the same answers; the tests check that proper
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from array import array
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from explorer.sagas.instances import SagaInstancesProjection
 from explorer.sagas.process import ProcessManager
 from explorer.sagas.steps import StepView, step_views
 from explorer.store import MAX_INTEGER
-from explorer.store.errors import StreamNotFoundError
+from explorer.store.errors import EventNotFoundError, StreamNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.records import RecordedEvent
 from explorer.system import System
@@ -275,9 +276,14 @@ class TimeMachine:
     def moment(self, position: int, *, stream_id: str | None = None,
                saga_id: str | None = None, rows: int = 40,
                read_models: tuple[str, ...] | None = None) -> Moment:
-        """All of it at once. Without a stream, the aggregate is that of the event at P."""
+        """All of it at once. Without a stream, the aggregate is that of the event at P (none
+        where the log has no event at P: a gap in the ids of a library's log)."""
         position = max(0, min(position, self.store.last_position()))
-        event = self.store.event_at(position) if position else None
+        event = None
+        # a gap in a log not ours (eventsourcing's ids) has no event to show: the system as
+        # of it is as of the event before it
+        with contextlib.suppress(EventNotFoundError):
+            event = self.store.event_at(position) if position else None
         target = stream_id or (event.stream_id if event is not None else None)
         aggregate = None
         if target is not None:
