@@ -8,9 +8,17 @@ painting (a rebuild measured 200 ms stalls); in its own process it costs the win
 a crash there cannot take the window with it. Commands go to the process's stdin and status
 comes back on its stdout, one JSON object a line; closing stdin stops it. A system loaded by
 module path is found by the process as by the window: it gets the window's import path.
+
+A runner process that ends by itself (killed, out of memory, a crash) is started again, and goes
+on from the read models' checkpoints: otherwise the panels would go on showing its last status
+("caught up") while the log moved on. One that ends before it ever reported, or ends again and
+again (RESTARTS_AT_MOST within RESTART_WINDOW_S), is not: the panels are told (`stopped`).
 """
 
 from __future__ import annotations
+
+import time
+from collections import deque
 
 import orjson
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
@@ -21,6 +29,8 @@ from explorer.store.postgres_url import remembered_password
 from explorer.system.discovery import is_module_path
 
 STOP_WAIT_MS = 5000
+RESTARTS_AT_MOST = 3
+RESTART_WINDOW_S = 60.0
 
 
 class RunnerProcess(QObject):
@@ -34,6 +44,8 @@ class RunnerProcess(QObject):
             `rebuild_finished`.
         failed(str): something went wrong; the message says what.
         noted(str): news that is not a failure (the store's server is back, say).
+        stopped(str): the process ended and was not started again (why, in a sentence): the
+            read models and sagas stay where they are, no longer kept up to date.
     """
 
     status = Signal(object)
@@ -42,6 +54,7 @@ class RunnerProcess(QObject):
     rebuild_cut = Signal(str, str)
     failed = Signal(str)
     noted = Signal(str)
+    stopped = Signal(str)
 
     def __init__(self, location: str, system: str, *, read_only: bool, run_sagas: bool,
                  parent: QObject | None = None) -> None:
@@ -52,6 +65,9 @@ class RunnerProcess(QObject):
         self.run_sagas = run_sagas
         self._buffer = b""
         self._stopping = False
+        self._reported = False  # the process running now has sent a status
+        self._restarts: deque[float] = deque()  # when it was started again, lately
+        self._rebuilding: set[str] = set()  # rebuilds asked for and not yet finished
         self.process = QProcess(self)
         self.process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
         self.process.readyReadStandardOutput.connect(self._read)
@@ -73,6 +89,8 @@ class RunnerProcess(QObject):
             arguments.append("--read-only")
         if not self.run_sagas:
             arguments.append("--no-sagas")
+        self._reported = False
+        self._buffer = b""
         self.process.start(*command_line(arguments))
 
     # -- commands --------------------------------------------------------------------------
@@ -82,6 +100,7 @@ class RunnerProcess(QObject):
             self.process.write(orjson.dumps(command) + b"\n")
 
     def rebuild(self, name: str) -> None:
+        self._rebuilding.add(name)
         self._send({"rebuild": name})
 
     def cancel_rebuild(self) -> None:
@@ -128,11 +147,13 @@ class RunnerProcess(QObject):
         except orjson.JSONDecodeError:
             return  # not ours (a library printing): ignore it
         if "status" in message:
+            self._reported = True
             self.status.emit(RunnerStatus.from_dict(message["status"]))
         elif "progress" in message:
             name, done, last = message["progress"]
             self.rebuild_progress.emit(name, done, last)
         elif "finished" in message:
+            self._rebuilding.discard(message["finished"])
             if message.get("cut"):
                 self.rebuild_cut.emit(message["finished"], message["cut"])
                 self.failed.emit(message["cut"])
@@ -142,13 +163,36 @@ class RunnerProcess(QObject):
         elif "note" in message:
             self.noted.emit(message["note"])
 
-    def _finished(self, code: int, _status) -> None:
+    def _finished(self, code: int, exit_status) -> None:
         if self._stopping:
             return
         error_output = bytes(self.process.readAllStandardError().data())
         detail = error_output.decode(errors="replace").strip()
-        last_line = detail.splitlines()[-1] if detail else f"exit status {code}"
-        self.failed.emit(f"The projections stopped running: {last_line}")
+        if detail:
+            why = detail.splitlines()[-1]
+        elif exit_status == QProcess.ExitStatus.CrashExit:
+            why = "it was killed or crashed"
+        else:
+            why = f"exit status {code}"
+        for name in sorted(self._rebuilding):
+            self.rebuild_cut.emit(name, f"Rebuilding {name} stopped: the projections' runner "
+                                        f"ended ({why}). What it rebuilt is kept.")
+            self.rebuild_finished.emit(name)
+        self._rebuilding.clear()
+        now = time.monotonic()
+        while self._restarts and now - self._restarts[0] > RESTART_WINDOW_S:
+            self._restarts.popleft()
+        if self._reported and len(self._restarts) < RESTARTS_AT_MOST:
+            self._restarts.append(now)
+            self.failed.emit(f"The projections' runner ended ({why}): it was started again, "
+                             "and goes on from where the read models are.")
+            self.start()
+            return
+        again = " again and again" if self._reported else ""
+        self.stopped.emit(f"The projections' runner ended{again} ({why}): the read models and "
+                          "sagas are no longer kept up to date. Open the store again to restart "
+                          "it.")
+        self.failed.emit(f"The projections stopped running: {why}")
 
     def _error(self, error) -> None:
         if not self._stopping and error == QProcess.ProcessError.FailedToStart:

@@ -17,7 +17,7 @@ from explorer.ui.models.base import TableModel
 
 COLUMNS = ("Projection", "State", "Checkpoint", "Behind by", "Lag", "Events/s")
 STATE_COLOURS = {"faulted": "#c62828", "rebuilding": "#1565c0", "running": "#1565c0",
-                 "behind": "#ef6c00", "caught up": "#2e7d32"}
+                 "behind": "#ef6c00", "caught up": "#2e7d32", "not running": "#c62828"}
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 4
 
 

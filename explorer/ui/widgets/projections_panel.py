@@ -60,6 +60,9 @@ if TYPE_CHECKING:
 REFRESH_MS = 300
 REBUILD_STOPPED = "rebuild stopped"
 """The state shown for a read model whose rebuild something cut, until the runner reports."""
+NOT_RUNNING = "not running"
+"""The state shown for every read model once the runner has stopped for good: the last status
+it sent ("caught up") is no longer true as the log moves on."""
 CUT_ORANGE = "#e65100"
 FAULT_RED = "#c62828"
 FAULT_BOX_STYLE = ("QFrame { background: #ffebee; border-radius: 4px; }"
@@ -212,6 +215,7 @@ class ProjectionsPanel(QWidget):
             runner.rebuild_progress.connect(self._rebuild_progress)
             runner.rebuild_finished.connect(self._rebuild_finished)
             runner.rebuild_cut.connect(self._rebuild_cut)
+            runner.stopped.connect(self._runner_stopped)
 
     def update_status(self, status: RunnerStatus) -> None:
         had_rows = self.status_model.rowCount()
@@ -325,6 +329,22 @@ class ProjectionsPanel(QWidget):
                     checkpoint=p.checkpoint if reached is None else reached)
             if p.name == name else p for p in self._last_status.projections)
         self.status_model.set_status(replace(self._last_status, projections=shown))
+        projection = self._current()
+        if projection is not None:
+            self._show_state(projection)
+
+    def _runner_stopped(self, why: str) -> None:
+        """The runner ended for good (`why`): every read model shown as not running, at the
+        checkpoint it had reached, the reason on hover and under the list."""
+        shown = tuple(replace(p, state=NOT_RUNNING, note=why)
+                      for p in self._last_status.projections)
+        self._last_status = replace(self._last_status, projections=shown, busy=False,
+                                    appended_per_s=0.0)
+        self.status_model.set_status(self._last_status)
+        self.runner = None  # (nothing to rebuild, retry or skip with)
+        self._cuts = {p.name: why for p in shown}  # (said under whichever is selected)
+        self.progress.hide()
+        self.cancel_button.hide()
         projection = self._current()
         if projection is not None:
             self._show_state(projection)

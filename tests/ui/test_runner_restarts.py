@@ -1,0 +1,86 @@
+"""The window's runner process ending by itself (killed, out of memory, a crash) is started
+again, and goes on from the read models' checkpoints: the projections panel had gone on showing
+its last status ("caught up" at an old checkpoint) while other processes' events went unhandled.
+One that ends again and again is left stopped, and the panel says so instead of "caught up"."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from explorer.domain import CommandService
+from explorer.ui.runner_process import RESTARTS_AT_MOST, RunnerProcess
+from explorer.ui.widgets.projections_panel import NOT_RUNNING, ProjectionsPanel
+from tests.ui.conftest import SHOP, WAIT_MS, last_position, open_shop
+
+
+def append_elsewhere(path, count: int) -> None:
+    with open_shop(path) as store:
+        service = CommandService(store, SHOP.domain)
+        for n in range(count):
+            service.execute("Inventory", "prod_104", "receive_stock", {"quantity": n + 1})
+
+
+def shown_states(panel) -> list[tuple[str, str]]:
+    model = panel.status_model
+    return [(model.index(row, 1).data(), model.index(row, 2).data())
+            for row in range(model.rowCount())]
+
+
+def caught_up_to(panel, position: int) -> bool:
+    states = shown_states(panel)
+    return bool(states) and all(shown == ("caught up", f"{position:,}") for shown in states)
+
+
+def kill(runner: RunnerProcess) -> None:
+    os.kill(runner.process.processId(), signal.SIGKILL)
+
+
+def test_a_killed_runner_is_started_again_and_handles_what_came_meanwhile(qtbot, seeded):
+    panel = ProjectionsPanel(worker=None)
+    qtbot.add_widget(panel)
+    panel.set_system(SHOP)
+    runner = RunnerProcess(str(seeded), "shop", read_only=False, run_sagas=False)
+    panel.set_runner(runner)
+    said: list[str] = []
+    runner.failed.connect(said.append)
+    runner.start()
+    try:
+        last = last_position(seeded)
+        qtbot.waitUntil(lambda: caught_up_to(panel, last), timeout=WAIT_MS * 3)
+
+        with qtbot.wait_signal(runner.process.finished, timeout=WAIT_MS):
+            kill(runner)
+        append_elsewhere(seeded, 3)  # while no runner runs
+        qtbot.waitUntil(lambda: caught_up_to(panel, last + 3), timeout=WAIT_MS * 3)
+        assert said == ["The projections' runner ended (it was killed or crashed): it was "
+                        "started again, and goes on from where the read models are."]
+    finally:
+        runner.stop()
+
+
+def test_a_runner_that_keeps_ending_is_shown_not_running(qtbot, seeded):
+    panel = ProjectionsPanel(worker=None)
+    qtbot.add_widget(panel)
+    panel.set_system(SHOP)
+    runner = RunnerProcess(str(seeded), "shop", read_only=False, run_sagas=False)
+    panel.set_runner(runner)
+    stopped: list[str] = []
+    runner.stopped.connect(stopped.append)
+    runner.start()
+    try:
+        last = last_position(seeded)
+        for _ in range(RESTARTS_AT_MOST + 1):
+            qtbot.waitUntil(lambda: runner._reported and caught_up_to(panel, last),
+                            timeout=WAIT_MS * 3)
+            with qtbot.wait_signal(runner.process.finished, timeout=WAIT_MS):
+                kill(runner)
+        append_elsewhere(seeded, 1)
+        assert stopped == ["The projections' runner ended again and again (it was killed or "
+                           "crashed): the read models and sagas are no longer kept up to date. "
+                           "Open the store again to restart it."]
+        assert runner.process.state() == runner.process.ProcessState.NotRunning
+        assert shown_states(panel) == [(NOT_RUNNING, f"{last:,}")] * len(shown_states(panel))
+        assert panel.cut_note.text() == stopped[0] and not panel.rebuild_button.isEnabled()
+    finally:
+        runner.stop()
