@@ -31,7 +31,7 @@ from typing import Any
 from explorer.common.bulk import bulk_work
 from explorer.common.faults import raised_in
 from explorer.domain.aggregate import AlreadyDone, DomainError
-from explorer.domain.commands import CommandError
+from explorer.domain.commands import CommandError, UnknownCommandError
 from explorer.domain.service import CommandService
 from explorer.sagas.backoff import Backoff, Stopped
 from explorer.sagas.process import Observed, ProcessManager, StepCause, refused_cause
@@ -44,7 +44,7 @@ from explorer.store.errors import (
 )
 from explorer.store.ids import derived_id, id_millis
 from explorer.store.query import EventQuery
-from explorer.store.records import RecordedEvent
+from explorer.store.records import NewEvent, RecordedEvent
 
 log = logging.getLogger(__name__)
 CHUNK_POSITIONS = 2000
@@ -208,6 +208,7 @@ class SagaManager:
             pending = saga.collect_pending()
             if not pending:
                 return saga
+            self._check_steps(saga, pending)
             correlation = saga.correlation_id or getattr(cause, "correlation_id", None)
             metadata = {"correlation_id": correlation, "causation_id": cause.event_id,
                         "command": f"observe {cause.event_type}", "issued_by": self.issued_by}
@@ -224,6 +225,22 @@ class SagaManager:
                 self._conflicted(backoff, conflict, f"recording {saga_id}")
                 continue
             return saga
+
+    def _check_steps(self, saga: ProcessManager, pending: list[NewEvent]) -> None:
+        """UnknownCommandError, before anything is stored, if the saga scheduled a step whose
+        command its domain has not (a misspelt name or stream type: the saga's bug, which
+        would otherwise be taken for a refusal and compensated)."""
+        for new in pending:
+            for step in new.data.get("schedule", ()) if isinstance(new.data, dict) else ():
+                try:
+                    self.service.domain.command_class(step.get("stream_type"),
+                                                      step.get("command"))
+                except UnknownCommandError as error:
+                    raise UnknownCommandError(
+                        f"{type(saga).__qualname__} scheduled the step {step.get('step')!r} of "
+                        f"{saga.id} as the command {step.get('command')!r} of "
+                        f"{step.get('stream_type')} streams, which the domain has not: {error} "
+                        "Fix the saga's code; nothing of this was stored.") from None
 
     def dispatch(self, saga: ProcessManager, *,
                  should_stop: Callable[[], bool] | None = None) -> None:

@@ -15,7 +15,8 @@ from explorer.sagas.process import Observed
 from explorer.store import RecordedEvent
 from explorer.system import System
 
-BROKEN = {"observe": False}
+BROKEN = {"observe": False, "misspelt": False}
+"""observe raises; observe schedules its step as a command the domain has not ("archiv")."""
 
 
 class Task(Aggregate):
@@ -83,8 +84,8 @@ class Archiver(ProcessManager):
             raise KeyError("observe broke")  # the line the fault names
         self._record("Seen", source_event_id=event.event_id, at=event.timestamp_us,
                      status="running", schedule=[self.step(
-                         "archive", FORWARD, "Task", event.data["task_id"], "archive", {},
-                         event)])
+                         "archive", FORWARD, "Task", event.data["task_id"],
+                         "archiv" if BROKEN["misspelt"] else "archive", {}, event)])
 
     def rejected(self, step: str, reason: str, at: int) -> None:
         self._record("Failed", source_event_id=f"{self.id}/{step}", at=at, status="failed",
