@@ -277,7 +277,13 @@ class UnitOfWork:
         cached = self._cached(stream_type, stream_id)
         derived = command_id is not None
         command_id = command_id or service.new_id()
-        pending = decide(service.domain, cached.aggregate, parsed, service.context)
+        version = cached.aggregate.version
+        try:
+            pending = decide(service.domain, cached.aggregate, parsed, service.context)
+        except BaseException:
+            if cached.aggregate.version != version:  # it recorded, then refused: undo that
+                self._rebuild(cached, stream_type, stream_id)
+            raise
         metadata = {"correlation_id": correlation_id or command_id,
                     "causation_id": causation_id or command_id, "command": parsed.command_name,
                     "command_id": command_id, "issued_by": issued_by or service.issued_by}
@@ -286,6 +292,23 @@ class UnitOfWork:
                               else service.new_id())
         self._queue(cached, stream_type, stream_id, pending, metadata, timestamp_us)
         return pending
+
+    def _rebuild(self, cached: _Cached, stream_type: str, stream_id: str) -> None:
+        """The aggregate as its stored events and this unit's queued ones leave it: a command
+        that recorded events and then raised changed the cached one (events that are never
+        appended, which the next command would have decided on, and appended)."""
+        if cached.persisted_version:
+            aggregate = self.service.repository.load(stream_type, stream_id,
+                                                     at_version=cached.persisted_version
+                                                     ).aggregate
+        else:
+            aggregate = type(cached.aggregate)(stream_id)
+        for request in self._requests:
+            if request.stream_id == stream_id:
+                for event in request.events:
+                    aggregate.apply(event.event_type, event.data)
+                    aggregate.version += 1
+        cached.aggregate = aggregate
 
     def record(self, aggregate: Aggregate, metadata: dict[str, Any], timestamp_us: int,
                event_ids: list[str]) -> list[NewEvent]:
