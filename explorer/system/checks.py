@@ -11,9 +11,9 @@ explorer.domain.model.)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from explorer.domain.model import DefinitionError
+from explorer.domain.model import DefinitionError, DomainModel
 from explorer.projections.reserved import reserved_table_name
 
 if TYPE_CHECKING:
@@ -24,8 +24,62 @@ if TYPE_CHECKING:
 def check_system(system: System) -> None:
     """Raise DefinitionError if `system`'s parts clash; its projections factory is called once
     (fresh instances, as for any engine) to see their names and tables."""
+    _check_parts(system)
     _check_sagas(system)
     _check_projections(system.label, list(system.projections()))
+
+
+def _check_parts(system: System) -> None:
+    """Each part is of the kind System takes: a DomainModel, a function making the projections,
+    a tuple of saga classes, a seeder object (mistakes that failed later, in a traceback)."""
+    from explorer.projections.engine import Projection  # (not at import: a cycle)
+    from explorer.sagas.process import ProcessManager
+
+    label = system.label
+    if not isinstance(system.domain, DomainModel):
+        raise DefinitionError(
+            f"{label}'s domain is {_a(system.domain)}, not an explorer.domain.DomainModel: "
+            "give DomainModel(name, aggregates=[...], commands=[...]).")
+    if not callable(system.projections):
+        raise DefinitionError(
+            f"{label}'s projections are {_a(system.projections)}, not a function that makes "
+            "them: give projections=lambda: [MyProjection(), ...] (each engine gets fresh "
+            "instances).")
+    for projection in system.projections():
+        if not isinstance(projection, Projection):
+            raise DefinitionError(
+                f"{label}'s projections function gave {_a(projection)}, not an instance of an "
+                "explorer.projections.Projection subclass" + (
+                    f": write {projection.__qualname__}() in the list."
+                    if isinstance(projection, type) else "."))
+    sagas: Any = system.sagas
+    whole = not isinstance(sagas, tuple | list)
+    wrong = [sagas] if whole else [saga for saga in sagas if not (
+        isinstance(saga, type) and issubclass(saga, ProcessManager))]
+    if wrong:
+        said = _a(sagas) if whole else f"{_a(sagas)} holding {_a(wrong[0])}"
+        raise DefinitionError(
+            f"{label}'s sagas are {said}: give a tuple of ProcessManager subclasses (the "
+            "classes, not instances), e.g. sagas=(MySaga,).")
+    seeder = system.seeder
+    if seeder is not None:
+        lacking = [name for name in ("seed", "size_name", "size_help", "default_size",
+                                     "max_size") if not hasattr(seeder, name)]
+        if isinstance(seeder, type) or lacking:
+            raise DefinitionError(
+                f"{label}'s seeder is {_a(seeder)}" + (
+                    f": give an instance, seeder={seeder.__qualname__}()."
+                    if isinstance(seeder, type) and not lacking else
+                    f", which lacks {', '.join(lacking)}: a seeder has seed(store, *, size, "
+                    "seed, days, recent, progress, should_stop), size_name, size_help, "
+                    "default_size and max_size (explorer.system.Seeder)."))
+
+
+def _a(value: object) -> str:
+    """How a wrong part is named: "the class StockLevels", "a list"."""
+    if isinstance(value, type):
+        return f"the class {value.__qualname__}"
+    return f"a {type(value).__qualname__}"
 
 
 def _check_sagas(system: System) -> None:

@@ -212,3 +212,42 @@ def test_a_command_field_no_json_spells_is_refused_naming_it():
     assert said.startswith("The domain todo's command TagTask ('tag') has the field gadget: "
                            "Gadget of a kind that cannot be given as JSON")
     assert "\n" not in said
+
+
+class Seeding:
+    """A seeder class (its instance is what a system takes)."""
+
+    size_name = "tasks"
+    size_help = "how many tasks"
+    default_size = 1
+    max_size = 10
+
+    def seed(self, store: Any, **options: Any) -> dict[str, Any]:
+        return {"events": 0}
+
+
+WITH_ARCHIVING = DomainModel("todo", aggregates=[Task, Archiving], commands=[CreateTask])
+
+
+@pytest.mark.parametrize(("parts", "said"), [
+    ({"projections": [TasksProjection()]},
+     "To-dos's projections are a list, not a function that makes them: give "
+     "projections=lambda: [MyProjection(), ...]"),
+    ({"projections": lambda: [TasksProjection]},
+     "To-dos's projections function gave the class TasksProjection, not an instance of an "
+     "explorer.projections.Projection subclass: write TasksProjection() in the list."),
+    ({"domain": WITH_ARCHIVING, "sagas": Archiving},
+     "To-dos's sagas are the class Archiving: give a tuple of ProcessManager subclasses"),
+    ({"domain": WITH_ARCHIVING, "sagas": (Archiving, Task)},
+     "To-dos's sagas are a tuple holding the class Task: give a tuple of ProcessManager"),
+    ({"domain": [Task]}, "To-dos's domain is a list, not an explorer.domain.DomainModel"),
+    ({"seeder": Seeding}, "To-dos's seeder is the class Seeding: give an instance, "
+                          "seeder=Seeding()."),
+    ({"seeder": object()}, "To-dos's seeder is a object, which lacks seed, size_name,"),
+])
+def test_a_part_of_the_wrong_kind_is_refused_saying_what_to_give(parts, said):
+    # (each failed later: in a traceback, as project's or seed's, or in a bare TypeError)
+    with pytest.raises(DefinitionError) as caught:
+        System(**{"name": "todo", "title": "To-dos", "domain": DOMAIN, **parts})
+    assert str(caught.value).startswith(said), str(caught.value)
+    System(name="todo", title="To-dos", domain=DOMAIN, seeder=Seeding())  # (an instance)
