@@ -25,7 +25,8 @@ SMALL_TABLE = 300
 LATEST = 2 ** 63 - 1
 """A position past every version's valid_from."""
 KEYS_TTL_S = 5.0
-"""How long a small table's keys are taken as known (a runner may add keys meanwhile)."""
+"""How long a small table's keys are taken as known while its newest version stays the same
+(a rebuild may key it otherwise)."""
 
 
 class ReadModelHistory:
@@ -33,10 +34,11 @@ class ReadModelHistory:
 
     def __init__(self, readmodels: ReadModelDatabase) -> None:
         self.readmodels = readmodels
-        self._keys: dict[str, tuple[float, list[tuple[Any, ...]] | None]] = {}
+        self._keys: dict[str, tuple[float, int | None, list[tuple[Any, ...]] | None]] = {}
         self._tables: set[str] = set()
         self._statements: dict[str, tuple[list[tuple[Any, ...]], CompiledStatement, list[str]]] = {}
-        self._seeks: dict[str, tuple[CompiledStatement, CompiledStatement]] = {}
+        self._seeks: dict[str, tuple[CompiledStatement, CompiledStatement,
+                                     CompiledStatement]] = {}
 
     def rows(self, table: sa.Table, name: str, position: int, limit: int,
              offset: int = 0) -> tuple[list[dict[str, Any]], int]:
@@ -110,7 +112,9 @@ class ReadModelHistory:
 
     def _small_table_keys(self, table: sa.Table) -> list[tuple[Any, ...]] | None:
         """Every key a table ever had, if it had at most SMALL_TABLE of them, else None. Cached
-        for KEYS_TTL_S (a runner may add keys meanwhile, and a rebuild empties the table).
+        for KEYS_TTL_S while the table's newest version is the same (a runner adding a key
+        writes a newer one: its row is shown at once; a rebuild empties the table); a table
+        found to have many keys, for KEYS_TTL_S.
 
         Found by skipping along the primary key from one key to the next (one seek each), so a
         table of twenty keys and a million versions costs twenty seeks, not a scan; the seeks
@@ -118,21 +122,27 @@ class ReadModelHistory:
         tell five big tables of the demo's read models).
         """
         cached = self._keys.get(table.name)
-        if cached is not None and time.monotonic() - cached[0] < KEYS_TTL_S:
-            return cached[1]
-        first, after = self._seeks.get(table.name) or self._compile_seeks(table)
+        fresh = cached is not None and time.monotonic() - cached[0] < KEYS_TTL_S
+        if fresh and cached is not None and cached[2] is None:
+            return None  # many keys: more of them change nothing until a rebuild
+        first, after, newest = self._seeks.get(table.name) or self._compile_seeks(table)
         db = self.readmodels.db
+        latest = db.execute(newest.sql, newest.args()).fetchone()[0]  # one seek on an index
+        if fresh and cached is not None and cached[1] == latest:
+            return cached[2]
         keys: list[tuple[Any, ...]] = []
         row = db.execute(first.sql, first.args()).fetchone()
         while row is not None and len(keys) <= SMALL_TABLE:
             keys.append(tuple(row))
             row = db.execute(after.sql, after.args(*row)).fetchone()
         result = keys if len(keys) <= SMALL_TABLE else None
-        self._keys[table.name] = (time.monotonic(), result)
+        self._keys[table.name] = (time.monotonic(), latest, result)
         return result
 
-    def _compile_seeks(self, table: sa.Table) -> tuple[CompiledStatement, CompiledStatement]:
-        """The statements reading a table's first key and the key after a given one. The key
+    def _compile_seeks(self, table: sa.Table,
+                       ) -> tuple[CompiledStatement, CompiledStatement, CompiledStatement]:
+        """The statements reading a table's first key, the key after a given one, and the
+        newest version's valid_from (ix_NAME_valid_from: one seek). The key
         after is sought past the given key's newest version, on the whole primary key (keys,
         valid_from): sought on the keys alone, SQLite stepped through every version of a key
         of two columns (522 us for a day of revenue_per_day with 7,884 versions; 7 us so)."""
@@ -143,6 +153,7 @@ class ReadModelHistory:
         past = sa.tuple_(*[sa.bindparam(n) for n in names], sa.literal(LATEST, sa.Integer))
         seeks = (CompiledStatement(sa.select(*columns).order_by(*whole).limit(1), dialect),
                  CompiledStatement(sa.select(*columns).where(sa.tuple_(*whole) > past)
-                                   .order_by(*whole).limit(1), dialect, names))
+                                   .order_by(*whole).limit(1), dialect, names),
+                 CompiledStatement(sa.select(sa.func.max(table.c.valid_from)), dialect))
         self._seeks[table.name] = seeks
         return seeks

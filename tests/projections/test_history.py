@@ -39,3 +39,22 @@ def test_a_keys_versions_are_not_read_to_find_the_next_key(tmp_path):
     assert found[2] == found[400] == expected
     # (before: each seek stepped through every version of the key before it, 13x as many)
     assert steps[400] <= 2 * steps[2], steps
+
+
+def test_a_row_added_since_the_keys_were_found_is_shown_at_once(tmp_path):
+    """A small table's keys are taken as known for a few seconds; a row under a new key
+    written meanwhile (a new customer, live) is shown at once, not after they pass (before,
+    the window's view at the event that wrote it left the row out until the cursor moved
+    again seconds later)."""
+    database, table = daily(tmp_path, "days", 3, 2)
+    history = ReadModelHistory(database)
+    rows, _ = history.rows(table, "days", 100, 50)
+    assert len(rows) == 6
+    with database.transaction() as db:
+        db.execute("INSERT INTO days (day, currency, revenue, valid_from, valid_to) "
+                   "VALUES ('2026-02-001', 'EUR', 7, 30, NULL)")
+    rows, _ = history.rows(table, "days", 100, 50)
+    assert [(r["day"], r["currency"]) for r in rows[:1]] == [("2026-02-001", "EUR")]
+    assert len(rows) == 7
+    assert len(history.all_rows(table, 100)) == 7
+    database.close()
