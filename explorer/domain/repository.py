@@ -14,6 +14,7 @@ from typing import Any, Generic, TypedDict, TypeVar, overload
 import orjson
 
 from explorer.common.faults import raised_in
+from explorer.common.timestamps import iso
 from explorer.domain.aggregate import Aggregate
 from explorer.domain.model import DomainModel
 from explorer.store.decoding import decode_json_object
@@ -219,9 +220,12 @@ class Repository:
                            at_position=at_position, at_time_us=at_time_us)
         if loaded.version == 0:
             bounded = not (at_version is None and at_position is None and at_time_us is None)
-            first = self.store.replay_rows_positioned(stream_id, to_version=1) if bounded else []
+            first = self.store.read_stream(stream_id, to_version=1) if bounded else []
+            timed = at_time_us is not None and at_version is None and at_position is None
             raise StreamNotFoundError(stream_id, not_yet=bounded,
-                                      first_position=first[0][-1] if first else None)
+                                      first_position=first[0].position if first else None,
+                                      first_time=iso(first[0].timestamp_us) if first and timed
+                                      else None)
         return loaded
 
     def _restore(self, aggregate: A, snapshot: SnapshotRecord,

@@ -114,8 +114,12 @@ class StreamNotFoundError(StoreError):
     """No stream has the requested id."""
 
     def __init__(self, stream_id: str, *, not_yet: bool = False,
-                 first_position: int | None = None) -> None:
-        if not_yet and first_position is not None:
+                 first_position: int | None = None, first_time: str | None = None) -> None:
+        if not_yet and first_position is not None and first_time is not None:
+            message = (f"Stream {stream_id} did not exist yet at that time: its first event is "
+                       f"at {first_time} (position {first_position:,}); choose that time or a "
+                       "later one.")
+        elif not_yet and first_position is not None:
             message = (f"Stream {stream_id} did not exist yet at that point: its first event is "
                        f"at position {first_position:,}; choose that position or a later one.")
         elif not_yet:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from explorer.common.timestamps import iso
 from explorer.demo.seed import seed_store
 from explorer.demo.system import SHOP
 from explorer.store.query import EventQuery
@@ -33,4 +34,19 @@ def test_before_its_first_event_a_stream_says_where_it_begins(shop, before, caps
                    "one.\n")
     code, out, err = run(capsys, "state", path, placed.stream_id, "--at-position",
                          str(placed.position))
+    assert code == 0 and f"{placed.stream_id} at version 1" in out
+
+
+def test_a_time_before_its_first_event_is_answered_with_the_time_it_begins(shop, capsys):
+    """`state --at-time` before a stream's first event names the time it begins (before, only
+    its position: a time was asked, and a position is not an --at-time)."""
+    path, placed = shop
+    at = placed.timestamp_us - 1_000_000
+    code, out, err = run(capsys, "state", path, placed.stream_id, "--at-time", iso(at))
+    assert code == 1 and out == ""
+    assert err == (f"error: Stream {placed.stream_id} did not exist yet at that time: its first "
+                   f"event is at {iso(placed.timestamp_us)} (position {placed.position:,}); "
+                   "choose that time or a later one.\n")
+    code, out, err = run(capsys, "state", path, placed.stream_id, "--at-time",
+                         iso(placed.timestamp_us))
     assert code == 0 and f"{placed.stream_id} at version 1" in out
