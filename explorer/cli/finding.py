@@ -92,6 +92,11 @@ def _search(args: argparse.Namespace, system: System,
     for --json), and the status of the read model searched (None for a stream)."""
     options = {"after": args.after, "first_only": not args.all}
     with read_store(args.store, system, cipher_key=args.cipher_key) as store:
+        last = store.last_position()
+        if args.after > last:  # nothing could switch after it: say so, not "never"
+            raise UsageError(f"Position {args.after:,} (--after) is after the last event, at "
+                             f"position {last:,}: choose a position up to {last:,}, or leave "
+                             "the option out to search from the first event.")
         find = FindWhen(TimeMachine(store, None, system))
         if find.kind_of(args.target) == "stream":
             found = find.switches(args.target, args.condition, **options)

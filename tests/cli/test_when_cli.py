@@ -78,6 +78,9 @@ def test_a_read_model_is_brought_up_to_date_then_searched(seeded, capsys):
     (("prod_101", "state.onhand < 0"), "Inventory has no field state.onhand: its state's "
                                        "fields are "),
     (("prod_101", "on_hand < 0"), "use state.…"),
+    (("prod_101", "state.on_hand < 0", "--after", "9999999"),  # (was "never became true")
+     "Position 9,999,999 (--after) is after the last event, at position "),
+    (("stock", "on_hand < 0", "--after", "9999999"), "(--after) is after the last event"),
 ])
 def test_bad_targets_and_conditions_are_one_line_usage_errors(seeded, capsys, args, said):
     code, out, err = run(capsys, "when", seeded, *args)
