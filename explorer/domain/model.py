@@ -20,6 +20,37 @@ class DefinitionError(ValueError):
     or its table twice) or leaves one out; the message names both parts and what to do."""
 
 
+def _check_kinds(domain: str, aggregates: list[Any], commands: list[Any]) -> None:
+    """DefinitionError for an aggregate or command that is not a subclass of the base, or
+    that does not say its stream type (or its name): found later, they showed as blanks."""
+    for cls in aggregates:
+        if not (isinstance(cls, type) and issubclass(cls, Aggregate)):
+            raise DefinitionError(
+                f"The domain {domain}'s aggregates hold {_what(cls)}, not a subclass of "
+                "explorer.domain.Aggregate: list the aggregate classes themselves.")
+        if not isinstance(cls.stream_type, str) or not cls.stream_type:
+            raise DefinitionError(
+                f"The domain {domain}'s aggregate {cls.__qualname__} has no stream_type: set "
+                f'stream_type = "{cls.__name__}", the type its streams are stored with.')
+    for command in commands:
+        if not (isinstance(command, type) and issubclass(command, Command)):
+            raise DefinitionError(
+                f"The domain {domain}'s commands hold {_what(command)}, not a subclass of "
+                "explorer.domain.Command: list the command classes themselves.")
+        for attribute, example in (("stream_type", "the stream type of its aggregate"),
+                                   ("command_name", "what it is called, e.g. \"ship\"")):
+            if not isinstance(getattr(command, attribute), str) \
+                    or not getattr(command, attribute):
+                raise DefinitionError(
+                    f"The domain {domain}'s command {command.__qualname__} has no {attribute}: "
+                    f"set {attribute}: ClassVar[str] to {example}.")
+
+
+def _what(value: Any) -> str:
+    return (f"the class {value.__qualname__}" if isinstance(value, type)
+            else f"a {type(value).__qualname__}")
+
+
 def _check_schema(domain: str, command: type[Command]) -> None:
     """DefinitionError if the command's fields have no JSON schema (a field of a class of the
     system's own, allowed by arbitrary_types_allowed): its form, its command line options and
@@ -59,6 +90,8 @@ class DomainModel:
                  make_context: Callable[..., Any] = lambda **_: None) -> None:
         self.name = name
         self.aggregates: dict[str, type[Aggregate]] = {}
+        aggregates, commands = list(aggregates), list(commands)
+        _check_kinds(name, aggregates, commands)
         for cls in aggregates:
             known = self.aggregates.setdefault(cls.stream_type, cls)
             if known is not cls:

@@ -251,3 +251,30 @@ def test_a_part_of_the_wrong_kind_is_refused_saying_what_to_give(parts, said):
         System(**{"name": "todo", "title": "To-dos", "domain": DOMAIN, **parts})
     assert str(caught.value).startswith(said), str(caught.value)
     System(name="todo", title="To-dos", domain=DOMAIN, seeder=Seeding())  # (an instance)
+
+
+class Untyped(Aggregate):
+    """An aggregate that does not say its stream type."""
+
+
+class Unnamed(Command):
+    """A command that does not say its name."""
+    stream_type: ClassVar[str] = "Task"
+
+
+@pytest.mark.parametrize(("aggregates", "commands", "said"), [
+    ([Untyped], [], "The domain todo's aggregate Untyped has no stream_type: set "
+                    'stream_type = "Untyped"'),
+    ([Task], [Unnamed], "The domain todo's command Unnamed has no command_name: set "
+                        "command_name: ClassVar[str]"),
+    ([Task("task_1")], [], "The domain todo's aggregates hold a Task, not a subclass of "
+                           "explorer.domain.Aggregate"),
+    ([Task], ["create"], "The domain todo's commands hold a str, not a subclass of "
+                         "explorer.domain.Command"),
+])
+def test_an_aggregate_or_command_of_the_wrong_kind_or_without_its_names_is_refused(
+        aggregates, commands, said):
+    # (accepted before: their streams and commands showed as blanks, or failed later)
+    with pytest.raises(DefinitionError) as caught:
+        DomainModel("todo", aggregates=aggregates, commands=commands)
+    assert str(caught.value).startswith(said), str(caught.value)
