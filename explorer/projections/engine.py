@@ -208,6 +208,9 @@ class _Runtime:
     unindexed: bool = False  # its tables' indexes dropped for a rebuild, not made again yet
     note: str | None = None  # what its status should say besides (tables made again)
     resets: int = 0  # the read model's resets its writers' caches follow (_checkpoint_in)
+    cached_at: int | None = None
+    """The checkpoint its writers' caches hold the rows of (None: they hold none). Another
+    runner may have handled the chunks since, writing rows these caches do not know."""
 
 
 class ProjectionEngine:
@@ -348,6 +351,8 @@ class ProjectionEngine:
             with self.db.transaction() as db:
                 if self._checkpoint_in(db, projection.name) != checkpoint:
                     raise _Moved()
+                if runtime.cached_at not in (None, checkpoint):
+                    self._discard(runtime)  # another runner handled events since: read its rows
                 handled, failed = _handle_each(projection, self._events(runtime, checkpoint, end),
                                                writes)
                 if failed is not None:
@@ -361,6 +366,7 @@ class ProjectionEngine:
                         raise
                     raise _Failed(self.store.event_at(found[0]), found[1]) from error
                 self._advance(db, projection.name, end, handled)
+            runtime.cached_at = end
             return handled
         except _Moved:  # another runner did this chunk: forget our cache and carry on
             self._discard(runtime)
@@ -385,6 +391,7 @@ class ProjectionEngine:
             for writer in runtime.writers.values():
                 writer.flush()
             self._advance(db, projection.name, event.position - 1, handled)
+            runtime.cached_at = event.position - 1
             db.execute("UPDATE projection_state SET fault_position = ?, fault_event_id = ?, "
                        "fault_error = ? WHERE name = ?",
                        (event.position, event_id, problem, projection.name))
@@ -410,6 +417,7 @@ class ProjectionEngine:
     def _discard(self, runtime: _Runtime) -> None:
         for writer in runtime.writers.values():
             writer.discard()
+        runtime.cached_at = None
 
     def _checkpoint_in(self, db: sqlite3.Connection, name: str) -> int:
         """The projection's checkpoint in this transaction; -1 if a runner of another code
@@ -467,6 +475,7 @@ class ProjectionEngine:
                        (self.store.last_position(), name))
         for writer in runtime.writers.values():
             writer.start_empty()
+        runtime.cached_at = 0
 
     def _clear(self, projection: Projection, db: sqlite3.Connection) -> None:
         self._runtimes[projection.name].search.drop()  # built again once caught up

@@ -104,6 +104,24 @@ def test_another_runner_advancing_a_projection_is_noticed(service, store):
     assert first.statuses()[0].processed == second.statuses()[0].processed == 2
 
 
+def test_a_runner_handling_events_after_another_runner_did_reads_the_rows_it_wrote(
+        service, store):
+    """Two runners taking turns at a projection (the window's and `run`, say): each chunk is
+    handled from the rows as the other left them, not from what this one had cached before."""
+    shop(service)
+    first = ProjectionEngine(store, open_read_models(store.location, False), [StockProjection()])
+    second = ProjectionEngine(store, open_read_models(store.location, False),
+                              [StockProjection()])
+    first.catch_up("stock")  # (caches prod_101 as it was then)
+    service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 5})
+    second.catch_up("stock")
+    service.execute("Inventory", "prod_101", "receive_stock", {"quantity": 7})
+    first.catch_up("stock")  # its checkpoint is the shared one: the event after second's
+    assert store.read_stream("prod_101")[-1].data["on_hand"] == 62
+    for engine in (first, second):  # (one current row, from the rows second wrote)
+        assert [(row["on_hand"], row["reserved"]) for row in engine.rows("stock")] == [(62, 0)]
+
+
 class Fussy(Projection):
     name = "fussy"
     title = "Fussy"
