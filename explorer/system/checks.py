@@ -27,6 +27,33 @@ def check_system(system: System) -> None:
     _check_parts(system)
     _check_sagas(system)
     _check_projections(system.label, list(system.projections()))
+    _check_types_read(system)
+
+
+def _check_types_read(system: System) -> None:
+    """Each event type a projection reads or a saga observes is one an aggregate of the domain
+    declares (`@applies`): a misspelt one was never read, and its read model or saga stayed
+    silently empty."""
+    declared = system.domain.registry
+    readers: list[tuple[str, frozenset[str]]] = [
+        (f"The projection {projection.name}", frozenset(projection.event_types))
+        for projection in system.projections()]
+    readers += [(f"The saga {saga.name or saga.__qualname__}", frozenset(saga.observes))
+                for saga in system.sagas]
+    for reader, types in readers:
+        unknown = sorted(name for name in types if name not in declared)
+        if unknown:
+            known = sorted(declared.current_versions)
+            shown = ", ".join(known[:40]) + (f" and {len(known) - 40} more"
+                                             if len(known) > 40 else "")
+            raise DefinitionError(
+                f"{reader} of {system.label} reads the event type"
+                f"{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}, which no aggregate of "
+                f"the domain {system.domain.name} declares (with @applies): "
+                f"{'they' if len(unknown) > 1 else 'it'} would never be read. Correct the "
+                f"name (the types declared: {shown or 'none'}), or declare the type in the "
+                "aggregate that writes it (an @applies handler that does nothing, for events "
+                "no aggregate applies any more).")
 
 
 def _check_parts(system: System) -> None:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import ConfigDict
 
-from explorer.domain import Aggregate, Command, DefinitionError, DomainModel
+from explorer.domain import Aggregate, Command, DefinitionError, DomainModel, applies
 from explorer.projections import Projection, Writes, versioned_table
 from explorer.sagas import ProcessManager
 from explorer.store import RecordedEvent
@@ -278,3 +278,38 @@ def test_an_aggregate_or_command_of_the_wrong_kind_or_without_its_names_is_refus
     with pytest.raises(DefinitionError) as caught:
         DomainModel("todo", aggregates=aggregates, commands=commands)
     assert str(caught.value).startswith(said), str(caught.value)
+
+
+class ReadsMisspelt(TasksProjection):
+    name = "misspelt"
+    tables = (_table("misspelt_tasks", "title"),)
+    event_types = frozenset({"TaskCreated", "TaskCreatd"})
+
+
+class Noting(Aggregate):
+    stream_type = "Note"
+
+    @applies("TaskCreated")
+    def _created(self, data: dict[str, Any]) -> None:
+        """A task was created."""
+
+
+class ObservesMisspelt(Archiving):
+    observes = frozenset({"TaskCreatd"})
+
+
+NOTING = DomainModel("todo", aggregates=[Task, Noting, ObservesMisspelt], commands=[CreateTask])
+
+
+def test_an_event_type_read_that_no_aggregate_declares_is_refused_naming_it():
+    # (a misspelt type was never read: its read model or saga stayed silently empty)
+    with pytest.raises(DefinitionError) as caught:
+        System(name="todo", title="To-dos", domain=NOTING,
+               projections=lambda: [ReadsMisspelt()])
+    assert str(caught.value).startswith(
+        "The projection misspelt of To-dos reads the event type TaskCreatd, which no aggregate "
+        "of the domain todo declares (with @applies): it would never be read. Correct the name "
+        "(the types declared: StepSettled, TaskCreated), or declare")
+    with pytest.raises(DefinitionError, match="The saga archiver of To-dos reads the event "
+                                              "type TaskCreatd, which no aggregate"):
+        System(name="todo", title="To-dos", domain=NOTING, sagas=(ObservesMisspelt,))
