@@ -371,7 +371,7 @@ class _Cached:
 
 def _check_stream_id(stream_id: str) -> None:
     if not isinstance(stream_id, str) or not stream_id.strip():
-        raise DomainError("A stream id is needed, e.g. order_789.")
+        raise DomainError("A stream id is needed: the id of the stream the command is for.")
     if len(stream_id) > 200:
         raise DomainError(f"The stream id {stream_id[:20]}... is {len(stream_id)} characters long; "
                           "keep it under 200.")

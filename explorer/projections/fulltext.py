@@ -101,8 +101,8 @@ def search_query(text: str) -> str:
             parts.append('"' + phrase.replace('"', '""') + '"' + prefix)
     if not parts:
         raise SearchTextError(
-            f"Nothing to search for in “{text}”: type a word or an id (order_0870), a prefix "
-            "(order_08*) or a \"quoted phrase\".")
+            f"Nothing to search for in “{text}”: type a word or an id, a prefix (a word "
+            "ending in *) or a \"quoted phrase\".")
     return " ".join(parts)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +37,17 @@ from explorer.timetravel.conditions import row_fields
 from explorer.timetravel.machine import TimeMachine
 from explorer.timetravel.when import MAX_CHUNK, SAGAS, FindWhen
 
-EXAMPLES = ('prod_101.on_hand, order_summary[order_0870].status or '
-            'count(sagas where status = "failed")')
+
+def examples(read_models: Sequence[str] = ()) -> str:
+    """How each kind of watch is written, with the first of the system's read models if it
+    has one (never another system's names)."""
+    model = read_models[0] if read_models else "READ_MODEL"
+    return (f"STREAM_ID.field (a stream's state), {model}[KEY].column or "
+            f"count({model} where CONDITION)")
+
+
+EXAMPLES = examples()
+"""The kinds of watch, for any system."""
 _COUNT = re.compile(r"count\s*\((?P<body>.*)\)", re.DOTALL)
 _COUNT_BODY = re.compile(r"\s*(?P<target>[\w.-]+)\s+where\s+(?P<condition>.+)",
                          re.DOTALL | re.IGNORECASE)
@@ -107,7 +117,7 @@ class Watcher:
         what is wrong."""
         text = text.strip()
         if not text:
-            raise WatchError(f"Type a value to watch, such as {EXAMPLES}.")
+            raise WatchError(f"Type a value to watch, such as {self._examples()}.")
         counted = _COUNT.fullmatch(text)
         if counted:
             return self._parse_count(text, counted.group("body"))
@@ -116,6 +126,9 @@ class Watcher:
             return self._parse_cell(text, cell.group("target"), cell.group("key").strip(),
                                     cell.group("column"))
         return self._parse_field(text)
+
+    def _examples(self) -> str:
+        return examples(list(self.machine.projections))
 
     def _is_read_model(self, name: str) -> bool:
         return name == SAGAS or name in self.machine.projections
@@ -138,8 +151,7 @@ class Watcher:
     def _parse_count(self, text: str, body: str) -> Watch:
         found = _COUNT_BODY.fullmatch(body)
         if not found:
-            raise WatchError("A count is count(READ_MODEL where CONDITION), such as "
-                             "count(order_summary where total > 500); "
+            raise WatchError("A count is count(READ_MODEL where CONDITION); "
                              f"{body.strip()!r} has no `where`.")
         name = self._read_model(found.group("target"))
         condition = parse_filter(found.group("condition"), row_fields(self._table(name)))
@@ -168,7 +180,8 @@ class Watcher:
         cuts = [i for i, char in enumerate(text) if char in ".["]
         if not cuts:
             raise WatchError(f"{text!r} names no field: write the stream id, then a path into "
-                             f"its state ({text}.status), or a cell or a count: {EXAMPLES}.")
+                             f"its state ({text}.status), or a cell or a count: "
+                             f"{self._examples()}.")
         for cut in cuts:
             try:
                 info = self.store.stream_info(text[:cut])
@@ -181,7 +194,7 @@ class Watcher:
         models = ", ".join(self.machine.projections) or "none without a system"
         raise WatchError(f"{stream!r} is not a stream of this store, nor a read model "
                          f"({models}); watch a stream's field, a read model's cell or a count, "
-                         f"such as {EXAMPLES}.")
+                         f"such as {self._examples()}.")
 
     def _check_field(self, stream_type: str, stream_id: str, path: tuple[str | int, ...]) -> None:
         """Refuse a field the aggregate never has (as find-when does): mistyped, most likely."""

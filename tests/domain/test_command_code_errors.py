@@ -120,3 +120,16 @@ def test_the_console_gets_an_outcome_not_an_exception(store):
                        CommandRequest("Crate", "c1", "spill"), SYSTEM)
     assert outcome.kind is OutcomeKind.FAILED
     assert "KeyError: 'count'" in outcome.message
+
+
+def test_engine_messages_give_no_examples_of_the_shops(store):
+    # (a warehouse's user read "A stream id is needed, e.g. order_789." and "type a word or an
+    # id (order_0870), a prefix (order_08*)")
+    from explorer.projections.fulltext import SearchTextError, search_query
+
+    with open_store(store, system=SYSTEM) as opened, pytest.raises(DomainError) as raised:
+        CommandService(opened, SYSTEM.domain).execute("Crate", " ", "fill", {})
+    with pytest.raises(SearchTextError) as searched:
+        search_query('"')
+    for said in (str(raised.value), str(searched.value)):
+        assert "order_" not in said and "e.g." not in said, said

@@ -179,3 +179,15 @@ def test_a_bad_count_condition_is_the_filter_s_error(stores):
     with store, readmodels, pytest.raises(FilterError, match="totl"):
         watch_.parse("count(order_summary where totl > 5)")
 
+
+
+@pytest.mark.parametrize("text", ["", "member_1", "nosuch.x", "count(books_on_loan total > 5)"])
+def test_another_systems_watch_messages_name_its_own_read_models_never_the_shops(stores, text):
+    # (they gave the shop's prod_101.on_hand and order_summary[order_0870] as examples)
+    store, readmodels, watch_ = watcher(stores["library"], CASES["library"].system)
+    with store, readmodels, pytest.raises(WatchError) as raised:
+        watch_.parse(text)
+    said = str(raised.value)
+    assert not re.search(r"prod_|order_|order_summary", said), said
+    if "such as" in said:
+        assert "books_on_loan[KEY].column" in said
