@@ -31,7 +31,12 @@ from typing import Any
 from explorer.common.bulk import bulk_work
 from explorer.common.faults import raised_in
 from explorer.domain.aggregate import AlreadyDone, DomainError
-from explorer.domain.commands import CommandError, UnknownCommandError
+from explorer.domain.commands import (
+    CommandError,
+    CommandValidationError,
+    FieldProblem,
+    UnknownCommandError,
+)
 from explorer.domain.service import CommandService
 from explorer.sagas.backoff import Backoff, Stopped
 from explorer.sagas.process import Observed, ProcessManager, StepCause, refused_cause
@@ -232,15 +237,26 @@ class SagaManager:
         would otherwise be taken for a refusal and compensated)."""
         for new in pending:
             for step in new.data.get("schedule", ()) if isinstance(new.data, dict) else ():
+                said = f"{type(saga).__qualname__} scheduled the step {step.get('step')!r} of " \
+                       f"{saga.id} as the command {step.get('command')!r} of " \
+                       f"{step.get('stream_type')} streams"
                 try:
-                    self.service.domain.command_class(step.get("stream_type"),
-                                                      step.get("command"))
+                    command = self.service.domain.command_class(step.get("stream_type"),
+                                                                step.get("command"))
                 except UnknownCommandError as error:
                     raise UnknownCommandError(
-                        f"{type(saga).__qualname__} scheduled the step {step.get('step')!r} of "
-                        f"{saga.id} as the command {step.get('command')!r} of "
-                        f"{step.get('stream_type')} streams, which the domain has not: {error} "
-                        "Fix the saga's code; nothing of this was stored.") from None
+                        f"{said}, which the domain has not: {error} Fix the saga's code; "
+                        "nothing of this was stored.") from None
+                try:
+                    command.parse(step.get("data"))
+                except CommandValidationError as error:
+                    wrong = [str(problem) for problem in error.problems
+                             if problem.message == "required"
+                             or problem.message.startswith("unknown field")]
+                    if wrong:  # the saga's data does not fit the command (its values may
+                        raise CommandValidationError(error.command, [FieldProblem(  # be refused)
+                            "", f"{said}, with data that does not fit it: {'; '.join(wrong)}. "
+                                "Fix the saga's code; nothing of this was stored.")]) from None
 
     def dispatch(self, saga: ProcessManager, *,
                  should_stop: Callable[[], bool] | None = None) -> None:

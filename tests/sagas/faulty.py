@@ -15,8 +15,9 @@ from explorer.sagas.process import Observed
 from explorer.store import RecordedEvent
 from explorer.system import System
 
-BROKEN = {"observe": False, "misspelt": False}
-"""observe raises; observe schedules its step as a command the domain has not ("archiv")."""
+BROKEN = {"observe": False, "misspelt": False, "unfit": False}
+"""observe raises; observe schedules its step as a command the domain has not ("archiv"), or
+with a field the command does not take."""
 
 
 class Task(Aggregate):
@@ -85,7 +86,8 @@ class Archiver(ProcessManager):
         self._record("Seen", source_event_id=event.event_id, at=event.timestamp_us,
                      status="running", schedule=[self.step(
                          "archive", FORWARD, "Task", event.data["task_id"],
-                         "archiv" if BROKEN["misspelt"] else "archive", {}, event)])
+                         "archiv" if BROKEN["misspelt"] else "archive",
+                         {"by": "archiver"} if BROKEN["unfit"] else {}, event)])
 
     def rejected(self, step: str, reason: str, at: int) -> None:
         self._record("Failed", source_event_id=f"{self.id}/{step}", at=at, status="failed",

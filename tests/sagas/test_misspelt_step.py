@@ -46,3 +46,20 @@ def test_a_step_the_domain_has_no_command_for_faults_the_saga_storing_nothing(st
     with open_store(store, system=SYSTEM, read_only=True) as opened:
         assert [e.event_type for e in opened.read_stream("task_1")] == [
             "TaskCreated", "TaskCompleted", "TaskArchived"]
+
+
+def test_a_step_whose_data_does_not_fit_its_command_faults_the_saga_storing_nothing(
+        store, monkeypatch):
+    # (a field the command does not take was refused as invalid and taken for a business
+    # refusal: the saga failed or compensated)
+    monkeypatch.setitem(faulty.BROKEN, "misspelt", False)
+    monkeypatch.setitem(faulty.BROKEN, "unfit", True)
+    with Runner(store, SYSTEM) as runner:
+        runner.run_pending()
+        archiver, = runner.status().sagas
+    assert archiver.fault is not None and archiver.fault.position == 2
+    assert "Archiver scheduled the step 'archive' of arch-task_1 as the command 'archive' of " \
+           "Task streams, with data that does not fit it: by: unknown field" in \
+           archiver.fault.error
+    with open_store(store, system=SYSTEM, read_only=True) as opened:
+        assert opened.last_position() == 2
