@@ -237,6 +237,12 @@ class ReadModelDatabase(Closable):
     def close(self) -> None:
         close_engine(self.connection, self.engine)
 
+    def failed_itself(self, error: BaseException) -> bool:
+        """Whether `error`, raised writing a chunk's rows, is the database's own failure (a
+        full disk, a lock, a lost connection): the chunk is to be tried again, not taken for a
+        value it refused (see ProjectionEngine._apply_chunk)."""
+        return isinstance(error, (sqlite3.OperationalError, StoreError))
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: committed if the block ends normally, rolled back otherwise."""

@@ -361,7 +361,9 @@ class ProjectionEngine:
                     for writer in runtime.writers.values():
                         writer.flush()
                 except Exception as error:  # a value the database cannot hold: whose was it?
-                    found = _unstorable(runtime.writers)
+                    # (not when the database failed itself: a connection lost is retried, and
+                    # a value it holds, a Decimal, say, was no handler's mistake)
+                    found = None if self.db.failed_itself(error) else _unstorable(runtime.writers)
                     if found is None:
                         raise
                     raise _Failed(self.store.event_at(found[0]), found[1]) from error

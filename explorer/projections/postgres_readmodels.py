@@ -241,6 +241,10 @@ class ServerReadModels(ReadModelDatabase):
             self.connection.close()
             self.engine.dispose()
 
+    def failed_itself(self, error: BaseException) -> bool:
+        return super().failed_itself(error) or isinstance(
+            error, (psycopg.OperationalError, sa.exc.OperationalError))
+
     @contextmanager
     def transaction(self) -> Iterator[GuardedConnection]:
         """A write transaction holding the schema's write lock (see the module docstring):
