@@ -410,6 +410,8 @@ def script(args: argparse.Namespace) -> int:
                            on_step=lambda step: _print_step(step, args.json))
             if runner is None:
                 _note_sagas_not_reacting(store, system, results)
+            else:
+                _warn_of_faults(runner)
     finally:
         if runner is not None:
             runner.close()
@@ -432,6 +434,20 @@ def _note_sagas_not_reacting(store: EventStore, system: System,
               "where a runner runs them, `run STORE` or the window with Run sagas in this "
               "window ticked, and none has yet. Add --run-sagas to let them react here.",
               file=sys.stderr)
+
+
+def _warn_of_faults(runner: Runner) -> None:
+    """Say (on stderr) which sagas and projections stopped at a fault while the script played
+    with --run-sagas: their reactions, which the script's story counts on, did not happen."""
+    status = runner.status()
+    for saga in status.sagas:
+        if saga.fault is not None:
+            print(f"warning: {visible_lines(saga.fault.text(saga.name))}", file=sys.stderr)
+    for projection in status.projections:
+        if projection.fault is not None:
+            print(f"warning: the projection {projection.name} stopped at position "
+                  f"{projection.fault.position:,}: {visible_lines(projection.fault.error)}",
+                  file=sys.stderr)
 
 
 def _print_step(step: StepResult, as_json: bool) -> None:
