@@ -25,8 +25,8 @@ from explorer.ui.widgets.search_box import SearchBox
 PLACEHOLDER = "Search every event (Ctrl+K)"
 TOOLTIP = ("Events mentioning every word you type, in their data, metadata, type or stream id, "
            "newest first: the newest match is selected, the older ones above it. Ids stay "
-           "whole (order_0870, cust_456, a@b.com, 12.5); order_08* finds words starting so; "
-           "\"Royal Mail\" finds the words in a row. Combined with the other filters.")
+           "whole (an id such as ab_0870, a@b.com, 12.5); ab_08* finds words starting so; "
+           "\"two words\" finds the words in a row. Combined with the other filters.")
 STOP_LINK = "stop"
 SHOWN_CHARACTERS = 24
 """Of the search the list still shows, what is said beside the box (the whole on hover)."""

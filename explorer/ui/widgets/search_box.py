@@ -34,7 +34,7 @@ class SearchBox(QLineEdit):
         self.setClearButtonEnabled(True)
         self.addAction(icon("filter"), QLineEdit.ActionPosition.LeadingPosition)
         self.setToolTip(f"{placeholder}: rows with every word you type, in any column; the "
-                        "last part of a word may be unfinished (prod_1 finds prod_105)")
+                        "last part of a word may be unfinished (ab_1 finds ab_105)")
         self._reported = ""
         self._debounce = single_shot(self, DEBOUNCE_MS, self._report)
         self.textChanged.connect(self._typed)
