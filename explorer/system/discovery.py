@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 
+from explorer.common.faults import raised_in
 from explorer.domain.model import DefinitionError
 from explorer.system import NO_SYSTEM, System
 
@@ -136,7 +137,12 @@ def _load(load: Callable[[], object], spec: str, doing: str = "its module",
         raise SystemLoadError(f"Cannot load the system {spec!r}: no module named "
                               f"{error.name!r}. Install it, or check the name.") from None
     except AttributeError as error:
-        raise SystemLoadError(f"Cannot load the system {spec!r}: {error}.") from None
+        if _names_a_missing_attribute(error, spec):
+            raise SystemLoadError(f"Cannot load the system {spec!r}: {error}."
+                                  f"{_what_to_name(spec)}") from None
+        raise SystemLoadError(f"Loading the system {spec!r} failed: {doing} raised "  # its code
+                              f"AttributeError: {error} {when} (in {raised_in(error)}).") \
+            from None
     except DefinitionError as error:
         raise SystemLoadError(f"The system {spec!r} cannot be loaded: {error}") from None
     except SystemExit as error:  # not Ctrl+C (KeyboardInterrupt), which still stops
@@ -146,6 +152,14 @@ def _load(load: Callable[[], object], spec: str, doing: str = "its module",
     except Exception as error:  # the system's own code failed: say so, do not crash
         raise SystemLoadError(f"Loading the system {spec!r} failed: {type(error).__name__}: "
                               f"{error}") from None
+
+
+def _names_a_missing_attribute(error: AttributeError, spec: str) -> bool:
+    """Whether the attribute a module path names is what its module lacks (rather than the
+    module's own code failing on another attribute while it was imported)."""
+    module, _, attribute = spec.partition(":")
+    return isinstance(error.obj, ModuleType) and error.obj.__name__ == module \
+        and error.name in attribute.split(".")
 
 
 def _checked(found: object, spec: str) -> System:
