@@ -151,7 +151,7 @@ def _load(load: Callable[[], object], spec: str, doing: str = "its module",
                               f"sys.exit({code}) {when}.") from None
     except Exception as error:  # the system's own code failed: say so, do not crash
         raise SystemLoadError(f"Loading the system {spec!r} failed: {type(error).__name__}: "
-                              f"{error}") from None
+                              f"{error} (in {raised_in(error)})") from None
 
 
 def _names_a_missing_attribute(error: AttributeError, spec: str) -> bool:

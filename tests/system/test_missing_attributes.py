@@ -48,3 +48,17 @@ def test_an_attribute_error_of_the_modules_own_code_is_its_fault_with_its_line(m
                            "raised AttributeError: module 'attr_plugin' has no attribute "
                            "'SYTEM' while being imported (in <module>, ")
     assert "attr_typo_plugin.py line 4)" in said and "\n" not in said
+
+
+def test_any_other_error_of_the_systems_code_says_its_line(tmp_path, monkeypatch):
+    (tmp_path / "raising_plugin.py").write_text("x = {}\nSYSTEM = x['system']\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with pytest.raises(SystemLoadError) as caught:
+            load_system("raising_plugin:SYSTEM")
+    finally:
+        sys.modules.pop("raising_plugin", None)
+    said = str(caught.value)
+    assert said.startswith("Loading the system 'raising_plugin:SYSTEM' failed: KeyError: "
+                           "'system' (in <module>, ")
+    assert "raising_plugin.py line 2)" in said
