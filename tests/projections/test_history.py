@@ -58,3 +58,21 @@ def test_a_row_added_since_the_keys_were_found_is_shown_at_once(tmp_path):
     assert len(rows) == 7
     assert len(history.all_rows(table, 100)) == 7
     database.close()
+
+
+def test_a_table_a_rebuild_dropped_the_indexes_of_is_not_read_whole_at_each_look(tmp_path):
+    """While a rebuild has dropped a table's indexes (a file's, until it is done), telling
+    whether its newest version changed would read every version at each look (the window
+    looks at each status of the runner): its keys then last a few seconds, as they did."""
+    steps = {}
+    for versions in (2, 400):
+        database, table = daily(tmp_path, f"rebuilt_{versions}", 10, versions)
+        history = ReadModelHistory(database)
+        with database.transaction():
+            database.drop_indexes([table])  # (as ProjectionEngine.reset does on a file)
+        history.rows(table, "rebuilt", 10**9, 50)
+        rows, steps[versions] = sql_steps(
+            database.db, lambda: history.rows(table, "rebuilt", 10**9, 50))  # noqa: B023
+        assert len(rows[0]) == 20
+        database.close()
+    assert steps[400] <= 2 * steps[2], steps
