@@ -155,11 +155,18 @@ def _load(load: Callable[[], object], spec: str, doing: str = "its module",
 
 
 def _names_a_missing_attribute(error: AttributeError, spec: str) -> bool:
-    """Whether the attribute a module path names is what its module lacks (rather than the
-    module's own code failing on another attribute while it was imported)."""
+    """Whether the attribute a module path names is what its module (or, for `Class.attr`,
+    what it names there) lacks, rather than the module's own code failing on another attribute
+    while it was imported (then the module is not imported at all)."""
     module, _, attribute = spec.partition(":")
-    return isinstance(error.obj, ModuleType) and error.obj.__name__ == module \
-        and error.name in attribute.split(".")
+    found: object = sys.modules.get(module)
+    for part in attribute.split("."):
+        if found is None:
+            return False
+        if part == error.name and found is error.obj:
+            return True
+        found = getattr(found, part, None)  # (the walk `load` took: nothing new is run)
+    return False
 
 
 def _checked(found: object, spec: str) -> System:

@@ -62,3 +62,15 @@ def test_any_other_error_of_the_systems_code_says_its_line(tmp_path, monkeypatch
     assert said.startswith("Loading the system 'raising_plugin:SYSTEM' failed: KeyError: "
                            "'system' (in <module>, ")
     assert "raising_plugin.py line 2)" in said
+
+
+def test_a_missing_attribute_of_a_class_the_path_names_is_the_paths_not_the_modules_fault(
+        modules):
+    # (since the check above, it was said as the module's code failing "while being
+    # imported", at a line of the explorer's own)
+    with pytest.raises(SystemLoadError) as caught:
+        load_system("attr_plugin:System.SYSTEM")
+    said = str(caught.value)
+    assert said.startswith("Cannot load the system 'attr_plugin:System.SYSTEM': type object "
+                           "'System' has no attribute 'SYSTEM'."), said
+    assert "while being imported" not in said
