@@ -24,20 +24,20 @@ if TYPE_CHECKING:
 def check_system(system: System) -> None:
     """Raise DefinitionError if `system`'s parts clash; its projections factory is called once
     (fresh instances, as for any engine) to see their names and tables."""
-    _check_parts(system)
+    projections = _check_parts(system)
     _check_sagas(system)
-    _check_projections(system.label, list(system.projections()))
-    _check_types_read(system)
+    _check_projections(system.label, projections)
+    _check_types_read(system, projections)
 
 
-def _check_types_read(system: System) -> None:
+def _check_types_read(system: System, projections: list[Projection]) -> None:
     """Each event type a projection reads or a saga observes is one an aggregate of the domain
     declares (`@applies`): a misspelt one was never read, and its read model or saga stayed
     silently empty."""
     declared = system.domain.registry
     readers: list[tuple[str, frozenset[str]]] = [
         (f"The projection {projection.name}", frozenset(projection.event_types))
-        for projection in system.projections()]
+        for projection in projections]
     readers += [(f"The saga {saga.name or saga.__qualname__}", frozenset(saga.observes))
                 for saga in system.sagas]
     for reader, types in readers:
@@ -56,9 +56,10 @@ def _check_types_read(system: System) -> None:
                 "no aggregate applies any more).")
 
 
-def _check_parts(system: System) -> None:
+def _check_parts(system: System) -> list[Projection]:
     """Each part is of the kind System takes: a DomainModel, a function making the projections,
-    a tuple of saga classes, a seeder object (mistakes that failed later, in a traceback)."""
+    a tuple of saga classes, a seeder object (mistakes that failed later, in a traceback).
+    The projections its function made, to check them further."""
     from explorer.projections.engine import Projection  # (not at import: a cycle)
     from explorer.sagas.process import ProcessManager
 
@@ -72,7 +73,8 @@ def _check_parts(system: System) -> None:
             f"{label}'s projections are {_a(system.projections)}, not a function that makes "
             "them: give projections=lambda: [MyProjection(), ...] (each engine gets fresh "
             "instances).")
-    for projection in system.projections():
+    projections = list(system.projections())
+    for projection in projections:
         if not isinstance(projection, Projection):
             raise DefinitionError(
                 f"{label}'s projections function gave {_a(projection)}, not an instance of an "
@@ -100,6 +102,7 @@ def _check_parts(system: System) -> None:
                     f", which lacks {', '.join(lacking)}: a seeder has seed(store, *, size, "
                     "seed, days, recent, progress, should_stop), size_name, size_help, "
                     "default_size and max_size (explorer.system.Seeder)."))
+    return projections
 
 
 def _a(value: object) -> str:

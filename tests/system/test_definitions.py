@@ -313,3 +313,15 @@ def test_an_event_type_read_that_no_aggregate_declares_is_refused_naming_it():
     with pytest.raises(DefinitionError, match="The saga archiver of To-dos reads the event "
                                               "type TaskCreatd, which no aggregate"):
         System(name="todo", title="To-dos", domain=NOTING, sagas=(ObservesMisspelt,))
+
+
+def test_a_system_made_calls_its_projections_function_once():
+    """As check_system says: the checks of the projections' kinds, tables and event types
+    share one list (the function was called three times, each making every projection)."""
+    made: list[Projection] = []
+
+    def projections() -> list[Projection]:
+        made.append(TasksProjection())
+        return made[-1:]
+    System(name="todo", title="To-dos", domain=DOMAIN, projections=projections)
+    assert len(made) == 1
