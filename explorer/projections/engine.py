@@ -78,10 +78,17 @@ class Writes:
 
     def update(self, table: str, key: tuple[Any, ...], **changes: Any) -> dict[str, Any] | None:
         """Change some values of an existing row; returns the new values, or None if missing."""
+        if type(key) is not tuple:  # (a text key would be taken for its letters)
+            raise self._misuse(TypeError("not a tuple"), "update", table, key)
         current = self.get(table, *key)
         if current is None:
             return None
         current.update(changes)
+        if len(current) != len(self._writers[table].values):  # (else dropped without a word)
+            unknown = [name for name in changes if name not in self._writers[table].values]
+            raise ProjectionError(
+                f"writes.update({table!r}, ...) was given {', '.join(unknown)}, which {table} "
+                f"has not: its value columns are {', '.join(self._writers[table].values)}")
         self._writers[table].put(key, current, self.position)  # kept as a tuple of its values
         return current
 

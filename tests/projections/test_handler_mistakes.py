@@ -56,6 +56,14 @@ CASES = {
         "ProjectionError: writes.put('notes_seen', ...) was given a row without n and with "
         "count, which it has not: a row of notes_seen gives every value column, n, text "
         "(writes.update changes some of them) (in <lambda>, "),
+    "an update of a column the table has not": (
+        lambda writes, event: writes.update("notes_seen", ("note_1",), count=2),
+        "ProjectionError: writes.update('notes_seen', ...) was given count, which notes_seen "
+        "has not: its value columns are n, text (in <lambda>, "),
+    "an update whose key is no tuple": (
+        lambda writes, event: writes.update("notes_seen", event.stream_id, n=2),
+        "ProjectionError: writes.update('notes_seen', 'note_2', ...): a row's key is a tuple "
+        "of its key columns' values (note_id), e.g. ('note_2',), not a str (in <lambda>, "),
     "a dict as a value": (
         lambda writes, event: writes.put("notes_seen", (event.stream_id,), n=2,
                                          text={"a": 1}),
