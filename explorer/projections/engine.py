@@ -361,7 +361,7 @@ class ProjectionEngine:
                 if runtime.cached_at not in (None, checkpoint):
                     self._discard(runtime)  # another runner handled events since: read its rows
                 handled, failed = _handle_each(projection, self._events(runtime, checkpoint, end),
-                                               writes)
+                                               writes, self.db.failed_itself)
                 if failed is not None:
                     raise _Failed(*failed)
                 try:
@@ -393,7 +393,8 @@ class ProjectionEngine:
                 self._discard(runtime)
                 return 0
             handled, again = _handle_each(  # as before: they were handled once already
-                projection, self._events(runtime, checkpoint, event.position - 1), writes)
+                projection, self._events(runtime, checkpoint, event.position - 1), writes,
+                self.db.failed_itself)
             if again is not None:  # (a handler that fails where it did not the first time)
                 event, problem = again
             event_id = event.event_id or self.store.event_at(event.position).event_id  # unread
@@ -613,11 +614,14 @@ def _view(db: ReadModelDatabase, table: sa.Table, at_position: int | None,
     return db.search_rows(query, table, search or "", where)
 
 
-def _handle_each(projection: Projection, events: Iterable[RecordedEvent],
-                 writes: Writes) -> tuple[int, tuple[RecordedEvent, str] | None]:
+def _handle_each(projection: Projection, events: Iterable[RecordedEvent], writes: Writes,
+                 failed_itself: Callable[[BaseException], bool],
+                 ) -> tuple[int, tuple[RecordedEvent, str] | None]:
     """Handle the events in turn (a rebuild's hot loop: nothing called an event but the
     handler): how many were handled, and the first the projection cannot handle with the
-    problem, or None. A handler's error stops only its projection."""
+    problem, or None. A handler's error stops only its projection; the read models'
+    database failing as a handler reads a row (`failed_itself`: its connection lost) is
+    raised, to be tried again."""
     handle = projection.handle
     handled = 0
     for event in events:
@@ -629,6 +633,8 @@ def _handle_each(projection: Projection, events: Iterable[RecordedEvent],
         except Cancelled:
             raise
         except Exception as error:  # a projection's bug must stop only that projection
+            if failed_itself(error):
+                raise
             return handled, (event, _problem(projection, error))
         handled += 1
     return handled, None
