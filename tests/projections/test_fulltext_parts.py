@@ -195,7 +195,12 @@ index.catch_up(store, progress=lambda done, last: print(done, flush=True))
 """
 
 
-def test_a_catch_up_killed_leaves_its_index_whole_and_its_workers_end(shop_store, tmp_path):
+def test_a_catch_up_killed_leaves_its_index_whole_and_its_workers_end(shop_store, small_parts,
+                                                                        tmp_path):
+    """The catch-up here goes on with the killed one's parts of PART positions (`small_parts`:
+    with the default part size, the events after the checkpoint went into the first part, and
+    the matches, listed part by part, were out of order whenever more than one part had been
+    moved in before the kill)."""
     path = tmp_path / "index.fulltext"
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, shop_store.location, str(PART),
