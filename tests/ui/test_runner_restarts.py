@@ -84,3 +84,18 @@ def test_a_runner_that_keeps_ending_is_shown_not_running(qtbot, seeded):
         assert panel.cut_note.text() == stopped[0] and not panel.rebuild_button.isEnabled()
     finally:
         runner.stop()
+
+
+def test_the_window_no_longer_says_sagas_run_once_its_runner_stopped(qtbot, window):
+    """The Sagas tab's "Run sagas in this window" stayed ticked after the runner had stopped for
+    good, though nothing carried out the sagas' steps any more."""
+    window.sagas_panel.run_sagas.setChecked(True)  # (remembered for the store: kept as chosen)
+    runner = window.runner_host.runner
+    qtbot.waitUntil(lambda: runner.run_sagas and runner._reported, timeout=WAIT_MS * 3)
+    for _ in range(RESTARTS_AT_MOST + 1):
+        qtbot.waitUntil(lambda: runner._reported, timeout=WAIT_MS * 3)
+        with qtbot.wait_signal(runner.process.finished, timeout=WAIT_MS):
+            kill(runner)
+    box = window.sagas_panel.run_sagas
+    assert not box.isChecked() and not box.isEnabled()
+    assert box.toolTip().startswith("The projections' runner ended again and again")

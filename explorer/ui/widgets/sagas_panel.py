@@ -263,6 +263,15 @@ class SagasPanel(QWidget):
         self.search.reset()
         self._load_list(reset=True)
 
+    def runner_stopped(self, why: str) -> None:
+        """The runner ended for good (`why`): nothing carries out the sagas' steps here any
+        more, so the box no longer says so (what the user chose for the store is kept)."""
+        self.run_sagas.blockSignals(True)
+        self.run_sagas.setChecked(False)
+        self.run_sagas.setEnabled(False)
+        self.run_sagas.setToolTip(why)
+        self.run_sagas.blockSignals(False)
+
     def select(self, name: str) -> None:
         """List this saga's instances (when the system has several sagas)."""
         index = self.saga_choice.findData(name)

@@ -76,6 +76,7 @@ class RunnerHost(QObject):
         self.runner.status.connect(self._runner_status)
         self.runner.failed.connect(lambda message: self.message.emit(message, 10_000))
         self.runner.noted.connect(lambda message: self.message.emit(message, 5000))
+        self.runner.stopped.connect(self.sagas.runner_stopped)
         self.monitor_history.clear()
         self.projections.set_runner(self.runner)
         reason = ("This store is open read-only: sagas would have to write to it."
