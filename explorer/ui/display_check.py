@@ -21,6 +21,8 @@ import sys
 from collections.abc import Callable, MutableMapping, Sequence
 from pathlib import Path
 
+from PySide6.QtCore import QLibraryInfo
+
 XCB_LIBRARIES = (
     "libxcb.so.1", "libX11.so.6", "libX11-xcb.so.1", "libxkbcommon.so.0", "libxkbcommon-x11.so.0",
     "libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-image.so.0", "libxcb-keysyms.so.1",
@@ -89,13 +91,7 @@ def _library_loads(name: str) -> bool:
 def _bundled_folders() -> list[Path]:
     """Where a library Qt's plug-in needs may come with the app rather than the system: Qt's
     own library folder, and a frozen bundle's."""
-    folders = []
-    try:
-        from PySide6.QtCore import QLibraryInfo
-
-        folders.append(Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.LibrariesPath)))
-    except ImportError:  # pragma: no cover - PySide6 is what the window runs on
-        pass
+    folders = [Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.LibrariesPath))]
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         folders.append(Path(frozen))
