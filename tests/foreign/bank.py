@@ -4,6 +4,7 @@ a custom transcoding, a log under a prefixed table name, and a cipher for encryp
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,6 +109,22 @@ class XorCipher(Cipher):
 
 
 XOR_TOPIC = f"{__name__}:XorCipher"
+
+
+class NonceCipher(XorCipher):
+    """Like the library's AES-GCM cipher, a ciphertext starts with its nonce, a random byte:
+    here, in turn, the byte JSON starts with (`{`), the one zlib's output does (`x`), another."""
+
+    nonces = itertools.cycle(b"{x\x07")
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        return bytes([next(self.nonces)]) + super().encrypt(plaintext)[1:]
+
+    def decrypt(self, ciphertext: bytes) -> bytes:
+        return super().decrypt(b"\x00" + ciphertext[1:])
+
+
+NONCE_TOPIC = f"{__name__}:NonceCipher"
 
 
 @contextmanager

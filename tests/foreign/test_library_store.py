@@ -17,7 +17,7 @@ from explorer.store.foreign.library_store import READ_ONLY_REASON, LibraryStore
 from explorer.store.foreign.transcoding import StateReader
 from explorer.store.records import NewEvent
 from tests.cli.running import run
-from tests.foreign.bank import XOR_TOPIC, bank, follow_bank, write_bank
+from tests.foreign.bank import NONCE_TOPIC, XOR_TOPIC, bank, follow_bank, write_bank
 
 PREFIXED = {"APPLICATION_RECORDER_TOPIC": "tests.foreign.bank:PrefixedRecorder"}
 
@@ -119,6 +119,30 @@ def test_an_encrypted_file_without_its_key_shows_its_rows_as_encrypted(
     monkeypatch.setenv("CIPHER_KEY", "k3y")  # the library's own variables give the key
     with EventStore.open(path) as store:
         assert [e.data.get("amount") for e in store.read_all()] == [None, "1.10", "1.10"]
+
+
+def test_every_encrypted_state_is_read_with_its_key_whatever_byte_it_starts_with(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AES-GCM's ciphertext starts with its random nonce: one in 256 starts with `{`, as JSON
+    does, and one with the byte zlib starts with; each is decrypted, not taken for either."""
+    path = tmp_path / "aes.db"
+    with bank(path, CIPHER_TOPIC=NONCE_TOPIC, CIPHER_KEY="k3y",
+              COMPRESSOR_TOPIC="eventsourcing.compressor:ZlibCompressor") as app:
+        account_id = app.open_account("ann")
+        for _ in range(29):
+            app.credit(account_id, Decimal("0.01"))
+        balance = app.repository.get(account_id).balance
+        modified_on = app.repository.get(account_id).modified_on
+    states = sqlite3.connect(path).execute("SELECT state FROM stored_events").fetchall()
+    assert {state[:1] for (state,) in states} >= {b"{", b"x"}
+    monkeypatch.setenv("CIPHER_TOPIC", NONCE_TOPIC)
+    with EventStore.open(path, cipher_key="k3y") as store:
+        events = list(store.read_all())
+        assert {e.metadata["stored_as"] for e in events} == {"decrypted, zlib"}
+        assert sum(Decimal(e.data["amount"]) for e in events[1:]) == balance
+        assert all(e.timestamp.year > 2000 for e in events)
+        assert store.stream_info(str(account_id)).last_timestamp == modified_on
+        assert check_store(store).ok
 
 
 def test_events_written_while_open_appear_live(tmp_path: Path) -> None:

@@ -109,27 +109,30 @@ class StateReader:
         return decoded
 
     def _decode(self, raw: bytes) -> tuple[dict[str, Any], str]:
+        if raw[:1] == b"{":
+            value = _json_object(raw)
+            if value is not None:
+                return readable(value), "json"
+            if self.cipher is None:
+                return {}, UNREADABLE
+            # else a ciphertext: AES-GCM's starts with a random nonce, `{` one time in 256
         how = "json"
-        if raw[:1] != b"{":
-            plain = _inflated(raw)
+        plain = _inflated(raw)
+        if plain is not None:
+            raw, how = plain, "zlib"
+        elif self.cipher is None:
+            return {}, ENCRYPTED
+        else:
+            try:
+                raw = self.cipher.decrypt(raw)
+            except Exception:  # noqa: BLE001 - any cipher's failure: a wrong key, a bad row
+                return {}, "encrypted (the key given does not decrypt it)"
+            how = "decrypted"
+            plain = _inflated(raw) if raw[:1] != b"{" else None
             if plain is not None:
-                raw, how = plain, "zlib"
-            elif self.cipher is None:
-                return {}, ENCRYPTED
-            else:
-                try:
-                    raw = self.cipher.decrypt(raw)
-                except Exception:  # noqa: BLE001 - any cipher's failure: a wrong key, a bad row
-                    return {}, "encrypted (the key given does not decrypt it)"
-                how = "decrypted"
-                plain = _inflated(raw) if raw[:1] != b"{" else None
-                if plain is not None:
-                    raw, how = plain, "decrypted, zlib"
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return {}, UNREADABLE
-        if type(value) is not dict:
+                raw, how = plain, "decrypted, zlib"
+        value = _json_object(raw)
+        if value is None:
             return {}, UNREADABLE
         return readable(value), how
 
@@ -154,14 +157,12 @@ class StateReader:
         A plain state's other fields are not made readable for it (indexing the streams reads
         the timestamps of ten thousand states on a million events)."""
         raw = state.encode() if isinstance(state, str) else state
-        if raw is not None and raw[:1] == b"{" and raw != self._last_state:
-            try:
-                value = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                return 0
-            found = value.get("timestamp") if type(value) is dict else None
+        value = (_json_object(raw) if raw is not None and raw[:1] == b"{"
+                 and raw != self._last_state else None)
+        if value is not None:
+            found = value.get("timestamp")
             stamp = readable(found) if found is not None else None
-        else:
+        else:  # compressed, encrypted (a ciphertext may start with `{` too) or unreadable
             stamp = self.read(state)[0].get("timestamp")
         if not isinstance(stamp, str):
             return 0
@@ -178,6 +179,14 @@ class StateReader:
         if "originator_topic" in decoded:
             meta["originator_topic"] = decoded["originator_topic"]
         return orjson.dumps(meta).decode()
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return value if type(value) is dict else None
 
 
 def _inflated(raw: bytes) -> bytes | None:
