@@ -14,6 +14,7 @@ import orjson
 from explorer.cli import damage_note
 from explorer.cli.arguments import AddSubcommand, natural, read_models_note
 from explorer.cli.handlers import UsageError
+from explorer.cli.live import say_what_rows_miss
 from explorer.cli.output import print_json, print_table
 from explorer.cli.systems import system_of
 from explorer.common.names import visible
@@ -46,6 +47,8 @@ def diff(args: argparse.Namespace) -> int:
         except ValueError as error:
             raise UsageError(str(error)) from None
         comparison = comparer.summary(before, after, rows=args.rows)
+        for status in runner.engine.statuses():  # (a fault or a skip the rows at B are without)
+            say_what_rows_miss(status, after)
     if args.json:
         print_json(comparison.to_dict())
     else:
@@ -76,9 +79,12 @@ def _print(comparison: Comparison) -> None:
             print(visible(f"  {row.kind:8s} {key}: {text}"))
         if counts.total > len(model.rows):
             print(f"  ... and {counts.total - len(model.rows):,} more (--rows N lists more)")
-    if comparison.saga_changes or comparison.sagas:
+    built_to = comparison.sagas_built_to
+    if comparison.saga_changes or comparison.sagas or ("sagas", built_to) in comparison.short:
         print()
-        print(f"Sagas whose status changed: {comparison.saga_changes:,}")
+        print(f"Sagas whose status changed: {comparison.saga_changes:,}"
+              + (f" (built to position {built_to:,} only)"
+                 if built_to is not None and built_to < comparison.after else ""))
         for saga in comparison.sagas:
             print(visible(f"  {saga.saga_id}: {saga.before or '(none)'} -> "
                           f"{saga.after or '(none)'}" + (

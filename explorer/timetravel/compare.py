@@ -98,6 +98,18 @@ class Comparison:
     read_models: list[ReadModelComparison] = field(default_factory=list)
     saga_changes: int = 0
     sagas: list[SagaChange] = field(default_factory=list)
+    sagas_built_to: int | None = None
+    """How far the sagas' read models are built (the least of them; None: no sagas): status
+    changes after it are not in them yet."""
+
+    @property
+    def short(self) -> list[tuple[str, int]]:
+        """The read models (and "sagas") built short of `after`, with how far: a comparison
+        that misses what happened after that."""
+        found = [(m.name, m.built_to) for m in self.read_models if m.built_to < self.after]
+        if self.sagas_built_to is not None and self.sagas_built_to < self.after:
+            found.append(("sagas", self.sagas_built_to))
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         """The comparison as JSON-ready values (what `diff --json` prints and the window
@@ -106,7 +118,8 @@ class Comparison:
                 "events": self.events, "streams": self.streams,
                 "stream_types": [t.to_dict() for t in self.stream_types],
                 "read_models": [m.to_dict() for m in self.read_models],
-                "saga_changes": self.saga_changes, "sagas": [s.to_dict() for s in self.sagas]}
+                "saga_changes": self.saga_changes, "sagas": [s.to_dict() for s in self.sagas],
+                "sagas_built_to": self.sagas_built_to}
 
 
 class Comparer:
@@ -148,15 +161,19 @@ class Comparer:
         models = [self._read_model(p, before, after, rows) for p in self.models]
         saga_changes = 0
         sagas: list[SagaChange] = []
-        if self.changes is not None:  # each saga read model's count and first rows at once
-            for projection in self.saga_models:
+        sagas_built_to = None
+        if self.changes is not None and self.readmodels is not None:  # each saga read model's
+            for projection in self.saga_models:  # count and first rows at once
+                built_to = projection_state_of(self.readmodels, projection.name)
+                sagas_built_to = built_to if sagas_built_to is None else min(sagas_built_to,
+                                                                             built_to)
                 counts, changed = self.changes.summary(projection.main_table, before, after,
                                                        rows, watched=("status",))
                 saga_changes += counts.total
                 sagas.extend(_saga_change(projection.name, change) for change in changed)
         return Comparison(before, after, self.store.last_position(),
                           sum(t.events for t in types), sum(t.streams for t in types), types,
-                          models, saga_changes, sagas[:rows])
+                          models, saga_changes, sagas[:rows], sagas_built_to)
 
     def streams(self, before: int, after: int, *, stream_type: str | None = None,
                 after_stream: str | None = None, limit: int | None = 100

@@ -72,3 +72,39 @@ def test_bad_positions_are_one_line_and_exit_2(seeded, capsys, args, message):
         code, (out, err) = exit.code, capsys.readouterr()
     assert code == 2 and out == ""
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_faulted_read_model_or_sagas_built_short_of_b_is_said(store_location, capsys,
+                                                               monkeypatch):
+    """A read model stopped by a fault misses every change after it: diff warns of the fault
+    and says how far each is built, the sagas' too (before, a faulted sagas read model's
+    missing status changes were shown as if there were none)."""
+    from explorer.demo.projections import FulfilmentSagasProjection, StockProjection
+
+    seed_shop(store_location, orders=12, seed=3)
+    with open_store(store_location, system=SHOP, read_only=True) as store:
+        last = store.last_position()
+        stopped = next(e.position for e in store.read_all()
+                       if e.position > last // 2 and e.stream_type == "OrderFulfilment")
+        stock_stop = next(e.position for e in store.read_all()
+                          if e.position > last // 3 and e.event_type in StockProjection.event_types)
+    for cls, at in ((FulfilmentSagasProjection, stopped), (StockProjection, stock_stop)):
+        def failing(self, event, writes, _handle=cls.handle, _at=at):
+            if event.position == _at:
+                raise RuntimeError("a bug")
+            _handle(self, event, writes)
+        monkeypatch.setattr(cls, "handle", failing)
+    code, out, err = run(capsys, "diff", store_location, "--from", 0)
+    assert code == 0, err
+    assert "Sagas whose status changed: " in out
+    assert f"(built to position {stopped - 1:,} only)" in out.split("Sagas whose")[1]
+    assert f"warning: sagas is faulted at position {stopped} " in err
+    assert "Stock per product (stock): " in out
+    stock_line = out.split("(stock)")[1].splitlines()[0]
+    assert f"(built to position {stock_stop - 1:,} only)" in stock_line
+    assert f"warning: stock is faulted at position {stock_stop} " in err
+    code, out, err = run(capsys, "diff", store_location, "--from", 0, "--json")
+    assert json.loads(out)["sagas_built_to"] == stopped - 1
+    whole = min(stopped, stock_stop) - 1
+    code, out, err = run(capsys, "diff", store_location, "--from", 0, "--to", whole)
+    assert "only)" not in out and "faulted" not in err  # (each whole up to B)

@@ -135,3 +135,21 @@ def test_the_comparison_tables_are_sound_qt_models(qtmodeltester):
     sagas.show(1, [SagaChange("s1", "sagas", None, "started")])
     qtmodeltester.check(sagas)
     assert row_cells(rows.item(1)) == ("changed", "o1", "status: placed → paid")
+
+
+def test_read_models_and_sagas_built_short_of_b_are_said(travelling, qtbot, seeded):
+    """A comparison whose read models (a faulted one, one catching up) or sagas are built only
+    part of the way to B misses their changes after that: the title says which and how far
+    (before, it showed their counts as if whole)."""
+    from explorer.projections.changes import ChangeCounts
+    from explorer.timetravel.compare import Comparison, ReadModelComparison
+
+    view = travelling.compare_view
+    whole = ReadModelComparison("order_summary", "Orders", ChangeCounts(), [], 90)
+    short = ReadModelComparison("stock", "Stock", ChangeCounts(), [], 41)
+    view._show(Comparison(10, 90, 90, 80, 8, [], [whole, short], sagas_built_to=55))
+    text = view.title.text()
+    assert "Not yet built up to B" in text and "stock to 41, sagas to 55" in text
+    assert "order_summary to" not in text
+    view._show(Comparison(10, 90, 90, 80, 8, [], [whole], sagas_built_to=90))
+    assert "Not yet built" not in view.title.text()

@@ -11,6 +11,7 @@ the summary (the CLI's `diff --json`) to a private file.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -230,7 +231,7 @@ class CompareView(QWidget):
             f"<b>A = {comparison.before:,} → B = {comparison.after:,}</b>{live}: "
             f"{comparison.events:,} events in {comparison.streams:,} streams · "
             f"{rows:,} read-model rows changed · "
-            f"{comparison.saga_changes:,} sagas changed status")
+            f"{comparison.saga_changes:,} sagas changed status" + _short_text(comparison))
         self.export_button.setEnabled(True)
         self.types.clear()
         for activity in comparison.stream_types:
@@ -352,3 +353,14 @@ class CompareView(QWidget):
         if self.comparison is not None:
             write_private(path, orjson.dumps(self.comparison.to_dict(),
                                              option=orjson.OPT_INDENT_2))
+
+
+def _short_text(comparison: Comparison) -> str:
+    """A warning of the read models (and sagas) built short of B, whose changes up to B the
+    comparison misses (a faulted projection, one still catching up); "" if none."""
+    short = comparison.short
+    if not short:
+        return ""
+    said = ", ".join(f"{name} to {built_to:,}" for name, built_to in short)
+    return (f"<br><span style='color:#b26a00'>Not yet built up to B, so their changes after "
+            f"that are missing: {html.escape(said)}.</span>")
