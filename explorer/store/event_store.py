@@ -98,7 +98,7 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
             from explorer.store.postgres import PostgresStore  # (it subclasses us)
 
             return PostgresStore.open_url(target, read_only=read_only, registry=registry,
-                                          create=create)
+                                          create=create, cipher_key=cipher_key)
         path = Path(target).expanduser()
         found = sqlite_backend.inspect(path)
         if found.library is not None:  # the `eventsourcing` library's file: read, never written

@@ -119,13 +119,16 @@ class PostgresStore(EventStore):
         if not is_server_url(target):
             return EventStore.open(target, **options)
         return cls.open_url(target, read_only=options.get("read_only", False),
-                            registry=options.get("registry"), create=options.get("create", False))
+                            registry=options.get("registry"), create=options.get("create", False),
+                            cipher_key=options.get("cipher_key"))
 
     @classmethod
     def open_url(cls, target: str, *, read_only: bool = False,
-                 registry: EventRegistry | None = None, create: bool = False) -> EventStore:
+                 registry: EventRegistry | None = None, create: bool = False,
+                 cipher_key: str | None = None) -> EventStore:
         """Open the store the URL names. Opened for writing (or with `create`), a schema
-        without a store gets one; read-only, a missing store raises StoreMissingError."""
+        without a store gets one; read-only, a missing store raises StoreMissingError.
+        `cipher_key` decrypts the `eventsourcing` library's encrypted states."""
         server = ServerLocation.parse(target)
         store = cls(server.engine(read_only=read_only), server=server, read_only=read_only,
                     registry=registry)
@@ -136,7 +139,8 @@ class PostgresStore(EventStore):
             from explorer.store.foreign.postgres_library import PostgresLibraryStore
 
             return PostgresLibraryStore.open_server(
-                server, server.connect(read_only=True), found.layout, registry=registry)
+                server, server.connect(read_only=True), found.layout, registry=registry,
+                cipher_key=cipher_key)
         except psycopg.Error as error:
             store.close()
             raise StoreOpenError(f"Cannot open the store at {server.display}: "

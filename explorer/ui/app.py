@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication
@@ -137,10 +136,11 @@ def start(window: MainWindow, store: str | None, read_only: bool,
     """Open the given store with `system` (None: the one it names), or without a store the demo
     store (seeding it first if it is new): that of `system` if it has a seeder, else the demo
     shop's, opened with `system` if one was given. `cipher_key` decrypts an eventsourcing
-    library store (kept in memory for the file, which every worker then opens with it)."""
+    library store (kept in memory for the file or schema, which every worker then opens with
+    it)."""
     if store is not None:
         if cipher_key:
-            remember_cipher_key(Path(store).expanduser(), cipher_key)
+            remember_cipher_key(store, cipher_key)
         window.open_store(store, read_only=read_only, system=system)
         return
     seeding = system if system is not None and system.system.seeder is not None \

@@ -231,3 +231,38 @@ def test_a_cache_folder_that_cannot_be_written_copies_into_a_temporary_file(
     bank_app.open_account("only")
     with EventStore.open(store_url) as store:
         assert [e.event_type for e in store.read_all()] == ["Opened"]
+
+
+def test_the_cipher_key_given_decrypts_the_server_s_rows(postgres_server, schema_name, admin,
+                                                          store_url, monkeypatch, capsys):
+    """--cipher-key (and the window's, kept for the URL) decrypts as on the library's files:
+    it was not passed on to a server's store, whose rows all said "encrypted"."""
+    from explorer.store.foreign.library_store import remember_cipher_key
+    from tests.cli.running import run
+    from tests.foreign.bank import XOR_TOPIC
+
+    admin.execute(f"CREATE SCHEMA {schema_name}")
+    app = Bank(env={"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                    "POSTGRES_DBNAME": "postgres", "POSTGRES_HOST": "127.0.0.1",
+                    "POSTGRES_PORT": str(postgres_server.port),
+                    "POSTGRES_USER": postgres_server.superuser, "POSTGRES_PASSWORD": "",
+                    "POSTGRES_SCHEMA": schema_name,
+                    "CIPHER_TOPIC": XOR_TOPIC, "CIPHER_KEY": "k3y"})
+    try:
+        account = app.open_account("ann")
+        app.credit(account, Decimal("2.50"))
+    finally:
+        app.close()
+    monkeypatch.delenv("CIPHER_KEY", raising=False)
+    monkeypatch.setenv("CIPHER_TOPIC", XOR_TOPIC)
+    with EventStore.open(store_url, read_only=True) as store:  # no key: said encrypted
+        assert [e.data for e in store.read_all()] == [{"_stored_": "encrypted"}] * 2
+    with EventStore.open(store_url, read_only=True, cipher_key="k3y") as store:
+        assert [e.data.get("amount") for e in store.read_all()] == [None, "2.50"]
+        assert store.cipher_key == "k3y"
+    code, out, err = run(capsys, "events", store_url, "--json", "--cipher-key", "k3y")
+    assert code == 0, err
+    assert '"amount":"2.50"' in out and "encrypted" not in out
+    remember_cipher_key(store_url, "k3y")  # the window's: its workers open with the URL alone
+    with EventStore.open(store_url, read_only=True) as store:
+        assert [e.data.get("amount") for e in store.read_all()] == [None, "2.50"]

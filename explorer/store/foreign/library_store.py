@@ -44,6 +44,7 @@ from explorer.store.foreign.transcoding import (
     stream_type_of,
 )
 from explorer.store.maintenance import READ_PAGE_SIZE
+from explorer.store.postgres_url import is_server_url
 from explorer.store.query import EventQuery
 from explorer.store.records import RecordedEvent
 from explorer.store.upcasting import EventRegistry
@@ -74,15 +75,38 @@ is scanned anew."""
 
 _index_locks: dict[tuple[Any, ...], threading.Lock] = {}
 
-_cipher_keys: dict[Path, str] = {}
-"""The keys given for files, in this process's memory only (never written anywhere): the
-window's workers open their own stores on the file the user gave a key for."""
+_cipher_keys: dict[str, str] = {}
+"""The keys given for files and servers' schemas, in this process's memory only (never written
+anywhere): the window's workers open their own stores on the store the user gave a key for."""
 
 
-def remember_cipher_key(path: Path, key: str) -> None:
-    """Open the library's file at `path` with `key` from now on, in this process."""
+def remember_cipher_key(target: str | Path, key: str) -> None:
+    """Open the library's store at `target` (a file's path, a server's URL) with `key` from now
+    on, in this process."""
     with _derived_lock:
-        _cipher_keys[path.resolve()] = key
+        _cipher_keys[_keyed_location(target)] = key
+
+
+def cipher_key_for(target: str | Path, given: str | None) -> str | None:
+    """The key to open the store at `target` with: `given` (then remembered), else the one an
+    earlier store of this process was given for it."""
+    if given:
+        remember_cipher_key(target, given)
+        return given
+    with _derived_lock:
+        return _cipher_keys.get(_keyed_location(target))
+
+
+def _keyed_location(target: str | Path) -> str:
+    """A server's location as its stores name it (without password), a file's real path."""
+    if is_server_url(target):
+        from explorer.store.postgres_location import ServerLocation  # (psycopg: servers only)
+
+        try:
+            return ServerLocation.parse(target).display
+        except StoreError:  # (a URL that cannot be opened: its store never asks)
+            return target
+    return str(Path(target).expanduser().resolve())
 
 
 def is_library_file(path: Path) -> bool:
@@ -145,11 +169,7 @@ class LibraryStore(EventStore):
         Encrypted states are decrypted with `cipher_key` (else the key an earlier store of this
         process was given for the file, else the library's CIPHER_KEY variable); without a key
         they show as encrypted."""
-        if cipher_key:
-            remember_cipher_key(path, cipher_key)
-        else:
-            with _derived_lock:
-                cipher_key = _cipher_keys.get(path.resolve())
+        cipher_key = cipher_key_for(path, cipher_key)
         reader = StateReader(load_cipher(cipher_key))
         releases: list[Callable[[], None]] = []
 

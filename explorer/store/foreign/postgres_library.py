@@ -49,7 +49,12 @@ from explorer.store.damage import damaged
 from explorer.store.errors import StoreOpenError
 from explorer.store.foreign import views
 from explorer.store.foreign.layout import LibraryLayout, describe
-from explorer.store.foreign.library_store import FORMAT, LibraryStore, register_functions
+from explorer.store.foreign.library_store import (
+    FORMAT,
+    LibraryStore,
+    cipher_key_for,
+    register_functions,
+)
 from explorer.store.foreign.records import LibraryRecords
 from explorer.store.foreign.transcoding import StateReader, load_cipher
 from explorer.store.postgres_location import RECONNECT_FIRST_S, RECONNECT_MOST_S, ServerLocation
@@ -235,7 +240,9 @@ class PostgresLibraryStore(LibraryStore):
                     cipher_key: str | None = None) -> PostgresLibraryStore:
         """Read the library's tables `layout` names in the schema of `server`, through
         `connection` (read-only; the store closes it). Encrypted states are decrypted with
-        `cipher_key`, else the library's CIPHER_KEY variable."""
+        `cipher_key` (else the key an earlier store of this process was given for the
+        schema, else the library's CIPHER_KEY variable)."""
+        cipher_key = cipher_key_for(server.display, cipher_key)
         reader = StateReader(load_cipher(cipher_key))
         mirror = _private_file(mirror_path(server, layout))
 
