@@ -49,7 +49,7 @@ from explorer.runtime.runner import Runner
 from explorer.store import EventStore, StoreDamagedError, StoreError
 from explorer.store.check import check_store
 from explorer.store.content_filter import parse_filter
-from explorer.store.errors import StoreOpenError
+from explorer.store.errors import StoreOpenError, server_failure
 from explorer.store.foreign.library_store import READ_ONLY_REASON, LibraryStore, is_library_file
 from explorer.store.query import EventQuery
 from explorer.store.salvage import salvage_store
@@ -95,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as stop:  # (a seed says what it left: workspace.SeedInterrupted)
         print(f"interrupted: {stop}" if str(stop) else "interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a server's failure (connection lost, statement cancelled)
+        said = server_failure(error, f"`{args.subcommand}`")
+        if said is None:
+            raise
+        print(f"error: {said}", file=sys.stderr)
+        return 1
 
 
 def _warn_of_unknown_types(store: EventStore, event_types: Sequence[str] | None,

@@ -190,3 +190,33 @@ def connection_lost(error: BaseException) -> bool:
         else:
             seen = seen.__cause__ or seen.__context__
     return False
+
+
+CANCELLED_STATES = frozenset({"57014", "55P03"})
+"""PostgreSQL's SQLSTATEs for a statement it cancelled without any fault of the statement: its
+statement_timeout (or a cancel request) and its lock_timeout."""
+
+
+def server_failure(error: BaseException, doing: str) -> str | None:
+    """A user's message for `error` when it is a PostgreSQL server's failure of the work `doing`
+    names, no fault of that work: the connection lost (a restart, a stop, the session ended by an
+    administrator) or a statement the server cancelled (a statement_timeout or lock_timeout set
+    for the role, the database or in the URL's options); None for any other error. Told by the
+    driver's SQLSTATE, as `connection_lost`, so that the driver is not imported here."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not is_driver_error(error):
+        return None
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    said = (str(cause).strip().splitlines() or [type(cause).__name__])[0].rstrip(".")
+    if connection_lost(cause):
+        return (f"The connection to the PostgreSQL server was lost while {doing} ran ({said}): "
+                "the server was stopped or restarted, or the session was ended by an "
+                "administrator. Check that the server runs, then run the command again.")
+    if getattr(cause, "sqlstate", None) in CANCELLED_STATES:
+        return (f"The PostgreSQL server cancelled a statement of {doing} ({said}): a "
+                "statement_timeout or lock_timeout set for your role, the database or in the "
+                "URL's options is shorter than this work needs. Raise it (adding "
+                "&options=-c%20statement_timeout%3D0 to the URL lifts it for Event Explorer "
+                "alone), or ask for less (a narrower filter, a --limit).")
+    return None
