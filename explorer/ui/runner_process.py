@@ -174,15 +174,18 @@ class RunnerProcess(QObject):
             why = "it was killed or crashed"
         else:
             why = f"exit status {code}"
-        for name in sorted(self._rebuilding):
-            self.rebuild_cut.emit(name, f"Rebuilding {name} stopped: the projections' runner "
-                                        f"ended ({why}). What it rebuilt is kept.")
-            self.rebuild_finished.emit(name)
-        self._rebuilding.clear()
         now = time.monotonic()
         while self._restarts and now - self._restarts[0] > RESTART_WINDOW_S:
             self._restarts.popleft()
-        if self._reported and len(self._restarts) < RESTARTS_AT_MOST:
+        again = self._reported and len(self._restarts) < RESTARTS_AT_MOST
+        for name in sorted(self._rebuilding):
+            self.rebuild_cut.emit(name, f"Rebuilding {name} stopped: the projections' runner "
+                                        f"ended ({why}). What it rebuilt is kept" + (
+                                            "; the runner, started again, goes on with it."
+                                            if again else "."))
+            self.rebuild_finished.emit(name)
+        self._rebuilding.clear()
+        if again:
             self._restarts.append(now)
             self.failed.emit(f"The projections' runner ended ({why}): it was started again, "
                              "and goes on from where the read models are.")
@@ -196,8 +199,12 @@ class RunnerProcess(QObject):
 
     def _error(self, error) -> None:
         if not self._stopping and error == QProcess.ProcessError.FailedToStart:
-            self.failed.emit("The projections could not be started: "
-                             f"{self.process.errorString()}")
+            # (no `finished` follows: without this the panels went on showing a runner)
+            why = self.process.errorString()
+            self.stopped.emit(f"The projections' runner could not be started ({why}): the read "
+                              "models and sagas are not kept up to date. Open the store again "
+                              "to try again.")
+            self.failed.emit(f"The projections could not be started: {why}")
 
 
 def _with_import_path() -> QProcessEnvironment:

@@ -99,3 +99,28 @@ def test_the_window_no_longer_says_sagas_run_once_its_runner_stopped(qtbot, wind
     box = window.sagas_panel.run_sagas
     assert not box.isChecked() and not box.isEnabled()
     assert box.toolTip().startswith("The projections' runner ended again and again")
+
+
+def test_a_runner_that_cannot_be_started_is_shown_not_running(qtbot, seeded, monkeypatch,
+                                                               tmp_path):
+    """A runner whose program cannot be started (gone, not executable) is said to be stopped,
+    as one that keeps ending is: before, only a status-bar line said so, and the panels went on
+    as if the projections ran (Rebuild enabled, 'Run sagas in this window' ticked)."""
+    from explorer.ui import runner_process
+
+    missing = str(tmp_path / "no-such-program")
+    monkeypatch.setattr(runner_process, "command_line", lambda arguments: (missing, arguments))
+    panel = ProjectionsPanel(worker=None)
+    qtbot.add_widget(panel)
+    panel.set_system(SHOP)
+    runner = RunnerProcess(str(seeded), "shop", read_only=False, run_sagas=False)
+    panel.set_runner(runner)
+    stopped: list[str] = []
+    runner.stopped.connect(stopped.append)
+    with qtbot.wait_signal(runner.stopped, timeout=WAIT_MS):
+        runner.start()
+    assert stopped[0].startswith("The projections' runner could not be started (")
+    assert stopped[0].endswith("Open the store again to try again.")
+    assert panel.cut_note.text() == stopped[0] and not panel.rebuild_button.isEnabled()
+    assert panel.runner is None
+    runner.stop()

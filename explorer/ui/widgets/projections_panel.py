@@ -348,6 +348,9 @@ class ProjectionsPanel(QWidget):
         projection = self._current()
         if projection is not None:
             self._show_state(projection)
+        else:  # (none listed: a runner that never reported, one that could not start)
+            self.cut_note.setText(why)
+            self.cut_note.show()
 
     def _retry(self) -> None:
         if self.runner is not None and self.selected:
