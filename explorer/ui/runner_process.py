@@ -177,15 +177,15 @@ class RunnerProcess(QObject):
         now = time.monotonic()
         while self._restarts and now - self._restarts[0] > RESTART_WINDOW_S:
             self._restarts.popleft()
-        again = self._reported and len(self._restarts) < RESTARTS_AT_MOST
+        restart = self._reported and len(self._restarts) < RESTARTS_AT_MOST
         for name in sorted(self._rebuilding):
             self.rebuild_cut.emit(name, f"Rebuilding {name} stopped: the projections' runner "
                                         f"ended ({why}). What it rebuilt is kept" + (
                                             "; the runner, started again, goes on with it."
-                                            if again else "."))
+                                            if restart else "."))
             self.rebuild_finished.emit(name)
         self._rebuilding.clear()
-        if again:
+        if restart:
             self._restarts.append(now)
             self.failed.emit(f"The projections' runner ended ({why}): it was started again, "
                              "and goes on from where the read models are.")
