@@ -45,8 +45,10 @@ def row(*items: Item) -> QHBoxLayout:
 
 
 def scrolling(widget: QWidget) -> QScrollArea:
-    """The widget in a frameless area that scrolls when it is taller than the room it has."""
+    """The widget in a frameless area that scrolls when it is taller than the room it has. Tab
+    stops at the widget's controls, not at the area (where the focus would show nowhere)."""
     area = QScrollArea()
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     area.setWidget(widget)

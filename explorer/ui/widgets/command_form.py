@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 from explorer.domain.commands import Command, CommandValidationError, FieldProblem
@@ -74,6 +74,7 @@ class CommandForm(QWidget):
         self.layout_.addRow(self.general)
         if values:
             self.set_values(values)
+        self.order_tabs()
         self.check()
 
     def values(self) -> dict[str, Any]:
@@ -86,6 +87,7 @@ class CommandForm(QWidget):
             if name in values:
                 editor.set_value(values[name])
         self._touched = set(values)
+        self.order_tabs()  # (rows of a list may have been made)
         self.check()
         self.changed.emit()
 
@@ -98,8 +100,30 @@ class CommandForm(QWidget):
         for name, top in self.editors.items():
             if top is editor or editor in descendants(top):
                 self._touched.add(name)
+        if editor in self.editors.values() and len(editor.tab_stops()) > 1:
+            self.order_tabs()  # (a row added or removed)
         self._check_timer.start()
         self.changed.emit()
+
+    def order_tabs(self) -> None:
+        """Put the fields in the window's Tab order as they are shown, right after the control
+        before the form. Editors made when a command is chosen (or a row added) join the focus
+        chain at its end, after every other control of the window, so that Tab went from the
+        target straight to Send, skipping the form."""
+        previous = self._before()
+        for stop in (stop for editor in self.editors.values() for stop in editor.tab_stops()):
+            if previous is not None:
+                QWidget.setTabOrder(previous, stop)
+            previous = stop
+
+    def _before(self) -> QWidget | None:
+        """The control Tab stops at before the form (None if there is none)."""
+        widget = self.previousInFocusChain()
+        while widget is not None and widget is not self and not widget.isWindow():
+            if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and not self.isAncestorOf(widget):
+                return widget
+            widget = widget.previousInFocusChain()
+        return None
 
     def check(self) -> Command | None:
         """Validate now; show each touched field's problem. The parsed command, or None."""

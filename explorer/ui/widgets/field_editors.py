@@ -111,6 +111,10 @@ class FieldEditor:
     def labels(self, path: str) -> dict[str, QLabel]:
         return {path: self.problem}
 
+    def tab_stops(self) -> list[QWidget]:
+        """The widgets Tab stops at, in the order they are shown."""
+        return [self.widget]
+
 
 class _TextEditor(FieldEditor):
     def __init__(self, spec: FieldSpec, on_change, on_enter) -> None:
@@ -164,6 +168,9 @@ class _SecretEditor(_TextEditor):
         self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown
                               else QLineEdit.EchoMode.Password)
         self.show_button.setText("Hide" if shown else "Show")
+
+    def tab_stops(self) -> list[QWidget]:
+        return [self.edit, self.show_button]
 
 
 class _NumberEditor(FieldEditor):
@@ -334,6 +341,9 @@ class _ObjectEditor(FieldEditor):
             found.update(child.labels(f"{path}.{name}"))
         return found
 
+    def tab_stops(self) -> list[QWidget]:
+        return [stop for child in self.children.values() for stop in child.tab_stops()]
+
 
 class _ListEditor(FieldEditor):
     """Rows of items (an order's lines), each removable, with a button to add one."""
@@ -345,6 +355,7 @@ class _ListEditor(FieldEditor):
         self.item: FieldSpec = spec.item
         self.on_enter = on_enter
         self.rows: list[tuple[FieldEditor, QWidget, QLabel]] = []
+        self.remove_buttons: dict[QWidget, QToolButton] = {}  # a row's holder: its ✕
         frame = QFrame()
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         self.grid = QVBoxLayout(frame)
@@ -399,6 +410,7 @@ class _ListEditor(FieldEditor):
         entry = (editor, holder, problem)
         remove.clicked.connect(lambda: self._remove(entry))
         self.rows.append(entry)
+        self.remove_buttons[holder] = remove
         self.body.addWidget(holder)
         self._update_buttons()
         if user:
@@ -406,6 +418,7 @@ class _ListEditor(FieldEditor):
 
     def _remove(self, entry) -> None:
         self.rows.remove(entry)
+        self.remove_buttons.pop(entry[1], None)
         entry[1].setParent(None)
         entry[1].deleteLater()
         self._update_buttons()
@@ -422,6 +435,7 @@ class _ListEditor(FieldEditor):
     def set_value(self, value: Any) -> None:
         for entry in list(self.rows):
             self.rows.remove(entry)
+            self.remove_buttons.pop(entry[1], None)
             entry[1].setParent(None)
             entry[1].deleteLater()
         for item in value if isinstance(value, list) else []:
@@ -433,6 +447,12 @@ class _ListEditor(FieldEditor):
         for number, (_, _, problem) in enumerate(self.rows):
             found[f"{path}[{number}]"] = problem
         return found
+
+    def tab_stops(self) -> list[QWidget]:
+        stops = []
+        for editor, holder, _ in self.rows:
+            stops += [*editor.tab_stops(), self.remove_buttons[holder]]
+        return [*stops, self.add_button]
 
 
 def editor_for(spec: FieldSpec, on_change, on_enter) -> FieldEditor:
