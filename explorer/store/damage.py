@@ -27,13 +27,17 @@ _damaged: dict[str, str] = {}
 
 BAD_TEXT = "the text stored in the column"
 """How the damage of a text that is not UTF-8 is described."""
+FUNCTION_FAILED = "user-defined function raised exception"
+"""What sqlite3 says when a function registered on the connection fails. The only ones are the
+`eventsourcing` library stores' readers (explorer/store/foreign), which read any bytes: they fail
+only where a stored id or topic handed to them is no UTF-8 text (sqlite3 decodes it first)."""
 
 
 def is_damage(error: sqlite3.DatabaseError) -> bool:
     """Whether SQLite (or the text it hands over) says the file is damaged."""
     text = str(error)
-    if text.startswith("Could not decode to UTF-8"):  # a stored text that is no longer text
-        return True
+    if text.startswith("Could not decode to UTF-8") or text == FUNCTION_FAILED:
+        return True  # a stored text that is no longer text
     code = getattr(error, "sqlite_errorcode", None)
     if code is not None:
         return code & 0xFF in _DAMAGE_CODES
@@ -75,6 +79,8 @@ def describe_damage(error_or_problems: Exception | list[str]) -> str:
         if text.startswith("Could not decode to UTF-8"):
             column = text.split("column ", 1)[-1].split(" ", 1)[0]
             return f"{BAD_TEXT} {column} of a row is not valid UTF-8"
+        if text == FUNCTION_FAILED:
+            return "an id or a topic stored in the log is not valid UTF-8 text"
         lines = [text]
     else:
         lines = error_or_problems

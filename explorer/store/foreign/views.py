@@ -25,7 +25,8 @@ own plain states) the timestamp are computed in SQL (`stream_id_sql`, ...), so t
 library's usual files is built calling no Python: SQLite scans the log while the interpreter's
 lock is free, and the window's thread never waits for it. (Read row by row, the events' data
 and metadata call Python anyway, and the SQL forms cost more than the calls: a quarter of
-reading the whole log.)
+reading the whole log.) A state is handed to them as the bytes it is (CAST AS BLOB), so that one
+stored as text that is not UTF-8 is one unreadable event, not a failed read.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def timestamp_sql(state: str) -> str:
             f"FROM (SELECT CASE WHEN CAST(substr({state}, 1, {start - 1}) AS TEXT) = "
             f"'{_PLAIN_TIMESTAMP}' AND CAST(substr({state}, {start + 32}, 1) AS TEXT) = '\"' "
             f"AND json_valid(CAST({state} AS TEXT)) "
-            f"THEN CAST(substr({state}, {start}, 32) AS TEXT) END AS d)), es_timestamp({state}))")
+            f"THEN CAST(substr({state}, {start}, 32) AS TEXT) END AS d)), "
+            f"es_timestamp(CAST({state} AS BLOB)))")
 
 
 def create_statements(layout: LibraryLayout) -> list[str]:
@@ -123,8 +125,9 @@ def create_statements(layout: LibraryLayout) -> list[str]:
               s.stream_type AS stream_type,
               coalesce((SELECT e.rowid FROM {log} AS e WHERE e.originator_id = x.originator_id
                         AND e.originator_version = x.originator_version), 0) AS position,
-              es_timestamp(x.state) AS timestamp, 1 AS state_version,
-              es_snapshot(x.state) AS state, es_timestamp(x.state) AS taken_at
+              es_timestamp(CAST(x.state AS BLOB)) AS timestamp, 1 AS state_version,
+              es_snapshot(CAST(x.state AS BLOB)) AS state,
+              es_timestamp(CAST(x.state AS BLOB)) AS taken_at
             FROM {LIBRARY}."{layout.snapshots_table}" AS x
             JOIN temp.streams AS s ON s.originator_id = x.originator_id""")
     else:
@@ -152,8 +155,9 @@ def unindexed_events_view(layout: LibraryLayout) -> str:
               e.originator_version AS version,
               es_stream_id(e.originator_id) || ':' || e.originator_version AS event_id,
               es_event_type(e.topic) AS event_type, 1 AS schema_version,
-              es_timestamp(e.state) AS timestamp, NULL AS correlation_id,
-              es_data(e.state) AS data, es_metadata(e.topic, e.state) AS metadata
+              es_timestamp(CAST(e.state AS BLOB)) AS timestamp, NULL AS correlation_id,
+              es_data(CAST(e.state AS BLOB)) AS data,
+              es_metadata(e.topic, CAST(e.state AS BLOB)) AS metadata
             FROM {log} AS e
             WHERE e.rowid <= (SELECT last FROM temp.index_mark)"""
 
@@ -190,8 +194,9 @@ def indexed_events_view(layout: LibraryLayout) -> list[str]:
               e.originator_version AS version,
               s.stream_id || ':' || e.originator_version AS event_id,
               es_event_type(e.topic) AS event_type, 1 AS schema_version,
-              es_timestamp(e.state) AS timestamp, NULL AS correlation_id,
-              es_data(e.state) AS data, es_metadata(e.topic, e.state) AS metadata
+              es_timestamp(CAST(e.state AS BLOB)) AS timestamp, NULL AS correlation_id,
+              es_data(CAST(e.state AS BLOB)) AS data,
+              es_metadata(e.topic, CAST(e.state AS BLOB)) AS metadata
             FROM {log} AS e JOIN temp.streams AS s ON s.originator_id = e.originator_id
             WHERE e.rowid <= (SELECT last FROM temp.index_mark)"""]
 

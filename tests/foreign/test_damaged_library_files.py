@@ -1,0 +1,59 @@
+"""An `eventsourcing` library file with rows its library never writes (damage, another tool's
+hand): every subcommand says what is wrong, or reads around it, and never fails with a traceback;
+the file stays as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.cli.running import run
+from tests.foreign.bank import write_bank
+
+READS = (("summary",), ("streams",), ("types",), ("events", "--limit", "50"), ("check",))
+
+
+def library_file(folder: Path, change: str) -> Path:
+    """The Bank's file (2 accounts, 5 events each), its log then changed by `change` (SQL)."""
+    path = folder / "bank.db"
+    write_bank(path, accounts=2, credits=4)
+    with sqlite3.connect(path) as db:
+        db.execute(change)
+    db.close()
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_state_stored_as_text_that_is_not_utf8_is_one_unreadable_event(tmp_path, capsys):
+    path = library_file(tmp_path, "UPDATE stored_events SET state = CAST(x'7b22ff' AS TEXT) "
+                                  "WHERE rowid = 3")
+    before = digest(path)
+    for argv in READS[:-1]:
+        code, out, err = run(capsys, *argv, path)
+        assert code == 0, (argv, err)
+    code, out, err = run(capsys, "events", path, "--json")
+    assert code == 0, err
+    assert out.count('"_stored_":"unreadable"') == 1 and out.count('"position"') == 10
+    code, out, _ = run(capsys, "check", path)
+    assert code == 1 and "event at position 3 cannot be read" in out
+    assert digest(path) == before
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE stored_events SET topic = CAST(x'ff3a41' AS TEXT) WHERE rowid = 4",
+    "UPDATE stored_events SET originator_id = CAST(x'00ff' AS TEXT) WHERE rowid = 1",
+], ids=["topic", "originator_id"])
+def test_an_id_or_topic_that_is_not_utf8_is_said_as_damage(tmp_path, capsys, change):
+    path = library_file(tmp_path, change)
+    before = digest(path)
+    for argv in READS:  # a warning, then what can be read; or the refusal
+        code, out, err = run(capsys, *argv, path)
+        assert "not valid UTF-8" in err and "Traceback" not in err, (argv, err)
+        assert all(line.startswith(("warning: ", "error: ")) for line in err.splitlines()), err
+    assert digest(path) == before
