@@ -299,11 +299,12 @@ class ProjectionEngine:
     # -- catching up -----------------------------------------------------------------------
 
     def catch_up_all(self, should_stop: Callable[[], bool] | None = None,
-                     names: Collection[str] | None = None) -> int:
+                     names: Collection[str] | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> int:
         """Bring every projection (or those `names`) up to the store's last position; the
-        events handled."""
-        return sum(self.catch_up(name, should_stop=should_stop) for name in self._runtimes
-                   if names is None or name in names)
+        events handled. `progress(checkpoint, last)` after each committed chunk of each."""
+        return sum(self.catch_up(name, should_stop=should_stop, progress=progress)
+                   for name in self._runtimes if names is None or name in names)
 
     def catch_up(self, name: str, *, progress: Callable[[int, int], None] | None = None,
                  should_stop: Callable[[], bool] | None = None) -> int:

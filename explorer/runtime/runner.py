@@ -176,7 +176,8 @@ class Runner(Closable):
                     on_progress: Callable[[], None] | None = None) -> int:
         """Handle everything there is to handle, including what sagas' steps append; the
         number of events handled (by sagas and projections together). `on_progress()` is
-        called as it goes (after each chunk of a saga's events, each pass), for status reports.
+        called as it goes (after each chunk of a saga's or a projection's events, each pass),
+        for status reports: a long catch-up is seen moving.
 
         A transient failure (TRANSIENT_ERRORS: a lock held too long, a conflict) is raised; with
         `on_retry`, it is reported there instead (see `retrying` and `failed_attempts`) and the
@@ -197,7 +198,7 @@ class Runner(Closable):
                                for manager in self.sagas
                                if saga_work(manager) in self.advancing)
                     done += self.engine.catch_up_all(should_stop=should_stop,
-                                                     names=self.advancing)
+                                                     names=self.advancing, progress=progress)
                     done += self._index_text(should_stop)
                 except TRANSIENT_ERRORS as error:
                     if on_retry is None:
