@@ -57,3 +57,21 @@ def test_an_id_or_topic_that_is_not_utf8_is_said_as_damage(tmp_path, capsys, cha
         assert "not valid UTF-8" in err and "Traceback" not in err, (argv, err)
         assert all(line.startswith(("warning: ", "error: ")) for line in err.splitlines()), err
     assert digest(path) == before
+
+
+@pytest.mark.parametrize("change", [
+    "INSERT INTO stored_events VALUES (NULL, NULL, NULL, NULL)",
+    "INSERT INTO stored_events VALUES (NULL, 1, 'bank:Account.Opened', '{}')",
+    "UPDATE stored_events SET originator_version = NULL WHERE originator_id = "
+    "(SELECT originator_id FROM stored_events WHERE rowid = 1)",
+], ids=["empty_row", "no_id", "no_versions"])
+def test_a_row_without_its_originator_id_or_version_is_said_as_damage(tmp_path, capsys, change):
+    """The library never writes such a row (its key), but SQLite's rowid tables accept one."""
+    path = library_file(tmp_path, change)
+    before = digest(path)
+    for argv in READS:
+        code, out, err = run(capsys, *argv, path)
+        assert code != 0 and "Traceback" not in err, (argv, err)
+        assert "has no originator id or version" in err, (argv, err)
+        assert all(line.startswith(("warning: ", "error: ")) for line in err.splitlines()), err
+    assert digest(path) == before

@@ -246,8 +246,11 @@ class LibraryStore(EventStore):
         with self._own_transaction() as own:
             if whole and own:  # the end of the log this transaction sees: all it scans
                 last = db.execute(self._last_rowid).fetchone()[0] or 0
-            db.execute(self._index_whole if whole else self._index_since,
-                       {"after": self._indexed, "upto": last})
+            try:
+                db.execute(self._index_whole if whole else self._index_since,
+                           {"after": self._indexed, "upto": last})
+            except sqlite3.IntegrityError:  # a stream without id or version: not the library's
+                raise self._keyless_row() from None
             db.execute("UPDATE temp.index_mark SET last = ?", (last,))
         self._indexed = self._shown = last
         if whole:
@@ -255,6 +258,17 @@ class LibraryStore(EventStore):
                 _derived[self._shared_key] = _Derived(
                     last, db.execute(views.STREAM_ROWS).fetchall(), self._event_key(last),
                     self._topics_indexed, db.execute(views.TOPIC_ROWS).fetchall())
+
+    def _keyless_row(self) -> Exception:
+        """The damage of a row of the log without its originator id or version, which the
+        library always writes (its key) but SQLite's tables accept."""
+        row = self._db.execute(
+            f'SELECT rowid FROM {views.LIBRARY}."{self.layout.events_table}" '
+            "WHERE originator_id IS NULL OR originator_version IS NULL "
+            "ORDER BY rowid LIMIT 1").fetchone()
+        where = f"at notification id {row[0]} " if row else ""
+        return damaged(self.location, f"the row {where}of the log {self.layout.events_table} "
+                                      "has no originator id or version")
 
     def _start_from_shared(self, last: int) -> bool:
         """Take the stream index (and topics) another store of this process derived from the
