@@ -39,10 +39,14 @@ from explorer.store.event_store import EventStore
 from explorer.store.foreign.layout import LibraryLayout
 from explorer.store.foreign.library_store import LibraryStore
 from explorer.store.foreign.records import LibraryRecords
-from explorer.store.foreign.transcoding import CIPHER_KEY, readable
+from explorer.store.foreign.transcoding import CIPHER_KEY, StateReader, load_cipher, readable
 from explorer.system import System
 
 IN_MEMORY = "eventsourcing.popo"
+COMPRESSOR_TOPIC = "COMPRESSOR_TOPIC"
+ZLIB_COMPRESSOR = "eventsourcing.compressor:ZlibCompressor"
+"""The library's setting naming its compressor, and its zlib one (whose output the store
+reads)."""
 CACHED_STATES = 512
 STATE_ERROR = "_application_error_"
 """The key of the state shown when the application cannot rebuild an aggregate (why, in its
@@ -148,7 +152,7 @@ class ApplicationReader:
                     f"{name} reads only the eventsourcing library's stores: open one of its "
                     "SQLite files or PostgreSQL schemas to see its states."}
         try:
-            app = self._application()
+            app = self._application(stream_id)
             aggregate: Any = app.repository.get(_originator_id(stream_id), version=version)
             public = {k: v for k, v in vars(aggregate).items() if not k.startswith("_")}
             state = readable(orjson.loads(app.mapper.transcoder.encode(public)))
@@ -157,22 +161,47 @@ class ApplicationReader:
                                  f"{type(error).__name__}: {error}"}
         return state if isinstance(state, dict) else {STATE_ERROR: f"not an object: {state!r}"}
 
-    def _application(self) -> Application[Any]:
+    def _application(self, stream_id: str) -> Application[Any]:
+        """The application, made once. Its compressor is its environment's (the class's
+        `env`, this process's variables), but its deployment's may be elsewhere: where it
+        names none and the records (the first of `stream_id`) are zlib's, it gets the
+        library's zlib compressor, as the store reads them."""
         if self._app is None:
-            assert self._records is not None
-            name = self.app_class.name.upper()
-            env = {f"{name}_PERSISTENCE_MODULE": IN_MEMORY, "PERSISTENCE_MODULE": IN_MEMORY}
-            if self._cipher_key:
-                env.update({f"{name}_{CIPHER_KEY}": self._cipher_key,
-                            CIPHER_KEY: self._cipher_key})
-            app = self.app_class(env=env)
-            app.events.recorder = _FileRecorder(self._records, snapshots=False,
-                                                selected=self._selected)
-            if app.snapshots is not None:
-                app.snapshots.recorder = _FileRecorder(self._records, snapshots=True,
-                                                       selected=self._selected)
+            app = self._made({})
+            if app.mapper.compressor is None and self._compressed(stream_id):
+                app.close()
+                app = self._made({COMPRESSOR_TOPIC: ZLIB_COMPRESSOR})
             self._app = app
         return self._app
+
+    def _compressed(self, stream_id: str) -> bool:
+        assert self._records is not None
+        key = _originator_id(stream_id)
+        found = self._records.select(key.hex if isinstance(key, UUID) else key, limit=1)
+        if not found:
+            return False
+        try:
+            cipher = load_cipher(self._cipher_key)
+        except ValueError:  # (said where the store reads the records)
+            cipher = None
+        return StateReader(cipher).read(found[0][3])[1].endswith("zlib")
+
+    def _made(self, settings: dict[str, str]) -> Application[Any]:
+        assert self._records is not None
+        name = self.app_class.name.upper()
+        env = {f"{name}_PERSISTENCE_MODULE": IN_MEMORY, "PERSISTENCE_MODULE": IN_MEMORY}
+        if self._cipher_key:
+            env.update({f"{name}_{CIPHER_KEY}": self._cipher_key,
+                        CIPHER_KEY: self._cipher_key})
+        for setting, value in settings.items():
+            env.update({f"{name}_{setting}": value, setting: value})
+        app = self.app_class(env=env)
+        app.events.recorder = _FileRecorder(self._records, snapshots=False,
+                                            selected=self._selected)
+        if app.snapshots is not None:
+            app.snapshots.recorder = _FileRecorder(self._records, snapshots=True,
+                                                   selected=self._selected)
+        return app
 
     def close(self) -> None:
         with self._lock:
