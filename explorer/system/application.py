@@ -48,6 +48,7 @@ ZLIB_COMPRESSOR = "eventsourcing.compressor:ZlibCompressor"
 """The library's setting naming its compressor, and its zlib one (whose output the store
 reads)."""
 CACHED_STATES = 512
+NOT_REBUILT = "not rebuilt"
 STATE_ERROR = "_application_error_"
 """The key of the state shown when the application cannot rebuild an aggregate (why, in its
 words): a wrong or missing key, a compressor not configured, a class that no longer exists."""
@@ -125,7 +126,7 @@ class ApplicationReader:
             if found is None:
                 self._from_snapshot, self._replayed = None, 0
                 state = self._rebuild(stream_id, version)
-                how = ("not rebuilt" if STATE_ERROR in state else
+                how = (NOT_REBUILT if STATE_ERROR in state else
                        f"from {count_of(self._replayed, 'event')}" if self._from_snapshot is None
                        else f"from its snapshot at version {self._from_snapshot}" + (
                            f", then {count_of(self._replayed, 'event')}" if self._replayed
@@ -236,8 +237,10 @@ class ApplicationAggregate(Aggregate):
     def rebuilt(self) -> str:
         """How the application rebuilt this state (see ApplicationReader.rebuilt)."""
         name = self.reader.app_class.__qualname__
-        return f"rebuilt by {name}'s repository " + (
-            self.reader.rebuilt(self.id, self.version) if self.version else "from no event")
+        how = self.reader.rebuilt(self.id, self.version) if self.version else "from no event"
+        if how == NOT_REBUILT:  # (why: the state's STATE_ERROR)
+            return f"{name}'s repository could not rebuild it"
+        return f"rebuilt by {name}'s repository {how}"
 
     def restore(self, state: dict[str, Any]) -> None:
         raise ValueError("the application's aggregates are rebuilt by the application")

@@ -112,3 +112,13 @@ def test_a_compressed_file_is_rebuilt_by_an_application_whose_environment_names_
                              "--at-version", str(version), *key)
         assert code == 0, err
         assert orjson.loads(out)["state"].get("balance") == balance, out
+
+
+def test_a_state_the_application_cannot_rebuild_says_so_in_its_heading(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "secret.db"
+    ids = write_bank(path, accounts=1, credits=1, CIPHER_TOPIC=XOR_TOPIC, CIPHER_KEY="k3y")
+    monkeypatch.delenv("CIPHER_KEY", raising=False)
+    code, out, _ = run(capsys, "state", path, str(ids[0]), "--system", BANK)
+    heading = out.splitlines()[0]
+    assert code == 0 and heading.endswith("(Bank's repository could not rebuild it)"), heading
