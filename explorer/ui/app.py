@@ -14,8 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from PySide6.QtCore import qVersion
+from PySide6.QtCore import QUrl, qVersion
 from PySide6.QtWidgets import QApplication
 
 from explorer.common.identity import (
@@ -139,6 +140,7 @@ def start(window: MainWindow, store: str | None, read_only: bool,
     library store (kept in memory for the file or schema, which every worker then opens with
     it)."""
     if store is not None:
+        store = local_path(store)
         if cipher_key:
             remember_cipher_key(store, cipher_key)
         window.open_store(store, read_only=read_only, system=system)
@@ -156,6 +158,21 @@ def start(window: MainWindow, store: str | None, read_only: bool,
         demo.parent.mkdir(parents=True, exist_ok=True)
         size = DEMO_SIZE or seeding.system.seeder.default_size
         window.create_demo_store(demo, size, seeding)
+
+
+def local_path(store: str) -> str:
+    """A store named by a file URI (file:///home/me/My%20shop.evstore, as file managers, pasted
+    locations and some launchers give a file) as its path; any other name as it is. The URI
+    was taken for a relative path ("file:/home/me/My%20shop.evstore does not exist. Create a
+    new, empty store at ...?")."""
+    if store[:5].lower() != "file:" or Path(store).exists():
+        return store
+    url = QUrl(store)
+    if not url.isLocalFile():
+        return store
+    if url.host().lower() == "localhost":
+        url.setHost("")
+    return url.toLocalFile()
 
 
 def _kept_in_crash_log(problem: str) -> str:

@@ -237,7 +237,8 @@ def fill_recent_menu(w: MainWindow, recent: list[str] | None = None) -> None:
     w.recent_menu.clear()
     recent = settings.recent_stores() if recent is None else recent
     for path in recent:
-        action = w.recent_menu.addAction(path)
+        action = w.recent_menu.addAction(path.replace("&", "&&"))  # a path's '&' is no mark
+        # of a shortcut: shown as it is ("R&D", not "RD" with the D underlined)
         action.triggered.connect(lambda _=False, p=path: w.open_store(p))
     w.recent_menu.setEnabled(bool(recent))
 
