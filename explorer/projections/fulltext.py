@@ -33,9 +33,13 @@ the transaction, so two processes catching up at once never index an event twice
 
 from __future__ import annotations
 
+import atexit
 import bisect
+import functools
 import re
+import shutil
 import sqlite3
+import tempfile
 from array import array
 from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
@@ -51,6 +55,7 @@ from explorer.projections.database import ReadModelDatabase, read_model_path
 from explorer.projections.fulltext_parts import build_parts, workers_for
 from explorer.store.errors import EventNotFoundError
 from explorer.store.event_store import EventStore
+from explorer.store.foreign.library_store import decrypts_here
 from explorer.store.query import EventQuery
 
 SUFFIX = ".fulltext"
@@ -83,9 +88,21 @@ class SearchTextError(ValueError):
 
 
 def fulltext_path(store_location: str, read_only: bool) -> Path:
-    """Where a store's full-text index lives: beside its read models (see the docstring)."""
+    """Where a store's full-text index lives: beside its read models (see the docstring); for
+    an `eventsourcing` library store this process decrypts, in a private folder of its own,
+    removed when it exits (`decrypts_here`: its words are what the store keeps encrypted)."""
     readmodels = read_model_path(store_location, read_only)
-    return readmodels.with_name(readmodels.name[:-len(READ_MODELS_SUFFIX)] + SUFFIX)
+    name = readmodels.name[:-len(READ_MODELS_SUFFIX)] + SUFFIX
+    if decrypts_here(store_location):
+        return _decrypted_indexes() / name
+    return readmodels.with_name(name)
+
+
+@functools.cache
+def _decrypted_indexes() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="event-explorer-decrypted-"))  # (mode 0700)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def search_query(text: str) -> str:

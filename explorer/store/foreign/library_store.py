@@ -87,6 +87,26 @@ def remember_cipher_key(target: str | Path, key: str) -> None:
         _cipher_keys[_keyed_location(target)] = key
 
 
+_decrypting: set[str] = set()
+"""The stores this process reads decrypted (see `decrypts_here`)."""
+
+
+def note_decrypting(target: str | Path) -> None:
+    """Note that this process reads the library's store at `target` decrypted."""
+    with _derived_lock:
+        _decrypting.add(_keyed_location(target))
+
+
+def decrypts_here(target: str | Path) -> bool:
+    """Whether this process reads the library's store at `target` (a file's path, a server's
+    URL) decrypted. What is derived from its events (the words of a search index) then belongs
+    to this process alone: written where others look (the cache folder), it would give away
+    what the store keeps encrypted, and hide the events from a reader with the key (a search
+    without the key indexes no word of them)."""
+    with _derived_lock:
+        return _keyed_location(target) in _decrypting
+
+
 def cipher_key_for(target: str | Path, given: str | None) -> str | None:
     """The key to open the store at `target` with: `given` (then remembered), else the one an
     earlier store of this process was given for it."""
@@ -171,6 +191,8 @@ class LibraryStore(EventStore):
         they show as encrypted."""
         cipher_key = cipher_key_for(path, cipher_key)
         reader = StateReader(load_cipher(cipher_key))
+        if reader.cipher is not None:
+            note_decrypting(path)
         releases: list[Callable[[], None]] = []
 
         def configure(connection: sqlite3.Connection) -> None:

@@ -53,6 +53,7 @@ from explorer.store.foreign.library_store import (
     FORMAT,
     LibraryStore,
     cipher_key_for,
+    note_decrypting,
     register_functions,
 )
 from explorer.store.foreign.records import LibraryRecords
@@ -244,6 +245,8 @@ class PostgresLibraryStore(LibraryStore):
         schema, else the library's CIPHER_KEY variable)."""
         cipher_key = cipher_key_for(server.display, cipher_key)
         reader = StateReader(load_cipher(cipher_key))
+        if reader.cipher is not None:
+            note_decrypting(server.display)
         mirror = _private_file(mirror_path(server, layout))
 
         def configure(db: sqlite3.Connection) -> None:
