@@ -75,3 +75,12 @@ def test_a_row_without_its_originator_id_or_version_is_said_as_damage(tmp_path, 
         assert "has no originator id or version" in err, (argv, err)
         assert all(line.startswith(("warning: ", "error: ")) for line in err.splitlines()), err
     assert digest(path) == before
+
+
+def test_check_names_a_stream_with_wrong_versions_by_its_id_as_shown(tmp_path, capsys):
+    path = library_file(tmp_path, "UPDATE stored_events SET originator_version = 9 "
+                                  "WHERE rowid = 1")
+    code, out, _ = run(capsys, "events", path, "--json", "--limit", "1")
+    stream_id = out.split('"stream_id":"')[1].split('"')[0]
+    code, out, _ = run(capsys, "check", path)
+    assert code == 1 and f"stream {stream_id} has 5 events with versions 2..9" in out, out

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from explorer.store.foreign.layout import describe
+from explorer.store.foreign.transcoding import stream_id_of
 from explorer.store.foreign.views import LIBRARY
 
 if TYPE_CHECKING:
@@ -41,8 +42,8 @@ def check_library(store: LibraryStore, report: CheckReport,
         f"FROM {log} GROUP BY originator_id HAVING min(originator_version) != 1 "
         "OR max(originator_version) != count(*)").fetchall()
     for originator_id, count, first, newest in gaps:
-        report.add("versions", f"stream {originator_id} has {count} events with versions "
-                               f"{first}..{newest}, not 1..{count}")
+        report.add("versions", f"stream {stream_id_of(originator_id)} has {count} events "
+                               f"with versions {first}..{newest}, not 1..{count}")
     encrypted = 0
     for event in store.read_all(1, last, page_size=PAGE):
         stored = event.data.get("_stored_") if len(event.data) == 1 else None
