@@ -33,13 +33,16 @@ class HistoryEntry(JsonForm):
 
 class History:
     """Every command sent, newest first, with favourites kept however old they get; secrets
-    masked (entries saved by older versions too)."""
+    masked (entries saved by older versions too). Saved entries it cannot read (a later
+    version's, one edited by hand) are not shown, and are saved again as they were, after the
+    others: going back to an older version, or starting it, does not lose them."""
 
     def __init__(self, entries: list[HistoryEntry] | None = None, *,
-                 domain: DomainModel) -> None:
+                 domain: DomainModel, unread: list[Any] | None = None) -> None:
         self.domain = domain
         self.entries: list[HistoryEntry] = [replace(entry, request=masked(entry.request, domain))
                                             for entry in entries or []]
+        self.unread: list[Any] = list(unread or [])[:HISTORY_LIMIT]
 
     def add(self, request: CommandRequest, outcome: Outcome,
             store: str | None = None) -> HistoryEntry:
@@ -64,16 +67,31 @@ class History:
             keep += [e for e in self.entries[HISTORY_LIMIT:] if e.favourite]
             self.entries = keep
 
-    def to_list(self) -> list[dict[str, Any]]:
-        return [entry.to_dict() for entry in self.entries]
+    def to_list(self) -> list[Any]:
+        """The entries as saved: those read, newest first, then those it could not read."""
+        return [entry.to_dict() for entry in self.entries] + self.unread
 
     @classmethod
     def from_list(cls, value: Any, domain: DomainModel) -> History:
-        """History from saved data; entries that cannot be read are dropped, never fatal."""
-        entries = []
+        """History from saved data; entries that cannot be read are kept aside (`unread`),
+        never fatal."""
+        entries, unread = [], []
         for item in value if isinstance(value, list) else []:
             try:
                 entries.append(HistoryEntry.from_dict(item))
             except ValidationError:
-                continue
-        return cls(entries, domain=domain)
+                unread.append(_masked_item(item, domain))
+        return cls(entries, domain=domain, unread=unread)
+
+
+def _masked_item(item: Any, domain: DomainModel) -> Any:
+    """A saved entry this version cannot read, its request's secrets masked where the request
+    can be read (a secret is never kept whole, whoever wrote the entry)."""
+    if not isinstance(item, dict) or not isinstance(item.get("request"), dict):
+        return item
+    try:
+        request = CommandRequest.from_dict(item["request"])
+    except ValidationError:
+        return item
+    hidden = masked(request, domain)
+    return item if hidden == request else {**item, "request": hidden.to_dict()}

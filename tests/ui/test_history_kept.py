@@ -1,0 +1,63 @@
+"""The console's history keeps what it cannot read (entries a later version saved, one edited
+by hand): starting the window, sending and starring never drop them from the settings."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from explorer.commanding.history import History
+from explorer.commanding.sending import CommandRequest, Outcome, OutcomeKind
+from explorer.system import NO_SYSTEM
+from explorer.ui import settings
+from explorer.ui.console.history_panel import HistoryPanel
+from explorer.ui.console.state import ConsoleState
+from tests.ui.conftest import SHOP
+
+KNOWN = {"request": {"stream_type": "Order", "stream_id": "order_1", "command": "ship",
+                     "data": {"carrier": "UPS"}},
+         "outcome": {"kind": "rejected", "message": "Cannot ship order order_1: not paid."},
+         "at_us": 1_764_000_000_000_000, "favourite": False, "store": "/tmp/a.evstore"}
+LATER = {**KNOWN, "request": {**KNOWN["request"], "stream_id": "order_2"},
+         "outcome": {"kind": "timed_out", "message": "The server did not answer."},
+         "favourite": True}  # an outcome this version does not know
+
+
+@pytest.fixture
+def saved_history():
+    before = settings.console_history()
+    settings.save_console_history([KNOWN, LATER])
+    yield
+    settings.save_console_history(before)
+
+
+def test_entries_it_cannot_read_are_saved_again_as_they_were():
+    history = History.from_list([KNOWN, LATER, "not an entry"], NO_SYSTEM.domain)
+    assert [entry.request.stream_id for entry in history.entries] == ["order_1"]
+    history.add(CommandRequest("Order", "order_3", "cancel"),
+                Outcome(OutcomeKind.EVENTS, "done"))
+    saved = history.to_list()
+    assert [item["request"]["stream_id"] for item in saved[:2]] == ["order_3", "order_1"]
+    assert LATER in saved and "not an entry" in saved
+
+
+def test_starting_the_console_and_sending_keep_a_later_versions_entries(qtbot, saved_history):
+    panel = HistoryPanel(ConsoleState())
+    qtbot.add_widget(panel)
+    assert LATER in settings.console_history(), "starting dropped it"
+    panel.add(CommandRequest("Order", "order_3", "cancel"), Outcome(OutcomeKind.EVENTS, "done"),
+              "/tmp/a.evstore")
+    kept = settings.console_history()
+    assert LATER in kept and orjson.dumps(kept)
+    assert kept[0]["request"]["stream_id"] == "order_3"
+
+
+def test_a_secret_in_an_entry_it_cannot_read_is_masked_all_the_same():
+    card = "4000 0000 0000 0002"
+    request = CommandRequest("Order", "order_9", "place", {
+        "customer_id": "cust_1", "total": 10.0, "card_number": card,
+        "items": [{"product_id": "prod_101", "quantity": 1, "price": 10.0}]})
+    later = {**LATER, "request": request.to_dict()}
+    saved = History.from_list([later], SHOP.domain).to_list()
+    assert saved[0]["request"]["data"]["card_number"] == "•••• 0002"
+    assert saved[0]["outcome"] == LATER["outcome"]
