@@ -225,6 +225,15 @@ def inspect(path: Path) -> Inspection:
                 raise StoreLockedError(
                     f"{path} is locked by another program. Close that program (or wait for it to "
                     "finish) and open the store again.") from None
+            journal = side_file(path, "-journal")
+            if "readonly" in str(error) and journal.exists():  # SQLite would roll it back
+                raise StoreOpenError(
+                    f"Cannot read {path} as it is: its journal {journal.name} holds a write "
+                    "that was cut short (the program writing it stopped in the middle), which "
+                    "SQLite rolls back before the file can be read, and a read never writes. "
+                    "Nothing was changed. Open the file once with the program that writes it "
+                    f"(or `sqlite3 {path} 'PRAGMA quick_check'`), which rolls the write back, "
+                    "then open it here again.") from None
             raise StoreOpenError(f"Cannot read {path}: {error}.") from None
         except sqlite3.DatabaseError:
             raise not_sqlite_error(path) from None
