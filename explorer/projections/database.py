@@ -89,6 +89,11 @@ get it without being made again."""
 def _configure(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA cache_size = -32000")
+    # What a rebuild empties, and FTS5's merges free, is not overwritten with zeros: the rows
+    # are derived from the store, which keeps them anyway. SQLite built with secure_delete on
+    # (Debian's is) zeroed every freed page: emptying the sagas' read model of a 1M-event store
+    # before its rebuild took 3.1 s of CPU, 1.1 s without; order_summary's 0.33 s, 0.06 s.
+    connection.execute("PRAGMA secure_delete = OFF")
 
 
 def open_read_models(store_location: str, store_read_only: bool, *,
