@@ -78,6 +78,24 @@ class _LibraryTables(Exception):  # noqa: N818 - not an error: where to go inste
         self.layout = layout
 
 
+class _StoreConnection(ServerConnection):
+    """The store's ServerConnection: a read sent on its own (outside a transaction) that finds
+    the connection lost is sent again once the store has connected again (`resend`, the store's
+    say: a read, never an append, whose going in is unknown: see `_append_again`)."""
+
+    resend: Callable[[str], bool] | None = None
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
+        alone = not self.in_transaction and not self.pipelining
+        try:
+            return super().execute(sql, parameters)
+        except psycopg.OperationalError as error:
+            if not alone or self.resend is None or not self.lost_by(error) \
+                    or not self.resend(sql):
+                raise
+        return super().execute(sql, parameters)
+
+
 class PostgresStore(EventStore):
     """A store in a schema of a PostgreSQL database, shown through the EventStore interface.
 
@@ -106,9 +124,10 @@ class PostgresStore(EventStore):
         self._by_ids = CompiledStatement(sa.select(*EVENT_COLUMNS).where(
             schema.events.c.event_id == sa.any_(sa.bindparam(
                 "ids", type_=postgresql.ARRAY(sa.Text)))), engine.dialect, ("ids",))
+        self._server.resend = self._connected_again_for
 
     def _connect(self, engine: sa.Engine) -> tuple[sa.Connection, GuardedConnection]:
-        connection, self._server = ServerConnection.of_engine(engine)
+        connection, self._server = _StoreConnection.of_engine(engine)
         # The store's parts ask only what ServerConnection answers as SQLite's connection does.
         return connection, cast(GuardedConnection, self._server)
 
@@ -244,6 +263,17 @@ class PostgresStore(EventStore):
         polling `data_version` make it again, waiting longer between tries, up to
         RECONNECT_MOST_S: then they go on from where they were)."""
         return self._retry_at is not None
+
+    def _connected_again_for(self, sql: str) -> bool:
+        """Whether the read `sql`, which found the connection lost, may be sent again: it is
+        a read (not the server's append) and the connection was made again at once (a store
+        already waiting to connect again, or connecting, leaves it failed: the server is not
+        asked at every statement, nor the connection made within its own making)."""
+        if self._retry_at is not None or sql == self._append_call \
+                or not sql.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
+            return False
+        self._lost()
+        return self._retry_at is None
 
     def _lost(self) -> None:
         if self._retry_at is None:

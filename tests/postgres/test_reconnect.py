@@ -47,6 +47,23 @@ def test_a_follower_whose_session_is_ended_goes_on_listening(store_url, admin):
         polled(watcher, 3)
 
 
+def test_a_read_whose_session_was_ended_is_read_again_on_a_new_connection(store_url, admin):
+    """A long-lived reader (the window's workers, a script between its steps) whose session
+    an administrator ended, or a restart, reads on: before, each of its reads failed ('the
+    connection is closed') until something polled for new events."""
+    with EventStore.open(store_url) as writer:
+        writer.append("o", "Order", [NewEvent("Placed", {}, event_id="placed-1")])
+        end_session(admin, writer)
+        assert [e.event_id for e in writer.read_stream("o")] == ["placed-1"]
+        assert writer.append("o", "Order", [NewEvent("Paid", {})], 1).version == 2
+    with EventStore.open(store_url, read_only=True) as reader:
+        for _ in range(2):
+            end_session(admin, reader)
+            assert reader.event_by_id("placed-1").position == 1
+            assert [e.event_type for e in reader.read_page(1)] == ["Paid"]
+            assert not reader.reconnecting
+
+
 def test_an_append_whose_session_is_ended_is_written_once(store_url, admin):
     with EventStore.open(store_url) as writer:
         writer.append("o", "Order", [NewEvent("Placed", {})])
