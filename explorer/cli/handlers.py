@@ -51,6 +51,7 @@ from explorer.store.check import check_store
 from explorer.store.content_filter import parse_filter
 from explorer.store.errors import StoreOpenError, server_failure
 from explorer.store.foreign.library_store import READ_ONLY_REASON, LibraryStore, is_library_file
+from explorer.store.maintenance import READ_PAGE_SIZE
 from explorer.store.query import EventQuery
 from explorer.store.salvage import salvage_store
 from explorer.system import NO_SYSTEM, System
@@ -232,9 +233,11 @@ def events(args: argparse.Namespace) -> int:
         _warn_of_unknown_types(store, query.event_types, query.stream_types)
         found: Iterator[Any] = (searched_events(store, args.search, query, ProgressBar(
             store.last_position(), "events", description="Indexing for search", lazy=True))
-            if args.search is not None else store.iter_query(query))
+            if args.search is not None else store.iter_query(  # (no page beyond the limit)
+                query, page_size=min(args.limit or READ_PAGE_SIZE, READ_PAGE_SIZE)))
         if args.limit:
-            found = (e for e, _ in zip(found, range(args.limit), strict=False))
+            found = (e for _, e in zip(range(args.limit), found, strict=False))  # (not one
+            # event read past the limit: another page)
         if args.json:
             print_json_array(e.to_dict() for e in found)
         else:
