@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
 
     def __init__(self, demo_system: LoadedSystem | None = None) -> None:
         super().__init__()
+        settings.report_problems_to(self._settings_not_saved)
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.system_dialog: LoadSystemDialog | None = None
@@ -336,6 +338,10 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         box.open()
         self.error_box = box
         self.error_shown.emit(title, message)
+
+    def _settings_not_saved(self, why: str) -> None:
+        if shiboken6.isValid(self):  # (the window that asked to be told may have gone)
+            self.show_error("Settings are not saved", why)
 
     # -- going places ----------------------------------------------------------------------
 

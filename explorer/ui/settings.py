@@ -4,10 +4,15 @@ Remembered window state (geometry, splitters, column widths) is kept apart from 
 lists (recent stores). Tests point QSettings at a temporary folder with `use_settings_folder`.
 The settings hold what the user typed (the console's history), so their file is 0600 in a 0700
 folder: created so, and made so again if an older version left it readable by others.
+
+Settings that cannot be read (the folder or file another user's, as after a run with sudo) read
+as not set, and settings that cannot be saved are not kept: the window runs all the same, and is
+told once a run why (`report_problems_to`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -26,11 +31,27 @@ def use_settings_folder(folder: Path) -> None:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
 
 
+_problem_handler: Callable[[str], None] | None = None
+_problem_told = False
+
+
+def report_problems_to(handler: Callable[[str], None] | None) -> None:
+    """Tell `handler`, once a run, why the settings cannot be saved if they cannot."""
+    global _problem_handler
+    _problem_handler = handler
+
+
 def _settings(writing: bool = False) -> QSettings:
+    """The settings; OSError when `writing` and their file or folder cannot be made private
+    (a file that cannot be read is read as empty)."""
     settings = QSettings(QSettings.Format.IniFormat if QSettings.defaultFormat()
                          == QSettings.Format.IniFormat else QSettings.Format.NativeFormat,
                          QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
-    _keep_private(Path(settings.fileName()), create=writing)
+    try:
+        _keep_private(Path(settings.fileName()), create=writing)
+    except OSError:
+        if writing:
+            raise
     return settings
 
 
@@ -50,11 +71,31 @@ def _keep_private(path: Path, create: bool) -> None:
 
 
 def _put(key: str, value: object) -> None:
-    """Remember a value, in a file only the user can read."""
-    settings = _settings(writing=True)
-    settings.setValue(key, value)
-    settings.sync()
-    make_private(settings.fileName())
+    """Remember a value, in a file only the user can read; if it cannot be saved, it is not
+    kept, and the handler told (once a run)."""
+    try:
+        settings = _settings(writing=True)
+        settings.setValue(key, value)
+        settings.sync()
+        make_private(settings.fileName())
+    except OSError as error:
+        _not_saved(error.strerror or str(error))
+        return
+    if settings.status() == QSettings.Status.AccessError:
+        _not_saved("permission denied")
+
+
+def _not_saved(why: str) -> None:
+    global _problem_told
+    if _problem_told or _problem_handler is None:
+        return
+    _problem_told = True
+    where = Path(settings_file())
+    _problem_handler(
+        f"Your settings cannot be saved: {where} cannot be written ({why.lower()}). Recent "
+        "stores, the window's layout and the console's history are not kept until it can. "
+        "If Event Explorer was run as another user (with sudo, say), give the folder back: "
+        f"sudo chown -R $USER '{where.parent}'.")
 
 
 def settings_file() -> str:
