@@ -155,7 +155,13 @@ def start(window: MainWindow, store: str | None, read_only: bool,
     if demo.exists():
         window.open_store(demo, read_only=read_only, system=system or seeding)
     else:
-        demo.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            demo.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # (a data folder another user's, or not a folder at all)
+            window.show_error("No demo store", f"The demo store cannot be made: its folder "
+                              f"{demo.parent} cannot be created ({error.strerror}). Open a "
+                              "store with File › Open Store, or make that folder yours.")
+            return
         size = DEMO_SIZE or seeding.system.seeder.default_size
         window.create_demo_store(demo, size, seeding)
 

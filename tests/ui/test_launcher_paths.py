@@ -41,3 +41,22 @@ def test_recent_stores_are_listed_as_their_paths_read(window, tmp_path):
     action = window.recent_menu.actions()[0]
     assert QKeySequence.mnemonic(action.text()).isEmpty(), "'&' taken for a shortcut's mark"
     assert action.text().replace("&&", "&") == odd
+
+
+def test_a_demo_folder_that_cannot_be_made_is_said_plainly(qtbot, tmp_path, monkeypatch):
+    from explorer.ui import app
+    from explorer.ui.main_window import MainWindow
+
+    blocker = tmp_path / "share"
+    blocker.write_text("a file where the data folder would be")
+    demo = blocker / "event-explorer" / "demo-shop.evstore"
+    monkeypatch.setattr(app, "default_demo_store", lambda _system: demo)
+    window = MainWindow(app.demo_system())
+    qtbot.add_widget(window)
+    window.show()
+    start(window, None, read_only=False)
+    assert window.error_box is not None and window.error_box.windowTitle() == "No demo store"
+    assert str(demo.parent) in window.error_box.text()
+    assert "Open Store" in window.error_box.text()
+    assert blocker.read_text() == "a file where the data folder would be"
+    window.close()
