@@ -9,6 +9,7 @@ from explorer.cli import damage_note
 from explorer.cli.arguments import AddSubcommand
 from explorer.cli.handlers import ProgressBar
 from explorer.cli.output import print_json
+from explorer.cli.systems import add_cipher_key_option
 from explorer.store.event_store import EventStore
 from explorer.store.postgres_copy import copy_store
 
@@ -22,6 +23,7 @@ def add_parser(add: AddSubcommand) -> None:
                    help="the new store: a file that does not exist, or a server URL whose "
                         "schema holds no events")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_cipher_key_option(p)
 
 
 def copy(args: argparse.Namespace) -> int:

@@ -50,7 +50,12 @@ from explorer.store import EventStore, StoreDamagedError, StoreError
 from explorer.store.check import check_store
 from explorer.store.content_filter import parse_filter
 from explorer.store.errors import StoreOpenError, server_failure
-from explorer.store.foreign.library_store import READ_ONLY_REASON, LibraryStore, is_library_file
+from explorer.store.foreign.library_store import (
+    READ_ONLY_REASON,
+    LibraryStore,
+    is_library_file,
+    remember_cipher_key,
+)
 from explorer.store.maintenance import READ_PAGE_SIZE
 from explorer.store.query import EventQuery
 from explorer.store.salvage import salvage_store
@@ -82,6 +87,8 @@ class UsageError(Exception):
 def run(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; turn expected errors into one line on stderr."""
     damage_note.forget()
+    if getattr(args, "cipher_key", None) and getattr(args, "store", None):
+        remember_cipher_key(args.store, args.cipher_key)  # (for every store opened on it)
     try:
         return args.handler(args) or 0
     except UsageError as error:

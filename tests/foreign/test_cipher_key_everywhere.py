@@ -1,0 +1,41 @@
+"""--cipher-key decrypts for every subcommand that reads an `eventsourcing` library store: an
+export or a copy made with it holds the events, not their ciphertext's marker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from explorer.store.foreign import library_store
+from tests.cli.running import run
+from tests.foreign.bank import XOR_TOPIC, write_bank
+
+
+@pytest.fixture
+def secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "secret.db"
+    write_bank(path, accounts=1, credits=2, CIPHER_TOPIC=XOR_TOPIC, CIPHER_KEY="k3y")
+    monkeypatch.delenv("CIPHER_KEY", raising=False)
+    monkeypatch.setenv("CIPHER_TOPIC", XOR_TOPIC)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(library_store, "_cipher_keys", {})  # (a process of its own)
+    monkeypatch.setattr(library_store, "_decrypting", set())
+    return path
+
+
+def test_export_with_the_key_writes_the_events(secret, tmp_path, capsys):
+    out = tmp_path / "events.jsonl"
+    code, _, err = run(capsys, "export", secret, out, "--cipher-key", "k3y")
+    assert code == 0, err
+    text = out.read_text()
+    assert text.count('"amount":"1.10"') == 2 and "encrypted" not in text
+
+
+def test_copy_with_the_key_copies_the_events(secret, tmp_path, capsys):
+    target = tmp_path / "copy.evstore"
+    code, _, err = run(capsys, "copy", secret, target, "--cipher-key", "k3y")
+    assert code == 0, err
+    code, out, err = run(capsys, "events", target, "--json")
+    assert code == 0, err
+    assert out.count('"amount":"1.10"') == 2 and "encrypted" not in out
