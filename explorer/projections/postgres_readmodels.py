@@ -36,7 +36,7 @@ its few plain ones (with `?`) run on a connection answering as sqlite3's does. W
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, cast, overload
 
 import psycopg
@@ -131,6 +131,7 @@ class ServerReadModels(ReadModelDatabase):
         self.path = read_model_path(store_url, True)  # the local file (`local`)
         self._local: ReadModelDatabase | None = None
         self._held: set[str] = set()
+        self.role = store.url.username or "you connect as"
         self.engine = ServerLocation(store.url, self.schema).engine(read_only=read_only,
                                                                     settings=KEEPALIVE)
         self.connection, self._server = _QmarkConnection.of_engine(self.engine)
@@ -138,6 +139,10 @@ class ServerReadModels(ReadModelDatabase):
         try:
             self.db = cast(GuardedConnection, self._server)
             self._prepare()
+        except psycopg.errors.InsufficientPrivilege as error:
+            refused = self.not_granted(error, "use it")
+            self.close()
+            raise refused from None
         except psycopg.Error as error:
             self.close()
             raise StoreOpenError(f"Cannot open the read models of {store_url}: "
@@ -200,6 +205,35 @@ class ServerReadModels(ReadModelDatabase):
     @property
     def location(self) -> str:
         return f"the read models of {self.store_url}"
+
+    def prepare_tables(self, tables: Sequence[sa.Table]) -> dict[str, str]:
+        """As ReadModelDatabase.prepare_tables; tables another role owns, which this one may
+        not change (an index is made by its table's owner alone), refused saying what to do."""
+        try:
+            return super().prepare_tables(tables)
+        except sa.exc.ProgrammingError as error:
+            if not isinstance(error.orig, psycopg.errors.InsufficientPrivilege):
+                raise
+            self._roll_back()
+            raise self.not_granted(error.orig, "change its tables") from None
+
+    def not_granted(self, error: psycopg.Error, action: str) -> StoreOpenError:
+        """The error for a role that may not `action` the read models' schema another role
+        made (a team whose roles share the store): what to grant, or to open it read-only."""
+        owner = "ITS_OWNER"
+        with suppress(psycopg.Error):  # (its owner, named when the server says who it is)
+            found = self._server.execute(
+                "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = %s",
+                (self.schema,)).fetchone()
+            owner = found[0] if found is not None else owner
+        return StoreOpenError(
+            f"The read models of {self.store_url} live in the schema {self.schema}, which "
+            f"another role made: the role {self.role} may not {action} ({first_line(error)}). "
+            "Nothing was changed. For the roles that run the projections to share them, let "
+            f"the owner of that schema and its tables (or a superuser) grant its role: GRANT "
+            f"{owner} TO {self.role}. Or open the store read-only (`run --read-only`, `project "
+            "--read-only`, File > Open Read-Only): read models of your own are then kept in "
+            "your cache folder.")
 
     def _reconnect(self) -> None:
         """Connect again (the server dropped the connection) and take again the locks of what

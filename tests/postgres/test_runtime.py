@@ -61,3 +61,40 @@ def test_a_role_that_may_not_make_the_read_models_schema_is_told_what_to_grant(
     finally:
         admin.execute(f"DROP OWNED BY {user}")
         admin.execute(f"DROP ROLE {user}")
+
+
+def test_a_role_not_granted_the_read_models_another_role_made_is_told_what_to_do(
+        postgres_server, admin, schema_name):
+    """A team: one role made the read models (the first `run`); another, which may write the
+    events, runs the projections too. Without rights on their schema, or with rights on its
+    tables alone (an index is made only by its table's owner), it is told what to grant, or
+    to open the store read-only; before, the first ended 'permission denied for schema' with
+    nothing to do, the second in a traceback ('must be owner of table order_summary')."""
+    with Runner(seeded(postgres_server.url(schema=schema_name), size=2), SHOP,
+                run_sagas=False) as runner:
+        runner.run_pending()
+    role = f"team_{schema_name}"
+    admin.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        admin.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {role}")
+        admin.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema_name} "
+                      f"TO {role}")
+        url = postgres_server.url(user=role, schema=schema_name)
+        told = (f"The read models of .* live in the schema {schema_name}_readmodels, which "
+                f"another role made: the role {role} may not use it .*"
+                f"GRANT {postgres_server.superuser} TO {role}.* "
+                "open the store read-only")
+        with pytest.raises(StoreOpenError, match=told):
+            Runner(url, SHOP, run_sagas=False)
+        admin.execute(f"GRANT USAGE ON SCHEMA {schema_name}_readmodels TO {role}")
+        admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+                      f"{schema_name}_readmodels TO {role}")
+        with pytest.raises(StoreOpenError, match=told.replace("use it", "change its tables")):
+            Runner(url, SHOP, run_sagas=False)
+        admin.execute(f"GRANT {postgres_server.superuser} TO {role}")  # as the message says
+        with Runner(url, SHOP, run_sagas=False) as runner:
+            runner.run_pending()
+            assert isinstance(runner.db, ServerReadModels)
+    finally:
+        admin.execute(f"DROP OWNED BY {role}")
+        admin.execute(f"DROP ROLE {role}")
