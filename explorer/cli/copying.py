@@ -10,7 +10,9 @@ from explorer.cli.arguments import AddSubcommand
 from explorer.cli.handlers import ProgressBar
 from explorer.cli.output import print_json
 from explorer.cli.systems import add_cipher_key_option
+from explorer.store.errors import StoreOpenError
 from explorer.store.event_store import EventStore
+from explorer.store.foreign.library_store import LibraryStore
 from explorer.store.postgres_copy import copy_store
 
 
@@ -29,6 +31,12 @@ def add_parser(add: AddSubcommand) -> None:
 def copy(args: argparse.Namespace) -> int:
     with EventStore.open(args.store, read_only=True) as source:
         damage_note.warn_if_damaged(source)  # (the copy's chain would vouch for what it holds)
+        if isinstance(source, LibraryStore) and source.encrypted_without_key():
+            raise StoreOpenError(
+                f"Cannot copy {source.location}: its events are encrypted and no key was given, "
+                "so a copy would hold none of their data nor their times. Give the "
+                "application's key with --cipher-key KEY (or its CIPHER_KEY variable). "
+                "Nothing was copied.")
         bar = ProgressBar(source.last_position(), "events", lazy=True)
         try:
             last = copy_store(source, args.target, progress=bar.update_to)

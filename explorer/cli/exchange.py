@@ -31,6 +31,7 @@ from explorer.exchange.formats import FORMATS
 from explorer.exchange.importing import import_file, import_stream
 from explorer.store.content_filter import parse_filter
 from explorer.store.event_store import EventStore
+from explorer.store.foreign.library_store import LibraryStore
 from explorer.store.postgres_url import is_server_url, shown
 from explorer.store.query import EventQuery
 
@@ -94,9 +95,15 @@ def export(args: argparse.Namespace) -> int:
                        content=parse_filter(args.where) if args.where else None)
     scope = ExportScope(query)
     unreadable: list[int] = []
+    encrypted = False
     if not is_server_url(args.store):  # (a server's store is not checked on reading)
         with EventStore.open(args.store, read_only=True, verify=False) as store:
             damage_note.warn_if_damaged(store)  # (an export of a damaged store goes on)
+            encrypted = isinstance(store, LibraryStore) and store.encrypted_without_key()
+    if encrypted:
+        print("warning: the events are encrypted and no key was given: each is written "
+              "without its data and time ({\"_stored_\": \"encrypted\"}). Give the "
+              "application's key with --cipher-key KEY to export them whole.", file=sys.stderr)
     if args.out == "-":
         export_to(args.store, sys.stdout.buffer, scope, args.format, unreadable=unreadable)
         sys.stdout.flush()

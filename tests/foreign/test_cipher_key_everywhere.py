@@ -39,3 +39,18 @@ def test_copy_with_the_key_copies_the_events(secret, tmp_path, capsys):
     code, out, err = run(capsys, "events", target, "--json")
     assert code == 0, err
     assert out.count('"amount":"1.10"') == 2 and "encrypted" not in out
+
+
+def test_copy_without_the_key_is_refused_saying_why(secret, tmp_path, capsys):
+    """A copy would hold none of the events' data nor their times, for good (the ciphertext is
+    not copied): before, it said 'Copied 3 events'."""
+    target = tmp_path / "copy.evstore"
+    code, out, err = run(capsys, "copy", secret, target)
+    assert code == 1 and "encrypted" in err and "--cipher-key" in err, err
+    assert not target.exists()
+
+
+def test_export_without_the_key_warns_that_the_events_are_encrypted(secret, tmp_path, capsys):
+    out = tmp_path / "events.jsonl"
+    code, _, err = run(capsys, "export", secret, out)
+    assert code == 0 and "warning:" in err and "encrypted" in err and "--cipher-key" in err, err

@@ -37,6 +37,7 @@ from explorer.store.foreign.records import (
     refuse_changes,
 )
 from explorer.store.foreign.transcoding import (
+    ENCRYPTED,
     StateReader,
     event_type_of,
     load_cipher,
@@ -237,6 +238,12 @@ class LibraryStore(EventStore):
         if last > self._shown:
             self._index_rows(whole=False, last=last)
         return self._shown
+
+    def encrypted_without_key(self) -> bool:
+        """Whether the events are encrypted and this store has no key to read them (its first
+        event says: an application encrypts all its events or none)."""
+        first = self.read_page(0, 1)
+        return bool(first) and first[0].metadata.get("stored_as") == ENCRYPTED
 
     def streams_indexed(self) -> bool:
         return self._index_built
