@@ -67,3 +67,20 @@ def test_a_row_added_is_reached_by_tab_where_it_is_shown(console, qtbot):
     at_total = [i for i, stop in enumerate(stops) if within(stop, form.editors["total"].widget)]
     assert in_new_row and at_add and at_total, stops
     assert max(in_new_row) < at_add[0] < at_total[0], "the new row before its Add button"
+
+
+def test_enter_in_the_search_goes_to_what_is_to_fill_in(console, qtbot):
+    target = console.target_picker.id_field.edit
+    target.clear()
+    console.search.setFocus()
+    qtbot.keyClicks(console.search, "osh")
+    qtbot.waitUntil(lambda: console.current_command() is not None
+                    and console.current_command().command_name == "ship")
+    qtbot.keyClick(console.search, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is target, "no target yet: the target first"
+    qtbot.keyClicks(target, "order_000001")
+    console.search.setFocus()
+    qtbot.keyClick(console.search, Qt.Key.Key_Return)
+    first = console.form.editors["carrier"].widget
+    focused = QApplication.focusWidget()
+    assert within(focused, first), f"then the form's first field, not {focused}"

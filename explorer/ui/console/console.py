@@ -77,6 +77,8 @@ class CommandConsole(QWidget):
         self.history_panel.resend_asked.connect(self.resend)
         self.history_panel.edit_asked.connect(self.edit)
         self.state.store_changed.connect(self._show_refusal)
+        self.command_list.search.returnPressed.connect(self.fill_in)
+        self.command_list.commands.itemActivated.connect(lambda _item: self.fill_in())
 
     def _lay_out(self) -> None:
         self.refusal = QLabel()
@@ -157,6 +159,14 @@ class CommandConsole(QWidget):
 
     def choose_command(self, stream_type: str, name: str) -> None:
         self.command_list.choose(stream_type, name)
+
+    def fill_in(self) -> None:
+        """Enter on the command chosen (in the search or the list): the focus goes to what is
+        left to fill in, the target while there is none, else the form's first field."""
+        if self.state.command is None:
+            return
+        if not self.state.typed_id or not self.form.focus_first():
+            self.target_picker.id_field.edit.setFocus()
 
     def set_target(self, stream_id: str) -> None:
         self.target_picker.set_target(stream_id)

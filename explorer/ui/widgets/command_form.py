@@ -116,6 +116,14 @@ class CommandForm(QWidget):
                 QWidget.setTabOrder(previous, stop)
             previous = stop
 
+    def focus_first(self) -> bool:
+        """Put the focus in the first field; False if the form has none."""
+        for editor in self.editors.values():
+            for stop in editor.tab_stops():
+                stop.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+        return False
+
     def _before(self) -> QWidget | None:
         """The control Tab stops at before the form (None if there is none)."""
         widget = self.previousInFocusChain()
