@@ -84,3 +84,20 @@ def test_check_names_a_stream_with_wrong_versions_by_its_id_as_shown(tmp_path, c
     stream_id = out.split('"stream_id":"')[1].split('"')[0]
     code, out, _ = run(capsys, "check", path)
     assert code == 1 and f"stream {stream_id} has 5 events with versions 2..9" in out, out
+
+
+@pytest.mark.parametrize("depth", [300, 1000])
+def test_a_state_nested_deeper_than_json_tools_go_is_one_unreadable_event(tmp_path, capsys,
+                                                                          depth):
+    """Not taken for damage (nor a traceback): the readers of states never fail."""
+    state = ('{"timestamp":{"_type_":"datetime_iso","_data_":"2024-01-01T00:00:00.000000+00:00"},'
+             '"x":' + "[" * depth + "]" * depth + "}")
+    path = library_file(tmp_path, f"UPDATE stored_events SET state = CAST('{state}' AS BLOB) "
+                                  "WHERE rowid = 3")
+    for argv in READS[:-1]:
+        code, out, err = run(capsys, *argv, path)
+        assert code == 0 and err == "", (argv, err)
+    code, out, err = run(capsys, "events", path, "--json")
+    assert code == 0 and out.count('"_stored_":"unreadable"') == 1, err
+    code, out, _ = run(capsys, "check", path)
+    assert code == 1 and "event at position 3 cannot be read" in out, out

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from explorer.store import sqlite as sqlite_backend
@@ -38,6 +39,7 @@ from explorer.store.foreign.records import (
 )
 from explorer.store.foreign.transcoding import (
     ENCRYPTED,
+    UNREADABLE,
     StateReader,
     event_type_of,
     load_cipher,
@@ -528,15 +530,29 @@ def _index_lock(key: tuple[Any, ...]) -> threading.Lock:
 
 def register_functions(connection: sqlite3.Connection, reader: StateReader) -> None:
     """The `es_*` SQL functions the views compute their columns with (see views)."""
+    unreadable = orjson.dumps({"_stored_": UNREADABLE}).decode()
     functions: list[tuple[str, int, Any]] = [
         ("es_stream_id", 1, stream_id_of),
         ("es_stream_type", 1, stream_type_of),
         ("es_event_type", 1, event_type_of),
-        ("es_timestamp", 1, reader.timestamp_us),
-        ("es_data", 1, reader.data_json),
-        ("es_snapshot", 1, reader.snapshot_json),
-        ("es_metadata", 2, reader.metadata_json),
+        ("es_timestamp", 1, _never_failing(reader.timestamp_us, 0)),
+        ("es_data", 1, _never_failing(reader.data_json, unreadable)),
+        ("es_snapshot", 1, _never_failing(reader.snapshot_json, unreadable)),
+        ("es_metadata", 2, _never_failing(
+            reader.metadata_json, orjson.dumps({"stored_as": UNREADABLE}).decode())),
     ]
     for name, arguments, function in functions:
         connection.create_function(name, arguments, function, deterministic=True)
 
+
+
+def _never_failing(read: Callable[..., Any], fallback: Any) -> Callable[..., Any]:
+    """A reader of states that gives `fallback` for a state it fails on (one nested deeper than
+    JSON's tools go, say): an unreadable event, not a failed read (the failure of a function
+    registered on the connection is taken for a text that is not UTF-8: damage.FUNCTION_FAILED)."""
+    def never_failing(*args: Any) -> Any:
+        try:
+            return read(*args)
+        except Exception:  # noqa: BLE001 - any state: the event says it cannot be read
+            return fallback
+    return never_failing
