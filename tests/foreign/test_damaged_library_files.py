@@ -101,3 +101,14 @@ def test_a_state_nested_deeper_than_json_tools_go_is_one_unreadable_event(tmp_pa
     assert code == 0 and out.count('"_stored_":"unreadable"') == 1, err
     code, out, _ = run(capsys, "check", path)
     assert code == 1 and "event at position 3 cannot be read" in out, out
+
+
+@pytest.mark.parametrize("topic", ["CAST(topic AS BLOB)", "42"], ids=["blob", "integer"])
+def test_a_topic_stored_as_a_blob_or_a_number_is_read_as_its_text(tmp_path, capsys, topic):
+    """Not taken for text that is not UTF-8: the readers of topics take any SQLite value."""
+    path = library_file(tmp_path, f"UPDATE stored_events SET topic = {topic} WHERE rowid = 3")
+    for argv in READS[:-1]:
+        code, out, err = run(capsys, *argv, path)
+        assert code == 0 and err == "", (argv, err)
+    code, out, err = run(capsys, "events", path, "--json")
+    assert code == 0 and out.count('"position"') == 10, err

@@ -171,9 +171,10 @@ class StateReader:
         except ValueError:
             return 0
 
-    def metadata_json(self, topic: str | None, state: bytes | str | None) -> str:
+    def metadata_json(self, topic: str | bytes | None, state: bytes | str | None) -> str:
         """What the explorer shows beside the data: the topic, its module, how it was stored."""
         decoded, how = self.read(state)
+        topic = _text(topic) if topic is not None else None
         module, _, _ = (topic or "").partition(":")
         meta: dict[str, Any] = {"topic": topic, "module": module, "stored_as": how}
         if "originator_topic" in decoded:
@@ -198,16 +199,24 @@ def _inflated(raw: bytes) -> bytes | None:
         return None
 
 
-def stream_type_of(topic: str | None) -> str:
+def _text(value: str | bytes | int | float | None) -> str:
+    """A stored id or topic as text, whatever SQLite holds it as (a BLOB decoded: one that is
+    not UTF-8 raises, and is damage; see damage.FUNCTION_FAILED)."""
+    if isinstance(value, bytes):
+        return value.decode()
+    return "" if value is None else str(value)
+
+
+def stream_type_of(topic: str | bytes | None) -> str:
     """`pkg.mod:Account.Credited` -> `Account` (the aggregate class the event is nested in)."""
-    qualname = (topic or "").rpartition(":")[2]
+    qualname = _text(topic).rpartition(":")[2]
     owner, _, _ = qualname.rpartition(".")
     return owner.rpartition(".")[2] or qualname or "?"
 
 
-def event_type_of(topic: str | None) -> str:
+def event_type_of(topic: str | bytes | None) -> str:
     """`pkg.mod:Account.Credited` -> `Credited`."""
-    return (topic or "").rpartition(":")[2].rpartition(".")[2] or "?"
+    return _text(topic).rpartition(":")[2].rpartition(".")[2] or "?"
 
 
 _HEX_UUID = re.compile("[0-9a-fA-F]{32}")
@@ -216,7 +225,7 @@ _HEX_UUID = re.compile("[0-9a-fA-F]{32}")
 def stream_id_of(originator_id: str | bytes | None) -> str:
     """A UUID stored as 32 hex digits shown with its dashes (in lower case, as UUID shows it);
     any other id as it is."""
-    text = originator_id.decode() if isinstance(originator_id, bytes) else str(originator_id)
+    text = _text(originator_id)
     if len(text) == 32 and _HEX_UUID.fullmatch(text):
         text = text.lower()
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
