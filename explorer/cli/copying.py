@@ -31,12 +31,12 @@ def add_parser(add: AddSubcommand) -> None:
 def copy(args: argparse.Namespace) -> int:
     with EventStore.open(args.store, read_only=True) as source:
         damage_note.warn_if_damaged(source)  # (the copy's chain would vouch for what it holds)
-        if isinstance(source, LibraryStore) and source.encrypted_without_key():
+        why = source.why_not_decrypted() if isinstance(source, LibraryStore) else None
+        if why is not None:
             raise StoreOpenError(
-                f"Cannot copy {source.location}: its events are encrypted and no key was given, "
-                "so a copy would hold none of their data nor their times. Give the "
-                "application's key with --cipher-key KEY (or its CIPHER_KEY variable). "
-                "Nothing was copied.")
+                f"Cannot copy {source.location}: its events are encrypted and {why}, so a copy "
+                "would hold none of their data nor their times. Give the application's key "
+                "with --cipher-key KEY (or its CIPHER_KEY variable). Nothing was copied.")
         bar = ProgressBar(source.last_position(), "events", lazy=True)
         try:
             last = copy_store(source, args.target, progress=bar.update_to)

@@ -95,15 +95,14 @@ def export(args: argparse.Namespace) -> int:
                        content=parse_filter(args.where) if args.where else None)
     scope = ExportScope(query)
     unreadable: list[int] = []
-    encrypted = False
-    if not is_server_url(args.store):  # (a server's store is not checked on reading)
-        with EventStore.open(args.store, read_only=True, verify=False) as store:
+    with EventStore.open(args.store, read_only=True, verify=False) as store:
+        if not is_server_url(args.store):  # (a server's store is not checked on reading)
             damage_note.warn_if_damaged(store)  # (an export of a damaged store goes on)
-            encrypted = isinstance(store, LibraryStore) and store.encrypted_without_key()
-    if encrypted:
-        print("warning: the events are encrypted and no key was given: each is written "
-              "without its data and time ({\"_stored_\": \"encrypted\"}). Give the "
-              "application's key with --cipher-key KEY to export them whole.", file=sys.stderr)
+        why = store.why_not_decrypted() if isinstance(store, LibraryStore) else None
+    if why is not None:
+        print(f"warning: the events are encrypted and {why}: each is written without its "
+              "data and time ({\"_stored_\": \"encrypted\"}). Give the application's key "
+              "with --cipher-key KEY to export them whole.", file=sys.stderr)
     if args.out == "-":
         export_to(args.store, sys.stdout.buffer, scope, args.format, unreadable=unreadable)
         sys.stdout.flush()

@@ -54,3 +54,18 @@ def test_export_without_the_key_warns_that_the_events_are_encrypted(secret, tmp_
     out = tmp_path / "events.jsonl"
     code, _, err = run(capsys, "export", secret, out)
     assert code == 0 and "warning:" in err and "encrypted" in err and "--cipher-key" in err, err
+
+
+def test_copy_with_a_key_that_does_not_decrypt_is_refused(secret, tmp_path, capsys):
+    """A wrong key reads no event either (here its cipher makes bytes that are no JSON; AES
+    fails to decrypt): before, 'Copied 3 events' of markers."""
+    target = tmp_path / "copy.evstore"
+    code, out, err = run(capsys, "copy", secret, target, "--cipher-key", "wrong")
+    assert code == 1 and "the key given does not decrypt them" in err, (out, err)
+    assert not target.exists()
+
+
+def test_export_with_a_key_that_does_not_decrypt_warns_so(secret, tmp_path, capsys):
+    out = tmp_path / "events.jsonl"
+    code, _, err = run(capsys, "export", secret, out, "--cipher-key", "wrong")
+    assert code == 0 and "the key given does not decrypt them" in err, err

@@ -266,3 +266,27 @@ def test_the_cipher_key_given_decrypts_the_server_s_rows(postgres_server, schema
     remember_cipher_key(store_url, "k3y")  # the window's: its workers open with the URL alone
     with EventStore.open(store_url, read_only=True) as store:
         assert [e.data.get("amount") for e in store.read_all()] == [None, "2.50"]
+
+
+def test_an_export_of_encrypted_rows_without_the_key_warns_as_of_a_file(
+        postgres_server, schema_name, admin, store_url, monkeypatch, tmp_path, capsys):
+    """The warning a file's export gives (its events written without their data and time) was
+    not given for a server's schema, which export did not open to check."""
+    from tests.cli.running import run
+    from tests.foreign.bank import XOR_TOPIC
+
+    admin.execute(f"CREATE SCHEMA {schema_name}")
+    app = Bank(env={"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                    "POSTGRES_DBNAME": "postgres", "POSTGRES_HOST": "127.0.0.1",
+                    "POSTGRES_PORT": str(postgres_server.port),
+                    "POSTGRES_USER": postgres_server.superuser, "POSTGRES_PASSWORD": "",
+                    "POSTGRES_SCHEMA": schema_name,
+                    "CIPHER_TOPIC": XOR_TOPIC, "CIPHER_KEY": "k3y"})
+    try:
+        app.open_account("ann")
+    finally:
+        app.close()
+    monkeypatch.delenv("CIPHER_KEY", raising=False)
+    monkeypatch.setenv("CIPHER_TOPIC", XOR_TOPIC)
+    code, _, err = run(capsys, "export", store_url, tmp_path / "events.jsonl")
+    assert code == 0 and "warning:" in err and "no key was given" in err, err

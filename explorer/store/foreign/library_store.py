@@ -241,11 +241,19 @@ class LibraryStore(EventStore):
             self._index_rows(whole=False, last=last)
         return self._shown
 
-    def encrypted_without_key(self) -> bool:
-        """Whether the events are encrypted and this store has no key to read them (its first
-        event says: an application encrypts all its events or none)."""
+    def why_not_decrypted(self) -> str | None:
+        """Why the events, encrypted, cannot be read ("no key was given", "the key given does
+        not decrypt them"); None if they can be, or are not encrypted. Its first event says: an
+        application encrypts all its events or none. A wrong key fails to decrypt (AES-GCM) or
+        turns a state into bytes that are no JSON (a cipher without a check)."""
         first = self.read_page(0, 1)
-        return bool(first) and first[0].metadata.get("stored_as") == ENCRYPTED
+        how = first[0].metadata.get("stored_as") if first else None
+        if how == ENCRYPTED:
+            return "no key was given"
+        if isinstance(how, str) and (how.startswith(ENCRYPTED + " (") or (
+                how == UNREADABLE and decrypts_here(self.location))):
+            return "the key given does not decrypt them"
+        return None
 
     def streams_indexed(self) -> bool:
         return self._index_built
