@@ -113,6 +113,19 @@ def save_window_state(name: str, value: QByteArray) -> None:
     _put(f"window/{name}", value)
 
 
+def window_height() -> int | None:
+    """The window's height when its layout was last saved (None if not known)."""
+    value = _settings().value("window/height", None)
+    try:
+        return int(value) if isinstance(value, int | str) else None
+    except ValueError:
+        return None
+
+
+def save_window_height(height: int) -> None:
+    _put("window/height", height)
+
+
 def recent_stores() -> list[str]:
     value = _settings().value("stores/recent", [])
     if isinstance(value, str):  # QSettings returns a lone string for a one-item list

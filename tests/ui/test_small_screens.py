@@ -114,3 +114,32 @@ def test_a_low_screen_gives_the_event_list_most_of_the_height(window, qtbot):
     assert window.height() == 600 and rows >= 2 * tabs, (rows, tabs)
     first_size(window, QSize(1920, 1080))  # (a screen with room: as before)
     assert window.height() == 900 and window.height() >= LOW_SCREEN
+
+
+def test_a_layout_saved_on_a_taller_screen_gives_the_list_its_rows_on_a_lower_one(qtbot):
+    """A layout saved in a tall window, restored on a lower screen (the window made to fit),
+    splits as a first run there does: the tabs' pane kept its height, and left the event list
+    a row or two (1024x640, after 1920x1200)."""
+    from explorer.ui.main_window import MainWindow
+    from explorer.ui.window.layout import save_layout
+
+    tall = MainWindow()
+    qtbot.add_widget(tall)
+    tall.resize(1400, 1150)
+    tall.right_split.setSizes([650, 450])
+    save_layout(tall)
+    low = MainWindow()  # the offscreen screen is lower than 1150: the window is made to fit
+    qtbot.add_widget(low)
+    low.show()
+    qtbot.waitExposed(low)
+    assert low.height() < min(1150, LOW_SCREEN)
+    rows, tabs = low.right_split.sizes()
+    assert rows >= 2 * tabs, (rows, tabs)
+    low.right_split.setSizes([300, 300])  # as the user leaves it on this screen: kept
+    save_layout(low)
+    again = MainWindow()
+    qtbot.add_widget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    rows, tabs = again.right_split.sizes()
+    assert rows < 2 * tabs, (rows, tabs)  # not made a first run's split again

@@ -121,6 +121,11 @@ def restore_layout(w: MainWindow) -> None:
         value = settings.window_state(name)
         if value is not None:
             widget.restoreState(value)
+    saved_height = settings.window_height()
+    if saved_height is not None and w.height() < min(saved_height, LOW_SCREEN):
+        # laid out in a taller window, now on a lower screen: the split of a first run here
+        # (the tabs' pane kept its height, and left the event list a row or two at 1024x640)
+        w.right_split.setSizes([w.height(), w.height() // 4])
     # (widths saved before positions were grouped by thousands cut 10,099,038 short)
     position_width = w.event_model.position_width()
     if w.table.columnWidth(0) < position_width:
@@ -138,6 +143,7 @@ def _remembered(w: MainWindow) -> dict:
 
 
 def save_layout(w: MainWindow) -> None:
+    settings.save_window_height(w.height())
     settings.save_window_state("geometry", w.saveGeometry())
     settings.save_window_state("state", w.saveState())
     for name, widget in _remembered(w).items():
