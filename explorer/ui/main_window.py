@@ -497,6 +497,11 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         if files:
             event.acceptProposedAction()
             self.open_store(files[0])
+        if len(files) > 1:  # (said, not dropped silently)
+            others = len(files) - 1
+            self.status.say(f"A window shows one store: of the files dropped, "
+                            f"{Path(files[0]).name} is opened; the {others:,} other"
+                            f"{'s were' if others != 1 else ' was'} not opened.", 15_000)
 
     def save_layout(self) -> None:
         save_layout(self)

@@ -60,3 +60,21 @@ def test_a_demo_folder_that_cannot_be_made_is_said_plainly(qtbot, tmp_path, monk
     assert "Open Store" in window.error_box.text()
     assert blocker.read_text() == "a file where the data folder would be"
     window.close()
+
+
+def test_dropping_several_files_says_which_one_opens(window, qtbot, seeded, tmp_path):
+    from PySide6.QtCore import QMimeData, QPoint, Qt
+    from PySide6.QtGui import QDropEvent
+
+    others = [tmp_path / f"other {n}.evstore" for n in (1, 2)]
+    for other in others:
+        shutil.copyfile(seeded, other)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in others])
+    drop = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS) as opened:
+        window.dropEvent(drop)
+    assert opened.args == [str(others[0])]
+    said = window.statusBar().currentMessage() + window.statusBar().toolTip()
+    assert "other 1.evstore" in said and "1 other" in said and "not opened" in said, said
