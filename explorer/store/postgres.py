@@ -78,12 +78,32 @@ class _LibraryTables(Exception):  # noqa: N818 - not an error: where to go inste
         self.layout = layout
 
 
+class _ReadingAgain(sa.Connection):
+    """The store's SQLAlchemy connection: a SELECT sent on its own that finds the connection
+    lost is sent again on the store's new one, as its plain reads are (`_StoreConnection`)."""
+
+    store: PostgresStore | None = None
+
+    def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        store = self.store
+        alone = store is not None and isinstance(statement, sa.Select) \
+            and not store._server.in_transaction and not store._server.pipelining
+        try:
+            return super().execute(statement, *args, **kwargs)
+        except sa.exc.OperationalError as error:
+            if not alone or store is None or not store._server.lost_by(error) \
+                    or not store._connected_again_for("SELECT"):
+                raise
+        return store._sa.execute(statement, *args, **kwargs)
+
+
 class _StoreConnection(ServerConnection):
     """The store's ServerConnection: a read sent on its own (outside a transaction) that finds
     the connection lost is sent again once the store has connected again (`resend`, the store's
     say: a read, never an append, whose going in is unknown: see `_append_again`)."""
 
     resend: Callable[[str], bool] | None = None
+    sa_connection = _ReadingAgain
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
         alone = not self.in_transaction and not self.pipelining
@@ -125,6 +145,7 @@ class PostgresStore(EventStore):
             schema.events.c.event_id == sa.any_(sa.bindparam(
                 "ids", type_=postgresql.ARRAY(sa.Text)))), engine.dialect, ("ids",))
         self._server.resend = self._connected_again_for
+        cast(_ReadingAgain, self._sa).store = self
 
     def _connect(self, engine: sa.Engine) -> tuple[sa.Connection, GuardedConnection]:
         connection, self._server = _StoreConnection.of_engine(engine)
@@ -288,6 +309,7 @@ class PostgresStore(EventStore):
             return False
         try:
             self._sa = self._server.connect_again(self._engine, self._sa)
+            cast(_ReadingAgain, self._sa).store = self
             self._pid = self._server.connection.info.backend_pid
             self._prepare(False)
         except (psycopg.OperationalError, StoreOpenError):

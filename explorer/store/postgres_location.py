@@ -166,6 +166,8 @@ class ServerConnection:
     PostgreSQL, run on it unchanged."""
 
     text_factory: Any = str  # what `check` sets on SQLite; the server hands over text as it is
+    sa_connection: type[sa.Connection] = sa.Connection
+    """The class of the engine's connection it answers under (`engine.connect()`'s)."""
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self.connection = connection
@@ -176,7 +178,7 @@ class ServerConnection:
         """The engine's (one) connection, and one of these on the psycopg connection under it;
         the engine disposed if it cannot connect."""
         try:
-            connection = engine.connect()
+            connection = cls.sa_connection(engine)
         except BaseException:
             engine.dispose()
             raise

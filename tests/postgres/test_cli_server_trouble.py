@@ -8,16 +8,27 @@ from explorer.store.postgres import PostgresStore
 from tests.cli.running import run, seed_shop
 
 
-def test_a_session_ended_mid_command_is_said_in_one_line(capsys, monkeypatch, store_url, admin):
-    seed_shop(store_url, 3, 1)
+def test_a_session_ended_mid_command_is_said_in_one_line(capsys, monkeypatch, postgres_server,
+                                                         schema_name, admin):
+    seed_shop(postgres_server.url(schema=schema_name), 3, 1)
+    role = f"ended_{schema_name}"
+    admin.execute(f"CREATE ROLE {role} LOGIN")
+    admin.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {role}")
+    admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema_name} TO {role}")
     read = PostgresStore.stream_types
 
-    def ended_first(store):  # (an administrator ends the session, or the server restarts)
+    def ended_first(store):  # (its session ended and no new one allowed: a read is otherwise
+        admin.execute(f"ALTER ROLE {role} NOLOGIN")  # sent again on a new connection)
         admin.execute("SELECT pg_terminate_backend(%s)", (store._pid,))
         return read(store)
 
     monkeypatch.setattr(PostgresStore, "stream_types", ended_first)
-    code, out, err = run(capsys, "summary", store_url)
+    try:
+        code, out, err = run(capsys, "summary", postgres_server.url(user=role,
+                                                                    schema=schema_name))
+    finally:
+        admin.execute(f"DROP OWNED BY {role}")
+        admin.execute(f"DROP ROLE {role}")
     assert code == 1
     assert err.startswith("error: The connection to the PostgreSQL server was lost while "
                           "`summary` ran (terminating connection due to administrator command)")

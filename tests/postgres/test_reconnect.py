@@ -62,6 +62,12 @@ def test_a_read_whose_session_was_ended_is_read_again_on_a_new_connection(store_
             assert reader.event_by_id("placed-1").position == 1
             assert [e.event_type for e in reader.read_page(1)] == ["Paid"]
             assert not reader.reconnecting
+        end_session(admin, reader)  # (the reads made with SQLAlchemy's statements, too)
+        assert [(t.stream_type, t.events) for t in reader.stream_types()] == [("Order", 2)]
+        assert reader.checkpoint("runner") == 0
+        end_session(admin, reader)
+        assert [s.stream_id for s in reader.list_streams()] == ["o"]
+        assert [e.event_type for e in reader.read_page(1)] == ["Paid"]
 
 
 def test_an_append_whose_session_is_ended_is_written_once(store_url, admin):
