@@ -44,3 +44,13 @@ def test_the_generic_fold_of_one_event_says_one_event(tmp_path: Path, capsys) ->
     code, out, err = run(capsys, "state", path, str(ids[0]))
     assert code == 0, err
     assert "at version 1 (1 event replayed)" in out.splitlines()[0]
+
+
+def test_a_stream_named_by_its_stored_hex_id_is_pointed_to_its_id_as_shown(tmp_path, capsys):
+    """The library's SQLite file holds a UUID as 32 hex digits, which a user copies from it;
+    the explorer names the stream with dashes."""
+    path = tmp_path / "bank.db"
+    (account,) = write_bank(path, accounts=1, credits=1)
+    for argv in (("events", path, "--stream", account.hex), ("state", path, account.hex)):
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and f"shown as {account} here" in err, err

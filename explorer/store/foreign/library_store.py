@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.damage import damaged
-from explorer.store.errors import StoreError
+from explorer.store.errors import StoreError, StreamNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.foreign import views
 from explorer.store.foreign.layout import LibraryLayout, describe
@@ -507,10 +507,19 @@ def _one_stream_first(name: str) -> Callable[..., Any]:
     @functools.wraps(method)
     def one_stream_first(store: LibraryStore, stream_id: str, *args: Any, **kwargs: Any
                          ) -> Any:
-        if store.streams_indexed():
-            return method(store, stream_id, *args, **kwargs)
-        with store._stream_listed(stream_id):
-            return method(store, stream_id, *args, **kwargs)
+        try:
+            if store.streams_indexed():
+                return method(store, stream_id, *args, **kwargs)
+            with store._stream_listed(stream_id):
+                return method(store, stream_id, *args, **kwargs)
+        except StreamNotFoundError as error:
+            shown = stream_id_of(stream_id)  # (a UUID as the file holds it: 32 hex digits)
+            if shown == stream_id or str(error).startswith("Stream "):  # (or "not yet")
+                raise
+            error.args = (f"No stream named '{stream_id}' is in this store: its id is shown as "
+                          f"{shown} here (a UUID, which the file holds as 32 hex digits); give "
+                          "that.",)
+            raise
     return one_stream_first
 
 
