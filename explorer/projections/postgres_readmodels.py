@@ -219,21 +219,33 @@ class ServerReadModels(ReadModelDatabase):
 
     def not_granted(self, error: psycopg.Error, action: str) -> StoreOpenError:
         """The error for a role that may not `action` the read models' schema another role
-        made (a team whose roles share the store): what to grant, or to open it read-only."""
-        owner = "ITS_OWNER"
+        made (a team whose roles share the store): what to grant, or to open it read-only. A
+        superuser's role is never to be granted (its members may SET ROLE to it): the schema,
+        derived data, is then dropped and made again by a role of the team."""
+        owner, superuser = "ITS_OWNER", False
         with suppress(psycopg.Error):  # (its owner, named when the server says who it is)
             found = self._server.execute(
-                "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = %s",
+                "SELECT n.nspowner::regrole::text, r.rolsuper FROM pg_namespace AS n "
+                "JOIN pg_roles AS r ON r.oid = n.nspowner WHERE n.nspname = %s",
                 (self.schema,)).fetchone()
-            owner = found[0] if found is not None else owner
+            if found is not None:
+                owner, superuser = found[0], bool(found[1])
+        if superuser:
+            share = (f"Its owner, {owner}, is a superuser, whose role is not to be granted (a "
+                     "member may become superuser): as a superuser, drop the schema (DROP SCHEMA "
+                     f"{self.schema} CASCADE; read models are derived from the events), then "
+                     f"run the projections as {self.role}, which makes them again; for the "
+                     f"other roles of the team to share them, grant them {self.role}.")
+        else:
+            share = ("For the roles that run the projections to share them, let the owner of "
+                     "that schema and its tables (or a superuser) grant its role: GRANT "
+                     f"{owner} TO {self.role}.")
         return StoreOpenError(
             f"The read models of {self.store_url} live in the schema {self.schema}, which "
             f"another role made: the role {self.role} may not {action} ({first_line(error)}). "
-            "Nothing was changed. For the roles that run the projections to share them, let "
-            f"the owner of that schema and its tables (or a superuser) grant its role: GRANT "
-            f"{owner} TO {self.role}. Or open the store read-only (`run --read-only`, `project "
-            "--read-only`, File > Open Read-Only): read models of your own are then kept in "
-            "your cache folder.")
+            f"Nothing was changed. {share} Or open the store read-only (`run --read-only`, "
+            "`project --read-only`, File > Open Read-Only): read models of your own are then "
+            "kept in your cache folder.")
 
     def _reconnect(self) -> None:
         """Connect again (the server dropped the connection) and take again the locks of what

@@ -69,32 +69,48 @@ def test_a_role_not_granted_the_read_models_another_role_made_is_told_what_to_do
     events, runs the projections too. Without rights on their schema, or with rights on its
     tables alone (an index is made only by its table's owner), it is told what to grant, or
     to open the store read-only; before, the first ended 'permission denied for schema' with
-    nothing to do, the second in a traceback ('must be owner of table order_summary')."""
+    nothing to do, the second in a traceback ('must be owner of table order_summary'). A
+    superuser's role is never what to grant (a member may SET ROLE to it: it was, 'GRANT
+    postgres TO role'): the schema, derived data, is dropped and made again by the team."""
     with Runner(seeded(postgres_server.url(schema=schema_name), size=2), SHOP,
-                run_sagas=False) as runner:
+                run_sagas=False) as runner:  # (by a superuser)
         runner.run_pending()
-    role = f"team_{schema_name}"
-    admin.execute(f"CREATE ROLE {role} LOGIN")
+    role, other = f"team_{schema_name}", f"team2_{schema_name}"
+    models = f"{schema_name}_readmodels"
     try:
-        admin.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {role}")
-        admin.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema_name} "
-                      f"TO {role}")
+        for name in (role, other):
+            admin.execute(f"CREATE ROLE {name} LOGIN")
+            admin.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {name}")
+            admin.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema_name} "
+                          f"TO {name}")
         url = postgres_server.url(user=role, schema=schema_name)
-        told = (f"The read models of .* live in the schema {schema_name}_readmodels, which "
-                f"another role made: the role {role} may not use it .*"
-                f"GRANT {postgres_server.superuser} TO {role}.* "
-                "open the store read-only")
-        with pytest.raises(StoreOpenError, match=told):
+        told = (f"The read models of .* live in the schema {models}, which another role made: "
+                f"the role {role} may not use it .* Its owner, {postgres_server.superuser}, is "
+                f"a superuser, whose role is not to be granted .*DROP SCHEMA {models} CASCADE.*"
+                f"run the projections as {role}.* open the store read-only")
+        with pytest.raises(StoreOpenError, match=told) as refused:
             Runner(url, SHOP, run_sagas=False)
-        admin.execute(f"GRANT USAGE ON SCHEMA {schema_name}_readmodels TO {role}")
+        assert "GRANT" not in str(refused.value).replace(f"grant them {role}", "")
+        admin.execute(f"GRANT USAGE ON SCHEMA {models} TO {role}")
         admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
-                      f"{schema_name}_readmodels TO {role}")
+                      f"{models} TO {role}")
         with pytest.raises(StoreOpenError, match=told.replace("use it", "change its tables")):
             Runner(url, SHOP, run_sagas=False)
-        admin.execute(f"GRANT {postgres_server.superuser} TO {role}")  # as the message says
+        admin.execute(f"DROP SCHEMA {models} CASCADE")  # as the message says
+        admin.execute(f"CREATE SCHEMA {models} AUTHORIZATION {role}")  # (it may make none)
+        with Runner(url, SHOP, run_sagas=False) as runner:
+            runner.run_pending()
+            assert isinstance(runner.db, ServerReadModels)
+        url = postgres_server.url(user=other, schema=schema_name)  # the team's next role
+        told = (f"the role {other} may not use it .* GRANT {role} TO {other}.* open the store "
+                "read-only")
+        with pytest.raises(StoreOpenError, match=told):
+            Runner(url, SHOP, run_sagas=False)
+        admin.execute(f"GRANT {role} TO {other}")  # as the message says
         with Runner(url, SHOP, run_sagas=False) as runner:
             runner.run_pending()
             assert isinstance(runner.db, ServerReadModels)
     finally:
-        admin.execute(f"DROP OWNED BY {role}")
-        admin.execute(f"DROP ROLE {role}")
+        for name in (other, role):
+            admin.execute(f"DROP OWNED BY {name}")
+            admin.execute(f"DROP ROLE {name}")
