@@ -325,6 +325,7 @@ class TimelineBar(TallerWhenNarrow, QWidget):
     def _cursor_moved(self, position: int) -> None:
         self._set_slider(position, max(self.travel.last_position, position))
         self._show_where(position, None)
+        self._update_play_tip()
 
     def _moment_ready(self, moment: Moment) -> None:
         self._set_slider(moment.position, max(self.travel.last_position, moment.position))
@@ -362,6 +363,7 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         if not self.travel.live:  # in the past the cursor stays; the log's end moves on
             self._set_slider(self.travel.position, last)
             self._show_where(self.travel.position, self._cursor_time())
+        self._update_play_tip()
 
     def _cursor_time(self) -> int | None:
         moment = self.travel.moment
@@ -394,8 +396,17 @@ class TimelineBar(TallerWhenNarrow, QWidget):
 
     def _playing_changed(self, playing: bool) -> None:
         self.play_button.setIcon(icon("pause" if playing else "play"))
-        self.play_button.setToolTip("Pause (Ctrl+Space)" if playing else
-                                    "Play from here (Ctrl+Space)")
+        self._update_play_tip()
+
+    def _update_play_tip(self) -> None:
+        """Pause while playing; else where playing starts: here, or at the last event (where
+        the controller plays from the first) from the first event."""
+        travel = self.travel
+        self.play_button.setToolTip(
+            "Pause (Ctrl+Space)" if travel.playing else
+            "Play from the first event (Ctrl+Space): the cursor is at the last one"
+            if travel.last_position and travel.position >= travel.last_position else
+            "Play from here (Ctrl+Space)")
 
     def _place_plot_cursor(self) -> None:
         if self.plot is None:
