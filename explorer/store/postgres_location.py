@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import psycopg
@@ -85,6 +86,12 @@ class ServerLocation:
                 f"{without_password(url)} names no database. Add it after the host: "
                 "postgresql://USER@HOST:PORT/DATABASE.")
         url = _checked_query(url)
+        for name, value in parse_qsl(urlsplit(target).query, keep_blank_values=True):
+            if not value:  # (SQLAlchemy drops it: ?schema= was the default schema)
+                leave = (f"(?schema=NAME), or leave it out (the schema is then {DEFAULT_SCHEMA})"
+                         if name == "schema" else "or leave it out")
+                raise StoreOpenError(f"The URL {without_password(url)} gives ?{name}= without a "
+                                     f"value: give one {leave}.")
         schema = url.query.get("schema", DEFAULT_SCHEMA)
         assert isinstance(schema, str)  # (each option once: _checked_query)
         if not _SCHEMA_NAME.fullmatch(schema):

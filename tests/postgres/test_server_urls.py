@@ -16,6 +16,9 @@ from tests.postgres.refusals import catalog, refused_in_one_line
     ("?schema={schema}&schema=other", "gives schema twice (?schema={schema} and ?schema=other): "
                                       "give it once", "('"),
     ("?schema=Shop", "in lower case", "Traceback"),
+    ("?schema=", "gives ?schema= without a value: give one (?schema=NAME), or leave it out "
+                 "(the schema is then event_explorer)", "Traceback"),  # (was made there)
+    ("?schema={schema}&sslmode=", "gives ?sslmode= without a value", "Traceback"),
 ])
 def test_a_url_with_an_option_the_store_cannot_use_is_refused_in_one_line(
         capsys, postgres_server, admin, schema_name, query, expected, unsaid):
