@@ -218,5 +218,5 @@ def server_failure(error: BaseException, doing: str) -> str | None:
                 "statement_timeout or lock_timeout set for your role, the database or in the "
                 "URL's options is shorter than this work needs. Raise it (adding "
                 "&options=-c%20statement_timeout%3D0 to the URL lifts it for Event Explorer "
-                "alone), or ask for less (a narrower filter, a --limit).")
+                "alone), or, for a listing, ask for less (a narrower filter, a --limit).")
     return None
