@@ -26,12 +26,11 @@ from explorer.cli.handlers import ProgressBar, _split
 from explorer.cli.output import print_json
 from explorer.cli.server_targets import bundle_server_store, import_into_server, refuse_server_out
 from explorer.exchange.bundle import BundleFilters, BundleView, save_bundle
-from explorer.exchange.export import ExportScope, export_file, export_to
+from explorer.exchange.export import ExportScope, export_file, export_to, undecrypted_warning
 from explorer.exchange.formats import FORMATS
 from explorer.exchange.importing import import_file, import_stream
 from explorer.store.content_filter import parse_filter
 from explorer.store.event_store import EventStore
-from explorer.store.foreign.library_store import LibraryStore
 from explorer.store.postgres_url import is_server_url, shown
 from explorer.store.query import EventQuery
 
@@ -98,11 +97,9 @@ def export(args: argparse.Namespace) -> int:
     with EventStore.open(args.store, read_only=True, verify=False) as store:
         if not is_server_url(args.store):  # (a server's store is not checked on reading)
             damage_note.warn_if_damaged(store)  # (an export of a damaged store goes on)
-        why = store.why_not_decrypted() if isinstance(store, LibraryStore) else None
-    if why is not None:
-        print(f"warning: the events are encrypted and {why}: each is written without its "
-              "data and time ({\"_stored_\": \"encrypted\"}). Give the application's key "
-              "with --cipher-key KEY to export them whole.", file=sys.stderr)
+        warning = undecrypted_warning(store)
+    if warning is not None:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.out == "-":
         export_to(args.store, sys.stdout.buffer, scope, args.format, unreadable=unreadable)
         sys.stdout.flush()

@@ -29,6 +29,7 @@ from explorer.exchange.formats import (
 )
 from explorer.store import EventStore, RecordedEvent
 from explorer.store.copying import SIDE_FILES
+from explorer.store.foreign.library_store import LibraryStore
 from explorer.store.postgres_url import is_server_url
 from explorer.store.query import EventQuery
 
@@ -92,6 +93,18 @@ def _write_all(events: Iterable[RecordedEvent], out: BinaryIO, format: Format, s
         if progress is not None and written % PROGRESS_EVERY == 0:
             progress(event.position, last_position)
     return written
+
+
+def undecrypted_warning(store: EventStore) -> str | None:
+    """What an export of `store` must say when its events are encrypted and not decrypted (no
+    key given, or one that does not decrypt them): each is written without its data and time,
+    which no key reads again. None otherwise."""
+    why = store.why_not_decrypted() if isinstance(store, LibraryStore) else None
+    if why is None:
+        return None
+    return (f"the events are encrypted and {why}: each is written without its data and time "
+            "({\"_stored_\": \"encrypted\"}). Give the application's key with --cipher-key KEY "
+            "to export them whole.")
 
 
 def export_to(location: str | Path, out: BinaryIO, scope: ExportScope = ExportScope(),

@@ -169,3 +169,24 @@ def test_a_bug_report_shows_its_selected_event_scrolled_into_view(qtbot, window,
     qtbot.waitUntil(shown, timeout=WAIT_MS)
     table = window.table
     assert table.viewport().rect().intersects(table.visualRect(table.currentIndex()))
+
+
+def test_an_export_of_encrypted_events_without_their_key_says_so(qtbot, window, tmp_path,
+                                                                  monkeypatch):
+    """As `export` says on the command line: the file holds none of the events' data nor
+    their times. Before, only 'Exported 3 events'."""
+    from explorer.exchange.export import ExportScope
+    from explorer.store.foreign import library_store
+    from tests.foreign.bank import XOR_TOPIC, write_bank
+
+    secret = tmp_path / "secret.db"
+    write_bank(secret, accounts=1, credits=2, CIPHER_TOPIC=XOR_TOPIC, CIPHER_KEY="k3y")
+    monkeypatch.delenv("CIPHER_KEY", raising=False)
+    monkeypatch.setenv("CIPHER_TOPIC", XOR_TOPIC)
+    monkeypatch.setattr(library_store, "_cipher_keys", {})
+    target = tmp_path / "events.jsonl"
+    with qtbot.wait_signal(window.exchange.finished, timeout=WAIT_MS) as done:
+        window.exchange.start_export(str(secret), ExportScope(), "jsonl", target, False)
+    assert done.args[0].startswith("Exported 3 events to ")
+    assert "Warning: the events are encrypted and no key was given" in done.args[0]
+    assert "--cipher-key" in done.args[0]

@@ -31,10 +31,16 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.exchange.bundle import BundleFilters, BundleView, bundle_view, save_bundle
-from explorer.exchange.export import ExportScope, export_file, refuse_existing
+from explorer.exchange.export import (
+    ExportScope,
+    export_file,
+    refuse_existing,
+    undecrypted_warning,
+)
 from explorer.exchange.formats import ExchangeError
 from explorer.exchange.importing import import_file
 from explorer.store.content_filter import FilterError, parse_filter
+from explorer.store.event_store import EventStore
 from explorer.store.query import EventQuery
 from explorer.ui.event_browser import ViewState
 from explorer.ui.widgets.filter_bar import Filters
@@ -194,13 +200,19 @@ class EventsExchange(QObject):
 
     def start_export(self, location: str, scope: ExportScope, format: str, target: Path,
                      force: bool) -> None:
-        def job(context: JobContext) -> int:
-            return export_file(location, target, scope, format,  # type: ignore[arg-type]
-                               force=force, progress=lambda done, total:
-                               context.progress((done, total)))
+        def job(context: JobContext) -> tuple[int, str | None]:
+            count = export_file(location, target, scope, format,  # type: ignore[arg-type]
+                                force=force, progress=lambda done, total:
+                                context.progress((done, total)))
+            with EventStore.open(location, read_only=True, verify=False) as store:
+                return count, undecrypted_warning(store)  # (the window's key, if given)
 
-        self._run(f"Exporting {scope.describe()} to {target.name}…", job,
-                  lambda count: f"Exported {count:,} events to {target}.",
+        def said(result: tuple[int, str | None]) -> str:
+            count, warning = result
+            return f"Exported {count:,} events to {target}." + (
+                f" Warning: {warning}" if warning else "")
+
+        self._run(f"Exporting {scope.describe()} to {target.name}…", job, said,
                   "Cannot export the events")
 
     # -- import ----------------------------------------------------------------------------
