@@ -245,7 +245,10 @@ class StoreWorker(QObject):
             pending.on_progress(value)
 
     def shutdown(self) -> None:
-        """Close the store on the worker thread and stop the thread."""
+        """Close the store on the worker thread and stop the thread (once: a window closed
+        twice asks again, and a stopped thread would never answer the close, waited for 10 s)."""
+        if not self._thread.isRunning():
+            return
         for job_id in list(self._pending):
             self._core.cancel(job_id)
         done = threading.Event()

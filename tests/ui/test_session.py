@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from explorer.store import NewEvent
 from explorer.ui.session import NOTHING_LOADED, LoadedSystem, StoreSession
 from explorer.ui.worker import ChangeWatcher, StoreWorker
@@ -63,3 +65,22 @@ def test_an_append_before_the_watcher_starts_is_announced_without_another(qtbot,
         assert changed.args == [listed_up_to + 1]
     finally:
         watcher.stop()
+
+
+def test_a_worker_shut_down_twice_does_not_wait_for_its_stopped_thread(qtbot, monkeypatch):
+    """A window closed twice (a close, then the test's or the application's own) shuts its
+    worker down twice: the second asked the stopped thread to close the store and waited 10 s
+    for an answer that never came."""
+    from explorer.ui import worker as worker_module
+
+    worker = StoreWorker()
+    worker.shutdown()
+    waits: list[float] = []
+
+    class Event(threading.Event):
+        def wait(self, timeout=None):
+            waits.append(timeout)
+            return super().wait(0)
+    monkeypatch.setattr(worker_module.threading, "Event", Event)
+    worker.shutdown()
+    assert waits == []
