@@ -62,3 +62,19 @@ def test_a_store_in_a_folder_that_cannot_be_written_opens_read_only_saying_why(
     assert window.read_only_badge.isVisible()
     assert f"the folder {folder} cannot be written" in window.read_only_badge.toolTip()
     assert "Opened read-only" in window.statusBar().currentMessage()
+
+
+def test_new_demo_store_asks_its_size_without_repeating_itself():
+    """New Demo Store asked the demo shop "how many orders should the demo simulate?" and then
+    "(how many orders to simulate)" under it; a seeder's help that says more is still shown."""
+    from explorer.demo.system import SHOP as shop
+    from explorer.ui.window.opening import size_question
+
+    assert size_question("Demo shop", shop.seeder) == (
+        "Demo shop: how many orders should the demo simulate?")
+
+    class Loans:
+        size_name, size_help = "loans", "how many loans to simulate (about ten events each)"
+    assert size_question("Library", Loans) == (
+        "Library: how many loans should the demo simulate?\n"
+        "(how many loans to simulate (about ten events each))")

@@ -38,7 +38,7 @@ from explorer.store.postgres_url import (
     is_server_url,
     shown,
 )
-from explorer.system import NO_SYSTEM, System
+from explorer.system import NO_SYSTEM, Seeder, System
 from explorer.system.discovery import (
     META_MODULE,
     META_NAME,
@@ -444,10 +444,8 @@ class StoreOpening(QObject):
         if not path:
             return
         size, ok = QInputDialog.getInt(
-            self.window, "New Demo Store",
-            f"{loaded.label}: how many {seeder.size_name} should the demo simulate?\n"
-            f"({seeder.size_help})", seeder.default_size, 1, seeder.max_size,
-            max(1, seeder.default_size // 2))
+            self.window, "New Demo Store", size_question(loaded.label, seeder),
+            seeder.default_size, 1, seeder.max_size, max(1, seeder.default_size // 2))
         if ok:
             self.create_demo(path, size, loaded)
 
@@ -492,3 +490,13 @@ class StoreOpening(QObject):
     def last_folder(self) -> str:
         recent = settings.recent_stores()
         return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+
+def size_question(label: str, seeder: Seeder) -> str:
+    """What New Demo Store asks: how many of the seeder's units, with its help below when that
+    says more than the question ("how many orders to simulate" alone would repeat it)."""
+    question = f"{label}: how many {seeder.size_name} should the demo simulate?"
+    help_text = seeder.size_help.strip()
+    if help_text.rstrip(".").lower() == f"how many {seeder.size_name} to simulate".lower():
+        return question
+    return f"{question}\n({help_text})"
