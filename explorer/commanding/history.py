@@ -68,8 +68,13 @@ class History:
             self.entries = keep
 
     def to_list(self) -> list[Any]:
-        """The entries as saved: those read, newest first, then those it could not read."""
-        return [entry.to_dict() for entry in self.entries] + self.unread
+        """The entries as saved, newest first: those it could not read put back by their time
+        among those read (a later version's newest first, not after this version's oldest,
+        which that version would show first and keep in their stead), any without a time last."""
+        saved = [entry.to_dict() for entry in self.entries]
+        if not self.unread:
+            return saved
+        return sorted(saved + self.unread, key=_newest_first)  # (stable: ties as they were)
 
     @classmethod
     def from_list(cls, value: Any, domain: DomainModel) -> History:
@@ -82,6 +87,12 @@ class History:
             except ValidationError:
                 unread.append(_masked_item(item, domain))
         return cls(entries, domain=domain, unread=unread)
+
+
+def _newest_first(item: Any) -> tuple[int, int]:
+    """Where a saved entry goes, newest first: by its time (`at_us`), any without one last."""
+    at = item.get("at_us") if isinstance(item, dict) else None
+    return (0, -at) if type(at) is int else (1, 0)
 
 
 def _masked_item(item: Any, domain: DomainModel) -> Any:

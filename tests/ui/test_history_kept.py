@@ -61,3 +61,15 @@ def test_a_secret_in_an_entry_it_cannot_read_is_masked_all_the_same():
     saved = History.from_list([later], SHOP.domain).to_list()
     assert saved[0]["request"]["data"]["card_number"] == "•••• 0002"
     assert saved[0]["outcome"] == LATER["outcome"]
+
+
+def test_entries_it_cannot_read_are_saved_again_in_their_place_by_time():
+    """A later version's entries go back where they were, newest first: saved after this
+    version's, that version showed them last (the newest too) and, past HISTORY_LIMIT entries,
+    kept this version's old ones in their stead."""
+    newest = {**LATER, "at_us": KNOWN["at_us"] + 2}
+    oldest = {**LATER, "request": {**LATER["request"], "stream_id": "order_0"},
+              "at_us": KNOWN["at_us"] - 1}
+    saved = History.from_list([newest, KNOWN, oldest, "not an entry"],
+                              NO_SYSTEM.domain).to_list()
+    assert saved == [newest, KNOWN, oldest, "not an entry"]
