@@ -228,7 +228,7 @@ def watch_from_menu(qtbot, window, view, point) -> str:
     """Right-click at `point` of `view`, choose "Watch …": the expression pinned."""
     view.customContextMenuRequested.emit(point)
     action = view.watch_menu.actions()[0]
-    text = action.text().removeprefix("Watch ")
+    text = action.text().removeprefix("Watch ").replace("&&", "&")  # (a shown '&')
     action.trigger()
     qtbot.waitUntil(lambda: text in window.watch_panel.model.texts, timeout=WAIT_MS)
     view.watch_menu.close()
@@ -264,3 +264,24 @@ def test_watch_this_on_a_state_field_and_a_read_model_cell_pins_them(travelling,
     view.watch_menu = None
     view.customContextMenuRequested.emit(view.visualRect(key).center())
     assert view.watch_menu is None
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")  # the menu, offscreen
+def test_watch_this_shows_an_ampersand_of_a_key_as_it_is(qtbot):
+    """A key holding '&' ("R&D") was shown "Watch ...[RD]" with D underlined, as Qt takes '&'
+    for the mark of a shortcut; the expression pinned was right all along."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QListView
+
+    from explorer.ui.widgets.watch_this import offer_watch
+
+    view = QListView()
+    qtbot.add_widget(view)
+    wanted: list[str] = []
+    offer_watch(view, lambda _point: "teams[R&D].budget", wanted.append)
+    view.customContextMenuRequested.emit(QPoint(1, 1))
+    action = view.watch_menu.actions()[0]
+    assert action.text() == "Watch teams[R&&D].budget"  # (shown "Watch teams[R&D].budget")
+    action.trigger()
+    assert wanted == ["teams[R&D].budget"]
+    view.watch_menu.close()

@@ -44,7 +44,8 @@ def offer_watch(view: QAbstractItemView, expression_at: Callable[[QPoint], str |
         if text is None:
             return
         menu = QMenu(view)
-        menu.addAction(f"Watch {text}", lambda: wanted(text))
+        menu.addAction(f"Watch {text}".replace("&", "&&"), lambda: wanted(text))  # (a key's
+        # '&' shown as it is, not taken for the mark of a shortcut: "R&D", not "RD")
         menu.popup(view.viewport().mapToGlobal(point))
         view.watch_menu = menu  # type: ignore[attr-defined]  # kept for as long as it shows
 
