@@ -13,11 +13,11 @@ at 45 MB); a larger store is not checked on every read, and nothing is said of i
 
 from __future__ import annotations
 
-import shlex
 import sys
 
 from explorer.common.names import visible
 from explorer.store import EventStore, StoreError
+from explorer.store.errors import damage_advice
 
 _said: set[str] = set()
 """The stores said damaged by the command running (each said once, however often it opens it)."""
@@ -41,9 +41,7 @@ def warn_if_damaged(store: EventStore) -> None:
     if found is None:
         return
     _said.add(store.location)
-    where = shlex.quote(store.location)
     print(f"warning: {visible(store.location)} is damaged: {visible(found)}. What is shown is "
-          "what the file holds now, which may not be what was written: `event-explorer-cli "
-          f"check {where}` lists every problem, and `event-explorer-cli salvage {where} "
-          "NEW.evstore` copies every event that can still be read into a new store.",
+          "what the file holds now, which may not be what was written: "
+          f"{visible(damage_advice(store.location, library=store.library))}",
           file=sys.stderr, flush=True)

@@ -498,9 +498,8 @@ def check(args: argparse.Namespace) -> int:
             finally:
                 bar.close()
     except StoreDamagedError as damage:
-        print(f"error: {damage.path} is damaged: {damage.detail}. Nothing was changed. Copy "
-              f"every event that can still be read into a new store with `salvage {damage.path} "
-              "NEW.evstore`.", file=sys.stderr)
+        print(f"error: {damage.path} is damaged: {damage.detail}. Nothing was changed. "
+              f"{damage.advice}", file=sys.stderr)
         return 1
     if args.json:
         print_json(report.to_dict())

@@ -96,7 +96,8 @@ def _check(store: EventStore, progress: Callable[[int], None] | None) -> CheckRe
     damage = store.sqlite_problems()
     if damage:
         raise StoreDamagedError(store.location,
-                                f"its integrity check says: {describe_damage(damage)}")
+                                f"its integrity check says: {describe_damage(damage)}",
+                                library=store.library)
     report = CheckReport()
     if isinstance(store, LibraryStore):  # another program's file: no chain, no schema of ours
         return check_library(store, report, progress)

@@ -90,11 +90,12 @@ def describe_damage(error_or_problems: Exception | list[str]) -> str:
     return lines[0] + more
 
 
-def damaged(location: str, detail: str, *, more_precisely: bool = False) -> StoreDamagedError:
+def damaged(location: str, detail: str, *, more_precisely: bool = False,
+            library: bool = False) -> StoreDamagedError:
     """Note that the store at `location` is damaged (`more_precisely`: the damage noted first,
-    said better); the error to raise."""
+    said better; `library`: an eventsourcing library file); the error to raise."""
     mark_damaged(Path(location), detail, more_precisely=more_precisely)
-    return StoreDamagedError(location, detail)
+    return StoreDamagedError(location, detail, library=library)
 
 
 def mark_damaged(path: Path, detail: str, *, more_precisely: bool = False) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 
 class StoreError(Exception):
     """Base class for every error the event store raises."""
@@ -53,19 +55,39 @@ class ReadOnlyStoreError(StoreError):
         self.reason = reason
 
 
+LIBRARY_SCHEMA = "eventsourcing-library"
+"""The `schema` of an eventsourcing library store's meta (EventStore.meta)."""
+
+
+def damage_advice(location: str, *, library: bool = False) -> str:
+    """What to do with a damaged store at `location`: `check` and `salvage` for ours; for an
+    eventsourcing library file (`library`), which salvage does not read, `copy`, and a backup
+    for what it cannot read."""
+    where = shlex.quote(location)
+    if library:
+        return (f"`event-explorer-cli copy {where} NEW.evstore` copies its events into a new "
+                "store if SQLite can still read them (salvage reads Event Explorer's own stores "
+                "only); if it stops at the damage, only a backup of the file has the rest.")
+    return (f"`event-explorer-cli check {where}` lists every problem, and "
+            f"`event-explorer-cli salvage {where} NEW.evstore` copies every event that can still "
+            "be read into a new store.")
+
+
 class StoreDamagedError(StoreError):
-    """SQLite found the store's file damaged ("malformed", "not a database").
+    """SQLite found the store's file damaged ("malformed", "not a database"); `library`: the
+    file is an eventsourcing library store's.
 
     Once seen, the store is never written again by this process (see `sqlite.mark_damaged`).
     """
 
-    def __init__(self, path: str, detail: str) -> None:
+    def __init__(self, path: str, detail: str, *, library: bool = False) -> None:
         super().__init__(
             f"The store {path} is damaged (SQLite: {detail}). Nothing more will be written to it. "
-            f"Run `event-explorer-cli check {path}` for details, and `event-explorer-cli salvage "
-            f"{path} NEW.evstore` to copy every event that can still be read into a new store.")
+            + damage_advice(path, library=library))
         self.path = path
         self.detail = detail
+        self.library = library
+        self.advice = damage_advice(path, library=library)
 
 
 class ConcurrencyError(StoreError):

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 import sqlalchemy as sa
 import sqlalchemy.dialects.sqlite
@@ -54,6 +55,8 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
     """
 
     _db: GuardedConnection
+    library: ClassVar[bool] = False
+    """Whether it is a store of the Python eventsourcing library (read-only, never salvaged)."""
 
     def __init__(self, engine: sa.Engine, *, location: str, read_only: bool,
                  registry: EventRegistry | None, read_only_reason: str | None = None) -> None:

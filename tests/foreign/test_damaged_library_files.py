@@ -112,3 +112,37 @@ def test_a_topic_stored_as_a_blob_or_a_number_is_read_as_its_text(tmp_path, caps
         assert code == 0 and err == "", (argv, err)
     code, out, err = run(capsys, "events", path, "--json")
     assert code == 0 and out.count('"position"') == 10, err
+
+
+def test_damage_to_a_library_file_points_to_copy_not_salvage(tmp_path, capsys):
+    """Every damage message told the user to run `salvage`, which refuses a library file (it
+    reads Event Explorer's own stores): a dead end. A library file's damage now points to
+    `copy` (and a backup for what SQLite cannot read); an Event Explorer store's still to
+    `salvage`."""
+    path = tmp_path / "bank.db"
+    write_bank(path, accounts=40, credits=60)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 4096 // 2 * 4096  # a page of the file: its header overwritten
+    data[middle:middle + 100] = b"\xff" * 100
+    path.write_bytes(bytes(data))
+    before = digest(path)
+    code, out, err = run(capsys, "check", path)
+    assert code == 1 and "is damaged" in err and "Traceback" not in err, err
+    assert f"copy {path} NEW.evstore" in err and "salvage" in err  # (which it does not read)
+    assert "`event-explorer-cli salvage" not in err
+    code, out, err = run(capsys, "events", path, "--limit", "2")
+    assert err.startswith("warning: ") and f"copy {path} NEW.evstore" in err, err
+    assert "`event-explorer-cli salvage" not in err
+    assert digest(path) == before
+
+
+def test_damage_advice_names_salvage_for_our_stores_and_copy_for_library_files():
+    from explorer.store.errors import StoreDamagedError, damage_advice
+
+    ours = StoreDamagedError("/x/shop.evstore", "malformed")
+    assert "salvage /x/shop.evstore NEW.evstore" in str(ours) and ours.advice in str(ours)
+    theirs = StoreDamagedError("/x/bank.db", "malformed", library=True)
+    assert "copy /x/bank.db NEW.evstore" in str(theirs)
+    assert "`event-explorer-cli salvage" not in str(theirs)
+    assert damage_advice("/a b/c.db", library=True).startswith("`event-explorer-cli copy "
+                                                               "'/a b/c.db' NEW.evstore`")

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.damage import damaged
-from explorer.store.errors import StoreError, StreamNotFoundError
+from explorer.store.errors import LIBRARY_SCHEMA, StoreError, StreamNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.foreign import views
 from explorer.store.foreign.layout import LibraryLayout, describe
@@ -147,6 +147,7 @@ class LibraryStore(EventStore):
     """An `eventsourcing` application's SQLite file, shown through the EventStore interface."""
 
     format = FORMAT
+    library = True
     pages_checked = True
     """Whether `sqlite_problems` checks the pages the records are kept in (a server's are its
     own)."""
@@ -206,14 +207,14 @@ class LibraryStore(EventStore):
             for statement in views.create_statements(layout):
                 connection.execute(statement)
             connection.executemany("INSERT INTO temp.store_meta VALUES (?, ?)", [
-                ("schema", "eventsourcing-library"),
+                ("schema", LIBRARY_SCHEMA),
                 ("format", "a store of the Python eventsourcing library (read-only)"),
                 ("tables", describe(layout)),
             ])
             connection.set_authorizer(refuse_changes)
 
         engine = sqlite_backend.guarded_engine(
-            "file::memory:", on_damage=lambda detail: damaged(str(path), detail),
+            "file::memory:", on_damage=lambda detail: damaged(str(path), detail, library=True),
             configure=configure)
         store = cls(engine, location=str(path), registry=registry, layout=layout)
         store.cipher_key = cipher_key

@@ -46,7 +46,7 @@ import sqlalchemy as sa
 from explorer.common.private_files import open_private
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.damage import damaged
-from explorer.store.errors import StoreOpenError
+from explorer.store.errors import LIBRARY_SCHEMA, StoreOpenError
 from explorer.store.foreign import views
 from explorer.store.foreign.layout import LibraryLayout, describe
 from explorer.store.foreign.library_store import (
@@ -261,7 +261,7 @@ class PostgresLibraryStore(LibraryStore):
             for statement in views.create_statements(layout):
                 db.execute(statement)
             db.executemany("INSERT INTO temp.store_meta VALUES (?, ?)", [
-                ("schema", "eventsourcing-library"),
+                ("schema", LIBRARY_SCHEMA),
                 ("format", "a PostgreSQL store of the Python eventsourcing library "
                            "(read-only)"),
                 ("tables", describe(layout)),

@@ -336,9 +336,7 @@ class StoreOpening(QObject):
         title = f"{name} is damaged"
         text = (f"{name} is damaged: {error.detail}.\n\nNothing was written to it, and nothing "
                 "will be. Open Read-Only shows what can still be read of it, marked as damaged."
-                f"\n\nTo go on working with its events, `event-explorer-cli salvage {path} "
-                f"NEW.evstore` copies every event that can still be read into a new store; "
-                f"`event-explorer-cli check {path}` lists everything that is wrong.")
+                f"\n\nTo go on working with its events: {error.advice}")
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Close,
                           window)
         read_only = box.addButton("Open Read-Only", QMessageBox.ButtonRole.AcceptRole)

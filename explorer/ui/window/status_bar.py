@@ -12,6 +12,7 @@ import html
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
+from explorer.store.errors import LIBRARY_SCHEMA, damage_advice
 from explorer.ui.cursor_moves import CursorStatus
 from explorer.ui.session import LoadedSystem, StoreSummary
 from explorer.ui.timers import single_shot
@@ -104,7 +105,8 @@ class WindowStatus(QObject):
         self.busy_label.clear()
         found = summary.damage
         if found is not None:
-            self._show_damaged(summary.location, found)
+            self._show_damaged(summary.location, found,
+                               summary.meta.get("schema") == LIBRARY_SCHEMA)
         else:
             self.read_only_badge.setText("READ-ONLY")
             self.read_only_badge.setStyleSheet(READ_ONLY_STYLE)
@@ -117,16 +119,14 @@ class WindowStatus(QObject):
         self.store_label.setText(summary.location)
         self.store_label.setToolTip(summary.location)
 
-    def _show_damaged(self, location: str, found: str) -> None:
-        """The badge of a store found damaged (shown read-only: it is never written again)."""
+    def _show_damaged(self, location: str, found: str, library: bool = False) -> None:
+        """The badge of a store found damaged (shown read-only: it is never written again);
+        `library`: an eventsourcing library file's, which salvage does not read."""
         self.read_only_badge.setText("⚠ DAMAGED")
         self.read_only_badge.setStyleSheet(DAMAGED_STYLE)
         self.read_only_badge.setToolTip(
             f"This store is damaged: {found}.\n\nIt is open read-only and shows what can still "
-            "be read; nothing will be written to it. `event-explorer-cli check "
-            f"{location}` lists everything that is wrong; `event-explorer-cli salvage "
-            f"{location} NEW.evstore` copies every event that can still be read into a new "
-            "store.")
+            f"be read; nothing will be written to it. {damage_advice(location, library=library)}")
         self.read_only_badge.show()
         self.say(f"This store is damaged ({found}): shown read-only. The badge says more.",
                  30_000)
