@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,23 @@ FUNCTION_FAILED = "user-defined function raised exception"
 """What sqlite3 says when a function registered on the connection fails. The only ones are the
 `eventsourcing` library stores' readers (explorer/store/foreign), which read any bytes: they fail
 only where a stored id or topic handed to them is no UTF-8 text (sqlite3 decodes it first)."""
+
+
+_interruptions = threading.local()
+
+
+def note_interrupted() -> None:
+    """Note that a function registered on a connection (the `eventsourcing` library stores'
+    readers, where reading their rows spends its time) was interrupted (Ctrl-C), which sqlite3
+    says as FUNCTION_FAILED: the statement's failure is then raised as the KeyboardInterrupt it
+    was, not taken for damage."""
+    _interruptions.pending = True
+
+
+def _interruption_taken() -> bool:
+    pending = getattr(_interruptions, "pending", False)
+    _interruptions.pending = False
+    return pending
 
 
 def is_damage(error: sqlite3.DatabaseError) -> bool:
@@ -210,8 +228,12 @@ _cursor = sqlite3.Connection.cursor
 _execute, _executemany = sqlite3.Cursor.execute, sqlite3.Cursor.executemany
 
 
-def _translated(connection: sqlite3.Connection, error: sqlite3.DatabaseError) -> Exception:
-    """The error to raise for `error`: the connection's damage error, or `error` itself."""
+def _translated(connection: sqlite3.Connection, error: sqlite3.DatabaseError,
+                ) -> BaseException:
+    """The error to raise for `error`: the connection's damage error, KeyboardInterrupt for a
+    registered function interrupted (`note_interrupted`), or `error` itself."""
+    if str(error) == FUNCTION_FAILED and _interruption_taken():
+        return KeyboardInterrupt()
     if not isinstance(connection, GuardedConnection):
         return error
     if is_damage(error):

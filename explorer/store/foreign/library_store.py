@@ -26,7 +26,7 @@ import orjson
 import sqlalchemy as sa
 
 from explorer.store import sqlite as sqlite_backend
-from explorer.store.damage import damaged
+from explorer.store.damage import damaged, note_interrupted
 from explorer.store.errors import LIBRARY_SCHEMA, StoreError, StreamNotFoundError
 from explorer.store.event_store import EventStore
 from explorer.store.foreign import views
@@ -550,9 +550,9 @@ def register_functions(connection: sqlite3.Connection, reader: StateReader) -> N
     """The `es_*` SQL functions the views compute their columns with (see views)."""
     unreadable = orjson.dumps({"_stored_": UNREADABLE}).decode()
     functions: list[tuple[str, int, Any]] = [
-        ("es_stream_id", 1, stream_id_of),
-        ("es_stream_type", 1, stream_type_of),
-        ("es_event_type", 1, event_type_of),
+        ("es_stream_id", 1, _interruptible(stream_id_of)),
+        ("es_stream_type", 1, _interruptible(stream_type_of)),
+        ("es_event_type", 1, _interruptible(event_type_of)),
         ("es_timestamp", 1, _never_failing(reader.timestamp_us, 0)),
         ("es_data", 1, _never_failing(reader.data_json, unreadable)),
         ("es_snapshot", 1, _never_failing(reader.snapshot_json, unreadable)),
@@ -571,6 +571,21 @@ def _never_failing(read: Callable[..., Any], fallback: Any) -> Callable[..., Any
     def never_failing(*args: Any) -> Any:
         try:
             return read(*args)
+        except KeyboardInterrupt:  # (Ctrl-C: not the state's failure)
+            note_interrupted()
+            raise
         except Exception:  # noqa: BLE001 - any state: the event says it cannot be read
             return fallback
     return never_failing
+
+
+def _interruptible(read: Callable[..., Any]) -> Callable[..., Any]:
+    """A reader of ids or topics that notes Ctrl-C in it (`note_interrupted`), which sqlite3
+    says as it says their failure on a text that is not UTF-8 (damage.FUNCTION_FAILED)."""
+    def interruptible(*args: Any) -> Any:
+        try:
+            return read(*args)
+        except KeyboardInterrupt:
+            note_interrupted()
+            raise
+    return interruptible
