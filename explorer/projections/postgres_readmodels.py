@@ -222,27 +222,28 @@ class ServerReadModels(ReadModelDatabase):
         made (a team whose roles share the store): what to grant, or to open it read-only. A
         superuser's role is never to be granted (its members may SET ROLE to it): the schema,
         derived data, is then dropped and made again by a role of the team."""
-        owner, superuser = "ITS_OWNER", False
-        with suppress(psycopg.Error):  # (its owner, named when the server says who it is)
+        owner, superuser, role = "ITS_OWNER", False, self.role
+        with suppress(psycopg.Error):  # (its owner, and the role, named as the server says:
+            # a URL without a user connects as PGUSER's or the login's)
             found = self._server.execute(
-                "SELECT n.nspowner::regrole::text, r.rolsuper FROM pg_namespace AS n "
-                "JOIN pg_roles AS r ON r.oid = n.nspowner WHERE n.nspname = %s",
-                (self.schema,)).fetchone()
+                "SELECT n.nspowner::regrole::text, r.rolsuper, current_user::regrole::text "
+                "FROM pg_namespace AS n JOIN pg_roles AS r ON r.oid = n.nspowner "
+                "WHERE n.nspname = %s", (self.schema,)).fetchone()
             if found is not None:
-                owner, superuser = found[0], bool(found[1])
+                owner, superuser, role = found[0], bool(found[1]), found[2]
         if superuser:
             share = (f"Its owner, {owner}, is a superuser, whose role is not to be granted (a "
                      "member may become superuser): as a superuser, drop the schema (DROP SCHEMA "
                      f"{self.schema} CASCADE; read models are derived from the events), then "
-                     f"run the projections as {self.role}, which makes them again; for the "
-                     f"other roles of the team to share them, grant them {self.role}.")
+                     f"run the projections as {role}, which makes them again; for the "
+                     f"other roles of the team to share them, grant them {role}.")
         else:
             share = ("For the roles that run the projections to share them, let the owner of "
                      "that schema and its tables (or a superuser) grant its role: GRANT "
-                     f"{owner} TO {self.role}.")
+                     f"{owner} TO {role}.")
         return StoreOpenError(
             f"The read models of {self.store_url} live in the schema {self.schema}, which "
-            f"another role made: the role {self.role} may not {action} ({first_line(error)}). "
+            f"another role made: the role {role} may not {action} ({first_line(error)}). "
             f"Nothing was changed. {share} Or open the store read-only (`run --read-only`, "
             "`project --read-only`, File > Open Read-Only): read models of your own are then "
             "kept in your cache folder.")

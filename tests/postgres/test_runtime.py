@@ -64,7 +64,7 @@ def test_a_role_that_may_not_make_the_read_models_schema_is_told_what_to_grant(
 
 
 def test_a_role_not_granted_the_read_models_another_role_made_is_told_what_to_do(
-        postgres_server, admin, schema_name):
+        postgres_server, admin, schema_name, monkeypatch):
     """A team: one role made the read models (the first `run`); another, which may write the
     events, runs the projections too. Without rights on their schema, or with rights on its
     tables alone (an index is made only by its table's owner), it is told what to grant, or
@@ -101,7 +101,9 @@ def test_a_role_not_granted_the_read_models_another_role_made_is_told_what_to_do
         with Runner(url, SHOP, run_sagas=False) as runner:
             runner.run_pending()
             assert isinstance(runner.db, ServerReadModels)
-        url = postgres_server.url(user=other, schema=schema_name)  # the team's next role
+        url = postgres_server.url(user=other, schema=schema_name).replace(f"{other}@", "")
+        monkeypatch.setenv("PGUSER", other)  # the team's next role, not named in the URL:
+        # named as the server says (it was 'the role you connect as', 'GRANT ... TO you ...')
         told = (f"the role {other} may not use it .* GRANT {role} TO {other}.* open the store "
                 "read-only")
         with pytest.raises(StoreOpenError, match=told):
