@@ -17,6 +17,7 @@ import orjson
 
 from explorer.common.timestamps import now_micros
 from explorer.store import chain
+from explorer.store.damage import HotStatements
 from explorer.store.encoding import Prepared, prepare
 from explorer.store.errors import (
     ConcurrencyError,
@@ -74,6 +75,7 @@ class Appending:
     """EventStore's writes of events and snapshots (see the module's docstring)."""
 
     _db: sqlite3.Connection
+    _hot: HotStatements
     _sql: Statements
     registry: EventRegistry | None
     location: str
@@ -102,31 +104,31 @@ class Appending:
         """Append to several streams in one transaction: all of it is written, or none of it."""
         self._require_writable("append events")
         prepared = [prepare(request, self.registry) for request in requests]
-        db = self._db
+        hot = self._hot
         self._begin_write("append events")
         try:
             results = self._append_locked(prepared)
-            db.execute("COMMIT")
+            hot.run("COMMIT")
         except self._integrity_errors as error:
-            db.execute("ROLLBACK")
+            hot.run("ROLLBACK")
             return self._resolve_integrity_error(prepared, error)
         except BaseException:
-            db.execute("ROLLBACK")
+            hot.run("ROLLBACK")
             raise
         return results
 
     def _append_locked(self, prepared: list[Prepared]) -> list[AppendResult]:
-        db = self._db
+        db = self._hot
         sql = self._sql
         heads: dict[str, list[Any]] = {}
         if len(prepared) == 1:  # one round trip for the newest event and the stream's head
             first = prepared[0]
-            position, last_time, head_type, head_version, chain_end, previous = db.execute(
-                sql.append_head.sql, sql.append_head.args(first.stream_id)).fetchone()
+            position, last_time, head_type, head_version, chain_end, previous = db.row(
+                sql.append_head.sql, sql.append_head.args(first.stream_id))
             heads[first.stream_id] = [head_type or first.stream_type, head_version or 0, 0, 0, 0]
         else:
-            position, last_time, chain_end, previous = db.execute(
-                sql.append_tail.sql, sql.append_tail.args()).fetchone()
+            position, last_time, chain_end, previous = db.row(
+                sql.append_tail.sql, sql.append_tail.args())
             heads = self._heads({prep.stream_id for prep in prepared})
         position = position or 0
         plan = self._plan(prepared, position, last_time or 0,
@@ -134,16 +136,16 @@ class Appending:
         if len(plan.rows) == 1:
             row = plan.rows[0]
             if row[CORRELATION] is None and sql.uncorrelated is not None:
-                db.execute(sql.uncorrelated[0], row[:CORRELATION] + row[CORRELATION + 1:])
+                db.run(sql.uncorrelated[0], row[:CORRELATION] + row[CORRELATION + 1:])
             else:
-                db.execute(sql.insert_event.sql, row)
+                db.run(sql.insert_event.sql, row)
         elif plan.rows:
             insert_rows(db, sql.insert_event.sql, sql.insert_events, sql.rows_an_insert,
                         plan.rows, sql.uncorrelated)
         if plan.links:
-            db.execute(sql.insert_links.sql, (plan.rows[0][0], plan.links))
+            db.run(sql.insert_links.sql, (plan.rows[0][0], plan.links))
         if len(plan.stream_rows) == 1:
-            db.execute(sql.upsert_stream.sql, plan.stream_rows[0])
+            db.run(sql.upsert_stream.sql, plan.stream_rows[0])
         elif plan.stream_rows:
             db.executemany(sql.upsert_stream.sql, plan.stream_rows)
         return plan.results
@@ -192,7 +194,7 @@ class Appending:
     def _heads(self, stream_ids: set[str]) -> dict[str, list[Any]]:
         """Type and version of many streams, in one query (for batch appends)."""
         statement = self._sql.stream_heads
-        rows = self._db.execute(statement.sql, statement.args(
+        rows = self._hot.rows(statement.sql, statement.args(
             orjson.dumps(list(stream_ids)).decode()))
         return {stream_id: [stream_type, version, 0, 0, 0]
                 for stream_id, stream_type, version in rows}
@@ -235,10 +237,10 @@ class Appending:
         self._require_writable("save snapshots")
         self._begin_write("save a snapshot")
         try:
-            self._db.execute(self._sql.insert_snapshot.sql, self._sql.insert_snapshot.args(
+            self._hot.run(self._sql.insert_snapshot.sql, self._sql.insert_snapshot.args(
                 snapshot.stream_id, snapshot.version, snapshot.stream_type, snapshot.position,
                 snapshot.timestamp_us, snapshot.state_version, snapshot.state_json, now_micros()))
-            self._db.execute("COMMIT")
+            self._hot.run("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._hot.run("ROLLBACK")
             raise

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast, overload
+from typing import Any, Protocol, TypeVar, cast, overload
 
 import sqlalchemy as sa
 
@@ -226,6 +226,96 @@ class GuardedCursor(sqlite3.Cursor):
 
 _cursor = sqlite3.Connection.cursor
 _execute, _executemany = sqlite3.Cursor.execute, sqlite3.Cursor.executemany
+_fetchall = sqlite3.Cursor.fetchall
+
+
+class HotStatements(Protocol):
+    """How the store runs its hot statements (appends, loads, pages of the log), each read
+    whole at once: on a cursor kept for them (`KeptCursor`), or on any connection answering
+    as sqlite3's does (`OnConnection`: a server's)."""
+
+    def run(self, sql: str, parameters: Any = ..., /) -> None: ...
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> None: ...
+    def rows(self, sql: str, parameters: Any = ..., /) -> list[Any]: ...
+    def row(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+
+class KeptCursor:
+    """HotStatements on one cursor of a GuardedConnection kept for them, their errors said
+    as the connection's are (damage as its `on_damage`, ...). A cursor made and let go for
+    each statement cost a command (its load and the append's six statements) 17,000 of its
+    530,000 instructions. Every statement here is read to its end (or fails) before the
+    next, so none is left open; one that failed is let go with its cursor, as a
+    GuardedCursor's is, and the next gets a new cursor."""
+
+    __slots__ = ("_connection", "_cursor")
+
+    def __init__(self, connection: GuardedConnection) -> None:
+        self._connection = connection
+        self._cursor = _cursor(connection, sqlite3.Cursor)
+
+    def run(self, sql: str, parameters: Any = (), /) -> None:
+        try:
+            _execute(self._cursor, sql, parameters)
+        except sqlite3.DatabaseError as error:
+            raise self._failed(error) from None
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> None:
+        try:
+            _executemany(self._cursor, sql, parameters)
+        except sqlite3.DatabaseError as error:
+            raise self._failed(error) from None
+
+    def rows(self, sql: str, parameters: Any = (), /) -> list[Any]:
+        try:
+            return _fetchall(_execute(self._cursor, sql, parameters))
+        except sqlite3.DatabaseError as error:
+            raise self._failed(error) from None
+
+    def row(self, sql: str, parameters: Any = (), /) -> Any:
+        """The first row (None if there is none) of a statement giving one."""
+        rows = self.rows(sql, parameters)
+        return rows[0] if rows else None
+
+    def _failed(self, error: sqlite3.DatabaseError) -> BaseException:
+        """The error to raise for `error`, the failed statement let go."""
+        translated = _translated(self._connection, error)
+        try:
+            fresh = _cursor(self._connection, sqlite3.Cursor)
+        except sqlite3.ProgrammingError:  # a closed connection: its statements went with it
+            return translated
+        self._cursor.close()
+        self._cursor = fresh
+        return translated
+
+
+class OnConnection:
+    """HotStatements on a connection answering as sqlite3's does (a server's), a cursor each."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def run(self, sql: str, parameters: Any = None, /) -> None:
+        self._connection.execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> None:
+        self._connection.executemany(sql, parameters)
+
+    def rows(self, sql: str, parameters: Any = None, /) -> list[Any]:
+        rows: list[Any] = self._connection.execute(sql, parameters).fetchall()
+        return rows
+
+    def row(self, sql: str, parameters: Any = None, /) -> Any:
+        return self._connection.execute(sql, parameters).fetchone()
+
+
+def hot_statements(connection: Any) -> HotStatements:
+    """The HotStatements for a store's connection: a kept cursor on SQLite's."""
+    if isinstance(connection, GuardedConnection):
+        return KeptCursor(connection)
+    return OnConnection(connection)
 
 
 def _translated(connection: sqlite3.Connection, error: sqlite3.DatabaseError,

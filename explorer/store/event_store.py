@@ -69,6 +69,7 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         self.registry = registry
         self.decoder = RowDecoder(registry)
         self._sa, self._db = self._connect(engine)
+        self._hot = damage.hot_statements(self._db)
         self._sql = Statements(engine.dialect)
         self._nav = navigation_statements(engine.dialect)
 
@@ -239,7 +240,7 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
 
     def _begin_write(self, action: str) -> None:
         try:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._hot.run("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             raise _translate_operational(error, self.location, action) from None
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from explorer.store import schema
 from explorer.store.content_filter import json_types_sample
+from explorer.store.damage import HotStatements
 from explorer.store.decoding import DecodedRows, RowDecoder
 from explorer.store.errors import EventNotFoundError
 from explorer.store.maintenance import READ_PAGE_SIZE
@@ -35,6 +36,7 @@ class Reading:
     """EventStore's reads of events and snapshots (see the module's docstring)."""
 
     _db: sqlite3.Connection
+    _hot: HotStatements
     _sa: sa.Connection
     _engine: sa.Engine
     _sql: Statements
@@ -45,9 +47,8 @@ class Reading:
                     ) -> list[RecordedEvent]:
         """A stream's events in version order, optionally bounded by version, position or time."""
         statement = self._sql.read_stream
-        rows = self._db.execute(statement.sql, statement.args(
-            stream_id, from_version, _bound(to_version), _bound(to_position), _bound(to_time_us),
-        )).fetchall()
+        rows = self._hot.rows(statement.sql, statement.args(
+            stream_id, from_version, _bound(to_version), _bound(to_position), _bound(to_time_us)))
         return self.decoder.decode_rows(rows)
 
     def replay_rows(self, stream_id: str, *, after_version: int = 0, to_version: int | None = None,
@@ -60,19 +61,17 @@ class Reading:
         """
         sql = self._sql
         if to_version is None and to_position is None and to_time_us is None:
-            return self._db.execute(sql.replay_whole_stream.sql,
-                                    (stream_id, after_version)).fetchall()
-        return self._db.execute(sql.replay_stream.sql, sql.replay_stream.args(
-            stream_id, after_version, _bound(to_version), _bound(to_position), _bound(to_time_us),
-        )).fetchall()
+            return self._hot.rows(sql.replay_whole_stream.sql, (stream_id, after_version))
+        return self._hot.rows(sql.replay_stream.sql, sql.replay_stream.args(
+            stream_id, after_version, _bound(to_version), _bound(to_position), _bound(to_time_us)))
 
     def replay_rows_positioned(self, stream_id: str, *, after_version: int = 0,
                                to_version: int | None = None) -> list[PositionedReplayRow]:
         """`replay_rows` with each event's global position last: for folding a stream event by
         event and saying where each one is (find-when)."""
         statement = self._sql.replay_positioned
-        return self._db.execute(statement.sql, statement.args(
-            stream_id, after_version, _bound(to_version))).fetchall()
+        return self._hot.rows(statement.sql, statement.args(
+            stream_id, after_version, _bound(to_version)))
 
     def replay_after_snapshot(self, stream_id: str, *, to_version: int | None = None,
                               to_position: int | None = None, to_time_us: int | None = None,
@@ -83,11 +82,11 @@ class Reading:
         timestamp are given as 0 (loading does not need them)."""
         if to_version is None and to_position is None and to_time_us is None:
             statement = self._sql.replay_latest
-            rows = self._db.execute(statement.sql, statement.args(stream_id)).fetchall()
+            rows = self._hot.rows(statement.sql, statement.args(stream_id))
         else:
             statement = self._sql.replay_after_snapshot
-            rows = self._db.execute(statement.sql, statement.args(
-                stream_id, _bound(to_version), _bound(to_position), _bound(to_time_us))).fetchall()
+            rows = self._hot.rows(statement.sql, statement.args(
+                stream_id, _bound(to_version), _bound(to_position), _bound(to_time_us)))
         if not rows or rows[0][1] is not SNAPSHOT_MARK:
             return None, rows
         version, _, state_version, state, stream_type = rows[0]
@@ -101,13 +100,12 @@ class Reading:
         Each page is its own short query, so a slow consumer never holds a read transaction open.
         """
         statement = self._sql.read_all
-        db = self._db
+        read = self._hot.rows
         decode = self.decoder.decode_each
         end = _bound(to_position)
         next_position = from_position
         while next_position <= end:
-            rows = db.execute(statement.sql,
-                              statement.args(next_position, end, page_size)).fetchall()
+            rows = read(statement.sql, statement.args(next_position, end, page_size))
             if not rows:
                 return
             yield from decode(rows)
@@ -164,12 +162,12 @@ class Reading:
     def read_page(self, after_position: int = 0, limit: int = 100) -> list[RecordedEvent]:
         """Up to `limit` events after `after_position`, in global order."""
         statement = self._sql.read_all
-        rows = self._db.execute(statement.sql, statement.args(after_position + 1, NO_LIMIT, limit))
-        return self.decoder.decode_rows(rows.fetchall())
+        return self.decoder.decode_rows(self._hot.rows(statement.sql, statement.args(
+            after_position + 1, NO_LIMIT, limit)))
 
     def event_at(self, position: int) -> RecordedEvent:
         """The event at a global position; EventNotFoundError if there is none."""
-        rows = self._db.execute(self._sql.event_at.sql, (position,)).fetchall()
+        rows = self._hot.rows(self._sql.event_at.sql, (position,))
         if not rows:
             raise EventNotFoundError(f"position {position}")
         return self.decoder.decode_rows(rows)[0]
@@ -217,7 +215,7 @@ class Reading:
 
     def last_position(self) -> int:
         """The global position of the newest event, 0 for an empty store."""
-        row = self._db.execute(self._sql.last_event.sql, self._sql.last_event.args()).fetchone()
+        row = self._hot.row(self._sql.last_event.sql, self._sql.last_event.args())
         return row[0] if row else 0
 
     def event_count(self) -> int:
@@ -230,8 +228,8 @@ class Reading:
                         ) -> SnapshotRecord | None:
         """The newest snapshot of a stream within the bounds, or None."""
         statement = self._sql.latest_snapshot
-        row = self._db.execute(statement.sql, statement.args(
-            stream_id, _bound(max_version), _bound(max_position), _bound(max_time_us))).fetchone()
+        row = self._hot.row(statement.sql, statement.args(
+            stream_id, _bound(max_version), _bound(max_position), _bound(max_time_us)))
         return SnapshotRecord(*row) if row else None
 
 
