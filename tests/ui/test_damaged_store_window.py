@@ -103,3 +103,22 @@ def test_a_store_opened_read_only_is_checked_and_marked_damaged(window, qtbot, t
     assert badge.isVisible() and badge.text() == "READ-ONLY"
     assert "damaged" not in badge.toolTip()
     assert file_state(tampered) == before
+
+
+def test_a_timeline_that_cannot_be_read_says_why(qtbot):
+    """A store whose timeline cannot be read (an eventsourcing library file damaged where the
+    timeline reads, while its events still list): the timeline said nothing, an empty plot
+    under an empty legend, the status bar's message gone after 8 s. Its legend now says it
+    could not be read and why, the whole message on hover; a timeline read later replaces
+    it."""
+    from explorer.ui.main_window import MainWindow
+
+    main = MainWindow()
+    qtbot.add_widget(main)
+    said = ("The store /x/bank.db is damaged (SQLite: database disk image is malformed). "
+            "Nothing more will be written to it.")
+    main.travel.failed.emit(said)
+    legend = main.timeline.legend
+    assert ("The timeline could not be read: The store /x/bank.db is damaged (SQLite: "
+            "database disk image is malformed).") in legend.text()
+    assert legend.toolTip() == said

@@ -9,6 +9,7 @@ and nothing stalls once the window is up.
 
 from __future__ import annotations
 
+import html
 import importlib
 from array import array
 from typing import TYPE_CHECKING
@@ -99,6 +100,7 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         travel.status_changed.connect(self._update_banner)
         travel.travelled.connect(self._travelled)
         travel.notice.connect(lambda text: self.problem.show_message(text, "note"))
+        travel.failed.connect(self._travel_failed)
         self._live_changed(travel.live)
 
     # -- construction ----------------------------------------------------------------------
@@ -416,8 +418,20 @@ class TimelineBar(TallerWhenNarrow, QWidget):
                  and moment.position == self.travel.position else None)
         self.plot.set_cursor(self.travel.position, exact)
 
+    def _travel_failed(self, message: str) -> None:
+        """A read of the open store failed: before its timeline was read, that timeline will
+        not come (a damaged store, say), and the legend says why rather than stay empty over
+        an empty plot (the status bar said it for 8 s only)."""
+        if self._samples is not None:
+            return
+        first = message.split(". ")[0].rstrip(".")
+        self.legend.setText(f"<span style='color:#b71c1c'>The timeline could not be read: "
+                            f"{html.escape(first)}.</span>")
+        self.legend.setToolTip(message)
+
     def _update_legend(self) -> None:
         samples = self._samples
+        self.legend.setToolTip("")
         if samples is None or not samples.types:
             self.legend.setText("Counting the events for the timeline…"
                                 if samples is not None and samples.counting else "")
