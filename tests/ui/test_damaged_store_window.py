@@ -122,3 +122,8 @@ def test_a_timeline_that_cannot_be_read_says_why(qtbot):
     assert ("The timeline could not be read: The store /x/bank.db is damaged (SQLite: "
             "database disk image is malformed).") in legend.text()
     assert legend.toolTip() == said
+    main.timeline.load_plot()  # (the plot, loaded once the first rows are painted, keeps it)
+    qtbot.waitUntil(lambda: main.timeline.plot is not None, timeout=WAIT_MS)
+    assert "The timeline could not be read: " in legend.text()
+    main.timeline.set_store(10, True)  # another store: its own timeline
+    assert "could not be read" not in legend.text() and legend.toolTip() == ""

@@ -89,6 +89,7 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         self.moment_marks: dict[str, int] = {}  # Compare's A and B
         self._moving_slider = False
         self._read_only = False
+        self._unread: str | None = None  # why the open store's timeline could not be read
         self._build()
         travel.cursor_moved.connect(self._cursor_moved)
         travel.moment_ready.connect(self._moment_ready)
@@ -282,6 +283,8 @@ class TimelineBar(TallerWhenNarrow, QWidget):
     def set_store(self, last_position: int, read_only: bool) -> None:
         self._read_only = read_only
         self._samples = None
+        self._unread = None
+        self._update_legend()
         self._marks = (array("q"), array("q"))
         self._set_slider(last_position, last_position)
         self.setEnabled(last_position > 0)
@@ -424,13 +427,17 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         an empty plot (the status bar said it for 8 s only)."""
         if self._samples is not None:
             return
-        first = message.split(". ")[0].rstrip(".")
-        self.legend.setText(f"<span style='color:#b71c1c'>The timeline could not be read: "
-                            f"{html.escape(first)}.</span>")
-        self.legend.setToolTip(message)
+        self._unread = message
+        self._update_legend()
 
     def _update_legend(self) -> None:
         samples = self._samples
+        if samples is None and self._unread is not None:
+            first = self._unread.split(". ")[0].rstrip(".")
+            self.legend.setText(f"<span style='color:#b71c1c'>The timeline could not be read: "
+                                f"{html.escape(first)}.</span>")
+            self.legend.setToolTip(self._unread)
+            return
         self.legend.setToolTip("")
         if samples is None or not samples.types:
             self.legend.setText("Counting the events for the timeline…"
