@@ -34,8 +34,9 @@ class HistoryEntry(JsonForm):
 class History:
     """Every command sent, newest first, with favourites kept however old they get; secrets
     masked (entries saved by older versions too). Saved entries it cannot read (a later
-    version's, one edited by hand) are not shown, and are saved again as they were, after the
-    others: going back to an older version, or starting it, does not lose them."""
+    version's, one edited by hand) are not shown, and are saved again as they were, in their
+    place by time (`to_list`): going back to an older version, or starting it, does not lose
+    them."""
 
     def __init__(self, entries: list[HistoryEntry] | None = None, *,
                  domain: DomainModel, unread: list[Any] | None = None) -> None:

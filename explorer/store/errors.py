@@ -81,13 +81,12 @@ class StoreDamagedError(StoreError):
     """
 
     def __init__(self, path: str, detail: str, *, library: bool = False) -> None:
-        super().__init__(
-            f"The store {path} is damaged (SQLite: {detail}). Nothing more will be written to it. "
-            + damage_advice(path, library=library))
         self.path = path
         self.detail = detail
         self.library = library
         self.advice = damage_advice(path, library=library)
+        super().__init__(f"The store {path} is damaged (SQLite: {detail}). Nothing more will be "
+                         f"written to it. {self.advice}")
 
 
 class ConcurrencyError(StoreError):
