@@ -14,6 +14,7 @@ from explorer.store.errors import StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.library_store import LibraryStore
 from explorer.store.postgres_copy import copy_store
+from explorer.store.postgres_url import local_path
 
 
 def add_parser(add: AddSubcommand) -> None:
@@ -21,7 +22,7 @@ def add_parser(add: AddSubcommand) -> None:
     p = add("copy", "Copy a whole store into a new one, a file or a postgresql:// URL, either "
                     "way: the same events (ids, versions, positions, times), snapshots and "
                     "system (the source is only read).", copy, system=False)
-    p.add_argument("target", metavar="TARGET",
+    p.add_argument("target", metavar="TARGET", type=local_path,
                    help="the new store: a file that does not exist, or a server URL whose "
                         "schema holds no events")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

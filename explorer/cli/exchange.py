@@ -31,7 +31,7 @@ from explorer.exchange.formats import FORMATS
 from explorer.exchange.importing import import_file, import_stream
 from explorer.store.content_filter import parse_filter
 from explorer.store.event_store import EventStore
-from explorer.store.postgres_url import is_server_url, shown
+from explorer.store.postgres_url import is_server_url, local_path, shown
 from explorer.store.query import EventQuery
 
 
@@ -51,7 +51,8 @@ def add_parsers(add: AddSubcommand) -> None:
                       "store, keeping event ids, versions, times and order; positions are "
                       "numbered from 1 in the file's order.", import_, store=False)
     p.add_argument("file", metavar="FILE", help="the events file (- for standard input)")
-    p.add_argument("target", metavar="NEW_STORE", help="the new store to make (must not exist)")
+    p.add_argument("target", metavar="NEW_STORE", type=local_path,
+                   help="the new store to make (must not exist)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = add("bundle", "Write a bug report: one file with a consistent copy of the store (taken "

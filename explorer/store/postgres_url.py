@@ -1,5 +1,6 @@
-"""Telling a store on a PostgreSQL server's URL from a file path, without loading the driver;
-and the passwords given in such URLs, kept in this process's memory only.
+"""Telling a store on a PostgreSQL server's URL from a file path, without loading the driver
+(and a file named by a file:// URI, its path); and the passwords given in such URLs, kept in
+this process's memory only.
 
 The window, the command line and the workspace ask this of every target they are given; the
 driver (psycopg) is imported only when a server store is opened (explorer.store.postgres).
@@ -11,9 +12,12 @@ here, by server, user and database, and handed to the runner in its environment:
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeGuard
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import sqlalchemy as sa
 
@@ -30,6 +34,23 @@ def is_server_url(target: str | Path) -> TypeGuard[str]:
     """Whether `target` names a store on a PostgreSQL server rather than a file."""
     return isinstance(target, str) and "://" in target \
         and target.split("://", 1)[0].lower() in SCHEMES
+
+
+def local_path(target: str) -> str:
+    """A store named by a file URI (file:///home/me/My%20shop.evstore, as file managers, pasted
+    links and launchers give a file) as its path, percent-escapes decoded (file://localhost
+    too); any other target as it is. The window and every subcommand of the command line take
+    their stores through this: a URI was taken for a relative path, or refused as a database
+    this version does not open."""
+    if target[:5].lower() != "file:" or Path(target).exists():
+        return target
+    parts = urlsplit(target)
+    if parts.netloc.lower() not in ("", "localhost") or not parts.path.startswith("/"):
+        return target  # (another machine's file, or no path: said when opened)
+    path = os.fsdecode(unquote_to_bytes(parts.path))  # (a name not UTF-8 kept as its bytes)
+    if os.name == "nt" and re.match(r"/[A-Za-z]:", path):  # pragma: no cover (Windows)
+        path = path[1:]  # (file:///C:/shop.evstore)
+    return path
 
 
 def _server(url: sa.URL) -> tuple[str | None, int | None, str | None, str | None]:

@@ -14,9 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from PySide6.QtCore import QUrl, qVersion
+from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication
 
 from explorer.common.identity import (
@@ -26,6 +25,7 @@ from explorer.common.identity import (
     runtime_versions,
 )
 from explorer.store.foreign.library_store import remember_cipher_key
+from explorer.store.postgres_url import local_path
 from explorer.system.discovery import SystemLoadError, load_system
 from explorer.system.probing import GuardedLoad
 from explorer.system.workspace import default_demo_store
@@ -164,21 +164,6 @@ def start(window: MainWindow, store: str | None, read_only: bool,
             return
         size = DEMO_SIZE or seeding.system.seeder.default_size
         window.create_demo_store(demo, size, seeding)
-
-
-def local_path(store: str) -> str:
-    """A store named by a file URI (file:///home/me/My%20shop.evstore, as file managers, pasted
-    locations and some launchers give a file) as its path; any other name as it is. The URI
-    was taken for a relative path ("file:/home/me/My%20shop.evstore does not exist. Create a
-    new, empty store at ...?")."""
-    if store[:5].lower() != "file:" or Path(store).exists():
-        return store
-    url = QUrl(store)
-    if not url.isLocalFile():
-        return store
-    if url.host().lower() == "localhost":
-        url.setHost("")
-    return url.toLocalFile()
 
 
 def _kept_in_crash_log(problem: str) -> str:
