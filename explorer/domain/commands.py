@@ -2,14 +2,18 @@
 
 The model is the machine-readable schema (names, types, required or optional, ranges, choices,
 descriptions, nested lists) from which the GUI builds its form and the CLI its options, and it
-validates input strictly, as JSON, with one message per field: `true` is not a quantity, "5" is
-not a number and 5 is not text (a whole number is a number, and a date may be ISO 8601 text).
+validates input strictly, as JSON, with one message per field: `true` is not a quantity, "lots"
+is not a number and 5 is not text. A number may be given as people write one: a whole number is
+a number, text writing a number ("5.00", "-1.5e3") is that number, and a whole number written
+with a zero fraction (2.0, "2.00") is a whole number; a date may be ISO 8601 text.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import orjson
@@ -98,8 +102,9 @@ class Command(BaseModel):
         """Validate raw input (a dict from JSON, a form or CLI options) into a command.
 
         Validation is strict and as JSON, whoever sends the data: nothing is coerced to another
-        kind (no bool to int, no text to number or number to text), only what JSON cannot spell
-        is read from text (a date from "2026-03-19")."""
+        kind (no bool to int, no number to text, no "lots" to a number), only what JSON cannot
+        spell is read from text (a date from "2026-03-19") and a number is taken as people
+        write one ("5.00" for a price, 2.0 for a quantity: see _typed_numbers)."""
         if not isinstance(data, dict):
             raise CommandValidationError(cls.command_name, [FieldProblem(
                 "", f"the data must be a JSON object of fields, not {type(data).__name__}")])
@@ -112,6 +117,12 @@ class Command(BaseModel):
             raise CommandValidationError(cls.command_name, problems)
         try:
             return cls.model_validate_json(text, strict=True)
+        except pydantic.ValidationError as error:
+            typed = _typed_numbers(text, error)
+            if typed is None:
+                raise CommandValidationError(cls.command_name, _problems(cls, error)) from None
+        try:
+            return cls.model_validate_json(typed, strict=True)
         except pydantic.ValidationError as error:
             raise CommandValidationError(cls.command_name, _problems(cls, error)) from None
 
@@ -164,6 +175,61 @@ def _not_json(data: Any) -> list[FieldProblem]:
                 problems.append(FieldProblem(where, f"a {type(value).__name__} cannot be sent "
                                                     "as a field's value"))
     return sorted(problems, key=lambda problem: problem.field)
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""Text that writes a number as people type one: 5, 5.00, -1.5e3, .5 (not nan, inf, 1_000)."""
+_NUMBER_ERRORS = {"float_type": False, "int_type": True, "int_from_float": True}
+"""pydantic's errors of a number given in another form: whether the field wants a whole one."""
+
+
+def _typed_numbers(text: bytes, error: pydantic.ValidationError) -> bytes | None:
+    """The data (`text`, as JSON) with each number that `error` refused for its form read as
+    the number it writes: text writing one ("5.00") for a number or whole-number field, and a
+    whole number written with a zero fraction (2.0, "2.00") for a whole-number field. None if
+    none was (a "lots", a 2.5 or a true stays refused, as `error` says)."""
+    data = orjson.loads(text)
+    typed = False
+    for item in error.errors(include_url=False):
+        whole = _NUMBER_ERRORS.get(item["type"])
+        *path, last = item["loc"]
+        holder = data
+        for part in path:
+            holder = _part(holder, part)
+        if whole is None or _part(holder, last) is None:
+            continue
+        number = _number(holder[last], whole)
+        if number is not None:
+            holder[last] = number
+            typed = True
+    return orjson.dumps(data) if typed else None
+
+
+def _part(holder: Any, part: Any) -> Any:
+    """holder[part], or None where there is none (a union's member named in an error's loc)."""
+    if isinstance(holder, dict) and isinstance(part, str):
+        return holder.get(part)
+    if isinstance(holder, list) and isinstance(part, int) and 0 <= part < len(holder):
+        return holder[part]
+    return None
+
+
+def _number(value: Any, whole: bool) -> int | float | None:
+    """The number `value` writes (text such as "5.00"; for a whole number a float such as 2.0),
+    or None if it writes none that the field could take."""
+    if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
+        exact = Decimal(value.strip())
+    elif isinstance(value, float) and whole:
+        exact = Decimal(value)
+    else:
+        return None
+    if not whole:
+        number = float(exact)
+        return number if math.isfinite(number) else None
+    if exact != exact.to_integral_value() or exact.adjusted() > len(str(MAX_INTEGER)):
+        return None  # (a fraction; or far too large, not made into an int of its digits)
+    whole_number = int(exact)
+    return whole_number if abs(whole_number) <= MAX_INTEGER else None
 
 
 def _shown(value: Any) -> str:

