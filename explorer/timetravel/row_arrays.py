@@ -34,6 +34,12 @@ of those ended after it; two searches of the position index, their distinct valu
 ~8 s to read them all again; an earlier checkpoint, or counts that do not add up (a rebuilt table),
 starts over. A condition naming a column not kept (a wide one, or one of a type whose stored
 values are not plainly numbers or text) is left to SQL.
+
+What is kept is bounded (MAX_VERSIONS_KEPT versions, of every read model of every open file
+together), so that memory does not grow with the log: ~125 bytes a version (those sagas: 113 MB
+kept, +190 MB at the peak of reading them), where a store of ten million events has ~9 million
+saga versions. A table that does not fit in what is left is searched in SQL, as at its first
+search: slower, in bounded memory.
 """
 
 from __future__ import annotations
@@ -70,6 +76,9 @@ from explorer.timetravel.sorted_values import (
 LOAD_AT = 2
 """The search at one checkpoint of a read model that reads its versions into memory (the ones
 before it search in SQL)."""
+MAX_VERSIONS_KEPT = 1_200_000
+"""The most versions kept in memory at once, of every table of every open file (see the module):
+about 150 MB, with ~100 MB more while a table is read."""
 _FALSE, _UNKNOWN, _TRUE = 0, 1, 2
 _TRUTH = {False: _FALSE, None: _UNKNOWN, True: _TRUE}
 _BY_PLACE = {"=": (_FALSE, _TRUE, _FALSE), "!=": (_TRUE, _FALSE, _TRUE),
@@ -379,6 +388,10 @@ class _Kept:
     checkpoint: int
     searches: int = 0
     arrays: RowArrays | None = None
+    versions: int = 0
+    """How many versions are kept (or being read): counted against MAX_VERSIONS_KEPT."""
+    too_many: bool = False
+    """More versions than fit at this checkpoint: searched in SQL."""
 
 
 @dataclass
@@ -417,35 +430,60 @@ def row_arrays(readmodels: ReadModelDatabase, table: sa.Table, checkpoint: int,
             kept = tables[table.name] = _Kept(checkpoint)
             moved = False
         kept.searches += 1
-        if kept.arrays is None and kept.searches < LOAD_AT:
+        if kept.too_many or (kept.arrays is None and kept.searches < LOAD_AT):
             return None
-    if moved:
-        assert kept.arrays is not None
-        arrays = extended_row_arrays(readmodels, table, kept.arrays)
+    total = None if kept.arrays is not None and not moved else version_count(readmodels, table)
+    if total is not None and not _make_room(kept, total):
         with _MEMORY.lock:
-            kept = tables[table.name] = _Kept(checkpoint, kept.searches if arrays else 1, arrays)
+            kept = tables[table.name] = _Kept(checkpoint, kept.searches, too_many=True)
+        return None
+    if moved:
+        assert kept.arrays is not None and total is not None
+        arrays = extended_row_arrays(readmodels, table, kept.arrays, total)
+        with _MEMORY.lock:
+            kept = tables[table.name] = _Kept(checkpoint, kept.searches if arrays else 1, arrays,
+                                              total if arrays else 0)
         if arrays is None:  # rebuilt: as a checkpoint searched once
             return None
     if kept.arrays is None:
-        kept.arrays = read_row_arrays(readmodels, table, progress)
+        try:
+            kept.arrays = read_row_arrays(readmodels, table, progress, total)
+        except BaseException:
+            kept.versions = 0  # (a later search reads again)
+            raise
     return kept.arrays if kept.arrays.answers(condition) else None
 
 
+def _make_room(kept: _Kept, versions: int) -> bool:
+    """Count `versions` for `kept` against MAX_VERSIONS_KEPT, with what every other table keeps;
+    False, and nothing counted, if they do not fit."""
+    with _MEMORY.lock:
+        others = sum(other.versions for tables in _MEMORY.tables.values()
+                     for other in tables.values() if other is not kept)
+        if others + versions > MAX_VERSIONS_KEPT:
+            return False
+        kept.versions = versions
+        return True
+
+
 def read_row_arrays(readmodels: ReadModelDatabase, table: sa.Table,
-                    progress: Progress | None = None) -> RowArrays:
-    """Every version of `table` in memory, as it is in the file now."""
+                    progress: Progress | None = None, total: int | None = None) -> RowArrays:
+    """Every version of `table` in memory, as it is in the file now (`total`: how many there
+    are, if known)."""
     columns = kept_columns(table)
     batches = version_batches(readmodels, table, columns, OPEN_END)
     if progress is not None:
-        batches = _reported(batches, version_count(readmodels, table), progress)
+        batches = _reported(batches, version_count(readmodels, table) if total is None
+                            else total, progress)
     return RowArrays(table, batches, columns)
 
 
 def extended_row_arrays(readmodels: ReadModelDatabase, table: sa.Table,
-                        arrays: RowArrays) -> RowArrays | None:
+                        arrays: RowArrays, total: int | None = None) -> RowArrays | None:
     """`arrays` with the versions written since (RowArrays.extended), or None if the table was
-    rebuilt or written to meanwhile."""
-    total = version_count(readmodels, table)
+    rebuilt or written to meanwhile (`total`: how many versions it has now, if known)."""
+    if total is None:
+        total = version_count(readmodels, table)
     changes = [row for batch in version_batches(readmodels, table, arrays.value_names,
                                                 OPEN_END, since=arrays.through)
                for row in batch]

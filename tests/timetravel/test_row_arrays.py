@@ -56,6 +56,36 @@ def test_the_versions_are_read_at_the_second_search_at_one_checkpoint(opened):
     assert row_arrays.row_arrays(readmodels, table, 39, paid) not in (None, kept, moved)
 
 
+def test_no_more_versions_are_kept_than_the_bound_of_every_table_together(opened, monkeypatch):
+    """Memory does not grow with the log: a table of more versions than fit in what the others
+    leave of MAX_VERSIONS_KEPT is searched in SQL at every search, and one outgrowing it as the
+    read model moves on is let go."""
+    monkeypatch.setattr(row_arrays, "_MEMORY", row_arrays._Memory())
+    readmodels, machine = opened
+    orders = machine.projections["order_summary"].main_table
+    stock = machine.projections["stock"].main_table
+    order_versions = switches.version_count(readmodels, orders)
+    stock_versions = switches.version_count(readmodels, stock)
+    paid, low = condition(orders, 'status = "paid"'), condition(stock, "available < 5")
+    monkeypatch.setattr(row_arrays, "MAX_VERSIONS_KEPT", order_versions - 1)
+    for _ in range(3):
+        assert row_arrays.row_arrays(readmodels, orders, 40, paid) is None
+    # room for one table, not both: the first kept, the second searched in SQL
+    monkeypatch.setattr(row_arrays, "MAX_VERSIONS_KEPT", order_versions + stock_versions - 1)
+    assert row_arrays.row_arrays(readmodels, orders, 41, paid) is None
+    assert isinstance(row_arrays.row_arrays(readmodels, orders, 41, paid), RowArrays)
+    for _ in range(3):
+        assert row_arrays.row_arrays(readmodels, stock, 41, low) is None
+    # the read model moves on to more versions than fit: let go, its room given back
+    monkeypatch.setattr(row_arrays, "MAX_VERSIONS_KEPT", order_versions - 1)
+    assert row_arrays.row_arrays(readmodels, orders, 42, paid) is None
+    kept = row_arrays._MEMORY.tables[readmodels]["order_summary"]
+    assert kept.arrays is None and kept.versions == 0
+    monkeypatch.setattr(row_arrays, "MAX_VERSIONS_KEPT", stock_versions)
+    assert row_arrays.row_arrays(readmodels, stock, 42, low) is None  # (its first search here)
+    assert isinstance(row_arrays.row_arrays(readmodels, stock, 42, low), RowArrays)
+
+
 def test_a_condition_on_a_wide_column_is_left_to_sql(opened, monkeypatch):
     monkeypatch.setattr(row_arrays, "LOAD_AT", 1)
     readmodels, machine = opened
