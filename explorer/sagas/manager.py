@@ -37,7 +37,7 @@ from explorer.domain.commands import (
     FieldProblem,
     UnknownCommandError,
 )
-from explorer.domain.service import CommandService
+from explorer.domain.service import CommandCodeError, CommandService
 from explorer.sagas.backoff import Backoff, Stopped
 from explorer.sagas.process import Observed, ProcessManager, StepCause, refused_cause
 from explorer.store.errors import (
@@ -338,5 +338,9 @@ def cause_millis(cause: Observed) -> int | None:
 
 def problem(error: Exception, saga: type[ProcessManager]) -> str:
     """An error as a fault's text: what it was and where it was raised (the deepest frame in
-    the saga's own module, else the deepest of all: a step's command, say)."""
+    the saga's own module, else the deepest of all: a step's command, say). A step's command
+    failing in its code says where in it already (raised here, it would name the explorer's
+    `decide`)."""
+    if isinstance(error, CommandCodeError):
+        return f"{type(error).__name__}: {str(error).rstrip('.')}"
     return f"{type(error).__name__}: {error} (in {raised_in(error, saga)})"

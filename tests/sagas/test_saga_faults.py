@@ -199,3 +199,26 @@ def test_a_database_drivers_error_in_a_saga_reaches_the_caller_not_a_fault(broke
     monkeypatch.setattr(faulty.Archiver, "observe", unreachable)
     with Runner(broken, SYSTEM) as runner, pytest.raises(DriverError):
         runner.run_pending()
+
+
+def test_a_steps_command_failing_in_its_code_is_said_where_in_that_code(broken, monkeypatch,
+                                                                         capsys):
+    """(Helper G: a step's command whose code raised was said as 'CommandCodeError: ... (in
+    archive, faulty.py line N). Nothing was stored. ... (in decide, explorer/domain/service.py
+    line 100). Fix its code.': the explorer's own line, as if the fault were there.) The
+    command's error already says where in the system's code it was raised: said once."""
+    faulty.BROKEN["observe"] = False
+
+    def broken_archive(task: faulty.Task) -> None:
+        task.archived_at.isoformat()  # an attribute the aggregate has not: a bug
+
+    monkeypatch.setattr(faulty.Task, "archive", broken_archive)
+    code, _, err = run(capsys, "project", broken, "--system", SPEC)
+    assert code == 1
+    line, = err.splitlines()
+    assert line.startswith("Saga archiver stopped at position 4 (TaskCompleted of Task task_2): "
+                           "CommandCodeError: Task task_2's command archive failed in the "
+                           "system's code: AttributeError: ")
+    assert f"(in broken_archive, {__file__} line " in line
+    assert "service.py" not in line and ".." not in line
+    assert line.endswith("(explorer.domain). Fix its code. It is tried again on the next run.")
