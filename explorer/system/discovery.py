@@ -67,6 +67,15 @@ def load_system(spec: str) -> System:
     spec = spec.strip()
     if spec == NONE:
         return NO_SYSTEM
+    file = _file_named(spec)
+    if file is not None:
+        folder, name = os.path.split(file[0])
+        attribute = file[1] or "SYSTEM"
+        raise SystemLoadError(
+            f"{spec!r} is a file: a system is named by its module, with the module's folder on "
+            f"Python's path. Run with PYTHONPATH={folder or '.'} and name it "
+            f"{os.path.splitext(name)[0]}:{attribute} ({attribute} being the name of its System "
+            "object).")
     if is_module_path(spec):
         return _from_module_path(spec)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
@@ -76,6 +85,15 @@ def load_system(spec: str) -> System:
     raise SystemLoadError(
         f"No system named {spec!r} is installed (installed: {names}). Give an installed name, "
         "a module path such as mypackage.system:SYSTEM, or 'none' to explore without one.")
+
+
+def _file_named(spec: str) -> tuple[str, str] | None:
+    """The path and attribute of a spec naming a Python file (`folder/plugin.py[:ATTRIBUTE]`),
+    which no import finds; None for anything else."""
+    path, colon, attribute = spec.rpartition(":")
+    if not colon or "/" in attribute or os.sep in attribute or attribute.endswith(".py"):
+        path, attribute = spec, ""
+    return (path, attribute) if path.endswith(".py") or "/" in path or os.sep in path else None
 
 
 def _from_module_path(spec: str) -> System:
@@ -149,6 +167,10 @@ def _load(load: Callable[[], object], spec: str, doing: str = "its module",
         code = "" if error.code is None else repr(error.code)
         raise SystemLoadError(f"Loading the system {spec!r} failed: {doing} called "
                               f"sys.exit({code}) {when}.") from None
+    except SyntaxError as error:  # its text, not its running (raised in importlib's frames)
+        raise SystemLoadError(f"Loading the system {spec!r} failed: {doing} does not parse: "
+                              f"{type(error).__name__}: {error.msg} ({error.filename} line "
+                              f"{error.lineno}).") from None
     except Exception as error:  # the system's own code failed: say so, do not crash
         raise SystemLoadError(f"Loading the system {spec!r} failed: {type(error).__name__}: "
                               f"{error} (in {raised_in(error)})") from None

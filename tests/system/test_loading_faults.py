@@ -104,3 +104,34 @@ def test_a_part_of_a_system_named_instead_of_it_says_which_system_to_name(module
     assert str(caught.value).startswith(f"'parts_plugin:{attribute}' {said}")
     assert str(caught.value).endswith(", not an explorer.system.System. Name one of its "
                                       "module's systems: parts_plugin:SYSTEM.")
+
+
+def test_a_module_that_does_not_parse_says_its_file_and_line(module, tmp_path):
+    """(Helper G: a plug-in with a missing colon said 'SyntaxError: expected ':' (plugin.py,
+    line 3) (in _call_with_frames_removed, <frozen importlib._bootstrap> line 241)': the file
+    without its folder, then a line of Python's import machinery.)"""
+    name = module("unparsed_plugin", "import os\n\nclass Ticket(object)\n    pass\n")
+    with pytest.raises(SystemLoadError) as caught:
+        load_system(f"{name}:SYSTEM")
+    said = str(caught.value)
+    assert said.startswith("Loading the system 'unparsed_plugin:SYSTEM' failed: its module does "
+                           "not parse: SyntaxError: expected ':' (")
+    assert f"{tmp_path / 'unparsed_plugin.py'} line 3)" in said
+    assert "importlib" not in said and "frozen" not in said
+
+
+@pytest.mark.parametrize("given", ["{folder}/ticket_plugin.py", "{folder}/ticket_plugin.py:SYSTEM",
+                                   "ticket_plugin.py"])
+def test_a_file_path_is_answered_with_how_to_name_its_module(tmp_path, given):
+    """(Helper G: `--system /path/to/ticketing.py` was told 'No system named ... is installed',
+    and `/path/to/ticketing.py:SYSTEM` 'no module named '/path/to/ticketing'', neither saying
+    that a system is named by its module.)"""
+    (tmp_path / "ticket_plugin.py").write_text("SYSTEM = None\n")
+    spec = given.format(folder=tmp_path)
+    with pytest.raises(SystemLoadError) as caught:
+        load_system(spec)
+    folder = tmp_path if spec.startswith(str(tmp_path)) else ""
+    assert str(caught.value) == (
+        f"{spec!r} is a file: a system is named by its module, with the module's folder on "
+        f"Python's path. Run with PYTHONPATH={folder or '.'} and name it "
+        "ticket_plugin:SYSTEM (SYSTEM being the name of its System object).")
