@@ -87,6 +87,7 @@ class Appending:
     if TYPE_CHECKING:  # EventStore's own, of which this is a part
         def _require_writable(self, action: str) -> None: ...
         def _begin_write(self, action: str) -> None: ...
+        def _roll_back(self) -> None: ...
         def _events_by_ids(self, event_ids: list[str]) -> list[RecordedEvent]: ...
 
     def append(self, stream_id: str, stream_type: str, events: Sequence[NewEvent],
@@ -110,10 +111,10 @@ class Appending:
             results = self._append_locked(prepared)
             hot.run("COMMIT")
         except self._integrity_errors as error:
-            hot.run("ROLLBACK")
+            self._roll_back()
             return self._resolve_integrity_error(prepared, error)
         except BaseException:
-            hot.run("ROLLBACK")
+            self._roll_back()
             raise
         return results
 
@@ -242,5 +243,5 @@ class Appending:
                 snapshot.timestamp_us, snapshot.state_version, snapshot.state_json, now_micros()))
             self._hot.run("COMMIT")
         except BaseException:
-            self._hot.run("ROLLBACK")
+            self._roll_back()
             raise

@@ -18,10 +18,17 @@ from typing import Any, Protocol, TypeVar, cast, overload
 
 import sqlalchemy as sa
 
-from explorer.store.errors import StoreDamagedError, StoreOpenError, UnreadableJsonError
+from explorer.store.errors import (
+    DiskFullError,
+    StoreDamagedError,
+    StoreOpenError,
+    UnreadableJsonError,
+)
 
 _DAMAGE_CODES = (11, 26)  # SQLITE_CORRUPT ("malformed"), SQLITE_NOTADB ("not a database")
 _UNREADABLE_CODES = (10,)  # SQLITE_IOERR ("disk I/O error"; 522: a short read)
+_FULL_CODES = (13, 4874)  # SQLITE_FULL ("database or disk is full"), SQLITE_IOERR_SHMSIZE (the
+# -shm could not be made or grown: on Linux only for want of space)
 _damaged: dict[str, str] = {}
 """Stores this process has seen damaged (real path -> what SQLite said): never written again."""
 
@@ -69,6 +76,24 @@ def is_unreadable(error: sqlite3.DatabaseError) -> bool:
     if code is not None:
         return code & 0xFF in _UNREADABLE_CODES
     return "disk I/O error" in str(error)
+
+
+def is_full(error: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite could not write for want of space (a full disk or quota)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code in _FULL_CODES
+    return "database or disk is full" in str(error)
+
+
+def full(location: str, detail: str) -> DiskFullError:
+    """The error for a write to the store at `location` that found its disk full: SQLite rolled
+    it back, so what was stored before is all there, unchanged."""
+    folder = Path(location).parent
+    return DiskFullError(
+        f"The disk holding {folder} is full (SQLite: {detail}), so nothing more could be "
+        f"written to the store {location}: what was being written was not, and everything "
+        "stored before is kept unchanged. Free some space there, then try again.")
 
 
 def unreadable(location: str, detail: str) -> StoreOpenError:
@@ -166,6 +191,8 @@ class GuardedConnection(sqlite3.Connection):
     """Makes the error for damage SQLite describes (a store's or read models' own, if set)."""
     on_unreadable: Callable[[str], Exception] | None = None
     """Makes the error for a file SQLite cannot read (an I/O error); None: SQLite's own."""
+    on_full: Callable[[str], Exception] | None = None
+    """Makes the error for a write that found the disk full (`is_full`); None: SQLite's own."""
 
     @overload
     def cursor(self, factory: None = None) -> sqlite3.Cursor: ...
@@ -328,6 +355,8 @@ def _translated(connection: sqlite3.Connection, error: sqlite3.DatabaseError,
         return error
     if is_damage(error):
         return connection.on_damage(describe_damage(error))
+    if connection.on_full is not None and is_full(error):
+        return connection.on_full(str(error))
     if connection.on_unreadable is not None and is_unreadable(error):
         return connection.on_unreadable(str(error))
     if "malformed JSON" in str(error):  # a filter's JSON function met a row it cannot read

@@ -41,6 +41,11 @@ class StoreLockedError(StoreOpenError):
     """Another program holds a lock on the store for longer than the busy timeout."""
 
 
+class DiskFullError(StoreError):
+    """A write found the disk (or the quota) holding a store or its read models full: SQLite
+    rolled it back, so nothing of it was written and what was there before is unchanged."""
+
+
 class ReadOnlyStoreError(StoreError):
     """A write was attempted on a store opened read-only (or that cannot be written: `reason`)."""
 

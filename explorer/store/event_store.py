@@ -140,6 +140,10 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         reason = sqlite_backend.write_refusal(path) if path.exists() else (
             None if os.access(path.parent, os.W_OK | os.X_OK)
             else f"the folder {path.parent} cannot be written")
+        free = sqlite_backend.short_of_room(path.parent)
+        if reason is None and free is not None:
+            reason = (f"the disk holding {path.parent} is full ({free // 1024:,} KB free). Free "
+                      "some space there, or choose a folder on another disk.")
         if reason is not None:
             raise StoreOpenError(f"Cannot create a store at {path}: {reason}")
         plan = sqlite_backend.plan_open(path, read_only=False, create=True)
@@ -179,7 +183,7 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
                     (schema.CHAIN_KEY, schema.CHAIN_LINKING)])
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                self._roll_back()
                 raise
         marker = db.execute("SELECT value FROM store_meta WHERE key = ?",
                             (schema.CHAIN_KEY,)).fetchone()
@@ -204,7 +208,7 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
                                                      self.chain_form.links(previous, rows)))
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                self._roll_back()
                 raise
             if not rows:
                 return
@@ -244,6 +248,12 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         except sqlite3.OperationalError as error:
             raise _translate_operational(error, self.location, action) from None
 
+    def _roll_back(self) -> None:
+        """End a write transaction that failed, unless SQLite ended it itself (as a full disk
+        does): a ROLLBACK then fails ('no transaction is active'), hiding the write's error."""
+        if self._db.in_transaction:
+            self._hot.run("ROLLBACK")
+
     # -- process manager checkpoints ------------------------------------------------------
 
     def checkpoint(self, name: str) -> int:
@@ -271,7 +281,7 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
             self._sa.execute(insert)
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._roll_back()
             raise
 
     # -- what the store records about itself ----------------------------------------------
@@ -292,7 +302,7 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
                              (key, value))
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._roll_back()
             raise
 
     # -- branching -------------------------------------------------------------------------

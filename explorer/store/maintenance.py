@@ -54,6 +54,7 @@ class Maintenance:
     if TYPE_CHECKING:  # EventStore's own, of which this is a part
         def _require_writable(self, action: str) -> None: ...
         def _begin_write(self, action: str) -> None: ...
+        def _roll_back(self) -> None: ...
         def meta(self) -> dict[str, str]: ...
 
     def stored_chain_form(self) -> chain.ChainForm:
@@ -89,7 +90,7 @@ class Maintenance:
             db.executemany(sql.upsert_stream.sql, list(heads.values()))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            self._roll_back()
             raise
 
     def _execute(self, statement: sa.Select[*Columns]) -> sa.Result[*Columns]:

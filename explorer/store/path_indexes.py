@@ -97,7 +97,7 @@ def create_path_index(store: EventStore, field: str) -> PathIndex:
                    (META_PREFIX + name, field))
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        store._roll_back()
         raise
     return PathIndex(name, field)
 
@@ -130,7 +130,7 @@ def drop_path_index(store: EventStore, field: str) -> bool:
             db.execute("DELETE FROM store_meta WHERE key = ?", (META_PREFIX + index.name,))
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        store._roll_back()
         raise
     return True
 

@@ -9,6 +9,7 @@ is never modified.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
 import time
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from explorer.store import schema
-from explorer.store.damage import GuardedConnection, damaged, unreadable
+from explorer.store.damage import GuardedConnection, damaged, full, unreadable
 from explorer.store.errors import (
     NotAStoreError,
     StoreLockedError,
@@ -324,18 +325,51 @@ def plan_open(path: Path, *, read_only: bool, create: bool) -> OpenPlan:
     return OpenPlan(read_only_uri(path), read_only=True)
 
 
+ROOM_TO_WRITE = 1024 * 1024
+"""Free space on a store's disk below which it opens read-only, and a read makes no side files:
+SQLite's -shm alone takes 32 KB, and making it on a full disk fails half way, leaving it and an
+empty -wal behind (on which every later read fails until there is room again)."""
+
+
+def mounted_read_only(folder: Path) -> bool:
+    """Whether the file system holding `folder` is mounted read-only."""
+    if not hasattr(os, "statvfs"):  # (Windows: a read-only folder is said as such)
+        return False
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def short_of_room(folder: Path) -> int | None:
+    """The bytes free on the disk holding `folder` when they are fewer than ROOM_TO_WRITE
+    (a full disk or quota), else None."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    return free if free < ROOM_TO_WRITE else None
+
+
 def write_refusal(path: Path) -> str | None:
     """Why the store at `path` cannot be written here (None when it can)."""
+    folder = path.parent
+    if mounted_read_only(folder):
+        return (f"the file system holding {folder} is mounted read-only, so it opened "
+                "read-only. Copy the store to a disk you can write to make changes.")
     if not os.access(path, os.W_OK):
         return (f"the file {path} is read-only for you (no write permission), so it opened "
                 "read-only.")
-    folder = path.parent
     sides = [side_file(path, suffix) for suffix in ("-wal", "-shm")]
     sides_ready = all(side.exists() and os.access(side, os.W_OK) for side in sides)
     if not os.access(folder, os.W_OK | os.X_OK) and not sides_ready:
         return (f"the folder {folder} cannot be written, and SQLite keeps the store's log beside "
                 "it there, so it opened read-only. Copy the store to a folder you can write to "
                 "make changes.")
+    free = short_of_room(folder)
+    if free is not None:
+        return (f"the disk holding {folder} is full ({free // 1024:,} KB free), so it opened "
+                "read-only. Free some space there to make changes.")
     return None
 
 
@@ -347,7 +381,8 @@ def read_only_uri(path: Path) -> str:
     if side_file(path, "-wal").exists():  # in use (or left by a crash): share its side files
         uri = sqlite_uri(path, read_only=True)
         return uri if _readable(uri) else sqlite_uri(path, read_only=True, immutable=True)
-    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK) \
+            and short_of_room(path.parent) is None:
         return sqlite_uri(path, read_only=False)  # query_only; cleans up after itself
     return sqlite_uri(path, read_only=True, immutable=True)
 
@@ -394,21 +429,25 @@ def create_engine(path: Path, plan: OpenPlan, *, location: str | None = None) ->
     where = location or str(path)
     return guarded_engine(plan.uri, on_damage=lambda detail: damaged(where, detail),
                           on_unreadable=lambda detail: unreadable(where, detail),
+                          on_full=lambda detail: full(where, detail),
                           configure=lambda connection: _configure(connection, plan.read_only))
 
 
 def guarded_engine(uri: str, *, on_damage: Callable[[str], Exception],
                    configure: Callable[[sqlite3.Connection], None],
-                   on_unreadable: Callable[[str], Exception] | None = None) -> sa.Engine:
+                   on_unreadable: Callable[[str], Exception] | None = None,
+                   on_full: Callable[[str], Exception] | None = None) -> sa.Engine:
     """An engine with one GuardedConnection to the SQLite file at `uri` (`on_damage(detail)`
-    says what a damaged file is, `on_unreadable(detail)` one SQLite cannot read), `configure`d
-    once connected, in autocommit mode: the store and the read models alike."""
+    says what a damaged file is, `on_unreadable(detail)` one SQLite cannot read, `on_full` a
+    write that found the disk full), `configure`d once connected, in autocommit mode: the store
+    and the read models alike."""
     def connect() -> sqlite3.Connection:
         connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S,
                                      isolation_level=None, check_same_thread=False,
                                      cached_statements=256, factory=GuardedConnection)
         connection.on_damage = on_damage
         connection.on_unreadable = on_unreadable
+        connection.on_full = on_full
         configure(connection)
         return connection
 
@@ -453,5 +492,6 @@ def initialise(connection: sqlite3.Connection, sa_connection: sa.Connection) -> 
         connection.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:  # (SQLite ends it itself on some errors: a full disk)
+            connection.execute("ROLLBACK")
         raise

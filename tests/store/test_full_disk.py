@@ -1,0 +1,101 @@
+"""A full disk (or a read-only file system) under a store: a write that finds no room says so and
+leaves the store as it was; opening says why it cannot write, and a read makes no side file.
+
+A disk filling up while a write runs is SQLite's `max_page_count` reached: the same error
+(SQLITE_FULL), which ends the transaction as a full disk does (found by helper H on a 3 MB tmpfs:
+`seed` and `command` ended in a traceback, 'cannot rollback - no transaction is active'). A disk
+full when the store is opened is `shutil.disk_usage` saying so (on the tmpfs every read failed,
+'disk I/O error', calling the store unreadable and pointing to salvage, and left an empty -wal
+and a 3-byte -shm beside it, on which every later read failed too).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from explorer.store import EventStore, NewEvent, ReadOnlyStoreError, StoreOpenError
+from explorer.store.check import check_store
+from explorer.store.errors import DiskFullError
+
+
+def _store_with_events(path: Path) -> list[tuple[int, str]]:
+    with EventStore.open(path, create=True) as store:
+        store.append("o1", "Order", [NewEvent("Placed", {"n": 1}), NewEvent("Paid", {"n": 2})])
+        return [(e.position, e.event_id) for e in store.read_all()]
+
+
+def _as_full(monkeypatch, free: int = 0) -> None:
+    real = shutil.disk_usage
+
+    def disk_usage(path):
+        total, used, _ = real(path)
+        return shutil._ntuple_diskusage(total, total - free, free)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(shutil, "disk_usage", disk_usage)
+
+
+def test_a_write_that_fills_the_disk_says_so_and_keeps_what_was_stored(tmp_path):
+    path = tmp_path / "s.evstore"
+    stored = _store_with_events(path)
+    with EventStore.open(path) as store:
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute(f"PRAGMA max_page_count = {pages}")  # no room for another page
+        with pytest.raises(DiskFullError, match=(
+                f"The disk holding {tmp_path} is full .*database or disk is full.* nothing more "
+                f"could be written to the store {path}: .*everything stored before is kept "
+                "unchanged. Free some space there, then try again.")):
+            store.append("o2", "Order", [NewEvent("Placed", {"note": "x" * 100_000})])
+        assert [(e.position, e.event_id) for e in store.read_all()] == stored
+        store._db.execute("PRAGMA max_page_count = 1073741823")  # room again: writes go on
+        store.append("o2", "Order", [NewEvent("Placed", {"n": 3})])
+    with EventStore.open(path, read_only=True) as store:
+        assert [(e.position, e.event_id) for e in store.read_all()][:2] == stored
+        assert check_store(store).ok
+
+
+def test_a_store_on_a_full_disk_opens_read_only_saying_why_and_a_read_makes_no_side_file(
+        tmp_path, monkeypatch):
+    path = tmp_path / "s.evstore"
+    stored = _store_with_events(path)
+    before = sorted(os.listdir(tmp_path))
+    _as_full(monkeypatch, free=3 * 1024)
+    with EventStore.open(path, read_only=True) as store:
+        assert [(e.position, e.event_id) for e in store.read_all()] == stored
+        assert sorted(os.listdir(tmp_path)) == before  # no -wal, no -shm, even while open
+    with EventStore.open(path) as store:
+        assert store.read_only
+        assert store.read_only_reason == (
+            f"the disk holding {tmp_path} is full (3 KB free), so it opened read-only. Free "
+            "some space there to make changes.")
+        with pytest.raises(ReadOnlyStoreError, match="cannot append events: the disk holding"):
+            store.append("o2", "Order", [NewEvent("Placed", {})])
+        assert sorted(os.listdir(tmp_path)) == before
+    with pytest.raises(StoreOpenError, match=(
+            f"Cannot create a store at {tmp_path / 'new.evstore'}: the disk holding {tmp_path} "
+            "is full .*Free some space there, or choose a folder on another disk.")):
+        EventStore.open(tmp_path / "new.evstore", create=True)
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "statvfs"), reason="POSIX mounts")
+def test_a_store_on_a_read_only_file_system_says_so(tmp_path, monkeypatch):
+    path = tmp_path / "s.evstore"
+    stored = _store_with_events(path)
+    real = os.statvfs
+
+    def statvfs(where):
+        found = real(where)
+        return os.statvfs_result(tuple(found)[:8] + (found.f_flag | os.ST_RDONLY,)
+                                 + tuple(found)[9:])
+
+    monkeypatch.setattr(os, "statvfs", statvfs)
+    with EventStore.open(path) as store:  # (root may write anywhere but on such a mount)
+        assert store.read_only
+        assert store.read_only_reason == (
+            f"the file system holding {tmp_path} is mounted read-only, so it opened read-only. "
+            "Copy the store to a disk you can write to make changes.")
+        assert [(e.position, e.event_id) for e in store.read_all()] == stored
