@@ -4,6 +4,7 @@ a custom transcoding, a log under a prefixed table name, and a cipher for encryp
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from collections.abc import Iterator
@@ -112,16 +113,31 @@ XOR_TOPIC = f"{__name__}:XorCipher"
 
 
 class NonceCipher(XorCipher):
-    """Like the library's AES-GCM cipher, a ciphertext starts with its nonce, a random byte:
-    here, in turn, the byte JSON starts with (`{`), the one zlib's output does (`x`), another."""
+    """Like the library's AES-GCM cipher: a ciphertext is a random 12-byte nonce, a 16-byte tag
+    and random-looking bytes (here the state XORed with a SHA-256 key stream), and a wrong key
+    fails the tag. Its nonce's first byte is, in turn, the byte JSON starts with (`{`), the one
+    zlib's output does (`x`), another."""
 
     nonces = itertools.cycle(b"{x\x07")
 
     def encrypt(self, plaintext: bytes) -> bytes:
-        return bytes([next(self.nonces)]) + super().encrypt(plaintext)[1:]
+        nonce = bytes([next(self.nonces)]) + os.urandom(11)
+        return nonce + self._tag(nonce, plaintext) + self._xor(nonce, plaintext)
 
     def decrypt(self, ciphertext: bytes) -> bytes:
-        return super().decrypt(b"\x00" + ciphertext[1:])
+        nonce, tag, encrypted = ciphertext[:12], ciphertext[12:28], ciphertext[28:]
+        plaintext = self._xor(nonce, encrypted)
+        if len(tag) != 16 or tag != self._tag(nonce, plaintext):
+            raise ValueError("Cipher text is damaged: MAC check failed")
+        return plaintext
+
+    def _tag(self, nonce: bytes, plaintext: bytes) -> bytes:
+        return hashlib.sha256(b"tag" + self.key + nonce + plaintext).digest()[:16]
+
+    def _xor(self, nonce: bytes, data: bytes) -> bytes:
+        stream = b"".join(hashlib.sha256(self.key + nonce + n.to_bytes(8, "big")).digest()
+                          for n in range(len(data) // 32 + 1))
+        return bytes(a ^ b for a, b in zip(data, stream, strict=False))
 
 
 NONCE_TOPIC = f"{__name__}:NonceCipher"

@@ -114,7 +114,7 @@ class StateReader:
             if value is not None:
                 return readable(value), "json"
             if self.cipher is None:
-                return {}, UNREADABLE
+                return {}, ENCRYPTED if _may_be_ciphertext(raw) else UNREADABLE
             # else a ciphertext: AES-GCM's starts with a random nonce, `{` one time in 256
         how = "json"
         plain = _inflated(raw)
@@ -188,6 +188,25 @@ def _json_object(raw: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return value if type(value) is dict else None
+
+
+AES_GCM_OVERHEAD = 28
+"""The bytes the library's AES cipher puts before the encrypted state: its nonce and tag."""
+
+
+def _may_be_ciphertext(raw: bytes) -> bool:
+    """Whether a state that starts with `{` but is no JSON object may be a ciphertext (AES-GCM's
+    starts with a random nonce, `{` one time in 256), read without a key: longer than the
+    cipher's nonce and tag, and not text. JSON written wrong (cut short, say) is UTF-8 text; the
+    random bytes of a ciphertext are not (but about once in ten million at its shortest, and
+    never at the length of a state: its bytes past 127 do not follow UTF-8's rules)."""
+    if len(raw) <= AES_GCM_OVERHEAD:
+        return False
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _inflated(raw: bytes) -> bytes | None:
