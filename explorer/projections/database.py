@@ -36,7 +36,13 @@ from explorer.projections.search import (
 )
 from explorer.store.compiled import Columns
 from explorer.store.damage import guarded_connection
-from explorer.store.errors import NotAStoreError, StoreError, StoreLockedError, StoreOpenError
+from explorer.store.errors import (
+    DiskFullError,
+    NotAStoreError,
+    StoreError,
+    StoreLockedError,
+    StoreOpenError,
+)
 from explorer.store.postgres_url import is_server_url
 from explorer.store.sqlite import (
     BUSY_TIMEOUT_S,
@@ -198,10 +204,14 @@ class ReadModelDatabase(Closable):
         uri = "file:" + quote(str(self.path.resolve()), safe="/")
         if read_only:
             uri += "?mode=ro"
-        self.engine = guarded_engine(uri, on_damage=self._damaged, configure=_configure)
+        made = not read_only and not self.path.exists()
+        self.engine = guarded_engine(uri, on_damage=self._damaged, on_full=self._full,
+                                     configure=_configure)
         self.connection = connect_engine(self.engine, f"the read models {self.path}")
         self.db = guarded_connection(self.connection)
-        if not read_only:
+        if read_only:
+            return
+        try:
             self._use_wal()
             with self.transaction():
                 if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
@@ -209,6 +219,11 @@ class ReadModelDatabase(Closable):
                     self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 metadata.create_all(self.connection)
+        except DiskFullError:  # the empty file this open made is not left behind
+            self.close()
+            if made and self.path.stat().st_size == 0:
+                self.path.unlink()
+            raise
 
     def _use_wal(self) -> None:
         """Switch the file to WAL mode. Two processes opening a new file at once (`run` and the
@@ -231,6 +246,12 @@ class ReadModelDatabase(Closable):
         return StoreError(
             f"The read models {self.path} are damaged (SQLite: {detail}). They are derived from "
             "the store, which is not affected: delete that file and they are built again.")
+
+    def _full(self, detail: str) -> StoreError:
+        return DiskFullError(
+            f"The disk holding the read models {self.path} is full (SQLite: {detail}), so they "
+            "could not be written. They are derived from the store, which is not affected: free "
+            f"some space in {self.path.parent}, then try again.")
 
     def _drop_everything(self) -> None:
         tables = [name for (name,) in self.db.execute(
@@ -258,7 +279,8 @@ class ReadModelDatabase(Closable):
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # (SQLite ends it itself on some errors: a full disk)
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
