@@ -95,10 +95,10 @@ class ProjectionsPanel(QWidget):
         self.list.verticalHeader().hide()
         self.list.setShowGrid(False)
         self.list.setWordWrap(False)
-        self.list.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, 6):
-            self.list.horizontalHeader().setSectionResizeMode(
-                column, QHeaderView.ResizeMode.ResizeToContents)
+        # Each column as wide as what it shows, the names' too (stretched, the name's column
+        # got what a long lag left: a few pixels); the last one takes the rest of the width.
+        self.list.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.list.horizontalHeader().setStretchLastSection(True)
         self.list.selectionModel().selectionChanged.connect(self._selection_changed)
 
         self.title = QLabel("Projections build read models from the events, as they arrive.")
