@@ -3,13 +3,14 @@ export or a copy made with it holds the events, not their ciphertext's marker.""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from explorer.store.foreign import library_store
 from tests.cli.running import run
-from tests.foreign.bank import XOR_TOPIC, write_bank
+from tests.foreign.bank import NONCE_TOPIC, XOR_TOPIC, write_bank
 
 
 @pytest.fixture
@@ -69,3 +70,28 @@ def test_export_with_a_key_that_does_not_decrypt_warns_so(secret, tmp_path, caps
     out = tmp_path / "events.jsonl"
     code, _, err = run(capsys, "export", secret, out, "--cipher-key", "wrong")
     assert code == 0 and "the key given does not decrypt them" in err, err
+
+
+def test_check_with_a_key_that_does_not_decrypt_says_so_once(tmp_path, monkeypatch, capsys):
+    """Found by a tester: `check` with a wrong key listed each event ('the state of the event
+    at position 1 cannot be read: encrypted (the key given does not decrypt it)', 1,501 of
+    them in a store the library's AES wrote). A ciphertext damaged under the right key is still
+    said of its own event."""
+    path = tmp_path / "aes.db"
+    write_bank(path, accounts=3, credits=10, CIPHER_TOPIC=NONCE_TOPIC, CIPHER_KEY="k3y")
+    monkeypatch.delenv("CIPHER_KEY", raising=False)
+    monkeypatch.setenv("CIPHER_TOPIC", NONCE_TOPIC)
+    monkeypatch.setattr(library_store, "_cipher_keys", {})
+    monkeypatch.setattr(library_store, "_decrypting", set())
+    code, out, err = run(capsys, "check", path, "--cipher-key", "wrong")
+    assert code == 1 and out.count("\n  key: ") == 1 and "unreadable" not in out, out
+    assert "the key given does not decrypt the events: none of the 33 events could be read" in out
+    assert out.rstrip().endswith("1 problem found."), out
+    with sqlite3.connect(path) as db:  # (the tag of the event at position 5 no longer matches)
+        db.execute("UPDATE stored_events SET state = substr(state, 1, 40) || x'00' || "
+                   "substr(state, 42) WHERE rowid = 5")
+    db.close()
+    code, out, err = run(capsys, "check", path, "--cipher-key", "k3y")
+    assert code == 1 and "event at position 5 cannot be read: encrypted (the key given does " \
+                         "not decrypt it)" in out and "key:" not in out, out
+    assert out.rstrip().endswith("1 problem found."), out
