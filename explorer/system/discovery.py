@@ -135,6 +135,15 @@ def loaded_unchanged(module_name: str) -> bool:
     return module is not None and _LOADED_SOURCES.get(module_name) in (None, _changed(module))
 
 
+def edited_since(cls: type, since_ns: int) -> str | None:
+    """The source file of the module defining `cls` if it was changed after `since_ns` (a
+    time.time_ns()): a process that imported it before runs the code as it was. None if not
+    changed, or if there is no such file."""
+    module = sys.modules.get(cls.__module__)
+    changed = _changed(module) if module is not None else 0
+    return module.__file__ if module is not None and changed > since_ns else None
+
+
 def _changed(module: ModuleType) -> int:
     """When a module's source file was last changed (0 if it has none, or it is gone)."""
     try:

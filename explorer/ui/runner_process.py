@@ -67,6 +67,7 @@ class RunnerProcess(QObject):
         self._stopping = False
         self._reported = False  # the process running now has sent a status
         self._restarts: deque[float] = deque()  # when it was started again, lately
+        self.started_ns = 0  # when its process was last started (time.time_ns()): its code
         self._rebuilding: set[str] = set()  # rebuilds asked for and not yet finished
         self.process = QProcess(self)
         self.process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
@@ -91,6 +92,7 @@ class RunnerProcess(QObject):
             arguments.append("--no-sagas")
         self._reported = False
         self._buffer = b""
+        self.started_ns = time.time_ns()
         self.process.start(*command_line(arguments))
 
     # -- commands --------------------------------------------------------------------------

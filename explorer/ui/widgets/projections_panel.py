@@ -19,6 +19,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from operator import attrgetter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, QObject, Qt, Signal
@@ -44,6 +45,7 @@ from explorer.projections import Projection, ProjectionStatus, SearchNotReadyErr
 from explorer.projections.list_count import ListCounts, keeps_rows
 from explorer.runtime.runner import RunnerStatus
 from explorer.system import System
+from explorer.system.discovery import edited_since
 from explorer.ui.icons import icon
 from explorer.ui.models.projection_status import STATUS_ROLE, ProjectionStatusModel
 from explorer.ui.models.read_model import PAGE_ROWS, RowsModel, fit_columns
@@ -278,9 +280,14 @@ class ProjectionsPanel(QWidget):
         if fault is None:
             self.fault_box.hide()
             return
+        started = getattr(self.runner, "started_ns", 0)  # (0: not started, or not known)
+        edited = edited_since(type(known), started) if known is not None and started else None
         self.fault_label.setText(
             f"<b>Stopped at <a href='{fault.position}'>position {fault.position}</a></b>: "
-            f"{html.escape(visible_lines(fault.error))}")
+            f"{html.escape(visible_lines(fault.error))}" + (
+                f"<br><b>{html.escape(Path(edited).name)} was changed after the runner "
+                "started</b>: Retry runs the code it loaded then. File › Load System… loads "
+                "your edit; then Retry." if edited else ""))
         self.fault_box.show()
 
     def _rebuild(self) -> None:
