@@ -46,6 +46,7 @@ from explorer.exchange.formats import (
 from explorer.exchange.parsing import UNREAD, Item, LineTooLong, Row, RowReader, blocks
 from explorer.store import EventStore
 from explorer.store.copying import remove_store_files
+from explorer.store.errors import DiskFullError
 from explorer.store.loading import (
     NewStoreLoader,
     RowsRefused,
@@ -119,6 +120,8 @@ def import_stream(lines: BinaryIO, target: Path, *, size: int = 0,
             raise
         except OSError:  # a file system without hard links
             os.rename(temporary, target)
+    except DiskFullError as error:  # (said of the temporary file, as if it were kept)
+        raise DiskFullError.of_new_file(target, error.detail) from None
     finally:
         remove_store_files(temporary)
     return ImportReport(str(target), events, streams, raised)

@@ -251,7 +251,7 @@ class ReadModelDatabase(Closable):
         return DiskFullError(
             f"The disk holding the read models {self.path} is full (SQLite: {detail}), so they "
             "could not be written. They are derived from the store, which is not affected: free "
-            f"some space in {self.path.parent}, then try again.")
+            f"some space in {self.path.parent}, then try again.", detail)
 
     def _drop_everything(self) -> None:
         tables = [name for (name,) in self.db.execute(

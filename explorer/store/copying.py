@@ -13,7 +13,8 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
-from explorer.store.errors import StoreError, StoreOpenError
+from explorer.store.damage import is_full
+from explorer.store.errors import DiskFullError, StoreError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.schema import BUNDLE_KEY, TAKEN_KEY
 from explorer.store.sqlite import BUSY_TIMEOUT_S, inspect, read_only_uri, side_file
@@ -48,8 +49,10 @@ def copy_store(source: Path, target: Path, meta: Mapping[str, str]) -> None:
                              list(meta.items()))
         finally:
             copy.close()
-    except BaseException:
+    except BaseException as error:
         remove_store_files(target)
+        if isinstance(error, sqlite3.OperationalError) and is_full(error):
+            raise DiskFullError.of_new_file(target, str(error)) from None
         raise
     finally:
         reading.close()

@@ -93,7 +93,7 @@ def full(location: str, detail: str) -> DiskFullError:
     return DiskFullError(
         f"The disk holding {folder} is full (SQLite: {detail}), so nothing more could be "
         f"written to the store {location}: what was being written was not, and everything "
-        "stored before is kept unchanged. Free some space there, then try again.")
+        "stored before is kept unchanged. Free some space there, then try again.", detail)
 
 
 def unreadable(location: str, detail: str) -> StoreOpenError:

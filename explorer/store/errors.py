@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 
 class StoreError(Exception):
@@ -43,7 +44,20 @@ class StoreLockedError(StoreOpenError):
 
 class DiskFullError(StoreError):
     """A write found the disk (or the quota) holding a store or its read models full: SQLite
-    rolled it back, so nothing of it was written and what was there before is unchanged."""
+    rolled it back, so nothing of it was written and what was there before is unchanged.
+    `detail`: what SQLite said."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+    @classmethod
+    def of_new_file(cls, path: Path, detail: str) -> DiskFullError:
+        """The error for a new file (a copy, an import, a bundle) whose disk was found full
+        while it was written, and which was removed."""
+        return cls(f"The disk holding {path.parent} is full (SQLite: {detail}), so {path} could "
+                   "not be written; what was written of it was removed. Free some space there, "
+                   "or choose a folder on another disk, then try again.", detail)
 
 
 class ReadOnlyStoreError(StoreError):

@@ -28,6 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from explorer.store import chain, schema
+from explorer.store.damage import is_full
+from explorer.store.errors import DiskFullError
 from explorer.store.event_store import EventStore
 from explorer.store.statements import ROWS_AN_INSERT, insert_of_rows, insert_rows
 
@@ -50,7 +52,12 @@ def new_store_file(path: Path, page_size: int = LOAD_PAGE_SIZE) -> None:
     EventStore.open(path, create=True) to give the schema."""
     with closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute(f"PRAGMA page_size = {int(page_size)}")
-        db.execute("VACUUM")
+        try:
+            db.execute("VACUUM")
+        except sqlite3.OperationalError as error:
+            if is_full(error):
+                raise DiskFullError.of_new_file(path, str(error)) from None
+            raise
 
 
 class RowsRefused(Exception):

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from explorer.store import chain, schema
-from explorer.store.errors import StoreOpenError
+from explorer.store.errors import DiskFullError, StoreOpenError
 from explorer.store.event_store import EventStore, remove_store_file
 from explorer.store.postgres_url import is_server_url
 from explorer.store.records import SnapshotRecord
@@ -77,9 +77,11 @@ def copy_store(source: EventStore, target: str | Path,
         copy = EventStore.open(path, create=True)
         try:
             _copy_whole(source, copy, last, progress)
-        except BaseException:
+        except BaseException as error:
             copy.close()
             remove_store_file(path)
+            if isinstance(error, DiskFullError):  # (it said the copy kept what it held)
+                raise DiskFullError.of_new_file(path, error.detail) from None
             raise
         copy.close()
         return last

@@ -11,6 +11,7 @@ and a 3-byte -shm beside it, on which every later read failed too).
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -99,3 +100,52 @@ def test_a_store_on_a_read_only_file_system_says_so(tmp_path, monkeypatch):
             f"the file system holding {tmp_path} is mounted read-only, so it opened read-only. "
             "Copy the store to a disk you can write to make changes.")
         assert [(e.position, e.event_id) for e in store.read_all()] == stored
+
+
+def _writes_find_no_room_after(monkeypatch, pages: int) -> None:
+    """Every store opened for writing from now on holds at most `pages` pages (as if its disk
+    filled up there)."""
+    from explorer.store import sqlite as sqlite_backend
+
+    configure = sqlite_backend._configure
+
+    def filling(connection, read_only):
+        configure(connection, read_only)
+        if not read_only:
+            connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    monkeypatch.setattr(sqlite_backend, "_configure", filling)
+
+
+def _many_events(path: Path) -> None:
+    with EventStore.open(path, create=True) as store:
+        for n in range(40):
+            store.append(f"o{n}", "Order", [NewEvent("Placed", {"note": "x" * 2_000})])
+
+
+def test_a_copy_or_import_that_fills_the_disk_says_it_left_nothing(tmp_path, monkeypatch):
+    """(They said the new store's events 'stored before' were kept, of a file they removed.)"""
+    from explorer.exchange.export import export_to
+    from explorer.exchange.importing import import_stream
+    from explorer.store.postgres_copy import copy_store
+
+    source = tmp_path / "s.evstore"
+    _many_events(source)
+    exported = io.BytesIO()
+    export_to(source, exported)
+    before = sorted(os.listdir(tmp_path))
+    _writes_find_no_room_after(monkeypatch, 12)
+    def copy(target):
+        with EventStore.open(source, read_only=True) as store:
+            copy_store(store, target)
+
+    for target, make in [
+            (tmp_path / "copy.evstore", copy),
+            (tmp_path / "imported.evstore", lambda target: import_stream(
+                io.BytesIO(exported.getvalue()), target))]:
+        with pytest.raises(DiskFullError, match=(
+                f"The disk holding {tmp_path} is full .*database or disk is full.*, so {target} "
+                "could not be written; what was written of it was removed. Free some space "
+                "there, or choose a folder on another disk, then try again.")):
+            make(target)
+        assert sorted(os.listdir(tmp_path)) == before
