@@ -4,6 +4,7 @@ opens read-only, saying why."""
 from __future__ import annotations
 
 import os
+import shutil
 
 from PySide6.QtWidgets import QMessageBox
 
@@ -78,3 +79,35 @@ def test_new_demo_store_asks_its_size_without_repeating_itself():
     assert size_question("Library", Loans) == (
         "Library: how many loans should the demo simulate?\n"
         "(how many loans to simulate (about ten events each))")
+
+
+def test_a_recent_store_that_was_moved_is_said_to_be_missing(window, qtbot, tmp_path):
+    """Found by a tester: Open Recent of a store moved away offered to create a new, empty
+    store in its place, and No took it off the list. It is said to be missing, with its path,
+    and stays listed until the user removes it."""
+    from explorer.ui import settings
+
+    store = tmp_path / "moved.evstore"
+    shutil.copyfile(window.summary.location, store)
+    with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
+        window.open_store(store)
+    with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS):
+        window.open_store(settings.recent_stores()[1])  # (the shop again)
+    store.rename(tmp_path / "elsewhere.evstore")
+    recent = next(a for a in window.recent_menu.actions() if a.text() == str(store))
+    with qtbot.wait_signal(window.error_shown, timeout=WAIT_MS) as caught:
+        recent.trigger()
+    assert caught.args[0] == "moved.evstore is missing", caught.args
+    box = window.error_box
+    assert f"The store {store} is not there any more" in box.text() and "Create" not in box.text()
+    box.button(QMessageBox.StandardButton.Close).click()
+    assert not store.exists() and str(store) in settings.recent_stores()
+    assert [a.text() for a in window.recent_menu.actions()].count(str(store)) == 1
+    assert window.summary.location.endswith("shop.evstore")  # the open store stays
+
+    with qtbot.wait_signal(window.error_shown, timeout=WAIT_MS):
+        window.open_store(store)  # (as the command line names it, once more)
+    remove = next(b for b in window.error_box.buttons() if b.text() == "Remove from Recent")
+    remove.click()
+    assert str(store) not in settings.recent_stores()
+    assert str(store) not in [a.text() for a in window.recent_menu.actions()]

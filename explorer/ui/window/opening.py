@@ -313,6 +313,10 @@ class StoreOpening(QObject):
                 system: LoadedSystem | None = None) -> None:
         window = self.window
         window.busy_label.clear()
+        if isinstance(error, StoreMissingError) and not error.empty \
+                and not is_server_url(path) and path in settings.recent_stores():
+            self._say_missing(path)  # (opened before: moved or deleted, not mistyped)
+            return
         if isinstance(error, StoreMissingError) and not read_only:
             self._offer_new_store(path, error)
             return
@@ -380,13 +384,39 @@ class StoreOpening(QObject):
         def answered(_result: int) -> None:
             if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
                 self.open(path, create=True)
-            elif not Path(path).exists():
-                window.fill_recent_menu(settings.forget_store(path))
 
         box.finished.connect(answered)
         box.open()
         window.error_box = box
         window.error_shown.emit("Create a new store?", str(error))
+
+    def _say_missing(self, path: str) -> QMessageBox:
+        """A recent store that is no longer where it was (moved, renamed, deleted, on a drive
+        not mounted) is said to be missing, not offered to be made anew there: an empty store
+        in its place would hide where it went. It stays in Open Recent unless the user removes
+        it (the drive may come back)."""
+        window = self.window
+        title = f"{Path(path).name} is missing"
+        text = (f"The store {path} is not there any more: it was moved, renamed or deleted "
+                "since it was opened, or is on a drive that is not mounted.\n\nOpen it where it "
+                "is now with File › Open Store. It stays in File › Open Recent unless you remove "
+                "it.")
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Close,
+                          window)
+        remove = box.addButton("Remove from Recent", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Close)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is remove:
+                window.fill_recent_menu(settings.forget_store(path))
+
+        box.finished.connect(answered)
+        box.open()
+        window.error_box = box
+        window.error_shown.emit(title, text)
+        return box
 
     # -- systems ---------------------------------------------------------------------------
 
