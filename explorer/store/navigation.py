@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -18,6 +19,9 @@ import sqlalchemy as sa
 from explorer.store.compiled import CompiledStatement
 from explorer.store.query import EventQuery
 from explorer.store.schema import events
+
+TIMES_CHUNK = 200
+"""The positions whose times one statement of `timestamps_at` reads."""
 
 
 class NavigationStatements:
@@ -61,6 +65,10 @@ class NavigationStatements:
                             .order_by(e.position).limit(1), dialect, ("position",))
         self.timestamp_at = c(sa.select(e.timestamp).where(e.position == position), dialect,
                               ("position",))
+        # The events at TIMES_CHUNK positions at once (a shorter list repeats its last).
+        chunk = tuple(f"p{number}" for number in range(TIMES_CHUNK))
+        self.timestamps_at = c(sa.select(e.position, e.timestamp).where(
+            e.position.in_([p(name) for name in chunk])), dialect, chunk)
         self.times_after = c(sa.select(e.position, e.timestamp, e.stream_type)
                              .where(e.position > position).order_by(e.position).limit(p("limit")),
                              dialect, ("position", "limit"))
@@ -271,3 +279,14 @@ class Navigation:
         statement = self._nav.timestamp_at
         row = self._db.execute(statement.sql, statement.args(position)).fetchone()
         return None if row is None else row[0]
+
+    def timestamps_at(self, positions: Sequence[int]) -> array[int]:
+        """The timestamps of the events at many positions, in microseconds, in their order (-1
+        where there is no event): Find when's switches are marked at their events' times."""
+        statement = self._nav.timestamps_at
+        found: dict[int, int] = {}
+        for start in range(0, len(positions), TIMES_CHUNK):
+            chunk = list(positions[start:start + TIMES_CHUNK])
+            chunk += chunk[-1:] * (TIMES_CHUNK - len(chunk))
+            found.update(self._db.execute(statement.sql, statement.args(*chunk)).fetchall())
+        return array("q", [found.get(position, -1) for position in positions])

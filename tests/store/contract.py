@@ -382,6 +382,14 @@ class EventStoreContract:
         assert store.next_event(7) == (8, 80) and store.next_event(20) is None
         assert store.next_event(7, "a") == (9, 90) and store.next_event(19, "a") is None
 
+    def test_the_times_of_many_positions_at_once(self, store):
+        assert list(store.timestamps_at([3])) == [-1]
+        interleaved(store)
+        many = list(range(1, 21)) * 30  # more than one statement reads
+        assert list(store.timestamps_at([7, 1, 21, 0, 7, *many])) == [
+            70, 10, -1, -1, 70, *(p * 10 for p in many)]
+        assert list(store.timestamps_at([])) == []
+
     # -- branching (what-if) -----------------------------------------------------------------
 
     def test_a_branch_holds_the_events_index_and_snapshots_as_they_were(self, store,

@@ -3,6 +3,7 @@ sends the cursor to the first switch to true and from switch to switch; errors m
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
@@ -51,9 +52,12 @@ def test_switches_are_marked_counted_and_the_cursor_goes_to_the_first_to_true(
     assert became.tolist() == [s.became for s in answer.switches]
     qtbot.waitUntil(lambda: window.timeline.plot is not None, timeout=WAIT_MS)
     plot = window.timeline.plot
+    assert plot.by_time
+    with open_shop(seeded, read_only=True) as store:  # marked at their events' times
+        times = {s.position: store.timestamp_at(s.position) / 1e6 for s in answer.switches}
     for way, item in plot.switch_marks.items():  # one mark a pixel at most
         marked = {round(float(x), 3) for x in item.data["x"]}
-        assert marked and marked <= {round(plot.x_of(s.position), 3) for s in answer.switches
+        assert marked and marked <= {round(times[s.position], 3) for s in answer.switches
                                      if s.became == way}
     first = answer.first()
     wait_for_moment(qtbot, window, first.position)
@@ -166,6 +170,36 @@ def test_a_hundred_thousand_switches_are_drawn_one_mark_a_pixel_and_all_when_zoo
     in_view = [p for p in positions if 500_000 <= p <= 501_000]
     marked = sorted(int(x) for item in plot.switch_marks.values() for x in item.data["x"])
     assert marked == in_view
+
+
+def test_by_time_a_switch_is_marked_at_its_events_time_where_the_cursor_goes(qtbot):
+    """Where a bucket's events lie between the timeline's samples (here 1 to 50 in 14 s),
+    interpolating positions put a switch's mark up to a bucket away from the cursor gone to it
+    (seen 1.7 s to its right): by time, marks are at their events' times, as the cursor is."""
+    from array import array
+
+    from explorer.timetravel.machine import TimelineSamples
+    from explorer.ui.widgets.timeline_plot import TimelinePlot
+
+    plot = TimelinePlot()
+    qtbot.addWidget(plot)
+    plot.resize(800, 120)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_by_time(True)
+    plot.set_samples(TimelineSamples(array("q", [1, 50]), array("q", [20_000_000, 34_000_000]),
+                                     array("b", [0, 0]), ("Order",), 1))
+    times = np.array([32_000_000, 33_300_000], dtype=np.int64)
+    plot.set_switches(np.array([48, 49]), np.array([True, False]), times)
+    assert plot.switch_marks[True].data["x"].tolist() == [32.0]
+    assert plot.switch_marks[False].data["x"].tolist() == [33.3]
+    plot.set_cursor(48, 32_000_000)
+    assert plot.cursor.value() == 32.0
+    plot.set_switches(np.array([48]), np.array([True]), np.array([-1]))  # time unknown
+    assert plot.switch_marks[True].data["x"].tolist() == [plot.x_of(48)]
+    plot.set_by_time(False)
+    plot.set_switches(np.array([48, 49]), np.array([True, False]), times)
+    assert plot.switch_marks[True].data["x"].tolist() == [48.0]
 
 
 def test_a_read_models_switches_are_not_made_on_the_gui_thread(travelling, qtbot):

@@ -16,6 +16,7 @@ bar and takes the marks away.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,13 +71,16 @@ class Found:
     became: np.ndarray  # bool, each switch's way
     to_true: int
     warnings: tuple[str, ...] = ()
+    times: np.ndarray | None = None  # int64 microseconds, each switch's event's (-1: none)
 
     @classmethod
-    def of(cls, switches: Switches, warnings: tuple[str, ...] = ()) -> Found:
+    def of(cls, switches: Switches, warnings: tuple[str, ...] = (),
+           times: Sequence[int] | None = None) -> Found:
         count = len(switches.switches)
         positions = np.fromiter(switches.positions, dtype=np.int64, count=count)
         became = np.fromiter(switches.became, dtype=bool, count=count)
-        return cls(switches, positions, became, int(became.sum()), warnings)
+        return cls(switches, positions, became, int(became.sum()), warnings,
+                   None if times is None else np.asarray(times, dtype=np.int64))
 
 
 def type_warnings(finder: FindWhen, target: str, condition: str) -> tuple[str, ...]:
@@ -255,8 +259,8 @@ class FindWhenBar(QFrame):
             finder = FindWhen(machine)
             switches = finder.switches(
                 target, condition, progress=lambda done, total: context.progress())
-            switches.positions  # noqa: B018 - worked out here, off the GUI thread (cached)
-            return Found.of(switches, type_warnings(finder, target, condition))
+            times = machine.store.timestamps_at(switches.positions)  # (cached: off the GUI's)
+            return Found.of(switches, type_warnings(finder, target, condition), times)
 
         self.history.submit(search, lambda found: on_found(question, found),
                             on_error=on_error, key="find-when")
@@ -267,7 +271,7 @@ class FindWhenBar(QFrame):
         switches = found.switches
         self.result, self._asked, self._went_to = switches, question, None
         self._to_true = found.to_true
-        self.timeline.show_switches(found.positions, found.became)
+        self.timeline.show_switches(found.positions, found.became, found.times)
         first = switches.next_after(self._from(), became=True)
         wrapped = first is None and switches.first() is not None
         first = first or switches.first()  # none after the cursor (at the end, say): the first
@@ -302,7 +306,7 @@ class FindWhenBar(QFrame):
         self._show_warnings(found)
         switches = found.switches
         self.result, self._to_true = switches, found.to_true
-        self.timeline.show_switches(found.positions, found.became)
+        self.timeline.show_switches(found.positions, found.became, found.times)
         at = self._went_to
         here = switches.next_after(at - 1) if at is not None else None
         self._say(here if here is not None and here.position == at else None, "")

@@ -86,6 +86,7 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         self._samples: TimelineSamples | None = None
         self._marks: tuple[array, array] = (array("q"), array("q"))
         self.switches: tuple[np.ndarray, np.ndarray] = NO_SWITCHES  # Find when's, drawn
+        self.switch_times: np.ndarray | None = None  # their events' times (microseconds)
         self.moment_marks: dict[str, int] = {}  # Compare's A and B
         self._moving_slider = False
         self._read_only = False
@@ -267,7 +268,7 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         if self._samples is not None:
             plot.set_samples(self._samples)
         plot.set_marks(*self._marks)
-        plot.set_switches(*self.switches)
+        plot.set_switches(*self.switches, self.switch_times)
         for name, position in self.moment_marks.items():
             plot.set_moment_mark(name, position)
         self._place_plot_cursor()
@@ -308,12 +309,15 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         if self.plot is not None:
             self.plot.set_marks(*marks)
 
-    def show_switches(self, positions: np.ndarray, became: np.ndarray) -> None:
+    def show_switches(self, positions: np.ndarray, became: np.ndarray,
+                      times: np.ndarray | None = None) -> None:
         """Mark where a Find when condition switched (to true or to false): arrays of int64
-        positions and of bools, in position order."""
+        positions and of bools, in position order, and of their events' times (int64
+        microseconds, -1 where unknown), where the marks go by time."""
         self.switches = (positions, became)
+        self.switch_times = times
         if self.plot is not None:
-            self.plot.set_switches(positions, became)
+            self.plot.set_switches(positions, became, times)
 
     def clear_switches(self) -> None:
         self.show_switches(*NO_SWITCHES)

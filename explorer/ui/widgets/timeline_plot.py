@@ -60,6 +60,7 @@ class TimelinePlot(PositionPlot):
         self.marks.setZValue(10)
         self.addItem(self.marks, ignoreBounds=True)
         self._switches = np.zeros((0, 2), dtype=np.int64)  # (position, became 1 or 0)
+        self._switch_seconds: np.ndarray | None = None  # their events' times, NaN if unknown
         # one item a way (one symbol and brush each: per-point lists cost ~3 us a point)
         self.switch_marks = {became: pg.ScatterPlotItem(
             size=9, symbol="t1" if became else "t", brush=SWITCH_TRUE if became else SWITCH_FALSE,
@@ -123,13 +124,21 @@ class TimelinePlot(PositionPlot):
         self._marks = marks
         self._place_marks()
 
-    def set_switches(self, positions: np.ndarray, became: np.ndarray) -> None:
+    def set_switches(self, positions: np.ndarray, became: np.ndarray,
+                     times: np.ndarray | None = None) -> None:
         """Mark where a condition switched: green up-triangles where it became true, grey
-        down-triangles where it became false (arrays of int64 positions and bools)."""
+        down-triangles where it became false (arrays of int64 positions and bools); by time,
+        at their events' `times` (int64 microseconds, -1 where unknown), as the cursor is, not
+        where the samples would put their positions (a bucket's events all lie between its
+        samples: a switch was drawn up to a bucket away from the cursor gone to it)."""
         switches = np.zeros((len(positions), 2), dtype=np.int64)
         switches[:, 0] = positions
         switches[:, 1] = became
         self._switches = switches
+        self._switch_seconds = None
+        if times is not None and len(times) == len(positions):
+            seconds = np.asarray(times, dtype=np.int64) / 1e6
+            self._switch_seconds = np.where(np.asarray(times) >= 0, seconds, np.nan)
         self._place_switches()
 
     def set_moment_mark(self, name: str, position: int | None) -> None:
@@ -261,6 +270,8 @@ class TimelinePlot(PositionPlot):
         switches = self._switches
         (low, high), (_bottom, top) = self.viewRange()
         xs = self.xs_of(switches[:, 0])
+        if self.by_time and self._switch_seconds is not None:
+            xs = np.where(np.isnan(self._switch_seconds), xs, self._switch_seconds)
         columns = int(self.getViewBox().width()) or 4_000  # not laid out yet: a wide screen's
         for became, item in self.switch_marks.items():
             shown = xs[(switches[:, 1] == int(became)) & (xs >= low) & (xs <= high)]
