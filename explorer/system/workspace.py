@@ -14,7 +14,7 @@ from typing import Any
 import platformdirs
 
 from explorer.store.copying import remove_store_files
-from explorer.store.errors import StoreError, StoreMissingError, StoreOpenError
+from explorer.store.errors import DiskFullError, StoreError, StoreMissingError, StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.postgres_url import is_server_url
 from explorer.system import System
@@ -177,7 +177,7 @@ def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
     CannotSeedError for a system without a seeder, and StoreError for a path that already holds
     events (a demo's ids would collide with them), both before anything is written. Interrupted
     (Ctrl+C), it raises SeedInterrupted saying what it left (a store it made holding no event
-    yet is removed)."""
+    yet is removed); stopped by a full disk, a DiskFullError saying the same."""
     if system.seeder is None:
         raise CannotSeedError(system)
     target = path if is_server_url(path) else Path(path)
@@ -205,5 +205,13 @@ def seed_new_store(path: str | Path, system: System, *, size: int | None = None,
             return SeededStore(store.location, report, store.last_position())
     except KeyboardInterrupt:  # (Ctrl+C; the command line's SIGTERM and SIGHUP too)
         raise SeedInterrupted.after(target, system, made_here) from None
+    except DiskFullError as error:  # (it said the store keeps what it held: a part of a history)
+        if not isinstance(target, Path):
+            raise
+        left = SeedInterrupted.after(target, system, made_here)
+        raise DiskFullError(
+            f"The disk holding {target.parent} filled up as the seed wrote (SQLite: "
+            f"{error.detail}): {left} Free some space there, or seed into a folder on another "
+            "disk.", error.detail) from None
 
 
