@@ -557,10 +557,14 @@ class ProjectionEngine:
             if checkpoint < last:
                 waiting = self.store.event_at(checkpoint + 1).timestamp_us
                 lag_seconds = max(0.0, (last_time - waiting) / 1e6)
+            note, mine = runtime.note, runtime.projection.version
+            if state["version"] != mine:  # the last runner to start owns it: see _register
+                note = (f"{name} is kept by version {state['version']} of its code, started "
+                        f"since by another program; this one runs version {mine} and no "
+                        f"longer writes it: its rows are version {state['version']}'s")
             result.append(ProjectionStatus(
                 name, runtime.projection.title, checkpoint, last, state["processed"], label,
-                state["rebuild_target"], fault, tuple(state["skipped"]), lag_seconds,
-                runtime.note))
+                state["rebuild_target"], fault, tuple(state["skipped"]), lag_seconds, note))
         return result
 
     def rows(self, name: str, *, at_position: int | None = None, offset: int = 0,

@@ -133,3 +133,24 @@ def test_a_read_model_emptied_by_another_engine_is_made_again_from_nothing(servi
         a.reset("stock")
         b.catch_up("stock")
         assert b.rows("stock") == made
+
+
+def test_an_old_code_versions_status_says_that_another_version_keeps_the_read_model(service,
+                                                                                   store):
+    """(Helper G: a plug-in's `run` of the old code, left going while `project` of the new one
+    took the read model over, said 'tickets caught up' on and on, as did the old code's window:
+    its rows were the new code's, which it no longer wrote.)"""
+    shop(service)
+    with open_read_models(store.location, False) as old_db, \
+            open_read_models(store.location, False) as new_db:
+        old = ProjectionEngine(store, old_db, [StockProjection()])
+        old.catch_up_all()
+        assert old.statuses()[0].note is None
+        new = ProjectionEngine(store, new_db, [StockV2()])
+        new.catch_up("stock")
+        old.catch_up("stock")
+        [status] = old.statuses()
+        assert status.note == ("stock is kept by version 2 of its code, started since by "
+                               "another program; this one runs version 1 and no longer writes "
+                               "it: its rows are version 2's")
+        assert new.statuses()[0].note is None
