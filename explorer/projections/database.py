@@ -13,7 +13,9 @@ which is all exactly-once needs.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import random
 import sqlite3
 import time
@@ -51,6 +53,7 @@ from explorer.store.sqlite import (
     connect_engine,
     describe_bytes,
     guarded_engine,
+    mounted_read_only,
     read_header,
 )
 
@@ -197,6 +200,8 @@ class ReadModelDatabase(Closable):
         if not read_only:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                if mounted_read_only(self.path.parent):  # (SQLite says 'unable to open ...')
+                    raise OSError(errno.EROFS, os.strerror(errno.EROFS))
             except OSError as error:  # (the cache folder of a read-only store, say)
                 raise StoreOpenError(
                     f"Cannot keep the read models in {self.path.parent}: {error.strerror}. Make "

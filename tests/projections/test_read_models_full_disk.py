@@ -6,11 +6,13 @@ ended in a traceback, 'database or disk is full'). A full disk while writing is 
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 
 from explorer.projections.database import ReadModelDatabase
-from explorer.store.errors import DiskFullError
+from explorer.store.errors import DiskFullError, StoreOpenError
 
 
 def test_read_models_that_fill_the_disk_say_so(tmp_path):
@@ -44,3 +46,24 @@ def test_read_models_made_on_a_full_disk_leave_no_empty_file(tmp_path, monkeypat
     with pytest.raises(DiskFullError, match="is full"):
         ReadModelDatabase(path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "statvfs"), reason="POSIX mounts")
+def test_read_models_on_a_read_only_file_system_say_so(tmp_path, monkeypatch):
+    """(Found by helper H with the cache folder on a read-only mount: 'run --read-only' said
+    'Cannot open the read models ...: unable to open database file.')"""
+    real = os.statvfs
+
+    def statvfs(where):
+        found = real(where)
+        return os.statvfs_result(tuple(found)[:8] + (found.f_flag | os.ST_RDONLY,)
+                                 + tuple(found)[9:])
+
+    monkeypatch.setattr(os, "statvfs", statvfs)
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    with pytest.raises(StoreOpenError, match=(
+            f"Cannot keep the read models in {folder}: Read-only file system. Make that folder "
+            r"writable \(or set XDG_CACHE_HOME to one that is\).")):
+        ReadModelDatabase(folder / "s.readmodels")
+    assert list(folder.iterdir()) == []
