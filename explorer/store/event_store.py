@@ -27,6 +27,7 @@ from explorer.store.decoding import RowDecoder
 from explorer.store.errors import (
     ReadOnlyStoreError,
     StoreDamagedError,
+    StoreError,
     StoreLockedError,
     StoreMissingError,
     StoreOpenError,
@@ -69,6 +70,9 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         self.registry = registry
         self.decoder = RowDecoder(registry)
         self._sa, self._db = self._connect(engine)
+        self._file = _file_identity(self._real_path)
+        """The file opened (device, inode): a write refuses to go to it once it is no longer the
+        one at its path (None: no file, a server's store)."""
         self._hot = damage.hot_statements(self._db)
         self._sql = Statements(engine.dialect)
         self._nav = navigation_statements(engine.dialect)
@@ -241,6 +245,12 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         seen = damage.damage_at(self._real_path)
         if seen is not None:  # seen damaged, here or by another connection of this process
             raise StoreDamagedError(self.location, seen)
+        if self._file is not None and _file_identity(self._real_path) != self._file:
+            raise StoreError(
+                f"The store {self.location} was deleted, moved or replaced by another file since "
+                f"it was opened, so Event Explorer cannot {action}: what it wrote would not be in "
+                "the file at that path (and lost with a deleted one). Nothing was written. Open "
+                "the store again, where it is now, to make changes.")
 
     def _begin_write(self, action: str) -> None:
         try:
@@ -337,6 +347,15 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
             raise StoreOpenError(f"Cannot branch {self.name} into {target}: there is a file "
                                  "there already. Choose a new path.")
         return target
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """The file at `path` (device, inode); None where there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def remove_store_file(path: Path) -> None:
