@@ -50,6 +50,7 @@ from explorer.store import EventStore, StoreDamagedError, StoreError
 from explorer.store.check import check_store
 from explorer.store.content_filter import parse_filter
 from explorer.store.errors import StoreOpenError, server_failure
+from explorer.store.filter_upcasts import upcast_warnings
 from explorer.store.foreign.library_store import (
     READ_ONLY_REASON,
     LibraryStore,
@@ -238,6 +239,9 @@ def events(args: argparse.Namespace) -> int:
         if args.stream is not None:
             store.stream_info(args.stream)  # a clear error for a mistyped stream id
         _warn_of_unknown_types(store, query.event_types, query.stream_types)
+        if query.content is not None:
+            for warning in upcast_warnings(store, query.content, query.event_types):
+                print(f"warning: {visible(warning)}", file=sys.stderr)
         found: Iterator[Any] = (searched_events(store, args.search, query, ProgressBar(
             store.last_position(), "events", description="Indexing for search", lazy=True))
             if args.search is not None else store.iter_query(  # (no page beyond the limit)

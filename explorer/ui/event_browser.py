@@ -29,6 +29,7 @@ from explorer.browsing.rows import (
 )
 from explorer.projections.timeline_counts import counted_events, kept_match_count
 from explorer.store.filter_types import type_warnings
+from explorer.store.filter_upcasts import upcast_warnings
 from explorer.store.path_indexes import indexed_positions, uses_path_index
 from explorer.store.reading import FIELD_TYPE_SAMPLE
 from explorer.store.records import RecordedEvent
@@ -388,7 +389,7 @@ class EventBrowser(QObject):
 
         def check(context: JobContext) -> list[str]:
             return type_warnings(content, lambda field: context.store.field_types(field, types),
-                                 sampled)
+                                 sampled) + upcast_warnings(context.store, content, types)
 
         self.worker.submit(check, lambda warnings: self.filter_bar.show_warnings(content,
                                                                                   warnings),

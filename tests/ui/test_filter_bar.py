@@ -234,3 +234,15 @@ def test_the_to_time_does_not_go_back_to_where_the_timeline_is_counted_so_far(wi
     assert shown_micros(bar.to_time) == end
     window.travel.samples_ready.emit(samples(counting=False))  # the whole log: its end
     assert shown_micros(bar.to_time) == early // 1000 * 1000
+
+
+def test_a_field_upcasting_changes_in_older_events_is_warned_of(window, qtbot):
+    """(Helper G: `data.currency = "USD"` left out the orders placed at OrderPlaced's version 1,
+    which the list shows in USD: the filter reads them as stored, without a currency.)"""
+    bar = window.filter_bar
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        bar.set_content_text('data.currency = "USD"')
+    qtbot.waitUntil(lambda: bar.warning.isVisibleTo(window), timeout=WAIT_MS)
+    assert bar.warning.text().startswith(
+        "⚠ data.currency: OrderPlaced events stored at schema version 1 (position ")
+    assert '(stored: absent; shown: "USD")' in bar.warning.text()
