@@ -102,7 +102,7 @@ class _QmarkConnection(ServerConnection):
     reconnect: Callable[[], None]
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
-        sql = sql if parameters is None else sql.replace("?", "%s")
+        sql = sql if parameters is None else _format_placeholders(sql)
         alone = not self.in_transaction  # (a statement of its own, or a BEGIN: sent again)
         try:
             return super().execute(sql, parameters)
@@ -113,7 +113,18 @@ class _QmarkConnection(ServerConnection):
         return super().execute(sql, parameters)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
-        return super().executemany(sql.replace("?", "%s"), list(rows))
+        return super().executemany(_format_placeholders(sql), list(rows))
+
+
+def _format_placeholders(sql: str) -> str:
+    """sqlite3's `?` placeholders as psycopg's `%s`: those outside quoted text alone (a regular
+    expression written into a statement, as a text column's comparison with a number has, keeps
+    its `?`)."""
+    if "?" not in sql:
+        return sql
+    parts = sql.split("'")  # (a quote doubled in a text opens and closes an empty part)
+    parts[::2] = [part.replace("?", "%s") for part in parts[::2]]
+    return "'".join(parts)
 
 
 class ServerReadModels(ReadModelDatabase):

@@ -37,7 +37,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from explorer.store.numeric_text import NumberComparison, number_key
+from explorer.store.numeric_text import NumberComparison, number_key, numeric_affinity
 from explorer.store.portable_sql import (
     JsonElements,
     JsonField,
@@ -65,6 +65,7 @@ _TOKEN = re.compile(r"""
 _KEYWORDS = {"and", "or", "not", "exists", "contains", "true", "false", "null"}
 
 MAX_LENGTH = 4_000
+_NUMBER_TYPES = (sa.Integer, sa.Float, sa.Numeric)
 MAX_NESTING = 20
 MAX_CONDITIONS = 100
 MIN_INTEGER = -MAX_INTEGER - 1
@@ -391,6 +392,17 @@ def compile_condition(node: Comparison | Logical,
         # number to text, as SQLite's affinity does)
         key = number_key(node.number if node.number is not None else node.value)
         condition = NumberComparison(expression, node.op, node.value, key)
+    elif (isinstance(node.value, str) and isinstance(expression.type, _NUMBER_TYPES)
+          and getattr(expression, "table", None) is not events):
+        # a read model's column of numbers and a text: a numeric text is its number, as
+        # SQLite's affinity makes it; any other sorts above every number (a server refuses to
+        # compare them), so the comparison holds for every value or for none (NULL unknown)
+        number = numeric_affinity(node.value)
+        if number is not None:
+            condition = expression.op(node.op, is_comparison=True)(sa.bindparam(None, number))
+        else:
+            condition = (expression == expression if node.op in ("<", "<=", "!=")
+                         else expression != expression)
     else:
         value = int(node.value) if isinstance(node.value, bool) else node.value
         operand = (JsonOperand(node.value) if isinstance(expression, JsonField)

@@ -40,6 +40,22 @@ class DecimalKey:
     exponent: int
 
 
+_AFFINITY_INTEGER = re.compile(r"[+-]?[0-9]+")
+_AFFINITY_REAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_SQL_SPACES = " \t\n\v\f\r"
+
+
+def numeric_affinity(text: str) -> int | float | None:
+    """The number SQLite makes of a text compared with a column of numbers (its numeric
+    affinity: " 500 " is 500, "1e3" 1000.0), or None for a text it leaves text (which sorts
+    above every number). ASCII digits and spaces alone, as SQLite reads them."""
+    stripped = text.strip(_SQL_SPACES)
+    if _AFFINITY_INTEGER.fullmatch(stripped):
+        whole = int(stripped)
+        return whole if -_INT64 <= whole < _INT64 else float(whole)  # (a real beyond 64 bits)
+    return float(stripped) if _AFFINITY_REAL.fullmatch(stripped) else None
+
+
 def decimal_key(text: str) -> DecimalKey | None:
     """The decimal a numeric text writes, or None for any other text."""
     found = NUMERIC_TEXT.fullmatch(text)

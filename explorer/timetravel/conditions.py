@@ -38,7 +38,7 @@ from explorer.store.content_filter import (
     parse_filter,
 )
 from explorer.store.filter_types import mismatch
-from explorer.store.numeric_text import compare_keys, decimal_key, number_key
+from explorer.store.numeric_text import compare_keys, decimal_key, number_key, numeric_affinity
 
 STATE_ROOT = "state"
 STATE_FIELDS = FilterFields((STATE_ROOT,), frozenset(), 'state.status = "cancelled"')
@@ -52,8 +52,6 @@ _MISSING = object()
 _WILDCARD = "*"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _NUMBER_TYPES = (sa.Integer, sa.Float, sa.Numeric)
-_INTEGER_TEXT = re.compile(r"[+-]?\d+")
-_REAL_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def parse_state_condition(text: str) -> ContentFilter:
@@ -298,10 +296,8 @@ def _text(value: Any) -> str:
 def _with_affinity(literal: Any, affinity: str | None) -> Any:
     """A filter's value converted as SQLite converts it for a column of this affinity."""
     if affinity == "number" and isinstance(literal, str):
-        text = literal.strip()
-        if _INTEGER_TEXT.fullmatch(text):
-            return int(text)
-        return float(text) if _REAL_TEXT.fullmatch(text) else literal
+        number = numeric_affinity(literal)
+        return literal if number is None else number
     if affinity in ("text", "string") and not isinstance(literal, str):
         return str(_sql_value(literal))
     return literal

@@ -70,6 +70,24 @@ def test_a_read_model_is_brought_up_to_date_then_searched(seeded, capsys):
     assert code == 0 and out == "'on_hand < -1' on stock never became true after position 0.\n"
 
 
+@pytest.mark.parametrize(("condition", "as_number", "switches"), [
+    ('total > "100"', "total > 100", True), ('item_count = " 2 "', "item_count = 2", True),
+    ('total > "abc"', "total < 0 and total > 0", False), ('total <= "abc"', "total exists", True),
+    ("status > 5", "status < 0 and status > 0", False),  # a text column: only numeric text
+])
+def test_a_column_compared_with_another_type_answers_as_on_sqlite(seeded, capsys, condition,
+                                                                  as_number, switches):
+    """A column of numbers against text (numeric text is its number, other text above every
+    number), and one of text against a number: a server refused both ('operator does not
+    exist: double precision > character varying'; the second sent sqlite3's placeholders
+    into the number's regular expression)."""
+    code, out, err = run(capsys, "when", seeded, "order_summary", condition, "--all", "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert found == service_switches(seeded, "order_summary", as_number, after=0)
+    assert bool(found) == switches
+
+
 @pytest.mark.parametrize(("args", "said"), [
     (("no_such_stream", "state.x = 1"), "not a stream of this store, nor one of its read "
                                         "models (order_summary, "),

@@ -97,7 +97,9 @@ def test_a_condition_on_a_wide_column_is_left_to_sql(opened, monkeypatch):
 
 
 @pytest.mark.parametrize("text", ['status = "paid"', "total > 100 or item_count <= 1",
-                                  'not (customer_name contains "AN")', "total != null"])
+                                  'not (customer_name contains "AN")', "total != null",
+                                  'total > " 100 "', 'not total < "abc"',
+                                  'item_count = "\u0662"'])  # an Arabic-Indic 2: text to SQLite
 def test_after_and_limits_give_what_the_scan_in_sql_gives(opened, text, monkeypatch):
     monkeypatch.setattr(sorted_values, "PIECE", 5)  # values sorted and numbered in pieces
     readmodels, machine = opened
