@@ -57,11 +57,13 @@ def add_parser(add: AddSubcommand) -> None:
 def find_when(args: argparse.Namespace) -> int:
     system = system_of(args)
     try:
-        found, shown, status = _search(args, system)
+        found, shown, status, warnings = _search(args, system)
     except (TargetError, FilterError, UnknownFieldError) as error:
         raise UsageError(_said(error)) from None
     for note in found.notes:
         print(f"note: {visible(note)}", file=sys.stderr)
+    for warning in warnings:
+        print(f"warning: {visible(warning)}", file=sys.stderr)
     short = (status is not None and found.built_to is not None
              and found.built_to < status.last_position)
     if status is not None:
@@ -87,9 +89,10 @@ def find_when(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace, system: System,
-            ) -> tuple[Switches, list[Switch], ProjectionStatus | None]:
+            ) -> tuple[Switches, list[Switch], ProjectionStatus | None, tuple[str, ...]]:
     """The switches asked for, those to print with the events that made them (all of them
-    for --json), and the status of the read model searched (None for a stream)."""
+    for --json), the status of the read model searched (None for a stream), and warnings of
+    comparisons with a value of another type than the field holds (as the window's)."""
     options = {"after": args.after, "first_only": not args.all}
     with read_store(args.store, system, cipher_key=args.cipher_key) as store:
         last = store.last_position()
@@ -100,7 +103,8 @@ def _search(args: argparse.Namespace, system: System,
         find = FindWhen(TimeMachine(store, None, system))
         if find.kind_of(args.target) == "stream":
             found = find.switches(args.target, args.condition, **options)
-            return found, list(found.switches), None
+            return (found, list(found.switches), None,
+                    find.type_warnings(args.target, args.condition))
         find.parse(args.target, args.condition)  # refused before the read models are touched
     with Runner(args.store, system, run_sagas=False) as runner:
         damage_note.warn_if_damaged(runner.store)  # (read-only where it cannot be written)
@@ -110,7 +114,8 @@ def _search(args: argparse.Namespace, system: System,
         runner.engine.catch_up(name)
         found = find.switches(args.target, args.condition, **options)
         status = next(p for p in runner.engine.statuses() if p.name == name)
-        return found, find.with_events(found.switches), status
+        return (found, find.with_events(found.switches), status,
+                find.type_warnings(args.target, args.condition))
 
 
 def _said(error: Exception) -> str:

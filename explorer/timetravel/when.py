@@ -40,6 +40,8 @@ from explorer.store.errors import EventNotFoundError, StreamNotFoundError
 from explorer.store.records import RecordedEvent
 from explorer.timetravel.conditions import (
     STATE_ROOT,
+    column_affinities,
+    condition_warnings,
     parse_state_condition,
     predicate,
     row_fields,
@@ -51,6 +53,8 @@ from explorer.timetravel.row_arrays import Progress, row_arrays
 MAX_CHUNK = 2_000
 MAX_SWITCHES = 100_000
 SAGAS = "sagas"
+TYPE_SAMPLE_ROWS = 50
+"""A read model's newest rows, for the types its columns hold (FindWhen.type_warnings)."""
 
 
 class TargetError(ValueError):
@@ -240,6 +244,20 @@ class FindWhen:
         if kind == "stream":
             return self._stream_switches(target, parsed, after, first_only, progress)
         return self._row_switches(target, kind, parsed, after, first_only, progress)
+
+    def type_warnings(self, target: str, condition: str) -> tuple[str, ...]:
+        """Comparisons of the condition with a value of another type than its field holds
+        (`state.total > "50"` on a number never holds), in the target's state at the end of
+        the log (a stream's) or its newest rows (a read model's): said beside the answer."""
+        machine = self.machine
+        parsed = self.parse(target, condition)
+        last = machine.store.last_position()
+        if self.kind_of(target) == "stream":
+            return tuple(condition_warnings(parsed, [machine.aggregate_at(target, last).state]))
+        name = self.read_model_name(target)
+        rows = machine.read_model_at(name, last, limit=TYPE_SAMPLE_ROWS).rows
+        return tuple(condition_warnings(parsed, rows, root=None,
+                                        affinities=column_affinities(self._table(target))))
 
     def with_events(self, switches: Sequence[Switch]) -> list[Switch]:
         """The switches with the events that made them (a read model's switches name only

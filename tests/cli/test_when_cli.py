@@ -113,3 +113,20 @@ def test_without_a_system_streams_are_searched_by_the_generic_fold(seeded, capsy
     assert code == 0 and "generic fold" in err and stream in out
     code, _, err = run(capsys, "when", seeded, "sagas", 'status = "x"', "--system", "none")
     assert code == 2 and "no sagas" in err
+
+
+@pytest.mark.parametrize(("target", "condition", "said"), [
+    ("order_summary", 'total > "abc"', 'warning: total holds numbers, but "abc" is text'),
+    ("prod_101", "state.reservations > 0", "warning: state.reservations holds objects, but 0 "
+                                           "is a number"),
+])
+def test_a_comparison_with_another_type_than_the_field_holds_is_warned_of(
+        seeded, capsys, target, condition, said):
+    """As the window warns under the condition: the answer ('never') is right but most
+    likely not what was meant."""
+    code, out, err = run(capsys, "when", seeded, target, condition)
+    assert code == 0 and "never became true" in out
+    assert said in err and err.count("warning: ") == 1, err
+    code, _, err = run(capsys, "when", seeded, target, condition.replace('"abc"', "100")
+                       .replace("reservations", "reserved"))
+    assert code == 0 and "warning" not in err, err

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 
 from explorer.sagas.instances import SagaInstancesProjection
 from explorer.store import StoreError
-from explorer.timetravel.conditions import column_affinities, condition_warnings
 from explorer.timetravel.when import SAGAS, FindWhen, Switch, Switches, TargetError
 from explorer.ui.timers import single_shot
 from explorer.ui.widgets.find_when_targets import TargetCompleter
@@ -52,7 +51,6 @@ if TYPE_CHECKING:
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 RERUN_MS = 500  # a pause in the log's growth before the search shown is run again
-TYPE_SAMPLE_ROWS = 50  # a read model's newest rows, for the types its columns hold
 
 
 def plural(count: int, word: str) -> str:
@@ -81,21 +79,6 @@ class Found:
         became = np.fromiter(switches.became, dtype=bool, count=count)
         return cls(switches, positions, became, int(became.sum()), warnings,
                    None if times is None else np.asarray(times, dtype=np.int64))
-
-
-def type_warnings(finder: FindWhen, target: str, condition: str) -> tuple[str, ...]:
-    """Comparisons of the condition with a value of another type than its field holds, in the
-    target's state at the end of the log (a stream's) or its newest rows (a read model's)."""
-    machine = finder.machine
-    parsed = finder.parse(target, condition)
-    last = machine.store.last_position()
-    if finder.kind_of(target) == "stream":
-        return tuple(condition_warnings(parsed, [machine.aggregate_at(target, last).state]))
-    name = finder.read_model_name(target)
-    rows = machine.read_model_at(name, last, limit=TYPE_SAMPLE_ROWS).rows
-    table = machine.projections[name].main_table
-    return tuple(condition_warnings(parsed, rows, root=None,
-                                    affinities=column_affinities(table)))
 
 
 class FindWhenBar(QFrame):
@@ -260,7 +243,7 @@ class FindWhenBar(QFrame):
             switches = finder.switches(
                 target, condition, progress=lambda done, total: context.progress())
             times = machine.store.timestamps_at(switches.positions)  # (cached: off the GUI's)
-            return Found.of(switches, type_warnings(finder, target, condition), times)
+            return Found.of(switches, finder.type_warnings(target, condition), times)
 
         self.history.submit(search, lambda found: on_found(question, found),
                             on_error=on_error, key="find-when")
