@@ -44,6 +44,7 @@ from explorer.system.workspace import DEMO_DAYS
 from explorer.ui import settings
 from explorer.ui.icons import app_icon
 from explorer.ui.session import LoadedSystem, StoreSummary, is_demo_store
+from explorer.ui.tones import panel_background
 
 if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
@@ -254,7 +255,8 @@ class Welcome(QTextBrowser):
         self.setObjectName("welcome")
         self.setOpenLinks(False)
         self.anchorClicked.connect(self._link)
-        self.setStyleSheet("#welcome { background: #f5f9ff; border: none; }")
+        self.setStyleSheet(f"#welcome {{ background: {panel_background('#f5f9ff')};"
+                           " border: none; }")
         self.main = window
         self.shortcuts = shortcuts
         self.setHtml(welcome_text(window, shortcuts))
