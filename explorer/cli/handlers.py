@@ -104,6 +104,12 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as stop:  # (a seed says what it left: workspace.SeedInterrupted)
         print(f"interrupted: {stop}" if str(stop) else "interrupted", file=sys.stderr)
         return 130
+    except MemoryError:  # (a limit set with ulimit -v, say; what it held is let go by now)
+        print(f"error: `{args.subcommand}` ran out of memory: this machine, or a limit set for "
+              "the process (ulimit -v), does not give it what it needs (a large event, say). "
+              "Free some memory or raise the limit; for a listing, asking for less (a --limit, "
+              "a narrower filter) may do.", file=sys.stderr)
+        return 1
     except Exception as error:  # a server's failure (connection lost, statement cancelled)
         said = server_failure(error, f"`{args.subcommand}`")
         if said is None:
