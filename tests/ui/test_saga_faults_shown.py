@@ -182,3 +182,24 @@ def test_a_saga_faulting_in_the_runner_is_shown_and_retried_once_mended(
         qtbot.waitUntil(started, timeout=30_000)
     finally:
         window.close()
+
+
+def test_a_retry_after_the_sagas_code_changed_says_the_runner_runs_the_old_code(
+        window, qtbot, monkeypatch):
+    """(Helper G: a plug-in's saga step faulted; its code fixed in the editor, Retry faulted
+    again, saying nothing: the runner is a process that imported the code when it started.)"""
+    sent = runner_without_its_process(window, monkeypatch)
+    panel = window.sagas_panel
+    report(window, saga_status(faulted()))
+    said: list[str] = []
+    window.runner_host.message.connect(lambda text, _: said.append(text))
+    [retry] = panel.retry_buttons
+    retry.click()
+    assert sent == [{"retry": "saga:order_fulfilment"}] and said == []  # unchanged since
+    monkeypatch.setattr(window.runner, "started_ns", 1)  # started before every file's change
+    retry.click()
+    assert sent[-1] == {"retry": "saga:order_fulfilment"}
+    [message] = said
+    assert message.startswith("fulfilment.py, ")
+    assert message.endswith(" changed after the runner started: Retry runs the code it loaded "
+                            "then. File › Load System… loads your edit; then Retry.")

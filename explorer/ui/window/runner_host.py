@@ -11,11 +11,13 @@ Signals (RunnerHost):
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from explorer.system.discovery import edited_since
 from explorer.ui import settings
 from explorer.ui.runner_process import RunnerProcess
 from explorer.ui.session import LoadedSystem, StoreSummary, is_demo_store
@@ -47,6 +49,7 @@ class RunnerHost(QObject):
         self.demo_stores = demo_stores
         self.runner: RunnerProcess | None = None
         self.location: str | None = None
+        self.loaded: LoadedSystem | None = None
         self.monitor_history = MonitorHistory()
         self.monitor: MonitorPanel | None = None
         self.monitor_shown = False
@@ -68,6 +71,7 @@ class RunnerHost(QObject):
         """Run the projections (and, if chosen, the sagas) of the store just opened."""
         self.stop()
         location = self.location = summary.location
+        self.loaded = loaded
         demo = is_demo_store(location, loaded, self.demo_stores)
         can_run = not summary.read_only and bool(loaded.system.sagas)
         run_sagas = can_run and settings.sagas_enabled(location, demo)
@@ -112,6 +116,22 @@ class RunnerHost(QObject):
     def _retry_saga(self, name: str) -> None:
         if self.runner is not None:
             self.runner.retry_saga(name)
+            edited = self._edited_since_started(name)
+            if edited:
+                self.message.emit(
+                    f"{', '.join(edited)} changed after the runner started: Retry runs the code "
+                    "it loaded then. File › Load System… loads your edit; then Retry.", 15_000)
+
+    def _edited_since_started(self, saga: str) -> list[str]:
+        """The files of the saga's code and its domain's (its steps' commands) changed since
+        the runner process, which runs them as it imported them, started."""
+        started = self.runner.started_ns if self.runner is not None else 0
+        if self.loaded is None or not started:
+            return []
+        system = self.loaded.system
+        classes = [*(s for s in system.sagas if s.name == saga), *system.domain.aggregates.values()]
+        files = (edited_since(cls, started) for cls in classes)
+        return list(dict.fromkeys(Path(file).name for file in files if file))
 
     # -- the monitor -----------------------------------------------------------------------
 
