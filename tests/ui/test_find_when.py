@@ -324,3 +324,36 @@ def test_the_search_shown_is_run_again_when_the_log_grows_and_the_cursor_stays(
     assert window.timeline.switches[0].tolist() == grown.positions
     assert f"{len(grown.switches)} switch" in bar.status.whole_text()
     assert window.travel.position == 5
+
+
+def test_by_time_a_compare_mark_set_at_the_cursor_stands_where_the_cursor_does(qtbot):
+    """Set at the cursor (Time > Set Mark A at Cursor), a mark stood where the samples put its
+    position, up to a bucket from the cursor; it is drawn at the cursor's time, whether that
+    time is known before the mark is set or after."""
+    from array import array
+
+    from explorer.timetravel.machine import TimelineSamples
+    from explorer.ui.widgets.timeline_plot import TimelinePlot
+
+    plot = TimelinePlot()
+    qtbot.addWidget(plot)
+    plot.resize(800, 120)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_by_time(True)
+    plot.set_samples(TimelineSamples(array("q", [1, 50]), array("q", [20_000_000, 34_000_000]),
+                                     array("b", [0, 0]), ("Order",), 1))
+    plot.set_cursor(48, 32_000_000)
+    plot.set_moment_mark("A", 48)
+    assert plot.moment_marks["A"].value() == 32.0
+    plot.set_cursor(49)  # moved: its time not read yet
+    plot.set_moment_mark("B", 49)
+    plot.set_cursor(49, 33_300_000)
+    assert plot.moment_marks["B"].value() == 33.3
+    plot.set_cursor(10, 21_000_000)
+    plot._rebin()
+    assert (plot.moment_marks["A"].value(), plot.moment_marks["B"].value()) == (32.0, 33.3)
+    plot.set_moment_mark("A", 20)  # elsewhere than the cursor: where its position is
+    assert plot.moment_marks["A"].value() == plot.x_of(20)
+    plot.set_by_time(False)
+    assert plot.moment_marks["B"].value() == 49.0

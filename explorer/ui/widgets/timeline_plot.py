@@ -70,6 +70,7 @@ class TimelinePlot(PositionPlot):
             self.addItem(item, ignoreBounds=True)
         self.moment_marks: dict[str, pg.InfiniteLine] = {}
         self._moment_positions: dict[str, int] = {}
+        self._moment_seconds: dict[str, float] = {}  # a mark's time, set at the cursor's
         self._rebin_timer = single_shot(self, 40, self._rebin)
         self.sigXRangeChanged.connect(lambda *_: self._rebin_timer.start())
         self.getViewBox().sigResized.connect(lambda *_: self._rebin_timer.start())
@@ -146,6 +147,7 @@ class TimelinePlot(PositionPlot):
         line = self.moment_marks.get(name)
         if position is None:
             self._moment_positions.pop(name, None)
+            self._moment_seconds.pop(name, None)
             if line is not None:
                 line.hide()
             return
@@ -161,7 +163,10 @@ class TimelinePlot(PositionPlot):
             self.addItem(line, ignoreBounds=True)
             self.moment_marks[name] = line
         self._moment_positions[name] = position
-        line.setValue(self.x_of(position))
+        self._moment_seconds.pop(name, None)
+        if position == self._cursor_position and self._cursor_seconds is not None:
+            self._moment_seconds[name] = self._cursor_seconds
+        line.setValue(self._moment_x(name))
         line.show()
 
     def set_cursor(self, position: int, timestamp_us: int | None = None) -> None:
@@ -169,6 +174,11 @@ class TimelinePlot(PositionPlot):
         self._cursor_position = position
         self._cursor_seconds = None if timestamp_us is None else timestamp_us / 1e6
         self._place_cursor()
+        if self._cursor_seconds is not None:  # a mark set here before its time was known
+            for name, marked in self._moment_positions.items():
+                if marked == position and name not in self._moment_seconds:
+                    self._moment_seconds[name] = self._cursor_seconds
+                    self.moment_marks[name].setValue(self._moment_x(name))
 
     def fit(self) -> None:
         """Show the whole log."""
@@ -281,8 +291,16 @@ class TimelinePlot(PositionPlot):
             item.setData(x=shown, y=np.full(len(shown), top * 0.08))
 
     def _place_moment_marks(self) -> None:
-        for name, position in self._moment_positions.items():
-            self.moment_marks[name].setValue(self.x_of(position))
+        for name in self._moment_positions:
+            self.moment_marks[name].setValue(self._moment_x(name))
+
+    def _moment_x(self, name: str) -> float:
+        """Where a compare mark is: by time, at the time of the cursor it was set at (as the
+        cursor is), not where the samples would put its position (up to a bucket away)."""
+        seconds = self._moment_seconds.get(name)
+        if self.by_time and seconds is not None:
+            return seconds
+        return self.x_of(self._moment_positions[name])
 
     # -- the user --------------------------------------------------------------------------
 
