@@ -3,7 +3,9 @@ a colour of their own behind or in the palette's text and must keep it readable.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QGuiApplication, QPalette
+from functools import cache
+
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
 
 
 def palette_is_dark(palette: QPalette | None = None) -> bool:
@@ -19,3 +21,32 @@ def panel_background(light: str) -> str:
     """A style sheet colour for a panel's background behind the palette's text: `light` (a
     tint chosen for a light palette), or on a dark palette its alternate base colour."""
     return "palette(alternate-base)" if palette_is_dark() else light
+
+
+TEXT_ON_TINT = QBrush(QColor("#212121"))
+"""The text in a cell the window tints light (a changed, added or written row): dark whatever
+the palette, whose own text is light on a dark one and would not be seen on the tint."""
+
+
+def faded(light: str) -> QBrush:
+    """Text that should read as faded (events after the time-travel cursor): `light` (a pale
+    grey chosen for a light palette), or on a dark palette a colour between its text and base,
+    as a pale grey is about as bright as a dark palette's text."""
+    if not palette_is_dark():
+        return _brush(light)
+    palette = QGuiApplication.palette()
+    return _between(palette.color(QPalette.ColorRole.Text).rgb(),
+                    palette.color(QPalette.ColorRole.Base).rgb())
+
+
+@cache
+def _brush(colour: str) -> QBrush:
+    return QBrush(QColor(colour))
+
+
+@cache
+def _between(text: int, base: int) -> QBrush:
+    near, far = QColor.fromRgb(text), QColor.fromRgb(base)
+    return QBrush(QColor(*(round(0.4 * a + 0.6 * b) for a, b in
+                           ((near.red(), far.red()), (near.green(), far.green()),
+                            (near.blue(), far.blue())))))

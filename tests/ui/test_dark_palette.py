@@ -1,13 +1,19 @@
 """On a dark desktop theme (a dark palette) the window's own colours stay readable: its icons'
-lines and the panels it tints are drawn for the palette, not dark on dark or light on light."""
+lines, the panels and rows it tints, and the events after the time-travel cursor are drawn for
+the palette, not dark on dark or light on light."""
 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
 
+from explorer.timetravel.machine import FieldChange
 from explorer.ui import settings
+from explorer.ui.compare.models import ComparisonTable
 from explorer.ui.icons import icon
+from explorer.ui.models.moment_rows import SINCE, MomentRowsModel
+from explorer.ui.widgets.change_tree import ChangeTree
 from tests.ui.conftest import WAIT_MS
 
 DARK = {QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e0e0e0",
@@ -63,3 +69,47 @@ def test_the_welcome_is_dark_behind_light_text_on_a_dark_palette(qtbot, seeded, 
     finally:
         window.close()
         settings.remember_welcome_seen(True)
+
+
+def shown(brush, palette: QPalette, role=QPalette.ColorRole.Text) -> QColor:
+    """The colour a cell's text is drawn in: its brush's, else the palette's."""
+    if isinstance(brush, QBrush) and brush.style() != Qt.BrushStyle.NoBrush:
+        return brush.color()
+    return palette.color(role)
+
+
+def test_events_after_the_cursor_stand_apart_on_a_dark_palette(dark_palette, window):
+    model = window.event_model
+    model.set_cursor(1)
+    later = shown(model.data(model.index(1, 0), Qt.ItemDataRole.ForegroundRole), dark_palette)
+    text = dark_palette.color(QPalette.ColorRole.Text)
+    assert text.lightness() - later.lightness() > 80, later.name()  # faded, not near white
+
+
+def test_a_changed_field_reads_dark_on_its_light_tint_on_a_dark_palette(qtbot, dark_palette):
+    tree = ChangeTree()
+    qtbot.add_widget(tree)
+    tree.show_changes({"status": "completed", "total": 3},
+                      [FieldChange("status", "changed", "running", "completed")])
+    item = tree.topLevelItem(0)
+    for column in range(3):
+        tint = item.background(column).color()
+        assert tint.lightness() - shown(item.foreground(column), dark_palette).lightness() > 120
+
+
+def test_a_row_changed_at_the_cursor_reads_dark_on_its_tint_on_a_dark_palette(dark_palette):
+    model = MomentRowsModel()
+    model.set_rows([{"order_id": "order_1", "status": "paid", SINCE: 7},
+                    {"order_id": "order_2", "status": "paid", SINCE: 3}], changed_at=7)
+    tint = model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole).color()
+    text = shown(model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole), dark_palette)
+    assert tint.lightness() - text.lightness() > 120
+    assert model.data(model.index(1, 0), Qt.ItemDataRole.ForegroundRole) is None  # untinted
+
+
+def test_a_compared_change_reads_dark_on_its_tint_on_a_dark_palette(dark_palette):
+    model = ComparisonTable(["stream", "events"], lambda item: item, lambda item: "added")
+    model.show(1, [("order_1", "3")])
+    tint = model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole).color()
+    text = shown(model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole), dark_palette)
+    assert tint.lightness() - text.lightness() > 120

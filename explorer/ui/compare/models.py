@@ -19,6 +19,7 @@ from explorer.store.activity import StreamActivity
 from explorer.timetravel.compare import SagaChange
 from explorer.ui.models.base import PagedTableModel, PageRequest
 from explorer.ui.models.read_model import format_value
+from explorer.ui.tones import TEXT_ON_TINT
 from explorer.ui.widgets.change_tree import CHANGE_COLOURS
 
 LOADING = "…"
@@ -108,4 +109,7 @@ class ComparisonTable(PagedTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and item is not None and self._kind_of:
             colour = CHANGE_COLOURS.get(self._kind_of(item))
             return QBrush(QColor(colour)) if colour and index.column() == 0 else None
+        if role == Qt.ItemDataRole.ForegroundRole and item is not None and self._kind_of:
+            tinted = index.column() == 0 and self._kind_of(item) in CHANGE_COLOURS
+            return TEXT_ON_TINT if tinted else None
         return None

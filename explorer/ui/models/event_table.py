@@ -18,6 +18,7 @@ from explorer.common.formatting import short_time, summarize
 from explorer.common.names import visible
 from explorer.store.records import RecordedEvent
 from explorer.ui.models.base import PagedTableModel, PageRequest
+from explorer.ui.tones import TEXT_ON_TINT, faded
 
 PAGE_SIZE = 100
 MAX_PAGES = 80
@@ -28,7 +29,7 @@ COPY_ROLE = Qt.ItemDataRole.UserRole + 6
 """A cell's text as copied: a position's plain number (shown grouped: 10,099,038)."""
 RAW_COLOUR = QBrush(QColor("#c62828"))
 LOADING_COLOUR = QBrush(QColor("#9e9e9e"))
-LATER_COLOUR = QBrush(QColor("#bdbdbd"))  # after the time-travel cursor: not happened yet
+LATER_COLOUR = "#bdbdbd"  # after the time-travel cursor: not happened yet (on a light palette)
 WRITTEN_BACKGROUND = QBrush(QColor("#c8e6c9"))  # written by the command just sent
 
 
@@ -142,7 +143,7 @@ class EventTableModel(PagedTableModel):
             return self._bold if at_cursor else None
         if role == Qt.ItemDataRole.ForegroundRole and self.cursor is not None \
                 and self._rows.position(row) > self.cursor:
-            return LATER_COLOUR
+            return faded(LATER_COLOUR)
         event = self.event_at(row)
         if role == EVENT_ROLE:
             return event
@@ -153,7 +154,8 @@ class EventTableModel(PagedTableModel):
                 return position_text(self._rows.position(row)) if column == POSITION else "…"
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
-            return RAW_COLOUR if event.is_raw else None
+            return RAW_COLOUR if event.is_raw else TEXT_ON_TINT if self.highlighted and \
+                self._rows.position(row) in self.highlighted else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == DATA:
                 raw = event.is_raw

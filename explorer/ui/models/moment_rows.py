@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from explorer.ui.models.base import TableModel
 from explorer.ui.models.read_model import STATUS_COLOURS, format_value
+from explorer.ui.tones import TEXT_ON_TINT
 
 CHANGED_BACKGROUND = QBrush(QColor("#fff59d"))
 ROW_ROLE = Qt.ItemDataRole.UserRole + 7
@@ -75,10 +76,11 @@ class MomentRowsModel(TableModel):
             return format_value(value)
         if role == Qt.ItemDataRole.BackgroundRole:
             return CHANGED_BACKGROUND if row.get(SINCE) == self.changed_at else None
-        if role == Qt.ItemDataRole.ForegroundRole and column == "status" \
-                and isinstance(value, str):
-            colour = STATUS_COLOURS.get(value)
-            return QBrush(QColor(colour)) if colour else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            colour = STATUS_COLOURS.get(value) if column == "status" and isinstance(value, str) \
+                else None
+            return QBrush(QColor(colour)) if colour else \
+                TEXT_ON_TINT if row.get(SINCE) == self.changed_at else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 from explorer.common.formatting import clock_time, is_time_field, raw_time
 from explorer.timetravel.machine import FieldChange
 from explorer.ui.models.read_model import format_value
+from explorer.ui.tones import TEXT_ON_TINT
 
 CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}
 EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
@@ -213,6 +214,7 @@ def _mark(item: QTreeWidgetItem, change: FieldChange,
     brush = QBrush(QColor(CHANGE_COLOURS[change.kind]))
     for column in (FIELD, VALUE, BEFORE):
         item.setBackground(column, brush)
+        item.setForeground(column, TEXT_ON_TINT)
     key = _key(change.path)
     if change.kind == "changed":
         item.setText(BEFORE, short(key, change.before))

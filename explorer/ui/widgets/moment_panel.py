@@ -45,6 +45,7 @@ from explorer.timetravel.machine import Moment, ReadModelAt, SagaAt
 from explorer.ui.cursor_moves import MORE_ROWS
 from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS
+from explorer.ui.tones import TEXT_ON_TINT
 from explorer.ui.widgets.aggregate_pane import PATH_ROLE, AggregatePane, rich_label
 from explorer.ui.widgets.change_tree import FIELD
 from explorer.ui.widgets.tables import read_only_table, row_view
@@ -404,6 +405,8 @@ class MomentPanel(QWidget):
                     item.setForeground(QBrush(QColor(STEP_COLOURS.get(step.status, "#424242"))))
                 if step.event_position == position:
                     item.setBackground(QBrush(QColor("#fff59d")))
+                    if column != 1:
+                        item.setForeground(TEXT_ON_TINT)
                 self.steps.setItem(row, column, item)
 
     # -- the user --------------------------------------------------------------------------
