@@ -113,3 +113,11 @@ def test_a_compared_change_reads_dark_on_its_tint_on_a_dark_palette(dark_palette
     tint = model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole).color()
     text = shown(model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole), dark_palette)
     assert tint.lightness() - text.lightness() > 120
+
+
+def test_the_find_when_bar_is_dark_behind_light_text_on_a_dark_palette(dark_palette, window):
+    window.find_when_action.trigger()
+    bar = window.find_when
+    assert bar.isVisible()
+    background = bar.grab().toImage().pixelColor(bar.width() - 4, bar.height() // 2)
+    assert background.lightness() < 100, background.name()  # its title's text is light

@@ -37,6 +37,7 @@ from explorer.sagas.instances import SagaInstancesProjection
 from explorer.store import StoreError
 from explorer.timetravel.when import SAGAS, FindWhen, Switch, Switches, TargetError
 from explorer.ui.timers import single_shot
+from explorer.ui.tones import panel_background
 from explorer.ui.widgets.find_when_targets import TargetCompleter
 from explorer.ui.widgets.message_bubble import MessageBubble
 from explorer.ui.widgets.status_line import StatusLine
@@ -108,8 +109,8 @@ class FindWhenBar(QFrame):
 
     def _build(self) -> None:
         self.setObjectName("find-when")
-        self.setStyleSheet("#find-when { background: #f5f5f5; border: 1px solid #e0e0e0;"
-                           " border-radius: 3px; }")
+        self.setStyleSheet(f"#find-when {{ background: {panel_background('#f5f5f5')};"
+                           " border: 1px solid palette(midlight); border-radius: 3px; }")
         title = QLabel("<b>Find when</b>")
         self.target = QComboBox()
         self.target.setEditable(True)
