@@ -215,6 +215,10 @@ class _Runtime:
     unindexed: bool = False  # its tables' indexes dropped for a rebuild, not made again yet
     note: str | None = None  # what its status should say besides (tables made again)
     resets: int = 0  # the read model's resets its writers' caches follow (_checkpoint_in)
+    kept_by: int | None = None  # the code version that took the read model over, once said
+    reshaped: str | None = None
+    """How the tables as another code made them again differ from this code's (_checkpoint_in):
+    the read model is that code's now, and this engine leaves it alone."""
     cached_at: int | None = None
     """The checkpoint its writers' caches hold the rows of (None: they hold none). Another
     runner may have handled the chunks since, writing rows these caches do not know."""
@@ -317,8 +321,13 @@ class ProjectionEngine:
         handled = 0
         while True:
             state = self._state(name)
+            if runtime.reshaped is not None:
+                return handled  # another code made its tables again: see _checkpoint_in
             if state["version"] != runtime.projection.version:
                 self._restore_indexes(runtime)
+                if runtime.kept_by != state["version"]:  # (said once, in the log too)
+                    runtime.kept_by = state["version"]
+                    log.warning("%s.", _kept_by_note(runtime.projection, state["version"]))
                 return handled  # another code version took the read model over: see _register
             if state["fault_position"] is not None:
                 self._restore_indexes(runtime)
@@ -444,6 +453,13 @@ class ProjectionEngine:
         if resets != runtime.resets:
             self._discard(runtime)
             runtime.resets = resets
+            if runtime.reshaped is None and version == runtime.projection.version \
+                    and (changes := self.db.table_changes(runtime.projection.tables)):
+                # (the same version of other code, its tables otherwise: made again by it)
+                runtime.reshaped = _changes_text(runtime.projection, changes)
+                log.warning("%s.", _reshaped_note(runtime.projection, runtime.reshaped))
+        if runtime.reshaped is not None:
+            return -1
         return int(checkpoint) if version == runtime.projection.version else -1
 
     @staticmethod
@@ -477,6 +493,7 @@ class ProjectionEngine:
                     f"started since; this program runs version {runtime.projection.version}. "
                     "Nothing was emptied: rebuild it from a program running the newer code.")
             changes = self.db.prepare_tables(runtime.projection.tables)  # (changed since)
+            runtime.reshaped = None  # (its tables are this code's again)
             self._clear(runtime.projection, db)
             if changes:
                 self._note_changes(runtime.projection, changes, bumped=False)
@@ -557,11 +574,11 @@ class ProjectionEngine:
             if checkpoint < last:
                 waiting = self.store.event_at(checkpoint + 1).timestamp_us
                 lag_seconds = max(0.0, (last_time - waiting) / 1e6)
-            note, mine = runtime.note, runtime.projection.version
-            if state["version"] != mine:  # the last runner to start owns it: see _register
-                note = (f"{name} is kept by version {state['version']} of its code, started "
-                        f"since by another program; this one runs version {mine} and no "
-                        f"longer writes it: its rows are version {state['version']}'s")
+            note = runtime.note
+            if state["version"] != runtime.projection.version:  # see _register
+                note = _kept_by_note(runtime.projection, state["version"])
+            elif runtime.reshaped is not None:
+                note = _reshaped_note(runtime.projection, runtime.reshaped)
             result.append(ProjectionStatus(
                 name, runtime.projection.title, checkpoint, last, state["processed"], label,
                 state["rebuild_target"], fault, tuple(state["skipped"]), lag_seconds, note))
@@ -573,6 +590,22 @@ class ProjectionEngine:
         projection = self.projection(name)
         chosen = next((t for t in projection.tables if t.name == table), projection.main_table)
         return read_rows(self.db, chosen, at_position=at_position, offset=offset, limit=limit)
+
+
+def _kept_by_note(projection: Projection, version: int) -> str:
+    """What a projection's status says once another code version of it took its read model
+    over (the last runner to start owns it)."""
+    return (f"{projection.name} is kept by version {version} of its code, started since by "
+            f"another program; this one runs version {projection.version} and no longer writes "
+            f"it: its rows are version {version}'s")
+
+
+def _reshaped_note(projection: Projection, changes: str) -> str:
+    """What a projection's status says once other code of the same version made its tables
+    again otherwise (`changes`: how they differ from this code's)."""
+    return (f"{projection.name}'s tables were made again otherwise by another program, running "
+            f"other code of it (this code's tables differ: {changes}); this one no longer "
+            "writes them: their rows are that code's")
 
 
 def read_rows(db: ReadModelDatabase, table: sa.Table, *, at_position: int | None = None,
