@@ -23,6 +23,9 @@ from explorer.store import MAX_INTEGER
 # a form's kind of field -> how its option is typed (its metavar too); others take JSON
 OPTION_KINDS = {"text": "text", "date": "text", "datetime": "text", "choice": "choice",
                 "integer": "integer", "number": "number", "boolean": "boolean"}
+WRITTEN = {"date": ("DATE", "a date, e.g. 2026-03-19"),
+           "datetime": ("DATETIME", "a date and time, e.g. 2026-03-19T09:30:00Z")}
+"""How a date's and a date and time's options are shown, and written (taken as text)."""
 
 OWN_OPTIONS = frozenset({"help", "h", "data", "expected-version", "correlation-id", "json",
                          "system", "cipher-key"})
@@ -61,7 +64,8 @@ def field_parser(command: type[Command], prog: str) -> argparse.ArgumentParser:
     for spec in specs:
         kind = OPTION_KINDS.get(spec.kind, "json")
         parser.add_argument(options[spec.name], dest=spec.name,
-                            metavar=kind.upper(), type=_converter(kind, options[spec.name]),
+                            metavar=WRITTEN.get(spec.kind, (kind.upper(),))[0],
+                            type=_converter(kind, options[spec.name]),
                             default=argparse.SUPPRESS, help=_help(spec))
     return parser
 
@@ -80,7 +84,7 @@ def _json_example(specs: tuple[FieldSpec, ...], options: dict[str, str]) -> str:
 
 def _help(spec: FieldSpec) -> str:
     """The field's description, then its limits: "(one of FedEx, UPS; required)"."""
-    extras = []
+    extras = [WRITTEN[spec.kind][1]] if spec.kind in WRITTEN else []
     if spec.choices:
         extras.append("one of " + ", ".join(map(str, spec.choices)))
     for value, exclusive, inclusive_word, exclusive_word in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 import pytest
@@ -75,3 +76,25 @@ class _Plain(Command):
     stream_type: ClassVar[str] = "Depot"
     command_name: ClassVar[str] = "close"
     note: str = ""
+
+
+class Schedule(Command):
+    """Schedule a delivery (a command made for these tests)."""
+
+    stream_type: ClassVar[str] = "Depot"
+    command_name: ClassVar[str] = "schedule"
+    starts_at: datetime = Field(description="When it starts (UTC)")
+    day: date
+
+
+def test_a_date_and_a_date_and_times_option_say_how_to_write_them():
+    """(Helper G: `--starts-at TEXT  When it starts (UTC) (required)`, then `--starts-at
+    2026-10-01` refused: 'invalid datetime separator, expected T, t, _ or space'.)"""
+    help_text = " ".join(field_parser(Schedule, "x").format_help().split())
+    assert ("--starts-at DATETIME When it starts (UTC) (a date and time, e.g. "
+            "2026-03-19T09:30:00Z; required)") in help_text
+    assert "--day DATE a date, e.g. 2026-03-19; required" in help_text
+    args = field_parser(Schedule, "x").parse_args(
+        ["--starts-at", "2026-03-19T09:30:00Z", "--day", "2026-03-19"])
+    assert vars(args) == {"starts_at": "2026-03-19T09:30:00Z", "day": "2026-03-19"}
+    Schedule.parse(vars(args))  # (what the help shows is what the command takes)
