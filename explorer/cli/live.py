@@ -502,7 +502,13 @@ def _cell(value: object) -> str:
 def follow(args: argparse.Namespace) -> int:
     with read_store(args.store, system_of(args), cipher_key=args.cipher_key) as store:
         watcher = AppendWatcher(store)
-        after = (args.from_position - 1) if args.from_position else store.last_position()
+        last = store.last_position()
+        if args.from_position is not None and args.from_position > last + 1:
+            # (the events between the end and it would be skipped as they came, unsaid)
+            raise UsageError(f"Position {args.from_position:,} (--from-position) is after the "
+                             f"next event's, {last + 1:,}: choose a position up to {last + 1:,}, "
+                             "or leave the option out to start at the end.")
+        after = (args.from_position - 1) if args.from_position else last
         # (a followed log cannot be read ahead to fit its columns: roomier ones, positions
         # with room to grow)
         table = EventTable(len(f"{after + 1_000_000}"), stream_width=26, type_width=30)

@@ -215,3 +215,14 @@ def test_a_cancel_sent_before_a_rebuild_is_begun_stops_it_before_it_begins(shop)
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_follow_from_a_position_past_the_next_event_is_refused(shop, capsys):
+    """It waited, then skipped the events before that position as they came, unsaid."""
+    with open_store(shop, system=SHOP, read_only=True) as store:
+        last = store.last_position()
+    code, out, err = run(capsys, "follow", shop, "--from-position", last + 2)
+    assert code == 2 and out == ""
+    assert err == (f"error: Position {last + 2:,} (--from-position) is after the next event's, "
+                   f"{last + 1:,}: choose a position up to {last + 1:,}, or leave the option "
+                   "out to start at the end.\n")
