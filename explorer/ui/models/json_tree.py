@@ -47,16 +47,40 @@ def kind_of(value: Any) -> str:
     return "object" if isinstance(value, dict) else "list"
 
 
+SHOWN_TEXT_MAX = 10_000
+"""The characters of a stored string shown (in a cell, or in the event's JSON text); a longer
+one is cut there and says its length. Qt lays out a line of 50 MB for minutes, the window
+frozen meanwhile. (Copy as JSON copies the whole event.)"""
+
+
+def cut_long(text: str) -> str:
+    """`text`, or its first SHOWN_TEXT_MAX characters and how long it is."""
+    if len(text) <= SHOWN_TEXT_MAX:
+        return text
+    return f"{text[:SHOWN_TEXT_MAX]}… ({len(text):,} characters in all)"
+
+
+def with_long_text_cut(value: Any) -> Any:
+    """A JSON value with each string longer than SHOWN_TEXT_MAX cut as `cut_long` cuts it."""
+    if isinstance(value, str):
+        return cut_long(value)
+    if isinstance(value, dict):
+        return {key: with_long_text_cut(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_long_text_cut(item) for item in value]
+    return value
+
+
 def show_value(value: Any) -> str:
-    """A value as its cell shows it: a string quoted and as `visible` shows it, an object or a
-    list by its size."""
+    """A value as its cell shows it: a string quoted and as `visible` shows it (a long one cut:
+    `cut_long`), an object or a list by its size."""
     kind = kind_of(value)
     if kind == "object":
         return f"{{{len(value)} field{'s' if len(value) != 1 else ''}}}"
     if kind == "list":
         return f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
     if kind == "string":
-        return f'"{visible(value)}"'
+        return f'"{visible(cut_long(value))}"'
     if kind == "null":
         return "null"
     return str(value).lower() if kind == "boolean" else repr(value)

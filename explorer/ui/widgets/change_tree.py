@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from explorer.common.formatting import clock_time, is_time_field, raw_time
 from explorer.timetravel.machine import FieldChange
+from explorer.ui.models.json_tree import cut_long
 from explorer.ui.models.read_model import format_value
 from explorer.ui.tones import TEXT_ON_TINT
 
@@ -147,7 +148,7 @@ def _short(key: str, value: Any) -> str:
     if isinstance(value, list):
         return f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
     if isinstance(value, str):
-        return value
+        return cut_long(value)
     return str(value).lower() if isinstance(value, bool) else format_value(value)
 
 

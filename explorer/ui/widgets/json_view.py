@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
 from explorer.common.formatting import clock_time, is_time_field, raw_time
 from explorer.common.names import visible_lines
+from explorer.ui.models.json_tree import with_long_text_cut
 
 _RULES = [  # later rules win: text inside strings is never coloured as a number
     (re.compile(r"-?\b\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\b"), "#1565c0"),
@@ -40,10 +41,11 @@ TimeSpans = dict[int, list[tuple[int, int, int]]]  # line -> (start, end, micros
 
 
 def with_readable_times(value: Any) -> tuple[str, TimeSpans]:
-    """Indented JSON (as `visible_lines` shows it) with each time field's microseconds written as
-    a UTC time, and where those times are: per line, (first column, last column + 1, the stored
-    number)."""
-    lines = visible_lines(pretty_json(value)).split("\n")  # (still JSON: see names.escape)
+    """Indented JSON (as `visible_lines` shows it, long strings cut: `with_long_text_cut`) with
+    each time field's microseconds written as a UTC time, and where those times are: per line,
+    (first column, last column + 1, the stored number)."""
+    shown = pretty_json(with_long_text_cut(value))
+    lines = visible_lines(shown).split("\n")  # (still JSON: see names.escape)
     spans: TimeSpans = {}
     for number, line in enumerate(lines):
         match = _NUMBER_FIELD.match(line)
