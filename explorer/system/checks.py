@@ -112,9 +112,23 @@ def _a(value: object) -> str:
     return f"a {type(value).__qualname__}"
 
 
+SAGA_METHODS = {"saga_id_for": "which of its instances an event concerns",
+                "observe": "what it does with an event it observes",
+                "rejected": "what it does when a step's command is refused"}
+"""What each method every saga defines is for (ProcessManager's abstract methods)."""
+
+
 def _check_sagas(system: System) -> None:
     domain = system.domain
     for saga in system.sagas:
+        missing = sorted(getattr(saga, "__abstractmethods__", ()))
+        if missing:  # (it could not be made: said at its first event, in a TypeError)
+            what = "; ".join(f"{name}: {SAGA_METHODS.get(name, 'see its docstring')}"
+                             for name in missing)
+            raise DefinitionError(
+                f"The saga {saga.__qualname__} ({saga.name!r}) of {system.label} does not define "
+                f"{' and '.join(missing)}, which every saga does (explorer.sagas.ProcessManager: "
+                f"{what}): define {'them' if len(missing) > 1 else 'it'} in {saga.__qualname__}.")
         cls = domain.aggregates.get(saga.stream_type)
         if cls is not None and issubclass(cls, saga):
             continue

@@ -72,6 +72,9 @@ class Archiving(ProcessManager):
     def observe(self, event: Any) -> None:
         """(Never run here.)"""
 
+    def rejected(self, step: str, reason: str, at: int) -> None:
+        """(Never run here.)"""
+
 
 DOMAIN = DomainModel("todo", aggregates=[Task], commands=[CreateTask])
 
@@ -156,6 +159,33 @@ def test_a_saga_the_domain_has_no_class_for_is_refused_saying_what_to_add():
     with_it = DomainModel("todo", aggregates=[Task, Archiving], commands=[CreateTask])
     assert System(name="todo", domain=with_it, sagas=(Archiving,)).saga_owning("Archiving") \
         is Archiving
+
+
+class Unfinished(ProcessManager):
+    """A saga without `rejected` (a plug-in's, whose steps are never refused, it thought)."""
+
+    stream_type = "Unfinished"
+    name = "unfinished"
+
+    @classmethod
+    def saga_id_for(cls, event: Any) -> str | None:
+        return None
+
+    def observe(self, event: Any) -> None:
+        """(Never run here.)"""
+
+
+def test_a_saga_lacking_a_method_every_saga_has_is_refused_naming_it():
+    """(Helper G: a plug-in's saga without `rejected` loaded, and 'project' ran, until its
+    first event: 'TypeError: Can't instantiate abstract class Booking with abstract method
+    rejected (in _load, explorer/domain/repository.py line 105)'.)"""
+    domain = DomainModel("todo", aggregates=[Task, Unfinished], commands=[CreateTask])
+    with pytest.raises(DefinitionError) as caught:
+        System(name="todo", title="To-dos", domain=domain, sagas=(Unfinished,))
+    assert str(caught.value) == (
+        "The saga Unfinished ('unfinished') of To-dos does not define rejected, which every "
+        "saga does (explorer.sagas.ProcessManager: rejected: what it does when a step's "
+        "command is refused): define it in Unfinished.")
 
 
 class UnnamedProjection(TasksProjection):
