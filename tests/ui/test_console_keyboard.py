@@ -84,3 +84,21 @@ def test_enter_in_the_search_goes_to_what_is_to_fill_in(console, qtbot):
     first = console.form.editors["carrier"].widget
     focused = QApplication.focusWidget()
     assert within(focused, first), f"then the form's first field, not {focused}"
+
+
+@pytest.mark.parametrize("value", [None, "2030-06-30"])
+@pytest.mark.parametrize("key", [Qt.Key.Key_Tab, Qt.Key.Key_Backtab])
+def test_tab_leaves_a_date_field_empty_or_not(console, qtbot, key, value):
+    """An optional date left empty ("—") let Tab step through its sections for ever; a date
+    given is stepped through (year, month, day), then left."""
+    console.choose_command("Inventory", "receive_stock")
+    console.form.editors["best_before"].set_value(value)
+    best_before = console.form.editors["best_before"].widget
+    qtbot.waitUntil(best_before.isVisible)
+    best_before.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is best_before)
+    for _ in range(6):
+        qtbot.keyClick(QApplication.focusWidget(), key)
+        if QApplication.focusWidget() is not best_before:
+            return
+    raise AssertionError(f"Tab stayed in the date field ({value})")

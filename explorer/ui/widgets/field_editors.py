@@ -264,13 +264,32 @@ class _BooleanEditor(FieldEditor):
         self.check.setChecked(bool(value))
 
 
+def _date_tab(edit: QDateTimeEdit, forward: bool) -> bool:
+    """Tab in a date box: on through its sections (year, month, day...), as Qt does, then to
+    the next field; but from an optional one left empty ("—", showing no section) straight
+    to the next field, where Qt's stepping through sections never left it."""
+    if edit.specialValueText() and edit.date() == edit.minimumDate():
+        return QWidget.focusNextPrevChild(edit, forward)
+    return QDateTimeEdit.focusNextPrevChild(edit, forward)
+
+
+class _DateBox(QDateEdit):
+    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802 - Qt override
+        return _date_tab(self, forward)
+
+
+class _DateTimeBox(QDateTimeEdit):
+    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802 - Qt override
+        return _date_tab(self, forward)
+
+
 class _DateEditor(FieldEditor):
     """A date (or a UTC date and time) with a calendar; optional ones have an "empty" state."""
 
     def __init__(self, spec: FieldSpec, on_change) -> None:
         super().__init__(spec, on_change)
         self.with_time = spec.kind == "datetime"
-        edit = QDateTimeEdit() if self.with_time else QDateEdit()
+        edit = _DateTimeBox() if self.with_time else _DateBox()
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss 'UTC'" if self.with_time else "yyyy-MM-dd")
         if self.with_time:
