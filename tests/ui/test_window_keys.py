@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QApplication
 
 from tests.ui.conftest import select_row
 
@@ -38,3 +38,19 @@ def test_the_shortcuts_list_names_every_shortcut_the_window_defines(window):
     assert ("Window", "Search every event", f"{QKeySequence('Ctrl+K').toString(native)}, /") in rows
     assert ("Commands tab", "Send the command",
             QKeySequence("Ctrl+Return").toString(native)) in rows
+
+
+def test_tab_goes_round_the_window_without_stopping_in_the_timeline_plot(window, qtbot):
+    qtbot.waitUntil(lambda: window.timeline.plot is not None)
+    plot = window.timeline.plot
+    start = window.table
+    start.setFocus()
+    qtbot.waitUntil(start.hasFocus)
+    stops = []
+    for _ in range(60):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        stops.append(QApplication.focusWidget())
+        if stops[-1] is start:
+            break
+    assert stops[-1] is start, "Tab went round the window"
+    assert plot not in stops  # it came last, after the bottom panels; no key acts in it
