@@ -32,12 +32,15 @@ class ReplayError(Exception):
     rebuilt until that code is fixed (its events are as they were stored)."""
 
     def __init__(self, aggregate: Aggregate, version: int, event_type: str,
-                 error: Exception) -> None:
+                 error: Exception, skipped: Sequence[str] = ()) -> None:
+        # (an event skipped before, one that could not be upcast say, may be the cause)
+        before = "".join(f" Before it, {note[0].lower()}{note[1:].rstrip('.')}: what event "
+                         f"{version} needed may come from there." for note in skipped[-1:])
         super().__init__(
             f"{aggregate.stream_type} {aggregate.id} cannot be rebuilt: applying its event "
             f"{version} ({event_type}) raised {type(error).__name__}: {error} (in "
             f"{raised_in(error, type(aggregate))}). Fix the aggregate's code; its events are as "
-            "they were stored.")
+            f"they were stored.{before}")
         self.stream_id = aggregate.id
         self.version = version
         self.event_type = event_type
@@ -59,6 +62,7 @@ class LoadedAggregate(Generic[A]):
     snapshot_version: int | None = None
     events_replayed: int = 0
     notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # the notes of the events skipped
 
     @property
     def version(self) -> int:
@@ -151,7 +155,8 @@ class Repository:
                     try:
                         handler(aggregate, decoded)
                     except Exception as error:  # the aggregate's own code
-                        raise ReplayError(aggregate, row[0], event_type, error) from error
+                        raise ReplayError(aggregate, row[0], event_type, error,
+                                          loaded.skipped) from error
             aggregate.version = row[0]
         loaded.events_replayed += len(rows)
 
@@ -186,7 +191,8 @@ class Repository:
                 try:
                     apply(event_type, decoded)
                 except Exception as error:  # the aggregate's own code
-                    raise ReplayError(aggregate, version, event_type, error) from error
+                    raise ReplayError(aggregate, version, event_type, error,
+                                      loaded.skipped) from error
             aggregate.version = version
             loaded.events_replayed += 1
             yield row
@@ -205,6 +211,7 @@ class Repository:
             decoded, problem = decoder.decode_data(event_type, schema_version, data)
         if decoded is None:
             loaded.notes.append(f"Version {version} ({event_type}) was skipped: {problem}.")
+            loaded.skipped.append(loaded.notes[-1])
         return decoded
 
     def load_existing(self, stream_id: str, *, at_version: int | None = None,
