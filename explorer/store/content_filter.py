@@ -176,9 +176,33 @@ def _tokenize(text: str) -> list[_Token]:
             word = match.group()
             if kind == "field" and word.lower() in _KEYWORDS:
                 kind = word.lower()
+            elif kind == "field" and not _ends_field(text[match.end():match.end() + 1]):
+                raise FilterError(_unnameable(text, index, word), match.end() + 1)
             tokens.append(_Token(kind, word, index + 1))
         index = match.end()
     return tokens
+
+
+def _ends_field(char: str) -> bool:
+    """Whether `char` (or the end, "") may follow a field's path: else the path runs into a
+    character no path holds."""
+    return not char or char.isspace() or char in "=!<>()"
+
+
+def _unnameable(text: str, start: int, word: str) -> str:
+    """Why a field's path running into a character no path holds (`state.items.ordér_9`,
+    `data.lines.order-7`, `.7abc`) cannot be read: said as such, not as a stray character."""
+    end = start + len(word)
+    while end < len(text) and not _ends_field(text[end]):
+        end += 1
+    above = word if text[start + len(word)] in ".[" else word.rsplit(".", 1)[0]
+    parent = above if "." in above else None  # (a root: no key under it to test)
+    return (f"{text[start:end]!r} cannot be named in a filter: a field's path is ASCII letters, "
+            f"digits and _ after each dot, not starting with a digit "
+            f"({word.split('.')[0]}.items[0].name), [0] or [*] for a list's items. A key holding "
+            "other characters (é, -, a quote, a leading digit) cannot be named"
+            + (f": test every value under {parent} with [*] ({parent}[*] exists)" if parent
+               else ""))
 
 
 class _Parser:
