@@ -245,12 +245,17 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         seen = damage.damage_at(self._real_path)
         if seen is not None:  # seen damaged, here or by another connection of this process
             raise StoreDamagedError(self.location, seen)
-        if self._file is not None and _file_identity(self._real_path) != self._file:
+        if self.file_changed():
             raise StoreError(
                 f"The store {self.location} was deleted, moved or replaced by another file since "
                 f"it was opened, so Event Explorer cannot {action}: what it wrote would not be in "
                 "the file at that path (and lost with a deleted one). Nothing was written. Open "
                 "the store again, where it is now, to make changes.")
+
+    def file_changed(self) -> bool:
+        """Whether the file at the store's path is no longer the one opened: it was deleted,
+        moved or replaced by another file since (False for a server's store)."""
+        return self._file is not None and _file_identity(self._real_path) != self._file
 
     def _begin_write(self, action: str) -> None:
         try:

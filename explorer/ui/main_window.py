@@ -203,6 +203,7 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         session.changed.connect(lambda _last: console.store_changed())
         session.changed.connect(self.event_list.store_changed)
         session.reconnecting.connect(self._reconnecting)
+        session.gone.connect(self._gone)
         session.opened.connect(self.fulltext.show_store)
         session.changed.connect(self.fulltext.store_changed)
         session.closed.connect(self.fulltext.close)
@@ -466,6 +467,10 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
 
     def _reconnecting(self, lost: bool) -> None:
         self.status.reconnecting = lost
+        self._update_live_label()
+
+    def _gone(self, gone: bool) -> None:
+        self.status.gone = gone
         self._update_live_label()
 
     def _update_live_label(self) -> None:

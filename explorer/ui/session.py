@@ -127,6 +127,8 @@ class StoreSession(QObject):
         opened(object, object): a StoreSummary and its LoadedSystem: the store is open on the
             worker, read with that system.
         changed(int): the open store's last position, after a process appended to it.
+        gone(bool): the open store's file was deleted, moved or replaced since it was opened
+            (True: commands are refused), or is back (False).
         refreshed(object): the open store's StoreSummary, read again (View > Refresh).
         types_read(object): the open store's StoreSummary once its stored event types are read
             (an opened summary leaves them for later: `types_pending`).
@@ -139,6 +141,7 @@ class StoreSession(QObject):
     opened = Signal(object, object)
     changed = Signal(int)
     reconnecting = Signal(bool)
+    gone = Signal(bool)
     refreshed = Signal(object)
     types_read = Signal(object)
     streams_read = Signal(object)
@@ -254,4 +257,5 @@ class StoreSession(QObject):
         self.watcher = ChangeWatcher(path, since=since, parent=self)
         self.watcher.changed.connect(self.changed)
         self.watcher.reconnecting.connect(self.reconnecting)
+        self.watcher.gone.connect(self.gone)
         self.watcher.start()

@@ -270,10 +270,13 @@ class ChangeWatcher(QThread):
             when the log already ends after `since` (where the window's view of it ends).
         reconnecting(bool): a store on a server lost its connection (True) and is connecting
             again; False once it is back (it then goes on from where it was).
+        gone(bool): the store's file was deleted, moved or replaced since it was opened (True);
+            False once it is back.
     """
 
     changed = Signal(int)
     reconnecting = Signal(bool)
+    gone = Signal(bool)
 
     def __init__(self, path: str, since: int | None = None, interval_s: float = 0.05,
                  parent: QObject | None = None) -> None:
@@ -293,8 +296,11 @@ class ChangeWatcher(QThread):
         try:
             store.limit_cache(1)  # it only asks whether the file changed
             watcher = AppendWatcher(store, since=self._since)
-            lost = False
+            lost = gone = False
             while not self._stop.wait(self._interval_s):
+                if store.file_changed() != gone:
+                    gone = not gone
+                    self.gone.emit(gone)
                 try:
                     last = watcher.poll()
                 except Exception as error:  # a locked or vanished file: keep trying quietly
@@ -308,6 +314,8 @@ class ChangeWatcher(QThread):
         finally:
             if lost:  # (no longer watched: nothing to say about it)
                 self.reconnecting.emit(False)
+            if gone:
+                self.gone.emit(False)
             store.close()
 
     def stop(self) -> None:

@@ -49,6 +49,9 @@ class WindowStatus(QObject):
         self.live_label = QLabel()
         self.reconnecting = False
         """A server store's connection is lost and being made again (shown over the rest)."""
+        self.gone = False
+        """The store's file was deleted, moved or replaced since it was opened (shown over the
+        rest)."""
         self.count_label = QLabel()
         self.store_label = EllipsisLabel("No store open", elide=Qt.TextElideMode.ElideMiddle)
         self.store_label.setTextFormat(Qt.TextFormat.PlainText)  # (a path, never markup)
@@ -158,6 +161,11 @@ class WindowStatus(QObject):
             text, colour = "⟳ Reconnecting…", "#c62828"
             tip = ("The connection to the server was lost: connecting again. The list goes on "
                    "from where it was once it is back.")
+        elif self.gone:
+            text, colour = "⚠ Store file gone", "#c62828"
+            tip = ("The store's file was deleted, moved or replaced by another file since it was "
+                   "opened: what shows is what it held, and commands are refused (they would "
+                   "not be in the file at its path). Open the store again, where it is now.")
         elif not status.live and not status.later:  # at the last event, not following
             paused = f" · list paused{new}" if not list_live else ""
             text, colour = (f"◷ Pinned at the last event · position {status.position:,}"
