@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from explorer.common.formatting import count_of
 from explorer.common.private_files import is_private
 from explorer.projections import ReadModelDatabase, read_model_path
 from explorer.projections.changes import RowChange
@@ -63,7 +64,8 @@ def test_the_compare_view_lists_what_the_comparer_finds(travelling, qtbot, seede
     summary, streams, rows, sagas, _first = core_answer(seeded, a, b)
     assert shown.to_dict() == summary.to_dict()
     view = window.compare_view
-    assert f"{summary.events:,} events in {summary.streams:,} streams" in view.title.text()
+    assert f"{count_of(summary.events, 'event')} in {count_of(summary.streams, 'stream')}" \
+        in view.title.text()
     assert view.types.topLevelItemCount() == len(summary.stream_types)
     assert loaded_rows(qtbot, view.streams) == streams
     order_summary = [m.name for m in summary.read_models].index("order_summary")
@@ -153,3 +155,18 @@ def test_read_models_and_sagas_built_short_of_b_are_said(travelling, qtbot, seed
     assert "order_summary to" not in text
     view._show(Comparison(10, 90, 90, 80, 8, [], [whole], sagas_built_to=90))
     assert "Not yet built" not in view.title.text()
+
+
+def test_one_event_compared_is_counted_in_the_singular(travelling, qtbot, seeded):
+    window = travelling
+    wait_for_read_models(qtbot, seeded)
+    last = last_position(seeded)
+    window.travel.go_to(last - 1)
+    wait_for_moment(qtbot, window, last - 1)
+    window.mark_a_action.trigger()
+    window.travel.go_to(last)
+    wait_for_moment(qtbot, window, last)
+    with qtbot.wait_signal(window.compare_view.compared, timeout=WAIT_MS):
+        window.mark_b_action.trigger()
+    title = window.compare_view.title.text()
+    assert "1 event in 1 stream · " in title, title  # not "1 events in 1 streams"

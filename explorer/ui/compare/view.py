@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.common.formatting import count_of
 from explorer.common.private_files import write_private
 from explorer.store import StoreError
 from explorer.timetravel.compare import Comparer, Comparison, StreamComparison
@@ -229,9 +230,10 @@ class CompareView(QWidget):
         rows = sum(m.counts.total for m in comparison.read_models)
         self.title.setText(
             f"<b>A = {comparison.before:,} → B = {comparison.after:,}</b>{live}: "
-            f"{comparison.events:,} events in {comparison.streams:,} streams · "
-            f"{rows:,} read-model rows changed · "
-            f"{comparison.saga_changes:,} sagas changed status" + _short_text(comparison))
+            f"{count_of(comparison.events, 'event')} in {count_of(comparison.streams, 'stream')}"
+            f" · {count_of(rows, 'read-model row')} changed · "
+            f"{count_of(comparison.saga_changes, 'saga')} changed status"
+            + _short_text(comparison))
         self.export_button.setEnabled(True)
         self.types.clear()
         for activity in comparison.stream_types:
