@@ -305,6 +305,8 @@ def state(args: argparse.Namespace) -> int:
     result: dict[str, Any] = {"stream_id": aggregate.id, "stream_type": aggregate.stream_type,
                               "version": aggregate.version, "state": aggregate.state(),
                               "generic": generic}
+    if loaded.skipped:  # (the state lacks what they did)
+        result["skipped"] = loaded.skipped
     latest = moment.event if moment is not None else None
     changes = moment.changes if moment is not None else []
     if latest is not None:  # as the window's time travel shows it
@@ -314,11 +316,12 @@ def state(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        replayed = count_of(loaded.events_replayed, "event")
+        replayed = count_of(loaded.events_replayed - len(loaded.skipped), "event")
+        skipped = f", {len(loaded.skipped):,} skipped" if loaded.skipped else ""
         rebuilt = getattr(aggregate, "rebuilt", None)  # an application's: as it rebuilt it
         source = (rebuilt() if rebuilt is not None else
-                  f"snapshot v{loaded.snapshot_version} + {replayed}" if loaded.snapshot_version
-                  else f"{replayed} replayed")
+                  f"snapshot v{loaded.snapshot_version} + {replayed}{skipped}"
+                  if loaded.snapshot_version else f"{replayed} replayed{skipped}")
         print(visible(f"{aggregate.stream_type} {aggregate.id} at version {aggregate.version} "
                       f"({source})" + (f" — {GENERIC_LABEL}" if generic else "")))
         print(visible_lines(orjson.dumps(aggregate.state(), option=orjson.OPT_INDENT_2).decode()))
