@@ -359,7 +359,8 @@ def write_refusal(path: Path) -> str | None:
                 "read-only. Copy the store to a disk you can write to make changes.")
     if not os.access(path, os.W_OK):
         return (f"the file {path} is read-only for you (no write permission), so it opened "
-                "read-only.")
+                "read-only. Ask its owner for write permission, or copy the store to make "
+                "changes.")
     sides = [side_file(path, suffix) for suffix in ("-wal", "-shm")]
     sides_ready = all(side.exists() and os.access(side, os.W_OK) for side in sides)
     if not os.access(folder, os.W_OK | os.X_OK) and not sides_ready:

@@ -149,3 +149,16 @@ def test_a_copy_or_import_that_fills_the_disk_says_it_left_nothing(tmp_path, mon
                 "there, or choose a folder on another disk, then try again.")):
             make(target)
         assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_a_store_file_read_only_for_the_user_says_what_to_do(tmp_path, monkeypatch):
+    """(It said only that it opened read-only: found by helper H as the user nobody.)"""
+    path = tmp_path / "s.evstore"
+    _store_with_events(path)
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda where, mode, **kw: (
+        False if Path(where) == path and mode & os.W_OK else real(where, mode, **kw)))
+    with EventStore.open(path) as store:
+        assert store.read_only_reason == (
+            f"the file {path} is read-only for you (no write permission), so it opened "
+            "read-only. Ask its owner for write permission, or copy the store to make changes.")
