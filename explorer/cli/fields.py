@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from explorer.cli.arguments import OneLineParser
-from explorer.domain.commands import Command
+from explorer.domain.commands import Command, written_number
 from explorer.domain.forms import FieldSpec, example_value, form_of
 from explorer.store import MAX_INTEGER
 
@@ -102,14 +102,19 @@ def _help(spec: FieldSpec) -> str:
 
 
 def _converter(kind: str, option: str) -> Callable[[str], Any]:
-    """Text to the field's kind, as JSON spells it: an integer field takes a whole number and a
-    number field any finite number, so that the command sees the kind it declares."""
+    """Text to the field's kind: an integer field takes a whole number and a number field any
+    finite number, written as `--data` takes them (2.0 a whole number, .5 or +5 a number),
+    so that the command sees the kind it declares."""
     what = {"integer": "a whole number", "number": "a number",
             "boolean": "true or false"}.get(kind, "JSON")
 
     def convert(text: str) -> Any:
         if kind in ("text", "choice"):
             return text
+        if kind in ("integer", "number"):
+            number = written_number(text, whole=kind == "integer")
+            if number is not None:
+                return number
         try:
             value = orjson.loads(text)
         except orjson.JSONDecodeError:

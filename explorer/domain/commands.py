@@ -198,7 +198,7 @@ def _typed_numbers(text: bytes, error: pydantic.ValidationError) -> bytes | None
             holder = _part(holder, part)
         if whole is None or _part(holder, last) is None:
             continue
-        number = _number(holder[last], whole)
+        number = written_number(holder[last], whole)
         if number is not None:
             holder[last] = number
             typed = True
@@ -214,9 +214,10 @@ def _part(holder: Any, part: Any) -> Any:
     return None
 
 
-def _number(value: Any, whole: bool) -> int | float | None:
+def written_number(value: Any, whole: bool) -> int | float | None:
     """The number `value` writes (text such as "5.00"; for a whole number a float such as 2.0),
-    or None if it writes none that the field could take."""
+    or None if it writes none that the field could take: Command.parse's reading, which the
+    command line's typed options share."""
     if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
         exact = Decimal(value.strip())
     elif isinstance(value, float) and whole:

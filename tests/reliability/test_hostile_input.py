@@ -372,6 +372,27 @@ def test_the_command_line_takes_a_price_written_as_text(shop, capsys):
     assert json.loads(out)["events"][0]["data"]["total"] == 5
 
 
+def test_the_command_lines_options_take_a_number_as_its_data_does(shop, capsys):
+    # `--data '{"quantity": 2.0}'` was taken, `--quantity 2.0` refused ('needs a whole number,
+    # not '2.0''), and so were `--total .5` and `--total +35.00` ("+35.00" as --data's).
+    assert main(["command", str(shop), "Inventory", "prod_101", "receive_stock", "--json",
+                 "--quantity", "2.0"]) == 0, capsys.readouterr().err
+    received = json.loads(capsys.readouterr().out)["events"][0]["data"]["quantity"]
+    assert received == 2 and type(received) is int
+    for n, total in enumerate((".5", "+35.00")):
+        assert main(["command", str(shop), "Order", f"order_typed_{n}", "place", "--json",
+                     "--customer-id", "cust_001", "--total", total, "--items",
+                     f'[{{"product_id": "prod_101", "quantity": 1, "price": {float(total)}}}]'
+                     ]) == 0, \
+            capsys.readouterr().err
+        assert json.loads(capsys.readouterr().out)["events"][0]["data"]["total"] == float(total)
+    for quantity, says in (("2.5", "needs a whole number, not '2.5'"),
+                           ("2 units", "needs a whole number, not '2 units'")):
+        last = one_line_error(capsys, "command", shop, "Inventory", "prod_101", "receive_stock",
+                              "--quantity", quantity)
+        assert f"--quantity {says}" in last
+
+
 def test_a_script_step_that_hopes_for_coercion_is_refused(shop, tmp_path, capsys):
     path = tmp_path / "coerce.yaml"
     path.write_text("steps:\n- {stream_type: Inventory, stream_id: prod_101, command: reserve,\n"
