@@ -28,20 +28,15 @@ TEXT_ON_TINT = QBrush(QColor("#212121"))
 the palette, whose own text is light on a dark one and would not be seen on the tint."""
 
 
-def faded(light: str) -> QBrush:
+def faded(light: QBrush) -> QBrush:
     """Text that should read as faded (events after the time-travel cursor): `light` (a pale
     grey chosen for a light palette), or on a dark palette a colour between its text and base,
     as a pale grey is about as bright as a dark palette's text."""
     if not palette_is_dark():
-        return _brush(light)
+        return light
     palette = QGuiApplication.palette()
     return _between(palette.color(QPalette.ColorRole.Text).rgb(),
                     palette.color(QPalette.ColorRole.Base).rgb())
-
-
-@cache
-def _brush(colour: str) -> QBrush:
-    return QBrush(QColor(colour))
 
 
 @cache

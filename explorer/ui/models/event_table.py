@@ -29,7 +29,7 @@ COPY_ROLE = Qt.ItemDataRole.UserRole + 6
 """A cell's text as copied: a position's plain number (shown grouped: 10,099,038)."""
 RAW_COLOUR = QBrush(QColor("#c62828"))
 LOADING_COLOUR = QBrush(QColor("#9e9e9e"))
-LATER_COLOUR = "#bdbdbd"  # after the time-travel cursor: not happened yet (on a light palette)
+LATER_COLOUR = QBrush(QColor("#bdbdbd"))  # after the time-travel cursor: not happened yet
 WRITTEN_BACKGROUND = QBrush(QColor("#c8e6c9"))  # written by the command just sent
 
 
