@@ -174,7 +174,20 @@ class Watcher:
                              f"{key_text!r} has {len(parts)}.")
         key = tuple(_typed(table.c[n], part, target)
                     for n, part in zip(table.info["keys"], parts, strict=True))
+        self._check_row(target, name, table, key)
         return Watch(text, "cell", name, key=key, column=column)
+
+    def _check_row(self, target: str, name: str, table: sa.Table, key: tuple[Any, ...]) -> None:
+        """Refuse a row the read model, built to the log's end, never had (as a field the
+        aggregate never has is): its watch would stay empty, unsaid; mistyped, most likely."""
+        readmodels = self.machine.readmodels
+        if (readmodels is None or not has_table(readmodels, table)
+                or projection_state_of(readmodels, name) < self.store.last_position()
+                or cell_versions(readmodels, table, key, table.info["keys"][0])):
+            return
+        shown = "/".join(map(str, key))
+        raise WatchError(f"{target} has never had a row {shown!r}; name one it has (the "
+                         "Projections tab lists its rows).")
 
     def _parse_field(self, text: str) -> Watch:
         cuts = [i for i, char in enumerate(text) if char in ".["]

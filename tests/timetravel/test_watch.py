@@ -165,6 +165,8 @@ def test_a_series_is_thinned_keeping_the_extremes(stores):
     ("prod_101.on_hand..x", "cannot be read at '..x'"),
     ("prod_101[0]", "not an index"),
     ("order_summary[order_1].totl", "has no column 'totl'"),
+    ("order_summary[ordr_0001].status", "order_summary has never had a row 'ordr_0001'; "
+                                        "name one it has"),  # (it stayed empty, unsaid)
     ("count(order_summary total > 5)", "has no `where`"),
     ("count(orders where total > 5)", "'orders' is not a read model"),
 ])
