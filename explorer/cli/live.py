@@ -42,7 +42,7 @@ from explorer.runtime.runner import Runner, RunnerStatus, error_line
 from explorer.sagas.instances import ROW_COLUMNS, SagaInstancesProjection
 from explorer.sagas.manager import untold
 from explorer.sagas.progress import current_step, shown_steps, steps_text
-from explorer.store import StoreError
+from explorer.store import EventStore, StoreError
 from explorer.store.postgres_url import shown
 from explorer.store.watch import AppendWatcher
 from explorer.system import System
@@ -147,7 +147,12 @@ def run(args: argparse.Namespace) -> int:
             damage_note.warn_if_damaged(runner.store)  # (with --read-only)
             print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of "
                   f"{shown(args.store)}; Ctrl+C stops.", file=sys.stderr)
-        runner.run_forever(stop, on_status=status_line, status_every_s=args.status_every)
+        def on_status(status: RunnerStatus) -> None:
+            status_line(status)
+            if not runner.busy:  # (between passes)
+                refuse_gone(runner.store, "run")
+
+        runner.run_forever(stop, on_status=on_status, status_every_s=args.status_every)
         status_line(runner.status())
 
     with _linking_bar() as linking:
@@ -499,6 +504,16 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def refuse_gone(store: EventStore, doing: str) -> None:
+    """StoreError once the store's file was deleted, moved or replaced: `doing` would go on with
+    a file no longer at its path, and never see what is appended to the one there now."""
+    if store.file_changed():
+        raise StoreError(
+            f"The store {store.location} was deleted, moved or replaced by another file while "
+            f"`{doing}` ran, so it stopped: it would go on with a file no longer at that path. "
+            "Run it again on the store where it is now.")
+
+
 def follow(args: argparse.Namespace) -> int:
     with read_store(args.store, system_of(args), cipher_key=args.cipher_key) as store:
         watcher = AppendWatcher(store)
@@ -524,6 +539,7 @@ def follow(args: argparse.Namespace) -> int:
                     after = event.position
                 sys.stdout.flush()
                 while watcher.poll() is None:
+                    refuse_gone(store, "follow")
                     time.sleep(0.05)
         except KeyboardInterrupt:
             return 0
