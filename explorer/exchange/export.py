@@ -10,6 +10,7 @@ and only by a whole export.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -142,9 +143,19 @@ def export_file(location: str | Path, target: Path, scope: ExportScope = ExportS
         if not force and target.exists():
             refuse_existing(target, force)
         os.replace(temporary, target)
+    except OSError as error:
+        if error.errno not in NO_ROOM:
+            raise
+        raise ExchangeError(f"Cannot write {target}: {error.strerror} (a full disk or quota, "
+                            "or a limit on a file's size). Nothing was written. Free some space "
+                            f"in {target.parent}, or export to another disk.") from None
     finally:
         temporary.unlink(missing_ok=True)
     return count
+
+
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""What writing a file fails with for want of room: a full disk or quota, a file too large."""
 
 
 DERIVED_SUFFIXES = (".readmodels", ".fulltext")
