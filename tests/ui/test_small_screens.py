@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from explorer.ui.layouts import STRETCH, wrapping
 from explorer.ui.window.layout import LOW_SCREEN, default_size, first_size
-from tests.ui.conftest import WAIT_MS, last_position
+from tests.ui.conftest import SHOP, WAIT_MS, last_position
 
 
 def test_the_window_fits_an_800_by_600_screen(window, qtbot):
@@ -143,3 +143,18 @@ def test_a_layout_saved_on_a_taller_screen_gives_the_list_its_rows_on_a_lower_on
     qtbot.waitExposed(again)
     rows, tabs = again.right_split.sizes()
     assert rows < 2 * tabs, (rows, tabs)  # not made a first run's split again
+
+
+def test_what_if_fits_the_screen_it_opens_on(travelling, qtbot, seeded):
+    # it was made 1000x720 wherever it opened: on a 1024x640 screen its Send, Export and
+    # Discard and Close buttons were below the screen's edge
+    from explorer.ui.widgets.what_if import WhatIfDialog
+
+    dialog = WhatIfDialog(str(seeded), last_position(seeded), SHOP, travelling)
+    qtbot.add_widget(dialog)
+    room = dialog.screen().availableGeometry().size()
+    assert room.width() < 1000  # the test's screen (800 pixels wide) is smaller than asked
+    assert dialog.width() <= room.width() and dialog.height() <= room.height()
+    assert dialog.minimumSizeHint().height() <= 600, dialog.minimumSizeHint()
+    qtbot.waitUntil(lambda: dialog.sandbox is not None, timeout=WAIT_MS)
+    dialog.reject()

@@ -14,7 +14,7 @@ import html
 import inspect
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -97,7 +97,7 @@ class WhatIfDialog(QDialog):
         self.setWindowTitle(f"What If… at position {position:,} — {Path(location).name} "
                             f"({system.label})")
         self.setWindowIcon(icon("branch"))
-        self.resize(1000, 720)
+        self.resize(QSize(1000, 720).boundedTo(self.screen().availableGeometry().size()))
 
         self.progress = QProgressBar()
         self.progress.setFormat("Copying the events up to the position… %p%")
