@@ -69,6 +69,9 @@ from explorer.ui.worker import StoreWorker
 if TYPE_CHECKING:
     from explorer.ui.widgets.what_if import WhatIfDialog  # loaded when first opened
 
+QT_INT_MAX = 2**31 - 1
+"""The largest number a Qt spin box holds."""
+
 
 class MainWindow(QMainWindow, WindowActions, WindowPanes):
     """The window, given by its composition root (explorer/ui/app.py) the system that makes
@@ -363,9 +366,14 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         current = (travel.position if not travel.live
                    else self.browser.selected_position() or travel.position or last)
         current = max(1, min(current, last))
+        # (any number may be typed: a spin box bounded by the last position dropped the digits
+        # past it, 99999 going to 9 in a log of 51 events, unsaid)
         position, ok = QInputDialog.getInt(self, "Go to Position", f"Position (1 to {last:,}):",
-                                           current, 1, last)
-        if ok:
+                                           current, 1, QT_INT_MAX)
+        if ok and position > last:
+            self.status.say(f"Position {position:,} is not in the log: it runs from 1 to "
+                            f"{last:,}. Nothing moved.", 8000)
+        elif ok:
             self.go_to_position(position)
 
     def go_to_position(self, position: int) -> None:

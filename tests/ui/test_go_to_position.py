@@ -22,7 +22,7 @@ def test_ctrl_l_selects_the_event_and_moves_the_time_cursor_there(travelling, qt
     assert window.travel.live
     with qtbot.wait_signal(window.browser.detail_shown, timeout=WAIT_MS):
         window.goto_action.trigger()
-    assert asked == [("Go to Position", 1, window.browser.last_position)]
+    assert asked == [("Go to Position", 1, 2**31 - 1)]  # any number may be typed
     assert window.browser.selected_position() == 250
     moment = wait_for_moment(qtbot, window, 250)
     assert window.travel.position == 250 and not window.travel.live
@@ -47,5 +47,34 @@ def test_cancelling_the_question_goes_nowhere(travelling, qtbot, monkeypatch):
     last = window.travel.position
     monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda *args: (9, False)))
     window.goto_action.trigger()
+    assert window.travel.position == last and window.travel.live
+    assert window.browser.selected_position() != 9
+
+
+def test_a_position_past_the_last_is_said_and_nothing_moves(travelling, qtbot):
+    """Typed in the question as a user types it: the spin box, bounded by the last position,
+    dropped the digits past it (99999 went to 9), unsaid."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QSpinBox
+
+    window = travelling
+    last = window.travel.position
+    typed = []
+
+    def type_in_the_question():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            QTimer.singleShot(20, type_in_the_question)
+            return
+        box = dialog.findChild(QSpinBox)
+        box.lineEdit().selectAll()
+        qtbot.keyClicks(box, "99999")
+        typed.append(box.lineEdit().text())
+        dialog.accept()
+    QTimer.singleShot(0, type_in_the_question)
+    window.goto_action.trigger()
+    assert typed == ["99999"]
+    assert window.statusBar().currentMessage() == (
+        f"Position 99,999 is not in the log: it runs from 1 to {last:,}. Nothing moved.")
     assert window.travel.position == last and window.travel.live
     assert window.browser.selected_position() != 9
