@@ -30,8 +30,8 @@ from explorer.common.timestamps import iso, now_micros
 from explorer.store import chain
 from explorer.store import sqlite as sqlite_backend
 from explorer.store.damage import describe_damage
-from explorer.store.errors import NotAStoreError, StoreOpenError
-from explorer.store.event_store import EventStore
+from explorer.store.errors import DiskFullError, NotAStoreError, StoreOpenError
+from explorer.store.event_store import EventStore, remove_store_file
 from explorer.store.postgres_url import is_server_url, shown
 from explorer.store.salvage_report import AT_KEY, SOURCE_KEY, SalvageReport, add_position
 from explorer.store.schema import event_hashes, events, store_meta
@@ -80,14 +80,20 @@ def salvage_store(source: str | Path, target: str | Path, *,
                 f"({describe_damage(error)}). No new store was made.") from None
         report.last_position, report.end_known = _last_position(reader)
         made = not target.exists()
-        with EventStore.open(target, registry=registry, create=True) as store:
-            _copy(reader, store, report, _ChainCheck.of(reader, report.last_position,
-                                                            report.end_known), progress)
-            if report.saved:
-                store.set_meta(SOURCE_KEY, str(source.resolve()))
-                store.set_meta(AT_KEY, iso(now_micros()))
-                for key, value in report.meta().items():
-                    store.set_meta(key, value)
+        try:
+            with EventStore.open(target, registry=registry, create=True) as store:
+                _copy(reader, store, report, _ChainCheck.of(reader, report.last_position,
+                                                                report.end_known), progress)
+                if report.saved:
+                    store.set_meta(SOURCE_KEY, str(source.resolve()))
+                    store.set_meta(AT_KEY, iso(now_micros()))
+                    for key, value in report.meta().items():
+                        store.set_meta(key, value)
+        except DiskFullError as error:  # (it said the new store kept what it held: a part, unsaid)
+            if not made:
+                raise
+            remove_store_file(target)
+            raise DiskFullError.of_new_file(target, error.detail) from None
     finally:
         reader.close()
     if not report.saved:

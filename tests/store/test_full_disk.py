@@ -123,11 +123,15 @@ def _many_events(path: Path) -> None:
             store.append(f"o{n}", "Order", [NewEvent("Placed", {"note": "x" * 2_000})])
 
 
-def test_a_copy_or_import_that_fills_the_disk_says_it_left_nothing(tmp_path, monkeypatch):
-    """(They said the new store's events 'stored before' were kept, of a file they removed.)"""
+def test_a_copy_import_or_salvage_that_fills_the_disk_says_it_left_nothing(tmp_path,
+                                                                            monkeypatch):
+    """(Copy and import said the new store's events 'stored before' were kept, of a file they
+    removed; salvage said it of a new store it left holding a part of what it saved, without
+    its report.)"""
     from explorer.exchange.export import export_to
     from explorer.exchange.importing import import_stream
     from explorer.store.postgres_copy import copy_store
+    from explorer.store.salvage import salvage_store
 
     source = tmp_path / "s.evstore"
     _many_events(source)
@@ -140,6 +144,7 @@ def test_a_copy_or_import_that_fills_the_disk_says_it_left_nothing(tmp_path, mon
             copy_store(store, target)
 
     for target, make in [
+            (tmp_path / "salvaged.evstore", lambda target: salvage_store(source, target)),
             (tmp_path / "copy.evstore", copy),
             (tmp_path / "imported.evstore", lambda target: import_stream(
                 io.BytesIO(exported.getvalue()), target))]:
