@@ -428,10 +428,39 @@ def _readable(uri: str) -> bool:
 def create_engine(path: Path, plan: OpenPlan, *, location: str | None = None) -> sa.Engine:
     """An engine with one connection to the store file, as `plan` says."""
     where = location or str(path)
-    return guarded_engine(plan.uri, on_damage=lambda detail: damaged(where, detail),
+    on_damage = (_changed_or_damaged(path, where) if plan.uri.endswith("&immutable=1")
+                 else lambda detail: damaged(where, detail))
+    return guarded_engine(plan.uri, on_damage=on_damage,
                           on_unreadable=lambda detail: unreadable(where, detail),
                           on_full=lambda detail: full(where, detail),
                           configure=lambda connection: _configure(connection, plan.read_only))
+
+
+def _changed_or_damaged(path: Path, where: str) -> Callable[[str], Exception]:
+    """on_damage for a store read as immutable (without locks, as if no program could write it:
+    a read-only file or folder, a full disk). Once another program has written the file since
+    it was opened (room made on the disk, say), SQLite reads pages of two versions of it and may
+    call that 'malformed', as its documentation warns: no sign of damage, so not remembered as
+    such (the store would be said damaged, its writes refused, until the process ends)."""
+    def version() -> tuple[int, int, int] | None:
+        try:
+            found = os.stat(path)
+        except OSError:
+            return None
+        return found.st_ino, found.st_size, found.st_mtime_ns
+
+    opened = version()
+
+    def on_damage(detail: str) -> Exception:
+        if version() == opened:
+            return damaged(where, detail)
+        return StoreOpenError(
+            f"The store {where} was changed by another program since it was opened read-only, "
+            "and read without the locks that keep a read whole (as a store that cannot be "
+            f"written here is), so SQLite found pages of two versions of it ({detail}), which says "
+            "nothing of damage, and what was read of it may be out of date. Open it again to "
+            "read it as it is now.")
+    return on_damage
 
 
 def guarded_engine(uri: str, *, on_damage: Callable[[str], Exception],

@@ -14,12 +14,14 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from explorer.store import EventStore, NewEvent, ReadOnlyStoreError, StoreOpenError
 from explorer.store.check import check_store
+from explorer.store.damage import damage_of
 from explorer.store.errors import DiskFullError
 
 
@@ -80,6 +82,38 @@ def test_a_store_on_a_full_disk_opens_read_only_saying_why_and_a_read_makes_no_s
             "is full .*Free some space there, or choose a folder on another disk.")):
         EventStore.open(tmp_path / "new.evstore", create=True)
     assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_a_store_read_without_locks_and_written_meanwhile_is_not_called_damaged(
+        tmp_path, monkeypatch):
+    # A store opened on a full disk is read as immutable, without locks; room made, another
+    # program wrote it: SQLite read a page freed and used again since ('malformed', as its
+    # documentation warns) and the store was said damaged, its writes refused for the process.
+    path = tmp_path / "s.evstore"
+    _store_with_events(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("CREATE TABLE notes (text BLOB)")
+    other.execute("CREATE TABLE more_notes (text BLOB)")
+    other.executemany("INSERT INTO notes VALUES (?)", [(os.urandom(20_000),)] * 200)
+    other.close()
+    with monkeypatch.context() as full_now:
+        _as_full(full_now)
+        store = EventStore.open(path, read_only=True)
+    with store:
+        store.limit_cache(1)  # a store larger than its cache: not all of it is held
+        assert store._db.execute("SELECT count(*) FROM notes").fetchone() == (200,)  # (rows,
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("DELETE FROM notes")  # not their text, which another table now holds)
+        other.executemany("INSERT INTO more_notes VALUES (?)", [(os.urandom(3_000),)] * 2000)
+        other.close()
+        with pytest.raises(StoreOpenError, match=(
+                f"The store {path} was changed by another program since it was opened "
+                r"read-only, .* \(database disk image is malformed\), which says nothing of "
+                "damage, .* Open it again to read it as it is now.")):
+            store._db.execute("SELECT text FROM notes").fetchall()
+    assert damage_of(path) is None
+    with EventStore.open(path) as store:  # written as before
+        store.append("o2", "Order", [NewEvent("Placed", {})])
 
 
 @pytest.mark.skipif(not hasattr(os, "statvfs"), reason="POSIX mounts")
