@@ -151,6 +151,11 @@ def run(args: argparse.Namespace) -> int:
             status_line(status)
             if not runner.busy:  # (between passes)
                 refuse_gone(runner.store, "run")
+                if runner.db.file_changed():
+                    raise StoreError(
+                        f"The read models {runner.db.path} were deleted, moved or replaced "
+                        "while `run` ran, so it stopped: what it wrote would go to a file no "
+                        "longer there. Run it again: it builds them anew.")
 
         runner.run_forever(stop, on_status=on_status, status_every_s=args.status_every)
         status_line(runner.status())

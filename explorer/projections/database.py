@@ -45,6 +45,7 @@ from explorer.store.errors import (
     StoreLockedError,
     StoreOpenError,
 )
+from explorer.store.event_store import file_identity
 from explorer.store.postgres_url import is_server_url
 from explorer.store.sqlite import (
     BUSY_TIMEOUT_S,
@@ -189,6 +190,8 @@ class ReadModelDatabase(Closable):
 
     indexed_search = True
     """Whether a search of a read model's rows has an index (SQLite's FTS5) to count from."""
+    _file: tuple[int, int] | None = None
+    """The file opened (device, inode; None: a server's read models)."""
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
@@ -214,6 +217,7 @@ class ReadModelDatabase(Closable):
                                      configure=_configure)
         self.connection = connect_engine(self.engine, f"the read models {self.path}")
         self.db = guarded_connection(self.connection)
+        self._file = file_identity(self.path)
         if read_only:
             return
         try:
@@ -267,6 +271,11 @@ class ReadModelDatabase(Closable):
 
     def close(self) -> None:
         close_engine(self.connection, self.engine)
+
+    def file_changed(self) -> bool:
+        """Whether the read models' file is no longer the one opened: deleted, moved or replaced
+        since, what is written to it goes where nothing reads it (False on a server)."""
+        return self._file is not None and file_identity(self.path) != self._file
 
     def failed_itself(self, error: BaseException) -> bool:
         """Whether `error`, raised writing a chunk's rows, is the database's own failure (a

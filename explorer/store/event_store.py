@@ -70,7 +70,7 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         self.registry = registry
         self.decoder = RowDecoder(registry)
         self._sa, self._db = self._connect(engine)
-        self._file = _file_identity(self._real_path)
+        self._file = file_identity(self._real_path)
         """The file opened (device, inode): a write refuses to go to it once it is no longer the
         one at its path (None: no file, a server's store)."""
         self._hot = damage.hot_statements(self._db)
@@ -255,7 +255,7 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
     def file_changed(self) -> bool:
         """Whether the file at the store's path is no longer the one opened: it was deleted,
         moved or replaced by another file since (False for a server's store)."""
-        return self._file is not None and _file_identity(self._real_path) != self._file
+        return self._file is not None and file_identity(self._real_path) != self._file
 
     def _begin_write(self, action: str) -> None:
         try:
@@ -354,8 +354,9 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         return target
 
 
-def _file_identity(path: str) -> tuple[int, int] | None:
-    """The file at `path` (device, inode); None where there is none."""
+def file_identity(path: str | Path) -> tuple[int, int] | None:
+    """The file at `path` (device, inode), to tell it from another put there since; None where
+    there is none."""
     try:
         found = os.stat(path)
     except OSError:

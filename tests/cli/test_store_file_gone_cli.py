@@ -1,8 +1,10 @@
-"""`run` and `follow` stop, saying so, once the store's file is deleted, moved or replaced: they
-went on for ever with the file they had open, no longer at its path, saying nothing, `follow`
-never showing what was appended to the file there now (found by helper H moving the store
-away under them). The file is taken as changed here (EventStore.file_changed, which compares
-the path's file with the one opened, is tested in tests/store/test_store_file_gone.py)."""
+"""`run` and `follow` stop, saying so, once the store's file (or run's read models) is deleted,
+moved or replaced: they went on for ever with the file they had open, no longer at its path,
+saying nothing, `follow` never showing what was appended to the file there now (found by helper
+H moving the store, and deleting the read models, under them). The file is taken as changed
+here (EventStore.file_changed and ReadModelDatabase.file_changed, which compare the path's file
+with the one opened, are tested in tests/store/test_store_file_gone.py and
+tests/projections/test_read_models_full_disk.py)."""
 
 from __future__ import annotations
 
@@ -38,3 +40,22 @@ def test_run_and_follow_stop_once_the_store_file_is_gone(shop, capsys, monkeypat
         f"error: The store {shop} was deleted, moved or replaced by another file while "
         f"`{subcommand}` ran, so it stopped: it would go on with a file no longer at that path. "
         "Run it again on the store where it is now.")
+
+
+def test_run_stops_once_its_read_models_file_is_gone(shop, capsys, monkeypatch, tmp_path):
+    """(It wrote on to read models deleted under it, where nothing read them.)"""
+    from explorer.projections.database import ReadModelDatabase
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(ReadModelDatabase, "file_changed", lambda database: True)
+    guard = threading.Timer(30, lambda: os.kill(os.getpid(), signal.SIGINT))  # (before: for
+    guard.start()  # ever, until Ctrl+C)
+    try:
+        code, _, err = run(capsys, "run", shop, "--read-only")
+    finally:
+        guard.cancel()
+    assert code == 1
+    last = err.splitlines()[-1]
+    assert last.startswith("error: The read models ") and last.endswith(
+        " were deleted, moved or replaced while `run` ran, so it stopped: what it wrote would "
+        "go to a file no longer there. Run it again: it builds them anew.")

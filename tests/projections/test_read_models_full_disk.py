@@ -67,3 +67,18 @@ def test_read_models_on_a_read_only_file_system_say_so(tmp_path, monkeypatch):
             r"writable \(or set XDG_CACHE_HOME to one that is\).")):
         ReadModelDatabase(folder / "s.readmodels")
     assert list(folder.iterdir()) == []
+
+
+def test_read_models_know_when_their_file_is_gone(tmp_path):
+    """(For `run`, which wrote on to read models deleted under it: tests/cli/
+    test_store_file_gone_cli.py.)"""
+    path = tmp_path / "s.evstore.readmodels"
+    database = ReadModelDatabase(path)
+    try:
+        assert not database.file_changed()
+        os.rename(path, tmp_path / "moved.readmodels")
+        assert database.file_changed()
+        os.rename(tmp_path / "moved.readmodels", path)
+        assert not database.file_changed()
+    finally:
+        database.close()
