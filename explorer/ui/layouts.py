@@ -202,6 +202,8 @@ class TallScroller(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # frameless, it shows no focus: Tab goes
+        # to the widget's fields (and scrolls to the one it reaches)
         self.setWidget(widget)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)

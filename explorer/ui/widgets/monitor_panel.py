@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.ui.widgets.monitor_history import WINDOW_S, MonitorHistory
@@ -25,6 +26,7 @@ class MonitorPanel(QWidget):
             plot.setLabel("bottom", "seconds ago")
             plot.setXRange(-WINDOW_S, 0, padding=0)
             plot.setMouseEnabled(x=False, y=False)
+            plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop: nothing to do in it
             plot.setLimits(yMin=0)
             plot.getPlotItem().getViewBox().enableAutoRange(axis="y")
         self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#1565c0", width=2),

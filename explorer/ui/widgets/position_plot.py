@@ -8,7 +8,7 @@ on the GUI thread.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from explorer.ui.widgets.timeline_axis import PositionAxis, TimeAxis
@@ -33,6 +33,8 @@ class PositionPlot(pg.PlotWidget):
         item.hideButtons()
         item.layout.setContentsMargins(4, 2, 8, 0)
         self.setMouseEnabled(x=True, y=False)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no Tab stop: no key acts in a plot,
+        # which shows no focus (the timeline's, made last, came last in the Tab order)
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def switch_axis(self, by_time: bool) -> bool:

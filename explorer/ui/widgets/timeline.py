@@ -259,8 +259,6 @@ class TimelineBar(TallerWhenNarrow, QWidget):
         plot.setToolTip("Events over time by stream type. Drag the red cursor or click to "
                         "travel; wheel to zoom, drag to pan; triangles mark the selected "
                         "stream's events.")
-        plot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no Tab stop: made last, it came
-        # last in the Tab order, after the bottom panels, and no key does anything in it
         plot.position_chosen.connect(self.travel.go_to)
         plot.time_chosen.connect(self.travel.go_to_time)
         plot.sigXRangeChanged.connect(lambda *_: self._update_legend())
