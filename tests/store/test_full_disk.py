@@ -91,10 +91,11 @@ def test_a_store_read_without_locks_and_written_meanwhile_is_not_called_damaged(
     # documentation warns) and the store was said damaged, its writes refused for the process.
     path = tmp_path / "s.evstore"
     _store_with_events(path)
-    other = sqlite3.connect(path, isolation_level=None)
+    other = sqlite3.connect(path)  # (each statement in a transaction, committed on closing)
     other.execute("CREATE TABLE notes (text BLOB)")
     other.execute("CREATE TABLE more_notes (text BLOB)")
     other.executemany("INSERT INTO notes VALUES (?)", [(os.urandom(20_000),)] * 200)
+    other.commit()
     other.close()
     with monkeypatch.context() as full_now:
         _as_full(full_now)
@@ -102,9 +103,10 @@ def test_a_store_read_without_locks_and_written_meanwhile_is_not_called_damaged(
     with store:
         store.limit_cache(1)  # a store larger than its cache: not all of it is held
         assert store._db.execute("SELECT count(*) FROM notes").fetchone() == (200,)  # (rows,
-        other = sqlite3.connect(path, isolation_level=None)
+        other = sqlite3.connect(path)
         other.execute("DELETE FROM notes")  # not their text, which another table now holds)
         other.executemany("INSERT INTO more_notes VALUES (?)", [(os.urandom(3_000),)] * 2000)
+        other.commit()
         other.close()
         with pytest.raises(StoreOpenError, match=(
                 f"The store {path} was changed by another program since it was opened "
