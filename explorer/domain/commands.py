@@ -192,26 +192,34 @@ def _typed_numbers(text: bytes, error: pydantic.ValidationError) -> bytes | None
     typed = False
     for item in error.errors(include_url=False):
         whole = _NUMBER_ERRORS.get(item["type"])
-        *path, last = item["loc"]
-        holder = data
-        for part in path:
-            holder = _part(holder, part)
-        if whole is None or _part(holder, last) is None:
+        place = _place(data, item["loc"])
+        if whole is None or place is None:
             continue
-        number = written_number(holder[last], whole)
+        holder, key = place
+        number = written_number(holder[key], whole)
         if number is not None:
-            holder[last] = number
+            holder[key] = number
             typed = True
     return orjson.dumps(data) if typed else None
 
 
-def _part(holder: Any, part: Any) -> Any:
-    """holder[part], or None where there is none (a union's member named in an error's loc)."""
-    if isinstance(holder, dict) and isinstance(part, str):
-        return holder.get(part)
-    if isinstance(holder, list) and isinstance(part, int) and 0 <= part < len(holder):
-        return holder[part]
-    return None
+def _place(data: Any, loc: tuple[int | str, ...]) -> tuple[Any, Any] | None:
+    """The container and key of the value an error's `loc` names in `data` (None: none). The
+    parts that are no place in the data are passed over: the names of a union's members (for
+    `float | int`, an error each at ('price', 'float') and ('price', 'int'))."""
+    place: tuple[Any, Any] | None = None
+    node: Any = data
+    for part in loc:
+        if _holds(node, part):
+            place, node = (node, part), node[part]
+    return place
+
+
+def _holds(node: Any, part: int | str) -> bool:
+    """Whether node[part] is there: a JSON object's member or an array's item."""
+    if isinstance(node, dict):
+        return isinstance(part, str) and part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def written_number(value: Any, whole: bool) -> int | float | None:

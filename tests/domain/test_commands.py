@@ -4,9 +4,11 @@ field."""
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
 
 from explorer.demo import DEMO_DOMAIN
 from explorer.domain import CommandValidationError, UnknownCommandError
+from explorer.domain.commands import Command
 
 EXPECTED_COMMANDS = {
     "Order": ["place", "add_item", "remove_item", "mark_paid", "ship", "cancel"],
@@ -122,3 +124,22 @@ def test_fields_are_not_coerced_to_another_kind():
     stock = DEMO_DOMAIN.command_class("Inventory", "receive_stock").parse(
         {"quantity": 5, "best_before": "2026-05-01"})
     assert stock.best_before.isoformat() == "2026-05-01"
+
+
+def test_a_number_written_as_text_is_read_for_a_field_of_either_kind():
+    # `float | int` (or a union of models holding numbers): "5.5" was refused twice over,
+    # 'price.float: expected a number, not "5.5"; price.int: expected a whole number, ...',
+    # where a `float` field took it.
+    class Line(BaseModel):
+        quantity: int
+
+    class Quote(Command):
+        command_name = "quote"
+        price: float | int
+        line: Line | str = "none"
+
+    assert Quote.parse({"price": "5.5"}).price == 5.5
+    quoted = Quote.parse({"price": " 5 ", "line": {"quantity": "2.00"}})
+    assert quoted.price == 5 and quoted.line == Line(quantity=2)
+    with pytest.raises(CommandValidationError, match='price.float: expected a number, not "lots"'):
+        Quote.parse({"price": "lots"})
