@@ -6,6 +6,8 @@ every path and value becomes a bound parameter, never SQL text.
     filter      := or ("or" and)*   with "and", "not" and parentheses
     comparison  := field op value | field "exists" | field "contains" text
     field       := data.a.b[0].c | data.items[*].product_id | metadata.command
+                   | data.holds["hold.1@berlin"].seats   (a key not a plain name, quoted:
+                                                          explorer.common.field_paths)
                    | position | stream_id | stream_type | event_type | version | schema_version
     op          := = == != < <= > >=
     value       := "text" | 'text' | number | true | false | null
@@ -37,6 +39,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from explorer.common.field_paths import QUOTED_KEY, path_parts
 from explorer.store.numeric_text import NumberComparison, number_key, numeric_affinity
 from explorer.store.portable_sql import (
     JsonElements,
@@ -46,7 +49,6 @@ from explorer.store.portable_sql import (
     JsonOperand,
     JsonValid,
     LikeIgnoringCase,
-    path_parts,
 )
 from explorer.store.schema import MAX_INTEGER, events
 
@@ -60,8 +62,8 @@ _TOKEN = re.compile(r"""
   | (?P<number>-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)
   | (?P<op>==|!=|<>|<=|>=|=|<|>)
   | (?P<paren>[()])
-  | (?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:\d+|\*)\])*)
-""", re.VERBOSE)
+  | (?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:\d+|\*)\]|QUOTED)*)
+""".replace("QUOTED", QUOTED_KEY), re.VERBOSE)
 _KEYWORDS = {"and", "or", "not", "exists", "contains", "true", "false", "null"}
 
 MAX_LENGTH = 4_000
@@ -94,7 +96,7 @@ class FilterFields:
         """Raise FilterError if `field` is not one of these fields."""
         root = re.split(r"[.\[]", field, maxsplit=1)[0]
         if root in self.roots:
-            if not field.startswith(root + "."):
+            if not field.startswith((root + ".", root + '["', root + "['")):
                 raise FilterError(f"Name a field inside {root}, e.g. {root}.total", column)
             if field.count("[*]") > 1:
                 raise FilterError("Only one [*] is allowed in a field", column)
@@ -195,14 +197,18 @@ def _unnameable(text: str, start: int, word: str) -> str:
     end = start + len(word)
     while end < len(text) and not _ends_field(text[end]):
         end += 1
+    root = re.split(r"[.\[]", word, maxsplit=1)[0]
     above = word if text[start + len(word)] in ".[" else word.rsplit(".", 1)[0]
-    parent = above if "." in above else None  # (a root: no key under it to test)
+    parent = above if len(above) > len(root) else root
+    key = re.split(r"[.\[]", text[start + len(parent):end].lstrip("."), maxsplit=1)[0]
+    if not key or any(char in key for char in "\"'\\[]"):
+        key = "order-7"
     return (f"{text[start:end]!r} cannot be named in a filter: a field's path is ASCII letters, "
             f"digits and _ after each dot, not starting with a digit "
-            f"({word.split('.')[0]}.items[0].name), [0] or [*] for a list's items. A key holding "
-            "other characters (é, -, a quote, a leading digit) cannot be named"
-            + (f": test every value under {parent} with [*] ({parent}[*] exists)" if parent
-               else ""))
+            f"({root}.items[0].name), [0] or [*] for a list's items. Write a key holding "
+            f'other characters (é, -, @, a dot, a leading digit) quoted: {parent}["{key}"] '
+            "(a key holding a quote, a backslash or square brackets cannot be named: test "
+            f"every value under it with [*], {parent}[*] exists)")
 
 
 class _Parser:
@@ -340,7 +346,8 @@ def _field_expression(field: str, source: sa.FromClause = events,
     its data and metadata columns."""
     if field in COLUMNS:
         return events.c[field], None, None
-    root, _, rest = field.partition(".")
+    root = re.split(r"[.\[]", field, maxsplit=1)[0]
+    rest = field[len(root):].removeprefix(".")
     column = source.c.data if root == "data" else source.c.metadata
     if root == "metadata" and rest == "correlation_id":
         return events.c.correlation_id, None, None

@@ -11,11 +11,11 @@ that upcasting changes there.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from explorer.common.field_paths import part_key, path_parts
 from explorer.store.content_filter import ContentFilter, comparisons
 from explorer.store.query import EventQuery
 
@@ -64,7 +64,7 @@ def upcast_warnings(store: EventStore, content: ContentFilter,
 
 def _top_key(field: str) -> str:
     """The key of the event's data that a field is in: "items" for data.items[*].price."""
-    return re.split(r"[.\[]", field.removeprefix("data."), maxsplit=1)[0]
+    return str(part_key(path_parts(field.removeprefix("data"))[0]))
 
 
 def _shown(value: Any) -> str:

@@ -23,7 +23,7 @@ from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from explorer.store.portable_sql import path_parts
+from explorer.common.field_paths import path_parts
 
 if TYPE_CHECKING:
     from explorer.store.event_store import EventStore

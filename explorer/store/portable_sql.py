@@ -23,11 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-
-def path_parts(path: str) -> list[str]:
-    """A field's path after its root ("items[0].price") as its keys and [indexes]."""
-    return re.findall(r"\[[^\]]*\]|[^.\[]+", path)
-
+from explorer.common.field_paths import quoted_key
 
 _PLAIN_PATH = re.compile(r"\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])+")
 """A JSON path of plain keys and indexes: written into the SQL as it is (nothing in it can
@@ -36,11 +32,20 @@ explorer.store.path_indexes); any other path stays a bound parameter."""
 
 
 def _sqlite_path(parts: list[str]) -> str:
-    return "$" + "".join(part if part.startswith("[") else f".{part}" for part in parts)
+    """SQLite's JSON path: a quoted key as `."a.b"` (field_paths keeps quotes out of it)."""
+    return "$" + "".join(_sqlite_step(part) for part in parts)
+
+
+def _sqlite_step(part: str) -> str:
+    key = quoted_key(part)
+    if key is not None:
+        return f'."{key}"'
+    return part if part.startswith("[") else f".{part}"
 
 
 def _postgres_path(parts: list[str]) -> str:
-    keys = (part[1:-1] if part.startswith("[") else part for part in parts)
+    keys = (quoted_key(part) or (part[1:-1] if part.startswith("[") else part)
+            for part in parts)
     quoted = ('"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' for key in keys)
     return "{" + ",".join(quoted) + "}"
 

@@ -20,7 +20,6 @@ each event of a stream, with the meaning SQLite gives the same filter over JSON:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from explorer.common.field_paths import part_key, path_parts
 from explorer.store.content_filter import (
     Comparison,
     ContentFilter,
@@ -49,7 +49,8 @@ Truth = bool | None
 Predicate = Callable[[Mapping[str, Any]], bool]
 _Test = Callable[[Mapping[str, Any]], Truth]
 _MISSING = object()
-_WILDCARD = "*"
+_WILDCARD = -1
+"""A step standing for [*]: no index written is negative, and a key (even "*") is text."""
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _NUMBER_TYPES = (sa.Integer, sa.Float, sa.Numeric)
 
@@ -167,15 +168,10 @@ def _any_of(parts: list[_Test]) -> _Test:
 
 def _steps(field: str, root: str) -> list[str | int]:
     """The path after `root.`: keys, list indexes, and _WILDCARD for [*]."""
-    rest = field[len(root) + 1:]
     steps: list[str | int] = []
-    for part in re.findall(r"\[[^\]]*\]|[^.\[]+", rest):
-        if part == "[*]":
-            steps.append(_WILDCARD)
-        elif part.startswith("["):
-            steps.append(int(part[1:-1]))
-        else:
-            steps.append(part)
+    for part in path_parts(field[len(root):]):
+        key = part_key(part)
+        steps.append(_WILDCARD if key is None else key)
     return steps
 
 

@@ -13,6 +13,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
+from explorer.common.field_paths import child_path
 from explorer.common.timestamps import parse_time
 from explorer.domain import Repository
 from explorer.projections import ReadModelDatabase
@@ -45,7 +46,7 @@ def diff(before: Any, after: Any, path: str = "") -> list[FieldChange]:
     if isinstance(before, dict) and isinstance(after, dict):
         changes = []
         for key in list(before) + [k for k in after if k not in before]:
-            child = f"{path}.{key}" if path else str(key)
+            child = child_path(path, str(key))
             old, new = before.get(key, _MISSING), after.get(key, _MISSING)
             if old is _MISSING:
                 changes.append(FieldChange(child, "added", None, new))
@@ -57,7 +58,7 @@ def diff(before: Any, after: Any, path: str = "") -> list[FieldChange]:
     if isinstance(before, list) and isinstance(after, list):
         changes = []
         for index in range(max(len(before), len(after))):
-            child = f"{path}[{index}]"
+            child = child_path(path, index)
             if index >= len(before):
                 changes.append(FieldChange(child, "added", None, after[index]))
             elif index >= len(after):

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from explorer.common.field_paths import QUOTED_KEY
 from explorer.projections.engine import projection_state_of
 from explorer.projections.switches import has_table
 from explorer.projections.watching import cell_at, cell_versions, count_at, count_steps
@@ -52,7 +53,7 @@ _COUNT = re.compile(r"count\s*\((?P<body>.*)\)", re.DOTALL)
 _COUNT_BODY = re.compile(r"\s*(?P<target>[\w.-]+)\s+where\s+(?P<condition>.+)",
                          re.DOTALL | re.IGNORECASE)
 _CELL = re.compile(r"(?P<target>[\w.-]+)\[(?P<key>.+)\]\.(?P<column>\w+)")
-_PATH_STEP = re.compile(r"\.(?P<key>[^.\[\]]+)|\[(?P<index>\d+)\]")
+_PATH_STEP = re.compile(r"\.(?P<key>[^.\[\]]+)|\[(?P<index>\d+)\]|(?P<quoted>" + QUOTED_KEY + ")")
 _MISSING = object()
 
 
@@ -321,9 +322,11 @@ def _path(text: str, stream_id: str) -> tuple[str | int, ...]:
         found = _PATH_STEP.match(text, at)
         if not found:
             raise WatchError(f"The path after {stream_id} cannot be read at {text[at:]!r}: "
-                             "write fields as .name and list items as [0].")
-        index = found.group("index")
-        steps.append(int(index) if index is not None else found.group("key"))
+                             "write fields as .name (a key holding a dot or brackets quoted: "
+                             '["hold.1@berlin"]) and list items as [0].')
+        index, quoted = found.group("index"), found.group("quoted")
+        steps.append(int(index) if index is not None else found.group("key")
+                     if quoted is None else quoted[2:-2])
         at = found.end()
     return tuple(steps)
 

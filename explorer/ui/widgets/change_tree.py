@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from explorer.common.field_paths import child_path, parent_path, part_key, path_parts
 from explorer.common.formatting import clock_time, is_time_field, raw_time
 from explorer.timetravel.machine import FieldChange
 from explorer.ui.models.json_tree import cut_long
@@ -165,12 +166,12 @@ def _later(item: QTreeWidgetItem, value: Any, path: str) -> None:
 
 def _children(value: Any, path: str) -> Iterator[tuple[str, Any, str]]:
     """A value's fields: (key as shown, value, path), `path` being the value's own."""
-    children = (value.items() if isinstance(value, dict) else
-                ((f"[{i}]", v) for i, v in enumerate(value)) if isinstance(value, list) else ())
-    for key, child in children:
-        key = str(key)
-        yield key, child, (f"{path}{key}" if key.startswith("[") else
-                           f"{path}.{key}" if path else key)
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield str(key), child, child_path(path, str(key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield f"[{index}]", child, child_path(path, index)
 
 
 def node_count(value: Any, limit: int) -> int:
@@ -189,13 +190,6 @@ def node_count(value: Any, limit: int) -> int:
     return count
 
 
-def parent_path(path: str) -> str:
-    """The path of the field holding this one (items[0].sku -> items[0]; a top field -> "")."""
-    if path.endswith("]"):
-        return path[:path.rindex("[")]
-    return path.rsplit(".", 1)[0] if "." in path else ""
-
-
 def ancestors(path: str) -> tuple[str, ...]:
     """The paths of the fields holding this one, innermost first."""
     chain = []
@@ -207,7 +201,10 @@ def ancestors(path: str) -> tuple[str, ...]:
 
 
 def _key(path: str) -> str:
-    return path[len(parent_path(path)):].lstrip(".")
+    """The last step's key as shown: `sku`, `hold.1@berlin` (quoted in the path), `[0]`."""
+    last = path_parts(path)[-1] if path else ""
+    key = part_key(last) if last else ""
+    return key if isinstance(key, str) else last
 
 
 def _mark(item: QTreeWidgetItem, change: FieldChange,
