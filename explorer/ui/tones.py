@@ -23,7 +23,8 @@ def panel_background(light: str) -> str:
     return "palette(alternate-base)" if palette_is_dark() else light
 
 
-TEXT_ON_TINT = QBrush(QColor("#212121"))
+TINT_TEXT = "#212121"
+TEXT_ON_TINT = QBrush(QColor(TINT_TEXT))
 """The text in a cell the window tints light (a changed, added or written row): dark whatever
 the palette, whose own text is light on a dark one and would not be seen on the tint."""
 
@@ -45,3 +46,20 @@ def _between(text: int, base: int) -> QBrush:
     return QBrush(QColor(*(round(0.4 * a + 0.6 * b) for a, b in
                            ((near.red(), far.red()), (near.green(), far.green()),
                             (near.blue(), far.blue())))))
+
+
+MUTED = "#616161"
+"""Secondary text (notes, counts, subheaders) on a light palette: a mid grey."""
+
+
+def muted() -> str:
+    """The colour of secondary text: MUTED on a light palette; on a dark one a grey between its
+    text and window colours (MUTED on a dark grey is hard to read: 2.3:1)."""
+    if not palette_is_dark():
+        return MUTED
+    palette = QGuiApplication.palette()
+    text, window = palette.color(QPalette.ColorRole.WindowText), palette.color(
+        QPalette.ColorRole.Window)
+    return QColor(*(round(0.65 * a + 0.35 * b) for a, b in (
+        (text.red(), window.red()), (text.green(), window.green()),
+        (text.blue(), window.blue())))).name()

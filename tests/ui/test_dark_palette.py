@@ -4,6 +4,8 @@ the palette, not dark on dark or light on light."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
@@ -13,8 +15,9 @@ from explorer.ui import settings
 from explorer.ui.compare.models import ComparisonTable
 from explorer.ui.icons import icon
 from explorer.ui.models.moment_rows import SINCE, MomentRowsModel
+from explorer.ui.tones import TINT_TEXT
 from explorer.ui.widgets.change_tree import ChangeTree
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, wait_for_moment, wait_for_page
 
 DARK = {QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e0e0e0",
         QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#262626",
@@ -121,3 +124,28 @@ def test_the_find_when_bar_is_dark_behind_light_text_on_a_dark_palette(dark_pale
     assert bar.isVisible()
     background = bar.grab().toImage().pixelColor(bar.width() - 4, bar.height() // 2)
     assert background.lightness() < 100, background.name()  # its title's text is light
+
+
+def test_notes_and_counts_stay_readable_on_a_dark_palette(dark_palette, window):
+    # they were drawn in a fixed mid grey, #616161: 2.3:1 on a dark grey
+    window_colour = dark_palette.color(QPalette.ColorRole.Window)
+    for label in (window.timeline.legend, window.detail.subheader, window.causality.summary):
+        colour = QColor(re.search(r"color: (#[0-9a-f]{6})", label.styleSheet()).group(1))
+        assert colour.lightness() - window_colour.lightness() > 90, (label, colour.name())
+
+
+def test_rows_written_at_the_cursor_are_counted_dark_on_their_tint(dark_palette, travelling,
+                                                                  qtbot):
+    window = travelling
+    model = window.event_model
+    wait_for_page(qtbot, window, 0)
+    events = [model.event_at(row) for row in range(100)]
+    placed = next(e.position for e in events if e is not None and e.event_type == "OrderPlaced")
+    window.travel.go_to(placed)
+    wait_for_moment(qtbot, window, placed)
+    panel = window.moment_panel
+    qtbot.waitUntil(lambda: "written by the event" in panel.read_model_note.text(),
+                    timeout=WAIT_MS)
+    note = panel.read_model_note.text()
+    badge = note[note.rindex("<span", 0, note.index("written by the event")):]
+    assert "background:#fff59d" in badge and f"color:{TINT_TEXT}" in badge, badge

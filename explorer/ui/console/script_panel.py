@@ -24,6 +24,7 @@ from explorer.ui.console.state import ConsoleState
 from explorer.ui.icons import icon
 from explorer.ui.layouts import STRETCH, column, row, wrapping
 from explorer.ui.timers import single_shot
+from explorer.ui.tones import muted
 
 SCRIPT_RETRY_MS = 100  # a step waits this long for a command sent by hand to be answered
 SCRIPT_FILTER = "Demo scripts (*.yaml *.yml *.json);;All files (*)"
@@ -72,7 +73,7 @@ class ScriptPanel(QWidget):
         self.stop_button.hide()
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #616161;")
+        self.status.setStyleSheet(f"color: {muted()};")
         column(wrapping(self.record_button, self.save_button, STRETCH, self.play_button,
                         row(QLabel("every"), self.delay), self.stop_button),
                self.status, into=self)

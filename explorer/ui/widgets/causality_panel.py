@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTreeView, QVBoxLayout, QWidg
 from explorer.browsing.causality import CausalNode, describe_cause
 from explorer.store.records import RecordedEvent
 from explorer.ui.models.causal_tree import NODE_ROLE, CausalTreeModel
+from explorer.ui.tones import muted
 
 
 class CausalityPanel(QWidget):
@@ -26,7 +27,7 @@ class CausalityPanel(QWidget):
         self.cause.setWordWrap(True)
         self.cause.linkActivated.connect(self.navigate.emit)
         self.summary = QLabel()
-        self.summary.setStyleSheet("color: #616161;")
+        self.summary.setStyleSheet(f"color: {muted()};")
         self.model = CausalTreeModel()
         self.tree = QTreeView()
         self.tree.setModel(self.model)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QAbstractScrollArea, QLabel
 
 from explorer.common.formatting import short_time
+from explorer.ui.tones import muted
 
 if TYPE_CHECKING:
     from explorer.ui.widgets.filter_bar import Filters
@@ -56,7 +57,7 @@ class EmptyListNotice(QLabel):
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
-        self.setStyleSheet("#empty-list { color: #616161; }")
+        self.setStyleSheet(f"#empty-list {{ color: {muted()}; }}")
         self.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
                                      | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         self.linkActivated.connect(self._link)

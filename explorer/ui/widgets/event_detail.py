@@ -29,6 +29,7 @@ from explorer.store.records import RecordedEvent, StoredForm
 from explorer.timetravel.machine import diff
 from explorer.ui.icons import icon
 from explorer.ui.models.json_tree import JsonTreeModel
+from explorer.ui.tones import muted
 from explorer.ui.widgets.change_tree import ChangeTree, change_summary
 from explorer.ui.widgets.json_view import JsonView, pretty_json
 
@@ -104,7 +105,7 @@ class EventDetail(QWidget):
         self.header = EventHeading()
         self.subheader = QLabel()  # when, its stream type, its schema version
         self.subheader.setTextFormat(Qt.TextFormat.PlainText)  # (stored text: never markup)
-        self.subheader.setStyleSheet("color: #616161;")
+        self.subheader.setStyleSheet(f"color: {muted()};")
         self.subheader.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.subheader.hide()
         self.notice = QLabel()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.domain.forms import FieldSpec
+from explorer.ui.tones import muted
 
 EMPTY = "—"  # what an empty optional number, date or choice shows
 OMIT = object()
@@ -385,7 +386,7 @@ class _ListEditor(FieldEditor):
             header = QHBoxLayout()
             for child in item.fields:
                 title = QLabel(child.title + (" *" if child.required else ""))
-                title.setStyleSheet("color: #616161;")
+                title.setStyleSheet(f"color: {muted()};")
                 title.setToolTip(field_tooltip(child))
                 header.addWidget(title, 2 if child.kind == "text" else 1)
             header.addSpacing(28)

@@ -44,7 +44,7 @@ from explorer.system.workspace import DEMO_DAYS
 from explorer.ui import settings
 from explorer.ui.icons import app_icon
 from explorer.ui.session import LoadedSystem, StoreSummary, is_demo_store
-from explorer.ui.tones import panel_background
+from explorer.ui.tones import muted, panel_background
 
 if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
@@ -166,7 +166,7 @@ class ShortcutsDialog(QDialog):
         note = QLabel("Window shortcuts work wherever the focus is; a text field keeps only the "
                       "keys it needs for typing.")
         note.setWordWrap(True)
-        note.setStyleSheet("color: #616161;")
+        note.setStyleSheet(f"color: {muted()};")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

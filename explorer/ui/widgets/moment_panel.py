@@ -45,7 +45,7 @@ from explorer.timetravel.machine import Moment, ReadModelAt, SagaAt
 from explorer.ui.cursor_moves import MORE_ROWS
 from explorer.ui.models.moment_rows import ROW_ROLE, SINCE, MomentRowsModel
 from explorer.ui.models.read_model import STATUS_COLOURS
-from explorer.ui.tones import TEXT_ON_TINT
+from explorer.ui.tones import TEXT_ON_TINT, TINT_TEXT
 from explorer.ui.widgets.aggregate_pane import PATH_ROLE, AggregatePane, rich_label
 from explorer.ui.widgets.change_tree import FIELD
 from explorer.ui.widgets.tables import read_only_table, row_view
@@ -284,8 +284,8 @@ class MomentPanel(QWidget):
         changed = len(model.changed_rows())
         text = self._rows_note(name, model, moment.position)
         if changed:
-            text += (f"; <span style='background:#fff59d'>&nbsp;{changed} written by the event "
-                     f"at the cursor&nbsp;</span>")
+            text += (f"; <span style='background:#fff59d; color:{TINT_TEXT}'>&nbsp;{changed} "
+                     f"written by the event at the cursor&nbsp;</span>")
         if model_at.built_to < moment.position:
             text += (f"<br><span style='color:#e65100'>Built up to position "
                      f"{model_at.built_to:,} so far: later changes will show once the projection"

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from explorer.ui.tones import muted
 from explorer.ui.widgets.monitor_history import WINDOW_S, MonitorHistory
 
 COLOURS = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#c62828", "#00838f"]
@@ -34,7 +35,7 @@ class MonitorPanel(QWidget):
         self.lag_plot.addLegend(offset=(-10, 10))
         self.lag_curves: dict[str, pg.PlotDataItem] = {}
         self.note = QLabel("Samples every half second while a store is open.")
-        self.note.setStyleSheet("color: #616161;")
+        self.note.setStyleSheet(f"color: {muted()};")
         plots = QHBoxLayout()  # side by side: the bottom of the window is wide, not tall
         plots.addWidget(self.rate_plot, 1)
         plots.addWidget(self.lag_plot, 1)

@@ -50,6 +50,7 @@ from explorer.ui.icons import icon
 from explorer.ui.models.projection_status import STATUS_ROLE, ProjectionStatusModel
 from explorer.ui.models.read_model import PAGE_ROWS, RowsModel, fit_columns
 from explorer.ui.timers import single_shot
+from explorer.ui.tones import muted
 from explorer.ui.widgets.list_counter import CountAsked, ListCounter
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.widgets.tables import tab_leaves
@@ -143,7 +144,7 @@ class ProjectionsPanel(QWidget):
         self._rebuilt_to: dict[str, int] = {}  # name -> the position its rebuild has reached
         self._last_status = RunnerStatus(0, 0, (), (), 0.0)
         self.rows_label = QLabel()
-        self.rows_label.setStyleSheet("color: #616161;")
+        self.rows_label.setStyleSheet(f"color: {muted()};")
         self.search = SearchBox("Search rows")
         self.search.search_changed.connect(lambda _: self._load_rows(reset=True))
         actions = QHBoxLayout()

@@ -62,6 +62,7 @@ from explorer.ui.models.read_model import (
     fit_columns,
 )
 from explorer.ui.timers import single_shot
+from explorer.ui.tones import muted
 from explorer.ui.widgets.list_counter import CountAsked, ListCounter
 from explorer.ui.widgets.projections_panel import FAULT_BOX_STYLE
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
@@ -139,7 +140,7 @@ class SagasPanel(QWidget):
         self.search.setMinimumWidth(160)
         self.search.search_changed.connect(lambda _: self._load_list(reset=True))
         self.count_label = QLabel()
-        self.count_label.setStyleSheet("color: #616161;")
+        self.count_label.setStyleSheet(f"color: {muted()};")
         self.counter = ListCounter(SagaListCounts, "saga-count", self)
         self.counter.counted.connect(lambda asked, total: self._counted(asked[0], asked[1], total))
         self.counter.failed.connect(lambda asked, error: self._count_failed(asked[0], error))

@@ -41,6 +41,7 @@ from explorer.ui.cursor_moves import SPEEDS, CursorStatus
 from explorer.ui.icons import icon
 from explorer.ui.layouts import STRETCH, TallerWhenNarrow, wrapping
 from explorer.ui.time_cursor import TimeTravel
+from explorer.ui.tones import muted
 from explorer.ui.widgets.ellipsis_label import EllipsisLabel
 from explorer.ui.widgets.message_bubble import MessageBubble
 
@@ -198,7 +199,7 @@ class TimelineBar(TallerWhenNarrow, QWidget):
             lambda: self.branch_requested.emit(self.travel.position))
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setStyleSheet("color: #616161;")
+        self.legend.setStyleSheet(f"color: {muted()};")
         self.legend.setWordWrap(True)  # on two lines in a narrow window, rather than cut off
 
         playback = QHBoxLayout()
