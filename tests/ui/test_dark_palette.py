@@ -16,7 +16,8 @@ from explorer.ui.compare.models import ComparisonTable
 from explorer.ui.icons import icon
 from explorer.ui.models.moment_rows import SINCE, MomentRowsModel
 from explorer.ui.tones import TINT_TEXT
-from explorer.ui.widgets.change_tree import ChangeTree
+from explorer.ui.widgets.aggregate_pane import rich_label
+from explorer.ui.widgets.change_tree import ChangeTree, change_summary
 from tests.ui.conftest import WAIT_MS, wait_for_moment, wait_for_page
 
 DARK = {QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e0e0e0",
@@ -129,7 +130,9 @@ def test_the_find_when_bar_is_dark_behind_light_text_on_a_dark_palette(dark_pale
 def test_notes_and_counts_stay_readable_on_a_dark_palette(dark_palette, window):
     # they were drawn in a fixed mid grey, #616161: 2.3:1 on a dark grey
     window_colour = dark_palette.color(QPalette.ColorRole.Window)
-    for label in (window.timeline.legend, window.detail.subheader, window.causality.summary):
+    grey = rich_label("As of the cursor", grey=True)  # As of Cursor's notes
+    for label in (window.timeline.legend, window.detail.subheader, window.causality.summary,
+                  grey):
         colour = QColor(re.search(r"color: (#[0-9a-f]{6})", label.styleSheet()).group(1))
         assert colour.lightness() - window_colour.lightness() > 90, (label, colour.name())
 
@@ -149,3 +152,12 @@ def test_rows_written_at_the_cursor_are_counted_dark_on_their_tint(dark_palette,
     note = panel.read_model_note.text()
     badge = note[note.rindex("<span", 0, note.index("written by the event")):]
     assert "background:#fff59d" in badge and f"color:{TINT_TEXT}" in badge, badge
+
+
+def test_change_counts_read_dark_on_their_tints(dark_palette):
+    # "2 changed, 1 added" in As of Cursor, an upcast's caption and Compare: the palette's light
+    # text (or a muted grey) on a light yellow, green or pink
+    summary = change_summary([FieldChange("a", "changed", 1, 2), FieldChange("b", "added", None, 1),
+                              FieldChange("c", "removed", 1, None)])
+    spans = re.findall(r"<span style='([^']*)'>", summary)
+    assert len(spans) == 3 and all(f"color:{TINT_TEXT}" in style for style in spans), summary

@@ -19,6 +19,7 @@ from explorer.common.formatting import short_time
 from explorer.domain.generic import GENERIC_LABEL
 from explorer.timetravel.machine import AggregateAt, Moment
 from explorer.ui.layouts import column
+from explorer.ui.tones import muted
 from explorer.ui.widgets.change_tree import (
     BEFORE,
     EXPAND_ALL_UNDER,
@@ -44,7 +45,7 @@ def rich_label(text: str = "", grey: bool = False) -> QLabel:
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setWordWrap(True)
     if grey:
-        label.setStyleSheet("color: #616161;")
+        label.setStyleSheet(f"color: {muted()};")
     return label
 
 

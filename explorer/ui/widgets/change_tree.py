@@ -19,7 +19,7 @@ from explorer.common.formatting import clock_time, is_time_field, raw_time
 from explorer.timetravel.machine import FieldChange
 from explorer.ui.models.json_tree import cut_long
 from explorer.ui.models.read_model import format_value
-from explorer.ui.tones import TEXT_ON_TINT
+from explorer.ui.tones import TEXT_ON_TINT, TINT_TEXT
 
 CHANGE_COLOURS = {"changed": "#ffe082", "added": "#c8e6c9", "removed": "#ffcdd2"}
 EXPAND_ALL_UNDER = 120  # trees with fewer nodes open fully
@@ -31,8 +31,9 @@ def change_summary(changes: Iterable[FieldChange]) -> str:
     """Rich text counting the changes by kind, each in its colour ("1 changed, 2 added"), or ""."""
     changes = list(changes)
     counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in CHANGE_COLOURS}
-    return ", ".join(f"<span style='background:{CHANGE_COLOURS[kind]}'>&nbsp;{n} "
-                     f"{html.escape(kind)}&nbsp;</span>" for kind, n in counts.items() if n)
+    return ", ".join(f"<span style='background:{CHANGE_COLOURS[kind]}; color:{TINT_TEXT}'>"
+                     f"&nbsp;{n} {html.escape(kind)}&nbsp;</span>"
+                     for kind, n in counts.items() if n)
 
 
 class ChangeTree(QTreeWidget):
