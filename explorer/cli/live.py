@@ -521,6 +521,11 @@ def refuse_gone(store: EventStore, doing: str) -> None:
 
 def follow(args: argparse.Namespace) -> int:
     with read_store(args.store, system_of(args), cipher_key=args.cipher_key) as store:
+        if not store.sees_other_writers:
+            print(f"warning: {visible(store.location)} cannot be written here, so it is read "
+                  "without locks, and what other programs append to it is not seen: follow "
+                  "shows what it holds now. Follow it again once it can be written (a disk "
+                  "with room, a file you may write) to see what they add.", file=sys.stderr)
         watcher = AppendWatcher(store)
         last = store.last_position()
         if args.from_position is not None and args.from_position > last + 1:

@@ -58,6 +58,9 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
     _db: GuardedConnection
     library: ClassVar[bool] = False
     """Whether it is a store of the Python eventsourcing library (read-only, never salvaged)."""
+    sees_other_writers = True
+    """Whether what other programs append to the store is seen: not for a file read without
+    locks (immutable), as one that cannot be written here is (see sqlite.read_only_uri)."""
 
     def __init__(self, engine: sa.Engine, *, location: str, read_only: bool,
                  registry: EventRegistry | None, read_only_reason: str | None = None) -> None:
@@ -162,6 +165,7 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         again if that fails, SQLite's refusal said as failing to do `doing`."""
         store = cls(sqlite_backend.create_engine(path, plan), location=str(path),
                     read_only=plan.read_only, registry=registry, read_only_reason=plan.reason)
+        store.sees_other_writers = not plan.immutable
         try:
             prepare(store)
         except sqlite3.OperationalError as error:

@@ -304,6 +304,12 @@ class OpenPlan:
     read_only: bool
     reason: str | None = None
 
+    @property
+    def immutable(self) -> bool:
+        """Whether the file is read without locks, as if no program could write it (one that
+        cannot be written here: see read_only_uri): what others write to it is not seen."""
+        return self.uri.endswith("&immutable=1")
+
 
 def plan_open(path: Path, *, read_only: bool, create: bool) -> OpenPlan:
     """Choose how to open `path` so that reading never leaves a file behind.
@@ -428,7 +434,7 @@ def _readable(uri: str) -> bool:
 def create_engine(path: Path, plan: OpenPlan, *, location: str | None = None) -> sa.Engine:
     """An engine with one connection to the store file, as `plan` says."""
     where = location or str(path)
-    on_damage = (_changed_or_damaged(path, where) if plan.uri.endswith("&immutable=1")
+    on_damage = (_changed_or_damaged(path, where) if plan.immutable
                  else lambda detail: damaged(where, detail))
     return guarded_engine(plan.uri, on_damage=on_damage,
                           on_unreadable=lambda detail: unreadable(where, detail),

@@ -83,6 +83,9 @@ class StoreSummary:
     """Only where the store is and its meta were read (see `glance`): not a summary to show."""
     damage: str | None = None
     """What is wrong with a damaged store shown read-only (see EventStore.damage_found)."""
+    sees_other_writers: bool = True
+    """Whether what other programs append is seen (not in a file read without locks: see
+    EventStore.sees_other_writers)."""
 
     def with_stored_types(self, stored: tuple[str, ...]) -> StoreSummary:
         """This summary once the stored event types are read."""
@@ -114,7 +117,8 @@ def summarise(store: EventStore, system: System, *, read_types: bool = True) -> 
                            counted_stream_types(store) if indexed else [], sorted(known),
                            first_time, last_time, store.read_only_reason, store.meta(), (),
                            store_examples(store), types_pending=True,
-                           streams_pending=not indexed)
+                           streams_pending=not indexed,
+                           sees_other_writers=store.sees_other_writers)
     return summary.with_stored_types(tuple(store.event_types())) if read_types else summary
 
 

@@ -118,6 +118,17 @@ def test_a_store_read_without_locks_and_written_meanwhile_is_not_called_damaged(
         store.append("o2", "Order", [NewEvent("Placed", {})])
 
 
+def test_a_store_read_without_locks_says_it_does_not_see_other_writers(tmp_path, monkeypatch):
+    # (the window then says '◌ Not followed', not '● Live'; follow warns)
+    path = tmp_path / "s.evstore"
+    _store_with_events(path)
+    with EventStore.open(path) as store, EventStore.open(path, read_only=True) as reader:
+        assert store.sees_other_writers and reader.sees_other_writers
+    _as_full(monkeypatch)
+    with EventStore.open(path) as store, EventStore.open(path, read_only=True) as reader:
+        assert not store.sees_other_writers and not reader.sees_other_writers
+
+
 @pytest.mark.skipif(not hasattr(os, "statvfs"), reason="POSIX mounts")
 def test_a_store_on_a_read_only_file_system_says_so(tmp_path, monkeypatch):
     path = tmp_path / "s.evstore"

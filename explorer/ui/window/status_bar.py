@@ -52,6 +52,9 @@ class WindowStatus(QObject):
         self.gone = False
         """The store's file was deleted, moved or replaced since it was opened (shown over the
         rest)."""
+        self.unfollowed: str | None = None
+        """Why what other programs append to the open store is not seen (a file read without
+        locks: shown instead of Live), or None."""
         self.count_label = QLabel()
         self.store_label = EllipsisLabel("No store open", elide=Qt.TextElideMode.ElideMiddle)
         self.store_label.setTextFormat(Qt.TextFormat.PlainText)  # (a path, never markup)
@@ -119,6 +122,8 @@ class WindowStatus(QObject):
                 else READ_ONLY_TIP)
         if summary.read_only_reason and found is None:
             self.say(f"Opened read-only: {summary.read_only_reason}", 15_000)
+        self.unfollowed = None if summary.sees_other_writers else (
+            summary.read_only_reason or "it cannot be written here")
         self.store_label.setText(summary.location)
         self.store_label.setToolTip(summary.location)
 
@@ -178,6 +183,11 @@ class WindowStatus(QObject):
                             f"{status.last_position:,}{paused}", "#e65100")
             tip = ("The panels show the system as of the timeline's cursor; later events are "
                    f"not applied. Back to Live: {to_live_keys}")
+        elif list_live and self.unfollowed is not None:
+            text, colour = "◌ Not followed", "#e65100"
+            tip = ("The store is read without locks, as one that cannot be written here is, so "
+                   "what other programs append to it is not seen: open it again to see what "
+                   f"they added. Writing is off: {self.unfollowed}")
         elif list_live:
             text, colour, tip = "● Live", "#2e7d32", "Following the newest events"
         else:
