@@ -335,6 +335,11 @@ ROOM_TO_WRITE = 1024 * 1024
 """Free space on a store's disk below which it opens read-only, and a read makes no side files:
 SQLite's -shm alone takes 32 KB, and making it on a full disk fails half way, leaving it and an
 empty -wal behind (on which every later read fails until there is room again)."""
+ROOM_FOR_SIDE_FILES = 128 * 1024
+"""Free space below which a read of a file another program writes (an eventsourcing library
+application's) makes no side files: room for the -shm (32 KB) and the first frames of a -wal.
+Above it such a file is read through them, seeing what its application writes; read without
+locks (immutable), it would not, and could meet pages of two versions of it."""
 
 
 def mounted_read_only(folder: Path) -> bool:
@@ -347,14 +352,14 @@ def mounted_read_only(folder: Path) -> bool:
         return False
 
 
-def short_of_room(folder: Path) -> int | None:
-    """The bytes free on the disk holding `folder` when they are fewer than ROOM_TO_WRITE
-    (a full disk or quota), else None."""
+def short_of_room(folder: Path, room: int = ROOM_TO_WRITE) -> int | None:
+    """The bytes free on the disk holding `folder` when they are fewer than `room` (a full disk
+    or quota), else None."""
     try:
         free = shutil.disk_usage(folder).free
     except OSError:
         return None
-    return free if free < ROOM_TO_WRITE else None
+    return free if free < room else None
 
 
 def write_refusal(path: Path) -> str | None:
@@ -380,16 +385,17 @@ def write_refusal(path: Path) -> str | None:
     return None
 
 
-def read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path, room: int = ROOM_TO_WRITE) -> str:
     """The URI to read the database at `path` by, leaving no side file behind (see plan_open;
-    a connection using it must not write, e.g. through `PRAGMA query_only`). StoreOpenError
-    for a store whose log was deleted while in use (see `refuse_lost_log`)."""
+    a connection using it must not write, e.g. through `PRAGMA query_only`); immutable where
+    it cannot make them, or has less than `room` free to. StoreOpenError for a store whose log
+    was deleted while in use (see `refuse_lost_log`)."""
     refuse_lost_log(path)
     if side_file(path, "-wal").exists():  # in use (or left by a crash): share its side files
         uri = sqlite_uri(path, read_only=True)
         return uri if _readable(uri) else sqlite_uri(path, read_only=True, immutable=True)
     if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK) \
-            and short_of_room(path.parent) is None:
+            and short_of_room(path.parent, room) is None:
         return sqlite_uri(path, read_only=False)  # query_only; cleans up after itself
     return sqlite_uri(path, read_only=True, immutable=True)
 

@@ -3,12 +3,14 @@ mode, so that SQLite reads it only through a `-wal` and `-shm`; see records.atta
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from explorer.store.event_store import EventStore
 from tests.cli.running import run
 from tests.foreign.bank import bank, write_bank
 from tests.foreign.test_application_system import digest
@@ -69,3 +71,32 @@ def test_a_read_while_the_application_writes_shares_its_side_files(bank_file: Pa
         assert code == 0 and out.startswith(f"{bank_file}: 7 events"), err
         assert [name for name, _ in listing(bank_file.parent)] == during
     assert [name for name, _ in listing(bank_file.parent)] == ["bank.db"]
+
+
+def _with_free(monkeypatch: pytest.MonkeyPatch, free: int) -> None:
+    real = shutil.disk_usage
+
+    def disk_usage(where):
+        total = real(where).total
+        return shutil._ntuple_diskusage(total, total - free, free)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(shutil, "disk_usage", disk_usage)
+
+
+def test_a_file_on_a_disk_short_of_room_still_shows_what_its_application_appends(
+        bank_file: Path, monkeypatch: pytest.MonkeyPatch):
+    # With less than 1 MB free (bc59fd5), the file was read without locks (immutable): the
+    # application's later events were never shown, for as long as it stayed open,
+    # and a page it rewrote could be read as damage. Only where not even the side files fit
+    # is it read so, and then it says so (the window: '◌ Not followed').
+    _with_free(monkeypatch, 500 * 1024)
+    with EventStore.open(bank_file, read_only=True) as store:
+        before = store.last_position()
+        assert store.sees_other_writers
+        with bank(bank_file) as app:
+            app.open_account("owner9")
+        assert store.last_position() == before + 1
+    assert listing(bank_file.parent) == [("bank.db", bank_file.stat().st_size)]
+    _with_free(monkeypatch, 16 * 1024)
+    with EventStore.open(bank_file, read_only=True) as store:
+        assert not store.sees_other_writers

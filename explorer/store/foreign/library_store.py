@@ -198,9 +198,12 @@ class LibraryStore(EventStore):
         if reader.cipher is not None:
             note_decrypting(path)
         releases: list[Callable[[], None]] = []
+        unlocked: list[bool] = []
 
         def configure(connection: sqlite3.Connection) -> None:
-            releases.append(attach_read_only(connection, path))
+            release, immutable = attach_read_only(connection, path)
+            releases.append(release)
+            unlocked.append(immutable)
             connection.execute("PRAGMA temp_store = MEMORY")
             connection.execute("PRAGMA cache_size = -32000")
             register_functions(connection, reader)
@@ -217,6 +220,7 @@ class LibraryStore(EventStore):
             "file::memory:", on_damage=lambda detail: damaged(str(path), detail, library=True),
             configure=configure)
         store = cls(engine, location=str(path), registry=registry, layout=layout)
+        store.sees_other_writers = not any(unlocked)
         store.cipher_key = cipher_key
         store._releases = releases
         try:

@@ -51,9 +51,12 @@ must share them the same way. (By the read-only URI, the last connection to clos
 remove them, and they would be left beside the file.)"""
 
 
-def attach_read_only(connection: sqlite3.Connection, path: Path) -> Callable[[], None]:
+def attach_read_only(connection: sqlite3.Connection,
+                     path: Path) -> tuple[Callable[[], None], bool]:
     """Attach the library's file at `path` to `connection` as `library`, read-only (changes are
-    refused by `refuse_changes`). Call what it returns once the connection is closed.
+    refused by `refuse_changes`): what to call once the connection is closed, and whether the
+    file is read without locks (immutable: where no side file can be made, see below), which
+    does not see what its application writes meanwhile.
 
     What is left beside the file: the library keeps it in WAL mode, and SQLite reads such a file
     only through its `-wal` and `-shm` (or as immutable, which is wrong for a file its application
@@ -71,10 +74,10 @@ def attach_read_only(connection: sqlite3.Connection, path: Path) -> Callable[[],
     shared = sqlite_backend.sqlite_uri(path, read_only=False)
     with _ours_lock:
         uri = shared if _ours[key] or _empty_log_beside(path) else \
-            sqlite_backend.read_only_uri(path)
+            sqlite_backend.read_only_uri(path, room=sqlite_backend.ROOM_FOR_SIDE_FILES)
         connection.execute("ATTACH DATABASE ? AS " + LIBRARY, (uri,))
         if uri != shared:
-            return lambda: None
+            return (lambda: None), uri.endswith("&immutable=1")
         _ours[key] += 1
 
     def release() -> None:
@@ -83,7 +86,7 @@ def attach_read_only(connection: sqlite3.Connection, path: Path) -> Callable[[],
             if not _ours[key]:
                 del _ours[key]
 
-    return release
+    return release, False
 
 
 def _empty_log_beside(path: Path) -> bool:
@@ -118,7 +121,7 @@ class LibraryRecords:
                              (sqlite_backend.sqlite_uri(path, read_only=False),))
             self._release: Callable[[], None] = lambda: None
         else:
-            self._release = attach_read_only(self._db, path)
+            self._release, _ = attach_read_only(self._db, path)
         self._db.set_authorizer(refuse_changes)
         self._lock = threading.Lock()
 
