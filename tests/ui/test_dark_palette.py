@@ -161,3 +161,25 @@ def test_change_counts_read_dark_on_their_tints(dark_palette):
                               FieldChange("c", "removed", 1, None)])
     spans = re.findall(r"<span style='([^']*)'>", summary)
     assert len(spans) == 3 and all(f"color:{TINT_TEXT}" in style for style in spans), summary
+
+
+def test_grey_notes_written_in_rich_text_are_light_on_a_dark_palette(qtbot, dark_palette):
+    """The notes a label writes in rich text (a filter's state, a search's, a console's) take
+    the palette's muted grey, not the light palette's: #616161 on a dark grey is 2.3:1."""
+    from explorer.ui.console.target import describe
+    from explorer.ui.tones import MUTED, muted
+    from explorer.ui.widgets.content_filter_state import ContentFilterState
+
+    state = ContentFilterState()
+    qtbot.addWidget(state)
+    state._say("scanning: 1,000 of 2,000 events")
+    assert muted() != MUTED and f"color:{muted()}" in state.text()
+    assert MUTED not in state.text() and f"color:{muted()}" in describe(_NoTarget())
+
+
+class _NoTarget:
+    target = command = None
+
+    @staticmethod
+    def refusal() -> None:
+        return None

@@ -35,6 +35,7 @@ from explorer.ui.console.send_panel import BUSY, SendPanel
 from explorer.ui.console.state import ConsoleState, Target
 from explorer.ui.console.target import TargetPicker
 from explorer.ui.layouts import column
+from explorer.ui.tones import muted
 from explorer.ui.worker import StoreWorker
 
 NO_STORE = "Open a store to send commands to it."
@@ -179,7 +180,7 @@ class CommandConsole(QWidget):
         secrets are not filled in: they are typed again, or left at their default."""
         self.target_picker.stop_following()
         self._show_request(without_secret_values(request, self.state.system.domain))
-        self.send_panel.show_result("<span style='color:#616161'>Filled in: check the fields, "
+        self.send_panel.show_result(f"<span style='color:{muted()}'>Filled in: check the fields, "
                                     "then Send.</span>")
 
     def _show_request(self, request: CommandRequest) -> None:

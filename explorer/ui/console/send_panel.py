@@ -25,6 +25,7 @@ from explorer.domain import CommandService, default_issuer
 from explorer.ui.console.state import ConsoleState
 from explorer.ui.icons import icon
 from explorer.ui.layouts import STRETCH, column, scrolling, wrapping
+from explorer.ui.tones import muted
 from explorer.ui.widgets.command_form import CommandForm
 from explorer.ui.widgets.command_frame import ResultLabel
 from explorer.ui.worker import JobContext, StoreWorker
@@ -282,7 +283,7 @@ def outcome_text(request: CommandRequest, outcome: Outcome) -> str:
         text = (f"<span style='color:#2e7d32'>✓ {label}: "
                 f"{links or html.escape(outcome.message)}</span>")
         if outcome.version is not None and outcome.positions:
-            text += f" <span style='color:#616161'>(now version {outcome.version})</span>"
+            text += f" <span style='color:{muted()}'>(now version {outcome.version})</span>"
         return text
     if outcome.kind == OutcomeKind.CONFLICT:
         return (f"<span style='color:#6a1b9a'><b>{label}: changed meanwhile.</b> You saw "

@@ -20,6 +20,7 @@ from explorer.browsing.hints import StoreExamples
 from explorer.ui.console.state import ConsoleState, Target
 from explorer.ui.layouts import column
 from explorer.ui.timers import single_shot
+from explorer.ui.tones import muted
 from explorer.ui.widgets.command_frame import IdField
 from explorer.ui.worker import JobContext, StoreWorker
 
@@ -167,7 +168,7 @@ def describe(state: ConsoleState) -> str:
     """What the store says about the target, in rich text, and whether it takes the command."""
     target, command, refusal = state.target, state.command, state.refusal()
     if target is None:
-        return ("<span style='color:#757575'>No target yet: type an id, pick a stream in "
+        return (f"<span style='color:{muted()}'>No target yet: type an id, pick a stream in "
                 "the browser, or make a new id.</span>")
     if refusal:
         text = f"<span style='color:#c62828'>{html.escape(refusal)}</span>"
@@ -178,7 +179,7 @@ def describe(state: ConsoleState) -> str:
     else:
         text = (f"{html.escape(target.stream_type)} <b>{html.escape(target.stream_id)}"
                 f"</b>: expected version <b>{target.version}</b>"
-                f" <span style='color:#757575'>(latest: {html.escape(target.last_event or '')})"
+                f" <span style='color:{muted()}'>(latest: {html.escape(target.last_event or '')})"
                 "</span>")
         if command is not None and command.stream_type != target.stream_type:
             text += (f"<br><span style='color:#c62828'>It is a {target.stream_type}; "

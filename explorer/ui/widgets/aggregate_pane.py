@@ -123,7 +123,7 @@ class AggregatePane(QWidget):
         self.title.setText(
             f"<b>{html.escape(aggregate.stream_type)} {html.escape(aggregate.stream_id)}</b>"
             f" &nbsp;version {aggregate.version} as of position {moment.position:,}"
-            f" <span style='color:#757575'>({whose})</span>{generic}")
+            f" <span style='color:{muted()}'>({whose})</span>{generic}")
         self.title.setToolTip(GENERIC_TIP if aggregate.generic else "")
         event = aggregate.event
         if not aggregate.exists or event is None:

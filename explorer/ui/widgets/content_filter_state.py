@@ -19,6 +19,8 @@ from html import escape
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
+from explorer.ui.tones import muted
+
 STOP = "stop"
 INDEX = "index"
 REMOVE = "remove"
@@ -75,7 +77,7 @@ class ContentFilterState(QLabel):
         self._say("")
 
     def _say(self, html: str, tooltip: str = "") -> None:
-        self.setText(f"<span style='color:#616161'>{html}</span>" if html else "")
+        self.setText(f"<span style='color:{muted()}'>{html}</span>" if html else "")
         self.setToolTip(tooltip)
         self.setVisible(bool(html))
 

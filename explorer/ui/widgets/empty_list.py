@@ -72,7 +72,7 @@ class EmptyListNotice(QLabel):
         else:
             shown = "<br>".join(escape(part) for part in describe_filters(filters))
             where = f" in {escape(stream_id)}" if stream_id is not None else ""
-            text = (f"<b>No events match</b>{where}<br><span style='color:#757575'>{shown}"
+            text = (f"<b>No events match</b>{where}<br><span style='color:{muted()}'>{shown}"
                     f"</span><br><br><a href='{CLEAR_LINK}'>Clear filters</a>")
         self.setText(text)
         self._place()

@@ -20,6 +20,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from explorer.projections.fulltext import SearchTextError, search_query
+from explorer.ui.tones import muted
 from explorer.ui.widgets.search_box import SearchBox
 
 PLACEHOLDER = "Search every event (Ctrl+K)"
@@ -112,7 +113,7 @@ class EventSearchField(QWidget):
         self.search_changed.emit(text)
 
     def _say(self, html: str, tooltip: str = "") -> None:
-        self.state.setText(f"<span style='color:#616161'>{html}</span>" if html else "")
+        self.state.setText(f"<span style='color:{muted()}'>{html}</span>" if html else "")
         self.state.setToolTip(tooltip)
         self.state.setVisible(bool(html))
 

@@ -226,7 +226,7 @@ class AboutDialog(QDialog):
         loaded = getattr(parent, "loaded", None)
         found = versions(f"{loaded.label} ({loaded.spec})" if loaded is not None else "")
         self.text = "\n".join(f"{name}: {version}" for name, version in found)
-        rows = "".join(f"<tr><td style='padding-right:12px; color:#616161'>{html.escape(name)}"
+        rows = "".join(f"<tr><td style='padding-right:12px; color:{muted()}'>{html.escape(name)}"
                        f"</td><td>{html.escape(version)}</td></tr>" for name, version in found)
         table = QLabel(f"<table>{rows}</table>")
         table.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

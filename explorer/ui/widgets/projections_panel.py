@@ -272,7 +272,7 @@ class ProjectionsPanel(QWidget):
         known = self.projections.get(projection.name)
         description = known.description if known else ""
         self.title.setText(f"<b>{html.escape(projection.title)}</b> &nbsp;<span style='color:"
-                           f"#616161'>{html.escape(description)}</span>")
+                           f"{muted()}'>{html.escape(description)}</span>")
         self._set_enabled(self.runner is not None and projection.state != "rebuilding")
         cut = self._cuts.get(projection.name)
         self.cut_note.setText(cut or "")

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QLineEdit, QWidget
 
 from explorer.ui.icons import icon
 from explorer.ui.timers import single_shot
+from explorer.ui.tones import muted
 from explorer.ui.widgets.empty_list import CLEAR_LINK, EmptyListNotice
 
 DEBOUNCE_MS = 250
@@ -80,7 +81,7 @@ class NoRowsNotice(EmptyListNotice):
         "among the failed sagas") with a link that clears the search; with no search, "No
         `what`"."""
         if search:
-            among = f"<br><span style='color:#757575'>{escape(among)}</span>" if among else ""
+            among = f"<br><span style='color:{muted()}'>{escape(among)}</span>" if among else ""
             text = (f"<b>No {escape(what)} match “{escape(search)}”</b>{among}<br><br>"
                     f"<a href='{CLEAR_LINK}'>Clear the search</a>")
         else:

@@ -44,6 +44,7 @@ from explorer.timetravel.machine import diff
 from explorer.timetravel.whatif import RowChange, Sandbox
 from explorer.ui.icons import icon
 from explorer.ui.layouts import STRETCH, column, row, scrolling
+from explorer.ui.tones import muted
 from explorer.ui.widgets.change_tree import ChangeTree
 from explorer.ui.widgets.command_form import CommandForm
 from explorer.ui.widgets.command_frame import IdField, ResultLabel
@@ -295,7 +296,7 @@ class WhatIfDialog(QDialog):
             f"(version {result.version})"
             + (f", and {reactions} more from the sagas reacting to it" if reactions > 0 else "")
             + ".</span>"
-            + (f"<br><span style='color:#616161'>{due} other event{'s' if due != 1 else ''}: "
+            + (f"<br><span style='color:{muted()}'>{due} other event{'s' if due != 1 else ''}: "
                f"saga work already due at position {self.position:,} (steps scheduled before "
                "it whose commands had not run yet), done as the branch went on; not caused by "
                "this command.</span>" if due > 0 else "")
@@ -316,7 +317,7 @@ class WhatIfDialog(QDialog):
         else:
             text = f"The command failed: {error}"
         self._show_error(f"<span style='color:#c62828'>{html.escape(text)}</span><br>"
-                         "<span style='color:#616161'>Nothing was written to the branch.</span>",
+                         f"<span style='color:{muted()}'>Nothing was written to the branch.</span>",
                          about)
 
     def _show_events(self, events, first_new: int, caused: set[str]) -> None:

@@ -30,6 +30,7 @@ from explorer.projections.fulltext import (
 from explorer.store.query import EventQuery
 from explorer.store.records import RecordedEvent
 from explorer.system.workspace import open_store
+from explorer.ui.tones import muted
 from explorer.ui.worker import JobContext, StoreWorker
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ class FullTextSearch(QObject):
         extent = f" ({done:,} of {last:,} events)" if last else ""
         doing = "being built" if self._building else \
             "catching up with new events" if last else "being brought up to date"
-        return ("<b>No matches yet</b><br><span style='color:#757575'>the search index is "
+        return (f"<b>No matches yet</b><br><span style='color:{muted()}'>the search index is "
                 f"{doing}{extent}; matches appear as they are found</span>")
 
     def _done(self, reached: tuple[int, int]) -> None:
