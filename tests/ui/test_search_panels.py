@@ -39,6 +39,24 @@ def test_typing_starts_one_search_when_the_user_pauses(qtbot):
     assert searches == ["order_01", ""]
 
 
+def test_escape_empties_the_search_at_once_and_an_empty_box_passes_it_on(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeyEvent
+
+    box = SearchBox("Search")
+    qtbot.add_widget(box)
+    searches = []
+    box.search_changed.connect(searches.append)
+    box.setText("order_01")
+    box.returnPressed.emit()
+    with qtbot.wait_signal(box.search_changed, timeout=WAIT_MS):
+        qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert box.text() == "" and searches == ["order_01", ""]
+    escape = QKeyEvent(QKeyEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+    box.keyPressEvent(escape)  # nothing to empty: left to the window (ignored by the field)
+    assert not escape.isAccepted()
+
+
 def test_sagas_are_found_by_id_or_any_column_as_you_type(window, qtbot, qtmodeltester):
     panel = window.sagas_panel
     window.bottom_tabs.setCurrentIndex(window.tab_of(panel))

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QLineEdit, QWidget
 
 from explorer.ui.icons import icon
@@ -54,6 +55,15 @@ class SearchBox(QLineEdit):
         self.setText(text)
         self.blockSignals(False)
         self._reported = text.strip()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Escape empties a field that holds a search (as a browser's search field does), at
+        once; in an empty one it goes on to the window (a dialog's Escape, say)."""
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _typed(self, text: str) -> None:
         if not text.strip():
