@@ -63,3 +63,13 @@ def muted() -> str:
     return QColor(*(round(0.65 * a + 0.35 * b) for a, b in (
         (text.red(), window.red()), (text.green(), window.green()),
         (text.blue(), window.blue())))).name()
+
+
+def plot_colours() -> tuple[QColor, QColor]:
+    """A plot's background and its ink (axes, titles, marks drawn dark on white): white and a
+    dark grey on a light palette; on a dark one the palette's base and text (a white plot in a
+    dark window glares, and ink the colour of its text is what reads on its base)."""
+    if not palette_is_dark():
+        return QColor("#ffffff"), QColor("#424242")
+    palette = QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)

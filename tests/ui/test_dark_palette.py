@@ -183,3 +183,32 @@ class _NoTarget:
     @staticmethod
     def refusal() -> None:
         return None
+
+
+def test_the_plots_are_dark_with_light_ink_on_a_dark_palette(qtbot, dark_palette):
+    """The timeline's plot (and the watches' and the monitor's) was white on a dark window,
+    its marks drawn #212121: a glaring box; it takes the palette's base and text."""
+    from explorer.ui.widgets.monitor_history import MonitorHistory
+    from explorer.ui.widgets.monitor_panel import MonitorPanel
+    from explorer.ui.widgets.timeline_plot import TimelinePlot
+
+    base = dark_palette.color(QPalette.ColorRole.Base)
+    timeline = TimelinePlot()
+    qtbot.addWidget(timeline)
+    monitor = MonitorPanel(MonitorHistory())
+    qtbot.addWidget(monitor)
+    for plot in (timeline, monitor.rate_plot):
+        assert plot.backgroundBrush().color().lightness() < 100
+        ink = plot.getPlotItem().getAxis("bottom").textPen().color()
+        assert ink.lightness() - base.lightness() > 120, ink.name()
+    assert timeline.marks.opts["brush"].color().lightness() > 150
+    timeline.switch_axis(False)  # the other axis, made anew: inked too
+    assert timeline.getPlotItem().getAxis("bottom").textPen().color().lightness() > 150
+
+
+def test_the_plots_stay_white_on_a_light_palette(qtbot, qapp):
+    from explorer.ui.widgets.timeline_plot import TimelinePlot
+
+    timeline = TimelinePlot()
+    qtbot.addWidget(timeline)
+    assert timeline.backgroundBrush().color().name() == "#ffffff"

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from explorer.ui.tones import muted
+from explorer.ui.tones import muted, plot_colours
 from explorer.ui.widgets.monitor_history import WINDOW_S, MonitorHistory
 
 COLOURS = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#c62828", "#00838f"]
@@ -19,7 +19,8 @@ class MonitorPanel(QWidget):
     def __init__(self, history: MonitorHistory, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.history = history
-        pg.setConfigOptions(antialias=True, background="w", foreground="#424242")
+        background, ink = plot_colours()
+        pg.setConfigOptions(antialias=True, background=background, foreground=ink)
         self.rate_plot = pg.PlotWidget(title="Events appended per second")
         self.lag_plot = pg.PlotWidget(title="Projection lag (events behind the log)")
         for plot in (self.rate_plot, self.lag_plot):

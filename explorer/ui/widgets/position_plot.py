@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QWidget
 
+from explorer.ui.tones import plot_colours
 from explorer.ui.widgets.timeline_axis import PositionAxis, TimeAxis
 
 
@@ -25,7 +26,10 @@ class PositionPlot(pg.PlotWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self.date_axis = TimeAxis()
-        super().__init__(parent, background="w", axisItems={"bottom": self.date_axis})
+        self.background, self.ink = plot_colours()
+        super().__init__(parent, background=self.background,
+                         axisItems={"bottom": self.date_axis})
+        self._ink_axis()
         self.by_time = True
         item = self.getPlotItem()
         item.hideAxis("left")
@@ -44,7 +48,14 @@ class PositionPlot(pg.PlotWidget):
         self.by_time = by_time
         self.getPlotItem().setAxisItems(
             {"bottom": TimeAxis() if by_time else PositionAxis()})
+        self._ink_axis()
         return True
+
+    def _ink_axis(self) -> None:
+        """The bottom axis drawn in the plot's ink (pyqtgraph's default is its own grey)."""
+        axis = self.getPlotItem().getAxis("bottom")
+        axis.setPen(self.ink)
+        axis.setTextPen(self.ink)
 
     def clicked_at(self, x: float) -> None:
         """A left click in the plot, at `x`: choose that moment."""

@@ -56,7 +56,7 @@ class TimelinePlot(PositionPlot):
         self.cursor.sigDragged.connect(self._cursor_dragged)
         self.addItem(self.cursor, ignoreBounds=True)
         self.marks = pg.ScatterPlotItem(symbol="t", size=8, pen=None,
-                                        brush=pg.mkBrush("#212121"))
+                                        brush=pg.mkBrush(self.ink))
         self.marks.setZValue(10)
         self.addItem(self.marks, ignoreBounds=True)
         self._switches = np.zeros((0, 2), dtype=np.int64)  # (position, became 1 or 0)
@@ -64,7 +64,7 @@ class TimelinePlot(PositionPlot):
         # one item a way (one symbol and brush each: per-point lists cost ~3 us a point)
         self.switch_marks = {became: pg.ScatterPlotItem(
             size=9, symbol="t1" if became else "t", brush=SWITCH_TRUE if became else SWITCH_FALSE,
-            pen=pg.mkPen("#ffffff", width=1)) for became in (True, False)}
+            pen=pg.mkPen(self.background, width=1)) for became in (True, False)}
         for item in self.switch_marks.values():
             item.setZValue(15)
             self.addItem(item, ignoreBounds=True)

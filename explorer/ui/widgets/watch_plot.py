@@ -16,15 +16,15 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from explorer.timetravel.watch import Series
 from explorer.ui.models.watches import value_text
+from explorer.ui.tones import muted
 from explorer.ui.widgets.position_plot import PositionPlot
 
 LINE = pg.mkPen("#1565c0", width=2)
-LABEL = "#616161"
-LABEL_FILL = pg.mkBrush(255, 255, 255, 200)  # readable over the line
 MAX_LEVELS = 12
 """Text values with more distinct values than this are not plotted (a step of what?)."""
 XsOf = Callable[[np.ndarray], np.ndarray]
@@ -51,7 +51,7 @@ class WatchPlot(PositionPlot):
         self.cursor.setZValue(20)
         self.addItem(self.cursor, ignoreBounds=True)
         self.labels: list[tuple[pg.TextItem, float]] = []
-        self.title = pg.TextItem(color="#212121", anchor=(1, 0))
+        self.title = pg.TextItem(color=self.ink, anchor=(1, 0))
         self.title.setZValue(30)
         self.addItem(self.title, ignoreBounds=True)
         self._cursor_position = 0
@@ -91,7 +91,9 @@ class WatchPlot(PositionPlot):
         self.setYRange(low - pad, high + 2.5 * pad, padding=0)  # room for the title
         shown = levels or {value_text(low): low, value_text(high): high}
         for text, y in shown.items():
-            label = pg.TextItem(text, color=LABEL, anchor=(0, 0.5), fill=LABEL_FILL)
+            fill = QColor(self.background)
+            fill.setAlpha(200)  # readable over the line
+            label = pg.TextItem(text, color=muted(), anchor=(0, 0.5), fill=pg.mkBrush(fill))
             label.setZValue(25)
             self.addItem(label, ignoreBounds=True)
             self.labels.append((label, y))
