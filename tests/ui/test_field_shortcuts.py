@@ -133,3 +133,24 @@ def test_fields_keep_the_keys_they_need(active, qtbot):
     qtbot.keyClick(editor, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     assert editor.textCursor().position() == len("one\ntwo\nthree")
     assert window.browser.selected_position() == selected
+
+
+def test_alt_and_a_number_shows_a_bottom_tab_with_the_focus_in_it(active, qtbot):
+    """Every bottom tab is a key away, as Commands is (F4): found by a tester working with the
+    keyboard alone, who could reach the others only by Tab through the whole window."""
+    window = active
+    tabs = window.bottom_tabs
+    names = [action.text().split(" ", 1)[1] for action in window.tab_actions]
+    assert names[:4] == ["Event", "As of Cursor", "Watch", "Commands"]
+    assert names[-1] == "Followers" and len(names) == tabs.count()
+    focus(qtbot, window.table)
+    press(qtbot, window, QKeySequence("Alt+4"))
+    assert tabs.currentIndex() == window.console_tab
+    qtbot.waitUntil(lambda: tabs.widget(window.console_tab).isAncestorOf(
+        window.focusWidget()), timeout=WAIT_MS)
+    press(qtbot, window, QKeySequence("Alt+2"))
+    assert tabs.currentIndex() == window.travel_tab
+    # Followers is offered only while its tab is shown (a store with followers)
+    assert not window.tab_actions[-1].isEnabled()
+    press(qtbot, window, QKeySequence(f"Alt+{len(names)}"))
+    assert tabs.currentIndex() == window.travel_tab

@@ -35,6 +35,8 @@ class WindowActions:
     in one-line text fields."""
 
     open_action: QAction
+    tab_actions: list[QAction]
+    """Alt+1 ...: each bottom tab shown (see _add_tab_actions)."""
     open_ro_action: QAction
     open_database_action: QAction
     new_demo_action: QAction
@@ -163,11 +165,48 @@ def add_actions(w: MainWindow) -> None:
                               "compare A with it")
     w.compare_live_action = _action(w, "&Compare Cursor to Live", w.compare_to_live, None, None,
                                     "What changed from the cursor to the newest event")
+    _add_tab_actions(w)
     _add_menus(w)
     _add_toolbar(w)
     w.back_action.setEnabled(False)
     w.forward_action.setEnabled(False)
     show_store_actions(w, False)
+
+
+def _add_tab_actions(w: MainWindow) -> None:
+    """Alt+1, Alt+2, ... show the bottom tabs in order, the focus in the tab shown, so that
+    each is a key away as Commands is (F4): Followers last, offered only while it is shown
+    (a store with followers)."""
+    tabs = w.bottom_tabs
+    order = [index for index in range(tabs.count()) if index != w.followers_tab]
+    w.tab_actions = []
+    for number, index in enumerate([*order, w.followers_tab], start=1):
+        name = tabs.tabText(index)
+        action = _action(w, f"&{number} {name}", lambda _=False, i=index: show_tab(w, i),
+                         f"Alt+{number}", None, f"Show the {name} tab")
+        w.tab_actions.append(action)
+    followers = w.tab_actions[-1]
+    followers.setEnabled(tabs.isTabVisible(w.followers_tab))
+    w.followers_panel.presence_changed.connect(followers.setEnabled)
+
+
+def show_tab(w: MainWindow, index: int) -> None:
+    """Show a bottom tab and put the focus in it: on its first field, list or button."""
+    tabs = w.bottom_tabs
+    if not tabs.isTabVisible(index):
+        return
+    tabs.setCurrentIndex(index)
+    page = tabs.widget(index)
+    if page is None:
+        return
+    widget = page.nextInFocusChain()
+    while widget is not None and widget is not page:
+        if (page.isAncestorOf(widget) and widget.isVisibleTo(page) and widget.isEnabled()
+                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        widget = widget.nextInFocusChain()
+    tabs.tabBar().setFocus(Qt.FocusReason.ShortcutFocusReason)  # nothing in it takes focus
 
 
 def store_actions(w: MainWindow) -> tuple[QAction, ...]:
@@ -200,6 +239,8 @@ def _add_menus(w: MainWindow) -> None:
     menu.addAction(w.quit_action)
     menu = w.menuBar().addMenu("&View")
     menu.addActions([w.refresh_action, w.filter_action, w.live_action])
+    menu.addSeparator()
+    menu.addMenu("&Tabs").addActions(w.tab_actions)
     menu = w.menuBar().addMenu("&Go")
     menu.addActions([w.back_action, w.forward_action, w.cause_action, w.goto_action,
                      w.last_action])
