@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from explorer.common.field_paths import QUOTED_KEY
+from explorer.common.field_paths import QUOTED_KEY, quoted_key
 from explorer.projections.engine import projection_state_of
 from explorer.projections.switches import has_table
 from explorer.projections.watching import cell_at, cell_versions, count_at, count_steps
@@ -326,7 +326,7 @@ def _path(text: str, stream_id: str) -> tuple[str | int, ...]:
                              '["hold.1@berlin"]) and list items as [0].')
         index, quoted = found.group("index"), found.group("quoted")
         steps.append(int(index) if index is not None else found.group("key")
-                     if quoted is None else quoted[2:-2])
+                     if quoted is None else str(quoted_key(quoted)))
         at = found.end()
     return tuple(steps)
 
