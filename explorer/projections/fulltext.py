@@ -33,13 +33,10 @@ the transaction, so two processes catching up at once never index an event twice
 
 from __future__ import annotations
 
-import atexit
 import bisect
 import functools
 import re
-import shutil
 import sqlite3
-import tempfile
 from array import array
 from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
@@ -50,6 +47,7 @@ from pathlib import Path
 import orjson
 
 from explorer.common.closable import Closable
+from explorer.common.scratch_folders import make_scratch_folder
 from explorer.projections.database import SUFFIX as READ_MODELS_SUFFIX
 from explorer.projections.database import ReadModelDatabase, read_model_path
 from explorer.projections.fulltext_parts import build_parts, workers_for
@@ -90,7 +88,8 @@ class SearchTextError(ValueError):
 def fulltext_path(store_location: str, read_only: bool) -> Path:
     """Where a store's full-text index lives: beside its read models (see the docstring); for
     an `eventsourcing` library store this process decrypts, in a private folder of its own,
-    removed when it exits (`decrypts_here`: its words are what the store keeps encrypted)."""
+    removed when it ends, even killed (`decrypts_here`: its words are what the store keeps
+    encrypted; see explorer.common.scratch_folders)."""
     readmodels = read_model_path(store_location, read_only)
     name = readmodels.name[:-len(READ_MODELS_SUFFIX)] + SUFFIX
     if decrypts_here(store_location):
@@ -100,9 +99,7 @@ def fulltext_path(store_location: str, read_only: bool) -> Path:
 
 @functools.cache
 def _decrypted_indexes() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="event-explorer-decrypted-"))  # (mode 0700)
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
+    return make_scratch_folder("decrypted")
 
 
 def search_query(text: str) -> str:

@@ -18,8 +18,6 @@ are stamped as if the position's moment were now, not months after it.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any
 import orjson
 
 from explorer.common.private_files import open_private
+from explorer.common.scratch_folders import make_scratch_folder, remove_scratch_folder
 from explorer.common.timestamps import now_micros
 from explorer.domain import CommandResult, CommandService, Repository, default_issuer
 from explorer.projections import ProjectionEngine, ReadModelDatabase, read_model_path
@@ -102,7 +101,7 @@ class Sandbox:
         `progress(copied, total)` is called as events are copied and may raise (Cancelled, say)
         to stop: the half-made branch is then deleted.
         """
-        folder = Path(folder or tempfile.mkdtemp(prefix="event-explorer-what-if-"))
+        folder = Path(folder or make_scratch_folder("what-if"))
         sandbox = cls(folder, source, position, system, context_options)
         try:
             sandbox._copy_events(progress or (lambda copied, total: None))
@@ -217,5 +216,5 @@ class Sandbox:
 
     def discard(self) -> None:
         """Delete the branch (its store and read models)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        remove_scratch_folder(self.folder)
 

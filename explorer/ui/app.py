@@ -24,6 +24,7 @@ from explorer.common.identity import (
     app_version,
     runtime_versions,
 )
+from explorer.common.scratch_folders import remove_abandoned
 from explorer.store.foreign.library_store import remember_cipher_key
 from explorer.store.postgres_url import local_path
 from explorer.system.discovery import SystemLoadError, load_system
@@ -190,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem is not None:  # Qt would end the process, blaming the wrong library at best
             print(f"event-explorer: {problem}{_kept_in_crash_log(problem)}", file=sys.stderr)
             return 1
+    remove_abandoned()  # the scratch folders of our processes that were killed
     reporter = install_crash_reporting()
     app = create_application()
     try:
