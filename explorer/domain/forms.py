@@ -139,7 +139,7 @@ def _spec(name: str, prop: dict[str, Any], defs: dict[str, Any], required: bool)
         nullable = len(kept) < len(options)
         merged = {k: v for k, v in prop.items() if k not in ("anyOf", "oneOf")}
         if kept:
-            merged.update(_resolve(kept[0], defs))
+            merged.update(_resolve(_widest(kept), defs))
         prop = merged
     kind = _kind(prop)
     common = dict(name=name, title=prop.get("title") or name.replace("_", " ").capitalize(),
@@ -221,6 +221,15 @@ def _secret_value(spec: FieldSpec, value: Any, change: SecretChange) -> Any:
         kept = [_secret_value(spec.item, item, change) for item in value]
         return [item for item in kept if item is not _DROP]
     return value
+
+
+def _widest(options: list[dict[str, Any]]) -> dict[str, Any]:
+    """The option a field of one of several types is offered as: its first, but a number for
+    `int | float` (a field taking both takes 2.5, which a whole number's editor refuses)."""
+    numbers = [option for option in options if option.get("type") == "number"]
+    if numbers and all(option.get("type") in ("integer", "number") for option in options):
+        return numbers[0]
+    return options[0]
 
 
 def _kind(prop: dict[str, Any]) -> str:

@@ -98,3 +98,16 @@ def test_a_date_and_a_date_and_times_option_say_how_to_write_them():
         ["--starts-at", "2026-03-19T09:30:00Z", "--day", "2026-03-19"])
     assert vars(args) == {"starts_at": "2026-03-19T09:30:00Z", "day": "2026-03-19"}
     Schedule.parse(vars(args))  # (what the help shows is what the command takes)
+
+
+class Adjust(Command):
+    stream_type: ClassVar[str] = "Account"
+    command_name: ClassVar[str] = "adjust"
+    amount: int | float
+    bonus: int | float | None = None
+
+
+def test_an_option_taking_an_int_or_a_float_takes_any_number():
+    """(`--amount 2.5` was refused: '--amount needs a whole number, not '2.5''.)"""
+    args = field_parser(Adjust, "x").parse_args(["--amount", "2.5", "--bonus", "3"])
+    assert Adjust.parse(vars(args)) == Adjust(amount=2.5, bonus=3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from PySide6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QLineEdit, QSpinBox
@@ -11,7 +12,7 @@ from explorer.commanding.history import History, HistoryEntry
 from explorer.commanding.scripts import load_script
 from explorer.commanding.sending import CommandRequest, Outcome
 from explorer.demo.seed import seed_store
-from explorer.domain import CommandService
+from explorer.domain import Command, CommandService
 from explorer.domain.forms import example_value, form_of
 from explorer.ui import settings
 from explorer.ui.console.command_list import COMMAND_ROLE, fuzzy
@@ -487,3 +488,26 @@ def test_recording_and_playing_a_script(window, console, qtbot, tmp_path, seeded
     broken.write_text("steps: nope")
     assert not console.play_script(str(broken))
     assert "not a valid script" in console.script_panel.status.text()
+
+
+class Adjust(Command):
+    """A plug-in's command whose fields take a whole number or not (`int | float`)."""
+
+    stream_type: ClassVar[str] = "Account"
+    command_name: ClassVar[str] = "adjust"
+    amount: int | float
+    bonus: int | float | None = None
+
+
+def test_a_field_taking_an_int_or_a_float_takes_any_number(qtbot):
+    """(It was offered as a whole number: 2.5 could not be typed.)"""
+    form = CommandForm()
+    qtbot.add_widget(form)
+    form.set_command(Adjust)
+    for name in ("amount", "bonus"):
+        box = form.editors[name].widget
+        assert isinstance(box, QDoubleSpinBox)
+        box.selectAll()
+        qtbot.keyClicks(box, "2.5")
+    assert form.values() == {"amount": 2.5, "bonus": 2.5}
+    assert Adjust.parse(form.values()) == Adjust(amount=2.5, bonus=2.5)
