@@ -1,10 +1,13 @@
 """Drives the window for `bench/run.py debug`'s GUI stalls (bench/stall_measure.py). Prints JSON.
 
 Opens STORE read-only in the real MainWindow (its read models built in the cache already: the
-parent does that first), waits for time travel to show the end of the log, then does what a
-user does, one step after another, the heartbeat (a 5 ms timer on the GUI thread) noting the
-longest gap in each step, from the first key or action until SETTLE_MS after the answer is
-shown (the marks painted, the cursor's moment read, the first pages of the lists):
+parent does that first), waits for time travel to show the end of the log and for the
+timeline's plot (pyqtgraph's import, 150-300 ms on the GUI thread once after the first rows, is
+a stall of the start, which bench/window_bench.py measures; until 2026-12 it fell in the first
+step's), then does what a user does, one step after another, the heartbeat (a 5 ms timer on
+the GUI thread) noting the longest gap in each step, from the first key or action until
+SETTLE_MS after the answer is shown (the marks painted, the cursor's moment read, the first
+pages of the lists):
 
 - find when, through the find bar: the target and the condition typed, Enter, until the status
   line is written: on the longest Inventory stream, on order_summary and on the sagas (a
@@ -221,7 +224,8 @@ def main(store: str, only: set[str] | None = None, log_stalls: bool = False,
         steps.append(lambda: watch("watch_failed_sagas", 'count(sagas where status = "failed")'))
 
     def started() -> None:
-        if travel.moment is None or travel.moment.position != travel.last_position:
+        if travel.moment is None or travel.moment.position != travel.last_position \
+                or window.timeline.plot is None:
             QTimer.singleShot(50, started)
             return
         results["events"] = travel.last_position
