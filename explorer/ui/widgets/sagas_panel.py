@@ -2,7 +2,7 @@
 when the system has several); for one, its steps and its history.
 
 A saga's instances are listed from the read model its SagaInstancesProjection keeps (see
-explorer/sagas/instances.py): the saga's own columns (the shop's order_id) first, else its id.
+explorer/sagas/instances.py): its id first, then the saga's own columns (the shop's order_id).
 The list is read and counted while the panel is shown: a list asked for while it is hidden (a
 runner's checkpoint, another store) is read when it is shown. A saga the runner faulted (its own
 code raised) is said above the list while the runner's status has it: the event it stopped at
@@ -75,7 +75,7 @@ if TYPE_CHECKING:
 STATUSES = ["running", "compensating", "completed", "compensated", "failed"]
 LIST_COLUMNS = ["status", "steps", "current_step", "updated_at"]
 """"steps" is the progress in words (3/6 done, 2 compensated, 1 failed): the counts in one column
-that a laptop screen shows whole. The saga's own columns come first."""
+that a laptop screen shows whole. The saga's id and its own columns come first."""
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
                 "compensated": "#ef6c00", "unconfirmed": "#6a1b9a"}
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 5
@@ -91,11 +91,11 @@ class SagaListing:
 
     @property
     def columns(self) -> list[str]:
-        """The list's columns: the saga's own (the shop's order_id), else its id; then its
-        status and progress."""
+        """The list's columns: the saga's id (always: the user needs it to open the saga),
+        then its own columns (the shop's order_id), its status and progress."""
         table = self.projection.rows_table
         own = [c for c in table.info["values"] if c not in ROW_COLUMNS]
-        return [*(own or table.info["keys"]), *LIST_COLUMNS]
+        return [*table.info["keys"], *own, *LIST_COLUMNS]
 
     @property
     def title(self) -> str:
