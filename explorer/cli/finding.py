@@ -41,11 +41,11 @@ def add_parser(add: AddSubcommand) -> None:
                     "switched): on a stream's state, a read model's rows or the sagas.", find_when)
     p.epilog = read_models_note()
     p.add_argument("target", metavar="TARGET",
-                   help="a stream id (e.g. prod_101), a read model's name (e.g. order_summary) "
-                        "or sagas")
+                   help="a stream id (e.g. account-17), a read model's name (`project` lists "
+                        "them) or sagas")
     p.add_argument("condition", metavar="CONDITION",
-                   help="the content filter's language: 'state.on_hand < 0' on a stream, "
-                        "'total > 500 and status = \"paid\"' on a read model's columns, "
+                   help="the content filter's language: 'state.balance < 0' on a stream, "
+                        "'balance > 500 and status = \"open\"' on a read model's columns, "
                         "'status = \"compensating\"' on sagas")
     p.add_argument("--after", type=natural, default=0, metavar="P",
                    help="only switches after this position (default 0: from the start)")

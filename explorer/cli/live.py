@@ -57,10 +57,10 @@ def add_parsers(add: AddSubcommand) -> None:
     p.add_argument("--no-sagas", action="store_true", help="run the projections only")
     p.add_argument("--payment-latency", type=seconds, default=0.0, metavar="SECONDS",
                    help="how long each simulated payment takes (to watch a saga step by step), "
-                        "for a system whose context takes latency_s (the shop's)")
+                        "for a system whose context takes latency_s (the demo shop's)")
     p.add_argument("--failure-rate", type=share, default=0.1, metavar="RATE",
                    help="the share of simulated payments that fail (default 0.1), for a system "
-                        "whose context takes failure_rate (the shop's)")
+                        "whose context takes failure_rate (the demo shop's)")
     p.add_argument("--status-every", type=seconds, default=2.0, metavar="SECONDS",
                    help="how often to print a status line (default 2)")
     p.add_argument("--read-only", action="store_true",
@@ -93,7 +93,7 @@ def add_parsers(add: AddSubcommand) -> None:
     p = add("projection", "Show a projection's read model rows.", projection)
     p.epilog = read_models_note()
     p.add_argument("name", metavar="NAME", help="one of the system's projections (`project` "
-                   "lists them), e.g. the shop's order_summary")
+                   "lists them)")
     p.add_argument("--at-position", type=natural, help="the rows as they were at this position")
     p.add_argument("--limit", type=positive, default=None, help="at most this many rows")
     p.add_argument("--json", action="store_true")

@@ -92,7 +92,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p = add("streams", "List streams with their type, version and last timestamp.",
             handlers.streams)
     p.add_argument("--type", dest="stream_type", type=STREAM_TYPE,
-                   help="only streams of this type, e.g. Order")
+                   help="only streams of this type (`types` lists them)")
     p.add_argument("--match", type=match_text,
                    help="only ids containing this text, or matching a * ? wildcard")
     p.add_argument("--limit", type=positive, help="at most this many")
@@ -108,15 +108,15 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                    help="only events of this type (repeat or comma-separate for several)")
     p.add_argument("--stream-type", dest="stream_types", action="append", default=[],
                    type=STREAM_TYPE, help="only events of streams of this type")
-    p.add_argument("--where", type=FILTER, help='a content filter, e.g. \'data.total > 100 and '
-                   'data.currency = "EUR"\' or \'data.items[*].product_id = "prod_101"\'; '
+    p.add_argument("--where", type=FILTER, help='a content filter, e.g. \'data.balance > 100 and '
+                   'data.status = "open"\' or \'data.lines[*].sku = "sku-42"\'; '
                    'against a number, text writing one ("10.00", "-1.5e3") is that number, '
                    'exactly, and other text matches nothing (quote the value to compare text)')
     p.add_argument("--from-position", type=positive, default=1, help="start at this position")
     p.add_argument("--to-position", type=positive, help="end at this position (as export's)")
     p.add_argument("--search", metavar="TEXT", type=given("a word, an id or a phrase"),
-                   help='only events mentioning TEXT (words, ids such as order_0870, a prefix '
-                   'order_08*, a "quoted phrase"), newest first; the first search indexes the '
+                   help='only events mentioning TEXT (words, ids such as account-17, a prefix '
+                   'account-1*, a "quoted phrase"), newest first; the first search indexes the '
                    "store")
     p.add_argument("--limit", type=positive, help="at most this many")
     p.add_argument("--json", action="store_true")
@@ -135,9 +135,10 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p = add("command", "Run a command against an aggregate and show the events it produced.",
             handlers.command)
     p.add_argument("stream_type", metavar="STREAM_TYPE",
-                   help="an aggregate type of the system, e.g. Order (see `commands`)")
-    p.add_argument("stream_id", metavar="STREAM_ID", help="e.g. order_789")
-    p.add_argument("command", metavar="COMMAND", help="e.g. place, ship (see `commands`)")
+                   help="an aggregate type of the system (`commands` lists them)")
+    p.add_argument("stream_id", metavar="STREAM_ID", help="the stream's id, e.g. account-17")
+    p.add_argument("command", metavar="COMMAND",
+                   help="one of the type's commands (`commands` lists them)")
     p.add_argument("--data", type=COMMAND_DATA, help="the command's fields as a JSON object")
     p.add_argument("--expected-version", type=natural,
                    help="fail unless the stream is at this version (0: must be new)")
@@ -145,13 +146,13 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                    help="correlate with an earlier request")
     p.add_argument("--json", action="store_true")
     p.add_argument("fields", nargs=argparse.REMAINDER,
-                   help="field options generated from the command's schema, e.g. --carrier FedEx "
+                   help="field options generated from the command's schema, e.g. --reference R-17 "
                         "(run `command STORE TYPE ID NAME --help` to list them)")
 
     p = add("script", "Play a demo script (JSON or YAML): send its commands one after another "
                       "and print each step's result.", handlers.script)
-    p.add_argument("file", metavar="FILE", help="the script, e.g. resources/scripts/"
-                   "happy-path-order.yaml (a system's demo scripts are for its own stores)")
+    p.add_argument("file", metavar="FILE", help="the script (the demo shop's are in "
+                   "resources/scripts; a system's scripts are for its own stores)")
     p.add_argument("--delay", type=seconds, metavar="SECONDS",
                    help="seconds between steps (default: the script's own delay)")
     p.add_argument("--run-sagas", action="store_true",
@@ -160,8 +161,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per step")
 
     p = add("commands", "List the commands of every aggregate type of a system with their fields: "
-                        "the store's system, or without a store the one --system names (default "
-                        f"{systems.DEFAULT_SYSTEM}).", systems.commands, store=False)
+                        "the store's system, or without a store the one --system names (default: "
+                        "the demo shop).", systems.commands, store=False)
     p.add_argument("store", metavar="STORE", nargs="?", type=local_path,
                    help="a store, to list its system's")
     systems.add_system_option(p, "the system whose commands to list: an installed one's name "

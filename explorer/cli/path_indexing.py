@@ -23,7 +23,7 @@ def add_parser(add: AddSubcommand) -> None:
                      "remove such indexes.", index, system=False)
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--path", metavar="FIELD", type=FIELD,
-                      help="the field to index: data.total, data.customer.country, "
+                      help="the field to index: data.total, data.owner.country, "
                            "metadata.command (the store must be writable)")
     what.add_argument("--list", action="store_true", help="list the indexes made on paths")
     what.add_argument("--drop", metavar="FIELD", type=FIELD,

@@ -42,7 +42,7 @@ class CommandList(QWidget):
         self.search.setPlaceholderText("Search commands…")
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip("Type any letters of a command, its type or its description, "
-                               "in order: “osh” finds Order ship")
+                               "in order: “acl” finds Account close")
         self.search.textChanged.connect(lambda _: self.fill())
         self.type_filter = QComboBox()
         self.type_filter.currentIndexChanged.connect(lambda _: self.fill())
