@@ -1,10 +1,11 @@
 """Searching every event: a full-text index of the log, kept beside the store like the read models.
 
-Each event's stream id, type, data and metadata (as stored: JSON text) is one document of an
-SQLite FTS5 table whose rowid is the event's position. The tokenizer keeps identifiers whole:
-letters, digits and `_ - . @` make up a word, so `order_0870`, `cust_456`, `DH3862167061`,
-`ada@example.com` and `12.5` are each one word (and `order_0870` does not find `order_08700`);
-case and diacritics do not matter. What the user types (`search_query`):
+Each event's stream id, type, data and metadata (as stored: JSON text, with the correlation id
+the store keeps apart) is one document of an SQLite FTS5 table whose rowid is the event's
+position. The tokenizer keeps identifiers whole: letters, digits and `_ - . @` make up a word,
+so `order_0870`, `cust_456`, `DH3862167061`, `ada@example.com` and `12.5` are each one word (and
+`order_0870` does not find `order_08700`); case and diacritics do not matter. What the user
+types (`search_query`):
 
     order_0870 cust_456    events with both words, anywhere in them
     order_08*              a word starting `order_08`
@@ -60,8 +61,9 @@ SUFFIX = ".fulltext"
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_-.@'"
 TABLE = "event_text"
 STATE = "event_text_state"
-VERSION = 2
-"""Of the index's tables: a file with another version is emptied and built again."""
+VERSION = 3
+"""Of the index's tables: a file with another version is emptied and built again (3: an
+event's correlation id is indexed, as its metadata shows it)."""
 PART = 100_000
 """Positions in each of the index's tables (see the module docstring)."""
 _PART_NAME = re.compile(rf"{TABLE}(?:_(\d+))?")

@@ -129,10 +129,13 @@ class Navigation:
 
     def search_texts(self, after_position: int, limit: int) -> list[tuple[int, str]]:
         """(position, text) of up to `limit` events after `after_position`, in order: each
-        event's stream id, type, data and metadata as stored, joined by spaces; what a
-        full-text index of the log indexes (explorer.projections.fulltext)."""
+        event's stream id, type, data and metadata as stored, and its correlation id as the
+        metadata shows it (`correlation_id ID`: the store keeps it in a column of its own),
+        joined by spaces; what a full-text index of the log indexes
+        (explorer.projections.fulltext)."""
         c = events.c
-        text = c.stream_id + " " + c.event_type + " " + c.data + " " + c.metadata
+        correlation = sa.func.coalesce(sa.literal(" correlation_id ") + c.correlation_id, "")
+        text = c.stream_id + " " + c.event_type + " " + c.data + " " + c.metadata + correlation
         select = sa.select(c.position, text).where(c.position > after_position).order_by(
             c.position).limit(limit)
         return self._run_select(select).fetchall()

@@ -327,3 +327,25 @@ def test_searches_while_parts_are_added_find_what_is_indexed(shop_store, monkeyp
             for searching in searches:
                 searching.join()
         assert failures == []
+
+
+def test_a_correlation_id_is_found_in_every_event_whose_metadata_holds_it(store):
+    """The store keeps an event's correlation_id apart from the rest of its metadata (a column
+    of its own), yet shows it in the metadata: searching it finds every event of the request."""
+    request = "019bc595-8cf6-785f-be97-8c5532360c3b"
+    store.append("order_1", "Order", [NewEvent("OrderPlaced", {"order_id": "order_1"},
+                                               {"correlation_id": request,
+                                                "causation_id": request})])
+    store.append("pay_1", "Payment", [NewEvent("PaymentCharged", {"order_id": "order_1"},
+                                               {"correlation_id": request,
+                                                "causation_id": "019bc595-0000"})])
+    store.append("note_1", "Note", [NewEvent("Noted", {"text": "no request"})])
+    assert all(event.metadata["correlation_id"] == request
+               for event in store.query(EventQuery(event_types=("OrderPlaced",
+                                                                "PaymentCharged"))))
+    with FullTextIndex.of_store(store) as index:
+        index.catch_up(store)
+        assert sorted(index.matches(request)) == [1, 2]
+        assert sorted(index.matches("019bc595-8cf6*")) == [1, 2]
+        assert sorted(index.matches("correlation_id")) == [1, 2]  # its key, as shown
+
