@@ -106,7 +106,9 @@ def _decrypted_indexes() -> Path:
 
 def search_query(text: str) -> str:
     """The FTS5 query for what the user typed: every word (or "quoted phrase") must be found;
-    a trailing * makes it a prefix. SearchTextError if there is nothing to search for."""
+    a trailing * makes it a prefix. SearchTextError if there is nothing to search for. A NUL
+    separates words, as a space does (SQLite would end the query there)."""
+    text = text.replace("\x00", " ")
     parts = []
     for phrase, phrase_star, word in _WORD.findall(text):
         prefix = phrase_star if phrase or phrase_star else ""

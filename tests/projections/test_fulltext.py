@@ -349,3 +349,14 @@ def test_a_correlation_id_is_found_in_every_event_whose_metadata_holds_it(store)
         assert sorted(index.matches("019bc595-8cf6*")) == [1, 2]
         assert sorted(index.matches("correlation_id")) == [1, 2]  # its key, as shown
 
+
+def test_a_nul_in_what_is_typed_separates_words(store):
+    """A NUL (pasted into the box) ended the query SQLite read: 'unterminated string'."""
+    store.append("order_0870", "Order", [NewEvent("OrderPlaced", {"order_id": "order_0870"})])
+    with FullTextIndex.of_store(store) as index:
+        index.catch_up(store)
+        assert list(index.matches("order_0870\x00")) == [1]
+        assert list(index.newest_matches('"order_0870\x00OrderPlaced"')) == [1]
+        assert list(index.matches("order\x00_0870")) == []
+    with pytest.raises(SearchTextError, match="Nothing to search for"):
+        search_query("\x00 \x00")
