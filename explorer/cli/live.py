@@ -151,11 +151,7 @@ def run(args: argparse.Namespace) -> int:
             status_line(status)
             if not runner.busy:  # (between passes)
                 refuse_gone(runner.store, "run")
-                if runner.db.file_changed():
-                    raise StoreError(
-                        f"The read models {runner.db.path} were deleted, moved or replaced "
-                        "while `run` ran, so it stopped: what it wrote would go to a file no "
-                        "longer there. Run it again: it builds them anew.")
+                refuse_read_models_gone(runner, "run")
 
         runner.run_forever(stop, on_status=on_status, status_every_s=args.status_every)
         status_line(runner.status())
@@ -235,7 +231,8 @@ def _serve(args: argparse.Namespace) -> int:
                       context_options=_context_options(args), spec=args.system)
 
     try:
-        serve_across_losses(open_runner, inbox, emit)
+        serve_across_losses(open_runner, inbox, emit, between_passes=lambda runner:
+                            refuse_read_models_gone(runner, "run --serve"))
     except KeyboardInterrupt:
         return 0
     return 0
@@ -517,6 +514,16 @@ def refuse_gone(store: EventStore, doing: str) -> None:
             f"The store {store.location} was deleted, moved or replaced by another file while "
             f"`{doing}` ran, so it stopped: it would go on with a file no longer at that path. "
             "Run it again on the store where it is now.")
+
+
+def refuse_read_models_gone(runner: Runner, doing: str) -> None:
+    """StoreError once the runner's read models' file was deleted, moved or replaced: what
+    `doing` wrote would go to a file no longer there, where nothing reads it."""
+    if runner.db.file_changed():
+        raise StoreError(
+            f"The read models {runner.db.path} were deleted, moved or replaced while `{doing}` "
+            "ran, so it stopped: what it wrote would go to a file no longer there. Run it again: "
+            "it builds them anew.")
 
 
 def follow(args: argparse.Namespace) -> int:

@@ -52,12 +52,14 @@ def keep_running(open_runner: Callable[[], Runner], work: Callable[[Runner], Non
 
 
 def serve_across_losses(open_runner: Callable[[], Runner], inbox: ServeInbox,
-                        emit: Callable[[dict[str, Any]], None]) -> None:
+                        emit: Callable[[dict[str, Any]], None],
+                        between_passes: Callable[[Runner], None] | None = None) -> None:
     """`run --serve`: `Runner.serve` on the runner `open_runner()` opens, kept going across
     lost connections to the store's server (`keep_running`), until the inbox stops it. Each
     runner opened says {"ready": true}; a loss is said as {"failed": text}, the return as
     {"note": text}, and then what became of a rebuild the loss cut (Runner.cut_rebuild_note:
-    going on, not begun, done), so that the window shows the read model as it is."""
+    going on, not begun, done), so that the window shows the read model as it is.
+    `between_passes(runner)` is Runner.serve's: what it raises ends serving."""
     cut: list[CutRebuild] = []
 
     def work(runner: Runner) -> None:
@@ -65,7 +67,8 @@ def serve_across_losses(open_runner: Callable[[], Runner], inbox: ServeInbox,
         while cut:
             emit({"note": runner.cut_rebuild_note(cut.pop(0))})
         try:
-            runner.serve(inbox, emit)
+            runner.serve(inbox, emit, between_passes=None if between_passes is None
+                         else lambda: between_passes(runner))
         finally:
             if runner.cut is not None:
                 cut.append(runner.cut)

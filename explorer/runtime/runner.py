@@ -296,7 +296,8 @@ class Runner(Closable):
     # -- reporting -------------------------------------------------------------------------
 
     def serve(self, inbox: ServeInbox, emit: Callable[[dict[str, Any]], None],
-              status_every_s: float = 0.5) -> None:
+              status_every_s: float = 0.5,
+              between_passes: Callable[[], None] | None = None) -> None:
         """Keep up, and carry out the inbox's commands, until its `stop` is set; report through
         `emit`.
 
@@ -311,6 +312,9 @@ class Runner(Closable):
         the text saying where it stopped and what comes next; a lost connection is then raised
         (`run --serve` opens the runner again once the server is back: see `cut` and
         `cut_rebuild_note`).
+        `between_passes()` is called between passes (never during one or a rebuild), at most
+        every `status_every_s`; what it raises ends `serve` (`run --serve` stops so once its
+        read models' file is gone).
         """
         commands, stop, cancel = inbox.commands, inbox.stop, inbox.cancel
         next_status = [0.0]
@@ -329,6 +333,13 @@ class Runner(Closable):
                 work()
             except (StoreError, ValueError) as error:
                 emit({"failed": str(error)})
+
+        next_check = [0.0]
+
+        def check() -> None:
+            if between_passes is not None and time.monotonic() >= next_check[0]:
+                next_check[0] = time.monotonic() + status_every_s
+                between_passes()
 
         last_retry_message = [0.0]
 
@@ -376,6 +387,7 @@ class Runner(Closable):
             guarded(lambda: self.run_pending(stop.is_set, on_retry=retrying, on_progress=report))
             tell_faults()
             report()
+            check()
             while not stop.is_set():  # wait for a commit anywhere, or a command
                 try:
                     commands_waiting = not commands.empty()
@@ -390,6 +402,7 @@ class Runner(Closable):
                 if not self.advances_all() and time.monotonic() >= next_claim:
                     break  # ask for what another runner advanced: it may have stopped
                 report()
+                check()
             next_claim = time.monotonic() + CLAIM_EVERY_S
 
     def _serve_rebuild(self, name: str, emit: Callable[[dict[str, Any]], None],

@@ -8,9 +8,13 @@ tests/projections/test_read_models_full_disk.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +63,32 @@ def test_run_stops_once_its_read_models_file_is_gone(shop, capsys, monkeypatch, 
     assert last.startswith("error: The read models ") and last.endswith(
         " were deleted, moved or replaced while `run` ran, so it stopped: what it wrote would "
         "go to a file no longer there. Run it again: it builds them anew.")
+
+
+def test_run_serve_stops_once_its_read_models_file_is_gone(shop):
+    """The window's runner (`run --serve`) too: it wrote on to read models deleted under it.
+    It ends saying why on stderr, the line the window shows (and it starts the runner again,
+    which builds them anew)."""
+    from explorer.projections import read_model_path
+    from tests.cli.test_live_cli import ROOT, lines_of
+
+    process = subprocess.Popen([sys.executable, "-m", "explorer", "run", str(shop), "--serve",
+                                "--no-sagas"], cwd=ROOT, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = lines_of(process)
+        assert json.loads(lines.get(timeout=60)) == {"ready": True}
+        assert "status" in json.loads(lines.get(timeout=60))  # (read models made)
+        readmodels = read_model_path(str(shop), False)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{readmodels}{suffix}").unlink(missing_ok=True)
+        assert process.wait(30) == 1  # (before: it served on, for ever)
+        assert process.stderr is not None
+        assert process.stderr.read().splitlines()[-1] == (
+            f"error: The read models {readmodels} were deleted, moved or replaced while `run "
+            "--serve` ran, so it stopped: what it wrote would go to a file no longer there. Run "
+            "it again: it builds them anew.")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(30)
