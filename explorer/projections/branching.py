@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy.dialects import sqlite
 
 from explorer.projections.database import ReadModelDatabase
@@ -54,6 +55,8 @@ def branch_read_models(source: Path, target: Path, projections: Iterable[Project
             db.execute("INSERT INTO projection_state (name, kind, version, checkpoint, "
                        "updated_at) VALUES (?, 'projection', ?, ?, 0)",
                        (projection.name, projection.version, position))
+            db.execute("INSERT INTO projection_feeds (name, event_types) VALUES (?, ?)",
+                       (projection.name, orjson.dumps(sorted(projection.event_types)).decode()))
         db.execute("COMMIT")
         db.execute("DETACH DATABASE source")
         db.execute("PRAGMA journal_mode = WAL")
@@ -63,12 +66,19 @@ def branch_read_models(source: Path, target: Path, projections: Iterable[Project
 
 def _built_as_declared(db: sqlite3.Connection, projection: Projection) -> bool:
     """Whether the projection's read model in the attached `source` was built by its code's
-    version in tables as it declares them (another version's rows, or tables of another shape,
-    which the next runner on the store makes again, are not copied: the branch builds it)."""
+    version in tables as it declares them, from the event types it reads (another version's
+    rows, tables of another shape or rows of other types, which the next runner on the store
+    makes again, are not copied: the branch builds it)."""
     found = db.execute("SELECT version FROM source.projection_state WHERE name = ?",
                        (projection.name,)).fetchone()
     if found is None or found[0] != projection.version:
         return False
+    if db.execute("SELECT 1 FROM source.sqlite_master WHERE type = 'table' AND name = "
+                  "'projection_feeds'").fetchone() is not None:  # (kept since 2026-12)
+        fed = db.execute("SELECT event_types FROM source.projection_feeds WHERE name = ?",
+                         (projection.name,)).fetchone()
+        if fed is not None and orjson.loads(fed[0]) != sorted(projection.event_types):
+            return False
     dialect = sqlite.dialect()
     for table in projection.tables:
         key = [c.name for c in table.primary_key.columns]

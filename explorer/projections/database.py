@@ -96,6 +96,19 @@ the same (explorer.projections.list_count). Its own table, so that read models m
 get it without being made again."""
 
 
+projection_feeds = sa.Table(
+    "projection_feeds", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("event_types", sa.Text, nullable=False),  # a JSON array, sorted
+    sqlite_with_rowid=False,
+)
+"""The event types each projection's read model was built from (its code's `event_types` when
+it last started it over): one whose code now reads others, without a new version, is rebuilt
+(explorer.projections.engine), rather than shown as if the events of a type added had been
+handled. Its own table, so that read models made before it get it without being made again
+(a read model without a row here is taken as built from the types its code reads)."""
+
+
 def _configure(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA cache_size = -32000")
@@ -324,6 +337,10 @@ class ReadModelDatabase(Closable):
             if change:
                 changes[table.name] = change
         return changes
+
+    def has_table(self, name: str) -> bool:
+        """Whether the read models hold a table of this name."""
+        return sa.inspect(self.connection).has_table(name)
 
     def _primary_key(self, inspector: sa.Inspector, name: str) -> list[str]:
         """The columns of the primary key of the table `name`, in its order."""

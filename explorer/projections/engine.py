@@ -217,8 +217,9 @@ class _Runtime:
     resets: int = 0  # the read model's resets its writers' caches follow (_checkpoint_in)
     kept_by: int | None = None  # the code version that took the read model over, once said
     reshaped: str | None = None
-    """How the tables as another code made them again differ from this code's (_checkpoint_in):
-    the read model is that code's now, and this engine leaves it alone."""
+    """What its status says once another code made its read model again otherwise (its tables
+    of another shape, or built from other event types: _checkpoint_in): the read model is that
+    code's now, and this engine leaves it alone."""
     cached_at: int | None = None
     """The checkpoint its writers' caches hold the rows of (None: they hold none). Another
     runner may have handled the chunks since, writing rows these caches do not know."""
@@ -237,6 +238,7 @@ class ProjectionEngine:
             feed_columns(projection.event_fields)  # ValueError for a field events lack
             if db.read_only:
                 _refuse_changed_tables(db, projection)
+                _refuse_other_feed(db, projection)
             search = db.search_index(projection.main_table)
             self._runtimes[projection.name] = _Runtime(projection, {
                 table.name: VersionedWriter(table, db.db, db.engine.dialect,
@@ -274,17 +276,30 @@ class ProjectionEngine:
                 self._runtimes[projection.name].search.drop()  # (of the columns before)
             row = db.execute("SELECT version FROM projection_state WHERE name = ?",
                              (projection.name,)).fetchone()
+            fed = _stored_feed(db, projection.name)
+            refed = fed is not None and fed != sorted(projection.event_types)
             if row is None:
                 db.execute("INSERT INTO projection_state (name, kind, version, updated_at) "
                            "VALUES (?, 'projection', ?, ?)",
                            (projection.name, projection.version, now_micros()))
-            elif row[0] != projection.version or changes:
+                _keep_feed(db, projection)
+            elif row[0] != projection.version or changes or refed:
                 self._clear(projection, db)
                 db.execute("UPDATE projection_state SET version = ?, rebuild_target = ? "
                            "WHERE name = ?", (projection.version, self.store.last_position(),
                                               projection.name))
                 if changes:
                     self._note_changes(projection, changes, bumped=row[0] != projection.version)
+                elif refed and row[0] == projection.version:
+                    assert fed is not None
+                    note = (f"{projection.name}'s event types changed "
+                            f"({_feed_changes(fed, projection)}) without a new version: "
+                            "rebuilt from the first event")
+                    log.warning("%s (raise its version when its event types or its handling "
+                                "change).", note)
+                    self._runtimes[projection.name].note = note
+            elif fed is None:  # (read models made before their feeds were kept)
+                _keep_feed(db, projection)
 
     def _note_changes(self, projection: Projection, changes: dict[str, str], *,
                       bumped: bool) -> None:
@@ -453,11 +468,17 @@ class ProjectionEngine:
         if resets != runtime.resets:
             self._discard(runtime)
             runtime.resets = resets
-            if runtime.reshaped is None and version == runtime.projection.version \
-                    and (changes := self.db.table_changes(runtime.projection.tables)):
-                # (the same version of other code, its tables otherwise: made again by it)
-                runtime.reshaped = _changes_text(runtime.projection, changes)
-                log.warning("%s.", _reshaped_note(runtime.projection, runtime.reshaped))
+            if runtime.reshaped is None and version == runtime.projection.version:
+                # (the same version of other code, its tables or event types otherwise: made
+                # again by it)
+                if changes := self.db.table_changes(runtime.projection.tables):
+                    runtime.reshaped = _reshaped_note(
+                        runtime.projection, _changes_text(runtime.projection, changes))
+                elif (fed := _stored_feed(db, name)) is not None \
+                        and fed != sorted(runtime.projection.event_types):
+                    runtime.reshaped = _refed_note(runtime.projection, fed)
+                if runtime.reshaped is not None:
+                    log.warning("%s.", runtime.reshaped)
         if runtime.reshaped is not None:
             return -1
         return int(checkpoint) if version == runtime.projection.version else -1
@@ -493,7 +514,7 @@ class ProjectionEngine:
                     f"started since; this program runs version {runtime.projection.version}. "
                     "Nothing was emptied: rebuild it from a program running the newer code.")
             changes = self.db.prepare_tables(runtime.projection.tables)  # (changed since)
-            runtime.reshaped = None  # (its tables are this code's again)
+            runtime.reshaped = None  # (its tables and event types are this code's again)
             self._clear(runtime.projection, db)
             if changes:
                 self._note_changes(runtime.projection, changes, bumped=False)
@@ -516,6 +537,7 @@ class ProjectionEngine:
         db.execute("INSERT INTO projection_resets (name, resets) VALUES (?, 1) ON CONFLICT "
                    "(name) DO UPDATE SET resets = projection_resets.resets + 1",
                    (projection.name,))
+        _keep_feed(db, projection)  # (started over from this code's event types)
 
     def _finish_rebuild(self, name: str) -> None:
         with self.db.transaction() as db:
@@ -578,7 +600,7 @@ class ProjectionEngine:
             if state["version"] != runtime.projection.version:  # see _register
                 note = _kept_by_note(runtime.projection, state["version"])
             elif runtime.reshaped is not None:
-                note = _reshaped_note(runtime.projection, runtime.reshaped)
+                note = runtime.reshaped
             result.append(ProjectionStatus(
                 name, runtime.projection.title, checkpoint, last, state["processed"], label,
                 state["rebuild_target"], fault, tuple(state["skipped"]), lag_seconds, note))
@@ -714,6 +736,42 @@ class _Failed(Exception):
         self.problem = problem
 
 
+def _refed_note(projection: Projection, fed: list[str]) -> str:
+    """What a projection's status says once other code of the same version rebuilt its read
+    model from other event types (`fed`: those types)."""
+    return (f"{projection.name}'s read model was made again by another program, running other "
+            f"code of it, from other event types (this code's differ: "
+            f"{_feed_changes(fed, projection)}); this one no longer writes it: its rows are "
+            "that code's")
+
+
+def _stored_feed(db: Any, name: str) -> list[str] | None:
+    """The event types the projection's read model was built from (projection_feeds), in the
+    caller's transaction; None if not known (read models made before they were kept)."""
+    found = db.execute("SELECT event_types FROM projection_feeds WHERE name = ?",
+                       (name,)).fetchone()
+    return None if found is None else list(orjson.loads(found[0]))
+
+
+def _keep_feed(db: Any, projection: Projection) -> None:
+    """Note, in the caller's transaction, that the projection's read model is built from the
+    event types its code reads."""
+    db.execute("INSERT INTO projection_feeds (name, event_types) VALUES (?, ?) ON CONFLICT "
+               "(name) DO UPDATE SET event_types = excluded.event_types",
+               (projection.name, orjson.dumps(sorted(projection.event_types)).decode()))
+
+
+def _feed_changes(fed: list[str], projection: Projection) -> str:
+    """How the event types a read model was built from differ from those its code reads, e.g.
+    `OrderPaid added; OrderCancelled removed`."""
+    said = []
+    for names, how in ((sorted(projection.event_types - set(fed)), "added"),
+                       (sorted(set(fed) - projection.event_types), "removed")):
+        if names:
+            said.append(f"{', '.join(names)} {how}")
+    return "; ".join(said)
+
+
 def _changes_text(projection: Projection, changes: dict[str, str]) -> str:
     """The changes of a projection's tables (ReadModelDatabase.table_changes), each named by
     its table unless the projection has only one."""
@@ -728,6 +786,17 @@ def _refuse_changed_tables(db: ReadModelDatabase, projection: Projection) -> Non
     changes = db.table_changes(projection.tables)
     if changes:
         raise _outdated(db, f"{projection.name}'s tables", _changes_text(projection, changes))
+
+
+def _refuse_other_feed(db: ReadModelDatabase, projection: Projection) -> None:
+    """ReadModelsOutdatedError, saying what to do, if the projection's read model, opened
+    read-only, was built from other event types than its code reads (it cannot be rebuilt
+    here; shown, it would lack what the events of a type added did)."""
+    if not db.has_table("projection_feeds"):  # (read models made before feeds were kept)
+        return
+    fed = _stored_feed(db.db, projection.name)
+    if fed is not None and fed != sorted(projection.event_types):
+        raise _outdated(db, f"{projection.name}'s event types", _feed_changes(fed, projection))
 
 
 def _outdated(db: ReadModelDatabase, what: str, changes: str) -> ReadModelsOutdatedError:

@@ -185,7 +185,8 @@ class ServerReadModels(ReadModelDatabase):
                 db.execute("INSERT INTO readmodel_meta VALUES ('schema_version', %s)",
                            (str(database.SCHEMA_VERSION),))
             # (made since: a schema of this version made before it gets it here)
-            metadata.create_all(self.connection, tables=[database.projection_resets])
+            metadata.create_all(self.connection, tables=[database.projection_resets,
+                                                          database.projection_feeds])
 
     def _make_schema_empty(self, db: GuardedConnection) -> None:
         """Make the read models' schema, or drop every table of it (read models are derived):

@@ -6,7 +6,8 @@ holds besides the projections'."""
 
 from __future__ import annotations
 
-OWN_TABLES = frozenset({"projection_state", "projection_resets", "readmodel_meta",
+OWN_TABLES = frozenset({"projection_state", "projection_resets", "projection_feeds",
+                        "readmodel_meta",
                         "timeline_buckets", "timeline_state", "timeline_event_types",
                         "timeline_stream_types"})
 OWN_MARKS = ("__search", "__probe")

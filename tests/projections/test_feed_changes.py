@@ -1,0 +1,170 @@
+"""A projection whose code reads other event types than its read model was built from (a type
+added to or removed from `event_types` without a new version): the read model is rebuilt from
+the first event, saying so, rather than shown as if the events of a type added had been
+handled; read models opened read-only say what to do; another program's runner of other code
+that rebuilt it is left alone; a what-if branch builds it itself. Read models made before the
+types were kept are taken as they are. On a store file and on a PostgreSQL server."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from explorer.projections import (
+    Projection,
+    ProjectionEngine,
+    ReadModelDatabase,
+    projection_state_of,
+    read_model_path,
+    read_rows,
+    versioned_table,
+)
+from explorer.projections.branching import branch_read_models
+from explorer.projections.database import ReadModelsOutdatedError, open_read_models
+from explorer.store import RecordedEvent
+from tests.projections.test_engine import shop
+
+pytestmark = pytest.mark.backends
+
+PLACED = frozenset({"OrderPlaced"})
+BOTH = frozenset({"OrderPlaced", "CustomerRegistered"})
+
+
+def counts(event_types: frozenset[str], version: int = 1) -> Projection:
+    """A read model of how many events of each type it read (`counted`)."""
+    table = versioned_table("counted", sa.MetaData(), [sa.Column("event_type", sa.Text)],
+                            [sa.Column("events", sa.Integer)])
+
+    class Counted(Projection):
+        name = "counted"
+        title = "Events counted"
+        tables = (table,)
+
+        def handle(self, event: RecordedEvent, writes: Any) -> None:
+            row = writes.get("counted", event.event_type)
+            writes.put("counted", (event.event_type,), events=(row or {"events": 0})["events"] + 1)
+
+    Counted.event_types = event_types
+    Counted.version = version
+    return Counted()
+
+
+def counted(engine: ProjectionEngine) -> dict[str, int]:
+    return {row["event_type"]: row["events"] for row in engine.rows("counted")}
+
+
+def build(store, service, event_types: frozenset[str] = PLACED) -> None:
+    shop(service)
+    with open_read_models(store.location, False) as db:
+        engine = ProjectionEngine(store, db, [counts(event_types)])
+        engine.catch_up_all()
+        assert counted(engine) == {t: {"OrderPlaced": 3, "CustomerRegistered": 1}[t]
+                                   for t in event_types}
+
+
+@pytest.mark.parametrize("change", ["added", "removed"])
+def test_a_projection_reading_other_event_types_is_rebuilt_saying_so(
+        store, service, change, caplog):
+    before, after = (PLACED, BOTH) if change == "added" else (BOTH, PLACED)
+    build(store, service, before)
+    with caplog.at_level(logging.WARNING), open_read_models(store.location, False) as db:
+        engine = ProjectionEngine(store, db, [counts(after)])
+        status = engine.statuses()[0]
+        assert status.checkpoint == 0 and status.state == "rebuilding"
+        assert status.note == (f"counted's event types changed (CustomerRegistered {change}) "
+                               "without a new version: rebuilt from the first event")
+        assert [r.getMessage() for r in caplog.records] == [
+            f"{status.note} (raise its version when its event types or its handling change)."]
+        engine.catch_up_all()
+        assert counted(engine) == ({"OrderPlaced": 3, "CustomerRegistered": 1}
+                                   if change == "added" else {"OrderPlaced": 3})
+    with open_read_models(store.location, False) as db:  # rebuilt once, not at each start
+        engine = ProjectionEngine(store, db, [counts(after)])
+        assert engine.statuses()[0].note is None
+        assert engine.statuses()[0].checkpoint == store.last_position()
+
+
+def test_the_same_event_types_in_another_order_rebuild_nothing(store, service):
+    build(store, service, BOTH)
+    with open_read_models(store.location, False) as db:
+        engine = ProjectionEngine(store, db, [counts(frozenset(reversed(sorted(BOTH))))])
+        assert engine.statuses()[0].checkpoint == store.last_position()
+        assert engine.statuses()[0].note is None
+
+
+def test_a_new_version_reading_other_types_is_rebuilt_without_a_warning(store, service, caplog):
+    build(store, service, PLACED)
+    with caplog.at_level(logging.WARNING), open_read_models(store.location, False) as db:
+        engine = ProjectionEngine(store, db, [counts(BOTH, version=2)])
+        assert engine.statuses()[0].checkpoint == 0 and engine.statuses()[0].note is None
+        assert not caplog.records
+        engine.catch_up_all()
+        assert counted(engine) == {"OrderPlaced": 3, "CustomerRegistered": 1}
+
+
+def test_read_models_made_before_their_types_were_kept_are_taken_as_they_are(store, service):
+    build(store, service, PLACED)
+    with open_read_models(store.location, False) as db, db.transaction() as made_before:
+        made_before.execute("DROP TABLE projection_feeds")
+    with open_read_models(store.location, False) as db:
+        engine = ProjectionEngine(store, db, [counts(PLACED)])
+        assert engine.statuses()[0].checkpoint == store.last_position()
+    with open_read_models(store.location, False) as db:  # kept from now on
+        engine = ProjectionEngine(store, db, [counts(BOTH)])
+        assert engine.statuses()[0].checkpoint == 0
+
+
+def test_read_only_read_models_built_from_other_types_say_what_to_do(store, service):
+    build(store, service, PLACED)
+    with open_read_models(store.location, False, read_only=True) as db:
+        with pytest.raises(ReadModelsOutdatedError) as refused:
+            ProjectionEngine(store, db, [counts(BOTH)])
+        said = str(refused.value)
+        assert "counted's event types in " in said
+        assert "(CustomerRegistered added)" in said
+        assert "event-explorer-cli project STORE" in said and said.endswith("Nothing was changed.")
+        ProjectionEngine(store, db, [counts(PLACED)])  # the code it was built by: shown
+    with open_read_models(store.location, False) as db:  # nothing was rebuilt
+        assert projection_state_of(db, "counted") == store.last_position()
+
+
+def test_another_programs_rebuild_from_other_types_is_left_alone(store, service, caplog):
+    build(store, service, PLACED)
+    with open_read_models(store.location, False) as db:
+        mine = ProjectionEngine(store, db, [counts(PLACED)])
+        other = ProjectionEngine(store, db, [counts(BOTH)])  # started since: rebuilds it
+        other.catch_up_all()
+        service.execute("Order", "order_9", "place", {
+            "customer_id": "cust_1", "total": 1.0,
+            "items": [{"product_id": "prod_101", "quantity": 1, "price": 1.0}]})
+        caplog.clear()  # (the other's rebuild said why)
+        with caplog.at_level(logging.WARNING):
+            assert mine.catch_up_all() == 0  # writes nothing into the other code's
+        status = mine.statuses()[0]
+        assert status.note == (
+            "counted's read model was made again by another program, running other code of "
+            "it, from other event types (this code's differ: CustomerRegistered removed); this "
+            "one no longer writes it: its rows are that code's")
+        assert [r.getMessage() for r in caplog.records] == [f"{status.note}."]
+        other.catch_up_all()
+        assert counted(other) == {"OrderPlaced": 4, "CustomerRegistered": 1}
+        mine.rebuild("counted")  # the user's rebuild takes it back, with this code's types
+        assert counted(mine) == {"OrderPlaced": 4}
+        assert mine.statuses()[0].note is None
+
+
+@pytest.mark.sqlite_only("a what-if branch's read models are a file")
+def test_a_branch_copies_no_read_model_built_from_other_types(store, service, tmp_path):
+    build(store, service, PLACED)
+    source = read_model_path(store.location, False)
+    for event_types, copied in ((PLACED, True), (BOTH, False)):
+        target = tmp_path / f"branch-{len(event_types)}.readmodels"
+        projection = counts(event_types)
+        branch_read_models(source, target, [projection], store.last_position())
+        with ReadModelDatabase(target) as db:
+            rows = read_rows(db, projection.main_table)
+            checkpoint = projection_state_of(db, "counted")
+        assert (rows != [], checkpoint == store.last_position()) == (copied, copied)
