@@ -45,6 +45,7 @@ from explorer.domain import (
 )
 from explorer.domain.generic import GENERIC_LABEL
 from explorer.domain.repository import ReplayError
+from explorer.projections.search_upcasts import search_upcast_warnings
 from explorer.runtime.runner import Runner
 from explorer.store import EventStore, StoreDamagedError, StoreError
 from explorer.store.check import check_store
@@ -252,6 +253,9 @@ def events(args: argparse.Namespace) -> int:
             store.last_position(), "events", description="Indexing for search", lazy=True))
             if args.search is not None else store.iter_query(  # (no page beyond the limit)
                 query, page_size=min(args.limit or READ_PAGE_SIZE, READ_PAGE_SIZE)))
+        if args.search is not None:  # (after searched_events: what was typed is checked)
+            for warning in search_upcast_warnings(store, args.search, query.event_types):
+                print(f"warning: {visible(warning)}", file=sys.stderr)
         if args.limit:
             found = (e for _, e in zip(range(args.limit), found, strict=False))  # (not one
             # event read past the limit: another page)

@@ -27,6 +27,7 @@ from explorer.browsing.rows import (
     new_positions,
     read_rows,
 )
+from explorer.projections.search_upcasts import search_upcast_warnings
 from explorer.projections.timeline_counts import counted_events, kept_match_count
 from explorer.store.filter_types import type_warnings
 from explorer.store.filter_upcasts import upcast_warnings
@@ -379,20 +380,24 @@ class EventBrowser(QObject):
 
     def _check_filter_types(self, filters: Filters) -> None:
         """Warn under the filter field if its content compares a field with a value of a type
-        the field does not hold (in a sample of the events of the chosen types, or of all)."""
-        content, types = filters.content, filters.event_types
-        if content is None:
+        the field does not hold (in a sample of the events of the chosen types, or of all), or
+        reads a field, or the search a word, that upcasting changes in older events."""
+        content, types, search = filters.content, filters.event_types, filters.search
+        if content is None and not search:
             return
         sampled = (f"the newest {FIELD_TYPE_SAMPLE} events of "
                    + (types[0] if len(types) == 1 else
                       "each chosen event type" if types else "each event type"))
 
         def check(context: JobContext) -> list[str]:
-            return type_warnings(content, lambda field: context.store.field_types(field, types),
-                                 sampled) + upcast_warnings(context.store, content, types)
+            warnings = [] if content is None else type_warnings(
+                content, lambda field: context.store.field_types(field, types),
+                sampled) + upcast_warnings(context.store, content, types)
+            return warnings + (search_upcast_warnings(context.store, search, types)
+                               if search else [])
 
-        self.worker.submit(check, lambda warnings: self.filter_bar.show_warnings(content,
-                                                                                  warnings),
+        self.worker.submit(check, lambda warnings: self.filter_bar.show_warnings(
+                               content, warnings, search),
                            key="filter-types", on_error=lambda error: self.failed.emit(
                                f"Could not check the filter's types: {error}"))
 

@@ -321,3 +321,19 @@ def test_an_empty_search_list_says_no_matches_yet_until_the_index_is_made(window
     wait_until_indexed(qtbot, window)
     qtbot.waitUntil(lambda: "No events match" in notice.text(), timeout=WAIT_MS)
     assert "mentioning nowhere_to_be_found" in notice.text()
+
+
+def test_a_word_upcasting_adds_to_older_events_is_warned_of_under_the_filters(window, qtbot):
+    """(Helper M: a search of USD listed the orders stored with a currency and not the older
+    ones, shown in USD all the same, saying nothing.)"""
+    warning = window.filter_bar.warning
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        type_search(qtbot, window, "USD")
+    qtbot.waitUntil(warning.isVisible, timeout=WAIT_MS)
+    assert warning.text().startswith("⚠ USD: OrderPlaced events stored at schema version 1 ")
+    assert "are searched as stored, before upcasting" in warning.text()
+    with qtbot.wait_signal(window.browser.rows_ready, timeout=WAIT_MS):
+        type_search(qtbot, window, "prod_103")
+    wait_until_indexed(qtbot, window)
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=WAIT_MS)
+    assert not warning.isVisible()  # it spoke of the search as it was

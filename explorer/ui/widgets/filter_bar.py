@@ -333,12 +333,16 @@ class FilterBar(TallerWhenNarrow, QWidget):
         self._update_types_label()
 
     def _search_changed(self, text: str) -> None:
+        self.warning.hide()  # it spoke of the search as it was
         self._emit(replace(self.filters, search=text))
 
-    def show_warnings(self, content: ContentFilter, warnings: list[str]) -> None:
-        """Warn under the field that `content` compares unlike types (if it is still the filter
+    def show_warnings(self, content: ContentFilter | None, warnings: list[str],
+                      search: str = "") -> None:
+        """Warn under the field that `content` compares unlike types, or that upcasting
+        changes what `content` or `search` reads (if they are still the filter and the search
         shown: a check may come back after the text changed)."""
-        if content != self.filters.content or self.content.text().strip() != content.text:
+        if content != self.filters.content or search != self.filters.search or (
+                content is not None and self.content.text().strip() != content.text):
             return
         self.warning.setText("\n".join(f"⚠ {warning}" for warning in warnings))
         self.warning.setVisible(bool(warnings))
