@@ -45,6 +45,12 @@ MATCHES = [
     ('data.items[1].product_id = "prod_101"', [2]),
     ("data.gift = true", [1]),
     ("data.gift = false", [2]),
+    # a number against true and false compares them as 1 and 0, as SQLite and the conditions on
+    # state do (a server compared JSON's order of types: true > 4)
+    ("data.gift = 1", [1]),
+    ("data.gift > 4", []),
+    ("data.gift < 0.5", [2]),
+    ("not data.gift = 1", [2]),
     ("data.note = null", [2]),
     ("data.note exists", [2]),
     ("data.note != null", []),
