@@ -102,7 +102,9 @@ class Runner(Closable):
     The sagas' commands get the context `system.make_context(**context_options)` (the options
     the system's context does not take are left out: a simulated gateway's failure rate, say).
     A runner whose sagas may write records the system in the store (see
-    `workspace.remember_system`; `spec` is how it was named, for one loaded by module path).
+    `workspace.remember_system`; `spec` is how it was named, for one loaded by module path), in
+    its next pass, before they write: a store locked by another program is then waited out as
+    in any pass, rather than ending the runner as it starts or as its sagas are turned on.
     """
 
     def __init__(self, location: str, system: System, *, read_only: bool = False,
@@ -135,6 +137,7 @@ class Runner(Closable):
         self.read_only = self.store.read_only  # also when it could not be opened for writing
         self._context_options = dict(context_options or {})
         self._spec = spec
+        self._system_unrecorded = False  # sagas may write: the store is to name the system
         self.sagas: list[SagaManager] = []
         self.set_sagas(run_sagas)
         self._samples: deque[_Sample] = deque()
@@ -155,7 +158,7 @@ class Runner(Closable):
             return
         if not self.system.sagas:
             return
-        remember_system(self.store, self.system, self._spec)
+        self._system_unrecorded = True  # (recorded by the next pass: a lock there is waited out)
         context = self.system.make_context(**self._context_options)
         service = CommandService(self.store, self.system.domain, context=context,
                                  issued_by="saga:runner", clock=self._clock)
@@ -193,6 +196,9 @@ class Runner(Closable):
                     # (the event types' totals of read models made before them, a batch a
                     # pass: the projections and sagas are not held up for the whole log)
                     self.timeline.catch_up(self.store, should_stop=should_stop, type_batches=1)
+                    if self._system_unrecorded and self.sagas:  # (before they write)
+                        remember_system(self.store, self.system, self._spec)
+                        self._system_unrecorded = False
                     self.advancing = self.db.claim(self.work())
                     done = sum(manager.catch_up(should_stop=should_stop, progress=progress)
                                for manager in self.sagas
