@@ -196,16 +196,17 @@ class Runner(Closable):
                     # (the event types' totals of read models made before them, a batch a
                     # pass: the projections and sagas are not held up for the whole log)
                     self.timeline.catch_up(self.store, should_stop=should_stop, type_batches=1)
-                    if self._system_unrecorded and self.sagas:  # (before they write)
-                        remember_system(self.store, self.system, self._spec)
-                        self._system_unrecorded = False
                     self.advancing = self.db.claim(self.work())
-                    done = sum(manager.catch_up(should_stop=should_stop, progress=progress)
-                               for manager in self.sagas
-                               if saga_work(manager) in self.advancing)
+                    waiting: Exception | None = None
+                    try:
+                        done = self._run_sagas(should_stop, progress)
+                    except TRANSIENT_ERRORS as error:  # (the projections only read the store:
+                        waiting, done = error, 0  # they go on while the sagas wait for it)
                     done += self.engine.catch_up_all(should_stop=should_stop,
                                                      names=self.advancing, progress=progress)
                     done += self._index_text(should_stop)
+                    if waiting is not None:
+                        raise waiting
                 except TRANSIENT_ERRORS as error:
                     if on_retry is None:
                         raise
@@ -228,6 +229,15 @@ class Runner(Closable):
         finally:
             self.busy = False
         return total
+
+    def _run_sagas(self, should_stop: Callable[[], bool] | None,
+                   progress: Callable[[int, int], None] | None) -> int:
+        """Carry out the steps of the sagas this runner advances; the events handled."""
+        if self._system_unrecorded and self.sagas:  # (before they write)
+            remember_system(self.store, self.system, self._spec)
+            self._system_unrecorded = False
+        return sum(manager.catch_up(should_stop=should_stop, progress=progress)
+                   for manager in self.sagas if saga_work(manager) in self.advancing)
 
     def work(self) -> list[str]:
         """What this runner would advance alone: its projections' names, its sagas'

@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 
 from explorer.demo.seed import seed_store
+from explorer.domain import CommandService
 from explorer.runtime.runner import Runner
 from explorer.store import sqlite as sqlite_backend
 from explorer.system.discovery import load_system
@@ -34,12 +35,14 @@ class Holder:
     """Another program holding the store's write lock (a `BEGIN IMMEDIATE` left open)."""
 
     def __init__(self, path) -> None:
-        self.connection = sqlite3.connect(path, isolation_level=None)
+        self.connection: sqlite3.Connection | None = sqlite3.connect(path, isolation_level=None)
         self.connection.execute("BEGIN IMMEDIATE")
 
     def release(self) -> None:
-        self.connection.execute("COMMIT")
-        self.connection.close()
+        if self.connection is not None:
+            self.connection.execute("COMMIT")
+            self.connection.close()
+            self.connection = None
 
 
 def retried_then_through(runner: Runner, holder: Holder) -> list[str]:
@@ -80,3 +83,28 @@ def test_sagas_turned_on_while_the_store_is_locked_wait_for_the_lock(unnamed):
         assert said and all("locked by another program" in text for text in said)
         assert runner.store.meta()[META_NAME] == "shop"
         assert runner.sagas and runner.retrying is None
+
+
+def test_the_projections_catch_up_while_the_sagas_wait_for_the_lock(unnamed):
+    """The projections only read the store: a saga step waiting for another program's lock
+    held them back too (the whole pass was retried), so the read models, and what the window
+    shows of them, stayed behind for as long as the lock was held."""
+    with open_store(unnamed, system=SHOP) as store:
+        CommandService(store, SHOP.domain).execute("Order", "order_late", "place", {
+            "customer_id": "cust_001", "total": 5.0,
+            "items": [{"product_id": "prod_101", "quantity": 1, "price": 5.0}]})
+        last = store.last_position()
+    holder = Holder(unnamed)
+    try:
+        with Runner(str(unnamed), SHOP) as runner:
+            said: list[str] = []
+            runner.run_pending(should_stop=lambda: len(said) >= 1,
+                               on_retry=lambda error: said.append(str(error)))
+            assert said and "locked by another program" in said[0]
+            assert [(p.name, p.checkpoint) for p in runner.engine.statuses()] == [
+                (name, last) for name in runner.engine.names]
+            holder.release()
+            runner.run_pending()
+            assert runner.store.last_position() > last  # the saga's steps, once let go
+    finally:
+        holder.release()
