@@ -61,9 +61,9 @@ SUFFIX = ".fulltext"
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_-.@'"
 TABLE = "event_text"
 STATE = "event_text_state"
-VERSION = 3
+VERSION = 4
 """Of the index's tables: a file with another version is emptied and built again (3: an
-event's correlation id is indexed, as its metadata shows it)."""
+event's correlation id is indexed, as its metadata shows it; 4: JSON's escapes are read)."""
 PART = 100_000
 """Positions in each of the index's tables (see the module docstring)."""
 _PART_NAME = re.compile(rf"{TABLE}(?:_(\d+))?")
@@ -262,7 +262,8 @@ class FullTextIndex(Closable):
             if part not in parts:
                 _create_part(self.db, part)
                 parts.add(part)
-            self.db.executemany(_INSERT.format(table=f"{TABLE}_{part}"), rows[start:end])
+            self.db.executemany(_INSERT.format(table=f"{TABLE}_{part}"),
+                                _read_escapes(rows[start:end]))
             start = end
 
     def _forget_another_log(self, store: EventStore) -> None:
@@ -348,6 +349,25 @@ class FullTextIndex(Closable):
 _INSERT = "INSERT INTO {table} (rowid, text) VALUES (?, ?)"
 _SHADOW_TABLES = ("data", "idx", "config")
 """The tables in which FTS5 keeps a contentless table's index without its columns' sizes."""
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|(.))", re.DOTALL)
+_ESCAPED = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+
+
+def _read_escapes(rows: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """(position, text) rows with the escapes of their JSON read (`\\n` a line break, `\\t` a
+    tab, `\\u00eb` ë), so that the word after one is indexed as the list shows it (line2, not
+    nline2)."""
+    return [(position, _ESCAPE.sub(_unescaped, text) if "\\" in text else text)
+            for position, text in rows]
+
+
+def _unescaped(escape: re.Match[str]) -> str:
+    code, character = escape.groups()
+    if code is None:
+        return _ESCAPED.get(character, character)
+    number = int(code, 16)
+    # a NUL, or half a pair (which UTF-8 cannot hold): no word
+    return " " if number == 0 or 0xD800 <= number <= 0xDFFF else chr(number)
 
 
 def _create_part(db: sqlite3.Connection, part: int, *, merging: bool = True,
@@ -378,7 +398,7 @@ def build_part_file(db: sqlite3.Connection, part: int,
     count = end = 0
     insert = _INSERT.format(table=f"{TABLE}_{part}")
     for rows in batches:
-        db.executemany(insert, rows)
+        db.executemany(insert, _read_escapes(rows))
         count, end = count + len(rows), rows[-1][0]
     db.execute("COMMIT")
     return count, end

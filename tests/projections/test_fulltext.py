@@ -360,3 +360,18 @@ def test_a_nul_in_what_is_typed_separates_words(store):
         assert list(index.matches("order\x00_0870")) == []
     with pytest.raises(SearchTextError, match="Nothing to search for"):
         search_query("\x00 \x00")
+
+
+def test_a_word_after_an_escape_of_the_stored_json_is_found(store):
+    """The data is indexed as stored, JSON text, in which a line break is written \\n, a tab
+    \\t and a control character \\u0001: the word after one was read with its letter
+    (nline2, ttabbed, u0001bell) and never found."""
+    store.append("note_1", "Note", [NewEvent("Noted", {
+        "text": "line1\nline2\tTabbed \"quoted\" a\u0001bell", "path": "C:\\new\\file.txt"})])
+    with FullTextIndex.of_store(store) as index:
+        index.catch_up(store)
+        for word in ("line1", "line2", "tabbed", "quoted", "bell", "new", "file.txt",
+                     '"line1 line2 tabbed"'):
+            assert list(index.matches(word)) == [1], word
+        for piece in ("nline2", "ttabbed", "u0001bell", "nnew"):
+            assert list(index.matches(piece)) == [], piece
