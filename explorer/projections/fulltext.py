@@ -4,8 +4,9 @@ Each event's stream id, type, data and metadata (as stored: JSON text, with the 
 the store keeps apart) is one document of an SQLite FTS5 table whose rowid is the event's
 position. The tokenizer keeps identifiers whole: letters, digits and `_ - . @` make up a word,
 so `order_0870`, `cust_456`, `DH3862167061`, `ada@example.com` and `12.5` are each one word (and
-`order_0870` does not find `order_08700`); case and diacritics do not matter. What the user
-types (`search_query`):
+`order_0870` does not find `order_08700`), but a word ending a sentence is found without its
+point (`cancelled.` as `cancelled`); case and diacritics do not matter, and JSON's escapes are
+read (`line1\\nline2` is line1 and line2). What the user types (`search_query`):
 
     order_0870 cust_456    events with both words, anywhere in them
     order_08*              a word starting `order_08`
@@ -61,9 +62,10 @@ SUFFIX = ".fulltext"
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_-.@'"
 TABLE = "event_text"
 STATE = "event_text_state"
-VERSION = 4
+VERSION = 5
 """Of the index's tables: a file with another version is emptied and built again (3: an
-event's correlation id is indexed, as its metadata shows it; 4: JSON's escapes are read)."""
+event's correlation id is indexed, as its metadata shows it; 4: JSON's escapes are read; 5: a
+word's ending points are not)."""
 PART = 100_000
 """Positions in each of the index's tables (see the module docstring)."""
 _PART_NAME = re.compile(rf"{TABLE}(?:_(\d+))?")
@@ -81,6 +83,9 @@ OPEN_ATTEMPTS = 20
 """Tries to open a part's table while other connections add parts (see `_select`)."""
 _WORD = re.compile(r'"([^"]*)"?(\*?)|([^\s"]+)')
 _INDEXED_CHARACTER = re.compile(r"[\w\-.@]")
+_WORD_END = re.compile(r"\.(?:[^\w\-.@]|$)")
+"""A point ending a word, such as a sentence's last (the tokenizer would keep it in the word)."""
+_WORD_END_POINTS = re.compile(r"\.+(?![\w\-.@])")
 
 
 class SearchTextError(ValueError):
@@ -115,6 +120,7 @@ def search_query(text: str) -> str:
         if word:
             prefix = "*" if word.endswith("*") else ""
             phrase = word.rstrip("*")
+        phrase = _WORD_END_POINTS.sub("", phrase)  # as the index has it (see _indexed_text)
         if _INDEXED_CHARACTER.search(phrase):
             parts.append('"' + phrase.replace('"', '""') + '"' + prefix)
     if not parts:
@@ -263,7 +269,7 @@ class FullTextIndex(Closable):
                 _create_part(self.db, part)
                 parts.add(part)
             self.db.executemany(_INSERT.format(table=f"{TABLE}_{part}"),
-                                _read_escapes(rows[start:end]))
+                                _indexed_texts(rows[start:end]))
             start = end
 
     def _forget_another_log(self, store: EventStore) -> None:
@@ -353,12 +359,18 @@ _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|(.))", re.DOTALL)
 _ESCAPED = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
-def _read_escapes(rows: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """(position, text) rows with the escapes of their JSON read (`\\n` a line break, `\\t` a
-    tab, `\\u00eb` ë), so that the word after one is indexed as the list shows it (line2, not
-    nline2)."""
-    return [(position, _ESCAPE.sub(_unescaped, text) if "\\" in text else text)
-            for position, text in rows]
+def _indexed_texts(rows: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """(position, text) rows as they are indexed: the escapes of their JSON read (`\\n` a line
+    break, `\\t` a tab, `\\u00eb` ë), so that the word after one is indexed as the list shows
+    it (line2, not nline2), and the points that end words dropped (cancelled, not
+    cancelled.; 12.5 and ada@example.com keep theirs)."""
+    return [(position, _indexed_text(text)) for position, text in rows]
+
+
+def _indexed_text(text: str) -> str:
+    if "\\" in text:
+        text = _ESCAPE.sub(_unescaped, text)
+    return _WORD_END_POINTS.sub("", text) if _WORD_END.search(text) else text
 
 
 def _unescaped(escape: re.Match[str]) -> str:
@@ -398,7 +410,7 @@ def build_part_file(db: sqlite3.Connection, part: int,
     count = end = 0
     insert = _INSERT.format(table=f"{TABLE}_{part}")
     for rows in batches:
-        db.executemany(insert, _read_escapes(rows))
+        db.executemany(insert, _indexed_texts(rows))
         count, end = count + len(rows), rows[-1][0]
     db.execute("COMMIT")
     return count, end

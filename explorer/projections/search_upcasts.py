@@ -64,7 +64,8 @@ def _words(value: Any) -> list[str]:
     diacritics folded)."""
     text = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
     folded = unicodedata.normalize("NFKD", text.casefold())
-    return _WORD.findall("".join(c for c in folded if not unicodedata.combining(c)))
+    found = _WORD.findall("".join(c for c in folded if not unicodedata.combining(c)))
+    return [word.rstrip(".") for word in found if word.rstrip(".")]  # (a sentence's point)
 
 
 def _has(words: list[str], phrase: list[str], prefix: bool) -> bool:
