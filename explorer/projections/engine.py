@@ -764,9 +764,8 @@ def _keep_feed(db: Any, projection: Projection) -> None:
 def _feed_changes(fed: list[str], projection: Projection) -> str:
     """How the event types a read model was built from differ from those its code reads, e.g.
     `OrderPaid added; OrderCancelled removed`."""
-    said = []
-    for names, how in ((sorted(projection.event_types - set(fed)), "added"),
-                       (sorted(set(fed) - projection.event_types), "removed")):
+    said, reads = [], set(projection.event_types)  # (declared as any collection)
+    for names, how in ((sorted(reads - set(fed)), "added"), (sorted(set(fed) - reads), "removed")):
         if names:
             said.append(f"{', '.join(names)} {how}")
     return "; ".join(said)

@@ -168,3 +168,18 @@ def test_a_branch_copies_no_read_model_built_from_other_types(store, service, tm
             rows = read_rows(db, projection.main_table)
             checkpoint = projection_state_of(db, "counted")
         assert (rows != [], checkpoint == store.last_position()) == (copied, copied)
+
+
+def test_event_types_given_as_a_tuple_or_a_list_are_compared_as_a_set(store, service):
+    """A projection may list its types in any collection (the system's checks take any): one
+    given as a tuple failed to start once they changed (TypeError: tuple - set)."""
+    build(store, service, PLACED)
+    for event_types in (("CustomerRegistered", "OrderPlaced"), ["OrderPlaced"]):
+        with open_read_models(store.location, False) as db:
+            engine = ProjectionEngine(store, db, [counts(event_types)])  # type: ignore[arg-type]
+            assert engine.statuses()[0].checkpoint == 0
+            changed = "added" if len(event_types) == 2 else "removed"
+            assert engine.statuses()[0].note == (
+                f"counted's event types changed (CustomerRegistered {changed}) without a new "
+                "version: rebuilt from the first event")
+            engine.catch_up_all()
