@@ -132,10 +132,18 @@ class Navigation:
         event's stream id, type, data and metadata as stored, and its correlation id as the
         metadata shows it (`correlation_id ID`: the store keeps it in a column of its own),
         joined by spaces; what a full-text index of the log indexes
-        (explorer.projections.fulltext)."""
+        (explorer.projections.fulltext), which reads the text's JSON escapes: a backslash in
+        the stream id, type or correlation id, which are no JSON, is written as JSON writes
+        one (`\\`), so that it is read as itself."""
         c = events.c
-        correlation = sa.func.coalesce(sa.literal(" correlation_id ") + c.correlation_id, "")
-        text = c.stream_id + " " + c.event_type + " " + c.data + " " + c.metadata + correlation
+
+        def as_json(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+            return sa.func.replace(column, "\\", "\\\\")
+
+        correlation = sa.func.coalesce(sa.literal(" correlation_id ")
+                                       + as_json(c.correlation_id), "")
+        text = (as_json(c.stream_id) + " " + as_json(c.event_type) + " " + c.data + " "
+                + c.metadata + correlation)
         select = sa.select(c.position, text).where(c.position > after_position).order_by(
             c.position).limit(limit)
         return self._run_select(select).fetchall()

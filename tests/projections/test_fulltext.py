@@ -394,3 +394,17 @@ def test_a_word_ending_a_sentence_is_found_without_its_point(store):
     assert search_query("cancelled. 12.5.") == '"cancelled" "12.5"'
     with pytest.raises(SearchTextError, match="Nothing to search for"):
         search_query("...")
+
+
+def test_a_backslash_in_a_stream_id_type_or_correlation_id_is_no_escape(store):
+    """The index reads JSON's escapes (\\n a line break) in the data and metadata; the stream id,
+    type and correlation id are not JSON: a backslash there is one, so 'C:\\Users\\name' is the
+    words c, users and name (the n of \\name was read as a line break: name was not found)."""
+    store.append("C:\\Users\\name", "Folder", [NewEvent(
+        "Opened\\tree", {"x": 1}, {"correlation_id": "run\\night"})])
+    with FullTextIndex.of_store(store) as index:
+        index.catch_up(store)
+        for word in ("name", "users", "tree", "night", "opened"):
+            assert list(index.matches(word)) == [1], word
+        for piece in ("ame", "ree", "ight"):
+            assert list(index.matches(piece)) == [], piece
