@@ -32,6 +32,7 @@ from explorer.projections.timeline_counts import counted_events, kept_match_coun
 from explorer.store.filter_types import type_warnings
 from explorer.store.filter_upcasts import upcast_warnings
 from explorer.store.path_indexes import indexed_positions, uses_path_index
+from explorer.store.query import EventQuery
 from explorer.store.reading import FIELD_TYPE_SAMPLE
 from explorer.store.records import RecordedEvent
 from explorer.ui.models.event_table import COPY_ROLE, PAGE_SIZE, STREAM, EventTableModel
@@ -507,14 +508,17 @@ class EventBrowser(QObject):
                     cause = None
             related = (store.events_by_correlation(event.correlation_id, CORRELATION_LIMIT)
                        if event.correlation_id else [event])
-            return cause, build_tree(related), len(related)
+            total = (store.count(EventQuery(correlation_id=event.correlation_id))
+                     if event.correlation_id and len(related) >= CORRELATION_LIMIT
+                     else len(related))  # (more than the tree reads: counted by its index)
+            return cause, build_tree(related), len(related), total
 
         def shown(result) -> None:
             shown_now = self.detail.shown_event
             if shown_now is None or shown_now.event_id != event.event_id:
                 return  # the selection moved on meanwhile
-            cause, roots, count = result
-            self.causality.show_causality(event, cause, roots, count)
+            cause, roots, count, total = result
+            self.causality.show_causality(event, cause, roots, count, total)
             self.causality_shown.emit(event)
 
         self.worker.submit(find, shown, key="causality", on_error=self.job_failed)

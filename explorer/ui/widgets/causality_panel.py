@@ -50,15 +50,21 @@ class CausalityPanel(QWidget):
         self.model.set_tree([])
 
     def show_causality(self, event: RecordedEvent, cause: RecordedEvent | None,
-                       roots: list[CausalNode], count: int) -> None:
+                       roots: list[CausalNode], count: int, total: int | None = None) -> None:
+        """Show what caused `event` and the tree of its request: `roots`, of its first `count`
+        events of `total` (the tree reads so many at most)."""
         text = html.escape(describe_cause(event, cause))
         if cause is not None:
             text = f"<a href='{html.escape(cause.event_id)}'>{text}</a>"
         self.cause.setText(f"<b>Caused by</b> {text}")
-        self.summary.setText(
-            f"Request {event.correlation_id or '(none)'} · {count} event{'s' if count != 1 else ''}"
-            if event.correlation_id else "This event has no correlation id.")
+        total = count if total is None else total
         self.model.set_tree(roots, event.event_id)
+        shown = (f"{count:,} event{'s' if count != 1 else ''}" if total <= count else
+                 f"the first {count:,} of its {total:,} events"
+                 + ("" if self.model.find(event.event_id).isValid() else
+                    ", this one not among them"))
+        self.summary.setText(f"Request {event.correlation_id} · {shown}"
+                             if event.correlation_id else "This event has no correlation id.")
         self.tree.expandAll()
         focus = self.model.find(event.event_id)
         if focus.isValid():
