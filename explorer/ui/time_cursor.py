@@ -34,6 +34,7 @@ from explorer.ui.timers import single_shot
 from explorer.ui.worker import JobContext, StoreWorker
 
 if TYPE_CHECKING:
+    from explorer.projections import ReadModelDatabase
     from explorer.ui.session import LoadedSystem, StoreSummary
 
 TICK_MS = 33  # playback updates at most this often (about 30 a second)
@@ -457,16 +458,16 @@ def _position_at_time(context: JobContext, timestamp_us: int) -> tuple[int, str]
 
 def _machine(context: JobContext) -> TimeMachine:
     """The worker's TimeMachine for the store, made again once its read models exist (a new
-    store's runner creates them shortly after it opens): until then it shows no rows."""
+    store's runner creates them shortly after it opens), or are opened again (made anew in a
+    new file): until they exist it shows no rows."""
     machine = context.cache.get("time_machine")
-    if machine is not None and machine.readmodels is not None:
-        return machine
     try:
-        readmodels = context.readmodels
-        readmodels.limit_cache(TRAVEL_CACHE_MB)
+        readmodels: ReadModelDatabase | None = context.readmodels
     except StoreError:
         readmodels = None  # not built yet: rows come once they are
-    if machine is None or readmodels is not None:
+    if machine is None or machine.readmodels is not readmodels:
+        if readmodels is not None:
+            readmodels.limit_cache(TRAVEL_CACHE_MB)
         machine = context.cache["time_machine"] = TimeMachine(context.store, readmodels,
                                                               context.cache["system"])
     return machine

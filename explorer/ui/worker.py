@@ -81,7 +81,12 @@ class JobContext:
 
     @property
     def readmodels(self) -> ReadModelDatabase:
-        """A read-only connection to the store's read models (they are written by the runner)."""
+        """A read-only connection to the store's read models (they are written by the runner),
+        opened again once their file was deleted, moved or replaced: the runner then stops, and
+        the one started again makes them anew in a file of the same name."""
+        if self._core.readmodels is not None and self._core.readmodels.file_changed():
+            self._core.readmodels.close()
+            self._core.readmodels = None
         if self._core.readmodels is None:
             store = self.store
             try:
