@@ -120,7 +120,12 @@ def search_query(text: str) -> str:
         if word:
             prefix = "*" if word.endswith("*") else ""
             phrase = word.rstrip("*")
-        phrase = _WORD_END_POINTS.sub("", phrase)  # as the index has it (see _indexed_text)
+        if prefix and phrase.endswith("."):  # the words going on after it: 12.* is not 12*
+            body = phrase.rstrip(".")
+            phrase = (_WORD_END_POINTS.sub("", body) + phrase[len(body):]
+                      if _INDEXED_CHARACTER.search(body) else "")
+        else:
+            phrase = _WORD_END_POINTS.sub("", phrase)  # as indexed (see _indexed_text)
         if _INDEXED_CHARACTER.search(phrase):
             parts.append('"' + phrase.replace('"', '""') + '"' + prefix)
     if not parts:

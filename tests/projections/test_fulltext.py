@@ -408,3 +408,18 @@ def test_a_backslash_in_a_stream_id_type_or_correlation_id_is_no_escape(store):
             assert list(index.matches(word)) == [1], word
         for piece in ("ame", "ree", "ight"):
             assert list(index.matches(piece)) == [], piece
+
+
+def test_a_prefix_ending_in_a_point_keeps_it(store):
+    """A word's ending points are not indexed (a sentence's last word), but a prefix typed with
+    one asks for the words that go on after the point: 12.* found 120 and 12abc as 12* does."""
+    for n, text in enumerate(("version 12.5", "lot 120", "at 12. then", "v1.2.3 ready")):
+        store.append(f"thing-{n}", "Thing", [NewEvent("Measured", {"v": text})])
+    with FullTextIndex.of_store(store) as index:
+        index.catch_up(store)
+        assert list(index.matches("12.*")) == [1]
+        assert list(index.matches("v1.2.*")) == [4]
+        assert list(index.matches("12*")) == [1, 2, 3]
+        assert list(index.matches("12.")) == [3]  # (the word 12, its sentence's point dropped)
+    with pytest.raises(SearchTextError, match="Nothing to search for"):
+        search_query("...*")
