@@ -150,6 +150,9 @@ def parse_filter(text: str, fields: FilterFields = EVENT_FIELDS) -> ContentFilte
     if len(text) > MAX_LENGTH:
         raise FilterError(f"The filter is {len(text):,} characters long, more than the "
                           f"{MAX_LENGTH:,} allowed; shorten it", MAX_LENGTH + 1)
+    if "\x00" in text:  # (SQL's LIKE would end its pattern there; a server refuses it)
+        raise FilterError("The filter holds a NUL character (\\0, pasted with the text?), "
+                          "which a filter cannot hold; remove it", text.index("\x00") + 1)
     tokens = _tokenize(text)
     if not tokens:
         raise FilterError(f"The filter is empty; write e.g. {fields.example}", 1)

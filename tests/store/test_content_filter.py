@@ -106,6 +106,10 @@ def test_values_are_bound_parameters_never_sql_text():
      11),
     ("data.réf = 1", "'data.réf' cannot be named", 7),
     ("and data.x = 1", "Expected a field", 1),
+    # a NUL (pasted) ended SQL's LIKE pattern there: contains "1\0z" found every text with a 1
+    ('data.x contains "1\x00z"', "The filter holds a NUL character", 19),
+    ('data.x = "a\x00"', "The filter holds a NUL character", 12),
+    ("data.x = 1 \x00", "The filter holds a NUL character", 12),
 ])
 def test_mistakes_say_what_and_where(text, message, column):
     with pytest.raises(FilterError) as caught:
