@@ -234,6 +234,10 @@ class ProjectionEngine:
         self.db = db
         self.chunk = chunk
         self._runtimes: dict[str, _Runtime] = {}
+        self.handed_over: set[str] = set()
+        """The projections whose read model another program's code took over (other tables or
+        event types, another version): this engine writes them no more, and lets another
+        runner advance them (see catch_up), until its own rebuild takes one back."""
         for projection in projections:
             feed_columns(projection.event_fields)  # ValueError for a field events lack
             if db.read_only:
@@ -337,12 +341,14 @@ class ProjectionEngine:
         while True:
             state = self._state(name)
             if runtime.reshaped is not None:
+                self._hand_over(name)
                 return handled  # another code made its tables again: see _checkpoint_in
             if state["version"] != runtime.projection.version:
                 self._restore_indexes(runtime)
                 if runtime.kept_by != state["version"]:  # (said once, in the log too)
                     runtime.kept_by = state["version"]
                     log.warning("%s.", _kept_by_note(runtime.projection, state["version"]))
+                self._hand_over(name)
                 return handled  # another code version took the read model over: see _register
             if state["fault_position"] is not None:
                 self._restore_indexes(runtime)
@@ -364,6 +370,13 @@ class ProjectionEngine:
                 handled += self._apply_chunk(runtime, checkpoint, end)
             if progress is not None:
                 progress(end, last)
+
+    def _hand_over(self, name: str) -> None:
+        """Write the projection no more, and let the runner of the code that took it over
+        advance it (on a server, the one runner holding its lock does: see runtime.runner)."""
+        if name not in self.handed_over:
+            self.handed_over.add(name)
+            self.db.release([name])
 
     def _events(self, runtime: _Runtime, checkpoint: int, end: int) -> Iterator[RecordedEvent]:
         """The projection's events after `checkpoint` up to `end`, their rows read from the
@@ -515,6 +528,7 @@ class ProjectionEngine:
                     "Nothing was emptied: rebuild it from a program running the newer code.")
             changes = self.db.prepare_tables(runtime.projection.tables)  # (changed since)
             runtime.reshaped = None  # (its tables and event types are this code's again)
+            self.handed_over.discard(name)
             self._clear(runtime.projection, db)
             if changes:
                 self._note_changes(runtime.projection, changes, bumped=False)

@@ -240,9 +240,10 @@ class Runner(Closable):
                    for manager in self.sagas if saga_work(manager) in self.advancing)
 
     def work(self) -> list[str]:
-        """What this runner would advance alone: its projections' names, its sagas'
-        (`saga:NAME`)."""
-        return [*self.engine.names, *(saga_work(manager) for manager in self.sagas)]
+        """What this runner would advance alone: its projections' names (but those another
+        program's code took over: ProjectionEngine.handed_over), its sagas' (`saga:NAME`)."""
+        return [*(name for name in self.engine.names if name not in self.engine.handed_over),
+                *(saga_work(manager) for manager in self.sagas)]
 
     def advances_all(self) -> bool:
         """Whether no other runner advances any of this runner's work (as of the last pass)."""

@@ -183,3 +183,27 @@ def test_event_types_given_as_a_tuple_or_a_list_are_compared_as_a_set(store, ser
                 f"counted's event types changed (CustomerRegistered {changed}) without a new "
                 "version: rebuilt from the first event")
             engine.catch_up_all()
+
+
+@pytest.mark.parametrize("other", ["event types", "version"])
+def test_the_runner_of_other_code_lets_the_one_that_took_it_over_advance_it(
+        store, service, other):
+    """On a server each projection is advanced by the runner holding its lock: the runner whose
+    read model another program's code took over (other event types, or a newer version) wrote
+    nothing more but kept the lock, so the program that rebuilt it never could: it stayed empty
+    for as long as the first ran. It lets go of it now (a file's runners share every one)."""
+    from explorer.demo.system import SHOP
+    from explorer.runtime.runner import Runner
+
+    build(store, service, PLACED)
+    taking = counts(BOTH) if other == "event types" else counts(PLACED, version=2)
+    with Runner(store.location, SHOP, run_sagas=False, projections=[counts(PLACED)]) as first:
+        first.run_pending()  # (it advances counted)
+        with Runner(store.location, SHOP, run_sagas=False, projections=[taking]) as second:
+            for _ in range(3):  # (passes taking turns)
+                first.run_pending()
+                second.run_pending()
+            assert projection_state_of(second.db, "counted") == store.last_position()
+            assert counted(second.engine) == {t: {"OrderPlaced": 3, "CustomerRegistered": 1}[t]
+                                              for t in taking.event_types}
+            assert first.status().projections[0].note is not None  # (it says why it stopped)
