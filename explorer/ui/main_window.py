@@ -523,5 +523,6 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.opening.stop_loading()
         self.save_layout()
         self.session.close()
+        self.console.shutdown()
         self.worker.shutdown()
         super().closeEvent(event)

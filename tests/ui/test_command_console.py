@@ -270,7 +270,9 @@ def make_conflict(console, qtbot, seeded) -> str:
 
 
 def wait_for_worker(console, qtbot) -> None:
-    """Until every job queued on the console's worker so far is done."""
+    """Until the command on its way (on a worker of its own) is answered and every job queued
+    on the console's worker so far is done."""
+    qtbot.waitUntil(lambda: not console.state.sending, timeout=WAIT_MS)
     done = []
     console.worker.submit(lambda context: None, done.append)
     qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)

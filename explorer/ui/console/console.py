@@ -115,6 +115,14 @@ class CommandConsole(QWidget):
         self._read_only_reason = reason
         self.state.set_store(location, read_only)
 
+    def shutdown(self) -> None:
+        """Close the connection commands are sent on and stop its thread (the window closes)."""
+        self.send_panel.shutdown()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override (a console on its own)
+        self.shutdown()
+        super().closeEvent(event)
+
     def set_examples(self, examples: StoreExamples) -> None:
         """Examples from the open store, for the id field's hint."""
         self.target_picker.set_examples(examples)

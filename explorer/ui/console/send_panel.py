@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QWidget
 
 from explorer.commanding.sending import CommandRequest, Outcome, OutcomeKind, send
 from explorer.domain import CommandService, default_issuer
+from explorer.system.workspace import open_store
 from explorer.ui.console.state import ConsoleState
 from explorer.ui.icons import icon
 from explorer.ui.layouts import STRETCH, column, scrolling, wrapping
@@ -37,7 +38,12 @@ NO_COMMAND = "Choose a command on the left."
 
 
 class SendPanel(QWidget):
-    """The form, the send row and the result; sends on the worker, one command at a time."""
+    """The form, the send row and the result; sends one command at a time, on a worker and a
+    connection of its own (`command_worker`): a command waiting for the store's write lock
+    (another program's long transaction, up to the busy timeout) holds up none of the window's
+    reads, which the shared worker would have queued behind it. The shared worker is asked
+    first whether the store is still the one the command was asked for (a store the window
+    began opening before is not sent to)."""
 
     answered = Signal(object, object, object)
     events_written = Signal(object)
@@ -49,6 +55,8 @@ class SendPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.worker = worker
+        self.command_worker = StoreWorker(self)
+        self._sending_to: str | None = None  # the store commands go to (read on its thread)
         self._last_request: CommandRequest | None = None
         self._build()
         state.system_changed.connect(self._system_changed)
@@ -95,6 +103,9 @@ class SendPanel(QWidget):
         self.title.setText(NO_COMMAND)
 
     def _store_changed(self) -> None:
+        if self.state.location != self._sending_to:
+            self._sending_to = self.state.location
+            self.command_worker.submit(lambda context: context.set_store(None), key="store")
         self._last_request = None  # a retry belongs to the store it conflicted in
         self.retry_button.hide()
         self.show_result("")
@@ -199,11 +210,13 @@ class SendPanel(QWidget):
         self.show_result("Sending…")
 
         def run(context: JobContext) -> Outcome:
-            if context.store is None or context.store.location != location:
-                return Outcome(OutcomeKind.FAILED, OTHER_STORE)  # opened after this was asked for
+            if location is None or self._sending_to != location:
+                return Outcome(OutcomeKind.FAILED, OTHER_STORE)
             key = ("console-service", system.name)
             service = context.cache.get(key)
             if service is None:
+                context.set_store(None)  # (the system's before, if another was loaded since)
+                context.set_store(open_store(location, system=system, verify=False))
                 service = context.cache[key] = CommandService(
                     context.store, system.domain, issued_by=default_issuer("console"),
                     context=system.make_context())
@@ -214,9 +227,24 @@ class SendPanel(QWidget):
             if on_done is not None:
                 on_done(outcome)
 
-        self.worker.submit(run, done, on_error=lambda error: done(
-            Outcome(OutcomeKind.FAILED, str(error))))
+        def failed(error: Exception) -> None:
+            done(Outcome(OutcomeKind.FAILED, str(error)))
+
+        def still_open(context: JobContext) -> bool:  # (after what the window asked before)
+            return context.store is not None and context.store.location == location
+
+        def asked(same_store: bool) -> None:
+            if not same_store:
+                done(Outcome(OutcomeKind.FAILED, OTHER_STORE))  # opened after this was asked for
+                return
+            self.command_worker.submit(run, done, on_error=failed)
+
+        self.worker.submit(still_open, asked, on_error=failed)
         return True
+
+    def shutdown(self) -> None:
+        """Close the sending connection and stop its thread (the window is closing)."""
+        self.command_worker.shutdown()
 
     def _sent(self, request: CommandRequest, outcome: Outcome, location: str | None) -> None:
         state = self.state
@@ -233,6 +261,9 @@ class SendPanel(QWidget):
                 last_event=(outcome.event_types or (None,))[-1] or target.last_event))
         if outcome.positions:
             self.events_written.emit(outcome.positions)
+            # (a read of the target begun while it was on its way, on the window's worker,
+            # may not have seen it: read it again, after)
+            self.reload_asked.emit()
 
     def _show_outcome(self, request: CommandRequest, outcome: Outcome) -> None:
         self.retry_button.setVisible(outcome.kind == OutcomeKind.CONFLICT)

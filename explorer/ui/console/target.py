@@ -136,6 +136,10 @@ class TargetPicker(QWidget):
             return Target(stream_id, stream_type, version, last[0].event_type if last else None)
 
         def loaded(target: Target) -> None:
+            known = self.state.target
+            if known is not None and known.stream_id == target.stream_id \
+                    and known.version > target.version:
+                return  # read before a command sent from here moved it (on its own connection)
             if target.stream_id == self.stream_id.text().strip():
                 self.loaded.emit(target)
                 self.state.set_target(target)
