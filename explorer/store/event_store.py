@@ -249,6 +249,11 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
         seen = damage.damage_at(self._real_path)
         if seen is not None:  # seen damaged, here or by another connection of this process
             raise StoreDamagedError(self.location, seen)
+        self.refuse_if_gone(action)
+
+    def refuse_if_gone(self, action: str) -> None:
+        """StoreError, saying so, if the store's file was deleted, moved or replaced since it
+        was opened (see `file_changed`): what `action` wrote would not be in it."""
         if self.file_changed():
             raise StoreError(
                 f"The store {self.location} was deleted, moved or replaced by another file since "

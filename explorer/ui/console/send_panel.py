@@ -214,6 +214,8 @@ class SendPanel(QWidget):
                 return Outcome(OutcomeKind.FAILED, OTHER_STORE)
             key = ("console-service", system.name)
             service = context.cache.get(key)
+            if service is not None and context.store.file_changed():
+                service = None  # (the window opened the store again since: the file now there)
             if service is None:
                 context.set_store(None)  # (the system's before, if another was loaded since)
                 context.set_store(open_store(location, system=system, verify=False))
@@ -231,7 +233,12 @@ class SendPanel(QWidget):
             done(Outcome(OutcomeKind.FAILED, str(error)))
 
         def still_open(context: JobContext) -> bool:  # (after what the window asked before)
-            return context.store is not None and context.store.location == location
+            if context.store is None or context.store.location != location:
+                return False
+            # (the command's own connection would open the file now at the path: one put
+            # there since the window opened the store, which the window does not show)
+            context.store.refuse_if_gone("send a command")
+            return True
 
         def asked(same_store: bool) -> None:
             if not same_store:
