@@ -62,10 +62,11 @@ SUFFIX = ".fulltext"
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_-.@'"
 TABLE = "event_text"
 STATE = "event_text_state"
-VERSION = 5
+VERSION = 6
 """Of the index's tables: a file with another version is emptied and built again (3: an
 event's correlation id is indexed, as its metadata shows it; 4: JSON's escapes are read; 5: a
-word's ending points are not)."""
+word's ending points are not; 6: a backslash in a stream id, type or correlation id is kept,
+not read as an escape)."""
 PART = 100_000
 """Positions in each of the index's tables (see the module docstring)."""
 _PART_NAME = re.compile(rf"{TABLE}(?:_(\d+))?")
