@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy.dialects import sqlite
 
 from explorer.projections.database import ReadModelDatabase
-from explorer.projections.engine import Projection
+from explorer.projections.engine import Projection, feed_of
 from explorer.projections.versioned import rows_as_of
 from explorer.store.sqlite import read_only_uri
 
@@ -56,7 +56,7 @@ def branch_read_models(source: Path, target: Path, projections: Iterable[Project
                        "updated_at) VALUES (?, 'projection', ?, ?, 0)",
                        (projection.name, projection.version, position))
             db.execute("INSERT INTO projection_feeds (name, event_types) VALUES (?, ?)",
-                       (projection.name, orjson.dumps(sorted(projection.event_types)).decode()))
+                       (projection.name, orjson.dumps(feed_of(projection)).decode()))
         db.execute("COMMIT")
         db.execute("DETACH DATABASE source")
         db.execute("PRAGMA journal_mode = WAL")
@@ -77,7 +77,7 @@ def _built_as_declared(db: sqlite3.Connection, projection: Projection) -> bool:
                   "'projection_feeds'").fetchone() is not None:  # (kept since 2026-12)
         fed = db.execute("SELECT event_types FROM source.projection_feeds WHERE name = ?",
                          (projection.name,)).fetchone()
-        if fed is not None and orjson.loads(fed[0]) != sorted(projection.event_types):
+        if fed is not None and orjson.loads(fed[0]) != feed_of(projection):
             return False
     dialect = sqlite.dialect()
     for table in projection.tables:

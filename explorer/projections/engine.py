@@ -281,7 +281,7 @@ class ProjectionEngine:
             row = db.execute("SELECT version FROM projection_state WHERE name = ?",
                              (projection.name,)).fetchone()
             fed = _stored_feed(db, projection.name)
-            refed = fed is not None and fed != sorted(projection.event_types)
+            refed = fed is not None and fed != feed_of(projection)
             if row is None:
                 db.execute("INSERT INTO projection_state (name, kind, version, updated_at) "
                            "VALUES (?, 'projection', ?, ?)",
@@ -488,7 +488,7 @@ class ProjectionEngine:
                     runtime.reshaped = _reshaped_note(
                         runtime.projection, _changes_text(runtime.projection, changes))
                 elif (fed := _stored_feed(db, name)) is not None \
-                        and fed != sorted(runtime.projection.event_types):
+                        and fed != feed_of(runtime.projection):
                     runtime.reshaped = _refed_note(runtime.projection, fed)
                 if runtime.reshaped is not None:
                     log.warning("%s.", runtime.reshaped)
@@ -759,6 +759,12 @@ def _refed_note(projection: Projection, fed: list[str]) -> str:
             "that code's")
 
 
+def feed_of(projection: Projection) -> list[str]:
+    """The event types a projection's code reads, in the form projection_feeds keeps those its
+    read model was built from (sorted)."""
+    return sorted(projection.event_types)
+
+
 def _stored_feed(db: Any, name: str) -> list[str] | None:
     """The event types the projection's read model was built from (projection_feeds), in the
     caller's transaction; None if not known (read models made before they were kept)."""
@@ -772,7 +778,7 @@ def _keep_feed(db: Any, projection: Projection) -> None:
     event types its code reads."""
     db.execute("INSERT INTO projection_feeds (name, event_types) VALUES (?, ?) ON CONFLICT "
                "(name) DO UPDATE SET event_types = excluded.event_types",
-               (projection.name, orjson.dumps(sorted(projection.event_types)).decode()))
+               (projection.name, orjson.dumps(feed_of(projection)).decode()))
 
 
 def _feed_changes(fed: list[str], projection: Projection) -> str:
@@ -808,7 +814,7 @@ def _refuse_other_feed(db: ReadModelDatabase, projection: Projection) -> None:
     if not db.has_table("projection_feeds"):  # (read models made before feeds were kept)
         return
     fed = _stored_feed(db.db, projection.name)
-    if fed is not None and fed != sorted(projection.event_types):
+    if fed is not None and fed != feed_of(projection):
         raise _outdated(db, f"{projection.name}'s event types", _feed_changes(fed, projection))
 
 
