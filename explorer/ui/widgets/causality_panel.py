@@ -59,14 +59,13 @@ class CausalityPanel(QWidget):
         self.cause.setText(f"<b>Caused by</b> {text}")
         total = count if total is None else total
         self.model.set_tree(roots, event.event_id)
+        focus = self.model.find(event.event_id)
         shown = (f"{count:,} event{'s' if count != 1 else ''}" if total <= count else
                  f"the first {count:,} of its {total:,} events"
-                 + ("" if self.model.find(event.event_id).isValid() else
-                    ", this one not among them"))
+                 + ("" if focus.isValid() else ", this one not among them"))
         self.summary.setText(f"Request {event.correlation_id} · {shown}"
                              if event.correlation_id else "This event has no correlation id.")
         self.tree.expandAll()
-        focus = self.model.find(event.event_id)
         if focus.isValid():
             self.tree.scrollTo(focus)
 
