@@ -39,6 +39,7 @@ import bisect
 import functools
 import re
 import sqlite3
+import unicodedata
 from array import array
 from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
@@ -377,6 +378,26 @@ def _indexed_text(text: str) -> str:
     if "\\" in text:
         text = _ESCAPE.sub(_unescaped, text)
     return _WORD_END_POINTS.sub("", text) if _WORD_END.search(text) else text
+
+
+_TOKEN = re.compile(r"[\w\-.@]+")
+"""A word as TOKENIZER reads one from an indexed text (unicode61: letters and digits, with
+tokenchars '_-.@')."""
+
+
+def indexed_words(document: str) -> list[str]:
+    """The words the index holds of a document's text (JSON as stored), in order: its escapes
+    read and its words' ending points dropped as `_indexed_text` does, then tokenized as
+    `tokens`. For telling what a search finds in texts the index does not hold
+    (explorer.projections.search_upcasts)."""
+    return tokens(_indexed_text(document))
+
+
+def tokens(text: str) -> list[str]:
+    """The words TOKENIZER reads of `text` (a searched phrase, say): case and diacritics
+    folded (remove_diacritics 2)."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return _TOKEN.findall("".join(c for c in folded if not unicodedata.combining(c)))
 
 
 def _unescaped(escape: re.Match[str]) -> str:

@@ -11,21 +11,18 @@ event-type index) and name each searched word or phrase whose presence upcasting
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
-from explorer.projections.fulltext import search_query
+from explorer.projections.fulltext import indexed_words, search_query, tokens
 from explorer.store.event_store import EventStore
 from explorer.store.filter_upcasts import UPCAST_SAMPLE
 from explorer.store.query import EventQuery
 
 _TERM = re.compile(r'"((?:[^"]|"")*)"(\*?)')
 """A term of the query search_query writes: a quoted phrase, a * after it for a prefix."""
-_WORD = re.compile(r"[\w\-.@]+")
-"""A word as the index's tokenizer reads one (unicode61, tokenchars '_-.@')."""
 
 
 def search_upcast_warnings(store: EventStore, text: str,
@@ -35,7 +32,7 @@ def search_upcast_warnings(store: EventStore, text: str,
     registry = store.registry
     if registry is None:
         return []
-    terms = [(_words(phrase.replace('""', '"')), star == "*", phrase.replace('""', '"'))
+    terms = [(tokens(phrase.replace('""', '"')), star == "*", phrase.replace('""', '"'))
              for phrase, star in _TERM.findall(search_query(text))]
     warnings: list[str] = []
     for spec in registry:
@@ -59,13 +56,9 @@ def search_upcast_warnings(store: EventStore, text: str,
     return warnings
 
 
-def _words(value: Any) -> list[str]:
-    """The words of a text, or of a value's JSON text, as the index reads them (case and
-    diacritics folded)."""
-    text = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    found = _WORD.findall("".join(c for c in folded if not unicodedata.combining(c)))
-    return [word.rstrip(".") for word in found if word.rstrip(".")]  # (a sentence's point)
+def _words(data: Any) -> list[str]:
+    """The words the index would hold of an event's data, as JSON."""
+    return indexed_words(orjson.dumps(data, default=str).decode())
 
 
 def _has(words: list[str], phrase: list[str], prefix: bool) -> bool:

@@ -48,3 +48,25 @@ def test_events_search_says_it_on_stderr(shop, capsys):
     assert code == 0 and out
     assert err.startswith("warning: USD: OrderPlaced events stored at schema version 1 "
                           "(position ")
+
+
+def test_words_are_read_as_the_index_reads_them(tmp_path):
+    """The warning read events' JSON with its own tokenizer: an escape stayed in the word after
+    it (`line1\\nline2` gave nline2, so a search of line2 that upcasting adds was not warned
+    of), and a prefix ending in a point lost it (12.* was looked for as 12*, so 120 was
+    taken for a match). It now reads words as the index does (fulltext.indexed_words)."""
+    from explorer.store import EventStore, NewEvent
+    from explorer.store.upcasting import EventRegistry
+
+    path = tmp_path / "notes.evstore"
+    with EventStore.open(path, create=True) as store:
+        store.append("note-1", "Note", [NewEvent("Noted", {"text": "plain"})])
+    registry = EventRegistry()
+    registry.register("Noted", version=2)
+    registry.add_upcaster("Noted", 1, lambda data: {**data, "extra": "line1\nline2 120"})
+    with EventStore.open(path, read_only=True, registry=registry) as store:
+        [warning] = search_upcast_warnings(store, "line2")
+        assert warning.startswith("line2: Noted events stored at schema version 1 ")
+        assert search_upcast_warnings(store, "nline2") == []
+        assert search_upcast_warnings(store, "12.*") == []
+        assert search_upcast_warnings(store, "12*")[0].startswith("12*: Noted ")
