@@ -59,16 +59,33 @@ def seeded(seeded_template, tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def window(qtbot, seeded):
+def shown_window(qtbot):
+    """A new main window, shown at the tests' size (1300x850), closed by qtbot at the end."""
     from explorer.ui.main_window import MainWindow
 
     main = MainWindow()
     qtbot.add_widget(main)
     main.resize(1300, 850)
     main.show()
-    with qtbot.wait_signals([main.store_opened, main.browser.rows_ready], timeout=WAIT_MS):
-        main.open_store(seeded)
+    return main
+
+
+def open_in(qtbot, window, path, **options) -> None:
+    """Open `path` in `window` (open_store's `options`), waiting for its first rows."""
+    with qtbot.wait_signals([window.store_opened, window.browser.rows_ready], timeout=WAIT_MS):
+        window.open_store(path, **options)
+
+
+def opened_window(qtbot, path, **options):
+    """A shown window with `path` open and its first rows in."""
+    main = shown_window(qtbot)
+    open_in(qtbot, main, path, **options)
+    return main
+
+
+@pytest.fixture
+def window(qtbot, seeded):
+    main = opened_window(qtbot, seeded)
     yield main
     main.close()
 

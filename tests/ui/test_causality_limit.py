@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from explorer.store.records import NewEvent
 from explorer.ui import event_browser
-from tests.ui.conftest import WAIT_MS, open_shop, select_row
+from tests.ui.conftest import open_shop, opened_window, select_row
 
 
 def test_a_request_longer_than_the_tree_reads_says_so(qtbot, tmp_path, monkeypatch):
     """(Helper M: a request of 2,500 events was said to have 2,000, the tree's limit.)"""
-    from explorer.ui.main_window import MainWindow
-
     monkeypatch.setattr(event_browser, "CORRELATION_LIMIT", 5)
     path = tmp_path / "long.evstore"
     with open_shop(path, create=True) as store:
@@ -19,12 +17,7 @@ def test_a_request_longer_than_the_tree_reads_says_so(qtbot, tmp_path, monkeypat
                                                    {"correlation_id": "request_1"})
                                           for n in range(8)])
         store.append("other_1", "Other", [NewEvent("Noted", {}, {"correlation_id": "r2"})])
-    window = MainWindow()
-    qtbot.add_widget(window)
-    window.resize(1300, 850)
-    window.show()
-    with qtbot.wait_signals([window.store_opened, window.browser.rows_ready], timeout=WAIT_MS):
-        window.open_store(path)
+    window = opened_window(qtbot, path)
     try:
         select_row(qtbot, window, 1)
         summary = window.causality.summary.text()

@@ -18,7 +18,7 @@ from explorer.ui.models.moment_rows import SINCE, MomentRowsModel
 from explorer.ui.tones import TINT_TEXT
 from explorer.ui.widgets.aggregate_pane import rich_label
 from explorer.ui.widgets.change_tree import ChangeTree, change_summary
-from tests.ui.conftest import WAIT_MS, wait_for_moment, wait_for_page
+from tests.ui.conftest import WAIT_MS, opened_window, wait_for_moment, wait_for_page
 
 DARK = {QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e0e0e0",
         QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#262626",
@@ -56,15 +56,8 @@ def test_the_icons_keep_their_colours_on_a_light_palette(qapp):
 
 
 def test_the_welcome_is_dark_behind_light_text_on_a_dark_palette(qtbot, seeded, dark_palette):
-    from explorer.ui.main_window import MainWindow
-
     settings.remember_welcome_seen(False)
-    window = MainWindow()
-    qtbot.add_widget(window)
-    window.resize(1300, 850)
-    window.show()
-    with qtbot.wait_signals([window.store_opened, window.browser.rows_ready], timeout=WAIT_MS):
-        window.open_store(seeded)
+    window = opened_window(qtbot, seeded)
     try:
         welcome = window.help.welcome
         assert welcome.isVisible()

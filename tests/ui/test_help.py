@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from explorer import __version__
 from explorer.ui import settings
 from explorer.ui.widgets.help import plain, shortcut_rows
-from tests.ui.conftest import WAIT_MS, select_row
+from tests.ui.conftest import WAIT_MS, open_in, select_row, shown_window
 
 
 def test_the_shortcuts_list_is_made_from_the_windows_actions(window):
@@ -60,16 +60,10 @@ def test_about_names_the_versions_and_copies_them(window, qtbot):
 def new_window(qtbot, seeded, *, demo: bool = True, **options):
     """A window with `seeded` open: as a demo store the window made (`demo`), or as a store of
     the user's."""
-    from explorer.ui.main_window import MainWindow
-
-    main = MainWindow()
-    qtbot.add_widget(main)
-    main.resize(1300, 850)
-    main.show()
+    main = shown_window(qtbot)
     if demo:
         main.opening.demo_stores.add(str(Path(seeded).resolve()))
-    with qtbot.wait_signals([main.store_opened, main.browser.rows_ready], timeout=WAIT_MS):
-        main.open_store(seeded, **options)
+    open_in(qtbot, main, seeded, **options)
     return main
 
 
@@ -138,13 +132,8 @@ def test_the_welcome_says_when_a_store_is_read_without_a_systems_code(qtbot, see
 
 
 def test_the_welcome_says_no_store_is_open_when_the_one_asked_for_could_not_be(qtbot, tmp_path):
-    from explorer.ui.main_window import MainWindow
-
     settings.remember_welcome_seen(False)
-    window = MainWindow()
-    qtbot.add_widget(window)
-    window.resize(1300, 850)
-    window.show()
+    window = shown_window(qtbot)
     bad = tmp_path / "notes.evstore"
     bad.write_text("not a store\n")
     try:

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, shown_window
 
 
 def test_nothing_is_live_and_the_store_actions_wait_for_a_store(qtbot, seeded, tmp_path: Path,
                                                                 monkeypatch):
-    from explorer.ui.main_window import MainWindow
     from explorer.ui.window.actions import store_actions
 
     errors = []
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1300, 850)
-    window.show()
+    window = shown_window(qtbot)
     monkeypatch.setattr(window, "show_error", lambda title, message: errors.append(message))
     bad = tmp_path / "notes.evstore"
     bad.write_text("not a store\n")

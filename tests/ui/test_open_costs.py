@@ -13,7 +13,7 @@ from explorer.store.records import NewEvent
 from explorer.system import NO_SYSTEM
 from explorer.system.workspace import open_store, remember_system
 from explorer.ui.main_window import MainWindow
-from tests.ui.conftest import SHOP, WAIT_MS, open_shop
+from tests.ui.conftest import SHOP, WAIT_MS, open_shop, opened_window
 
 
 @pytest.fixture
@@ -29,16 +29,6 @@ def types_held(monkeypatch):
     monkeypatch.setattr(EventStore, "event_types", held)
     yield release
     release.set()
-
-
-def opened_window(qtbot, path) -> MainWindow:
-    window = MainWindow()
-    qtbot.add_widget(window)
-    window.resize(1300, 850)
-    window.show()
-    with qtbot.wait_signals([window.store_opened, window.browser.rows_ready], timeout=WAIT_MS):
-        window.open_store(path)
-    return window
 
 
 def offered_types(window: MainWindow) -> list[str]:

@@ -15,23 +15,10 @@ from explorer.system.discovery import load_system
 from explorer.ui.main_window import MainWindow
 from explorer.ui.session import LoadedSystem
 from tests.conftest import place_order
-from tests.ui.conftest import SHOP, WAIT_MS, open_shop, wait_for_page
+from tests.ui.conftest import SHOP, WAIT_MS, open_in, open_shop, shown_window, wait_for_page
 
 COPY_MODULE = "tests.ui.system_copy"
 COPY_SPEC = f"{COPY_MODULE}:SHOP_COPY"
-
-
-def make_window(qtbot) -> MainWindow:
-    window = MainWindow()
-    qtbot.add_widget(window)
-    window.resize(1300, 850)
-    window.show()
-    return window
-
-
-def open_in(qtbot, window: MainWindow, path, system: LoadedSystem | None = None) -> None:
-    with qtbot.wait_signals([window.store_opened, window.browser.rows_ready], timeout=WAIT_MS):
-        window.open_store(path, system=system)
 
 
 def name_system(path, **meta: str) -> None:
@@ -53,8 +40,8 @@ def last_position(path) -> int:
 # -- without a system ------------------------------------------------------------------------
 
 def test_without_a_system_the_store_is_explored_and_the_tabs_say_how_to_load_one(qtbot, seeded):
-    window = make_window(qtbot)
-    open_in(qtbot, window, seeded, LoadedSystem(NO_SYSTEM, "none"))
+    window = shown_window(qtbot)
+    open_in(qtbot, window, seeded, system=LoadedSystem(NO_SYSTEM, "none"))
     try:
         total = last_position(seeded)
         assert window.event_model.rowCount() == total
@@ -95,7 +82,7 @@ def test_a_store_no_installed_system_knows_opens_without_one(qtbot, tmp_path):
     with open_store(path, system=NO_SYSTEM, create=True) as store:
         store.append("ship_1", "Ship", [NewEvent("ShipLaunched", {"name": "Ada", "crew": 3}),
                                         NewEvent("ShipRenamed", {"name": "Grace"})])
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     open_in(qtbot, window, path)
     try:
         assert window.loaded.generic
@@ -130,7 +117,7 @@ def test_a_store_naming_its_system_by_module_path_is_loaded_only_if_the_user_agr
         qtbot, seeded, answer):
     name_system(seeded, system="shop_copy", system_module=COPY_SPEC)
     sys.modules.pop(COPY_MODULE, None)
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     try:
         with qtbot.wait_signal(window.error_shown, timeout=WAIT_MS) as asked:
             window.open_store(seeded)
@@ -161,7 +148,7 @@ def test_a_store_naming_its_system_by_module_path_is_loaded_only_if_the_user_agr
 
 def test_a_store_naming_a_missing_system_opens_without_it_saying_which_and_how(qtbot, seeded):
     name_system(seeded, system="observatory")
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     open_in(qtbot, window, seeded)
     try:
         assert window.loaded.generic
