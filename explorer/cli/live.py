@@ -145,8 +145,10 @@ def run(args: argparse.Namespace) -> int:
         if not started:  # (once the store is open: a store that cannot be is refused alone)
             started.append(True)
             damage_note.warn_if_damaged(runner.store)  # (with --read-only)
+            start = runner.starting_point()  # (built anew, going on from an event, ...)
             print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of "
-                  f"{shown(args.store)}; Ctrl+C stops.", file=sys.stderr)
+                  f"{shown(args.store)}{f': {start}.' if start else ';'} Ctrl+C stops.",
+                  file=sys.stderr)
         def on_status(status: RunnerStatus) -> None:
             status_line(status)
             if not runner.busy:  # (between passes)

@@ -56,14 +56,16 @@ def serve_across_losses(open_runner: Callable[[], Runner], inbox: ServeInbox,
                         between_passes: Callable[[Runner], None] | None = None) -> None:
     """`run --serve`: `Runner.serve` on the runner `open_runner()` opens, kept going across
     lost connections to the store's server (`keep_running`), until the inbox stops it. Each
-    runner opened says {"ready": true}; a loss is said as {"failed": text}, the return as
-    {"note": text}, and then what became of a rebuild the loss cut (Runner.cut_rebuild_note:
-    going on, not begun, done), so that the window shows the read model as it is.
+    runner opened says {"ready": true, "start": text}, the text saying where its read models
+    start (Runner.starting_point: built anew, going on from an event, up to date); a loss is
+    said as {"failed": text}, the return as {"note": text}, and then what became of a rebuild
+    the loss cut (Runner.cut_rebuild_note: going on, not begun, done), so that the window shows
+    the read model as it is.
     `between_passes(runner)` is Runner.serve's: what it raises ends serving."""
     cut: list[CutRebuild] = []
 
     def work(runner: Runner) -> None:
-        emit({"ready": True})
+        emit({"ready": True, "start": runner.starting_point()})
         while cut:
             emit({"note": runner.cut_rebuild_note(cut.pop(0))})
         try:

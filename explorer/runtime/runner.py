@@ -468,6 +468,26 @@ class Runner(Closable):
                     f"position {status.checkpoint:,}). Rebuild starts it again.")
         return f"{cut.name} is rebuilt ({status.state} at position {status.checkpoint:,})."
 
+    def starting_point(self) -> str:
+        """Where this runner, just opened, starts its read models, as a clause: built anew from
+        the first event (a read-models file made anew, deleted say, or all of them started
+        over), going on from the earliest event one of them has yet to handle, or up to date.
+        Said when a runner is started again, so that no one is told it goes on when it starts
+        over. "" when it keeps nothing (no projections, no sagas)."""
+        checkpoints = [p.checkpoint for p in self.engine.statuses()]
+        checkpoints += [manager.checkpoint for manager in self.sagas]
+        if not checkpoints:
+            return ""
+        last = self.store.last_position()
+        if last == 0:
+            return "the store holds no events yet"
+        earliest = min(checkpoints)
+        if earliest >= last:
+            return f"the read models are up to date (event {last:,} of {last:,})"
+        if max(checkpoints) == 0:
+            return f"the read models are built anew, from event 1 of {last:,}"
+        return f"the read models go on from event {earliest + 1:,} of {last:,}"
+
     def status(self) -> RunnerStatus:
         projections = tuple(self.engine.statuses())
         sagas = tuple(manager.status() for manager in self.sagas)

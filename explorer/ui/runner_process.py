@@ -10,9 +10,11 @@ comes back on its stdout, one JSON object a line; closing stdin stops it. A syst
 module path is found by the process as by the window: it gets the window's import path.
 
 A runner process that ends by itself (killed, out of memory, a crash) is started again, and goes
-on from the read models' checkpoints: otherwise the panels would go on showing its last status
-("caught up") while the log moved on. One that ends before it ever reported, or ends again and
-again (RESTARTS_AT_MOST within RESTART_WINDOW_S), is not: the panels are told (`stopped`).
+on from the read models' checkpoints (or builds them anew, their file deleted say: the message
+saying it was started again says which, as the new process reports it): otherwise the panels
+would go on showing its last status ("caught up") while the log moved on. One that ends before
+it ever reported, or ends again and again (RESTARTS_AT_MOST within RESTART_WINDOW_S), is not:
+the panels are told (`stopped`).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class RunnerProcess(QObject):
         self._restarts: deque[float] = deque()  # when it was started again, lately
         self.started_ns = 0  # when its process was last started (time.time_ns()): its code
         self._rebuilding: set[str] = set()  # rebuilds asked for and not yet finished
+        self._restarted_why: str | None = None  # started again for this; said once it is ready
         self.process = QProcess(self)
         self.process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
         self.process.readyReadStandardOutput.connect(self._read)
@@ -148,7 +151,9 @@ class RunnerProcess(QObject):
             message = orjson.loads(line)
         except orjson.JSONDecodeError:
             return  # not ours (a library printing): ignore it
-        if "status" in message:
+        if "ready" in message:
+            self._say_restarted(message.get("start") or "")
+        elif "status" in message:
             self._reported = True
             self.status.emit(RunnerStatus.from_dict(message["status"]))
         elif "progress" in message:
@@ -168,6 +173,7 @@ class RunnerProcess(QObject):
     def _finished(self, code: int, exit_status) -> None:
         if self._stopping:
             return
+        self._say_restarted(None)  # (started again, it ended before it was ready)
         error_output = bytes(self.process.readAllStandardError().data())
         detail = error_output.decode(errors="replace").strip()
         if detail:
@@ -189,8 +195,7 @@ class RunnerProcess(QObject):
         self._rebuilding.clear()
         if restart:
             self._restarts.append(now)
-            self.failed.emit(f"The projections' runner ended ({why}): it was started again, "
-                             "and goes on from where the read models are.")
+            self._restarted_why = why  # (where it goes on from: said by the new process)
             self.start()
             return
         again = " again and again" if self._reported else ""
@@ -198,6 +203,16 @@ class RunnerProcess(QObject):
                           "sagas are no longer kept up to date. Open the store again to restart "
                           "it.")
         self.failed.emit(f"The projections stopped running: {why}")
+
+    def _say_restarted(self, start: str | None) -> None:
+        """Say, once, that the runner ended and was started again, and where the new process
+        starts its read models (`start`, as Runner.starting_point says it; None: it ended
+        before it said, so nothing is claimed of it)."""
+        why, self._restarted_why = self._restarted_why, None
+        if why is None:
+            return
+        self.failed.emit(f"The projections' runner ended ({why}): it was started again" + (
+            f"; {start}." if start else "."))
 
     def _error(self, error) -> None:
         if not self._stopping and error == QProcess.ProcessError.FailedToStart:

@@ -86,7 +86,7 @@ def serving(store: Path) -> tuple[subprocess.Popen, queue.Queue]:
                                stdout=subprocess.PIPE, text=True)
     lines = lines_of(process)
     try:
-        assert json.loads(lines.get(timeout=60)) == {"ready": True}
+        assert json.loads(lines.get(timeout=60))["ready"] is True
     except BaseException:
         process.kill()
         raise

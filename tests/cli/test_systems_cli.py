@@ -200,7 +200,7 @@ def test_the_windows_runner_child_gets_the_system(seeded):
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     lines = lines_of(process)
     try:
-        assert json.loads(lines.get(timeout=60)) == {"ready": True}
+        assert json.loads(lines.get(timeout=60))["ready"] is True
         process.stdin.write('{"status": true}\n')
         process.stdin.flush()
         message = {}

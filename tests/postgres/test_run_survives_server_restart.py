@@ -73,13 +73,13 @@ def test_the_windows_runner_process_goes_on_after_the_server_restarts(own_server
                                stdout=subprocess.PIPE, text=True)
     lines = lines_of(process)
     try:
-        assert json.loads(wait_for(lines, lambda line: True)) == {"ready": True}
+        assert json.loads(wait_for(lines, lambda line: True))["ready"] is True
         own_server.pause()
         lost = json.loads(wait_for(lines, lambda line: "Lost the connection" in line))
         assert "go on once it is back" in lost["failed"]
         own_server.resume()
         assert "again" in json.loads(wait_for(lines, lambda line: "note" in line))["note"]
-        assert json.loads(wait_for(lines, lambda line: True)) == {"ready": True}
+        assert json.loads(wait_for(lines, lambda line: True))["ready"] is True
         explorer("command", url, "Inventory", "prod_101", "receive_stock", "--quantity", "5")
 
         def caught_up(line: str) -> bool:

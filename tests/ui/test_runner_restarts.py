@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 from explorer.domain import CommandService
+from explorer.projections import read_model_path
 from explorer.ui.runner_process import RESTARTS_AT_MOST, RunnerProcess
 from explorer.ui.widgets.projections_panel import NOT_RUNNING, ProjectionsPanel
 from tests.ui.conftest import SHOP, WAIT_MS, last_position, open_shop
@@ -53,8 +55,35 @@ def test_a_killed_runner_is_started_again_and_handles_what_came_meanwhile(qtbot,
             kill(runner)
         append_elsewhere(seeded, 3)  # while no runner runs
         qtbot.waitUntil(lambda: caught_up_to(panel, last + 3), timeout=WAIT_MS * 3)
-        assert said == ["The projections' runner ended (it was killed or crashed): it was "
-                        "started again, and goes on from where the read models are."]
+        started_again = ("The projections' runner ended (it was killed or crashed): it was "
+                         "started again; the read models ")
+        assert said in ([f"{started_again}go on from event {last + 1:,} of {last + 3:,}."],
+                        [f"{started_again}are up to date (event {last:,} of {last:,})."])
+    finally:
+        runner.stop()
+
+
+def test_a_runner_started_again_after_its_read_models_were_deleted_says_it_builds_them_anew(
+        qtbot, seeded):
+    """It stops once its read models' file is gone, and is started again: it said it "goes on
+    from where the read models are", while it built them anew from the first event."""
+    runner = RunnerProcess(str(seeded), "shop", read_only=False, run_sagas=False)
+    said: list[str] = []
+    runner.failed.connect(said.append)
+    statuses: list[object] = []
+    runner.status.connect(statuses.append)
+    runner.start()
+    try:
+        qtbot.waitUntil(lambda: bool(statuses), timeout=WAIT_MS * 3)
+        readmodels = read_model_path(str(seeded), False)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{readmodels}{suffix}").unlink(missing_ok=True)
+        qtbot.waitUntil(lambda: bool(said), timeout=WAIT_MS * 3)
+        assert said == [
+            f"The projections' runner ended (error: The read models {readmodels} were deleted, "
+            "moved or replaced while `run --serve` ran, so it stopped: what it wrote would go to "
+            "a file no longer there. Run it again: it builds them anew.): it was started again; "
+            f"the read models are built anew, from event 1 of {last_position(seeded):,}."]
     finally:
         runner.stop()
 
