@@ -237,7 +237,8 @@ class ProjectionEngine:
         self.handed_over: set[str] = set()
         """The projections whose read model another program's code took over (other tables or
         event types, another version): this engine writes them no more, and lets another
-        runner advance them (see catch_up), until its own rebuild takes one back."""
+        runner advance them (see catch_up), until its own rebuild, or another program of this
+        code starting it over, takes one back (`take_back`)."""
         for projection in projections:
             feed_columns(projection.event_fields)  # ValueError for a field events lack
             if db.read_only:
@@ -370,6 +371,32 @@ class ProjectionEngine:
                 handled += self._apply_chunk(runtime, checkpoint, end)
             if progress is not None:
                 progress(end, last)
+
+    def take_back(self) -> list[str]:
+        """The projections handed over whose read model this code has started over since
+        (another program running it: the version, tables and event types are this code's
+        again, emptied since it was handed over): this engine advances them again, from where
+        that program left them. A runner asks before it claims its work, each pass. The names
+        taken back."""
+        taken, db = [], self.db.db  # (only read: catch_up's transactions check it again)
+        for name in sorted(self.handed_over):
+            runtime = self._runtimes[name]
+            found = db.execute("SELECT version FROM projection_state WHERE name = ?",
+                               (name,)).fetchone()
+            if found is None or found[0] != runtime.projection.version:
+                continue  # (still another version's)
+            if runtime.reshaped is not None:  # (the same version of other code made it)
+                if _resets(db, name) == runtime.resets:
+                    continue  # not started over since
+                fed = _stored_feed(db, name)
+                if self.db.table_changes(runtime.projection.tables) or (
+                        fed is not None and fed != feed_of(runtime.projection)):
+                    continue  # started over by other code again
+                runtime.reshaped = None
+            runtime.kept_by = None  # (said again if another version takes it over again)
+            self.handed_over.discard(name)
+            taken.append(name)
+        return taken
 
     def _hand_over(self, name: str) -> None:
         """Write the projection no more, and let the runner of the code that took it over

@@ -196,6 +196,7 @@ class Runner(Closable):
                     # (the event types' totals of read models made before them, a batch a
                     # pass: the projections and sagas are not held up for the whole log)
                     self.timeline.catch_up(self.store, should_stop=should_stop, type_batches=1)
+                    self.engine.take_back()  # (handed over, started over by this code since)
                     self.advancing = self.db.claim(self.work())
                     waiting: Exception | None = None
                     try:

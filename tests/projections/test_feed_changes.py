@@ -207,3 +207,31 @@ def test_the_runner_of_other_code_lets_the_one_that_took_it_over_advance_it(
             assert counted(second.engine) == {t: {"OrderPlaced": 3, "CustomerRegistered": 1}[t]
                                               for t in taking.event_types}
             assert first.status().projections[0].note is not None  # (it says why it stopped)
+
+
+@pytest.mark.parametrize("other", ["event types", "version"])
+def test_a_runner_advances_again_what_a_program_of_its_code_took_back(store, service, other):
+    """A runner whose read model another program's code took over handed it over for good
+    (7ef9cdf): once a program running this runner's code had started it over again (and
+    stopped), no runner advanced it, though this one runs that code: it stayed behind, its
+    status saying nothing. It is this runner's again, from where that program left it."""
+    from explorer.demo.system import SHOP
+    from explorer.runtime.runner import Runner
+
+    build(store, service, PLACED)
+    taking = counts(BOTH) if other == "event types" else counts(PLACED, version=2)
+    with Runner(store.location, SHOP, run_sagas=False, projections=[counts(PLACED)]) as first:
+        first.run_pending()
+        with Runner(store.location, SHOP, run_sagas=False, projections=[taking]) as second:
+            first.run_pending()  # (it hands counted over)
+            second.run_pending()
+        with Runner(store.location, SHOP, run_sagas=False,
+                    projections=[counts(PLACED)]) as again:  # (this code: it starts it over)
+            again.run_pending()
+        service.execute("Order", "order_9", "place", {
+            "customer_id": "cust_1", "total": 29.99,
+            "items": [{"product_id": "prod_101", "quantity": 1, "price": 29.99}]})
+        first.run_pending()
+        assert projection_state_of(first.db, "counted") == store.last_position()
+        assert counted(first.engine) == {"OrderPlaced": 4}
+        assert first.status().projections[0].note is None
