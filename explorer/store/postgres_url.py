@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeGuard
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes
 
 import sqlalchemy as sa
 
@@ -41,15 +41,32 @@ def local_path(target: str) -> str:
     links and launchers give a file) as its path, percent-escapes decoded (file://localhost
     too); any other target as it is. The window and every subcommand of the command line take
     their stores through this: a URI was taken for a relative path, or refused as a database
-    this version does not open."""
+    this version does not open.
+
+    A `#` or `?` in it is part of the file's name (a file has no fragment or query): a path
+    with file:// put before it by hand (file:///tmp/a#b.evstore) was taken as /tmp/a, another
+    file, which a `seed` or `create` made. A `%` not followed by two hex digits is kept as it is,
+    and a name that holds what looks like an escape (a file named a%23b.evstore, no a#b.evstore
+    beside it) is that file."""
     if target[:5].lower() != "file:" or Path(target).exists():
         return target
-    parts = urlsplit(target)
-    if parts.netloc.lower() not in ("", "localhost") or not parts.path.startswith("/"):
+    rest = target[5:]
+    netloc, raw = "", rest
+    if rest.startswith("//"):  # (urlsplit would cut the name at its first '#' or '?')
+        netloc, slash, after = rest[2:].partition("/")
+        raw = slash + after
+    if netloc.lower() not in ("", "localhost") or not raw.startswith("/"):
         return target  # (another machine's file, or no path: said when opened)
-    path = os.fsdecode(unquote_to_bytes(parts.path))  # (a name not UTF-8 kept as its bytes)
+    path = _local(os.fsdecode(unquote_to_bytes(raw)))  # (a name not UTF-8 kept as its bytes)
+    if path != raw and not Path(path).exists() and Path(_local(raw)).exists():
+        return _local(raw)  # (its name holds a '%' the URI left as it was)
+    return path
+
+
+def _local(path: str) -> str:
+    """A file URI's path as this system writes it."""
     if os.name == "nt" and re.match(r"/[A-Za-z]:", path):  # pragma: no cover (Windows)
-        path = path[1:]  # (file:///C:/shop.evstore)
+        return path[1:]  # (file:///C:/shop.evstore)
     return path
 
 

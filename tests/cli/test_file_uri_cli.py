@@ -40,3 +40,45 @@ def test_other_names_are_kept_as_they_are(tmp_path, monkeypatch):
     Path("file:odd.evstore").touch()  # a file whose name begins so is that file
     assert local_path("file:odd.evstore") == "file:odd.evstore"
     assert local_path("file:///tmp/a%23b%FF.evstore") == "/tmp/a#b\udcff.evstore"
+
+
+def test_a_hash_or_question_mark_in_a_file_uri_is_part_of_the_name(tmp_path, capsys):
+    """A path with file:// put before it by hand keeps its '#' and '?': file:///tmp/a#b.evstore
+    was taken as /tmp/a (the rest read as the URI's fragment), another store, or a new one made
+    there by `seed`. Encoded or not, each names the file; a plain path holding them too."""
+    folder = tmp_path / "odd names"
+    folder.mkdir()
+    store = folder / "a#b ?c %d.evstore"
+    assert run(capsys, "seed", "file://" + str(store), "--orders", "3")[0] == 0
+    assert sorted(p.name for p in folder.iterdir()) == [store.name]  # (before: 'a', made)
+    decoy = folder / "a"  # (the store the URI was taken for)
+    assert run(capsys, "seed", decoy, "--orders", "1")[0] == 0
+    for given in (store.as_uri(), "file://" + str(store), "file://localhost" + str(store),
+                  str(store)):
+        code, out, err = run(capsys, "summary", given, "--json")
+        assert code == 0, (given, err)
+        assert json.loads(out)["store"] == str(store), given
+    assert sorted(p.name for p in folder.iterdir()) == ["a", store.name]  # (a read made none)
+
+
+def test_a_file_uri_naming_no_store_says_so_and_makes_nothing(tmp_path, capsys):
+    folder = tmp_path / "stores"
+    folder.mkdir()
+    (folder / "a").mkdir()
+    for given in ("file://" + str(folder / "a#b.evstore"), (folder / "n?o %zz.evstore").as_uri(),
+                  "file://" + str(folder / "n?o %zz.evstore")):
+        code, _, err = run(capsys, "summary", given)
+        assert code == 1 and "Traceback" not in err
+        assert err.startswith(f"error: No store at {local_path(given)}"), err
+        assert "#" in err or "?" in err
+    assert sorted(p.name for p in folder.iterdir()) == ["a"] and not list((folder / "a").iterdir())
+
+
+def test_a_name_holding_what_looks_like_an_escape_is_that_file(tmp_path):
+    literal = tmp_path / "a%23b.evstore"  # (no a#b.evstore beside it)
+    literal.touch()
+    assert local_path("file://" + str(literal)) == str(literal)
+    (tmp_path / "a#b.evstore").touch()  # (both: the URI's meaning)
+    assert local_path("file://" + str(literal)) == str(tmp_path / "a#b.evstore")
+    assert local_path("file:///tmp/a#b?c.evstore") == "/tmp/a#b?c.evstore"
+    assert local_path("file:///tmp/a%zz.evstore") == "/tmp/a%zz.evstore"

@@ -111,3 +111,24 @@ def test_a_recent_store_that_was_moved_is_said_to_be_missing(window, qtbot, tmp_
     remove.click()
     assert str(store) not in settings.recent_stores()
     assert str(store) not in [a.text() for a in window.recent_menu.actions()]
+
+
+def test_a_store_named_by_a_file_uri_opens_that_file(window, qtbot, tmp_path, seeded,
+                                                     monkeypatch):
+    """A file:// URI pasted into File › Open Database (or given as a recent store) is the file
+    at its path, its '#' part of the name, encoded or not: before, it was taken for a relative
+    path ('file:/tmp/...'), and the window offered to create a store there."""
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "a#b ?c.evstore"
+    shutil.copy(seeded, target)
+    for uri in (target.as_uri(), "file://" + str(target)):
+        with qtbot.wait_signal(window.store_opened, timeout=WAIT_MS) as opened:
+            window.opening.open(uri)
+        assert opened.args == [str(target)], uri
+    missing = tmp_path / "gone#x.evstore"
+    with qtbot.wait_signal(window.error_shown, timeout=WAIT_MS) as caught:
+        window.opening.open("file://" + str(missing))
+    assert caught.args[0] == "Create a new store?" and str(missing) in window.error_box.text()
+    window.error_box.button(QMessageBox.StandardButton.No).click()
+    made = [p.name for p in tmp_path.iterdir() if not p.name.startswith(("shop.", "a#b"))]
+    assert made == []  # (nothing at 'file:', nor the missing store)

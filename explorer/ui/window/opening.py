@@ -36,6 +36,7 @@ from explorer.store.postgres_url import (
     PasswordRefusedError,
     forget_password,
     is_server_url,
+    local_path,
     shown,
 )
 from explorer.system import NO_SYSTEM, Seeder, System
@@ -161,9 +162,10 @@ class StoreOpening(QObject):
              system: LoadedSystem | None = None, verify: bool = True) -> None:
         """Open a store on the worker, with `system` or (None) the one it names; on failure,
         explain and keep the current one. Only with `create` (the user said so) does a missing
-        or empty file become a store, read with the system at hand."""
+        or empty file become a store, read with the system at hand. A file:// URI (pasted into
+        Open Database, say) is the file at its path."""
         on_server = is_server_url(path)  # a store on a PostgreSQL server: a URL, not a file
-        path = str(path) if on_server else str(Path(path).expanduser())
+        path = str(path) if on_server else str(Path(local_path(str(path))).expanduser())
         self._generation += 1
         generation = self._generation
         if self.system_loading is not None:  # (for a store opened before: moot)
