@@ -810,8 +810,12 @@ def _keep_feed(db: Any, projection: Projection) -> None:
 
 def _feed_changes(fed: list[str], projection: Projection) -> str:
     """How the event types a read model was built from differ from those its code reads, e.g.
-    `OrderPaid added; OrderCancelled removed`."""
+    `OrderPaid added; OrderCancelled removed`, or `from every event type to OrderPaid` (no
+    types: every type's events)."""
     said, reads = [], set(projection.event_types)  # (declared as any collection)
+    if not fed or not reads:
+        return (f"from {', '.join(sorted(fed)) or 'every event type'} to "
+                f"{', '.join(sorted(reads)) or 'every event type'}")
     for names, how in ((sorted(reads - set(fed)), "added"), (sorted(set(fed) - reads), "removed")):
         if names:
             said.append(f"{', '.join(names)} {how}")

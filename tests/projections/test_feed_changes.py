@@ -235,3 +235,20 @@ def test_a_runner_advances_again_what_a_program_of_its_code_took_back(store, ser
         assert projection_state_of(first.db, "counted") == store.last_position()
         assert counted(first.engine) == {"OrderPlaced": 4}
         assert first.status().projections[0].note is None
+
+
+@pytest.mark.parametrize(("before", "after", "said"), [
+    (frozenset(), PLACED, "from every event type to OrderPlaced"),
+    (PLACED, frozenset(), "from OrderPlaced to every event type")])
+def test_a_change_from_or_to_every_event_type_is_said_as_such(store, service, before, after,
+                                                              said):
+    """A projection declaring no event types reads every type's events: one whose types went
+    from none to OrderPlaced alone was said to have had 'OrderPlaced added', as if it read
+    more now rather than less (and 'OrderPlaced removed' the other way)."""
+    shop(service)
+    with open_read_models(store.location, False) as db:
+        ProjectionEngine(store, db, [counts(before)]).catch_up_all()
+    with open_read_models(store.location, False) as db:
+        engine = ProjectionEngine(store, db, [counts(after)])
+        assert engine.statuses()[0].note == (f"counted's event types changed ({said}) without "
+                                             "a new version: rebuilt from the first event")
