@@ -386,8 +386,11 @@ class ProjectionEngine:
             if found is None or found[0] != runtime.projection.version:
                 continue  # (still another version's)
             if runtime.reshaped is not None:  # (the same version of other code made it)
-                if _resets(db, name) == runtime.resets:
+                resets = _resets(db, name)
+                if resets == runtime.resets:
                     continue  # not started over since
+                self._discard(runtime)
+                runtime.resets = resets  # (looked at once each time it is started over)
                 fed = _stored_feed(db, name)
                 if self.db.table_changes(runtime.projection.tables) or (
                         fed is not None and fed != feed_of(runtime.projection)):

@@ -252,3 +252,27 @@ def test_a_change_from_or_to_every_event_type_is_said_as_such(store, service, be
         engine = ProjectionEngine(store, db, [counts(after)])
         assert engine.statuses()[0].note == (f"counted's event types changed ({said}) without "
                                              "a new version: rebuilt from the first event")
+
+
+def test_a_read_model_other_code_started_over_again_is_looked_at_once(store, service,
+                                                                     monkeypatch):
+    """A runner asks, each pass, whether a projection it handed over was started over by its
+    own code since: one that other code started over again is looked at (its tables read)
+    once, not at every pass after."""
+    from explorer.demo.system import SHOP
+    from explorer.runtime.runner import Runner
+
+    build(store, service, PLACED)
+    with Runner(store.location, SHOP, run_sagas=False, projections=[counts(PLACED)]) as first:
+        first.run_pending()
+        with Runner(store.location, SHOP, run_sagas=False, projections=[counts(BOTH)]):
+            first.run_pending()  # (it hands counted over)
+        with Runner(store.location, SHOP, run_sagas=False, projections=[counts(BOTH)]) as other:
+            other.engine.rebuild("counted")  # (other code starts it over again)
+        looked: list[object] = []
+        table_changes = type(first.db).table_changes
+        monkeypatch.setattr(type(first.db), "table_changes",
+                            lambda db, tables: looked.append(tables) or table_changes(db, tables))
+        for _ in range(3):
+            first.run_pending()
+        assert len(looked) == 1 and "counted" in first.engine.handed_over
