@@ -2,7 +2,9 @@
 when the system has several); for one, its steps and its history.
 
 A saga's instances are listed from the read model its SagaInstancesProjection keeps (see
-explorer/sagas/instances.py): its id first, then the saga's own columns (the shop's order_id).
+explorer/sagas/instances.py): its id first, then the saga's first own column (the shop's
+order_id), status and steps, kept in view (LeadingColumnsFit: the id cut in the middle, whole
+on hover, and the list widened when narrow), then the rest.
 The list is read and counted while the panel is shown: a list asked for while it is hidden (a
 runner's checkpoint, another store) is read when it is shown. A saga the runner faulted (its own
 code raised) is said above the list while the runner's status has it: the event it stopped at
@@ -59,14 +61,13 @@ from explorer.ui.models.read_model import (
     ROW_ROLE,
     STATUS_COLOURS,
     RowsModel,
-    fit_columns,
 )
 from explorer.ui.timers import single_shot
 from explorer.ui.tones import muted
 from explorer.ui.widgets.list_counter import CountAsked, ListCounter
 from explorer.ui.widgets.projections_panel import FAULT_BOX_STYLE
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
-from explorer.ui.widgets.tables import read_only_table, tab_leaves
+from explorer.ui.widgets.tables import LeadingColumnsFit, read_only_table, tab_leaves
 from explorer.ui.worker import JobContext, StoreWorker
 
 if TYPE_CHECKING:
@@ -75,9 +76,16 @@ if TYPE_CHECKING:
 STATUSES = ["running", "compensating", "completed", "compensated", "failed"]
 LIST_COLUMNS = ["status", "steps", "current_step", "updated_at"]
 """"steps" is the progress in words (3/6 done, 2 compensated, 1 failed): the counts in one column
-that a laptop screen shows whole. The saga's id and its own columns come first."""
+that a laptop screen shows whole. The saga's id and its first own column come before, its other
+own columns after "steps"."""
+LEADING = 4
+"""The list's columns kept in view: the id, the saga's first own column (its correlation key:
+the shop's order_id), the status and the steps."""
 STEP_COLOURS = {"done": "#2e7d32", "pending": "#1565c0", "failed": "#c62828",
                 "compensated": "#ef6c00", "unconfirmed": "#6a1b9a"}
+LIST_SHARE, LIST_SHARE_AT_MOST = 55, 70
+"""The list's part of the panel's width (%) at first, and how much it takes at most, when
+narrow, for its leading columns (the saga's detail keeps 30%: at 1024x700 its steps' names)."""
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 5
 REFRESH_MS = 400
 
@@ -92,10 +100,12 @@ class SagaListing:
     @property
     def columns(self) -> list[str]:
         """The list's columns: the saga's id (always: the user needs it to open the saga),
-        then its own columns (the shop's order_id), its status and progress."""
+        then its first own column (the shop's order_id, a loan's loan_id), its status and
+        progress (the columns kept in view, LEADING), then its other own columns (a loan's
+        member_id and book_id), the current step and when it changed."""
         table = self.projection.rows_table
         own = [c for c in table.info["values"] if c not in ROW_COLUMNS]
-        return [*table.info["keys"], *own, *LIST_COLUMNS]
+        return [*table.info["keys"], *own[:1], *LIST_COLUMNS[:2], *own[1:], *LIST_COLUMNS[2:]]
 
     @property
     def title(self) -> str:
@@ -127,6 +137,7 @@ class SagasPanel(QWidget):
         self.selected: str | None = None
         self._checkpoint = -1
         self._list_owed: bool | None = None  # (asked while hidden: whether with a reset)
+        self._split_chosen = False  # the user moved the split between the list and a saga
         self.saga_choice = QComboBox()
         self.saga_choice.setToolTip("Which of the system's sagas to list")
         self.saga_choice.currentIndexChanged.connect(lambda _: self._saga_chosen())
@@ -167,7 +178,8 @@ class SagasPanel(QWidget):
                                                                  "current_step": current_step})
         self.list = tab_leaves(QTableView())
         self.list.setModel(self.list_model)
-        self.list_model.first_page_loaded.connect(lambda: fit_columns(self.list))
+        self.fit = LeadingColumnsFit(self.list, squeezable=2)  # (the id, the key)
+        self.list_model.first_page_loaded.connect(self._fit_list)
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.verticalHeader().hide()
@@ -193,9 +205,10 @@ class SagasPanel(QWidget):
         right.addWidget(self.title)
         right.addWidget(tabs, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
+        split.splitterMoved.connect(self._split_moved)
         split.addWidget(self.list)
         split.addWidget(detail)
-        split.setSizes([520, 620])
+        split.setSizes([LIST_SHARE * 11, (100 - LIST_SHARE) * 11])  # (at 1400x900, in pixels)
         self.split = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -203,6 +216,33 @@ class SagasPanel(QWidget):
         layout.addWidget(self.fault_box)
         layout.addWidget(split, 1)
         self._refresh = single_shot(self, REFRESH_MS, lambda: self._load_list(reset=False))
+
+    def _fit_list(self) -> None:
+        self.fit.fit(LEADING)
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """Widen the list to the room its leading columns need, up to LIST_SHARE_AT_MOST of
+        the width (a narrow window, a split kept from a wider one), unless the user has moved
+        the split since the window opened."""
+        sizes = self.split.sizes()
+        total = sum(sizes)
+        if self._split_chosen or total <= 0 or not self.fit.natural:
+            return
+        frame = self.list.width() - self.list.viewport().width()
+        scroll_bar = self.list.verticalScrollBar()
+        wanted = self.fit.need() + frame + (0 if scroll_bar.isVisible() else
+                                            scroll_bar.sizeHint().width())
+        share = min(wanted, total * LIST_SHARE_AT_MOST // 100)
+        if sizes[0] < share:
+            self.split.setSizes([share, total - share])
+
+    def _split_moved(self, _position: int, _index: int) -> None:
+        self._split_chosen = True
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._make_room()
 
     def _table(self, headers: list[str]) -> QTableWidget:
         table = read_only_table(headers, QHeaderView.ResizeMode.ResizeToContents)

@@ -3,9 +3,17 @@ everywhere. In every one Tab moves on to the next widget (tab_leaves); the arrow
 
 from __future__ import annotations
 
+import sys
 from typing import TypeVar
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -14,6 +22,8 @@ from PySide6.QtWidgets import (
     QTableView,
     QTableWidget,
 )
+
+from explorer.ui.models.read_model import fit_columns
 
 View = TypeVar("View", bound=QAbstractItemView)
 
@@ -70,3 +80,110 @@ def row_view(model: QAbstractItemModel) -> QTableView:
     view.setWordWrap(False)
     tab_leaves(view)
     return view
+
+
+PADDING = 24
+"""The room around a cell's text that fit_columns gives it."""
+TIGHT = 12
+"""The room around a cell's text at the least."""
+READABLE = 12
+"""The characters of an id cut in the middle that still tell it apart ("fulfilm…der_005")."""
+
+
+class LeadingColumnsFit(QObject):
+    """A paged list's columns sized to what they show (fit_columns), then its first
+    `squeezable` columns (ids: cut in the middle, whole on hover) narrowed, then the margins,
+    until its first `leading` columns are in view; again as the list is resized, until
+    the user sizes a column himself. (The sagas list: its steps column, fourth, began at 440
+    px of a 465 px list, to be reached by scrolling sideways.)"""
+
+    def __init__(self, view: QTableView, squeezable: int) -> None:
+        super().__init__(view)
+        self.view = view
+        self.squeezable = squeezable
+        self.leading = 0
+        self.natural: list[int] = []
+        """The columns' widths as fit_columns made them."""
+        self._fitting = False
+        self.user_sized = False
+        for column in range(squeezable):
+            elide_middle(view, column)
+        view.viewport().installEventFilter(self)
+        view.horizontalHeader().sectionResized.connect(self._section_resized)
+
+    def fit(self, leading: int) -> None:
+        """Size the columns again (new ones, or their first page): `leading` to keep in view."""
+        self.leading = leading
+        self.user_sized = False
+        self._fitting = True
+        try:
+            fit_columns(self.view)
+            self.natural = [self.view.columnWidth(c) for c in range(self._count())]
+        finally:
+            self._fitting = False
+        self.squeeze()
+
+    def need(self) -> int:
+        """The width the leading columns take at their narrowest, their ids still readable
+        (see `squeeze`)."""
+        return sum(self._widths(None, to_headers=False)[:self.leading])
+
+    def squeeze(self) -> None:
+        """Narrow the columns until the leading ones fit the list's width (see `_widths`)."""
+        if not self.natural or self.user_sized or len(self.natural) != self._count():
+            return
+        widths = self._widths(self.view.viewport().width())
+        self._fitting = True
+        try:
+            header = self.view.horizontalHeader()
+            for column, width in enumerate(widths[:-1]):  # (the last one stretches)
+                if header.sectionSize(column) != width:
+                    header.resizeSection(column, width)
+        finally:
+            self._fitting = False
+
+    def _widths(self, room: int | None, *, to_headers: bool = True) -> list[int]:
+        """The columns' widths in a list `room` pixels wide (None: at their narrowest): the
+        squeezable ones narrowed to READABLE characters, then the leading ones' margins to
+        TIGHT, then (`to_headers`) the squeezable ones to their header."""
+        widths = list(self.natural)
+        leading = min(self.leading, len(widths))
+        metrics = self.view.fontMetrics()
+        model = self.view.model()
+        headers = [metrics.horizontalAdvance(str(model.headerData(
+            c, Qt.Orientation.Horizontal))) + TIGHT for c in range(min(self.squeezable, leading))]
+        readable = READABLE * metrics.averageCharWidth() + PADDING
+        excess = [sys.maxsize if room is None else sum(widths[:leading]) - room]
+
+        def narrow(floors: list[int]) -> None:  # the one with the most to spare first
+            while excess[0] > 0:
+                rooms = sorted(((widths[c] - floor, c) for c, floor in enumerate(floors)),
+                               reverse=True)
+                if not rooms or rooms[0][0] <= 0:
+                    return
+                most, column = rooms[0]
+                runner_up = max(rooms[1][0], 0) if len(rooms) > 1 else 0
+                cut = min(excess[0], max(1, most - runner_up))
+                widths[column] -= cut
+                excess[0] -= cut
+
+        narrow([max(header, readable) for header in headers])
+        for column in range(leading):  # the margins
+            cut = min(max(excess[0], 0), PADDING - TIGHT, max(0, widths[column] - TIGHT))
+            widths[column] -= cut
+            excess[0] -= cut
+        if to_headers:
+            narrow(headers)
+        return widths
+
+    def _count(self) -> int:
+        return self.view.model().columnCount()
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._fitting and column < self._count() - 1:  # (the last one stretches)
+            self.user_sized = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Resize:
+            self.squeeze()
+        return False

@@ -1,0 +1,88 @@
+"""The Sagas tab's list shows what a user reads it for without scrolling sideways: each saga's id,
+its correlation key (the shop's order_id, a library loan's loan_id), its status and its steps
+("5/10 done, 4 compensated"), whole, in the window's default split at 1400x900 and at 1024x700.
+A long id is cut in the middle to make room, and whole on hover."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from explorer.system.discovery import load_system
+from explorer.system.workspace import open_store
+from tests.ui.conftest import WAIT_MS, opened_window
+from tests.ui.test_saga_count import counted_sagas_panel
+
+LIBRARY = load_system("library")
+SIZES = [(1400, 900), (1024, 700)]
+
+
+def shown_list(window, qtbot, size: tuple[int, int], total: str):
+    window.resize(*size)
+    panel = window.sagas_panel
+    window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
+    qtbot.waitUntil(lambda: panel.count_label.text() == total, timeout=30_000)
+    model = panel.list_model
+    qtbot.waitUntil(lambda: model.row(0) is not None, timeout=WAIT_MS)
+    return panel
+
+
+def assert_fits(panel, qtbot, key: str) -> None:
+    """The id, the key, the status and the steps are in view, each as wide as its widest
+    text shown (but the id and the key, which may be cut in the middle)."""
+    view, model = panel.list, panel.list_model
+    wanted = ["saga_id", key, "status", "steps"]
+    assert model.columns[:4] == wanted
+    metrics = view.fontMetrics()
+    rows = model.loaded_rows(100)
+
+    def fits() -> None:
+        width = view.viewport().width()
+        steps = model.columns.index("steps")
+        right = view.columnViewportPosition(steps) + view.columnWidth(steps)
+        assert right <= width, f"the steps column ends at {right} px, the list at {width} px"
+        for name in ("status", "steps"):
+            column = model.columns.index(name)
+            texts = [name] + [model.index(r, column).data() for r in range(len(rows))]
+            widest = max(metrics.horizontalAdvance(text) for text in texts)
+            assert view.columnWidth(column) >= widest + 8, (name, view.columnWidth(column),
+                                                            widest)
+        assert view.horizontalScrollBar().value() == 0
+
+    qtbot.waitUntil(fits, timeout=WAIT_MS)
+    first = model.index(0, 0)
+    assert first.data(Qt.ItemDataRole.ToolTipRole) == rows[0]["saga_id"]  # whole on hover
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_shop_s_sagas_list_shows_id_order_status_and_steps_whole(window, qtbot, size):
+    """(At 1400x900 the steps column began at 440 px of a 465 px list: "5/10 done, 4 compensa"
+    and the rest by scrolling sideways.)"""
+    counted_sagas_panel(window, qtbot)
+    panel = shown_list(window, qtbot, size, "300 sagas")
+    assert_fits(panel, qtbot, "order_id")
+
+
+@pytest.fixture(scope="module")
+def library_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("library") / "library.evstore"
+    with open_store(path, system=LIBRARY, create=True) as store:
+        LIBRARY.seeder.seed(store, size=40, seed=3, days=30, recent=False)
+    return path
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_plug_in_s_sagas_list_puts_its_key_status_and_steps_in_view(library_template,
+                                                                     qtbot, tmp_path, size):
+    """A saga with three columns of its own (a library loan's loan_id, member_id, book_id):
+    the first of them, the status and the steps come after its id; the others after them."""
+    path = tmp_path / "library.evstore"
+    path.write_bytes(library_template.read_bytes())
+    window = opened_window(qtbot, path)
+    try:
+        panel = shown_list(window, qtbot, size, "40 sagas")
+        assert_fits(panel, qtbot, "loan_id")
+        columns = panel.list_model.columns
+        assert columns[4:6] == ["member_id", "book_id"]
+    finally:
+        window.close()
