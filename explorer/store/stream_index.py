@@ -94,7 +94,12 @@ class StreamIndex:
 
 
 def stream_pattern_to_like(pattern: str) -> str:
-    """A LIKE pattern for a user's stream filter: a substring, or a whole-id wildcard (* and ?)."""
+    """A LIKE pattern for a user's stream filter: a substring, or a whole-id wildcard (* and ?).
+    ValueError for a NUL character (SQLite's LIKE would end the pattern there, matching every
+    id; a server refuses it)."""
+    if "\x00" in pattern:
+        raise ValueError("The stream filter holds a NUL character (\\0, pasted with the "
+                         "text?), which no stream id holds; remove it.")
     escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     if "*" in pattern or "?" in pattern:
         return escaped.replace("*", "%").replace("?", "_")

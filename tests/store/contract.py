@@ -267,6 +267,11 @@ class EventStoreContract:
         assert [s.stream_id for s in store.list_streams("Order", after="order_09", limit=2)] == [
             "order_10", "order_11"]
         assert store.list_streams(pattern="100%") == []
+        for pattern in ("\x00", "order_\x001"):  # (SQLite's LIKE ended the pattern there,
+            # so a NUL alone matched every stream; a server refused it with its own words)
+            for listing in (store.list_streams, store.count_streams):
+                with pytest.raises(ValueError, match=r"^The stream filter holds a NUL "):
+                    listing(pattern=pattern)
         assert store.count_streams("Order") == 12 and store.count_streams(pattern="cust") == 1
         assert [(t.stream_type, t.streams, t.events) for t in store.stream_types()] == [
             ("Customer", 1, 1), ("Order", 12, 24)]

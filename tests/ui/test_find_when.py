@@ -357,3 +357,16 @@ def test_by_time_a_compare_mark_set_at_the_cursor_stands_where_the_cursor_does(q
     assert plot.moment_marks["A"].value() == plot.x_of(20)
     plot.set_by_time(False)
     assert plot.moment_marks["B"].value() == 49.0
+
+
+def test_a_target_holding_a_nul_completes_no_stream_id(seeded):
+    """A NUL pasted into the target completes nothing: the store refuses a stream filter
+    holding one (SQLite's LIKE ended the pattern there), which the completer, raising what is
+    not a StoreError, would have made an unexpected error."""
+    from explorer.ui.widgets.find_when_targets import stream_ids_starting
+
+    with open_shop(seeded, read_only=True) as store:
+        machine = TimeMachine(store, None, SHOP)
+        assert stream_ids_starting(machine, "prod_") and stream_ids_starting(machine, "p*r")
+        assert stream_ids_starting(machine, "prod_\x00") == []
+        assert stream_ids_starting(machine, "\x00") == []

@@ -28,7 +28,10 @@ TYPING_PAUSE_MS = 150
 
 def stream_ids_starting(machine: TimeMachine, prefix: str, limit: int = COMPLETIONS,
                         ) -> list[str]:
-    """The first `limit` stream ids starting with `prefix` (any case), from the stream index."""
+    """The first `limit` stream ids starting with `prefix` (any case), from the stream index;
+    none for a prefix holding a NUL character (pasted: no stream id holds one)."""
+    if "\x00" in prefix:
+        return []
     wildcards = prefix.replace("*", "").replace("?", "")  # typed literally: not patterns
     streams = machine.store.list_streams(pattern=f"{wildcards}*", limit=limit)
     return [stream.stream_id for stream in streams]
