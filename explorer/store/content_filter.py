@@ -15,9 +15,13 @@ every path and value becomes a bound parameter, never SQL text.
 `[*]` matches any element of a list: `data.items[*].product_id = "prod_101"`. `= null` matches
 a JSON null (not a missing key); `exists` matches a key that is there, whatever its value.
 Against a number (`data.amount > 50`), a text writing one ("10.00", "-1.5e3") is that number,
-exactly, and any other text, a list or an object makes the comparison unknown: it matches
-nothing, nor does its `not` (explorer.store.numeric_text). Against quoted text, text compares
-as text.
+exactly, and any other text, true or false, a list or an object makes the comparison unknown:
+it matches nothing, nor does its `not` (explorer.store.numeric_text). Against quoted text, text
+compares as text, and a number sorts before any text. true and false are compared with = and !=
+only, and only with true and false: `data.gift = true` matches JSON's true, not the number 1
+(which SQLite's json_extract makes of it), `data.gift != true` matches false; true or false
+compared with anything else, or a number or text with them, is unknown, and `contains` finds
+no text in them.
 
 The same language reads other things than events: `FilterFields` says which fields a filter
 may name (`parse_filter(text, fields)`): an aggregate's state (`state.status = "cancelled"`), or
@@ -35,6 +39,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import eq, ge, gt, le, lt, ne
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +52,7 @@ from explorer.store.portable_sql import (
     JsonFieldText,
     JsonFieldType,
     JsonOperand,
+    JsonTextComparison,
     JsonValid,
     LikeIgnoringCase,
 )
@@ -312,6 +318,10 @@ class _Parser:
         op = OPERATORS[operator.text]
         if literal is None and op not in ("=", "!="):
             raise FilterError("null can only be compared with = or !=", value.column)
+        if isinstance(literal, bool) and op not in ("=", "!="):
+            raise FilterError(f"true and false can only be compared with = or != (they are "
+                              f"not ordered, nor numbers): write {token.text} = {value.text}",
+                              value.column)
         return Comparison(token.text, op, literal, number)
 
 
@@ -396,29 +406,69 @@ def _compile(node: Comparison | Logical) -> sa.ColumnElement[bool]:
     return compile_condition(node, _field_expression)
 
 
-def compile_condition(node: Comparison | Logical,
-                      field_expression: FieldExpression) -> sa.ColumnElement[bool]:
+def compile_condition(node: Comparison | Logical, field_expression: FieldExpression,
+                      negated: bool = False) -> sa.ColumnElement[bool]:
     """A filter's tree as a SQL condition, its fields given by `field_expression` (events' for
-    a ContentFilter; a read model's columns for a condition on its rows)."""
+    a ContentFilter; a read model's columns for a condition on its rows); `negated`, its `not`.
+
+    A `not` is taken down to the comparisons (`not (a or b)` is `not a and not b`, as SQL's
+    three-valued logic has it), and a comparison on a JSON field is negated as its opposite
+    (`not x > 5` is `x <= 5`): such a comparison, true only where it holds, may be false
+    rather than unknown where it is unknown (`x = true` of a number: the index on the path
+    serves `json_extract(...) = 1`, false for the number 5), which its `not` would turn true."""
     if isinstance(node, Logical):
-        parts = [compile_condition(part, field_expression) for part in node.parts]
         if node.op == "not":
-            return sa.not_(parts[0])
-        return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
+            return compile_condition(node.parts[0], field_expression, not negated)
+        parts = [compile_condition(part, field_expression, negated) for part in node.parts]
+        return sa.and_(*parts) if (node.op == "and") != negated else sa.or_(*parts)
     expression, json_type, each = field_expression(node.field)
+    if negated and each is None and isinstance(expression, JsonField) \
+            and node.op in _OPPOSITE and node.value is not None:
+        return _comparison(Comparison(node.field, _OPPOSITE[node.op], node.value, node.number),
+                           expression, json_type)
+    condition = _comparison(node, expression, json_type)
+    if each is not None:
+        condition = sa.exists(sa.select(sa.literal(1)).select_from(each).where(condition))
+    return sa.not_(condition) if negated else condition
+
+
+_OPPOSITE = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+_BOOLEANS = ("true", "false")
+
+
+def _holds_for_0_or_1(op: str, value: int | float) -> bool:
+    """Whether `0 op value` or `1 op value` holds: SQLite's json_extract reads false and true
+    as 0 and 1, so such a comparison must leave them out itself."""
+    compare = {"=": eq, "!=": ne, "<": lt, "<=": le, ">": gt, ">=": ge}[op]
+    return bool(compare(0, value) or compare(1, value))
+
+
+def _comparison(node: Comparison, expression: sa.ColumnElement[Any],
+                json_type: sa.ColumnElement[Any] | None) -> sa.ColumnElement[bool]:
+    """One comparison, true where it holds (false or unknown elsewhere). On a JSON field, true
+    and false are compared only with true and false, and with = or != only (parse_filter):
+    any other value compared with them, and they with a number or a text, is unknown."""
     condition: sa.ColumnElement[bool]
     if node.op == "exists":  # the key is there, even holding null
         condition = (json_type if json_type is not None else expression).is_not(None)
     elif node.op == "contains":
         escaped = node.value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        text = (JsonFieldText(expression) if isinstance(expression, JsonField)
-                else sa.cast(expression, sa.Text))
+        text: sa.ColumnElement[Any] = (
+            JsonFieldText(expression) if isinstance(expression, JsonField)
+            else sa.cast(expression, sa.Text))
+        if json_type is not None:  # true and false hold no text
+            text = sa.case((json_type.in_(_BOOLEANS), sa.null()), else_=text)
         condition = LikeIgnoringCase(text, sa.bindparam(None, f"%{escaped}%"))
     elif node.value is None and json_type is not None:  # JSON null, not a missing key
         is_null = json_type == sa.bindparam(None, "null")
         condition = is_null if node.op == "=" else sa.and_(json_type.is_not(None), ~is_null)
     elif node.value is None:
         condition = expression.is_(None) if node.op == "=" else expression.is_not(None)
+    elif isinstance(node.value, bool) and isinstance(expression, JsonField):
+        assert json_type is not None  # a JSON field's
+        wanted = node.value if node.op == "=" else not node.value  # != true is = false
+        condition = sa.and_(expression.op("=", is_comparison=True)(JsonOperand(wanted)),
+                            json_type == sa.bindparam(None, "true" if wanted else "false"))
     elif is_number(node.value) and (isinstance(expression, JsonField) or (
             isinstance(expression.type, sa.String)
             and getattr(expression, "table", None) is not events)):
@@ -426,6 +476,8 @@ def compile_condition(node: Comparison | Logical,
         # number to text, as SQLite's affinity does)
         key = number_key(node.number if node.number is not None else node.value)
         condition = NumberComparison(expression, node.op, node.value, key)
+        if json_type is not None and _holds_for_0_or_1(node.op, node.value):
+            condition = sa.and_(condition, _no_boolean(json_type))
     elif (isinstance(node.value, str) and isinstance(expression.type, _NUMBER_TYPES)
           and getattr(expression, "table", None) is not events):
         # a read model's column of numbers and a text: a numeric text is its number, as
@@ -437,11 +489,16 @@ def compile_condition(node: Comparison | Logical,
         else:
             condition = (expression == expression if node.op in ("<", "<=", "!=")
                          else expression != expression)
+    elif isinstance(expression, JsonField):  # a text: numbers sort before it
+        assert json_type is not None  # a JSON field's
+        condition = JsonTextComparison(expression, node.op, node.value)
+        if node.op in ("<", "<=", "!="):  # which false and true (0 and 1 on SQLite) are
+            condition = sa.and_(condition, _no_boolean(json_type))
     else:
         value = int(node.value) if isinstance(node.value, bool) else node.value
-        operand = (JsonOperand(node.value) if isinstance(expression, JsonField)
-                   else sa.bindparam(None, value))
-        condition = expression.op(node.op, is_comparison=True)(operand)
-    if each is not None:
-        return sa.exists(sa.select(sa.literal(1)).select_from(each).where(condition))
+        condition = expression.op(node.op, is_comparison=True)(sa.bindparam(None, value))
     return condition
+
+
+def _no_boolean(json_type: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    return json_type.not_in(_BOOLEANS)

@@ -26,8 +26,8 @@ KIND_OF_COLUMN = {name: "number" if name in ("position", "version", "schema_vers
                   for name in COLUMNS | {"correlation_id"}}
 _HOLDS = {"number": "numbers", "text": "text", "boolean": "true or false", "list": "lists",
           "object": "objects"}
-_SQL_CLASS = {"number": "number", "boolean": "number", "text": "text", "list": "text",
-              "object": "text"}  # how SQLite sees the value: JSON true is 1, a list its text
+_SQL_CLASS = {"number": "number", "boolean": "boolean", "text": "text", "list": "text",
+              "object": "text"}  # how the filter compares the value: a list as its text
 
 
 def literal_kind(value: Any) -> str:
@@ -91,11 +91,12 @@ def mismatch(comparison: Comparison, kinds: set[str]) -> str | None:
         return None  # some events hold the value's type: the comparison can match them
     written = _written(value)
     advice = _advice(field, op, value, kinds)
-    if classes == {_SQL_CLASS[kind]}:  # true against numbers, or text against lists/objects
-        if kind == "text":
-            return (f"{field} holds {holds}: {op} {written} compares with their JSON text and "
-                    f"is unlikely to match. {advice}")
-        return f"{field} holds {holds}, not {_HOLDS[kind]}. {advice}"
+    if kind == "boolean" or classes == {"boolean"}:
+        return (f"{field} holds {holds}, not {_HOLDS[kind]}: {field} {op} {written} matches "
+                f"nothing (true and false are compared only with true and false). {advice}")
+    if classes == {_SQL_CLASS[kind]}:  # text against lists/objects
+        return (f"{field} holds {holds}: {op} {written} compares with their JSON text and "
+                f"is unlikely to match. {advice}")
     if kind == "number" and kinds == {"text"}:
         return (f"{field} holds text, but {written} is a number: {field} {op} {written} matches "
                 f'only text writing a number (such as "10.00"), compared as that number. '

@@ -218,11 +218,8 @@ def _postgres_number_comparison(comparison: NumberComparison, compiler: Any, **k
         return f"({_postgres_text_order(field, comparison.literal_key)} {comparison.operator} 0)"
     text = compiler.process(JsonFieldText(comparison.field), **kw)
     value = compiler.process(JsonOperand(comparison.value), **kw)
-    number = compiler.process(sa.bindparam(None, comparison.value), **kw)
     op = comparison.operator
     order = _postgres_text_order(text, comparison.literal_key)
-    # true and false as 1 and 0, as SQLite's json_extract gives them (not JSON's order of
-    # types, in which every boolean is above every number)
+    # true and false are no numbers: unknown (jsonb's order puts them above every number)
     return (f"(CASE jsonb_typeof({field}) WHEN 'string' THEN {order} {op} 0 "
-            f"WHEN 'number' THEN {field} {op} {value} WHEN 'boolean' THEN (CASE WHEN {field} = "
-            f"CAST('true' AS JSONB) THEN 1 ELSE 0 END) {op} {number} END)")
+            f"WHEN 'number' THEN {field} {op} {value} END)")

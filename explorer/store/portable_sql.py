@@ -6,9 +6,12 @@ On SQLite they are its JSON1 functions, as the filter always wrote them (`json_e
 `#>` (its text `#>>`), its type is `jsonb_typeof` named as SQLite names it (integer, real,
 text, true, false, null, array, object), [*] is `jsonb_array_elements`, and a value compared
 with a field is bound as jsonb, so that numbers compare as numbers and texts as texts.
-Differences that remain: SQLite compares unlike types (a text is more than any number; true is
-1) where jsonb orders them its own way (null < text < number < boolean); [*] on an object goes
-through its values on SQLite and through nothing on PostgreSQL.
+Where jsonb orders unlike types its own way (null < text < number < boolean), the filter
+compares as SQLite does (a number below every text, null unknown: JsonTextComparison,
+numeric_text.NumberComparison), and true and false apart from both (content_filter). Differences
+that remain: a list or an object compared with a text is its JSON text, which jsonb writes with
+spaces and its keys in its own order; [*] on an object goes through its values on SQLite and
+through nothing on PostgreSQL.
 
 SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE does so (of every letter).
 """
@@ -94,6 +97,21 @@ class JsonOperand(ColumnElement[Any]):
         self.type = sa.types.NullType()
 
 
+class JsonTextComparison(ColumnElement[bool]):
+    """`field op text` for a JsonField and a filter's text, as SQLite compares them: a text
+    by its characters, a number below every text, a list or an object as its JSON text, null
+    unknown (true and false, which SQLite reads as 1 and 0, are left out by the filter)."""
+
+    inherit_cache = False
+    _is_implicitly_boolean = True
+
+    def __init__(self, field: JsonField, op: str, text: str) -> None:
+        self.field = field
+        self.operator = op
+        self.text = text
+        self.type = sa.Boolean()
+
+
 class JsonElements(FunctionElement[Any]):
     """The elements of the list at `parts` in the JSON text `source`, a row each (`value`)."""
 
@@ -146,6 +164,12 @@ def _sqlite_operand(operand: JsonOperand, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(sa.bindparam(None, value), **kw))
 
 
+@compiles(JsonTextComparison)
+def _sqlite_text_comparison(comparison: JsonTextComparison, compiler: Any, **kw: Any) -> str:
+    field = compiler.process(comparison.field, **kw)
+    return f"({field} {comparison.operator} {_bind(compiler, comparison.text, **kw)})"
+
+
 @compiles(JsonElements)
 def _sqlite_elements(elements: JsonElements, compiler: Any, **kw: Any) -> str:
     source = compiler.process(elements.source, **kw)
@@ -187,6 +211,19 @@ def _postgres_text(field: JsonFieldText, compiler: Any, **kw: Any) -> str:
 @compiles(JsonOperand, "postgresql")
 def _postgres_operand(operand: JsonOperand, compiler: Any, **kw: Any) -> str:
     return f"CAST({_bind(compiler, orjson.dumps(operand.value).decode(), **kw)} AS JSONB)"
+
+
+@compiles(JsonTextComparison, "postgresql")
+def _postgres_text_comparison(comparison: JsonTextComparison, compiler: Any, **kw: Any) -> str:
+    # jsonb's own order puts null below a text and a number above it: SQLite's instead
+    value = _jsonb(comparison.field, compiler, **kw)
+    op = comparison.operator
+    text = _bind(compiler, orjson.dumps(comparison.text).decode(), **kw)
+    number_below = "TRUE" if op in ("<", "<=", "!=") else "FALSE"
+    as_text = f"CAST({value} AS TEXT) {op} {_bind(compiler, comparison.text, **kw)}"
+    return (f"(CASE jsonb_typeof({value}) WHEN 'string' THEN {value} {op} CAST({text} AS JSONB) "
+            f"WHEN 'number' THEN {number_below} WHEN 'array' THEN {as_text} "
+            f"WHEN 'object' THEN {as_text} END)")
 
 
 @compiles(JsonElements, "postgresql")

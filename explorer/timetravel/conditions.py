@@ -9,8 +9,10 @@ each event of a stream, with the meaning SQLite gives the same filter over JSON:
   its `not`): three-valued logic, as SQL's;
 - compared with a number, a text writing one ("10.00", "-1.5e3") is that number, exactly; any
   other text, a list or an object makes the comparison unknown (explorer.store.numeric_text);
-- compared with text, a number is never equal to it and sorts before any; true and false are 1
-  and 0; a list or an object compares as its JSON text;
+- compared with text, a number is never equal to it and sorts before any; a list or an object
+  compares as its JSON text;
+- true and false are compared (with = and !=) only with true and false: with anything else,
+  and anything else with them, the comparison is unknown; `contains` finds no text in them;
 - `contains` looks for the text in the value's text, ignoring ASCII case (SQL's LIKE);
 - `[*]` matches if any element (of a list, or value of an object) matches;
 - a read model's column converts a value to its own type where it can (SQLite's affinity):
@@ -219,16 +221,19 @@ def _comparison(node: Comparison, *, json: bool, affinity: str | None
     if op == "contains":
         needle = contained_text(literal)
         return lambda value: (None if value is None or value is _MISSING
+                              or json and isinstance(value, bool)  # (no text in true, false)
                               else needle in contained_text(value))
     wanted = _sql_value(_with_affinity(literal, affinity))
     wanted_class = _class(wanted)
     compare = _COMPARE[op]
     if (json or affinity == "string") and is_number(literal):
         return _number_comparison(node, compare)
+    if json and isinstance(literal, bool):  # = or != (parse_filter): with true or false only
+        return lambda value: compare(value, literal) if isinstance(value, bool) else None
 
     def holds(value: Any) -> Truth:
-        if value is None or value is _MISSING:
-            return None
+        if value is None or value is _MISSING or json and isinstance(value, bool):
+            return None  # (true and false against a text: unknown)
         value = _sql_value(value)
         value_class = _class(value)
         if value_class != wanted_class:
@@ -245,13 +250,13 @@ def _number_comparison(node: Comparison, compare: Callable[[Any, Any], bool]
     wanted = node.value
 
     def holds(value: Any) -> Truth:
-        if value is None or value is _MISSING:
-            return None
+        if value is None or value is _MISSING or isinstance(value, bool):
+            return None  # (true and false are no numbers)
         if isinstance(value, str | Decimal):
             found = decimal_key(str(value))
             return None if found is None else compare(compare_keys(found, key), 0)
         if isinstance(value, int | float):
-            return compare(value, wanted)  # true and false as 1 and 0
+            return compare(value, wanted)
         return None
     return holds
 

@@ -70,8 +70,11 @@ def warnings(store, text: str, event_types=()) -> list[str]:
     ("data.items[*].product_id = 101", "data.items[*].product_id holds text"),
     ('data.items = "prod_101"', "Compare its elements with [*]"),
     ('data.address = "Oslo"', "Name a field inside it, e.g. data.address.name"),
-    ("data.gift = 1", "data.gift holds true or false, not numbers. Compare it with true or "
-                      "false"),
+    ("data.gift = 1", "data.gift holds true or false, not numbers: data.gift = 1 matches "
+                      "nothing (true and false are compared only with true and false). "
+                      "Compare it with true or false, e.g. data.gift = true."),
+    ('data.gift != "yes"', 'data.gift != "yes" matches nothing'),
+    ("data.customer_id != true", "data.customer_id != true matches nothing"),
     ('data.gift contains "tru"', "contains looks for text in it"),
     ('data.totl > 5', "None of the sampled events has data.totl: check the field's name"),
     ('version > "abc"', 'version holds numbers, but "abc" is text'),

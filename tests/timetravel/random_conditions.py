@@ -69,7 +69,8 @@ class ConditionMaker:
             value = len(value)
         if isinstance(value, float) and r.random() < 0.5:
             value = round(value)
-        return f"{field} {r.choice(OPS)} {written(value)}"
+        ops = ["=", "!="] if isinstance(value, bool) else OPS  # (true and false: unordered)
+        return f"{field} {r.choice(ops)} {written(value)}"
 
     def condition(self, depth: int = 2) -> str:
         r = self.random
