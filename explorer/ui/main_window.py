@@ -197,6 +197,9 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         session.opened.connect(self.watch_panel.show_store)
         session.opened.connect(self.followers_panel.show_store)
         session.changed.connect(self.followers_panel.reload)
+        session.opened.connect(lambda summary, _loaded: self.projections_panel.log_moved(
+            summary.last_position))
+        session.changed.connect(self.projections_panel.log_moved)
         session.refreshed.connect(self.followers_panel.reload)
         for part in (self.runner_host, self.cursor_follow, self.timeline, self.travel):
             session.opened.connect(part.show_store)

@@ -2,7 +2,11 @@
 
 Lag reads for people ("1,234 events", "2 h 05 m behind"); the seconds are in the tooltip. A
 projection caught up while no events arrive handles none: its rate reads "—" (the runner's rates
-are over its last few seconds, and read the catching up for a while after it)."""
+are over its last few seconds, and read the catching up for a while after it).
+
+The runner reports now and then; the window sees appended events at once (it watches the
+store: `set_log_end`). A read model the runner last said caught up whose checkpoint the log has
+moved past since is said "behind", by the events between them, until the runner says more."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ class ProjectionStatusModel(TableModel):
         self._rates: dict[str, float] = {}
         self._arriving = False  # events are being appended
         self._busy = False
+        self._log_end = 0  # the log's last position as the window last saw it
         self._bold = QFont()
         self._bold.setBold(True)
         self._italic = QFont()
@@ -46,6 +51,14 @@ class ProjectionStatusModel(TableModel):
         self._rows = list(status.projections)
         self.changed_everywhere()
 
+    def set_log_end(self, last: int) -> None:
+        """The log's last position, as the window sees it (a store opened, events appended):
+        what a read model is behind by, between two of the runner's reports."""
+        if last != self._log_end:
+            self._log_end = last
+            if self._rows:
+                self.changed_everywhere()
+
     def status(self, row: int) -> ProjectionStatus | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
@@ -59,9 +72,20 @@ class ProjectionStatusModel(TableModel):
         return COLUMNS
 
     def state(self, projection: ProjectionStatus) -> str:
-        if projection.state == "behind" and self._busy:
+        state = projection.state
+        if state == "caught up" and self._log_moved_past(projection):
+            state = "behind"
+        if state == "behind" and self._busy:
             return "running"
-        return projection.state
+        return state
+
+    def behind_by(self, projection: ProjectionStatus) -> int:
+        """The events the read model has yet to handle, as far as the runner or the window
+        knows."""
+        return max(projection.lag_events, self._log_end - projection.checkpoint)
+
+    def _log_moved_past(self, projection: ProjectionStatus) -> bool:
+        return self._log_end > max(projection.checkpoint, projection.last_position)
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole):
@@ -83,10 +107,11 @@ class ProjectionStatusModel(TableModel):
             if column == 2:
                 return f"{projection.checkpoint:,}"
             if column == 3:  # nothing to say when caught up: the state says it
-                return count_of(projection.lag_events, "event") if projection.lag_events else "—"
+                behind = self.behind_by(projection)
+                return count_of(behind, "event") if behind else "—"
             if column == 4:
                 return time_behind(projection.lag_seconds) if projection.lag_seconds > 0 else "—"
-            if projection.state == "caught up" and not self._arriving:
+            if self.state(projection) == "caught up" and not self._arriving:
                 return "—"  # nothing to handle (a rate now would be its catching up's)
             return f"{self._rates.get(projection.name, 0.0):,.0f}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
@@ -98,6 +123,11 @@ class ProjectionStatusModel(TableModel):
         if role == Qt.ItemDataRole.ToolTipRole and projection.fault is not None:
             return (f"Stopped at position {projection.fault.position}: "
                     f"{visible(projection.fault.error)}")
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1 \
+                and projection.state == "caught up" and self._log_moved_past(projection):
+            return (f"The log goes on to position {self._log_end:,}, past this read model's "
+                    f"checkpoint ({projection.checkpoint:,}): the runner has yet to handle the "
+                    "events appended since its last report.")
         if role == Qt.ItemDataRole.ToolTipRole and column == 1 and projection.note:
             return projection.note  # (its tables made again, say)
         if role == Qt.ItemDataRole.FontRole and column == 1 and projection.note:

@@ -236,6 +236,11 @@ class ProjectionsPanel(QWidget):
         if projection.checkpoint != self._shown_checkpoint and not self._refresh.isActive():
             self._refresh.start()
 
+    def log_moved(self, last: int) -> None:
+        """The log's last position now (a store opened, events appended): a read model the
+        runner last said caught up is said behind as soon as the log moves past it."""
+        self.status_model.set_log_end(last)
+
     def _note_faults(self, faults: tuple[ProjectionStatus, ...]) -> None:
         def where(statuses):
             return [(p.name, p.fault.position, p.fault.error) for p in statuses]
