@@ -134,9 +134,20 @@ def _is_element(field: JsonField) -> bool:
 
 # -- SQLite (and the default) ----------------------------------------------------------------
 
+def _sqlite_source(field: JsonField, compiler: Any, **kw: Any) -> str:
+    """The JSON text a field's path is read in: an element of a list only if it is a list or
+    an object (json_each gives a text element as it is, which json_extract would read as JSON:
+    "abc" malformed, '{"x": 1}' an object)."""
+    source = compiler.process(field.source, **kw)
+    if field.element_type is None or not field.parts:
+        return str(source)
+    return (f"(CASE WHEN {compiler.process(field.element_type, **kw)} IN ('object', 'array') "
+            f"THEN {source} END)")
+
+
 @compiles(JsonField)
 def _sqlite_field(field: JsonField, compiler: Any, **kw: Any) -> str:
-    source = compiler.process(field.source, **kw)
+    source = _sqlite_source(field, compiler, **kw)
     if _is_element(field) and not field.parts:
         return str(source)
     path = _sqlite_path(field.parts)
@@ -149,7 +160,7 @@ def _sqlite_field(field: JsonField, compiler: Any, **kw: Any) -> str:
 def _sqlite_type(field: JsonFieldType, compiler: Any, **kw: Any) -> str:
     if field.element_type is not None and not field.parts:
         return str(compiler.process(field.element_type, **kw))
-    source = compiler.process(field.source, **kw)
+    source = _sqlite_source(field, compiler, **kw)
     return f"json_type({source}, {_bind(compiler, _sqlite_path(field.parts), **kw)})"
 
 

@@ -11,9 +11,11 @@ from explorer.store import EventStore, NewEvent
 from explorer.store.content_filter import FilterFields, compile_condition, parse_filter
 from tests.store.test_content_filter import (  # noqa: F401 (fixtures)
     AMOUNTS,
+    ELEMENT_MATCHES,
     MATCHES,
     NUMERIC_TEXT_MATCHES,
     amounts,
+    elements,
     filled,
     matching,
 )
@@ -34,6 +36,12 @@ def test_filters_match_on_a_server_as_on_sqlite(filled, text, positions):  # noq
 def test_numeric_text_compares_with_numbers_on_a_server_as_on_sqlite(amounts, text,  # noqa: F811
                                                                      positions):
     assert matching(amounts, text) == positions
+
+
+@pytest.mark.parametrize(("text", "positions"), ELEMENT_MATCHES)
+def test_a_field_inside_a_lists_elements_is_read_on_a_server_as_on_sqlite(elements,  # noqa: F811
+                                                                         text, positions):
+    assert matching(elements, text) == positions
 
 
 def test_texts_sort_by_their_bytes_whatever_the_servers_locale(store):

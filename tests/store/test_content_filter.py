@@ -163,3 +163,31 @@ def amounts(store):
 @pytest.mark.parametrize(("text", "positions"), NUMERIC_TEXT_MATCHES)
 def test_numeric_text_compares_with_numbers_as_its_number(amounts, text, positions):
     assert matching(amounts, text) == positions
+
+
+ELEMENTS = [{"l": [{"x": 1}]}, {"l": ['{"x": 1}']}, {"l": ["abc", {"x": 2}]}, {"l": [5, None]}]
+"""Lists whose elements are objects, texts (one writing JSON) and other values: a field inside
+the elements is read in the objects alone (found by helper P: on a store file a text element
+was read as JSON, so "abc" failed the whole filter as 'not valid JSON' and '{"x": 1}' matched
+data.l[*].x = 1)."""
+
+ELEMENT_MATCHES = [
+    ("data.l[*].x = 1", [1]),
+    ("data.l[*].x exists", [1, 3]),
+    ("data.l[*].x > 0", [1, 3]),
+    ('data.l[*].x contains "1"', [1]),
+    ("not data.l[*].x = 2", [1, 2, 4]),
+    ('data.l[*] = "abc"', [3]),
+]
+"""Filters on `elements`' events and the positions they match (every backend: tests/postgres)."""
+
+
+@pytest.fixture
+def elements(store):
+    store.append("s", "S", [NewEvent("E", data) for data in ELEMENTS])
+    return store
+
+
+@pytest.mark.parametrize(("text", "positions"), ELEMENT_MATCHES)
+def test_a_field_inside_a_lists_elements_is_read_in_its_objects(elements, text, positions):
+    assert matching(elements, text) == positions
