@@ -8,11 +8,14 @@ from __future__ import annotations
 import os
 import signal
 
+from PySide6.QtCore import QByteArray
+
 from explorer.domain import CommandService
 from explorer.projections import ProjectionStatus
 from explorer.runtime.runner import RunnerStatus
+from explorer.ui import settings
 from explorer.ui.models.projection_status import ProjectionStatusModel
-from tests.ui.conftest import SHOP, WAIT_MS, last_position, open_shop
+from tests.ui.conftest import SHOP, WAIT_MS, last_position, open_shop, opened_window
 from tests.ui.test_panels import caught_up
 from tests.ui.test_runner_restarts import shown_states
 
@@ -76,3 +79,22 @@ def test_what_the_log_has_reached_and_the_runner_s_report_agree_in_either_order(
     model.set_log_end(10)  # another store, shorter
     model.set_status(status(10))
     assert model.index(0, 1).data() == "caught up"
+
+
+def test_every_column_of_the_projections_list_is_in_view_at_1400x900(seeded, qtbot):
+    """(The last one, Events/s, began at the list's right edge: "E", the rest by scrolling
+    sideways.)"""
+    settings.save_window_state("projections-split", QByteArray())  # (as at a first run)
+    window = opened_window(qtbot, seeded)
+    window.resize(1400, 900)
+    panel = window.projections_panel
+    window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
+    qtbot.waitUntil(lambda: caught_up(window), timeout=30_000)
+    view, model = panel.list, panel.status_model
+
+    def in_view() -> None:
+        last = model.columnCount() - 1
+        right = view.columnViewportPosition(last) + view.horizontalHeader().sectionSizeHint(last)
+        assert right <= view.viewport().width()
+    qtbot.waitUntil(in_view, timeout=WAIT_MS)
+    window.close()

@@ -177,7 +177,7 @@ class ProjectionsPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.list)
         split.addWidget(detail)
-        split.setSizes([430, 700])
+        split.setSizes([500, 630])  # (at 1400x900: every column of the list, Events/s too)
         self.split = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
