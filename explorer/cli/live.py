@@ -155,7 +155,9 @@ def run(args: argparse.Namespace) -> int:
                 refuse_gone(runner.store, "run")
                 refuse_read_models_gone(runner, "run")
 
-        runner.run_forever(stop, on_status=on_status, status_every_s=args.status_every)
+        runner.run_forever(stop, on_status=on_status, status_every_s=args.status_every,
+                           on_note=lambda text: print(visible(text), file=sys.stderr,
+                                                      flush=True))
         status_line(runner.status())
 
     with _linking_bar() as linking:
@@ -230,7 +232,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     def open_runner() -> Runner:
         return Runner(args.store, system, read_only=args.read_only, run_sagas=not args.no_sagas,
-                      context_options=_context_options(args), spec=args.system)
+                      context_options=_context_options(args), spec=args.system, role="window")
 
     try:
         serve_across_losses(open_runner, inbox, emit, between_passes=lambda runner:
@@ -249,6 +251,9 @@ def _status_line(status: RunnerStatus) -> None:
                                          else "caught up" if not saga.lag_events
                                          else f"{saga.lag_events:,} behind"))
     parts.append(f"{status.appended_per_s:,.0f} events/s")
+    if status.others:  # (said when found; here while it lasts)
+        parts.append(f"shared with {len(status.others)} other runner"
+                     f"{'' if len(status.others) == 1 else 's'}")
     if status.retrying:
         parts.append(f"retrying: {status.retrying}")
     print(visible(" · ".join(parts)), flush=True)

@@ -29,6 +29,8 @@ import platformdirs
 import sqlalchemy as sa
 
 from explorer.common.closable import Closable
+from explorer.common.timestamps import now_micros
+from explorer.projections.presence import STALE_AFTER_S, RunnerPresence
 from explorer.projections.search import (
     TOKENIZER,
     SearchIndex,
@@ -107,6 +109,21 @@ it last started it over): one whose code now reads others, without a new version
 (explorer.projections.engine), rather than shown as if the events of a type added had been
 handled. Its own table, so that read models made before it get it without being made again
 (a read model without a row here is taken as built from the types its code reads)."""
+
+
+runner_presence = sa.Table(
+    "runner_presence", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("host", sa.Text, nullable=False),
+    sa.Column("started_at", sa.BigInteger, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("token", sa.Text),
+    sa.Column("seen_at", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+"""The runners keeping these read models, each its own row (explorer.projections.presence).
+Its own table, so that read models made before it get it without being made again."""
 
 
 def _configure(connection: sqlite3.Connection) -> None:
@@ -448,6 +465,48 @@ class ReadModelDatabase(Closable):
 
     def release(self, names: Iterable[str]) -> None:
         """Let other runners advance these (nothing to let go of in a file)."""
+
+    # -- which runners keep these read models (explorer.projections.presence) --------------
+
+    def announce(self, me: RunnerPresence) -> None:
+        """Say (again) that the runner `me` keeps these read models, now."""
+        with self.transaction() as db:
+            values = (me.pid, me.host, me.started_at, me.role, me.token, now_micros(), me.id)
+            if db.execute("UPDATE runner_presence SET pid = ?, host = ?, started_at = ?, "
+                          "role = ?, token = ?, seen_at = ? WHERE id = ?", values).rowcount:
+                return
+            db.execute("INSERT INTO runner_presence (pid, host, started_at, role, token, "
+                       "seen_at, id) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+
+    def withdraw(self, me: RunnerPresence) -> None:
+        """Say that the runner `me` no longer keeps them (it stops)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM runner_presence WHERE id = ?", (me.id,))
+
+    def other_runners(self, me: RunnerPresence) -> list[RunnerPresence]:
+        """The runners besides `me` that keep these read models now, the earliest first; the
+        rows of runners found gone are taken out."""
+        rows = self.db.execute("SELECT id, pid, host, started_at, role, token, seen_at FROM "
+                               "runner_presence WHERE id <> ? ORDER BY started_at, id",
+                               (me.id,)).fetchall()
+        alive: list[RunnerPresence] = []
+        gone: list[RunnerPresence] = []
+        for row in rows:
+            other = RunnerPresence(*row[:6])
+            (alive if self.runs(other, seen_at=row[6]) else gone).append(other)
+        if gone:
+            with self.transaction() as db:
+                for other in gone:
+                    db.execute("DELETE FROM runner_presence WHERE id = ?", (other.id,))
+        return alive
+
+    def runs(self, other: RunnerPresence, *, seen_at: int) -> bool:
+        """Whether the runner behind a row still runs: its process, on this machine; else
+        whether it said so within STALE_AFTER_S."""
+        here = other.alive_here()
+        if here is not None:
+            return here
+        return now_micros() - seen_at < STALE_AFTER_S * 1e6
 
     @overload
     def execute(self, statement: sa.Select[*Columns],

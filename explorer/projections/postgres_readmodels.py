@@ -51,6 +51,7 @@ from explorer.projections.database import (
     metadata,
     read_model_path,
 )
+from explorer.projections.presence import RunnerPresence
 from explorer.projections.search import WORD_PARTS, SearchIndex
 from explorer.store import postgres_schema  # noqa: F401  (Integer is BIGINT on the server)
 from explorer.store.compiled import Columns
@@ -142,6 +143,7 @@ class ServerReadModels(ReadModelDatabase):
         self.path = read_model_path(store_url, True)  # the local file (`local`)
         self._local: ReadModelDatabase | None = None
         self._held: set[str] = set()
+        self._presence: RunnerPresence | None = None  # the runner whose lock this one holds
         self.role = store.url.username or "you connect as"
         self.engine = ServerLocation(store.url, self.schema).engine(read_only=read_only,
                                                                     settings=KEEPALIVE)
@@ -186,7 +188,8 @@ class ServerReadModels(ReadModelDatabase):
                            (str(database.SCHEMA_VERSION),))
             # (made since: a schema of this version made before it gets it here)
             metadata.create_all(self.connection, tables=[database.projection_resets,
-                                                          database.projection_feeds])
+                                                          database.projection_feeds,
+                                                          database.runner_presence])
 
     def _make_schema_empty(self, db: GuardedConnection) -> None:
         """Make the read models' schema, or drop every table of it (read models are derived):
@@ -265,6 +268,7 @@ class ServerReadModels(ReadModelDatabase):
         this runner advanced; ReadModelsReconnectedError if another runner holds some now."""
         self.connection = self._server.connect_again(self.engine, self.connection)
         held, self._held = self._held, set()
+        self._hold_presence()
         taken = self.claim(held)
         if taken != held:
             raise ReadModelsReconnectedError(
@@ -401,6 +405,38 @@ class ServerReadModels(ReadModelDatabase):
     def lock_name(self, name: str) -> str:
         """The text whose hash is the second key of `name`'s advisory lock."""
         return f"{self.schema}/{name}"
+
+    # -- which runners keep these read models (explorer.projections.presence) --------------
+
+    def announce(self, me: RunnerPresence) -> None:
+        """As a file's; and hold `me`'s own advisory lock (the server drops it the moment this
+        connection ends: a killed runner is found gone at once, wherever it ran)."""
+        if self._presence is None:
+            self._presence = me
+            self._hold_presence()
+        super().announce(me)
+
+    def _hold_presence(self) -> None:
+        if self._presence is not None:
+            self._server.execute("SELECT pg_advisory_lock(%s, hashtext(%s))",
+                                 (LOCK_CLASS, self.lock_name(f"runner:{self._presence.id}")))
+
+    def withdraw(self, me: RunnerPresence) -> None:
+        super().withdraw(me)
+        if self._presence is not None and self._presence.id == me.id:
+            self._server.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))",
+                                 (LOCK_CLASS, self.lock_name(f"runner:{me.id}")))
+            self._presence = None
+
+    def runs(self, other: RunnerPresence, *, seen_at: int) -> bool:
+        """Whether another session holds its runner's advisory lock."""
+        key = (LOCK_CLASS, self.lock_name(f"runner:{other.id}"))
+        taken = self._server.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                                     key).fetchone()
+        if taken is not None and taken[0]:  # (no one held it: its runner is gone)
+            self._server.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
+            return False
+        return True
 
 
 class _ServerSearch(SearchIndex):

@@ -7,6 +7,7 @@ holds besides the projections'."""
 from __future__ import annotations
 
 OWN_TABLES = frozenset({"projection_state", "projection_resets", "projection_feeds",
+                        "runner_presence",
                         "readmodel_meta",
                         "timeline_buckets", "timeline_state", "timeline_event_types",
                         "timeline_stream_types"})

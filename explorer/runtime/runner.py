@@ -13,7 +13,9 @@ may, its write lock and the checkpoints re-read in each transaction sharing the 
 that holds some names but not all asks again every CLAIM_EVERY_S, so when the holder dies another
 takes over within about that (plus the server noticing, at once for a killed process). No saga
 step runs twice across runners whatever happens: a step's command has an id derived from it, so
-a second dispatch finds its events stored and does nothing (explorer.sagas.manager).
+a second dispatch finds its events stored and does nothing (explorer.sagas.manager). Each runner
+says in the read models that it keeps them, and tells its user once of the others it finds
+there, and when one stops (explorer.projections.presence: `presence_news`).
 
 Sharing a store means conflicts and, now and then, a lock held by another program for longer
 than the busy timeout. Those pass: `run_forever` and `serve` (and `project`) report them and try
@@ -28,6 +30,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any
@@ -47,6 +50,12 @@ from explorer.projections import (
     fulltext_path,
 )
 from explorer.projections.database import open_read_models
+from explorer.projections.presence import (
+    REFRESH_EVERY_S,
+    RunnerPresence,
+    gone_text,
+    others_text,
+)
 from explorer.projections.timeline_counts import TimelineCounts
 from explorer.runtime.inbox import ServeInbox
 from explorer.sagas import SagaManager, SagaManagerStatus
@@ -60,6 +69,7 @@ from explorer.system.workspace import open_store, remember_system
 
 POLL_INTERVAL_S = 0.05
 CLAIM_EVERY_S = 1.0  # how often a runner that advances only some of the work asks for the rest
+LOOK_EVERY_S = 1.0  # how often a runner looks for others keeping the same read models
 RATE_WINDOW_S = 5.0
 RETRY_MOST_WAIT_S = 0.2  # between attempts after a transient failure of a whole pass
 RETRY_REPORT_EVERY_S = 10.0  # while it lasts, `serve` repeats its message this often
@@ -87,6 +97,9 @@ class RunnerStatus(JsonForm):
     sagas_enabled: bool = False
     retrying: str | None = None
     """What passing trouble the runner is waiting out (a lock, ...), if any; it will retry."""
+    others: tuple[str, ...] = ()
+    """The other runners keeping the same read models, as of the runner's last look, each as
+    RunnerPresence.text says it (they share the work)."""
 
 
 @dataclass
@@ -111,9 +124,11 @@ class Runner(Closable):
                  run_sagas: bool = True, context_options: Mapping[str, Any] | None = None,
                  projections: Sequence[Projection] | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 spec: str | None = None, clock: Callable[[], int] = now_micros) -> None:
+                 spec: str | None = None, clock: Callable[[], int] = now_micros,
+                 role: str = "run") -> None:
         # progress: while a store from before the hash chain is linked (see EventStore.open);
-        # clock: the time the sagas' events and their steps' commands are stamped with
+        # clock: the time the sagas' events and their steps' commands are stamped with;
+        # role: what this runner is, as others are told of it ("run", "window")
         self.system = system
         self._clock = clock
         self.store = open_store(location, system=system, read_only=read_only, progress=progress)
@@ -147,6 +162,11 @@ class Runner(Closable):
         self.fulltext: FullTextIndex | None = None  # kept up to date once someone built it
         self.advancing: frozenset[str] = frozenset()  # what the last `claim` gave this runner
         self.cut: CutRebuild | None = None  # the rebuild `serve` had when its connection was lost
+        self.presence = RunnerPresence.mine(role)  # said in the read models by `presence_news`
+        self._announced = False
+        self._next_look = self._next_refresh = 0.0
+        self.others: tuple[RunnerPresence, ...] = ()  # as of the last look
+        self._told: dict[str, RunnerPresence] = {}  # the others this runner's user was told of
 
     def set_sagas(self, enabled: bool) -> None:
         """Run the sagas too, or stop running them (a read-only store never runs them)."""
@@ -166,6 +186,9 @@ class Runner(Closable):
 
     def close(self) -> None:
         try:
+            if self._announced:  # (a row left, its process gone, is taken out by the next look)
+                with suppress(Exception):
+                    self.db.withdraw(self.presence)
             if self.fulltext is not None:
                 self.fulltext.close()
             self.db.close()
@@ -246,6 +269,33 @@ class Runner(Closable):
         return [*(name for name in self.engine.names if name not in self.engine.handed_over),
                 *(saga_work(manager) for manager in self.sagas)]
 
+    def presence_news(self) -> list[str]:
+        """Say in the read models that this runner keeps them (refreshed every REFRESH_EVERY_S),
+        look for the other runners that do (at most every LOOK_EVERY_S: `others`), and return
+        what to tell the user since the last call: others found (once each, while they run),
+        and those told of that stopped. `run_forever` and `serve` call it between passes."""
+        now = time.monotonic()
+        if now < self._next_look:
+            return []
+        self._next_look = now + LOOK_EVERY_S
+        try:
+            if not self._announced or now >= self._next_refresh:
+                self.db.announce(self.presence)
+                self._announced = True
+                self._next_refresh = now + REFRESH_EVERY_S
+            others = self.db.other_runners(self.presence)
+        except TRANSIENT_ERRORS:  # (a lock held long, say: looked at again next time)
+            return []
+        self.others = tuple(others)
+        running = {other.id for other in others}
+        news = [gone_text(self._told.pop(told)) for told in list(self._told)
+                if told not in running]
+        found = [other for other in others if other.id not in self._told]
+        if found:
+            self._told.update((other.id, other) for other in found)
+            news.append(others_text(found))
+        return news
+
     def advances_all(self) -> bool:
         """Whether no other runner advances any of this runner's work (as of the last pass)."""
         return self.advancing.issuperset(self.work())
@@ -264,10 +314,12 @@ class Runner(Closable):
 
     def run_forever(self, stop: threading.Event,
                     on_status: Callable[[RunnerStatus], None] | None = None,
-                    status_every_s: float = 0.5, interval_s: float = POLL_INTERVAL_S) -> None:
+                    status_every_s: float = 0.5, interval_s: float = POLL_INTERVAL_S,
+                    on_note: Callable[[str], None] | None = None) -> None:
         """Keep up until `stop` is set, reporting status now and then (at once when transient
         trouble begins: it is retried, never the end). A saga that faults stops alone (see
-        explorer.sagas.manager); its status says so."""
+        explorer.sagas.manager); its status says so. `on_note(text)`: other runners keeping the
+        same read models found, or stopped (presence_news)."""
         commits = CommitWatcher(self.store.data_version)
         next_status = 0.0
         next_claim = time.monotonic() + CLAIM_EVERY_S
@@ -278,11 +330,19 @@ class Runner(Closable):
                 on_status(self.status())
                 next_status = time.monotonic() + status_every_s
 
+        def look() -> None:  # (between passes: for the others running, see presence_news)
+            for text in self.presence_news():
+                if on_note is not None:
+                    on_note(text)
+
+        look()
         while not stop.is_set():
             self.run_pending(stop.is_set, on_retry=lambda error: report(
                 force=self.failed_attempts == 1), on_progress=report)
+            look()
             report()
             while not stop.wait(interval_s) and not commits.changed():
+                look()
                 report()
                 if not self.advances_all() and time.monotonic() >= next_claim:
                     break  # ask for what another runner advanced: it may have stopped
@@ -321,8 +381,9 @@ class Runner(Closable):
 
         Commands are dicts: {"rebuild": name}, {"retry": name}, {"skip": name},
         {"sagas": bool}, {"status": true}. Messages are {"status": {...}},
-        {"progress": [name, done, last]}, {"finished": name}, {"failed": text} and (from
-        `run --serve`, across a lost connection) {"note": text}.
+        {"progress": [name, done, last]}, {"finished": name}, {"failed": text} and {"note":
+        text} (other runners keeping the same read models found or stopped: presence_news;
+        from `run --serve`, across a lost connection).
         The inbox's `cancel` stops a rebuild that is running (what it rebuilt is kept, and the
         rest is caught up as usual). A rebuild the inbox marked {"cancelled": true} (a cancel
         came before it was begun) is not begun. A rebuild that something else stopped (the
@@ -377,8 +438,13 @@ class Runner(Closable):
                 emit({"failed": f"{text}. The projections and the other sagas go on; Retry "
                                 "in the Sagas tab tries it again."})
 
+        def look() -> None:  # (between passes: for the others running, see presence_news)
+            for text in self.presence_news():
+                emit({"note": text})
+
         commits = CommitWatcher(self.store.data_version)
         next_claim = time.monotonic() + CLAIM_EVERY_S
+        look()
         while not stop.is_set():
             while True:
                 try:
@@ -404,6 +470,7 @@ class Runner(Closable):
                 report(force=True)
             guarded(lambda: self.run_pending(stop.is_set, on_retry=retrying, on_progress=report))
             tell_faults()
+            look()
             report()
             check()
             while not stop.is_set():  # wait for a commit anywhere, or a command
@@ -419,6 +486,7 @@ class Runner(Closable):
                     break
                 if not self.advances_all() and time.monotonic() >= next_claim:
                     break  # ask for what another runner advanced: it may have stopped
+                look()
                 report()
                 check()
             next_claim = time.monotonic() + CLAIM_EVERY_S
@@ -505,7 +573,8 @@ class Runner(Closable):
         rates = {name: max(0.0, (count - first.handled.get(name, count)) / span)
                  if span > 0 else 0.0 for name, count in handled.items()}
         return RunnerStatus(now, last, projections, sagas, max(0.0, appended), rates, self.busy,
-                            bool(self.sagas), self.retrying)
+                            bool(self.sagas), self.retrying,
+                            tuple(other.text() for other in self.others))
 
 
 @dataclass(frozen=True)

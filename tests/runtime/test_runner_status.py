@@ -32,14 +32,16 @@ def test_a_status_message_reads_as_typed_values():
                                                                            2, 50)
     assert status.handled_per_s == {"order_summary": 40.0, "fulfilment": 8.25}
     assert status.busy and status.sagas_enabled and "locked" in status.retrying
+    assert status.others == ("`run`, pid 4321 on host build-1, started 12:01:05",)
 
 
 def test_a_status_from_an_older_runner_takes_the_defaults():
     older = json.loads(SAVED.read_text(encoding="utf-8"))
-    for key in ("handled_per_s", "busy", "sagas_enabled", "retrying"):
+    for key in ("handled_per_s", "busy", "sagas_enabled", "retrying", "others"):
         del older[key]
     for saga in older["sagas"]:
         del saga["retries"], saga["fault"]
     status = RunnerStatus.from_dict(older)
-    assert (status.handled_per_s, status.busy, status.retrying) == ({}, False, None)
+    assert (status.handled_per_s, status.busy, status.retrying, status.others) == (
+        {}, False, None, ())
     assert status.sagas[0].retries == 0 and status.sagas[0].fault is None
