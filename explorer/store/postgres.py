@@ -78,9 +78,27 @@ class _LibraryTables(Exception):  # noqa: N818 - not an error: where to go inste
         self.layout = layout
 
 
+_NUL_REFUSED = "PostgreSQL text fields cannot contain NUL"
+"""How psycopg refuses a text holding a NUL character, before sending it (nothing on the server
+holds one)."""
+
+
+def _nul_refused(error: BaseException) -> bool:
+    """Whether psycopg refused a text of the statement for its NUL character."""
+    cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
+    return isinstance(cause, psycopg.DataError) and str(cause).startswith(_NUL_REFUSED)
+
+
+def _nul_refusal() -> StoreError:
+    """A read given a text holding a NUL character: said, where a store file finds nothing."""
+    return StoreError("What was looked up holds a NUL character (\\0, pasted with the text?), "
+                      "which nothing in a store on a server holds; remove it.")
+
+
 class _ReadingAgain(sa.Connection):
     """The store's SQLAlchemy connection: a SELECT sent on its own that finds the connection
-    lost is sent again on the store's new one, as its plain reads are (`_StoreConnection`)."""
+    lost is sent again on the store's new one, as its plain reads are (`_StoreConnection`); a
+    SELECT given a text holding a NUL character is refused, saying so (`_nul_refusal`)."""
 
     store: PostgresStore | None = None
 
@@ -94,6 +112,10 @@ class _ReadingAgain(sa.Connection):
             if not alone or store is None or not store._server.lost_by(error) \
                     or not store._connected_again_for("SELECT"):
                 raise
+        except sa.exc.DataError as error:
+            if isinstance(statement, sa.Select) and _nul_refused(error):
+                raise _nul_refusal() from None
+            raise
         return store._sa.execute(statement, *args, **kwargs)
 
 
@@ -103,6 +125,9 @@ class _StoreConnection(ServerConnection):
     say: a read, never an append, whose going in is unknown: see `_append_again`)."""
 
     resend: Callable[[str], bool] | None = None
+    reads: Callable[[str], bool] | None = None
+    """The store's say whether a statement is a read (a SELECT, not the server's append): one
+    given a text holding a NUL character is refused, saying so (`_nul_refusal`)."""
     sa_connection = _ReadingAgain
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
@@ -113,6 +138,10 @@ class _StoreConnection(ServerConnection):
             if not alone or self.resend is None or not self.lost_by(error) \
                     or not self.resend(sql):
                 raise
+        except psycopg.DataError as error:
+            if self.reads is not None and self.reads(sql) and _nul_refused(error):
+                raise _nul_refusal() from None
+            raise
         return super().execute(sql, parameters)
 
 
@@ -145,6 +174,7 @@ class PostgresStore(EventStore):
             schema.events.c.event_id == sa.any_(sa.bindparam(
                 "ids", type_=postgresql.ARRAY(sa.Text)))), engine.dialect, ("ids",))
         self._server.resend = self._connected_again_for
+        self._server.reads = self._reads
         cast(_ReadingAgain, self._sa).store = self
 
     def _connect(self, engine: sa.Engine) -> tuple[sa.Connection, GuardedConnection]:
@@ -290,11 +320,15 @@ class PostgresStore(EventStore):
         a read (not the server's append) and the connection was made again at once (a store
         already waiting to connect again, or connecting, leaves it failed: the server is not
         asked at every statement, nor the connection made within its own making)."""
-        if self._retry_at is not None or sql == self._append_call \
-                or not sql.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
+        if self._retry_at is not None or not self._reads(sql):
             return False
         self._lost()
         return self._retry_at is None
+
+    def _reads(self, sql: str) -> bool:
+        """Whether `sql` is a read: a SELECT, but the server's append."""
+        return sql != self._append_call \
+            and sql.lstrip()[:6].upper().startswith(("SELECT", "WITH"))
 
     def _lost(self) -> None:
         if self._retry_at is None:
