@@ -53,3 +53,17 @@ def test_new_events_under_a_stream_filter_keep_the_matching_counts(window, qtbot
     grown = [StreamTypeInfo(t.stream_type, t.streams + 1, t.events + 1) for t in types]
     window.stream_model.update_counts(grown, window.browser.last_position + len(grown))
     assert type_index(window, "Customer", 1).data() == f"0 of {customers.streams + 1:,}"
+
+
+def test_a_stream_filter_holding_a_nul_is_refused_saying_so(window, qtbot, seeded):
+    """A NUL pasted with the filter: SQLite's LIKE ended the pattern there, so the tree counted
+    every stream as matching. The window says what is wrong, and the tree stays as it was."""
+    with open_shop(seeded, read_only=True) as store:
+        customers = store.count_streams("Customer")
+    filter_streams(window, qtbot, "order_")
+    window.stream_browser.filter.setText("\x00")
+    with qtbot.wait_signal(window.browser.failed, timeout=WAIT_MS) as said:
+        window.stream_browser.flush_pattern()
+    assert said.args[0] == ("The stream filter holds a NUL character (\\0, pasted with the "
+                            "text?), which no stream id holds; remove it.")
+    assert type_index(window, "Customer", 1).data() == f"0 of {customers:,}"
