@@ -146,9 +146,14 @@ def run(args: argparse.Namespace) -> int:
             started.append(True)
             damage_note.warn_if_damaged(runner.store)  # (with --read-only)
             start = runner.starting_point()  # (built anew, going on from an event, ...)
-            print(f"Running the projections{'' if args.no_sagas else ' and sagas'} of "
+            print(f"Running the projections{' and sagas' if runner.sagas else ''} of "
                   f"{shown(args.store)}{f': {start}.' if start else ';'} Ctrl+C stops.",
                   file=sys.stderr)
+            if runner.read_only and not args.read_only and not args.no_sagas \
+                    and runner.system.sagas:  # (it said it ran them, and wrote nothing)
+                print(f"note: the sagas do not run, since they write to the store: "
+                      f"{visible(runner.store.read_only_reason or 'it is open read-only.')}",
+                      file=sys.stderr)
         def on_status(status: RunnerStatus) -> None:
             status_line(status)
             if not runner.busy:  # (between passes)

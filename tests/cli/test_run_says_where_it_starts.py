@@ -63,3 +63,31 @@ def test_run_says_whether_it_builds_the_read_models_anew_or_goes_on(shop, capsys
         Path(f"{readmodels}{suffix}").unlink(missing_ok=True)
     assert first_line_of_run(capsys, monkeypatch, shop) == (
         f"{start}the read models are built anew, from event 1 of {last + 1:,}. Ctrl+C stops.")
+
+
+def test_run_on_a_store_that_cannot_be_written_says_the_sagas_do_not_run(
+        shop, capsys, monkeypatch, tmp_path):
+    """It said 'Running the projections and sagas' while, the store opened read-only (a folder
+    that cannot be written, a read-only mount), no saga ran."""
+    from explorer.store import sqlite as sqlite_backend
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    real_access = os.access
+
+    def access(path, mode):  # as for a user without write permission on the folder
+        if str(path) == str(shop.parent) and mode & os.W_OK:
+            return False
+        return real_access(path, mode)
+
+    monkeypatch.setattr(sqlite_backend.os, "access", access)
+    monkeypatch.setattr(ReadModelDatabase, "file_changed", lambda database: True)
+    guard = threading.Timer(30, lambda: os.kill(os.getpid(), signal.SIGINT))
+    guard.start()
+    try:
+        code, _, err = run(capsys, "run", shop)
+    finally:
+        guard.cancel()
+    first, note = err.splitlines()[:2]
+    assert code == 1 and first.startswith(f"Running the projections of {shop}: ")
+    assert note.startswith("note: the sagas do not run, since they write to the store: ")
+    assert not (shop.parent / (shop.name + ".readmodels")).exists()
