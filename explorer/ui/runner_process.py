@@ -81,8 +81,7 @@ class RunnerProcess(QObject):
     def start(self) -> None:
         # No random payment failures: what is sent here (by hand or by a demo script) plays out
         # the same every time; a card ending 0002, 9995 or 0069 is declined, for compensation.
-        arguments = ["run", self.location, "--serve", "--system", self.system,
-                     "--failure-rate", "0"]
+        arguments = ["run", "--serve", "--system", self.system, "--failure-rate", "0"]
         password = remembered_password(self.location)  # given in a server store's URL
         if is_module_path(self.system) or password is not None:
             environment = _with_import_path()
@@ -93,6 +92,7 @@ class RunnerProcess(QObject):
             arguments.append("--read-only")
         if not self.run_sagas:
             arguments.append("--no-sagas")
+        arguments += ["--", self.location]  # (a store named '-shop.evstore' is no option)
         self._reported = False
         self._buffer = b""
         self.started_ns = time.time_ns()
