@@ -143,3 +143,23 @@ def test_a_long_message_keeps_to_its_line_and_is_whole_in_the_tooltip(qtbot):
     settle_layout()
     assert label.height() == height == label.fontMetrics().height()
     assert label.toolTip() == message and label.text() == message
+
+
+def test_the_send_button_stays_where_it_is_when_a_command_s_error_takes_two_lines(window,
+                                                                              console, qtbot):
+    """(A rejection's two lines pushed the send row up by a line, under the pointer of a user
+    about to click Send again; away from "every" of the script panel beside it.)"""
+    window.resize(1400, 900)
+    console.choose_command("Order", "cancel")
+    console.set_target("order_001")
+    qtbot.waitUntil(lambda: console.target is not None, timeout=WAIT_MS)
+    console.form.set_values({"reason": "changed my mind"})
+    settle_layout()
+    button = console.send_panel.send_button
+    before = button.mapTo(window, QPoint(0, 0))
+    sent(qtbot, console)
+    result = console.send_panel.result
+    assert "Cannot cancel order order_001" in result.text()
+    assert result.heightForWidth(result.width()) > result.fontMetrics().lineSpacing() * 1.5
+    settle_layout()
+    assert button.mapTo(window, QPoint(0, 0)) == before

@@ -91,10 +91,12 @@ class SendPanel(QWidget):
         self.reload_button.clicked.connect(self.reload_asked)
         self.result = ResultLabel(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.result.linkActivated.connect(lambda link: self.open_position.emit(int(link)))
-        column(self.title, (scrolling(self.form), 1),
+        # The result above the send row, which stays at the bottom however many lines it
+        # takes (below, a rejection's two lines moved the row up, under the pointer of a user
+        # about to click Send again, and out of line with the script panel's row beside it).
+        column(self.title, (scrolling(self.form), 1), self.result,
                wrapping(self.send_button, self.retry_button, STRETCH, self.check_version,
-                        self.reload_button),
-               self.result, into=self)
+                        self.reload_button), into=self)
 
     # -- what the state says ---------------------------------------------------------------
 
