@@ -350,16 +350,20 @@ class EventStore(Appending, Reading, ProjectionFeed, StreamIndex, Navigation, Ac
             remove_store_file(target)
             raise
 
-    def _branch_file(self, target: str | Path, position: int) -> Path:
-        """The path of a new store file to branch into at `position`, both checked."""
+    def _branch_file(self, target: str | Path, position: int, doing: str = "branch") -> Path:
+        """The path of a new store file to branch (or, `doing` "copy", copy) into at
+        `position`, both checked."""
         target = Path(target).expanduser()
         last = self.last_position()
         if not 0 <= position <= last:
-            raise ValueError(f"Cannot branch {self.name} at position {position:,}: its events "
+            raise ValueError(f"Cannot {doing} {self.name} at position {position:,}: its events "
                              f"are at positions 1 to {last:,}. Choose one of those.")
         if target.exists():
-            raise StoreOpenError(f"Cannot branch {self.name} into {target}: there is a file "
-                                 "there already. Choose a new path.")
+            what = ("this store's own file" if file_identity(target) == file_identity(
+                self.location) else "a file")
+            raise StoreOpenError(f"Cannot {doing} {self.name} into {target}: there is "
+                                 f"{what} there, and nothing there is replaced. Choose a new "
+                                 "path.")
         return target
 
 

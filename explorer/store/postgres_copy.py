@@ -73,7 +73,7 @@ def copy_store(source: EventStore, target: str | Path,
     what was copied and says so."""
     last = source.last_position()
     if not is_server_url(target):
-        path = source._branch_file(target, last)
+        path = source._branch_file(target, last, "copy")
         copy = EventStore.open(path, create=True)
         try:
             _copy_whole(source, copy, last, progress)
