@@ -115,3 +115,29 @@ def test_a_hidden_column_comes_back_from_the_header_menu(window, qtbot, seeded):
     action.trigger()
     assert not view.isColumnHidden(since)
     assert next(a for a in column_menu(view).actions() if a.text() == "order id").isChecked()
+
+
+def test_the_aggregate_s_deep_fields_keep_room_for_their_names_at_1400_by_900(window, qtbot,
+                                                                            seeded):
+    """(A saga's step's fields, three levels down, were "st…", "ki…", "c…", "d…": the tree's
+    indentation took the Field column's 90 px.)"""
+    panel, _moment = at_laptop_size(qtbot, window, seeded)
+    state = panel.state
+    state.expandAll()
+    QApplication.processEvents()
+    room = state.fontMetrics().horizontalAdvance("kind") + 8  # (a short name, whole)
+    deepest = 0
+    iterator = [state.topLevelItem(n) for n in range(state.topLevelItemCount())]
+    while iterator:
+        item = iterator.pop()
+        rect = state.visualItemRect(item)
+        left = rect.left() if rect.isValid() else 0
+        name_room = state.columnWidth(0) - left
+        if rect.isValid():
+            assert name_room >= room, (item.text(0), name_room)
+        depth, parent = 0, item.parent()
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent()
+        deepest = max(deepest, depth)
+        iterator.extend(item.child(n) for n in range(item.childCount()))
+    assert deepest >= 2

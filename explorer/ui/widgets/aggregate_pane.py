@@ -37,6 +37,8 @@ GENERIC_TIP = ("No loaded system knows this stream's type, so its state is each 
                "events said, not what the system's own code would compute.")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 3  # a field's path in the state, as a watch names it
 NOTHING_YET = "Move the timeline's cursor to see the system as it was."
+INDENTATION = 12
+"""Pixels a level of the state's tree is indented: a deep state's names keep some room."""
 
 
 def rich_label(text: str = "", grey: bool = False) -> QLabel:
@@ -56,6 +58,9 @@ class AggregateTree(ChangeTree):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent=parent)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # (at Qt's 20 px a level, a saga's step's fields, four levels down in a Field column
+        # of 90 px at 1400x900, were "st…", "ki…", "c…")
+        self.setIndentation(INDENTATION)
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(VALUE, QHeaderView.ResizeMode.Stretch)
