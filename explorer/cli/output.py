@@ -7,6 +7,7 @@ line break) is printed as an escape, never sent to the terminal, and each row st
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
@@ -20,7 +21,19 @@ from explorer.store.records import RecordedEvent
 
 def print_json(value: Any, out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    out.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+    out.write(_dumps(value, indent=True) + "\n")
+
+
+def _dumps(value: Any, *, indent: bool = False) -> str:
+    """`value` as JSON text. A path whose name is not UTF-8 (Python keeps its bytes as lone
+    surrogates, which orjson refuses: a traceback) is written with them escaped (\\udce9), as
+    Python's json module writes them and reads them back."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else None).decode()
+    except TypeError as error:
+        if "surrogates" not in str(error):
+            raise
+        return json.dumps(value, indent=2 if indent else None, default=str)
 
 
 def print_json_array(items: Iterable[Any], out: TextIO | None = None) -> int:
@@ -30,7 +43,7 @@ def print_json_array(items: Iterable[Any], out: TextIO | None = None) -> int:
     out.write("[")
     for item in items:
         out.write(",\n" if count else "\n")
-        out.write(orjson.dumps(item).decode())
+        out.write(_dumps(item))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count

@@ -239,7 +239,7 @@ class ReadModelDatabase(Closable):
                 raise StoreOpenError(
                     f"Cannot keep the read models in {self.path.parent}: {error.strerror}. Make "
                     "that folder writable (or set XDG_CACHE_HOME to one that is).") from None
-        uri = "file:" + quote(str(self.path.resolve()), safe="/")
+        uri = "file:" + quote(os.fsencode(self.path.resolve()), safe="/")  # (a name not UTF-8)
         if read_only:
             uri += "?mode=ro"
         made = not read_only and not self.path.exists()
@@ -528,7 +528,7 @@ def _refuse_foreign(path: Path) -> None:
     if not path.exists() or path.stat().st_size == 0:
         return
     what = "search index" if path.name.endswith(".fulltext") else "read models"
-    uri = "file:" + quote(str(path.resolve()), safe="/") + "?mode=ro"
+    uri = "file:" + quote(os.fsencode(path.resolve()), safe="/") + "?mode=ro"
     probe = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
     try:
         application_id = probe.execute("PRAGMA application_id").fetchone()[0]

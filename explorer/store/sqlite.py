@@ -85,7 +85,7 @@ def sqlite_uri(path: Path, read_only: bool, immutable: bool = False,
                create: bool = False) -> str:
     """A `file:` URI for the path, safe for names with spaces, '?' or '#'. Without `create`, a
     missing file is an error, never a new empty database."""
-    uri = "file:" + quote(str(path.resolve()), safe="/")
+    uri = "file:" + quote(os.fsencode(path.resolve()), safe="/")  # (its bytes: a name not UTF-8)
     if read_only:
         return uri + "?mode=ro" + ("&immutable=1" if immutable else "")
     return uri + ("?mode=rwc" if create else "?mode=rw")

@@ -19,8 +19,10 @@ the panels are told (`stopped`).
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
+from pathlib import Path
 
 import orjson
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
@@ -92,7 +94,7 @@ class RunnerProcess(QObject):
             arguments.append("--read-only")
         if not self.run_sagas:
             arguments.append("--no-sagas")
-        arguments += ["--", self.location]  # (a store named '-shop.evstore' is no option)
+        arguments += ["--", _passed(self.location)]  # (a store '-shop.evstore' is no option)
         self._reported = False
         self._buffer = b""
         self.started_ns = time.time_ns()
@@ -222,6 +224,18 @@ class RunnerProcess(QObject):
                               "models and sagas are not kept up to date. Open the store again "
                               "to try again.")
             self.failed.emit(f"The projections could not be started: {why}")
+
+
+def _passed(location: str) -> str:
+    """The store's location as the runner's command line is given it: a file whose name is not
+    UTF-8 (kept by Python as its bytes, which a Qt string cannot hold: they became U+FFFD, and
+    the runner found no store there) as a file:// URI, its bytes percent-escaped (the command
+    line decodes it back: explorer.store.postgres_url.local_path)."""
+    try:
+        location.encode("utf-8")
+    except UnicodeEncodeError:
+        return Path(os.path.abspath(location)).as_uri()
+    return location
 
 
 def _with_import_path() -> QProcessEnvironment:

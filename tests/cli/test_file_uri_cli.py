@@ -5,10 +5,15 @@ as the window takes it (explorer.store.postgres_url.local_path)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from explorer.store.postgres_url import local_path
 from tests.cli.running import run
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_subcommand_takes_a_store_named_by_a_file_uri(tmp_path, capsys):
@@ -82,3 +87,23 @@ def test_a_name_holding_what_looks_like_an_escape_is_that_file(tmp_path):
     assert local_path("file://" + str(literal)) == str(tmp_path / "a#b.evstore")
     assert local_path("file:///tmp/a#b?c.evstore") == "/tmp/a#b?c.evstore"
     assert local_path("file:///tmp/a%zz.evstore") == "/tmp/a%zz.evstore"
+
+
+def test_a_store_whose_name_is_not_utf8_is_opened(tmp_path):
+    """A file named in another encoding (Latin-1's 'café', byte 0xe9) could not be opened at
+    all: "error: 'utf-8' codec can't encode character '\\udce9' ...: surrogates not allowed"
+    (its SQLite URI was made from the name as text). Its read models are made beside it. (In
+    processes of their own: their output is written as a terminal's is.)"""
+    store = tmp_path / os.fsdecode(b"caf\xe9.evstore")
+
+    def explorer(*arguments) -> str:
+        done = subprocess.run([sys.executable, "-m", "explorer", *map(str, arguments)],
+                              cwd=ROOT, capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")
+        return done.stdout.decode(errors="surrogateescape")
+
+    explorer("seed", store, "--orders", "2")
+    for given in (store, store.as_uri()):
+        assert json.loads(explorer("summary", given, "--json"))["store"] == str(store)
+    explorer("project", store, "--no-sagas")
+    assert sorted(os.listdir(tmp_path)) == [store.name, store.name + ".readmodels"]
