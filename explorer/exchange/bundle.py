@@ -9,6 +9,7 @@ anything that reads stores can read it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,8 @@ def save_bundle(source: str | Path, target: str | Path, view: BundleView = Bundl
             "save the bug report of that.")
     copy_store(source, target, {BUNDLE_KEY: view.to_json(),
                                 TAKEN_KEY: f"{iso(now_micros())} by Event Explorer "
-                                           f"{__version__} from {taken_from or source}"})
+                                           f"{__version__} from "
+                                           f"{_as_text(taken_from or str(source))}"})
     try:
         with EventStore.open(target, read_only=True, verify=False) as copy:
             last = copy.last_position()
@@ -104,6 +106,12 @@ def save_bundle(source: str | Path, target: str | Path, view: BundleView = Bundl
         target.unlink(missing_ok=True)
         raise
     return target
+
+
+def _as_text(path: str) -> str:
+    """`path` as text a database keeps: a name that is not UTF-8 (its bytes kept by Python as
+    lone surrogates, which SQLite refuses) with those bytes written \\xe9."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def describe(view: BundleView) -> dict[str, Any]:

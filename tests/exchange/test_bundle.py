@@ -3,6 +3,7 @@ the view on it, read back the same; the bundle opens read-only and stays as it w
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -95,3 +96,14 @@ def test_only_a_bundle_is_a_bundle(tmp_path):
     assert not is_bundle(source)
     assert not is_bundle(tmp_path / "notes.txt")
     assert not is_bundle(tmp_path / "missing.evstore")
+
+
+def test_a_store_whose_name_is_not_utf8_is_bundled(tmp_path):
+    """Its bundle said where it was taken from with the name as text, which SQLite refused:
+    "'utf-8' codec can't encode character '\\udce9' ...", and no bug report was written."""
+    from explorer.store.copying import TAKEN_KEY, meta_of_store_file
+
+    source = tmp_path / os.fsdecode(b"caf\xe9.evstore")
+    make_store(source, 3)
+    target = save_bundle(source, tmp_path / "report.evbundle")
+    assert meta_of_store_file(target)[TAKEN_KEY].endswith(f"from {tmp_path}/caf\\xe9.evstore")
