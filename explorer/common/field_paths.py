@@ -5,9 +5,11 @@ find-when conditions and watches, and as the window shows and offers them:
     holds["hold.1@berlin"]   a key that is not a plain name (a dot, @, -, a space, a letter
                              outside ASCII, a leading digit), quoted; ['...'] alike
 
-A quoted key may hold any character but a quote, a backslash and square brackets (SQLite's JSON
-paths cannot name a key holding a double quote). `[*]` is any item, where the language allows
-it. One module writes and splits paths, so that what the window offers is what the filters read.
+A quoted key may hold any character: dots, spaces and square brackets as they are
+(`["x[0]"]`), a quote or a backslash after a backslash (`["say \\"hi\\""]`, `["C:\\\\dir"]`;
+in single quotes a double quote needs none: `['say "hi"']`). `[*]` is any item, where the
+language allows it. One module writes and splits paths, so that what the window offers is what
+the filters read.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ import re
 
 PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 """A key written after a dot as it is."""
-QUOTED_KEY = r"""\["[^"\\\[\]]+"\]|\['[^'"\\\[\]]+'\]"""
+QUOTED_KEY = r"""\["(?:[^"\\]|\\.)*"\]|\['(?:[^'\\]|\\.)*'\]"""
 """A key written quoted in brackets (a regular expression's text, for the languages' own)."""
 _PART = re.compile(QUOTED_KEY + r"|\[[^\]]*\]|[^.\[]+")
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 
 
 def key_step(key: str) -> str:
-    """The step from a field to its key: `.name`, or `["hold.1@berlin"]` for any other key."""
-    return f".{key}" if PLAIN_KEY.fullmatch(key) else f'["{key}"]'
+    """The step from a field to its key: `.name`, or `["hold.1@berlin"]` for any other key (a
+    quote or a backslash in it after a backslash)."""
+    if PLAIN_KEY.fullmatch(key):
+        return f".{key}"
+    return '["' + key.replace("\\", "\\\\").replace('"', '\\"') + '"]'
 
 
 def child_path(path: str, key: str | int) -> str:
@@ -41,9 +47,10 @@ def path_parts(path: str) -> list[str]:
 
 
 def quoted_key(part: str) -> str | None:
-    """The key a quoted step (`["a.b"]`, `['a.b']`) names; None for any other step."""
+    """The key a quoted step (`["a.b"]`, `['a.b']`, `["say \\"hi\\""]`) names; None for any
+    other step."""
     if len(part) >= 4 and part[0] == "[" and part[1] in "\"'":
-        return part[2:-2]
+        return _ESCAPED.sub(r"\1", part[2:-2])
     return None
 
 

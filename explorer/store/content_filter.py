@@ -104,7 +104,7 @@ class FilterFields:
         if root in self.roots:
             if not field.startswith((root + ".", root + '["', root + "['")):
                 raise FilterError(f"Name a field inside {root}, e.g. {root}.total", column)
-            if field.count("[*]") > 1:
+            if path_parts(field).count("[*]") > 1:
                 raise FilterError("Only one [*] is allowed in a field", column)
             return
         if field not in self.columns:
@@ -204,6 +204,11 @@ def _unnameable(text: str, start: int, word: str) -> str:
     """Why a field's path running into a character no path holds (`state.items.ordér_9`,
     `data.lines.order-7`, `.7abc`) cannot be read: said as such, not as a stray character."""
     end = start + len(word)
+    if text.startswith(('["', "['"), end):  # a quoted key not closed where it should be
+        quote = text[end + 1]
+        return (f"The key quoted after {word} is not closed with {quote}]: write it "
+                f"{word}[{quote}a.b{quote}], a quote or a backslash inside it after a "
+                f'backslash: {word}["say \\"hi\\""], {word}["C:\\\\dir"]')
     while end < len(text) and not _ends_field(text[end]):
         end += 1
     root = re.split(r"[.\[]", word, maxsplit=1)[0]
@@ -215,9 +220,9 @@ def _unnameable(text: str, start: int, word: str) -> str:
     return (f"{text[start:end]!r} cannot be named in a filter: a field's path is ASCII letters, "
             f"digits and _ after each dot, not starting with a digit "
             f"({root}.items[0].name), [0] or [*] for a list's items. Write a key holding "
-            f'other characters (é, -, @, a dot, a leading digit) quoted: {parent}["{key}"] '
-            "(a key holding a quote, a backslash or square brackets cannot be named: test "
-            f"every value under it with [*], {parent}[*] exists)")
+            f'other characters (é, -, @, a dot, a space, brackets, a leading digit) quoted: '
+            f'{parent}["{key}"], a quote or a backslash in it after a backslash: '
+            f'{parent}["say \\"hi\\""], {parent}["C:\\\\dir"]')
 
 
 class _Parser:
@@ -364,12 +369,13 @@ def _field_expression(field: str, source: sa.FromClause = events,
     column = source.c.data if root == "data" else source.c.metadata
     if root == "metadata" and rest == "correlation_id":
         return events.c.correlation_id, None, None
-    if "[*]" in rest:
-        before, after = rest.split("[*]", 1)
-        each = JsonElements(column, path_parts(before)).table_valued("value", "type")
-        value = JsonField(each.c.value, path_parts(after.lstrip(".")), element=each.c.type)
+    parts = path_parts(rest)
+    if "[*]" in parts:  # (a quoted key writing [*] is a key)
+        at = parts.index("[*]")
+        each = JsonElements(column, parts[:at]).table_valued("value", "type")
+        value = JsonField(each.c.value, parts[at + 1:], element=each.c.type)
         return value, JsonFieldType(value), each
-    value = JsonField(column, path_parts(rest))
+    value = JsonField(column, parts)
     return value, JsonFieldType(value), None
 
 

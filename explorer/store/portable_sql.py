@@ -35,22 +35,21 @@ explorer.store.path_indexes); any other path stays a bound parameter."""
 
 
 def _sqlite_path(parts: list[str]) -> str:
-    """SQLite's JSON path: a quoted key as `."a.b"` (field_paths keeps quotes out of it)."""
-    return "$" + "".join(_sqlite_step(part) for part in parts)
-
-
-def _sqlite_step(part: str) -> str:
-    key = quoted_key(part)
-    if key is not None:
-        return f'."{key}"'
-    return part if part.startswith("[") else f".{part}"
+    """SQLite's JSON path of plain keys and indexes (quoted keys: _sqlite_document)."""
+    return "$" + "".join(part if part.startswith("[") else f".{part}" for part in parts)
 
 
 def _postgres_path(parts: list[str]) -> str:
-    keys = (quoted_key(part) or (part[1:-1] if part.startswith("[") else part)
-            for part in parts)
+    keys = (_postgres_step(part) for part in parts)
     quoted = ('"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' for key in keys)
     return "{" + ",".join(quoted) + "}"
+
+
+def _postgres_step(part: str) -> str:
+    key = quoted_key(part)  # (may be "")
+    if key is not None:
+        return key
+    return part[1:-1] if part.startswith("[") else part
 
 
 class JsonField(ColumnElement[Any]):
@@ -145,23 +144,63 @@ def _sqlite_source(field: JsonField, compiler: Any, **kw: Any) -> str:
             f"THEN {source} END)")
 
 
+def _sqlite_document(source: str, parts: list[str], compiler: Any, *, whole: bool = False,
+                     **kw: Any) -> tuple[str, list[str]]:
+    """The JSON text holding the value at `parts` in `source`, and the plain steps left to it.
+
+    A quoted key is looked up among its object's keys (json_each's `key`, read as JSON means
+    it), not written into a path: SQLite's paths cannot name a key holding a double quote, and
+    before 3.45 compare a key as stored, so `$."é"` misses a key stored as "\\u00e9" and
+    `$."a\\b"` one stored as "a\\\\b". The last key is looked up too if `whole` (its value
+    as JSON text: for json_each), else left to the caller (_sqlite_read)."""
+    document, plain = source, []
+    for at, part in enumerate(parts):
+        key = quoted_key(part)
+        if key is None:
+            plain.append(part)
+            continue
+        if at == len(parts) - 1 and not whole:
+            return document, [*plain, part]
+        found = _sqlite_key(document, plain, key, compiler, **kw)
+        as_json = ("CASE type WHEN 'text' THEN json_quote(value) WHEN 'true' THEN 'true' "
+                   "WHEN 'false' THEN 'false' WHEN 'null' THEN 'null' ELSE value END"
+                   if at == len(parts) - 1 else
+                   "CASE WHEN type IN ('object', 'array') THEN value END")  # (else no steps)
+        document, plain = f"(SELECT {as_json} {found})", []
+    return document, plain
+
+
+def _sqlite_key(document: str, plain: list[str], key: str, compiler: Any, **kw: Any) -> str:
+    """FROM and WHERE of the row of json_each naming `key` in the object at `plain`."""
+    path = _bind(compiler, _sqlite_path(plain), **kw)
+    return f"FROM json_each({document}, {path}) WHERE key = {_bind(compiler, key, **kw)}"
+
+
+def _sqlite_read(field: JsonField, compiler: Any, function: str, column: str, **kw: Any) -> str:
+    """The field's value (json_extract, json_each's value) or type (json_type, type)."""
+    document, plain = _sqlite_document(_sqlite_source(field, compiler, **kw), field.parts,
+                                       compiler, **kw)
+    if plain and quoted_key(plain[-1]) is not None:
+        found = _sqlite_key(document, plain[:-1], str(quoted_key(plain[-1])), compiler, **kw)
+        return f"(SELECT {column} {found})"
+    path = _sqlite_path(plain)
+    if function == "json_extract" and _PLAIN_PATH.fullmatch(path):
+        return f"json_extract({document}, '{path}')"  # as text: an index on it can serve it
+    return f"{function}({document}, {_bind(compiler, path, **kw)})"
+
+
 @compiles(JsonField)
 def _sqlite_field(field: JsonField, compiler: Any, **kw: Any) -> str:
-    source = _sqlite_source(field, compiler, **kw)
     if _is_element(field) and not field.parts:
-        return str(source)
-    path = _sqlite_path(field.parts)
-    if _PLAIN_PATH.fullmatch(path):  # as text, so that an index on the path can serve it
-        return f"json_extract({source}, '{path}')"
-    return f"json_extract({source}, {_bind(compiler, path, **kw)})"
+        return str(compiler.process(field.source, **kw))
+    return _sqlite_read(field, compiler, "json_extract", "value", **kw)
 
 
 @compiles(JsonFieldType)
 def _sqlite_type(field: JsonFieldType, compiler: Any, **kw: Any) -> str:
     if field.element_type is not None and not field.parts:
         return str(compiler.process(field.element_type, **kw))
-    source = _sqlite_source(field, compiler, **kw)
-    return f"json_type({source}, {_bind(compiler, _sqlite_path(field.parts), **kw)})"
+    return _sqlite_read(field, compiler, "json_type", "type", **kw)
 
 
 @compiles(JsonFieldText)
@@ -183,8 +222,9 @@ def _sqlite_text_comparison(comparison: JsonTextComparison, compiler: Any, **kw:
 
 @compiles(JsonElements)
 def _sqlite_elements(elements: JsonElements, compiler: Any, **kw: Any) -> str:
-    source = compiler.process(elements.source, **kw)
-    return f"json_each({source}, {_bind(compiler, _sqlite_path(elements.parts), **kw)})"
+    document, plain = _sqlite_document(compiler.process(elements.source, **kw), elements.parts,
+                                       compiler, whole=True, **kw)
+    return f"json_each({document}, {_bind(compiler, _sqlite_path(plain), **kw)})"
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------

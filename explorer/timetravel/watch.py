@@ -323,7 +323,8 @@ def _path(text: str, stream_id: str) -> tuple[str | int, ...]:
         if not found:
             raise WatchError(f"The path after {stream_id} cannot be read at {text[at:]!r}: "
                              "write fields as .name (a key holding a dot or brackets quoted: "
-                             '["hold.1@berlin"]) and list items as [0].')
+                             '["hold.1@berlin"], a quote or a backslash in it after a '
+                             'backslash: ["say \\"hi\\""]) and list items as [0].')
         index, quoted = found.group("index"), found.group("quoted")
         steps.append(int(index) if index is not None else found.group("key")
                      if quoted is None else str(quoted_key(quoted)))

@@ -105,8 +105,8 @@ def test_values_are_bound_parameters_never_sql_text():
     # a path running into what no path holds: said so, not as a stray character
     ("data.lines.ordér_9 = 1", "'data.lines.ordér_9' cannot be named in a filter", 15),
     ("data.lines.order-7 exists", "'data.lines.order-7' cannot be named", 17),
-    ("data.lines.7abc = 1", 'quoted: data.lines["7abc"] (a key holding a quote',
-     11),
+    ("data.lines.7abc = 1", 'quoted: data.lines["7abc"], a quote or a backslash in it', 11),
+    ('data.x["a.b = 1', 'The key quoted after data.x is not closed with "]', 7),
     ("data.réf = 1", "'data.réf' cannot be named", 7),
     ("and data.x = 1", "Expected a field", 1),
     # a NUL (pasted) ended SQL's LIKE pattern there: contains "1\0z" found every text with a 1
