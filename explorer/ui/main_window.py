@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QInputDialog,
     QMainWindow,
@@ -58,7 +58,13 @@ from explorer.ui.window.cursor_follow import CursorFollow
 from explorer.ui.window.event_list import LiveEventList
 from explorer.ui.window.first_rows import AfterFirstRows
 from explorer.ui.window.fulltext import FullTextSearch
-from explorer.ui.window.layout import WindowPanes, build_layout, restore_layout, save_layout
+from explorer.ui.window.layout import (
+    WindowPanes,
+    build_layout,
+    height_changed,
+    restore_layout,
+    save_layout,
+)
 from explorer.ui.window.opening import StoreOpening
 from explorer.ui.window.path_indexes import PathIndexing
 from explorer.ui.window.runner_host import RunnerHost
@@ -521,6 +527,10 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
 
     def save_layout(self) -> None:
         save_layout(self)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        height_changed(self, event.oldSize().height(), event.size().height())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.opening.stop_loading()

@@ -158,3 +158,22 @@ def test_what_if_fits_the_screen_it_opens_on(travelling, qtbot, seeded):
     assert dialog.minimumSizeHint().height() <= 600, dialog.minimumSizeHint()
     qtbot.waitUntil(lambda: dialog.sandbox is not None, timeout=WAIT_MS)
     dialog.reject()
+
+
+def test_a_window_made_lower_than_a_low_screen_gives_the_event_list_its_rows(window, qtbot):
+    """Made 1024x700 from 1400x900 (off a big screen, say), the window gives the list pane most
+    of its height as a first run there does, and the default split again once it is taller
+    (before: the tabs' pane kept its share and the event list showed two rows and a half)."""
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.height() == 900, timeout=WAIT_MS)
+    window.right_split.setSizes([560, 380])
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.height() == 700, timeout=WAIT_MS)
+    rows, tabs = window.right_split.sizes()
+    assert rows >= 2 * tabs, (rows, tabs)
+    shown = window.table.viewport().height() // window.table.verticalHeader().defaultSectionSize()
+    assert shown >= 6, shown
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.height() == 900, timeout=WAIT_MS)
+    rows, tabs = window.right_split.sizes()
+    assert tabs >= 300, (rows, tabs)

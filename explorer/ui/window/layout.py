@@ -76,7 +76,7 @@ def build_layout(w: MainWindow) -> None:
     w.right_split = QSplitter(Qt.Orientation.Vertical)
     w.right_split.addWidget(list_pane)
     w.right_split.addWidget(w.bottom_tabs)
-    w.right_split.setSizes([560, 380])
+    w.right_split.setSizes(list(RIGHT_SPLIT))
     browser_pane = QWidget()
     browser_layout = QVBoxLayout(browser_pane)
     browser_layout.setContentsMargins(6, 6, 0, 0)
@@ -102,6 +102,18 @@ def first_size(w: MainWindow, screen: QSize) -> None:
 LOW_SCREEN = 800
 """A window lower than this gives the event list most of its height on its first run (at
 800x600 the timeline and the filters take most of the list pane's: 2 rows were left)."""
+RIGHT_SPLIT = (560, 380)
+"""The event list's pane and the tabs' below, on a first run in a window not lower."""
+
+
+def height_changed(w: MainWindow, old: int, new: int) -> None:
+    """The window was made lower than LOW_SCREEN from taller (off a big screen, say): the
+    split of a first run at that height (the tabs' pane kept its share, and left the event
+    list two rows and a half at 1024x700); made taller again, the split of a first run too."""
+    if old >= LOW_SCREEN > new:
+        w.right_split.setSizes([new, new // 4])
+    elif new >= LOW_SCREEN > old > 0:
+        w.right_split.setSizes(list(RIGHT_SPLIT))
 
 
 def default_size(screen: QSize) -> QSize:
