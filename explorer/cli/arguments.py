@@ -6,12 +6,14 @@ cannot end, nor an empty value taken as no option."""
 from __future__ import annotations
 
 import argparse
+import os
 import textwrap
 from collections.abc import Callable
 from typing import NoReturn, Protocol
 
 from explorer.projections.database import cache_folder
 from explorer.store import MAX_INTEGER
+from explorer.store.postgres_url import local_path
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -58,6 +60,25 @@ def given(what: str) -> Callable[[str], str]:
         return text
     value.__name__ = what  # argparse names the type in its messages
     return value
+
+
+def store_path(text: str) -> str:
+    """A store (or a new store's) path, or URL, as given: a file:// URI as its path
+    (postgres_url.local_path). An empty or blank one is refused: it was taken for the current
+    folder ('error: . is a folder, not a store file'); so is a path with a space at its start
+    or end that names no file when the one without it does (a quoted copy and paste)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a store's path or URL, not " + (
+            "an empty value" if not text else "only spaces"))
+    path = local_path(text)
+    if path != path.strip() and not os.path.lexists(path) and os.path.exists(path.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{path!r} begins or ends with a space, and there is no such file; {path.strip()!r} "
+            "is there: give that")
+    return path
+
+
+store_path.__name__ = "a store's path"
 
 
 def positive(text: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from explorer.cli import damage_note
-from explorer.cli.arguments import AddSubcommand
+from explorer.cli.arguments import AddSubcommand, store_path
 from explorer.cli.handlers import ProgressBar
 from explorer.cli.output import print_json
 from explorer.cli.systems import add_cipher_key_option
@@ -14,7 +14,6 @@ from explorer.store.errors import StoreOpenError
 from explorer.store.event_store import EventStore
 from explorer.store.foreign.library_store import LibraryStore
 from explorer.store.postgres_copy import copy_store
-from explorer.store.postgres_url import local_path
 
 
 def add_parser(add: AddSubcommand) -> None:
@@ -22,7 +21,7 @@ def add_parser(add: AddSubcommand) -> None:
     p = add("copy", "Copy a whole store into a new one, a file or a postgresql:// URL, either "
                     "way: the same events (ids, versions, positions, times), snapshots and "
                     "system (the source is only read).", copy, system=False)
-    p.add_argument("target", metavar="TARGET", type=local_path,
+    p.add_argument("target", metavar="TARGET", type=store_path,
                    help="the new store: a file that does not exist, or a server URL whose "
                         "schema holds no events")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

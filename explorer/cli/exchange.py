@@ -21,6 +21,7 @@ from explorer.cli.arguments import (
     AddSubcommand,
     natural,
     positive,
+    store_path,
 )
 from explorer.cli.handlers import ProgressBar, _split
 from explorer.cli.output import print_json
@@ -31,7 +32,7 @@ from explorer.exchange.formats import FORMATS
 from explorer.exchange.importing import import_file, import_stream
 from explorer.store.content_filter import parse_filter
 from explorer.store.event_store import EventStore
-from explorer.store.postgres_url import is_server_url, local_path, shown
+from explorer.store.postgres_url import is_server_url, shown
 from explorer.store.query import EventQuery
 
 
@@ -51,7 +52,7 @@ def add_parsers(add: AddSubcommand) -> None:
                       "store, keeping event ids, versions, times and order; positions are "
                       "numbered from 1 in the file's order.", import_, store=False)
     p.add_argument("file", metavar="FILE", help="the events file (- for standard input)")
-    p.add_argument("target", metavar="NEW_STORE", type=local_path,
+    p.add_argument("target", metavar="NEW_STORE", type=store_path,
                    help="the new store to make (must not exist)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 

@@ -43,10 +43,11 @@ from explorer.cli.arguments import (
     positive,
     search_index_note,
     seconds,
+    store_path,
 )
 from explorer.common import bulk
 from explorer.common.identity import add_version_option
-from explorer.store.postgres_url import ask_for_passwords_with, local_path
+from explorer.store.postgres_url import ask_for_passwords_with
 from explorer.system.discovery import SystemLoadError
 
 
@@ -64,7 +65,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text,
                            formatter_class=WholeWordsFormatter)
         if store:
-            p.add_argument("store", metavar="STORE", type=local_path, help="the store file")
+            p.add_argument("store", metavar="STORE", type=store_path, help="the store file")
         if store and system:
             systems.add_system_option(p)
             systems.add_cipher_key_option(p)
@@ -163,7 +164,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p = add("commands", "List the commands of every aggregate type of a system with their fields: "
                         "the store's system, or without a store the one --system names (default: "
                         "the demo shop).", systems.commands, store=False)
-    p.add_argument("store", metavar="STORE", nargs="?", type=local_path,
+    p.add_argument("store", metavar="STORE", nargs="?", type=store_path,
                    help="a store, to list its system's")
     systems.add_system_option(p, "the system whose commands to list: an installed one's name "
                                  "(see `systems`) or package.module:ATTRIBUTE")
@@ -175,7 +176,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     p = add("salvage", "Copy every event that can still be read from a damaged store into a new "
                        "store, and say which positions were lost.", handlers.salvage)
-    p.add_argument("target", metavar="NEW", type=local_path,
+    p.add_argument("target", metavar="NEW", type=store_path,
                    help="the new store to make (must not exist)")
     p.add_argument("--json", action="store_true")
 

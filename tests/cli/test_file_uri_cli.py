@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from explorer.store.postgres_url import local_path
 from tests.cli.running import run
 
@@ -107,3 +109,27 @@ def test_a_store_whose_name_is_not_utf8_is_opened(tmp_path):
         assert json.loads(explorer("summary", given, "--json"))["store"] == str(store)
     explorer("project", store, "--no-sagas")
     assert sorted(os.listdir(tmp_path)) == [store.name, store.name + ".readmodels"]
+
+
+def test_an_empty_store_path_or_one_with_a_stray_space_is_refused_saying_so(tmp_path, capsys,
+                                                                             monkeypatch):
+    """'' was taken for the current folder ('error: . is a folder, not a store file'), and a
+    path pasted with a space before it was said to be in a folder that does not exist."""
+    monkeypatch.chdir(tmp_path)
+    store = tmp_path / "shop.evstore"
+    assert run(capsys, "seed", store, "--orders", "1")[0] == 0
+
+    def refused(*arguments) -> str:
+        with pytest.raises(SystemExit) as exit_code:
+            run(capsys, *arguments)
+        assert exit_code.value.code == 2
+        return capsys.readouterr().err
+
+    assert refused("summary", "").startswith(
+        "error: argument STORE: expected a store's path or URL, not an empty value")
+    assert refused("summary", f" {store}").startswith(
+        f"error: argument STORE: ' {store}' begins or ends with a space, and there is no such "
+        f"file; '{store}' is there: give that")
+    assert "argument TARGET: expected a store's path or URL, not only spaces" in refused(
+        "copy", store, "  ")
+    assert sorted(os.listdir(tmp_path)) == ["shop.evstore"]
