@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from explorer.common.field_paths import part_key, path_parts
+from explorer.common.field_paths import child_path, part_key, path_parts
 from explorer.store.content_filter import ContentFilter, comparisons
 from explorer.store.query import EventQuery
 
@@ -35,7 +35,7 @@ def upcast_warnings(store: EventStore, content: ContentFilter,
     stored at an older schema version of its type (of `event_types`, or of any type)."""
     registry = store.registry
     fields = list(dict.fromkeys(c.field for c in comparisons(content.tree)
-                                if c.field.startswith("data.")))
+                                if c.field.startswith(("data.", 'data["', "data['"))))
     if registry is None or not fields:
         return []
     warnings: list[str] = []
@@ -50,16 +50,30 @@ def upcast_warnings(store: EventStore, content: ContentFilter,
                 key = _top_key(field)
                 before = event.stored.data.get(key, _ABSENT)
                 after = event.data.get(key, _ABSENT)
-                if before != after:
+                if not _same(before, after):
                     told.add(field)
                     version = event.stored.schema_version
                     warnings.append(
                         f"{field}: {spec.name} events stored at schema version {version} "
                         f"(position {event.position:,}, say) are filtered as stored, before "
-                        f"upcasting, which changes data.{key} in them (stored: {_shown(before)};"
-                        f" shown: {_shown(after)}): the filter may miss them, or match them "
-                        f"wrongly. schema_version = {version} selects them as stored.")
+                        f"upcasting, which changes {child_path('data', key)} in them (stored: "
+                        f"{_shown(before)}; shown: {_shown(after)}): the filter may miss them, "
+                        f"or match them wrongly. schema_version = {version} selects them as "
+                        "stored.")
     return warnings
+
+
+def _same(before: Any, after: Any) -> bool:
+    """Whether two values are the same to a filter: true is not 1 (nor false 0), though
+    Python has them equal; 1 is 1.0."""
+    if isinstance(before, bool) or isinstance(after, bool):
+        return before is after
+    if isinstance(before, dict) and isinstance(after, dict):
+        return before.keys() == after.keys() and all(_same(v, after[k])
+                                                      for k, v in before.items())
+    if isinstance(before, list) and isinstance(after, list):
+        return len(before) == len(after) and all(map(_same, before, after))
+    return bool(before == after)
 
 
 def _top_key(field: str) -> str:

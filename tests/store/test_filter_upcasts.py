@@ -50,3 +50,22 @@ def test_events_where_says_it_on_stderr(shop, capsys):
     assert code == 0 and out
     assert err.startswith("warning: data.currency: OrderPlaced events stored at schema "
                           "version 1 (position ")
+
+
+def test_a_number_upcast_to_true_and_a_quoted_key_are_warned_of(tmp_path):
+    """A filter's true is JSON's true, not 1 (tests/store/test_boolean_filters.py): an upcaster
+    turning a stored 1 into true changes what data.gift = true matches, though Python holds
+    1 == True; and a field under a quoted key was never looked at (found by helper P)."""
+    from explorer.store import EventStore, NewEvent
+    from explorer.store.upcasting import EventRegistry
+
+    registry = EventRegistry()
+    registry.register("Flagged", version=2)
+    registry.add_upcaster("Flagged", 1, lambda data: {
+        **data, "gift": data["gift"] == 1, "order-id": data.get("order-id", "none")})
+    with EventStore.open(tmp_path / "s.evstore", registry=registry, create=True) as store:
+        store.append("f", "F", [NewEvent("Flagged", {"gift": 1}, schema_version=1)])
+        [gift] = upcast_warnings(store, parse_filter("data.gift = true"))
+        assert "changes data.gift in them (stored: 1; shown: true)" in gift
+        [quoted] = upcast_warnings(store, parse_filter('data["order-id"] = "none"'))
+        assert 'changes data["order-id"] in them (stored: absent; shown: "none")' in quoted
