@@ -10,8 +10,9 @@ Where jsonb orders unlike types its own way (null < text < number < boolean), th
 compares as SQLite does (a number below every text, null unknown: JsonTextComparison,
 numeric_text.NumberComparison), and true and false apart from both (content_filter). Differences
 that remain: a list or an object compared with a text is its JSON text, which jsonb writes with
-spaces and its keys in its own order; [*] on an object goes through its values on SQLite and
-through nothing on PostgreSQL.
+spaces and its keys in its own order. [*] goes through a list's elements, an object's values
+or a single value itself on both (jsonb_array_elements of what SQLite's json_each goes
+through).
 
 SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE does so (of every letter).
 """
@@ -279,9 +280,13 @@ def _postgres_text_comparison(comparison: JsonTextComparison, compiler: Any, **k
 
 @compiles(JsonElements, "postgresql")
 def _postgres_elements(elements: JsonElements, compiler: Any, **kw: Any) -> str:
+    # as SQLite's json_each: a list's elements, an object's values, any other value itself
     value = _jsonb(elements, compiler, **kw)
-    return (f"jsonb_array_elements(CASE WHEN jsonb_typeof({value}) = 'array' "
-            f"THEN {value} ELSE CAST('[]' AS JSONB) END)")
+    return (f"jsonb_array_elements(CASE WHEN {value} IS NULL THEN CAST('[]' AS JSONB) "
+            f"WHEN jsonb_typeof({value}) = 'array' THEN {value} "
+            f"WHEN jsonb_typeof({value}) = 'object' THEN coalesce((SELECT jsonb_agg(e.value) "
+            f"FROM jsonb_each({value}) AS e), CAST('[]' AS JSONB)) "
+            f"ELSE jsonb_build_array({value}) END)")
 
 
 class JsonValid(ColumnElement[bool]):

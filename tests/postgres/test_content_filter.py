@@ -14,10 +14,12 @@ from tests.store.test_content_filter import (  # noqa: F401 (fixtures)
     ELEMENT_MATCHES,
     MATCHES,
     NUMERIC_TEXT_MATCHES,
+    SPREAD_MATCHES,
     amounts,
     elements,
     filled,
     matching,
+    spread,
 )
 
 
@@ -42,6 +44,12 @@ def test_numeric_text_compares_with_numbers_on_a_server_as_on_sqlite(amounts, te
 def test_a_field_inside_a_lists_elements_is_read_on_a_server_as_on_sqlite(elements,  # noqa: F811
                                                                          text, positions):
     assert matching(elements, text) == positions
+
+
+@pytest.mark.parametrize(("text", "positions"), SPREAD_MATCHES)
+def test_every_item_is_an_objects_value_or_a_single_value_itself_on_a_server(
+        spread, text, positions):  # noqa: F811
+    assert matching(spread, text) == positions
 
 
 def test_texts_sort_by_their_bytes_whatever_the_servers_locale(store):

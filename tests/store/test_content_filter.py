@@ -10,6 +10,7 @@ from explorer.store.portable_sql import JsonField
 from explorer.store.query import EventQuery
 from explorer.store.records import NewEvent
 from explorer.store.schema import events
+from explorer.timetravel.conditions import predicate
 
 
 @pytest.fixture
@@ -191,3 +192,30 @@ def elements(store):
 @pytest.mark.parametrize(("text", "positions"), ELEMENT_MATCHES)
 def test_a_field_inside_a_lists_elements_is_read_in_its_objects(elements, text, positions):
     assert matching(elements, text) == positions
+
+
+SPREAD = [{"l": {"a": 1, "b": "x"}}, {"l": 1}, {"l": None}, {}, {"l": [1]}]
+"""[*] over an object, a single value, null, nothing and a list: as SQLite's json_each, an
+object's values and a single value itself (found by helper P comparing random filters on both
+backends with the conditions on state: on a server [*] went through lists alone)."""
+
+SPREAD_MATCHES = [
+    ("data.l[*] = 1", [1, 2, 5]),
+    ('data.l[*] = "x"', [1]),
+    ("data.l[*] = null", [3]),
+    ("data.l[*] exists", [1, 2, 3, 5]),
+    ("not data.l[*] = 1", [3, 4]),
+]
+
+
+@pytest.fixture
+def spread(store):
+    store.append("s", "S", [NewEvent("E", data) for data in SPREAD])
+    return store
+
+
+@pytest.mark.parametrize(("text", "positions"), SPREAD_MATCHES)
+def test_every_item_is_an_objects_value_or_a_single_value_itself(spread, text, positions):
+    assert matching(spread, text) == positions
+    holds = predicate(parse_filter(text), "data")
+    assert [p for p, data in enumerate(SPREAD, 1) if holds(data)] == positions
