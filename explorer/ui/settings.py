@@ -12,6 +12,7 @@ told once a run why (`report_problems_to`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import orjson
 from PySide6.QtCore import QByteArray, QSettings
 
 from explorer.common.private_files import create_private, make_private, private_folder
+from explorer.store.postgres_url import local_path
 
 ORGANIZATION = "event-explorer"
 APPLICATION = "Event Explorer"
@@ -130,20 +132,36 @@ def recent_stores() -> list[str]:
     value = _settings().value("stores/recent", [])
     if isinstance(value, str):  # QSettings returns a lone string for a one-item list
         value = [value]
-    return [str(v) for v in value][:MAX_RECENT] if isinstance(value, list) else []
+    return [_store_read(str(v)) for v in value][:MAX_RECENT] if isinstance(value, list) else []
 
 
 def remember_store(path: str) -> list[str]:
     """Put `path` first in the recent stores; the new list."""
     recent = [path] + [p for p in recent_stores() if p != path]
-    _put("stores/recent", recent[:MAX_RECENT])
+    _put("stores/recent", [_store_kept(p) for p in recent[:MAX_RECENT]])
     return recent[:MAX_RECENT]
 
 
 def forget_store(path: str) -> list[str]:
     recent = [p for p in recent_stores() if p != path]
-    _put("stores/recent", recent)
+    _put("stores/recent", [_store_kept(p) for p in recent])
     return recent
+
+
+def _store_kept(path: str) -> str:
+    """A store's path as the settings keep it: one whose name is not UTF-8 (Python keeps its
+    bytes as lone surrogates, which a Qt string cannot hold: caf\\udce9.evstore came back as
+    caf.evstore, another file) as a file:// URI of its bytes, read back by `_store_read`."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return Path(os.path.abspath(path)).as_uri()
+    return path
+
+
+def _store_read(kept: str) -> str:
+    """A store's path as `_store_kept` kept it."""
+    return local_path(kept) if kept.startswith("file://") else kept
 
 
 def sagas_enabled(path: str, default: bool) -> bool:

@@ -15,3 +15,20 @@ def test_recent_stores_of_an_unexpected_kind_read_as_none():
         assert settings.recent_stores() == ["/data/a.evstore"]
     finally:
         settings._put("stores/recent", before)
+
+
+def test_a_recent_store_whose_name_is_not_utf8_is_read_back_as_it_was():
+    """Python keeps a name that is not UTF-8 (Latin-1's café, byte 0xe9) as a lone surrogate,
+    which a Qt string cannot hold: the recent list read it back as caf.evstore, another file,
+    which Open Recent then opened (or offered to create). It is kept as a file:// URI of its
+    bytes now, and read back as the same path."""
+    before = settings.recent_stores()
+    odd, plain = "/data/caf\udce9.evstore", "/data/a.evstore"
+    try:
+        assert settings.remember_store(plain) == [plain, *before][:settings.MAX_RECENT]
+        settings.remember_store(odd)
+        assert settings.recent_stores()[:2] == [odd, plain]
+        assert settings.forget_store(plain)[:1] == [odd]
+        assert settings.recent_stores()[:1] == [odd]
+    finally:
+        settings._put("stores/recent", before)
