@@ -267,15 +267,18 @@ def _postgres_operand(operand: JsonOperand, compiler: Any, **kw: Any) -> str:
 
 @compiles(JsonTextComparison, "postgresql")
 def _postgres_text_comparison(comparison: JsonTextComparison, compiler: Any, **kw: Any) -> str:
-    # jsonb's own order puts null below a text and a number above it: SQLite's instead
+    # jsonb's own order puts null below a text and a number above it, and orders texts by the
+    # database's collation: SQLite's instead (texts by their bytes, as the store's columns)
     value = _jsonb(comparison.field, compiler, **kw)
     op = comparison.operator
-    text = _bind(compiler, orjson.dumps(comparison.text).decode(), **kw)
     number_below = "TRUE" if op in ("<", "<=", "!=") else "FALSE"
-    as_text = f"CAST({value} AS TEXT) {op} {_bind(compiler, comparison.text, **kw)}"
-    return (f"(CASE jsonb_typeof({value}) WHEN 'string' THEN {value} {op} CAST({text} AS JSONB) "
-            f"WHEN 'number' THEN {number_below} WHEN 'array' THEN {as_text} "
-            f"WHEN 'object' THEN {as_text} END)")
+
+    def compared(text: str) -> str:
+        return f"{text} COLLATE \"C\" {op} {_bind(compiler, comparison.text, **kw)}"
+    string, json = f"({value} #>> '{{}}')", f"CAST({value} AS TEXT)"
+    return (f"(CASE jsonb_typeof({value}) WHEN 'string' THEN {compared(string)} "
+            f"WHEN 'number' THEN {number_below} WHEN 'array' THEN {compared(json)} "
+            f"WHEN 'object' THEN {compared(json)} END)")
 
 
 @compiles(JsonElements, "postgresql")

@@ -77,3 +77,22 @@ def test_a_read_model_column_of_text_compares_numbers_on_a_server_as_on_sqlite(a
                                 compile_kwargs={"literal_binds": True}))
         expected = [p for p in positions if isinstance(AMOUNTS[p - 1], str)]
         assert [row[0] for row in admin.execute(sql)] == expected, text
+
+
+def test_texts_compare_by_their_bytes_in_a_database_of_another_collation(postgres_server, admin):
+    """As on a store file (and as the store's columns do): jsonb compared the texts of a filter
+    by the database's collation, so in one made for en-US data.name < "a" missed "B" (found by
+    helper P)."""
+    admin.execute("DROP DATABASE IF EXISTS filters_icu")
+    admin.execute("CREATE DATABASE filters_icu TEMPLATE template0 LOCALE_PROVIDER icu "
+                  "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+    try:
+        with EventStore.open(postgres_server.url("filters_icu", schema="s"), create=True) as store:
+            store.append("s", "S", [NewEvent("E", {"name": name, "l": [name]})
+                                    for name in ("B", "a", "b", "_x")])
+            assert matching(store, 'data.name < "a"') == [1, 4]
+            assert matching(store, 'data.name >= "a"') == [2, 3]
+            assert matching(store, 'data.l[*] > "Z"') == [2, 3, 4]
+            assert matching(store, 'data.l > "["') == [1, 2, 3, 4]
+    finally:
+        admin.execute("DROP DATABASE filters_icu WITH (FORCE)")
