@@ -469,14 +469,26 @@ class ReadModelDatabase(Closable):
     # -- which runners keep these read models (explorer.projections.presence) --------------
 
     def announce(self, me: RunnerPresence) -> None:
-        """Say (again) that the runner `me` keeps these read models, now."""
-        with self.transaction() as db:
+        """Say (again) that the runner `me` keeps these read models, now. It never waits for
+        the write lock (another runner's chunk, a rebuild's, may hold it for seconds, and a
+        runner at rest was not held up by others before): StoreLockedError at once instead,
+        and the runner says it at its next look."""
+        with self._without_waiting(), self.transaction() as db:
             values = (me.pid, me.host, me.started_at, me.role, me.token, now_micros(), me.id)
             if db.execute("UPDATE runner_presence SET pid = ?, host = ?, started_at = ?, "
                           "role = ?, token = ?, seen_at = ? WHERE id = ?", values).rowcount:
                 return
             db.execute("INSERT INTO runner_presence (pid, host, started_at, role, token, "
                        "seen_at, id) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+
+    @contextmanager
+    def _without_waiting(self) -> Iterator[None]:
+        """The writes in the block do not wait for the write lock (see `announce`)."""
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            yield
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 
     def withdraw(self, me: RunnerPresence) -> None:
         """Say that the runner `me` no longer keeps them (it stops)."""
@@ -495,7 +507,7 @@ class ReadModelDatabase(Closable):
             other = RunnerPresence(*row[:6])
             (alive if self.runs(other, seen_at=row[6]) else gone).append(other)
         if gone:
-            with self.transaction() as db:
+            with self._without_waiting(), self.transaction() as db:
                 for other in gone:
                     db.execute("DELETE FROM runner_presence WHERE id = ?", (other.id,))
         return alive

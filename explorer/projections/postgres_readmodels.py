@@ -144,6 +144,7 @@ class ServerReadModels(ReadModelDatabase):
         self._local: ReadModelDatabase | None = None
         self._held: set[str] = set()
         self._presence: RunnerPresence | None = None  # the runner whose lock this one holds
+        self._presence_written = False  # its row (written once: see announce)
         self.role = store.url.username or "you connect as"
         self.engine = ServerLocation(store.url, self.schema).engine(read_only=read_only,
                                                                     settings=KEEPALIVE)
@@ -409,12 +410,20 @@ class ServerReadModels(ReadModelDatabase):
     # -- which runners keep these read models (explorer.projections.presence) --------------
 
     def announce(self, me: RunnerPresence) -> None:
-        """As a file's; and hold `me`'s own advisory lock (the server drops it the moment this
-        connection ends: a killed runner is found gone at once, wherever it ran)."""
-        if self._presence is None:
+        """As a file's, once; and hold `me`'s own advisory lock (the server drops it the moment
+        this connection ends: a killed runner is found gone at once, wherever it ran, so its row
+        needs no refreshing)."""
+        if self._presence is None or self._presence.id != me.id:
             self._presence = me
             self._hold_presence()
-        super().announce(me)
+            self._presence_written = False
+        if not self._presence_written:
+            super().announce(me)
+            self._presence_written = True
+
+    @contextmanager
+    def _without_waiting(self) -> Iterator[None]:
+        yield  # (written once, and only rows of runners gone taken out: waited for as any)
 
     def _hold_presence(self) -> None:
         if self._presence is not None:

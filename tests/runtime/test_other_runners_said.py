@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import queue
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -153,3 +154,33 @@ def test_a_killed_runners_row_is_not_taken_for_a_runner(shop):
     said = second_err.rest()
     assert said[0].startswith("Running the projections") and said[1:] == ["Stopped."]
     assert presence_pids(shop) == []
+
+
+@pytest.mark.sqlite_only("a file's write lock")
+def test_a_runner_saying_it_runs_never_waits_for_the_read_models_lock(shop, monkeypatch):
+    """Saying it runs is a write; a runner at rest waited for the read models' write lock to
+    say it (up to the busy timeout) while another runner's chunk or rebuild held it, and so
+    answered nothing meanwhile. It now says it at a later look instead."""
+    from explorer.demo.system import SHOP
+    from explorer.projections import read_model_path
+    from explorer.runtime.runner import Runner
+    from explorer.store import sqlite as sqlite_backend
+
+    monkeypatch.setattr(sqlite_backend, "BUSY_TIMEOUT_S", 600.0)  # (waiting would be seen)
+    with Runner(str(shop), SHOP, run_sagas=False) as runner:
+        assert runner.presence_news() == [] and runner._announced
+        holder = sqlite3.connect(read_model_path(str(shop), False), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # (another runner's chunk)
+        try:
+            runner._next_look = runner._next_refresh = 0.0  # (its next look, and refresh)
+            done: list[list[str]] = []
+            looking = threading.Thread(target=lambda: done.append(runner.presence_news()))
+            looking.start()
+            looking.join(DEADLINE_S)
+            assert done == [[]]  # (before: still waiting for the lock)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+            looking.join(DEADLINE_S * 20)
+        runner._next_look = runner._next_refresh = 0.0
+        assert runner.presence_news() == []  # (said now)
