@@ -425,7 +425,8 @@ class EventStoreContract:
         with pytest.raises(ValueError, match="positions 1 to 3"):
             store.branch(branch_target, -1)
         store.branch(branch_target, 2)
-        with pytest.raises(StoreOpenError, match="already"):
+        with pytest.raises(StoreOpenError, match="there is a file there, and nothing there is "
+                           "replaced. Choose a new path."):
             store.branch(branch_target, 3)
 
     def test_a_branch_stopped_half_way_leaves_nothing(self, store, branch_target):
