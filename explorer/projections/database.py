@@ -491,8 +491,9 @@ class ReadModelDatabase(Closable):
             self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 
     def withdraw(self, me: RunnerPresence) -> None:
-        """Say that the runner `me` no longer keeps them (it stops)."""
-        with self.transaction() as db:
+        """Say that the runner `me` no longer keeps them (it stops), without waiting for the
+        write lock: a row left, its process gone, is taken out by the next runner to look."""
+        with self._without_waiting(), self.transaction() as db:
             db.execute("DELETE FROM runner_presence WHERE id = ?", (me.id,))
 
     def other_runners(self, me: RunnerPresence) -> list[RunnerPresence]:

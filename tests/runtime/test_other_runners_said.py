@@ -184,3 +184,29 @@ def test_a_runner_saying_it_runs_never_waits_for_the_read_models_lock(shop, monk
             looking.join(DEADLINE_S * 20)
         runner._next_look = runner._next_refresh = 0.0
         assert runner.presence_news() == []  # (said now)
+
+
+@pytest.mark.sqlite_only("a file's write lock")
+def test_a_runner_stopping_never_waits_for_the_read_models_lock(shop, monkeypatch):
+    """Taking its row out as it stops waited for the lock another runner's chunk held; the row
+    left, its process gone, is taken out by the next runner to look."""
+    from explorer.demo.system import SHOP
+    from explorer.projections import database, read_model_path
+    from explorer.runtime.runner import Runner
+    from explorer.store import sqlite as sqlite_backend
+
+    monkeypatch.setattr(sqlite_backend, "BUSY_TIMEOUT_S", 600.0)  # (waiting would be seen)
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 600.0)
+    runner = Runner(str(shop), SHOP, run_sagas=False)
+    assert runner.presence_news() == [] and runner._announced
+    holder = sqlite3.connect(read_model_path(str(shop), False), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # (another runner's chunk)
+    try:
+        closing = threading.Thread(target=runner.close)
+        closing.start()
+        closing.join(DEADLINE_S)
+        assert not closing.is_alive()  # (before: still waiting for the lock)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        closing.join(DEADLINE_S * 20)
