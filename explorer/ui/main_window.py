@@ -264,6 +264,8 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
         self.cursor_follow.first_trip.connect(
             lambda: self.bottom_tabs.setCurrentIndex(self.travel_tab))
         travel.status_changed.connect(lambda _: self._update_live_label())
+        for label in (self.sagas_panel.count_label, self.projections_panel.rows_label):
+            travel.status_changed.connect(label.cursor_moved)
         travel.playing_changed.connect(lambda playing: self.play_action.setIcon(
             icon("pause" if playing else "play")))
         travel.failed.connect(lambda message: status.say(message, 8000))

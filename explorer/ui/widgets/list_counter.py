@@ -20,9 +20,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel
 
 from explorer.projections.database import open_read_models
 from explorer.projections.list_count import ListCounts
+from explorer.ui.cursor_moves import CursorStatus
+
+NOW = " — now, not as of the cursor"
 
 
 @dataclass(frozen=True)
@@ -97,3 +101,33 @@ class ListCounter(QObject):
     def _emit(signal, *args: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the panel was closed meanwhile
             signal.emit(*args)
+
+
+class CountLabel(QLabel):
+    """A list's count ("200 sagas"), said to be now's while the time cursor is in the past: the
+    list is its read model with every event, where the banner says later events are not
+    applied and the As of Cursor tab shows the `things` as they were."""
+
+    def __init__(self, things: str, parent: QLabel | None = None) -> None:
+        super().__init__(parent)
+        self.things = things
+        self._said = ""
+        self._past: int | None = None  # the cursor's position while it is in the past
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._said = text
+        self._show()
+
+    def cursor_moved(self, status: CursorStatus) -> None:
+        past = status.position if status.position < status.last_position else None
+        if past != self._past:
+            self._past = past
+            self._show()
+
+    def _show(self) -> None:
+        past = self._past is not None and bool(self._said)
+        super().setText(self._said + (NOW if past else ""))
+        self.setToolTip(
+            f"The cursor is at position {self._past:,}, in the past: this list is as of now, "
+            f"with every event. The As of Cursor tab shows the {self.things} as they were "
+            "then." if past else "")

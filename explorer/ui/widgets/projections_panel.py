@@ -51,7 +51,7 @@ from explorer.ui.models.projection_status import STATUS_ROLE, ProjectionStatusMo
 from explorer.ui.models.read_model import PAGE_ROWS, RowsModel, fit_columns
 from explorer.ui.timers import single_shot
 from explorer.ui.tones import muted
-from explorer.ui.widgets.list_counter import CountAsked, ListCounter
+from explorer.ui.widgets.list_counter import CountAsked, CountLabel, ListCounter
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.widgets.tables import tab_leaves
 from explorer.ui.worker import JobContext, StoreWorker
@@ -143,7 +143,7 @@ class ProjectionsPanel(QWidget):
         self._cuts: dict[str, str] = {}  # name -> what the runner said, until its next status
         self._rebuilt_to: dict[str, int] = {}  # name -> the position its rebuild has reached
         self._last_status = RunnerStatus(0, 0, (), (), 0.0)
-        self.rows_label = QLabel()
+        self.rows_label = CountLabel("read models' rows")
         self.rows_label.setStyleSheet(f"color: {muted()};")
         self.search = SearchBox("Search rows")
         self.search.search_changed.connect(lambda _: self._load_rows(reset=True))

@@ -64,7 +64,7 @@ from explorer.ui.models.read_model import (
 )
 from explorer.ui.timers import single_shot
 from explorer.ui.tones import muted
-from explorer.ui.widgets.list_counter import CountAsked, ListCounter
+from explorer.ui.widgets.list_counter import CountAsked, CountLabel, ListCounter
 from explorer.ui.widgets.projections_panel import FAULT_BOX_STYLE
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
 from explorer.ui.widgets.tables import LeadingColumnsFit, read_only_table, tab_leaves
@@ -150,7 +150,7 @@ class SagasPanel(QWidget):
         self.search = SearchBox("Search sagas")
         self.search.setMinimumWidth(160)
         self.search.search_changed.connect(lambda _: self._load_list(reset=True))
-        self.count_label = QLabel()
+        self.count_label = CountLabel("sagas")
         self.count_label.setStyleSheet(f"color: {muted()};")
         self.counter = ListCounter(SagaListCounts, "saga-count", self)
         self.counter.counted.connect(lambda asked, total: self._counted(asked[0], asked[1], total))
