@@ -132,3 +132,20 @@ def test_a_store_named_by_a_file_uri_opens_that_file(window, qtbot, tmp_path, se
     window.error_box.button(QMessageBox.StandardButton.No).click()
     made = [p.name for p in tmp_path.iterdir() if not p.name.startswith(("shop.", "a#b"))]
     assert made == []  # (nothing at 'file:', nor the missing store)
+
+
+def test_an_empty_or_blank_store_path_is_refused_saying_so(window, qtbot, tmp_path,
+                                                           monkeypatch):
+    """An empty path (File › Open Database's field emptied) was opened as '.', 'a folder, not a
+    store file'; a blank one ('   ', on the command line) was offered to be made a new store."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for given, said in (("", "empty"), ("   ", "only spaces")):
+        with qtbot.wait_signal(window.error_shown, timeout=WAIT_MS) as caught:
+            window.opening.open(given)
+        assert caught.args == ["No store given", f"The store's path or URL is {said}, so nothing "
+                               "was opened. Choose a store with File › Open Store, or type a "
+                               "postgresql:// URL in File › Open Database."]
+        window.error_box.done(0)
+    assert os.listdir(here) == [] and window.summary.location.endswith("shop.evstore")

@@ -163,7 +163,14 @@ class StoreOpening(QObject):
         """Open a store on the worker, with `system` or (None) the one it names; on failure,
         explain and keep the current one. Only with `create` (the user said so) does a missing
         or empty file become a store, read with the system at hand. A file:// URI (pasted into
-        Open Database, say) is the file at its path."""
+        Open Database, say) is the file at its path. An empty or blank one is refused."""
+        if not str(path).strip():  # (it was '.', a folder, or a new store named '   ')
+            self.window.show_error("No store given", (
+                "The store's path or URL is empty" if not str(path) else
+                "The store's path or URL is only spaces") + ", so nothing was opened. Choose a "
+                "store with File › Open Store, or type a postgresql:// URL in File › Open "
+                "Database.")
+            return
         on_server = is_server_url(path)  # a store on a PostgreSQL server: a URL, not a file
         path = str(path) if on_server else str(Path(local_path(str(path))).expanduser())
         self._generation += 1
