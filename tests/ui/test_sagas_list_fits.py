@@ -86,3 +86,13 @@ def test_a_plug_in_s_sagas_list_puts_its_key_status_and_steps_in_view(library_te
         assert columns[4:6] == ["member_id", "book_id"]
     finally:
         window.close()
+
+
+def test_the_sagas_and_projections_lists_have_the_event_list_s_compact_rows(window, qtbot):
+    """(Their rows were Qt's default 30 px, the event list's and the As of Cursor tab's 21 to
+    23: 8 sagas in the Sagas tab at 1400x900 where 11 fit, 2 at 1024x700.)"""
+    counted_sagas_panel(window, qtbot)
+    sagas, projections = window.sagas_panel, window.projections_panel
+    compact = window.table.verticalHeader().defaultSectionSize()
+    for view in (sagas.list, sagas.steps, sagas.history, projections.list, projections.rows):
+        assert view.verticalHeader().defaultSectionSize() <= compact, view

@@ -165,7 +165,6 @@ class MomentPanel(QWidget):
         finished = QTableWidgetItem("Finished")  # a header item of its own, for its tooltip
         finished.setToolTip("When the step finished, UTC (the time of day on the cursor's day)")
         self.steps.setHorizontalHeaderItem(2, finished)
-        self.steps.verticalHeader().setDefaultSectionSize(self.steps.fontMetrics().height() + 6)
         self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
         steps_header = self.steps.horizontalHeader()
         steps_header.setStretchLastSection(False)

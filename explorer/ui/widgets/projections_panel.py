@@ -53,7 +53,7 @@ from explorer.ui.timers import single_shot
 from explorer.ui.tones import muted
 from explorer.ui.widgets.list_counter import CountAsked, CountLabel, ListCounter
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
-from explorer.ui.widgets.tables import tab_leaves
+from explorer.ui.widgets.tables import compact_rows, tab_leaves
 from explorer.ui.worker import JobContext, StoreWorker
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class ProjectionsPanel(QWidget):
         self.counter.failed.connect(self._count_failed)
         self.faults: tuple[ProjectionStatus, ...] = ()
         self.status_model = ProjectionStatusModel(self)
-        self.list = tab_leaves(QTableView())
+        self.list = compact_rows(tab_leaves(QTableView()))
         self.list.setModel(self.status_model)
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -155,7 +155,7 @@ class ProjectionsPanel(QWidget):
         actions.addWidget(self.rows_label)
 
         self.rows_model = RowsModel(self._request_page, self)
-        self.rows = tab_leaves(QTableView())
+        self.rows = compact_rows(tab_leaves(QTableView()))
         self.rows.setModel(self.rows_model)
         self.rows_model.first_page_loaded.connect(lambda: fit_columns(self.rows))
         self.rows.setAlternatingRowColors(True)

@@ -67,7 +67,12 @@ from explorer.ui.tones import muted
 from explorer.ui.widgets.list_counter import CountAsked, CountLabel, ListCounter
 from explorer.ui.widgets.projections_panel import FAULT_BOX_STYLE
 from explorer.ui.widgets.search_box import NoRowsNotice, SearchBox
-from explorer.ui.widgets.tables import LeadingColumnsFit, read_only_table, tab_leaves
+from explorer.ui.widgets.tables import (
+    LeadingColumnsFit,
+    compact_rows,
+    read_only_table,
+    tab_leaves,
+)
 from explorer.ui.worker import JobContext, StoreWorker
 
 if TYPE_CHECKING:
@@ -176,7 +181,7 @@ class SagasPanel(QWidget):
 
         self.list_model = RowsModel(self._request_page, self, derived={"steps": steps_text,
                                                                  "current_step": current_step})
-        self.list = tab_leaves(QTableView())
+        self.list = compact_rows(tab_leaves(QTableView()))
         self.list.setModel(self.list_model)
         self.fit = LeadingColumnsFit(self.list, squeezable=2)  # (the id, the key)
         self.list_model.first_page_loaded.connect(self._fit_list)
