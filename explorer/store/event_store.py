@@ -388,7 +388,8 @@ def _missing(path: Path, kind: str) -> StoreMissingError:
     create = ("To make a new store there, use `seed` (a demo history; File > New Demo Store in "
               "the window) or `create` (an empty one, for its system's commands to fill).")
     if kind == "missing":
-        where = ("" if path.parent.is_dir()
+        where = (f": it is a link to {os.readlink(path)}, where there is no file"
+                 if path.is_symlink() else "" if path.parent.is_dir()
                  else f": the folder {path.parent} does not exist")
         return StoreMissingError(f"No store at {path}{where}. Check the path. {create}",
                                  str(path))

@@ -23,3 +23,15 @@ def test_copy_onto_a_file_or_the_store_itself_says_what_is_there(tmp_path, capsy
     assert shop.read_bytes() == before and other.read_bytes() == b"not mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.evstore", "other.evstore",
                                                            "shop.evstore"]
+
+
+def test_a_link_to_no_file_is_said_to_be_one(tmp_path, capsys):
+    """A store named by a link whose file is gone (moved, on a drive not mounted) was said to be
+    missing at the link's path alone, which is there in any file manager."""
+    link = tmp_path / "shop.evstore"
+    link.symlink_to(tmp_path / "moved" / "shop.evstore")
+    code, _, err = run(capsys, "summary", link)
+    assert code == 1 and err.startswith(
+        f"error: No store at {link}: it is a link to {tmp_path}/moved/shop.evstore, where there "
+        "is no file. Check the path.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shop.evstore"]
