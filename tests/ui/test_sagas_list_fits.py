@@ -96,3 +96,24 @@ def test_the_sagas_and_projections_lists_have_the_event_list_s_compact_rows(wind
     compact = window.table.verticalHeader().defaultSectionSize()
     for view in (sagas.list, sagas.steps, sagas.history, projections.list, projections.rows):
         assert view.verticalHeader().defaultSectionSize() <= compact, view
+
+
+def test_a_saga_s_step_finished_on_the_day_it_was_scheduled_says_only_the_time(window, qtbot):
+    """(Scheduled and Finished both said 2026-01-06 11:44:08 ...: the date twice a row, in a
+    table whose Outcome column, last, the dates pushed past its edge.)"""
+    window.resize(1400, 900)
+    panel = counted_sagas_panel(window, qtbot)
+    model = panel.list_model
+    qtbot.waitUntil(lambda: model.row(0) is not None, timeout=WAIT_MS)
+    panel.list.selectRow(0)
+    steps = panel.steps
+    qtbot.waitUntil(lambda: steps.rowCount() > 0 and steps.item(0, 3) is not None,
+                    timeout=WAIT_MS)
+    said = 0
+    for row in range(steps.rowCount()):
+        scheduled, finished = steps.item(row, 2).text(), steps.item(row, 3).text()
+        if finished:
+            assert len(finished) == 8 or not finished.startswith(scheduled[:10])
+            assert "µs" in steps.item(row, 3).toolTip()  # the whole time on hover
+            said += len(finished) == 8
+    assert said

@@ -533,8 +533,10 @@ class SagasPanel(QWidget):
             kind = " (undo)" if step.kind == "compensation" else ""
             outcome = step.reason or (f"{step.event_type} at {step.event_position}"
                                       if step.event_position else "")
-            cells = [f"{step.step}{kind}", step.status, _time(step.scheduled_at_us),
-                     _time(step.finished_at_us), outcome]
+            scheduled, finished = _time(step.scheduled_at_us), _time(step.finished_at_us)
+            if scheduled and finished.startswith(scheduled[:11]):  # the same day: its time
+                finished = finished[11:]  # (the whole in the tooltip; the Outcome in view)
+            cells = [f"{step.step}{kind}", step.status, scheduled, finished, outcome]
             times = {2: step.scheduled_at_us, 3: step.finished_at_us}
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
