@@ -15,8 +15,7 @@ from explorer.sagas.manager import SagaFault
 from explorer.ui.session import LoadedSystem
 from tests.conftest import place_order
 from tests.ui import breaking_saga_shop
-from tests.ui.conftest import SHOP, WAIT_MS, open_shop
-from tests.ui.test_systems import make_window, open_in
+from tests.ui.conftest import SHOP, WAIT_MS, open_in, open_shop, shown_window
 
 FAULT = SagaFault(1234, "e-1234", "OrderPlaced", "Order order_777",
                   "KeyError: 'items' (in fulfilment.py:101)")
@@ -148,10 +147,10 @@ def test_a_saga_faulting_in_the_runner_is_shown_and_retried_once_mended(
     breaks = tmp_path / "saga-breaks"
     breaks.touch()
     monkeypatch.setenv(breaking_saga_shop.BREAKS, str(breaks))  # (the runner process's too)
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     try:
-        open_in(qtbot, window, seeded, LoadedSystem(breaking_saga_shop.SYSTEM,
-                                                    breaking_saga_shop.SPEC))
+        open_in(qtbot, window, seeded,
+                system=LoadedSystem(breaking_saga_shop.SYSTEM, breaking_saga_shop.SPEC))
         panel = window.sagas_panel
         window.bottom_tabs.setCurrentIndex(window.tab_of(panel))
         with open_shop(seeded) as store:
