@@ -6,10 +6,11 @@ A long id is cut in the middle to make room, and whole on hover."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, Qt
 
 from explorer.system.discovery import load_system
 from explorer.system.workspace import open_store
+from explorer.ui import settings
 from tests.ui.conftest import WAIT_MS, opened_window
 from tests.ui.test_saga_count import counted_sagas_panel
 
@@ -117,3 +118,26 @@ def test_a_saga_s_step_finished_on_the_day_it_was_scheduled_says_only_the_time(w
             assert "µs" in steps.item(row, 3).toolTip()  # the whole time on hover
             said += len(finished) == 8
     assert said
+
+
+def test_a_saga_s_steps_and_history_fit_their_pane_their_last_column_cut_and_whole_on_hover(
+        seeded, qtbot):
+    """(The Outcome column, last, began past the steps table's edge at 1400x900, reached by
+    scrolling sideways.)"""
+    settings.save_window_state("sagas-split", QByteArray())  # (as at a first run)
+    window = opened_window(qtbot, seeded)
+    window.resize(1400, 900)
+    panel = counted_sagas_panel(window, qtbot)
+    qtbot.waitUntil(lambda: panel.list_model.row(4) is not None, timeout=WAIT_MS)
+    panel.list.selectRow(4)
+    steps, history = panel.steps, panel.history
+    qtbot.waitUntil(lambda: steps.rowCount() > 0 and history.rowCount() > 0, timeout=WAIT_MS)
+    for table in (steps, history):
+        last = table.columnCount() - 1
+        qtbot.waitUntil(lambda table=table: table.horizontalScrollBar().maximum() == 0,
+                        timeout=WAIT_MS)
+        assert table.columnViewportPosition(last) + 40 <= table.viewport().width()
+        for row in range(table.rowCount()):
+            item = table.item(row, last)
+            assert item.text().rstrip("…") in item.toolTip()
+    window.close()

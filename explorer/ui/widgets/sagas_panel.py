@@ -251,6 +251,11 @@ class SagasPanel(QWidget):
 
     def _table(self, headers: list[str]) -> QTableWidget:
         table = read_only_table(headers, QHeaderView.ResizeMode.ResizeToContents)
+        # the last (an outcome, what it learnt) takes the room left, cut, whole on hover: it
+        # began past the table's edge at 1400x900, reached by scrolling sideways
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
         table.cellDoubleClicked.connect(lambda row, _: self._open(table, row))
         table.cellClicked.connect(lambda row, _: self._open(table, row))
         return table
@@ -560,6 +565,8 @@ class SagasPanel(QWidget):
                 item = QTableWidgetItem(text)
                 if column == 0:
                     item.setData(POSITION_ROLE, event.position)
+                if column == 3:
+                    item.setToolTip(summarize(learnt, 2000))
                 self.history.setItem(row, column, item)
 
 
