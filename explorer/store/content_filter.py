@@ -453,8 +453,13 @@ def _comparison(node: Comparison, expression: sa.ColumnElement[Any],
                 json_type: sa.ColumnElement[Any] | None) -> sa.ColumnElement[bool]:
     """One comparison, true where it holds (false or unknown elsewhere). On a JSON field, true
     and false are compared only with true and false, and with = or != only (parse_filter):
-    any other value compared with them, and they with a number or a text, is unknown."""
+    any other value compared with them, and they with a number or a text, is unknown. A read
+    model's column of booleans holds 0 and 1, as SQLite keeps them (true is 1 there)."""
     condition: sa.ColumnElement[bool]
+    if isinstance(expression.type, sa.Boolean) and json_type is None:
+        # (a server refuses boolean = 1, and a cast of a boolean to BIGINT)
+        expression = sa.type_coerce(sa.case((expression, 1), (sa.not_(expression), 0)),
+                                    sa.Integer)
     if node.op == "exists":  # the key is there, even holding null
         condition = (json_type if json_type is not None else expression).is_not(None)
     elif node.op == "contains":

@@ -73,10 +73,10 @@ def row_fields(table: sa.Table) -> FilterFields:
 
 
 def column_affinities(table: sa.Table) -> dict[str, str]:
-    """Each column's SQLite affinity as `predicate` applies it: "number", "text", or "string"
-    for a column of text (sa.String), whose numeric text a number compares with as a number
-    (as in SQL: explorer.store.numeric_text)."""
-    return {column.name: "number" if isinstance(column.type, _NUMBER_TYPES) else
+    """Each column's SQLite affinity as `predicate` applies it: "number" (booleans too, kept as
+    0 and 1), "text", or "string" for a column of text (sa.String), whose numeric text a number
+    compares with as a number (as in SQL: explorer.store.numeric_text)."""
+    return {column.name: "number" if isinstance(column.type, (*_NUMBER_TYPES, sa.Boolean)) else
             "string" if isinstance(column.type, sa.String) else "text"
             for column in table.columns}
 

@@ -96,3 +96,45 @@ def test_texts_compare_by_their_bytes_in_a_database_of_another_collation(postgre
             assert matching(store, 'data.l > "["') == [1, 2, 3, 4]
     finally:
         admin.execute("DROP DATABASE filters_icu WITH (FORCE)")
+
+
+def test_a_read_model_column_of_booleans_is_compared_on_a_server_as_on_sqlite(admin,
+                                                                             schema_name):
+    """A read model's column declared sa.Boolean holds 0 and 1 on SQLite, true and false on a
+    server, where every comparison of it failed ('operator does not exist: boolean = integer'
+    for paid = true; found by helper P); find-when's Python evaluator read it as text. It is
+    0 and 1 everywhere now (paid = true is paid = 1)."""
+    from explorer.store import postgres_schema  # noqa: F401  (Integer as BIGINT, as runners have it)
+    from explorer.timetravel.conditions import column_affinities, predicate
+
+    table = sa.Table("flags", sa.MetaData(schema=schema_name),
+                     sa.Column("entry", sa.Integer), sa.Column("paid", sa.Boolean))
+    rows = [(1, True), (2, False), (3, None)]
+    admin.execute(f'CREATE SCHEMA "{schema_name}"')
+    admin.execute(f'CREATE TABLE "{schema_name}".flags (entry integer, paid boolean)')
+    with admin.cursor() as cursor:
+        cursor.executemany(f'INSERT INTO "{schema_name}".flags VALUES (%s, %s)', rows)
+    local = sa.Table("flags", sa.MetaData(), sa.Column("entry", sa.Integer),
+                     sa.Column("paid", sa.Boolean))
+    engine = sa.create_engine("sqlite://")
+    local.create(engine)
+    with engine.begin() as connection:
+        connection.execute(local.insert(), [{"entry": e, "paid": p} for e, p in rows])
+    fields = FilterFields((), frozenset({"entry", "paid"}), "paid = true")
+    for text, expected in [("paid = true", [1]), ("paid != true", [2]), ("paid = false", [2]),
+                           ("not paid = false", [1]), ("paid = 1", [1]), ("paid > 0", [1]),
+                           ("paid exists", [1, 2]), ('paid contains "1"', [1])]:
+        tree = parse_filter(text, fields).tree
+        on_server = sa.select(table.c.entry).where(
+            compile_condition(tree, lambda name: (table.c[name], None, None))
+        ).order_by(table.c.entry)
+        sql = str(on_server.compile(dialect=postgresql.dialect(),
+                                    compile_kwargs={"literal_binds": True}))
+        assert [row[0] for row in admin.execute(sql)] == expected, text
+        on_sqlite = sa.select(local.c.entry).where(
+            compile_condition(tree, lambda name: (local.c[name], None, None))
+        ).order_by(local.c.entry)
+        with engine.connect() as connection:
+            assert list(connection.scalars(on_sqlite)) == expected, text
+        holds = predicate(parse_filter(text, fields), None, column_affinities(local))
+        assert [e for e, p in rows if holds({"entry": e, "paid": p})] == expected, text
