@@ -299,6 +299,8 @@ def _with_affinity(literal: Any, affinity: str | None) -> Any:
     if affinity == "number" and isinstance(literal, str):
         number = numeric_affinity(literal)
         return literal if number is None else number
+    if affinity == "number" and isinstance(literal, bool):
+        return int(literal)  # (a column of booleans is 0 and 1 in SQLite)
     if affinity in ("text", "string") and not isinstance(literal, str):
         return str(_sql_value(literal))
     return literal
@@ -322,7 +324,10 @@ def condition_warnings(condition: ContentFilter, samples: Iterable[Mapping[str, 
                 continue  # the elements' types: each element is compared
             value = _follow(sample, steps)
             if value is not _MISSING and value is not None:
-                seen.setdefault(comparison.field, set()).add(_kind(value))
+                number_column = root is None and (affinities or {}).get(comparison.field) \
+                    == "number"  # (a column of booleans is 0 and 1 in SQLite)
+                kind = "number" if number_column and isinstance(value, bool) else _kind(value)
+                seen.setdefault(comparison.field, set()).add(kind)
     warnings: list[str] = []
     for comparison in checked:
         kinds = seen.get(comparison.field)

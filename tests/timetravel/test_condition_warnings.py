@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from explorer.store.content_filter import parse_filter
+from explorer.store.content_filter import FilterFields, parse_filter
 from explorer.timetravel.conditions import (
     column_affinities,
     condition_warnings,
@@ -53,3 +53,12 @@ def test_a_read_models_columns_convert_values_as_sqlite_does():
     assert warned('total > "500"') == [] and warned("status = 5") == []  # converted
     assert "total holds numbers" in warned('total > "lots"')[0]
     assert "every row that has it" in warned('total < "lots"')[0]
+
+
+def test_a_read_model_column_of_booleans_compared_with_true_is_not_warned_of():
+    """Its rows hold true and false (or 0 and 1, as SQLite keeps them): paid = true matches
+    them, with no warning (found by helper P)."""
+    condition = parse_filter("paid = true", FilterFields((), frozenset({"paid"}), "paid = true"))
+    for rows in ([{"paid": True}, {"paid": False}], [{"paid": 1}, {"paid": 0}]):
+        assert condition_warnings(condition, rows, root=None, affinities={"paid": "number"}) \
+            == [], rows
