@@ -74,7 +74,7 @@ class ProjectionStatusModel(TableModel):
     def state(self, projection: ProjectionStatus) -> str:
         state = projection.state
         if state == "caught up" and self._log_moved_past(projection):
-            state = "behind"
+            return "behind"  # (what the runner said of being busy is as old as its report)
         if state == "behind" and self._busy:
             return "running"
         return state
