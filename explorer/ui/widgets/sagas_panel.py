@@ -538,10 +538,10 @@ class SagasPanel(QWidget):
             kind = " (undo)" if step.kind == "compensation" else ""
             outcome = step.reason or (f"{step.event_type} at {step.event_position}"
                                       if step.event_position else "")
-            scheduled, finished = _time(step.scheduled_at_us), _time(step.finished_at_us)
-            if scheduled and finished.startswith(scheduled[:11]):  # the same day: its time
+            begun, finished = _time(step.scheduled_at_us), _time(step.finished_at_us)
+            if begun and finished.startswith(begun[:11]):  # the same day: its time of day
                 finished = finished[11:]  # (the whole in the tooltip; the Outcome in view)
-            cells = [f"{step.step}{kind}", step.status, scheduled, finished, outcome]
+            cells = [f"{step.step}{kind}", step.status, begun, finished, outcome]
             times = {2: step.scheduled_at_us, 3: step.finished_at_us}
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
