@@ -38,7 +38,12 @@ from explorer.projections.search import (
     count_matching,
     search_terms,
 )
-from explorer.projections.versioned import VersionedWriter, current_rows, rows_as_of
+from explorer.projections.versioned import (
+    VersionedWriter,
+    current_rows,
+    key_order,
+    rows_as_of,
+)
 from explorer.store.event_store import EventStore
 from explorer.store.projection_feed import feed_columns
 from explorer.store.query import EventQuery
@@ -683,7 +688,7 @@ def read_rows(db: ReadModelDatabase, table: sa.Table, *, at_position: int | None
     first indexed; SearchNotReadyError while the table has no search index."""
     query = _view(db, table, at_position, where, search)
     if search_terms(search) is None:  # a search has its own order
-        query = query.order_by(*[table.c[k] for k in table.info["keys"]])
+        query = query.order_by(*key_order(table))
     query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)

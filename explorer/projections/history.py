@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from explorer.projections.database import ReadModelDatabase
 from explorer.projections.engine import projection_state_of
-from explorer.projections.versioned import rows_changed_first
+from explorer.projections.versioned import key_order, rows_changed_first
 from explorer.store.compiled import CompiledStatement
 
 SMALL_TABLE = 300
@@ -104,7 +104,7 @@ class ReadModelHistory:
                  .join(known, sa.and_(*[table.c[n] == known.c[n] for n in names]))
                  .where(table.c.valid_from == latest,
                         sa.or_(table.c.valid_to.is_(None), table.c.valid_to > position))
-                 .order_by(table.c.valid_from.desc(), *[table.c[n] for n in names])
+                 .order_by(table.c.valid_from.desc(), *key_order(table))
                  .limit(sa.bindparam("limit")))
         statement = CompiledStatement(query, self.readmodels.engine.dialect, ("position", "limit"))
         columns = [c.name for c in shown]

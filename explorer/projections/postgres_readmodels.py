@@ -53,6 +53,7 @@ from explorer.projections.database import (
 )
 from explorer.projections.presence import RunnerPresence
 from explorer.projections.search import WORD_PARTS, SearchIndex
+from explorer.projections.versioned import key_order
 from explorer.store import postgres_schema  # noqa: F401  (Integer is BIGINT on the server)
 from explorer.store.compiled import Columns
 from explorer.store.damage import GuardedConnection
@@ -226,12 +227,35 @@ class ServerReadModels(ReadModelDatabase):
         """As ReadModelDatabase.prepare_tables; tables another role owns, which this one may
         not change (an index is made by its table's owner alone), refused saying what to do."""
         try:
-            return super().prepare_tables(tables)
+            changes = super().prepare_tables(tables)
+            self._order_texts_by_bytes(tables)
+            return changes
         except sa.exc.ProgrammingError as error:
             if not isinstance(error.orig, psycopg.errors.InsufficientPrivilege):
                 raise
             self._roll_back()
             raise self.not_granted(error.orig, "change its tables") from None
+
+    def _order_texts_by_bytes(self, tables: Sequence[sa.Table]) -> None:
+        """Give the text columns of tables made before their columns were COLLATE "C"
+        (postgres_schema) that collation: rows are listed in key order by their bytes
+        (in_byte_order), which an index on a column of the database's collation does not serve
+        (every current row sorted for each page). Once a table: its indexes made again."""
+        for table in tables:
+            declared = {c.name for c in table.c if isinstance(c.type, sa.String)
+                        and not isinstance(c.type, sa.Enum) and c.type.collation is None}
+            if not declared:
+                continue
+            name = f'"{self.schema}"."{table.name}"'  # (our own names, never user input)
+            found = self.db.execute(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped "
+                "AND attcollation <> 0 AND attcollation <> '\"C\"'::regcollation",
+                (name,)).fetchall()
+            changed = [f'ALTER COLUMN "{column}" TYPE {kind} COLLATE "C"'
+                       for column, kind in found if column in declared]
+            if changed:
+                self.db.execute(f"ALTER TABLE {name} {', '.join(changed)}")
 
     def not_granted(self, error: psycopg.Error, action: str) -> StoreOpenError:
         """The error for a role that may not `action` the read models' schema another role
@@ -370,7 +394,7 @@ class ServerReadModels(ReadModelDatabase):
                 pattern = "%" + "%".join(parts) + "%"
                 query = query.where(sa.or_(*[sa.cast(c, sa.Text).ilike(pattern)
                                              for c in columns]))
-        return query.order_by(*[table.c[k] for k in table.info["keys"]])
+        return query.order_by(*key_order(table))
 
     def local(self) -> ReadModelDatabase | None:
         """The SQLite file in the cache folder, for what only SQLite keeps (the timeline's

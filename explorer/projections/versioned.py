@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from explorer.projections.search import SearchIndex
 from explorer.store.compiled import CompiledStatement
+from explorer.store.portable_sql import in_byte_order
 
 _MISSING = object()
 CACHE_KEYS = 50_000
@@ -79,7 +80,13 @@ def rows_changed_first(table: sa.Table, position: int) -> sa.Select[*tuple[Any, 
     """Rows as of `position`, the most recently changed first (what time travel shows); rows
     changed by the same event in key order, so that pages of them (LIMIT, OFFSET) add up."""
     return rows_as_of(table, position).add_columns(table.c.valid_from, table.c.valid_to).order_by(
-        table.c.valid_from.desc(), *[table.c[name] for name in table.info["keys"]])
+        table.c.valid_from.desc(), *key_order(table))
+
+
+def key_order(table: sa.Table) -> list[sa.ColumnElement[Any]]:
+    """A table's key columns to order its rows by, texts by their bytes on every backend (as
+    a store file orders them: a server would follow its database's collation)."""
+    return [in_byte_order(table.c[name]) for name in table.info["keys"]]
 
 
 def rows_as_of(table: sa.Table, position: int) -> sa.Select[*tuple[Any, ...]]:

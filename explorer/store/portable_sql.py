@@ -1,5 +1,5 @@
 """SQL that differs between the backends, written once and compiled for each: the content
-filter's JSON functions, and LIKE ignoring case.
+filter's JSON functions, LIKE ignoring case, and texts ordered by their bytes (in_byte_order).
 
 On SQLite they are its JSON1 functions, as the filter always wrote them (`json_extract`,
 `json_type`, `json_each`). On PostgreSQL the stored text is read as `jsonb`: a field is
@@ -359,3 +359,35 @@ def _sqlite_unindexed(unindexed: Unindexed, compiler: Any, **kw: Any) -> str:
 @compiles(Unindexed, "postgresql")
 def _postgres_unindexed(unindexed: Unindexed, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(unindexed.column, **kw))
+
+
+class InByteOrder(ColumnElement[Any]):
+    """A text column ordered by its bytes, as SQLite orders texts: on PostgreSQL `column COLLATE
+    "C"` (else the database's collation orders it: en-US puts 'a_b' before 'A' before 'ab'), on
+    SQLite the column as it is. See `in_byte_order`."""
+
+    inherit_cache = False
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+def in_byte_order(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`column` to order rows by, so that a list is in the same order on every backend: a text
+    column by its bytes (InByteOrder), any other as it is. A server's read models made since
+    have their text columns in that collation (postgres_schema), so their indexes serve it."""
+    kind = column.type
+    if isinstance(kind, sa.String) and not isinstance(kind, sa.Enum):
+        return InByteOrder(column)
+    return column
+
+
+@compiles(InByteOrder)
+def _sqlite_byte_order(ordered: InByteOrder, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(ordered.column, **kw))
+
+
+@compiles(InByteOrder, "postgresql")
+def _postgres_byte_order(ordered: InByteOrder, compiler: Any, **kw: Any) -> str:
+    return f"{compiler.process(ordered.column, **kw)} COLLATE \"C\""

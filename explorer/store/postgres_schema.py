@@ -3,6 +3,8 @@ of their own, with what SQLite's triggers and markers do done the server's way.
 
 - Integers are 64-bit, as SQLite's INTEGER is: `Integer` compiles to BIGINT for PostgreSQL (the
   columns, and the casts of bound values: a bound of 2**62 compared with a version is fine).
+- Texts order by their bytes, as SQLite's do: every text column made here (the store's, the
+  read models') is COLLATE "C", whatever the database's collation.
 - The log is immutable: triggers refuse UPDATE, DELETE and TRUNCATE of events and their links.
 - A commit adding events announces itself on the store's channel (LISTEN/NOTIFY) from a trigger,
   whoever wrote them: followers wake at once instead of polling.
@@ -24,6 +26,7 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateColumn
 
 from explorer.store import chain, schema
 from explorer.store.errors import NotAStoreError
@@ -38,6 +41,25 @@ SCHEMA_VERSION = 3
 @compiles(sa.Integer, "postgresql")
 def _integer_is_64_bit(type_: sa.Integer, compiler: Any, **kw: Any) -> str:
     return "BIGINT"
+
+
+@compiles(CreateColumn, "postgresql")
+def _text_in_byte_order(create: CreateColumn, compiler: Any, **kw: Any) -> str | None:
+    """A text column made on the server (a read model's, declared sa.Text) orders by its
+    bytes, as the store's own (schema.Text) and as SQLite's: rows listed in key order are then
+    in the same order on both backends, and the column's indexes serve that order
+    (portable_sql.in_byte_order asks for it, whatever the database's collation)."""
+    made: str | None = compiler.visit_create_column(create, **kw)
+    column = create.element
+    kind = column.type
+    if made is None or not isinstance(kind, sa.String) or isinstance(kind, sa.Enum):
+        return made
+    head = (f"{compiler.preparer.format_column(column)} "
+            + compiler.dialect.type_compiler_instance.process(
+                kind, type_expression=column, identifier_preparer=compiler.preparer))
+    if "COLLATE" in head or not made.startswith(head):  # (a collation of its own: kept)
+        return made
+    return f'{head} COLLATE "C"{made[len(head):]}'
 
 
 def triggers(schema_name: str) -> dict[str, str]:

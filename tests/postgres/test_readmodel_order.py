@@ -1,0 +1,101 @@
+"""A read model's rows are listed in the same order on a server as in a store file: texts by
+their bytes, whatever the database's collation, and its indexes serve that order."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.demo import DEMO_DOMAIN
+from explorer.demo.projections import shop_projections
+from explorer.demo.system import SHOP
+from explorer.domain import CommandService
+from explorer.projections import ProjectionEngine, read_rows
+from explorer.projections.database import open_read_models
+from explorer.projections.versioned import current_rows, key_order
+from explorer.system.workspace import open_store
+from tests.conftest import place_order
+
+IDS = ["a_b", "A", "ab", "B", "_x", "b"]
+"""Order ids that en-US (ICU) sorts otherwise than their bytes: a_b, _x, A, ab, b, B."""
+
+
+@pytest.fixture
+def icu_database(postgres_server, admin):
+    """A database made for en-US (ICU): texts sorted by the locale, not by their bytes."""
+    admin.execute("DROP DATABASE IF EXISTS readmodels_icu")
+    admin.execute("CREATE DATABASE readmodels_icu TEMPLATE template0 LOCALE_PROVIDER icu "
+                  "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+    yield "readmodels_icu"
+    admin.execute("DROP DATABASE readmodels_icu WITH (FORCE)")
+
+
+def listed(location) -> tuple[list[str], list[str], ProjectionEngine]:
+    """The order ids order_summary lists (its first page, and searched for "order"), with the
+    store's read models kept open (the engine: close its db)."""
+    with open_store(location, system=SHOP, create=True) as store:
+        if not store.last_position():
+            service = CommandService(store, DEMO_DOMAIN, issued_by="test")
+            for order_id in IDS:
+                place_order(service, order_id)
+        db = open_read_models(store.location, False)
+        engine = ProjectionEngine(store, db, shop_projections())
+        engine.catch_up_all()
+        table = engine.projection("order_summary").main_table
+        rows = [row["order_id"] for row in read_rows(db, table)]
+        searched = [row["order_id"] for row in read_rows(db, table, search="cust_456")]
+        return rows, searched, engine
+
+
+def plan(engine: ProjectionEngine) -> str:
+    """How the server reads order_summary's first page (sequential scans and sorts ruled out
+    where an index can serve: a sort left is one no index serves)."""
+    table = engine.projection("order_summary").main_table
+    db = engine.db
+    sql = str(current_rows(table).order_by(*key_order(table)).limit(200).compile(
+        dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+    db.db.execute("SET enable_seqscan = off")
+    db.db.execute("SET enable_sort = off")
+    try:
+        return "\n".join(line for (line,) in db.db.execute(f"EXPLAIN {sql}").fetchall())
+    finally:
+        db.db.execute("RESET enable_seqscan")
+        db.db.execute("RESET enable_sort")
+
+
+def test_a_read_model_lists_its_rows_in_the_same_order_as_a_store_file(
+        postgres_server, icu_database, schema_name, tmp_path, private_cache):
+    """On a server, rows in key order followed the database's collation: in one made for
+    en-US, order_summary listed _x, a_b, A, ab, b, B where a store file lists A, B, _x, a_b,
+    ab, b (reported by a reviewer)."""
+    on_file, searched_on_file, engine = listed(tmp_path / "shop.evstore")
+    engine.db.close()
+    assert on_file == sorted(IDS) == searched_on_file
+    url = postgres_server.url(icu_database, schema=schema_name)
+    on_server, searched_on_server, engine = listed(url)
+    try:
+        assert on_server == on_file
+        assert searched_on_server == on_file
+        assert "Sort" not in plan(engine)  # the table's index serves the order
+    finally:
+        engine.db.close()
+
+
+def test_a_read_model_made_before_gets_its_texts_in_byte_order(
+        postgres_server, icu_database, schema_name, private_cache):
+    """A read model's table made with the database's collation (before its text columns were
+    made COLLATE "C") gets that collation at the next start: its index then serves the order,
+    which it did not (every current row sorted for each page)."""
+    url = postgres_server.url(icu_database, schema=schema_name)
+    _rows, _searched, engine = listed(url)
+    models = f'"{schema_name}_readmodels"'
+    with engine.db.transaction() as db:  # as made before
+        db.execute(f'ALTER TABLE {models}.order_summary ALTER COLUMN order_id TYPE TEXT '
+                   'COLLATE "default"')
+    assert "Sort" in plan(engine)
+    engine.db.close()
+    rows, _searched, engine = listed(url)
+    try:
+        assert rows == sorted(IDS)
+        assert "Sort" not in plan(engine)
+    finally:
+        engine.db.close()
