@@ -343,6 +343,8 @@ class EventBrowser(QObject):
             self._select_newest_match(chosen)
         elif len(rows):
             self.table.scrollToTop()
+        if not self.table.currentIndex().isValid() and self.detail.shown_event is not None:
+            self._clear_detail(left_out=True)  # not shown as if the new list held it
         if self._live_backlog is not None:
             backlog, self._live_backlog = self._live_backlog, None
             self.apply_new_events(backlog)
@@ -404,16 +406,18 @@ class EventBrowser(QObject):
 
     def show_stream(self, choice) -> None:
         """The stream browser chose a stream id, a ("type", name) pair, or None for all events
-        (and so no stream type either). The entry that shows the current view changes nothing."""
+        (and so no stream type either), keeping the selected event selected if it is in the
+        list. The entry that shows the current view changes nothing."""
         if choice == stream_choice(self.view):
             return
+        kept = self.selected_position()
         if isinstance(choice, str):
-            self.show(ViewState(choice, self.view.filters))
+            self.show(ViewState(choice, self.view.filters), select=kept)
             return
         filters = replace(self.filter_bar.filters,
                           stream_type=choice[1] if isinstance(choice, tuple) else None)
         self.filter_bar.set_filters(filters)
-        self.show(ViewState(None, filters))
+        self.show(ViewState(None, filters), select=kept)
 
     def refresh(self) -> None:
         """Read the list again (F5), keeping the selected event."""
@@ -587,11 +591,15 @@ class EventBrowser(QObject):
         self.show(location.view, select=location.position, record=False)
         self._detail_follows_list = True
 
-    def _clear_detail(self) -> None:
-        """No event is selected in the list: none is shown in detail, nor its cause."""
+    def _clear_detail(self, left_out: bool = False) -> None:
+        """No event is selected in the list: none is shown in detail, nor its cause. With
+        `left_out`, the detail says the event it showed is not in the list."""
         self.table.selectionModel().clearSelection()
-        if self.detail.shown_event is not None:
-            self.detail.show_event(None)
+        if (shown := self.detail.shown_event) is not None:
+            if left_out:
+                self.detail.show_left_out(shown)
+            else:
+                self.detail.show_event(None)
             self.causality.clear()
             self.detail_shown.emit(None)
 

@@ -35,6 +35,7 @@ from explorer.ui.widgets.json_view import JsonView, pretty_json
 
 SEPARATOR = " \u00a0·\u00a0 "  # between the heading's parts, as the window's other headings
 NO_EVENT = "Select an event to see it here."
+LEFT_OUT = "No event selected"
 
 
 class EventHeading(QLabel):
@@ -180,6 +181,7 @@ class EventDetail(QWidget):
         self.copy_button.setEnabled(event is not None)
         if event is None:
             self.header.show_text(NO_EVENT)
+            self.header.setToolTip("")
             self.subheader.hide()
             self.notice.hide()
             self.tree_model.set_value({})
@@ -221,6 +223,16 @@ class EventDetail(QWidget):
             self.upcast_title.setText(f"Upcast · schema v{event.schema_version} (as read)")
         elif self.tabs.currentIndex() == self.forms_tab:
             self.tabs.setCurrentIndex(0)
+
+    def show_left_out(self, event: RecordedEvent) -> None:
+        """Show no event, saying that `event`, selected before, is not in the list now (a
+        filter, a search or a stream chosen leaves it out): not shown as if it matched."""
+        self.show_event(None)
+        self.header.show_text(LEFT_OUT)
+        self.header.setToolTip("")
+        self._notice(f"{visible(event.event_type)} at position {event.position:,} "
+                     f"({visible(event.stream_id)}), selected before, is not in this list. "
+                     "Select an event in the list to see it here.", "#eceff1", "#37474f")
 
     def _show_upcast(self, event: RecordedEvent, stored_form: StoredForm) -> None:
         """What the upcast changed: the data as read, each change marked, the stored value
