@@ -27,10 +27,10 @@ def test_a_types_count_under_a_stream_filter_says_how_many_of_its_streams_match(
         customers = store.count_streams("Customer")
         customer_events = sum(1 for e in store.read_all() if e.stream_type == "Customer")
         orders = store.count_streams("Order")
-    assert type_index(window, "Customer", 1).data() == f"{customers:,}"  # no filter: all
+    assert type_index(window, "Customer", 1).data() == f"{customers:,} streams"  # no filter: all
     filter_streams(window, qtbot, "order_")
-    assert type_index(window, "Customer", 1).data() == f"0 of {customers:,}"
-    assert type_index(window, "Order", 1).data() == f"{orders:,} of {orders:,}"
+    assert type_index(window, "Customer", 1).data() == f"0 of {customers:,} streams"
+    assert type_index(window, "Order", 1).data() == f"{orders:,} of {orders:,} streams"
     tip = type_index(window, "Customer").data(0x03)  # ToolTipRole
     assert f"0 of {customers:,} Customer streams match “order_”" in tip, tip
     assert f"all {customer_events:,} events of the {customers:,} streams" in tip, tip
@@ -40,7 +40,7 @@ def test_a_types_count_under_a_stream_filter_says_how_many_of_its_streams_match(
     assert window.event_model.rowCount() == customer_events  # as the tooltip says
 
     filter_streams(window, qtbot, "")
-    assert type_index(window, "Customer", 1).data() == f"{customers:,}"
+    assert type_index(window, "Customer", 1).data() == f"{customers:,} streams"
     tip = type_index(window, "Customer").data(0x03)
     assert tip == f"{customers:,} Customer streams with {customer_events:,} events"
 
@@ -52,7 +52,7 @@ def test_new_events_under_a_stream_filter_keep_the_matching_counts(window, qtbot
     filter_streams(window, qtbot, "order_")
     grown = [StreamTypeInfo(t.stream_type, t.streams + 1, t.events + 1) for t in types]
     window.stream_model.update_counts(grown, window.browser.last_position + len(grown))
-    assert type_index(window, "Customer", 1).data() == f"0 of {customers.streams + 1:,}"
+    assert type_index(window, "Customer", 1).data() == f"0 of {customers.streams + 1:,} streams"
 
 
 def test_a_stream_filter_holding_a_nul_is_refused_saying_so(window, qtbot, seeded):
@@ -66,4 +66,4 @@ def test_a_stream_filter_holding_a_nul_is_refused_saying_so(window, qtbot, seede
         window.stream_browser.flush_pattern()
     assert said.args[0] == ("The stream filter holds a NUL character (\\0, pasted with the "
                             "text?), which no stream id holds; remove it.")
-    assert type_index(window, "Customer", 1).data() == f"0 of {customers:,}"
+    assert type_index(window, "Customer", 1).data() == f"0 of {customers:,} streams"

@@ -40,7 +40,9 @@ class Node:
 class StreamTreeModel(TreeModel):
     """All events > stream types > streams."""
 
-    headers = ("Stream", "Count")
+    headers = ("Stream", "Count / version")
+    COLUMN_TIP = ("All events: how many events the store holds. A stream type: how many streams "
+                  "it has. A stream: its version, the number of its last event.")
 
     def __init__(self, request_streams: StreamRequest | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -129,6 +131,13 @@ class StreamTreeModel(TreeModel):
 
     # -- Qt model --------------------------------------------------------------------------
 
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if (section == 1 and orientation == Qt.Orientation.Horizontal
+                and role == Qt.ItemDataRole.ToolTipRole):
+            return self.COLUMN_TIP
+        return super().headerData(section, orientation, role)
+
     def children_of(self, node: Node | None) -> list[Node]:
         return (self._root if node is None else node).children
 
@@ -167,9 +176,11 @@ class StreamTreeModel(TreeModel):
             if column == 0:  # (a stream id or type of a store not written here may hold anything)
                 return visible(node.name)
             if node.kind == "type" and self.pattern:  # the streams shown of all its streams
-                return f"{node.count:,} of {node.total:,}"
-            if node.kind in ("all", "type"):  # (all events' count without "events": the
-                return f"{node.count:,}"  # stream ids get the width)
+                return f"{node.count:,} of {_streams(node.total)}"
+            if node.kind == "type":  # (a count of streams, where its row names no unit)
+                return _streams(node.count)
+            if node.kind == "all":  # (its row says events: the stream ids get the width)
+                return f"{node.count:,}"
             return f"v{node.stream.version}"
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return icon({"all": "all-events", "type": "stream-type", "stream": "stream"}[node.kind])
@@ -198,3 +209,7 @@ def _shown(info: StreamTypeInfo, pattern: str, matching: dict[str, int] | None,
     if not pattern:
         return info.streams
     return matching.get(info.stream_type, 0) if matching is not None else unknown
+
+
+def _streams(count: int) -> str:
+    return f"{count:,} stream{'' if count == 1 else 's'}"
