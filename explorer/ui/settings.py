@@ -138,20 +138,21 @@ def recent_stores() -> list[str]:
 def remember_store(path: str) -> list[str]:
     """Put `path` first in the recent stores; the new list."""
     recent = [path] + [p for p in recent_stores() if p != path]
-    _put("stores/recent", [_store_kept(p) for p in recent[:MAX_RECENT]])
+    _put("stores/recent", [kept_path(p) for p in recent[:MAX_RECENT]])
     return recent[:MAX_RECENT]
 
 
 def forget_store(path: str) -> list[str]:
     recent = [p for p in recent_stores() if p != path]
-    _put("stores/recent", [_store_kept(p) for p in recent])
+    _put("stores/recent", [kept_path(p) for p in recent])
     return recent
 
 
-def _store_kept(path: str) -> str:
-    """A store's path as the settings keep it: one whose name is not UTF-8 (Python keeps its
-    bytes as lone surrogates, which a Qt string cannot hold: caf\\udce9.evstore came back as
-    caf.evstore, another file) as a file:// URI of its bytes, read back by `_store_read`."""
+def kept_path(path: str) -> str:
+    """A store's path as the settings keep it, in a value or a key: one whose name is not
+    UTF-8 (Python keeps its bytes as lone surrogates, which a Qt string cannot hold:
+    caf\\udce9.evstore came back as caf.evstore, another file; nor can JSON) as a file:// URI of
+    its bytes, read back by `_store_read`; any other as it is."""
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
@@ -160,7 +161,7 @@ def _store_kept(path: str) -> str:
 
 
 def _store_read(kept: str) -> str:
-    """A store's path as `_store_kept` kept it."""
+    """A store's path as `kept_path` kept it."""
     return local_path(kept) if kept.startswith("file://") else kept
 
 
@@ -177,8 +178,10 @@ def remember_sagas(path: str, enabled: bool) -> None:
 
 
 def _key(path: str) -> str:
-    """A settings key for a path (QSettings treats slashes as groups)."""
-    return path.replace("/", "|").replace("\\", "|")
+    """A settings key for a store's path (QSettings treats slashes as groups): its bytes kept
+    where they are not UTF-8 (`kept_path`), so that stores whose names differ in such a byte
+    have settings of their own in every format Qt keeps them in."""
+    return kept_path(path).replace("/", "|").replace("\\", "|")
 
 
 def console_history() -> list:

@@ -73,3 +73,28 @@ def test_entries_it_cannot_read_are_saved_again_in_their_place_by_time():
     saved = History.from_list([newest, KNOWN, oldest, "not an entry"],
                               NO_SYSTEM.domain).to_list()
     assert saved == [newest, KNOWN, oldest, "not an entry"]
+
+
+def test_a_command_sent_to_a_store_whose_name_is_not_utf8_is_kept(qtbot, saved_history,
+                                                                    tmp_path):
+    """The history notes the store each command went to by its path, saved as JSON: a name
+    that is not UTF-8 (Latin-1's café: a lone surrogate to Python) failed the save ('str is
+    not valid UTF-8: surrogates not allowed') once the command was sent, and such a store's
+    commands were not told apart from another's (found checking the settings kept by a
+    store's path). The path is kept as a file:// URI of its bytes, as the recent stores keep
+    it (f0571c0)."""
+    odd, other = str(tmp_path / "caf\udce9.evstore"), str(tmp_path / "caf\udce8.evstore")
+    state = ConsoleState()
+    panel = HistoryPanel(state)
+    qtbot.add_widget(panel)
+    for location, stream_id in ((odd, "order_3"), (other, "order_4")):
+        panel.add(CommandRequest("Order", stream_id, "cancel"),
+                  Outcome(OutcomeKind.EVENTS, "done"), location)
+    kept = settings.console_history()
+    assert [item["request"]["stream_id"] for item in kept[:2]] == ["order_4", "order_3"]
+    reopened = HistoryPanel(state)
+    qtbot.add_widget(reopened)
+    state.set_store(odd, False)
+    shown = [reopened.model.entry(row).request.stream_id
+             for row in range(reopened.model.rowCount())]
+    assert shown == ["order_3"]

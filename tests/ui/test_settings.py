@@ -32,3 +32,25 @@ def test_a_recent_store_whose_name_is_not_utf8_is_read_back_as_it_was():
         assert settings.recent_stores()[:1] == [odd]
     finally:
         settings._put("stores/recent", before)
+
+
+def test_stores_whose_names_differ_in_a_byte_that_is_not_utf8_have_settings_of_their_own():
+    """The sagas' choice and the pinned watches are kept by the store's path, a byte of it that
+    is not UTF-8 a lone surrogate to Python, which Python cannot read back from a Qt string
+    (it dropped them: caf.evstore). The key now holds such a name as a file:// URI of its
+    bytes, plain UTF-8, as the recent stores hold it (f0571c0)."""
+    first, second = "/data/caf\udce9.evstore", "/data/caf\udce8.evstore"
+    settings.remember_sagas(first, True)
+    settings.remember_sagas(second, False)
+    assert settings.sagas_enabled(first, False) is True
+    assert settings.sagas_enabled(second, True) is False
+    settings.save_watches(first, ["state.total"])
+    settings.save_watches(second, [])
+    assert settings.watches(first) == ["state.total"]
+    assert settings.watches(second) == []
+    assert settings.sagas_enabled("/data/caf.evstore", True) is True  # (nor that store's)
+    settings.remember_sagas("/data/a|b.evstore", True)  # a plain path keeps its key as before
+    assert settings._settings().value("sagas/|data|a|b.evstore") in (True, "true")
+    keys = settings._settings().allKeys()  # (read back from Qt: such a byte was dropped)
+    assert "sagas/file:|||data|caf%E9.evstore" in keys
+    assert "sagas/file:|||data|caf%E8.evstore" in keys

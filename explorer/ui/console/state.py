@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from explorer.commanding.sending import owner_of
 from explorer.domain.commands import Command
 from explorer.system import NO_SYSTEM, System
+from explorer.ui import settings
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ class Target:
 
 
 def store_key(location: str | None) -> str | None:
-    """A store as the history notes it: its real path, however it was named when opened."""
-    return os.path.realpath(location) if location else None
+    """A store as the history notes it: its real path, however it was named when opened (a
+    name that is not UTF-8 as settings.kept_path keeps it: the history is saved as JSON)."""
+    return settings.kept_path(os.path.realpath(location)) if location else None
 
 
 class ConsoleState(QObject):
