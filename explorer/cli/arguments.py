@@ -13,7 +13,7 @@ from typing import NoReturn, Protocol
 
 from explorer.projections.database import cache_folder
 from explorer.store import MAX_INTEGER
-from explorer.store.postgres_url import local_path
+from explorer.store.postgres_url import local_path, path_fault
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -65,11 +65,12 @@ def given(what: str) -> Callable[[str], str]:
 def store_path(text: str) -> str:
     """A store (or a new store's) path, or URL, as given: a file:// URI as its path
     (postgres_url.local_path). An empty or blank one is refused: it was taken for the current
-    folder ('error: . is a folder, not a store file'); so is a path with a space at its start
-    or end that names no file when the one without it does (a quoted copy and paste)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a store's path or URL, not " + (
-            "an empty value" if not text else "only spaces"))
+    folder ('error: . is a folder, not a store file'); so is one holding a NUL (a URI's %00:
+    'error: embedded null byte'), as the window refuses them (postgres_url.path_fault), and a
+    path with a space at its start or end that names no file when the one without it does (a
+    quoted copy and paste)."""
+    if (fault := path_fault(text)) is not None:
+        raise argparse.ArgumentTypeError(f"the store's path or URL {fault}")
     path = local_path(text)
     if path != path.strip() and not os.path.lexists(path) and os.path.exists(path.strip()):
         raise argparse.ArgumentTypeError(

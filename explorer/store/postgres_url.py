@@ -36,6 +36,23 @@ def is_server_url(target: str | Path) -> TypeGuard[str]:
         and target.split("://", 1)[0].lower() in SCHEMES
 
 
+NUL_IN_PATH = "holds a NUL character (\\0, pasted with the text?), which no file's name holds"
+
+
+def path_fault(target: str) -> str | None:
+    """What makes `target` (a store's path or URL, or a file's path, as typed or given) name
+    nothing at all, as the end of a sentence that names it ("The store's path or URL " + it):
+    'is empty', 'is only spaces', or that it holds a NUL character (a file:// URI's %00 too);
+    None when it may name something. The window and the command line refuse such a target
+    before using it: an empty one was taken for the current folder, a blank one for a new
+    store's name, and a NUL failed deep inside with 'embedded null byte'."""
+    if not target.strip():
+        return "is empty" if not target else "is only spaces"
+    if "\x00" in target or "\x00" in local_path(target):
+        return NUL_IN_PATH
+    return None
+
+
 def local_path(target: str) -> str:
     """A store named by a file URI (file:///home/me/My%20shop.evstore, as file managers, pasted
     links and launchers give a file) as its path, percent-escapes decoded (file://localhost

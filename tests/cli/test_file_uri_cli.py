@@ -126,10 +126,13 @@ def test_an_empty_store_path_or_one_with_a_stray_space_is_refused_saying_so(tmp_
         return capsys.readouterr().err
 
     assert refused("summary", "").startswith(
-        "error: argument STORE: expected a store's path or URL, not an empty value")
+        "error: argument STORE: the store's path or URL is empty")
     assert refused("summary", f" {store}").startswith(
         f"error: argument STORE: ' {store}' begins or ends with a space, and there is no such "
         f"file; '{store}' is there: give that")
-    assert "argument TARGET: expected a store's path or URL, not only spaces" in refused(
+    assert "argument TARGET: the store's path or URL is only spaces" in refused(
         "copy", store, "  ")
+    assert refused("summary", "file://" + str(tmp_path) + "/a%00b.evstore").startswith(
+        "error: argument STORE: the store's path or URL holds a NUL character (\\0, pasted "
+        "with the text?), which no file's name holds (see ")  # (was: embedded null byte)
     assert sorted(os.listdir(tmp_path)) == ["shop.evstore"]

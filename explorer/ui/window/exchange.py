@@ -41,6 +41,7 @@ from explorer.exchange.formats import ExchangeError
 from explorer.exchange.importing import import_file
 from explorer.store.content_filter import FilterError, parse_filter
 from explorer.store.event_store import EventStore
+from explorer.store.postgres_url import path_fault
 from explorer.store.query import EventQuery
 from explorer.ui.event_browser import ViewState
 from explorer.ui.widgets.filter_bar import Filters
@@ -127,6 +128,9 @@ class ExportDialog(QDialog):
         user chose to replace; else say why, here."""
         if not self.path.text().strip():
             return self._refuse("Choose the file to write (Browse…).")
+        if (fault := path_fault(self.path.text())) is not None:  # (a NUL: 'embedded null byte')
+            return self._refuse(f"The file's path {fault}. Remove it, or choose the file to "
+                                "write with Browse….")
         _, _, path, force = self.chosen
         if path.is_file() and not force:
             return self._refuse(f"{path} exists already. Choose a new file, or choose this one "

@@ -37,6 +37,7 @@ from explorer.store.postgres_url import (
     forget_password,
     is_server_url,
     local_path,
+    path_fault,
     shown,
 )
 from explorer.system import NO_SYSTEM, Seeder, System
@@ -163,13 +164,17 @@ class StoreOpening(QObject):
         """Open a store on the worker, with `system` or (None) the one it names; on failure,
         explain and keep the current one. Only with `create` (the user said so) does a missing
         or empty file become a store, read with the system at hand. A file:// URI (pasted into
-        Open Database, say) is the file at its path. An empty or blank one is refused."""
-        if not str(path).strip():  # (it was '.', a folder, or a new store named '   ')
-            self.window.show_error("No store given", (
-                "The store's path or URL is empty" if not str(path) else
-                "The store's path or URL is only spaces") + ", so nothing was opened. Choose a "
-                "store with File › Open Store, or type a postgresql:// URL in File › Open "
-                "Database.")
+        Open Database, say) is the file at its path. An empty or blank one is refused, and one
+        holding a NUL, as the command line refuses them (`path_fault`)."""
+        if (fault := path_fault(str(path))) is not None:  # (an empty one was '.', a folder; a
+            # blank one a new store named '   '; a NUL failed with 'embedded null byte')
+            blank = not str(path).strip()
+            self.window.show_error(
+                "No store given" if blank else "Not a store's path",
+                f"The store's path or URL {fault}, so nothing was opened. " + (
+                    "Choose a store with File › Open Store, or type a postgresql:// URL in "
+                    "File › Open Database." if blank else
+                    "Remove it, or choose a store with File › Open Store."))
             return
         on_server = is_server_url(path)  # a store on a PostgreSQL server: a URL, not a file
         path = str(path) if on_server else str(Path(local_path(str(path))).expanduser())
