@@ -100,6 +100,10 @@ class RunnerStatus(JsonForm):
     others: tuple[str, ...] = ()
     """The other runners keeping the same read models, as of the runner's last look, each as
     RunnerPresence.text says it (they share the work)."""
+    left_to_others: tuple[str, ...] = ()
+    """Of the runner's work (projections' names, sagas' as `saga:NAME`), what another runner
+    advances as of its last claim (on a server, where each is advanced by one runner at a
+    time; in a file they share all of it: none)."""
 
 
 @dataclass
@@ -161,6 +165,7 @@ class Runner(Closable):
         self.failed_attempts = 0  # of the pass being retried (0: the last pass went through)
         self.fulltext: FullTextIndex | None = None  # kept up to date once someone built it
         self.advancing: frozenset[str] = frozenset()  # what the last `claim` gave this runner
+        self._claimed = False  # whether `advancing` says what a claim gave (not yet asked)
         self.cut: CutRebuild | None = None  # the rebuild `serve` had when its connection was lost
         self.presence = RunnerPresence.mine(role)  # said in the read models by `presence_news`
         self._announced = False
@@ -221,6 +226,7 @@ class Runner(Closable):
                     self.timeline.catch_up(self.store, should_stop=should_stop, type_batches=1)
                     self.engine.take_back()  # (handed over, started over by this code since)
                     self.advancing = self.db.claim(self.work())
+                    self._claimed = True
                     waiting: Exception | None = None
                     try:
                         done = self._run_sagas(should_stop, progress)
@@ -572,9 +578,11 @@ class Runner(Closable):
         appended = (last - first.last_position) / span if span > 0 else 0.0
         rates = {name: max(0.0, (count - first.handled.get(name, count)) / span)
                  if span > 0 else 0.0 for name, count in handled.items()}
+        left = tuple(name for name in self.work() if name not in self.advancing) \
+            if self._claimed and self.others else ()
         return RunnerStatus(now, last, projections, sagas, max(0.0, appended), rates, self.busy,
                             bool(self.sagas), self.retrying,
-                            tuple(other.text() for other in self.others))
+                            tuple(other.text() for other in self.others), left)
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,22 @@ def test_a_killed_leading_runner_is_taken_over_within_seconds_and_no_step_is_don
     assert signature(url) == one_runner_alone(tmp_path)  # nothing lost, nothing twice
     paid = charges(url)
     assert paid and max(paid.values()) == 1  # never a double charge
+
+
+def test_a_runner_s_status_says_what_another_runner_advances(store_url):
+    """The window's Projections tab names what another runner advances on a server (each read
+    model one runner's at a time): the runner's status carries it (`left_to_others`), and
+    nothing while no other runner is there."""
+    with_orders(store_url, 3)
+    with Runner(store_url, SHOP) as first, Runner(store_url, SHOP) as second:
+        first.run_pending()  # (it claims every projection and the sagas)
+        first.presence_news()
+        assert second.status().left_to_others == ()  # (it has not looked, nor claimed)
+        second.run_pending()
+        second.presence_news()
+        assert second.status().others == (first.presence.text(),)
+        assert set(second.status().left_to_others) == set(WORK)
+        first._next_look = 0.0  # (it looks again at once, not a second later)
+        first.presence_news()
+        assert first.status().others == (second.presence.text(),)
+        assert first.status().left_to_others == ()

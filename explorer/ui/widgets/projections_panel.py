@@ -166,6 +166,20 @@ class ProjectionsPanel(QWidget):
         self.rows.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.no_rows = NoRowsNotice(self.rows, self.search)
 
+        self.others_note = QLabel()  # the other runners keeping these read models, if any
+        self.others_note.setWordWrap(True)
+        self.others_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.others_note.setStyleSheet(f"color: {muted()};")
+        self.others_note.setToolTip(
+            "Runners on one store share the work: each event is handled once, by one of them, "
+            "and every runner's window shows the same read models.")
+        self.others_note.hide()
+        listing = QWidget()
+        left = QVBoxLayout(listing)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.list, 1)
+        left.addWidget(self.others_note)
+
         detail = QWidget()
         right = QVBoxLayout(detail)
         right.setContentsMargins(6, 0, 0, 0)
@@ -175,7 +189,7 @@ class ProjectionsPanel(QWidget):
         right.addWidget(self.cut_note)
         right.addWidget(self.rows, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.list)
+        split.addWidget(listing)
         split.addWidget(detail)
         split.setSizes([500, 630])  # (at 1400x900: every column of the list, Events/s too)
         self.split = split
@@ -203,6 +217,7 @@ class ProjectionsPanel(QWidget):
         self.counter.forget()
         self._last_status = RunnerStatus(0, 0, (), (), 0.0)
         self.status_model.set_status(self._last_status)
+        self._show_others(())
         self._cuts.clear()
         self._rebuilt_to.clear()
         self.cut_note.hide()
@@ -226,6 +241,9 @@ class ProjectionsPanel(QWidget):
         self._cuts.clear()  # (the runner reports again: its status says how each one stands)
         self.cut_note.hide()
         self.status_model.set_status(status)
+        work = {p.name for p in status.projections} | {f"saga:{s.name}" for s in status.sagas}
+        self._show_others(status.others, status.left_to_others,
+                          rest=not work.issubset(status.left_to_others))
         self._note_faults(tuple(p for p in status.projections if p.fault is not None))
         if not had_rows and self.status_model.rowCount() and self.selected is None:
             self.list.selectRow(0)
@@ -235,6 +253,15 @@ class ProjectionsPanel(QWidget):
         self._show_state(projection)
         if projection.checkpoint != self._shown_checkpoint and not self._refresh.isActive():
             self._refresh.start()
+
+    def _show_others(self, others: tuple[str, ...], left: tuple[str, ...] = (), *,
+                     rest: bool = True) -> None:
+        """The line under the list saying which other runners keep these read models (as the
+        runner last looked), and what they advance, until they stop."""
+        text = others_line(others, left, rest=rest)
+        if text != self.others_note.text():
+            self.others_note.setText(text)
+        self.others_note.setVisible(bool(text))
 
     def log_moved(self, last: int) -> None:
         """The log's last position now (a store opened, events appended): a read model the
@@ -355,6 +382,7 @@ class ProjectionsPanel(QWidget):
                                     appended_per_s=0.0)
         self.status_model.set_status(self._last_status)
         self.runner = None  # (nothing to rebuild, retry or skip with)
+        self._show_others(())  # (no runner of this window's to look for them)
         self._cuts = {p.name: why for p in shown}  # (said under whichever is selected)
         self.progress.hide()
         self.cancel_button.hide()
@@ -557,3 +585,23 @@ def fault_dot(size: int = 16) -> QIcon:
     painter.drawEllipse(3, 3, size - 6, size - 6)
     painter.end()
     return QIcon(pixmap)
+
+
+def others_line(others: tuple[str, ...], left: tuple[str, ...] = (), *,
+                rest: bool = True) -> str:
+    """"Also running: another runner (`run`, pid 1234 on host X, started 12:01:05), handling
+    order_summary; this window's runner the rest." for the other runners (each as
+    RunnerPresence.text says it) and the work they advance that this window's runner would
+    (`left`: projections' names, `saga:NAME`; `rest`: whether it advances any); "" for none.
+    In a file they share all of it."""
+    if not others:
+        return ""
+    who = (f"another runner ({others[0]})" if len(others) == 1
+           else f"{len(others)} other runners ({'; '.join(others)})")
+    if not left:
+        return f"Also running: {who}; they share the work."
+    names = [name.removeprefix("saga:") + (" saga" if name.startswith("saga:") else "")
+             for name in left]
+    between = "" if len(others) == 1 else " between them"
+    return (f"Also running: {who}, handling {', '.join(names)}{between}"
+            + ("; this window's runner the rest." if rest else "."))
