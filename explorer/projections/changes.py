@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from explorer.projections.history import ReadModelHistory
+from explorer.store.portable_sql import in_byte_order
 
 KINDS = ("added", "changed", "removed")
 
@@ -107,7 +108,7 @@ class ReadModelChanges:
         lean = self._changes(table, tuple(watched), kinds_only=True).subquery()
         page = sa.select(*[lean.c[k] for k in table.info["keys"]]).where(
             lean.c.kind.in_(list(kinds))).order_by(
-            *[lean.c[k] for k in table.info["keys"]]).offset(offset)
+            *[in_byte_order(lean.c[k]) for k in table.info["keys"]]).offset(offset)
         if limit is not None:
             page = page.limit(limit)
         wanted = [tuple(row) for row in self.readmodels.execute(page, {"a": before, "b": after})]
@@ -144,7 +145,7 @@ class ReadModelChanges:
         in_page = (key_columns[0].in_([key[0] for key in wanted]) if len(key_columns) == 1
                    else sa.tuple_(*key_columns).in_(wanted))
         query = sa.select(changes).where(changes.c.kind.in_(list(kinds)), in_page).order_by(
-            *key_columns)
+            *[in_byte_order(column) for column in key_columns])
         keys, values = _names(table)
         result = []
         for row in self.readmodels.execute(query, {"a": before, "b": after}).mappings():
