@@ -14,7 +14,8 @@ import re
 
 _ACTING_NOT_C0 = ("\x7f-\x9f"  # DEL, the C1 controls
                   "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidi marks, embeddings
-                  "\u2028\u2029")  # line and paragraph separators (line breaks to Qt's layout)
+                  "\u2028\u2029"  # line and paragraph separators (line breaks to Qt's layout)
+                  "\ud800-\udfff")  # lone surrogates: a file name's bytes that are not UTF-8
 _ACTING = re.compile(f"[\x00-\x1f{_ACTING_NOT_C0}]")  # (C0: NUL, TAB, LF, CR, ESC, BEL ...)
 _ACTING_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f{_ACTING_NOT_C0}]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -42,7 +43,11 @@ def visible(text: str) -> str:
     control (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C) and line or paragraph
     separator written as an escape (`escape`), so that stored text shown in a terminal or a cell
     neither acts on it (clearing a screen, setting a title, reversing what follows) nor breaks
-    its line. Text without one (nearly all) is returned as it is, at the cost of a check in C."""
+    its line. Text without one (nearly all) is returned as it is, at the cost of a check in C.
+
+    A lone surrogate (Python's stand-in for a byte of a file name that is not UTF-8: Latin-1's
+    café is caf\\udce9) is written so too, as the command line's error lines write it: a Qt
+    string cannot hold one, and the window showed caf.evstore, another file's name."""
     if text.isprintable():  # (every character `visible` escapes is unprintable)
         return text
     return _ACTING.sub(_escaped, text)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.common.names import visible, visible_lines
 from explorer.ui import settings
 from explorer.ui.compare.view import CompareView
 from explorer.ui.console import CommandConsole
@@ -347,6 +348,8 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
 
     def show_error(self, title: str, message: str) -> None:
         """Tell the user about a problem in a dialog that does not block the window."""
+        title, message = visible(title), visible_lines(message)  # (as the command line's error
+        # lines: a path's byte that is not UTF-8, or a control character, escaped)
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
                           self)
         box.setWindowModality(Qt.WindowModality.WindowModal)
@@ -507,8 +510,8 @@ class MainWindow(QMainWindow, WindowActions, WindowPanes):
             self.setWindowTitle(f"{system} — Event Explorer")
             return
         badge = " [read-only]" if self.summary.read_only else ""
-        self.setWindowTitle(f"{Path(self.summary.location).name}{badge} — {system} — "
-                            "Event Explorer")
+        self.setWindowTitle(f"{visible(Path(self.summary.location).name)}{badge} — {system} — "
+                            "Event Explorer")  # (a name's byte that is not UTF-8: escaped)
 
     # -- drag and drop, layout, closing ----------------------------------------------------
 

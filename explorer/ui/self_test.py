@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
+from explorer.common.names import visible
 from explorer.ui.crash_reporting import CrashReporter
 from explorer.ui.main_window import MainWindow
 from explorer.ui.runner_process import RunnerProcess
@@ -65,7 +66,7 @@ class SelfTest(QObject):
         if not self.title_shown:
             if summary is None or not window.isVisible():
                 return
-            if not window.windowTitle().startswith(Path(summary.location).name):
+            if not window.windowTitle().startswith(visible(Path(summary.location).name)):
                 return
             self.title_shown = True
             self._say(f"window shown: {window.windowTitle()}")

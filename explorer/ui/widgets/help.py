@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer import __version__
+from explorer.common.names import visible
 from explorer.system.workspace import DEMO_DAYS
 from explorer.ui import settings
 from explorer.ui.icons import app_icon
@@ -324,7 +325,8 @@ def welcome_text(window: MainWindow, shortcuts: QAction,
                  "store with your own system's code.")
     else:
         location = summary.location  # (a server's as the status bar names it: no password)
-        name = html.escape(location if "://" in location else Path(location).name or location)
+        name = html.escape(visible(location if "://" in location
+                                   else Path(location).name or location))
         how = ("with no system's code: its streams and events, but no commands or read models"
                " (File › Load System… gives it yours)" if loaded.generic else
                f"with the code of <b>{html.escape(loaded.label)}</b>")

@@ -31,6 +31,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
+from explorer.common.names import visible
 from explorer.store import EventStore, StoreDamagedError, StoreMissingError
 from explorer.store.postgres_url import (
     PasswordRefusedError,
@@ -185,7 +186,8 @@ class StoreOpening(QObject):
             self.system_loading = None
             if self.overdue_box is not None and shiboken6.isValid(self.overdue_box):
                 self.overdue_box.done(0)
-        self.window.busy_label.setText(f"Opening {shown(path) if on_server else Path(path).name}…")
+        self.window.busy_label.setText(
+            f"Opening {shown(path) if on_server else visible(Path(path).name)}…")
         chosen = system or (self.window.loaded if create else None)
         deadline_s = self.probe_deadline_s
 

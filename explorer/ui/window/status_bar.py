@@ -12,6 +12,7 @@ import html
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
+from explorer.common.names import visible
 from explorer.store.errors import LIBRARY_SCHEMA, damage_advice
 from explorer.ui.cursor_moves import CursorStatus
 from explorer.ui.session import LoadedSystem, StoreSummary
@@ -124,8 +125,8 @@ class WindowStatus(QObject):
             self.say(f"Opened read-only: {summary.read_only_reason}", 15_000)
         self.unfollowed = None if summary.sees_other_writers else (
             summary.read_only_reason or "it cannot be written here")
-        self.store_label.setText(summary.location)
-        self.store_label.setToolTip(summary.location)
+        self.store_label.setText(visible(summary.location))  # (a byte not UTF-8: escaped)
+        self.store_label.setToolTip(visible(summary.location))
 
     def _show_damaged(self, location: str, found: str, library: bool = False) -> None:
         """The badge of a store found damaged (shown read-only: it is never written again);
