@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from explorer.projections.database import ReadModelDatabase
 from explorer.store.compiled import CompiledStatement
 from explorer.store.content_filter import Comparison, Logical, compile_condition
+from explorer.store.portable_sql import in_byte_order
 
 RowSwitch = tuple[int, bool, tuple[Any, ...]]
 """(position, whether the condition became true there, the row's key values)."""
@@ -79,7 +80,7 @@ def first_switch_statement(table: sa.Table, condition: Comparison | Logical) -> 
             .where(version.c.valid_from > low, version.c.valid_from <= high,
                    _matching(version, condition),
                    sa.func.coalesce(_continued_from(table, version, condition), 0) == 0)
-            .order_by(version.c.valid_from, *keys).limit(1))
+            .order_by(version.c.valid_from, *map(in_byte_order, keys)).limit(1))
 
 
 def has_table(readmodels: ReadModelDatabase, table: sa.Table) -> bool:
@@ -207,7 +208,8 @@ def version_batches(readmodels: ReadModelDatabase, table: sa.Table, columns: Seq
                     open_end: int, size: int = 1_000, since: int | None = None,
                     ) -> Iterator[list[tuple[Any, ...]]]:
     """Every version of `table` as (key values…, valid_from, valid_to or `open_end` for a
-    current one, `columns`…), in primary-key order, `size` at a time: one statement, so one
+    current one, `columns`…), in primary-key order (texts by their bytes, as SQLite orders
+    them, on every backend: RowArrays bisects them so), `size` at a time: one statement, so one
     snapshot of the file (the narrow index when `columns` leave the wide ones out). Few rows
     alive at once: they die young, before the window's collector (on its GUI thread) moves
     them to the oldest generation, whose full collections stall it. With `since`, only what
@@ -218,7 +220,8 @@ def version_batches(readmodels: ReadModelDatabase, table: sa.Table, columns: Seq
                           *[table.c[name] for name in columns])
     if since is not None:
         statement = _changed_since(table, statement, since)
-    cursor = _execute(readmodels, statement.order_by(*keys, table.c.valid_from)
+    cursor = _execute(readmodels, statement.order_by(*map(in_byte_order, keys),
+                                                     table.c.valid_from)
                       if since is None else statement)
     while batch := cursor.fetchmany(size):
         yield batch
@@ -235,7 +238,7 @@ def _changed_since(table: sa.Table, versions: sa.Select[Any], since: int) -> sa.
                        table.c.valid_to, *[sa.null()] * rest)
              .where(table.c.valid_to > since, table.c.valid_from <= since))
     both = sa.union_all(versions.where(table.c.valid_from > since), ended).subquery()
-    return sa.select(both).order_by(*list(both.c)[:width + 1])
+    return sa.select(both).order_by(*map(in_byte_order, list(both.c)[:width + 1]))
 
 
 def version_count(readmodels: ReadModelDatabase, table: sa.Table) -> int:

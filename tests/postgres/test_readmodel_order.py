@@ -13,8 +13,10 @@ from explorer.projections import ProjectionEngine, history, read_rows
 from explorer.projections.changes import ReadModelChanges
 from explorer.projections.database import open_read_models
 from explorer.projections.history import ReadModelHistory
+from explorer.projections.switches import version_batches
 from explorer.projections.versioned import current_rows, key_order
 from explorer.system.workspace import open_store
+from explorer.timetravel.row_arrays import OPEN_END, extended_row_arrays, read_row_arrays
 from tests.conftest import place_order
 
 IDS = ["a_b", "A", "ab", "B", "_x", "b"]
@@ -126,3 +128,41 @@ def test_a_read_model_made_before_gets_its_texts_in_byte_order(
         assert "Sort" not in plan(engine)
     finally:
         engine.db.close()
+
+
+def test_find_when_reads_a_read_model_s_versions_in_byte_order(
+        postgres_server, icu_database, schema_name, private_cache):
+    """Find-when keeps a read model's versions in memory in key order, as SQLite orders keys,
+    and bisects them by key when the read model moves on (RowArrays.extended): read from a
+    table of the database's collation (made before, opened read-only), they came in the
+    server's order, and the versions written since were not found among them (read all
+    again, or their ends put on other versions)."""
+    url = postgres_server.url(icu_database, schema=schema_name)
+    _rows, _searched, engine = listed(url)
+    engine.db.close()
+    with open_store(url, system=SHOP) as store:
+        db = open_read_models(store.location, False)
+        try:
+            engine = ProjectionEngine(store, db, shop_projections())
+            with db.transaction() as sql:  # as made before
+                sql.execute(f'ALTER TABLE "{schema_name}_readmodels".order_summary ALTER '
+                            'COLUMN order_id TYPE TEXT COLLATE "default"')
+            table = engine.projection("order_summary").main_table
+            keys = [row[0] for batch in version_batches(db, table, [], OPEN_END)
+                    for row in batch]
+            assert keys == sorted(IDS)
+            arrays = read_row_arrays(db, table)
+            service = CommandService(store, DEMO_DOMAIN, issued_by="test")
+            for order_id in IDS:
+                service.execute("Order", order_id, "cancel", {"reason": "x"})
+            engine.catch_up_all()
+            extended = extended_row_arrays(db, table, arrays)
+            assert extended is not None
+            assert versions(extended) == versions(read_row_arrays(db, table))
+        finally:
+            db.close()
+
+
+def versions(arrays) -> list[tuple]:
+    return sorted((arrays.key(int(code)), int(begin), int(end)) for code, begin, end
+                  in zip(arrays.key_codes, arrays.begins, arrays.ends, strict=True))
