@@ -165,7 +165,7 @@ def read_model_path(store_location: str, read_only: bool) -> Path:
     store = Path(store_location).resolve()
     if not read_only:
         return store.with_name(store.name + SUFFIX)
-    digest = hashlib.sha256(str(store).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(os.fsencode(store)).hexdigest()[:16]  # (a name not UTF-8 too)
     return folder / f"{store.stem}-{digest}{SUFFIX}"
 
 

@@ -111,6 +111,26 @@ def test_a_store_whose_name_is_not_utf8_is_opened(tmp_path):
     assert sorted(os.listdir(tmp_path)) == [store.name, store.name + ".readmodels"]
 
 
+def test_a_store_whose_name_is_not_utf8_is_projected_read_only(tmp_path):
+    """Read-only, a store's read models are kept in the cache folder under a name made from
+    its path: a name in another encoding failed there ("error: 'utf-8' codec can't encode
+    character '\\udce9' ...: surrogates not allowed", `project --read-only`, and the window
+    opening it read-only), after 'summary' and the rest had opened it (found by helper V
+    checking what else is named after a store's path). The path's bytes name it now."""
+    store = tmp_path / os.fsdecode(b"caf\xe9.evstore")
+    cache = tmp_path / "cache"
+    for arguments in (("seed", store, "--orders", "2"),
+                      ("project", store, "--no-sagas", "--read-only")):
+        done = subprocess.run([sys.executable, "-m", "explorer", *map(str, arguments)], cwd=ROOT,
+                              capture_output=True, timeout=120,
+                              env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+        assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert sorted(os.listdir(tmp_path)) == ["cache", store.name]  # (nothing beside it)
+    made = os.listdir(cache / "event-explorer" / "readmodels")
+    assert [name for name in made if name.endswith(".readmodels")] == [
+        name for name in made if name.startswith(store.stem + "-")]
+
+
 def test_an_empty_store_path_or_one_with_a_stray_space_is_refused_saying_so(tmp_path, capsys,
                                                                              monkeypatch):
     """'' was taken for the current folder ('error: . is a folder, not a store file'), and a
