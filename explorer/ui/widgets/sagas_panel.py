@@ -4,7 +4,8 @@ when the system has several); for one, its steps and its history.
 A saga's instances are listed from the read model its SagaInstancesProjection keeps (see
 explorer/sagas/instances.py): its id first, then the saga's first own column (the shop's
 order_id), status and steps, kept in view (LeadingColumnsFit: the id cut in the middle, whole
-on hover, and the list widened when narrow), then the rest.
+on hover, and the list widened when narrow; in a narrow list a long steps text is cut at its end
+before the ids are cut short), then the rest.
 The list is read and counted while the panel is shown: a list asked for while it is hidden (a
 runner's checkpoint, another store) is read when it is shown. A saga the runner faulted (its own
 code raised) is said above the list while the runner's status has it: the event it stopped at
@@ -183,7 +184,8 @@ class SagasPanel(QWidget):
                                                                  "current_step": current_step})
         self.list = compact_rows(tab_leaves(QTableView()))
         self.list.setModel(self.list_model)
-        self.fit = LeadingColumnsFit(self.list, squeezable=2)  # (the id, the key)
+        self.fit = LeadingColumnsFit(self.list, squeezable=2,  # (the id, the key)
+                                     cuttable=(LEADING - 1,))  # (the steps, before the ids)
         self.list_model.first_page_loaded.connect(self._fit_list)
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

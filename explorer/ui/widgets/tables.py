@@ -4,6 +4,7 @@ everywhere. In every one Tab moves on to the next widget (tab_leaves); the arrow
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TypeVar
 
 from PySide6.QtCore import (
@@ -102,14 +103,17 @@ READABLE = 12
 class LeadingColumnsFit(QObject):
     """A paged list's columns sized to what they show (fit_columns), then its first
     `squeezable` columns (ids: cut in the middle, whole on hover) narrowed, then the margins,
-    until its first `leading` columns are in view; again as the list is resized, until
-    the user sizes a column himself. (The sagas list: its steps column, fourth, began at 440
-    px of a 465 px list, to be reached by scrolling sideways.)"""
+    then the `cuttable` columns (texts cut at their end, whole on hover), until its first
+    `leading` columns are in view; again as the list is resized, until the user sizes a column
+    himself. (The sagas list: its steps column, fourth, began at 440 px of a 465 px list, to
+    be reached by scrolling sideways; then at 1024x700 its ids were cut to 'ful…001' and
+    'ord…001' to keep every steps text whole.)"""
 
-    def __init__(self, view: QTableView, squeezable: int) -> None:
+    def __init__(self, view: QTableView, squeezable: int, cuttable: tuple[int, ...] = ()) -> None:
         super().__init__(view)
         self.view = view
         self.squeezable = squeezable
+        self.cuttable = cuttable
         self.leading = 0
         self.natural: list[int] = []
         """The columns' widths as fit_columns made them."""
@@ -135,7 +139,7 @@ class LeadingColumnsFit(QObject):
     def need(self) -> int:
         """The width the leading columns take at their narrowest, their ids still readable
         (see `squeeze`)."""
-        return sum(self._widths(None, to_headers=False)[:self.leading])
+        return sum(self._widths(None, to_headers=False, cut_texts=False)[:self.leading])
 
     def squeeze(self) -> None:
         """Narrow the columns until the leading ones fit the list's width (see `_widths`)."""
@@ -151,22 +155,32 @@ class LeadingColumnsFit(QObject):
         finally:
             self._fitting = False
 
-    def _widths(self, room: int | None, *, to_headers: bool = True) -> list[int]:
+    def _widths(self, room: int | None, *, to_headers: bool = True,
+                cut_texts: bool = True) -> list[int]:
         """The columns' widths in a list `room` pixels wide (None: at their narrowest): the
         squeezable ones narrowed to READABLE characters, then the leading ones' margins to
-        TIGHT, then (`to_headers`) the squeezable ones to their header."""
+        TIGHT, then (`cut_texts`) the cuttable ones to READABLE characters, then (`to_headers`)
+        the squeezable ones to their header."""
         widths = list(self.natural)
         leading = min(self.leading, len(widths))
         metrics = self.view.fontMetrics()
         model = self.view.model()
-        headers = [metrics.horizontalAdvance(str(model.headerData(
-            c, Qt.Orientation.Horizontal))) + TIGHT for c in range(min(self.squeezable, leading))]
+
+        def header_width(column: int) -> int:
+            return metrics.horizontalAdvance(str(model.headerData(
+                column, Qt.Orientation.Horizontal))) + TIGHT
+
+        headers = [header_width(c) for c in range(min(self.squeezable, leading))]
         readable = READABLE * metrics.averageCharWidth() + PADDING
         excess = [sys.maxsize if room is None else sum(widths[:leading]) - room]
 
-        def narrow(floors: list[int]) -> None:  # the one with the most to spare first
+        def narrow(floors: list[int], columns: Sequence[int] | None = None) -> None:
+            """Narrow `columns` (the first ones: the squeezable) to their `floors`, the one
+            with the most to spare first."""
+            columns = range(len(floors)) if columns is None else columns
             while excess[0] > 0:
-                rooms = sorted(((widths[c] - floor, c) for c, floor in enumerate(floors)),
+                rooms = sorted(((widths[c] - floor, c) for c, floor in zip(columns, floors,
+                                                                             strict=True)),
                                reverse=True)
                 if not rooms or rooms[0][0] <= 0:
                     return
@@ -181,6 +195,10 @@ class LeadingColumnsFit(QObject):
             cut = min(max(excess[0], 0), PADDING - TIGHT, max(0, widths[column] - TIGHT))
             widths[column] -= cut
             excess[0] -= cut
+        if cut_texts:
+            cuttable = [c for c in self.cuttable if c < leading]
+            narrow([max(header_width(c), readable - PADDING + TIGHT) for c in cuttable],
+                   cuttable)
         if to_headers:
             narrow(headers)
         return widths
