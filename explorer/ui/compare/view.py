@@ -108,17 +108,14 @@ class CompareView(QWidget):
         self.types = QTreeWidget()
         self.types.setHeaderLabels(["Stream type / event type", "Streams", "Events"])
         self.types.setRootIsDecorated(True)
+        _names_take_the_room(self.types)  # (the title was "Stream type / ev", Qt's 100 px)
         self.stream_view = self._table(self.streams, self._stream_chosen)
         self.stream_title = QLabel()
         self.stream_tree = ChangeTree(("Field", "At B", "At A"))
         self.models_list = QTreeWidget()  # a column a count: readable however narrow
         self.models_list.setHeaderLabels(["Read model", "Added", "Changed", "Removed"])
         self.models_list.setRootIsDecorated(False)
-        header = self.models_list.header()
-        header.setStretchLastSection(False)  # the name takes what the counts leave
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        _names_take_the_room(self.models_list)
         self.models_list.currentItemChanged.connect(
             lambda item, _previous: self._read_model_chosen(
                 self.models_list.indexOfTopLevelItem(item) if item is not None else -1))
@@ -243,7 +240,6 @@ class CompareView(QWidget):
                 item.addChild(QTreeWidgetItem([event_type, "", f"{count:,}"]))
             self.types.addTopLevelItem(item)
         self.types.expandAll()
-        self.types.resizeColumnToContents(0)
         self.streams.show(comparison.streams)
         self.stream_title.setText("Select a stream to see its aggregate from A to B.")
         self.stream_tree.clear()
@@ -366,3 +362,16 @@ def _short_text(comparison: Comparison) -> str:
     said = ", ".join(f"{name} to {built_to:,}" for name, built_to in short)
     return (f"<br><span style='color:#b26a00'>Not yet built up to B, so their changes after "
             f"that are missing: {html.escape(said)}.</span>")
+
+
+def _names_take_the_room(tree: QTreeWidget) -> None:
+    """A tree of names and counts: each count's column as wide as its title and numbers, the
+    names' column (the first) the room they leave, and the tree no narrower than its titles
+    (its split's share at 1024x700 cut "Read model" to "Rea…"), so that every title is whole."""
+    header = tree.header()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, tree.columnCount()):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    tree.setMinimumWidth(sum(header.sectionSizeHint(column) for column in
+                             range(tree.columnCount())) + 2 * tree.frameWidth())
