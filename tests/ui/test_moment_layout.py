@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from explorer.common.formatting import short_time
@@ -101,7 +102,8 @@ def test_the_read_models_get_the_widest_share_and_most_of_any_extra(window, qtbo
     for name, view in panel.views.items():  # no column but the last, stretching, past the limit
         shown = [c for c in range(view.model().columnCount()) if not view.isColumnHidden(c)]
         assert max(view.columnWidth(c) for c in shown[:-1]) <= 160, name
-        assert panel.read_models.tabToolTip(list(panel.views).index(name))
+        assert panel.read_model_choice.itemData(list(panel.views).index(name),
+                                                Qt.ItemDataRole.ToolTipRole)
 
 
 def test_a_hidden_column_comes_back_from_the_header_menu(window, qtbot, seeded):

@@ -1,9 +1,10 @@
 """The "As of" panel: the system at the time-travel cursor, all at once.
 
 Left, the aggregate (the selected stream's, or that of the event at the cursor) with what its
-latest event changed (`aggregate_pane`). Middle, every
-read model's rows as of the cursor, those the event at the cursor wrote highlighted. Right, the
-saga instances as of the cursor and one saga's steps. Without a system there are no read models
+latest event changed (`aggregate_pane`). Middle, a read model's rows as of the cursor (chosen by
+its whole title: tabs cut "Stock per product" to "Stock per pr…" at 1400x900, and to "Stock …"
+at 1024x700), those the event at the cursor wrote highlighted. Right, the saga instances as of
+the cursor and one saga's steps. Without a system there are no read models
 or sagas: the aggregate takes the whole width.
 
 Laid out for a laptop screen: the read models get the widest share of the width and of any
@@ -27,12 +28,16 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
     QMenu,
+    QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTableWidgetItem,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -141,10 +146,19 @@ class MomentPanel(QWidget):
         self._keys: dict[str, list[str]] = {}  # each read model's key columns
 
         # the read models
-        self.read_models = QTabWidget()
-        self.read_models.setDocumentMode(True)
-        self.read_models.setElideMode(Qt.TextElideMode.ElideRight)
+        self.read_models = QStackedWidget()  # a table per read model, chosen by its title
+        self.read_model_choice = QComboBox()
+        self.read_model_choice.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                             QSizePolicy.Policy.Fixed)
+        self.read_model_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.read_model_choice.setMinimumContentsLength(8)  # (a long title: cut, whole in its list)
+        self.read_model_choice.currentIndexChanged.connect(self.read_models.setCurrentIndex)
+        self.read_models.currentChanged.connect(self.read_model_choice.setCurrentIndex)
         self.read_models.currentChanged.connect(lambda _: self._show_read_model_note())
+        chooser = QHBoxLayout()
+        chooser.addWidget(QLabel("<b>Read model</b>"))
+        chooser.addWidget(self.read_model_choice, 1)
         self.models: dict[str, MomentRowsModel] = {}
         self.views: dict[str, QTableView] = {}
         self.read_model_note = rich_label(grey=True)
@@ -153,6 +167,7 @@ class MomentPanel(QWidget):
         read_models = QWidget()
         layout = QVBoxLayout(read_models)
         layout.setContentsMargins(3, 6, 3, 6)
+        layout.addLayout(chooser)
         layout.addWidget(self.read_models, 1)
         layout.addWidget(self.read_model_note)
 
@@ -214,8 +229,9 @@ class MomentPanel(QWidget):
         """What there is to show: a system's read models and sagas (their tabs start over), or
         without one the aggregate alone."""
         self.clear()
-        self.read_models.clear()
+        self.read_model_choice.clear()
         for view in self.views.values():
+            self.read_models.removeWidget(view)
             view.deleteLater()
         for model in self.models.values():
             model.deleteLater()
@@ -244,8 +260,10 @@ class MomentPanel(QWidget):
                 model = self.models[name] = MomentRowsModel(self)
                 view = self.views[name] = _view(model)
                 offer_watch(view, partial(self._cell_at, name), self.watch_wanted.emit)
-                tab = self.read_models.addTab(view, model_at.title)
-                self.read_models.setTabToolTip(tab, model_at.title)
+                self.read_models.addWidget(view)
+                self.read_model_choice.addItem(model_at.title)
+                self.read_model_choice.setItemData(self.read_model_choice.count() - 1,
+                                                   model_at.title, Qt.ItemDataRole.ToolTipRole)
             model.set_rows(model_at.rows, moment.position)
             self._more[name] = model_at.more
             self._reading.discard(name)
