@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from explorer.common.names import visible
 from explorer.ui import settings
 from explorer.ui.field_shortcuts import FieldShortcutGuard
 from explorer.ui.icons import icon
@@ -278,8 +279,9 @@ def fill_recent_menu(w: MainWindow, recent: list[str] | None = None) -> None:
     w.recent_menu.clear()
     recent = settings.recent_stores() if recent is None else recent
     for path in recent:
-        action = w.recent_menu.addAction(path.replace("&", "&&"))  # a path's '&' is no mark
-        # of a shortcut: shown as it is ("R&D", not "RD" with the D underlined)
+        action = w.recent_menu.addAction(visible(path).replace("&", "&&"))  # a path's '&' is
+        # no mark of a shortcut: shown as it is ("R&D", not "RD" with the D underlined); a
+        # byte of its name that is not UTF-8 escaped (caf\udce9, not caf: another file)
         action.triggered.connect(lambda _=False, p=path: w.open_store(p))
     w.recent_menu.setEnabled(bool(recent))
 
