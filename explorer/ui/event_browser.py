@@ -368,7 +368,7 @@ class EventBrowser(QObject):
     def _filters_changed(self, filters: Filters) -> None:
         """The list is made again for new filters, keeping the selected event selected if it
         is in it (a search selects its newest match instead)."""
-        kept = None if filters.search else self.selected_position()
+        kept = None if filters.search else self._kept_position()
         self.show(ViewState(self.view.stream_id, filters), select=kept)
 
     def update_empty_notice(self) -> None:
@@ -410,7 +410,7 @@ class EventBrowser(QObject):
         list. The entry that shows the current view changes nothing."""
         if choice == stream_choice(self.view):
             return
-        kept = self.selected_position()
+        kept = self._kept_position()
         if isinstance(choice, str):
             self.show(ViewState(choice, self.view.filters), select=kept)
             return
@@ -421,7 +421,7 @@ class EventBrowser(QObject):
 
     def refresh(self) -> None:
         """Read the list again (F5), keeping the selected event."""
-        self.show(self.view, select=self.selected_position(), record=False)
+        self.show(self.view, select=self._kept_position(), record=False)
 
     # -- paging ----------------------------------------------------------------------------
 
@@ -457,6 +457,14 @@ class EventBrowser(QObject):
         index = self.table.currentIndex()
         # (0: the row's page is not read yet, in a list read a page at a time)
         return (self.events.position(index.row()) or None) if index.isValid() else None
+
+    def _kept_position(self) -> int | None:
+        """The event a new list keeps selected: the one selected, or the one the detail shows
+        while a list being built has reset the selection (a scan's first matches shown)."""
+        if self.table.currentIndex().isValid():
+            return self.selected_position()
+        shown = self.detail.shown_event
+        return None if shown is None else shown.position
 
     def select_position(self, position: int) -> bool:
         """Select the event at `position` if the list has it; True if it does."""

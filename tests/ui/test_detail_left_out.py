@@ -69,3 +69,25 @@ def test_a_stream_chosen_keeps_its_event_and_leaves_out_another(window, qtbot):
     listed(qtbot, window, lambda: window.stream_browser.selected.emit(other))
     assert window.event_model.rowCount() > 0
     assert left_out(window, event)
+
+
+def test_a_list_asked_for_while_a_scan_shows_its_first_matches_keeps_the_event(window, qtbot):
+    """A content filter's scan shows its first matches at once, which resets the list's
+    selection while the detail still shows the event: a stream chosen (or another filter)
+    meanwhile took the selection as none, and the new list, which holds the event, said it
+    was 'not in this list'."""
+    event = select_row(qtbot, window, 5)
+    field, value = next((k, v) for k, v in event.data.items() if isinstance(v, str))
+    chosen: list[bool] = []
+
+    def choose_its_stream(_scanned: int, _last: int) -> None:
+        if not chosen:  # the scan's first matches are listed: nothing is selected now
+            chosen.append(window.table.currentIndex().isValid())
+            window.stream_browser.selected.emit(event.stream_id)
+
+    window.browser.scan_progress.connect(choose_its_stream)
+    listed(qtbot, window, lambda: window.filter_bar.set_content_text(
+        f'data.{field} = "{value}"'))
+    assert chosen == [False] and window.browser.view.stream_id == event.stream_id
+    assert window.browser.selected_position() == event.position
+    assert window.detail.shown_event == event and not window.detail.notice.isVisible()
