@@ -118,7 +118,7 @@ def test_the_stream_browser_lists_types_lazily_and_filters_ids(window, qtbot):
     names = [model.index(r, 0, all_index).data() for r in range(model.rowCount(all_index))]
     assert names == ["Customer", "Inventory", "Order", "OrderFulfilment", "Payment"]
     order = model.index(names.index("Order"), 0, all_index)
-    assert model.index(names.index("Order"), 1, all_index).data() == "300"
+    assert model.index(names.index("Order"), 1, all_index).data() == "300 streams"
     window.stream_browser.tree.expand(order)
     qtbot.waitUntil(lambda: model.rowCount(order) == 300, timeout=WAIT_MS)
     first_stream = model.index(0, 0, order)
