@@ -392,7 +392,7 @@ class ServerReadModels(ReadModelDatabase):
             parts = WORD_PARTS.findall(word)
             if parts:
                 pattern = "%" + "%".join(parts) + "%"
-                query = query.where(sa.or_(*[sa.cast(c, sa.Text).ilike(pattern)
+                query = query.where(sa.or_(*[_ignoring_case(c).ilike(pattern)
                                              for c in columns]))
         return query.order_by(*key_order(table))
 
@@ -470,6 +470,13 @@ class ServerReadModels(ReadModelDatabase):
             self._server.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
             return False
         return True
+
+
+def _ignoring_case(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A column as text whose letters ILIKE compares ignoring their case: in the database's
+    collation, as SQLite's search index folds every letter (a text column's own, COLLATE "C"
+    since 12bb8db, folds ASCII letters alone: 'élodie' found no Élodie, 'москва' no Москва)."""
+    return sa.cast(column, sa.Text).collate("default")
 
 
 class _ServerSearch(SearchIndex):

@@ -166,3 +166,33 @@ def test_find_when_reads_a_read_model_s_versions_in_byte_order(
 def versions(arrays) -> list[tuple]:
     return sorted((arrays.key(int(code)), int(begin), int(end)) for code, begin, end
                   in zip(arrays.key_codes, arrays.begins, arrays.ends, strict=True))
+
+
+def test_a_search_ignores_the_case_of_every_letter_as_in_a_store_file(
+        postgres_server, icu_database, schema_name, tmp_path, private_cache):
+    """A read model's search on a server (ILIKE) ignored the case of ASCII letters alone once
+    its text columns were COLLATE "C" (12bb8db): 'élodie' found no Élodie and 'москва' no
+    Москва, which a store file's search index finds. It folds them in the database's
+    collation, as before."""
+    customers = {"order_1": "Élodie", "order_2": "Москва"}
+
+    def searched(location, text: str) -> list[str]:
+        with open_store(location, system=SHOP, create=True) as store:
+            if not store.last_position():
+                service = CommandService(store, DEMO_DOMAIN, issued_by="test")
+                for order_id, customer in customers.items():
+                    place_order(service, order_id, customer_id=customer)
+            db = open_read_models(store.location, False)
+            try:
+                engine = ProjectionEngine(store, db, shop_projections())
+                engine.catch_up_all()
+                table = engine.projection("order_summary").main_table
+                return [row["order_id"] for row in read_rows(db, table, search=text)]
+            finally:
+                db.close()
+
+    url = postgres_server.url(icu_database, schema=schema_name)
+    for location in (tmp_path / "shop.evstore", url):
+        assert searched(location, "élodie") == ["order_1"], location
+        assert searched(location, "МОСКВА") == ["order_2"], location
+        assert searched(location, "ÉLODIE москва") == [], location
