@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 from PySide6.QtCore import QByteArray, QSettings
@@ -167,7 +168,7 @@ def _store_read(kept: str) -> str:
 
 def sagas_enabled(path: str, default: bool) -> bool:
     """Whether this window runs the sagas of the store at `path` (a per-store choice)."""
-    value = _settings().value(f"sagas/{_key(path)}", None)
+    value = _per_store("sagas", path)
     if value is None:
         return default
     return value in (True, "true", "1", 1)
@@ -181,7 +182,23 @@ def _key(path: str) -> str:
     """A settings key for a store's path (QSettings treats slashes as groups): its bytes kept
     where they are not UTF-8 (`kept_path`), so that stores whose names differ in such a byte
     have settings of their own in every format Qt keeps them in."""
-    return kept_path(path).replace("/", "|").replace("\\", "|")
+    return _plain_key(kept_path(path))
+
+
+def _plain_key(path: str) -> str:
+    return path.replace("/", "|").replace("\\", "|")
+
+
+def _per_store(group: str, path: str) -> Any:
+    """The value kept in `group` for the store at `path` (None: none). A name that is not UTF-8
+    was kept before under its path as Python holds it, which an INI file keeps (the byte as
+    %UDCE9) and finds again: read there while nothing is kept under its key now, so that its
+    choice and watches outlive the key's change."""
+    settings = _settings()
+    value = settings.value(f"{group}/{_key(path)}", None)
+    if value is None and kept_path(path) != path:
+        value = settings.value(f"{group}/{_plain_key(path)}", None)
+    return value
 
 
 def console_history() -> list:
@@ -209,7 +226,7 @@ def remember_welcome_seen(seen: bool = True) -> None:
 
 def watches(path: str) -> list[str]:
     """The expressions pinned to the Watch panel for the store at `path` (a per-store view)."""
-    value = _settings().value(f"watches/{_key(path)}", "")
+    value = _per_store("watches", path)
     try:
         found = orjson.loads(value) if isinstance(value, str | bytes) and value else []
     except orjson.JSONDecodeError:

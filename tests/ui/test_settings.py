@@ -54,3 +54,19 @@ def test_stores_whose_names_differ_in_a_byte_that_is_not_utf8_have_settings_of_t
     keys = settings._settings().allKeys()  # (read back from Qt: such a byte was dropped)
     assert "sagas/file:|||data|caf%E9.evstore" in keys
     assert "sagas/file:|||data|caf%E8.evstore" in keys
+
+
+def test_a_store_whose_name_is_not_utf8_keeps_the_settings_kept_before_its_key_changed():
+    """Its sagas' choice and pinned watches were kept under its path as Python holds it (the
+    byte a lone surrogate, which the INI file writes as %UDCE9 and finds again) until cc26571
+    keyed them by a file:// URI of its bytes: read from there while none is kept under that
+    key, they are not lost (its sagas ran again, its watches were gone)."""
+    path = "/kept/caf\udce9.evstore"
+    settings._put("sagas/|kept|caf\udce9.evstore", False)  # as kept before
+    settings._put("watches/|kept|caf\udce9.evstore", '["state.total"]')
+    assert settings.sagas_enabled(path, True) is False
+    assert settings.watches(path) == ["state.total"]
+    assert settings.sagas_enabled("/kept/caf\udce8.evstore", True) is True  # (another's)
+    settings.remember_sagas(path, True)  # kept under its key now, which is read first
+    settings.save_watches(path, [])
+    assert settings.sagas_enabled(path, False) is True and settings.watches(path) == []
