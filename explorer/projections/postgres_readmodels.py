@@ -96,12 +96,43 @@ class ReadModelsReconnectedError(StoreLockedError):
     runner retries it as it does a lock held too long)."""
 
 
+def _forget_plans(connection: psycopg.Connection[Any]) -> None:
+    """Drop the statements the server prepared for this connection (psycopg prepares one sent
+    often, from its fifth time; it forgets its own with them). A prepared statement whose rows'
+    columns changed since, as another engine's ALTER gives a table made before its texts
+    COLLATE "C" (`ServerReadModels._order_texts_by_bytes`), is refused at each run ('cached
+    plan must not change result type', feature_not_supported) until then: a reader open
+    meanwhile (a window's, another runner's) failed at each read of that table."""
+    connection.execute("DEALLOCATE ALL")
+
+
+class _PlannedAgain(sa.Connection):
+    """The engine's connection of a ServerReadModels: a statement of its own (outside a
+    transaction) refused as a feature not supported, as an outdated prepared statement is, is
+    sent again once the prepared statements are dropped (`_forget_plans`)."""
+
+    def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        driver = self.connection.driver_connection
+        alone = isinstance(driver, psycopg.Connection) \
+            and driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        try:
+            return super().execute(statement, *args, **kwargs)
+        except sa.exc.NotSupportedError:
+            if not alone:
+                raise
+        _forget_plans(cast(psycopg.Connection[Any], driver))
+        return super().execute(statement, *args, **kwargs)
+
+
 class _QmarkConnection(ServerConnection):
     """A ServerConnection that also takes sqlite3's `?` placeholders (the engine's plain
     statements; compiled statements already carry `%s`), and has a lost connection made again
-    (`reconnect`) when a statement outside a transaction finds it lost, then sends it again."""
+    (`reconnect`) when a statement outside a transaction finds it lost, then sends it again; so
+    too, once the prepared statements are dropped, one refused as a feature not supported (an
+    outdated prepared statement: `_forget_plans`)."""
 
     reconnect: Callable[[], None]
+    sa_connection = _PlannedAgain
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
         sql = sql if parameters is None else _format_placeholders(sql)
@@ -111,7 +142,15 @@ class _QmarkConnection(ServerConnection):
         except psycopg.OperationalError as error:
             if not alone or not self.lost_by(error):
                 raise
-        self.reconnect()
+            lost = True
+        except psycopg.errors.FeatureNotSupported:
+            if not alone:
+                raise
+            lost = False
+        if lost:
+            self.reconnect()
+        else:
+            _forget_plans(self.connection)
         return super().execute(sql, parameters)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:

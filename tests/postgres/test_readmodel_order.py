@@ -15,6 +15,7 @@ from explorer.projections.database import open_read_models
 from explorer.projections.history import ReadModelHistory
 from explorer.projections.switches import version_batches
 from explorer.projections.versioned import current_rows, key_order
+from explorer.store.compiled import CompiledStatement
 from explorer.system.workspace import open_store
 from explorer.timetravel.row_arrays import OPEN_END, extended_row_arrays, read_row_arrays
 from tests.conftest import place_order
@@ -196,3 +197,36 @@ def test_a_search_ignores_the_case_of_every_letter_as_in_a_store_file(
         assert searched(location, "élodie") == ["order_1"], location
         assert searched(location, "МОСКВА") == ["order_2"], location
         assert searched(location, "ÉLODIE москва") == [], location
+
+
+def test_a_reader_goes_on_reading_once_another_engine_orders_its_texts_by_bytes(
+        postgres_server, icu_database, schema_name, private_cache):
+    """The server prepares a statement a connection sends often (psycopg: from the fifth
+    time), and a prepared statement whose rows' collation changed fails: once another process's
+    engine gave a table made before its texts COLLATE "C" (12bb8db), a reader open meanwhile
+    (a window's, another runner's) failed at each read of it with 'cached plan must not change
+    result type', until it was closed. It reads again (its statements read through SQLAlchemy,
+    and those it runs compiled)."""
+    url = postgres_server.url(icu_database, schema=schema_name)
+    _rows, _searched, engine = listed(url)
+    with engine.db.transaction() as db:  # as made before
+        db.execute(f'ALTER TABLE "{schema_name}_readmodels".order_summary ALTER COLUMN '
+                   'order_id TYPE TEXT COLLATE "default"')
+    engine.db.close()
+    table = engine.projection("order_summary").main_table
+    with open_store(url, system=SHOP) as store:
+        readers = [open_read_models(store.location, False, read_only=True) for _ in range(2)]
+        through_sa, compiled = readers
+        page = CompiledStatement(current_rows(table).order_by(*key_order(table)),
+                                 compiled.engine.dialect)
+        try:
+            for _ in range(6):  # (prepared by the server now)
+                assert len(read_rows(through_sa, table)) == len(IDS)
+                assert len(compiled.db.execute(page.sql, page.args()).fetchall()) == len(IDS)
+            _rows, _searched, engine = listed(url)  # its texts in byte order now
+            engine.db.close()
+            assert [row["order_id"] for row in read_rows(through_sa, table)] == sorted(IDS)
+            assert [row[0] for row in compiled.db.execute(page.sql, page.args())] == sorted(IDS)
+        finally:
+            for reader in readers:
+                reader.close()
