@@ -96,6 +96,22 @@ class ReadModelsReconnectedError(StoreLockedError):
     runner retries it as it does a lock held too long)."""
 
 
+class ReadModelsChangedError(StoreLockedError):
+    """A statement of a transaction was refused because another runner changed a table's
+    columns since the server prepared it (`_plan_outdated`); the transaction is rolled back and
+    the statements forgotten: try the work again (a transient failure, as a lock held long)."""
+
+
+def _plan_outdated(error: BaseException) -> bool:
+    """Whether `error` is the server refusing a statement it prepared before the columns of its
+    rows changed ('cached plan must not change result type': see `_forget_plans`), raw or
+    through SQLAlchemy; not a projection's fault. (The server's words: one that says them in
+    another language is taken for another refusal.)"""
+    cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
+    return isinstance(cause, psycopg.errors.FeatureNotSupported) \
+        and "cached plan" in str(cause)
+
+
 def _forget_plans(connection: psycopg.Connection[Any]) -> None:
     """Drop the statements the server prepared for this connection (psycopg prepares one sent
     often, from its fifth time; it forgets its own with them). A prepared statement whose rows'
@@ -370,7 +386,7 @@ class ServerReadModels(ReadModelDatabase):
 
     def failed_itself(self, error: BaseException) -> bool:
         return super().failed_itself(error) or isinstance(
-            error, (psycopg.OperationalError, sa.exc.OperationalError))
+            error, (psycopg.OperationalError, sa.exc.OperationalError)) or _plan_outdated(error)
 
     @contextmanager
     def transaction(self) -> Iterator[GuardedConnection]:
@@ -394,8 +410,13 @@ class ServerReadModels(ReadModelDatabase):
                 f"({first_line(error)}); it is connected again: the work goes "
                 "on from the checkpoints as stored (a chunk and its checkpoint commit together, "
                 "or neither).") from None
-        except BaseException:
-            self._roll_back()
+        except BaseException as error:
+            self._roll_back()  # (psycopg forgets its prepared statements with it)
+            if _plan_outdated(error):
+                raise ReadModelsChangedError(
+                    f"A table of {self.location} was changed by another runner as this one "
+                    f"worked ({first_line(error)}); the work goes on from the checkpoints as "
+                    "stored.") from None
             raise
 
     def _roll_back(self) -> None:
