@@ -35,6 +35,7 @@ its few plain ones (with `?`) run on a connection answering as sqlite3's does. W
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, cast, overload
@@ -65,6 +66,7 @@ from explorer.store.postgres_location import (
     first_line,
 )
 
+log = logging.getLogger(__name__)
 SCHEMA_SUFFIX = READ_MODELS_SUFFIX  # (no store's own schema: explorer.store.postgres_schema)
 LOCK_CLASS = 0x45565852  # "EVXR", the read-model file's application id: the first lock key
 KEEPALIVE = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2",
@@ -295,7 +297,9 @@ class ServerReadModels(ReadModelDatabase):
         """Give the text columns of tables made before their columns were COLLATE "C"
         (postgres_schema) that collation: rows are listed in key order by their bytes
         (in_byte_order), which an index on a column of the database's collation does not serve
-        (every current row sorted for each page). Once a table: its indexes made again."""
+        (every current row sorted for each page). Once a table: its indexes made again. A
+        table a view reads (a team's report) is kept as it is: the server refuses to change the
+        type of a column a view reads, and the order stays right (in_byte_order), only slower."""
         for table in tables:
             declared = {c.name for c in table.c if isinstance(c.type, sa.String)
                         and not isinstance(c.type, sa.Enum) and c.type.collation is None}
@@ -309,8 +313,16 @@ class ServerReadModels(ReadModelDatabase):
                 (name,)).fetchall()
             changed = [f'ALTER COLUMN "{column}" TYPE {kind} COLLATE "C"'
                        for column, kind in found if column in declared]
-            if changed:
+            if not changed:
+                continue
+            self.db.execute("SAVEPOINT texts_in_byte_order")
+            try:
                 self.db.execute(f"ALTER TABLE {name} {', '.join(changed)}")
+            except psycopg.errors.FeatureNotSupported as error:  # a view reads a column
+                self.db.execute("ROLLBACK TO SAVEPOINT texts_in_byte_order")
+                log.warning("%s kept its texts in the database's collation (%s): its pages are "
+                            "sorted as they are read.", table.name, first_line(error))
+            self.db.execute("RELEASE SAVEPOINT texts_in_byte_order")
 
     def not_granted(self, error: psycopg.Error, action: str) -> StoreOpenError:
         """The error for a role that may not `action` the read models' schema another role

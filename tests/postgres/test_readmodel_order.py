@@ -268,3 +268,23 @@ def test_a_runner_goes_on_once_another_engine_orders_its_texts_by_bytes(
                 f"order_{number}" for number in range(9)]
         finally:
             running.close()
+
+
+def test_a_read_model_made_before_with_a_view_on_it_is_kept_as_it_is(
+        postgres_server, admin, schema_name, private_cache):
+    """A table made before 12bb8db gets its texts COLLATE "C" when an engine prepares it (an
+    ALTER of their type), which the server refuses for a column a view reads ('cannot alter
+    type of a column used by a view or rule'): a view a team made on a read model (a report's,
+    a dashboard's) stopped every runner and window at its start. The table is kept as it is
+    (its rows still listed in byte order, each page sorted), and the engine starts."""
+    url = postgres_server.url(schema=schema_name)
+    _rows, _searched, engine = listed(url)
+    engine.db.close()
+    models = f'"{schema_name}_readmodels"'
+    admin.execute(f'ALTER TABLE {models}.order_summary ALTER COLUMN order_id TYPE TEXT '
+                  'COLLATE "default"')  # (as made before)
+    admin.execute(f"CREATE VIEW {models}.report AS SELECT order_id FROM {models}.order_summary")
+    rows, searched, engine = listed(url)
+    engine.db.close()
+    assert rows == sorted(IDS) == searched
+    assert admin.execute(f"SELECT count(*) FROM {models}.report").fetchone() == (len(IDS),)
