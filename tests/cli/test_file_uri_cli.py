@@ -131,6 +131,22 @@ def test_a_store_whose_name_is_not_utf8_is_projected_read_only(tmp_path):
         name for name in made if name.startswith(store.stem + "-")]
 
 
+def test_a_utf8_store_name_keeps_the_read_only_read_models_it_had(tmp_path, monkeypatch):
+    """The cache file of a store's read-only read models is named by a digest of its path,
+    taken of the path's bytes since 296ff44 (a name not UTF-8 failed): for a UTF-8 name, even
+    one of other letters than ASCII, the same name as before, so that read models already made
+    are found again rather than made anew beside a file left behind."""
+    import hashlib
+
+    from explorer.projections.database import read_model_path
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for name in ("shop.evstore", "café Москва.evstore"):
+        store = (tmp_path / name).resolve()
+        before = hashlib.sha256(str(store).encode()).hexdigest()[:16]  # (the digest before)
+        assert read_model_path(str(store), True).name == f"{store.stem}-{before}.readmodels"
+
+
 def test_an_empty_store_path_or_one_with_a_stray_space_is_refused_saying_so(tmp_path, capsys,
                                                                              monkeypatch):
     """'' was taken for the current folder ('error: . is a folder, not a store file'), and a
