@@ -236,8 +236,11 @@ class CompareView(QWidget):
         for activity in comparison.stream_types:
             item = QTreeWidgetItem([activity.stream_type, f"{activity.streams:,}",
                                     f"{activity.events:,}"])
+            item.setToolTip(0, activity.stream_type)  # (a name the column cuts: whole on hover)
             for event_type, count in activity.event_types:
-                item.addChild(QTreeWidgetItem([event_type, "", f"{count:,}"]))
+                child = QTreeWidgetItem([event_type, "", f"{count:,}"])
+                child.setToolTip(0, event_type)
+                item.addChild(child)
             self.types.addTopLevelItem(item)
         self.types.expandAll()
         self.streams.show(comparison.streams)
@@ -252,6 +255,7 @@ class CompareView(QWidget):
             counts = model.counts
             item = QTreeWidgetItem([model.name, f"{counts.added:,}", f"{counts.changed:,}",
                                     f"{counts.removed:,}"])
+            item.setToolTip(0, model.name)  # (cut by a narrow list: whole on hover)
             for column in (1, 2, 3):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight
                                       | Qt.AlignmentFlag.AlignVCenter)
