@@ -131,7 +131,11 @@ def test_damage_to_a_library_file_points_to_copy_not_salvage(tmp_path, capsys):
     assert f"copy {path} NEW.evstore" in err and "salvage" in err  # (which it does not read)
     assert "`event-explorer-cli salvage" not in err
     code, out, err = run(capsys, "events", path, "--limit", "2")
-    assert err.startswith("warning: ") and f"copy {path} NEW.evstore" in err, err
+    # The events are read when the page overwritten is not on the way to the first two (a
+    # warning), else the read is refused (an error): the file's layout varies with its random
+    # ids, so either can happen; both must point to copy.
+    assert err.startswith(("warning: ", "error: ")) and "Traceback" not in err, err
+    assert f"copy {path} NEW.evstore" in err, err
     assert "`event-explorer-cli salvage" not in err
     assert digest(path) == before
 
