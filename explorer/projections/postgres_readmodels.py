@@ -126,8 +126,8 @@ def _forget_plans(connection: psycopg.Connection[Any]) -> None:
 
 class _PlannedAgain(sa.Connection):
     """The engine's connection of a ServerReadModels: a statement of its own (outside a
-    transaction) refused as a feature not supported, as an outdated prepared statement is, is
-    sent again once the prepared statements are dropped (`_forget_plans`)."""
+    transaction) refused as an outdated prepared statement (`_plan_outdated`) is sent again
+    once the prepared statements are dropped (`_forget_plans`)."""
 
     def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
         driver = self.connection.driver_connection
@@ -135,8 +135,8 @@ class _PlannedAgain(sa.Connection):
             and driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         try:
             return super().execute(statement, *args, **kwargs)
-        except sa.exc.NotSupportedError:
-            if not alone:
+        except sa.exc.NotSupportedError as error:
+            if not alone or not _plan_outdated(error):
                 raise
         _forget_plans(cast(psycopg.Connection[Any], driver))
         return super().execute(statement, *args, **kwargs)
@@ -146,8 +146,8 @@ class _QmarkConnection(ServerConnection):
     """A ServerConnection that also takes sqlite3's `?` placeholders (the engine's plain
     statements; compiled statements already carry `%s`), and has a lost connection made again
     (`reconnect`) when a statement outside a transaction finds it lost, then sends it again; so
-    too, once the prepared statements are dropped, one refused as a feature not supported (an
-    outdated prepared statement: `_forget_plans`)."""
+    too, once the prepared statements are dropped, one refused as an outdated prepared
+    statement (`_plan_outdated`, `_forget_plans`)."""
 
     reconnect: Callable[[], None]
     sa_connection = _PlannedAgain
@@ -161,8 +161,8 @@ class _QmarkConnection(ServerConnection):
             if not alone or not self.lost_by(error):
                 raise
             lost = True
-        except psycopg.errors.FeatureNotSupported:
-            if not alone:
+        except psycopg.errors.FeatureNotSupported as error:
+            if not alone or not _plan_outdated(error):
                 raise
             lost = False
         if lost:
