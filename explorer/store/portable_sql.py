@@ -26,6 +26,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from explorer.common.field_paths import quoted_key
 
@@ -364,9 +365,11 @@ def _postgres_unindexed(unindexed: Unindexed, compiler: Any, **kw: Any) -> str:
 class InByteOrder(ColumnElement[Any]):
     """A text column ordered by its bytes, as SQLite orders texts: on PostgreSQL `column COLLATE
     "C"` (else the database's collation orders it: en-US puts 'a_b' before 'A' before 'ab'), on
-    SQLite the column as it is. See `in_byte_order`."""
+    SQLite the column as it is. See `in_byte_order`. Its cache key is its column's, so that the
+    statements ordered by it are compiled once, as those ordered by the column itself were."""
 
-    inherit_cache = False
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+    inherit_cache = True
 
     def __init__(self, column: ColumnElement[Any]) -> None:
         self.column = column
